@@ -1,0 +1,135 @@
+# nhir — plain GNU Makefile.  See README.md; local overrides in config.mak.
+#
+#   make                 build build/nhir (release)
+#   make check           install deps, build with ASan+UBSan, run every test
+#   make demo            install deps, build, run the demo on a fresh database
+#   make fuzz            build libFuzzer targets and fuzz each for FUZZ_TIME s
+#   make bench           build and run every benchmark (bench-blast, ...)
+#   make style / checksrc
+#   SANITIZE=address,undefined  DEVELOPER=1 (-Werror)  BUILD=dir
+
+-include config.mak
+
+CC ?= cc
+BUILD ?= build
+PKGS = sqlite3 libcjson libsodium
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+OPT ?= -O2
+CFLAGS ?= $(OPT) -g
+WARN = -Wall -Wextra -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
+       -Wold-style-definition -Wpointer-arith -Wvla -Wshadow \
+       -Wno-unused-parameter -fno-common
+ifeq ($(DEVELOPER),1)
+WARN += -Werror -pedantic -Wno-overlength-strings
+endif
+ALL_CFLAGS = -std=c17 $(WARN) $(CFLAGS) -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS)
+ifneq ($(SANITIZE),)
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
+	      -fno-sanitize-recover=all
+ALL_LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+LIBS = $(PKG_LIBS) -lm
+
+LIB_SRC = $(wildcard src/core/*.c src/store/*.c src/ingest/*.c)
+CLI_SRC = $(wildcard src/cli/*.c)
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/%.o)
+LIB = $(BUILD)/libnhir.a
+NHIR = $(BUILD)/nhir
+
+TEST_SRC = $(shell find tests -name 'test_*.c' | sort)
+TEST_LIB_SRC = $(wildcard tests/lib/*.c)
+TEST_BIN = $(TEST_SRC:%.c=$(BUILD)/%)
+TEST_LIB_OBJ = $(TEST_LIB_SRC:%.c=$(BUILD)/%.o)
+
+FUZZ_SRC = $(wildcard fuzz/fuzz_*.c)
+FUZZ_NAMES = $(FUZZ_SRC:fuzz/fuzz_%.c=%)
+REPLAY_BIN = $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
+
+.PHONY: all check check-run demo fuzz bench bench-blast deps style \
+	checksrc clean test-bins
+.DELETE_ON_ERROR:
+
+all: $(NHIR)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(NHIR): $(CLI_OBJ) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LIBS)
+
+$(BUILD)/tests/%: tests/%.c $(TEST_LIB_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(TEST_LIB_OBJ) $(LIB) \
+		$(ALL_LDFLAGS) $(LIBS) $(CMOCKA_LIBS)
+
+# Fuzz targets replayed over their committed corpus without libFuzzer.
+$(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< fuzz/replay.c $(LIB) $(ALL_LDFLAGS) $(LIBS)
+
+test-bins: $(NHIR) $(TEST_BIN) $(REPLAY_BIN)
+
+deps:
+	@scripts/deps.sh
+
+# The checked build lives in its own folder so that sanitized objects
+# never mix with release ones.
+check: deps
+	@$(MAKE) --no-print-directory BUILD=build/check OPT=-O1 \
+		SANITIZE=address,undefined DEVELOPER=1 check-run
+
+check-run: test-bins
+	@BUILD=$(BUILD) tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo.sh $(NHIR)
+
+FUZZ_TIME ?= 60
+FUZZ_CC ?= clang
+fuzz: deps
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=$(FUZZ_CC) OPT=-O1 \
+		SANITIZE=address,undefined,fuzzer-no-link build/fuzz/libnhir.a
+	@set -e; for f in $(FUZZ_NAMES); do \
+		$(FUZZ_CC) -std=c17 -g -O1 -Iinclude -Isrc $(PKG_CFLAGS) \
+		  -fsanitize=address,undefined,fuzzer -o build/fuzz/fuzz_$$f \
+		  fuzz/fuzz_$$f.c build/fuzz/libnhir.a $(LIBS); \
+		mkdir -p fuzz/corpus/$$f; \
+		echo "fuzz: $$f for $(FUZZ_TIME)s"; \
+		build/fuzz/fuzz_$$f -max_total_time=$(FUZZ_TIME) \
+		  -max_len=65536 fuzz/corpus/$$f >/dev/null 2>build/fuzz/$$f.log \
+		  || { tail -40 build/fuzz/$$f.log; exit 1; }; \
+		tail -1 build/fuzz/$$f.log; \
+	done
+
+bench: bench-blast
+
+bench-blast: deps
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/bench_blast
+	@$(BUILD)/bench/bench_blast --nhir $(NHIR) $(BENCH_ARGS)
+
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
+
+style:
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(wildcard include/nhir/*.h)
+
+checksrc:
+	@tools/checksrc.sh
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_LIB_OBJ:.o=.d)

@@ -1,0 +1,99 @@
+/*
+ * Importers: inventory formats turned into nodes and edges.
+ *
+ * An importer reads one input held in memory and emits normalized
+ * records to a sink; it never talks to the database itself.  Errors in
+ * the input are collected with their byte offset, line and column, and
+ * the rest of the input is still read so that one run reports them all.
+ * nhir_import_file() wraps a run in one store transaction: a file with
+ * any error leaves the database exactly as it was.
+ */
+#ifndef NHIR_INGEST_H
+#define NHIR_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "error.h"
+#include "model.h"
+#include "store.h"
+
+/* Limits on inputs.  Each has a test. */
+#define NHIR_MAX_JSON_DEPTH 256		/* nesting of arrays and objects */
+#define NHIR_MAX_RECORD_LEN (16u << 20)	/* one JSON record or CSV row */
+#define NHIR_MAX_INPUT_LEN ((size_t)2 << 30)	/* one inventory file */
+#define NHIR_IMPORT_DIAG_MAX 10		/* diagnostics kept per kind */
+
+struct nhir_import_diag {
+	size_t off;		/* byte offset in the input */
+	unsigned line, col;	/* 1-based */
+	char msg[200];
+};
+
+struct nhir_import_result {
+	uint64_t added, updated, unchanged;
+	uint64_t rejected;	/* records with errors */
+	uint64_t warnings;	/* things skipped on purpose, with reasons */
+	uint64_t utf8_replaced;	/* invalid UTF-8 sequences replaced */
+	struct nhir_import_diag errors[NHIR_IMPORT_DIAG_MAX];
+	size_t error_nr;
+	struct nhir_import_diag warns[NHIR_IMPORT_DIAG_MAX];
+	size_t warn_nr;
+};
+
+struct nhir_import_opts {
+	const char *cluster;	/* k8s: cluster name for ids ("cluster") */
+	const char *account;	/* aws credential report: account, if no ARN */
+};
+
+/* Where records go.  Return NHIR_ENOTFOUND for an unknown edge endpoint. */
+struct nhir_import_sink {
+	enum nhir_rc (*node)(void *ctx, const struct nhir_node_rec *rec,
+			     enum nhir_put *res, struct nhir_err *err);
+	enum nhir_rc (*edge)(void *ctx, const struct nhir_edge_rec *rec,
+			     enum nhir_put *res, struct nhir_err *err);
+	void *ctx;
+};
+
+struct nhir_import;
+struct nhir_importer {
+	const char *name;	/* as typed: "nhir", "aws-authz", ... */
+	const char *summary;
+	/* Reads data and emits records through the nhir_import_* calls. */
+	void (*run)(struct nhir_import *imp, const char *data, size_t len);
+};
+
+/* The importer called name, or NULL. */
+const struct nhir_importer *nhir_importer_find(const char *name);
+/* All importers, NULL-terminated. */
+const struct nhir_importer *const *nhir_importers(void);
+
+/*
+ * Runs imp over data into sink.  Returns NHIR_OK when the input had no
+ * errors, NHIR_EPARSE when it had some (see res), or the sink's error
+ * when the sink failed for a reason other than the data (out of memory,
+ * database failure), which stops the run.
+ */
+enum nhir_rc nhir_import_run(const struct nhir_importer *imp,
+			     const char *data, size_t len,
+			     const struct nhir_import_opts *opts,
+			     const struct nhir_import_sink *sink,
+			     struct nhir_import_result *res,
+			     struct nhir_err *err);
+
+/* A sink that writes into st (inside the caller's transaction). */
+void nhir_import_store_sink(struct nhir_import_sink *sink,
+			    struct nhir_store *st);
+
+/*
+ * Imports one file into st in one transaction and records the run
+ * (format, path, SHA-256, counts, actor).  On NHIR_EPARSE the
+ * transaction is rolled back and nothing of the file is stored.
+ */
+enum nhir_rc nhir_import_file(struct nhir_store *st,
+			      const struct nhir_importer *imp,
+			      const char *path, const char *actor,
+			      const struct nhir_import_opts *opts,
+			      struct nhir_import_result *res,
+			      struct nhir_err *err);
+
+#endif

@@ -1,0 +1,16 @@
+/*
+ * nhir: incident response for non-human identities.  Umbrella header.
+ */
+#ifndef NHIR_H
+#define NHIR_H
+
+#include "nhir/error.h"
+#include "nhir/buf.h"
+#include "nhir/model.h"
+#include "nhir/store.h"
+#include "nhir/graph.h"
+#include "nhir/blast.h"
+#include "nhir/ingest.h"
+#include "nhir/version.h"
+
+#endif

@@ -1,0 +1,156 @@
+/*
+ * The store: where the identity graph (and later events, incidents and
+ * the audit log) is kept.  Callers use only these functions; backends
+ * (src/store/sqlite.c, ...) implement struct nhir_store_ops behind them.
+ *
+ * A store handle is not thread-safe: use one per thread.
+ */
+#ifndef NHIR_STORE_H
+#define NHIR_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "error.h"
+#include "model.h"
+
+struct nhir_store;
+struct nhir_graph;
+
+enum nhir_store_flags {
+	NHIR_STORE_CREATE = (1 << 0),	/* create the database if missing */
+	NHIR_STORE_READONLY = (1 << 1),
+};
+
+/*
+ * Opens the store named by dsn: "sqlite:PATH", or a plain PATH (SQLite).
+ * Applies pending schema migrations.  Returns NHIR_ENOTFOUND when the
+ * database does not exist and NHIR_STORE_CREATE is not given,
+ * NHIR_ESCHEMA when it was written by a newer nhir, NHIR_ESTORE otherwise.
+ * *out is owned by the caller; free it with nhir_store_close().
+ */
+enum nhir_rc nhir_store_open(struct nhir_store **out, const char *dsn,
+			     unsigned flags, struct nhir_err *err);
+/* Closes st, rolling back an open transaction.  Accepts NULL. */
+void nhir_store_close(struct nhir_store *st);
+/* The backend's name ("sqlite"). */
+const char *nhir_store_backend(const struct nhir_store *st);
+/* The schema version now in force. */
+int nhir_store_schema_version(struct nhir_store *st);
+
+/*
+ * Transactions.  Writes outside a transaction are refused with
+ * NHIR_EINVAL.  nhir_store_rollback() undoes everything since begin and
+ * never fails; it does nothing when no transaction is open.
+ */
+enum nhir_rc nhir_store_begin(struct nhir_store *st, struct nhir_err *err);
+enum nhir_rc nhir_store_commit(struct nhir_store *st, struct nhir_err *err);
+void nhir_store_rollback(struct nhir_store *st);
+
+/* What a put did. */
+enum nhir_put {
+	NHIR_PUT_UNCHANGED = 0,
+	NHIR_PUT_ADDED = 1,
+	NHIR_PUT_UPDATED = 2,
+};
+
+/*
+ * Inserts or merges a node, keyed by its external id.  Known fields
+ * replace stored ones, unknown ones (NULL, NHIR_TIME_UNSET, -1) keep
+ * them, and attrs is merged key by key.  A node whose stored kind
+ * differs is refused with NHIR_ECONFLICT.  *res (may be NULL) says
+ * whether anything changed.
+ */
+enum nhir_rc nhir_store_put_node(struct nhir_store *st,
+				 const struct nhir_node_rec *rec,
+				 enum nhir_put *res, struct nhir_err *err);
+/*
+ * Inserts or updates an edge, keyed by (src, kind, dst).  Returns
+ * NHIR_ENOTFOUND when an endpoint is not stored, NHIR_EINVAL when the
+ * edge kind cannot join the endpoints' kinds.
+ */
+enum nhir_rc nhir_store_put_edge(struct nhir_store *st,
+				 const struct nhir_edge_rec *rec,
+				 enum nhir_put *res, struct nhir_err *err);
+
+/* A stored node.  Strings are owned; free with nhir_node_release(). */
+struct nhir_node {
+	int64_t id;
+	enum nhir_node_kind kind;
+	char *ext_id;
+	char *name;		/* may be NULL */
+	char *subtype;		/* may be NULL */
+	char *provider;		/* may be NULL */
+	char *attrs;		/* JSON object text, never NULL */
+	int64_t created;	/* NHIR_TIME_UNSET if unknown */
+	int64_t expires;	/* NHIR_TIME_NEVER if none */
+	bool disabled;
+};
+void nhir_node_release(struct nhir_node *n);
+
+/* A stored edge, as passed to nhir_edge_cb (borrowed for the call). */
+struct nhir_edge {
+	int64_t id, src, dst;
+	enum nhir_edge_kind kind;
+	enum nhir_cascade cascade;
+	enum nhir_priv priv;
+	const char *attrs;
+	int64_t created, expires;
+};
+
+/* Return non-zero to stop the iteration (the caller sees NHIR_OK). */
+typedef int (*nhir_edge_cb)(const struct nhir_edge *e, void *data);
+
+enum nhir_edge_dir {
+	NHIR_DIR_OUT = (1 << 0),
+	NHIR_DIR_IN = (1 << 1),
+};
+
+/* Fills *out with node id; NHIR_ENOTFOUND if there is none. */
+enum nhir_rc nhir_store_get_node(struct nhir_store *st, int64_t id,
+				 struct nhir_node *out, struct nhir_err *err);
+/*
+ * Resolves a reference given by a person: "#ID" or "id:ID" for a node id,
+ * else an exact external id, else an exact display name.  Returns
+ * NHIR_ENOTFOUND, or NHIR_EAMBIGUOUS (naming candidates in err) when a
+ * name matches several nodes.
+ */
+enum nhir_rc nhir_store_resolve(struct nhir_store *st, const char *ref,
+				int64_t *id, struct nhir_err *err);
+/* Calls cb for each edge leaving and/or entering node, by kind then id. */
+enum nhir_rc nhir_store_node_edges(struct nhir_store *st, int64_t node,
+				   unsigned dirs, nhir_edge_cb cb, void *data,
+				   struct nhir_err *err);
+
+struct nhir_store_counts {
+	uint64_t nodes, edges;
+	uint64_t node_kind[NHIR_NODE_KIND_NR];
+	uint64_t edge_kind[NHIR_EDGE_KIND_NR];
+};
+enum nhir_rc nhir_store_count(struct nhir_store *st,
+			      struct nhir_store_counts *out,
+			      struct nhir_err *err);
+
+/*
+ * Returns the whole graph in its compact form (see graph.h), owned by the
+ * caller (nhir_graph_free).  The compact form is cached beside the
+ * database and rebuilt when the stored graph has changed since.
+ */
+enum nhir_rc nhir_store_load_graph(struct nhir_store *st,
+				   struct nhir_graph **out,
+				   struct nhir_err *err);
+
+/* One run of an importer over one file, for the record. */
+struct nhir_import_run {
+	const char *format;
+	const char *path;
+	const char *sha256;	/* hex */
+	uint64_t size;
+	const char *actor;
+	uint64_t added, updated, unchanged, rejected;
+	const char *status;	/* "ok", "rejected" */
+};
+enum nhir_rc nhir_store_record_import(struct nhir_store *st,
+				      const struct nhir_import_run *run,
+				      struct nhir_err *err);
+
+#endif

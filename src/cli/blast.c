@@ -1,0 +1,497 @@
+/* nhir blast: what is in scope if these nodes are compromised. */
+#include "compat.h"
+#include <getopt.h>
+#include "cli/cli.h"
+
+static const char usage_blast[] =
+	"usage: nhir blast [--at TIME] [--exposed-at TIME] [--depth N]\n"
+	"                  [--limit N] [--format text|json|dot] REF...\n"
+	"\n"
+	"Shows what is in scope if the nodes REF (external id such as an ARN\n"
+	"or key id, display name, or #ID) are compromised: live derived\n"
+	"tokens, identities and resources reachable with the strongest\n"
+	"privilege, grants, where copies live, caches, dependent workloads\n"
+	"(who breaks) and owners (who to call).  Every item carries the path\n"
+	"from a seed that puts it in scope.\n"
+	"\n"
+	"options:\n"
+	"   --at TIME           evaluate validity at TIME (default now)\n"
+	"   --exposed-at TIME   flag tokens minted at or after TIME\n"
+	"   --depth N           follow at most N edges from a seed\n"
+	"   --limit N           items shown per group (default 100, 0 = all)\n"
+	"   --format FMT        text (default), json or dot\n";
+
+struct label {
+	bool loaded;
+	struct nhir_node node;
+};
+
+struct view {
+	struct nhir_ctx *ctx;
+	const struct nhir_graph *g;
+	const struct nhir_blast *b;
+	struct label *labels;	/* by item index */
+	int fmt;
+	size_t limit;
+};
+
+static const struct nhir_node *node_of(struct view *v, uint32_t item)
+{
+	struct label *l = &v->labels[item];
+	struct nhir_err err = NHIR_ERR_INIT;
+
+	if (!l->loaded) {
+		int64_t id = v->g->node_id[v->b->items[item].node];
+
+		if (nhir_store_get_node(v->ctx->st, id, &l->node, &err)) {
+			memset(&l->node, 0, sizeof(l->node));
+			l->node.id = id;
+		}
+		l->loaded = true;
+	}
+	return &l->node;
+}
+
+static const char *ref_of(const struct nhir_node *n)
+{
+	return n->ext_id ? n->ext_id : "?";
+}
+
+static void item_flags_text(struct view *v, const struct nhir_blast_item *it)
+{
+	const char *y = cli_color(v->ctx, C_YELLOW);
+	const char *r = cli_color(v->ctx, C_RED);
+	const char *z = cli_color(v->ctx, C_RESET);
+
+	if (it->flags & NHIR_BI_SURVIVES)
+		printf(" %s[survives revocation of its parent]%s", y, z);
+	if (it->flags & NHIR_BI_CASCADE_UNKNOWN)
+		printf(" [unknown whether revoking its parent kills it]");
+	if (it->flags & NHIR_BI_SUSPECT)
+		printf(" %s[minted after exposure]%s", r, z);
+	if (it->flags & NHIR_BI_INACTIVE)
+		printf(" [inactive]");
+	if (it->flags & NHIR_BI_NOT_VALID)
+		printf(" [not valid at this time]");
+	if (it->flags & NHIR_BI_DEPTH_LIMIT)
+		printf(" [depth limit]");
+}
+
+static void print_path_text(struct view *v, uint32_t item)
+{
+	uint32_t chain[64];
+	size_t nr = 0;
+	const char *d = cli_color(v->ctx, C_DIM), *z = cli_color(v->ctx, C_RESET);
+
+	for (uint32_t i = item; i != NHIR_BLAST_NO_PARENT && nr < 64;
+	     i = v->b->items[i].parent)
+		chain[nr++] = i;
+	printf("      %spath:%s ", d, z);
+	if (nr == 64)
+		printf("... ");
+	while (nr--) {
+		const struct nhir_blast_item *it = &v->b->items[chain[nr]];
+
+		if (it->parent != NHIR_BLAST_NO_PARENT) {
+			const char *ek = nhir_edge_kind_name(it->via);
+
+			if (it->flags & NHIR_BI_REVERSE)
+				printf(" %s<-%s-%s ", d, ek, z);
+			else if (it->via == NHIR_EDGE_CAN)
+				printf(" %s-can(%s)->%s ", d,
+				       nhir_priv_name(it->priv), z);
+			else
+				printf(" %s-%s->%s ", d, ek, z);
+		}
+		printf("%s", ref_of(node_of(v, chain[nr])));
+	}
+	putchar('\n');
+}
+
+static void print_text(struct view *v, const struct nhir_blast_opts *o,
+		       size_t seed_nr)
+{
+	const struct nhir_blast *b = v->b;
+	const char *bold = cli_color(v->ctx, C_BOLD);
+	const char *z = cli_color(v->ctx, C_RESET);
+	char at[32], ex[32];
+	size_t pos = 0;
+
+	nhir_time_format(o->at, at, sizeof(at));
+	printf("%sBlast radius%s of %zu seed%s at %s", bold, z, seed_nr,
+	       seed_nr == 1 ? "" : "s", at);
+	if (o->exposed_at != NHIR_TIME_UNSET) {
+		nhir_time_format(o->exposed_at, ex, sizeof(ex));
+		printf(", exposed at %s", ex);
+	}
+	if (o->max_depth)
+		printf(", depth %u", o->max_depth);
+	printf("\n  %zu in scope:", b->nr - b->group_nr[NHIR_BG_SEED]);
+	for (int g = 1; g < NHIR_BG_NR; g++)
+		if (b->group_nr[g])
+			printf(" %zu %s", b->group_nr[g],
+			       nhir_blast_group_name(g));
+	if (b->skipped_invalid)
+		printf("; %" PRIu64 " expired or not yet valid, left out",
+		       b->skipped_invalid);
+	putchar('\n');
+
+	for (int g = 0; g < NHIR_BG_NR; g++) {
+		size_t shown = 0;
+
+		if (!b->group_nr[g])
+			continue;
+		printf("\n%s%s (%zu)%s\n", bold, nhir_blast_group_title(g),
+		       b->group_nr[g], z);
+		for (; pos < b->nr && b->items[b->order[pos]].group == g;
+		     pos++) {
+			uint32_t i = b->order[pos];
+			const struct nhir_blast_item *it = &b->items[i];
+			const struct nhir_node *n;
+
+			if (v->limit && shown >= v->limit)
+				continue;
+			shown++;
+			n = node_of(v, i);
+			printf("  ");
+			if (g == NHIR_BG_RESOURCE)
+				printf("%-5s ", nhir_priv_name(it->priv));
+			printf("%s", ref_of(n));
+			if (n->name && strcmp(n->name, ref_of(n)))
+				printf(" \"%s\"", n->name);
+			printf(" (%s%s%s)", nhir_node_kind_name(n->kind),
+			       n->subtype ? ", " : "",
+			       n->subtype ? n->subtype : "");
+			if (it->expires != NHIR_TIME_NEVER &&
+			    it->expires != NHIR_TIME_UNSET) {
+				char t[32];
+
+				nhir_time_format(it->expires, t, sizeof(t));
+				printf(" until %s", t);
+			}
+			item_flags_text(v, it);
+			putchar('\n');
+			if (g != NHIR_BG_SEED)
+				print_path_text(v, i);
+		}
+		if (shown < b->group_nr[g])
+			printf("  ... and %zu more (--limit 0 shows all)\n",
+			       b->group_nr[g] - shown);
+	}
+}
+
+static void json_node(struct view *v, uint32_t item)
+{
+	const struct nhir_node *n = node_of(v, item);
+
+	printf("\"id\":%" PRId64 ",\"ref\":", n->id);
+	cli_json_str(stdout, ref_of(n));
+	printf(",\"kind\":\"%s\",\"name\":", nhir_node_kind_name(n->kind));
+	if (n->name)
+		cli_json_str(stdout, n->name);
+	else
+		printf("null");
+	printf(",\"subtype\":");
+	if (n->subtype)
+		cli_json_str(stdout, n->subtype);
+	else
+		printf("null");
+}
+
+static void json_item(struct view *v, uint32_t i)
+{
+	const struct nhir_blast_item *it = &v->b->items[i];
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} flags[] = {
+		{ NHIR_BI_SUSPECT, "minted_after_exposure" },
+		{ NHIR_BI_SURVIVES, "survives_parent_revocation" },
+		{ NHIR_BI_CASCADE_UNKNOWN, "cascade_unknown" },
+		{ NHIR_BI_INACTIVE, "inactive" },
+		{ NHIR_BI_NOT_VALID, "not_valid_at_time" },
+		{ NHIR_BI_DEPTH_LIMIT, "depth_limit" },
+	};
+	uint32_t chain[64];
+	size_t nr = 0, f = 0;
+	char t[32];
+
+	putchar('{');
+	json_node(v, i);
+	printf(",\"depth\":%u,\"privilege\":", it->depth);
+	if (it->via == NHIR_EDGE_CAN || it->priv)
+		printf("\"%s\"", nhir_priv_name(it->priv));
+	else
+		printf("null");
+	printf(",\"expires\":");
+	if (it->expires == NHIR_TIME_NEVER || it->expires == NHIR_TIME_UNSET) {
+		printf("null");
+	} else {
+		nhir_time_format(it->expires, t, sizeof(t));
+		printf("\"%s\"", t);
+	}
+	printf(",\"flags\":[");
+	for (size_t k = 0; k < NHIR_ARRAY_SIZE(flags); k++)
+		if (it->flags & flags[k].bit)
+			printf("%s\"%s\"", f++ ? "," : "", flags[k].name);
+	printf("],\"path\":[");
+	for (uint32_t p = i; p != NHIR_BLAST_NO_PARENT && nr < 64;
+	     p = v->b->items[p].parent)
+		chain[nr++] = p;
+	for (size_t k = nr; k--;) {
+		const struct nhir_blast_item *s = &v->b->items[chain[k]];
+
+		printf("%s{", k + 1 == nr ? "" : ",");
+		if (s->parent != NHIR_BLAST_NO_PARENT)
+			printf("\"edge\":\"%s\",\"reverse\":%s,",
+			       nhir_edge_kind_name(s->via),
+			       s->flags & NHIR_BI_REVERSE ? "true" : "false");
+		printf("\"id\":%" PRId64 ",\"ref\":", node_of(v, chain[k])->id);
+		cli_json_str(stdout, ref_of(node_of(v, chain[k])));
+		putchar('}');
+	}
+	printf("]}");
+}
+
+static void print_json(struct view *v, const struct nhir_blast_opts *o)
+{
+	const struct nhir_blast *b = v->b;
+	char t[32];
+	size_t pos = 0;
+
+	nhir_time_format(o->at, t, sizeof(t));
+	printf("{\"at\":\"%s\",\"exposed_at\":", t);
+	if (o->exposed_at == NHIR_TIME_UNSET) {
+		printf("null");
+	} else {
+		nhir_time_format(o->exposed_at, t, sizeof(t));
+		printf("\"%s\"", t);
+	}
+	printf(",\"max_depth\":%u,\"skipped_invalid\":%" PRIu64
+	       ",\"counts\":{", o->max_depth, b->skipped_invalid);
+	for (int g = 0; g < NHIR_BG_NR; g++)
+		printf("%s\"%s\":%zu", g ? "," : "", nhir_blast_group_name(g),
+		       b->group_nr[g]);
+	printf("},\"groups\":{");
+	for (int g = 0; g < NHIR_BG_NR; g++) {
+		size_t shown = 0;
+
+		printf("%s\"%s\":[", g ? "," : "", nhir_blast_group_name(g));
+		for (; pos < b->nr && b->items[b->order[pos]].group == g;
+		     pos++) {
+			if (v->limit && shown >= v->limit)
+				continue;
+			printf("%s", shown++ ? "," : "");
+			json_item(v, b->order[pos]);
+		}
+		printf("]");
+	}
+	printf("},\"truncated\":{");
+	for (int g = 0, k = 0; g < NHIR_BG_NR; g++)
+		if (v->limit && b->group_nr[g] > v->limit)
+			printf("%s\"%s\":%zu", k++ ? "," : "",
+			       nhir_blast_group_name(g),
+			       b->group_nr[g] - v->limit);
+	printf("}}\n");
+}
+
+static void dot_id(struct view *v, uint32_t item)
+{
+	printf("n%" PRId64, node_of(v, item)->id);
+}
+
+static void print_dot(struct view *v)
+{
+	const struct nhir_blast *b = v->b;
+	bool *want = nhir_calloc(b->nr + 1, sizeof(bool));
+	size_t pos = 0;
+
+	if (!want) {
+		cli_error("out of memory");
+		return;
+	}
+	for (int g = 0; g < NHIR_BG_NR; g++) {
+		size_t shown = 0;
+
+		for (; pos < b->nr && b->items[b->order[pos]].group == g;
+		     pos++) {
+			if (v->limit && shown >= v->limit)
+				continue;
+			shown++;
+			for (uint32_t i = b->order[pos];
+			     i != NHIR_BLAST_NO_PARENT && !want[i];
+			     i = b->items[i].parent)
+				want[i] = true;
+		}
+	}
+	printf("digraph blast {\n  rankdir=LR;\n  node [shape=box];\n");
+	for (uint32_t i = 0; i < b->nr; i++) {
+		const struct nhir_node *n;
+
+		if (!want[i])
+			continue;
+		n = node_of(v, i);
+		printf("  ");
+		dot_id(v, i);
+		printf(" [label=");
+		cli_json_str(stdout, ref_of(n));
+		printf(", tooltip=\"%s\"%s];\n", nhir_node_kind_name(n->kind),
+		       b->items[i].group == NHIR_BG_SEED ? ", style=bold" : "");
+	}
+	for (uint32_t i = 0; i < b->nr; i++) {
+		const struct nhir_blast_item *it = &b->items[i];
+
+		if (!want[i] || it->parent == NHIR_BLAST_NO_PARENT)
+			continue;
+		printf("  ");
+		if (it->flags & NHIR_BI_REVERSE) {
+			dot_id(v, i);
+			printf(" -> ");
+			dot_id(v, it->parent);
+		} else {
+			dot_id(v, it->parent);
+			printf(" -> ");
+			dot_id(v, i);
+		}
+		printf(" [label=\"%s\"];\n", nhir_edge_kind_name(it->via));
+	}
+	printf("}\n");
+	nhir_free(want);
+}
+
+static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > max / 10)
+			return false;
+		v = v * 10 + (unsigned long)(*s - '0');
+	}
+	if (v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+int cmd_blast(int argc, char **argv, struct nhir_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "at", required_argument, NULL, 'a' },
+		{ "exposed-at", required_argument, NULL, 'e' },
+		{ "depth", required_argument, NULL, 'd' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "format", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct nhir_blast_opts o = { 0, NHIR_TIME_UNSET, 0 };
+	struct nhir_blast b = NHIR_BLAST_INIT;
+	struct nhir_graph *g = NULL;
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct view v;
+	uint32_t *seeds = NULL;
+	size_t seed_nr = 0;
+	unsigned long n;
+	int c, rc = EXIT_ERROR;
+
+	memset(&v, 0, sizeof(v));
+	v.ctx = ctx;
+	v.fmt = FMT_TEXT;
+	v.limit = 100;
+	o.at = nhir_time_now();
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			return cli_usage(usage_blast, true);
+		case 'a':
+		case 'e':
+			if (!cli_parse_time(optarg, c == 'a' ? &o.at
+							     : &o.exposed_at)) {
+				cli_error("bad time '%s' (use ISO 8601, e.g. "
+					  "2024-05-01T10:00:00Z)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'd':
+			if (!parse_uint(optarg, 1u << 20, &n) || !n) {
+				cli_error("--depth needs a positive number");
+				return EXIT_USAGE;
+			}
+			o.max_depth = (uint32_t)n;
+			break;
+		case 'l':
+			if (!parse_uint(optarg, SIZE_MAX / 2, &n)) {
+				cli_error("--limit needs a number");
+				return EXIT_USAGE;
+			}
+			v.limit = n;
+			break;
+		case 'f':
+			v.fmt = cli_parse_format(optarg, true);
+			if (v.fmt < 0) {
+				cli_error("unknown format '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		default:
+			return cli_usage(usage_blast, false);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage(usage_blast, false);
+	if (nhir_store_load_graph(ctx->st, &g, &err)) {
+		cli_error("%s", err.msg);
+		goto out;
+	}
+	seeds = nhir_calloc((size_t)(argc - optind), sizeof(uint32_t));
+	if (!seeds) {
+		cli_error("out of memory");
+		goto out;
+	}
+	for (int i = optind; i < argc; i++) {
+		int64_t id;
+		uint32_t idx;
+
+		if (nhir_store_resolve(ctx->st, argv[i], &id, &err)) {
+			cli_error("%s", err.msg);
+			goto out;
+		}
+		idx = nhir_graph_find(g, id);
+		if (idx == UINT32_MAX) {
+			cli_error("node '%s' is not in the graph", argv[i]);
+			goto out;
+		}
+		seeds[seed_nr++] = idx;
+	}
+	if (nhir_blast_run(g, seeds, seed_nr, &o, &b, &err)) {
+		cli_error("%s", err.msg);
+		goto out;
+	}
+	v.g = g;
+	v.b = &b;
+	v.labels = nhir_calloc(b.nr + 1, sizeof(*v.labels));
+	if (!v.labels) {
+		cli_error("out of memory");
+		goto out;
+	}
+	if (v.fmt == FMT_JSON)
+		print_json(&v, &o);
+	else if (v.fmt == FMT_DOT)
+		print_dot(&v);
+	else
+		print_text(&v, &o, seed_nr);
+	rc = EXIT_OK;
+out:
+	if (v.labels)
+		for (size_t i = 0; i < b.nr; i++)
+			if (v.labels[i].loaded)
+				nhir_node_release(&v.labels[i].node);
+	nhir_free(v.labels);
+	nhir_blast_release(&b);
+	nhir_free(seeds);
+	nhir_graph_free(g);
+	return rc;
+}

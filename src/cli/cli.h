@@ -1,0 +1,64 @@
+/*
+ * The nhir command-line front end.  Subcommands contain no business
+ * logic: they parse options, call the library, and print.
+ */
+#ifndef NHIR_CLI_H
+#define NHIR_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "nhir/nhir.h"
+
+/* Exit codes: stable, documented in every man page. */
+enum cli_exit {
+	EXIT_OK = 0,
+	EXIT_ERROR = 1,		/* runtime error, or bad input data */
+	EXIT_USAGE = 2,		/* bad command line */
+	EXIT_FINDINGS = 3,	/* completed, findings present */
+};
+
+enum out_format { FMT_TEXT, FMT_JSON, FMT_DOT };
+
+struct nhir_ctx {
+	const char *prog;
+	const char *db;		/* --db, $NHIR_DB, ./nhir.db */
+	const char *actor;	/* --as, $NHIR_USER, login name */
+	bool color;		/* stdout is a terminal and NO_COLOR unset */
+	bool progress;		/* stderr is a terminal */
+	struct nhir_store *st;	/* opened by dispatch for NEED_STORE */
+};
+
+enum cmd_flags {
+	CMD_NEED_STORE = (1 << 0),
+	CMD_READONLY = (1 << 1),
+};
+
+int cmd_blast(int argc, char **argv, struct nhir_ctx *ctx);
+int cmd_import(int argc, char **argv, struct nhir_ctx *ctx);
+int cmd_init(int argc, char **argv, struct nhir_ctx *ctx);
+int cmd_show(int argc, char **argv, struct nhir_ctx *ctx);
+
+/* Diagnostics on stderr, "nhir: " prefixed. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints usage text to stdout (help) or stderr (error); returns code. */
+int cli_usage(const char *usage, bool help);
+/* Parses "text", "json" (and "dot" when allowed); -1 if unknown. */
+int cli_parse_format(const char *s, bool allow_dot);
+/* Parses a time for --at and friends: ISO 8601, epoch, or "now". */
+bool cli_parse_time(const char *s, int64_t *out);
+/* Opens the store named by ctx->db. */
+int cli_open_store(struct nhir_ctx *ctx, unsigned flags);
+/* ANSI SGR sequence when colour is on, else "". */
+const char *cli_color(const struct nhir_ctx *ctx, const char *sgr);
+/* Prints a JSON string literal of s to f. */
+void cli_json_str(FILE *f, const char *s);
+
+#define C_BOLD "1"
+#define C_DIM "2"
+#define C_RED "31"
+#define C_YELLOW "33"
+#define C_GREEN "32"
+#define C_RESET "0"
+
+#endif

@@ -1,0 +1,161 @@
+/* nhir import: read inventory files into the graph. */
+#include "compat.h"
+#include <getopt.h>
+#include "cli/cli.h"
+
+static const char usage_import[] =
+	"usage: nhir import [--format text|json] [--cluster NAME] FORMAT "
+	"FILE...\n"
+	"       nhir import --list\n"
+	"\n"
+	"Imports inventory files into the identity graph.  Each file is one\n"
+	"transaction: a file with any error is rejected whole and the\n"
+	"database stays as it was; the other files are still imported.\n"
+	"Importing the same file again changes nothing.\n"
+	"\n"
+	"formats:\n"
+	"   nhir                    nhir native JSON / JSON Lines\n"
+	"   aws-authz               aws iam get-account-authorization-details\n"
+	"   aws-credential-report   aws iam get-credential-report (CSV)\n"
+	"   k8s-rbac                kubectl get serviceaccounts,secrets,roles,\n"
+	"                           rolebindings,clusterroles,\n"
+	"                           clusterrolebindings -A -o json\n"
+	"\n"
+	"options:\n"
+	"   --format text|json   how to print the summary (default text)\n"
+	"   --cluster NAME       k8s-rbac: cluster name in node ids\n"
+	"   --list               list the formats\n";
+
+static void print_diag(const char *path, const char *kind,
+		       const struct nhir_import_diag *d)
+{
+	fprintf(stderr, "%s:%u:%u: %s: %s\n", path, d->line, d->col, kind,
+		d->msg);
+}
+
+static void json_diags(const struct nhir_import_diag *d, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++) {
+		printf("%s{\"offset\":%zu,\"line\":%u,\"column\":%u,"
+		       "\"message\":", i ? "," : "", d[i].off, d[i].line,
+		       d[i].col);
+		cli_json_str(stdout, d[i].msg);
+		putchar('}');
+	}
+}
+
+int cmd_import(int argc, char **argv, struct nhir_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "cluster", required_argument, NULL, 'c' },
+		{ "list", no_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct nhir_import_opts iopts = { NULL, NULL };
+	const struct nhir_importer *imp;
+	int c, fmt = FMT_TEXT, status = EXIT_OK;
+	bool list = false;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			return cli_usage(usage_import, true);
+		case 'f':
+			fmt = cli_parse_format(optarg, false);
+			if (fmt < 0) {
+				cli_error("unknown output format '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'c':
+			iopts.cluster = optarg;
+			break;
+		case 'l':
+			list = true;
+			break;
+		default:
+			return cli_usage(usage_import, false);
+		}
+	}
+	if (list) {
+		const struct nhir_importer *const *all = nhir_importers();
+
+		for (size_t i = 0; all[i]; i++)
+			printf("%-22s %s\n", all[i]->name, all[i]->summary);
+		return EXIT_OK;
+	}
+	if (argc - optind < 2)
+		return cli_usage(usage_import, false);
+	imp = nhir_importer_find(argv[optind]);
+	if (!imp) {
+		cli_error("unknown import format '%s'; see 'nhir import "
+			  "--list'", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (fmt == FMT_JSON)
+		printf("{\"format\":\"%s\",\"files\":[", imp->name);
+	for (int i = optind + 1; i < argc; i++) {
+		struct nhir_import_result res;
+		struct nhir_err err = NHIR_ERR_INIT;
+		const char *path = argv[i];
+		enum nhir_rc rc;
+
+		if (ctx->progress && fmt == FMT_TEXT)
+			fprintf(stderr, "importing %s...\r", path);
+		rc = nhir_import_file(ctx->st, imp, path, ctx->actor, &iopts,
+				      &res, &err);
+		if (ctx->progress && fmt == FMT_TEXT)
+			fprintf(stderr, "\033[K");
+		if (rc)
+			status = EXIT_ERROR;
+		for (size_t d = 0; d < res.error_nr; d++)
+			print_diag(path, "error", &res.errors[d]);
+		if (res.rejected > res.error_nr)
+			fprintf(stderr, "%s: ... and %" PRIu64 " more errors\n",
+				path, res.rejected - res.error_nr);
+		for (size_t d = 0; d < res.warn_nr; d++)
+			print_diag(path, "warning", &res.warns[d]);
+		if (res.warnings > res.warn_nr)
+			fprintf(stderr, "%s: ... and %" PRIu64 " more warnings\n",
+				path, res.warnings - res.warn_nr);
+		if (rc && rc != NHIR_EPARSE)
+			cli_error("%s: %s", path, err.msg);
+		if (fmt == FMT_JSON) {
+			printf("%s{\"path\":", i > optind + 1 ? "," : "");
+			cli_json_str(stdout, path);
+			printf(",\"status\":\"%s\",\"added\":%" PRIu64
+			       ",\"updated\":%" PRIu64 ",\"unchanged\":%" PRIu64
+			       ",\"rejected\":%" PRIu64 ",\"warnings\":%" PRIu64
+			       ",\"utf8_replaced\":%" PRIu64 ",\"errors\":[",
+			       rc ? "rejected" : "ok", rc ? 0 : res.added,
+			       rc ? 0 : res.updated, rc ? 0 : res.unchanged,
+			       res.rejected, res.warnings, res.utf8_replaced);
+			json_diags(res.errors, res.error_nr);
+			printf("],\"warnings_list\":[");
+			json_diags(res.warns, res.warn_nr);
+			printf("]");
+			if (rc && rc != NHIR_EPARSE) {
+				printf(",\"error\":");
+				cli_json_str(stdout, err.msg);
+			}
+			printf("}");
+			continue;
+		}
+		if (rc == NHIR_EPARSE)
+			printf("%s: rejected, nothing stored (%" PRIu64
+			       " error%s)\n", path, res.rejected,
+			       res.rejected == 1 ? "" : "s");
+		else if (rc)
+			printf("%s: failed, nothing stored\n", path);
+		else
+			printf("%s: %" PRIu64 " added, %" PRIu64 " updated, %"
+			       PRIu64 " unchanged, 0 rejected%s\n", path,
+			       res.added, res.updated, res.unchanged,
+			       res.warnings ? " (with warnings)" : "");
+	}
+	if (fmt == FMT_JSON)
+		printf("]}\n");
+	return status;
+}

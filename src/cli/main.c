@@ -1,0 +1,184 @@
+/*
+ * nhir: the command table and dispatch.
+ */
+#include "compat.h"
+#include <pwd.h>
+#include <unistd.h>
+#include "cli/cli.h"
+
+static const char usage_nhir[] =
+	"usage: nhir [--db PATH] [--as USER] <command> [<args>]\n"
+	"\n"
+	"Incident response for non-human identities.\n"
+	"\n"
+	"commands:\n"
+	"   init      create a database\n"
+	"   import    import an inventory (nhir, aws-authz, ...)\n"
+	"   blast     what is in scope if these credentials are compromised\n"
+	"   show      one node and its edges\n"
+	"\n"
+	"options:\n"
+	"   --db PATH     database (default $NHIR_DB, else ./nhir.db)\n"
+	"   --as USER     act as USER (default $NHIR_USER, else login name)\n"
+	"   --version     print the version\n"
+	"   -h, --help    this text; 'nhir <command> --help' for a command\n"
+	"\n"
+	"exit status: 0 ok, 1 error, 2 usage error, 3 findings present\n";
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct nhir_ctx *ctx);
+	unsigned flags;
+};
+
+/* Sorted by name. */
+static const struct cmd commands[] = {
+	{ "blast", cmd_blast, CMD_NEED_STORE | CMD_READONLY },
+	{ "import", cmd_import, CMD_NEED_STORE },
+	{ "init", cmd_init, 0 },
+	{ "show", cmd_show, CMD_NEED_STORE | CMD_READONLY },
+};
+
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return false;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return true;
+	}
+	return false;
+}
+
+/* Takes "--db X", "--db=X", "--as X" before the command. */
+static int global_opt(int *i, int argc, char **argv, const char *name,
+		      const char **out)
+{
+	size_t n = strlen(name);
+
+	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=') {
+		*out = argv[*i] + n + 1;
+		return 1;
+	}
+	if (strcmp(argv[*i], name))
+		return 0;
+	if (*i + 1 >= argc) {
+		cli_error("option '%s' needs a value", name);
+		return -1;
+	}
+	*out = argv[++*i];
+	return 1;
+}
+
+static const char *login_name(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	return pw && pw->pw_name ? pw->pw_name : "unknown";
+}
+
+/* Pulls --db and --as out of a subcommand's arguments, anywhere. */
+static int take_common(int *argc, char **argv, struct nhir_ctx *ctx)
+{
+	int w = 1;
+
+	for (int i = 1; i < *argc; i++) {
+		int r;
+
+		if (!strcmp(argv[i], "--")) {
+			while (i < *argc)
+				argv[w++] = argv[i++];
+			break;
+		}
+		r = global_opt(&i, *argc, argv, "--db", &ctx->db);
+		if (!r)
+			r = global_opt(&i, *argc, argv, "--as", &ctx->actor);
+		if (r < 0)
+			return -1;
+		if (!r)
+			argv[w++] = argv[i];
+	}
+	*argc = w;
+	argv[w] = NULL;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct nhir_ctx ctx;
+	const char *env;
+	char *help_argv[3] = { NULL, (char *)"--help", NULL };
+	int i, rc, sub_argc;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.prog = "nhir";
+	env = getenv("NO_COLOR");
+	ctx.color = isatty(STDOUT_FILENO) && !(env && *env);
+	ctx.progress = isatty(STDERR_FILENO);
+	env = getenv("NHIR_DB");
+	ctx.db = env && *env ? env : "nhir.db";
+	env = getenv("NHIR_USER");
+	ctx.actor = env && *env ? env : NULL;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		int r = global_opt(&i, argc, argv, "--db", &ctx.db);
+
+		if (!r)
+			r = global_opt(&i, argc, argv, "--as", &ctx.actor);
+		if (r < 0)
+			return EXIT_USAGE;
+		if (r)
+			continue;
+		if (!strcmp(argv[i], "--version")) {
+			printf("nhir %s\n", NHIR_VERSION);
+			return EXIT_OK;
+		}
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return cli_usage(usage_nhir, true);
+		cli_error("unknown option '%s'", argv[i]);
+		return cli_usage(usage_nhir, false);
+	}
+	if (i >= argc)
+		return cli_usage(usage_nhir, false);
+	if (!strcmp(argv[i], "help")) {
+		if (i + 1 < argc) {
+			help_argv[0] = argv[i + 1];
+			argv = help_argv;
+			argc = 2;
+			i = 0;
+		} else {
+			return cli_usage(usage_nhir, true);
+		}
+	}
+	sub_argc = argc - i;
+	if (take_common(&sub_argc, argv + i, &ctx) < 0)
+		return EXIT_USAGE;
+	argc = sub_argc;
+	argv += i;
+	if (!ctx.actor)
+		ctx.actor = login_name();
+
+	for (size_t c = 0; c < NHIR_ARRAY_SIZE(commands); c++) {
+		const struct cmd *cmd = &commands[c];
+
+		if (strcmp(argv[0], cmd->name))
+			continue;
+		if ((cmd->flags & CMD_NEED_STORE) && !wants_help(argc, argv)) {
+			rc = cli_open_store(&ctx, cmd->flags & CMD_READONLY
+							  ? NHIR_STORE_READONLY
+							  : 0);
+			if (rc)
+				return rc;
+		}
+		optind = 0;
+		rc = cmd->fn(argc, argv, &ctx);
+		nhir_store_close(ctx.st);
+		if (fflush(stdout) || ferror(stdout)) {
+			cli_error("cannot write output: %s", strerror(errno));
+			return EXIT_ERROR;
+		}
+		return rc;
+	}
+	cli_error("'%s' is not an nhir command; see 'nhir --help'", argv[0]);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,162 @@
+/* nhir show: one node and its edges. */
+#include "compat.h"
+#include <getopt.h>
+#include "cli/cli.h"
+
+static const char usage_show[] =
+	"usage: nhir show [--format text|json] REF\n"
+	"\n"
+	"Prints one node (by external id, display name or #ID) with its\n"
+	"attributes and every edge into and out of it.\n";
+
+struct show {
+	struct nhir_ctx *ctx;
+	int64_t self;
+	int fmt;
+	size_t nr;
+};
+
+static int print_edge(const struct nhir_edge *e, void *data)
+{
+	struct show *s = data;
+	struct nhir_node other;
+	struct nhir_err err = NHIR_ERR_INIT;
+	bool out = e->src == s->self;
+	int64_t oid = out ? e->dst : e->src;
+	char c[32], x[32];
+
+	if (nhir_store_get_node(s->ctx->st, oid, &other, &err))
+		return 0;
+	nhir_time_format(e->created, c, sizeof(c));
+	nhir_time_format(e->expires, x, sizeof(x));
+	if (s->fmt == FMT_JSON) {
+		printf("%s{\"direction\":\"%s\",\"kind\":\"%s\",\"node\":{"
+		       "\"id\":%" PRId64 ",\"ref\":", s->nr ? "," : "",
+		       out ? "out" : "in", nhir_edge_kind_name(e->kind),
+		       other.id);
+		cli_json_str(stdout, other.ext_id);
+		printf(",\"kind\":\"%s\"},\"cascade\":%s,\"privilege\":%s%s%s,"
+		       "\"created\":%s%s%s,\"expires\":%s%s%s,\"attrs\":%s}",
+		       nhir_node_kind_name(other.kind),
+		       e->cascade == NHIR_CASCADE_YES  ? "true"
+		       : e->cascade == NHIR_CASCADE_NO ? "false"
+						       : "null",
+		       e->priv ? "\"" : "", e->priv ? nhir_priv_name(e->priv)
+						    : "null",
+		       e->priv ? "\"" : "",
+		       e->created == NHIR_TIME_UNSET ? "" : "\"",
+		       e->created == NHIR_TIME_UNSET ? "null" : c,
+		       e->created == NHIR_TIME_UNSET ? "" : "\"",
+		       e->expires == NHIR_TIME_NEVER ? "" : "\"",
+		       e->expires == NHIR_TIME_NEVER ? "null" : x,
+		       e->expires == NHIR_TIME_NEVER ? "" : "\"", e->attrs);
+	} else {
+		printf("  %s %-13s %s (%s)", out ? "->" : "<-",
+		       nhir_edge_kind_name(e->kind), other.ext_id,
+		       nhir_node_kind_name(other.kind));
+		if (e->priv)
+			printf(" privilege=%s", nhir_priv_name(e->priv));
+		if (e->cascade)
+			printf(" cascade=%s",
+			       e->cascade == NHIR_CASCADE_YES ? "yes" : "no");
+		if (e->created != NHIR_TIME_UNSET)
+			printf(" from %s", c);
+		if (e->expires != NHIR_TIME_NEVER)
+			printf(" until %s", x);
+		if (strcmp(e->attrs, "{}"))
+			printf("\n       %s", e->attrs);
+		putchar('\n');
+	}
+	s->nr++;
+	nhir_node_release(&other);
+	return 0;
+}
+
+int cmd_show(int argc, char **argv, struct nhir_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "format", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_node n;
+	struct show s = { ctx, 0, FMT_TEXT, 0 };
+	char c[32], x[32];
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			return cli_usage(usage_show, true);
+		case 'f':
+			s.fmt = cli_parse_format(optarg, false);
+			if (s.fmt < 0) {
+				cli_error("unknown format '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		default:
+			return cli_usage(usage_show, false);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage(usage_show, false);
+	if (nhir_store_resolve(ctx->st, argv[optind], &s.self, &err) ||
+	    nhir_store_get_node(ctx->st, s.self, &n, &err)) {
+		cli_error("%s", err.msg);
+		return EXIT_ERROR;
+	}
+	nhir_time_format(n.created, c, sizeof(c));
+	nhir_time_format(n.expires, x, sizeof(x));
+	if (s.fmt == FMT_JSON) {
+		printf("{\"id\":%" PRId64 ",\"ref\":", n.id);
+		cli_json_str(stdout, n.ext_id);
+		printf(",\"kind\":\"%s\",\"name\":", nhir_node_kind_name(n.kind));
+		cli_json_str(stdout, n.name);
+		printf(",\"subtype\":");
+		cli_json_str(stdout, n.subtype);
+		printf(",\"provider\":");
+		cli_json_str(stdout, n.provider);
+		printf(",\"created\":%s%s%s,\"expires\":%s%s%s,\"disabled\":%s,"
+		       "\"attrs\":%s,\"edges\":[",
+		       n.created == NHIR_TIME_UNSET ? "" : "\"",
+		       n.created == NHIR_TIME_UNSET ? "null" : c,
+		       n.created == NHIR_TIME_UNSET ? "" : "\"",
+		       n.expires == NHIR_TIME_NEVER ? "" : "\"",
+		       n.expires == NHIR_TIME_NEVER ? "null" : x,
+		       n.expires == NHIR_TIME_NEVER ? "" : "\"",
+		       n.disabled ? "true" : "false", n.attrs);
+	} else {
+		printf("%s%s%s (%s) #%" PRId64 "\n",
+		       cli_color(ctx, C_BOLD), n.ext_id, cli_color(ctx, C_RESET),
+		       nhir_node_kind_name(n.kind), n.id);
+		if (n.name)
+			printf("  name:     %s\n", n.name);
+		if (n.subtype)
+			printf("  subtype:  %s\n", n.subtype);
+		if (n.provider)
+			printf("  provider: %s\n", n.provider);
+		if (n.created != NHIR_TIME_UNSET)
+			printf("  created:  %s\n", c);
+		if (n.expires != NHIR_TIME_NEVER)
+			printf("  expires:  %s\n", x);
+		if (n.disabled)
+			printf("  state:    disabled\n");
+		if (strcmp(n.attrs, "{}"))
+			printf("  attrs:    %s\n", n.attrs);
+		printf("edges:\n");
+	}
+	if (nhir_store_node_edges(ctx->st, s.self, NHIR_DIR_OUT | NHIR_DIR_IN,
+				  print_edge, &s, &err)) {
+		nhir_node_release(&n);
+		cli_error("%s", err.msg);
+		return EXIT_ERROR;
+	}
+	if (s.fmt == FMT_JSON)
+		printf("]}\n");
+	else if (!s.nr)
+		printf("  (none)\n");
+	nhir_node_release(&n);
+	return EXIT_OK;
+}

@@ -1,0 +1,142 @@
+#include "compat.h"
+#include <time.h>
+#include "nhir/model.h"
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* Reads exactly n digits at *p; false if they are not all digits. */
+static bool digits(const char **p, const char *end, int n, unsigned *out)
+{
+	unsigned v = 0;
+
+	if (end - *p < n)
+		return false;
+	for (int i = 0; i < n; i++) {
+		char c = (*p)[i];
+
+		if (c < '0' || c > '9')
+			return false;
+		v = v * 10 + (unsigned)(c - '0');
+	}
+	*p += n;
+	*out = v;
+	return true;
+}
+
+static bool lit(const char **p, const char *end, char c)
+{
+	if (*p < end && **p == c) {
+		(*p)++;
+		return true;
+	}
+	return false;
+}
+
+static const unsigned mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
+				  30, 31 };
+
+enum nhir_rc nhir_time_parse(const char *s, size_t len, int64_t *out,
+			     struct nhir_err *err)
+{
+	const char *p = s, *end;
+	unsigned y, mo, d, h = 0, mi = 0, se = 0, oh, om;
+	int64_t t, off = 0;
+
+	if (len == (size_t)-1)
+		len = strlen(s);
+	end = s + len;
+	if (len && len <= 12) {
+		/* A bare epoch in seconds. */
+		int64_t v = 0;
+		size_t i;
+
+		for (i = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+			v = v * 10 + (s[i] - '0');
+		if (i == len) {
+			*out = v;
+			return NHIR_OK;
+		}
+	}
+	if (!digits(&p, end, 4, &y) || !lit(&p, end, '-') ||
+	    !digits(&p, end, 2, &mo) || !lit(&p, end, '-') ||
+	    !digits(&p, end, 2, &d))
+		goto bad;
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+	    (mo == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400))))
+		goto bad;
+	if (p < end && (*p == 'T' || *p == 't' || *p == ' ')) {
+		p++;
+		if (!digits(&p, end, 2, &h) || !lit(&p, end, ':') ||
+		    !digits(&p, end, 2, &mi))
+			goto bad;
+		if (lit(&p, end, ':') && !digits(&p, end, 2, &se))
+			goto bad;
+		if (h > 23 || mi > 59 || se > 60)
+			goto bad;
+		if (lit(&p, end, '.') || lit(&p, end, ',')) {
+			const char *f = p;
+
+			while (p < end && *p >= '0' && *p <= '9')
+				p++;
+			if (p == f)
+				goto bad;
+		}
+		if (lit(&p, end, 'Z') || lit(&p, end, 'z')) {
+			off = 0;
+		} else if (p < end && (*p == '+' || *p == '-')) {
+			int sign = *p++ == '-' ? -1 : 1;
+
+			if (!digits(&p, end, 2, &oh))
+				goto bad;
+			lit(&p, end, ':');
+			if (!digits(&p, end, 2, &om) || oh > 23 || om > 59)
+				goto bad;
+			off = sign * (int64_t)(oh * 3600 + om * 60);
+		}
+	}
+	if (p != end)
+		goto bad;
+	t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+	*out = t - off;
+	return NHIR_OK;
+bad:
+	return nhir_err_set(err, NHIR_EPARSE, "bad time '%.*s'",
+			    (int)NHIR_MIN(len, 64), s);
+}
+
+void nhir_time_format(int64_t t, char *out, size_t outlen)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (t == NHIR_TIME_UNSET || t == NHIR_TIME_NEVER ||
+	    !gmtime_r(&tt, &tm)) {
+		snprintf(out, outlen, "-");
+		return;
+	}
+	snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec);
+}
+
+int64_t nhir_time_now(void)
+{
+	const char *env = getenv("NHIR_NOW");
+	int64_t t;
+
+	if (env && *env && !nhir_time_parse(env, (size_t)-1, &t, NULL))
+		return t;
+	return (int64_t)time(NULL);
+}

@@ -1,0 +1,344 @@
+/*
+ * A non-recursive structural scanner.  It checks what it needs to find
+ * value boundaries: bracket matching (with a bit stack, so depth is
+ * bounded by NHIR_MAX_JSON_DEPTH), terminated strings, and separators.
+ * Scalars and string contents are checked later by cJSON.
+ */
+#include "compat.h"
+#include "nhir/ingest.h"
+#include "ingest/json.h"
+
+static bool is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static size_t skip_ws(const char *d, size_t len, size_t i)
+{
+	while (i < len && is_ws(d[i]))
+		i++;
+	return i;
+}
+
+/* Skips the string starting at d[i] == '"'; returns end or SIZE_MAX. */
+static size_t skip_string(const char *d, size_t len, size_t i)
+{
+	i++;
+	while (i < len) {
+		const char *q = memchr(d + i, '"', len - i);
+		const char *bs;
+
+		if (!q)
+			return SIZE_MAX;
+		bs = memchr(d + i, '\\', (size_t)(q - d) - i);
+		if (!bs)
+			return (size_t)(q - d) + 1;
+		i = (size_t)(bs - d) + 2;	/* the escape and its char */
+	}
+	return SIZE_MAX;
+}
+
+/*
+ * Skips one value at d[i]; returns the offset after it, or SIZE_MAX with
+ * *bad and a message on error.
+ */
+static size_t skip_value(const char *d, size_t len, size_t i, size_t *bad,
+			 struct nhir_err *err)
+{
+	unsigned char stack[NHIR_MAX_JSON_DEPTH / 8];
+	unsigned depth = 0;
+
+	i = skip_ws(d, len, i);
+	if (i >= len) {
+		*bad = i;
+		nhir_err_set(err, NHIR_EPARSE, "unexpected end of input");
+		return SIZE_MAX;
+	}
+	for (;;) {
+		char c;
+
+		i = skip_ws(d, len, i);
+		if (i >= len) {
+			*bad = i;
+			nhir_err_set(err, NHIR_EPARSE,
+				     "unexpected end of input (unclosed %s)",
+				     depth ? "array or object" : "value");
+			return SIZE_MAX;
+		}
+		c = d[i];
+		if (c == '{' || c == '[') {
+			if (depth >= NHIR_MAX_JSON_DEPTH) {
+				*bad = i;
+				nhir_err_set(err, NHIR_EPARSE,
+					     "nesting deeper than %d",
+					     NHIR_MAX_JSON_DEPTH);
+				return SIZE_MAX;
+			}
+			if (c == '{')
+				stack[depth / 8] |= (unsigned char)(1u << (depth % 8));
+			else
+				stack[depth / 8] &= (unsigned char)~(1u << (depth % 8));
+			depth++;
+			i++;
+			continue;
+		}
+		if (c == '}' || c == ']') {
+			bool obj;
+
+			if (!depth) {
+				*bad = i;
+				nhir_err_set(err, NHIR_EPARSE,
+					     "unexpected '%c'", c);
+				return SIZE_MAX;
+			}
+			obj = stack[(depth - 1) / 8] & (1u << ((depth - 1) % 8));
+			if (obj != (c == '}')) {
+				*bad = i;
+				nhir_err_set(err, NHIR_EPARSE,
+					     "mismatched '%c'", c);
+				return SIZE_MAX;
+			}
+			depth--;
+			i++;
+		} else if (c == '"') {
+			size_t e = skip_string(d, len, i);
+
+			if (e == SIZE_MAX) {
+				*bad = i;
+				nhir_err_set(err, NHIR_EPARSE,
+					     "unterminated string");
+				return SIZE_MAX;
+			}
+			i = e;
+		} else if (c == ',' || c == ':') {
+			if (!depth) {
+				*bad = i;
+				nhir_err_set(err, NHIR_EPARSE,
+					     "unexpected '%c'", c);
+				return SIZE_MAX;
+			}
+			i++;
+			continue;
+		} else {
+			size_t s = i;
+
+			while (i < len && !is_ws(d[i]) && d[i] != ',' &&
+			       d[i] != ':' && d[i] != ']' && d[i] != '}' &&
+			       d[i] != '[' && d[i] != '{' && d[i] != '"')
+				i++;
+			if (i == s) {
+				*bad = i;
+				nhir_err_set(err, NHIR_EPARSE,
+					     "unexpected character");
+				return SIZE_MAX;
+			}
+		}
+		if (!depth)
+			return i;
+	}
+}
+
+enum nhir_rc nhir_json_values(const char *data, size_t len, nhir_json_cb cb,
+			      void *ctx, size_t *bad_off,
+			      struct nhir_err *err)
+{
+	size_t i = 0;
+
+	/* A UTF-8 byte order mark is tolerated at the start. */
+	if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3))
+		i = 3;
+	for (;;) {
+		struct nhir_json_span sp = { NULL, 0, 0, 0 };
+		size_t e;
+
+		i = skip_ws(data, len, i);
+		if (i >= len)
+			return NHIR_OK;
+		e = skip_value(data, len, i, bad_off, err);
+		if (e == SIZE_MAX)
+			return NHIR_EPARSE;
+		sp.off = i;
+		sp.len = e - i;
+		if (cb(ctx, &sp))
+			return NHIR_OK;
+		i = e;
+	}
+}
+
+enum nhir_rc nhir_json_children(const char *data, size_t len, size_t off,
+				nhir_json_cb cb, void *ctx, size_t *bad_off,
+				struct nhir_err *err)
+{
+	size_t i = skip_ws(data, len, off);
+	bool obj;
+	char close;
+
+	if (i >= len || (data[i] != '{' && data[i] != '[')) {
+		*bad_off = i;
+		return nhir_err_set(err, NHIR_EPARSE,
+				    "expected an object or an array");
+	}
+	obj = data[i] == '{';
+	close = obj ? '}' : ']';
+	i = skip_ws(data, len, i + 1);
+	if (i < len && data[i] == close)
+		return NHIR_OK;
+	for (;;) {
+		struct nhir_json_span sp = { NULL, 0, 0, 0 };
+		size_t e;
+
+		i = skip_ws(data, len, i);
+		if (obj) {
+			if (i >= len || data[i] != '"') {
+				*bad_off = i;
+				return nhir_err_set(err, NHIR_EPARSE,
+						    "expected a member name");
+			}
+			e = skip_string(data, len, i);
+			if (e == SIZE_MAX) {
+				*bad_off = i;
+				return nhir_err_set(err, NHIR_EPARSE,
+						    "unterminated string");
+			}
+			sp.key = data + i + 1;
+			sp.key_len = e - i - 2;
+			i = skip_ws(data, len, e);
+			if (i >= len || data[i] != ':') {
+				*bad_off = i;
+				return nhir_err_set(err, NHIR_EPARSE,
+						    "expected ':'");
+			}
+			i++;
+		}
+		i = skip_ws(data, len, i);
+		e = skip_value(data, len, i, bad_off, err);
+		if (e == SIZE_MAX)
+			return NHIR_EPARSE;
+		sp.off = i;
+		sp.len = e - i;
+		if (cb(ctx, &sp))
+			return NHIR_OK;
+		i = skip_ws(data, len, e);
+		if (i < len && data[i] == ',') {
+			i++;
+			continue;
+		}
+		if (i < len && data[i] == close)
+			return NHIR_OK;
+		*bad_off = i;
+		return nhir_err_set(err, NHIR_EPARSE, "expected ',' or '%c'",
+				    close);
+	}
+}
+
+size_t nhir_utf8_fix(const char *s, size_t len, struct nhir_buf *out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, bad = 0, start = 0;
+
+	while (i < len) {
+		unsigned char c = p[i];
+		size_t n;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 2, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 3, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 4, cp = c & 0x07;
+		else
+			n = 0, cp = 0;
+		if (n && i + n <= len) {
+			size_t k;
+
+			for (k = 1; k < n && (p[i + k] & 0xc0) == 0x80; k++)
+				cp = (cp << 6) | (p[i + k] & 0x3f);
+			if (k == n && !(n == 3 && (cp < 0x800 ||
+						   (cp >= 0xd800 && cp <= 0xdfff))) &&
+			    !(n == 4 && (cp < 0x10000 || cp > 0x10ffff))) {
+				i += n;
+				continue;
+			}
+		}
+		if (!bad)
+			nhir_buf_reset(out);
+		nhir_buf_add(out, s + start, i - start);
+		nhir_buf_add(out, "\xef\xbf\xbd", 3);
+		bad++;
+		i++;
+		start = i;
+	}
+	if (bad)
+		nhir_buf_add(out, s + start, len - start);
+	return bad;
+}
+
+cJSON *nhir_json_parse(const char *p, size_t len, size_t *bad_off,
+		       uint64_t *replaced)
+{
+	struct nhir_buf fixed = NHIR_BUF_INIT(NHIR_MAX_RECORD_LEN * 2);
+	const char *end = NULL, *src = p;
+	size_t n = nhir_utf8_fix(p, len, &fixed);
+	cJSON *o;
+
+	if (n) {
+		if (fixed.err) {
+			*bad_off = 0;
+			nhir_buf_release(&fixed);
+			return NULL;
+		}
+		*replaced += n;
+		src = fixed.buf;
+		len = fixed.len;
+	}
+	o = cJSON_ParseWithLengthOpts(src, len, &end, 0);
+	if (!o) {
+		/* Offsets in the fixed copy are close enough to report. */
+		*bad_off = end && end >= src && end <= src + len
+				   ? (size_t)(end - src)
+				   : 0;
+		if (n && *bad_off > len)
+			*bad_off = len;
+	}
+	nhir_buf_release(&fixed);
+	return o;
+}
+
+const char *nhir_json_str(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+const cJSON *nhir_json_arr(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsArray(v) ? v : NULL;
+}
+
+const cJSON *nhir_json_obj(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsObject(v) ? v : NULL;
+}
+
+void nhir_json_print(struct nhir_buf *buf, const cJSON *o)
+{
+	char *s = cJSON_PrintUnformatted(o);
+
+	nhir_buf_reset(buf);
+	if (!s) {
+		buf->err = NHIR_ENOMEM;
+		return;
+	}
+	nhir_buf_adds(buf, s);
+	cJSON_free(s);
+}

@@ -1,0 +1,59 @@
+/*
+ * Structural JSON scanning: find the byte spans of values without
+ * building them, so that each record of a large document can be parsed
+ * alone (with cJSON) and every error can name its byte offset.
+ */
+#ifndef NHIR_INGEST_JSON_H
+#define NHIR_INGEST_JSON_H
+
+#include <cjson/cJSON.h>
+#include "nhir/buf.h"
+#include "nhir/error.h"
+
+struct nhir_json_span {
+	const char *key;	/* member name (raw, unescaped) or NULL */
+	size_t key_len;
+	size_t off, len;	/* of the value, relative to the scan base */
+};
+
+/* Return non-zero to stop early. */
+typedef int (*nhir_json_cb)(void *ctx, const struct nhir_json_span *sp);
+
+/*
+ * Calls cb for each top-level value in data (one for a document, one per
+ * line for JSON Lines).  On malformed structure returns NHIR_EPARSE with
+ * *bad_off set to the offset of the problem.
+ */
+enum nhir_rc nhir_json_values(const char *data, size_t len, nhir_json_cb cb,
+			      void *ctx, size_t *bad_off,
+			      struct nhir_err *err);
+/*
+ * Calls cb for each member of the object (or element of the array) that
+ * starts at data + off.  Offsets in spans are relative to data.
+ */
+enum nhir_rc nhir_json_children(const char *data, size_t len, size_t off,
+				nhir_json_cb cb, void *ctx, size_t *bad_off,
+				struct nhir_err *err);
+
+/*
+ * Parses one value with cJSON after replacing invalid UTF-8 (counted in
+ * *replaced).  On failure returns NULL with *bad_off set.
+ */
+cJSON *nhir_json_parse(const char *p, size_t len, size_t *bad_off,
+		       uint64_t *replaced);
+
+/* Typed access; NULL when absent or of another type. */
+const char *nhir_json_str(const cJSON *obj, const char *key);
+const cJSON *nhir_json_arr(const cJSON *obj, const char *key);
+const cJSON *nhir_json_obj(const cJSON *obj, const char *key);
+
+/* Writes the JSON text of o (compact) into buf (reset first). */
+void nhir_json_print(struct nhir_buf *buf, const cJSON *o);
+
+/*
+ * Counts bytes of invalid UTF-8 in s; if any, writes a copy with each
+ * bad sequence replaced by U+FFFD to out and returns the count.
+ */
+size_t nhir_utf8_fix(const char *s, size_t len, struct nhir_buf *out);
+
+#endif

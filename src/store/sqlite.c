@@ -1,0 +1,803 @@
+/*
+ * The SQLite store: one file, WAL, foreign keys, numbered migrations
+ * applied on open, and prepared statements kept for the life of the
+ * handle.
+ */
+#include "compat.h"
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include "nhir/graph.h"
+#include "store/store-internal.h"
+
+/*
+ * Schema migrations, applied in order; PRAGMA user_version records how
+ * many have run.  Append only: a released migration is never edited.
+ */
+static const char *const migrations[] = {
+	/* 1: the identity graph */
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"
+	"INSERT INTO meta VALUES('graph_gen', 0);"
+	"CREATE TABLE node("
+	" id INTEGER PRIMARY KEY,"
+	" kind INTEGER NOT NULL,"
+	" ext_id TEXT NOT NULL UNIQUE,"
+	" name TEXT, subtype TEXT, provider TEXT,"
+	" attrs TEXT NOT NULL DEFAULT '{}',"
+	" created INTEGER, expires INTEGER,"
+	" disabled INTEGER NOT NULL DEFAULT 0,"
+	" first_seen INTEGER NOT NULL, updated INTEGER NOT NULL);"
+	"CREATE INDEX node_name ON node(name);"
+	"CREATE TABLE edge("
+	" id INTEGER PRIMARY KEY,"
+	" src INTEGER NOT NULL REFERENCES node(id) ON DELETE CASCADE,"
+	" dst INTEGER NOT NULL REFERENCES node(id) ON DELETE CASCADE,"
+	" kind INTEGER NOT NULL,"
+	" cascade INTEGER NOT NULL DEFAULT 0,"
+	" privilege INTEGER NOT NULL DEFAULT 0,"
+	" attrs TEXT NOT NULL DEFAULT '{}',"
+	" created INTEGER, expires INTEGER,"
+	" UNIQUE(src, kind, dst));"
+	"CREATE INDEX edge_dst ON edge(dst, kind);"
+	"CREATE TABLE import_run("
+	" id INTEGER PRIMARY KEY, time INTEGER NOT NULL, actor TEXT,"
+	" format TEXT NOT NULL, path TEXT, sha256 TEXT, size INTEGER,"
+	" added INTEGER, updated INTEGER, unchanged INTEGER,"
+	" rejected INTEGER, status TEXT NOT NULL);",
+};
+
+enum stmt {
+	Q_NODE_BY_EXT, Q_NODE_INSERT, Q_NODE_UPDATE, Q_EDGE_FIND,
+	Q_EDGE_INSERT, Q_EDGE_UPDATE, Q_NODE_GET, Q_NODE_BY_NAME,
+	Q_EDGES_OUT, Q_EDGES_IN, Q_GEN_BUMP, Q_IMPORT,
+	Q_NR
+};
+
+static const char *const stmt_sql[Q_NR] = {
+	[Q_NODE_BY_EXT] = "SELECT id, kind FROM node WHERE ext_id = ?1",
+	[Q_NODE_INSERT] =
+		"INSERT INTO node(kind, ext_id, name, subtype, provider, attrs,"
+		" created, expires, disabled, first_seen, updated)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, json_patch('{}', ?6), ?7, ?8,"
+		" coalesce(?9, 0), ?10, ?10)",
+	[Q_NODE_UPDATE] =
+		"UPDATE node SET name = coalesce(?2, name),"
+		" subtype = coalesce(?3, subtype),"
+		" provider = coalesce(?4, provider),"
+		" attrs = json_patch(attrs, ?5),"
+		" created = coalesce(?6, created),"
+		" expires = coalesce(?7, expires),"
+		" disabled = coalesce(?8, disabled), updated = ?9"
+		" WHERE id = ?1 AND (name IS NOT coalesce(?2, name)"
+		" OR subtype IS NOT coalesce(?3, subtype)"
+		" OR provider IS NOT coalesce(?4, provider)"
+		" OR attrs IS NOT json_patch(attrs, ?5)"
+		" OR created IS NOT coalesce(?6, created)"
+		" OR expires IS NOT coalesce(?7, expires)"
+		" OR disabled IS NOT coalesce(?8, disabled))",
+	[Q_EDGE_FIND] =
+		"SELECT id FROM edge WHERE src = ?1 AND kind = ?2 AND dst = ?3",
+	[Q_EDGE_INSERT] =
+		"INSERT INTO edge(src, dst, kind, cascade, privilege, attrs,"
+		" created, expires) VALUES(?1, ?2, ?3, coalesce(?4, 0),"
+		" coalesce(?5, 0), json_patch('{}', ?6), ?7, ?8)",
+	[Q_EDGE_UPDATE] =
+		"UPDATE edge SET cascade = coalesce(?2, cascade),"
+		" privilege = coalesce(?3, privilege),"
+		" attrs = json_patch(attrs, ?4),"
+		" created = coalesce(?5, created),"
+		" expires = coalesce(?6, expires)"
+		" WHERE id = ?1 AND (cascade IS NOT coalesce(?2, cascade)"
+		" OR privilege IS NOT coalesce(?3, privilege)"
+		" OR attrs IS NOT json_patch(attrs, ?4)"
+		" OR created IS NOT coalesce(?5, created)"
+		" OR expires IS NOT coalesce(?6, expires))",
+	[Q_NODE_GET] =
+		"SELECT id, kind, ext_id, name, subtype, provider, attrs,"
+		" created, expires, disabled FROM node WHERE id = ?1",
+	[Q_NODE_BY_NAME] =
+		"SELECT id FROM node WHERE name = ?1 ORDER BY id LIMIT ?2",
+	[Q_EDGES_OUT] =
+		"SELECT id, src, dst, kind, cascade, privilege, attrs, created,"
+		" expires FROM edge WHERE src = ?1 ORDER BY kind, id",
+	[Q_EDGES_IN] =
+		"SELECT id, src, dst, kind, cascade, privilege, attrs, created,"
+		" expires FROM edge WHERE dst = ?1 ORDER BY kind, id",
+	[Q_GEN_BUMP] =
+		"UPDATE meta SET value = value + 1 WHERE key = 'graph_gen'",
+	[Q_IMPORT] =
+		"INSERT INTO import_run(time, actor, format, path, sha256, size,"
+		" added, updated, unchanged, rejected, status)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+};
+
+struct sqlite_store {
+	struct nhir_store base;	/* always first */
+	sqlite3 *db;
+	char *path;
+	char *cache;
+	sqlite3_stmt *q[Q_NR];
+	bool dirty;		/* the graph changed in this transaction */
+	int64_t now;
+};
+
+#define SQ(st) ((struct sqlite_store *)(st))
+
+static enum nhir_rc db_err(struct sqlite_store *s, struct nhir_err *err,
+			   const char *what)
+{
+	return nhir_err_set(err, NHIR_ESTORE, "%s: %s", what,
+			    sqlite3_errmsg(s->db));
+}
+
+static enum nhir_rc exec(struct sqlite_store *s, const char *sql,
+			 struct nhir_err *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		nhir_err_set(err, NHIR_ESTORE, "%s",
+			     msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return NHIR_ESTORE;
+	}
+	return NHIR_OK;
+}
+
+/* Returns the prepared statement q, reset and with bindings cleared. */
+static sqlite3_stmt *stmt(struct sqlite_store *s, enum stmt q)
+{
+	if (!s->q[q] && sqlite3_prepare_v3(s->db, stmt_sql[q], -1,
+					   SQLITE_PREPARE_PERSISTENT, &s->q[q],
+					   NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_reset(s->q[q]);
+	sqlite3_clear_bindings(s->q[q]);
+	return s->q[q];
+}
+
+static int query_int(struct sqlite_store *s, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*out = sqlite3_column_int64(st, 0);
+			rc = SQLITE_OK;
+		} else if (rc == SQLITE_DONE) {
+			*out = 0;
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static enum nhir_rc migrate(struct sqlite_store *s, bool readonly,
+			    struct nhir_err *err)
+{
+	int64_t have;
+	int known = (int)NHIR_ARRAY_SIZE(migrations);
+	enum nhir_rc rc;
+
+	if (query_int(s, "PRAGMA user_version", &have) != SQLITE_OK)
+		return db_err(s, err, "cannot read schema version");
+	if (have > known)
+		return nhir_err_set(err, NHIR_ESCHEMA,
+				    "database schema %" PRId64 " is newer than "
+				    "this nhir (%d); upgrade nhir", have,
+				    known);
+	if (have == known)
+		return NHIR_OK;
+	if (readonly)
+		return nhir_err_set(err, NHIR_ESCHEMA,
+				    "database needs migrating; open it "
+				    "read-write once");
+	for (int v = (int)have; v < known; v++) {
+		char bump[64];
+
+		rc = exec(s, "BEGIN IMMEDIATE", err);
+		if (rc)
+			return rc;
+		snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", v + 1);
+		rc = exec(s, migrations[v], err);
+		if (!rc)
+			rc = exec(s, bump, err);
+		if (!rc)
+			rc = exec(s, "COMMIT", err);
+		if (rc) {
+			exec(s, "ROLLBACK", NULL);
+			nhir_err_prefix(err, "migration %d", v + 1);
+			return rc;
+		}
+	}
+	return NHIR_OK;
+}
+
+static void sq_close(struct nhir_store *st)
+{
+	struct sqlite_store *s = SQ(st);
+
+	for (int i = 0; i < Q_NR; i++)
+		sqlite3_finalize(s->q[i]);
+	sqlite3_close(s->db);
+	nhir_free(s->path);
+	nhir_free(s->cache);
+	nhir_free(s);
+}
+
+static enum nhir_rc sq_open(struct nhir_store **out, const char *path,
+			    unsigned flags, struct nhir_err *err)
+{
+	struct sqlite_store *s;
+	struct stat sb;
+	bool memory = !strcmp(path, ":memory:");
+	bool ro = flags & NHIR_STORE_READONLY;
+	int oflags = ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	enum nhir_rc rc;
+	size_t n;
+
+	if (!memory && stat(path, &sb)) {
+		if (errno != ENOENT)
+			return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s",
+					    path, strerror(errno));
+		if (!(flags & NHIR_STORE_CREATE) || ro)
+			return nhir_err_set(err, NHIR_ENOTFOUND,
+					    "no database at '%s' (run 'nhir "
+					    "init' first)", path);
+		oflags |= SQLITE_OPEN_CREATE;
+	}
+	s = nhir_calloc(1, sizeof(*s));
+	if (!s)
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	s->path = nhir_strdup(path);
+	n = strlen(path) + sizeof("-graph");
+	s->cache = memory ? NULL : nhir_malloc(n);
+	if (!s->path || (!memory && !s->cache)) {
+		sq_close(&s->base);
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
+	if (s->cache)
+		snprintf(s->cache, n, "%s-graph", path);
+	if (sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		rc = nhir_err_set(err, NHIR_ESTORE, "cannot open '%s': %s",
+				  path, s->db ? sqlite3_errmsg(s->db)
+					      : "out of memory");
+		sq_close(&s->base);
+		return rc;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, 10000);
+	rc = exec(s, "PRAGMA foreign_keys = ON", err);
+	if (!rc && !ro)
+		rc = exec(s, "PRAGMA journal_mode = WAL;"
+			     "PRAGMA synchronous = NORMAL", err);
+	if (!rc)
+		rc = exec(s, "SELECT count(*) FROM sqlite_schema", err);
+	if (rc) {
+		nhir_err_prefix(err, "'%s' is not an nhir database", path);
+		sq_close(&s->base);
+		return rc;
+	}
+	rc = migrate(s, ro, err);
+	if (rc) {
+		nhir_err_prefix(err, "%s", path);
+		sq_close(&s->base);
+		return rc;
+	}
+	*out = &s->base;
+	return NHIR_OK;
+}
+
+static int sq_schema_version(struct nhir_store *st)
+{
+	int64_t v = -1;
+
+	query_int(SQ(st), "PRAGMA user_version", &v);
+	return (int)v;
+}
+
+static enum nhir_rc sq_begin(struct nhir_store *st, struct nhir_err *err)
+{
+	SQ(st)->dirty = false;
+	SQ(st)->now = nhir_time_now();
+	return exec(SQ(st), "BEGIN IMMEDIATE", err);
+}
+
+static enum nhir_rc sq_commit(struct nhir_store *st, struct nhir_err *err)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q;
+
+	if (s->dirty) {
+		q = stmt(s, Q_GEN_BUMP);
+		if (!q || sqlite3_step(q) != SQLITE_DONE)
+			return db_err(s, err, "cannot update graph generation");
+	}
+	return exec(s, "COMMIT", err);
+}
+
+static void sq_rollback(struct nhir_store *st)
+{
+	exec(SQ(st), "ROLLBACK", NULL);
+	SQ(st)->dirty = false;
+}
+
+static void bind_text(sqlite3_stmt *q, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+static void bind_time(sqlite3_stmt *q, int i, int64_t t)
+{
+	if (t == NHIR_TIME_UNSET || t == NHIR_TIME_NEVER)
+		sqlite3_bind_null(q, i);
+	else
+		sqlite3_bind_int64(q, i, t);
+}
+
+static int64_t col_time(sqlite3_stmt *q, int i, int64_t dflt)
+{
+	if (sqlite3_column_type(q, i) == SQLITE_NULL)
+		return dflt;
+	return sqlite3_column_int64(q, i);
+}
+
+static char *col_dup(sqlite3_stmt *q, int i, bool *oom)
+{
+	const unsigned char *t = sqlite3_column_text(q, i);
+	char *p;
+
+	if (!t)
+		return NULL;
+	p = nhir_strdup((const char *)t);
+	if (!p)
+		*oom = true;
+	return p;
+}
+
+/* Looks up a node by external id: 1 found, 0 not found, -1 error. */
+static int find_ext(struct sqlite_store *s, const char *ext, int64_t *id,
+		    enum nhir_node_kind *kind)
+{
+	sqlite3_stmt *q = stmt(s, Q_NODE_BY_EXT);
+	int rc;
+
+	if (!q)
+		return -1;
+	bind_text(q, 1, ext);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(q, 0);
+		*kind = (enum nhir_node_kind)sqlite3_column_int(q, 1);
+		sqlite3_reset(q);
+		return 1;
+	}
+	sqlite3_reset(q);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Maps a failed write to an error; malformed JSON is the caller's fault. */
+static enum nhir_rc write_err(struct sqlite_store *s, struct nhir_err *err,
+			      const char *what)
+{
+	if (strstr(sqlite3_errmsg(s->db), "JSON"))
+		return nhir_err_set(err, NHIR_EPARSE,
+				    "attributes are not a JSON object");
+	return db_err(s, err, what);
+}
+
+static enum nhir_rc sq_put_node(struct nhir_store *st,
+				const struct nhir_node_rec *r,
+				enum nhir_put *res, struct nhir_err *err)
+{
+	struct sqlite_store *s = SQ(st);
+	const char *attrs = r->attrs ? r->attrs : "{}";
+	enum nhir_node_kind kind;
+	sqlite3_stmt *q;
+	int64_t id;
+	int found = find_ext(s, r->ext_id, &id, &kind);
+
+	if (found < 0)
+		return db_err(s, err, "cannot look up node");
+	if (!found) {
+		q = stmt(s, Q_NODE_INSERT);
+		if (!q)
+			return db_err(s, err, "cannot insert node");
+		sqlite3_bind_int(q, 1, r->kind);
+		bind_text(q, 2, r->ext_id);
+		bind_text(q, 3, r->name);
+		bind_text(q, 4, r->subtype);
+		bind_text(q, 5, r->provider);
+		bind_text(q, 6, attrs);
+		bind_time(q, 7, r->created);
+		bind_time(q, 8, r->expires);
+		if (r->disabled >= 0)
+			sqlite3_bind_int(q, 9, r->disabled ? 1 : 0);
+		sqlite3_bind_int64(q, 10, s->now);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			return write_err(s, err, "cannot insert node");
+		*res = NHIR_PUT_ADDED;
+		s->dirty = true;
+		return NHIR_OK;
+	}
+	if (kind != r->kind)
+		return nhir_err_set(err, NHIR_ECONFLICT,
+				    "node '%s' is already stored as a %s, not "
+				    "a %s", r->ext_id, nhir_node_kind_name(kind),
+				    nhir_node_kind_name(r->kind));
+	q = stmt(s, Q_NODE_UPDATE);
+	if (!q)
+		return db_err(s, err, "cannot update node");
+	sqlite3_bind_int64(q, 1, id);
+	bind_text(q, 2, r->name);
+	bind_text(q, 3, r->subtype);
+	bind_text(q, 4, r->provider);
+	bind_text(q, 5, attrs);
+	bind_time(q, 6, r->created);
+	bind_time(q, 7, r->expires);
+	if (r->disabled >= 0)
+		sqlite3_bind_int(q, 8, r->disabled ? 1 : 0);
+	sqlite3_bind_int64(q, 9, s->now);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		return write_err(s, err, "cannot update node");
+	*res = sqlite3_changes(s->db) ? NHIR_PUT_UPDATED : NHIR_PUT_UNCHANGED;
+	if (*res)
+		s->dirty = true;
+	return NHIR_OK;
+}
+
+static enum nhir_rc sq_put_edge(struct nhir_store *st,
+				const struct nhir_edge_rec *r,
+				enum nhir_put *res, struct nhir_err *err)
+{
+	struct sqlite_store *s = SQ(st);
+	const char *attrs = r->attrs ? r->attrs : "{}";
+	enum nhir_node_kind skind, dkind;
+	int64_t src, dst, id;
+	sqlite3_stmt *q;
+	int f, rc;
+
+	f = find_ext(s, r->src, &src, &skind);
+	if (f <= 0)
+		return f < 0 ? db_err(s, err, "cannot look up node")
+			     : nhir_err_set(err, NHIR_ENOTFOUND,
+					    "edge source '%s' is not a known "
+					    "node", r->src);
+	f = find_ext(s, r->dst, &dst, &dkind);
+	if (f <= 0)
+		return f < 0 ? db_err(s, err, "cannot look up node")
+			     : nhir_err_set(err, NHIR_ENOTFOUND,
+					    "edge target '%s' is not a known "
+					    "node", r->dst);
+	if (nhir_edge_check_kinds(r->kind, skind, dkind, err))
+		return NHIR_EINVAL;
+
+	q = stmt(s, Q_EDGE_FIND);
+	if (!q)
+		return db_err(s, err, "cannot look up edge");
+	sqlite3_bind_int64(q, 1, src);
+	sqlite3_bind_int(q, 2, r->kind);
+	sqlite3_bind_int64(q, 3, dst);
+	rc = sqlite3_step(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(s, err, "cannot look up edge");
+	if (rc == SQLITE_DONE) {
+		q = stmt(s, Q_EDGE_INSERT);
+		if (!q)
+			return db_err(s, err, "cannot insert edge");
+		sqlite3_bind_int64(q, 1, src);
+		sqlite3_bind_int64(q, 2, dst);
+		sqlite3_bind_int(q, 3, r->kind);
+		if (r->cascade)
+			sqlite3_bind_int(q, 4, r->cascade);
+		if (r->priv)
+			sqlite3_bind_int(q, 5, r->priv);
+		bind_text(q, 6, attrs);
+		bind_time(q, 7, r->created);
+		bind_time(q, 8, r->expires);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			return write_err(s, err, "cannot insert edge");
+		*res = NHIR_PUT_ADDED;
+		s->dirty = true;
+		return NHIR_OK;
+	}
+	id = sqlite3_column_int64(q, 0);
+	q = stmt(s, Q_EDGE_UPDATE);
+	if (!q)
+		return db_err(s, err, "cannot update edge");
+	sqlite3_bind_int64(q, 1, id);
+	if (r->cascade)
+		sqlite3_bind_int(q, 2, r->cascade);
+	if (r->priv)
+		sqlite3_bind_int(q, 3, r->priv);
+	bind_text(q, 4, attrs);
+	bind_time(q, 5, r->created);
+	bind_time(q, 6, r->expires);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		return write_err(s, err, "cannot update edge");
+	*res = sqlite3_changes(s->db) ? NHIR_PUT_UPDATED : NHIR_PUT_UNCHANGED;
+	if (*res)
+		s->dirty = true;
+	return NHIR_OK;
+}
+
+static enum nhir_rc sq_get_node(struct nhir_store *st, int64_t id,
+				struct nhir_node *n, struct nhir_err *err)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q = stmt(s, Q_NODE_GET);
+	bool oom = false;
+	int rc;
+
+	if (!q)
+		return db_err(s, err, "cannot read node");
+	sqlite3_bind_int64(q, 1, id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_DONE)
+		return nhir_err_set(err, NHIR_ENOTFOUND, "no node #%" PRId64,
+				    id);
+	if (rc != SQLITE_ROW)
+		return db_err(s, err, "cannot read node");
+	n->id = sqlite3_column_int64(q, 0);
+	n->kind = (enum nhir_node_kind)sqlite3_column_int(q, 1);
+	n->ext_id = col_dup(q, 2, &oom);
+	n->name = col_dup(q, 3, &oom);
+	n->subtype = col_dup(q, 4, &oom);
+	n->provider = col_dup(q, 5, &oom);
+	n->attrs = col_dup(q, 6, &oom);
+	n->created = col_time(q, 7, NHIR_TIME_UNSET);
+	n->expires = col_time(q, 8, NHIR_TIME_NEVER);
+	n->disabled = sqlite3_column_int(q, 9) != 0;
+	sqlite3_reset(q);
+	if (oom || !n->ext_id || !n->attrs) {
+		nhir_node_release(n);
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
+	return NHIR_OK;
+}
+
+static enum nhir_rc sq_lookup(struct nhir_store *st, const char *str,
+			      bool by_name, int64_t *ids, size_t max,
+			      size_t *nr, struct nhir_err *err)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q;
+	enum nhir_node_kind kind;
+	int rc;
+
+	*nr = 0;
+	if (!by_name) {
+		rc = find_ext(s, str, &ids[0], &kind);
+		if (rc < 0)
+			return db_err(s, err, "cannot look up node");
+		*nr = (size_t)rc;
+		return NHIR_OK;
+	}
+	q = stmt(s, Q_NODE_BY_NAME);
+	if (!q)
+		return db_err(s, err, "cannot look up node");
+	bind_text(q, 1, str);
+	sqlite3_bind_int64(q, 2, (int64_t)max);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW && *nr < max)
+		ids[(*nr)++] = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(s, err, "cannot look up node");
+	return NHIR_OK;
+}
+
+static enum nhir_rc edges_of(struct sqlite_store *s, enum stmt which,
+			     int64_t node, nhir_edge_cb cb, void *data,
+			     struct nhir_err *err)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	/* A fresh statement: the callback may call back into the store. */
+	if (sqlite3_prepare_v2(s->db, stmt_sql[which], -1, &q, NULL) !=
+	    SQLITE_OK)
+		return db_err(s, err, "cannot read edges");
+	sqlite3_bind_int64(q, 1, node);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct nhir_edge e;
+
+		e.id = sqlite3_column_int64(q, 0);
+		e.src = sqlite3_column_int64(q, 1);
+		e.dst = sqlite3_column_int64(q, 2);
+		e.kind = (enum nhir_edge_kind)sqlite3_column_int(q, 3);
+		e.cascade = (enum nhir_cascade)sqlite3_column_int(q, 4);
+		e.priv = (enum nhir_priv)sqlite3_column_int(q, 5);
+		e.attrs = (const char *)sqlite3_column_text(q, 6);
+		e.created = col_time(q, 7, NHIR_TIME_UNSET);
+		e.expires = col_time(q, 8, NHIR_TIME_NEVER);
+		if (!e.attrs)
+			e.attrs = "{}";
+		if (cb(&e, data)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return db_err(s, err, "cannot read edges");
+	return NHIR_OK;
+}
+
+static enum nhir_rc sq_node_edges(struct nhir_store *st, int64_t node,
+				  unsigned dirs, nhir_edge_cb cb, void *data,
+				  struct nhir_err *err)
+{
+	enum nhir_rc rc = NHIR_OK;
+
+	if (dirs & NHIR_DIR_OUT)
+		rc = edges_of(SQ(st), Q_EDGES_OUT, node, cb, data, err);
+	if (!rc && (dirs & NHIR_DIR_IN))
+		rc = edges_of(SQ(st), Q_EDGES_IN, node, cb, data, err);
+	return rc;
+}
+
+static enum nhir_rc sq_count(struct nhir_store *st,
+			     struct nhir_store_counts *out,
+			     struct nhir_err *err)
+{
+	static const char *const sql[2] = {
+		"SELECT kind, count(*) FROM node GROUP BY kind",
+		"SELECT kind, count(*) FROM edge GROUP BY kind",
+	};
+	struct sqlite_store *s = SQ(st);
+
+	for (int t = 0; t < 2; t++) {
+		sqlite3_stmt *q;
+		int rc;
+
+		if (sqlite3_prepare_v2(s->db, sql[t], -1, &q, NULL) !=
+		    SQLITE_OK)
+			return db_err(s, err, "cannot count");
+		while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+			int k = sqlite3_column_int(q, 0);
+			uint64_t c = (uint64_t)sqlite3_column_int64(q, 1);
+
+			if (t == 0) {
+				out->nodes += c;
+				if (k > 0 && k < NHIR_NODE_KIND_NR)
+					out->node_kind[k] = c;
+			} else {
+				out->edges += c;
+				if (k > 0 && k < NHIR_EDGE_KIND_NR)
+					out->edge_kind[k] = c;
+			}
+		}
+		sqlite3_finalize(q);
+		if (rc != SQLITE_DONE)
+			return db_err(s, err, "cannot count");
+	}
+	return NHIR_OK;
+}
+
+static enum nhir_rc sq_graph_tag(struct nhir_store *st, uint64_t tag[4],
+				 struct nhir_err *err)
+{
+	struct sqlite_store *s = SQ(st);
+	int64_t gen, maxn, maxe;
+
+	if (query_int(s, "SELECT value FROM meta WHERE key = 'graph_gen'",
+		      &gen) ||
+	    query_int(s, "SELECT max(id) FROM node", &maxn) ||
+	    query_int(s, "SELECT max(id) FROM edge", &maxe))
+		return db_err(s, err, "cannot read graph generation");
+	tag[0] = (uint64_t)gen;
+	tag[1] = (uint64_t)maxn;
+	tag[2] = (uint64_t)maxe;
+	tag[3] = 0x6e68697200000000ULL | NHIR_ARRAY_SIZE(migrations);
+	return NHIR_OK;
+}
+
+static enum nhir_rc sq_scan_graph(struct nhir_store *st,
+				  struct nhir_graph_builder *b,
+				  struct nhir_err *err)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q = NULL;
+	enum nhir_rc rc = NHIR_OK;
+	int r;
+
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT id, kind, disabled, created, expires"
+			       " FROM node ORDER BY id", -1, &q,
+			       NULL) != SQLITE_OK)
+		return db_err(s, err, "cannot read nodes");
+	while (!rc && (r = sqlite3_step(q)) == SQLITE_ROW)
+		rc = nhir_graph_builder_node(
+			b, sqlite3_column_int64(q, 0),
+			(enum nhir_node_kind)sqlite3_column_int(q, 1),
+			sqlite3_column_int(q, 2) ? NHIR_NF_DISABLED : 0,
+			col_time(q, 3, NHIR_TIME_UNSET),
+			col_time(q, 4, NHIR_TIME_NEVER), err);
+	sqlite3_finalize(q);
+	if (rc)
+		return rc;
+	if (r != SQLITE_DONE)
+		return db_err(s, err, "cannot read nodes");
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT src, dst, kind, cascade, privilege,"
+			       " created, expires FROM edge", -1, &q,
+			       NULL) != SQLITE_OK)
+		return db_err(s, err, "cannot read edges");
+	while (!rc && (r = sqlite3_step(q)) == SQLITE_ROW) {
+		int kind = sqlite3_column_int(q, 2);
+		int cascade = sqlite3_column_int(q, 3);
+		int priv = sqlite3_column_int(q, 4);
+
+		if (kind <= 0 || kind >= NHIR_EDGE_KIND_NR)
+			continue;
+		rc = nhir_graph_builder_edge(
+			b, sqlite3_column_int64(q, 0),
+			sqlite3_column_int64(q, 1),
+			NHIR_EI_MAKE(kind, priv & 3, cascade & 3),
+			col_time(q, 5, NHIR_TIME_UNSET),
+			col_time(q, 6, NHIR_TIME_NEVER), err);
+	}
+	sqlite3_finalize(q);
+	if (rc)
+		return rc;
+	if (r != SQLITE_DONE)
+		return db_err(s, err, "cannot read edges");
+	return NHIR_OK;
+}
+
+static const char *sq_cache_path(struct nhir_store *st)
+{
+	return SQ(st)->cache;
+}
+
+static enum nhir_rc sq_record_import(struct nhir_store *st,
+				     const struct nhir_import_run *r,
+				     struct nhir_err *err)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q = stmt(s, Q_IMPORT);
+
+	if (!q)
+		return db_err(s, err, "cannot record import");
+	sqlite3_bind_int64(q, 1, nhir_time_now());
+	bind_text(q, 2, r->actor);
+	bind_text(q, 3, r->format);
+	bind_text(q, 4, r->path);
+	bind_text(q, 5, r->sha256);
+	sqlite3_bind_int64(q, 6, (int64_t)r->size);
+	sqlite3_bind_int64(q, 7, (int64_t)r->added);
+	sqlite3_bind_int64(q, 8, (int64_t)r->updated);
+	sqlite3_bind_int64(q, 9, (int64_t)r->unchanged);
+	sqlite3_bind_int64(q, 10, (int64_t)r->rejected);
+	bind_text(q, 11, r->status);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		return db_err(s, err, "cannot record import");
+	return NHIR_OK;
+}
+
+const struct nhir_store_ops nhir_sqlite_store_ops = {
+	.name = "sqlite",
+	.version = 1,
+	.open = sq_open,
+	.close = sq_close,
+	.schema_version = sq_schema_version,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.put_node = sq_put_node,
+	.put_edge = sq_put_edge,
+	.get_node = sq_get_node,
+	.lookup = sq_lookup,
+	.node_edges = sq_node_edges,
+	.count = sq_count,
+	.graph_tag = sq_graph_tag,
+	.scan_graph = sq_scan_graph,
+	.cache_path = sq_cache_path,
+	.record_import = sq_record_import,
+};

@@ -1,0 +1,73 @@
+/*
+ * The backend interface behind include/nhir/store.h.  Each backend file
+ * defines one const struct nhir_store_ops and embeds struct nhir_store as
+ * the first member of its own handle.  Callers never touch ops: they go
+ * through the wrappers in store.c, which check arguments and supply
+ * defaults for methods a backend leaves NULL.
+ */
+#ifndef NHIR_STORE_INTERNAL_H
+#define NHIR_STORE_INTERNAL_H
+
+#include "nhir/graph.h"
+#include "nhir/store.h"
+
+struct nhir_graph_builder;
+
+struct nhir_store_ops {
+	const char *name;
+	unsigned version;	/* methods added later are NULL-checked */
+	/* dsn has had its "name:" scheme removed */
+	enum nhir_rc (*open)(struct nhir_store **out, const char *dsn,
+			     unsigned flags, struct nhir_err *err);
+	void (*close)(struct nhir_store *st);
+	int (*schema_version)(struct nhir_store *st);
+
+	enum nhir_rc (*begin)(struct nhir_store *st, struct nhir_err *err);
+	enum nhir_rc (*commit)(struct nhir_store *st, struct nhir_err *err);
+	void (*rollback)(struct nhir_store *st);
+
+	enum nhir_rc (*put_node)(struct nhir_store *st,
+				 const struct nhir_node_rec *rec,
+				 enum nhir_put *res, struct nhir_err *err);
+	enum nhir_rc (*put_edge)(struct nhir_store *st,
+				 const struct nhir_edge_rec *rec,
+				 enum nhir_put *res, struct nhir_err *err);
+	enum nhir_rc (*get_node)(struct nhir_store *st, int64_t id,
+				 struct nhir_node *out, struct nhir_err *err);
+	/* ids of nodes whose ext_id (by_name false) or name equals s */
+	enum nhir_rc (*lookup)(struct nhir_store *st, const char *s,
+			       bool by_name, int64_t *ids, size_t max,
+			       size_t *nr, struct nhir_err *err);
+	enum nhir_rc (*node_edges)(struct nhir_store *st, int64_t node,
+				   unsigned dirs, nhir_edge_cb cb, void *data,
+				   struct nhir_err *err);
+	enum nhir_rc (*count)(struct nhir_store *st,
+			      struct nhir_store_counts *out,
+			      struct nhir_err *err);
+
+	/*
+	 * The graph: tag identifies the stored graph's state (it changes
+	 * whenever a node or edge does); scan_graph feeds every node in id
+	 * order and every edge to the builder; cache_path names a file
+	 * where the compact image may be kept (NULL: no cache).
+	 */
+	enum nhir_rc (*graph_tag)(struct nhir_store *st, uint64_t tag[4],
+				  struct nhir_err *err);
+	enum nhir_rc (*scan_graph)(struct nhir_store *st,
+				   struct nhir_graph_builder *b,
+				   struct nhir_err *err);
+	const char *(*cache_path)(struct nhir_store *st);
+
+	enum nhir_rc (*record_import)(struct nhir_store *st,
+				      const struct nhir_import_run *run,
+				      struct nhir_err *err);
+};
+
+struct nhir_store {
+	const struct nhir_store_ops *ops;
+	bool in_tx;
+};
+
+extern const struct nhir_store_ops nhir_sqlite_store_ops;
+
+#endif

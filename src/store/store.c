@@ -1,0 +1,398 @@
+/*
+ * Store wrappers, the backend registry, and the on-disk cache of the
+ * compact graph.
+ */
+#include "compat.h"
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "nhir/graph.h"
+#include "store/store-internal.h"
+
+static const struct nhir_store_ops *const backends[] = {
+	&nhir_sqlite_store_ops,
+};
+
+/* Splits "name:rest" when name is a known backend; else SQLite. */
+static const struct nhir_store_ops *find_backend(const char *dsn,
+						 const char **rest)
+{
+	for (size_t i = 0; i < NHIR_ARRAY_SIZE(backends); i++) {
+		size_t n = strlen(backends[i]->name);
+
+		if (!strncmp(dsn, backends[i]->name, n) && dsn[n] == ':') {
+			*rest = dsn + n + 1;
+			return backends[i];
+		}
+	}
+	*rest = dsn;
+	return &nhir_sqlite_store_ops;
+}
+
+enum nhir_rc nhir_store_open(struct nhir_store **out, const char *dsn,
+			     unsigned flags, struct nhir_err *err)
+{
+	const struct nhir_store_ops *ops;
+	const char *rest;
+	enum nhir_rc rc;
+
+	*out = NULL;
+	if (!dsn || !*dsn)
+		return nhir_err_set(err, NHIR_EINVAL, "no database given");
+	ops = find_backend(dsn, &rest);
+	rc = ops->open(out, rest, flags, err);
+	if (!rc) {
+		(*out)->ops = ops;
+		(*out)->in_tx = false;
+	}
+	return rc;
+}
+
+void nhir_store_close(struct nhir_store *st)
+{
+	if (!st)
+		return;
+	if (st->in_tx)
+		st->ops->rollback(st);
+	st->ops->close(st);
+}
+
+const char *nhir_store_backend(const struct nhir_store *st)
+{
+	return st->ops->name;
+}
+
+int nhir_store_schema_version(struct nhir_store *st)
+{
+	return st->ops->schema_version(st);
+}
+
+enum nhir_rc nhir_store_begin(struct nhir_store *st, struct nhir_err *err)
+{
+	enum nhir_rc rc;
+
+	if (st->in_tx)
+		return nhir_err_set(err, NHIR_EINVAL,
+				    "a transaction is already open");
+	rc = st->ops->begin(st, err);
+	if (!rc)
+		st->in_tx = true;
+	return rc;
+}
+
+enum nhir_rc nhir_store_commit(struct nhir_store *st, struct nhir_err *err)
+{
+	enum nhir_rc rc;
+
+	if (!st->in_tx)
+		return nhir_err_set(err, NHIR_EINVAL, "no transaction is open");
+	rc = st->ops->commit(st, err);
+	if (rc) {
+		st->ops->rollback(st);
+	}
+	st->in_tx = false;
+	return rc;
+}
+
+void nhir_store_rollback(struct nhir_store *st)
+{
+	if (!st->in_tx)
+		return;
+	st->ops->rollback(st);
+	st->in_tx = false;
+}
+
+/* Attributes must be a JSON object's text (or absent). */
+static enum nhir_rc check_attrs(const char *attrs, struct nhir_err *err)
+{
+	if (!attrs)
+		return NHIR_OK;
+	while (*attrs == ' ' || *attrs == '\t' || *attrs == '\n' ||
+	       *attrs == '\r')
+		attrs++;
+	if (*attrs != '{')
+		return nhir_err_set(err, NHIR_EPARSE,
+				    "attributes must be a JSON object");
+	if (strlen(attrs) > NHIR_MAX_ATTRS_LEN)
+		return nhir_err_set(err, NHIR_ETOOBIG,
+				    "attributes longer than %d bytes",
+				    NHIR_MAX_ATTRS_LEN);
+	return NHIR_OK;
+}
+
+static enum nhir_rc check_str(const char *what, const char *s, bool required,
+			      struct nhir_err *err)
+{
+	if (!s) {
+		if (required)
+			return nhir_err_set(err, NHIR_EINVAL, "%s is missing",
+					    what);
+		return NHIR_OK;
+	}
+	if (required && !*s)
+		return nhir_err_set(err, NHIR_EINVAL, "%s is empty", what);
+	if (strlen(s) > NHIR_MAX_ID_LEN)
+		return nhir_err_set(err, NHIR_ETOOBIG,
+				    "%s longer than %d bytes", what,
+				    NHIR_MAX_ID_LEN);
+	return NHIR_OK;
+}
+
+enum nhir_rc nhir_store_put_node(struct nhir_store *st,
+				 const struct nhir_node_rec *rec,
+				 enum nhir_put *res, struct nhir_err *err)
+{
+	enum nhir_put dummy;
+	enum nhir_rc rc;
+
+	if (!st->in_tx)
+		return nhir_err_set(err, NHIR_EINVAL,
+				    "writes need a transaction");
+	if (rec->kind <= NHIR_NODE_NONE || rec->kind >= NHIR_NODE_KIND_NR)
+		return nhir_err_set(err, NHIR_EINVAL, "unknown node kind");
+	rc = check_str("node id", rec->ext_id, true, err);
+	if (!rc)
+		rc = check_str("name", rec->name, false, err);
+	if (!rc)
+		rc = check_str("subtype", rec->subtype, false, err);
+	if (!rc)
+		rc = check_str("provider", rec->provider, false, err);
+	if (!rc)
+		rc = check_attrs(rec->attrs, err);
+	if (rc)
+		return rc;
+	return st->ops->put_node(st, rec, res ? res : &dummy, err);
+}
+
+enum nhir_rc nhir_store_put_edge(struct nhir_store *st,
+				 const struct nhir_edge_rec *rec,
+				 enum nhir_put *res, struct nhir_err *err)
+{
+	enum nhir_put dummy;
+	enum nhir_rc rc;
+
+	if (!st->in_tx)
+		return nhir_err_set(err, NHIR_EINVAL,
+				    "writes need a transaction");
+	if (rec->kind <= NHIR_EDGE_NONE || rec->kind >= NHIR_EDGE_KIND_NR)
+		return nhir_err_set(err, NHIR_EINVAL, "unknown edge kind");
+	rc = check_str("edge source", rec->src, true, err);
+	if (!rc)
+		rc = check_str("edge target", rec->dst, true, err);
+	if (!rc)
+		rc = check_attrs(rec->attrs, err);
+	if (rc)
+		return rc;
+	return st->ops->put_edge(st, rec, res ? res : &dummy, err);
+}
+
+void nhir_node_release(struct nhir_node *n)
+{
+	nhir_free(n->ext_id);
+	nhir_free(n->name);
+	nhir_free(n->subtype);
+	nhir_free(n->provider);
+	nhir_free(n->attrs);
+	memset(n, 0, sizeof(*n));
+}
+
+enum nhir_rc nhir_store_get_node(struct nhir_store *st, int64_t id,
+				 struct nhir_node *out, struct nhir_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	return st->ops->get_node(st, id, out, err);
+}
+
+/* Parses "#N" or "id:N". */
+static bool parse_id_ref(const char *ref, int64_t *id)
+{
+	const char *p;
+	int64_t v = 0;
+
+	if (ref[0] == '#')
+		p = ref + 1;
+	else if (!strncmp(ref, "id:", 3))
+		p = ref + 3;
+	else
+		return false;
+	if (!*p || strlen(p) > 18)
+		return false;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		v = v * 10 + (*p - '0');
+	}
+	*id = v;
+	return true;
+}
+
+enum nhir_rc nhir_store_resolve(struct nhir_store *st, const char *ref,
+				int64_t *id, struct nhir_err *err)
+{
+	int64_t ids[5];
+	size_t nr = 0;
+	enum nhir_rc rc;
+	struct nhir_node n;
+
+	if (parse_id_ref(ref, id)) {
+		rc = nhir_store_get_node(st, *id, &n, err);
+		if (!rc)
+			nhir_node_release(&n);
+		return rc;
+	}
+	rc = st->ops->lookup(st, ref, false, ids, NHIR_ARRAY_SIZE(ids), &nr,
+			     err);
+	if (!rc && !nr)
+		rc = st->ops->lookup(st, ref, true, ids, NHIR_ARRAY_SIZE(ids),
+				     &nr, err);
+	if (rc)
+		return rc;
+	if (!nr)
+		return nhir_err_set(err, NHIR_ENOTFOUND, "no node '%s'", ref);
+	if (nr > 1) {
+		char list[128] = "";
+		size_t len = 0;
+
+		for (size_t i = 0; i < nr && i < 4; i++) {
+			int n2 = snprintf(list + len, sizeof(list) - len,
+					  "%s#%" PRId64, i ? ", " : "", ids[i]);
+
+			if (n2 < 0 || (size_t)n2 >= sizeof(list) - len)
+				break;
+			len += (size_t)n2;
+		}
+		return nhir_err_set(err, NHIR_EAMBIGUOUS,
+				    "'%s' names several nodes (%s%s); use #ID",
+				    ref, list, nr > 4 ? ", ..." : "");
+	}
+	*id = ids[0];
+	return NHIR_OK;
+}
+
+enum nhir_rc nhir_store_node_edges(struct nhir_store *st, int64_t node,
+				   unsigned dirs, nhir_edge_cb cb, void *data,
+				   struct nhir_err *err)
+{
+	return st->ops->node_edges(st, node, dirs, cb, data, err);
+}
+
+enum nhir_rc nhir_store_count(struct nhir_store *st,
+			      struct nhir_store_counts *out,
+			      struct nhir_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	return st->ops->count(st, out, err);
+}
+
+enum nhir_rc nhir_store_record_import(struct nhir_store *st,
+				      const struct nhir_import_run *run,
+				      struct nhir_err *err)
+{
+	if (!st->ops->record_import)
+		return NHIR_OK;
+	return st->ops->record_import(st, run, err);
+}
+
+static void unmap_image(void *image, size_t len)
+{
+	munmap(image, len);
+}
+
+/*
+ * Maps the cached image at path if it reflects tag.  Any failure just
+ * means "no usable cache": the caller rebuilds.
+ */
+static struct nhir_graph *map_cache(const char *path, const uint64_t tag[4])
+{
+	struct nhir_graph *g = NULL;
+	struct stat sb;
+	void *img;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &sb) || sb.st_size <= 0 ||
+	    (uint64_t)sb.st_size > SIZE_MAX) {
+		close(fd);
+		return NULL;
+	}
+	img = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (img == MAP_FAILED)
+		return NULL;
+	if (nhir_graph_attach(img, (size_t)sb.st_size, unmap_image, &g,
+			      NULL)) {
+		munmap(img, (size_t)sb.st_size);
+		return NULL;
+	}
+	if (memcmp(g->tag, tag, sizeof(g->tag))) {
+		nhir_graph_free(g);
+		return NULL;
+	}
+	return g;
+}
+
+/*
+ * Writes the image next to the database, atomically (temporary file,
+ * then rename).  Failure is not an error: the cache is only a speed-up.
+ */
+static void write_cache(const char *path, const struct nhir_graph *g)
+{
+	char tmp[4096];
+	const char *p = g->image;
+	size_t left = g->image_len;
+	int fd, n;
+
+	n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	while (left) {
+		ssize_t w = write(fd, p, left);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		p += w;
+		left -= (size_t)w;
+	}
+	if (close(fd) || left || rename(tmp, path))
+		unlink(tmp);
+}
+
+enum nhir_rc nhir_store_load_graph(struct nhir_store *st,
+				   struct nhir_graph **out,
+				   struct nhir_err *err)
+{
+	struct nhir_graph_builder *b = NULL;
+	const char *cache = st->ops->cache_path ? st->ops->cache_path(st)
+						: NULL;
+	uint64_t tag[4];
+	enum nhir_rc rc;
+
+	*out = NULL;
+	rc = st->ops->graph_tag(st, tag, err);
+	if (rc)
+		return rc;
+	if (cache) {
+		*out = map_cache(cache, tag);
+		if (*out)
+			return NHIR_OK;
+	}
+	rc = nhir_graph_builder_new(&b, 0, 0, err);
+	if (rc)
+		return rc;
+	rc = st->ops->scan_graph(st, b, err);
+	if (rc) {
+		nhir_graph_builder_free(b);
+		return rc;
+	}
+	rc = nhir_graph_builder_finish(b, tag, out, err);
+	if (!rc && cache)
+		write_cache(cache, *out);
+	return rc;
+}
