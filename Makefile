@@ -25,7 +25,8 @@ WARN = -Wall -Wextra -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
 ifeq ($(DEVELOPER),1)
 WARN += -Werror -pedantic -Wno-overlength-strings
 endif
-ALL_CFLAGS = -std=c17 $(WARN) $(CFLAGS) -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP
+ALL_CFLAGS = -std=c17 $(WARN) $(CFLAGS) -Iinclude -Isrc -Itests $(PKG_CFLAGS) \
+	     -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS)
 ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
@@ -104,12 +105,15 @@ fuzz: deps
 		$(FUZZ_CC) -std=c17 -g -O1 -Iinclude -Isrc $(PKG_CFLAGS) \
 		  -fsanitize=address,undefined,fuzzer -o build/fuzz/fuzz_$$f \
 		  fuzz/fuzz_$$f.c build/fuzz/libnhir.a $(LIBS); \
-		mkdir -p fuzz/corpus/$$f; \
+		mkdir -p fuzz/corpus/$$f build/fuzz/work-$$f; \
 		echo "fuzz: $$f for $(FUZZ_TIME)s"; \
-		build/fuzz/fuzz_$$f -max_total_time=$(FUZZ_TIME) \
-		  -max_len=65536 fuzz/corpus/$$f >/dev/null 2>build/fuzz/$$f.log \
-		  || { tail -40 build/fuzz/$$f.log; exit 1; }; \
+		build/fuzz/fuzz_$$f -max_total_time=$(FUZZ_TIME) -max_len=8192 \
+		  build/fuzz/work-$$f fuzz/corpus/$$f >/dev/null \
+		  2>build/fuzz/$$f.log || { tail -40 build/fuzz/$$f.log; exit 1; }; \
 		tail -1 build/fuzz/$$f.log; \
+		build/fuzz/fuzz_$$f -merge=1 fuzz/corpus/$$f build/fuzz/work-$$f \
+		  >/dev/null 2>&1; \
+		echo "fuzz: $$f corpus now $$(ls fuzz/corpus/$$f | wc -l) files"; \
 	done
 
 bench: bench-blast

@@ -225,7 +225,10 @@ static int expose_stored(struct walk *w, uint32_t i)
 		}
 		w->fwd_seen[src] = (uint32_t)w->b->nr;
 		if (add_item(w, src, i, NHIR_EDGE_STORED_IN, 0,
-			     NHIR_BI_REVERSE,
+			     NHIR_BI_REVERSE |
+				     (g->node_flags[src] & NHIR_NF_DISABLED
+					      ? NHIR_BI_INACTIVE
+					      : 0),
 			     (uint8_t)group_of(g->node_kind[src]),
 			     w->b->items[i].depth + 1,
 			     min_expiry(g->node_expires[src], expires)) < 0)
@@ -364,6 +367,7 @@ enum nhir_rc nhir_blast_run(const struct nhir_graph *g,
 	 */
 	for (size_t i = 0; i < out->nr; i++) {
 		struct nhir_blast_item *it = &out->items[i];
+		bool is_store_seed;
 
 		if (it->flags & NHIR_BI_NOT_VALID)
 			continue;
@@ -373,11 +377,12 @@ enum nhir_rc nhir_blast_run(const struct nhir_graph *g,
 			it->flags |= NHIR_BI_DEPTH_LIMIT;
 			continue;
 		}
+		/* expand() may move items[]: decide before calling it. */
+		is_store_seed = it->group == NHIR_BG_SEED &&
+				g->node_kind[it->node] == NHIR_NODE_STORE;
 		if (expand(&w, (uint32_t)i) < 0)
 			goto oom;
-		if (it->group == NHIR_BG_SEED &&
-		    g->node_kind[it->node] == NHIR_NODE_STORE &&
-		    expose_stored(&w, (uint32_t)i) < 0)
+		if (is_store_seed && expose_stored(&w, (uint32_t)i) < 0)
 			goto oom;
 	}
 	fwd_end = out->nr;

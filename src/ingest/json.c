@@ -20,22 +20,93 @@ static size_t skip_ws(const char *d, size_t len, size_t i)
 	return i;
 }
 
-/* Skips the string starting at d[i] == '"'; returns end or SIZE_MAX. */
-static size_t skip_string(const char *d, size_t len, size_t i)
+static bool is_hex(char c)
 {
-	i++;
-	while (i < len) {
-		const char *q = memchr(d + i, '"', len - i);
-		const char *bs;
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	       (c >= 'A' && c <= 'F');
+}
 
-		if (!q)
+/*
+ * Skips the string starting at d[i] == '"'; returns the offset after it,
+ * or SIZE_MAX with *bad at the problem.  Raw control characters and
+ * unknown escapes are errors, as RFC 8259 says.
+ */
+static size_t skip_string(const char *d, size_t len, size_t i, size_t *bad)
+{
+	for (i++; i < len; i++) {
+		unsigned char c = (unsigned char)d[i];
+
+		if (c == '"')
+			return i + 1;
+		if (c < 0x20) {
+			*bad = i;
 			return SIZE_MAX;
-		bs = memchr(d + i, '\\', (size_t)(q - d) - i);
-		if (!bs)
-			return (size_t)(q - d) + 1;
-		i = (size_t)(bs - d) + 2;	/* the escape and its char */
+		}
+		if (c != '\\')
+			continue;
+		if (++i >= len)
+			break;
+		switch (d[i]) {
+		case '"': case '\\': case '/': case 'b': case 'f': case 'n':
+		case 'r': case 't':
+			break;
+		case 'u':
+			if (len - i < 5 || !is_hex(d[i + 1]) ||
+			    !is_hex(d[i + 2]) || !is_hex(d[i + 3]) ||
+			    !is_hex(d[i + 4])) {
+				*bad = i - 1;
+				return SIZE_MAX;
+			}
+			i += 4;
+			break;
+		default:
+			*bad = i - 1;
+			return SIZE_MAX;
+		}
 	}
+	*bad = len;
 	return SIZE_MAX;
+}
+
+/* true, false, null, or a number as RFC 8259 writes it. */
+static bool valid_scalar(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	if ((n == 4 && !memcmp(p, "true", 4)) ||
+	    (n == 5 && !memcmp(p, "false", 5)) ||
+	    (n == 4 && !memcmp(p, "null", 4)))
+		return true;
+	if (i < n && p[i] == '-')
+		i++;
+	if (i < n && p[i] == '0')
+		i++;
+	else if (i < n && p[i] >= '1' && p[i] <= '9')
+		while (i < n && p[i] >= '0' && p[i] <= '9')
+			i++;
+	else
+		return false;
+	if (i < n && p[i] == '.') {
+		size_t s = ++i;
+
+		while (i < n && p[i] >= '0' && p[i] <= '9')
+			i++;
+		if (i == s)
+			return false;
+	}
+	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+		size_t s;
+
+		i++;
+		if (i < n && (p[i] == '+' || p[i] == '-'))
+			i++;
+		s = i;
+		while (i < n && p[i] >= '0' && p[i] <= '9')
+			i++;
+		if (i == s)
+			return false;
+	}
+	return i == n;
 }
 
 /*
@@ -101,12 +172,17 @@ static size_t skip_value(const char *d, size_t len, size_t i, size_t *bad,
 			depth--;
 			i++;
 		} else if (c == '"') {
-			size_t e = skip_string(d, len, i);
+			size_t e = skip_string(d, len, i, bad);
 
 			if (e == SIZE_MAX) {
-				*bad = i;
-				nhir_err_set(err, NHIR_EPARSE,
-					     "unterminated string");
+				bool end = *bad >= len;
+
+				if (end)
+					*bad = i;
+				nhir_err_set(err, NHIR_EPARSE, "%s",
+					     end ? "unterminated string"
+						 : "bad character or escape "
+						   "in string");
 				return SIZE_MAX;
 			}
 			i = e;
@@ -126,8 +202,8 @@ static size_t skip_value(const char *d, size_t len, size_t i, size_t *bad,
 			       d[i] != ':' && d[i] != ']' && d[i] != '}' &&
 			       d[i] != '[' && d[i] != '{' && d[i] != '"')
 				i++;
-			if (i == s) {
-				*bad = i;
+			if (i == s || !valid_scalar(d + s, i - s)) {
+				*bad = s;
 				nhir_err_set(err, NHIR_EPARSE,
 					     "unexpected character");
 				return SIZE_MAX;
@@ -194,11 +270,12 @@ enum nhir_rc nhir_json_children(const char *data, size_t len, size_t off,
 				return nhir_err_set(err, NHIR_EPARSE,
 						    "expected a member name");
 			}
-			e = skip_string(data, len, i);
+			e = skip_string(data, len, i, bad_off);
 			if (e == SIZE_MAX) {
-				*bad_off = i;
+				if (*bad_off >= len)
+					*bad_off = i;
 				return nhir_err_set(err, NHIR_EPARSE,
-						    "unterminated string");
+						    "bad member name");
 			}
 			sp.key = data + i + 1;
 			sp.key_len = e - i - 2;

@@ -1,0 +1,77 @@
+#include "lib/testlib.h"
+#include <string.h>
+
+static int64_t parse(const char *s)
+{
+	int64_t t = 0;
+	struct nhir_err err = NHIR_ERR_INIT;
+
+	if (nhir_time_parse(s, (size_t)-1, &t, &err))
+		fail_msg("'%s': %s", s, err.msg);
+	return t;
+}
+
+static void test_forms(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("1970-01-01T00:00:00Z"), 0);
+	assert_int_equal(parse("2024-05-01T10:00:00Z"), 1714557600);
+	assert_int_equal(parse("2024-05-01T10:00:00.123456Z"), 1714557600);
+	assert_int_equal(parse("2024-05-01 10:00:00+00:00"), 1714557600);
+	assert_int_equal(parse("2024-05-01T12:00:00+02:00"), 1714557600);
+	assert_int_equal(parse("2024-05-01T05:30:00-0430"), 1714557600);
+	assert_int_equal(parse("2024-05-01"), 1714521600);
+	assert_int_equal(parse("2000-02-29T00:00:00Z"), 951782400);
+	assert_int_equal(parse("1714557600"), 1714557600);
+}
+
+static void test_bad(void **state)
+{
+	static const char *const bad[] = {
+		"", "yesterday", "2024-13-01", "2024-02-30", "2023-02-29",
+		"2024-05-01T25:00:00Z", "2024-05-01T10:00:00Zjunk",
+		"2024-5-1", "2024-05-01T10", "2100-02-29",
+	};
+	int64_t t;
+	struct nhir_err err = NHIR_ERR_INIT;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(nhir_time_parse(bad[i], (size_t)-1, &t, &err),
+				 NHIR_EPARSE);
+		assert_non_null(strstr(err.msg, "bad time"));
+	}
+}
+
+static void test_format_roundtrip(void **state)
+{
+	char out[32];
+
+	(void)state;
+	nhir_time_format(1714557600, out, sizeof(out));
+	assert_string_equal(out, "2024-05-01T10:00:00Z");
+	assert_int_equal(parse(out), 1714557600);
+	nhir_time_format(NHIR_TIME_UNSET, out, sizeof(out));
+	assert_string_equal(out, "-");
+}
+
+static void test_now_override(void **state)
+{
+	(void)state;
+	setenv("NHIR_NOW", "2030-01-01T00:00:00Z", 1);
+	assert_int_equal(nhir_time_now(), 1893456000);
+	unsetenv("NHIR_NOW");
+	assert_true(nhir_time_now() > 1700000000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_forms),
+		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_format_roundtrip),
+		cmocka_unit_test(test_now_override),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

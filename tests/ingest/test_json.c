@@ -1,0 +1,201 @@
+/*
+ * The structural scanner and record parsing, against hand-made cases and
+ * the JSONTestSuite corpus (what a conforming parser must accept and
+ * reject).
+ */
+#include "lib/testlib.h"
+#include <dirent.h>
+#include "ingest/json.h"
+
+struct collect {
+	size_t nr;
+	size_t off[16], len[16];
+	char key[16][16];
+};
+
+static int collect_cb(void *ctx, const struct nhir_json_span *sp)
+{
+	struct collect *c = ctx;
+
+	if (c->nr < 16) {
+		c->off[c->nr] = sp->off;
+		c->len[c->nr] = sp->len;
+		snprintf(c->key[c->nr], 16, "%.*s", (int)sp->key_len,
+			 sp->key ? sp->key : "");
+	}
+	c->nr++;
+	return 0;
+}
+
+static void test_values_and_children(void **state)
+{
+	const char *d = " {\"a\":[1,2,{\"x\":\"]}\\\"\"}],\"b\":\"s\"}\n[3]\n7";
+	struct collect c = { 0 };
+	size_t bad = 0;
+
+	(void)state;
+	assert_int_equal(nhir_json_values(d, strlen(d), collect_cb, &c, &bad,
+					  NULL), 0);
+	assert_int_equal(c.nr, 3);
+	assert_int_equal(c.off[0], 1);
+	assert_int_equal(d[c.off[0] + c.len[0] - 1], '}');
+	assert_int_equal(d[c.off[1]], '[');
+	assert_int_equal(d[c.off[2]], '7');
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(nhir_json_children(d, strlen(d), 1, collect_cb, &c,
+					    &bad, NULL), 0);
+	assert_int_equal(c.nr, 2);
+	assert_string_equal(c.key[0], "a");
+	assert_string_equal(c.key[1], "b");
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(nhir_json_children(d, strlen(d), 6, collect_cb, &c,
+					    &bad, NULL), 0);
+	assert_int_equal(c.nr, 3);
+}
+
+static void test_structure_errors(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t off;
+	} cases[] = {
+		{ "[1,2", 4 },
+		{ "{\"a\":1]", 6 },
+		{ "]", 0 },
+		{ "\"abc", 0 },
+		{ "{\"a\" 1}", 5 },
+	};
+	struct collect c = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < NHIR_ARRAY_SIZE(cases); i++) {
+		size_t bad = 99;
+		const char *in = cases[i].in;
+		enum nhir_rc rc = nhir_json_values(in, strlen(in), collect_cb,
+						   &c, &bad, NULL);
+
+		if (rc == NHIR_OK) {
+			/* structure fine at top: children must fail */
+			rc = nhir_json_children(in, strlen(in), 0, collect_cb,
+						&c, &bad, NULL);
+		}
+		assert_int_equal(rc, NHIR_EPARSE);
+		if (bad != cases[i].off)
+			fail_msg("'%s': offset %zu, want %zu", in, bad,
+				 cases[i].off);
+	}
+}
+
+static void test_utf8_fix(void **state)
+{
+	struct nhir_buf b = NHIR_BUF_INIT(0);
+	static const char good[] = "plain \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80";
+
+	(void)state;
+	assert_int_equal(nhir_utf8_fix(good, strlen(good), &b), 0);
+	assert_int_equal(b.len, 0);
+	/* lone continuation, overlong, surrogate, truncated */
+	assert_int_equal(nhir_utf8_fix("a\x80" "b\xc0\xaf" "c\xed\xa0\x80" "d\xe2\x82",
+				       12, &b), 8);
+	assert_non_null(strstr(b.buf, "a\xef\xbf\xbd" "b"));
+	nhir_buf_release(&b);
+}
+
+/* Accepts a document the way importers do: one value, parsed by cJSON. */
+static int count_cb(void *ctx, const struct nhir_json_span *sp)
+{
+	(void)sp;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static bool accepts(const char *d, size_t len)
+{
+	int n = 0;
+	size_t bad;
+	uint64_t rep = 0;
+	cJSON *o;
+
+	if (nhir_json_values(d, len, count_cb, &n, &bad, NULL) || n != 1)
+		return false;
+	o = nhir_json_parse(d, len, &bad, &rep);
+	cJSON_Delete(o);
+	return o != NULL;
+}
+
+static void test_jsontestsuite(void **state)
+{
+	char *dir_path;
+	DIR *dir;
+	struct dirent *de;
+	int y = 0, n = 0, y_bad = 0, n_bad = 0;
+	char missed[2048] = "";
+
+	(void)state;
+	TL_SKIP_NO_DATA(dir_path, "jsontestsuite/test_parsing");
+	dir = opendir(dir_path);
+	assert_non_null(dir);
+	while ((de = readdir(dir))) {
+		char p[1024];
+		char *data;
+		size_t len;
+		bool ok;
+
+		if (de->d_name[1] != '_' ||
+		    (de->d_name[0] != 'y' && de->d_name[0] != 'n'))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir_path, de->d_name);
+		data = tl_read_file(p, &len);
+		assert_non_null(data);
+		ok = accepts(data, len);	/* must never crash */
+		if (de->d_name[0] == 'y') {
+			y++;
+			if (!ok) {
+				y_bad++;
+				if (strlen(missed) < 1800) {
+					strcat(missed, " ");
+					strcat(missed, de->d_name);
+				}
+			}
+		} else {
+			n++;
+			n_bad += ok;
+		}
+		free(data);
+	}
+	closedir(dir);
+	free(dir_path);
+	print_message("jsontestsuite: %d/%d valid accepted, %d/%d invalid "
+		      "rejected\n", y - y_bad, y, n - n_bad, n);
+	if (y_bad)
+		fail_msg("valid documents refused:%s", missed);
+	assert_true(n > 150);
+	assert_int_equal(n_bad, 0);
+}
+
+static void test_deep_nesting_case(void **state)
+{
+	char *p;
+	char *data;
+	size_t len;
+
+	(void)state;
+	TL_SKIP_NO_DATA(p, "jsontestsuite/test_parsing/n_structure_100000_opening_arrays.json");
+	data = tl_read_file(p, &len);
+	assert_false(accepts(data, len));
+	free(data);
+	free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_values_and_children),
+		cmocka_unit_test(test_structure_errors),
+		cmocka_unit_test(test_utf8_fix),
+		cmocka_unit_test(test_jsontestsuite),
+		cmocka_unit_test(test_deep_nesting_case),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,60 @@
+/*
+ * Helpers for the cmocka tests: temporary databases, the shared sample
+ * data, running an importer over a string, and dumping a database to
+ * compare before and after.
+ */
+#ifndef NHIR_TESTLIB_H
+#define NHIR_TESTLIB_H
+
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE 1
+#endif
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "nhir/nhir.h"
+#include "core/alloc.h"
+
+#define NHIR_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A fresh directory under $TMPDIR, removed at exit.  Returns its path. */
+const char *tl_tmpdir(void);
+/* A new database path in tl_tmpdir() (the file does not exist yet). */
+char *tl_db_path(void);
+/* Creates a database at a new path; returns the open store. */
+struct nhir_store *tl_new_store(char **path_out);
+/*
+ * Path of a file under $NHIR_DATA (default ../shared/data), or NULL when
+ * it is absent; the caller then skips with a message.
+ */
+char *tl_data(const char *rel);
+/* Writes text to a new file in tl_tmpdir(); returns its path. */
+char *tl_write_file(const char *name, const char *text);
+/* Runs the importer named fmt over text into st, in one transaction. */
+enum nhir_rc tl_import_text(struct nhir_store *st, const char *fmt,
+			    const char *text, struct nhir_import_result *res);
+/* A canonical dump of the graph tables, owned by the caller. */
+char *tl_dump(const char *db_path);
+/* The id of the node with external id ext, or fails the test. */
+int64_t tl_node(struct nhir_store *st, const char *ext);
+/* Reads a whole file; NULL if it cannot. */
+char *tl_read_file(const char *path, size_t *len);
+
+#define TL_SKIP_NO_DATA(p, rel) do { \
+	(p) = tl_data(rel); \
+	if (!(p)) { \
+		print_message("skipping: %s is absent\n", rel); \
+		skip(); \
+	} \
+} while (0)
+
+#endif

@@ -1,0 +1,59 @@
+#!/bin/sh
+# Runs every test: cmocka unit tests (TAP), CLI scripts, and fuzz corpus
+# replays.  Prints each failure, then "N passed, N failed, N skipped".
+set -u
+BUILD=${BUILD:-build}
+export NHIR="$BUILD/nhir"
+export NHIR_DATA="${NHIR_DATA:-../shared/data}"
+export CMOCKA_MESSAGE_OUTPUT=TAP
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+unset NHIR_DB NHIR_USER NHIR_NOW
+
+pass=0 fail=0 skip=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+if [ ! -d "$NHIR_DATA" ]; then
+	echo "note: $NHIR_DATA is absent; tests on real sample data skip"
+fi
+
+# Tallies TAP lines from one program's output in $log.
+tally() {
+	name=$1 rc=$2
+	p=$(grep -c '^ok ' "$log" | tr -d ' ')
+	s=$(grep -c '^ok .*# [Ss][Kk][Ii][Pp]' "$log" | tr -d ' ')
+	f=$(grep -c '^not ok ' "$log" | tr -d ' ')
+	p=$((p - s))
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		# crashed, or failed outside a test case
+		f=1
+	fi
+	if [ "$f" != 0 ]; then
+		echo "FAIL $name (exit $rc)"
+		sed 's/^/    /' "$log" | tail -60
+	fi
+	grep -h '^ok .*# [Ss][Kk][Ii][Pp]' "$log" | sed "s|^|    $name: |"
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+}
+
+for t in $(find "$BUILD/tests" -type f -name 'test_*' -perm -u+x | sort); do
+	"$t" >"$log" 2>&1
+	tally "${t#$BUILD/}" $?
+done
+
+for t in tests/cli/t[0-9]*.sh; do
+	[ -f "$t" ] || continue
+	sh "$t" >"$log" 2>&1
+	tally "$t" $?
+done
+
+for r in "$BUILD"/fuzz/replay_*; do
+	[ -x "$r" ] || continue
+	name=${r##*/replay_}
+	"$r" "fuzz/corpus/$name" >"$log" 2>&1
+	tally "fuzz corpus $name" $?
+done
+
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]

@@ -1,0 +1,360 @@
+/*
+ * Store conformance: what every backend must do.  Runs on a real SQLite
+ * file; later backends are added to the fixture list.
+ */
+#include "lib/testlib.h"
+#include <sys/stat.h>
+#include <unistd.h>
+#include <sqlite3.h>
+
+static struct nhir_node_rec node(enum nhir_node_kind k, const char *id)
+{
+	struct nhir_node_rec r = NHIR_NODE_REC_INIT;
+
+	r.kind = k;
+	r.ext_id = id;
+	return r;
+}
+
+static struct nhir_edge_rec edge(enum nhir_edge_kind k, const char *s,
+				 const char *d)
+{
+	struct nhir_edge_rec r = NHIR_EDGE_REC_INIT;
+
+	r.kind = k;
+	r.src = s;
+	r.dst = d;
+	return r;
+}
+
+static void put_node(struct nhir_store *st, const struct nhir_node_rec *r,
+		     enum nhir_put want)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	enum nhir_put res;
+
+	if (nhir_store_put_node(st, r, &res, &err))
+		fail_msg("put_node %s: %s", r->ext_id, err.msg);
+	assert_int_equal(res, want);
+}
+
+static void test_open_missing_and_create(void **state)
+{
+	struct nhir_store *st = NULL;
+	struct nhir_err err = NHIR_ERR_INIT;
+	char *path = tl_db_path();
+
+	(void)state;
+	assert_int_equal(nhir_store_open(&st, path, 0, &err), NHIR_ENOTFOUND);
+	assert_non_null(strstr(err.msg, "nhir init"));
+	assert_int_equal(nhir_store_open(&st, path, NHIR_STORE_CREATE, &err),
+			 0);
+	assert_string_equal(nhir_store_backend(st), "sqlite");
+	assert_int_equal(nhir_store_schema_version(st), 1);
+	nhir_store_close(st);
+	/* reopening applies nothing new */
+	assert_int_equal(nhir_store_open(&st, path, 0, &err), 0);
+	assert_int_equal(nhir_store_schema_version(st), 1);
+	nhir_store_close(st);
+	free(path);
+}
+
+static void test_not_a_database(void **state)
+{
+	struct nhir_store *st = NULL;
+	struct nhir_err err = NHIR_ERR_INIT;
+	char *path = tl_write_file("junk.db", "this is not sqlite at all, "
+				   "but it is long enough to look like a file "
+				   "header of some sort............");
+
+	(void)state;
+	assert_int_equal(nhir_store_open(&st, path, 0, &err), NHIR_ESTORE);
+	assert_non_null(strstr(err.msg, "not an nhir database"));
+	free(path);
+}
+
+static void test_newer_schema_refused(void **state)
+{
+	char *path = NULL;
+	struct nhir_store *st = tl_new_store(&path);
+	struct nhir_err err = NHIR_ERR_INIT;
+	sqlite3 *db;
+
+	(void)state;
+	nhir_store_close(st);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL,
+				      NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(nhir_store_open(&st, path, 0, &err), NHIR_ESCHEMA);
+	assert_non_null(strstr(err.msg, "newer"));
+	free(path);
+}
+
+static void test_put_merge_idempotent(void **state)
+{
+	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_node_rec r = node(NHIR_NODE_IDENTITY, "arn:x");
+	struct nhir_node n;
+	struct nhir_err err = NHIR_ERR_INIT;
+
+	(void)state;
+	/* writes need a transaction */
+	assert_int_equal(nhir_store_put_node(st, &r, NULL, &err), NHIR_EINVAL);
+	assert_int_equal(nhir_store_begin(st, NULL), 0);
+	r.name = "x";
+	r.attrs = "{\"a\":1}";
+	put_node(st, &r, NHIR_PUT_ADDED);
+	put_node(st, &r, NHIR_PUT_UNCHANGED);
+	/* a second source adds an attribute and leaves the name alone */
+	r.name = NULL;
+	r.attrs = "{\"b\":2}";
+	put_node(st, &r, NHIR_PUT_UPDATED);
+	put_node(st, &r, NHIR_PUT_UNCHANGED);
+	r.expires = 1000;
+	put_node(st, &r, NHIR_PUT_UPDATED);
+	assert_int_equal(nhir_store_commit(st, NULL), 0);
+
+	assert_int_equal(nhir_store_get_node(st, tl_node(st, "arn:x"), &n,
+					     NULL), 0);
+	assert_string_equal(n.name, "x");
+	assert_string_equal(n.attrs, "{\"a\":1,\"b\":2}");
+	assert_int_equal(n.expires, 1000);
+	assert_int_equal(n.created, NHIR_TIME_UNSET);
+	assert_false(n.disabled);
+	nhir_node_release(&n);
+	nhir_store_close(st);
+}
+
+static void test_kind_conflict_and_checks(void **state)
+{
+	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_node_rec r = node(NHIR_NODE_IDENTITY, "k");
+	struct nhir_err err = NHIR_ERR_INIT;
+	char big[NHIR_MAX_ID_LEN + 2];
+
+	(void)state;
+	assert_int_equal(nhir_store_begin(st, NULL), 0);
+	put_node(st, &r, NHIR_PUT_ADDED);
+	r.kind = NHIR_NODE_TOKEN;
+	assert_int_equal(nhir_store_put_node(st, &r, NULL, &err),
+			 NHIR_ECONFLICT);
+	assert_non_null(strstr(err.msg, "already stored as a identity"));
+	r.kind = (enum nhir_node_kind)42;
+	assert_int_equal(nhir_store_put_node(st, &r, NULL, &err), NHIR_EINVAL);
+	r.kind = NHIR_NODE_TOKEN;
+	r.ext_id = "";
+	assert_int_equal(nhir_store_put_node(st, &r, NULL, &err), NHIR_EINVAL);
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	r.ext_id = big;
+	assert_int_equal(nhir_store_put_node(st, &r, NULL, &err),
+			 NHIR_ETOOBIG);
+	r.ext_id = "t";
+	r.attrs = "[1,2]";
+	assert_int_equal(nhir_store_put_node(st, &r, NULL, &err), NHIR_EPARSE);
+	r.attrs = "{not json";
+	assert_int_equal(nhir_store_put_node(st, &r, NULL, &err), NHIR_EPARSE);
+	nhir_store_rollback(st);
+	nhir_store_close(st);
+}
+
+static void test_edges(void **state)
+{
+	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_node_rec k = node(NHIR_NODE_CREDENTIAL, "key");
+	struct nhir_node_rec u = node(NHIR_NODE_IDENTITY, "user");
+	struct nhir_edge_rec e = edge(NHIR_EDGE_AUTHENTICATES, "key", "user");
+	struct nhir_err err = NHIR_ERR_INIT;
+	enum nhir_put res;
+
+	(void)state;
+	assert_int_equal(nhir_store_begin(st, NULL), 0);
+	assert_int_equal(nhir_store_put_edge(st, &e, &res, &err),
+			 NHIR_ENOTFOUND);
+	assert_non_null(strstr(err.msg, "'key'"));
+	put_node(st, &k, NHIR_PUT_ADDED);
+	put_node(st, &u, NHIR_PUT_ADDED);
+	assert_int_equal(nhir_store_put_edge(st, &e, &res, NULL), 0);
+	assert_int_equal(res, NHIR_PUT_ADDED);
+	assert_int_equal(nhir_store_put_edge(st, &e, &res, NULL), 0);
+	assert_int_equal(res, NHIR_PUT_UNCHANGED);
+	e.expires = 50;
+	assert_int_equal(nhir_store_put_edge(st, &e, &res, NULL), 0);
+	assert_int_equal(res, NHIR_PUT_UPDATED);
+	/* shape checks: a user cannot authenticate a key */
+	e = edge(NHIR_EDGE_AUTHENTICATES, "user", "key");
+	assert_int_equal(nhir_store_put_edge(st, &e, &res, &err), NHIR_EINVAL);
+	assert_non_null(strstr(err.msg, "cannot go from identity to "
+				       "credential"));
+	assert_int_equal(nhir_store_commit(st, NULL), 0);
+	nhir_store_close(st);
+}
+
+static void test_rollback_leaves_nothing(void **state)
+{
+	char *path = NULL;
+	struct nhir_store *st = tl_new_store(&path);
+	struct nhir_node_rec r = node(NHIR_NODE_IDENTITY, "a");
+	char *before, *after;
+
+	(void)state;
+	assert_int_equal(nhir_store_begin(st, NULL), 0);
+	put_node(st, &r, NHIR_PUT_ADDED);
+	assert_int_equal(nhir_store_commit(st, NULL), 0);
+	before = tl_dump(path);
+	assert_int_equal(nhir_store_begin(st, NULL), 0);
+	r.ext_id = "b";
+	put_node(st, &r, NHIR_PUT_ADDED);
+	r.ext_id = "a";
+	r.name = "renamed";
+	put_node(st, &r, NHIR_PUT_UPDATED);
+	nhir_store_rollback(st);
+	after = tl_dump(path);
+	assert_string_equal(before, after);
+	/* closing with an open transaction rolls it back */
+	assert_int_equal(nhir_store_begin(st, NULL), 0);
+	r.ext_id = "c";
+	put_node(st, &r, NHIR_PUT_ADDED);
+	nhir_store_close(st);
+	free(after);
+	after = tl_dump(path);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	free(path);
+}
+
+static void test_resolve(void **state)
+{
+	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_node_rec r = node(NHIR_NODE_IDENTITY, "arn:1");
+	struct nhir_err err = NHIR_ERR_INIT;
+	int64_t id, id1;
+	char ref[32];
+
+	(void)state;
+	assert_int_equal(nhir_store_begin(st, NULL), 0);
+	r.name = "dup";
+	put_node(st, &r, NHIR_PUT_ADDED);
+	r.ext_id = "arn:2";
+	put_node(st, &r, NHIR_PUT_ADDED);
+	r.ext_id = "arn:3";
+	r.name = "solo";
+	put_node(st, &r, NHIR_PUT_ADDED);
+	assert_int_equal(nhir_store_commit(st, NULL), 0);
+	id1 = tl_node(st, "arn:1");
+	snprintf(ref, sizeof(ref), "#%lld", (long long)id1);
+	assert_int_equal(nhir_store_resolve(st, ref, &id, NULL), 0);
+	assert_int_equal(id, id1);
+	assert_int_equal(nhir_store_resolve(st, "solo", &id, NULL), 0);
+	assert_int_equal(id, tl_node(st, "arn:3"));
+	assert_int_equal(nhir_store_resolve(st, "dup", &id, &err),
+			 NHIR_EAMBIGUOUS);
+	assert_non_null(strstr(err.msg, "several"));
+	assert_int_equal(nhir_store_resolve(st, "nope", &id, &err),
+			 NHIR_ENOTFOUND);
+	assert_int_equal(nhir_store_resolve(st, "#999", &id, &err),
+			 NHIR_ENOTFOUND);
+	nhir_store_close(st);
+}
+
+static int count_edge(const struct nhir_edge *e, void *data)
+{
+	(void)e;
+	(*(int *)data)++;
+	return 0;
+}
+
+static void test_graph_cache(void **state)
+{
+	char *path = NULL, cache[700];
+	struct nhir_store *st = tl_new_store(&path);
+	struct nhir_node_rec a = node(NHIR_NODE_CREDENTIAL, "a");
+	struct nhir_node_rec b = node(NHIR_NODE_IDENTITY, "b");
+	struct nhir_edge_rec e = edge(NHIR_EDGE_AUTHENTICATES, "a", "b");
+	struct nhir_graph *g = NULL;
+	struct stat sb;
+	FILE *f;
+	int n = 0;
+
+	(void)state;
+	snprintf(cache, sizeof(cache), "%s-graph", path);
+	assert_int_equal(nhir_store_begin(st, NULL), 0);
+	put_node(st, &a, NHIR_PUT_ADDED);
+	put_node(st, &b, NHIR_PUT_ADDED);
+	assert_int_equal(nhir_store_put_edge(st, &e, NULL, NULL), 0);
+	assert_int_equal(nhir_store_commit(st, NULL), 0);
+	assert_int_equal(nhir_store_node_edges(st, tl_node(st, "a"),
+					       NHIR_DIR_OUT | NHIR_DIR_IN,
+					       count_edge, &n, NULL), 0);
+	assert_int_equal(n, 1);
+
+	assert_int_equal(nhir_store_load_graph(st, &g, NULL), 0);
+	assert_int_equal(g->node_nr, 2);
+	assert_int_equal(g->edge_nr, 1);
+	nhir_graph_free(g);
+	assert_int_equal(stat(cache, &sb), 0);
+
+	/* a change invalidates the cache */
+	b.ext_id = "c";
+	assert_int_equal(nhir_store_begin(st, NULL), 0);
+	put_node(st, &b, NHIR_PUT_ADDED);
+	assert_int_equal(nhir_store_commit(st, NULL), 0);
+	assert_int_equal(nhir_store_load_graph(st, &g, NULL), 0);
+	assert_int_equal(g->node_nr, 3);
+	nhir_graph_free(g);
+
+	/* a damaged cache is rebuilt, not trusted */
+	f = fopen(cache, "r+b");
+	assert_non_null(f);
+	fseek(f, 200, SEEK_SET);
+	fputs("garbage garbage garbage", f);
+	fclose(f);
+	assert_int_equal(nhir_store_load_graph(st, &g, NULL), 0);
+	assert_int_equal(g->node_nr, 3);
+	assert_int_equal(g->edge_nr, 1);
+	nhir_graph_free(g);
+	/* and so is a truncated one */
+	assert_int_equal(truncate(cache, 100), 0);
+	assert_int_equal(nhir_store_load_graph(st, &g, NULL), 0);
+	assert_int_equal(g->node_nr, 3);
+	nhir_graph_free(g);
+	nhir_store_close(st);
+	free(path);
+}
+
+static void test_counts(void **state)
+{
+	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_node_rec a = node(NHIR_NODE_CREDENTIAL, "a");
+	struct nhir_store_counts c;
+
+	(void)state;
+	assert_int_equal(nhir_store_begin(st, NULL), 0);
+	put_node(st, &a, NHIR_PUT_ADDED);
+	assert_int_equal(nhir_store_commit(st, NULL), 0);
+	assert_int_equal(nhir_store_count(st, &c, NULL), 0);
+	assert_int_equal(c.nodes, 1);
+	assert_int_equal(c.node_kind[NHIR_NODE_CREDENTIAL], 1);
+	assert_int_equal(c.edges, 0);
+	nhir_store_close(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open_missing_and_create),
+		cmocka_unit_test(test_not_a_database),
+		cmocka_unit_test(test_newer_schema_refused),
+		cmocka_unit_test(test_put_merge_idempotent),
+		cmocka_unit_test(test_kind_conflict_and_checks),
+		cmocka_unit_test(test_edges),
+		cmocka_unit_test(test_rollback_leaves_nothing),
+		cmocka_unit_test(test_resolve),
+		cmocka_unit_test(test_graph_cache),
+		cmocka_unit_test(test_counts),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
