@@ -1,0 +1,887 @@
+/*
+ * AWS "aws iam get-account-authorization-details" output: users, groups,
+ * roles, managed and inline policies, instance profiles.  Users and roles
+ * become identities; what their policies allow becomes "can" edges to
+ * resource patterns with a privilege level; role trust policies become
+ * "assumes" edges, following the rules in docs/formats/aws-authz.md.
+ *
+ * The whole document is read first, since users name policies and
+ * groups that come later in it.
+ */
+#include "compat.h"
+#include "nhir/buf.h"
+#include "ingest/common.h"
+#include "ingest/iam.h"
+#include "ingest/json.h"
+
+#define MAX_EDGE_ACTIONS 64	/* actions listed per edge, then "..." */
+
+struct item {
+	cJSON *o;
+	size_t off;
+};
+
+struct item_list {
+	struct item *v;
+	size_t nr, alloc;
+};
+
+struct principal {
+	const cJSON *o;
+	size_t off;
+	const char *arn;
+	bool is_role;
+	struct nhir_iam_stmts stmts;
+	struct nhir_iam_stmts boundary;
+	bool has_boundary;
+};
+
+struct authz {
+	struct nhir_import *imp;
+	const char *data;
+	size_t len;
+	struct item_list users, groups, roles, policies;
+	struct principal *pr;
+	size_t pr_nr;
+	cJSON *keep;		/* decoded documents and labels */
+	struct nhir_buf attrs, tmp;
+	bool any_list;
+};
+
+static bool key_is(const struct nhir_json_span *sp, const char *k)
+{
+	return sp->key && sp->key_len == strlen(k) &&
+	       !memcmp(sp->key, k, sp->key_len);
+}
+
+static int collect_item(void *ctx, const struct nhir_json_span *sp)
+{
+	void **c = ctx;
+	struct authz *a = c[0];
+	struct item_list *l = c[1];
+	size_t bad = 0;
+	cJSON *o;
+
+	o = nhir_json_parse(a->data + sp->off, sp->len, &bad,
+			    &a->imp->res->utf8_replaced);
+	if (!o) {
+		nhir_import_error(a->imp, sp->off + bad, "malformed JSON");
+		return 0;
+	}
+	if (!cJSON_IsObject(o)) {
+		nhir_import_error(a->imp, sp->off, "list items must be objects");
+		cJSON_Delete(o);
+		return 0;
+	}
+	if (NHIR_ALLOC_GROW(l->v, l->nr + 1, l->alloc)) {
+		cJSON_Delete(o);
+		nhir_import_oom(a->imp);
+		return 1;
+	}
+	l->v[l->nr].o = o;
+	l->v[l->nr].off = sp->off;
+	l->nr++;
+	return 0;
+}
+
+static int top_member(void *ctx, const struct nhir_json_span *sp)
+{
+	struct authz *a = ctx;
+	struct item_list *l = NULL;
+	struct nhir_err e = NHIR_ERR_INIT;
+	void *c[2];
+	size_t bad = 0;
+
+	if (key_is(sp, "UserDetailList"))
+		l = &a->users;
+	else if (key_is(sp, "GroupDetailList"))
+		l = &a->groups;
+	else if (key_is(sp, "RoleDetailList"))
+		l = &a->roles;
+	else if (key_is(sp, "Policies"))
+		l = &a->policies;
+	else
+		return 0;	/* IsTruncated, Marker, ... */
+	a->any_list = true;
+	if (a->data[sp->off] != '[') {
+		nhir_import_error(a->imp, sp->off, "'%.*s' must be an array",
+				  (int)sp->key_len, sp->key);
+		return 0;
+	}
+	c[0] = a;
+	c[1] = l;
+	if (nhir_json_children(a->data, a->len, sp->off, collect_item, c,
+			       &bad, &e))
+		nhir_import_error(a->imp, bad, "%s", e.msg);
+	return nhir_import_stopped(a->imp);
+}
+
+/* A label string that lives as long as the run (kept in a->keep). */
+static const char *label(struct authz *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static const char *label(struct authz *a, const char *fmt, ...)
+{
+	va_list ap;
+	cJSON *s;
+
+	nhir_buf_reset(&a->tmp);
+	va_start(ap, fmt);
+	nhir_buf_vaddf(&a->tmp, fmt, ap);
+	va_end(ap);
+	if (a->tmp.err)
+		return "?";
+	s = cJSON_CreateString(a->tmp.buf);
+	if (!s) {
+		nhir_import_oom(a->imp);
+		return "?";
+	}
+	cJSON_AddItemToArray(a->keep, s);
+	return s->valuestring;
+}
+
+/* The default version's document of the managed policy arn, or NULL. */
+static const cJSON *managed_doc(struct authz *a, const char *arn)
+{
+	for (size_t i = 0; i < a->policies.nr; i++) {
+		const cJSON *p = a->policies.v[i].o, *v;
+		const char *parn = nhir_json_str(p, "Arn");
+		const char *def = nhir_json_str(p, "DefaultVersionId");
+
+		if (!parn || strcmp(parn, arn))
+			continue;
+		cJSON_ArrayForEach(v, nhir_json_arr(p, "PolicyVersionList")) {
+			const cJSON *isdef = cJSON_GetObjectItemCaseSensitive(
+				v, "IsDefaultVersion");
+			const char *vid = nhir_json_str(v, "VersionId");
+
+			if (cJSON_IsTrue(isdef) ||
+			    (def && vid && !strcmp(def, vid)))
+				return cJSON_GetObjectItemCaseSensitive(
+					v, "Document");
+		}
+		return NULL;
+	}
+	return NULL;
+}
+
+static void add_doc(struct authz *a, struct nhir_iam_stmts *st,
+		    const cJSON *doc, const char *src, size_t off)
+{
+	bool oom = false;
+
+	if (!nhir_iam_add_policy(st, doc, src, a->keep, &oom)) {
+		if (oom)
+			nhir_import_oom(a->imp);
+		else
+			nhir_import_warn(a->imp, off, "%s: not a policy "
+					 "document I can read; skipped", src);
+	}
+}
+
+/* Inline policies (list of {PolicyName, PolicyDocument}) of an entity. */
+static void add_inline(struct authz *a, struct nhir_iam_stmts *st,
+		       const cJSON *list, const char *who, size_t off)
+{
+	const cJSON *p;
+
+	cJSON_ArrayForEach(p, list) {
+		const char *name = nhir_json_str(p, "PolicyName");
+
+		add_doc(a, st, cJSON_GetObjectItemCaseSensitive(p,
+								"PolicyDocument"),
+			label(a, "%s inline policy %s", who,
+			      name ? name : "?"), off);
+	}
+}
+
+static void add_attached(struct authz *a, struct nhir_iam_stmts *st,
+			 const cJSON *list, const char *who, size_t off)
+{
+	const cJSON *p;
+
+	cJSON_ArrayForEach(p, list) {
+		const char *arn = nhir_json_str(p, "PolicyArn");
+		const cJSON *doc;
+
+		if (!arn)
+			continue;
+		doc = managed_doc(a, arn);
+		if (!doc) {
+			nhir_import_warn(a->imp, off, "%s: attached policy %s "
+					 "is not in this file; its permissions "
+					 "are not known", who, arn);
+			continue;
+		}
+		add_doc(a, st, doc, label(a, "%s", arn), off);
+	}
+}
+
+static const struct item *find_group(struct authz *a, const char *name)
+{
+	for (size_t i = 0; i < a->groups.nr; i++) {
+		const char *g = nhir_json_str(a->groups.v[i].o, "GroupName");
+
+		if (g && !strcmp(g, name))
+			return &a->groups.v[i];
+	}
+	return NULL;
+}
+
+static void tags_attr(cJSON *attrs, const cJSON *tags)
+{
+	const cJSON *t;
+	cJSON *o;
+
+	if (!cJSON_IsArray(tags) || !tags->child)
+		return;
+	o = cJSON_AddObjectToObject(attrs, "tags");
+	cJSON_ArrayForEach(t, tags) {
+		const char *k = nhir_json_str(t, "Key");
+		const char *v = nhir_json_str(t, "Value");
+
+		if (o && k && v && !nhir_ingest_secret_name(k))
+			cJSON_AddStringToObject(o, k, v);
+	}
+}
+
+static bool emit_identity(struct authz *a, const cJSON *o, size_t off,
+			  const char *arn, const char *name,
+			  const char *subtype, cJSON *attrs)
+{
+	struct nhir_node_rec r = NHIR_NODE_REC_INIT;
+	const char *created = nhir_json_str(o, "CreateDate");
+	bool ok;
+
+	r.kind = NHIR_NODE_IDENTITY;
+	r.ext_id = arn;
+	r.name = name;
+	r.subtype = subtype;
+	r.provider = "aws";
+	if (created && nhir_time_parse(created, (size_t)-1, &r.created, NULL))
+		nhir_import_warn(a->imp, off, "%s: bad CreateDate '%.40s'",
+				 arn, created);
+	nhir_json_print(&a->attrs, attrs);
+	if (a->attrs.err) {
+		nhir_import_oom(a->imp);
+		return false;
+	}
+	r.attrs = a->attrs.buf;
+	ok = nhir_import_node(a->imp, &r, off);
+	return ok;
+}
+
+/* Identities, with their statements gathered for the later passes. */
+static void load_principals(struct authz *a)
+{
+	size_t n = a->users.nr + a->roles.nr;
+
+	a->pr = nhir_calloc(n + 1, sizeof(*a->pr));
+	if (!a->pr) {
+		nhir_import_oom(a->imp);
+		return;
+	}
+	for (size_t i = 0; i < n && !nhir_import_stopped(a->imp); i++) {
+		bool role = i >= a->users.nr;
+		const struct item *it = role ? &a->roles.v[i - a->users.nr]
+					     : &a->users.v[i];
+		struct principal *p = &a->pr[a->pr_nr];
+		const char *arn = nhir_json_str(it->o, "Arn");
+		const char *name = nhir_json_str(it->o, role ? "RoleName"
+							     : "UserName");
+		const cJSON *b = nhir_json_obj(it->o, "PermissionsBoundary");
+		const cJSON *g;
+		cJSON *attrs;
+
+		if (!arn || strncmp(arn, "arn:", 4)) {
+			nhir_import_error(a->imp, it->off, "%s without an Arn",
+					  role ? "role" : "user");
+			continue;
+		}
+		p->o = it->o;
+		p->off = it->off;
+		p->arn = arn;
+		p->is_role = role;
+		add_inline(a, &p->stmts, nhir_json_arr(it->o, role
+							       ? "RolePolicyList"
+							       : "UserPolicyList"),
+			   arn, it->off);
+		add_attached(a, &p->stmts,
+			     nhir_json_arr(it->o, "AttachedManagedPolicies"),
+			     arn, it->off);
+		attrs = cJSON_CreateObject();
+		if (!attrs) {
+			nhir_import_oom(a->imp);
+			return;
+		}
+		if (nhir_json_str(it->o, role ? "RoleId" : "UserId"))
+			cJSON_AddStringToObject(attrs,
+						role ? "role_id" : "user_id",
+						nhir_json_str(it->o,
+							      role ? "RoleId"
+								   : "UserId"));
+		if (nhir_json_str(it->o, "Path"))
+			cJSON_AddStringToObject(attrs, "path",
+						nhir_json_str(it->o, "Path"));
+		cJSON_ArrayForEach(g, nhir_json_arr(it->o, "GroupList")) {
+			const struct item *gi;
+			const char *gname = cJSON_IsString(g) ? g->valuestring
+							      : NULL;
+
+			if (!gname)
+				continue;
+			gi = find_group(a, gname);
+			if (!gi) {
+				nhir_import_warn(a->imp, it->off, "%s: group "
+						 "%s is not in this file", arn,
+						 gname);
+				continue;
+			}
+			add_inline(a, &p->stmts,
+				   nhir_json_arr(gi->o, "GroupPolicyList"),
+				   label(a, "group %s", gname), it->off);
+			add_attached(a, &p->stmts,
+				     nhir_json_arr(gi->o,
+						   "AttachedManagedPolicies"),
+				     label(a, "group %s", gname), it->off);
+		}
+		if (nhir_json_arr(it->o, "GroupList"))
+			cJSON_AddItemToObject(attrs, "groups",
+				cJSON_Duplicate(nhir_json_arr(it->o, "GroupList"),
+						1));
+		if (b && nhir_json_str(b, "PermissionsBoundaryArn")) {
+			const char *barn = nhir_json_str(b,
+							 "PermissionsBoundaryArn");
+			const cJSON *doc = managed_doc(a, barn);
+
+			cJSON_AddStringToObject(attrs, "permissions_boundary",
+						barn);
+			if (doc) {
+				add_doc(a, &p->boundary, doc, barn, it->off);
+				p->has_boundary = true;
+			} else {
+				nhir_import_warn(a->imp, it->off, "%s: "
+						 "permissions boundary %s is not "
+						 "in this file; ignored", arn,
+						 barn);
+			}
+		}
+		if (role) {
+			const cJSON *lu = nhir_json_obj(it->o, "RoleLastUsed");
+
+			if (lu && nhir_json_str(lu, "LastUsedDate"))
+				cJSON_AddStringToObject(
+					attrs, "last_used",
+					nhir_json_str(lu, "LastUsedDate"));
+		}
+		tags_attr(attrs, nhir_json_arr(it->o, "Tags"));
+		a->pr_nr++;
+		emit_identity(a, it->o, it->off, arn, name,
+			      role ? "aws-iam-role" : "aws-iam-user", attrs);
+		cJSON_Delete(attrs);
+	}
+}
+
+/* One resource a principal reaches, with what it may do there. */
+struct reach {
+	const char *resource;
+	enum nhir_priv priv;
+	bool conditional;
+	cJSON *actions;		/* array of strings */
+	cJSON *sources;
+};
+
+struct reach_set {
+	struct reach *v;
+	size_t nr, alloc;
+};
+
+static void add_unique(cJSON *arr, const char *s, size_t cap)
+{
+	const cJSON *c;
+	int n = 0;
+
+	cJSON_ArrayForEach(c, arr) {
+		if (!strcmp(c->valuestring, s))
+			return;
+		n++;
+	}
+	if ((size_t)n < cap)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(s));
+	else if ((size_t)n == cap)
+		cJSON_AddItemToArray(arr, cJSON_CreateString("..."));
+}
+
+static struct reach *reach_get(struct authz *a, struct reach_set *rs,
+			       const char *res)
+{
+	struct reach *r;
+
+	for (size_t i = 0; i < rs->nr; i++)
+		if (!strcmp(rs->v[i].resource, res))
+			return &rs->v[i];
+	if (NHIR_ALLOC_GROW(rs->v, rs->nr + 1, rs->alloc)) {
+		nhir_import_oom(a->imp);
+		return NULL;
+	}
+	r = &rs->v[rs->nr++];
+	memset(r, 0, sizeof(*r));
+	r->resource = res;
+	r->actions = cJSON_CreateArray();
+	r->sources = cJSON_CreateArray();
+	if (!r->actions || !r->sources) {
+		nhir_import_oom(a->imp);
+		return NULL;
+	}
+	return r;
+}
+
+/* The resource node for a pattern: "*" is everything in the account. */
+static const char *resource_id(struct authz *a, const char *pat,
+			       const char *account)
+{
+	if (!strcmp(pat, "*"))
+		return label(a, "aws:%s:*", account ? account : "unknown");
+	return pat;
+}
+
+static void emit_resource(struct authz *a, const char *id, const char *pat,
+			  const char *account, size_t off)
+{
+	struct nhir_node_rec r = NHIR_NODE_REC_INIT;
+	char svc[64] = "aws-resource";
+
+	r.kind = NHIR_NODE_RESOURCE;
+	r.ext_id = id;
+	r.provider = "aws";
+	if (!strcmp(pat, "*")) {
+		r.name = label(a, "every resource in account %s",
+			       account ? account : "unknown");
+		r.subtype = "aws-account";
+	} else {
+		const char *p = strchr(pat, ':');
+
+		/* arn:aws:SERVICE:... -> aws-SERVICE */
+		if (p && (p = strchr(p + 1, ':'))) {
+			size_t n = strcspn(p + 1, ":");
+
+			if (n && n < 40 && !memchr(p + 1, '*', n))
+				snprintf(svc, sizeof(svc), "aws-%.*s", (int)n,
+					 p + 1);
+		}
+		r.subtype = label(a, "%s", svc);
+	}
+	nhir_import_node(a->imp, &r, off);
+}
+
+/*
+ * What principal p may do: each Allow statement's actions on each of its
+ * resources, less what an unconditional Deny covers, capped by the
+ * permissions boundary.
+ */
+static void compute_can(struct authz *a, struct principal *p)
+{
+	struct reach_set rs = { NULL, 0, 0 };
+	char acct_buf[32];
+	const char *account = nhir_iam_arn_account(p->arn, acct_buf,
+						   sizeof(acct_buf));
+
+	for (size_t i = 0; i < p->stmts.nr; i++) {
+		const struct nhir_iam_stmt *st = &p->stmts.v[i];
+		const cJSON *star = NULL;
+		cJSON *tmp = NULL;
+
+		if (!st->allow)
+			continue;
+		if (!st->resources || st->not_resource) {
+			tmp = cJSON_CreateString("*");
+			star = tmp;
+		}
+		NHIR_IAM_EACH(res, star ? star : st->resources) {
+			struct reach *r;
+
+			if (!cJSON_IsString(res))
+				continue;
+			if (st->not_action) {
+				r = reach_get(a, &rs, res->valuestring);
+				if (!r)
+					break;
+				add_unique(r->actions, "* except NotAction",
+					   MAX_EDGE_ACTIONS);
+				r->priv = NHIR_MAX(r->priv,
+					nhir_iam_priv_not_action(st->actions));
+				r->conditional |= st->conditional;
+				add_unique(r->sources, st->source, 32);
+				continue;
+			}
+			NHIR_IAM_EACH(act, st->actions) {
+				const char *an = act->valuestring;
+				const char *rn = res->valuestring;
+
+				if (!cJSON_IsString(act) ||
+				    nhir_iam_denied(&p->stmts, an, rn))
+					continue;
+				if (p->has_boundary &&
+				    !nhir_iam_allows(&p->boundary, an, rn))
+					continue;
+				r = reach_get(a, &rs, rn);
+				if (!r)
+					break;
+				add_unique(r->actions, an, MAX_EDGE_ACTIONS);
+				r->priv = NHIR_MAX(r->priv,
+						   nhir_iam_priv(an, rn));
+				r->conditional |= st->conditional;
+				add_unique(r->sources, st->source, 32);
+			}
+		}
+		cJSON_Delete(tmp);
+	}
+	for (size_t i = 0; i < rs.nr && !nhir_import_stopped(a->imp); i++) {
+		struct reach *r = &rs.v[i];
+		struct nhir_edge_rec e = NHIR_EDGE_REC_INIT;
+		const char *id = resource_id(a, r->resource, account);
+		cJSON *attrs = cJSON_CreateObject();
+
+		emit_resource(a, id, r->resource, account, p->off);
+		if (!attrs) {
+			nhir_import_oom(a->imp);
+			break;
+		}
+		cJSON_AddItemToObject(attrs, "actions", r->actions);
+		cJSON_AddItemToObject(attrs, "policies", r->sources);
+		r->actions = r->sources = NULL;
+		if (r->conditional)
+			cJSON_AddTrueToObject(attrs, "conditional");
+		if (p->has_boundary)
+			cJSON_AddTrueToObject(attrs, "bounded");
+		nhir_json_print(&a->attrs, attrs);
+		cJSON_Delete(attrs);
+		e.kind = NHIR_EDGE_CAN;
+		e.src = p->arn;
+		e.dst = id;
+		e.priv = r->priv ? r->priv : NHIR_PRIV_READ;
+		e.attrs = a->attrs.err ? NULL : a->attrs.buf;
+		nhir_import_edge(a->imp, &e, p->off);
+	}
+	for (size_t i = 0; i < rs.nr; i++) {
+		cJSON_Delete(rs.v[i].actions);
+		cJSON_Delete(rs.v[i].sources);
+	}
+	nhir_free(rs.v);
+}
+
+static struct principal *find_principal(struct authz *a, const char *arn)
+{
+	for (size_t i = 0; i < a->pr_nr; i++)
+		if (!strcmp(a->pr[i].arn, arn))
+			return &a->pr[i];
+	return NULL;
+}
+
+static bool action_is_assume(const cJSON *actions)
+{
+	NHIR_IAM_EACH(act, actions)
+		if (cJSON_IsString(act) &&
+		    (nhir_iam_match(act->valuestring, "sts:AssumeRole", true) ||
+		     nhir_iam_match(act->valuestring,
+				    "sts:AssumeRoleWithWebIdentity", true) ||
+		     nhir_iam_match(act->valuestring, "sts:AssumeRoleWithSAML",
+				    true)))
+			return true;
+	return false;
+}
+
+/* A principal named in a trust policy that is not a user or role here. */
+static const char *external_principal(struct authz *a, const char *type,
+				      const char *v, size_t off)
+{
+	struct nhir_node_rec r = NHIR_NODE_REC_INIT;
+	char acct[32];
+
+	r.kind = NHIR_NODE_IDENTITY;
+	r.provider = "aws";
+	if (!strcmp(type, "Service")) {
+		r.ext_id = label(a, "aws-service:%s", v);
+		r.subtype = "aws-service";
+		r.name = v;
+	} else if (!strcmp(type, "Federated")) {
+		r.ext_id = strncmp(v, "arn:", 4) ? label(a, "aws-federated:%s", v)
+						 : v;
+		r.subtype = "aws-federated-provider";
+		r.name = v;
+	} else if (!strcmp(v, "*")) {
+		r.ext_id = "aws:any-principal";
+		r.subtype = "aws-any-principal";
+		r.name = "any AWS principal";
+	} else if (strspn(v, "0123456789") == strlen(v)) {
+		r.ext_id = label(a, "arn:aws:iam::%s:root", v);
+		r.subtype = "aws-account";
+		r.name = label(a, "account %s", v);
+	} else {
+		r.ext_id = v;
+		r.subtype = strstr(v, ":root") ? "aws-account"
+			    : strstr(v, ":assumed-role/") ? "aws-role-session"
+			    : strstr(v, ":role/") ? "aws-iam-role"
+			    : strstr(v, ":user/") ? "aws-iam-user"
+						  : "aws-principal";
+		if (nhir_iam_arn_account(v, acct, sizeof(acct)))
+			r.attrs = label(a, "{\"external\":true,\"account\":\"%s\"}",
+					acct);
+	}
+	if (!nhir_import_node(a->imp, &r, off))
+		return NULL;
+	return r.ext_id;
+}
+
+static void assume_edge(struct authz *a, const char *from, const char *role,
+			const char *how, bool conditional, size_t off)
+{
+	struct nhir_edge_rec e = NHIR_EDGE_REC_INIT;
+
+	e.kind = NHIR_EDGE_ASSUMES;
+	e.src = from;
+	e.dst = role;
+	e.attrs = label(a, "{\"via\":\"%s\"%s}", how,
+			conditional ? ",\"conditional\":true" : "");
+	nhir_import_edge(a->imp, &e, off);
+}
+
+/* Is principal value v (in trust of role) denied by a Deny statement? */
+static bool trust_denied(const cJSON *stmts, const char *type, const char *v)
+{
+	const cJSON *st;
+
+	cJSON_ArrayForEach(st, stmts) {
+		const char *eff = nhir_json_str(st, "Effect");
+		const cJSON *pr = cJSON_GetObjectItemCaseSensitive(st, "Principal");
+		const cJSON *list;
+
+		if (!eff || strcmp(eff, "Deny") || !pr ||
+		    cJSON_GetObjectItemCaseSensitive(st, "Condition"))
+			continue;
+		if (cJSON_IsString(pr) && !strcmp(pr->valuestring, "*"))
+			return true;
+		list = cJSON_GetObjectItemCaseSensitive(pr, type);
+		NHIR_IAM_EACH(x, list)
+			if (cJSON_IsString(x) &&
+			    (!strcmp(x->valuestring, v) ||
+			     !strcmp(x->valuestring, "*")))
+				return true;
+	}
+	return false;
+}
+
+/*
+ * A role's trust policy.  A principal ARN named directly may assume the
+ * role.  The role's own account named as "ACCOUNT" or ":root" grants
+ * nothing by itself: principals of that account whose identity policies
+ * allow sts:AssumeRole on the role may.  Another account named is an
+ * external principal that may delegate further.
+ */
+static void trust(struct authz *a, struct principal *role)
+{
+	const cJSON *doc = cJSON_GetObjectItemCaseSensitive(role->o,
+							   "AssumeRolePolicyDocument");
+	const cJSON *stmts, *st;
+	cJSON *single = NULL;
+	char racct[32], acct[32];
+	const char *role_acct = nhir_iam_arn_account(role->arn, racct,
+						     sizeof(racct));
+
+	if (cJSON_IsString(doc)) {
+		struct nhir_iam_stmts tmp = { NULL, 0, 0 };
+		bool oom = false;
+
+		/* decode through the policy reader, keep the parsed copy */
+		nhir_iam_add_policy(&tmp, doc, "trust", a->keep, &oom);
+		nhir_iam_stmts_release(&tmp);
+		doc = cJSON_GetArrayItem(a->keep, cJSON_GetArraySize(a->keep) - 1);
+	}
+	stmts = cJSON_GetObjectItemCaseSensitive(doc, "Statement");
+	if (cJSON_IsObject(stmts)) {
+		single = cJSON_CreateArray();
+		if (!single) {
+			nhir_import_oom(a->imp);
+			return;
+		}
+		cJSON_AddItemReferenceToArray(single, (cJSON *)stmts);
+		stmts = single;
+	}
+	if (!cJSON_IsArray(stmts)) {
+		if (doc)
+			nhir_import_warn(a->imp, role->off, "%s: trust policy "
+					 "has no statements", role->arn);
+		cJSON_Delete(single);
+		return;
+	}
+	cJSON_ArrayForEach(st, stmts) {
+		static const char *const types[] = { "AWS", "Service",
+						     "Federated" };
+		const char *eff = nhir_json_str(st, "Effect");
+		const cJSON *pr = cJSON_GetObjectItemCaseSensitive(st, "Principal");
+		bool cond = cJSON_GetObjectItemCaseSensitive(st, "Condition");
+
+		if (!eff || strcmp(eff, "Allow") || !pr ||
+		    !action_is_assume(cJSON_GetObjectItemCaseSensitive(st,
+								      "Action")))
+			continue;
+		if (cJSON_IsString(pr) && !strcmp(pr->valuestring, "*")) {
+			const char *any = external_principal(a, "AWS", "*",
+							     role->off);
+
+			if (any)
+				assume_edge(a, any, role->arn, "trust: any "
+					    "principal", cond, role->off);
+			continue;
+		}
+		for (size_t t = 0; t < NHIR_ARRAY_SIZE(types); t++) {
+			const cJSON *list = cJSON_GetObjectItemCaseSensitive(
+				pr, types[t]);
+
+			NHIR_IAM_EACH(x, list) {
+				const char *v = cJSON_IsString(x) ? x->valuestring
+								  : NULL;
+				const char *acct_of;
+				struct principal *p;
+
+				if (!v || trust_denied(stmts, types[t], v))
+					continue;
+				acct_of = strspn(v, "0123456789") == strlen(v)
+						  ? v
+						  : strstr(v, ":root")
+						  ? nhir_iam_arn_account(
+							    v, acct, sizeof(acct))
+						  : NULL;
+				if (t == 0 && acct_of && role_acct &&
+				    !strcmp(acct_of, role_acct)) {
+					/* own account: identity policy decides */
+					for (size_t i = 0; i < a->pr_nr; i++) {
+						p = &a->pr[i];
+						if (p == role ||
+						    !nhir_iam_allows(&p->stmts,
+								     "sts:AssumeRole",
+								     role->arn))
+							continue;
+						assume_edge(a, p->arn, role->arn,
+							    "account trust and "
+							    "identity policy",
+							    cond, role->off);
+					}
+					continue;
+				}
+				p = t == 0 ? find_principal(a, v) : NULL;
+				if (p) {
+					assume_edge(a, p->arn, role->arn,
+						    "trust names principal",
+						    cond, role->off);
+					continue;
+				}
+				v = external_principal(a, types[t], v,
+						       role->off);
+				if (v)
+					assume_edge(a, v, role->arn,
+						    t == 1 ? "trust: service"
+						    : t == 2 ? "trust: federation"
+							     : "trust names "
+							       "principal",
+						    cond, role->off);
+			}
+		}
+	}
+	cJSON_Delete(single);
+}
+
+static void instance_profiles(struct authz *a, struct principal *role)
+{
+	const cJSON *ip;
+
+	cJSON_ArrayForEach(ip, nhir_json_arr(role->o, "InstanceProfileList")) {
+		struct nhir_node_rec r = NHIR_NODE_REC_INIT;
+		const char *arn = nhir_json_str(ip, "Arn");
+
+		if (!arn)
+			continue;
+		r.kind = NHIR_NODE_IDENTITY;
+		r.ext_id = arn;
+		r.name = nhir_json_str(ip, "InstanceProfileName");
+		r.subtype = "aws-instance-profile";
+		r.provider = "aws";
+		if (nhir_import_node(a->imp, &r, role->off))
+			assume_edge(a, arn, role->arn, "instance profile",
+				    false, role->off);
+	}
+}
+
+static void authz_run(struct nhir_import *imp, const char *data, size_t len)
+{
+	struct authz a;
+	struct nhir_err e = NHIR_ERR_INIT;
+	size_t bad = 0, i = 0;
+	struct item_list *lists[4];
+
+	memset(&a, 0, sizeof(a));
+	a.imp = imp;
+	a.data = data;
+	a.len = len;
+	nhir_buf_init(&a.attrs, NHIR_MAX_ATTRS_LEN);
+	nhir_buf_init(&a.tmp, NHIR_MAX_ID_LEN * 4);
+	a.keep = cJSON_CreateArray();
+	if (!a.keep) {
+		nhir_import_oom(imp);
+		return;
+	}
+	while (i < len && (data[i] == ' ' || data[i] == '\n' ||
+			   data[i] == '\r' || data[i] == '\t'))
+		i++;
+	if (i >= len || data[i] != '{') {
+		nhir_import_error(imp, i, "not an 'aws iam "
+				  "get-account-authorization-details' document "
+				  "(expected a JSON object)");
+		goto out;
+	}
+	if (nhir_json_children(data, len, i, top_member, &a, &bad, &e)) {
+		nhir_import_error(imp, bad, "%s", e.msg);
+		goto out;
+	}
+	if (!a.any_list) {
+		nhir_import_error(imp, i, "not an 'aws iam "
+				  "get-account-authorization-details' document "
+				  "(no UserDetailList, GroupDetailList, "
+				  "RoleDetailList or Policies)");
+		goto out;
+	}
+	if (imp->res->rejected)
+		goto out;
+	load_principals(&a);
+	for (size_t k = 0; k < a.pr_nr && !nhir_import_stopped(imp); k++)
+		compute_can(&a, &a.pr[k]);
+	for (size_t k = 0; k < a.pr_nr && !nhir_import_stopped(imp); k++) {
+		if (!a.pr[k].is_role)
+			continue;
+		trust(&a, &a.pr[k]);
+		instance_profiles(&a, &a.pr[k]);
+	}
+out:
+	lists[0] = &a.users;
+	lists[1] = &a.groups;
+	lists[2] = &a.roles;
+	lists[3] = &a.policies;
+	for (int l = 0; l < 4; l++) {
+		for (size_t k = 0; k < lists[l]->nr; k++)
+			cJSON_Delete(lists[l]->v[k].o);
+		nhir_free(lists[l]->v);
+	}
+	for (size_t k = 0; k < a.pr_nr; k++) {
+		nhir_iam_stmts_release(&a.pr[k].stmts);
+		nhir_iam_stmts_release(&a.pr[k].boundary);
+	}
+	nhir_free(a.pr);
+	cJSON_Delete(a.keep);
+	nhir_buf_release(&a.attrs);
+	nhir_buf_release(&a.tmp);
+}
+
+const struct nhir_importer nhir_importer_aws_authz = {
+	.name = "aws-authz",
+	.summary = "aws iam get-account-authorization-details (JSON)",
+	.run = authz_run,
+};
