@@ -24,6 +24,7 @@
 
 /* Node flags (uint8_t). */
 #define NHIR_NF_DISABLED 0x1
+#define NHIR_NF_TIMED 0x2	/* has created or expires: check validity */
 
 struct nhir_graph {
 	uint32_t node_nr;

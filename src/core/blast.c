@@ -99,6 +99,7 @@ struct walk {
 	struct nhir_blast *b;
 	uint32_t *fwd_seen;	/* node -> item, or UINT32_MAX */
 	uint32_t *rev_seen;
+	uint8_t *best_priv;	/* node -> strongest privilege seen */
 };
 
 static int add_item(struct walk *w, uint32_t node, uint32_t parent,
@@ -133,44 +134,75 @@ static int64_t min_expiry(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
-/* Follows the forward edges of item i; returns -1 on out of memory. */
+static bool node_valid(const struct nhir_graph *g, uint32_t n, int64_t at)
+{
+	return !(g->node_flags[n] & NHIR_NF_TIMED) ||
+	       valid_at(g->node_created[n], g->node_expires[n], at);
+}
+
+/* Bit mask of the edge kinds followed from a node of kind k. */
+static unsigned follow_mask(enum nhir_node_kind k, bool seed)
+{
+	unsigned m = 0;
+
+	for (int e = 1; e < NHIR_EDGE_KIND_NR; e++)
+		if (follows(k, (enum nhir_edge_kind)e, seed))
+			m |= 1u << e;
+	return m;
+}
+
+/*
+ * Follows the forward edges of item i; returns -1 on out of memory.
+ * This is the hot loop: an edge to a node already in scope costs one
+ * read of fwd_seen (and, for a "can" edge, of best_priv); validity is
+ * only looked up for edges and nodes that carry a window.
+ */
 static int expand(struct walk *w, uint32_t i)
 {
 	const struct nhir_graph *g = w->g;
 	struct nhir_blast_item it = w->b->items[i];
-	bool seed = it.parent == NHIR_BLAST_NO_PARENT;
-	enum nhir_node_kind kind = g->node_kind[it.node];
+	unsigned mask = follow_mask(g->node_kind[it.node],
+				    it.parent == NHIR_BLAST_NO_PARENT);
+	uint64_t end = g->out_off[it.node + 1];
 
-	for (uint64_t p = g->out_off[it.node]; p < g->out_off[it.node + 1];
-	     p++) {
+	if (!mask)
+		return 0;
+	for (uint64_t p = g->out_off[it.node]; p < end; p++) {
 		uint16_t info = g->out_info[p];
 		enum nhir_edge_kind ek = NHIR_EI_KIND(info);
 		uint32_t dst = g->out_dst[p], seen;
 		int64_t created = NHIR_TIME_UNSET, expires = NHIR_TIME_NEVER;
 		uint8_t flags = 0, priv = NHIR_EI_PRIV(info);
 
-		if (dst >= g->node_nr || !follows(kind, ek, seed))
+		if (!(mask & (1u << ek)) || dst >= g->node_nr)
 			continue;
+		seen = w->fwd_seen[dst];
+		if (seen != UINT32_MAX) {
+			struct nhir_blast_item *s;
+
+			/* A resource keeps the path of its strongest grant. */
+			if (ek != NHIR_EDGE_CAN || priv <= w->best_priv[dst])
+				continue;
+			s = &w->b->items[seen];
+			if (s->group != NHIR_BG_RESOURCE)
+				continue;
+			if (info & NHIR_EI_TIMED) {
+				nhir_graph_edge_window(g, p, &created, &expires);
+				if (!valid_at(created, expires, w->o->at))
+					continue;
+			}
+			w->best_priv[dst] = priv;
+			s->priv = priv;
+			s->parent = i;
+			s->depth = it.depth + 1;
+			s->via = ek;
+			continue;
+		}
 		if (info & NHIR_EI_TIMED)
 			nhir_graph_edge_window(g, p, &created, &expires);
 		if (!valid_at(created, expires, w->o->at) ||
-		    !valid_at(g->node_created[dst], g->node_expires[dst],
-			      w->o->at)) {
+		    !node_valid(g, dst, w->o->at)) {
 			w->b->skipped_invalid++;
-			continue;
-		}
-		seen = w->fwd_seen[dst];
-		if (seen != UINT32_MAX) {
-			struct nhir_blast_item *s = &w->b->items[seen];
-
-			/* A resource keeps the path of its strongest grant. */
-			if (ek == NHIR_EDGE_CAN && s->group == NHIR_BG_RESOURCE &&
-			    priv > s->priv) {
-				s->priv = priv;
-				s->parent = i;
-				s->depth = it.depth + 1;
-				s->via = ek;
-			}
 			continue;
 		}
 		if (ek == NHIR_EDGE_ISSUED) {
@@ -191,6 +223,7 @@ static int expand(struct walk *w, uint32_t i)
 		if (g->node_flags[dst] & NHIR_NF_DISABLED)
 			flags |= NHIR_BI_INACTIVE;
 		w->fwd_seen[dst] = (uint32_t)w->b->nr;
+		w->best_priv[dst] = priv;
 		if (add_item(w, dst, i, (uint8_t)ek, priv, flags,
 			     (uint8_t)group_of(g->node_kind[dst]), it.depth + 1,
 			     min_expiry(g->node_expires[dst], expires)) < 0)
@@ -218,8 +251,7 @@ static int expose_stored(struct walk *w, uint32_t i)
 			continue;
 		nhir_graph_edge_window(g, fwd, &created, &expires);
 		if (!valid_at(created, expires, w->o->at) ||
-		    !valid_at(g->node_created[src], g->node_expires[src],
-			      w->o->at)) {
+		    !node_valid(g, src, w->o->at)) {
 			w->b->skipped_invalid++;
 			continue;
 		}
@@ -282,40 +314,33 @@ static int reverse_pass(struct walk *w, size_t from, size_t to,
 	return 0;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
- * Fills b->order.  Keys carry the group, rank and depth in the high bits
- * and the item index in the low 36 bits, so ties keep discovery order.
+ * Fills b->order: by group, resources by privilege (strongest first),
+ * otherwise in discovery order, which is breadth-first and so by depth.
+ * A counting sort over (group, rank) buckets: linear in the items.
  */
 static int sort_order(struct nhir_blast *b)
 {
-	uint64_t *keys = nhir_malloc((b->nr + 1) * sizeof(uint64_t));
+	size_t start[NHIR_BG_NR * 4 + 1] = { 0 };
 
 	b->order = nhir_malloc((b->nr + 1) * sizeof(uint32_t));
-	if (!keys || !b->order) {
-		nhir_free(keys);
+	if (!b->order)
 		return -1;
-	}
 	for (size_t i = 0; i < b->nr; i++) {
 		const struct nhir_blast_item *it = &b->items[i];
-		uint64_t rank = it->group == NHIR_BG_RESOURCE ? 3u - it->priv
-							     : 0;
-		uint64_t depth = NHIR_MIN(it->depth, (1u << 18) - 1);
+		unsigned rank = it->group == NHIR_BG_RESOURCE ? 3u - it->priv : 0;
 
-		keys[i] = ((uint64_t)it->group << 60) | (rank << 58) |
-			  (depth << 40) | (uint64_t)i;
+		start[it->group * 4 + rank + 1]++;
 		b->group_nr[it->group]++;
 	}
-	qsort(keys, b->nr, sizeof(uint64_t), cmp_u64);
-	for (size_t i = 0; i < b->nr; i++)
-		b->order[i] = (uint32_t)(keys[i] & 0xffffffffffULL);
-	nhir_free(keys);
+	for (size_t k = 1; k <= NHIR_BG_NR * 4; k++)
+		start[k] += start[k - 1];
+	for (size_t i = 0; i < b->nr; i++) {
+		const struct nhir_blast_item *it = &b->items[i];
+		unsigned rank = it->group == NHIR_BG_RESOURCE ? 3u - it->priv : 0;
+
+		b->order[start[it->group * 4 + rank]++] = (uint32_t)i;
+	}
 	return 0;
 }
 
@@ -324,7 +349,7 @@ enum nhir_rc nhir_blast_run(const struct nhir_graph *g,
 			    const struct nhir_blast_opts *opts,
 			    struct nhir_blast *out, struct nhir_err *err)
 {
-	struct walk w = { g, opts, out, NULL, NULL };
+	struct walk w = { g, opts, out, NULL, NULL, NULL };
 	enum nhir_rc rc = NHIR_OK;
 	size_t fwd_end, rev_end;
 
@@ -335,7 +360,8 @@ enum nhir_rc nhir_blast_run(const struct nhir_graph *g,
 	memset(out, 0, sizeof(*out));
 	w.fwd_seen = nhir_malloc(((size_t)g->node_nr + 1) * sizeof(uint32_t));
 	w.rev_seen = nhir_malloc(((size_t)g->node_nr + 1) * sizeof(uint32_t));
-	if (!w.fwd_seen || !w.rev_seen)
+	w.best_priv = nhir_calloc((size_t)g->node_nr + 1, 1);
+	if (!w.fwd_seen || !w.rev_seen || !w.best_priv)
 		goto oom;
 	memset(w.fwd_seen, 0xff, (size_t)g->node_nr * sizeof(uint32_t));
 	memset(w.rev_seen, 0xff, (size_t)g->node_nr * sizeof(uint32_t));
@@ -350,7 +376,7 @@ enum nhir_rc nhir_blast_run(const struct nhir_graph *g,
 		}
 		if (w.fwd_seen[n] != UINT32_MAX)
 			continue;
-		if (!valid_at(g->node_created[n], g->node_expires[n], opts->at))
+		if (!node_valid(g, n, opts->at))
 			flags |= NHIR_BI_NOT_VALID;
 		if (g->node_flags[n] & NHIR_NF_DISABLED)
 			flags |= NHIR_BI_INACTIVE;
@@ -407,5 +433,6 @@ out:
 		nhir_blast_release(out);
 	nhir_free(w.fwd_seen);
 	nhir_free(w.rev_seen);
+	nhir_free(w.best_priv);
 	return rc;
 }

@@ -10,7 +10,7 @@
 #include "nhir/graph.h"
 
 #define IMG_MAGIC "NHIRGRF\001"
-#define IMG_VERSION 1u
+#define IMG_VERSION 2u
 
 enum sect {
 	S_NODE_ID, S_NODE_KIND, S_NODE_FLAGS, S_NODE_CREATED, S_NODE_EXPIRES,
@@ -224,7 +224,10 @@ enum nhir_rc nhir_graph_builder_node(struct nhir_graph_builder *b,
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	b->node_id[n] = id;
 	b->node_kind[n] = (uint8_t)kind;
-	b->node_flags[n] = flags;
+	b->node_flags[n] = flags & (uint8_t)~NHIR_NF_TIMED;
+	if (created != NHIR_TIME_UNSET ||
+	    (expires != NHIR_TIME_UNSET && expires != NHIR_TIME_NEVER))
+		b->node_flags[n] |= NHIR_NF_TIMED;
 	b->node_created[n] = created;
 	b->node_expires[n] = expires == NHIR_TIME_UNSET ? NHIR_TIME_NEVER
 							: expires;

@@ -425,7 +425,8 @@ static struct reach *reach_get(struct authz *a, struct reach_set *rs,
 	}
 	r = &rs->v[rs->nr++];
 	memset(r, 0, sizeof(*r));
-	r->resource = res;
+	/* res may be a temporary: keep a copy for the run */
+	r->resource = label(a, "%s", res);
 	r->actions = cJSON_CreateArray();
 	r->sources = cJSON_CreateArray();
 	if (!r->actions || !r->sources) {

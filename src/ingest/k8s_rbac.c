@@ -257,7 +257,8 @@ static void can_edge(struct k8s *k, const char *grant, const char *res_id,
 	r.kind = NHIR_NODE_RESOURCE;
 	r.ext_id = res_id;
 	r.name = res_name;
-	r.subtype = "k8s-resource";
+	/* a Secret's own node keeps the subtype it was given */
+	r.subtype = strstr(res_id, ":secret:") ? NULL : "k8s-resource";
 	r.provider = "k8s";
 	if (!nhir_import_node(k->imp, &r, off))
 		return;

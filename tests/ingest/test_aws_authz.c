@@ -1,0 +1,295 @@
+/*
+ * aws-authz: the real cloudsplaining samples (some partial on purpose)
+ * and hand-made documents for each rule of the reachability model.
+ */
+#include "lib/testlib.h"
+#include "ingest/iam.h"
+
+struct find_edge {
+	int64_t dst;
+	enum nhir_edge_kind kind;
+	int found;
+	enum nhir_priv priv;
+	char attrs[512];
+};
+
+static int edge_cb(const struct nhir_edge *e, void *data)
+{
+	struct find_edge *f = data;
+
+	if (e->dst == f->dst && e->kind == f->kind) {
+		f->found = 1;
+		f->priv = e->priv;
+		snprintf(f->attrs, sizeof(f->attrs), "%s", e->attrs);
+		return 1;
+	}
+	return 0;
+}
+
+static struct find_edge edge_between(struct nhir_store *st, const char *from,
+				     const char *to, enum nhir_edge_kind k)
+{
+	struct find_edge f = { 0, k, 0, 0, "" };
+	int64_t src;
+
+	if (nhir_store_resolve(st, to, &f.dst, NULL) ||
+	    nhir_store_resolve(st, from, &src, NULL))
+		return f;
+	nhir_store_node_edges(st, src, NHIR_DIR_OUT, edge_cb, &f, NULL);
+	return f;
+}
+
+static int64_t priv_to(struct nhir_store *st, const char *from, const char *to)
+{
+	struct find_edge f = edge_between(st, from, to, NHIR_EDGE_CAN);
+
+	return f.found ? (int64_t)f.priv : -1;
+}
+
+static void test_match_and_priv(void **state)
+{
+	(void)state;
+	assert_true(nhir_iam_match("s3:Get*", "s3:GetObject", true));
+	assert_true(nhir_iam_match("S3:get*", "s3:GetObject", true));
+	assert_false(nhir_iam_match("arn:aws:s3:::A*", "arn:aws:s3:::abc", false));
+	assert_true(nhir_iam_match("arn:aws:iam::*:role/a?c", "arn:aws:iam::1:role/abc", false));
+	assert_true(nhir_iam_match("*", "", false));
+	assert_false(nhir_iam_match("a*b*c", "aXbY", false));
+	assert_int_equal(nhir_iam_priv("*", "*"), NHIR_PRIV_ADMIN);
+	assert_int_equal(nhir_iam_priv("iam:*", "*"), NHIR_PRIV_ADMIN);
+	assert_int_equal(nhir_iam_priv("iam:PutUserPolicy", "*"), NHIR_PRIV_ADMIN);
+	assert_int_equal(nhir_iam_priv("iam:PutRolePolicy",
+				       "arn:aws:iam::1:role/*"), NHIR_PRIV_ADMIN);
+	assert_int_equal(nhir_iam_priv("iam:PutRolePolicy",
+				       "arn:aws:iam::1:role/one"), NHIR_PRIV_WRITE);
+	assert_int_equal(nhir_iam_priv("s3:GetObject", "*"), NHIR_PRIV_READ);
+	assert_int_equal(nhir_iam_priv("ec2:Describe*", "*"), NHIR_PRIV_READ);
+	assert_int_equal(nhir_iam_priv("s3:*", "*"), NHIR_PRIV_WRITE);
+	assert_int_equal(nhir_iam_priv("s3:PutObject", "arn:aws:s3:::b/*"),
+			 NHIR_PRIV_WRITE);
+}
+
+static const char doc[] =
+	"{\"UserDetailList\":["
+	" {\"UserName\":\"dev\",\"Arn\":\"arn:aws:iam::111:user/dev\","
+	"  \"CreateDate\":\"2023-03-09 10:41:45+00:00\",\"GroupList\":[\"devs\"],"
+	"  \"AttachedManagedPolicies\":[],"
+	"  \"UserPolicyList\":[{\"PolicyName\":\"assume-any\",\"PolicyDocument\":"
+	"   {\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"sts:AssumeRole\","
+	"    \"Resource\":\"*\"}}}]},"
+	" {\"UserName\":\"ops\",\"Arn\":\"arn:aws:iam::111:user/ops\","
+	"  \"GroupList\":[],\"AttachedManagedPolicies\":[{\"PolicyName\":\"P\","
+	"   \"PolicyArn\":\"arn:aws:iam::111:policy/P\"}],"
+	"  \"PermissionsBoundary\":{\"PermissionsBoundaryType\":\"Policy\","
+	"   \"PermissionsBoundaryArn\":\"arn:aws:iam::111:policy/B\"}},"
+	" {\"UserName\":\"denied\",\"Arn\":\"arn:aws:iam::111:user/denied\","
+	"  \"GroupList\":[],\"UserPolicyList\":[{\"PolicyName\":\"x\","
+	"   \"PolicyDocument\":\"%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow"
+	"%22%2C%22Action%22%3A%22iam%3A*%22%2C%22Resource%22%3A%22*%22%7D%2C%7B%22"
+	"Effect%22%3A%22Deny%22%2C%22Action%22%3A%22iam%3A*%22%2C%22Resource%22%3A"
+	"%22*%22%7D%5D%7D\"}]},"
+	" {\"UserName\":\"poweruser\",\"Arn\":\"arn:aws:iam::111:user/poweruser\","
+	"  \"GroupList\":[],\"UserPolicyList\":[{\"PolicyName\":\"pu\","
+	"   \"PolicyDocument\":{\"Statement\":[{\"Effect\":\"Allow\","
+	"   \"NotAction\":[\"iam:*\",\"organizations:*\"],\"Resource\":\"*\"}]}}]}"
+	"],"
+	"\"GroupDetailList\":[{\"GroupName\":\"devs\",\"Arn\":\"arn:aws:iam::111:group/devs\","
+	" \"GroupPolicyList\":[{\"PolicyName\":\"read\",\"PolicyDocument\":"
+	"  {\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"s3:GetObject\","
+	"  \"s3:ListBucket\"],\"Resource\":[\"arn:aws:s3:::logs\","
+	"  \"arn:aws:s3:::logs/*\"]}]}}],\"AttachedManagedPolicies\":[]}],"
+	"\"RoleDetailList\":["
+	" {\"RoleName\":\"admin\",\"Arn\":\"arn:aws:iam::111:role/admin\","
+	"  \"AssumeRolePolicyDocument\":{\"Statement\":[{\"Effect\":\"Allow\","
+	"   \"Principal\":{\"AWS\":\"arn:aws:iam::111:root\"},"
+	"   \"Action\":\"sts:AssumeRole\"}]},"
+	"  \"RolePolicyList\":[],\"AttachedManagedPolicies\":[{\"PolicyName\":"
+	"   \"AdministratorAccess\",\"PolicyArn\":"
+	"   \"arn:aws:iam::aws:policy/AdministratorAccess\"}],"
+	"  \"InstanceProfileList\":[{\"InstanceProfileName\":\"admin-ip\","
+	"   \"Arn\":\"arn:aws:iam::111:instance-profile/admin-ip\"}]},"
+	" {\"RoleName\":\"named\",\"Arn\":\"arn:aws:iam::111:role/named\","
+	"  \"AssumeRolePolicyDocument\":{\"Statement\":[{\"Effect\":\"Allow\","
+	"   \"Principal\":{\"AWS\":[\"arn:aws:iam::111:user/ops\","
+	"   \"arn:aws:iam::222:root\"],\"Service\":\"lambda.amazonaws.com\"},"
+	"   \"Action\":\"sts:AssumeRole\",\"Condition\":{\"Bool\":"
+	"   {\"aws:MultiFactorAuthPresent\":\"true\"}}}]},"
+	"  \"RolePolicyList\":[],\"AttachedManagedPolicies\":[]}],"
+	"\"Policies\":["
+	" {\"PolicyName\":\"AdministratorAccess\",\"Arn\":"
+	"  \"arn:aws:iam::aws:policy/AdministratorAccess\",\"DefaultVersionId\":\"v1\","
+	"  \"PolicyVersionList\":[{\"VersionId\":\"v1\",\"IsDefaultVersion\":true,"
+	"  \"Document\":{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\","
+	"  \"Resource\":\"*\"}]}}]},"
+	" {\"PolicyName\":\"P\",\"Arn\":\"arn:aws:iam::111:policy/P\","
+	"  \"DefaultVersionId\":\"v2\",\"PolicyVersionList\":["
+	"  {\"VersionId\":\"v1\",\"IsDefaultVersion\":false,\"Document\":"
+	"   {\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}},"
+	"  {\"VersionId\":\"v2\",\"IsDefaultVersion\":true,\"Document\":"
+	"   {\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"s3:*\",\"ec2:*\"],"
+	"   \"Resource\":\"*\"}]}}]},"
+	" {\"PolicyName\":\"B\",\"Arn\":\"arn:aws:iam::111:policy/B\","
+	"  \"DefaultVersionId\":\"v1\",\"PolicyVersionList\":[{\"VersionId\":\"v1\","
+	"  \"IsDefaultVersion\":true,\"Document\":{\"Statement\":[{\"Effect\":"
+	"  \"Allow\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]}}]}"
+	"]}";
+
+static void test_model_rules(void **state)
+{
+	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_import_result res;
+	struct find_edge f;
+
+	(void)state;
+	assert_int_equal(tl_import_text(st, "aws-authz", doc, &res), 0);
+	/* group policies reach the member; resources kept as written */
+	assert_int_equal(priv_to(st, "arn:aws:iam::111:user/dev",
+				 "arn:aws:s3:::logs/*"), NHIR_PRIV_READ);
+	/* default policy version only; the boundary caps ec2 away */
+	assert_int_equal(priv_to(st, "arn:aws:iam::111:user/ops",
+				 "aws:111:*"), NHIR_PRIV_WRITE);
+	f = edge_between(st, "arn:aws:iam::111:user/ops", "aws:111:*",
+			 NHIR_EDGE_CAN);
+	assert_non_null(strstr(f.attrs, "s3:*"));
+	assert_null(strstr(f.attrs, "ec2:*"));
+	assert_non_null(strstr(f.attrs, "\"bounded\":true"));
+	/* explicit deny wins, even URL-encoded */
+	assert_int_equal(priv_to(st, "arn:aws:iam::111:user/denied",
+				 "aws:111:*"), -1);
+	/* NotAction excluding IAM is write, not admin */
+	assert_int_equal(priv_to(st, "arn:aws:iam::111:user/poweruser",
+				 "aws:111:*"), NHIR_PRIV_WRITE);
+	assert_int_equal(priv_to(st, "arn:aws:iam::111:role/admin",
+				 "aws:111:*"), NHIR_PRIV_ADMIN);
+
+	/* account trust: only principals whose policies allow AssumeRole */
+	f = edge_between(st, "arn:aws:iam::111:user/dev",
+			 "arn:aws:iam::111:role/admin", NHIR_EDGE_ASSUMES);
+	assert_true(f.found);
+	assert_non_null(strstr(f.attrs, "account trust and identity policy"));
+	/* poweruser's NotAction allows sts:AssumeRole: it may assume too */
+	assert_true(edge_between(st, "arn:aws:iam::111:user/poweruser",
+				 "arn:aws:iam::111:role/admin",
+				 NHIR_EDGE_ASSUMES).found);
+	assert_false(edge_between(st, "arn:aws:iam::111:user/denied",
+				  "arn:aws:iam::111:role/admin",
+				  NHIR_EDGE_ASSUMES).found);
+	assert_false(edge_between(st, "arn:aws:iam::111:user/ops",
+				  "arn:aws:iam::111:role/admin",
+				  NHIR_EDGE_ASSUMES).found);
+	/* a principal named directly, with its condition noted */
+	f = edge_between(st, "arn:aws:iam::111:user/ops",
+			 "arn:aws:iam::111:role/named", NHIR_EDGE_ASSUMES);
+	assert_true(f.found);
+	assert_non_null(strstr(f.attrs, "\"conditional\":true"));
+	/* another account and a service are external principals */
+	assert_true(edge_between(st, "arn:aws:iam::222:root",
+				 "arn:aws:iam::111:role/named",
+				 NHIR_EDGE_ASSUMES).found);
+	assert_true(edge_between(st, "aws-service:lambda.amazonaws.com",
+				 "arn:aws:iam::111:role/named",
+				 NHIR_EDGE_ASSUMES).found);
+	assert_true(edge_between(st, "arn:aws:iam::111:instance-profile/admin-ip",
+				 "arn:aws:iam::111:role/admin",
+				 NHIR_EDGE_ASSUMES).found);
+	/* idempotent */
+	assert_int_equal(tl_import_text(st, "aws-authz", doc, &res), 0);
+	assert_int_equal(res.added + res.updated, 0);
+	nhir_store_close(st);
+}
+
+static void test_real_samples(void **state)
+{
+	static const char *const files[] = {
+		"example.json", "example-authz-details.json",
+		"authz-details.historic.json", "example_authz_v2.json",
+		"example_authz_details_for_overrides_complete.json",
+		"example_authz_details_for_overrides.json",
+		"managed_policy_mismatch.json",
+	};
+	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_import_result res;
+	struct nhir_err err = NHIR_ERR_INIT;
+	char *dir;
+
+	(void)state;
+	TL_SKIP_NO_DATA(dir, "cloudsplaining-iam-authz");
+	for (size_t i = 0; i < NHIR_ARRAY_SIZE(files); i++) {
+		char path[1024];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if (nhir_import_file(st, nhir_importer_find("aws-authz"), path,
+				     "t", NULL, &res, &err))
+			fail_msg("%s: %s (%s)", files[i], err.msg,
+				 res.error_nr ? res.errors[0].msg : "");
+		/* a second import changes nothing */
+		assert_int_equal(nhir_import_file(st,
+					nhir_importer_find("aws-authz"), path,
+					"t", NULL, &res, &err), 0);
+		assert_int_equal(res.added + res.updated, 0);
+	}
+	/* the privilege-escalation principals of example.json */
+	assert_int_equal(priv_to(st,
+		"arn:aws:iam::200611803367:user/privesc4-CreateAccessKey-user",
+		"aws:200611803367:*"), NHIR_PRIV_ADMIN);
+	assert_int_equal(priv_to(st,
+		"arn:aws:iam::200611803367:user/fp1-allow-and-deny-user",
+		"aws:200611803367:*"), -1);
+	assert_true(edge_between(st,
+		"arn:aws:iam::200611803367:role/privesc-AssumeRole-starting-role",
+		"arn:aws:iam::200611803367:role/privesc-AssumeRole-intermediate-role",
+		NHIR_EDGE_ASSUMES).found);
+	/* partial file: the group names a policy that is not there */
+	snprintf(err.msg, sizeof(err.msg), "%s/example_authz_v2.json", dir);
+	assert_int_equal(nhir_import_file(st, nhir_importer_find("aws-authz"),
+					  err.msg, "t", NULL, &res, &err), 0);
+	assert_true(res.warnings > 0);
+	assert_non_null(strstr(res.warns[0].msg, "is not in this file"));
+	free(dir);
+	nhir_store_close(st);
+}
+
+static void test_bad(void **state)
+{
+	static const struct {
+		const char *text, *msg;
+	} cases[] = {
+		{ "[]", "expected a JSON object" },
+		{ "{\"Users\":[]}", "no UserDetailList" },
+		{ "{\"UserDetailList\":{}}", "must be an array" },
+		{ "{\"UserDetailList\":[{\"UserName\":\"x\"}]}", "without an Arn" },
+		{ "{\"UserDetailList\":[{\"UserName\":\"x\",}]}", "malformed JSON" },
+		{ "{\"RoleDetailList\":[1]}", "must be objects" },
+	};
+	char *path = NULL;
+	struct nhir_store *st = tl_new_store(&path);
+	struct nhir_import_result res;
+	char *before = tl_dump(path), *after;
+
+	(void)state;
+	for (size_t i = 0; i < NHIR_ARRAY_SIZE(cases); i++) {
+		assert_int_equal(tl_import_text(st, "aws-authz", cases[i].text,
+						&res), NHIR_EPARSE);
+		if (!strstr(res.errors[0].msg, cases[i].msg))
+			fail_msg("'%s': got '%s'", cases[i].text,
+				 res.errors[0].msg);
+	}
+	after = tl_dump(path);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	free(path);
+	nhir_store_close(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_match_and_priv),
+		cmocka_unit_test(test_model_rules),
+		cmocka_unit_test(test_real_samples),
+		cmocka_unit_test(test_bad),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
