@@ -90,6 +90,7 @@ check: deps
 		SANITIZE=address,undefined DEVELOPER=1 check-run
 
 check-run: test-bins
+	@tools/checksrc.sh
 	@BUILD=$(BUILD) tests/run.sh
 
 demo: deps

@@ -25,6 +25,7 @@
 /* Node flags (uint8_t). */
 #define NHIR_NF_DISABLED 0x1
 #define NHIR_NF_TIMED 0x2	/* has created or expires: check validity */
+#define NHIR_NF_REV 0x4		/* has reverse-indexed edges */
 
 struct nhir_graph {
 	uint32_t node_nr;

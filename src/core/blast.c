@@ -93,16 +93,67 @@ static bool valid_at(int64_t created, int64_t expires, int64_t at)
 	       at < expires;
 }
 
+/*
+ * What the walk knows of each node, one byte: reached forward, reached
+ * in reverse, and the strongest privilege a "can" edge gave it.  At a
+ * byte a node the array stays in the L2 cache for a million nodes,
+ * which matters because the test "already in scope?" is made for every
+ * edge followed.
+ */
+#define ST_FWD 0x1
+#define ST_REV 0x2
+#define ST_PRIV_SHIFT 2
+#define ST_PRIV(s) (((s) >> ST_PRIV_SHIFT) & 0x3)
+
+/*
+ * A sparse node -> uint64 map, for the nodes whose strongest grant came
+ * after the edge that first reached them: (depth << 32) | (1 + item).  Blocks are allocated on
+ * first write, so a small radius costs nothing to set up.
+ */
+#define SPARSE_SHIFT 12
+
+struct sparse {
+	uint64_t **blk;
+	size_t nr;
+};
+
+static int sparse_set(struct sparse *m, uint32_t key, uint64_t v)
+{
+	uint64_t **b = &m->blk[key >> SPARSE_SHIFT];
+
+	if (!*b) {
+		*b = nhir_calloc((size_t)1 << SPARSE_SHIFT, sizeof(uint64_t));
+		if (!*b)
+			return -1;
+	}
+	(*b)[key & ((1u << SPARSE_SHIFT) - 1)] = v;
+	return 0;
+}
+
+static uint64_t sparse_get(const struct sparse *m, uint32_t key)
+{
+	const uint64_t *b = m->blk[key >> SPARSE_SHIFT];
+
+	return b ? b[key & ((1u << SPARSE_SHIFT) - 1)] : 0;
+}
+
+static void sparse_free(struct sparse *m)
+{
+	for (size_t i = 0; m->blk && i < m->nr; i++)
+		nhir_free(m->blk[i]);
+	nhir_free(m->blk);
+}
+
 struct walk {
 	const struct nhir_graph *g;
 	const struct nhir_blast_opts *o;
 	struct nhir_blast *b;
-	uint32_t *fwd_seen;	/* node -> item, or UINT32_MAX */
-	uint32_t *rev_seen;
-	uint8_t *best_priv;	/* node -> strongest privilege seen */
+	uint8_t *state;		/* ST_* per node */
+	struct sparse up;	/* node -> its strongest grant, see upgrade */
+	unsigned mask[2][NHIR_NODE_KIND_NR];
 };
 
-static int add_item(struct walk *w, uint32_t node, uint32_t parent,
+static inline int add_item(struct walk *w, uint32_t node, uint32_t parent,
 		    uint8_t via, uint8_t priv, uint8_t flags, uint8_t group,
 		    uint32_t depth, int64_t expires)
 {
@@ -134,35 +185,45 @@ static int64_t min_expiry(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
+#define PREFETCH 16	/* edges ahead; tuned on bench-blast */
+
 static bool node_valid(const struct nhir_graph *g, uint32_t n, int64_t at)
 {
 	return !(g->node_flags[n] & NHIR_NF_TIMED) ||
 	       valid_at(g->node_created[n], g->node_expires[n], at);
 }
 
-/* Bit mask of the edge kinds followed from a node of kind k. */
-static unsigned follow_mask(enum nhir_node_kind k, bool seed)
+/*
+ * Bit masks of the edge kinds followed from a node of each kind, for a
+ * seed and for anything else; filled once per run from follows().
+ */
+static void follow_masks(unsigned m[2][NHIR_NODE_KIND_NR])
 {
-	unsigned m = 0;
-
-	for (int e = 1; e < NHIR_EDGE_KIND_NR; e++)
-		if (follows(k, (enum nhir_edge_kind)e, seed))
-			m |= 1u << e;
-	return m;
+	for (int k = 0; k < NHIR_NODE_KIND_NR; k++) {
+		m[0][k] = m[1][k] = 0;
+		for (int e = 1; e < NHIR_EDGE_KIND_NR; e++) {
+			if (follows((enum nhir_node_kind)k,
+				    (enum nhir_edge_kind)e, false))
+				m[0][k] |= 1u << e;
+			if (follows((enum nhir_node_kind)k,
+				    (enum nhir_edge_kind)e, true))
+				m[1][k] |= 1u << e;
+		}
+	}
 }
 
 /*
  * Follows the forward edges of item i; returns -1 on out of memory.
  * This is the hot loop: an edge to a node already in scope costs one
- * read of fwd_seen (and, for a "can" edge, of best_priv); validity is
- * only looked up for edges and nodes that carry a window.
+ * read of state[]; validity and expiry are only looked up for edges and
+ * nodes that carry a window.
  */
 static int expand(struct walk *w, uint32_t i)
 {
 	const struct nhir_graph *g = w->g;
 	struct nhir_blast_item it = w->b->items[i];
-	unsigned mask = follow_mask(g->node_kind[it.node],
-				    it.parent == NHIR_BLAST_NO_PARENT);
+	unsigned mask = w->mask[it.parent == NHIR_BLAST_NO_PARENT]
+			       [g->node_kind[it.node] % NHIR_NODE_KIND_NR];
 	uint64_t end = g->out_off[it.node + 1];
 
 	if (!mask)
@@ -170,38 +231,44 @@ static int expand(struct walk *w, uint32_t i)
 	for (uint64_t p = g->out_off[it.node]; p < end; p++) {
 		uint16_t info = g->out_info[p];
 		enum nhir_edge_kind ek = NHIR_EI_KIND(info);
-		uint32_t dst = g->out_dst[p], seen;
+		uint32_t dst = g->out_dst[p];
 		int64_t created = NHIR_TIME_UNSET, expires = NHIR_TIME_NEVER;
-		uint8_t flags = 0, priv = NHIR_EI_PRIV(info);
+		uint8_t flags = 0, priv = NHIR_EI_PRIV(info), nflags, st;
 
+		/* Targets are random: ask for the one a few edges on. */
+		if (p + PREFETCH < end && g->out_dst[p + PREFETCH] < g->node_nr) {
+			uint32_t ahead = g->out_dst[p + PREFETCH];
+
+			__builtin_prefetch(&w->state[ahead]);
+			__builtin_prefetch(&g->node_flags[ahead]);
+		}
 		if (!(mask & (1u << ek)) || dst >= g->node_nr)
 			continue;
-		seen = w->fwd_seen[dst];
-		if (seen != UINT32_MAX) {
-			struct nhir_blast_item *s;
-
+		st = w->state[dst];
+		if (st & ST_FWD) {
 			/* A resource keeps the path of its strongest grant. */
-			if (ek != NHIR_EDGE_CAN || priv <= w->best_priv[dst])
-				continue;
-			s = &w->b->items[seen];
-			if (s->group != NHIR_BG_RESOURCE)
+			if (ek != NHIR_EDGE_CAN || priv <= ST_PRIV(st) ||
+			    g->node_kind[dst] != NHIR_NODE_RESOURCE)
 				continue;
 			if (info & NHIR_EI_TIMED) {
 				nhir_graph_edge_window(g, p, &created, &expires);
 				if (!valid_at(created, expires, w->o->at))
 					continue;
 			}
-			w->best_priv[dst] = priv;
-			s->priv = priv;
-			s->parent = i;
-			s->depth = it.depth + 1;
-			s->via = ek;
+			w->state[dst] = (uint8_t)((st & ~(0x3 << ST_PRIV_SHIFT)) |
+						  (priv << ST_PRIV_SHIFT));
+			if (sparse_set(&w->up, dst,
+				       ((uint64_t)(it.depth + 1) << 32) | (i + 1)))
+				return -1;
 			continue;
 		}
+		nflags = g->node_flags[dst];
 		if (info & NHIR_EI_TIMED)
 			nhir_graph_edge_window(g, p, &created, &expires);
 		if (!valid_at(created, expires, w->o->at) ||
-		    !node_valid(g, dst, w->o->at)) {
+		    ((nflags & NHIR_NF_TIMED) &&
+		     !valid_at(g->node_created[dst], g->node_expires[dst],
+			       w->o->at))) {
 			w->b->skipped_invalid++;
 			continue;
 		}
@@ -220,16 +287,36 @@ static int expand(struct walk *w, uint32_t i)
 			    minted >= w->o->exposed_at)
 				flags |= NHIR_BI_SUSPECT;
 		}
-		if (g->node_flags[dst] & NHIR_NF_DISABLED)
+		if (nflags & NHIR_NF_DISABLED)
 			flags |= NHIR_BI_INACTIVE;
-		w->fwd_seen[dst] = (uint32_t)w->b->nr;
-		w->best_priv[dst] = priv;
+		w->state[dst] = (uint8_t)(ST_FWD | (priv << ST_PRIV_SHIFT));
 		if (add_item(w, dst, i, (uint8_t)ek, priv, flags,
 			     (uint8_t)group_of(g->node_kind[dst]), it.depth + 1,
-			     min_expiry(g->node_expires[dst], expires)) < 0)
+			     nflags & NHIR_NF_TIMED
+				     ? min_expiry(g->node_expires[dst], expires)
+				     : expires) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+/* Gives each resource the path of the strongest "can" edge to it. */
+static void apply_upgrades(struct walk *w, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++) {
+		struct nhir_blast_item *it = &w->b->items[i];
+		uint64_t up;
+
+		if (it->group != NHIR_BG_RESOURCE)
+			continue;
+		up = sparse_get(&w->up, it->node);
+		if (!up)
+			continue;
+		it->parent = (uint32_t)(up & 0xffffffffu) - 1;
+		it->depth = (uint32_t)(up >> 32);
+		it->priv = (uint8_t)ST_PRIV(w->state[it->node]);
+		it->via = NHIR_EDGE_CAN;
+	}
 }
 
 /*
@@ -247,7 +334,7 @@ static int expose_stored(struct walk *w, uint32_t i)
 
 		if (src >= g->node_nr || fwd >= g->edge_nr ||
 		    NHIR_EI_KIND(g->out_info[fwd]) != NHIR_EDGE_STORED_IN ||
-		    w->fwd_seen[src] != UINT32_MAX)
+		    (w->state[src] & ST_FWD))
 			continue;
 		nhir_graph_edge_window(g, fwd, &created, &expires);
 		if (!valid_at(created, expires, w->o->at) ||
@@ -255,7 +342,7 @@ static int expose_stored(struct walk *w, uint32_t i)
 			w->b->skipped_invalid++;
 			continue;
 		}
-		w->fwd_seen[src] = (uint32_t)w->b->nr;
+		w->state[src] |= ST_FWD;
 		if (add_item(w, src, i, NHIR_EDGE_STORED_IN, 0,
 			     NHIR_BI_REVERSE |
 				     (g->node_flags[src] & NHIR_NF_DISABLED
@@ -282,7 +369,8 @@ static int reverse_pass(struct walk *w, size_t from, size_t to,
 	for (size_t i = from; i < to; i++) {
 		uint32_t node = w->b->items[i].node;
 
-		if (!(kinds_mask & (1u << g->node_kind[node])))
+		if (!(g->node_flags[node] & NHIR_NF_REV) ||
+		    !(kinds_mask & (1u << g->node_kind[node])))
 			continue;
 		for (uint64_t r = g->rev_off[node]; r < g->rev_off[node + 1];
 		     r++) {
@@ -300,10 +388,9 @@ static int reverse_pass(struct walk *w, size_t from, size_t to,
 				w->b->skipped_invalid++;
 				continue;
 			}
-			if (w->rev_seen[src] != UINT32_MAX ||
-			    w->fwd_seen[src] != UINT32_MAX)
+			if (w->state[src] & (ST_FWD | ST_REV))
 				continue;
-			w->rev_seen[src] = (uint32_t)w->b->nr;
+			w->state[src] |= ST_REV;
 			if (add_item(w, src, (uint32_t)i, (uint8_t)ek,
 				     NHIR_EI_PRIV(info), NHIR_BI_REVERSE,
 				     (uint8_t)grp, w->b->items[i].depth + 1,
@@ -349,7 +436,7 @@ enum nhir_rc nhir_blast_run(const struct nhir_graph *g,
 			    const struct nhir_blast_opts *opts,
 			    struct nhir_blast *out, struct nhir_err *err)
 {
-	struct walk w = { g, opts, out, NULL, NULL, NULL };
+	struct walk w = { g, opts, out, NULL, { NULL, 0 }, { { 0 } } };
 	enum nhir_rc rc = NHIR_OK;
 	size_t fwd_end, rev_end;
 
@@ -358,13 +445,12 @@ enum nhir_rc nhir_blast_run(const struct nhir_graph *g,
 	unsigned all = ~0u;
 
 	memset(out, 0, sizeof(*out));
-	w.fwd_seen = nhir_malloc(((size_t)g->node_nr + 1) * sizeof(uint32_t));
-	w.rev_seen = nhir_malloc(((size_t)g->node_nr + 1) * sizeof(uint32_t));
-	w.best_priv = nhir_calloc((size_t)g->node_nr + 1, 1);
-	if (!w.fwd_seen || !w.rev_seen || !w.best_priv)
+	follow_masks(w.mask);
+	w.state = nhir_calloc((size_t)g->node_nr + 1, 1);
+	w.up.nr = ((size_t)g->node_nr >> SPARSE_SHIFT) + 1;
+	w.up.blk = nhir_calloc(w.up.nr, sizeof(*w.up.blk));
+	if (!w.state || !w.up.blk)
 		goto oom;
-	memset(w.fwd_seen, 0xff, (size_t)g->node_nr * sizeof(uint32_t));
-	memset(w.rev_seen, 0xff, (size_t)g->node_nr * sizeof(uint32_t));
 
 	for (size_t s = 0; s < seed_nr; s++) {
 		uint32_t n = seeds[s];
@@ -374,13 +460,13 @@ enum nhir_rc nhir_blast_run(const struct nhir_graph *g,
 			rc = nhir_err_set(err, NHIR_EINVAL, "seed out of range");
 			goto out;
 		}
-		if (w.fwd_seen[n] != UINT32_MAX)
+		if (w.state[n] & ST_FWD)
 			continue;
 		if (!node_valid(g, n, opts->at))
 			flags |= NHIR_BI_NOT_VALID;
 		if (g->node_flags[n] & NHIR_NF_DISABLED)
 			flags |= NHIR_BI_INACTIVE;
-		w.fwd_seen[n] = (uint32_t)out->nr;
+		w.state[n] |= ST_FWD;
 		if (add_item(&w, n, NHIR_BLAST_NO_PARENT, 0, 0, flags,
 			     NHIR_BG_SEED, 0, g->node_expires[n]) < 0)
 			goto oom;
@@ -395,6 +481,20 @@ enum nhir_rc nhir_blast_run(const struct nhir_graph *g,
 		struct nhir_blast_item *it = &out->items[i];
 		bool is_store_seed;
 
+		/*
+		 * Each item's edges are somewhere random: fetch the offsets
+		 * of the item 2 * PREFETCH on, and the edges of the one
+		 * PREFETCH on, whose offsets have arrived by now.
+		 */
+		if (i + 2 * PREFETCH < out->nr)
+			__builtin_prefetch(
+				&g->out_off[out->items[i + 2 * PREFETCH].node]);
+		if (i + PREFETCH < out->nr) {
+			uint64_t o = g->out_off[out->items[i + PREFETCH].node];
+
+			__builtin_prefetch(&g->out_dst[o]);
+			__builtin_prefetch(&g->out_info[o]);
+		}
 		if (it->flags & NHIR_BI_NOT_VALID)
 			continue;
 		if ((it->flags & NHIR_BI_INACTIVE) && it->group != NHIR_BG_SEED)
@@ -412,6 +512,7 @@ enum nhir_rc nhir_blast_run(const struct nhir_graph *g,
 			goto oom;
 	}
 	fwd_end = out->nr;
+	apply_upgrades(&w, fwd_end);
 
 	if (reverse_pass(&w, 0, fwd_end, NHIR_EDGE_USES, NHIR_BG_WORKLOAD,
 			 creds) < 0 ||
@@ -431,8 +532,7 @@ oom:
 out:
 	if (rc)
 		nhir_blast_release(out);
-	nhir_free(w.fwd_seen);
-	nhir_free(w.rev_seen);
-	nhir_free(w.best_priv);
+	nhir_free(w.state);
+	sparse_free(&w.up);
 	return rc;
 }

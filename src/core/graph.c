@@ -10,7 +10,7 @@
 #include "nhir/graph.h"
 
 #define IMG_MAGIC "NHIRGRF\001"
-#define IMG_VERSION 2u
+#define IMG_VERSION 3u
 
 enum sect {
 	S_NODE_ID, S_NODE_KIND, S_NODE_FLAGS, S_NODE_CREATED, S_NODE_EXPIRES,
@@ -224,7 +224,7 @@ enum nhir_rc nhir_graph_builder_node(struct nhir_graph_builder *b,
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	b->node_id[n] = id;
 	b->node_kind[n] = (uint8_t)kind;
-	b->node_flags[n] = flags & (uint8_t)~NHIR_NF_TIMED;
+	b->node_flags[n] = flags & (uint8_t)~(NHIR_NF_TIMED | NHIR_NF_REV);
 	if (created != NHIR_TIME_UNSET ||
 	    (expires != NHIR_TIME_UNSET && expires != NHIR_TIME_NEVER))
 		b->node_flags[n] |= NHIR_NF_TIMED;
@@ -445,8 +445,11 @@ enum nhir_rc nhir_graph_builder_finish(struct nhir_graph_builder *b,
 		if (slot[e] != UINT64_MAX &&
 		    reverse_kind(NHIR_EI_KIND(b->e_info[e])))
 			rev_off[dst_idx[e] + 1]++;
-	for (size_t n = 0; n < b->node_nr; n++)
+	for (size_t n = 0; n < b->node_nr; n++) {
+		if (rev_off[n + 1])
+			((uint8_t *)g->node_flags)[n] |= NHIR_NF_REV;
 		rev_off[n + 1] += rev_off[n];
+	}
 	memcpy(cursor, rev_off, b->node_nr * sizeof(uint64_t));
 	for (size_t e = 0; e < b->edge_nr; e++) {
 		uint64_t pos;

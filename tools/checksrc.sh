@@ -1,0 +1,36 @@
+#!/bin/sh
+# What the compiler does not enforce (see STYLE): banned functions, raw
+# allocation outside src/core/alloc.c, C++ comments, typedef'd structs,
+# trailing whitespace, and front ends including internal headers.
+# Prints FILE:LINE: problem and exits 1 if there is any.
+set -u
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+report() {
+	# $1 = description; stdin = grep -n output "file:line:text"
+	while IFS= read -r hit; do
+		echo "${hit%%:*}:$(echo "$hit" | cut -d: -f2): $1"
+	done >>"$out"
+}
+
+lib=$(find src include -name '*.[ch]' | sort)
+all=$(find src include tests fuzz bench -name '*.[ch]' | sort)
+
+# banned.h makes these compile errors in the library; catch the rest.
+grep -nE '\b(strcpy|strcat|strncpy|strncat|sprintf|vsprintf|strtok|atoi|atol|gets|gmtime|localtime|ctime|asctime)\(' \
+	$(echo "$lib" | grep -v banned.h) /dev/null | report "banned function"
+grep -nE '(^|[^_a-z])(malloc|calloc|realloc|free|strdup)\(' \
+	$(echo "$lib" | grep -v -e src/core/alloc.c -e src/cli/) /dev/null |
+	grep -v -e 'cJSON_free' -e 'sqlite3_free' -e '^\S*:[0-9]*:\s*\*' -e '/\*' |
+	report "raw allocation outside src/core/alloc.c"
+grep -nE '^[^"]*//' $lib /dev/null | grep -v -e 'http://' -e 'https://' |
+	report "C++ comment"
+grep -nE '^\s*typedef\s+struct' $all /dev/null | report "typedef'd struct"
+grep -nE '\s+$' $all /dev/null | report "trailing whitespace"
+grep -nE '#include "(store|ingest|core)/' src/cli/*.c /dev/null |
+	report "front end includes an internal header"
+if [ -s "$out" ]; then
+	cat "$out"
+	exit 1
+fi
+exit 0
