@@ -505,7 +505,13 @@ int main(int argc, char **argv)
 			cte_s[s] = 0;
 			continue;
 		}
-		cte_n = cte_reach(db, seeds[s], c.at, &cte_s[s]);
+		cte_s[s] = 1e9;
+		for (int rep = 0; rep < 3; rep++) {
+			double one;
+
+			cte_n = cte_reach(db, seeds[s], c.at, &one);
+			cte_s[s] = one < cte_s[s] ? one : cte_s[s];
+		}
 		if (cte_n != fwd[s])
 			fprintf(stderr, "bench-blast: note: %s: CTE reached %"
 				PRIu64 " nodes, nhir %" PRIu64 "\n", names[s],
@@ -541,6 +547,7 @@ int main(int argc, char **argv)
 				"(is python3-networkx installed?)\n");
 	}
 
+	printf("bench-blast: best of 5 (nhir), of 3 (CTE, networkx)\n");
 	printf("bench-blast: %" PRIu64 " nodes, %" PRIu64 " edges; graph "
 	       "load %.2f s (build and cache), %.4f s (mapped cache); seeds "
 	       "n%" PRId64 ", n%" PRId64 "\n", c.nodes, c.edges, load_cold,
@@ -585,6 +592,15 @@ int main(int argc, char **argv)
 		}
 		printf("nhir blast end to end, %s: %.3f s from process start, "
 		       "peak RSS %.0f MB\n", names[s], best, rss / 1024.0);
+		if (s == 1) {
+			/* the first blast after a change rebuilds the cache */
+			unlink(cache);
+			best = run_cmd(av, &rss);
+			printf("nhir blast end to end, %s, graph cache stale "
+			       "(first run after a change made outside nhir "
+			       "import): %.3f s, peak RSS %.0f MB\n", names[s],
+			       best, rss / 1024.0);
+		}
 	}
 	return 0;
 }

@@ -56,7 +56,7 @@ int cmd_import(int argc, char **argv, struct nhir_ctx *ctx)
 	struct nhir_import_opts iopts = { NULL, NULL };
 	const struct nhir_importer *imp;
 	int c, fmt = FMT_TEXT, status = EXIT_OK;
-	bool list = false;
+	bool list = false, changed = false;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -110,6 +110,8 @@ int cmd_import(int argc, char **argv, struct nhir_ctx *ctx)
 			fprintf(stderr, "\033[K");
 		if (rc)
 			status = EXIT_ERROR;
+		else if (res.added || res.updated)
+			changed = true;
 		for (size_t d = 0; d < res.error_nr; d++)
 			print_diag(path, "error", &res.errors[d]);
 		if (res.rejected > res.error_nr)
@@ -157,5 +159,17 @@ int cmd_import(int argc, char **argv, struct nhir_ctx *ctx)
 	}
 	if (fmt == FMT_JSON)
 		printf("]}\n");
+	/*
+	 * Rebuild the graph cache now, so that the first blast after an
+	 * import does not pay for it.  Failing here loses nothing.
+	 */
+	if (changed) {
+		struct nhir_graph *g = NULL;
+		struct nhir_err err = NHIR_ERR_INIT;
+
+		if (nhir_store_load_graph(ctx->st, &g, &err))
+			cli_warn("graph cache not refreshed: %s", err.msg);
+		nhir_graph_free(g);
+	}
 	return status;
 }

@@ -500,7 +500,11 @@ enum nhir_rc nhir_blast_run(const struct nhir_graph *g,
 		if ((it->flags & NHIR_BI_INACTIVE) && it->group != NHIR_BG_SEED)
 			continue;
 		if (opts->max_depth && it->depth >= opts->max_depth) {
-			it->flags |= NHIR_BI_DEPTH_LIMIT;
+			/* Only worth saying for a node with edges to follow. */
+			if (w.mask[it->group == NHIR_BG_SEED]
+				  [g->node_kind[it->node] % NHIR_NODE_KIND_NR] &&
+			    g->out_off[it->node + 1] > g->out_off[it->node])
+				it->flags |= NHIR_BI_DEPTH_LIMIT;
 			continue;
 		}
 		/* expand() may move items[]: decide before calling it. */

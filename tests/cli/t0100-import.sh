@@ -5,6 +5,8 @@
 "$NHIR" init >/dev/null
 check "import the example estate" sh -c \
 	'"$NHIR" import nhir examples/inventory/estate.jsonl | grep -q "added, 0 updated, .* 0 rejected"'
+check "import leaves a fresh graph cache" sh -c \
+	'test -s "$NHIR_DB-graph"'
 check "importing again changes nothing" sh -c \
 	'"$NHIR" import nhir examples/inventory/estate.jsonl | grep -q ": 0 added, 0 updated, [0-9]* unchanged"'
 check "list formats" sh -c '"$NHIR" import --list | grep -q "^aws-authz"'
