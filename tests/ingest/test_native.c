@@ -75,14 +75,7 @@ static void test_document_shapes(void **state)
 	nhir_store_close(st);
 }
 
-struct bad_case {
-	const char *name;
-	const char *text;
-	unsigned line, col;
-	const char *msg;
-};
-
-static const struct bad_case bad[] = {
+static const struct tl_bad bad[] = {
 	{ "malformed json",
 	  "{\"type\":\"node\",\"kind\":\"owner\",\"id\":\"ok\"}\n"
 	  "{\"type\":\"node\",\"kind\":\"identity\",\"id\":\"x\",}\n",
@@ -147,34 +140,8 @@ static const struct bad_case bad[] = {
 
 static void test_bad_input(void **state)
 {
-	char *path = NULL;
-	struct nhir_store *st = tl_new_store(&path);
-	struct nhir_import_result res;
-	char *before, *after;
-
 	(void)state;
-	assert_int_equal(tl_import_text(st, "nhir", good, &res), 0);
-	before = tl_dump(path);
-	for (size_t i = 0; i < NHIR_ARRAY_SIZE(bad); i++) {
-		enum nhir_rc rc = tl_import_text(st, "nhir", bad[i].text, &res);
-
-		if (rc != NHIR_EPARSE || !res.error_nr)
-			fail_msg("%s: rc %d, %zu errors", bad[i].name, rc,
-				 res.error_nr);
-		if (!strstr(res.errors[0].msg, bad[i].msg) ||
-		    res.errors[0].line != bad[i].line ||
-		    res.errors[0].col != bad[i].col)
-			fail_msg("%s: got %u:%u '%s'", bad[i].name,
-				 res.errors[0].line, res.errors[0].col,
-				 res.errors[0].msg);
-		after = tl_dump(path);
-		if (strcmp(before, after))
-			fail_msg("%s: database changed", bad[i].name);
-		free(after);
-	}
-	free(before);
-	nhir_store_close(st);
-	free(path);
+	tl_check_rejected("nhir", good, bad, NHIR_ARRAY_SIZE(bad));
 }
 
 static void test_all_errors_reported(void **state)

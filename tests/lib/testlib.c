@@ -178,3 +178,36 @@ char *tl_read_file(const char *path, size_t *len)
 		*len = n;
 	return buf;
 }
+
+void tl_check_rejected(const char *fmt, const char *seed,
+		       const struct tl_bad *cases, size_t nr)
+{
+	char *path = NULL, *before, *after;
+	struct nhir_store *st = tl_new_store(&path);
+	struct nhir_import_result res;
+
+	if (seed)
+		assert_int_equal(tl_import_text(st, fmt, seed, &res), 0);
+	before = tl_dump(path);
+	for (size_t i = 0; i < nr; i++) {
+		const struct tl_bad *c = &cases[i];
+		enum nhir_rc rc = tl_import_text(st, fmt, c->text, &res);
+
+		if (rc != NHIR_EPARSE || !res.error_nr)
+			fail_msg("%s: rc %d, %zu errors", c->name, rc,
+				 res.error_nr);
+		if (!strstr(res.errors[0].msg, c->msg) ||
+		    (c->line && res.errors[0].line != c->line) ||
+		    (c->col && res.errors[0].col != c->col))
+			fail_msg("%s: got %u:%u '%s'", c->name,
+				 res.errors[0].line, res.errors[0].col,
+				 res.errors[0].msg);
+		after = tl_dump(path);
+		if (strcmp(before, after))
+			fail_msg("%s: database changed", c->name);
+		free(after);
+	}
+	free(before);
+	nhir_store_close(st);
+	free(path);
+}

@@ -49,6 +49,22 @@ int64_t tl_node(struct nhir_store *st, const char *ext);
 /* Reads a whole file; NULL if it cannot. */
 char *tl_read_file(const char *path, size_t *len);
 
+/* An input the importer must reject, and where and why. */
+struct tl_bad {
+	const char *name;
+	const char *text;
+	unsigned line, col;	/* 0: not checked */
+	const char *msg;	/* a substring of the first error */
+};
+
+/*
+ * Imports each case into one database holding `seed` (imported first
+ * with the same format, may be NULL) and checks that it is rejected
+ * with msg at line:col and that the database is exactly as before.
+ */
+void tl_check_rejected(const char *fmt, const char *seed,
+		       const struct tl_bad *cases, size_t nr);
+
 #define TL_SKIP_NO_DATA(p, rel) do { \
 	(p) = tl_data(rel); \
 	if (!(p)) { \
