@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "error.h"
 #include "model.h"
+#include "event.h"
 
 struct nhir_store;
 struct nhir_graph;
@@ -152,5 +153,32 @@ struct nhir_import_run {
 enum nhir_rc nhir_store_record_import(struct nhir_store *st,
 				      const struct nhir_import_run *run,
 				      struct nhir_err *err);
+
+/*
+ * Telemetry.  A source file is known by the SHA-256 of its bytes: a file
+ * delivered once never changes, so ingesting it again is skipped whole.
+ * nhir_store_file_find() sets *id to the file's id, or 0 if unknown.
+ */
+enum nhir_rc nhir_store_file_find(struct nhir_store *st, const char *sha256,
+				  int64_t *id, struct nhir_err *err);
+/* Records a file being ingested (in the caller's transaction). */
+enum nhir_rc nhir_store_file_add(struct nhir_store *st, const char *path,
+				 const char *sha256, uint64_t size,
+				 const char *format, const char *actor,
+				 int64_t *id, struct nhir_err *err);
+enum nhir_rc nhir_store_file_done(struct nhir_store *st, int64_t id,
+				  uint64_t events, uint64_t skipped,
+				  struct nhir_err *err);
+/* Appends events of file (in the caller's transaction). */
+enum nhir_rc nhir_store_put_events(struct nhir_store *st, int64_t file,
+				   const struct nhir_event *ev, size_t nr,
+				   struct nhir_err *err);
+/* Calls cb for each event matching q, in time order. */
+enum nhir_rc nhir_store_events(struct nhir_store *st,
+			       const struct nhir_event_query *q,
+			       nhir_event_cb cb, void *data,
+			       struct nhir_err *err);
+/* The path of a source file, owned by the caller; NULL if none. */
+char *nhir_store_file_path(struct nhir_store *st, int64_t id);
 
 #endif

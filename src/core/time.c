@@ -47,6 +47,51 @@ static bool lit(const char **p, const char *end, char c)
 static const unsigned mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
 				  30, 31 };
 
+/*
+ * The form AWS uses in some response elements: "Jul 10, 2023, 12:31:14
+ * PM" and "Jul 10, 2023 12:24:29 PM" (UTC).  Returns false if s is not
+ * in it.
+ */
+static bool parse_aws_long(const char *p, const char *end, int64_t *out)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	unsigned mo = 0, d, y, h, mi, se;
+	const char *m;
+
+	if (end - p < 20)
+		return false;
+	for (m = months; *m; m += 3)
+		if (!memcmp(p, m, 3))
+			break;
+	if (!*m)
+		return false;
+	mo = (unsigned)((m - months) / 3) + 1;
+	p += 3;
+	if (!lit(&p, end, ' '))
+		return false;
+	if (!digits(&p, end, 2, &d) && !digits(&p, end, 1, &d))
+		return false;
+	if (!lit(&p, end, ',') || !lit(&p, end, ' ') ||
+	    !digits(&p, end, 4, &y))
+		return false;
+	lit(&p, end, ',');
+	if (!lit(&p, end, ' '))
+		return false;
+	if (!digits(&p, end, 2, &h) && !digits(&p, end, 1, &h))
+		return false;
+	if (!lit(&p, end, ':') || !digits(&p, end, 2, &mi) ||
+	    !lit(&p, end, ':') || !digits(&p, end, 2, &se) ||
+	    !lit(&p, end, ' ') || end - p != 2 || p[1] != 'M' ||
+	    (p[0] != 'A' && p[0] != 'P'))
+		return false;
+	if (h < 1 || h > 12 || mi > 59 || se > 60 || d < 1 ||
+	    d > mdays[mo - 1])
+		return false;
+	h = h % 12 + (p[0] == 'P' ? 12 : 0);
+	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+	return true;
+}
+
 enum nhir_rc nhir_time_parse(const char *s, size_t len, int64_t *out,
 			     struct nhir_err *err)
 {
@@ -68,6 +113,11 @@ enum nhir_rc nhir_time_parse(const char *s, size_t len, int64_t *out,
 			*out = v;
 			return NHIR_OK;
 		}
+	}
+	if (len && s[0] >= 'A' && s[0] <= 'Z') {
+		if (parse_aws_long(p, end, out))
+			return NHIR_OK;
+		goto bad;
 	}
 	if (!digits(&p, end, 4, &y) || !lit(&p, end, '-') ||
 	    !digits(&p, end, 2, &mo) || !lit(&p, end, '-') ||

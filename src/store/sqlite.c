@@ -6,6 +6,7 @@
 #include "compat.h"
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include "nhir/buf.h"
 #include "nhir/graph.h"
 #include "store/store-internal.h"
 
@@ -43,12 +44,33 @@ static const char *const migrations[] = {
 	" format TEXT NOT NULL, path TEXT, sha256 TEXT, size INTEGER,"
 	" added INTEGER, updated INTEGER, unchanged INTEGER,"
 	" rejected INTEGER, status TEXT NOT NULL);",
+	/* 2: telemetry: interned strings, source files, events */
+	"CREATE TABLE str(id INTEGER PRIMARY KEY, s TEXT NOT NULL UNIQUE);"
+	"CREATE TABLE source_file("
+	" id INTEGER PRIMARY KEY, path TEXT NOT NULL,"
+	" sha256 TEXT NOT NULL UNIQUE, size INTEGER NOT NULL,"
+	" format TEXT NOT NULL, events INTEGER NOT NULL DEFAULT 0,"
+	" skipped INTEGER NOT NULL DEFAULT 0, ingested INTEGER NOT NULL,"
+	" actor TEXT);"
+	"CREATE TABLE event("
+	" id INTEGER PRIMARY KEY, time INTEGER NOT NULL,"
+	" source INTEGER, actor_key INTEGER, identity INTEGER,"
+	" action INTEGER, target INTEGER, src_ip INTEGER,"
+	" user_agent INTEGER, region INTEGER, outcome INTEGER,"
+	" flags INTEGER NOT NULL DEFAULT 0,"
+	" file INTEGER NOT NULL REFERENCES source_file(id),"
+	" offset INTEGER NOT NULL, len INTEGER NOT NULL,"
+	" sha256 BLOB NOT NULL);"
+	"CREATE INDEX event_key ON event(actor_key, time);"
+	"CREATE INDEX event_identity ON event(identity, time);",
 };
 
 enum stmt {
 	Q_NODE_BY_EXT, Q_NODE_INSERT, Q_NODE_UPDATE, Q_EDGE_FIND,
 	Q_EDGE_INSERT, Q_EDGE_UPDATE, Q_NODE_GET, Q_NODE_BY_NAME,
 	Q_EDGES_OUT, Q_EDGES_IN, Q_GEN_BUMP, Q_IMPORT,
+	Q_STR_FIND, Q_STR_INSERT, Q_FILE_FIND, Q_FILE_ADD, Q_FILE_DONE,
+	Q_EVENT_INSERT, Q_FILE_PATH,
 	Q_NR
 };
 
@@ -108,7 +130,88 @@ static const char *const stmt_sql[Q_NR] = {
 		"INSERT INTO import_run(time, actor, format, path, sha256, size,"
 		" added, updated, unchanged, rejected, status)"
 		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[Q_STR_FIND] = "SELECT id FROM str WHERE s = ?1",
+	[Q_STR_INSERT] = "INSERT INTO str(s) VALUES(?1)",
+	[Q_FILE_FIND] = "SELECT id FROM source_file WHERE sha256 = ?1",
+	[Q_FILE_ADD] =
+		"INSERT INTO source_file(path, sha256, size, format, ingested,"
+		" actor) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	[Q_FILE_DONE] =
+		"UPDATE source_file SET events = ?2, skipped = ?3 WHERE id = ?1",
+	[Q_EVENT_INSERT] =
+		"INSERT INTO event(time, source, actor_key, identity, action,"
+		" target, src_ip, user_agent, region, outcome, flags, file,"
+		" offset, len, sha256) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+		" ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+	[Q_FILE_PATH] = "SELECT path FROM source_file WHERE id = ?1",
 };
+
+/*
+ * Interned strings: keys, ARNs, addresses and user agents repeat across
+ * millions of events, so events store small integer ids and the
+ * strings live once in str.  A hash table in front of str saves a
+ * lookup per field; it is dropped on rollback, since ids handed out in
+ * a rolled-back transaction are gone.
+ */
+struct intern_slot {
+	uint64_t hash;
+	int64_t id;
+	char *s;
+};
+
+struct intern {
+	struct intern_slot *v;
+	size_t nr, alloc;	/* alloc is 0 or a power of two */
+};
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h | 1;
+}
+
+static void intern_clear(struct intern *t)
+{
+	for (size_t i = 0; i < t->alloc; i++)
+		nhir_free(t->v[i].s);
+	nhir_free(t->v);
+	memset(t, 0, sizeof(*t));
+}
+
+static struct intern_slot *intern_slot(struct intern *t, const char *s,
+				       uint64_t h)
+{
+	size_t mask = t->alloc - 1, i = h & mask;
+
+	while (t->v[i].hash && (t->v[i].hash != h || strcmp(t->v[i].s, s)))
+		i = (i + 1) & mask;
+	return &t->v[i];
+}
+
+static bool intern_grow(struct intern *t)
+{
+	struct intern old = *t;
+	size_t n = t->alloc ? t->alloc * 2 : 4096;
+
+	t->v = nhir_calloc(n, sizeof(*t->v));
+	if (!t->v) {
+		*t = old;
+		return false;
+	}
+	t->alloc = n;
+	t->nr = 0;
+	for (size_t i = 0; i < old.alloc; i++) {
+		if (!old.v[i].hash)
+			continue;
+		*intern_slot(t, old.v[i].s, old.v[i].hash) = old.v[i];
+		t->nr++;
+	}
+	nhir_free(old.v);
+	return true;
+}
 
 struct sqlite_store {
 	struct nhir_store base;	/* always first */
@@ -118,6 +221,7 @@ struct sqlite_store {
 	sqlite3_stmt *q[Q_NR];
 	bool dirty;		/* the graph changed in this transaction */
 	int64_t now;
+	struct intern strs;
 };
 
 #define SQ(st) ((struct sqlite_store *)(st))
@@ -221,6 +325,7 @@ static void sq_close(struct nhir_store *st)
 
 	for (int i = 0; i < Q_NR; i++)
 		sqlite3_finalize(s->q[i]);
+	intern_clear(&s->strs);
 	sqlite3_close(s->db);
 	nhir_free(s->path);
 	nhir_free(s->cache);
@@ -323,6 +428,7 @@ static void sq_rollback(struct nhir_store *st)
 {
 	exec(SQ(st), "ROLLBACK", NULL);
 	SQ(st)->dirty = false;
+	intern_clear(&SQ(st)->strs);
 }
 
 static void bind_text(sqlite3_stmt *q, int i, const char *s)
@@ -781,6 +887,266 @@ static enum nhir_rc sq_record_import(struct nhir_store *st,
 	return NHIR_OK;
 }
 
+/* The id of string str in str, inserting it; 0 for NULL; -1 on error. */
+static int64_t intern(struct sqlite_store *s, const char *str)
+{
+	struct intern_slot *slot;
+	sqlite3_stmt *q;
+	uint64_t h;
+	int64_t id = -1;
+
+	if (!str)
+		return 0;
+	if ((s->strs.nr + 1) * 2 > s->strs.alloc && !intern_grow(&s->strs))
+		return -1;
+	h = hash_str(str);
+	slot = intern_slot(&s->strs, str, h);
+	if (slot->hash)
+		return slot->id;
+	q = stmt(s, Q_STR_FIND);
+	if (!q)
+		return -1;
+	bind_text(q, 1, str);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		id = sqlite3_column_int64(q, 0);
+	} else {
+		q = stmt(s, Q_STR_INSERT);
+		if (!q)
+			return -1;
+		bind_text(q, 1, str);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			return -1;
+		id = sqlite3_last_insert_rowid(s->db);
+	}
+	sqlite3_reset(q);
+	slot->s = nhir_strdup(str);
+	if (!slot->s)
+		return -1;
+	slot->hash = h;
+	slot->id = id;
+	s->strs.nr++;
+	return id;
+}
+
+/* The id of an existing string, 0 if it was never stored. */
+static int64_t str_id(struct sqlite_store *s, const char *str)
+{
+	sqlite3_stmt *q = stmt(s, Q_STR_FIND);
+	int64_t id = 0;
+
+	if (!q)
+		return -1;
+	bind_text(q, 1, str);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		id = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return id;
+}
+
+static enum nhir_rc sq_file_find(struct nhir_store *st, const char *sha,
+				 int64_t *id, struct nhir_err *err)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q = stmt(s, Q_FILE_FIND);
+	int rc;
+
+	if (!q)
+		return db_err(s, err, "cannot look up file");
+	bind_text(q, 1, sha);
+	rc = sqlite3_step(q);
+	*id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(s, err, "cannot look up file");
+	return NHIR_OK;
+}
+
+static enum nhir_rc sq_file_add(struct nhir_store *st, const char *path,
+				const char *sha, uint64_t size,
+				const char *format, const char *actor,
+				int64_t *id, struct nhir_err *err)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q = stmt(s, Q_FILE_ADD);
+
+	if (!q)
+		return db_err(s, err, "cannot record file");
+	bind_text(q, 1, path);
+	bind_text(q, 2, sha);
+	sqlite3_bind_int64(q, 3, (int64_t)size);
+	bind_text(q, 4, format);
+	sqlite3_bind_int64(q, 5, nhir_time_now());
+	bind_text(q, 6, actor);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		return db_err(s, err, "cannot record file");
+	*id = sqlite3_last_insert_rowid(s->db);
+	return NHIR_OK;
+}
+
+static enum nhir_rc sq_file_done(struct nhir_store *st, int64_t id,
+				 uint64_t events, uint64_t skipped,
+				 struct nhir_err *err)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q = stmt(s, Q_FILE_DONE);
+
+	if (!q)
+		return db_err(s, err, "cannot record file");
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_int64(q, 2, (int64_t)events);
+	sqlite3_bind_int64(q, 3, (int64_t)skipped);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		return db_err(s, err, "cannot record file");
+	return NHIR_OK;
+}
+
+static enum nhir_rc sq_put_events(struct nhir_store *st, int64_t file,
+				  const struct nhir_event *ev, size_t nr,
+				  struct nhir_err *err)
+{
+	struct sqlite_store *s = SQ(st);
+
+	for (size_t i = 0; i < nr; i++) {
+		const struct nhir_event *e = &ev[i];
+		const char *f[9] = { e->source, e->actor_key, e->identity,
+				     e->action, e->target, e->src_ip,
+				     e->user_agent, e->region, e->outcome };
+		int64_t ids[9];
+		sqlite3_stmt *q;
+
+		for (int k = 0; k < 9; k++) {
+			ids[k] = intern(s, f[k]);
+			if (ids[k] < 0)
+				return db_err(s, err, "cannot store string");
+		}
+		q = stmt(s, Q_EVENT_INSERT);
+		if (!q)
+			return db_err(s, err, "cannot store event");
+		sqlite3_bind_int64(q, 1, e->time);
+		for (int k = 0; k < 9; k++) {
+			if (ids[k])
+				sqlite3_bind_int64(q, 2 + k, ids[k]);
+		}
+		sqlite3_bind_int(q, 11, (int)e->flags);
+		sqlite3_bind_int64(q, 12, file);
+		sqlite3_bind_int64(q, 13, (int64_t)e->offset);
+		sqlite3_bind_int64(q, 14, e->len);
+		sqlite3_bind_blob(q, 15, e->sha256, 32, SQLITE_STATIC);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			return db_err(s, err, "cannot store event");
+	}
+	return NHIR_OK;
+}
+
+static enum nhir_rc sq_events(struct nhir_store *st,
+			      const struct nhir_event_query *eq,
+			      nhir_event_cb cb, void *data,
+			      struct nhir_err *err)
+{
+	struct sqlite_store *s = SQ(st);
+	struct nhir_buf sql = NHIR_BUF_INIT(1 << 20);
+	sqlite3_stmt *q = NULL;
+	enum nhir_rc rc = NHIR_OK;
+	int r;
+
+	nhir_buf_adds(&sql,
+		"SELECT e.time, s1.s, s2.s, s3.s, s4.s, s5.s, s6.s, s7.s,"
+		" s8.s, s9.s, e.flags, e.file, e.offset, e.len, e.sha256"
+		" FROM event e"
+		" LEFT JOIN str s1 ON s1.id = e.source"
+		" LEFT JOIN str s2 ON s2.id = e.actor_key"
+		" LEFT JOIN str s3 ON s3.id = e.identity"
+		" LEFT JOIN str s4 ON s4.id = e.action"
+		" LEFT JOIN str s5 ON s5.id = e.target"
+		" LEFT JOIN str s6 ON s6.id = e.src_ip"
+		" LEFT JOIN str s7 ON s7.id = e.user_agent"
+		" LEFT JOIN str s8 ON s8.id = e.region"
+		" LEFT JOIN str s9 ON s9.id = e.outcome WHERE ");
+	if (eq->key_nr) {
+		nhir_buf_adds(&sql, "e.actor_key IN (");
+		for (size_t i = 0; i < eq->key_nr; i++) {
+			int64_t id = str_id(s, eq->keys[i]);
+
+			if (id < 0) {
+				rc = db_err(s, err, "cannot read events");
+				goto out;
+			}
+			nhir_buf_addf(&sql, "%s%" PRId64, i ? "," : "", id);
+		}
+		nhir_buf_adds(&sql, ")");
+	} else {
+		int64_t id = str_id(s, eq->identity);
+
+		if (id < 0) {
+			rc = db_err(s, err, "cannot read events");
+			goto out;
+		}
+		nhir_buf_addf(&sql, "e.identity = %" PRId64, id);
+	}
+	if (eq->since != NHIR_TIME_UNSET)
+		nhir_buf_addf(&sql, " AND e.time >= %" PRId64, eq->since);
+	if (eq->until != NHIR_TIME_UNSET)
+		nhir_buf_addf(&sql, " AND e.time < %" PRId64, eq->until);
+	nhir_buf_adds(&sql, " ORDER BY e.time, e.id");
+	if (sql.err) {
+		rc = nhir_err_set(err, sql.err, "event query too large");
+		goto out;
+	}
+	if (sqlite3_prepare_v2(s->db, sql.buf, -1, &q, NULL) != SQLITE_OK) {
+		rc = db_err(s, err, "cannot read events");
+		goto out;
+	}
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct nhir_event e;
+		const void *h;
+
+		memset(&e, 0, sizeof(e));
+		e.time = sqlite3_column_int64(q, 0);
+		e.source = (const char *)sqlite3_column_text(q, 1);
+		e.actor_key = (const char *)sqlite3_column_text(q, 2);
+		e.identity = (const char *)sqlite3_column_text(q, 3);
+		e.action = (const char *)sqlite3_column_text(q, 4);
+		e.target = (const char *)sqlite3_column_text(q, 5);
+		e.src_ip = (const char *)sqlite3_column_text(q, 6);
+		e.user_agent = (const char *)sqlite3_column_text(q, 7);
+		e.region = (const char *)sqlite3_column_text(q, 8);
+		e.outcome = (const char *)sqlite3_column_text(q, 9);
+		e.flags = (unsigned)sqlite3_column_int(q, 10);
+		e.file = sqlite3_column_int64(q, 11);
+		e.offset = (uint64_t)sqlite3_column_int64(q, 12);
+		e.len = (uint32_t)sqlite3_column_int64(q, 13);
+		h = sqlite3_column_blob(q, 14);
+		if (h && sqlite3_column_bytes(q, 14) == 32)
+			memcpy(e.sha256, h, 32);
+		if (cb(&e, data)) {
+			r = SQLITE_DONE;
+			break;
+		}
+	}
+	if (r != SQLITE_DONE)
+		rc = db_err(s, err, "cannot read events");
+out:
+	sqlite3_finalize(q);
+	nhir_buf_release(&sql);
+	return rc;
+}
+
+static char *sq_file_path(struct nhir_store *st, int64_t id)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q = stmt(s, Q_FILE_PATH);
+	char *p = NULL;
+	bool oom = false;
+
+	if (!q)
+		return NULL;
+	sqlite3_bind_int64(q, 1, id);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		p = col_dup(q, 0, &oom);
+	sqlite3_reset(q);
+	return p;
+}
+
 const struct nhir_store_ops nhir_sqlite_store_ops = {
 	.name = "sqlite",
 	.version = 1,
@@ -800,4 +1166,10 @@ const struct nhir_store_ops nhir_sqlite_store_ops = {
 	.scan_graph = sq_scan_graph,
 	.cache_path = sq_cache_path,
 	.record_import = sq_record_import,
+	.file_find = sq_file_find,
+	.file_add = sq_file_add,
+	.file_done = sq_file_done,
+	.put_events = sq_put_events,
+	.events = sq_events,
+	.file_path = sq_file_path,
 };

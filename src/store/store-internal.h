@@ -61,6 +61,25 @@ struct nhir_store_ops {
 	enum nhir_rc (*record_import)(struct nhir_store *st,
 				      const struct nhir_import_run *run,
 				      struct nhir_err *err);
+
+	/* telemetry, see store.h */
+	enum nhir_rc (*file_find)(struct nhir_store *st, const char *sha256,
+				  int64_t *id, struct nhir_err *err);
+	enum nhir_rc (*file_add)(struct nhir_store *st, const char *path,
+				 const char *sha256, uint64_t size,
+				 const char *format, const char *actor,
+				 int64_t *id, struct nhir_err *err);
+	enum nhir_rc (*file_done)(struct nhir_store *st, int64_t id,
+				  uint64_t events, uint64_t skipped,
+				  struct nhir_err *err);
+	enum nhir_rc (*put_events)(struct nhir_store *st, int64_t file,
+				   const struct nhir_event *ev, size_t nr,
+				   struct nhir_err *err);
+	enum nhir_rc (*events)(struct nhir_store *st,
+			       const struct nhir_event_query *q,
+			       nhir_event_cb cb, void *data,
+			       struct nhir_err *err);
+	char *(*file_path)(struct nhir_store *st, int64_t id);
 };
 
 struct nhir_store {

@@ -396,3 +396,58 @@ enum nhir_rc nhir_store_load_graph(struct nhir_store *st,
 		write_cache(cache, *out);
 	return rc;
 }
+
+enum nhir_rc nhir_store_file_find(struct nhir_store *st, const char *sha256,
+				  int64_t *id, struct nhir_err *err)
+{
+	*id = 0;
+	return st->ops->file_find(st, sha256, id, err);
+}
+
+enum nhir_rc nhir_store_file_add(struct nhir_store *st, const char *path,
+				 const char *sha256, uint64_t size,
+				 const char *format, const char *actor,
+				 int64_t *id, struct nhir_err *err)
+{
+	if (!st->in_tx)
+		return nhir_err_set(err, NHIR_EINVAL,
+				    "writes need a transaction");
+	return st->ops->file_add(st, path, sha256, size, format, actor, id,
+				 err);
+}
+
+enum nhir_rc nhir_store_file_done(struct nhir_store *st, int64_t id,
+				  uint64_t events, uint64_t skipped,
+				  struct nhir_err *err)
+{
+	if (!st->in_tx)
+		return nhir_err_set(err, NHIR_EINVAL,
+				    "writes need a transaction");
+	return st->ops->file_done(st, id, events, skipped, err);
+}
+
+enum nhir_rc nhir_store_put_events(struct nhir_store *st, int64_t file,
+				   const struct nhir_event *ev, size_t nr,
+				   struct nhir_err *err)
+{
+	if (!st->in_tx)
+		return nhir_err_set(err, NHIR_EINVAL,
+				    "writes need a transaction");
+	return st->ops->put_events(st, file, ev, nr, err);
+}
+
+enum nhir_rc nhir_store_events(struct nhir_store *st,
+			       const struct nhir_event_query *q,
+			       nhir_event_cb cb, void *data,
+			       struct nhir_err *err)
+{
+	if (!q->key_nr && !q->identity)
+		return nhir_err_set(err, NHIR_EINVAL,
+				    "an event query needs keys or an identity");
+	return st->ops->events(st, q, cb, data, err);
+}
+
+char *nhir_store_file_path(struct nhir_store *st, int64_t id)
+{
+	return st->ops->file_path(st, id);
+}

@@ -23,6 +23,11 @@ static void test_forms(void **state)
 	assert_int_equal(parse("2024-05-01"), 1714521600);
 	assert_int_equal(parse("2000-02-29T00:00:00Z"), 951782400);
 	assert_int_equal(parse("1714557600"), 1714557600);
+	/* as CloudTrail writes some response elements */
+	assert_int_equal(parse("Jul 10, 2023, 12:31:14 PM"), 1688992274);
+	assert_int_equal(parse("Jul 10, 2023 12:24:29 PM"), 1688991869);
+	assert_int_equal(parse("Jan 1, 2024, 12:00:00 AM"), 1704067200);
+	assert_int_equal(parse("Jul 10, 2023, 6:30:22 PM"), 1689013822);
 }
 
 static void test_bad(void **state)
@@ -31,6 +36,8 @@ static void test_bad(void **state)
 		"", "yesterday", "2024-13-01", "2024-02-30", "2023-02-29",
 		"2024-05-01T25:00:00Z", "2024-05-01T10:00:00Zjunk",
 		"2024-5-1", "2024-05-01T10", "2100-02-29",
+		"Jul 10, 2023, 13:31:14 PM", "Foo 10, 2023, 12:31:14 PM",
+		"Jul 10, 2023, 12:31:14",
 	};
 	int64_t t;
 	struct nhir_err err = NHIR_ERR_INIT;

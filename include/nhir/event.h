@@ -1,0 +1,56 @@
+/*
+ * Events: normalized telemetry (cloud audit logs, Kubernetes and Vault
+ * audit, ...).  Each keeps its provenance: the file it came from, its
+ * byte offset and length there (after decompression), and the SHA-256
+ * of its raw bytes, so it can be re-read and shown unchanged.
+ */
+#ifndef NHIR_EVENT_H
+#define NHIR_EVENT_H
+
+#include <stdint.h>
+#include "error.h"
+
+/* Event flags. */
+enum nhir_ev_flags {
+	NHIR_EV_READ_ONLY = (1 << 0),
+	NHIR_EV_PERSISTENCE = (1 << 1),	/* new keys, users, login profiles */
+	NHIR_EV_ESCALATION = (1 << 2),	/* policy or trust changes */
+	NHIR_EV_MINT = (1 << 3),	/* issued a session or token */
+	NHIR_EV_FAILED = (1 << 4),	/* errored or denied */
+};
+
+/*
+ * One event.  Strings are borrowed for the call that receives it; any
+ * may be NULL.  time is seconds since the epoch, UTC.
+ */
+struct nhir_event {
+	int64_t time;
+	const char *source;	/* "cloudtrail", "k8s-audit", ... */
+	const char *actor_key;	/* credential or token that signed it */
+	const char *identity;	/* who it acted as (ARN, username) */
+	const char *action;	/* "iam:CreateAccessKey" */
+	const char *target;	/* what it acted on, when known */
+	const char *src_ip;
+	const char *user_agent;
+	const char *region;
+	const char *outcome;	/* "success", or an error code */
+	unsigned flags;		/* enum nhir_ev_flags */
+	/* provenance */
+	int64_t file;		/* source file id (set by the store) */
+	uint64_t offset;
+	uint32_t len;
+	unsigned char sha256[32];
+};
+
+/* Return non-zero to stop early. */
+typedef int (*nhir_event_cb)(const struct nhir_event *ev, void *data);
+
+/* Which events to read: by signing key(s) or by identity, in a window. */
+struct nhir_event_query {
+	const char *const *keys;	/* actor_key in this set, or NULL */
+	size_t key_nr;
+	const char *identity;		/* or this identity, or NULL */
+	int64_t since, until;		/* NHIR_TIME_UNSET for open ends */
+};
+
+#endif
