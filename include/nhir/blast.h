@@ -21,6 +21,7 @@
 enum nhir_blast_group {
 	NHIR_BG_SEED = 0,
 	NHIR_BG_TOKEN,		/* live derived tokens */
+	NHIR_BG_PERSISTENCE,	/* keys, users, roles the seeds created */
 	NHIR_BG_CREDENTIAL,	/* other credentials exposed */
 	NHIR_BG_IDENTITY,
 	NHIR_BG_RESOURCE,	/* with the strongest privilege reachable */

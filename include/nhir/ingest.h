@@ -96,4 +96,66 @@ enum nhir_rc nhir_import_file(struct nhir_store *st,
 			      struct nhir_import_result *res,
 			      struct nhir_err *err);
 
+/*
+ * Telemetry: audit logs turned into events (with provenance) and into
+ * the lineage they reveal (a session minted from a key, a key created
+ * with another).  One file is one transaction; a file already ingested
+ * (same SHA-256) is skipped whole.  A malformed record is skipped and
+ * counted; a file that ends inside a record, is not of the format, or
+ * holds a record over NHIR_MAX_RECORD_LEN is rolled back whole.
+ */
+struct nhir_tele_format;
+const struct nhir_tele_format *nhir_tele_find(const char *name);
+const char *nhir_tele_name(const struct nhir_tele_format *f);
+const char *nhir_tele_summary(const struct nhir_tele_format *f);
+/* All formats, NULL-terminated. */
+const struct nhir_tele_format *const *nhir_tele_formats(void);
+
+#define NHIR_INGEST_DIAG_MAX 10
+
+struct nhir_ingest_diag {
+	char path[256];
+	uint64_t off;		/* byte offset, after decompression */
+	char msg[200];
+};
+
+struct nhir_ingest_result {
+	uint64_t files;		/* ingested now */
+	uint64_t files_seen;	/* skipped: ingested before */
+	uint64_t files_failed;	/* rolled back */
+	uint64_t bytes;		/* read, after decompression */
+	uint64_t records, events;
+	uint64_t malformed;	/* records skipped */
+	uint64_t lineage;	/* nodes and edges added or changed */
+	struct nhir_ingest_diag diags[NHIR_INGEST_DIAG_MAX];
+	size_t diag_nr;
+};
+
+/* Called after each file, for progress. */
+typedef void (*nhir_ingest_progress_cb)(const char *path,
+					const struct nhir_ingest_result *r,
+					void *data);
+
+/*
+ * Ingests path (a file, or a directory walked recursively in name
+ * order; ".gz" files are read transparently) into st, adding to *res.
+ * Returns NHIR_OK, NHIR_EPARSE when some file was rolled back (see
+ * res->diags), or an error that stopped the run.
+ */
+enum nhir_rc nhir_ingest_path(struct nhir_store *st,
+			      const struct nhir_tele_format *fmt,
+			      const char *path, const char *actor,
+			      nhir_ingest_progress_cb progress, void *pdata,
+			      struct nhir_ingest_result *res,
+			      struct nhir_err *err);
+
+/*
+ * Runs fmt over one in-memory input without a store (for fuzzing):
+ * returns the number of records that produced events in *events.
+ */
+enum nhir_rc nhir_tele_parse_buffer(const struct nhir_tele_format *fmt,
+				    const char *data, size_t len,
+				    uint64_t *events, uint64_t *malformed,
+				    struct nhir_err *err);
+
 #endif

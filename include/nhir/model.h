@@ -35,6 +35,7 @@ enum nhir_edge_kind {
 	NHIR_EDGE_STORED_IN = 7,
 	NHIR_EDGE_CACHES = 8,
 	NHIR_EDGE_OWNS = 9,
+	NHIR_EDGE_CREATED = 10,	/* persistence: the source made the target */
 	NHIR_EDGE_KIND_NR
 };
 

@@ -11,6 +11,8 @@
 #include "nhir/graph.h"
 #include "nhir/blast.h"
 #include "nhir/ingest.h"
+#include "nhir/event.h"
+#include "nhir/usage.h"
 #include "nhir/version.h"
 
 #endif

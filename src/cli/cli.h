@@ -15,6 +15,7 @@ enum cli_exit {
 	EXIT_ERROR = 1,		/* runtime error, or bad input data */
 	EXIT_USAGE = 2,		/* bad command line */
 	EXIT_FINDINGS = 3,	/* completed, findings present */
+	EXIT_PARTIAL = 4,	/* completed, some input skipped */
 };
 
 enum out_format { FMT_TEXT, FMT_JSON, FMT_DOT };
@@ -35,8 +36,11 @@ enum cmd_flags {
 
 int cmd_blast(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_import(int argc, char **argv, struct nhir_ctx *ctx);
+int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_init(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_show(int argc, char **argv, struct nhir_ctx *ctx);
+int cmd_timeline(int argc, char **argv, struct nhir_ctx *ctx);
+int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx);
 
 /* Diagnostics on stderr, "nhir: " prefixed. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

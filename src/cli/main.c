@@ -14,7 +14,10 @@ static const char usage_nhir[] =
 	"commands:\n"
 	"   init      create a database\n"
 	"   import    import an inventory (nhir, aws-authz, ...)\n"
+	"   ingest    ingest audit logs (cloudtrail)\n"
 	"   blast     what is in scope if these credentials are compromised\n"
+	"   usage     where and how a credential was used, and what it minted\n"
+	"   timeline  what credentials and all they minted did, in order\n"
 	"   show      one node and its edges\n"
 	"\n"
 	"options:\n"
@@ -23,7 +26,8 @@ static const char usage_nhir[] =
 	"   --version     print the version\n"
 	"   -h, --help    this text; 'nhir <command> --help' for a command\n"
 	"\n"
-	"exit status: 0 ok, 1 error, 2 usage error, 3 findings present\n";
+	"exit status: 0 ok, 1 error, 2 usage error, 3 findings present,\n"
+	"             4 completed but some input was skipped\n";
 
 struct cmd {
 	const char *name;
@@ -35,8 +39,11 @@ struct cmd {
 static const struct cmd commands[] = {
 	{ "blast", cmd_blast, CMD_NEED_STORE | CMD_READONLY },
 	{ "import", cmd_import, CMD_NEED_STORE },
+	{ "ingest", cmd_ingest, CMD_NEED_STORE },
 	{ "init", cmd_init, 0 },
 	{ "show", cmd_show, CMD_NEED_STORE | CMD_READONLY },
+	{ "timeline", cmd_timeline, CMD_NEED_STORE | CMD_READONLY },
+	{ "usage", cmd_usage, CMD_NEED_STORE | CMD_READONLY },
 };
 
 static bool wants_help(int argc, char **argv)

@@ -6,13 +6,14 @@
 #include "nhir/blast.h"
 
 static const char *const group_names[NHIR_BG_NR] = {
-	"seeds", "tokens", "credentials", "identities", "resources",
+	"seeds", "tokens", "persistence", "credentials", "identities", "resources",
 	"grants", "stores", "caches", "workloads", "owners",
 };
 
 static const char *const group_titles[NHIR_BG_NR] = {
 	"Seeds",
 	"Live derived tokens",
+	"Persistence: keys, users and roles created with them",
 	"Other exposed credentials",
 	"Identities reachable",
 	"Resources reachable (strongest privilege first)",
@@ -69,10 +70,11 @@ static bool follows(enum nhir_node_kind from, enum nhir_edge_kind e,
 	case NHIR_NODE_CREDENTIAL:
 	case NHIR_NODE_TOKEN:
 		return e == NHIR_EDGE_AUTHENTICATES || e == NHIR_EDGE_ISSUED ||
-		       e == NHIR_EDGE_STORED_IN;
+		       e == NHIR_EDGE_STORED_IN || e == NHIR_EDGE_CREATED;
 	case NHIR_NODE_IDENTITY:
 		return e == NHIR_EDGE_ASSUMES || e == NHIR_EDGE_DELEGATES ||
-		       e == NHIR_EDGE_CAN || e == NHIR_EDGE_ISSUED;
+		       e == NHIR_EDGE_CAN || e == NHIR_EDGE_ISSUED ||
+		       e == NHIR_EDGE_CREATED;
 	case NHIR_NODE_GRANT:
 		return e == NHIR_EDGE_DELEGATES || e == NHIR_EDGE_CAN ||
 		       e == NHIR_EDGE_ISSUED;
@@ -290,8 +292,19 @@ static int expand(struct walk *w, uint32_t i)
 		if (nflags & NHIR_NF_DISABLED)
 			flags |= NHIR_BI_INACTIVE;
 		w->state[dst] = (uint8_t)(ST_FWD | (priv << ST_PRIV_SHIFT));
+		if (ek == NHIR_EDGE_CREATED) {
+			/* made with the compromised credential: suspect */
+			flags |= NHIR_BI_SURVIVES;
+			if (w->o->exposed_at != NHIR_TIME_UNSET &&
+			    created != NHIR_TIME_UNSET &&
+			    created >= w->o->exposed_at)
+				flags |= NHIR_BI_SUSPECT;
+		}
 		if (add_item(w, dst, i, (uint8_t)ek, priv, flags,
-			     (uint8_t)group_of(g->node_kind[dst]), it.depth + 1,
+			     (uint8_t)(ek == NHIR_EDGE_CREATED
+					       ? NHIR_BG_PERSISTENCE
+					       : group_of(g->node_kind[dst])),
+			     it.depth + 1,
 			     nflags & NHIR_NF_TIMED
 				     ? min_expiry(g->node_expires[dst], expires)
 				     : expires) < 0)

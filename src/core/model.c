@@ -22,6 +22,7 @@ static const char *const edge_names[NHIR_EDGE_KIND_NR] = {
 	[NHIR_EDGE_STORED_IN] = "stored_in",
 	[NHIR_EDGE_CACHES] = "caches",
 	[NHIR_EDGE_OWNS] = "owns",
+	[NHIR_EDGE_CREATED] = "created",
 };
 
 static const char *const priv_names[] = {
@@ -100,6 +101,9 @@ static const struct {
 	[NHIR_EDGE_CACHES] = { K(WORKLOAD) | K(RESOURCE), K(TOKEN) | K(GRANT) |
 			       K(CREDENTIAL) },
 	[NHIR_EDGE_OWNS] = { K(OWNER), ANY_NODE },
+	[NHIR_EDGE_CREATED] = { K(CREDENTIAL) | K(TOKEN) | K(IDENTITY),
+				K(IDENTITY) | K(CREDENTIAL) | K(TOKEN) |
+				K(GRANT) | K(RESOURCE) },
 };
 
 enum nhir_rc nhir_edge_check_kinds(enum nhir_edge_kind k,

@@ -114,14 +114,16 @@ static bool valid_scalar(const char *p, size_t n)
  * *bad and a message on error.
  */
 static size_t skip_value(const char *d, size_t len, size_t i, size_t *bad,
-			 struct nhir_err *err)
+			 bool *more, struct nhir_err *err)
 {
 	unsigned char stack[NHIR_MAX_JSON_DEPTH / 8];
 	unsigned depth = 0;
 
+	*more = false;
 	i = skip_ws(d, len, i);
 	if (i >= len) {
 		*bad = i;
+		*more = true;
 		nhir_err_set(err, NHIR_EPARSE, "unexpected end of input");
 		return SIZE_MAX;
 	}
@@ -130,6 +132,7 @@ static size_t skip_value(const char *d, size_t len, size_t i, size_t *bad,
 
 		i = skip_ws(d, len, i);
 		if (i >= len) {
+			*more = true;
 			*bad = i;
 			nhir_err_set(err, NHIR_EPARSE,
 				     "unexpected end of input (unclosed %s)",
@@ -177,6 +180,7 @@ static size_t skip_value(const char *d, size_t len, size_t i, size_t *bad,
 			if (e == SIZE_MAX) {
 				bool end = *bad >= len;
 
+				*more = end;
 				if (end)
 					*bad = i;
 				nhir_err_set(err, NHIR_EPARSE, "%s",
@@ -202,6 +206,17 @@ static size_t skip_value(const char *d, size_t len, size_t i, size_t *bad,
 			       d[i] != ':' && d[i] != ']' && d[i] != '}' &&
 			       d[i] != '[' && d[i] != '{' && d[i] != '"')
 				i++;
+			/*
+			 * Inside a container a scalar cut by the end of the
+			 * data may go on in more data.
+			 */
+			if (i >= len && depth) {
+				*more = true;
+				*bad = i;
+				nhir_err_set(err, NHIR_EPARSE,
+					     "unexpected end of input");
+				return SIZE_MAX;
+			}
 			if (i == s || !valid_scalar(d + s, i - s)) {
 				*bad = s;
 				nhir_err_set(err, NHIR_EPARSE,
@@ -226,11 +241,12 @@ enum nhir_rc nhir_json_values(const char *data, size_t len, nhir_json_cb cb,
 	for (;;) {
 		struct nhir_json_span sp = { NULL, 0, 0, 0 };
 		size_t e;
+		bool more;
 
 		i = skip_ws(data, len, i);
 		if (i >= len)
 			return NHIR_OK;
-		e = skip_value(data, len, i, bad_off, err);
+		e = skip_value(data, len, i, bad_off, &more, err);
 		if (e == SIZE_MAX)
 			return NHIR_EPARSE;
 		sp.off = i;
@@ -241,12 +257,26 @@ enum nhir_rc nhir_json_values(const char *data, size_t len, nhir_json_cb cb,
 	}
 }
 
+enum nhir_json_end nhir_json_value_end(const char *data, size_t len,
+				       size_t off, size_t *end,
+				       size_t *bad_off, struct nhir_err *err)
+{
+	bool more = false;
+	size_t e = skip_value(data, len, off, bad_off, &more, err);
+
+	if (e != SIZE_MAX) {
+		*end = e;
+		return NHIR_JSON_COMPLETE;
+	}
+	return more ? NHIR_JSON_MORE : NHIR_JSON_BAD;
+}
+
 enum nhir_rc nhir_json_children(const char *data, size_t len, size_t off,
 				nhir_json_cb cb, void *ctx, size_t *bad_off,
 				struct nhir_err *err)
 {
 	size_t i = skip_ws(data, len, off);
-	bool obj;
+	bool obj, more;
 	char close;
 
 	if (i >= len || (data[i] != '{' && data[i] != '[')) {
@@ -288,7 +318,7 @@ enum nhir_rc nhir_json_children(const char *data, size_t len, size_t off,
 			i++;
 		}
 		i = skip_ws(data, len, i);
-		e = skip_value(data, len, i, bad_off, err);
+		e = skip_value(data, len, i, bad_off, &more, err);
 		if (e == SIZE_MAX)
 			return NHIR_EPARSE;
 		sp.off = i;

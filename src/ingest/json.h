@@ -36,6 +36,21 @@ enum nhir_rc nhir_json_children(const char *data, size_t len, size_t off,
 				struct nhir_err *err);
 
 /*
+ * Finds the end of the value starting at data + off (whitespace first is
+ * skipped): NHIR_JSON_COMPLETE with *end set; NHIR_JSON_MORE when data
+ * ends inside it (read more and call again); NHIR_JSON_BAD with
+ * *bad_off and err set.
+ */
+enum nhir_json_end {
+	NHIR_JSON_COMPLETE,
+	NHIR_JSON_MORE,
+	NHIR_JSON_BAD,
+};
+enum nhir_json_end nhir_json_value_end(const char *data, size_t len,
+				       size_t off, size_t *end,
+				       size_t *bad_off, struct nhir_err *err);
+
+/*
  * Parses one value with cJSON after replacing invalid UTF-8 (counted in
  * *replaced).  On failure returns NULL with *bad_off set.
  */

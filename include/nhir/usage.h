@@ -1,0 +1,86 @@
+/*
+ * Where was a credential used, and what did it and everything it minted
+ * do?  Built from stored events and the lineage edges (issued,
+ * created) in the graph.
+ */
+#ifndef NHIR_USAGE_H
+#define NHIR_USAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "error.h"
+#include "event.h"
+#include "store.h"
+
+#define NHIR_USAGE_MAX_DEPTH 8	/* minted-from chains followed */
+#define NHIR_USAGE_CONCURRENT_S 60	/* two sources this close: concurrent */
+
+struct nhir_usage_source {
+	char *ip, *ua;		/* owned */
+	int64_t first, last;
+	uint64_t count;
+	bool after_exposure;	/* first seen at or after exposed_at */
+};
+
+struct nhir_usage_action {
+	char *action;		/* owned */
+	uint64_t count, failed;
+};
+
+/* A notable event: persistence, escalation, minting, or a failure. */
+struct nhir_usage_note {
+	int64_t time;
+	unsigned flags;
+	char *action, *target, *outcome, *src_ip;	/* owned, may be NULL */
+};
+
+struct nhir_usage_key {
+	char *key;		/* owned: the credential or token id */
+	char *minted_by;	/* owned, NULL for the one asked about */
+	char *via;		/* "issued" or "created" */
+	int64_t minted_at;
+	unsigned depth;
+	uint64_t events, failed;
+	int64_t first, last;
+	struct nhir_usage_source *src;
+	size_t src_nr, src_alloc;
+	struct nhir_usage_action *act;
+	size_t act_nr, act_alloc;
+	struct nhir_usage_note *note;
+	size_t note_nr, note_alloc;
+	uint64_t concurrent;	/* uses within NHIR_USAGE_CONCURRENT_S of a
+				   use from another address */
+	int64_t concurrent_first;
+};
+
+struct nhir_usage {
+	struct nhir_usage_key *keys;	/* [0] is the one asked about */
+	size_t nr, alloc;
+};
+
+struct nhir_usage_opts {
+	int64_t since, until;		/* NHIR_TIME_UNSET: open */
+	int64_t exposed_at;		/* NHIR_TIME_UNSET: unknown */
+	size_t max_notes;		/* per key; 0: 50 */
+};
+
+/*
+ * Usage of the credential or token ref (external id), then of what it
+ * minted, recursively.  out must be zeroed; free with
+ * nhir_usage_release().
+ */
+enum nhir_rc nhir_usage_collect(struct nhir_store *st, const char *ref,
+				const struct nhir_usage_opts *opts,
+				struct nhir_usage *out, struct nhir_err *err);
+void nhir_usage_release(struct nhir_usage *u);
+
+/*
+ * The external ids of refs and of everything they minted, recursively
+ * (owned array of owned strings, *nr of them).
+ */
+enum nhir_rc nhir_lineage_keys(struct nhir_store *st, const char *const *refs,
+			       size_t ref_nr, char ***keys, size_t *nr,
+			       struct nhir_err *err);
+void nhir_keys_free(char **keys, size_t nr);
+
+#endif

@@ -1,0 +1,321 @@
+/*
+ * Usage and lineage: aggregates a key's events into sources, actions
+ * and notable calls, and walks issued/created edges to the keys it
+ * minted.  Works through the public store API.
+ */
+#include "compat.h"
+#include "nhir/usage.h"
+
+static char *dup_or_null(const char *s)
+{
+	return s ? nhir_strdup(s) : NULL;
+}
+
+static void key_release(struct nhir_usage_key *k)
+{
+	for (size_t i = 0; i < k->src_nr; i++) {
+		nhir_free(k->src[i].ip);
+		nhir_free(k->src[i].ua);
+	}
+	for (size_t i = 0; i < k->act_nr; i++)
+		nhir_free(k->act[i].action);
+	for (size_t i = 0; i < k->note_nr; i++) {
+		nhir_free(k->note[i].action);
+		nhir_free(k->note[i].target);
+		nhir_free(k->note[i].outcome);
+		nhir_free(k->note[i].src_ip);
+	}
+	nhir_free(k->src);
+	nhir_free(k->act);
+	nhir_free(k->note);
+	nhir_free(k->key);
+	nhir_free(k->minted_by);
+	nhir_free(k->via);
+}
+
+void nhir_usage_release(struct nhir_usage *u)
+{
+	for (size_t i = 0; i < u->nr; i++)
+		key_release(&u->keys[i]);
+	nhir_free(u->keys);
+	memset(u, 0, sizeof(*u));
+}
+
+struct agg {
+	struct nhir_usage_key *k;
+	const struct nhir_usage_opts *o;
+	bool oom;
+	/* the last use, for concurrency */
+	char last_ip[64];
+	int64_t last_time;
+	bool have_last;
+};
+
+static bool eq(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static int aggregate(const struct nhir_event *e, void *data)
+{
+	struct agg *a = data;
+	struct nhir_usage_key *k = a->k;
+	size_t i, max_notes = a->o->max_notes ? a->o->max_notes : 50;
+
+	if (!k->events || e->time < k->first)
+		k->first = e->time;
+	if (!k->events || e->time > k->last)
+		k->last = e->time;
+	k->events++;
+	if (e->flags & NHIR_EV_FAILED)
+		k->failed++;
+
+	/* Sources are few: a linear scan is fine. */
+	for (i = 0; i < k->src_nr; i++)
+		if (eq(k->src[i].ip, e->src_ip) && eq(k->src[i].ua, e->user_agent))
+			break;
+	if (i == k->src_nr) {
+		if (NHIR_ALLOC_GROW(k->src, k->src_nr + 1, k->src_alloc))
+			goto oom;
+		memset(&k->src[i], 0, sizeof(k->src[i]));
+		k->src[i].ip = dup_or_null(e->src_ip);
+		k->src[i].ua = dup_or_null(e->user_agent);
+		k->src[i].first = e->time;
+		k->src[i].after_exposure = a->o->exposed_at != NHIR_TIME_UNSET &&
+					   e->time >= a->o->exposed_at;
+		k->src_nr++;
+	}
+	k->src[i].count++;
+	k->src[i].last = e->time;
+
+	for (i = 0; i < k->act_nr; i++)
+		if (eq(k->act[i].action, e->action))
+			break;
+	if (i == k->act_nr) {
+		if (NHIR_ALLOC_GROW(k->act, k->act_nr + 1, k->act_alloc))
+			goto oom;
+		memset(&k->act[i], 0, sizeof(k->act[i]));
+		k->act[i].action = dup_or_null(e->action ? e->action : "?");
+		k->act_nr++;
+	}
+	k->act[i].count++;
+	if (e->flags & NHIR_EV_FAILED)
+		k->act[i].failed++;
+
+	/*
+	 * Concurrent use: the same key used from two addresses within a
+	 * minute of each other is a sign that it was copied.
+	 */
+	if (e->src_ip && a->have_last && strcmp(a->last_ip, e->src_ip) &&
+	    e->time - a->last_time <= NHIR_USAGE_CONCURRENT_S) {
+		if (!k->concurrent)
+			k->concurrent_first = e->time;
+		k->concurrent++;
+	}
+	if (e->src_ip) {
+		snprintf(a->last_ip, sizeof(a->last_ip), "%s", e->src_ip);
+		a->last_time = e->time;
+		a->have_last = true;
+	}
+
+	if ((e->flags & (NHIR_EV_PERSISTENCE | NHIR_EV_ESCALATION |
+			 NHIR_EV_MINT | NHIR_EV_FAILED)) &&
+	    k->note_nr < max_notes) {
+		struct nhir_usage_note *n;
+
+		if (NHIR_ALLOC_GROW(k->note, k->note_nr + 1, k->note_alloc))
+			goto oom;
+		n = &k->note[k->note_nr++];
+		n->time = e->time;
+		n->flags = e->flags;
+		n->action = dup_or_null(e->action);
+		n->target = dup_or_null(e->target);
+		n->outcome = dup_or_null(e->outcome);
+		n->src_ip = dup_or_null(e->src_ip);
+	}
+	return 0;
+oom:
+	a->oom = true;
+	return 1;
+}
+
+struct minted {
+	struct nhir_store *st;
+	int64_t self;
+	char **ids, **via;
+	int64_t *when;
+	size_t nr, alloc[3];
+	bool oom;
+};
+
+static int minted_cb(const struct nhir_edge *e, void *data)
+{
+	struct minted *m = data;
+	struct nhir_node n;
+
+	if (e->src != m->self ||
+	    (e->kind != NHIR_EDGE_ISSUED && e->kind != NHIR_EDGE_CREATED))
+		return 0;
+	if (nhir_store_get_node(m->st, e->dst, &n, NULL))
+		return 0;
+	if (n.kind != NHIR_NODE_CREDENTIAL && n.kind != NHIR_NODE_TOKEN) {
+		nhir_node_release(&n);
+		return 0;
+	}
+	if (NHIR_ALLOC_GROW(m->ids, m->nr + 1, m->alloc[0]) ||
+	    NHIR_ALLOC_GROW(m->via, m->nr + 1, m->alloc[1]) ||
+	    NHIR_ALLOC_GROW(m->when, m->nr + 1, m->alloc[2])) {
+		nhir_node_release(&n);
+		m->oom = true;
+		return 1;
+	}
+	m->ids[m->nr] = n.ext_id;
+	n.ext_id = NULL;
+	m->via[m->nr] = nhir_strdup(nhir_edge_kind_name(e->kind));
+	m->when[m->nr] = e->created;
+	m->nr++;
+	nhir_node_release(&n);
+	return 0;
+}
+
+static bool known(const struct nhir_usage *u, const char *key)
+{
+	for (size_t i = 0; i < u->nr; i++)
+		if (!strcmp(u->keys[i].key, key))
+			return true;
+	return false;
+}
+
+static enum nhir_rc add_key(struct nhir_store *st, struct nhir_usage *u,
+			    const char *key, const char *by, const char *via,
+			    int64_t when, unsigned depth,
+			    const struct nhir_usage_opts *o,
+			    struct nhir_err *err)
+{
+	struct nhir_event_query q = { NULL, 1, NULL, o->since, o->until };
+	struct nhir_usage_key *k;
+	struct agg a;
+	struct minted m;
+	int64_t id;
+	enum nhir_rc rc;
+
+	if (NHIR_ALLOC_GROW(u->keys, u->nr + 1, u->alloc))
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	k = &u->keys[u->nr];
+	memset(k, 0, sizeof(*k));
+	k->key = nhir_strdup(key);
+	k->minted_by = dup_or_null(by);
+	k->via = dup_or_null(via);
+	k->minted_at = when;
+	k->depth = depth;
+	k->first = k->last = NHIR_TIME_UNSET;
+	u->nr++;
+	if (!k->key)
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	memset(&a, 0, sizeof(a));
+	a.k = k;
+	a.o = o;
+	q.keys = (const char *const *)&k->key;
+	rc = nhir_store_events(st, &q, aggregate, &a, err);
+	if (!rc && a.oom)
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	if (rc || depth >= NHIR_USAGE_MAX_DEPTH)
+		return rc;
+	if (nhir_store_resolve(st, key, &id, NULL))
+		return NHIR_OK;	/* events only: no lineage known */
+	memset(&m, 0, sizeof(m));
+	m.st = st;
+	m.self = id;
+	rc = nhir_store_node_edges(st, id, NHIR_DIR_OUT, minted_cb, &m, err);
+	if (!rc && m.oom)
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	for (size_t i = 0; i < m.nr; i++) {
+		if (!rc && !known(u, m.ids[i]))
+			rc = add_key(st, u, m.ids[i], key, m.via[i], m.when[i],
+				     depth + 1, o, err);
+		nhir_free(m.ids[i]);
+		nhir_free(m.via[i]);
+	}
+	nhir_free(m.ids);
+	nhir_free(m.via);
+	nhir_free(m.when);
+	return rc;
+}
+
+enum nhir_rc nhir_usage_collect(struct nhir_store *st, const char *ref,
+				const struct nhir_usage_opts *opts,
+				struct nhir_usage *out, struct nhir_err *err)
+{
+	struct nhir_node n;
+	int64_t id;
+	enum nhir_rc rc;
+	const char *key = ref;
+
+	memset(out, 0, sizeof(*out));
+	/* A node reference is turned into its external id. */
+	if (!nhir_store_resolve(st, ref, &id, NULL) &&
+	    !nhir_store_get_node(st, id, &n, NULL)) {
+		rc = add_key(st, out, n.ext_id, NULL, NULL, NHIR_TIME_UNSET, 0,
+			     opts, err);
+		nhir_node_release(&n);
+	} else {
+		rc = add_key(st, out, key, NULL, NULL, NHIR_TIME_UNSET, 0, opts,
+			     err);
+	}
+	if (rc)
+		nhir_usage_release(out);
+	return rc;
+}
+
+void nhir_keys_free(char **keys, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++)
+		nhir_free(keys[i]);
+	nhir_free(keys);
+}
+
+enum nhir_rc nhir_lineage_keys(struct nhir_store *st, const char *const *refs,
+			       size_t ref_nr, char ***keys, size_t *nr,
+			       struct nhir_err *err)
+{
+	struct nhir_usage u;
+	struct nhir_usage_opts o = { NHIR_TIME_UNSET, NHIR_TIME_UNSET,
+				     NHIR_TIME_UNSET, 1 };
+	char **v = NULL;
+	size_t n = 0, alloc = 0;
+	enum nhir_rc rc = NHIR_OK;
+
+	/*
+	 * The usage walk already follows lineage; a tight window keeps it
+	 * from reading events: only the keys are wanted here.
+	 */
+	o.since = 0;
+	o.until = 1;
+	for (size_t r = 0; !rc && r < ref_nr; r++) {
+		rc = nhir_usage_collect(st, refs[r], &o, &u, err);
+		for (size_t i = 0; !rc && i < u.nr; i++) {
+			bool dup = false;
+
+			for (size_t j = 0; j < n; j++)
+				dup |= !strcmp(v[j], u.keys[i].key);
+			if (dup)
+				continue;
+			if (NHIR_ALLOC_GROW(v, n + 1, alloc) ||
+			    !(v[n] = nhir_strdup(u.keys[i].key))) {
+				rc = nhir_err_set(err, NHIR_ENOMEM,
+						  "out of memory");
+				break;
+			}
+			n++;
+		}
+		if (!rc)
+			nhir_usage_release(&u);
+	}
+	if (rc) {
+		nhir_keys_free(v, n);
+		return rc;
+	}
+	*keys = v;
+	*nr = n;
+	return NHIR_OK;
+}

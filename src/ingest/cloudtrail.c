@@ -1,0 +1,353 @@
+/*
+ * AWS CloudTrail records: one event each, plus the lineage they reveal.
+ *
+ * - The signing key (userIdentity.accessKeyId) authenticates the acting
+ *   identity: an IAM user for AKIA keys, the role of the session
+ *   (sessionContext.sessionIssuer) for ASIA keys.
+ * - A successful AssumeRole, AssumeRoleWithWebIdentity,
+ *   AssumeRoleWithSAML, GetSessionToken or GetFederationToken: the
+ *   caller's key issued the session key in responseElements.credentials
+ *   (valid until its expiration; revoking the parent does not kill it),
+ *   which authenticates the assumed role or the calling user.
+ * - CreateAccessKey, CreateUser, CreateRole, CreateLoginProfile: what
+ *   was made is a node, linked to the key that made it by "created".
+ */
+#include "compat.h"
+#include "nhir/buf.h"
+#include "ingest/json.h"
+#include "ingest/telemetry-internal.h"
+
+struct ct {
+	struct nhir_tele *t;
+	const cJSON *r;
+	const char *key;	/* signing key, or NULL */
+	const char *arn;	/* acting identity */
+	const char *account;
+	int64_t time;
+	char buf[4][512];
+};
+
+static const char *str_or_null(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+static const char *const persistence[] = {
+	"CreateAccessKey", "CreateUser", "CreateLoginProfile",
+	"UpdateLoginProfile", "CreateRole", "AddUserToGroup",
+	"CreateServiceSpecificCredential", "UploadSSHPublicKey",
+	"UploadSigningCertificate", "CreateOpenIDConnectProvider",
+	"CreateSAMLProvider", "CreateVirtualMFADevice",
+};
+
+static const char *const escalation[] = {
+	"AttachUserPolicy", "AttachRolePolicy", "AttachGroupPolicy",
+	"PutUserPolicy", "PutRolePolicy", "PutGroupPolicy",
+	"CreatePolicyVersion", "SetDefaultPolicyVersion",
+	"UpdateAssumeRolePolicy", "DeleteUserPermissionsBoundary",
+	"DeleteRolePermissionsBoundary", "PutUserPermissionsBoundary",
+	"PutRolePermissionsBoundary",
+};
+
+static const char *const minting[] = {
+	"AssumeRole", "AssumeRoleWithWebIdentity", "AssumeRoleWithSAML",
+	"GetSessionToken", "GetFederationToken",
+};
+
+static bool in(const char *s, const char *const *list, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++)
+		if (!strcmp(s, list[i]))
+			return true;
+	return false;
+}
+
+/* "arn:aws:sts::1:assumed-role/R/S" -> "arn:aws:iam::1:role/R" */
+static const char *role_of_session(const char *arn, char *out, size_t n)
+{
+	const char *p = strstr(arn, ":assumed-role/");
+	const char *acct, *slash;
+
+	if (!p)
+		return NULL;
+	acct = arn + strlen("arn:aws:sts::");
+	if (strncmp(arn, "arn:aws:sts::", 13) || acct > p)
+		return NULL;
+	p += strlen(":assumed-role/");
+	slash = strchr(p, '/');
+	snprintf(out, n, "arn:aws:iam::%.*s:role/%.*s", (int)(
+		 strchr(acct, ':') - acct), acct,
+		 (int)(slash ? (size_t)(slash - p) : strlen(p)), p);
+	return out;
+}
+
+static bool node(struct ct *c, enum nhir_node_kind k, const char *id,
+		 const char *subtype, int64_t created, int64_t expires)
+{
+	struct nhir_node_rec r = NHIR_NODE_REC_INIT;
+
+	r.kind = k;
+	r.ext_id = id;
+	r.subtype = subtype;
+	r.provider = "aws";
+	r.created = created;
+	r.expires = expires;
+	return nhir_tele_node(c->t, &r);
+}
+
+static bool edge(struct ct *c, enum nhir_edge_kind k, const char *src,
+		 const char *dst, enum nhir_cascade cascade, int64_t created,
+		 int64_t expires)
+{
+	struct nhir_edge_rec e = NHIR_EDGE_REC_INIT;
+
+	e.kind = k;
+	e.src = src;
+	e.dst = dst;
+	e.cascade = cascade;
+	e.created = created;
+	e.expires = expires;
+	return nhir_tele_edge(c->t, &e);
+}
+
+/*
+ * The signing key and the identity it acts as, once per file for each
+ * key.  Session keys of roles get the role from sessionIssuer.
+ */
+static bool actor(struct ct *c, const cJSON *ui)
+{
+	const char *type = nhir_json_str(ui, "type");
+	const cJSON *sc = nhir_json_obj(ui, "sessionContext");
+	const cJSON *issuer = nhir_json_obj(sc, "sessionIssuer");
+	const char *who = c->arn;
+	bool session = !strncmp(c->key, "ASIA", 4);
+	int64_t created = NHIR_TIME_UNSET;
+	const char *cd = nhir_json_str(nhir_json_obj(sc, "attributes"),
+				       "creationDate");
+
+	if (nhir_tele_seen(c->t, c->key))
+		return true;
+	if (issuer && nhir_json_str(issuer, "arn") &&
+	    (!type || strcmp(type, "IAMUser")))
+		who = nhir_json_str(issuer, "arn");
+	if (cd)
+		nhir_time_parse(cd, (size_t)-1, &created, NULL);
+	if (!node(c, session ? NHIR_NODE_TOKEN : NHIR_NODE_CREDENTIAL, c->key,
+		  session ? "aws-sts-session" : "aws-access-key",
+		  session ? created : NHIR_TIME_UNSET, NHIR_TIME_UNSET))
+		return false;
+	if (!who || strncmp(who, "arn:", 4))
+		return true;
+	if (!node(c, NHIR_NODE_IDENTITY, who,
+		  strstr(who, ":role/") ? "aws-iam-role"
+		  : strstr(who, ":user/") ? "aws-iam-user"
+		  : strstr(who, ":root") ? "aws-root" : "aws-principal",
+		  NHIR_TIME_UNSET, NHIR_TIME_UNSET))
+		return false;
+	return edge(c, NHIR_EDGE_AUTHENTICATES, c->key, who,
+		    NHIR_CASCADE_UNKNOWN, NHIR_TIME_UNSET, NHIR_TIME_UNSET);
+}
+
+/* A session minted by an STS call; see the file comment. */
+static bool minted(struct ct *c, const char *name, const cJSON *resp)
+{
+	const cJSON *cred = nhir_json_obj(resp, "credentials");
+	const char *nk = str_or_null(nhir_json_str(cred, "accessKeyId"));
+	const char *exp = nhir_json_str(cred, "expiration");
+	const char *aru = nhir_json_str(nhir_json_obj(resp, "assumedRoleUser"),
+					"arn");
+	const char *fu = nhir_json_str(nhir_json_obj(resp, "federatedUser"),
+				       "arn");
+	const cJSON *expn = cJSON_GetObjectItemCaseSensitive(cred, "expiration");
+	int64_t expires = NHIR_TIME_UNSET;
+	const char *target = NULL;
+
+	if (!nk)
+		return true;
+	if (exp)
+		nhir_time_parse(exp, (size_t)-1, &expires, NULL);
+	else if (cJSON_IsNumber(expn))	/* some logs: epoch milliseconds */
+		expires = (int64_t)(expn->valuedouble / 1000);
+	if (!node(c, NHIR_NODE_TOKEN, nk, "aws-sts-session", c->time, expires))
+		return false;
+	if (aru)
+		target = role_of_session(aru, c->buf[0], sizeof(c->buf[0]));
+	else if (fu)
+		target = fu;
+	else if (!strcmp(name, "GetSessionToken"))
+		target = c->arn;
+	if (target && !strncmp(target, "arn:", 4)) {
+		if (!node(c, NHIR_NODE_IDENTITY, target,
+			  fu ? "aws-federated-user" : strstr(target, ":role/")
+			  ? "aws-iam-role" : "aws-iam-user",
+			  NHIR_TIME_UNSET, NHIR_TIME_UNSET) ||
+		    !edge(c, NHIR_EDGE_AUTHENTICATES, nk, target,
+			  NHIR_CASCADE_UNKNOWN, NHIR_TIME_UNSET,
+			  NHIR_TIME_UNSET))
+			return false;
+		/* a federated user acts with the calling user's rights */
+		if (fu && c->arn && !strncmp(c->arn, "arn:", 4) &&
+		    !edge(c, NHIR_EDGE_ASSUMES, fu, c->arn,
+			  NHIR_CASCADE_UNKNOWN, NHIR_TIME_UNSET,
+			  NHIR_TIME_UNSET))
+			return false;
+	}
+	if (!c->key)
+		return true;
+	/* AWS: revoking the parent key does not revoke issued sessions */
+	return edge(c, NHIR_EDGE_ISSUED, c->key, nk, NHIR_CASCADE_NO, c->time,
+		    expires);
+}
+
+/* Keys, users, roles and login profiles made with the signing key. */
+static bool created(struct ct *c, const char *name, const cJSON *req,
+		    const cJSON *resp)
+{
+	const char *user = nhir_json_str(req, "userName");
+	const char *id = NULL, *subtype = NULL, *auth = NULL;
+	enum nhir_node_kind kind = NHIR_NODE_IDENTITY;
+	int64_t when = c->time;
+
+	if (!strcmp(name, "CreateAccessKey")) {
+		const cJSON *ak = nhir_json_obj(resp, "accessKey");
+		const char *cd = nhir_json_str(ak, "createDate");
+
+		id = str_or_null(nhir_json_str(ak, "accessKeyId"));
+		user = nhir_json_str(ak, "userName") ? nhir_json_str(ak, "userName")
+						     : user;
+		kind = NHIR_NODE_CREDENTIAL;
+		subtype = "aws-access-key";
+		if (cd)
+			nhir_time_parse(cd, (size_t)-1, &when, NULL);
+	} else if (!strcmp(name, "CreateUser")) {
+		id = nhir_json_str(nhir_json_obj(resp, "user"), "arn");
+		subtype = "aws-iam-user";
+	} else if (!strcmp(name, "CreateRole")) {
+		id = nhir_json_str(nhir_json_obj(resp, "role"), "arn");
+		subtype = "aws-iam-role";
+	} else if (!strcmp(name, "CreateLoginProfile") && user && c->account) {
+		snprintf(c->buf[1], sizeof(c->buf[1]),
+			 "arn:aws:iam::%s:user/%s#login-profile", c->account,
+			 user);
+		id = c->buf[1];
+		kind = NHIR_NODE_CREDENTIAL;
+		subtype = "aws-login-profile";
+	}
+	if (!id)
+		return true;
+	if (kind == NHIR_NODE_CREDENTIAL && user && c->account) {
+		snprintf(c->buf[2], sizeof(c->buf[2]), "arn:aws:iam::%s:user/%s",
+			 c->account, user);
+		auth = c->buf[2];
+	}
+	if (!node(c, kind, id, subtype, when, NHIR_TIME_UNSET))
+		return false;
+	if (auth && (!node(c, NHIR_NODE_IDENTITY, auth, "aws-iam-user",
+			   NHIR_TIME_UNSET, NHIR_TIME_UNSET) ||
+		     !edge(c, NHIR_EDGE_AUTHENTICATES, id, auth,
+			   NHIR_CASCADE_UNKNOWN, NHIR_TIME_UNSET,
+			   NHIR_TIME_UNSET)))
+		return false;
+	if (!c->key)
+		return true;
+	return edge(c, NHIR_EDGE_CREATED, c->key, id, NHIR_CASCADE_NO, when,
+		    NHIR_TIME_UNSET);
+}
+
+/* What the call acted on, from the parameters most calls use. */
+static const char *target_of(const cJSON *r, const cJSON *req)
+{
+	static const char *const keys[] = {
+		"roleArn", "userName", "roleName", "groupName", "policyArn",
+		"bucketName", "secretId", "name", "functionName", "keyId",
+		"instanceId", "trailName", "accessKeyId",
+	};
+	const cJSON *res = nhir_json_arr(r, "resources");
+
+	for (size_t i = 0; i < NHIR_ARRAY_SIZE(keys); i++)
+		if (str_or_null(nhir_json_str(req, keys[i])))
+			return nhir_json_str(req, keys[i]);
+	if (res && res->child)
+		return nhir_json_str(res->child, "ARN");
+	return NULL;
+}
+
+static int ct_record(struct nhir_tele *t, const cJSON *r, bool first)
+{
+	struct ct c;
+	struct nhir_event ev;
+	const cJSON *ui = nhir_json_obj(r, "userIdentity");
+	const cJSON *req = nhir_json_obj(r, "requestParameters");
+	const cJSON *resp = nhir_json_obj(r, "responseElements");
+	const char *name = nhir_json_str(r, "eventName");
+	const char *src = nhir_json_str(r, "eventSource");
+	const char *when = nhir_json_str(r, "eventTime");
+	const char *errc = str_or_null(nhir_json_str(r, "errorCode"));
+	const cJSON *ro = cJSON_GetObjectItemCaseSensitive(r, "readOnly");
+	char action[192];
+	size_t svc;
+
+	(void)first;
+	memset(&c, 0, sizeof(c));
+	c.t = t;
+	c.r = r;
+	if (!name || !src || !when) {
+		nhir_tele_malformed(t, "a CloudTrail record needs eventTime, "
+				    "eventSource and eventName");
+		return 0;
+	}
+	if (nhir_time_parse(when, (size_t)-1, &c.time, NULL)) {
+		nhir_tele_malformed(t, "bad eventTime '%.40s'", when);
+		return 0;
+	}
+	c.key = str_or_null(nhir_json_str(ui, "accessKeyId"));
+	c.arn = str_or_null(nhir_json_str(ui, "arn"));
+	c.account = str_or_null(nhir_json_str(ui, "accountId"));
+	if (!c.account)
+		c.account = str_or_null(nhir_json_str(r, "recipientAccountId"));
+	if (!c.arn)
+		c.arn = str_or_null(nhir_json_str(ui, "invokedBy"));
+	svc = strcspn(src, ".");
+	snprintf(action, sizeof(action), "%.*s:%s", (int)NHIR_MIN(svc, 64),
+		 src, name);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.time = c.time;
+	ev.source = "cloudtrail";
+	ev.actor_key = c.key;
+	ev.identity = c.arn;
+	ev.action = action;
+	ev.target = target_of(r, req);
+	ev.src_ip = str_or_null(nhir_json_str(r, "sourceIPAddress"));
+	ev.user_agent = str_or_null(nhir_json_str(r, "userAgent"));
+	ev.region = str_or_null(nhir_json_str(r, "awsRegion"));
+	ev.outcome = errc ? errc : "success";
+	if (cJSON_IsTrue(ro))
+		ev.flags |= NHIR_EV_READ_ONLY;
+	if (errc)
+		ev.flags |= NHIR_EV_FAILED;
+	if (in(name, persistence, NHIR_ARRAY_SIZE(persistence)))
+		ev.flags |= NHIR_EV_PERSISTENCE;
+	if (in(name, escalation, NHIR_ARRAY_SIZE(escalation)))
+		ev.flags |= NHIR_EV_ESCALATION;
+	if (!errc && in(name, minting, NHIR_ARRAY_SIZE(minting)))
+		ev.flags |= NHIR_EV_MINT;
+	if (!nhir_tele_event(t, &ev))
+		return -1;
+
+	if (c.key && !actor(&c, ui))
+		return -1;
+	if (errc)
+		return 1;
+	if ((ev.flags & NHIR_EV_MINT) && !minted(&c, name, resp))
+		return -1;
+	if ((ev.flags & NHIR_EV_PERSISTENCE) && !created(&c, name, req, resp))
+		return -1;
+	return 1;
+}
+
+const struct nhir_tele_format nhir_tele_cloudtrail = {
+	.name = "cloudtrail",
+	.summary = "AWS CloudTrail: S3 delivery files, .json.gz, JSON Lines",
+	.record = ct_record,
+};

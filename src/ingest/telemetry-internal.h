@@ -1,0 +1,41 @@
+/*
+ * What a telemetry format implements: turn one parsed record into
+ * events and lineage through the nhir_tele_* calls.
+ */
+#ifndef NHIR_TELEMETRY_INTERNAL_H
+#define NHIR_TELEMETRY_INTERNAL_H
+
+#include <cjson/cJSON.h>
+#include "nhir/ingest.h"
+
+struct nhir_tele;
+
+struct nhir_tele_format {
+	const char *name;
+	const char *summary;
+	/*
+	 * Returns 1 when the record was used, 0 when it is malformed (the
+	 * reason set with nhir_tele_malformed), -1 to stop (store failure).
+	 * first is true for a file's first record: a format that does not
+	 * recognise it says so and the file is rejected.
+	 */
+	int (*record)(struct nhir_tele *t, const cJSON *rec, bool first);
+};
+
+/* Emits an event; its provenance is filled in. false: stop. */
+bool nhir_tele_event(struct nhir_tele *t, struct nhir_event *ev);
+/* Lineage: nodes and edges, merged like any import. false: stop. */
+bool nhir_tele_node(struct nhir_tele *t, const struct nhir_node_rec *r);
+bool nhir_tele_edge(struct nhir_tele *t, const struct nhir_edge_rec *r);
+/* Why the current record is malformed (first few are reported). */
+void nhir_tele_malformed(struct nhir_tele *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/*
+ * True if key was already seen in this file (then the caller need not
+ * emit its nodes again); remembers it otherwise.
+ */
+bool nhir_tele_seen(struct nhir_tele *t, const char *key);
+
+extern const struct nhir_tele_format nhir_tele_cloudtrail;
+
+#endif
