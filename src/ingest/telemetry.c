@@ -452,6 +452,11 @@ static enum nhir_rc scan(struct nhir_tele *t, struct reader *r,
 						      r->len - pos) - r->buf) + 1;
 			continue;
 		}
+		if (end - pos > NHIR_MAX_RECORD_LEN) {
+			*err_off = r->base + pos;
+			return nhir_err_set(err, NHIR_ETOOBIG, "record larger "
+					    "than %u bytes", NHIR_MAX_RECORD_LEN);
+		}
 		if (r->buf[pos] != '{' && r->buf[pos] != '[' && first) {
 			*err_off = r->base + pos;
 			return nhir_err_set(err, NHIR_EPARSE, "not %s: not JSON",
@@ -608,7 +613,7 @@ static enum nhir_rc ingest_file(struct nhir_store *st,
 		nhir_store_rollback(st);
 		goto out;
 	}
-	if (rc) {
+	if (rc && rc != NHIR_ENOMEM) {
 		/* the file is rejected whole; the run goes on */
 		nhir_store_rollback(st);
 		res->files_failed++;

@@ -9,7 +9,7 @@ check "--db overrides NHIR_DB" sh -c \
 check "--db after the command" sh -c \
 	'"$NHIR" init --db "$0/third.db" && test -f "$0/third.db"' "$T"
 check "--version" sh -c '"$NHIR" --version | grep -q "^nhir "'
-for c in init import blast show; do
+for c in init import ingest blast show usage timeline; do
 	check "$c --help prints usage, exit 0" sh -c \
 		'"$NHIR" "$0" --help | grep -q "^usage: nhir $0"' "$c"
 done

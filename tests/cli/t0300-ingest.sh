@@ -1,0 +1,47 @@
+#!/bin/sh
+# nhir ingest, usage and timeline on the CloudTrail fixtures.
+. tests/cli/lib.sh
+
+"$NHIR" init >/dev/null
+check "ingest a directory" sh -c \
+	'"$NHIR" ingest cloudtrail tests/data/cloudtrail >"$0/i.txt"' "$T"
+check "summary counts files and events" has "$T/i.txt" "2 files ingested, 0 already ingested, 0 rejected; 12 events"
+check "ingesting again adds nothing" sh -c \
+	'"$NHIR" ingest cloudtrail tests/data/cloudtrail | grep -q "0 files ingested, 2 already ingested"'
+check "json summary" sh -c \
+	'"$NHIR" ingest --format json cloudtrail tests/data/cloudtrail | python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"files_already_ingested\"]==2 and d[\"complete\"]"'
+check "list formats" sh -c '"$NHIR" ingest --list | grep -q "^cloudtrail"'
+check "unknown format is a usage error" exits 2 "$NHIR" ingest syslog x
+
+printf '%s\n' '{"eventTime":"2024-05-02T08:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","userIdentity":{"accessKeyId":"AKIAEXAMPLEDEPLOY01"}}' \
+	'{"eventTime": nope' >"$T/partial.jsonl"
+check "skipped records exit 4" exits 4 "$NHIR" ingest cloudtrail "$T/partial.jsonl"
+check "the skipped record is located" has "$T/last.err" "partial.jsonl: byte"
+printf 'not json\n' >"$T/bad.json"
+check "a rejected file exits 1" exits 1 "$NHIR" ingest cloudtrail "$T/bad.json"
+check "and says why" has "$T/last.err" "file rejected: not cloudtrail"
+check "a missing path is an error" exits 1 "$NHIR" ingest cloudtrail "$T/nope"
+
+check "usage" sh -c \
+	'"$NHIR" usage --exposed-at 2024-05-01T09:00:00Z AKIAEXAMPLEDEPLOY01 >"$0/u.txt"' "$T"
+check "usage flags the new source" has "$T/u.txt" "198.51.100.7"
+check "usage flags it as after exposure" has "$T/u.txt" "[new after exposure]"
+check "usage shows concurrent use" has "$T/u.txt" "concurrent use from different addresses"
+check "usage shows minted sessions" has "$T/u.txt" "ASIAEXAMPLECHAINED  (issued by ASIAEXAMPLESESSION1"
+check "usage shows created keys" has "$T/u.txt" "AKIAEXAMPLEBACKDOOR  (created by AKIAEXAMPLEDEPLOY01"
+check "usage json" sh -c \
+	'"$NHIR" usage --format json AKIAEXAMPLEDEPLOY01 | python3 -c "import json,sys; d=json.load(sys.stdin); assert len(d[\"keys\"])==5, d"'
+
+check "timeline" sh -c '"$NHIR" timeline AKIAEXAMPLEDEPLOY01 >"$0/t.txt"' "$T"
+check "timeline includes what minted keys did" has "$T/t.txt" "s3:GetObject"
+check "timeline is in time order" sh -c \
+	'cut -c1-20 "$0/t.txt" | sort -c' "$T"
+check "timeline window" sh -c \
+	'test "$("$NHIR" timeline --since 2024-05-01T10:00:00Z AKIAEXAMPLEDEPLOY01 | wc -l)" = 8'
+check "timeline json has provenance" sh -c \
+	'"$NHIR" timeline --format json AKIAEXAMPLEDEPLOY01 | python3 -c "import json,sys; d=json.load(sys.stdin); assert all(e[\"offset\"]>=0 and e[\"file\"]>0 for e in d[\"events\"])"'
+check "blast shows persistence" sh -c \
+	'NHIR_NOW=2024-05-01T10:35:00Z "$NHIR" blast AKIAEXAMPLEDEPLOY01 | grep -q "Persistence: keys, users and roles created with them (2)"'
+check "no secret reaches the database" sh -c \
+	'! sqlite3 "$NHIR_DB" .dump | grep -q "IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKEN"'
+done_testing
