@@ -12,7 +12,7 @@
 
 CC ?= cc
 BUILD ?= build
-PKGS = sqlite3 libcjson libsodium zlib
+PKGS = sqlite3 libcjson libsodium zlib libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)

@@ -272,21 +272,89 @@ static const char *target_of(const cJSON *r, const cJSON *req)
 	return NULL;
 }
 
+/*
+ * The top-level members a record is read from, found in one pass over
+ * its members: cJSON looks keys up by a linear scan, and a record has a
+ * dozen of them.
+ */
+struct fields {
+	const cJSON *ui, *req, *resp, *ro;
+	const char *name, *src, *when, *errc, *ip, *ua, *region, *recipient;
+};
+
+static const char *sv(const cJSON *c)
+{
+	return cJSON_IsString(c) ? c->valuestring : NULL;
+}
+
+static void pick(const cJSON *r, struct fields *f)
+{
+	const cJSON *c;
+
+	memset(f, 0, sizeof(*f));
+	cJSON_ArrayForEach(c, r) {
+		const char *k = c->string;
+
+		if (!k)
+			continue;
+		switch (k[0]) {
+		case 'a':
+			if (!strcmp(k, "awsRegion"))
+				f->region = sv(c);
+			break;
+		case 'e':
+			if (!strcmp(k, "eventName"))
+				f->name = sv(c);
+			else if (!strcmp(k, "eventSource"))
+				f->src = sv(c);
+			else if (!strcmp(k, "eventTime"))
+				f->when = sv(c);
+			else if (!strcmp(k, "errorCode"))
+				f->errc = sv(c);
+			break;
+		case 'r':
+			if (!strcmp(k, "requestParameters"))
+				f->req = cJSON_IsObject(c) ? c : NULL;
+			else if (!strcmp(k, "responseElements"))
+				f->resp = cJSON_IsObject(c) ? c : NULL;
+			else if (!strcmp(k, "readOnly"))
+				f->ro = c;
+			else if (!strcmp(k, "recipientAccountId"))
+				f->recipient = sv(c);
+			break;
+		case 's':
+			if (!strcmp(k, "sourceIPAddress"))
+				f->ip = sv(c);
+			break;
+		case 'u':
+			if (!strcmp(k, "userIdentity"))
+				f->ui = cJSON_IsObject(c) ? c : NULL;
+			else if (!strcmp(k, "userAgent"))
+				f->ua = sv(c);
+			break;
+		}
+	}
+}
+
 static int ct_record(struct nhir_tele *t, const cJSON *r, bool first)
 {
 	struct ct c;
 	struct nhir_event ev;
-	const cJSON *ui = nhir_json_obj(r, "userIdentity");
-	const cJSON *req = nhir_json_obj(r, "requestParameters");
-	const cJSON *resp = nhir_json_obj(r, "responseElements");
-	const char *name = nhir_json_str(r, "eventName");
-	const char *src = nhir_json_str(r, "eventSource");
-	const char *when = nhir_json_str(r, "eventTime");
-	const char *errc = str_or_null(nhir_json_str(r, "errorCode"));
-	const cJSON *ro = cJSON_GetObjectItemCaseSensitive(r, "readOnly");
+	struct fields f;
+	const cJSON *ui, *req, *resp, *ro;
+	const char *name, *src, *when, *errc;
 	char action[192];
 	size_t svc;
 
+	pick(r, &f);
+	ui = f.ui;
+	req = f.req;
+	resp = f.resp;
+	ro = f.ro;
+	name = f.name;
+	src = f.src;
+	when = f.when;
+	errc = str_or_null(f.errc);
 	(void)first;
 	memset(&c, 0, sizeof(c));
 	c.t = t;
@@ -304,7 +372,7 @@ static int ct_record(struct nhir_tele *t, const cJSON *r, bool first)
 	c.arn = str_or_null(nhir_json_str(ui, "arn"));
 	c.account = str_or_null(nhir_json_str(ui, "accountId"));
 	if (!c.account)
-		c.account = str_or_null(nhir_json_str(r, "recipientAccountId"));
+		c.account = str_or_null(f.recipient);
 	if (!c.arn)
 		c.arn = str_or_null(nhir_json_str(ui, "invokedBy"));
 	svc = strcspn(src, ".");
@@ -318,9 +386,9 @@ static int ct_record(struct nhir_tele *t, const cJSON *r, bool first)
 	ev.identity = c.arn;
 	ev.action = action;
 	ev.target = target_of(r, req);
-	ev.src_ip = str_or_null(nhir_json_str(r, "sourceIPAddress"));
-	ev.user_agent = str_or_null(nhir_json_str(r, "userAgent"));
-	ev.region = str_or_null(nhir_json_str(r, "awsRegion"));
+	ev.src_ip = str_or_null(f.ip);
+	ev.user_agent = str_or_null(f.ua);
+	ev.region = str_or_null(f.region);
 	ev.outcome = errc ? errc : "success";
 	if (cJSON_IsTrue(ro))
 		ev.flags |= NHIR_EV_READ_ONLY;

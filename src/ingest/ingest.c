@@ -5,12 +5,12 @@
  */
 #include "compat.h"
 #include <fcntl.h>
-#include <sodium.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
 #include "nhir/buf.h"
+#include "core/hash.h"
 #include "ingest/ingest-internal.h"
 
 static const struct nhir_importer *const importers[] = {
@@ -372,10 +372,15 @@ static enum nhir_rc load_file(const char *path, char **data, size_t *len,
 
 static void sha256_hex(const char *data, size_t len, char out[65])
 {
-	unsigned char h[crypto_hash_sha256_BYTES];
+	struct nhir_sha256 h = { NULL };
+	unsigned char d[32] = { 0 };
 
-	crypto_hash_sha256(h, (const unsigned char *)data, len);
-	sodium_bin2hex(out, 65, h, sizeof(h));
+	if (nhir_sha256_init(&h)) {
+		nhir_sha256_update(&h, data, len);
+		nhir_sha256_final(&h, d);
+	}
+	nhir_sha256_release(&h);
+	nhir_hex32(d, out);
 }
 
 enum nhir_rc nhir_import_file(struct nhir_store *st,

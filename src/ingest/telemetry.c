@@ -6,10 +6,10 @@
  */
 #include "compat.h"
 #include <dirent.h>
-#include <sodium.h>
 #include <sys/stat.h>
 #include <zlib.h>
 #include "nhir/buf.h"
+#include "core/hash.h"
 #include "ingest/json.h"
 #include "ingest/telemetry-internal.h"
 
@@ -62,7 +62,9 @@ struct nhir_tele {
 	char why[160];
 	bool why_set;
 	uint64_t events, malformed;
-	struct keyset seen;
+	struct keyset *seen;	/* lineage already stored in this run */
+	struct keyset own_seen;
+	struct nhir_sha256 hash;
 	struct nhir_err err;
 	bool failed;
 };
@@ -162,7 +164,7 @@ static uint64_t hash_key(const char *s)
 
 bool nhir_tele_seen(struct nhir_tele *t, const char *key)
 {
-	struct keyset *k = &t->seen;
+	struct keyset *k = t->seen;
 	size_t i;
 
 	if (k->nr * 2 >= k->alloc) {
@@ -323,8 +325,7 @@ static bool one_record(struct nhir_tele *t, struct reader *r, size_t pos,
 	t->off = r->base + pos;
 	t->len = (uint32_t)(end - pos);
 	t->why_set = false;
-	crypto_hash_sha256(t->sha, (const unsigned char *)r->buf + pos,
-			   end - pos);
+	nhir_sha256_once(&t->hash, r->buf + pos, end - pos, t->sha);
 	if (t->res)
 		t->res->records++;
 	o = nhir_json_parse(r->buf + pos, end - pos, &bad, &replaced);
@@ -501,7 +502,8 @@ ended:
 
 static void tele_release(struct nhir_tele *t)
 {
-	keyset_clear(&t->seen);
+	keyset_clear(&t->own_seen);
+	nhir_sha256_release(&t->hash);
 }
 
 enum nhir_rc nhir_tele_parse_buffer(const struct nhir_tele_format *fmt,
@@ -518,6 +520,9 @@ enum nhir_rc nhir_tele_parse_buffer(const struct nhir_tele_format *fmt,
 	memset(&r, 0, sizeof(r));
 	t.fmt = fmt;
 	t.path = "input";
+	t.seen = &t.own_seen;
+	if (!nhir_sha256_init(&t.hash))
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	r.mem = data;
 	r.mem_len = len;
 	rc = scan(&t, &r, &off, err);
@@ -532,42 +537,45 @@ enum nhir_rc nhir_tele_parse_buffer(const struct nhir_tele_format *fmt,
 static enum nhir_rc file_sha(const char *path, char hex[65], uint64_t *size,
 			     struct nhir_err *err)
 {
-	crypto_hash_sha256_state h;
+	struct nhir_sha256 h = { NULL };
 	unsigned char out[32];
 	char *chunk = nhir_malloc(CHUNK);
 	FILE *f = fopen(path, "rb");
 	size_t n;
 
 	*size = 0;
-	if (!chunk || !f) {
+	if (!chunk || !f || !nhir_sha256_init(&h)) {
 		if (f)
 			fclose(f);
 		nhir_free(chunk);
+		nhir_sha256_release(&h);
 		return f ? nhir_err_set(err, NHIR_ENOMEM, "out of memory")
 			 : nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s",
 					path, strerror(errno));
 	}
-	crypto_hash_sha256_init(&h);
 	while ((n = fread(chunk, 1, CHUNK, f)) > 0) {
-		crypto_hash_sha256_update(&h, (unsigned char *)chunk, n);
+		nhir_sha256_update(&h, chunk, n);
 		*size += n;
 	}
 	if (ferror(f)) {
 		fclose(f);
 		nhir_free(chunk);
+		nhir_sha256_release(&h);
 		return nhir_err_set(err, NHIR_EIO, "cannot read '%s': %s",
 				    path, strerror(errno));
 	}
 	fclose(f);
 	nhir_free(chunk);
-	crypto_hash_sha256_final(&h, out);
-	sodium_bin2hex(hex, 65, out, sizeof(out));
+	nhir_sha256_final(&h, out);
+	nhir_sha256_release(&h);
+	nhir_hex32(out, hex);
 	return NHIR_OK;
 }
 
 static enum nhir_rc ingest_file(struct nhir_store *st,
 				const struct nhir_tele_format *fmt,
 				const char *path, const char *actor,
+				struct keyset *seen,
 				struct nhir_ingest_result *res,
 				struct nhir_err *err)
 {
@@ -595,10 +603,15 @@ static enum nhir_rc ingest_file(struct nhir_store *st,
 	t.st = st;
 	t.res = res;
 	t.path = path;
+	t.seen = seen;
+	if (!nhir_sha256_init(&t.hash))
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	r.gz = gzopen(path, "rb");
-	if (!r.gz)
+	if (!r.gz) {
+		tele_release(&t);
 		return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s", path,
 				    strerror(errno));
+	}
 	gzbuffer(r.gz, 256 * 1024);
 	rc = nhir_store_begin(st, err);
 	if (!rc)
@@ -611,11 +624,13 @@ static enum nhir_rc ingest_file(struct nhir_store *st,
 		*err = t.err;
 		rc = err->rc ? err->rc : NHIR_ESTORE;
 		nhir_store_rollback(st);
+		keyset_clear(seen);
 		goto out;
 	}
 	if (rc && rc != NHIR_ENOMEM) {
 		/* the file is rejected whole; the run goes on */
 		nhir_store_rollback(st);
+		keyset_clear(seen);	/* its lineage is gone with it */
 		res->files_failed++;
 		diag(res, path, off, "file rejected: %s", ferr.msg);
 		rc = NHIR_EPARSE;
@@ -626,6 +641,8 @@ static enum nhir_rc ingest_file(struct nhir_store *st,
 		rc = nhir_store_commit(st, err);
 	else
 		nhir_store_rollback(st);
+	if (rc)
+		keyset_clear(seen);
 	if (!rc) {
 		res->files++;
 		res->events += t.events;
@@ -644,12 +661,13 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-enum nhir_rc nhir_ingest_path(struct nhir_store *st,
-			      const struct nhir_tele_format *fmt,
-			      const char *path, const char *actor,
-			      nhir_ingest_progress_cb progress, void *pdata,
-			      struct nhir_ingest_result *res,
-			      struct nhir_err *err)
+static enum nhir_rc ingest_path(struct nhir_store *st,
+				const struct nhir_tele_format *fmt,
+				const char *path, const char *actor,
+				nhir_ingest_progress_cb progress, void *pdata,
+				struct keyset *seen,
+				struct nhir_ingest_result *res,
+				struct nhir_err *err)
 {
 	struct stat sb;
 	DIR *d;
@@ -662,7 +680,7 @@ enum nhir_rc nhir_ingest_path(struct nhir_store *st,
 		return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s", path,
 				    strerror(errno));
 	if (!S_ISDIR(sb.st_mode)) {
-		rc = ingest_file(st, fmt, path, actor, res, err);
+		rc = ingest_file(st, fmt, path, actor, seen, res, err);
 		if (progress)
 			progress(path, res, pdata);
 		return rc;
@@ -691,8 +709,8 @@ enum nhir_rc nhir_ingest_path(struct nhir_store *st,
 	if (!rc && nr)
 		qsort(names, nr, sizeof(*names), cmp_names);
 	for (size_t i = 0; !rc && i < nr; i++) {
-		rc = nhir_ingest_path(st, fmt, names[i], actor, progress,
-				      pdata, res, err);
+		rc = ingest_path(st, fmt, names[i], actor, progress, pdata,
+				 seen, res, err);
 		if (rc == NHIR_EPARSE) {
 			worst = rc;
 			rc = NHIR_OK;
@@ -702,4 +720,19 @@ enum nhir_rc nhir_ingest_path(struct nhir_store *st,
 		nhir_free(names[i]);
 	nhir_free(names);
 	return rc ? rc : worst;
+}
+
+enum nhir_rc nhir_ingest_path(struct nhir_store *st,
+			      const struct nhir_tele_format *fmt,
+			      const char *path, const char *actor,
+			      nhir_ingest_progress_cb progress, void *pdata,
+			      struct nhir_ingest_result *res,
+			      struct nhir_err *err)
+{
+	struct keyset seen = { NULL, 0, 0 };
+	enum nhir_rc rc = ingest_path(st, fmt, path, actor, progress, pdata,
+				      &seen, res, err);
+
+	keyset_clear(&seen);
+	return rc;
 }

@@ -378,7 +378,9 @@ static enum nhir_rc sq_open(struct nhir_store **out, const char *path,
 	rc = exec(s, "PRAGMA foreign_keys = ON", err);
 	if (!rc && !ro)
 		rc = exec(s, "PRAGMA journal_mode = WAL;"
-			     "PRAGMA synchronous = NORMAL", err);
+			     "PRAGMA synchronous = NORMAL;"
+			     /* index pages of a large ingest stay cached */
+			     "PRAGMA cache_size = -65536", err);
 	if (!rc)
 		rc = exec(s, "SELECT count(*) FROM sqlite_schema", err);
 	if (rc) {

@@ -1,0 +1,28 @@
+/*
+ * SHA-256 for provenance and file identity.  Through OpenSSL's libcrypto,
+ * which uses the CPU's SHA extensions where present (about 1 GB/s on the
+ * project's machines, five times libsodium's portable code): ingest
+ * hashes every byte it reads.
+ */
+#ifndef NHIR_CORE_HASH_H
+#define NHIR_CORE_HASH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct nhir_sha256 {
+	void *ctx;	/* EVP_MD_CTX */
+};
+
+/* false on out of memory */
+bool nhir_sha256_init(struct nhir_sha256 *h);
+void nhir_sha256_update(struct nhir_sha256 *h, const void *p, size_t n);
+void nhir_sha256_final(struct nhir_sha256 *h, unsigned char out[32]);
+void nhir_sha256_release(struct nhir_sha256 *h);
+/* One-shot, reusing h's context (which must be initialised). */
+void nhir_sha256_once(struct nhir_sha256 *h, const void *p, size_t n,
+		      unsigned char out[32]);
+/* Lowercase hex of 32 bytes into out (65 bytes). */
+void nhir_hex32(const unsigned char in[32], char out[65]);
+
+#endif
