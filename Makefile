@@ -51,7 +51,7 @@ FUZZ_SRC = $(wildcard fuzz/fuzz_*.c)
 FUZZ_NAMES = $(FUZZ_SRC:fuzz/fuzz_%.c=%)
 REPLAY_BIN = $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
 
-.PHONY: all check check-run demo fuzz bench bench-blast deps style \
+.PHONY: all check check-run demo fuzz bench bench-blast bench-ingest deps style \
 	checksrc clean test-bins
 .DELETE_ON_ERROR:
 
@@ -117,12 +117,19 @@ fuzz: deps
 		echo "fuzz: $$f corpus now $$(ls fuzz/corpus/$$f | wc -l) files"; \
 	done
 
-bench: bench-blast
+bench: bench-blast bench-ingest
 
 bench-blast: deps
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/bench_blast
 	@$(BUILD)/bench/bench_blast --nhir $(NHIR) $(BENCH_ARGS)
+
+bench-ingest: deps
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@bench/bench_ingest.sh $(NHIR) $(BENCH_MB)
+
+BENCH_MB ?= 1000
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)

@@ -70,7 +70,7 @@ enum stmt {
 	Q_EDGE_INSERT, Q_EDGE_UPDATE, Q_NODE_GET, Q_NODE_BY_NAME,
 	Q_EDGES_OUT, Q_EDGES_IN, Q_GEN_BUMP, Q_IMPORT,
 	Q_STR_FIND, Q_STR_INSERT, Q_FILE_FIND, Q_FILE_ADD, Q_FILE_DONE,
-	Q_EVENT_INSERT, Q_FILE_PATH,
+	Q_EVENT_INSERT, Q_FILE_PATH, Q_STR_GET,
 	Q_NR
 };
 
@@ -144,6 +144,7 @@ static const char *const stmt_sql[Q_NR] = {
 		" offset, len, sha256) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
 		" ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 	[Q_FILE_PATH] = "SELECT path FROM source_file WHERE id = ?1",
+	[Q_STR_GET] = "SELECT s FROM str WHERE id = ?1",
 };
 
 /*
@@ -1040,6 +1041,88 @@ static enum nhir_rc sq_put_events(struct nhir_store *st, int64_t file,
 	return NHIR_OK;
 }
 
+/*
+ * Strings of the events being read, by id.  A key's events share few
+ * distinct strings (its addresses, agents, actions), so each is read
+ * from str once per query instead of joined on every row.
+ */
+struct id_cache {
+	int64_t *ids;
+	char **s;
+	size_t nr, alloc;	/* alloc: 0 or a power of two */
+};
+
+static void id_cache_clear(struct id_cache *c)
+{
+	for (size_t i = 0; i < c->alloc; i++)
+		nhir_free(c->s[i]);
+	nhir_free(c->ids);
+	nhir_free(c->s);
+	memset(c, 0, sizeof(*c));
+}
+
+static bool id_cache_grow(struct id_cache *c)
+{
+	struct id_cache old = *c;
+	size_t n = c->alloc ? c->alloc * 2 : 256;
+
+	c->ids = nhir_calloc(n, sizeof(*c->ids));
+	c->s = nhir_calloc(n, sizeof(*c->s));
+	if (!c->ids || !c->s) {
+		nhir_free(c->ids);
+		nhir_free(c->s);
+		*c = old;
+		return false;
+	}
+	c->alloc = n;
+	c->nr = 0;
+	for (size_t i = 0; i < old.alloc; i++) {
+		size_t j;
+
+		if (!old.ids[i])
+			continue;
+		for (j = (size_t)old.ids[i] & (n - 1); c->ids[j];
+		     j = (j + 1) & (n - 1))
+			;
+		c->ids[j] = old.ids[i];
+		c->s[j] = old.s[i];
+		c->nr++;
+	}
+	nhir_free(old.ids);
+	nhir_free(old.s);
+	return true;
+}
+
+/* The string with id (0: NULL); *oom on failure. */
+static const char *id_string(struct sqlite_store *s, struct id_cache *c,
+			     int64_t id, bool *oom)
+{
+	sqlite3_stmt *q;
+	size_t j;
+
+	if (id <= 0)
+		return NULL;
+	if ((c->nr + 1) * 2 > c->alloc && !id_cache_grow(c)) {
+		*oom = true;
+		return NULL;
+	}
+	for (j = (size_t)id & (c->alloc - 1); c->ids[j];
+	     j = (j + 1) & (c->alloc - 1))
+		if (c->ids[j] == id)
+			return c->s[j];
+	q = stmt(s, Q_STR_GET);
+	if (!q) {
+		*oom = true;
+		return NULL;
+	}
+	sqlite3_bind_int64(q, 1, id);
+	c->s[j] = sqlite3_step(q) == SQLITE_ROW ? col_dup(q, 0, oom) : NULL;
+	sqlite3_reset(q);
+	c->ids[j] = id;
+	c->nr++;
+	return c->s[j];
+}
+
 static enum nhir_rc sq_events(struct nhir_store *st,
 			      const struct nhir_event_query *eq,
 			      nhir_event_cb cb, void *data,
@@ -1047,25 +1130,18 @@ static enum nhir_rc sq_events(struct nhir_store *st,
 {
 	struct sqlite_store *s = SQ(st);
 	struct nhir_buf sql = NHIR_BUF_INIT(1 << 20);
+	struct id_cache cache = { NULL, NULL, 0, 0 };
 	sqlite3_stmt *q = NULL;
 	enum nhir_rc rc = NHIR_OK;
+	bool oom = false;
 	int r;
 
 	nhir_buf_adds(&sql,
-		"SELECT e.time, s1.s, s2.s, s3.s, s4.s, s5.s, s6.s, s7.s,"
-		" s8.s, s9.s, e.flags, e.file, e.offset, e.len, e.sha256"
-		" FROM event e"
-		" LEFT JOIN str s1 ON s1.id = e.source"
-		" LEFT JOIN str s2 ON s2.id = e.actor_key"
-		" LEFT JOIN str s3 ON s3.id = e.identity"
-		" LEFT JOIN str s4 ON s4.id = e.action"
-		" LEFT JOIN str s5 ON s5.id = e.target"
-		" LEFT JOIN str s6 ON s6.id = e.src_ip"
-		" LEFT JOIN str s7 ON s7.id = e.user_agent"
-		" LEFT JOIN str s8 ON s8.id = e.region"
-		" LEFT JOIN str s9 ON s9.id = e.outcome WHERE ");
+		"SELECT time, source, actor_key, identity, action, target,"
+		" src_ip, user_agent, region, outcome, flags, file, offset,"
+		" len, sha256 FROM event WHERE ");
 	if (eq->key_nr) {
-		nhir_buf_adds(&sql, "e.actor_key IN (");
+		nhir_buf_adds(&sql, "actor_key IN (");
 		for (size_t i = 0; i < eq->key_nr; i++) {
 			int64_t id = str_id(s, eq->keys[i]);
 
@@ -1083,13 +1159,13 @@ static enum nhir_rc sq_events(struct nhir_store *st,
 			rc = db_err(s, err, "cannot read events");
 			goto out;
 		}
-		nhir_buf_addf(&sql, "e.identity = %" PRId64, id);
+		nhir_buf_addf(&sql, "identity = %" PRId64, id);
 	}
 	if (eq->since != NHIR_TIME_UNSET)
-		nhir_buf_addf(&sql, " AND e.time >= %" PRId64, eq->since);
+		nhir_buf_addf(&sql, " AND time >= %" PRId64, eq->since);
 	if (eq->until != NHIR_TIME_UNSET)
-		nhir_buf_addf(&sql, " AND e.time < %" PRId64, eq->until);
-	nhir_buf_adds(&sql, " ORDER BY e.time, e.id");
+		nhir_buf_addf(&sql, " AND time < %" PRId64, eq->until);
+	nhir_buf_adds(&sql, " ORDER BY time, id");
 	if (sql.err) {
 		rc = nhir_err_set(err, sql.err, "event query too large");
 		goto out;
@@ -1100,19 +1176,27 @@ static enum nhir_rc sq_events(struct nhir_store *st,
 	}
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		struct nhir_event e;
+		const char **f[9];
 		const void *h;
 
 		memset(&e, 0, sizeof(e));
+		f[0] = &e.source;
+		f[1] = &e.actor_key;
+		f[2] = &e.identity;
+		f[3] = &e.action;
+		f[4] = &e.target;
+		f[5] = &e.src_ip;
+		f[6] = &e.user_agent;
+		f[7] = &e.region;
+		f[8] = &e.outcome;
 		e.time = sqlite3_column_int64(q, 0);
-		e.source = (const char *)sqlite3_column_text(q, 1);
-		e.actor_key = (const char *)sqlite3_column_text(q, 2);
-		e.identity = (const char *)sqlite3_column_text(q, 3);
-		e.action = (const char *)sqlite3_column_text(q, 4);
-		e.target = (const char *)sqlite3_column_text(q, 5);
-		e.src_ip = (const char *)sqlite3_column_text(q, 6);
-		e.user_agent = (const char *)sqlite3_column_text(q, 7);
-		e.region = (const char *)sqlite3_column_text(q, 8);
-		e.outcome = (const char *)sqlite3_column_text(q, 9);
+		for (int k = 0; k < 9; k++)
+			*f[k] = id_string(s, &cache,
+					  sqlite3_column_int64(q, 1 + k), &oom);
+		if (oom) {
+			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+			goto out;
+		}
 		e.flags = (unsigned)sqlite3_column_int(q, 10);
 		e.file = sqlite3_column_int64(q, 11);
 		e.offset = (uint64_t)sqlite3_column_int64(q, 12);
@@ -1129,6 +1213,7 @@ static enum nhir_rc sq_events(struct nhir_store *st,
 		rc = db_err(s, err, "cannot read events");
 out:
 	sqlite3_finalize(q);
+	id_cache_clear(&cache);
 	nhir_buf_release(&sql);
 	return rc;
 }

@@ -1,0 +1,67 @@
+#!/bin/sh
+# bench-ingest: nhir ingest against jq over the same CloudTrail corpus,
+# and nhir usage against ripgrep over the raw files.  The corpus (about
+# MB megabytes, default 1000) is generated once into build/bench/.
+#   bench/bench_ingest.sh NHIR [MB]
+set -eu
+NHIR=$1
+MB=${2:-1000}
+dir=build/bench/cloudtrail-$MB
+db=build/bench/ingest-$MB.db
+mkdir -p build/bench
+if [ ! -d "$dir" ]; then
+	echo "bench-ingest: generating $MB MB of CloudTrail into $dir" >&2
+	/usr/bin/python3 bench/gen_cloudtrail.py "$dir.tmp" "$MB" >&2
+	mv "$dir.tmp" "$dir"
+fi
+bytes=$(cat "$dir"/*.json | wc -c)
+mb=$(echo "$bytes / 1000000" | bc -l)
+
+# the same files, parsed only, by jq
+t0=$(date +%s.%N)
+cat "$dir"/*.json | jq -c . >/dev/null
+jq_s=$(echo "$(date +%s.%N) - $t0" | bc -l)
+
+rm -f "$db" "$db"-*
+"$NHIR" --db "$db" init >/dev/null
+/usr/bin/time -f '%e %M' -o build/bench/ingest.time \
+	"$NHIR" --db "$db" ingest cloudtrail "$dir" >build/bench/ingest.out
+read -r nhir_s rss <build/bench/ingest.time
+events=$(sqlite3 "$db" 'SELECT count(*) FROM event')
+
+# a busy key: the one signing most events
+key=$(sqlite3 "$db" 'SELECT s.s FROM event e JOIN str s ON s.id = e.actor_key
+	GROUP BY e.actor_key ORDER BY count(*) DESC LIMIT 1')
+quiet=$(sqlite3 "$db" "SELECT s.s FROM event e JOIN str s ON s.id = e.actor_key
+	WHERE s.s LIKE 'AKIA%' GROUP BY e.actor_key ORDER BY count(*) LIMIT 1")
+usage_time() {
+	best=999
+	for i in 1 2 3; do
+		t0=$(date +%s.%N)
+		"$NHIR" --db "$db" usage --format json "$1" >/dev/null
+		t=$(echo "$(date +%s.%N) - $t0" | bc -l)
+		best=$(echo "if ($t < $best) $t else $best" | bc -l)
+	done
+	echo "$best"
+}
+rg_time() {
+	t0=$(date +%s.%N)
+	rg -c -F "$1" "$dir" >/dev/null || true
+	echo "$(date +%s.%N) - $t0" | bc -l
+}
+u_busy=$(usage_time "$key")
+u_quiet=$(usage_time "$quiet")
+rg_busy=$(rg_time "$key")
+n_busy=$(sqlite3 "$db" "SELECT count(*) FROM event WHERE actor_key = (SELECT id FROM str WHERE s = '$key')")
+n_quiet=$(sqlite3 "$db" "SELECT count(*) FROM event WHERE actor_key = (SELECT id FROM str WHERE s = '$quiet')")
+
+printf 'bench-ingest: %.0f MB, %s events in %s files\n' "$mb" "$events" \
+	"$(ls "$dir" | wc -l)"
+printf '  jq -c . (parse only)   %7.2f s  %6.1f MB/s\n' "$jq_s" \
+	"$(echo "$mb / $jq_s" | bc -l)"
+printf '  nhir ingest            %7.2f s  %6.1f MB/s  %.2fx jq, peak RSS %d MB\n' \
+	"$nhir_s" "$(echo "$mb / $nhir_s" | bc -l)" \
+	"$(echo "$jq_s / $nhir_s" | bc -l)" "$((rss / 1024))"
+printf '  nhir usage, key with %s events  %.3f s\n' "$n_busy" "$u_busy"
+printf '  nhir usage, key with %s events  %.3f s\n' "$n_quiet" "$u_quiet"
+printf '  rg -c over the raw files        %.3f s\n' "$rg_busy"
