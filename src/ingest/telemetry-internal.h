@@ -37,5 +37,6 @@ void nhir_tele_malformed(struct nhir_tele *t, const char *fmt, ...)
 bool nhir_tele_seen(struct nhir_tele *t, const char *key);
 
 extern const struct nhir_tele_format nhir_tele_cloudtrail;
+extern const struct nhir_tele_format nhir_tele_k8s_audit;
 
 #endif

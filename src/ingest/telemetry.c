@@ -17,6 +17,7 @@
 
 static const struct nhir_tele_format *const formats[] = {
 	&nhir_tele_cloudtrail,
+	&nhir_tele_k8s_audit,
 	NULL,
 };
 

@@ -1,0 +1,93 @@
+/* Kubernetes audit events: the Falco traces and a TokenRequest fixture. */
+#include "lib/testlib.h"
+
+static enum nhir_rc ingest(struct nhir_store *st, const char *path,
+			   struct nhir_ingest_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	return nhir_ingest_path(st, nhir_tele_find("k8s-audit"), path, "t",
+				NULL, NULL, res, NULL);
+}
+
+static void test_tokenrequest(void **state)
+{
+	char *path = NULL, *dump;
+	struct nhir_store *st = tl_new_store(&path);
+	struct nhir_ingest_result res;
+	struct nhir_usage u;
+	struct nhir_usage_opts o = { NHIR_TIME_UNSET, NHIR_TIME_UNSET,
+				     NHIR_TIME_UNSET, 0 };
+	struct nhir_node n;
+	const char *cred = "JTI=5b2e8c1a-0000-4000-8000-00000000c1d1";
+	bool escal = false;
+
+	(void)state;
+	assert_int_equal(ingest(st, "tests/data/k8s-audit", &res), 0);
+	assert_int_equal(res.events, 4);
+	/* the minted token: for payments/api, until the expiration */
+	assert_int_equal(nhir_store_get_node(st,
+		tl_node(st, "k8s:cluster:tokenrequest:a2"), &n, NULL), 0);
+	assert_int_equal(n.kind, NHIR_NODE_TOKEN);
+	assert_int_equal(n.expires, 1714554060);
+	nhir_node_release(&n);
+	assert_true(tl_node(st, "k8s:cluster:serviceaccount:payments/api") > 0);
+	/* the token value never reaches the database */
+	dump = tl_dump(path);
+	assert_null(strstr(dump, "NHIR-TEST-NOT-A-REAL-TOKEN"));
+	free(dump);
+
+	assert_int_equal(nhir_usage_collect(st, cred, &o, &u, NULL), 0);
+	assert_int_equal(u.keys[0].events, 4);
+	assert_int_equal(u.keys[0].failed, 1);
+	assert_int_equal(u.keys[0].src_nr, 2);
+	for (size_t i = 0; i < u.keys[0].note_nr; i++)
+		escal |= (u.keys[0].note[i].flags & NHIR_EV_ESCALATION) != 0;
+	assert_true(escal);
+	assert_int_equal(u.nr, 2);
+	assert_string_equal(u.keys[1].key, "k8s:cluster:tokenrequest:a2");
+	nhir_usage_release(&u);
+	nhir_store_close(st);
+	free(path);
+}
+
+static void test_falco_traces(void **state)
+{
+	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_ingest_result res;
+	struct nhir_usage u;
+	struct nhir_usage_opts o = { NHIR_TIME_UNSET, NHIR_TIME_UNSET,
+				     NHIR_TIME_UNSET, 0 };
+	struct nhir_node n;
+	char *dir;
+
+	(void)state;
+	TL_SKIP_NO_DATA(dir, "falco-k8s-audit-traces");
+	/* SOURCE.md and the one malformed event are rejected whole */
+	assert_int_equal(ingest(st, dir, &res), NHIR_EPARSE);
+	assert_int_equal(res.files, 46);
+	assert_int_equal(res.files_failed, 2);
+	assert_int_equal(res.events, 51);
+	/* a service account of the traces, by its node id */
+	assert_int_equal(nhir_usage_collect(st,
+		"k8s:cluster:serviceaccount:kube-system/replicaset-controller",
+		&o, &u, NULL), 0);
+	assert_int_equal(u.keys[0].events, 10);
+	assert_int_equal(nhir_store_get_node(st, tl_node(st,
+		"k8s:cluster:serviceaccount:kube-system/replicaset-controller"),
+		&n, NULL), 0);
+	assert_int_equal(n.kind, NHIR_NODE_IDENTITY);
+	nhir_node_release(&n);
+	nhir_usage_release(&u);
+	free(dir);
+	nhir_store_close(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tokenrequest),
+		cmocka_unit_test(test_falco_traces),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
