@@ -17,6 +17,7 @@ static const char usage_ingest[] =
 	"   cloudtrail   AWS CloudTrail: {\"Records\":[...]} files, .json.gz,\n"
 	"                JSON Lines\n"
 	"   k8s-audit    Kubernetes audit events (audit.k8s.io/v1), JSON Lines\n"
+	"   vault-audit  HashiCorp Vault audit device log, JSON Lines\n"
 	"\n"
 	"exit status: 0 all ingested, 4 some records skipped, 1 a file was\n"
 	"rejected or the run failed, 2 usage error\n";

@@ -18,6 +18,7 @@
 static const struct nhir_tele_format *const formats[] = {
 	&nhir_tele_cloudtrail,
 	&nhir_tele_k8s_audit,
+	&nhir_tele_vault_audit,
 	NULL,
 };
 
