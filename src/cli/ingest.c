@@ -18,6 +18,8 @@ static const char usage_ingest[] =
 	"                JSON Lines\n"
 	"   k8s-audit    Kubernetes audit events (audit.k8s.io/v1), JSON Lines\n"
 	"   vault-audit  HashiCorp Vault audit device log, JSON Lines\n"
+	"   github-audit GitHub audit log export, JSON Lines or array\n"
+	"   ocsf         OCSF API Activity, Authentication, Account Change\n"
 	"\n"
 	"exit status: 0 all ingested, 4 some records skipped, 1 a file was\n"
 	"rejected or the run failed, 2 usage error\n";

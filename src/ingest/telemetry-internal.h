@@ -39,5 +39,7 @@ bool nhir_tele_seen(struct nhir_tele *t, const char *key);
 extern const struct nhir_tele_format nhir_tele_cloudtrail;
 extern const struct nhir_tele_format nhir_tele_k8s_audit;
 extern const struct nhir_tele_format nhir_tele_vault_audit;
+extern const struct nhir_tele_format nhir_tele_github_audit;
+extern const struct nhir_tele_format nhir_tele_ocsf;
 
 #endif

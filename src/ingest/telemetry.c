@@ -19,6 +19,8 @@ static const struct nhir_tele_format *const formats[] = {
 	&nhir_tele_cloudtrail,
 	&nhir_tele_k8s_audit,
 	&nhir_tele_vault_audit,
+	&nhir_tele_github_audit,
+	&nhir_tele_ocsf,
 	NULL,
 };
 
@@ -335,7 +337,8 @@ static bool one_record(struct nhir_tele *t, struct reader *r, size_t pos,
 		cJSON_Delete(o);
 		if (first) {
 			nhir_err_set(err, NHIR_EPARSE, "not %s: the first record "
-				     "is not a JSON object", t->fmt->name);
+				     "is %s", t->fmt->name,
+				     o ? "not a JSON object" : "malformed JSON");
 			return false;
 		}
 		nhir_tele_malformed(t, o ? "not a JSON object" : "malformed JSON");

@@ -1,0 +1,115 @@
+/* GitHub audit and OCSF ingestion on the shared samples and fixtures. */
+#include "lib/testlib.h"
+
+static enum nhir_rc ingest(struct nhir_store *st, const char *fmt,
+			   const char *path, struct nhir_ingest_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	return nhir_ingest_path(st, nhir_tele_find(fmt), path, "t", NULL, NULL,
+				res, NULL);
+}
+
+static void test_github_fixture(void **state)
+{
+	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_ingest_result res;
+	struct nhir_usage u;
+	struct nhir_usage_opts o = { NHIR_TIME_UNSET, NHIR_TIME_UNSET,
+				     NHIR_TIME_UNSET, 0 };
+	char *p = tl_write_file("gh.jsonl",
+		"{\"@timestamp\":1714550400000,\"action\":\"git.clone\","
+		"\"actor\":\"deploy-bot[bot]\",\"actor_ip\":\"203.0.113.4\","
+		"\"hashed_token\":\"AAAAfakehashedtoken=\",\"programmatic_access_type\":"
+		"\"GitHub App server-to-server token\",\"repo\":\"acme/payments\"}\n"
+		"{\"created_at\":1714550460000,\"action\":\"public_key.create\","
+		"\"actor\":\"deploy-bot[bot]\",\"actor_ip\":\"198.51.100.1\","
+		"\"hashed_token\":\"AAAAfakehashedtoken=\"}\n"
+		"{\"created_at\":\"2024-05-01T08:02:00Z\",\"action\":"
+		"\"org.oauth_app_access_approved\",\"actor\":\"alice\","
+		"\"org\":\"acme\"}\n");
+	struct nhir_node n;
+
+	(void)state;
+	assert_int_equal(ingest(st, "github-audit", p, &res), 0);
+	assert_int_equal(res.events, 3);
+	assert_int_equal(nhir_store_get_node(st,
+		tl_node(st, "github:token:AAAAfakehashedtoken="), &n, NULL), 0);
+	assert_int_equal(n.kind, NHIR_NODE_TOKEN);
+	assert_string_equal(n.subtype, "github-app-token");
+	nhir_node_release(&n);
+	assert_int_equal(nhir_usage_collect(st, "github:token:AAAAfakehashedtoken=",
+					    &o, &u, NULL), 0);
+	assert_int_equal(u.keys[0].events, 2);
+	assert_int_equal(u.keys[0].src_nr, 2);
+	assert_int_equal(u.keys[0].note_nr, 1);	/* public_key.create */
+	assert_true(u.keys[0].note[0].flags & NHIR_EV_PERSISTENCE);
+	nhir_usage_release(&u);
+	free(p);
+	nhir_store_close(st);
+}
+
+static void test_github_samples(void **state)
+{
+	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_ingest_result res;
+	char *dir;
+
+	(void)state;
+	TL_SKIP_NO_DATA(dir, "github-audit-samples/gm3dmo-git-events.sample.ndjson");
+	assert_int_equal(ingest(st, "github-audit", dir, &res), 0);
+	assert_int_equal(res.events, 2);
+	assert_true(tl_node(st, "github:datadog-forest-town[bot]") > 0);
+	free(dir);
+	TL_SKIP_NO_DATA(dir, "github-audit-samples/elastic-test-audit-json.first20.log");
+	assert_int_equal(ingest(st, "github-audit", dir, &res), 0);
+	assert_int_equal(res.events, 20);
+	free(dir);
+	nhir_store_close(st);
+}
+
+static void test_ocsf(void **state)
+{
+	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_ingest_result res;
+	struct nhir_usage u;
+	struct nhir_usage_opts o = { NHIR_TIME_UNSET, NHIR_TIME_UNSET,
+				     NHIR_TIME_UNSET, 0 };
+	char *p;
+
+	(void)state;
+	TL_SKIP_NO_DATA(p, "ocsf-examples/mappings/markdown/AWS/v1.1.0/CloudTrail/API Activity/samples/generic_api_activity.ocsf");
+	assert_int_equal(ingest(st, "ocsf", p, &res), 0);
+	assert_int_equal(res.events, 1);
+	assert_int_equal(nhir_usage_collect(st, "AKIA3Z2XBVEXAMPLE", &o, &u,
+					    NULL), 0);
+	assert_int_equal(u.keys[0].events, 1);
+	assert_string_equal(u.keys[0].act[0].action,
+			    "directconnect:DescribeDirectConnectGateways");
+	assert_string_equal(u.keys[0].src[0].ip, "205.8.181.128");
+	nhir_usage_release(&u);
+	assert_true(tl_node(st, "arn:aws:iam::1111111111111:user/Level6") > 0);
+	free(p);
+	/* upstream's invalid JSON (a trailing comma) is rejected whole */
+	TL_SKIP_NO_DATA(p, "ocsf-examples/mappings/markdown/AWS/v1.5.0/EKS Audit Logs/samples/eks.ocsf");
+	assert_int_equal(ingest(st, "ocsf", p, &res), NHIR_EPARSE);
+	assert_non_null(strstr(res.diags[0].msg, "malformed JSON"));
+	free(p);
+	/* a whole directory: other classes are passed over */
+	TL_SKIP_NO_DATA(p, "ocsf-examples");
+	ingest(st, "ocsf", p, &res);
+	assert_true(res.events >= 10);
+	assert_int_equal(res.malformed, 0);
+	free(p);
+	nhir_store_close(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_github_fixture),
+		cmocka_unit_test(test_github_samples),
+		cmocka_unit_test(test_ocsf),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
