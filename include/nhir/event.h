@@ -7,6 +7,7 @@
 #ifndef NHIR_EVENT_H
 #define NHIR_EVENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "error.h"
 
@@ -51,6 +52,13 @@ struct nhir_event_query {
 	size_t key_nr;
 	const char *identity;		/* or this identity, or NULL */
 	int64_t since, until;		/* NHIR_TIME_UNSET for open ends */
+	/*
+	 * Lean: only time, actor_key, action, target, src_ip, user_agent,
+	 * outcome and flags are filled (no provenance, identity, region or
+	 * source).  For keys this is read from an index alone, which is
+	 * what makes usage fast on a large store.
+	 */
+	bool lean;
 };
 
 #endif

@@ -178,30 +178,71 @@ static int minted_cb(const struct nhir_edge *e, void *data)
 	return 0;
 }
 
-static bool known(const struct nhir_usage *u, const char *key)
+/*
+ * An index of u's keys by name (open addressing over indexes into
+ * u->keys), so that lineage with hundreds of sessions stays linear.
+ */
+struct key_index {
+	uint32_t *slot;		/* 0: empty, else 1 + key index */
+	size_t alloc;		/* a power of two */
+};
+
+static uint64_t hash_name(const char *s)
 {
-	for (size_t i = 0; i < u->nr; i++)
-		if (!strcmp(u->keys[i].key, key))
-			return true;
-	return false;
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
 }
 
-static enum nhir_rc add_key(struct nhir_store *st, struct nhir_usage *u,
-			    const char *key, const char *by, const char *via,
-			    int64_t when, unsigned depth,
-			    const struct nhir_usage_opts *o,
-			    struct nhir_err *err)
+/* The index of key in u, or SIZE_MAX. */
+static size_t key_find(const struct key_index *x, const struct nhir_usage *u,
+		       const char *key)
 {
-	struct nhir_event_query q = { NULL, 1, NULL, o->since, o->until };
+	size_t mask = x->alloc - 1;
+
+	for (size_t i = hash_name(key) & mask; x->slot[i]; i = (i + 1) & mask)
+		if (!strcmp(u->keys[x->slot[i] - 1].key, key))
+			return x->slot[i] - 1;
+	return SIZE_MAX;
+}
+
+static bool key_index_add(struct key_index *x, const struct nhir_usage *u,
+			  size_t k)
+{
+	size_t mask;
+
+	if ((k + 1) * 2 > x->alloc) {
+		size_t n = x->alloc ? x->alloc * 2 : 64;
+		uint32_t *v = nhir_calloc(n, sizeof(*v));
+
+		if (!v)
+			return false;
+		nhir_free(x->slot);
+		x->slot = v;
+		x->alloc = n;
+		for (size_t j = 0; j < k; j++)
+			key_index_add(x, u, j);
+	}
+	mask = x->alloc - 1;
+	for (size_t i = hash_name(u->keys[k].key) & mask;; i = (i + 1) & mask)
+		if (!x->slot[i]) {
+			x->slot[i] = (uint32_t)k + 1;
+			return true;
+		}
+}
+
+/* Adds a key to u (no events yet). */
+static enum nhir_rc new_key(struct nhir_usage *u, const char *key,
+			    const char *by, const char *via, int64_t when,
+			    unsigned depth, struct nhir_err *err)
+{
 	struct nhir_usage_key *k;
-	struct agg a;
-	struct minted m;
-	int64_t id;
-	enum nhir_rc rc;
 
 	if (NHIR_ALLOC_GROW(u->keys, u->nr + 1, u->alloc))
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-	k = &u->keys[u->nr];
+	k = &u->keys[u->nr++];
 	memset(k, 0, sizeof(*k));
 	k->key = nhir_strdup(key);
 	k->minted_by = dup_or_null(by);
@@ -209,59 +250,136 @@ static enum nhir_rc add_key(struct nhir_store *st, struct nhir_usage *u,
 	k->minted_at = when;
 	k->depth = depth;
 	k->first = k->last = NHIR_TIME_UNSET;
-	u->nr++;
-	if (!k->key)
+	if (!k->key || (by && !k->minted_by) || (via && !k->via))
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-	memset(&a, 0, sizeof(a));
-	a.k = k;
-	a.o = o;
-	q.keys = (const char *const *)&k->key;
-	rc = nhir_store_events(st, &q, aggregate, &a, err);
-	if (!rc && a.oom)
-		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-	if (rc || depth >= NHIR_USAGE_MAX_DEPTH)
-		return rc;
-	if (nhir_store_resolve(st, key, &id, NULL))
-		return NHIR_OK;	/* events only: no lineage known */
-	memset(&m, 0, sizeof(m));
-	m.st = st;
-	m.self = id;
-	rc = nhir_store_node_edges(st, id, NHIR_DIR_OUT, minted_cb, &m, err);
-	if (!rc && m.oom)
-		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-	for (size_t i = 0; i < m.nr; i++) {
-		if (!rc && !known(u, m.ids[i]))
-			rc = add_key(st, u, m.ids[i], key, m.via[i], m.when[i],
-				     depth + 1, o, err);
-		nhir_free(m.ids[i]);
-		nhir_free(m.via[i]);
+	return NHIR_OK;
+}
+
+/*
+ * Breadth first over issued and created edges: u->keys grows as the
+ * queue.
+ */
+static enum nhir_rc walk_lineage(struct nhir_store *st, struct nhir_usage *u,
+				 struct key_index *x, struct nhir_err *err)
+{
+	enum nhir_rc rc = NHIR_OK;
+
+	if (!key_index_add(x, u, 0))
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	for (size_t i = 0; !rc && i < u->nr; i++) {
+		struct minted m;
+		int64_t id;
+
+		if (u->keys[i].depth >= NHIR_USAGE_MAX_DEPTH ||
+		    nhir_store_resolve(st, u->keys[i].key, &id, NULL))
+			continue;	/* events only: no lineage known */
+		memset(&m, 0, sizeof(m));
+		m.st = st;
+		m.self = id;
+		rc = nhir_store_node_edges(st, id, NHIR_DIR_OUT, minted_cb, &m,
+					   err);
+		if (!rc && m.oom)
+			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		for (size_t j = 0; j < m.nr; j++) {
+			if (!rc && key_find(x, u, m.ids[j]) == SIZE_MAX) {
+				rc = new_key(u, m.ids[j], u->keys[i].key,
+					     m.via[j], m.when[j],
+					     u->keys[i].depth + 1, err);
+				if (!rc && !key_index_add(x, u, u->nr - 1))
+					rc = nhir_err_set(err, NHIR_ENOMEM,
+							  "out of memory");
+			}
+			nhir_free(m.ids[j]);
+			nhir_free(m.via[j]);
+		}
+		nhir_free(m.ids);
+		nhir_free(m.via);
+		nhir_free(m.when);
 	}
-	nhir_free(m.ids);
-	nhir_free(m.via);
-	nhir_free(m.when);
 	return rc;
+}
+
+/* Routes each event of the one query to its key's aggregate. */
+struct route {
+	struct agg *aggs;
+	struct nhir_usage *u;
+	const struct key_index *x;
+	const char *last_ptr;	/* the query's strings are interned */
+	size_t last;
+	bool oom;
+};
+
+static int route_event(const struct nhir_event *e, void *data)
+{
+	struct route *r = data;
+	size_t i = r->last;
+
+	if (e->actor_key != r->last_ptr) {
+		if (!e->actor_key)
+			return 0;
+		i = key_find(r->x, r->u, e->actor_key);
+		if (i == SIZE_MAX)
+			return 0;
+		r->last_ptr = e->actor_key;
+		r->last = i;
+	}
+	if (aggregate(e, &r->aggs[i])) {
+		r->oom = true;
+		return 1;
+	}
+	return 0;
 }
 
 enum nhir_rc nhir_usage_collect(struct nhir_store *st, const char *ref,
 				const struct nhir_usage_opts *opts,
 				struct nhir_usage *out, struct nhir_err *err)
 {
+	struct nhir_event_query q = { NULL, 0, NULL, opts->since, opts->until,
+				      true };
+	struct route r;
+	struct key_index x = { NULL, 0 };
 	struct nhir_node n;
+	const char **keys = NULL;
 	int64_t id;
 	enum nhir_rc rc;
-	const char *key = ref;
 
 	memset(out, 0, sizeof(*out));
+	memset(&r, 0, sizeof(r));
 	/* A node reference is turned into its external id. */
 	if (!nhir_store_resolve(st, ref, &id, NULL) &&
 	    !nhir_store_get_node(st, id, &n, NULL)) {
-		rc = add_key(st, out, n.ext_id, NULL, NULL, NHIR_TIME_UNSET, 0,
-			     opts, err);
+		rc = new_key(out, n.ext_id, NULL, NULL, NHIR_TIME_UNSET, 0, err);
 		nhir_node_release(&n);
 	} else {
-		rc = add_key(st, out, key, NULL, NULL, NHIR_TIME_UNSET, 0, opts,
-			     err);
+		rc = new_key(out, ref, NULL, NULL, NHIR_TIME_UNSET, 0, err);
 	}
+	if (!rc)
+		rc = walk_lineage(st, out, &x, err);
+	if (rc)
+		goto out;
+	keys = nhir_calloc(out->nr, sizeof(*keys));
+	r.aggs = nhir_calloc(out->nr, sizeof(*r.aggs));
+	if (!keys || !r.aggs) {
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < out->nr; i++) {
+		keys[i] = out->keys[i].key;
+		r.aggs[i].k = &out->keys[i];
+		r.aggs[i].o = opts;
+	}
+	r.u = out;
+	r.x = &x;
+	r.last = SIZE_MAX;
+	q.keys = keys;
+	q.key_nr = out->nr;
+	rc = nhir_store_events(st, &q, route_event, &r, err);
+	if (!rc && r.oom)
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+out:
+	nhir_free(keys);
+	nhir_free(r.aggs);
+	nhir_free(x.slot);
 	if (rc)
 		nhir_usage_release(out);
 	return rc;

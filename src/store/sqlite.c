@@ -63,6 +63,10 @@ static const char *const migrations[] = {
 	" sha256 BLOB NOT NULL);"
 	"CREATE INDEX event_key ON event(actor_key, time);"
 	"CREATE INDEX event_identity ON event(identity, time);",
+	/* 3: a key's events readable from the index alone */
+	"DROP INDEX event_key;"
+	"CREATE INDEX event_key ON event(actor_key, time, flags, action,"
+	" src_ip, user_agent, outcome, target);",
 };
 
 enum stmt {
@@ -708,10 +712,22 @@ static enum nhir_rc edges_of(struct sqlite_store *s, enum stmt which,
 	sqlite3_stmt *q;
 	int rc;
 
-	/* A fresh statement: the callback may call back into the store. */
-	if (sqlite3_prepare_v2(s->db, stmt_sql[which], -1, &q, NULL) !=
-	    SQLITE_OK)
-		return db_err(s, err, "cannot read edges");
+	/*
+	 * The kept statement, unless a callback further up is still
+	 * stepping it (a callback may call back into the store): then a
+	 * fresh one.
+	 */
+	bool fresh = s->q[which] && sqlite3_stmt_busy(s->q[which]);
+
+	if (fresh) {
+		if (sqlite3_prepare_v2(s->db, stmt_sql[which], -1, &q, NULL) !=
+		    SQLITE_OK)
+			return db_err(s, err, "cannot read edges");
+	} else {
+		q = stmt(s, which);
+		if (!q)
+			return db_err(s, err, "cannot read edges");
+	}
 	sqlite3_bind_int64(q, 1, node);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct nhir_edge e;
@@ -732,7 +748,10 @@ static enum nhir_rc edges_of(struct sqlite_store *s, enum stmt which,
 			break;
 		}
 	}
-	sqlite3_finalize(q);
+	if (fresh)
+		sqlite3_finalize(q);
+	else
+		sqlite3_reset(q);
 	if (rc != SQLITE_DONE)
 		return db_err(s, err, "cannot read edges");
 	return NHIR_OK;
@@ -1136,10 +1155,16 @@ static enum nhir_rc sq_events(struct nhir_store *st,
 	bool oom = false;
 	int r;
 
-	nhir_buf_adds(&sql,
-		"SELECT time, source, actor_key, identity, action, target,"
-		" src_ip, user_agent, region, outcome, flags, file, offset,"
-		" len, sha256 FROM event WHERE ");
+	if (eq->lean && eq->key_nr)
+		nhir_buf_adds(&sql,
+			"SELECT time, NULL, actor_key, NULL, action, target,"
+			" src_ip, user_agent, NULL, outcome, flags, 0, 0, 0, NULL"
+			" FROM event INDEXED BY event_key WHERE ");
+	else
+		nhir_buf_adds(&sql,
+			"SELECT time, source, actor_key, identity, action, target,"
+			" src_ip, user_agent, region, outcome, flags, file, offset,"
+			" len, sha256 FROM event WHERE ");
 	if (eq->key_nr) {
 		nhir_buf_adds(&sql, "actor_key IN (");
 		for (size_t i = 0; i < eq->key_nr; i++) {
@@ -1165,7 +1190,8 @@ static enum nhir_rc sq_events(struct nhir_store *st,
 		nhir_buf_addf(&sql, " AND time >= %" PRId64, eq->since);
 	if (eq->until != NHIR_TIME_UNSET)
 		nhir_buf_addf(&sql, " AND time < %" PRId64, eq->until);
-	nhir_buf_adds(&sql, " ORDER BY time, id");
+	nhir_buf_adds(&sql, eq->lean && eq->key_nr ? " ORDER BY time"
+						   : " ORDER BY time, id");
 	if (sql.err) {
 		rc = nhir_err_set(err, sql.err, "event query too large");
 		goto out;

@@ -205,7 +205,7 @@ static void test_provenance(void **state)
 	struct nhir_store *st = fixture_store(NULL);
 	const char *keys[] = { "AKIAEXAMPLEDEPLOY01", "ASIAEXAMPLESESSION1" };
 	struct nhir_event_query q = { keys, 2, NULL, NHIR_TIME_UNSET,
-				      NHIR_TIME_UNSET };
+				      NHIR_TIME_UNSET, false };
 	struct prov p = { st, 0 };
 
 	(void)state;
