@@ -227,6 +227,25 @@ struct sqlite_store {
 	bool dirty;		/* the graph changed in this transaction */
 	int64_t now;
 	struct intern strs;
+	struct ev_batch *batch;	/* events not yet inserted */
+	size_t batch_nr, batch_alloc;
+};
+
+/*
+ * An event waiting to be inserted: strings already interned.  Events
+ * are inserted in batches sorted by (key, time), so that the index on
+ * key and time is written page by page instead of at random.
+ */
+#define EV_BATCH_MAX 65536
+
+struct ev_batch {
+	int64_t time;
+	int64_t ids[9];		/* source ... outcome, as in Q_EVENT_INSERT */
+	int64_t file;
+	uint64_t offset;
+	uint32_t len;
+	unsigned flags;
+	unsigned char sha256[32];
 };
 
 #define SQ(st) ((struct sqlite_store *)(st))
@@ -331,6 +350,7 @@ static void sq_close(struct nhir_store *st)
 	for (int i = 0; i < Q_NR; i++)
 		sqlite3_finalize(s->q[i]);
 	intern_clear(&s->strs);
+	nhir_free(s->batch);
 	sqlite3_close(s->db);
 	nhir_free(s->path);
 	nhir_free(s->cache);
@@ -418,10 +438,16 @@ static enum nhir_rc sq_begin(struct nhir_store *st, struct nhir_err *err)
 	return exec(SQ(st), "BEGIN IMMEDIATE", err);
 }
 
+static enum nhir_rc flush_events(struct sqlite_store *s, struct nhir_err *err);
+
 static enum nhir_rc sq_commit(struct nhir_store *st, struct nhir_err *err)
 {
 	struct sqlite_store *s = SQ(st);
 	sqlite3_stmt *q;
+	enum nhir_rc rc = flush_events(s, err);
+
+	if (rc)
+		return rc;
 
 	if (s->dirty) {
 		q = stmt(s, Q_GEN_BUMP);
@@ -435,6 +461,7 @@ static void sq_rollback(struct nhir_store *st)
 {
 	exec(SQ(st), "ROLLBACK", NULL);
 	SQ(st)->dirty = false;
+	SQ(st)->batch_nr = 0;
 	intern_clear(&SQ(st)->strs);
 }
 
@@ -1022,40 +1049,79 @@ static enum nhir_rc sq_file_done(struct nhir_store *st, int64_t id,
 	return NHIR_OK;
 }
 
+static int cmp_batch(const void *a, const void *b)
+{
+	const struct ev_batch *x = a, *y = b;
+
+	if (x->ids[1] != y->ids[1])
+		return x->ids[1] < y->ids[1] ? -1 : 1;
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* Inserts the batched events, sorted. */
+static enum nhir_rc flush_events(struct sqlite_store *s, struct nhir_err *err)
+{
+	if (!s->batch_nr)
+		return NHIR_OK;
+	qsort(s->batch, s->batch_nr, sizeof(*s->batch), cmp_batch);
+	for (size_t i = 0; i < s->batch_nr; i++) {
+		const struct ev_batch *e = &s->batch[i];
+		sqlite3_stmt *q = stmt(s, Q_EVENT_INSERT);
+
+		if (!q)
+			return db_err(s, err, "cannot store event");
+		sqlite3_bind_int64(q, 1, e->time);
+		for (int k = 0; k < 9; k++)
+			if (e->ids[k])
+				sqlite3_bind_int64(q, 2 + k, e->ids[k]);
+		sqlite3_bind_int(q, 11, (int)e->flags);
+		sqlite3_bind_int64(q, 12, e->file);
+		sqlite3_bind_int64(q, 13, (int64_t)e->offset);
+		sqlite3_bind_int64(q, 14, e->len);
+		sqlite3_bind_blob(q, 15, e->sha256, 32, SQLITE_STATIC);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			return db_err(s, err, "cannot store event");
+	}
+	s->batch_nr = 0;
+	return NHIR_OK;
+}
+
 static enum nhir_rc sq_put_events(struct nhir_store *st, int64_t file,
 				  const struct nhir_event *ev, size_t nr,
 				  struct nhir_err *err)
 {
 	struct sqlite_store *s = SQ(st);
+	enum nhir_rc rc;
 
 	for (size_t i = 0; i < nr; i++) {
 		const struct nhir_event *e = &ev[i];
 		const char *f[9] = { e->source, e->actor_key, e->identity,
 				     e->action, e->target, e->src_ip,
 				     e->user_agent, e->region, e->outcome };
-		int64_t ids[9];
-		sqlite3_stmt *q;
+		struct ev_batch *b;
 
+		if (s->batch_nr >= EV_BATCH_MAX) {
+			rc = flush_events(s, err);
+			if (rc)
+				return rc;
+		}
+		if (NHIR_ALLOC_GROW(s->batch, s->batch_nr + 1, s->batch_alloc))
+			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		b = &s->batch[s->batch_nr];
 		for (int k = 0; k < 9; k++) {
-			ids[k] = intern(s, f[k]);
-			if (ids[k] < 0)
+			b->ids[k] = intern(s, f[k]);
+			if (b->ids[k] < 0)
 				return db_err(s, err, "cannot store string");
 		}
-		q = stmt(s, Q_EVENT_INSERT);
-		if (!q)
-			return db_err(s, err, "cannot store event");
-		sqlite3_bind_int64(q, 1, e->time);
-		for (int k = 0; k < 9; k++) {
-			if (ids[k])
-				sqlite3_bind_int64(q, 2 + k, ids[k]);
-		}
-		sqlite3_bind_int(q, 11, (int)e->flags);
-		sqlite3_bind_int64(q, 12, file);
-		sqlite3_bind_int64(q, 13, (int64_t)e->offset);
-		sqlite3_bind_int64(q, 14, e->len);
-		sqlite3_bind_blob(q, 15, e->sha256, 32, SQLITE_STATIC);
-		if (sqlite3_step(q) != SQLITE_DONE)
-			return db_err(s, err, "cannot store event");
+		b->time = e->time;
+		b->file = file;
+		b->offset = e->offset;
+		b->len = e->len;
+		b->flags = e->flags;
+		memcpy(b->sha256, e->sha256, 32);
+		s->batch_nr++;
 	}
 	return NHIR_OK;
 }
@@ -1155,6 +1221,10 @@ static enum nhir_rc sq_events(struct nhir_store *st,
 	bool oom = false;
 	int r;
 
+	/* events put in this transaction are visible to it */
+	rc = flush_events(s, err);
+	if (rc)
+		goto out;
 	if (eq->lean && eq->key_nr)
 		nhir_buf_adds(&sql,
 			"SELECT time, NULL, actor_key, NULL, action, target,"
