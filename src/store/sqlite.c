@@ -405,7 +405,9 @@ static enum nhir_rc sq_open(struct nhir_store **out, const char *path,
 		rc = exec(s, "PRAGMA journal_mode = WAL;"
 			     "PRAGMA synchronous = NORMAL;"
 			     /* index pages of a large ingest stay cached */
-			     "PRAGMA cache_size = -65536", err);
+			     "PRAGMA cache_size = -65536;"
+			     /* checkpoint less often during large ingests */
+			     "PRAGMA wal_autocheckpoint = 16384", err);
 	if (!rc)
 		rc = exec(s, "SELECT count(*) FROM sqlite_schema", err);
 	if (rc) {
