@@ -31,10 +31,34 @@ static bool is_hex(char c)
  * or SIZE_MAX with *bad at the problem.  Raw control characters and
  * unknown escapes are errors, as RFC 8259 says.
  */
+/*
+ * Eight bytes at a time (SWAR): is any byte a quote, a backslash or a
+ * control character?  Most of a string is none of these.
+ */
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+static bool plain8(const char *p)
+{
+	uint64_t x, q, b;
+
+	memcpy(&x, p, 8);
+	q = x ^ (ONES * '"');
+	b = x ^ (ONES * '\\');
+	return !((((q - ONES) & ~q) | ((b - ONES) & ~b) | (x - ONES * 0x20)) &
+		 ~x & HIGHS);
+}
+
 static size_t skip_string(const char *d, size_t len, size_t i, size_t *bad)
 {
 	for (i++; i < len; i++) {
-		unsigned char c = (unsigned char)d[i];
+		unsigned char c;
+
+		while (i + 8 <= len && plain8(d + i))
+			i += 8;
+		if (i >= len)
+			break;
+		c = (unsigned char)d[i];
 
 		if (c == '"')
 			return i + 1;
@@ -344,10 +368,22 @@ size_t nhir_utf8_fix(const char *s, size_t len, struct nhir_buf *out)
 	size_t i = 0, bad = 0, start = 0;
 
 	while (i < len) {
-		unsigned char c = p[i];
+		unsigned char c;
 		size_t n;
 		uint32_t cp;
 
+		/* ASCII eight bytes at a time */
+		while (i + 8 <= len) {
+			uint64_t x;
+
+			memcpy(&x, p + i, 8);
+			if (x & HIGHS)
+				break;
+			i += 8;
+		}
+		if (i >= len)
+			break;
+		c = p[i];
 		if (c < 0x80) {
 			i++;
 			continue;
