@@ -167,7 +167,7 @@ static bool minted(struct ct *c, const char *name, const cJSON *resp)
 	if (exp)
 		nhir_time_parse(exp, (size_t)-1, &expires, NULL);
 	else if (cJSON_IsNumber(expn))	/* some logs: epoch milliseconds */
-		expires = (int64_t)(expn->valuedouble / 1000);
+		nhir_json_epoch(expn->valuedouble, 1000, &expires);
 	if (!node(c, NHIR_NODE_TOKEN, nk, "aws-sts-session", c->time, expires))
 		return false;
 	if (aru)

@@ -11,7 +11,7 @@ bool nhir_ingest_time(struct nhir_import *imp, const cJSON *obj,
 	if (!v || cJSON_IsNull(v))
 		return true;
 	if (cJSON_IsNumber(v)) {
-		if (v->valuedouble < 0 || v->valuedouble > 253402300799.0) {
+		if (!(v->valuedouble >= 0 && v->valuedouble <= 253402300799.0)) {
 			nhir_import_error(imp, off, "'%s' is out of range",
 					  key);
 			return false;

@@ -42,10 +42,8 @@ static bool gh_time(const cJSON *r, int64_t *out)
 	for (size_t i = 0; i < NHIR_ARRAY_SIZE(keys); i++) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, keys[i]);
 
-		if (cJSON_IsNumber(v) && v->valuedouble > 0) {
-			*out = (int64_t)(v->valuedouble / 1000);
-			return true;
-		}
+		if (cJSON_IsNumber(v) && v->valuedouble > 0)
+			return nhir_json_epoch(v->valuedouble, 1000, out);
 		if (cJSON_IsString(v) &&
 		    !nhir_time_parse(v->valuestring, (size_t)-1, out, NULL))
 			return true;

@@ -6,6 +6,8 @@
 #ifndef NHIR_INGEST_JSON_H
 #define NHIR_INGEST_JSON_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <cjson/cJSON.h>
 #include "nhir/buf.h"
 #include "nhir/error.h"
@@ -56,6 +58,22 @@ enum nhir_json_end nhir_json_value_end(const char *data, size_t len,
  */
 cJSON *nhir_json_parse(const char *p, size_t len, size_t *bad_off,
 		       uint64_t *replaced);
+
+/*
+ * A number of seconds (or milliseconds, scale 1000) since the epoch as
+ * a time, if it is one: between 1970 and 9999.  Converting an out of
+ * range double is undefined behaviour, so every importer goes through
+ * this.
+ */
+static inline bool nhir_json_epoch(double v, double scale, int64_t *out)
+{
+	double s = v / scale;
+
+	if (!(s >= 0 && s < 253402300800.0))
+		return false;
+	*out = (int64_t)s;
+	return true;
+}
 
 /* Typed access; NULL when absent or of another type. */
 const char *nhir_json_str(const cJSON *obj, const char *key);

@@ -37,9 +37,12 @@ static int ocsf_record(struct nhir_tele *t, const cJSON *r, bool first)
 		nhir_tele_malformed(t, "an OCSF event needs class_uid");
 		return 0;
 	}
-	if (cJSON_IsNumber(tm))
-		time = (int64_t)(tm->valuedouble / 1000);
-	else if (!nhir_json_str(r, "time_dt") ||
+	if (cJSON_IsNumber(tm)) {
+		if (!nhir_json_epoch(tm->valuedouble, 1000, &time)) {
+			nhir_tele_malformed(t, "OCSF time out of range");
+			return 0;
+		}
+	} else if (!nhir_json_str(r, "time_dt") ||
 		 nhir_time_parse(nhir_json_str(r, "time_dt"), (size_t)-1,
 				 &time, NULL)) {
 		nhir_tele_malformed(t, "an OCSF event needs time");

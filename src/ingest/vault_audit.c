@@ -150,7 +150,8 @@ static int vault_record(struct nhir_tele *t, const cJSON *r, bool first)
 		n.subtype = login ? "vault-login-token" : "vault-token";
 		n.provider = "vault";
 		n.created = time;
-		if (cJSON_IsNumber(ttl) && ttl->valuedouble > 0)
+		if (cJSON_IsNumber(ttl) && ttl->valuedouble > 0 &&
+		    ttl->valuedouble < 100.0 * 365 * 86400)
 			n.expires = time + (int64_t)ttl->valuedouble;
 		if (!nhir_tele_node(t, &n))
 			return -1;
