@@ -1,6 +1,8 @@
 #!/bin/sh
-# The demo: a fresh database, the example estate imported, and the blast
-# radius of a leaked CI deploy key, as a responder would run it.
+# The demo: a fresh database, the example estate imported, the blast
+# radius of a leaked CI deploy key, then its audit logs: where it was used
+# after the leak, what it minted and created, and the blast radius with
+# what the logs revealed.
 set -eu
 NHIR=${1:-build/nhir}
 dir=build/demo
@@ -21,5 +23,12 @@ run "$NHIR" init
 run "$NHIR" import nhir examples/inventory/estate.jsonl
 run "$NHIR" blast AKIAEXAMPLEDEPLOY01 --exposed-at 2024-05-01T09:00:00Z
 run "$NHIR" show ASIAEXAMPLESESSION1
+
+# The key leaked at 09:00.  What do the audit logs say it did since?
+export NHIR_NOW=2024-05-01T10:35:00Z
+run "$NHIR" ingest cloudtrail examples/telemetry/cloudtrail
+run "$NHIR" usage AKIAEXAMPLEDEPLOY01 --exposed-at 2024-05-01T09:00:00Z
+run "$NHIR" timeline --since 2024-05-01T09:00:00Z AKIAEXAMPLEDEPLOY01
+run "$NHIR" blast --limit 5 AKIAEXAMPLEDEPLOY01 --exposed-at 2024-05-01T09:00:00Z
 printf '\nThe database is %s; try: NHIR_DB=%s %s blast --format json AKIAEXAMPLEDEPLOY01\n' \
 	"$NHIR_DB" "$NHIR_DB" "$NHIR"

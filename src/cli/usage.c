@@ -30,21 +30,46 @@ static const char *note_kind(unsigned f)
 	return "failed";
 }
 
+/*
+ * Keys in depth-first order, so that each minted key is printed under
+ * the key that minted it (u->keys is in breadth-first order).
+ */
+static void dfs(const struct nhir_usage *u, size_t i, size_t *order,
+		size_t *nr)
+{
+	order[(*nr)++] = i;
+	for (size_t j = 1; j < u->nr; j++)
+		if (u->keys[j].minted_by && u->keys[j].depth ==
+						    u->keys[i].depth + 1 &&
+		    !strcmp(u->keys[j].minted_by, u->keys[i].key))
+			dfs(u, j, order, nr);
+}
+
 static void text(struct nhir_ctx *ctx, const struct nhir_usage *u)
 {
 	const char *b = cli_color(ctx, C_BOLD), *z = cli_color(ctx, C_RESET);
 	const char *r = cli_color(ctx, C_RED);
+	size_t *order = nhir_calloc(u->nr + 1, sizeof(*order)), nr = 0;
 
-	for (size_t i = 0; i < u->nr; i++) {
-		const struct nhir_usage_key *k = &u->keys[i];
+	if (!order) {
+		cli_error("out of memory");
+		return;
+	}
+	if (u->nr)
+		dfs(u, 0, order, &nr);
+	for (size_t o = 0; o < nr; o++) {
+		const struct nhir_usage_key *k = &u->keys[order[o]];
 		char t1[32], t2[32];
 
-		printf("%s%*s%s%s", i ? "\n" : "", (int)k->depth * 2, "", b,
+		printf("%s%*s%s%s", o ? "\n" : "", (int)k->depth * 2, "", b,
 		       k->key);
 		if (k->minted_by) {
-			fmt_time(k->minted_at, t1);
-			printf("%s  (%s by %s at %s)", z, k->via, k->minted_by,
-			       t1);
+			printf("%s  (%s by %s", z, k->via, k->minted_by);
+			if (k->minted_at != NHIR_TIME_UNSET) {
+				fmt_time(k->minted_at, t1);
+				printf(" at %s", t1);
+			}
+			printf(")");
 		}
 		printf("%s\n", z);
 		if (!k->events) {
@@ -91,6 +116,7 @@ static void text(struct nhir_ctx *ctx, const struct nhir_usage *u)
 			       k->note[n].outcome ? k->note[n].outcome : "");
 		}
 	}
+	nhir_free(order);
 }
 
 static void json_time(int64_t t)

@@ -4,12 +4,12 @@
 
 "$NHIR" init >/dev/null
 check "ingest a directory" sh -c \
-	'"$NHIR" ingest cloudtrail tests/data/cloudtrail >"$0/i.txt"' "$T"
+	'"$NHIR" ingest cloudtrail examples/telemetry/cloudtrail >"$0/i.txt"' "$T"
 check "summary counts files and events" has "$T/i.txt" "2 files ingested, 0 already ingested, 0 rejected; 12 events"
 check "ingesting again adds nothing" sh -c \
-	'"$NHIR" ingest cloudtrail tests/data/cloudtrail | grep -q "0 files ingested, 2 already ingested"'
+	'"$NHIR" ingest cloudtrail examples/telemetry/cloudtrail | grep -q "0 files ingested, 2 already ingested"'
 check "json summary" sh -c \
-	'"$NHIR" ingest --format json cloudtrail tests/data/cloudtrail | python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"files_already_ingested\"]==2 and d[\"complete\"]"'
+	'"$NHIR" ingest --format json cloudtrail examples/telemetry/cloudtrail | python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"files_already_ingested\"]==2 and d[\"complete\"]"'
 check "list formats" sh -c '"$NHIR" ingest --list | grep -q "^cloudtrail"'
 check "unknown format is a usage error" exits 2 "$NHIR" ingest syslog x
 

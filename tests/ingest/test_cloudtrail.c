@@ -1,7 +1,7 @@
 /*
  * CloudTrail ingestion: events with provenance, the lineage they reveal,
  * usage and blast on top, and bad input.  Fixtures in
- * tests/data/cloudtrail; the Invictus attack data when present.
+ * examples/telemetry/cloudtrail; the Invictus attack data when present.
  */
 #include "lib/testlib.h"
 #include <sodium.h>
@@ -33,7 +33,7 @@ static struct nhir_store *fixture_store(char **path)
 	struct nhir_store *st = tl_new_store(path);
 	struct nhir_ingest_result res;
 
-	assert_int_equal(ingest(st, "tests/data/cloudtrail", &res), 0);
+	assert_int_equal(ingest(st, "examples/telemetry/cloudtrail", &res), 0);
 	assert_int_equal(res.files, 2);
 	assert_int_equal(res.events, 12);
 	assert_int_equal(res.malformed, 0);
@@ -65,7 +65,7 @@ static void test_lineage(void **state)
 	assert_true(tl_node(st, "arn:aws:iam::111122223333:role/payments-admin") > 0);
 
 	/* the same files again: skipped whole */
-	assert_int_equal(ingest(st, "tests/data/cloudtrail", &res), 0);
+	assert_int_equal(ingest(st, "examples/telemetry/cloudtrail", &res), 0);
 	assert_int_equal(res.files, 0);
 	assert_int_equal(res.files_seen, 2);
 	assert_int_equal(res.events, 0);
@@ -231,7 +231,7 @@ static void test_gzip(void **state)
 	struct nhir_store *st = tl_new_store(NULL);
 	struct nhir_ingest_result res;
 	size_t len;
-	char *data = tl_read_file("tests/data/cloudtrail/delivery.json", &len);
+	char *data = tl_read_file("examples/telemetry/cloudtrail/delivery.json", &len);
 	char *path = write_gz("delivery.json.gz", data, len);
 
 	(void)state;
@@ -249,7 +249,7 @@ static void test_bad_files(void **state)
 	struct nhir_store *st = tl_new_store(&dbpath);
 	struct nhir_ingest_result res;
 	size_t len;
-	char *data = tl_read_file("tests/data/cloudtrail/delivery.json", &len);
+	char *data = tl_read_file("examples/telemetry/cloudtrail/delivery.json", &len);
 	char *big;
 	FILE *f;
 
