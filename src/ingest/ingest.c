@@ -12,6 +12,7 @@
 #include "nhir/buf.h"
 #include "core/hash.h"
 #include "ingest/ingest-internal.h"
+#include "ingest/json.h"
 
 static const struct nhir_importer *const importers[] = {
 	&nhir_importer_native,
@@ -34,22 +35,6 @@ const struct nhir_importer *const *nhir_importers(void)
 	return importers;
 }
 
-/* cJSON allocates through the library allocator, like everything else. */
-static void *json_malloc(size_t n)
-{
-	return nhir_malloc(n);
-}
-
-static void json_init(void)
-{
-	static bool done;
-	cJSON_Hooks hooks = { json_malloc, nhir_free };
-
-	if (!done) {
-		cJSON_InitHooks(&hooks);
-		done = true;
-	}
-}
 
 struct deferred_edge {
 	struct nhir_edge_rec rec;
@@ -257,7 +242,7 @@ enum nhir_rc nhir_import_run(const struct nhir_importer *importer,
 	static const struct nhir_import_opts no_opts = { NULL, NULL };
 	struct nhir_import imp;
 
-	json_init();
+	nhir_json_init();
 	memset(res, 0, sizeof(*res));
 	memset(&imp, 0, sizeof(imp));
 	imp.data = data;

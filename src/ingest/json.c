@@ -485,3 +485,72 @@ void nhir_json_print(struct nhir_buf *buf, const cJSON *o)
 	nhir_buf_adds(buf, s);
 	cJSON_free(s);
 }
+
+struct arena {
+	char *buf;
+	size_t len, cap, want;
+	bool on;
+};
+
+static _Thread_local struct arena arena;
+
+static void *json_malloc(size_t n)
+{
+	if (arena.on) {
+		size_t need = (n + 15) & ~(size_t)15;
+
+		if (need >= n && arena.cap - arena.len >= need) {
+			void *p = arena.buf + arena.len;
+
+			arena.len += need;
+			return p;
+		}
+		/* too small this time: the next record gets more */
+		arena.want = arena.cap * 2;
+	}
+	return nhir_malloc(n);
+}
+
+static void json_free(void *p)
+{
+	if (arena.buf && (char *)p >= arena.buf &&
+	    (char *)p < arena.buf + arena.cap)
+		return;
+	nhir_free(p);
+}
+
+void nhir_json_init(void)
+{
+	static bool done;
+	cJSON_Hooks hooks = { json_malloc, json_free };
+
+	if (!done) {
+		cJSON_InitHooks(&hooks);
+		done = true;
+	}
+}
+
+void nhir_json_arena_begin(void)
+{
+	if (arena.want > arena.cap && arena.want <= NHIR_MAX_RECORD_LEN * 8) {
+		char *b = nhir_malloc(arena.want);
+
+		if (b) {
+			nhir_free(arena.buf);
+			arena.buf = b;
+			arena.cap = arena.want;
+		}
+	}
+	if (!arena.buf) {
+		arena.buf = nhir_malloc(1 << 20);
+		arena.cap = arena.buf ? 1 << 20 : 0;
+	}
+	arena.len = 0;
+	arena.on = arena.buf != NULL;
+}
+
+void nhir_json_arena_end(void)
+{
+	arena.on = false;
+	arena.len = 0;
+}

@@ -53,6 +53,23 @@ enum nhir_json_end nhir_json_value_end(const char *data, size_t len,
 				       size_t *bad_off, struct nhir_err *err);
 
 /*
+ * cJSON allocates through the library allocator, like everything else.
+ * Call once before using cJSON (idempotent).
+ */
+void nhir_json_init(void);
+
+/*
+ * A per-thread arena for parsing one record at a time: between begin and
+ * end, cJSON's allocations are bumps in one block and its frees are
+ * nothing; end drops everything allocated since begin, so every tree
+ * parsed in between must be gone by then.  Ingest parses a million
+ * records a gigabyte, and malloc and free of their nodes cost more than
+ * the parse.
+ */
+void nhir_json_arena_begin(void);
+void nhir_json_arena_end(void);
+
+/*
  * Parses one value with cJSON after replacing invalid UTF-8 (counted in
  * *replaced).  On failure returns NULL with *bad_off set.
  */

@@ -332,9 +332,12 @@ static bool one_record(struct nhir_tele *t, struct reader *r, size_t pos,
 	nhir_sha256_once(&t->hash, r->buf + pos, end - pos, t->sha);
 	if (t->res)
 		t->res->records++;
+	nhir_json_init();
+	nhir_json_arena_begin();
 	o = nhir_json_parse(r->buf + pos, end - pos, &bad, &replaced);
 	if (!o || !cJSON_IsObject(o)) {
 		cJSON_Delete(o);
+		nhir_json_arena_end();
 		if (first) {
 			nhir_err_set(err, NHIR_EPARSE, "not %s: the first record "
 				     "is %s", t->fmt->name,
@@ -346,6 +349,7 @@ static bool one_record(struct nhir_tele *t, struct reader *r, size_t pos,
 	} else {
 		rc = t->fmt->record(t, o, first);
 		cJSON_Delete(o);
+		nhir_json_arena_end();
 	}
 	if (rc < 0) {
 		*err = t->err;
