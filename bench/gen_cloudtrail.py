@@ -4,7 +4,7 @@ files {"Records": [...]} of about 1 KB records, with many long-term keys,
 STS sessions minted from them (and chained), and a mix of read, write,
 failed and persistence calls.  Deterministic for a given seed.
 
-usage: gen_cloudtrail.py OUTDIR TOTAL_MB [RECORDS_PER_FILE]"""
+usage: gen_cloudtrail.py OUTDIR TOTAL_MB [RECORDS_PER_FILE [SEED [FIRST_FILE]]]"""
 import json
 import os
 import random
@@ -35,12 +35,14 @@ def ts(t):
 def main():
     out, total_mb = sys.argv[1], int(sys.argv[2])
     per_file = int(sys.argv[3]) if len(sys.argv) > 3 else 5000
-    rnd = random.Random(42)
+    seed = int(sys.argv[4]) if len(sys.argv) > 4 else 42
+    rnd = random.Random(seed)
     os.makedirs(out, exist_ok=True)
     users = ["svc-%04d" % i for i in range(2000)]
     keys = [key(i) for i in range(len(users))]
     sessions = []            # (session key, parent key, role)
-    written, fileno, t, seq = 0, 0, 0, 0
+    fileno = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+    written, t, seq = 0, 0, fileno * per_file
     target = total_mb * 1000 * 1000
     while written < target:
         recs = []
