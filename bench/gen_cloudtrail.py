@@ -5,6 +5,7 @@ STS sessions minted from them (and chained), and a mix of read, write,
 failed and persistence calls.  Deterministic for a given seed.
 
 usage: gen_cloudtrail.py OUTDIR TOTAL_MB [RECORDS_PER_FILE [SEED [FIRST_FILE]]]"""
+import datetime
 import json
 import os
 import random
@@ -27,9 +28,11 @@ def key(n, prefix="AKIA"):
     return prefix + ("%016d" % n).replace("0", "Q")[:16]
 
 
+BASE = datetime.datetime(2024, 5, 1, tzinfo=datetime.timezone.utc)
+
+
 def ts(t):
-    return "2024-05-%02dT%02d:%02d:%02dZ" % (1 + t // 86400, t // 3600 % 24,
-                                              t // 60 % 60, t % 60)
+    return (BASE + datetime.timedelta(seconds=t)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def main():
