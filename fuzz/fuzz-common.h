@@ -40,7 +40,7 @@ static enum nhir_rc fuzz_edge(void *ctx, const struct nhir_edge_rec *r,
 	return NHIR_OK;
 }
 
-static int fuzz_importer(const char *name, const uint8_t *data, size_t size)
+static inline int fuzz_importer(const char *name, const uint8_t *data, size_t size)
 {
 	const struct nhir_importer *imp = nhir_importer_find(name);
 	struct nhir_import_sink sink = { fuzz_node, fuzz_edge, NULL };
@@ -60,6 +60,26 @@ static int fuzz_importer(const char *name, const uint8_t *data, size_t size)
 	for (size_t i = 0; i < res.error_nr; i++)
 		if (res.errors[i].off > size || !res.errors[i].line)
 			abort();
+	return 0;
+}
+
+/* Telemetry formats: parse the input as a log file, without a store. */
+static inline int fuzz_telemetry(const char *name, const uint8_t *data, size_t size)
+{
+	const struct nhir_tele_format *f = nhir_tele_find(name);
+	struct nhir_err err = NHIR_ERR_INIT;
+	uint64_t events = 0, malformed = 0;
+	enum nhir_rc rc;
+
+	if (!f)
+		abort();
+	rc = nhir_tele_parse_buffer(f, (const char *)data, size, &events,
+				    &malformed, &err);
+	if (rc != NHIR_OK && rc != NHIR_EPARSE && rc != NHIR_ETOOBIG &&
+	    rc != NHIR_EIO)
+		abort();
+	if (rc && !err.msg[0])
+		abort();
 	return 0;
 }
 

@@ -106,31 +106,18 @@ static int gh_record(struct nhir_tele *t, const cJSON *r, bool first)
 	if (!nhir_tele_event(t, &ev))
 		return -1;
 
-	/* The token, once per run, authenticates its actor. */
-	if (key[0] && who[0] && !nhir_tele_seen(t, key)) {
-		struct nhir_node_rec n = NHIR_NODE_REC_INIT;
-		struct nhir_edge_rec e = NHIR_EDGE_REC_INIT;
+	/* The token authenticates its actor. */
+	if (key[0] && who[0]) {
 		bool app = kind && strstr(kind, "GitHub App");
 
-		n.kind = app && strstr(kind, "server-to-server")
-				 ? NHIR_NODE_TOKEN : NHIR_NODE_CREDENTIAL;
-		n.ext_id = key;
-		n.name = kind;
-		n.subtype = app ? "github-app-token" : "github-token";
-		n.provider = "github";
-		if (!nhir_tele_node(t, &n))
-			return -1;
-		n = (struct nhir_node_rec)NHIR_NODE_REC_INIT;
-		n.kind = NHIR_NODE_IDENTITY;
-		n.ext_id = who;
-		n.name = actor;
-		n.subtype = strstr(actor, "[bot]") ? "github-app"
-						   : "github-account";
-		n.provider = "github";
-		e.kind = NHIR_EDGE_AUTHENTICATES;
-		e.src = key;
-		e.dst = who;
-		if (!nhir_tele_node(t, &n) || !nhir_tele_edge(t, &e))
+		if (!nhir_tele_authenticates(t,
+				app && strstr(kind, "server-to-server")
+					? NHIR_NODE_TOKEN : NHIR_NODE_CREDENTIAL,
+				key, app ? "github-app-token" : "github-token",
+				who, actor,
+				strstr(actor, "[bot]") ? "github-app"
+						       : "github-account",
+				"github"))
 			return -1;
 	}
 	return 1;

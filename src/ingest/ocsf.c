@@ -99,24 +99,13 @@ static int ocsf_record(struct nhir_tele *t, const cJSON *r, bool first)
 		ev.flags |= NHIR_EV_PERSISTENCE;
 	if (!nhir_tele_event(t, &ev))
 		return -1;
-	if (ev.actor_key && ev.identity && !nhir_tele_seen(t, ev.actor_key)) {
-		struct nhir_node_rec n = NHIR_NODE_REC_INIT;
-		struct nhir_edge_rec e = NHIR_EDGE_REC_INIT;
-
-		n.kind = !strncmp(ev.actor_key, "ASIA", 4) ? NHIR_NODE_TOKEN
-							  : NHIR_NODE_CREDENTIAL;
-		n.ext_id = ev.actor_key;
-		if (!nhir_tele_node(t, &n))
-			return -1;
-		n = (struct nhir_node_rec)NHIR_NODE_REC_INIT;
-		n.kind = NHIR_NODE_IDENTITY;
-		n.ext_id = ev.identity;
-		e.kind = NHIR_EDGE_AUTHENTICATES;
-		e.src = ev.actor_key;
-		e.dst = ev.identity;
-		if (!nhir_tele_node(t, &n) || !nhir_tele_edge(t, &e))
-			return -1;
-	}
+	if (ev.actor_key && ev.identity &&
+	    !nhir_tele_authenticates(t, !strncmp(ev.actor_key, "ASIA", 4)
+					       ? NHIR_NODE_TOKEN
+					       : NHIR_NODE_CREDENTIAL,
+				     ev.actor_key, NULL, ev.identity, NULL,
+				     NULL, NULL))
+		return -1;
 	return 1;
 }
 

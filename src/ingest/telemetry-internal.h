@@ -27,6 +27,16 @@ bool nhir_tele_event(struct nhir_tele *t, struct nhir_event *ev);
 /* Lineage: nodes and edges, merged like any import. false: stop. */
 bool nhir_tele_node(struct nhir_tele *t, const struct nhir_node_rec *r);
 bool nhir_tele_edge(struct nhir_tele *t, const struct nhir_edge_rec *r);
+/*
+ * The common lineage of an event: credential or token key (of kind and
+ * subtype) authenticates identity (of subtype), all of provider.  Done
+ * once per key per run.  false: stop.
+ */
+bool nhir_tele_authenticates(struct nhir_tele *t, enum nhir_node_kind kind,
+			     const char *key, const char *key_subtype,
+			     const char *identity, const char *identity_name,
+			     const char *identity_subtype,
+			     const char *provider);
 /* Why the current record is malformed (first few are reported). */
 void nhir_tele_malformed(struct nhir_tele *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

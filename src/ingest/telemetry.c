@@ -147,6 +147,35 @@ bool nhir_tele_edge(struct nhir_tele *t, const struct nhir_edge_rec *r)
 	return put(t, rc, res);
 }
 
+bool nhir_tele_authenticates(struct nhir_tele *t, enum nhir_node_kind kind,
+			     const char *key, const char *key_subtype,
+			     const char *identity, const char *identity_name,
+			     const char *identity_subtype,
+			     const char *provider)
+{
+	struct nhir_node_rec n = NHIR_NODE_REC_INIT;
+	struct nhir_edge_rec e = NHIR_EDGE_REC_INIT;
+
+	if (nhir_tele_seen(t, key))
+		return true;
+	n.kind = kind;
+	n.ext_id = key;
+	n.subtype = key_subtype;
+	n.provider = provider;
+	if (!nhir_tele_node(t, &n))
+		return false;
+	n = (struct nhir_node_rec)NHIR_NODE_REC_INIT;
+	n.kind = NHIR_NODE_IDENTITY;
+	n.ext_id = identity;
+	n.name = identity_name;
+	n.subtype = identity_subtype;
+	n.provider = provider;
+	e.kind = NHIR_EDGE_AUTHENTICATES;
+	e.src = key;
+	e.dst = identity;
+	return nhir_tele_node(t, &n) && nhir_tele_edge(t, &e);
+}
+
 void nhir_tele_malformed(struct nhir_tele *t, const char *fmt, ...)
 {
 	va_list ap;

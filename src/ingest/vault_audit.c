@@ -107,27 +107,10 @@ static int vault_record(struct nhir_tele *t, const cJSON *r, bool first)
 	if (!nhir_tele_event(t, &ev))
 		return -1;
 
-	if (key[0] && who[0] && !nhir_tele_seen(t, key)) {
-		struct nhir_node_rec n = NHIR_NODE_REC_INIT;
-		struct nhir_edge_rec e = NHIR_EDGE_REC_INIT;
-
-		n.kind = NHIR_NODE_TOKEN;
-		n.ext_id = key;
-		n.subtype = "vault-token";
-		n.provider = "vault";
-		if (!nhir_tele_node(t, &n))
-			return -1;
-		n = (struct nhir_node_rec)NHIR_NODE_REC_INIT;
-		n.kind = NHIR_NODE_IDENTITY;
-		n.ext_id = who;
-		n.subtype = "vault-entity";
-		n.provider = "vault";
-		e.kind = NHIR_EDGE_AUTHENTICATES;
-		e.src = key;
-		e.dst = who;
-		if (!nhir_tele_node(t, &n) || !nhir_tele_edge(t, &e))
-			return -1;
-	}
+	if (key[0] && who[0] &&
+	    !nhir_tele_authenticates(t, NHIR_NODE_TOKEN, key, "vault-token",
+				     who, NULL, "vault-entity", "vault"))
+		return -1;
 	if (ev.flags & NHIR_EV_MINT) {
 		struct nhir_node_rec n = NHIR_NODE_REC_INIT;
 		struct nhir_edge_rec e = NHIR_EDGE_REC_INIT;
