@@ -178,10 +178,26 @@ enum nhir_rc nhir_graph_builder_new(struct nhir_graph_builder **out,
 {
 	struct nhir_graph_builder *b = nhir_calloc(1, sizeof(*b));
 
-	(void)node_hint;
-	(void)edge_hint;
 	if (!b)
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	/*
+	 * Room up front for what the caller expects, so a large graph is
+	 * not copied while its arrays grow.  A wrong hint costs nothing
+	 * but memory: the arrays still grow past it.
+	 */
+	node_hint = NHIR_MIN(node_hint, (uint64_t)UINT32_MAX);
+	edge_hint = NHIR_MIN(edge_hint, (uint64_t)UINT32_MAX);
+	if (NHIR_ALLOC_GROW(b->node_id, node_hint, b->node_alloc[0]) ||
+	    NHIR_ALLOC_GROW(b->node_kind, node_hint, b->node_alloc[1]) ||
+	    NHIR_ALLOC_GROW(b->node_flags, node_hint, b->node_alloc[2]) ||
+	    NHIR_ALLOC_GROW(b->node_created, node_hint, b->node_alloc[3]) ||
+	    NHIR_ALLOC_GROW(b->node_expires, node_hint, b->node_alloc[4]) ||
+	    NHIR_ALLOC_GROW(b->e_src, edge_hint, b->edge_alloc[0]) ||
+	    NHIR_ALLOC_GROW(b->e_dst, edge_hint, b->edge_alloc[1]) ||
+	    NHIR_ALLOC_GROW(b->e_info, edge_hint, b->edge_alloc[2])) {
+		nhir_graph_builder_free(b);
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
 	*out = b;
 	return NHIR_OK;
 }

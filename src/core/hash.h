@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct nhir_sha256 {
 	void *ctx;	/* EVP_MD_CTX */
@@ -22,6 +23,19 @@ void nhir_sha256_release(struct nhir_sha256 *h);
 /* One-shot, reusing h's context (which must be initialised). */
 void nhir_sha256_once(struct nhir_sha256 *h, const void *p, size_t n,
 		      unsigned char out[32]);
+/*
+ * FNV-1a of a NUL-terminated string: for the in-memory hash tables
+ * (interned strings, keys seen, usage's key index), not for security.
+ */
+static inline uint64_t nhir_hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
 /* Lowercase hex of 32 bytes into out (65 bytes). */
 void nhir_hex32(const unsigned char in[32], char out[65]);
 

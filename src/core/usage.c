@@ -5,6 +5,7 @@
  */
 #include "compat.h"
 #include "nhir/usage.h"
+#include "core/hash.h"
 
 static char *dup_or_null(const char *s)
 {
@@ -187,22 +188,13 @@ struct key_index {
 	size_t alloc;		/* a power of two */
 };
 
-static uint64_t hash_name(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 /* The index of key in u, or SIZE_MAX. */
 static size_t key_find(const struct key_index *x, const struct nhir_usage *u,
 		       const char *key)
 {
 	size_t mask = x->alloc - 1;
 
-	for (size_t i = hash_name(key) & mask; x->slot[i]; i = (i + 1) & mask)
+	for (size_t i = nhir_hash_str(key) & mask; x->slot[i]; i = (i + 1) & mask)
 		if (!strcmp(u->keys[x->slot[i] - 1].key, key))
 			return x->slot[i] - 1;
 	return SIZE_MAX;
@@ -226,7 +218,7 @@ static bool key_index_add(struct key_index *x, const struct nhir_usage *u,
 			key_index_add(x, u, j);
 	}
 	mask = x->alloc - 1;
-	for (size_t i = hash_name(u->keys[k].key) & mask;; i = (i + 1) & mask)
+	for (size_t i = nhir_hash_str(u->keys[k].key) & mask;; i = (i + 1) & mask)
 		if (!x->slot[i]) {
 			x->slot[i] = (uint32_t)k + 1;
 			return true;

@@ -303,12 +303,17 @@ static enum nhir_rc load_file(const char *path, char **data, size_t *len,
 	if (fd < 0)
 		return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s",
 				    path, strerror(errno));
-	if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+	if (fstat(fd, &sb)) {
+		close(fd);
+		return nhir_err_set(err, NHIR_EIO, "cannot read '%s': %s",
+				    path, strerror(errno));
+	}
+	if (S_ISDIR(sb.st_mode)) {
 		close(fd);
 		return nhir_err_set(err, NHIR_EINVAL, "'%s' is a directory",
 				    path);
 	}
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0) {
+	if (S_ISREG(sb.st_mode) && sb.st_size > 0) {
 		void *p;
 
 		if ((uint64_t)sb.st_size > NHIR_MAX_INPUT_LEN) {

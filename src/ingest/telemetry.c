@@ -186,15 +186,6 @@ void nhir_tele_malformed(struct nhir_tele *t, const char *fmt, ...)
 	t->why_set = true;
 }
 
-static uint64_t hash_key(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 bool nhir_tele_seen(struct nhir_tele *t, const char *key)
 {
 	struct keyset *k = t->seen;
@@ -214,7 +205,7 @@ bool nhir_tele_seen(struct nhir_tele *t, const char *key)
 		for (size_t j = 0; j < old.alloc; j++) {
 			if (!old.v[j])
 				continue;
-			for (i = hash_key(old.v[j]) & (n - 1); k->v[i];
+			for (i = nhir_hash_str(old.v[j]) & (n - 1); k->v[i];
 			     i = (i + 1) & (n - 1))
 				;
 			k->v[i] = old.v[j];
@@ -222,7 +213,7 @@ bool nhir_tele_seen(struct nhir_tele *t, const char *key)
 		}
 		nhir_free(old.v);
 	}
-	for (i = hash_key(key) & (k->alloc - 1); k->v[i];
+	for (i = nhir_hash_str(key) & (k->alloc - 1); k->v[i];
 	     i = (i + 1) & (k->alloc - 1))
 		if (!strcmp(k->v[i], key))
 			return true;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include "nhir/buf.h"
 #include "nhir/graph.h"
+#include "core/hash.h"
 #include "store/store-internal.h"
 
 /*
@@ -168,15 +169,6 @@ struct intern {
 	struct intern_slot *v;
 	size_t nr, alloc;	/* alloc is 0 or a power of two */
 };
-
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h | 1;
-}
 
 static void intern_clear(struct intern *t)
 {
@@ -950,7 +942,7 @@ static int64_t intern(struct sqlite_store *s, const char *str)
 		return 0;
 	if ((s->strs.nr + 1) * 2 > s->strs.alloc && !intern_grow(&s->strs))
 		return -1;
-	h = hash_str(str);
+	h = nhir_hash_str(str) | 1;	/* 0 marks an empty slot */
 	slot = intern_slot(&s->strs, str, h);
 	if (slot->hash)
 		return slot->id;

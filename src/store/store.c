@@ -383,7 +383,8 @@ enum nhir_rc nhir_store_load_graph(struct nhir_store *st,
 		if (*out)
 			return NHIR_OK;
 	}
-	rc = nhir_graph_builder_new(&b, 0, 0, err);
+	/* the store's tag carries the largest node and edge ids */
+	rc = nhir_graph_builder_new(&b, tag[1], tag[2], err);
 	if (rc)
 		return rc;
 	rc = st->ops->scan_graph(st, b, err);
