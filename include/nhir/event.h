@@ -36,6 +36,12 @@ struct nhir_event {
 	const char *region;
 	const char *outcome;	/* "success", or an error code */
 	unsigned flags;		/* enum nhir_ev_flags */
+	/*
+	 * The record's identity in its log (CloudTrail eventID, audit id
+	 * and stage, ...) hashed; 0: the hash of the record's bytes.  The
+	 * same record read from two files is stored once.
+	 */
+	uint64_t uid;
 	/* provenance */
 	int64_t file;		/* source file id (set by the store) */
 	uint64_t offset;

@@ -126,6 +126,7 @@ struct nhir_ingest_result {
 	uint64_t bytes;		/* read, after decompression */
 	uint64_t records, events;
 	uint64_t malformed;	/* records skipped */
+	uint64_t duplicates;	/* events stored before, from another file */
 	uint64_t lineage;	/* nodes and edges added or changed */
 	struct nhir_ingest_diag diags[NHIR_INGEST_DIAG_MAX];
 	size_t diag_nr;

@@ -166,9 +166,14 @@ enum nhir_rc nhir_store_file_add(struct nhir_store *st, const char *path,
 				 const char *sha256, uint64_t size,
 				 const char *format, const char *actor,
 				 int64_t *id, struct nhir_err *err);
+/*
+ * Ends a file: events is how many were put, skipped how many records
+ * were malformed.  Events already stored from another file (same key,
+ * time and uid) are not stored again; *duplicates says how many.
+ */
 enum nhir_rc nhir_store_file_done(struct nhir_store *st, int64_t id,
 				  uint64_t events, uint64_t skipped,
-				  struct nhir_err *err);
+				  uint64_t *duplicates, struct nhir_err *err);
 /* Appends events of file (in the caller's transaction). */
 enum nhir_rc nhir_store_put_events(struct nhir_store *st, int64_t file,
 				   const struct nhir_event *ev, size_t nr,

@@ -118,11 +118,11 @@ int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx)
 	if (out == FMT_JSON) {
 		printf("{\"files\":%" PRIu64 ",\"files_already_ingested\":%"
 		       PRIu64 ",\"files_rejected\":%" PRIu64 ",\"records\":%"
-		       PRIu64 ",\"events\":%" PRIu64 ",\"skipped\":%" PRIu64
-		       ",\"lineage_changes\":%" PRIu64 ",\"bytes\":%" PRIu64
-		       ",\"problems\":[", res.files, res.files_seen,
-		       res.files_failed, res.records, res.events, res.malformed,
-		       res.lineage, res.bytes);
+		       PRIu64 ",\"events\":%" PRIu64 ",\"duplicates\":%" PRIu64
+		       ",\"skipped\":%" PRIu64 ",\"lineage_changes\":%" PRIu64
+		       ",\"bytes\":%" PRIu64 ",\"problems\":[", res.files,
+		       res.files_seen, res.files_failed, res.records, res.events,
+		       res.duplicates, res.malformed, res.lineage, res.bytes);
 		for (size_t d = 0; d < res.diag_nr; d++) {
 			printf("%s{\"path\":", d ? "," : "");
 			cli_json_str(stdout, res.diags[d].path);
@@ -135,9 +135,10 @@ int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx)
 		       status == EXIT_OK ? "true" : "false");
 	} else {
 		printf("%" PRIu64 " files ingested, %" PRIu64 " already "
-		       "ingested, %" PRIu64 " rejected; %" PRIu64 " events, %"
-		       PRIu64 " records skipped, %" PRIu64 " lineage changes\n",
-		       res.files, res.files_seen, res.files_failed, res.events,
+		       "ingested, %" PRIu64 " rejected; %" PRIu64 " events (%"
+		       PRIu64 " stored before), %" PRIu64 " records skipped, %"
+		       PRIu64 " lineage changes\n", res.files, res.files_seen,
+		       res.files_failed, res.events, res.duplicates,
 		       res.malformed, res.lineage);
 	}
 	if (res.lineage) {

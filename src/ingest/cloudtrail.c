@@ -280,6 +280,7 @@ static const char *target_of(const cJSON *r, const cJSON *req)
 struct fields {
 	const cJSON *ui, *req, *resp, *ro;
 	const char *name, *src, *when, *errc, *ip, *ua, *region, *recipient;
+	const char *id;
 };
 
 static const char *sv(const cJSON *c)
@@ -311,6 +312,8 @@ static void pick(const cJSON *r, struct fields *f)
 				f->when = sv(c);
 			else if (!strcmp(k, "errorCode"))
 				f->errc = sv(c);
+			else if (!strcmp(k, "eventID"))
+				f->id = sv(c);
 			break;
 		case 'r':
 			if (!strcmp(k, "requestParameters"))
@@ -382,6 +385,7 @@ static int ct_record(struct nhir_tele *t, const cJSON *r, bool first)
 	memset(&ev, 0, sizeof(ev));
 	ev.time = c.time;
 	ev.source = "cloudtrail";
+	ev.uid = nhir_tele_uid(f.id, NULL);
 	ev.actor_key = c.key;
 	ev.identity = c.arn;
 	ev.action = action;

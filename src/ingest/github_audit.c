@@ -90,6 +90,7 @@ static int gh_record(struct nhir_tele *t, const cJSON *r, bool first)
 	memset(&ev, 0, sizeof(ev));
 	ev.time = time;
 	ev.source = "github-audit";
+	ev.uid = nhir_tele_uid(nhir_json_str(r, "_document_id"), NULL);
 	ev.actor_key = key[0] ? key : NULL;
 	ev.identity = who[0] ? who : NULL;
 	ev.action = action;

@@ -89,6 +89,8 @@ static int k8s_record(struct nhir_tele *t, const cJSON *r, bool first)
 	memset(&ev, 0, sizeof(ev));
 	ev.time = time;
 	ev.source = "k8s-audit";
+	ev.uid = nhir_tele_uid(nhir_json_str(r, "auditID"),
+			       nhir_json_str(r, "stage"));
 	ev.identity = username;
 	ev.actor_key = cred ? cred : sa_node(username, sa, sizeof(sa));
 	ev.action = action;

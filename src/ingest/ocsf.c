@@ -73,6 +73,7 @@ static int ocsf_record(struct nhir_tele *t, const cJSON *r, bool first)
 	memset(&ev, 0, sizeof(ev));
 	ev.time = time;
 	ev.source = "ocsf";
+	ev.uid = nhir_tele_uid(path_str(r, "metadata", "uid", NULL), NULL);
 	ev.actor_key = key && *key ? key : NULL;
 	ev.identity = who && *who ? who : NULL;
 	ev.action = action;

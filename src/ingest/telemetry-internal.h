@@ -22,6 +22,12 @@ struct nhir_tele_format {
 	int (*record)(struct nhir_tele *t, const cJSON *rec, bool first);
 };
 
+/*
+ * An event's uid from the record's own identity in its log (id, and
+ * part when the id alone repeats, as an audit id across stages); 0
+ * when id is missing, and the record's bytes identify it instead.
+ */
+uint64_t nhir_tele_uid(const char *id, const char *part);
 /* Emits an event; its provenance is filled in. false: stop. */
 bool nhir_tele_event(struct nhir_tele *t, struct nhir_event *ev);
 /* Lineage: nodes and edges, merged like any import. false: stop. */

@@ -83,6 +83,7 @@ static int vault_record(struct nhir_tele *t, const cJSON *r, bool first)
 	memset(&ev, 0, sizeof(ev));
 	ev.time = time;
 	ev.source = "vault-audit";
+	ev.uid = nhir_tele_uid(nhir_json_str(req, "id"), type);
 	ev.actor_key = key[0] ? key : NULL;
 	ev.identity = who[0] ? who : NULL;
 	ev.action = action;

@@ -68,6 +68,12 @@ static const char *const migrations[] = {
 	"DROP INDEX event_key;"
 	"CREATE INDEX event_key ON event(actor_key, time, flags, action,"
 	" src_ip, user_agent, outcome, target);",
+	/* 4: per-event identity, each file's time span, duplicates */
+	"ALTER TABLE event ADD COLUMN uid INTEGER;"
+	"ALTER TABLE source_file ADD COLUMN first INTEGER;"
+	"ALTER TABLE source_file ADD COLUMN last INTEGER;"
+	"ALTER TABLE source_file ADD COLUMN duplicates INTEGER NOT NULL"
+	" DEFAULT 0;",
 };
 
 enum stmt {
@@ -75,7 +81,7 @@ enum stmt {
 	Q_EDGE_INSERT, Q_EDGE_UPDATE, Q_NODE_GET, Q_NODE_BY_NAME,
 	Q_EDGES_OUT, Q_EDGES_IN, Q_GEN_BUMP, Q_IMPORT,
 	Q_STR_FIND, Q_STR_INSERT, Q_FILE_FIND, Q_FILE_ADD, Q_FILE_DONE,
-	Q_EVENT_INSERT, Q_FILE_PATH, Q_STR_GET,
+	Q_EVENT_INSERT, Q_FILE_PATH, Q_STR_GET, Q_FILE_SPANS, Q_EVENT_DUP,
 	Q_NR
 };
 
@@ -142,14 +148,21 @@ static const char *const stmt_sql[Q_NR] = {
 		"INSERT INTO source_file(path, sha256, size, format, ingested,"
 		" actor) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
 	[Q_FILE_DONE] =
-		"UPDATE source_file SET events = ?2, skipped = ?3 WHERE id = ?1",
+		"UPDATE source_file SET events = ?2, skipped = ?3, first = ?4,"
+		" last = ?5, duplicates = ?6 WHERE id = ?1",
 	[Q_EVENT_INSERT] =
 		"INSERT INTO event(time, source, actor_key, identity, action,"
 		" target, src_ip, user_agent, region, outcome, flags, file,"
-		" offset, len, sha256) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-		" ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+		" offset, len, sha256, uid) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+		" ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
 	[Q_FILE_PATH] = "SELECT path FROM source_file WHERE id = ?1",
 	[Q_STR_GET] = "SELECT s FROM str WHERE id = ?1",
+	[Q_FILE_SPANS] =
+		"SELECT first, last FROM source_file WHERE first IS NOT NULL"
+		" ORDER BY first",
+	[Q_EVENT_DUP] =
+		"SELECT 1 FROM event WHERE actor_key IS ?1 AND time = ?2"
+		" AND uid = ?3 AND file != ?4 LIMIT 1",
 };
 
 /*
@@ -210,6 +223,22 @@ static bool intern_grow(struct intern *t)
 	return true;
 }
 
+/*
+ * The time spans of stored files, merged and sorted: an event whose
+ * time no other file covers cannot be a duplicate, so only events in
+ * overlapping spans are looked up (for a log delivered in time order,
+ * almost none).
+ */
+struct span {
+	int64_t first, last;
+};
+
+struct spans {
+	struct span *v;
+	size_t nr, alloc;
+	bool loaded;
+};
+
 struct sqlite_store {
 	struct nhir_store base;	/* always first */
 	sqlite3 *db;
@@ -221,6 +250,10 @@ struct sqlite_store {
 	struct intern strs;
 	struct ev_batch *batch;	/* events not yet inserted */
 	size_t batch_nr, batch_alloc;
+	struct spans spans;	/* time spans of the files stored */
+	/* the file being ingested */
+	int64_t first, last;
+	uint64_t dups;
 };
 
 /*
@@ -235,6 +268,7 @@ struct ev_batch {
 	int64_t ids[9];		/* source ... outcome, as in Q_EVENT_INSERT */
 	int64_t file;
 	uint64_t offset;
+	uint64_t uid;
 	uint32_t len;
 	unsigned flags;
 	unsigned char sha256[32];
@@ -343,6 +377,7 @@ static void sq_close(struct nhir_store *st)
 		sqlite3_finalize(s->q[i]);
 	intern_clear(&s->strs);
 	nhir_free(s->batch);
+	nhir_free(s->spans.v);
 	sqlite3_close(s->db);
 	nhir_free(s->path);
 	nhir_free(s->cache);
@@ -433,6 +468,7 @@ static enum nhir_rc sq_begin(struct nhir_store *st, struct nhir_err *err)
 }
 
 static enum nhir_rc flush_events(struct sqlite_store *s, struct nhir_err *err);
+static bool spans_add(struct spans *sp, int64_t first, int64_t last);
 
 static enum nhir_rc sq_commit(struct nhir_store *st, struct nhir_err *err)
 {
@@ -456,6 +492,7 @@ static void sq_rollback(struct nhir_store *st)
 	exec(SQ(st), "ROLLBACK", NULL);
 	SQ(st)->dirty = false;
 	SQ(st)->batch_nr = 0;
+	SQ(st)->spans.loaded = false;	/* may hold the rolled-back file */
 	intern_clear(&SQ(st)->strs);
 }
 
@@ -1023,23 +1060,42 @@ static enum nhir_rc sq_file_add(struct nhir_store *st, const char *path,
 	if (sqlite3_step(q) != SQLITE_DONE)
 		return db_err(s, err, "cannot record file");
 	*id = sqlite3_last_insert_rowid(s->db);
+	s->first = INT64_MAX;
+	s->last = INT64_MIN;
+	s->dups = 0;
 	return NHIR_OK;
 }
 
 static enum nhir_rc sq_file_done(struct nhir_store *st, int64_t id,
 				 uint64_t events, uint64_t skipped,
-				 struct nhir_err *err)
+				 uint64_t *duplicates, struct nhir_err *err)
 {
 	struct sqlite_store *s = SQ(st);
-	sqlite3_stmt *q = stmt(s, Q_FILE_DONE);
+	sqlite3_stmt *q;
+	enum nhir_rc rc = flush_events(s, err);
 
+	if (rc)
+		return rc;
+	q = stmt(s, Q_FILE_DONE);
 	if (!q)
 		return db_err(s, err, "cannot record file");
 	sqlite3_bind_int64(q, 1, id);
-	sqlite3_bind_int64(q, 2, (int64_t)events);
+	sqlite3_bind_int64(q, 2, (int64_t)(events - s->dups));
 	sqlite3_bind_int64(q, 3, (int64_t)skipped);
-	if (sqlite3_step(q) != SQLITE_DONE)
+	if (s->first <= s->last) {
+		sqlite3_bind_int64(q, 4, s->first);
+		sqlite3_bind_int64(q, 5, s->last);
+	}
+	sqlite3_bind_int64(q, 6, (int64_t)s->dups);
+	rc = sqlite3_step(q) == SQLITE_DONE ? NHIR_OK : NHIR_ESTORE;
+	sqlite3_clear_bindings(q);
+	sqlite3_reset(q);
+	if (rc)
 		return db_err(s, err, "cannot record file");
+	if (s->first <= s->last && s->spans.loaded &&
+	    !spans_add(&s->spans, s->first, s->last))
+		s->spans.loaded = false;	/* read again when needed */
+	*duplicates = s->dups;
 	return NHIR_OK;
 }
 
@@ -1054,16 +1110,120 @@ static int cmp_batch(const void *a, const void *b)
 	return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
-/* Inserts the batched events, sorted. */
+/* Adds [first, last] to the sorted, merged spans. */
+static bool spans_add(struct spans *sp, int64_t first, int64_t last)
+{
+	size_t i = 0, j;
+
+	while (i < sp->nr && sp->v[i].last < first)
+		i++;
+	if (i < sp->nr && sp->v[i].first <= last) {
+		/* overlaps v[i] and maybe the ones after: merge them */
+		if (first < sp->v[i].first)
+			sp->v[i].first = first;
+		for (j = i + 1; j < sp->nr && sp->v[j].first <= last; j++)
+			;
+		if (sp->v[j - 1].last > last)
+			last = sp->v[j - 1].last;
+		if (last > sp->v[i].last)
+			sp->v[i].last = last;
+		memmove(&sp->v[i + 1], &sp->v[j], (sp->nr - j) * sizeof(*sp->v));
+		sp->nr -= j - i - 1;
+		return true;
+	}
+	if (NHIR_ALLOC_GROW(sp->v, sp->nr + 1, sp->alloc))
+		return false;
+	memmove(&sp->v[i + 1], &sp->v[i], (sp->nr - i) * sizeof(*sp->v));
+	sp->v[i].first = first;
+	sp->v[i].last = last;
+	sp->nr++;
+	return true;
+}
+
+static bool spans_cover(const struct spans *sp, int64_t t)
+{
+	size_t lo = 0, hi = sp->nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sp->v[mid].last < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < sp->nr && sp->v[lo].first <= t;
+}
+
+static enum nhir_rc spans_load(struct sqlite_store *s, struct nhir_err *err)
+{
+	sqlite3_stmt *q = stmt(s, Q_FILE_SPANS);
+	int rc;
+
+	if (!q)
+		return db_err(s, err, "cannot read file spans");
+	s->spans.nr = 0;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		if (!spans_add(&s->spans, sqlite3_column_int64(q, 0),
+			       sqlite3_column_int64(q, 1))) {
+			sqlite3_reset(q);
+			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return db_err(s, err, "cannot read file spans");
+	s->spans.loaded = true;
+	return NHIR_OK;
+}
+
+/* Is e already stored, read from another file? */
+static int is_dup(struct sqlite_store *s, const struct ev_batch *e)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	if (!spans_cover(&s->spans, e->time))
+		return 0;
+	q = stmt(s, Q_EVENT_DUP);
+	if (!q)
+		return -1;
+	if (e->ids[1])
+		sqlite3_bind_int64(q, 1, e->ids[1]);
+	else
+		sqlite3_bind_null(q, 1);
+	sqlite3_bind_int64(q, 2, e->time);
+	sqlite3_bind_int64(q, 3, (int64_t)e->uid);
+	sqlite3_bind_int64(q, 4, e->file);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Inserts the batched events, sorted, but those stored already. */
 static enum nhir_rc flush_events(struct sqlite_store *s, struct nhir_err *err)
 {
+	enum nhir_rc rc;
+
 	if (!s->batch_nr)
 		return NHIR_OK;
+	if (!s->spans.loaded) {
+		rc = spans_load(s, err);
+		if (rc)
+			return rc;
+	}
 	qsort(s->batch, s->batch_nr, sizeof(*s->batch), cmp_batch);
 	for (size_t i = 0; i < s->batch_nr; i++) {
 		const struct ev_batch *e = &s->batch[i];
-		sqlite3_stmt *q = stmt(s, Q_EVENT_INSERT);
+		sqlite3_stmt *q;
+		int dup = is_dup(s, e);
 
+		if (dup < 0)
+			return db_err(s, err, "cannot look up event");
+		if (dup) {
+			s->dups++;
+			continue;
+		}
+		q = stmt(s, Q_EVENT_INSERT);
 		if (!q)
 			return db_err(s, err, "cannot store event");
 		sqlite3_bind_int64(q, 1, e->time);
@@ -1075,6 +1235,7 @@ static enum nhir_rc flush_events(struct sqlite_store *s, struct nhir_err *err)
 		sqlite3_bind_int64(q, 13, (int64_t)e->offset);
 		sqlite3_bind_int64(q, 14, e->len);
 		sqlite3_bind_blob(q, 15, e->sha256, 32, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 16, (int64_t)e->uid);
 		if (sqlite3_step(q) != SQLITE_DONE)
 			return db_err(s, err, "cannot store event");
 	}
@@ -1115,6 +1276,14 @@ static enum nhir_rc sq_put_events(struct nhir_store *st, int64_t file,
 		b->len = e->len;
 		b->flags = e->flags;
 		memcpy(b->sha256, e->sha256, 32);
+		b->uid = e->uid;
+		if (!b->uid)
+			for (int k = 0; k < 8; k++)
+				b->uid = b->uid << 8 | e->sha256[k];
+		if (s->first == INT64_MAX || e->time < s->first)
+			s->first = e->time;
+		if (s->last == INT64_MIN || e->time > s->last)
+			s->last = e->time;
 		s->batch_nr++;
 	}
 	return NHIR_OK;

@@ -71,7 +71,7 @@ struct nhir_store_ops {
 				 int64_t *id, struct nhir_err *err);
 	enum nhir_rc (*file_done)(struct nhir_store *st, int64_t id,
 				  uint64_t events, uint64_t skipped,
-				  struct nhir_err *err);
+				  uint64_t *duplicates, struct nhir_err *err);
 	enum nhir_rc (*put_events)(struct nhir_store *st, int64_t file,
 				   const struct nhir_event *ev, size_t nr,
 				   struct nhir_err *err);

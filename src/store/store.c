@@ -419,12 +419,13 @@ enum nhir_rc nhir_store_file_add(struct nhir_store *st, const char *path,
 
 enum nhir_rc nhir_store_file_done(struct nhir_store *st, int64_t id,
 				  uint64_t events, uint64_t skipped,
-				  struct nhir_err *err)
+				  uint64_t *duplicates, struct nhir_err *err)
 {
 	if (!st->in_tx)
 		return nhir_err_set(err, NHIR_EINVAL,
 				    "writes need a transaction");
-	return st->ops->file_done(st, id, events, skipped, err);
+	return st->ops->file_done(st, id, events, skipped, duplicates,
+				  err);
 }
 
 enum nhir_rc nhir_store_put_events(struct nhir_store *st, int64_t file,

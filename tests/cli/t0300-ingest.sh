@@ -10,6 +10,23 @@ check "ingesting again adds nothing" sh -c \
 	'"$NHIR" ingest cloudtrail examples/telemetry/cloudtrail | grep -q "0 files ingested, 2 already ingested"'
 check "json summary" sh -c \
 	'"$NHIR" ingest --format json cloudtrail examples/telemetry/cloudtrail | python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"files_already_ingested\"]==2 and d[\"complete\"]"'
+mkdir "$T/again"
+sed 's/^ /  /' examples/telemetry/cloudtrail/delivery.json >"$T/again/delivery.json"
+sed 's/$/  /' examples/telemetry/cloudtrail/after-exposure.jsonl | gzip >"$T/again/x.jsonl.gz"
+check "the same records in other files are stored once" sh -c \
+	'"$NHIR" ingest cloudtrail "$0/again" >"$0/a.txt"' "$T"
+check "and counted as stored before" has "$T/a.txt" "2 files ingested, 0 already ingested, 0 rejected; 0 events (12 stored before)"
+check "the event table holds each record once" sh -c \
+	'test "$(sqlite3 "$NHIR_DB" "SELECT count(*) FROM event")" = 12'
+check "files record their time span and duplicates" sh -c \
+	'test "$(sqlite3 "$NHIR_DB" "SELECT sum(duplicates), count(first) FROM source_file")" = "12|4"'
+r='{"eventTime":"2024-06-01T08:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","userIdentity":{"accessKeyId":"AKIAEXAMPLEDUPS0001"}'
+printf '%s\n' "$r,\"eventID\":\"e1\"}" "$r,\"eventID\":\"e2\"}" "$r}" >"$T/d1.jsonl"
+printf '%s\n' "$r,\"eventID\":\"e2\"}" "$r}" "$r,\"eventID\":\"e3\"}" "$r, \"x\":1}" >"$T/d2.jsonl"
+check "equal calls in one second are distinct events" sh -c \
+	'"$NHIR" ingest cloudtrail "$0/d1.jsonl" | grep -q "; 3 events (0 stored before)"' "$T"
+check "a record is known by its eventID, else by its bytes" sh -c \
+	'"$NHIR" ingest cloudtrail "$0/d2.jsonl" | grep -q "; 2 events (2 stored before)"' "$T"
 check "list formats" sh -c '"$NHIR" ingest --list | grep -q "^cloudtrail"'
 check "unknown format is a usage error" exits 2 "$NHIR" ingest syslog x
 
