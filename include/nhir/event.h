@@ -59,10 +59,12 @@ struct nhir_event_query {
 	const char *identity;		/* or this identity, or NULL */
 	int64_t since, until;		/* NHIR_TIME_UNSET for open ends */
 	/*
-	 * Lean: only time, actor_key, action, target, src_ip, user_agent,
-	 * outcome and flags are filled (no provenance, identity, region or
-	 * source).  For keys this is read from an index alone, which is
-	 * what makes usage fast on a large store.
+	 * Lean: only time, actor_key, action, src_ip, user_agent, outcome
+	 * and flags are filled, and target for events with a flag other
+	 * than read-only (no provenance, identity, region or source).  For keys this is read from an index alone, which is
+	 * what makes usage fast on a large store.  Lean events come key by
+	 * key, each key's in time order, as the index holds them: nothing
+	 * is sorted.
 	 */
 	bool lean;
 };

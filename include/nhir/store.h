@@ -122,6 +122,25 @@ enum nhir_rc nhir_store_node_edges(struct nhir_store *st, int64_t node,
 				   unsigned dirs, nhir_edge_cb cb, void *data,
 				   struct nhir_err *err);
 
+/*
+ * Lineage: the credentials and tokens minted from root, directly or
+ * down a chain (issued and created edges), breadth first, to max_depth.
+ * A key reached by two paths may be reported twice; the first is the
+ * shortest.  cb returns non-zero to stop.
+ */
+struct nhir_lineage_rec {
+	const char *key;	/* external id */
+	const char *parent;	/* external id of who minted it */
+	enum nhir_edge_kind via;
+	int64_t created;
+	unsigned depth;		/* 1: minted by root */
+};
+typedef int (*nhir_lineage_cb)(const struct nhir_lineage_rec *r,
+			       void *data);
+enum nhir_rc nhir_store_lineage(struct nhir_store *st, int64_t root,
+				unsigned max_depth, nhir_lineage_cb cb,
+				void *data, struct nhir_err *err);
+
 struct nhir_store_counts {
 	uint64_t nodes, edges;
 	uint64_t node_kind[NHIR_NODE_KIND_NR];

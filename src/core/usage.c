@@ -140,45 +140,6 @@ oom:
 	return 1;
 }
 
-struct minted {
-	struct nhir_store *st;
-	int64_t self;
-	char **ids, **via;
-	int64_t *when;
-	size_t nr, alloc[3];
-	bool oom;
-};
-
-static int minted_cb(const struct nhir_edge *e, void *data)
-{
-	struct minted *m = data;
-	struct nhir_node n;
-
-	if (e->src != m->self ||
-	    (e->kind != NHIR_EDGE_ISSUED && e->kind != NHIR_EDGE_CREATED))
-		return 0;
-	if (nhir_store_get_node(m->st, e->dst, &n, NULL))
-		return 0;
-	if (n.kind != NHIR_NODE_CREDENTIAL && n.kind != NHIR_NODE_TOKEN) {
-		nhir_node_release(&n);
-		return 0;
-	}
-	if (NHIR_ALLOC_GROW(m->ids, m->nr + 1, m->alloc[0]) ||
-	    NHIR_ALLOC_GROW(m->via, m->nr + 1, m->alloc[1]) ||
-	    NHIR_ALLOC_GROW(m->when, m->nr + 1, m->alloc[2])) {
-		nhir_node_release(&n);
-		m->oom = true;
-		return 1;
-	}
-	m->ids[m->nr] = n.ext_id;
-	n.ext_id = NULL;
-	m->via[m->nr] = nhir_strdup(nhir_edge_kind_name(e->kind));
-	m->when[m->nr] = e->created;
-	m->nr++;
-	nhir_node_release(&n);
-	return 0;
-}
-
 /*
  * An index of u's keys by name (open addressing over indexes into
  * u->keys), so that lineage with hundreds of sessions stays linear.
@@ -247,48 +208,46 @@ static enum nhir_rc new_key(struct nhir_usage *u, const char *key,
 	return NHIR_OK;
 }
 
-/*
- * Breadth first over issued and created edges: u->keys grows as the
- * queue.
- */
+/* Adds each minted key, once, as the store's breadth-first walk finds it. */
+struct walk {
+	struct nhir_usage *u;
+	struct key_index *x;
+	struct nhir_err *err;
+	enum nhir_rc rc;
+};
+
+static int walk_cb(const struct nhir_lineage_rec *r, void *data)
+{
+	struct walk *w = data;
+	size_t parent;
+
+	if (key_find(w->x, w->u, r->key) != SIZE_MAX)
+		return 0;
+	parent = key_find(w->x, w->u, r->parent);
+	w->rc = new_key(w->u, r->key, r->parent, nhir_edge_kind_name(r->via),
+			r->created, parent == SIZE_MAX
+					? r->depth
+					: w->u->keys[parent].depth + 1,
+			w->err);
+	if (!w->rc && !key_index_add(w->x, w->u, w->u->nr - 1))
+		w->rc = nhir_err_set(w->err, NHIR_ENOMEM, "out of memory");
+	return w->rc != NHIR_OK;
+}
+
+/* The keys minted from u's first key, in one store query. */
 static enum nhir_rc walk_lineage(struct nhir_store *st, struct nhir_usage *u,
 				 struct key_index *x, struct nhir_err *err)
 {
-	enum nhir_rc rc = NHIR_OK;
+	struct walk w = { u, x, err, NHIR_OK };
+	enum nhir_rc rc;
+	int64_t id;
 
 	if (!key_index_add(x, u, 0))
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-	for (size_t i = 0; !rc && i < u->nr; i++) {
-		struct minted m;
-		int64_t id;
-
-		if (u->keys[i].depth >= NHIR_USAGE_MAX_DEPTH ||
-		    nhir_store_resolve(st, u->keys[i].key, &id, NULL))
-			continue;	/* events only: no lineage known */
-		memset(&m, 0, sizeof(m));
-		m.st = st;
-		m.self = id;
-		rc = nhir_store_node_edges(st, id, NHIR_DIR_OUT, minted_cb, &m,
-					   err);
-		if (!rc && m.oom)
-			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-		for (size_t j = 0; j < m.nr; j++) {
-			if (!rc && key_find(x, u, m.ids[j]) == SIZE_MAX) {
-				rc = new_key(u, m.ids[j], u->keys[i].key,
-					     m.via[j], m.when[j],
-					     u->keys[i].depth + 1, err);
-				if (!rc && !key_index_add(x, u, u->nr - 1))
-					rc = nhir_err_set(err, NHIR_ENOMEM,
-							  "out of memory");
-			}
-			nhir_free(m.ids[j]);
-			nhir_free(m.via[j]);
-		}
-		nhir_free(m.ids);
-		nhir_free(m.via);
-		nhir_free(m.when);
-	}
-	return rc;
+	if (nhir_store_resolve(st, u->keys[0].key, &id, NULL))
+		return NHIR_OK;	/* events only: no lineage known */
+	rc = nhir_store_lineage(st, id, NHIR_USAGE_MAX_DEPTH, walk_cb, &w, err);
+	return rc ? rc : w.rc;
 }
 
 /* Routes each event of the one query to its key's aggregate. */

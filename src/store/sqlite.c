@@ -82,6 +82,7 @@ enum stmt {
 	Q_EDGES_OUT, Q_EDGES_IN, Q_GEN_BUMP, Q_IMPORT,
 	Q_STR_FIND, Q_STR_INSERT, Q_FILE_FIND, Q_FILE_ADD, Q_FILE_DONE,
 	Q_EVENT_INSERT, Q_FILE_PATH, Q_STR_GET, Q_FILE_SPANS, Q_EVENT_DUP,
+	Q_LINEAGE,
 	Q_NR
 };
 
@@ -160,6 +161,19 @@ static const char *const stmt_sql[Q_NR] = {
 	[Q_FILE_SPANS] =
 		"SELECT first, last FROM source_file WHERE first IS NOT NULL"
 		" ORDER BY first",
+	/* 2: issued, 10: created; 2: credential, 3: token */
+	[Q_LINEAGE] =
+		"WITH RECURSIVE lin(id, parent, via, created, depth) AS ("
+		" SELECT ?1, NULL, NULL, NULL, 0"
+		" UNION"
+		" SELECT e.dst, e.src, e.kind, e.created, lin.depth + 1"
+		" FROM lin JOIN edge e ON e.src = lin.id AND e.kind IN (2, 10)"
+		" JOIN node n ON n.id = e.dst AND n.kind IN (2, 3)"
+		" WHERE lin.depth < ?2)"
+		" SELECT n.ext_id, p.ext_id, lin.via, lin.created, lin.depth"
+		" FROM lin JOIN node n ON n.id = lin.id"
+		" JOIN node p ON p.id = lin.parent"
+		" WHERE lin.depth > 0 ORDER BY lin.depth",
 	[Q_EVENT_DUP] =
 		"SELECT 1 FROM event WHERE actor_key IS ?1 AND time = ?2"
 		" AND uid = ?3 AND file != ?4 LIMIT 1",
@@ -828,6 +842,40 @@ static enum nhir_rc sq_node_edges(struct nhir_store *st, int64_t node,
 	return rc;
 }
 
+static enum nhir_rc sq_lineage(struct nhir_store *st, int64_t root,
+			      unsigned max_depth, nhir_lineage_cb cb,
+			      void *data, struct nhir_err *err)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q = stmt(s, Q_LINEAGE);
+	int r;
+
+	_Static_assert(NHIR_EDGE_ISSUED == 2 && NHIR_EDGE_CREATED == 10 &&
+		       NHIR_NODE_CREDENTIAL == 2 && NHIR_NODE_TOKEN == 3,
+		       "Q_LINEAGE names kinds by number");
+	if (!q)
+		return db_err(s, err, "cannot read lineage");
+	sqlite3_bind_int64(q, 1, root);
+	sqlite3_bind_int(q, 2, (int)max_depth);
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct nhir_lineage_rec rec;
+
+		rec.key = (const char *)sqlite3_column_text(q, 0);
+		rec.parent = (const char *)sqlite3_column_text(q, 1);
+		rec.via = (enum nhir_edge_kind)sqlite3_column_int(q, 2);
+		rec.created = col_time(q, 3, NHIR_TIME_UNSET);
+		rec.depth = (unsigned)sqlite3_column_int(q, 4);
+		if (rec.key && rec.parent && cb(&rec, data)) {
+			r = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(q);
+	if (r != SQLITE_DONE)
+		return db_err(s, err, "cannot read lineage");
+	return NHIR_OK;
+}
+
 static enum nhir_rc sq_count(struct nhir_store *st,
 			     struct nhir_store_counts *out,
 			     struct nhir_err *err)
@@ -1423,7 +1471,7 @@ static enum nhir_rc sq_events(struct nhir_store *st,
 		nhir_buf_addf(&sql, " AND time >= %" PRId64, eq->since);
 	if (eq->until != NHIR_TIME_UNSET)
 		nhir_buf_addf(&sql, " AND time < %" PRId64, eq->until);
-	nhir_buf_adds(&sql, eq->lean && eq->key_nr ? " ORDER BY time"
+	nhir_buf_adds(&sql, eq->lean && eq->key_nr ? " ORDER BY actor_key, time"
 						   : " ORDER BY time, id");
 	if (sql.err) {
 		rc = nhir_err_set(err, sql.err, "event query too large");
@@ -1449,14 +1497,18 @@ static enum nhir_rc sq_events(struct nhir_store *st,
 		f[7] = &e.region;
 		f[8] = &e.outcome;
 		e.time = sqlite3_column_int64(q, 0);
-		for (int k = 0; k < 9; k++)
+		e.flags = (unsigned)sqlite3_column_int(q, 10);
+		for (int k = 0; k < 9; k++) {
+			/* lean: most targets are read once; only notable ones */
+			if (k == 4 && eq->lean && !(e.flags & ~NHIR_EV_READ_ONLY))
+				continue;
 			*f[k] = id_string(s, &cache,
 					  sqlite3_column_int64(q, 1 + k), &oom);
+		}
 		if (oom) {
 			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 			goto out;
 		}
-		e.flags = (unsigned)sqlite3_column_int(q, 10);
 		e.file = sqlite3_column_int64(q, 11);
 		e.offset = (uint64_t)sqlite3_column_int64(q, 12);
 		e.len = (uint32_t)sqlite3_column_int64(q, 13);
@@ -1507,6 +1559,7 @@ const struct nhir_store_ops nhir_sqlite_store_ops = {
 	.get_node = sq_get_node,
 	.lookup = sq_lookup,
 	.node_edges = sq_node_edges,
+	.lineage = sq_lineage,
 	.count = sq_count,
 	.graph_tag = sq_graph_tag,
 	.scan_graph = sq_scan_graph,

@@ -277,6 +277,13 @@ enum nhir_rc nhir_store_node_edges(struct nhir_store *st, int64_t node,
 	return st->ops->node_edges(st, node, dirs, cb, data, err);
 }
 
+enum nhir_rc nhir_store_lineage(struct nhir_store *st, int64_t root,
+				unsigned max_depth, nhir_lineage_cb cb,
+				void *data, struct nhir_err *err)
+{
+	return st->ops->lineage(st, root, max_depth, cb, data, err);
+}
+
 enum nhir_rc nhir_store_count(struct nhir_store *st,
 			      struct nhir_store_counts *out,
 			      struct nhir_err *err)
