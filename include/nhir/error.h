@@ -20,6 +20,7 @@ enum nhir_rc {
 	NHIR_EAMBIGUOUS = 8,	/* a reference matches several objects */
 	NHIR_ECONFLICT = 9,	/* the input contradicts what is stored */
 	NHIR_ESCHEMA = 10,	/* database schema is newer than this build */
+	NHIR_EDENIED = 11,	/* the acting user may not do this */
 	/* append only; never renumber */
 	NHIR_RC_LAST
 };

@@ -16,6 +16,7 @@ enum cli_exit {
 	EXIT_USAGE = 2,		/* bad command line */
 	EXIT_FINDINGS = 3,	/* completed, findings present */
 	EXIT_PARTIAL = 4,	/* completed, some input skipped */
+	EXIT_DENIED = 5,	/* the acting user may not do this */
 };
 
 enum out_format { FMT_TEXT, FMT_JSON, FMT_DOT };
@@ -34,7 +35,14 @@ enum cmd_flags {
 	CMD_READONLY = (1 << 1),
 };
 
+int cmd_audit(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_blast(int argc, char **argv, struct nhir_ctx *ctx);
+int cmd_decide(int argc, char **argv, struct nhir_ctx *ctx);
+int cmd_evidence(int argc, char **argv, struct nhir_ctx *ctx);
+int cmd_incident(int argc, char **argv, struct nhir_ctx *ctx);
+int cmd_note(int argc, char **argv, struct nhir_ctx *ctx);
+int cmd_task(int argc, char **argv, struct nhir_ctx *ctx);
+int cmd_user(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_import(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_init(int argc, char **argv, struct nhir_ctx *ctx);
@@ -57,6 +65,18 @@ int cli_open_store(struct nhir_ctx *ctx, unsigned flags);
 const char *cli_color(const struct nhir_ctx *ctx, const char *sgr);
 /* Prints a JSON string literal of s to f. */
 void cli_json_str(FILE *f, const char *s);
+/* Reports a failed library call; returns the exit code for its rc. */
+int cli_fail(const struct nhir_err *err);
+/* Checks that ctx->actor may do perm (records a refusal); exit code. */
+int cli_authorize(struct nhir_ctx *ctx, int perm, const char *op);
+/* Appends an audit entry in its own transaction (frees detail). */
+struct cJSON;
+void cli_audit(struct nhir_ctx *ctx, const char *action,
+	       struct cJSON *detail);
+/* Parses an incident reference (INC-12 or 12); 0 after an error. */
+int64_t cli_incident(const char *s);
+/* A time as ISO 8601 into buf ("-" when unset). */
+const char *cli_time(int64_t t, char *buf, size_t len);
 
 #define C_BOLD "1"
 #define C_DIM "2"

@@ -1,6 +1,7 @@
 /* nhir import: read inventory files into the graph. */
 #include "compat.h"
 #include <getopt.h>
+#include "nhir/record.h"
 #include "cli/cli.h"
 
 static const char usage_import[] =
@@ -94,6 +95,9 @@ int cmd_import(int argc, char **argv, struct nhir_ctx *ctx)
 			  "--list'", argv[optind]);
 		return EXIT_USAGE;
 	}
+	status = cli_authorize(ctx, NHIR_PERM_DATA, "import");
+	if (status)
+		return status;
 	if (fmt == FMT_JSON)
 		printf("{\"format\":\"%s\",\"files\":[", imp->name);
 	for (int i = optind + 1; i < argc; i++) {
@@ -112,6 +116,16 @@ int cmd_import(int argc, char **argv, struct nhir_ctx *ctx)
 			status = EXIT_ERROR;
 		else if (res.added || res.updated)
 			changed = true;
+		if (!rc && (res.added || res.updated)) {
+			cJSON *d = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(d, "format", imp->name);
+			cJSON_AddStringToObject(d, "path", path);
+			cJSON_AddNumberToObject(d, "added", (double)res.added);
+			cJSON_AddNumberToObject(d, "updated", (double)res.updated);
+			cJSON_AddNumberToObject(d, "rejected", (double)res.rejected);
+			cli_audit(ctx, "import", d);
+		}
 		for (size_t d = 0; d < res.error_nr; d++)
 			print_diag(path, "error", &res.errors[d]);
 		if (res.rejected > res.error_nr)

@@ -1,6 +1,7 @@
 /* nhir ingest: audit logs into events and lineage. */
 #include "compat.h"
 #include <getopt.h>
+#include "nhir/record.h"
 #include "cli/cli.h"
 
 static const char usage_ingest[] =
@@ -92,6 +93,9 @@ int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx)
 			  argv[optind]);
 		return EXIT_USAGE;
 	}
+	status = cli_authorize(ctx, NHIR_PERM_DATA, "ingest");
+	if (status)
+		return status;
 	memset(&res, 0, sizeof(res));
 	prog.on = ctx->progress;
 	for (int i = optind + 1; i < argc; i++) {
@@ -140,6 +144,19 @@ int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx)
 		       PRIu64 " lineage changes\n", res.files, res.files_seen,
 		       res.files_failed, res.events, res.duplicates,
 		       res.malformed, res.lineage);
+	}
+	if (res.events || res.lineage) {
+		cJSON *d = cJSON_CreateObject();
+		cJSON *paths = cJSON_AddArrayToObject(d, "paths");
+
+		cJSON_AddStringToObject(d, "format", nhir_tele_name(fmt));
+		for (int i = optind + 1; i < argc; i++)
+			cJSON_AddItemToArray(paths, cJSON_CreateString(argv[i]));
+		cJSON_AddNumberToObject(d, "files", (double)res.files);
+		cJSON_AddNumberToObject(d, "events", (double)res.events);
+		cJSON_AddNumberToObject(d, "lineage", (double)res.lineage);
+		cJSON_AddNumberToObject(d, "skipped", (double)res.malformed);
+		cli_audit(ctx, "ingest", d);
 	}
 	if (res.lineage) {
 		struct nhir_graph *g = NULL;

@@ -20,6 +20,14 @@ static const char usage_nhir[] =
 	"   timeline  what credentials and all they minted did, in order\n"
 	"   show      one node and its edges\n"
 	"\n"
+	"   incident  declare, list, show, assign, move and scope incidents\n"
+	"   decide    record a lead's decision and its rationale\n"
+	"   note      add a note to an incident\n"
+	"   task      an incident's tasks, owners and due times\n"
+	"   evidence  add, list, export and verify evidence, with custody\n"
+	"   audit     the hash-chained audit log: log, verify\n"
+	"   user      users and their roles\n"
+	"\n"
 	"options:\n"
 	"   --db PATH     database (default $NHIR_DB, else ./nhir.db)\n"
 	"   --as USER     act as USER (default $NHIR_USER, else login name)\n"
@@ -27,7 +35,7 @@ static const char usage_nhir[] =
 	"   -h, --help    this text; 'nhir <command> --help' for a command\n"
 	"\n"
 	"exit status: 0 ok, 1 error, 2 usage error, 3 findings present,\n"
-	"             4 completed but some input was skipped\n";
+	"             4 completed but some input was skipped, 5 not authorized\n";
 
 struct cmd {
 	const char *name;
@@ -37,13 +45,20 @@ struct cmd {
 
 /* Sorted by name. */
 static const struct cmd commands[] = {
+	{ "audit", cmd_audit, CMD_NEED_STORE },
 	{ "blast", cmd_blast, CMD_NEED_STORE | CMD_READONLY },
+	{ "decide", cmd_decide, CMD_NEED_STORE },
+	{ "evidence", cmd_evidence, CMD_NEED_STORE },
 	{ "import", cmd_import, CMD_NEED_STORE },
+	{ "incident", cmd_incident, CMD_NEED_STORE },
 	{ "ingest", cmd_ingest, CMD_NEED_STORE },
 	{ "init", cmd_init, 0 },
+	{ "note", cmd_note, CMD_NEED_STORE },
 	{ "show", cmd_show, CMD_NEED_STORE | CMD_READONLY },
+	{ "task", cmd_task, CMD_NEED_STORE },
 	{ "timeline", cmd_timeline, CMD_NEED_STORE | CMD_READONLY },
 	{ "usage", cmd_usage, CMD_NEED_STORE | CMD_READONLY },
+	{ "user", cmd_user, CMD_NEED_STORE },
 };
 
 static bool wants_help(int argc, char **argv)

@@ -1,5 +1,6 @@
 /* Helpers shared by subcommands. */
 #include "compat.h"
+#include "nhir/record.h"
 #include "cli/cli.h"
 
 static void vmsg(const char *kind, const char *fmt, va_list ap)
@@ -88,4 +89,58 @@ void cli_json_str(FILE *f, const char *s)
 	nhir_buf_add_json_str(&b, s, strlen(s));
 	fwrite(b.buf, 1, b.len, f);
 	nhir_buf_release(&b);
+}
+
+int cli_fail(const struct nhir_err *err)
+{
+	cli_error("%s", err->msg[0] ? err->msg : nhir_strerror(err->rc));
+	return err->rc == NHIR_EDENIED ? EXIT_DENIED : EXIT_ERROR;
+}
+
+int cli_authorize(struct nhir_ctx *ctx, int perm, const char *op)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	enum nhir_rc rc;
+
+	rc = nhir_authorize(ctx->st, ctx->actor, (enum nhir_perm)perm, 0, &err);
+	if (!rc)
+		return EXIT_OK;
+	if (rc == NHIR_EDENIED)
+		nhir_audit_denied(ctx->st, ctx->actor, op, 0, err.msg);
+	return cli_fail(&err);
+}
+
+int64_t cli_incident(const char *s)
+{
+	int64_t id = nhir_incident_ref(s);
+
+	if (!id)
+		cli_error("'%s' is not an incident (use INC-N)", s ? s : "");
+	return id;
+}
+
+const char *cli_time(int64_t t, char *buf, size_t len)
+{
+	if (t == NHIR_TIME_UNSET || t == 0)
+		snprintf(buf, len, "-");
+	else
+		nhir_time_format(t, buf, len);
+	return buf;
+}
+
+void cli_audit(struct nhir_ctx *ctx, const char *action, cJSON *detail)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	enum nhir_rc rc = nhir_store_begin(ctx->st, &err);
+
+	if (!rc)
+		rc = nhir_audit_append(ctx->st, ctx->actor, action, 0, detail,
+				       &err);
+	if (!rc)
+		rc = nhir_store_commit(ctx->st, &err);
+	else
+		nhir_store_rollback(ctx->st);
+	cJSON_Delete(detail);
+	if (rc)
+		cli_warn("audit entry not written: %s", err.msg);
 }

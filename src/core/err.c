@@ -49,6 +49,7 @@ const char *nhir_strerror(enum nhir_rc rc)
 		[NHIR_EAMBIGUOUS] = "ambiguous reference",
 		[NHIR_ECONFLICT] = "conflicts with stored data",
 		[NHIR_ESCHEMA] = "database schema too new",
+		[NHIR_EDENIED] = "not authorized",
 	};
 
 	if ((unsigned)rc >= NHIR_ARRAY_SIZE(text) || !text[rc])

@@ -74,6 +74,70 @@ static const char *const migrations[] = {
 	"ALTER TABLE source_file ADD COLUMN last INTEGER;"
 	"ALTER TABLE source_file ADD COLUMN duplicates INTEGER NOT NULL"
 	" DEFAULT 0;",
+	/* 5: the response record (src/ir/, doc/internals/record.md) */
+	"CREATE TABLE nhir_user("
+	" name TEXT PRIMARY KEY, role TEXT NOT NULL, active INTEGER NOT NULL,"
+	" created INTEGER NOT NULL, created_by TEXT NOT NULL);"
+	"CREATE TABLE audit("
+	" seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL,"
+	" action TEXT NOT NULL, incident INTEGER, detail TEXT NOT NULL,"
+	" prev TEXT NOT NULL, hash TEXT NOT NULL);"
+	"CREATE INDEX audit_incident ON audit(incident, seq);"
+	"CREATE TABLE incident("
+	" id INTEGER PRIMARY KEY, title TEXT NOT NULL, severity TEXT NOT NULL,"
+	" state TEXT NOT NULL, lead TEXT NOT NULL, exposed_at INTEGER,"
+	" declared INTEGER NOT NULL, declared_by TEXT NOT NULL,"
+	" updated INTEGER NOT NULL, closed INTEGER);"
+	"CREATE TABLE incident_member("
+	" incident INTEGER NOT NULL REFERENCES incident(id),"
+	" name TEXT NOT NULL, added INTEGER NOT NULL,"
+	" PRIMARY KEY(incident, name));"
+	"CREATE TABLE scope("
+	" incident INTEGER NOT NULL REFERENCES incident(id),"
+	" node INTEGER NOT NULL REFERENCES node(id), status TEXT NOT NULL,"
+	" origin TEXT NOT NULL, updated INTEGER NOT NULL,"
+	" actor TEXT NOT NULL, PRIMARY KEY(incident, node));"
+	"CREATE TABLE decision("
+	" id INTEGER PRIMARY KEY,"
+	" incident INTEGER NOT NULL REFERENCES incident(id),"
+	" at INTEGER NOT NULL, actor TEXT NOT NULL, kind TEXT NOT NULL,"
+	" what TEXT NOT NULL, why TEXT NOT NULL);"
+	"CREATE TABLE note("
+	" id INTEGER PRIMARY KEY,"
+	" incident INTEGER NOT NULL REFERENCES incident(id),"
+	" at INTEGER NOT NULL, actor TEXT NOT NULL, body TEXT NOT NULL);"
+	"CREATE TABLE task("
+	" id INTEGER PRIMARY KEY,"
+	" incident INTEGER NOT NULL REFERENCES incident(id),"
+	" title TEXT NOT NULL, owner TEXT NOT NULL, due INTEGER,"
+	" status TEXT NOT NULL, created INTEGER NOT NULL,"
+	" actor TEXT NOT NULL, done INTEGER, done_by TEXT);"
+	"CREATE TABLE evidence("
+	" id INTEGER PRIMARY KEY,"
+	" incident INTEGER NOT NULL REFERENCES incident(id),"
+	" name TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,"
+	" source TEXT NOT NULL, collected_by TEXT NOT NULL,"
+	" collected INTEGER NOT NULL);"
+	"CREATE TABLE custody("
+	" id INTEGER PRIMARY KEY,"
+	" evidence INTEGER NOT NULL REFERENCES evidence(id),"
+	" at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,"
+	" detail TEXT);"
+	"CREATE TABLE finding("
+	" id INTEGER PRIMARY KEY, fingerprint TEXT NOT NULL UNIQUE,"
+	" preview TEXT NOT NULL, kind TEXT NOT NULL, detector TEXT NOT NULL,"
+	" credential INTEGER REFERENCES node(id), verified INTEGER,"
+	" status TEXT NOT NULL, first_seen INTEGER NOT NULL,"
+	" last_seen INTEGER NOT NULL,"
+	" incident INTEGER REFERENCES incident(id),"
+	" route_rule TEXT, route_outcome TEXT, route_to TEXT);"
+	"CREATE TABLE sighting("
+	" id INTEGER PRIMARY KEY,"
+	" finding INTEGER NOT NULL REFERENCES finding(id),"
+	" format TEXT NOT NULL, repo TEXT NOT NULL, commit_sha TEXT NOT NULL,"
+	" file TEXT NOT NULL, line INTEGER NOT NULL, at INTEGER,"
+	" author TEXT, link TEXT, report TEXT,"
+	" UNIQUE(finding, repo, commit_sha, file, line));",
 };
 
 enum stmt {
@@ -876,6 +940,79 @@ static enum nhir_rc sq_lineage(struct nhir_store *st, int64_t root,
 	return NHIR_OK;
 }
 
+/* Statements for the response record (store.h, nhir_sql_*). */
+static enum nhir_rc sq_sql_prepare(struct nhir_store *st, const char *sql,
+				   void **h, struct nhir_err *err)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q = NULL;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return db_err(s, err, "cannot prepare statement");
+	*h = q;
+	return NHIR_OK;
+}
+
+static void sq_sql_bind_text(void *h, int i, const char *str)
+{
+	if (str)
+		sqlite3_bind_text(h, i, str, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(h, i);
+}
+
+static void sq_sql_bind_int(void *h, int i, int64_t v)
+{
+	sqlite3_bind_int64(h, i, v);
+}
+
+static int sq_sql_step(struct nhir_store *st, void *h, struct nhir_err *err)
+{
+	int r = sqlite3_step(h);
+
+	if (r == SQLITE_ROW)
+		return 1;
+	if (r == SQLITE_DONE)
+		return 0;
+	if ((r & 0xff) == SQLITE_CONSTRAINT)
+		nhir_err_set(err, NHIR_ECONFLICT, "%s",
+			     sqlite3_errmsg(SQ(st)->db));
+	else
+		db_err(SQ(st), err, "statement failed");
+	return -1;
+}
+
+static const char *sq_sql_text(void *h, int col)
+{
+	return (const char *)sqlite3_column_text(h, col);
+}
+
+static int64_t sq_sql_int(void *h, int col)
+{
+	return sqlite3_column_int64(h, col);
+}
+
+static bool sq_sql_is_null(void *h, int col)
+{
+	return sqlite3_column_type(h, col) == SQLITE_NULL;
+}
+
+static void sq_sql_reset(void *h)
+{
+	sqlite3_reset(h);
+	sqlite3_clear_bindings(h);
+}
+
+static void sq_sql_finish(void *h)
+{
+	sqlite3_finalize(h);
+}
+
+static const char *sq_path(struct nhir_store *st)
+{
+	return SQ(st)->cache ? SQ(st)->path : NULL;
+}
+
 static enum nhir_rc sq_count(struct nhir_store *st,
 			     struct nhir_store_counts *out,
 			     struct nhir_err *err)
@@ -1560,6 +1697,16 @@ const struct nhir_store_ops nhir_sqlite_store_ops = {
 	.lookup = sq_lookup,
 	.node_edges = sq_node_edges,
 	.lineage = sq_lineage,
+	.sql_prepare = sq_sql_prepare,
+	.sql_bind_text = sq_sql_bind_text,
+	.sql_bind_int = sq_sql_bind_int,
+	.sql_step = sq_sql_step,
+	.sql_text = sq_sql_text,
+	.sql_int = sq_sql_int,
+	.sql_is_null = sq_sql_is_null,
+	.sql_reset = sq_sql_reset,
+	.sql_finish = sq_sql_finish,
+	.path = sq_path,
 	.count = sq_count,
 	.graph_tag = sq_graph_tag,
 	.scan_graph = sq_scan_graph,

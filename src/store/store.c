@@ -460,3 +460,90 @@ char *nhir_store_file_path(struct nhir_store *st, int64_t id)
 {
 	return st->ops->file_path(st, id);
 }
+
+struct nhir_sql {
+	struct nhir_store *st;
+	void *h;
+};
+
+enum nhir_rc nhir_sql_prepare(struct nhir_store *st, const char *sql,
+			      struct nhir_sql **q, struct nhir_err *err)
+{
+	struct nhir_sql *x = nhir_malloc(sizeof(*x));
+	enum nhir_rc rc;
+
+	*q = NULL;
+	if (!x)
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	x->st = st;
+	rc = st->ops->sql_prepare(st, sql, &x->h, err);
+	if (rc) {
+		nhir_free(x);
+		return rc;
+	}
+	*q = x;
+	return NHIR_OK;
+}
+
+void nhir_sql_bind_text(struct nhir_sql *q, int i, const char *s)
+{
+	q->st->ops->sql_bind_text(q->h, i, s);
+}
+
+void nhir_sql_bind_int(struct nhir_sql *q, int i, int64_t v)
+{
+	q->st->ops->sql_bind_int(q->h, i, v);
+}
+
+void nhir_sql_bind_null(struct nhir_sql *q, int i)
+{
+	q->st->ops->sql_bind_text(q->h, i, NULL);
+}
+
+int nhir_sql_step(struct nhir_sql *q, struct nhir_err *err)
+{
+	return q->st->ops->sql_step(q->st, q->h, err);
+}
+
+const char *nhir_sql_text(struct nhir_sql *q, int col)
+{
+	return q->st->ops->sql_text(q->h, col);
+}
+
+int64_t nhir_sql_int(struct nhir_sql *q, int col)
+{
+	return q->st->ops->sql_int(q->h, col);
+}
+
+bool nhir_sql_is_null(struct nhir_sql *q, int col)
+{
+	return q->st->ops->sql_is_null(q->h, col);
+}
+
+void nhir_sql_reset(struct nhir_sql *q)
+{
+	q->st->ops->sql_reset(q->h);
+}
+
+void nhir_sql_finish(struct nhir_sql *q)
+{
+	if (!q)
+		return;
+	q->st->ops->sql_finish(q->h);
+	nhir_free(q);
+}
+
+char *nhir_store_side_path(struct nhir_store *st, const char *suffix)
+{
+	const char *db = st->ops->path(st);
+	size_t n;
+	char *p;
+
+	if (!db)
+		return NULL;
+	n = strlen(db) + strlen(suffix) + 2;
+	p = nhir_malloc(n);
+	if (p)
+		snprintf(p, n, "%s-%s", db, suffix);
+	return p;
+}

@@ -1,0 +1,269 @@
+/*
+ * The response record: users and their authority, the hash-chained
+ * audit log, and incidents with their scope, decisions, notes, tasks
+ * and evidence.  Every change is made by a named user, checked against
+ * that user's authority, and appended to the audit log in the same
+ * transaction; a refusal is appended too.
+ */
+#ifndef NHIR_RECORD_H
+#define NHIR_RECORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+#include "error.h"
+#include "store.h"
+
+/* ---- users and authority ---- */
+
+enum nhir_role {
+	NHIR_ROLE_NONE = 0,	/* not a user */
+	NHIR_ROLE_OBSERVER,	/* reads (auditors) */
+	NHIR_ROLE_RESPONDER,	/* ingests, investigates, records */
+	NHIR_ROLE_APPROVER,	/* reads; approves plan steps */
+	NHIR_ROLE_LEAD,		/* leads incidents */
+	NHIR_ROLE_ADMIN,	/* manages users and data */
+	NHIR_ROLE_NR
+};
+
+const char *nhir_role_name(enum nhir_role r);
+/* The role named s, or NHIR_ROLE_NONE. */
+enum nhir_role nhir_role_parse(const char *s);
+
+/* What an operation needs; see doc/internals/record.md for who may. */
+enum nhir_perm {
+	NHIR_PERM_READ,		/* any active user */
+	NHIR_PERM_DATA,		/* import, ingest, findings: responder, lead, admin */
+	NHIR_PERM_DECLARE,	/* declare an incident: responder, lead */
+	NHIR_PERM_WORK,		/* notes, scope proposals, evidence, own tasks:
+				 * responder or lead, on an open incident */
+	NHIR_PERM_LEAD,		/* state, decisions, scope, tasks: the
+				 * incident's lead */
+	NHIR_PERM_ASSIGN,	/* change lead or responders: the lead or an
+				 * admin */
+	NHIR_PERM_ADMIN,	/* users: admin */
+};
+
+struct nhir_user {
+	char name[128];
+	enum nhir_role role;
+	bool active;
+	int64_t created;
+	char created_by[128];
+};
+
+typedef int (*nhir_user_cb)(const struct nhir_user *u, void *data);
+
+/* NHIR_ENOTFOUND when there is no such user. */
+enum nhir_rc nhir_user_get(struct nhir_store *st, const char *name,
+			   struct nhir_user *out, struct nhir_err *err);
+/*
+ * Adds a user.  Needs an admin, except for the very first user, who
+ * must be an admin (a database starts with whoever creates it).
+ */
+enum nhir_rc nhir_user_add(struct nhir_store *st, const char *actor,
+			   const char *name, enum nhir_role role,
+			   struct nhir_err *err);
+/* Changes a user's role, or deactivates (active false) them. */
+enum nhir_rc nhir_user_set(struct nhir_store *st, const char *actor,
+			   const char *name, enum nhir_role role, bool active,
+			   struct nhir_err *err);
+enum nhir_rc nhir_user_list(struct nhir_store *st, nhir_user_cb cb,
+			    void *data, struct nhir_err *err);
+/* How many users exist. */
+enum nhir_rc nhir_user_count(struct nhir_store *st, int64_t *n,
+			     struct nhir_err *err);
+
+/*
+ * May actor do perm (on incident, 0 for none)?  NHIR_OK, or
+ * NHIR_EDENIED with the reason in err.  Reads only: callers record a
+ * refusal with nhir_audit_denied() once their transaction is gone.
+ */
+enum nhir_rc nhir_authorize(struct nhir_store *st, const char *actor,
+			    enum nhir_perm perm, int64_t incident,
+			    struct nhir_err *err);
+
+/* ---- the audit log ---- */
+
+#define NHIR_AUDIT_GENESIS \
+	"0000000000000000000000000000000000000000000000000000000000000000"
+
+/*
+ * Appends an entry (in the caller's transaction): hash = SHA-256 of
+ * the previous entry's hash, a newline, and the canonical JSON of
+ * {action, actor, at, detail, incident, seq}.  detail may be NULL.
+ */
+enum nhir_rc nhir_audit_append(struct nhir_store *st, const char *actor,
+			       const char *action, int64_t incident,
+			       const cJSON *detail, struct nhir_err *err);
+/* Records a refusal in its own transaction (why: the refusal text). */
+void nhir_audit_denied(struct nhir_store *st, const char *actor,
+		       const char *operation, int64_t incident,
+		       const char *why);
+
+struct nhir_audit_entry {
+	int64_t seq, at, incident;
+	const char *actor, *action, *detail, *prev, *hash;
+};
+typedef int (*nhir_audit_cb)(const struct nhir_audit_entry *e, void *data);
+
+/* Entries in order; incident 0: all. */
+enum nhir_rc nhir_audit_each(struct nhir_store *st, int64_t incident,
+			     nhir_audit_cb cb, void *data,
+			     struct nhir_err *err);
+
+struct nhir_audit_check {
+	int64_t entries;	/* read */
+	int64_t broken;		/* first broken entry's seq, 0 if intact */
+	char why[200];
+	char head[65];		/* hash of the last intact entry */
+};
+
+/* Recomputes the chain; NHIR_OK even when broken (see out->broken). */
+enum nhir_rc nhir_audit_verify(struct nhir_store *st,
+			       struct nhir_audit_check *out,
+			       struct nhir_err *err);
+
+/* Canonical JSON: members sorted by key, no spaces.  Caller frees. */
+char *nhir_json_canonical(const cJSON *v);
+
+/* ---- incidents ---- */
+
+enum nhir_inc_state {
+	NHIR_INC_DECLARED = 0,
+	NHIR_INC_INVESTIGATING,
+	NHIR_INC_CONTAINING,
+	NHIR_INC_RECOVERING,
+	NHIR_INC_CLOSED,
+	NHIR_INC_STATE_NR
+};
+
+const char *nhir_inc_state_name(enum nhir_inc_state s);
+int nhir_inc_state_parse(const char *s);	/* -1 if unknown */
+
+/* Severities, most severe first. */
+bool nhir_severity_valid(const char *s);
+
+struct nhir_incident {
+	int64_t id;
+	char title[256];
+	char severity[16];
+	enum nhir_inc_state state;
+	char lead[128];
+	int64_t exposed_at;	/* NHIR_TIME_UNSET if unknown */
+	int64_t declared, updated, closed;
+	char declared_by[128];
+};
+
+/* "INC-12" or "12" to 12; 0 if neither. */
+int64_t nhir_incident_ref(const char *s);
+
+struct nhir_declare {
+	const char *title, *severity, *lead;
+	const char *const *seeds;	/* node references */
+	size_t seed_nr;
+	const int64_t *findings;	/* finding ids */
+	size_t finding_nr;
+	int64_t exposed_at;		/* NHIR_TIME_UNSET */
+	size_t propose_max;		/* blast items proposed; 0: 5000 */
+};
+
+/* Declares an incident; its scope is the seeds (and the findings'
+ * credentials), confirmed, and their blast radius, proposed. */
+enum nhir_rc nhir_incident_declare(struct nhir_store *st, const char *actor,
+				   const struct nhir_declare *d, int64_t *id,
+				   struct nhir_err *err);
+enum nhir_rc nhir_incident_get(struct nhir_store *st, int64_t id,
+			       struct nhir_incident *out,
+			       struct nhir_err *err);
+typedef int (*nhir_incident_cb)(const struct nhir_incident *inc,
+				void *data);
+/* state -1: all. */
+enum nhir_rc nhir_incident_list(struct nhir_store *st, int state,
+				nhir_incident_cb cb, void *data,
+				struct nhir_err *err);
+/* New lead (or NULL) and responders to add. */
+enum nhir_rc nhir_incident_assign(struct nhir_store *st, const char *actor,
+				  int64_t id, const char *lead,
+				  const char *const *responders, size_t nr,
+				  struct nhir_err *err);
+/*
+ * Moves to state: one step forward, or one back (not from closed).
+ * Guards: containing needs a confirmed scope; closed needs recovery
+ * criteria met (every task done, no scope left proposed) or a risk
+ * acceptance recorded by the lead.  NHIR_ECONFLICT with the unmet
+ * guard in err.
+ */
+enum nhir_rc nhir_incident_move(struct nhir_store *st, const char *actor,
+				int64_t id, enum nhir_inc_state to,
+				const char *why, struct nhir_err *err);
+/* Why the incident may not close yet ("" if it may), into buf. */
+enum nhir_rc nhir_incident_close_check(struct nhir_store *st, int64_t id,
+				       char *buf, size_t len,
+				       struct nhir_err *err);
+
+/* Scope: add (proposed, by a worker), confirm and dismiss (the lead). */
+enum nhir_scope_op { NHIR_SCOPE_ADD, NHIR_SCOPE_CONFIRM, NHIR_SCOPE_DISMISS };
+enum nhir_rc nhir_scope_change(struct nhir_store *st, const char *actor,
+			       int64_t id, enum nhir_scope_op op,
+			       const char *ref, const char *why,
+			       struct nhir_err *err);
+struct nhir_scope_item {
+	int64_t node;
+	const char *ext_id, *name, *status, *origin, *actor;
+	int kind;
+	int64_t updated;
+};
+typedef int (*nhir_scope_cb)(const struct nhir_scope_item *s, void *data);
+enum nhir_rc nhir_scope_each(struct nhir_store *st, int64_t id,
+			     nhir_scope_cb cb, void *data,
+			     struct nhir_err *err);
+
+/* kind: "decision" or "risk-acceptance" (the lead's, to close). */
+enum nhir_rc nhir_decide(struct nhir_store *st, const char *actor,
+			 int64_t id, const char *kind, const char *what,
+			 const char *why, int64_t *out_id,
+			 struct nhir_err *err);
+enum nhir_rc nhir_note_add(struct nhir_store *st, const char *actor,
+			   int64_t id, const char *body, struct nhir_err *err);
+enum nhir_rc nhir_task_add(struct nhir_store *st, const char *actor,
+			   int64_t id, const char *title, const char *owner,
+			   int64_t due, int64_t *task, struct nhir_err *err);
+/* Marks a task done: its owner or the lead. */
+enum nhir_rc nhir_task_done(struct nhir_store *st, const char *actor,
+			    int64_t id, int64_t task, struct nhir_err *err);
+
+/* One row of an incident's record, for show and reports. */
+struct nhir_record_item {
+	const char *type;	/* "decision", "note", "task", "evidence", ... */
+	int64_t id, at;
+	const char *actor;
+	const char *a, *b, *c;	/* per type: see record.c */
+	int64_t n1, n2;
+};
+typedef int (*nhir_record_cb)(const struct nhir_record_item *r, void *data);
+/* type: "decision", "note", "task", "member", "evidence", "custody". */
+enum nhir_rc nhir_record_each(struct nhir_store *st, int64_t id,
+			      const char *type, nhir_record_cb cb, void *data,
+			      struct nhir_err *err);
+
+/* ---- evidence ---- */
+
+/*
+ * Copies file into the store's evidence folder (beside the database,
+ * named by its SHA-256, read-only) and records hash, size, source,
+ * collector and time, with a first custody entry.
+ */
+enum nhir_rc nhir_evidence_add(struct nhir_store *st, const char *actor,
+			       int64_t id, const char *path,
+			       const char *source, int64_t *evidence,
+			       char sha_hex[65], struct nhir_err *err);
+/*
+ * Writes evidence to path (or checks it in place when path is NULL),
+ * verifying its hash; either way a custody entry records the access.
+ */
+enum nhir_rc nhir_evidence_export(struct nhir_store *st, const char *actor,
+				  int64_t evidence, const char *path,
+				  struct nhir_err *err);
+
+#endif

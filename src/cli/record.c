@@ -1,0 +1,575 @@
+/*
+ * nhir user, audit, decide, note, task, evidence: the accountable
+ * record.  Each change is made as ctx->actor and checked by the library.
+ */
+#include "compat.h"
+#include <getopt.h>
+#include "nhir/record.h"
+#include "cli/cli.h"
+
+/* Parses --format and --help shared by the record commands. */
+static int common_opt(int c, const char *usage, int *fmt)
+{
+	if (c == 'h')
+		return cli_usage(usage, true);
+	if (c == 'f') {
+		*fmt = cli_parse_format(optarg, false);
+		if (*fmt < 0) {
+			cli_error("unknown format '%s'", optarg);
+			return EXIT_USAGE;
+		}
+		return -1;
+	}
+	return cli_usage(usage, false);
+}
+
+/* ---- nhir user ---- */
+
+static const char usage_user[] =
+	"usage: nhir user add NAME --role ROLE\n"
+	"       nhir user set NAME [--role ROLE] [--deactivate | --activate]\n"
+	"       nhir user list [--format text|json]\n"
+	"\n"
+	"Local users and their roles: observer, responder, approver, lead,\n"
+	"admin.  Adding and changing users needs an admin; the first user of\n"
+	"a database ('nhir init' registers whoever creates it) is an admin.\n"
+	"Deactivated users keep their history but can no longer act.\n"
+	"\n"
+	"exit status: 0 ok, 1 error, 2 usage error, 5 not authorized\n";
+
+struct list_ctx {
+	int fmt;
+	size_t n;
+};
+
+static int print_user(const struct nhir_user *u, void *data)
+{
+	struct list_ctx *l = data;
+	char t[40];
+
+	cli_time(u->created, t, sizeof(t));
+	if (l->fmt == FMT_JSON) {
+		printf("%s{\"name\":", l->n ? "," : "");
+		cli_json_str(stdout, u->name);
+		printf(",\"role\":\"%s\",\"active\":%s,\"created\":\"%s\","
+		       "\"created_by\":", nhir_role_name(u->role),
+		       u->active ? "true" : "false", t);
+		cli_json_str(stdout, u->created_by);
+		putchar('}');
+	} else {
+		printf("%-24s %-10s %-8s added %s by %s\n", u->name,
+		       nhir_role_name(u->role), u->active ? "active" : "inactive",
+		       t, u->created_by);
+	}
+	l->n++;
+	return 0;
+}
+
+int cmd_user(int argc, char **argv, struct nhir_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "deactivate", no_argument, NULL, 'D' },
+		{ "activate", no_argument, NULL, 'A' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct nhir_err err = NHIR_ERR_INIT;
+	enum nhir_role role = NHIR_ROLE_NONE;
+	int c, fmt = FMT_TEXT, active = -1, r;
+	const char *sub;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'r') {
+			role = nhir_role_parse(optarg);
+			if (role == NHIR_ROLE_NONE) {
+				cli_error("unknown role '%s': observer, "
+					  "responder, approver, lead or admin",
+					  optarg);
+				return EXIT_USAGE;
+			}
+		} else if (c == 'D' || c == 'A') {
+			active = c == 'A';
+		} else if ((r = common_opt(c, usage_user, &fmt)) >= 0) {
+			return r;
+		}
+	}
+	if (optind >= argc)
+		return cli_usage(usage_user, false);
+	sub = argv[optind++];
+	if (!strcmp(sub, "list") && optind == argc) {
+		struct list_ctx l = { fmt, 0 };
+
+		if ((r = cli_authorize(ctx, NHIR_PERM_READ, "user.list")))
+			return r;
+		if (fmt == FMT_JSON)
+			fputs("{\"users\":[", stdout);
+		if (nhir_user_list(ctx->st, print_user, &l, &err))
+			return cli_fail(&err);
+		if (fmt == FMT_JSON)
+			puts("]}");
+		return EXIT_OK;
+	}
+	if (!strcmp(sub, "add") && optind + 1 == argc) {
+		if (role == NHIR_ROLE_NONE) {
+			cli_error("'user add' needs --role");
+			return EXIT_USAGE;
+		}
+		if (nhir_user_add(ctx->st, ctx->actor, argv[optind], role, &err))
+			return cli_fail(&err);
+		printf("added %s (%s)\n", argv[optind], nhir_role_name(role));
+		return EXIT_OK;
+	}
+	if (!strcmp(sub, "set") && optind + 1 == argc) {
+		if (role == NHIR_ROLE_NONE && active < 0) {
+			cli_error("'user set' needs --role, --deactivate or "
+				  "--activate");
+			return EXIT_USAGE;
+		}
+		if (active < 0) {
+			struct nhir_user u;
+
+			if (nhir_user_get(ctx->st, argv[optind], &u, &err))
+				return cli_fail(&err);
+			active = u.active;
+		}
+		if (nhir_user_set(ctx->st, ctx->actor, argv[optind], role,
+				  active != 0, &err))
+			return cli_fail(&err);
+		printf("updated %s\n", argv[optind]);
+		return EXIT_OK;
+	}
+	return cli_usage(usage_user, false);
+}
+
+/* ---- nhir audit ---- */
+
+static const char usage_audit[] =
+	"usage: nhir audit log [--incident INC] [--format text|json]\n"
+	"       nhir audit verify [--format text|json]\n"
+	"\n"
+	"The audit log holds every change and every refusal, each entry\n"
+	"chained to the one before by SHA-256.  'verify' recomputes the chain\n"
+	"and names the first entry that was edited, removed or reordered; it\n"
+	"prints the head hash, which you can keep elsewhere to compare later.\n"
+	"\n"
+	"exit status: 0 ok (verify: intact), 1 error, 2 usage error,\n"
+	"             3 verify found the log broken, 5 not authorized\n";
+
+static int print_entry(const struct nhir_audit_entry *e, void *data)
+{
+	struct list_ctx *l = data;
+	char t[40];
+
+	cli_time(e->at, t, sizeof(t));
+	if (l->fmt == FMT_JSON) {
+		printf("%s{\"seq\":%" PRId64 ",\"at\":\"%s\",\"actor\":",
+		       l->n ? "," : "", e->seq, t);
+		cli_json_str(stdout, e->actor);
+		fputs(",\"action\":", stdout);
+		cli_json_str(stdout, e->action);
+		if (e->incident)
+			printf(",\"incident\":\"INC-%" PRId64 "\"", e->incident);
+		else
+			fputs(",\"incident\":null", stdout);
+		printf(",\"detail\":%s,\"hash\":\"%s\"}", e->detail, e->hash);
+	} else {
+		char inc[32] = "";
+
+		if (e->incident)
+			snprintf(inc, sizeof(inc), "INC-%" PRId64, e->incident);
+		printf("%6" PRId64 "  %s  %-16s %-18s %-7s %s\n", e->seq, t,
+		       e->actor, e->action, inc, e->detail);
+	}
+	l->n++;
+	return 0;
+}
+
+int cmd_audit(int argc, char **argv, struct nhir_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "incident", required_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct nhir_err err = NHIR_ERR_INIT;
+	int c, fmt = FMT_TEXT, r;
+	int64_t inc = 0;
+	const char *sub;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'i') {
+			inc = cli_incident(optarg);
+			if (!inc)
+				return EXIT_USAGE;
+		} else if ((r = common_opt(c, usage_audit, &fmt)) >= 0) {
+			return r;
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage(usage_audit, false);
+	sub = argv[optind];
+	if ((r = cli_authorize(ctx, NHIR_PERM_READ, "audit")))
+		return r;
+	if (!strcmp(sub, "log")) {
+		struct list_ctx l = { fmt, 0 };
+
+		if (fmt == FMT_JSON)
+			fputs("{\"entries\":[", stdout);
+		if (nhir_audit_each(ctx->st, inc, print_entry, &l, &err))
+			return cli_fail(&err);
+		if (fmt == FMT_JSON)
+			puts("]}");
+		return EXIT_OK;
+	}
+	if (!strcmp(sub, "verify")) {
+		struct nhir_audit_check chk;
+
+		if (nhir_audit_verify(ctx->st, &chk, &err))
+			return cli_fail(&err);
+		if (fmt == FMT_JSON) {
+			printf("{\"entries\":%" PRId64 ",\"intact\":%s,"
+			       "\"head\":\"%s\"", chk.entries,
+			       chk.broken ? "false" : "true", chk.head);
+			if (chk.broken) {
+				printf(",\"first_broken\":%" PRId64
+				       ",\"why\":", chk.broken);
+				cli_json_str(stdout, chk.why);
+			}
+			puts("}");
+		} else if (chk.broken) {
+			printf("audit log BROKEN at entry %" PRId64 ": %s\n"
+			       "%" PRId64 " entries read; last intact head %s\n",
+			       chk.broken, chk.why, chk.entries,
+			       chk.head[0] ? chk.head : "(none)");
+		} else {
+			printf("audit log intact: %" PRId64 " entries, head %s\n",
+			       chk.entries, chk.head[0] ? chk.head : "(empty)");
+		}
+		return chk.broken ? EXIT_FINDINGS : EXIT_OK;
+	}
+	return cli_usage(usage_audit, false);
+}
+
+/* ---- nhir decide, note ---- */
+
+static const char usage_decide[] =
+	"usage: nhir decide INC WHAT --why RATIONALE [--risk-acceptance]\n"
+	"\n"
+	"Records a decision of the incident's lead with its rationale.  A\n"
+	"risk acceptance lets the incident close although its recovery\n"
+	"criteria are not met.\n"
+	"\n"
+	"exit status: 0 ok, 1 error, 2 usage error, 5 not authorized\n";
+
+int cmd_decide(int argc, char **argv, struct nhir_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "why", required_argument, NULL, 'w' },
+		{ "risk-acceptance", no_argument, NULL, 'R' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct nhir_err err = NHIR_ERR_INIT;
+	const char *why = NULL, *kind = "decision";
+	int c, fmt = FMT_TEXT, r;
+	int64_t inc, id;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'w')
+			why = optarg;
+		else if (c == 'R')
+			kind = "risk-acceptance";
+		else if ((r = common_opt(c, usage_decide, &fmt)) >= 0)
+			return r;
+	}
+	if (optind + 2 != argc)
+		return cli_usage(usage_decide, false);
+	if (!why) {
+		cli_error("a decision needs --why");
+		return EXIT_USAGE;
+	}
+	inc = cli_incident(argv[optind]);
+	if (!inc)
+		return EXIT_USAGE;
+	if (nhir_decide(ctx->st, ctx->actor, inc, kind, argv[optind + 1], why,
+			&id, &err))
+		return cli_fail(&err);
+	printf("INC-%" PRId64 ": %s %" PRId64 " recorded\n", inc, kind, id);
+	return EXIT_OK;
+}
+
+static const char usage_note[] =
+	"usage: nhir note INC TEXT\n"
+	"\n"
+	"Adds a note to the incident's record (responders and leads).\n"
+	"\n"
+	"exit status: 0 ok, 1 error, 2 usage error, 5 not authorized\n";
+
+int cmd_note(int argc, char **argv, struct nhir_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct nhir_err err = NHIR_ERR_INIT;
+	int c, fmt = FMT_TEXT, r;
+	int64_t inc;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+		if ((r = common_opt(c, usage_note, &fmt)) >= 0)
+			return r;
+	if (optind + 2 != argc)
+		return cli_usage(usage_note, false);
+	inc = cli_incident(argv[optind]);
+	if (!inc)
+		return EXIT_USAGE;
+	if (nhir_note_add(ctx->st, ctx->actor, inc, argv[optind + 1], &err))
+		return cli_fail(&err);
+	printf("INC-%" PRId64 ": note added\n", inc);
+	return EXIT_OK;
+}
+
+/* ---- nhir task ---- */
+
+static const char usage_task[] =
+	"usage: nhir task INC add TITLE --owner NAME [--due TIME]\n"
+	"       nhir task INC done ID\n"
+	"       nhir task INC [list] [--format text|json]\n"
+	"\n"
+	"Tasks of an incident, each with an owner and a due time.  The lead\n"
+	"adds them; the owner or the lead marks them done.  Open tasks keep\n"
+	"an incident from closing.\n"
+	"\n"
+	"exit status: 0 ok, 1 error, 2 usage error, 5 not authorized\n";
+
+static int print_task(const struct nhir_record_item *it, void *data)
+{
+	struct list_ctx *l = data;
+	char due[40], done[40];
+
+	cli_time(it->n1, due, sizeof(due));
+	cli_time(it->n2, done, sizeof(done));
+	if (l->fmt == FMT_JSON) {
+		printf("%s{\"id\":%" PRId64 ",\"title\":", l->n ? "," : "",
+		       it->id);
+		cli_json_str(stdout, it->a);
+		fputs(",\"owner\":", stdout);
+		cli_json_str(stdout, it->b);
+		printf(",\"status\":\"%s\",\"due\":%s%s%s,\"done\":%s%s%s}",
+		       it->c, it->n1 ? "\"" : "", it->n1 ? due : "null",
+		       it->n1 ? "\"" : "", it->n2 ? "\"" : "",
+		       it->n2 ? done : "null", it->n2 ? "\"" : "");
+	} else {
+		printf("%4" PRId64 "  %-5s %-16s due %-20s %s\n", it->id, it->c,
+		       it->b, due, it->a);
+	}
+	l->n++;
+	return 0;
+}
+
+int cmd_task(int argc, char **argv, struct nhir_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "owner", required_argument, NULL, 'o' },
+		{ "due", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct nhir_err err = NHIR_ERR_INIT;
+	const char *owner = NULL, *sub;
+	int64_t inc, due = NHIR_TIME_UNSET, id;
+	int c, fmt = FMT_TEXT, r;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'o') {
+			owner = optarg;
+		} else if (c == 'd') {
+			if (!cli_parse_time(optarg, &due)) {
+				cli_error("bad time '%s'", optarg);
+				return EXIT_USAGE;
+			}
+		} else if ((r = common_opt(c, usage_task, &fmt)) >= 0) {
+			return r;
+		}
+	}
+	if (optind >= argc)
+		return cli_usage(usage_task, false);
+	inc = cli_incident(argv[optind++]);
+	if (!inc)
+		return EXIT_USAGE;
+	sub = optind < argc ? argv[optind++] : "list";
+	if (!strcmp(sub, "list") && optind == argc) {
+		struct list_ctx l = { fmt, 0 };
+		struct nhir_incident i;
+
+		if ((r = cli_authorize(ctx, NHIR_PERM_READ, "task.list")))
+			return r;
+		if (nhir_incident_get(ctx->st, inc, &i, &err))
+			return cli_fail(&err);
+		if (fmt == FMT_JSON)
+			fputs("{\"tasks\":[", stdout);
+		if (nhir_record_each(ctx->st, inc, "task", print_task, &l, &err))
+			return cli_fail(&err);
+		if (fmt == FMT_JSON)
+			puts("]}");
+		return EXIT_OK;
+	}
+	if (!strcmp(sub, "add") && optind + 1 == argc) {
+		if (!owner) {
+			cli_error("a task needs --owner");
+			return EXIT_USAGE;
+		}
+		if (nhir_task_add(ctx->st, ctx->actor, inc, argv[optind], owner,
+				  due, &id, &err))
+			return cli_fail(&err);
+		printf("INC-%" PRId64 ": task %" PRId64 " for %s\n", inc, id,
+		       owner);
+		return EXIT_OK;
+	}
+	if (!strcmp(sub, "done") && optind + 1 == argc) {
+		char *end;
+
+		id = strtoll(argv[optind], &end, 10);
+		if (*end || id <= 0) {
+			cli_error("'%s' is not a task number", argv[optind]);
+			return EXIT_USAGE;
+		}
+		if (nhir_task_done(ctx->st, ctx->actor, inc, id, &err))
+			return cli_fail(&err);
+		printf("INC-%" PRId64 ": task %" PRId64 " done\n", inc, id);
+		return EXIT_OK;
+	}
+	return cli_usage(usage_task, false);
+}
+
+/* ---- nhir evidence ---- */
+
+static const char usage_evidence[] =
+	"usage: nhir evidence add INC FILE --source TEXT\n"
+	"       nhir evidence list INC [--format text|json]\n"
+	"       nhir evidence export ID --to PATH\n"
+	"       nhir evidence verify ID\n"
+	"\n"
+	"Evidence is copied beside the database, named by its SHA-256 and\n"
+	"read-only; its size, source, collector and time are recorded.  Every\n"
+	"later export or check verifies the hash and adds a custody entry\n"
+	"naming who accessed it and when.\n"
+	"\n"
+	"exit status: 0 ok, 1 error (or the evidence was altered),\n"
+	"             2 usage error, 5 not authorized\n";
+
+static int print_evidence(const struct nhir_record_item *it, void *data)
+{
+	struct list_ctx *l = data;
+	char t[40];
+
+	cli_time(it->at, t, sizeof(t));
+	if (l->fmt == FMT_JSON) {
+		printf("%s{\"id\":%" PRId64 ",\"name\":", l->n ? "," : "",
+		       it->id);
+		cli_json_str(stdout, it->a);
+		printf(",\"sha256\":\"%s\",\"size\":%" PRId64 ",\"source\":",
+		       it->b, it->n1);
+		cli_json_str(stdout, it->c);
+		printf(",\"collected\":\"%s\",\"collected_by\":", t);
+		cli_json_str(stdout, it->actor);
+		putchar('}');
+	} else {
+		printf("%4" PRId64 "  %s  %s  %" PRId64 " bytes  %s by %s  "
+		       "from %s\n", it->id, it->b, it->a, it->n1, t, it->actor,
+		       it->c);
+	}
+	l->n++;
+	return 0;
+}
+
+int cmd_evidence(int argc, char **argv, struct nhir_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "source", required_argument, NULL, 's' },
+		{ "to", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct nhir_err err = NHIR_ERR_INIT;
+	const char *source = NULL, *to = NULL, *sub;
+	int c, fmt = FMT_TEXT, r;
+	int64_t inc, id;
+	char sha[65], *end;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 's')
+			source = optarg;
+		else if (c == 't')
+			to = optarg;
+		else if ((r = common_opt(c, usage_evidence, &fmt)) >= 0)
+			return r;
+	}
+	if (optind + 2 > argc)
+		return cli_usage(usage_evidence, false);
+	sub = argv[optind++];
+	if (!strcmp(sub, "add") && optind + 2 == argc) {
+		if (!source) {
+			cli_error("evidence needs --source");
+			return EXIT_USAGE;
+		}
+		inc = cli_incident(argv[optind]);
+		if (!inc)
+			return EXIT_USAGE;
+		if (nhir_evidence_add(ctx->st, ctx->actor, inc,
+				      argv[optind + 1], source, &id, sha, &err))
+			return cli_fail(&err);
+		printf("INC-%" PRId64 ": evidence %" PRId64 " sha256 %s\n", inc,
+		       id, sha);
+		return EXIT_OK;
+	}
+	if (!strcmp(sub, "list") && optind + 1 == argc) {
+		struct list_ctx l = { fmt, 0 };
+		struct nhir_incident i;
+
+		inc = cli_incident(argv[optind]);
+		if (!inc)
+			return EXIT_USAGE;
+		if ((r = cli_authorize(ctx, NHIR_PERM_READ, "evidence.list")))
+			return r;
+		if (nhir_incident_get(ctx->st, inc, &i, &err))
+			return cli_fail(&err);
+		if (fmt == FMT_JSON)
+			fputs("{\"evidence\":[", stdout);
+		if (nhir_record_each(ctx->st, inc, "evidence", print_evidence,
+				     &l, &err))
+			return cli_fail(&err);
+		if (fmt == FMT_JSON)
+			puts("]}");
+		return EXIT_OK;
+	}
+	if ((!strcmp(sub, "export") || !strcmp(sub, "verify")) &&
+	    optind + 1 == argc) {
+		id = strtoll(argv[optind], &end, 10);
+		if (*end || id <= 0) {
+			cli_error("'%s' is not an evidence number",
+				  argv[optind]);
+			return EXIT_USAGE;
+		}
+		if (!strcmp(sub, "export") && !to) {
+			cli_error("export needs --to PATH");
+			return EXIT_USAGE;
+		}
+		if (nhir_evidence_export(ctx->st, ctx->actor, id,
+					 !strcmp(sub, "export") ? to : NULL,
+					 &err))
+			return cli_fail(&err);
+		if (!strcmp(sub, "export"))
+			printf("evidence %" PRId64 " written to %s (hash "
+			       "verified)\n", id, to);
+		else
+			printf("evidence %" PRId64 " intact\n", id);
+		return EXIT_OK;
+	}
+	return cli_usage(usage_evidence, false);
+}

@@ -1,0 +1,120 @@
+/* Typed statement helpers and the change transaction (src/ir/ir.h). */
+#include "compat.h"
+#include "ir/ir.h"
+
+static void bind_args(struct nhir_sql *q, const char *types, va_list ap)
+{
+	for (int i = 0; types[i]; i++) {
+		int64_t v;
+
+		switch (types[i]) {
+		case 't':
+			nhir_sql_bind_text(q, i + 1, va_arg(ap, const char *));
+			break;
+		case 'i':
+			nhir_sql_bind_int(q, i + 1, va_arg(ap, int64_t));
+			break;
+		case 'z':
+			v = va_arg(ap, int64_t);
+			if (v == 0 || v == NHIR_TIME_UNSET)
+				nhir_sql_bind_null(q, i + 1);
+			else
+				nhir_sql_bind_int(q, i + 1, v);
+			break;
+		}
+	}
+}
+
+enum nhir_rc ir_query(struct nhir_store *st, struct nhir_err *err,
+		      struct nhir_sql **q, const char *sql,
+		      const char *types, ...)
+{
+	va_list ap;
+	enum nhir_rc rc = nhir_sql_prepare(st, sql, q, err);
+
+	if (rc)
+		return rc;
+	va_start(ap, types);
+	bind_args(*q, types, ap);
+	va_end(ap);
+	return NHIR_OK;
+}
+
+enum nhir_rc ir_exec(struct nhir_store *st, struct nhir_err *err,
+		     const char *sql, const char *types, ...)
+{
+	struct nhir_sql *q;
+	va_list ap;
+	enum nhir_rc rc = nhir_sql_prepare(st, sql, &q, err);
+	int r;
+
+	if (rc)
+		return rc;
+	va_start(ap, types);
+	bind_args(q, types, ap);
+	va_end(ap);
+	while ((r = nhir_sql_step(q, err)) == 1)
+		;
+	nhir_sql_finish(q);
+	return r < 0 ? (err && err->rc ? err->rc : NHIR_ESTORE) : NHIR_OK;
+}
+
+enum nhir_rc ir_int(struct nhir_store *st, struct nhir_err *err,
+		    int64_t *out, bool *found, const char *sql,
+		    const char *types, ...)
+{
+	struct nhir_sql *q;
+	va_list ap;
+	enum nhir_rc rc = nhir_sql_prepare(st, sql, &q, err);
+	int r;
+
+	if (rc)
+		return rc;
+	va_start(ap, types);
+	bind_args(q, types, ap);
+	va_end(ap);
+	r = nhir_sql_step(q, err);
+	*out = r == 1 ? nhir_sql_int(q, 0) : 0;
+	if (found)
+		*found = r == 1;
+	nhir_sql_finish(q);
+	return r < 0 ? (err && err->rc ? err->rc : NHIR_ESTORE) : NHIR_OK;
+}
+
+enum nhir_rc ir_begin(struct nhir_store *st, const char *actor,
+		      enum nhir_perm perm, int64_t incident, const char *op,
+		      struct nhir_err *err)
+{
+	enum nhir_rc rc = nhir_store_begin(st, err);
+
+	if (rc)
+		return rc;
+	rc = nhir_authorize(st, actor, perm, incident, err);
+	if (!rc)
+		return NHIR_OK;
+	nhir_store_rollback(st);
+	if (rc == NHIR_EDENIED)
+		nhir_audit_denied(st, actor, op, incident,
+				  err ? err->msg : "denied");
+	return rc;
+}
+
+enum nhir_rc ir_end(struct nhir_store *st, enum nhir_rc rc,
+		    const char *actor, const char *action, int64_t incident,
+		    cJSON *detail, struct nhir_err *err)
+{
+	if (!rc)
+		rc = nhir_audit_append(st, actor, action, incident, detail,
+				       err);
+	cJSON_Delete(detail);
+	if (!rc)
+		rc = nhir_store_commit(st, err);
+	if (rc)
+		nhir_store_rollback(st);
+	return rc;
+}
+
+void ir_copy(char *dst, size_t n, const char *s)
+{
+	snprintf(dst, n, "%s", s ? s : "");
+}
