@@ -117,6 +117,9 @@ enum nhir_rc nhir_store_get_node(struct nhir_store *st, int64_t id,
  */
 enum nhir_rc nhir_store_resolve(struct nhir_store *st, const char *ref,
 				int64_t *id, struct nhir_err *err);
+/* The node whose external id is ext (exactly); NHIR_ENOTFOUND if none. */
+enum nhir_rc nhir_store_find_ext(struct nhir_store *st, const char *ext,
+				 int64_t *id, struct nhir_err *err);
 /* Calls cb for each edge leaving and/or entering node, by kind then id. */
 enum nhir_rc nhir_store_node_edges(struct nhir_store *st, int64_t node,
 				   unsigned dirs, nhir_edge_cb cb, void *data,

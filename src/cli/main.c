@@ -20,6 +20,9 @@ static const char usage_nhir[] =
 	"   timeline  what credentials and all they minted did, in order\n"
 	"   show      one node and its edges\n"
 	"\n"
+	"   findings  import scanner reports (gitleaks, sarif, trufflehog, ...)\n"
+	"   triage    open findings and where the routing policy sends them\n"
+	"   route     explain a routing decision; check a policy\n"
 	"   incident  declare, list, show, assign, move and scope incidents\n"
 	"   decide    record a lead's decision and its rationale\n"
 	"   note      add a note to an incident\n"
@@ -49,14 +52,17 @@ static const struct cmd commands[] = {
 	{ "blast", cmd_blast, CMD_NEED_STORE | CMD_READONLY },
 	{ "decide", cmd_decide, CMD_NEED_STORE },
 	{ "evidence", cmd_evidence, CMD_NEED_STORE },
+	{ "findings", cmd_findings, CMD_NEED_STORE },
 	{ "import", cmd_import, CMD_NEED_STORE },
 	{ "incident", cmd_incident, CMD_NEED_STORE },
 	{ "ingest", cmd_ingest, CMD_NEED_STORE },
 	{ "init", cmd_init, 0 },
 	{ "note", cmd_note, CMD_NEED_STORE },
+	{ "route", cmd_route, CMD_NEED_STORE },
 	{ "show", cmd_show, CMD_NEED_STORE | CMD_READONLY },
 	{ "task", cmd_task, CMD_NEED_STORE },
 	{ "timeline", cmd_timeline, CMD_NEED_STORE | CMD_READONLY },
+	{ "triage", cmd_triage, CMD_NEED_STORE },
 	{ "usage", cmd_usage, CMD_NEED_STORE | CMD_READONLY },
 	{ "user", cmd_user, CMD_NEED_STORE },
 };

@@ -270,6 +270,19 @@ enum nhir_rc nhir_store_resolve(struct nhir_store *st, const char *ref,
 	return NHIR_OK;
 }
 
+enum nhir_rc nhir_store_find_ext(struct nhir_store *st, const char *ext,
+				 int64_t *id, struct nhir_err *err)
+{
+	size_t nr = 0;
+	enum nhir_rc rc = st->ops->lookup(st, ext, false, id, 1, &nr, err);
+
+	if (rc)
+		return rc;
+	if (!nr)
+		return nhir_err_set(err, NHIR_ENOTFOUND, "no node '%s'", ext);
+	return NHIR_OK;
+}
+
 enum nhir_rc nhir_store_node_edges(struct nhir_store *st, int64_t node,
 				   unsigned dirs, nhir_edge_cb cb, void *data,
 				   struct nhir_err *err)

@@ -1,0 +1,536 @@
+/*
+ * Findings import: fingerprints, matching to credential nodes, sightings
+ * and stored_in edges, all in one transaction with its audit entry.
+ */
+#include "compat.h"
+#include <ctype.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "nhir/buf.h"
+#include "nhir/finding.h"
+#include "core/hash.h"
+#include "nhir/record.h"
+#include "ir/ir.h"
+
+#define MAX_REPORT (256u << 20)
+
+void nhir_secret_preview(const char *s, size_t len, char *out, size_t n)
+{
+	char aws[21];
+
+	if (nhir_find_aws_key_id(s, len, aws) && len == 20) {
+		/* a key id is an identifier, not the secret */
+		snprintf(out, n, "%s", aws);
+		return;
+	}
+	if (len >= 16)
+		snprintf(out, n, "%.4s...%.2s (%zu chars)", s, s + len - 2, len);
+	else if (len >= 8)
+		snprintf(out, n, "%.2s... (%zu chars)", s, len);
+	else
+		snprintf(out, n, "... (%zu chars)", len);
+	/* the preview is shown and stored: printable ASCII only */
+	for (char *p = out; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '?';
+}
+
+static bool key_char(char c)
+{
+	return isupper((unsigned char)c) || isdigit((unsigned char)c);
+}
+
+bool nhir_find_aws_key_id(const char *s, size_t len, char out[21])
+{
+	static const char *const prefixes[] = { "AKIA", "ASIA", "ABIA", "ACCA" };
+
+	for (size_t i = 0; i + 20 <= len; i++) {
+		size_t k;
+
+		if (i && key_char(s[i - 1]))
+			continue;
+		for (k = 0; k < NHIR_ARRAY_SIZE(prefixes); k++)
+			if (!memcmp(s + i, prefixes[k], 4))
+				break;
+		if (k == NHIR_ARRAY_SIZE(prefixes))
+			continue;
+		for (k = 4; k < 20 && key_char(s[i + k]); k++)
+			;
+		if (k < 20 || (i + 20 < len && key_char(s[i + 20])))
+			continue;
+		memcpy(out, s + i, 20);
+		out[20] = 0;
+		return true;
+	}
+	return false;
+}
+
+enum nhir_rc nhir_fingerprint_key(struct nhir_store *st,
+				  unsigned char key[32],
+				  struct nhir_err *err)
+{
+	char *path = nhir_store_side_path(st, "key");
+	enum nhir_rc rc = NHIR_OK;
+	ssize_t n;
+	int fd;
+
+	if (!path)
+		return nhir_err_set(err, NHIR_EINVAL, "fingerprints need a "
+				    "database file");
+	if (sodium_init() < 0) {
+		nhir_free(path);
+		return nhir_err_set(err, NHIR_EIO, "libsodium failed to start");
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			randombytes_buf(key, 32);
+			n = write(fd, key, 32);
+			if (close(fd) || n != 32) {
+				unlink(path);
+				rc = nhir_err_set(err, NHIR_EIO, "cannot write "
+						  "'%s': %s", path,
+						  strerror(errno));
+			}
+			nhir_free(path);
+			return rc;
+		}
+		if (errno == EEXIST)	/* made by someone else meanwhile */
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		rc = nhir_err_set(err, NHIR_EIO, "cannot read '%s': %s", path,
+				  strerror(errno));
+	} else {
+		n = read(fd, key, 32);
+		close(fd);
+		if (n != 32)
+			rc = nhir_err_set(err, NHIR_EIO, "fingerprint key '%s' "
+					  "is damaged (not 32 bytes)", path);
+	}
+	nhir_free(path);
+	return rc;
+}
+
+static enum nhir_rc read_report(const char *path, char **data, size_t *len,
+				struct nhir_err *err)
+{
+	struct nhir_buf b = NHIR_BUF_INIT(MAX_REPORT);
+	char chunk[65536];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	*data = NULL;
+	if (fd < 0)
+		return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s", path,
+				    strerror(errno));
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		nhir_buf_add(&b, chunk, (size_t)n);
+	close(fd);
+	if (n < 0) {
+		nhir_buf_release(&b);
+		return nhir_err_set(err, NHIR_EIO, "cannot read '%s': %s", path,
+				    strerror(errno));
+	}
+	if (b.err) {
+		nhir_buf_release(&b);
+		return nhir_err_set(err, b.err == NHIR_ENOMEM ? NHIR_ENOMEM
+							      : NHIR_ETOOBIG,
+				    "'%s' is larger than %u MiB", path,
+				    MAX_REPORT >> 20);
+	}
+	nhir_buf_addch(&b, 0);
+	*data = b.buf;
+	*len = b.len ? b.len - 1 : 0;
+	return NHIR_OK;
+}
+
+/* What a secret probably is, from the detector's name and the secret. */
+static const char *guess_kind(const struct nhir_sighting *s, bool aws)
+{
+	static const struct {
+		const char *needle, *kind;
+	} table[] = {
+		{ "aws", "aws-access-key" }, { "github", "github-token" },
+		{ "gitlab", "gitlab-token" }, { "slack", "slack-token" },
+		{ "jwt", "jwt" }, { "private", "private-key" },
+		{ "gcp", "gcp-service-account-key" },
+		{ "google", "gcp-service-account-key" },
+		{ "azure", "azure-credential" }, { "stripe", "stripe-key" },
+		{ "password", "password" }, { "passwd", "password" },
+		{ "postgres", "database-password" }, { "uri", "url-credential" },
+		{ "api", "api-key" }, { "token", "token" },
+	};
+	char low[128];
+	size_t i;
+
+	if (s->kind)
+		return s->kind;
+	if (aws)
+		return "aws-access-key";
+	if (s->secret_len > 4 && (!strncmp(s->secret, "ghp_", 4) ||
+				  !strncmp(s->secret, "gho_", 4) ||
+				  !strncmp(s->secret, "ghs_", 4) ||
+				  !strncmp(s->secret, "github_pat_", 11)))
+		return "github-token";
+	if (s->secret_len > 3 && !strncmp(s->secret, "eyJ", 3))
+		return "jwt";
+	for (i = 0; s->detector && s->detector[i] && i + 1 < sizeof(low); i++)
+		low[i] = (char)tolower((unsigned char)s->detector[i]);
+	low[i] = 0;
+	for (i = 0; i < NHIR_ARRAY_SIZE(table); i++)
+		if (strstr(low, table[i].needle))
+			return table[i].kind;
+	return "secret";
+}
+
+struct import {
+	struct nhir_store *st;
+	const struct nhir_report_format *fmt;
+	const char *path;
+	unsigned char key[32];
+	struct nhir_findings_result *res;
+	struct nhir_err *err;
+	enum nhir_rc rc;
+	int64_t *made;		/* credential nodes this report created */
+	size_t made_nr, made_alloc;
+};
+
+static bool made_here(const struct import *x, int64_t node)
+{
+	for (size_t i = 0; i < x->made_nr; i++)
+		if (x->made[i] == node)
+			return true;
+	return false;
+}
+
+static bool remember(struct nhir_findings_result *r, int64_t id)
+{
+	for (size_t i = 0; i < r->id_nr; i++)
+		if (r->ids[i] == id)
+			return true;
+	if (NHIR_ALLOC_GROW(r->ids, r->id_nr + 1, r->id_alloc))
+		return false;
+	r->ids[r->id_nr++] = id;
+	return true;
+}
+
+static int take(const struct nhir_sighting *s, void *data)
+{
+	struct import *x = data;
+	unsigned char mac[32];
+	char fp[65], preview[96], aws[21], cred_ext[300], store_ext[2200];
+	char name[400];
+	const char *cred = s->credential, *kind;
+	struct nhir_node_rec n = NHIR_NODE_REC_INIT;
+	struct nhir_edge_rec e = NHIR_EDGE_REC_INIT;
+	struct nhir_node cn;
+	enum nhir_put put;
+	struct nhir_sql *q;
+	int64_t node = 0, fid = 0, now = nhir_time_now();
+	int64_t seen = s->time != NHIR_TIME_UNSET ? s->time : now;
+	bool aws_key, known;
+	int r;
+
+	crypto_auth_hmacsha256(mac, (const unsigned char *)s->secret,
+			       s->secret_len, x->key);
+	nhir_hex32(mac, fp);
+	if (s->preview)
+		snprintf(preview, sizeof(preview), "%s", s->preview);
+	else
+		nhir_secret_preview(s->secret, s->secret_len, preview,
+				    sizeof(preview));
+	aws_key = nhir_find_aws_key_id(s->secret, s->secret_len, aws);
+	kind = guess_kind(s, aws_key);
+
+	/*
+	 * The credential: named by the report, an AWS key id in the secret,
+	 * a node whose external id is the secret (a public key id), or the
+	 * secret's own fingerprint.
+	 */
+	if (!cred && aws_key)
+		cred = aws;
+	if (!cred && s->secret_len < 256 && !memchr(s->secret, 0, s->secret_len) &&
+	    !nhir_store_find_ext(x->st, s->secret, &node, NULL) &&
+	    !nhir_store_get_node(x->st, node, &cn, NULL)) {
+		if (cn.kind == NHIR_NODE_CREDENTIAL || cn.kind == NHIR_NODE_TOKEN) {
+			snprintf(cred_ext, sizeof(cred_ext), "%s", cn.ext_id);
+			cred = cred_ext;
+		}
+		nhir_node_release(&cn);
+	}
+	if (!cred) {
+		snprintf(cred_ext, sizeof(cred_ext), "secret:%s", fp);
+		cred = cred_ext;
+	}
+	known = !nhir_store_find_ext(x->st, cred, &node, NULL);
+	if (known && !made_here(x, node))
+		x->res->matched++;
+	snprintf(name, sizeof(name), "%s %s", kind, preview);
+	n.kind = NHIR_NODE_CREDENTIAL;
+	n.ext_id = cred;
+	if (!known) {
+		n.name = name;
+		n.subtype = kind;
+		n.provider = aws_key ? "aws" : NULL;
+	}
+	x->rc = nhir_store_put_node(x->st, &n, &put, x->err);
+	if (x->rc)
+		return 1;
+
+	/* where it was seen: a file of a repository, a file, a repository */
+	if (s->repo && s->file)
+		snprintf(store_ext, sizeof(store_ext), "git:%s:%s", s->repo,
+			 s->file);
+	else if (s->repo)
+		snprintf(store_ext, sizeof(store_ext), "git:%s", s->repo);
+	else
+		snprintf(store_ext, sizeof(store_ext), "file:%s", s->file);
+	n = (struct nhir_node_rec)NHIR_NODE_REC_INIT;
+	n.kind = NHIR_NODE_STORE;
+	n.ext_id = store_ext;
+	n.name = s->file ? s->file : s->repo;
+	n.subtype = s->repo ? (s->file ? "git-file" : "git-repository") : "file";
+	x->rc = nhir_store_put_node(x->st, &n, &put, x->err);
+	if (x->rc)
+		return 1;
+	e.kind = NHIR_EDGE_STORED_IN;
+	e.src = cred;
+	e.dst = store_ext;
+	e.created = s->time;
+	x->rc = nhir_store_put_edge(x->st, &e, &put, x->err);
+	if (x->rc)
+		return 1;
+	x->rc = nhir_store_find_ext(x->st, cred, &node, x->err);
+	if (x->rc)
+		return 1;
+	if (!known) {
+		if (NHIR_ALLOC_GROW(x->made, x->made_nr + 1, x->made_alloc)) {
+			x->rc = nhir_err_set(x->err, NHIR_ENOMEM,
+					     "out of memory");
+			return 1;
+		}
+		x->made[x->made_nr++] = node;
+	}
+
+	/* the finding: one per secret */
+	x->rc = ir_query(x->st, x->err, &q,
+			 "SELECT id FROM finding WHERE fingerprint = ?", "t", fp);
+	if (x->rc)
+		return 1;
+	r = nhir_sql_step(q, x->err);
+	if (r == 1)
+		fid = nhir_sql_int(q, 0);
+	nhir_sql_finish(q);
+	if (r < 0) {
+		x->rc = NHIR_ESTORE;
+		return 1;
+	}
+	if (!fid) {
+		x->rc = ir_query(x->st, x->err, &q,
+				 "INSERT INTO finding(fingerprint, preview, kind,"
+				 " detector, credential, verified, status,"
+				 " first_seen, last_seen) VALUES(?, ?, ?, ?, ?,"
+				 " ?, 'open', ?, ?) RETURNING id", "ttttizii",
+				 fp, preview, kind,
+				 s->detector ? s->detector : x->fmt->name, node,
+				 (int64_t)0, seen, seen);
+		if (!x->rc) {
+			/* verified: -1 unknown (NULL), 0, 1 */
+			if (s->verified >= 0)
+				nhir_sql_bind_int(q, 6, s->verified);
+			if (nhir_sql_step(q, x->err) == 1)
+				fid = nhir_sql_int(q, 0);
+			else
+				x->rc = NHIR_ESTORE;
+			nhir_sql_finish(q);
+		}
+		x->res->findings_new++;
+	} else {
+		x->rc = ir_exec(x->st, x->err,
+				"UPDATE finding SET"
+				" first_seen = min(first_seen, ?),"
+				" last_seen = max(last_seen, ?),"
+				" verified = CASE WHEN ? < 0 THEN verified"
+				" ELSE max(coalesce(verified, 0), ?) END"
+				" WHERE id = ?", "iiiii", seen, seen,
+				(int64_t)s->verified, (int64_t)s->verified, fid);
+	}
+	if (x->rc)
+		return 1;
+	x->rc = ir_query(x->st, x->err, &q,
+			 "INSERT INTO sighting(finding, format, repo, commit_sha,"
+			 " file, line, at, author, link, report) VALUES(?, ?, ?,"
+			 " ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+			 " RETURNING id", "ittttizttt", fid, x->fmt->name,
+			 s->repo ? s->repo : "", s->commit ? s->commit : "",
+			 s->file ? s->file : "", s->line, s->time, s->author,
+			 s->link, x->path);
+	if (x->rc)
+		return 1;
+	r = nhir_sql_step(q, x->err);
+	nhir_sql_finish(q);
+	if (r < 0) {
+		x->rc = NHIR_ESTORE;
+		return 1;
+	}
+	if (r == 1)
+		x->res->sightings_new++;
+	if (!remember(x->res, fid)) {
+		x->rc = nhir_err_set(x->err, NHIR_ENOMEM, "out of memory");
+		return 1;
+	}
+	return 0;
+}
+
+void nhir_findings_result_release(struct nhir_findings_result *r)
+{
+	nhir_free(r->ids);
+	r->ids = NULL;
+	r->id_nr = r->id_alloc = 0;
+}
+
+enum nhir_rc nhir_findings_import(struct nhir_store *st, const char *actor,
+				  const struct nhir_report_format *fmt,
+				  const char *path,
+				  struct nhir_findings_result *res,
+				  struct nhir_err *err)
+{
+	struct import x;
+	char *data = NULL;
+	size_t len = 0;
+	cJSON *d;
+	enum nhir_rc rc;
+
+	memset(res, 0, sizeof(*res));
+	memset(&x, 0, sizeof(x));
+	x.st = st;
+	x.fmt = fmt;
+	x.path = path;
+	x.res = res;
+	x.err = err;
+	rc = read_report(path, &data, &len, err);
+	if (!rc)
+		rc = nhir_fingerprint_key(st, x.key, err);
+	if (rc) {
+		nhir_free(data);
+		return rc;
+	}
+	rc = ir_begin(st, actor, NHIR_PERM_DATA, 0, "findings.import", err);
+	if (rc) {
+		nhir_free(data);
+		sodium_memzero(x.key, sizeof(x.key));
+		return rc;
+	}
+	rc = fmt->parse(data, len, take, &x, &res->report, err);
+	if (!rc)
+		rc = x.rc;
+	res->entries = res->report.entries;
+	if (rc == NHIR_EPARSE)
+		nhir_err_prefix(err, "%s", path);
+	d = cJSON_CreateObject();
+	if (d) {
+		cJSON_AddStringToObject(d, "format", fmt->name);
+		cJSON_AddStringToObject(d, "path", path);
+		cJSON_AddNumberToObject(d, "entries", (double)res->entries);
+		cJSON_AddNumberToObject(d, "new_findings",
+					(double)res->findings_new);
+		cJSON_AddNumberToObject(d, "new_sightings",
+					(double)res->sightings_new);
+		cJSON_AddNumberToObject(d, "skipped", (double)res->report.bad);
+	}
+	rc = ir_end(st, rc, actor, "findings.import", 0, d, err);
+	/* the report may hold secrets: wipe the copy */
+	sodium_memzero(data, len);
+	sodium_memzero(x.key, sizeof(x.key));
+	nhir_free(data);
+	nhir_free(x.made);
+	if (rc)
+		nhir_findings_result_release(res);
+	return rc;
+}
+
+enum nhir_rc nhir_finding_each(struct nhir_store *st, int64_t id, bool all,
+			       nhir_finding_cb cb, void *data,
+			       struct nhir_err *err)
+{
+	struct nhir_sql *q;
+	enum nhir_rc rc;
+	int r;
+
+	rc = ir_query(st, err, &q,
+		      "SELECT f.id, f.fingerprint, f.preview, f.kind, f.detector,"
+		      " f.status, n.ext_id, f.route_rule, f.route_outcome,"
+		      " f.route_to, coalesce(f.verified, -1), f.first_seen,"
+		      " f.last_seen, coalesce(f.incident, 0),"
+		      " (SELECT count(*) FROM sighting s WHERE s.finding = f.id)"
+		      " FROM finding f LEFT JOIN node n ON n.id = f.credential"
+		      " WHERE (? = 0 OR f.id = ?) AND (? OR f.status = 'open')"
+		      " ORDER BY f.id", "iii", id, id, (int64_t)all);
+	if (rc)
+		return rc;
+	while ((r = nhir_sql_step(q, err)) == 1) {
+		struct nhir_finding f;
+
+		f.id = nhir_sql_int(q, 0);
+		f.fingerprint = nhir_sql_text(q, 1);
+		f.preview = nhir_sql_text(q, 2);
+		f.kind = nhir_sql_text(q, 3);
+		f.detector = nhir_sql_text(q, 4);
+		f.status = nhir_sql_text(q, 5);
+		f.credential = nhir_sql_text(q, 6);
+		f.route_rule = nhir_sql_text(q, 7);
+		f.route_outcome = nhir_sql_text(q, 8);
+		f.route_to = nhir_sql_text(q, 9);
+		f.verified = (int)nhir_sql_int(q, 10);
+		f.first_seen = nhir_sql_int(q, 11);
+		f.last_seen = nhir_sql_int(q, 12);
+		f.incident = nhir_sql_int(q, 13);
+		f.sightings = nhir_sql_int(q, 14);
+		if (cb(&f, data)) {
+			r = 0;
+			break;
+		}
+	}
+	nhir_sql_finish(q);
+	return r < 0 ? (err && err->rc ? err->rc : NHIR_ESTORE) : NHIR_OK;
+}
+
+enum nhir_rc nhir_sighting_each(struct nhir_store *st, int64_t finding,
+				nhir_sighting_row_cb cb, void *data,
+				struct nhir_err *err)
+{
+	struct nhir_sql *q;
+	enum nhir_rc rc;
+	int r;
+
+	rc = ir_query(st, err, &q,
+		      "SELECT format, repo, commit_sha, file, author, link,"
+		      " report, line, coalesce(at, 0) FROM sighting"
+		      " WHERE finding = ? ORDER BY coalesce(at, 0), id", "i",
+		      finding);
+	if (rc)
+		return rc;
+	while ((r = nhir_sql_step(q, err)) == 1) {
+		struct nhir_sighting_row s;
+
+		s.format = nhir_sql_text(q, 0);
+		s.repo = nhir_sql_text(q, 1);
+		s.commit = nhir_sql_text(q, 2);
+		s.file = nhir_sql_text(q, 3);
+		s.author = nhir_sql_text(q, 4);
+		s.link = nhir_sql_text(q, 5);
+		s.report = nhir_sql_text(q, 6);
+		s.line = nhir_sql_int(q, 7);
+		s.at = nhir_sql_int(q, 8);
+		if (cb(&s, data)) {
+			r = 0;
+			break;
+		}
+	}
+	nhir_sql_finish(q);
+	return r < 0 ? (err && err->rc ? err->rc : NHIR_ESTORE) : NHIR_OK;
+}
