@@ -83,4 +83,41 @@ static inline int fuzz_telemetry(const char *name, const uint8_t *data, size_t s
 	return 0;
 }
 
+/* Scanner reports: every sighting handed over must be usable. */
+static int fuzz_sighting(const struct nhir_sighting *s, void *data)
+{
+	(void)data;
+	if (!s->secret || !s->secret_len || (!s->file && !s->repo) ||
+	    memchr(s->secret, 0, s->secret_len) == s->secret)
+		abort();
+	return 0;
+}
+
+static inline int fuzz_report(const char *name, const uint8_t *data,
+			      size_t size)
+{
+	const struct nhir_report_format *f = nhir_report_find(name);
+	struct nhir_report_stats st;
+	struct nhir_err err = NHIR_ERR_INIT;
+	char preview[96];
+	enum nhir_rc rc;
+
+	if (!f)
+		abort();
+	memset(&st, 0, sizeof(st));
+	rc = f->parse((const char *)data, size, fuzz_sighting, NULL, &st, &err);
+	if (rc != NHIR_OK && rc != NHIR_EPARSE)
+		abort();
+	if (rc && !err.msg[0])
+		abort();
+	for (size_t i = 0; i < st.problem_nr; i++)
+		if (st.problems[i].off > size || !st.problems[i].line)
+			abort();
+	/* previews never carry more than a few characters of the input */
+	nhir_secret_preview((const char *)data, size, preview, sizeof(preview));
+	if (size >= 16 && strlen(preview) > 40)
+		abort();
+	return 0;
+}
+
 #endif

@@ -14,5 +14,8 @@
 #include "nhir/event.h"
 #include "nhir/usage.h"
 #include "nhir/version.h"
+#include "nhir/record.h"
+#include "nhir/finding.h"
+#include "nhir/route.h"
 
 #endif

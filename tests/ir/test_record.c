@@ -1,0 +1,177 @@
+/* The response record through the library: audit chain, authority, lifecycle. */
+#include "lib/testlib.h"
+
+static struct nhir_store *setup(char **path)
+{
+	struct nhir_store *st = tl_new_store(path);
+	struct nhir_import_result res;
+
+	assert_int_equal(nhir_user_add(st, "ada", "ada", NHIR_ROLE_ADMIN, NULL), 0);
+	assert_int_equal(nhir_user_add(st, "ada", "lee", NHIR_ROLE_LEAD, NULL), 0);
+	assert_int_equal(nhir_user_add(st, "ada", "rae", NHIR_ROLE_RESPONDER, NULL), 0);
+	assert_int_equal(nhir_user_add(st, "ada", "obi", NHIR_ROLE_OBSERVER, NULL), 0);
+	assert_int_equal(tl_import_text(st, "nhir",
+		"{\"type\":\"node\",\"kind\":\"credential\",\"id\":\"AKIATESTKEY000000001\",\"subtype\":\"aws-access-key\"}\n"
+		"{\"type\":\"node\",\"kind\":\"identity\",\"id\":\"arn:aws:iam::1:user/ci\"}\n"
+		"{\"type\":\"edge\",\"kind\":\"authenticates\",\"from\":\"AKIATESTKEY000000001\",\"to\":\"arn:aws:iam::1:user/ci\"}\n",
+		&res), 0);
+	return st;
+}
+
+static void test_canonical_json(void **state)
+{
+	cJSON *v = cJSON_Parse("{\"b\":1,\"a\":{\"z\":[3,{\"y\":1,\"x\":2}],\"c\":\"\\u00e9\"}}");
+	char *s;
+
+	(void)state;
+	s = nhir_json_canonical(v);
+	assert_string_equal(s, "{\"a\":{\"c\":\"\xc3\xa9\",\"z\":[3,{\"x\":2,\"y\":1}]},\"b\":1}");
+	nhir_free(s);
+	cJSON_Delete(v);
+}
+
+static void test_first_user_and_authority(void **state)
+{
+	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_err err = NHIR_ERR_INIT;
+
+	(void)state;
+	assert_int_equal(nhir_user_add(st, "x", "x", NHIR_ROLE_LEAD, &err), NHIR_EINVAL);
+	assert_non_null(strstr(err.msg, "first user must be an admin"));
+	assert_int_equal(nhir_user_add(st, "root", "root", NHIR_ROLE_ADMIN, NULL), 0);
+	assert_int_equal(nhir_user_add(st, "mallory", "m2", NHIR_ROLE_ADMIN, &err), NHIR_EDENIED);
+	assert_int_equal(nhir_user_add(st, "root", "rae", NHIR_ROLE_RESPONDER, NULL), 0);
+	assert_int_equal(nhir_authorize(st, "rae", NHIR_PERM_DATA, 0, NULL), 0);
+	assert_int_equal(nhir_authorize(st, "rae", NHIR_PERM_ADMIN, 0, &err), NHIR_EDENIED);
+	assert_int_equal(nhir_user_set(st, "root", "rae", NHIR_ROLE_NONE, false, NULL), 0);
+	assert_int_equal(nhir_authorize(st, "rae", NHIR_PERM_READ, 0, &err), NHIR_EDENIED);
+	assert_non_null(strstr(err.msg, "deactivated"));
+	assert_int_equal(nhir_user_set(st, "root", "root", NHIR_ROLE_NONE, false, &err), NHIR_EINVAL);
+	nhir_store_close(st);
+}
+
+struct count {
+	int entries, denied;
+};
+
+static int count_cb(const struct nhir_audit_entry *e, void *data)
+{
+	struct count *c = data;
+
+	c->entries++;
+	c->denied += !strcmp(e->action, "denied");
+	return 0;
+}
+
+static void test_lifecycle_and_chain(void **state)
+{
+	char *path = NULL;
+	struct nhir_store *st = setup(&path);
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_declare d;
+	struct nhir_audit_check chk;
+	struct nhir_incident inc;
+	struct count c = { 0, 0 };
+	const char *seeds[] = { "AKIATESTKEY000000001" };
+	int64_t id, task, dec;
+	char guard[400];
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	d.title = "t";
+	d.severity = "high";
+	d.lead = "lee";
+	d.seeds = seeds;
+	d.seed_nr = 1;
+	d.exposed_at = NHIR_TIME_UNSET;
+	assert_int_equal(nhir_incident_declare(st, "obi", &d, &id, &err), NHIR_EDENIED);
+	assert_int_equal(nhir_incident_declare(st, "rae", &d, &id, &err), 0);
+	assert_int_equal(id, 1);
+	assert_int_equal(nhir_incident_move(st, "lee", id, NHIR_INC_CONTAINING, NULL, &err), NHIR_ECONFLICT);
+	assert_int_equal(nhir_incident_move(st, "lee", id, NHIR_INC_INVESTIGATING, NULL, &err), 0);
+	assert_int_equal(nhir_incident_move(st, "lee", id, NHIR_INC_DECLARED, "back", &err), 0);
+	assert_int_equal(nhir_incident_move(st, "lee", id, NHIR_INC_INVESTIGATING, NULL, &err), 0);
+	assert_int_equal(nhir_incident_move(st, "lee", id, NHIR_INC_CONTAINING, NULL, &err), 0);
+	assert_int_equal(nhir_incident_move(st, "lee", id, NHIR_INC_RECOVERING, NULL, &err), 0);
+	assert_int_equal(nhir_task_add(st, "lee", id, "rotate", "rae", NHIR_TIME_UNSET, &task, &err), 0);
+	assert_int_equal(nhir_incident_close_check(st, id, guard, sizeof(guard), NULL), 0);
+	assert_non_null(strstr(guard, "1 task(s) open, 1 scope item(s) still proposed"));
+	assert_int_equal(nhir_incident_move(st, "lee", id, NHIR_INC_CLOSED, NULL, &err), NHIR_ECONFLICT);
+	assert_int_equal(nhir_task_done(st, "rae", id, task, &err), 0);
+	assert_int_equal(nhir_scope_change(st, "lee", id, NHIR_SCOPE_CONFIRM, "arn:aws:iam::1:user/ci", "its user", &err), 0);
+	assert_int_equal(nhir_incident_close_check(st, id, guard, sizeof(guard), NULL), 0);
+	assert_string_equal(guard, "");
+	assert_int_equal(nhir_decide(st, "rae", id, "decision", "x", "y", &dec, &err), NHIR_EDENIED);
+	assert_int_equal(nhir_incident_move(st, "lee", id, NHIR_INC_CLOSED, "done", &err), 0);
+	assert_int_equal(nhir_incident_get(st, id, &inc, NULL), 0);
+	assert_int_equal(inc.state, NHIR_INC_CLOSED);
+	assert_true(inc.closed != NHIR_TIME_UNSET);
+	assert_int_equal(nhir_note_add(st, "lee", id, "late", &err), NHIR_EDENIED);
+	assert_int_equal(nhir_incident_get(st, 7, &inc, &err), NHIR_ENOTFOUND);
+
+	assert_int_equal(nhir_audit_each(st, 0, count_cb, &c, NULL), 0);
+	assert_int_equal(c.denied, 3);
+	assert_int_equal(nhir_audit_verify(st, &chk, NULL), 0);
+	assert_int_equal(chk.broken, 0);
+	assert_int_equal(chk.entries, c.entries);
+	assert_int_equal(strlen(chk.head), 64);
+
+	/* an entry changed behind nhir's back */
+	{
+		struct nhir_sql *q;
+
+		assert_int_equal(nhir_store_begin(st, NULL), 0);
+		assert_int_equal(nhir_sql_prepare(st, "UPDATE audit SET at = at + 1 WHERE seq = 9", &q, NULL), 0);
+		assert_int_equal(nhir_sql_step(q, NULL), 0);
+		nhir_sql_finish(q);
+		assert_int_equal(nhir_store_commit(st, NULL), 0);
+	}
+	assert_int_equal(nhir_audit_verify(st, &chk, NULL), 0);
+	assert_int_equal(chk.broken, 9);
+	assert_non_null(strstr(chk.why, "does not match its hash"));
+	nhir_store_close(st);
+	free(path);
+}
+
+static void test_evidence(void **state)
+{
+	char *path = NULL;
+	struct nhir_store *st = setup(&path);
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_declare d;
+	char *file = tl_write_file("ev.log", "line one\nline two\n");
+	char sha[65], out[4096];
+	int64_t id, ev;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	d.title = "t";
+	d.severity = "low";
+	d.lead = "lee";
+	d.exposed_at = NHIR_TIME_UNSET;
+	assert_int_equal(nhir_incident_declare(st, "lee", &d, &id, NULL), 0);
+	assert_int_equal(nhir_evidence_add(st, "rae", id, file, "", &ev, sha, &err), NHIR_EINVAL);
+	assert_int_equal(nhir_evidence_add(st, "obi", id, file, "s", &ev, sha, &err), NHIR_EDENIED);
+	assert_int_equal(nhir_evidence_add(st, "rae", id, file, "host:/var/log", &ev, sha, &err), 0);
+	/* sha256sum of the file's text */
+	assert_string_equal(sha, "e9024f1a07d29d52ad3aa5e1a18e94db1f3a9fd32b89e39d47c472cd99071e13");
+	snprintf(out, sizeof(out), "%s/out.log", tl_tmpdir());
+	assert_int_equal(nhir_evidence_export(st, "obi", ev, out, &err), 0);
+	assert_int_equal(nhir_evidence_export(st, "obi", ev, NULL, &err), 0);
+	assert_int_equal(nhir_evidence_export(st, "obi", 99, NULL, &err), NHIR_ENOTFOUND);
+	nhir_store_close(st);
+	free(file);
+	free(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_canonical_json),
+		cmocka_unit_test(test_first_user_and_authority),
+		cmocka_unit_test(test_lifecycle_and_chain),
+		cmocka_unit_test(test_evidence),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
