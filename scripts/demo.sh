@@ -2,14 +2,16 @@
 # The demo: a fresh database, the example estate imported, the blast
 # radius of a leaked CI deploy key, then its audit logs: where it was used
 # after the leak, what it minted and created, and the blast radius with
-# what the logs revealed.
+# what the logs revealed.  Then the response: the scanner's alert routed
+# to the dedicated team, an incident with one accountable lead, its
+# decisions, tasks and evidence, and the audit log verified.
 set -eu
 NHIR=${1:-build/nhir}
 dir=build/demo
 rm -rf "$dir"
 mkdir -p "$dir"
 export NHIR_DB="$dir/nhir.db"
-export NHIR_USER="${NHIR_USER:-demo-responder}"
+export NHIR_USER=ada	# creates the database: its first admin
 # The example estate's sessions were minted on 2024-05-01: look at it
 # as of that afternoon so the live tokens are live.
 export NHIR_NOW=2024-05-01T12:00:00Z
@@ -19,7 +21,17 @@ run() {
 	"$@"
 }
 
+# for commands whose exit status 3 means "findings present"
+run3() {
+	printf '\n$ %s\n' "$*"
+	"$@" || test $? = 3
+}
+
 run "$NHIR" init
+run "$NHIR" user add lena --role lead
+run "$NHIR" user add rory --role responder
+run "$NHIR" user add otto --role observer
+export NHIR_USER=rory
 run "$NHIR" import nhir examples/inventory/estate.jsonl
 run "$NHIR" blast AKIAEXAMPLEDEPLOY01 --exposed-at 2024-05-01T09:00:00Z
 run "$NHIR" show ASIAEXAMPLESESSION1
@@ -30,5 +42,28 @@ run "$NHIR" ingest cloudtrail examples/telemetry/cloudtrail
 run "$NHIR" usage AKIAEXAMPLEDEPLOY01 --exposed-at 2024-05-01T09:00:00Z
 run "$NHIR" timeline --since 2024-05-01T09:00:00Z AKIAEXAMPLEDEPLOY01
 run "$NHIR" blast --limit 5 AKIAEXAMPLEDEPLOY01 --exposed-at 2024-05-01T09:00:00Z
+
+# The scanners report the key; the policy routes it to the response team.
+run "$NHIR" findings import generic examples/findings/ci-log-alerts.jsonl
+run3 "$NHIR" triage
+run "$NHIR" route explain 1
+
+# One incident, one accountable lead.
+run "$NHIR" incident declare --title "CI deploy key leaked in build logs" \
+	--severity critical --lead lena --finding 1 \
+	--exposed-at 2024-05-01T09:00:00Z
+run "$NHIR" --as lena incident state INC-1 investigating --why "alert confirmed"
+run "$NHIR" --as lena incident scope INC-1 confirm ASIAEXAMPLECHAINED AKIAEXAMPLEBACKDOOR \
+	--why "minted and created after the leak"
+run "$NHIR" --as lena decide INC-1 "Deactivate AKIAEXAMPLEDEPLOY01; do not delete it" \
+	--why "deleting destroys the key's link to its CloudTrail; sessions it minted must be revoked separately"
+run "$NHIR" --as lena task INC-1 add "Revoke the sessions minted since 09:00" --owner rory \
+	--due 2024-05-01T11:00:00Z
+run "$NHIR" evidence add INC-1 examples/telemetry/cloudtrail/after-exposure.jsonl \
+	--source "CloudTrail, account 111122223333"
+run "$NHIR" --as otto note INC-1 "observers cannot write" || true
+run "$NHIR" incident show INC-1
+run "$NHIR" audit log --incident INC-1
+run "$NHIR" audit verify
 printf '\nThe database is %s; try: NHIR_DB=%s %s blast --format json AKIAEXAMPLEDEPLOY01\n' \
 	"$NHIR_DB" "$NHIR_DB" "$NHIR"

@@ -9,9 +9,12 @@ check "--db overrides NHIR_DB" sh -c \
 check "--db after the command" sh -c \
 	'"$NHIR" init --db "$0/third.db" && test -f "$0/third.db"' "$T"
 check "--version" sh -c '"$NHIR" --version | grep -q "^nhir "'
-for c in init import ingest blast show usage timeline; do
+cmds=$("$NHIR" --help | sed -n 's/^   \([a-z][a-z]*\)  .*/\1/p')
+check "the command list is read" test "$(echo $cmds | wc -w)" -ge 17
+for c in $cmds; do
 	check "$c --help prints usage, exit 0" sh -c \
 		'"$NHIR" "$0" --help | grep -q "^usage: nhir $0"' "$c"
+	check "$c has a man page" test -f "$ROOT/doc/man/nhir-$c.1"
 done
 check "help COMMAND" sh -c '"$NHIR" help blast | grep -q "usage: nhir blast"'
 check "unknown command is a usage error" exits 2 "$NHIR" frobnicate
