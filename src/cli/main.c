@@ -4,6 +4,7 @@
 #include "compat.h"
 #include <pwd.h>
 #include <unistd.h>
+#include "nhir/record.h"
 #include "cli/cli.h"
 
 static const char usage_nhir[] =
@@ -66,6 +67,35 @@ static const struct cmd commands[] = {
 	{ "usage", cmd_usage, CMD_NEED_STORE | CMD_READONLY },
 	{ "user", cmd_user, CMD_NEED_STORE },
 };
+
+/*
+ * Graph reads open the database read-only; the reader must still be a
+ * user of it (a database nobody was ever added to, made by the library,
+ * is open to reads).  A refusal is recorded through a second, writable
+ * handle.
+ */
+static int check_reader(struct nhir_ctx *ctx, const char *cmd)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_store *rw = NULL;
+	int64_t users = 0;
+	char op[64];
+	enum nhir_rc rc;
+
+	if (nhir_user_count(ctx->st, &users, &err))
+		return cli_fail(&err);
+	if (!users)
+		return EXIT_OK;
+	rc = nhir_authorize(ctx->st, ctx->actor, NHIR_PERM_READ, 0, &err);
+	if (rc != NHIR_EDENIED)
+		return rc ? cli_fail(&err) : EXIT_OK;
+	snprintf(op, sizeof(op), "%s", cmd);
+	if (!nhir_store_open(&rw, ctx->db, 0, NULL)) {
+		nhir_audit_denied(rw, ctx->actor, op, 0, err.msg);
+		nhir_store_close(rw);
+	}
+	return cli_fail(&err);
+}
 
 static bool wants_help(int argc, char **argv)
 {
@@ -195,8 +225,12 @@ int main(int argc, char **argv)
 			rc = cli_open_store(&ctx, cmd->flags & CMD_READONLY
 							  ? NHIR_STORE_READONLY
 							  : 0);
-			if (rc)
+			if (!rc && (cmd->flags & CMD_READONLY))
+				rc = check_reader(&ctx, cmd->name);
+			if (rc) {
+				nhir_store_close(ctx.st);
 				return rc;
+			}
 		}
 		optind = 0;
 		rc = cmd->fn(argc, argv, &ctx);

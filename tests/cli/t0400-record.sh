@@ -20,6 +20,10 @@ check "the refusal says why" has "$T/last.err" "rory (responder) may not manage 
 check "an unknown actor is refused" exits 5 "$NHIR" --as mallory incident list
 check "and told to get an account" has "$T/last.err" "'mallory' is not a user"
 check "an observer may not import" exits 5 "$NHIR" --as otto import nhir examples/inventory/estate.jsonl
+check "a stranger may not read the graph" exits 5 "$NHIR" --as mallory blast AKIAEXAMPLEDEPLOY01
+check "and the refusal is recorded" sh -c \
+	'"$NHIR" audit log | grep -q "mallory .*denied .*\"operation\":\"blast\""'
+check "an observer may" "$NHIR" --as otto blast AKIAEXAMPLEDEPLOY01
 check "users list as json" sh -c \
 	'"$NHIR" user list --format json | python3 -c "import json,sys; d=json.load(sys.stdin); assert len(d[\"users\"])==5"'
 
