@@ -12,7 +12,7 @@
 
 CC ?= cc
 BUILD ?= build
-PKGS = sqlite3 libcjson libsodium zlib libcrypto yaml-0.1
+PKGS = sqlite3 libcjson libsodium zlib libcrypto yaml-0.1 libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
@@ -35,7 +35,7 @@ ALL_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 LIBS = $(PKG_LIBS) -lm
 
-LIB_SRC = $(wildcard src/core/*.c src/store/*.c src/ingest/*.c src/ir/*.c src/findings/*.c)
+LIB_SRC = $(wildcard src/core/*.c src/store/*.c src/ingest/*.c src/ir/*.c src/findings/*.c src/plan/*.c)
 CLI_SRC = $(wildcard src/cli/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/%.o)

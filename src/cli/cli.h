@@ -35,7 +35,13 @@ enum cmd_flags {
 	CMD_READONLY = (1 << 1),
 };
 
+int cmd_approve(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_audit(int argc, char **argv, struct nhir_ctx *ctx);
+int cmd_contain(int argc, char **argv, struct nhir_ctx *ctx);
+int cmd_execute(int argc, char **argv, struct nhir_ctx *ctx);
+int cmd_plan(int argc, char **argv, struct nhir_ctx *ctx);
+int cmd_reject(int argc, char **argv, struct nhir_ctx *ctx);
+int cmd_verify(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_blast(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_decide(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_evidence(int argc, char **argv, struct nhir_ctx *ctx);

@@ -29,6 +29,14 @@ static const char usage_nhir[] =
 	"   note      add a note to an incident\n"
 	"   task      an incident's tasks, owners and due times\n"
 	"   evidence  add, list, export and verify evidence, with custody\n"
+	"\n"
+	"   plan      the containment plan of an incident; edit it\n"
+	"   approve   approve plan steps (four eyes); 'reject' to refuse\n"
+	"   reject    reject a plan step, with the reason\n"
+	"   execute   run a plan step through its connector\n"
+	"   verify    probe revoked credentials: do they still work?\n"
+	"   contain   residual access: is the incident contained?\n"
+	"\n"
 	"   audit     the hash-chained audit log: log, verify\n"
 	"   user      users and their roles\n"
 	"\n"
@@ -49,16 +57,21 @@ struct cmd {
 
 /* Sorted by name. */
 static const struct cmd commands[] = {
+	{ "approve", cmd_approve, CMD_NEED_STORE },
 	{ "audit", cmd_audit, CMD_NEED_STORE },
 	{ "blast", cmd_blast, CMD_NEED_STORE | CMD_READONLY },
+	{ "contain", cmd_contain, CMD_NEED_STORE },
 	{ "decide", cmd_decide, CMD_NEED_STORE },
 	{ "evidence", cmd_evidence, CMD_NEED_STORE },
+	{ "execute", cmd_execute, CMD_NEED_STORE },
 	{ "findings", cmd_findings, CMD_NEED_STORE },
 	{ "import", cmd_import, CMD_NEED_STORE },
 	{ "incident", cmd_incident, CMD_NEED_STORE },
 	{ "ingest", cmd_ingest, CMD_NEED_STORE },
 	{ "init", cmd_init, 0 },
 	{ "note", cmd_note, CMD_NEED_STORE },
+	{ "plan", cmd_plan, CMD_NEED_STORE },
+	{ "reject", cmd_reject, CMD_NEED_STORE },
 	{ "route", cmd_route, CMD_NEED_STORE },
 	{ "show", cmd_show, CMD_NEED_STORE | CMD_READONLY },
 	{ "task", cmd_task, CMD_NEED_STORE },
@@ -66,6 +79,7 @@ static const struct cmd commands[] = {
 	{ "triage", cmd_triage, CMD_NEED_STORE },
 	{ "usage", cmd_usage, CMD_NEED_STORE | CMD_READONLY },
 	{ "user", cmd_user, CMD_NEED_STORE },
+	{ "verify", cmd_verify, CMD_NEED_STORE },
 };
 
 /*

@@ -138,6 +138,41 @@ static const char *const migrations[] = {
 	" file TEXT NOT NULL, line INTEGER NOT NULL, at INTEGER,"
 	" author TEXT, link TEXT, report TEXT,"
 	" UNIQUE(finding, repo, commit_sha, file, line));",
+	/* 6: plans, approvals, revocations (src/plan/, doc/internals/plan.md) */
+	"CREATE TABLE plan_step("
+	" id INTEGER PRIMARY KEY,"
+	" incident INTEGER NOT NULL REFERENCES incident(id),"
+	" seq INTEGER NOT NULL, action TEXT NOT NULL,"
+	" target INTEGER REFERENCES node(id), phase TEXT NOT NULL,"
+	" why TEXT NOT NULL, breaks TEXT NOT NULL, survives TEXT NOT NULL,"
+	" reversible INTEGER NOT NULL, destroys_evidence INTEGER NOT NULL,"
+	" privileged INTEGER NOT NULL, changes_access INTEGER NOT NULL,"
+	" approvals_needed INTEGER NOT NULL, delay INTEGER NOT NULL,"
+	" status TEXT NOT NULL, proposer TEXT NOT NULL,"
+	" created INTEGER NOT NULL, started INTEGER, finished INTEGER,"
+	" result TEXT, evidence INTEGER REFERENCES evidence(id));"
+	"CREATE INDEX plan_step_incident ON plan_step(incident, seq);"
+	"CREATE TABLE plan_dep("
+	" step INTEGER NOT NULL REFERENCES plan_step(id),"
+	" after INTEGER NOT NULL REFERENCES plan_step(id),"
+	" why TEXT NOT NULL, PRIMARY KEY(step, after));"
+	"CREATE TABLE approval("
+	" id INTEGER PRIMARY KEY,"
+	" step INTEGER NOT NULL REFERENCES plan_step(id),"
+	" actor TEXT NOT NULL, verdict TEXT NOT NULL, why TEXT NOT NULL,"
+	" at INTEGER NOT NULL, expires INTEGER NOT NULL);"
+	"CREATE TABLE revocation("
+	" incident INTEGER NOT NULL REFERENCES incident(id),"
+	" node INTEGER NOT NULL REFERENCES node(id), state TEXT NOT NULL,"
+	" step INTEGER REFERENCES plan_step(id), requested INTEGER,"
+	" confirmed INTEGER, verified INTEGER, detail TEXT,"
+	" PRIMARY KEY(incident, node));"
+	"CREATE TABLE cut("
+	" incident INTEGER NOT NULL REFERENCES incident(id),"
+	" node INTEGER NOT NULL REFERENCES node(id),"
+	" issued_before INTEGER NOT NULL,"
+	" step INTEGER REFERENCES plan_step(id),"
+	" PRIMARY KEY(incident, node));",
 };
 
 enum stmt {
@@ -260,6 +295,8 @@ struct intern {
 	struct intern_slot *v;
 	size_t nr, alloc;	/* alloc is 0 or a power of two */
 };
+
+#define INTERN_MAX (1u << 18)	/* strings cached, about 30 MB */
 
 static void intern_clear(struct intern *t)
 {
@@ -1162,6 +1199,13 @@ static int64_t intern(struct sqlite_store *s, const char *str)
 
 	if (!str)
 		return 0;
+	/*
+	 * Bounded: a corpus with millions of distinct targets would grow
+	 * the table without end.  Dropping it all is crude but keeps memory
+	 * flat; the strings that repeat come back at once.
+	 */
+	if (s->strs.nr >= INTERN_MAX)
+		intern_clear(&s->strs);
 	if ((s->strs.nr + 1) * 2 > s->strs.alloc && !intern_grow(&s->strs))
 		return -1;
 	h = nhir_hash_str(str) | 1;	/* 0 marks an empty slot */

@@ -1,0 +1,206 @@
+/*
+ * Containment and recovery: the action catalog, the plan (a DAG of steps
+ * built from an incident's confirmed scope), four-eyes approval,
+ * execution through connectors, revocation states, probes, and residual
+ * access.  See docs/formats/catalog.md, docs/formats/connectors.md and
+ * doc/internals/plan.md.
+ */
+#ifndef NHIR_PLAN_H
+#define NHIR_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "error.h"
+#include "model.h"
+#include "store.h"
+
+/* ---- the catalog ---- */
+
+enum nhir_phase {
+	NHIR_PHASE_PRESERVE = 0,
+	NHIR_PHASE_NOTIFY,
+	NHIR_PHASE_ROTATE,
+	NHIR_PHASE_CONTAIN,
+	NHIR_PHASE_REVOKE,
+	NHIR_PHASE_CUT,
+	NHIR_PHASE_RECOVER,
+	NHIR_PHASE_VERIFY,
+	NHIR_PHASE_NR
+};
+
+const char *nhir_phase_name(enum nhir_phase p);
+
+struct nhir_action {
+	char *id, *provider;
+	unsigned kinds;			/* 1 << enum nhir_node_kind; all if 0 */
+	char **subtypes;		/* empty: any subtype */
+	size_t subtype_nr;
+	enum nhir_phase phase;
+	char *kills, *survives;		/* text, "; "-joined */
+	bool kills_self, kills_children;
+	bool reversible, destroys_evidence, privileged;
+	int64_t delay;			/* seconds */
+	int line;
+};
+
+struct nhir_catalog {
+	struct nhir_action *v;
+	size_t nr, alloc;
+};
+
+/* catalog/actions.yaml, or path, or $NHIR_CATALOG. */
+const char *nhir_catalog_default_path(const char *path);
+enum nhir_rc nhir_catalog_load(const char *path, struct nhir_catalog **out,
+			       struct nhir_err *err);
+enum nhir_rc nhir_catalog_parse(const char *data, size_t len,
+				const char *name, struct nhir_catalog **out,
+				struct nhir_err *err);
+void nhir_catalog_free(struct nhir_catalog *c);
+const struct nhir_action *nhir_catalog_find(const struct nhir_catalog *c,
+					    const char *id);
+/*
+ * The most specific action of phase for a node of kind and subtype:
+ * one naming the subtype, else one for any subtype of the kind; NULL
+ * if there is none.
+ */
+const struct nhir_action *nhir_catalog_pick(const struct nhir_catalog *c,
+					    enum nhir_node_kind kind,
+					    const char *subtype,
+					    enum nhir_phase phase);
+
+/* ---- the plan ---- */
+
+/*
+ * Builds the plan of an incident from its confirmed scope (replacing a
+ * plan nothing of which has run yet).  Needs the incident's lead or a
+ * responder.  *steps is how many.
+ */
+enum nhir_rc nhir_plan_build(struct nhir_store *st, const char *actor,
+			     int64_t incident, const struct nhir_catalog *cat,
+			     size_t *steps, struct nhir_err *err);
+
+struct nhir_step {
+	int64_t id, seq, incident, target;
+	const char *action, *phase, *status, *why, *breaks, *survives;
+	const char *target_ext, *target_name, *proposer, *result;
+	bool reversible, destroys_evidence, privileged, changes_access;
+	int approvals_needed, approvals;	/* valid approvals now */
+	bool rejected;
+	int64_t delay, started, finished;
+	const char *after;			/* "3,4": step ids it waits for */
+};
+typedef int (*nhir_step_cb)(const struct nhir_step *s, void *data);
+enum nhir_rc nhir_plan_each(struct nhir_store *st, int64_t incident,
+			    nhir_step_cb cb, void *data, struct nhir_err *err);
+enum nhir_rc nhir_step_get(struct nhir_store *st, int64_t incident,
+			   int64_t step, nhir_step_cb cb, void *data,
+			   struct nhir_err *err);
+
+/*
+ * Edits (the lead): add an action on a target after a step (0: none),
+ * skip a step, or move a step before another.  A change that breaks an
+ * ordering constraint is NHIR_ECONFLICT with the constraint in err,
+ * unless accept is given: then the lead's decision (accept as why) is
+ * recorded and the constraint dropped.
+ */
+enum nhir_rc nhir_plan_add(struct nhir_store *st, const char *actor,
+			   int64_t incident, const struct nhir_catalog *cat,
+			   const char *action, const char *target,
+			   int64_t after, int64_t *step, struct nhir_err *err);
+enum nhir_rc nhir_plan_skip(struct nhir_store *st, const char *actor,
+			    int64_t incident, int64_t step, const char *why,
+			    const char *accept, struct nhir_err *err);
+enum nhir_rc nhir_plan_move(struct nhir_store *st, const char *actor,
+			    int64_t incident, int64_t step, int64_t before,
+			    const char *accept, struct nhir_err *err);
+
+/* ---- approval ---- */
+
+/*
+ * Approves (or rejects) a step: an approver or lead, not the plan's
+ * proposer; each approval expires after ttl seconds (0: a day).
+ */
+enum nhir_rc nhir_approve(struct nhir_store *st, const char *actor,
+			  int64_t incident, int64_t step, bool approve,
+			  const char *why, int64_t ttl, struct nhir_err *err);
+
+/* ---- connectors and execution ---- */
+
+struct nhir_connectors;
+
+const char *nhir_connectors_default_path(const char *path);
+enum nhir_rc nhir_connectors_load(const char *path,
+				  struct nhir_connectors **out,
+				  struct nhir_err *err);
+enum nhir_rc nhir_connectors_parse(const char *data, size_t len,
+				   const char *name,
+				   struct nhir_connectors **out,
+				   struct nhir_err *err);
+void nhir_connectors_free(struct nhir_connectors *c);
+
+struct nhir_exec_result {
+	char status[16];	/* "done", "failed", "dry-run", "skipped" */
+	char detail[512];
+	int64_t step;
+	int64_t evidence;	/* where the connector's output is kept */
+};
+
+/*
+ * Runs a step (step 0: the next one ready).  Without confirm it only
+ * says what would be sent.  Needs approvals, dependencies done and a
+ * connector for the action.  A step already done does nothing.
+ */
+enum nhir_rc nhir_execute(struct nhir_store *st, const char *actor,
+			  int64_t incident, int64_t step, bool confirm,
+			  const struct nhir_connectors *conn,
+			  struct nhir_exec_result *res, struct nhir_err *err);
+
+/* ---- revocation and verification ---- */
+
+struct nhir_revocation {
+	int64_t node;
+	const char *ext_id, *state, *detail;
+	int64_t requested, confirmed, verified;
+};
+typedef int (*nhir_revocation_cb)(const struct nhir_revocation *r,
+				  void *data);
+enum nhir_rc nhir_revocation_each(struct nhir_store *st, int64_t incident,
+				  nhir_revocation_cb cb, void *data,
+				  struct nhir_err *err);
+
+struct nhir_verify_result {
+	size_t probed, verified, still_working, refused, no_probe;
+};
+
+/* Runs the probes of every confirmed revocation of the incident. */
+enum nhir_rc nhir_verify(struct nhir_store *st, const char *actor,
+			 int64_t incident, const struct nhir_connectors *conn,
+			 struct nhir_verify_result *res, struct nhir_err *err);
+
+/* ---- residual access ---- */
+
+struct nhir_residual_item {
+	int64_t node;
+	char *ext_id, *path;
+	enum nhir_node_kind kind;
+	enum nhir_priv priv;
+	int64_t expires;	/* NHIR_TIME_NEVER if it does not end */
+};
+
+struct nhir_residual {
+	struct nhir_residual_item *items;
+	size_t nr, alloc;
+	int64_t contained_at;	/* NHIR_TIME_UNSET: not contained; else when */
+};
+
+/*
+ * What the incident's seeds (and everything minted from them) still
+ * reach at time at, with revoked nodes dead and cut edges removed.
+ */
+enum nhir_rc nhir_residual(struct nhir_store *st, int64_t incident,
+			   int64_t at, struct nhir_residual *out,
+			   struct nhir_err *err);
+void nhir_residual_release(struct nhir_residual *r);
+
+#endif

@@ -1,0 +1,594 @@
+/* nhir plan, approve, reject, execute, verify, contain: containment. */
+#include "compat.h"
+#include <getopt.h>
+#include "nhir/plan.h"
+#include "nhir/record.h"
+#include "cli/cli.h"
+
+static const char usage_plan[] =
+	"usage: nhir plan INC [--rebuild] [--catalog FILE] [--format text|json]\n"
+	"       nhir plan edit INC add ACTION [TARGET] [--after STEP]\n"
+	"       nhir plan edit INC skip STEP --why TEXT [--accept-risk WHY]\n"
+	"       nhir plan edit INC move STEP --before STEP [--accept-risk WHY]\n"
+	"\n"
+	"The containment plan of an incident, built from its confirmed scope\n"
+	"and the action catalog (catalog/actions.yaml, --catalog, or\n"
+	"$NHIR_CATALOG): evidence preserved first, owners told, dependents\n"
+	"rotated and redeployed before what they use is revoked, reversible\n"
+	"steps before irreversible ones, children that survive their parent\n"
+	"revoked on their own, caches flushed, every revocation verified.\n"
+	"Each step says what it breaks, whether it can be undone, its delay\n"
+	"and the approvals it needs.  An edit that breaks an ordering\n"
+	"constraint is refused with the reason, unless the lead accepts the\n"
+	"risk (recorded as a decision).\n"
+	"\n"
+	"exit status: 0 ok, 1 error or a constraint refused the edit,\n"
+	"             2 usage error, 5 not authorized\n";
+
+static const char usage_reject[] =
+	"usage: nhir reject INC STEP --why TEXT\n"
+	"\n"
+	"Rejects a plan step, with the reason: it cannot run until approved\n"
+	"again.  Approvers and leads may; not the plan's proposer.\n"
+	"\n"
+	"exit status: 0 ok, 1 error, 2 usage error, 5 not authorized\n";
+
+static const char usage_approve[] =
+	"usage: nhir approve INC STEP... --why TEXT [--ttl SECONDS]\n"
+	"\n"
+	"Approves (or rejects) plan steps.  Approvers and leads may; the\n"
+	"plan's proposer may not (four eyes).  A step that changes access\n"
+	"needs one approval, an irreversible or privileged one two from\n"
+	"distinct people.  Approvals expire (default a day).\n"
+	"\n"
+	"exit status: 0 ok, 1 error, 2 usage error, 5 not authorized\n";
+
+static const char usage_execute[] =
+	"usage: nhir execute INC [STEP | --next] [--confirm]\n"
+	"                    [--connectors FILE]\n"
+	"\n"
+	"Runs a plan step through its connector (--connectors or\n"
+	"$NHIR_CONNECTORS, docs/formats/connectors.md).  Without --confirm it\n"
+	"only prints what would be sent.  A step runs when the steps it waits\n"
+	"for are done and its approvals are valid; its connector's answer is\n"
+	"kept as evidence; a failed step blocks those after it; a step done\n"
+	"already does nothing.\n"
+	"\n"
+	"exit status: 0 done (or dry run), 1 error or the step failed,\n"
+	"             2 usage error, 5 not authorized\n";
+
+static const char usage_verify[] =
+	"usage: nhir verify INC [--connectors FILE]\n"
+	"\n"
+	"Runs the configured probe of every credential whose revocation the\n"
+	"connector confirmed: if the probe's call is refused, the revocation\n"
+	"is verified.  A probe whose call succeeds whatever the permissions\n"
+	"(sts:GetCallerIdentity) is refused as proof.\n"
+	"\n"
+	"exit status: 0 all probed revocations verified, 1 error,\n"
+	"             2 usage error, 3 something still works or was not\n"
+	"             proven, 5 not authorized\n";
+
+static const char usage_contain[] =
+	"usage: nhir contain status INC [--at TIME] [--format text|json]\n"
+	"\n"
+	"Residual access: what the incident's seeds and everything minted\n"
+	"from them still reach, with confirmed revocations dead and cuts\n"
+	"applied, and when each path ends on its own.  Says whether the\n"
+	"incident is contained now, at a stated time, or not.\n"
+	"\n"
+	"exit status: 0 contained now, 1 error, 2 usage error,\n"
+	"             3 access remains, 5 not authorized\n";
+
+static int load_catalog(const char *path, struct nhir_catalog **c)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	const char *use = nhir_catalog_default_path(path);
+
+	*c = NULL;
+	if (!use) {
+		cli_error("no action catalog: give --catalog FILE or set "
+			  "NHIR_CATALOG");
+		return EXIT_ERROR;
+	}
+	if (nhir_catalog_load(use, c, &err))
+		return cli_fail(&err);
+	return EXIT_OK;
+}
+
+static int load_connectors(const char *path, struct nhir_connectors **c)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	const char *use = nhir_connectors_default_path(path);
+
+	*c = NULL;
+	if (!use) {
+		cli_error("no connectors: give --connectors FILE or set "
+			  "NHIR_CONNECTORS");
+		return EXIT_ERROR;
+	}
+	if (nhir_connectors_load(use, c, &err))
+		return cli_fail(&err);
+	return EXIT_OK;
+}
+
+static bool parse_step(const char *s, int64_t *out)
+{
+	char *end;
+
+	*out = strtoll(s, &end, 10);
+	if (*end || *out <= 0) {
+		cli_error("'%s' is not a step number", s);
+		return false;
+	}
+	return true;
+}
+
+struct show {
+	int fmt;
+	size_t n;
+};
+
+static int print_step(const struct nhir_step *s, void *data)
+{
+	struct show *x = data;
+	char tgt[300];
+
+	snprintf(tgt, sizeof(tgt), "%s", s->target_ext ? s->target_ext : "-");
+	if (x->fmt == FMT_JSON) {
+		printf("%s{\"step\":%" PRId64 ",\"action\":", x->n ? "," : "",
+		       s->seq);
+		cli_json_str(stdout, s->action);
+		printf(",\"phase\":\"%s\",\"target\":", s->phase);
+		cli_json_str(stdout, s->target_ext);
+		printf(",\"status\":\"%s\",\"why\":", s->status);
+		cli_json_str(stdout, s->why);
+		fputs(",\"breaks\":", stdout);
+		cli_json_str(stdout, s->breaks);
+		fputs(",\"survives\":", stdout);
+		cli_json_str(stdout, s->survives);
+		printf(",\"reversible\":%s,\"destroys_evidence\":%s,"
+		       "\"privileged\":%s,\"delay\":%" PRId64
+		       ",\"approvals_needed\":%d,\"approvals\":%d,"
+		       "\"rejected\":%s,\"after\":[%s],\"result\":",
+		       s->reversible ? "true" : "false",
+		       s->destroys_evidence ? "true" : "false",
+		       s->privileged ? "true" : "false", s->delay,
+		       s->approvals_needed, s->approvals,
+		       s->rejected ? "true" : "false", s->after ? s->after : "");
+		cli_json_str(stdout, s->result);
+		putchar('}');
+	} else {
+		printf("%3" PRId64 "  %-8s %-32s %s\n", s->seq, s->status,
+		       s->action, tgt);
+		printf("       %s\n", s->why);
+		if (s->breaks && *s->breaks)
+			printf("       breaks: %s\n", s->breaks);
+		if (s->survives && *s->survives)
+			printf("       survives: %s\n", s->survives);
+		printf("       %s%s, delay %" PRId64 " s, approvals %d/%d%s%s%s\n",
+		       s->reversible ? "reversible" : "IRREVERSIBLE",
+		       s->destroys_evidence ? ", destroys evidence" : "",
+		       s->delay, s->approvals, s->approvals_needed,
+		       s->rejected ? ", REJECTED" : "",
+		       s->after ? ", after " : "", s->after ? s->after : "");
+		if (s->result && *s->result)
+			printf("       result: %s\n", s->result);
+	}
+	x->n++;
+	return 0;
+}
+
+static int show_plan(struct nhir_ctx *ctx, int64_t inc, int fmt)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct show x = { fmt, 0 };
+
+	if (fmt == FMT_JSON)
+		printf("{\"incident\":\"INC-%" PRId64 "\",\"steps\":[", inc);
+	else
+		printf("plan of INC-%" PRId64 "\n", inc);
+	if (nhir_plan_each(ctx->st, inc, print_step, &x, &err))
+		return cli_fail(&err);
+	if (fmt == FMT_JSON)
+		puts("]}");
+	return EXIT_OK;
+}
+
+static int count_step(const struct nhir_step *s, void *data)
+{
+	(void)s;
+	(*(size_t *)data)++;
+	return 0;
+}
+
+static int plan_edit(struct nhir_ctx *ctx, int argc, char **argv,
+		     const char *catalog, const char *why, const char *accept,
+		     int64_t after, int64_t before)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_catalog *cat = NULL;
+	int64_t inc, step;
+	int r;
+
+	if (argc < 3)
+		return cli_usage(usage_plan, false);
+	inc = cli_incident(argv[0]);
+	if (!inc)
+		return EXIT_USAGE;
+	if (!strcmp(argv[1], "add") && (argc == 3 || argc == 4)) {
+		r = load_catalog(catalog, &cat);
+		if (r)
+			return r;
+		if (nhir_plan_add(ctx->st, ctx->actor, inc, cat, argv[2],
+				  argc == 4 ? argv[3] : NULL, after, &step,
+				  &err)) {
+			nhir_catalog_free(cat);
+			return cli_fail(&err);
+		}
+		nhir_catalog_free(cat);
+		printf("INC-%" PRId64 ": step %" PRId64 " added\n", inc, step);
+		return EXIT_OK;
+	}
+	if (argc != 3 || !parse_step(argv[2], &step))
+		return cli_usage(usage_plan, false);
+	if (!strcmp(argv[1], "skip")) {
+		if (nhir_plan_skip(ctx->st, ctx->actor, inc, step, why, accept,
+				   &err))
+			return cli_fail(&err);
+		printf("INC-%" PRId64 ": step %" PRId64 " skipped\n", inc, step);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "move")) {
+		if (!before) {
+			cli_error("move needs --before STEP");
+			return EXIT_USAGE;
+		}
+		if (nhir_plan_move(ctx->st, ctx->actor, inc, step, before,
+				   accept, &err))
+			return cli_fail(&err);
+		printf("INC-%" PRId64 ": step %" PRId64 " moved before %" PRId64
+		       "\n", inc, step, before);
+		return EXIT_OK;
+	}
+	return cli_usage(usage_plan, false);
+}
+
+int cmd_plan(int argc, char **argv, struct nhir_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "catalog", required_argument, NULL, 'c' },
+		{ "rebuild", no_argument, NULL, 'r' },
+		{ "why", required_argument, NULL, 'w' },
+		{ "accept-risk", required_argument, NULL, 'A' },
+		{ "after", required_argument, NULL, 'a' },
+		{ "before", required_argument, NULL, 'b' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_catalog *cat;
+	const char *catalog = NULL, *why = NULL, *accept = NULL;
+	int64_t inc, after = 0, before = 0;
+	size_t steps = 0;
+	bool rebuild = false;
+	int c, fmt = FMT_TEXT, r;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			return cli_usage(usage_plan, true);
+		case 'f':
+			fmt = cli_parse_format(optarg, false);
+			if (fmt < 0) {
+				cli_error("unknown format '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'c': catalog = optarg; break;
+		case 'r': rebuild = true; break;
+		case 'w': why = optarg; break;
+		case 'A': accept = optarg; break;
+		case 'a':
+			if (!parse_step(optarg, &after))
+				return EXIT_USAGE;
+			break;
+		case 'b':
+			if (!parse_step(optarg, &before))
+				return EXIT_USAGE;
+			break;
+		default:
+			return cli_usage(usage_plan, false);
+		}
+	}
+	if (optind < argc && !strcmp(argv[optind], "edit"))
+		return plan_edit(ctx, argc - optind - 1, argv + optind + 1,
+				 catalog, why, accept, after, before);
+	if (optind + 1 != argc)
+		return cli_usage(usage_plan, false);
+	inc = cli_incident(argv[optind]);
+	if (!inc)
+		return EXIT_USAGE;
+	if ((r = cli_authorize(ctx, NHIR_PERM_READ, "plan")))
+		return r;
+	if (nhir_plan_each(ctx->st, inc, count_step, &steps, &err))
+		return cli_fail(&err);
+	if (!steps || rebuild) {
+		r = load_catalog(catalog, &cat);
+		if (r)
+			return r;
+		if (nhir_plan_build(ctx->st, ctx->actor, inc, cat, &steps,
+				    &err)) {
+			nhir_catalog_free(cat);
+			return cli_fail(&err);
+		}
+		nhir_catalog_free(cat);
+	}
+	return show_plan(ctx, inc, fmt);
+}
+
+static int approve_or_reject(int argc, char **argv, struct nhir_ctx *ctx,
+			     bool approve)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "why", required_argument, NULL, 'w' },
+		{ "ttl", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct nhir_err err = NHIR_ERR_INIT;
+	const char *why = NULL;
+	int64_t inc, step, ttl = 0;
+	char *end;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h')
+			return cli_usage(approve ? usage_approve : usage_reject,
+					 true);
+		if (c == 'w') {
+			why = optarg;
+		} else if (c == 't') {
+			ttl = strtoll(optarg, &end, 10);
+			if (*end || ttl <= 0) {
+				cli_error("--ttl takes seconds");
+				return EXIT_USAGE;
+			}
+		} else {
+			return cli_usage(approve ? usage_approve : usage_reject,
+					 false);
+		}
+	}
+	if (argc - optind < 2 || (!approve && argc - optind != 2))
+		return cli_usage(approve ? usage_approve : usage_reject, false);
+	if (!why) {
+		cli_error("%s needs --why", approve ? "approval" : "rejection");
+		return EXIT_USAGE;
+	}
+	inc = cli_incident(argv[optind]);
+	if (!inc)
+		return EXIT_USAGE;
+	for (int i = optind + 1; i < argc; i++) {
+		if (!parse_step(argv[i], &step))
+			return EXIT_USAGE;
+		if (nhir_approve(ctx->st, ctx->actor, inc, step, approve, why,
+				 ttl, &err))
+			return cli_fail(&err);
+		printf("INC-%" PRId64 ": step %" PRId64 " %s by %s\n", inc, step,
+		       approve ? "approved" : "rejected", ctx->actor);
+	}
+	return EXIT_OK;
+}
+
+int cmd_approve(int argc, char **argv, struct nhir_ctx *ctx)
+{
+	return approve_or_reject(argc, argv, ctx, true);
+}
+
+int cmd_reject(int argc, char **argv, struct nhir_ctx *ctx)
+{
+	return approve_or_reject(argc, argv, ctx, false);
+}
+
+int cmd_execute(int argc, char **argv, struct nhir_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "next", no_argument, NULL, 'n' },
+		{ "confirm", no_argument, NULL, 'y' },
+		{ "connectors", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_connectors *conn;
+	struct nhir_exec_result res;
+	const char *path = NULL;
+	bool next = false, confirm = false;
+	int64_t inc, step = 0;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h': return cli_usage(usage_execute, true);
+		case 'n': next = true; break;
+		case 'y': confirm = true; break;
+		case 'c': path = optarg; break;
+		default: return cli_usage(usage_execute, false);
+		}
+	}
+	if (argc - optind != (next ? 1 : 2))
+		return cli_usage(usage_execute, false);
+	inc = cli_incident(argv[optind]);
+	if (!inc)
+		return EXIT_USAGE;
+	if (!next && !parse_step(argv[optind + 1], &step))
+		return EXIT_USAGE;
+	r = load_connectors(path, &conn);
+	if (r)
+		return r;
+	if (nhir_execute(ctx->st, ctx->actor, inc, step, confirm, conn, &res,
+			 &err)) {
+		nhir_connectors_free(conn);
+		return cli_fail(&err);
+	}
+	nhir_connectors_free(conn);
+	printf("INC-%" PRId64 " step %" PRId64 ": %s: %s\n", inc, res.step,
+	       res.status, res.detail);
+	if (res.evidence)
+		printf("connector output kept as evidence %" PRId64 "\n",
+		       res.evidence);
+	if (!strcmp(res.status, "dry-run"))
+		puts("(dry run: add --confirm to carry it out)");
+	return strcmp(res.status, "failed") ? EXIT_OK : EXIT_ERROR;
+}
+
+static int print_rev(const struct nhir_revocation *v, void *data)
+{
+	char a[40], b[40], c[40];
+
+	(void)data;
+	printf("  %-10s %-28s requested %s, confirmed %s, verified %s%s%s\n",
+	       v->state, v->ext_id, cli_time(v->requested, a, sizeof(a)),
+	       cli_time(v->confirmed, b, sizeof(b)),
+	       cli_time(v->verified, c, sizeof(c)), v->detail ? "\n             " : "",
+	       v->detail ? v->detail : "");
+	return 0;
+}
+
+int cmd_verify(int argc, char **argv, struct nhir_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "connectors", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_connectors *conn;
+	struct nhir_verify_result res;
+	const char *path = NULL;
+	int64_t inc;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h')
+			return cli_usage(usage_verify, true);
+		if (c == 'c')
+			path = optarg;
+		else
+			return cli_usage(usage_verify, false);
+	}
+	if (argc - optind != 1)
+		return cli_usage(usage_verify, false);
+	inc = cli_incident(argv[optind]);
+	if (!inc)
+		return EXIT_USAGE;
+	r = load_connectors(path, &conn);
+	if (r)
+		return r;
+	if (nhir_verify(ctx->st, ctx->actor, inc, conn, &res, &err)) {
+		nhir_connectors_free(conn);
+		return cli_fail(&err);
+	}
+	nhir_connectors_free(conn);
+	printf("INC-%" PRId64 ": %zu probed, %zu verified, %zu still work, "
+	       "%zu refused as proof, %zu without a probe\n", inc, res.probed,
+	       res.verified, res.still_working, res.refused, res.no_probe);
+	if (nhir_revocation_each(ctx->st, inc, print_rev, NULL, &err))
+		return cli_fail(&err);
+	return res.verified == res.probed && !res.no_probe ? EXIT_OK
+							   : EXIT_FINDINGS;
+}
+
+int cmd_contain(int argc, char **argv, struct nhir_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "at", required_argument, NULL, 'a' },
+		{ "format", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_residual res;
+	int64_t inc, at = nhir_time_now();
+	char t[40], e[40];
+	int c, fmt = FMT_TEXT, r;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			return cli_usage(usage_contain, true);
+		case 'a':
+			if (!cli_parse_time(optarg, &at)) {
+				cli_error("bad time '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'f':
+			fmt = cli_parse_format(optarg, false);
+			if (fmt < 0) {
+				cli_error("unknown format '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		default:
+			return cli_usage(usage_contain, false);
+		}
+	}
+	if (argc - optind != 2 || strcmp(argv[optind], "status"))
+		return cli_usage(usage_contain, false);
+	inc = cli_incident(argv[optind + 1]);
+	if (!inc)
+		return EXIT_USAGE;
+	if ((r = cli_authorize(ctx, NHIR_PERM_READ, "contain")))
+		return r;
+	if (nhir_residual(ctx->st, inc, at, &res, &err))
+		return cli_fail(&err);
+	cli_time(at, t, sizeof(t));
+	if (fmt == FMT_JSON) {
+		printf("{\"incident\":\"INC-%" PRId64 "\",\"at\":\"%s\","
+		       "\"contained\":%s,\"contained_at\":", inc, t,
+		       !res.nr ? "true" : "false");
+		if (res.contained_at == NHIR_TIME_UNSET)
+			fputs("null", stdout);
+		else
+			printf("\"%s\"", cli_time(res.contained_at, e, sizeof(e)));
+		fputs(",\"residual\":[", stdout);
+		for (size_t i = 0; i < res.nr; i++) {
+			printf("%s{\"node\":", i ? "," : "");
+			cli_json_str(stdout, res.items[i].ext_id);
+			printf(",\"kind\":\"%s\",\"path\":",
+			       nhir_node_kind_name(res.items[i].kind));
+			cli_json_str(stdout, res.items[i].path);
+			if (res.items[i].expires == NHIR_TIME_NEVER)
+				fputs(",\"expires\":null}", stdout);
+			else
+				printf(",\"expires\":\"%s\"}",
+				       cli_time(res.items[i].expires, e, sizeof(e)));
+		}
+		puts("]}");
+	} else {
+		printf("INC-%" PRId64 " at %s: ", inc, t);
+		if (!res.nr)
+			puts("contained: no residual access");
+		else if (res.contained_at != NHIR_TIME_UNSET)
+			printf("NOT contained yet: %zu paths remain; all end by "
+			       "themselves by %s\n", res.nr,
+			       cli_time(res.contained_at, e, sizeof(e)));
+		else
+			printf("NOT contained: %zu paths remain, some do not "
+			       "end by themselves\n", res.nr);
+		for (size_t i = 0; i < res.nr; i++)
+			printf("  %-11s %-36s until %s\n      %s\n",
+			       nhir_node_kind_name(res.items[i].kind),
+			       res.items[i].ext_id,
+			       res.items[i].expires == NHIR_TIME_NEVER
+				       ? "it is revoked"
+				       : cli_time(res.items[i].expires, e,
+						  sizeof(e)),
+			       res.items[i].path ? res.items[i].path : "");
+	}
+	r = res.nr ? EXIT_FINDINGS : EXIT_OK;
+	nhir_residual_release(&res);
+	return r;
+}

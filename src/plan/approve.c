@@ -1,0 +1,430 @@
+/*
+ * Four-eyes approval and plan edits.  Approvals expire; a step that
+ * changes access needs one approver, an irreversible or privileged one
+ * two distinct approvers, never the plan's proposer.  Edits that break
+ * an ordering constraint are refused unless the lead accepts the risk,
+ * which is recorded as a decision.
+ */
+#include "compat.h"
+#include "nhir/plan.h"
+#include "nhir/record.h"
+#include "ir/ir.h"
+
+#define DAY (24 * 3600)
+
+struct step_row {
+	int64_t id, seq;
+	char status[16], proposer[128], action[128];
+	int needed;
+};
+
+static enum nhir_rc get_row(struct nhir_store *st, int64_t incident,
+			    int64_t seq, struct step_row *r,
+			    struct nhir_err *err)
+{
+	struct nhir_sql *q;
+	enum nhir_rc rc;
+	int x;
+
+	rc = ir_query(st, err, &q, "SELECT id, seq, status, proposer, action,"
+		      " approvals_needed FROM plan_step WHERE incident = ? AND"
+		      " seq = ?", "ii", incident, seq);
+	if (rc)
+		return rc;
+	x = nhir_sql_step(q, err);
+	if (x == 1) {
+		r->id = nhir_sql_int(q, 0);
+		r->seq = nhir_sql_int(q, 1);
+		ir_copy(r->status, sizeof(r->status), nhir_sql_text(q, 2));
+		ir_copy(r->proposer, sizeof(r->proposer), nhir_sql_text(q, 3));
+		ir_copy(r->action, sizeof(r->action), nhir_sql_text(q, 4));
+		r->needed = (int)nhir_sql_int(q, 5);
+	}
+	nhir_sql_finish(q);
+	if (x < 0)
+		return err && err->rc ? err->rc : NHIR_ESTORE;
+	if (!x)
+		return nhir_err_set(err, NHIR_ENOTFOUND, "INC-%" PRId64 " has no "
+				    "step %" PRId64, incident, seq);
+	return NHIR_OK;
+}
+
+enum nhir_rc nhir_approve(struct nhir_store *st, const char *actor,
+			  int64_t incident, int64_t seq, bool approve,
+			  const char *why, int64_t ttl, struct nhir_err *err)
+{
+	const char *op = approve ? "approve" : "reject";
+	struct nhir_user u;
+	struct step_row r;
+	char reason[300];
+	cJSON *d;
+	enum nhir_rc rc;
+
+	if (!why || !*why)
+		return nhir_err_set(err, NHIR_EINVAL, "an %s needs a reason "
+				    "(--why)", approve ? "approval" : "rejection");
+	rc = ir_begin(st, actor, NHIR_PERM_READ, incident, op, err);
+	if (rc)
+		return rc;
+	rc = get_row(st, incident, seq, &r, err);
+	if (!rc)
+		rc = nhir_user_get(st, actor, &u, err);
+	if (!rc) {
+		reason[0] = 0;
+		if (u.role != NHIR_ROLE_APPROVER && u.role != NHIR_ROLE_LEAD)
+			snprintf(reason, sizeof(reason), "%s (%s) may not "
+				 "approve: approvers and leads do", actor,
+				 nhir_role_name(u.role));
+		else if (!strcmp(actor, r.proposer))
+			snprintf(reason, sizeof(reason), "%s proposed the plan "
+				 "and may not approve its steps (four eyes)",
+				 actor);
+		if (reason[0]) {
+			nhir_store_rollback(st);
+			nhir_audit_denied(st, actor, op, incident, reason);
+			return nhir_err_set(err, NHIR_EDENIED, "%s", reason);
+		}
+	}
+	if (!rc && strcmp(r.status, "planned") && strcmp(r.status, "failed"))
+		rc = nhir_err_set(err, NHIR_ECONFLICT, "step %" PRId64 " is %s",
+				  seq, r.status);
+	if (!rc)
+		rc = ir_exec(st, err, "INSERT INTO approval(step, actor, verdict,"
+			     " why, at, expires) VALUES(?, ?, ?, ?, ?, ?)",
+			     "itttii", r.id, actor, op, why, nhir_time_now(),
+			     nhir_time_now() + (ttl > 0 ? ttl : DAY));
+	d = cJSON_CreateObject();
+	if (d) {
+		cJSON_AddNumberToObject(d, "step", (double)seq);
+		cJSON_AddStringToObject(d, "action", r.action);
+		cJSON_AddStringToObject(d, "why", why);
+		cJSON_AddNumberToObject(d, "ttl", (double)(ttl > 0 ? ttl : DAY));
+	}
+	return ir_end(st, rc, actor, op, incident, d, err);
+}
+
+/* ---- edits ---- */
+
+struct plan_mem {
+	int64_t *id, *seq;
+	size_t nr;
+	struct {
+		int64_t step, after;
+		char why[200];
+	} *dep;
+	size_t dep_nr, dep_alloc;
+	char (*status)[16];
+};
+
+static void mem_free(struct plan_mem *m)
+{
+	nhir_free(m->id);
+	nhir_free(m->seq);
+	nhir_free(m->dep);
+	nhir_free(m->status);
+}
+
+static enum nhir_rc mem_load(struct nhir_store *st, int64_t incident,
+			     struct plan_mem *m, struct nhir_err *err)
+{
+	struct nhir_sql *q;
+	int64_t n = 0;
+	enum nhir_rc rc;
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	rc = ir_int(st, err, &n, NULL, "SELECT count(*) FROM plan_step WHERE"
+		    " incident = ?", "i", incident);
+	if (rc)
+		return rc;
+	m->id = nhir_calloc((size_t)n + 1, sizeof(*m->id));
+	m->seq = nhir_calloc((size_t)n + 1, sizeof(*m->seq));
+	m->status = nhir_calloc((size_t)n + 1, sizeof(*m->status));
+	if (!m->id || !m->seq || !m->status)
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	rc = ir_query(st, err, &q, "SELECT id, seq, status FROM plan_step WHERE"
+		      " incident = ? ORDER BY seq", "i", incident);
+	if (rc)
+		return rc;
+	while ((r = nhir_sql_step(q, err)) == 1 && m->nr < (size_t)n) {
+		m->id[m->nr] = nhir_sql_int(q, 0);
+		m->seq[m->nr] = nhir_sql_int(q, 1);
+		ir_copy(m->status[m->nr], sizeof(m->status[0]),
+			nhir_sql_text(q, 2));
+		m->nr++;
+	}
+	nhir_sql_finish(q);
+	if (r < 0)
+		return NHIR_ESTORE;
+	rc = ir_query(st, err, &q, "SELECT d.step, d.after, d.why FROM plan_dep"
+		      " d JOIN plan_step s ON s.id = d.step WHERE s.incident = ?",
+		      "i", incident);
+	if (rc)
+		return rc;
+	while ((r = nhir_sql_step(q, err)) == 1) {
+		if (NHIR_ALLOC_GROW(m->dep, m->dep_nr + 1, m->dep_alloc)) {
+			nhir_sql_finish(q);
+			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		}
+		m->dep[m->dep_nr].step = nhir_sql_int(q, 0);
+		m->dep[m->dep_nr].after = nhir_sql_int(q, 1);
+		ir_copy(m->dep[m->dep_nr].why, sizeof(m->dep[0].why),
+			nhir_sql_text(q, 2));
+		m->dep_nr++;
+	}
+	nhir_sql_finish(q);
+	return r < 0 ? NHIR_ESTORE : NHIR_OK;
+}
+
+static int64_t seq_of(const struct plan_mem *m, int64_t id)
+{
+	for (size_t i = 0; i < m->nr; i++)
+		if (m->id[i] == id)
+			return m->seq[i];
+	return 0;
+}
+
+/* The lead's acceptance of a broken constraint, as a decision. */
+static enum nhir_rc accept_risk(struct nhir_store *st, const char *actor,
+				int64_t incident, const char *what,
+				const char *why, struct nhir_err *err)
+{
+	return ir_exec(st, err, "INSERT INTO decision(incident, at, actor, kind,"
+		       " what, why) VALUES(?, ?, ?, 'decision', ?, ?)", "iittt",
+		       incident, nhir_time_now(), actor, what, why);
+}
+
+enum nhir_rc nhir_plan_skip(struct nhir_store *st, const char *actor,
+			    int64_t incident, int64_t seq, const char *why,
+			    const char *accept, struct nhir_err *err)
+{
+	struct step_row r;
+	struct plan_mem m;
+	char what[300];
+	cJSON *d;
+	enum nhir_rc rc;
+	size_t broken = 0;
+
+	memset(&m, 0, sizeof(m));
+	if (!why || !*why)
+		return nhir_err_set(err, NHIR_EINVAL, "skipping needs --why");
+	rc = ir_begin(st, actor, NHIR_PERM_LEAD, incident, "plan.skip", err);
+	if (rc)
+		return rc;
+	rc = get_row(st, incident, seq, &r, err);
+	if (!rc && strcmp(r.status, "planned"))
+		rc = nhir_err_set(err, NHIR_ECONFLICT, "step %" PRId64 " is %s",
+				  seq, r.status);
+	if (!rc)
+		rc = mem_load(st, incident, &m, err);
+	for (size_t i = 0; !rc && i < m.dep_nr; i++) {
+		if (m.dep[i].after != r.id)
+			continue;
+		if (!broken && !accept)
+			rc = nhir_err_set(err, NHIR_ECONFLICT,
+					  "step %" PRId64 " waits for step %"
+					  PRId64 ": %s; record a decision to "
+					  "accept it (--accept-risk WHY)",
+					  seq_of(&m, m.dep[i].step), seq,
+					  m.dep[i].why);
+		broken++;
+	}
+	if (!rc && !broken && !strncmp(r.action, "generic.verify", 14) &&
+	    !accept)
+		rc = nhir_err_set(err, NHIR_ECONFLICT, "every revocation is "
+				  "verified: skipping step %" PRId64 " needs "
+				  "--accept-risk WHY", seq);
+	if (!rc && accept) {
+		snprintf(what, sizeof(what), "skip step %" PRId64 " (%s) of "
+			 "the plan, breaking its ordering constraints", seq,
+			 r.action);
+		rc = accept_risk(st, actor, incident, what, accept, err);
+		if (!rc)
+			rc = ir_exec(st, err, "DELETE FROM plan_dep WHERE after"
+				     " = ?", "i", r.id);
+	}
+	if (!rc)
+		rc = ir_exec(st, err, "UPDATE plan_step SET status = 'skipped',"
+			     " result = ? WHERE id = ?", "ti", why, r.id);
+	d = cJSON_CreateObject();
+	if (d) {
+		cJSON_AddNumberToObject(d, "step", (double)seq);
+		cJSON_AddStringToObject(d, "why", why);
+		if (accept)
+			cJSON_AddStringToObject(d, "accepted", accept);
+	}
+	mem_free(&m);
+	return ir_end(st, rc, actor, "plan.skip", incident, d, err);
+}
+
+enum nhir_rc nhir_plan_move(struct nhir_store *st, const char *actor,
+			    int64_t incident, int64_t seq, int64_t before,
+			    const char *accept, struct nhir_err *err)
+{
+	struct step_row r, b;
+	struct plan_mem m;
+	int64_t *order = NULL;
+	char what[300];
+	cJSON *d;
+	enum nhir_rc rc;
+	size_t k = 0, broken = 0;
+
+	memset(&m, 0, sizeof(m));
+	rc = ir_begin(st, actor, NHIR_PERM_LEAD, incident, "plan.move", err);
+	if (rc)
+		return rc;
+	rc = get_row(st, incident, seq, &r, err);
+	if (!rc)
+		rc = get_row(st, incident, before, &b, err);
+	if (!rc && seq == before)
+		rc = nhir_err_set(err, NHIR_EINVAL, "a step cannot move before "
+				  "itself");
+	if (!rc)
+		rc = mem_load(st, incident, &m, err);
+	if (!rc && !(order = nhir_calloc(m.nr + 1, sizeof(*order))))
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	/* the new order: r just before b */
+	for (size_t i = 0; !rc && i < m.nr; i++) {
+		if (m.id[i] == r.id)
+			continue;
+		if (m.id[i] == b.id)
+			order[k++] = r.id;
+		order[k++] = m.id[i];
+	}
+	for (size_t i = 0; !rc && i < m.dep_nr; i++) {
+		size_t ps = 0, pa = 0;
+
+		for (size_t j = 0; j < k; j++) {
+			if (order[j] == m.dep[i].step)
+				ps = j + 1;
+			if (order[j] == m.dep[i].after)
+				pa = j + 1;
+		}
+		if (pa < ps)
+			continue;
+		if (!broken && !accept)
+			rc = nhir_err_set(err, NHIR_ECONFLICT,
+					  "step %" PRId64 " must come after step %"
+					  PRId64 ": %s; record a decision to "
+					  "accept it (--accept-risk WHY)",
+					  seq_of(&m, m.dep[i].step),
+					  seq_of(&m, m.dep[i].after), m.dep[i].why);
+		if (!rc && accept)
+			rc = ir_exec(st, err, "DELETE FROM plan_dep WHERE step = ?"
+				     " AND after = ?", "ii", m.dep[i].step,
+				     m.dep[i].after);
+		broken++;
+	}
+	if (!rc && accept && broken) {
+		snprintf(what, sizeof(what), "move step %" PRId64 " (%s) before "
+			 "step %" PRId64 ", breaking %zu ordering constraint(s)",
+			 seq, r.action, before, broken);
+		rc = accept_risk(st, actor, incident, what, accept, err);
+	}
+	/* renumber: negative first, so that no two steps share a seq */
+	for (size_t i = 0; !rc && i < k; i++)
+		rc = ir_exec(st, err, "UPDATE plan_step SET seq = ? WHERE id = ?",
+			     "ii", -(int64_t)(i + 1), order[i]);
+	if (!rc)
+		rc = ir_exec(st, err, "UPDATE plan_step SET seq = -seq WHERE"
+			     " incident = ?", "i", incident);
+	d = cJSON_CreateObject();
+	if (d) {
+		cJSON_AddNumberToObject(d, "step", (double)seq);
+		cJSON_AddNumberToObject(d, "before", (double)before);
+		if (accept)
+			cJSON_AddStringToObject(d, "accepted", accept);
+	}
+	nhir_free(order);
+	mem_free(&m);
+	return ir_end(st, rc, actor, "plan.move", incident, d, err);
+}
+
+enum nhir_rc nhir_plan_add(struct nhir_store *st, const char *actor,
+			   int64_t incident, const struct nhir_catalog *cat,
+			   const char *action, const char *target,
+			   int64_t after, int64_t *seq_out, struct nhir_err *err)
+{
+	const struct nhir_action *a = nhir_catalog_find(cat, action);
+	struct step_row aft;
+	struct nhir_sql *q;
+	int64_t node = 0, seq = 0, id = 0, pres = 0;
+	bool access;
+	cJSON *d;
+	enum nhir_rc rc;
+
+	*seq_out = 0;
+	if (!a)
+		return nhir_err_set(err, NHIR_ENOTFOUND, "no action '%s' in the "
+				    "catalog", action);
+	if (target) {
+		rc = nhir_store_resolve(st, target, &node, err);
+		if (rc)
+			return rc;
+	}
+	rc = ir_begin(st, actor, NHIR_PERM_LEAD, incident, "plan.add", err);
+	if (rc)
+		return rc;
+	if (after) {
+		rc = get_row(st, incident, after, &aft, err);
+		seq = aft.seq + 1;
+	} else {
+		rc = ir_int(st, err, &seq, NULL, "SELECT coalesce(max(seq), 0) + 1"
+			    " FROM plan_step WHERE incident = ?", "i", incident);
+	}
+	if (!rc)
+		rc = ir_exec(st, err, "UPDATE plan_step SET seq = -(seq + 1) WHERE"
+			     " incident = ? AND seq >= ?", "ii", incident, seq);
+	if (!rc)
+		rc = ir_exec(st, err, "UPDATE plan_step SET seq = -seq WHERE"
+			     " incident = ? AND seq < 0", "i", incident);
+	access = a->phase == NHIR_PHASE_ROTATE || a->phase == NHIR_PHASE_CONTAIN ||
+		 a->phase == NHIR_PHASE_REVOKE || a->phase == NHIR_PHASE_CUT;
+	if (!rc)
+		rc = ir_query(st, err, &q,
+			      "INSERT INTO plan_step(incident, seq, action, target,"
+			      " phase, why, breaks, survives, reversible,"
+			      " destroys_evidence, privileged, changes_access,"
+			      " approvals_needed, delay, status, proposer, created)"
+			      " VALUES(?, ?, ?, ?, ?, 'added by the lead', '', ?,"
+			      " ?, ?, ?, ?, ?, ?, 'planned', ?, ?) RETURNING id",
+			      "iitztt" "iiiiii" "ti", incident, seq, a->id, node,
+			      nhir_phase_name(a->phase),
+			      a->survives ? a->survives : "",
+			      (int64_t)a->reversible,
+			      (int64_t)a->destroys_evidence,
+			      (int64_t)a->privileged, (int64_t)access,
+			      (int64_t)(access ? (!a->reversible || a->privileged
+						  ? 2 : 1) : 0),
+			      a->delay, actor, nhir_time_now());
+	if (!rc) {
+		if (nhir_sql_step(q, err) == 1)
+			id = nhir_sql_int(q, 0);
+		else
+			rc = NHIR_ESTORE;
+		nhir_sql_finish(q);
+	}
+	if (!rc && after)
+		rc = ir_exec(st, err, "INSERT INTO plan_dep(step, after, why)"
+			     " VALUES(?, ?, 'placed after it by the lead')",
+			     "ii", id, aft.id);
+	if (!rc && access)
+		rc = ir_int(st, err, &pres, NULL, "SELECT coalesce(min(id), 0)"
+			    " FROM plan_step WHERE incident = ? AND phase ="
+			    " 'preserve' AND seq < ?", "ii", incident, seq);
+	if (!rc && pres)
+		rc = ir_exec(st, err, "INSERT INTO plan_dep(step, after, why)"
+			     " VALUES(?, ?, 'evidence is preserved first') ON"
+			     " CONFLICT DO NOTHING", "ii", id, pres);
+	d = cJSON_CreateObject();
+	if (d) {
+		cJSON_AddNumberToObject(d, "step", (double)seq);
+		cJSON_AddStringToObject(d, "action", action);
+		if (target)
+			cJSON_AddStringToObject(d, "target", target);
+	}
+	rc = ir_end(st, rc, actor, "plan.add", incident, d, err);
+	if (!rc)
+		*seq_out = seq;
+	return rc;
+}

@@ -1,0 +1,527 @@
+/*
+ * Connectors: how a step reaches a provider.  "exec" runs a configured
+ * command that reads the step as JSON on stdin and answers JSON on
+ * stdout, within a timeout; "http" posts the same JSON to a webhook
+ * (libcurl).  Probes are the same, asked whether a credential still
+ * works.  Secrets come from the environment or files named in the
+ * configuration (${env:NAME}, ${file:PATH}) and are never stored.
+ */
+#include "compat.h"
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <curl/curl.h>
+#include "nhir/buf.h"
+#include "nhir/plan.h"
+#include "core/yaml.h"
+#include "plan/plan-internal.h"
+
+#define MAX_ARGS 32
+#define MAX_PATTERNS 32
+#define MAX_HEADERS 16
+#define MAX_OUTPUT (1 << 20)
+
+struct connector {
+	char *name;
+	bool http;
+	char *argv[MAX_ARGS + 1];	/* exec */
+	char *url;			/* http */
+	char *headers[MAX_HEADERS];	/* "Name: value" with ${...} */
+	size_t header_nr;
+	int64_t timeout;
+	char *patterns[MAX_PATTERNS];	/* actions, or subtypes for probes */
+	size_t pattern_nr;
+};
+
+struct nhir_connectors {
+	struct connector *conn, *probe;
+	size_t conn_nr, probe_nr;
+};
+
+static void conn_free(struct connector *c)
+{
+	for (size_t i = 0; c->argv[i]; i++)
+		nhir_free(c->argv[i]);
+	for (size_t i = 0; i < c->header_nr; i++)
+		nhir_free(c->headers[i]);
+	for (size_t i = 0; i < c->pattern_nr; i++)
+		nhir_free(c->patterns[i]);
+	nhir_free(c->name);
+	nhir_free(c->url);
+}
+
+void nhir_connectors_free(struct nhir_connectors *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->conn_nr; i++)
+		conn_free(&c->conn[i]);
+	for (size_t i = 0; i < c->probe_nr; i++)
+		conn_free(&c->probe[i]);
+	nhir_free(c->conn);
+	nhir_free(c->probe);
+	nhir_free(c);
+}
+
+const char *nhir_connectors_default_path(const char *path)
+{
+	const char *env = getenv("NHIR_CONNECTORS");
+
+	if (path)
+		return path;
+	return env && *env ? env : NULL;
+}
+
+static enum nhir_rc strs(struct nhir_yaml *y, const yaml_node_t *n,
+			 const char *what, char **out, size_t max, size_t *nr)
+{
+	yaml_node_item_t *it;
+	size_t k;
+
+	*nr = 0;
+	if (!nhir_yaml_is_seq(n))
+		return nhir_yaml_error(y, n, "%s is a list", what);
+	it = nhir_yaml_items(n, &k);
+	if (!k || k > max)
+		return nhir_yaml_error(y, n, "%s: 1 to %zu entries", what, max);
+	for (size_t i = 0; i < k; i++) {
+		const char *s = nhir_yaml_str(nhir_yaml_node(y, it[i]));
+
+		if (!s)
+			return nhir_yaml_error(y, n, "%s: entries are texts", what);
+		out[i] = nhir_strdup(s);
+		if (!out[i])
+			return nhir_err_set(y->err, NHIR_ENOMEM, "out of memory");
+		(*nr)++;
+	}
+	return NHIR_OK;
+}
+
+static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,
+			       bool probe, struct connector *c)
+{
+	static const char *const keys[] = { "name", "type", "command", "url",
+					    "headers", "timeout", "actions",
+					    "subtypes", NULL };
+	const char *name, *type;
+	yaml_node_t *v;
+	size_t nr;
+	enum nhir_rc rc = nhir_yaml_keys(y, n, probe ? "a probe" : "a connector",
+					 keys);
+
+	if (rc)
+		return rc;
+	name = nhir_yaml_str(nhir_yaml_get(y, n, "name"));
+	type = nhir_yaml_str(nhir_yaml_get(y, n, "type"));
+	if (!name)
+		return nhir_yaml_error(y, n, "a %s needs a name",
+				       probe ? "probe" : "connector");
+	c->name = nhir_strdup(name);
+	if (!c->name)
+		return nhir_err_set(y->err, NHIR_ENOMEM, "out of memory");
+	if (!type || (strcmp(type, "exec") && strcmp(type, "http")))
+		return nhir_yaml_error(y, n, "'%s': type is exec or http", name);
+	c->http = !strcmp(type, "http");
+	if (c->http) {
+		const char *url = nhir_yaml_str(nhir_yaml_get(y, n, "url"));
+
+		if (!url || (strncmp(url, "http://", 7) &&
+			     strncmp(url, "https://", 8)))
+			return nhir_yaml_error(y, n, "'%s': an http connector "
+					       "needs an http(s) url", name);
+		c->url = nhir_strdup(url);
+		if (!c->url)
+			return nhir_err_set(y->err, NHIR_ENOMEM, "out of memory");
+		v = nhir_yaml_get(y, n, "headers");
+		if (v) {
+			if (!nhir_yaml_is_map(v))
+				return nhir_yaml_error(y, v, "'%s': headers is "
+						       "a mapping", name);
+			for (yaml_node_pair_t *p = v->data.mapping.pairs.start;
+			     p < v->data.mapping.pairs.top &&
+			     c->header_nr < MAX_HEADERS; p++) {
+				const char *k = nhir_yaml_str(nhir_yaml_node(y, p->key));
+				const char *x = nhir_yaml_str(nhir_yaml_node(y, p->value));
+				size_t len;
+
+				if (!k || !x)
+					return nhir_yaml_error(y, v, "'%s': header"
+							       " names and "
+							       "values are "
+							       "texts", name);
+				len = strlen(k) + strlen(x) + 3;
+				c->headers[c->header_nr] = nhir_malloc(len);
+				if (!c->headers[c->header_nr])
+					return nhir_err_set(y->err, NHIR_ENOMEM,
+							    "out of memory");
+				snprintf(c->headers[c->header_nr++], len,
+					 "%s: %s", k, x);
+			}
+		}
+	} else {
+		v = nhir_yaml_get(y, n, "command");
+		if (!v)
+			return nhir_yaml_error(y, n, "'%s': an exec connector "
+					       "needs a command", name);
+		rc = strs(y, v, "command", c->argv, MAX_ARGS, &nr);
+		if (rc)
+			return rc;
+	}
+	c->timeout = 30;
+	v = nhir_yaml_get(y, n, "timeout");
+	if (v && (!nhir_yaml_int(v, &c->timeout) || c->timeout <= 0 ||
+		  c->timeout > 3600))
+		return nhir_yaml_error(y, v, "'%s': timeout is 1 to 3600 "
+				       "seconds", name);
+	v = nhir_yaml_get(y, n, probe ? "subtypes" : "actions");
+	if (!v)
+		return nhir_yaml_error(y, n, "'%s' needs %s", name,
+				       probe ? "subtypes" : "actions");
+	return strs(y, v, probe ? "subtypes" : "actions", c->patterns,
+		    MAX_PATTERNS, &c->pattern_nr);
+}
+
+static enum nhir_rc from_doc(struct nhir_yaml *y, struct nhir_connectors **out)
+{
+	static const char *const keys[] = { "version", "connectors", "probes",
+					    NULL };
+	struct nhir_connectors *c = nhir_calloc(1, sizeof(*c));
+	yaml_node_t *root = nhir_yaml_root(y);
+	enum nhir_rc rc;
+
+	if (!c) {
+		nhir_yaml_free(y);
+		return nhir_err_set(y->err, NHIR_ENOMEM, "out of memory");
+	}
+	rc = nhir_yaml_keys(y, root, "the connectors file", keys);
+	if (!rc && (!nhir_yaml_str(nhir_yaml_get(y, root, "version")) ||
+		    strcmp(nhir_yaml_str(nhir_yaml_get(y, root, "version")), "1")))
+		rc = nhir_yaml_error(y, root, "version must be 1");
+	for (int probe = 0; !rc && probe < 2; probe++) {
+		yaml_node_t *list = nhir_yaml_get(y, root, probe ? "probes"
+								 : "connectors");
+		yaml_node_item_t *it;
+		struct connector **v = probe ? &c->probe : &c->conn;
+		size_t *vn = probe ? &c->probe_nr : &c->conn_nr, nr;
+
+		if (!list)
+			continue;
+		if (!nhir_yaml_is_seq(list)) {
+			rc = nhir_yaml_error(y, list, "%s is a list",
+					     probe ? "probes" : "connectors");
+			break;
+		}
+		it = nhir_yaml_items(list, &nr);
+		*v = nhir_calloc(nr ? nr : 1, sizeof(**v));
+		if (!*v) {
+			rc = nhir_err_set(y->err, NHIR_ENOMEM, "out of memory");
+			break;
+		}
+		for (size_t i = 0; !rc && i < nr; i++) {
+			(*vn)++;
+			rc = parse_conn(y, nhir_yaml_node(y, it[i]), probe,
+					&(*v)[i]);
+		}
+	}
+	nhir_yaml_free(y);
+	if (rc) {
+		nhir_connectors_free(c);
+		return rc;
+	}
+	*out = c;
+	return NHIR_OK;
+}
+
+enum nhir_rc nhir_connectors_parse(const char *data, size_t len,
+				   const char *name,
+				   struct nhir_connectors **out,
+				   struct nhir_err *err)
+{
+	struct nhir_yaml y;
+	enum nhir_rc rc = nhir_yaml_load(&y, data, len, name, err);
+
+	*out = NULL;
+	if (rc) {
+		nhir_yaml_free(&y);
+		return rc;
+	}
+	return from_doc(&y, out);
+}
+
+enum nhir_rc nhir_connectors_load(const char *path,
+				  struct nhir_connectors **out,
+				  struct nhir_err *err)
+{
+	struct nhir_yaml y;
+	enum nhir_rc rc = nhir_yaml_load_file(&y, path, err);
+
+	*out = NULL;
+	if (rc) {
+		nhir_yaml_free(&y);
+		return rc;
+	}
+	return from_doc(&y, out);
+}
+
+/* "aws.*" matches "aws.delete-access-key"; "*" everything. */
+static bool matches(const char *pat, const char *s)
+{
+	size_t n = strlen(pat);
+
+	if (n && pat[n - 1] == '*')
+		return !strncmp(pat, s, n - 1);
+	return !strcmp(pat, s);
+}
+
+static const struct connector *find(const struct connector *v, size_t nr,
+				    const char *what)
+{
+	for (size_t i = 0; what && i < nr; i++)
+		for (size_t k = 0; k < v[i].pattern_nr; k++)
+			if (matches(v[i].patterns[k], what))
+				return &v[i];
+	return NULL;
+}
+
+const char *nhir_connector_for(const struct nhir_connectors *c,
+			       const char *action, bool probe)
+{
+	const struct connector *x = probe ? find(c->probe, c->probe_nr, action)
+					  : find(c->conn, c->conn_nr, action);
+
+	return x ? x->name : NULL;
+}
+
+/* ${env:NAME} and ${file:PATH} in s, expanded into b. */
+static bool expand(const char *s, struct nhir_buf *b, struct nhir_err *err)
+{
+	while (*s) {
+		const char *e;
+		char ref[512];
+
+		if (strncmp(s, "${", 2) || !(e = strchr(s, '}'))) {
+			nhir_buf_addch(b, *s++);
+			continue;
+		}
+		snprintf(ref, sizeof(ref), "%.*s", (int)(e - s - 2), s + 2);
+		if (!strncmp(ref, "env:", 4)) {
+			const char *v = getenv(ref + 4);
+
+			if (!v) {
+				nhir_err_set(err, NHIR_EINVAL, "connector secret "
+					     "$%s is not set", ref + 4);
+				return false;
+			}
+			nhir_buf_adds(b, v);
+		} else if (!strncmp(ref, "file:", 5)) {
+			FILE *f = fopen(ref + 5, "rb");
+			char chunk[1024];
+			size_t n;
+
+			if (!f) {
+				nhir_err_set(err, NHIR_EIO, "cannot read connector "
+					     "secret file '%s'", ref + 5);
+				return false;
+			}
+			while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+				nhir_buf_add(b, chunk, n);
+			fclose(f);
+			while (b->len && (b->buf[b->len - 1] == '\n' ||
+					  b->buf[b->len - 1] == '\r'))
+				b->len--;
+		} else {
+			nhir_err_set(err, NHIR_EINVAL, "unknown reference "
+				     "${%s}: use ${env:NAME} or ${file:PATH}",
+				     ref);
+			return false;
+		}
+		s = e + 1;
+	}
+	return true;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Runs argv with in on stdin, collecting stdout into out. */
+static enum nhir_rc run_exec(const struct connector *c, const char *in,
+			     struct nhir_buf *out, struct nhir_err *err)
+{
+	int pin[2], pout[2], status = 0;
+	size_t off = 0, len = strlen(in);
+	int64_t deadline = now_ms() + c->timeout * 1000;
+	bool timed_out = false;
+	pid_t pid;
+
+	if (pipe(pin))
+		return nhir_err_set(err, NHIR_EIO, "pipe: %s", strerror(errno));
+	if (pipe(pout)) {
+		close(pin[0]);
+		close(pin[1]);
+		return nhir_err_set(err, NHIR_EIO, "pipe: %s", strerror(errno));
+	}
+	pid = fork();
+	if (pid < 0) {
+		close(pin[0]);
+		close(pin[1]);
+		close(pout[0]);
+		close(pout[1]);
+		return nhir_err_set(err, NHIR_EIO, "fork: %s", strerror(errno));
+	}
+	if (!pid) {
+		dup2(pin[0], 0);
+		dup2(pout[1], 1);
+		close(pin[0]);
+		close(pin[1]);
+		close(pout[0]);
+		close(pout[1]);
+		setpgid(0, 0);
+		execvp(c->argv[0], c->argv);
+		_exit(127);
+	}
+	close(pin[0]);
+	close(pout[1]);
+	fcntl(pin[1], F_SETFL, O_NONBLOCK);
+	signal(SIGPIPE, SIG_IGN);
+	for (;;) {
+		struct pollfd fds[2];
+		int nfds = 0, wait_ms;
+		int64_t left = deadline - now_ms();
+
+		if (left <= 0) {
+			timed_out = true;
+			break;
+		}
+		wait_ms = left > 1000 ? 1000 : (int)left;
+		fds[nfds].fd = pout[0];
+		fds[nfds++].events = POLLIN;
+		if (pin[1] >= 0) {
+			fds[nfds].fd = pin[1];
+			fds[nfds++].events = POLLOUT;
+		}
+		if (poll(fds, (nfds_t)nfds, wait_ms) < 0 && errno != EINTR)
+			break;
+		if (pin[1] >= 0 && nfds > 1 && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+			ssize_t w = write(pin[1], in + off, len - off);
+
+			if (w > 0)
+				off += (size_t)w;
+			if (w < 0 || off == len) {
+				close(pin[1]);
+				pin[1] = -1;
+			}
+		}
+		if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			char chunk[4096];
+			ssize_t r = read(pout[0], chunk, sizeof(chunk));
+
+			if (r <= 0)
+				break;
+			nhir_buf_add(out, chunk, (size_t)r);
+		}
+	}
+	if (pin[1] >= 0)
+		close(pin[1]);
+	close(pout[0]);
+	if (timed_out) {
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (timed_out)
+		return nhir_err_set(err, NHIR_EIO, "'%s' timed out after %" PRId64
+				    " s", c->name, c->timeout);
+	if (out->err)
+		return nhir_err_set(err, NHIR_ETOOBIG, "'%s' wrote more than "
+				    "1 MiB", c->name);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return nhir_err_set(err, NHIR_EIO, "'%s' failed (%s %d)",
+				    c->name, WIFEXITED(status) ? "exit status"
+							       : "signal",
+				    WIFEXITED(status) ? WEXITSTATUS(status)
+						      : WTERMSIG(status));
+	return NHIR_OK;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *data)
+{
+	nhir_buf_add(data, p, size * n);
+	return ((struct nhir_buf *)data)->err ? 0 : size * n;
+}
+
+static enum nhir_rc run_http(const struct connector *c, const char *in,
+			     struct nhir_buf *out, struct nhir_err *err)
+{
+	struct curl_slist *hdrs = NULL;
+	struct nhir_buf h = NHIR_BUF_INIT(1 << 16);
+	CURL *curl;
+	CURLcode cc;
+	long code = 0;
+	enum nhir_rc rc = NHIR_OK;
+
+	curl = curl_easy_init();
+	if (!curl)
+		return nhir_err_set(err, NHIR_ENOMEM, "libcurl failed to start");
+	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+	for (size_t i = 0; i < c->header_nr; i++) {
+		h.len = 0;
+		if (!expand(c->headers[i], &h, err)) {
+			rc = err && err->rc ? err->rc : NHIR_EINVAL;
+			goto out;
+		}
+		nhir_buf_addch(&h, 0);
+		hdrs = curl_slist_append(hdrs, h.buf);
+	}
+	curl_easy_setopt(curl, CURLOPT_URL, c->url);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, in);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)c->timeout);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	cc = curl_easy_perform(curl);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+	if (cc == CURLE_OPERATION_TIMEDOUT)
+		rc = nhir_err_set(err, NHIR_EIO, "'%s' timed out after %" PRId64
+				  " s", c->name, c->timeout);
+	else if (cc != CURLE_OK)
+		rc = nhir_err_set(err, NHIR_EIO, "'%s': %s", c->name,
+				  curl_easy_strerror(cc));
+	else if (code < 200 || code >= 300)
+		rc = nhir_err_set(err, NHIR_EIO, "'%s' answered HTTP %ld",
+				  c->name, code);
+out:
+	/* headers may hold secrets */
+	if (h.buf)
+		memset(h.buf, 0, h.alloc);
+	nhir_buf_release(&h);
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(curl);
+	return rc;
+}
+
+enum nhir_rc nhir_connector_call(const struct nhir_connectors *cs,
+				 const char *what, bool probe,
+				 const char *request, struct nhir_buf *reply,
+				 struct nhir_err *err)
+{
+	const struct connector *c = probe ? find(cs->probe, cs->probe_nr, what)
+					  : find(cs->conn, cs->conn_nr, what);
+
+	if (!c)
+		return nhir_err_set(err, NHIR_ENOTFOUND, "no %s configured for "
+				    "'%s'", probe ? "probe" : "connector", what);
+	return c->http ? run_http(c, request, reply, err)
+		       : run_exec(c, request, reply, err);
+}

@@ -1,0 +1,22 @@
+/* Shared inside src/plan/: calling connectors. */
+#ifndef NHIR_PLAN_INTERNAL_H
+#define NHIR_PLAN_INTERNAL_H
+
+#include "nhir/buf.h"
+#include "nhir/plan.h"
+
+/*
+ * Sends request (JSON) to the connector configured for action (or, for
+ * probe, the probe configured for a node subtype); its answer in reply.
+ * NHIR_ENOTFOUND when none is configured; NHIR_EIO when it failed,
+ * timed out or answered an HTTP error.
+ */
+enum nhir_rc nhir_connector_call(const struct nhir_connectors *c,
+				 const char *what, bool probe,
+				 const char *request, struct nhir_buf *reply,
+				 struct nhir_err *err);
+/* The name of the connector (or probe) for what, or NULL. */
+const char *nhir_connector_for(const struct nhir_connectors *c,
+			       const char *what, bool probe);
+
+#endif

@@ -1,0 +1,327 @@
+/*
+ * Residual access: what the incident's seeds, and everything minted or
+ * created from them, can still reach at a time, once the revocations
+ * confirmed so far and the cuts made so far are taken into account.
+ *
+ * A revoked node is dead: it no longer authenticates, but what it minted
+ * is still followed, and lives on unless it dies with its parent
+ * (cascade yes).  A cut on an identity (sessions issued before a time
+ * denied) removes the authenticates edges of tokens minted before it;
+ * a cut at "never" (policies detached) removes all of them.  Validity
+ * at the time is applied to every node and edge, so tokens expire on
+ * their own.  The incident is contained when nothing is left, or at the
+ * time the last residual path expires if every one of them does.
+ */
+#include "compat.h"
+#include "nhir/buf.h"
+#include "nhir/graph.h"
+#include "nhir/plan.h"
+#include "nhir/record.h"
+#include "ir/ir.h"
+
+struct ritem {
+	uint32_t node, parent;	/* parent: index into items, or UINT32_MAX */
+	uint8_t via, priv;
+	bool dead;
+	uint32_t access, used;	/* access edges out, and those still open */
+	int64_t expires;
+};
+
+struct cutv {
+	uint32_t node;
+	int64_t before;
+};
+
+struct rwalk {
+	const struct nhir_graph *g;
+	int64_t at;
+	uint8_t *seen;
+	bool *revoked;
+	struct cutv *cuts;
+	size_t cut_nr, cut_alloc;
+	struct ritem *v;
+	size_t nr, alloc;
+};
+
+static bool valid_at(int64_t created, int64_t expires, int64_t at)
+{
+	return (created == NHIR_TIME_UNSET || created <= at) &&
+	       (expires == NHIR_TIME_NEVER || expires == NHIR_TIME_UNSET ||
+		at < expires);
+}
+
+static int64_t min_exp(int64_t a, int64_t b)
+{
+	if (a == NHIR_TIME_UNSET)
+		a = NHIR_TIME_NEVER;
+	if (b == NHIR_TIME_UNSET)
+		b = NHIR_TIME_NEVER;
+	return a < b ? a : b;
+}
+
+static bool push(struct rwalk *w, uint32_t node, uint32_t parent, uint8_t via,
+		 uint8_t priv, bool dead, int64_t expires)
+{
+	if (NHIR_ALLOC_GROW(w->v, w->nr + 1, w->alloc))
+		return false;
+	w->v[w->nr].node = node;
+	w->v[w->nr].parent = parent;
+	w->v[w->nr].via = via;
+	w->v[w->nr].priv = priv;
+	w->v[w->nr].dead = dead;
+	w->v[w->nr].access = w->v[w->nr].used = 0;
+	w->v[w->nr].expires = expires;
+	w->nr++;
+	w->seen[node] = 1;
+	return true;
+}
+
+/* Is the edge from token (or credential) src to identity dst cut? */
+static bool is_cut(const struct rwalk *w, uint32_t src, uint32_t dst,
+		   int64_t minted)
+{
+	for (size_t i = 0; i < w->cut_nr; i++) {
+		if (w->cuts[i].node != dst)
+			continue;
+		if (w->cuts[i].before == NHIR_TIME_NEVER)
+			return true;
+		if (w->g->node_kind[src] == NHIR_NODE_TOKEN &&
+		    minted != NHIR_TIME_UNSET && minted < w->cuts[i].before)
+			return true;
+	}
+	return false;
+}
+
+static bool access_edge(enum nhir_edge_kind k)
+{
+	return k == NHIR_EDGE_AUTHENTICATES || k == NHIR_EDGE_ASSUMES ||
+	       k == NHIR_EDGE_DELEGATES || k == NHIR_EDGE_CAN;
+}
+
+static bool walk(struct rwalk *w)
+{
+	const struct nhir_graph *g = w->g;
+
+	for (size_t i = 0; i < w->nr; i++) {
+		struct ritem it = w->v[i];
+		uint32_t u = it.node;
+
+		for (uint64_t p = g->out_off[u]; p < g->out_off[u + 1]; p++) {
+			uint16_t info = g->out_info[p];
+			enum nhir_edge_kind ek = NHIR_EI_KIND(info);
+			uint32_t dst = g->out_dst[p];
+			int64_t created = NHIR_TIME_UNSET,
+				expires = NHIR_TIME_NEVER, minted;
+			bool derive = ek == NHIR_EDGE_ISSUED ||
+				      ek == NHIR_EDGE_CREATED;
+			bool dead;
+
+			if (dst >= g->node_nr)
+				continue;
+			if (access_edge(ek))
+				w->v[i].access++;
+			if (!derive && (!access_edge(ek) || it.dead))
+				continue;
+			if (info & NHIR_EI_TIMED)
+				nhir_graph_edge_window(g, p, &created, &expires);
+			if (!valid_at(created, expires, w->at) ||
+			    !valid_at(g->node_created[dst], g->node_expires[dst],
+				      w->at))
+				continue;
+			minted = g->node_created[u];
+			if (ek == NHIR_EDGE_AUTHENTICATES &&
+			    is_cut(w, u, dst, minted))
+				continue;
+			if (access_edge(ek))
+				w->v[i].used++;
+			if (w->seen[dst])
+				continue;
+			dead = w->revoked[dst] ||
+			       (g->node_flags[dst] & NHIR_NF_DISABLED) ||
+			       (it.dead && ek == NHIR_EDGE_ISSUED &&
+				NHIR_EI_CASCADE(info) == NHIR_CASCADE_YES);
+			if (!push(w, dst, (uint32_t)i, (uint8_t)ek,
+				  (uint8_t)NHIR_EI_PRIV(info), dead,
+				  min_exp(it.dead && derive ? NHIR_TIME_NEVER
+							    : it.expires,
+					  min_exp(expires, g->node_expires[dst]))))
+				return false;
+		}
+	}
+	return true;
+}
+
+static char *path_of(struct nhir_store *st, const struct rwalk *w, size_t i)
+{
+	struct nhir_buf b = NHIR_BUF_INIT(1 << 16);
+	uint32_t chain[64];
+	size_t n = 0;
+
+	for (uint32_t k = (uint32_t)i; k != UINT32_MAX && n < 64;
+	     k = w->v[k].parent)
+		chain[n++] = k;
+	while (n--) {
+		struct nhir_node x;
+		const struct ritem *it = &w->v[chain[n]];
+
+		if (b.len)
+			nhir_buf_addf(&b, " -%s-> ", nhir_edge_kind_name(it->via));
+		if (!nhir_store_get_node(st, w->g->node_id[it->node], &x, NULL)) {
+			nhir_buf_adds(&b, x.ext_id);
+			nhir_node_release(&x);
+		}
+	}
+	nhir_buf_addch(&b, 0);
+	if (b.err) {
+		nhir_buf_release(&b);
+		return NULL;
+	}
+	return b.buf;
+}
+
+void nhir_residual_release(struct nhir_residual *r)
+{
+	for (size_t i = 0; i < r->nr; i++) {
+		nhir_free(r->items[i].ext_id);
+		nhir_free(r->items[i].path);
+	}
+	nhir_free(r->items);
+	memset(r, 0, sizeof(*r));
+}
+
+enum nhir_rc nhir_residual(struct nhir_store *st, int64_t incident,
+			   int64_t at, struct nhir_residual *out,
+			   struct nhir_err *err)
+{
+	struct nhir_graph *g = NULL;
+	struct rwalk w;
+	struct nhir_sql *q;
+	struct nhir_incident inc;
+	enum nhir_rc rc;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	memset(&w, 0, sizeof(w));
+	out->contained_at = at;
+	rc = nhir_incident_get(st, incident, &inc, err);
+	if (!rc)
+		rc = nhir_store_load_graph(st, &g, err);
+	if (rc)
+		return rc;
+	w.g = g;
+	w.at = at;
+	w.seen = nhir_calloc(g->node_nr + 1, 1);
+	w.revoked = nhir_calloc(g->node_nr + 1, sizeof(bool));
+	if (!w.seen || !w.revoked) {
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* revoked: confirmed or verified */
+	rc = ir_query(st, err, &q, "SELECT node FROM revocation WHERE incident ="
+		      " ? AND state IN ('confirmed', 'verified') AND"
+		      " coalesce(confirmed, verified) <= ?", "ii", incident, at);
+	if (rc)
+		goto out;
+	while ((r = nhir_sql_step(q, err)) == 1) {
+		uint32_t x = nhir_graph_find(g, nhir_sql_int(q, 0));
+
+		if (x != UINT32_MAX)
+			w.revoked[x] = true;
+	}
+	nhir_sql_finish(q);
+	rc = ir_query(st, err, &q, "SELECT c.node, c.issued_before FROM cut c"
+		      " LEFT JOIN plan_step s ON s.id = c.step WHERE"
+		      " c.incident = ? AND coalesce(s.finished, 0) <= ?", "ii",
+		      incident, at);
+	if (rc)
+		goto out;
+	while ((r = nhir_sql_step(q, err)) == 1) {
+		uint32_t x = nhir_graph_find(g, nhir_sql_int(q, 0));
+
+		if (x == UINT32_MAX)
+			continue;
+		if (NHIR_ALLOC_GROW(w.cuts, w.cut_nr + 1, w.cut_alloc)) {
+			nhir_sql_finish(q);
+			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+			goto out;
+		}
+		w.cuts[w.cut_nr].node = x;
+		w.cuts[w.cut_nr++].before = nhir_sql_int(q, 1);
+		/* its policies detached: it can do nothing any more */
+		if (nhir_sql_int(q, 1) == NHIR_TIME_NEVER)
+			w.revoked[x] = true;
+	}
+	nhir_sql_finish(q);
+	/* the seeds: what the incident started from */
+	rc = ir_query(st, err, &q, "SELECT node FROM scope WHERE incident = ?"
+		      " AND origin = 'seed' AND status = 'confirmed'", "i",
+		      incident);
+	if (rc)
+		goto out;
+	while ((r = nhir_sql_step(q, err)) == 1) {
+		uint32_t x = nhir_graph_find(g, nhir_sql_int(q, 0));
+
+		if (x == UINT32_MAX || w.seen[x] ||
+		    !valid_at(g->node_created[x], g->node_expires[x], at))
+			continue;
+		if (!push(&w, x, UINT32_MAX, 0, 0,
+			  w.revoked[x] || (g->node_flags[x] & NHIR_NF_DISABLED),
+			  g->node_expires[x])) {
+			nhir_sql_finish(q);
+			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	nhir_sql_finish(q);
+	if (r < 0) {
+		rc = NHIR_ESTORE;
+		goto out;
+	}
+	if (!walk(&w)) {
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < w.nr; i++) {
+		struct nhir_residual_item *ri;
+		struct nhir_node x;
+		int64_t e = w.v[i].expires == NHIR_TIME_UNSET ? NHIR_TIME_NEVER
+							      : w.v[i].expires;
+
+		if (w.v[i].dead)
+			continue;
+		/* a key or token whose every way in was cut reaches nothing */
+		if ((g->node_kind[w.v[i].node] == NHIR_NODE_CREDENTIAL ||
+		     g->node_kind[w.v[i].node] == NHIR_NODE_TOKEN) &&
+		    w.v[i].access && !w.v[i].used)
+			continue;
+		if (NHIR_ALLOC_GROW(out->items, out->nr + 1, out->alloc)) {
+			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+			goto out;
+		}
+		ri = &out->items[out->nr++];
+		memset(ri, 0, sizeof(*ri));
+		ri->node = g->node_id[w.v[i].node];
+		ri->kind = (enum nhir_node_kind)g->node_kind[w.v[i].node];
+		ri->priv = (enum nhir_priv)w.v[i].priv;
+		ri->expires = e;
+		if (!nhir_store_get_node(st, ri->node, &x, NULL)) {
+			ri->ext_id = nhir_strdup(x.ext_id);
+			nhir_node_release(&x);
+		}
+		ri->path = path_of(st, &w, i);
+		if (e == NHIR_TIME_NEVER)
+			out->contained_at = NHIR_TIME_UNSET;
+		else if (out->contained_at != NHIR_TIME_UNSET &&
+			 e > out->contained_at)
+			out->contained_at = e;
+	}
+out:
+	if (rc)
+		nhir_residual_release(out);
+	nhir_free(w.seen);
+	nhir_free(w.revoked);
+	nhir_free(w.cuts);
+	nhir_free(w.v);
+	nhir_graph_free(g);
+	return rc;
+}
