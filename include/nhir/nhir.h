@@ -17,5 +17,6 @@
 #include "nhir/record.h"
 #include "nhir/finding.h"
 #include "nhir/route.h"
+#include "nhir/plan.h"
 
 #endif

@@ -5,7 +5,7 @@
 
 export NHIR_NOW=2024-05-01T10:35:00Z
 export FAKE_STATE="$T/provider.json"
-export NHIR_CONNECTORS="$ROOT/tests/data/connectors.yaml"
+export NHIR_CONNECTORS="$ROOT/examples/connectors/simulated.yaml"
 export NHIR_CATALOG="$ROOT/catalog/actions.yaml"
 "$NHIR" init >/dev/null
 for u in "lena lead" "rory responder" "alex approver" "ben approver" "otto observer"; do
@@ -65,10 +65,10 @@ check "it waits for what comes first" has "$T/last.err" "waits for step 1"
 check "alex approves" "$NHIR" --as alex approve INC-1 $ROT $DEACT $DEL $CUT $DETACH --why "reviewed with the platform team"
 
 # execution, with failures injected
-check "a dry run by default" sh -c '"$NHIR" --as rory execute INC-1 1 | grep -q "dry-run: would send to fake"'
+check "a dry run by default" sh -c '"$NHIR" --as rory execute INC-1 1 | grep -q "dry-run: would send to simulated"'
 check "and nothing ran" test "$(status 1)" = planned
 check "a connector exiting non-zero fails the step" exits 1 env FAKE_MODE=exit "$NHIR" --as rory execute INC-1 1 --confirm
-check "and says so" has "$T/last.out" "failed: 'fake' failed (exit status 3)"
+check "and says so" has "$T/last.out" "failed: 'simulated' failed (exit status 3)"
 check "the failure blocks what comes after" exits 1 "$NHIR" --as rory execute INC-1 $ROT --confirm
 check "naming the failed step" has "$T/last.err" "waits for step 1 (failed)"
 check "garbage from the connector fails the step" exits 1 env FAKE_MODE=garbage "$NHIR" --as rory execute INC-1 1 --confirm
@@ -125,6 +125,24 @@ check "every revocation verified" sh -c '"$NHIR" --as rory verify INC-1 | grep -
 check "the record is intact" sh -c '"$NHIR" audit verify | grep -q intact'
 check "executions are on it" sh -c '"$NHIR" audit log --incident INC-1 | grep -c "execute " | grep -qv "^0$"'
 
+# the http connector: a webhook with a secret header
+HOOK_TOKEN=s3cret-hook-token python3 examples/connectors/simulated-webhook.py "$T/port" \
+	>/dev/null 2>&1 &
+hook=$!
+trap 'kill $hook 2>/dev/null; rm -rf "$T"' EXIT
+i=0
+while [ ! -s "$T/port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+cat >"$T/http.yaml" <<EOC
+version: 1
+connectors:
+  - name: hook
+    type: http
+    url: http://127.0.0.1:$(cat "$T/port")/act
+    headers: {Authorization: "Bearer \${env:HOOK_TOKEN}"}
+    timeout: 5
+    actions: ["*"]
+EOC
+
 # edits on a second incident
 "$NHIR" --as rory incident declare --title "backdoor key" --severity high --lead lena \
 	--seed AKIAEXAMPLEBACKDOOR >/dev/null
@@ -148,4 +166,12 @@ check "add a step" sh -c '"$NHIR" --as lena plan edit INC-2 add generic.notify-o
 check "an unknown action" exits 1 "$NHIR" --as lena plan edit INC-2 add aws.nuke-account
 check "an unknown incident" exits 1 "$NHIR" --as lena plan INC-9
 check "no connectors configured" exits 1 env NHIR_CONNECTORS= "$NHIR" --as rory execute INC-2 1
+check "the webhook refuses a missing secret" exits 1 "$NHIR" --as rory execute INC-2 1 --confirm --connectors "$T/http.yaml"
+check "and the step says so" has "$T/last.out" 'connector secret $HOOK_TOKEN is not set'
+check "a wrong secret fails the step" exits 1 env HOOK_TOKEN=wrong "$NHIR" --as rory execute INC-2 1 --confirm --connectors "$T/http.yaml"
+check "as an HTTP error" has "$T/last.out" "answered HTTP 401"
+check "the right one works, through http" sh -c \
+	'HOOK_TOKEN=s3cret-hook-token "$NHIR" --as rory execute INC-2 1 --confirm --connectors "$0/http.yaml" | grep -q "done: generic.preserve-evidence"' "$T"
+check "the secret is stored nowhere" sh -c '! grep -rq s3cret-hook-token "$NHIR_DB" "$NHIR_DB-evidence"'
+kill $hook 2>/dev/null
 done_testing
