@@ -31,6 +31,8 @@ run "$NHIR" init
 run "$NHIR" user add lena --role lead
 run "$NHIR" user add rory --role responder
 run "$NHIR" user add otto --role observer
+run "$NHIR" user add alex --role approver
+run "$NHIR" user add ben --role approver
 export NHIR_USER=rory
 run "$NHIR" import nhir examples/inventory/estate.jsonl
 run "$NHIR" blast AKIAEXAMPLEDEPLOY01 --exposed-at 2024-05-01T09:00:00Z
@@ -63,6 +65,25 @@ run "$NHIR" evidence add INC-1 examples/telemetry/cloudtrail/after-exposure.json
 	--source "CloudTrail, account 111122223333"
 run "$NHIR" --as otto note INC-1 "observers cannot write" || true
 run "$NHIR" incident show INC-1
+
+# Containment: a plan, two approvers, a simulated provider, proof.
+export NHIR_CONNECTORS=examples/connectors/simulated.yaml
+export FAKE_STATE="$dir/simulated-provider.json"
+run3 "$NHIR" contain status INC-1
+run "$NHIR" --as lena plan INC-1
+run "$NHIR" --as lena approve INC-1 --all --why "my own plan" || true
+run "$NHIR" --as alex approve INC-1 --all --why "reviewed with the platform team"
+run "$NHIR" --as ben approve INC-1 --all --why "second pair of eyes on the irreversible steps"
+run "$NHIR" --as rory execute INC-1 --next
+printf '\n$ %s\n' "$NHIR --as rory execute INC-1 --next --confirm   # until no step is left"
+i=0
+while [ $i -lt 40 ] && "$NHIR" --as rory execute INC-1 --next --confirm >"$dir/step.out" 2>&1; do
+	head -1 "$dir/step.out"
+	i=$((i + 1))
+done
+run "$NHIR" --as rory verify INC-1
+run "$NHIR" contain status INC-1
+run3 "$NHIR" contain status INC-1 --at 2024-05-01T10:00:00Z
 run "$NHIR" audit log --incident INC-1
 run "$NHIR" audit verify
 printf '\nThe database is %s; try: NHIR_DB=%s %s blast --format json AKIAEXAMPLEDEPLOY01\n' \

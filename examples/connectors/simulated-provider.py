@@ -45,4 +45,4 @@ if target and req["action"] not in ("generic.preserve-evidence", "generic.notify
     state["revoked"].append(target)
 with open(state_path, "w") as f:
     json.dump(state, f)
-print(json.dumps({"status": "done", "detail": "%s on %s" % (req["action"], target)}))
+print(json.dumps({"status": "done", "detail": "%s on %s" % (req["action"], target or "the incident")}))

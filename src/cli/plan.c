@@ -35,6 +35,10 @@ static const char usage_reject[] =
 
 static const char usage_approve[] =
 	"usage: nhir approve INC STEP... --why TEXT [--ttl SECONDS]\n"
+	"       nhir approve INC --all --why TEXT [--ttl SECONDS]\n"
+	"\n"
+	"--all approves every step still short of approvals (or rejected):\n"
+	"the whole plan, once reviewed.\n"
 	"\n"
 	"Approves (or rejects) plan steps.  Approvers and leads may; the\n"
 	"plan's proposer may not (four eyes).  A step that changes access\n"
@@ -328,6 +332,27 @@ int cmd_plan(int argc, char **argv, struct nhir_ctx *ctx)
 	return show_plan(ctx, inc, fmt);
 }
 
+/* Steps short of approvals, not yet approved by actor. */
+struct pending {
+	int64_t *seq;
+	size_t nr, alloc;
+	const char *actor;
+};
+
+static int pending_cb(const struct nhir_step *s, void *data)
+{
+	struct pending *p = data;
+
+	if (strcmp(s->status, "planned") && strcmp(s->status, "failed"))
+		return 0;
+	if (s->approvals >= s->approvals_needed && !s->rejected)
+		return 0;
+	if (NHIR_ALLOC_GROW(p->seq, p->nr + 1, p->alloc))
+		return 1;
+	p->seq[p->nr++] = s->seq;
+	return 0;
+}
+
 static int approve_or_reject(int argc, char **argv, struct nhir_ctx *ctx,
 			     bool approve)
 {
@@ -335,9 +360,12 @@ static int approve_or_reject(int argc, char **argv, struct nhir_ctx *ctx,
 		{ "help", no_argument, NULL, 'h' },
 		{ "why", required_argument, NULL, 'w' },
 		{ "ttl", required_argument, NULL, 't' },
+		{ "all", no_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct nhir_err err = NHIR_ERR_INIT;
+	struct pending pend = { NULL, 0, 0, NULL };
+	bool all = false;
 	const char *why = NULL;
 	int64_t inc, step, ttl = 0;
 	char *end;
@@ -349,6 +377,8 @@ static int approve_or_reject(int argc, char **argv, struct nhir_ctx *ctx,
 					 true);
 		if (c == 'w') {
 			why = optarg;
+		} else if (c == 'a' && approve) {
+			all = true;
 		} else if (c == 't') {
 			ttl = strtoll(optarg, &end, 10);
 			if (*end || ttl <= 0) {
@@ -360,7 +390,8 @@ static int approve_or_reject(int argc, char **argv, struct nhir_ctx *ctx,
 					 false);
 		}
 	}
-	if (argc - optind < 2 || (!approve && argc - optind != 2))
+	if ((!all && argc - optind < 2) || (all && argc - optind != 1) ||
+	    (!approve && argc - optind != 2))
 		return cli_usage(approve ? usage_approve : usage_reject, false);
 	if (!why) {
 		cli_error("%s needs --why", approve ? "approval" : "rejection");
@@ -369,6 +400,25 @@ static int approve_or_reject(int argc, char **argv, struct nhir_ctx *ctx,
 	inc = cli_incident(argv[optind]);
 	if (!inc)
 		return EXIT_USAGE;
+	if (all) {
+		pend.actor = ctx->actor;
+		if (nhir_plan_each(ctx->st, inc, pending_cb, &pend, &err))
+			return cli_fail(&err);
+		for (size_t i = 0; i < pend.nr; i++) {
+			if (nhir_approve(ctx->st, ctx->actor, inc, pend.seq[i],
+					 true, why, ttl, &err)) {
+				nhir_free(pend.seq);
+				return cli_fail(&err);
+			}
+			printf("INC-%" PRId64 ": step %" PRId64 " approved by %s\n",
+			       inc, pend.seq[i], ctx->actor);
+		}
+		if (!pend.nr)
+			printf("INC-%" PRId64 ": nothing waits for your approval\n",
+			       inc);
+		nhir_free(pend.seq);
+		return EXIT_OK;
+	}
 	for (int i = optind + 1; i < argc; i++) {
 		if (!parse_step(argv[i], &step))
 			return EXIT_USAGE;
