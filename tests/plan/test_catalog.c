@@ -1,0 +1,118 @@
+/* The action catalog and connectors files: the shipped ones, and bad ones. */
+#include "lib/testlib.h"
+
+static void test_shipped_catalog(void **state)
+{
+	struct nhir_catalog *c;
+	struct nhir_err err = NHIR_ERR_INIT;
+	const struct nhir_action *a;
+
+	(void)state;
+	assert_int_equal(nhir_catalog_load("catalog/actions.yaml", &c, &err), 0);
+	assert_true(c->nr >= 25);
+	a = nhir_catalog_pick(c, NHIR_NODE_CREDENTIAL, "aws-access-key",
+			      NHIR_PHASE_CONTAIN);
+	assert_string_equal(a->id, "aws.deactivate-access-key");
+	assert_true(a->reversible && a->kills_self && !a->kills_children);
+	a = nhir_catalog_pick(c, NHIR_NODE_CREDENTIAL, "aws-access-key",
+			      NHIR_PHASE_REVOKE);
+	assert_string_equal(a->id, "aws.delete-access-key");
+	assert_true(!a->reversible && a->destroys_evidence);
+	/* an STS session cannot be revoked: its action kills nothing */
+	a = nhir_catalog_pick(c, NHIR_NODE_TOKEN, "aws-sts-session",
+			      NHIR_PHASE_REVOKE);
+	assert_false(a->kills_self);
+	/* an unknown subtype falls back to the generic action */
+	a = nhir_catalog_pick(c, NHIR_NODE_TOKEN, "martian-token",
+			      NHIR_PHASE_REVOKE);
+	assert_string_equal(a->id, "generic.revoke");
+	a = nhir_catalog_pick(c, NHIR_NODE_IDENTITY, "gcp-service-account",
+			      NHIR_PHASE_CONTAIN);
+	assert_true(a->kills_children);
+	assert_null(nhir_catalog_pick(c, NHIR_NODE_RESOURCE, "s3", NHIR_PHASE_CUT));
+	assert_non_null(nhir_catalog_find(c, "vault.revoke-token"));
+	assert_non_null(nhir_catalog_find(c, "github.delete-oauth-grant"));
+	assert_non_null(nhir_catalog_find(c, "k8s.rotate-signing-key"));
+	assert_non_null(nhir_catalog_find(c, "entra.disable-service-principal"));
+	nhir_catalog_free(c);
+}
+
+#define ACT "version: 1\nactions:\n  - id: a\n    applies: {kind: credential}\n" \
+	    "    phase: revoke\n    kills: [self]\n    survives: []\n" \
+	    "    reversible: false\n    evidence: false\n    privileged: false\n"
+
+static void test_bad_catalogs(void **state)
+{
+	static const struct {
+		const char *text, *msg;
+	} bad[] = {
+		{ ACT "    delay: 0\n", NULL },
+		{ ACT "    delay: soon\n", "c.yaml:11: action 'a': delay is seconds" },
+		{ ACT "    delay: 0\n    colour: red\n", "c.yaml:12: an action: unknown key 'colour'" },
+		{ ACT "    delay: 0\n  - id: a\n    applies: {kind: token}\n    phase: revoke\n"
+		  "    kills: []\n    survives: []\n    reversible: true\n    evidence: false\n"
+		  "    privileged: false\n    delay: 0\n", "action 'a' is defined twice" },
+		{ "version: 1\nactions:\n  - id: b\n    phase: cut\n    applies: {kind: gizmo}\n", "c.yaml:5: action 'b': unknown kind 'gizmo'" },
+		{ "version: 1\nactions:\n  - id: b\n    applies: {kind: token}\n    phase: later\n", "c.yaml:5: action 'b': phase is one of" },
+		{ "version: 2\nactions: []\n", "c.yaml:1: version must be 1" },
+		{ "version: 1\nactions: {}\n", "actions must be a list" },
+		{ "version: 1\nactions:\n  - applies: {kind: token}\n", "c.yaml:3: an action needs an id" },
+		{ "version: 1\nactions: [\n", "c.yaml:3:1:" },
+	};
+	struct nhir_catalog *c;
+	struct nhir_err err = NHIR_ERR_INIT;
+
+	(void)state;
+	for (size_t i = 0; i < NHIR_ARRAY_SIZE(bad); i++) {
+		enum nhir_rc rc = nhir_catalog_parse(bad[i].text, strlen(bad[i].text),
+						     "c.yaml", &c, &err);
+
+		if (!bad[i].msg) {
+			assert_int_equal(rc, 0);
+			nhir_catalog_free(c);
+			continue;
+		}
+		assert_int_equal(rc, NHIR_EPARSE);
+		if (!strstr(err.msg, bad[i].msg))
+			fail_msg("case %zu: '%s' lacks '%s'", i, err.msg, bad[i].msg);
+	}
+}
+
+static void test_connectors(void **state)
+{
+	static const struct {
+		const char *text, *msg;
+	} bad[] = {
+		{ "version: 1\nconnectors:\n  - name: x\n    type: ftp\n", "k.yaml:3: 'x': type is exec or http" },
+		{ "version: 1\nconnectors:\n  - name: x\n    type: exec\n    actions: [a]\n", "'x': an exec connector needs a command" },
+		{ "version: 1\nconnectors:\n  - name: x\n    type: http\n    url: ftp://h\n    actions: [a]\n", "needs an http(s) url" },
+		{ "version: 1\nconnectors:\n  - name: x\n    type: exec\n    command: [c]\n    timeout: 0\n    actions: [a]\n", "k.yaml:6: 'x': timeout is 1 to 3600 seconds" },
+		{ "version: 1\nconnectors:\n  - name: x\n    type: exec\n    command: [c]\n", "'x' needs actions" },
+		{ "version: 1\nprobes:\n  - name: p\n    type: exec\n    command: [c]\n    actions: [a]\n", "'p' needs subtypes" },
+		{ "version: 1\nhooks: []\n", "unknown key 'hooks'" },
+	};
+	struct nhir_connectors *c;
+	struct nhir_err err = NHIR_ERR_INIT;
+
+	(void)state;
+	assert_int_equal(nhir_connectors_load("examples/connectors/simulated.yaml",
+					      &c, &err), 0);
+	nhir_connectors_free(c);
+	for (size_t i = 0; i < NHIR_ARRAY_SIZE(bad); i++) {
+		assert_int_equal(nhir_connectors_parse(bad[i].text, strlen(bad[i].text),
+						       "k.yaml", &c, &err), NHIR_EPARSE);
+		if (!strstr(err.msg, bad[i].msg))
+			fail_msg("case %zu: '%s' lacks '%s'", i, err.msg, bad[i].msg);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shipped_catalog),
+		cmocka_unit_test(test_bad_catalogs),
+		cmocka_unit_test(test_connectors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
