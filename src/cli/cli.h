@@ -66,6 +66,8 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage(const char *usage, bool help);
 /* Parses "text", "json" (and "dot" when allowed); -1 if unknown. */
 int cli_parse_format(const char *s, bool allow_dot);
+/* --format text|json: sets *fmt, or says why not (false). */
+bool cli_format_arg(const char *s, int *fmt);
 /* Parses a time for --at and friends: ISO 8601, epoch, or "now". */
 bool cli_parse_time(const char *s, int64_t *out);
 /* Opens the store named by ctx->db. */

@@ -293,11 +293,8 @@ int cmd_findings(int argc, char **argv, struct nhir_ctx *ctx)
 		case 'h':
 			return cli_usage(usage_findings, true);
 		case 'f':
-			fmt = cli_parse_format(optarg, false);
-			if (fmt < 0) {
-				cli_error("unknown format '%s'", optarg);
+			if (!cli_format_arg(optarg, &fmt))
 				return EXIT_USAGE;
-			}
 			break;
 		case 'p': policy = optarg; break;
 		case 'a': all = true; break;
@@ -386,11 +383,8 @@ int cmd_triage(int argc, char **argv, struct nhir_ctx *ctx)
 		case 'h':
 			return cli_usage(usage_triage, true);
 		case 'f':
-			l.fmt = cli_parse_format(optarg, false);
-			if (l.fmt < 0) {
-				cli_error("unknown format '%s'", optarg);
+			if (!cli_format_arg(optarg, &l.fmt))
 				return EXIT_USAGE;
-			}
 			break;
 		case 'p': policy = optarg; break;
 		case 'a': all = true; break;
@@ -479,11 +473,8 @@ int cmd_route(int argc, char **argv, struct nhir_ctx *ctx)
 		case 'h':
 			return cli_usage(usage_route, true);
 		case 'f':
-			x.fmt = cli_parse_format(optarg, false);
-			if (x.fmt < 0) {
-				cli_error("unknown format '%s'", optarg);
+			if (!cli_format_arg(optarg, &x.fmt))
 				return EXIT_USAGE;
-			}
 			break;
 		case 'p': policy = optarg; break;
 		default:

@@ -64,11 +64,8 @@ int cmd_import(int argc, char **argv, struct nhir_ctx *ctx)
 		case 'h':
 			return cli_usage(usage_import, true);
 		case 'f':
-			fmt = cli_parse_format(optarg, false);
-			if (fmt < 0) {
-				cli_error("unknown output format '%s'", optarg);
+			if (!cli_format_arg(optarg, &fmt))
 				return EXIT_USAGE;
-			}
 			break;
 		case 'c':
 			iopts.cluster = optarg;

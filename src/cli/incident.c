@@ -249,11 +249,8 @@ int cmd_incident(int argc, char **argv, struct nhir_ctx *ctx)
 		case 'h':
 			return cli_usage(usage_incident, true);
 		case 'f':
-			fmt = cli_parse_format(optarg, false);
-			if (fmt < 0) {
-				cli_error("unknown format '%s'", optarg);
+			if (!cli_format_arg(optarg, &fmt))
 				return EXIT_USAGE;
-			}
 			break;
 		case 't': d.title = optarg; break;
 		case 's': d.severity = optarg; break;

@@ -64,11 +64,8 @@ int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx)
 		case 'h':
 			return cli_usage(usage_ingest, true);
 		case 'f':
-			out = cli_parse_format(optarg, false);
-			if (out < 0) {
-				cli_error("unknown output format '%s'", optarg);
+			if (!cli_format_arg(optarg, &out))
 				return EXIT_USAGE;
-			}
 			break;
 		case 'l':
 			list = true;

@@ -284,11 +284,8 @@ int cmd_plan(int argc, char **argv, struct nhir_ctx *ctx)
 		case 'h':
 			return cli_usage(usage_plan, true);
 		case 'f':
-			fmt = cli_parse_format(optarg, false);
-			if (fmt < 0) {
-				cli_error("unknown format '%s'", optarg);
+			if (!cli_format_arg(optarg, &fmt))
 				return EXIT_USAGE;
-			}
 			break;
 		case 'c': catalog = optarg; break;
 		case 'r': rebuild = true; break;
@@ -575,11 +572,8 @@ int cmd_contain(int argc, char **argv, struct nhir_ctx *ctx)
 			}
 			break;
 		case 'f':
-			fmt = cli_parse_format(optarg, false);
-			if (fmt < 0) {
-				cli_error("unknown format '%s'", optarg);
+			if (!cli_format_arg(optarg, &fmt))
 				return EXIT_USAGE;
-			}
 			break;
 		default:
 			return cli_usage(usage_contain, false);

@@ -12,14 +12,8 @@ static int common_opt(int c, const char *usage, int *fmt)
 {
 	if (c == 'h')
 		return cli_usage(usage, true);
-	if (c == 'f') {
-		*fmt = cli_parse_format(optarg, false);
-		if (*fmt < 0) {
-			cli_error("unknown format '%s'", optarg);
-			return EXIT_USAGE;
-		}
-		return -1;
-	}
+	if (c == 'f')
+		return cli_format_arg(optarg, fmt) ? -1 : EXIT_USAGE;
 	return cli_usage(usage, false);
 }
 

@@ -90,11 +90,8 @@ int cmd_show(int argc, char **argv, struct nhir_ctx *ctx)
 		case 'h':
 			return cli_usage(usage_show, true);
 		case 'f':
-			s.fmt = cli_parse_format(optarg, false);
-			if (s.fmt < 0) {
-				cli_error("unknown format '%s'", optarg);
+			if (!cli_format_arg(optarg, &s.fmt))
 				return EXIT_USAGE;
-			}
 			break;
 		default:
 			return cli_usage(usage_show, false);

@@ -81,11 +81,8 @@ int cmd_timeline(int argc, char **argv, struct nhir_ctx *ctx)
 			}
 			break;
 		case 'f':
-			t.fmt = cli_parse_format(optarg, false);
-			if (t.fmt < 0) {
-				cli_error("unknown format '%s'", optarg);
+			if (!cli_format_arg(optarg, &t.fmt))
 				return EXIT_USAGE;
-			}
 			break;
 		default:
 			return cli_usage(usage_timeline, false);

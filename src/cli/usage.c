@@ -223,11 +223,8 @@ int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx)
 			}
 			break;
 		case 'f':
-			fmt = cli_parse_format(optarg, false);
-			if (fmt < 0) {
-				cli_error("unknown format '%s'", optarg);
+			if (!cli_format_arg(optarg, &fmt))
 				return EXIT_USAGE;
-			}
 			break;
 		default:
 			return cli_usage(usage_usage, false);

@@ -45,6 +45,18 @@ int cli_parse_format(const char *s, bool allow_dot)
 	return -1;
 }
 
+bool cli_format_arg(const char *s, int *fmt)
+{
+	int f = cli_parse_format(s, false);
+
+	if (f < 0) {
+		cli_error("unknown format '%s': text or json", s);
+		return false;
+	}
+	*fmt = f;
+	return true;
+}
+
 bool cli_parse_time(const char *s, int64_t *out)
 {
 	if (!strcmp(s, "now")) {

@@ -33,28 +33,41 @@ enum nhir_rc nhir_yaml_load(struct nhir_yaml *y, const char *data,
 	return rc;
 }
 
-enum nhir_rc nhir_yaml_load_file(struct nhir_yaml *y, const char *path,
-				 struct nhir_err *err)
+enum nhir_rc nhir_read_small_file(const char *path, struct nhir_buf *b,
+				  struct nhir_err *err)
 {
-	struct nhir_buf b = NHIR_BUF_INIT(1 << 20);
 	char chunk[8192];
 	FILE *f = fopen(path, "rb");
 	size_t n;
-	enum nhir_rc rc;
+	enum nhir_rc rc = NHIR_OK;
 
-	memset(y, 0, sizeof(*y));
+	*b = (struct nhir_buf)NHIR_BUF_INIT(1 << 20);
 	if (!f)
 		return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s", path,
 				    strerror(errno));
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		nhir_buf_add(&b, chunk, n);
+		nhir_buf_add(b, chunk, n);
 	if (ferror(f))
 		rc = nhir_err_set(err, NHIR_EIO, "cannot read '%s'", path);
-	else if (b.err)
+	else if (b->err)
 		rc = nhir_err_set(err, NHIR_ETOOBIG, "'%s' is over 1 MiB", path);
-	else
-		rc = nhir_yaml_load(y, b.buf ? b.buf : "", b.len, path, err);
 	fclose(f);
+	if (rc)
+		nhir_buf_release(b);
+	return rc;
+}
+
+enum nhir_rc nhir_yaml_load_file(struct nhir_yaml *y, const char *path,
+				 struct nhir_err *err)
+{
+	struct nhir_buf b;
+	enum nhir_rc rc;
+
+	memset(y, 0, sizeof(*y));
+	rc = nhir_read_small_file(path, &b, err);
+	if (rc)
+		return rc;
+	rc = nhir_yaml_load(y, b.buf ? b.buf : "", b.len, path, err);
 	nhir_buf_release(&b);
 	return rc;
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <yaml.h>
+#include "nhir/buf.h"
 #include "nhir/error.h"
 
 struct nhir_yaml {
@@ -22,6 +23,9 @@ struct nhir_yaml {
 enum nhir_rc nhir_yaml_load(struct nhir_yaml *y, const char *data,
 			    size_t len, const char *name,
 			    struct nhir_err *err);
+/* Reads a whole small file (at most 1 MiB) into b (not terminated). */
+enum nhir_rc nhir_read_small_file(const char *path, struct nhir_buf *b,
+				  struct nhir_err *err);
 /* Reads a whole file (at most 1 MiB) and parses it. */
 enum nhir_rc nhir_yaml_load_file(struct nhir_yaml *y, const char *path,
 				 struct nhir_err *err);

@@ -13,6 +13,7 @@
 #include "nhir/graph.h"
 #include "nhir/record.h"
 #include "nhir/route.h"
+#include "core/yaml.h"
 #include "ir/ir.h"
 
 enum fact {
@@ -430,25 +431,14 @@ enum nhir_rc nhir_route_load(const char *path,
 			     struct nhir_route_policy **out,
 			     struct nhir_err *err)
 {
-	struct nhir_buf b = NHIR_BUF_INIT(1 << 20);
-	char chunk[8192];
-	FILE *f = fopen(path, "rb");
-	size_t n;
+	struct nhir_buf b;
 	enum nhir_rc rc;
 
 	*out = NULL;
-	if (!f)
-		return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s", path,
-				    strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		nhir_buf_add(&b, chunk, n);
-	if (ferror(f))
-		rc = nhir_err_set(err, NHIR_EIO, "cannot read '%s'", path);
-	else if (b.err)
-		rc = nhir_err_set(err, NHIR_ETOOBIG, "'%s' is over 1 MiB", path);
-	else
-		rc = nhir_route_parse(b.buf ? b.buf : "", b.len, path, out, err);
-	fclose(f);
+	rc = nhir_read_small_file(path, &b, err);
+	if (rc)
+		return rc;
+	rc = nhir_route_parse(b.buf ? b.buf : "", b.len, path, out, err);
 	nhir_buf_release(&b);
 	return rc;
 }

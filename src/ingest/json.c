@@ -435,7 +435,8 @@ cJSON *nhir_json_parse(const char *p, size_t len, size_t *bad_off,
 			nhir_buf_release(&fixed);
 			return NULL;
 		}
-		*replaced += n;
+		if (replaced)
+			*replaced += n;
 		src = fixed.buf;
 		len = fixed.len;
 	}

@@ -71,7 +71,8 @@ void nhir_json_arena_end(void);
 
 /*
  * Parses one value with cJSON after replacing invalid UTF-8 (counted in
- * *replaced).  On failure returns NULL with *bad_off set.
+ * *replaced, which may be NULL).  On failure returns NULL with *bad_off
+ * set.
  */
 cJSON *nhir_json_parse(const char *p, size_t len, size_t *bad_off,
 		       uint64_t *replaced);

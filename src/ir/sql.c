@@ -25,19 +25,34 @@ static void bind_args(struct nhir_sql *q, const char *types, va_list ap)
 	}
 }
 
+static enum nhir_rc vquery(struct nhir_store *st, struct nhir_err *err,
+			   struct nhir_sql **q, const char *sql,
+			   const char *types, va_list ap)
+{
+	enum nhir_rc rc = nhir_sql_prepare(st, sql, q, err);
+
+	if (!rc)
+		bind_args(*q, types, ap);
+	return rc;
+}
+
+/* The error of a failed step, or NHIR_OK. */
+static enum nhir_rc step_rc(int r, const struct nhir_err *err)
+{
+	return r < 0 ? (err && err->rc ? err->rc : NHIR_ESTORE) : NHIR_OK;
+}
+
 enum nhir_rc ir_query(struct nhir_store *st, struct nhir_err *err,
 		      struct nhir_sql **q, const char *sql,
 		      const char *types, ...)
 {
 	va_list ap;
-	enum nhir_rc rc = nhir_sql_prepare(st, sql, q, err);
+	enum nhir_rc rc;
 
-	if (rc)
-		return rc;
 	va_start(ap, types);
-	bind_args(*q, types, ap);
+	rc = vquery(st, err, q, sql, types, ap);
 	va_end(ap);
-	return NHIR_OK;
+	return rc;
 }
 
 enum nhir_rc ir_exec(struct nhir_store *st, struct nhir_err *err,
@@ -45,18 +60,18 @@ enum nhir_rc ir_exec(struct nhir_store *st, struct nhir_err *err,
 {
 	struct nhir_sql *q;
 	va_list ap;
-	enum nhir_rc rc = nhir_sql_prepare(st, sql, &q, err);
+	enum nhir_rc rc;
 	int r;
 
+	va_start(ap, types);
+	rc = vquery(st, err, &q, sql, types, ap);
+	va_end(ap);
 	if (rc)
 		return rc;
-	va_start(ap, types);
-	bind_args(q, types, ap);
-	va_end(ap);
 	while ((r = nhir_sql_step(q, err)) == 1)
 		;
 	nhir_sql_finish(q);
-	return r < 0 ? (err && err->rc ? err->rc : NHIR_ESTORE) : NHIR_OK;
+	return step_rc(r, err);
 }
 
 enum nhir_rc ir_int(struct nhir_store *st, struct nhir_err *err,
@@ -65,20 +80,20 @@ enum nhir_rc ir_int(struct nhir_store *st, struct nhir_err *err,
 {
 	struct nhir_sql *q;
 	va_list ap;
-	enum nhir_rc rc = nhir_sql_prepare(st, sql, &q, err);
+	enum nhir_rc rc;
 	int r;
 
+	va_start(ap, types);
+	rc = vquery(st, err, &q, sql, types, ap);
+	va_end(ap);
 	if (rc)
 		return rc;
-	va_start(ap, types);
-	bind_args(q, types, ap);
-	va_end(ap);
 	r = nhir_sql_step(q, err);
 	*out = r == 1 ? nhir_sql_int(q, 0) : 0;
 	if (found)
 		*found = r == 1;
 	nhir_sql_finish(q);
-	return r < 0 ? (err && err->rc ? err->rc : NHIR_ESTORE) : NHIR_OK;
+	return step_rc(r, err);
 }
 
 enum nhir_rc ir_begin(struct nhir_store *st, const char *actor,
