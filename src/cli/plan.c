@@ -43,7 +43,8 @@ static const char usage_approve[] =
 	"Approves (or rejects) plan steps.  Approvers and leads may; the\n"
 	"plan's proposer may not (four eyes).  A step that changes access\n"
 	"needs one approval, an irreversible or privileged one two from\n"
-	"distinct people.  Approvals expire (default a day).\n"
+	"distinct people.  Approvals expire: --ttl, else $NHIR_APPROVAL_TTL\n"
+	"seconds, else a day.\n"
 	"\n"
 	"exit status: 0 ok, 1 error, 2 usage error, 5 not authorized\n";
 
@@ -397,6 +398,13 @@ static int approve_or_reject(int argc, char **argv, struct nhir_ctx *ctx,
 	inc = cli_incident(argv[optind]);
 	if (!inc)
 		return EXIT_USAGE;
+	if (!ttl && getenv("NHIR_APPROVAL_TTL")) {
+		ttl = strtoll(getenv("NHIR_APPROVAL_TTL"), &end, 10);
+		if (*end || ttl <= 0) {
+			cli_error("NHIR_APPROVAL_TTL must be seconds");
+			return EXIT_USAGE;
+		}
+	}
 	if (all) {
 		pend.actor = ctx->actor;
 		if (nhir_plan_each(ctx->st, inc, pending_cb, &pend, &err))

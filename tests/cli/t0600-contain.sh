@@ -105,6 +105,9 @@ check "the same approver twice counts once" sh -c \
 check "approvals expire" sh -c \
 	'"$NHIR" --as ben approve INC-1 '$DEL' --why second --ttl 60 >/dev/null &&
 	 NHIR_NOW=2024-05-01T10:40:00Z "$NHIR" --as rory execute INC-1 '$DEL' --confirm; test $? = 1'
+check "the expiry can be set for everyone" sh -c \
+	'NHIR_APPROVAL_TTL=30 "$NHIR" --as ben approve INC-1 '$DEL' --why short >/dev/null &&
+	 NHIR_NOW=2024-05-01T10:36:00Z "$NHIR" --as rory execute INC-1 '$DEL' --confirm; test $? = 1'
 check "a rejection blocks the step" sh -c \
 	'"$NHIR" --as ben reject INC-1 '$DEL' --why "keep it for forensics" >/dev/null; "$NHIR" --as rory execute INC-1 '$DEL' --confirm 2>&1 | grep -q "was rejected"'
 check "a new approval lifts it" sh -c \
