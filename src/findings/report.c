@@ -163,7 +163,7 @@ static enum nhir_rc walk_entries(const char *data, size_t len, bool split,
 	while (start < len && isspace((unsigned char)data[start]))
 		start++;
 	/* JSON Lines whose first line is whole: a bad line is one entry */
-	if (data[start] == '{' &&
+	if (start < len && data[start] == '{' &&
 	    nhir_json_value_end(data, len, start, &first_end, &bad2, NULL) ==
 		    NHIR_JSON_COMPLETE &&
 	    memchr(data + first_end, '\n', len - first_end) &&
