@@ -253,6 +253,9 @@ static enum nhir_rc parse_rule(struct parse *p, const yaml_node_t *m,
 		const char *k = scalar(node(p, pr->key));
 
 		if (k && !strcmp(k, "name") && scalar(node(p, pr->value))) {
+			if (r->name)
+				return bad(p, node(p, pr->key), r->name,
+					   "name given twice");
 			r->name = nhir_strdup(scalar(node(p, pr->value)));
 			if (!r->name)
 				return nhir_err_set(p->err, NHIR_ENOMEM,
