@@ -35,7 +35,7 @@ ALL_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 LIBS = $(PKG_LIBS) -lm
 
-LIB_SRC = $(wildcard src/core/*.c src/store/*.c src/ingest/*.c src/ir/*.c src/findings/*.c src/plan/*.c)
+LIB_SRC = $(wildcard src/core/*.c src/store/*.c src/ingest/*.c src/ir/*.c src/findings/*.c src/plan/*.c src/report/*.c)
 CLI_SRC = $(wildcard src/cli/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/%.o)

@@ -36,6 +36,7 @@ static const char usage_nhir[] =
 	"   execute   run a plan step through its connector\n"
 	"   verify    probe revoked credentials: do they still work?\n"
 	"   contain   residual access: is the incident contained?\n"
+	"   report    the after-action report (md, html, json), signed\n"
 	"\n"
 	"   audit     the hash-chained audit log: log, verify\n"
 	"   user      users and their roles\n"
@@ -72,6 +73,7 @@ static const struct cmd commands[] = {
 	{ "note", cmd_note, CMD_NEED_STORE },
 	{ "plan", cmd_plan, CMD_NEED_STORE },
 	{ "reject", cmd_reject, CMD_NEED_STORE },
+	{ "report", cmd_report, CMD_NEED_STORE },
 	{ "route", cmd_route, CMD_NEED_STORE },
 	{ "show", cmd_show, CMD_NEED_STORE | CMD_READONLY },
 	{ "task", cmd_task, CMD_NEED_STORE },

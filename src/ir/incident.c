@@ -383,8 +383,10 @@ enum nhir_rc nhir_incident_close_check(struct nhir_store *st, int64_t id,
 		    "i", id);
 	if (rc || accepted)
 		return rc;
+	/* follow-ups ("follow-up: ...") outlive the incident */
 	rc = ir_int(st, err, &open_tasks, NULL, "SELECT count(*) FROM task"
-		    " WHERE incident = ? AND status != 'done'", "i", id);
+		    " WHERE incident = ? AND status != 'done' AND title NOT LIKE"
+		    " 'follow-up:%'", "i", id);
 	if (!rc)
 		rc = ir_int(st, err, &proposed, NULL, "SELECT count(*) FROM"
 			    " scope WHERE incident = ? AND status = 'proposed'",

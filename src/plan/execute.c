@@ -408,7 +408,7 @@ enum nhir_rc nhir_execute(struct nhir_store *st, const char *actor,
 	if (!rc)
 		rc = ir_exec(st, err, "UPDATE plan_step SET status = ?, finished"
 			     " = ?, result = ?, evidence = ? WHERE id = ?",
-			     "tiizi", status, nhir_time_now(), res->detail,
+			     "titzi", status, nhir_time_now(), res->detail,
 			     res->evidence, x.id);
 	if (!rc && !strcmp(status, "done") && x.target && revokes(&x))
 		rc = ir_exec(st, err, "UPDATE revocation SET state = CASE WHEN"

@@ -1,0 +1,50 @@
+#!/bin/sh
+# After-action reports: formats, framework section, signatures, bad input.
+. tests/cli/lib.sh
+
+export NHIR_NOW=2024-05-01T10:35:00Z
+"$NHIR" init >/dev/null
+"$NHIR" user add lena --role lead >/dev/null
+"$NHIR" user add rory --role responder >/dev/null
+"$NHIR" import nhir examples/inventory/estate.jsonl >/dev/null
+"$NHIR" findings import generic examples/findings/ci-log-alerts.jsonl --policy policy/routing.yaml >/dev/null
+"$NHIR" --as rory incident declare --title "CI key <leaked> & used" --severity high --lead lena --finding 1 >/dev/null
+"$NHIR" --as lena decide INC-1 "deactivate, keep for evidence" --why "logs must stay tied to the key" >/dev/null
+"$NHIR" --as lena task INC-1 add "follow-up: rotate CI keys every 90 days" --owner lena >/dev/null
+printf 'log line\n' >"$T/ev.log"
+"$NHIR" --as rory evidence add INC-1 "$T/ev.log" --source "CloudTrail" >/dev/null
+
+check "markdown" sh -c '"$NHIR" report INC-1 >"$0/r.md"' "$T"
+check "with the decision and why" has "$T/r.md" "**deactivate, keep for evidence**. Why: logs must stay tied to the key"
+check "with the path into scope" has "$T/r.md" "AKIAEXAMPLEDEPLOY01 -authenticates-> arn:aws:iam::111122223333:user/ci-deployer"
+check "with the evidence hash" has "$T/r.md" "$(sha256sum "$T/ev.log" | cut -c1-64)"
+check "with follow-ups and owners" has "$T/r.md" "follow-up: rotate CI keys every 90 days (owner lena"
+check "the framework maps NIST CSF 2.0" has "$T/r.md" "| RS.MI-01 | gap | residual access remains"
+check "and tags OWASP NHI root causes" has "$T/r.md" "NHI2:2025 Secret Leakage"
+check "NHI5 when it reaches admin" has "$T/r.md" "NHI5:2025 Overprivileged NHI"
+check "html" sh -c '"$NHIR" report --format html -o "$0/r.html" INC-1' "$T"
+check "html escapes what it shows" has "$T/r.html" "CI key &lt;leaked&gt; &amp; used"
+check "html is self-contained" sh -c '! grep -Eq "<script|<link|src=|url\(" "$0/r.html"' "$T"
+check "html has the blast radius and timeline drawn" sh -c \
+	'test "$(grep -o "<svg" "$0/r.html" | wc -l)" = 2' "$T"
+check "json" sh -c '"$NHIR" report --format json INC-1 | python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"incident\"][\"id\"]==\"INC-1\" and d[\"framework\"][\"nist_csf_2\"]"'
+check "reading the record is on the record" sh -c '"$NHIR" audit log --incident INC-1 | grep -q " report "'
+check "keygen" "$NHIR" report keygen "$T/k"
+check "the secret key is private" test "$(stat -c %a "$T/k")" = 600
+check "signed json" sh -c '"$NHIR" report --format json --sign "$0/k" INC-1 >"$0/s.json"' "$T"
+check "verifies" sh -c '"$NHIR" report verify "$0/s.json" | grep -q "signature valid"' "$T"
+check "verifies against its key" "$NHIR" report verify "$T/s.json" --key "$T/k.pub"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["report"]["incident"]["severity"]="low"; json.dump(d, open(sys.argv[2], "w"))' "$T/s.json" "$T/t.json"
+check "a tampered report fails" exits 1 "$NHIR" report verify "$T/t.json"
+check "saying it was changed" has "$T/last.err" "the report was changed after it was signed"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(json.dumps(d, indent=7))' "$T/s.json" >"$T/reformatted.json"
+check "reformatting is not tampering" "$NHIR" report verify "$T/reformatted.json"
+"$NHIR" report keygen "$T/other" >/dev/null
+check "another key is refused" exits 1 "$NHIR" report verify "$T/s.json" --key "$T/other.pub"
+check "a report for no incident" exits 1 "$NHIR" report INC-7
+check "names it" has "$T/last.err" "no incident INC-7"
+check "signing needs json" exits 2 "$NHIR" report --sign "$T/k" INC-1
+check "not a signed report" exits 1 "$NHIR" report verify "$T/r.md"
+check "a bad key file" exits 1 "$NHIR" report --format json --sign "$T/r.md" INC-1
+check "a stranger may not read it" exits 5 "$NHIR" --as mallory report INC-1
+done_testing
