@@ -25,6 +25,17 @@ enum nhir_rc nhir_report_build(struct nhir_store *st, const char *actor,
 void nhir_report_markdown(const cJSON *r, struct nhir_buf *b);
 void nhir_report_html(const cJSON *r, struct nhir_buf *b);
 
+/*
+ * Response metrics over incidents declared since (NHIR_TIME_UNSET: all):
+ * per incident, the times from exposure to detection, declaration,
+ * containment, and revocations requested, confirmed and verified, and
+ * the credentials still valid days after their owners were notified;
+ * medians by severity and by credential kind.  Caller deletes *out.
+ */
+enum nhir_rc nhir_metrics(struct nhir_store *st, const char *actor,
+			  int64_t since, int64_t days, cJSON **out,
+			  struct nhir_err *err);
+
 /* Ed25519: a new key pair in path (secret, 0600) and path.pub. */
 enum nhir_rc nhir_report_keygen(const char *path, struct nhir_err *err);
 /*

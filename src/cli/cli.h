@@ -50,6 +50,7 @@ int cmd_findings(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_incident(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_route(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_triage(int argc, char **argv, struct nhir_ctx *ctx);
+int cmd_metrics(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_note(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_task(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_user(int argc, char **argv, struct nhir_ctx *ctx);

@@ -37,6 +37,7 @@ static const char usage_nhir[] =
 	"   verify    probe revoked credentials: do they still work?\n"
 	"   contain   residual access: is the incident contained?\n"
 	"   report    the after-action report (md, html, json), signed\n"
+	"   metrics   time to detect, declare, contain, revoke; by severity\n"
 	"\n"
 	"   audit     the hash-chained audit log: log, verify\n"
 	"   user      users and their roles\n"
@@ -70,6 +71,7 @@ static const struct cmd commands[] = {
 	{ "incident", cmd_incident, CMD_NEED_STORE },
 	{ "ingest", cmd_ingest, CMD_NEED_STORE },
 	{ "init", cmd_init, 0 },
+	{ "metrics", cmd_metrics, CMD_NEED_STORE },
 	{ "note", cmd_note, CMD_NEED_STORE },
 	{ "plan", cmd_plan, CMD_NEED_STORE },
 	{ "reject", cmd_reject, CMD_NEED_STORE },

@@ -172,3 +172,135 @@ int cmd_report(int argc, char **argv, struct nhir_ctx *ctx)
 	nhir_buf_release(&b);
 	return EXIT_OK;
 }
+
+static const char usage_metrics[] =
+	"usage: nhir metrics [--since TIME] [--days N] [--format text|json]\n"
+	"\n"
+	"Per incident, the time from exposure (else declaration) to\n"
+	"detection, declaration, containment, and revocations requested,\n"
+	"confirmed and verified; the credentials still valid N days (default\n"
+	"7) after their owners were notified; medians by severity and by\n"
+	"credential kind.\n"
+	"\n"
+	"exit status: 0 ok, 1 error, 2 usage error, 5 not authorized\n";
+
+static void human(int64_t s, char *buf, size_t n)
+{
+	if (s < 0)
+		snprintf(buf, n, "-%" PRId64 "m", -s / 60);
+	else if (s < 3600)
+		snprintf(buf, n, "%" PRId64 "m", s / 60);
+	else if (s < 86400 * 2)
+		snprintf(buf, n, "%" PRId64 "h%02" PRId64 "m", s / 3600,
+			 s % 3600 / 60);
+	else
+		snprintf(buf, n, "%" PRId64 "d%02" PRId64 "h", s / 86400,
+			 s % 86400 / 3600);
+}
+
+static void metric_row(const char *label, const cJSON *o)
+{
+	static const char *const k[] = { "detection", "declaration",
+		"containment", "revocation_requested", "revocation_confirmed",
+		"revocation_verified" };
+
+	printf("%-22s", label);
+	for (size_t i = 0; i < NHIR_ARRAY_SIZE(k); i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k[i]);
+		char buf[32] = "-";
+
+		if (cJSON_IsNumber(v))
+			human((int64_t)v->valuedouble, buf, sizeof(buf));
+		printf(" %9s", buf);
+	}
+}
+
+int cmd_metrics(int argc, char **argv, struct nhir_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "since", required_argument, NULL, 's' },
+		{ "days", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct nhir_err err = NHIR_ERR_INIT;
+	int64_t since = NHIR_TIME_UNSET, days = 7;
+	int c, fmt = FMT_TEXT;
+	const cJSON *it;
+	cJSON *m;
+	char *end;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			return cli_usage(usage_metrics, true);
+		case 'f':
+			if (!cli_format_arg(optarg, &fmt))
+				return EXIT_USAGE;
+			break;
+		case 's':
+			if (!cli_parse_time(optarg, &since)) {
+				cli_error("bad time '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'd':
+			days = strtoll(optarg, &end, 10);
+			if (*end || days < 0) {
+				cli_error("--days takes a number of days");
+				return EXIT_USAGE;
+			}
+			break;
+		default:
+			return cli_usage(usage_metrics, false);
+		}
+	}
+	if (optind != argc)
+		return cli_usage(usage_metrics, false);
+	if (nhir_metrics(ctx->st, ctx->actor, since, days, &m, &err))
+		return cli_fail(&err);
+	if (fmt == FMT_JSON) {
+		char *s = cJSON_Print(m);
+
+		puts(s ? s : "null");
+		cJSON_free(s);
+		cJSON_Delete(m);
+		return EXIT_OK;
+	}
+	printf("%d incident(s); times from exposure (* from declaration: "
+	       "exposure unknown)\n\n%-22s %9s %9s %9s %9s %9s %9s  %s\n",
+	       (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(m, "incidents")),
+	       "", "detected", "declared", "contained", "rev.req", "rev.conf",
+	       "verified", "still valid");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(m, "per_incident")) {
+		const cJSON *sv = cJSON_GetObjectItemCaseSensitive(it,
+			"still_valid_after_notice");
+		char label[64];
+
+		snprintf(label, sizeof(label), "%s%s %s",
+			 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "id")),
+			 cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it,
+				 "exposure_known")) ? "" : "*",
+			 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "severity")));
+		metric_row(label, it);
+		if (cJSON_IsNumber(sv))
+			printf("  %d after %" PRId64 " days\n", (int)sv->valuedouble,
+			       days);
+		else
+			printf("  -\n");
+	}
+	printf("\nmedians\n");
+	metric_row("all", cJSON_GetObjectItemCaseSensitive(m, "median_all"));
+	putchar('\n');
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(m, "median_by_severity")) {
+		metric_row(it->string, it);
+		putchar('\n');
+	}
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(m, "median_by_kind")) {
+		metric_row(it->string, it);
+		putchar('\n');
+	}
+	cJSON_Delete(m);
+	return EXIT_OK;
+}

@@ -320,11 +320,15 @@ enum nhir_rc nhir_execute(struct nhir_store *st, const char *actor,
 				     " started = ?, finished = ?, result = ? WHERE"
 				     " id = ?", "tiiti", status, nhir_time_now(),
 				     nhir_time_now(), detail2, x.id);
+		/* a token cut where it acts is verified without a revocation */
 		if (!rc && !strcmp(status, "done"))
-			rc = ir_exec(st, err, "UPDATE revocation SET state ="
-				     " 'verified', verified = ?, detail = ? WHERE"
-				     " incident = ? AND node = ?", "itii",
-				     nhir_time_now(), detail2, incident, x.target);
+			rc = ir_exec(st, err, "INSERT INTO revocation(incident, node,"
+				     " state, step, verified, detail) VALUES(?, ?,"
+				     " 'verified', ?, ?, ?) ON CONFLICT(incident, node)"
+				     " DO UPDATE SET state = 'verified', verified ="
+				     " excluded.verified, detail = excluded.detail",
+				     "iiiit", incident, x.target, x.id,
+				     nhir_time_now(), detail2);
 		d = cJSON_CreateObject();
 		if (d) {
 			cJSON_AddNumberToObject(d, "step", (double)x.seq);

@@ -8,7 +8,7 @@ export NHIR_NOW=2024-05-01T10:35:00Z
 "$NHIR" user add rory --role responder >/dev/null
 "$NHIR" import nhir examples/inventory/estate.jsonl >/dev/null
 "$NHIR" findings import generic examples/findings/ci-log-alerts.jsonl --policy policy/routing.yaml >/dev/null
-"$NHIR" --as rory incident declare --title "CI key <leaked> & used" --severity high --lead lena --finding 1 >/dev/null
+"$NHIR" --as rory incident declare --title "CI key <leaked> & used" --severity high --lead lena --finding 1 --exposed-at 2024-05-01T09:00:00Z >/dev/null
 "$NHIR" --as lena decide INC-1 "deactivate, keep for evidence" --why "logs must stay tied to the key" >/dev/null
 "$NHIR" --as lena task INC-1 add "follow-up: rotate CI keys every 90 days" --owner lena >/dev/null
 printf 'log line\n' >"$T/ev.log"
@@ -47,4 +47,8 @@ check "signing needs json" exits 2 "$NHIR" report --sign "$T/k" INC-1
 check "not a signed report" exits 1 "$NHIR" report verify "$T/r.md"
 check "a bad key file" exits 1 "$NHIR" report --format json --sign "$T/r.md" INC-1
 check "a stranger may not read it" exits 5 "$NHIR" --as mallory report INC-1
+check "metrics" sh -c '"$NHIR" metrics | grep -q "^INC-1 high  *0m  *1h35m"'
+check "metrics as json" sh -c '"$NHIR" metrics --format json | python3 -c "import json,sys; d=json.load(sys.stdin); i=d[\"per_incident\"][0]; assert i[\"detection\"]==0 and i[\"declaration\"]==5700 and i[\"containment\"] is None and d[\"median_by_severity\"][\"high\"][\"declaration\"]==5700, d"'
+check "metrics over an empty database" sh -c 'NHIR_DB="$0/empty.db" "$NHIR" init >/dev/null && NHIR_DB="$0/empty.db" "$NHIR" metrics | grep -q "^0 incident"' "$T"
+check "metrics since after everything" sh -c '"$NHIR" metrics --since 2030-01-01T00:00:00Z --format json | grep -q "\"incidents\":	0"'
 done_testing
