@@ -86,5 +86,15 @@ run "$NHIR" contain status INC-1
 run3 "$NHIR" contain status INC-1 --at 2024-05-01T10:00:00Z
 run "$NHIR" audit log --incident INC-1
 run "$NHIR" audit verify
+
+# Written up, measured, signed.
+run "$NHIR" --as lena task INC-1 add "follow-up: no long-lived keys in CI; use OIDC" \
+	--owner rory --due 2024-06-01T00:00:00Z
+run "$NHIR" report INC-1 --format html -o "$dir/INC-1.html"
+run "$NHIR" report keygen "$dir/report-key"
+run "$NHIR" report INC-1 --format json --sign "$dir/report-key" -o "$dir/INC-1.signed.json"
+run "$NHIR" report verify "$dir/INC-1.signed.json" --key "$dir/report-key.pub"
+run "$NHIR" metrics
+printf '\nThe after-action report: %s\n' "$dir/INC-1.html"
 printf '\nThe database is %s; try: NHIR_DB=%s %s blast --format json AKIAEXAMPLEDEPLOY01\n' \
 	"$NHIR_DB" "$NHIR_DB" "$NHIR"
