@@ -7,7 +7,7 @@ set -eu
 
 pkgs="build-essential pkg-config clang libclang-rt-14-dev sqlite3
 libsqlite3-dev libcjson-dev libsodium-dev libcmocka-dev zlib1g-dev libssl-dev
-libyaml-dev libcurl4-openssl-dev python3"
+libyaml-dev libcurl4-openssl-dev python3 chromium"
 if [ "${1:-}" = bench ]; then
 	pkgs="$pkgs python3 python3-networkx jq ripgrep bc"
 fi

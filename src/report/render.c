@@ -182,7 +182,7 @@ static const char css[] =
 	"body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:"
 	"60em;color:#111;padding:0 1em}h1{font-size:1.6em}h2{border-bottom:"
 	"1px solid #ccc;margin-top:1.6em}table{border-collapse:collapse;"
-	"width:100%}td,th{border:1px solid #ccc;padding:.25em .4em;text-align:"
+	"width:100%;table-layout:fixed;overflow-wrap:anywhere}td,th{border:1px solid #ccc;padding:.25em .4em;text-align:"
 	"left;vertical-align:top}th{background:#f2f2f2}code{font-size:.92em}"
 	".met{color:#064}.gap{color:#a00;font-weight:bold}.bad{color:#a00;"
 	"font-weight:bold}.ok{color:#064;font-weight:bold}svg{max-width:100%;"
@@ -229,14 +229,24 @@ static void svg_blast(struct nhir_buf *b, const cJSON *scope)
 				      x, y + 12);
 		nhir_buf_addf(b, "<rect x=\"%d\" y=\"%d\" width=\"112\" height="
 			      "\"24\" rx=\"4\" fill=\"%s\" stroke=\"#555\"/>"
-			      "<text x=\"%d\" y=\"%d\" font-size=\"9\">", x, y,
+			      "<text x=\"%d\" y=\"%d\" font-size=\"10\">", x, y,
 			      !strcmp(st, "confirmed") ? "#fdd"
 			      : !strcmp(st, "dismissed") ? "#eee" : "#ffd",
 			      x + 4, y + 15);
 		{
-			char label[20];
+			/* an ARN's tail says more than its head */
+			const char *node = s_of(it, "node");
+			const char *tail = strrchr(node, '/');
+			const char *colon = strrchr(node, ':');
+			char label[24];
 
-			snprintf(label, sizeof(label), "%.18s", s_of(it, "node"));
+			if (colon && (!tail || colon > tail))
+				tail = colon;
+			if (strlen(node) <= 20 || !tail || !tail[1])
+				tail = node;
+			else
+				tail++;
+			snprintf(label, sizeof(label), "%.20s", tail);
 			h_esc(b, label);
 		}
 		nhir_buf_adds(b, "<title>");
