@@ -385,7 +385,22 @@ static void plan_identity(struct planner *p, int preserve, int64_t n,
 	const struct nhir_action *a;
 	int s;
 
-	/* made by the attacker: take all its access away */
+	/* made with a credential in scope: take all its access away */
+	if (!has(p->made, p->made_nr, n)) {
+		struct edges in;
+
+		if (edges_of(p, n, NHIR_DIR_IN, &in)) {
+			for (size_t i = 0; i < in.nr; i++)
+				if (in.v[i].kind == NHIR_EDGE_CREATED &&
+				    has(p->seen, p->seen_nr, in.v[i].src) &&
+				    !NHIR_ALLOC_GROW(p->made, p->made_nr + 1,
+						     p->made_alloc)) {
+					p->made[p->made_nr++] = n;
+					break;
+				}
+			nhir_free(in.v);
+		}
+	}
 	if (has(p->made, p->made_nr, n)) {
 		a = pick_cut(p->cat, node, "detach");
 		s = step(p, a, n, "%s was created with the compromised "
