@@ -325,6 +325,26 @@ static void plan_secret(struct planner *p, int preserve, int64_t n,
 		}
 		dep(p, first, d, "dependents are redeployed before what they "
 		    "use is revoked");
+		/*
+		 * Recovery: the redeployed workload checked, then its
+		 * environment (when the catalog has these actions).
+		 */
+		if (nhir_catalog_find(p->cat, "generic.check-deployment-integrity") &&
+		    nhir_catalog_find(p->cat, "generic.validate-environment")) {
+			int ic = step(p, nhir_catalog_find(p->cat,
+					"generic.check-deployment-integrity"),
+				      in.v[i].src, "check that %s runs what was "
+				      "built, with the new credential", lbl);
+			int ve = step(p, nhir_catalog_find(p->cat,
+					"generic.validate-environment"),
+				      in.v[i].src, "validate the environment of "
+				      "%s: no other copy of the old secret, no "
+				      "foreign change", lbl);
+
+			dep(p, ic, d, "check what was redeployed");
+			dep(p, ve, ic, "validate the environment once its "
+			    "deployment is trusted");
+		}
 		snprintf(lbl2, sizeof(lbl2), "%s, unless redeployed first", lbl);
 		add_breaks(p, first, lbl2);
 	}

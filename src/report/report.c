@@ -11,6 +11,7 @@
 #include "nhir/plan.h"
 #include "nhir/record.h"
 #include "nhir/report.h"
+#include "nhir/route.h"
 #include "ir/ir.h"
 
 static void add_time(cJSON *o, const char *k, int64_t t)
@@ -329,6 +330,62 @@ static void owasp(cJSON *arr, const char *id, const char *name,
 	cJSON_AddItemToArray(arr, o);
 }
 
+/* Workload environments seen using a credential, collected. */
+struct envs {
+	int64_t users[64];
+	size_t nr;
+};
+
+static int uses_cb(const struct nhir_edge *e, void *data)
+{
+	struct envs *x = data;
+
+	if (e->kind == NHIR_EDGE_USES && x->nr < 64)
+		x->users[x->nr++] = e->src;
+	return 0;
+}
+
+/* Is a confirmed credential of the incident used in several environments? */
+static bool shared_across_envs(struct nhir_store *st, int64_t incident)
+{
+	struct nhir_sql *q;
+	int64_t creds[64];
+	size_t n = 0;
+	bool shared = false;
+
+	if (ir_query(st, NULL, &q, "SELECT s.node FROM scope s JOIN node n ON"
+		     " n.id = s.node WHERE s.incident = ? AND s.status ="
+		     " 'confirmed' AND n.kind IN (2, 3)", "i", incident))
+		return false;
+	while (n < 64 && nhir_sql_step(q, NULL) == 1)
+		creds[n++] = nhir_sql_int(q, 0);
+	nhir_sql_finish(q);
+	for (size_t i = 0; i < n && !shared; i++) {
+		struct envs x = { { 0 }, 0 };
+		char first[64] = "";
+
+		nhir_store_node_edges(st, creds[i], NHIR_DIR_IN, uses_cb, &x, NULL);
+		for (size_t k = 0; k < x.nr && !shared; k++) {
+			struct nhir_node w;
+			cJSON *a;
+			const char *env;
+
+			if (nhir_store_get_node(st, x.users[k], &w, NULL))
+				continue;
+			a = cJSON_Parse(w.attrs);
+			env = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a,
+								      "environment"));
+			if (env && !first[0])
+				snprintf(first, sizeof(first), "%s", env);
+			else if (env && strcmp(env, first))
+				shared = true;
+			cJSON_Delete(a);
+			nhir_node_release(&w);
+		}
+	}
+	return shared;
+}
+
 static void framework(struct nhir_store *st, cJSON *r, int64_t incident)
 {
 	cJSON *fw = cJSON_AddObjectToObject(r, "framework");
@@ -385,9 +442,27 @@ static void framework(struct nhir_store *st, cJSON *r, int64_t incident)
 	}
 	ir_int(st, NULL, &findings, NULL, "SELECT count(*) FROM finding WHERE"
 	       " incident = ?", "i", incident);
-	ir_int(st, NULL, &privileged, NULL, "SELECT count(*) FROM finding WHERE"
-	       " incident = ? AND route_rule = 'privileged-credential'", "i",
-	       incident);
+	{
+		/* the facts routing used: what the leaked credentials reach */
+		struct nhir_sql *q;
+
+		if (!ir_query(st, NULL, &q, "SELECT id FROM finding WHERE"
+			      " incident = ?", "i", incident)) {
+			int64_t ids[64];
+			size_t n = 0;
+
+			while (n < 64 && nhir_sql_step(q, NULL) == 1)
+				ids[n++] = nhir_sql_int(q, 0);
+			nhir_sql_finish(q);
+			for (size_t i = 0; i < n; i++) {
+				struct nhir_route_facts f;
+
+				if (!nhir_route_facts(st, ids[i], &f, NULL) &&
+				    f.privilege >= NHIR_PRIV_WRITE)
+					privileged++;
+			}
+		}
+	}
 	ir_int(st, NULL, &never, NULL, "SELECT count(*) FROM scope s JOIN node n"
 	       " ON n.id = s.node WHERE s.incident = ? AND s.origin = 'seed' AND"
 	       " n.kind = 2 AND n.expires IS NULL", "i", incident);
@@ -467,6 +542,9 @@ static void framework(struct nhir_store *st, cJSON *r, int64_t incident)
 	if (privileged)
 		owasp(nhi, "NHI5:2025", "Overprivileged NHI",
 		      "the leaked credential reaches write or admin access");
+	if (shared_across_envs(st, incident))
+		owasp(nhi, "NHI8:2025", "Environment Isolation",
+		      "one credential in scope serves several environments");
 }
 
 enum nhir_rc nhir_report_build(struct nhir_store *st, const char *actor,
