@@ -207,13 +207,14 @@ static void test_real_samples(void **state)
 		"example_authz_details_for_overrides.json",
 		"managed_policy_mismatch.json",
 	};
-	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_store *st;
 	struct nhir_import_result res;
 	struct nhir_err err = NHIR_ERR_INIT;
 	char *dir;
 
 	(void)state;
 	TL_SKIP_NO_DATA(dir, "cloudsplaining-iam-authz");
+	st = tl_new_store(NULL);
 	for (size_t i = 0; i < NHIR_ARRAY_SIZE(files); i++) {
 		char path[1024];
 

@@ -334,7 +334,7 @@ static void test_invictus(void **state)
 	static const char *const keys[] = {
 		"AKIATFQR7NSC3ZO6PKAZ", "AKIATFQR7NSCQLA2F4OD",
 	};
-	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_store *st;
 	struct nhir_ingest_result res;
 	struct nhir_usage u;
 	struct nhir_usage_opts o = { NHIR_TIME_UNSET, NHIR_TIME_UNSET,
@@ -349,6 +349,7 @@ static void test_invictus(void **state)
 
 	(void)state;
 	TL_SKIP_NO_DATA(dir, "invictus-aws-stratus-cloudtrail/CloudTrail");
+	st = tl_new_store(NULL);
 	assert_int_equal(ingest(st, dir, &res), 0);
 	assert_int_equal(res.files, 55);
 	assert_int_equal(res.events, 2900);

@@ -52,7 +52,7 @@ static void test_tokenrequest(void **state)
 
 static void test_falco_traces(void **state)
 {
-	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_store *st;
 	struct nhir_ingest_result res;
 	struct nhir_usage u;
 	struct nhir_usage_opts o = { NHIR_TIME_UNSET, NHIR_TIME_UNSET,
@@ -62,6 +62,7 @@ static void test_falco_traces(void **state)
 
 	(void)state;
 	TL_SKIP_NO_DATA(dir, "falco-k8s-audit-traces");
+	st = tl_new_store(NULL);
 	/* SOURCE.md and the one malformed event are rejected whole */
 	assert_int_equal(ingest(st, dir, &res), NHIR_EPARSE);
 	assert_int_equal(res.files, 46);

@@ -50,12 +50,13 @@ static void test_github_fixture(void **state)
 
 static void test_github_samples(void **state)
 {
-	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_store *st;
 	struct nhir_ingest_result res;
 	char *dir;
 
 	(void)state;
 	TL_SKIP_NO_DATA(dir, "github-audit-samples/gm3dmo-git-events.sample.ndjson");
+	st = tl_new_store(NULL);
 	assert_int_equal(ingest(st, "github-audit", dir, &res), 0);
 	assert_int_equal(res.events, 2);
 	assert_true(tl_node(st, "github:datadog-forest-town[bot]") > 0);
@@ -69,7 +70,7 @@ static void test_github_samples(void **state)
 
 static void test_ocsf(void **state)
 {
-	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_store *st;
 	struct nhir_ingest_result res;
 	struct nhir_usage u;
 	struct nhir_usage_opts o = { NHIR_TIME_UNSET, NHIR_TIME_UNSET,
@@ -78,6 +79,7 @@ static void test_ocsf(void **state)
 
 	(void)state;
 	TL_SKIP_NO_DATA(p, "ocsf-examples/mappings/markdown/AWS/v1.1.0/CloudTrail/API Activity/samples/generic_api_activity.ocsf");
+	st = tl_new_store(NULL);
 	assert_int_equal(ingest(st, "ocsf", p, &res), 0);
 	assert_int_equal(res.events, 1);
 	assert_int_equal(nhir_usage_collect(st, "AKIA3Z2XBVEXAMPLE", &o, &u,
