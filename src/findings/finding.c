@@ -270,17 +270,27 @@ static int take(const struct nhir_sighting *s, void *data)
 	if (known && !made_here(x, node))
 		x->res->matched++;
 	snprintf(name, sizeof(name), "%s %s", kind, preview);
-	n.kind = NHIR_NODE_CREDENTIAL;
-	n.ext_id = cred;
+	/* a known node stays what it is: a key, a token or a grant */
 	if (!known) {
+		n.kind = NHIR_NODE_CREDENTIAL;
+		n.ext_id = cred;
 		n.name = name;
 		n.subtype = kind;
 		n.provider = aws_key ? "aws" : NULL;
+		x->rc = nhir_store_put_node(x->st, &n, &put, x->err);
+		if (x->rc)
+			return 1;
 	}
-	x->rc = nhir_store_put_node(x->st, &n, &put, x->err);
-	if (x->rc)
-		return 1;
 
+	/* a copy of a secret lives somewhere; a grant does not */
+	if (known && !nhir_store_get_node(x->st, node, &cn, NULL)) {
+		bool secret = cn.kind == NHIR_NODE_CREDENTIAL ||
+			      cn.kind == NHIR_NODE_TOKEN;
+
+		nhir_node_release(&cn);
+		if (!secret)
+			goto finding;
+	}
 	/* where it was seen: a file of a repository, a file, a repository */
 	if (s->repo && s->file)
 		snprintf(store_ext, sizeof(store_ext), "git:%s:%s", s->repo,
@@ -304,6 +314,7 @@ static int take(const struct nhir_sighting *s, void *data)
 	x->rc = nhir_store_put_edge(x->st, &e, &put, x->err);
 	if (x->rc)
 		return 1;
+finding:
 	x->rc = nhir_store_find_ext(x->st, cred, &node, x->err);
 	if (x->rc)
 		return 1;
