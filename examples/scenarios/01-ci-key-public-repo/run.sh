@@ -5,6 +5,7 @@
 # Which workloads still depend on it?  Rotate and redeploy them before
 # the key is revoked; prove it is gone.
 . examples/scenarios/lib.sh
+S=examples/scenarios/01-ci-key-public-repo
 KEY=AKIAEXAMPLEDEPLOY01
 export NHIR_USER=ada NHIR_NOW=2024-05-01T10:35:00Z
 "$NHIR" init >/dev/null
@@ -12,16 +13,16 @@ for u in "lena lead" "rory responder" "alex approver" "ben approver"; do
 	set -- $u
 	"$NHIR" user add "$1" --role "$2" >/dev/null
 done
-"$NHIR" --as rory import nhir examples/inventory/estate.jsonl >/dev/null
+"$NHIR" --as rory import nhir $S/inventory.jsonl >/dev/null
 
 stage "the scanner's alert is routed to the dedicated team"
-run "$NHIR" --as rory findings import generic examples/findings/ci-log-alerts.jsonl
+run "$NHIR" --as rory findings import generic $S/alerts.jsonl
 expect "3 entries, 2 new findings, 3 new sightings, 2 matched known credentials" "$WORK/out"
 run "$NHIR" triage
 expect "dedicated nhi-response (privileged-credential)" "$WORK/out"
 
 stage "was it cloned? where was it used after the exposure?"
-run "$NHIR" --as rory ingest cloudtrail examples/telemetry/cloudtrail
+run "$NHIR" --as rory ingest cloudtrail $S/telemetry/
 run "$NHIR" usage $KEY --exposed-at 2024-05-01T09:00:00Z
 expect "198.51.100.7" "$WORK/out"
 expect "[new after exposure]" "$WORK/out"
