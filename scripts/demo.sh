@@ -1,5 +1,6 @@
 #!/bin/sh
-# The demo: a fresh database, the example estate imported, the blast
+# The demo: the first scenario (examples/scenarios/01-ci-key-public-repo)
+# told at length.  A fresh database, the example estate imported, the blast
 # radius of a leaked CI deploy key, then its audit logs: where it was used
 # after the leak, what it minted and created, and the blast radius with
 # what the logs revealed.  Then the response: the scanner's alert routed
@@ -34,19 +35,19 @@ run "$NHIR" user add otto --role observer
 run "$NHIR" user add alex --role approver
 run "$NHIR" user add ben --role approver
 export NHIR_USER=rory
-run "$NHIR" import nhir examples/inventory/estate.jsonl
+run "$NHIR" import nhir examples/scenarios/01-ci-key-public-repo/inventory.jsonl
 run "$NHIR" blast AKIAEXAMPLEDEPLOY01 --exposed-at 2024-05-01T09:00:00Z
 run "$NHIR" show ASIAEXAMPLESESSION1
 
 # The key leaked at 09:00.  What do the audit logs say it did since?
 export NHIR_NOW=2024-05-01T10:35:00Z
-run "$NHIR" ingest cloudtrail examples/telemetry/cloudtrail
+run "$NHIR" ingest cloudtrail examples/scenarios/01-ci-key-public-repo/telemetry/
 run "$NHIR" usage AKIAEXAMPLEDEPLOY01 --exposed-at 2024-05-01T09:00:00Z
 run "$NHIR" timeline --since 2024-05-01T09:00:00Z AKIAEXAMPLEDEPLOY01
 run "$NHIR" blast --limit 5 AKIAEXAMPLEDEPLOY01 --exposed-at 2024-05-01T09:00:00Z
 
 # The scanners report the key; the policy routes it to the response team.
-run "$NHIR" findings import generic examples/findings/ci-log-alerts.jsonl
+run "$NHIR" findings import generic examples/scenarios/01-ci-key-public-repo/alerts.jsonl
 run3 "$NHIR" triage
 run "$NHIR" route explain 1
 
@@ -61,7 +62,7 @@ run "$NHIR" --as lena decide INC-1 "Deactivate AKIAEXAMPLEDEPLOY01; do not delet
 	--why "deleting destroys the key's link to its CloudTrail; sessions it minted must be revoked separately"
 run "$NHIR" --as lena task INC-1 add "Revoke the sessions minted since 09:00" --owner rory \
 	--due 2024-05-01T11:00:00Z
-run "$NHIR" evidence add INC-1 examples/telemetry/cloudtrail/after-exposure.jsonl \
+run "$NHIR" evidence add INC-1 examples/scenarios/01-ci-key-public-repo/telemetry/after-exposure.jsonl \
 	--source "CloudTrail, account 111122223333"
 run "$NHIR" --as otto note INC-1 "observers cannot write" || true
 run "$NHIR" incident show INC-1
