@@ -27,9 +27,14 @@ json "$WORK/usage.json" "sorted(k['key'] for k in d['keys'] if k.get('via') == '
 json "$WORK/usage.json" "sum(1 for k in d['keys'] if k['key'].endswith('#login-profile')) == 2"
 first=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['keys'][0]['first'])" "$WORK/usage.json")
 
+stage "the alert: a key that made keys, users and roles goes to people"
+run "$NHIR" --as rory findings import generic examples/scenarios/05-invictus-cloudtrail/alerts.jsonl
+run "$NHIR" triage
+expect "dedicated nhi-response (persistence-created)" "$WORK/out"
+
 stage "an incident with one lead; everything the key created in scope"
 run "$NHIR" --as rory incident declare --title "Attacker key in account 123837392027" \
-	--severity critical --lead lena --seed $KEY --exposed-at "$first"
+	--severity critical --lead lena --finding 1 --exposed-at "$first"
 "$NHIR" blast --format json $KEY >"$WORK/blast.json"
 made=$(python3 -c "import json,sys; print(' '.join(i['ref'] for i in json.load(open(sys.argv[1]))['groups']['persistence']))" "$WORK/blast.json")
 # shellcheck disable=SC2086
