@@ -65,3 +65,13 @@ run_plan() {
 	fi
 	echo "   ok: $i steps run"
 }
+
+# A fresh database and the team: ada (admin), lena (lead), rory
+# (responder), alex and ben (approvers).
+team() {
+	NHIR_USER=ada "$NHIR" init >/dev/null
+	for u in "lena lead" "rory responder" "alex approver" "ben approver"; do
+		set -- $u
+		NHIR_USER=ada "$NHIR" user add "$1" --role "$2" >/dev/null
+	done
+}

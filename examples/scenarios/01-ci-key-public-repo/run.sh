@@ -8,11 +8,7 @@
 S=examples/scenarios/01-ci-key-public-repo
 KEY=AKIAEXAMPLEDEPLOY01
 export NHIR_USER=ada NHIR_NOW=2024-05-01T10:35:00Z
-"$NHIR" init >/dev/null
-for u in "lena lead" "rory responder" "alex approver" "ben approver"; do
-	set -- $u
-	"$NHIR" user add "$1" --role "$2" >/dev/null
-done
+team
 "$NHIR" --as rory import nhir $S/inventory.jsonl >/dev/null
 
 stage "the scanner's alert is routed to the dedicated team"

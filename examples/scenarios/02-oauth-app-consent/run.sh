@@ -10,11 +10,7 @@ S=examples/scenarios/02-oauth-app-consent
 GRANT=grant:shady-analytics:alice
 TOKEN=github:token:YWxpY2Utc2hhZHktYW5hbHl0aWNzLXRva2VuLWhhc2g=
 export NHIR_USER=ada NHIR_NOW=2024-10-02T08:00:00Z
-"$NHIR" init >/dev/null
-for u in "lena lead" "rory responder" "alex approver" "ben approver"; do
-	set -- $u
-	"$NHIR" user add "$1" --role "$2" >/dev/null
-done
+team
 "$NHIR" --as rory import nhir $S/inventory.jsonl >/dev/null
 
 stage "the consent alert reaches the team with authority"

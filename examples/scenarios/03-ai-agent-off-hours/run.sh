@@ -9,11 +9,7 @@
 S=examples/scenarios/03-ai-agent-off-hours
 KEY=AKIAAGENTOPSKEY00001
 export NHIR_USER=ada NHIR_NOW=2024-06-04T03:00:00Z
-"$NHIR" init >/dev/null
-for u in "lena lead" "rory responder" "alex approver" "ben approver"; do
-	set -- $u
-	"$NHIR" user add "$1" --role "$2" >/dev/null
-done
+team
 "$NHIR" --as rory import nhir $S/inventory.jsonl >/dev/null
 "$NHIR" --as rory ingest cloudtrail $S/cloudtrail.json >/dev/null
 

@@ -10,11 +10,7 @@ S=examples/scenarios/04-cicd-secrets-harvested
 KEY=AKIACICDSHARED000001
 PAT=github:token:dGhpcyBpcyBhIGhhc2ggb2YgdGhlIHJlbGVhc2UgYm90
 export NHIR_USER=ada NHIR_NOW=2024-09-12T06:00:00Z
-"$NHIR" init >/dev/null
-for u in "lena lead" "rory responder" "alex approver" "ben approver"; do
-	set -- $u
-	"$NHIR" user add "$1" --role "$2" >/dev/null
-done
+team
 "$NHIR" --as rory import nhir $S/inventory.jsonl >/dev/null
 
 stage "the scanner's report: the key is live and reaches production"

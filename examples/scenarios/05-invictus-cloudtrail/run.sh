@@ -12,11 +12,7 @@ if [ ! -d "$LOGS" ]; then
 fi
 KEY=AKIATFQR7NSC8Q4X20BJ
 export NHIR_USER=ada NHIR_NOW=2023-07-10T12:50:00Z
-"$NHIR" init >/dev/null
-for u in "lena lead" "rory responder" "alex approver" "ben approver"; do
-	set -- $u
-	"$NHIR" user add "$1" --role "$2" >/dev/null
-done
+team
 
 stage "the logs: what the key did, minted and created"
 run "$NHIR" --as rory ingest cloudtrail "$LOGS"
