@@ -410,6 +410,23 @@ static bool one_record(struct nhir_tele *t, struct reader *r, size_t pos,
 }
 
 /*
+ * Is the malformed value at pos one bad line of JSON Lines?  Only when
+ * the problem is on its first line and the next line starts a JSON
+ * object; otherwise the file is not JSON Lines of records at all.
+ */
+static bool bad_line(const struct reader *r, size_t pos, size_t bad)
+{
+	const char *nl = memchr(r->buf + pos, '\n', r->len - pos);
+	size_t p;
+
+	if (!nl || (size_t)(nl - r->buf) < bad)
+		return false;
+	for (p = (size_t)(nl - r->buf) + 1; p < r->len && is_ws(r->buf[p]); p++)
+		;
+	return p < r->len && r->buf[p] == '{';
+}
+
+/*
  * Cuts records out of the stream and hands them over.  Returns NHIR_OK,
  * or an error with *err_off set that rejects the whole file.
  */
@@ -481,7 +498,8 @@ static enum nhir_rc scan(struct nhir_tele *t, struct reader *r,
 						 &bad, err);
 		}
 		if (je == NHIR_JSON_BAD) {
-			if (layout != L_LINES || first) {
+			if (layout != L_LINES ||
+			    (first && !bad_line(r, pos, bad))) {
 				*err_off = r->base + bad;
 				return NHIR_EPARSE;
 			}

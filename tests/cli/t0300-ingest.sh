@@ -34,6 +34,13 @@ printf '%s\n' '{"eventTime":"2024-05-02T08:00:00Z","eventSource":"s3.amazonaws.c
 	'{"eventTime": nope' >"$T/partial.jsonl"
 check "skipped records exit 4" exits 4 "$NHIR" ingest cloudtrail "$T/partial.jsonl"
 check "the skipped record is located" has "$T/last.err" "partial.jsonl: byte"
+printf '%s\n' '{"eventTime": nope' \
+	'{"eventTime":"2024-05-02T09:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","userIdentity":{"accessKeyId":"AKIAEXAMPLEFIRSTBAD1"},"eventID":"first-bad-2"}' >"$T/first-bad.jsonl"
+check "a bad first line of JSON Lines is one skipped record" exits 4 "$NHIR" ingest cloudtrail "$T/first-bad.jsonl"
+check "and the rest is ingested" has "$T/last.out" "1 files ingested, 0 already ingested, 0 rejected; 1 events"
+check "the skip is located" has "$T/last.err" "first-bad.jsonl: byte 14: record skipped"
+printf '{"eventTime": nope\n  "eventSource": "x"\n}\n' >"$T/pretty-bad.json"
+check "a malformed document is still rejected whole" exits 1 "$NHIR" ingest cloudtrail "$T/pretty-bad.json"
 printf 'not json\n' >"$T/bad.json"
 check "a rejected file exits 1" exits 1 "$NHIR" ingest cloudtrail "$T/bad.json"
 check "and says why" has "$T/last.err" "file rejected: not cloudtrail"
