@@ -72,6 +72,12 @@ export NHIR_CONNECTORS=examples/connectors/simulated.yaml
 export FAKE_STATE="$dir/simulated-provider.json"
 run3 "$NHIR" contain status INC-1
 run "$NHIR" --as lena plan INC-1
+# the lead's decision stands: the leaked key is deactivated, not deleted
+del=$("$NHIR" plan --format json INC-1 | python3 -c 'import json,sys
+print([s["step"] for s in json.load(sys.stdin)["steps"]
+       if s["action"] == "aws.delete-access-key" and s["target"] == "AKIAEXAMPLEDEPLOY01"][0])')
+run "$NHIR" --as lena plan edit INC-1 skip "$del" \
+	--why "decided: keep the key, deactivated, tied to its CloudTrail"
 run "$NHIR" --as lena approve INC-1 --all --why "my own plan" || true
 run "$NHIR" --as alex approve INC-1 --all --why "reviewed with the platform team"
 run "$NHIR" --as ben approve INC-1 --all --why "second pair of eyes on the irreversible steps"

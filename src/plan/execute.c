@@ -167,20 +167,20 @@ static int64_t keep_output(struct nhir_store *st, const char *actor,
 			   const char *conn, const char *req,
 			   const struct nhir_buf *reply, const char *error)
 {
-	char path[256], source[300], sha[65];
+	char dir[256], path[512], source[300], sha[65];
 	int64_t ev = 0;
 	FILE *f;
-	int fd;
 
-	snprintf(path, sizeof(path), "%s/nhir-step-XXXXXX",
+	/* named for what it is: the evidence keeps the file's name */
+	snprintf(dir, sizeof(dir), "%s/nhir-step-XXXXXX",
 		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	fd = mkstemp(path);
-	if (fd < 0)
+	if (!mkdtemp(dir))
 		return 0;
-	f = fdopen(fd, "w");
+	snprintf(path, sizeof(path), "%s/step-%" PRId64 "-%s.log", dir, x->seq,
+		 x->action);
+	f = fopen(path, "wx");
 	if (!f) {
-		close(fd);
-		unlink(path);
+		rmdir(dir);
 		return 0;
 	}
 	fprintf(f, "request: %s\nconnector: %s\n", req, conn);
@@ -193,6 +193,7 @@ static int64_t keep_output(struct nhir_store *st, const char *actor,
 	if (nhir_evidence_add(st, actor, incident, path, source, &ev, sha, NULL))
 		ev = 0;
 	unlink(path);
+	rmdir(dir);
 	return ev;
 }
 
