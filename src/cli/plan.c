@@ -50,7 +50,7 @@ static const char usage_approve[] =
 
 static const char usage_execute[] =
 	"usage: nhir execute INC [STEP | --next] [--confirm]\n"
-	"                    [--connectors FILE]\n"
+	"                    [--connectors FILE] [--format text|json]\n"
 	"\n"
 	"Runs a plan step through its connector (--connectors or\n"
 	"$NHIR_CONNECTORS, docs/formats/connectors.md).  Without --confirm it\n"
@@ -63,7 +63,7 @@ static const char usage_execute[] =
 	"             2 usage error, 5 not authorized\n";
 
 static const char usage_verify[] =
-	"usage: nhir verify INC [--connectors FILE]\n"
+	"usage: nhir verify INC [--connectors FILE] [--format text|json]\n"
 	"\n"
 	"Runs the configured probe of every credential whose revocation the\n"
 	"connector confirmed: if the probe's call is refused, the revocation\n"
@@ -453,6 +453,7 @@ int cmd_execute(int argc, char **argv, struct nhir_ctx *ctx)
 		{ "next", no_argument, NULL, 'n' },
 		{ "confirm", no_argument, NULL, 'y' },
 		{ "connectors", required_argument, NULL, 'c' },
+		{ "format", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct nhir_err err = NHIR_ERR_INIT;
@@ -461,7 +462,7 @@ int cmd_execute(int argc, char **argv, struct nhir_ctx *ctx)
 	const char *path = NULL;
 	bool next = false, confirm = false;
 	int64_t inc, step = 0;
-	int c, r;
+	int c, r, fmt = FMT_TEXT;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -469,6 +470,10 @@ int cmd_execute(int argc, char **argv, struct nhir_ctx *ctx)
 		case 'n': next = true; break;
 		case 'y': confirm = true; break;
 		case 'c': path = optarg; break;
+		case 'f':
+			if (!cli_format_arg(optarg, &fmt))
+				return EXIT_USAGE;
+			break;
 		default: return cli_usage(usage_execute, false);
 		}
 	}
@@ -488,6 +493,16 @@ int cmd_execute(int argc, char **argv, struct nhir_ctx *ctx)
 		return cli_fail(&err);
 	}
 	nhir_connectors_free(conn);
+	if (fmt == FMT_JSON) {
+		printf("{\"incident\":\"INC-%" PRId64 "\",\"step\":%" PRId64
+		       ",\"status\":\"%s\",\"detail\":", inc, res.step,
+		       res.status);
+		cli_json_str(stdout, res.detail);
+		if (res.evidence)
+			printf(",\"evidence\":%" PRId64, res.evidence);
+		puts("}");
+		return strcmp(res.status, "failed") ? EXIT_OK : EXIT_ERROR;
+	}
 	printf("INC-%" PRId64 " step %" PRId64 ": %s: %s\n", inc, res.step,
 	       res.status, res.detail);
 	if (res.evidence)
@@ -501,8 +516,20 @@ int cmd_execute(int argc, char **argv, struct nhir_ctx *ctx)
 static int print_rev(const struct nhir_revocation *v, void *data)
 {
 	char a[40], b[40], c[40];
+	int *n = data;
 
-	(void)data;
+	if (n) {
+		printf("%s{\"node\":", (*n)++ ? "," : "");
+		cli_json_str(stdout, v->ext_id);
+		printf(",\"state\":\"%s\",\"requested\":\"%s\",\"confirmed\":"
+		       "\"%s\",\"verified\":\"%s\",\"detail\":", v->state,
+		       cli_time(v->requested, a, sizeof(a)),
+		       cli_time(v->confirmed, b, sizeof(b)),
+		       cli_time(v->verified, c, sizeof(c)));
+		cli_json_str(stdout, v->detail);
+		putchar('}');
+		return 0;
+	}
 	printf("  %-10s %-28s requested %s, confirmed %s, verified %s%s%s\n",
 	       v->state, v->ext_id, cli_time(v->requested, a, sizeof(a)),
 	       cli_time(v->confirmed, b, sizeof(b)),
@@ -516,6 +543,7 @@ int cmd_verify(int argc, char **argv, struct nhir_ctx *ctx)
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "connectors", required_argument, NULL, 'c' },
+		{ "format", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct nhir_err err = NHIR_ERR_INIT;
@@ -523,14 +551,17 @@ int cmd_verify(int argc, char **argv, struct nhir_ctx *ctx)
 	struct nhir_verify_result res;
 	const char *path = NULL;
 	int64_t inc;
-	int c, r;
+	int c, r, fmt = FMT_TEXT, n = 0;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'h')
 			return cli_usage(usage_verify, true);
 		if (c == 'c')
 			path = optarg;
-		else
+		else if (c == 'f') {
+			if (!cli_format_arg(optarg, &fmt))
+				return EXIT_USAGE;
+		} else
 			return cli_usage(usage_verify, false);
 	}
 	if (argc - optind != 1)
@@ -546,11 +577,21 @@ int cmd_verify(int argc, char **argv, struct nhir_ctx *ctx)
 		return cli_fail(&err);
 	}
 	nhir_connectors_free(conn);
-	printf("INC-%" PRId64 ": %zu probed, %zu verified, %zu still work, "
-	       "%zu refused as proof, %zu without a probe\n", inc, res.probed,
-	       res.verified, res.still_working, res.refused, res.no_probe);
-	if (nhir_revocation_each(ctx->st, inc, print_rev, NULL, &err))
+	if (fmt == FMT_JSON)
+		printf("{\"incident\":\"INC-%" PRId64 "\",\"probed\":%zu,"
+		       "\"verified\":%zu,\"still_working\":%zu,\"refused\":%zu,"
+		       "\"no_probe\":%zu,\"revocations\":[", inc, res.probed,
+		       res.verified, res.still_working, res.refused, res.no_probe);
+	else
+		printf("INC-%" PRId64 ": %zu probed, %zu verified, %zu still work, "
+		       "%zu refused as proof, %zu without a probe\n", inc,
+		       res.probed, res.verified, res.still_working, res.refused,
+		       res.no_probe);
+	if (nhir_revocation_each(ctx->st, inc, print_rev,
+				 fmt == FMT_JSON ? &n : NULL, &err))
 		return cli_fail(&err);
+	if (fmt == FMT_JSON)
+		puts("]}");
 	return res.verified == res.probed && !res.no_probe ? EXIT_OK
 							   : EXIT_FINDINGS;
 }

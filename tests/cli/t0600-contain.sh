@@ -125,6 +125,8 @@ check "every step is done" sh -c \
 check "contained now" "$NHIR" contain status INC-1
 check "but not an hour ago" exits 3 "$NHIR" contain status INC-1 --at 2024-05-01T09:35:00Z
 check "every revocation verified" sh -c '"$NHIR" --as rory verify INC-1 | grep -q "verified   AKIAEXAMPLEBACKDOOR"'
+check "verify as json" sh -c '"$NHIR" --as rory verify --format json INC-1 | python3 -c "import json,sys; d=json.load(sys.stdin); assert all(r[\"state\"]==\"verified\" for r in d[\"revocations\"]) and d[\"revocations\"], d"'
+check "execute as json" sh -c '"$NHIR" --as rory execute --format json INC-1 1 | python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"status\"]==\"done\" and d[\"step\"]==1, d"'
 check "the record is intact" sh -c '"$NHIR" audit verify | grep -q intact'
 check "executions are on it" sh -c '"$NHIR" audit log --incident INC-1 | grep -c "execute " | grep -qv "^0$"'
 
