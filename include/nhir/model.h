@@ -57,6 +57,25 @@ enum nhir_cascade {
 #define NHIR_TIME_UNSET INT64_MIN
 #define NHIR_TIME_NEVER INT64_MAX
 
+/* Is something created at created and expiring at expires valid at at? */
+static inline bool nhir_valid_at(int64_t created, int64_t expires, int64_t at)
+{
+	if (created != NHIR_TIME_UNSET && at < created)
+		return false;
+	return expires == NHIR_TIME_NEVER || expires == NHIR_TIME_UNSET ||
+	       at < expires;
+}
+
+/* The earlier of two expiries, an unset one meaning never. */
+static inline int64_t nhir_min_expiry(int64_t a, int64_t b)
+{
+	if (a == NHIR_TIME_UNSET)
+		a = NHIR_TIME_NEVER;
+	if (b == NHIR_TIME_UNSET)
+		b = NHIR_TIME_NEVER;
+	return a < b ? a : b;
+}
+
 /* Limits on what one record may carry. */
 #define NHIR_MAX_ID_LEN 2048		/* external id, name, subtype */
 #define NHIR_MAX_ATTRS_LEN (256 * 1024)	/* attributes, as JSON text */

@@ -87,14 +87,6 @@ static bool follows(enum nhir_node_kind from, enum nhir_edge_kind e,
 	}
 }
 
-static bool valid_at(int64_t created, int64_t expires, int64_t at)
-{
-	if (created != NHIR_TIME_UNSET && at < created)
-		return false;
-	return expires == NHIR_TIME_NEVER || expires == NHIR_TIME_UNSET ||
-	       at < expires;
-}
-
 /*
  * What the walk knows of each node, one byte: reached forward, reached
  * in reverse, and the strongest privilege a "can" edge gave it.  At a
@@ -178,21 +170,12 @@ static inline int add_item(struct walk *w, uint32_t node, uint32_t parent,
 	return 0;
 }
 
-static int64_t min_expiry(int64_t a, int64_t b)
-{
-	if (a == NHIR_TIME_UNSET)
-		a = NHIR_TIME_NEVER;
-	if (b == NHIR_TIME_UNSET)
-		b = NHIR_TIME_NEVER;
-	return a < b ? a : b;
-}
-
 #define PREFETCH 16	/* edges ahead; tuned on bench-blast */
 
 static bool node_valid(const struct nhir_graph *g, uint32_t n, int64_t at)
 {
 	return !(g->node_flags[n] & NHIR_NF_TIMED) ||
-	       valid_at(g->node_created[n], g->node_expires[n], at);
+	       nhir_valid_at(g->node_created[n], g->node_expires[n], at);
 }
 
 /*
@@ -254,7 +237,7 @@ static int expand(struct walk *w, uint32_t i)
 				continue;
 			if (info & NHIR_EI_TIMED) {
 				nhir_graph_edge_window(g, p, &created, &expires);
-				if (!valid_at(created, expires, w->o->at))
+				if (!nhir_valid_at(created, expires, w->o->at))
 					continue;
 			}
 			w->state[dst] = (uint8_t)((st & ~(0x3 << ST_PRIV_SHIFT)) |
@@ -267,9 +250,9 @@ static int expand(struct walk *w, uint32_t i)
 		nflags = g->node_flags[dst];
 		if (info & NHIR_EI_TIMED)
 			nhir_graph_edge_window(g, p, &created, &expires);
-		if (!valid_at(created, expires, w->o->at) ||
+		if (!nhir_valid_at(created, expires, w->o->at) ||
 		    ((nflags & NHIR_NF_TIMED) &&
-		     !valid_at(g->node_created[dst], g->node_expires[dst],
+		     !nhir_valid_at(g->node_created[dst], g->node_expires[dst],
 			       w->o->at))) {
 			w->b->skipped_invalid++;
 			continue;
@@ -306,7 +289,7 @@ static int expand(struct walk *w, uint32_t i)
 					       : group_of(g->node_kind[dst])),
 			     it.depth + 1,
 			     nflags & NHIR_NF_TIMED
-				     ? min_expiry(g->node_expires[dst], expires)
+				     ? nhir_min_expiry(g->node_expires[dst], expires)
 				     : expires) < 0)
 			return -1;
 	}
@@ -350,7 +333,7 @@ static int expose_stored(struct walk *w, uint32_t i)
 		    (w->state[src] & ST_FWD))
 			continue;
 		nhir_graph_edge_window(g, fwd, &created, &expires);
-		if (!valid_at(created, expires, w->o->at) ||
+		if (!nhir_valid_at(created, expires, w->o->at) ||
 		    !node_valid(g, src, w->o->at)) {
 			w->b->skipped_invalid++;
 			continue;
@@ -363,7 +346,7 @@ static int expose_stored(struct walk *w, uint32_t i)
 					      : 0),
 			     (uint8_t)group_of(g->node_kind[src]),
 			     w->b->items[i].depth + 1,
-			     min_expiry(g->node_expires[src], expires)) < 0)
+			     nhir_min_expiry(g->node_expires[src], expires)) < 0)
 			return -1;
 	}
 	return 0;
@@ -397,7 +380,7 @@ static int reverse_pass(struct walk *w, size_t from, size_t to,
 			if (NHIR_EI_KIND(info) != ek)
 				continue;
 			nhir_graph_edge_window(g, fwd, &created, &expires);
-			if (!valid_at(created, expires, w->o->at)) {
+			if (!nhir_valid_at(created, expires, w->o->at)) {
 				w->b->skipped_invalid++;
 				continue;
 			}

@@ -230,10 +230,9 @@ static int take(const struct nhir_sighting *s, void *data)
 	struct nhir_node cn;
 	enum nhir_put put;
 	struct nhir_sql *q;
-	int64_t node = 0, fid = 0, now = nhir_time_now();
+	int64_t node = 0, fid = 0, sid, now = nhir_time_now();
 	int64_t seen = s->time != NHIR_TIME_UNSET ? s->time : now;
-	bool aws_key, known;
-	int r;
+	bool aws_key, known, added;
 
 	crypto_auth_hmacsha256(mac, (const unsigned char *)s->secret,
 			       s->secret_len, x->key);
@@ -328,18 +327,10 @@ finding:
 	}
 
 	/* the finding: one per secret */
-	x->rc = ir_query(x->st, x->err, &q,
-			 "SELECT id FROM finding WHERE fingerprint = ?", "t", fp);
+	x->rc = ir_int(x->st, x->err, &fid, NULL,
+		       "SELECT id FROM finding WHERE fingerprint = ?", "t", fp);
 	if (x->rc)
 		return 1;
-	r = nhir_sql_step(q, x->err);
-	if (r == 1)
-		fid = nhir_sql_int(q, 0);
-	nhir_sql_finish(q);
-	if (r < 0) {
-		x->rc = NHIR_ESTORE;
-		return 1;
-	}
 	if (!fid) {
 		x->rc = ir_query(x->st, x->err, &q,
 				 "INSERT INTO finding(fingerprint, preview, kind,"
@@ -372,7 +363,7 @@ finding:
 	}
 	if (x->rc)
 		return 1;
-	x->rc = ir_query(x->st, x->err, &q,
+	x->rc = ir_int(x->st, x->err, &sid, &added,
 			 "INSERT INTO sighting(finding, format, repo, commit_sha,"
 			 " file, line, at, author, link, report) VALUES(?, ?, ?,"
 			 " ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
@@ -382,13 +373,7 @@ finding:
 			 s->link, x->path);
 	if (x->rc)
 		return 1;
-	r = nhir_sql_step(q, x->err);
-	nhir_sql_finish(q);
-	if (r < 0) {
-		x->rc = NHIR_ESTORE;
-		return 1;
-	}
-	if (r == 1)
+	if (added)
 		x->res->sightings_new++;
 	if (!remember(x->res, fid)) {
 		x->rc = nhir_err_set(x->err, NHIR_ENOMEM, "out of memory");
@@ -507,7 +492,7 @@ enum nhir_rc nhir_finding_each(struct nhir_store *st, int64_t id, bool all,
 		}
 	}
 	nhir_sql_finish(q);
-	return r < 0 ? (err && err->rc ? err->rc : NHIR_ESTORE) : NHIR_OK;
+	return ir_step_rc(r, err);
 }
 
 enum nhir_rc nhir_sighting_each(struct nhir_store *st, int64_t finding,
@@ -543,5 +528,5 @@ enum nhir_rc nhir_sighting_each(struct nhir_store *st, int64_t finding,
 		}
 	}
 	nhir_sql_finish(q);
-	return r < 0 ? (err && err->rc ? err->rc : NHIR_ESTORE) : NHIR_OK;
+	return ir_step_rc(r, err);
 }

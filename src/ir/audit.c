@@ -208,7 +208,7 @@ enum nhir_rc nhir_audit_each(struct nhir_store *st, int64_t incident,
 		}
 	}
 	nhir_sql_finish(q);
-	return r < 0 ? (err && err->rc ? err->rc : NHIR_ESTORE) : NHIR_OK;
+	return ir_step_rc(r, err);
 }
 
 static void broken(struct nhir_audit_check *c, int64_t seq, const char *fmt,

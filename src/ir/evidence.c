@@ -95,7 +95,6 @@ enum nhir_rc nhir_evidence_add(struct nhir_store *st, const char *actor,
 	char *dir = NULL, *tmp = NULL, *final = NULL;
 	unsigned char md[32];
 	uint64_t size = 0;
-	struct nhir_sql *q;
 	const char *base;
 	cJSON *d;
 	enum nhir_rc rc;
@@ -140,18 +139,11 @@ enum nhir_rc nhir_evidence_add(struct nhir_store *st, const char *actor,
 	}
 	base = strrchr(path, '/');
 	base = base ? base + 1 : path;
-	rc = ir_query(st, err, &q, "INSERT INTO evidence(incident, name,"
+	rc = ir_int(st, err, evidence, NULL, "INSERT INTO evidence(incident, name,"
 		      " sha256, size, source, collected_by, collected)"
 		      " VALUES(?, ?, ?, ?, ?, ?, ?) RETURNING id", "ittitti",
 		      id, base, hex, (int64_t)size, source, actor,
 		      nhir_time_now());
-	if (!rc) {
-		if (nhir_sql_step(q, err) == 1)
-			*evidence = nhir_sql_int(q, 0);
-		else
-			rc = err && err->rc ? err->rc : NHIR_ESTORE;
-		nhir_sql_finish(q);
-	}
 	if (!rc)
 		rc = custody(st, *evidence, actor, "collected", source, err);
 out:

@@ -121,7 +121,7 @@ enum nhir_rc nhir_incident_list(struct nhir_store *st, int state,
 		}
 	}
 	nhir_sql_finish(q);
-	return r < 0 ? (err && err->rc ? err->rc : NHIR_ESTORE) : NHIR_OK;
+	return ir_step_rc(r, err);
 }
 
 /* The user must exist, be active, and hold one of the roles (mask). */
@@ -265,24 +265,14 @@ enum nhir_rc nhir_incident_declare(struct nhir_store *st, const char *actor,
 	if (rc)
 		goto out;
 	rc = need_user(st, d->lead, ROLE(NHIR_ROLE_LEAD), "a lead", err);
-	if (!rc) {
-		struct nhir_sql *q;
-
-		rc = ir_query(st, err, &q,
-			      "INSERT INTO incident(title, severity, state, lead,"
-			      " exposed_at, declared, declared_by, updated)"
-			      " VALUES(?, ?, 'declared', ?, ?, ?, ?, ?)"
-			      " RETURNING id", "tttziti",
-			      d->title, d->severity, d->lead, d->exposed_at,
-			      now, actor, now);
-		if (!rc) {
-			if (nhir_sql_step(q, err) == 1)
-				*id = nhir_sql_int(q, 0);
-			else
-				rc = err && err->rc ? err->rc : NHIR_ESTORE;
-			nhir_sql_finish(q);
-		}
-	}
+	if (!rc)
+		rc = ir_int(st, err, id, NULL,
+			    "INSERT INTO incident(title, severity, state, lead,"
+			    " exposed_at, declared, declared_by, updated)"
+			    " VALUES(?, ?, 'declared', ?, ?, ?, ?, ?)"
+			    " RETURNING id", "tttziti",
+			    d->title, d->severity, d->lead, d->exposed_at,
+			    now, actor, now);
 	for (size_t i = 0; !rc && i < seed_nr; i++)
 		rc = scope_put(st, *id, seeds[i], "confirmed", "seed", actor,
 			       true, err);
@@ -529,7 +519,7 @@ enum nhir_rc nhir_scope_each(struct nhir_store *st, int64_t id,
 		}
 	}
 	nhir_sql_finish(q);
-	return r < 0 ? (err && err->rc ? err->rc : NHIR_ESTORE) : NHIR_OK;
+	return ir_step_rc(r, err);
 }
 
 enum nhir_rc nhir_decide(struct nhir_store *st, const char *actor,
@@ -537,7 +527,6 @@ enum nhir_rc nhir_decide(struct nhir_store *st, const char *actor,
 			 const char *why, int64_t *out_id,
 			 struct nhir_err *err)
 {
-	struct nhir_sql *q;
 	cJSON *d;
 	enum nhir_rc rc;
 
@@ -549,16 +538,10 @@ enum nhir_rc nhir_decide(struct nhir_store *st, const char *actor,
 	rc = ir_begin(st, actor, NHIR_PERM_LEAD, id, "decide", err);
 	if (rc)
 		return rc;
-	rc = ir_query(st, err, &q, "INSERT INTO decision(incident, at, actor,"
-		      " kind, what, why) VALUES(?, ?, ?, ?, ?, ?) RETURNING id",
-		      "iitttt", id, nhir_time_now(), actor, kind, what, why);
-	if (!rc) {
-		if (nhir_sql_step(q, err) == 1)
-			*out_id = nhir_sql_int(q, 0);
-		else
-			rc = err && err->rc ? err->rc : NHIR_ESTORE;
-		nhir_sql_finish(q);
-	}
+	rc = ir_int(st, err, out_id, NULL, "INSERT INTO decision(incident, at,"
+		    " actor, kind, what, why) VALUES(?, ?, ?, ?, ?, ?)"
+		    " RETURNING id", "iitttt", id, nhir_time_now(), actor,
+		    kind, what, why);
 	d = cJSON_CreateObject();
 	if (d) {
 		cJSON_AddStringToObject(d, "kind", kind);
@@ -592,7 +575,6 @@ enum nhir_rc nhir_task_add(struct nhir_store *st, const char *actor,
 			   int64_t id, const char *title, const char *owner,
 			   int64_t due, int64_t *task, struct nhir_err *err)
 {
-	struct nhir_sql *q;
 	cJSON *d;
 	enum nhir_rc rc;
 
@@ -606,17 +588,11 @@ enum nhir_rc nhir_task_add(struct nhir_store *st, const char *actor,
 		       ROLE(NHIR_ROLE_LEAD) | ROLE(NHIR_ROLE_APPROVER) |
 		       ROLE(NHIR_ROLE_ADMIN), "someone who can act", err);
 	if (!rc)
-		rc = ir_query(st, err, &q, "INSERT INTO task(incident, title,"
-			      " owner, due, status, created, actor) VALUES(?, ?,"
-			      " ?, ?, 'open', ?, ?) RETURNING id", "ittzit", id,
-			      title, owner, due, nhir_time_now(), actor);
-	if (!rc) {
-		if (nhir_sql_step(q, err) == 1)
-			*task = nhir_sql_int(q, 0);
-		else
-			rc = err && err->rc ? err->rc : NHIR_ESTORE;
-		nhir_sql_finish(q);
-	}
+		rc = ir_int(st, err, task, NULL, "INSERT INTO task(incident,"
+			    " title, owner, due, status, created, actor)"
+			    " VALUES(?, ?, ?, ?, 'open', ?, ?) RETURNING id",
+			    "ittzit", id, title, owner, due, nhir_time_now(),
+			    actor);
 	d = cJSON_CreateObject();
 	if (d) {
 		cJSON_AddStringToObject(d, "title", title);
@@ -740,5 +716,5 @@ enum nhir_rc nhir_record_each(struct nhir_store *st, int64_t id,
 		}
 	}
 	nhir_sql_finish(q);
-	return r < 0 ? (err && err->rc ? err->rc : NHIR_ESTORE) : NHIR_OK;
+	return ir_step_rc(r, err);
 }

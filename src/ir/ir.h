@@ -24,6 +24,12 @@ enum nhir_rc ir_int(struct nhir_store *st, struct nhir_err *err,
 		    int64_t *out, bool *found, const char *sql,
 		    const char *types, ...);
 
+/* The error of a statement whose last nhir_sql_step gave r, or NHIR_OK. */
+static inline enum nhir_rc ir_step_rc(int r, const struct nhir_err *err)
+{
+	return r < 0 ? (err && err->rc ? err->rc : NHIR_ESTORE) : NHIR_OK;
+}
+
 /*
  * A change: begins a transaction and checks authority.  On refusal the
  * transaction is rolled back, the refusal is appended to the audit log

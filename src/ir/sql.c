@@ -36,12 +36,6 @@ static enum nhir_rc vquery(struct nhir_store *st, struct nhir_err *err,
 	return rc;
 }
 
-/* The error of a failed step, or NHIR_OK. */
-static enum nhir_rc step_rc(int r, const struct nhir_err *err)
-{
-	return r < 0 ? (err && err->rc ? err->rc : NHIR_ESTORE) : NHIR_OK;
-}
-
 enum nhir_rc ir_query(struct nhir_store *st, struct nhir_err *err,
 		      struct nhir_sql **q, const char *sql,
 		      const char *types, ...)
@@ -71,7 +65,7 @@ enum nhir_rc ir_exec(struct nhir_store *st, struct nhir_err *err,
 	while ((r = nhir_sql_step(q, err)) == 1)
 		;
 	nhir_sql_finish(q);
-	return step_rc(r, err);
+	return ir_step_rc(r, err);
 }
 
 enum nhir_rc ir_int(struct nhir_store *st, struct nhir_err *err,
@@ -93,7 +87,7 @@ enum nhir_rc ir_int(struct nhir_store *st, struct nhir_err *err,
 	if (found)
 		*found = r == 1;
 	nhir_sql_finish(q);
-	return step_rc(r, err);
+	return ir_step_rc(r, err);
 }
 
 enum nhir_rc ir_begin(struct nhir_store *st, const char *actor,

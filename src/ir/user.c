@@ -89,7 +89,7 @@ enum nhir_rc nhir_user_list(struct nhir_store *st, nhir_user_cb cb,
 		}
 	}
 	nhir_sql_finish(q);
-	return r < 0 ? (err && err->rc ? err->rc : NHIR_ESTORE) : NHIR_OK;
+	return ir_step_rc(r, err);
 }
 
 static bool valid_name(const char *s)

@@ -347,7 +347,6 @@ enum nhir_rc nhir_plan_add(struct nhir_store *st, const char *actor,
 {
 	const struct nhir_action *a = nhir_catalog_find(cat, action);
 	struct step_row aft;
-	struct nhir_sql *q;
 	int64_t node = 0, seq = 0, id = 0, pres = 0;
 	bool access;
 	cJSON *d;
@@ -381,7 +380,7 @@ enum nhir_rc nhir_plan_add(struct nhir_store *st, const char *actor,
 	access = a->phase == NHIR_PHASE_ROTATE || a->phase == NHIR_PHASE_CONTAIN ||
 		 a->phase == NHIR_PHASE_REVOKE || a->phase == NHIR_PHASE_CUT;
 	if (!rc)
-		rc = ir_query(st, err, &q,
+		rc = ir_int(st, err, &id, NULL,
 			      "INSERT INTO plan_step(incident, seq, action, target,"
 			      " phase, why, breaks, survives, reversible,"
 			      " destroys_evidence, privileged, changes_access,"
@@ -397,13 +396,6 @@ enum nhir_rc nhir_plan_add(struct nhir_store *st, const char *actor,
 			      (int64_t)(access ? (!a->reversible || a->privileged
 						  ? 2 : 1) : 0),
 			      a->delay, actor, nhir_time_now());
-	if (!rc) {
-		if (nhir_sql_step(q, err) == 1)
-			id = nhir_sql_int(q, 0);
-		else
-			rc = NHIR_ESTORE;
-		nhir_sql_finish(q);
-	}
 	if (!rc && after)
 		rc = ir_exec(st, err, "INSERT INTO plan_dep(step, after, why)"
 			     " VALUES(?, ?, 'placed after it by the lead')",

@@ -215,16 +215,12 @@ static bool ended(struct planner *p, const struct nhir_edge *e)
 {
 	struct nhir_node n;
 	int64_t x = e->expires;
-	bool gone;
 
 	if (!nhir_store_get_node(p->st, e->dst, &n, NULL)) {
-		if (n.expires != NHIR_TIME_UNSET && n.expires != NHIR_TIME_NEVER &&
-		    (x == NHIR_TIME_UNSET || x == NHIR_TIME_NEVER || n.expires < x))
-			x = n.expires;
+		x = nhir_min_expiry(x, n.expires);
 		nhir_node_release(&n);
 	}
-	gone = x != NHIR_TIME_UNSET && x != NHIR_TIME_NEVER && x <= p->now;
-	return gone;
+	return !nhir_valid_at(NHIR_TIME_UNSET, x, p->now);
 }
 
 /* Plans one credential, token or grant (and, through it, what follows). */
@@ -515,10 +511,7 @@ static int approvals_for(const struct nhir_action *a)
 static enum nhir_rc store_step(struct planner *p, const char *actor,
 			       struct pstep *s)
 {
-	struct nhir_sql *q;
-	enum nhir_rc rc;
-
-	rc = ir_query(p->st, p->err, &q,
+	return ir_int(p->st, p->err, &s->id, NULL,
 		      "INSERT INTO plan_step(incident, seq, action, target, phase,"
 		      " why, breaks, survives, reversible, destroys_evidence,"
 		      " privileged, changes_access, approvals_needed, delay,"
@@ -532,14 +525,6 @@ static enum nhir_rc store_step(struct planner *p, const char *actor,
 		      (int64_t)s->a->privileged, (int64_t)changes_access(s->a),
 		      (int64_t)approvals_for(s->a), s->a->delay, actor,
 		      nhir_time_now());
-	if (rc)
-		return rc;
-	if (nhir_sql_step(q, p->err) == 1)
-		s->id = nhir_sql_int(q, 0);
-	else
-		rc = p->err && p->err->rc ? p->err->rc : NHIR_ESTORE;
-	nhir_sql_finish(q);
-	return rc;
 }
 
 static enum nhir_rc load_scope(struct planner *p, int64_t **conf,
@@ -743,7 +728,7 @@ enum nhir_rc nhir_plan_each(struct nhir_store *st, int64_t incident,
 		return rc;
 	r = fill_steps(q, cb, data, err);
 	nhir_sql_finish(q);
-	return r < 0 ? (err && err->rc ? err->rc : NHIR_ESTORE) : NHIR_OK;
+	return ir_step_rc(r, err);
 }
 
 struct one {

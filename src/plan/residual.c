@@ -43,22 +43,6 @@ struct rwalk {
 	size_t nr, alloc;
 };
 
-static bool valid_at(int64_t created, int64_t expires, int64_t at)
-{
-	return (created == NHIR_TIME_UNSET || created <= at) &&
-	       (expires == NHIR_TIME_NEVER || expires == NHIR_TIME_UNSET ||
-		at < expires);
-}
-
-static int64_t min_exp(int64_t a, int64_t b)
-{
-	if (a == NHIR_TIME_UNSET)
-		a = NHIR_TIME_NEVER;
-	if (b == NHIR_TIME_UNSET)
-		b = NHIR_TIME_NEVER;
-	return a < b ? a : b;
-}
-
 static bool push(struct rwalk *w, uint32_t node, uint32_t parent, uint8_t via,
 		 uint8_t priv, bool dead, int64_t expires)
 {
@@ -124,8 +108,8 @@ static bool walk(struct rwalk *w)
 				continue;
 			if (info & NHIR_EI_TIMED)
 				nhir_graph_edge_window(g, p, &created, &expires);
-			if (!valid_at(created, expires, w->at) ||
-			    !valid_at(g->node_created[dst], g->node_expires[dst],
+			if (!nhir_valid_at(created, expires, w->at) ||
+			    !nhir_valid_at(g->node_created[dst], g->node_expires[dst],
 				      w->at))
 				continue;
 			minted = g->node_created[u];
@@ -142,9 +126,9 @@ static bool walk(struct rwalk *w)
 				NHIR_EI_CASCADE(info) == NHIR_CASCADE_YES);
 			if (!push(w, dst, (uint32_t)i, (uint8_t)ek,
 				  (uint8_t)NHIR_EI_PRIV(info), dead,
-				  min_exp(it.dead && derive ? NHIR_TIME_NEVER
+				  nhir_min_expiry(it.dead && derive ? NHIR_TIME_NEVER
 							    : it.expires,
-					  min_exp(expires, g->node_expires[dst]))))
+					  nhir_min_expiry(expires, g->node_expires[dst]))))
 				return false;
 		}
 	}
@@ -262,7 +246,7 @@ enum nhir_rc nhir_residual(struct nhir_store *st, int64_t incident,
 		uint32_t x = nhir_graph_find(g, nhir_sql_int(q, 0));
 
 		if (x == UINT32_MAX || w.seen[x] ||
-		    !valid_at(g->node_created[x], g->node_expires[x], at))
+		    !nhir_valid_at(g->node_created[x], g->node_expires[x], at))
 			continue;
 		if (!push(&w, x, UINT32_MAX, 0, 0,
 			  w.revoked[x] || (g->node_flags[x] & NHIR_NF_DISABLED),
