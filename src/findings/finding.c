@@ -314,10 +314,11 @@ static int take(const struct nhir_sighting *s, void *data)
 	if (x->rc)
 		return 1;
 finding:
-	x->rc = nhir_store_find_ext(x->st, cred, &node, x->err);
-	if (x->rc)
-		return 1;
+	/* a known credential's node was found above; a new one is looked up */
 	if (!known) {
+		x->rc = nhir_store_find_ext(x->st, cred, &node, x->err);
+		if (x->rc)
+			return 1;
 		if (NHIR_ALLOC_GROW(x->made, x->made_nr + 1, x->made_alloc)) {
 			x->rc = nhir_err_set(x->err, NHIR_ENOMEM,
 					     "out of memory");

@@ -66,7 +66,6 @@ struct walk {
 	struct nhir_err *err;
 	enum nhir_rc rc;
 	bool first;
-	bool split;		/* arrays are lists of entries */
 };
 
 /* One value: parse and hand over; -1 stops the walk. */
@@ -103,7 +102,7 @@ static int top_cb(void *ctx, const struct nhir_json_span *sp)
 	struct walk *w = ctx;
 	size_t bad = 0;
 
-	if (w->split && w->data[sp->off] == '[') {
+	if (w->data[sp->off] == '[') {
 		if (nhir_json_children(w->data, w->len, sp->off, element_cb, w,
 				       &bad, w->err)) {
 			w->rc = parse_error(w->data, w->len, bad, w->err,
@@ -141,17 +140,16 @@ static int nothing_cb(void *ctx, const struct nhir_json_span *sp)
 }
 
 /*
- * Every entry of data: a document, a JSON array of entries (split), or
+ * Every entry of data: a document, a JSON array of entries, or
  * JSON Lines.  A malformed line of JSON Lines is skipped and located;
  * any other malformed JSON rejects the report before anything is used.
  */
-static enum nhir_rc walk_entries(const char *data, size_t len, bool split,
-				 entry_fn fn, nhir_sighting_cb cb,
-				 void *cbdata, struct nhir_report_stats *st,
+static enum nhir_rc walk_entries(const char *data, size_t len, entry_fn fn,
+				 nhir_sighting_cb cb, void *cbdata,
+				 struct nhir_report_stats *st,
 				 struct nhir_err *err)
 {
-	struct walk w = { data, len, fn, cb, cbdata, st, err, NHIR_OK, true,
-			  split };
+	struct walk w = { data, len, fn, cb, cbdata, st, err, NHIR_OK, true };
 	size_t bad = 0, start = 0, first_end = 0, bad2;
 
 	if (!nhir_json_values(data, len, nothing_cb, NULL, &bad, NULL)) {
@@ -295,8 +293,7 @@ static enum nhir_rc gitleaks_parse(const char *data, size_t len,
 	if (i < len && data[i] != '[')
 		return parse_error(data, len, i, err, "not a gitleaks report "
 				   "(a JSON array of findings)");
-	return walk_entries(data, len, true, gitleaks_entry, cb, cbdata, st,
-			    err);
+	return walk_entries(data, len, gitleaks_entry, cb, cbdata, st, err);
 }
 
 /* ---- SARIF ---- */
@@ -324,7 +321,6 @@ static int find_key_cb(void *ctx, const struct nhir_json_span *sp)
 struct sarif {
 	const char *data;
 	size_t len;
-	const cJSON *run;
 	const char *tool, *repo;
 	nhir_sighting_cb cb;
 	void *cbdata;
@@ -411,7 +407,7 @@ static enum nhir_rc sarif_parse(const char *data, size_t len,
 				struct nhir_report_stats *st,
 				struct nhir_err *err)
 {
-	struct sarif x = { data, len, NULL, NULL, NULL, cb, cbdata, st, err, 0 };
+	struct sarif x = { data, len, NULL, NULL, cb, cbdata, st, err, 0 };
 	struct find_key f = { "runs", 0, 0, false };
 	size_t bad = 0, start = 0, end;
 	cJSON *doc;
@@ -445,7 +441,7 @@ static int trufflehog_entry(struct nhir_report_stats *st, const char *data,
 			    struct nhir_err *err)
 {
 	struct nhir_sighting s;
-	const cJSON *md, *src, *ver, *extra;
+	const cJSON *md, *src, *ver;
 	const char *raw;
 
 	if (!cJSON_IsObject(v) || !str(v, "DetectorName") ||
@@ -480,8 +476,6 @@ static int trufflehog_entry(struct nhir_report_stats *st, const char *data,
 	s.author = str(src, "email");
 	s.line = num(src, "line");
 	s.time = when(str(src, "timestamp"));
-	extra = nhir_json_obj(v, "ExtraData");
-	(void)extra;
 	return emit(st, data, len, &s, cb, cbdata);
 }
 
@@ -490,8 +484,7 @@ static enum nhir_rc trufflehog_parse(const char *data, size_t len,
 				     struct nhir_report_stats *st,
 				     struct nhir_err *err)
 {
-	return walk_entries(data, len, true, trufflehog_entry, cb, cbdata, st,
-			    err);
+	return walk_entries(data, len, trufflehog_entry, cb, cbdata, st, err);
 }
 
 /* ---- GitHub secret scanning ---- */
@@ -557,8 +550,7 @@ static enum nhir_rc github_parse(const char *data, size_t len,
 				 struct nhir_report_stats *st,
 				 struct nhir_err *err)
 {
-	return walk_entries(data, len, true, github_entry, cb, cbdata, st,
-			    err);
+	return walk_entries(data, len, github_entry, cb, cbdata, st, err);
 }
 
 /* ---- generic ---- */
@@ -602,8 +594,7 @@ static enum nhir_rc generic_parse(const char *data, size_t len,
 				  struct nhir_report_stats *st,
 				  struct nhir_err *err)
 {
-	return walk_entries(data, len, true, generic_entry, cb, cbdata, st,
-			    err);
+	return walk_entries(data, len, generic_entry, cb, cbdata, st, err);
 }
 
 static const struct nhir_report_format formats[] = {

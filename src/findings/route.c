@@ -738,7 +738,7 @@ bool nhir_route_decide(const struct nhir_route_policy *p,
 	return false;
 }
 
-static cJSON *facts_json(const struct nhir_route_facts *f)
+cJSON *nhir_route_facts_json(const struct nhir_route_facts *f)
 {
 	cJSON *o = cJSON_CreateObject(), *a;
 
@@ -762,11 +762,6 @@ static cJSON *facts_json(const struct nhir_route_facts *f)
 	for (size_t i = 0; a && i < f->identity_nr; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(f->identity[i]));
 	return o;
-}
-
-cJSON *nhir_route_facts_json(const struct nhir_route_facts *f)
-{
-	return facts_json(f);
 }
 
 static int collect_open(const struct nhir_finding *fd, void *data)
@@ -841,7 +836,8 @@ enum nhir_rc nhir_route_apply(struct nhir_store *st, const char *actor,
 				cJSON_AddStringToObject(detail, "rule", d.rule);
 			cJSON_AddStringToObject(detail, "outcome", d.outcome);
 			cJSON_AddStringToObject(detail, "to", d.to);
-			cJSON_AddItemToObject(detail, "facts", facts_json(&f));
+			cJSON_AddItemToObject(detail, "facts",
+					      nhir_route_facts_json(&f));
 		}
 		rc = ir_end(st, rc, actor, "route", 0, detail, err);
 		if (!rc)

@@ -113,7 +113,6 @@ struct plan_mem {
 		char why[200];
 	} *dep;
 	size_t dep_nr, dep_alloc;
-	char (*status)[16];
 };
 
 static void mem_free(struct plan_mem *m)
@@ -121,7 +120,6 @@ static void mem_free(struct plan_mem *m)
 	nhir_free(m->id);
 	nhir_free(m->seq);
 	nhir_free(m->dep);
-	nhir_free(m->status);
 }
 
 static enum nhir_rc mem_load(struct nhir_store *st, int64_t incident,
@@ -139,23 +137,20 @@ static enum nhir_rc mem_load(struct nhir_store *st, int64_t incident,
 		return rc;
 	m->id = nhir_calloc((size_t)n + 1, sizeof(*m->id));
 	m->seq = nhir_calloc((size_t)n + 1, sizeof(*m->seq));
-	m->status = nhir_calloc((size_t)n + 1, sizeof(*m->status));
-	if (!m->id || !m->seq || !m->status)
+	if (!m->id || !m->seq)
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-	rc = ir_query(st, err, &q, "SELECT id, seq, status FROM plan_step WHERE"
+	rc = ir_query(st, err, &q, "SELECT id, seq FROM plan_step WHERE"
 		      " incident = ? ORDER BY seq", "i", incident);
 	if (rc)
 		return rc;
 	while ((r = nhir_sql_step(q, err)) == 1 && m->nr < (size_t)n) {
 		m->id[m->nr] = nhir_sql_int(q, 0);
 		m->seq[m->nr] = nhir_sql_int(q, 1);
-		ir_copy(m->status[m->nr], sizeof(m->status[0]),
-			nhir_sql_text(q, 2));
 		m->nr++;
 	}
 	nhir_sql_finish(q);
 	if (r < 0)
-		return NHIR_ESTORE;
+		return ir_step_rc(r, err);
 	rc = ir_query(st, err, &q, "SELECT d.step, d.after, d.why FROM plan_dep"
 		      " d JOIN plan_step s ON s.id = d.step WHERE s.incident = ?",
 		      "i", incident);
@@ -173,7 +168,7 @@ static enum nhir_rc mem_load(struct nhir_store *st, int64_t incident,
 		m->dep_nr++;
 	}
 	nhir_sql_finish(q);
-	return r < 0 ? NHIR_ESTORE : NHIR_OK;
+	return ir_step_rc(r, err);
 }
 
 static int64_t seq_of(const struct plan_mem *m, int64_t id)

@@ -72,11 +72,8 @@ static enum nhir_rc blocked(struct nhir_store *st, const struct xstep *x,
 }
 
 struct pick {
-	struct nhir_store *st;
 	struct xstep *x;
 	bool found;
-	enum nhir_rc rc;
-	struct nhir_err *err;
 };
 
 static int next_cb(const struct nhir_step *s, void *data)

@@ -450,16 +450,13 @@ static void notify_owners(struct planner *p)
 			continue;
 		for (size_t j = 0; j < in.nr && !p->rc; j++) {
 			char lbl[300];
-			int o;
 
 			if (in.v[j].kind != NHIR_EDGE_OWNS)
 				continue;
 			label(p, in.v[j].src, lbl, sizeof(lbl));
-			o = step(p, nhir_catalog_pick(p->cat, NHIR_NODE_OWNER,
-						      NULL, NHIR_PHASE_NOTIFY),
-				 in.v[j].src, "%s owns what the plan changes",
-				 lbl);
-			(void)o;
+			step(p, nhir_catalog_pick(p->cat, NHIR_NODE_OWNER, NULL,
+						  NHIR_PHASE_NOTIFY),
+			     in.v[j].src, "%s owns what the plan changes", lbl);
 		}
 		nhir_free(in.v);
 	}
