@@ -83,21 +83,10 @@ void nhir_route_free(struct nhir_route_policy *p)
 	nhir_free(p);
 }
 
-struct parse {
-	yaml_document_t *doc;
-	const char *name;
-	struct nhir_err *err;
-};
-
-static int line_of(const yaml_node_t *n)
-{
-	return n ? (int)n->start_mark.line + 1 : 0;
-}
-
-static enum nhir_rc bad(struct parse *p, const yaml_node_t *n,
+static enum nhir_rc bad(struct nhir_yaml *p, const yaml_node_t *n,
 			const char *rule, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-static enum nhir_rc bad(struct parse *p, const yaml_node_t *n,
+static enum nhir_rc bad(struct nhir_yaml *p, const yaml_node_t *n,
 			const char *rule, const char *fmt, ...)
 {
 	char msg[200];
@@ -107,21 +96,8 @@ static enum nhir_rc bad(struct parse *p, const yaml_node_t *n,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (rule)
-		return nhir_err_set(p->err, NHIR_EPARSE, "%s:%d: rule '%s': %s",
-				    p->name, line_of(n), rule, msg);
-	return nhir_err_set(p->err, NHIR_EPARSE, "%s:%d: %s", p->name,
-			    line_of(n), msg);
-}
-
-static const char *scalar(const yaml_node_t *n)
-{
-	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value
-						: NULL;
-}
-
-static yaml_node_t *node(struct parse *p, int i)
-{
-	return yaml_document_get_node(p->doc, i);
+		return nhir_yaml_error(p, n, "rule '%s': %s", rule, msg);
+	return nhir_yaml_error(p, n, "%s", msg);
 }
 
 static int priv_level(const char *s)
@@ -156,15 +132,15 @@ static int parse_bool(const char *s)
 }
 
 /* One "fact: value" of a rule's when. */
-static enum nhir_rc parse_cond(struct parse *p, const char *rule,
+static enum nhir_rc parse_cond(struct nhir_yaml *p, const char *rule,
 			       const yaml_node_t *k, const yaml_node_t *v,
 			       struct cond *c)
 {
-	const char *name = scalar(k), *s = scalar(v);
+	const char *name = nhir_yaml_str(k), *s = nhir_yaml_str(v);
 	int f;
 
 	memset(c, 0, sizeof(*c));
-	c->line = line_of(k);
+	c->line = nhir_yaml_line(k);
 	for (f = 0; f < F_NR; f++)
 		if (name && !strcmp(name, fact_names[f]))
 			break;
@@ -185,10 +161,10 @@ static enum nhir_rc parse_cond(struct parse *p, const char *rule,
 				   "of strings", name);
 		for (yaml_node_item_t *it = v->data.sequence.items.start;
 		     it < v->data.sequence.items.top; it++) {
-			const char *x = scalar(node(p, *it));
+			const char *x = nhir_yaml_str(nhir_yaml_node(p, *it));
 
 			if (!x)
-				return bad(p, node(p, *it), rule, "'%s' takes "
+				return bad(p, nhir_yaml_node(p, *it), rule, "'%s' takes "
 					   "strings", name);
 			if (c->value_nr >= MAX_VALUES)
 				return bad(p, v, rule, "at most %d values",
@@ -215,9 +191,9 @@ static enum nhir_rc parse_cond(struct parse *p, const char *rule,
 	if (!s && v && v->type == YAML_MAPPING_NODE &&
 	    v->data.mapping.pairs.top - v->data.mapping.pairs.start == 1) {
 		yaml_node_pair_t *pr = v->data.mapping.pairs.start;
-		const char *op = scalar(node(p, pr->key));
+		const char *op = nhir_yaml_str(nhir_yaml_node(p, pr->key));
 
-		s = scalar(node(p, pr->value));
+		s = nhir_yaml_str(nhir_yaml_node(p, pr->value));
 		if (op && !strcmp(op, "max"))
 			c->op = OP_MAX;
 		else if (!op || strcmp(op, "min"))
@@ -237,7 +213,7 @@ static enum nhir_rc parse_cond(struct parse *p, const char *rule,
 	return NHIR_OK;
 }
 
-static enum nhir_rc parse_rule(struct parse *p, const yaml_node_t *m,
+static enum nhir_rc parse_rule(struct nhir_yaml *p, const yaml_node_t *m,
 			       struct rule *r)
 {
 	const yaml_node_t *when = NULL, *route = NULL, *to = NULL;
@@ -245,18 +221,18 @@ static enum nhir_rc parse_rule(struct parse *p, const yaml_node_t *m,
 	enum nhir_rc rc;
 
 	memset(r, 0, sizeof(*r));
-	r->line = line_of(m);
+	r->line = nhir_yaml_line(m);
 	if (m->type != YAML_MAPPING_NODE)
 		return bad(p, m, NULL, "a rule is a mapping (name, when, route)");
 	for (yaml_node_pair_t *pr = m->data.mapping.pairs.start;
 	     pr < m->data.mapping.pairs.top; pr++) {
-		const char *k = scalar(node(p, pr->key));
+		const char *k = nhir_yaml_str(nhir_yaml_node(p, pr->key));
 
-		if (k && !strcmp(k, "name") && scalar(node(p, pr->value))) {
+		if (k && !strcmp(k, "name") && nhir_yaml_str(nhir_yaml_node(p, pr->value))) {
 			if (r->name)
-				return bad(p, node(p, pr->key), r->name,
+				return bad(p, nhir_yaml_node(p, pr->key), r->name,
 					   "name given twice");
-			r->name = nhir_strdup(scalar(node(p, pr->value)));
+			r->name = nhir_strdup(nhir_yaml_str(nhir_yaml_node(p, pr->value)));
 			if (!r->name)
 				return nhir_err_set(p->err, NHIR_ENOMEM,
 						    "out of memory");
@@ -267,8 +243,9 @@ static enum nhir_rc parse_rule(struct parse *p, const yaml_node_t *m,
 	rname = r->name;
 	for (yaml_node_pair_t *pr = m->data.mapping.pairs.start;
 	     pr < m->data.mapping.pairs.top; pr++) {
-		const yaml_node_t *kn = node(p, pr->key), *vn = node(p, pr->value);
-		const char *k = scalar(kn);
+		const yaml_node_t *kn = nhir_yaml_node(p, pr->key);
+		const yaml_node_t *vn = nhir_yaml_node(p, pr->value);
+		const char *k = nhir_yaml_str(kn);
 
 		if (!k)
 			return bad(p, kn, rname, "keys are strings");
@@ -288,27 +265,27 @@ static enum nhir_rc parse_rule(struct parse *p, const yaml_node_t *m,
 		} else
 			return bad(p, kn, rname, "unknown key '%s'", k);
 	}
-	if (!scalar(route))
+	if (!nhir_yaml_str(route))
 		return bad(p, route ? route : m, rname, "needs route: dedicated, "
 			   "automated or dismiss");
-	if (!strcmp(scalar(route), "dedicated"))
+	if (!strcmp(nhir_yaml_str(route), "dedicated"))
 		r->outcome = "dedicated";
-	else if (!strcmp(scalar(route), "automated"))
+	else if (!strcmp(nhir_yaml_str(route), "automated"))
 		r->outcome = "automated";
-	else if (!strcmp(scalar(route), "dismiss"))
+	else if (!strcmp(nhir_yaml_str(route), "dismiss"))
 		r->outcome = "dismiss";
 	else
 		return bad(p, route, rname, "unknown route '%s': dedicated, "
-			   "automated or dismiss", scalar(route));
+			   "automated or dismiss", nhir_yaml_str(route));
 	{
 		const char *need = !strcmp(r->outcome, "dedicated") ? "queue"
 				 : !strcmp(r->outcome, "automated") ? "action"
 								    : "reason";
 
-		if (!to || !scalar(to) || strcmp(to_key, need))
+		if (!to || !nhir_yaml_str(to) || strcmp(to_key, need))
 			return bad(p, to ? to : route, rname, "route %s needs "
 				   "%s", r->outcome, need);
-		r->to = nhir_strdup(scalar(to));
+		r->to = nhir_strdup(nhir_yaml_str(to));
 		if (!r->to)
 			return nhir_err_set(p->err, NHIR_ENOMEM,
 					    "out of memory");
@@ -325,15 +302,15 @@ static enum nhir_rc parse_rule(struct parse *p, const yaml_node_t *m,
 	for (size_t i = 0; i < r->cond_nr; i++) {
 		yaml_node_pair_t *pr = &when->data.mapping.pairs.start[i];
 
-		rc = parse_cond(p, rname, node(p, pr->key), node(p, pr->value),
-				&r->conds[i]);
+		rc = parse_cond(p, rname, nhir_yaml_node(p, pr->key),
+				nhir_yaml_node(p, pr->value), &r->conds[i]);
 		if (rc) {
 			r->cond_nr = i + 1;
 			return rc;
 		}
 		for (size_t j = 0; j < i; j++)
 			if (r->conds[j].fact == r->conds[i].fact)
-				return bad(p, node(p, pr->key), rname,
+				return bad(p, nhir_yaml_node(p, pr->key), rname,
 					   "fact '%s' given twice",
 					   fact_names[r->conds[i].fact]);
 	}
@@ -345,33 +322,22 @@ enum nhir_rc nhir_route_parse(const char *data, size_t len, const char *name,
 			      struct nhir_err *err)
 {
 	struct nhir_route_policy *pol;
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	struct parse p = { &doc, name, err };
+	struct nhir_yaml p;
 	yaml_node_t *root, *rules = NULL, *version = NULL;
-	enum nhir_rc rc = NHIR_OK;
+	enum nhir_rc rc;
 
 	*out = NULL;
-	if (!yaml_parser_initialize(&parser))
-		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		rc = nhir_err_set(err, NHIR_EPARSE, "%s:%d:%d: %s%s%s", name,
-				  (int)parser.problem_mark.line + 1,
-				  (int)parser.problem_mark.column + 1,
-				  parser.problem ? parser.problem : "bad YAML",
-				  parser.context ? " " : "",
-				  parser.context ? parser.context : "");
-		yaml_parser_delete(&parser);
+	rc = nhir_yaml_load(&p, data, len, name, err);
+	if (rc) {
+		nhir_yaml_free(&p);
 		return rc;
 	}
-	yaml_parser_delete(&parser);
 	pol = nhir_calloc(1, sizeof(*pol));
 	if (!pol) {
-		yaml_document_delete(&doc);
+		nhir_yaml_free(&p);
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	}
-	root = yaml_document_get_root_node(&doc);
+	root = nhir_yaml_root(&p);
 	if (!root || root->type != YAML_MAPPING_NODE) {
 		rc = bad(&p, root, NULL, "a policy is a mapping with version "
 			 "and rules");
@@ -379,19 +345,19 @@ enum nhir_rc nhir_route_parse(const char *data, size_t len, const char *name,
 	}
 	for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
 	     pr < root->data.mapping.pairs.top; pr++) {
-		const char *k = scalar(node(&p, pr->key));
+		const char *k = nhir_yaml_str(nhir_yaml_node(&p, pr->key));
 
 		if (k && !strcmp(k, "rules"))
-			rules = node(&p, pr->value);
+			rules = nhir_yaml_node(&p, pr->value);
 		else if (k && !strcmp(k, "version"))
-			version = node(&p, pr->value);
+			version = nhir_yaml_node(&p, pr->value);
 		else {
-			rc = bad(&p, node(&p, pr->key), NULL, "unknown key '%s'",
+			rc = bad(&p, nhir_yaml_node(&p, pr->key), NULL, "unknown key '%s'",
 				 k ? k : "?");
 			goto out;
 		}
 	}
-	if (!scalar(version) || strcmp(scalar(version), "1")) {
+	if (!nhir_yaml_str(version) || strcmp(nhir_yaml_str(version), "1")) {
 		rc = bad(&p, version ? version : root, NULL,
 			 "version must be 1");
 		goto out;
@@ -408,20 +374,20 @@ enum nhir_rc nhir_route_parse(const char *data, size_t len, const char *name,
 			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 			goto out;
 		}
-		rc = parse_rule(&p, node(&p, *it), &pol->rules[pol->nr++]);
+		rc = parse_rule(&p, nhir_yaml_node(&p, *it), &pol->rules[pol->nr++]);
 		if (rc)
 			goto out;
 		for (size_t j = 0; j + 1 < pol->nr; j++)
 			if (!strcmp(pol->rules[j].name,
 				    pol->rules[pol->nr - 1].name)) {
-				rc = bad(&p, node(&p, *it),
+				rc = bad(&p, nhir_yaml_node(&p, *it),
 					 pol->rules[pol->nr - 1].name,
 					 "the name is used twice");
 				goto out;
 			}
 	}
 out:
-	yaml_document_delete(&doc);
+	nhir_yaml_free(&p);
 	if (rc) {
 		nhir_route_free(pol);
 		return rc;
