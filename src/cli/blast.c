@@ -409,11 +409,8 @@ int cmd_blast(int argc, char **argv, struct nhir_ctx *ctx)
 		case 'a':
 		case 'e':
 			if (!cli_parse_time(optarg, c == 'a' ? &o.at
-							     : &o.exposed_at)) {
-				cli_error("bad time '%s' (use ISO 8601, e.g. "
-					  "2024-05-01T10:00:00Z)", optarg);
+							     : &o.exposed_at))
 				return EXIT_USAGE;
-			}
 			break;
 		case 'd':
 			if (!parse_uint(optarg, 1u << 20, &n) || !n) {

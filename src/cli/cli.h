@@ -70,7 +70,10 @@ int cli_usage(const char *usage, bool help);
 int cli_parse_format(const char *s, bool allow_dot);
 /* --format text|json: sets *fmt, or says why not (false). */
 bool cli_format_arg(const char *s, int *fmt);
-/* Parses a time for --at and friends: ISO 8601, epoch, or "now". */
+/*
+ * Parses a time for --at and friends: ISO 8601, epoch, or "now"; else
+ * says why not (false).
+ */
 bool cli_parse_time(const char *s, int64_t *out);
 /* Opens the store named by ctx->db. */
 int cli_open_store(struct nhir_ctx *ctx, unsigned flags);

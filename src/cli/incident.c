@@ -279,10 +279,8 @@ int cmd_incident(int argc, char **argv, struct nhir_ctx *ctx)
 			}
 			break;
 		case 'e':
-			if (!cli_parse_time(optarg, &d.exposed_at)) {
-				cli_error("bad time '%s'", optarg);
+			if (!cli_parse_time(optarg, &d.exposed_at))
 				return EXIT_USAGE;
-			}
 			break;
 		case 'x':
 			state = nhir_inc_state_parse(optarg);

@@ -615,10 +615,8 @@ int cmd_contain(int argc, char **argv, struct nhir_ctx *ctx)
 		case 'h':
 			return cli_usage(usage_contain, true);
 		case 'a':
-			if (!cli_parse_time(optarg, &at)) {
-				cli_error("bad time '%s'", optarg);
+			if (!cli_parse_time(optarg, &at))
 				return EXIT_USAGE;
-			}
 			break;
 		case 'f':
 			if (!cli_format_arg(optarg, &fmt))

@@ -382,10 +382,8 @@ int cmd_task(int argc, char **argv, struct nhir_ctx *ctx)
 		if (c == 'o') {
 			owner = optarg;
 		} else if (c == 'd') {
-			if (!cli_parse_time(optarg, &due)) {
-				cli_error("bad time '%s'", optarg);
+			if (!cli_parse_time(optarg, &due))
 				return EXIT_USAGE;
-			}
 		} else if ((r = common_opt(c, usage_task, &fmt)) >= 0) {
 			return r;
 		}

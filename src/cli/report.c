@@ -88,10 +88,8 @@ int cmd_report(int argc, char **argv, struct nhir_ctx *ctx)
 		case 'k': key = optarg; break;
 		case 'o': outpath = optarg; break;
 		case 'a':
-			if (!cli_parse_time(optarg, &at)) {
-				cli_error("bad time '%s'", optarg);
+			if (!cli_parse_time(optarg, &at))
 				return EXIT_USAGE;
-			}
 			break;
 		default:
 			return cli_usage(usage_report, false);
@@ -240,10 +238,8 @@ int cmd_metrics(int argc, char **argv, struct nhir_ctx *ctx)
 				return EXIT_USAGE;
 			break;
 		case 's':
-			if (!cli_parse_time(optarg, &since)) {
-				cli_error("bad time '%s'", optarg);
+			if (!cli_parse_time(optarg, &since))
 				return EXIT_USAGE;
-			}
 			break;
 		case 'd':
 			days = strtoll(optarg, &end, 10);

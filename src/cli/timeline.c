@@ -75,10 +75,8 @@ int cmd_timeline(int argc, char **argv, struct nhir_ctx *ctx)
 		case 's':
 		case 'u':
 			if (!cli_parse_time(optarg, c == 's' ? &q.since
-							     : &q.until)) {
-				cli_error("bad time '%s'", optarg);
+							     : &q.until))
 				return EXIT_USAGE;
-			}
 			break;
 		case 'f':
 			if (!cli_format_arg(optarg, &t.fmt))

@@ -217,10 +217,8 @@ int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx)
 		case 's':
 		case 'u':
 		case 'e':
-			if (!cli_parse_time(optarg, t)) {
-				cli_error("bad time '%s'", optarg);
+			if (!cli_parse_time(optarg, t))
 				return EXIT_USAGE;
-			}
 			break;
 		case 'f':
 			if (!cli_format_arg(optarg, &fmt))

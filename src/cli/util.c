@@ -63,7 +63,12 @@ bool cli_parse_time(const char *s, int64_t *out)
 		*out = nhir_time_now();
 		return true;
 	}
-	return !nhir_time_parse(s, (size_t)-1, out, NULL);
+	if (nhir_time_parse(s, (size_t)-1, out, NULL)) {
+		cli_error("bad time '%s' (use ISO 8601, e.g. "
+			  "2024-05-01T10:00:00Z)", s);
+		return false;
+	}
+	return true;
 }
 
 int cli_open_store(struct nhir_ctx *ctx, unsigned flags)
