@@ -33,7 +33,8 @@ ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
 	      -fno-sanitize-recover=all
 ALL_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
-LIBS = $(PKG_LIBS) -lm
+# libcurl is loaded with dlopen when an http connector runs (connector.c)
+LIBS = $(filter-out -lcurl,$(PKG_LIBS)) -lm
 
 LIB_SRC = $(wildcard src/core/*.c src/store/*.c src/ingest/*.c src/ir/*.c src/findings/*.c src/plan/*.c src/report/*.c)
 CLI_SRC = $(wildcard src/cli/*.c)

@@ -2,7 +2,8 @@
  * Connectors: how a step reaches a provider.  "exec" runs a configured
  * command that reads the step as JSON on stdin and answers JSON on
  * stdout, within a timeout; "http" posts the same JSON to a webhook
- * (libcurl).  Probes are the same, asked whether a credential still
+ * (libcurl, loaded when the first http connector runs: its dependencies
+ * cost every other command milliseconds at start).  Probes are the same, asked whether a credential still
  * works.  Secrets come from the environment or files named in the
  * configuration (${env:NAME}, ${file:PATH}) and are never stored.
  */
@@ -12,6 +13,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <dlfcn.h>
 #include <time.h>
 #include <unistd.h>
 #include <curl/curl.h>
@@ -453,6 +455,62 @@ static enum nhir_rc run_exec(const struct connector *c, const char *in,
 	return NHIR_OK;
 }
 
+/* The libcurl functions used, looked up once. */
+static struct {
+	bool tried;
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	const char *(*easy_strerror)(CURLcode);
+	void (*easy_cleanup)(CURL *);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
+	char why[256];
+} lc;
+
+static enum nhir_rc load_curl(struct nhir_err *err)
+{
+	static const char *const names[] = { "libcurl.so.4",
+					     "libcurl-gnutls.so.4" };
+	void *h = NULL;
+
+	if (!lc.tried) {
+		lc.tried = true;
+		for (size_t i = 0; !h && i < NHIR_ARRAY_SIZE(names); i++)
+			h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+		if (!h) {
+			const char *e = dlerror();
+
+			snprintf(lc.why, sizeof(lc.why), "%s",
+				 e ? e : "libcurl.so.4 not found");
+		}
+		/* POSIX: a function pointer may be read through void * */
+		if (!h)
+			goto out;
+		*(void **)&lc.easy_init = dlsym(h, "curl_easy_init");
+		*(void **)&lc.easy_setopt = dlsym(h, "curl_easy_setopt");
+		*(void **)&lc.easy_perform = dlsym(h, "curl_easy_perform");
+		*(void **)&lc.easy_getinfo = dlsym(h, "curl_easy_getinfo");
+		*(void **)&lc.easy_strerror = dlsym(h, "curl_easy_strerror");
+		*(void **)&lc.easy_cleanup = dlsym(h, "curl_easy_cleanup");
+		*(void **)&lc.slist_append = dlsym(h, "curl_slist_append");
+		*(void **)&lc.slist_free_all = dlsym(h, "curl_slist_free_all");
+		if (!lc.easy_init || !lc.easy_setopt || !lc.easy_perform ||
+		    !lc.easy_getinfo || !lc.easy_strerror || !lc.easy_cleanup ||
+		    !lc.slist_append || !lc.slist_free_all) {
+			snprintf(lc.why, sizeof(lc.why),
+				 "a libcurl function is missing");
+			lc.easy_init = NULL;
+		}
+	}
+out:
+	if (!lc.easy_init)
+		return nhir_err_set(err, NHIR_EIO,
+				    "http connectors need libcurl: %s", lc.why);
+	return NHIR_OK;
+}
+
 static size_t on_body(char *p, size_t size, size_t n, void *data)
 {
 	nhir_buf_add(data, p, size * n);
@@ -469,10 +527,13 @@ static enum nhir_rc run_http(const struct connector *c, const char *in,
 	long code = 0;
 	enum nhir_rc rc = NHIR_OK;
 
-	curl = curl_easy_init();
+	rc = load_curl(err);
+	if (rc)
+		return rc;
+	curl = lc.easy_init();
 	if (!curl)
 		return nhir_err_set(err, NHIR_ENOMEM, "libcurl failed to start");
-	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+	hdrs = lc.slist_append(hdrs, "Content-Type: application/json");
 	for (size_t i = 0; i < c->header_nr; i++) {
 		h.len = 0;
 		if (!expand(c->headers[i], &h, err)) {
@@ -480,24 +541,24 @@ static enum nhir_rc run_http(const struct connector *c, const char *in,
 			goto out;
 		}
 		nhir_buf_addch(&h, 0);
-		hdrs = curl_slist_append(hdrs, h.buf);
+		hdrs = lc.slist_append(hdrs, h.buf);
 	}
-	curl_easy_setopt(curl, CURLOPT_URL, c->url);
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, in);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)c->timeout);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	cc = curl_easy_perform(curl);
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+	lc.easy_setopt(curl, CURLOPT_URL, c->url);
+	lc.easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+	lc.easy_setopt(curl, CURLOPT_POSTFIELDS, in);
+	lc.easy_setopt(curl, CURLOPT_TIMEOUT, (long)c->timeout);
+	lc.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	lc.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+	lc.easy_setopt(curl, CURLOPT_WRITEDATA, out);
+	lc.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	cc = lc.easy_perform(curl);
+	lc.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
 	if (cc == CURLE_OPERATION_TIMEDOUT)
 		rc = nhir_err_set(err, NHIR_EIO, "'%s' timed out after %" PRId64
 				  " s", c->name, c->timeout);
 	else if (cc != CURLE_OK)
 		rc = nhir_err_set(err, NHIR_EIO, "'%s': %s", c->name,
-				  curl_easy_strerror(cc));
+				  lc.easy_strerror(cc));
 	else if (code < 200 || code >= 300)
 		rc = nhir_err_set(err, NHIR_EIO, "'%s' answered HTTP %ld",
 				  c->name, code);
@@ -506,8 +567,8 @@ out:
 	if (h.buf)
 		memset(h.buf, 0, h.alloc);
 	nhir_buf_release(&h);
-	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(curl);
+	lc.slist_free_all(hdrs);
+	lc.easy_cleanup(curl);
 	return rc;
 }
 
