@@ -38,7 +38,7 @@ usage_time() {
 	best=999
 	for i in 1 2 3; do
 		t0=$(date +%s.%N)
-		"$NHIR" --db "$db" usage --format json "$1" >/dev/null
+		"$NHIR" --db "$db" usage --format json "$@" >/dev/null
 		t=$(echo "$(date +%s.%N) - $t0" | bc -l)
 		best=$(echo "if ($t < $best) $t else $best" | bc -l)
 	done
@@ -53,6 +53,9 @@ u_busy=$(usage_time "$key")
 u_quiet=$(usage_time "$quiet")
 rg_busy=$(rg_time "$key")
 n_busy=$(sqlite3 "$db" "SELECT count(*) FROM event WHERE actor_key = (SELECT id FROM str WHERE s = '$key')")
+lin_busy=$("$NHIR" --db "$db" usage --format json "$key" |
+	python3 -c 'import json, sys; print(len(json.load(sys.stdin)["keys"]) - 1)')
+w_busy=$(usage_time "$key" --since 1970-01-01T00:00:00Z)
 n_quiet=$(sqlite3 "$db" "SELECT count(*) FROM event WHERE actor_key = (SELECT id FROM str WHERE s = '$quiet')")
 
 printf 'bench-ingest: %.0f MB, %s events in %s files\n' "$mb" "$events" \
@@ -62,6 +65,9 @@ printf '  jq -c . (parse only)   %7.2f s  %6.1f MB/s\n' "$jq_s" \
 printf '  nhir ingest            %7.2f s  %6.1f MB/s  %.2fx jq, peak RSS %d MB\n' \
 	"$nhir_s" "$(echo "$mb / $nhir_s" | bc -l)" \
 	"$(echo "$jq_s / $nhir_s" | bc -l)" "$((rss / 1024))"
-printf '  nhir usage, key with %s events  %.3f s\n' "$n_busy" "$u_busy"
+printf '  nhir usage, key with %s events and %s minted  %.3f s\n' \
+	"$n_busy" "$lin_busy" "$u_busy"
+printf '    the same from its events (--since before them all)  %.3f s\n' \
+	"$w_busy"
 printf '  nhir usage, key with %s events  %.3f s\n' "$n_quiet" "$u_quiet"
 printf '  rg -c over the raw files        %.3f s\n' "$rg_busy"

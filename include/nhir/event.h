@@ -20,6 +20,10 @@ enum nhir_ev_flags {
 	NHIR_EV_FAILED = (1 << 4),	/* errored or denied */
 };
 
+/* Worth a responder's look; the store indexes these (30). */
+#define NHIR_EV_NOTABLE (NHIR_EV_PERSISTENCE | NHIR_EV_ESCALATION | \
+			 NHIR_EV_MINT | NHIR_EV_FAILED)
+
 /*
  * One event.  Strings are borrowed for the call that receives it; any
  * may be NULL.  time is seconds since the epoch, UTC.
@@ -63,10 +67,16 @@ struct nhir_event_query {
 	 * and flags are filled, and target for events with a flag other
 	 * than read-only (no provenance, identity, region or source).  For keys this is read from an index alone, which is
 	 * what makes usage fast on a large store.  Lean events come key by
-	 * key, each key's in time order, as the index holds them: nothing
+	 * key, each key's in time order (ties in the order stored): nothing
 	 * is sorted.
 	 */
 	bool lean;
+	/*
+	 * Notable: only events with a flag in NHIR_EV_NOTABLE, the first
+	 * limit of them (0: all) in time order; one key.
+	 */
+	bool notable;
+	size_t limit;
 };
 
 #endif

@@ -126,23 +126,67 @@ enum nhir_rc nhir_store_node_edges(struct nhir_store *st, int64_t node,
 				   struct nhir_err *err);
 
 /*
- * Lineage: the credentials and tokens minted from root, directly or
- * down a chain (issued and created edges), breadth first, to max_depth.
- * A key reached by two paths may be reported twice; the first is the
- * shortest.  cb returns non-zero to stop.
+ * Two uses of a key from different addresses this close (seconds) in
+ * time: concurrent, a sign that the key was copied.
+ */
+#define NHIR_USAGE_CONCURRENT_S 60	/* also in migration 7 */
+
+/*
+ * What a key did over all time, kept by the store as its events arrive
+ * (doc/internals/usage.md): totals for every key, and for keys with
+ * many events (rolled) their sources and actions as well.
+ */
+struct nhir_key_use {
+	uint64_t events, failed;
+	uint64_t notable;	/* persistence, escalation, mint or failed */
+	uint64_t concurrent;	/* see NHIR_USAGE_CONCURRENT_S */
+	int64_t first, last;
+	int64_t concurrent_first;	/* NHIR_TIME_UNSET if none */
+	unsigned flags;		/* every enum nhir_ev_flags its events had */
+	bool rolled;		/* nhir_store_key_sources/actions answer */
+};
+
+/*
+ * Lineage: the key root (an external id) first, at depth 0, then the
+ * credentials and tokens minted from it, directly or down a chain
+ * (issued and created edges), breadth first, to max_depth, each with
+ * its use.  A key reached by two paths may be reported twice; the
+ * first is the shortest.  cb returns non-zero to stop.
  */
 struct nhir_lineage_rec {
 	const char *key;	/* external id */
-	const char *parent;	/* external id of who minted it */
+	const char *parent;	/* who minted it; NULL for root */
 	enum nhir_edge_kind via;
 	int64_t created;
 	unsigned depth;		/* 1: minted by root */
+	const struct nhir_key_use *use;	/* NULL: it signed no event */
 };
 typedef int (*nhir_lineage_cb)(const struct nhir_lineage_rec *r,
 			       void *data);
-enum nhir_rc nhir_store_lineage(struct nhir_store *st, int64_t root,
+enum nhir_rc nhir_store_lineage(struct nhir_store *st, const char *root,
 				unsigned max_depth, nhir_lineage_cb cb,
 				void *data, struct nhir_err *err);
+
+/* A rolled key's sources and actions (any order; strings borrowed). */
+struct nhir_key_source {
+	const char *ip, *ua;
+	int64_t first, last;
+	uint64_t count;
+};
+struct nhir_key_action {
+	const char *action;
+	uint64_t count, failed;
+};
+typedef int (*nhir_key_source_cb)(const struct nhir_key_source *s,
+				  void *data);
+typedef int (*nhir_key_action_cb)(const struct nhir_key_action *a,
+				  void *data);
+enum nhir_rc nhir_store_key_sources(struct nhir_store *st, const char *key,
+				    nhir_key_source_cb cb, void *data,
+				    struct nhir_err *err);
+enum nhir_rc nhir_store_key_actions(struct nhir_store *st, const char *key,
+				    nhir_key_action_cb cb, void *data,
+				    struct nhir_err *err);
 
 /*
  * The response record (users, incidents, findings, the audit log) is

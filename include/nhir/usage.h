@@ -13,7 +13,6 @@
 #include "store.h"
 
 #define NHIR_USAGE_MAX_DEPTH 8	/* minted-from chains followed */
-#define NHIR_USAGE_CONCURRENT_S 60	/* two sources this close: concurrent */
 
 struct nhir_usage_source {
 	char *ip, *ua;		/* owned */
@@ -40,7 +39,16 @@ struct nhir_usage_key {
 	char *via;		/* "issued" or "created" */
 	int64_t minted_at;
 	unsigned depth;
+	size_t parent;		/* index in keys; 0 for keys[0] itself */
+	/*
+	 * Detail: sources, actions and notable calls are filled.  Without
+	 * it (minted keys beyond NHIR_USAGE_DETAIL_MAX, unless asked for
+	 * all) only the counts and times are.
+	 */
+	bool detail;
 	uint64_t events, failed;
+	uint64_t notable;	/* calls with a flag in NHIR_EV_NOTABLE */
+	unsigned flags;		/* every flag its calls had */
 	int64_t first, last;
 	struct nhir_usage_source *src;
 	size_t src_nr, src_alloc;
@@ -62,12 +70,18 @@ struct nhir_usage_opts {
 	int64_t since, until;		/* NHIR_TIME_UNSET: open */
 	int64_t exposed_at;		/* NHIR_TIME_UNSET: unknown */
 	size_t max_notes;		/* per key; 0: 50 */
+	bool all;			/* detail for every minted key */
 };
+
+/* Minted keys shown in detail unless asked for all; beyond, in summary. */
+#define NHIR_USAGE_DETAIL_MAX 64
 
 /*
  * Usage of the credential or token ref (external id), then of what it
- * minted, recursively.  out must be zeroed; free with
- * nhir_usage_release().
+ * minted, recursively.  Keys come breadth first; each key's sources are
+ * in the order first seen, its actions by count.  Over all time this
+ * reads what the store keeps per key; with since or until, the events
+ * in the window.  out must be zeroed; free with nhir_usage_release().
  */
 enum nhir_rc nhir_usage_collect(struct nhir_store *st, const char *ref,
 				const struct nhir_usage_opts *opts,

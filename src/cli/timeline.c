@@ -61,7 +61,7 @@ int cmd_timeline(int argc, char **argv, struct nhir_ctx *ctx)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct nhir_event_query q = { NULL, 0, NULL, NHIR_TIME_UNSET,
-				      NHIR_TIME_UNSET, false };
+				      NHIR_TIME_UNSET, false, false, 0 };
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct tl t = { ctx, FMT_TEXT, 0 };
 	char **keys = NULL;

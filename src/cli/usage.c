@@ -5,14 +5,18 @@
 
 static const char usage_usage[] =
 	"usage: nhir usage [--since TIME] [--until TIME] [--exposed-at TIME]\n"
-	"                  [--format text|json] REF\n"
+	"                  [--all] [--format text|json] REF\n"
 	"\n"
 	"For the credential or token REF (key id, external id, #ID) and each\n"
 	"credential it minted, recursively: first and last use, each source\n"
 	"(address and user agent) with when it was first seen (flagged when\n"
 	"after the exposure time), concurrent use from different addresses,\n"
 	"actions by count, failed calls, and persistence, escalation and\n"
-	"minting calls.\n";
+	"minting calls.\n"
+	"\n"
+	"When REF minted more than 64 keys, each minted key gets a summary\n"
+	"(counts, times, kinds of notable calls); --all gives each one in\n"
+	"full.\n";
 
 static void fmt_time(int64_t t, char *out)
 {
@@ -30,39 +34,89 @@ static const char *note_kind(unsigned f)
 	return "failed";
 }
 
+/* The kinds of notable calls in flags, as "persistence, minted". */
+static void kinds(unsigned flags, char *out, size_t n)
+{
+	static const struct {
+		unsigned flag;
+		const char *name;
+	} k[] = {
+		{ NHIR_EV_PERSISTENCE, "persistence" },
+		{ NHIR_EV_ESCALATION, "escalation" },
+		{ NHIR_EV_MINT, "minted" },
+		{ NHIR_EV_FAILED, "failed" },
+	};
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < NHIR_ARRAY_SIZE(k) && len < n; i++)
+		if (flags & k[i].flag)
+			len += (size_t)snprintf(out + len, n - len, "%s%s",
+						len ? ", " : "", k[i].name);
+}
+
 /*
  * Keys in depth-first order, so that each minted key is printed under
- * the key that minted it (u->keys is in breadth-first order).
+ * the key that minted it (u->keys is in breadth-first order, and each
+ * key's parent comes before it).
  */
-static void dfs(const struct nhir_usage *u, size_t i, size_t *order,
-		size_t *nr)
+static size_t *depth_first(const struct nhir_usage *u)
 {
-	order[(*nr)++] = i;
-	for (size_t j = 1; j < u->nr; j++)
-		if (u->keys[j].minted_by && u->keys[j].depth ==
-						    u->keys[i].depth + 1 &&
-		    !strcmp(u->keys[j].minted_by, u->keys[i].key))
-			dfs(u, j, order, nr);
+	size_t *first = nhir_calloc(u->nr + 1, sizeof(*first));
+	size_t *next = nhir_calloc(u->nr + 1, sizeof(*next));
+	size_t *order = nhir_calloc(u->nr + 1, sizeof(*order));
+	size_t *stack = nhir_calloc(u->nr + 1, sizeof(*stack));
+	size_t nr = 0, top = 0;
+
+	if (!first || !next || !order || !stack) {
+		nhir_free(order);
+		order = NULL;
+		goto out;
+	}
+	/* children lists, in key order (1-based; 0 ends a list) */
+	for (size_t j = u->nr; j-- > 1;) {
+		next[j] = first[u->keys[j].parent];
+		first[u->keys[j].parent] = j;
+	}
+	if (u->nr)
+		stack[top++] = 0;
+	while (top) {
+		size_t i = stack[--top], c, n = 0, at;
+
+		order[nr++] = i;
+		/* the first child goes on top, to be printed first */
+		for (c = first[i]; c; c = next[c])
+			n++;
+		at = top + n;
+		for (c = first[i]; c; c = next[c])
+			stack[--at] = c;
+		top += n;
+	}
+out:
+	nhir_free(first);
+	nhir_free(next);
+	nhir_free(stack);
+	return order;
 }
 
 static void text(struct nhir_ctx *ctx, const struct nhir_usage *u)
 {
 	const char *b = cli_color(ctx, C_BOLD), *z = cli_color(ctx, C_RESET);
 	const char *r = cli_color(ctx, C_RED);
-	size_t *order = nhir_calloc(u->nr + 1, sizeof(*order)), nr = 0;
+	size_t *order = depth_first(u), brief = 0;
 
 	if (!order) {
 		cli_error("out of memory");
 		return;
 	}
-	if (u->nr)
-		dfs(u, 0, order, &nr);
-	for (size_t o = 0; o < nr; o++) {
+	for (size_t o = 0; o < u->nr; o++) {
 		const struct nhir_usage_key *k = &u->keys[order[o]];
-		char t1[32], t2[32];
+		int in = (int)k->depth * 2;
+		char t1[32], t2[32], kd[64];
 
-		printf("%s%*s%s%s", o ? "\n" : "", (int)k->depth * 2, "", b,
-		       k->key);
+		printf("%s%*s%s%s", o && (k->detail || u->keys[order[o - 1]].detail)
+				       ? "\n" : "",
+		       in, "", b, k->key);
 		if (k->minted_by) {
 			printf("%s  (%s by %s", z, k->via, k->minted_by);
 			if (k->minted_at != NHIR_TIME_UNSET) {
@@ -72,27 +126,40 @@ static void text(struct nhir_ctx *ctx, const struct nhir_usage *u)
 			printf(")");
 		}
 		printf("%s\n", z);
+		brief += !k->detail;
 		if (!k->events) {
-			printf("%*s  no events\n", (int)k->depth * 2, "");
+			printf("%*s  no events\n", in, "");
 			continue;
 		}
 		fmt_time(k->first, t1);
 		fmt_time(k->last, t2);
+		if (!k->detail) {
+			kinds(k->flags, kd, sizeof(kd));
+			printf("%*s  %" PRIu64 " events, %" PRIu64 " failed, "
+			       "first %s, last %s", in, "", k->events,
+			       k->failed, t1, t2);
+			if (k->notable)
+				printf("; %" PRIu64 " notable (%s)", k->notable,
+				       kd);
+			if (k->concurrent)
+				printf("; %sconcurrent use %" PRIu64 " times%s",
+				       r, k->concurrent, z);
+			printf("\n");
+			continue;
+		}
 		printf("%*s  %" PRIu64 " events, %" PRIu64 " failed, first %s, "
-		       "last %s\n", (int)k->depth * 2, "", k->events, k->failed,
-		       t1, t2);
+		       "last %s\n", in, "", k->events, k->failed, t1, t2);
 		if (k->concurrent) {
 			fmt_time(k->concurrent_first, t1);
 			printf("%*s  %sconcurrent use from different addresses: "
 			       "%" PRIu64 " times, first at %s%s\n",
-			       (int)k->depth * 2, "", r, k->concurrent, t1, z);
+			       in, "", r, k->concurrent, t1, z);
 		}
-		printf("%*s  sources:\n", (int)k->depth * 2, "");
+		printf("%*s  sources:\n", in, "");
 		for (size_t s = 0; s < k->src_nr; s++) {
 			fmt_time(k->src[s].first, t1);
 			printf("%*s    %-15s first %s  %6" PRIu64 " calls  %s%s%s\n",
-			       (int)k->depth * 2, "",
-			       k->src[s].ip ? k->src[s].ip : "-", t1,
+			       in, "", k->src[s].ip ? k->src[s].ip : "-", t1,
 			       k->src[s].count, k->src[s].ua ? k->src[s].ua : "-",
 			       k->src[s].after_exposure ? r : "",
 			       k->src[s].after_exposure ? "  [new after exposure]"
@@ -100,95 +167,161 @@ static void text(struct nhir_ctx *ctx, const struct nhir_usage *u)
 			if (k->src[s].after_exposure)
 				printf("%s", z);
 		}
-		printf("%*s  actions:\n", (int)k->depth * 2, "");
+		printf("%*s  actions:\n", in, "");
 		for (size_t a = 0; a < k->act_nr; a++)
-			printf("%*s    %6" PRIu64 "  %s%s\n", (int)k->depth * 2, "",
+			printf("%*s    %6" PRIu64 "  %s%s\n", in, "",
 			       k->act[a].count, k->act[a].action,
 			       k->act[a].failed ? " (some failed)" : "");
-		if (k->note_nr)
-			printf("%*s  notable:\n", (int)k->depth * 2, "");
+		if (k->note_nr < k->notable)
+			printf("%*s  notable (the first %zu of %" PRIu64 "):\n",
+			       in, "", k->note_nr, k->notable);
+		else if (k->note_nr)
+			printf("%*s  notable:\n", in, "");
 		for (size_t n = 0; n < k->note_nr; n++) {
 			fmt_time(k->note[n].time, t1);
-			printf("%*s    %s  %-11s %s %s -> %s\n",
-			       (int)k->depth * 2, "", t1,
+			printf("%*s    %s  %-11s %s %s -> %s\n", in, "", t1,
 			       note_kind(k->note[n].flags), k->note[n].action,
 			       k->note[n].target ? k->note[n].target : "",
 			       k->note[n].outcome ? k->note[n].outcome : "");
 		}
 	}
+	if (brief)
+		printf("\n%zu minted keys in summary; --all shows each one's "
+		       "sources, actions and notable calls\n", brief);
 	nhir_free(order);
 }
 
-static void json_time(int64_t t)
+/*
+ * JSON, built in one buffer and written at once: a busy key's lineage
+ * is thousands of keys, and stdio's formatting was most of the time.
+ */
+static void j_str(struct nhir_buf *o, const char *s)
+{
+	if (s)
+		nhir_buf_add_json_str(o, s, strlen(s));
+	else
+		nhir_buf_adds(o, "null");
+}
+
+static void j_u64(struct nhir_buf *o, uint64_t v)
+{
+	char b[24], *p = b + sizeof(b);
+
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	nhir_buf_add(o, p, (size_t)(b + sizeof(b) - p));
+}
+
+static void j_time(struct nhir_buf *o, int64_t t)
 {
 	char b[32];
 
 	if (t == NHIR_TIME_UNSET || t == NHIR_TIME_NEVER) {
-		printf("null");
+		nhir_buf_adds(o, "null");
 		return;
 	}
 	fmt_time(t, b);
-	printf("\"%s\"", b);
+	nhir_buf_addch(o, '"');
+	nhir_buf_adds(o, b);
+	nhir_buf_addch(o, '"');
 }
 
-static void json(const struct nhir_usage *u)
+static bool json(const struct nhir_usage *u)
 {
-	printf("{\"keys\":[");
+	struct nhir_buf o = NHIR_BUF_INIT(1u << 30);
+	bool ok;
+
+	nhir_buf_adds(&o, "{\"keys\":[");
 	for (size_t i = 0; i < u->nr; i++) {
 		const struct nhir_usage_key *k = &u->keys[i];
 
-		printf("%s{\"key\":", i ? "," : "");
-		cli_json_str(stdout, k->key);
-		printf(",\"minted_by\":");
-		cli_json_str(stdout, k->minted_by);
-		printf(",\"via\":");
-		cli_json_str(stdout, k->via);
-		printf(",\"minted_at\":");
-		json_time(k->minted_at);
-		printf(",\"depth\":%u,\"events\":%" PRIu64 ",\"failed\":%" PRIu64
-		       ",\"first\":", k->depth, k->events, k->failed);
-		json_time(k->events ? k->first : NHIR_TIME_UNSET);
-		printf(",\"last\":");
-		json_time(k->events ? k->last : NHIR_TIME_UNSET);
-		printf(",\"concurrent\":%" PRIu64 ",\"sources\":[", k->concurrent);
+		nhir_buf_adds(&o, i ? ",{\"key\":" : "{\"key\":");
+		j_str(&o, k->key);
+		nhir_buf_adds(&o, ",\"minted_by\":");
+		j_str(&o, k->minted_by);
+		nhir_buf_adds(&o, ",\"via\":");
+		j_str(&o, k->via);
+		nhir_buf_adds(&o, ",\"minted_at\":");
+		j_time(&o, k->minted_at);
+		nhir_buf_adds(&o, ",\"depth\":");
+		j_u64(&o, k->depth);
+		nhir_buf_adds(&o, ",\"events\":");
+		j_u64(&o, k->events);
+		nhir_buf_adds(&o, ",\"failed\":");
+		j_u64(&o, k->failed);
+		nhir_buf_adds(&o, ",\"first\":");
+		j_time(&o, k->events ? k->first : NHIR_TIME_UNSET);
+		nhir_buf_adds(&o, ",\"last\":");
+		j_time(&o, k->events ? k->last : NHIR_TIME_UNSET);
+		nhir_buf_adds(&o, ",\"concurrent\":");
+		j_u64(&o, k->concurrent);
+		nhir_buf_adds(&o, ",\"concurrent_first\":");
+		j_time(&o, k->concurrent ? k->concurrent_first
+					 : NHIR_TIME_UNSET);
+		nhir_buf_adds(&o, ",\"notable_calls\":");
+		j_u64(&o, k->notable);
+		nhir_buf_adds(&o, ",\"notable_kinds\":[");
+		for (unsigned f = 1, c = 0; f <= NHIR_EV_FAILED; f <<= 1)
+			if (k->flags & f & NHIR_EV_NOTABLE) {
+				nhir_buf_adds(&o, c++ ? ",\"" : "\"");
+				nhir_buf_adds(&o, note_kind(f));
+				nhir_buf_addch(&o, '"');
+			}
+		nhir_buf_adds(&o, k->detail ? "],\"detail\":true"
+					    : "],\"detail\":false}");
+		if (!k->detail)
+			continue;
+		nhir_buf_adds(&o, ",\"sources\":[");
 		for (size_t s = 0; s < k->src_nr; s++) {
-			printf("%s{\"ip\":", s ? "," : "");
-			cli_json_str(stdout, k->src[s].ip);
-			printf(",\"user_agent\":");
-			cli_json_str(stdout, k->src[s].ua);
-			printf(",\"first\":");
-			json_time(k->src[s].first);
-			printf(",\"last\":");
-			json_time(k->src[s].last);
-			printf(",\"count\":%" PRIu64 ",\"after_exposure\":%s}",
-			       k->src[s].count,
-			       k->src[s].after_exposure ? "true" : "false");
+			nhir_buf_adds(&o, s ? ",{\"ip\":" : "{\"ip\":");
+			j_str(&o, k->src[s].ip);
+			nhir_buf_adds(&o, ",\"user_agent\":");
+			j_str(&o, k->src[s].ua);
+			nhir_buf_adds(&o, ",\"first\":");
+			j_time(&o, k->src[s].first);
+			nhir_buf_adds(&o, ",\"last\":");
+			j_time(&o, k->src[s].last);
+			nhir_buf_adds(&o, ",\"count\":");
+			j_u64(&o, k->src[s].count);
+			nhir_buf_adds(&o, k->src[s].after_exposure
+						  ? ",\"after_exposure\":true}"
+						  : ",\"after_exposure\":false}");
 		}
-		printf("],\"actions\":[");
+		nhir_buf_adds(&o, "],\"actions\":[");
 		for (size_t a = 0; a < k->act_nr; a++) {
-			printf("%s{\"action\":", a ? "," : "");
-			cli_json_str(stdout, k->act[a].action);
-			printf(",\"count\":%" PRIu64 ",\"failed\":%" PRIu64 "}",
-			       k->act[a].count, k->act[a].failed);
+			nhir_buf_adds(&o, a ? ",{\"action\":" : "{\"action\":");
+			j_str(&o, k->act[a].action);
+			nhir_buf_adds(&o, ",\"count\":");
+			j_u64(&o, k->act[a].count);
+			nhir_buf_adds(&o, ",\"failed\":");
+			j_u64(&o, k->act[a].failed);
+			nhir_buf_addch(&o, '}');
 		}
-		printf("],\"notable\":[");
+		nhir_buf_adds(&o, "],\"notable\":[");
 		for (size_t n = 0; n < k->note_nr; n++) {
-			printf("%s{\"time\":", n ? "," : "");
-			json_time(k->note[n].time);
-			printf(",\"kind\":\"%s\",\"action\":",
-			       note_kind(k->note[n].flags));
-			cli_json_str(stdout, k->note[n].action);
-			printf(",\"target\":");
-			cli_json_str(stdout, k->note[n].target);
-			printf(",\"outcome\":");
-			cli_json_str(stdout, k->note[n].outcome);
-			printf(",\"ip\":");
-			cli_json_str(stdout, k->note[n].src_ip);
-			putchar('}');
+			nhir_buf_adds(&o, n ? ",{\"time\":" : "{\"time\":");
+			j_time(&o, k->note[n].time);
+			nhir_buf_adds(&o, ",\"kind\":\"");
+			nhir_buf_adds(&o, note_kind(k->note[n].flags));
+			nhir_buf_adds(&o, "\",\"action\":");
+			j_str(&o, k->note[n].action);
+			nhir_buf_adds(&o, ",\"target\":");
+			j_str(&o, k->note[n].target);
+			nhir_buf_adds(&o, ",\"outcome\":");
+			j_str(&o, k->note[n].outcome);
+			nhir_buf_adds(&o, ",\"ip\":");
+			j_str(&o, k->note[n].src_ip);
+			nhir_buf_addch(&o, '}');
 		}
-		printf("]}");
+		nhir_buf_adds(&o, "]}");
 	}
-	printf("]}\n");
+	nhir_buf_adds(&o, "]}\n");
+	ok = !o.err && fwrite(o.buf, 1, o.len, stdout) == o.len;
+	if (o.err)
+		cli_error("out of memory");
+	nhir_buf_release(&o);
+	return ok;
 }
 
 int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx)
@@ -199,13 +332,14 @@ int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx)
 		{ "until", required_argument, NULL, 'u' },
 		{ "exposed-at", required_argument, NULL, 'e' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "all", no_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct nhir_usage_opts o = { NHIR_TIME_UNSET, NHIR_TIME_UNSET,
-				     NHIR_TIME_UNSET, 0 };
+				     NHIR_TIME_UNSET, 0, false };
 	struct nhir_usage u;
 	struct nhir_err err = NHIR_ERR_INIT;
-	int c, fmt = FMT_TEXT;
+	int c, fmt = FMT_TEXT, rc = EXIT_OK;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		int64_t *t = c == 's' ? &o.since : c == 'u' ? &o.until
@@ -224,6 +358,9 @@ int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx)
 			if (!cli_format_arg(optarg, &fmt))
 				return EXIT_USAGE;
 			break;
+		case 'a':
+			o.all = true;
+			break;
 		default:
 			return cli_usage(usage_usage, false);
 		}
@@ -235,9 +372,9 @@ int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx)
 		return EXIT_ERROR;
 	}
 	if (fmt == FMT_JSON)
-		json(&u);
+		rc = json(&u) ? EXIT_OK : EXIT_ERROR;
 	else
 		text(ctx, &u);
 	nhir_usage_release(&u);
-	return EXIT_OK;
+	return rc;
 }

@@ -36,6 +36,16 @@ static inline uint64_t nhir_hash_str(const char *s)
 	return h;
 }
 
+/* Mixes an integer key (store ids) for the same tables. */
+static inline uint64_t nhir_hash_u64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
 /* Lowercase hex of 32 bytes into out (65 bytes). */
 void nhir_hex32(const unsigned char in[32], char out[65]);
 

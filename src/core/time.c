@@ -166,11 +166,50 @@ bad:
 			    (int)NHIR_MIN(len, 64), s);
 }
 
+static void put2(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
+
 void nhir_time_format(int64_t t, char *out, size_t outlen)
 {
 	struct tm tm;
 	time_t tt = (time_t)t;
 
+	/*
+	 * Years 1970 to 9999, the usual case, by arithmetic (days to civil
+	 * date, H. Hinnant's algorithm): reports print thousands of times
+	 * and gmtime_r() goes through the time zone code each time.
+	 */
+	if (t >= 0 && t < 253402300800 && outlen >= 21) {
+		int64_t days = t / 86400, secs = t % 86400;
+		int64_t z = days + 719468, era = z / 146097;
+		int64_t doe = z - era * 146097;
+		int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) /
+			      365;
+		int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+		int64_t mp = (5 * doy + 2) / 153;
+		int d = (int)(doy - (153 * mp + 2) / 5 + 1);
+		int m = (int)(mp < 10 ? mp + 3 : mp - 9);
+		int y = (int)(yoe + era * 400 + (m <= 2));
+
+		put2(out, y / 100);
+		put2(out + 2, y % 100);
+		out[4] = '-';
+		put2(out + 5, m);
+		out[7] = '-';
+		put2(out + 8, d);
+		out[10] = 'T';
+		put2(out + 11, (int)(secs / 3600));
+		out[13] = ':';
+		put2(out + 14, (int)(secs / 60 % 60));
+		out[16] = ':';
+		put2(out + 17, (int)(secs % 60));
+		out[19] = 'Z';
+		out[20] = '\0';
+		return;
+	}
 	if (t == NHIR_TIME_UNSET || t == NHIR_TIME_NEVER ||
 	    !gmtime_r(&tt, &tm)) {
 		snprintf(out, outlen, "-");

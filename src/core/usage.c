@@ -46,10 +46,9 @@ struct agg {
 	struct nhir_usage_key *k;
 	const struct nhir_usage_opts *o;
 	bool oom;
-	/* the last use, for concurrency */
-	char last_ip[64];
+	/* the last use with an address, for concurrency */
+	const char *last_ip;	/* the query's, valid while it runs */
 	int64_t last_time;
-	bool have_last;
 };
 
 static bool eq(const char *a, const char *b)
@@ -57,83 +56,113 @@ static bool eq(const char *a, const char *b)
 	return a == b || (a && b && !strcmp(a, b));
 }
 
+static size_t max_notes(const struct nhir_usage_opts *o)
+{
+	return o->max_notes ? o->max_notes : 50;
+}
+
+static bool add_note(struct nhir_usage_key *k, const struct nhir_event *e)
+{
+	struct nhir_usage_note *n;
+
+	if (NHIR_ALLOC_GROW(k->note, k->note_nr + 1, k->note_alloc))
+		return false;
+	n = &k->note[k->note_nr++];
+	memset(n, 0, sizeof(*n));
+	n->time = e->time;
+	n->flags = e->flags;
+	n->action = dup_or_null(e->action);
+	n->target = dup_or_null(e->target);
+	n->outcome = dup_or_null(e->outcome);
+	n->src_ip = dup_or_null(e->src_ip);
+	return (!e->action || n->action) && (!e->target || n->target) &&
+	       (!e->outcome || n->outcome) && (!e->src_ip || n->src_ip);
+}
+
+static struct nhir_usage_source *add_source(struct nhir_usage_key *k,
+					    const char *ip, const char *ua,
+					    int64_t first)
+{
+	struct nhir_usage_source *s;
+
+	if (NHIR_ALLOC_GROW(k->src, k->src_nr + 1, k->src_alloc))
+		return NULL;
+	s = &k->src[k->src_nr++];
+	memset(s, 0, sizeof(*s));
+	s->ip = dup_or_null(ip);
+	s->ua = dup_or_null(ua);
+	s->first = s->last = first;
+	return (!ip || s->ip) && (!ua || s->ua) ? s : NULL;
+}
+
+static struct nhir_usage_action *add_action(struct nhir_usage_key *k,
+					    const char *action)
+{
+	struct nhir_usage_action *a;
+
+	if (NHIR_ALLOC_GROW(k->act, k->act_nr + 1, k->act_alloc))
+		return NULL;
+	a = &k->act[k->act_nr++];
+	memset(a, 0, sizeof(*a));
+	a->action = nhir_strdup(action ? action : "?");
+	return a->action ? a : NULL;
+}
+
+/* One event of a key read from the log (a window, or a key kept short). */
 static int aggregate(const struct nhir_event *e, void *data)
 {
 	struct agg *a = data;
 	struct nhir_usage_key *k = a->k;
-	size_t i, max_notes = a->o->max_notes ? a->o->max_notes : 50;
+	size_t i;
 
 	if (!k->events || e->time < k->first)
 		k->first = e->time;
 	if (!k->events || e->time > k->last)
 		k->last = e->time;
 	k->events++;
-	if (e->flags & NHIR_EV_FAILED)
-		k->failed++;
+	k->failed += !!(e->flags & NHIR_EV_FAILED);
+	k->notable += !!(e->flags & NHIR_EV_NOTABLE);
+	k->flags |= e->flags;
+
+	/*
+	 * Concurrent use: the same key used from two addresses within a
+	 * minute of each other is a sign that it was copied.  The events
+	 * come in (time, id) order, as the store counts them.
+	 */
+	if (e->src_ip) {
+		if (a->last_ip && !eq(a->last_ip, e->src_ip) &&
+		    e->time - a->last_time <= NHIR_USAGE_CONCURRENT_S) {
+			if (!k->concurrent)
+				k->concurrent_first = e->time;
+			k->concurrent++;
+		}
+		a->last_ip = e->src_ip;
+		a->last_time = e->time;
+	}
+	if (!k->detail)
+		return 0;
 
 	/* Sources are few: a linear scan is fine. */
 	for (i = 0; i < k->src_nr; i++)
 		if (eq(k->src[i].ip, e->src_ip) && eq(k->src[i].ua, e->user_agent))
 			break;
-	if (i == k->src_nr) {
-		if (NHIR_ALLOC_GROW(k->src, k->src_nr + 1, k->src_alloc))
-			goto oom;
-		memset(&k->src[i], 0, sizeof(k->src[i]));
-		k->src[i].ip = dup_or_null(e->src_ip);
-		k->src[i].ua = dup_or_null(e->user_agent);
-		k->src[i].first = e->time;
-		k->src[i].after_exposure = a->o->exposed_at != NHIR_TIME_UNSET &&
-					   e->time >= a->o->exposed_at;
-		k->src_nr++;
-	}
+	if (i == k->src_nr &&
+	    !add_source(k, e->src_ip, e->user_agent, e->time))
+		goto oom;
 	k->src[i].count++;
 	k->src[i].last = e->time;
 
 	for (i = 0; i < k->act_nr; i++)
-		if (eq(k->act[i].action, e->action))
+		if (eq(k->act[i].action, e->action ? e->action : "?"))
 			break;
-	if (i == k->act_nr) {
-		if (NHIR_ALLOC_GROW(k->act, k->act_nr + 1, k->act_alloc))
-			goto oom;
-		memset(&k->act[i], 0, sizeof(k->act[i]));
-		k->act[i].action = dup_or_null(e->action ? e->action : "?");
-		k->act_nr++;
-	}
+	if (i == k->act_nr && !add_action(k, e->action))
+		goto oom;
 	k->act[i].count++;
-	if (e->flags & NHIR_EV_FAILED)
-		k->act[i].failed++;
+	k->act[i].failed += !!(e->flags & NHIR_EV_FAILED);
 
-	/*
-	 * Concurrent use: the same key used from two addresses within a
-	 * minute of each other is a sign that it was copied.
-	 */
-	if (e->src_ip && a->have_last && strcmp(a->last_ip, e->src_ip) &&
-	    e->time - a->last_time <= NHIR_USAGE_CONCURRENT_S) {
-		if (!k->concurrent)
-			k->concurrent_first = e->time;
-		k->concurrent++;
-	}
-	if (e->src_ip) {
-		snprintf(a->last_ip, sizeof(a->last_ip), "%s", e->src_ip);
-		a->last_time = e->time;
-		a->have_last = true;
-	}
-
-	if ((e->flags & (NHIR_EV_PERSISTENCE | NHIR_EV_ESCALATION |
-			 NHIR_EV_MINT | NHIR_EV_FAILED)) &&
-	    k->note_nr < max_notes) {
-		struct nhir_usage_note *n;
-
-		if (NHIR_ALLOC_GROW(k->note, k->note_nr + 1, k->note_alloc))
-			goto oom;
-		n = &k->note[k->note_nr++];
-		n->time = e->time;
-		n->flags = e->flags;
-		n->action = dup_or_null(e->action);
-		n->target = dup_or_null(e->target);
-		n->outcome = dup_or_null(e->outcome);
-		n->src_ip = dup_or_null(e->src_ip);
-	}
+	if ((e->flags & NHIR_EV_NOTABLE) && k->note_nr < max_notes(a->o) &&
+	    !add_note(k, e))
+		goto oom;
 	return 0;
 oom:
 	a->oom = true;
@@ -203,15 +232,21 @@ static enum nhir_rc new_key(struct nhir_usage *u, const char *key,
 	k->minted_at = when;
 	k->depth = depth;
 	k->first = k->last = NHIR_TIME_UNSET;
+	k->concurrent_first = NHIR_TIME_UNSET;
 	if (!k->key || (by && !k->minted_by) || (via && !k->via))
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	return NHIR_OK;
 }
 
-/* Adds each minted key, once, as the store's breadth-first walk finds it. */
+/*
+ * Adds each key of a lineage, once, as the store's breadth-first walk
+ * finds it, with what the store keeps of its use.
+ */
 struct walk {
 	struct nhir_usage *u;
 	struct key_index *x;
+	bool *rolled;		/* per key: sources and actions kept */
+	size_t rolled_alloc;
 	struct nhir_err *err;
 	enum nhir_rc rc;
 };
@@ -219,35 +254,70 @@ struct walk {
 static int walk_cb(const struct nhir_lineage_rec *r, void *data)
 {
 	struct walk *w = data;
-	size_t parent;
+	struct nhir_usage_key *k;
+	size_t parent = 0;
 
-	if (key_find(w->x, w->u, r->key) != SIZE_MAX)
+	if (w->x->alloc && key_find(w->x, w->u, r->key) != SIZE_MAX)
 		return 0;
-	parent = key_find(w->x, w->u, r->parent);
-	w->rc = new_key(w->u, r->key, r->parent, nhir_edge_kind_name(r->via),
-			r->created, parent == SIZE_MAX
-					? r->depth
-					: w->u->keys[parent].depth + 1,
-			w->err);
-	if (!w->rc && !key_index_add(w->x, w->u, w->u->nr - 1))
+	if (r->parent) {
+		parent = w->x->alloc ? key_find(w->x, w->u, r->parent)
+				     : SIZE_MAX;
+		if (parent == SIZE_MAX)
+			return 0;	/* not reached from the root */
+	}
+	w->rc = new_key(w->u, r->key, r->parent,
+			r->parent ? nhir_edge_kind_name(r->via) : NULL,
+			r->parent ? r->created : NHIR_TIME_UNSET,
+			r->parent ? w->u->keys[parent].depth + 1 : 0, w->err);
+	if (!w->rc && (!key_index_add(w->x, w->u, w->u->nr - 1) ||
+		       NHIR_ALLOC_GROW(w->rolled, w->u->nr, w->rolled_alloc)))
 		w->rc = nhir_err_set(w->err, NHIR_ENOMEM, "out of memory");
-	return w->rc != NHIR_OK;
+	if (w->rc)
+		return 1;
+	k = &w->u->keys[w->u->nr - 1];
+	k->parent = parent;
+	w->rolled[w->u->nr - 1] = r->use && r->use->rolled;
+	if (r->use) {
+		k->events = r->use->events;
+		k->failed = r->use->failed;
+		k->notable = r->use->notable;
+		k->flags = r->use->flags;
+		k->first = r->use->first;
+		k->last = r->use->last;
+		k->concurrent = r->use->concurrent;
+		k->concurrent_first = r->use->concurrent_first;
+	}
+	return 0;
 }
 
-/* The keys minted from u's first key, in one store query. */
-static enum nhir_rc walk_lineage(struct nhir_store *st, struct nhir_usage *u,
-				 struct key_index *x, struct nhir_err *err)
+/* ref's external id (a node reference is turned into it), owned. */
+static char *root_key(struct nhir_store *st, const char *ref)
 {
-	struct walk w = { u, x, err, NHIR_OK };
-	enum nhir_rc rc;
+	struct nhir_node n;
 	int64_t id;
+	char *key;
 
-	if (!key_index_add(x, u, 0))
-		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-	if (nhir_store_resolve(st, u->keys[0].key, &id, NULL))
-		return NHIR_OK;	/* events only: no lineage known */
-	rc = nhir_store_lineage(st, id, NHIR_USAGE_MAX_DEPTH, walk_cb, &w, err);
-	return rc ? rc : w.rc;
+	if (nhir_store_resolve(st, ref, &id, NULL) ||
+	    nhir_store_get_node(st, id, &n, NULL))
+		return nhir_strdup(ref);
+	key = nhir_strdup(n.ext_id);
+	nhir_node_release(&n);
+	return key;
+}
+
+/* ref and the keys minted from it, into u (indexed by x). */
+static enum nhir_rc walk_lineage(struct nhir_store *st, const char *ref,
+				 struct walk *w)
+{
+	char *root = root_key(st, ref);
+	enum nhir_rc rc;
+
+	if (!root)
+		return nhir_err_set(w->err, NHIR_ENOMEM, "out of memory");
+	rc = nhir_store_lineage(st, root, NHIR_USAGE_MAX_DEPTH, walk_cb, w,
+				w->err);
+	nhir_free(root);
+	return rc ? rc : w->rc;
 }
 
 /* Routes each event of the one query to its key's aggregate. */
@@ -281,55 +351,199 @@ static int route_event(const struct nhir_event *e, void *data)
 	return 0;
 }
 
-enum nhir_rc nhir_usage_collect(struct nhir_store *st, const char *ref,
+/* Reads the events of the keys marked in pick, in one query. */
+static enum nhir_rc scan_events(struct nhir_store *st, struct nhir_usage *u,
+				const struct key_index *x, const bool *pick,
 				const struct nhir_usage_opts *opts,
-				struct nhir_usage *out, struct nhir_err *err)
+				struct nhir_err *err)
 {
 	struct nhir_event_query q = { NULL, 0, NULL, opts->since, opts->until,
-				      true };
-	struct route r;
-	struct key_index x = { NULL, 0 };
-	struct nhir_node n;
-	const char **keys = NULL;
-	int64_t id;
-	enum nhir_rc rc;
+				      true, false, 0 };
+	struct route r = { NULL, u, x, NULL, SIZE_MAX, false };
+	const char **keys = nhir_calloc(u->nr, sizeof(*keys));
+	enum nhir_rc rc = NHIR_OK;
 
-	memset(out, 0, sizeof(*out));
-	memset(&r, 0, sizeof(r));
-	/* A node reference is turned into its external id. */
-	if (!nhir_store_resolve(st, ref, &id, NULL) &&
-	    !nhir_store_get_node(st, id, &n, NULL)) {
-		rc = new_key(out, n.ext_id, NULL, NULL, NHIR_TIME_UNSET, 0, err);
-		nhir_node_release(&n);
-	} else {
-		rc = new_key(out, ref, NULL, NULL, NHIR_TIME_UNSET, 0, err);
-	}
-	if (!rc)
-		rc = walk_lineage(st, out, &x, err);
-	if (rc)
-		goto out;
-	keys = nhir_calloc(out->nr, sizeof(*keys));
-	r.aggs = nhir_calloc(out->nr, sizeof(*r.aggs));
+	r.aggs = nhir_calloc(u->nr, sizeof(*r.aggs));
 	if (!keys || !r.aggs) {
 		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < out->nr; i++) {
-		keys[i] = out->keys[i].key;
-		r.aggs[i].k = &out->keys[i];
+	for (size_t i = 0; i < u->nr; i++) {
+		struct nhir_usage_key *k = &u->keys[i];
+
+		r.aggs[i].k = k;
 		r.aggs[i].o = opts;
+		if (!pick[i])
+			continue;
+		keys[q.key_nr++] = k->key;
+		/* counted again from the events */
+		k->events = k->failed = k->notable = k->concurrent = 0;
+		k->flags = 0;
+		k->first = k->last = k->concurrent_first = NHIR_TIME_UNSET;
 	}
-	r.u = out;
-	r.x = &x;
-	r.last = SIZE_MAX;
 	q.keys = keys;
-	q.key_nr = out->nr;
-	rc = nhir_store_events(st, &q, route_event, &r, err);
+	if (q.key_nr)
+		rc = nhir_store_events(st, &q, route_event, &r, err);
 	if (!rc && r.oom)
 		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 out:
 	nhir_free(keys);
 	nhir_free(r.aggs);
+	return rc;
+}
+
+/* A rolled key's detail, from what the store keeps. */
+struct kept {
+	struct nhir_usage_key *k;
+	const struct nhir_usage_opts *o;
+	bool oom;
+};
+
+static int kept_source(const struct nhir_key_source *s, void *data)
+{
+	struct kept *p = data;
+	struct nhir_usage_source *d = add_source(p->k, s->ip, s->ua, s->first);
+
+	if (!d) {
+		p->oom = true;
+		return 1;
+	}
+	d->last = s->last;
+	d->count = s->count;
+	return 0;
+}
+
+static int kept_action(const struct nhir_key_action *a, void *data)
+{
+	struct kept *p = data;
+	struct nhir_usage_action *d = add_action(p->k, a->action);
+
+	if (!d) {
+		p->oom = true;
+		return 1;
+	}
+	d->count = a->count;
+	d->failed = a->failed;
+	return 0;
+}
+
+static int kept_note(const struct nhir_event *e, void *data)
+{
+	struct kept *p = data;
+
+	if (!add_note(p->k, e)) {
+		p->oom = true;
+		return 1;
+	}
+	return 0;
+}
+
+static enum nhir_rc read_kept(struct nhir_store *st, struct nhir_usage_key *k,
+			      const struct nhir_usage_opts *opts,
+			      struct nhir_err *err)
+{
+	struct kept p = { k, opts, false };
+	const char *keys[1] = { k->key };
+	struct nhir_event_query q = { keys, 1, NULL, NHIR_TIME_UNSET,
+				      NHIR_TIME_UNSET, false, true,
+				      max_notes(opts) };
+	enum nhir_rc rc;
+
+	rc = nhir_store_key_sources(st, k->key, kept_source, &p, err);
+	if (!rc && !p.oom)
+		rc = nhir_store_key_actions(st, k->key, kept_action, &p, err);
+	if (!rc && !p.oom)
+		rc = nhir_store_events(st, &q, kept_note, &p, err);
+	if (!rc && p.oom)
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	return rc;
+}
+
+static int cmp_opt_str(const char *a, const char *b)
+{
+	if (!a || !b)
+		return !b - !a;
+	return strcmp(a, b);
+}
+
+/* Sources in the order first seen. */
+static int cmp_source(const void *a, const void *b)
+{
+	const struct nhir_usage_source *x = a, *y = b;
+	int c;
+
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	c = cmp_opt_str(x->ip, y->ip);
+	return c ? c : cmp_opt_str(x->ua, y->ua);
+}
+
+/* Actions by count, most first. */
+static int cmp_action(const void *a, const void *b)
+{
+	const struct nhir_usage_action *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return strcmp(x->action, y->action);
+}
+
+enum nhir_rc nhir_usage_collect(struct nhir_store *st, const char *ref,
+				const struct nhir_usage_opts *opts,
+				struct nhir_usage *out, struct nhir_err *err)
+{
+	struct key_index x = { NULL, 0 };
+	struct walk w = { out, &x, NULL, 0, err, NHIR_OK };
+	bool window = opts->since != NHIR_TIME_UNSET ||
+		      opts->until != NHIR_TIME_UNSET;
+	bool *scan = NULL;
+	enum nhir_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = walk_lineage(st, ref, &w);
+	if (!rc && !out->nr)
+		rc = nhir_err_set(err, NHIR_ENOTFOUND, "no key '%s'", ref);
+	if (rc)
+		goto out;
+	scan = nhir_calloc(out->nr, sizeof(*scan));
+	if (!scan) {
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < out->nr; i++) {
+		struct nhir_usage_key *k = &out->keys[i];
+
+		k->detail = !i || opts->all ||
+			    out->nr - 1 <= NHIR_USAGE_DETAIL_MAX;
+		/*
+		 * A window needs every key's events in it; over all time,
+		 * only those of detailed keys whose detail is not kept.
+		 */
+		if (window)
+			scan[i] = true;
+		else if (k->detail && k->events && !w.rolled[i])
+			scan[i] = true;
+		else if (k->detail && k->events)
+			rc = read_kept(st, k, opts, err);
+		if (rc)
+			goto out;
+	}
+	rc = scan_events(st, out, &x, scan, opts, err);
+	for (size_t i = 0; !rc && i < out->nr; i++) {
+		struct nhir_usage_key *k = &out->keys[i];
+
+		if (k->src_nr > 1)
+			qsort(k->src, k->src_nr, sizeof(*k->src), cmp_source);
+		if (k->act_nr > 1)
+			qsort(k->act, k->act_nr, sizeof(*k->act), cmp_action);
+		for (size_t j = 0; j < k->src_nr; j++)
+			k->src[j].after_exposure =
+				opts->exposed_at != NHIR_TIME_UNSET &&
+				k->src[j].first >= opts->exposed_at;
+	}
+out:
+	nhir_free(scan);
+	nhir_free(w.rolled);
 	nhir_free(x.slot);
 	if (rc)
 		nhir_usage_release(out);
@@ -347,41 +561,29 @@ enum nhir_rc nhir_lineage_keys(struct nhir_store *st, const char *const *refs,
 			       size_t ref_nr, char ***keys, size_t *nr,
 			       struct nhir_err *err)
 {
-	struct nhir_usage u;
-	struct nhir_usage_opts o = { NHIR_TIME_UNSET, NHIR_TIME_UNSET,
-				     NHIR_TIME_UNSET, 1 };
-	char **v = NULL;
-	size_t n = 0, alloc = 0;
+	struct nhir_usage u = { NULL, 0, 0 };
+	struct key_index x = { NULL, 0 };
+	struct walk w = { &u, &x, NULL, 0, err, NHIR_OK };
 	enum nhir_rc rc = NHIR_OK;
+	size_t n;
+	char **v;
 
-	/*
-	 * The usage walk already follows lineage; a tight window keeps it
-	 * from reading events: only the keys are wanted here.
-	 */
-	o.since = 0;
-	o.until = 1;
-	for (size_t r = 0; !rc && r < ref_nr; r++) {
-		rc = nhir_usage_collect(st, refs[r], &o, &u, err);
-		for (size_t i = 0; !rc && i < u.nr; i++) {
-			bool dup = false;
-
-			for (size_t j = 0; j < n; j++)
-				dup |= !strcmp(v[j], u.keys[i].key);
-			if (dup)
-				continue;
-			if (NHIR_ALLOC_GROW(v, n + 1, alloc) ||
-			    !(v[n] = nhir_strdup(u.keys[i].key))) {
-				rc = nhir_err_set(err, NHIR_ENOMEM,
-						  "out of memory");
-				break;
-			}
-			n++;
-		}
-		if (!rc)
-			nhir_usage_release(&u);
+	/* one walk per ref into one set: a key minted twice is once */
+	for (size_t r = 0; !rc && r < ref_nr; r++)
+		rc = walk_lineage(st, refs[r], &w);
+	v = rc ? NULL : nhir_calloc(u.nr + 1, sizeof(*v));
+	if (!rc && !v)
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	for (size_t i = 0; !rc && i < u.nr; i++) {
+		v[i] = u.keys[i].key;	/* taken over */
+		u.keys[i].key = NULL;
 	}
+	n = u.nr;
+	nhir_usage_release(&u);
+	nhir_free(w.rolled);
+	nhir_free(x.slot);
 	if (rc) {
-		nhir_keys_free(v, n);
+		nhir_free(v);
 		return rc;
 	}
 	*keys = v;

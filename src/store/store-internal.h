@@ -41,9 +41,15 @@ struct nhir_store_ops {
 	enum nhir_rc (*node_edges)(struct nhir_store *st, int64_t node,
 				   unsigned dirs, nhir_edge_cb cb, void *data,
 				   struct nhir_err *err);
-	enum nhir_rc (*lineage)(struct nhir_store *st, int64_t root,
+	enum nhir_rc (*lineage)(struct nhir_store *st, const char *root,
 				unsigned max_depth, nhir_lineage_cb cb,
 				void *data, struct nhir_err *err);
+	enum nhir_rc (*key_sources)(struct nhir_store *st, const char *key,
+				    nhir_key_source_cb cb, void *data,
+				    struct nhir_err *err);
+	enum nhir_rc (*key_actions)(struct nhir_store *st, const char *key,
+				    nhir_key_action_cb cb, void *data,
+				    struct nhir_err *err);
 	enum nhir_rc (*count)(struct nhir_store *st,
 			      struct nhir_store_counts *out,
 			      struct nhir_err *err);

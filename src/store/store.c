@@ -290,11 +290,25 @@ enum nhir_rc nhir_store_node_edges(struct nhir_store *st, int64_t node,
 	return st->ops->node_edges(st, node, dirs, cb, data, err);
 }
 
-enum nhir_rc nhir_store_lineage(struct nhir_store *st, int64_t root,
+enum nhir_rc nhir_store_lineage(struct nhir_store *st, const char *root,
 				unsigned max_depth, nhir_lineage_cb cb,
 				void *data, struct nhir_err *err)
 {
 	return st->ops->lineage(st, root, max_depth, cb, data, err);
+}
+
+enum nhir_rc nhir_store_key_sources(struct nhir_store *st, const char *key,
+				    nhir_key_source_cb cb, void *data,
+				    struct nhir_err *err)
+{
+	return st->ops->key_sources(st, key, cb, data, err);
+}
+
+enum nhir_rc nhir_store_key_actions(struct nhir_store *st, const char *key,
+				    nhir_key_action_cb cb, void *data,
+				    struct nhir_err *err)
+{
+	return st->ops->key_actions(st, key, cb, data, err);
 }
 
 enum nhir_rc nhir_store_count(struct nhir_store *st,

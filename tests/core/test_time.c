@@ -1,5 +1,6 @@
 #include "lib/testlib.h"
 #include <string.h>
+#include <time.h>
 
 static int64_t parse(const char *s)
 {
@@ -62,6 +63,41 @@ static void test_format_roundtrip(void **state)
 	assert_string_equal(out, "-");
 }
 
+/* The arithmetic path agrees with gmtime_r() wherever it is taken. */
+static void test_format_like_gmtime(void **state)
+{
+	static const int64_t edge[] = {
+		0, 59, 86399, 86400, 951782400 /* 2000-02-29 */,
+		951868800, 4107542400 /* 2100-03-01 */, 4107456000,
+		253402300799 /* 9999-12-31T23:59:59 */, 253402300800, -1,
+	};
+	uint64_t x = 88172645463325252ULL;
+	char out[32], want[32];
+
+	(void)state;
+	for (size_t i = 0; i < 100000 + NHIR_ARRAY_SIZE(edge); i++) {
+		int64_t t;
+		time_t tt;
+		struct tm tm;
+
+		if (i < NHIR_ARRAY_SIZE(edge)) {
+			t = edge[i];
+		} else {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			t = (int64_t)(x % 260000000000ULL);
+		}
+		tt = (time_t)t;
+		assert_non_null(gmtime_r(&tt, &tm));
+		snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02dZ",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec);
+		nhir_time_format(t, out, sizeof(out));
+		assert_string_equal(out, want);
+	}
+}
+
 static void test_now_override(void **state)
 {
 	(void)state;
@@ -77,6 +113,7 @@ int main(void)
 		cmocka_unit_test(test_forms),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_format_roundtrip),
+		cmocka_unit_test(test_format_like_gmtime),
 		cmocka_unit_test(test_now_override),
 	};
 

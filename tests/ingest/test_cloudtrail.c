@@ -87,7 +87,7 @@ static void test_usage(void **state)
 	struct nhir_store *st = fixture_store(NULL);
 	struct nhir_usage u;
 	struct nhir_usage_opts o = { NHIR_TIME_UNSET, NHIR_TIME_UNSET,
-				     1714554000 /* 09:00 */, 0 };
+				     1714554000 /* 09:00 */, 0, false };
 	const struct nhir_usage_key *k;
 	bool saw_after = false, saw_before = false, persist = false,
 	     escal = false;
@@ -205,7 +205,7 @@ static void test_provenance(void **state)
 	struct nhir_store *st = fixture_store(NULL);
 	const char *keys[] = { "AKIAEXAMPLEDEPLOY01", "ASIAEXAMPLESESSION1" };
 	struct nhir_event_query q = { keys, 2, NULL, NHIR_TIME_UNSET,
-				      NHIR_TIME_UNSET, false };
+				      NHIR_TIME_UNSET, false, false, 0 };
 	struct prov p = { st, 0 };
 
 	(void)state;
@@ -338,7 +338,7 @@ static void test_invictus(void **state)
 	struct nhir_ingest_result res;
 	struct nhir_usage u;
 	struct nhir_usage_opts o = { NHIR_TIME_UNSET, NHIR_TIME_UNSET,
-				     NHIR_TIME_UNSET, 0 };
+				     NHIR_TIME_UNSET, 0, false };
 	struct nhir_graph *g = NULL;
 	struct nhir_blast b = NHIR_BLAST_INIT;
 	/* 12:04:00, when some of its sessions are live */

@@ -16,7 +16,7 @@ static void test_tokenrequest(void **state)
 	struct nhir_ingest_result res;
 	struct nhir_usage u;
 	struct nhir_usage_opts o = { NHIR_TIME_UNSET, NHIR_TIME_UNSET,
-				     NHIR_TIME_UNSET, 0 };
+				     NHIR_TIME_UNSET, 0, false };
 	struct nhir_node n;
 	const char *cred = "JTI=5b2e8c1a-0000-4000-8000-00000000c1d1";
 	bool escal = false;
@@ -56,7 +56,7 @@ static void test_falco_traces(void **state)
 	struct nhir_ingest_result res;
 	struct nhir_usage u;
 	struct nhir_usage_opts o = { NHIR_TIME_UNSET, NHIR_TIME_UNSET,
-				     NHIR_TIME_UNSET, 0 };
+				     NHIR_TIME_UNSET, 0, false };
 	struct nhir_node n;
 	char *dir;
 

@@ -15,7 +15,7 @@ static void test_github_fixture(void **state)
 	struct nhir_ingest_result res;
 	struct nhir_usage u;
 	struct nhir_usage_opts o = { NHIR_TIME_UNSET, NHIR_TIME_UNSET,
-				     NHIR_TIME_UNSET, 0 };
+				     NHIR_TIME_UNSET, 0, false };
 	char *p = tl_write_file("gh.jsonl",
 		"{\"@timestamp\":1714550400000,\"action\":\"git.clone\","
 		"\"actor\":\"deploy-bot[bot]\",\"actor_ip\":\"203.0.113.4\","
@@ -74,7 +74,7 @@ static void test_ocsf(void **state)
 	struct nhir_ingest_result res;
 	struct nhir_usage u;
 	struct nhir_usage_opts o = { NHIR_TIME_UNSET, NHIR_TIME_UNSET,
-				     NHIR_TIME_UNSET, 0 };
+				     NHIR_TIME_UNSET, 0, false };
 	char *p;
 
 	(void)state;

@@ -32,7 +32,7 @@ static void test_tokens(void **state)
 	struct nhir_ingest_result res;
 	struct nhir_usage u;
 	struct nhir_usage_opts o = { NHIR_TIME_UNSET, NHIR_TIME_UNSET,
-				     NHIR_TIME_UNSET, 0 };
+				     NHIR_TIME_UNSET, 0, false };
 	char parent[100], child[100], orphan[100], login[100];
 	struct find f;
 	struct nhir_node n;
