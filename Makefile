@@ -25,7 +25,7 @@ WARN = -Wall -Wextra -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
 ifeq ($(DEVELOPER),1)
 WARN += -Werror -pedantic -Wno-overlength-strings
 endif
-ALL_CFLAGS = -std=c17 $(WARN) $(CFLAGS) -Iinclude -Isrc -Itests $(PKG_CFLAGS) \
+ALL_CFLAGS = -std=c17 -pthread $(WARN) $(CFLAGS) -Iinclude -Isrc -Itests $(PKG_CFLAGS) \
 	     -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS)
 ifneq ($(SANITIZE),)
@@ -34,7 +34,7 @@ ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
 ALL_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 # libcurl is loaded with dlopen when an http connector runs (connector.c)
-LIBS = $(filter-out -lcurl,$(PKG_LIBS)) -lm
+LIBS = $(filter-out -lcurl,$(PKG_LIBS)) -lm -pthread
 
 LIB_SRC = $(wildcard src/core/*.c src/store/*.c src/ingest/*.c src/ir/*.c src/findings/*.c src/plan/*.c src/report/*.c)
 CLI_SRC = $(wildcard src/cli/*.c)

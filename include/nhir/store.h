@@ -46,6 +46,14 @@ int nhir_store_schema_version(struct nhir_store *st);
 enum nhir_rc nhir_store_begin(struct nhir_store *st, struct nhir_err *err);
 enum nhir_rc nhir_store_commit(struct nhir_store *st, struct nhir_err *err);
 void nhir_store_rollback(struct nhir_store *st);
+/*
+ * A part of the open transaction that can be undone alone (one file of
+ * an ingest): nhir_store_release() keeps it, nhir_store_rollback_to()
+ * undoes it.  Parts do not nest.
+ */
+enum nhir_rc nhir_store_savepoint(struct nhir_store *st, struct nhir_err *err);
+enum nhir_rc nhir_store_release(struct nhir_store *st, struct nhir_err *err);
+void nhir_store_rollback_to(struct nhir_store *st);
 
 /* What a put did. */
 enum nhir_put {

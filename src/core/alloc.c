@@ -1,6 +1,7 @@
 #include "compat.h"
 
-static unsigned long alloc_count;
+/* counted from any thread (telemetry.c parses in a worker) */
+static _Atomic unsigned long alloc_count;
 static unsigned long fail_at;
 
 void nhir_alloc_fail_at(unsigned long k)
@@ -15,8 +16,9 @@ unsigned long nhir_alloc_count(void)
 
 static bool should_fail(void)
 {
-	alloc_count++;
-	return fail_at && alloc_count >= fail_at;
+	unsigned long n = ++alloc_count;
+
+	return fail_at && n >= fail_at;
 }
 
 void *nhir_malloc(size_t n)

@@ -555,3 +555,9 @@ void nhir_json_arena_end(void)
 	arena.on = false;
 	arena.len = 0;
 }
+
+void nhir_json_arena_free(void)
+{
+	nhir_free(arena.buf);
+	memset(&arena, 0, sizeof(arena));
+}

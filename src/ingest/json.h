@@ -68,6 +68,8 @@ void nhir_json_init(void);
  */
 void nhir_json_arena_begin(void);
 void nhir_json_arena_end(void);
+/* Frees this thread's arena (a thread that parsed, before it ends). */
+void nhir_json_arena_free(void);
 
 /*
  * Parses one value with cJSON after replacing invalid UTF-8 (counted in

@@ -2,10 +2,13 @@
  * The telemetry runner: walks files, reads them as a stream (plain or
  * gzip) with bounded memory, cuts records out of JSON Lines, a JSON
  * array, or a {"Records": [...]} delivery file, and hands each to the
- * format in one transaction per file.
+ * format in one transaction per file.  While records are handed over
+ * (the format and the store, on this thread), a worker thread hashes
+ * and parses the next batch of them.
  */
 #include "compat.h"
 #include <dirent.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <zlib.h>
 #include "nhir/buf.h"
@@ -71,6 +74,9 @@ struct nhir_tele {
 	struct nhir_sha256 hash;
 	struct nhir_err err;
 	bool failed;
+	struct pipe *pipe;	/* NULL: each record run when cut */
+	bool pipe_failed;	/* a record stored stopped the file */
+	struct pipe_batch *log;	/* the worker's: keep, do not store */
 };
 
 static void diag(struct nhir_ingest_result *res, const char *path,
@@ -105,6 +111,24 @@ uint64_t nhir_tele_uid(const char *id, const char *part)
 	return h ? h : 1;
 }
 
+struct pipe_batch;
+static bool keep_event(struct nhir_tele *t, const struct nhir_event *ev);
+static bool keep_node(struct nhir_tele *t, const struct nhir_node_rec *r);
+static bool keep_edge(struct nhir_tele *t, const struct nhir_edge_rec *r);
+
+/* Stores an event whose uid and provenance are set. */
+static bool put_event(struct nhir_tele *t, const struct nhir_event *ev)
+{
+	t->events++;
+	if (!t->st)
+		return true;
+	if (nhir_store_put_events(t->st, t->file, ev, 1, &t->err)) {
+		t->failed = true;
+		return false;
+	}
+	return true;
+}
+
 bool nhir_tele_event(struct nhir_tele *t, struct nhir_event *ev)
 {
 	/*
@@ -117,14 +141,7 @@ bool nhir_tele_event(struct nhir_tele *t, struct nhir_event *ev)
 	ev->offset = t->off;
 	ev->len = t->len;
 	memcpy(ev->sha256, t->sha, 32);
-	t->events++;
-	if (!t->st)
-		return true;
-	if (nhir_store_put_events(t->st, t->file, ev, 1, &t->err)) {
-		t->failed = true;
-		return false;
-	}
-	return true;
+	return t->log ? keep_event(t, ev) : put_event(t, ev);
 }
 
 static bool put(struct nhir_tele *t, enum nhir_rc rc, enum nhir_put res)
@@ -149,6 +166,8 @@ bool nhir_tele_node(struct nhir_tele *t, const struct nhir_node_rec *r)
 
 	enum nhir_rc rc;
 
+	if (t->log)
+		return keep_node(t, r);
 	if (!t->st)
 		return true;
 	rc = nhir_store_put_node(t->st, r, &res, &t->err);
@@ -161,6 +180,8 @@ bool nhir_tele_edge(struct nhir_tele *t, const struct nhir_edge_rec *r)
 
 	enum nhir_rc rc;
 
+	if (t->log)
+		return keep_edge(t, r);
 	if (!t->st)
 		return true;
 	rc = nhir_store_put_edge(t->st, r, &res, &t->err);
@@ -357,39 +378,28 @@ static bool skip_ws(struct reader *r, size_t *pos, size_t *keep,
 
 enum layout { L_LINES, L_ARRAY, L_RECORDS };
 
-/* Handles one record at buf[pos..end). Returns false to stop the file. */
-static bool one_record(struct nhir_tele *t, struct reader *r, size_t pos,
-		       size_t end, bool first, struct nhir_err *err)
-{
-	size_t bad = 0;
-	uint64_t replaced = 0;
-	cJSON *o;
-	int rc;
+/* What a record came to, beyond record()'s 1, 0 and -1. */
+#define REC_BAD_JSON (-2)
+#define REC_NOT_OBJECT (-3)
 
-	t->off = r->base + pos;
-	t->len = (uint32_t)(end - pos);
-	t->why_set = false;
-	nhir_sha256_once(&t->hash, r->buf + pos, end - pos, t->sha);
-	if (t->res)
-		t->res->records++;
-	nhir_json_init();
-	nhir_json_arena_begin();
-	o = nhir_json_parse(r->buf + pos, end - pos, &bad, &replaced);
-	if (!o || !cJSON_IsObject(o)) {
-		cJSON_Delete(o);
-		nhir_json_arena_end();
+/*
+ * Settles one record once its events and lineage are stored: rc is
+ * record()'s result or REC_*.  Returns false to stop the file.
+ */
+static bool settle(struct nhir_tele *t, int rc, bool first,
+		   struct nhir_err *err)
+{
+	if (rc == REC_BAD_JSON || rc == REC_NOT_OBJECT) {
+		const char *what = rc == REC_BAD_JSON ? "malformed JSON"
+						      : "not a JSON object";
+
 		if (first) {
 			nhir_err_set(err, NHIR_EPARSE, "not %s: the first record "
-				     "is %s", t->fmt->name,
-				     o ? "not a JSON object" : "malformed JSON");
+				     "is %s", t->fmt->name, what);
 			return false;
 		}
-		nhir_tele_malformed(t, o ? "not a JSON object" : "malformed JSON");
+		nhir_tele_malformed(t, "%s", what);
 		rc = 0;
-	} else {
-		rc = t->fmt->record(t, o, first);
-		cJSON_Delete(o);
-		nhir_json_arena_end();
 	}
 	if (rc < 0) {
 		*err = t->err;
@@ -407,6 +417,458 @@ static bool one_record(struct nhir_tele *t, struct reader *r, size_t pos,
 			     t->why_set ? t->why : "malformed");
 	}
 	return true;
+}
+
+/* A line of JSON Lines that is not JSON, skipped. */
+static void skip_line(struct nhir_tele *t, uint64_t off, const char *why)
+{
+	if (t->res)
+		diag(t->res, t->path, off, "record skipped: %s", why);
+	t->malformed++;
+	if (t->res)
+		t->res->records++;
+}
+
+/*
+ * Hashes, parses and hands one record at p to the format: its events
+ * and lineage go to the store, or to t->log (the pipeline's worker).
+ * Returns record()'s result or REC_*.
+ */
+static int run_record(struct nhir_tele *t, const char *p, size_t len,
+		      uint64_t off, bool first)
+{
+	size_t bad = 0;
+	uint64_t replaced = 0;
+	cJSON *o;
+	int rc;
+
+	t->off = off;
+	t->len = (uint32_t)len;
+	t->why_set = false;
+	nhir_sha256_once(&t->hash, p, len, t->sha);
+	nhir_json_init();
+	nhir_json_arena_begin();
+	o = nhir_json_parse(p, len, &bad, &replaced);
+	if (!o)
+		rc = REC_BAD_JSON;
+	else if (!cJSON_IsObject(o))
+		rc = REC_NOT_OBJECT;
+	else
+		rc = t->fmt->record(t, o, first);
+	cJSON_Delete(o);
+	nhir_json_arena_end();
+	return rc;
+}
+
+/*
+ * The pipeline.  The reading thread cuts records and copies them into
+ * a batch; a full batch goes to the worker, which hashes and parses
+ * each record and runs the format on it with the store out of reach:
+ * the events, nodes and edges it emits are kept in the batch (copied),
+ * with its result.  Meanwhile the reading thread stores those of the
+ * batch before, in order, and settles each record as if it had just
+ * been run: same order, same store calls, same diagnostics.  Only the
+ * worker touches the run's set of keys seen while a file is read.
+ */
+#define PIPE_BYTES (1u << 20)
+#define PIPE_RECORDS 2048u
+
+enum op_kind { OP_EVENT, OP_NODE, OP_EDGE };
+
+struct pipe_op {
+	enum op_kind kind;
+	union {
+		struct nhir_event ev;
+		struct nhir_node_rec node;
+		struct nhir_edge_rec edge;
+	} u;
+};
+
+struct pipe_rec {
+	size_t at;		/* in data */
+	uint32_t len;
+	uint64_t off;		/* in the stream */
+	bool first;
+	char *skip;		/* a skipped line: why */
+	/* from the worker */
+	int rc;
+	unsigned char sha[32];
+	char *why;		/* when record() said why */
+	size_t op, op_nr;	/* in ops */
+};
+
+/* Strings copied for a batch: blocks that do not move. */
+struct pipe_block {
+	struct pipe_block *next;
+	size_t len, cap;
+	char s[];
+};
+
+struct pipe_batch {
+	char *data;
+	size_t len, cap;
+	struct pipe_rec *v;
+	size_t nr, alloc;
+	struct pipe_op *ops;
+	size_t op_nr, op_alloc;
+	struct pipe_block *blocks;
+};
+
+struct pipe {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct pipe_batch b[2];
+	int fill;		/* the batch being filled */
+	int work;		/* the batch the worker has, or -1 */
+	bool busy;		/* it has not finished */
+	bool quit;
+	struct nhir_tele wt;	/* the worker's: keeps, does not store */
+};
+
+static char *batch_strdup(struct pipe_batch *b, const char *s)
+{
+	size_t n;
+	struct pipe_block *k = b->blocks;
+
+	if (!s)
+		return NULL;
+	n = strlen(s) + 1;
+	if (!k || k->cap - k->len < n) {
+		size_t cap = NHIR_MAX(n, (size_t)1 << 16);
+
+		k = nhir_malloc(sizeof(*k) + cap);
+		if (!k)
+			return NULL;
+		k->next = b->blocks;
+		k->len = 0;
+		k->cap = cap;
+		b->blocks = k;
+	}
+	memcpy(k->s + k->len, s, n);
+	k->len += n;
+	return k->s + k->len - n;
+}
+
+/* Copies the strings of one kept call; false: out of memory. */
+#define KEEP(b, field) \
+	(!(field) || ((field) = batch_strdup((b), (field))) != NULL)
+
+static struct pipe_op *batch_op(struct nhir_tele *t, enum op_kind kind)
+{
+	struct pipe_batch *b = t->log;
+	struct pipe_op *op;
+
+	if (NHIR_ALLOC_GROW(b->ops, b->op_nr + 1, b->op_alloc)) {
+		nhir_err_set(&t->err, NHIR_ENOMEM, "out of memory");
+		return NULL;
+	}
+	op = &b->ops[b->op_nr++];
+	op->kind = kind;
+	return op;
+}
+
+static bool keep_event(struct nhir_tele *t, const struct nhir_event *ev)
+{
+	struct pipe_op *op = batch_op(t, OP_EVENT);
+	struct nhir_event *e = op ? &op->u.ev : NULL;
+
+	if (!e)
+		return false;
+	*e = *ev;
+	if (KEEP(t->log, e->source) && KEEP(t->log, e->actor_key) &&
+	    KEEP(t->log, e->identity) && KEEP(t->log, e->action) &&
+	    KEEP(t->log, e->target) && KEEP(t->log, e->src_ip) &&
+	    KEEP(t->log, e->user_agent) && KEEP(t->log, e->region) &&
+	    KEEP(t->log, e->outcome))
+		return true;
+	nhir_err_set(&t->err, NHIR_ENOMEM, "out of memory");
+	return false;
+}
+
+static bool keep_node(struct nhir_tele *t, const struct nhir_node_rec *r)
+{
+	struct pipe_op *op = batch_op(t, OP_NODE);
+	struct nhir_node_rec *n = op ? &op->u.node : NULL;
+
+	if (!n)
+		return false;
+	*n = *r;
+	if (KEEP(t->log, n->ext_id) && KEEP(t->log, n->name) &&
+	    KEEP(t->log, n->subtype) && KEEP(t->log, n->provider) &&
+	    KEEP(t->log, n->attrs))
+		return true;
+	nhir_err_set(&t->err, NHIR_ENOMEM, "out of memory");
+	return false;
+}
+
+static bool keep_edge(struct nhir_tele *t, const struct nhir_edge_rec *r)
+{
+	struct pipe_op *op = batch_op(t, OP_EDGE);
+	struct nhir_edge_rec *e = op ? &op->u.edge : NULL;
+
+	if (!e)
+		return false;
+	*e = *r;
+	if (KEEP(t->log, e->src) && KEEP(t->log, e->dst) &&
+	    KEEP(t->log, e->attrs))
+		return true;
+	nhir_err_set(&t->err, NHIR_ENOMEM, "out of memory");
+	return false;
+}
+
+static void batch_clear(struct pipe_batch *b)
+{
+	struct pipe_block *k = b->blocks;
+
+	for (size_t i = 0; i < b->nr; i++)
+		nhir_free(b->v[i].skip);
+	/* keep the newest block for the next batch */
+	if (k) {
+		struct pipe_block *n = k->next;
+
+		k->next = NULL;
+		k->len = 0;
+		while (n) {
+			struct pipe_block *x = n->next;
+
+			nhir_free(n);
+			n = x;
+		}
+	}
+	b->nr = b->len = b->op_nr = 0;
+}
+
+/* Runs the format on every record of batch b, keeping what it emits. */
+static void batch_run(struct pipe *p, struct pipe_batch *b)
+{
+	struct nhir_tele *t = &p->wt;
+
+	t->log = b;
+	for (size_t i = 0; i < b->nr; i++) {
+		struct pipe_rec *r = &b->v[i];
+
+		if (r->skip)
+			continue;
+		r->op = b->op_nr;
+		r->rc = run_record(t, b->data + r->at, r->len, r->off,
+				   r->first);
+		r->op_nr = b->op_nr - r->op;
+		memcpy(r->sha, t->sha, 32);
+		r->why = NULL;
+		if (t->why_set && !(r->why = batch_strdup(b, t->why)))
+			r->rc = -1;	/* out of memory: stops the file */
+		if (r->rc == -1 && !t->err.rc)
+			nhir_err_set(&t->err, NHIR_ENOMEM, "out of memory");
+	}
+	t->log = NULL;
+}
+
+static void *pipe_worker(void *arg)
+{
+	struct pipe *p = arg;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->quit && !p->busy)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->quit)
+			break;
+		pthread_mutex_unlock(&p->mu);
+		batch_run(p, &p->b[p->work]);
+		pthread_mutex_lock(&p->mu);
+		p->busy = false;
+		pthread_cond_broadcast(&p->cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	nhir_json_arena_free();	/* this thread's */
+	return NULL;
+}
+
+static void pipe_wait(struct pipe *p)
+{
+	pthread_mutex_lock(&p->mu);
+	while (p->busy)
+		pthread_cond_wait(&p->cv, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* A worker for a run; NULL (one record at a time) if none starts. */
+static struct pipe *pipe_start(void)
+{
+	struct pipe *p = nhir_calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->work = -1;
+	if (!nhir_sha256_init(&p->wt.hash)) {
+		nhir_free(p);
+		return NULL;
+	}
+	nhir_json_init();	/* before the worker parses */
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	if (pthread_create(&p->th, NULL, pipe_worker, p)) {
+		pthread_cond_destroy(&p->cv);
+		pthread_mutex_destroy(&p->mu);
+		nhir_sha256_release(&p->wt.hash);
+		nhir_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static void pipe_stop(struct pipe *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->quit = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	pthread_join(p->th, NULL);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+	nhir_sha256_release(&p->wt.hash);
+	for (int i = 0; i < 2; i++) {
+		batch_clear(&p->b[i]);
+		nhir_free(p->b[i].blocks);
+		nhir_free(p->b[i].data);
+		nhir_free(p->b[i].v);
+		nhir_free(p->b[i].ops);
+	}
+	nhir_free(p);
+}
+
+/* The worker (idle between files) runs the format for t's file next. */
+static void pipe_file(struct pipe *p, const struct nhir_tele *t)
+{
+	p->wt.fmt = t->fmt;
+	p->wt.path = t->path;
+	p->wt.file = t->file;
+	p->wt.seen = t->seen;
+	p->wt.err = (struct nhir_err)NHIR_ERR_INIT;
+	p->work = -1;
+	p->fill = 0;
+}
+
+/* Stores what the records of batch i emitted and settles each, in order. */
+static bool pipe_use(struct nhir_tele *t, int i, struct nhir_err *err)
+{
+	struct pipe_batch *b = &t->pipe->b[i];
+	bool ok = true;
+
+	for (size_t k = 0; ok && k < b->nr; k++) {
+		struct pipe_rec *r = &b->v[k];
+		int rc = r->rc;
+
+		if (r->skip) {
+			skip_line(t, r->off, r->skip);
+			continue;
+		}
+		t->off = r->off;
+		t->len = r->len;
+		memcpy(t->sha, r->sha, 32);
+		t->why_set = r->why != NULL;
+		if (r->why)
+			snprintf(t->why, sizeof(t->why), "%s", r->why);
+		if (t->res)
+			t->res->records++;
+		if (rc == -1)
+			t->err = t->pipe->wt.err;
+		for (size_t o = r->op; rc != -1 && o < r->op + r->op_nr; o++) {
+			struct pipe_op *op = &b->ops[o];
+			bool stored;
+
+			if (op->kind == OP_EVENT)
+				stored = put_event(t, &op->u.ev);
+			else if (op->kind == OP_NODE)
+				stored = nhir_tele_node(t, &op->u.node);
+			else
+				stored = nhir_tele_edge(t, &op->u.edge);
+			if (!stored)
+				rc = -1;
+		}
+		ok = settle(t, rc, r->first, err);
+	}
+	if (!ok)
+		t->pipe_failed = true;
+	batch_clear(b);
+	return ok;
+}
+
+/*
+ * The filled batch goes to the worker once it is done with the one it
+ * has, which is then stored here.
+ */
+static bool pipe_turn(struct nhir_tele *t, struct nhir_err *err)
+{
+	struct pipe *p = t->pipe;
+	int done;
+
+	pipe_wait(p);
+	done = p->work;
+	pthread_mutex_lock(&p->mu);
+	p->work = p->fill;
+	p->busy = p->b[p->fill].nr != 0;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	p->fill = 1 - p->fill;
+	return done < 0 || pipe_use(t, done, err);
+}
+
+/* Queues a copy of a record, or a skipped line (why non-NULL). */
+static bool pipe_add(struct nhir_tele *t, const char *rec, size_t len,
+		     uint64_t off, bool first, const char *why,
+		     struct nhir_err *err)
+{
+	struct pipe_batch *b = &t->pipe->b[t->pipe->fill];
+	struct pipe_rec *r;
+
+	if (NHIR_ALLOC_GROW(b->v, b->nr + 1, b->alloc) ||
+	    NHIR_ALLOC_GROW(b->data, b->len + len, b->cap))
+		goto oom;
+	r = &b->v[b->nr];
+	memset(r, 0, sizeof(*r));
+	r->at = b->len;
+	r->len = (uint32_t)len;
+	r->off = off;
+	r->first = first;
+	if (why && !(r->skip = nhir_strdup(why)))
+		goto oom;
+	if (len)
+		memcpy(b->data + b->len, rec, len);
+	b->len += len;
+	b->nr++;
+	if (b->len >= PIPE_BYTES || b->nr >= PIPE_RECORDS)
+		return pipe_turn(t, err);
+	return true;
+oom:
+	nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	t->off = off;
+	t->pipe_failed = true;
+	return false;
+}
+
+/* Everything queued is stored. */
+static bool pipe_drain(struct nhir_tele *t, struct nhir_err *err)
+{
+	return pipe_turn(t, err) && pipe_turn(t, err);
+}
+
+/* Handles one record at buf[pos..end). Returns false to stop the file. */
+static bool one_record(struct nhir_tele *t, struct reader *r, size_t pos,
+		       size_t end, bool first, struct nhir_err *err)
+{
+	int rc;
+
+	if (t->pipe)
+		return pipe_add(t, r->buf + pos, end - pos, r->base + pos,
+				first, NULL, err);
+	rc = run_record(t, r->buf + pos, end - pos, r->base + pos, first);
+	if (t->res)
+		t->res->records++;
+	return settle(t, rc, first, err);
 }
 
 /*
@@ -430,8 +892,8 @@ static bool bad_line(const struct reader *r, size_t pos, size_t bad)
  * Cuts records out of the stream and hands them over.  Returns NHIR_OK,
  * or an error with *err_off set that rejects the whole file.
  */
-static enum nhir_rc scan(struct nhir_tele *t, struct reader *r,
-			 uint64_t *err_off, struct nhir_err *err)
+static enum nhir_rc scan_records(struct nhir_tele *t, struct reader *r,
+				 uint64_t *err_off, struct nhir_err *err)
 {
 	size_t pos = 0, keep = 0, end;
 	enum layout layout = L_LINES;
@@ -504,12 +966,11 @@ static enum nhir_rc scan(struct nhir_tele *t, struct reader *r,
 				return NHIR_EPARSE;
 			}
 			/* JSON Lines: skip to the next line */
-			if (t->res)
-				diag(t->res, t->path, r->base + bad,
-				     "record skipped: %s", err->msg);
-			t->malformed++;
-			if (t->res)
-				t->res->records++;
+			if (!t->pipe)
+				skip_line(t, r->base + bad, err->msg);
+			else if (!pipe_add(t, "", 0, r->base + bad, false,
+					   err->msg, err))
+				return err->rc;
 			while (!memchr(r->buf + pos, '\n', r->len - pos)) {
 				keep = r->len;
 				if (!refill(r, &keep, err))
@@ -565,6 +1026,34 @@ ended:
 		return nhir_err_set(err, NHIR_EPARSE, "no records");
 	}
 	return NHIR_OK;
+}
+
+/*
+ * Cuts records and hands them over.  With the pipeline, the records
+ * queued when the cutting ends are handed over first: a record that
+ * stops the file wins over what the cutting found after it.
+ */
+static enum nhir_rc scan(struct nhir_tele *t, struct reader *r,
+			 uint64_t *err_off, struct nhir_err *err)
+{
+	enum nhir_rc rc = scan_records(t, r, err_off, err);
+	struct nhir_err cut = *err;
+	uint64_t cut_off = *err_off;
+
+	if (!t->pipe || t->pipe_failed) {
+		if (t->pipe_failed)
+			*err_off = t->off;
+		return rc;
+	}
+	if (!pipe_drain(t, err)) {
+		*err_off = t->off;
+		return err->rc ? err->rc : NHIR_EPARSE;
+	}
+	if (rc) {
+		*err = cut;
+		*err_off = cut_off;
+	}
+	return rc;
 }
 
 static void tele_release(struct nhir_tele *t)
@@ -639,13 +1128,54 @@ static enum nhir_rc file_sha(const char *path, char hex[65], uint64_t *size,
 	return NHIR_OK;
 }
 
+/*
+ * What a run keeps across its files.  Files are stored a group at a
+ * time: one transaction for about GROUP_BYTES of input, each file in it
+ * a part undone alone when the file is rejected.  Pages written by
+ * many files (index pages above all) are then written once per group,
+ * not once per file.  A crash loses the group, whose files the next
+ * run ingests again.
+ */
+#define GROUP_BYTES (128u << 20)
+
+struct run {
+	struct keyset seen;	/* lineage stored in this run */
+	struct pipe *pipe;	/* the worker, started with the first file */
+	bool tx;		/* a group is open */
+	uint64_t tx_bytes;
+	struct nhir_ingest_result pending;	/* counted, not committed */
+};
+
+/* Commits the open group; if that fails, its files are not counted. */
+static enum nhir_rc run_commit(struct nhir_store *st, struct run *run,
+			       struct nhir_ingest_result *res,
+			       struct nhir_err *err)
+{
+	enum nhir_rc rc;
+
+	if (!run->tx)
+		return NHIR_OK;
+	run->tx = false;
+	rc = nhir_store_commit(st, err);
+	if (rc) {
+		res->files -= run->pending.files;
+		res->events -= run->pending.events;
+		res->duplicates -= run->pending.duplicates;
+		res->malformed -= run->pending.malformed;
+		keyset_clear(&run->seen);
+	}
+	memset(&run->pending, 0, sizeof(run->pending));
+	return rc;
+}
+
 static enum nhir_rc ingest_file(struct nhir_store *st,
 				const struct nhir_tele_format *fmt,
 				const char *path, const char *actor,
-				struct keyset *seen,
-				struct nhir_ingest_result *res,
+				struct run *run, struct nhir_ingest_result *res,
 				struct nhir_err *err)
 {
+	struct keyset *seen = &run->seen;
+	struct pipe **pipe = &run->pipe;
 	struct nhir_tele t;
 	struct reader r;
 	struct nhir_err ferr = NHIR_ERR_INIT;
@@ -680,23 +1210,45 @@ static enum nhir_rc ingest_file(struct nhir_store *st,
 				    strerror(errno));
 	}
 	gzbuffer(r.gz, 256 * 1024);
-	rc = nhir_store_begin(st, err);
-	if (!rc)
+	if (!run->tx) {
+		rc = nhir_store_begin(st, err);
+		if (rc)
+			goto out;
+		run->tx = true;
+		run->tx_bytes = 0;
+	}
+	rc = nhir_store_savepoint(st, err);
+	if (!rc) {
 		rc = nhir_store_file_add(st, path, hex, size, fmt->name, actor,
 					 &t.file, err);
+		if (rc)
+			nhir_store_rollback_to(st);
+	}
 	if (rc)
 		goto out;
+	if (!*pipe)
+		*pipe = pipe_start();	/* else one record at a time */
+	t.pipe = *pipe;
+	if (t.pipe)
+		pipe_file(t.pipe, &t);
 	rc = scan(&t, &r, &off, &ferr);
-	if (t.failed) {
-		*err = t.err;
+	if (t.pipe) {
+		/* what the file left queued (it stopped early) is dropped */
+		pipe_wait(t.pipe);
+		batch_clear(&t.pipe->b[0]);
+		batch_clear(&t.pipe->b[1]);
+	}
+	if (t.failed || rc == NHIR_ENOMEM) {
+		/* the store or memory failed: the run stops */
+		*err = t.failed ? t.err : ferr;
 		rc = err->rc ? err->rc : NHIR_ESTORE;
-		nhir_store_rollback(st);
+		nhir_store_rollback_to(st);
 		keyset_clear(seen);
 		goto out;
 	}
-	if (rc && rc != NHIR_ENOMEM) {
+	if (rc) {
 		/* the file is rejected whole; the run goes on */
-		nhir_store_rollback(st);
+		nhir_store_rollback_to(st);
 		keyset_clear(seen);	/* its lineage is gone with it */
 		res->files_failed++;
 		diag(res, path, off, "file rejected: %s", ferr.msg);
@@ -706,17 +1258,23 @@ static enum nhir_rc ingest_file(struct nhir_store *st,
 	rc = nhir_store_file_done(st, t.file, t.events, t.malformed, &dups,
 				  err);
 	if (!rc)
-		rc = nhir_store_commit(st, err);
-	else
-		nhir_store_rollback(st);
-	if (rc)
+		rc = nhir_store_release(st, err);
+	if (rc) {
+		nhir_store_rollback_to(st);
 		keyset_clear(seen);
-	if (!rc) {
-		res->files++;
-		res->events += t.events - dups;
-		res->duplicates += dups;
-		res->malformed += t.malformed;
+		goto out;
 	}
+	res->files++;
+	res->events += t.events - dups;
+	res->duplicates += dups;
+	res->malformed += t.malformed;
+	run->pending.files++;
+	run->pending.events += t.events - dups;
+	run->pending.duplicates += dups;
+	run->pending.malformed += t.malformed;
+	run->tx_bytes += size;
+	if (run->tx_bytes >= GROUP_BYTES)
+		rc = run_commit(st, run, res, err);
 out:
 	res->bytes += r.base + r.len;
 	gzclose(r.gz);
@@ -734,7 +1292,7 @@ static enum nhir_rc ingest_path(struct nhir_store *st,
 				const struct nhir_tele_format *fmt,
 				const char *path, const char *actor,
 				nhir_ingest_progress_cb progress, void *pdata,
-				struct keyset *seen,
+				struct run *run,
 				struct nhir_ingest_result *res,
 				struct nhir_err *err)
 {
@@ -749,7 +1307,7 @@ static enum nhir_rc ingest_path(struct nhir_store *st,
 		return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s", path,
 				    strerror(errno));
 	if (!S_ISDIR(sb.st_mode)) {
-		rc = ingest_file(st, fmt, path, actor, seen, res, err);
+		rc = ingest_file(st, fmt, path, actor, run, res, err);
 		if (progress)
 			progress(path, res, pdata);
 		return rc;
@@ -779,7 +1337,7 @@ static enum nhir_rc ingest_path(struct nhir_store *st,
 		qsort(names, nr, sizeof(*names), cmp_names);
 	for (size_t i = 0; !rc && i < nr; i++) {
 		rc = ingest_path(st, fmt, names[i], actor, progress, pdata,
-				 seen, res, err);
+				 run, res, err);
 		if (rc == NHIR_EPARSE) {
 			worst = rc;
 			rc = NHIR_OK;
@@ -798,10 +1356,16 @@ enum nhir_rc nhir_ingest_path(struct nhir_store *st,
 			      struct nhir_ingest_result *res,
 			      struct nhir_err *err)
 {
-	struct keyset seen = { NULL, 0, 0 };
-	enum nhir_rc rc = ingest_path(st, fmt, path, actor, progress, pdata,
-				      &seen, res, err);
+	struct run run;
+	struct nhir_err cerr = NHIR_ERR_INIT;
+	enum nhir_rc rc, crc;
 
-	keyset_clear(&seen);
-	return rc;
+	memset(&run, 0, sizeof(run));
+	rc = ingest_path(st, fmt, path, actor, progress, pdata, &run, res,
+			 err);
+	/* the files stored before a failure are kept */
+	crc = run_commit(st, &run, res, rc ? &cerr : err);
+	pipe_stop(run.pipe);
+	keyset_clear(&run.seen);
+	return rc ? rc : crc;
 }

@@ -274,7 +274,7 @@ enum stmt {
 	Q_EDGES_OUT, Q_EDGES_IN, Q_GEN_BUMP, Q_IMPORT,
 	Q_STR_FIND, Q_STR_INSERT, Q_FILE_FIND, Q_FILE_ADD, Q_FILE_DONE,
 	Q_EVENT_INSERT, Q_FILE_PATH, Q_STR_GET, Q_FILE_SPANS, Q_EVENT_DUP,
-	Q_LINEAGE, Q_LINEAGE_KIDS, Q_MINT_FIND, Q_MINT_CREATED, Q_MINT_ADOPT, Q_MINT_COPY,
+	Q_LINEAGE, Q_LINEAGE_KIDS, Q_MINT_CREATED, Q_MINT_ADOPT, Q_MINT_COPY,
 	Q_MINT_NEW, Q_MINT_COUNT, Q_USE_GET, Q_USE_PUT, Q_USE_NEW,
 	Q_USE_SCAN, Q_SRC_PUT,
 	Q_ACT_PUT, Q_SRC_FILL, Q_ACT_FILL, Q_KEY_SOURCES, Q_KEY_ACTIONS,
@@ -365,9 +365,6 @@ static const char *const stmt_sql[Q_NR] = {
 		"SELECT key, name, minted, created, via, events, failed, notable,"
 		" flags, first, last, concurrent, concurrent_first, rolled"
 		" FROM key_use WHERE parent = ?1",
-	[Q_MINT_FIND] =
-		"SELECT 1 FROM key_use WHERE parent = ?1 AND key = ?2"
-		" AND via = ?3",
 	[Q_MINT_CREATED] =
 		"UPDATE key_use SET created = coalesce(?4, created)"
 		" WHERE parent = ?1 AND key = ?2 AND via = ?3",
@@ -381,9 +378,11 @@ static const char *const stmt_sql[Q_NR] = {
 		" failed, notable, flags, first, last, concurrent,"
 		" concurrent_first, tail_time, tail_ip, rolled FROM key_use"
 		" WHERE key = ?2 LIMIT 1",
+	/* the usual case: a key first seen as minted */
 	[Q_MINT_NEW] =
 		"INSERT INTO key_use SELECT ?1, ?2, ?3, ?4, s, 0, 0, 0, 0, 0,"
-		" NULL, NULL, 0, NULL, NULL, NULL, 0 FROM str WHERE id = ?2",
+		" NULL, NULL, 0, NULL, NULL, NULL, 0 FROM str WHERE id = ?2"
+		" AND NOT EXISTS (SELECT 1 FROM key_use WHERE key = ?2)",
 	[Q_MINT_COUNT] =
 		"UPDATE key_use SET minted = minted + 1 WHERE key = ?1",
 	[Q_USE_GET] =
@@ -722,6 +721,12 @@ static enum nhir_rc sq_open(struct nhir_store **out, const char *path,
 	}
 	if (s->cache)
 		snprintf(s->cache, n, "%s-graph", path);
+	/*
+	 * No memory statistics: they take a global mutex on every
+	 * allocation, a few percent of an ingest.  Only possible before
+	 * SQLite starts; later calls fail harmlessly.
+	 */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if (sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
 		rc = nhir_err_set(err, NHIR_ESTORE, "cannot open '%s': %s",
@@ -832,6 +837,30 @@ static void sq_rollback(struct nhir_store *st)
 	SQ(st)->spans.loaded = false;	/* may hold the rolled-back file */
 	intern_clear(&SQ(st)->strs);
 	use_clear(&SQ(st)->use);
+}
+
+static enum nhir_rc sq_savepoint(struct nhir_store *st, struct nhir_err *err)
+{
+	return exec(SQ(st), "SAVEPOINT part", err);
+}
+
+static enum nhir_rc sq_release(struct nhir_store *st, struct nhir_err *err)
+{
+	enum nhir_rc rc = flush_events(SQ(st), err);
+
+	return rc ? rc : exec(SQ(st), "RELEASE part", err);
+}
+
+/* Undoes the part; what was cached from it goes too. */
+static void sq_rollback_to(struct nhir_store *st)
+{
+	struct sqlite_store *s = SQ(st);
+
+	exec(s, "ROLLBACK TO part; RELEASE part", NULL);
+	s->batch_nr = 0;
+	s->spans.loaded = false;
+	intern_clear(&s->strs);
+	use_clear(&s->use);
 }
 
 static void bind_text(sqlite3_stmt *q, int i, const char *s)
@@ -962,6 +991,8 @@ static enum nhir_rc sq_put_node(struct nhir_store *st,
 }
 
 static int64_t intern(struct sqlite_store *s, const char *str);
+static enum nhir_rc use_new(struct sqlite_store *s, const struct key_state *u,
+			    int64_t minted, struct nhir_err *err);
 
 /*
  * Lineage edges (a credential or token issued or created) are kept
@@ -972,31 +1003,26 @@ static enum nhir_rc mint_put(struct sqlite_store *s,
 			     const struct nhir_edge_rec *r,
 			     enum nhir_node_kind dkind, struct nhir_err *err)
 {
-	static const enum stmt add[] = { Q_MINT_ADOPT, Q_MINT_COPY,
-					 Q_MINT_NEW };
+	/*
+	 * The first that changes a row: a new key; an edge known already
+	 * (its time may be new); a key seen alone, which gets its parent;
+	 * a key minted a second time, whose totals are copied.
+	 */
+	static const enum stmt add[] = { Q_MINT_NEW, Q_MINT_CREATED,
+					 Q_MINT_ADOPT, Q_MINT_COPY };
 	sqlite3_stmt *q;
 	int64_t src, dst;
-	int rc;
+	size_t i;
 
 	if ((r->kind != NHIR_EDGE_ISSUED && r->kind != NHIR_EDGE_CREATED) ||
 	    (dkind != NHIR_NODE_CREDENTIAL && dkind != NHIR_NODE_TOKEN))
 		return NHIR_OK;
 	src = intern(s, r->src);
 	dst = intern(s, r->dst);
-	q = src > 0 && dst > 0 ? stmt(s, Q_MINT_FIND) : NULL;
-	if (!q)
+	if (src <= 0 || dst <= 0)
 		return db_err(s, err, "cannot store lineage");
-	sqlite3_bind_int64(q, 1, src);
-	sqlite3_bind_int64(q, 2, dst);
-	sqlite3_bind_int(q, 3, r->kind);
-	rc = sqlite3_step(q);
-	sqlite3_reset(q);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_err(s, err, "cannot store lineage");
-	/* known: its time may be new; else the first way that adds it */
-	for (size_t i = 0; i < (rc == SQLITE_ROW ? 1 : NHIR_ARRAY_SIZE(add));
-	     i++) {
-		q = stmt(s, rc == SQLITE_ROW ? Q_MINT_CREATED : add[i]);
+	for (i = 0; i < NHIR_ARRAY_SIZE(add); i++) {
+		q = stmt(s, add[i]);
 		if (!q)
 			return db_err(s, err, "cannot store lineage");
 		sqlite3_bind_int64(q, 1, src);
@@ -1008,8 +1034,8 @@ static enum nhir_rc mint_put(struct sqlite_store *s,
 		if (sqlite3_changes(s->db))
 			break;
 	}
-	if (rc == SQLITE_ROW)
-		return NHIR_OK;
+	if (i == 1 || i == NHIR_ARRAY_SIZE(add))
+		return NHIR_OK;	/* no new row */
 	/* the parent has minted one more: walks descend from it */
 	q = stmt(s, Q_MINT_COUNT);
 	if (!q)
@@ -1019,21 +1045,7 @@ static enum nhir_rc mint_put(struct sqlite_store *s,
 		return db_err(s, err, "cannot store lineage");
 	if (sqlite3_changes(s->db))
 		return NHIR_OK;
-	q = stmt(s, Q_USE_NEW);
-	if (!q)
-		return db_err(s, err, "cannot store lineage");
-	sqlite3_bind_int64(q, 1, src);
-	for (int i = 2; i <= 12; i++)
-		sqlite3_bind_int(q, i, 0);
-	sqlite3_bind_null(q, 6);
-	sqlite3_bind_null(q, 7);
-	sqlite3_bind_null(q, 9);
-	sqlite3_bind_null(q, 10);
-	sqlite3_bind_null(q, 11);
-	sqlite3_bind_int(q, 13, 1);
-	if (sqlite3_step(q) != SQLITE_DONE)
-		return db_err(s, err, "cannot store lineage");
-	return NHIR_OK;
+	return use_new(s, &(struct key_state){ .key = src }, 1, err);
 }
 
 static enum nhir_rc sq_put_edge(struct nhir_store *st,
@@ -2053,8 +2065,10 @@ static void bind_use(sqlite3_stmt *q, const struct key_state *u)
 	sqlite3_bind_int64(q, 3, (int64_t)u->failed);
 	sqlite3_bind_int64(q, 4, (int64_t)u->notable);
 	sqlite3_bind_int64(q, 5, u->flags);
-	sqlite3_bind_int64(q, 6, u->first);
-	sqlite3_bind_int64(q, 7, u->last);
+	if (u->events) {
+		sqlite3_bind_int64(q, 6, u->first);
+		sqlite3_bind_int64(q, 7, u->last);
+	}
 	sqlite3_bind_int64(q, 8, (int64_t)u->concurrent);
 	if (u->has_conc_first)
 		sqlite3_bind_int64(q, 9, u->conc_first);
@@ -2063,6 +2077,21 @@ static void bind_use(sqlite3_stmt *q, const struct key_state *u)
 		sqlite3_bind_int64(q, 11, u->tail_ip);
 	}
 	sqlite3_bind_int(q, 12, u->rolled);
+}
+
+/* A first row for u's key, which nobody is known to have minted. */
+static enum nhir_rc use_new(struct sqlite_store *s, const struct key_state *u,
+			    int64_t minted, struct nhir_err *err)
+{
+	sqlite3_stmt *q = stmt(s, Q_USE_NEW);
+
+	if (!q)
+		return db_err(s, err, "cannot store key use");
+	bind_use(q, u);
+	sqlite3_bind_int64(q, 13, minted);
+	if (sqlite3_step(q) != SQLITE_DONE || !sqlite3_changes(s->db))
+		return db_err(s, err, "cannot store key use");
+	return NHIR_OK;
 }
 
 /* Writes u to each of its key's rows, or a first row (nobody minted it). */
@@ -2076,16 +2105,7 @@ static enum nhir_rc use_put(struct sqlite_store *s, const struct key_state *u,
 	bind_use(q, u);
 	if (sqlite3_step(q) != SQLITE_DONE)
 		return db_err(s, err, "cannot store key use");
-	if (sqlite3_changes(s->db))
-		return NHIR_OK;
-	q = stmt(s, Q_USE_NEW);
-	if (!q)
-		return db_err(s, err, "cannot store key use");
-	bind_use(q, u);
-	sqlite3_bind_int(q, 13, 0);
-	if (sqlite3_step(q) != SQLITE_DONE || !sqlite3_changes(s->db))
-		return db_err(s, err, "cannot store key use");
-	return NHIR_OK;
+	return sqlite3_changes(s->db) ? NHIR_OK : use_new(s, u, 0, err);
 }
 
 /* One more IP-bearing use of u's key, in (time, id) order. */
@@ -2594,6 +2614,9 @@ const struct nhir_store_ops nhir_sqlite_store_ops = {
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
+	.savepoint = sq_savepoint,
+	.release = sq_release,
+	.rollback_to = sq_rollback_to,
 	.put_node = sq_put_node,
 	.put_edge = sq_put_edge,
 	.get_node = sq_get_node,

@@ -25,6 +25,9 @@ struct nhir_store_ops {
 	enum nhir_rc (*begin)(struct nhir_store *st, struct nhir_err *err);
 	enum nhir_rc (*commit)(struct nhir_store *st, struct nhir_err *err);
 	void (*rollback)(struct nhir_store *st);
+	enum nhir_rc (*savepoint)(struct nhir_store *st, struct nhir_err *err);
+	enum nhir_rc (*release)(struct nhir_store *st, struct nhir_err *err);
+	void (*rollback_to)(struct nhir_store *st);
 
 	enum nhir_rc (*put_node)(struct nhir_store *st,
 				 const struct nhir_node_rec *rec,

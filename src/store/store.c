@@ -103,6 +103,26 @@ void nhir_store_rollback(struct nhir_store *st)
 	st->in_tx = false;
 }
 
+enum nhir_rc nhir_store_savepoint(struct nhir_store *st, struct nhir_err *err)
+{
+	if (!st->in_tx)
+		return nhir_err_set(err, NHIR_EINVAL, "no transaction is open");
+	return st->ops->savepoint(st, err);
+}
+
+enum nhir_rc nhir_store_release(struct nhir_store *st, struct nhir_err *err)
+{
+	if (!st->in_tx)
+		return nhir_err_set(err, NHIR_EINVAL, "no transaction is open");
+	return st->ops->release(st, err);
+}
+
+void nhir_store_rollback_to(struct nhir_store *st)
+{
+	if (st->in_tx)
+		st->ops->rollback_to(st);
+}
+
 /* Attributes must be a JSON object's text (or absent). */
 static enum nhir_rc check_attrs(const char *attrs, struct nhir_err *err)
 {
