@@ -155,6 +155,39 @@ struct nhir_key_use {
 };
 
 /*
+ * Counting, the same for the store as events arrive and for usage over
+ * a window: one more call at time with flags (first and last are set
+ * by the first call)...
+ */
+static inline void nhir_key_use_add(struct nhir_key_use *u, int64_t time,
+				    unsigned flags)
+{
+	if (!u->events || time < u->first)
+		u->first = time;
+	if (!u->events || time > u->last)
+		u->last = time;
+	u->events++;
+	u->failed += !!(flags & NHIR_EV_FAILED);
+	u->notable += !!(flags & NHIR_EV_NOTABLE);
+	u->flags |= flags;
+}
+
+/*
+ * ...and one more call from an address, the calls with one taken in
+ * (time, event id) order: other is true when the one before it came
+ * from another address, at prev.
+ */
+static inline void nhir_key_use_follow(struct nhir_key_use *u, int64_t time,
+				       bool other, int64_t prev)
+{
+	if (other && time - prev <= NHIR_USAGE_CONCURRENT_S) {
+		if (!u->concurrent)
+			u->concurrent_first = time;
+		u->concurrent++;
+	}
+}
+
+/*
  * Lineage: the key root (an external id) first, at depth 0, then the
  * credentials and tokens minted from it, directly or down a chain
  * (issued and created edges), breadth first, to max_depth, each with

@@ -46,19 +46,13 @@ struct nhir_usage_key {
 	 * all) only the counts and times are.
 	 */
 	bool detail;
-	uint64_t events, failed;
-	uint64_t notable;	/* calls with a flag in NHIR_EV_NOTABLE */
-	unsigned flags;		/* every flag its calls had */
-	int64_t first, last;
+	struct nhir_key_use use;	/* its totals (rolled: unused) */
 	struct nhir_usage_source *src;
 	size_t src_nr, src_alloc;
 	struct nhir_usage_action *act;
 	size_t act_nr, act_alloc;
 	struct nhir_usage_note *note;
 	size_t note_nr, note_alloc;
-	uint64_t concurrent;	/* uses within NHIR_USAGE_CONCURRENT_S of a
-				   use from another address */
-	int64_t concurrent_first;
 };
 
 struct nhir_usage {

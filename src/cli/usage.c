@@ -127,33 +127,33 @@ static void text(struct nhir_ctx *ctx, const struct nhir_usage *u)
 		}
 		printf("%s\n", z);
 		brief += !k->detail;
-		if (!k->events) {
+		if (!k->use.events) {
 			printf("%*s  no events\n", in, "");
 			continue;
 		}
-		fmt_time(k->first, t1);
-		fmt_time(k->last, t2);
+		fmt_time(k->use.first, t1);
+		fmt_time(k->use.last, t2);
 		if (!k->detail) {
-			kinds(k->flags, kd, sizeof(kd));
+			kinds(k->use.flags, kd, sizeof(kd));
 			printf("%*s  %" PRIu64 " events, %" PRIu64 " failed, "
-			       "first %s, last %s", in, "", k->events,
-			       k->failed, t1, t2);
-			if (k->notable)
-				printf("; %" PRIu64 " notable (%s)", k->notable,
+			       "first %s, last %s", in, "", k->use.events,
+			       k->use.failed, t1, t2);
+			if (k->use.notable)
+				printf("; %" PRIu64 " notable (%s)", k->use.notable,
 				       kd);
-			if (k->concurrent)
+			if (k->use.concurrent)
 				printf("; %sconcurrent use %" PRIu64 " times%s",
-				       r, k->concurrent, z);
+				       r, k->use.concurrent, z);
 			printf("\n");
 			continue;
 		}
 		printf("%*s  %" PRIu64 " events, %" PRIu64 " failed, first %s, "
-		       "last %s\n", in, "", k->events, k->failed, t1, t2);
-		if (k->concurrent) {
-			fmt_time(k->concurrent_first, t1);
+		       "last %s\n", in, "", k->use.events, k->use.failed, t1, t2);
+		if (k->use.concurrent) {
+			fmt_time(k->use.concurrent_first, t1);
 			printf("%*s  %sconcurrent use from different addresses: "
 			       "%" PRIu64 " times, first at %s%s\n",
-			       in, "", r, k->concurrent, t1, z);
+			       in, "", r, k->use.concurrent, t1, z);
 		}
 		printf("%*s  sources:\n", in, "");
 		for (size_t s = 0; s < k->src_nr; s++) {
@@ -172,9 +172,9 @@ static void text(struct nhir_ctx *ctx, const struct nhir_usage *u)
 			printf("%*s    %6" PRIu64 "  %s%s\n", in, "",
 			       k->act[a].count, k->act[a].action,
 			       k->act[a].failed ? " (some failed)" : "");
-		if (k->note_nr < k->notable)
+		if (k->note_nr < k->use.notable)
 			printf("%*s  notable (the first %zu of %" PRIu64 "):\n",
-			       in, "", k->note_nr, k->notable);
+			       in, "", k->note_nr, k->use.notable);
 		else if (k->note_nr)
 			printf("%*s  notable:\n", in, "");
 		for (size_t n = 0; n < k->note_nr; n++) {
@@ -247,23 +247,23 @@ static bool json(const struct nhir_usage *u)
 		nhir_buf_adds(&o, ",\"depth\":");
 		j_u64(&o, k->depth);
 		nhir_buf_adds(&o, ",\"events\":");
-		j_u64(&o, k->events);
+		j_u64(&o, k->use.events);
 		nhir_buf_adds(&o, ",\"failed\":");
-		j_u64(&o, k->failed);
+		j_u64(&o, k->use.failed);
 		nhir_buf_adds(&o, ",\"first\":");
-		j_time(&o, k->events ? k->first : NHIR_TIME_UNSET);
+		j_time(&o, k->use.events ? k->use.first : NHIR_TIME_UNSET);
 		nhir_buf_adds(&o, ",\"last\":");
-		j_time(&o, k->events ? k->last : NHIR_TIME_UNSET);
+		j_time(&o, k->use.events ? k->use.last : NHIR_TIME_UNSET);
 		nhir_buf_adds(&o, ",\"concurrent\":");
-		j_u64(&o, k->concurrent);
+		j_u64(&o, k->use.concurrent);
 		nhir_buf_adds(&o, ",\"concurrent_first\":");
-		j_time(&o, k->concurrent ? k->concurrent_first
+		j_time(&o, k->use.concurrent ? k->use.concurrent_first
 					 : NHIR_TIME_UNSET);
 		nhir_buf_adds(&o, ",\"notable_calls\":");
-		j_u64(&o, k->notable);
+		j_u64(&o, k->use.notable);
 		nhir_buf_adds(&o, ",\"notable_kinds\":[");
 		for (unsigned f = 1, c = 0; f <= NHIR_EV_FAILED; f <<= 1)
-			if (k->flags & f & NHIR_EV_NOTABLE) {
+			if (k->use.flags & f & NHIR_EV_NOTABLE) {
 				nhir_buf_adds(&o, c++ ? ",\"" : "\"");
 				nhir_buf_adds(&o, note_kind(f));
 				nhir_buf_addch(&o, '"');

@@ -115,27 +115,16 @@ static int aggregate(const struct nhir_event *e, void *data)
 	struct nhir_usage_key *k = a->k;
 	size_t i;
 
-	if (!k->events || e->time < k->first)
-		k->first = e->time;
-	if (!k->events || e->time > k->last)
-		k->last = e->time;
-	k->events++;
-	k->failed += !!(e->flags & NHIR_EV_FAILED);
-	k->notable += !!(e->flags & NHIR_EV_NOTABLE);
-	k->flags |= e->flags;
-
+	nhir_key_use_add(&k->use, e->time, e->flags);
 	/*
 	 * Concurrent use: the same key used from two addresses within a
 	 * minute of each other is a sign that it was copied.  The events
 	 * come in (time, id) order, as the store counts them.
 	 */
 	if (e->src_ip) {
-		if (a->last_ip && !eq(a->last_ip, e->src_ip) &&
-		    e->time - a->last_time <= NHIR_USAGE_CONCURRENT_S) {
-			if (!k->concurrent)
-				k->concurrent_first = e->time;
-			k->concurrent++;
-		}
+		nhir_key_use_follow(&k->use, e->time,
+				    a->last_ip && !eq(a->last_ip, e->src_ip),
+				    a->last_time);
 		a->last_ip = e->src_ip;
 		a->last_time = e->time;
 	}
@@ -231,8 +220,8 @@ static enum nhir_rc new_key(struct nhir_usage *u, const char *key,
 	k->via = dup_or_null(via);
 	k->minted_at = when;
 	k->depth = depth;
-	k->first = k->last = NHIR_TIME_UNSET;
-	k->concurrent_first = NHIR_TIME_UNSET;
+	k->use.first = k->use.last = NHIR_TIME_UNSET;
+	k->use.concurrent_first = NHIR_TIME_UNSET;
 	if (!k->key || (by && !k->minted_by) || (via && !k->via))
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	return NHIR_OK;
@@ -277,16 +266,8 @@ static int walk_cb(const struct nhir_lineage_rec *r, void *data)
 	k = &w->u->keys[w->u->nr - 1];
 	k->parent = parent;
 	w->rolled[w->u->nr - 1] = r->use && r->use->rolled;
-	if (r->use) {
-		k->events = r->use->events;
-		k->failed = r->use->failed;
-		k->notable = r->use->notable;
-		k->flags = r->use->flags;
-		k->first = r->use->first;
-		k->last = r->use->last;
-		k->concurrent = r->use->concurrent;
-		k->concurrent_first = r->use->concurrent_first;
-	}
+	if (r->use)
+		k->use = *r->use;
 	return 0;
 }
 
@@ -377,9 +358,9 @@ static enum nhir_rc scan_events(struct nhir_store *st, struct nhir_usage *u,
 			continue;
 		keys[q.key_nr++] = k->key;
 		/* counted again from the events */
-		k->events = k->failed = k->notable = k->concurrent = 0;
-		k->flags = 0;
-		k->first = k->last = k->concurrent_first = NHIR_TIME_UNSET;
+		memset(&k->use, 0, sizeof(k->use));
+		k->use.first = k->use.last = NHIR_TIME_UNSET;
+		k->use.concurrent_first = NHIR_TIME_UNSET;
 	}
 	q.keys = keys;
 	if (q.key_nr)
@@ -521,9 +502,9 @@ enum nhir_rc nhir_usage_collect(struct nhir_store *st, const char *ref,
 		 */
 		if (window)
 			scan[i] = true;
-		else if (k->detail && k->events && !w.rolled[i])
+		else if (k->detail && k->use.events && !w.rolled[i])
 			scan[i] = true;
-		else if (k->detail && k->events)
+		else if (k->detail && k->use.events)
 			rc = read_kept(st, k, opts, err);
 		if (rc)
 			goto out;

@@ -513,10 +513,9 @@ struct spans {
  */
 struct key_state {
 	int64_t key;		/* str id; 0 marks an empty slot */
-	uint64_t events, failed, notable, concurrent;
-	int64_t first, last, conc_first, tail_time, tail_ip;
-	unsigned flags;
-	bool has_conc_first, has_tail, rolled;
+	struct nhir_key_use total;
+	int64_t tail_time, tail_ip;	/* its last use from an address */
+	bool has_tail;
 };
 
 struct use_cache {
@@ -2038,20 +2037,22 @@ static struct key_state *use_get(struct sqlite_store *s, int64_t key,
 	}
 	memset(u, 0, sizeof(*u));
 	u->key = key;
+	u->total.concurrent_first = NHIR_TIME_UNSET;
 	if (rc == SQLITE_ROW) {
-		u->events = (uint64_t)sqlite3_column_int64(q, 0);
-		u->failed = (uint64_t)sqlite3_column_int64(q, 1);
-		u->notable = (uint64_t)sqlite3_column_int64(q, 2);
-		u->flags = (unsigned)sqlite3_column_int64(q, 3);
-		u->first = sqlite3_column_int64(q, 4);
-		u->last = sqlite3_column_int64(q, 5);
-		u->concurrent = (uint64_t)sqlite3_column_int64(q, 6);
-		u->has_conc_first = sqlite3_column_type(q, 7) != SQLITE_NULL;
-		u->conc_first = sqlite3_column_int64(q, 7);
+		struct nhir_key_use *t = &u->total;
+
+		t->events = (uint64_t)sqlite3_column_int64(q, 0);
+		t->failed = (uint64_t)sqlite3_column_int64(q, 1);
+		t->notable = (uint64_t)sqlite3_column_int64(q, 2);
+		t->flags = (unsigned)sqlite3_column_int64(q, 3);
+		t->first = sqlite3_column_int64(q, 4);
+		t->last = sqlite3_column_int64(q, 5);
+		t->concurrent = (uint64_t)sqlite3_column_int64(q, 6);
+		t->concurrent_first = col_time(q, 7, NHIR_TIME_UNSET);
+		t->rolled = sqlite3_column_int(q, 10) != 0;
 		u->has_tail = sqlite3_column_type(q, 8) != SQLITE_NULL;
 		u->tail_time = sqlite3_column_int64(q, 8);
 		u->tail_ip = sqlite3_column_int64(q, 9);
-		u->rolled = sqlite3_column_int(q, 10) != 0;
 	}
 	sqlite3_reset(q);
 	s->use.nr++;
@@ -2061,22 +2062,24 @@ static struct key_state *use_get(struct sqlite_store *s, int64_t key,
 static void bind_use(sqlite3_stmt *q, const struct key_state *u)
 {
 	sqlite3_bind_int64(q, 1, u->key);
-	sqlite3_bind_int64(q, 2, (int64_t)u->events);
-	sqlite3_bind_int64(q, 3, (int64_t)u->failed);
-	sqlite3_bind_int64(q, 4, (int64_t)u->notable);
-	sqlite3_bind_int64(q, 5, u->flags);
-	if (u->events) {
-		sqlite3_bind_int64(q, 6, u->first);
-		sqlite3_bind_int64(q, 7, u->last);
+	const struct nhir_key_use *t = &u->total;
+
+	sqlite3_bind_int64(q, 2, (int64_t)t->events);
+	sqlite3_bind_int64(q, 3, (int64_t)t->failed);
+	sqlite3_bind_int64(q, 4, (int64_t)t->notable);
+	sqlite3_bind_int64(q, 5, t->flags);
+	if (t->events) {
+		sqlite3_bind_int64(q, 6, t->first);
+		sqlite3_bind_int64(q, 7, t->last);
 	}
-	sqlite3_bind_int64(q, 8, (int64_t)u->concurrent);
-	if (u->has_conc_first)
-		sqlite3_bind_int64(q, 9, u->conc_first);
+	sqlite3_bind_int64(q, 8, (int64_t)t->concurrent);
+	if (t->concurrent)
+		sqlite3_bind_int64(q, 9, t->concurrent_first);
 	if (u->has_tail) {
 		sqlite3_bind_int64(q, 10, u->tail_time);
 		sqlite3_bind_int64(q, 11, u->tail_ip);
 	}
-	sqlite3_bind_int(q, 12, u->rolled);
+	sqlite3_bind_int(q, 12, t->rolled);
 }
 
 /* A first row for u's key, which nobody is known to have minted. */
@@ -2111,14 +2114,8 @@ static enum nhir_rc use_put(struct sqlite_store *s, const struct key_state *u,
 /* One more IP-bearing use of u's key, in (time, id) order. */
 static void use_follow(struct key_state *u, int64_t time, int64_t ip)
 {
-	if (u->has_tail && u->tail_ip != ip &&
-	    time - u->tail_time <= NHIR_USAGE_CONCURRENT_S) {
-		if (!u->has_conc_first) {
-			u->conc_first = time;
-			u->has_conc_first = true;
-		}
-		u->concurrent++;
-	}
+	nhir_key_use_follow(&u->total, time, u->has_tail && u->tail_ip != ip,
+			    u->tail_time);
 	u->tail_time = time;
 	u->tail_ip = ip;
 	u->has_tail = true;
@@ -2133,8 +2130,9 @@ static enum nhir_rc use_recount(struct sqlite_store *s, struct key_state *u,
 
 	if (!q)
 		return db_err(s, err, "cannot read key use");
-	u->concurrent = 0;
-	u->has_conc_first = u->has_tail = false;
+	u->total.concurrent = 0;
+	u->total.concurrent_first = NHIR_TIME_UNSET;
+	u->has_tail = false;
 	sqlite3_bind_int64(q, 1, u->key);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
 		use_follow(u, sqlite3_column_int64(q, 0),
@@ -2226,7 +2224,7 @@ static enum nhir_rc roll_key(struct sqlite_store *s, int64_t key,
 
 	if (!u)
 		return err->rc;
-	was_rolled = u->rolled;
+	was_rolled = u->total.rolled;
 	if (was_rolled && NHIR_ALLOC_GROW(s->roll, n, s->roll_alloc))
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
@@ -2234,14 +2232,7 @@ static enum nhir_rc roll_key(struct sqlite_store *s, int64_t key,
 
 		if (e->dup)
 			continue;
-		if (!u->events || e->time < u->first)
-			u->first = e->time;
-		if (!u->events || e->time > u->last)
-			u->last = e->time;
-		u->events++;
-		u->failed += !!(e->flags & NHIR_EV_FAILED);
-		u->notable += !!(e->flags & NHIR_EV_NOTABLE);
-		u->flags |= e->flags;
+		nhir_key_use_add(&u->total, e->time, e->flags);
 		if (e->ids[5] && !recount) {
 			if (u->has_tail && e->time < u->tail_time)
 				recount = true;	/* reaches back in time */
@@ -2272,9 +2263,9 @@ static enum nhir_rc roll_key(struct sqlite_store *s, int64_t key,
 		}
 		if (!rc)
 			rc = roll_add(s, key, s->roll, added, false, err);
-	} else if (!rc && u->events >= ROLLUP_MIN) {
+	} else if (!rc && u->total.events >= ROLLUP_MIN) {
 		rc = roll_fill(s, key, err);
-		u->rolled = !rc;
+		u->total.rolled = !rc;
 	}
 	return rc ? rc : use_put(s, u, err);
 }

@@ -97,9 +97,9 @@ static void test_usage(void **state)
 					    NULL), 0);
 	k = &u.keys[0];
 	assert_string_equal(k->key, "AKIAEXAMPLEDEPLOY01");
-	assert_int_equal(k->events, 8);
-	assert_int_equal(k->failed, 1);
-	assert_int_equal(k->first, 1714550400);
+	assert_int_equal(k->use.events, 8);
+	assert_int_equal(k->use.failed, 1);
+	assert_int_equal(k->use.first, 1714550400);
 	for (size_t s = 0; s < k->src_nr; s++) {
 		if (!strcmp(k->src[s].ip, "198.51.100.7"))
 			saw_after = k->src[s].after_exposure;
@@ -109,7 +109,7 @@ static void test_usage(void **state)
 	assert_true(saw_after);
 	assert_true(saw_before);
 	/* 10:30:00 from one address, 10:30:30 from another */
-	assert_true(k->concurrent >= 1);
+	assert_true(k->use.concurrent >= 1);
 	for (size_t n = 0; n < k->note_nr; n++) {
 		persist |= (k->note[n].flags & NHIR_EV_PERSISTENCE) &&
 			   !strcmp(k->note[n].action, "iam:CreateAccessKey");
@@ -120,13 +120,13 @@ static void test_usage(void **state)
 	assert_true(escal);
 	/* what it minted, and what that minted */
 	assert_int_equal(find_key(&u, "ASIAEXAMPLESESSION1")->depth, 1);
-	assert_int_equal(find_key(&u, "ASIAEXAMPLESESSION1")->events, 2);
+	assert_int_equal(find_key(&u, "ASIAEXAMPLESESSION1")->use.events, 2);
 	assert_int_equal(find_key(&u, "ASIAEXAMPLECHAINED")->depth, 2);
 	assert_string_equal(find_key(&u, "ASIAEXAMPLECHAINED")->minted_by,
 			    "ASIAEXAMPLESESSION1");
 	assert_string_equal(find_key(&u, "AKIAEXAMPLEBACKDOOR")->via, "created");
-	assert_int_equal(find_key(&u, "AKIAEXAMPLEBACKDOOR")->events, 1);
-	assert_int_equal(find_key(&u, "ASIAEXAMPLESESSION2")->events, 0);
+	assert_int_equal(find_key(&u, "AKIAEXAMPLEBACKDOOR")->use.events, 1);
+	assert_int_equal(find_key(&u, "ASIAEXAMPLESESSION2")->use.events, 0);
 	assert_int_equal(u.nr, 5);
 	nhir_usage_release(&u);
 
@@ -134,7 +134,7 @@ static void test_usage(void **state)
 	o.since = 1714554000;
 	assert_int_equal(nhir_usage_collect(st, "AKIAEXAMPLEDEPLOY01", &o, &u,
 					    NULL), 0);
-	assert_int_equal(u.keys[0].events, 6);
+	assert_int_equal(u.keys[0].use.events, 6);
 	assert_int_equal(u.nr, 5);
 	nhir_usage_release(&u);
 	nhir_store_close(st);
@@ -355,7 +355,7 @@ static void test_invictus(void **state)
 	assert_int_equal(res.events, 2900);
 	assert_int_equal(nhir_usage_collect(st, "AKIATFQR7NSC8Q4X20BJ", &o, &u,
 					    NULL), 0);
-	assert_int_equal(u.keys[0].events, 2104);
+	assert_int_equal(u.keys[0].use.events, 2104);
 	for (size_t i = 0; i < NHIR_ARRAY_SIZE(sessions); i++)
 		assert_string_equal(find_key(&u, sessions[i])->via, "issued");
 	for (size_t i = 0; i < NHIR_ARRAY_SIZE(keys); i++)

@@ -37,8 +37,8 @@ static void test_tokenrequest(void **state)
 	free(dump);
 
 	assert_int_equal(nhir_usage_collect(st, cred, &o, &u, NULL), 0);
-	assert_int_equal(u.keys[0].events, 4);
-	assert_int_equal(u.keys[0].failed, 1);
+	assert_int_equal(u.keys[0].use.events, 4);
+	assert_int_equal(u.keys[0].use.failed, 1);
 	assert_int_equal(u.keys[0].src_nr, 2);
 	for (size_t i = 0; i < u.keys[0].note_nr; i++)
 		escal |= (u.keys[0].note[i].flags & NHIR_EV_ESCALATION) != 0;
@@ -78,7 +78,7 @@ static void test_falco_traces(void **state)
 	assert_int_equal(nhir_usage_collect(st,
 		"k8s:cluster:serviceaccount:kube-system/replicaset-controller",
 		&o, &u, NULL), 0);
-	assert_int_equal(u.keys[0].events, 9);
+	assert_int_equal(u.keys[0].use.events, 9);
 	assert_int_equal(nhir_store_get_node(st, tl_node(st,
 		"k8s:cluster:serviceaccount:kube-system/replicaset-controller"),
 		&n, NULL), 0);

@@ -39,7 +39,7 @@ static void test_github_fixture(void **state)
 	nhir_node_release(&n);
 	assert_int_equal(nhir_usage_collect(st, "github:token:AAAAfakehashedtoken=",
 					    &o, &u, NULL), 0);
-	assert_int_equal(u.keys[0].events, 2);
+	assert_int_equal(u.keys[0].use.events, 2);
 	assert_int_equal(u.keys[0].src_nr, 2);
 	assert_int_equal(u.keys[0].note_nr, 1);	/* public_key.create */
 	assert_true(u.keys[0].note[0].flags & NHIR_EV_PERSISTENCE);
@@ -84,7 +84,7 @@ static void test_ocsf(void **state)
 	assert_int_equal(res.events, 1);
 	assert_int_equal(nhir_usage_collect(st, "AKIA3Z2XBVEXAMPLE", &o, &u,
 					    NULL), 0);
-	assert_int_equal(u.keys[0].events, 1);
+	assert_int_equal(u.keys[0].use.events, 1);
 	assert_string_equal(u.keys[0].act[0].action,
 			    "directconnect:DescribeDirectConnectGateways");
 	assert_string_equal(u.keys[0].src[0].ip, "205.8.181.128");

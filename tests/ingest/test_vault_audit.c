@@ -75,8 +75,8 @@ static void test_tokens(void **state)
 	assert_true(tl_node(st, "vault:entity:ent-deployer") > 0);
 
 	assert_int_equal(nhir_usage_collect(st, parent, &o, &u, NULL), 0);
-	assert_int_equal(u.keys[0].events, 5);
-	assert_int_equal(u.keys[0].failed, 1);
+	assert_int_equal(u.keys[0].use.events, 5);
+	assert_int_equal(u.keys[0].use.failed, 1);
 	for (size_t i = 0; i < u.keys[0].note_nr; i++)
 		escal |= (u.keys[0].note[i].flags & NHIR_EV_ESCALATION) != 0;
 	assert_true(escal);
