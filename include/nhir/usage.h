@@ -35,8 +35,8 @@ struct nhir_usage_note {
 
 struct nhir_usage_key {
 	char *key;		/* owned: the credential or token id */
-	char *minted_by;	/* owned, NULL for the one asked about */
-	char *via;		/* "issued" or "created" */
+	const char *minted_by;	/* keys[parent].key; NULL for keys[0] */
+	const char *via;	/* "issued" or "created" (static) */
 	int64_t minted_at;
 	unsigned depth;
 	size_t parent;		/* index in keys; 0 for keys[0] itself */

@@ -30,8 +30,6 @@ static void key_release(struct nhir_usage_key *k)
 	nhir_free(k->act);
 	nhir_free(k->note);
 	nhir_free(k->key);
-	nhir_free(k->minted_by);
-	nhir_free(k->via);
 }
 
 void nhir_usage_release(struct nhir_usage *u)
@@ -204,10 +202,10 @@ static bool key_index_add(struct key_index *x, const struct nhir_usage *u,
 		}
 }
 
-/* Adds a key to u (no events yet). */
-static enum nhir_rc new_key(struct nhir_usage *u, const char *key,
-			    const char *by, const char *via, int64_t when,
-			    unsigned depth, struct nhir_err *err)
+/* Adds a key to u (no events yet), minted by keys[parent] unless root. */
+static enum nhir_rc new_key(struct nhir_usage *u, const char *key, bool root,
+			    size_t parent, const char *via, int64_t when,
+			    struct nhir_err *err)
 {
 	struct nhir_usage_key *k;
 
@@ -216,13 +214,16 @@ static enum nhir_rc new_key(struct nhir_usage *u, const char *key,
 	k = &u->keys[u->nr++];
 	memset(k, 0, sizeof(*k));
 	k->key = nhir_strdup(key);
-	k->minted_by = dup_or_null(by);
-	k->via = dup_or_null(via);
-	k->minted_at = when;
-	k->depth = depth;
+	if (!root) {
+		k->parent = parent;
+		k->minted_by = u->keys[parent].key;
+		k->via = via;
+		k->depth = u->keys[parent].depth + 1;
+	}
+	k->minted_at = root ? NHIR_TIME_UNSET : when;
 	k->use.first = k->use.last = NHIR_TIME_UNSET;
 	k->use.concurrent_first = NHIR_TIME_UNSET;
-	if (!k->key || (by && !k->minted_by) || (via && !k->via))
+	if (!k->key)
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	return NHIR_OK;
 }
@@ -254,17 +255,14 @@ static int walk_cb(const struct nhir_lineage_rec *r, void *data)
 		if (parent == SIZE_MAX)
 			return 0;	/* not reached from the root */
 	}
-	w->rc = new_key(w->u, r->key, r->parent,
-			r->parent ? nhir_edge_kind_name(r->via) : NULL,
-			r->parent ? r->created : NHIR_TIME_UNSET,
-			r->parent ? w->u->keys[parent].depth + 1 : 0, w->err);
+	w->rc = new_key(w->u, r->key, !r->parent, parent,
+			nhir_edge_kind_name(r->via), r->created, w->err);
 	if (!w->rc && (!key_index_add(w->x, w->u, w->u->nr - 1) ||
 		       NHIR_ALLOC_GROW(w->rolled, w->u->nr, w->rolled_alloc)))
 		w->rc = nhir_err_set(w->err, NHIR_ENOMEM, "out of memory");
 	if (w->rc)
 		return 1;
 	k = &w->u->keys[w->u->nr - 1];
-	k->parent = parent;
 	w->rolled[w->u->nr - 1] = r->use && r->use->rolled;
 	if (r->use)
 		k->use = *r->use;

@@ -744,14 +744,6 @@ static enum nhir_rc sq_open(struct nhir_store **out, const char *path,
 			     "PRAGMA cache_size = -65536;"
 			     /* checkpoint less often during large ingests */
 			     "PRAGMA wal_autocheckpoint = 16384", err);
-	/*
-	 * Readers map the file instead of copying each page they read into
-	 * the page cache: usage's lineage walk took a third less time.
-	 * Writers do not, so that what ingest touches is not counted as
-	 * its memory.
-	 */
-	if (!rc && ro)
-		rc = exec(s, "PRAGMA mmap_size = 2147418112", err);
 	if (!rc)
 		rc = exec(s, "SELECT count(*) FROM sqlite_schema", err);
 	if (rc) {
