@@ -31,12 +31,31 @@ enum nhir_phase {
 
 const char *nhir_phase_name(enum nhir_phase p);
 
+/*
+ * What a cut takes away from the identity it is on: the sessions issued
+ * before it (a deny on aws:TokenIssueTime), everything its keys and
+ * sessions could do (its policies detached), or only new sessions (its
+ * trust removed; those issued live on).  Catalog and plan_step name
+ * them "issued-before", "everything", "new-only".
+ */
+enum nhir_cut {
+	NHIR_CUT_NONE = 0,	/* not a cut */
+	NHIR_CUT_ISSUED_BEFORE,
+	NHIR_CUT_EVERYTHING,
+	NHIR_CUT_NEW_ONLY,
+	NHIR_CUT_NR
+};
+
+const char *nhir_cut_name(enum nhir_cut c);	/* NULL for NHIR_CUT_NONE */
+enum nhir_cut nhir_cut_parse(const char *s);	/* NHIR_CUT_NONE if unknown */
+
 struct nhir_action {
 	char *id, *provider;
 	unsigned kinds;			/* 1 << enum nhir_node_kind; all if 0 */
 	char **subtypes;		/* empty: any subtype */
 	size_t subtype_nr;
 	enum nhir_phase phase;
+	enum nhir_cut cuts;		/* for a cut: what it cuts */
 	char *kills, *survives;		/* text, "; "-joined */
 	bool kills_self, kills_children;
 	bool reversible, destroys_evidence, privileged;
@@ -83,6 +102,7 @@ enum nhir_rc nhir_plan_build(struct nhir_store *st, const char *actor,
 struct nhir_step {
 	int64_t id, seq, incident, target;
 	const char *action, *phase, *status, *why, *breaks, *survives;
+	enum nhir_cut cuts;			/* a cut: what it cuts */
 	const char *target_ext, *target_name, *proposer, *result;
 	bool reversible, destroys_evidence, privileged, changes_access;
 	int approvals_needed, approvals;	/* valid approvals now */

@@ -377,13 +377,13 @@ enum nhir_rc nhir_plan_add(struct nhir_store *st, const char *actor,
 	if (!rc)
 		rc = ir_int(st, err, &id, NULL,
 			      "INSERT INTO plan_step(incident, seq, action, target,"
-			      " phase, why, breaks, survives, reversible,"
+			      " phase, cuts, why, breaks, survives, reversible,"
 			      " destroys_evidence, privileged, changes_access,"
 			      " approvals_needed, delay, status, proposer, created)"
-			      " VALUES(?, ?, ?, ?, ?, 'added by the lead', '', ?,"
-			      " ?, ?, ?, ?, ?, ?, 'planned', ?, ?) RETURNING id",
-			      "iitztt" "iiiiii" "ti", incident, seq, a->id, node,
-			      nhir_phase_name(a->phase),
+			      " VALUES(?, ?, ?, ?, ?, ?, 'added by the lead', '',"
+			      " ?, ?, ?, ?, ?, ?, ?, 'planned', ?, ?) RETURNING id",
+			      "iitzttt" "iiiiii" "ti", incident, seq, a->id, node,
+			      nhir_phase_name(a->phase), nhir_cut_name(a->cuts),
 			      a->survives ? a->survives : "",
 			      (int64_t)a->reversible,
 			      (int64_t)a->destroys_evidence,

@@ -13,6 +13,23 @@ static const char *const phase_names[NHIR_PHASE_NR] = {
 	"verify",
 };
 
+static const char *const cut_names[NHIR_CUT_NR] = {
+	NULL, "issued-before", "everything", "new-only",
+};
+
+const char *nhir_cut_name(enum nhir_cut c)
+{
+	return (unsigned)c < NHIR_CUT_NR ? cut_names[c] : NULL;
+}
+
+enum nhir_cut nhir_cut_parse(const char *s)
+{
+	for (int c = 1; s && c < NHIR_CUT_NR; c++)
+		if (!strcmp(s, cut_names[c]))
+			return (enum nhir_cut)c;
+	return NHIR_CUT_NONE;
+}
+
 const char *nhir_phase_name(enum nhir_phase p)
 {
 	return (unsigned)p < NHIR_PHASE_NR ? phase_names[p] : "?";
@@ -159,8 +176,9 @@ static enum nhir_rc parse_action(struct nhir_yaml *y, const yaml_node_t *n,
 				 struct nhir_action *a)
 {
 	static const char *const keys[] = {
-		"id", "provider", "applies", "phase", "kills", "survives",
-		"reversible", "evidence", "privileged", "delay", NULL,
+		"id", "provider", "applies", "phase", "cuts", "kills",
+		"survives", "reversible", "evidence", "privileged", "delay",
+		NULL,
 	};
 	static const char *const flags[] = { "reversible", "evidence",
 					     "privileged" };
@@ -194,6 +212,17 @@ static enum nhir_rc parse_action(struct nhir_yaml *y, const yaml_node_t *n,
 				       "notify, rotate, contain, revoke, cut, "
 				       "recover, verify", id);
 	a->phase = (enum nhir_phase)p;
+	/* a cut says what it cuts; nothing else does */
+	a->cuts = nhir_cut_parse(nhir_yaml_str(nhir_yaml_get(y, n, "cuts")));
+	if (a->phase == NHIR_PHASE_CUT && !a->cuts)
+		return nhir_yaml_error(y, nhir_yaml_get(y, n, "cuts")
+					      ? nhir_yaml_get(y, n, "cuts") : n,
+				       "action '%s': a cut needs cuts: "
+				       "issued-before, everything or new-only",
+				       id);
+	if (a->phase != NHIR_PHASE_CUT && nhir_yaml_get(y, n, "cuts"))
+		return nhir_yaml_error(y, nhir_yaml_get(y, n, "cuts"),
+				       "action '%s': only a cut has cuts", id);
 	if (!nhir_yaml_get(y, n, "applies"))
 		return nhir_yaml_error(y, n, "action '%s' needs applies", id);
 	rc = parse_applies(y, nhir_yaml_get(y, n, "applies"), a);

@@ -18,6 +18,7 @@
 struct xstep {
 	int64_t id, seq, target;
 	char action[128], phase[16], status[16];
+	enum nhir_cut cuts;
 	int needed, approvals;
 	bool rejected;
 };
@@ -32,6 +33,7 @@ static int take_step(const struct nhir_step *s, void *data)
 	ir_copy(x->action, sizeof(x->action), s->action);
 	ir_copy(x->phase, sizeof(x->phase), s->phase);
 	ir_copy(x->status, sizeof(x->status), s->status);
+	x->cuts = s->cuts;
 	x->needed = s->approvals_needed;
 	x->approvals = s->approvals;
 	x->rejected = s->rejected;
@@ -418,16 +420,21 @@ enum nhir_rc nhir_execute(struct nhir_store *st, const char *actor,
 			     " END, confirmed = ?, detail = ? WHERE incident = ?"
 			     " AND node = ?", "itii", nhir_time_now(), detail,
 			     incident, x.target);
+	/*
+	 * A cut ends the sessions of its identity issued before now, or
+	 * everything it can do; one that only stops new sessions leaves
+	 * every access there is.
+	 */
 	if (!rc && !strcmp(status, "done") && x.target &&
-	    !strcmp(x.phase, "cut"))
+	    (x.cuts == NHIR_CUT_ISSUED_BEFORE || x.cuts == NHIR_CUT_EVERYTHING))
 		rc = ir_exec(st, err, "INSERT INTO cut(incident, node,"
 			     " issued_before, step) VALUES(?, ?, ?, ?)"
 			     " ON CONFLICT(incident, node) DO UPDATE SET"
-			     " issued_before = excluded.issued_before", "iiii",
+			     " issued_before = max(issued_before,"
+			     " excluded.issued_before)", "iiii",
 			     incident, x.target,
-			     /* detaching policies cuts every session and key */
-			     strstr(x.action, "detach") ? NHIR_TIME_NEVER
-							: nhir_time_now(),
+			     x.cuts == NHIR_CUT_EVERYTHING ? NHIR_TIME_NEVER
+							   : nhir_time_now(),
 			     x.id);
 	d = cJSON_CreateObject();
 	if (d) {

@@ -191,23 +191,31 @@ static const char *label(struct planner *p, int64_t node, char *buf,
 	return buf;
 }
 
-/* A cut action of the catalog for node whose id contains word. */
+/*
+ * The catalog's cut for node that cuts what: one naming the node's
+ * subtype, else one for any subtype of its kind, else whatever cut the
+ * catalog has for it (the step then says what it really cuts).
+ */
 static const struct nhir_action *pick_cut(const struct nhir_catalog *cat,
 					  const struct nhir_node *node,
-					  const char *word)
+					  enum nhir_cut what)
 {
+	const struct nhir_action *any = NULL;
+
 	for (size_t i = 0; i < cat->nr; i++) {
 		const struct nhir_action *a = &cat->v[i];
 
-		if (a->phase != NHIR_PHASE_CUT || !strstr(a->id, word) ||
+		if (a->phase != NHIR_PHASE_CUT || a->cuts != what ||
 		    (a->kinds && !(a->kinds & (1u << node->kind))))
 			continue;
+		if (!a->subtype_nr && !any)
+			any = a;
 		for (size_t k = 0; node->subtype && k < a->subtype_nr; k++)
 			if (!strcmp(a->subtypes[k], node->subtype))
 				return a;
 	}
-	return nhir_catalog_pick(cat, node->kind, node->subtype,
-				 NHIR_PHASE_CUT);
+	return any ? any : nhir_catalog_pick(cat, node->kind, node->subtype,
+					     NHIR_PHASE_CUT);
 }
 
 /* Has the child at the end of e expired by now? */
@@ -259,7 +267,7 @@ static void plan_secret(struct planner *p, int preserve, int64_t n,
 			if (out.v[i].kind != NHIR_EDGE_AUTHENTICATES ||
 			    nhir_store_get_node(p->st, out.v[i].dst, &id, NULL))
 				continue;
-			ka = pick_cut(p->cat, &id, "sessions");
+			ka = pick_cut(p->cat, &id, NHIR_CUT_ISSUED_BEFORE);
 			if (ka) {
 				k = step(p, ka, id.id, "sessions of %s cannot be "
 					 "revoked; cut them where they act",
@@ -418,7 +426,7 @@ static void plan_identity(struct planner *p, int preserve, int64_t n,
 		}
 	}
 	if (has(p->made, p->made_nr, n)) {
-		a = pick_cut(p->cat, node, "detach");
+		a = pick_cut(p->cat, node, NHIR_CUT_EVERYTHING);
 		s = step(p, a, n, "%s was created with the compromised "
 			 "credentials: remove what it can do", node->ext_id);
 		dep(p, s, preserve, "evidence is preserved first");
@@ -510,12 +518,14 @@ static enum nhir_rc store_step(struct planner *p, const char *actor,
 {
 	return ir_int(p->st, p->err, &s->id, NULL,
 		      "INSERT INTO plan_step(incident, seq, action, target, phase,"
-		      " why, breaks, survives, reversible, destroys_evidence,"
-		      " privileged, changes_access, approvals_needed, delay,"
-		      " status, proposer, created) VALUES(?, ?, ?, ?, ?, ?, ?,"
-		      " ?, ?, ?, ?, ?, ?, ?, 'planned', ?, ?) RETURNING id",
-		      "iitzttttiiiiiiti", p->incident, (int64_t)s->order,
-		      s->a->id, s->target, nhir_phase_name(s->a->phase), s->why,
+		      " cuts, why, breaks, survives, reversible,"
+		      " destroys_evidence, privileged, changes_access,"
+		      " approvals_needed, delay, status, proposer, created)"
+		      " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+		      " 'planned', ?, ?) RETURNING id",
+		      "iitzt" "ttttiiiiiiti", p->incident, (int64_t)s->order,
+		      s->a->id, s->target, nhir_phase_name(s->a->phase),
+		      nhir_cut_name(s->a->cuts), s->why,
 		      s->breaks, s->a->survives ? s->a->survives : "",
 		      (int64_t)s->a->reversible,
 		      (int64_t)s->a->destroys_evidence,
@@ -669,7 +679,7 @@ enum nhir_rc nhir_plan_build(struct nhir_store *st, const char *actor,
 	"  'approve'), 0))," \
 	" s.delay, coalesce(s.started, 0), coalesce(s.finished, 0)," \
 	" (SELECT group_concat(p.seq) FROM plan_dep d JOIN plan_step p ON" \
-	"  p.id = d.after WHERE d.step = s.id)"
+	"  p.id = d.after WHERE d.step = s.id), s.cuts"
 
 static int fill_steps(struct nhir_sql *q, nhir_step_cb cb, void *data,
 		      struct nhir_err *err)
@@ -704,6 +714,7 @@ static int fill_steps(struct nhir_sql *q, nhir_step_cb cb, void *data,
 		s.started = nhir_sql_int(q, 22);
 		s.finished = nhir_sql_int(q, 23);
 		s.after = nhir_sql_text(q, 24);
+		s.cuts = nhir_cut_parse(nhir_sql_text(q, 25));
 		if (cb(&s, data))
 			return 0;
 	}

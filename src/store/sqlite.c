@@ -266,6 +266,16 @@ static const char *const migrations[] = {
 	" GROUP BY 1, 2;"
 	"DROP TABLE m7_use;"
 	"DROP TABLE m7_mint;",
+	/*
+	 * 8: what a cut step cuts, from the catalog (issued-before,
+	 * everything, new-only); steps planned before said it by their
+	 * action's name.
+	 */
+	"ALTER TABLE plan_step ADD COLUMN cuts TEXT;"
+	"UPDATE plan_step SET cuts = CASE"
+	" WHEN action LIKE '%detach%' THEN 'everything'"
+	" WHEN action LIKE '%remove-trust%' THEN 'new-only'"
+	" ELSE 'issued-before' END WHERE phase = 'cut';",
 };
 
 enum stmt {

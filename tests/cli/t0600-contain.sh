@@ -178,5 +178,25 @@ check "as an HTTP error" has "$T/last.out" "answered HTTP 401"
 check "the right one works, through http" sh -c \
 	'HOOK_TOKEN=s3cret-hook-token "$NHIR" --as rory execute INC-2 1 --confirm --connectors "$0/http.yaml" | grep -q "done: generic.preserve-evidence"' "$T"
 check "the secret is stored nowhere" sh -c '! grep -rq s3cret-hook-token "$NHIR_DB" "$NHIR_DB-evidence"'
+# a site catalog names its cuts as it likes: what each cuts decides
+sed -e 's/aws.deny-sessions-issued-before/site.fence-old-sessions/' \
+	-e 's/aws.detach-policies/site.strip-identity/' \
+	"$ROOT/catalog/actions.yaml" >"$T/site.yaml"
+"$NHIR" --as rory incident declare --title "same key, site catalog" --severity high \
+	--lead lena --seed AKIAEXAMPLEDEPLOY01 >/dev/null
+"$NHIR" --as lena incident scope INC-3 confirm ASIAEXAMPLECHAINED AKIAEXAMPLEBACKDOOR >/dev/null
+check "a site catalog plans" env NHIR_CATALOG="$T/site.yaml" "$NHIR" --as lena plan INC-3
+check "its cuts chosen by what they cut, not by their names" sh -c \
+	'"$NHIR" plan --format json INC-3 | python3 -c "
+import json, sys
+got = {(s[\"action\"], s[\"target\"]) for s in json.load(sys.stdin)[\"steps\"]}
+assert (\"site.fence-old-sessions\", \"arn:aws:iam::111122223333:role/deploy\") in got, got
+assert (\"site.strip-identity\", \"arn:aws:iam::111122223333:user/backup-admin\") in got, got
+"'
+sqlite3 "$NHIR_DB" "SELECT DISTINCT action || '=' || cuts FROM plan_step
+	WHERE incident = 3 AND phase = 'cut' ORDER BY 1" >"$T/cuts.txt"
+check "and the plan keeps what each cuts, for execution" test \
+	"$(cat "$T/cuts.txt")" = "site.fence-old-sessions=issued-before
+site.strip-identity=everything"
 kill $hook 2>/dev/null
 done_testing

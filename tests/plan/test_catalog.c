@@ -52,7 +52,10 @@ static void test_bad_catalogs(void **state)
 		{ ACT "    delay: 0\n  - id: a\n    applies: {kind: token}\n    phase: revoke\n"
 		  "    kills: []\n    survives: []\n    reversible: true\n    evidence: false\n"
 		  "    privileged: false\n    delay: 0\n", "action 'a' is defined twice" },
-		{ "version: 1\nactions:\n  - id: b\n    phase: cut\n    applies: {kind: gizmo}\n", "c.yaml:5: action 'b': unknown kind 'gizmo'" },
+		{ "version: 1\nactions:\n  - id: b\n    phase: cut\n    cuts: everything\n    applies: {kind: gizmo}\n", "c.yaml:6: action 'b': unknown kind 'gizmo'" },
+		{ "version: 1\nactions:\n  - id: b\n    phase: cut\n    applies: {kind: identity}\n", "c.yaml:3: action 'b': a cut needs cuts: issued-before, everything or new-only" },
+		{ "version: 1\nactions:\n  - id: b\n    phase: cut\n    cuts: some\n    applies: {kind: identity}\n", "c.yaml:5: action 'b': a cut needs cuts" },
+		{ ACT "    delay: 0\n    cuts: everything\n", "c.yaml:12: action 'a': only a cut has cuts" },
 		{ "version: 1\nactions:\n  - id: b\n    applies: {kind: token}\n    phase: later\n", "c.yaml:5: action 'b': phase is one of" },
 		{ "version: 2\nactions: []\n", "c.yaml:1: version must be 1" },
 		{ "version: 1\nactions: {}\n", "actions must be a list" },
