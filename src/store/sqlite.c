@@ -533,7 +533,7 @@ struct use_cache {
 	size_t nr, alloc;	/* alloc is 0 or a power of two */
 };
 
-#define USE_MAX (1u << 17)	/* keys cached, about 12 MB */
+#define USE_MAX (1u << 16)	/* keys cached; the table takes about 12 MB */
 
 /* Keys with this many events keep their sources and actions rolled up. */
 #define ROLLUP_MIN 256	/* also in migration 7 */
