@@ -111,7 +111,7 @@ uint64_t nhir_tele_uid(const char *id, const char *part)
 	return h ? h : 1;
 }
 
-struct pipe_batch;
+/* In the pipeline's worker, what the format emits is kept (below). */
 static bool keep_event(struct nhir_tele *t, const struct nhir_event *ev);
 static bool keep_node(struct nhir_tele *t, const struct nhir_node_rec *r);
 static bool keep_edge(struct nhir_tele *t, const struct nhir_edge_rec *r);
