@@ -46,7 +46,7 @@ struct nhir_usage_key {
 	 * all) only the counts and times are.
 	 */
 	bool detail;
-	struct nhir_key_use use;	/* its totals (rolled: unused) */
+	struct nhir_key_use use;	/* its totals; rolled: detail is kept */
 	struct nhir_usage_source *src;
 	size_t src_nr, src_alloc;
 	struct nhir_usage_action *act;

@@ -37,22 +37,13 @@ static const char *note_kind(unsigned f)
 /* The kinds of notable calls in flags, as "persistence, minted". */
 static void kinds(unsigned flags, char *out, size_t n)
 {
-	static const struct {
-		unsigned flag;
-		const char *name;
-	} k[] = {
-		{ NHIR_EV_PERSISTENCE, "persistence" },
-		{ NHIR_EV_ESCALATION, "escalation" },
-		{ NHIR_EV_MINT, "minted" },
-		{ NHIR_EV_FAILED, "failed" },
-	};
 	size_t len = 0;
 
 	out[0] = '\0';
-	for (size_t i = 0; i < NHIR_ARRAY_SIZE(k) && len < n; i++)
-		if (flags & k[i].flag)
+	for (unsigned f = 1; f <= NHIR_EV_FAILED && len < n; f <<= 1)
+		if (flags & f & NHIR_EV_NOTABLE)
 			len += (size_t)snprintf(out + len, n - len, "%s%s",
-						len ? ", " : "", k[i].name);
+						len ? ", " : "", note_kind(f));
 }
 
 /*

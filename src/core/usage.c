@@ -235,8 +235,6 @@ static enum nhir_rc new_key(struct nhir_usage *u, const char *key, bool root,
 struct walk {
 	struct nhir_usage *u;
 	struct key_index *x;
-	bool *rolled;		/* per key: sources and actions kept */
-	size_t rolled_alloc;
 	struct nhir_err *err;
 	enum nhir_rc rc;
 };
@@ -257,13 +255,11 @@ static int walk_cb(const struct nhir_lineage_rec *r, void *data)
 	}
 	w->rc = new_key(w->u, r->key, !r->parent, parent,
 			nhir_edge_kind_name(r->via), r->created, w->err);
-	if (!w->rc && (!key_index_add(w->x, w->u, w->u->nr - 1) ||
-		       NHIR_ALLOC_GROW(w->rolled, w->u->nr, w->rolled_alloc)))
+	if (!w->rc && !key_index_add(w->x, w->u, w->u->nr - 1))
 		w->rc = nhir_err_set(w->err, NHIR_ENOMEM, "out of memory");
 	if (w->rc)
 		return 1;
 	k = &w->u->keys[w->u->nr - 1];
-	w->rolled[w->u->nr - 1] = r->use && r->use->rolled;
 	if (r->use)
 		k->use = *r->use;
 	return 0;
@@ -472,7 +468,7 @@ enum nhir_rc nhir_usage_collect(struct nhir_store *st, const char *ref,
 				struct nhir_usage *out, struct nhir_err *err)
 {
 	struct key_index x = { NULL, 0 };
-	struct walk w = { out, &x, NULL, 0, err, NHIR_OK };
+	struct walk w = { out, &x, err, NHIR_OK };
 	bool window = opts->since != NHIR_TIME_UNSET ||
 		      opts->until != NHIR_TIME_UNSET;
 	bool *scan = NULL;
@@ -500,7 +496,7 @@ enum nhir_rc nhir_usage_collect(struct nhir_store *st, const char *ref,
 		 */
 		if (window)
 			scan[i] = true;
-		else if (k->detail && k->use.events && !w.rolled[i])
+		else if (k->detail && k->use.events && !k->use.rolled)
 			scan[i] = true;
 		else if (k->detail && k->use.events)
 			rc = read_kept(st, k, opts, err);
@@ -522,7 +518,6 @@ enum nhir_rc nhir_usage_collect(struct nhir_store *st, const char *ref,
 	}
 out:
 	nhir_free(scan);
-	nhir_free(w.rolled);
 	nhir_free(x.slot);
 	if (rc)
 		nhir_usage_release(out);
@@ -542,7 +537,7 @@ enum nhir_rc nhir_lineage_keys(struct nhir_store *st, const char *const *refs,
 {
 	struct nhir_usage u = { NULL, 0, 0 };
 	struct key_index x = { NULL, 0 };
-	struct walk w = { &u, &x, NULL, 0, err, NHIR_OK };
+	struct walk w = { &u, &x, err, NHIR_OK };
 	enum nhir_rc rc = NHIR_OK;
 	size_t n;
 	char **v;
@@ -559,7 +554,6 @@ enum nhir_rc nhir_lineage_keys(struct nhir_store *st, const char *const *refs,
 	}
 	n = u.nr;
 	nhir_usage_release(&u);
-	nhir_free(w.rolled);
 	nhir_free(x.slot);
 	if (rc) {
 		nhir_free(v);

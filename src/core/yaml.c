@@ -30,6 +30,8 @@ enum nhir_rc nhir_yaml_load(struct nhir_yaml *y, const char *data,
 	if (!rc && !yaml_document_get_root_node(&y->doc))
 		rc = nhir_err_set(err, NHIR_EPARSE, "%s:1: empty document",
 				  name);
+	if (rc)
+		nhir_yaml_free(y);
 	return rc;
 }
 

@@ -19,7 +19,10 @@ struct nhir_yaml {
 	bool loaded;
 };
 
-/* Parses data; a syntax error is NHIR_EPARSE "name:line:col: what". */
+/*
+ * Parses data; a syntax error is NHIR_EPARSE "name:line:col: what".
+ * On failure nothing is left to free.
+ */
 enum nhir_rc nhir_yaml_load(struct nhir_yaml *y, const char *data,
 			    size_t len, const char *name,
 			    struct nhir_err *err);

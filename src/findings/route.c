@@ -328,10 +328,8 @@ enum nhir_rc nhir_route_parse(const char *data, size_t len, const char *name,
 
 	*out = NULL;
 	rc = nhir_yaml_load(&p, data, len, name, err);
-	if (rc) {
-		nhir_yaml_free(&p);
+	if (rc)
 		return rc;
-	}
 	pol = nhir_calloc(1, sizeof(*pol));
 	if (!pol) {
 		nhir_yaml_free(&p);

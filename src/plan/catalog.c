@@ -310,11 +310,7 @@ enum nhir_rc nhir_catalog_parse(const char *data, size_t len,
 	enum nhir_rc rc = nhir_yaml_load(&y, data, len, name, err);
 
 	*out = NULL;
-	if (rc) {
-		nhir_yaml_free(&y);
-		return rc;
-	}
-	return from_doc(&y, out, err);
+	return rc ? rc : from_doc(&y, out, err);
 }
 
 enum nhir_rc nhir_catalog_load(const char *path, struct nhir_catalog **out,
@@ -324,11 +320,7 @@ enum nhir_rc nhir_catalog_load(const char *path, struct nhir_catalog **out,
 	enum nhir_rc rc = nhir_yaml_load_file(&y, path, err);
 
 	*out = NULL;
-	if (rc) {
-		nhir_yaml_free(&y);
-		return rc;
-	}
-	return from_doc(&y, out, err);
+	return rc ? rc : from_doc(&y, out, err);
 }
 
 const struct nhir_action *nhir_catalog_find(const struct nhir_catalog *c,

@@ -247,11 +247,7 @@ enum nhir_rc nhir_connectors_parse(const char *data, size_t len,
 	enum nhir_rc rc = nhir_yaml_load(&y, data, len, name, err);
 
 	*out = NULL;
-	if (rc) {
-		nhir_yaml_free(&y);
-		return rc;
-	}
-	return from_doc(&y, out);
+	return rc ? rc : from_doc(&y, out);
 }
 
 enum nhir_rc nhir_connectors_load(const char *path,
@@ -262,11 +258,7 @@ enum nhir_rc nhir_connectors_load(const char *path,
 	enum nhir_rc rc = nhir_yaml_load_file(&y, path, err);
 
 	*out = NULL;
-	if (rc) {
-		nhir_yaml_free(&y);
-		return rc;
-	}
-	return from_doc(&y, out);
+	return rc ? rc : from_doc(&y, out);
 }
 
 /* "aws.*" matches "aws.delete-access-key"; "*" everything. */
