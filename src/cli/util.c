@@ -4,6 +4,9 @@
 #include "cli/cli.h"
 
 static void vmsg(const char *kind, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void vmsg(const char *kind, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "nhir: %s", kind);
 	vfprintf(stderr, fmt, ap);

@@ -62,6 +62,10 @@ static void locate(const char *data, size_t len, size_t off,
 
 static void diag(struct nhir_import *imp, bool error, size_t off,
 		 const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
+static void diag(struct nhir_import *imp, bool error, size_t off,
+		 const char *fmt, va_list ap)
 {
 	struct nhir_import_result *r = imp->res;
 	struct nhir_import_diag *d;
