@@ -5,7 +5,8 @@
 #   make demo            install deps, build, run the demo on a fresh database
 #   make fuzz            build libFuzzer targets and fuzz each for FUZZ_TIME s
 #   make bench           build and run every benchmark (bench-blast, ...)
-#   make style / checksrc
+#   make checksrc        the house style rules (tools/checksrc.sh)
+#   make check-clang     build everything with clang -Werror (what CI adds)
 #   SANITIZE=address,undefined  DEVELOPER=1 (-Werror)  BUILD=dir
 
 -include config.mak
@@ -52,7 +53,7 @@ FUZZ_SRC = $(wildcard fuzz/fuzz_*.c)
 FUZZ_NAMES = $(FUZZ_SRC:fuzz/fuzz_%.c=%)
 REPLAY_BIN = $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
 
-.PHONY: all check check-run demo fuzz bench bench-blast bench-ingest deps style \
+.PHONY: all check check-run demo fuzz bench bench-blast bench-ingest deps check-clang fuzz-short \
 	checksrc clean test-bins
 .DELETE_ON_ERROR:
 
@@ -99,6 +100,7 @@ demo: deps
 	@scripts/demo.sh $(NHIR)
 
 FUZZ_TIME ?= 60
+FUZZ_MERGE ?= 1
 FUZZ_CC ?= clang
 fuzz: deps
 	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=$(FUZZ_CC) OPT=-O1 \
@@ -113,10 +115,20 @@ fuzz: deps
 		  build/fuzz/work-$$f fuzz/corpus/$$f >/dev/null \
 		  2>build/fuzz/$$f.log || { tail -40 build/fuzz/$$f.log; exit 1; }; \
 		tail -1 build/fuzz/$$f.log; \
+		[ "$(FUZZ_MERGE)" = 1 ] || continue; \
 		build/fuzz/fuzz_$$f -merge=1 fuzz/corpus/$$f build/fuzz/work-$$f \
 		  >/dev/null 2>&1; \
 		echo "fuzz: $$f corpus now $$(ls fuzz/corpus/$$f | wc -l) files"; \
 	done
+
+# A few seconds a target, corpus left as it is: the leg CI runs.
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=3 FUZZ_MERGE=0
+
+# Everything built by clang with the developer warnings as errors.
+check-clang: deps
+	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang DEVELOPER=1 \
+		all test-bins
 
 bench: bench-blast bench-ingest
 
@@ -135,9 +147,6 @@ BENCH_MB ?= 1000
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS)
-
-style:
-	clang-format -i $(LIB_SRC) $(CLI_SRC) $(wildcard include/nhir/*.h)
 
 checksrc:
 	@tools/checksrc.sh
