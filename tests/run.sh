@@ -40,16 +40,25 @@ tally() {
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 }
 
+# Prints what the group since the last call added to the counts.
+group() {
+	echo "$1: $((pass - gp)) passed, $((fail - gf)) failed, $((skip - gs)) skipped"
+	gp=$pass gf=$fail gs=$skip
+}
+gp=0 gf=0 gs=0
+
 for t in $(find "$BUILD/tests" -type f -name 'test_*' -perm -u+x | sort); do
 	"$t" >"$log" 2>&1
 	tally "${t#$BUILD/}" $?
 done
+group unit
 
 for t in tests/cli/t[0-9]*.sh; do
 	[ -f "$t" ] || continue
 	sh "$t" >"$log" 2>&1
 	tally "$t" $?
 done
+group cli
 
 for r in "$BUILD"/fuzz/replay_*; do
 	[ -x "$r" ] || continue
@@ -57,6 +66,7 @@ for r in "$BUILD"/fuzz/replay_*; do
 	"$r" "fuzz/corpus/$name" >"$log" 2>&1
 	tally "fuzz corpus $name" $?
 done
+group corpus
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
