@@ -1067,11 +1067,14 @@ enum nhir_rc nhir_tele_parse_buffer(const struct nhir_tele_format *fmt,
 				    uint64_t *events, uint64_t *malformed,
 				    struct nhir_err *err)
 {
+	struct nhir_err own = NHIR_ERR_INIT;
 	struct nhir_tele t;
 	struct reader r;
 	uint64_t off = 0;
 	enum nhir_rc rc;
 
+	if (!err)
+		err = &own;	/* the scan reads back what it set */
 	memset(&t, 0, sizeof(t));
 	memset(&r, 0, sizeof(r));
 	t.fmt = fmt;
@@ -1356,10 +1359,12 @@ enum nhir_rc nhir_ingest_path(struct nhir_store *st,
 			      struct nhir_ingest_result *res,
 			      struct nhir_err *err)
 {
+	struct nhir_err own = NHIR_ERR_INIT, cerr = NHIR_ERR_INIT;
 	struct run run;
-	struct nhir_err cerr = NHIR_ERR_INIT;
 	enum nhir_rc rc, crc;
 
+	if (!err)
+		err = &own;	/* the scan reads back what it set */
 	memset(&run, 0, sizeof(run));
 	rc = ingest_path(st, fmt, path, actor, progress, pdata, &run, res,
 			 err);

@@ -268,7 +268,10 @@ enum nhir_rc nhir_execute(struct nhir_store *st, const char *actor,
 	cJSON *answer = NULL, *d;
 	const char *status = "failed", *detail = "";
 	enum nhir_rc rc, crc;
+	struct nhir_err own = NHIR_ERR_INIT;
 
+	if (!err)
+		err = &own;	/* a refusal's reason goes on the record */
 	memset(res, 0, sizeof(*res));
 	memset(&x, 0, sizeof(x));
 	rc = nhir_authorize(st, actor, NHIR_PERM_WORK, incident, err);
@@ -526,8 +529,11 @@ enum nhir_rc nhir_verify(struct nhir_store *st, const char *actor,
 			 struct nhir_verify_result *res, struct nhir_err *err)
 {
 	struct pending p = { NULL, 0, 0, false };
+	struct nhir_err own = NHIR_ERR_INIT;
 	enum nhir_rc rc;
 
+	if (!err)
+		err = &own;	/* a refusal's reason goes on the record */
 	memset(res, 0, sizeof(*res));
 	rc = nhir_authorize(st, actor, NHIR_PERM_WORK, incident, err);
 	if (rc) {

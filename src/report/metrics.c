@@ -77,9 +77,12 @@ enum nhir_rc nhir_metrics(struct nhir_store *st, const char *actor,
 	size_t nr = 0, alloc = 0;
 	struct nhir_sql *q;
 	cJSON *doc, *arr, *g;
+	struct nhir_err own = NHIR_ERR_INIT;
 	enum nhir_rc rc;
 	int r;
 
+	if (!err)
+		err = &own;	/* a refusal's reason goes on the record */
 	*out = NULL;
 	rc = nhir_authorize(st, actor, NHIR_PERM_READ, 0, err);
 	if (rc) {

@@ -2225,7 +2225,7 @@ static enum nhir_rc roll_key(struct sqlite_store *s, int64_t key,
 	enum nhir_rc rc;
 
 	if (!u)
-		return err->rc;
+		return err && err->rc ? err->rc : NHIR_ESTORE;
 	was_rolled = u->total.rolled;
 	if (was_rolled && NHIR_ALLOC_GROW(s->roll, n, s->roll_alloc))
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
