@@ -216,75 +216,230 @@ static int show(struct nhir_ctx *ctx, int64_t id, int fmt)
 
 #define MAX_LIST 256
 
-int cmd_incident(int argc, char **argv, struct nhir_ctx *ctx)
-{
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "title", required_argument, NULL, 't' },
-		{ "severity", required_argument, NULL, 's' },
-		{ "lead", required_argument, NULL, 'l' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ "finding", required_argument, NULL, 'F' },
-		{ "exposed-at", required_argument, NULL, 'e' },
-		{ "state", required_argument, NULL, 'x' },
-		{ "responder", required_argument, NULL, 'r' },
-		{ "why", required_argument, NULL, 'w' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct nhir_err err = NHIR_ERR_INIT;
+/* What the options said; each verb reads the part it takes. */
+struct inc_args {
 	struct nhir_declare d;
-	const char *seeds[MAX_LIST], *resp[MAX_LIST], *why = NULL, *sub;
-	int64_t findings[MAX_LIST], id;
-	size_t resp_nr = 0;
-	int c, fmt = FMT_TEXT, state = -1, r;
+	const char *seeds[MAX_LIST], *resp[MAX_LIST], *why;
+	int64_t findings[MAX_LIST];
+	size_t resp_nr;
+	int fmt, state;
+	char given[16];		/* the short names of the options seen */
+};
+
+static int inc_declare(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	int64_t id;
+
+	if (!a->d.title || !a->d.severity || !a->d.lead) {
+		cli_error("declare needs --title, --severity and --lead");
+		return EXIT_USAGE;
+	}
+	if (nhir_incident_declare(ctx->st, ctx->actor, &a->d, &id, &err))
+		return cli_fail(&err);
+	printf("INC-%" PRId64 " declared: %s (lead %s)\n", id, a->d.title,
+	       a->d.lead);
+	return EXIT_OK;
+}
+
+static int inc_list(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct show s = { a->fmt, 0, "" };
+	int r;
+
+	if ((r = cli_authorize(ctx, NHIR_PERM_READ, "incident.list")))
+		return r;
+	if (a->fmt == FMT_JSON)
+		fputs("{\"incidents\":[", stdout);
+	if (nhir_incident_list(ctx->st, a->state, list_cb, &s, &err))
+		return cli_fail(&err);
+	if (a->fmt == FMT_JSON)
+		puts("]}");
+	return EXIT_OK;
+}
+
+static int inc_show(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
+{
+	int64_t id = cli_incident(argv[0]);
+	int r;
+
+	if (!id)
+		return EXIT_USAGE;
+	if ((r = cli_authorize(ctx, NHIR_PERM_READ, "incident.show")))
+		return r;
+	return show(ctx, id, a->fmt);
+}
+
+static int inc_assign(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	int64_t id = cli_incident(argv[0]);
+
+	if (!id)
+		return EXIT_USAGE;
+	if (nhir_incident_assign(ctx->st, ctx->actor, id, a->d.lead, a->resp,
+				 a->resp_nr, &err))
+		return cli_fail(&err);
+	printf("INC-%" PRId64 " assigned\n", id);
+	return EXIT_OK;
+}
+
+static int inc_state(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	int64_t id = cli_incident(argv[0]);
+	int to;
+
+	if (!id)
+		return EXIT_USAGE;
+	to = nhir_inc_state_parse(argv[1]);
+	if (to < 0) {
+		cli_error("unknown state '%s': declared, investigating, "
+			  "containing, recovering or closed", argv[1]);
+		return EXIT_USAGE;
+	}
+	if (nhir_incident_move(ctx->st, ctx->actor, id, (enum nhir_inc_state)to,
+			       a->why, &err))
+		return cli_fail(&err);
+	printf("INC-%" PRId64 " is now %s\n", id, argv[1]);
+	return EXIT_OK;
+}
+
+/* "scope INC" lists; "scope INC add|confirm|dismiss REF..." changes. */
+static int inc_scope(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
+{
+	static const char *const ops[] = { "add", "confirm", "dismiss" };
+	static const char *const done[] = { "proposed", "confirmed",
+					    "dismissed" };
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct show s = { a->fmt, 0, "" };
+	struct nhir_incident i;
+	int64_t id = cli_incident(argv[0]);
+	size_t k;
+	int r;
+
+	if (!id)
+		return EXIT_USAGE;
+	if (!argv[1]) {
+		if ((r = cli_authorize(ctx, NHIR_PERM_READ, "incident.scope")))
+			return r;
+		if (nhir_incident_get(ctx->st, id, &i, &err))
+			return cli_fail(&err);
+		if (a->fmt == FMT_JSON)
+			fputs("{\"scope\":[", stdout);
+		if (nhir_scope_each(ctx->st, id, scope_cb, &s, &err))
+			return cli_fail(&err);
+		if (a->fmt == FMT_JSON)
+			puts("]}");
+		return EXIT_OK;
+	}
+	for (k = 0; k < NHIR_ARRAY_SIZE(ops); k++)
+		if (!strcmp(argv[1], ops[k]))
+			break;
+	if (k == NHIR_ARRAY_SIZE(ops) || !argv[2])
+		return cli_usage(usage_incident, false);
+	for (char **ref = argv + 2; *ref; ref++) {
+		if (nhir_scope_change(ctx->st, ctx->actor, id,
+				      (enum nhir_scope_op)k, *ref, a->why,
+				      &err))
+			return cli_fail(&err);
+		printf("INC-%" PRId64 ": %s %s\n", id, done[k], *ref);
+	}
+	return EXIT_OK;
+}
+
+/*
+ * The verbs, the options each takes (short names, as in opts below)
+ * and how many operands: an option a verb does not take is an error,
+ * not silently ignored.
+ */
+static const struct inc_verb {
+	const char *name, *opts;
+	int min, max;		/* operands; max -1: any number */
+	int (*run)(struct nhir_ctx *ctx, struct inc_args *a, char **argv);
+} inc_verbs[] = {
+	{ "declare", "tslSFe", 0, 0, inc_declare },
+	{ "list", "fx", 0, 0, inc_list },
+	{ "show", "f", 1, 1, inc_show },
+	{ "assign", "lr", 1, 1, inc_assign },
+	{ "state", "w", 2, 2, inc_state },
+	{ "scope", "fw", 1, -1, inc_scope },
+};
+
+static const struct option inc_opts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "title", required_argument, NULL, 't' },
+	{ "severity", required_argument, NULL, 's' },
+	{ "lead", required_argument, NULL, 'l' },
+	{ "seed", required_argument, NULL, 'S' },
+	{ "finding", required_argument, NULL, 'F' },
+	{ "exposed-at", required_argument, NULL, 'e' },
+	{ "state", required_argument, NULL, 'x' },
+	{ "responder", required_argument, NULL, 'r' },
+	{ "why", required_argument, NULL, 'w' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Takes one repeatable option's value; EXIT_OK or EXIT_USAGE. */
+static int inc_list_arg(struct inc_args *a, int c, const char *v)
+{
 	char *end;
 
-	memset(&d, 0, sizeof(d));
-	d.exposed_at = NHIR_TIME_UNSET;
-	d.seeds = seeds;
-	d.findings = findings;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	if (a->d.seed_nr >= MAX_LIST || a->d.finding_nr >= MAX_LIST ||
+	    a->resp_nr >= MAX_LIST) {
+		cli_error("too many values for one option");
+		return EXIT_USAGE;
+	}
+	if (c == 'S') {
+		a->seeds[a->d.seed_nr++] = v;
+	} else if (c == 'r') {
+		a->resp[a->resp_nr++] = v;
+	} else {
+		a->findings[a->d.finding_nr] = strtoll(v, &end, 10);
+		if (*end || a->findings[a->d.finding_nr] <= 0) {
+			cli_error("'%s' is not a finding number", v);
+			return EXIT_USAGE;
+		}
+		a->d.finding_nr++;
+	}
+	return EXIT_OK;
+}
+
+/* Reads the options into a; -1 when all went well, else an exit code. */
+static int inc_parse(int argc, char **argv, struct inc_args *a)
+{
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "h", inc_opts, NULL)) != -1) {
+		if (c != 'h' && c != '?' && !strchr(a->given, c) &&
+		    strlen(a->given) + 1 < sizeof(a->given))
+			a->given[strlen(a->given)] = (char)c;
 		switch (c) {
 		case 'h':
 			return cli_usage(usage_incident, true);
 		case 'f':
-			if (!cli_format_arg(optarg, &fmt))
+			if (!cli_format_arg(optarg, &a->fmt))
 				return EXIT_USAGE;
 			break;
-		case 't': d.title = optarg; break;
-		case 's': d.severity = optarg; break;
-		case 'l': d.lead = optarg; break;
-		case 'w': why = optarg; break;
+		case 't': a->d.title = optarg; break;
+		case 's': a->d.severity = optarg; break;
+		case 'l': a->d.lead = optarg; break;
+		case 'w': a->why = optarg; break;
 		case 'S':
 		case 'F':
 		case 'r':
-			if (d.seed_nr >= MAX_LIST || d.finding_nr >= MAX_LIST ||
-			    resp_nr >= MAX_LIST) {
-				cli_error("too many values for one option");
-				return EXIT_USAGE;
-			}
-			if (c == 'S') {
-				seeds[d.seed_nr++] = optarg;
-			} else if (c == 'r') {
-				resp[resp_nr++] = optarg;
-			} else {
-				findings[d.finding_nr] = strtoll(optarg, &end, 10);
-				if (*end || findings[d.finding_nr] <= 0) {
-					cli_error("'%s' is not a finding number",
-						  optarg);
-					return EXIT_USAGE;
-				}
-				d.finding_nr++;
-			}
+			if ((r = inc_list_arg(a, c, optarg)))
+				return r;
 			break;
 		case 'e':
-			if (!cli_parse_time(optarg, &d.exposed_at))
+			if (!cli_parse_time(optarg, &a->d.exposed_at))
 				return EXIT_USAGE;
 			break;
 		case 'x':
-			state = nhir_inc_state_parse(optarg);
-			if (state < 0) {
+			a->state = nhir_inc_state_parse(optarg);
+			if (a->state < 0) {
 				cli_error("unknown state '%s'", optarg);
 				return EXIT_USAGE;
 			}
@@ -293,102 +448,58 @@ int cmd_incident(int argc, char **argv, struct nhir_ctx *ctx)
 			return cli_usage(usage_incident, false);
 		}
 	}
-	if (optind >= argc)
-		return cli_usage(usage_incident, false);
-	sub = argv[optind++];
-	if (!strcmp(sub, "declare") && optind == argc) {
-		if (!d.title || !d.severity || !d.lead) {
-			cli_error("declare needs --title, --severity and --lead");
-			return EXIT_USAGE;
-		}
-		if (nhir_incident_declare(ctx->st, ctx->actor, &d, &id, &err))
-			return cli_fail(&err);
-		printf("INC-%" PRId64 " declared: %s (lead %s)\n", id, d.title,
-		       d.lead);
-		return EXIT_OK;
-	}
-	if (!strcmp(sub, "list") && optind == argc) {
-		struct show s = { fmt, 0, "" };
+	return -1;
+}
 
-		if ((r = cli_authorize(ctx, NHIR_PERM_READ, "incident.list")))
-			return r;
-		if (fmt == FMT_JSON)
-			fputs("{\"incidents\":[", stdout);
-		if (nhir_incident_list(ctx->st, state, list_cb, &s, &err))
-			return cli_fail(&err);
-		if (fmt == FMT_JSON)
-			puts("]}");
-		return EXIT_OK;
-	}
-	if (optind >= argc)
-		return cli_usage(usage_incident, false);
-	id = cli_incident(argv[optind++]);
-	if (!id)
-		return EXIT_USAGE;
-	if (!strcmp(sub, "show") && optind == argc) {
-		if ((r = cli_authorize(ctx, NHIR_PERM_READ, "incident.show")))
-			return r;
-		return show(ctx, id, fmt);
-	}
-	if (!strcmp(sub, "assign") && optind == argc) {
-		if (nhir_incident_assign(ctx->st, ctx->actor, id, d.lead, resp,
-					 resp_nr, &err))
-			return cli_fail(&err);
-		printf("INC-%" PRId64 " assigned\n", id);
-		return EXIT_OK;
-	}
-	if (!strcmp(sub, "state") && optind + 1 == argc) {
-		int to = nhir_inc_state_parse(argv[optind]);
+static const char *inc_opt_name(char c)
+{
+	for (const struct option *o = inc_opts; o->name; o++)
+		if (o->val == c)
+			return o->name;
+	return "?";
+}
 
-		if (to < 0) {
-			cli_error("unknown state '%s': declared, investigating, "
-				  "containing, recovering or closed",
-				  argv[optind]);
-			return EXIT_USAGE;
-		}
-		if (nhir_incident_move(ctx->st, ctx->actor, id,
-				       (enum nhir_inc_state)to, why, &err))
-			return cli_fail(&err);
-		printf("INC-%" PRId64 " is now %s\n", id, argv[optind]);
-		return EXIT_OK;
-	}
-	if (!strcmp(sub, "scope")) {
-		static const char *const ops[] = { "add", "confirm", "dismiss" };
-		struct show s = { fmt, 0, "" };
-		struct nhir_incident i;
+int cmd_incident(int argc, char **argv, struct nhir_ctx *ctx)
+{
+	struct inc_args *a;
+	const struct inc_verb *v = NULL;
+	int r, n;
 
-		if (optind == argc) {
-			if ((r = cli_authorize(ctx, NHIR_PERM_READ,
-					       "incident.scope")))
-				return r;
-			if (nhir_incident_get(ctx->st, id, &i, &err))
-				return cli_fail(&err);
-			if (fmt == FMT_JSON)
-				fputs("{\"scope\":[", stdout);
-			if (nhir_scope_each(ctx->st, id, scope_cb, &s, &err))
-				return cli_fail(&err);
-			if (fmt == FMT_JSON)
-				puts("]}");
-			return EXIT_OK;
-		}
-		for (size_t k = 0; k < NHIR_ARRAY_SIZE(ops); k++) {
-			if (strcmp(argv[optind], ops[k]))
-				continue;
-			if (optind + 1 >= argc)
-				return cli_usage(usage_incident, false);
-			for (int a = optind + 1; a < argc; a++) {
-				if (nhir_scope_change(ctx->st, ctx->actor, id,
-						      (enum nhir_scope_op)k,
-						      argv[a], why, &err))
-					return cli_fail(&err);
-				printf("INC-%" PRId64 ": %s %s\n", id,
-				       k == 0 ? "proposed" : k == 1
-							    ? "confirmed"
-							    : "dismissed",
-				       argv[a]);
-			}
-			return EXIT_OK;
+	a = nhir_calloc(1, sizeof(*a));
+	if (!a) {
+		cli_error("out of memory");
+		return EXIT_ERROR;
+	}
+	a->d.exposed_at = NHIR_TIME_UNSET;
+	a->d.seeds = a->seeds;
+	a->d.findings = a->findings;
+	a->fmt = FMT_TEXT;
+	a->state = -1;
+	r = inc_parse(argc, argv, a);
+	if (r >= 0)
+		goto out;
+	r = EXIT_USAGE;
+	if (optind >= argc) {
+		cli_usage(usage_incident, false);
+		goto out;
+	}
+	for (size_t k = 0; k < NHIR_ARRAY_SIZE(inc_verbs) && !v; k++)
+		if (!strcmp(argv[optind], inc_verbs[k].name))
+			v = &inc_verbs[k];
+	n = argc - optind - 1;
+	if (!v || n < v->min || (v->max >= 0 && n > v->max)) {
+		cli_usage(usage_incident, false);
+		goto out;
+	}
+	for (const char *g = a->given; *g; g++) {
+		if (!strchr(v->opts, *g)) {
+			cli_error("incident %s does not take --%s", v->name,
+				  inc_opt_name(*g));
+			goto out;
 		}
 	}
-	return cli_usage(usage_incident, false);
+	r = v->run(ctx, a, argv + optind + 1);
+out:
+	nhir_free(a);
+	return r;
 }

@@ -55,6 +55,11 @@ check "show as json" sh -c \
 check "an unknown incident is an error" exits 1 "$NHIR" incident show INC-99
 check "and named" has "$T/last.err" "no incident INC-99"
 check "a bad reference is a usage error" exits 2 "$NHIR" incident show FOO
+check "an option the verb does not take is refused" exits 2 "$NHIR" \
+	incident list --title x
+check "and named" has "$T/last.err" "incident list does not take --title"
+check "so is a missing operand" exits 2 "$NHIR" incident state INC-1
+check "and an extra one" exits 2 "$NHIR" incident show INC-1 INC-2
 
 # lifecycle and its guards
 check "only the lead moves the state" exits 5 "$NHIR" --as rory incident state INC-1 investigating
