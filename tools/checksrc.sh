@@ -29,6 +29,19 @@ grep -nE '^\s*typedef\s+struct' $all /dev/null | report "typedef'd struct"
 grep -nE '\s+$' $all /dev/null | report "trailing whitespace"
 grep -nE '#include "(store|ingest|core)/' src/cli/*.c /dev/null |
 	report "front end includes an internal header"
+# The layers (doc/internals/layers.md): core/ is pure computation and
+# never reaches the store, even through another header; nothing outside
+# src/store/ sees the store's internals or SQLite itself.
+cflags="-Iinclude -Isrc $(pkg-config --cflags libcjson 2>/dev/null)"
+for f in src/core/*.c; do
+	# shellcheck disable=SC2086
+	${CC:-cc} -MM $cflags "$f" 2>/dev/null | tr ' \\' '\n\n' |
+		grep -qE '(^|/)(nhir/store\.h|store/)' &&
+		echo "$f:1: core/ includes a store header" >>"$out"
+done
+grep -nE '#include ("store/|<sqlite3\.h>)' \
+	$(echo "$lib" | grep -v '^src/store/') /dev/null |
+	report "the store's internals outside src/store/"
 if [ -s "$out" ]; then
 	cat "$out"
 	exit 1
