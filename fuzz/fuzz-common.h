@@ -96,8 +96,8 @@ static int fuzz_sighting(const struct nhir_sighting *s, void *data)
 static inline int fuzz_report(const char *name, const uint8_t *data,
 			      size_t size)
 {
-	const struct nhir_report_format *f = nhir_report_find(name);
-	struct nhir_report_stats st;
+	const struct nhir_scanner_format *f = nhir_scanner_find(name);
+	struct nhir_scanner_stats st;
 	struct nhir_err err = NHIR_ERR_INIT;
 	char preview[96];
 	enum nhir_rc rc;

@@ -36,22 +36,22 @@ struct nhir_sighting {
 /* Returns non-zero to stop. */
 typedef int (*nhir_sighting_cb)(const struct nhir_sighting *s, void *data);
 
-#define NHIR_REPORT_PROBLEMS_MAX 10
+#define NHIR_SCANNER_PROBLEMS_MAX 10
 
-struct nhir_report_problem {
+struct nhir_scanner_problem {
 	size_t off;
 	unsigned line, col;
 	char msg[200];
 };
 
-struct nhir_report_stats {
+struct nhir_scanner_stats {
 	uint64_t entries;	/* handed to the callback */
 	uint64_t bad;		/* skipped: malformed, no location, ... */
-	struct nhir_report_problem problems[NHIR_REPORT_PROBLEMS_MAX];
+	struct nhir_scanner_problem problems[NHIR_SCANNER_PROBLEMS_MAX];
 	size_t problem_nr;
 };
 
-struct nhir_report_format {
+struct nhir_scanner_format {
 	const char *name;
 	const char *summary;
 	/*
@@ -60,17 +60,17 @@ struct nhir_report_format {
 	 * JSON, is NHIR_EPARSE with the position in err.
 	 */
 	enum nhir_rc (*parse)(const char *data, size_t len, nhir_sighting_cb cb,
-			      void *cbdata, struct nhir_report_stats *st,
+			      void *cbdata, struct nhir_scanner_stats *st,
 			      struct nhir_err *err);
 };
 
-const struct nhir_report_format *nhir_report_find(const char *name);
+const struct nhir_scanner_format *nhir_scanner_find(const char *name);
 /* NULL-terminated. */
-const struct nhir_report_format *const *nhir_report_formats(void);
+const struct nhir_scanner_format *const *nhir_scanner_formats(void);
 
 /* Fills in line and column of off; records a problem in st. */
-void nhir_report_problem(struct nhir_report_stats *st, const char *data,
-			 size_t len, size_t off, const char *fmt, ...)
+void nhir_scanner_problem(struct nhir_scanner_stats *st, const char *data,
+			  size_t len, size_t off, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
 /* A redacted preview of a secret into out (at least 48 bytes). */
@@ -91,7 +91,7 @@ struct nhir_findings_result {
 	uint64_t findings_new;	/* secrets not seen before */
 	uint64_t sightings_new;	/* places not seen before */
 	uint64_t matched;	/* entries matched to a known credential */
-	struct nhir_report_stats report;
+	struct nhir_scanner_stats scanner;
 	int64_t *ids;		/* findings touched, to route */
 	size_t id_nr, id_alloc;
 };
@@ -101,11 +101,11 @@ void nhir_findings_result_release(struct nhir_findings_result *r);
 /*
  * Imports the report at path as actor (who needs a data role), in one
  * transaction with its audit entry.  Bad entries are skipped and
- * reported in res->report; a report that cannot be read or parsed is
+ * reported in res->scanner; a report that cannot be read or parsed is
  * rejected whole.
  */
 enum nhir_rc nhir_findings_import(struct nhir_store *st, const char *actor,
-				  const struct nhir_report_format *fmt,
+				  const struct nhir_scanner_format *fmt,
 				  const char *path,
 				  struct nhir_findings_result *res,
 				  struct nhir_err *err);

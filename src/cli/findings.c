@@ -197,7 +197,7 @@ static int route_new(struct nhir_ctx *ctx, const struct nhir_route_policy *p,
 static int findings_import(struct nhir_ctx *ctx, int argc, char **argv,
 			   int fmt, const char *policy)
 {
-	const struct nhir_report_format *rf = nhir_report_find(argv[0]);
+	const struct nhir_scanner_format *rf = nhir_scanner_find(argv[0]);
 	struct nhir_route_policy *pol = NULL;
 	int status = EXIT_OK, r;
 
@@ -231,15 +231,15 @@ static int findings_import(struct nhir_ctx *ctx, int argc, char **argv,
 			cli_error("%s", err.msg);
 			status = EXIT_ERROR;
 		}
-		for (size_t d = 0; !rc && d < res.report.problem_nr; d++)
+		for (size_t d = 0; !rc && d < res.scanner.problem_nr; d++)
 			fprintf(stderr, "%s:%u:%u: %s\n", argv[i],
-				res.report.problems[d].line,
-				res.report.problems[d].col,
-				res.report.problems[d].msg);
-		if (!rc && res.report.bad > res.report.problem_nr)
+				res.scanner.problems[d].line,
+				res.scanner.problems[d].col,
+				res.scanner.problems[d].msg);
+		if (!rc && res.scanner.bad > res.scanner.problem_nr)
 			fprintf(stderr, "%s: ... and %" PRIu64 " more\n",
-				argv[i], res.report.bad - res.report.problem_nr);
-		if (!rc && res.report.bad && status == EXIT_OK)
+				argv[i], res.scanner.bad - res.scanner.problem_nr);
+		if (!rc && res.scanner.bad && status == EXIT_OK)
 			status = EXIT_PARTIAL;
 		if (!rc) {
 			r = route_new(ctx, pol, res.ids, res.id_nr);
@@ -255,14 +255,14 @@ static int findings_import(struct nhir_ctx *ctx, int argc, char **argv,
 			       PRIu64 "}", rc ? "rejected" : "ok",
 			       rc ? 0 : res.entries, rc ? 0 : res.findings_new,
 			       rc ? 0 : res.sightings_new, rc ? 0 : res.matched,
-			       rc ? 0 : res.report.bad);
+			       rc ? 0 : res.scanner.bad);
 		} else if (!rc) {
 			printf("%s: %" PRIu64 " entries, %" PRIu64 " new "
 			       "findings, %" PRIu64 " new sightings, %" PRIu64
 			       " matched known credentials, %" PRIu64
 			       " skipped\n", argv[i], res.entries,
 			       res.findings_new, res.sightings_new, res.matched,
-			       res.report.bad);
+			       res.scanner.bad);
 		}
 		if (!rc)
 			nhir_findings_result_release(&res);
@@ -304,7 +304,7 @@ int cmd_findings(int argc, char **argv, struct nhir_ctx *ctx)
 		}
 	}
 	if (list_formats) {
-		const struct nhir_report_format *const *f = nhir_report_formats();
+		const struct nhir_scanner_format *const *f = nhir_scanner_formats();
 
 		for (size_t i = 0; f[i]; i++)
 			printf("%-24s %s\n", f[i]->name, f[i]->summary);

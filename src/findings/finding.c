@@ -189,7 +189,7 @@ static const char *guess_kind(const struct nhir_sighting *s, bool aws)
 
 struct import {
 	struct nhir_store *st;
-	const struct nhir_report_format *fmt;
+	const struct nhir_scanner_format *fmt;
 	const char *path;
 	unsigned char key[32];
 	struct nhir_findings_result *res;
@@ -391,7 +391,7 @@ void nhir_findings_result_release(struct nhir_findings_result *r)
 }
 
 enum nhir_rc nhir_findings_import(struct nhir_store *st, const char *actor,
-				  const struct nhir_report_format *fmt,
+				  const struct nhir_scanner_format *fmt,
 				  const char *path,
 				  struct nhir_findings_result *res,
 				  struct nhir_err *err)
@@ -422,10 +422,10 @@ enum nhir_rc nhir_findings_import(struct nhir_store *st, const char *actor,
 		sodium_memzero(x.key, sizeof(x.key));
 		return rc;
 	}
-	rc = fmt->parse(data, len, take, &x, &res->report, err);
+	rc = fmt->parse(data, len, take, &x, &res->scanner, err);
 	if (!rc)
 		rc = x.rc;
-	res->entries = res->report.entries;
+	res->entries = res->scanner.entries;
 	if (rc == NHIR_EPARSE)
 		nhir_err_prefix(err, "%s", path);
 	d = cJSON_CreateObject();
@@ -437,7 +437,7 @@ enum nhir_rc nhir_findings_import(struct nhir_store *st, const char *actor,
 					(double)res->findings_new);
 		cJSON_AddNumberToObject(d, "new_sightings",
 					(double)res->sightings_new);
-		cJSON_AddNumberToObject(d, "skipped", (double)res->report.bad);
+		cJSON_AddNumberToObject(d, "skipped", (double)res->scanner.bad);
 	}
 	rc = ir_end(st, rc, actor, "findings.import", 0, d, err);
 	/* the report may hold secrets: wipe the copy */

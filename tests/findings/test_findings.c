@@ -45,21 +45,21 @@ static int got_cb(const struct nhir_sighting *s, void *data)
 }
 
 static enum nhir_rc parse(const char *fmt, const char *text, struct got *g,
-			  struct nhir_report_stats *st, struct nhir_err *err)
+			  struct nhir_scanner_stats *st, struct nhir_err *err)
 {
 	memset(g, 0, sizeof(*g));
 	memset(st, 0, sizeof(*st));
-	return nhir_report_find(fmt)->parse(text, strlen(text), got_cb, g, st, err);
+	return nhir_scanner_find(fmt)->parse(text, strlen(text), got_cb, g, st, err);
 }
 
 static void test_reports(void **state)
 {
 	struct got g;
-	struct nhir_report_stats st;
+	struct nhir_scanner_stats st;
 	struct nhir_err err = NHIR_ERR_INIT;
 
 	(void)state;
-	assert_null(nhir_report_find("snyk"));
+	assert_null(nhir_scanner_find("snyk"));
 	/* gitleaks: one good, one without File, one redacted */
 	assert_int_equal(parse("gitleaks",
 		"[{\"RuleID\":\"r\",\"Secret\":\"s3cr3t-value-1\",\"File\":\"a.go\",\"StartLine\":4},\n"
@@ -212,8 +212,8 @@ static void test_import_and_route(void **state)
 	report = tl_write_file("r.json",
 		"[{\"RuleID\":\"aws-access-token\",\"Secret\":\"aws_key=AKIAIOSFODNN7EXAMPLE\",\"File\":\"a.env\",\"StartLine\":1},"
 		" {\"RuleID\":\"aws-access-token\",\"Secret\":\"AKIAIOSFODNN7EXAMPLE\",\"File\":\"b.env\",\"StartLine\":7}]");
-	assert_int_equal(nhir_findings_import(st, "nobody", nhir_report_find("gitleaks"), report, &res, &err), NHIR_EDENIED);
-	assert_int_equal(nhir_findings_import(st, "ada", nhir_report_find("gitleaks"), report, &res, &err), 0);
+	assert_int_equal(nhir_findings_import(st, "nobody", nhir_scanner_find("gitleaks"), report, &res, &err), NHIR_EDENIED);
+	assert_int_equal(nhir_findings_import(st, "ada", nhir_scanner_find("gitleaks"), report, &res, &err), 0);
 	/* two secrets (different text), one credential, two places */
 	assert_int_equal(res.findings_new, 2);
 	assert_int_equal(res.sightings_new, 2);

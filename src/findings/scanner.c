@@ -9,16 +9,16 @@
 #include "nhir/finding.h"
 #include "ingest/json.h"
 
-void nhir_report_problem(struct nhir_report_stats *st, const char *data,
-			 size_t len, size_t off, const char *fmt, ...)
+void nhir_scanner_problem(struct nhir_scanner_stats *st, const char *data,
+			  size_t len, size_t off, const char *fmt, ...)
 {
-	struct nhir_report_problem *p;
+	struct nhir_scanner_problem *p;
 	unsigned line = 1;
 	size_t bol = 0;
 	va_list ap;
 
 	st->bad++;
-	if (st->problem_nr >= NHIR_REPORT_PROBLEMS_MAX)
+	if (st->problem_nr >= NHIR_SCANNER_PROBLEMS_MAX)
 		return;
 	p = &st->problems[st->problem_nr++];
 	if (off > len)
@@ -40,10 +40,10 @@ void nhir_report_problem(struct nhir_report_stats *st, const char *data,
 static enum nhir_rc parse_error(const char *data, size_t len, size_t off,
 				struct nhir_err *err, const char *what)
 {
-	struct nhir_report_stats tmp;
+	struct nhir_scanner_stats tmp;
 
 	memset(&tmp, 0, sizeof(tmp));
-	nhir_report_problem(&tmp, data, len, off, "%s", what);
+	nhir_scanner_problem(&tmp, data, len, off, "%s", what);
 	return nhir_err_set(err, NHIR_EPARSE, "line %u, column %u: %s",
 			    tmp.problems[0].line, tmp.problems[0].col, what);
 }
@@ -51,7 +51,7 @@ static enum nhir_rc parse_error(const char *data, size_t len, size_t off,
 /* ---- walking the entries of a report ---- */
 
 /* Called with each entry: its parsed value and its byte offset. */
-typedef int (*entry_fn)(struct nhir_report_stats *st, const char *data,
+typedef int (*entry_fn)(struct nhir_scanner_stats *st, const char *data,
 			size_t len, const cJSON *v, size_t off, bool first,
 			nhir_sighting_cb cb, void *cbdata,
 			struct nhir_err *err);
@@ -62,7 +62,7 @@ struct walk {
 	entry_fn fn;
 	nhir_sighting_cb cb;
 	void *cbdata;
-	struct nhir_report_stats *st;
+	struct nhir_scanner_stats *st;
 	struct nhir_err *err;
 	enum nhir_rc rc;
 	bool first;
@@ -76,8 +76,8 @@ static int one(struct walk *w, size_t off, size_t len)
 	int r;
 
 	if (!v) {
-		nhir_report_problem(w->st, w->data, w->len, off + bad,
-				    "malformed JSON");
+		nhir_scanner_problem(w->st, w->data, w->len, off + bad,
+				     "malformed JSON");
 		w->first = false;
 		return 0;
 	}
@@ -146,7 +146,7 @@ static int nothing_cb(void *ctx, const struct nhir_json_span *sp)
  */
 static enum nhir_rc walk_entries(const char *data, size_t len, entry_fn fn,
 				 nhir_sighting_cb cb, void *cbdata,
-				 struct nhir_report_stats *st,
+				 struct nhir_scanner_stats *st,
 				 struct nhir_err *err)
 {
 	struct walk w = { data, len, fn, cb, cbdata, st, err, NHIR_OK, true };
@@ -210,18 +210,18 @@ static void init_sighting(struct nhir_sighting *s, size_t off)
 }
 
 /* Hands s over, or records why it cannot be used. */
-static int emit(struct nhir_report_stats *st, const char *data, size_t len,
+static int emit(struct nhir_scanner_stats *st, const char *data, size_t len,
 		struct nhir_sighting *s, nhir_sighting_cb cb, void *cbdata)
 {
 	if (!s->secret || !s->secret_len) {
-		nhir_report_problem(st, data, len, s->off,
-				    "finding has no secret to fingerprint");
+		nhir_scanner_problem(st, data, len, s->off,
+				     "finding has no secret to fingerprint");
 		return 0;
 	}
 	if (!s->file && !s->repo) {
-		nhir_report_problem(st, data, len, s->off,
-				    "finding has no location (file or "
-				    "repository)");
+		nhir_scanner_problem(st, data, len, s->off,
+				     "finding has no location (file or "
+				     "repository)");
 		return 0;
 	}
 	st->entries++;
@@ -237,7 +237,7 @@ static int not_format(const char *data, size_t len, size_t off,
 
 /* ---- gitleaks ---- */
 
-static int gitleaks_entry(struct nhir_report_stats *st, const char *data,
+static int gitleaks_entry(struct nhir_scanner_stats *st, const char *data,
 			  size_t len, const cJSON *v, size_t off, bool first,
 			  nhir_sighting_cb cb, void *cbdata,
 			  struct nhir_err *err)
@@ -250,8 +250,8 @@ static int gitleaks_entry(struct nhir_report_stats *st, const char *data,
 		if (first)
 			return not_format(data, len, off, err,
 					  "not a gitleaks report (no RuleID)");
-		nhir_report_problem(st, data, len, off,
-				    "gitleaks finding without RuleID");
+		nhir_scanner_problem(st, data, len, off,
+				     "gitleaks finding without RuleID");
 		return 0;
 	}
 	init_sighting(&s, off);
@@ -274,8 +274,8 @@ static int gitleaks_entry(struct nhir_report_stats *st, const char *data,
 	s.link = str(v, "Link");
 	s.time = when(str(v, "Date"));
 	if (!s.file) {
-		nhir_report_problem(st, data, len, off,
-				    "finding has no location (File)");
+		nhir_scanner_problem(st, data, len, off,
+				     "finding has no location (File)");
 		return 0;
 	}
 	return emit(st, data, len, &s, cb, cbdata);
@@ -283,7 +283,7 @@ static int gitleaks_entry(struct nhir_report_stats *st, const char *data,
 
 static enum nhir_rc gitleaks_parse(const char *data, size_t len,
 				   nhir_sighting_cb cb, void *cbdata,
-				   struct nhir_report_stats *st,
+				   struct nhir_scanner_stats *st,
 				   struct nhir_err *err)
 {
 	size_t i = 0;
@@ -324,7 +324,7 @@ struct sarif {
 	const char *tool, *repo;
 	nhir_sighting_cb cb;
 	void *cbdata;
-	struct nhir_report_stats *st;
+	struct nhir_scanner_stats *st;
 	struct nhir_err *err;
 	int stop;
 };
@@ -364,13 +364,13 @@ static int sarif_result_cb(void *ctx, const struct nhir_json_span *sp)
 	s.time = when(str(pf, "date"));
 	s.repo = x->repo;
 	if (!s.file) {
-		nhir_report_problem(x->st, x->data, x->len, sp->off,
-				    "SARIF result has no location "
-				    "(physicalLocation.artifactLocation.uri)");
+		nhir_scanner_problem(x->st, x->data, x->len, sp->off,
+				     "SARIF result has no location "
+				     "(physicalLocation.artifactLocation.uri)");
 	} else if (!s.secret) {
-		nhir_report_problem(x->st, x->data, x->len, sp->off,
-				    "SARIF result has no region snippet to "
-				    "fingerprint");
+		nhir_scanner_problem(x->st, x->data, x->len, sp->off,
+				     "SARIF result has no region snippet to "
+				     "fingerprint");
 	} else if (emit(x->st, x->data, x->len, &s, x->cb, x->cbdata) < 0) {
 		x->stop = 1;
 	}
@@ -404,7 +404,7 @@ static int sarif_run_cb(void *ctx, const struct nhir_json_span *sp)
 
 static enum nhir_rc sarif_parse(const char *data, size_t len,
 				nhir_sighting_cb cb, void *cbdata,
-				struct nhir_report_stats *st,
+				struct nhir_scanner_stats *st,
 				struct nhir_err *err)
 {
 	struct sarif x = { data, len, NULL, NULL, cb, cbdata, st, err, 0 };
@@ -435,7 +435,7 @@ static enum nhir_rc sarif_parse(const char *data, size_t len,
 
 /* ---- trufflehog ---- */
 
-static int trufflehog_entry(struct nhir_report_stats *st, const char *data,
+static int trufflehog_entry(struct nhir_scanner_stats *st, const char *data,
 			    size_t len, const cJSON *v, size_t off, bool first,
 			    nhir_sighting_cb cb, void *cbdata,
 			    struct nhir_err *err)
@@ -450,8 +450,8 @@ static int trufflehog_entry(struct nhir_report_stats *st, const char *data,
 			return not_format(data, len, off, err, "not a trufflehog "
 					  "report (no DetectorName and "
 					  "SourceMetadata)");
-		nhir_report_problem(st, data, len, off, "trufflehog result "
-				    "without DetectorName or SourceMetadata");
+		nhir_scanner_problem(st, data, len, off, "trufflehog result "
+				     "without DetectorName or SourceMetadata");
 		return 0;
 	}
 	init_sighting(&s, off);
@@ -481,7 +481,7 @@ static int trufflehog_entry(struct nhir_report_stats *st, const char *data,
 
 static enum nhir_rc trufflehog_parse(const char *data, size_t len,
 				     nhir_sighting_cb cb, void *cbdata,
-				     struct nhir_report_stats *st,
+				     struct nhir_scanner_stats *st,
 				     struct nhir_err *err)
 {
 	return walk_entries(data, len, trufflehog_entry, cb, cbdata, st, err);
@@ -489,7 +489,7 @@ static enum nhir_rc trufflehog_parse(const char *data, size_t len,
 
 /* ---- GitHub secret scanning ---- */
 
-static int github_entry(struct nhir_report_stats *st, const char *data,
+static int github_entry(struct nhir_scanner_stats *st, const char *data,
 			size_t len, const cJSON *v, size_t off, bool first,
 			nhir_sighting_cb cb, void *cbdata,
 			struct nhir_err *err)
@@ -506,8 +506,8 @@ static int github_entry(struct nhir_report_stats *st, const char *data,
 			return not_format(data, len, off, err, "not a GitHub "
 					  "secret scanning alert (no "
 					  "alert.secret_type)");
-		nhir_report_problem(st, data, len, off, "GitHub alert without "
-				    "secret_type");
+		nhir_scanner_problem(st, data, len, off, "GitHub alert without "
+				     "secret_type");
 		return 0;
 	}
 	init_sighting(&s, off);
@@ -547,7 +547,7 @@ static int github_entry(struct nhir_report_stats *st, const char *data,
 
 static enum nhir_rc github_parse(const char *data, size_t len,
 				 nhir_sighting_cb cb, void *cbdata,
-				 struct nhir_report_stats *st,
+				 struct nhir_scanner_stats *st,
 				 struct nhir_err *err)
 {
 	return walk_entries(data, len, github_entry, cb, cbdata, st, err);
@@ -555,7 +555,7 @@ static enum nhir_rc github_parse(const char *data, size_t len,
 
 /* ---- generic ---- */
 
-static int generic_entry(struct nhir_report_stats *st, const char *data,
+static int generic_entry(struct nhir_scanner_stats *st, const char *data,
 			 size_t len, const cJSON *v, size_t off, bool first,
 			 nhir_sighting_cb cb, void *cbdata,
 			 struct nhir_err *err)
@@ -568,8 +568,8 @@ static int generic_entry(struct nhir_report_stats *st, const char *data,
 		if (first)
 			return not_format(data, len, off, err, "not a generic "
 					  "alert (no detector)");
-		nhir_report_problem(st, data, len, off, "alert without "
-				    "detector");
+		nhir_scanner_problem(st, data, len, off, "alert without "
+				     "detector");
 		return 0;
 	}
 	init_sighting(&s, off);
@@ -591,13 +591,13 @@ static int generic_entry(struct nhir_report_stats *st, const char *data,
 
 static enum nhir_rc generic_parse(const char *data, size_t len,
 				  nhir_sighting_cb cb, void *cbdata,
-				  struct nhir_report_stats *st,
+				  struct nhir_scanner_stats *st,
 				  struct nhir_err *err)
 {
 	return walk_entries(data, len, generic_entry, cb, cbdata, st, err);
 }
 
-static const struct nhir_report_format formats[] = {
+static const struct nhir_scanner_format formats[] = {
 	{ "gitleaks", "gitleaks JSON report (gitleaks detect -f json)",
 	  gitleaks_parse },
 	{ "sarif", "SARIF 2.1.0 log of a secret scanner (gitleaks -f sarif)",
@@ -610,11 +610,11 @@ static const struct nhir_report_format formats[] = {
 	  generic_parse },
 };
 
-static const struct nhir_report_format *const all[] = {
+static const struct nhir_scanner_format *const all[] = {
 	&formats[0], &formats[1], &formats[2], &formats[3], &formats[4], NULL,
 };
 
-const struct nhir_report_format *nhir_report_find(const char *name)
+const struct nhir_scanner_format *nhir_scanner_find(const char *name)
 {
 	for (size_t i = 0; all[i]; i++)
 		if (!strcmp(all[i]->name, name))
@@ -622,7 +622,7 @@ const struct nhir_report_format *nhir_report_find(const char *name)
 	return NULL;
 }
 
-const struct nhir_report_format *const *nhir_report_formats(void)
+const struct nhir_scanner_format *const *nhir_scanner_formats(void)
 {
 	return all;
 }
