@@ -218,7 +218,7 @@ static bool remember(struct nhir_findings_result *r, int64_t id)
 	return true;
 }
 
-static int take(const struct nhir_sighting *s, void *data)
+static int import_sighting(const struct nhir_sighting *s, void *data)
 {
 	struct import *x = data;
 	unsigned char mac[32];
@@ -422,7 +422,7 @@ enum nhir_rc nhir_findings_import(struct nhir_store *st, const char *actor,
 		sodium_memzero(x.key, sizeof(x.key));
 		return rc;
 	}
-	rc = fmt->parse(data, len, take, &x, &res->scanner, err);
+	rc = fmt->parse(data, len, import_sighting, &x, &res->scanner, err);
 	if (!rc)
 		rc = x.rc;
 	res->entries = res->scanner.entries;

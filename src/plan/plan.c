@@ -232,9 +232,9 @@ static bool ended(struct planner *p, const struct nhir_edge *e)
 }
 
 /* Plans one credential, token or grant (and, through it, what follows). */
-static void plan_secret(struct planner *p, int preserve, int64_t n,
-			const struct nhir_node *node, int64_t **queue,
-			size_t *qnr, size_t *qalloc)
+static void plan_credential(struct planner *p, int preserve, int64_t n,
+			    const struct nhir_node *node, int64_t **queue,
+			    size_t *qnr, size_t *qalloc)
 {
 	const struct nhir_action *ca, *xa;
 	struct edges out, in;
@@ -622,8 +622,8 @@ enum nhir_rc nhir_plan_build(struct nhir_store *st, const char *actor,
 		}
 		if (n.kind == NHIR_NODE_CREDENTIAL || n.kind == NHIR_NODE_TOKEN ||
 		    n.kind == NHIR_NODE_GRANT)
-			plan_secret(&p, preserve, queue[i], &n, &queue, &qnr,
-				    &qalloc);
+			plan_credential(&p, preserve, queue[i], &n, &queue,
+					&qnr, &qalloc);
 		else if (n.kind == NHIR_NODE_IDENTITY)
 			plan_identity(&p, preserve, queue[i], &n);
 		nhir_node_release(&n);

@@ -386,7 +386,7 @@ static bool shared_across_envs(struct nhir_store *st, int64_t incident)
 	return shared;
 }
 
-static void framework(struct nhir_store *st, cJSON *r, int64_t incident)
+static void map_frameworks(struct nhir_store *st, cJSON *r, int64_t incident)
 {
 	cJSON *fw = cJSON_AddObjectToObject(r, "framework");
 	cJSON *nist = cJSON_AddArrayToObject(fw, "nist_csf_2");
@@ -661,7 +661,7 @@ enum nhir_rc nhir_report_build(struct nhir_store *st, const char *actor,
 			if (title && !strncmp(title, "follow-up:", 10))
 				cJSON_AddItemToArray(arr, cJSON_Duplicate(t, 1));
 		}
-		framework(st, r, incident);
+		map_frameworks(st, r, incident);
 	}
 	nhir_free(sc.seeds);
 	/* reading the record is itself on the record */
