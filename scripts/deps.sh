@@ -17,15 +17,34 @@ for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 		missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+# npm installs the test peers; Debian's when none is on the PATH
+command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
 
-if [ "$(id -u)" != 0 ]; then
-	echo "deps: missing Debian packages:$missing" >&2
-	echo "deps: run 'sudo scripts/deps.sh' or install them yourself" >&2
-	exit 1
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps: missing Debian packages:$missing" >&2
+		echo "deps: run 'sudo scripts/deps.sh' or install them yourself" >&2
+		exit 1
+	fi
+	echo "deps: installing$missing" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
-echo "deps: installing$missing" >&2
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null
-# shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+
+# The test peers (tests/peers/package.json, pinned by its lock file)
+# go to build/peers, once per change of the lock file.
+if ! cmp -s tests/peers/package-lock.json build/peers/package-lock.json ||
+   [ ! -d build/peers/node_modules ]; then
+	echo "deps: installing the test peers into build/peers" >&2
+	rm -rf build/peers
+	mkdir -p build/peers
+	cp tests/peers/package.json tests/peers/package-lock.json build/peers/
+	(cd build/peers && npm ci --ignore-scripts --no-audit --no-fund \
+		--loglevel=error >/dev/null) || {
+		rm -rf build/peers
+		echo "deps: npm could not install the test peers" >&2
+		exit 1
+	}
+fi
