@@ -80,6 +80,39 @@ echo >>"$T/copy.json"
 check "an end fact is stored once" sh -c \
 	'test "$(sqlite3 "$NHIR_DB" "SELECT count(*) FROM node_end WHERE how = 1")" = 3'
 
+# routing: the whole lineage, and never automated on an unknown fact
+cat >"$T/alerts.jsonl" <<'END'
+{"detector": "cloudtrail-anomaly", "secret": "AKIAEXAMPLEMINTER01", "kind": "aws-access-key", "verified": true, "time": "2024-05-01T11:20:00Z", "location": {"file": "cloudtrail://111122223333/us-east-1"}}
+{"detector": "cloudtrail-anomaly", "secret": "AKIAEXAMPLEFAILDEL01", "kind": "aws-access-key", "verified": true, "time": "2024-05-01T11:20:00Z", "location": {"file": "cloudtrail://111122223333/us-east-1"}}
+END
+"$NHIR" findings import generic "$T/alerts.jsonl" >/dev/null
+export NHIR_NOW=2024-05-01T11:30:00Z
+check "route explain" sh -c '"$NHIR" route explain 1 >"$0/r1.txt"' "$T"
+check "sessions minted, expired since, still send it to people" has "$T/r1.txt" \
+	"decision: dedicated nhi-response (rule lineage-minted-sessions)"
+check "no live token left" has "$T/r1.txt" '"live_tokens":0'
+check "route explain 2" sh -c '"$NHIR" route explain 2 >"$0/r2.txt"' "$T"
+check "no policy imported: privilege is unknown, never none" has \
+	"$T/r2.txt" '"privilege":"unknown"'
+check "explain lists the unknown facts" has "$T/r2.txt" \
+	"unknown facts: privilege, environment (privilege: an identity it reaches has no policy imported)"
+check "read-only needs a known privilege" sh -c \
+	'grep -q "no  read-only-aws-key .*privilege is unknown, at least none (needs at most read)" "$0/r2.txt"' "$T"
+check "so a person looks at it" has "$T/r2.txt" "decision: dedicated nhi-triage"
+printf 'version: 1\nrules:\n  - name: any-aws-key\n    when:\n      kind: aws-access-key\n    route: automated\n    action: deactivate-access-key\n  - name: rest\n    route: dedicated\n    queue: people\n' >"$T/auto.yaml"
+check "explain with a policy that automates every AWS key" sh -c \
+	'"$NHIR" route explain --policy "$0/auto.yaml" 2 >"$0/r3.txt"' "$T"
+check "an automated rule never matches while a fact is unknown" has \
+	"$T/r3.txt" "no  any-aws-key              line 3    privilege is unknown: automated remediation is never chosen on an unknown fact"
+check "a person decides" has "$T/r3.txt" "decision: dedicated people (rule rest)"
+check "json lists them too" sh -c '"$NHIR" route explain --format json 2 |
+	python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+assert \"privilege\" in d[\"unknown\"], d[\"unknown\"]
+assert d[\"decision\"][\"outcome\"] == \"dedicated\""'
+unset NHIR_NOW
+
 # residual access
 "$NHIR" user add lena --role lead >/dev/null
 "$NHIR" --as lena incident declare --title "leaked key" --severity high \
@@ -111,6 +144,20 @@ if [ -d "$D/invictus-aws-stratus-cloudtrail/CloudTrail" ]; then
 		--at 2023-07-10T12:26:00Z >"$T/inv2.txt"
 	check "Invictus: before the clean-up they are live persistence" sh -c \
 		'sed -n "/^Persistence/,/^$/p" "$0/inv2.txt" | grep -q AKIATFQR7NSC3ZO6PKAZ' "$T"
+	echo '{"detector": "cloudtrail-anomaly", "secret": "AKIATFQR7NSC8Q4X20BJ", "kind": "aws-access-key", "verified": true, "time": "2023-07-10T12:45:00Z", "location": {"file": "cloudtrail://123837392027/us-east-1"}}' >"$T/inv.jsonl"
+	"$NHIR" --db "$T/i.db" findings import generic "$T/inv.jsonl" >/dev/null
+	NHIR_NOW=2023-07-10T12:50:00Z "$NHIR" --db "$T/i.db" route explain \
+		--format json 1 >"$T/inv-route.json"
+	check "Invictus: after the clean-up, its lineage still sends it to people" \
+		python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = d['facts']
+assert f['live_tokens'] == 0 and f['persistence'] == 0, f
+assert f['lineage_tokens'] >= 10 and f['lineage_created'] >= 21, f
+assert d['decision']['outcome'] == 'dedicated', d['decision']
+assert d['decision']['rule'] == 'lineage-minted-sessions', d['decision']
+" "$T/inv-route.json"
 else
 	skip "$D/invictus-aws-stratus-cloudtrail absent"
 fi
