@@ -125,6 +125,24 @@ check "the deleted role is not residual" sh -c \
 	'! grep -q "^  identity .*persist-role" "$0/last.out"' "$T"
 check "contain status says what a logged event ended" has "$T/last.out" \
 	"arn:aws:iam::111122223333:role/persist-role ended by logged event DeleteRole (deleted) at 2024-05-01T10:30:00Z"
+check "contain status json lists it" sh -c '"$NHIR" contain status --format json INC-1 --at 2024-05-01T11:30:00Z |
+	python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+e = [x for x in d[\"ended\"] if x[\"node\"].endswith(\"role/persist-role\")][0]
+assert e[\"event\"] == \"DeleteRole\" and e[\"how\"] == \"deleted\" and e[\"offset\"] > 0, e
+"'
+
+# the report says what ended, and how
+"$NHIR" --as lena incident scope INC-1 confirm \
+	arn:aws:iam::111122223333:role/persist-role AKIAEXAMPLEBACKDOOR1 >/dev/null
+NHIR_NOW=2024-05-01T11:30:00Z "$NHIR" report INC-1 --format md >"$T/r.md"
+check "report: the deleted role in scope is ended, by which event" has "$T/r.md" \
+	"| deleted 2024-05-01T10:30:00Z by logged event DeleteRole ($F/1-attack.json@"
+check "report: the backdoor key is live" sh -c \
+	'grep "AKIAEXAMPLEBACKDOOR1" "$0/r.md" | grep -q "| live |"' "$T"
+check "report: residual access names what logged events ended" has "$T/r.md" \
+	"- \`arn:aws:iam::111122223333:role/persist-role\` deleted 2024-05-01T10:30:00Z by DeleteRole"
 
 # the real Invictus data: the attacker deletes every key, user and role
 # it created
