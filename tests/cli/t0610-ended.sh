@@ -73,6 +73,26 @@ p = [i[\"ref\"] for i in d[\"groups\"][\"persistence\"]]
 assert \"AKIAEXAMPLEBACKDOOR1\" in p, p
 "'
 
+# show lists a node's end facts; usage and timeline keep ended things
+check "show: deactivated then reactivated" sh -c '"$NHIR" show AKIAEXAMPLEHELPER001 >"$0/show.txt" &&
+	grep -q "ended:    deactivated 2024-05-01T10:20:00Z by UpdateAccessKey" "$0/show.txt" &&
+	grep -q "reactivated 2024-05-01T10:25:00Z by UpdateAccessKey" "$0/show.txt"' "$T"
+check "show json: the revocation and its cause" sh -c '"$NHIR" show --format json arn:aws:iam::111122223333:role/admin |
+	python3 -c "
+import json, sys
+e = json.load(sys.stdin)[\"ended\"]
+assert [x[\"how\"] for x in e] == [\"revoked-sessions-before\", \"sessions-restored\"], e
+assert e[0][\"cause\"] == \"AWSRevokeOlderSessions\" and e[0][\"event\"] == \"PutRolePolicy\", e
+"'
+check "usage keeps what was deleted in the lineage" sh -c \
+	'"$NHIR" usage --format json '"$K"' | python3 -c "
+import json, sys
+keys = [k[\"key\"] for k in json.load(sys.stdin)[\"keys\"]]
+assert \"AKIAEXAMPLEBACKDOOR1\" in keys and \"ASIAEXAMPLEADMIN001\" in keys, keys
+"'
+check "timeline keeps the deletions as events" sh -c \
+	'"$NHIR" timeline '"$K"' | grep -q "iam:DeleteRole"'
+
 # the same facts from a second copy of the records are stored once
 cp "$F/1-attack.json" "$T/copy.json"
 echo >>"$T/copy.json"
