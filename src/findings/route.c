@@ -560,7 +560,11 @@ enum nhir_rc nhir_route_facts(struct nhir_store *st, int64_t finding,
 			f->lineage_tokens++;
 		if (it->via == NHIR_EDGE_CREATED && since)
 			f->lineage_created++;
-		if (it->group == NHIR_BG_IDENTITY && !has_policy(g, it->node)) {
+		/* an identity reached, or created and still there */
+		if ((it->group == NHIR_BG_IDENTITY ||
+		     (it->group == NHIR_BG_PERSISTENCE &&
+		      g->node_kind[it->node] == NHIR_NODE_IDENTITY)) &&
+		    !has_policy(g, it->node)) {
 			f->privilege_unknown = true;
 			f->unknown_identities++;
 		}
