@@ -137,6 +137,10 @@ unset NHIR_NOW
 "$NHIR" user add lena --role lead >/dev/null
 "$NHIR" --as lena incident declare --title "leaked key" --severity high \
 	--lead lena --seed "$K" --exposed-at 2024-05-01T09:00:00Z >/dev/null
+"$NHIR" incident show INC-1 >"$T/inc.txt"
+check "the backdoor key is proposed for scope" sh -c \
+	'grep -q "proposed .*AKIAEXAMPLEBACKDOOR1" "$0/inc.txt"' "$T"
+check "what logged events ended is not proposed" hasnt "$T/inc.txt" "persist-role"
 check "residual access after expiry: not contained" exits 3 \
 	"$NHIR" contain status INC-1 --at 2024-05-01T11:30:00Z
 check "the backdoor key is residual, through the expired sessions" has \
