@@ -2766,9 +2766,10 @@ static enum nhir_rc sq_node_ends(struct nhir_store *st, int64_t node,
 /*
  * The end intervals of the graph, from the end facts: a node's own
  * facts in time order (deleted ends it for good; deactivated ends it
- * until re-activated), and the sessions of a node whose sessions issued
+ * until re-activated), the sessions of a node whose sessions issued
  * before a time were revoked, from then until that revocation (by its
- * cause) was removed or replaced.
+ * cause) was removed or replaced, and what a deleted node issued with
+ * cascade yes, for good.
  */
 static enum nhir_rc scan_ends(struct sqlite_store *s,
 			      struct nhir_graph_builder *b,
@@ -2785,6 +2786,22 @@ static enum nhir_rc scan_ends(struct sqlite_store *s,
 		" JOIN node t ON t.id = e.src AND t.kind = 3"
 		" WHERE f.how = 4 AND t.created IS NOT NULL AND"
 		" f.before IS NOT NULL AND t.created < f.before";
+	/*
+	 * A deletion ends, at once, what dies with the deleted node: what
+	 * it issued with cascade yes (a Vault token's children), down the
+	 * chain, if minted before.  Its own facts still apply to each.
+	 */
+	static const char cascade[] =
+		"WITH RECURSIVE d(node, fact, t) AS ("
+		" SELECT node, id, time FROM node_end WHERE how = 1"
+		" UNION"
+		" SELECT e.dst, d.fact, d.t FROM d"
+		"  JOIN edge e ON e.src = d.node AND e.kind = 2 AND e.cascade = 2"
+		"  JOIN node c ON c.id = e.dst"
+		"  WHERE c.created IS NULL OR c.created <= d.t)"
+		" SELECT fact, node, min(t), NULL FROM d"
+		" WHERE fact NOT IN (SELECT id FROM node_end WHERE node = d.node)"
+		" GROUP BY node";
 	sqlite3_stmt *q = NULL;
 	enum nhir_rc rc = NHIR_OK;
 	int64_t node = 0, from = 0, fact = 0;
@@ -2835,16 +2852,20 @@ static enum nhir_rc scan_ends(struct sqlite_store *s,
 	sqlite3_finalize(q);
 	if (rc)
 		return rc;
-	if (sqlite3_prepare_v2(s->db, sessions, -1, &q, NULL) != SQLITE_OK)
-		return db_err(s, err, "cannot read end facts");
-	while (!rc && (r = sqlite3_step(q)) == SQLITE_ROW)
-		rc = nhir_graph_builder_end(b, sqlite3_column_int64(q, 1),
-					    sqlite3_column_int64(q, 2),
-					    col_time(q, 3, NHIR_TIME_NEVER),
-					    sqlite3_column_int64(q, 0), err);
-	if (!rc && r != SQLITE_DONE)
-		rc = db_err(s, err, "cannot read end facts");
-	sqlite3_finalize(q);
+	for (int pass = 0; !rc && pass < 2; pass++) {
+		if (sqlite3_prepare_v2(s->db, pass ? cascade : sessions, -1, &q,
+				       NULL) != SQLITE_OK)
+			return db_err(s, err, "cannot read end facts");
+		while (!rc && (r = sqlite3_step(q)) == SQLITE_ROW)
+			rc = nhir_graph_builder_end(b, sqlite3_column_int64(q, 1),
+						    sqlite3_column_int64(q, 2),
+						    col_time(q, 3, NHIR_TIME_NEVER),
+						    sqlite3_column_int64(q, 0),
+						    err);
+		if (!rc && r != SQLITE_DONE)
+			rc = db_err(s, err, "cannot read end facts");
+		sqlite3_finalize(q);
+	}
 	return rc;
 }
 

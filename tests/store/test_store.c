@@ -430,6 +430,66 @@ static void test_end_facts(void **state)
 	nhir_store_close(st);
 }
 
+/*
+ * A deletion ends what dies with the node: tokens it issued with
+ * cascade yes (a Vault token's children), down the chain, at that
+ * time; not what survives it (cascade no), nor what was minted after.
+ */
+static void test_end_cascade(void **state)
+{
+	static const struct {
+		const char *src, *dst;
+		enum nhir_cascade c;
+	} e[] = {
+		{ "parent", "child", NHIR_CASCADE_YES },
+		{ "child", "grandchild", NHIR_CASCADE_YES },
+		{ "parent", "orphan", NHIR_CASCADE_NO },
+		{ "parent", "late", NHIR_CASCADE_YES },
+	};
+	static const char *const ids[] = {
+		"parent", "child", "grandchild", "orphan", "late",
+	};
+	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_graph *g = NULL;
+	struct nhir_node_end ne;
+	int64_t fact = 0;
+
+	(void)state;
+	assert_int_equal(nhir_store_begin(st, NULL), 0);
+	for (size_t i = 0; i < NHIR_ARRAY_SIZE(ids); i++) {
+		struct nhir_node_rec r = node(NHIR_NODE_TOKEN, ids[i]);
+
+		r.created = strcmp(ids[i], "late") ? 10 : 500;
+		put_node(st, &r, NHIR_PUT_ADDED);
+	}
+	for (size_t i = 0; i < NHIR_ARRAY_SIZE(e); i++) {
+		struct nhir_edge_rec r = edge(NHIR_EDGE_ISSUED, e[i].src,
+					      e[i].dst);
+
+		r.cascade = e[i].c;
+		assert_int_equal(nhir_store_put_edge(st, &r, NULL, NULL), 0);
+	}
+	assert_int_equal(end(st, "parent", 100, NHIR_END_DELETED,
+			     NHIR_TIME_UNSET, NULL, NULL, NULL), 0);
+	assert_int_equal(nhir_store_commit(st, NULL), 0);
+	assert_int_equal(nhir_store_load_graph(st, &g, NULL), 0);
+	assert_true(nhir_graph_ended(g, nhir_graph_find(g, tl_node(st,
+				     "grandchild")), 100, NULL, &fact));
+	assert_int_equal(nhir_store_get_end(st, fact, &ne, NULL), 0);
+	assert_int_equal(ne.node, tl_node(st, "parent"));
+	nhir_node_end_release(&ne);
+	assert_true(nhir_graph_ended(g, nhir_graph_find(g, tl_node(st,
+				     "child")), 100, NULL, NULL));
+	assert_false(nhir_graph_ended(g, nhir_graph_find(g, tl_node(st,
+				      "child")), 99, NULL, NULL));
+	assert_false(nhir_graph_ended(g, nhir_graph_find(g, tl_node(st,
+				      "orphan")), 200, NULL, NULL));
+	assert_false(nhir_graph_ended(g, nhir_graph_find(g, tl_node(st,
+				      "late")), 600, NULL, NULL));
+	nhir_graph_free(g);
+	nhir_store_close(st);
+}
+
 static void test_counts(void **state)
 {
 	struct nhir_store *st = tl_new_store(NULL);
@@ -461,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_graph_cache),
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_end_facts),
+		cmocka_unit_test(test_end_cascade),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
