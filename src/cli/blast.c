@@ -100,7 +100,9 @@ static void ended_text(struct view *v, uint32_t item)
 	}
 	nhir_time_format(e.time, t, sizeof(t));
 	printf(" [ended %s: %s%s by %s", t,
-	       e.node && e.node != v->g->node_id[it->node] ? "its issuer " : "",
+	       e.how == NHIR_END_DELETED && e.node &&
+			       e.node != v->g->node_id[it->node]
+		       ? "its issuer " : "",
 	       nhir_end_how_name(e.how),
 	       e.event_name ? e.event_name : "a logged event");
 	if (e.path)
