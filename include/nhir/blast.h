@@ -9,6 +9,12 @@
  * breaks (workloads that use an in-scope credential), which caches hold
  * an in-scope token or grant, and whom to call (owners).  Every item keeps
  * its parent, so the path from a seed can be printed.
+ *
+ * What has expired or was ended by a logged event (deleted, deactivated,
+ * its sessions revoked) at 'at' is not live: it is listed as history and
+ * the walk goes through it only along issued and created edges, to what
+ * it minted or created, which may still be live (a key created by a
+ * session that has since expired).
  */
 #ifndef NHIR_BLAST_H
 #define NHIR_BLAST_H
@@ -30,6 +36,7 @@ enum nhir_blast_group {
 	NHIR_BG_CACHE,		/* holders of an in-scope token or grant */
 	NHIR_BG_WORKLOAD,	/* who breaks */
 	NHIR_BG_OWNER,		/* who to call */
+	NHIR_BG_ENDED,		/* expired or ended: history, not live */
 	NHIR_BG_NR
 };
 
@@ -41,6 +48,13 @@ enum nhir_blast_group {
 #define NHIR_BI_REVERSE 0x10	/* reached against the edge direction */
 #define NHIR_BI_NOT_VALID 0x20	/* a seed that is not valid at 'at' */
 #define NHIR_BI_DEPTH_LIMIT 0x40	/* not expanded: --depth reached */
+/*
+ * Expired, or ended by a logged event (nhir_graph_ended), at 'at'.  It
+ * reaches nothing any more, but what it minted or created may live on:
+ * only its issued and created edges are followed.  Such items are in
+ * NHIR_BG_ENDED, except seeds.
+ */
+#define NHIR_BI_ENDED 0x80
 
 #define NHIR_BLAST_NO_PARENT UINT32_MAX
 

@@ -9,6 +9,7 @@
 #ifndef NHIR_GRAPH_H
 #define NHIR_GRAPH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "error.h"
@@ -26,12 +27,14 @@
 #define NHIR_NF_DISABLED 0x1
 #define NHIR_NF_TIMED 0x2	/* has created or expires: check validity */
 #define NHIR_NF_REV 0x4		/* has reverse-indexed edges */
+#define NHIR_NF_ENDS 0x8	/* has end intervals: see nhir_graph_ended */
 
 struct nhir_graph {
 	uint32_t node_nr;
 	uint64_t edge_nr;	/* forward edges */
 	uint64_t timed_nr;	/* edges with a validity window */
 	uint64_t rev_nr;	/* reverse-indexed edges */
+	uint64_t end_nr;	/* end intervals */
 	uint64_t tag[4];	/* set by the store: what the image reflects */
 
 	const int64_t *node_id;		/* store id, ascending */
@@ -52,6 +55,16 @@ struct nhir_graph {
 	const uint32_t *rev_src;
 	const uint32_t *rev_fwd;	/* forward position of the edge */
 
+	/*
+	 * End intervals from logged end facts, by node then start: node
+	 * end_node[i] was ended from end_from[i] until end_until[i]
+	 * (NHIR_TIME_NEVER: for good) by the store's end fact end_fact[i].
+	 */
+	const uint32_t *end_node;
+	const int64_t *end_from;
+	const int64_t *end_until;
+	const int64_t *end_fact;
+
 	/* private */
 	void *image;
 	size_t image_len;
@@ -67,6 +80,14 @@ uint32_t nhir_graph_find(const struct nhir_graph *g, int64_t id);
 /* The validity window of forward edge at position pos. */
 void nhir_graph_edge_window(const struct nhir_graph *g, uint64_t pos,
 			    int64_t *created, int64_t *expires);
+
+/*
+ * Was node n ended by a logged fact at time at?  If so, *since (may be
+ * NULL) is when that interval began and *fact (may be NULL) the store's
+ * end fact id (nhir_store_get_end); the earliest such interval wins.
+ */
+bool nhir_graph_ended(const struct nhir_graph *g, uint32_t n, int64_t at,
+		      int64_t *since, int64_t *fact);
 
 /*
  * Building.  Add every node (in ascending id order), then every edge (any
@@ -85,6 +106,13 @@ enum nhir_rc nhir_graph_builder_edge(struct nhir_graph_builder *b,
 				     int64_t src, int64_t dst,
 				     uint16_t info, int64_t created,
 				     int64_t expires, struct nhir_err *err);
+/*
+ * An end interval of node id (any order, after the nodes); an interval
+ * of a node not added is dropped.
+ */
+enum nhir_rc nhir_graph_builder_end(struct nhir_graph_builder *b,
+				    int64_t id, int64_t from, int64_t until,
+				    int64_t fact, struct nhir_err *err);
 /* Produces the graph (owned by the caller) and frees the builder. */
 enum nhir_rc nhir_graph_builder_finish(struct nhir_graph_builder *b,
 				       const uint64_t tag[4],

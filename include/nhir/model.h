@@ -117,6 +117,53 @@ struct nhir_edge_rec {
 #define NHIR_EDGE_REC_INIT { NHIR_EDGE_NONE, NULL, NULL, NHIR_CASCADE_UNKNOWN, \
 			     NHIR_PRIV_NONE, NULL, NHIR_TIME_UNSET, NHIR_TIME_UNSET }
 
+/*
+ * How a logged event ended (or re-opened) a node.  Stored as integers:
+ * never renumber.  Format-neutral: any log format reports its
+ * deletions, deactivations and revocations as one of these.
+ */
+enum nhir_end_how {
+	NHIR_END_NONE = 0,
+	NHIR_END_DELETED = 1,		/* gone for good */
+	NHIR_END_DEACTIVATED = 2,	/* disabled; may be re-activated */
+	NHIR_END_REACTIVATED = 3,	/* a deactivation undone */
+	NHIR_END_SESSIONS_REVOKED = 4,	/* sessions of the node issued
+					 * before 'before' denied */
+	NHIR_END_SESSIONS_RESTORED = 5,	/* that denial (cause) removed */
+	NHIR_END_HOW_NR
+};
+
+/*
+ * An end fact: at time, the event event_name (event_id in its log)
+ * ended node (an external id) in the way how.  If the node is not
+ * stored yet it is added with kind, subtype and provider, so that a
+ * deletion seen before the creation is not lost.  For sessions revoked,
+ * before is the issue time cut-off and cause names what a later
+ * restore lifts (a policy's name).  file and offset locate the record;
+ * telemetry fills them.  All pointers are borrowed for the call.
+ */
+struct nhir_end_rec {
+	const char *node;
+	enum nhir_node_kind kind;
+	const char *subtype, *provider;
+	int64_t time;
+	enum nhir_end_how how;
+	int64_t before;		/* NHIR_TIME_UNSET unless sessions revoked */
+	const char *cause;	/* may be NULL */
+	const char *event_id;	/* may be NULL */
+	const char *event_name;
+	int64_t file;		/* source file id, 0 if none */
+	uint64_t offset;	/* of the record in the file */
+};
+
+#define NHIR_END_REC_INIT { NULL, NHIR_NODE_NONE, NULL, NULL, \
+			    NHIR_TIME_UNSET, NHIR_END_NONE, NHIR_TIME_UNSET, \
+			    NULL, NULL, NULL, 0, 0 }
+
+/* "deleted", "deactivated", ...; nhir_end_how_parse: NONE if unknown. */
+const char *nhir_end_how_name(enum nhir_end_how h);
+enum nhir_end_how nhir_end_how_parse(const char *s);
+
 /* Names as used in files and output ("identity", "can", "admin"). */
 const char *nhir_node_kind_name(enum nhir_node_kind k);
 const char *nhir_edge_kind_name(enum nhir_edge_kind k);

@@ -208,15 +208,31 @@ struct nhir_residual_item {
 	int64_t expires;	/* NHIR_TIME_NEVER if it does not end */
 };
 
+/* What a logged event ended on the way (deleted, deactivated, ...). */
+struct nhir_residual_end {
+	int64_t node;
+	char *ext_id, *path;
+	int64_t at;		/* when it was ended */
+	enum nhir_end_how how;
+	char *event;		/* the event's name */
+	char *file;		/* where its record is; NULL if unknown */
+	uint64_t offset;
+};
+
 struct nhir_residual {
 	struct nhir_residual_item *items;
 	size_t nr, alloc;
+	struct nhir_residual_end *ended;
+	size_t ended_nr, ended_alloc;
 	int64_t contained_at;	/* NHIR_TIME_UNSET: not contained; else when */
 };
 
 /*
  * What the incident's seeds (and everything minted from them) still
  * reach at time at, with revoked nodes dead and cut edges removed.
+ * What a logged event ended by then (nhir_store_put_end) is dead too,
+ * and listed in ended; what expired is dead.  The walk goes on through
+ * dead nodes to what they minted or created.
  */
 enum nhir_rc nhir_residual(struct nhir_store *st, int64_t incident,
 			   int64_t at, struct nhir_residual *out,

@@ -47,7 +47,33 @@ struct nhir_route_facts {
 	char identity[NHIR_ROUTE_MAX_IDS][64];	/* identity subtypes reached */
 	size_t identity_nr;
 	bool has_credential;	/* its credential reaches something known */
+	/*
+	 * Unknown is never none: privilege is unknown when the credential
+	 * is not in the graph, or reaches a live identity with no policy
+	 * imported for it (no can, assumes or delegates edge out of it);
+	 * privilege is then only what is known at least.
+	 */
+	bool privilege_unknown;
+	int64_t unknown_identities;	/* live, with no policy imported */
+	/*
+	 * The credential's whole lineage since exposure (all time when
+	 * exposure is unknown, as for a finding), live or not: sessions
+	 * minted, and
+	 * keys, users and roles created, down every chain.  ended counts
+	 * the items of its radius no longer live (expired, or ended by a
+	 * logged event).
+	 */
+	int64_t exposed_at;	/* NHIR_TIME_UNSET if unknown */
+	int64_t lineage_tokens, lineage_created, ended;
 };
+
+/*
+ * The names of the facts that are unknown in f ("privilege",
+ * "verified", "environment"), at most max, into out; returns how many.
+ * No rule chooses automated remediation on an unknown fact.
+ */
+size_t nhir_route_unknown(const struct nhir_route_facts *f,
+			  const char **out, size_t max);
 
 /* Facts of a finding, from its credential's blast radius now. */
 enum nhir_rc nhir_route_facts(struct nhir_store *st, int64_t finding,

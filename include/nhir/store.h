@@ -81,6 +81,43 @@ enum nhir_rc nhir_store_put_edge(struct nhir_store *st,
 				 const struct nhir_edge_rec *rec,
 				 enum nhir_put *res, struct nhir_err *err);
 
+/*
+ * End facts (model.h): a node deleted, deactivated, re-activated, or
+ * its sessions issued before a time revoked, by a logged event.  A
+ * fact is stored once: the same one from another copy of its record
+ * leaves *res (may be NULL) NHIR_PUT_UNCHANGED.  A node not stored yet
+ * is added when rec->kind is given; otherwise NHIR_ENOTFOUND.  The
+ * graph (nhir_store_load_graph) turns the facts into the times each
+ * node was ended (nhir_graph_ended).
+ */
+enum nhir_rc nhir_store_put_end(struct nhir_store *st,
+				const struct nhir_end_rec *rec,
+				enum nhir_put *res, struct nhir_err *err);
+
+/* A stored end fact.  Strings are owned (nhir_node_end_release). */
+struct nhir_node_end {
+	int64_t id, node;	/* the fact's id and the node it ended */
+	int64_t time;
+	enum nhir_end_how how;
+	int64_t before;		/* NHIR_TIME_UNSET unless sessions revoked */
+	char *cause;		/* may be NULL */
+	char *event_id;		/* may be NULL */
+	char *event_name;
+	int64_t file;		/* 0 if none */
+	uint64_t offset;
+	char *path;		/* of the file; NULL if none */
+};
+void nhir_node_end_release(struct nhir_node_end *e);
+/* The end fact id (a graph's nhir_graph_ended gives it). */
+enum nhir_rc nhir_store_get_end(struct nhir_store *st, int64_t id,
+				struct nhir_node_end *out,
+				struct nhir_err *err);
+/* Calls cb for each end fact of node, in time order (e borrowed). */
+typedef int (*nhir_end_cb)(const struct nhir_node_end *e, void *data);
+enum nhir_rc nhir_store_node_ends(struct nhir_store *st, int64_t node,
+				  nhir_end_cb cb, void *data,
+				  struct nhir_err *err);
+
 /* A stored node.  Strings are owned; free with nhir_node_release(). */
 struct nhir_node {
 	int64_t id;

@@ -12,7 +12,10 @@ static const char usage_blast[] =
 	"tokens, identities and resources reachable with the strongest\n"
 	"privilege, grants, where copies live, caches, dependent workloads\n"
 	"(who breaks) and owners (who to call).  Every item carries the path\n"
-	"from a seed that puts it in scope.\n"
+	"from a seed that puts it in scope.  What has expired, or was ended\n"
+	"by a logged event (deleted, deactivated, sessions revoked), is listed\n"
+	"as history with when and by which event, and followed only to what\n"
+	"it minted or created.\n"
 	"\n"
 	"options:\n"
 	"   --at TIME           evaluate validity at TIME (default now)\n"
@@ -33,6 +36,7 @@ struct view {
 	struct label *labels;	/* by item index */
 	int fmt;
 	size_t limit;
+	int64_t at;
 };
 
 static const struct nhir_node *node_of(struct view *v, uint32_t item)
@@ -55,6 +59,56 @@ static const struct nhir_node *node_of(struct view *v, uint32_t item)
 static const char *ref_of(const struct nhir_node *n)
 {
 	return n->ext_id ? n->ext_id : "?";
+}
+
+/*
+ * For an item no longer live at v->at: 1 when a logged event ended it
+ * (*e filled, to be released), 0 when it expired on its own, -1 when
+ * the item is live.
+ */
+static int end_of(struct view *v, uint32_t item, struct nhir_node_end *e)
+{
+	const struct nhir_blast_item *it = &v->b->items[item];
+	int64_t since, fact;
+
+	memset(e, 0, sizeof(*e));
+	if (!(it->flags & NHIR_BI_ENDED))
+		return -1;
+	if (!nhir_graph_ended(v->g, it->node, v->at, &since, &fact))
+		return 0;
+	if (nhir_store_get_end(v->ctx->st, fact, e, NULL)) {
+		memset(e, 0, sizeof(*e));
+		e->time = since;
+	}
+	return 1;
+}
+
+/* " [ended ...]" or " [expired ...]" for an item no longer live. */
+static void ended_text(struct view *v, uint32_t item)
+{
+	const struct nhir_blast_item *it = &v->b->items[item];
+	struct nhir_node_end e;
+	char t[32];
+	int r = end_of(v, item, &e);
+
+	if (r < 0)
+		return;
+	if (!r) {
+		nhir_time_format(it->expires, t, sizeof(t));
+		printf(" [expired %s]", t);
+		return;
+	}
+	nhir_time_format(e.time, t, sizeof(t));
+	printf(" [ended %s: %s%s by %s", t,
+	       e.how == NHIR_END_DELETED && e.node &&
+			       e.node != v->g->node_id[it->node]
+		       ? "its issuer " : "",
+	       nhir_end_how_name(e.how),
+	       e.event_name ? e.event_name : "a logged event");
+	if (e.path)
+		printf(", %s@%" PRIu64, e.path, e.offset);
+	printf("]");
+	nhir_node_end_release(&e);
 }
 
 static void item_flags_text(struct view *v, const struct nhir_blast_item *it)
@@ -104,6 +158,10 @@ static void print_path_text(struct view *v, uint32_t item)
 				printf(" %s-%s->%s ", d, ek, z);
 		}
 		printf("%s", ref_of(node_of(v, chain[nr])));
+		if (it->flags & NHIR_BI_ENDED)
+			printf(" (%s)", nhir_graph_ended(v->g, it->node, v->at,
+							 NULL, NULL)
+						? "ended" : "expired");
 	}
 	putchar('\n');
 }
@@ -163,12 +221,14 @@ static void print_text(struct view *v, const struct nhir_blast_opts *o,
 			       n->subtype ? ", " : "",
 			       n->subtype ? n->subtype : "");
 			if (it->expires != NHIR_TIME_NEVER &&
-			    it->expires != NHIR_TIME_UNSET) {
+			    it->expires != NHIR_TIME_UNSET &&
+			    !(it->flags & NHIR_BI_ENDED)) {
 				char t[32];
 
 				nhir_time_format(it->expires, t, sizeof(t));
 				printf(" until %s", t);
 			}
+			ended_text(v, i);
 			item_flags_text(v, it);
 			putchar('\n');
 			if (g != NHIR_BG_SEED)
@@ -211,7 +271,10 @@ static void json_item(struct view *v, uint32_t i)
 		{ NHIR_BI_INACTIVE, "inactive" },
 		{ NHIR_BI_NOT_VALID, "not_valid_at_time" },
 		{ NHIR_BI_DEPTH_LIMIT, "depth_limit" },
+		{ NHIR_BI_ENDED, "not_live" },
 	};
+	struct nhir_node_end e;
+	int ended;
 	uint32_t chain[64];
 	size_t nr = 0, f = 0;
 	char t[32];
@@ -229,6 +292,29 @@ static void json_item(struct view *v, uint32_t i)
 	} else {
 		nhir_time_format(it->expires, t, sizeof(t));
 		printf("\"%s\"", t);
+	}
+	ended = end_of(v, i, &e);
+	printf(",\"state\":\"%s\",\"ended\":",
+	       ended < 0 ? "live" : ended ? "ended" : "expired");
+	if (ended > 0) {
+		nhir_time_format(e.time, t, sizeof(t));
+		printf("{\"at\":\"%s\",\"how\":\"%s\",\"event\":", t,
+		       nhir_end_how_name(e.how));
+		cli_json_str(stdout, e.event_name ? e.event_name : "");
+		printf(",\"event_id\":");
+		if (e.event_id)
+			cli_json_str(stdout, e.event_id);
+		else
+			printf("null");
+		printf(",\"file\":");
+		if (e.path)
+			cli_json_str(stdout, e.path);
+		else
+			printf("null");
+		printf(",\"offset\":%" PRIu64 "}", e.offset);
+		nhir_node_end_release(&e);
+	} else {
+		printf("null");
 	}
 	printf(",\"flags\":[");
 	for (size_t k = 0; k < NHIR_ARRAY_SIZE(flags); k++)
@@ -469,6 +555,7 @@ int cmd_blast(int argc, char **argv, struct nhir_ctx *ctx)
 	}
 	v.g = g;
 	v.b = &b;
+	v.at = o.at;
 	v.labels = nhir_calloc(b.nr + 1, sizeof(*v.labels));
 	if (!v.labels) {
 		cli_error("out of memory");

@@ -462,7 +462,8 @@ int cmd_route(int argc, char **argv, struct nhir_ctx *ctx)
 	struct nhir_route_facts f;
 	struct nhir_route_decision d;
 	struct explain x = { FMT_TEXT, 0 };
-	const char *policy = NULL;
+	const char *policy = NULL, *unknown[8];
+	size_t unknown_nr;
 	cJSON *facts;
 	char *s, *end;
 	int64_t id;
@@ -511,12 +512,26 @@ int cmd_route(int argc, char **argv, struct nhir_ctx *ctx)
 	}
 	facts = nhir_route_facts_json(&f);
 	s = facts ? cJSON_PrintUnformatted(facts) : NULL;
-	if (x.fmt == FMT_JSON)
-		printf("{\"finding\":%" PRId64 ",\"facts\":%s,\"rules\":[", id,
+	unknown_nr = nhir_route_unknown(&f, unknown, NHIR_ARRAY_SIZE(unknown));
+	if (x.fmt == FMT_JSON) {
+		printf("{\"finding\":%" PRId64 ",\"facts\":%s,\"unknown\":[", id,
 		       s ? s : "null");
-	else
-		printf("finding %" PRId64 "\nfacts: %s\nrules, in order:\n", id,
+		for (size_t k = 0; k < unknown_nr; k++)
+			printf("%s\"%s\"", k ? "," : "", unknown[k]);
+		printf("],\"rules\":[");
+	} else {
+		printf("finding %" PRId64 "\nfacts: %s\nunknown facts:", id,
 		       s ? s : "?");
+		for (size_t k = 0; k < unknown_nr; k++)
+			printf("%s %s", k ? "," : "", unknown[k]);
+		if (!unknown_nr)
+			printf(" none");
+		if (f.privilege_unknown)
+			printf(" (privilege: %s)", f.unknown_identities
+			       ? "an identity it reaches has no policy imported"
+			       : "it reaches no identity known");
+		printf("\nrules, in order:\n");
+	}
 	cJSON_free(s);
 	cJSON_Delete(facts);
 	nhir_route_decide(pol, &f, &d, explain_cb, &x);

@@ -657,6 +657,22 @@ int cmd_contain(int argc, char **argv, struct nhir_ctx *ctx)
 				printf(",\"expires\":\"%s\"}",
 				       cli_time(res.items[i].expires, e, sizeof(e)));
 		}
+		fputs("],\"ended\":[", stdout);
+		for (size_t i = 0; i < res.ended_nr; i++) {
+			const struct nhir_residual_end *x = &res.ended[i];
+
+			printf("%s{\"node\":", i ? "," : "");
+			cli_json_str(stdout, x->ext_id);
+			printf(",\"path\":");
+			cli_json_str(stdout, x->path);
+			printf(",\"at\":\"%s\",\"how\":\"%s\",\"event\":",
+			       cli_time(x->at, e, sizeof(e)),
+			       nhir_end_how_name(x->how));
+			cli_json_str(stdout, x->event);
+			printf(",\"file\":");
+			cli_json_str(stdout, x->file);
+			printf(",\"offset\":%" PRIu64 "}", x->offset);
+		}
 		puts("]}");
 	} else {
 		printf("INC-%" PRId64 " at %s: ", inc, t);
@@ -678,6 +694,20 @@ int cmd_contain(int argc, char **argv, struct nhir_ctx *ctx)
 				       : cli_time(res.items[i].expires, e,
 						  sizeof(e)),
 			       res.items[i].path ? res.items[i].path : "");
+		if (res.ended_nr)
+			printf("ended by logged events (%zu):\n", res.ended_nr);
+		for (size_t i = 0; i < res.ended_nr; i++) {
+			const struct nhir_residual_end *x = &res.ended[i];
+
+			printf("  %-36s ended by logged event %s (%s) at %s",
+			       x->ext_id ? x->ext_id : "?",
+			       x->event ? x->event : "?",
+			       nhir_end_how_name(x->how),
+			       cli_time(x->at, e, sizeof(e)));
+			if (x->file)
+				printf(", %s@%" PRIu64, x->file, x->offset);
+			printf("\n      %s\n", x->path ? x->path : "");
+		}
 	}
 	r = res.nr ? EXIT_FINDINGS : EXIT_OK;
 	nhir_residual_release(&res);

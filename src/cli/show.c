@@ -14,6 +14,7 @@ struct show {
 	int64_t self;
 	int fmt;
 	size_t nr;
+	size_t ends;	/* end facts printed */
 };
 
 static int print_edge(const struct nhir_edge *e, void *data)
@@ -72,6 +73,36 @@ static int print_edge(const struct nhir_edge *e, void *data)
 	return 0;
 }
 
+/* One end fact of the node: "how TIME by EVENT (FILE@OFFSET)". */
+static int print_end(const struct nhir_node_end *e, void *data)
+{
+	struct show *s = data;
+	char t[32];
+
+	nhir_time_format(e->time, t, sizeof(t));
+	if (s->fmt == FMT_JSON) {
+		printf("%s{\"how\":\"%s\",\"at\":\"%s\",\"event\":",
+		       s->ends++ ? "," : "", nhir_end_how_name(e->how), t);
+		cli_json_str(stdout, e->event_name);
+		printf(",\"event_id\":");
+		cli_json_str(stdout, e->event_id);
+		printf(",\"cause\":");
+		cli_json_str(stdout, e->cause);
+		printf(",\"file\":");
+		cli_json_str(stdout, e->path);
+		printf(",\"offset\":%" PRIu64 "}", e->offset);
+		return 0;
+	}
+	printf("  %-9s %s %s by %s", s->ends++ ? "" : "ended:",
+	       nhir_end_how_name(e->how), t, e->event_name);
+	if (e->cause)
+		printf(" (%s)", e->cause);
+	if (e->path)
+		printf(", %s@%" PRIu64, e->path, e->offset);
+	putchar('\n');
+	return 0;
+}
+
 int cmd_show(int argc, char **argv, struct nhir_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -81,7 +112,7 @@ int cmd_show(int argc, char **argv, struct nhir_ctx *ctx)
 	};
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct nhir_node n;
-	struct show s = { ctx, 0, FMT_TEXT, 0 };
+	struct show s = { ctx, 0, FMT_TEXT, 0, 0 };
 	char c[32], x[32];
 	int ch;
 
@@ -142,6 +173,11 @@ int cmd_show(int argc, char **argv, struct nhir_ctx *ctx)
 			printf("  state:    disabled\n");
 		if (strcmp(n.attrs, "{}"))
 			printf("  attrs:    %s\n", n.attrs);
+		if (nhir_store_node_ends(ctx->st, s.self, print_end, &s, &err)) {
+			nhir_node_release(&n);
+			cli_error("%s", err.msg);
+			return EXIT_ERROR;
+		}
 		printf("edges:\n");
 	}
 	if (nhir_store_node_edges(ctx->st, s.self, NHIR_DIR_OUT | NHIR_DIR_IN,
@@ -150,9 +186,15 @@ int cmd_show(int argc, char **argv, struct nhir_ctx *ctx)
 		cli_error("%s", err.msg);
 		return EXIT_ERROR;
 	}
-	if (s.fmt == FMT_JSON)
+	if (s.fmt == FMT_JSON) {
+		printf("],\"ended\":[");
+		if (nhir_store_node_ends(ctx->st, s.self, print_end, &s, &err)) {
+			nhir_node_release(&n);
+			cli_error("%s", err.msg);
+			return EXIT_ERROR;
+		}
 		printf("]}\n");
-	else if (!s.nr)
+	} else if (!s.nr)
 		printf("  (none)\n");
 	nhir_node_release(&n);
 	return EXIT_OK;

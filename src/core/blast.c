@@ -7,7 +7,7 @@
 
 static const char *const group_names[NHIR_BG_NR] = {
 	"seeds", "tokens", "persistence", "credentials", "identities", "resources",
-	"grants", "stores", "caches", "workloads", "owners",
+	"grants", "stores", "caches", "workloads", "owners", "ended",
 };
 
 static const char *const group_titles[NHIR_BG_NR] = {
@@ -22,6 +22,7 @@ static const char *const group_titles[NHIR_BG_NR] = {
 	"Caches holding in-scope tokens or grants",
 	"Dependent workloads (who breaks)",
 	"Owners (who to call)",
+	"Expired or ended: history, walked only for what they made",
 };
 
 const char *nhir_blast_group_name(enum nhir_blast_group grp)
@@ -172,6 +173,19 @@ static inline int add_item(struct walk *w, uint32_t node, uint32_t parent,
 
 #define PREFETCH 16	/* edges ahead; tuned on bench-blast */
 
+#define LINEAGE_MASK ((1u << NHIR_EDGE_ISSUED) | (1u << NHIR_EDGE_CREATED))
+
+/*
+ * Is what was created at created and expires at expires history at at:
+ * it existed before, and has expired since?
+ */
+static bool lapsed(int64_t created, int64_t expires, int64_t at)
+{
+	return (created == NHIR_TIME_UNSET || at >= created) &&
+	       expires != NHIR_TIME_UNSET && expires != NHIR_TIME_NEVER &&
+	       at >= expires;
+}
+
 static bool node_valid(const struct nhir_graph *g, uint32_t n, int64_t at)
 {
 	return !(g->node_flags[n] & NHIR_NF_TIMED) ||
@@ -211,6 +225,10 @@ static int expand(struct walk *w, uint32_t i)
 			       [g->node_kind[it.node] % NHIR_NODE_KIND_NR];
 	uint64_t end = g->out_off[it.node + 1];
 
+	/* what is no longer live leads only to what it made */
+	if ((it.flags & NHIR_BI_ENDED) ||
+	    ((it.flags & NHIR_BI_INACTIVE) && it.parent != NHIR_BLAST_NO_PARENT))
+		mask &= LINEAGE_MASK;
 	if (!mask)
 		return 0;
 	for (uint64_t p = g->out_off[it.node]; p < end; p++) {
@@ -254,9 +272,20 @@ static int expand(struct walk *w, uint32_t i)
 		    ((nflags & NHIR_NF_TIMED) &&
 		     !nhir_valid_at(g->node_created[dst], g->node_expires[dst],
 			       w->o->at))) {
-			w->b->skipped_invalid++;
-			continue;
+			/* minted or created, then expired: history */
+			if (!((1u << ek) & LINEAGE_MASK) ||
+			    !nhir_valid_at(created, NHIR_TIME_NEVER, w->o->at) ||
+			    ((nflags & NHIR_NF_TIMED) &&
+			     !nhir_valid_at(g->node_created[dst], NHIR_TIME_NEVER,
+					    w->o->at))) {
+				w->b->skipped_invalid++;
+				continue;
+			}
+			flags |= NHIR_BI_ENDED;
 		}
+		if ((nflags & NHIR_NF_ENDS) &&
+		    nhir_graph_ended(g, dst, w->o->at, NULL, NULL))
+			flags |= NHIR_BI_ENDED;
 		if (ek == NHIR_EDGE_ISSUED) {
 			enum nhir_cascade c = NHIR_EI_CASCADE(info);
 			int64_t minted = created != NHIR_TIME_UNSET
@@ -283,8 +312,13 @@ static int expand(struct walk *w, uint32_t i)
 			    created >= w->o->exposed_at)
 				flags |= NHIR_BI_SUSPECT;
 		}
+		/* nothing survives that is not live */
+		if (flags & NHIR_BI_ENDED)
+			flags &= (uint8_t)~(NHIR_BI_SURVIVES |
+					    NHIR_BI_CASCADE_UNKNOWN);
 		if (add_item(w, dst, i, (uint8_t)ek, priv, flags,
-			     (uint8_t)(ek == NHIR_EDGE_CREATED
+			     (uint8_t)(flags & NHIR_BI_ENDED ? NHIR_BG_ENDED
+				       : ek == NHIR_EDGE_CREATED
 					       ? NHIR_BG_PERSISTENCE
 					       : group_of(g->node_kind[dst])),
 			     it.depth + 1,
@@ -366,7 +400,8 @@ static int reverse_pass(struct walk *w, size_t from, size_t to,
 		uint32_t node = w->b->items[i].node;
 
 		if (!(g->node_flags[node] & NHIR_NF_REV) ||
-		    !(kinds_mask & (1u << g->node_kind[node])))
+		    !(kinds_mask & (1u << g->node_kind[node])) ||
+		    (w->b->items[i].flags & NHIR_BI_ENDED))
 			continue;
 		for (uint64_t r = g->rev_off[node]; r < g->rev_off[node + 1];
 		     r++) {
@@ -458,7 +493,10 @@ enum nhir_rc nhir_blast_run(const struct nhir_graph *g,
 		}
 		if (w.state[n] & ST_FWD)
 			continue;
-		if (!node_valid(g, n, opts->at))
+		if (lapsed(g->node_created[n], g->node_expires[n], opts->at) ||
+		    nhir_graph_ended(g, n, opts->at, NULL, NULL))
+			flags |= NHIR_BI_ENDED;
+		else if (!node_valid(g, n, opts->at))
 			flags |= NHIR_BI_NOT_VALID;
 		if (g->node_flags[n] & NHIR_NF_DISABLED)
 			flags |= NHIR_BI_INACTIVE;
@@ -471,7 +509,8 @@ enum nhir_rc nhir_blast_run(const struct nhir_graph *g,
 	/*
 	 * Breadth first: items[] is the queue.  A seed is expanded even
 	 * when disabled (the responder asked about it) but not when it is
-	 * not valid at 'at'; other disabled nodes are listed, not expanded.
+	 * not yet valid at 'at'; other disabled nodes, and whatever has
+	 * expired or ended, are followed only to what they made.
 	 */
 	for (size_t i = 0; i < out->nr; i++) {
 		struct nhir_blast_item *it = &out->items[i];
@@ -493,8 +532,7 @@ enum nhir_rc nhir_blast_run(const struct nhir_graph *g,
 		}
 		if (it->flags & NHIR_BI_NOT_VALID)
 			continue;
-		if ((it->flags & NHIR_BI_INACTIVE) && it->group != NHIR_BG_SEED)
-			continue;
+
 		if (opts->max_depth && it->depth >= opts->max_depth) {
 			/* Only worth saying for a node with edges to follow. */
 			if (w.mask[it->group == NHIR_BG_SEED]

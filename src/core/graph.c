@@ -10,13 +10,14 @@
 #include "nhir/graph.h"
 
 #define IMG_MAGIC "NHIRGRF\001"
-#define IMG_VERSION 3u
+#define IMG_VERSION 4u
 
 enum sect {
 	S_NODE_ID, S_NODE_KIND, S_NODE_FLAGS, S_NODE_CREATED, S_NODE_EXPIRES,
 	S_OUT_OFF, S_OUT_DST, S_OUT_INFO,
 	S_TIMED_POS, S_TIMED_CREATED, S_TIMED_EXPIRES,
 	S_REV_OFF, S_REV_SRC, S_REV_FWD,
+	S_END_NODE, S_END_FROM, S_END_UNTIL, S_END_FACT,
 	S_NR
 };
 
@@ -24,7 +25,7 @@ struct img_hdr {
 	char magic[8];
 	uint32_t version;
 	uint32_t node_nr;
-	uint64_t edge_nr, timed_nr, rev_nr;
+	uint64_t edge_nr, timed_nr, rev_nr, end_nr;
 	uint64_t tag[4];
 	uint64_t off[S_NR];
 	uint64_t total;
@@ -39,10 +40,11 @@ static bool reverse_kind(enum nhir_edge_kind k)
 
 /* Element size and element count of each section. */
 static void sect_shape(uint32_t node_nr, uint64_t edge_nr, uint64_t timed_nr,
-		       uint64_t rev_nr, size_t size[S_NR], uint64_t nr[S_NR])
+		       uint64_t rev_nr, uint64_t end_nr, size_t size[S_NR],
+		       uint64_t nr[S_NR])
 {
 	static const size_t sz[S_NR] = {
-		8, 1, 1, 8, 8, 8, 4, 2, 8, 8, 8, 8, 4, 4,
+		8, 1, 1, 8, 8, 8, 4, 2, 8, 8, 8, 8, 4, 4, 4, 8, 8, 8,
 	};
 
 	memcpy(size, sz, sizeof(sz));
@@ -52,6 +54,8 @@ static void sect_shape(uint32_t node_nr, uint64_t edge_nr, uint64_t timed_nr,
 	nr[S_OUT_DST] = nr[S_OUT_INFO] = edge_nr;
 	nr[S_TIMED_POS] = nr[S_TIMED_CREATED] = nr[S_TIMED_EXPIRES] = timed_nr;
 	nr[S_REV_SRC] = nr[S_REV_FWD] = rev_nr;
+	nr[S_END_NODE] = nr[S_END_FROM] = nr[S_END_UNTIL] = end_nr;
+	nr[S_END_FACT] = end_nr;
 }
 
 /* Lays out sections after the header; false on overflow. */
@@ -60,7 +64,8 @@ static bool layout(struct img_hdr *h)
 	size_t size[S_NR];
 	uint64_t nr[S_NR], at = (sizeof(*h) + 7) & ~(uint64_t)7;
 
-	sect_shape(h->node_nr, h->edge_nr, h->timed_nr, h->rev_nr, size, nr);
+	sect_shape(h->node_nr, h->edge_nr, h->timed_nr, h->rev_nr, h->end_nr,
+		   size, nr);
 	for (int s = 0; s < S_NR; s++) {
 		uint64_t bytes;
 
@@ -84,6 +89,7 @@ static void set_pointers(struct nhir_graph *g, const struct img_hdr *h)
 	g->edge_nr = h->edge_nr;
 	g->timed_nr = h->timed_nr;
 	g->rev_nr = h->rev_nr;
+	g->end_nr = h->end_nr;
 	memcpy(g->tag, h->tag, sizeof(g->tag));
 	g->node_id = (const int64_t *)(base + h->off[S_NODE_ID]);
 	g->node_kind = (const uint8_t *)(base + h->off[S_NODE_KIND]);
@@ -99,6 +105,10 @@ static void set_pointers(struct nhir_graph *g, const struct img_hdr *h)
 	g->rev_off = (const uint64_t *)(base + h->off[S_REV_OFF]);
 	g->rev_src = (const uint32_t *)(base + h->off[S_REV_SRC]);
 	g->rev_fwd = (const uint32_t *)(base + h->off[S_REV_FWD]);
+	g->end_node = (const uint32_t *)(base + h->off[S_END_NODE]);
+	g->end_from = (const int64_t *)(base + h->off[S_END_FROM]);
+	g->end_until = (const int64_t *)(base + h->off[S_END_UNTIL]);
+	g->end_fact = (const int64_t *)(base + h->off[S_END_FACT]);
 }
 
 void nhir_graph_free(struct nhir_graph *g)
@@ -152,6 +162,33 @@ void nhir_graph_edge_window(const struct nhir_graph *g, uint64_t pos,
 	}
 }
 
+bool nhir_graph_ended(const struct nhir_graph *g, uint32_t n, int64_t at,
+		      int64_t *since, int64_t *fact)
+{
+	size_t lo = 0, hi = g->end_nr;
+
+	if (n >= g->node_nr || !(g->node_flags[n] & NHIR_NF_ENDS))
+		return false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (g->end_node[mid] < n)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < g->end_nr && g->end_node[lo] == n; lo++) {
+		if (at < g->end_from[lo] || at >= g->end_until[lo])
+			continue;
+		if (since)
+			*since = g->end_from[lo];
+		if (fact)
+			*fact = g->end_fact[lo];
+		return true;
+	}
+	return false;
+}
+
 /*
  * The builder keeps edges in flat arrays by store id until finish, which
  * maps ids to indexes and counting-sorts edges by source.
@@ -170,6 +207,10 @@ struct nhir_graph_builder {
 	uint64_t *t_edge;
 	int64_t *t_created, *t_expires;
 	size_t timed_nr, timed_alloc[3];
+
+	/* end intervals, by store id */
+	int64_t *x_node, *x_from, *x_until, *x_fact;
+	size_t end_nr, end_alloc[4];
 };
 
 enum nhir_rc nhir_graph_builder_new(struct nhir_graph_builder **out,
@@ -217,7 +258,34 @@ void nhir_graph_builder_free(struct nhir_graph_builder *b)
 	nhir_free(b->t_edge);
 	nhir_free(b->t_created);
 	nhir_free(b->t_expires);
+	nhir_free(b->x_node);
+	nhir_free(b->x_from);
+	nhir_free(b->x_until);
+	nhir_free(b->x_fact);
 	nhir_free(b);
+}
+
+enum nhir_rc nhir_graph_builder_end(struct nhir_graph_builder *b,
+				    int64_t id, int64_t from, int64_t until,
+				    int64_t fact, struct nhir_err *err)
+{
+	size_t n = b->end_nr;
+
+	if (until != NHIR_TIME_NEVER && until <= from)
+		return NHIR_OK;		/* empty: nothing ended */
+	if (n >= UINT32_MAX - 1)
+		return nhir_err_set(err, NHIR_ETOOBIG, "too many end facts");
+	if (NHIR_ALLOC_GROW(b->x_node, n + 1, b->end_alloc[0]) ||
+	    NHIR_ALLOC_GROW(b->x_from, n + 1, b->end_alloc[1]) ||
+	    NHIR_ALLOC_GROW(b->x_until, n + 1, b->end_alloc[2]) ||
+	    NHIR_ALLOC_GROW(b->x_fact, n + 1, b->end_alloc[3]))
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	b->x_node[n] = id;
+	b->x_from[n] = from;
+	b->x_until[n] = until;
+	b->x_fact[n] = fact;
+	b->end_nr++;
+	return NHIR_OK;
 }
 
 enum nhir_rc nhir_graph_builder_node(struct nhir_graph_builder *b,
@@ -240,7 +308,8 @@ enum nhir_rc nhir_graph_builder_node(struct nhir_graph_builder *b,
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	b->node_id[n] = id;
 	b->node_kind[n] = (uint8_t)kind;
-	b->node_flags[n] = flags & (uint8_t)~(NHIR_NF_TIMED | NHIR_NF_REV);
+	b->node_flags[n] = flags & (uint8_t)~(NHIR_NF_TIMED | NHIR_NF_REV |
+					      NHIR_NF_ENDS);
 	if (created != NHIR_TIME_UNSET ||
 	    (expires != NHIR_TIME_UNSET && expires != NHIR_TIME_NEVER))
 		b->node_flags[n] |= NHIR_NF_TIMED;
@@ -340,6 +409,41 @@ static bool idmap_init(struct idmap *m, const int64_t *ids, size_t nr)
 	return true;
 }
 
+/*
+ * End intervals by node index, then start (insertion sort: there are
+ * few, and they mostly arrive in node order).
+ */
+static void fill_ends(struct nhir_graph *g, const struct nhir_graph_builder *b,
+		      const struct idmap *map)
+{
+	uint32_t *en = (uint32_t *)g->end_node;
+	int64_t *ef = (int64_t *)g->end_from, *eu = (int64_t *)g->end_until;
+	int64_t *ex = (int64_t *)g->end_fact;
+	size_t k = 0;
+
+	for (size_t x = 0; x < b->end_nr; x++) {
+		uint32_t n = idmap_get(map, b->x_node[x]);
+		size_t j;
+
+		if (n == UINT32_MAX)
+			continue;
+		for (j = k; j > 0 && (en[j - 1] > n || (en[j - 1] == n &&
+							 ef[j - 1] > b->x_from[x]));
+		     j--) {
+			en[j] = en[j - 1];
+			ef[j] = ef[j - 1];
+			eu[j] = eu[j - 1];
+			ex[j] = ex[j - 1];
+		}
+		en[j] = n;
+		ef[j] = b->x_from[x];
+		eu[j] = b->x_until[x];
+		ex[j] = b->x_fact[x];
+		((uint8_t *)g->node_flags)[n] |= NHIR_NF_ENDS;
+		k++;
+	}
+}
+
 enum nhir_rc nhir_graph_builder_finish(struct nhir_graph_builder *b,
 				       const uint64_t tag[4],
 				       struct nhir_graph **out,
@@ -386,6 +490,9 @@ enum nhir_rc nhir_graph_builder_finish(struct nhir_graph_builder *b,
 		    dst_idx[b->t_edge[t]] != UINT32_MAX)
 			h.timed_nr++;
 	h.rev_nr = rev_nr;
+	for (size_t x = 0; x < b->end_nr; x++)
+		if (idmap_get(&map, b->x_node[x]) != UINT32_MAX)
+			h.end_nr++;
 	if (tag)
 		memcpy(h.tag, tag, sizeof(h.tag));
 	if (!layout(&h) || h.total > SIZE_MAX)
@@ -477,6 +584,7 @@ enum nhir_rc nhir_graph_builder_finish(struct nhir_graph_builder *b,
 		((uint32_t *)g->rev_src)[pos] = src_idx[e];
 		((uint32_t *)g->rev_fwd)[pos] = (uint32_t)slot[e];
 	}
+	fill_ends(g, b, &map);
 	*out = g;
 	g = NULL;
 	goto out;
@@ -535,6 +643,10 @@ enum nhir_rc nhir_graph_attach(void *image, size_t len,
 	 */
 	for (uint64_t t = 0; t < g->timed_nr; t++)
 		if (g->timed_pos[t] >= g->edge_nr)
+			goto bad;
+	for (uint64_t x = 0; x < g->end_nr; x++)
+		if (g->end_node[x] >= g->node_nr ||
+		    (x && g->end_node[x] < g->end_node[x - 1]))
 			goto bad;
 	g->release = release;
 	*out = g;

@@ -53,6 +53,26 @@ const char *nhir_priv_name(enum nhir_priv p)
 	return priv_names[p];
 }
 
+static const char *const end_names[NHIR_END_HOW_NR] = {
+	"none", "deleted", "deactivated", "reactivated",
+	"revoked-sessions-before", "sessions-restored",
+};
+
+const char *nhir_end_how_name(enum nhir_end_how h)
+{
+	if ((unsigned)h >= NHIR_END_HOW_NR)
+		return "unknown";
+	return end_names[h];
+}
+
+enum nhir_end_how nhir_end_how_parse(const char *s)
+{
+	for (int h = 1; h < NHIR_END_HOW_NR; h++)
+		if (!strcmp(s, end_names[h]))
+			return (enum nhir_end_how)h;
+	return NHIR_END_NONE;
+}
+
 enum nhir_node_kind nhir_node_kind_parse(const char *s)
 {
 	for (int k = 1; k < NHIR_NODE_KIND_NR; k++)

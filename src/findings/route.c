@@ -21,7 +21,7 @@ enum fact {
 	F_VERIFIED, F_AGENT_PATH, F_SERVICE_ACCOUNT, F_MATCHED, /* booleans */
 	F_PRIVILEGE,					/* level */
 	F_LIVE_TOKENS, F_IDENTITIES, F_WORKLOADS, F_PROD_WORKLOADS, F_GRANTS,
-	F_PERSISTENCE,					/* counts */
+	F_PERSISTENCE, F_LINEAGE_TOKENS, F_LINEAGE_CREATED, F_ENDED, /* counts */
 	F_NR
 };
 
@@ -30,7 +30,7 @@ static const char *const fact_names[F_NR] = {
 	"verified", "agent_path", "service_account", "matched",
 	"privilege",
 	"live_tokens", "identities", "workloads", "prod_workloads", "grants",
-	"persistence",
+	"persistence", "lineage_tokens", "lineage_created", "ended",
 };
 
 enum op { OP_ANY, OP_BOOL, OP_MIN, OP_MAX };
@@ -473,6 +473,22 @@ static bool service_account_type(const char *s)
 
 #define FACT_LOOKUPS 10000	/* nodes whose attributes are read */
 
+/*
+ * Is any policy known for identity n: an edge saying what it can do or
+ * become?  Without one, what it reaches is unknown, not nothing.
+ */
+static bool has_policy(const struct nhir_graph *g, uint32_t n)
+{
+	for (uint64_t p = g->out_off[n]; p < g->out_off[n + 1]; p++) {
+		enum nhir_edge_kind k = NHIR_EI_KIND(g->out_info[p]);
+
+		if (k == NHIR_EDGE_CAN || k == NHIR_EDGE_ASSUMES ||
+		    k == NHIR_EDGE_DELEGATES)
+			return true;
+	}
+	return false;
+}
+
 enum nhir_rc nhir_route_facts(struct nhir_store *st, int64_t finding,
 			      struct nhir_route_facts *f,
 			      struct nhir_err *err)
@@ -490,6 +506,8 @@ enum nhir_rc nhir_route_facts(struct nhir_store *st, int64_t finding,
 
 	memset(f, 0, sizeof(*f));
 	f->verified = -1;
+	f->exposed_at = NHIR_TIME_UNSET;
+	f->privilege_unknown = true;	/* until its identities are known */
 	rc = ir_query(st, err, &q, "SELECT kind, detector, coalesce(verified,"
 		      " -1), coalesce(credential, 0) FROM finding WHERE id = ?",
 		      "i", finding);
@@ -510,6 +528,10 @@ enum nhir_rc nhir_route_facts(struct nhir_store *st, int64_t finding,
 				    finding);
 	if (!cred)
 		return NHIR_OK;
+	/*
+	 * A finding says when the secret was seen, not when its exposure
+	 * began: its lineage is counted over all time (exposed_at unset).
+	 */
 	if (!nhir_store_get_node(st, cred, &n, NULL)) {
 		attr_env(n.attrs, f->environment, sizeof(f->environment));
 		f->service_account = service_account_type(n.subtype);
@@ -525,11 +547,31 @@ enum nhir_rc nhir_route_facts(struct nhir_store *st, int64_t finding,
 	rc = nhir_blast_run(g, &seed, 1, &o, &b, err);
 	if (rc)
 		goto out;
+	f->privilege_unknown = false;
 	for (size_t i = 0; i < b.nr; i++) {
 		const struct nhir_blast_item *it = &b.items[i];
 		bool look = false;
+		bool since = o.exposed_at == NHIR_TIME_UNSET ||
+			     (it->flags & NHIR_BI_SUSPECT);
 
+		/* the lineage, live or not */
+		if (it->via == NHIR_EDGE_ISSUED &&
+		    g->node_kind[it->node] == NHIR_NODE_TOKEN && since)
+			f->lineage_tokens++;
+		if (it->via == NHIR_EDGE_CREATED && since)
+			f->lineage_created++;
+		/* an identity reached, or created and still there */
+		if ((it->group == NHIR_BG_IDENTITY ||
+		     (it->group == NHIR_BG_PERSISTENCE &&
+		      g->node_kind[it->node] == NHIR_NODE_IDENTITY)) &&
+		    !has_policy(g, it->node)) {
+			f->privilege_unknown = true;
+			f->unknown_identities++;
+		}
 		switch ((enum nhir_blast_group)it->group) {
+		case NHIR_BG_ENDED:
+			f->ended++;
+			break;
 		case NHIR_BG_TOKEN:
 			f->live_tokens++;
 			break;
@@ -578,7 +620,11 @@ enum nhir_rc nhir_route_facts(struct nhir_store *st, int64_t finding,
 	}
 	/* known: it reaches something of the identity graph */
 	f->has_credential = f->identities || f->workloads || f->live_tokens ||
-			    f->grants || f->persistence || f->privilege;
+			    f->grants || f->persistence || f->privilege ||
+			    f->lineage_tokens || f->lineage_created;
+	/* a credential that reaches no identity: its reach is not known */
+	if (!f->identities && !f->privilege)
+		f->privilege_unknown = true;
 out:
 	nhir_blast_release(&b);
 	nhir_graph_free(g);
@@ -625,7 +671,19 @@ static bool holds(const struct cond *c, const struct nhir_route_facts *f,
 	case F_PROD_WORKLOADS: v = f->prod_workloads; break;
 	case F_GRANTS: v = f->grants; break;
 	case F_PERSISTENCE: v = f->persistence; break;
+	case F_LINEAGE_TOKENS: v = f->lineage_tokens; break;
+	case F_LINEAGE_CREATED: v = f->lineage_created; break;
+	case F_ENDED: v = f->ended; break;
 	case F_NR: break;
+	}
+	if (c->fact == F_PRIVILEGE && f->privilege_unknown) {
+		/* what is known is a floor: "at least" may hold, not "at most" */
+		ok = c->op == OP_MIN && v >= c->num;
+		snprintf(why, n, "privilege is unknown, at least %s (needs %s "
+			 "%s)", nhir_priv_name((enum nhir_priv)v),
+			 c->op == OP_MIN ? "at least" : "at most",
+			 nhir_priv_name((enum nhir_priv)c->num));
+		return ok;
 	}
 	switch (c->op) {
 	case OP_ANY:
@@ -659,6 +717,48 @@ static bool holds(const struct cond *c, const struct nhir_route_facts *f,
 	return ok;
 }
 
+size_t nhir_route_unknown(const struct nhir_route_facts *f,
+			  const char **out, size_t max)
+{
+	size_t nr = 0;
+
+	if (f->privilege_unknown && nr < max)
+		out[nr++] = "privilege";
+	if (f->verified < 0 && nr < max)
+		out[nr++] = "verified";
+	if (!f->environment[0] && nr < max)
+		out[nr++] = "environment";
+	return nr;
+}
+
+static bool fact_unknown(enum fact fact, const struct nhir_route_facts *f)
+{
+	switch (fact) {
+	case F_PRIVILEGE: return f->privilege_unknown;
+	case F_VERIFIED: return f->verified < 0;
+	case F_ENVIRONMENT: return !f->environment[0];
+	default: return false;
+	}
+}
+
+/*
+ * Automated remediation acts without a person: never on a fact nhir
+ * does not know, whether the rule names it or not (privilege).  NULL
+ * when r may act on f, else the unknown fact's name.
+ */
+static const char *unsafe_automation(const struct rule *r,
+				     const struct nhir_route_facts *f)
+{
+	if (strcmp(r->outcome, "automated"))
+		return NULL;
+	if (f->privilege_unknown)
+		return "privilege";
+	for (size_t c = 0; c < r->cond_nr; c++)
+		if (fact_unknown(r->conds[c].fact, f))
+			return fact_names[r->conds[c].fact];
+	return NULL;
+}
+
 bool nhir_route_decide(const struct nhir_route_policy *p,
 		       const struct nhir_route_facts *f,
 		       struct nhir_route_decision *d,
@@ -685,6 +785,12 @@ bool nhir_route_decide(const struct nhir_route_policy *p,
 		}
 		if (!r->cond_nr)
 			snprintf(all, sizeof(all), "no conditions");
+		if (ok && unsafe_automation(r, f)) {
+			ok = false;
+			snprintf(all, sizeof(all), "%s is unknown: automated "
+				 "remediation is never chosen on an unknown "
+				 "fact", unsafe_automation(r, f));
+		}
 		if (cb)
 			cb(r->name, r->line, ok, all, data);
 		if (ok) {
@@ -712,13 +818,23 @@ cJSON *nhir_route_facts_json(const struct nhir_route_facts *f)
 	cJSON_AddStringToObject(o, "detector", f->detector);
 	cJSON_AddStringToObject(o, "environment", f->environment);
 	cJSON_AddStringToObject(o, "verified", bool_text(f->verified));
-	cJSON_AddStringToObject(o, "privilege", nhir_priv_name(f->privilege));
+	cJSON_AddStringToObject(o, "privilege", f->privilege_unknown
+				? "unknown" : nhir_priv_name(f->privilege));
+	if (f->privilege_unknown)
+		cJSON_AddStringToObject(o, "privilege_at_least",
+					nhir_priv_name(f->privilege));
+	cJSON_AddNumberToObject(o, "unknown_identities",
+				(double)f->unknown_identities);
 	cJSON_AddNumberToObject(o, "live_tokens", (double)f->live_tokens);
 	cJSON_AddNumberToObject(o, "identities", (double)f->identities);
 	cJSON_AddNumberToObject(o, "workloads", (double)f->workloads);
 	cJSON_AddNumberToObject(o, "prod_workloads", (double)f->prod_workloads);
 	cJSON_AddNumberToObject(o, "grants", (double)f->grants);
 	cJSON_AddNumberToObject(o, "persistence", (double)f->persistence);
+	cJSON_AddNumberToObject(o, "lineage_tokens", (double)f->lineage_tokens);
+	cJSON_AddNumberToObject(o, "lineage_created",
+				(double)f->lineage_created);
+	cJSON_AddNumberToObject(o, "ended", (double)f->ended);
 	cJSON_AddBoolToObject(o, "agent_path", f->agent_path);
 	cJSON_AddBoolToObject(o, "service_account", f->service_account);
 	cJSON_AddBoolToObject(o, "matched", f->has_credential);

@@ -9,8 +9,17 @@
  *   caller's key issued the session key in responseElements.credentials
  *   (valid until its expiration; revoking the parent does not kill it),
  *   which authenticates the assumed role or the calling user.
- * - CreateAccessKey, CreateUser, CreateRole, CreateLoginProfile: what
- *   was made is a node, linked to the key that made it by "created".
+ * - CreateAccessKey, CreateUser, CreateRole, CreateLoginProfile,
+ *   CreateServiceSpecificCredential: what was made is a node, linked to
+ *   the key that made it by "created".
+ * - DeleteAccessKey, DeleteUser, DeleteRole, DeleteLoginProfile,
+ *   DeleteServiceSpecificCredential, and UpdateAccessKey or
+ *   UpdateServiceSpecificCredential to Inactive (Active re-opens): end
+ *   facts on what they name, at the event's time.  A role (or user)
+ *   policy that denies everything to sessions whose aws:TokenIssueTime
+ *   is before a time (the console's "revoke active sessions") ends the
+ *   sessions issued before it; deleting that policy, or putting one of
+ *   the same name without the denial, lifts it.
  */
 #include "compat.h"
 #include "nhir/buf.h"
@@ -24,6 +33,7 @@ struct ct {
 	const char *arn;	/* acting identity */
 	const char *account;
 	int64_t time;
+	const char *event_id;
 	char buf[4][512];
 };
 
@@ -225,6 +235,14 @@ static bool created(struct ct *c, const char *name, const cJSON *req,
 	} else if (!strcmp(name, "CreateRole")) {
 		id = nhir_json_str(nhir_json_obj(resp, "role"), "arn");
 		subtype = "aws-iam-role";
+	} else if (!strcmp(name, "CreateServiceSpecificCredential")) {
+		const cJSON *sc = nhir_json_obj(resp, "serviceSpecificCredential");
+
+		id = str_or_null(nhir_json_str(sc, "serviceSpecificCredentialId"));
+		user = nhir_json_str(sc, "userName") ? nhir_json_str(sc, "userName")
+						     : user;
+		kind = NHIR_NODE_CREDENTIAL;
+		subtype = "aws-service-specific-credential";
 	} else if (!strcmp(name, "CreateLoginProfile") && user && c->account) {
 		snprintf(c->buf[1], sizeof(c->buf[1]),
 			 "arn:aws:iam::%s:user/%s#login-profile", c->account,
@@ -252,6 +270,143 @@ static bool created(struct ct *c, const char *name, const cJSON *req,
 		return true;
 	return edge(c, NHIR_EDGE_CREATED, c->key, id, NHIR_CASCADE_NO, when,
 		    NHIR_TIME_UNSET);
+}
+
+/*
+ * The time before which a policy document denies every session: a Deny
+ * statement with DateLessThan on aws:TokenIssueTime.  NHIR_TIME_UNSET
+ * when it has none.
+ */
+static void deny_before(const cJSON *x, int64_t *before)
+{
+	const char *eff = nhir_json_str(x, "Effect");
+	const char *lt = nhir_json_str(nhir_json_obj(nhir_json_obj(x,
+		"Condition"), "DateLessThan"), "aws:TokenIssueTime");
+	int64_t t;
+
+	if (eff && !strcmp(eff, "Deny") && lt &&
+	    !nhir_time_parse(lt, (size_t)-1, &t, NULL) &&
+	    (*before == NHIR_TIME_UNSET || t > *before))
+		*before = t;
+}
+
+static int64_t revokes_before(const char *doc)
+{
+	size_t bad = 0;
+	cJSON *o = doc ? nhir_json_parse(doc, strlen(doc), &bad, NULL) : NULL;
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "Statement");
+	const cJSON *x;
+	int64_t before = NHIR_TIME_UNSET;
+
+	if (cJSON_IsObject(st))
+		deny_before(st, &before);
+	else if (cJSON_IsArray(st))
+		cJSON_ArrayForEach(x, st)
+			deny_before(x, &before);
+	cJSON_Delete(o);
+	return before;
+}
+
+/* An end fact of this record on node id. */
+static bool end(struct ct *c, const char *name, const char *id,
+		enum nhir_node_kind kind, const char *subtype,
+		enum nhir_end_how how, int64_t before, const char *cause)
+{
+	struct nhir_end_rec e = NHIR_END_REC_INIT;
+
+	if (!id)
+		return true;
+	e.node = id;
+	e.kind = kind;
+	e.subtype = subtype;
+	e.provider = "aws";
+	e.time = c->time;
+	e.how = how;
+	e.before = before;
+	e.cause = cause;
+	e.event_id = c->event_id;
+	e.event_name = name;
+	return nhir_tele_end(c->t, &e);
+}
+
+/* "arn:aws:iam::ACCOUNT:<what>/<name><suffix>" in c->buf[slot]. */
+static const char *iam_arn(struct ct *c, int slot, const char *what,
+			   const char *name, const char *suffix)
+{
+	if (!name || !*name || !c->account)
+		return NULL;
+	snprintf(c->buf[slot], sizeof(c->buf[slot]), "arn:aws:iam::%s:%s/%s%s",
+		 c->account, what, name, suffix);
+	return c->buf[slot];
+}
+
+/* Deletions, deactivations and session revocations; see the top. */
+static bool ended(struct ct *c, const char *name, const cJSON *req)
+{
+	const char *status = nhir_json_str(req, "status");
+	enum nhir_end_how toggle = !status ? NHIR_END_NONE
+				   : !strcmp(status, "Inactive")
+					     ? NHIR_END_DEACTIVATED
+				   : !strcmp(status, "Active")
+					     ? NHIR_END_REACTIVATED
+					     : NHIR_END_NONE;
+	const char *user = nhir_json_str(req, "userName");
+	const char *role = nhir_json_str(req, "roleName");
+	const char *key = str_or_null(nhir_json_str(req, "accessKeyId"));
+	const char *ssc = str_or_null(nhir_json_str(req,
+						    "serviceSpecificCredentialId"));
+	const char *pname = nhir_json_str(req, "policyName");
+	bool is_role = strstr(name, "RolePolicy") != NULL;
+	const char *who;
+
+	if (!strcmp(name, "DeleteAccessKey"))
+		return end(c, name, key, NHIR_NODE_CREDENTIAL, "aws-access-key",
+			   NHIR_END_DELETED, NHIR_TIME_UNSET, NULL);
+	if (!strcmp(name, "UpdateAccessKey"))
+		return !toggle || end(c, name, key, NHIR_NODE_CREDENTIAL,
+				      "aws-access-key", toggle,
+				      NHIR_TIME_UNSET, NULL);
+	if (!strcmp(name, "DeleteServiceSpecificCredential"))
+		return end(c, name, ssc, NHIR_NODE_CREDENTIAL,
+			   "aws-service-specific-credential", NHIR_END_DELETED,
+			   NHIR_TIME_UNSET, NULL);
+	if (!strcmp(name, "UpdateServiceSpecificCredential"))
+		return !toggle || end(c, name, ssc, NHIR_NODE_CREDENTIAL,
+				      "aws-service-specific-credential", toggle,
+				      NHIR_TIME_UNSET, NULL);
+	if (!strcmp(name, "DeleteUser"))
+		return end(c, name, iam_arn(c, 3, "user", user, ""),
+			   NHIR_NODE_IDENTITY, "aws-iam-user", NHIR_END_DELETED,
+			   NHIR_TIME_UNSET, NULL);
+	if (!strcmp(name, "DeleteRole"))
+		return end(c, name, iam_arn(c, 3, "role", role, ""),
+			   NHIR_NODE_IDENTITY, "aws-iam-role", NHIR_END_DELETED,
+			   NHIR_TIME_UNSET, NULL);
+	if (!strcmp(name, "DeleteLoginProfile"))
+		return end(c, name, iam_arn(c, 3, "user", user,
+					    "#login-profile"),
+			   NHIR_NODE_CREDENTIAL, "aws-login-profile",
+			   NHIR_END_DELETED, NHIR_TIME_UNSET, NULL);
+	if (!pname || !*pname)
+		return true;
+	who = is_role ? iam_arn(c, 3, "role", role, "")
+		      : iam_arn(c, 3, "user", user, "");
+	if (!strcmp(name, "PutRolePolicy") || !strcmp(name, "PutUserPolicy")) {
+		int64_t before = revokes_before(nhir_json_str(req,
+							      "policyDocument"));
+
+		return end(c, name, who, NHIR_NODE_IDENTITY,
+			   is_role ? "aws-iam-role" : "aws-iam-user",
+			   before == NHIR_TIME_UNSET ? NHIR_END_SESSIONS_RESTORED
+						     : NHIR_END_SESSIONS_REVOKED,
+			   before, pname);
+	}
+	if (!strcmp(name, "DeleteRolePolicy") ||
+	    !strcmp(name, "DeleteUserPolicy"))
+		return end(c, name, who, NHIR_NODE_IDENTITY,
+			   is_role ? "aws-iam-role" : "aws-iam-user",
+			   NHIR_END_SESSIONS_RESTORED, NHIR_TIME_UNSET, pname);
+	return true;
 }
 
 /* What the call acted on, from the parameters most calls use. */
@@ -374,6 +529,7 @@ static int ct_record(struct nhir_tele *t, const cJSON *r, bool first)
 	c.key = str_or_null(nhir_json_str(ui, "accessKeyId"));
 	c.arn = str_or_null(nhir_json_str(ui, "arn"));
 	c.account = str_or_null(nhir_json_str(ui, "accountId"));
+	c.event_id = str_or_null(f.id);
 	if (!c.account)
 		c.account = str_or_null(f.recipient);
 	if (!c.arn)
@@ -414,6 +570,8 @@ static int ct_record(struct nhir_tele *t, const cJSON *r, bool first)
 	if ((ev.flags & NHIR_EV_MINT) && !minted(&c, name, resp))
 		return -1;
 	if ((ev.flags & NHIR_EV_PERSISTENCE) && !created(&c, name, req, resp))
+		return -1;
+	if (!ended(&c, name, req))
 		return -1;
 	return 1;
 }

@@ -34,6 +34,12 @@ bool nhir_tele_event(struct nhir_tele *t, struct nhir_event *ev);
 bool nhir_tele_node(struct nhir_tele *t, const struct nhir_node_rec *r);
 bool nhir_tele_edge(struct nhir_tele *t, const struct nhir_edge_rec *r);
 /*
+ * An end fact (model.h): the current record deleted, deactivated,
+ * re-activated or revoked something.  Its file and byte offset are
+ * filled in (r's are ignored).  false: stop.
+ */
+bool nhir_tele_end(struct nhir_tele *t, const struct nhir_end_rec *r);
+/*
  * The common lineage of an event: credential or token key (of kind and
  * subtype) authenticates identity (of subtype), all of provider.  Done
  * once per key per run.  false: stop.

@@ -115,6 +115,7 @@ uint64_t nhir_tele_uid(const char *id, const char *part)
 static bool keep_event(struct nhir_tele *t, const struct nhir_event *ev);
 static bool keep_node(struct nhir_tele *t, const struct nhir_node_rec *r);
 static bool keep_edge(struct nhir_tele *t, const struct nhir_edge_rec *r);
+static bool keep_end(struct nhir_tele *t, const struct nhir_end_rec *r);
 
 /* Stores an event whose uid and provenance are set. */
 static bool put_event(struct nhir_tele *t, const struct nhir_event *ev)
@@ -186,6 +187,27 @@ bool nhir_tele_edge(struct nhir_tele *t, const struct nhir_edge_rec *r)
 		return true;
 	rc = nhir_store_put_edge(t->st, r, &res, &t->err);
 	return put(t, rc, res);
+}
+
+/* Stores an end fact whose provenance is set. */
+static bool put_end(struct nhir_tele *t, const struct nhir_end_rec *r)
+{
+	enum nhir_put res = NHIR_PUT_UNCHANGED;
+	enum nhir_rc rc;
+
+	if (!t->st)
+		return true;
+	rc = nhir_store_put_end(t->st, r, &res, &t->err);
+	return put(t, rc, res);
+}
+
+bool nhir_tele_end(struct nhir_tele *t, const struct nhir_end_rec *r)
+{
+	struct nhir_end_rec e = *r;
+
+	e.file = t->file;
+	e.offset = t->off;
+	return t->log ? keep_end(t, &e) : put_end(t, &e);
 }
 
 bool nhir_tele_authenticates(struct nhir_tele *t, enum nhir_node_kind kind,
@@ -473,7 +495,7 @@ static int run_record(struct nhir_tele *t, const char *p, size_t len,
 #define PIPE_BYTES (1u << 20)
 #define PIPE_RECORDS 2048u
 
-enum op_kind { OP_EVENT, OP_NODE, OP_EDGE };
+enum op_kind { OP_EVENT, OP_NODE, OP_EDGE, OP_END };
 
 struct pipe_op {
 	enum op_kind kind;
@@ -481,6 +503,7 @@ struct pipe_op {
 		struct nhir_event ev;
 		struct nhir_node_rec node;
 		struct nhir_edge_rec edge;
+		struct nhir_end_rec end;
 	} u;
 };
 
@@ -612,6 +635,22 @@ static bool keep_edge(struct nhir_tele *t, const struct nhir_edge_rec *r)
 	*e = *r;
 	if (KEEP(t->log, e->src) && KEEP(t->log, e->dst) &&
 	    KEEP(t->log, e->attrs))
+		return true;
+	nhir_err_set(&t->err, NHIR_ENOMEM, "out of memory");
+	return false;
+}
+
+static bool keep_end(struct nhir_tele *t, const struct nhir_end_rec *r)
+{
+	struct pipe_op *op = batch_op(t, OP_END);
+	struct nhir_end_rec *e = op ? &op->u.end : NULL;
+
+	if (!e)
+		return false;
+	*e = *r;
+	if (KEEP(t->log, e->node) && KEEP(t->log, e->subtype) &&
+	    KEEP(t->log, e->provider) && KEEP(t->log, e->cause) &&
+	    KEEP(t->log, e->event_id) && KEEP(t->log, e->event_name))
 		return true;
 	nhir_err_set(&t->err, NHIR_ENOMEM, "out of memory");
 	return false;
@@ -784,6 +823,8 @@ static bool pipe_use(struct nhir_tele *t, int i, struct nhir_err *err)
 				stored = put_event(t, &op->u.ev);
 			else if (op->kind == OP_NODE)
 				stored = nhir_tele_node(t, &op->u.node);
+			else if (op->kind == OP_END)
+				stored = put_end(t, &op->u.end);
 			else
 				stored = nhir_tele_edge(t, &op->u.edge);
 			if (!stored)

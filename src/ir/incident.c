@@ -209,7 +209,9 @@ static enum nhir_rc propose(struct nhir_store *st, const int64_t *seeds,
 	for (size_t i = 0; i < b.nr && *out_nr < max; i++) {
 		const struct nhir_blast_item *it = &b.items[b.order[i]];
 
-		if (it->group != NHIR_BG_SEED && it->group != NHIR_BG_OWNER)
+		/* what has expired or ended is history: nothing to contain */
+		if (it->group != NHIR_BG_SEED && it->group != NHIR_BG_OWNER &&
+		    it->group != NHIR_BG_ENDED)
 			(*out)[(*out_nr)++] = g->node_id[it->node];
 	}
 out:

@@ -11,6 +11,11 @@
  * at the time is applied to every node and edge, so tokens expire on
  * their own.  The incident is contained when nothing is left, or at the
  * time the last residual path expires if every one of them does.
+ *
+ * What a logged event ended (a key deleted or deactivated, sessions of
+ * a role revoked) is dead from that time, like a confirmed revocation,
+ * and said so; what expired is dead too.  Neither stops the walk: what
+ * they minted or created before is followed, because it lives on.
  */
 #include "compat.h"
 #include "nhir/buf.h"
@@ -23,6 +28,8 @@ struct ritem {
 	uint32_t node, parent;	/* parent: index into items, or UINT32_MAX */
 	uint8_t via, priv;
 	bool dead;
+	bool ended;		/* by a logged event: fact */
+	int64_t fact;
 	uint32_t access, used;	/* access edges out, and those still open */
 	int64_t expires;
 };
@@ -53,6 +60,10 @@ static bool push(struct rwalk *w, uint32_t node, uint32_t parent, uint8_t via,
 	w->v[w->nr].via = via;
 	w->v[w->nr].priv = priv;
 	w->v[w->nr].dead = dead;
+	w->v[w->nr].ended = nhir_graph_ended(w->g, node, w->at, NULL,
+					     &w->v[w->nr].fact);
+	if (w->v[w->nr].ended)
+		w->v[w->nr].dead = true;
 	w->v[w->nr].access = w->v[w->nr].used = 0;
 	w->v[w->nr].expires = expires;
 	w->nr++;
@@ -98,7 +109,7 @@ static bool walk(struct rwalk *w)
 				expires = NHIR_TIME_NEVER, minted;
 			bool derive = ek == NHIR_EDGE_ISSUED ||
 				      ek == NHIR_EDGE_CREATED;
-			bool dead;
+			bool dead, lapsed;
 
 			if (dst >= g->node_nr)
 				continue;
@@ -108,10 +119,18 @@ static bool walk(struct rwalk *w)
 				continue;
 			if (info & NHIR_EI_TIMED)
 				nhir_graph_edge_window(g, p, &created, &expires);
+			lapsed = false;
 			if (!nhir_valid_at(created, expires, w->at) ||
 			    !nhir_valid_at(g->node_created[dst], g->node_expires[dst],
-				      w->at))
-				continue;
+				      w->at)) {
+				/* minted, then expired: dead, still followed */
+				if (!derive ||
+				    !nhir_valid_at(created, NHIR_TIME_NEVER, w->at) ||
+				    !nhir_valid_at(g->node_created[dst],
+						   NHIR_TIME_NEVER, w->at))
+					continue;
+				lapsed = true;
+			}
 			minted = g->node_created[u];
 			if (ek == NHIR_EDGE_AUTHENTICATES &&
 			    is_cut(w, u, dst, minted))
@@ -120,7 +139,7 @@ static bool walk(struct rwalk *w)
 				w->v[i].used++;
 			if (w->seen[dst])
 				continue;
-			dead = w->revoked[dst] ||
+			dead = w->revoked[dst] || lapsed ||
 			       (g->node_flags[dst] & NHIR_NF_DISABLED) ||
 			       (it.dead && ek == NHIR_EDGE_ISSUED &&
 				NHIR_EI_CASCADE(info) == NHIR_CASCADE_YES);
@@ -163,8 +182,46 @@ static char *path_of(struct nhir_store *st, const struct rwalk *w, size_t i)
 	return b.buf;
 }
 
+/* Lists item i, ended by a logged event, in out->ended. */
+static enum nhir_rc add_ended(struct nhir_store *st, const struct rwalk *w,
+			      size_t i, struct nhir_residual *out,
+			      struct nhir_err *err)
+{
+	struct nhir_residual_end *re;
+	struct nhir_node_end e;
+	struct nhir_node x;
+
+	if (NHIR_ALLOC_GROW(out->ended, out->ended_nr + 1, out->ended_alloc))
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	re = &out->ended[out->ended_nr++];
+	memset(re, 0, sizeof(*re));
+	re->node = w->g->node_id[w->v[i].node];
+	if (!nhir_store_get_node(st, re->node, &x, NULL)) {
+		re->ext_id = nhir_strdup(x.ext_id);
+		nhir_node_release(&x);
+	}
+	re->path = path_of(st, w, i);
+	if (!nhir_store_get_end(st, w->v[i].fact, &e, NULL)) {
+		re->at = e.time;
+		re->how = e.how;
+		re->event = e.event_name;
+		re->file = e.path;
+		re->offset = e.offset;
+		e.event_name = e.path = NULL;
+		nhir_node_end_release(&e);
+	}
+	return NHIR_OK;
+}
+
 void nhir_residual_release(struct nhir_residual *r)
 {
+	for (size_t i = 0; i < r->ended_nr; i++) {
+		nhir_free(r->ended[i].ext_id);
+		nhir_free(r->ended[i].path);
+		nhir_free(r->ended[i].event);
+		nhir_free(r->ended[i].file);
+	}
+	nhir_free(r->ended);
 	for (size_t i = 0; i < r->nr; i++) {
 		nhir_free(r->items[i].ext_id);
 		nhir_free(r->items[i].path);
@@ -246,10 +303,12 @@ enum nhir_rc nhir_residual(struct nhir_store *st, int64_t incident,
 		uint32_t x = nhir_graph_find(g, nhir_sql_int(q, 0));
 
 		if (x == UINT32_MAX || w.seen[x] ||
-		    !nhir_valid_at(g->node_created[x], g->node_expires[x], at))
+		    !nhir_valid_at(g->node_created[x], NHIR_TIME_NEVER, at))
 			continue;
 		if (!push(&w, x, UINT32_MAX, 0, 0,
-			  w.revoked[x] || (g->node_flags[x] & NHIR_NF_DISABLED),
+			  w.revoked[x] || (g->node_flags[x] & NHIR_NF_DISABLED) ||
+				  !nhir_valid_at(g->node_created[x],
+						 g->node_expires[x], at),
 			  g->node_expires[x])) {
 			nhir_sql_finish(q);
 			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
@@ -271,6 +330,11 @@ enum nhir_rc nhir_residual(struct nhir_store *st, int64_t incident,
 		int64_t e = w.v[i].expires == NHIR_TIME_UNSET ? NHIR_TIME_NEVER
 							      : w.v[i].expires;
 
+		if (w.v[i].ended && !w.revoked[w.v[i].node]) {
+			rc = add_ended(st, &w, i, out, err);
+			if (rc)
+				goto out;
+		}
 		if (w.v[i].dead)
 			continue;
 		/* a key or token whose every way in was cut reaches nothing */

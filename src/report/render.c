@@ -68,16 +68,26 @@ void nhir_report_markdown(const cJSON *r, struct nhir_buf *b)
 		nhir_buf_addf(b, "- %s `%s` until %s: %s\n", s_of(it, "kind"),
 			      s_of(it, "node"), s_of(it, "expires"),
 			      s_of(it, "path"));
+	if (cJSON_GetArraySize(a_of(res, "ended")))
+		nhir_buf_adds(b, "\nEnded by logged events, not live:\n\n");
+	cJSON_ArrayForEach(it, a_of(res, "ended"))
+		nhir_buf_addf(b, "- `%s` %s %s by %s (%s@%d): %s\n",
+			      s_of(it, "node"), s_of(it, "how"), s_of(it, "at"),
+			      s_of(it, "event"), s_of(it, "file"),
+			      (int)cJSON_GetNumberValue(a_of(it, "offset")),
+			      s_of(it, "path"));
 	nhir_buf_adds(b, "\n## Scope\n\n");
 	{
 		static const char *const h[] = { "status", "kind", "node",
-						  "how it came into scope" };
-		md_head(b, h, 4);
+						  "how it came into scope",
+						  "now" };
+		md_head(b, h, 5);
 	}
 	cJSON_ArrayForEach(it, a_of(r, "scope")) {
 		const char *c[] = { s_of(it, "status"), s_of(it, "kind"),
-				    s_of(it, "node"), s_of(it, "path") };
-		md_row(b, c, 4);
+				    s_of(it, "node"), s_of(it, "path"),
+				    s_of(it, "state") };
+		md_row(b, c, 5);
 	}
 	nhir_buf_adds(b, "\n## Decisions\n\n");
 	cJSON_ArrayForEach(it, a_of(r, "decisions"))
@@ -357,13 +367,25 @@ void nhir_report_html(const cJSON *r, struct nhir_buf *b)
 		if (cJSON_GetArraySize(a_of(res, "items")))
 			h_table(b, a_of(res, "items"), k, h, 4);
 	}
+	if (cJSON_GetArraySize(a_of(res, "ended"))) {
+		static const char *const k[] = { "node", "how", "at", "event",
+						  "file", "path" };
+		static const char *const h[] = { "ended", "how", "at",
+						  "by logged event", "record in",
+						  "path" };
+
+		nhir_buf_adds(b, "<p>Ended by logged events, not live:</p>");
+		h_table(b, a_of(res, "ended"), k, h, 6);
+	}
 	nhir_buf_adds(b, "<h2>Blast radius and scope</h2>");
 	svg_blast(b, a_of(r, "scope"));
 	{
-		static const char *const k[] = { "status", "kind", "node", "path" };
+		static const char *const k[] = { "status", "kind", "node", "path",
+						  "state" };
 		static const char *const h[] = { "status", "kind", "node",
-						  "how it came into scope" };
-		h_table(b, a_of(r, "scope"), k, h, 4);
+						  "how it came into scope",
+						  "now" };
+		h_table(b, a_of(r, "scope"), k, h, 5);
 	}
 	nhir_buf_adds(b, "<h2>Decisions</h2>");
 	{

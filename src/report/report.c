@@ -152,6 +152,37 @@ static char *blast_path(struct nhir_store *st, const struct nhir_graph *g,
 	return out.buf;
 }
 
+/*
+ * How an item no longer live at at came to end, into out: "expired T"
+ * or "deleted T by DeleteRole (file@offset)".  Returns "expired" or
+ * "ended" for when out stays empty.
+ */
+static const char *end_text(struct nhir_store *st, const struct nhir_graph *g,
+			    const struct nhir_blast_item *it, int64_t at,
+			    char *out, size_t n)
+{
+	struct nhir_node_end e;
+	int64_t since, fact;
+	char t[32];
+
+	if (!nhir_graph_ended(g, it->node, at, &since, &fact)) {
+		nhir_time_format(it->expires, t, sizeof(t));
+		snprintf(out, n, "expired %s", t);
+		return "expired";
+	}
+	if (nhir_store_get_end(st, fact, &e, NULL))
+		return "ended";
+	nhir_time_format(e.time, t, sizeof(t));
+	snprintf(out, n, "%s%s %s by logged event %s (%s@%" PRIu64 ")",
+		 e.how == NHIR_END_DELETED && e.node != g->node_id[it->node]
+			 ? "its issuer " : "",
+		 nhir_end_how_name(e.how), t,
+		 e.event_name ? e.event_name : "?", e.path ? e.path : "?",
+		 e.offset);
+	nhir_node_end_release(&e);
+	return "ended";
+}
+
 /* Each scope item gets the path that put it in scope; _id removed. */
 static enum nhir_rc scope_paths(struct nhir_store *st, struct scope_ctx *x,
 				int64_t at, struct nhir_err *err)
@@ -185,13 +216,22 @@ static enum nhir_rc scope_paths(struct nhir_store *st, struct scope_ctx *x,
 			cJSON_GetObjectItemCaseSensitive(it, "_id"));
 		char *path = NULL;
 
-		for (size_t i = 0; i < b.nr && !path; i++)
-			if (g->node_id[b.items[i].node] == id)
-				path = blast_path(st, g, &b, i);
+		const char *state = "live";
+		char ended[512] = "";
+
+		for (size_t i = 0; i < b.nr && !path; i++) {
+			if (g->node_id[b.items[i].node] != id)
+				continue;
+			path = blast_path(st, g, &b, i);
+			if (b.items[i].flags & NHIR_BI_ENDED)
+				state = end_text(st, g, &b.items[i], at, ended,
+						 sizeof(ended));
+		}
 		if (path)
 			cJSON_AddStringToObject(it, "path", path);
 		else
 			cJSON_AddStringToObject(it, "path", "added by hand");
+		cJSON_AddStringToObject(it, "state", ended[0] ? ended : state);
 		nhir_free(path);
 		cJSON_DeleteItemFromObject(it, "_id");
 	}
@@ -622,6 +662,20 @@ enum nhir_rc nhir_report_build(struct nhir_store *st, const char *actor,
 			add_str(x, "kind", nhir_node_kind_name(res.items[i].kind));
 			add_str(x, "path", res.items[i].path);
 			add_time(x, "expires", res.items[i].expires);
+			cJSON_AddItemToArray(arr, x);
+		}
+		arr = cJSON_AddArrayToObject(o, "ended");
+		for (size_t i = 0; i < res.ended_nr; i++) {
+			cJSON *x = cJSON_CreateObject();
+			const struct nhir_residual_end *en = &res.ended[i];
+
+			add_str(x, "node", en->ext_id);
+			add_str(x, "path", en->path);
+			add_str(x, "how", nhir_end_how_name(en->how));
+			add_time(x, "at", en->at);
+			add_str(x, "event", en->event);
+			add_str(x, "file", en->file);
+			cJSON_AddNumberToObject(x, "offset", (double)en->offset);
 			cJSON_AddItemToArray(arr, x);
 		}
 		nhir_residual_release(&res);

@@ -276,6 +276,22 @@ static const char *const migrations[] = {
 	" WHEN action LIKE '%detach%' THEN 'everything'"
 	" WHEN action LIKE '%remove-trust%' THEN 'new-only'"
 	" ELSE 'issued-before' END WHERE phase = 'cut';",
+	/*
+	 * 9: end facts (model.h, struct nhir_end_rec): a node deleted,
+	 * deactivated, re-activated, or its sessions issued before a time
+	 * revoked, by a logged event.  '' stands for an absent event id or
+	 * cause so that the same fact from a second copy of the record is
+	 * stored once.
+	 */
+	"CREATE TABLE node_end("
+	" id INTEGER PRIMARY KEY,"
+	" node INTEGER NOT NULL REFERENCES node(id) ON DELETE CASCADE,"
+	" time INTEGER NOT NULL, how INTEGER NOT NULL, before INTEGER,"
+	" cause TEXT NOT NULL DEFAULT '', event_id TEXT NOT NULL DEFAULT '',"
+	" event_name TEXT NOT NULL,"
+	" file INTEGER REFERENCES source_file(id),"
+	" offset INTEGER NOT NULL DEFAULT 0,"
+	" UNIQUE(node, how, time, event_id, cause));",
 };
 
 enum stmt {
@@ -288,11 +304,27 @@ enum stmt {
 	Q_MINT_NEW, Q_MINT_COUNT, Q_USE_GET, Q_USE_PUT, Q_USE_NEW,
 	Q_USE_SCAN, Q_SRC_PUT,
 	Q_ACT_PUT, Q_SRC_FILL, Q_ACT_FILL, Q_KEY_SOURCES, Q_KEY_ACTIONS,
+	Q_END_PUT, Q_END_GET, Q_END_LIST,
 	Q_NR
 };
 
 static const char *const stmt_sql[Q_NR] = {
 	[Q_NODE_BY_EXT] = "SELECT id, kind FROM node WHERE ext_id = ?1",
+	[Q_END_PUT] =
+		"INSERT OR IGNORE INTO node_end(node, time, how, before, cause,"
+		" event_id, event_name, file, offset)"
+		" VALUES(?1, ?2, ?3, ?4, coalesce(?5, ''), coalesce(?6, ''),"
+		" ?7, ?8, ?9)",
+	[Q_END_GET] =
+		"SELECT e.id, e.node, e.time, e.how, e.before, e.cause,"
+		" e.event_id, e.event_name, e.file, e.offset, f.path"
+		" FROM node_end e LEFT JOIN source_file f ON f.id = e.file"
+		" WHERE e.id = ?1",
+	[Q_END_LIST] =
+		"SELECT e.id, e.node, e.time, e.how, e.before, e.cause,"
+		" e.event_id, e.event_name, e.file, e.offset, f.path"
+		" FROM node_end e LEFT JOIN source_file f ON f.id = e.file"
+		" WHERE e.node = ?1 ORDER BY e.time, e.id",
 	[Q_NODE_INSERT] =
 		"INSERT INTO node(kind, ext_id, name, subtype, provider, attrs,"
 		" created, expires, disabled, first_seen, updated)"
@@ -1652,6 +1684,10 @@ static enum nhir_rc sq_graph_tag(struct nhir_store *st, uint64_t tag[4],
 	return NHIR_OK;
 }
 
+static enum nhir_rc scan_ends(struct sqlite_store *s,
+			      struct nhir_graph_builder *b,
+			      struct nhir_err *err);
+
 static enum nhir_rc sq_scan_graph(struct nhir_store *st,
 				  struct nhir_graph_builder *b,
 				  struct nhir_err *err)
@@ -1702,7 +1738,7 @@ static enum nhir_rc sq_scan_graph(struct nhir_store *st,
 		return rc;
 	if (r != SQLITE_DONE)
 		return db_err(s, err, "cannot read edges");
-	return NHIR_OK;
+	return scan_ends(s, b, err);
 }
 
 static const char *sq_cache_path(struct nhir_store *st)
@@ -2582,6 +2618,257 @@ out:
 	return rc;
 }
 
+/*
+ * Stores an end fact, adding its node first when the log ends what
+ * nothing has described yet.
+ */
+static enum nhir_rc sq_put_end(struct nhir_store *st,
+			       const struct nhir_end_rec *r,
+			       enum nhir_put *res, struct nhir_err *err)
+{
+	struct sqlite_store *s = SQ(st);
+	enum nhir_node_kind kind;
+	sqlite3_stmt *q;
+	int64_t id;
+	int found = find_ext(s, r->node, &id, &kind);
+
+	*res = NHIR_PUT_UNCHANGED;
+	if (found < 0)
+		return db_err(s, err, "cannot look up node");
+	if (!found) {
+		struct nhir_node_rec n = NHIR_NODE_REC_INIT;
+		enum nhir_put nres;
+		enum nhir_rc rc;
+
+		if (r->kind <= NHIR_NODE_NONE || r->kind >= NHIR_NODE_KIND_NR)
+			return nhir_err_set(err, NHIR_ENOTFOUND, "no node '%s'",
+					    r->node);
+		n.kind = r->kind;
+		n.ext_id = r->node;
+		n.subtype = r->subtype;
+		n.provider = r->provider;
+		rc = sq_put_node(st, &n, &nres, err);
+		if (rc)
+			return rc;
+		if (find_ext(s, r->node, &id, &kind) != 1)
+			return db_err(s, err, "cannot look up node");
+	}
+	q = stmt(s, Q_END_PUT);
+	if (!q)
+		return db_err(s, err, "cannot store end fact");
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_int64(q, 2, r->time);
+	sqlite3_bind_int(q, 3, r->how);
+	bind_time(q, 4, r->before);
+	bind_text(q, 5, r->cause);
+	bind_text(q, 6, r->event_id);
+	bind_text(q, 7, r->event_name);
+	if (r->file)
+		sqlite3_bind_int64(q, 8, r->file);
+	else
+		sqlite3_bind_null(q, 8);
+	sqlite3_bind_int64(q, 9, (int64_t)r->offset);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		return write_err(s, err, "cannot store end fact");
+	if (sqlite3_changes(s->db)) {
+		*res = NHIR_PUT_ADDED;
+		s->dirty = true;
+	}
+	return NHIR_OK;
+}
+
+/* The row of Q_END_GET or Q_END_LIST at q into e (owned strings). */
+static bool end_row(sqlite3_stmt *q, struct nhir_node_end *e)
+{
+	bool oom = false;
+
+	memset(e, 0, sizeof(*e));
+	e->id = sqlite3_column_int64(q, 0);
+	e->node = sqlite3_column_int64(q, 1);
+	e->time = sqlite3_column_int64(q, 2);
+	e->how = (enum nhir_end_how)sqlite3_column_int(q, 3);
+	e->before = col_time(q, 4, NHIR_TIME_UNSET);
+	e->cause = col_dup(q, 5, &oom);
+	e->event_id = col_dup(q, 6, &oom);
+	e->event_name = col_dup(q, 7, &oom);
+	e->file = col_time(q, 8, 0);
+	e->offset = (uint64_t)sqlite3_column_int64(q, 9);
+	e->path = col_dup(q, 10, &oom);
+	if (e->cause && !*e->cause)
+		NHIR_FREE_AND_NULL(e->cause);
+	if (e->event_id && !*e->event_id)
+		NHIR_FREE_AND_NULL(e->event_id);
+	if (oom) {
+		nhir_node_end_release(e);
+		return false;
+	}
+	return true;
+}
+
+static enum nhir_rc sq_get_end(struct nhir_store *st, int64_t id,
+			       struct nhir_node_end *out,
+			       struct nhir_err *err)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q = stmt(s, Q_END_GET);
+	int rc;
+	bool ok;
+
+	if (!q)
+		return db_err(s, err, "cannot read end fact");
+	sqlite3_bind_int64(q, 1, id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(q);
+		return nhir_err_set(err, NHIR_ENOTFOUND, "no end fact #%"
+				    PRId64, id);
+	}
+	if (rc != SQLITE_ROW)
+		return db_err(s, err, "cannot read end fact");
+	ok = end_row(q, out);
+	sqlite3_reset(q);
+	return ok ? NHIR_OK : nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+}
+
+static enum nhir_rc sq_node_ends(struct nhir_store *st, int64_t node,
+				 nhir_end_cb cb, void *data,
+				 struct nhir_err *err)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q = NULL;
+	enum nhir_rc rc = NHIR_OK;
+	int r;
+
+	/* not the cached statement: cb may read other end facts */
+	if (sqlite3_prepare_v2(s->db, stmt_sql[Q_END_LIST], -1, &q, NULL) !=
+	    SQLITE_OK)
+		return db_err(s, err, "cannot read end facts");
+	sqlite3_bind_int64(q, 1, node);
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct nhir_node_end e;
+		int stop;
+
+		if (!end_row(q, &e)) {
+			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+			break;
+		}
+		stop = cb(&e, data);
+		nhir_node_end_release(&e);
+		if (stop)
+			break;
+	}
+	if (!rc && r != SQLITE_ROW && r != SQLITE_DONE)
+		rc = db_err(s, err, "cannot read end facts");
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/*
+ * The end intervals of the graph, from the end facts: a node's own
+ * facts in time order (deleted ends it for good; deactivated ends it
+ * until re-activated), the sessions of a node whose sessions issued
+ * before a time were revoked, from then until that revocation (by its
+ * cause) was removed or replaced, and what a deleted node issued with
+ * cascade yes, for good.
+ */
+static enum nhir_rc scan_ends(struct sqlite_store *s,
+			      struct nhir_graph_builder *b,
+			      struct nhir_err *err)
+{
+	static const char own[] =
+		"SELECT id, node, time, how FROM node_end WHERE how IN (1, 2, 3)"
+		" ORDER BY node, time, id";
+	static const char sessions[] =
+		"SELECT f.id, e.src, f.time, (SELECT min(g.time) FROM node_end g"
+		"  WHERE g.node = f.node AND g.how IN (4, 5) AND"
+		"  g.cause = f.cause AND g.time > f.time)"
+		" FROM node_end f JOIN edge e ON e.dst = f.node AND e.kind = 1"
+		" JOIN node t ON t.id = e.src AND t.kind = 3"
+		" WHERE f.how = 4 AND t.created IS NOT NULL AND"
+		" f.before IS NOT NULL AND t.created < f.before";
+	/*
+	 * A deletion ends, at once, what dies with the deleted node: what
+	 * it issued with cascade yes (a Vault token's children), down the
+	 * chain, if minted before.  Its own facts still apply to each.
+	 */
+	static const char cascade[] =
+		"WITH RECURSIVE d(node, fact, t) AS ("
+		" SELECT node, id, time FROM node_end WHERE how = 1"
+		" UNION"
+		" SELECT e.dst, d.fact, d.t FROM d"
+		"  JOIN edge e ON e.src = d.node AND e.kind = 2 AND e.cascade = 2"
+		"  JOIN node c ON c.id = e.dst"
+		"  WHERE c.created IS NULL OR c.created <= d.t)"
+		" SELECT fact, node, min(t), NULL FROM d"
+		" WHERE fact NOT IN (SELECT id FROM node_end WHERE node = d.node)"
+		" GROUP BY node";
+	sqlite3_stmt *q = NULL;
+	enum nhir_rc rc = NHIR_OK;
+	int64_t node = 0, from = 0, fact = 0;
+	bool open = false, gone = false;
+	int r;
+
+	if (sqlite3_prepare_v2(s->db, own, -1, &q, NULL) != SQLITE_OK)
+		return db_err(s, err, "cannot read end facts");
+	while (!rc && (r = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(q, 0);
+		int64_t n = sqlite3_column_int64(q, 1);
+		int64_t t = sqlite3_column_int64(q, 2);
+		int how = sqlite3_column_int(q, 3);
+
+		if (n != node) {
+			if (open && !gone)
+				rc = nhir_graph_builder_end(b, node, from,
+							    NHIR_TIME_NEVER,
+							    fact, err);
+			node = n;
+			open = gone = false;
+		}
+		if (rc || gone)
+			continue;
+		if (how == NHIR_END_DELETED) {
+			if (open)
+				rc = nhir_graph_builder_end(b, n, from, t, fact,
+							    err);
+			if (!rc)
+				rc = nhir_graph_builder_end(b, n, t,
+							    NHIR_TIME_NEVER,
+							    id, err);
+			gone = true;
+		} else if (how == NHIR_END_DEACTIVATED && !open) {
+			open = true;
+			from = t;
+			fact = id;
+		} else if (how == NHIR_END_REACTIVATED && open) {
+			rc = nhir_graph_builder_end(b, n, from, t, fact, err);
+			open = false;
+		}
+	}
+	if (!rc && open && !gone)
+		rc = nhir_graph_builder_end(b, node, from, NHIR_TIME_NEVER, fact,
+					    err);
+	if (!rc && r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = db_err(s, err, "cannot read end facts");
+	sqlite3_finalize(q);
+	if (rc)
+		return rc;
+	for (int pass = 0; !rc && pass < 2; pass++) {
+		if (sqlite3_prepare_v2(s->db, pass ? cascade : sessions, -1, &q,
+				       NULL) != SQLITE_OK)
+			return db_err(s, err, "cannot read end facts");
+		while (!rc && (r = sqlite3_step(q)) == SQLITE_ROW)
+			rc = nhir_graph_builder_end(b, sqlite3_column_int64(q, 1),
+						    sqlite3_column_int64(q, 2),
+						    col_time(q, 3, NHIR_TIME_NEVER),
+						    sqlite3_column_int64(q, 0),
+						    err);
+		if (!rc && r != SQLITE_DONE)
+			rc = db_err(s, err, "cannot read end facts");
+		sqlite3_finalize(q);
+	}
+	return rc;
+}
+
 static char *sq_file_path(struct nhir_store *st, int64_t id)
 {
 	struct sqlite_store *s = SQ(st);
@@ -2639,4 +2926,7 @@ const struct nhir_store_ops nhir_sqlite_store_ops = {
 	.put_events = sq_put_events,
 	.events = sq_events,
 	.file_path = sq_file_path,
+	.put_end = sq_put_end,
+	.get_end = sq_get_end,
+	.node_ends = sq_node_ends,
 };

@@ -105,6 +105,17 @@ struct nhir_store_ops {
 	void (*sql_reset)(void *h);
 	void (*sql_finish)(void *h);
 	const char *(*path)(struct nhir_store *st);
+
+	/* end facts, see store.h */
+	enum nhir_rc (*put_end)(struct nhir_store *st,
+				const struct nhir_end_rec *rec,
+				enum nhir_put *res, struct nhir_err *err);
+	enum nhir_rc (*get_end)(struct nhir_store *st, int64_t id,
+				struct nhir_node_end *out,
+				struct nhir_err *err);
+	enum nhir_rc (*node_ends)(struct nhir_store *st, int64_t node,
+				  nhir_end_cb cb, void *data,
+				  struct nhir_err *err);
 };
 
 struct nhir_store {

@@ -207,6 +207,72 @@ enum nhir_rc nhir_store_put_edge(struct nhir_store *st,
 	return st->ops->put_edge(st, rec, res ? res : &dummy, err);
 }
 
+enum nhir_rc nhir_store_put_end(struct nhir_store *st,
+				const struct nhir_end_rec *rec,
+				enum nhir_put *res, struct nhir_err *err)
+{
+	enum nhir_put dummy;
+	enum nhir_rc rc;
+
+	if (!st->in_tx)
+		return nhir_err_set(err, NHIR_EINVAL,
+				    "writes need a transaction");
+	if (!st->ops->put_end)
+		return nhir_err_set(err, NHIR_EINVAL, "the %s store keeps no "
+				    "end facts", st->ops->name);
+	if (rec->how <= NHIR_END_NONE || rec->how >= NHIR_END_HOW_NR)
+		return nhir_err_set(err, NHIR_EINVAL, "unknown end fact");
+	if (rec->time == NHIR_TIME_UNSET || rec->time == NHIR_TIME_NEVER)
+		return nhir_err_set(err, NHIR_EINVAL, "an end fact needs a time");
+	if (rec->how == NHIR_END_SESSIONS_REVOKED &&
+	    rec->before == NHIR_TIME_UNSET)
+		return nhir_err_set(err, NHIR_EINVAL, "sessions revoked before "
+				    "when?");
+	rc = check_str("node id", rec->node, true, err);
+	if (!rc)
+		rc = check_str("event name", rec->event_name, true, err);
+	if (!rc)
+		rc = check_str("event id", rec->event_id, false, err);
+	if (!rc)
+		rc = check_str("cause", rec->cause, false, err);
+	if (!rc)
+		rc = check_str("subtype", rec->subtype, false, err);
+	if (!rc)
+		rc = check_str("provider", rec->provider, false, err);
+	if (rc)
+		return rc;
+	return st->ops->put_end(st, rec, res ? res : &dummy, err);
+}
+
+void nhir_node_end_release(struct nhir_node_end *e)
+{
+	nhir_free(e->cause);
+	nhir_free(e->event_id);
+	nhir_free(e->event_name);
+	nhir_free(e->path);
+	memset(e, 0, sizeof(*e));
+}
+
+enum nhir_rc nhir_store_get_end(struct nhir_store *st, int64_t id,
+				struct nhir_node_end *out,
+				struct nhir_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (!st->ops->get_end)
+		return nhir_err_set(err, NHIR_ENOTFOUND, "no end fact #%" PRId64,
+				    id);
+	return st->ops->get_end(st, id, out, err);
+}
+
+enum nhir_rc nhir_store_node_ends(struct nhir_store *st, int64_t node,
+				  nhir_end_cb cb, void *data,
+				  struct nhir_err *err)
+{
+	if (!st->ops->node_ends)
+		return NHIR_OK;
+	return st->ops->node_ends(st, node, cb, data, err);
+}
+
 void nhir_node_release(struct nhir_node *n)
 {
 	nhir_free(n->ext_id);

@@ -96,7 +96,8 @@ check "timeline follows the same lineage" sh -c \
 cp "$T/a.db" "$T/c.db"
 sqlite3 "$T/c.db" "DROP TABLE key_use; DROP TABLE key_source;
 	DROP TABLE key_action; DROP INDEX event_notable;
-	ALTER TABLE plan_step DROP COLUMN cuts; PRAGMA user_version = 6"
+	ALTER TABLE plan_step DROP COLUMN cuts; DROP TABLE node_end;
+	PRAGMA user_version = 6"
 check "an older store is migrated" sh -c \
 	'"$NHIR" --db "$0/c.db" init | grep -q "schema $(sqlite3 "$0/a.db" "PRAGMA user_version")"' "$T"
 kept "$T/c.db" >"$T/c.kept"

@@ -163,10 +163,13 @@ static void test_groups_and_paths(void **state)
 	assert_int_equal(b.group_nr[NHIR_BG_CACHE], 1);
 	assert_int_equal(b.group_nr[NHIR_BG_WORKLOAD], 2);
 	assert_int_equal(b.group_nr[NHIR_BG_OWNER], 2);
-	assert_null(find(g, &b, 8));	/* expired session */
+	/* an expired session is history, not a live token */
+	assert_int_equal(find(g, &b, 8)->group, NHIR_BG_ENDED);
+	assert_true(find(g, &b, 8)->flags & NHIR_BI_ENDED);
+	assert_false(find(g, &b, 8)->flags & NHIR_BI_SURVIVES);
 	assert_null(find(g, &b, 15));
 	assert_null(find(g, &b, 16));
-	assert_int_equal(b.skipped_invalid, 1);
+	assert_int_equal(b.skipped_invalid, 0);
 
 	it = find(g, &b, 4);
 	path_of(g, &b, it, path, sizeof(path));
@@ -225,9 +228,13 @@ static void test_time_validity(void **state)
 	assert_non_null(find(g, &b, 8));
 	assert_null(find(g, &b, 10));	/* its user is not in scope then */
 	nhir_blast_release(&b);
-	/* at t=600: the session has expired; the cache edge too */
+	/*
+	 * at t=600: the session has expired (history, not followed to the
+	 * role it authenticated, nor to who uses or caches it)
+	 */
 	run(g, 1, 600, U, 0, &b);
-	assert_null(find(g, &b, 6));
+	assert_int_equal(find(g, &b, 6)->group, NHIR_BG_ENDED);
+	assert_null(find(g, &b, 10));
 	assert_null(find(g, &b, 11));
 	nhir_blast_release(&b);
 	/* at t=450: session live, the cache's hold has lapsed */
@@ -316,6 +323,107 @@ static void test_seed_kinds(void **state)
 	nhir_graph_free(g);
 }
 
+/*
+ * What was made outlives what made it.  1 leaked key -issued(t=10,
+ * until 100)-> 2 session -issued(t=20, until 100)-> 3 chained session
+ * -created(t=30)-> 4 backdoor key -authenticates-> 5 user -can(admin)->
+ * 6 account; 1 -created(t=40)-> 7 role, deleted at 200 by logged fact
+ * 70; 1 -created(t=41)-> 8 key, deactivated 150..180 (facts 80, 81).
+ */
+static void test_ended_and_expired(void **state)
+{
+	static const struct spec_node n[] = {
+		{ 1, NHIR_NODE_CREDENTIAL, 0, U, U },
+		{ 2, NHIR_NODE_TOKEN, 0, 10, 100 },
+		{ 3, NHIR_NODE_TOKEN, 0, 20, 100 },
+		{ 4, NHIR_NODE_CREDENTIAL, 0, 30, U },
+		{ 5, NHIR_NODE_IDENTITY, 0, U, U },
+		{ 6, NHIR_NODE_RESOURCE, 0, U, U },
+		{ 7, NHIR_NODE_IDENTITY, 0, 40, U },
+		{ 8, NHIR_NODE_CREDENTIAL, 0, 41, U },
+	};
+	static const struct spec_edge e[] = {
+		{ 1, 2, NHIR_EDGE_ISSUED, 0, NHIR_CASCADE_NO, 10, 100 },
+		{ 2, 3, NHIR_EDGE_ISSUED, 0, NHIR_CASCADE_NO, 20, 100 },
+		{ 3, 4, NHIR_EDGE_CREATED, 0, NHIR_CASCADE_NO, 30, U },
+		{ 4, 5, NHIR_EDGE_AUTHENTICATES, 0, 0, U, U },
+		{ 5, 6, NHIR_EDGE_CAN, NHIR_PRIV_ADMIN, 0, U, U },
+		{ 1, 7, NHIR_EDGE_CREATED, 0, NHIR_CASCADE_NO, 40, U },
+		{ 1, 8, NHIR_EDGE_CREATED, 0, NHIR_CASCADE_NO, 41, U },
+	};
+	struct nhir_graph_builder *gb = NULL;
+	struct nhir_graph *g = NULL;
+	struct nhir_blast b = NHIR_BLAST_INIT;
+	const struct nhir_blast_item *it;
+	int64_t since = 0, fact = 0;
+	char path[256];
+
+	(void)state;
+	assert_int_equal(nhir_graph_builder_new(&gb, 8, 7, NULL), 0);
+	for (size_t i = 0; i < NHIR_ARRAY_SIZE(n); i++)
+		assert_int_equal(nhir_graph_builder_node(gb, n[i].id, n[i].kind,
+				 n[i].flags, n[i].created, n[i].expires, NULL),
+				 0);
+	for (size_t i = 0; i < NHIR_ARRAY_SIZE(e); i++)
+		assert_int_equal(nhir_graph_builder_edge(gb, e[i].src, e[i].dst,
+				NHIR_EI_MAKE(e[i].kind, e[i].priv, e[i].cascade),
+				e[i].created, e[i].expires, NULL), 0);
+	assert_int_equal(nhir_graph_builder_end(gb, 8, 150, 180, 80, NULL), 0);
+	assert_int_equal(nhir_graph_builder_end(gb, 7, 200, NHIR_TIME_NEVER,
+						70, NULL), 0);
+	assert_int_equal(nhir_graph_builder_end(gb, 99, 1, 2, 1, NULL), 0);
+	assert_int_equal(nhir_graph_builder_finish(gb, NULL, &g, NULL), 0);
+	assert_int_equal(g->end_nr, 2);	/* the unknown node's is dropped */
+	assert_true(nhir_graph_ended(g, nhir_graph_find(g, 7), 200, &since,
+				     &fact));
+	assert_int_equal(since, 200);
+	assert_int_equal(fact, 70);
+	assert_false(nhir_graph_ended(g, nhir_graph_find(g, 7), 199, NULL,
+				      NULL));
+	assert_false(nhir_graph_ended(g, nhir_graph_find(g, 8), 180, NULL,
+				      NULL));
+
+	/* at 50 all is live; the backdoor key survives its makers */
+	run(g, 1, 50, U, 0, &b);
+	assert_int_equal(find(g, &b, 4)->group, NHIR_BG_PERSISTENCE);
+	assert_true(find(g, &b, 4)->flags & NHIR_BI_SURVIVES);
+	nhir_blast_release(&b);
+
+	/*
+	 * at 160 the sessions have expired: listed as history, and the walk
+	 * goes through them to the key the chained one created, still live,
+	 * and what it reaches; key 8 is deactivated
+	 */
+	run(g, 1, 160, U, 0, &b);
+	it = find(g, &b, 3);
+	assert_int_equal(it->group, NHIR_BG_ENDED);
+	it = find(g, &b, 4);
+	assert_non_null(it);
+	assert_int_equal(it->group, NHIR_BG_PERSISTENCE);
+	assert_false(it->flags & NHIR_BI_ENDED);
+	path_of(g, &b, it, path, sizeof(path));
+	assert_string_equal(path, "1 -issued-> 2 -issued-> 3 -created-> 4");
+	assert_int_equal(find(g, &b, 6)->priv, NHIR_PRIV_ADMIN);
+	assert_int_equal(find(g, &b, 8)->group, NHIR_BG_ENDED);
+	assert_false(find(g, &b, 8)->flags & NHIR_BI_SURVIVES);
+	assert_int_equal(find(g, &b, 7)->group, NHIR_BG_PERSISTENCE);
+	nhir_blast_release(&b);
+
+	/* at 190 the key is active again; at 250 the role is deleted */
+	run(g, 1, 250, U, 0, &b);
+	assert_int_equal(find(g, &b, 8)->group, NHIR_BG_PERSISTENCE);
+	assert_int_equal(find(g, &b, 7)->group, NHIR_BG_ENDED);
+	nhir_blast_release(&b);
+
+	/* a seed that has ended still leads to what it made */
+	run(g, 2, 160, U, 0, &b);
+	assert_true(b.items[0].flags & NHIR_BI_ENDED);
+	assert_non_null(find(g, &b, 4));
+	assert_null(find(g, &b, 1));
+	nhir_blast_release(&b);
+	nhir_graph_free(g);
+}
+
 static void test_cycles_and_multi_seed(void **state)
 {
 	static const struct spec_node n[] = {
@@ -379,6 +487,7 @@ int main(void)
 		cmocka_unit_test(test_time_validity),
 		cmocka_unit_test(test_exposure_and_depth),
 		cmocka_unit_test(test_seed_kinds),
+		cmocka_unit_test(test_ended_and_expired),
 		cmocka_unit_test(test_cycles_and_multi_seed),
 		cmocka_unit_test(test_oom),
 	};

@@ -185,6 +185,28 @@ static void test_policy(void **state)
 	assert_true(nhir_route_decide(p, &f, &d, NULL, NULL));
 	assert_string_equal(d.to, "q1");
 	assert_int_equal(d.line, 3);
+
+	/*
+	 * Unknown is never none: with its privilege unknown, the same
+	 * token is not revoked by a script, and what is known is a floor
+	 */
+	memset(&f, 0, sizeof(f));
+	f.verified = 1;
+	strcpy(f.kind, "github-token");
+	f.privilege_unknown = true;
+	assert_true(nhir_route_decide(p, &f, &d, NULL, NULL));
+	assert_string_equal(d.outcome, "dismiss");
+	f.verified = -1;
+	{
+		const char *u[4];
+
+		assert_int_equal(nhir_route_unknown(&f, u, 4), 3);
+		assert_string_equal(u[0], "privilege");
+		assert_string_equal(u[1], "verified");
+	}
+	f.privilege = NHIR_PRIV_ADMIN;
+	assert_true(nhir_route_decide(p, &f, &d, NULL, NULL));
+	assert_string_equal(d.to, "q1");
 	nhir_route_free(p);
 }
 

@@ -322,6 +322,78 @@ static void test_bad_files(void **state)
 	nhir_store_close(st);
 }
 
+struct ends {
+	char how[8][32], name[8][40];
+	int64_t time[8];
+	size_t nr;
+};
+
+static int collect_end(const struct nhir_node_end *e, void *data)
+{
+	struct ends *x = data;
+
+	if (x->nr < 8) {
+		snprintf(x->how[x->nr], sizeof(x->how[0]), "%s",
+			 nhir_end_how_name(e->how));
+		snprintf(x->name[x->nr], sizeof(x->name[0]), "%s",
+			 e->event_name);
+		x->time[x->nr++] = e->time;
+	}
+	assert_non_null(e->path);
+	assert_true(e->offset > 0);
+	return 0;
+}
+
+static struct ends ends_of(struct nhir_store *st, const char *ext)
+{
+	struct ends x;
+
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(nhir_store_node_ends(st, tl_node(st, ext), collect_end,
+					      &x, NULL), 0);
+	return x;
+}
+
+/*
+ * End facts from CloudTrail (tests/data/cloudtrail-ended): deletions,
+ * a deactivation and re-activation, a failed deletion that ends
+ * nothing, a deletion read before what it deletes was created, and a
+ * role's older sessions revoked then lifted.
+ */
+static void test_end_facts(void **state)
+{
+	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_ingest_result res;
+	struct ends x;
+
+	(void)state;
+	assert_int_equal(ingest(st, "tests/data/cloudtrail-ended", &res), 0);
+	assert_int_equal(res.malformed, 0);
+	x = ends_of(st, "arn:aws:iam::111122223333:role/persist-role");
+	assert_int_equal(x.nr, 1);
+	assert_string_equal(x.how[0], "deleted");
+	assert_string_equal(x.name[0], "DeleteRole");
+	assert_int_equal(x.time[0], 1714559400);	/* 10:30 */
+	x = ends_of(st, "arn:aws:iam::111122223333:user/temp-user");
+	assert_int_equal(x.nr, 1);
+	assert_string_equal(x.name[0], "DeleteUser");
+	x = ends_of(st, "arn:aws:iam::111122223333:user/helper#login-profile");
+	assert_string_equal(x.name[0], "DeleteLoginProfile");
+	x = ends_of(st, "AKIAEXAMPLEHELPER001");
+	assert_int_equal(x.nr, 2);
+	assert_string_equal(x.how[0], "deactivated");
+	assert_string_equal(x.how[1], "reactivated");
+	x = ends_of(st, "AKIAEXAMPLEFAILDEL01");
+	assert_int_equal(x.nr, 0);
+	x = ends_of(st, "arn:aws:iam::111122223333:role/admin");
+	assert_int_equal(x.nr, 2);
+	assert_string_equal(x.how[0], "revoked-sessions-before");
+	assert_string_equal(x.name[0], "PutRolePolicy");
+	assert_string_equal(x.how[1], "sessions-restored");
+	assert_string_equal(x.name[1], "DeleteRolePolicy");
+	nhir_store_close(st);
+}
+
 static void test_invictus(void **state)
 {
 	static const char *const sessions[] = {
@@ -370,8 +442,8 @@ static void test_invictus(void **state)
 		live += b.items[i].group == NHIR_BG_TOKEN;
 	assert_true(live >= 1);
 	nhir_blast_release(&b);
-	/* at the end of the hour: every key it made (at 12:24 and later) */
-	bo.at = 1688993400;	/* 12:50 */
+	/* at 12:26: every key it made (at 12:24) is live persistence */
+	bo.at = 1688991960;
 	assert_int_equal(nhir_blast_run(g, &seed, 1, &bo, &b, NULL), 0);
 	for (size_t i = 0; i < b.nr; i++)
 		for (size_t k = 0; k < NHIR_ARRAY_SIZE(keys); k++)
@@ -379,6 +451,18 @@ static void test_invictus(void **state)
 				g->node_id[b.items[i].node] ==
 					tl_node(st, keys[k]);
 	assert_int_equal(made, 2);
+	nhir_blast_release(&b);
+	/* at 12:50 the attacker has deleted them (12:28): ended, not live */
+	bo.at = 1688993400;
+	made = 0;
+	assert_int_equal(nhir_blast_run(g, &seed, 1, &bo, &b, NULL), 0);
+	for (size_t i = 0; i < b.nr; i++)
+		for (size_t k = 0; k < NHIR_ARRAY_SIZE(keys); k++)
+			made += b.items[i].group == NHIR_BG_ENDED &&
+				g->node_id[b.items[i].node] ==
+					tl_node(st, keys[k]);
+	assert_int_equal(made, 2);
+	assert_int_equal(b.group_nr[NHIR_BG_PERSISTENCE], 0);
 	nhir_blast_release(&b);
 	/* over the whole hour every session was live at some time */
 	for (size_t i = 0; i < NHIR_ARRAY_SIZE(sessions); i++) {
@@ -410,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_provenance),
 		cmocka_unit_test(test_gzip),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_end_facts),
 		cmocka_unit_test(test_invictus),
 	};
 

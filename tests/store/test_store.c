@@ -50,11 +50,11 @@ static void test_open_missing_and_create(void **state)
 	assert_int_equal(nhir_store_open(&st, path, NHIR_STORE_CREATE, &err),
 			 0);
 	assert_string_equal(nhir_store_backend(st), "sqlite");
-	assert_int_equal(nhir_store_schema_version(st), 8);
+	assert_int_equal(nhir_store_schema_version(st), 9);
 	nhir_store_close(st);
 	/* reopening applies nothing new */
 	assert_int_equal(nhir_store_open(&st, path, 0, &err), 0);
-	assert_int_equal(nhir_store_schema_version(st), 8);
+	assert_int_equal(nhir_store_schema_version(st), 9);
 	nhir_store_close(st);
 	free(path);
 }
@@ -324,6 +324,172 @@ static void test_graph_cache(void **state)
 	free(path);
 }
 
+/* An end fact on ext at time t. */
+static enum nhir_rc end(struct nhir_store *st, const char *ext, int64_t t,
+			enum nhir_end_how how, int64_t before,
+			const char *cause, enum nhir_put *res,
+			struct nhir_err *err)
+{
+	struct nhir_end_rec e = NHIR_END_REC_INIT;
+
+	e.node = ext;
+	e.kind = NHIR_NODE_CREDENTIAL;
+	e.time = t;
+	e.how = how;
+	e.before = before;
+	e.cause = cause;
+	e.event_id = "ev";
+	e.event_name = "Test";
+	return nhir_store_put_end(st, &e, res, err);
+}
+
+/*
+ * End facts: stored once, a node added for an end read first, and the
+ * graph's intervals: deactivated until re-activated, deleted for good,
+ * sessions of a role issued before a time revoked until lifted.
+ */
+static void test_end_facts(void **state)
+{
+	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_node_rec r = node(NHIR_NODE_IDENTITY, "role");
+	struct nhir_edge_rec e = NHIR_EDGE_REC_INIT;
+	struct nhir_graph *g = NULL;
+	struct nhir_node_end ne;
+	struct nhir_err err = NHIR_ERR_INIT;
+	enum nhir_put res;
+	int64_t since = 0, fact = 0;
+	uint32_t k, old, young;
+
+	(void)state;
+	assert_int_equal(end(st, "k", 10, NHIR_END_DELETED, NHIR_TIME_UNSET,
+			     NULL, &res, &err), NHIR_EINVAL);
+	assert_int_equal(nhir_store_begin(st, NULL), 0);
+	assert_int_equal(end(st, "k", NHIR_TIME_UNSET, NHIR_END_DELETED,
+			     NHIR_TIME_UNSET, NULL, &res, &err), NHIR_EINVAL);
+	assert_int_equal(end(st, "role", 10, NHIR_END_SESSIONS_REVOKED,
+			     NHIR_TIME_UNSET, "p", &res, &err), NHIR_EINVAL);
+	/* the key was never described: the end adds it */
+	assert_int_equal(end(st, "k", 100, NHIR_END_DEACTIVATED,
+			     NHIR_TIME_UNSET, NULL, &res, &err), 0);
+	assert_int_equal(res, NHIR_PUT_ADDED);
+	assert_int_equal(end(st, "k", 100, NHIR_END_DEACTIVATED,
+			     NHIR_TIME_UNSET, NULL, &res, &err), 0);
+	assert_int_equal(res, NHIR_PUT_UNCHANGED);
+	assert_int_equal(end(st, "k", 150, NHIR_END_REACTIVATED,
+			     NHIR_TIME_UNSET, NULL, &res, &err), 0);
+	assert_int_equal(end(st, "k", 300, NHIR_END_DELETED, NHIR_TIME_UNSET,
+			     NULL, &res, &err), 0);
+	assert_int_equal(end(st, "k", 400, NHIR_END_REACTIVATED,
+			     NHIR_TIME_UNSET, NULL, &res, &err), 0);
+	/* two sessions of a role, one issued before the revocation */
+	put_node(st, &r, NHIR_PUT_ADDED);
+	r = node(NHIR_NODE_TOKEN, "old");
+	r.created = 50;
+	put_node(st, &r, NHIR_PUT_ADDED);
+	r = node(NHIR_NODE_TOKEN, "young");
+	r.created = 250;
+	put_node(st, &r, NHIR_PUT_ADDED);
+	e.kind = NHIR_EDGE_AUTHENTICATES;
+	e.src = "old";
+	e.dst = "role";
+	assert_int_equal(nhir_store_put_edge(st, &e, NULL, NULL), 0);
+	e.src = "young";
+	assert_int_equal(nhir_store_put_edge(st, &e, NULL, NULL), 0);
+	assert_int_equal(end(st, "role", 200, NHIR_END_SESSIONS_REVOKED, 200,
+			     "p", &res, &err), 0);
+	assert_int_equal(end(st, "role", 260, NHIR_END_SESSIONS_RESTORED,
+			     NHIR_TIME_UNSET, "other", &res, &err), 0);
+	assert_int_equal(end(st, "role", 280, NHIR_END_SESSIONS_RESTORED,
+			     NHIR_TIME_UNSET, "p", &res, &err), 0);
+	assert_int_equal(nhir_store_commit(st, NULL), 0);
+
+	assert_int_equal(nhir_store_load_graph(st, &g, NULL), 0);
+	k = nhir_graph_find(g, tl_node(st, "k"));
+	old = nhir_graph_find(g, tl_node(st, "old"));
+	young = nhir_graph_find(g, tl_node(st, "young"));
+	assert_false(nhir_graph_ended(g, k, 99, NULL, NULL));
+	assert_true(nhir_graph_ended(g, k, 120, &since, &fact));
+	assert_int_equal(since, 100);
+	assert_false(nhir_graph_ended(g, k, 150, NULL, NULL));
+	/* deleted for good: a later re-activation is not believed */
+	assert_true(nhir_graph_ended(g, k, 500, &since, &fact));
+	assert_int_equal(since, 300);
+	assert_int_equal(nhir_store_get_end(st, fact, &ne, NULL), 0);
+	assert_int_equal(ne.how, NHIR_END_DELETED);
+	assert_int_equal(ne.time, 300);
+	assert_string_equal(ne.event_name, "Test");
+	assert_string_equal(ne.event_id, "ev");
+	assert_null(ne.cause);
+	nhir_node_end_release(&ne);
+	/* the revocation ends the old session only, until it is lifted */
+	assert_false(nhir_graph_ended(g, old, 199, NULL, NULL));
+	assert_true(nhir_graph_ended(g, old, 270, NULL, NULL));
+	assert_false(nhir_graph_ended(g, old, 280, NULL, NULL));
+	assert_false(nhir_graph_ended(g, young, 270, NULL, NULL));
+	nhir_graph_free(g);
+	nhir_store_close(st);
+}
+
+/*
+ * A deletion ends what dies with the node: tokens it issued with
+ * cascade yes (a Vault token's children), down the chain, at that
+ * time; not what survives it (cascade no), nor what was minted after.
+ */
+static void test_end_cascade(void **state)
+{
+	static const struct {
+		const char *src, *dst;
+		enum nhir_cascade c;
+	} e[] = {
+		{ "parent", "child", NHIR_CASCADE_YES },
+		{ "child", "grandchild", NHIR_CASCADE_YES },
+		{ "parent", "orphan", NHIR_CASCADE_NO },
+		{ "parent", "late", NHIR_CASCADE_YES },
+	};
+	static const char *const ids[] = {
+		"parent", "child", "grandchild", "orphan", "late",
+	};
+	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_graph *g = NULL;
+	struct nhir_node_end ne;
+	int64_t fact = 0;
+
+	(void)state;
+	assert_int_equal(nhir_store_begin(st, NULL), 0);
+	for (size_t i = 0; i < NHIR_ARRAY_SIZE(ids); i++) {
+		struct nhir_node_rec r = node(NHIR_NODE_TOKEN, ids[i]);
+
+		r.created = strcmp(ids[i], "late") ? 10 : 500;
+		put_node(st, &r, NHIR_PUT_ADDED);
+	}
+	for (size_t i = 0; i < NHIR_ARRAY_SIZE(e); i++) {
+		struct nhir_edge_rec r = edge(NHIR_EDGE_ISSUED, e[i].src,
+					      e[i].dst);
+
+		r.cascade = e[i].c;
+		assert_int_equal(nhir_store_put_edge(st, &r, NULL, NULL), 0);
+	}
+	assert_int_equal(end(st, "parent", 100, NHIR_END_DELETED,
+			     NHIR_TIME_UNSET, NULL, NULL, NULL), 0);
+	assert_int_equal(nhir_store_commit(st, NULL), 0);
+	assert_int_equal(nhir_store_load_graph(st, &g, NULL), 0);
+	assert_true(nhir_graph_ended(g, nhir_graph_find(g, tl_node(st,
+				     "grandchild")), 100, NULL, &fact));
+	assert_int_equal(nhir_store_get_end(st, fact, &ne, NULL), 0);
+	assert_int_equal(ne.node, tl_node(st, "parent"));
+	nhir_node_end_release(&ne);
+	assert_true(nhir_graph_ended(g, nhir_graph_find(g, tl_node(st,
+				     "child")), 100, NULL, NULL));
+	assert_false(nhir_graph_ended(g, nhir_graph_find(g, tl_node(st,
+				      "child")), 99, NULL, NULL));
+	assert_false(nhir_graph_ended(g, nhir_graph_find(g, tl_node(st,
+				      "orphan")), 200, NULL, NULL));
+	assert_false(nhir_graph_ended(g, nhir_graph_find(g, tl_node(st,
+				      "late")), 600, NULL, NULL));
+	nhir_graph_free(g);
+	nhir_store_close(st);
+}
+
 static void test_counts(void **state)
 {
 	struct nhir_store *st = tl_new_store(NULL);
@@ -354,6 +520,8 @@ int main(void)
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_graph_cache),
 		cmocka_unit_test(test_counts),
+		cmocka_unit_test(test_end_facts),
+		cmocka_unit_test(test_end_cascade),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,9 @@
 # account 123837392027).  One long-term key ran the attacks: its
 # sessions, the keys, users, roles and login profiles it created are
 # found, contained, and proven gone; the sessions it minted are shown
-# until they expire.
+# until they expire.  The response starts at 12:26, before the attacker's
+# own clean-up at 12:28 (after it, everything the key made is ended by
+# logged deletions: tests/cli/t0610-ended.sh).
 . examples/scenarios/lib.sh
 LOGS="$DATA/invictus-aws-stratus-cloudtrail/CloudTrail"
 if [ ! -d "$LOGS" ]; then
@@ -11,7 +13,7 @@ if [ ! -d "$LOGS" ]; then
 	exit 0
 fi
 KEY=AKIATFQR7NSC8Q4X20BJ
-export NHIR_USER=ada NHIR_NOW=2023-07-10T12:50:00Z
+export NHIR_USER=ada NHIR_NOW=2023-07-10T12:26:00Z
 team
 
 stage "the logs: what the key did, minted and created"
