@@ -284,6 +284,7 @@ enum stmt {
 	Q_EDGES_OUT, Q_EDGES_IN, Q_GEN_BUMP, Q_IMPORT,
 	Q_STR_FIND, Q_STR_INSERT, Q_FILE_FIND, Q_FILE_ADD, Q_FILE_DONE,
 	Q_EVENT_INSERT, Q_FILE_PATH, Q_STR_GET, Q_FILE_SPANS, Q_EVENT_DUP,
+	Q_EVENT_SAME,
 	Q_LINEAGE, Q_LINEAGE_KIDS, Q_MINT_CREATED, Q_MINT_ADOPT, Q_MINT_COPY,
 	Q_MINT_NEW, Q_MINT_COUNT, Q_USE_GET, Q_USE_PUT, Q_USE_NEW,
 	Q_USE_SCAN, Q_SRC_PUT,
@@ -435,8 +436,11 @@ static const char *const stmt_sql[Q_NR] = {
 		"SELECT a.s, k.count, k.failed FROM key_action k"
 		" LEFT JOIN str a ON a.id = k.action WHERE k.key = ?1",
 	[Q_EVENT_DUP] =
+		"SELECT min(file) FROM event WHERE actor_key IS ?1 AND time = ?2"
+		" AND uid = ?3 AND file != ?4",
+	[Q_EVENT_SAME] =
 		"SELECT 1 FROM event WHERE actor_key IS ?1 AND time = ?2"
-		" AND uid = ?3 AND file != ?4 LIMIT 1",
+		" AND uid = ?3 AND file = ?4 LIMIT 1",
 };
 
 /*
@@ -516,6 +520,19 @@ struct spans {
 };
 
 /*
+ * The events of the file being ingested, by a hash of (key, time,
+ * uid): a record repeated in one file is looked up only when its hash
+ * was seen, so the common case costs no query.  Past INFILE_MAX hashes
+ * every event is looked up, which keeps memory bounded.
+ */
+struct infile {
+	uint64_t *v;		/* 0 marks an empty slot */
+	size_t nr, alloc;	/* alloc is 0 or a power of two */
+};
+
+#define INFILE_MAX (1u << 21)	/* hashes kept; the table takes 32 MB */
+
+/*
  * Each key's running use (the key_use row) for the keys ingested
  * lately, so that a key seen in many files is read once.  Valid while
  * no other connection writes: cleared on rollback and when
@@ -559,7 +576,9 @@ struct sqlite_store {
 	struct spans spans;	/* time spans of the files stored */
 	/* the file being ingested */
 	int64_t first, last;
-	uint64_t dups;
+	struct nhir_dups dups;
+	int64_t run_first;	/* files from this id on are the run's */
+	struct infile infile;
 	struct use_cache use;
 	struct roll_item *roll;	/* scratch for one key's events */
 	size_t roll_alloc;
@@ -691,6 +710,7 @@ static void sq_close(struct nhir_store *st)
 	nhir_free(s->roll);
 	nhir_free(s->batch);
 	nhir_free(s->spans.v);
+	nhir_free(s->infile.v);
 	sqlite3_close(s->db);
 	nhir_free(s->path);
 	nhir_free(s->cache);
@@ -1819,7 +1839,8 @@ static enum nhir_rc sq_file_find(struct nhir_store *st, const char *sha,
 static enum nhir_rc sq_file_add(struct nhir_store *st, const char *path,
 				const char *sha, uint64_t size,
 				const char *format, const char *actor,
-				int64_t *id, struct nhir_err *err)
+				int64_t since, int64_t *id,
+				struct nhir_err *err)
 {
 	struct sqlite_store *s = SQ(st);
 	sqlite3_stmt *q = stmt(s, Q_FILE_ADD);
@@ -1837,17 +1858,22 @@ static enum nhir_rc sq_file_add(struct nhir_store *st, const char *path,
 	*id = sqlite3_last_insert_rowid(s->db);
 	s->first = INT64_MAX;
 	s->last = INT64_MIN;
-	s->dups = 0;
+	memset(&s->dups, 0, sizeof(s->dups));
+	s->run_first = since ? since : *id;
+	s->infile.nr = 0;
+	if (s->infile.alloc)
+		memset(s->infile.v, 0, s->infile.alloc * sizeof(*s->infile.v));
 	return NHIR_OK;
 }
 
 static enum nhir_rc sq_file_done(struct nhir_store *st, int64_t id,
 				 uint64_t events, uint64_t skipped,
-				 uint64_t *duplicates, struct nhir_err *err)
+				 struct nhir_dups *dups, struct nhir_err *err)
 {
 	struct sqlite_store *s = SQ(st);
 	sqlite3_stmt *q;
 	enum nhir_rc rc = flush_events(s, err);
+	uint64_t ndup = s->dups.before + s->dups.run + s->dups.repeated;
 
 	if (rc)
 		return rc;
@@ -1855,13 +1881,13 @@ static enum nhir_rc sq_file_done(struct nhir_store *st, int64_t id,
 	if (!q)
 		return db_err(s, err, "cannot record file");
 	sqlite3_bind_int64(q, 1, id);
-	sqlite3_bind_int64(q, 2, (int64_t)(events - s->dups));
+	sqlite3_bind_int64(q, 2, (int64_t)(events - ndup));
 	sqlite3_bind_int64(q, 3, (int64_t)skipped);
 	if (s->first <= s->last) {
 		sqlite3_bind_int64(q, 4, s->first);
 		sqlite3_bind_int64(q, 5, s->last);
 	}
-	sqlite3_bind_int64(q, 6, (int64_t)s->dups);
+	sqlite3_bind_int64(q, 6, (int64_t)ndup);
 	rc = sqlite3_step(q) == SQLITE_DONE ? NHIR_OK : NHIR_ESTORE;
 	sqlite3_clear_bindings(q);
 	sqlite3_reset(q);
@@ -1870,7 +1896,7 @@ static enum nhir_rc sq_file_done(struct nhir_store *st, int64_t id,
 	if (s->first <= s->last && s->spans.loaded &&
 	    !spans_add(&s->spans, s->first, s->last))
 		s->spans.loaded = false;	/* read again when needed */
-	*duplicates = s->dups;
+	*dups = s->dups;
 	return NHIR_OK;
 }
 
@@ -1951,17 +1977,9 @@ static enum nhir_rc spans_load(struct sqlite_store *s, struct nhir_err *err)
 	return NHIR_OK;
 }
 
-/* Is e already stored, read from another file? */
-static int is_dup(struct sqlite_store *s, const struct ev_batch *e)
+/* Binds e's key, time, uid and file as ?1 to ?4. */
+static void bind_dup(sqlite3_stmt *q, const struct ev_batch *e)
 {
-	sqlite3_stmt *q;
-	int rc;
-
-	if (!spans_cover(&s->spans, e->time))
-		return 0;
-	q = stmt(s, Q_EVENT_DUP);
-	if (!q)
-		return -1;
 	if (e->ids[1])
 		sqlite3_bind_int64(q, 1, e->ids[1]);
 	else
@@ -1969,9 +1987,76 @@ static int is_dup(struct sqlite_store *s, const struct ev_batch *e)
 	sqlite3_bind_int64(q, 2, e->time);
 	sqlite3_bind_int64(q, 3, (int64_t)e->uid);
 	sqlite3_bind_int64(q, 4, e->file);
+}
+
+/* Was e's hash seen in this file?  Remembers it if not. */
+static bool infile_seen(struct infile *f, uint64_t h)
+{
+	size_t i;
+
+	if ((f->nr + 1) * 2 > f->alloc) {
+		struct infile old = *f;
+		size_t n = f->alloc ? f->alloc * 2 : 4096;
+
+		f->v = nhir_calloc(n, sizeof(*f->v));
+		if (!f->v) {
+			*f = old;
+			return true;	/* look it up */
+		}
+		f->alloc = n;
+		for (size_t j = 0; j < old.alloc; j++) {
+			if (!old.v[j])
+				continue;
+			for (i = old.v[j] & (n - 1); f->v[i]; i = (i + 1) & (n - 1))
+				;
+			f->v[i] = old.v[j];
+		}
+		nhir_free(old.v);
+	}
+	for (i = h & (f->alloc - 1); f->v[i]; i = (i + 1) & (f->alloc - 1))
+		if (f->v[i] == h)
+			return true;
+	f->v[i] = h;
+	f->nr++;
+	return false;
+}
+
+/*
+ * Is e already stored: 1 from a file before the run, 2 from another
+ * file of the run, 3 earlier in its own file; 0 not; -1 on error.
+ */
+static int is_dup(struct sqlite_store *s, const struct ev_batch *e)
+{
+	sqlite3_stmt *q;
+	uint64_t h;
+	int rc;
+
+	if (spans_cover(&s->spans, e->time)) {
+		q = stmt(s, Q_EVENT_DUP);
+		if (!q)
+			return -1;
+		bind_dup(q, e);
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+			rc = sqlite3_column_int64(q, 0) < s->run_first ? 1 : 2;
+		else
+			rc = rc == SQLITE_ROW ? 0 : -1;
+		sqlite3_reset(q);
+		if (rc)
+			return rc;
+	}
+	h = nhir_hash_u64((uint64_t)e->ids[1] * 0x9e3779b97f4a7c15ULL ^
+			  (uint64_t)e->time) ^ e->uid;
+	h |= 1;
+	if (s->infile.nr < INFILE_MAX && !infile_seen(&s->infile, h))
+		return 0;
+	q = stmt(s, Q_EVENT_SAME);
+	if (!q)
+		return -1;
+	bind_dup(q, e);
 	rc = sqlite3_step(q);
 	sqlite3_reset(q);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	return rc == SQLITE_ROW ? 3 : rc == SQLITE_DONE ? 0 : -1;
 }
 
 /*
@@ -2311,10 +2396,14 @@ static enum nhir_rc flush_events(struct sqlite_store *s, struct nhir_err *err)
 		if (dup < 0)
 			return db_err(s, err, "cannot look up event");
 		s->batch[i].dup = dup;
-		if (dup) {
-			s->dups++;
+		if (dup == 1)
+			s->dups.before++;
+		else if (dup == 2)
+			s->dups.run++;
+		else if (dup == 3)
+			s->dups.repeated++;
+		if (dup)
 			continue;
-		}
 		q = stmt(s, Q_EVENT_INSERT);
 		if (!q)
 			return db_err(s, err, "cannot store event");

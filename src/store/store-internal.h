@@ -80,10 +80,11 @@ struct nhir_store_ops {
 	enum nhir_rc (*file_add)(struct nhir_store *st, const char *path,
 				 const char *sha256, uint64_t size,
 				 const char *format, const char *actor,
-				 int64_t *id, struct nhir_err *err);
+				 int64_t since, int64_t *id,
+				 struct nhir_err *err);
 	enum nhir_rc (*file_done)(struct nhir_store *st, int64_t id,
 				  uint64_t events, uint64_t skipped,
-				  uint64_t *duplicates, struct nhir_err *err);
+				  struct nhir_dups *dups, struct nhir_err *err);
 	enum nhir_rc (*put_events)(struct nhir_store *st, int64_t file,
 				   const struct nhir_event *ev, size_t nr,
 				   struct nhir_err *err);
