@@ -920,17 +920,26 @@ static enum nhir_rc scan_records(struct nhir_tele *t, struct reader *r,
 		layout = L_ARRAY;
 		pos++;
 	} else if (r->buf[pos] == '{') {
-		/* {"Records": [ ... ]}: look at the first member name. */
-		size_t p = pos + 1;
-		static const char key[] = "\"Records\"";
+		/*
+		 * {"Records": [ ... ]} (CloudTrail's delivery files) or
+		 * {"Events": [ ... ]} (aws cloudtrail lookup-events): look
+		 * at the first member name.
+		 */
+		size_t p = pos + 1, kl = 0;
+		static const char key[] = "\"Records\"", key2[] = "\"Events\"";
 
 		while (r->len - pos < 64 && refill(r, &keep, err))
 			;
 		while (p < r->len && is_ws(r->buf[p]))
 			p++;
 		if (r->len - p >= sizeof(key) - 1 &&
-		    !memcmp(r->buf + p, key, sizeof(key) - 1)) {
-			p += sizeof(key) - 1;
+		    !memcmp(r->buf + p, key, sizeof(key) - 1))
+			kl = sizeof(key) - 1;
+		else if (r->len - p >= sizeof(key2) - 1 &&
+			 !memcmp(r->buf + p, key2, sizeof(key2) - 1))
+			kl = sizeof(key2) - 1;
+		if (kl) {
+			p += kl;
 			while (p < r->len && is_ws(r->buf[p]))
 				p++;
 			if (p < r->len && r->buf[p] == ':')
