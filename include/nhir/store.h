@@ -125,6 +125,16 @@ enum nhir_rc nhir_store_get_node(struct nhir_store *st, int64_t id,
  */
 enum nhir_rc nhir_store_resolve(struct nhir_store *st, const char *ref,
 				int64_t *id, struct nhir_err *err);
+/*
+ * Known external ids nearest to ref, for a reference nhir has never
+ * seen: those equal to it but for case first, then those sharing the
+ * longest prefix with it (four characters at least).  Up to max, each
+ * cut to NHIR_SUGGEST_LEN - 1 bytes, into out; *nr says how many.
+ */
+#define NHIR_SUGGEST_LEN 192
+enum nhir_rc nhir_store_suggest(struct nhir_store *st, const char *ref,
+				char (*out)[NHIR_SUGGEST_LEN], size_t max,
+				size_t *nr, struct nhir_err *err);
 /* The node whose external id is ext (exactly); NHIR_ENOTFOUND if none. */
 enum nhir_rc nhir_store_find_ext(struct nhir_store *st, const char *ext,
 				 int64_t *id, struct nhir_err *err);

@@ -91,4 +91,23 @@ enum nhir_rc nhir_lineage_keys(struct nhir_store *st, const char *const *refs,
 			       struct nhir_err *err);
 void nhir_keys_free(char **keys, size_t nr);
 
+/*
+ * What a reference typed by a person stands for in usage and timeline.
+ * A credential or token, or a key seen only in events, is itself.  An
+ * identity (an IAM user or role, a Kubernetes user, a Vault entity, a
+ * GitHub actor) stands for the credentials that act as it: those that
+ * authenticate it in the graph, and those its events were signed with.
+ * Returns NHIR_ENOTFOUND, "unknown credential", when nhir knows none of
+ * these: never an empty answer that reads as "not used".
+ */
+struct nhir_ref_keys {
+	char *ref;		/* the external id (owned) */
+	bool identity;		/* ref is an identity; keys act as it */
+	char **keys;		/* owned; for a credential, just ref */
+	size_t nr, alloc;
+};
+enum nhir_rc nhir_usage_ref(struct nhir_store *st, const char *ref,
+			    struct nhir_ref_keys *out, struct nhir_err *err);
+void nhir_ref_keys_release(struct nhir_ref_keys *r);
+
 #endif

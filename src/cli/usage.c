@@ -16,7 +16,12 @@ static const char usage_usage[] =
 	"\n"
 	"When REF minted more than 64 keys, each minted key gets a summary\n"
 	"(counts, times, kinds of notable calls); --all gives each one in\n"
-	"full.\n";
+	"full.\n"
+	"\n"
+	"REF may be an identity (an IAM user or role ARN, a Kubernetes user,\n"
+	"a Vault entity): then each credential that acts as it, with its\n"
+	"use.  A REF nhir has never seen is an error (exit 1, \"unknown\n"
+	"credential\") that names the nearest known ids: never \"no events\".\n";
 
 static void fmt_time(int64_t t, char *out)
 {
@@ -218,7 +223,7 @@ static void j_time(struct nhir_buf *o, int64_t t)
 	nhir_buf_addch(o, '"');
 }
 
-static bool json(const struct nhir_usage *u)
+static bool json(const struct nhir_usage *u, bool nested)
 {
 	struct nhir_buf o = NHIR_BUF_INIT(1u << 30);
 	bool ok;
@@ -307,7 +312,7 @@ static bool json(const struct nhir_usage *u)
 		}
 		nhir_buf_adds(&o, "]}");
 	}
-	nhir_buf_adds(&o, "]}\n");
+	nhir_buf_adds(&o, nested ? "]}" : "]}\n");
 	ok = !o.err && fwrite(o.buf, 1, o.len, stdout) == o.len;
 	if (o.err)
 		cli_error("out of memory");
@@ -329,6 +334,7 @@ int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx)
 	struct nhir_usage_opts o = { NHIR_TIME_UNSET, NHIR_TIME_UNSET,
 				     NHIR_TIME_UNSET, 0, false };
 	struct nhir_usage u;
+	struct nhir_ref_keys ref;
 	struct nhir_err err = NHIR_ERR_INIT;
 	int c, fmt = FMT_TEXT, rc = EXIT_OK;
 
@@ -358,14 +364,68 @@ int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx)
 	}
 	if (argc - optind != 1)
 		return cli_usage(usage_usage, false);
-	if (nhir_usage_collect(ctx->st, argv[optind], &o, &u, &err)) {
-		cli_error("%s", err.msg);
-		return EXIT_ERROR;
+	if (nhir_usage_ref(ctx->st, argv[optind], &ref, &err))
+		return cli_unknown_ref(ctx, argv[optind], &err);
+	if (!ref.identity) {
+		if (nhir_usage_collect(ctx->st, ref.keys[0], &o, &u, &err)) {
+			cli_error("%s", err.msg);
+			rc = EXIT_ERROR;
+		} else {
+			if (fmt == FMT_JSON)
+				rc = json(&u, false) ? EXIT_OK : EXIT_ERROR;
+			else
+				text(ctx, &u);
+			nhir_usage_release(&u);
+		}
+		nhir_ref_keys_release(&ref);
+		return rc;
+	}
+	/*
+	 * An identity: each credential acting as it, and what it did; a
+	 * session already shown under the key that minted it is not shown
+	 * again.
+	 */
+	if (fmt == FMT_JSON) {
+		printf("{\"identity\":");
+		cli_json_str(stdout, ref.ref);
+		printf(",\"credentials\":[");
+	} else if (!ref.nr) {
+		printf("%s: an identity; no credential is known to act as it "
+		       "(none authenticates it, none signed its events)\n",
+		       ref.ref);
+	} else {
+		printf("%s: an identity; %zu credential%s act%s as it\n",
+		       ref.ref, ref.nr, ref.nr == 1 ? "" : "s",
+		       ref.nr == 1 ? "s" : "");
+	}
+	for (size_t i = 0, shown = 0; rc == EXIT_OK && i < ref.nr; i++) {
+		if (!ref.keys[i])
+			continue;
+		if (nhir_usage_collect(ctx->st, ref.keys[i], &o, &u, &err)) {
+			cli_error("%s", err.msg);
+			rc = EXIT_ERROR;
+			break;
+		}
+		for (size_t k = 1; k < u.nr; k++)
+			for (size_t j = i + 1; j < ref.nr; j++)
+				if (ref.keys[j] &&
+				    !strcmp(ref.keys[j], u.keys[k].key)) {
+					nhir_free(ref.keys[j]);
+					ref.keys[j] = NULL;
+				}
+		if (fmt == FMT_JSON) {
+			if (shown++)
+				putchar(',');
+			if (!json(&u, true))
+				rc = EXIT_ERROR;
+		} else {
+			putchar('\n');
+			text(ctx, &u);
+		}
+		nhir_usage_release(&u);
 	}
 	if (fmt == FMT_JSON)
-		rc = json(&u) ? EXIT_OK : EXIT_ERROR;
-	else
-		text(ctx, &u);
-	nhir_usage_release(&u);
+		printf("]}\n");
+	nhir_ref_keys_release(&ref);
 	return rc;
 }

@@ -284,7 +284,7 @@ enum stmt {
 	Q_EDGES_OUT, Q_EDGES_IN, Q_GEN_BUMP, Q_IMPORT,
 	Q_STR_FIND, Q_STR_INSERT, Q_FILE_FIND, Q_FILE_ADD, Q_FILE_DONE,
 	Q_EVENT_INSERT, Q_FILE_PATH, Q_STR_GET, Q_FILE_SPANS, Q_EVENT_DUP,
-	Q_EVENT_SAME,
+	Q_EVENT_SAME, Q_SUGGEST_CASE, Q_SUGGEST_NEAR,
 	Q_LINEAGE, Q_LINEAGE_KIDS, Q_MINT_CREATED, Q_MINT_ADOPT, Q_MINT_COPY,
 	Q_MINT_NEW, Q_MINT_COUNT, Q_USE_GET, Q_USE_PUT, Q_USE_NEW,
 	Q_USE_SCAN, Q_SRC_PUT,
@@ -438,6 +438,15 @@ static const char *const stmt_sql[Q_NR] = {
 	[Q_EVENT_DUP] =
 		"SELECT min(file) FROM event WHERE actor_key IS ?1 AND time = ?2"
 		" AND uid = ?3 AND file != ?4",
+	[Q_SUGGEST_CASE] =
+		"SELECT ext_id FROM node WHERE ext_id = ?1 COLLATE NOCASE"
+		" AND ext_id != ?1 ORDER BY ext_id LIMIT 8",
+	/* the ids next to ?1 in order share the longest prefixes with it */
+	[Q_SUGGEST_NEAR] =
+		"SELECT ext_id FROM (SELECT ext_id FROM node WHERE ext_id < ?1"
+		" ORDER BY ext_id DESC LIMIT 8) UNION ALL"
+		" SELECT ext_id FROM (SELECT ext_id FROM node WHERE ext_id > ?1"
+		" ORDER BY ext_id LIMIT 8)",
 	[Q_EVENT_SAME] =
 		"SELECT 1 FROM event WHERE actor_key IS ?1 AND time = ?2"
 		" AND uid = ?3 AND file = ?4 LIMIT 1",
@@ -1206,6 +1215,65 @@ static enum nhir_rc sq_lookup(struct nhir_store *st, const char *str,
 	sqlite3_reset(q);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_err(s, err, "cannot look up node");
+	return NHIR_OK;
+}
+
+static size_t common_prefix(const char *a, const char *b)
+{
+	size_t n = 0;
+
+	while (a[n] && a[n] == b[n])
+		n++;
+	return n;
+}
+
+static bool suggested(char (*out)[NHIR_SUGGEST_LEN], size_t nr,
+		      const char *s)
+{
+	for (size_t i = 0; i < nr; i++)
+		if (!strncmp(out[i], s, NHIR_SUGGEST_LEN - 1))
+			return true;
+	return false;
+}
+
+static enum nhir_rc sq_suggest(struct nhir_store *st, const char *str,
+			       char (*out)[NHIR_SUGGEST_LEN], size_t max,
+			       size_t *nr, struct nhir_err *err)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q = stmt(s, Q_SUGGEST_CASE);
+	char near[16][NHIR_SUGGEST_LEN];
+	size_t lcp[16], near_nr = 0, best = 4;
+	int rc;
+
+	if (!q)
+		return db_err(s, err, "cannot look up node");
+	bind_text(q, 1, str);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW && *nr < max)
+		snprintf(out[(*nr)++], NHIR_SUGGEST_LEN, "%s",
+			 (const char *)sqlite3_column_text(q, 0));
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(s, err, "cannot look up node");
+	q = stmt(s, Q_SUGGEST_NEAR);
+	if (!q)
+		return db_err(s, err, "cannot look up node");
+	bind_text(q, 1, str);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW && near_nr < 16) {
+		const char *id = (const char *)sqlite3_column_text(q, 0);
+
+		lcp[near_nr] = common_prefix(str, id);
+		if (lcp[near_nr] > best)
+			best = lcp[near_nr];
+		snprintf(near[near_nr++], NHIR_SUGGEST_LEN, "%s", id);
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(s, err, "cannot look up node");
+	/* those sharing the longest prefix, four characters at least */
+	for (size_t i = 0; i < near_nr && *nr < max; i++)
+		if (lcp[i] == best && !suggested(out, *nr, near[i]))
+			memcpy(out[(*nr)++], near[i], NHIR_SUGGEST_LEN);
 	return NHIR_OK;
 }
 
@@ -2723,6 +2791,7 @@ const struct nhir_store_ops nhir_sqlite_store_ops = {
 	.cache_path = sq_cache_path,
 	.record_import = sq_record_import,
 	.file_find = sq_file_find,
+	.suggest = sq_suggest,
 	.file_add = sq_file_add,
 	.file_done = sq_file_done,
 	.put_events = sq_put_events,

@@ -41,6 +41,10 @@ struct nhir_store_ops {
 	enum nhir_rc (*lookup)(struct nhir_store *st, const char *s,
 			       bool by_name, int64_t *ids, size_t max,
 			       size_t *nr, struct nhir_err *err);
+	/* external ids near s: see nhir_store_suggest() */
+	enum nhir_rc (*suggest)(struct nhir_store *st, const char *s,
+				char (*out)[NHIR_SUGGEST_LEN], size_t max,
+				size_t *nr, struct nhir_err *err);
 	enum nhir_rc (*node_edges)(struct nhir_store *st, int64_t node,
 				   unsigned dirs, nhir_edge_cb cb, void *data,
 				   struct nhir_err *err);

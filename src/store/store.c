@@ -290,6 +290,16 @@ enum nhir_rc nhir_store_resolve(struct nhir_store *st, const char *ref,
 	return NHIR_OK;
 }
 
+enum nhir_rc nhir_store_suggest(struct nhir_store *st, const char *ref,
+				char (*out)[NHIR_SUGGEST_LEN], size_t max,
+				size_t *nr, struct nhir_err *err)
+{
+	*nr = 0;
+	if (!max)
+		return NHIR_OK;
+	return st->ops->suggest(st, ref, out, max, nr, err);
+}
+
 enum nhir_rc nhir_store_find_ext(struct nhir_store *st, const char *ext,
 				 int64_t *id, struct nhir_err *err)
 {
