@@ -18,7 +18,10 @@ struct nhir_usage_source {
 	char *ip, *ua;		/* owned */
 	int64_t first, last;
 	uint64_t count;
-	bool after_exposure;	/* first seen at or after exposed_at */
+	int64_t addr_first;	/* when its address was first seen */
+	bool internal;		/* the address is the provider's own */
+	/* its address was first seen at or after exposed_at, not internal */
+	bool after_exposure;
 };
 
 struct nhir_usage_action {

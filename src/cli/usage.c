@@ -9,8 +9,10 @@ static const char usage_usage[] =
 	"\n"
 	"For the credential or token REF (key id, external id, #ID) and each\n"
 	"credential it minted, recursively: first and last use, each source\n"
-	"(address and user agent) with when it was first seen (flagged when\n"
-	"after the exposure time), concurrent use from different addresses,\n"
+	"address, with its user agents beneath, and when it was first seen\n"
+	"(flagged when after the exposure time; the provider's own callers,\n"
+	"\"AWS Internal\" and *.amazonaws.com, never are), concurrent use\n"
+	"from different addresses,\n"
 	"actions by count, failed calls, and persistence, escalation and\n"
 	"minting calls.\n"
 	"\n"
@@ -151,17 +153,31 @@ static void text(struct nhir_ctx *ctx, const struct nhir_usage *u)
 			       "%" PRIu64 " times, first at %s%s\n",
 			       in, "", r, k->use.concurrent, t1, z);
 		}
-		printf("%*s  sources:\n", in, "");
-		for (size_t s = 0; s < k->src_nr; s++) {
-			fmt_time(k->src[s].first, t1);
-			printf("%*s    %-15s first %s  %6" PRIu64 " calls  %s%s%s\n",
-			       in, "", k->src[s].ip ? k->src[s].ip : "-", t1,
-			       k->src[s].count, k->src[s].ua ? k->src[s].ua : "-",
-			       k->src[s].after_exposure ? r : "",
-			       k->src[s].after_exposure ? "  [new after exposure]"
-							: "");
-			if (k->src[s].after_exposure)
-				printf("%s", z);
+		printf("%*s  sources, by address:\n", in, "");
+		for (size_t s = 0, e; s < k->src_nr; s = e) {
+			const struct nhir_usage_source *a = &k->src[s];
+			uint64_t calls = 0;
+
+			for (e = s; e < k->src_nr &&
+			     k->src[e].addr_first == a->addr_first &&
+			     (k->src[e].ip == a->ip ||
+			      (k->src[e].ip && a->ip &&
+			       !strcmp(k->src[e].ip, a->ip))); e++)
+				calls += k->src[e].count;
+			fmt_time(a->addr_first, t1);
+			printf("%*s    %s%-15s first %s  %6" PRIu64 " calls%s%s\n",
+			       in, "", a->after_exposure ? r : "",
+			       a->ip ? a->ip : "-", t1, calls,
+			       a->after_exposure ? "  [new after exposure]"
+			       : a->internal ? "  (the provider's own: not "
+					       "the caller's address)" : "",
+			       a->after_exposure ? z : "");
+			for (size_t g = s; g < e; g++) {
+				fmt_time(k->src[g].first, t1);
+				printf("%*s      first %s  %6" PRIu64 " calls  %s\n",
+				       in, "", t1, k->src[g].count,
+				       k->src[g].ua ? k->src[g].ua : "-");
+			}
 		}
 		printf("%*s  actions:\n", in, "");
 		for (size_t a = 0; a < k->act_nr; a++)
@@ -280,9 +296,56 @@ static bool json(const struct nhir_usage *u, bool nested)
 			j_time(&o, k->src[s].last);
 			nhir_buf_adds(&o, ",\"count\":");
 			j_u64(&o, k->src[s].count);
+			nhir_buf_adds(&o, k->src[s].internal
+						  ? ",\"internal\":true"
+						  : ",\"internal\":false");
 			nhir_buf_adds(&o, k->src[s].after_exposure
 						  ? ",\"after_exposure\":true}"
 						  : ",\"after_exposure\":false}");
+		}
+		/* the same, grouped: one entry per address */
+		nhir_buf_adds(&o, "],\"addresses\":[");
+		for (size_t s = 0, e, n = 0; s < k->src_nr; s = e, n++) {
+			const struct nhir_usage_source *a = &k->src[s];
+			uint64_t calls = 0;
+			int64_t last = a->last;
+
+			for (e = s; e < k->src_nr &&
+			     k->src[e].addr_first == a->addr_first &&
+			     (k->src[e].ip == a->ip ||
+			      (k->src[e].ip && a->ip &&
+			       !strcmp(k->src[e].ip, a->ip))); e++) {
+				calls += k->src[e].count;
+				if (k->src[e].last > last)
+					last = k->src[e].last;
+			}
+			nhir_buf_adds(&o, n ? ",{\"ip\":" : "{\"ip\":");
+			j_str(&o, a->ip);
+			nhir_buf_adds(&o, ",\"first\":");
+			j_time(&o, a->addr_first);
+			nhir_buf_adds(&o, ",\"last\":");
+			j_time(&o, last);
+			nhir_buf_adds(&o, ",\"count\":");
+			j_u64(&o, calls);
+			nhir_buf_adds(&o, a->internal ? ",\"internal\":true"
+						      : ",\"internal\":false");
+			nhir_buf_adds(&o, a->after_exposure
+						  ? ",\"after_exposure\":true"
+						  : ",\"after_exposure\":false");
+			nhir_buf_adds(&o, ",\"user_agents\":[");
+			for (size_t g = s; g < e; g++) {
+				nhir_buf_adds(&o, g > s ? ",{\"user_agent\":"
+							: "{\"user_agent\":");
+				j_str(&o, k->src[g].ua);
+				nhir_buf_adds(&o, ",\"first\":");
+				j_time(&o, k->src[g].first);
+				nhir_buf_adds(&o, ",\"last\":");
+				j_time(&o, k->src[g].last);
+				nhir_buf_adds(&o, ",\"count\":");
+				j_u64(&o, k->src[g].count);
+				nhir_buf_addch(&o, '}');
+			}
+			nhir_buf_adds(&o, "]}");
 		}
 		nhir_buf_adds(&o, "],\"actions\":[");
 		for (size_t a = 0; a < k->act_nr; a++) {

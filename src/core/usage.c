@@ -7,6 +7,18 @@
 #include "nhir/usage.h"
 #include "core/hash.h"
 
+bool nhir_ev_internal_source(const char *ip)
+{
+	static const char svc[] = ".amazonaws.com";
+	size_t n = ip ? strlen(ip) : 0;
+
+	if (!ip)
+		return false;
+	return !strcmp(ip, "AWS Internal") ||
+	       (n > sizeof(svc) - 1 &&
+		!strcmp(ip + n - (sizeof(svc) - 1), svc));
+}
+
 static char *dup_or_null(const char *s)
 {
 	return s ? nhir_strdup(s) : NULL;
@@ -119,7 +131,7 @@ static int aggregate(const struct nhir_event *e, void *data)
 	 * minute of each other is a sign that it was copied.  The events
 	 * come in (time, id) order, as the store counts them.
 	 */
-	if (e->src_ip) {
+	if (e->src_ip && !(e->flags & NHIR_EV_INTERNAL)) {
 		nhir_key_use_follow(&k->use, e->time,
 				    a->last_ip && !eq(a->last_ip, e->src_ip),
 				    a->last_time);
@@ -453,6 +465,54 @@ static int cmp_source(const void *a, const void *b)
 	return c ? c : cmp_opt_str(x->ua, y->ua);
 }
 
+/* Sources grouped by address, addresses in the order first seen. */
+static int cmp_grouped(const void *a, const void *b)
+{
+	const struct nhir_usage_source *x = a, *y = b;
+	int c;
+
+	if (x->addr_first != y->addr_first)
+		return x->addr_first < y->addr_first ? -1 : 1;
+	c = cmp_opt_str(x->ip, y->ip);
+	return c ? c : cmp_source(a, b);
+}
+
+static int cmp_ip_first(const void *a, const void *b)
+{
+	const struct nhir_usage_source *x = a, *y = b;
+	int c = cmp_opt_str(x->ip, y->ip);
+
+	return c ? c : cmp_source(a, b);
+}
+
+/*
+ * Groups k's sources by address: each address is new after exposure
+ * when it was first seen then (by any user agent), never when it is
+ * the provider's own.
+ */
+static void group_sources(struct nhir_usage_key *k, int64_t exposed_at)
+{
+	if (k->src_nr > 1)
+		qsort(k->src, k->src_nr, sizeof(*k->src), cmp_ip_first);
+	for (size_t i = 0, j; i < k->src_nr; i = j) {
+		int64_t first = k->src[i].first;
+
+		for (j = i; j < k->src_nr && !cmp_opt_str(k->src[j].ip,
+							 k->src[i].ip); j++)
+			;
+		for (size_t m = i; m < j; m++) {
+			struct nhir_usage_source *s = &k->src[m];
+
+			s->addr_first = first;
+			s->internal = nhir_ev_internal_source(s->ip);
+			s->after_exposure = exposed_at != NHIR_TIME_UNSET &&
+					    !s->internal && first >= exposed_at;
+		}
+	}
+	if (k->src_nr > 1)
+		qsort(k->src, k->src_nr, sizeof(*k->src), cmp_grouped);
+}
+
 /* Actions by count, most first. */
 static int cmp_action(const void *a, const void *b)
 {
@@ -507,14 +567,9 @@ enum nhir_rc nhir_usage_collect(struct nhir_store *st, const char *ref,
 	for (size_t i = 0; !rc && i < out->nr; i++) {
 		struct nhir_usage_key *k = &out->keys[i];
 
-		if (k->src_nr > 1)
-			qsort(k->src, k->src_nr, sizeof(*k->src), cmp_source);
+		group_sources(k, opts->exposed_at);
 		if (k->act_nr > 1)
 			qsort(k->act, k->act_nr, sizeof(*k->act), cmp_action);
-		for (size_t j = 0; j < k->src_nr; j++)
-			k->src[j].after_exposure =
-				opts->exposed_at != NHIR_TIME_UNSET &&
-				k->src[j].first >= opts->exposed_at;
 	}
 out:
 	nhir_free(scan);

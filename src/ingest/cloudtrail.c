@@ -410,6 +410,8 @@ static int ct_event(struct nhir_tele *t, const cJSON *r, const char *id)
 	ev.outcome = errc ? errc : "success";
 	if (cJSON_IsTrue(ro))
 		ev.flags |= NHIR_EV_READ_ONLY;
+	if (nhir_ev_internal_source(ev.src_ip))
+		ev.flags |= NHIR_EV_INTERNAL;
 	if (errc)
 		ev.flags |= NHIR_EV_FAILED;
 	if (in(name, persistence, NHIR_ARRAY_SIZE(persistence)))

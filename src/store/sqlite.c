@@ -410,7 +410,7 @@ static const char *const stmt_sql[Q_NR] = {
 		" ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 FROM str WHERE id = ?1",
 	[Q_USE_SCAN] =
 		"SELECT time, src_ip FROM event WHERE actor_key = ?1"
-		" AND src_ip IS NOT NULL ORDER BY time, id",
+		" AND src_ip IS NOT NULL AND flags & 32 = 0 ORDER BY time, id",
 	[Q_SRC_PUT] =
 		"INSERT INTO key_source VALUES(?1, ?2, ?3, ?4, ?5, ?6)"
 		" ON CONFLICT DO UPDATE SET first = min(first, excluded.first),"
@@ -2276,6 +2276,8 @@ static void use_follow(struct key_state *u, int64_t time, int64_t ip)
 	u->has_tail = true;
 }
 
+_Static_assert(NHIR_EV_INTERNAL == 32, "Q_USE_SCAN's condition");
+
 /* Counts u's concurrent uses again, from all of its events. */
 static enum nhir_rc use_recount(struct sqlite_store *s, struct key_state *u,
 				struct nhir_err *err)
@@ -2388,7 +2390,7 @@ static enum nhir_rc roll_key(struct sqlite_store *s, int64_t key,
 		if (e->dup)
 			continue;
 		nhir_key_use_add(&u->total, e->time, e->flags);
-		if (e->ids[5] && !recount) {
+		if (e->ids[5] && !(e->flags & NHIR_EV_INTERNAL) && !recount) {
 			if (u->has_tail && e->time < u->tail_time)
 				recount = true;	/* reaches back in time */
 			else
