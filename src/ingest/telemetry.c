@@ -1370,13 +1370,6 @@ static enum nhir_rc ingest_path(struct nhir_store *st,
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (de->d_name[0] == '.') {
-			/* .gitignore, .git/, .DS_Store: said, not read */
-			res->files_skipped++;
-			diag(res, path, 0, "skipped: hidden '%.150s', not read",
-			     de->d_name);
-			continue;
-		}
 		if (NHIR_ALLOC_GROW(names, nr + 1, alloc)) {
 			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 			break;
@@ -1394,6 +1387,12 @@ static enum nhir_rc ingest_path(struct nhir_store *st,
 	if (!rc && nr)
 		qsort(names, nr, sizeof(*names), cmp_names);
 	for (size_t i = 0; !rc && i < nr; i++) {
+		if (names[i][strlen(path) + 1] == '.') {
+			/* .gitignore, .git/, .DS_Store: said, not read */
+			res->files_skipped++;
+			diag(res, names[i], 0, "skipped: hidden, not read");
+			continue;
+		}
 		rc = ingest_path(st, fmt, names[i], actor, progress, pdata,
 				 true, run, res, err);
 		if (rc == NHIR_EPARSE) {

@@ -79,7 +79,7 @@ check "files that are not logs make the run partial (4), not an error" \
 check "the logs are ingested" has "$T/last.out" "1 files ingested, 0 already ingested, 0 rejected, 3 skipped (not logs); 7 events"
 check "the README is named" has "$T/last.err" "README.md: byte 0: file skipped: not cloudtrail: not JSON"
 check "the digest is named" has "$T/last.err" "digest.json: byte 0: file skipped: not cloudtrail"
-check "the hidden file is named" has "$T/last.err" "logs: byte 0: skipped: hidden '.gitignore', not read"
+check "the hidden file is named" has "$T/last.err" "logs/.gitignore: byte 0: skipped: hidden, not read"
 check "json says so" sh -c \
 	'"$NHIR" ingest --format json cloudtrail "$0/logs" | python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"files_skipped\"]==3 and not d[\"complete\"], d"' "$T"
 check "a file named on the command line that is not a log is an error" \
