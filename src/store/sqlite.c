@@ -1928,9 +1928,14 @@ static enum nhir_rc sq_file_add(struct nhir_store *st, const char *path,
 	s->last = INT64_MIN;
 	memset(&s->dups, 0, sizeof(s->dups));
 	s->run_first = since ? since : *id;
-	s->infile.nr = 0;
-	if (s->infile.alloc)
+	/* a big file's table is dropped, not cleared for each small one */
+	if (s->infile.alloc > 65536) {
+		nhir_free(s->infile.v);
+		memset(&s->infile, 0, sizeof(s->infile));
+	} else if (s->infile.nr) {
 		memset(s->infile.v, 0, s->infile.alloc * sizeof(*s->infile.v));
+		s->infile.nr = 0;
+	}
 	return NHIR_OK;
 }
 
