@@ -469,6 +469,57 @@ static void test_shapes(void **state)
 	nhir_store_close(st);
 }
 
+/*
+ * References: an id nhir has never seen is ENOTFOUND with the nearest
+ * known ids; an identity stands for the credentials acting as it; the
+ * provider's own source addresses are known as such.
+ */
+static void test_refs(void **state)
+{
+	struct nhir_store *st = fixture_store(NULL);
+	char near[5][NHIR_SUGGEST_LEN];
+	struct nhir_ref_keys r;
+	struct nhir_err err = NHIR_ERR_INIT;
+	size_t nr = 0;
+	bool deploy = false;
+
+	(void)state;
+	assert_int_equal(nhir_store_suggest(st, "AKIAEXAMPLEDEPLOY0l", near, 5,
+					    &nr, NULL), 0);
+	assert_true(nr >= 1);
+	assert_string_equal(near[0], "AKIAEXAMPLEDEPLOY01");
+	assert_int_equal(nhir_store_suggest(st, "akiaexampledeploy01", near, 5,
+					    &nr, NULL), 0);
+	assert_true(nr >= 1);
+	assert_string_equal(near[0], "AKIAEXAMPLEDEPLOY01");
+	assert_int_equal(nhir_store_suggest(st, "zz", near, 5, &nr, NULL), 0);
+	assert_int_equal(nr, 0);
+
+	assert_int_equal(nhir_usage_ref(st, "AKIAEXAMPLEDEPLOY0l", &r, &err),
+			 NHIR_ENOTFOUND);
+	assert_non_null(strstr(err.msg, "unknown credential"));
+	assert_int_equal(nhir_usage_ref(st, "AKIAEXAMPLEDEPLOY01", &r, NULL), 0);
+	assert_false(r.identity);
+	assert_int_equal(r.nr, 1);
+	nhir_ref_keys_release(&r);
+	assert_int_equal(nhir_usage_ref(st,
+		"arn:aws:iam::111122223333:user/ci-deployer", &r, NULL), 0);
+	assert_true(r.identity);
+	for (size_t i = 0; i < r.nr; i++)
+		deploy |= !strcmp(r.keys[i], "AKIAEXAMPLEDEPLOY01");
+	assert_true(deploy);
+	nhir_ref_keys_release(&r);
+
+	assert_true(nhir_ev_internal_source("AWS Internal"));
+	assert_true(nhir_ev_internal_source("ec2.amazonaws.com"));
+	assert_false(nhir_ev_internal_source(".amazonaws.com"));
+	assert_false(nhir_ev_internal_source("ec2.amazonaws.com.example.net"));
+	assert_false(nhir_ev_internal_source("aws internal"));
+	assert_false(nhir_ev_internal_source("198.51.100.7"));
+	assert_false(nhir_ev_internal_source(NULL));
+	nhir_store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -479,6 +530,7 @@ int main(void)
 		cmocka_unit_test(test_gzip),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_shapes),
+		cmocka_unit_test(test_refs),
 		cmocka_unit_test(test_invictus),
 	};
 
