@@ -41,6 +41,7 @@ hits = [{"_index": "cloudtrail-2024.05.01", "_id": "h%d" % i, "_score": 1.0,
 with open(out + "/elasticdump.jsonl", "w") as f:
     for h in hits:
         f.write(json.dumps(h) + "\n")
+json.dump(hits, open(out + "/hitarray.json", "w"), indent=1)
 json.dump({"took": 3, "timed_out": False,
            "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0},
            "hits": {"total": {"value": len(hits), "relation": "eq"},
@@ -59,7 +60,7 @@ baseline() {
 "$NHIR" --db "$T/base.db" ingest cloudtrail $ct >/dev/null
 baseline base >"$T/base.txt"
 
-for shape in lookup logstash elasticdump search; do
+for shape in lookup logstash elasticdump hitarray search; do
 	f=$(ls "$T/$shape".json*)
 	"$NHIR" --db "$T/$shape.db" init >/dev/null
 	check "$shape: ingested whole" exits 0 \
