@@ -445,7 +445,12 @@ static int ct_record(struct nhir_tele *t, const cJSON *r, bool first)
 	const char *id;
 	int rc, used = 0;
 
-	(void)first;
+	if (first && nhir_json_str(r, "digestStartTime")) {
+		/* CloudTrail-Digest/: integrity hashes of log files, no event */
+		nhir_tele_malformed(t, "a CloudTrail digest file (hashes of log "
+				    "files, no events)");
+		return 0;
+	}
 	if (cJSON_IsString(s)) {
 		/* lookup-events: the record is a string in the entry */
 		size_t bad = 0;
