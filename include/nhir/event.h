@@ -18,7 +18,19 @@ enum nhir_ev_flags {
 	NHIR_EV_ESCALATION = (1 << 2),	/* policy or trust changes */
 	NHIR_EV_MINT = (1 << 3),	/* issued a session or token */
 	NHIR_EV_FAILED = (1 << 4),	/* errored or denied */
+	/*
+	 * Made by the provider on the caller's behalf ("AWS Internal", a
+	 * *.amazonaws.com service): its source is no address of the
+	 * caller's, so never a new address nor concurrent use.
+	 */
+	NHIR_EV_INTERNAL = (1 << 5),
 };
+
+/*
+ * Is the source address ip the provider itself ("AWS Internal", or an
+ * AWS service such as "ec2.amazonaws.com")?
+ */
+bool nhir_ev_internal_source(const char *ip);
 
 /* Worth a responder's look; the store indexes these (30). */
 #define NHIR_EV_NOTABLE (NHIR_EV_PERSISTENCE | NHIR_EV_ESCALATION | \

@@ -119,17 +119,30 @@ struct nhir_ingest_diag {
 	char msg[200];
 };
 
+/* Called with every problem as it is found, when set. */
+typedef void (*nhir_ingest_diag_cb)(const struct nhir_ingest_diag *d,
+				    void *data);
+
 struct nhir_ingest_result {
 	uint64_t files;		/* ingested now */
 	uint64_t files_seen;	/* skipped: ingested before */
 	uint64_t files_failed;	/* rolled back */
+	uint64_t files_skipped;	/* in a directory, not a log of the format */
 	uint64_t bytes;		/* read, after decompression */
 	uint64_t records, events;
 	uint64_t malformed;	/* records skipped */
-	uint64_t duplicates;	/* events stored before, from another file */
-	uint64_t lineage;	/* nodes and edges added or changed */
+	uint64_t duplicates;	/* events stored by a run before this one */
+	uint64_t dup_run;	/* events also in another file of this run */
+	uint64_t repeated;	/* records repeated within their file */
+	uint64_t lineage;	/* nodes and edges added or changed, kept */
+	int64_t run_first;	/* the run's first file: calls with one res
+				   are one run */
+	/* problems: the first NHIR_INGEST_DIAG_MAX, and how many in all */
 	struct nhir_ingest_diag diags[NHIR_INGEST_DIAG_MAX];
 	size_t diag_nr;
+	uint64_t diag_total;
+	nhir_ingest_diag_cb on_diag;	/* set by the caller, or NULL */
+	void *diag_data;
 };
 
 /* Called after each file, for progress. */
@@ -140,8 +153,12 @@ typedef void (*nhir_ingest_progress_cb)(const char *path,
 /*
  * Ingests path (a file, or a directory walked recursively in name
  * order; ".gz" files are read transparently) into st, adding to *res.
- * Returns NHIR_OK, NHIR_EPARSE when some file was rolled back (see
- * res->diags), or an error that stopped the run.
+ * In a directory, a file that is not a log of fmt at all (a README, a
+ * digest file) is reported and skipped (res->files_skipped), and so is
+ * a hidden entry (name starting with '.'), which is not read.  Returns
+ * NHIR_OK, NHIR_EPARSE when some file was rolled back (see res->diags),
+ * or an error that stopped the run.  Calls that share res are one run:
+ * its duplicates tell the run's own files from earlier ones.
  */
 enum nhir_rc nhir_ingest_path(struct nhir_store *st,
 			      const struct nhir_tele_format *fmt,

@@ -162,6 +162,16 @@ enum nhir_rc nhir_store_get_node(struct nhir_store *st, int64_t id,
  */
 enum nhir_rc nhir_store_resolve(struct nhir_store *st, const char *ref,
 				int64_t *id, struct nhir_err *err);
+/*
+ * Known external ids nearest to ref, for a reference nhir has never
+ * seen: those equal to it but for case first, then those sharing the
+ * longest prefix with it (four characters at least).  Up to max, each
+ * cut to NHIR_SUGGEST_LEN - 1 bytes, into out; *nr says how many.
+ */
+#define NHIR_SUGGEST_LEN 192
+enum nhir_rc nhir_store_suggest(struct nhir_store *st, const char *ref,
+				char (*out)[NHIR_SUGGEST_LEN], size_t max,
+				size_t *nr, struct nhir_err *err);
 /* The node whose external id is ext (exactly); NHIR_ENOTFOUND if none. */
 enum nhir_rc nhir_store_find_ext(struct nhir_store *st, const char *ext,
 				 int64_t *id, struct nhir_err *err);
@@ -333,19 +343,33 @@ enum nhir_rc nhir_store_record_import(struct nhir_store *st,
  */
 enum nhir_rc nhir_store_file_find(struct nhir_store *st, const char *sha256,
 				  int64_t *id, struct nhir_err *err);
-/* Records a file being ingested (in the caller's transaction). */
+/*
+ * Records a file being ingested (in the caller's transaction).  The
+ * files from id since on are the caller's run (0: this one starts it);
+ * duplicates are told apart by it (struct nhir_dups).
+ */
 enum nhir_rc nhir_store_file_add(struct nhir_store *st, const char *path,
 				 const char *sha256, uint64_t size,
 				 const char *format, const char *actor,
-				 int64_t *id, struct nhir_err *err);
+				 int64_t since, int64_t *id,
+				 struct nhir_err *err);
+
+/* Events of a file not stored again, by where the stored one came from. */
+struct nhir_dups {
+	uint64_t before;	/* a file ingested before the run */
+	uint64_t run;		/* another file of the same run */
+	uint64_t repeated;	/* the same record earlier in this file */
+};
+
 /*
  * Ends a file: events is how many were put, skipped how many records
- * were malformed.  Events already stored from another file (same key,
- * time and uid) are not stored again; *duplicates says how many.
+ * were malformed.  An event already stored (same key, time and uid),
+ * from another file or earlier in this one, is not stored again; *dups
+ * says how many and from where.
  */
 enum nhir_rc nhir_store_file_done(struct nhir_store *st, int64_t id,
 				  uint64_t events, uint64_t skipped,
-				  uint64_t *duplicates, struct nhir_err *err);
+				  struct nhir_dups *dups, struct nhir_err *err);
 /* Appends events of file (in the caller's transaction). */
 enum nhir_rc nhir_store_put_events(struct nhir_store *st, int64_t file,
 				   const struct nhir_event *ev, size_t nr,

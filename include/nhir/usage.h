@@ -18,7 +18,10 @@ struct nhir_usage_source {
 	char *ip, *ua;		/* owned */
 	int64_t first, last;
 	uint64_t count;
-	bool after_exposure;	/* first seen at or after exposed_at */
+	int64_t addr_first;	/* when its address was first seen */
+	bool internal;		/* the address is the provider's own */
+	/* its address was first seen at or after exposed_at, not internal */
+	bool after_exposure;
 };
 
 struct nhir_usage_action {
@@ -90,5 +93,24 @@ enum nhir_rc nhir_lineage_keys(struct nhir_store *st, const char *const *refs,
 			       size_t ref_nr, char ***keys, size_t *nr,
 			       struct nhir_err *err);
 void nhir_keys_free(char **keys, size_t nr);
+
+/*
+ * What a reference typed by a person stands for in usage and timeline.
+ * A credential or token, or a key seen only in events, is itself.  An
+ * identity (an IAM user or role, a Kubernetes user, a Vault entity, a
+ * GitHub actor) stands for the credentials that act as it: those that
+ * authenticate it in the graph, and those its events were signed with.
+ * Returns NHIR_ENOTFOUND, "unknown credential", when nhir knows none of
+ * these: never an empty answer that reads as "not used".
+ */
+struct nhir_ref_keys {
+	char *ref;		/* the external id (owned) */
+	bool identity;		/* ref is an identity; keys act as it */
+	char **keys;		/* owned; for a credential, just ref */
+	size_t nr, alloc;
+};
+enum nhir_rc nhir_usage_ref(struct nhir_store *st, const char *ref,
+			    struct nhir_ref_keys *out, struct nhir_err *err);
+void nhir_ref_keys_release(struct nhir_ref_keys *r);
 
 #endif

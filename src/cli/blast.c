@@ -539,7 +539,7 @@ int cmd_blast(int argc, char **argv, struct nhir_ctx *ctx)
 		uint32_t idx;
 
 		if (nhir_store_resolve(ctx->st, argv[i], &id, &err)) {
-			cli_error("%s", err.msg);
+			rc = cli_unknown_ref(ctx, argv[i], &err);
 			goto out;
 		}
 		idx = nhir_graph_find(g, id);

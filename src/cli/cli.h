@@ -83,6 +83,13 @@ const char *cli_color(const struct nhir_ctx *ctx, const char *sgr);
 void cli_json_str(FILE *f, const char *s);
 /* Reports a failed library call; returns the exit code for its rc. */
 int cli_fail(const struct nhir_err *err);
+/*
+ * Reports that ref failed to resolve (err): for a reference nhir has
+ * never seen, "unknown credential" and the nearest known ids.  Returns
+ * the exit code (1).
+ */
+int cli_unknown_ref(struct nhir_ctx *ctx, const char *ref,
+		    const struct nhir_err *err);
 /* Checks that ctx->actor may do perm (records a refusal); exit code. */
 int cli_authorize(struct nhir_ctx *ctx, int perm, const char *op);
 /* Appends an audit entry in its own transaction (frees detail). */

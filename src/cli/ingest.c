@@ -5,14 +5,20 @@
 #include "cli/cli.h"
 
 static const char usage_ingest[] =
-	"usage: nhir ingest [--format text|json] FORMAT PATH...\n"
+	"usage: nhir ingest [--format text|json] [--all-problems] FORMAT PATH...\n"
 	"       nhir ingest --list\n"
 	"\n"
 	"Ingests audit logs.  PATH is a file or a directory walked\n"
-	"recursively; .gz files are read as they are.  Each file is one\n"
-	"transaction, and a file ingested before (same SHA-256) is skipped.\n"
-	"A malformed record is skipped and counted; a file that is cut short,\n"
-	"is not of FORMAT, or holds an oversized record is rejected whole.\n"
+	"recursively; .gz files are read as they are, a UTF-8 byte order\n"
+	"mark is skipped.  Each file is one transaction, and a file ingested\n"
+	"before (same SHA-256) is skipped.  A malformed record is skipped and\n"
+	"counted; a record repeated in the same file counts once; a file that\n"
+	"is cut short, is not of FORMAT, or holds an oversized record is\n"
+	"rejected whole.  In a directory, a file that is not a FORMAT log\n"
+	"(a README) and a hidden entry are reported and skipped.\n"
+	"\n"
+	"The first ten problems are printed, then how many more;\n"
+	"--all-problems prints every one.\n"
 	"\n"
 	"formats:\n"
 	"   cloudtrail   AWS CloudTrail: {\"Records\":[...]} files, .json.gz,\n"
@@ -22,13 +28,43 @@ static const char usage_ingest[] =
 	"   github-audit GitHub audit log export, JSON Lines or array\n"
 	"   ocsf         OCSF API Activity, Authentication, Account Change\n"
 	"\n"
-	"exit status: 0 all ingested, 4 some records skipped, 1 a file was\n"
-	"rejected or the run failed, 2 usage error\n";
+	"exit status: 0 all ingested, 4 partial: some records or files\n"
+	"skipped, 1 a file was rejected or the run failed, 2 usage error\n";
 
 struct progress {
 	bool on;
 	uint64_t shown;
 };
+
+/* Every problem as it is found (--all-problems). */
+struct problems {
+	bool json;
+	cJSON *list;		/* JSON: collected */
+	struct progress *prog;
+};
+
+static void print_problem(const struct nhir_ingest_diag *d)
+{
+	fprintf(stderr, "%s: byte %" PRIu64 ": %s\n", d->path, d->off, d->msg);
+}
+
+static void on_problem(const struct nhir_ingest_diag *d, void *data)
+{
+	struct problems *p = data;
+	cJSON *o;
+
+	if (!p->json) {
+		if (p->prog->shown)
+			fputs("\r\033[K", stderr);
+		print_problem(d);
+		return;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "path", d->path);
+	cJSON_AddNumberToObject(o, "offset", (double)d->off);
+	cJSON_AddStringToObject(o, "message", d->msg);
+	cJSON_AddItemToArray(p->list, o);
+}
 
 static void on_progress(const char *path, const struct nhir_ingest_result *r,
 			void *data)
@@ -50,14 +86,16 @@ int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx)
 		{ "help", no_argument, NULL, 'h' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "list", no_argument, NULL, 'l' },
+		{ "all-problems", no_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct problems probs = { false, NULL, NULL };
 	const struct nhir_tele_format *fmt;
 	struct nhir_ingest_result res;
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct progress prog = { false, 0 };
 	int c, out = FMT_TEXT, status = EXIT_OK;
-	bool list = false;
+	bool list = false, every = false;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -69,6 +107,9 @@ int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx)
 			break;
 		case 'l':
 			list = true;
+			break;
+		case 'A':
+			every = true;
 			break;
 		default:
 			return cli_usage(usage_ingest, false);
@@ -95,6 +136,13 @@ int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx)
 		return status;
 	memset(&res, 0, sizeof(res));
 	prog.on = ctx->progress;
+	if (every) {
+		probs.json = out == FMT_JSON;
+		probs.prog = &prog;
+		probs.list = probs.json ? cJSON_CreateArray() : NULL;
+		res.on_diag = on_problem;
+		res.diag_data = &probs;
+	}
 	for (int i = optind + 1; i < argc; i++) {
 		enum nhir_rc rc = nhir_ingest_path(ctx->st, fmt, argv[i],
 						   ctx->actor, on_progress,
@@ -111,37 +159,66 @@ int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx)
 	}
 	if (prog.shown)
 		fputs("\r\033[K", stderr);
-	for (size_t d = 0; d < res.diag_nr; d++)
-		fprintf(stderr, "%s: byte %" PRIu64 ": %s\n",
-			res.diags[d].path, res.diags[d].off, res.diags[d].msg);
-	if (status == EXIT_OK && res.malformed)
+	if (!every) {
+		for (size_t d = 0; d < res.diag_nr; d++)
+			print_problem(&res.diags[d]);
+		if (res.diag_total > res.diag_nr)
+			fprintf(stderr, "... and %" PRIu64 " more problems; "
+				"--all-problems prints every one\n",
+				res.diag_total - res.diag_nr);
+	}
+	if (status == EXIT_OK && (res.malformed || res.files_skipped))
 		status = EXIT_PARTIAL;
 	if (out == FMT_JSON) {
 		printf("{\"files\":%" PRIu64 ",\"files_already_ingested\":%"
-		       PRIu64 ",\"files_rejected\":%" PRIu64 ",\"records\":%"
+		       PRIu64 ",\"files_rejected\":%" PRIu64
+		       ",\"files_skipped\":%" PRIu64 ",\"records\":%"
 		       PRIu64 ",\"events\":%" PRIu64 ",\"duplicates\":%" PRIu64
-		       ",\"skipped\":%" PRIu64 ",\"lineage_changes\":%" PRIu64
-		       ",\"bytes\":%" PRIu64 ",\"problems\":[", res.files,
-		       res.files_seen, res.files_failed, res.records, res.events,
-		       res.duplicates, res.malformed, res.lineage, res.bytes);
-		for (size_t d = 0; d < res.diag_nr; d++) {
-			printf("%s{\"path\":", d ? "," : "");
-			cli_json_str(stdout, res.diags[d].path);
-			printf(",\"offset\":%" PRIu64 ",\"message\":",
-			       res.diags[d].off);
-			cli_json_str(stdout, res.diags[d].msg);
-			putchar('}');
+		       ",\"duplicates_in_run\":%" PRIu64 ",\"repeated\":%"
+		       PRIu64 ",\"skipped\":%" PRIu64 ",\"lineage_changes\":%"
+		       PRIu64 ",\"bytes\":%" PRIu64 ",\"problems_total\":%"
+		       PRIu64 ",\"problems\":", res.files, res.files_seen,
+		       res.files_failed, res.files_skipped, res.records,
+		       res.events, res.duplicates, res.dup_run, res.repeated,
+		       res.malformed, res.lineage, res.bytes, res.diag_total);
+		if (probs.list) {
+			char *s = cJSON_PrintUnformatted(probs.list);
+
+			fputs(s ? s : "[]", stdout);
+			cJSON_free(s);
+		} else {
+			putchar('[');
+			for (size_t d = 0; d < res.diag_nr; d++) {
+				printf("%s{\"path\":", d ? "," : "");
+				cli_json_str(stdout, res.diags[d].path);
+				printf(",\"offset\":%" PRIu64 ",\"message\":",
+				       res.diags[d].off);
+				cli_json_str(stdout, res.diags[d].msg);
+				putchar('}');
+			}
+			putchar(']');
 		}
-		printf("],\"complete\":%s}\n",
+		printf(",\"complete\":%s}\n",
 		       status == EXIT_OK ? "true" : "false");
 	} else {
 		printf("%" PRIu64 " files ingested, %" PRIu64 " already "
-		       "ingested, %" PRIu64 " rejected; %" PRIu64 " events (%"
-		       PRIu64 " stored before), %" PRIu64 " records skipped, %"
-		       PRIu64 " lineage changes\n", res.files, res.files_seen,
-		       res.files_failed, res.events, res.duplicates,
-		       res.malformed, res.lineage);
+		       "ingested, %" PRIu64 " rejected", res.files,
+		       res.files_seen, res.files_failed);
+		if (res.files_skipped)
+			printf(", %" PRIu64 " skipped (not logs)",
+			       res.files_skipped);
+		printf("; %" PRIu64 " events (%" PRIu64 " stored before",
+		       res.events, res.duplicates);
+		if (res.dup_run)
+			printf(", %" PRIu64 " also in another file read now",
+			       res.dup_run);
+		if (res.repeated)
+			printf(", %" PRIu64 " repeated in their file",
+			       res.repeated);
+		printf("), %" PRIu64 " records skipped, %" PRIu64 " lineage "
+		       "changes\n", res.malformed, res.lineage);
 	}
+	cJSON_Delete(probs.list);
 	if (res.events || res.lineage) {
 		cJSON *d = cJSON_CreateObject();
 		cJSON *paths = cJSON_AddArrayToObject(d, "paths");

@@ -130,8 +130,9 @@ int cmd_show(int argc, char **argv, struct nhir_ctx *ctx)
 	}
 	if (argc - optind != 1)
 		return cli_usage(usage_show, false);
-	if (nhir_store_resolve(ctx->st, argv[optind], &s.self, &err) ||
-	    nhir_store_get_node(ctx->st, s.self, &n, &err)) {
+	if (nhir_store_resolve(ctx->st, argv[optind], &s.self, &err))
+		return cli_unknown_ref(ctx, argv[optind], &err);
+	if (nhir_store_get_node(ctx->st, s.self, &n, &err)) {
 		cli_error("%s", err.msg);
 		return EXIT_ERROR;
 	}

@@ -9,14 +9,21 @@ static const char usage_usage[] =
 	"\n"
 	"For the credential or token REF (key id, external id, #ID) and each\n"
 	"credential it minted, recursively: first and last use, each source\n"
-	"(address and user agent) with when it was first seen (flagged when\n"
-	"after the exposure time), concurrent use from different addresses,\n"
+	"address, with its user agents beneath, and when it was first seen\n"
+	"(flagged when after the exposure time; the provider's own callers,\n"
+	"\"AWS Internal\" and *.amazonaws.com, never are), concurrent use\n"
+	"from different addresses,\n"
 	"actions by count, failed calls, and persistence, escalation and\n"
 	"minting calls.\n"
 	"\n"
 	"When REF minted more than 64 keys, each minted key gets a summary\n"
 	"(counts, times, kinds of notable calls); --all gives each one in\n"
-	"full.\n";
+	"full.\n"
+	"\n"
+	"REF may be an identity (an IAM user or role ARN, a Kubernetes user,\n"
+	"a Vault entity): then each credential that acts as it, with its\n"
+	"use.  A REF nhir has never seen is an error (exit 1, \"unknown\n"
+	"credential\") that names the nearest known ids: never \"no events\".\n";
 
 static void fmt_time(int64_t t, char *out)
 {
@@ -146,17 +153,31 @@ static void text(struct nhir_ctx *ctx, const struct nhir_usage *u)
 			       "%" PRIu64 " times, first at %s%s\n",
 			       in, "", r, k->use.concurrent, t1, z);
 		}
-		printf("%*s  sources:\n", in, "");
-		for (size_t s = 0; s < k->src_nr; s++) {
-			fmt_time(k->src[s].first, t1);
-			printf("%*s    %-15s first %s  %6" PRIu64 " calls  %s%s%s\n",
-			       in, "", k->src[s].ip ? k->src[s].ip : "-", t1,
-			       k->src[s].count, k->src[s].ua ? k->src[s].ua : "-",
-			       k->src[s].after_exposure ? r : "",
-			       k->src[s].after_exposure ? "  [new after exposure]"
-							: "");
-			if (k->src[s].after_exposure)
-				printf("%s", z);
+		printf("%*s  sources, by address:\n", in, "");
+		for (size_t s = 0, e; s < k->src_nr; s = e) {
+			const struct nhir_usage_source *a = &k->src[s];
+			uint64_t calls = 0;
+
+			for (e = s; e < k->src_nr &&
+			     k->src[e].addr_first == a->addr_first &&
+			     (k->src[e].ip == a->ip ||
+			      (k->src[e].ip && a->ip &&
+			       !strcmp(k->src[e].ip, a->ip))); e++)
+				calls += k->src[e].count;
+			fmt_time(a->addr_first, t1);
+			printf("%*s    %s%-15s first %s  %6" PRIu64 " calls%s%s\n",
+			       in, "", a->after_exposure ? r : "",
+			       a->ip ? a->ip : "-", t1, calls,
+			       a->after_exposure ? "  [new after exposure]"
+			       : a->internal ? "  (the provider's own: not "
+					       "the caller's address)" : "",
+			       a->after_exposure ? z : "");
+			for (size_t g = s; g < e; g++) {
+				fmt_time(k->src[g].first, t1);
+				printf("%*s      first %s  %6" PRIu64 " calls  %s\n",
+				       in, "", t1, k->src[g].count,
+				       k->src[g].ua ? k->src[g].ua : "-");
+			}
 		}
 		printf("%*s  actions:\n", in, "");
 		for (size_t a = 0; a < k->act_nr; a++)
@@ -218,7 +239,7 @@ static void j_time(struct nhir_buf *o, int64_t t)
 	nhir_buf_addch(o, '"');
 }
 
-static bool json(const struct nhir_usage *u)
+static bool json(const struct nhir_usage *u, bool nested)
 {
 	struct nhir_buf o = NHIR_BUF_INIT(1u << 30);
 	bool ok;
@@ -275,9 +296,56 @@ static bool json(const struct nhir_usage *u)
 			j_time(&o, k->src[s].last);
 			nhir_buf_adds(&o, ",\"count\":");
 			j_u64(&o, k->src[s].count);
+			nhir_buf_adds(&o, k->src[s].internal
+						  ? ",\"internal\":true"
+						  : ",\"internal\":false");
 			nhir_buf_adds(&o, k->src[s].after_exposure
 						  ? ",\"after_exposure\":true}"
 						  : ",\"after_exposure\":false}");
+		}
+		/* the same, grouped: one entry per address */
+		nhir_buf_adds(&o, "],\"addresses\":[");
+		for (size_t s = 0, e, n = 0; s < k->src_nr; s = e, n++) {
+			const struct nhir_usage_source *a = &k->src[s];
+			uint64_t calls = 0;
+			int64_t last = a->last;
+
+			for (e = s; e < k->src_nr &&
+			     k->src[e].addr_first == a->addr_first &&
+			     (k->src[e].ip == a->ip ||
+			      (k->src[e].ip && a->ip &&
+			       !strcmp(k->src[e].ip, a->ip))); e++) {
+				calls += k->src[e].count;
+				if (k->src[e].last > last)
+					last = k->src[e].last;
+			}
+			nhir_buf_adds(&o, n ? ",{\"ip\":" : "{\"ip\":");
+			j_str(&o, a->ip);
+			nhir_buf_adds(&o, ",\"first\":");
+			j_time(&o, a->addr_first);
+			nhir_buf_adds(&o, ",\"last\":");
+			j_time(&o, last);
+			nhir_buf_adds(&o, ",\"count\":");
+			j_u64(&o, calls);
+			nhir_buf_adds(&o, a->internal ? ",\"internal\":true"
+						      : ",\"internal\":false");
+			nhir_buf_adds(&o, a->after_exposure
+						  ? ",\"after_exposure\":true"
+						  : ",\"after_exposure\":false");
+			nhir_buf_adds(&o, ",\"user_agents\":[");
+			for (size_t g = s; g < e; g++) {
+				nhir_buf_adds(&o, g > s ? ",{\"user_agent\":"
+							: "{\"user_agent\":");
+				j_str(&o, k->src[g].ua);
+				nhir_buf_adds(&o, ",\"first\":");
+				j_time(&o, k->src[g].first);
+				nhir_buf_adds(&o, ",\"last\":");
+				j_time(&o, k->src[g].last);
+				nhir_buf_adds(&o, ",\"count\":");
+				j_u64(&o, k->src[g].count);
+				nhir_buf_addch(&o, '}');
+			}
+			nhir_buf_adds(&o, "]}");
 		}
 		nhir_buf_adds(&o, "],\"actions\":[");
 		for (size_t a = 0; a < k->act_nr; a++) {
@@ -307,7 +375,7 @@ static bool json(const struct nhir_usage *u)
 		}
 		nhir_buf_adds(&o, "]}");
 	}
-	nhir_buf_adds(&o, "]}\n");
+	nhir_buf_adds(&o, nested ? "]}" : "]}\n");
 	ok = !o.err && fwrite(o.buf, 1, o.len, stdout) == o.len;
 	if (o.err)
 		cli_error("out of memory");
@@ -329,6 +397,7 @@ int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx)
 	struct nhir_usage_opts o = { NHIR_TIME_UNSET, NHIR_TIME_UNSET,
 				     NHIR_TIME_UNSET, 0, false };
 	struct nhir_usage u;
+	struct nhir_ref_keys ref;
 	struct nhir_err err = NHIR_ERR_INIT;
 	int c, fmt = FMT_TEXT, rc = EXIT_OK;
 
@@ -358,14 +427,68 @@ int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx)
 	}
 	if (argc - optind != 1)
 		return cli_usage(usage_usage, false);
-	if (nhir_usage_collect(ctx->st, argv[optind], &o, &u, &err)) {
-		cli_error("%s", err.msg);
-		return EXIT_ERROR;
+	if (nhir_usage_ref(ctx->st, argv[optind], &ref, &err))
+		return cli_unknown_ref(ctx, argv[optind], &err);
+	if (!ref.identity) {
+		if (nhir_usage_collect(ctx->st, ref.keys[0], &o, &u, &err)) {
+			cli_error("%s", err.msg);
+			rc = EXIT_ERROR;
+		} else {
+			if (fmt == FMT_JSON)
+				rc = json(&u, false) ? EXIT_OK : EXIT_ERROR;
+			else
+				text(ctx, &u);
+			nhir_usage_release(&u);
+		}
+		nhir_ref_keys_release(&ref);
+		return rc;
+	}
+	/*
+	 * An identity: each credential acting as it, and what it did; a
+	 * session already shown under the key that minted it is not shown
+	 * again.
+	 */
+	if (fmt == FMT_JSON) {
+		printf("{\"identity\":");
+		cli_json_str(stdout, ref.ref);
+		printf(",\"credentials\":[");
+	} else if (!ref.nr) {
+		printf("%s: an identity; no credential is known to act as it "
+		       "(none authenticates it, none signed its events)\n",
+		       ref.ref);
+	} else {
+		printf("%s: an identity; %zu credential%s act%s as it\n",
+		       ref.ref, ref.nr, ref.nr == 1 ? "" : "s",
+		       ref.nr == 1 ? "s" : "");
+	}
+	for (size_t i = 0, shown = 0; rc == EXIT_OK && i < ref.nr; i++) {
+		if (!ref.keys[i])
+			continue;
+		if (nhir_usage_collect(ctx->st, ref.keys[i], &o, &u, &err)) {
+			cli_error("%s", err.msg);
+			rc = EXIT_ERROR;
+			break;
+		}
+		for (size_t k = 1; k < u.nr; k++)
+			for (size_t j = i + 1; j < ref.nr; j++)
+				if (ref.keys[j] &&
+				    !strcmp(ref.keys[j], u.keys[k].key)) {
+					nhir_free(ref.keys[j]);
+					ref.keys[j] = NULL;
+				}
+		if (fmt == FMT_JSON) {
+			if (shown++)
+				putchar(',');
+			if (!json(&u, true))
+				rc = EXIT_ERROR;
+		} else {
+			putchar('\n');
+			text(ctx, &u);
+		}
+		nhir_usage_release(&u);
 	}
 	if (fmt == FMT_JSON)
-		rc = json(&u) ? EXIT_OK : EXIT_ERROR;
-	else
-		text(ctx, &u);
-	nhir_usage_release(&u);
+		printf("]}\n");
+	nhir_ref_keys_release(&ref);
 	return rc;
 }

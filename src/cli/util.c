@@ -117,6 +117,28 @@ int cli_fail(const struct nhir_err *err)
 	return err->rc == NHIR_EDENIED ? EXIT_DENIED : EXIT_ERROR;
 }
 
+int cli_unknown_ref(struct nhir_ctx *ctx, const char *ref,
+		    const struct nhir_err *err)
+{
+	char near[5][NHIR_SUGGEST_LEN];
+	size_t nr = 0;
+
+	if (err->rc != NHIR_ENOTFOUND)
+		return cli_fail(err);
+	cli_error("unknown credential '%s': nhir has no node and no event "
+		  "for it", ref);
+	if (nhir_store_suggest(ctx->st, ref, near, NHIR_ARRAY_SIZE(near), &nr,
+			       NULL) || !nr) {
+		fprintf(stderr, "no known id is near it; a reference is "
+			"a key id, an identity (ARN, user name) or #ID\n");
+		return EXIT_ERROR;
+	}
+	fprintf(stderr, "the nearest known:\n");
+	for (size_t i = 0; i < nr; i++)
+		fprintf(stderr, "  %s\n", near[i]);
+	return EXIT_ERROR;
+}
+
 int cli_authorize(struct nhir_ctx *ctx, int perm, const char *op)
 {
 	struct nhir_err err = NHIR_ERR_INIT;

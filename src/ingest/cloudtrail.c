@@ -20,6 +20,14 @@
  *   is before a time (the console's "revoke active sessions") ends the
  *   sessions issued before it; deleting that policy, or putting one of
  *   the same name without the denial, lifts it.
+ *
+ * Records come as CloudTrail delivers them ({"Records": [...]}, and
+ * JSON Lines), as `aws cloudtrail lookup-events` prints them (each of
+ * {"Events": [...]} holds the record as a string in CloudTrailEvent),
+ * and as Logstash and Elasticsearch keep them: "@timestamp" in place
+ * of eventTime (Logstash's cloudtrail codec renames it), a search hit
+ * with the record in "_source", or a whole search response
+ * ({"hits": {"hits": [...]}}).  doc/formats/cloudtrail.md.
  */
 #include "compat.h"
 #include "nhir/buf.h"
@@ -435,7 +443,7 @@ static const char *target_of(const cJSON *r, const cJSON *req)
 struct fields {
 	const cJSON *ui, *req, *resp, *ro;
 	const char *name, *src, *when, *errc, *ip, *ua, *region, *recipient;
-	const char *id;
+	const char *id, *stamp;
 };
 
 static const char *sv(const cJSON *c)
@@ -454,6 +462,10 @@ static void pick(const cJSON *r, struct fields *f)
 		if (!k)
 			continue;
 		switch (k[0]) {
+		case '@':
+			if (!strcmp(k, "@timestamp"))
+				f->stamp = sv(c);
+			break;
 		case 'a':
 			if (!strcmp(k, "awsRegion"))
 				f->region = sv(c);
@@ -494,7 +506,8 @@ static void pick(const cJSON *r, struct fields *f)
 	}
 }
 
-static int ct_record(struct nhir_tele *t, const cJSON *r, bool first)
+/* One CloudTrail record; id stands for a missing eventID (or NULL). */
+static int ct_event(struct nhir_tele *t, const cJSON *r, const char *id)
 {
 	struct ct c;
 	struct nhir_event ev;
@@ -511,9 +524,10 @@ static int ct_record(struct nhir_tele *t, const cJSON *r, bool first)
 	ro = f.ro;
 	name = f.name;
 	src = f.src;
-	when = f.when;
+	when = f.when ? f.when : f.stamp;	/* Logstash: @timestamp */
 	errc = str_or_null(f.errc);
-	(void)first;
+	if (!f.id)
+		f.id = id;
 	memset(&c, 0, sizeof(c));
 	c.t = t;
 	c.r = r;
@@ -552,6 +566,8 @@ static int ct_record(struct nhir_tele *t, const cJSON *r, bool first)
 	ev.outcome = errc ? errc : "success";
 	if (cJSON_IsTrue(ro))
 		ev.flags |= NHIR_EV_READ_ONLY;
+	if (nhir_ev_internal_source(ev.src_ip))
+		ev.flags |= NHIR_EV_INTERNAL;
 	if (errc)
 		ev.flags |= NHIR_EV_FAILED;
 	if (in(name, persistence, NHIR_ARRAY_SIZE(persistence)))
@@ -576,8 +592,67 @@ static int ct_record(struct nhir_tele *t, const cJSON *r, bool first)
 	return 1;
 }
 
+/*
+ * A record of any of the shapes above: unwrapped, then ct_event().  A
+ * search response holds many: it counts as used if any of them is.
+ */
+static int ct_record(struct nhir_tele *t, const cJSON *r, bool first)
+{
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(r, "CloudTrailEvent");
+	const cJSON *hits;
+	const char *id;
+	int rc, used = 0;
+
+	if (first && nhir_json_str(r, "digestStartTime")) {
+		/* CloudTrail-Digest/: integrity hashes of log files, no event */
+		nhir_tele_malformed(t, "a CloudTrail digest file (hashes of log "
+				    "files, no events)");
+		return 0;
+	}
+	if (cJSON_IsString(s)) {
+		/* lookup-events: the record is a string in the entry */
+		size_t bad = 0;
+		cJSON *o = nhir_json_parse(s->valuestring,
+					   strlen(s->valuestring), &bad, NULL);
+
+		if (!o || !cJSON_IsObject(o)) {
+			cJSON_Delete(o);
+			nhir_tele_malformed(t, "CloudTrailEvent is not a JSON "
+					    "object (at byte %zu of it)", bad);
+			return 0;
+		}
+		rc = ct_event(t, o, nhir_json_str(r, "EventId"));
+		cJSON_Delete(o);
+		return rc;
+	}
+	s = cJSON_GetObjectItemCaseSensitive(r, "_source");
+	id = nhir_json_str(r, "_id");
+	if (cJSON_IsObject(s))
+		return ct_event(t, s, id);
+	hits = cJSON_GetObjectItemCaseSensitive(r, "hits");
+	if (cJSON_IsObject(hits))
+		hits = cJSON_GetObjectItemCaseSensitive(hits, "hits");
+	if (!cJSON_IsArray(hits))
+		return ct_event(t, r, NULL);
+	cJSON_ArrayForEach(s, hits) {
+		const cJSON *src = cJSON_GetObjectItemCaseSensitive(s, "_source");
+
+		if (!cJSON_IsObject(src))
+			continue;
+		rc = ct_event(t, src, nhir_json_str(s, "_id"));
+		if (rc < 0)
+			return rc;
+		used += rc;
+	}
+	if (!used)
+		nhir_tele_malformed(t, "a search response with no CloudTrail "
+				    "record in hits.hits[]._source");
+	return used ? 1 : 0;
+}
+
 const struct nhir_tele_format nhir_tele_cloudtrail = {
 	.name = "cloudtrail",
-	.summary = "AWS CloudTrail: S3 delivery files, .json.gz, JSON Lines",
+	.summary = "AWS CloudTrail: S3 delivery files, .json.gz, JSON Lines, "
+		   "lookup-events output, Logstash/Elasticsearch exports",
 	.record = ct_record,
 };

@@ -69,6 +69,8 @@ struct nhir_tele {
 	char why[160];
 	bool why_set;
 	uint64_t events, malformed;
+	uint64_t lineage;	/* nodes and edges put, this file */
+	bool not_log;		/* rejected: not a log of the format */
 	struct keyset *seen;	/* lineage already stored in this run */
 	struct keyset own_seen;
 	struct nhir_sha256 hash;
@@ -85,17 +87,23 @@ static void diag(struct nhir_ingest_result *res, const char *path,
 static void diag(struct nhir_ingest_result *res, const char *path,
 		 uint64_t off, const char *fmt, ...)
 {
-	struct nhir_ingest_diag *d;
+	struct nhir_ingest_diag one, *d = &one;
 	va_list ap;
 
-	if (!res || res->diag_nr >= NHIR_INGEST_DIAG_MAX)
+	if (!res)
 		return;
-	d = &res->diags[res->diag_nr++];
+	res->diag_total++;
+	if (res->diag_nr < NHIR_INGEST_DIAG_MAX)
+		d = &res->diags[res->diag_nr++];
+	else if (!res->on_diag)
+		return;
 	snprintf(d->path, sizeof(d->path), "%s", path);
 	d->off = off;
 	va_start(ap, fmt);
 	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
 	va_end(ap);
+	if (res->on_diag)
+		res->on_diag(d, res->diag_data);
 }
 
 uint64_t nhir_tele_uid(const char *id, const char *part)
@@ -148,8 +156,8 @@ bool nhir_tele_event(struct nhir_tele *t, struct nhir_event *ev)
 static bool put(struct nhir_tele *t, enum nhir_rc rc, enum nhir_put res)
 {
 	if (rc == NHIR_OK) {
-		if (res != NHIR_PUT_UNCHANGED && t->res)
-			t->res->lineage++;
+		if (res != NHIR_PUT_UNCHANGED)
+			t->lineage++;
 		return true;
 	}
 	if (rc == NHIR_ENOMEM || rc == NHIR_ESTORE || rc == NHIR_EIO) {
@@ -416,6 +424,7 @@ static bool settle(struct nhir_tele *t, int rc, bool first,
 						      : "not a JSON object";
 
 		if (first) {
+			t->not_log = true;
 			nhir_err_set(err, NHIR_EPARSE, "not %s: the first record "
 				     "is %s", t->fmt->name, what);
 			return false;
@@ -429,6 +438,7 @@ static bool settle(struct nhir_tele *t, int rc, bool first,
 	}
 	if (rc == 0) {
 		if (first) {
+			t->not_log = true;
 			nhir_err_set(err, NHIR_EPARSE, "not %s: %s",
 				     t->fmt->name, t->why);
 			return false;
@@ -940,23 +950,37 @@ static enum nhir_rc scan_records(struct nhir_tele *t, struct reader *r,
 	enum layout layout = L_LINES;
 	bool first = true;
 
+	/* a UTF-8 byte order mark (editors on Windows write one) */
+	while (r->len < 3 && refill(r, &keep, err))
+		;
+	if (r->len >= 3 && !memcmp(r->buf, "\xef\xbb\xbf", 3))
+		pos = 3;
 	if (!skip_ws(r, &pos, &keep, err))
 		goto ended;
 	if (r->buf[pos] == '[') {
 		layout = L_ARRAY;
 		pos++;
 	} else if (r->buf[pos] == '{') {
-		/* {"Records": [ ... ]}: look at the first member name. */
-		size_t p = pos + 1;
-		static const char key[] = "\"Records\"";
+		/*
+		 * {"Records": [ ... ]} (CloudTrail's delivery files) or
+		 * {"Events": [ ... ]} (aws cloudtrail lookup-events): look
+		 * at the first member name.
+		 */
+		size_t p = pos + 1, kl = 0;
+		static const char key[] = "\"Records\"", key2[] = "\"Events\"";
 
 		while (r->len - pos < 64 && refill(r, &keep, err))
 			;
 		while (p < r->len && is_ws(r->buf[p]))
 			p++;
 		if (r->len - p >= sizeof(key) - 1 &&
-		    !memcmp(r->buf + p, key, sizeof(key) - 1)) {
-			p += sizeof(key) - 1;
+		    !memcmp(r->buf + p, key, sizeof(key) - 1))
+			kl = sizeof(key) - 1;
+		else if (r->len - p >= sizeof(key2) - 1 &&
+			 !memcmp(r->buf + p, key2, sizeof(key2) - 1))
+			kl = sizeof(key2) - 1;
+		if (kl) {
+			p += kl;
 			while (p < r->len && is_ws(r->buf[p]))
 				p++;
 			if (p < r->len && r->buf[p] == ':')
@@ -970,6 +994,7 @@ static enum nhir_rc scan_records(struct nhir_tele *t, struct reader *r,
 		}
 	} else {
 		*err_off = r->base + pos;
+		t->not_log = true;
 		return nhir_err_set(err, NHIR_EPARSE, "not %s: not JSON",
 				    t->fmt->name);
 	}
@@ -1029,6 +1054,7 @@ static enum nhir_rc scan_records(struct nhir_tele *t, struct reader *r,
 		}
 		if (r->buf[pos] != '{' && r->buf[pos] != '[' && first) {
 			*err_off = r->base + pos;
+			t->not_log = true;
 			return nhir_err_set(err, NHIR_EPARSE, "not %s: not JSON",
 					    t->fmt->name);
 		}
@@ -1064,6 +1090,7 @@ ended:
 	}
 	if (first) {
 		*err_off = 0;
+		t->not_log = true;
 		return nhir_err_set(err, NHIR_EPARSE, "no records");
 	}
 	return NHIR_OK;
@@ -1187,6 +1214,7 @@ struct run {
 	struct pipe *pipe;	/* the worker, started with the first file */
 	bool tx;		/* a group is open */
 	uint64_t tx_bytes;
+	int64_t first_file;	/* the run's first file id, 0 before it */
 	struct nhir_ingest_result pending;	/* counted, not committed */
 };
 
@@ -1205,7 +1233,10 @@ static enum nhir_rc run_commit(struct nhir_store *st, struct run *run,
 		res->files -= run->pending.files;
 		res->events -= run->pending.events;
 		res->duplicates -= run->pending.duplicates;
+		res->dup_run -= run->pending.dup_run;
+		res->repeated -= run->pending.repeated;
 		res->malformed -= run->pending.malformed;
+		res->lineage -= run->pending.lineage;
 		keyset_clear(&run->seen);
 	}
 	memset(&run->pending, 0, sizeof(run->pending));
@@ -1215,7 +1246,8 @@ static enum nhir_rc run_commit(struct nhir_store *st, struct run *run,
 static enum nhir_rc ingest_file(struct nhir_store *st,
 				const struct nhir_tele_format *fmt,
 				const char *path, const char *actor,
-				struct run *run, struct nhir_ingest_result *res,
+				bool in_dir, struct run *run,
+				struct nhir_ingest_result *res,
 				struct nhir_err *err)
 {
 	struct keyset *seen = &run->seen;
@@ -1224,7 +1256,8 @@ static enum nhir_rc ingest_file(struct nhir_store *st,
 	struct reader r;
 	struct nhir_err ferr = NHIR_ERR_INIT;
 	char hex[65];
-	uint64_t size, off = 0, dups = 0;
+	uint64_t size, off = 0, ndup;
+	struct nhir_dups dups;
 	int64_t id = 0;
 	enum nhir_rc rc;
 
@@ -1264,9 +1297,11 @@ static enum nhir_rc ingest_file(struct nhir_store *st,
 	rc = nhir_store_savepoint(st, err);
 	if (!rc) {
 		rc = nhir_store_file_add(st, path, hex, size, fmt->name, actor,
-					 &t.file, err);
+					 run->first_file, &t.file, err);
 		if (rc)
 			nhir_store_rollback_to(st);
+		else if (!run->first_file)
+			run->first_file = t.file;
 	}
 	if (rc)
 		goto out;
@@ -1290,6 +1325,15 @@ static enum nhir_rc ingest_file(struct nhir_store *st,
 		keyset_clear(seen);
 		goto out;
 	}
+	if (rc && in_dir && t.not_log) {
+		/* a README beside the logs: said, not held against the run */
+		nhir_store_rollback_to(st);
+		keyset_clear(seen);
+		res->files_skipped++;
+		diag(res, path, off, "file skipped: %s", ferr.msg);
+		rc = NHIR_OK;
+		goto out;
+	}
 	if (rc) {
 		/* the file is rejected whole; the run goes on */
 		nhir_store_rollback_to(st);
@@ -1308,14 +1352,21 @@ static enum nhir_rc ingest_file(struct nhir_store *st,
 		keyset_clear(seen);
 		goto out;
 	}
+	ndup = dups.before + dups.run + dups.repeated;
 	res->files++;
-	res->events += t.events - dups;
-	res->duplicates += dups;
+	res->events += t.events - ndup;
+	res->duplicates += dups.before;
+	res->dup_run += dups.run;
+	res->repeated += dups.repeated;
 	res->malformed += t.malformed;
+	res->lineage += t.lineage;
 	run->pending.files++;
-	run->pending.events += t.events - dups;
-	run->pending.duplicates += dups;
+	run->pending.events += t.events - ndup;
+	run->pending.duplicates += dups.before;
+	run->pending.dup_run += dups.run;
+	run->pending.repeated += dups.repeated;
 	run->pending.malformed += t.malformed;
+	run->pending.lineage += t.lineage;
 	run->tx_bytes += size;
 	if (run->tx_bytes >= GROUP_BYTES)
 		rc = run_commit(st, run, res, err);
@@ -1336,7 +1387,7 @@ static enum nhir_rc ingest_path(struct nhir_store *st,
 				const struct nhir_tele_format *fmt,
 				const char *path, const char *actor,
 				nhir_ingest_progress_cb progress, void *pdata,
-				struct run *run,
+				bool in_dir, struct run *run,
 				struct nhir_ingest_result *res,
 				struct nhir_err *err)
 {
@@ -1351,7 +1402,7 @@ static enum nhir_rc ingest_path(struct nhir_store *st,
 		return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s", path,
 				    strerror(errno));
 	if (!S_ISDIR(sb.st_mode)) {
-		rc = ingest_file(st, fmt, path, actor, run, res, err);
+		rc = ingest_file(st, fmt, path, actor, in_dir, run, res, err);
 		if (progress)
 			progress(path, res, pdata);
 		return rc;
@@ -1361,7 +1412,7 @@ static enum nhir_rc ingest_path(struct nhir_store *st,
 		return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s", path,
 				    strerror(errno));
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		if (NHIR_ALLOC_GROW(names, nr + 1, alloc)) {
 			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
@@ -1380,8 +1431,14 @@ static enum nhir_rc ingest_path(struct nhir_store *st,
 	if (!rc && nr)
 		qsort(names, nr, sizeof(*names), cmp_names);
 	for (size_t i = 0; !rc && i < nr; i++) {
+		if (names[i][strlen(path) + 1] == '.') {
+			/* .gitignore, .git/, .DS_Store: said, not read */
+			res->files_skipped++;
+			diag(res, names[i], 0, "skipped: hidden, not read");
+			continue;
+		}
 		rc = ingest_path(st, fmt, names[i], actor, progress, pdata,
-				 run, res, err);
+				 true, run, res, err);
 		if (rc == NHIR_EPARSE) {
 			worst = rc;
 			rc = NHIR_OK;
@@ -1407,8 +1464,10 @@ enum nhir_rc nhir_ingest_path(struct nhir_store *st,
 	if (!err)
 		err = &own;	/* the scan reads back what it set */
 	memset(&run, 0, sizeof(run));
-	rc = ingest_path(st, fmt, path, actor, progress, pdata, &run, res,
-			 err);
+	run.first_file = res->run_first;
+	rc = ingest_path(st, fmt, path, actor, progress, pdata, false, &run,
+			 res, err);
+	res->run_first = run.first_file;
 	/* the files stored before a failure are kept */
 	crc = run_commit(st, &run, res, rc ? &cerr : err);
 	pipe_stop(run.pipe);

@@ -7,6 +7,18 @@
 #include "nhir/usage.h"
 #include "core/hash.h"
 
+bool nhir_ev_internal_source(const char *ip)
+{
+	static const char svc[] = ".amazonaws.com";
+	size_t n = ip ? strlen(ip) : 0;
+
+	if (!ip)
+		return false;
+	return !strcmp(ip, "AWS Internal") ||
+	       (n > sizeof(svc) - 1 &&
+		!strcmp(ip + n - (sizeof(svc) - 1), svc));
+}
+
 static char *dup_or_null(const char *s)
 {
 	return s ? nhir_strdup(s) : NULL;
@@ -119,7 +131,7 @@ static int aggregate(const struct nhir_event *e, void *data)
 	 * minute of each other is a sign that it was copied.  The events
 	 * come in (time, id) order, as the store counts them.
 	 */
-	if (e->src_ip) {
+	if (e->src_ip && !(e->flags & NHIR_EV_INTERNAL)) {
 		nhir_key_use_follow(&k->use, e->time,
 				    a->last_ip && !eq(a->last_ip, e->src_ip),
 				    a->last_time);
@@ -453,6 +465,54 @@ static int cmp_source(const void *a, const void *b)
 	return c ? c : cmp_opt_str(x->ua, y->ua);
 }
 
+/* Sources grouped by address, addresses in the order first seen. */
+static int cmp_grouped(const void *a, const void *b)
+{
+	const struct nhir_usage_source *x = a, *y = b;
+	int c;
+
+	if (x->addr_first != y->addr_first)
+		return x->addr_first < y->addr_first ? -1 : 1;
+	c = cmp_opt_str(x->ip, y->ip);
+	return c ? c : cmp_source(a, b);
+}
+
+static int cmp_ip_first(const void *a, const void *b)
+{
+	const struct nhir_usage_source *x = a, *y = b;
+	int c = cmp_opt_str(x->ip, y->ip);
+
+	return c ? c : cmp_source(a, b);
+}
+
+/*
+ * Groups k's sources by address: each address is new after exposure
+ * when it was first seen then (by any user agent), never when it is
+ * the provider's own.
+ */
+static void group_sources(struct nhir_usage_key *k, int64_t exposed_at)
+{
+	if (k->src_nr > 1)
+		qsort(k->src, k->src_nr, sizeof(*k->src), cmp_ip_first);
+	for (size_t i = 0, j; i < k->src_nr; i = j) {
+		int64_t first = k->src[i].first;
+
+		for (j = i; j < k->src_nr && !cmp_opt_str(k->src[j].ip,
+							 k->src[i].ip); j++)
+			;
+		for (size_t m = i; m < j; m++) {
+			struct nhir_usage_source *s = &k->src[m];
+
+			s->addr_first = first;
+			s->internal = nhir_ev_internal_source(s->ip);
+			s->after_exposure = exposed_at != NHIR_TIME_UNSET &&
+					    !s->internal && first >= exposed_at;
+		}
+	}
+	if (k->src_nr > 1)
+		qsort(k->src, k->src_nr, sizeof(*k->src), cmp_grouped);
+}
+
 /* Actions by count, most first. */
 static int cmp_action(const void *a, const void *b)
 {
@@ -507,20 +567,139 @@ enum nhir_rc nhir_usage_collect(struct nhir_store *st, const char *ref,
 	for (size_t i = 0; !rc && i < out->nr; i++) {
 		struct nhir_usage_key *k = &out->keys[i];
 
-		if (k->src_nr > 1)
-			qsort(k->src, k->src_nr, sizeof(*k->src), cmp_source);
+		group_sources(k, opts->exposed_at);
 		if (k->act_nr > 1)
 			qsort(k->act, k->act_nr, sizeof(*k->act), cmp_action);
-		for (size_t j = 0; j < k->src_nr; j++)
-			k->src[j].after_exposure =
-				opts->exposed_at != NHIR_TIME_UNSET &&
-				k->src[j].first >= opts->exposed_at;
 	}
 out:
 	nhir_free(scan);
 	nhir_free(x.slot);
 	if (rc)
 		nhir_usage_release(out);
+	return rc;
+}
+
+void nhir_ref_keys_release(struct nhir_ref_keys *r)
+{
+	nhir_keys_free(r->keys, r->nr);
+	nhir_free(r->ref);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Adds key to r once; false: out of memory. */
+static bool ref_add(struct nhir_ref_keys *r, const char *key)
+{
+	for (size_t i = 0; i < r->nr; i++)
+		if (!strcmp(r->keys[i], key))
+			return true;
+	if (NHIR_ALLOC_GROW(r->keys, r->nr + 1, r->alloc))
+		return false;
+	r->keys[r->nr] = nhir_strdup(key);
+	return r->keys[r->nr++] != NULL;
+}
+
+struct ref_walk {
+	struct nhir_store *st;
+	struct nhir_ref_keys *r;
+	bool oom;
+	bool named;	/* events name it as their identity */
+};
+
+/* A credential that authenticates the identity acts as it. */
+static int ref_edge(const struct nhir_edge *e, void *data)
+{
+	struct ref_walk *w = data;
+	struct nhir_node n;
+
+	if (e->kind != NHIR_EDGE_AUTHENTICATES ||
+	    nhir_store_get_node(w->st, e->src, &n, NULL))
+		return 0;
+	if ((n.kind == NHIR_NODE_CREDENTIAL || n.kind == NHIR_NODE_TOKEN) &&
+	    !ref_add(w->r, n.ext_id))
+		w->oom = true;
+	nhir_node_release(&n);
+	return w->oom;
+}
+
+static int ref_event(const struct nhir_event *e, void *data)
+{
+	struct ref_walk *w = data;
+
+	w->named = true;
+	if (e->actor_key && !ref_add(w->r, e->actor_key))
+		w->oom = true;
+	return w->oom;
+}
+
+static int any_event(const struct nhir_event *e, void *data)
+{
+	(void)e;
+	*(bool *)data = true;
+	return 1;
+}
+
+enum nhir_rc nhir_usage_ref(struct nhir_store *st, const char *ref,
+			    struct nhir_ref_keys *out, struct nhir_err *err)
+{
+	struct ref_walk w = { st, out, false, false };
+	struct nhir_event_query q = { NULL, 0, NULL, NHIR_TIME_UNSET,
+				      NHIR_TIME_UNSET, false, false, 0 };
+	struct nhir_node n;
+	int64_t id;
+	enum nhir_rc rc;
+	bool node = false, used = false;
+
+	memset(out, 0, sizeof(*out));
+	memset(&n, 0, sizeof(n));
+	rc = nhir_store_resolve(st, ref, &id, err);
+	if (rc == NHIR_OK) {
+		rc = nhir_store_get_node(st, id, &n, err);
+		node = !rc;
+	}
+	if (rc && rc != NHIR_ENOTFOUND)
+		return rc;
+	rc = NHIR_OK;
+	out->ref = nhir_strdup(node ? n.ext_id : ref);
+	if (!out->ref) {
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (node && n.kind != NHIR_NODE_IDENTITY) {
+		rc = ref_add(out, out->ref) ? NHIR_OK
+			: nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* an identity, or a name only events know: who acted as it */
+	if (node)
+		rc = nhir_store_node_edges(st, id, NHIR_DIR_IN, ref_edge, &w,
+					   err);
+	q.identity = out->ref;
+	if (!rc && !w.oom)
+		rc = nhir_store_events(st, &q, ref_event, &w, err);
+	/* a name as the logs spell it (system:serviceaccount:ns:name) */
+	q.identity = ref;
+	if (!rc && !w.oom && strcmp(ref, out->ref))
+		rc = nhir_store_events(st, &q, ref_event, &w, err);
+	if (!rc && w.oom)
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	if (rc || node || out->nr || w.named) {
+		out->identity = true;
+		goto out;
+	}
+	/* a key no importer made a node of, but events name */
+	q.identity = NULL;
+	q.keys = (const char *const *)&out->ref;
+	q.key_nr = 1;
+	rc = nhir_store_events(st, &q, any_event, &used, err);
+	if (!rc && !used)
+		rc = nhir_err_set(err, NHIR_ENOTFOUND,
+				  "unknown credential '%s'", ref);
+	if (!rc && !ref_add(out, out->ref))
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+out:
+	nhir_node_release(&n);
+	if (rc)
+		nhir_ref_keys_release(out);
 	return rc;
 }
 

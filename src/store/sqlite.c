@@ -300,6 +300,7 @@ enum stmt {
 	Q_EDGES_OUT, Q_EDGES_IN, Q_GEN_BUMP, Q_IMPORT,
 	Q_STR_FIND, Q_STR_INSERT, Q_FILE_FIND, Q_FILE_ADD, Q_FILE_DONE,
 	Q_EVENT_INSERT, Q_FILE_PATH, Q_STR_GET, Q_FILE_SPANS, Q_EVENT_DUP,
+	Q_EVENT_SAME, Q_SUGGEST_CASE, Q_SUGGEST_NEAR,
 	Q_LINEAGE, Q_LINEAGE_KIDS, Q_MINT_CREATED, Q_MINT_ADOPT, Q_MINT_COPY,
 	Q_MINT_NEW, Q_MINT_COUNT, Q_USE_GET, Q_USE_PUT, Q_USE_NEW,
 	Q_USE_SCAN, Q_SRC_PUT,
@@ -441,7 +442,7 @@ static const char *const stmt_sql[Q_NR] = {
 		" ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 FROM str WHERE id = ?1",
 	[Q_USE_SCAN] =
 		"SELECT time, src_ip FROM event WHERE actor_key = ?1"
-		" AND src_ip IS NOT NULL ORDER BY time, id",
+		" AND src_ip IS NOT NULL AND flags & 32 = 0 ORDER BY time, id",
 	[Q_SRC_PUT] =
 		"INSERT INTO key_source VALUES(?1, ?2, ?3, ?4, ?5, ?6)"
 		" ON CONFLICT DO UPDATE SET first = min(first, excluded.first),"
@@ -467,8 +468,20 @@ static const char *const stmt_sql[Q_NR] = {
 		"SELECT a.s, k.count, k.failed FROM key_action k"
 		" LEFT JOIN str a ON a.id = k.action WHERE k.key = ?1",
 	[Q_EVENT_DUP] =
+		"SELECT min(file) FROM event WHERE actor_key IS ?1 AND time = ?2"
+		" AND uid = ?3 AND file != ?4",
+	[Q_SUGGEST_CASE] =
+		"SELECT ext_id FROM node WHERE ext_id = ?1 COLLATE NOCASE"
+		" AND ext_id != ?1 ORDER BY ext_id LIMIT 8",
+	/* the ids next to ?1 in order share the longest prefixes with it */
+	[Q_SUGGEST_NEAR] =
+		"SELECT ext_id FROM (SELECT ext_id FROM node WHERE ext_id < ?1"
+		" ORDER BY ext_id DESC LIMIT 8) UNION ALL"
+		" SELECT ext_id FROM (SELECT ext_id FROM node WHERE ext_id > ?1"
+		" ORDER BY ext_id LIMIT 8)",
+	[Q_EVENT_SAME] =
 		"SELECT 1 FROM event WHERE actor_key IS ?1 AND time = ?2"
-		" AND uid = ?3 AND file != ?4 LIMIT 1",
+		" AND uid = ?3 AND file = ?4 LIMIT 1",
 };
 
 /*
@@ -548,6 +561,19 @@ struct spans {
 };
 
 /*
+ * The events of the file being ingested, by a hash of (key, time,
+ * uid): a record repeated in one file is looked up only when its hash
+ * was seen, so the common case costs no query.  Past INFILE_MAX hashes
+ * every event is looked up, which keeps memory bounded.
+ */
+struct infile {
+	uint64_t *v;		/* 0 marks an empty slot */
+	size_t nr, alloc;	/* alloc is 0 or a power of two */
+};
+
+#define INFILE_MAX (1u << 21)	/* hashes kept; the table takes 32 MB */
+
+/*
  * Each key's running use (the key_use row) for the keys ingested
  * lately, so that a key seen in many files is read once.  Valid while
  * no other connection writes: cleared on rollback and when
@@ -591,7 +617,9 @@ struct sqlite_store {
 	struct spans spans;	/* time spans of the files stored */
 	/* the file being ingested */
 	int64_t first, last;
-	uint64_t dups;
+	struct nhir_dups dups;
+	int64_t run_first;	/* files from this id on are the run's */
+	struct infile infile;
 	struct use_cache use;
 	struct roll_item *roll;	/* scratch for one key's events */
 	size_t roll_alloc;
@@ -723,6 +751,7 @@ static void sq_close(struct nhir_store *st)
 	nhir_free(s->roll);
 	nhir_free(s->batch);
 	nhir_free(s->spans.v);
+	nhir_free(s->infile.v);
 	sqlite3_close(s->db);
 	nhir_free(s->path);
 	nhir_free(s->cache);
@@ -1218,6 +1247,65 @@ static enum nhir_rc sq_lookup(struct nhir_store *st, const char *str,
 	sqlite3_reset(q);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_err(s, err, "cannot look up node");
+	return NHIR_OK;
+}
+
+static size_t common_prefix(const char *a, const char *b)
+{
+	size_t n = 0;
+
+	while (a[n] && a[n] == b[n])
+		n++;
+	return n;
+}
+
+static bool suggested(char (*out)[NHIR_SUGGEST_LEN], size_t nr,
+		      const char *s)
+{
+	for (size_t i = 0; i < nr; i++)
+		if (!strncmp(out[i], s, NHIR_SUGGEST_LEN - 1))
+			return true;
+	return false;
+}
+
+static enum nhir_rc sq_suggest(struct nhir_store *st, const char *str,
+			       char (*out)[NHIR_SUGGEST_LEN], size_t max,
+			       size_t *nr, struct nhir_err *err)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q = stmt(s, Q_SUGGEST_CASE);
+	char near[16][NHIR_SUGGEST_LEN];
+	size_t lcp[16], near_nr = 0, best = 4;
+	int rc;
+
+	if (!q)
+		return db_err(s, err, "cannot look up node");
+	bind_text(q, 1, str);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW && *nr < max)
+		snprintf(out[(*nr)++], NHIR_SUGGEST_LEN, "%s",
+			 (const char *)sqlite3_column_text(q, 0));
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(s, err, "cannot look up node");
+	q = stmt(s, Q_SUGGEST_NEAR);
+	if (!q)
+		return db_err(s, err, "cannot look up node");
+	bind_text(q, 1, str);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW && near_nr < 16) {
+		const char *id = (const char *)sqlite3_column_text(q, 0);
+
+		lcp[near_nr] = common_prefix(str, id);
+		if (lcp[near_nr] > best)
+			best = lcp[near_nr];
+		snprintf(near[near_nr++], NHIR_SUGGEST_LEN, "%s", id);
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(s, err, "cannot look up node");
+	/* those sharing the longest prefix, four characters at least */
+	for (size_t i = 0; i < near_nr && *nr < max; i++)
+		if (lcp[i] == best && !suggested(out, *nr, near[i]))
+			memcpy(out[(*nr)++], near[i], NHIR_SUGGEST_LEN);
 	return NHIR_OK;
 }
 
@@ -1855,7 +1943,8 @@ static enum nhir_rc sq_file_find(struct nhir_store *st, const char *sha,
 static enum nhir_rc sq_file_add(struct nhir_store *st, const char *path,
 				const char *sha, uint64_t size,
 				const char *format, const char *actor,
-				int64_t *id, struct nhir_err *err)
+				int64_t since, int64_t *id,
+				struct nhir_err *err)
 {
 	struct sqlite_store *s = SQ(st);
 	sqlite3_stmt *q = stmt(s, Q_FILE_ADD);
@@ -1873,17 +1962,27 @@ static enum nhir_rc sq_file_add(struct nhir_store *st, const char *path,
 	*id = sqlite3_last_insert_rowid(s->db);
 	s->first = INT64_MAX;
 	s->last = INT64_MIN;
-	s->dups = 0;
+	memset(&s->dups, 0, sizeof(s->dups));
+	s->run_first = since ? since : *id;
+	/* a big file's table is dropped, not cleared for each small one */
+	if (s->infile.alloc > 65536) {
+		nhir_free(s->infile.v);
+		memset(&s->infile, 0, sizeof(s->infile));
+	} else if (s->infile.nr) {
+		memset(s->infile.v, 0, s->infile.alloc * sizeof(*s->infile.v));
+		s->infile.nr = 0;
+	}
 	return NHIR_OK;
 }
 
 static enum nhir_rc sq_file_done(struct nhir_store *st, int64_t id,
 				 uint64_t events, uint64_t skipped,
-				 uint64_t *duplicates, struct nhir_err *err)
+				 struct nhir_dups *dups, struct nhir_err *err)
 {
 	struct sqlite_store *s = SQ(st);
 	sqlite3_stmt *q;
 	enum nhir_rc rc = flush_events(s, err);
+	uint64_t ndup = s->dups.before + s->dups.run + s->dups.repeated;
 
 	if (rc)
 		return rc;
@@ -1891,13 +1990,13 @@ static enum nhir_rc sq_file_done(struct nhir_store *st, int64_t id,
 	if (!q)
 		return db_err(s, err, "cannot record file");
 	sqlite3_bind_int64(q, 1, id);
-	sqlite3_bind_int64(q, 2, (int64_t)(events - s->dups));
+	sqlite3_bind_int64(q, 2, (int64_t)(events - ndup));
 	sqlite3_bind_int64(q, 3, (int64_t)skipped);
 	if (s->first <= s->last) {
 		sqlite3_bind_int64(q, 4, s->first);
 		sqlite3_bind_int64(q, 5, s->last);
 	}
-	sqlite3_bind_int64(q, 6, (int64_t)s->dups);
+	sqlite3_bind_int64(q, 6, (int64_t)ndup);
 	rc = sqlite3_step(q) == SQLITE_DONE ? NHIR_OK : NHIR_ESTORE;
 	sqlite3_clear_bindings(q);
 	sqlite3_reset(q);
@@ -1906,7 +2005,7 @@ static enum nhir_rc sq_file_done(struct nhir_store *st, int64_t id,
 	if (s->first <= s->last && s->spans.loaded &&
 	    !spans_add(&s->spans, s->first, s->last))
 		s->spans.loaded = false;	/* read again when needed */
-	*duplicates = s->dups;
+	*dups = s->dups;
 	return NHIR_OK;
 }
 
@@ -1987,17 +2086,9 @@ static enum nhir_rc spans_load(struct sqlite_store *s, struct nhir_err *err)
 	return NHIR_OK;
 }
 
-/* Is e already stored, read from another file? */
-static int is_dup(struct sqlite_store *s, const struct ev_batch *e)
+/* Binds e's key, time, uid and file as ?1 to ?4. */
+static void bind_dup(sqlite3_stmt *q, const struct ev_batch *e)
 {
-	sqlite3_stmt *q;
-	int rc;
-
-	if (!spans_cover(&s->spans, e->time))
-		return 0;
-	q = stmt(s, Q_EVENT_DUP);
-	if (!q)
-		return -1;
 	if (e->ids[1])
 		sqlite3_bind_int64(q, 1, e->ids[1]);
 	else
@@ -2005,9 +2096,76 @@ static int is_dup(struct sqlite_store *s, const struct ev_batch *e)
 	sqlite3_bind_int64(q, 2, e->time);
 	sqlite3_bind_int64(q, 3, (int64_t)e->uid);
 	sqlite3_bind_int64(q, 4, e->file);
+}
+
+/* Was e's hash seen in this file?  Remembers it if not. */
+static bool infile_seen(struct infile *f, uint64_t h)
+{
+	size_t i;
+
+	if ((f->nr + 1) * 2 > f->alloc) {
+		struct infile old = *f;
+		size_t n = f->alloc ? f->alloc * 2 : 4096;
+
+		f->v = nhir_calloc(n, sizeof(*f->v));
+		if (!f->v) {
+			*f = old;
+			return true;	/* look it up */
+		}
+		f->alloc = n;
+		for (size_t j = 0; j < old.alloc; j++) {
+			if (!old.v[j])
+				continue;
+			for (i = old.v[j] & (n - 1); f->v[i]; i = (i + 1) & (n - 1))
+				;
+			f->v[i] = old.v[j];
+		}
+		nhir_free(old.v);
+	}
+	for (i = h & (f->alloc - 1); f->v[i]; i = (i + 1) & (f->alloc - 1))
+		if (f->v[i] == h)
+			return true;
+	f->v[i] = h;
+	f->nr++;
+	return false;
+}
+
+/*
+ * Is e already stored: 1 from a file before the run, 2 from another
+ * file of the run, 3 earlier in its own file; 0 not; -1 on error.
+ */
+static int is_dup(struct sqlite_store *s, const struct ev_batch *e)
+{
+	sqlite3_stmt *q;
+	uint64_t h;
+	int rc;
+
+	if (spans_cover(&s->spans, e->time)) {
+		q = stmt(s, Q_EVENT_DUP);
+		if (!q)
+			return -1;
+		bind_dup(q, e);
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+			rc = sqlite3_column_int64(q, 0) < s->run_first ? 1 : 2;
+		else
+			rc = rc == SQLITE_ROW ? 0 : -1;
+		sqlite3_reset(q);
+		if (rc)
+			return rc;
+	}
+	h = nhir_hash_u64((uint64_t)e->ids[1] * 0x9e3779b97f4a7c15ULL ^
+			  (uint64_t)e->time) ^ e->uid;
+	h |= 1;
+	if (s->infile.nr < INFILE_MAX && !infile_seen(&s->infile, h))
+		return 0;
+	q = stmt(s, Q_EVENT_SAME);
+	if (!q)
+		return -1;
+	bind_dup(q, e);
 	rc = sqlite3_step(q);
 	sqlite3_reset(q);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	return rc == SQLITE_ROW ? 3 : rc == SQLITE_DONE ? 0 : -1;
 }
 
 /*
@@ -2159,6 +2317,8 @@ static void use_follow(struct key_state *u, int64_t time, int64_t ip)
 	u->has_tail = true;
 }
 
+_Static_assert(NHIR_EV_INTERNAL == 32, "Q_USE_SCAN's condition");
+
 /* Counts u's concurrent uses again, from all of its events. */
 static enum nhir_rc use_recount(struct sqlite_store *s, struct key_state *u,
 				struct nhir_err *err)
@@ -2271,7 +2431,7 @@ static enum nhir_rc roll_key(struct sqlite_store *s, int64_t key,
 		if (e->dup)
 			continue;
 		nhir_key_use_add(&u->total, e->time, e->flags);
-		if (e->ids[5] && !recount) {
+		if (e->ids[5] && !(e->flags & NHIR_EV_INTERNAL) && !recount) {
 			if (u->has_tail && e->time < u->tail_time)
 				recount = true;	/* reaches back in time */
 			else
@@ -2347,10 +2507,14 @@ static enum nhir_rc flush_events(struct sqlite_store *s, struct nhir_err *err)
 		if (dup < 0)
 			return db_err(s, err, "cannot look up event");
 		s->batch[i].dup = dup;
-		if (dup) {
-			s->dups++;
+		if (dup == 1)
+			s->dups.before++;
+		else if (dup == 2)
+			s->dups.run++;
+		else if (dup == 3)
+			s->dups.repeated++;
+		if (dup)
 			continue;
-		}
 		q = stmt(s, Q_EVENT_INSERT);
 		if (!q)
 			return db_err(s, err, "cannot store event");
@@ -2921,6 +3085,7 @@ const struct nhir_store_ops nhir_sqlite_store_ops = {
 	.cache_path = sq_cache_path,
 	.record_import = sq_record_import,
 	.file_find = sq_file_find,
+	.suggest = sq_suggest,
 	.file_add = sq_file_add,
 	.file_done = sq_file_done,
 	.put_events = sq_put_events,

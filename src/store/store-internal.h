@@ -41,6 +41,10 @@ struct nhir_store_ops {
 	enum nhir_rc (*lookup)(struct nhir_store *st, const char *s,
 			       bool by_name, int64_t *ids, size_t max,
 			       size_t *nr, struct nhir_err *err);
+	/* external ids near s: see nhir_store_suggest() */
+	enum nhir_rc (*suggest)(struct nhir_store *st, const char *s,
+				char (*out)[NHIR_SUGGEST_LEN], size_t max,
+				size_t *nr, struct nhir_err *err);
 	enum nhir_rc (*node_edges)(struct nhir_store *st, int64_t node,
 				   unsigned dirs, nhir_edge_cb cb, void *data,
 				   struct nhir_err *err);
@@ -80,10 +84,11 @@ struct nhir_store_ops {
 	enum nhir_rc (*file_add)(struct nhir_store *st, const char *path,
 				 const char *sha256, uint64_t size,
 				 const char *format, const char *actor,
-				 int64_t *id, struct nhir_err *err);
+				 int64_t since, int64_t *id,
+				 struct nhir_err *err);
 	enum nhir_rc (*file_done)(struct nhir_store *st, int64_t id,
 				  uint64_t events, uint64_t skipped,
-				  uint64_t *duplicates, struct nhir_err *err);
+				  struct nhir_dups *dups, struct nhir_err *err);
 	enum nhir_rc (*put_events)(struct nhir_store *st, int64_t file,
 				   const struct nhir_event *ev, size_t nr,
 				   struct nhir_err *err);

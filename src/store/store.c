@@ -356,6 +356,16 @@ enum nhir_rc nhir_store_resolve(struct nhir_store *st, const char *ref,
 	return NHIR_OK;
 }
 
+enum nhir_rc nhir_store_suggest(struct nhir_store *st, const char *ref,
+				char (*out)[NHIR_SUGGEST_LEN], size_t max,
+				size_t *nr, struct nhir_err *err)
+{
+	*nr = 0;
+	if (!max)
+		return NHIR_OK;
+	return st->ops->suggest(st, ref, out, max, nr, err);
+}
+
 enum nhir_rc nhir_store_find_ext(struct nhir_store *st, const char *ext,
 				 int64_t *id, struct nhir_err *err)
 {
@@ -528,24 +538,25 @@ enum nhir_rc nhir_store_file_find(struct nhir_store *st, const char *sha256,
 enum nhir_rc nhir_store_file_add(struct nhir_store *st, const char *path,
 				 const char *sha256, uint64_t size,
 				 const char *format, const char *actor,
-				 int64_t *id, struct nhir_err *err)
+				 int64_t since, int64_t *id,
+				 struct nhir_err *err)
 {
 	if (!st->in_tx)
 		return nhir_err_set(err, NHIR_EINVAL,
 				    "writes need a transaction");
-	return st->ops->file_add(st, path, sha256, size, format, actor, id,
-				 err);
+	return st->ops->file_add(st, path, sha256, size, format, actor, since,
+				 id, err);
 }
 
 enum nhir_rc nhir_store_file_done(struct nhir_store *st, int64_t id,
 				  uint64_t events, uint64_t skipped,
-				  uint64_t *duplicates, struct nhir_err *err)
+				  struct nhir_dups *dups, struct nhir_err *err)
 {
+	memset(dups, 0, sizeof(*dups));
 	if (!st->in_tx)
 		return nhir_err_set(err, NHIR_EINVAL,
 				    "writes need a transaction");
-	return st->ops->file_done(st, id, events, skipped, duplicates,
-				  err);
+	return st->ops->file_done(st, id, events, skipped, dups, err);
 }
 
 enum nhir_rc nhir_store_put_events(struct nhir_store *st, int64_t file,

@@ -27,7 +27,7 @@ check "--depth 1 stops at the user" sh -c \
 check "dot output" sh -c '"$NHIR" blast --format dot AKIAEXAMPLEDEPLOY01 | grep -q "^digraph blast"'
 check "by display name" sh -c '"$NHIR" blast "ci-deployer key 1" | grep -q "Live derived tokens (2)"'
 check "unknown ref is an error" exits 1 "$NHIR" blast NOSUCHKEY
-check "error names the ref" has "$T/last.err" "no node 'NOSUCHKEY'"
+check "error names the ref" has "$T/last.err" "unknown credential 'NOSUCHKEY'"
 check "bad time is a usage error" exits 2 "$NHIR" blast --at tomorrow AKIAEXAMPLEDEPLOY01
 check "limit truncates" sh -c \
 	'"$NHIR" blast --limit 1 AKIAEXAMPLEDEPLOY01 | grep -q "and 2 more"'

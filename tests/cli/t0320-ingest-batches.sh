@@ -42,7 +42,8 @@ check "the events are those of the file" test \
 # a rejected file among good ones: the others are kept
 mkdir "$T/dir"
 head -100 "$T/big.jsonl" >"$T/dir/a.jsonl"
-printf 'not json\n' >"$T/dir/b.jsonl"
+# cut short inside its first record: a broken log, not a README
+printf '{"eventTime": "2024-05-01T\n' >"$T/dir/b.jsonl"
 sed -n '101,200p' "$T/big.jsonl" | sed 's/big-/dir-/' >"$T/dir/c.jsonl"
 "$NHIR" --db "$T/g.db" init >/dev/null
 check "a rejected file among good ones" exits 1 \

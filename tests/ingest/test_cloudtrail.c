@@ -485,6 +485,125 @@ static void test_invictus(void **state)
 	nhir_store_close(st);
 }
 
+/*
+ * Shapes: a byte order mark, one record twice in a file (stored once,
+ * counted as repeated), the same record in two files of one run (not
+ * "stored before"), and problems past the kept ten (counted, and each
+ * given to on_diag).
+ */
+static void count_diag(const struct nhir_ingest_diag *d, void *data)
+{
+	(void)d;
+	(*(int *)data)++;
+}
+
+static void test_shapes(void **state)
+{
+	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_ingest_result res;
+	struct nhir_err err = NHIR_ERR_INIT;
+	const char *r = "{\"eventTime\":\"2024-06-01T08:00:00Z\","
+		"\"eventSource\":\"s3.amazonaws.com\",\"eventName\":"
+		"\"GetObject\",\"userIdentity\":{\"accessKeyId\":"
+		"\"AKIAEXAMPLESHAPES01\"}";
+	char buf[4096], *p;
+	int seen = 0;
+
+	(void)state;
+	snprintf(buf, sizeof(buf), "\xef\xbb\xbf%s,\"eventID\":\"a\"}\n"
+		 "%s,\"eventID\":\"b\"}\n%s,\"eventID\":\"a\"}\n%s}\n%s}\n",
+		 r, r, r, r, r);
+	p = tl_write_file("shapes.jsonl", buf);
+	assert_int_equal(ingest(st, p, &res), 0);
+	assert_int_equal(res.events, 3);
+	assert_int_equal(res.repeated, 2);
+	assert_int_equal(res.duplicates, 0);
+	free(p);
+	/* the same records again, in two files read in one run */
+	memset(&res, 0, sizeof(res));
+	snprintf(buf, sizeof(buf), "%s,\"eventID\":\"c\"}\n", r);
+	p = tl_write_file("one.jsonl", buf);
+	assert_int_equal(nhir_ingest_path(st, ct(), p, "tester", NULL, NULL,
+					  &res, &err), 0);
+	free(p);
+	snprintf(buf, sizeof(buf), "%s,\"eventID\":\"c\"} \n", r);
+	p = tl_write_file("two.jsonl", buf);
+	assert_int_equal(nhir_ingest_path(st, ct(), p, "tester", NULL, NULL,
+					  &res, &err), 0);
+	free(p);
+	assert_int_equal(res.events, 1);
+	assert_int_equal(res.dup_run, 1);
+	assert_int_equal(res.duplicates, 0);
+	/* 12 bad lines: ten kept, all counted, all handed over */
+	buf[0] = '\0';
+	for (int i = 0; i < 12; i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+			 "%s,\"eventID\":\"x%d\"}\n{\"eventTime\": nope\n", r, i);
+	p = tl_write_file("bad.jsonl", buf);
+	memset(&res, 0, sizeof(res));
+	res.on_diag = count_diag;
+	res.diag_data = &seen;
+	assert_int_equal(nhir_ingest_path(st, ct(), p, "tester", NULL, NULL,
+					  &res, &err), 0);
+	free(p);
+	assert_int_equal(res.malformed, 12);
+	assert_int_equal(res.diag_nr, NHIR_INGEST_DIAG_MAX);
+	assert_int_equal(res.diag_total, 12);
+	assert_int_equal(seen, 12);
+	nhir_store_close(st);
+}
+
+/*
+ * References: an id nhir has never seen is ENOTFOUND with the nearest
+ * known ids; an identity stands for the credentials acting as it; the
+ * provider's own source addresses are known as such.
+ */
+static void test_refs(void **state)
+{
+	struct nhir_store *st = fixture_store(NULL);
+	char near[5][NHIR_SUGGEST_LEN];
+	struct nhir_ref_keys r;
+	struct nhir_err err = NHIR_ERR_INIT;
+	size_t nr = 0;
+	bool deploy = false;
+
+	(void)state;
+	assert_int_equal(nhir_store_suggest(st, "AKIAEXAMPLEDEPLOY0l", near, 5,
+					    &nr, NULL), 0);
+	assert_true(nr >= 1);
+	assert_string_equal(near[0], "AKIAEXAMPLEDEPLOY01");
+	assert_int_equal(nhir_store_suggest(st, "akiaexampledeploy01", near, 5,
+					    &nr, NULL), 0);
+	assert_true(nr >= 1);
+	assert_string_equal(near[0], "AKIAEXAMPLEDEPLOY01");
+	assert_int_equal(nhir_store_suggest(st, "zz", near, 5, &nr, NULL), 0);
+	assert_int_equal(nr, 0);
+
+	assert_int_equal(nhir_usage_ref(st, "AKIAEXAMPLEDEPLOY0l", &r, &err),
+			 NHIR_ENOTFOUND);
+	assert_non_null(strstr(err.msg, "unknown credential"));
+	assert_int_equal(nhir_usage_ref(st, "AKIAEXAMPLEDEPLOY01", &r, NULL), 0);
+	assert_false(r.identity);
+	assert_int_equal(r.nr, 1);
+	nhir_ref_keys_release(&r);
+	assert_int_equal(nhir_usage_ref(st,
+		"arn:aws:iam::111122223333:user/ci-deployer", &r, NULL), 0);
+	assert_true(r.identity);
+	for (size_t i = 0; i < r.nr; i++)
+		deploy |= !strcmp(r.keys[i], "AKIAEXAMPLEDEPLOY01");
+	assert_true(deploy);
+	nhir_ref_keys_release(&r);
+
+	assert_true(nhir_ev_internal_source("AWS Internal"));
+	assert_true(nhir_ev_internal_source("ec2.amazonaws.com"));
+	assert_false(nhir_ev_internal_source(".amazonaws.com"));
+	assert_false(nhir_ev_internal_source("ec2.amazonaws.com.example.net"));
+	assert_false(nhir_ev_internal_source("aws internal"));
+	assert_false(nhir_ev_internal_source("198.51.100.7"));
+	assert_false(nhir_ev_internal_source(NULL));
+	nhir_store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -495,6 +614,8 @@ int main(void)
 		cmocka_unit_test(test_gzip),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_end_facts),
+		cmocka_unit_test(test_shapes),
+		cmocka_unit_test(test_refs),
 		cmocka_unit_test(test_invictus),
 	};
 
