@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A simulated cloud provider, for the demo and the containment tests: an
-nhir exec connector and probe (docs/formats/connectors.md).  It changes
+nhir exec connector and probe (doc/formats/connectors.md).  It changes
 nothing anywhere; it only remembers.  It reads one request on stdin and keeps what was revoked in
 the JSON file $FAKE_STATE.  Failure injection: $FAKE_MODE = timeout, exit,
 garbage or fail; $FAKE_PROBE = still (credentials keep working) or

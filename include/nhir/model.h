@@ -1,7 +1,7 @@
 /*
  * The identity graph's vocabulary: node kinds, edge kinds, privilege
  * levels, and the record shapes that importers hand to a store.
- * See docs/model.md for the meaning of each kind.
+ * See doc/guide/model.md for the meaning of each kind.
  */
 #ifndef NHIR_MODEL_H
 #define NHIR_MODEL_H
@@ -175,7 +175,7 @@ int nhir_priv_parse(const char *s);
 
 /*
  * Checks that an edge of kind k may join nodes of kinds from and to, as
- * docs/model.md's table says.  Returns NHIR_EINVAL with a message if not.
+ * doc/guide/model.md's table says.  Returns NHIR_EINVAL with a message if not.
  */
 enum nhir_rc nhir_edge_check_kinds(enum nhir_edge_kind k,
 				   enum nhir_node_kind from,

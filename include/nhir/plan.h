@@ -2,7 +2,7 @@
  * Containment and recovery: the action catalog, the plan (a DAG of steps
  * built from an incident's confirmed scope), four-eyes approval,
  * execution through connectors, revocation states, probes, and residual
- * access.  See docs/formats/catalog.md, docs/formats/connectors.md and
+ * access.  See doc/formats/catalog.md, doc/formats/connectors.md and
  * doc/internals/plan.md.
  */
 #ifndef NHIR_PLAN_H

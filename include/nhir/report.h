@@ -2,7 +2,7 @@
  * After-action reports: everything the record holds about an incident,
  * as one JSON document (rendered as Markdown or self-contained HTML),
  * mapped to NIST CSF 2.0 and OWASP NHI Top 10 (2025), and signed with
- * Ed25519.  See docs/formats/report.md.
+ * Ed25519.  See doc/formats/report.md.
  */
 #ifndef NHIR_REPORT_H
 #define NHIR_REPORT_H

@@ -1,5 +1,5 @@
 /*
- * Routing: an ordered policy (YAML, docs/formats/routing.md) decides for
+ * Routing: an ordered policy (YAML, doc/formats/routing.md) decides for
  * each finding, from facts about it and its blast radius, whether it
  * goes to dedicated response, to automated remediation, or is dismissed.
  */

@@ -14,7 +14,7 @@ static const char usage_findings[] =
 	"       nhir findings --list\n"
 	"\n"
 	"Imports scanner reports: gitleaks, sarif, trufflehog,\n"
-	"github-secret-scanning, generic (docs/formats/findings.md).  Secrets\n"
+	"github-secret-scanning, generic (doc/formats/findings.md).  Secrets\n"
 	"are never stored: each is kept as an HMAC-SHA-256 fingerprint under\n"
 	"this database's key, with a redacted preview.  A finding is matched\n"
 	"to its credential (an AWS key id, an external id, or an equal\n"

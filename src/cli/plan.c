@@ -53,7 +53,7 @@ static const char usage_execute[] =
 	"                    [--connectors FILE] [--format text|json]\n"
 	"\n"
 	"Runs a plan step through its connector (--connectors or\n"
-	"$NHIR_CONNECTORS, docs/formats/connectors.md).  Without --confirm it\n"
+	"$NHIR_CONNECTORS, doc/formats/connectors.md).  Without --confirm it\n"
 	"only prints what would be sent.  A step runs when the steps it waits\n"
 	"for are done and its approvals are valid; its connector's answer is\n"
 	"kept as evidence; a failed step blocks those after it; a step done\n"

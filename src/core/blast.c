@@ -1,6 +1,6 @@
 /*
  * Blast radius: a breadth-first walk from the seeds.  See blast.h for
- * what each edge kind means to the walk, and docs/blast.md for the output.
+ * what each edge kind means to the walk, and doc/guide/blast.md for the output.
  */
 #include "compat.h"
 #include "nhir/blast.h"

@@ -103,7 +103,7 @@ int nhir_priv_parse(const char *s)
 
 /*
  * Which node kinds each edge kind may join.  This is the table in
- * docs/model.md; grants sit between an identity and what it was
+ * doc/guide/model.md; grants sit between an identity and what it was
  * delegated (delegates in and out, can and issued out).
  */
 static const struct {

@@ -1,7 +1,7 @@
 /*
  * Scanner reports: gitleaks JSON, SARIF 2.1.0, trufflehog v3 JSON lines,
  * GitHub secret scanning alerts, and the generic alert format
- * (docs/formats/findings.md).  Each entry becomes a struct nhir_sighting;
+ * (doc/formats/findings.md).  Each entry becomes a struct nhir_sighting;
  * a bad entry is skipped and located by line and column.
  */
 #include "compat.h"
@@ -606,7 +606,7 @@ static const struct nhir_scanner_format formats[] = {
 	  trufflehog_parse },
 	{ "github-secret-scanning", "GitHub secret scanning alert webhook "
 	  "payloads or REST API alerts", github_parse },
-	{ "generic", "nhir generic alert JSON (docs/formats/findings.md)",
+	{ "generic", "nhir generic alert JSON (doc/formats/findings.md)",
 	  generic_parse },
 };
 

@@ -3,7 +3,7 @@
  * roles, managed and inline policies, instance profiles.  Users and roles
  * become identities; what their policies allow becomes "can" edges to
  * resource patterns with a privilege level; role trust policies become
- * "assumes" edges, following the rules in docs/formats/aws-authz.md.
+ * "assumes" edges, following the rules in doc/formats/aws-authz.md.
  *
  * The whole document is read first, since users name policies and
  * groups that come later in it.

@@ -1,7 +1,7 @@
 /*
  * AWS IAM policy evaluation, as much as inventory import needs: pattern
  * matching, statements, explicit deny, permission boundaries, and the
- * privilege level of what a statement allows.  See docs/formats/aws-authz.md
+ * privilege level of what a statement allows.  See doc/formats/aws-authz.md
  * for what is and is not modelled.
  */
 #ifndef NHIR_INGEST_IAM_H

@@ -1,5 +1,5 @@
 /*
- * The nhir native inventory format (docs/formats/nhir.md): JSON Lines of
+ * The nhir native inventory format (doc/formats/nhir.md): JSON Lines of
  * node and edge records, a JSON array of them, or an object with
  * "nodes" and "edges" arrays.  Every field is checked; unknown fields are
  * errors so that a typo is not silently dropped.
