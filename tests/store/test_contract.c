@@ -238,22 +238,23 @@ static struct nhir_event ev(int64_t t, const char *key, const char *action,
 	return e;
 }
 
-/* Ingests evs as one file; returns the duplicates the store found. */
-static uint64_t ingest(struct nhir_store *st, const char *sha,
-		       const struct nhir_event *evs, size_t nr)
+/* Ingests evs as one file of its own run; returns what was not stored. */
+static struct nhir_dups ingest(struct nhir_store *st, const char *sha,
+			       const struct nhir_event *evs, size_t nr)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
-	uint64_t dup = 0;
+	struct nhir_dups dups;
 	int64_t file = 0;
 
+	memset(&dups, 0, sizeof(dups));
 	assert_int_equal(nhir_store_begin(st, NULL), 0);
 	if (nhir_store_file_add(st, "/logs/a.json", sha, 100, "cloudtrail",
-				"tester", &file, &err) ||
+				"tester", 0, &file, &err) ||
 	    nhir_store_put_events(st, file, evs, nr, &err) ||
-	    nhir_store_file_done(st, file, nr, 0, &dup, &err))
+	    nhir_store_file_done(st, file, nr, 0, &dups, &err))
 		fail_msg("ingest: %s", err.msg);
 	assert_int_equal(nhir_store_commit(st, NULL), 0);
-	return dup;
+	return dups;
 }
 
 struct evs {
@@ -290,6 +291,9 @@ static void test_files_and_events(void **state)
 		   NHIR_EV_PERSISTENCE),
 		ev(200, key, "sts:GetCallerIdentity", "203.0.113.9", 3,
 		   NHIR_EV_READ_ONLY),
+		/* the same record twice in one file */
+		ev(200, key, "sts:GetCallerIdentity", "203.0.113.9", 3,
+		   NHIR_EV_READ_ONLY),
 	};
 	struct nhir_event b[] = {
 		ev(200, key, "sts:GetCallerIdentity", "203.0.113.9", 3,
@@ -298,20 +302,25 @@ static void test_files_and_events(void **state)
 	};
 	struct nhir_event_query q;
 	struct evs got = { .nr = 0 };
+	struct nhir_dups d;
 	int64_t id = -1;
 	char *path;
 
 	(void)state;
 	assert_int_equal(nhir_store_file_find(st, sha_a, &id, NULL), 0);
 	assert_int_equal(id, 0);
-	assert_int_equal(ingest(st, sha_a, a, 3), 0);
+	d = ingest(st, sha_a, a, 4);
+	assert_int_equal(d.repeated, 1);
+	assert_int_equal(d.before + d.run, 0);
 	assert_int_equal(nhir_store_file_find(st, sha_a, &id, NULL), 0);
 	assert_true(id > 0);
 	path = nhir_store_file_path(st, id);
 	assert_string_equal(path, "/logs/a.json");
 	nhir_free(path);
 	/* the record read again from another file is stored once */
-	assert_int_equal(ingest(st, sha_b, b, 2), 1);
+	d = ingest(st, sha_b, b, 2);
+	assert_int_equal(d.before, 1);
+	assert_int_equal(d.repeated + d.run, 0);
 
 	memset(&q, 0, sizeof(q));
 	q.keys = keys;
@@ -387,7 +396,7 @@ static void test_lineage_and_use(void **state)
 	join(st, NHIR_EDGE_ISSUED, root, sess, 100);
 	join(st, NHIR_EDGE_CREATED, sess, made, 110);
 	assert_int_equal(nhir_store_commit(st, NULL), 0);
-	assert_int_equal(ingest(st, sha, e, 4), 0);
+	assert_int_equal(ingest(st, sha, e, 4).before, 0);
 	assert_int_equal(nhir_store_lineage(st, root, 8, lin_cb, &l, NULL), 0);
 	assert_int_equal(l.nr, 3);
 	assert_string_equal(l.keys[0], root);
