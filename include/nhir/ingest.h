@@ -128,6 +128,7 @@ struct nhir_ingest_result {
 	uint64_t files_seen;	/* skipped: ingested before */
 	uint64_t files_failed;	/* rolled back */
 	uint64_t files_skipped;	/* in a directory, not a log of the format */
+	uint64_t digests_skipped; /* in a directory, digests of the logs */
 	uint64_t bytes;		/* read, after decompression */
 	uint64_t records, events;
 	uint64_t malformed;	/* records skipped */
@@ -153,8 +154,10 @@ typedef void (*nhir_ingest_progress_cb)(const char *path,
 /*
  * Ingests path (a file, or a directory walked recursively in name
  * order; ".gz" files are read transparently) into st, adding to *res.
- * In a directory, a file that is not a log of fmt at all (a README, a
- * digest file) is reported and skipped (res->files_skipped), and so is
+ * In a directory, a file that is not a log of fmt at all (a README) is
+ * reported and skipped (res->files_skipped), a digest of the logs
+ * (CloudTrail-Digest/) too but counted apart (res->digests_skipped), and
+ * so is
  * a hidden entry (name starting with '.'), which is not read.  Returns
  * NHIR_OK, NHIR_EPARSE when some file was rolled back (see res->diags),
  * or an error that stopped the run.  Calls that share res are one run:

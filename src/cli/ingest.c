@@ -15,7 +15,8 @@ static const char usage_ingest[] =
 	"counted; a record repeated in the same file counts once; a file that\n"
 	"is cut short, is not of FORMAT, or holds an oversized record is\n"
 	"rejected whole.  In a directory, a file that is not a FORMAT log\n"
-	"(a README) and a hidden entry are reported and skipped.\n"
+	"(a README) and a hidden entry are reported and skipped; CloudTrail\n"
+	"digest files are skipped and counted, and do not make it partial.\n"
 	"\n"
 	"The first ten problems are printed, then how many more;\n"
 	"--all-problems prints every one.\n"
@@ -172,13 +173,15 @@ int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx)
 	if (out == FMT_JSON) {
 		printf("{\"files\":%" PRIu64 ",\"files_already_ingested\":%"
 		       PRIu64 ",\"files_rejected\":%" PRIu64
-		       ",\"files_skipped\":%" PRIu64 ",\"records\":%"
+		       ",\"files_skipped\":%" PRIu64 ",\"digests_skipped\":%"
+		       PRIu64 ",\"records\":%"
 		       PRIu64 ",\"events\":%" PRIu64 ",\"duplicates\":%" PRIu64
 		       ",\"duplicates_in_run\":%" PRIu64 ",\"repeated\":%"
 		       PRIu64 ",\"skipped\":%" PRIu64 ",\"lineage_changes\":%"
 		       PRIu64 ",\"bytes\":%" PRIu64 ",\"problems_total\":%"
 		       PRIu64 ",\"problems\":", res.files, res.files_seen,
-		       res.files_failed, res.files_skipped, res.records,
+		       res.files_failed, res.files_skipped,
+		       res.digests_skipped, res.records,
 		       res.events, res.duplicates, res.dup_run, res.repeated,
 		       res.malformed, res.lineage, res.bytes, res.diag_total);
 		if (probs.list) {
@@ -207,6 +210,9 @@ int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx)
 		if (res.files_skipped)
 			printf(", %" PRIu64 " skipped (not logs)",
 			       res.files_skipped);
+		if (res.digests_skipped)
+			printf(", %" PRIu64 " digest files skipped",
+			       res.digests_skipped);
 		printf("; %" PRIu64 " events (%" PRIu64 " stored before",
 		       res.events, res.duplicates);
 		if (res.dup_run)

@@ -605,8 +605,7 @@ static int ct_record(struct nhir_tele *t, const cJSON *r, bool first)
 
 	if (first && nhir_json_str(r, "digestStartTime")) {
 		/* CloudTrail-Digest/: integrity hashes of log files, no event */
-		nhir_tele_malformed(t, "a CloudTrail digest file (hashes of log "
-				    "files, no events)");
+		nhir_tele_digest(t);
 		return 0;
 	}
 	if (cJSON_IsString(s)) {

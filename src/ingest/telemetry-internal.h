@@ -50,6 +50,13 @@ bool nhir_tele_authenticates(struct nhir_tele *t, enum nhir_node_kind kind,
 			     const char *identity_subtype,
 			     const char *provider);
 /* Why the current record is malformed (first few are reported). */
+/*
+ * Says the file is a digest of the format's logs (CloudTrail-Digest/),
+ * not a log: in a directory it is skipped and counted apart, and does
+ * not make the run partial.  Call on the first record, then return 0.
+ */
+void nhir_tele_digest(struct nhir_tele *t);
+
 void nhir_tele_malformed(struct nhir_tele *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /*

@@ -71,6 +71,7 @@ struct nhir_tele {
 	uint64_t events, malformed;
 	uint64_t lineage;	/* nodes and edges put, this file */
 	bool not_log;		/* rejected: not a log of the format */
+	bool digest;		/* ... but a digest of such logs */
 	struct keyset *seen;	/* lineage already stored in this run */
 	struct keyset own_seen;
 	struct nhir_sha256 hash;
@@ -245,6 +246,13 @@ bool nhir_tele_authenticates(struct nhir_tele *t, enum nhir_node_kind kind,
 	e.src = key;
 	e.dst = identity;
 	return nhir_tele_node(t, &n) && nhir_tele_edge(t, &e);
+}
+
+void nhir_tele_digest(struct nhir_tele *t)
+{
+	t->digest = true;
+	nhir_tele_malformed(t, "a CloudTrail digest file (hashes of log "
+			    "files, no events)");
 }
 
 void nhir_tele_malformed(struct nhir_tele *t, const char *fmt, ...)
@@ -527,6 +535,7 @@ struct pipe_rec {
 	int rc;
 	unsigned char sha[32];
 	char *why;		/* when record() said why */
+	bool digest;		/* record() said: a digest file */
 	size_t op, op_nr;	/* in ops */
 };
 
@@ -704,6 +713,8 @@ static void batch_run(struct pipe *p, struct pipe_batch *b)
 				   r->first);
 		r->op_nr = b->op_nr - r->op;
 		memcpy(r->sha, t->sha, 32);
+		r->digest = t->digest;
+		t->digest = false;
 		r->why = NULL;
 		if (t->why_set && !(r->why = batch_strdup(b, t->why)))
 			r->rc = -1;	/* out of memory: stops the file */
@@ -819,6 +830,7 @@ static bool pipe_use(struct nhir_tele *t, int i, struct nhir_err *err)
 		t->len = r->len;
 		memcpy(t->sha, r->sha, 32);
 		t->why_set = r->why != NULL;
+		t->digest = t->digest || r->digest;
 		if (r->why)
 			snprintf(t->why, sizeof(t->why), "%s", r->why);
 		if (t->res)
@@ -1329,8 +1341,13 @@ static enum nhir_rc ingest_file(struct nhir_store *st,
 		/* a README beside the logs: said, not held against the run */
 		nhir_store_rollback_to(st);
 		keyset_clear(seen);
-		res->files_skipped++;
-		diag(res, path, off, "file skipped: %s", ferr.msg);
+		if (t.digest) {
+			/* expected beside the logs: counted, no problem */
+			res->digests_skipped++;
+		} else {
+			res->files_skipped++;
+			diag(res, path, off, "file skipped: %s", ferr.msg);
+		}
 		rc = NHIR_OK;
 		goto out;
 	}

@@ -76,14 +76,26 @@ printf '*.db\n' >"$T/logs/.gitignore"
 printf '{"awsAccountId":"111122223333","digestStartTime":"2024-05-01T00:00:00Z","digestEndTime":"2024-05-01T01:00:00Z","logFiles":[]}\n' | gzip >"$T/logs/111122223333_CloudTrail-Digest_us-east-1_trail_us-east-1_20240501T010000Z.json.gz"
 check "files that are not logs make the run partial (4), not an error" \
 	exits 4 "$NHIR" ingest cloudtrail "$T/logs"
-check "the logs are ingested" has "$T/last.out" "1 files ingested, 0 already ingested, 0 rejected, 3 skipped (not logs); 7 events"
+check "the logs are ingested" has "$T/last.out" "1 files ingested, 0 already ingested, 0 rejected, 2 skipped (not logs), 1 digest files skipped; 7 events"
 check "the README is named" has "$T/last.err" "README.md: byte 0: file skipped: not cloudtrail: not JSON"
-check "the digest is named" has "$T/last.err" "Digest_us-east-1_trail_us-east-1_20240501T010000Z.json.gz: byte 0: file skipped: not cloudtrail: a CloudTrail digest file (hashes of log files, no events)"
+check "the digest is not a problem" hasnt "$T/last.err" "Digest_us-east-1"
 check "the hidden file is named" has "$T/last.err" "logs/.gitignore: byte 0: skipped: hidden, not read"
 check "json says so" sh -c \
-	'"$NHIR" ingest --format json cloudtrail "$0/logs" | python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"files_skipped\"]==3 and not d[\"complete\"], d"' "$T"
+	'"$NHIR" ingest --format json cloudtrail "$0/logs" | python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"files_skipped\"]==2 and d[\"digests_skipped\"]==1 and not d[\"complete\"], d"' "$T"
 check "a file named on the command line that is not a log is an error" \
 	exits 1 "$NHIR" ingest cloudtrail "$T/logs/README.md"
+
+# An AWSLogs tree holds digests beside the logs: expected, not partial
+rm -f "$NHIR_DB"
+"$NHIR" init >/dev/null
+mkdir -p "$T/awslogs/CloudTrail" "$T/awslogs/CloudTrail-Digest"
+cp $ct/after-exposure.jsonl "$T/awslogs/CloudTrail/"
+cp "$T"/logs/*Digest*.json.gz "$T/awslogs/CloudTrail-Digest/"
+check "digests alone do not make the run partial" \
+	exits 0 "$NHIR" ingest cloudtrail "$T/awslogs"
+check "the digest is counted" has "$T/last.out" "1 files ingested, 0 already ingested, 0 rejected, 1 digest files skipped; 7 events"
+check "a digest named on the command line is an error" \
+	exits 1 "$NHIR" ingest cloudtrail "$T"/awslogs/CloudTrail-Digest/*Digest*.json.gz
 
 # Every problem, or the count of the rest and the flag that shows them
 i=0
