@@ -83,6 +83,36 @@ enum nhir_rc nhir_authorize(struct nhir_store *st, const char *actor,
 			    enum nhir_perm perm, int64_t incident,
 			    struct nhir_err *err);
 
+/* ---- settings an admin controls (nhir config) ---- */
+
+/*
+ * Known keys: "catalog" and "connectors" (the files every plan uses,
+ * absolute paths), "approval-ttl-max" (seconds an approval may last at
+ * most).  Setting one needs an admin and is on the audit log.
+ */
+#define NHIR_APPROVAL_TTL_MAX (7 * 24 * 3600)	/* when not configured */
+#define NHIR_SETTING_MAX 4096			/* bytes of a value */
+
+bool nhir_setting_known(const char *key);
+/* value "" when unset (*found false); NHIR_EINVAL when it does not fit. */
+enum nhir_rc nhir_setting_get(struct nhir_store *st, const char *key,
+			      char *value, size_t n, bool *found,
+			      struct nhir_err *err);
+/* value NULL: unset. */
+enum nhir_rc nhir_setting_set(struct nhir_store *st, const char *actor,
+			      const char *key, const char *value,
+			      struct nhir_err *err);
+struct nhir_setting {
+	const char *key, *value, *set_by;
+	int64_t set_at;
+};
+typedef int (*nhir_setting_cb)(const struct nhir_setting *s, void *data);
+enum nhir_rc nhir_setting_each(struct nhir_store *st, nhir_setting_cb cb,
+			       void *data, struct nhir_err *err);
+/* The maximum TTL of an approval, configured or the default. */
+enum nhir_rc nhir_approval_ttl_max(struct nhir_store *st, int64_t *out,
+				   struct nhir_err *err);
+
 /* ---- the audit log ---- */
 
 #define NHIR_AUDIT_GENESIS \

@@ -41,6 +41,7 @@ static const char usage_nhir[] =
 	"\n"
 	"   audit     the hash-chained audit log: log, verify\n"
 	"   user      users and their roles\n"
+	"   config    settings an admin controls (catalog, connectors, ...)\n"
 	"\n"
 	"options:\n"
 	"   --db PATH     database (default $NHIR_DB, else ./nhir.db)\n"
@@ -62,6 +63,7 @@ static const struct cmd commands[] = {
 	{ "approve", cmd_approve, CMD_NEED_STORE },
 	{ "audit", cmd_audit, CMD_NEED_STORE },
 	{ "blast", cmd_blast, CMD_NEED_STORE | CMD_READONLY },
+	{ "config", cmd_config, CMD_NEED_STORE },
 	{ "contain", cmd_contain, CMD_NEED_STORE },
 	{ "decide", cmd_decide, CMD_NEED_STORE },
 	{ "evidence", cmd_evidence, CMD_NEED_STORE },

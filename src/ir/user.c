@@ -193,7 +193,7 @@ static const char *perm_text(enum nhir_perm p)
 	case NHIR_PERM_WORK: return "work on incidents";
 	case NHIR_PERM_LEAD: return "act as the incident's lead";
 	case NHIR_PERM_ASSIGN: return "assign incidents";
-	case NHIR_PERM_ADMIN: return "manage users";
+	case NHIR_PERM_ADMIN: return "manage users and settings";
 	}
 	return "do this";
 }

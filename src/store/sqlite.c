@@ -292,6 +292,25 @@ static const char *const migrations[] = {
 	" file INTEGER REFERENCES source_file(id),"
 	" offset INTEGER NOT NULL DEFAULT 0,"
 	" UNIQUE(node, how, time, event_id, cause));",
+	/*
+	 * 10: approvals bound to the exact step (doc/internals/plan.md):
+	 * each step's digest and its catalog entry's, and on each approval
+	 * or rejection the digest, position, entry and reversibility it
+	 * was given for; a rejection withdrawn by its author.  Settings an
+	 * admin controls (nhir config).
+	 */
+	"ALTER TABLE plan_step ADD COLUMN entry TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE plan_step ADD COLUMN digest TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE approval ADD COLUMN digest TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE approval ADD COLUMN seq INTEGER;"
+	"ALTER TABLE approval ADD COLUMN entry TEXT;"
+	"ALTER TABLE approval ADD COLUMN reversible INTEGER;"
+	"ALTER TABLE approval ADD COLUMN withdrawn INTEGER;"
+	"ALTER TABLE approval ADD COLUMN withdrawn_why TEXT;"
+	"CREATE INDEX approval_step ON approval(step);"
+	"CREATE TABLE setting("
+	" key TEXT PRIMARY KEY, value TEXT NOT NULL, set_by TEXT NOT NULL,"
+	" set_at INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 enum stmt {

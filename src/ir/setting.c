@@ -1,0 +1,159 @@
+/*
+ * Settings an admin controls: which catalog and connectors plans use,
+ * how long an approval may last.  A responder's command line does not
+ * choose them; changing one is on the audit log.
+ */
+#include "compat.h"
+#include "ir/ir.h"
+
+static const char *const known[] = {
+	"catalog", "connectors", "approval-ttl-max",
+};
+
+bool nhir_setting_known(const char *key)
+{
+	for (size_t i = 0; key && i < NHIR_ARRAY_SIZE(known); i++)
+		if (!strcmp(key, known[i]))
+			return true;
+	return false;
+}
+
+enum nhir_rc nhir_setting_get(struct nhir_store *st, const char *key,
+			      char *value, size_t n, bool *found,
+			      struct nhir_err *err)
+{
+	struct nhir_sql *q;
+	enum nhir_rc rc;
+	int r;
+
+	if (n)
+		value[0] = 0;
+	if (found)
+		*found = false;
+	rc = ir_query(st, err, &q, "SELECT value FROM setting WHERE key = ?",
+		      "t", key);
+	if (rc)
+		return rc;
+	r = nhir_sql_step(q, err);
+	if (r == 1 && strlen(nhir_sql_text(q, 0)) >= n) {
+		nhir_sql_finish(q);
+		return nhir_err_set(err, NHIR_EINVAL, "setting %s is longer "
+				    "than %zu bytes", key, n ? n - 1 : 0);
+	}
+	if (r == 1) {
+		ir_copy(value, n, nhir_sql_text(q, 0));
+		if (found)
+			*found = true;
+	}
+	nhir_sql_finish(q);
+	return ir_step_rc(r, err);
+}
+
+/* A value fit for key, or why not. */
+static enum nhir_rc check_value(const char *key, const char *value,
+				struct nhir_err *err)
+{
+	char *end;
+	long long v;
+
+	if (strlen(value) >= NHIR_SETTING_MAX)
+		return nhir_err_set(err, NHIR_EINVAL, "a setting holds at most "
+				    "%d bytes", NHIR_SETTING_MAX - 1);
+	if (!strcmp(key, "approval-ttl-max")) {
+		errno = 0;
+		v = strtoll(value, &end, 10);
+		if (errno || end == value || *end || v <= 0 ||
+		    v > 10LL * 366 * 24 * 3600)
+			return nhir_err_set(err, NHIR_EINVAL, "approval-ttl-max "
+					    "takes seconds, from 1 to ten "
+					    "years: not '%s'", value);
+		return NHIR_OK;
+	}
+	if (value[0] != '/')
+		return nhir_err_set(err, NHIR_EINVAL, "%s takes an absolute "
+				    "path: not '%s'", key, value);
+	return NHIR_OK;
+}
+
+enum nhir_rc nhir_setting_set(struct nhir_store *st, const char *actor,
+			      const char *key, const char *value,
+			      struct nhir_err *err)
+{
+	char old[NHIR_SETTING_MAX];
+	bool had = false;
+	cJSON *d;
+	enum nhir_rc rc;
+
+	if (!nhir_setting_known(key))
+		return nhir_err_set(err, NHIR_EINVAL, "'%s' is not a setting "
+				    "(catalog, connectors, approval-ttl-max)",
+				    key ? key : "");
+	if (value && (rc = check_value(key, value, err)))
+		return rc;
+	rc = ir_begin(st, actor, NHIR_PERM_ADMIN, 0, "config", err);
+	if (rc)
+		return rc;
+	rc = nhir_setting_get(st, key, old, sizeof(old), &had, err);
+	if (!rc && value)
+		rc = ir_exec(st, err, "INSERT INTO setting(key, value, set_by,"
+			     " set_at) VALUES(?, ?, ?, ?) ON CONFLICT(key) DO"
+			     " UPDATE SET value = excluded.value, set_by ="
+			     " excluded.set_by, set_at = excluded.set_at",
+			     "ttti", key, value, actor, nhir_time_now());
+	else if (!rc)
+		rc = ir_exec(st, err, "DELETE FROM setting WHERE key = ?", "t",
+			     key);
+	d = cJSON_CreateObject();
+	if (d) {
+		cJSON_AddStringToObject(d, "key", key);
+		if (value)
+			cJSON_AddStringToObject(d, "value", value);
+		else
+			cJSON_AddNullToObject(d, "value");
+		if (had)
+			cJSON_AddStringToObject(d, "was", old);
+	}
+	return ir_end(st, rc, actor, "config", 0, d, err);
+}
+
+enum nhir_rc nhir_setting_each(struct nhir_store *st, nhir_setting_cb cb,
+			       void *data, struct nhir_err *err)
+{
+	struct nhir_sql *q;
+	enum nhir_rc rc;
+	int r;
+
+	rc = ir_query(st, err, &q, "SELECT key, value, set_by, set_at FROM"
+		      " setting ORDER BY key", "");
+	if (rc)
+		return rc;
+	while ((r = nhir_sql_step(q, err)) == 1) {
+		struct nhir_setting s;
+
+		s.key = nhir_sql_text(q, 0);
+		s.value = nhir_sql_text(q, 1);
+		s.set_by = nhir_sql_text(q, 2);
+		s.set_at = nhir_sql_int(q, 3);
+		if (cb(&s, data)) {
+			r = 0;
+			break;
+		}
+	}
+	nhir_sql_finish(q);
+	return ir_step_rc(r, err);
+}
+
+enum nhir_rc nhir_approval_ttl_max(struct nhir_store *st, int64_t *out,
+				   struct nhir_err *err)
+{
+	char v[32];
+	bool found;
+	enum nhir_rc rc;
+
+	*out = NHIR_APPROVAL_TTL_MAX;
+	rc = nhir_setting_get(st, "approval-ttl-max", v, sizeof(v), &found,
+			      err);
+	if (!rc && found)
+		*out = strtoll(v, NULL, 10);
+	return rc;
+}
