@@ -68,6 +68,13 @@ struct nhir_catalog {
 	size_t nr, alloc;
 };
 
+/*
+ * The SHA-256 (hex) of everything an entry says (not where it is in
+ * its file): what an approval of a step made from it is bound to.
+ * false on out of memory.
+ */
+bool nhir_action_digest(const struct nhir_action *a, char out[65]);
+
 /* catalog/actions.yaml, or path, or $NHIR_CATALOG. */
 const char *nhir_catalog_default_path(const char *path);
 enum nhir_rc nhir_catalog_load(const char *path, struct nhir_catalog **out,
@@ -106,7 +113,9 @@ struct nhir_step {
 	const char *target_ext, *target_name, *proposer, *result;
 	bool reversible, destroys_evidence, privileged, changes_access;
 	int approvals_needed, approvals;	/* valid approvals now */
-	bool rejected;
+	int void_approvals;	/* approvals and rejections that no longer
+				 * count: see nhir_approval_each */
+	bool rejected;				/* a rejection stands */
 	int64_t delay, started, finished;
 	const char *after;			/* "3,4": step ids it waits for */
 };
@@ -139,11 +148,39 @@ enum nhir_rc nhir_plan_move(struct nhir_store *st, const char *actor,
 
 /*
  * Approves (or rejects) a step: an approver or lead, not the plan's
- * proposer; each approval expires after ttl seconds (0: a day).
+ * proposer; each approval expires after ttl seconds (0: a day, or the
+ * maximum when that is less); a ttl over the maximum (setting
+ * approval-ttl-max) is NHIR_EINVAL.  The approval is bound to the
+ * step's digest: action, target, what it does, reversibility, position
+ * in the plan and catalog entry; when any of these changes it no
+ * longer counts.  A rejection stands (it does not expire, and others'
+ * approvals do not lift it) until the step changes or its author
+ * withdraws it; its author may not approve the step meanwhile.
+ * Approvals count only while their author is an active approver or
+ * lead and not the step's proposer.
  */
 enum nhir_rc nhir_approve(struct nhir_store *st, const char *actor,
 			  int64_t incident, int64_t step, bool approve,
 			  const char *why, int64_t ttl, struct nhir_err *err);
+/* Withdraws actor's own rejection of a step, with the reason. */
+enum nhir_rc nhir_reject_withdraw(struct nhir_store *st, const char *actor,
+				  int64_t incident, int64_t step,
+				  const char *why, struct nhir_err *err);
+
+struct nhir_approval {
+	int64_t id, step, seq;		/* step id and its position now */
+	const char *actor, *verdict;	/* "approve" or "reject" */
+	const char *why;
+	int64_t at, expires;
+	const char *state;		/* "valid", "expired", "void",
+					 * "withdrawn" */
+	const char *reason;		/* why not valid; "" when valid */
+};
+typedef int (*nhir_approval_cb)(const struct nhir_approval *a, void *data);
+/* The approvals and rejections of a plan (step: a step id, 0: all). */
+enum nhir_rc nhir_approval_each(struct nhir_store *st, int64_t incident,
+				int64_t step, nhir_approval_cb cb, void *data,
+				struct nhir_err *err);
 
 /* ---- connectors and execution ---- */
 

@@ -27,9 +27,12 @@ static const char usage_plan[] =
 
 static const char usage_reject[] =
 	"usage: nhir reject INC STEP --why TEXT\n"
+	"       nhir reject --withdraw INC STEP --why TEXT\n"
 	"\n"
-	"Rejects a plan step, with the reason: it cannot run until approved\n"
-	"again.  Approvers and leads may; not the plan's proposer.\n"
+	"Rejects a plan step, with the reason.  A rejection stands: it does\n"
+	"not expire and nobody else's approval lifts it; only a changed step\n"
+	"(a new proposal) or its author withdrawing it (--withdraw) does.\n"
+	"Approvers and leads may reject; not the plan's proposer.\n"
 	"\n"
 	"exit status: 0 ok, 1 error, 2 usage error, 5 not authorized\n";
 
@@ -44,7 +47,12 @@ static const char usage_approve[] =
 	"plan's proposer may not (four eyes).  A step that changes access\n"
 	"needs one approval, an irreversible or privileged one two from\n"
 	"distinct people.  Approvals expire: --ttl, else $NHIR_APPROVAL_TTL\n"
-	"seconds, else a day.\n"
+	"seconds, else a day; never later than the configured maximum\n"
+	"(nhir config set approval-ttl-max, default 7 days).  An approval is\n"
+	"bound to the exact step: a rebuilt plan, another catalog entry or a\n"
+	"move voids it, and it no longer counts once its author is\n"
+	"deactivated or may no longer approve.  Someone who rejected a step\n"
+	"withdraws the rejection (nhir reject --withdraw) before approving.\n"
 	"\n"
 	"exit status: 0 ok, 1 error, 2 usage error, 5 not authorized\n";
 
@@ -132,11 +140,45 @@ static bool parse_step(const char *s, int64_t *out)
 struct show {
 	int fmt;
 	size_t n;
+	struct nhir_store *st;
+	int64_t inc;
+	size_t void_nr;
 };
+
+struct vshow {
+	int fmt;
+	size_t n;
+};
+
+/* The approvals of a step that no longer count, and why. */
+static int print_void(const struct nhir_approval *a, void *data)
+{
+	struct vshow *v = data;
+	char t[40];
+
+	if (!strcmp(a->state, "valid"))
+		return 0;
+	if (v->fmt == FMT_JSON) {
+		printf("%s{\"actor\":", v->n ? "," : "");
+		cli_json_str(stdout, a->actor);
+		printf(",\"verdict\":\"%s\",\"state\":\"%s\",\"at\":\"%s\","
+		       "\"reason\":", a->verdict, a->state,
+		       cli_time(a->at, t, sizeof(t)));
+		cli_json_str(stdout, a->reason);
+		putchar('}');
+	} else if (strcmp(a->state, "expired")) {
+		printf("       %s: %s by %s at %s (%s)\n", a->state,
+		       strcmp(a->verdict, "reject") ? "approval" : "rejection",
+		       a->actor, cli_time(a->at, t, sizeof(t)), a->reason);
+	}
+	v->n++;
+	return 0;
+}
 
 static int print_step(const struct nhir_step *s, void *data)
 {
 	struct show *x = data;
+	struct vshow v = { x->fmt, 0 };
 	char tgt[300];
 
 	snprintf(tgt, sizeof(tgt), "%s", s->target_ext ? s->target_ext : "-");
@@ -155,14 +197,19 @@ static int print_step(const struct nhir_step *s, void *data)
 		printf(",\"reversible\":%s,\"destroys_evidence\":%s,"
 		       "\"privileged\":%s,\"delay\":%" PRId64
 		       ",\"approvals_needed\":%d,\"approvals\":%d,"
+		       "\"void_approvals\":%d,"
 		       "\"rejected\":%s,\"after\":[%s],\"result\":",
 		       s->reversible ? "true" : "false",
 		       s->destroys_evidence ? "true" : "false",
 		       s->privileged ? "true" : "false", s->delay,
-		       s->approvals_needed, s->approvals,
+		       s->approvals_needed, s->approvals, s->void_approvals,
 		       s->rejected ? "true" : "false", s->after ? s->after : "");
 		cli_json_str(stdout, s->result);
-		putchar('}');
+		fputs(",\"not_counted\":[", stdout);
+		if (x->st)
+			nhir_approval_each(x->st, x->inc, s->id, print_void,
+					   &v, NULL);
+		fputs("]}", stdout);
 	} else {
 		printf("%3" PRId64 "  %-8s %-32s %s\n", s->seq, s->status,
 		       s->action, tgt);
@@ -179,7 +226,11 @@ static int print_step(const struct nhir_step *s, void *data)
 		       s->after ? ", after " : "", s->after ? s->after : "");
 		if (s->result && *s->result)
 			printf("       result: %s\n", s->result);
+		if (s->void_approvals && x->st)
+			nhir_approval_each(x->st, x->inc, s->id, print_void,
+					   &v, NULL);
 	}
+	x->void_nr += (size_t)s->void_approvals;
 	x->n++;
 	return 0;
 }
@@ -187,7 +238,7 @@ static int print_step(const struct nhir_step *s, void *data)
 static int show_plan(struct nhir_ctx *ctx, int64_t inc, int fmt)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
-	struct show x = { fmt, 0 };
+	struct show x = { fmt, 0, ctx->st, inc, 0 };
 
 	if (fmt == FMT_JSON)
 		printf("{\"incident\":\"INC-%" PRId64 "\",\"steps\":[", inc);
@@ -197,6 +248,10 @@ static int show_plan(struct nhir_ctx *ctx, int64_t inc, int fmt)
 		return cli_fail(&err);
 	if (fmt == FMT_JSON)
 		puts("]}");
+	else if (x.void_nr)
+		printf("%zu approval%s or rejection%s no longer count%s (void)\n",
+		       x.void_nr, x.void_nr == 1 ? "" : "s",
+		       x.void_nr == 1 ? "" : "s", x.void_nr == 1 ? "s" : "");
 	return EXIT_OK;
 }
 
@@ -359,11 +414,12 @@ static int approve_or_reject(int argc, char **argv, struct nhir_ctx *ctx,
 		{ "why", required_argument, NULL, 'w' },
 		{ "ttl", required_argument, NULL, 't' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "withdraw", no_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct pending pend = { NULL, 0, 0, NULL };
-	bool all = false;
+	bool all = false, withdraw = false;
 	const char *why = NULL;
 	int64_t inc, step, ttl = 0;
 	char *end;
@@ -377,9 +433,12 @@ static int approve_or_reject(int argc, char **argv, struct nhir_ctx *ctx,
 			why = optarg;
 		} else if (c == 'a' && approve) {
 			all = true;
+		} else if (c == 'W' && !approve) {
+			withdraw = true;
 		} else if (c == 't') {
+			errno = 0;
 			ttl = strtoll(optarg, &end, 10);
-			if (*end || ttl <= 0) {
+			if (errno || end == optarg || *end || ttl <= 0) {
 				cli_error("--ttl takes seconds");
 				return EXIT_USAGE;
 			}
@@ -398,9 +457,20 @@ static int approve_or_reject(int argc, char **argv, struct nhir_ctx *ctx,
 	inc = cli_incident(argv[optind]);
 	if (!inc)
 		return EXIT_USAGE;
+	if (withdraw) {
+		if (!parse_step(argv[optind + 1], &step))
+			return EXIT_USAGE;
+		if (nhir_reject_withdraw(ctx->st, ctx->actor, inc, step, why,
+					 &err))
+			return cli_fail(&err);
+		printf("INC-%" PRId64 ": %s withdrew the rejection of step %"
+		       PRId64 "\n", inc, ctx->actor, step);
+		return EXIT_OK;
+	}
 	if (!ttl && getenv("NHIR_APPROVAL_TTL")) {
+		errno = 0;
 		ttl = strtoll(getenv("NHIR_APPROVAL_TTL"), &end, 10);
-		if (*end || ttl <= 0) {
+		if (errno || *end || ttl <= 0) {
 			cli_error("NHIR_APPROVAL_TTL must be seconds");
 			return EXIT_USAGE;
 		}
@@ -412,6 +482,13 @@ static int approve_or_reject(int argc, char **argv, struct nhir_ctx *ctx,
 		for (size_t i = 0; i < pend.nr; i++) {
 			if (nhir_approve(ctx->st, ctx->actor, inc, pend.seq[i],
 					 true, why, ttl, &err)) {
+				if (err.rc == NHIR_ECONFLICT) {
+					printf("INC-%" PRId64 ": step %" PRId64
+					       " left: %s\n", inc, pend.seq[i],
+					       err.msg);
+					memset(&err, 0, sizeof(err));
+					continue;
+				}
 				nhir_free(pend.seq);
 				return cli_fail(&err);
 			}
@@ -596,6 +673,28 @@ int cmd_verify(int argc, char **argv, struct nhir_ctx *ctx)
 							   : EXIT_FINDINGS;
 }
 
+static int void_cb(const struct nhir_step *s, void *data)
+{
+	size_t *n = data;
+
+	if (s->void_approvals)
+		n[0] += (size_t)s->void_approvals, n[1]++;
+	return 0;
+}
+
+/* Approvals of the plan that no longer count, in one line. */
+static void plan_void_note(struct nhir_ctx *ctx, int64_t inc)
+{
+	size_t n[2] = { 0, 0 };
+
+	if (nhir_plan_each(ctx->st, inc, void_cb, n, NULL) || !n[0])
+		return;
+	printf("plan: %zu approval%s or rejection%s of %zu step%s void "
+	       "(changed since); see 'nhir plan INC-%" PRId64 "'\n", n[0],
+	       n[0] == 1 ? "" : "s", n[0] == 1 ? "" : "s", n[1],
+	       n[1] == 1 ? "" : "s", inc);
+}
+
 int cmd_contain(int argc, char **argv, struct nhir_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -709,6 +808,8 @@ int cmd_contain(int argc, char **argv, struct nhir_ctx *ctx)
 			printf("\n      %s\n", x->path ? x->path : "");
 		}
 	}
+	if (fmt != FMT_JSON)
+		plan_void_note(ctx, inc);
 	r = res.nr ? EXIT_FINDINGS : EXIT_OK;
 	nhir_residual_release(&res);
 	return r;

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include "nhir/buf.h"
 #include "nhir/plan.h"
+#include "core/hash.h"
 #include "core/yaml.h"
 
 static const char *const phase_names[NHIR_PHASE_NR] = {
@@ -47,6 +48,56 @@ const char *nhir_catalog_default_path(const char *path)
 	if (!stat("catalog/actions.yaml", &sb))
 		return "catalog/actions.yaml";
 	return NULL;
+}
+
+/* One field of an entry's digest: its length, then its bytes. */
+static void digest_str(struct nhir_sha256 *h, const char *s)
+{
+	char len[24];
+
+	snprintf(len, sizeof(len), "%zu:", s ? strlen(s) : (size_t)0);
+	nhir_sha256_update(h, len, strlen(len));
+	if (s)
+		nhir_sha256_update(h, s, strlen(s));
+}
+
+static void digest_int(struct nhir_sha256 *h, int64_t v)
+{
+	char x[32];
+
+	snprintf(x, sizeof(x), "%" PRId64, v);
+	digest_str(h, x);
+}
+
+bool nhir_action_digest(const struct nhir_action *a, char out[65])
+{
+	struct nhir_sha256 h;
+	unsigned char md[32];
+
+	out[0] = 0;
+	if (!nhir_sha256_init(&h))
+		return false;
+	digest_str(&h, "nhir-action-v1");
+	digest_str(&h, a->id);
+	digest_str(&h, a->provider);
+	digest_int(&h, a->kinds);
+	digest_int(&h, (int64_t)a->subtype_nr);
+	for (size_t i = 0; i < a->subtype_nr; i++)
+		digest_str(&h, a->subtypes[i]);
+	digest_int(&h, a->phase);
+	digest_int(&h, a->cuts);
+	digest_str(&h, a->kills);
+	digest_str(&h, a->survives);
+	digest_int(&h, a->kills_self);
+	digest_int(&h, a->kills_children);
+	digest_int(&h, a->reversible);
+	digest_int(&h, a->destroys_evidence);
+	digest_int(&h, a->privileged);
+	digest_int(&h, a->delay);
+	nhir_sha256_final(&h, md);
+	nhir_sha256_release(&h);
+	nhir_hex32(md, out);
+	return true;
 }
 
 void nhir_catalog_free(struct nhir_catalog *c)

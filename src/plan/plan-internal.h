@@ -19,4 +19,11 @@ enum nhir_rc nhir_connector_call(const struct nhir_connectors *c,
 const char *nhir_connector_for(const struct nhir_connectors *c,
 			       const char *what, bool probe);
 
+/*
+ * Recomputes the digest of every step of an incident's plan (after a
+ * build or an edit that moves steps): what approvals are bound to.
+ */
+enum nhir_rc plan_digests(struct nhir_store *st, int64_t incident,
+			  struct nhir_err *err);
+
 #endif

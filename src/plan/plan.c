@@ -18,6 +18,7 @@
 #include "nhir/plan.h"
 #include "nhir/record.h"
 #include "ir/ir.h"
+#include "plan/plan-internal.h"
 
 #define MAX_DEPS 64
 
@@ -516,14 +517,18 @@ static int approvals_for(const struct nhir_action *a)
 static enum nhir_rc store_step(struct planner *p, const char *actor,
 			       struct pstep *s)
 {
+	char entry[65];
+
+	if (!nhir_action_digest(s->a, entry))
+		return nhir_err_set(p->err, NHIR_ENOMEM, "out of memory");
 	return ir_int(p->st, p->err, &s->id, NULL,
 		      "INSERT INTO plan_step(incident, seq, action, target, phase,"
 		      " cuts, why, breaks, survives, reversible,"
 		      " destroys_evidence, privileged, changes_access,"
-		      " approvals_needed, delay, status, proposer, created)"
-		      " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-		      " 'planned', ?, ?) RETURNING id",
-		      "iitzt" "ttttiiiiiiti", p->incident, (int64_t)s->order,
+		      " approvals_needed, delay, status, proposer, created,"
+		      " entry) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+		      " ?, 'planned', ?, ?, ?) RETURNING id",
+		      "iitzt" "ttttiiiiiitit", p->incident, (int64_t)s->order,
 		      s->a->id, s->target, nhir_phase_name(s->a->phase),
 		      nhir_cut_name(s->a->cuts), s->why,
 		      s->breaks, s->a->survives ? s->a->survives : "",
@@ -531,7 +536,38 @@ static enum nhir_rc store_step(struct planner *p, const char *actor,
 		      (int64_t)s->a->destroys_evidence,
 		      (int64_t)s->a->privileged, (int64_t)changes_access(s->a),
 		      (int64_t)approvals_for(s->a), s->a->delay, actor,
-		      nhir_time_now());
+		      nhir_time_now(), entry);
+}
+
+/*
+ * The approvals of the plan being replaced (its steps' ids up to old)
+ * follow the new step with the same action and target, keeping what
+ * they were given for: unless the step is the same in every respect
+ * they no longer count.  Those of a step the new plan has not are
+ * dropped (*dropped).
+ */
+static enum nhir_rc carry_approvals(struct planner *p, int64_t old,
+				    int64_t *dropped)
+{
+	enum nhir_rc rc;
+
+	rc = ir_exec(p->st, p->err, "UPDATE approval SET step = coalesce(("
+		     "SELECT n.id FROM plan_step o JOIN plan_step n ON"
+		     " n.incident = o.incident AND n.action = o.action AND"
+		     " n.target IS o.target AND n.id > ? WHERE o.id ="
+		     " approval.step), step) WHERE step IN (SELECT id FROM"
+		     " plan_step WHERE incident = ? AND id <= ?)", "iii", old,
+		     p->incident, old);
+	if (!rc)
+		rc = ir_int(p->st, p->err, dropped, NULL, "SELECT count(*) FROM"
+			    " approval WHERE step IN (SELECT id FROM plan_step"
+			    " WHERE incident = ? AND id <= ?)", "ii",
+			    p->incident, old);
+	if (!rc)
+		rc = ir_exec(p->st, p->err, "DELETE FROM approval WHERE step IN"
+			     " (SELECT id FROM plan_step WHERE incident = ? AND"
+			     " id <= ?)", "ii", p->incident, old);
+	return rc;
 }
 
 static enum nhir_rc load_scope(struct planner *p, int64_t **conf,
@@ -574,7 +610,7 @@ enum nhir_rc nhir_plan_build(struct nhir_store *st, const char *actor,
 			     size_t *steps, struct nhir_err *err)
 {
 	struct planner p;
-	int64_t *queue = NULL, started = 0;
+	int64_t *queue = NULL, started = 0, old = 0, dropped = 0;
 	size_t qnr = 0, qalloc = 0;
 	cJSON *d;
 	enum nhir_rc rc;
@@ -633,18 +669,10 @@ enum nhir_rc nhir_plan_build(struct nhir_store *st, const char *actor,
 	if (!p.rc && !order(&p))
 		p.rc = nhir_err_set(err, NHIR_ECONFLICT, "the plan has a cycle");
 	rc = p.rc;
-	/* replace a plan that has not started */
+	/* replace a plan that has not started: the new steps first */
 	if (!rc)
-		rc = ir_exec(st, err, "DELETE FROM approval WHERE step IN (SELECT"
-			     " id FROM plan_step WHERE incident = ?)", "i",
-			     incident);
-	if (!rc)
-		rc = ir_exec(st, err, "DELETE FROM plan_dep WHERE step IN (SELECT"
-			     " id FROM plan_step WHERE incident = ?)", "i",
-			     incident);
-	if (!rc)
-		rc = ir_exec(st, err, "DELETE FROM plan_step WHERE incident = ?",
-			     "i", incident);
+		rc = ir_int(st, err, &old, NULL, "SELECT coalesce(max(id), 0)"
+			    " FROM plan_step WHERE incident = ?", "i", incident);
 	for (size_t i = 0; !rc && i < p.nr; i++)
 		rc = store_step(&p, actor, &p.v[i]);
 	for (size_t i = 0; !rc && i < p.nr; i++)
@@ -653,9 +681,24 @@ enum nhir_rc nhir_plan_build(struct nhir_store *st, const char *actor,
 				     " why) VALUES(?, ?, ?)", "iit", p.v[i].id,
 				     p.v[p.v[i].deps[k].on].id,
 				     p.v[i].deps[k].why);
+	if (!rc)
+		rc = plan_digests(st, incident, err);
+	if (!rc)
+		rc = carry_approvals(&p, old, &dropped);
+	if (!rc)
+		rc = ir_exec(st, err, "DELETE FROM plan_dep WHERE step IN (SELECT"
+			     " id FROM plan_step WHERE incident = ? AND id <= ?)",
+			     "ii", incident, old);
+	if (!rc)
+		rc = ir_exec(st, err, "DELETE FROM plan_step WHERE incident = ?"
+			     " AND id <= ?", "ii", incident, old);
 	d = cJSON_CreateObject();
-	if (d)
+	if (d) {
 		cJSON_AddNumberToObject(d, "steps", (double)p.nr);
+		if (dropped)
+			cJSON_AddNumberToObject(d, "approvals_dropped",
+						(double)dropped);
+	}
 	rc = ir_end(st, rc, actor, "plan", incident, d, err);
 	if (!rc)
 		*steps = p.nr;
@@ -666,20 +709,27 @@ enum nhir_rc nhir_plan_build(struct nhir_store *st, const char *actor,
 
 /* ---- reading the plan ---- */
 
+/* An approval (a) of a step (s) that counts, expiry aside. */
+#define COUNTS \
+	" a.step = s.id AND a.digest = s.digest AND a.withdrawn IS NULL AND" \
+	" a.actor != s.proposer AND EXISTS(SELECT 1 FROM nhir_user u WHERE" \
+	" u.name = a.actor AND u.active AND u.role IN ('approver', 'lead'))"
+
 #define STEP_COLS \
 	"s.id, s.seq, s.incident, coalesce(s.target, 0), s.action, s.phase," \
 	" s.status, s.why, s.breaks, s.survives, n.ext_id, n.name," \
 	" s.proposer, s.result, s.reversible, s.destroys_evidence," \
 	" s.privileged, s.changes_access, s.approvals_needed," \
-	" (SELECT count(DISTINCT a.actor) FROM approval a WHERE a.step = s.id" \
+	" (SELECT count(DISTINCT a.actor) FROM approval a WHERE" COUNTS \
 	"  AND a.verdict = 'approve' AND a.expires > ?)," \
-	" (SELECT count(*) FROM approval a WHERE a.step = s.id AND" \
-	"  a.verdict = 'reject' AND a.expires > ? AND a.id > coalesce((SELECT" \
-	"  max(b.id) FROM approval b WHERE b.step = s.id AND b.verdict =" \
-	"  'approve'), 0))," \
+	" (SELECT count(*) FROM approval a WHERE" COUNTS \
+	"  AND a.verdict = 'reject')," \
 	" s.delay, coalesce(s.started, 0), coalesce(s.finished, 0)," \
 	" (SELECT group_concat(p.seq) FROM plan_dep d JOIN plan_step p ON" \
-	"  p.id = d.after WHERE d.step = s.id), s.cuts"
+	"  p.id = d.after WHERE d.step = s.id), s.cuts," \
+	" (SELECT count(*) FROM approval a WHERE a.step = s.id AND" \
+	"  a.withdrawn IS NULL AND NOT (" COUNTS ") AND (a.verdict =" \
+	"  'reject' OR a.expires > ?))"
 
 static int fill_steps(struct nhir_sql *q, nhir_step_cb cb, void *data,
 		      struct nhir_err *err)
@@ -715,6 +765,7 @@ static int fill_steps(struct nhir_sql *q, nhir_step_cb cb, void *data,
 		s.finished = nhir_sql_int(q, 23);
 		s.after = nhir_sql_text(q, 24);
 		s.cuts = nhir_cut_parse(nhir_sql_text(q, 25));
+		s.void_approvals = (int)nhir_sql_int(q, 26);
 		if (cb(&s, data))
 			return 0;
 	}

@@ -110,8 +110,9 @@ check "the expiry can be set for everyone" sh -c \
 	 NHIR_NOW=2024-05-01T10:36:00Z "$NHIR" --as rory execute INC-1 '$DEL' --confirm; test $? = 1'
 check "a rejection blocks the step" sh -c \
 	'"$NHIR" --as ben reject INC-1 '$DEL' --why "keep it for forensics" >/dev/null; "$NHIR" --as rory execute INC-1 '$DEL' --confirm 2>&1 | grep -q "was rejected"'
-check "a new approval lifts it" sh -c \
-	'"$NHIR" --as ben approve INC-1 '$DEL' --why "forensics copied" >/dev/null && "$NHIR" --as rory execute INC-1 '$DEL' --confirm'
+check "its author withdrawing it lifts it" sh -c \
+	'"$NHIR" --as ben reject --withdraw INC-1 '$DEL' --why "forensics copied" >/dev/null &&
+	 "$NHIR" --as ben approve INC-1 '$DEL' --why "forensics copied" >/dev/null && "$NHIR" --as rory execute INC-1 '$DEL' --confirm'
 
 # the rest: every step approved twice and run in order
 for s in $("$NHIR" plan --format json INC-1 | python3 -c 'import json,sys; print(" ".join(str(s["step"]) for s in json.load(sys.stdin)["steps"] if s["approvals_needed"] > s["approvals"]))'); do
