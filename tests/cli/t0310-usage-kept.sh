@@ -97,6 +97,13 @@ cp "$T/a.db" "$T/c.db"
 sqlite3 "$T/c.db" "DROP TABLE key_use; DROP TABLE key_source;
 	DROP TABLE key_action; DROP INDEX event_notable;
 	ALTER TABLE plan_step DROP COLUMN cuts; DROP TABLE node_end;
+	ALTER TABLE plan_step DROP COLUMN entry;
+	ALTER TABLE plan_step DROP COLUMN digest;
+	DROP INDEX approval_step; DROP TABLE setting;
+	ALTER TABLE approval DROP COLUMN digest; ALTER TABLE approval DROP COLUMN seq;
+	ALTER TABLE approval DROP COLUMN entry; ALTER TABLE approval DROP COLUMN reversible;
+	ALTER TABLE approval DROP COLUMN withdrawn;
+	ALTER TABLE approval DROP COLUMN withdrawn_why;
 	PRAGMA user_version = 6"
 check "an older store is migrated" sh -c \
 	'"$NHIR" --db "$0/c.db" init | grep -q "schema $(sqlite3 "$0/a.db" "PRAGMA user_version")"' "$T"
