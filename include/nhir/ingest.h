@@ -171,6 +171,37 @@ enum nhir_rc nhir_ingest_path(struct nhir_store *st,
 			      struct nhir_err *err);
 
 /*
+ * A hunt: only the records of the given credentials, and of those they
+ * minted or created, found by a literal search of the raw files and
+ * stored as an ingest of those records would store them (events,
+ * lineage, provenance, de-duplication), so that usage, timeline and
+ * blast see them.  A file holding none of the keys is read but leaves
+ * nothing; a file searched is not marked ingested, so a later ingest
+ * still reads all of it.  A credential minted by a key joins the keys;
+ * files read before it joined are read again for it (up to
+ * NHIR_HUNT_MAX_PASSES passes).  A key written with \u escapes in a
+ * record is not found.
+ */
+#define NHIR_HUNT_MAX_PASSES 16
+
+struct nhir_hunt_result {
+	struct nhir_ingest_result in;	/* files: those with a record */
+	uint64_t files_scanned, files_matched, bytes_scanned;
+	uint64_t records_matched;	/* parsed: they held a key */
+	uint64_t keys;			/* at the end */
+	uint64_t keys_found;		/* minted or created, added */
+	unsigned passes;
+};
+
+/* paths as for nhir_ingest_path; res zeroed by the caller. */
+enum nhir_rc nhir_hunt(struct nhir_store *st,
+		       const struct nhir_tele_format *fmt,
+		       const char *const *keys, size_t key_nr,
+		       const char *const *paths, size_t path_nr,
+		       const char *actor, struct nhir_hunt_result *res,
+		       struct nhir_err *err);
+
+/*
  * Runs fmt over one in-memory input without a store (for fuzzing):
  * returns the number of records that produced events in *events.
  */

@@ -61,6 +61,11 @@ int cmd_init(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_show(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_timeline(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx);
+int cmd_hunt(int argc, char **argv, struct nhir_ctx *ctx);
+/* Prints what nhir usage prints for ref; returns the exit code. */
+struct nhir_usage_opts;
+int cli_usage_show(struct nhir_ctx *ctx, const char *ref,
+		   const struct nhir_usage_opts *o, int fmt);
 
 /* Diagnostics on stderr, "nhir: " prefixed. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -16,6 +16,7 @@ static const char usage_nhir[] =
 	"   init      create a database\n"
 	"   import    import an inventory (nhir, aws-authz, ...)\n"
 	"   ingest    ingest audit logs (cloudtrail)\n"
+	"   hunt      where credentials were used, straight from raw logs\n"
 	"   blast     what is in scope if these credentials are compromised\n"
 	"   usage     where and how a credential was used, and what it minted\n"
 	"   timeline  what credentials and all they minted did, in order\n"
@@ -69,6 +70,7 @@ static const struct cmd commands[] = {
 	{ "evidence", cmd_evidence, CMD_NEED_STORE },
 	{ "execute", cmd_execute, CMD_NEED_STORE },
 	{ "findings", cmd_findings, CMD_NEED_STORE },
+	{ "hunt", cmd_hunt, CMD_NEED_STORE },
 	{ "import", cmd_import, CMD_NEED_STORE },
 	{ "incident", cmd_incident, CMD_NEED_STORE },
 	{ "ingest", cmd_ingest, CMD_NEED_STORE },

@@ -396,10 +396,7 @@ int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx)
 	};
 	struct nhir_usage_opts o = { NHIR_TIME_UNSET, NHIR_TIME_UNSET,
 				     NHIR_TIME_UNSET, 0, false };
-	struct nhir_usage u;
-	struct nhir_ref_keys ref;
-	struct nhir_err err = NHIR_ERR_INIT;
-	int c, fmt = FMT_TEXT, rc = EXIT_OK;
+	int c, fmt = FMT_TEXT;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		int64_t *t = c == 's' ? &o.since : c == 'u' ? &o.until
@@ -427,8 +424,20 @@ int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx)
 	}
 	if (argc - optind != 1)
 		return cli_usage(usage_usage, false);
-	if (nhir_usage_ref(ctx->st, argv[optind], &ref, &err))
-		return cli_unknown_ref(ctx, argv[optind], &err);
+	return cli_usage_show(ctx, argv[optind], &o, fmt);
+}
+
+int cli_usage_show(struct nhir_ctx *ctx, const char *refname,
+		   const struct nhir_usage_opts *op, int fmt)
+{
+	struct nhir_usage_opts o = *op;
+	struct nhir_usage u;
+	struct nhir_ref_keys ref;
+	struct nhir_err err = NHIR_ERR_INIT;
+	int rc = EXIT_OK;
+
+	if (nhir_usage_ref(ctx->st, refname, &ref, &err))
+		return cli_unknown_ref(ctx, refname, &err);
 	if (!ref.identity) {
 		if (nhir_usage_collect(ctx->st, ref.keys[0], &o, &u, &err)) {
 			cli_error("%s", err.msg);

@@ -10,10 +10,13 @@
 #include <dirent.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 #include "nhir/buf.h"
 #include "core/hash.h"
 #include "ingest/json.h"
+#include "ingest/litscan.h"
 #include "ingest/telemetry-internal.h"
 
 #define CHUNK (1u << 20)
@@ -80,7 +83,14 @@ struct nhir_tele {
 	struct pipe *pipe;	/* NULL: each record run when cut */
 	bool pipe_failed;	/* a record stored stopped the file */
 	struct pipe_batch *log;	/* the worker's: keep, do not store */
+	/* a hunt: only records holding one of lits; lineage grows them */
+	struct nhir_litscan *lits;
+	struct keyset *keynodes;	/* credentials and tokens emitted */
+	uint64_t matched;		/* records that held a literal */
 };
+
+static bool keyset_seen(struct keyset *k, const char *key);
+static bool hunt_edge(struct nhir_tele *t, const struct nhir_edge_rec *r);
 
 static void diag(struct nhir_ingest_result *res, const char *path,
 		 uint64_t off, const char *fmt, ...)
@@ -180,6 +190,9 @@ bool nhir_tele_node(struct nhir_tele *t, const struct nhir_node_rec *r)
 		return keep_node(t, r);
 	if (!t->st)
 		return true;
+	if (t->keynodes && r->ext_id && (r->kind == NHIR_NODE_CREDENTIAL ||
+					 r->kind == NHIR_NODE_TOKEN))
+		(void)keyset_seen(t->keynodes, r->ext_id);
 	rc = nhir_store_put_node(t->st, r, &res, &t->err);
 	return put(t, rc, res);
 }
@@ -194,6 +207,8 @@ bool nhir_tele_edge(struct nhir_tele *t, const struct nhir_edge_rec *r)
 		return keep_edge(t, r);
 	if (!t->st)
 		return true;
+	if (t->lits && !hunt_edge(t, r))
+		return false;
 	rc = nhir_store_put_edge(t->st, r, &res, &t->err);
 	return put(t, rc, res);
 }
@@ -267,7 +282,11 @@ void nhir_tele_malformed(struct nhir_tele *t, const char *fmt, ...)
 
 bool nhir_tele_seen(struct nhir_tele *t, const char *key)
 {
-	struct keyset *k = t->seen;
+	return keyset_seen(t->seen, key);
+}
+
+static bool keyset_seen(struct keyset *k, const char *key)
+{
 	size_t i;
 
 	if (k->nr * 2 >= k->alloc) {
@@ -925,6 +944,10 @@ static bool one_record(struct nhir_tele *t, struct reader *r, size_t pos,
 {
 	int rc;
 
+	if (t->lits && nhir_litscan_find(t->lits, r->buf + pos, end - pos,
+					 NULL) == SIZE_MAX)
+		return true;	/* a hunt: not a record of its keys */
+	t->matched++;
 	if (t->pipe)
 		return pipe_add(t, r->buf + pos, end - pos, r->base + pos,
 				first, NULL, err);
@@ -1490,4 +1513,368 @@ enum nhir_rc nhir_ingest_path(struct nhir_store *st,
 	pipe_stop(run.pipe);
 	keyset_clear(&run.seen);
 	return rc ? rc : crc;
+}
+
+/*
+ * Hunts.  Each file is searched for the literals first (a file without
+ * any is never cut into records), then cut like an ingest, and only the
+ * records holding a literal are parsed and stored, with the same
+ * provenance, de-duplication and lineage.  A credential minted or
+ * created by one of the keys joins the literals at once; the files read
+ * before it joined are read again for it, until no key is added.
+ */
+static bool keyset_has(const struct keyset *k, const char *key)
+{
+	if (!k->alloc)
+		return false;
+	for (size_t i = nhir_hash_str(key) & (k->alloc - 1); k->v[i];
+	     i = (i + 1) & (k->alloc - 1))
+		if (!strcmp(k->v[i], key))
+			return true;
+	return false;
+}
+
+static bool hunt_edge(struct nhir_tele *t, const struct nhir_edge_rec *r)
+{
+	size_t n;
+
+	if ((r->kind != NHIR_EDGE_ISSUED && r->kind != NHIR_EDGE_CREATED) ||
+	    !r->src || !r->dst || !t->keynodes ||
+	    !keyset_has(t->keynodes, r->dst))
+		return true;
+	n = strlen(r->dst);
+	if (!n || n > NHIR_LITSCAN_MAX_LEN ||
+	    !nhir_litscan_has(t->lits, r->src, strlen(r->src)))
+		return true;
+	if (nhir_litscan_add(t->lits, r->dst, n, &t->err)) {
+		t->failed = true;
+		return false;
+	}
+	return true;
+}
+
+/* The files under path (name order, hidden entries left out). */
+static enum nhir_rc hunt_list(const char *path, char ***v,
+			      size_t *nr, size_t *alloc, struct nhir_err *err)
+{
+	struct stat sb;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, na = 0;
+	enum nhir_rc rc = NHIR_OK;
+	DIR *d;
+
+	if (stat(path, &sb))
+		return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s", path,
+				    strerror(errno));
+	if (!S_ISDIR(sb.st_mode)) {
+		if (NHIR_ALLOC_GROW(*v, *nr + 1, *alloc))
+			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		(*v)[*nr] = nhir_strdup(path);
+		if (!(*v)[*nr])
+			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		(*nr)++;
+		return NHIR_OK;
+	}
+	d = opendir(path);
+	if (!d)
+		return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s", path,
+				    strerror(errno));
+	while (!rc && (de = readdir(d))) {
+		size_t len = strlen(path) + strlen(de->d_name) + 2;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (NHIR_ALLOC_GROW(names, n + 1, na) ||
+		    !(names[n] = nhir_malloc(len))) {
+			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+			break;
+		}
+		snprintf(names[n++], len, "%s/%s", path, de->d_name);
+	}
+	closedir(d);
+	if (!rc && n)
+		qsort(names, n, sizeof(*names), cmp_names);
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = hunt_list(names[i], v, nr, alloc, err);
+	for (size_t i = 0; i < n; i++)
+		nhir_free(names[i]);
+	nhir_free(names);
+	return rc;
+}
+
+static bool has_suffix(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+
+	return a >= b && !strcmp(s + a - b, suf);
+}
+
+/*
+ * Reads a plain file whole into *data (owned); false with err set when
+ * it cannot be read.
+ */
+static bool read_whole(const char *path, char **data, size_t *len,
+		       struct nhir_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	struct stat sb;
+	size_t n;
+
+	*data = NULL;
+	*len = 0;
+	if (!f || fstat(fileno(f), &sb)) {
+		nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s", path,
+			     strerror(errno));
+		if (f)
+			fclose(f);
+		return false;
+	}
+	*data = nhir_malloc((size_t)sb.st_size + 1);
+	if (!*data) {
+		fclose(f);
+		nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		return false;
+	}
+	n = fread(*data, 1, (size_t)sb.st_size, f);
+	if (ferror(f)) {
+		fclose(f);
+		NHIR_FREE_AND_NULL(*data);
+		nhir_err_set(err, NHIR_EIO, "cannot read '%s': %s", path,
+			     strerror(errno));
+		return false;
+	}
+	fclose(f);
+	*len = n;
+	return true;
+}
+
+/*
+ * Hunts lits in one file: a file holding none is left alone; one that
+ * does is stored as a part of an ingest (its source file row says it
+ * was a hunt, so that a later full ingest reads it again).
+ */
+static enum nhir_rc hunt_file(struct nhir_store *st,
+			      const struct nhir_tele_format *fmt,
+			      const char *path, const char *actor,
+			      struct nhir_litscan *lits, struct run *run,
+			      struct keyset *keynodes,
+			      struct nhir_hunt_result *hr, struct nhir_err *err)
+{
+	static unsigned long serial;
+	struct nhir_ingest_result *res = &hr->in;
+	struct nhir_tele t;
+	struct reader r;
+	struct nhir_err ferr = NHIR_ERR_INIT;
+	char mark[96], *data = NULL;
+	size_t len = 0;
+	uint64_t off = 0;
+	struct nhir_dups dups;
+	enum nhir_rc rc;
+	struct timespec ts;
+
+	memset(&t, 0, sizeof(t));
+	memset(&r, 0, sizeof(r));
+	hr->files_scanned++;
+	if (has_suffix(path, ".gz")) {
+		r.gz = gzopen(path, "rb");
+		if (!r.gz)
+			return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s",
+					    path, strerror(errno));
+		gzbuffer(r.gz, 256 * 1024);
+	} else {
+		if (!read_whole(path, &data, &len, err))
+			return err->rc;
+		hr->bytes_scanned += len;
+		if (nhir_litscan_find(lits, data, len, NULL) == SIZE_MAX) {
+			nhir_free(data);
+			return NHIR_OK;
+		}
+		r.mem = data;
+		r.mem_len = len;
+	}
+	t.fmt = fmt;
+	t.st = st;
+	t.res = res;
+	t.path = path;
+	t.seen = &run->seen;
+	t.lits = lits;
+	t.keynodes = keynodes;
+	if (!nhir_sha256_init(&t.hash)) {
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (!run->tx) {
+		rc = nhir_store_begin(st, err);
+		if (rc)
+			goto out;
+		run->tx = true;
+		run->tx_bytes = 0;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(mark, sizeof(mark), "hunt:%lld.%09ld:%ld:%lu",
+		 (long long)ts.tv_sec, ts.tv_nsec, (long)getpid(), ++serial);
+	rc = nhir_store_savepoint(st, err);
+	if (!rc) {
+		rc = nhir_store_file_add(st, path, mark, len, fmt->name, actor,
+					 run->first_file, &t.file, err);
+		if (rc)
+			nhir_store_rollback_to(st);
+		else if (!run->first_file)
+			run->first_file = t.file;
+	}
+	if (rc)
+		goto out;
+	rc = scan(&t, &r, &off, &ferr);
+	if (r.gz)
+		hr->bytes_scanned += r.base + r.len;
+	if (t.failed || rc == NHIR_ENOMEM) {
+		*err = t.failed ? t.err : ferr;
+		rc = err->rc ? err->rc : NHIR_ESTORE;
+		nhir_store_rollback_to(st);
+		keyset_clear(&run->seen);
+		goto out;
+	}
+	if (rc) {
+		nhir_store_rollback_to(st);
+		keyset_clear(&run->seen);
+		if (t.not_log) {
+			res->files_skipped++;
+			diag(res, path, off, "file skipped: %s", ferr.msg);
+			rc = NHIR_OK;
+		} else {
+			res->files_failed++;
+			diag(res, path, off, "file rejected: %s", ferr.msg);
+			rc = NHIR_EPARSE;
+		}
+		goto out;
+	}
+	if (!t.matched) {
+		/* nothing of the keys here: the file leaves no trace */
+		nhir_store_rollback_to(st);
+		rc = NHIR_OK;
+		goto out;
+	}
+	rc = nhir_store_file_done(st, t.file, t.events, t.malformed, &dups,
+				  err);
+	if (!rc)
+		rc = nhir_store_release(st, err);
+	if (rc) {
+		nhir_store_rollback_to(st);
+		keyset_clear(&run->seen);
+		goto out;
+	}
+	hr->files_matched++;
+	hr->records_matched += t.matched;
+	res->files++;
+	res->events += t.events - (dups.before + dups.run + dups.repeated);
+	res->duplicates += dups.before;
+	res->dup_run += dups.run;
+	res->repeated += dups.repeated;
+	res->malformed += t.malformed;
+	res->lineage += t.lineage;
+	run->tx_bytes += len;
+	if (run->tx_bytes >= GROUP_BYTES)
+		rc = run_commit(st, run, res, err);
+out:
+	if (r.gz)
+		gzclose(r.gz);
+	nhir_free(r.buf);
+	nhir_free(data);
+	tele_release(&t);
+	return rc;
+}
+
+enum nhir_rc nhir_hunt(struct nhir_store *st,
+		       const struct nhir_tele_format *fmt,
+		       const char *const *keys, size_t key_nr,
+		       const char *const *paths, size_t path_nr,
+		       const char *actor, struct nhir_hunt_result *res,
+		       struct nhir_err *err)
+{
+	struct nhir_err own = NHIR_ERR_INIT, cerr = NHIR_ERR_INIT;
+	struct nhir_litscan *all = nhir_litscan_new(), *late = NULL;
+	struct keyset keynodes;
+	char **files = NULL;
+	size_t nr = 0, alloc = 0, *had = NULL, given;
+	struct run run;
+	enum nhir_rc rc = NHIR_OK, worst = NHIR_OK, crc;
+
+	if (!err)
+		err = &own;
+	memset(&run, 0, sizeof(run));
+	memset(&keynodes, 0, sizeof(keynodes));
+	if (!all)
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	for (size_t i = 0; !rc && i < key_nr; i++)
+		rc = nhir_litscan_add(all, keys[i], strlen(keys[i]), err);
+	for (size_t i = 0; !rc && i < path_nr; i++)
+		rc = hunt_list(paths[i], &files, &nr, &alloc, err);
+	given = nhir_litscan_count(all);
+	if (!rc && nr && !(had = nhir_calloc(nr, sizeof(*had))))
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	/*
+	 * Pass 1 reads every file with every key known; each later pass
+	 * reads a file again only for the keys that joined after it was
+	 * read.
+	 */
+	for (unsigned pass = 0; !rc && pass < NHIR_HUNT_MAX_PASSES; pass++) {
+		bool any = false;
+
+		for (size_t i = 0; !rc && i < nr; i++) {
+			size_t now = nhir_litscan_count(all);
+			struct nhir_litscan *use = all;
+
+			if (had[i] == now)
+				continue;
+			if (had[i]) {
+				/* only the keys it has not been read for */
+				late = nhir_litscan_new();
+				if (!late) {
+					rc = nhir_err_set(err, NHIR_ENOMEM,
+							  "out of memory");
+					break;
+				}
+				for (size_t k = had[i]; !rc && k < now; k++)
+					rc = nhir_litscan_add(late,
+						nhir_litscan_key(all, k),
+						strlen(nhir_litscan_key(all, k)),
+						err);
+				use = late;
+			}
+			any = true;
+			if (!rc)
+				rc = hunt_file(st, fmt, files[i], actor, use,
+					       &run, &keynodes, res, err);
+			/* keys the late scanner found join the rest */
+			for (size_t k = now - had[i];
+			     !rc && late && k < nhir_litscan_count(late); k++)
+				rc = nhir_litscan_add(all,
+					nhir_litscan_key(late, k),
+					strlen(nhir_litscan_key(late, k)), err);
+			nhir_litscan_free(late);
+			late = NULL;
+			had[i] = now;
+			if (rc == NHIR_EPARSE) {
+				worst = rc;
+				rc = NHIR_OK;
+			}
+		}
+		if (!any)
+			break;
+		res->passes = pass + 1;
+	}
+	res->keys = nhir_litscan_count(all);
+	res->keys_found = res->keys - given;
+	crc = run_commit(st, &run, &res->in, rc ? &cerr : err);
+	keyset_clear(&run.seen);
+	keyset_clear(&keynodes);
+	for (size_t i = 0; i < nr; i++)
+		nhir_free(files[i]);
+	nhir_free(files);
+	nhir_free(had);
+	nhir_litscan_free(all);
+	if (rc)
+		return rc;
+	return crc ? crc : worst;
 }

@@ -1,0 +1,156 @@
+/*
+ * The literal scanner: one literal, literals sharing a first byte and
+ * not, overlaps, ends of the buffer, limits, and random text against a
+ * naive search.
+ */
+#include "lib/testlib.h"
+#include "ingest/litscan.h"
+
+static struct nhir_litscan *scanner(const char *const *lits, size_t nr)
+{
+	struct nhir_litscan *ls = nhir_litscan_new();
+
+	assert_non_null(ls);
+	for (size_t i = 0; i < nr; i++)
+		assert_int_equal(nhir_litscan_add(ls, lits[i], strlen(lits[i]),
+						  NULL), NHIR_OK);
+	return ls;
+}
+
+static size_t find(const struct nhir_litscan *ls, const char *s,
+		   size_t *which)
+{
+	return nhir_litscan_find(ls, s, strlen(s), which);
+}
+
+static void test_one(void **state)
+{
+	static const char *const k[] = { "AKIAEXAMPLEDEPLOY01" };
+	struct nhir_litscan *ls = scanner(k, 1);
+	size_t w = 9;
+
+	(void)state;
+	assert_int_equal(find(ls, "{\"accessKeyId\":\"AKIAEXAMPLEDEPLOY01\"}",
+			      &w), 16);
+	assert_int_equal(w, 0);
+	assert_int_equal(find(ls, "AKIAEXAMPLEDEPLOY0", NULL), SIZE_MAX);
+	assert_int_equal(find(ls, "AKIAEXAMPLEDEPLOY01", NULL), 0);
+	assert_int_equal(find(ls, "", NULL), SIZE_MAX);
+	nhir_litscan_free(ls);
+}
+
+static void test_shared_first_byte(void **state)
+{
+	static const char *const k[] = { "ASIAONE", "AKIATWO", "AB" };
+	struct nhir_litscan *ls = scanner(k, 3);
+	size_t w = 9;
+
+	(void)state;
+	assert_int_equal(find(ls, "xxAKIAONE AKIATWO", &w), 10);
+	assert_int_equal(w, 1);
+	assert_int_equal(find(ls, "AAAB", &w), 2);
+	assert_int_equal(w, 2);
+	assert_int_equal(find(ls, "AAAAAAAAAAA", NULL), SIZE_MAX);
+	/* the shortest literal at the very end */
+	assert_int_equal(find(ls, "ASIAON AB", &w), 7);
+	nhir_litscan_free(ls);
+}
+
+static void test_mixed_first_bytes(void **state)
+{
+	static const char *const k[] = { "token-9", "AKIAX", "s.vault" };
+	struct nhir_litscan *ls = scanner(k, 3);
+	size_t w = 9;
+
+	(void)state;
+	assert_int_equal(find(ls, "a s.vaul token-9 s.vault", &w), 9);
+	assert_int_equal(w, 0);
+	assert_int_equal(find(ls, "token-8 AKIAX", &w), 8);
+	assert_int_equal(w, 1);
+	assert_true(nhir_litscan_has(ls, "s.vault", 7));
+	assert_false(nhir_litscan_has(ls, "s.vaul", 6));
+	assert_string_equal(nhir_litscan_key(ls, 2), "s.vault");
+	nhir_litscan_free(ls);
+}
+
+static void test_limits(void **state)
+{
+	struct nhir_litscan *ls = nhir_litscan_new();
+	struct nhir_err err = NHIR_ERR_INIT;
+	char big[NHIR_LITSCAN_MAX_LEN + 1];
+
+	(void)state;
+	assert_non_null(ls);
+	assert_int_equal(find(ls, "anything", NULL), SIZE_MAX);
+	assert_int_equal(nhir_litscan_add(ls, "", 0, &err), NHIR_EINVAL);
+	memset(big, 'a', sizeof(big));
+	assert_int_equal(nhir_litscan_add(ls, big, sizeof(big), &err),
+			 NHIR_EINVAL);
+	assert_int_equal(nhir_litscan_add(ls, big, sizeof(big) - 1, &err),
+			 NHIR_OK);
+	assert_int_equal(nhir_litscan_add(ls, "k", 1, NULL), NHIR_OK);
+	assert_int_equal(nhir_litscan_add(ls, "k", 1, NULL), NHIR_OK);
+	assert_int_equal(nhir_litscan_count(ls), 2);
+	assert_int_equal(nhir_litscan_find(ls, "xxk", 3, NULL), 2);
+	nhir_litscan_free(ls);
+	nhir_litscan_free(NULL);
+}
+
+static size_t naive(const char *const *k, size_t nr, const char *s, size_t n)
+{
+	for (size_t p = 0; p < n; p++)
+		for (size_t i = 0; i < nr; i++)
+			if (strlen(k[i]) <= n - p &&
+			    !memcmp(s + p, k[i], strlen(k[i])))
+				return p;
+	return SIZE_MAX;
+}
+
+static void test_random(void **state)
+{
+	static const char *const k[] = { "ABA", "BAB", "AAB", "CA", "BBBB" };
+	char s[64];
+	unsigned seed = 7;
+
+	(void)state;
+	for (int round = 0; round < 2000; round++) {
+		size_t nr = (size_t)round % 5 + 1, n = (size_t)round % 60;
+		struct nhir_litscan *ls = scanner(k, nr);
+
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			s[i] = "ABC"[(seed >> 16) % 3];
+		}
+		assert_int_equal(nhir_litscan_find(ls, s, n, NULL),
+				 naive(k, nr, s, n));
+		nhir_litscan_free(ls);
+	}
+}
+
+static void test_out_of_memory(void **state)
+{
+	struct nhir_litscan *ls = nhir_litscan_new();
+
+	(void)state;
+	assert_non_null(ls);
+	nhir_alloc_fail_at(1);
+	assert_int_equal(nhir_litscan_add(ls, "AKIA1", 5, NULL), NHIR_ENOMEM);
+	assert_null(nhir_litscan_new());
+	nhir_alloc_fail_at(0);
+	assert_int_equal(nhir_litscan_count(ls), 0);
+	nhir_litscan_free(ls);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_one),
+		cmocka_unit_test(test_shared_first_byte),
+		cmocka_unit_test(test_mixed_first_bytes),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_out_of_memory),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
