@@ -436,12 +436,40 @@ static struct reach *reach_get(struct authz *a, struct reach_set *rs,
 	return r;
 }
 
-/* The resource node for a pattern: "*" is everything in the account. */
+/*
+ * Does pat name one IAM user or role exactly ("arn:aws:iam::1:role/x")?
+ * That ARN is the identity's own id, so what a policy allows on it
+ * goes to a resource node of its own (see resource_id).
+ */
+static bool names_principal(const char *pat)
+{
+	const char *p = pat;
+
+	if (strncmp(pat, "arn:", 4) || strpbrk(pat, "*?"))
+		return false;
+	for (int field = 0; field < 5; field++) {
+		if (field == 2 && strncmp(p, "iam:", 4))
+			return false;
+		p = strchr(p, ':');
+		if (!p)
+			return false;
+		p++;
+	}
+	return !strncmp(p, "user/", 5) || !strncmp(p, "role/", 5);
+}
+
+/*
+ * The resource node for a pattern: "*" is everything in the account; a
+ * user or role ARN is "ARN#resource", the principal acted upon (its
+ * keys, policies, trust), kept apart from the identity itself.
+ */
 static const char *resource_id(struct authz *a, const char *pat,
 			       const char *account)
 {
 	if (!strcmp(pat, "*"))
 		return label(a, "aws:%s:*", account ? account : "unknown");
+	if (names_principal(pat))
+		return label(a, "%s#resource", pat);
 	return pat;
 }
 
@@ -458,6 +486,9 @@ static void emit_resource(struct authz *a, const char *id, const char *pat,
 		r.name = label(a, "every resource in account %s",
 			       account ? account : "unknown");
 		r.subtype = "aws-account";
+	} else if (names_principal(pat)) {
+		r.name = label(a, "%s, acted upon", pat);
+		r.subtype = "aws-iam-principal";
 	} else {
 		const char *p = strchr(pat, ':');
 
@@ -576,6 +607,15 @@ static struct principal *find_principal(struct authz *a, const char *arn)
 		if (!strcmp(a->pr[i].arn, arn))
 			return &a->pr[i];
 	return NULL;
+}
+
+/* Is arn in account acct?  The root of trust is one account only. */
+static bool same_account(const char *arn, const char *acct)
+{
+	char buf[32];
+	const char *mine = nhir_iam_arn_account(arn, buf, sizeof(buf));
+
+	return mine && !strcmp(mine, acct);
 }
 
 static bool action_is_assume(const cJSON *actions)
@@ -758,6 +798,8 @@ static void trust(struct authz *a, struct principal *role)
 					for (size_t i = 0; i < a->pr_nr; i++) {
 						p = &a->pr[i];
 						if (p == role ||
+						    !same_account(p->arn,
+								  role_acct) ||
 						    !nhir_iam_allows(&p->stmts,
 								     "sts:AssumeRole",
 								     role->arn))

@@ -198,6 +198,62 @@ static void test_model_rules(void **state)
 	nhir_store_close(st);
 }
 
+/*
+ * The most common shape: a policy whose Resource names a role or user
+ * ARN.  And the account boundary: a trust naming account 111's root
+ * admits no principal of account 333, whatever its own policy allows.
+ */
+static const char named_doc[] =
+	"{\"UserDetailList\":["
+	" {\"UserName\":\"dev\",\"Arn\":\"arn:aws:iam::111:user/dev\","
+	"  \"GroupList\":[],\"UserPolicyList\":[{\"PolicyName\":\"p\","
+	"  \"PolicyDocument\":{\"Statement\":["
+	"   {\"Effect\":\"Allow\",\"Action\":\"sts:AssumeRole\","
+	"    \"Resource\":\"arn:aws:iam::111:role/admin\"},"
+	"   {\"Effect\":\"Allow\",\"Action\":\"iam:PassRole\","
+	"    \"Resource\":[\"arn:aws:iam::111:role/admin\"]},"
+	"   {\"Effect\":\"Allow\",\"Action\":\"iam:CreateAccessKey\","
+	"    \"Resource\":\"arn:aws:iam::111:user/ops\"}]}}]},"
+	" {\"UserName\":\"ops\",\"Arn\":\"arn:aws:iam::111:user/ops\","
+	"  \"GroupList\":[],\"UserPolicyList\":[]},"
+	" {\"UserName\":\"stranger\",\"Arn\":\"arn:aws:iam::333:user/stranger\","
+	"  \"GroupList\":[],\"UserPolicyList\":[{\"PolicyName\":\"p\","
+	"  \"PolicyDocument\":{\"Statement\":{\"Effect\":\"Allow\","
+	"   \"Action\":\"sts:AssumeRole\",\"Resource\":\"*\"}}}]}],"
+	"\"RoleDetailList\":["
+	" {\"RoleName\":\"admin\",\"Arn\":\"arn:aws:iam::111:role/admin\","
+	"  \"AssumeRolePolicyDocument\":{\"Statement\":[{\"Effect\":\"Allow\","
+	"   \"Principal\":{\"AWS\":\"arn:aws:iam::111:root\"},"
+	"   \"Action\":\"sts:AssumeRole\"}]},\"RolePolicyList\":[]}]}";
+
+static void test_principal_resources(void **state)
+{
+	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_import_result res;
+	struct find_edge f;
+
+	(void)state;
+	assert_int_equal(tl_import_text(st, "aws-authz", named_doc, &res), 0);
+	assert_int_equal(res.rejected, 0);
+	f = edge_between(st, "arn:aws:iam::111:user/dev",
+			 "arn:aws:iam::111:role/admin#resource", NHIR_EDGE_CAN);
+	assert_true(f.found);
+	assert_non_null(strstr(f.attrs, "iam:PassRole"));
+	assert_non_null(strstr(f.attrs, "sts:AssumeRole"));
+	assert_true(edge_between(st, "arn:aws:iam::111:user/dev",
+				 "arn:aws:iam::111:user/ops#resource",
+				 NHIR_EDGE_CAN).found);
+	/* the identity keeps its kind: the role is still assumable */
+	assert_true(edge_between(st, "arn:aws:iam::111:user/dev",
+				 "arn:aws:iam::111:role/admin",
+				 NHIR_EDGE_ASSUMES).found);
+	/* the account boundary holds */
+	assert_false(edge_between(st, "arn:aws:iam::333:user/stranger",
+				  "arn:aws:iam::111:role/admin",
+				  NHIR_EDGE_ASSUMES).found);
+	nhir_store_close(st);
+}
+
 static void test_real_samples(void **state)
 {
 	static const char *const files[] = {
@@ -270,6 +326,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_match_and_priv),
 		cmocka_unit_test(test_model_rules),
+		cmocka_unit_test(test_principal_resources),
 		cmocka_unit_test(test_real_samples),
 		cmocka_unit_test(test_bad),
 	};
