@@ -130,8 +130,16 @@ enum nhir_end_how {
 	NHIR_END_SESSIONS_REVOKED = 4,	/* sessions of the node issued
 					 * before 'before' denied */
 	NHIR_END_SESSIONS_RESTORED = 5,	/* that denial (cause) removed */
+	NHIR_END_REVOKED_ORPHANING = 6,	/* gone for good; the tokens it
+					 * issued live on as orphans */
 	NHIR_END_HOW_NR
 };
+
+/* Is h an end for good (deleted, or revoked orphaning its children)? */
+static inline bool nhir_end_gone(enum nhir_end_how h)
+{
+	return h == NHIR_END_DELETED || h == NHIR_END_REVOKED_ORPHANING;
+}
 
 /*
  * An end fact: at time, the event event_name (event_id in its log)

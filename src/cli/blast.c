@@ -100,7 +100,7 @@ static void ended_text(struct view *v, uint32_t item)
 	}
 	nhir_time_format(e.time, t, sizeof(t));
 	printf(" [ended %s: %s%s by %s", t,
-	       e.how == NHIR_END_DELETED && e.node &&
+	       nhir_end_gone(e.how) && e.node &&
 			       e.node != v->g->node_id[it->node]
 		       ? "its issuer " : "",
 	       nhir_end_how_name(e.how),

@@ -56,6 +56,7 @@ const char *nhir_priv_name(enum nhir_priv p)
 static const char *const end_names[NHIR_END_HOW_NR] = {
 	"none", "deleted", "deactivated", "reactivated",
 	"revoked-sessions-before", "sessions-restored",
+	"revoked-orphaning-children",
 };
 
 const char *nhir_end_how_name(enum nhir_end_how h)

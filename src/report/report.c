@@ -174,7 +174,7 @@ static const char *end_text(struct nhir_store *st, const struct nhir_graph *g,
 		return "ended";
 	nhir_time_format(e.time, t, sizeof(t));
 	snprintf(out, n, "%s%s %s by logged event %s (%s@%" PRIu64 ")",
-		 e.how == NHIR_END_DELETED && e.node != g->node_id[it->node]
+		 nhir_end_gone(e.how) && e.node != g->node_id[it->node]
 			 ? "its issuer " : "",
 		 nhir_end_how_name(e.how), t,
 		 e.event_name ? e.event_name : "?", e.path ? e.path : "?",

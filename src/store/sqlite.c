@@ -2959,8 +2959,8 @@ static enum nhir_rc scan_ends(struct sqlite_store *s,
 			      struct nhir_err *err)
 {
 	static const char own[] =
-		"SELECT id, node, time, how FROM node_end WHERE how IN (1, 2, 3)"
-		" ORDER BY node, time, id";
+		"SELECT id, node, time, how FROM node_end"
+		" WHERE how IN (1, 2, 3, 6) ORDER BY node, time, id";
 	static const char sessions[] =
 		"SELECT f.id, e.src, f.time, (SELECT min(g.time) FROM node_end g"
 		"  WHERE g.node = f.node AND g.how IN (4, 5) AND"
@@ -2971,17 +2971,22 @@ static enum nhir_rc scan_ends(struct sqlite_store *s,
 		" f.before IS NOT NULL AND t.created < f.before";
 	/*
 	 * A deletion ends, at once, what dies with the deleted node: what
-	 * it issued with cascade yes (a Vault token's children), down the
-	 * chain, if minted before.  Its own facts still apply to each.
+	 * it issued or created with cascade yes (a Vault token's children
+	 * and leases, a deploy key made with a GitHub token), down the
+	 * chain, if minted before.  A revocation that orphans the children
+	 * ends, of what the node issued, only what is not a token (a Vault
+	 * token's leases).  Its own facts still apply to each.
 	 */
 	static const char cascade[] =
-		"WITH RECURSIVE d(node, fact, t) AS ("
-		" SELECT node, id, time FROM node_end WHERE how = 1"
+		"WITH RECURSIVE d(node, fact, t, alone) AS ("
+		" SELECT node, id, time, how = 6 FROM node_end WHERE how IN (1, 6)"
 		" UNION"
-		" SELECT e.dst, d.fact, d.t FROM d"
-		"  JOIN edge e ON e.src = d.node AND e.kind = 2 AND e.cascade = 2"
+		" SELECT e.dst, d.fact, d.t, 0 FROM d"
+		"  JOIN edge e ON e.src = d.node AND e.kind IN (2, 10)"
+		"   AND e.cascade = 2"
 		"  JOIN node c ON c.id = e.dst"
-		"  WHERE c.created IS NULL OR c.created <= d.t)"
+		"  WHERE (c.created IS NULL OR c.created <= d.t)"
+		"   AND NOT (d.alone AND c.kind = 3))"
 		" SELECT fact, node, min(t), NULL FROM d"
 		" WHERE fact NOT IN (SELECT id FROM node_end WHERE node = d.node)"
 		" GROUP BY node";
@@ -3009,7 +3014,7 @@ static enum nhir_rc scan_ends(struct sqlite_store *s,
 		}
 		if (rc || gone)
 			continue;
-		if (how == NHIR_END_DELETED) {
+		if (nhir_end_gone((enum nhir_end_how)how)) {
 			if (open)
 				rc = nhir_graph_builder_end(b, n, from, t, fact,
 							    err);
