@@ -65,6 +65,23 @@ void nhir_tele_malformed(struct nhir_tele *t, const char *fmt, ...)
  */
 bool nhir_tele_seen(struct nhir_tele *t, const char *key);
 
+/*
+ * Names the run's records gave (a Vault token's HMAC to its accessor, a
+ * GitHub token id to its hashed token), so that a later record naming
+ * one of them alone is matched.  Run by the worker, in record order, for
+ * the whole run.  set: name -> value; with append, value is added as a
+ * line of the list held (once).  get: NULL when unknown.  each: cb on
+ * every name beginning with prefix, until it returns false.  false: no
+ * memory.
+ */
+bool nhir_tele_name_set(struct nhir_tele *t, const char *name,
+			const char *value, bool append);
+const char *nhir_tele_name_get(struct nhir_tele *t, const char *name);
+bool nhir_tele_name_each(struct nhir_tele *t, const char *prefix,
+			 bool (*cb)(struct nhir_tele *t, const char *name,
+				    const char *value, void *data),
+			 void *data);
+
 extern const struct nhir_tele_format nhir_tele_cloudtrail;
 extern const struct nhir_tele_format nhir_tele_k8s_audit;
 extern const struct nhir_tele_format nhir_tele_vault_audit;

@@ -59,6 +59,12 @@ struct keyset {
 	size_t nr, alloc;
 };
 
+/* Names to values, for the whole run (nhir_tele_name_*). */
+struct namemap {
+	char **k, **v;
+	size_t nr, alloc;
+};
+
 struct nhir_tele {
 	const struct nhir_tele_format *fmt;
 	struct nhir_store *st;		/* NULL when only parsing */
@@ -77,6 +83,8 @@ struct nhir_tele {
 	bool digest;		/* ... but a digest of such logs */
 	struct keyset *seen;	/* lineage already stored in this run */
 	struct keyset own_seen;
+	struct namemap *names;	/* what the run's records named (below) */
+	struct namemap own_names;
 	struct nhir_sha256 hash;
 	struct nhir_err err;
 	bool failed;
@@ -319,6 +327,125 @@ static bool keyset_seen(struct keyset *k, const char *key)
 	if (k->v[i])
 		k->nr++;
 	return false;
+}
+
+/* The slot of name in m, grown first when adding; false if none. */
+static bool name_slot(struct namemap *m, const char *name, bool add,
+			 size_t *slot)
+{
+	size_t i;
+
+	if (add && m->nr * 2 >= m->alloc) {
+		struct namemap old = *m;
+		size_t n = m->alloc ? m->alloc * 2 : 256;
+
+		m->k = nhir_calloc(n, sizeof(char *));
+		m->v = nhir_calloc(n, sizeof(char *));
+		if (!m->k || !m->v) {
+			nhir_free(m->k);
+			nhir_free(m->v);
+			*m = old;
+			return false;
+		}
+		m->alloc = n;
+		for (size_t j = 0; j < old.alloc; j++) {
+			if (!old.k[j])
+				continue;
+			for (i = nhir_hash_str(old.k[j]) & (n - 1); m->k[i];
+			     i = (i + 1) & (n - 1))
+				;
+			m->k[i] = old.k[j];
+			m->v[i] = old.v[j];
+		}
+		nhir_free(old.k);
+		nhir_free(old.v);
+	}
+	if (!m->alloc)
+		return false;
+	for (i = nhir_hash_str(name) & (m->alloc - 1); m->k[i];
+	     i = (i + 1) & (m->alloc - 1))
+		if (!strcmp(m->k[i], name))
+			break;
+	*slot = i;
+	return true;
+}
+
+bool nhir_tele_name_set(struct nhir_tele *t, const char *name,
+			const char *value, bool append)
+{
+	struct namemap *m = t->names;
+	size_t i;
+	char *v;
+
+	if (!name_slot(m, name, true, &i))
+		return false;
+	if (m->k[i] && append && m->v[i]) {
+		size_t have = strlen(m->v[i]), n = strlen(value);
+
+		/* each value once: lines of the list */
+		for (const char *p = m->v[i]; p; p = strchr(p, '\n')) {
+			p += *p == '\n';
+			if (!strncmp(p, value, n) && (!p[n] || p[n] == '\n'))
+				return true;
+		}
+		v = nhir_realloc(m->v[i], have + n + 2);
+		if (!v)
+			return false;
+		v[have] = '\n';
+		memcpy(v + have + 1, value, n + 1);
+		m->v[i] = v;
+		return true;
+	}
+	v = nhir_strdup(value);
+	if (!v)
+		return false;
+	if (!m->k[i]) {
+		m->k[i] = nhir_strdup(name);
+		if (!m->k[i]) {
+			nhir_free(v);
+			return false;
+		}
+		m->nr++;
+	}
+	nhir_free(m->v[i]);
+	m->v[i] = v;
+	return true;
+}
+
+const char *nhir_tele_name_get(struct nhir_tele *t, const char *name)
+{
+	struct namemap *m = t->names;
+	size_t i;
+
+	if (!name_slot(m, name, false, &i) || !m->k[i])
+		return NULL;
+	return m->v[i];
+}
+
+bool nhir_tele_name_each(struct nhir_tele *t, const char *prefix,
+			 bool (*cb)(struct nhir_tele *t, const char *name,
+				    const char *value, void *data),
+			 void *data)
+{
+	struct namemap *m = t->names;
+	size_t n = strlen(prefix);
+
+	for (size_t i = 0; i < m->alloc; i++)
+		if (m->k[i] && !strncmp(m->k[i], prefix, n) &&
+		    !cb(t, m->k[i], m->v[i], data))
+			return false;
+	return true;
+}
+
+static void namemap_clear(struct namemap *m)
+{
+	for (size_t i = 0; i < m->alloc; i++) {
+		nhir_free(m->k[i]);
+		nhir_free(m->v[i]);
+	}
+	nhir_free(m->k);
+	nhir_free(m->v);
+	memset(m, 0, sizeof(*m));
 }
 
 static void keyset_clear(struct keyset *k)
@@ -826,6 +953,7 @@ static void pipe_file(struct pipe *p, const struct nhir_tele *t)
 	p->wt.path = t->path;
 	p->wt.file = t->file;
 	p->wt.seen = t->seen;
+	p->wt.names = t->names;
 	p->wt.err = (struct nhir_err)NHIR_ERR_INIT;
 	p->work = -1;
 	p->fill = 0;
@@ -1162,6 +1290,7 @@ static enum nhir_rc scan(struct nhir_tele *t, struct reader *r,
 static void tele_release(struct nhir_tele *t)
 {
 	keyset_clear(&t->own_seen);
+	namemap_clear(&t->own_names);
 	nhir_sha256_release(&t->hash);
 }
 
@@ -1183,6 +1312,7 @@ enum nhir_rc nhir_tele_parse_buffer(const struct nhir_tele_format *fmt,
 	t.fmt = fmt;
 	t.path = "input";
 	t.seen = &t.own_seen;
+	t.names = &t.own_names;
 	if (!nhir_sha256_init(&t.hash))
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	r.mem = data;
@@ -1246,6 +1376,7 @@ static enum nhir_rc file_sha(const char *path, char hex[65], uint64_t *size,
 
 struct run {
 	struct keyset seen;	/* lineage stored in this run */
+	struct namemap names;	/* what its records named */
 	struct pipe *pipe;	/* the worker, started with the first file */
 	bool tx;		/* a group is open */
 	uint64_t tx_bytes;
@@ -1313,6 +1444,7 @@ static enum nhir_rc ingest_file(struct nhir_store *st,
 	t.res = res;
 	t.path = path;
 	t.seen = seen;
+	t.names = &run->names;
 	if (!nhir_sha256_init(&t.hash))
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	r.gz = gzopen(path, "rb");
@@ -1512,6 +1644,7 @@ enum nhir_rc nhir_ingest_path(struct nhir_store *st,
 	crc = run_commit(st, &run, res, rc ? &cerr : err);
 	pipe_stop(run.pipe);
 	keyset_clear(&run.seen);
+	namemap_clear(&run.names);
 	return rc ? rc : crc;
 }
 

@@ -85,6 +85,113 @@ static void test_tokens(void **state)
 	nhir_store_close(st);
 }
 
+/* A response entry of the device's shape: caller accessor ACC. */
+#define RESP(T, ACC, OP, PATH, DATA, RESP_) \
+	"{\"time\":\"2024-06-03T" T "Z\",\"type\":\"response\"," \
+	"\"auth\":{\"client_token\":\"hmac-sha256:t" ACC "\"," \
+	"\"accessor\":\"hmac-sha256:" ACC "\",\"entity_id\":\"e1\"}," \
+	"\"request\":{\"id\":\"" T ACC "\",\"operation\":\"" OP "\"," \
+	"\"client_token\":\"hmac-sha256:t" ACC "\"," \
+	"\"client_token_accessor\":\"hmac-sha256:" ACC "\"," \
+	"\"path\":\"" PATH "\",\"data\":" DATA "," \
+	"\"headers\":{\"user-agent\":[\"vault-cli/1\",\"x\"]}}," \
+	"\"response\":" RESP_ "}\n"
+#define NEWTOK(ACC) \
+	"{\"auth\":{\"client_token\":\"hmac-sha256:t" ACC "\"," \
+	"\"accessor\":\"hmac-sha256:" ACC "\",\"token_ttl\":600}}"
+
+static int count_end(const struct nhir_node_end *e, void *data)
+{
+	assert_int_equal(e->how, NHIR_END_DELETED);
+	++*(int *)data;
+	return 0;
+}
+
+static enum nhir_cascade cascade(struct nhir_store *st, const char *src,
+				 const char *dst)
+{
+	struct find f = { tl_node(st, dst), 0, 0 };
+
+	nhir_store_node_edges(st, tl_node(st, src), NHIR_DIR_OUT, find_cb, &f,
+			      NULL);
+	assert_true(f.found);
+	return f.cascade;
+}
+
+/*
+ * Orphans from the path alone; a role's orphan setting when readable,
+ * unknown when hashed or never seen; revocations matched by the token's
+ * HMAC, by accessor; a lease of a secrets engine.
+ */
+static void test_lineage(void **state)
+{
+	static const char log[] =
+		RESP("09:00:00", "p", "update", "auth/token/create-orphan",
+		     "null", NEWTOK("o"))
+		RESP("09:01:00", "p", "update", "auth/token/create",
+		     "{\"no_parent\":true}", NEWTOK("n"))
+		RESP("09:02:00", "p", "update", "auth/token/create",
+		     "null", NEWTOK("c"))
+		RESP("09:03:00", "p", "update", "auth/token/roles/hashed",
+		     "{\"orphan\":\"hmac-sha256:ab\"}", "{}")
+		RESP("09:04:00", "p", "update", "auth/token/create/hashed",
+		     "null", NEWTOK("h"))
+		RESP("09:05:00", "p", "update", "auth/token/create/unseen",
+		     "null", NEWTOK("u"))
+		RESP("09:06:00", "p", "create", "auth/token/roles/plain",
+		     "{\"period\":\"hmac-sha256:cd\"}", "{}")
+		RESP("09:07:00", "p", "update", "auth/token/create/plain",
+		     "null", NEWTOK("q"))
+		RESP("09:08:00", "c", "read", "aws/creds/r", "null",
+		     "{\"secret\":{\"lease_id\":\"aws/creds/r/L1\"}}")
+		RESP("09:09:00", "o", "update", "auth/token/revoke",
+		     "{\"token\":\"hmac-sha256:tc\"}", "{}")
+		RESP("09:10:00", "o", "update", "auth/token/revoke",
+		     "{\"token\":\"hmac-sha256:tnever\"}", "{}")
+		RESP("09:11:00", "o", "update", "sys/leases/revoke",
+		     "{\"lease_id\":\"hmac-sha256:ef\"}", "{}");
+	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_ingest_result res;
+	char *path = tl_write_file("lineage.log", log);
+	struct nhir_node n;
+	int ends;
+	int64_t id = 0;
+
+	(void)state;
+	if (ingest(st, path, &res))
+		fail_msg("%s", res.diag_nr ? res.diags[0].msg : "?");
+	assert_int_equal(res.events, 12);
+	assert_int_equal(res.malformed, 0);
+	assert_int_equal(cascade(st, "vault:hmac-sha256:p",
+				 "vault:hmac-sha256:o"), NHIR_CASCADE_NO);
+	assert_int_equal(cascade(st, "vault:hmac-sha256:p",
+				 "vault:hmac-sha256:n"), NHIR_CASCADE_NO);
+	assert_int_equal(cascade(st, "vault:hmac-sha256:p",
+				 "vault:hmac-sha256:c"), NHIR_CASCADE_YES);
+	assert_int_equal(cascade(st, "vault:hmac-sha256:p",
+				 "vault:hmac-sha256:h"), NHIR_CASCADE_UNKNOWN);
+	assert_int_equal(cascade(st, "vault:hmac-sha256:p",
+				 "vault:hmac-sha256:u"), NHIR_CASCADE_UNKNOWN);
+	assert_int_equal(cascade(st, "vault:hmac-sha256:p",
+				 "vault:hmac-sha256:q"), NHIR_CASCADE_YES);
+	assert_int_equal(cascade(st, "vault:hmac-sha256:c",
+				 "vault:lease:aws/creds/r/L1"),
+			 NHIR_CASCADE_YES);
+	assert_int_equal(nhir_store_get_node(st, tl_node(st,
+			 "vault:lease:aws/creds/r/L1"), &n, NULL), 0);
+	assert_string_equal(n.subtype, "vault-lease");
+	nhir_node_release(&n);
+	/* c ended by its token's HMAC; an unseen HMAC ends nothing */
+	ends = 0;
+	assert_int_equal(nhir_store_node_ends(st, tl_node(st,
+			 "vault:hmac-sha256:c"), count_end, &ends, NULL), 0);
+	assert_int_equal(ends, 1);
+	assert_int_equal(nhir_store_resolve(st, "vault:hmac-sha256:never",
+					    &id, NULL), NHIR_ENOTFOUND);
+	free(path);
+	nhir_store_close(st);
+}
+
 static void test_elastic_samples(void **state)
 {
 	struct nhir_store *st;
@@ -107,6 +214,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tokens),
+		cmocka_unit_test(test_lineage),
 		cmocka_unit_test(test_elastic_samples),
 	};
 
