@@ -305,8 +305,13 @@ static int expand(struct walk *w, uint32_t i)
 			flags |= NHIR_BI_INACTIVE;
 		w->state[dst] = (uint8_t)(ST_FWD | (priv << ST_PRIV_SHIFT));
 		if (ek == NHIR_EDGE_CREATED) {
-			/* made with the compromised credential: suspect */
-			flags |= NHIR_BI_SURVIVES;
+			/*
+			 * made with the compromised credential: suspect, and
+			 * outlives it unless it dies with it (a deploy key
+			 * made with a GitHub personal access token)
+			 */
+			if (NHIR_EI_CASCADE(info) != NHIR_CASCADE_YES)
+				flags |= NHIR_BI_SURVIVES;
 			if (w->o->exposed_at != NHIR_TIME_UNSET &&
 			    created != NHIR_TIME_UNSET &&
 			    created >= w->o->exposed_at)

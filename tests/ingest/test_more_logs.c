@@ -48,6 +48,93 @@ static void test_github_fixture(void **state)
 	nhir_store_close(st);
 }
 
+struct edge_find {
+	int64_t dst;
+	int found;
+	enum nhir_cascade cascade;
+};
+
+static int edge_cb(const struct nhir_edge *e, void *data)
+{
+	struct edge_find *f = data;
+
+	if (e->kind == NHIR_EDGE_CREATED && e->dst == f->dst) {
+		f->found = 1;
+		f->cascade = e->cascade;
+	}
+	return 0;
+}
+
+static enum nhir_cascade made(struct nhir_store *st, const char *src,
+			      const char *dst)
+{
+	struct edge_find f = { tl_node(st, dst), 0, 0 };
+
+	nhir_store_node_edges(st, tl_node(st, src), NHIR_DIR_OUT, edge_cb, &f,
+			      NULL);
+	assert_true(f.found);
+	return f.cascade;
+}
+
+static int count_end(const struct nhir_node_end *e, void *data)
+{
+	assert_int_equal(e->how, NHIR_END_DELETED);
+	++*(int *)data;
+	return 0;
+}
+
+#define GH(T, ACT, REST) \
+	"{\"created_at\":\"2024-07-01T" T "Z\",\"action\":\"" ACT "\"," \
+	"\"actor\":\"octo\"" REST "}\n"
+#define PAT ",\"hashed_token\":\"H1=\",\"token_id\":77," \
+	"\"programmatic_access_type\":\"Personal access token (classic)\""
+#define OAUTH ",\"hashed_token\":\"H2=\"," \
+	"\"programmatic_access_type\":\"OAuth access token\""
+
+/*
+ * Keys made with a token, and whether they die with it; a deletion
+ * naming only token_id ends the token it was seen with.
+ */
+static void test_github_lineage(void **state)
+{
+	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_ingest_result res;
+	char *p = tl_write_file("ghl.jsonl",
+		GH("10:00:00", "public_key.create", PAT ",\"fingerprint\":\"u1\"")
+		GH("10:01:00", "deploy_key.create",
+		   PAT ",\"repo\":\"a/b\",\"deploy_key_fingerprint\":\"d1\"")
+		GH("10:02:00", "public_key.create",
+		   OAUTH ",\"repo\":\"a/b\",\"fingerprint\":\"d2\"")
+		GH("10:03:00", "gpg_key.create", PAT ",\"key_id\":\"G1\"")
+		GH("10:04:00", "public_key.create", PAT)
+		GH("11:00:00", "personal_access_token.destroy",
+		   ",\"token_id\":77")
+		GH("11:01:00", "oauth_access.destroy", ",\"token_id\":99"));
+	int ends = 0;
+
+	(void)state;
+	assert_int_equal(ingest(st, "github-audit", p, &res), 0);
+	assert_int_equal(res.events, 7);
+	assert_int_equal(made(st, "github:token:H1=", "github:ssh-key:u1"),
+			 NHIR_CASCADE_NO);
+	assert_int_equal(made(st, "github:token:H1=", "github:deploy-key:d1"),
+			 NHIR_CASCADE_YES);
+	assert_int_equal(made(st, "github:token:H2=", "github:deploy-key:d2"),
+			 NHIR_CASCADE_UNKNOWN);
+	assert_int_equal(made(st, "github:token:H1=", "github:gpg-key:G1"),
+			 NHIR_CASCADE_NO);
+	assert_int_equal(nhir_store_node_ends(st, tl_node(st,
+			 "github:token:H1="), count_end, &ends, NULL), 0);
+	assert_int_equal(ends, 1);
+	/* a token id never seen with its hash ends a node of its own */
+	ends = 0;
+	assert_int_equal(nhir_store_node_ends(st, tl_node(st,
+			 "github:token-id:99"), count_end, &ends, NULL), 0);
+	assert_int_equal(ends, 1);
+	free(p);
+	nhir_store_close(st);
+}
+
 static void test_github_samples(void **state)
 {
 	struct nhir_store *st;
@@ -109,6 +196,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_github_fixture),
+		cmocka_unit_test(test_github_lineage),
 		cmocka_unit_test(test_github_samples),
 		cmocka_unit_test(test_ocsf),
 	};
