@@ -47,6 +47,172 @@ static const char *first_str(const cJSON *arr)
 						 : NULL;
 }
 
+struct krec {
+	struct nhir_tele *t;
+	const cJSON *r;
+	int64_t time;
+	const char *id;		/* auditID */
+	const char *act;	/* action */
+};
+
+static bool k8s_end(const struct krec *k, const char *node,
+		    enum nhir_node_kind kind, const char *subtype)
+{
+	struct nhir_end_rec e = NHIR_END_REC_INIT;
+
+	e.node = node;
+	e.kind = kind;
+	e.subtype = subtype;
+	e.provider = "k8s";
+	e.time = k->time;
+	e.how = NHIR_END_DELETED;
+	e.event_id = k->id;
+	e.event_name = k->act;
+	return nhir_tele_end(k->t, &e);
+}
+
+static bool end_each(struct nhir_tele *t, const char *list,
+		     const struct krec *k)
+{
+	char one[600];
+
+	(void)t;
+	while (list && *list) {
+		size_t n = strcspn(list, "\n");
+
+		snprintf(one, sizeof(one), "%.*s", (int)n, list);
+		if (!k8s_end(k, one, NHIR_NODE_TOKEN, NULL))
+			return false;
+		list += n + (list[n] == '\n');
+	}
+	return true;
+}
+
+/* Remembers that token belongs to the service account NS/NAME. */
+static bool note_sa_token(struct nhir_tele *t, const char *sa,
+			  const char *token)
+{
+	char name[700];
+
+	snprintf(name, sizeof(name), "k8s-sa:%s", sa);
+	return nhir_tele_name_set(t, name, token, true);
+}
+
+/*
+ * A token as a node of the graph: it authenticates the identity,
+ * created at created (unset if not known).
+ */
+static bool token_node(struct nhir_tele *t, enum nhir_node_kind kind,
+		       const char *key, const char *subtype,
+		       const char *identity, const char *id_subtype,
+		       const char *id_name)
+{
+	struct nhir_node_rec n = NHIR_NODE_REC_INIT;
+	struct nhir_edge_rec e = NHIR_EDGE_REC_INIT;
+
+	n.kind = NHIR_NODE_IDENTITY;
+	n.ext_id = identity;
+	n.name = id_name;
+	n.subtype = id_subtype;
+	n.provider = "k8s";
+	if (!nhir_tele_node(t, &n))
+		return false;
+	n = (struct nhir_node_rec)NHIR_NODE_REC_INIT;
+	n.kind = kind;
+	n.ext_id = key;
+	n.subtype = subtype;
+	n.provider = "k8s";
+	e.kind = NHIR_EDGE_AUTHENTICATES;
+	e.src = key;
+	e.dst = identity;
+	return nhir_tele_node(t, &n) && nhir_tele_edge(t, &e);
+}
+
+/*
+ * What a deletion ends: a token Secret (and tokens bound to it), the
+ * tokens bound to a Pod, a service account with every token of it
+ * seen in the run.
+ */
+static bool deletions(const struct krec *k, const char *res,
+		      const char *ns, const char *name)
+{
+	char node[600], key[600];
+
+	if (!res || !ns || !name)
+		return true;
+	if (!strcmp(res, "secrets")) {
+		snprintf(key, sizeof(key), "k8s-token-secret:%s/%s", ns, name);
+		snprintf(node, sizeof(node), "k8s:" CLUSTER ":secret:%s/%s", ns,
+			 name);
+		if (nhir_tele_name_get(k->t, key) &&
+		    !k8s_end(k, node, NHIR_NODE_TOKEN, "k8s-legacy-sa-token"))
+			return false;
+		snprintf(key, sizeof(key), "k8s-bound:Secret:%s/%s", ns, name);
+		return end_each(k->t, nhir_tele_name_get(k->t, key), k);
+	}
+	if (!strcmp(res, "pods")) {
+		snprintf(key, sizeof(key), "k8s-bound:Pod:%s/%s", ns, name);
+		return end_each(k->t, nhir_tele_name_get(k->t, key), k);
+	}
+	if (!strcmp(res, "serviceaccounts")) {
+		snprintf(node, sizeof(node),
+			 "k8s:" CLUSTER ":serviceaccount:%s/%s", ns, name);
+		if (!k8s_end(k, node, NHIR_NODE_IDENTITY, "k8s-service-account"))
+			return false;
+		snprintf(key, sizeof(key), "k8s-sa:%s/%s", ns, name);
+		return end_each(k->t, nhir_tele_name_get(k->t, key), k);
+	}
+	return true;
+}
+
+/*
+ * A Secret of type kubernetes.io/service-account-token created with a
+ * credential: a long-lived token for its service account, made by that
+ * credential (persistence), keyed on the Secret.
+ */
+static bool token_secret(const struct krec *k, const char *actor,
+			 const char *ns, const char *name)
+{
+	const cJSON *obj = nhir_json_obj(k->r, "requestObject");
+	const char *type = nhir_json_str(obj, "type");
+	const char *sa = nhir_json_str(nhir_json_obj(nhir_json_obj(obj,
+		"metadata"), "annotations"), "kubernetes.io/service-account.name");
+	struct nhir_edge_rec e = NHIR_EDGE_REC_INIT;
+	struct nhir_node_rec n = NHIR_NODE_REC_INIT;
+	char node[600], acct[600], key[600];
+
+	if (!name)
+		name = nhir_json_str(nhir_json_obj(nhir_json_obj(k->r,
+			"responseObject"), "metadata"), "name");
+	if (!type || strcmp(type, "kubernetes.io/service-account-token") ||
+	    !sa || !*sa || !ns || !name)
+		return true;
+	snprintf(node, sizeof(node), "k8s:" CLUSTER ":secret:%s/%s", ns, name);
+	snprintf(acct, sizeof(acct), "k8s:" CLUSTER ":serviceaccount:%s/%s",
+		 ns, sa);
+	snprintf(key, sizeof(key), "k8s-token-secret:%s/%s", ns, name);
+	if (!nhir_tele_name_set(k->t, key, node, false))
+		return false;
+	snprintf(key, sizeof(key), "%s/%s", ns, sa);
+	if (!note_sa_token(k->t, key, node) ||
+	    !token_node(k->t, NHIR_NODE_TOKEN, node, "k8s-legacy-sa-token",
+			acct, "k8s-service-account", NULL))
+		return false;
+	n.kind = NHIR_NODE_TOKEN;
+	n.ext_id = node;
+	n.created = k->time;
+	if (!nhir_tele_node(k->t, &n))
+		return false;
+	if (!actor || !strcmp(actor, node))
+		return true;
+	e.kind = NHIR_EDGE_CREATED;
+	e.src = actor;
+	e.dst = node;
+	e.cascade = NHIR_CASCADE_NO;
+	e.created = k->time;
+	return nhir_tele_edge(k->t, &e);
+}
+
 static int k8s_record(struct nhir_tele *t, const cJSON *r, bool first)
 {
 	const char *kind = nhir_json_str(r, "kind");
@@ -64,7 +230,12 @@ static int k8s_record(struct nhir_tele *t, const cJSON *r, bool first)
 	const char *name = nhir_json_str(ref, "name");
 	const char *cred = first_str(nhir_json_arr(extra,
 		"authentication.kubernetes.io/credential-id"));
+	const cJSON *notes = nhir_json_obj(r, "annotations");
+	const char *legacy = nhir_json_str(notes,
+		"authentication.k8s.io/legacy-token-manual-secret");
 	char action[160], target[512], sa[512], outcome[32], tok[600];
+	char secret[600];
+	struct krec k;
 	struct nhir_event ev;
 	int64_t time = 0;
 	int status_code = cJSON_IsNumber(code) ? code->valueint : 0;
@@ -92,7 +263,19 @@ static int k8s_record(struct nhir_tele *t, const cJSON *r, bool first)
 	ev.uid = nhir_tele_uid(nhir_json_str(r, "auditID"),
 			       nhir_json_str(r, "stage"));
 	ev.identity = username;
-	ev.actor_key = cred ? cred : sa_node(username, sa, sizeof(sa));
+	/*
+	 * A legacy token (a Secret's) is named by the audit annotations:
+	 * the key is its Secret, in the service account's namespace.
+	 */
+	if (!legacy)
+		legacy = nhir_json_str(notes,
+			"authentication.k8s.io/legacy-token-autogenerated-secret");
+	secret[0] = 0;
+	if (legacy && *legacy && sa_node(username, sa, sizeof(sa)))
+		snprintf(secret, sizeof(secret), "k8s:" CLUSTER ":secret:%.*s/%s",
+			 (int)strcspn(username + 22, ":"), username + 22, legacy);
+	ev.actor_key = secret[0] ? secret : cred ? cred
+				 : sa_node(username, sa, sizeof(sa));
 	ev.action = action;
 	ev.target = target[0] ? target : nhir_json_str(r, "requestURI");
 	ev.src_ip = first_str(nhir_json_arr(r, "sourceIPs"));
@@ -122,12 +305,13 @@ static int k8s_record(struct nhir_tele *t, const cJSON *r, bool first)
 
 	/*
 	 * The account, and the credential that authenticates it, once per
-	 * run.
+	 * run: a service account's token (legacy, keyed on its Secret, or
+	 * bound, by its id); another user's credential (a kubelet's client
+	 * certificate, X509SHA256=...) authenticating that user.
 	 */
 	if (sa_node(username, sa, sizeof(sa)) &&
 	    !nhir_tele_seen(t, ev.actor_key)) {
 		struct nhir_node_rec n = NHIR_NODE_REC_INIT;
-		struct nhir_edge_rec e = NHIR_EDGE_REC_INIT;
 
 		n.kind = NHIR_NODE_IDENTITY;
 		n.ext_id = sa;
@@ -136,21 +320,37 @@ static int k8s_record(struct nhir_tele *t, const cJSON *r, bool first)
 		n.provider = "k8s";
 		if (!nhir_tele_node(t, &n))
 			return -1;
-		if (!cred)
-			goto minted;
-		n = (struct nhir_node_rec)NHIR_NODE_REC_INIT;
-		n.kind = NHIR_NODE_TOKEN;
-		n.ext_id = cred;
-		n.subtype = "k8s-sa-token";
-		n.provider = "k8s";
-		e.kind = NHIR_EDGE_AUTHENTICATES;
-		e.src = cred;
-		e.dst = sa;
-		if (!nhir_tele_node(t, &n) || !nhir_tele_edge(t, &e))
+		if (strcmp(ev.actor_key, sa) &&
+		    (!token_node(t, NHIR_NODE_TOKEN, ev.actor_key,
+				 secret[0] ? "k8s-legacy-sa-token"
+					   : "k8s-sa-token",
+				 sa, "k8s-service-account", username) ||
+		     !note_sa_token(t, sa + strlen("k8s:" CLUSTER
+						   ":serviceaccount:"),
+				    ev.actor_key)))
+			return -1;
+		if (secret[0]) {
+			char nm[700];
+
+			snprintf(nm, sizeof(nm), "k8s-token-secret:%s",
+				 secret + strlen("k8s:" CLUSTER ":secret:"));
+			if (!nhir_tele_name_set(t, nm, secret, false))
+				return -1;
+		}
+	} else if (cred && username && !sa_node(username, sa, sizeof(sa)) &&
+		   !nhir_tele_seen(t, cred)) {
+		bool node = !strncmp(username, "system:node:", 12);
+		char who[600];
+
+		snprintf(who, sizeof(who), "k8s:" CLUSTER ":%s:%s",
+			 node ? "node" : "user", node ? username + 12 : username);
+		if (!token_node(t, NHIR_NODE_CREDENTIAL, cred,
+				strncmp(cred, "X509", 4) ? "k8s-credential"
+							 : "k8s-x509-cert",
+				who, node ? "k8s-node" : "k8s-user", username))
 			return -1;
 	}
 
-minted:
 	/* A TokenRequest mints a token for the service account named. */
 	if ((ev.flags & NHIR_EV_MINT) && ns && name) {
 		const cJSON *ro = nhir_json_obj(r, "responseObject");
@@ -163,8 +363,23 @@ minted:
 
 		snprintf(acct, sizeof(acct), "k8s:" CLUSTER ":serviceaccount:%s/%s",
 			 ns, name);
-		snprintf(tok, sizeof(tok), "k8s:" CLUSTER ":tokenrequest:%s",
-			 audit ? audit : "?");
+		const char *issued = nhir_json_str(notes,
+			"authentication.kubernetes.io/issued-credential-id");
+		const cJSON *spec = nhir_json_obj(nhir_json_obj(r,
+			"requestObject"), "spec");
+		const cJSON *bound = nhir_json_obj(spec, "boundObjectRef");
+		const cJSON *secs = cJSON_GetObjectItemCaseSensitive(spec,
+			"expirationSeconds");
+		const char *bkind = nhir_json_str(bound, "kind");
+		const char *bname = nhir_json_str(bound, "name");
+		char attrs[700], bkey[600];
+
+		/* the minted token's id joins it to its later uses */
+		if (issued && *issued)
+			snprintf(tok, sizeof(tok), "%s", issued);
+		else
+			snprintf(tok, sizeof(tok), "k8s:" CLUSTER
+				 ":tokenrequest:%s", audit ? audit : "?");
 		n.kind = NHIR_NODE_IDENTITY;
 		n.ext_id = acct;
 		n.subtype = "k8s-service-account";
@@ -179,7 +394,25 @@ minted:
 		n.created = time;
 		if (exp)
 			nhir_time_parse(exp, (size_t)-1, &n.expires, NULL);
+		if (n.expires == NHIR_TIME_UNSET && cJSON_IsNumber(secs) &&
+		    secs->valuedouble > 0 && secs->valuedouble < 1e9)
+			n.expires = time + (int64_t)secs->valuedouble;
+		attrs[0] = 0;
+		if (bkind && bname && strlen(bkind) < 40 && strlen(bname) < 300 &&
+		    !strpbrk(bkind, "\"\\") && !strpbrk(bname, "\"\\")) {
+			snprintf(attrs, sizeof(attrs),
+				 "{\"bound_object\":\"%s %s/%s\"}", bkind, ns,
+				 bname);
+			n.attrs = attrs;
+			snprintf(bkey, sizeof(bkey), "k8s-bound:%s:%s/%s", bkind,
+				 ns, bname);
+			if (!nhir_tele_name_set(t, bkey, tok, true))
+				return -1;
+		}
 		if (!nhir_tele_node(t, &n))
+			return -1;
+		snprintf(bkey, sizeof(bkey), "%s/%s", ns, name);
+		if (!note_sa_token(t, bkey, tok))
 			return -1;
 		e.kind = NHIR_EDGE_AUTHENTICATES;
 		e.src = tok;
@@ -199,6 +432,14 @@ minted:
 				return -1;
 		}
 	}
+	if (ev.flags & NHIR_EV_FAILED)
+		return 1;
+	k = (struct krec){ t, r, time, nhir_json_str(r, "auditID"), action };
+	if (!strcmp(verb, "delete") && !sub && !deletions(&k, res, ns, name))
+		return -1;
+	if (!strcmp(verb, "create") && !sub && res && !strcmp(res, "secrets") &&
+	    !token_secret(&k, ev.actor_key, ns, name))
+		return -1;
 	return 1;
 }
 

@@ -50,6 +50,59 @@ static void test_tokenrequest(void **state)
 	free(path);
 }
 
+static int count_end(const struct nhir_node_end *e, void *data)
+{
+	++*(int *)data;
+	return 0;
+}
+
+static int ends_of(struct nhir_store *st, const char *ext)
+{
+	int n = 0;
+
+	assert_int_equal(nhir_store_node_ends(st, tl_node(st, ext), count_end,
+					      &n, NULL), 0);
+	return n;
+}
+
+/*
+ * Legacy tokens by their annotations, keyed on the Secret; a minted
+ * token by its issued credential id; a kubelet's certificate; what
+ * deletions end (a refused one, nothing).
+ */
+static void test_lineage(void **state)
+{
+	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_ingest_result res;
+	struct nhir_node n;
+
+	(void)state;
+	assert_int_equal(ingest(st, "tests/data/k8s-lineage", &res), 0);
+	assert_int_equal(res.events, 9);
+	assert_int_equal(nhir_store_get_node(st, tl_node(st,
+		"k8s:cluster:secret:ci/deployer-token-x7k2p"), &n, NULL), 0);
+	assert_string_equal(n.subtype, "k8s-legacy-sa-token");
+	nhir_node_release(&n);
+	assert_int_equal(nhir_store_get_node(st, tl_node(st,
+		"JTI=2e6f1a9b-7c3d-4e8f-9a0b-bbbbbbbbbbbb"), &n, NULL), 0);
+	assert_int_equal(n.expires, 1722855847);	/* 11:04:07 */
+	nhir_node_release(&n);
+	assert_int_equal(nhir_store_get_node(st, tl_node(st,
+		"X509SHA256=4b3e2f0c9a8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f"
+		"7a6b5c4d3e2f"), &n, NULL), 0);
+	assert_int_equal(n.kind, NHIR_NODE_CREDENTIAL);
+	nhir_node_release(&n);
+	assert_int_equal(ends_of(st, "JTI=9d0b7c3e-5a61-4f2e-8c1d-aaaaaaaaaaaa"),
+			 2);	/* its Pod deleted, then its account */
+	assert_int_equal(ends_of(st, "JTI=2e6f1a9b-7c3d-4e8f-9a0b-bbbbbbbbbbbb"),
+			 1);	/* its account deleted, not its refused Pod */
+	assert_int_equal(ends_of(st,
+		"k8s:cluster:secret:payments/api-backdoor-token"), 2);
+	assert_int_equal(ends_of(st,
+		"k8s:cluster:secret:ci/deployer-token-x7k2p"), 0);
+	nhir_store_close(st);
+}
+
 static void test_falco_traces(void **state)
 {
 	struct nhir_store *st;
@@ -98,6 +151,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tokenrequest),
+		cmocka_unit_test(test_lineage),
 		cmocka_unit_test(test_falco_traces),
 	};
 
