@@ -106,6 +106,26 @@ enum nhir_rc nhir_plan_build(struct nhir_store *st, const char *actor,
 			     int64_t incident, const struct nhir_catalog *cat,
 			     size_t *steps, struct nhir_err *err);
 
+/* Where a plan's catalog came from. */
+struct nhir_plan_origin {
+	const char *catalog;	/* its path */
+	bool configured;	/* the admin's setting (nhir config) */
+	const char *why;	/* another one: the lead's reason */
+};
+/*
+ * nhir_plan_build, saying which catalog: its path and digest go on the
+ * plan's audit entry.  One other than the configured catalog (when a
+ * catalog is configured) is the lead's decision, with why, recorded as
+ * one; anyone else is refused (NHIR_EDENIED, on the audit log).
+ */
+enum nhir_rc nhir_plan_build_from(struct nhir_store *st, const char *actor,
+				  int64_t incident,
+				  const struct nhir_catalog *cat,
+				  const struct nhir_plan_origin *o,
+				  size_t *steps, struct nhir_err *err);
+/* SHA-256 (hex) over every entry's digest, in order. */
+bool nhir_catalog_digest(const struct nhir_catalog *c, char out[65]);
+
 struct nhir_step {
 	int64_t id, seq, incident, target;
 	const char *action, *phase, *status, *why, *breaks, *survives;

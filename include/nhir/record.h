@@ -44,6 +44,9 @@ enum nhir_perm {
 	NHIR_PERM_ADMIN,	/* users: admin */
 };
 
+/* The longest user name, in bytes: longer ones are refused unread. */
+#define NHIR_USER_NAME_MAX 64
+
 struct nhir_user {
 	char name[128];
 	enum nhir_role role;

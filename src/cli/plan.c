@@ -6,14 +6,19 @@
 #include "cli/cli.h"
 
 static const char usage_plan[] =
-	"usage: nhir plan INC [--rebuild] [--catalog FILE] [--format text|json]\n"
+	"usage: nhir plan INC [--rebuild] [--catalog FILE --why TEXT]\n"
+	"                [--format text|json]\n"
 	"       nhir plan edit INC add ACTION [TARGET] [--after STEP]\n"
 	"       nhir plan edit INC skip STEP --why TEXT [--accept-risk WHY]\n"
 	"       nhir plan edit INC move STEP --before STEP [--accept-risk WHY]\n"
 	"\n"
 	"The containment plan of an incident, built from its confirmed scope\n"
-	"and the action catalog (catalog/actions.yaml, --catalog, or\n"
-	"$NHIR_CATALOG): evidence preserved first, owners told, dependents\n"
+	"and the action catalog an admin configured (nhir config set\n"
+	"catalog FILE); when none is, --catalog, $NHIR_CATALOG or\n"
+	"catalog/actions.yaml.  Another catalog than the configured one is\n"
+	"the lead's decision (--catalog FILE --why TEXT), recorded as one;\n"
+	"the catalog's path and digest are on the plan's audit entry.\n"
+	"The plan: evidence preserved first, owners told, dependents\n"
 	"rotated and redeployed before what they use is revoked, reversible\n"
 	"steps before irreversible ones, children that survive their parent\n"
 	"revoked on their own, caches flushed, every revocation verified.\n"
@@ -93,12 +98,30 @@ static const char usage_contain[] =
 	"exit status: 0 contained now, 1 error, 2 usage error,\n"
 	"             3 access remains, 5 not authorized\n";
 
-static int load_catalog(const char *path, struct nhir_catalog **c)
+/*
+ * The catalog: the one an admin configured, else --catalog (path),
+ * $NHIR_CATALOG or catalog/actions.yaml.  With a catalog configured,
+ * path is another one, which only the lead may choose (the library
+ * checks).  conf (NHIR_SETTING_MAX bytes) keeps the configured path.
+ */
+static int load_catalog(struct nhir_ctx *ctx, const char *path,
+			struct nhir_catalog **c, struct nhir_plan_origin *o,
+			char *conf)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
-	const char *use = nhir_catalog_default_path(path);
+	const char *use;
+	bool found = false;
 
 	*c = NULL;
+	if (nhir_setting_get(ctx->st, "catalog", conf, NHIR_SETTING_MAX,
+			     &found, &err))
+		return cli_fail(&err);
+	if (found && (!path || !strcmp(path, conf)))
+		path = conf;
+	use = found ? path : nhir_catalog_default_path(path);
+	o->catalog = use;
+	o->configured = found && use == conf;
+	o->why = NULL;
 	if (!use) {
 		cli_error("no action catalog: give --catalog FILE or set "
 			  "NHIR_CATALOG");
@@ -268,6 +291,8 @@ static int plan_edit(struct nhir_ctx *ctx, int argc, char **argv,
 {
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct nhir_catalog *cat = NULL;
+	struct nhir_plan_origin o;
+	char conf[NHIR_SETTING_MAX];
 	int64_t inc, step;
 	int r;
 
@@ -277,7 +302,7 @@ static int plan_edit(struct nhir_ctx *ctx, int argc, char **argv,
 	if (!inc)
 		return EXIT_USAGE;
 	if (!strcmp(argv[1], "add") && (argc == 3 || argc == 4)) {
-		r = load_catalog(catalog, &cat);
+		r = load_catalog(ctx, catalog, &cat, &o, conf);
 		if (r)
 			return r;
 		if (nhir_plan_add(ctx->st, ctx->actor, inc, cat, argv[2],
@@ -329,6 +354,8 @@ int cmd_plan(int argc, char **argv, struct nhir_ctx *ctx)
 	};
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct nhir_catalog *cat;
+	struct nhir_plan_origin o;
+	char conf[NHIR_SETTING_MAX];
 	const char *catalog = NULL, *why = NULL, *accept = NULL;
 	int64_t inc, after = 0, before = 0;
 	size_t steps = 0;
@@ -372,11 +399,12 @@ int cmd_plan(int argc, char **argv, struct nhir_ctx *ctx)
 	if (nhir_plan_each(ctx->st, inc, count_step, &steps, &err))
 		return cli_fail(&err);
 	if (!steps || rebuild) {
-		r = load_catalog(catalog, &cat);
+		r = load_catalog(ctx, catalog, &cat, &o, conf);
 		if (r)
 			return r;
-		if (nhir_plan_build(ctx->st, ctx->actor, inc, cat, &steps,
-				    &err)) {
+		o.why = why;
+		if (nhir_plan_build_from(ctx->st, ctx->actor, inc, cat, &o,
+					 &steps, &err)) {
 			nhir_catalog_free(cat);
 			return cli_fail(&err);
 		}

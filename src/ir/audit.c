@@ -161,9 +161,16 @@ void nhir_audit_denied(struct nhir_store *st, const char *actor,
 {
 	cJSON *d = cJSON_CreateObject();
 	struct nhir_err err = NHIR_ERR_INIT;
+	char who[NHIR_USER_NAME_MAX + 40];
 
 	if (!d)
 		return;
+	/* a name no user can have is kept short: its start and its size */
+	if (actor && strlen(actor) > NHIR_USER_NAME_MAX) {
+		snprintf(who, sizeof(who), "%.32s...(%zu bytes)", actor,
+			 strlen(actor));
+		actor = who;
+	}
 	cJSON_AddStringToObject(d, "operation", operation);
 	cJSON_AddStringToObject(d, "reason", why);
 	if (!nhir_store_begin(st, &err))

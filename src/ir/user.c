@@ -96,7 +96,7 @@ static bool valid_name(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
 
-	if (!n || n >= 128)
+	if (!n || n > NHIR_USER_NAME_MAX)
 		return false;
 	for (; *s; s++)
 		if (!isalnum((unsigned char)*s) && !strchr("._@-", *s))
@@ -114,8 +114,10 @@ enum nhir_rc nhir_user_add(struct nhir_store *st, const char *actor,
 
 	if (!valid_name(name))
 		return nhir_err_set(err, NHIR_EINVAL,
-				    "bad user name '%s': letters, digits and "
-				    "._@- only", name ? name : "");
+				    "bad user name '%.64s%s': at most %d "
+				    "letters, digits and ._@-", name ? name : "",
+				    name && strlen(name) > 64 ? "..." : "",
+				    NHIR_USER_NAME_MAX);
 	if (role == NHIR_ROLE_NONE)
 		return nhir_err_set(err, NHIR_EINVAL, "a user needs a role");
 	rc = nhir_store_begin(st, err);
@@ -209,6 +211,10 @@ enum nhir_rc nhir_authorize(struct nhir_store *st, const char *actor,
 	enum nhir_rc rc;
 	bool ok = false;
 
+	if (actor && strlen(actor) > NHIR_USER_NAME_MAX)
+		return nhir_err_set(err, NHIR_EDENIED, "a user name of %zu bytes"
+				    " is not a user of this database (at most "
+				    "%d)", strlen(actor), NHIR_USER_NAME_MAX);
 	rc = nhir_user_get(st, actor ? actor : "", &u, &e);
 	if (rc == NHIR_ENOTFOUND)
 		return nhir_err_set(err, NHIR_EDENIED,

@@ -100,6 +100,28 @@ bool nhir_action_digest(const struct nhir_action *a, char out[65])
 	return true;
 }
 
+bool nhir_catalog_digest(const struct nhir_catalog *c, char out[65])
+{
+	struct nhir_sha256 h;
+	unsigned char md[32];
+	char one[65];
+
+	out[0] = 0;
+	if (!nhir_sha256_init(&h))
+		return false;
+	for (size_t i = 0; i < c->nr; i++) {
+		if (!nhir_action_digest(&c->v[i], one)) {
+			nhir_sha256_release(&h);
+			return false;
+		}
+		nhir_sha256_update(&h, one, 64);
+	}
+	nhir_sha256_final(&h, md);
+	nhir_sha256_release(&h);
+	nhir_hex32(md, out);
+	return true;
+}
+
 void nhir_catalog_free(struct nhir_catalog *c)
 {
 	if (!c)

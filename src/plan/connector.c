@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <dlfcn.h>
@@ -354,7 +355,7 @@ static enum nhir_rc run_exec(const struct connector *c, const char *in,
 	size_t off = 0, len = strlen(in);
 	int64_t deadline = now_ms() + c->timeout * 1000;
 	bool timed_out = false;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	if (pipe(pin))
 		return nhir_err_set(err, NHIR_EIO, "pipe: %s", strerror(errno));
@@ -378,7 +379,11 @@ static enum nhir_rc run_exec(const struct connector *c, const char *in,
 		close(pin[1]);
 		close(pout[0]);
 		close(pout[1]);
+		/* its own group, which dies with nhir */
 		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
 		execvp(c->argv[0], c->argv);
 		_exit(127);
 	}
@@ -432,6 +437,8 @@ static enum nhir_rc run_exec(const struct connector *c, const char *in,
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	/* nothing it started outlives it */
+	kill(-pid, SIGKILL);
 	if (timed_out)
 		return nhir_err_set(err, NHIR_EIO, "'%s' timed out after %" PRId64
 				    " s", c->name, c->timeout);

@@ -609,6 +609,42 @@ enum nhir_rc nhir_plan_build(struct nhir_store *st, const char *actor,
 			     int64_t incident, const struct nhir_catalog *cat,
 			     size_t *steps, struct nhir_err *err)
 {
+	return nhir_plan_build_from(st, actor, incident, cat, NULL, steps,
+				    err);
+}
+
+/* Another catalog than the configured one: the lead's decision. */
+static enum nhir_rc other_catalog(struct nhir_store *st, const char *actor,
+				  int64_t incident,
+				  const struct nhir_plan_origin *o,
+				  const char *digest, struct nhir_err *err)
+{
+	char what[600];
+	enum nhir_rc rc;
+
+	rc = nhir_authorize(st, actor, NHIR_PERM_LEAD, incident, err);
+	if (rc)
+		return rc;
+	if (!o->why || !*o->why)
+		return nhir_err_set(err, NHIR_EINVAL, "planning with a catalog "
+				    "other than the configured one needs the "
+				    "lead's reason (--why)");
+	snprintf(what, sizeof(what), "plan with the catalog %s (sha256 %.16s)"
+		 " instead of the configured one", o->catalog ? o->catalog
+							      : "?", digest);
+	return ir_exec(st, err, "INSERT INTO decision(incident, at, actor, kind,"
+		       " what, why) VALUES(?, ?, ?, 'decision', ?, ?)", "iittt",
+		       incident, nhir_time_now(), actor, what, o->why);
+}
+
+enum nhir_rc nhir_plan_build_from(struct nhir_store *st, const char *actor,
+				  int64_t incident,
+				  const struct nhir_catalog *cat,
+				  const struct nhir_plan_origin *o,
+				  size_t *steps, struct nhir_err *err)
+{
+	char digest[65] = "", conf[NHIR_SETTING_MAX];
+	bool configured = false;
 	struct planner p;
 	int64_t *queue = NULL, started = 0, old = 0, dropped = 0;
 	size_t qnr = 0, qalloc = 0;
@@ -626,7 +662,21 @@ enum nhir_rc nhir_plan_build(struct nhir_store *st, const char *actor,
 	rc = ir_begin(st, actor, NHIR_PERM_WORK, incident, "plan", err);
 	if (rc)
 		return rc;
-	rc = ir_int(st, err, &started, NULL, "SELECT count(*) FROM plan_step"
+	if (!nhir_catalog_digest(cat, digest))
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	if (!rc)
+		rc = nhir_setting_get(st, "catalog", conf, sizeof(conf),
+				      &configured, err);
+	if (!rc && o && configured && !o->configured)
+		rc = other_catalog(st, actor, incident, o, digest, err);
+	if (rc == NHIR_EDENIED) {
+		nhir_store_rollback(st);
+		nhir_audit_denied(st, actor, "plan", incident, err ? err->msg
+								 : "denied");
+		return rc;
+	}
+	if (!rc)
+		rc = ir_int(st, err, &started, NULL, "SELECT count(*) FROM plan_step"
 		    " WHERE incident = ? AND status != 'planned' AND status !="
 		    " 'skipped'", "i", incident);
 	if (!rc && started)
@@ -698,6 +748,13 @@ enum nhir_rc nhir_plan_build(struct nhir_store *st, const char *actor,
 		if (dropped)
 			cJSON_AddNumberToObject(d, "approvals_dropped",
 						(double)dropped);
+		if (o && o->catalog)
+			cJSON_AddStringToObject(d, "catalog", o->catalog);
+		cJSON_AddStringToObject(d, "catalog_sha256", digest);
+		cJSON_AddBoolToObject(d, "configured", o ? o->configured
+							 : false);
+		if (o && o->why && !o->configured)
+			cJSON_AddStringToObject(d, "why", o->why);
 	}
 	rc = ir_end(st, rc, actor, "plan", incident, d, err);
 	if (!rc)

@@ -106,5 +106,53 @@ check "a nonsense maximum is refused" exits 1 "$NHIR" config set approval-ttl-ma
 check "an unknown setting is refused" exits 1 "$NHIR" config set color red
 check "the default TTL is capped by the maximum" sh -c '"$NHIR" --as ben approve INC-1 '$NEW' --why ok >/dev/null &&
 	"$NHIR" audit log --format json | python3 -c "import json,sys; e=[x for x in json.load(sys.stdin)[\"entries\"] if x[\"action\"]==\"approve\"][-1]; d=e[\"detail\"]; d=json.loads(d) if isinstance(d,str) else d; assert d[\"ttl\"]==3600, d"'
+# 3. the catalog is the admin's setting; another one is the lead's decision
+check "a responder may not configure the catalog" exits 5 "$NHIR" --as rory config set catalog catalog/actions.yaml
+check "the admin configures it" "$NHIR" config set catalog catalog/actions.yaml
+check "kept by its absolute path" sh -c '"$NHIR" config show | grep -q "catalog  *'"$ROOT"'/catalog/actions.yaml"'
+check "a responder may not plan with a catalog of their own" exits 5 "$NHIR" --as rory plan --rebuild --catalog "$T/lenient.yaml" INC-1
+check "the refusal is on the record" sh -c '"$NHIR" audit log --incident INC-1 | grep -q "denied.*only the lead"'
+check "nor does the environment choose it" sh -c 'NHIR_CATALOG="$0/lenient.yaml" "$NHIR" --as rory plan --rebuild INC-1 >/dev/null &&
+	"$NHIR" plan --format json INC-1 | python3 -c "import json,sys; s=[x for x in json.load(sys.stdin)[\"steps\"] if x[\"action\"]==\"aws.delete-access-key\"][0]; assert not s[\"reversible\"], s"' "$T"
+check "the lead needs a reason" exits 1 "$NHIR" --as lena plan --rebuild --catalog "$T/lenient.yaml" INC-1
+check "the lead may, with one" "$NHIR" --as lena plan --rebuild --catalog "$T/lenient.yaml" --why "vendor catalog for this tenant" INC-1
+check "a decision on the record" sh -c '"$NHIR" incident show INC-1 | grep -q "instead of the configured one"'
+check "the plan entry names the catalog and its digest" sh -c '"$NHIR" audit log --incident INC-1 --format json | grep -q "catalog_sha256"'
+
+# 7. refusals of names no user can have are bounded
+BIG=$(python3 -c 'print("x" * 100000)')
+check "a 100 KB name is refused" exits 5 "$NHIR" --as "$BIG" plan INC-1
+check "saying how long it is" has "$T/last.err" "a user name of 100000 bytes"
+check "the log does not keep it" sh -c 'test "$("$NHIR" audit log --format json | wc -c)" -lt 100000'
+check "but records the refusal" sh -c '"$NHIR" audit log | grep -q "xxxxxxxx...(100000 bytes)"'
+check "nor may such a user be added" exits 1 "$NHIR" user add "$(python3 -c 'print("y" * 65)')" --role observer
+
+# 8. nothing an exec connector starts outlives it
+cat >"$T/spawn.sh" <<EOS
+cat >/dev/null
+sleep 300 >/dev/null 2>&1 </dev/null &
+echo \$! >"$T/spawn.pid"
+echo '{"status":"done"}'
+EOS
+cat >"$T/spawn.yaml" <<EOC
+version: 1
+connectors:
+  - name: spawner
+    type: exec
+    command: [sh, $T/spawn.sh]
+    timeout: 5
+    actions: ["*"]
+EOC
+check "a connector that leaves a process behind runs" "$NHIR" --as rory execute INC-1 1 --confirm --connectors "$T/spawn.yaml"
+# gone, or a zombie nobody reaped yet
+gone() {
+	st=$(ps -o stat= -p "$1" 2>/dev/null)
+	case $st in ''|Z*) return 0 ;; esac
+	return 1
+}
+sleep 0.2
+check "what it left behind is gone" gone "$(cat "$T/spawn.pid")"
+[ -s "$T/spawn.pid" ] && kill "$(cat "$T/spawn.pid")" 2>/dev/null
+
 check "the record is intact" sh -c '"$NHIR" audit verify | grep -q intact'
 done_testing
