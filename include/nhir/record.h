@@ -282,21 +282,32 @@ enum nhir_rc nhir_record_each(struct nhir_store *st, int64_t id,
 
 /* ---- evidence ---- */
 
+/* The default limit on one piece of evidence, in bytes (2 GiB). */
+#define NHIR_EVIDENCE_MAX_SIZE ((uint64_t)2 << 30)
 /*
- * Copies file into the store's evidence folder (beside the database,
- * named by its SHA-256, read-only) and records hash, size, source,
- * collector and time, with a first custody entry.
+ * Copies path ("-": standard input; else a regular file or a pipe) into
+ * the store's evidence folder (beside the database, named by its
+ * SHA-256, read-only) and records hash, size, source, collector and
+ * time, with a first custody entry.  More than max_size bytes (0: the
+ * default) is NHIR_ETOOBIG.  The copy is an unnamed file until complete:
+ * a failure or a kill leaves nothing behind.  The input is read before
+ * the write transaction begins.
  */
 enum nhir_rc nhir_evidence_add(struct nhir_store *st, const char *actor,
 			       int64_t id, const char *path,
-			       const char *source, int64_t *evidence,
-			       char sha_hex[65], struct nhir_err *err);
+			       const char *source, uint64_t max_size,
+			       int64_t *evidence, char sha_hex[65],
+			       struct nhir_err *err);
 /*
  * Writes evidence to path (or checks it in place when path is NULL),
  * verifying its hash; either way a custody entry records the access.
+ * path is opened by nhir_store_output_open() with flags (NHIR_OUT_*).
+ * A stored file replaced by a symbolic link or a non-regular file is
+ * NHIR_ECONFLICT, as is a changed hash; so is a symbolic link in place
+ * of the evidence folder (NHIR_EINVAL).
  */
 enum nhir_rc nhir_evidence_export(struct nhir_store *st, const char *actor,
 				  int64_t evidence, const char *path,
-				  struct nhir_err *err);
+				  unsigned flags, struct nhir_err *err);
 
 #endif

@@ -304,6 +304,22 @@ void nhir_sql_finish(struct nhir_sql *q);
  */
 char *nhir_store_side_path(struct nhir_store *st, const char *suffix);
 
+enum nhir_out_flags {
+	NHIR_OUT_FORCE = (1 << 0),	/* an existing regular file is replaced */
+};
+/*
+ * Opens path to write output for the user (a report, exported evidence)
+ * into *fd, created with mode.  Only a new file (O_EXCL) unless
+ * NHIR_OUT_FORCE; never through a symbolic link; never a non-regular
+ * file; and never, even forced, the database, its side files (-wal,
+ * -shm, -journal, -graph, -key) or anything in its evidence store: the
+ * name is checked against the resolved directory before opening and the
+ * opened file's device and inode after.  st may be NULL (no store).
+ */
+enum nhir_rc nhir_store_output_open(struct nhir_store *st, const char *path,
+				    unsigned flags, int mode, int *fd,
+				    struct nhir_err *err);
+
 struct nhir_store_counts {
 	uint64_t nodes, edges;
 	uint64_t node_kind[NHIR_NODE_KIND_NR];

@@ -441,18 +441,47 @@ int cmd_task(int argc, char **argv, struct nhir_ctx *ctx)
 /* ---- nhir evidence ---- */
 
 static const char usage_evidence[] =
-	"usage: nhir evidence add INC FILE --source TEXT\n"
+	"usage: nhir evidence add INC FILE|- --source TEXT [--max-size SIZE]\n"
 	"       nhir evidence list INC [--format text|json]\n"
-	"       nhir evidence export ID --to PATH\n"
+	"       nhir evidence export ID --to PATH [--force]\n"
 	"       nhir evidence verify ID\n"
 	"\n"
 	"Evidence is copied beside the database, named by its SHA-256 and\n"
 	"read-only; its size, source, collector and time are recorded.  Every\n"
 	"later export or check verifies the hash and adds a custody entry\n"
-	"naming who accessed it and when.\n"
+	"naming who accessed it and when.  FILE is a regular file, a pipe,\n"
+	"or - for standard input, of at most SIZE bytes (K, M, G suffixes;\n"
+	"default 2G).  export writes a new file only (--force replaces an\n"
+	"existing one), never through a symbolic link, and never over the\n"
+	"database, its side files or stored evidence.\n"
 	"\n"
 	"exit status: 0 ok, 1 error (or the evidence was altered),\n"
 	"             2 usage error, 5 not authorized\n";
+
+/* "100", "64K", "10M", "2G": bytes; false when not a size. */
+static bool parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (end == s || errno || *s == '-')
+		return false;
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	if (shift)
+		end++;
+	if (*end || !v || v > (UINT64_MAX >> shift))
+		return false;
+	*out = (uint64_t)v << shift;
+	return true;
+}
 
 static int print_evidence(const struct nhir_record_item *it, void *data)
 {
@@ -486,21 +515,34 @@ int cmd_evidence(int argc, char **argv, struct nhir_ctx *ctx)
 		{ "format", required_argument, NULL, 'f' },
 		{ "source", required_argument, NULL, 's' },
 		{ "to", required_argument, NULL, 't' },
+		{ "force", no_argument, NULL, 'F' },
+		{ "max-size", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct nhir_err err = NHIR_ERR_INIT;
 	const char *source = NULL, *to = NULL, *sub;
 	int c, fmt = FMT_TEXT, r;
+	unsigned oflags = 0;
+	uint64_t max = 0;
 	int64_t inc, id;
 	char sha[65], *end;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 's')
+		if (c == 's') {
 			source = optarg;
-		else if (c == 't')
+		} else if (c == 't') {
 			to = optarg;
-		else if ((r = common_opt(c, usage_evidence, &fmt)) >= 0)
+		} else if (c == 'F') {
+			oflags |= NHIR_OUT_FORCE;
+		} else if (c == 'm') {
+			if (!parse_size(optarg, &max)) {
+				cli_error("bad size '%s' (bytes, or with K, "
+					  "M or G)", optarg);
+				return EXIT_USAGE;
+			}
+		} else if ((r = common_opt(c, usage_evidence, &fmt)) >= 0) {
 			return r;
+		}
 	}
 	if (optind + 2 > argc)
 		return cli_usage(usage_evidence, false);
@@ -514,7 +556,8 @@ int cmd_evidence(int argc, char **argv, struct nhir_ctx *ctx)
 		if (!inc)
 			return EXIT_USAGE;
 		if (nhir_evidence_add(ctx->st, ctx->actor, inc,
-				      argv[optind + 1], source, &id, sha, &err))
+				      argv[optind + 1], source, max, &id, sha,
+				      &err))
 			return cli_fail(&err);
 		printf("INC-%" PRId64 ": evidence %" PRId64 " sha256 %s\n", inc,
 		       id, sha);
@@ -554,7 +597,7 @@ int cmd_evidence(int argc, char **argv, struct nhir_ctx *ctx)
 		}
 		if (nhir_evidence_export(ctx->st, ctx->actor, id,
 					 !strcmp(sub, "export") ? to : NULL,
-					 &err))
+					 oflags, &err))
 			return cli_fail(&err);
 		if (!strcmp(sub, "export"))
 			printf("evidence %" PRId64 " written to %s (hash "

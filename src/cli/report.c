@@ -1,13 +1,14 @@
 /* nhir report: after-action reports, signed. */
 #include "compat.h"
 #include <getopt.h>
+#include <unistd.h>
 #include "nhir/record.h"
 #include "nhir/report.h"
 #include "cli/cli.h"
 
 static const char usage_report[] =
 	"usage: nhir report INC [--format md|html|json] [--sign KEYFILE]\n"
-	"                   [--at TIME] [-o FILE]\n"
+	"                   [--at TIME] [-o FILE [--force]]\n"
 	"       nhir report verify FILE [--key PUBFILE]\n"
 	"       nhir report keygen KEYFILE\n"
 	"\n"
@@ -19,7 +20,9 @@ static const char usage_report[] =
 	"10 (2025).  HTML is one self-contained file.  --sign signs the JSON\n"
 	"report with Ed25519 ('keygen' makes a key pair: KEYFILE and\n"
 	"KEYFILE.pub); 'verify' checks a signed report, and with --key that\n"
-	"it was signed with that key.\n"
+	"it was signed with that key.  -o writes a new file only (--force\n"
+	"replaces an existing one), never through a symbolic link, and never\n"
+	"over the database, its side files or stored evidence.\n"
 	"\n"
 	"exit status: 0 ok, 1 error (or verify: tampered, another key),\n"
 	"             2 usage error, 5 not authorized\n";
@@ -56,13 +59,15 @@ int cmd_report(int argc, char **argv, struct nhir_ctx *ctx)
 		{ "key", required_argument, NULL, 'k' },
 		{ "at", required_argument, NULL, 'a' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct nhir_buf b = NHIR_BUF_INIT(256 << 20);
 	const char *sign = NULL, *key = NULL, *outpath = NULL;
 	int64_t inc, at = nhir_time_now();
-	int c, fmt = R_MD;
+	int c, fd, fmt = R_MD;
+	unsigned oflags = 0;
 	cJSON *r = NULL;
 	char *text = NULL;
 	FILE *out = stdout;
@@ -87,6 +92,7 @@ int cmd_report(int argc, char **argv, struct nhir_ctx *ctx)
 		case 's': sign = optarg; break;
 		case 'k': key = optarg; break;
 		case 'o': outpath = optarg; break;
+		case 'F': oflags |= NHIR_OUT_FORCE; break;
 		case 'a':
 			if (!cli_parse_time(optarg, &at))
 				return EXIT_USAGE;
@@ -153,10 +159,20 @@ int cmd_report(int argc, char **argv, struct nhir_ctx *ctx)
 		nhir_report_markdown(r, &b);
 	}
 	cJSON_Delete(r);
-	if (outpath && !(out = fopen(outpath, "w"))) {
-		cli_error("cannot write '%s': %s", outpath, strerror(errno));
-		nhir_buf_release(&b);
-		return EXIT_ERROR;
+	if (outpath) {
+		if (nhir_store_output_open(ctx->st, outpath, oflags, 0644, &fd,
+					   &err)) {
+			nhir_buf_release(&b);
+			return cli_fail(&err);
+		}
+		out = fdopen(fd, "w");
+		if (!out) {
+			cli_error("cannot write '%s': %s", outpath,
+				  strerror(errno));
+			close(fd);
+			nhir_buf_release(&b);
+			return EXIT_ERROR;
+		}
 	}
 	fwrite(b.buf ? b.buf : "", 1, b.len, out);
 	if (outpath) {

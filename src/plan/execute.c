@@ -189,7 +189,7 @@ static int64_t keep_output(struct nhir_store *st, const char *actor,
 	fclose(f);
 	snprintf(source, sizeof(source), "connector %s, step %" PRId64 " (%s)",
 		 conn, x->seq, x->action);
-	if (nhir_evidence_add(st, actor, incident, path, source, &ev, sha, NULL))
+	if (nhir_evidence_add(st, actor, incident, path, source, 0, &ev, sha, NULL))
 		ev = 0;
 	unlink(path);
 	rmdir(dir);

@@ -150,15 +150,15 @@ static void test_evidence(void **state)
 	d.lead = "lee";
 	d.exposed_at = NHIR_TIME_UNSET;
 	assert_int_equal(nhir_incident_declare(st, "lee", &d, &id, NULL), 0);
-	assert_int_equal(nhir_evidence_add(st, "rae", id, file, "", &ev, sha, &err), NHIR_EINVAL);
-	assert_int_equal(nhir_evidence_add(st, "obi", id, file, "s", &ev, sha, &err), NHIR_EDENIED);
-	assert_int_equal(nhir_evidence_add(st, "rae", id, file, "host:/var/log", &ev, sha, &err), 0);
+	assert_int_equal(nhir_evidence_add(st, "rae", id, file, "", 0, &ev, sha, &err), NHIR_EINVAL);
+	assert_int_equal(nhir_evidence_add(st, "obi", id, file, "s", 0, &ev, sha, &err), NHIR_EDENIED);
+	assert_int_equal(nhir_evidence_add(st, "rae", id, file, "host:/var/log", 0, &ev, sha, &err), 0);
 	/* sha256sum of the file's text */
 	assert_string_equal(sha, "e9024f1a07d29d52ad3aa5e1a18e94db1f3a9fd32b89e39d47c472cd99071e13");
 	snprintf(out, sizeof(out), "%s/out.log", tl_tmpdir());
-	assert_int_equal(nhir_evidence_export(st, "obi", ev, out, &err), 0);
-	assert_int_equal(nhir_evidence_export(st, "obi", ev, NULL, &err), 0);
-	assert_int_equal(nhir_evidence_export(st, "obi", 99, NULL, &err), NHIR_ENOTFOUND);
+	assert_int_equal(nhir_evidence_export(st, "obi", ev, out, 0, &err), 0);
+	assert_int_equal(nhir_evidence_export(st, "obi", ev, NULL, 0, &err), 0);
+	assert_int_equal(nhir_evidence_export(st, "obi", 99, NULL, 0, &err), NHIR_ENOTFOUND);
 	nhir_store_close(st);
 	free(file);
 	free(path);
