@@ -509,11 +509,16 @@ enum nhir_rc nhir_graph_builder_finish(struct nhir_graph_builder *b,
 	memcpy(base, &h, sizeof(h));
 	set_pointers(g, &h);
 
-	memcpy((void *)g->node_id, b->node_id, b->node_nr * 8);
-	memcpy((void *)g->node_kind, b->node_kind, b->node_nr);
-	memcpy((void *)g->node_flags, b->node_flags, b->node_nr);
-	memcpy((void *)g->node_created, b->node_created, b->node_nr * 8);
-	memcpy((void *)g->node_expires, b->node_expires, b->node_nr * 8);
+	if (b->node_nr) {
+		/* an empty estate has no arrays: memcpy(NULL, 0) is UB */
+		memcpy((void *)g->node_id, b->node_id, b->node_nr * 8);
+		memcpy((void *)g->node_kind, b->node_kind, b->node_nr);
+		memcpy((void *)g->node_flags, b->node_flags, b->node_nr);
+		memcpy((void *)g->node_created, b->node_created,
+		       b->node_nr * 8);
+		memcpy((void *)g->node_expires, b->node_expires,
+		       b->node_nr * 8);
+	}
 
 	/* Counting sort of edges by source: offsets, then slots. */
 	out_off = (uint64_t *)g->out_off;
