@@ -64,6 +64,8 @@ int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_hunt(int argc, char **argv, struct nhir_ctx *ctx);
 /* Prints what nhir usage prints for ref; returns the exit code. */
 struct nhir_usage_opts;
+int cli_usage_opts(int argc, char **argv, const char *usage,
+		   struct nhir_usage_opts *o, int *fmt);
 int cli_usage_show(struct nhir_ctx *ctx, const char *ref,
 		   const struct nhir_usage_opts *o, int fmt);
 

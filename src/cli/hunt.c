@@ -73,15 +73,6 @@ static int show(struct nhir_ctx *ctx, char **keys, int nk,
 
 int cmd_hunt(int argc, char **argv, struct nhir_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "since", required_argument, NULL, 's' },
-		{ "until", required_argument, NULL, 'u' },
-		{ "exposed-at", required_argument, NULL, 'e' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "all", no_argument, NULL, 'a' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct nhir_usage_opts o = { NHIR_TIME_UNSET, NHIR_TIME_UNSET,
 				     NHIR_TIME_UNSET, 0, false };
 	const struct nhir_tele_format *fmt;
@@ -92,30 +83,9 @@ int cmd_hunt(int argc, char **argv, struct nhir_ctx *ctx)
 	struct stat sb;
 	double t0;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		int64_t *t = c == 's' ? &o.since : c == 'u' ? &o.until
-							    : &o.exposed_at;
-
-		switch (c) {
-		case 'h':
-			return cli_usage(usage_hunt, true);
-		case 's':
-		case 'u':
-		case 'e':
-			if (!cli_parse_time(optarg, t))
-				return EXIT_USAGE;
-			break;
-		case 'f':
-			if (!cli_format_arg(optarg, &out))
-				return EXIT_USAGE;
-			break;
-		case 'a':
-			o.all = true;
-			break;
-		default:
-			return cli_usage(usage_hunt, false);
-		}
-	}
+	c = cli_usage_opts(argc, argv, usage_hunt, &o, &out);
+	if (c >= 0)
+		return c;
 	if (argc - optind < 3)
 		return cli_usage(usage_hunt, false);
 	fmt = nhir_tele_find(argv[optind]);

@@ -383,7 +383,13 @@ static bool json(const struct nhir_usage *u, bool nested)
 	return ok;
 }
 
-int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx)
+/*
+ * Reads the options usage and hunt share into *o and *fmt.  Returns -1
+ * when they were read (optind at the first operand), else the exit
+ * code (help shown, or a usage error).
+ */
+int cli_usage_opts(int argc, char **argv, const char *usage,
+		   struct nhir_usage_opts *o, int *fmt)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -394,17 +400,15 @@ int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx)
 		{ "all", no_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct nhir_usage_opts o = { NHIR_TIME_UNSET, NHIR_TIME_UNSET,
-				     NHIR_TIME_UNSET, 0, false };
-	int c, fmt = FMT_TEXT;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		int64_t *t = c == 's' ? &o.since : c == 'u' ? &o.until
-							    : &o.exposed_at;
+		int64_t *t = c == 's' ? &o->since : c == 'u' ? &o->until
+							     : &o->exposed_at;
 
 		switch (c) {
 		case 'h':
-			return cli_usage(usage_usage, true);
+			return cli_usage(usage, true);
 		case 's':
 		case 'u':
 		case 'e':
@@ -412,16 +416,28 @@ int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx)
 				return EXIT_USAGE;
 			break;
 		case 'f':
-			if (!cli_format_arg(optarg, &fmt))
+			if (!cli_format_arg(optarg, fmt))
 				return EXIT_USAGE;
 			break;
 		case 'a':
-			o.all = true;
+			o->all = true;
 			break;
 		default:
-			return cli_usage(usage_usage, false);
+			return cli_usage(usage, false);
 		}
 	}
+	return -1;
+}
+
+int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx)
+{
+	struct nhir_usage_opts o = { NHIR_TIME_UNSET, NHIR_TIME_UNSET,
+				     NHIR_TIME_UNSET, 0, false };
+	int fmt = FMT_TEXT;
+	int c = cli_usage_opts(argc, argv, usage_usage, &o, &fmt);
+
+	if (c >= 0)
+		return c;
 	if (argc - optind != 1)
 		return cli_usage(usage_usage, false);
 	return cli_usage_show(ctx, argv[optind], &o, fmt);
