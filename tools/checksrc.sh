@@ -39,9 +39,12 @@ for f in src/core/*.c; do
 		grep -qE '(^|/)(nhir/store\.h|store/)' &&
 		echo "$f:1: core/ includes a store header" >>"$out"
 done
-grep -nE '#include ("store/|<sqlite3\.h>)' \
+grep -nE '#include ("store/(store-internal\.h|sqlite/)|<sqlite3\.h>)' \
 	$(echo "$lib" | grep -v '^src/store/') /dev/null |
 	report "the store's internals outside src/store/"
+grep -nE '#include "store/sqlite/' \
+	$(echo "$lib" | grep -v '^src/store/sqlite/') /dev/null |
+	report "the SQLite backend's header outside src/store/sqlite/"
 if [ -s "$out" ]; then
 	cat "$out"
 	exit 1

@@ -1,7 +1,7 @@
 /*
  * The store: where the identity graph (and later events, incidents and
  * the audit log) is kept.  Callers use only these functions; backends
- * (src/store/sqlite.c, ...) implement struct nhir_store_ops behind them.
+ * (src/store/sqlite/, ...) implement struct nhir_store_ops behind them.
  *
  * A store handle is not thread-safe: use one per thread.
  */

@@ -12,7 +12,7 @@
 #include "nhir/finding.h"
 #include "core/hash.h"
 #include "nhir/record.h"
-#include "ir/ir.h"
+#include "record/record-internal.h"
 
 #define MAX_REPORT (256u << 20)
 

@@ -14,7 +14,7 @@
 #include "nhir/record.h"
 #include "nhir/route.h"
 #include "core/yaml.h"
-#include "ir/ir.h"
+#include "record/record-internal.h"
 
 enum fact {
 	F_KIND, F_DETECTOR, F_ENVIRONMENT, F_IDENTITY,	/* strings */

@@ -8,7 +8,7 @@
 #include "compat.h"
 #include "nhir/plan.h"
 #include "nhir/record.h"
-#include "ir/ir.h"
+#include "record/record-internal.h"
 
 #include "core/hash.h"
 #include "plan/plan-internal.h"

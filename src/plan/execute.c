@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include "nhir/plan.h"
 #include "nhir/record.h"
-#include "ir/ir.h"
+#include "record/record-internal.h"
 #include "plan/plan-internal.h"
 
 /* One step, as execution needs it. */

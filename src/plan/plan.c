@@ -17,7 +17,7 @@
 #include "compat.h"
 #include "nhir/plan.h"
 #include "nhir/record.h"
-#include "ir/ir.h"
+#include "record/record-internal.h"
 #include "plan/plan-internal.h"
 
 #define MAX_DEPS 64

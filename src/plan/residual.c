@@ -22,7 +22,7 @@
 #include "nhir/graph.h"
 #include "nhir/plan.h"
 #include "nhir/record.h"
-#include "ir/ir.h"
+#include "record/record-internal.h"
 
 struct ritem {
 	uint32_t node, parent;	/* parent: index into items, or UINT32_MAX */

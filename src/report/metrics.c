@@ -6,7 +6,7 @@
 #include "compat.h"
 #include "nhir/record.h"
 #include "nhir/report.h"
-#include "ir/ir.h"
+#include "record/record-internal.h"
 
 enum { M_DETECT, M_DECLARE, M_CONTAIN, M_REQUEST, M_CONFIRM, M_VERIFY, M_NR };
 

@@ -12,7 +12,7 @@
 #include "nhir/record.h"
 #include "nhir/report.h"
 #include "nhir/route.h"
-#include "ir/ir.h"
+#include "record/record-internal.h"
 
 static void add_time(cJSON *o, const char *k, int64_t t)
 {

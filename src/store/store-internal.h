@@ -12,6 +12,10 @@
 #include "nhir/store.h"
 
 struct nhir_graph_builder;
+struct nhir_record_store_ops;	/* store/record.h */
+struct nhir_plan_store_ops;	/* store/plan.h */
+struct nhir_findings_store_ops;	/* store/findings.h */
+struct nhir_report_store_ops;	/* store/report.h */
 
 struct nhir_store_ops {
 	const char *name;
@@ -121,6 +125,16 @@ struct nhir_store_ops {
 	enum nhir_rc (*node_ends)(struct nhir_store *st, int64_t node,
 				  nhir_end_cb cb, void *data,
 				  struct nhir_err *err);
+
+	/*
+	 * The domains' storage, one typed interface each (the headers
+	 * named above); the domain modules hold the rules, these only
+	 * store and fetch.
+	 */
+	const struct nhir_record_store_ops *record;
+	const struct nhir_plan_store_ops *plan;
+	const struct nhir_findings_store_ops *findings;
+	const struct nhir_report_store_ops *report;
 };
 
 struct nhir_store {

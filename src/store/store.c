@@ -9,6 +9,10 @@
 #include <unistd.h>
 #include "nhir/graph.h"
 #include "store/store-internal.h"
+#include "store/record.h"
+#include "store/plan.h"
+#include "store/findings.h"
+#include "store/report.h"
 
 static const struct nhir_store_ops *const backends[] = {
 	&nhir_sqlite_store_ops,
@@ -670,4 +674,24 @@ char *nhir_store_side_path(struct nhir_store *st, const char *suffix)
 	if (p)
 		snprintf(p, n, "%s-%s", db, suffix);
 	return p;
+}
+
+const struct nhir_record_store_ops *nhir_record_store(struct nhir_store *st)
+{
+	return st->ops->record;
+}
+
+const struct nhir_plan_store_ops *nhir_plan_store(struct nhir_store *st)
+{
+	return st->ops->plan;
+}
+
+const struct nhir_findings_store_ops *nhir_findings_store(struct nhir_store *st)
+{
+	return st->ops->findings;
+}
+
+const struct nhir_report_store_ops *nhir_report_store(struct nhir_store *st)
+{
+	return st->ops->report;
 }

@@ -6,7 +6,7 @@
 #include "compat.h"
 #include <ctype.h>
 #include "nhir/blast.h"
-#include "ir/ir.h"
+#include "record/record-internal.h"
 
 static const char *const state_names[NHIR_INC_STATE_NR] = {
 	"declared", "investigating", "containing", "recovering", "closed",

@@ -1,6 +1,6 @@
-/* Typed statement helpers and the change transaction (src/ir/ir.h). */
+/* Typed statement helpers and the change transaction (src/record/record-internal.h). */
 #include "compat.h"
-#include "ir/ir.h"
+#include "record/record-internal.h"
 
 static void bind_args(struct nhir_sql *q, const char *types, va_list ap)
 {

@@ -8,7 +8,7 @@
 #include "compat.h"
 #include "nhir/buf.h"
 #include "core/hash.h"
-#include "ir/ir.h"
+#include "record/record-internal.h"
 
 /* Sorts object members by key, recursively (a linked list, in place). */
 static int cmp_member(const void *a, const void *b)

@@ -4,7 +4,7 @@
  * choose them; changing one is on the audit log.
  */
 #include "compat.h"
-#include "ir/ir.h"
+#include "record/record-internal.h"
 
 static const char *const known[] = {
 	"catalog", "connectors", "approval-ttl-max",

@@ -1,9 +1,9 @@
 /*
- * Helpers shared by the response record (src/ir/): statements with
+ * Helpers shared by the response record (src/record/): statements with
  * typed parameters, and the transaction pattern every change follows.
  */
-#ifndef NHIR_IR_H
-#define NHIR_IR_H
+#ifndef NHIR_RECORD_INTERNAL_H
+#define NHIR_RECORD_INTERNAL_H
 
 #include <stdarg.h>
 #include "nhir/record.h"

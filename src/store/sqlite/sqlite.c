@@ -10,6 +10,7 @@
 #include "nhir/graph.h"
 #include "core/hash.h"
 #include "store/store-internal.h"
+#include "store/sqlite/sqlite-internal.h"
 
 /*
  * Schema migrations, applied in order; PRAGMA user_version records how
@@ -74,7 +75,7 @@ static const char *const migrations[] = {
 	"ALTER TABLE source_file ADD COLUMN last INTEGER;"
 	"ALTER TABLE source_file ADD COLUMN duplicates INTEGER NOT NULL"
 	" DEFAULT 0;",
-	/* 5: the response record (src/ir/, doc/internals/record.md) */
+	/* 5: the response record (src/record/, doc/internals/record.md) */
 	"CREATE TABLE nhir_user("
 	" name TEXT PRIMARY KEY, role TEXT NOT NULL, active INTEGER NOT NULL,"
 	" created INTEGER NOT NULL, created_by TEXT NOT NULL);"
@@ -671,6 +672,11 @@ static enum nhir_rc db_err(struct sqlite_store *s, struct nhir_err *err,
 {
 	return nhir_err_set(err, NHIR_ESTORE, "%s: %s", what,
 			    sqlite3_errmsg(s->db));
+}
+
+sqlite3 *sq_db(struct nhir_store *st)
+{
+	return SQ(st)->db;
 }
 
 static enum nhir_rc exec(struct sqlite_store *s, const char *sql,
@@ -3118,4 +3124,8 @@ const struct nhir_store_ops nhir_sqlite_store_ops = {
 	.put_end = sq_put_end,
 	.get_end = sq_get_end,
 	.node_ends = sq_node_ends,
+	.record = &nhir_sqlite_record_ops,
+	.plan = &nhir_sqlite_plan_ops,
+	.findings = &nhir_sqlite_findings_ops,
+	.report = &nhir_sqlite_report_ops,
 };

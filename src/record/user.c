@@ -4,7 +4,7 @@
  */
 #include "compat.h"
 #include <ctype.h>
-#include "ir/ir.h"
+#include "record/record-internal.h"
 
 static const char *const role_names[NHIR_ROLE_NR] = {
 	[NHIR_ROLE_NONE] = "none",

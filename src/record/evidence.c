@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "core/hash.h"
-#include "ir/ir.h"
+#include "record/record-internal.h"
 
 /* Copies in to out (when out >= 0), hashing it; at most max bytes. */
 static enum nhir_rc copy_hash(int in, const char *src, int out,
