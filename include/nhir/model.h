@@ -36,6 +36,8 @@ enum nhir_edge_kind {
 	NHIR_EDGE_CACHES = 8,
 	NHIR_EDGE_OWNS = 9,
 	NHIR_EDGE_CREATED = 10,	/* persistence: the source made the target */
+	NHIR_EDGE_ESCALATES = 11,	/* gains the target's access, or admin,
+					 * through what its policies allow */
 	NHIR_EDGE_KIND_NR
 };
 

@@ -1,6 +1,7 @@
 /* nhir blast: what is in scope if these nodes are compromised. */
 #include "compat.h"
 #include <getopt.h>
+#include <cjson/cJSON.h>
 #include "cli/cli.h"
 
 static const char usage_blast[] =
@@ -27,6 +28,8 @@ static const char usage_blast[] =
 struct label {
 	bool loaded;
 	struct nhir_node node;
+	bool edge_loaded;
+	cJSON *edge;		/* attributes of the edge that reached it */
 };
 
 struct view {
@@ -59,6 +62,141 @@ static const struct nhir_node *node_of(struct view *v, uint32_t item)
 static const char *ref_of(const struct nhir_node *n)
 {
 	return n->ext_id ? n->ext_id : "?";
+}
+
+struct edge_find {
+	int64_t dst;
+	enum nhir_edge_kind kind;
+	cJSON *attrs;
+};
+
+static int edge_find_cb(const struct nhir_edge *e, void *data)
+{
+	struct edge_find *f = data;
+
+	if (e->dst != f->dst || e->kind != f->kind)
+		return 0;
+	f->attrs = e->attrs ? cJSON_Parse(e->attrs) : NULL;
+	return 1;
+}
+
+/*
+ * The attributes of the edge that put item in scope (what an escalation
+ * used, what was not evaluated), or NULL.
+ */
+static const cJSON *via_attrs(struct view *v, uint32_t item)
+{
+	const struct nhir_blast_item *it = &v->b->items[item];
+	struct label *l = &v->labels[item];
+	struct edge_find f = { 0, (enum nhir_edge_kind)it->via, NULL };
+	int64_t from;
+
+	if (l->edge_loaded)
+		return l->edge;
+	l->edge_loaded = true;
+	if (it->parent == NHIR_BLAST_NO_PARENT)
+		return NULL;
+	from = v->g->node_id[v->b->items[it->parent].node];
+	f.dst = v->g->node_id[it->node];
+	if (it->flags & NHIR_BI_REVERSE) {
+		f.dst = from;
+		from = v->g->node_id[it->node];
+	}
+	nhir_store_node_edges(v->ctx->st, from, NHIR_DIR_OUT, edge_find_cb, &f,
+			      NULL);
+	l->edge = f.attrs;
+	return l->edge;
+}
+
+/* Adds s to the array a unless it is there. */
+static void add_note(cJSON *a, const char *s)
+{
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, a)
+		if (!strcmp(c->valuestring, s))
+			return;
+	cJSON_AddItemToArray(a, cJSON_CreateString(s));
+}
+
+/*
+ * What nhir did not evaluate on the path to item: conditions, and what
+ * the importers said they could not know.  A new array, or NULL.
+ */
+static cJSON *not_evaluated(struct view *v, uint32_t item)
+{
+	cJSON *out = cJSON_CreateArray();
+
+	for (uint32_t i = item, n = 0; out && i != NHIR_BLAST_NO_PARENT &&
+					n < 64;
+	     i = v->b->items[i].parent, n++) {
+		const cJSON *a = via_attrs(v, i), *x;
+
+		if (!a)
+			continue;
+		cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(
+					      a, "not_evaluated"))
+			if (cJSON_IsString(x))
+				add_note(out, x->valuestring);
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+			    a, "conditional"))) {
+			char s[NHIR_MAX_ID_LEN + 64];
+
+			snprintf(s, sizeof(s), "condition on the %s edge to %s",
+				 nhir_edge_kind_name(v->b->items[i].via),
+				 ref_of(node_of(v, i)));
+			add_note(out, s);
+		}
+	}
+	if (out && !out->child) {
+		cJSON_Delete(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* " [not evaluated: a; b]" after an item whose path rests on them. */
+static void not_evaluated_text(struct view *v, uint32_t item)
+{
+	cJSON *ne = not_evaluated(v, item);
+	const cJSON *x;
+	int n = 0, total;
+
+	if (!ne)
+		return;
+	total = cJSON_GetArraySize(ne);
+	printf(" %s[not evaluated: ", cli_color(v->ctx, C_YELLOW));
+	cJSON_ArrayForEach(x, ne) {
+		if (n == 3) {
+			printf("; and %d more", total - n);
+			break;
+		}
+		printf("%s%s", n++ ? "; " : "", x->valuestring);
+	}
+	printf("]%s", cli_color(v->ctx, C_RESET));
+	cJSON_Delete(ne);
+}
+
+/* "-escalates(iam:CreateAccessKey)->": what an escalation used. */
+static void escalation_text(struct view *v, uint32_t item)
+{
+	const cJSON *a = via_attrs(v, item), *x;
+	const cJSON *m = a ? cJSON_GetObjectItemCaseSensitive(a, "escalation")
+			   : NULL;
+	int n = 0, total = cJSON_GetArraySize(m);
+
+	putchar('(');
+	cJSON_ArrayForEach(x, m) {
+		if (n == 2) {
+			printf(", +%d more", total - n);
+			break;
+		}
+		if (cJSON_IsString(x))
+			printf("%s%s", n++ ? ", " : "", x->valuestring);
+	}
+	if (!total)
+		printf("?");
+	putchar(')');
 }
 
 /*
@@ -154,7 +292,11 @@ static void print_path_text(struct view *v, uint32_t item)
 			else if (it->via == NHIR_EDGE_CAN)
 				printf(" %s-can(%s)->%s ", d,
 				       nhir_priv_name(it->priv), z);
-			else
+			else if (it->via == NHIR_EDGE_ESCALATES) {
+				printf(" %s-escalates", d);
+				escalation_text(v, chain[nr]);
+				printf("->%s ", z);
+			} else
 				printf(" %s-%s->%s ", d, ek, z);
 		}
 		printf("%s", ref_of(node_of(v, chain[nr])));
@@ -230,6 +372,7 @@ static void print_text(struct view *v, const struct nhir_blast_opts *o,
 			}
 			ended_text(v, i);
 			item_flags_text(v, it);
+			not_evaluated_text(v, i);
 			putchar('\n');
 			if (g != NHIR_BG_SEED)
 				print_path_text(v, i);
@@ -256,6 +399,38 @@ static void json_node(struct view *v, uint32_t item)
 		cli_json_str(stdout, n->subtype);
 	else
 		printf("null");
+}
+
+static void json_strings(const cJSON *arr)
+{
+	const cJSON *x;
+	int n = 0;
+
+	putchar('[');
+	cJSON_ArrayForEach(x, arr)
+		if (cJSON_IsString(x)) {
+			printf("%s", n++ ? "," : "");
+			cli_json_str(stdout, x->valuestring);
+		}
+	putchar(']');
+}
+
+static void json_not_evaluated(struct view *v, uint32_t i)
+{
+	cJSON *ne = not_evaluated(v, i);
+
+	json_strings(ne);
+	cJSON_Delete(ne);
+}
+
+static void json_escalation(struct view *v, uint32_t i)
+{
+	const cJSON *a = via_attrs(v, i);
+
+	printf("\"escalation\":");
+	json_strings(a ? cJSON_GetObjectItemCaseSensitive(a, "escalation")
+		       : NULL);
+	putchar(',');
 }
 
 static void json_item(struct view *v, uint32_t i)
@@ -320,7 +495,9 @@ static void json_item(struct view *v, uint32_t i)
 	for (size_t k = 0; k < NHIR_ARRAY_SIZE(flags); k++)
 		if (it->flags & flags[k].bit)
 			printf("%s\"%s\"", f++ ? "," : "", flags[k].name);
-	printf("],\"path\":[");
+	printf("],\"not_evaluated\":");
+	json_not_evaluated(v, i);
+	printf(",\"path\":[");
 	for (uint32_t p = i; p != NHIR_BLAST_NO_PARENT && nr < 64;
 	     p = v->b->items[p].parent)
 		chain[nr++] = p;
@@ -332,6 +509,9 @@ static void json_item(struct view *v, uint32_t i)
 			printf("\"edge\":\"%s\",\"reverse\":%s,",
 			       nhir_edge_kind_name(s->via),
 			       s->flags & NHIR_BI_REVERSE ? "true" : "false");
+		if (s->via == NHIR_EDGE_ESCALATES &&
+		    s->parent != NHIR_BLAST_NO_PARENT)
+			json_escalation(v, chain[k]);
 		printf("\"id\":%" PRId64 ",\"ref\":", node_of(v, chain[k])->id);
 		cli_json_str(stdout, ref_of(node_of(v, chain[k])));
 		putchar('}');
@@ -573,6 +753,9 @@ out:
 		for (size_t i = 0; i < b.nr; i++)
 			if (v.labels[i].loaded)
 				nhir_node_release(&v.labels[i].node);
+	if (v.labels)
+		for (size_t i = 0; i < b.nr; i++)
+			cJSON_Delete(v.labels[i].edge);
 	nhir_free(v.labels);
 	nhir_blast_release(&b);
 	nhir_free(seeds);

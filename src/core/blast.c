@@ -75,7 +75,7 @@ static bool follows(enum nhir_node_kind from, enum nhir_edge_kind e,
 	case NHIR_NODE_IDENTITY:
 		return e == NHIR_EDGE_ASSUMES || e == NHIR_EDGE_DELEGATES ||
 		       e == NHIR_EDGE_CAN || e == NHIR_EDGE_ISSUED ||
-		       e == NHIR_EDGE_CREATED;
+		       e == NHIR_EDGE_CREATED || e == NHIR_EDGE_ESCALATES;
 	case NHIR_NODE_GRANT:
 		return e == NHIR_EDGE_DELEGATES || e == NHIR_EDGE_CAN ||
 		       e == NHIR_EDGE_ISSUED;
@@ -249,8 +249,15 @@ static int expand(struct walk *w, uint32_t i)
 			continue;
 		st = w->state[dst];
 		if (st & ST_FWD) {
-			/* A resource keeps the path of its strongest grant. */
-			if (ek != NHIR_EDGE_CAN || priv <= ST_PRIV(st) ||
+			/*
+			 * A resource keeps the path of its strongest grant;
+			 * at equal strength an escalation, which says how.
+			 */
+			if ((ek != NHIR_EDGE_CAN && ek != NHIR_EDGE_ESCALATES) ||
+			    priv < ST_PRIV(st) ||
+			    (priv == ST_PRIV(st) &&
+			     (ek != NHIR_EDGE_ESCALATES ||
+			      sparse_get(&w->up, dst))) ||
 			    g->node_kind[dst] != NHIR_NODE_RESOURCE)
 				continue;
 			if (info & NHIR_EI_TIMED) {
@@ -335,7 +342,22 @@ static int expand(struct walk *w, uint32_t i)
 	return 0;
 }
 
-/* Gives each resource the path of the strongest "can" edge to it. */
+/*
+ * The kind of the edge from node src to dst that gives privilege priv:
+ * a "can", or an "escalates" to what is gained (admin of an account).
+ */
+static uint8_t grant_kind(const struct nhir_graph *g, uint32_t src,
+			  uint32_t dst, uint8_t priv)
+{
+	for (uint64_t p = g->out_off[src]; p < g->out_off[src + 1]; p++)
+		if (g->out_dst[p] == dst &&
+		    NHIR_EI_PRIV(g->out_info[p]) == priv &&
+		    NHIR_EI_KIND(g->out_info[p]) == NHIR_EDGE_ESCALATES)
+			return NHIR_EDGE_ESCALATES;
+	return NHIR_EDGE_CAN;
+}
+
+/* Gives each resource the path of the strongest grant to it. */
 static void apply_upgrades(struct walk *w, size_t nr)
 {
 	for (size_t i = 0; i < nr; i++) {
@@ -350,7 +372,8 @@ static void apply_upgrades(struct walk *w, size_t nr)
 		it->parent = (uint32_t)(up & 0xffffffffu) - 1;
 		it->depth = (uint32_t)(up >> 32);
 		it->priv = (uint8_t)ST_PRIV(w->state[it->node]);
-		it->via = NHIR_EDGE_CAN;
+		it->via = grant_kind(w->g, w->b->items[it->parent].node,
+				     it->node, it->priv);
 	}
 }
 

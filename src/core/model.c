@@ -23,6 +23,7 @@ static const char *const edge_names[NHIR_EDGE_KIND_NR] = {
 	[NHIR_EDGE_CACHES] = "caches",
 	[NHIR_EDGE_OWNS] = "owns",
 	[NHIR_EDGE_CREATED] = "created",
+	[NHIR_EDGE_ESCALATES] = "escalates",
 };
 
 static const char *const priv_names[] = {
@@ -125,6 +126,7 @@ static const struct {
 	[NHIR_EDGE_CREATED] = { K(CREDENTIAL) | K(TOKEN) | K(IDENTITY),
 				K(IDENTITY) | K(CREDENTIAL) | K(TOKEN) |
 				K(GRANT) | K(RESOURCE) },
+	[NHIR_EDGE_ESCALATES] = { K(IDENTITY), K(IDENTITY) | K(RESOURCE) },
 };
 
 enum nhir_rc nhir_edge_check_kinds(enum nhir_edge_kind k,

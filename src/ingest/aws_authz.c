@@ -10,6 +10,7 @@
  */
 #include "compat.h"
 #include "nhir/buf.h"
+#include "ingest/aws_escalate.h"
 #include "ingest/common.h"
 #include "ingest/iam.h"
 #include "ingest/json.h"
@@ -34,6 +35,10 @@ struct principal {
 	struct nhir_iam_stmts stmts;
 	struct nhir_iam_stmts boundary;
 	bool has_boundary;
+	const cJSON *trust;	/* a role's trust statements, or NULL */
+	cJSON *policies;	/* managed policy ARNs, its own and its
+				 * groups' (in keep) */
+	cJSON *groups;		/* its groups' ARNs (in keep) */
 };
 
 struct authz {
@@ -46,6 +51,7 @@ struct authz {
 	cJSON *keep;		/* decoded documents and labels */
 	struct nhir_buf attrs, tmp;
 	bool any_list;
+	uint8_t *assumes;	/* bit src * pr_nr + dst: an assumes edge */
 };
 
 static bool key_is(const struct nhir_json_span *sp, const char *k)
@@ -194,8 +200,22 @@ static void add_inline(struct authz *a, struct nhir_iam_stmts *st,
 	}
 }
 
+/* A new array that lives as long as the run (kept in a->keep). */
+static cJSON *kept_array(struct authz *a)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	if (!arr) {
+		nhir_import_oom(a->imp);
+		return NULL;
+	}
+	cJSON_AddItemToArray(a->keep, arr);
+	return arr;
+}
+
 static void add_attached(struct authz *a, struct nhir_iam_stmts *st,
-			 const cJSON *list, const char *who, size_t off)
+			 const cJSON *list, const char *who, size_t off,
+			 cJSON *arns)
 {
 	const cJSON *p;
 
@@ -205,6 +225,8 @@ static void add_attached(struct authz *a, struct nhir_iam_stmts *st,
 
 		if (!arn)
 			continue;
+		if (arns)
+			cJSON_AddItemToArray(arns, cJSON_CreateString(arn));
 		doc = managed_doc(a, arn);
 		if (!doc) {
 			nhir_import_warn(a->imp, off, "%s: attached policy %s "
@@ -301,13 +323,17 @@ static void load_principals(struct authz *a)
 		p->off = it->off;
 		p->arn = arn;
 		p->is_role = role;
+		p->policies = kept_array(a);
+		p->groups = kept_array(a);
+		if (!p->policies || !p->groups)
+			return;
 		add_inline(a, &p->stmts, nhir_json_arr(it->o, role
 							       ? "RolePolicyList"
 							       : "UserPolicyList"),
 			   arn, it->off);
 		add_attached(a, &p->stmts,
 			     nhir_json_arr(it->o, "AttachedManagedPolicies"),
-			     arn, it->off);
+			     arn, it->off, p->policies);
 		attrs = cJSON_CreateObject();
 		if (!attrs) {
 			nhir_import_oom(a->imp);
@@ -336,13 +362,17 @@ static void load_principals(struct authz *a)
 						 gname);
 				continue;
 			}
+			if (nhir_json_str(gi->o, "Arn"))
+				cJSON_AddItemToArray(p->groups, cJSON_CreateString(
+					nhir_json_str(gi->o, "Arn")));
 			add_inline(a, &p->stmts,
 				   nhir_json_arr(gi->o, "GroupPolicyList"),
 				   label(a, "group %s", gname), it->off);
 			add_attached(a, &p->stmts,
 				     nhir_json_arr(gi->o,
 						   "AttachedManagedPolicies"),
-				     label(a, "group %s", gname), it->off);
+				     label(a, "group %s", gname), it->off,
+				     p->policies);
 		}
 		if (nhir_json_arr(it->o, "GroupList"))
 			cJSON_AddItemToObject(attrs, "groups",
@@ -686,6 +716,16 @@ static void assume_edge(struct authz *a, const char *from, const char *role,
 	nhir_import_edge(a->imp, &e, off);
 }
 
+/* Records that p may assume role, for the escalations found later. */
+static void mark_assumes(struct authz *a, const struct principal *p,
+			 const struct principal *role)
+{
+	size_t i = (size_t)(p - a->pr) * a->pr_nr + (size_t)(role - a->pr);
+
+	if (a->assumes)
+		a->assumes[i >> 3] |= (uint8_t)(1u << (i & 7));
+}
+
 /* Is principal value v (in trust of role) denied by a Deny statement? */
 static bool trust_denied(const cJSON *stmts, const char *type, const char *v)
 {
@@ -739,11 +779,9 @@ static void trust(struct authz *a, struct principal *role)
 	}
 	stmts = cJSON_GetObjectItemCaseSensitive(doc, "Statement");
 	if (cJSON_IsObject(stmts)) {
-		single = cJSON_CreateArray();
-		if (!single) {
-			nhir_import_oom(a->imp);
+		single = kept_array(a);
+		if (!single)
 			return;
-		}
 		cJSON_AddItemReferenceToArray(single, (cJSON *)stmts);
 		stmts = single;
 	}
@@ -751,9 +789,9 @@ static void trust(struct authz *a, struct principal *role)
 		if (doc)
 			nhir_import_warn(a->imp, role->off, "%s: trust policy "
 					 "has no statements", role->arn);
-		cJSON_Delete(single);
 		return;
 	}
+	role->trust = stmts;
 	cJSON_ArrayForEach(st, stmts) {
 		static const char *const types[] = { "AWS", "Service",
 						     "Federated" };
@@ -808,6 +846,7 @@ static void trust(struct authz *a, struct principal *role)
 							    "account trust and "
 							    "identity policy",
 							    cond, role->off);
+						mark_assumes(a, p, role);
 					}
 					continue;
 				}
@@ -816,6 +855,7 @@ static void trust(struct authz *a, struct principal *role)
 					assume_edge(a, p->arn, role->arn,
 						    "trust names principal",
 						    cond, role->off);
+					mark_assumes(a, p, role);
 					continue;
 				}
 				v = external_principal(a, types[t], v,
@@ -830,7 +870,6 @@ static void trust(struct authz *a, struct principal *role)
 			}
 		}
 	}
-	cJSON_Delete(single);
 }
 
 static void instance_profiles(struct authz *a, struct principal *role)
@@ -852,6 +891,73 @@ static void instance_profiles(struct authz *a, struct principal *role)
 			assume_edge(a, arn, role->arn, "instance profile",
 				    false, role->off);
 	}
+}
+
+/* The statements of group g: inline and attached, quietly (users warn). */
+static bool group_admin(struct authz *a, const struct item *g)
+{
+	struct nhir_iam_stmts st = { NULL, 0, 0 };
+	const cJSON *p;
+	bool oom = false, admin;
+
+	cJSON_ArrayForEach(p, nhir_json_arr(g->o, "GroupPolicyList"))
+		nhir_iam_add_policy(&st, cJSON_GetObjectItemCaseSensitive(
+					    p, "PolicyDocument"),
+				    "group", a->keep, &oom);
+	cJSON_ArrayForEach(p, nhir_json_arr(g->o, "AttachedManagedPolicies")) {
+		const char *arn = nhir_json_str(p, "PolicyArn");
+		const cJSON *doc = arn ? managed_doc(a, arn) : NULL;
+
+		if (doc)
+			nhir_iam_add_policy(&st, doc, arn, a->keep, &oom);
+	}
+	if (oom)
+		nhir_import_oom(a->imp);
+	admin = nhir_esc_is_admin(&st);
+	nhir_iam_stmts_release(&st);
+	return admin;
+}
+
+/* Hands the principals to the escalation model (aws_escalate.c). */
+static void escalations(struct authz *a)
+{
+	struct nhir_esc_input in = { NULL, a->pr_nr, NULL, 0, a->assumes };
+	struct nhir_esc_principal *ep = nhir_calloc(a->pr_nr + 1, sizeof(*ep));
+	struct nhir_esc_group *eg = nhir_calloc(a->groups.nr + 1, sizeof(*eg));
+
+	if (!ep || !eg) {
+		nhir_import_oom(a->imp);
+		goto out;
+	}
+	for (size_t i = 0; i < a->pr_nr; i++) {
+		const struct principal *p = &a->pr[i];
+		const cJSON *ip = nhir_json_arr(p->o, "InstanceProfileList");
+
+		ep[i].arn = p->arn;
+		ep[i].off = p->off;
+		ep[i].is_role = p->is_role;
+		ep[i].instance_profile = ip && ip->child;
+		ep[i].stmts = &p->stmts;
+		ep[i].boundary = p->has_boundary ? &p->boundary : NULL;
+		ep[i].trust = p->trust;
+		ep[i].policies = p->policies;
+		ep[i].groups = p->groups;
+	}
+	for (size_t i = 0; i < a->groups.nr; i++) {
+		const char *arn = nhir_json_str(a->groups.v[i].o, "Arn");
+
+		if (!arn)
+			continue;
+		eg[in.group_nr].arn = arn;
+		eg[in.group_nr].admin = group_admin(a, &a->groups.v[i]);
+		in.group_nr++;
+	}
+	in.pr = ep;
+	in.groups = eg;
+	nhir_esc_run(a->imp, &in);
+out:
+	nhir_free(ep);
+	nhir_free(eg);
 }
 
 static void authz_run(struct nhir_import *imp, const char *data, size_t len)
@@ -897,12 +1003,19 @@ static void authz_run(struct nhir_import *imp, const char *data, size_t len)
 	load_principals(&a);
 	for (size_t k = 0; k < a.pr_nr && !nhir_import_stopped(imp); k++)
 		compute_can(&a, &a.pr[k]);
+	a.assumes = nhir_calloc((a.pr_nr * a.pr_nr + 7) / 8 + 1, 1);
+	if (!a.assumes) {
+		nhir_import_oom(imp);
+		goto out;
+	}
 	for (size_t k = 0; k < a.pr_nr && !nhir_import_stopped(imp); k++) {
 		if (!a.pr[k].is_role)
 			continue;
 		trust(&a, &a.pr[k]);
 		instance_profiles(&a, &a.pr[k]);
 	}
+	if (!nhir_import_stopped(imp))
+		escalations(&a);
 out:
 	lists[0] = &a.users;
 	lists[1] = &a.groups;
@@ -918,6 +1031,7 @@ out:
 		nhir_iam_stmts_release(&a.pr[k].boundary);
 	}
 	nhir_free(a.pr);
+	nhir_free(a.assumes);
 	cJSON_Delete(a.keep);
 	nhir_buf_release(&a.attrs);
 	nhir_buf_release(&a.tmp);

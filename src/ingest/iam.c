@@ -188,6 +188,54 @@ bool nhir_iam_allows(const struct nhir_iam_stmts *s, const char *action,
 	return allowed;
 }
 
+/*
+ * Does st apply to action on some resource?  An Allow needs one resource
+ * it covers; a Deny must cover them all ("*", or no Resource).
+ */
+static bool applies_some(const struct nhir_iam_stmt *st, const char *action)
+{
+	bool a = list_matches(st->actions, action, true);
+	bool all = !st->resources ||
+		   list_matches(st->resources, "*", false);
+
+	if (st->not_action)
+		a = !a;
+	if (!a)
+		return false;
+	if (st->allow)
+		return !st->not_resource || !all;
+	return !st->not_resource && all;
+}
+
+bool nhir_iam_eval(const struct nhir_iam_stmts *s, const char *action,
+		   const char *resource, unsigned *ne)
+{
+	bool allowed = false, plain = false, deny_cond = false;
+
+	for (size_t i = 0; i < s->nr; i++) {
+		const struct nhir_iam_stmt *st = &s->v[i];
+
+		if (resource ? !applies(st, action, resource)
+			     : !applies_some(st, action))
+			continue;
+		if (!st->allow && !st->conditional)
+			return false;
+		if (!st->allow)
+			deny_cond = true;
+		else if (st->conditional)
+			allowed = true;
+		else
+			allowed = plain = true;
+	}
+	if (!allowed)
+		return false;
+	if (!plain)
+		*ne |= NHIR_IAM_NE_CONDITION;
+	if (deny_cond)
+		*ne |= NHIR_IAM_NE_DENY_CONDITION;
+	return true;
+}
+
 bool nhir_iam_denied(const struct nhir_iam_stmts *s, const char *action_pat,
 		     const char *resource_pat)
 {

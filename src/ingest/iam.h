@@ -53,6 +53,23 @@ void nhir_iam_stmts_release(struct nhir_iam_stmts *s);
  */
 bool nhir_iam_allows(const struct nhir_iam_stmts *s, const char *action,
 		     const char *resource);
+/* What an evaluation could not decide (enum nhir_iam_ne_flags). */
+enum nhir_iam_ne_flags {
+	NHIR_IAM_NE_CONDITION = (1 << 0),	/* allowed only under a
+						 * Condition */
+	NHIR_IAM_NE_DENY_CONDITION = (1 << 1),	/* a Deny under a Condition
+						 * may forbid it */
+};
+
+/*
+ * Whether s allows action on resource, a concrete ARN, or NULL for "on
+ * some resource" (creating a function, running an instance).  An
+ * unconditional Deny wins.  When the answer is yes but rests on what
+ * nhir does not evaluate, *ne gets NHIR_IAM_NE_* bits; it is never
+ * cleared, so one variable can gather a whole path of checks.
+ */
+bool nhir_iam_eval(const struct nhir_iam_stmts *s, const char *action,
+		   const char *resource, unsigned *ne);
 /* True when an unconditional Deny covers every action a may match. */
 bool nhir_iam_denied(const struct nhir_iam_stmts *s, const char *action_pat,
 		     const char *resource_pat);

@@ -254,6 +254,145 @@ static void test_principal_resources(void **state)
 	nhir_store_close(st);
 }
 
+/*
+ * Privilege escalation, in the shape GetAccountAuthorizationDetails
+ * returns: each user and role with its inline and attached policies,
+ * roles with their trust and instance profiles, managed policies with
+ * their versions.
+ */
+#define USER(name, id, policies) \
+	"{\"Path\":\"/\",\"UserName\":\"" name "\",\"UserId\":\"" id "\"," \
+	"\"Arn\":\"arn:aws:iam::111122223333:user/" name "\"," \
+	"\"CreateDate\":\"2024-01-02T10:00:00Z\",\"GroupList\":[]," \
+	"\"AttachedManagedPolicies\":[],\"Tags\":[]," \
+	"\"UserPolicyList\":[{\"PolicyName\":\"p\",\"PolicyDocument\":" \
+	"{\"Version\":\"2012-10-17\",\"Statement\":[" policies "]}}]}"
+#define ALLOW(act, res) \
+	"{\"Effect\":\"Allow\",\"Action\":" act ",\"Resource\":" res "}"
+#define A "arn:aws:iam::111122223333:"
+
+static const char esc_doc[] =
+	"{\"UserDetailList\":["
+	USER("keymaker", "AIDA0000000000000001",
+	     ALLOW("\"iam:CreateAccessKey\"", "\"" A "user/target\"")) ","
+	USER("target", "AIDA0000000000000002",
+	     ALLOW("\"s3:GetObject\"", "\"arn:aws:s3:::b/*\"")) ","
+	USER("passer", "AIDA0000000000000003",
+	     ALLOW("\"iam:PassRole\"", "\"" A "role/fn-admin\"") ","
+	     ALLOW("[\"lambda:CreateFunction\",\"lambda:InvokeFunction\"]",
+		   "\"*\"")) ","
+	USER("passonly", "AIDA0000000000000004",
+	     ALLOW("\"iam:PassRole\"", "\"*\"")) ","
+	USER("wrongsvc", "AIDA0000000000000005",
+	     ALLOW("\"iam:PassRole\"", "\"" A "role/fn-admin\"") ","
+	     ALLOW("\"ec2:RunInstances\"", "\"*\"")) ","
+	USER("selfput", "AIDA0000000000000006",
+	     ALLOW("\"iam:PutUserPolicy\"", "\"" A "user/selfput\"")) ","
+	USER("conditional", "AIDA0000000000000007",
+	     "{\"Effect\":\"Allow\",\"Action\":\"iam:CreateLoginProfile\","
+	     "\"Resource\":\"" A "user/target\",\"Condition\":{\"Bool\":"
+	     "{\"aws:MultiFactorAuthPresent\":\"true\"}}}") ","
+	USER("hopper", "AIDA0000000000000008",
+	     ALLOW("[\"sts:AssumeRole\",\"iam:PutRolePolicy\"]",
+		   "\"" A "role/ops\"")) ","
+	USER("writer", "AIDA0000000000000009",
+	     ALLOW("\"iam:PutRolePolicy\"", "\"" A "role/ops\"")) ","
+	"{\"Path\":\"/\",\"UserName\":\"versioner\",\"UserId\":"
+	" \"AIDA0000000000000010\",\"Arn\":\"" A "user/versioner\","
+	" \"CreateDate\":\"2024-01-02T10:00:00Z\",\"GroupList\":[],"
+	" \"UserPolicyList\":[],\"AttachedManagedPolicies\":[{\"PolicyName\":"
+	"  \"mine\",\"PolicyArn\":\"" A "policy/mine\"}]}"
+	"],\"GroupDetailList\":[],"
+	"\"RoleDetailList\":["
+	" {\"Path\":\"/\",\"RoleName\":\"fn-admin\",\"RoleId\":\"AROA0000000000000001\","
+	"  \"Arn\":\"" A "role/fn-admin\",\"CreateDate\":\"2024-01-02T10:00:00Z\","
+	"  \"AssumeRolePolicyDocument\":{\"Version\":\"2012-10-17\",\"Statement\":"
+	"   [{\"Effect\":\"Allow\",\"Principal\":{\"Service\":"
+	"   \"lambda.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]},"
+	"  \"InstanceProfileList\":[],\"RolePolicyList\":[],"
+	"  \"AttachedManagedPolicies\":[{\"PolicyName\":\"AdministratorAccess\","
+	"   \"PolicyArn\":\"arn:aws:iam::aws:policy/AdministratorAccess\"}],"
+	"  \"Tags\":[],\"RoleLastUsed\":{}},"
+	" {\"Path\":\"/\",\"RoleName\":\"ops\",\"RoleId\":\"AROA0000000000000002\","
+	"  \"Arn\":\"" A "role/ops\",\"CreateDate\":\"2024-01-02T10:00:00Z\","
+	"  \"AssumeRolePolicyDocument\":\"%7B%22Version%22%3A%222012-10-17%22%2C"
+	"%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A"
+	"%7B%22AWS%22%3A%22arn%3Aaws%3Aiam%3A%3A111122223333%3Aroot%22%7D%2C"
+	"%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D\","
+	"  \"InstanceProfileList\":[],\"RolePolicyList\":[],"
+	"  \"AttachedManagedPolicies\":[],\"Tags\":[],\"RoleLastUsed\":{}}"
+	"],\"Policies\":["
+	" {\"PolicyName\":\"AdministratorAccess\",\"PolicyId\":\"ANPAIWMBCKSKIEE64ZLYK\","
+	"  \"Arn\":\"arn:aws:iam::aws:policy/AdministratorAccess\",\"Path\":\"/\","
+	"  \"DefaultVersionId\":\"v1\",\"AttachmentCount\":1,\"IsAttachable\":true,"
+	"  \"PolicyVersionList\":[{\"Document\":{\"Version\":\"2012-10-17\","
+	"  \"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]},"
+	"  \"VersionId\":\"v1\",\"IsDefaultVersion\":true}]},"
+	" {\"PolicyName\":\"mine\",\"PolicyId\":\"ANPA0000000000000001\","
+	"  \"Arn\":\"" A "policy/mine\",\"Path\":\"/\",\"DefaultVersionId\":\"v1\","
+	"  \"AttachmentCount\":1,\"IsAttachable\":true,\"PolicyVersionList\":"
+	"  [{\"Document\":{\"Version\":\"2012-10-17\",\"Statement\":[" ALLOW(
+	"\"iam:CreatePolicyVersion\"", "\"" A "policy/mine\"") "]},"
+	"  \"VersionId\":\"v1\",\"IsDefaultVersion\":true}]}"
+	"]}";
+
+static struct find_edge esc(struct nhir_store *st, const char *from,
+			    const char *to)
+{
+	return edge_between(st, from, to, NHIR_EDGE_ESCALATES);
+}
+
+static void test_escalation(void **state)
+{
+	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_import_result res;
+	struct find_edge f;
+
+	(void)state;
+	assert_int_equal(tl_import_text(st, "aws-authz", esc_doc, &res), 0);
+	assert_int_equal(res.rejected, 0);
+	/* keys for another user: that user's access */
+	f = esc(st, A "user/keymaker", A "user/target");
+	assert_true(f.found);
+	assert_non_null(strstr(f.attrs, "\"iam:CreateAccessKey\""));
+	assert_null(strstr(f.attrs, "not_evaluated"));
+	/* a role passed to a service that runs code */
+	f = esc(st, A "user/passer", A "role/fn-admin");
+	assert_true(f.found);
+	assert_non_null(strstr(f.attrs, "iam:PassRole+lambda:CreateFunction"
+				"+lambda:InvokeFunction"));
+	/* PassRole alone, or to a service the role does not trust: none */
+	assert_false(esc(st, A "user/passonly", A "role/fn-admin").found);
+	assert_false(esc(st, A "user/wrongsvc", A "role/fn-admin").found);
+	/* a policy written on itself: admin of the account */
+	f = esc(st, A "user/selfput", "aws:111122223333:*");
+	assert_true(f.found);
+	assert_int_equal(f.priv, NHIR_PRIV_ADMIN);
+	assert_non_null(strstr(f.attrs, "[\"iam:PutUserPolicy\"]"));
+	/* a new version of a policy attached to itself */
+	f = esc(st, A "user/versioner", "aws:111122223333:*");
+	assert_true(f.found);
+	assert_non_null(strstr(f.attrs, "iam:CreatePolicyVersion(" A
+				"policy/mine)"));
+	/* a condition nhir does not evaluate: kept, and said */
+	f = esc(st, A "user/conditional", A "user/target");
+	assert_true(f.found);
+	assert_non_null(strstr(f.attrs, "\"not_evaluated\":[\"condition on "
+				"iam:CreateLoginProfile\"]"));
+	/* a policy written on a role it can assume; not on one it cannot */
+	f = esc(st, A "user/hopper", "aws:111122223333:*");
+	assert_true(f.found);
+	assert_non_null(strstr(f.attrs, "iam:PutRolePolicy(" A "role/ops)"));
+	assert_false(esc(st, A "user/writer", "aws:111122223333:*").found);
+	/* who is admin already escalates nothing; nobody escalates to self */
+	assert_false(esc(st, A "role/fn-admin", "aws:111122223333:*").found);
+	assert_false(esc(st, A "user/target", A "user/target").found);
+	/* the same file again changes nothing */
+	assert_int_equal(tl_import_text(st, "aws-authz", esc_doc, &res), 0);
+	assert_int_equal(res.added + res.updated, 0);
+	nhir_store_close(st);
+}
+
 static void test_real_samples(void **state)
 {
 	static const char *const files[] = {
@@ -296,6 +435,19 @@ static void test_real_samples(void **state)
 		"arn:aws:iam::200611803367:role/privesc-AssumeRole-starting-role",
 		"arn:aws:iam::200611803367:role/privesc-AssumeRole-intermediate-role",
 		NHIR_EDGE_ASSUMES).found);
+	/* its escalation principals, and its false positives */
+	assert_true(esc(st,
+		"arn:aws:iam::200611803367:user/privesc10-PutUserPolicy-user",
+		"aws:200611803367:*").found);
+	assert_true(esc(st,
+		"arn:aws:iam::200611803367:user/privesc-sageMakerCreateTrainingJobPassRole-user",
+		"arn:aws:iam::200611803367:role/privesc-high-priv-service-role").found);
+	assert_false(esc(st,
+		"arn:aws:iam::200611803367:user/fp4-nonExploitableResourceConstraint-user",
+		"aws:200611803367:*").found);
+	assert_non_null(strstr(esc(st,
+		"arn:aws:iam::200611803367:user/fp5-nonExploitableConditionConstraint-user",
+		"aws:200611803367:*").attrs, "not_evaluated"));
 	/* partial file: the group names a policy that is not there */
 	snprintf(err.msg, sizeof(err.msg), "%s/example_authz_v2.json", dir);
 	assert_int_equal(nhir_import_file(st, nhir_importer_find("aws-authz"),
@@ -327,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_match_and_priv),
 		cmocka_unit_test(test_model_rules),
 		cmocka_unit_test(test_principal_resources),
+		cmocka_unit_test(test_escalation),
 		cmocka_unit_test(test_real_samples),
 		cmocka_unit_test(test_bad),
 	};
