@@ -53,7 +53,7 @@ FUZZ_SRC = $(wildcard fuzz/fuzz_*.c)
 FUZZ_NAMES = $(FUZZ_SRC:fuzz/fuzz_%.c=%)
 REPLAY_BIN = $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
 
-.PHONY: all check check-run demo fuzz bench bench-blast bench-ingest deps check-clang fuzz-short \
+.PHONY: all check check-run demo fuzz bench bench-blast bench-ingest bench-hunt deps check-clang fuzz-short \
 	checksrc clean test-bins
 .DELETE_ON_ERROR:
 
@@ -130,7 +130,7 @@ check-clang: deps
 	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang DEVELOPER=1 \
 		all test-bins
 
-bench: bench-blast bench-ingest
+bench: bench-blast bench-ingest bench-hunt
 
 bench-blast: deps
 	@scripts/deps.sh bench
@@ -141,6 +141,11 @@ bench-ingest: deps
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all
 	@bench/bench_ingest.sh $(NHIR) $(BENCH_MB)
+
+bench-hunt: deps
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@bench/bench_hunt.sh $(NHIR) $(BENCH_MB) $(BENCH_KEY)
 
 BENCH_MB ?= 1000
 

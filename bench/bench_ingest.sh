@@ -6,14 +6,8 @@
 set -eu
 NHIR=$1
 MB=${2:-1000}
-dir=build/bench/cloudtrail-$MB
+dir=$(bench/corpus.sh "$MB")
 db=build/bench/ingest-$MB.db
-mkdir -p build/bench
-if [ ! -d "$dir" ]; then
-	echo "bench-ingest: generating $MB MB of CloudTrail into $dir" >&2
-	/usr/bin/python3 bench/gen_cloudtrail.py "$dir.tmp" "$MB" >&2
-	mv "$dir.tmp" "$dir"
-fi
 bytes=$(cat "$dir"/*.json | wc -c)
 mb=$(echo "$bytes / 1000000" | bc -l)
 

@@ -48,3 +48,20 @@ if ! cmp -s tests/peers/package-lock.json build/peers/package-lock.json ||
 		exit 1
 	}
 fi
+
+# The benchmark peers (bench/peers: DuckDB), pinned by its lock file, go
+# to build/bench-peers; only the benchmarks use them.
+if [ "${1:-}" = bench ] &&
+   { ! cmp -s bench/peers/package-lock.json build/bench-peers/package-lock.json ||
+     [ ! -d build/bench-peers/node_modules ]; }; then
+	echo "deps: installing the benchmark peers into build/bench-peers" >&2
+	rm -rf build/bench-peers
+	mkdir -p build/bench-peers
+	cp bench/peers/package.json bench/peers/package-lock.json build/bench-peers/
+	(cd build/bench-peers && npm ci --ignore-scripts --no-audit --no-fund \
+		--loglevel=error >/dev/null) || {
+		rm -rf build/bench-peers
+		echo "deps: npm could not install the benchmark peers" >&2
+		exit 1
+	}
+fi
