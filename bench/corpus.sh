@@ -3,7 +3,7 @@
 # megabytes, generating it first if it is not there yet.
 #   bench/corpus.sh MB
 set -eu
-dir=build/bench/cloudtrail-$1
+dir=build/bench/ct-$1
 mkdir -p build/bench
 if [ ! -d "$dir" ]; then
 	echo "bench: generating $1 MB of CloudTrail into $dir" >&2

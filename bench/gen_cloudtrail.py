@@ -105,7 +105,11 @@ def main():
                     r["errorMessage"] = "User is not authorized"
             recs.append(r)
         data = json.dumps({"Records": recs}, separators=(",", ":"))
-        name = os.path.join(out, "%s_CloudTrail_us-east-1_%06d.json" % (ACCT, fileno))
+        # named as CloudTrail names a file: for the minute it was
+        # delivered, a few minutes after its last record
+        stamp = (BASE + datetime.timedelta(seconds=t + 300)).strftime("%Y%m%dT%H%MZ")
+        name = os.path.join(out, "%s_CloudTrail_us-east-1_%s_%016d.json"
+                            % (ACCT, stamp, fileno))
         with open(name, "w") as f:
             f.write(data)
         written += len(data)
