@@ -1,16 +1,19 @@
 /*
  * The literal scanner (litscan.h).  With one literal, glibc's memmem
  * (a two-way search with a skip table) runs at memory speed.  With
- * several, a table of the bytes that start a literal drives the scan:
- * when they all share one first byte, memchr jumps between its
- * occurrences; otherwise each byte is looked up.  Each candidate is
- * checked against the literals starting with its byte and first two
- * bytes, so a miss costs a table load.
+ * several, candidates come from memchr on the rarest byte that every
+ * literal has at the same offset (the 'I' of "AKIA" and "ASIA"), or,
+ * when they share none, from a table of the bytes that start one.  A
+ * candidate is checked with one hash lookup of its first bytes in a
+ * table of the literals, so a miss costs the same with ten literals or
+ * ten thousand; only a hash hit is compared byte by byte.
  */
 #define _GNU_SOURCE 1	/* memmem */
 #include "compat.h"
 #include "core/alloc.h"
 #include "ingest/litscan.h"
+
+#define ANCHOR_SPAN 16	/* offsets considered for the memchr byte */
 
 struct lit {
 	char *s;
@@ -20,18 +23,36 @@ struct lit {
 struct nhir_litscan {
 	struct lit *v;
 	size_t nr, alloc;
-	unsigned char first[256];	/* a literal starts with the byte */
-	unsigned char second[65536 / 8];	/* its first two bytes */
 	size_t minlen;
-	int one_first;			/* the shared first byte, or -1 */
+	size_t hl;			/* bytes hashed: minlen */
+	uint32_t *slot;			/* literal index + 1; 0 empty */
+	uint64_t *hash;			/* of the slot's literal */
+	size_t slots;			/* a power of two, or 0 */
+	unsigned char first[256];	/* a literal starts with the byte */
+	uint32_t shared;		/* offsets where all have one byte */
+	int anchor;			/* that offset for memchr, or -1 */
 };
+
+/*
+ * Bytes by how often they occur in JSON logs, most common first; a
+ * byte not listed is rare.  Only the order matters.
+ */
+static const char common[] =
+	"\" :,.-_/0123456789etaoinsrlcdmuhpgfybwkvxzjqAESTNCRLOD{}[]";
+
+static int rarity(unsigned char c)
+{
+	const char *p = c ? strchr(common, c) : NULL;
+
+	return p ? (int)(p - common) : (int)sizeof(common);
+}
 
 struct nhir_litscan *nhir_litscan_new(void)
 {
 	struct nhir_litscan *ls = nhir_calloc(1, sizeof(*ls));
 
 	if (ls)
-		ls->one_first = -1;
+		ls->anchor = -1;
 	return ls;
 }
 
@@ -42,6 +63,8 @@ void nhir_litscan_free(struct nhir_litscan *ls)
 	for (size_t i = 0; i < ls->nr; i++)
 		nhir_free(ls->v[i].s);
 	nhir_free(ls->v);
+	nhir_free(ls->slot);
+	nhir_free(ls->hash);
 	nhir_free(ls);
 }
 
@@ -55,24 +78,115 @@ const char *nhir_litscan_key(const struct nhir_litscan *ls, size_t i)
 	return ls->v[i].s;
 }
 
+/* The hash of p[0..hl): its first and last eight bytes when hl >= 8. */
+static uint64_t hash_at(const char *p, size_t hl)
+{
+	uint64_t a = 0, b = 0, h;
+
+	if (hl >= 8) {
+		memcpy(&a, p, 8);
+		memcpy(&b, p + hl - 8, 8);
+	} else {
+		memcpy(&a, p, hl);
+	}
+	h = a * 0x9e3779b97f4a7c15ULL ^ (b + 0x632be59bd9b4e019ULL) *
+	    0xc2b2ae3d27d4eb4fULL;
+	return h ^ h >> 29;
+}
+
+/*
+ * The lowest index of a literal at p (with left bytes there), or
+ * SIZE_MAX; len_eq: only a literal of exactly that length.
+ */
+static size_t lookup(const struct nhir_litscan *ls, const char *p,
+		     size_t left, bool len_eq)
+{
+	uint64_t h;
+	size_t best = SIZE_MAX;
+
+	if (left < ls->minlen || !ls->slots)
+		return SIZE_MAX;
+	h = hash_at(p, ls->hl);
+	for (size_t i = h & (ls->slots - 1); ls->slot[i];
+	     i = (i + 1) & (ls->slots - 1)) {
+		size_t k = ls->slot[i] - 1;
+		const struct lit *l = &ls->v[k];
+
+		if (ls->hash[i] != h || k >= best ||
+		    (len_eq ? l->len != left : l->len > left))
+			continue;
+		if (!memcmp(p, l->s, l->len))
+			best = k;
+	}
+	return best;
+}
+
 bool nhir_litscan_has(const struct nhir_litscan *ls, const char *lit,
 		      size_t len)
 {
-	for (size_t i = 0; i < ls->nr; i++)
-		if (ls->v[i].len == len && !memcmp(ls->v[i].s, lit, len))
-			return true;
-	return false;
+	return lookup(ls, lit, len, true) != SIZE_MAX;
 }
 
-static unsigned pair(const char *p)
+static void slot_put(struct nhir_litscan *ls, size_t k)
 {
-	return (unsigned)(unsigned char)p[0] << 8 | (unsigned char)p[1];
+	uint64_t h = hash_at(ls->v[k].s, ls->hl);
+	size_t i = h & (ls->slots - 1);
+
+	while (ls->slot[i])
+		i = (i + 1) & (ls->slots - 1);
+	ls->slot[i] = (uint32_t)k + 1;
+	ls->hash[i] = h;
+}
+
+/* The table again, for nr literals hashed on their first hl bytes. */
+static bool rebuild(struct nhir_litscan *ls, size_t nr)
+{
+	size_t n = 16;
+	uint32_t *slot;
+	uint64_t *hash;
+
+	while (n < 4 * nr)
+		n *= 2;
+	slot = nhir_calloc(n, sizeof(*slot));
+	hash = nhir_calloc(n, sizeof(*hash));
+	if (!slot || !hash) {
+		nhir_free(slot);
+		nhir_free(hash);
+		return false;
+	}
+	nhir_free(ls->slot);
+	nhir_free(ls->hash);
+	ls->slot = slot;
+	ls->hash = hash;
+	ls->slots = n;
+	for (size_t k = 0; k < nr; k++)
+		slot_put(ls, k);
+	return true;
+}
+
+/* The offset whose shared byte is rarest, for memchr; -1 if none. */
+static int pick_anchor(const struct nhir_litscan *ls)
+{
+	int best = -1, r = -1;
+
+	for (int j = 0; j < ANCHOR_SPAN; j++) {
+		int rj;
+
+		if (!(ls->shared & (1u << j)))
+			continue;
+		rj = rarity((unsigned char)ls->v[0].s[j]);
+		if (rj > r) {
+			r = rj;
+			best = j;
+		}
+	}
+	return best;
 }
 
 enum nhir_rc nhir_litscan_add(struct nhir_litscan *ls, const char *lit,
 			      size_t len, struct nhir_err *err)
 {
-	unsigned char c;
+	size_t minlen, hl, k = ls->nr;
 	char *s;
 
 	if (!len || len > NHIR_LITSCAN_MAX_LEN)
@@ -80,51 +194,44 @@ enum nhir_rc nhir_litscan_add(struct nhir_litscan *ls, const char *lit,
 				    "(1 to %d)", len, NHIR_LITSCAN_MAX_LEN);
 	if (nhir_litscan_has(ls, lit, len))
 		return NHIR_OK;
-	if (NHIR_ALLOC_GROW(ls->v, ls->nr + 1, ls->alloc))
+	if (k >= UINT32_MAX - 1 || NHIR_ALLOC_GROW(ls->v, k + 1, ls->alloc))
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	s = nhir_strndup(lit, len);
 	if (!s)
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-	ls->v[ls->nr].s = s;
-	ls->v[ls->nr].len = len;
-	c = (unsigned char)lit[0];
-	if (!ls->nr)
-		ls->one_first = c;
-	else if (ls->one_first != c)
-		ls->one_first = -2;
-	ls->first[c] = 1;
-	if (len >= 2)
-		ls->second[pair(lit) / 8] |= (unsigned char)(1u << (pair(lit) % 8));
-	ls->minlen = ls->nr ? NHIR_MIN(ls->minlen, len) : len;
-	ls->nr++;
-	return NHIR_OK;
-}
+	ls->v[k].s = s;
+	ls->v[k].len = len;
+	minlen = k ? NHIR_MIN(ls->minlen, len) : len;
+	hl = minlen;
+	if (hl != ls->hl || 4 * (k + 1) > ls->slots) {
+		size_t old = ls->hl;
 
-/* Does a literal start at p (with end - p bytes left)? */
-static bool match_at(const struct nhir_litscan *ls, const char *p,
-		     const char *end, size_t *which)
-{
-	size_t left = (size_t)(end - p);
-
-	if (left < ls->minlen)
-		return false;
-	if (ls->minlen >= 2 &&
-	    !(ls->second[pair(p) / 8] & (1u << (pair(p) % 8))))
-		return false;
-	for (size_t i = 0; i < ls->nr; i++)
-		if (ls->v[i].len <= left &&
-		    !memcmp(p, ls->v[i].s, ls->v[i].len)) {
-			if (which)
-				*which = i;
-			return true;
+		ls->hl = hl;
+		if (!rebuild(ls, k + 1)) {
+			ls->hl = old;
+			nhir_free(s);
+			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 		}
-	return false;
+	} else {
+		slot_put(ls, k);
+	}
+	ls->nr++;
+	ls->minlen = minlen;
+	ls->first[(unsigned char)lit[0]] = 1;
+	if (!k)
+		ls->shared = ~0u;
+	for (size_t j = 0; j < ANCHOR_SPAN; j++)
+		if (j >= minlen || lit[j] != ls->v[0].s[j])
+			ls->shared &= ~(1u << j);
+	ls->anchor = pick_anchor(ls);
+	return NHIR_OK;
 }
 
 size_t nhir_litscan_find(const struct nhir_litscan *ls, const char *data,
 			 size_t len, size_t *which)
 {
-	const char *p = data, *end = data + len;
+	const char *p, *end = data + len;
+	size_t k;
 
 	if (!ls->nr || len < ls->minlen)
 		return SIZE_MAX;
@@ -137,19 +244,32 @@ size_t nhir_litscan_find(const struct nhir_litscan *ls, const char *data,
 			*which = 0;
 		return (size_t)(m - data);
 	}
-	if (ls->one_first >= 0) {
-		while (p < end) {
-			p = memchr(p, ls->one_first, (size_t)(end - p));
-			if (!p)
+	if (ls->anchor >= 0) {
+		/* a literal at c has the anchor byte at c + anchor */
+		size_t a = (size_t)ls->anchor;
+		int b = (unsigned char)ls->v[0].s[a];
+		const char *last = end - ls->minlen;	/* the last start */
+
+		for (p = data; p <= last; p++) {
+			const char *q = memchr(p + a, b,
+					       (size_t)(last - p) + 1);
+
+			if (!q)
 				return SIZE_MAX;
-			if (match_at(ls, p, end, which))
-				return (size_t)(p - data);
-			p++;
+			p = q - a;
+			k = lookup(ls, p, (size_t)(end - p), false);
+			if (k != SIZE_MAX)
+				goto found;
 		}
 		return SIZE_MAX;
 	}
-	for (; p < end; p++)
-		if (ls->first[(unsigned char)*p] && match_at(ls, p, end, which))
-			return (size_t)(p - data);
+	for (p = data; p < end; p++)
+		if (ls->first[(unsigned char)*p] &&
+		    (k = lookup(ls, p, (size_t)(end - p), false)) != SIZE_MAX)
+			goto found;
 	return SIZE_MAX;
+found:
+	if (which)
+		*which = k;
+	return (size_t)(p - data);
 }

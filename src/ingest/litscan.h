@@ -2,7 +2,8 @@
  * A literal multi-pattern scanner: finds where any of a set of byte
  * strings (credential ids) first occurs in a buffer, without parsing
  * it.  One literal is searched with memmem; several with memchr on the
- * rarest first byte they share, else a byte-table pass.
+ * rarest byte they all have at one offset, else a byte-table pass, each
+ * candidate checked with one hash lookup.
  */
 #ifndef NHIR_INGEST_LITSCAN_H
 #define NHIR_INGEST_LITSCAN_H

@@ -127,6 +127,52 @@ static void test_random(void **state)
 	}
 }
 
+/*
+ * Many literals with one prefix (the "AKIA" of key ids): the memchr
+ * byte they share and the hash of their first bytes, against the
+ * naive search, with literals of several lengths.
+ */
+static void test_many_shared_prefix(void **state)
+{
+	static char lits[300][24];
+	const char *k[300];
+	char s[512];
+	unsigned seed = 11;
+	struct nhir_litscan *ls = nhir_litscan_new();
+
+	(void)state;
+	assert_non_null(ls);
+	for (size_t i = 0; i < 300; i++) {
+		size_t n = 4 + i % 13;
+
+		memcpy(lits[i], "AKIA", 4);
+		for (size_t j = 4; j < n; j++) {
+			seed = seed * 1103515245u + 12345u;
+			lits[i][j] = "QKIA"[(seed >> 16) % 4];
+		}
+		lits[i][n] = '\0';
+		k[i] = lits[i];
+		assert_int_equal(nhir_litscan_add(ls, k[i], n, NULL), NHIR_OK);
+	}
+	for (size_t i = 0; i < 300; i++)
+		assert_true(nhir_litscan_has(ls, k[i], strlen(k[i])));
+	assert_false(nhir_litscan_has(ls, "AKIAQQQQQQQQQQQQQQQQQQQ", 23));
+	for (int round = 0; round < 500; round++) {
+		size_t n = (size_t)round % sizeof(s), got, w = 0, want;
+
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			s[i] = "AKIQ"[(seed >> 16) % 4];
+		}
+		got = nhir_litscan_find(ls, s, n, &w);
+		want = naive(k, 300, s, n);
+		assert_int_equal(got, want);
+		if (got != SIZE_MAX)
+			assert_memory_equal(s + got, k[w], strlen(k[w]));
+	}
+	nhir_litscan_free(ls);
+}
+
 static void test_out_of_memory(void **state)
 {
 	struct nhir_litscan *ls = nhir_litscan_new();
@@ -138,6 +184,14 @@ static void test_out_of_memory(void **state)
 	assert_null(nhir_litscan_new());
 	nhir_alloc_fail_at(0);
 	assert_int_equal(nhir_litscan_count(ls), 0);
+	/* the table of the literals cannot grow: nothing is added */
+	assert_int_equal(nhir_litscan_add(ls, "AKIA1", 5, NULL), NHIR_OK);
+	nhir_alloc_fail_at(3);
+	assert_int_equal(nhir_litscan_add(ls, "AK2", 3, NULL), NHIR_ENOMEM);
+	nhir_alloc_fail_at(0);
+	assert_int_equal(nhir_litscan_count(ls), 1);
+	assert_false(nhir_litscan_has(ls, "AK2", 3));
+	assert_int_equal(nhir_litscan_find(ls, "xAKIA1", 6, NULL), 1);
 	nhir_litscan_free(ls);
 }
 
@@ -149,6 +203,7 @@ int main(void)
 		cmocka_unit_test(test_mixed_first_bytes),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_many_shared_prefix),
 		cmocka_unit_test(test_out_of_memory),
 	};
 
