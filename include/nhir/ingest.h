@@ -179,8 +179,9 @@ enum nhir_rc nhir_ingest_path(struct nhir_store *st,
  * nothing; a file searched is not marked ingested, so a later ingest
  * still reads all of it.  A credential minted by a key joins the keys;
  * files read before it joined are read again for it (up to
- * NHIR_HUNT_MAX_PASSES passes).  A key written with \u escapes in a
- * record is not found.
+ * NHIR_HUNT_MAX_PASSES passes), except those named for a delivery time
+ * (CloudTrail's ..._YYYYMMDDTHHMMZ_...) before it was minted.  A key
+ * written with \u escapes in a record is not found.
  */
 #define NHIR_HUNT_MAX_PASSES 16
 

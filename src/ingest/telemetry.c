@@ -8,6 +8,7 @@
  */
 #include "compat.h"
 #include <dirent.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -65,6 +66,18 @@ struct namemap {
 	size_t nr, alloc;
 };
 
+/* A key a hunt found minted or created in the file being read. */
+struct hunt_found {
+	size_t idx;		/* in the file's scanner */
+	int64_t at;		/* when, or NHIR_TIME_UNSET */
+	uint64_t off;		/* the offset of its record */
+};
+
+struct hunt_finds {
+	struct hunt_found *v;
+	size_t nr, alloc;
+};
+
 struct nhir_tele {
 	const struct nhir_tele_format *fmt;
 	struct nhir_store *st;		/* NULL when only parsing */
@@ -95,6 +108,7 @@ struct nhir_tele {
 	struct nhir_litscan *lits;
 	struct keyset *keynodes;	/* credentials and tokens emitted */
 	uint64_t matched;		/* records that held a literal */
+	struct hunt_finds *finds;	/* the keys it added */
 };
 
 static bool keyset_seen(struct keyset *k, const char *key);
@@ -464,12 +478,19 @@ struct reader {
 	gzFile gz;			/* NULL: reading from mem */
 	const char *mem;
 	size_t mem_len, mem_pos;
-	char *buf;
+	char *buf;			/* mem itself when reading from mem */
 	size_t len, cap;
 	uint64_t base;
 	bool eof;
 	bool truncated;
 };
+
+static void reader_release(struct reader *r)
+{
+	if (r->buf != r->mem)
+		nhir_free(r->buf);
+	r->buf = NULL;
+}
 
 /* Drops bytes before keep and reads more; false at end of input. */
 static bool refill(struct reader *r, size_t *keep, struct nhir_err *err)
@@ -478,6 +499,14 @@ static bool refill(struct reader *r, size_t *keep, struct nhir_err *err)
 
 	if (r->eof)
 		return false;
+	if (!r->gz) {
+		/* the whole input at once, not copied: buf is never written */
+		r->buf = (char *)(uintptr_t)r->mem;
+		r->len = r->mem_len;
+		r->mem_pos = r->mem_len;
+		r->eof = true;
+		return r->len != 0;
+	}
 	if (*keep) {
 		memmove(r->buf, r->buf + *keep, r->len - *keep);
 		r->len -= *keep;
@@ -500,16 +529,6 @@ static bool refill(struct reader *r, size_t *keep, struct nhir_err *err)
 		}
 		r->buf = nb;
 		r->cap = want;
-	}
-	if (!r->gz) {
-		size_t k = NHIR_MIN(r->mem_len - r->mem_pos, (size_t)CHUNK);
-
-		memcpy(r->buf + r->len, r->mem + r->mem_pos, k);
-		r->mem_pos += k;
-		r->len += k;
-		if (!k)
-			r->eof = true;
-		return k != 0;
 	}
 	n = gzread(r->gz, r->buf + r->len, CHUNK);
 	if (n < 0) {
@@ -1320,7 +1339,7 @@ enum nhir_rc nhir_tele_parse_buffer(const struct nhir_tele_format *fmt,
 	rc = scan(&t, &r, &off, err);
 	*events = t.events;
 	*malformed = t.malformed;
-	nhir_free(r.buf);
+	reader_release(&r);
 	tele_release(&t);
 	return rc;
 }
@@ -1545,7 +1564,7 @@ static enum nhir_rc ingest_file(struct nhir_store *st,
 out:
 	res->bytes += r.base + r.len;
 	gzclose(r.gz);
-	nhir_free(r.buf);
+	reader_release(&r);
 	tele_release(&t);
 	return rc;
 }
@@ -1669,7 +1688,7 @@ static bool keyset_has(const struct keyset *k, const char *key)
 
 static bool hunt_edge(struct nhir_tele *t, const struct nhir_edge_rec *r)
 {
-	size_t n;
+	size_t n, before;
 
 	if ((r->kind != NHIR_EDGE_ISSUED && r->kind != NHIR_EDGE_CREATED) ||
 	    !r->src || !r->dst || !t->keynodes ||
@@ -1679,11 +1698,23 @@ static bool hunt_edge(struct nhir_tele *t, const struct nhir_edge_rec *r)
 	if (!n || n > NHIR_LITSCAN_MAX_LEN ||
 	    !nhir_litscan_has(t->lits, r->src, strlen(r->src)))
 		return true;
-	if (nhir_litscan_add(t->lits, r->dst, n, &t->err)) {
-		t->failed = true;
-		return false;
+	before = nhir_litscan_count(t->lits);
+	if (nhir_litscan_add(t->lits, r->dst, n, &t->err))
+		goto fail;
+	if (!t->finds || nhir_litscan_count(t->lits) == before)
+		return true;
+	if (NHIR_ALLOC_GROW(t->finds->v, t->finds->nr + 1, t->finds->alloc)) {
+		nhir_err_set(&t->err, NHIR_ENOMEM, "out of memory");
+		goto fail;
 	}
+	t->finds->v[t->finds->nr].idx = before;
+	t->finds->v[t->finds->nr].at = r->created;
+	t->finds->v[t->finds->nr].off = t->off;
+	t->finds->nr++;
 	return true;
+fail:
+	t->failed = true;
+	return false;
 }
 
 /* The files under path (name order, hidden entries left out). */
@@ -1744,101 +1775,224 @@ static bool has_suffix(const char *s, const char *suf)
 }
 
 /*
- * Reads a plain file whole into *data (owned); false with err set when
- * it cannot be read.
+ * A hunt reads each file whole into one buffer kept for the run (a .gz
+ * decompressed, up to HUNT_WHOLE_MAX; larger or broken ones are read
+ * as a stream, as an ingest reads them).  The literal search runs over
+ * the buffer; only a file that holds a key is cut into records.
  */
-static bool read_whole(const char *path, char **data, size_t *len,
-		       struct nhir_err *err)
-{
-	FILE *f = fopen(path, "rb");
-	struct stat sb;
-	size_t n;
+#define HUNT_WHOLE_MAX ((size_t)128 << 20)
+#define HUNT_READ ((size_t)4 << 20)
+/*
+ * A CloudTrail file named for its delivery minute holds records of
+ * that minute and before; a key minted after it (allowing for clocks
+ * this far apart) cannot be used in it.
+ */
+#define HUNT_SKEW 300
 
-	*data = NULL;
-	*len = 0;
-	if (!f || fstat(fileno(f), &sb)) {
-		nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s", path,
-			     strerror(errno));
-		if (f)
-			fclose(f);
-		return false;
-	}
-	*data = nhir_malloc((size_t)sb.st_size + 1);
-	if (!*data) {
-		fclose(f);
+struct hunt {
+	struct nhir_store *st;
+	const struct nhir_tele_format *fmt;
+	const char *actor;
+	struct nhir_hunt_result *res;
+	struct run run;
+	struct keyset keynodes;
+	struct nhir_litscan *all;	/* every key searched for */
+	int64_t *minted;		/* per key of all, or NHIR_TIME_UNSET */
+	size_t minted_alloc;
+	struct hunt_finds finds;	/* keys found in the file being read */
+	char *buf;			/* the file being read */
+	size_t cap;
+};
+
+static bool buf_room(struct hunt *h, size_t want, struct nhir_err *err)
+{
+	char *nb;
+
+	if (want <= h->cap)
+		return true;
+	want = NHIR_MAX(want, h->cap * 2);
+	nb = nhir_realloc(h->buf, want);
+	if (!nb) {
 		nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 		return false;
 	}
-	n = fread(*data, 1, (size_t)sb.st_size, f);
-	if (ferror(f)) {
-		fclose(f);
-		NHIR_FREE_AND_NULL(*data);
-		nhir_err_set(err, NHIR_EIO, "cannot read '%s': %s", path,
-			     strerror(errno));
-		return false;
-	}
-	fclose(f);
-	*len = n;
+	h->buf = nb;
+	h->cap = want;
 	return true;
+}
+
+static enum nhir_rc load_plain(struct hunt *h, const char *path, size_t *len,
+			       struct nhir_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat sb;
+	ssize_t n;
+
+	*len = 0;
+	if (fd < 0 || fstat(fd, &sb)) {
+		nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s", path,
+			     strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return err->rc;
+	}
+	if (!buf_room(h, (size_t)sb.st_size + 1, err)) {
+		close(fd);
+		return err->rc;
+	}
+	/* what the file holds now, up to the size it had when opened */
+	while (*len < (size_t)sb.st_size &&
+	       (n = read(fd, h->buf + *len, (size_t)sb.st_size - *len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			nhir_err_set(err, NHIR_EIO, "cannot read '%s': %s",
+				     path, strerror(errno));
+			close(fd);
+			return err->rc;
+		}
+		*len += (size_t)n;
+	}
+	close(fd);
+	return NHIR_OK;
+}
+
+/*
+ * A .gz decompressed whole; *whole false when it is too large or does
+ * not decompress cleanly (the stream reader then says why, where).
+ */
+static enum nhir_rc load_gz(struct hunt *h, const char *path, size_t *len,
+			    bool *whole, struct nhir_err *err)
+{
+	gzFile gz = gzopen(path, "rb");
+	int n, zerr = Z_OK;
+
+	*len = 0;
+	*whole = false;
+	if (!gz)
+		return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s",
+				    path, strerror(errno));
+	gzbuffer(gz, 256 * 1024);
+	for (;;) {
+		if (!buf_room(h, *len + HUNT_READ + 1, err)) {
+			gzclose(gz);
+			return err->rc;
+		}
+		n = gzread(gz, h->buf + *len, (unsigned)HUNT_READ);
+		if (n <= 0)
+			break;
+		*len += (size_t)n;
+		if (*len > HUNT_WHOLE_MAX)
+			break;
+	}
+	if (n == 0) {
+		gzerror(gz, &zerr);
+		*whole = zerr == Z_OK || zerr == Z_STREAM_END;
+	}
+	gzclose(gz);
+	return NHIR_OK;
+}
+
+/*
+ * Did a key found in the file at some record occur before that record
+ * (records out of time order)?  Those records were not searched for it.
+ */
+static bool hunt_early(const struct hunt *h, const struct nhir_litscan *use,
+		       size_t len, struct nhir_err *err)
+{
+	struct nhir_litscan *again = nhir_litscan_new();
+	size_t lim = 0, pos = 0, m, which;
+	bool early = false;
+
+	if (!again)
+		return true;	/* read it again: never wrong */
+	for (size_t i = 0; i < h->finds.nr; i++) {
+		const char *k = nhir_litscan_key(use, h->finds.v[i].idx);
+
+		if (nhir_litscan_add(again, k, strlen(k), err) ||
+		    nhir_litscan_count(again) != i + 1) {
+			nhir_litscan_free(again);
+			return true;
+		}
+		lim = NHIR_MAX(lim, (size_t)h->finds.v[i].off);
+	}
+	lim = NHIR_MIN(len, lim + NHIR_LITSCAN_MAX_LEN);
+	while (pos < lim &&
+	       (m = nhir_litscan_find(again, h->buf + pos, lim - pos,
+				      &which)) != SIZE_MAX) {
+		if (pos + m < h->finds.v[which].off) {
+			early = true;
+			break;
+		}
+		pos += m + 1;
+	}
+	nhir_litscan_free(again);
+	return early;
 }
 
 /*
  * Hunts lits in one file: a file holding none is left alone; one that
  * does is stored as a part of an ingest (its source file row says it
- * was a hunt, so that a later full ingest reads it again).
+ * was a hunt, so that a later full ingest reads it again).  *again:
+ * the file must be read again for the keys found in it.
  */
-static enum nhir_rc hunt_file(struct nhir_store *st,
-			      const struct nhir_tele_format *fmt,
-			      const char *path, const char *actor,
-			      struct nhir_litscan *lits, struct run *run,
-			      struct keyset *keynodes,
-			      struct nhir_hunt_result *hr, struct nhir_err *err)
+static enum nhir_rc hunt_file(struct hunt *h, const char *path,
+			      struct nhir_litscan *lits, bool *again,
+			      struct nhir_err *err)
 {
 	static unsigned long serial;
+	struct nhir_hunt_result *hr = h->res;
 	struct nhir_ingest_result *res = &hr->in;
+	struct run *run = &h->run;
 	struct nhir_tele t;
 	struct reader r;
 	struct nhir_err ferr = NHIR_ERR_INIT;
-	char mark[96], *data = NULL;
+	char mark[96];
 	size_t len = 0;
 	uint64_t off = 0;
 	struct nhir_dups dups;
 	enum nhir_rc rc;
 	struct timespec ts;
+	bool gz = has_suffix(path, ".gz"), whole = !gz;
 
 	memset(&t, 0, sizeof(t));
 	memset(&r, 0, sizeof(r));
+	*again = false;
+	h->finds.nr = 0;
 	hr->files_scanned++;
-	if (has_suffix(path, ".gz")) {
+	rc = gz ? load_gz(h, path, &len, &whole, err)
+		: load_plain(h, path, &len, err);
+	if (rc)
+		return rc;
+	if (whole) {
+		hr->bytes_scanned += len;
+		if (nhir_litscan_find(lits, h->buf, len, NULL) == SIZE_MAX)
+			return NHIR_OK;
+		r.mem = h->buf;
+		r.mem_len = len;
+	} else {
 		r.gz = gzopen(path, "rb");
 		if (!r.gz)
 			return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s",
 					    path, strerror(errno));
 		gzbuffer(r.gz, 256 * 1024);
-	} else {
-		if (!read_whole(path, &data, &len, err))
-			return err->rc;
-		hr->bytes_scanned += len;
-		if (nhir_litscan_find(lits, data, len, NULL) == SIZE_MAX) {
-			nhir_free(data);
-			return NHIR_OK;
-		}
-		r.mem = data;
-		r.mem_len = len;
 	}
-	t.fmt = fmt;
-	t.st = st;
+	if (gz)
+		len = 0;	/* the size recorded: a plain file's */
+	t.fmt = h->fmt;
+	t.st = h->st;
 	t.res = res;
 	t.path = path;
 	t.seen = &run->seen;
 	t.lits = lits;
-	t.keynodes = keynodes;
+	t.keynodes = &h->keynodes;
+	t.finds = &h->finds;
 	if (!nhir_sha256_init(&t.hash)) {
 		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 		goto out;
 	}
 	if (!run->tx) {
-		rc = nhir_store_begin(st, err);
+		rc = nhir_store_begin(h->st, err);
 		if (rc)
 			goto out;
 		run->tx = true;
@@ -1847,12 +2001,13 @@ static enum nhir_rc hunt_file(struct nhir_store *st,
 	clock_gettime(CLOCK_REALTIME, &ts);
 	snprintf(mark, sizeof(mark), "hunt:%lld.%09ld:%ld:%lu",
 		 (long long)ts.tv_sec, ts.tv_nsec, (long)getpid(), ++serial);
-	rc = nhir_store_savepoint(st, err);
+	rc = nhir_store_savepoint(h->st, err);
 	if (!rc) {
-		rc = nhir_store_file_add(st, path, mark, len, fmt->name, actor,
-					 run->first_file, &t.file, err);
+		rc = nhir_store_file_add(h->st, path, mark, len, h->fmt->name,
+					 h->actor, run->first_file, &t.file,
+					 err);
 		if (rc)
-			nhir_store_rollback_to(st);
+			nhir_store_rollback_to(h->st);
 		else if (!run->first_file)
 			run->first_file = t.file;
 	}
@@ -1861,15 +2016,17 @@ static enum nhir_rc hunt_file(struct nhir_store *st,
 	rc = scan(&t, &r, &off, &ferr);
 	if (r.gz)
 		hr->bytes_scanned += r.base + r.len;
+	*again = h->finds.nr &&
+		 (!r.mem || hunt_early(h, lits, r.mem_len, &ferr));
 	if (t.failed || rc == NHIR_ENOMEM) {
 		*err = t.failed ? t.err : ferr;
 		rc = err->rc ? err->rc : NHIR_ESTORE;
-		nhir_store_rollback_to(st);
+		nhir_store_rollback_to(h->st);
 		keyset_clear(&run->seen);
 		goto out;
 	}
 	if (rc) {
-		nhir_store_rollback_to(st);
+		nhir_store_rollback_to(h->st);
 		keyset_clear(&run->seen);
 		if (t.not_log) {
 			res->files_skipped++;
@@ -1884,16 +2041,16 @@ static enum nhir_rc hunt_file(struct nhir_store *st,
 	}
 	if (!t.matched) {
 		/* nothing of the keys here: the file leaves no trace */
-		nhir_store_rollback_to(st);
+		nhir_store_rollback_to(h->st);
 		rc = NHIR_OK;
 		goto out;
 	}
-	rc = nhir_store_file_done(st, t.file, t.events, t.malformed, &dups,
+	rc = nhir_store_file_done(h->st, t.file, t.events, t.malformed, &dups,
 				  err);
 	if (!rc)
-		rc = nhir_store_release(st, err);
+		rc = nhir_store_release(h->st, err);
 	if (rc) {
-		nhir_store_rollback_to(st);
+		nhir_store_rollback_to(h->st);
 		keyset_clear(&run->seen);
 		goto out;
 	}
@@ -1906,15 +2063,140 @@ static enum nhir_rc hunt_file(struct nhir_store *st,
 	res->repeated += dups.repeated;
 	res->malformed += t.malformed;
 	res->lineage += t.lineage;
-	run->tx_bytes += len;
+	run->tx_bytes += r.mem_len;
 	if (run->tx_bytes >= GROUP_BYTES)
-		rc = run_commit(st, run, res, err);
+		rc = run_commit(h->st, run, res, err);
 out:
 	if (r.gz)
 		gzclose(r.gz);
-	nhir_free(r.buf);
-	nhir_free(data);
+	reader_release(&r);
 	tele_release(&t);
+	return rc;
+}
+
+/* The delivery minute in a CloudTrail file name, or NHIR_TIME_UNSET. */
+static int64_t named_time(const char *path)
+{
+	const char *b = strrchr(path, '/'), *p;
+	char iso[24];
+	int64_t t;
+
+	for (p = b ? b + 1 : path; (p = strchr(p, '_')); p++) {
+		size_t i;
+
+		for (i = 1; i <= 14; i++)
+			if (i == 9 ? p[i] != 'T' : i == 14 ? p[i] != 'Z'
+					      : (p[i] < '0' || p[i] > '9'))
+				break;
+		if (i <= 14 || (p[15] != '_' && p[15] != '.'))
+			continue;
+		snprintf(iso, sizeof(iso), "%.4s-%.2s-%.2sT%.2s:%.2s:00Z",
+			 p + 1, p + 5, p + 7, p + 10, p + 12);
+		if (!nhir_time_parse(iso, (size_t)-1, &t, NULL))
+			return t;
+	}
+	return NHIR_TIME_UNSET;
+}
+
+/* Can a file delivered at named hold the use of a key minted then? */
+static bool can_hold(int64_t named, int64_t minted)
+{
+	return named == NHIR_TIME_UNSET || minted == NHIR_TIME_UNSET ||
+	       minted <= named + 60 + HUNT_SKEW;
+}
+
+/* Keys found in the file just read (with lits) join all, with times. */
+static enum nhir_rc hunt_merge(struct hunt *h, struct nhir_litscan *lits,
+			       struct nhir_err *err)
+{
+	for (size_t i = 0; i < h->finds.nr; i++) {
+		const struct hunt_found *f = &h->finds.v[i];
+		const char *k = nhir_litscan_key(lits, f->idx);
+		size_t before = nhir_litscan_count(h->all);
+		enum nhir_rc rc = NHIR_OK;
+
+		if (lits != h->all)
+			rc = nhir_litscan_add(h->all, k, strlen(k), err);
+		if (rc)
+			return rc;
+		if (NHIR_ALLOC_GROW(h->minted, nhir_litscan_count(h->all),
+				    h->minted_alloc))
+			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		for (size_t j = before; j < nhir_litscan_count(h->all); j++)
+			h->minted[j] = f->at;
+		if (lits == h->all)
+			h->minted[f->idx] = f->at;
+	}
+	return NHIR_OK;
+}
+
+/*
+ * The keys of all from had on that a file delivered at named can hold,
+ * into *late (NULL when none).
+ */
+static enum nhir_rc hunt_late(struct hunt *h, size_t had, int64_t named,
+			      struct nhir_litscan **late, struct nhir_err *err)
+{
+	size_t now = nhir_litscan_count(h->all);
+	enum nhir_rc rc = NHIR_OK;
+
+	*late = NULL;
+	for (size_t k = had; !rc && k < now; k++) {
+		const char *key = nhir_litscan_key(h->all, k);
+
+		if (!can_hold(named, h->minted[k]))
+			continue;
+		if (!*late && !(*late = nhir_litscan_new()))
+			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		rc = nhir_litscan_add(*late, key, strlen(key), err);
+	}
+	return rc;
+}
+
+/*
+ * Pass 1 reads every file with every key known; each later pass reads
+ * a file again only for the keys that joined after it was read and
+ * that it can hold.
+ */
+static enum nhir_rc hunt_passes(struct hunt *h, char **files,
+				const int64_t *named, size_t *had, size_t nr,
+				enum nhir_rc *worst, struct nhir_err *err)
+{
+	enum nhir_rc rc = NHIR_OK;
+
+	for (unsigned pass = 0; !rc && pass < NHIR_HUNT_MAX_PASSES; pass++) {
+		bool any = false;
+
+		for (size_t i = 0; !rc && i < nr; i++) {
+			size_t now = nhir_litscan_count(h->all);
+			struct nhir_litscan *use = h->all, *late = NULL;
+			bool again = false;
+
+			if (had[i] == now)
+				continue;
+			if (had[i]) {
+				rc = hunt_late(h, had[i], named[i], &late, err);
+				if (rc || !late) {
+					had[i] = now;
+					continue;
+				}
+				use = late;
+			}
+			any = true;
+			rc = hunt_file(h, files[i], use, &again, err);
+			if (rc == NHIR_EPARSE) {
+				*worst = rc;
+				rc = NHIR_OK;
+			}
+			if (!rc)
+				rc = hunt_merge(h, use, err);
+			nhir_litscan_free(late);
+			had[i] = again ? now : nhir_litscan_count(h->all);
+		}
+		if (!any)
+			break;
+		h->res->passes = pass + 1;
+	}
 	return rc;
 }
 
@@ -1926,87 +2208,52 @@ enum nhir_rc nhir_hunt(struct nhir_store *st,
 		       struct nhir_err *err)
 {
 	struct nhir_err own = NHIR_ERR_INIT, cerr = NHIR_ERR_INIT;
-	struct nhir_litscan *all = nhir_litscan_new(), *late = NULL;
-	struct keyset keynodes;
+	struct hunt h;
 	char **files = NULL;
+	int64_t *named = NULL;
 	size_t nr = 0, alloc = 0, *had = NULL, given;
-	struct run run;
 	enum nhir_rc rc = NHIR_OK, worst = NHIR_OK, crc;
 
 	if (!err)
 		err = &own;
-	memset(&run, 0, sizeof(run));
-	memset(&keynodes, 0, sizeof(keynodes));
-	if (!all)
+	memset(&h, 0, sizeof(h));
+	h.st = st;
+	h.fmt = fmt;
+	h.actor = actor;
+	h.res = res;
+	h.all = nhir_litscan_new();
+	if (!h.all)
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	for (size_t i = 0; !rc && i < key_nr; i++)
-		rc = nhir_litscan_add(all, keys[i], strlen(keys[i]), err);
+		rc = nhir_litscan_add(h.all, keys[i], strlen(keys[i]), err);
+	given = nhir_litscan_count(h.all);
+	if (!rc && NHIR_ALLOC_GROW(h.minted, given, h.minted_alloc))
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	for (size_t i = 0; !rc && i < given; i++)
+		h.minted[i] = NHIR_TIME_UNSET;	/* the keys given: any time */
 	for (size_t i = 0; !rc && i < path_nr; i++)
 		rc = hunt_list(paths[i], &files, &nr, &alloc, err);
-	given = nhir_litscan_count(all);
-	if (!rc && nr && !(had = nhir_calloc(nr, sizeof(*had))))
+	if (!rc && nr && (!(had = nhir_calloc(nr, sizeof(*had))) ||
+			  !(named = nhir_calloc(nr, sizeof(*named)))))
 		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-	/*
-	 * Pass 1 reads every file with every key known; each later pass
-	 * reads a file again only for the keys that joined after it was
-	 * read.
-	 */
-	for (unsigned pass = 0; !rc && pass < NHIR_HUNT_MAX_PASSES; pass++) {
-		bool any = false;
-
-		for (size_t i = 0; !rc && i < nr; i++) {
-			size_t now = nhir_litscan_count(all);
-			struct nhir_litscan *use = all;
-
-			if (had[i] == now)
-				continue;
-			if (had[i]) {
-				/* only the keys it has not been read for */
-				late = nhir_litscan_new();
-				if (!late) {
-					rc = nhir_err_set(err, NHIR_ENOMEM,
-							  "out of memory");
-					break;
-				}
-				for (size_t k = had[i]; !rc && k < now; k++)
-					rc = nhir_litscan_add(late,
-						nhir_litscan_key(all, k),
-						strlen(nhir_litscan_key(all, k)),
-						err);
-				use = late;
-			}
-			any = true;
-			if (!rc)
-				rc = hunt_file(st, fmt, files[i], actor, use,
-					       &run, &keynodes, res, err);
-			/* keys the late scanner found join the rest */
-			for (size_t k = now - had[i];
-			     !rc && late && k < nhir_litscan_count(late); k++)
-				rc = nhir_litscan_add(all,
-					nhir_litscan_key(late, k),
-					strlen(nhir_litscan_key(late, k)), err);
-			nhir_litscan_free(late);
-			late = NULL;
-			had[i] = now;
-			if (rc == NHIR_EPARSE) {
-				worst = rc;
-				rc = NHIR_OK;
-			}
-		}
-		if (!any)
-			break;
-		res->passes = pass + 1;
-	}
-	res->keys = nhir_litscan_count(all);
+	for (size_t i = 0; !rc && i < nr; i++)
+		named[i] = named_time(files[i]);
+	if (!rc)
+		rc = hunt_passes(&h, files, named, had, nr, &worst, err);
+	res->keys = nhir_litscan_count(h.all);
 	res->keys_found = res->keys - given;
-	crc = run_commit(st, &run, &res->in, rc ? &cerr : err);
-	keyset_clear(&run.seen);
-	keyset_clear(&keynodes);
+	crc = run_commit(st, &h.run, &res->in, rc ? &cerr : err);
+	keyset_clear(&h.run.seen);
+	keyset_clear(&h.keynodes);
 	for (size_t i = 0; i < nr; i++)
 		nhir_free(files[i]);
 	nhir_free(files);
 	nhir_free(had);
-	nhir_litscan_free(all);
+	nhir_free(named);
+	nhir_free(h.minted);
+	nhir_free(h.finds.v);
+	nhir_free(h.buf);
+	nhir_litscan_free(h.all);
 	if (rc)
 		return rc;
 	return crc ? crc : worst;

@@ -57,6 +57,41 @@ printf '{"Records":[{"eventTime":"2024-06-01T08:00:00Z","eventSource":"s3.amazon
 check "a file cut short is rejected, named" exits 1 "$NHIR" --db "$B" hunt cloudtrail AKIAHUNTCUT000000001 "$T/cut.json"
 check "with its offset" has "$T/last.err" "cut.json: byte"
 
+# files named for their delivery minute, as CloudTrail names them: one
+# delivered before a session was minted is not read again for it
+mkdir "$T/named"
+use='{"eventTime":"2024-06-01T09:10:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":"n-use","userIdentity":{"type":"AssumedRole","accessKeyId":"ASIAHUNTNAMEDSESS001","arn":"arn:aws:sts::111122223333:assumed-role/r/s"}}'
+printf '{"Records":[%s]}' "$use" \
+	>"$T/named/111122223333_CloudTrail_ap-south-1_20240601T0915Z_u.json"
+printf '{"Records":[%s]}' '{"eventTime":"2024-06-01T06:55:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","eventID":"n-old","userIdentity":{"type":"IAMUser","accessKeyId":"AKIAHUNTNAMEDROOT001","arn":"arn:aws:iam::111122223333:user/u"}}' \
+	>"$T/named/111122223333_CloudTrail_us-east-1_20240601T0700Z_a.json"
+printf '{"Records":[%s]}' '{"eventTime":"2024-06-01T08:00:00Z","eventSource":"sts.amazonaws.com","eventName":"GetSessionToken","eventID":"n-mint","userIdentity":{"type":"IAMUser","accessKeyId":"AKIAHUNTNAMEDROOT001","arn":"arn:aws:iam::111122223333:user/u"},"responseElements":{"credentials":{"accessKeyId":"ASIAHUNTNAMEDSESS001","sessionToken":"t","expiration":"2024-06-01T20:00:00Z"}}}' \
+	>"$T/named/111122223333_CloudTrail_us-east-1_20240601T0805Z_b.json"
+check "named files: hunt answers as ingest and usage do" \
+	same_answer named AKIAHUNTNAMEDROOT001 "$T/named"
+check "the session's use delivered later is found" has "$T/named.got" \
+	"ASIAHUNTNAMEDSESS001"
+check "only the file delivered after the minting is read again" \
+	has "$T/named.err" "hunt: 4 files,"
+
+# a session used before the record that mints it, in the same file
+mkdir "$T/order"
+printf '%s\n' "$(printf '%s' "$use" | sed 's/NAMED/ORDER/g')" \
+	"$(sed 's/^{"Records":\[//; s/\]}$//; s/NAMED/ORDER/g' \
+		"$T/named/111122223333_CloudTrail_us-east-1_20240601T0805Z_b.json")" \
+	>"$T/order/one.jsonl"
+check "out of order in one file: hunt answers as ingest and usage do" \
+	same_answer order AKIAHUNTORDERROOT001 "$T/order"
+check "and finds the use before the minting" has "$T/order.got" \
+	"ASIAHUNTORDERSESS001"
+
+# a .gz cut short is rejected as an ingest rejects it
+mkdir "$T/gz"
+gzip -c "$T/late/2-mint.jsonl" | head -c 60 >"$T/gz/cut.jsonl.gz"
+check "a .gz cut short is rejected" exits 1 "$NHIR" --db "$B" hunt \
+	cloudtrail AKIAHUNTROOTKEY00001 "$T/gz"
+check "named, with why" grep -q "cut.jsonl.gz: byte .*truncated" "$T/last.err"
+
 # the same answer on real CloudTrail, for its busiest key
 if [ -d "$NHIR_DATA/invictus-aws-stratus-cloudtrail/CloudTrail" ]; then
 	D=$NHIR_DATA/invictus-aws-stratus-cloudtrail/CloudTrail
