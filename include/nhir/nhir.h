@@ -18,5 +18,6 @@
 #include "nhir/finding.h"
 #include "nhir/route.h"
 #include "nhir/plan.h"
+#include "nhir/visible.h"
 
 #endif
