@@ -27,6 +27,12 @@ grep -nE '^[^"]*//' $lib /dev/null | grep -v -e 'http://' -e 'https://' |
 	report "C++ comment"
 grep -nE '^\s*typedef\s+struct' $all /dev/null | report "typedef'd struct"
 grep -nE '\s+$' $all /dev/null | report "trailing whitespace"
+# Strings in output come from the incident: the front end writes only
+# through src/cli/out.c, which shows their control characters escaped.
+grep -nE '(^|[^_a-z])(printf|fprintf|vfprintf|puts|fputs|putchar|fputc|putc|fwrite|write|dprintf)\(' \
+	$(ls src/cli/*.c | grep -v src/cli/out.c) /dev/null |
+	grep -v -e '^\S*:[0-9]*:\s*\*' -e '^\S*:[0-9]*:\s*/\*' |
+	report "output outside src/cli/out.c (use out_printf, out_raw)"
 grep -nE '#include "(store|ingest|core)/' src/cli/*.c /dev/null |
 	report "front end includes an internal header"
 # The layers (doc/internals/layers.md): core/ is pure computation and

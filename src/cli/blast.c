@@ -165,15 +165,15 @@ static void not_evaluated_text(struct view *v, uint32_t item)
 	if (!ne)
 		return;
 	total = cJSON_GetArraySize(ne);
-	printf(" %s[not evaluated: ", cli_color(v->ctx, C_YELLOW));
+	out_printf(" %s[not evaluated: ", cli_color(v->ctx, C_YELLOW));
 	cJSON_ArrayForEach(x, ne) {
 		if (n == 3) {
-			printf("; and %d more", total - n);
+			out_printf("; and %d more", total - n);
 			break;
 		}
-		printf("%s%s", n++ ? "; " : "", x->valuestring);
+		out_printf("%s%s", n++ ? "; " : "", x->valuestring);
 	}
-	printf("]%s", cli_color(v->ctx, C_RESET));
+	out_printf("]%s", cli_color(v->ctx, C_RESET));
 	cJSON_Delete(ne);
 }
 
@@ -185,18 +185,18 @@ static void escalation_text(struct view *v, uint32_t item)
 			   : NULL;
 	int n = 0, total = cJSON_GetArraySize(m);
 
-	putchar('(');
+	out_putchar('(');
 	cJSON_ArrayForEach(x, m) {
 		if (n == 2) {
-			printf(", +%d more", total - n);
+			out_printf(", +%d more", total - n);
 			break;
 		}
 		if (cJSON_IsString(x))
-			printf("%s%s", n++ ? ", " : "", x->valuestring);
+			out_printf("%s%s", n++ ? ", " : "", x->valuestring);
 	}
 	if (!total)
-		printf("?");
-	putchar(')');
+		out_printf("?");
+	out_putchar(')');
 }
 
 /*
@@ -233,19 +233,19 @@ static void ended_text(struct view *v, uint32_t item)
 		return;
 	if (!r) {
 		nhir_time_format(it->expires, t, sizeof(t));
-		printf(" [expired %s]", t);
+		out_printf(" [expired %s]", t);
 		return;
 	}
 	nhir_time_format(e.time, t, sizeof(t));
-	printf(" [ended %s: %s%s by %s", t,
+	out_printf(" [ended %s: %s%s by %s", t,
 	       nhir_end_gone(e.how) && e.node &&
 			       e.node != v->g->node_id[it->node]
 		       ? "its issuer " : "",
 	       nhir_end_how_name(e.how),
 	       e.event_name ? e.event_name : "a logged event");
 	if (e.path)
-		printf(", %s@%" PRIu64, e.path, e.offset);
-	printf("]");
+		out_printf(", %s@%" PRIu64, e.path, e.offset);
+	out_printf("]");
 	nhir_node_end_release(&e);
 }
 
@@ -256,17 +256,17 @@ static void item_flags_text(struct view *v, const struct nhir_blast_item *it)
 	const char *z = cli_color(v->ctx, C_RESET);
 
 	if (it->flags & NHIR_BI_SURVIVES)
-		printf(" %s[survives revocation of its parent]%s", y, z);
+		out_printf(" %s[survives revocation of its parent]%s", y, z);
 	if (it->flags & NHIR_BI_CASCADE_UNKNOWN)
-		printf(" [unknown whether revoking its parent kills it]");
+		out_printf(" [unknown whether revoking its parent kills it]");
 	if (it->flags & NHIR_BI_SUSPECT)
-		printf(" %s[minted after exposure]%s", r, z);
+		out_printf(" %s[minted after exposure]%s", r, z);
 	if (it->flags & NHIR_BI_INACTIVE)
-		printf(" [inactive]");
+		out_printf(" [inactive]");
 	if (it->flags & NHIR_BI_NOT_VALID)
-		printf(" [not valid at this time]");
+		out_printf(" [not valid at this time]");
 	if (it->flags & NHIR_BI_DEPTH_LIMIT)
-		printf(" [depth limit]");
+		out_printf(" [depth limit]");
 }
 
 static void print_path_text(struct view *v, uint32_t item)
@@ -278,9 +278,9 @@ static void print_path_text(struct view *v, uint32_t item)
 	for (uint32_t i = item; i != NHIR_BLAST_NO_PARENT && nr < 64;
 	     i = v->b->items[i].parent)
 		chain[nr++] = i;
-	printf("      %spath:%s ", d, z);
+	out_printf("      %spath:%s ", d, z);
 	if (nr == 64)
-		printf("... ");
+		out_printf("... ");
 	while (nr--) {
 		const struct nhir_blast_item *it = &v->b->items[chain[nr]];
 
@@ -288,24 +288,24 @@ static void print_path_text(struct view *v, uint32_t item)
 			const char *ek = nhir_edge_kind_name(it->via);
 
 			if (it->flags & NHIR_BI_REVERSE)
-				printf(" %s<-%s-%s ", d, ek, z);
+				out_printf(" %s<-%s-%s ", d, ek, z);
 			else if (it->via == NHIR_EDGE_CAN)
-				printf(" %s-can(%s)->%s ", d,
+				out_printf(" %s-can(%s)->%s ", d,
 				       nhir_priv_name(it->priv), z);
 			else if (it->via == NHIR_EDGE_ESCALATES) {
-				printf(" %s-escalates", d);
+				out_printf(" %s-escalates", d);
 				escalation_text(v, chain[nr]);
-				printf("->%s ", z);
+				out_printf("->%s ", z);
 			} else
-				printf(" %s-%s->%s ", d, ek, z);
+				out_printf(" %s-%s->%s ", d, ek, z);
 		}
-		printf("%s", ref_of(node_of(v, chain[nr])));
+		out_printf("%s", ref_of(node_of(v, chain[nr])));
 		if (it->flags & NHIR_BI_ENDED)
-			printf(" (%s)", nhir_graph_ended(v->g, it->node, v->at,
-							 NULL, NULL)
-						? "ended" : "expired");
+			out_printf(" (%s)", nhir_graph_ended(v->g, it->node, v->at,
+							     NULL, NULL)
+						    ? "ended" : "expired");
 	}
-	putchar('\n');
+	out_putchar('\n');
 }
 
 static void print_text(struct view *v, const struct nhir_blast_opts *o,
@@ -318,31 +318,31 @@ static void print_text(struct view *v, const struct nhir_blast_opts *o,
 	size_t pos = 0;
 
 	nhir_time_format(o->at, at, sizeof(at));
-	printf("%sBlast radius%s of %zu seed%s at %s", bold, z, seed_nr,
-	       seed_nr == 1 ? "" : "s", at);
+	out_printf("%sBlast radius%s of %zu seed%s at %s", bold, z, seed_nr,
+		   seed_nr == 1 ? "" : "s", at);
 	if (o->exposed_at != NHIR_TIME_UNSET) {
 		nhir_time_format(o->exposed_at, ex, sizeof(ex));
-		printf(", exposed at %s", ex);
+		out_printf(", exposed at %s", ex);
 	}
 	if (o->max_depth)
-		printf(", depth %u", o->max_depth);
-	printf("\n  %zu in scope:", b->nr - b->group_nr[NHIR_BG_SEED]);
+		out_printf(", depth %u", o->max_depth);
+	out_printf("\n  %zu in scope:", b->nr - b->group_nr[NHIR_BG_SEED]);
 	for (int g = 1; g < NHIR_BG_NR; g++)
 		if (b->group_nr[g])
-			printf(" %zu %s", b->group_nr[g],
-			       nhir_blast_group_name(g));
+			out_printf(" %zu %s", b->group_nr[g],
+				   nhir_blast_group_name(g));
 	if (b->skipped_invalid)
-		printf("; %" PRIu64 " expired or not yet valid, left out",
-		       b->skipped_invalid);
-	putchar('\n');
+		out_printf("; %" PRIu64 " expired or not yet valid, left out",
+			   b->skipped_invalid);
+	out_putchar('\n');
 
 	for (int g = 0; g < NHIR_BG_NR; g++) {
 		size_t shown = 0;
 
 		if (!b->group_nr[g])
 			continue;
-		printf("\n%s%s (%zu)%s\n", bold, nhir_blast_group_title(g),
-		       b->group_nr[g], z);
+		out_printf("\n%s%s (%zu)%s\n", bold, nhir_blast_group_title(g),
+			   b->group_nr[g], z);
 		for (; pos < b->nr && b->items[b->order[pos]].group == g;
 		     pos++) {
 			uint32_t i = b->order[pos];
@@ -353,33 +353,33 @@ static void print_text(struct view *v, const struct nhir_blast_opts *o,
 				continue;
 			shown++;
 			n = node_of(v, i);
-			printf("  ");
+			out_printf("  ");
 			if (g == NHIR_BG_RESOURCE)
-				printf("%-5s ", nhir_priv_name(it->priv));
-			printf("%s", ref_of(n));
+				out_printf("%-5s ", nhir_priv_name(it->priv));
+			out_printf("%s", ref_of(n));
 			if (n->name && strcmp(n->name, ref_of(n)))
-				printf(" \"%s\"", n->name);
-			printf(" (%s%s%s)", nhir_node_kind_name(n->kind),
-			       n->subtype ? ", " : "",
-			       n->subtype ? n->subtype : "");
+				out_printf(" \"%s\"", n->name);
+			out_printf(" (%s%s%s)", nhir_node_kind_name(n->kind),
+				   n->subtype ? ", " : "",
+				   n->subtype ? n->subtype : "");
 			if (it->expires != NHIR_TIME_NEVER &&
 			    it->expires != NHIR_TIME_UNSET &&
 			    !(it->flags & NHIR_BI_ENDED)) {
 				char t[32];
 
 				nhir_time_format(it->expires, t, sizeof(t));
-				printf(" until %s", t);
+				out_printf(" until %s", t);
 			}
 			ended_text(v, i);
 			item_flags_text(v, it);
 			not_evaluated_text(v, i);
-			putchar('\n');
+			out_putchar('\n');
 			if (g != NHIR_BG_SEED)
 				print_path_text(v, i);
 		}
 		if (shown < b->group_nr[g])
-			printf("  ... and %zu more (--limit 0 shows all)\n",
-			       b->group_nr[g] - shown);
+			out_printf("  ... and %zu more (--limit 0 shows all)\n",
+				   b->group_nr[g] - shown);
 	}
 }
 
@@ -387,18 +387,18 @@ static void json_node(struct view *v, uint32_t item)
 {
 	const struct nhir_node *n = node_of(v, item);
 
-	printf("\"id\":%" PRId64 ",\"ref\":", n->id);
+	out_printf("\"id\":%" PRId64 ",\"ref\":", n->id);
 	cli_json_str(stdout, ref_of(n));
-	printf(",\"kind\":\"%s\",\"name\":", nhir_node_kind_name(n->kind));
+	out_printf(",\"kind\":\"%s\",\"name\":", nhir_node_kind_name(n->kind));
 	if (n->name)
 		cli_json_str(stdout, n->name);
 	else
-		printf("null");
-	printf(",\"subtype\":");
+		out_printf("null");
+	out_printf(",\"subtype\":");
 	if (n->subtype)
 		cli_json_str(stdout, n->subtype);
 	else
-		printf("null");
+		out_printf("null");
 }
 
 static void json_strings(const cJSON *arr)
@@ -406,13 +406,13 @@ static void json_strings(const cJSON *arr)
 	const cJSON *x;
 	int n = 0;
 
-	putchar('[');
+	out_putchar('[');
 	cJSON_ArrayForEach(x, arr)
 		if (cJSON_IsString(x)) {
-			printf("%s", n++ ? "," : "");
+			out_printf("%s", n++ ? "," : "");
 			cli_json_str(stdout, x->valuestring);
 		}
-	putchar(']');
+	out_putchar(']');
 }
 
 static void json_not_evaluated(struct view *v, uint32_t i)
@@ -427,10 +427,10 @@ static void json_escalation(struct view *v, uint32_t i)
 {
 	const cJSON *a = via_attrs(v, i);
 
-	printf("\"escalation\":");
+	out_printf("\"escalation\":");
 	json_strings(a ? cJSON_GetObjectItemCaseSensitive(a, "escalation")
 		       : NULL);
-	putchar(',');
+	out_putchar(',');
 }
 
 static void json_item(struct view *v, uint32_t i)
@@ -454,69 +454,69 @@ static void json_item(struct view *v, uint32_t i)
 	size_t nr = 0, f = 0;
 	char t[32];
 
-	putchar('{');
+	out_putchar('{');
 	json_node(v, i);
-	printf(",\"depth\":%u,\"privilege\":", it->depth);
+	out_printf(",\"depth\":%u,\"privilege\":", it->depth);
 	if (it->via == NHIR_EDGE_CAN || it->priv)
-		printf("\"%s\"", nhir_priv_name(it->priv));
+		out_printf("\"%s\"", nhir_priv_name(it->priv));
 	else
-		printf("null");
-	printf(",\"expires\":");
+		out_printf("null");
+	out_printf(",\"expires\":");
 	if (it->expires == NHIR_TIME_NEVER || it->expires == NHIR_TIME_UNSET) {
-		printf("null");
+		out_printf("null");
 	} else {
 		nhir_time_format(it->expires, t, sizeof(t));
-		printf("\"%s\"", t);
+		out_printf("\"%s\"", t);
 	}
 	ended = end_of(v, i, &e);
-	printf(",\"state\":\"%s\",\"ended\":",
-	       ended < 0 ? "live" : ended ? "ended" : "expired");
+	out_printf(",\"state\":\"%s\",\"ended\":",
+		   ended < 0 ? "live" : ended ? "ended" : "expired");
 	if (ended > 0) {
 		nhir_time_format(e.time, t, sizeof(t));
-		printf("{\"at\":\"%s\",\"how\":\"%s\",\"event\":", t,
-		       nhir_end_how_name(e.how));
+		out_printf("{\"at\":\"%s\",\"how\":\"%s\",\"event\":", t,
+			   nhir_end_how_name(e.how));
 		cli_json_str(stdout, e.event_name ? e.event_name : "");
-		printf(",\"event_id\":");
+		out_printf(",\"event_id\":");
 		if (e.event_id)
 			cli_json_str(stdout, e.event_id);
 		else
-			printf("null");
-		printf(",\"file\":");
+			out_printf("null");
+		out_printf(",\"file\":");
 		if (e.path)
 			cli_json_str(stdout, e.path);
 		else
-			printf("null");
-		printf(",\"offset\":%" PRIu64 "}", e.offset);
+			out_printf("null");
+		out_printf(",\"offset\":%" PRIu64 "}", e.offset);
 		nhir_node_end_release(&e);
 	} else {
-		printf("null");
+		out_printf("null");
 	}
-	printf(",\"flags\":[");
+	out_printf(",\"flags\":[");
 	for (size_t k = 0; k < NHIR_ARRAY_SIZE(flags); k++)
 		if (it->flags & flags[k].bit)
-			printf("%s\"%s\"", f++ ? "," : "", flags[k].name);
-	printf("],\"not_evaluated\":");
+			out_printf("%s\"%s\"", f++ ? "," : "", flags[k].name);
+	out_printf("],\"not_evaluated\":");
 	json_not_evaluated(v, i);
-	printf(",\"path\":[");
+	out_printf(",\"path\":[");
 	for (uint32_t p = i; p != NHIR_BLAST_NO_PARENT && nr < 64;
 	     p = v->b->items[p].parent)
 		chain[nr++] = p;
 	for (size_t k = nr; k--;) {
 		const struct nhir_blast_item *s = &v->b->items[chain[k]];
 
-		printf("%s{", k + 1 == nr ? "" : ",");
+		out_printf("%s{", k + 1 == nr ? "" : ",");
 		if (s->parent != NHIR_BLAST_NO_PARENT)
-			printf("\"edge\":\"%s\",\"reverse\":%s,",
+			out_printf("\"edge\":\"%s\",\"reverse\":%s,",
 			       nhir_edge_kind_name(s->via),
 			       s->flags & NHIR_BI_REVERSE ? "true" : "false");
 		if (s->via == NHIR_EDGE_ESCALATES &&
 		    s->parent != NHIR_BLAST_NO_PARENT)
 			json_escalation(v, chain[k]);
-		printf("\"id\":%" PRId64 ",\"ref\":", node_of(v, chain[k])->id);
+		out_printf("\"id\":%" PRId64 ",\"ref\":", node_of(v, chain[k])->id);
 		cli_json_str(stdout, ref_of(node_of(v, chain[k])));
-		putchar('}');
+		out_putchar('}');
 	}
-	printf("]}");
+	out_printf("]}");
 }
 
 static void print_json(struct view *v, const struct nhir_blast_opts *o)
@@ -526,44 +526,44 @@ static void print_json(struct view *v, const struct nhir_blast_opts *o)
 	size_t pos = 0;
 
 	nhir_time_format(o->at, t, sizeof(t));
-	printf("{\"at\":\"%s\",\"exposed_at\":", t);
+	out_printf("{\"at\":\"%s\",\"exposed_at\":", t);
 	if (o->exposed_at == NHIR_TIME_UNSET) {
-		printf("null");
+		out_printf("null");
 	} else {
 		nhir_time_format(o->exposed_at, t, sizeof(t));
-		printf("\"%s\"", t);
+		out_printf("\"%s\"", t);
 	}
-	printf(",\"max_depth\":%u,\"skipped_invalid\":%" PRIu64
-	       ",\"counts\":{", o->max_depth, b->skipped_invalid);
+	out_printf(",\"max_depth\":%u,\"skipped_invalid\":%" PRIu64
+		   ",\"counts\":{", o->max_depth, b->skipped_invalid);
 	for (int g = 0; g < NHIR_BG_NR; g++)
-		printf("%s\"%s\":%zu", g ? "," : "", nhir_blast_group_name(g),
-		       b->group_nr[g]);
-	printf("},\"groups\":{");
+		out_printf("%s\"%s\":%zu", g ? "," : "", nhir_blast_group_name(g),
+			   b->group_nr[g]);
+	out_printf("},\"groups\":{");
 	for (int g = 0; g < NHIR_BG_NR; g++) {
 		size_t shown = 0;
 
-		printf("%s\"%s\":[", g ? "," : "", nhir_blast_group_name(g));
+		out_printf("%s\"%s\":[", g ? "," : "", nhir_blast_group_name(g));
 		for (; pos < b->nr && b->items[b->order[pos]].group == g;
 		     pos++) {
 			if (v->limit && shown >= v->limit)
 				continue;
-			printf("%s", shown++ ? "," : "");
+			out_printf("%s", shown++ ? "," : "");
 			json_item(v, b->order[pos]);
 		}
-		printf("]");
+		out_printf("]");
 	}
-	printf("},\"truncated\":{");
+	out_printf("},\"truncated\":{");
 	for (int g = 0, k = 0; g < NHIR_BG_NR; g++)
 		if (v->limit && b->group_nr[g] > v->limit)
-			printf("%s\"%s\":%zu", k++ ? "," : "",
-			       nhir_blast_group_name(g),
-			       b->group_nr[g] - v->limit);
-	printf("}}\n");
+			out_printf("%s\"%s\":%zu", k++ ? "," : "",
+				   nhir_blast_group_name(g),
+				   b->group_nr[g] - v->limit);
+	out_printf("}}\n");
 }
 
 static void dot_id(struct view *v, uint32_t item)
 {
-	printf("n%" PRId64, node_of(v, item)->id);
+	out_printf("n%" PRId64, node_of(v, item)->id);
 }
 
 static void print_dot(struct view *v)
@@ -590,38 +590,38 @@ static void print_dot(struct view *v)
 				want[i] = true;
 		}
 	}
-	printf("digraph blast {\n  rankdir=LR;\n  node [shape=box];\n");
+	out_printf("digraph blast {\n  rankdir=LR;\n  node [shape=box];\n");
 	for (uint32_t i = 0; i < b->nr; i++) {
 		const struct nhir_node *n;
 
 		if (!want[i])
 			continue;
 		n = node_of(v, i);
-		printf("  ");
+		out_printf("  ");
 		dot_id(v, i);
-		printf(" [label=");
+		out_printf(" [label=");
 		cli_json_str(stdout, ref_of(n));
-		printf(", tooltip=\"%s\"%s];\n", nhir_node_kind_name(n->kind),
-		       b->items[i].group == NHIR_BG_SEED ? ", style=bold" : "");
+		out_printf(", tooltip=\"%s\"%s];\n", nhir_node_kind_name(n->kind),
+			   b->items[i].group == NHIR_BG_SEED ? ", style=bold" : "");
 	}
 	for (uint32_t i = 0; i < b->nr; i++) {
 		const struct nhir_blast_item *it = &b->items[i];
 
 		if (!want[i] || it->parent == NHIR_BLAST_NO_PARENT)
 			continue;
-		printf("  ");
+		out_printf("  ");
 		if (it->flags & NHIR_BI_REVERSE) {
 			dot_id(v, i);
-			printf(" -> ");
+			out_printf(" -> ");
 			dot_id(v, it->parent);
 		} else {
 			dot_id(v, it->parent);
-			printf(" -> ");
+			out_printf(" -> ");
 			dot_id(v, i);
 		}
-		printf(" [label=\"%s\"];\n", nhir_edge_kind_name(it->via));
+		out_printf(" [label=\"%s\"];\n", nhir_edge_kind_name(it->via));
 	}
-	printf("}\n");
+	out_printf("}\n");
 	nhir_free(want);
 }
 

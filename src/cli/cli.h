@@ -5,6 +5,7 @@
 #ifndef NHIR_CLI_H
 #define NHIR_CLI_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include "nhir/nhir.h"
@@ -69,7 +70,26 @@ int cli_usage_opts(int argc, char **argv, const char *usage,
 int cli_usage_show(struct nhir_ctx *ctx, const char *ref,
 		   const struct nhir_usage_opts *o, int fmt);
 
-/* Diagnostics on stderr, "nhir: " prefixed. */
+/*
+ * Output (out.c).  The text writers show control characters in every
+ * %s and %c argument as visible escapes (nhir/visible.h); the format is
+ * trusted program text.  Colour sequences from cli_color() pass as they
+ * are.  out_raw() writes bytes unchanged: only for formats escaped by
+ * their own rules (JSON, DOT, a rendered report) and for terminal
+ * control nhir itself sends.
+ */
+void out_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void out_fprintf(FILE *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void out_vfprintf(FILE *f, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+void out_fputs(const char *s, FILE *f);
+void out_puts(const char *s);
+/* A newline is written as it is; any other control is escaped. */
+void out_putchar(char c);
+void out_raw(FILE *f, const char *s, size_t len);
+
+/* Diagnostics on stderr, "nhir: " prefixed, escaped like out_printf. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints usage text to stdout (help) or stderr (error); returns code. */
@@ -85,7 +105,7 @@ bool cli_format_arg(const char *s, int *fmt);
 bool cli_parse_time(const char *s, int64_t *out);
 /* Opens the store named by ctx->db. */
 int cli_open_store(struct nhir_ctx *ctx, unsigned flags);
-/* ANSI SGR sequence when colour is on, else "". */
+/* ANSI SGR sequence when colour is on, else "" (out.c). */
 const char *cli_color(const struct nhir_ctx *ctx, const char *sgr);
 /* Prints a JSON string literal of s to f. */
 void cli_json_str(FILE *f, const char *s);

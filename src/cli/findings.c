@@ -72,7 +72,7 @@ static void json_opt(const char *s)
 	if (s)
 		cli_json_str(stdout, s);
 	else
-		fputs("null", stdout);
+		out_fputs("null", stdout);
 }
 
 static const char *verified_text(int v)
@@ -96,52 +96,52 @@ static int print_finding(const struct nhir_finding *f, void *data)
 	    !strcmp(f->status, "open"))
 		l->dedicated++;
 	if (l->fmt == FMT_JSON) {
-		printf("%s{\"id\":%" PRId64 ",\"kind\":", l->n ? "," : "", f->id);
+		out_printf("%s{\"id\":%" PRId64 ",\"kind\":", l->n ? "," : "", f->id);
 		cli_json_str(stdout, f->kind);
-		fputs(",\"detector\":", stdout);
+		out_fputs(",\"detector\":", stdout);
 		cli_json_str(stdout, f->detector);
-		fputs(",\"preview\":", stdout);
+		out_fputs(",\"preview\":", stdout);
 		cli_json_str(stdout, f->preview);
-		printf(",\"fingerprint\":\"%s\",\"credential\":", f->fingerprint);
+		out_printf(",\"fingerprint\":\"%s\",\"credential\":", f->fingerprint);
 		json_opt(f->credential);
-		printf(",\"verified\":\"%s\",\"sightings\":%" PRId64
-		       ",\"last_seen\":\"%s\",\"status\":\"%s\"",
-		       verified_text(f->verified), f->sightings, seen,
-		       f->status);
+		out_printf(",\"verified\":\"%s\",\"sightings\":%" PRId64
+			   ",\"last_seen\":\"%s\",\"status\":\"%s\"",
+			   verified_text(f->verified), f->sightings, seen,
+			   f->status);
 		if (f->incident)
-			printf(",\"incident\":\"INC-%" PRId64 "\"", f->incident);
-		fputs(",\"route\":{\"outcome\":", stdout);
+			out_printf(",\"incident\":\"INC-%" PRId64 "\"", f->incident);
+		out_fputs(",\"route\":{\"outcome\":", stdout);
 		json_opt(f->route_outcome);
-		fputs(",\"to\":", stdout);
+		out_fputs(",\"to\":", stdout);
 		json_opt(f->route_to);
-		fputs(",\"rule\":", stdout);
+		out_fputs(",\"rule\":", stdout);
 		json_opt(f->route_rule);
-		fputs("}}", stdout);
+		out_fputs("}}", stdout);
 	} else {
 		char inc[32] = "";
 
 		if (f->incident)
 			snprintf(inc, sizeof(inc), " INC-%" PRId64, f->incident);
-		printf("%4" PRId64 "  %-22s %-28s %-10s %2" PRId64 " place%s  "
-		       "%s %s%s%s%s\n", f->id, f->kind, f->preview,
-		       verified_text(f->verified), f->sightings,
-		       f->sightings == 1 ? " " : "s",
-		       f->route_outcome ? f->route_outcome : "unrouted",
-		       f->route_to ? f->route_to : "",
-		       f->route_rule ? " (" : "",
-		       f->route_rule ? f->route_rule : "",
-		       f->route_rule ? ")" : "");
+		out_printf("%4" PRId64 "  %-22s %-28s %-10s %2" PRId64 " place%s  "
+			   "%s %s%s%s%s\n", f->id, f->kind, f->preview,
+			   verified_text(f->verified), f->sightings,
+			   f->sightings == 1 ? " " : "s",
+			   f->route_outcome ? f->route_outcome : "unrouted",
+			   f->route_to ? f->route_to : "",
+			   f->route_rule ? " (" : "",
+			   f->route_rule ? f->route_rule : "",
+			   f->route_rule ? ")" : "");
 		if (inc[0])
-			printf("      in%s\n", inc);
+			out_printf("      in%s\n", inc);
 		if (l->detail) {
 			char first[40];
 
-			printf("      credential %s\n      fingerprint %s\n"
-			       "      detector %s; first seen %s, last seen %s\n",
-			       f->credential ? f->credential : "-",
-			       f->fingerprint, f->detector,
-			       cli_time(f->first_seen, first, sizeof(first)),
-			       seen);
+			out_printf("      credential %s\n      fingerprint %s\n"
+				   "      detector %s; first seen %s, last seen %s\n",
+				   f->credential ? f->credential : "-",
+				   f->fingerprint, f->detector,
+				   cli_time(f->first_seen, first, sizeof(first)),
+				   seen);
 		}
 	}
 	l->n++;
@@ -155,27 +155,27 @@ static int print_sighting(const struct nhir_sighting_row *s, void *data)
 
 	cli_time(s->at, t, sizeof(t));
 	if (l->fmt == FMT_JSON) {
-		printf("%s{\"format\":\"%s\",\"repository\":", l->n ? "," : "",
-		       s->format);
+		out_printf("%s{\"format\":\"%s\",\"repository\":", l->n ? "," : "",
+			   s->format);
 		cli_json_str(stdout, s->repo);
-		fputs(",\"commit\":", stdout);
+		out_fputs(",\"commit\":", stdout);
 		cli_json_str(stdout, s->commit);
-		fputs(",\"file\":", stdout);
+		out_fputs(",\"file\":", stdout);
 		cli_json_str(stdout, s->file);
-		printf(",\"line\":%" PRId64 ",\"time\":%s%s%s,\"author\":",
-		       s->line, s->at ? "\"" : "", s->at ? t : "null",
-		       s->at ? "\"" : "");
+		out_printf(",\"line\":%" PRId64 ",\"time\":%s%s%s,\"author\":",
+			   s->line, s->at ? "\"" : "", s->at ? t : "null",
+			   s->at ? "\"" : "");
 		json_opt(s->author);
-		fputs(",\"link\":", stdout);
+		out_fputs(",\"link\":", stdout);
 		json_opt(s->link);
-		fputs(",\"report\":", stdout);
+		out_fputs(",\"report\":", stdout);
 		json_opt(s->report);
-		putchar('}');
+		out_putchar('}');
 	} else {
-		printf("  %s  %s%s%s:%" PRId64 "%s%.12s  (%s, %s)\n", t,
-		       s->repo[0] ? s->repo : "", s->repo[0] ? " " : "",
-		       s->file, s->line, s->commit[0] ? " @" : "", s->commit,
-		       s->format, s->report ? s->report : "");
+		out_printf("  %s  %s%s%s:%" PRId64 "%s%.12s  (%s, %s)\n", t,
+			   s->repo[0] ? s->repo : "", s->repo[0] ? " " : "",
+			   s->file, s->line, s->commit[0] ? " @" : "", s->commit,
+			   s->format, s->report ? s->report : "");
 	}
 	l->n++;
 	return 0;
@@ -212,7 +212,7 @@ static int findings_import(struct nhir_ctx *ctx, int argc, char **argv,
 	if (!pol)
 		cli_warn("no routing policy found: findings are not routed");
 	if (fmt == FMT_JSON)
-		printf("{\"format\":\"%s\",\"reports\":[", rf->name);
+		out_printf("{\"format\":\"%s\",\"reports\":[", rf->name);
 	for (int i = 1; i < argc; i++) {
 		struct nhir_findings_result res;
 		struct nhir_err err = NHIR_ERR_INIT;
@@ -224,7 +224,7 @@ static int findings_import(struct nhir_ctx *ctx, int argc, char **argv,
 			r = cli_fail(&err);
 			nhir_route_free(pol);
 			if (fmt == FMT_JSON)
-				puts("]}");
+				out_puts("]}");
 			return r;
 		}
 		if (rc) {
@@ -232,13 +232,13 @@ static int findings_import(struct nhir_ctx *ctx, int argc, char **argv,
 			status = EXIT_ERROR;
 		}
 		for (size_t d = 0; !rc && d < res.scanner.problem_nr; d++)
-			fprintf(stderr, "%s:%u:%u: %s\n", argv[i],
-				res.scanner.problems[d].line,
-				res.scanner.problems[d].col,
-				res.scanner.problems[d].msg);
+			out_fprintf(stderr, "%s:%u:%u: %s\n", argv[i],
+				    res.scanner.problems[d].line,
+				    res.scanner.problems[d].col,
+				    res.scanner.problems[d].msg);
 		if (!rc && res.scanner.bad > res.scanner.problem_nr)
-			fprintf(stderr, "%s: ... and %" PRIu64 " more\n",
-				argv[i], res.scanner.bad - res.scanner.problem_nr);
+			out_fprintf(stderr, "%s: ... and %" PRIu64 " more\n",
+				    argv[i], res.scanner.bad - res.scanner.problem_nr);
 		if (!rc && res.scanner.bad && status == EXIT_OK)
 			status = EXIT_PARTIAL;
 		if (!rc) {
@@ -247,28 +247,28 @@ static int findings_import(struct nhir_ctx *ctx, int argc, char **argv,
 				status = r;
 		}
 		if (fmt == FMT_JSON) {
-			printf("%s{\"path\":", i > 1 ? "," : "");
+			out_printf("%s{\"path\":", i > 1 ? "," : "");
 			cli_json_str(stdout, argv[i]);
-			printf(",\"status\":\"%s\",\"entries\":%" PRIu64
-			       ",\"new_findings\":%" PRIu64 ",\"new_sightings\":%"
-			       PRIu64 ",\"matched\":%" PRIu64 ",\"skipped\":%"
-			       PRIu64 "}", rc ? "rejected" : "ok",
-			       rc ? 0 : res.entries, rc ? 0 : res.findings_new,
-			       rc ? 0 : res.sightings_new, rc ? 0 : res.matched,
-			       rc ? 0 : res.scanner.bad);
+			out_printf(",\"status\":\"%s\",\"entries\":%" PRIu64
+				   ",\"new_findings\":%" PRIu64 ",\"new_sightings\":%"
+				   PRIu64 ",\"matched\":%" PRIu64 ",\"skipped\":%"
+				   PRIu64 "}", rc ? "rejected" : "ok",
+				   rc ? 0 : res.entries, rc ? 0 : res.findings_new,
+				   rc ? 0 : res.sightings_new, rc ? 0 : res.matched,
+				   rc ? 0 : res.scanner.bad);
 		} else if (!rc) {
-			printf("%s: %" PRIu64 " entries, %" PRIu64 " new "
-			       "findings, %" PRIu64 " new sightings, %" PRIu64
-			       " matched known credentials, %" PRIu64
-			       " skipped\n", argv[i], res.entries,
-			       res.findings_new, res.sightings_new, res.matched,
-			       res.scanner.bad);
+			out_printf("%s: %" PRIu64 " entries, %" PRIu64 " new "
+				   "findings, %" PRIu64 " new sightings, %" PRIu64
+				   " matched known credentials, %" PRIu64
+				   " skipped\n", argv[i], res.entries,
+				   res.findings_new, res.sightings_new, res.matched,
+				   res.scanner.bad);
 		}
 		if (!rc)
 			nhir_findings_result_release(&res);
 	}
 	if (fmt == FMT_JSON)
-		puts("]}");
+		out_puts("]}");
 	nhir_route_free(pol);
 	return status;
 }
@@ -307,7 +307,7 @@ int cmd_findings(int argc, char **argv, struct nhir_ctx *ctx)
 		const struct nhir_scanner_format *const *f = nhir_scanner_formats();
 
 		for (size_t i = 0; f[i]; i++)
-			printf("%-24s %s\n", f[i]->name, f[i]->summary);
+			out_printf("%-24s %s\n", f[i]->name, f[i]->summary);
 		return EXIT_OK;
 	}
 	if (optind >= argc)
@@ -322,11 +322,11 @@ int cmd_findings(int argc, char **argv, struct nhir_ctx *ctx)
 		if ((r = cli_authorize(ctx, NHIR_PERM_READ, "findings.list")))
 			return r;
 		if (fmt == FMT_JSON)
-			fputs("{\"findings\":[", stdout);
+			out_fputs("{\"findings\":[", stdout);
 		if (nhir_finding_each(ctx->st, 0, all, print_finding, &l, &err))
 			return cli_fail(&err);
 		if (fmt == FMT_JSON)
-			puts("]}");
+			out_puts("]}");
 		return EXIT_OK;
 	}
 	if (!strcmp(sub, "show") && optind + 1 == argc) {
@@ -341,22 +341,21 @@ int cmd_findings(int argc, char **argv, struct nhir_ctx *ctx)
 		if ((r = cli_authorize(ctx, NHIR_PERM_READ, "findings.show")))
 			return r;
 		if (fmt == FMT_JSON)
-			fputs("{\"finding\":", stdout);
+			out_fputs("{\"finding\":", stdout);
 		if (nhir_finding_each(ctx->st, id, true, print_finding, &l, &err))
 			return cli_fail(&err);
 		if (!l.n) {
 			if (fmt == FMT_JSON)
-				puts("null}");
+				out_puts("null}");
 			cli_error("no finding %" PRId64, id);
 			return EXIT_ERROR;
 		}
 		l.n = 0;
-		fputs(fmt == FMT_JSON ? ",\"sightings\":[" : "sightings:\n",
-		      stdout);
+		out_printf(fmt == FMT_JSON ? ",\"sightings\":[" : "sightings:\n");
 		if (nhir_sighting_each(ctx->st, id, print_sighting, &l, &err))
 			return cli_fail(&err);
 		if (fmt == FMT_JSON)
-			puts("]}");
+			out_puts("]}");
 		return EXIT_OK;
 	}
 	return cli_usage(usage_findings, false);
@@ -409,19 +408,19 @@ int cmd_triage(int argc, char **argv, struct nhir_ctx *ctx)
 		}
 		nhir_route_free(pol);
 		if (l.fmt == FMT_TEXT)
-			printf("%zu decision%s changed\n", changed,
-			       changed == 1 ? "" : "s");
+			out_printf("%zu decision%s changed\n", changed,
+				   changed == 1 ? "" : "s");
 	} else if ((r = cli_authorize(ctx, NHIR_PERM_READ, "triage"))) {
 		return r;
 	}
 	if (l.fmt == FMT_JSON)
-		fputs("{\"findings\":[", stdout);
+		out_fputs("{\"findings\":[", stdout);
 	if (nhir_finding_each(ctx->st, 0, all, print_finding, &l, &err))
 		return cli_fail(&err);
 	if (l.fmt == FMT_JSON)
-		puts("]}");
+		out_puts("]}");
 	else if (!l.n)
-		puts("no open findings");
+		out_puts("no open findings");
 	return l.dedicated ? EXIT_FINDINGS : EXIT_OK;
 }
 
@@ -436,15 +435,15 @@ static void explain_cb(const char *rule, int line, bool matched,
 	struct explain *x = data;
 
 	if (x->fmt == FMT_JSON) {
-		printf("%s{\"rule\":", x->n ? "," : "");
+		out_printf("%s{\"rule\":", x->n ? "," : "");
 		cli_json_str(stdout, rule);
-		printf(",\"line\":%d,\"matched\":%s,\"because\":", line,
-		       matched ? "true" : "false");
+		out_printf(",\"line\":%d,\"matched\":%s,\"because\":", line,
+			   matched ? "true" : "false");
 		cli_json_str(stdout, why);
-		putchar('}');
+		out_putchar('}');
 	} else {
-		printf("  %-3s %-24s line %-4d %s\n", matched ? "=>" : "no",
-		       rule, line, why);
+		out_printf("  %-3s %-24s line %-4d %s\n", matched ? "=>" : "no",
+			   rule, line, why);
 	}
 	x->n++;
 }
@@ -486,9 +485,9 @@ int cmd_route(int argc, char **argv, struct nhir_ctx *ctx)
 	    optind + 1 == argc) {
 		r = load_policy(policy, &pol, true);
 		if (!r)
-			printf("%s: %zu rules, valid\n",
-			       nhir_route_default_path(policy),
-			       nhir_route_rule_count(pol));
+			out_printf("%s: %zu rules, valid\n",
+				   nhir_route_default_path(policy),
+				   nhir_route_rule_count(pol));
 		nhir_route_free(pol);
 		return r;
 	}
@@ -514,37 +513,39 @@ int cmd_route(int argc, char **argv, struct nhir_ctx *ctx)
 	s = facts ? cJSON_PrintUnformatted(facts) : NULL;
 	unknown_nr = nhir_route_unknown(&f, unknown, NHIR_ARRAY_SIZE(unknown));
 	if (x.fmt == FMT_JSON) {
-		printf("{\"finding\":%" PRId64 ",\"facts\":%s,\"unknown\":[", id,
-		       s ? s : "null");
+		out_printf("{\"finding\":%" PRId64 ",\"facts\":", id);
+		/* JSON as cJSON wrote it */
+		out_raw(stdout, s ? s : "null", strlen(s ? s : "null"));
+		out_printf(",\"unknown\":[");
 		for (size_t k = 0; k < unknown_nr; k++)
-			printf("%s\"%s\"", k ? "," : "", unknown[k]);
-		printf("],\"rules\":[");
+			out_printf("%s\"%s\"", k ? "," : "", unknown[k]);
+		out_printf("],\"rules\":[");
 	} else {
-		printf("finding %" PRId64 "\nfacts: %s\nunknown facts:", id,
-		       s ? s : "?");
+		out_printf("finding %" PRId64 "\nfacts: %s\nunknown facts:", id,
+			   s ? s : "?");
 		for (size_t k = 0; k < unknown_nr; k++)
-			printf("%s %s", k ? "," : "", unknown[k]);
+			out_printf("%s %s", k ? "," : "", unknown[k]);
 		if (!unknown_nr)
-			printf(" none");
+			out_printf(" none");
 		if (f.privilege_unknown)
-			printf(" (privilege: %s)", f.unknown_identities
-			       ? "an identity it reaches has no policy imported"
-			       : "it reaches no identity known");
-		printf("\nrules, in order:\n");
+			out_printf(" (privilege: %s)", f.unknown_identities
+				   ? "an identity it reaches has no policy imported"
+				   : "it reaches no identity known");
+		out_printf("\nrules, in order:\n");
 	}
 	cJSON_free(s);
 	cJSON_Delete(facts);
 	nhir_route_decide(pol, &f, &d, explain_cb, &x);
 	if (x.fmt == FMT_JSON) {
-		printf("],\"decision\":{\"outcome\":\"%s\",\"to\":", d.outcome);
+		out_printf("],\"decision\":{\"outcome\":\"%s\",\"to\":", d.outcome);
 		cli_json_str(stdout, d.to);
-		fputs(",\"rule\":", stdout);
+		out_fputs(",\"rule\":", stdout);
 		json_opt(d.rule);
-		puts("}}");
+		out_puts("}}");
 	} else {
-		printf("decision: %s %s%s%s%s\n", d.outcome, d.to,
-		       d.rule ? " (rule " : " (no rule matched)",
-		       d.rule ? d.rule : "", d.rule ? ")" : "");
+		out_printf("decision: %s %s%s%s%s\n", d.outcome, d.to,
+			   d.rule ? " (rule " : " (no rule matched)",
+			   d.rule ? d.rule : "", d.rule ? ")" : "");
 	}
 	nhir_route_free(pol);
 	return EXIT_OK;

@@ -30,18 +30,18 @@ static const char usage_import[] =
 static void print_diag(const char *path, const char *kind,
 		       const struct nhir_import_diag *d)
 {
-	fprintf(stderr, "%s:%u:%u: %s: %s\n", path, d->line, d->col, kind,
-		d->msg);
+	out_fprintf(stderr, "%s:%u:%u: %s: %s\n", path, d->line, d->col, kind,
+		    d->msg);
 }
 
 static void json_diags(const struct nhir_import_diag *d, size_t nr)
 {
 	for (size_t i = 0; i < nr; i++) {
-		printf("%s{\"offset\":%zu,\"line\":%u,\"column\":%u,"
-		       "\"message\":", i ? "," : "", d[i].off, d[i].line,
-		       d[i].col);
+		out_printf("%s{\"offset\":%zu,\"line\":%u,\"column\":%u,"
+			   "\"message\":", i ? "," : "", d[i].off, d[i].line,
+			   d[i].col);
 		cli_json_str(stdout, d[i].msg);
-		putchar('}');
+		out_putchar('}');
 	}
 }
 
@@ -81,7 +81,7 @@ int cmd_import(int argc, char **argv, struct nhir_ctx *ctx)
 		const struct nhir_importer *const *all = nhir_importers();
 
 		for (size_t i = 0; all[i]; i++)
-			printf("%-22s %s\n", all[i]->name, all[i]->summary);
+			out_printf("%-22s %s\n", all[i]->name, all[i]->summary);
 		return EXIT_OK;
 	}
 	if (argc - optind < 2)
@@ -96,7 +96,7 @@ int cmd_import(int argc, char **argv, struct nhir_ctx *ctx)
 	if (status)
 		return status;
 	if (fmt == FMT_JSON)
-		printf("{\"format\":\"%s\",\"files\":[", imp->name);
+		out_printf("{\"format\":\"%s\",\"files\":[", imp->name);
 	for (int i = optind + 1; i < argc; i++) {
 		struct nhir_import_result res;
 		struct nhir_err err = NHIR_ERR_INIT;
@@ -104,11 +104,11 @@ int cmd_import(int argc, char **argv, struct nhir_ctx *ctx)
 		enum nhir_rc rc;
 
 		if (ctx->progress && fmt == FMT_TEXT)
-			fprintf(stderr, "importing %s...\r", path);
+			out_fprintf(stderr, "importing %s...\r", path);
 		rc = nhir_import_file(ctx->st, imp, path, ctx->actor, &iopts,
 				      &res, &err);
 		if (ctx->progress && fmt == FMT_TEXT)
-			fprintf(stderr, "\033[K");
+			out_fprintf(stderr, "\033[K");
 		if (rc)
 			status = EXIT_ERROR;
 		else if (res.added || res.updated)
@@ -126,50 +126,50 @@ int cmd_import(int argc, char **argv, struct nhir_ctx *ctx)
 		for (size_t d = 0; d < res.error_nr; d++)
 			print_diag(path, "error", &res.errors[d]);
 		if (res.rejected > res.error_nr)
-			fprintf(stderr, "%s: ... and %" PRIu64 " more errors\n",
-				path, res.rejected - res.error_nr);
+			out_fprintf(stderr, "%s: ... and %" PRIu64 " more errors\n",
+				    path, res.rejected - res.error_nr);
 		for (size_t d = 0; d < res.warn_nr; d++)
 			print_diag(path, "warning", &res.warns[d]);
 		if (res.warnings > res.warn_nr)
-			fprintf(stderr, "%s: ... and %" PRIu64 " more warnings\n",
-				path, res.warnings - res.warn_nr);
+			out_fprintf(stderr, "%s: ... and %" PRIu64 " more warnings\n",
+				    path, res.warnings - res.warn_nr);
 		if (rc && rc != NHIR_EPARSE)
 			cli_error("%s: %s", path, err.msg);
 		if (fmt == FMT_JSON) {
-			printf("%s{\"path\":", i > optind + 1 ? "," : "");
+			out_printf("%s{\"path\":", i > optind + 1 ? "," : "");
 			cli_json_str(stdout, path);
-			printf(",\"status\":\"%s\",\"added\":%" PRIu64
-			       ",\"updated\":%" PRIu64 ",\"unchanged\":%" PRIu64
-			       ",\"rejected\":%" PRIu64 ",\"warnings\":%" PRIu64
-			       ",\"utf8_replaced\":%" PRIu64 ",\"errors\":[",
-			       rc ? "rejected" : "ok", rc ? 0 : res.added,
-			       rc ? 0 : res.updated, rc ? 0 : res.unchanged,
-			       res.rejected, res.warnings, res.utf8_replaced);
+			out_printf(",\"status\":\"%s\",\"added\":%" PRIu64
+				   ",\"updated\":%" PRIu64 ",\"unchanged\":%" PRIu64
+				   ",\"rejected\":%" PRIu64 ",\"warnings\":%" PRIu64
+				   ",\"utf8_replaced\":%" PRIu64 ",\"errors\":[",
+				   rc ? "rejected" : "ok", rc ? 0 : res.added,
+				   rc ? 0 : res.updated, rc ? 0 : res.unchanged,
+				   res.rejected, res.warnings, res.utf8_replaced);
 			json_diags(res.errors, res.error_nr);
-			printf("],\"warnings_list\":[");
+			out_printf("],\"warnings_list\":[");
 			json_diags(res.warns, res.warn_nr);
-			printf("]");
+			out_printf("]");
 			if (rc && rc != NHIR_EPARSE) {
-				printf(",\"error\":");
+				out_printf(",\"error\":");
 				cli_json_str(stdout, err.msg);
 			}
-			printf("}");
+			out_printf("}");
 			continue;
 		}
 		if (rc == NHIR_EPARSE)
-			printf("%s: rejected, nothing stored (%" PRIu64
-			       " error%s)\n", path, res.rejected,
-			       res.rejected == 1 ? "" : "s");
+			out_printf("%s: rejected, nothing stored (%" PRIu64
+				   " error%s)\n", path, res.rejected,
+				   res.rejected == 1 ? "" : "s");
 		else if (rc)
-			printf("%s: failed, nothing stored\n", path);
+			out_printf("%s: failed, nothing stored\n", path);
 		else
-			printf("%s: %" PRIu64 " added, %" PRIu64 " updated, %"
-			       PRIu64 " unchanged, 0 rejected%s\n", path,
-			       res.added, res.updated, res.unchanged,
-			       res.warnings ? " (with warnings)" : "");
+			out_printf("%s: %" PRIu64 " added, %" PRIu64 " updated, %"
+				   PRIu64 " unchanged, 0 rejected%s\n", path,
+				   res.added, res.updated, res.unchanged,
+				   res.warnings ? " (with warnings)" : "");
 	}
 	if (fmt == FMT_JSON)
-		printf("]}\n");
+		out_printf("]}\n");
 	/*
 	 * Rebuild the graph cache now, so that the first blast after an
 	 * import does not pay for it.  Failing here loses nothing.

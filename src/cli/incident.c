@@ -35,20 +35,20 @@ static void print_incident_json(const struct nhir_incident *i)
 {
 	char d[40], u[40], c[40], e[40];
 
-	printf("{\"id\":\"INC-%" PRId64 "\",\"title\":", i->id);
+	out_printf("{\"id\":\"INC-%" PRId64 "\",\"title\":", i->id);
 	cli_json_str(stdout, i->title);
-	printf(",\"severity\":\"%s\",\"state\":\"%s\",\"lead\":", i->severity,
-	       nhir_inc_state_name(i->state));
+	out_printf(",\"severity\":\"%s\",\"state\":\"%s\",\"lead\":", i->severity,
+		   nhir_inc_state_name(i->state));
 	cli_json_str(stdout, i->lead);
-	printf(",\"declared\":\"%s\",\"declared_by\":",
-	       cli_time(i->declared, d, sizeof(d)));
+	out_printf(",\"declared\":\"%s\",\"declared_by\":",
+		   cli_time(i->declared, d, sizeof(d)));
 	cli_json_str(stdout, i->declared_by);
-	printf(",\"updated\":\"%s\"", cli_time(i->updated, u, sizeof(u)));
+	out_printf(",\"updated\":\"%s\"", cli_time(i->updated, u, sizeof(u)));
 	if (i->closed != NHIR_TIME_UNSET)
-		printf(",\"closed\":\"%s\"", cli_time(i->closed, c, sizeof(c)));
+		out_printf(",\"closed\":\"%s\"", cli_time(i->closed, c, sizeof(c)));
 	if (i->exposed_at != NHIR_TIME_UNSET)
-		printf(",\"exposed_at\":\"%s\"",
-		       cli_time(i->exposed_at, e, sizeof(e)));
+		out_printf(",\"exposed_at\":\"%s\"",
+			   cli_time(i->exposed_at, e, sizeof(e)));
 }
 
 static int list_cb(const struct nhir_incident *i, void *data)
@@ -57,13 +57,13 @@ static int list_cb(const struct nhir_incident *i, void *data)
 	char d[40];
 
 	if (s->fmt == FMT_JSON) {
-		fputs(s->n ? "," : "", stdout);
+		out_fputs(s->n ? "," : "", stdout);
 		print_incident_json(i);
-		putchar('}');
+		out_putchar('}');
 	} else {
-		printf("INC-%-4" PRId64 " %-8s %-13s %-16s %s  %s\n", i->id,
-		       i->severity, nhir_inc_state_name(i->state), i->lead,
-		       cli_time(i->declared, d, sizeof(d)), i->title);
+		out_printf("INC-%-4" PRId64 " %-8s %-13s %-16s %s  %s\n", i->id,
+			   i->severity, nhir_inc_state_name(i->state), i->lead,
+			   cli_time(i->declared, d, sizeof(d)), i->title);
 	}
 	s->n++;
 	return 0;
@@ -74,21 +74,21 @@ static int scope_cb(const struct nhir_scope_item *it, void *data)
 	struct show *s = data;
 
 	if (s->fmt == FMT_JSON) {
-		printf("%s{\"node\":", s->n ? "," : "");
+		out_printf("%s{\"node\":", s->n ? "," : "");
 		cli_json_str(stdout, it->ext_id);
-		fputs(",\"name\":", stdout);
+		out_fputs(",\"name\":", stdout);
 		cli_json_str(stdout, it->name);
-		printf(",\"kind\":\"%s\",\"status\":\"%s\",\"origin\":\"%s\","
-		       "\"by\":", nhir_node_kind_name(it->kind), it->status,
-		       it->origin);
+		out_printf(",\"kind\":\"%s\",\"status\":\"%s\",\"origin\":\"%s\","
+			   "\"by\":", nhir_node_kind_name(it->kind), it->status,
+			   it->origin);
 		cli_json_str(stdout, it->actor);
-		putchar('}');
+		out_putchar('}');
 	} else {
-		printf("  %-10s %-11s %-6s %s%s%s%s\n", it->status,
-		       nhir_node_kind_name(it->kind), it->origin, it->ext_id,
-		       it->name && strcmp(it->name, it->ext_id) ? " (" : "",
-		       it->name && strcmp(it->name, it->ext_id) ? it->name : "",
-		       it->name && strcmp(it->name, it->ext_id) ? ")" : "");
+		out_printf("  %-10s %-11s %-6s %s%s%s%s\n", it->status,
+			   nhir_node_kind_name(it->kind), it->origin, it->ext_id,
+			   it->name && strcmp(it->name, it->ext_id) ? " (" : "",
+			   it->name && strcmp(it->name, it->ext_id) ? it->name : "",
+			   it->name && strcmp(it->name, it->ext_id) ? ")" : "");
 	}
 	s->n++;
 	return 0;
@@ -101,55 +101,55 @@ static int record_cb(const struct nhir_record_item *it, void *data)
 
 	cli_time(it->at, t, sizeof(t));
 	if (s->fmt == FMT_JSON) {
-		printf("%s{\"at\":\"%s\",\"by\":", s->n ? "," : "", t);
+		out_printf("%s{\"at\":\"%s\",\"by\":", s->n ? "," : "", t);
 		cli_json_str(stdout, it->actor);
 		if (!strcmp(it->type, "decision")) {
-			printf(",\"id\":%" PRId64 ",\"kind\":", it->id);
+			out_printf(",\"id\":%" PRId64 ",\"kind\":", it->id);
 			cli_json_str(stdout, it->a);
-			fputs(",\"what\":", stdout);
+			out_fputs(",\"what\":", stdout);
 			cli_json_str(stdout, it->b);
-			fputs(",\"why\":", stdout);
+			out_fputs(",\"why\":", stdout);
 			cli_json_str(stdout, it->c);
 		} else if (!strcmp(it->type, "note")) {
-			fputs(",\"text\":", stdout);
+			out_fputs(",\"text\":", stdout);
 			cli_json_str(stdout, it->a);
 		} else if (!strcmp(it->type, "task")) {
-			printf(",\"id\":%" PRId64 ",\"title\":", it->id);
+			out_printf(",\"id\":%" PRId64 ",\"title\":", it->id);
 			cli_json_str(stdout, it->a);
-			fputs(",\"owner\":", stdout);
+			out_fputs(",\"owner\":", stdout);
 			cli_json_str(stdout, it->b);
-			printf(",\"status\":\"%s\"", it->c);
+			out_printf(",\"status\":\"%s\"", it->c);
 		} else if (!strcmp(it->type, "evidence")) {
-			printf(",\"id\":%" PRId64 ",\"name\":", it->id);
+			out_printf(",\"id\":%" PRId64 ",\"name\":", it->id);
 			cli_json_str(stdout, it->a);
-			printf(",\"sha256\":\"%s\",\"size\":%" PRId64
-			       ",\"source\":", it->b, it->n1);
+			out_printf(",\"sha256\":\"%s\",\"size\":%" PRId64
+				   ",\"source\":", it->b, it->n1);
 			cli_json_str(stdout, it->c);
 		} else if (!strcmp(it->type, "custody")) {
-			printf(",\"evidence\":%" PRId64 ",\"action\":", it->n1);
+			out_printf(",\"evidence\":%" PRId64 ",\"action\":", it->n1);
 			cli_json_str(stdout, it->a);
-			fputs(",\"detail\":", stdout);
+			out_fputs(",\"detail\":", stdout);
 			cli_json_str(stdout, it->b);
 		}
-		putchar('}');
+		out_putchar('}');
 	} else if (!strcmp(it->type, "decision")) {
-		printf("  %s  %s %s: %s\n      why: %s\n", t, it->actor, it->a,
-		       it->b, it->c);
+		out_printf("  %s  %s %s: %s\n      why: %s\n", t, it->actor, it->a,
+			   it->b, it->c);
 	} else if (!strcmp(it->type, "note")) {
-		printf("  %s  %s: %s\n", t, it->actor, it->a);
+		out_printf("  %s  %s: %s\n", t, it->actor, it->a);
 	} else if (!strcmp(it->type, "task")) {
-		printf("  %3" PRId64 "  %-5s %-16s due %-20s %s\n", it->id,
-		       it->c, it->b, cli_time(it->n1, due, sizeof(due)), it->a);
+		out_printf("  %3" PRId64 "  %-5s %-16s due %-20s %s\n", it->id,
+			   it->c, it->b, cli_time(it->n1, due, sizeof(due)), it->a);
 	} else if (!strcmp(it->type, "member")) {
-		printf("  %s (since %s)\n", it->actor, t);
+		out_printf("  %s (since %s)\n", it->actor, t);
 	} else if (!strcmp(it->type, "evidence")) {
-		printf("  %3" PRId64 "  %s  %s  %" PRId64 " bytes, from %s, "
-		       "collected by %s at %s\n", it->id, it->b, it->a, it->n1,
-		       it->c, it->actor, t);
+		out_printf("  %3" PRId64 "  %s  %s  %" PRId64 " bytes, from %s, "
+			   "collected by %s at %s\n", it->id, it->b, it->a, it->n1,
+			   it->c, it->actor, t);
 	} else if (!strcmp(it->type, "custody")) {
-		printf("  %s  %-9s evidence %" PRId64 " (%s) by %s%s%s\n", t,
-		       it->a, it->n1, it->c, it->actor, it->b ? ": " : "",
-		       it->b ? it->b : "");
+		out_printf("  %s  %-9s evidence %" PRId64 " (%s) by %s%s%s\n", t,
+			   it->a, it->n1, it->c, it->actor, it->b ? ": " : "",
+			   it->b ? it->b : "");
 	}
 	s->n++;
 	return 0;
@@ -176,41 +176,41 @@ static int show(struct nhir_ctx *ctx, int64_t id, int fmt)
 		return cli_fail(&err);
 	if (fmt == FMT_JSON) {
 		print_incident_json(&i);
-		fputs(",\"can_close\":", stdout);
-		fputs(guard[0] ? "false" : "true", stdout);
-		fputs(",\"scope\":[", stdout);
+		out_fputs(",\"can_close\":", stdout);
+		out_fputs(guard[0] ? "false" : "true", stdout);
+		out_fputs(",\"scope\":[", stdout);
 	} else {
-		printf("INC-%" PRId64 "  %s\n", i.id, i.title);
-		printf("severity %s, %s, lead %s; declared %s by %s\n",
-		       i.severity, nhir_inc_state_name(i.state), i.lead,
-		       cli_time(i.declared, d, sizeof(d)), i.declared_by);
+		out_printf("INC-%" PRId64 "  %s\n", i.id, i.title);
+		out_printf("severity %s, %s, lead %s; declared %s by %s\n",
+			   i.severity, nhir_inc_state_name(i.state), i.lead,
+			   cli_time(i.declared, d, sizeof(d)), i.declared_by);
 		if (i.exposed_at != NHIR_TIME_UNSET)
-			printf("exposed at %s\n",
-			       cli_time(i.exposed_at, e, sizeof(e)));
+			out_printf("exposed at %s\n",
+				   cli_time(i.exposed_at, e, sizeof(e)));
 		if (guard[0] && i.state != NHIR_INC_CLOSED)
-			printf("to close: %s\n", guard);
-		printf("\nScope\n");
+			out_printf("to close: %s\n", guard);
+		out_printf("\nScope\n");
 	}
 	if (nhir_scope_each(ctx->st, id, scope_cb, &s, &err))
 		return cli_fail(&err);
 	if (fmt == FMT_JSON)
-		putchar(']');
+		out_putchar(']');
 	for (size_t k = 0; k < NHIR_ARRAY_SIZE(sections); k++) {
 		s.n = 0;
 		if (fmt == FMT_JSON)
-			printf(",\"%ss\":[", sections[k][0]);
+			out_printf(",\"%ss\":[", sections[k][0]);
 		else
-			printf("\n%s\n", sections[k][1]);
+			out_printf("\n%s\n", sections[k][1]);
 		if (nhir_record_each(ctx->st, id, sections[k][0], record_cb, &s,
 				     &err))
 			return cli_fail(&err);
 		if (fmt == FMT_JSON)
-			putchar(']');
+			out_putchar(']');
 		else if (!s.n)
-			puts("  (none)");
+			out_puts("  (none)");
 	}
 	if (fmt == FMT_JSON)
-		puts("}");
+		out_puts("}");
 	return EXIT_OK;
 }
 
@@ -237,8 +237,8 @@ static int inc_declare(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
 	}
 	if (nhir_incident_declare(ctx->st, ctx->actor, &a->d, &id, &err))
 		return cli_fail(&err);
-	printf("INC-%" PRId64 " declared: %s (lead %s)\n", id, a->d.title,
-	       a->d.lead);
+	out_printf("INC-%" PRId64 " declared: %s (lead %s)\n", id, a->d.title,
+		   a->d.lead);
 	return EXIT_OK;
 }
 
@@ -251,11 +251,11 @@ static int inc_list(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
 	if ((r = cli_authorize(ctx, NHIR_PERM_READ, "incident.list")))
 		return r;
 	if (a->fmt == FMT_JSON)
-		fputs("{\"incidents\":[", stdout);
+		out_fputs("{\"incidents\":[", stdout);
 	if (nhir_incident_list(ctx->st, a->state, list_cb, &s, &err))
 		return cli_fail(&err);
 	if (a->fmt == FMT_JSON)
-		puts("]}");
+		out_puts("]}");
 	return EXIT_OK;
 }
 
@@ -281,7 +281,7 @@ static int inc_assign(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
 	if (nhir_incident_assign(ctx->st, ctx->actor, id, a->d.lead, a->resp,
 				 a->resp_nr, &err))
 		return cli_fail(&err);
-	printf("INC-%" PRId64 " assigned\n", id);
+	out_printf("INC-%" PRId64 " assigned\n", id);
 	return EXIT_OK;
 }
 
@@ -302,7 +302,7 @@ static int inc_state(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
 	if (nhir_incident_move(ctx->st, ctx->actor, id, (enum nhir_inc_state)to,
 			       a->why, &err))
 		return cli_fail(&err);
-	printf("INC-%" PRId64 " is now %s\n", id, argv[1]);
+	out_printf("INC-%" PRId64 " is now %s\n", id, argv[1]);
 	return EXIT_OK;
 }
 
@@ -327,11 +327,11 @@ static int inc_scope(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
 		if (nhir_incident_get(ctx->st, id, &i, &err))
 			return cli_fail(&err);
 		if (a->fmt == FMT_JSON)
-			fputs("{\"scope\":[", stdout);
+			out_fputs("{\"scope\":[", stdout);
 		if (nhir_scope_each(ctx->st, id, scope_cb, &s, &err))
 			return cli_fail(&err);
 		if (a->fmt == FMT_JSON)
-			puts("]}");
+			out_puts("]}");
 		return EXIT_OK;
 	}
 	for (k = 0; k < NHIR_ARRAY_SIZE(ops); k++)
@@ -344,7 +344,7 @@ static int inc_scope(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
 				      (enum nhir_scope_op)k, *ref, a->why,
 				      &err))
 			return cli_fail(&err);
-		printf("INC-%" PRId64 ": %s %s\n", id, done[k], *ref);
+		out_printf("INC-%" PRId64 ": %s %s\n", id, done[k], *ref);
 	}
 	return EXIT_OK;
 }

@@ -46,7 +46,7 @@ struct problems {
 
 static void print_problem(const struct nhir_ingest_diag *d)
 {
-	fprintf(stderr, "%s: byte %" PRIu64 ": %s\n", d->path, d->off, d->msg);
+	out_fprintf(stderr, "%s: byte %" PRIu64 ": %s\n", d->path, d->off, d->msg);
 }
 
 static void on_problem(const struct nhir_ingest_diag *d, void *data)
@@ -56,7 +56,7 @@ static void on_problem(const struct nhir_ingest_diag *d, void *data)
 
 	if (!p->json) {
 		if (p->prog->shown)
-			fputs("\r\033[K", stderr);
+			out_raw(stderr, "\r\033[K", 4);
 		print_problem(d);
 		return;
 	}
@@ -75,9 +75,9 @@ static void on_progress(const char *path, const struct nhir_ingest_result *r,
 	(void)path;
 	if (!p->on)
 		return;
-	fprintf(stderr, "\r%" PRIu64 " files, %" PRIu64 " events, %.1f MB\033[K",
-		r->files + r->files_seen + r->files_failed, r->events,
-		r->bytes / 1e6);
+	out_fprintf(stderr, "\r%" PRIu64 " files, %" PRIu64 " events, %.1f MB\033[K",
+		    r->files + r->files_seen + r->files_failed, r->events,
+		    r->bytes / 1e6);
 	p->shown++;
 }
 
@@ -120,8 +120,8 @@ int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx)
 		const struct nhir_tele_format *const *all = nhir_tele_formats();
 
 		for (size_t i = 0; all[i]; i++)
-			printf("%-12s %s\n", nhir_tele_name(all[i]),
-			       nhir_tele_summary(all[i]));
+			out_printf("%-12s %s\n", nhir_tele_name(all[i]),
+				   nhir_tele_summary(all[i]));
 		return EXIT_OK;
 	}
 	if (argc - optind < 2)
@@ -159,70 +159,70 @@ int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx)
 		}
 	}
 	if (prog.shown)
-		fputs("\r\033[K", stderr);
+		out_raw(stderr, "\r\033[K", 4);
 	if (!every) {
 		for (size_t d = 0; d < res.diag_nr; d++)
 			print_problem(&res.diags[d]);
 		if (res.diag_total > res.diag_nr)
-			fprintf(stderr, "... and %" PRIu64 " more problems; "
-				"--all-problems prints every one\n",
-				res.diag_total - res.diag_nr);
+			out_fprintf(stderr, "... and %" PRIu64 " more problems; "
+				    "--all-problems prints every one\n",
+				    res.diag_total - res.diag_nr);
 	}
 	if (status == EXIT_OK && (res.malformed || res.files_skipped))
 		status = EXIT_PARTIAL;
 	if (out == FMT_JSON) {
-		printf("{\"files\":%" PRIu64 ",\"files_already_ingested\":%"
-		       PRIu64 ",\"files_rejected\":%" PRIu64
-		       ",\"files_skipped\":%" PRIu64 ",\"digests_skipped\":%"
-		       PRIu64 ",\"records\":%"
-		       PRIu64 ",\"events\":%" PRIu64 ",\"duplicates\":%" PRIu64
-		       ",\"duplicates_in_run\":%" PRIu64 ",\"repeated\":%"
-		       PRIu64 ",\"skipped\":%" PRIu64 ",\"lineage_changes\":%"
-		       PRIu64 ",\"bytes\":%" PRIu64 ",\"problems_total\":%"
-		       PRIu64 ",\"problems\":", res.files, res.files_seen,
-		       res.files_failed, res.files_skipped,
-		       res.digests_skipped, res.records,
-		       res.events, res.duplicates, res.dup_run, res.repeated,
-		       res.malformed, res.lineage, res.bytes, res.diag_total);
+		out_printf("{\"files\":%" PRIu64 ",\"files_already_ingested\":%"
+			   PRIu64 ",\"files_rejected\":%" PRIu64
+			   ",\"files_skipped\":%" PRIu64 ",\"digests_skipped\":%"
+			   PRIu64 ",\"records\":%"
+			   PRIu64 ",\"events\":%" PRIu64 ",\"duplicates\":%" PRIu64
+			   ",\"duplicates_in_run\":%" PRIu64 ",\"repeated\":%"
+			   PRIu64 ",\"skipped\":%" PRIu64 ",\"lineage_changes\":%"
+			   PRIu64 ",\"bytes\":%" PRIu64 ",\"problems_total\":%"
+			   PRIu64 ",\"problems\":", res.files, res.files_seen,
+			   res.files_failed, res.files_skipped,
+			   res.digests_skipped, res.records,
+			   res.events, res.duplicates, res.dup_run, res.repeated,
+			   res.malformed, res.lineage, res.bytes, res.diag_total);
 		if (probs.list) {
 			char *s = cJSON_PrintUnformatted(probs.list);
 
-			fputs(s ? s : "[]", stdout);
+			out_raw(stdout, s ? s : "[]", strlen(s ? s : "[]"));
 			cJSON_free(s);
 		} else {
-			putchar('[');
+			out_putchar('[');
 			for (size_t d = 0; d < res.diag_nr; d++) {
-				printf("%s{\"path\":", d ? "," : "");
+				out_printf("%s{\"path\":", d ? "," : "");
 				cli_json_str(stdout, res.diags[d].path);
-				printf(",\"offset\":%" PRIu64 ",\"message\":",
-				       res.diags[d].off);
+				out_printf(",\"offset\":%" PRIu64 ",\"message\":",
+					   res.diags[d].off);
 				cli_json_str(stdout, res.diags[d].msg);
-				putchar('}');
+				out_putchar('}');
 			}
-			putchar(']');
+			out_putchar(']');
 		}
-		printf(",\"complete\":%s}\n",
-		       status == EXIT_OK ? "true" : "false");
+		out_printf(",\"complete\":%s}\n",
+			   status == EXIT_OK ? "true" : "false");
 	} else {
-		printf("%" PRIu64 " files ingested, %" PRIu64 " already "
-		       "ingested, %" PRIu64 " rejected", res.files,
-		       res.files_seen, res.files_failed);
+		out_printf("%" PRIu64 " files ingested, %" PRIu64 " already "
+			   "ingested, %" PRIu64 " rejected", res.files,
+			   res.files_seen, res.files_failed);
 		if (res.files_skipped)
-			printf(", %" PRIu64 " skipped (not logs)",
-			       res.files_skipped);
+			out_printf(", %" PRIu64 " skipped (not logs)",
+				   res.files_skipped);
 		if (res.digests_skipped)
-			printf(", %" PRIu64 " digest files skipped",
-			       res.digests_skipped);
-		printf("; %" PRIu64 " events (%" PRIu64 " stored before",
-		       res.events, res.duplicates);
+			out_printf(", %" PRIu64 " digest files skipped",
+				   res.digests_skipped);
+		out_printf("; %" PRIu64 " events (%" PRIu64 " stored before",
+			   res.events, res.duplicates);
 		if (res.dup_run)
-			printf(", %" PRIu64 " also in another file read now",
-			       res.dup_run);
+			out_printf(", %" PRIu64 " also in another file read now",
+				   res.dup_run);
 		if (res.repeated)
-			printf(", %" PRIu64 " repeated in their file",
-			       res.repeated);
-		printf("), %" PRIu64 " records skipped, %" PRIu64 " lineage "
-		       "changes\n", res.malformed, res.lineage);
+			out_printf(", %" PRIu64 " repeated in their file",
+				   res.repeated);
+		out_printf("), %" PRIu64 " records skipped, %" PRIu64 " lineage "
+			   "changes\n", res.malformed, res.lineage);
 	}
 	cJSON_Delete(probs.list);
 	if (res.events || res.lineage) {

@@ -39,10 +39,10 @@ int cmd_init(int argc, char **argv, struct nhir_ctx *ctx)
 		if (nhir_user_add(ctx->st, ctx->actor, ctx->actor,
 				  NHIR_ROLE_ADMIN, &err))
 			return cli_fail(&err);
-		printf("%s is the first user (admin)\n", ctx->actor);
+		out_printf("%s is the first user (admin)\n", ctx->actor);
 	}
-	printf("initialized %s database '%s' (schema %d)\n",
-	       nhir_store_backend(ctx->st), ctx->db,
-	       nhir_store_schema_version(ctx->st));
+	out_printf("initialized %s database '%s' (schema %d)\n",
+		   nhir_store_backend(ctx->st), ctx->db,
+		   nhir_store_schema_version(ctx->st));
 	return EXIT_OK;
 }

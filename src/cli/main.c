@@ -210,7 +210,7 @@ int main(int argc, char **argv)
 		if (r)
 			continue;
 		if (!strcmp(argv[i], "--version")) {
-			printf("nhir %s\n", NHIR_VERSION);
+			out_printf("nhir %s\n", NHIR_VERSION);
 			return EXIT_OK;
 		}
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))

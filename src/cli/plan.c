@@ -182,15 +182,15 @@ static int print_void(const struct nhir_approval *a, void *data)
 	if (!strcmp(a->state, "valid"))
 		return 0;
 	if (v->fmt == FMT_JSON) {
-		printf("%s{\"actor\":", v->n ? "," : "");
+		out_printf("%s{\"actor\":", v->n ? "," : "");
 		cli_json_str(stdout, a->actor);
-		printf(",\"verdict\":\"%s\",\"state\":\"%s\",\"at\":\"%s\","
+		out_printf(",\"verdict\":\"%s\",\"state\":\"%s\",\"at\":\"%s\","
 		       "\"reason\":", a->verdict, a->state,
 		       cli_time(a->at, t, sizeof(t)));
 		cli_json_str(stdout, a->reason);
-		putchar('}');
+		out_putchar('}');
 	} else if (strcmp(a->state, "expired")) {
-		printf("       %s: %s by %s at %s (%s)\n", a->state,
+		out_printf("       %s: %s by %s at %s (%s)\n", a->state,
 		       strcmp(a->verdict, "reject") ? "approval" : "rejection",
 		       a->actor, cli_time(a->at, t, sizeof(t)), a->reason);
 	}
@@ -206,18 +206,18 @@ static int print_step(const struct nhir_step *s, void *data)
 
 	snprintf(tgt, sizeof(tgt), "%s", s->target_ext ? s->target_ext : "-");
 	if (x->fmt == FMT_JSON) {
-		printf("%s{\"step\":%" PRId64 ",\"action\":", x->n ? "," : "",
-		       s->seq);
+		out_printf("%s{\"step\":%" PRId64 ",\"action\":", x->n ? "," : "",
+			   s->seq);
 		cli_json_str(stdout, s->action);
-		printf(",\"phase\":\"%s\",\"target\":", s->phase);
+		out_printf(",\"phase\":\"%s\",\"target\":", s->phase);
 		cli_json_str(stdout, s->target_ext);
-		printf(",\"status\":\"%s\",\"why\":", s->status);
+		out_printf(",\"status\":\"%s\",\"why\":", s->status);
 		cli_json_str(stdout, s->why);
-		fputs(",\"breaks\":", stdout);
+		out_fputs(",\"breaks\":", stdout);
 		cli_json_str(stdout, s->breaks);
-		fputs(",\"survives\":", stdout);
+		out_fputs(",\"survives\":", stdout);
 		cli_json_str(stdout, s->survives);
-		printf(",\"reversible\":%s,\"destroys_evidence\":%s,"
+		out_printf(",\"reversible\":%s,\"destroys_evidence\":%s,"
 		       "\"privileged\":%s,\"delay\":%" PRId64
 		       ",\"approvals_needed\":%d,\"approvals\":%d,"
 		       "\"void_approvals\":%d,"
@@ -228,27 +228,27 @@ static int print_step(const struct nhir_step *s, void *data)
 		       s->approvals_needed, s->approvals, s->void_approvals,
 		       s->rejected ? "true" : "false", s->after ? s->after : "");
 		cli_json_str(stdout, s->result);
-		fputs(",\"not_counted\":[", stdout);
+		out_fputs(",\"not_counted\":[", stdout);
 		if (x->st)
 			nhir_approval_each(x->st, x->inc, s->id, print_void,
 					   &v, NULL);
-		fputs("]}", stdout);
+		out_fputs("]}", stdout);
 	} else {
-		printf("%3" PRId64 "  %-8s %-32s %s\n", s->seq, s->status,
-		       s->action, tgt);
-		printf("       %s\n", s->why);
+		out_printf("%3" PRId64 "  %-8s %-32s %s\n", s->seq, s->status,
+			   s->action, tgt);
+		out_printf("       %s\n", s->why);
 		if (s->breaks && *s->breaks)
-			printf("       breaks: %s\n", s->breaks);
+			out_printf("       breaks: %s\n", s->breaks);
 		if (s->survives && *s->survives)
-			printf("       survives: %s\n", s->survives);
-		printf("       %s%s, delay %" PRId64 " s, approvals %d/%d%s%s%s\n",
-		       s->reversible ? "reversible" : "IRREVERSIBLE",
-		       s->destroys_evidence ? ", destroys evidence" : "",
-		       s->delay, s->approvals, s->approvals_needed,
-		       s->rejected ? ", REJECTED" : "",
-		       s->after ? ", after " : "", s->after ? s->after : "");
+			out_printf("       survives: %s\n", s->survives);
+		out_printf("       %s%s, delay %" PRId64 " s, approvals %d/%d%s%s%s\n",
+			   s->reversible ? "reversible" : "IRREVERSIBLE",
+			   s->destroys_evidence ? ", destroys evidence" : "",
+			   s->delay, s->approvals, s->approvals_needed,
+			   s->rejected ? ", REJECTED" : "",
+			   s->after ? ", after " : "", s->after ? s->after : "");
 		if (s->result && *s->result)
-			printf("       result: %s\n", s->result);
+			out_printf("       result: %s\n", s->result);
 		if (s->void_approvals && x->st)
 			nhir_approval_each(x->st, x->inc, s->id, print_void,
 					   &v, NULL);
@@ -264,15 +264,15 @@ static int show_plan(struct nhir_ctx *ctx, int64_t inc, int fmt)
 	struct show x = { fmt, 0, ctx->st, inc, 0 };
 
 	if (fmt == FMT_JSON)
-		printf("{\"incident\":\"INC-%" PRId64 "\",\"steps\":[", inc);
+		out_printf("{\"incident\":\"INC-%" PRId64 "\",\"steps\":[", inc);
 	else
-		printf("plan of INC-%" PRId64 "\n", inc);
+		out_printf("plan of INC-%" PRId64 "\n", inc);
 	if (nhir_plan_each(ctx->st, inc, print_step, &x, &err))
 		return cli_fail(&err);
 	if (fmt == FMT_JSON)
-		puts("]}");
+		out_puts("]}");
 	else if (x.void_nr)
-		printf("%zu approval%s or rejection%s no longer count%s (void)\n",
+		out_printf("%zu approval%s or rejection%s no longer count%s (void)\n",
 		       x.void_nr, x.void_nr == 1 ? "" : "s",
 		       x.void_nr == 1 ? "" : "s", x.void_nr == 1 ? "s" : "");
 	return EXIT_OK;
@@ -312,7 +312,7 @@ static int plan_edit(struct nhir_ctx *ctx, int argc, char **argv,
 			return cli_fail(&err);
 		}
 		nhir_catalog_free(cat);
-		printf("INC-%" PRId64 ": step %" PRId64 " added\n", inc, step);
+		out_printf("INC-%" PRId64 ": step %" PRId64 " added\n", inc, step);
 		return EXIT_OK;
 	}
 	if (argc != 3 || !parse_step(argv[2], &step))
@@ -321,7 +321,7 @@ static int plan_edit(struct nhir_ctx *ctx, int argc, char **argv,
 		if (nhir_plan_skip(ctx->st, ctx->actor, inc, step, why, accept,
 				   &err))
 			return cli_fail(&err);
-		printf("INC-%" PRId64 ": step %" PRId64 " skipped\n", inc, step);
+		out_printf("INC-%" PRId64 ": step %" PRId64 " skipped\n", inc, step);
 		return EXIT_OK;
 	}
 	if (!strcmp(argv[1], "move")) {
@@ -332,8 +332,8 @@ static int plan_edit(struct nhir_ctx *ctx, int argc, char **argv,
 		if (nhir_plan_move(ctx->st, ctx->actor, inc, step, before,
 				   accept, &err))
 			return cli_fail(&err);
-		printf("INC-%" PRId64 ": step %" PRId64 " moved before %" PRId64
-		       "\n", inc, step, before);
+		out_printf("INC-%" PRId64 ": step %" PRId64 " moved before %" PRId64
+			   "\n", inc, step, before);
 		return EXIT_OK;
 	}
 	return cli_usage(usage_plan, false);
@@ -491,7 +491,7 @@ static int approve_or_reject(int argc, char **argv, struct nhir_ctx *ctx,
 		if (nhir_reject_withdraw(ctx->st, ctx->actor, inc, step, why,
 					 &err))
 			return cli_fail(&err);
-		printf("INC-%" PRId64 ": %s withdrew the rejection of step %"
+		out_printf("INC-%" PRId64 ": %s withdrew the rejection of step %"
 		       PRId64 "\n", inc, ctx->actor, step);
 		return EXIT_OK;
 	}
@@ -511,7 +511,7 @@ static int approve_or_reject(int argc, char **argv, struct nhir_ctx *ctx,
 			if (nhir_approve(ctx->st, ctx->actor, inc, pend.seq[i],
 					 true, why, ttl, &err)) {
 				if (err.rc == NHIR_ECONFLICT) {
-					printf("INC-%" PRId64 ": step %" PRId64
+					out_printf("INC-%" PRId64 ": step %" PRId64
 					       " left: %s\n", inc, pend.seq[i],
 					       err.msg);
 					memset(&err, 0, sizeof(err));
@@ -520,12 +520,12 @@ static int approve_or_reject(int argc, char **argv, struct nhir_ctx *ctx,
 				nhir_free(pend.seq);
 				return cli_fail(&err);
 			}
-			printf("INC-%" PRId64 ": step %" PRId64 " approved by %s\n",
-			       inc, pend.seq[i], ctx->actor);
+			out_printf("INC-%" PRId64 ": step %" PRId64 " approved by %s\n",
+				   inc, pend.seq[i], ctx->actor);
 		}
 		if (!pend.nr)
-			printf("INC-%" PRId64 ": nothing waits for your approval\n",
-			       inc);
+			out_printf("INC-%" PRId64 ": nothing waits for your approval\n",
+				   inc);
 		nhir_free(pend.seq);
 		return EXIT_OK;
 	}
@@ -535,8 +535,8 @@ static int approve_or_reject(int argc, char **argv, struct nhir_ctx *ctx,
 		if (nhir_approve(ctx->st, ctx->actor, inc, step, approve, why,
 				 ttl, &err))
 			return cli_fail(&err);
-		printf("INC-%" PRId64 ": step %" PRId64 " %s by %s\n", inc, step,
-		       approve ? "approved" : "rejected", ctx->actor);
+		out_printf("INC-%" PRId64 ": step %" PRId64 " %s by %s\n", inc, step,
+			   approve ? "approved" : "rejected", ctx->actor);
 	}
 	return EXIT_OK;
 }
@@ -599,22 +599,22 @@ int cmd_execute(int argc, char **argv, struct nhir_ctx *ctx)
 	}
 	nhir_connectors_free(conn);
 	if (fmt == FMT_JSON) {
-		printf("{\"incident\":\"INC-%" PRId64 "\",\"step\":%" PRId64
-		       ",\"status\":\"%s\",\"detail\":", inc, res.step,
-		       res.status);
+		out_printf("{\"incident\":\"INC-%" PRId64 "\",\"step\":%" PRId64
+			   ",\"status\":\"%s\",\"detail\":", inc, res.step,
+			   res.status);
 		cli_json_str(stdout, res.detail);
 		if (res.evidence)
-			printf(",\"evidence\":%" PRId64, res.evidence);
-		puts("}");
+			out_printf(",\"evidence\":%" PRId64, res.evidence);
+		out_puts("}");
 		return strcmp(res.status, "failed") ? EXIT_OK : EXIT_ERROR;
 	}
-	printf("INC-%" PRId64 " step %" PRId64 ": %s: %s\n", inc, res.step,
-	       res.status, res.detail);
+	out_printf("INC-%" PRId64 " step %" PRId64 ": %s: %s\n", inc, res.step,
+		   res.status, res.detail);
 	if (res.evidence)
-		printf("connector output kept as evidence %" PRId64 "\n",
-		       res.evidence);
+		out_printf("connector output kept as evidence %" PRId64 "\n",
+			   res.evidence);
 	if (!strcmp(res.status, "dry-run"))
-		puts("(dry run: add --confirm to carry it out)");
+		out_puts("(dry run: add --confirm to carry it out)");
 	return strcmp(res.status, "failed") ? EXIT_OK : EXIT_ERROR;
 }
 
@@ -624,22 +624,23 @@ static int print_rev(const struct nhir_revocation *v, void *data)
 	int *n = data;
 
 	if (n) {
-		printf("%s{\"node\":", (*n)++ ? "," : "");
+		out_printf("%s{\"node\":", (*n)++ ? "," : "");
 		cli_json_str(stdout, v->ext_id);
-		printf(",\"state\":\"%s\",\"requested\":\"%s\",\"confirmed\":"
-		       "\"%s\",\"verified\":\"%s\",\"detail\":", v->state,
-		       cli_time(v->requested, a, sizeof(a)),
-		       cli_time(v->confirmed, b, sizeof(b)),
-		       cli_time(v->verified, c, sizeof(c)));
+		out_printf(",\"state\":\"%s\",\"requested\":\"%s\",\"confirmed\":"
+			   "\"%s\",\"verified\":\"%s\",\"detail\":", v->state,
+			   cli_time(v->requested, a, sizeof(a)),
+			   cli_time(v->confirmed, b, sizeof(b)),
+			   cli_time(v->verified, c, sizeof(c)));
 		cli_json_str(stdout, v->detail);
-		putchar('}');
+		out_putchar('}');
 		return 0;
 	}
-	printf("  %-10s %-28s requested %s, confirmed %s, verified %s%s%s\n",
-	       v->state, v->ext_id, cli_time(v->requested, a, sizeof(a)),
-	       cli_time(v->confirmed, b, sizeof(b)),
-	       cli_time(v->verified, c, sizeof(c)), v->detail ? "\n             " : "",
-	       v->detail ? v->detail : "");
+	out_printf("  %-10s %-28s requested %s, confirmed %s, verified %s\n",
+		   v->state, v->ext_id, cli_time(v->requested, a, sizeof(a)),
+		   cli_time(v->confirmed, b, sizeof(b)),
+		   cli_time(v->verified, c, sizeof(c)));
+	if (v->detail)
+		out_printf("             %s\n", v->detail);
 	return 0;
 }
 
@@ -683,20 +684,20 @@ int cmd_verify(int argc, char **argv, struct nhir_ctx *ctx)
 	}
 	nhir_connectors_free(conn);
 	if (fmt == FMT_JSON)
-		printf("{\"incident\":\"INC-%" PRId64 "\",\"probed\":%zu,"
-		       "\"verified\":%zu,\"still_working\":%zu,\"refused\":%zu,"
-		       "\"no_probe\":%zu,\"revocations\":[", inc, res.probed,
-		       res.verified, res.still_working, res.refused, res.no_probe);
+		out_printf("{\"incident\":\"INC-%" PRId64 "\",\"probed\":%zu,"
+			   "\"verified\":%zu,\"still_working\":%zu,\"refused\":%zu,"
+			   "\"no_probe\":%zu,\"revocations\":[", inc, res.probed,
+			   res.verified, res.still_working, res.refused, res.no_probe);
 	else
-		printf("INC-%" PRId64 ": %zu probed, %zu verified, %zu still work, "
-		       "%zu refused as proof, %zu without a probe\n", inc,
-		       res.probed, res.verified, res.still_working, res.refused,
-		       res.no_probe);
+		out_printf("INC-%" PRId64 ": %zu probed, %zu verified, %zu still work, "
+			   "%zu refused as proof, %zu without a probe\n", inc,
+			   res.probed, res.verified, res.still_working, res.refused,
+			   res.no_probe);
 	if (nhir_revocation_each(ctx->st, inc, print_rev,
 				 fmt == FMT_JSON ? &n : NULL, &err))
 		return cli_fail(&err);
 	if (fmt == FMT_JSON)
-		puts("]}");
+		out_puts("]}");
 	return res.verified == res.probed && !res.no_probe ? EXIT_OK
 							   : EXIT_FINDINGS;
 }
@@ -717,7 +718,7 @@ static void plan_void_note(struct nhir_ctx *ctx, int64_t inc)
 
 	if (nhir_plan_each(ctx->st, inc, void_cb, n, NULL) || !n[0])
 		return;
-	printf("plan: %zu approval%s or rejection%s of %zu step%s void "
+	out_printf("plan: %zu approval%s or rejection%s of %zu step%s void "
 	       "(changed since); see 'nhir plan INC-%" PRId64 "'\n", n[0],
 	       n[0] == 1 ? "" : "s", n[0] == 1 ? "" : "s", n[1],
 	       n[1] == 1 ? "" : "s", inc);
@@ -764,76 +765,76 @@ int cmd_contain(int argc, char **argv, struct nhir_ctx *ctx)
 		return cli_fail(&err);
 	cli_time(at, t, sizeof(t));
 	if (fmt == FMT_JSON) {
-		printf("{\"incident\":\"INC-%" PRId64 "\",\"at\":\"%s\","
-		       "\"contained\":%s,\"contained_at\":", inc, t,
-		       !res.nr ? "true" : "false");
+		out_printf("{\"incident\":\"INC-%" PRId64 "\",\"at\":\"%s\","
+			   "\"contained\":%s,\"contained_at\":", inc, t,
+			   !res.nr ? "true" : "false");
 		if (res.contained_at == NHIR_TIME_UNSET)
-			fputs("null", stdout);
+			out_fputs("null", stdout);
 		else
-			printf("\"%s\"", cli_time(res.contained_at, e, sizeof(e)));
-		fputs(",\"residual\":[", stdout);
+			out_printf("\"%s\"", cli_time(res.contained_at, e, sizeof(e)));
+		out_fputs(",\"residual\":[", stdout);
 		for (size_t i = 0; i < res.nr; i++) {
-			printf("%s{\"node\":", i ? "," : "");
+			out_printf("%s{\"node\":", i ? "," : "");
 			cli_json_str(stdout, res.items[i].ext_id);
-			printf(",\"kind\":\"%s\",\"path\":",
-			       nhir_node_kind_name(res.items[i].kind));
+			out_printf(",\"kind\":\"%s\",\"path\":",
+				   nhir_node_kind_name(res.items[i].kind));
 			cli_json_str(stdout, res.items[i].path);
 			if (res.items[i].expires == NHIR_TIME_NEVER)
-				fputs(",\"expires\":null}", stdout);
+				out_fputs(",\"expires\":null}", stdout);
 			else
-				printf(",\"expires\":\"%s\"}",
-				       cli_time(res.items[i].expires, e, sizeof(e)));
+				out_printf(",\"expires\":\"%s\"}",
+					   cli_time(res.items[i].expires, e, sizeof(e)));
 		}
-		fputs("],\"ended\":[", stdout);
+		out_fputs("],\"ended\":[", stdout);
 		for (size_t i = 0; i < res.ended_nr; i++) {
 			const struct nhir_residual_end *x = &res.ended[i];
 
-			printf("%s{\"node\":", i ? "," : "");
+			out_printf("%s{\"node\":", i ? "," : "");
 			cli_json_str(stdout, x->ext_id);
-			printf(",\"path\":");
+			out_printf(",\"path\":");
 			cli_json_str(stdout, x->path);
-			printf(",\"at\":\"%s\",\"how\":\"%s\",\"event\":",
-			       cli_time(x->at, e, sizeof(e)),
-			       nhir_end_how_name(x->how));
+			out_printf(",\"at\":\"%s\",\"how\":\"%s\",\"event\":",
+				   cli_time(x->at, e, sizeof(e)),
+				   nhir_end_how_name(x->how));
 			cli_json_str(stdout, x->event);
-			printf(",\"file\":");
+			out_printf(",\"file\":");
 			cli_json_str(stdout, x->file);
-			printf(",\"offset\":%" PRIu64 "}", x->offset);
+			out_printf(",\"offset\":%" PRIu64 "}", x->offset);
 		}
-		puts("]}");
+		out_puts("]}");
 	} else {
-		printf("INC-%" PRId64 " at %s: ", inc, t);
+		out_printf("INC-%" PRId64 " at %s: ", inc, t);
 		if (!res.nr)
-			puts("contained: no residual access");
+			out_puts("contained: no residual access");
 		else if (res.contained_at != NHIR_TIME_UNSET)
-			printf("NOT contained yet: %zu paths remain; all end by "
-			       "themselves by %s\n", res.nr,
-			       cli_time(res.contained_at, e, sizeof(e)));
+			out_printf("NOT contained yet: %zu paths remain; all end by "
+				   "themselves by %s\n", res.nr,
+				   cli_time(res.contained_at, e, sizeof(e)));
 		else
-			printf("NOT contained: %zu paths remain, some do not "
-			       "end by themselves\n", res.nr);
+			out_printf("NOT contained: %zu paths remain, some do not "
+				   "end by themselves\n", res.nr);
 		for (size_t i = 0; i < res.nr; i++)
-			printf("  %-11s %-36s until %s\n      %s\n",
-			       nhir_node_kind_name(res.items[i].kind),
-			       res.items[i].ext_id,
-			       res.items[i].expires == NHIR_TIME_NEVER
-				       ? "it is revoked"
-				       : cli_time(res.items[i].expires, e,
-						  sizeof(e)),
-			       res.items[i].path ? res.items[i].path : "");
+			out_printf("  %-11s %-36s until %s\n      %s\n",
+				   nhir_node_kind_name(res.items[i].kind),
+				   res.items[i].ext_id,
+				   res.items[i].expires == NHIR_TIME_NEVER
+					   ? "it is revoked"
+					   : cli_time(res.items[i].expires, e,
+						      sizeof(e)),
+				   res.items[i].path ? res.items[i].path : "");
 		if (res.ended_nr)
-			printf("ended by logged events (%zu):\n", res.ended_nr);
+			out_printf("ended by logged events (%zu):\n", res.ended_nr);
 		for (size_t i = 0; i < res.ended_nr; i++) {
 			const struct nhir_residual_end *x = &res.ended[i];
 
-			printf("  %-36s ended by logged event %s (%s) at %s",
-			       x->ext_id ? x->ext_id : "?",
-			       x->event ? x->event : "?",
-			       nhir_end_how_name(x->how),
-			       cli_time(x->at, e, sizeof(e)));
+			out_printf("  %-36s ended by logged event %s (%s) at %s",
+				   x->ext_id ? x->ext_id : "?",
+				   x->event ? x->event : "?",
+				   nhir_end_how_name(x->how),
+				   cli_time(x->at, e, sizeof(e)));
 			if (x->file)
-				printf(", %s@%" PRIu64, x->file, x->offset);
-			printf("\n      %s\n", x->path ? x->path : "");
+				out_printf(", %s@%" PRIu64, x->file, x->offset);
+			out_printf("\n      %s\n", x->path ? x->path : "");
 		}
 	}
 	if (fmt != FMT_JSON)

@@ -43,17 +43,17 @@ static int print_user(const struct nhir_user *u, void *data)
 
 	cli_time(u->created, t, sizeof(t));
 	if (l->fmt == FMT_JSON) {
-		printf("%s{\"name\":", l->n ? "," : "");
+		out_printf("%s{\"name\":", l->n ? "," : "");
 		cli_json_str(stdout, u->name);
-		printf(",\"role\":\"%s\",\"active\":%s,\"created\":\"%s\","
-		       "\"created_by\":", nhir_role_name(u->role),
-		       u->active ? "true" : "false", t);
+		out_printf(",\"role\":\"%s\",\"active\":%s,\"created\":\"%s\","
+			   "\"created_by\":", nhir_role_name(u->role),
+			   u->active ? "true" : "false", t);
 		cli_json_str(stdout, u->created_by);
-		putchar('}');
+		out_putchar('}');
 	} else {
-		printf("%-24s %-10s %-8s added %s by %s\n", u->name,
-		       nhir_role_name(u->role), u->active ? "active" : "inactive",
-		       t, u->created_by);
+		out_printf("%-24s %-10s %-8s added %s by %s\n", u->name,
+			   nhir_role_name(u->role), u->active ? "active" : "inactive",
+			   t, u->created_by);
 	}
 	l->n++;
 	return 0;
@@ -98,11 +98,11 @@ int cmd_user(int argc, char **argv, struct nhir_ctx *ctx)
 		if ((r = cli_authorize(ctx, NHIR_PERM_READ, "user.list")))
 			return r;
 		if (fmt == FMT_JSON)
-			fputs("{\"users\":[", stdout);
+			out_fputs("{\"users\":[", stdout);
 		if (nhir_user_list(ctx->st, print_user, &l, &err))
 			return cli_fail(&err);
 		if (fmt == FMT_JSON)
-			puts("]}");
+			out_puts("]}");
 		return EXIT_OK;
 	}
 	if (!strcmp(sub, "add") && optind + 1 == argc) {
@@ -112,7 +112,7 @@ int cmd_user(int argc, char **argv, struct nhir_ctx *ctx)
 		}
 		if (nhir_user_add(ctx->st, ctx->actor, argv[optind], role, &err))
 			return cli_fail(&err);
-		printf("added %s (%s)\n", argv[optind], nhir_role_name(role));
+		out_printf("added %s (%s)\n", argv[optind], nhir_role_name(role));
 		return EXIT_OK;
 	}
 	if (!strcmp(sub, "set") && optind + 1 == argc) {
@@ -131,7 +131,7 @@ int cmd_user(int argc, char **argv, struct nhir_ctx *ctx)
 		if (nhir_user_set(ctx->st, ctx->actor, argv[optind], role,
 				  active != 0, &err))
 			return cli_fail(&err);
-		printf("updated %s\n", argv[optind]);
+		out_printf("updated %s\n", argv[optind]);
 		return EXIT_OK;
 	}
 	return cli_usage(usage_user, false);
@@ -158,23 +158,26 @@ static int print_entry(const struct nhir_audit_entry *e, void *data)
 
 	cli_time(e->at, t, sizeof(t));
 	if (l->fmt == FMT_JSON) {
-		printf("%s{\"seq\":%" PRId64 ",\"at\":\"%s\",\"actor\":",
-		       l->n ? "," : "", e->seq, t);
+		out_printf("%s{\"seq\":%" PRId64 ",\"at\":\"%s\",\"actor\":",
+			   l->n ? "," : "", e->seq, t);
 		cli_json_str(stdout, e->actor);
-		fputs(",\"action\":", stdout);
+		out_fputs(",\"action\":", stdout);
 		cli_json_str(stdout, e->action);
 		if (e->incident)
-			printf(",\"incident\":\"INC-%" PRId64 "\"", e->incident);
+			out_printf(",\"incident\":\"INC-%" PRId64 "\"", e->incident);
 		else
-			fputs(",\"incident\":null", stdout);
-		printf(",\"detail\":%s,\"hash\":\"%s\"}", e->detail, e->hash);
+			out_fputs(",\"incident\":null", stdout);
+		out_printf(",\"detail\":");
+		/* the entry's JSON as stored, exact */
+		out_raw(stdout, e->detail, strlen(e->detail));
+		out_printf(",\"hash\":\"%s\"}", e->hash);
 	} else {
 		char inc[32] = "";
 
 		if (e->incident)
 			snprintf(inc, sizeof(inc), "INC-%" PRId64, e->incident);
-		printf("%6" PRId64 "  %s  %-16s %-18s %-7s %s\n", e->seq, t,
-		       e->actor, e->action, inc, e->detail);
+		out_printf("%6" PRId64 "  %s  %-16s %-18s %-7s %s\n", e->seq, t,
+			   e->actor, e->action, inc, e->detail);
 	}
 	l->n++;
 	return 0;
@@ -211,11 +214,11 @@ int cmd_audit(int argc, char **argv, struct nhir_ctx *ctx)
 		struct list_ctx l = { fmt, 0 };
 
 		if (fmt == FMT_JSON)
-			fputs("{\"entries\":[", stdout);
+			out_fputs("{\"entries\":[", stdout);
 		if (nhir_audit_each(ctx->st, inc, print_entry, &l, &err))
 			return cli_fail(&err);
 		if (fmt == FMT_JSON)
-			puts("]}");
+			out_puts("]}");
 		return EXIT_OK;
 	}
 	if (!strcmp(sub, "verify")) {
@@ -224,23 +227,23 @@ int cmd_audit(int argc, char **argv, struct nhir_ctx *ctx)
 		if (nhir_audit_verify(ctx->st, &chk, &err))
 			return cli_fail(&err);
 		if (fmt == FMT_JSON) {
-			printf("{\"entries\":%" PRId64 ",\"intact\":%s,"
-			       "\"head\":\"%s\"", chk.entries,
-			       chk.broken ? "false" : "true", chk.head);
+			out_printf("{\"entries\":%" PRId64 ",\"intact\":%s,"
+				   "\"head\":\"%s\"", chk.entries,
+				   chk.broken ? "false" : "true", chk.head);
 			if (chk.broken) {
-				printf(",\"first_broken\":%" PRId64
-				       ",\"why\":", chk.broken);
+				out_printf(",\"first_broken\":%" PRId64
+					   ",\"why\":", chk.broken);
 				cli_json_str(stdout, chk.why);
 			}
-			puts("}");
+			out_puts("}");
 		} else if (chk.broken) {
-			printf("audit log BROKEN at entry %" PRId64 ": %s\n"
-			       "%" PRId64 " entries read; last intact head %s\n",
-			       chk.broken, chk.why, chk.entries,
-			       chk.head[0] ? chk.head : "(none)");
+			out_printf("audit log BROKEN at entry %" PRId64 ": %s\n"
+				   "%" PRId64 " entries read; last intact head %s\n",
+				   chk.broken, chk.why, chk.entries,
+				   chk.head[0] ? chk.head : "(none)");
 		} else {
-			printf("audit log intact: %" PRId64 " entries, head %s\n",
-			       chk.entries, chk.head[0] ? chk.head : "(empty)");
+			out_printf("audit log intact: %" PRId64 " entries, head %s\n",
+				   chk.entries, chk.head[0] ? chk.head : "(empty)");
 		}
 		return chk.broken ? EXIT_FINDINGS : EXIT_OK;
 	}
@@ -291,7 +294,7 @@ int cmd_decide(int argc, char **argv, struct nhir_ctx *ctx)
 	if (nhir_decide(ctx->st, ctx->actor, inc, kind, argv[optind + 1], why,
 			&id, &err))
 		return cli_fail(&err);
-	printf("INC-%" PRId64 ": %s %" PRId64 " recorded\n", inc, kind, id);
+	out_printf("INC-%" PRId64 ": %s %" PRId64 " recorded\n", inc, kind, id);
 	return EXIT_OK;
 }
 
@@ -322,7 +325,7 @@ int cmd_note(int argc, char **argv, struct nhir_ctx *ctx)
 		return EXIT_USAGE;
 	if (nhir_note_add(ctx->st, ctx->actor, inc, argv[optind + 1], &err))
 		return cli_fail(&err);
-	printf("INC-%" PRId64 ": note added\n", inc);
+	out_printf("INC-%" PRId64 ": note added\n", inc);
 	return EXIT_OK;
 }
 
@@ -347,18 +350,18 @@ static int print_task(const struct nhir_record_item *it, void *data)
 	cli_time(it->n1, due, sizeof(due));
 	cli_time(it->n2, done, sizeof(done));
 	if (l->fmt == FMT_JSON) {
-		printf("%s{\"id\":%" PRId64 ",\"title\":", l->n ? "," : "",
-		       it->id);
+		out_printf("%s{\"id\":%" PRId64 ",\"title\":", l->n ? "," : "",
+			   it->id);
 		cli_json_str(stdout, it->a);
-		fputs(",\"owner\":", stdout);
+		out_fputs(",\"owner\":", stdout);
 		cli_json_str(stdout, it->b);
-		printf(",\"status\":\"%s\",\"due\":%s%s%s,\"done\":%s%s%s}",
-		       it->c, it->n1 ? "\"" : "", it->n1 ? due : "null",
-		       it->n1 ? "\"" : "", it->n2 ? "\"" : "",
-		       it->n2 ? done : "null", it->n2 ? "\"" : "");
+		out_printf(",\"status\":\"%s\",\"due\":%s%s%s,\"done\":%s%s%s}",
+			   it->c, it->n1 ? "\"" : "", it->n1 ? due : "null",
+			   it->n1 ? "\"" : "", it->n2 ? "\"" : "",
+			   it->n2 ? done : "null", it->n2 ? "\"" : "");
 	} else {
-		printf("%4" PRId64 "  %-5s %-16s due %-20s %s\n", it->id, it->c,
-		       it->b, due, it->a);
+		out_printf("%4" PRId64 "  %-5s %-16s due %-20s %s\n", it->id, it->c,
+			   it->b, due, it->a);
 	}
 	l->n++;
 	return 0;
@@ -403,11 +406,11 @@ int cmd_task(int argc, char **argv, struct nhir_ctx *ctx)
 		if (nhir_incident_get(ctx->st, inc, &i, &err))
 			return cli_fail(&err);
 		if (fmt == FMT_JSON)
-			fputs("{\"tasks\":[", stdout);
+			out_fputs("{\"tasks\":[", stdout);
 		if (nhir_record_each(ctx->st, inc, "task", print_task, &l, &err))
 			return cli_fail(&err);
 		if (fmt == FMT_JSON)
-			puts("]}");
+			out_puts("]}");
 		return EXIT_OK;
 	}
 	if (!strcmp(sub, "add") && optind + 1 == argc) {
@@ -418,8 +421,8 @@ int cmd_task(int argc, char **argv, struct nhir_ctx *ctx)
 		if (nhir_task_add(ctx->st, ctx->actor, inc, argv[optind], owner,
 				  due, &id, &err))
 			return cli_fail(&err);
-		printf("INC-%" PRId64 ": task %" PRId64 " for %s\n", inc, id,
-		       owner);
+		out_printf("INC-%" PRId64 ": task %" PRId64 " for %s\n", inc, id,
+			   owner);
 		return EXIT_OK;
 	}
 	if (!strcmp(sub, "done") && optind + 1 == argc) {
@@ -432,7 +435,7 @@ int cmd_task(int argc, char **argv, struct nhir_ctx *ctx)
 		}
 		if (nhir_task_done(ctx->st, ctx->actor, inc, id, &err))
 			return cli_fail(&err);
-		printf("INC-%" PRId64 ": task %" PRId64 " done\n", inc, id);
+		out_printf("INC-%" PRId64 ": task %" PRId64 " done\n", inc, id);
 		return EXIT_OK;
 	}
 	return cli_usage(usage_task, false);
@@ -490,19 +493,19 @@ static int print_evidence(const struct nhir_record_item *it, void *data)
 
 	cli_time(it->at, t, sizeof(t));
 	if (l->fmt == FMT_JSON) {
-		printf("%s{\"id\":%" PRId64 ",\"name\":", l->n ? "," : "",
-		       it->id);
+		out_printf("%s{\"id\":%" PRId64 ",\"name\":", l->n ? "," : "",
+			   it->id);
 		cli_json_str(stdout, it->a);
-		printf(",\"sha256\":\"%s\",\"size\":%" PRId64 ",\"source\":",
-		       it->b, it->n1);
+		out_printf(",\"sha256\":\"%s\",\"size\":%" PRId64 ",\"source\":",
+			   it->b, it->n1);
 		cli_json_str(stdout, it->c);
-		printf(",\"collected\":\"%s\",\"collected_by\":", t);
+		out_printf(",\"collected\":\"%s\",\"collected_by\":", t);
 		cli_json_str(stdout, it->actor);
-		putchar('}');
+		out_putchar('}');
 	} else {
-		printf("%4" PRId64 "  %s  %s  %" PRId64 " bytes  %s by %s  "
-		       "from %s\n", it->id, it->b, it->a, it->n1, t, it->actor,
-		       it->c);
+		out_printf("%4" PRId64 "  %s  %s  %" PRId64 " bytes  %s by %s  "
+			   "from %s\n", it->id, it->b, it->a, it->n1, t, it->actor,
+			   it->c);
 	}
 	l->n++;
 	return 0;
@@ -559,8 +562,8 @@ int cmd_evidence(int argc, char **argv, struct nhir_ctx *ctx)
 				      argv[optind + 1], source, max, &id, sha,
 				      &err))
 			return cli_fail(&err);
-		printf("INC-%" PRId64 ": evidence %" PRId64 " sha256 %s\n", inc,
-		       id, sha);
+		out_printf("INC-%" PRId64 ": evidence %" PRId64 " sha256 %s\n", inc,
+			   id, sha);
 		return EXIT_OK;
 	}
 	if (!strcmp(sub, "list") && optind + 1 == argc) {
@@ -575,12 +578,12 @@ int cmd_evidence(int argc, char **argv, struct nhir_ctx *ctx)
 		if (nhir_incident_get(ctx->st, inc, &i, &err))
 			return cli_fail(&err);
 		if (fmt == FMT_JSON)
-			fputs("{\"evidence\":[", stdout);
+			out_fputs("{\"evidence\":[", stdout);
 		if (nhir_record_each(ctx->st, inc, "evidence", print_evidence,
 				     &l, &err))
 			return cli_fail(&err);
 		if (fmt == FMT_JSON)
-			puts("]}");
+			out_puts("]}");
 		return EXIT_OK;
 	}
 	if ((!strcmp(sub, "export") || !strcmp(sub, "verify")) &&
@@ -600,10 +603,10 @@ int cmd_evidence(int argc, char **argv, struct nhir_ctx *ctx)
 					 oflags, &err))
 			return cli_fail(&err);
 		if (!strcmp(sub, "export"))
-			printf("evidence %" PRId64 " written to %s (hash "
-			       "verified)\n", id, to);
+			out_printf("evidence %" PRId64 " written to %s (hash "
+				   "verified)\n", id, to);
 		else
-			printf("evidence %" PRId64 " intact\n", id);
+			out_printf("evidence %" PRId64 " intact\n", id);
 		return EXIT_OK;
 	}
 	return cli_usage(usage_evidence, false);

@@ -104,8 +104,8 @@ int cmd_report(int argc, char **argv, struct nhir_ctx *ctx)
 	if (argc - optind == 2 && !strcmp(argv[optind], "keygen")) {
 		if (nhir_report_keygen(argv[optind + 1], &err))
 			return cli_fail(&err);
-		printf("signing key in %s, public key in %s.pub\n",
-		       argv[optind + 1], argv[optind + 1]);
+		out_printf("signing key in %s, public key in %s.pub\n",
+			   argv[optind + 1], argv[optind + 1]);
 		return EXIT_OK;
 	}
 	if (argc - optind == 2 && !strcmp(argv[optind], "verify")) {
@@ -124,8 +124,8 @@ int cmd_report(int argc, char **argv, struct nhir_ctx *ctx)
 			return EXIT_ERROR;
 		}
 		nhir_free(data);
-		printf("%s: signature valid, signed by %s%s\n", argv[optind + 1],
-		       signer, key ? " (the key given)" : "");
+		out_printf("%s: signature valid, signed by %s%s\n", argv[optind + 1],
+			   signer, key ? " (the key given)" : "");
 		return EXIT_OK;
 	}
 	if (argc - optind != 1)
@@ -174,14 +174,15 @@ int cmd_report(int argc, char **argv, struct nhir_ctx *ctx)
 			return EXIT_ERROR;
 		}
 	}
-	fwrite(b.buf ? b.buf : "", 1, b.len, out);
+	/* md and html escape by their own rules; json is exact */
+	out_raw(out, b.buf, b.len);
 	if (outpath) {
 		if (fclose(out)) {
 			cli_error("cannot write '%s'", outpath);
 			nhir_buf_release(&b);
 			return EXIT_ERROR;
 		}
-		fprintf(stderr, "report written to %s\n", outpath);
+		out_fprintf(stderr, "report written to %s\n", outpath);
 	}
 	nhir_buf_release(&b);
 	return EXIT_OK;
@@ -218,14 +219,14 @@ static void metric_row(const char *label, const cJSON *o)
 		"containment", "revocation_requested", "revocation_confirmed",
 		"revocation_verified" };
 
-	printf("%-22s", label);
+	out_printf("%-22s", label);
 	for (size_t i = 0; i < NHIR_ARRAY_SIZE(k); i++) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k[i]);
 		char buf[32] = "-";
 
 		if (cJSON_IsNumber(v))
 			human((int64_t)v->valuedouble, buf, sizeof(buf));
-		printf(" %9s", buf);
+		out_printf(" %9s", buf);
 	}
 }
 
@@ -275,16 +276,17 @@ int cmd_metrics(int argc, char **argv, struct nhir_ctx *ctx)
 	if (fmt == FMT_JSON) {
 		char *s = cJSON_Print(m);
 
-		puts(s ? s : "null");
+		out_raw(stdout, s ? s : "null", strlen(s ? s : "null"));
+		out_putchar('\n');
 		cJSON_free(s);
 		cJSON_Delete(m);
 		return EXIT_OK;
 	}
-	printf("%d incident(s); times from exposure (* from declaration: "
-	       "exposure unknown)\n\n%-22s %9s %9s %9s %9s %9s %9s  %s\n",
-	       (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(m, "incidents")),
-	       "", "detected", "declared", "contained", "rev.req", "rev.conf",
-	       "verified", "still valid");
+	out_printf("%d incident(s); times from exposure (* from declaration: "
+		   "exposure unknown)\n\n%-22s %9s %9s %9s %9s %9s %9s  %s\n",
+		   (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(m, "incidents")),
+		   "", "detected", "declared", "contained", "rev.req", "rev.conf",
+		   "verified", "still valid");
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(m, "per_incident")) {
 		const cJSON *sv = cJSON_GetObjectItemCaseSensitive(it,
 			"still_valid_after_notice");
@@ -297,21 +299,21 @@ int cmd_metrics(int argc, char **argv, struct nhir_ctx *ctx)
 			 cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "severity")));
 		metric_row(label, it);
 		if (cJSON_IsNumber(sv))
-			printf("  %d after %" PRId64 " days\n", (int)sv->valuedouble,
-			       days);
+			out_printf("  %d after %" PRId64 " days\n", (int)sv->valuedouble,
+				   days);
 		else
-			printf("  -\n");
+			out_printf("  -\n");
 	}
-	printf("\nmedians\n");
+	out_printf("\nmedians\n");
 	metric_row("all", cJSON_GetObjectItemCaseSensitive(m, "median_all"));
-	putchar('\n');
+	out_putchar('\n');
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(m, "median_by_severity")) {
 		metric_row(it->string, it);
-		putchar('\n');
+		out_putchar('\n');
 	}
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(m, "median_by_kind")) {
 		metric_row(it->string, it);
-		putchar('\n');
+		out_putchar('\n');
 	}
 	cJSON_Delete(m);
 	return EXIT_OK;

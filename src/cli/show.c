@@ -31,42 +31,42 @@ static int print_edge(const struct nhir_edge *e, void *data)
 	nhir_time_format(e->created, c, sizeof(c));
 	nhir_time_format(e->expires, x, sizeof(x));
 	if (s->fmt == FMT_JSON) {
-		printf("%s{\"direction\":\"%s\",\"kind\":\"%s\",\"node\":{"
-		       "\"id\":%" PRId64 ",\"ref\":", s->nr ? "," : "",
-		       out ? "out" : "in", nhir_edge_kind_name(e->kind),
-		       other.id);
+		out_printf("%s{\"direction\":\"%s\",\"kind\":\"%s\",\"node\":{"
+			   "\"id\":%" PRId64 ",\"ref\":", s->nr ? "," : "",
+			   out ? "out" : "in", nhir_edge_kind_name(e->kind),
+			   other.id);
 		cli_json_str(stdout, other.ext_id);
-		printf(",\"kind\":\"%s\"},\"cascade\":%s,\"privilege\":%s%s%s,"
-		       "\"created\":%s%s%s,\"expires\":%s%s%s,\"attrs\":%s}",
-		       nhir_node_kind_name(other.kind),
-		       e->cascade == NHIR_CASCADE_YES  ? "true"
-		       : e->cascade == NHIR_CASCADE_NO ? "false"
-						       : "null",
-		       e->priv ? "\"" : "", e->priv ? nhir_priv_name(e->priv)
-						    : "null",
-		       e->priv ? "\"" : "",
-		       e->created == NHIR_TIME_UNSET ? "" : "\"",
-		       e->created == NHIR_TIME_UNSET ? "null" : c,
-		       e->created == NHIR_TIME_UNSET ? "" : "\"",
-		       e->expires == NHIR_TIME_NEVER ? "" : "\"",
-		       e->expires == NHIR_TIME_NEVER ? "null" : x,
-		       e->expires == NHIR_TIME_NEVER ? "" : "\"", e->attrs);
+		out_printf(",\"kind\":\"%s\"},\"cascade\":%s,\"privilege\":%s%s%s,"
+			   "\"created\":%s%s%s,\"expires\":%s%s%s,\"attrs\":%s}",
+			   nhir_node_kind_name(other.kind),
+			   e->cascade == NHIR_CASCADE_YES  ? "true"
+			   : e->cascade == NHIR_CASCADE_NO ? "false"
+							   : "null",
+			   e->priv ? "\"" : "", e->priv ? nhir_priv_name(e->priv)
+							: "null",
+			   e->priv ? "\"" : "",
+			   e->created == NHIR_TIME_UNSET ? "" : "\"",
+			   e->created == NHIR_TIME_UNSET ? "null" : c,
+			   e->created == NHIR_TIME_UNSET ? "" : "\"",
+			   e->expires == NHIR_TIME_NEVER ? "" : "\"",
+			   e->expires == NHIR_TIME_NEVER ? "null" : x,
+			   e->expires == NHIR_TIME_NEVER ? "" : "\"", e->attrs);
 	} else {
-		printf("  %s %-13s %s (%s)", out ? "->" : "<-",
-		       nhir_edge_kind_name(e->kind), other.ext_id,
-		       nhir_node_kind_name(other.kind));
+		out_printf("  %s %-13s %s (%s)", out ? "->" : "<-",
+			   nhir_edge_kind_name(e->kind), other.ext_id,
+			   nhir_node_kind_name(other.kind));
 		if (e->priv)
-			printf(" privilege=%s", nhir_priv_name(e->priv));
+			out_printf(" privilege=%s", nhir_priv_name(e->priv));
 		if (e->cascade)
-			printf(" cascade=%s",
-			       e->cascade == NHIR_CASCADE_YES ? "yes" : "no");
+			out_printf(" cascade=%s",
+				   e->cascade == NHIR_CASCADE_YES ? "yes" : "no");
 		if (e->created != NHIR_TIME_UNSET)
-			printf(" from %s", c);
+			out_printf(" from %s", c);
 		if (e->expires != NHIR_TIME_NEVER)
-			printf(" until %s", x);
+			out_printf(" until %s", x);
 		if (strcmp(e->attrs, "{}"))
-			printf("\n       %s", e->attrs);
-		putchar('\n');
+			out_printf("\n       %s", e->attrs);
+		out_putchar('\n');
 	}
 	s->nr++;
 	nhir_node_release(&other);
@@ -81,25 +81,25 @@ static int print_end(const struct nhir_node_end *e, void *data)
 
 	nhir_time_format(e->time, t, sizeof(t));
 	if (s->fmt == FMT_JSON) {
-		printf("%s{\"how\":\"%s\",\"at\":\"%s\",\"event\":",
-		       s->ends++ ? "," : "", nhir_end_how_name(e->how), t);
+		out_printf("%s{\"how\":\"%s\",\"at\":\"%s\",\"event\":",
+			   s->ends++ ? "," : "", nhir_end_how_name(e->how), t);
 		cli_json_str(stdout, e->event_name);
-		printf(",\"event_id\":");
+		out_printf(",\"event_id\":");
 		cli_json_str(stdout, e->event_id);
-		printf(",\"cause\":");
+		out_printf(",\"cause\":");
 		cli_json_str(stdout, e->cause);
-		printf(",\"file\":");
+		out_printf(",\"file\":");
 		cli_json_str(stdout, e->path);
-		printf(",\"offset\":%" PRIu64 "}", e->offset);
+		out_printf(",\"offset\":%" PRIu64 "}", e->offset);
 		return 0;
 	}
-	printf("  %-9s %s %s by %s", s->ends++ ? "" : "ended:",
-	       nhir_end_how_name(e->how), t, e->event_name);
+	out_printf("  %-9s %s %s by %s", s->ends++ ? "" : "ended:",
+		   nhir_end_how_name(e->how), t, e->event_name);
 	if (e->cause)
-		printf(" (%s)", e->cause);
+		out_printf(" (%s)", e->cause);
 	if (e->path)
-		printf(", %s@%" PRIu64, e->path, e->offset);
-	putchar('\n');
+		out_printf(", %s@%" PRIu64, e->path, e->offset);
+	out_putchar('\n');
 	return 0;
 }
 
@@ -139,47 +139,47 @@ int cmd_show(int argc, char **argv, struct nhir_ctx *ctx)
 	nhir_time_format(n.created, c, sizeof(c));
 	nhir_time_format(n.expires, x, sizeof(x));
 	if (s.fmt == FMT_JSON) {
-		printf("{\"id\":%" PRId64 ",\"ref\":", n.id);
+		out_printf("{\"id\":%" PRId64 ",\"ref\":", n.id);
 		cli_json_str(stdout, n.ext_id);
-		printf(",\"kind\":\"%s\",\"name\":", nhir_node_kind_name(n.kind));
+		out_printf(",\"kind\":\"%s\",\"name\":", nhir_node_kind_name(n.kind));
 		cli_json_str(stdout, n.name);
-		printf(",\"subtype\":");
+		out_printf(",\"subtype\":");
 		cli_json_str(stdout, n.subtype);
-		printf(",\"provider\":");
+		out_printf(",\"provider\":");
 		cli_json_str(stdout, n.provider);
-		printf(",\"created\":%s%s%s,\"expires\":%s%s%s,\"disabled\":%s,"
-		       "\"attrs\":%s,\"edges\":[",
-		       n.created == NHIR_TIME_UNSET ? "" : "\"",
-		       n.created == NHIR_TIME_UNSET ? "null" : c,
-		       n.created == NHIR_TIME_UNSET ? "" : "\"",
-		       n.expires == NHIR_TIME_NEVER ? "" : "\"",
-		       n.expires == NHIR_TIME_NEVER ? "null" : x,
-		       n.expires == NHIR_TIME_NEVER ? "" : "\"",
-		       n.disabled ? "true" : "false", n.attrs);
+		out_printf(",\"created\":%s%s%s,\"expires\":%s%s%s,\"disabled\":%s,"
+			   "\"attrs\":%s,\"edges\":[",
+			   n.created == NHIR_TIME_UNSET ? "" : "\"",
+			   n.created == NHIR_TIME_UNSET ? "null" : c,
+			   n.created == NHIR_TIME_UNSET ? "" : "\"",
+			   n.expires == NHIR_TIME_NEVER ? "" : "\"",
+			   n.expires == NHIR_TIME_NEVER ? "null" : x,
+			   n.expires == NHIR_TIME_NEVER ? "" : "\"",
+			   n.disabled ? "true" : "false", n.attrs);
 	} else {
-		printf("%s%s%s (%s) #%" PRId64 "\n",
-		       cli_color(ctx, C_BOLD), n.ext_id, cli_color(ctx, C_RESET),
-		       nhir_node_kind_name(n.kind), n.id);
+		out_printf("%s%s%s (%s) #%" PRId64 "\n",
+			   cli_color(ctx, C_BOLD), n.ext_id, cli_color(ctx, C_RESET),
+			   nhir_node_kind_name(n.kind), n.id);
 		if (n.name)
-			printf("  name:     %s\n", n.name);
+			out_printf("  name:     %s\n", n.name);
 		if (n.subtype)
-			printf("  subtype:  %s\n", n.subtype);
+			out_printf("  subtype:  %s\n", n.subtype);
 		if (n.provider)
-			printf("  provider: %s\n", n.provider);
+			out_printf("  provider: %s\n", n.provider);
 		if (n.created != NHIR_TIME_UNSET)
-			printf("  created:  %s\n", c);
+			out_printf("  created:  %s\n", c);
 		if (n.expires != NHIR_TIME_NEVER)
-			printf("  expires:  %s\n", x);
+			out_printf("  expires:  %s\n", x);
 		if (n.disabled)
-			printf("  state:    disabled\n");
+			out_printf("  state:    disabled\n");
 		if (strcmp(n.attrs, "{}"))
-			printf("  attrs:    %s\n", n.attrs);
+			out_printf("  attrs:    %s\n", n.attrs);
 		if (nhir_store_node_ends(ctx->st, s.self, print_end, &s, &err)) {
 			nhir_node_release(&n);
 			cli_error("%s", err.msg);
 			return EXIT_ERROR;
 		}
-		printf("edges:\n");
+		out_printf("edges:\n");
 	}
 	if (nhir_store_node_edges(ctx->st, s.self, NHIR_DIR_OUT | NHIR_DIR_IN,
 				  print_edge, &s, &err)) {
@@ -188,15 +188,15 @@ int cmd_show(int argc, char **argv, struct nhir_ctx *ctx)
 		return EXIT_ERROR;
 	}
 	if (s.fmt == FMT_JSON) {
-		printf("],\"ended\":[");
+		out_printf("],\"ended\":[");
 		if (nhir_store_node_ends(ctx->st, s.self, print_end, &s, &err)) {
 			nhir_node_release(&n);
 			cli_error("%s", err.msg);
 			return EXIT_ERROR;
 		}
-		printf("]}\n");
+		out_printf("]}\n");
 	} else if (!s.nr)
-		printf("  (none)\n");
+		out_printf("  (none)\n");
 	nhir_node_release(&n);
 	return EXIT_OK;
 }

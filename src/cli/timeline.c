@@ -52,31 +52,31 @@ static int line(const struct nhir_event *e, void *data)
 
 	nhir_time_format(e->time, when, sizeof(when));
 	if (t->fmt == FMT_JSON) {
-		printf("%s{\"time\":\"%s\",\"key\":", t->nr ? "," : "", when);
+		out_printf("%s{\"time\":\"%s\",\"key\":", t->nr ? "," : "", when);
 		cli_json_str(stdout, e->actor_key);
-		printf(",\"identity\":");
+		out_printf(",\"identity\":");
 		cli_json_str(stdout, e->identity);
-		printf(",\"action\":");
+		out_printf(",\"action\":");
 		cli_json_str(stdout, e->action);
-		printf(",\"target\":");
+		out_printf(",\"target\":");
 		cli_json_str(stdout, e->target);
-		printf(",\"outcome\":");
+		out_printf(",\"outcome\":");
 		cli_json_str(stdout, e->outcome);
-		printf(",\"ip\":");
+		out_printf(",\"ip\":");
 		cli_json_str(stdout, e->src_ip);
-		printf(",\"user_agent\":");
+		out_printf(",\"user_agent\":");
 		cli_json_str(stdout, e->user_agent);
-		printf(",\"flags\":%u,\"file\":%" PRId64 ",\"path\":",
-		       e->flags, e->file);
+		out_printf(",\"flags\":%u,\"file\":%" PRId64 ",\"path\":",
+			   e->flags, e->file);
 		cli_json_str(stdout, path_of(t, e->file));
-		printf(",\"offset\":%" PRIu64 "}", e->offset);
+		out_printf(",\"offset\":%" PRIu64 "}", e->offset);
 	} else {
-		printf("%s  %-20s %-40s %-10s %-15s %s  (%s, byte %" PRIu64
-		       ")\n", when, e->actor_key ? e->actor_key : "-",
-		       e->action ? e->action : "-",
-		       e->outcome ? e->outcome : "-",
-		       e->src_ip ? e->src_ip : "-", e->target ? e->target : "-",
-		       path_of(t, e->file), e->offset);
+		out_printf("%s  %-20s %-40s %-10s %-15s %s  (%s, byte %" PRIu64
+			   ")\n", when, e->actor_key ? e->actor_key : "-",
+			   e->action ? e->action : "-",
+			   e->outcome ? e->outcome : "-",
+			   e->src_ip ? e->src_ip : "-", e->target ? e->target : "-",
+			   path_of(t, e->file), e->offset);
 	}
 	t->nr++;
 	return 0;
@@ -152,10 +152,10 @@ int cmd_timeline(int argc, char **argv, struct nhir_ctx *ctx)
 	q.keys = (const char *const *)keys;
 	q.key_nr = nr;
 	if (t.fmt == FMT_JSON)
-		printf("{\"keys\":%zu,\"events\":[", nr);
+		out_printf("{\"keys\":%zu,\"events\":[", nr);
 	rc = nr ? nhir_store_events(ctx->st, &q, line, &t, &err) : NHIR_OK;
 	if (t.fmt == FMT_JSON)
-		printf("]}\n");
+		out_printf("]}\n");
 	nhir_keys_free(keys, nr);
 	nhir_free(t.path);
 	if (rc) {

@@ -112,48 +112,48 @@ static void text(struct nhir_ctx *ctx, const struct nhir_usage *u)
 		int in = (int)k->depth * 2;
 		char t1[32], t2[32], kd[64];
 
-		printf("%s%*s%s%s", o && (k->detail || u->keys[order[o - 1]].detail)
-				       ? "\n" : "",
-		       in, "", b, k->key);
+		if (o && (k->detail || u->keys[order[o - 1]].detail))
+			out_printf("\n");
+		out_printf("%*s%s%s", in, "", b, k->key);
 		if (k->minted_by) {
-			printf("%s  (%s by %s", z, k->via, k->minted_by);
+			out_printf("%s  (%s by %s", z, k->via, k->minted_by);
 			if (k->minted_at != NHIR_TIME_UNSET) {
 				fmt_time(k->minted_at, t1);
-				printf(" at %s", t1);
+				out_printf(" at %s", t1);
 			}
-			printf(")");
+			out_printf(")");
 		}
-		printf("%s\n", z);
+		out_printf("%s\n", z);
 		brief += !k->detail;
 		if (!k->use.events) {
-			printf("%*s  no events\n", in, "");
+			out_printf("%*s  no events\n", in, "");
 			continue;
 		}
 		fmt_time(k->use.first, t1);
 		fmt_time(k->use.last, t2);
 		if (!k->detail) {
 			kinds(k->use.flags, kd, sizeof(kd));
-			printf("%*s  %" PRIu64 " events, %" PRIu64 " failed, "
-			       "first %s, last %s", in, "", k->use.events,
-			       k->use.failed, t1, t2);
+			out_printf("%*s  %" PRIu64 " events, %" PRIu64 " failed, "
+				   "first %s, last %s", in, "", k->use.events,
+				   k->use.failed, t1, t2);
 			if (k->use.notable)
-				printf("; %" PRIu64 " notable (%s)", k->use.notable,
-				       kd);
+				out_printf("; %" PRIu64 " notable (%s)", k->use.notable,
+					   kd);
 			if (k->use.concurrent)
-				printf("; %sconcurrent use %" PRIu64 " times%s",
-				       r, k->use.concurrent, z);
-			printf("\n");
+				out_printf("; %sconcurrent use %" PRIu64 " times%s",
+					   r, k->use.concurrent, z);
+			out_printf("\n");
 			continue;
 		}
-		printf("%*s  %" PRIu64 " events, %" PRIu64 " failed, first %s, "
-		       "last %s\n", in, "", k->use.events, k->use.failed, t1, t2);
+		out_printf("%*s  %" PRIu64 " events, %" PRIu64 " failed, first %s, "
+			   "last %s\n", in, "", k->use.events, k->use.failed, t1, t2);
 		if (k->use.concurrent) {
 			fmt_time(k->use.concurrent_first, t1);
-			printf("%*s  %sconcurrent use from different addresses: "
-			       "%" PRIu64 " times, first at %s%s\n",
-			       in, "", r, k->use.concurrent, t1, z);
+			out_printf("%*s  %sconcurrent use from different addresses: "
+				   "%" PRIu64 " times, first at %s%s\n",
+				   in, "", r, k->use.concurrent, t1, z);
 		}
-		printf("%*s  sources, by address:\n", in, "");
+		out_printf("%*s  sources, by address:\n", in, "");
 		for (size_t s = 0, e; s < k->src_nr; s = e) {
 			const struct nhir_usage_source *a = &k->src[s];
 			uint64_t calls = 0;
@@ -165,41 +165,41 @@ static void text(struct nhir_ctx *ctx, const struct nhir_usage *u)
 			       !strcmp(k->src[e].ip, a->ip))); e++)
 				calls += k->src[e].count;
 			fmt_time(a->addr_first, t1);
-			printf("%*s    %s%-15s first %s  %6" PRIu64 " calls%s%s\n",
-			       in, "", a->after_exposure ? r : "",
-			       a->ip ? a->ip : "-", t1, calls,
-			       a->after_exposure ? "  [new after exposure]"
-			       : a->internal ? "  (the provider's own: not "
-					       "the caller's address)" : "",
-			       a->after_exposure ? z : "");
+			out_printf("%*s    %s%-15s first %s  %6" PRIu64 " calls%s%s\n",
+				   in, "", a->after_exposure ? r : "",
+				   a->ip ? a->ip : "-", t1, calls,
+				   a->after_exposure ? "  [new after exposure]"
+				   : a->internal ? "  (the provider's own: not "
+						   "the caller's address)" : "",
+				   a->after_exposure ? z : "");
 			for (size_t g = s; g < e; g++) {
 				fmt_time(k->src[g].first, t1);
-				printf("%*s      first %s  %6" PRIu64 " calls  %s\n",
-				       in, "", t1, k->src[g].count,
-				       k->src[g].ua ? k->src[g].ua : "-");
+				out_printf("%*s      first %s  %6" PRIu64 " calls  %s\n",
+					   in, "", t1, k->src[g].count,
+					   k->src[g].ua ? k->src[g].ua : "-");
 			}
 		}
-		printf("%*s  actions:\n", in, "");
+		out_printf("%*s  actions:\n", in, "");
 		for (size_t a = 0; a < k->act_nr; a++)
-			printf("%*s    %6" PRIu64 "  %s%s\n", in, "",
-			       k->act[a].count, k->act[a].action,
-			       k->act[a].failed ? " (some failed)" : "");
+			out_printf("%*s    %6" PRIu64 "  %s%s\n", in, "",
+				   k->act[a].count, k->act[a].action,
+				   k->act[a].failed ? " (some failed)" : "");
 		if (k->note_nr < k->use.notable)
-			printf("%*s  notable (the first %zu of %" PRIu64 "):\n",
-			       in, "", k->note_nr, k->use.notable);
+			out_printf("%*s  notable (the first %zu of %" PRIu64 "):\n",
+				   in, "", k->note_nr, k->use.notable);
 		else if (k->note_nr)
-			printf("%*s  notable:\n", in, "");
+			out_printf("%*s  notable:\n", in, "");
 		for (size_t n = 0; n < k->note_nr; n++) {
 			fmt_time(k->note[n].time, t1);
-			printf("%*s    %s  %-11s %s %s -> %s\n", in, "", t1,
-			       note_kind(k->note[n].flags), k->note[n].action,
-			       k->note[n].target ? k->note[n].target : "",
-			       k->note[n].outcome ? k->note[n].outcome : "");
+			out_printf("%*s    %s  %-11s %s %s -> %s\n", in, "", t1,
+				   note_kind(k->note[n].flags), k->note[n].action,
+				   k->note[n].target ? k->note[n].target : "",
+				   k->note[n].outcome ? k->note[n].outcome : "");
 		}
 	}
 	if (brief)
-		printf("\n%zu minted keys in summary; --all shows each one's "
-		       "sources, actions and notable calls\n", brief);
+		out_printf("\n%zu minted keys in summary; --all shows each one's "
+			   "sources, actions and notable calls\n", brief);
 	nhir_free(order);
 }
 
@@ -376,7 +376,9 @@ static bool json(const struct nhir_usage *u, bool nested)
 		nhir_buf_adds(&o, "]}");
 	}
 	nhir_buf_adds(&o, nested ? "]}" : "]}\n");
-	ok = !o.err && fwrite(o.buf, 1, o.len, stdout) == o.len;
+	ok = !o.err;
+	if (ok)
+		out_raw(stdout, o.buf, o.len);
 	if (o.err)
 		cli_error("out of memory");
 	nhir_buf_release(&o);
@@ -474,17 +476,17 @@ int cli_usage_show(struct nhir_ctx *ctx, const char *refname,
 	 * again.
 	 */
 	if (fmt == FMT_JSON) {
-		printf("{\"identity\":");
+		out_printf("{\"identity\":");
 		cli_json_str(stdout, ref.ref);
-		printf(",\"credentials\":[");
+		out_printf(",\"credentials\":[");
 	} else if (!ref.nr) {
-		printf("%s: an identity; no credential is known to act as it "
-		       "(none authenticates it, none signed its events)\n",
-		       ref.ref);
+		out_printf("%s: an identity; no credential is known to act as it "
+			   "(none authenticates it, none signed its events)\n",
+			   ref.ref);
 	} else {
-		printf("%s: an identity; %zu credential%s act%s as it\n",
-		       ref.ref, ref.nr, ref.nr == 1 ? "" : "s",
-		       ref.nr == 1 ? "s" : "");
+		out_printf("%s: an identity; %zu credential%s act%s as it\n",
+			   ref.ref, ref.nr, ref.nr == 1 ? "" : "s",
+			   ref.nr == 1 ? "s" : "");
 	}
 	for (size_t i = 0, shown = 0; rc == EXIT_OK && i < ref.nr; i++) {
 		if (!ref.keys[i])
@@ -503,17 +505,17 @@ int cli_usage_show(struct nhir_ctx *ctx, const char *refname,
 				}
 		if (fmt == FMT_JSON) {
 			if (shown++)
-				putchar(',');
+				out_putchar(',');
 			if (!json(&u, true))
 				rc = EXIT_ERROR;
 		} else {
-			putchar('\n');
+			out_putchar('\n');
 			text(ctx, &u);
 		}
 		nhir_usage_release(&u);
 	}
 	if (fmt == FMT_JSON)
-		printf("]}\n");
+		out_printf("]}\n");
 	nhir_ref_keys_release(&ref);
 	return rc;
 }

@@ -8,9 +8,9 @@ static void vmsg(const char *kind, const char *fmt, va_list ap)
 
 static void vmsg(const char *kind, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "nhir: %s", kind);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	out_fprintf(stderr, "nhir: %s", kind);
+	out_vfprintf(stderr, fmt, ap);
+	out_fprintf(stderr, "\n");
 }
 
 void cli_error(const char *fmt, ...)
@@ -33,7 +33,8 @@ void cli_warn(const char *fmt, ...)
 
 int cli_usage(const char *usage, bool help)
 {
-	fputs(usage, help ? stdout : stderr);
+	/* program text, with its own newlines */
+	out_raw(help ? stdout : stderr, usage, strlen(usage));
 	return help ? EXIT_OK : EXIT_USAGE;
 }
 
@@ -85,29 +86,16 @@ int cli_open_store(struct nhir_ctx *ctx, unsigned flags)
 	return EXIT_OK;
 }
 
-const char *cli_color(const struct nhir_ctx *ctx, const char *sgr)
-{
-	static char buf[4][16];
-	static int slot;
-	char *b;
-
-	if (!ctx->color)
-		return "";
-	b = buf[slot++ % 4];
-	snprintf(b, sizeof(buf[0]), "\033[%sm", sgr);
-	return b;
-}
-
 void cli_json_str(FILE *f, const char *s)
 {
 	struct nhir_buf b = NHIR_BUF_INIT(0);
 
 	if (!s) {
-		fputs("null", f);
+		out_fputs("null", f);
 		return;
 	}
 	nhir_buf_add_json_str(&b, s, strlen(s));
-	fwrite(b.buf, 1, b.len, f);
+	out_raw(f, b.buf, b.len);
 	nhir_buf_release(&b);
 }
 
@@ -129,13 +117,13 @@ int cli_unknown_ref(struct nhir_ctx *ctx, const char *ref,
 		  "for it", ref);
 	if (nhir_store_suggest(ctx->st, ref, near, NHIR_ARRAY_SIZE(near), &nr,
 			       NULL) || !nr) {
-		fprintf(stderr, "no known id is near it; a reference is "
-			"a key id, an identity (ARN, user name) or #ID\n");
+		out_fprintf(stderr, "no known id is near it; a reference is "
+			    "a key id, an identity (ARN, user name) or #ID\n");
 		return EXIT_ERROR;
 	}
-	fprintf(stderr, "the nearest known:\n");
+	out_fprintf(stderr, "the nearest known:\n");
 	for (size_t i = 0; i < nr; i++)
-		fprintf(stderr, "  %s\n", near[i]);
+		out_fprintf(stderr, "  %s\n", near[i]);
 	return EXIT_ERROR;
 }
 
