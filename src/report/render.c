@@ -5,6 +5,7 @@
  */
 #include "compat.h"
 #include "nhir/report.h"
+#include "nhir/visible.h"
 
 static const char *s_of(const cJSON *o, const char *k)
 {
@@ -20,11 +21,104 @@ static const cJSON *a_of(const cJSON *o, const char *k)
 
 /* ---- Markdown ---- */
 
-/* Table cells: no pipes or newlines. */
+/*
+ * Strings in a report come from the incident (a title, a node name, a
+ * file path, a note): each is shown as text and can never become
+ * Markdown structure.  Control characters are escaped first
+ * (nhir/visible.h), so no string holds a line break; then every
+ * character that is inline syntax, and at the start of a string any
+ * that begins a block inside a list item, is backslash-escaped.
+ */
+static void md_text(struct nhir_buf *b, const char *s)
+{
+	struct nhir_buf v = NHIR_BUF_INIT(0);
+	size_t digits;
+
+	if (!s)
+		return;
+	nhir_buf_add_visible(&v, s, strlen(s));
+	digits = strspn(v.buf, "0123456789");
+	for (size_t i = 0; i < v.len; i++) {
+		char c = v.buf[i];
+
+		if (strchr("\\`*_[]<#|~&", c) ||
+		    (i == 0 && strchr("-+=>", c)) ||
+		    (i == digits && digits && strchr(".)", c)))
+			nhir_buf_addch(b, '\\');
+		nhir_buf_addch(b, c);
+	}
+	if (v.err)
+		b->err = v.err;
+	nhir_buf_release(&v);
+}
+
+/* A code span: its fence is longer than any run of backticks in s. */
+static void md_code(struct nhir_buf *b, const char *s)
+{
+	struct nhir_buf v = NHIR_BUF_INIT(0);
+	size_t run = 0, longest = 0;
+	bool pad;
+
+	nhir_buf_add_visible(&v, s ? s : "", s ? strlen(s) : 0);
+	for (size_t i = 0; i < v.len; i++) {
+		run = v.buf[i] == '`' ? run + 1 : 0;
+		longest = NHIR_MAX(longest, run);
+	}
+	pad = v.len && (v.buf[0] == '`' || v.buf[v.len - 1] == '`');
+	for (size_t i = 0; i <= longest; i++)
+		nhir_buf_addch(b, '`');
+	if (pad)
+		nhir_buf_addch(b, ' ');
+	nhir_buf_add(b, v.buf, v.len);
+	if (pad)
+		nhir_buf_addch(b, ' ');
+	for (size_t i = 0; i <= longest; i++)
+		nhir_buf_addch(b, '`');
+	if (v.err)
+		b->err = v.err;
+	nhir_buf_release(&v);
+}
+
+/*
+ * The report's printf: each %s argument goes through md_text, or
+ * through md_code when the format puts it in backticks ("`%s`"); %d
+ * is an int.  Nothing else is accepted.
+ */
+static void md_addf(struct nhir_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void md_addf(struct nhir_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	const char *p;
+
+	va_start(ap, fmt);
+	for (p = fmt; *p; p++) {
+		if (*p != '%') {
+			nhir_buf_addch(b, *p);
+			continue;
+		}
+		p++;
+		if (*p == 'd') {
+			nhir_buf_addf(b, "%d", va_arg(ap, int));
+		} else if (*p == 's' && p - 1 > fmt && p[-2] == '`' &&
+			   p[1] == '`') {
+			b->len--;	/* the opening backtick */
+			md_code(b, va_arg(ap, const char *));
+			p++;
+		} else if (*p == 's') {
+			md_text(b, va_arg(ap, const char *));
+		} else {
+			NHIR_BUG("md_addf: unsupported format '%s'", fmt);
+		}
+	}
+	va_end(ap);
+}
+
+/* A table cell. */
 static void md_cell(struct nhir_buf *b, const char *s)
 {
-	for (; s && *s; s++)
-		nhir_buf_addch(b, *s == '|' ? '/' : *s == '\n' ? ' ' : *s);
+	md_text(b, s);
 }
 
 static void md_row(struct nhir_buf *b, const char *const *cells, size_t n)
@@ -52,26 +146,26 @@ void nhir_report_markdown(const cJSON *r, struct nhir_buf *b)
 	const cJSON *inc = a_of(r, "incident"), *it, *x;
 	const cJSON *res = a_of(r, "residual");
 
-	nhir_buf_addf(b, "# %s: %s\n\n", s_of(inc, "id"), s_of(inc, "title"));
-	nhir_buf_addf(b, "Severity **%s**, %s; lead %s.  Exposed %s, declared "
+	md_addf(b, "# %s: %s\n\n", s_of(inc, "id"), s_of(inc, "title"));
+	md_addf(b, "Severity **%s**, %s; lead %s.  Exposed %s, declared "
 		      "%s by %s, closed %s.  Report as of %s, by %s.\n\n",
 		      s_of(inc, "severity"), s_of(inc, "state"),
 		      s_of(inc, "lead"), s_of(inc, "exposed_at"),
 		      s_of(inc, "declared"), s_of(inc, "declared_by"),
 		      s_of(inc, "closed"), s_of(r, "as_of"),
 		      s_of(r, "generated_by"));
-	nhir_buf_addf(b, "## Residual access\n\n%s",
-		      cJSON_IsTrue(a_of(res, "contained"))
-			      ? "Contained: nothing reachable remains.\n\n"
-			      : "**Not contained.**\n\n");
+	nhir_buf_adds(b, cJSON_IsTrue(a_of(res, "contained"))
+			 ? "## Residual access\n\nContained: nothing reachable "
+			   "remains.\n\n"
+			 : "## Residual access\n\n**Not contained.**\n\n");
 	cJSON_ArrayForEach(it, a_of(res, "items"))
-		nhir_buf_addf(b, "- %s `%s` until %s: %s\n", s_of(it, "kind"),
+		md_addf(b, "- %s `%s` until %s: %s\n", s_of(it, "kind"),
 			      s_of(it, "node"), s_of(it, "expires"),
 			      s_of(it, "path"));
 	if (cJSON_GetArraySize(a_of(res, "ended")))
 		nhir_buf_adds(b, "\nEnded by logged events, not live:\n\n");
 	cJSON_ArrayForEach(it, a_of(res, "ended"))
-		nhir_buf_addf(b, "- `%s` %s %s by %s (%s@%d): %s\n",
+		md_addf(b, "- `%s` %s %s by %s (%s@%d): %s\n",
 			      s_of(it, "node"), s_of(it, "how"), s_of(it, "at"),
 			      s_of(it, "event"), s_of(it, "file"),
 			      (int)cJSON_GetNumberValue(a_of(it, "offset")),
@@ -91,7 +185,7 @@ void nhir_report_markdown(const cJSON *r, struct nhir_buf *b)
 	}
 	nhir_buf_adds(b, "\n## Decisions\n\n");
 	cJSON_ArrayForEach(it, a_of(r, "decisions"))
-		nhir_buf_addf(b, "- %s, %s (%s): **%s**. Why: %s\n",
+		md_addf(b, "- %s, %s (%s): **%s**. Why: %s\n",
 			      s_of(it, "at"), s_of(it, "by"), s_of(it, "kind"),
 			      s_of(it, "what"), s_of(it, "why"));
 	nhir_buf_adds(b, "\n## Plan\n\n");
@@ -125,29 +219,29 @@ void nhir_report_markdown(const cJSON *r, struct nhir_buf *b)
 	}
 	nhir_buf_adds(b, "\n## Revocations\n\n");
 	cJSON_ArrayForEach(it, a_of(r, "revocations"))
-		nhir_buf_addf(b, "- `%s` %s: requested %s, confirmed %s, "
+		md_addf(b, "- `%s` %s: requested %s, confirmed %s, "
 			      "verified %s\n", s_of(it, "node"), s_of(it, "state"),
 			      s_of(it, "requested"), s_of(it, "confirmed"),
 			      s_of(it, "verified"));
 	nhir_buf_adds(b, "\n## Evidence\n\n");
 	cJSON_ArrayForEach(it, a_of(r, "evidence")) {
-		nhir_buf_addf(b, "- %s `sha256:%s` (%d bytes) from %s, collected "
+		md_addf(b, "- %s `sha256:%s` (%d bytes) from %s, collected "
 			      "by %s at %s\n", s_of(it, "name"),
 			      s_of(it, "sha256"),
 			      (int)cJSON_GetNumberValue(a_of(it, "size")),
 			      s_of(it, "source"), s_of(it, "by"), s_of(it, "at"));
 		cJSON_ArrayForEach(x, a_of(it, "custody"))
-			nhir_buf_addf(b, "  - %s %s by %s\n", s_of(x, "at"),
+			md_addf(b, "  - %s %s by %s\n", s_of(x, "at"),
 				      s_of(x, "action"), s_of(x, "by"));
 	}
 	nhir_buf_adds(b, "\n## Follow-ups\n\n");
 	cJSON_ArrayForEach(it, a_of(r, "follow_ups"))
-		nhir_buf_addf(b, "- %s (owner %s, due %s, %s)\n",
+		md_addf(b, "- %s (owner %s, due %s, %s)\n",
 			      s_of(it, "title"), s_of(it, "owner"),
 			      s_of(it, "due"), s_of(it, "status"));
 	nhir_buf_adds(b, "\n## Timeline\n\n");
 	cJSON_ArrayForEach(it, a_of(r, "timeline"))
-		nhir_buf_addf(b, "- %s %s: %s\n", s_of(it, "at"), s_of(it, "actor"),
+		md_addf(b, "- %s %s: %s\n", s_of(it, "at"), s_of(it, "actor"),
 			      s_of(it, "action"));
 	nhir_buf_adds(b, "\n## Framework\n\nNIST CSF 2.0:\n\n");
 	{
@@ -162,23 +256,33 @@ void nhir_report_markdown(const cJSON *r, struct nhir_buf *b)
 	nhir_buf_adds(b, "\nOWASP Non-Human Identities Top 10 (2025), root "
 		      "causes:\n\n");
 	cJSON_ArrayForEach(it, a_of(a_of(r, "framework"), "owasp_nhi_2025"))
-		nhir_buf_addf(b, "- %s %s: %s\n", s_of(it, "id"), s_of(it, "name"),
+		md_addf(b, "- %s %s: %s\n", s_of(it, "id"), s_of(it, "name"),
 			      s_of(it, "why"));
 }
 
 /* ---- HTML ---- */
 
+/* Text and attribute values: control characters shown escaped too. */
 static void h_esc(struct nhir_buf *b, const char *s)
 {
-	for (; s && *s; s++) {
-		switch (*s) {
+	struct nhir_buf v = NHIR_BUF_INIT(0);
+
+	if (!s)
+		return;
+	nhir_buf_add_visible(&v, s, strlen(s));
+	for (const char *p = v.buf; *p; p++) {
+		switch (*p) {
 		case '&': nhir_buf_adds(b, "&amp;"); break;
 		case '<': nhir_buf_adds(b, "&lt;"); break;
 		case '>': nhir_buf_adds(b, "&gt;"); break;
 		case '"': nhir_buf_adds(b, "&quot;"); break;
-		default: nhir_buf_addch(b, *s);
+		case '\'': nhir_buf_adds(b, "&#39;"); break;
+		default: nhir_buf_addch(b, *p);
 		}
 	}
+	if (v.err)
+		b->err = v.err;
+	nhir_buf_release(&v);
 }
 
 static void h_tag(struct nhir_buf *b, const char *tag, const char *text)
