@@ -35,15 +35,15 @@ static int print_setting(const struct nhir_setting *s, void *data)
 
 	cli_time(s->set_at, t, sizeof(t));
 	if (x->fmt == FMT_JSON) {
-		printf("%s{\"key\":", x->n ? "," : "");
+		out_printf("%s{\"key\":", x->n ? "," : "");
 		cli_json_str(stdout, s->key);
-		fputs(",\"value\":", stdout);
+		out_fputs(",\"value\":", stdout);
 		cli_json_str(stdout, s->value);
-		fputs(",\"set_by\":", stdout);
+		out_fputs(",\"set_by\":", stdout);
 		cli_json_str(stdout, s->set_by);
-		printf(",\"set_at\":\"%s\"}", t);
+		out_printf(",\"set_at\":\"%s\"}", t);
 	} else {
-		printf("%-18s %s\n%-18s (set by %s at %s)\n", s->key, s->value,
+		out_printf("%-18s %s\n%-18s (set by %s at %s)\n", s->key, s->value,
 		       "", s->set_by, t);
 	}
 	x->n++;
@@ -59,13 +59,13 @@ static int config_show(struct nhir_ctx *ctx, int fmt)
 	if ((r = cli_authorize(ctx, NHIR_PERM_READ, "config")))
 		return r;
 	if (fmt == FMT_JSON)
-		fputs("{\"settings\":[", stdout);
+		out_fputs("{\"settings\":[", stdout);
 	if (nhir_setting_each(ctx->st, print_setting, &x, &err))
 		return cli_fail(&err);
 	if (fmt == FMT_JSON)
-		puts("]}");
+		out_puts("]}");
 	else if (!x.n)
-		puts("no settings: defaults apply");
+		out_puts("no settings: defaults apply");
 	return EXIT_OK;
 }
 
@@ -104,14 +104,14 @@ int cmd_config(int argc, char **argv, struct nhir_ctx *ctx)
 		if (nhir_setting_set(ctx->st, ctx->actor, argv[optind + 1],
 				     value, &err))
 			return cli_fail(&err);
-		printf("%s = %s\n", argv[optind + 1], value);
+		out_printf("%s = %s\n", argv[optind + 1], value);
 		return EXIT_OK;
 	}
 	if (n == 2 && !strcmp(argv[optind], "unset")) {
 		if (nhir_setting_set(ctx->st, ctx->actor, argv[optind + 1],
 				     NULL, &err))
 			return cli_fail(&err);
-		printf("%s unset\n", argv[optind + 1]);
+		out_printf("%s unset\n", argv[optind + 1]);
 		return EXIT_OK;
 	}
 	return cli_usage(usage_config, false);

@@ -40,7 +40,7 @@ static int show(struct nhir_ctx *ctx, char **keys, int nk,
 	int status = EXIT_OK;
 
 	if (fmt == FMT_JSON)
-		printf("{\"keys\":[");
+		out_printf("{\"keys\":[");
 	for (int i = 0; i < nk; i++) {
 		struct nhir_ref_keys ref;
 		struct nhir_err err = NHIR_ERR_INIT;
@@ -49,27 +49,27 @@ static int show(struct nhir_ctx *ctx, char **keys, int nk,
 		if (known)
 			nhir_ref_keys_release(&ref);
 		if (fmt == FMT_JSON && i)
-			putchar(',');
+			out_putchar(',');
 		if (!known) {
 			if (fmt == FMT_JSON) {
-				printf("{\"key\":");
+				out_printf("{\"key\":");
 				cli_json_str(stdout, keys[i]);
-				printf(",\"found\":false}");
+				out_printf(",\"found\":false}");
 			} else {
-				printf("%s%s\n  not in the logs searched\n",
+				out_printf("%s%s\n  not in the logs searched\n",
 				       i ? "\n" : "", keys[i]);
 			}
 			continue;
 		}
 		if (fmt == FMT_TEXT && i)
-			putchar('\n');
+			out_putchar('\n');
 		fflush(stdout);
 		if (cli_usage_show(ctx, keys[i], o, fmt))
 			status = EXIT_ERROR;
 		fflush(stdout);
 	}
 	if (fmt == FMT_JSON)
-		printf("]}\n");
+		out_printf("]}\n");
 	return status;
 }
 
@@ -114,14 +114,14 @@ int cmd_hunt(int argc, char **argv, struct nhir_ctx *ctx)
 		       (size_t)nk, (const char *const *)argv + first_path,
 		       (size_t)(argc - first_path), ctx->actor, &res, &err);
 	for (size_t d = 0; d < res.in.diag_nr; d++)
-		fprintf(stderr, "%s: byte %" PRIu64 ": %s\n",
+		out_fprintf(stderr, "%s: byte %" PRIu64 ": %s\n",
 			res.in.diags[d].path, res.in.diags[d].off,
 			res.in.diags[d].msg);
 	if (rc && rc != NHIR_EPARSE) {
 		cli_error("%s", err.msg);
 		return EXIT_ERROR;
 	}
-	fprintf(stderr, "hunt: %" PRIu64 " files, %.1f MB searched in %.3f s; "
+	out_fprintf(stderr, "hunt: %" PRIu64 " files, %.1f MB searched in %.3f s; "
 		"%" PRIu64 " records of %" PRIu64 " keys (%" PRIu64
 		" minted or created) in %" PRIu64 " files, %u passes; %"
 		PRIu64 " events stored (%" PRIu64 " stored before)\n",
