@@ -4,8 +4,11 @@
  * A breadth-first walk over the compact graph from the seeds, at a point
  * in time.  Forward edges give what a holder of the seeds can reach:
  * derived tokens (issued), identities (authenticates, assumes,
- * delegates), resources with privileges (can), grants, and places where
- * copies of a secret live (stored_in).  Reverse edges then answer who
+ * delegates, escalates), resources with privileges (can, escalates),
+ * grants, and places where copies of a secret live (stored_in).  A seed
+ * that is an identity also exposes the keys and sessions that act as it
+ * (its authenticates edges, walked backwards), and so what they minted
+ * and created.  Reverse edges then answer who
  * breaks (workloads that use an in-scope credential), which caches hold
  * an in-scope token or grant, and whom to call (owners).  Every item keeps
  * its parent, so the path from a seed can be printed.

@@ -1,7 +1,7 @@
 /*
  * The compact in-memory graph: nodes by dense index, forward edges in CSR
  * arrays, and a reverse index of the edge kinds that are walked backwards
- * (uses, caches, owns, stored_in).  It is one contiguous image, so it can
+ * (uses, caches, owns, stored_in, authenticates).  It is one contiguous image, so it can
  * be written to a file and mapped back without parsing.
  *
  * A graph is immutable once built and may be shared between threads.

@@ -415,6 +415,59 @@ static int expose_stored(struct walk *w, uint32_t i)
 }
 
 /*
+ * A compromised identity (a seed) exposes the keys and sessions that act
+ * as it: walk its authenticates edges backwards, as forward items, so
+ * that what they minted and created is in scope too.  What has expired
+ * or ended since is history, walked for what it made.
+ */
+static int expose_credentials(struct walk *w, uint32_t i)
+{
+	const struct nhir_graph *g = w->g;
+	uint32_t node = w->b->items[i].node;
+	int64_t at = w->o->at;
+
+	for (uint64_t r = g->rev_off[node]; r < g->rev_off[node + 1]; r++) {
+		uint32_t src = g->rev_src[r], fwd = g->rev_fwd[r];
+		int64_t created, expires;
+		uint8_t flags = NHIR_BI_REVERSE, nf;
+
+		if (src >= g->node_nr || fwd >= g->edge_nr ||
+		    NHIR_EI_KIND(g->out_info[fwd]) != NHIR_EDGE_AUTHENTICATES ||
+		    (w->state[src] & ST_FWD))
+			continue;
+		nf = g->node_flags[src];
+		nhir_graph_edge_window(g, fwd, &created, &expires);
+		if (!nhir_valid_at(created, expires, at) ||
+		    !node_valid(g, src, at)) {
+			if (!nhir_valid_at(created, NHIR_TIME_NEVER, at) ||
+			    ((nf & NHIR_NF_TIMED) &&
+			     !nhir_valid_at(g->node_created[src],
+					    NHIR_TIME_NEVER, at))) {
+				w->b->skipped_invalid++;
+				continue;
+			}
+			flags |= NHIR_BI_ENDED;
+		}
+		if ((nf & NHIR_NF_ENDS) && nhir_graph_ended(g, src, at, NULL, NULL))
+			flags |= NHIR_BI_ENDED;
+		if (nf & NHIR_NF_DISABLED)
+			flags |= NHIR_BI_INACTIVE;
+		w->state[src] |= ST_FWD;
+		if (add_item(w, src, i, NHIR_EDGE_AUTHENTICATES, 0, flags,
+			     (uint8_t)(flags & NHIR_BI_ENDED
+					       ? NHIR_BG_ENDED
+					       : group_of(g->node_kind[src])),
+			     w->b->items[i].depth + 1,
+			     nf & NHIR_NF_TIMED
+				     ? nhir_min_expiry(g->node_expires[src],
+						       expires)
+				     : expires) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * Adds, for each item from 'from' to 'to', the nodes on the far end of
  * its reverse edges of kind ek, into group grp.
  */
@@ -542,7 +595,7 @@ enum nhir_rc nhir_blast_run(const struct nhir_graph *g,
 	 */
 	for (size_t i = 0; i < out->nr; i++) {
 		struct nhir_blast_item *it = &out->items[i];
-		bool is_store_seed;
+		bool is_store_seed, is_identity_seed;
 
 		/*
 		 * Each item's edges are somewhere random: fetch the offsets
@@ -572,9 +625,14 @@ enum nhir_rc nhir_blast_run(const struct nhir_graph *g,
 		/* expand() may move items[]: decide before calling it. */
 		is_store_seed = it->group == NHIR_BG_SEED &&
 				g->node_kind[it->node] == NHIR_NODE_STORE;
+		is_identity_seed = it->group == NHIR_BG_SEED &&
+				   g->node_kind[it->node] == NHIR_NODE_IDENTITY &&
+				   (g->node_flags[it->node] & NHIR_NF_REV);
 		if (expand(&w, (uint32_t)i) < 0)
 			goto oom;
 		if (is_store_seed && expose_stored(&w, (uint32_t)i) < 0)
+			goto oom;
+		if (is_identity_seed && expose_credentials(&w, (uint32_t)i) < 0)
 			goto oom;
 	}
 	fwd_end = out->nr;

@@ -10,7 +10,7 @@
 #include "nhir/graph.h"
 
 #define IMG_MAGIC "NHIRGRF\001"
-#define IMG_VERSION 4u
+#define IMG_VERSION 5u	/* 5: authenticates reverse-indexed */
 
 enum sect {
 	S_NODE_ID, S_NODE_KIND, S_NODE_FLAGS, S_NODE_CREATED, S_NODE_EXPIRES,
@@ -35,7 +35,8 @@ struct img_hdr {
 static bool reverse_kind(enum nhir_edge_kind k)
 {
 	return k == NHIR_EDGE_USES || k == NHIR_EDGE_CACHES ||
-	       k == NHIR_EDGE_OWNS || k == NHIR_EDGE_STORED_IN;
+	       k == NHIR_EDGE_OWNS || k == NHIR_EDGE_STORED_IN ||
+	       k == NHIR_EDGE_AUTHENTICATES;
 }
 
 /* Element size and element count of each section. */

@@ -424,6 +424,76 @@ static void test_ended_and_expired(void **state)
 	nhir_graph_free(g);
 }
 
+/*
+ * A compromised identity exposes the keys and sessions that act as it,
+ * and what they made, even after they ended.  1 user; 2 key -auth-> 1;
+ * 3 key (until 50) -auth-> 1 -issued(t=10)-> 4 session (until 60)
+ * -created(t=20)-> 5 backdoor key -auth-> 6 user; 1 -assumes-> 7 role;
+ * 8 session -auth-> 7 (someone else's session of the role).
+ */
+static void test_identity_seed(void **state)
+{
+	static const struct spec_node n[] = {
+		{ 1, NHIR_NODE_IDENTITY, 0, U, U },
+		{ 2, NHIR_NODE_CREDENTIAL, 0, U, U },
+		{ 3, NHIR_NODE_CREDENTIAL, 0, 0, 50 },
+		{ 4, NHIR_NODE_TOKEN, 0, 10, 60 },
+		{ 5, NHIR_NODE_CREDENTIAL, 0, U, U },
+		{ 6, NHIR_NODE_IDENTITY, 0, U, U },
+		{ 7, NHIR_NODE_IDENTITY, 0, U, U },
+		{ 8, NHIR_NODE_TOKEN, 0, U, U },
+	};
+	static const struct spec_edge e[] = {
+		{ 2, 1, NHIR_EDGE_AUTHENTICATES, 0, 0, U, U },
+		{ 3, 1, NHIR_EDGE_AUTHENTICATES, 0, 0, U, U },
+		{ 3, 4, NHIR_EDGE_ISSUED, 0, NHIR_CASCADE_NO, 10, U },
+		{ 4, 5, NHIR_EDGE_CREATED, 0, NHIR_CASCADE_NO, 20, U },
+		{ 5, 6, NHIR_EDGE_AUTHENTICATES, 0, 0, U, U },
+		{ 1, 7, NHIR_EDGE_ASSUMES, 0, 0, U, U },
+		{ 8, 7, NHIR_EDGE_AUTHENTICATES, 0, 0, U, U },
+	};
+	struct nhir_graph *g = build(n, NHIR_ARRAY_SIZE(n), e,
+				     NHIR_ARRAY_SIZE(e));
+	struct nhir_blast b = NHIR_BLAST_INIT;
+	const struct nhir_blast_item *it;
+	char path[256];
+
+	(void)state;
+	run(g, 1, 100, U, 0, &b);
+	it = find(g, &b, 2);
+	assert_non_null(it);
+	assert_int_equal(it->group, NHIR_BG_CREDENTIAL);
+	assert_int_equal(it->via, NHIR_EDGE_AUTHENTICATES);
+	assert_true(it->flags & NHIR_BI_REVERSE);
+	/* an expired key and its session are history, walked for lineage */
+	assert_int_equal(find(g, &b, 3)->group, NHIR_BG_ENDED);
+	assert_int_equal(find(g, &b, 4)->group, NHIR_BG_ENDED);
+	it = find(g, &b, 5);
+	assert_non_null(it);
+	assert_int_equal(it->group, NHIR_BG_PERSISTENCE);
+	path_of(g, &b, it, path, sizeof(path));
+	assert_string_equal(path, "1 -authenticates-> 3 -issued-> 4 "
+			    "-created-> 5");
+	assert_non_null(find(g, &b, 6));
+	/* a role it may assume: not the sessions others hold of it */
+	assert_non_null(find(g, &b, 7));
+	assert_null(find(g, &b, 8));
+	nhir_blast_release(&b);
+
+	/* a key exposes its identity, not the identity's other keys */
+	run(g, 2, 100, U, 0, &b);
+	assert_non_null(find(g, &b, 1));
+	assert_null(find(g, &b, 3));
+	nhir_blast_release(&b);
+
+	/* before the expired key existed: not in scope at all */
+	run(g, 1, -10, U, 0, &b);
+	assert_null(find(g, &b, 3));
+	assert_non_null(find(g, &b, 2));
+	nhir_blast_release(&b);
+	nhir_graph_free(g);
+}
+
 static void test_cycles_and_multi_seed(void **state)
 {
 	static const struct spec_node n[] = {
@@ -488,6 +558,7 @@ int main(void)
 		cmocka_unit_test(test_exposure_and_depth),
 		cmocka_unit_test(test_seed_kinds),
 		cmocka_unit_test(test_ended_and_expired),
+		cmocka_unit_test(test_identity_seed),
 		cmocka_unit_test(test_cycles_and_multi_seed),
 		cmocka_unit_test(test_oom),
 	};

@@ -38,7 +38,7 @@ static void test_build(void **state)
 	(void)state;
 	assert_int_equal(g->node_nr, 3);
 	assert_int_equal(g->edge_nr, 2);
-	assert_int_equal(g->rev_nr, 1);
+	assert_int_equal(g->rev_nr, 2);	/* uses and authenticates */
 	assert_int_equal(g->timed_nr, 1);
 	assert_int_equal(nhir_graph_find(g, 2000), 1);
 	assert_int_equal(nhir_graph_find(g, 11), UINT32_MAX);
@@ -50,6 +50,9 @@ static void test_build(void **state)
 	/* the uses edge is indexed in reverse on its target */
 	assert_int_equal(g->rev_off[1] - g->rev_off[0], 1);
 	assert_int_equal(g->rev_src[g->rev_off[0]], 2);
+	/* and the authenticates edge on the identity, from the key */
+	assert_int_equal(g->rev_off[2] - g->rev_off[1], 1);
+	assert_int_equal(g->rev_src[g->rev_off[1]], 0);
 	assert_int_equal(g->node_expires[0], NHIR_TIME_NEVER);
 	assert_int_equal(g->node_flags[2], NHIR_NF_DISABLED);
 	assert_int_equal(g->tag[0], 7);
