@@ -38,15 +38,31 @@ static bool is_hex(char c)
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
 
-static bool plain8(const char *p)
+/*
+ * The high bit of each such byte is set in the result; the lowest one
+ * set is always a true one (a false one only follows a true one).
+ */
+static uint64_t special8(const char *p)
 {
 	uint64_t x, q, b;
 
 	memcpy(&x, p, 8);
 	q = x ^ (ONES * '"');
 	b = x ^ (ONES * '\\');
-	return !((((q - ONES) & ~q) | ((b - ONES) & ~b) | (x - ONES * 0x20)) &
-		 ~x & HIGHS);
+	return (((q - ONES) & ~q) | ((b - ONES) & ~b) | (x - ONES * 0x20)) &
+	       ~x & HIGHS;
+}
+
+/* The offset of the first such byte in p[0..8) flagged by m (not 0). */
+static size_t first8(uint64_t m)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+	__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (size_t)__builtin_ctzll(m) / 8;
+#else
+	(void)m;
+	return 0;	/* the bytes are then looked at one by one */
+#endif
 }
 
 static size_t skip_string(const char *d, size_t len, size_t i, size_t *bad)
@@ -54,8 +70,15 @@ static size_t skip_string(const char *d, size_t len, size_t i, size_t *bad)
 	for (i++; i < len; i++) {
 		unsigned char c;
 
-		while (i + 8 <= len && plain8(d + i))
+		while (i + 8 <= len) {
+			uint64_t m = special8(d + i);
+
+			if (m) {
+				i += first8(m);
+				break;
+			}
 			i += 8;
+		}
 		if (i >= len)
 			break;
 		c = (unsigned char)d[i];
