@@ -31,6 +31,7 @@ struct nhir_litscan {
 	unsigned char first[256];	/* a literal starts with the byte */
 	uint32_t shared;		/* offsets where all have one byte */
 	int anchor;			/* that offset for memchr, or -1 */
+	uint32_t pmask, pval;		/* the shared ones of the first 4 */
 };
 
 /*
@@ -183,6 +184,23 @@ static int pick_anchor(const struct nhir_litscan *ls)
 	return best;
 }
 
+/*
+ * A mask and value over the first four bytes keeping those all the
+ * literals share: most candidates fail this before being hashed.
+ */
+static void set_prefix(struct nhir_litscan *ls)
+{
+	unsigned char m[4] = { 0 }, v[4] = { 0 };
+
+	for (int j = 0; j < 4; j++)
+		if (ls->shared & (1u << j)) {
+			m[j] = 0xff;
+			v[j] = (unsigned char)ls->v[0].s[j];
+		}
+	memcpy(&ls->pmask, m, 4);
+	memcpy(&ls->pval, v, 4);
+}
+
 enum nhir_rc nhir_litscan_add(struct nhir_litscan *ls, const char *lit,
 			      size_t len, struct nhir_err *err)
 {
@@ -224,6 +242,7 @@ enum nhir_rc nhir_litscan_add(struct nhir_litscan *ls, const char *lit,
 		if (j >= minlen || lit[j] != ls->v[0].s[j])
 			ls->shared &= ~(1u << j);
 	ls->anchor = pick_anchor(ls);
+	set_prefix(ls);
 	return NHIR_OK;
 }
 
@@ -257,6 +276,13 @@ size_t nhir_litscan_find(const struct nhir_litscan *ls, const char *data,
 			if (!q)
 				return SIZE_MAX;
 			p = q - a;
+			if (ls->minlen >= 4) {
+				uint32_t w;
+
+				memcpy(&w, p, 4);
+				if ((w & ls->pmask) != ls->pval)
+					continue;
+			}
 			k = lookup(ls, p, (size_t)(end - p), false);
 			if (k != SIZE_MAX)
 				goto found;

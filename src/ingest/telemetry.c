@@ -108,6 +108,7 @@ struct nhir_tele {
 	struct nhir_litscan *lits;
 	struct keyset *keynodes;	/* credentials and tokens emitted */
 	uint64_t matched;		/* records that held a literal */
+	size_t hit, hit_keys;		/* where one occurs next, for how many */
 	struct hunt_finds *finds;	/* the keys it added */
 };
 
@@ -1085,14 +1086,36 @@ static bool pipe_drain(struct nhir_tele *t, struct nhir_err *err)
 	return pipe_turn(t, err) && pipe_turn(t, err);
 }
 
+/*
+ * Does the record at buf[pos..end) hold one of the hunt's keys?  With
+ * the whole input in buf, the next place a key occurs is found once
+ * and kept, so the records before it cost a comparison; it is found
+ * again past it (keys join while a record is handled, so before the
+ * next search), and whenever keys joined.
+ */
+static bool holds_key(struct nhir_tele *t, const struct reader *r,
+		      size_t pos, size_t end)
+{
+	size_t m;
+
+	if (r->gz)
+		return nhir_litscan_find(t->lits, r->buf + pos, end - pos,
+					 NULL) != SIZE_MAX;
+	if (t->hit_keys != nhir_litscan_count(t->lits) || t->hit < pos) {
+		m = nhir_litscan_find(t->lits, r->buf + pos, r->len - pos, NULL);
+		t->hit = m == SIZE_MAX ? SIZE_MAX : pos + m;
+		t->hit_keys = nhir_litscan_count(t->lits);
+	}
+	return t->hit < end;
+}
+
 /* Handles one record at buf[pos..end). Returns false to stop the file. */
 static bool one_record(struct nhir_tele *t, struct reader *r, size_t pos,
 		       size_t end, bool first, struct nhir_err *err)
 {
 	int rc;
 
-	if (t->lits && nhir_litscan_find(t->lits, r->buf + pos, end - pos,
-					 NULL) == SIZE_MAX)
+	if (t->lits && !holds_key(t, r, pos, end))
 		return true;	/* a hunt: not a record of its keys */
 	t->matched++;
 	if (t->pipe)

@@ -74,11 +74,13 @@ check "the session's use delivered later is found" has "$T/named.got" \
 check "only the file delivered after the minting is read again" \
 	has "$T/named.err" "hunt: 4 files,"
 
-# a session used before the record that mints it, in the same file
+# a session used before the record that mints it, in the same file,
+# and after it
 mkdir "$T/order"
 printf '%s\n' "$(printf '%s' "$use" | sed 's/NAMED/ORDER/g')" \
 	"$(sed 's/^{"Records":\[//; s/\]}$//; s/NAMED/ORDER/g' \
 		"$T/named/111122223333_CloudTrail_us-east-1_20240601T0805Z_b.json")" \
+	"$(printf '%s' "$use" | sed 's/NAMED/ORDER/g; s/n-use/n-use2/; s/09:10/09:20/')" \
 	>"$T/order/one.jsonl"
 check "out of order in one file: hunt answers as ingest and usage do" \
 	same_answer order AKIAHUNTORDERROOT001 "$T/order"
