@@ -43,6 +43,8 @@ best() {
 	echo "$b"
 }
 
+# the machine may be shared: how busy it was before the runs
+load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')
 t_none=$(best fresh "$NHIR" --db "$db" hunt cloudtrail "$ABSENT" "$dir")
 t_hunt=$(best fresh "$NHIR" --db "$db" hunt cloudtrail "$KEY" "$dir")
 summary=$(grep '^hunt:' "$out")
@@ -59,8 +61,9 @@ line() {	# NAME SECONDS WHAT
 	printf '  %-34s %7.3f s %7.0f MB/s %7.2fx nhir   %s\n' "$1" "$2" \
 		"$(echo "$mb / $2" | bc -l)" "$(echo "$2 / $t_hunt" | bc -l)" "$3"
 }
-printf 'bench-hunt: %.0f MB of CloudTrail in %s files, cached; key %s; best of %s\n' \
-	"$mb" "$files" "$KEY" "$RUNS"
+printf 'bench-hunt: %.0f MB of CloudTrail in %s files (cached), best of %s, load %s on %s cores\n' \
+	"$mb" "$files" "$RUNS" "$load" "$(nproc 2>/dev/null || echo '?')"
+printf '  key %s\n' "$KEY"
 line "nhir hunt (records + lineage)" "$t_hunt" "$n_hunt events signed by the key"
 line "nhir hunt, a key in no file" "$t_none" "the literal scan alone"
 line "grep -c -F -r" "$t_grep" "$n_grep matching lines"
