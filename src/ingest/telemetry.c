@@ -2104,7 +2104,9 @@ static int64_t named_time(const char *path)
 	char iso[24];
 	int64_t t;
 
-	for (p = b ? b + 1 : path; (p = strchr(p, '_')); p++) {
+	/* only CloudTrail's names say when the file was delivered */
+	p = strstr(b ? b + 1 : path, "_CloudTrail_");
+	while (p && (p = strchr(p + 1, '_'))) {
 		size_t i;
 
 		for (i = 1; i <= 14; i++)
