@@ -138,6 +138,20 @@ static cJSON *not_evaluated(struct view *v, uint32_t item)
 					      a, "not_evaluated"))
 			if (cJSON_IsString(x))
 				add_note(out, x->valuestring);
+		/* the trust side alone: the caller's side is unknown */
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+			    a, "cross_account")) &&
+		    cJSON_GetObjectItemCaseSensitive(a, "trust") &&
+		    !cJSON_GetObjectItemCaseSensitive(a, "identity_policy") &&
+		    v->b->items[i].parent != NHIR_BLAST_NO_PARENT) {
+			char s[NHIR_MAX_ID_LEN + 96];
+
+			snprintf(s, sizeof(s), "whether the identity policy of "
+				 "%s allows sts:AssumeRole: its account is not "
+				 "in the imported data",
+				 ref_of(node_of(v, v->b->items[i].parent)));
+			add_note(out, s);
+		}
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
 			    a, "conditional"))) {
 			char s[NHIR_MAX_ID_LEN + 64];
@@ -308,6 +322,21 @@ static void print_path_text(struct view *v, uint32_t item)
 	out_putchar('\n');
 }
 
+/*
+ * A gate (doc/guide/escalation.md) that leads nowhere: the other side of
+ * a cross-account trust is not imported, or does not admit the caller.
+ */
+static bool dead_gate(struct view *v, uint32_t item, const bool *parents)
+{
+	const struct nhir_node *n;
+
+	if (!parents || parents[item] ||
+	    v->b->items[item].group != NHIR_BG_IDENTITY)
+		return false;
+	n = node_of(v, item);
+	return n->subtype && !strcmp(n->subtype, "aws-trust-gate");
+}
+
 static void print_text(struct view *v, const struct nhir_blast_opts *o,
 		       size_t seed_nr)
 {
@@ -316,7 +345,12 @@ static void print_text(struct view *v, const struct nhir_blast_opts *o,
 	const char *z = cli_color(v->ctx, C_RESET);
 	char at[32], ex[32];
 	size_t pos = 0;
+	bool *parents;
 
+	parents = nhir_calloc(b->nr + 1, sizeof(bool));
+	for (size_t i = 0; parents && i < b->nr; i++)
+		if (b->items[i].parent != NHIR_BLAST_NO_PARENT)
+			parents[b->items[i].parent] = true;
 	nhir_time_format(o->at, at, sizeof(at));
 	out_printf("%sBlast radius%s of %zu seed%s at %s", bold, z, seed_nr,
 		   seed_nr == 1 ? "" : "s", at);
@@ -337,7 +371,7 @@ static void print_text(struct view *v, const struct nhir_blast_opts *o,
 	out_putchar('\n');
 
 	for (int g = 0; g < NHIR_BG_NR; g++) {
-		size_t shown = 0;
+		size_t shown = 0, gates = 0;
 
 		if (!b->group_nr[g])
 			continue;
@@ -349,6 +383,10 @@ static void print_text(struct view *v, const struct nhir_blast_opts *o,
 			const struct nhir_blast_item *it = &b->items[i];
 			const struct nhir_node *n;
 
+			if (dead_gate(v, i, parents)) {
+				gates++;
+				continue;
+			}
 			if (v->limit && shown >= v->limit)
 				continue;
 			shown++;
@@ -377,10 +415,16 @@ static void print_text(struct view *v, const struct nhir_blast_opts *o,
 			if (g != NHIR_BG_SEED)
 				print_path_text(v, i);
 		}
-		if (shown < b->group_nr[g])
+		if (shown + gates < b->group_nr[g])
 			out_printf("  ... and %zu more (--limit 0 shows all)\n",
-				   b->group_nr[g] - shown);
+				   b->group_nr[g] - shown - gates);
+		if (gates)
+			out_printf("  (%zu trust gates leading nowhere, not "
+				   "shown: roles of other accounts not "
+				   "imported, or whose trust does not admit it; "
+				   "--format json lists them)\n", gates);
 	}
+	nhir_free(parents);
 }
 
 static void json_node(struct view *v, uint32_t item)

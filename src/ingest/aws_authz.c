@@ -752,6 +752,290 @@ static bool trust_denied(const cJSON *stmts, const char *type, const char *v)
 }
 
 /*
+ * Across accounts both sides decide: the role's trust must admit the
+ * caller (its account, or it by name) and the caller's identity policy
+ * must allow sts:AssumeRole on the role.  Each account's file holds one
+ * side, and an import never reads the database, so the two meet at a
+ * gate node, "ROLE#from:WHO": the trust side adds gate -assumes-> role,
+ * the caller's side adds caller -assumes-> gate.  A caller allowed
+ * sts:AssumeRole on any role of any account goes through
+ * "aws:any-role#from:WHO" instead, which the trust side links to its
+ * gate.  Only with both files is there a path.  See doc/guide/escalation.md.
+ */
+static bool emit_gate_node(struct authz *a, const char *id, const char *name,
+			   size_t off)
+{
+	struct nhir_node_rec r = NHIR_NODE_REC_INIT;
+
+	r.kind = NHIR_NODE_IDENTITY;
+	r.ext_id = id;
+	r.name = name;
+	r.subtype = "aws-trust-gate";
+	r.provider = "aws";
+	return nhir_import_node(a->imp, &r, off);
+}
+
+/* The gate of role as reached by who; NULL when it cannot be added. */
+static const char *gate(struct authz *a, const char *role, const char *who,
+			size_t off)
+{
+	const char *id = label(a, "%s#from:%s", role, who);
+
+	if (!emit_gate_node(a, id, label(a, "%s, if its trust admits %s",
+					 role, who), off))
+		return NULL;
+	return id;
+}
+
+static const char *any_gate(struct authz *a, const char *who, size_t off)
+{
+	const char *id = label(a, "aws:any-role#from:%s", who);
+
+	if (!emit_gate_node(a, id, label(a, "any role of another account whose "
+					 "trust admits %s", who), off))
+		return NULL;
+	return id;
+}
+
+/* An assumes edge whose attributes are built as JSON (names escaped). */
+static void cross_edge(struct authz *a, const char *from, const char *to,
+		       cJSON *attrs, bool conditional, size_t off)
+{
+	struct nhir_edge_rec e = NHIR_EDGE_REC_INIT;
+
+	if (!attrs) {
+		nhir_import_oom(a->imp);
+		return;
+	}
+	cJSON_AddTrueToObject(attrs, "cross_account");
+	if (conditional)
+		cJSON_AddTrueToObject(attrs, "conditional");
+	nhir_json_print(&a->attrs, attrs);
+	cJSON_Delete(attrs);
+	if (a->attrs.err) {
+		nhir_import_oom(a->imp);
+		return;
+	}
+	e.kind = NHIR_EDGE_ASSUMES;
+	e.src = from;
+	e.dst = to;
+	e.attrs = a->attrs.buf;
+	nhir_import_edge(a->imp, &e, off);
+}
+
+static cJSON *via(const char *how)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o && !cJSON_AddStringToObject(o, "via", how)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* The trust side: who (an account's root ARN or a principal) admitted. */
+static void trust_gate(struct authz *a, const struct principal *role,
+		       const char *who, bool cond)
+{
+	const char *g = gate(a, role->arn, who, role->off);
+	const char *any = any_gate(a, who, role->off);
+	cJSON *attrs = via("trust admits it");
+
+	if (!g || !any) {
+		cJSON_Delete(attrs);
+		return;
+	}
+	if (attrs)
+		cJSON_AddStringToObject(attrs, "admits", who);
+	cross_edge(a, g, role->arn, attrs, cond, role->off);
+	cross_edge(a, any, g, via("any role of another account"), false,
+		   role->off);
+}
+
+/* Does p's policy, within its boundary, allow it to assume role? */
+static bool may_assume(const struct principal *p, const char *role)
+{
+	return nhir_iam_allows(&p->stmts, "sts:AssumeRole", role) &&
+	       (!p->has_boundary ||
+		nhir_iam_allows(&p->boundary, "sts:AssumeRole", role));
+}
+
+/*
+ * Trust naming another account, acct: its principals in this file whose
+ * policies allow it may assume the role; its root may (the root user is
+ * not bound by identity policies); the rest of that account is unknown
+ * until its file is imported, and meets the role at the gate.
+ */
+static void trust_other_account(struct authz *a, struct principal *role,
+				const char *acct, bool cond)
+{
+	const char *root = label(a, "arn:aws:iam::%s:root", acct);
+	bool here = false;
+	const char *ext;
+	cJSON *attrs;
+
+	for (size_t i = 0; i < a->pr_nr; i++) {
+		struct principal *p = &a->pr[i];
+
+		if (!same_account(p->arn, acct))
+			continue;
+		here = true;
+		if (p == role || !may_assume(p, role->arn))
+			continue;
+		attrs = via("trust admits its account and identity policy "
+			    "allows");
+		if (attrs)
+			cJSON_AddStringToObject(attrs, "identity_policy",
+						"allows");
+		cross_edge(a, p->arn, role->arn, attrs, cond, role->off);
+		mark_assumes(a, p, role);
+	}
+	ext = external_principal(a, "AWS", root, role->off);
+	if (!ext)
+		return;
+	attrs = via("trust admits the account");
+	if (attrs && !here) {
+		cJSON *ne = cJSON_AddArrayToObject(attrs, "not_evaluated");
+
+		cJSON_AddItemToArray(ne, cJSON_CreateString(label(a,
+			"which other principals of account %s may assume it: "
+			"their identity policies are not in the imported data",
+			acct)));
+	}
+	cross_edge(a, ext, role->arn, attrs, cond, role->off);
+	trust_gate(a, role, root, cond);
+}
+
+/*
+ * Trust naming a principal of another account, v: in this file, its
+ * policy decides; otherwise it meets the role at the gate, and the
+ * trust side alone links it there, as unknown (doc/guide/escalation.md).
+ */
+static void trust_other_principal(struct authz *a, struct principal *role,
+				  const char *v, bool cond)
+{
+	struct principal *p = find_principal(a, v);
+	const char *ext, *g;
+	cJSON *attrs;
+
+	if (p) {
+		if (!may_assume(p, role->arn))
+			return;
+		attrs = via("trust names it and identity policy allows");
+		if (attrs)
+			cJSON_AddStringToObject(attrs, "identity_policy",
+						"allows");
+		cross_edge(a, p->arn, role->arn, attrs, cond, role->off);
+		mark_assumes(a, p, role);
+		return;
+	}
+	ext = external_principal(a, "AWS", v, role->off);
+	if (!ext)
+		return;
+	trust_gate(a, role, ext, cond);
+	g = gate(a, role->arn, ext, role->off);
+	attrs = via("trust names it");
+	if (attrs)
+		cJSON_AddStringToObject(attrs, "trust", ext);
+	if (g)
+		cross_edge(a, ext, g, attrs, false, role->off);
+	else
+		cJSON_Delete(attrs);
+}
+
+/* Is arn a role of an account other than acct, named exactly? */
+static bool foreign_role(const char *arn, const char *acct)
+{
+	return names_principal(arn) && strstr(arn, ":role/") &&
+	       !same_account(arn, acct);
+}
+
+/* Does pattern pat name roles of every account ("*" and the like)? */
+static bool any_account_role(const char *pat)
+{
+	return nhir_iam_match(pat, "arn:aws:iam::000000000001:role/x", false) &&
+	       nhir_iam_match(pat, "arn:aws:iam::999999999998:role/y", false);
+}
+
+/* The caller's side: p allowed sts:AssumeRole on role (or any role). */
+static void caller_gates(struct authz *a, const struct principal *p,
+			 const char *role, const char *acct)
+{
+	const char *root = label(a, "arn:aws:iam::%s:root", acct);
+	const char *whos[2];
+
+	whos[0] = root;
+	whos[1] = p->arn;
+	for (int i = 0; i < 2; i++) {
+		const char *g = role ? gate(a, role, whos[i], p->off)
+				     : any_gate(a, whos[i], p->off);
+		cJSON *attrs = via(role ? "identity policy allows "
+					  "sts:AssumeRole on it"
+					: "identity policy allows "
+					  "sts:AssumeRole on any role");
+
+		if (attrs)
+			cJSON_AddStringToObject(attrs, "identity_policy",
+						"allows");
+		if (g)
+			cross_edge(a, p->arn, g, attrs, false, p->off);
+		else
+			cJSON_Delete(attrs);
+	}
+}
+
+static void emit_foreign_role(struct authz *a, const char *arn, size_t off)
+{
+	struct nhir_node_rec r = NHIR_NODE_REC_INIT;
+
+	r.kind = NHIR_NODE_IDENTITY;
+	r.ext_id = arn;
+	r.subtype = "aws-iam-role";
+	r.provider = "aws";
+	nhir_import_node(a->imp, &r, off);
+}
+
+/* Roles of other accounts that p's policy lets it ask to assume. */
+static void assume_other_accounts(struct authz *a, const struct principal *p)
+{
+	char buf[32];
+	const char *acct = nhir_iam_arn_account(p->arn, buf, sizeof(buf));
+	bool any = false;
+
+	if (!acct)
+		return;
+	for (size_t i = 0; i < p->stmts.nr; i++) {
+		const struct nhir_iam_stmt *st = &p->stmts.v[i];
+		cJSON *star = NULL;
+
+		if (!st->allow || st->not_action || st->not_resource ||
+		    !action_is_assume(st->actions))
+			continue;
+		if (!st->resources)
+			star = cJSON_CreateString("*");
+		NHIR_IAM_EACH(r, star ? star : st->resources) {
+			const char *res = cJSON_IsString(r) ? r->valuestring
+							    : NULL;
+
+			if (!res)
+				continue;
+			if (any_account_role(res)) {
+				any = true;
+			} else if (foreign_role(res, acct) &&
+				   !find_principal(a, res) &&
+				   may_assume(p, res)) {
+				emit_foreign_role(a, res, p->off);
+				caller_gates(a, p, res, acct);
+			}
+		}
+		cJSON_Delete(star);
+	}
+	if (any && may_assume(p, "arn:aws:iam::000000000001:role/x"))
+		caller_gates(a, p, NULL, acct);
+}
+
+/*
  * A role's trust policy.  A principal ARN named directly may assume the
  * role.  The role's own account named as "ACCOUNT" or ":root" grants
  * nothing by itself: principals of that account whose identity policies
@@ -830,6 +1114,18 @@ static void trust(struct authz *a, struct principal *role)
 						  ? nhir_iam_arn_account(
 							    v, acct, sizeof(acct))
 						  : NULL;
+				if (t == 0 && acct_of && role_acct &&
+				    strcmp(acct_of, role_acct)) {
+					trust_other_account(a, role, acct_of,
+							    cond);
+					continue;
+				}
+				if (t == 0 && !acct_of && role_acct &&
+				    !strncmp(v, "arn:", 4) &&
+				    !same_account(v, role_acct)) {
+					trust_other_principal(a, role, v, cond);
+					continue;
+				}
 				if (t == 0 && acct_of && role_acct &&
 				    !strcmp(acct_of, role_acct)) {
 					/* own account: identity policy decides */
@@ -1014,6 +1310,8 @@ static void authz_run(struct nhir_import *imp, const char *data, size_t len)
 		trust(&a, &a.pr[k]);
 		instance_profiles(&a, &a.pr[k]);
 	}
+	for (size_t k = 0; k < a.pr_nr && !nhir_import_stopped(imp); k++)
+		assume_other_accounts(&a, &a.pr[k]);
 	if (!nhir_import_stopped(imp))
 		escalations(&a);
 out:

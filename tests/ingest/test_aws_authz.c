@@ -393,6 +393,170 @@ static void test_escalation(void **state)
 	nhir_store_close(st);
 }
 
+/*
+ * Two accounts, two files.  Account 111111111111 (A) holds the roles:
+ * partner-admin trusts account 222222222222 (B), ci-deploy trusts B's
+ * role ci by name, internal trusts only A.  Account B holds the callers:
+ * bob may assume partner-admin, carol any role, dave nothing, ci may
+ * assume ci-deploy, eve may assume internal.
+ */
+#define B "arn:aws:iam::222222222222:"
+#define AA "arn:aws:iam::111111111111:"
+#define TRUST(who) \
+	"\"AssumeRolePolicyDocument\":{\"Version\":\"2012-10-17\",\"Statement\":" \
+	"[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"" who "\"}," \
+	"\"Action\":\"sts:AssumeRole\"}]}"
+#define ROLE(acct, name, id, trust, attached) \
+	"{\"Path\":\"/\",\"RoleName\":\"" name "\",\"RoleId\":\"" id "\"," \
+	"\"Arn\":\"" acct "role/" name "\",\"CreateDate\":\"2024-01-02T10:00:00Z\"," \
+	trust ",\"InstanceProfileList\":[],\"RolePolicyList\":[]," \
+	"\"AttachedManagedPolicies\":[" attached "],\"Tags\":[],\"RoleLastUsed\":{}}"
+#define ADMIN_ATTACHED "{\"PolicyName\":\"AdministratorAccess\",\"PolicyArn\":" \
+	"\"arn:aws:iam::aws:policy/AdministratorAccess\"}"
+#define BUSER(name, id, stmt) \
+	"{\"Path\":\"/\",\"UserName\":\"" name "\",\"UserId\":\"" id "\"," \
+	"\"Arn\":\"" B "user/" name "\",\"CreateDate\":\"2024-01-02T10:00:00Z\"," \
+	"\"GroupList\":[],\"AttachedManagedPolicies\":[],\"Tags\":[]," \
+	"\"UserPolicyList\":[{\"PolicyName\":\"p\",\"PolicyDocument\":" \
+	"{\"Version\":\"2012-10-17\",\"Statement\":[" stmt "]}}]}"
+
+static const char acct_a[] =
+	"{\"UserDetailList\":[],\"GroupDetailList\":[],\"RoleDetailList\":["
+	ROLE(AA, "partner-admin", "AROA1000000000000001",
+	     TRUST("arn:aws:iam::222222222222:root"), ADMIN_ATTACHED) ","
+	ROLE(AA, "ci-deploy", "AROA1000000000000002", TRUST(B "role/ci"),
+	     ADMIN_ATTACHED) ","
+	ROLE(AA, "internal", "AROA1000000000000003",
+	     TRUST("arn:aws:iam::111111111111:root"), ADMIN_ATTACHED)
+	"],\"Policies\":[{\"PolicyName\":\"AdministratorAccess\","
+	" \"PolicyId\":\"ANPAIWMBCKSKIEE64ZLYK\",\"Arn\":"
+	" \"arn:aws:iam::aws:policy/AdministratorAccess\",\"Path\":\"/\","
+	" \"DefaultVersionId\":\"v1\",\"AttachmentCount\":3,\"IsAttachable\":true,"
+	" \"PolicyVersionList\":[{\"Document\":{\"Version\":\"2012-10-17\","
+	" \"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]},"
+	" \"VersionId\":\"v1\",\"IsDefaultVersion\":true}]}]}";
+
+static const char acct_b[] =
+	"{\"UserDetailList\":["
+	BUSER("bob", "AIDA2000000000000001",
+	      ALLOW("\"sts:AssumeRole\"", "\"" AA "role/partner-admin\"")) ","
+	BUSER("carol", "AIDA2000000000000002",
+	      ALLOW("\"sts:AssumeRole\"", "\"*\"")) ","
+	BUSER("dave", "AIDA2000000000000003",
+	      ALLOW("\"s3:GetObject\"", "\"*\"")) ","
+	BUSER("eve", "AIDA2000000000000004",
+	      ALLOW("\"sts:AssumeRole\"", "\"" AA "role/internal\""))
+	"],\"GroupDetailList\":[],\"RoleDetailList\":["
+	"{\"Path\":\"/\",\"RoleName\":\"ci\",\"RoleId\":\"AROA2000000000000001\","
+	" \"Arn\":\"" B "role/ci\",\"CreateDate\":\"2024-01-02T10:00:00Z\","
+	" " TRUST("arn:aws:iam::222222222222:root") ","
+	" \"InstanceProfileList\":[],\"AttachedManagedPolicies\":[],"
+	" \"RolePolicyList\":[{\"PolicyName\":\"p\",\"PolicyDocument\":"
+	" {\"Version\":\"2012-10-17\",\"Statement\":["
+	ALLOW("\"sts:AssumeRole\"", "\"" AA "role/ci-deploy\"") "]}}]}"
+	"],\"Policies\":[]}";
+
+/* Does a blast of from reach to (the store's graph, now)? */
+static const struct nhir_blast_item *reaches(struct nhir_store *st,
+					     const char *from, const char *to,
+					     struct nhir_blast *b,
+					     struct nhir_graph **g)
+{
+	struct nhir_blast_opts o = { 0, NHIR_TIME_UNSET, 0 };
+	int64_t s, d;
+	uint32_t seed;
+
+	nhir_blast_release(b);
+	nhir_graph_free(*g);
+	*g = NULL;
+	assert_int_equal(nhir_store_load_graph(st, g, NULL), 0);
+	if (nhir_store_resolve(st, from, &s, NULL) ||
+	    nhir_store_resolve(st, to, &d, NULL))
+		return NULL;
+	o.at = nhir_time_now();
+	seed = nhir_graph_find(*g, s);
+	assert_int_equal(nhir_blast_run(*g, &seed, 1, &o, b, NULL), 0);
+	for (size_t i = 0; i < b->nr; i++)
+		if ((*g)->node_id[b->items[i].node] == d)
+			return &b->items[i];
+	return NULL;
+}
+
+static void test_cross_account(void **state)
+{
+	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_import_result res;
+	struct nhir_blast b = NHIR_BLAST_INIT;
+	struct nhir_graph *g = NULL;
+	const struct nhir_blast_item *it;
+	struct find_edge f;
+
+	(void)state;
+	/* the caller's side alone: bob stops at the gate, unknown */
+	assert_int_equal(tl_import_text(st, "aws-authz", acct_b, &res), 0);
+	assert_int_equal(res.rejected, 0);
+	assert_true(esc(st, B "user/bob", AA "role/partner-admin").found == 0);
+	assert_true(edge_between(st, B "user/bob", AA "role/partner-admin#from:"
+				 "arn:aws:iam::222222222222:root",
+				 NHIR_EDGE_ASSUMES).found);
+	assert_null(reaches(st, B "user/bob", AA "role/partner-admin", &b, &g));
+
+	/* both sides: the path exists, through the gate */
+	assert_int_equal(tl_import_text(st, "aws-authz", acct_a, &res), 0);
+	assert_int_equal(res.rejected, 0);
+	assert_non_null(reaches(st, B "user/bob", AA "role/partner-admin",
+				&b, &g));
+	assert_non_null(reaches(st, B "user/bob", "aws:111111111111:*", &b, &g));
+	assert_non_null(reaches(st, B "user/carol", AA "role/partner-admin",
+				&b, &g));
+	assert_non_null(reaches(st, B "role/ci", AA "role/ci-deploy", &b, &g));
+	/* a trust that admits the account, a policy that does not allow */
+	assert_null(reaches(st, B "user/dave", AA "role/partner-admin", &b, &g));
+	/* a trust naming ci only: not bob, although B is the account */
+	assert_null(reaches(st, B "user/bob", AA "role/ci-deploy", &b, &g));
+	/* a policy allowing it, a trust that does not admit the account */
+	assert_null(reaches(st, B "user/eve", AA "role/internal", &b, &g));
+	/* (carol reaches internal, but from a role of A that may assume
+	 * it, not through a gate of internal: there is none) */
+	it = reaches(st, B "user/carol", AA "role/internal", &b, &g);
+	assert_non_null(it);
+	assert_int_equal(it->depth, 4);
+	assert_false(edge_between(st, B "user/carol", AA "role/internal#from:"
+				  "arn:aws:iam::222222222222:root",
+				  NHIR_EDGE_ASSUMES).found &&
+		     edge_between(st, AA "role/internal#from:arn:aws:iam::"
+				  "222222222222:root", AA "role/internal",
+				  NHIR_EDGE_ASSUMES).found);
+	/* order does not matter: the same in the other order */
+	nhir_blast_release(&b);
+	nhir_graph_free(g);
+	g = NULL;
+	nhir_store_close(st);
+
+	st = tl_new_store(NULL);
+	/* the trust side alone: kept, and said to be unknown */
+	assert_int_equal(tl_import_text(st, "aws-authz", acct_a, &res), 0);
+	f = edge_between(st, "arn:aws:iam::222222222222:root",
+			 AA "role/partner-admin", NHIR_EDGE_ASSUMES);
+	assert_true(f.found);
+	assert_non_null(strstr(f.attrs, "not_evaluated"));
+	f = edge_between(st, B "role/ci", AA "role/ci-deploy#from:" B "role/ci",
+			 NHIR_EDGE_ASSUMES);
+	assert_true(f.found);
+	assert_null(strstr(f.attrs, "identity_policy"));
+	assert_non_null(reaches(st, B "role/ci", AA "role/ci-deploy", &b, &g));
+	assert_int_equal(tl_import_text(st, "aws-authz", acct_b, &res), 0);
+	f = edge_between(st, B "role/ci", AA "role/ci-deploy#from:" B "role/ci",
+			 NHIR_EDGE_ASSUMES);
+	assert_non_null(strstr(f.attrs, "\"identity_policy\":\"allows\""));
+	assert_non_null(reaches(st, B "user/bob", AA "role/partner-admin",
+				&b, &g));
+	assert_null(reaches(st, B "user/dave", AA "role/partner-admin", &b, &g));
+	nhir_blast_release(&b);
+	nhir_graph_free(g);
+	nhir_store_close(st);
+}
+
 static void test_real_samples(void **state)
 {
 	static const char *const files[] = {
@@ -480,6 +644,7 @@ int main(void)
 		cmocka_unit_test(test_model_rules),
 		cmocka_unit_test(test_principal_resources),
 		cmocka_unit_test(test_escalation),
+		cmocka_unit_test(test_cross_account),
 		cmocka_unit_test(test_real_samples),
 		cmocka_unit_test(test_bad),
 	};
