@@ -22,7 +22,7 @@
 #include "nhir/graph.h"
 #include "nhir/plan.h"
 #include "nhir/record.h"
-#include "record/record-internal.h"
+#include "store/plan.h"
 
 struct ritem {
 	uint32_t node, parent;	/* parent: index into items, or UINT32_MAX */
@@ -48,6 +48,7 @@ struct rwalk {
 	size_t cut_nr, cut_alloc;
 	struct ritem *v;
 	size_t nr, alloc;
+	bool nomem;
 };
 
 static bool push(struct rwalk *w, uint32_t node, uint32_t parent, uint8_t via,
@@ -213,6 +214,74 @@ static enum nhir_rc add_ended(struct nhir_store *st, const struct rwalk *w,
 	return NHIR_OK;
 }
 
+/* A node whose revocation is confirmed or verified by w->at is dead. */
+static int on_revoked(void *arg, int64_t node)
+{
+	struct rwalk *w = arg;
+	uint32_t x = nhir_graph_find(w->g, node);
+
+	if (x != UINT32_MAX)
+		w->revoked[x] = true;
+	return 0;
+}
+
+static int on_cut(void *arg, int64_t node, int64_t before)
+{
+	struct rwalk *w = arg;
+	uint32_t x = nhir_graph_find(w->g, node);
+
+	if (x == UINT32_MAX)
+		return 0;
+	if (NHIR_ALLOC_GROW(w->cuts, w->cut_nr + 1, w->cut_alloc)) {
+		w->nomem = true;
+		return 1;
+	}
+	w->cuts[w->cut_nr].node = x;
+	w->cuts[w->cut_nr++].before = before;
+	/* its policies detached: it can do nothing any more */
+	if (before == NHIR_TIME_NEVER)
+		w->revoked[x] = true;
+	return 0;
+}
+
+/* A seed: what the incident started from. */
+static int on_seed(void *arg, int64_t node)
+{
+	struct rwalk *w = arg;
+	const struct nhir_graph *g = w->g;
+	uint32_t x = nhir_graph_find(g, node);
+
+	if (x == UINT32_MAX || w->seen[x] ||
+	    !nhir_valid_at(g->node_created[x], NHIR_TIME_NEVER, w->at))
+		return 0;
+	if (!push(w, x, UINT32_MAX, 0, 0,
+		  w->revoked[x] || (g->node_flags[x] & NHIR_NF_DISABLED) ||
+			  !nhir_valid_at(g->node_created[x],
+					 g->node_expires[x], w->at),
+		  g->node_expires[x])) {
+		w->nomem = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* The revocations, cuts and seeds of incident at w->at, into w. */
+static enum nhir_rc load_walk(struct nhir_store *st, int64_t incident,
+			      struct rwalk *w, struct nhir_err *err)
+{
+	const struct nhir_plan_store_ops *ops = nhir_plan_store(st);
+	enum nhir_rc rc;
+
+	rc = ops->revoked_nodes(st, incident, w->at, on_revoked, w, err);
+	if (!rc)
+		rc = ops->cuts_at(st, incident, w->at, on_cut, w, err);
+	if (!rc && !w->nomem)
+		rc = ops->seed_nodes(st, incident, on_seed, w, err);
+	if (!rc && w->nomem)
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	return rc;
+}
+
 void nhir_residual_release(struct nhir_residual *r)
 {
 	for (size_t i = 0; i < r->ended_nr; i++) {
@@ -236,10 +305,8 @@ enum nhir_rc nhir_residual(struct nhir_store *st, int64_t incident,
 {
 	struct nhir_graph *g = NULL;
 	struct rwalk w;
-	struct nhir_sql *q;
 	struct nhir_incident inc;
 	enum nhir_rc rc;
-	int r;
 
 	memset(out, 0, sizeof(*out));
 	memset(&w, 0, sizeof(w));
@@ -257,69 +324,9 @@ enum nhir_rc nhir_residual(struct nhir_store *st, int64_t incident,
 		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 		goto out;
 	}
-	/* revoked: confirmed or verified */
-	rc = ir_query(st, err, &q, "SELECT node FROM revocation WHERE incident ="
-		      " ? AND state IN ('confirmed', 'verified') AND"
-		      " coalesce(confirmed, verified) <= ?", "ii", incident, at);
+	rc = load_walk(st, incident, &w, err);
 	if (rc)
 		goto out;
-	while ((r = nhir_sql_step(q, err)) == 1) {
-		uint32_t x = nhir_graph_find(g, nhir_sql_int(q, 0));
-
-		if (x != UINT32_MAX)
-			w.revoked[x] = true;
-	}
-	nhir_sql_finish(q);
-	rc = ir_query(st, err, &q, "SELECT c.node, c.issued_before FROM cut c"
-		      " LEFT JOIN plan_step s ON s.id = c.step WHERE"
-		      " c.incident = ? AND coalesce(s.finished, 0) <= ?", "ii",
-		      incident, at);
-	if (rc)
-		goto out;
-	while ((r = nhir_sql_step(q, err)) == 1) {
-		uint32_t x = nhir_graph_find(g, nhir_sql_int(q, 0));
-
-		if (x == UINT32_MAX)
-			continue;
-		if (NHIR_ALLOC_GROW(w.cuts, w.cut_nr + 1, w.cut_alloc)) {
-			nhir_sql_finish(q);
-			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-			goto out;
-		}
-		w.cuts[w.cut_nr].node = x;
-		w.cuts[w.cut_nr++].before = nhir_sql_int(q, 1);
-		/* its policies detached: it can do nothing any more */
-		if (nhir_sql_int(q, 1) == NHIR_TIME_NEVER)
-			w.revoked[x] = true;
-	}
-	nhir_sql_finish(q);
-	/* the seeds: what the incident started from */
-	rc = ir_query(st, err, &q, "SELECT node FROM scope WHERE incident = ?"
-		      " AND origin = 'seed' AND status = 'confirmed'", "i",
-		      incident);
-	if (rc)
-		goto out;
-	while ((r = nhir_sql_step(q, err)) == 1) {
-		uint32_t x = nhir_graph_find(g, nhir_sql_int(q, 0));
-
-		if (x == UINT32_MAX || w.seen[x] ||
-		    !nhir_valid_at(g->node_created[x], NHIR_TIME_NEVER, at))
-			continue;
-		if (!push(&w, x, UINT32_MAX, 0, 0,
-			  w.revoked[x] || (g->node_flags[x] & NHIR_NF_DISABLED) ||
-				  !nhir_valid_at(g->node_created[x],
-						 g->node_expires[x], at),
-			  g->node_expires[x])) {
-			nhir_sql_finish(q);
-			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-			goto out;
-		}
-	}
-	nhir_sql_finish(q);
-	if (r < 0) {
-		rc = NHIR_ESTORE;
-		goto out;
-	}
 	if (!walk(&w)) {
 		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 		goto out;
