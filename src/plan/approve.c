@@ -9,6 +9,7 @@
 #include "nhir/plan.h"
 #include "nhir/record.h"
 #include "record/record-internal.h"
+#include "store/plan.h"
 
 #include "core/hash.h"
 #include "plan/plan-internal.h"
@@ -17,42 +18,43 @@
 
 struct step_row {
 	int64_t id, seq;
-	char status[16], proposer[128], action[128];
+	enum nhir_step_status status;
+	char proposer[128], action[128];
 	char digest[65], entry[65];
 	int needed;
 	bool reversible;
+	bool found;
 };
+
+static int take_row(void *arg, const struct nhir_plan_step_row *s)
+{
+	struct step_row *r = arg;
+
+	r->id = s->id;
+	r->seq = s->def.seq;
+	r->status = s->status;
+	ir_copy(r->proposer, sizeof(r->proposer), s->def.proposer);
+	ir_copy(r->action, sizeof(r->action), s->def.action);
+	r->needed = s->def.approvals_needed;
+	ir_copy(r->digest, sizeof(r->digest), s->digest);
+	ir_copy(r->entry, sizeof(r->entry), s->def.entry);
+	r->reversible = s->def.reversible;
+	r->found = true;
+	return 1;
+}
 
 static enum nhir_rc get_row(struct nhir_store *st, int64_t incident,
 			    int64_t seq, struct step_row *r,
 			    struct nhir_err *err)
 {
-	struct nhir_sql *q;
 	enum nhir_rc rc;
-	int x;
 
-	rc = ir_query(st, err, &q, "SELECT id, seq, status, proposer, action,"
-		      " approvals_needed, digest, entry, reversible FROM"
-		      " plan_step WHERE incident = ? AND seq = ?", "ii",
-		      incident, seq);
+	memset(r, 0, sizeof(*r));
+	rc = nhir_plan_store(st)->steps_read(st, incident, seq, take_row, r,
+					     err);
 	if (rc)
 		return rc;
-	x = nhir_sql_step(q, err);
-	if (x == 1) {
-		r->id = nhir_sql_int(q, 0);
-		r->seq = nhir_sql_int(q, 1);
-		ir_copy(r->status, sizeof(r->status), nhir_sql_text(q, 2));
-		ir_copy(r->proposer, sizeof(r->proposer), nhir_sql_text(q, 3));
-		ir_copy(r->action, sizeof(r->action), nhir_sql_text(q, 4));
-		r->needed = (int)nhir_sql_int(q, 5);
-		ir_copy(r->digest, sizeof(r->digest), nhir_sql_text(q, 6));
-		ir_copy(r->entry, sizeof(r->entry), nhir_sql_text(q, 7));
-		r->reversible = nhir_sql_int(q, 8) != 0;
-	}
-	nhir_sql_finish(q);
-	if (x < 0)
-		return err && err->rc ? err->rc : NHIR_ESTORE;
-	if (!x)
+	if (!r->found)
 		return nhir_err_set(err, NHIR_ENOTFOUND, "INC-%" PRId64 " has no "
 				    "step %" PRId64, incident, seq);
 	return NHIR_OK;
@@ -70,14 +72,23 @@ static void dg_str(struct nhir_sha256 *h, const char *s)
 		nhir_sha256_update(h, s, strlen(s));
 }
 
+static void dg_int(struct nhir_sha256 *h, int64_t v)
+{
+	char s[24];
+
+	snprintf(s, sizeof(s), "%" PRId64, v);
+	dg_str(h, s);
+}
+
 /*
- * The digest of one step row: its action, target, what it does (phase,
+ * The digest of one step: its action, target, what it does (phase,
  * cut, what survives, delay), reversibility, evidence and privilege,
  * the approvals it needs, its position in the plan and its catalog
- * entry's digest.  Columns as selected in plan_digests.
+ * entry's digest, each as text.
  */
-static void step_digest(struct nhir_sql *q, char out[65])
+static void step_digest(const struct nhir_plan_step_def *s, char out[65])
 {
+	const char *cuts = nhir_cut_name(s->cuts);
 	struct nhir_sha256 h;
 	unsigned char md[32];
 
@@ -85,50 +96,62 @@ static void step_digest(struct nhir_sql *q, char out[65])
 	if (!nhir_sha256_init(&h))
 		return;
 	dg_str(&h, "nhir-step-v1");
-	for (int c = 1; c <= 13; c++)
-		dg_str(&h, nhir_sql_text(q, c));
+	dg_str(&h, s->action);
+	dg_int(&h, s->target);
+	dg_str(&h, nhir_phase_name(s->phase));
+	dg_str(&h, cuts ? cuts : "");
+	dg_str(&h, s->survives);
+	dg_int(&h, s->delay);
+	dg_int(&h, s->reversible);
+	dg_int(&h, s->destroys_evidence);
+	dg_int(&h, s->privileged);
+	dg_int(&h, s->changes_access);
+	dg_int(&h, s->approvals_needed);
+	dg_int(&h, s->seq);
+	dg_str(&h, s->entry);
 	nhir_sha256_final(&h, md);
 	nhir_sha256_release(&h);
 	nhir_hex32(md, out);
 }
 
+struct digests {
+	struct { int64_t id; char d[65]; } *v;
+	size_t nr, alloc;
+	bool oom;
+};
+
+static int digest_cb(void *arg, const struct nhir_plan_step_row *s)
+{
+	struct digests *g = arg;
+
+	if (NHIR_ALLOC_GROW(g->v, g->nr + 1, g->alloc)) {
+		g->oom = true;
+		return 1;
+	}
+	g->v[g->nr].id = s->id;
+	step_digest(&s->def, g->v[g->nr].d);
+	if (!g->v[g->nr].d[0]) {
+		g->oom = true;
+		return 1;
+	}
+	g->nr++;
+	return 0;
+}
+
 enum nhir_rc plan_digests(struct nhir_store *st, int64_t incident,
 			  struct nhir_err *err)
 {
-	struct { int64_t id; char d[65]; } *v = NULL;
-	size_t nr = 0, alloc = 0;
-	struct nhir_sql *q;
+	const struct nhir_plan_store_ops *ops = nhir_plan_store(st);
+	struct digests g;
 	enum nhir_rc rc;
-	int r;
 
-	rc = ir_query(st, err, &q, "SELECT id, action, coalesce(target, 0),"
-		      " phase, coalesce(cuts, ''), survives, delay, reversible,"
-		      " destroys_evidence, privileged, changes_access,"
-		      " approvals_needed, seq, entry FROM plan_step WHERE"
-		      " incident = ?", "i", incident);
-	if (rc)
-		return rc;
-	while ((r = nhir_sql_step(q, err)) == 1) {
-		if (NHIR_ALLOC_GROW(v, nr + 1, alloc)) {
-			nhir_sql_finish(q);
-			nhir_free(v);
-			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-		}
-		v[nr].id = nhir_sql_int(q, 0);
-		step_digest(q, v[nr].d);
-		if (!v[nr].d[0]) {
-			nhir_sql_finish(q);
-			nhir_free(v);
-			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-		}
-		nr++;
-	}
-	nhir_sql_finish(q);
-	rc = ir_step_rc(r, err);
-	for (size_t i = 0; !rc && i < nr; i++)
-		rc = ir_exec(st, err, "UPDATE plan_step SET digest = ? WHERE"
-			     " id = ?", "ti", v[i].d, v[i].id);
-	nhir_free(v);
+	memset(&g, 0, sizeof(g));
+	rc = ops->steps_read(st, incident, 0, digest_cb, &g, err);
+	if (!rc && g.oom)
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	for (size_t i = 0; !rc && i < g.nr; i++)
+		rc = ops->step_set_digest(st, g.v[i].id, g.v[i].d, err);
+	nhir_free(g.v);
 	return rc;
 }
 
@@ -139,24 +162,9 @@ static enum nhir_rc standing_rejection(struct nhir_store *st,
 				       char *why, size_t n,
 				       struct nhir_err *err)
 {
-	struct nhir_sql *q;
-	enum nhir_rc rc;
-	int x;
-
-	*out = false;
-	rc = ir_query(st, err, &q, "SELECT why FROM approval WHERE step = ?"
-		      " AND actor = ? AND verdict = 'reject' AND withdrawn IS"
-		      " NULL AND digest = ? ORDER BY id DESC", "itt", r->id,
-		      actor, r->digest);
-	if (rc)
-		return rc;
-	x = nhir_sql_step(q, err);
-	if (x == 1) {
-		*out = true;
-		ir_copy(why, n, nhir_sql_text(q, 0));
-	}
-	nhir_sql_finish(q);
-	return ir_step_rc(x, err);
+	return nhir_plan_store(st)->rejection_standing(st, r->id, actor,
+						       r->digest, out, why, n,
+						       err);
 }
 
 /* The TTL an approval gets: ttl (0: a day), at most the maximum. */
@@ -180,6 +188,28 @@ static enum nhir_rc bound_ttl(struct nhir_store *st, int64_t *ttl,
 				    " a TTL of %" PRId64 " s is refused", max,
 				    *ttl);
 	return NHIR_OK;
+}
+
+/* actor's verdict on step r, bound to what the step is now. */
+static enum nhir_rc record_verdict(struct nhir_store *st, const char *actor,
+				   const struct step_row *r, bool approve,
+				   const char *why, int64_t at, int64_t expires,
+				   struct nhir_err *err)
+{
+	struct nhir_plan_approval_def a;
+
+	memset(&a, 0, sizeof(a));
+	a.step = r->id;
+	a.actor = actor;
+	a.verdict = approve ? NHIR_VERDICT_APPROVE : NHIR_VERDICT_REJECT;
+	a.why = why;
+	a.at = at;
+	a.expires = expires;
+	a.digest = r->digest;
+	a.seq = r->seq;
+	a.entry = r->entry;
+	a.reversible = r->reversible;
+	return nhir_plan_store(st)->approval_insert(st, &a, err);
 }
 
 enum nhir_rc nhir_approve(struct nhir_store *st, const char *actor,
@@ -222,9 +252,9 @@ enum nhir_rc nhir_approve(struct nhir_store *st, const char *actor,
 			return nhir_err_set(err, NHIR_EDENIED, "%s", reason);
 		}
 	}
-	if (!rc && strcmp(r.status, "planned") && strcmp(r.status, "failed"))
+	if (!rc && r.status != NHIR_STEP_PLANNED && r.status != NHIR_STEP_FAILED)
 		rc = nhir_err_set(err, NHIR_ECONFLICT, "step %" PRId64 " is %s",
-				  seq, r.status);
+				  seq, plan_status_name(r.status));
 	/* steps planned before digests were kept get theirs now */
 	if (!rc && !r.digest[0]) {
 		rc = plan_digests(st, incident, err);
@@ -239,11 +269,8 @@ enum nhir_rc nhir_approve(struct nhir_store *st, const char *actor,
 				  " (%s); withdraw the rejection first ('nhir "
 				  "reject --withdraw')", actor, seq, prior);
 	if (!rc)
-		rc = ir_exec(st, err, "INSERT INTO approval(step, actor, verdict,"
-			     " why, at, expires, digest, seq, entry, reversible)"
-			     " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			     "itttiititi", r.id, actor, op, why, now, now + ttl,
-			     r.digest, r.seq, r.entry, (int64_t)r.reversible);
+		rc = record_verdict(st, actor, &r, approve, why, now, now + ttl,
+				    err);
 	d = cJSON_CreateObject();
 	if (d) {
 		cJSON_AddNumberToObject(d, "step", (double)seq);
@@ -273,19 +300,16 @@ enum nhir_rc nhir_reject_withdraw(struct nhir_store *st, const char *actor,
 		return rc;
 	rc = get_row(st, incident, seq, &r, err);
 	if (!rc)
-		rc = ir_int(st, err, &n, NULL, "SELECT count(*) FROM approval"
-			    " WHERE step = ? AND actor = ? AND verdict ="
-			    " 'reject' AND withdrawn IS NULL", "it", r.id,
-			    actor);
+		rc = nhir_plan_store(st)->rejections_open(st, r.id, actor, &n,
+							  err);
 	if (!rc && !n)
 		rc = nhir_err_set(err, NHIR_ENOTFOUND, "%s has no rejection of "
 				  "step %" PRId64 " to withdraw (only its author "
 				  "may withdraw one)", actor, seq);
 	if (!rc)
-		rc = ir_exec(st, err, "UPDATE approval SET withdrawn = ?,"
-			     " withdrawn_why = ? WHERE step = ? AND actor = ?"
-			     " AND verdict = 'reject' AND withdrawn IS NULL",
-			     "itit", nhir_time_now(), why, r.id, actor);
+		rc = nhir_plan_store(st)->rejections_withdraw(st, r.id, actor,
+							      nhir_time_now(),
+							      why, err);
 	d = cJSON_CreateObject();
 	if (d) {
 		cJSON_AddNumberToObject(d, "step", (double)seq);
@@ -298,99 +322,90 @@ enum nhir_rc nhir_reject_withdraw(struct nhir_store *st, const char *actor,
 
 /* ---- reading approvals ---- */
 
-/* Why a row of approval_each does not count ("" if it does), into buf. */
-static void approval_state(struct nhir_sql *q, int64_t now,
-			   struct nhir_approval *a, char *buf, size_t n)
+/* Why approval a does not count ("" if it does), into buf; its state. */
+static const char *approval_state(const struct nhir_plan_approval_row *a,
+				  int64_t now, char *buf, size_t n)
 {
-	const char *role = nhir_sql_text(q, 13);
-	bool active = nhir_sql_int(q, 14) != 0, user = !nhir_sql_is_null(q, 13);
+	const char *actor = a->def.actor;
 
 	buf[0] = 0;
-	a->state = "valid";
-	if (!nhir_sql_is_null(q, 15)) {
-		a->state = "withdrawn";
-		snprintf(buf, n, "withdrawn: %s", nhir_sql_text(q, 16));
-		return;
+	if (a->withdrawn) {
+		snprintf(buf, n, "withdrawn: %s", a->withdrawn_why);
+		return "withdrawn";
 	}
-	a->state = "void";
-	if (strcmp(nhir_sql_text(q, 8), nhir_sql_text(q, 9))) {
-		if (!nhir_sql_is_null(q, 10) &&
-		    nhir_sql_int(q, 10) != a->seq)
+	if (strcmp(a->def.digest, a->step_digest)) {
+		if (a->def.seq && a->def.seq != a->step_seq)
 			snprintf(buf, n, "the step moved from %" PRId64 " to %"
-				 PRId64 " since", nhir_sql_int(q, 10), a->seq);
-		else if (!nhir_sql_is_null(q, 11) &&
-			 strcmp(nhir_sql_text(q, 11), nhir_sql_text(q, 12)))
+				 PRId64 " since", a->def.seq, a->step_seq);
+		else if (a->def.entry && strcmp(a->def.entry, a->step_entry))
 			snprintf(buf, n, "its catalog entry changed since");
-		else if (!nhir_sql_is_null(q, 17) &&
-			 nhir_sql_int(q, 17) != nhir_sql_int(q, 18))
+		else if (a->reversible >= 0 &&
+			 a->reversible != (int)a->step_reversible)
 			snprintf(buf, n, "its reversibility changed since");
 		else
 			snprintf(buf, n, "the step changed since");
-	} else if (!user) {
-		snprintf(buf, n, "%s is no longer a user", a->actor);
-	} else if (!active) {
-		snprintf(buf, n, "%s is deactivated", a->actor);
-	} else if (strcmp(role, "approver") && strcmp(role, "lead")) {
-		snprintf(buf, n, "%s is now %s and may not approve", a->actor,
-			 role);
-	} else if (!strcmp(a->actor, nhir_sql_text(q, 19))) {
-		snprintf(buf, n, "%s proposed the step since", a->actor);
-	} else if (!strcmp(a->verdict, "approve") && a->expires <= now) {
-		a->state = "expired";
+	} else if (!a->user) {
+		snprintf(buf, n, "%s is no longer a user", actor);
+	} else if (!a->active) {
+		snprintf(buf, n, "%s is deactivated", actor);
+	} else if (a->role != NHIR_ROLE_APPROVER && a->role != NHIR_ROLE_LEAD) {
+		snprintf(buf, n, "%s is now %s and may not approve", actor,
+			 nhir_role_name(a->role));
+	} else if (!strcmp(actor, a->step_proposer)) {
+		snprintf(buf, n, "%s proposed the step since", actor);
+	} else if (a->def.verdict == NHIR_VERDICT_APPROVE &&
+		   a->def.expires <= now) {
 		snprintf(buf, n, "expired");
+		return "expired";
 	} else {
-		a->state = "valid";
+		return "valid";
 	}
+	return "void";
+}
+
+struct each_approval {
+	nhir_approval_cb cb;
+	void *data;
+	int64_t now;
+};
+
+static int approval_cb(void *arg, const struct nhir_plan_approval_row *row)
+{
+	struct each_approval *e = arg;
+	struct nhir_approval a;
+	char reason[200];
+
+	memset(&a, 0, sizeof(a));
+	a.id = row->id;
+	a.seq = row->step_seq;
+	a.actor = row->def.actor;
+	a.verdict = row->def.verdict == NHIR_VERDICT_REJECT ? "reject"
+							    : "approve";
+	a.why = row->def.why;
+	a.at = row->def.at;
+	a.expires = row->def.expires;
+	a.step = row->def.step;
+	a.state = approval_state(row, e->now, reason, sizeof(reason));
+	a.reason = reason;
+	return e->cb(&a, e->data);
 }
 
 enum nhir_rc nhir_approval_each(struct nhir_store *st, int64_t incident,
 				int64_t step, nhir_approval_cb cb, void *data,
 				struct nhir_err *err)
 {
-	int64_t now = nhir_time_now();
-	struct nhir_sql *q;
-	enum nhir_rc rc;
-	int r;
+	struct each_approval e = { cb, data, nhir_time_now() };
 
-	rc = ir_query(st, err, &q, "SELECT a.id, s.seq, a.actor, a.verdict,"
-		      " a.why, a.at, a.expires, s.id, a.digest, s.digest, a.seq,"
-		      " a.entry, s.entry, u.role, u.active, a.withdrawn,"
-		      " a.withdrawn_why, a.reversible, s.reversible, s.proposer"
-		      " FROM approval a JOIN plan_step s ON s.id = a.step"
-		      " LEFT JOIN nhir_user u ON u.name = a.actor"
-		      " WHERE s.incident = ? AND (? = 0 OR s.id = ?)"
-		      " ORDER BY s.seq, a.id", "iii", incident, step, step);
-	if (rc)
-		return rc;
-	while ((r = nhir_sql_step(q, err)) == 1) {
-		struct nhir_approval a;
-		char reason[200];
-
-		memset(&a, 0, sizeof(a));
-		a.id = nhir_sql_int(q, 0);
-		a.seq = nhir_sql_int(q, 1);
-		a.actor = nhir_sql_text(q, 2);
-		a.verdict = nhir_sql_text(q, 3);
-		a.why = nhir_sql_text(q, 4);
-		a.at = nhir_sql_int(q, 5);
-		a.expires = nhir_sql_int(q, 6);
-		a.step = nhir_sql_int(q, 7);
-		approval_state(q, now, &a, reason, sizeof(reason));
-		a.reason = reason;
-		if (cb(&a, data)) {
-			r = 0;
-			break;
-		}
-	}
-	nhir_sql_finish(q);
-	return ir_step_rc(r, err);
+	return nhir_plan_store(st)->approvals_of(st, incident, step,
+						 approval_cb, &e, err);
 }
 
 /* ---- edits ---- */
 
 struct plan_mem {
 	int64_t *id, *seq;
-	size_t nr;
+	size_t nr, alloc, seq_alloc;
+	bool oom;
 	struct {
 		int64_t step, after;
 		char why[200];
@@ -405,53 +420,50 @@ static void mem_free(struct plan_mem *m)
 	nhir_free(m->dep);
 }
 
+static int mem_step(void *arg, const struct nhir_plan_step_row *s)
+{
+	struct plan_mem *m = arg;
+
+	if (NHIR_ALLOC_GROW(m->id, m->nr + 1, m->alloc) ||
+	    NHIR_ALLOC_GROW(m->seq, m->nr + 1, m->seq_alloc)) {
+		m->oom = true;
+		return 1;
+	}
+	m->id[m->nr] = s->id;
+	m->seq[m->nr] = s->def.seq;
+	m->nr++;
+	return 0;
+}
+
+static int mem_dep(void *arg, int64_t step, int64_t after, const char *why)
+{
+	struct plan_mem *m = arg;
+
+	if (NHIR_ALLOC_GROW(m->dep, m->dep_nr + 1, m->dep_alloc)) {
+		m->oom = true;
+		return 1;
+	}
+	m->dep[m->dep_nr].step = step;
+	m->dep[m->dep_nr].after = after;
+	ir_copy(m->dep[m->dep_nr].why, sizeof(m->dep[0].why), why);
+	m->dep_nr++;
+	return 0;
+}
+
+/* The steps of incident by seq, and what waits for what, into m. */
 static enum nhir_rc mem_load(struct nhir_store *st, int64_t incident,
 			     struct plan_mem *m, struct nhir_err *err)
 {
-	struct nhir_sql *q;
-	int64_t n = 0;
+	const struct nhir_plan_store_ops *ops = nhir_plan_store(st);
 	enum nhir_rc rc;
-	int r;
 
 	memset(m, 0, sizeof(*m));
-	rc = ir_int(st, err, &n, NULL, "SELECT count(*) FROM plan_step WHERE"
-		    " incident = ?", "i", incident);
-	if (rc)
-		return rc;
-	m->id = nhir_calloc((size_t)n + 1, sizeof(*m->id));
-	m->seq = nhir_calloc((size_t)n + 1, sizeof(*m->seq));
-	if (!m->id || !m->seq)
-		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-	rc = ir_query(st, err, &q, "SELECT id, seq FROM plan_step WHERE"
-		      " incident = ? ORDER BY seq", "i", incident);
-	if (rc)
-		return rc;
-	while ((r = nhir_sql_step(q, err)) == 1 && m->nr < (size_t)n) {
-		m->id[m->nr] = nhir_sql_int(q, 0);
-		m->seq[m->nr] = nhir_sql_int(q, 1);
-		m->nr++;
-	}
-	nhir_sql_finish(q);
-	if (r < 0)
-		return ir_step_rc(r, err);
-	rc = ir_query(st, err, &q, "SELECT d.step, d.after, d.why FROM plan_dep"
-		      " d JOIN plan_step s ON s.id = d.step WHERE s.incident = ?",
-		      "i", incident);
-	if (rc)
-		return rc;
-	while ((r = nhir_sql_step(q, err)) == 1) {
-		if (NHIR_ALLOC_GROW(m->dep, m->dep_nr + 1, m->dep_alloc)) {
-			nhir_sql_finish(q);
-			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-		}
-		m->dep[m->dep_nr].step = nhir_sql_int(q, 0);
-		m->dep[m->dep_nr].after = nhir_sql_int(q, 1);
-		ir_copy(m->dep[m->dep_nr].why, sizeof(m->dep[0].why),
-			nhir_sql_text(q, 2));
-		m->dep_nr++;
-	}
-	nhir_sql_finish(q);
-	return ir_step_rc(r, err);
+	rc = ops->steps_read(st, incident, 0, mem_step, m, err);
+	if (!rc && !m->oom)
+		rc = ops->deps_of(st, incident, mem_dep, m, err);
+	if (!rc && m->oom)
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	return rc;
 }
 
 static int64_t seq_of(const struct plan_mem *m, int64_t id)
@@ -467,15 +479,16 @@ static enum nhir_rc accept_risk(struct nhir_store *st, const char *actor,
 				int64_t incident, const char *what,
 				const char *why, struct nhir_err *err)
 {
-	return ir_exec(st, err, "INSERT INTO decision(incident, at, actor, kind,"
-		       " what, why) VALUES(?, ?, ?, 'decision', ?, ?)", "iittt",
-		       incident, nhir_time_now(), actor, what, why);
+	return nhir_plan_store(st)->decision_insert(st, incident,
+						    nhir_time_now(), actor,
+						    what, why, err);
 }
 
 enum nhir_rc nhir_plan_skip(struct nhir_store *st, const char *actor,
 			    int64_t incident, int64_t seq, const char *why,
 			    const char *accept, struct nhir_err *err)
 {
+	const struct nhir_plan_store_ops *ops = nhir_plan_store(st);
 	struct step_row r;
 	struct plan_mem m;
 	char what[300];
@@ -490,9 +503,9 @@ enum nhir_rc nhir_plan_skip(struct nhir_store *st, const char *actor,
 	if (rc)
 		return rc;
 	rc = get_row(st, incident, seq, &r, err);
-	if (!rc && strcmp(r.status, "planned"))
+	if (!rc && r.status != NHIR_STEP_PLANNED)
 		rc = nhir_err_set(err, NHIR_ECONFLICT, "step %" PRId64 " is %s",
-				  seq, r.status);
+				  seq, plan_status_name(r.status));
 	if (!rc)
 		rc = mem_load(st, incident, &m, err);
 	for (size_t i = 0; !rc && i < m.dep_nr; i++) {
@@ -518,12 +531,11 @@ enum nhir_rc nhir_plan_skip(struct nhir_store *st, const char *actor,
 			 r.action);
 		rc = accept_risk(st, actor, incident, what, accept, err);
 		if (!rc)
-			rc = ir_exec(st, err, "DELETE FROM plan_dep WHERE after"
-				     " = ?", "i", r.id);
+			rc = ops->deps_drop_after(st, r.id, err);
 	}
 	if (!rc)
-		rc = ir_exec(st, err, "UPDATE plan_step SET status = 'skipped',"
-			     " result = ? WHERE id = ?", "ti", why, r.id);
+		rc = ops->step_set_status(st, r.id, NHIR_STEP_SKIPPED, why,
+					  err);
 	d = cJSON_CreateObject();
 	if (d) {
 		cJSON_AddNumberToObject(d, "step", (double)seq);
@@ -539,6 +551,7 @@ enum nhir_rc nhir_plan_move(struct nhir_store *st, const char *actor,
 			    int64_t incident, int64_t seq, int64_t before,
 			    const char *accept, struct nhir_err *err)
 {
+	const struct nhir_plan_store_ops *ops = nhir_plan_store(st);
 	struct step_row r, b;
 	struct plan_mem m;
 	int64_t *order = NULL;
@@ -588,9 +601,8 @@ enum nhir_rc nhir_plan_move(struct nhir_store *st, const char *actor,
 					  seq_of(&m, m.dep[i].step),
 					  seq_of(&m, m.dep[i].after), m.dep[i].why);
 		if (!rc && accept)
-			rc = ir_exec(st, err, "DELETE FROM plan_dep WHERE step = ?"
-				     " AND after = ?", "ii", m.dep[i].step,
-				     m.dep[i].after);
+			rc = ops->dep_drop(st, m.dep[i].step, m.dep[i].after,
+					   err);
 		broken++;
 	}
 	if (!rc && accept && broken) {
@@ -599,13 +611,8 @@ enum nhir_rc nhir_plan_move(struct nhir_store *st, const char *actor,
 			 seq, r.action, before, broken);
 		rc = accept_risk(st, actor, incident, what, accept, err);
 	}
-	/* renumber: negative first, so that no two steps share a seq */
-	for (size_t i = 0; !rc && i < k; i++)
-		rc = ir_exec(st, err, "UPDATE plan_step SET seq = ? WHERE id = ?",
-			     "ii", -(int64_t)(i + 1), order[i]);
 	if (!rc)
-		rc = ir_exec(st, err, "UPDATE plan_step SET seq = -seq WHERE"
-			     " incident = ?", "i", incident);
+		rc = ops->steps_renumber(st, incident, order, k, err);
 	if (!rc)
 		rc = plan_digests(st, incident, err);
 	d = cJSON_CreateObject();
@@ -620,16 +627,55 @@ enum nhir_rc nhir_plan_move(struct nhir_store *st, const char *actor,
 	return ir_end(st, rc, actor, "plan.move", incident, d, err);
 }
 
+static bool changes_access(const struct nhir_action *a)
+{
+	return a->phase == NHIR_PHASE_ROTATE || a->phase == NHIR_PHASE_CONTAIN ||
+	       a->phase == NHIR_PHASE_REVOKE || a->phase == NHIR_PHASE_CUT;
+}
+
+/* Stores the lead's step doing a on node (0: none) at seq; its id in *id. */
+static enum nhir_rc add_step(struct nhir_store *st, const char *actor,
+			     int64_t incident, int64_t seq,
+			     const struct nhir_action *a, int64_t node,
+			     const char *entry, int64_t *id,
+			     struct nhir_err *err)
+{
+	struct nhir_plan_step_def d;
+	bool access = changes_access(a);
+
+	memset(&d, 0, sizeof(d));
+	d.incident = incident;
+	d.seq = seq;
+	d.action = a->id;
+	d.target = node;
+	d.phase = a->phase;
+	d.cuts = a->cuts;
+	d.why = "added by the lead";
+	d.breaks = "";
+	d.survives = a->survives ? a->survives : "";
+	d.reversible = a->reversible;
+	d.destroys_evidence = a->destroys_evidence;
+	d.privileged = a->privileged;
+	d.changes_access = access;
+	d.approvals_needed = access ? (!a->reversible || a->privileged ? 2 : 1)
+				    : 0;
+	d.delay = a->delay;
+	d.proposer = actor;
+	d.created = nhir_time_now();
+	d.entry = entry;
+	return nhir_plan_store(st)->step_insert(st, &d, id, err);
+}
+
 enum nhir_rc nhir_plan_add(struct nhir_store *st, const char *actor,
 			   int64_t incident, const struct nhir_catalog *cat,
 			   const char *action, const char *target,
 			   int64_t after, int64_t *seq_out, struct nhir_err *err)
 {
+	const struct nhir_plan_store_ops *ops = nhir_plan_store(st);
 	const struct nhir_action *a = nhir_catalog_find(cat, action);
 	struct step_row aft;
 	char entry[65];
 	int64_t node = 0, seq = 0, id = 0, pres = 0;
-	bool access;
 	cJSON *d;
 	enum nhir_rc rc;
 
@@ -651,47 +697,23 @@ enum nhir_rc nhir_plan_add(struct nhir_store *st, const char *actor,
 		rc = get_row(st, incident, after, &aft, err);
 		seq = aft.seq + 1;
 	} else {
-		rc = ir_int(st, err, &seq, NULL, "SELECT coalesce(max(seq), 0) + 1"
-			    " FROM plan_step WHERE incident = ?", "i", incident);
+		rc = ops->step_last_seq(st, incident, &seq, err);
+		seq++;
 	}
 	if (!rc)
-		rc = ir_exec(st, err, "UPDATE plan_step SET seq = -(seq + 1) WHERE"
-			     " incident = ? AND seq >= ?", "ii", incident, seq);
+		rc = ops->steps_make_room(st, incident, seq, err);
 	if (!rc)
-		rc = ir_exec(st, err, "UPDATE plan_step SET seq = -seq WHERE"
-			     " incident = ? AND seq < 0", "i", incident);
-	access = a->phase == NHIR_PHASE_ROTATE || a->phase == NHIR_PHASE_CONTAIN ||
-		 a->phase == NHIR_PHASE_REVOKE || a->phase == NHIR_PHASE_CUT;
-	if (!rc)
-		rc = ir_int(st, err, &id, NULL,
-			      "INSERT INTO plan_step(incident, seq, action, target,"
-			      " phase, cuts, why, breaks, survives, reversible,"
-			      " destroys_evidence, privileged, changes_access,"
-			      " approvals_needed, delay, status, proposer, created,"
-			      " entry) VALUES(?, ?, ?, ?, ?, ?, 'added by the lead',"
-			      " '', ?, ?, ?, ?, ?, ?, ?, 'planned', ?, ?, ?)"
-			      " RETURNING id",
-			      "iitzttt" "iiiiii" "tit", incident, seq, a->id, node,
-			      nhir_phase_name(a->phase), nhir_cut_name(a->cuts),
-			      a->survives ? a->survives : "",
-			      (int64_t)a->reversible,
-			      (int64_t)a->destroys_evidence,
-			      (int64_t)a->privileged, (int64_t)access,
-			      (int64_t)(access ? (!a->reversible || a->privileged
-						  ? 2 : 1) : 0),
-			      a->delay, actor, nhir_time_now(), entry);
+		rc = add_step(st, actor, incident, seq, a, node, entry, &id, err);
 	if (!rc && after)
-		rc = ir_exec(st, err, "INSERT INTO plan_dep(step, after, why)"
-			     " VALUES(?, ?, 'placed after it by the lead')",
-			     "ii", id, aft.id);
-	if (!rc && access)
-		rc = ir_int(st, err, &pres, NULL, "SELECT coalesce(min(id), 0)"
-			    " FROM plan_step WHERE incident = ? AND phase ="
-			    " 'preserve' AND seq < ?", "ii", incident, seq);
-	if (!rc && pres)
-		rc = ir_exec(st, err, "INSERT INTO plan_dep(step, after, why)"
-			     " VALUES(?, ?, 'evidence is preserved first') ON"
-			     " CONFLICT DO NOTHING", "ii", id, pres);
+		rc = ops->dep_insert(st, id, aft.id, "placed after it by the lead",
+				     err);
+	if (!rc && changes_access(a))
+		rc = ops->step_first_in_phase(st, incident, NHIR_PHASE_PRESERVE,
+					      seq, &pres, err);
+	/* placed after the preserving step already: nothing to add */
+	if (!rc && pres && !(after && pres == aft.id))
+		rc = ops->dep_insert(st, id, pres, "evidence is preserved first",
+				     err);
 	if (!rc)
 		rc = plan_digests(st, incident, err);
 	d = cJSON_CreateObject();

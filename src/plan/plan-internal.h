@@ -4,6 +4,7 @@
 
 #include "nhir/buf.h"
 #include "nhir/plan.h"
+#include "store/plan.h"
 
 /*
  * Sends request (JSON) to the connector configured for action (or, for
@@ -25,5 +26,8 @@ const char *nhir_connector_for(const struct nhir_connectors *c,
  */
 enum nhir_rc plan_digests(struct nhir_store *st, int64_t incident,
 			  struct nhir_err *err);
+
+/* The name of a step status, as front ends print it. */
+const char *plan_status_name(enum nhir_step_status s);
 
 #endif

@@ -20,6 +20,19 @@
 #include "record/record-internal.h"
 #include "plan/plan-internal.h"
 
+const char *plan_status_name(enum nhir_step_status s)
+{
+	static const char *const name[] = {
+		[NHIR_STEP_PLANNED] = "planned",
+		[NHIR_STEP_RUNNING] = "running",
+		[NHIR_STEP_DONE] = "done",
+		[NHIR_STEP_FAILED] = "failed",
+		[NHIR_STEP_SKIPPED] = "skipped",
+	};
+
+	return (unsigned)s < NHIR_ARRAY_SIZE(name) ? name[s] : "?";
+}
+
 #define MAX_DEPS 64
 
 struct pdep {
