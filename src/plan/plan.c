@@ -530,26 +530,31 @@ static int approvals_for(const struct nhir_action *a)
 static enum nhir_rc store_step(struct planner *p, const char *actor,
 			       struct pstep *s)
 {
+	struct nhir_plan_step_def d;
 	char entry[65];
 
 	if (!nhir_action_digest(s->a, entry))
 		return nhir_err_set(p->err, NHIR_ENOMEM, "out of memory");
-	return ir_int(p->st, p->err, &s->id, NULL,
-		      "INSERT INTO plan_step(incident, seq, action, target, phase,"
-		      " cuts, why, breaks, survives, reversible,"
-		      " destroys_evidence, privileged, changes_access,"
-		      " approvals_needed, delay, status, proposer, created,"
-		      " entry) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-		      " ?, 'planned', ?, ?, ?) RETURNING id",
-		      "iitzt" "ttttiiiiiitit", p->incident, (int64_t)s->order,
-		      s->a->id, s->target, nhir_phase_name(s->a->phase),
-		      nhir_cut_name(s->a->cuts), s->why,
-		      s->breaks, s->a->survives ? s->a->survives : "",
-		      (int64_t)s->a->reversible,
-		      (int64_t)s->a->destroys_evidence,
-		      (int64_t)s->a->privileged, (int64_t)changes_access(s->a),
-		      (int64_t)approvals_for(s->a), s->a->delay, actor,
-		      nhir_time_now(), entry);
+	memset(&d, 0, sizeof(d));
+	d.incident = p->incident;
+	d.seq = s->order;
+	d.action = s->a->id;
+	d.target = s->target;
+	d.phase = s->a->phase;
+	d.cuts = s->a->cuts;
+	d.why = s->why;
+	d.breaks = s->breaks;
+	d.survives = s->a->survives ? s->a->survives : "";
+	d.reversible = s->a->reversible;
+	d.destroys_evidence = s->a->destroys_evidence;
+	d.privileged = s->a->privileged;
+	d.changes_access = changes_access(s->a);
+	d.approvals_needed = approvals_for(s->a);
+	d.delay = s->a->delay;
+	d.proposer = actor;
+	d.created = nhir_time_now();
+	d.entry = entry;
+	return nhir_plan_store(p->st)->step_insert(p->st, &d, &s->id, p->err);
 }
 
 /*
@@ -562,60 +567,48 @@ static enum nhir_rc store_step(struct planner *p, const char *actor,
 static enum nhir_rc carry_approvals(struct planner *p, int64_t old,
 				    int64_t *dropped)
 {
-	enum nhir_rc rc;
+	return nhir_plan_store(p->st)->approvals_carry(p->st, p->incident, old,
+						       dropped, p->err);
+}
 
-	rc = ir_exec(p->st, p->err, "UPDATE approval SET step = coalesce(("
-		     "SELECT n.id FROM plan_step o JOIN plan_step n ON"
-		     " n.incident = o.incident AND n.action = o.action AND"
-		     " n.target IS o.target AND n.id > ? WHERE o.id ="
-		     " approval.step), step) WHERE step IN (SELECT id FROM"
-		     " plan_step WHERE incident = ? AND id <= ?)", "iii", old,
-		     p->incident, old);
-	if (!rc)
-		rc = ir_int(p->st, p->err, dropped, NULL, "SELECT count(*) FROM"
-			    " approval WHERE step IN (SELECT id FROM plan_step"
-			    " WHERE incident = ? AND id <= ?)", "ii",
-			    p->incident, old);
-	if (!rc)
-		rc = ir_exec(p->st, p->err, "DELETE FROM approval WHERE step IN"
-			     " (SELECT id FROM plan_step WHERE incident = ? AND"
-			     " id <= ?)", "ii", p->incident, old);
-	return rc;
+struct scope_load {
+	struct planner *p;
+	int64_t **conf;
+	size_t *conf_nr, alloc;
+	bool oom;
+};
+
+static int scope_cb(void *arg, int64_t n, bool confirmed)
+{
+	struct scope_load *l = arg;
+	struct planner *p = l->p;
+
+	if (confirmed ? NHIR_ALLOC_GROW(*l->conf, *l->conf_nr + 1, l->alloc)
+		      : NHIR_ALLOC_GROW(p->dismissed, p->dismissed_nr + 1,
+					p->dismissed_alloc)) {
+		l->oom = true;
+		return 1;
+	}
+	if (confirmed)
+		(*l->conf)[(*l->conf_nr)++] = n;
+	else
+		p->dismissed[p->dismissed_nr++] = n;
+	return 0;
 }
 
 static enum nhir_rc load_scope(struct planner *p, int64_t **conf,
 			       size_t *conf_nr)
 {
-	struct nhir_sql *q;
-	size_t alloc = 0;
+	struct scope_load l = { p, conf, conf_nr, 0, false };
 	enum nhir_rc rc;
-	int r;
 
 	*conf = NULL;
 	*conf_nr = 0;
-	rc = ir_query(p->st, p->err, &q, "SELECT node, status FROM scope"
-		      " WHERE incident = ? AND status != 'proposed'"
-		      " ORDER BY node", "i", p->incident);
-	if (rc)
-		return rc;
-	while ((r = nhir_sql_step(q, p->err)) == 1) {
-		int64_t n = nhir_sql_int(q, 0);
-		bool confirmed = !strcmp(nhir_sql_text(q, 1), "confirmed");
-
-		if (confirmed ? NHIR_ALLOC_GROW(*conf, *conf_nr + 1, alloc)
-			      : NHIR_ALLOC_GROW(p->dismissed,
-						p->dismissed_nr + 1,
-						p->dismissed_alloc)) {
-			nhir_sql_finish(q);
-			return nhir_err_set(p->err, NHIR_ENOMEM, "out of memory");
-		}
-		if (confirmed)
-			(*conf)[(*conf_nr)++] = n;
-		else
-			p->dismissed[p->dismissed_nr++] = n;
-	}
-	nhir_sql_finish(q);
-	return r < 0 ? NHIR_ESTORE : NHIR_OK;
+	rc = nhir_plan_store(p->st)->scope_settled(p->st, p->incident,
+						   scope_cb, &l, p->err);
+	if (!rc && l.oom)
+		rc = nhir_err_set(p->err, NHIR_ENOMEM, "out of memory");
+	return rc;
 }
 
 enum nhir_rc nhir_plan_build(struct nhir_store *st, const char *actor,
@@ -645,9 +638,9 @@ static enum nhir_rc other_catalog(struct nhir_store *st, const char *actor,
 	snprintf(what, sizeof(what), "plan with the catalog %s (sha256 %.16s)"
 		 " instead of the configured one", o->catalog ? o->catalog
 							      : "?", digest);
-	return ir_exec(st, err, "INSERT INTO decision(incident, at, actor, kind,"
-		       " what, why) VALUES(?, ?, ?, 'decision', ?, ?)", "iittt",
-		       incident, nhir_time_now(), actor, what, o->why);
+	return nhir_plan_store(st)->decision_insert(st, incident,
+						    nhir_time_now(), actor,
+						    what, o->why, err);
 }
 
 enum nhir_rc nhir_plan_build_from(struct nhir_store *st, const char *actor,
@@ -656,6 +649,7 @@ enum nhir_rc nhir_plan_build_from(struct nhir_store *st, const char *actor,
 				  const struct nhir_plan_origin *o,
 				  size_t *steps, struct nhir_err *err)
 {
+	const struct nhir_plan_store_ops *ops = nhir_plan_store(st);
 	char digest[65] = "", conf[NHIR_SETTING_MAX];
 	bool configured = false;
 	struct planner p;
@@ -689,9 +683,7 @@ enum nhir_rc nhir_plan_build_from(struct nhir_store *st, const char *actor,
 		return rc;
 	}
 	if (!rc)
-		rc = ir_int(st, err, &started, NULL, "SELECT count(*) FROM plan_step"
-		    " WHERE incident = ? AND status != 'planned' AND status !="
-		    " 'skipped'", "i", incident);
+		rc = ops->steps_begun(st, incident, &started, err);
 	if (!rc && started)
 		rc = nhir_err_set(err, NHIR_ECONFLICT, "the plan of INC-%" PRId64
 				  " has started; change it with 'nhir plan "
@@ -734,27 +726,20 @@ enum nhir_rc nhir_plan_build_from(struct nhir_store *st, const char *actor,
 	rc = p.rc;
 	/* replace a plan that has not started: the new steps first */
 	if (!rc)
-		rc = ir_int(st, err, &old, NULL, "SELECT coalesce(max(id), 0)"
-			    " FROM plan_step WHERE incident = ?", "i", incident);
+		rc = ops->step_last_id(st, incident, &old, err);
 	for (size_t i = 0; !rc && i < p.nr; i++)
 		rc = store_step(&p, actor, &p.v[i]);
 	for (size_t i = 0; !rc && i < p.nr; i++)
 		for (size_t k = 0; !rc && k < p.v[i].dep_nr; k++)
-			rc = ir_exec(st, err, "INSERT INTO plan_dep(step, after,"
-				     " why) VALUES(?, ?, ?)", "iit", p.v[i].id,
-				     p.v[p.v[i].deps[k].on].id,
-				     p.v[i].deps[k].why);
+			rc = ops->dep_insert(st, p.v[i].id,
+					     p.v[p.v[i].deps[k].on].id,
+					     p.v[i].deps[k].why, err);
 	if (!rc)
 		rc = plan_digests(st, incident, err);
 	if (!rc)
 		rc = carry_approvals(&p, old, &dropped);
 	if (!rc)
-		rc = ir_exec(st, err, "DELETE FROM plan_dep WHERE step IN (SELECT"
-			     " id FROM plan_step WHERE incident = ? AND id <= ?)",
-			     "ii", incident, old);
-	if (!rc)
-		rc = ir_exec(st, err, "DELETE FROM plan_step WHERE incident = ?"
-			     " AND id <= ?", "ii", incident, old);
+		rc = ops->steps_drop_upto(st, incident, old, err);
 	d = cJSON_CreateObject();
 	if (d) {
 		cJSON_AddNumberToObject(d, "steps", (double)p.nr);
@@ -779,122 +764,184 @@ enum nhir_rc nhir_plan_build_from(struct nhir_store *st, const char *actor,
 
 /* ---- reading the plan ---- */
 
-/* An approval (a) of a step (s) that counts, expiry aside. */
-#define COUNTS \
-	" a.step = s.id AND a.digest = s.digest AND a.withdrawn IS NULL AND" \
-	" a.actor != s.proposer AND EXISTS(SELECT 1 FROM nhir_user u WHERE" \
-	" u.name = a.actor AND u.active AND u.role IN ('approver', 'lead'))"
+/* What the approvals of one step amount to now. */
+struct tally {
+	int64_t step;
+	int approvals, rejects, voids;
+};
 
-#define STEP_COLS \
-	"s.id, s.seq, s.incident, coalesce(s.target, 0), s.action, s.phase," \
-	" s.status, s.why, s.breaks, s.survives, n.ext_id, n.name," \
-	" s.proposer, s.result, s.reversible, s.destroys_evidence," \
-	" s.privileged, s.changes_access, s.approvals_needed," \
-	" (SELECT count(DISTINCT a.actor) FROM approval a WHERE" COUNTS \
-	"  AND a.verdict = 'approve' AND a.expires > ?)," \
-	" (SELECT count(*) FROM approval a WHERE" COUNTS \
-	"  AND a.verdict = 'reject')," \
-	" s.delay, coalesce(s.started, 0), coalesce(s.finished, 0)," \
-	" (SELECT group_concat(p.seq) FROM plan_dep d JOIN plan_step p ON" \
-	"  p.id = d.after WHERE d.step = s.id), s.cuts," \
-	" (SELECT count(*) FROM approval a WHERE a.step = s.id AND" \
-	"  a.withdrawn IS NULL AND NOT (" COUNTS ") AND (a.verdict =" \
-	"  'reject' OR a.expires > ?))"
+struct tallies {
+	struct tally *v;
+	size_t nr, alloc;
+	char **actors;		/* of the counted approvals of the last step */
+	size_t actor_nr, actor_alloc;
+	int64_t now;
+	bool oom;
+};
 
-static int fill_steps(struct nhir_sql *q, nhir_step_cb cb, void *data,
-		      struct nhir_err *err)
+/*
+ * Does approval a count, expiry aside?  Given for the step as it is,
+ * not withdrawn, not by the step's proposer, by an active approver or
+ * lead.
+ */
+static bool counts(const struct nhir_plan_approval_row *a)
 {
-	int r;
+	return !strcmp(a->def.digest, a->step_digest) && !a->withdrawn &&
+	       strcmp(a->def.actor, a->step_proposer) && a->user &&
+	       a->active && (a->role == NHIR_ROLE_APPROVER ||
+			     a->role == NHIR_ROLE_LEAD);
+}
 
-	while ((r = nhir_sql_step(q, err)) == 1) {
-		struct nhir_step s;
+static void forget_actors(struct tallies *t)
+{
+	for (size_t i = 0; i < t->actor_nr; i++)
+		nhir_free(t->actors[i]);
+	t->actor_nr = 0;
+}
 
-		s.id = nhir_sql_int(q, 0);
-		s.seq = nhir_sql_int(q, 1);
-		s.incident = nhir_sql_int(q, 2);
-		s.target = nhir_sql_int(q, 3);
-		s.action = nhir_sql_text(q, 4);
-		s.phase = nhir_sql_text(q, 5);
-		s.status = nhir_sql_text(q, 6);
-		s.why = nhir_sql_text(q, 7);
-		s.breaks = nhir_sql_text(q, 8);
-		s.survives = nhir_sql_text(q, 9);
-		s.target_ext = nhir_sql_text(q, 10);
-		s.target_name = nhir_sql_text(q, 11);
-		s.proposer = nhir_sql_text(q, 12);
-		s.result = nhir_sql_text(q, 13);
-		s.reversible = nhir_sql_int(q, 14);
-		s.destroys_evidence = nhir_sql_int(q, 15);
-		s.privileged = nhir_sql_int(q, 16);
-		s.changes_access = nhir_sql_int(q, 17);
-		s.approvals_needed = (int)nhir_sql_int(q, 18);
-		s.approvals = (int)nhir_sql_int(q, 19);
-		s.rejected = nhir_sql_int(q, 20) > 0;
-		s.delay = nhir_sql_int(q, 21);
-		s.started = nhir_sql_int(q, 22);
-		s.finished = nhir_sql_int(q, 23);
-		s.after = nhir_sql_text(q, 24);
-		s.cuts = nhir_cut_parse(nhir_sql_text(q, 25));
-		s.void_approvals = (int)nhir_sql_int(q, 26);
-		if (cb(&s, data))
-			return 0;
+/* Counts actor's approval once; false when out of memory. */
+static bool approver_once(struct tallies *t, struct tally *y,
+			  const char *actor)
+{
+	for (size_t i = 0; i < t->actor_nr; i++)
+		if (!strcmp(t->actors[i], actor))
+			return true;
+	if (NHIR_ALLOC_GROW(t->actors, t->actor_nr + 1, t->actor_alloc) ||
+	    !(t->actors[t->actor_nr] = nhir_strdup(actor)))
+		return false;
+	t->actor_nr++;
+	y->approvals++;
+	return true;
+}
+
+static int tally_cb(void *arg, const struct nhir_plan_approval_row *a)
+{
+	struct tallies *t = arg;
+	bool approve = a->def.verdict == NHIR_VERDICT_APPROVE;
+	bool live = !approve || a->def.expires > t->now;
+	struct tally *y;
+
+	if (!t->nr || t->v[t->nr - 1].step != a->def.step) {
+		if (NHIR_ALLOC_GROW(t->v, t->nr + 1, t->alloc))
+			goto oom;
+		memset(&t->v[t->nr], 0, sizeof(t->v[0]));
+		t->v[t->nr++].step = a->def.step;
+		forget_actors(t);
 	}
-	return r;
+	y = &t->v[t->nr - 1];
+	if (!counts(a)) {
+		if (!a->withdrawn && live)
+			y->voids++;
+	} else if (!approve) {
+		y->rejects++;
+	} else if (live && !approver_once(t, y, a->def.actor)) {
+		goto oom;
+	}
+	return 0;
+oom:
+	t->oom = true;
+	return 1;
 }
 
-enum nhir_rc nhir_plan_each(struct nhir_store *st, int64_t incident,
-			    nhir_step_cb cb, void *data, struct nhir_err *err)
+static const struct tally *tally_of(const struct tallies *t, int64_t step)
 {
-	struct nhir_sql *q;
-	int64_t now = nhir_time_now();
-	enum nhir_rc rc;
-	int r;
+	static const struct tally none;
 
-	rc = ir_query(st, err, &q, "SELECT " STEP_COLS " FROM plan_step s"
-		      " LEFT JOIN node n ON n.id = s.target WHERE s.incident = ?"
-		      " ORDER BY s.seq", "iii", now, now, incident);
-	if (rc)
-		return rc;
-	r = fill_steps(q, cb, data, err);
-	nhir_sql_finish(q);
-	return ir_step_rc(r, err);
+	for (size_t i = 0; i < t->nr; i++)
+		if (t->v[i].step == step)
+			return &t->v[i];
+	return &none;
 }
 
-struct one {
+struct step_read {
+	struct tallies t;
 	nhir_step_cb cb;
 	void *data;
 	int n;
 };
 
-static int one_cb(const struct nhir_step *s, void *data)
+static int step_cb(void *arg, const struct nhir_plan_step_row *r)
 {
-	struct one *o = data;
+	struct step_read *sr = arg;
+	const struct tally *y = tally_of(&sr->t, r->id);
+	struct nhir_step s;
 
-	o->n++;
-	return o->cb(s, o->data);
+	memset(&s, 0, sizeof(s));
+	s.id = r->id;
+	s.seq = r->def.seq;
+	s.incident = r->def.incident;
+	s.target = r->def.target;
+	s.action = r->def.action;
+	s.phase = nhir_phase_name(r->def.phase);
+	s.status = plan_status_name(r->status);
+	s.why = r->def.why;
+	s.breaks = r->def.breaks;
+	s.survives = r->def.survives;
+	s.target_ext = r->target_ext;
+	s.target_name = r->target_name;
+	s.proposer = r->def.proposer;
+	s.result = r->result;
+	s.reversible = r->def.reversible;
+	s.destroys_evidence = r->def.destroys_evidence;
+	s.privileged = r->def.privileged;
+	s.changes_access = r->def.changes_access;
+	s.approvals_needed = r->def.approvals_needed;
+	s.approvals = y->approvals;
+	s.rejected = y->rejects > 0;
+	s.delay = r->def.delay;
+	s.started = r->started;
+	s.finished = r->finished;
+	s.after = r->after;
+	s.cuts = r->def.cuts;
+	s.void_approvals = y->voids;
+	sr->n++;
+	return sr->cb(&s, sr->data);
+}
+
+/* The steps of incident (seq 0: all) with their approvals now, to cb. */
+static enum nhir_rc read_steps(struct nhir_store *st, int64_t incident,
+			       int64_t seq, struct step_read *sr,
+			       struct nhir_err *err)
+{
+	const struct nhir_plan_store_ops *ops = nhir_plan_store(st);
+	enum nhir_rc rc;
+
+	sr->t.now = nhir_time_now();
+	rc = ops->approvals_of(st, incident, 0, tally_cb, &sr->t, err);
+	if (!rc && sr->t.oom)
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	forget_actors(&sr->t);
+	nhir_free(sr->t.actors);
+	if (!rc)
+		rc = ops->steps_read(st, incident, seq, step_cb, sr, err);
+	nhir_free(sr->t.v);
+	return rc;
+}
+
+enum nhir_rc nhir_plan_each(struct nhir_store *st, int64_t incident,
+			    nhir_step_cb cb, void *data, struct nhir_err *err)
+{
+	struct step_read sr;
+
+	memset(&sr, 0, sizeof(sr));
+	sr.cb = cb;
+	sr.data = data;
+	return read_steps(st, incident, 0, &sr, err);
 }
 
 enum nhir_rc nhir_step_get(struct nhir_store *st, int64_t incident,
 			   int64_t seq, nhir_step_cb cb, void *data,
 			   struct nhir_err *err)
 {
-	struct one o = { cb, data, 0 };
-	struct nhir_sql *q;
-	int64_t now = nhir_time_now();
+	struct step_read sr;
 	enum nhir_rc rc;
-	int r;
 
-	rc = ir_query(st, err, &q, "SELECT " STEP_COLS " FROM plan_step s"
-		      " LEFT JOIN node n ON n.id = s.target WHERE s.incident = ?"
-		      " AND s.seq = ?", "iiii", now, now, incident, seq);
-	if (rc)
-		return rc;
-	r = fill_steps(q, one_cb, &o, err);
-	nhir_sql_finish(q);
-	if (r < 0)
-		return err && err->rc ? err->rc : NHIR_ESTORE;
-	if (!o.n)
-		return nhir_err_set(err, NHIR_ENOTFOUND, "INC-%" PRId64 " has no "
-				    "step %" PRId64, incident, seq);
-	return NHIR_OK;
+	memset(&sr, 0, sizeof(sr));
+	sr.cb = cb;
+	sr.data = data;
+	rc = seq ? read_steps(st, incident, seq, &sr, err) : NHIR_OK;
+	if (!rc && !sr.n)
+		rc = nhir_err_set(err, NHIR_ENOTFOUND, "INC-%" PRId64 " has no "
+				  "step %" PRId64, incident, seq);
+	return rc;
 }
