@@ -285,8 +285,9 @@ static const struct connector *find(const struct connector *v, size_t nr,
 const char *nhir_connector_for(const struct nhir_connectors *c,
 			       const char *action, bool probe)
 {
-	const struct connector *x = probe ? find(c->probe, c->probe_nr, action)
-					  : find(c->conn, c->conn_nr, action);
+	const struct connector *x = !c ? NULL
+				 : probe ? find(c->probe, c->probe_nr, action)
+					 : find(c->conn, c->conn_nr, action);
 
 	return x ? x->name : NULL;
 }
@@ -576,8 +577,9 @@ enum nhir_rc nhir_connector_call(const struct nhir_connectors *cs,
 				 const char *request, struct nhir_buf *reply,
 				 struct nhir_err *err)
 {
-	const struct connector *c = probe ? find(cs->probe, cs->probe_nr, what)
-					  : find(cs->conn, cs->conn_nr, what);
+	const struct connector *c = !cs ? NULL
+				 : probe ? find(cs->probe, cs->probe_nr, what)
+					 : find(cs->conn, cs->conn_nr, what);
 
 	if (!c)
 		return nhir_err_set(err, NHIR_ENOTFOUND, "no %s configured for "

@@ -13,6 +13,7 @@
 #include "nhir/record.h"
 #include "record/record-internal.h"
 #include "plan/plan-internal.h"
+#include "store/plan.h"
 
 /* One step, as execution needs it. */
 struct xstep {
@@ -40,29 +41,36 @@ static int take_step(const struct nhir_step *s, void *data)
 	return 1;
 }
 
+/* The first unfinished step x waits for, as why x cannot run yet. */
+struct wait {
+	const struct xstep *x;
+	char *buf;
+	size_t n;
+};
+
+static int wait_cb(void *arg, int64_t seq, enum nhir_step_status status,
+		   const char *why)
+{
+	struct wait *w = arg;
+
+	if (status == NHIR_STEP_DONE || status == NHIR_STEP_SKIPPED)
+		return 0;
+	snprintf(w->buf, w->n, "step %" PRId64 " waits for step %" PRId64
+		 " (%s): %s", w->x->seq, seq, plan_status_name(status), why);
+	return 1;
+}
+
 /* Why step x cannot run now ("" if it can), into buf. */
 static enum nhir_rc blocked(struct nhir_store *st, const struct xstep *x,
 			    char *buf, size_t n, struct nhir_err *err)
 {
-	struct nhir_sql *q;
+	struct wait w = { x, buf, n };
 	enum nhir_rc rc;
-	int r;
 
 	buf[0] = 0;
-	rc = ir_query(st, err, &q, "SELECT p.seq, p.status, d.why FROM plan_dep"
-		      " d JOIN plan_step p ON p.id = d.after WHERE d.step = ? AND"
-		      " p.status NOT IN ('done', 'skipped') ORDER BY p.seq", "i",
-		      x->id);
+	rc = nhir_plan_store(st)->waits_of(st, x->id, wait_cb, &w, err);
 	if (rc)
 		return rc;
-	r = nhir_sql_step(q, err);
-	if (r == 1)
-		snprintf(buf, n, "step %" PRId64 " waits for step %" PRId64
-			 " (%s): %s", x->seq, nhir_sql_int(q, 0),
-			 nhir_sql_text(q, 1), nhir_sql_text(q, 2));
-	nhir_sql_finish(q);
-	if (r < 0)
-		return NHIR_ESTORE;
 	if (!buf[0] && x->rejected)
 		snprintf(buf, n, "step %" PRId64 " was rejected; it needs a new "
 			 "approval", x->seq);
@@ -254,98 +262,237 @@ static const char *probe_target(struct nhir_store *st, int64_t incident,
 	return out;
 }
 
-enum nhir_rc nhir_execute(struct nhir_store *st, const char *actor,
-			  int64_t incident, int64_t seq, bool confirm,
-			  const struct nhir_connectors *conn,
-			  struct nhir_exec_result *res, struct nhir_err *err)
+/* The audit detail of an execution. */
+static cJSON *exec_detail(const struct xstep *x, const char *status,
+			  const char *detail, int64_t evidence)
 {
-	struct nhir_buf reply = NHIR_BUF_INIT(1 << 20);
-	struct nhir_err cerr = NHIR_ERR_INIT;
-	struct xstep x;
-	struct pick p;
-	char why[400], *req = NULL;
-	const char *cname;
-	cJSON *answer = NULL, *d;
-	const char *status = "failed", *detail = "";
-	enum nhir_rc rc, crc;
-	struct nhir_err own = NHIR_ERR_INIT;
+	cJSON *d = cJSON_CreateObject();
 
-	if (!err)
-		err = &own;	/* a refusal's reason goes on the record */
-	memset(res, 0, sizeof(*res));
-	memset(&x, 0, sizeof(x));
-	rc = nhir_authorize(st, actor, NHIR_PERM_WORK, incident, err);
-	if (rc) {
-		if (rc == NHIR_EDENIED)
-			nhir_audit_denied(st, actor, "execute", incident, err->msg);
-		return rc;
-	}
-	if (seq) {
-		rc = nhir_step_get(st, incident, seq, take_step, &x, err);
-	} else {
-		memset(&p, 0, sizeof(p));
-		p.x = &x;
-		rc = nhir_plan_each(st, incident, next_cb, &p, err);
-		if (!rc && !p.found)
-			rc = nhir_err_set(err, NHIR_ENOTFOUND, "INC-%" PRId64
-					  " has no step left to run", incident);
-	}
-	if (rc)
-		return rc;
-	res->step = x.seq;
-	if (!strcmp(x.status, "done") || !strcmp(x.status, "skipped")) {
-		snprintf(res->status, sizeof(res->status), "%s", x.status);
-		snprintf(res->detail, sizeof(res->detail), "step %" PRId64
-			 " is already %s: nothing to do", x.seq, x.status);
+	if (!d)
+		return NULL;
+	cJSON_AddNumberToObject(d, "step", (double)x->seq);
+	cJSON_AddStringToObject(d, "action", x->action);
+	cJSON_AddStringToObject(d, "status", status);
+	cJSON_AddStringToObject(d, "detail", detail);
+	if (evidence)
+		cJSON_AddNumberToObject(d, "evidence", (double)evidence);
+	return d;
+}
+
+static void set_result(struct nhir_exec_result *res, const char *status,
+		       const char *detail)
+{
+	snprintf(res->status, sizeof(res->status), "%s", status);
+	snprintf(res->detail, sizeof(res->detail), "%s", detail);
+}
+
+/* May actor execute steps of incident?  A refusal goes on the record. */
+static enum nhir_rc may_execute(struct nhir_store *st, const char *actor,
+				int64_t incident, struct nhir_err *err)
+{
+	enum nhir_rc rc = nhir_authorize(st, actor, NHIR_PERM_WORK, incident,
+					 err);
+
+	if (rc == NHIR_EDENIED)
+		nhir_audit_denied(st, actor, "execute", incident, err->msg);
+	return rc;
+}
+
+/* Step seq of incident, or (seq 0) the next one left to run, into x. */
+static enum nhir_rc pick_step(struct nhir_store *st, int64_t incident,
+			      int64_t seq, struct xstep *x,
+			      struct nhir_err *err)
+{
+	struct pick p = { x, false };
+	enum nhir_rc rc;
+
+	memset(x, 0, sizeof(*x));
+	if (seq)
+		return nhir_step_get(st, incident, seq, take_step, x, err);
+	rc = nhir_plan_each(st, incident, next_cb, &p, err);
+	if (!rc && !p.found)
+		rc = nhir_err_set(err, NHIR_ENOTFOUND, "INC-%" PRId64 " has no "
+				  "step left to run", incident);
+	return rc;
+}
+
+/* Is step x over?  Then res says so. */
+static bool already_over(const struct xstep *x, struct nhir_exec_result *res)
+{
+	char detail[200];
+
+	if (strcmp(x->status, "done") && strcmp(x->status, "skipped"))
+		return false;
+	snprintf(detail, sizeof(detail), "step %" PRId64 " is already %s: "
+		 "nothing to do", x->seq, x->status);
+	set_result(res, x->status, detail);
+	return true;
+}
+
+/* Can step x run now: what it waits for done, approved, not rejected? */
+static enum nhir_rc runnable(struct nhir_store *st, const struct xstep *x,
+			     struct nhir_err *err)
+{
+	char why[400];
+	enum nhir_rc rc = blocked(st, x, why, sizeof(why), err);
+
+	if (!rc && why[0])
+		rc = nhir_err_set(err, NHIR_ECONFLICT, "%s", why);
+	return rc;
+}
+
+/*
+ * A verify step: its target's probe, and the outcome on the record.  A
+ * token cut where it acts is verified without a revocation.
+ */
+static enum nhir_rc run_probe(struct nhir_store *st, const char *actor,
+			      int64_t incident, const struct xstep *x,
+			      bool confirm, const struct nhir_connectors *conn,
+			      struct nhir_exec_result *res,
+			      struct nhir_err *err)
+{
+	const struct nhir_plan_store_ops *ops = nhir_plan_store(st);
+	char detail[400];
+	const char *status;
+	bool done;
+	int64_t now;
+	enum nhir_rc rc;
+
+	if (!confirm) {
+		snprintf(detail, sizeof(detail), "would probe the target of "
+			 "step %" PRId64, x->seq);
+		set_result(res, "dry-run", detail);
 		return NHIR_OK;
 	}
-	rc = blocked(st, &x, why, sizeof(why), err);
-	if (rc)
-		return rc;
-	if (why[0])
-		return nhir_err_set(err, NHIR_ECONFLICT, "%s", why);
-	if (!strcmp(x.phase, "verify") && x.target) {
-		char detail2[400];
+	status = probe_target(st, incident, conn, x->target, detail,
+			      sizeof(detail));
+	done = !strcmp(status, "done");
+	set_result(res, status, detail);
+	now = nhir_time_now();
+	rc = ir_begin(st, actor, NHIR_PERM_WORK, incident, "execute", err);
+	if (!rc)
+		rc = ops->step_finish(st, x->id, done ? NHIR_STEP_DONE
+						      : NHIR_STEP_FAILED,
+				      now, now, detail, 0, err);
+	if (!rc && done)
+		rc = ops->revocation_verify(st, incident, x->target, x->id, now,
+					    detail, err);
+	return ir_end(st, rc, actor, "execute", incident,
+		      exec_detail(x, status, detail, 0), err);
+}
 
-		if (!confirm) {
-			snprintf(res->status, sizeof(res->status), "dry-run");
-			snprintf(res->detail, sizeof(res->detail), "would probe "
-				 "the target of step %" PRId64, x.seq);
-			return NHIR_OK;
-		}
-		status = probe_target(st, incident, conn, x.target, detail2,
-				      sizeof(detail2));
-		snprintf(res->status, sizeof(res->status), "%s", status);
-		snprintf(res->detail, sizeof(res->detail), "%s", detail2);
-		rc = ir_begin(st, actor, NHIR_PERM_WORK, incident, "execute", err);
-		if (!rc)
-			rc = ir_exec(st, err, "UPDATE plan_step SET status = ?,"
-				     " started = ?, finished = ?, result = ? WHERE"
-				     " id = ?", "tiiti", status, nhir_time_now(),
-				     nhir_time_now(), detail2, x.id);
-		/* a token cut where it acts is verified without a revocation */
-		if (!rc && !strcmp(status, "done"))
-			rc = ir_exec(st, err, "INSERT INTO revocation(incident, node,"
-				     " state, step, verified, detail) VALUES(?, ?,"
-				     " 'verified', ?, ?, ?) ON CONFLICT(incident, node)"
-				     " DO UPDATE SET state = 'verified', verified ="
-				     " excluded.verified, detail = excluded.detail",
-				     "iiiit", incident, x.target, x.id,
-				     nhir_time_now(), detail2);
-		d = cJSON_CreateObject();
-		if (d) {
-			cJSON_AddNumberToObject(d, "step", (double)x.seq);
-			cJSON_AddStringToObject(d, "action", x.action);
-			cJSON_AddStringToObject(d, "status", status);
-			cJSON_AddStringToObject(d, "detail", detail2);
-		}
-		return ir_end(st, rc, actor, "execute", incident, d, err);
+/*
+ * Puts the start of step x on the record before anything is sent: the
+ * step is running and its target's revocation requested.
+ */
+static enum nhir_rc start_step(struct nhir_store *st, const char *actor,
+			       int64_t incident, const struct xstep *x,
+			       const char *cname, struct nhir_err *err)
+{
+	const struct nhir_plan_store_ops *ops = nhir_plan_store(st);
+	int64_t now = nhir_time_now();
+	cJSON *d;
+	enum nhir_rc rc;
+
+	rc = ir_begin(st, actor, NHIR_PERM_WORK, incident, "execute", err);
+	if (!rc)
+		rc = ops->step_start(st, x->id, now, err);
+	if (!rc && x->target && revokes(x))
+		rc = ops->revocation_request(st, incident, x->target, x->id, now,
+					     err);
+	d = cJSON_CreateObject();
+	if (d) {
+		cJSON_AddNumberToObject(d, "step", (double)x->seq);
+		cJSON_AddStringToObject(d, "action", x->action);
+		cJSON_AddStringToObject(d, "connector", cname);
 	}
-	cname = nhir_connector_for(conn, x.action, false);
+	return ir_end(st, rc, actor, "execute.start", incident, d, err);
+}
+
+/* What the connector's answer says: done, or why not in cerr. */
+struct answer {
+	cJSON *json;
+	const char *status;	/* "done" or "failed" */
+	const char *detail;	/* the connector's detail when done */
+	struct nhir_err cerr;
+};
+
+static void read_answer(const char *cname, struct nhir_buf *reply,
+			struct answer *a)
+{
+	const cJSON *status, *detail;
+
+	nhir_buf_addch(reply, 0);
+	a->json = cJSON_Parse(reply->buf ? reply->buf : "");
+	reply->len = reply->len ? reply->len - 1 : 0;
+	status = cJSON_GetObjectItemCaseSensitive(a->json, "status");
+	detail = cJSON_GetObjectItemCaseSensitive(a->json, "detail");
+	if (!cJSON_IsObject(a->json) || !cJSON_IsString(status))
+		nhir_err_set(&a->cerr, NHIR_EPARSE, "%s answered something "
+			     "that is not {\"status\": ...}", cname);
+	else if (!strcmp(status->valuestring, "done"))
+		a->status = "done";
+	else
+		nhir_err_set(&a->cerr, NHIR_EIO, "%s says: %s", cname,
+			     status->valuestring);
+	if (cJSON_IsString(detail))
+		a->detail = detail->valuestring;
+}
+
+/*
+ * Puts how step x ended on the record: its status and result, the
+ * revocation confirmed, and a cut that ends the sessions of its
+ * identity issued before now, or everything it can do (one that only
+ * stops new sessions leaves every access there is).
+ */
+static enum nhir_rc finish_step(struct nhir_store *st, const char *actor,
+				int64_t incident, const struct xstep *x,
+				const struct answer *a,
+				const struct nhir_exec_result *res,
+				struct nhir_err *err)
+{
+	const struct nhir_plan_store_ops *ops = nhir_plan_store(st);
+	bool done = !strcmp(a->status, "done");
+	int64_t now = nhir_time_now();
+	enum nhir_rc rc;
+
+	rc = nhir_store_begin(st, err);
+	if (!rc)
+		rc = ops->step_finish(st, x->id, done ? NHIR_STEP_DONE
+						      : NHIR_STEP_FAILED,
+				      0, now, res->detail, res->evidence, err);
+	if (!rc && done && x->target && revokes(x))
+		rc = ops->revocation_confirm(st, incident, x->target, now,
+					     a->detail, err);
+	if (!rc && done && x->target &&
+	    (x->cuts == NHIR_CUT_ISSUED_BEFORE || x->cuts == NHIR_CUT_EVERYTHING))
+		rc = ops->cut_put(st, incident, x->target,
+				  x->cuts == NHIR_CUT_EVERYTHING ? NHIR_TIME_NEVER
+								 : now,
+				  x->id, err);
+	return ir_end(st, rc, actor, "execute", incident,
+		      exec_detail(x, a->status, res->detail, res->evidence),
+		      err);
+}
+
+/* Step x through its connector: started, sent, kept, finished. */
+static enum nhir_rc run_connector(struct nhir_store *st, const char *actor,
+				  int64_t incident, const struct xstep *x,
+				  bool confirm,
+				  const struct nhir_connectors *conn,
+				  struct nhir_exec_result *res,
+				  struct nhir_err *err)
+{
+	struct nhir_buf reply = NHIR_BUF_INIT(1 << 20);
+	struct answer a = { NULL, "failed", "", NHIR_ERR_INIT };
+	const char *cname = nhir_connector_for(conn, x->action, false);
+	char *req;
+	enum nhir_rc rc;
+
 	if (!cname)
 		return nhir_err_set(err, NHIR_ENOTFOUND, "no connector is "
-				    "configured for %s", x.action);
-	req = request_json(st, incident, &x, !confirm);
+				    "configured for %s", x->action);
+	req = request_json(st, incident, x, !confirm);
 	if (!req)
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	if (!confirm) {
@@ -355,141 +502,96 @@ enum nhir_rc nhir_execute(struct nhir_store *st, const char *actor,
 		nhir_free(req);
 		return NHIR_OK;
 	}
-
-	/* started: on the record before anything is sent */
-	rc = ir_begin(st, actor, NHIR_PERM_WORK, incident, "execute", err);
-	if (!rc)
-		rc = ir_exec(st, err, "UPDATE plan_step SET status = 'running',"
-			     " started = ? WHERE id = ?", "ii", nhir_time_now(),
-			     x.id);
-	if (!rc && x.target && revokes(&x))
-		rc = ir_exec(st, err, "INSERT INTO revocation(incident, node,"
-			     " state, step, requested) VALUES(?, ?, 'requested',"
-			     " ?, ?) ON CONFLICT(incident, node) DO UPDATE SET"
-			     " state = CASE WHEN state = 'verified' THEN state"
-			     " ELSE 'requested' END, step = excluded.step,"
-			     " requested = excluded.requested", "iiii",
-			     incident, x.target, x.id, nhir_time_now());
-	d = cJSON_CreateObject();
-	if (d) {
-		cJSON_AddNumberToObject(d, "step", (double)x.seq);
-		cJSON_AddStringToObject(d, "action", x.action);
-		cJSON_AddStringToObject(d, "connector", cname);
+	rc = start_step(st, actor, incident, x, cname, err);
+	if (!rc) {
+		if (!nhir_connector_call(conn, x->action, false, req, &reply,
+					 &a.cerr))
+			read_answer(cname, &reply, &a);
+		set_result(res, a.status, strcmp(a.status, "done") ? a.cerr.msg
+								   : a.detail);
+		res->evidence = keep_output(st, actor, incident, x, cname, req,
+					    &reply, strcmp(a.status, "done")
+							    ? a.cerr.msg : NULL);
+		rc = finish_step(st, actor, incident, x, &a, res, err);
 	}
-	rc = ir_end(st, rc, actor, "execute.start", incident, d, err);
-	if (rc) {
-		nhir_free(req);
-		return rc;
-	}
-
-	crc = nhir_connector_call(conn, x.action, false, req, &reply, &cerr);
-	if (!crc) {
-		nhir_buf_addch(&reply, 0);
-		answer = cJSON_Parse(reply.buf ? reply.buf : "");
-		reply.len = reply.len ? reply.len - 1 : 0;
-		if (!cJSON_IsObject(answer) ||
-		    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(answer,
-								     "status")))
-			nhir_err_set(&cerr, NHIR_EPARSE, "%s answered something "
-				     "that is not {\"status\": ...}", cname);
-		else if (!strcmp(cJSON_GetObjectItemCaseSensitive(answer,
-								  "status")->valuestring,
-				 "done"))
-			status = "done";
-		else
-			nhir_err_set(&cerr, NHIR_EIO, "%s says: %s", cname,
-				     cJSON_GetObjectItemCaseSensitive(answer,
-								      "status")->valuestring);
-		if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(answer,
-								    "detail")))
-			detail = cJSON_GetObjectItemCaseSensitive(answer,
-								  "detail")->valuestring;
-	}
-	snprintf(res->status, sizeof(res->status), "%s", status);
-	snprintf(res->detail, sizeof(res->detail), "%s", strcmp(status, "done")
-			 ? cerr.msg : detail);
-	res->evidence = keep_output(st, actor, incident, &x, cname, req, &reply,
-				    strcmp(status, "done") ? cerr.msg : NULL);
-
-	rc = nhir_store_begin(st, err);
-	if (!rc)
-		rc = ir_exec(st, err, "UPDATE plan_step SET status = ?, finished"
-			     " = ?, result = ?, evidence = ? WHERE id = ?",
-			     "titzi", status, nhir_time_now(), res->detail,
-			     res->evidence, x.id);
-	if (!rc && !strcmp(status, "done") && x.target && revokes(&x))
-		rc = ir_exec(st, err, "UPDATE revocation SET state = CASE WHEN"
-			     " state = 'verified' THEN state ELSE 'confirmed'"
-			     " END, confirmed = ?, detail = ? WHERE incident = ?"
-			     " AND node = ?", "itii", nhir_time_now(), detail,
-			     incident, x.target);
-	/*
-	 * A cut ends the sessions of its identity issued before now, or
-	 * everything it can do; one that only stops new sessions leaves
-	 * every access there is.
-	 */
-	if (!rc && !strcmp(status, "done") && x.target &&
-	    (x.cuts == NHIR_CUT_ISSUED_BEFORE || x.cuts == NHIR_CUT_EVERYTHING))
-		rc = ir_exec(st, err, "INSERT INTO cut(incident, node,"
-			     " issued_before, step) VALUES(?, ?, ?, ?)"
-			     " ON CONFLICT(incident, node) DO UPDATE SET"
-			     " issued_before = max(issued_before,"
-			     " excluded.issued_before)", "iiii",
-			     incident, x.target,
-			     x.cuts == NHIR_CUT_EVERYTHING ? NHIR_TIME_NEVER
-							   : nhir_time_now(),
-			     x.id);
-	d = cJSON_CreateObject();
-	if (d) {
-		cJSON_AddNumberToObject(d, "step", (double)x.seq);
-		cJSON_AddStringToObject(d, "action", x.action);
-		cJSON_AddStringToObject(d, "status", status);
-		cJSON_AddStringToObject(d, "detail", res->detail);
-		if (res->evidence)
-			cJSON_AddNumberToObject(d, "evidence",
-						(double)res->evidence);
-	}
-	rc = ir_end(st, rc, actor, "execute", incident, d, err);
-	cJSON_Delete(answer);
+	cJSON_Delete(a.json);
 	nhir_buf_release(&reply);
 	nhir_free(req);
 	return rc;
 }
 
+enum nhir_rc nhir_execute(struct nhir_store *st, const char *actor,
+			  int64_t incident, int64_t seq, bool confirm,
+			  const struct nhir_connectors *conn,
+			  struct nhir_exec_result *res, struct nhir_err *err)
+{
+	struct nhir_err own = NHIR_ERR_INIT;
+	struct xstep x;
+	enum nhir_rc rc;
+
+	if (!err)
+		err = &own;	/* a refusal's reason goes on the record */
+	memset(res, 0, sizeof(*res));
+	rc = may_execute(st, actor, incident, err);
+	if (!rc)
+		rc = pick_step(st, incident, seq, &x, err);
+	if (rc)
+		return rc;
+	res->step = x.seq;
+	if (already_over(&x, res))
+		return NHIR_OK;
+	rc = runnable(st, &x, err);
+	if (rc)
+		return rc;
+	if (!strcmp(x.phase, "verify") && x.target)
+		return run_probe(st, actor, incident, &x, confirm, conn, res,
+				 err);
+	return run_connector(st, actor, incident, &x, confirm, conn, res, err);
+}
+
 /* ---- revocation states and probes ---- */
+
+static const char *revocation_state_name(enum nhir_revocation_state s)
+{
+	switch (s) {
+	case NHIR_REVOCATION_CONFIRMED:
+		return "confirmed";
+	case NHIR_REVOCATION_VERIFIED:
+		return "verified";
+	case NHIR_REVOCATION_REQUESTED:
+		break;
+	}
+	return "requested";
+}
+
+struct each_revocation {
+	nhir_revocation_cb cb;
+	void *data;
+};
+
+static int revocation_cb(void *arg, const struct nhir_plan_revocation *r)
+{
+	struct each_revocation *e = arg;
+	struct nhir_revocation v;
+
+	v.node = r->node;
+	v.ext_id = r->ext_id;
+	v.state = revocation_state_name(r->state);
+	v.detail = r->detail;
+	v.requested = r->requested;
+	v.confirmed = r->confirmed;
+	v.verified = r->verified;
+	return e->cb(&v, e->data);
+}
 
 enum nhir_rc nhir_revocation_each(struct nhir_store *st, int64_t incident,
 				  nhir_revocation_cb cb, void *data,
 				  struct nhir_err *err)
 {
-	struct nhir_sql *q;
-	enum nhir_rc rc;
-	int r;
+	struct each_revocation e = { cb, data };
 
-	rc = ir_query(st, err, &q, "SELECT r.node, n.ext_id, r.state, r.detail,"
-		      " coalesce(r.requested, 0), coalesce(r.confirmed, 0),"
-		      " coalesce(r.verified, 0) FROM revocation r JOIN node n ON"
-		      " n.id = r.node WHERE r.incident = ? ORDER BY n.ext_id",
-		      "i", incident);
-	if (rc)
-		return rc;
-	while ((r = nhir_sql_step(q, err)) == 1) {
-		struct nhir_revocation v;
-
-		v.node = nhir_sql_int(q, 0);
-		v.ext_id = nhir_sql_text(q, 1);
-		v.state = nhir_sql_text(q, 2);
-		v.detail = nhir_sql_text(q, 3);
-		v.requested = nhir_sql_int(q, 4);
-		v.confirmed = nhir_sql_int(q, 5);
-		v.verified = nhir_sql_int(q, 6);
-		if (cb(&v, data)) {
-			r = 0;
-			break;
-		}
-	}
-	nhir_sql_finish(q);
-	return r < 0 ? NHIR_ESTORE : NHIR_OK;
+	return nhir_plan_store(st)->revocations_of(st, incident, revocation_cb,
+						   &e, err);
 }
 
 struct pending {
@@ -528,6 +630,7 @@ enum nhir_rc nhir_verify(struct nhir_store *st, const char *actor,
 			 int64_t incident, const struct nhir_connectors *conn,
 			 struct nhir_verify_result *res, struct nhir_err *err)
 {
+	const struct nhir_plan_store_ops *ops = nhir_plan_store(st);
 	struct pending p = { NULL, 0, 0, false };
 	struct nhir_err own = NHIR_ERR_INIT;
 	enum nhir_rc rc;
@@ -603,21 +706,17 @@ enum nhir_rc nhir_verify(struct nhir_store *st, const char *actor,
 		}
 		rc = ir_begin(st, actor, NHIR_PERM_WORK, incident, "verify", err);
 		if (!rc && !strcmp(outcome, "verified")) {
-			rc = ir_exec(st, err, "UPDATE revocation SET state ="
-				     " 'verified', verified = ?, detail = ? WHERE"
-				     " incident = ? AND node = ?", "itii",
-				     nhir_time_now(), detail, incident, p.node[i]);
+			rc = ops->revocation_verify(st, incident, p.node[i], 0,
+						    nhir_time_now(), detail,
+						    err);
 			if (!rc)
-				rc = ir_exec(st, err, "UPDATE plan_step SET status"
-					     " = 'done', finished = ?, result = ?"
-					     " WHERE incident = ? AND target = ?"
-					     " AND phase = 'verify' AND status !="
-					     " 'done'", "itii", nhir_time_now(),
-					     detail, incident, p.node[i]);
+				rc = ops->verify_steps_done(st, incident,
+							    p.node[i],
+							    nhir_time_now(),
+							    detail, err);
 		} else if (!rc) {
-			rc = ir_exec(st, err, "UPDATE revocation SET detail = ?"
-				     " WHERE incident = ? AND node = ?", "tii",
-				     detail, incident, p.node[i]);
+			rc = ops->revocation_note(st, incident, p.node[i],
+						  detail, err);
 		}
 		d = cJSON_CreateObject();
 		if (d) {
