@@ -7,6 +7,7 @@
 #include "nhir/record.h"
 #include "nhir/report.h"
 #include "record/record-internal.h"
+#include "store/report.h"
 
 enum { M_DETECT, M_DECLARE, M_CONTAIN, M_REQUEST, M_CONFIRM, M_VERIFY, M_NR };
 
@@ -19,16 +20,6 @@ struct row {
 	int64_t id, exposed, declared, t[M_NR], still_valid;
 	char severity[16], kind[64];
 };
-
-static int64_t one(struct nhir_store *st, const char *sql, int64_t inc)
-{
-	int64_t v = 0;
-	bool found = false;
-
-	if (ir_int(st, NULL, &v, &found, sql, "i", inc) || !found)
-		return 0;
-	return v;
-}
 
 static int cmp_i64(const void *a, const void *b)
 {
@@ -69,17 +60,103 @@ static void medians(cJSON *o, const struct row *r, size_t n, bool by_sev,
 	nhir_free(v);
 }
 
+struct rows {
+	struct row *v;
+	size_t nr, alloc;
+	enum nhir_rc rc;	/* why the walk stopped */
+	struct nhir_err *err;
+};
+
+static int add_row(void *arg, const struct nhir_report_incident *inc)
+{
+	struct rows *rs = arg;
+	struct row *x;
+
+	if (NHIR_ALLOC_GROW(rs->v, rs->nr + 1, rs->alloc)) {
+		rs->rc = nhir_err_set(rs->err, NHIR_ENOMEM, "out of memory");
+		return 1;
+	}
+	x = &rs->v[rs->nr++];
+	memset(x, 0, sizeof(*x));
+	x->id = inc->id;
+	x->exposed = inc->exposed;
+	x->declared = inc->declared;
+	ir_copy(x->severity, sizeof(x->severity), inc->severity);
+	ir_copy(x->kind, sizeof(x->kind), inc->seed_kind);
+	return 0;
+}
+
+/* The stage times of one incident, from what the store holds. */
+static enum nhir_rc times(struct nhir_store *st, struct row *x, int64_t days,
+			  struct nhir_err *err)
+{
+	const struct nhir_report_store_ops *ops = nhir_report_store(st);
+	struct nhir_report_revocations rv;
+	struct nhir_report_steps cs;
+	int64_t notified;
+	enum nhir_rc rc;
+
+	rc = ops->first_sighting(st, x->id, &x->t[M_DETECT], err);
+	if (!rc)
+		rc = ops->revocation_summary(st, x->id, &rv, err);
+	/* contained: every containment step of the plan done */
+	if (!rc)
+		rc = ops->steps_in_phases(st, x->id,
+					  NHIR_PHASE_BIT(NHIR_PHASE_CONTAIN) |
+					  NHIR_PHASE_BIT(NHIR_PHASE_REVOKE) |
+					  NHIR_PHASE_BIT(NHIR_PHASE_CUT), &cs, err);
+	if (!rc)
+		rc = ops->action_first_done(st, x->id, "generic.notify-owner",
+					    &notified, err);
+	if (rc)
+		return rc;
+	x->t[M_DECLARE] = x->declared;
+	x->t[M_REQUEST] = rv.requested_last;
+	if (!rv.unsettled)
+		x->t[M_CONFIRM] = rv.settled_last;
+	if (!rv.unverified)
+		x->t[M_VERIFY] = rv.verified_last;
+	if (!cs.open)
+		x->t[M_CONTAIN] = cs.finished_last;
+	x->still_valid = -1;	/* not notified, or not that long ago */
+	if (notified && notified + days * 86400 <= nhir_time_now())
+		return ops->still_valid_at(st, x->id, notified + days * 86400,
+					   &x->still_valid, err);
+	return NHIR_OK;
+}
+
+/* Every incident declared since, with its stage times. */
+static enum nhir_rc collect(struct nhir_store *st, int64_t since,
+			    int64_t days, struct row **out, size_t *nr,
+			    struct nhir_err *err)
+{
+	struct rows rs = { .err = err };
+	enum nhir_rc rc;
+
+	rc = nhir_report_store(st)->incidents_since(st,
+		since == NHIR_TIME_UNSET ? INT64_MIN : since, add_row, &rs, err);
+	if (!rc)
+		rc = rs.rc;
+	for (size_t i = 0; !rc && i < rs.nr; i++)
+		rc = times(st, &rs.v[i], days, err);
+	if (rc) {
+		nhir_free(rs.v);
+		return rc;
+	}
+	*out = rs.v;
+	*nr = rs.nr;
+	return NHIR_OK;
+}
+
 enum nhir_rc nhir_metrics(struct nhir_store *st, const char *actor,
 			  int64_t since, int64_t days, cJSON **out,
 			  struct nhir_err *err)
 {
 	struct row *rows = NULL;
-	size_t nr = 0, alloc = 0;
-	struct nhir_sql *q;
+	size_t nr = 0;
 	cJSON *doc, *arr, *g;
 	struct nhir_err own = NHIR_ERR_INIT;
 	enum nhir_rc rc;
-	int r;
 
 	if (!err)
 		err = &own;	/* a refusal's reason goes on the record */
@@ -90,82 +167,9 @@ enum nhir_rc nhir_metrics(struct nhir_store *st, const char *actor,
 			nhir_audit_denied(st, actor, "metrics", 0, err->msg);
 		return rc;
 	}
-	rc = ir_query(st, err, &q, "SELECT i.id, coalesce(i.exposed_at, 0),"
-		      " i.declared, i.severity, coalesce((SELECT n.subtype FROM"
-		      " scope s JOIN node n ON n.id = s.node WHERE s.incident ="
-		      " i.id AND s.origin = 'seed' AND n.kind IN (2, 3) ORDER BY"
-		      " n.id LIMIT 1), 'unknown') FROM incident i WHERE"
-		      " i.declared >= ? ORDER BY i.id", "i",
-		      since == NHIR_TIME_UNSET ? INT64_MIN : since);
+	rc = collect(st, since, days, &rows, &nr, err);
 	if (rc)
 		return rc;
-	while ((r = nhir_sql_step(q, err)) == 1) {
-		if (NHIR_ALLOC_GROW(rows, nr + 1, alloc)) {
-			nhir_sql_finish(q);
-			nhir_free(rows);
-			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-		}
-		memset(&rows[nr], 0, sizeof(rows[nr]));
-		rows[nr].id = nhir_sql_int(q, 0);
-		rows[nr].exposed = nhir_sql_int(q, 1);
-		rows[nr].declared = nhir_sql_int(q, 2);
-		ir_copy(rows[nr].severity, sizeof(rows[nr].severity),
-			nhir_sql_text(q, 3));
-		ir_copy(rows[nr].kind, sizeof(rows[nr].kind), nhir_sql_text(q, 4));
-		nr++;
-	}
-	nhir_sql_finish(q);
-	if (r < 0) {
-		nhir_free(rows);
-		return NHIR_ESTORE;
-	}
-	for (size_t i = 0; i < nr; i++) {
-		struct row *x = &rows[i];
-		int64_t open, notified, inc = x->id;
-
-		x->t[M_DETECT] = one(st, "SELECT min(coalesce(s.at, f.first_seen))"
-				     " FROM finding f JOIN sighting s ON"
-				     " s.finding = f.id WHERE f.incident = ?", inc);
-		x->t[M_DECLARE] = x->declared;
-		x->t[M_REQUEST] = one(st, "SELECT max(requested) FROM revocation"
-				      " WHERE incident = ?", inc);
-		open = one(st, "SELECT count(*) FROM revocation WHERE incident = ?"
-			   " AND confirmed IS NULL AND verified IS NULL", inc);
-		if (!open)
-			x->t[M_CONFIRM] = one(st, "SELECT max(coalesce(confirmed,"
-					      " verified)) FROM revocation WHERE"
-					      " incident = ?", inc);
-		open = one(st, "SELECT count(*) FROM revocation WHERE incident = ?"
-			   " AND verified IS NULL", inc);
-		if (!open)
-			x->t[M_VERIFY] = one(st, "SELECT max(verified) FROM"
-					     " revocation WHERE incident = ?", inc);
-		/* contained: every containment step of the plan done */
-		open = one(st, "SELECT count(*) FROM plan_step WHERE incident = ?"
-			   " AND phase IN ('contain', 'revoke', 'cut') AND status"
-			   " NOT IN ('done', 'skipped')", inc);
-		if (!open)
-			x->t[M_CONTAIN] = one(st, "SELECT max(finished) FROM"
-					      " plan_step WHERE incident = ? AND"
-					      " phase IN ('contain', 'revoke',"
-					      " 'cut')", inc);
-		notified = one(st, "SELECT min(finished) FROM plan_step WHERE"
-			       " incident = ? AND action = 'generic.notify-owner'"
-			       " AND status = 'done'", inc);
-		x->still_valid = -1;	/* not notified, or not that long ago */
-		if (notified && notified + days * 86400 <= nhir_time_now()) {
-			int64_t still = 0;
-
-			ir_int(st, NULL, &still, NULL, "SELECT count(*) FROM scope s"
-			       " JOIN node n ON n.id = s.node LEFT JOIN revocation"
-			       " v ON v.incident = s.incident AND v.node = s.node"
-			       " WHERE s.incident = ? AND s.status = 'confirmed'"
-			       " AND n.kind IN (2, 3, 4) AND (v.verified IS NULL"
-			       " OR v.verified > ?)", "ii", inc,
-			       notified + days * 86400);
-			x->still_valid = still;
-		}
-	}
 	doc = cJSON_CreateObject();
 	cJSON_AddNumberToObject(doc, "incidents", (double)nr);
 	cJSON_AddNumberToObject(doc, "days_after_notice", (double)days);
