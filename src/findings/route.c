@@ -15,6 +15,7 @@
 #include "nhir/route.h"
 #include "core/yaml.h"
 #include "record/record-internal.h"
+#include "store/findings.h"
 
 enum fact {
 	F_KIND, F_DETECTOR, F_ENVIRONMENT, F_IDENTITY,	/* strings */
@@ -493,7 +494,7 @@ enum nhir_rc nhir_route_facts(struct nhir_store *st, int64_t finding,
 			      struct nhir_route_facts *f,
 			      struct nhir_err *err)
 {
-	struct nhir_sql *q;
+	struct nhir_findings_route_in in;
 	struct nhir_graph *g = NULL;
 	struct nhir_blast b = NHIR_BLAST_INIT;
 	struct nhir_blast_opts o = { nhir_time_now(), NHIR_TIME_UNSET, 0 };
@@ -501,31 +502,23 @@ enum nhir_rc nhir_route_facts(struct nhir_store *st, int64_t finding,
 	int64_t cred = 0;
 	uint32_t seed;
 	size_t lookups = 0;
+	bool found;
 	enum nhir_rc rc;
-	int r;
 
 	memset(f, 0, sizeof(*f));
 	f->verified = -1;
 	f->exposed_at = NHIR_TIME_UNSET;
 	f->privilege_unknown = true;	/* until its identities are known */
-	rc = ir_query(st, err, &q, "SELECT kind, detector, coalesce(verified,"
-		      " -1), coalesce(credential, 0) FROM finding WHERE id = ?",
-		      "i", finding);
+	rc = nhir_findings_store(st)->route_input(st, finding, &in, &found, err);
 	if (rc)
 		return rc;
-	r = nhir_sql_step(q, err);
-	if (r == 1) {
-		ir_copy(f->kind, sizeof(f->kind), nhir_sql_text(q, 0));
-		ir_copy(f->detector, sizeof(f->detector), nhir_sql_text(q, 1));
-		f->verified = (int)nhir_sql_int(q, 2);
-		cred = nhir_sql_int(q, 3);
-	}
-	nhir_sql_finish(q);
-	if (r < 0)
-		return err && err->rc ? err->rc : NHIR_ESTORE;
-	if (!r)
+	if (!found)
 		return nhir_err_set(err, NHIR_ENOTFOUND, "no finding %" PRId64,
 				    finding);
+	snprintf(f->kind, sizeof(f->kind), "%s", in.kind);
+	snprintf(f->detector, sizeof(f->detector), "%s", in.detector);
+	f->verified = in.verified;
+	cred = in.credential;
 	if (!cred)
 		return NHIR_OK;
 	/*
@@ -876,10 +869,8 @@ enum nhir_rc nhir_route_apply(struct nhir_store *st, const char *actor,
 	for (size_t i = 0; !rc && i < nr; i++) {
 		struct nhir_route_facts f;
 		struct nhir_route_decision d;
-		struct nhir_sql *q;
-		char old[3][256] = { "", "", "" };
+		struct nhir_findings_route old;
 		cJSON *detail;
-		int r;
 
 		rc = nhir_route_facts(st, ids[i], &f, err);
 		if (rc)
@@ -888,27 +879,16 @@ enum nhir_rc nhir_route_apply(struct nhir_store *st, const char *actor,
 		rc = ir_begin(st, actor, NHIR_PERM_DATA, 0, "route", err);
 		if (rc)
 			break;
-		rc = ir_query(st, err, &q, "SELECT route_rule, route_outcome,"
-			      " route_to FROM finding WHERE id = ?", "i", ids[i]);
-		if (!rc) {
-			r = nhir_sql_step(q, err);
-			for (int k = 0; r == 1 && k < 3; k++)
-				ir_copy(old[k], sizeof(old[k]),
-					nhir_sql_text(q, k));
-			nhir_sql_finish(q);
-			if (r < 0)
-				rc = NHIR_ESTORE;
-		}
-		if (!rc && !strcmp(old[0], d.rule ? d.rule : "") &&
-		    !strcmp(old[1], d.outcome) && !strcmp(old[2], d.to)) {
+		rc = nhir_findings_store(st)->route_of(st, ids[i], &old, err);
+		if (!rc && !strcmp(old.rule, d.rule ? d.rule : "") &&
+		    !strcmp(old.outcome, d.outcome) && !strcmp(old.to, d.to)) {
 			nhir_store_rollback(st);
 			continue;
 		}
 		if (!rc)
-			rc = ir_exec(st, err, "UPDATE finding SET route_rule = ?,"
-				     " route_outcome = ?, route_to = ? WHERE"
-				     " id = ?", "ttti", d.rule, d.outcome, d.to,
-				     ids[i]);
+			rc = nhir_findings_store(st)->route_set(st, ids[i], d.rule,
+								d.outcome, d.to,
+								err);
 		detail = cJSON_CreateObject();
 		if (detail) {
 			cJSON_AddNumberToObject(detail, "finding", (double)ids[i]);
