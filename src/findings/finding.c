@@ -13,6 +13,7 @@
 #include "core/hash.h"
 #include "nhir/record.h"
 #include "record/record-internal.h"
+#include "store/findings.h"
 
 #define MAX_REPORT (256u << 20)
 
@@ -229,8 +230,13 @@ static int import_sighting(const struct nhir_sighting *s, void *data)
 	struct nhir_edge_rec e = NHIR_EDGE_REC_INIT;
 	struct nhir_node cn;
 	enum nhir_put put;
-	struct nhir_sql *q;
-	int64_t node = 0, fid = 0, sid, now = nhir_time_now();
+	const struct nhir_findings_store_ops *ops = nhir_findings_store(x->st);
+	struct nhir_findings_sighting sr = {
+		.format = x->fmt->name, .repo = s->repo, .commit = s->commit,
+		.file = s->file, .line = s->line, .at = s->time,
+		.author = s->author, .link = s->link, .report = x->path,
+	};
+	int64_t node = 0, fid = 0, now = nhir_time_now();
 	int64_t seen = s->time != NHIR_TIME_UNSET ? s->time : now;
 	bool aws_key, known, added;
 
@@ -328,50 +334,25 @@ finding:
 	}
 
 	/* the finding: one per secret */
-	x->rc = ir_int(x->st, x->err, &fid, NULL,
-		       "SELECT id FROM finding WHERE fingerprint = ?", "t", fp);
+	x->rc = ops->finding_by_fingerprint(x->st, fp, &fid, x->err);
 	if (x->rc)
 		return 1;
 	if (!fid) {
-		x->rc = ir_query(x->st, x->err, &q,
-				 "INSERT INTO finding(fingerprint, preview, kind,"
-				 " detector, credential, verified, status,"
-				 " first_seen, last_seen) VALUES(?, ?, ?, ?, ?,"
-				 " ?, 'open', ?, ?) RETURNING id", "ttttizii",
-				 fp, preview, kind,
-				 s->detector ? s->detector : x->fmt->name, node,
-				 (int64_t)0, seen, seen);
-		if (!x->rc) {
-			/* verified: -1 unknown (NULL), 0, 1 */
-			if (s->verified >= 0)
-				nhir_sql_bind_int(q, 6, s->verified);
-			if (nhir_sql_step(q, x->err) == 1)
-				fid = nhir_sql_int(q, 0);
-			else
-				x->rc = NHIR_ESTORE;
-			nhir_sql_finish(q);
-		}
+		struct nhir_findings_new nf = {
+			.fingerprint = fp, .preview = preview, .kind = kind,
+			.detector = s->detector ? s->detector : x->fmt->name,
+			.credential = node, .verified = s->verified,
+			.seen = seen,
+		};
+
+		x->rc = ops->finding_insert(x->st, &nf, &fid, x->err);
 		x->res->findings_new++;
 	} else {
-		x->rc = ir_exec(x->st, x->err,
-				"UPDATE finding SET"
-				" first_seen = min(first_seen, ?),"
-				" last_seen = max(last_seen, ?),"
-				" verified = CASE WHEN ? < 0 THEN verified"
-				" ELSE max(coalesce(verified, 0), ?) END"
-				" WHERE id = ?", "iiiii", seen, seen,
-				(int64_t)s->verified, (int64_t)s->verified, fid);
+		x->rc = ops->finding_seen(x->st, fid, seen, s->verified, x->err);
 	}
 	if (x->rc)
 		return 1;
-	x->rc = ir_int(x->st, x->err, &sid, &added,
-			 "INSERT INTO sighting(finding, format, repo, commit_sha,"
-			 " file, line, at, author, link, report) VALUES(?, ?, ?,"
-			 " ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
-			 " RETURNING id", "ittttizttt", fid, x->fmt->name,
-			 s->repo ? s->repo : "", s->commit ? s->commit : "",
-			 s->file ? s->file : "", s->line, s->time, s->author,
-			 s->link, x->path);
+	x->rc = ops->sighting_insert(x->st, fid, &sr, &added, x->err);
 	if (x->rc)
 		return 1;
 	if (added)
@@ -450,84 +431,47 @@ enum nhir_rc nhir_findings_import(struct nhir_store *st, const char *actor,
 	return rc;
 }
 
+static const char *status_name(enum nhir_finding_status s)
+{
+	switch (s) {
+	case NHIR_FINDING_OPEN:
+		return "open";
+	case NHIR_FINDING_INCIDENT:
+		return "incident";
+	default:
+		return "unknown";
+	}
+}
+
+struct each {
+	nhir_finding_cb cb;
+	void *data;
+};
+
+static int each_row(void *arg, const struct nhir_finding *row,
+		    enum nhir_finding_status status)
+{
+	struct each *e = arg;
+	struct nhir_finding f = *row;
+
+	f.status = status_name(status);
+	return e->cb(&f, e->data);
+}
+
 enum nhir_rc nhir_finding_each(struct nhir_store *st, int64_t id, bool all,
 			       nhir_finding_cb cb, void *data,
 			       struct nhir_err *err)
 {
-	struct nhir_sql *q;
-	enum nhir_rc rc;
-	int r;
+	struct each e = { cb, data };
 
-	rc = ir_query(st, err, &q,
-		      "SELECT f.id, f.fingerprint, f.preview, f.kind, f.detector,"
-		      " f.status, n.ext_id, f.route_rule, f.route_outcome,"
-		      " f.route_to, coalesce(f.verified, -1), f.first_seen,"
-		      " f.last_seen, coalesce(f.incident, 0),"
-		      " (SELECT count(*) FROM sighting s WHERE s.finding = f.id)"
-		      " FROM finding f LEFT JOIN node n ON n.id = f.credential"
-		      " WHERE (? = 0 OR f.id = ?) AND (? OR f.status = 'open')"
-		      " ORDER BY f.id", "iii", id, id, (int64_t)all);
-	if (rc)
-		return rc;
-	while ((r = nhir_sql_step(q, err)) == 1) {
-		struct nhir_finding f;
-
-		f.id = nhir_sql_int(q, 0);
-		f.fingerprint = nhir_sql_text(q, 1);
-		f.preview = nhir_sql_text(q, 2);
-		f.kind = nhir_sql_text(q, 3);
-		f.detector = nhir_sql_text(q, 4);
-		f.status = nhir_sql_text(q, 5);
-		f.credential = nhir_sql_text(q, 6);
-		f.route_rule = nhir_sql_text(q, 7);
-		f.route_outcome = nhir_sql_text(q, 8);
-		f.route_to = nhir_sql_text(q, 9);
-		f.verified = (int)nhir_sql_int(q, 10);
-		f.first_seen = nhir_sql_int(q, 11);
-		f.last_seen = nhir_sql_int(q, 12);
-		f.incident = nhir_sql_int(q, 13);
-		f.sightings = nhir_sql_int(q, 14);
-		if (cb(&f, data)) {
-			r = 0;
-			break;
-		}
-	}
-	nhir_sql_finish(q);
-	return ir_step_rc(r, err);
+	return nhir_findings_store(st)->findings_each(st, id, all, each_row,
+						      &e, err);
 }
 
 enum nhir_rc nhir_sighting_each(struct nhir_store *st, int64_t finding,
 				nhir_sighting_row_cb cb, void *data,
 				struct nhir_err *err)
 {
-	struct nhir_sql *q;
-	enum nhir_rc rc;
-	int r;
-
-	rc = ir_query(st, err, &q,
-		      "SELECT format, repo, commit_sha, file, author, link,"
-		      " report, line, coalesce(at, 0) FROM sighting"
-		      " WHERE finding = ? ORDER BY coalesce(at, 0), id", "i",
-		      finding);
-	if (rc)
-		return rc;
-	while ((r = nhir_sql_step(q, err)) == 1) {
-		struct nhir_sighting_row s;
-
-		s.format = nhir_sql_text(q, 0);
-		s.repo = nhir_sql_text(q, 1);
-		s.commit = nhir_sql_text(q, 2);
-		s.file = nhir_sql_text(q, 3);
-		s.author = nhir_sql_text(q, 4);
-		s.link = nhir_sql_text(q, 5);
-		s.report = nhir_sql_text(q, 6);
-		s.line = nhir_sql_int(q, 7);
-		s.at = nhir_sql_int(q, 8);
-		if (cb(&s, data)) {
-			r = 0;
-			break;
-		}
-	}
-	nhir_sql_finish(q);
-	return ir_step_rc(r, err);
+	return nhir_findings_store(st)->sightings_of(st, finding, cb, data,
+						     err);
 }
