@@ -13,6 +13,7 @@
 #include "nhir/report.h"
 #include "nhir/route.h"
 #include "record/record-internal.h"
+#include "store/report.h"
 
 static void add_time(cJSON *o, const char *k, int64_t t)
 {
@@ -273,37 +274,37 @@ static int step_cb(const struct nhir_step *s, void *data)
 	return 0;
 }
 
+static int add_approval(void *arg, const struct nhir_report_approval *v)
+{
+	cJSON *a = cJSON_CreateObject();
+
+	add_str(a, "by", v->actor);
+	add_str(a, "verdict", v->verdict == NHIR_VERDICT_REJECT ? "reject"
+								 : "approve");
+	add_str(a, "why", v->why);
+	add_time(a, "at", v->at);
+	add_time(a, "expires", v->expires);
+	cJSON_AddItemToArray(arg, a);
+	return 0;
+}
+
 static enum nhir_rc step_approvals(struct nhir_store *st, cJSON *plan,
 				   struct nhir_err *err)
 {
 	cJSON *s;
 
 	cJSON_ArrayForEach(s, plan) {
-		struct nhir_sql *q;
 		cJSON *arr = cJSON_AddArrayToObject(s, "approvals");
 		int64_t id = (int64_t)cJSON_GetNumberValue(
 			cJSON_GetObjectItemCaseSensitive(s, "_id"));
 		enum nhir_rc rc;
-		int r;
 
 		cJSON_DeleteItemFromObject(s, "_id");
-		rc = ir_query(st, err, &q, "SELECT actor, verdict, why, at, expires"
-			      " FROM approval WHERE step = ? ORDER BY id", "i", id);
+		rc = nhir_report_store(st)->approvals_of_step(st, id,
+							      add_approval, arr,
+							      err);
 		if (rc)
 			return rc;
-		while ((r = nhir_sql_step(q, err)) == 1) {
-			cJSON *a = cJSON_CreateObject();
-
-			add_str(a, "by", nhir_sql_text(q, 0));
-			add_str(a, "verdict", nhir_sql_text(q, 1));
-			add_str(a, "why", nhir_sql_text(q, 2));
-			add_time(a, "at", nhir_sql_int(q, 3));
-			add_time(a, "expires", nhir_sql_int(q, 4));
-			cJSON_AddItemToArray(arr, a);
-		}
-		nhir_sql_finish(q);
-		if (r < 0)
-			return NHIR_ESTORE;
 	}
 	return NHIR_OK;
 }
@@ -385,22 +386,34 @@ static int uses_cb(const struct nhir_edge *e, void *data)
 	return 0;
 }
 
+/* Up to 64 ids, and how many there were. */
+struct ids {
+	int64_t v[64];
+	size_t n;
+	int64_t total;
+};
+
+static int add_id(void *arg, int64_t id)
+{
+	struct ids *x = arg;
+
+	if (x->n < NHIR_ARRAY_SIZE(x->v))
+		x->v[x->n++] = id;
+	x->total++;
+	return 0;
+}
+
 /* Is a confirmed credential of the incident used in several environments? */
 static bool shared_across_envs(struct nhir_store *st, int64_t incident)
 {
-	struct nhir_sql *q;
-	int64_t creds[64];
-	size_t n = 0;
+	struct ids c = { .n = 0 };
+	const int64_t *creds = c.v;
 	bool shared = false;
 
-	if (ir_query(st, NULL, &q, "SELECT s.node FROM scope s JOIN node n ON"
-		     " n.id = s.node WHERE s.incident = ? AND s.status ="
-		     " 'confirmed' AND n.kind IN (2, 3)", "i", incident))
+	if (nhir_report_store(st)->confirmed_secrets(st, incident, add_id, &c,
+						     NULL))
 		return false;
-	while (n < 64 && nhir_sql_step(q, NULL) == 1)
-		creds[n++] = nhir_sql_int(q, 0);
-	nhir_sql_finish(q);
-	for (size_t i = 0; i < n && !shared; i++) {
+	for (size_t i = 0; i < c.n && !shared; i++) {
 		struct envs x = { { 0 }, 0 };
 		char first[64] = "";
 
@@ -480,32 +493,22 @@ static void map_frameworks(struct nhir_store *st, cJSON *r, int64_t incident)
 
 		assigned += a && !strcmp(a, "incident.assign");
 	}
-	ir_int(st, NULL, &findings, NULL, "SELECT count(*) FROM finding WHERE"
-	       " incident = ?", "i", incident);
 	{
 		/* the facts routing used: what the leaked credentials reach */
-		struct nhir_sql *q;
+		struct ids fs = { .n = 0 };
 
-		if (!ir_query(st, NULL, &q, "SELECT id FROM finding WHERE"
-			      " incident = ?", "i", incident)) {
-			int64_t ids[64];
-			size_t n = 0;
-
-			while (n < 64 && nhir_sql_step(q, NULL) == 1)
-				ids[n++] = nhir_sql_int(q, 0);
-			nhir_sql_finish(q);
-			for (size_t i = 0; i < n; i++) {
+		if (!nhir_report_store(st)->findings_of(st, incident, add_id,
+							&fs, NULL))
+			for (size_t i = 0; i < fs.n; i++) {
 				struct nhir_route_facts f;
 
-				if (!nhir_route_facts(st, ids[i], &f, NULL) &&
+				if (!nhir_route_facts(st, fs.v[i], &f, NULL) &&
 				    f.privilege >= NHIR_PRIV_WRITE)
 					privileged++;
 			}
-		}
+		findings = fs.total;
 	}
-	ir_int(st, NULL, &never, NULL, "SELECT count(*) FROM scope s JOIN node n"
-	       " ON n.id = s.node WHERE s.incident = ? AND s.origin = 'seed' AND"
-	       " n.kind = 2 AND n.expires IS NULL", "i", incident);
+	nhir_report_store(st)->seeds_never_expiring(st, incident, &never, NULL);
 	memset(&chk, 0, sizeof(chk));
 	nhir_audit_verify(st, &chk, NULL);
 

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include "nhir/plan.h"
 #include "nhir/store.h"
+#include "store/plan.h"
 
 /* One incident as the metrics see it; strings live during the callback. */
 struct nhir_report_incident {
@@ -47,6 +48,19 @@ struct nhir_report_steps {
 	int64_t open;		/* neither done nor skipped */
 	int64_t finished_last;	/* latest finish of any of them; 0: none */
 };
+
+/* One approval or rejection of a plan step; strings live during the call. */
+struct nhir_report_approval {
+	const char *actor;
+	enum nhir_verdict verdict;
+	const char *why;	/* NULL: none given */
+	int64_t at, expires;	/* expires 0: never */
+};
+typedef int (*nhir_report_approval_cb)(void *arg,
+				       const struct nhir_report_approval *a);
+
+/* A node or row id; nonzero stops the walk. */
+typedef int (*nhir_report_id_cb)(void *arg, int64_t id);
 
 /* Bit of phase p in a phase set. */
 #define NHIR_PHASE_BIT(p) (1u << (unsigned)(p))
@@ -95,6 +109,29 @@ struct nhir_report_store_ops {
 	enum nhir_rc (*still_valid_at)(struct nhir_store *st, int64_t incident,
 				       int64_t at, int64_t *n,
 				       struct nhir_err *err);
+
+	/* ---- the after-action report ---- */
+
+	/* The verdicts on plan step step, in the order they were given. */
+	enum nhir_rc (*approvals_of_step)(struct nhir_store *st, int64_t step,
+					  nhir_report_approval_cb cb, void *arg,
+					  struct nhir_err *err);
+	/*
+	 * The confirmed credential and session nodes of incident's scope,
+	 * in no promised order.
+	 */
+	enum nhir_rc (*confirmed_secrets)(struct nhir_store *st,
+					  int64_t incident,
+					  nhir_report_id_cb cb, void *arg,
+					  struct nhir_err *err);
+	/* The ids of the findings bound to incident, in no promised order. */
+	enum nhir_rc (*findings_of)(struct nhir_store *st, int64_t incident,
+				    nhir_report_id_cb cb, void *arg,
+				    struct nhir_err *err);
+	/* How many seeded credentials of incident have no expiry time. */
+	enum nhir_rc (*seeds_never_expiring)(struct nhir_store *st,
+					     int64_t incident, int64_t *n,
+					     struct nhir_err *err);
 };
 
 /* The interface of st's backend. */

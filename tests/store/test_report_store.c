@@ -249,11 +249,103 @@ static void test_still_valid_and_sighting(void **state)
 	assert_int_equal(at, 0);	/* no finding */
 }
 
+/* ---- the after-action report ---- */
+
+struct verdicts {
+	enum nhir_verdict v[4];
+	char actor[4][16];
+	int64_t at[4];
+	size_t nr;
+};
+
+static int on_verdict(void *arg, const struct nhir_report_approval *a)
+{
+	struct verdicts *x = arg;
+
+	x->v[x->nr] = a->verdict;
+	snprintf(x->actor[x->nr], sizeof(x->actor[0]), "%s", a->actor);
+	x->at[x->nr] = a->at;
+	x->nr++;
+	return 0;
+}
+
+static int on_id(void *arg, int64_t id)
+{
+	struct incs *s = arg;
+
+	s->id[s->nr++] = id;
+	return 0;
+}
+
+static void test_approvals_of_step(void **state)
+{
+	struct fx *f = *state;
+	int64_t a = step(f, 1, "aws.deactivate-key", NHIR_PHASE_CONTAIN);
+	int64_t b = step(f, 2, "aws.deny-old", NHIR_PHASE_CUT);
+	struct nhir_plan_approval_def d;
+	struct verdicts v;
+
+	memset(&d, 0, sizeof(d));
+	d.step = a;
+	d.actor = "lee";
+	d.verdict = NHIR_VERDICT_REJECT;
+	d.why = "too broad";
+	d.at = 10;
+	d.digest = "x";
+	d.seq = 1;
+	d.entry = "e";
+	assert_int_equal(f->plan->approval_insert(f->st, &d, NULL), 0);
+	d.actor = "ada";
+	d.verdict = NHIR_VERDICT_APPROVE;
+	d.at = 5;
+	assert_int_equal(f->plan->approval_insert(f->st, &d, NULL), 0);
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(f->ops->approvals_of_step(f->st, a, on_verdict, &v,
+						   NULL), 0);
+	assert_int_equal(v.nr, 2);	/* in the order given */
+	assert_string_equal(v.actor[0], "lee");
+	assert_int_equal(v.v[0], NHIR_VERDICT_REJECT);
+	assert_int_equal(v.at[0], 10);
+	assert_int_equal(v.v[1], NHIR_VERDICT_APPROVE);
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(f->ops->approvals_of_step(f->st, b, on_verdict, &v,
+						   NULL), 0);
+	assert_int_equal(v.nr, 0);
+}
+
+static void test_scope_and_findings(void **state)
+{
+	struct fx *f = *state;
+	struct incs s;
+	int64_t n = -1;
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(f->ops->confirmed_secrets(f->st, f->inc, on_id, &s,
+						   NULL), 0);
+	assert_int_equal(s.nr, 1);
+	assert_int_equal(s.id[0], f->key);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(f->ops->confirmed_secrets(f->st, f->inc + 1, on_id,
+						   &s, NULL), 0);
+	assert_int_equal(s.nr, 0);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(f->ops->findings_of(f->st, f->inc, on_id, &s, NULL), 0);
+	assert_int_equal(s.nr, 0);
+	/* the seeded key has no expiry time */
+	assert_int_equal(f->ops->seeds_never_expiring(f->st, f->inc, &n, NULL),
+			 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(f->ops->seeds_never_expiring(f->st, f->inc + 1, &n,
+						      NULL), 0);
+	assert_int_equal(n, 0);
+}
+
 /* The public entry points take a NULL err, granted or refused. */
 static void test_metrics_null_err(void **state)
 {
 	struct fx *f = *state;
 	cJSON *doc = NULL;
+	char signer[65];
 
 	assert_int_equal(nhir_metrics(f->st, "ada", NHIR_TIME_UNSET, 30, &doc,
 				      NULL), 0);
@@ -263,6 +355,17 @@ static void test_metrics_null_err(void **state)
 	assert_int_equal(nhir_metrics(f->st, "nobody", NHIR_TIME_UNSET, 30,
 				      &doc, NULL), NHIR_EDENIED);
 	assert_null(doc);
+	assert_int_equal(nhir_report_build(f->st, "ada", f->inc,
+					   NHIR_TIME_UNSET, &doc, NULL), 0);
+	assert_non_null(doc);
+	cJSON_Delete(doc);
+	doc = NULL;
+	assert_int_not_equal(nhir_report_build(f->st, "ada", f->inc + 9,
+					       NHIR_TIME_UNSET, &doc, NULL), 0);
+	assert_null(doc);
+	assert_int_not_equal(nhir_report_keygen("/nonexistent/dir/k", NULL), 0);
+	assert_int_not_equal(nhir_report_verify("{}", 2, "/nonexistent.pub",
+						signer, NULL), 0);
 }
 
 int main(void)
@@ -273,6 +376,8 @@ int main(void)
 		T(test_revocation_summary),
 		T(test_steps_in_phases),
 		T(test_still_valid_and_sighting),
+		T(test_approvals_of_step),
+		T(test_scope_and_findings),
 		T(test_metrics_null_err),
 #undef T
 	};

@@ -131,6 +131,92 @@ static enum nhir_rc still_valid_at(struct nhir_store *st, int64_t incident,
 		      " OR v.verified > ?)", "ii", incident, at);
 }
 
+/* ---- the after-action report ---- */
+
+static enum nhir_rc each_id(struct nhir_store *st, sqlite3_stmt *q,
+			    nhir_report_id_cb cb, void *arg,
+			    struct nhir_err *err)
+{
+	int r;
+
+	while ((r = sq_step(st, q, err)) == 1)
+		if (cb(arg, sq_col_int(q, 0))) {
+			r = 0;
+			break;
+		}
+	sqlite3_finalize(q);
+	return sq_step_rc(r, err);
+}
+
+static enum nhir_rc approvals_of_step(struct nhir_store *st, int64_t step,
+				      nhir_report_approval_cb cb, void *arg,
+				      struct nhir_err *err)
+{
+	sqlite3_stmt *q;
+	enum nhir_rc rc;
+	int r;
+
+	rc = sq_query(st, err, &q, "SELECT actor, verdict, why, at, expires"
+		      " FROM approval WHERE step = ? ORDER BY id", "i", step);
+	if (rc)
+		return rc;
+	while ((r = sq_step(st, q, err)) == 1) {
+		const char *v = sq_text(q, 1);
+		struct nhir_report_approval a = {
+			.actor = sq_text(q, 0),
+			.verdict = v && !strcmp(v, "reject")
+					   ? NHIR_VERDICT_REJECT
+					   : NHIR_VERDICT_APPROVE,
+			.why = sq_text(q, 2),
+			.at = sq_col_int(q, 3),
+			.expires = sq_col_int(q, 4),
+		};
+
+		if (cb(arg, &a)) {
+			r = 0;
+			break;
+		}
+	}
+	sqlite3_finalize(q);
+	return sq_step_rc(r, err);
+}
+
+static enum nhir_rc confirmed_secrets(struct nhir_store *st, int64_t incident,
+				      nhir_report_id_cb cb, void *arg,
+				      struct nhir_err *err)
+{
+	sqlite3_stmt *q;
+	enum nhir_rc rc;
+
+	rc = sq_query(st, err, &q, "SELECT s.node FROM scope s JOIN node n ON"
+		      " n.id = s.node WHERE s.incident = ? AND s.status ="
+		      " 'confirmed' AND n.kind IN (2, 3)", "i", incident);
+	return rc ? rc : each_id(st, q, cb, arg, err);
+}
+
+static enum nhir_rc findings_of(struct nhir_store *st, int64_t incident,
+				nhir_report_id_cb cb, void *arg,
+				struct nhir_err *err)
+{
+	sqlite3_stmt *q;
+	enum nhir_rc rc;
+
+	rc = sq_query(st, err, &q, "SELECT id FROM finding WHERE incident = ?",
+		      "i", incident);
+	return rc ? rc : each_id(st, q, cb, arg, err);
+}
+
+static enum nhir_rc seeds_never_expiring(struct nhir_store *st,
+					 int64_t incident, int64_t *n,
+					 struct nhir_err *err)
+{
+	*n = 0;
+	return sq_int(st, err, n, NULL, "SELECT count(*) FROM scope s JOIN node"
+		      " n ON n.id = s.node WHERE s.incident = ? AND s.origin ="
+		      " 'seed' AND n.kind = 2 AND n.expires IS NULL", "i",
+		      incident);
+}
+
 const struct nhir_report_store_ops nhir_sqlite_report_ops = {
 	.version = 1,
 	.incidents_since = incidents_since,
@@ -139,4 +225,8 @@ const struct nhir_report_store_ops nhir_sqlite_report_ops = {
 	.steps_in_phases = steps_in_phases,
 	.action_first_done = action_first_done,
 	.still_valid_at = still_valid_at,
+	.approvals_of_step = approvals_of_step,
+	.confirmed_secrets = confirmed_secrets,
+	.findings_of = findings_of,
+	.seeds_never_expiring = seeds_never_expiring,
 };
