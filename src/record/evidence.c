@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "core/hash.h"
 #include "record/record-internal.h"
+#include "store/record.h"
 
 /* Copies in to out (when out >= 0), hashing it; at most max bytes. */
 static enum nhir_rc copy_hash(int in, const char *src, int out,
@@ -244,9 +245,24 @@ static enum nhir_rc custody(struct nhir_store *st, int64_t ev,
 			    const char *actor, const char *action,
 			    const char *detail, struct nhir_err *err)
 {
-	return ir_exec(st, err, "INSERT INTO custody(evidence, at, actor,"
-		       " action, detail) VALUES(?, ?, ?, ?, ?)", "iittt", ev,
-		       nhir_time_now(), actor, action, detail);
+	return nhir_record_store(st)->custody_insert(st, ev, nhir_time_now(),
+						     actor, action, detail,
+						     err);
+}
+
+static enum nhir_rc record_evidence(struct nhir_store *st, int64_t incident,
+				    const char *name, const char *hex,
+				    uint64_t size, const char *source,
+				    const char *actor, int64_t *evidence,
+				    struct nhir_err *err)
+{
+	struct nhir_evidence_def e = {
+		.incident = incident, .name = name, .sha256 = hex,
+		.size = (int64_t)size, .source = source,
+		.collected_by = actor, .collected = nhir_time_now(),
+	};
+
+	return nhir_record_store(st)->evidence_insert(st, &e, evidence, err);
 }
 
 enum nhir_rc nhir_evidence_add(struct nhir_store *st, const char *actor,
@@ -304,11 +320,8 @@ enum nhir_rc nhir_evidence_add(struct nhir_store *st, const char *actor,
 	base = strcmp(path, "-") ? strrchr(path, '/') : NULL;
 	base = base ? base + 1 : strcmp(path, "-") ? path : "stdin";
 	if (!rc)
-		rc = ir_int(st, err, evidence, NULL, "INSERT INTO evidence("
-			    "incident, name, sha256, size, source, "
-			    "collected_by, collected) VALUES(?, ?, ?, ?, ?, "
-			    "?, ?) RETURNING id", "ittitti", id, base, hex,
-			    (int64_t)size, source, actor, nhir_time_now());
+		rc = record_evidence(st, id, base, hex, size, source, actor,
+				     evidence, err);
 	if (!rc)
 		rc = custody(st, *evidence, actor, "collected", source, err);
 	d = cJSON_CreateObject();
@@ -333,24 +346,16 @@ enum nhir_rc nhir_evidence_export(struct nhir_store *st, const char *actor,
 	uint64_t size;
 	int64_t inc = 0;
 	char *src = NULL, *dir = NULL;
-	struct nhir_sql *q;
+	bool found;
 	cJSON *d;
 	enum nhir_rc rc;
-	int r, in = -1, out = -1;
+	int in = -1, out = -1;
 
-	rc = ir_query(st, err, &q, "SELECT incident, sha256 FROM evidence"
-		      " WHERE id = ?", "i", evidence);
+	rc = nhir_record_store(st)->evidence_locate(st, evidence, &inc, sha,
+						    &found, err);
 	if (rc)
 		return rc;
-	r = nhir_sql_step(q, err);
-	if (r == 1) {
-		inc = nhir_sql_int(q, 0);
-		ir_copy(sha, sizeof(sha), nhir_sql_text(q, 1));
-	}
-	nhir_sql_finish(q);
-	if (r < 0)
-		return err && err->rc ? err->rc : NHIR_ESTORE;
-	if (!r)
+	if (!found)
 		return nhir_err_set(err, NHIR_ENOTFOUND, "no evidence %" PRId64,
 				    evidence);
 	/* reading evidence is open to all users; custody says who did */

@@ -5,6 +5,7 @@
  */
 #include "compat.h"
 #include "record/record-internal.h"
+#include "store/record.h"
 
 static const char *const known[] = {
 	"catalog", "connectors", "approval-ttl-max",
@@ -18,35 +19,48 @@ bool nhir_setting_known(const char *key)
 	return false;
 }
 
+struct one {
+	char *value;
+	size_t n;
+	bool found, too_long;
+};
+
+static int take_value(const struct nhir_setting *s, void *data)
+{
+	struct one *o = data;
+
+	o->found = true;
+	if (strlen(s->value) >= o->n)
+		o->too_long = true;
+	else
+		ir_copy(o->value, o->n, s->value);
+	return 1;
+}
+
 enum nhir_rc nhir_setting_get(struct nhir_store *st, const char *key,
 			      char *value, size_t n, bool *found,
 			      struct nhir_err *err)
 {
-	struct nhir_sql *q;
+	struct one o = { value, n, false, false };
 	enum nhir_rc rc;
-	int r;
 
 	if (n)
 		value[0] = 0;
 	if (found)
 		*found = false;
-	rc = ir_query(st, err, &q, "SELECT value FROM setting WHERE key = ?",
-		      "t", key);
+	rc = nhir_record_store(st)->settings_read(st, key ? key : "",
+						  take_value, &o, err);
 	if (rc)
 		return rc;
-	r = nhir_sql_step(q, err);
-	if (r == 1 && strlen(nhir_sql_text(q, 0)) >= n) {
-		nhir_sql_finish(q);
+	if (o.too_long) {
+		if (n)
+			value[0] = 0;
 		return nhir_err_set(err, NHIR_EINVAL, "setting %s is longer "
 				    "than %zu bytes", key, n ? n - 1 : 0);
 	}
-	if (r == 1) {
-		ir_copy(value, n, nhir_sql_text(q, 0));
-		if (found)
-			*found = true;
-	}
-	nhir_sql_finish(q);
-	return ir_step_rc(r, err);
+	if (found)
+		*found = o.found;
+	return NHIR_OK;
 }
 
 /* A value fit for key, or why not. */
@@ -94,15 +108,13 @@ enum nhir_rc nhir_setting_set(struct nhir_store *st, const char *actor,
 	if (rc)
 		return rc;
 	rc = nhir_setting_get(st, key, old, sizeof(old), &had, err);
-	if (!rc && value)
-		rc = ir_exec(st, err, "INSERT INTO setting(key, value, set_by,"
-			     " set_at) VALUES(?, ?, ?, ?) ON CONFLICT(key) DO"
-			     " UPDATE SET value = excluded.value, set_by ="
-			     " excluded.set_by, set_at = excluded.set_at",
-			     "ttti", key, value, actor, nhir_time_now());
-	else if (!rc)
-		rc = ir_exec(st, err, "DELETE FROM setting WHERE key = ?", "t",
-			     key);
+	if (!rc && value) {
+		struct nhir_setting set = { key, value, actor, nhir_time_now() };
+
+		rc = nhir_record_store(st)->setting_put(st, &set, err);
+	} else if (!rc) {
+		rc = nhir_record_store(st)->setting_delete(st, key, err);
+	}
 	d = cJSON_CreateObject();
 	if (d) {
 		cJSON_AddStringToObject(d, "key", key);
@@ -119,28 +131,7 @@ enum nhir_rc nhir_setting_set(struct nhir_store *st, const char *actor,
 enum nhir_rc nhir_setting_each(struct nhir_store *st, nhir_setting_cb cb,
 			       void *data, struct nhir_err *err)
 {
-	struct nhir_sql *q;
-	enum nhir_rc rc;
-	int r;
-
-	rc = ir_query(st, err, &q, "SELECT key, value, set_by, set_at FROM"
-		      " setting ORDER BY key", "");
-	if (rc)
-		return rc;
-	while ((r = nhir_sql_step(q, err)) == 1) {
-		struct nhir_setting s;
-
-		s.key = nhir_sql_text(q, 0);
-		s.value = nhir_sql_text(q, 1);
-		s.set_by = nhir_sql_text(q, 2);
-		s.set_at = nhir_sql_int(q, 3);
-		if (cb(&s, data)) {
-			r = 0;
-			break;
-		}
-	}
-	nhir_sql_finish(q);
-	return ir_step_rc(r, err);
+	return nhir_record_store(st)->settings_read(st, NULL, cb, data, err);
 }
 
 enum nhir_rc nhir_approval_ttl_max(struct nhir_store *st, int64_t *out,
