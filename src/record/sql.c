@@ -1,4 +1,4 @@
-/* Typed statement helpers and the change transaction (src/record/record-internal.h). */
+/* Typed statement helpers (src/record/record-internal.h); changes are in change.c. */
 #include "compat.h"
 #include "record/record-internal.h"
 
@@ -88,39 +88,6 @@ enum nhir_rc ir_int(struct nhir_store *st, struct nhir_err *err,
 		*found = r == 1;
 	nhir_sql_finish(q);
 	return ir_step_rc(r, err);
-}
-
-enum nhir_rc ir_begin(struct nhir_store *st, const char *actor,
-		      enum nhir_perm perm, int64_t incident, const char *op,
-		      struct nhir_err *err)
-{
-	enum nhir_rc rc = nhir_store_begin(st, err);
-
-	if (rc)
-		return rc;
-	rc = nhir_authorize(st, actor, perm, incident, err);
-	if (!rc)
-		return NHIR_OK;
-	nhir_store_rollback(st);
-	if (rc == NHIR_EDENIED)
-		nhir_audit_denied(st, actor, op, incident,
-				  err ? err->msg : "denied");
-	return rc;
-}
-
-enum nhir_rc ir_end(struct nhir_store *st, enum nhir_rc rc,
-		    const char *actor, const char *action, int64_t incident,
-		    cJSON *detail, struct nhir_err *err)
-{
-	if (!rc)
-		rc = nhir_audit_append(st, actor, action, incident, detail,
-				       err);
-	cJSON_Delete(detail);
-	if (!rc)
-		rc = nhir_store_commit(st, err);
-	if (rc)
-		nhir_store_rollback(st);
-	return rc;
 }
 
 void ir_copy(char *dst, size_t n, const char *s)

@@ -1,95 +1,34 @@
 /*
- * Users, roles and authority.  Who may do what is decided here, once,
- * for the command line and any later front end alike.
+ * Users: adding them and changing their role.  Who may do what is
+ * decided in change.c.
  */
 #include "compat.h"
 #include <ctype.h>
 #include "record/record-internal.h"
-
-static const char *const role_names[NHIR_ROLE_NR] = {
-	[NHIR_ROLE_NONE] = "none",
-	[NHIR_ROLE_OBSERVER] = "observer",
-	[NHIR_ROLE_RESPONDER] = "responder",
-	[NHIR_ROLE_APPROVER] = "approver",
-	[NHIR_ROLE_LEAD] = "lead",
-	[NHIR_ROLE_ADMIN] = "admin",
-};
-
-const char *nhir_role_name(enum nhir_role r)
-{
-	return (unsigned)r < NHIR_ROLE_NR ? role_names[r] : "none";
-}
-
-enum nhir_role nhir_role_parse(const char *s)
-{
-	for (int r = NHIR_ROLE_OBSERVER; s && r < NHIR_ROLE_NR; r++)
-		if (!strcmp(s, role_names[r]))
-			return (enum nhir_role)r;
-	return NHIR_ROLE_NONE;
-}
-
-static void fill_user(struct nhir_sql *q, struct nhir_user *u)
-{
-	memset(u, 0, sizeof(*u));
-	ir_copy(u->name, sizeof(u->name), nhir_sql_text(q, 0));
-	u->role = nhir_role_parse(nhir_sql_text(q, 1));
-	u->active = nhir_sql_int(q, 2) != 0;
-	u->created = nhir_sql_int(q, 3);
-	ir_copy(u->created_by, sizeof(u->created_by), nhir_sql_text(q, 4));
-}
+#include "store/record.h"
 
 enum nhir_rc nhir_user_get(struct nhir_store *st, const char *name,
 			   struct nhir_user *out, struct nhir_err *err)
 {
-	struct nhir_sql *q;
 	enum nhir_rc rc;
-	int r;
+	bool found;
 
-	rc = ir_query(st, err, &q,
-		      "SELECT name, role, active, created, created_by"
-		      " FROM nhir_user WHERE name = ?", "t", name);
-	if (rc)
-		return rc;
-	r = nhir_sql_step(q, err);
-	if (r == 1)
-		fill_user(q, out);
-	nhir_sql_finish(q);
-	if (r < 0)
-		return err && err->rc ? err->rc : NHIR_ESTORE;
-	if (!r)
+	rc = nhir_record_store(st)->user_read(st, name, out, &found, err);
+	if (!rc && !found)
 		return nhir_err_set(err, NHIR_ENOTFOUND, "no user '%s'", name);
-	return NHIR_OK;
+	return rc;
 }
 
 enum nhir_rc nhir_user_count(struct nhir_store *st, int64_t *n,
 			     struct nhir_err *err)
 {
-	return ir_int(st, err, n, NULL, "SELECT count(*) FROM nhir_user", "");
+	return nhir_record_store(st)->user_count(st, n, err);
 }
 
 enum nhir_rc nhir_user_list(struct nhir_store *st, nhir_user_cb cb,
 			    void *data, struct nhir_err *err)
 {
-	struct nhir_sql *q;
-	enum nhir_rc rc;
-	int r;
-
-	rc = ir_query(st, err, &q,
-		      "SELECT name, role, active, created, created_by"
-		      " FROM nhir_user ORDER BY name", "");
-	if (rc)
-		return rc;
-	while ((r = nhir_sql_step(q, err)) == 1) {
-		struct nhir_user u;
-
-		fill_user(q, &u);
-		if (cb(&u, data)) {
-			r = 0;
-			break;
-		}
-	}
-	nhir_sql_finish(q);
-	return ir_step_rc(r, err);
+	return nhir_record_store(st)->users_read(st, cb, data, err);
 }
 
 static bool valid_name(const char *s)
@@ -102,6 +41,21 @@ static bool valid_name(const char *s)
 		if (!isalnum((unsigned char)*s) && !strchr("._@-", *s))
 			return false;
 	return true;
+}
+
+static enum nhir_rc insert_user(struct nhir_store *st, const char *actor,
+			       const char *name, enum nhir_role role,
+			       struct nhir_err *err)
+{
+	struct nhir_user u;
+
+	memset(&u, 0, sizeof(u));
+	ir_copy(u.name, sizeof(u.name), name);
+	u.role = role;
+	u.active = true;
+	u.created = nhir_time_now();
+	ir_copy(u.created_by, sizeof(u.created_by), actor);
+	return nhir_record_store(st)->user_insert(st, &u, err);
 }
 
 enum nhir_rc nhir_user_add(struct nhir_store *st, const char *actor,
@@ -137,10 +91,7 @@ enum nhir_rc nhir_user_add(struct nhir_store *st, const char *actor,
 		return nhir_err_set(err, NHIR_EINVAL,
 				    "the first user must be an admin");
 	}
-	rc = ir_exec(st, err,
-		     "INSERT INTO nhir_user(name, role, active, created,"
-		     " created_by) VALUES(?, ?, 1, ?, ?)",
-		     "ttit", name, nhir_role_name(role), nhir_time_now(), actor);
+	rc = insert_user(st, actor, name, role, err);
 	if (rc == NHIR_ECONFLICT)
 		nhir_err_set(err, NHIR_ECONFLICT, "user '%s' exists", name);
 	d = cJSON_CreateObject();
@@ -171,10 +122,8 @@ enum nhir_rc nhir_user_set(struct nhir_store *st, const char *actor,
 	if (!rc && role == NHIR_ROLE_NONE)
 		role = u.role;
 	if (!rc)
-		rc = ir_exec(st, err,
-			     "UPDATE nhir_user SET role = ?, active = ?"
-			     " WHERE name = ?",
-			     "tit", nhir_role_name(role), (int64_t)active, name);
+		rc = nhir_record_store(st)->user_update(st, name, role, active,
+							err);
 	d = cJSON_CreateObject();
 	if (d) {
 		cJSON_AddStringToObject(d, "name", name);
@@ -184,91 +133,4 @@ enum nhir_rc nhir_user_set(struct nhir_store *st, const char *actor,
 			cJSON_AddStringToObject(d, "was", nhir_role_name(u.role));
 	}
 	return ir_end(st, rc, actor, "user.set", 0, d, err);
-}
-
-static const char *perm_text(enum nhir_perm p)
-{
-	switch (p) {
-	case NHIR_PERM_READ: return "read the record";
-	case NHIR_PERM_DATA: return "import data";
-	case NHIR_PERM_DECLARE: return "declare incidents";
-	case NHIR_PERM_WORK: return "work on incidents";
-	case NHIR_PERM_LEAD: return "act as the incident's lead";
-	case NHIR_PERM_ASSIGN: return "assign incidents";
-	case NHIR_PERM_ADMIN: return "manage users and settings";
-	}
-	return "do this";
-}
-
-enum nhir_rc nhir_authorize(struct nhir_store *st, const char *actor,
-			    enum nhir_perm perm, int64_t incident,
-			    struct nhir_err *err)
-{
-	struct nhir_user u;
-	struct nhir_err e = NHIR_ERR_INIT;
-	struct nhir_incident inc;
-	enum nhir_role r;
-	enum nhir_rc rc;
-	bool ok = false;
-
-	if (actor && strlen(actor) > NHIR_USER_NAME_MAX)
-		return nhir_err_set(err, NHIR_EDENIED, "a user name of %zu bytes"
-				    " is not a user of this database (at most "
-				    "%d)", strlen(actor), NHIR_USER_NAME_MAX);
-	rc = nhir_user_get(st, actor ? actor : "", &u, &e);
-	if (rc == NHIR_ENOTFOUND)
-		return nhir_err_set(err, NHIR_EDENIED,
-				    "'%s' is not a user of this database "
-				    "(see 'nhir user add')", actor ? actor : "");
-	if (rc) {
-		if (err)
-			*err = e;
-		return rc;
-	}
-	if (!u.active)
-		return nhir_err_set(err, NHIR_EDENIED,
-				    "user '%s' is deactivated", u.name);
-	r = u.role;
-	if (incident && perm != NHIR_PERM_READ) {
-		rc = nhir_incident_get(st, incident, &inc, err);
-		if (rc)
-			return rc;
-		if (inc.state == NHIR_INC_CLOSED && perm != NHIR_PERM_DATA)
-			return nhir_err_set(err, NHIR_EDENIED,
-					    "INC-%" PRId64 " is closed",
-					    incident);
-	}
-	switch (perm) {
-	case NHIR_PERM_READ:
-		ok = true;
-		break;
-	case NHIR_PERM_DATA:
-		ok = r == NHIR_ROLE_RESPONDER || r == NHIR_ROLE_LEAD ||
-		     r == NHIR_ROLE_ADMIN;
-		break;
-	case NHIR_PERM_DECLARE:
-	case NHIR_PERM_WORK:
-		ok = r == NHIR_ROLE_RESPONDER || r == NHIR_ROLE_LEAD;
-		break;
-	case NHIR_PERM_LEAD:
-		ok = incident && !strcmp(inc.lead, u.name);
-		if (!ok)
-			return nhir_err_set(err, NHIR_EDENIED,
-					    "only the lead of INC-%" PRId64
-					    " (%s) may do this; %s is %s",
-					    incident, inc.lead, u.name,
-					    nhir_role_name(r));
-		break;
-	case NHIR_PERM_ASSIGN:
-		ok = r == NHIR_ROLE_ADMIN ||
-		     (incident && !strcmp(inc.lead, u.name));
-		break;
-	case NHIR_PERM_ADMIN:
-		ok = r == NHIR_ROLE_ADMIN;
-		break;
-	}
-	if (!ok)
-		return nhir_err_set(err, NHIR_EDENIED, "%s (%s) may not %s",
-				    u.name, nhir_role_name(r), perm_text(perm));
-	return NHIR_OK;
 }

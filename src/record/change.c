@@ -1,0 +1,185 @@
+/*
+ * A change to the record: the transaction it runs in, the authority it
+ * needs and the audit entry it leaves (src/record/record-internal.h).
+ * Roles and who may do what are decided here, once, for the command
+ * line and any later front end alike.  This sits above the rest of
+ * src/record/ but audit.c: it reads users and incidents through the
+ * store, never through user.c or incident.c.
+ */
+#include "compat.h"
+#include "record/record-internal.h"
+#include "store/record.h"
+
+static const char *const role_names[NHIR_ROLE_NR] = {
+	[NHIR_ROLE_NONE] = "none",
+	[NHIR_ROLE_OBSERVER] = "observer",
+	[NHIR_ROLE_RESPONDER] = "responder",
+	[NHIR_ROLE_APPROVER] = "approver",
+	[NHIR_ROLE_LEAD] = "lead",
+	[NHIR_ROLE_ADMIN] = "admin",
+};
+
+const char *nhir_role_name(enum nhir_role r)
+{
+	return (unsigned)r < NHIR_ROLE_NR ? role_names[r] : "none";
+}
+
+enum nhir_role nhir_role_parse(const char *s)
+{
+	for (int r = NHIR_ROLE_OBSERVER; s && r < NHIR_ROLE_NR; r++)
+		if (!strcmp(s, role_names[r]))
+			return (enum nhir_role)r;
+	return NHIR_ROLE_NONE;
+}
+
+static const char *perm_text(enum nhir_perm p)
+{
+	switch (p) {
+	case NHIR_PERM_READ: return "read the record";
+	case NHIR_PERM_DATA: return "import data";
+	case NHIR_PERM_DECLARE: return "declare incidents";
+	case NHIR_PERM_WORK: return "work on incidents";
+	case NHIR_PERM_LEAD: return "act as the incident's lead";
+	case NHIR_PERM_ASSIGN: return "assign incidents";
+	case NHIR_PERM_ADMIN: return "manage users and settings";
+	}
+	return "do this";
+}
+
+/* The active user called actor into *u, or why not. */
+static enum nhir_rc actor_user(struct nhir_store *st, const char *actor,
+			       struct nhir_user *u, struct nhir_err *err)
+{
+	struct nhir_err e = NHIR_ERR_INIT;
+	enum nhir_rc rc;
+	bool found;
+
+	if (actor && strlen(actor) > NHIR_USER_NAME_MAX)
+		return nhir_err_set(err, NHIR_EDENIED, "a user name of %zu bytes"
+				    " is not a user of this database (at most "
+				    "%d)", strlen(actor), NHIR_USER_NAME_MAX);
+	rc = nhir_record_store(st)->user_read(st, actor ? actor : "", u,
+					       &found, &e);
+	if (rc) {
+		if (err)
+			*err = e;
+		return rc;
+	}
+	if (!found)
+		return nhir_err_set(err, NHIR_EDENIED,
+				    "'%s' is not a user of this database "
+				    "(see 'nhir user add')", actor ? actor : "");
+	if (!u->active)
+		return nhir_err_set(err, NHIR_EDENIED,
+				    "user '%s' is deactivated", u->name);
+	return NHIR_OK;
+}
+
+/* Incident id, open unless perm is NHIR_PERM_DATA, into *inc. */
+static enum nhir_rc open_incident(struct nhir_store *st, int64_t id,
+				  enum nhir_perm perm,
+				  struct nhir_incident *inc,
+				  struct nhir_err *err)
+{
+	enum nhir_rc rc;
+	bool found;
+
+	rc = nhir_record_store(st)->incident_read(st, id, inc, &found, err);
+	if (rc)
+		return rc;
+	if (!found)
+		return nhir_err_set(err, NHIR_ENOTFOUND, "no incident INC-%"
+				    PRId64, id);
+	if (inc->state == NHIR_INC_CLOSED && perm != NHIR_PERM_DATA)
+		return nhir_err_set(err, NHIR_EDENIED, "INC-%" PRId64
+				    " is closed", id);
+	return NHIR_OK;
+}
+
+enum nhir_rc nhir_authorize(struct nhir_store *st, const char *actor,
+			    enum nhir_perm perm, int64_t incident,
+			    struct nhir_err *err)
+{
+	struct nhir_user u;
+	struct nhir_incident inc;
+	enum nhir_role r;
+	enum nhir_rc rc;
+	bool ok = false;
+
+	rc = actor_user(st, actor, &u, err);
+	if (rc)
+		return rc;
+	r = u.role;
+	memset(&inc, 0, sizeof(inc));
+	if (incident && perm != NHIR_PERM_READ) {
+		rc = open_incident(st, incident, perm, &inc, err);
+		if (rc)
+			return rc;
+	}
+	switch (perm) {
+	case NHIR_PERM_READ:
+		ok = true;
+		break;
+	case NHIR_PERM_DATA:
+		ok = r == NHIR_ROLE_RESPONDER || r == NHIR_ROLE_LEAD ||
+		     r == NHIR_ROLE_ADMIN;
+		break;
+	case NHIR_PERM_DECLARE:
+	case NHIR_PERM_WORK:
+		ok = r == NHIR_ROLE_RESPONDER || r == NHIR_ROLE_LEAD;
+		break;
+	case NHIR_PERM_LEAD:
+		ok = incident && !strcmp(inc.lead, u.name);
+		if (!ok)
+			return nhir_err_set(err, NHIR_EDENIED,
+					    "only the lead of INC-%" PRId64
+					    " (%s) may do this; %s is %s",
+					    incident, inc.lead, u.name,
+					    nhir_role_name(r));
+		break;
+	case NHIR_PERM_ASSIGN:
+		ok = r == NHIR_ROLE_ADMIN ||
+		     (incident && !strcmp(inc.lead, u.name));
+		break;
+	case NHIR_PERM_ADMIN:
+		ok = r == NHIR_ROLE_ADMIN;
+		break;
+	}
+	if (!ok)
+		return nhir_err_set(err, NHIR_EDENIED, "%s (%s) may not %s",
+				    u.name, nhir_role_name(r), perm_text(perm));
+	return NHIR_OK;
+}
+
+enum nhir_rc ir_begin(struct nhir_store *st, const char *actor,
+		      enum nhir_perm perm, int64_t incident, const char *op,
+		      struct nhir_err *err)
+{
+	enum nhir_rc rc = nhir_store_begin(st, err);
+
+	if (rc)
+		return rc;
+	rc = nhir_authorize(st, actor, perm, incident, err);
+	if (!rc)
+		return NHIR_OK;
+	nhir_store_rollback(st);
+	if (rc == NHIR_EDENIED)
+		nhir_audit_denied(st, actor, op, incident,
+				  err ? err->msg : "denied");
+	return rc;
+}
+
+enum nhir_rc ir_end(struct nhir_store *st, enum nhir_rc rc,
+		    const char *actor, const char *action, int64_t incident,
+		    cJSON *detail, struct nhir_err *err)
+{
+	if (!rc)
+		rc = nhir_audit_append(st, actor, action, incident, detail,
+				       err);
+	cJSON_Delete(detail);
+	if (!rc)
+		rc = nhir_store_commit(st, err);
+	if (rc)
+		nhir_store_rollback(st);
+	return rc;
+}
