@@ -157,6 +157,46 @@ enum nhir_rc nhir_audit_verify(struct nhir_store *st,
 			       struct nhir_audit_check *out,
 			       struct nhir_err *err);
 
+/* ---- signed checkpoints (src/ir/checkpoint.c) ---- */
+
+/*
+ * Signs the audit log's head (newest entry's seq and hash) with the
+ * Ed25519 secret key in keyfile, after checking the chain (a broken or
+ * empty log is not signed: NHIR_ECONFLICT), records the checkpoint in
+ * the database and returns its document (JSON text; caller frees).
+ */
+enum nhir_rc nhir_audit_checkpoint(struct nhir_store *st, const char *keyfile,
+				   char **out, struct nhir_err *err);
+
+struct nhir_checkpoint_check {
+	int64_t seq;		/* the entry it vouches for */
+	char head[65];
+	char signer[65];	/* public key, hex */
+	char fingerprint[48];	/* NHIR_KEY_FP_LEN */
+	bool trusted;		/* signer is in the trust list */
+	char label[64];		/* its label there */
+	bool holds;		/* signature valid, trusted, log matches */
+	char why[320];		/* why not, naming the entry */
+};
+
+/*
+ * Checks a checkpoint document: its signature, that its signer is in
+ * the trust list at trust (a KEY.pub file or a list; NULL: none, so it
+ * does not hold), and that the log still has the signed hash at the
+ * signed entry.  NHIR_EPARSE when doc is not a checkpoint.
+ */
+enum nhir_rc nhir_audit_check_checkpoint(struct nhir_store *st,
+					 const char *doc, size_t len,
+					 const char *trust,
+					 struct nhir_checkpoint_check *out,
+					 struct nhir_err *err);
+typedef int (*nhir_checkpoint_cb)(const struct nhir_checkpoint_check *c,
+				  void *data);
+/* Each checkpoint recorded in the database, checked as above. */
+enum nhir_rc nhir_audit_checkpoints(struct nhir_store *st, const char *trust,
+				    nhir_checkpoint_cb cb, void *data,
+				    struct nhir_err *err);
+
 /* Canonical JSON: members sorted by key, no spaces.  Caller frees. */
 char *nhir_json_canonical(const cJSON *v);
 

@@ -124,6 +124,13 @@ int cli_authorize(struct nhir_ctx *ctx, int perm, const char *op);
 struct cJSON;
 void cli_audit(struct nhir_ctx *ctx, const char *action,
 	       struct cJSON *detail);
+/*
+ * Writes text and a newline to a new file at path (never over an
+ * existing file or through a symlink); reports failure, exit code.
+ */
+int cli_write_new(const char *path, const char *text);
+/* Says so when something is at path already (true). */
+bool cli_exists(const char *path);
 /* Parses an incident reference (INC-12 or 12); 0 after an error. */
 int64_t cli_incident(const char *s);
 /* A time as ISO 8601 into buf ("-" when unset). */

@@ -4,6 +4,7 @@
  */
 #include "compat.h"
 #include <getopt.h>
+#include "nhir/buf.h"
 #include "nhir/record.h"
 #include "cli/cli.h"
 
@@ -141,12 +142,21 @@ int cmd_user(int argc, char **argv, struct nhir_ctx *ctx)
 
 static const char usage_audit[] =
 	"usage: nhir audit log [--incident INC] [--format text|json]\n"
-	"       nhir audit verify [--format text|json]\n"
+	"       nhir audit verify [--checkpoint FILE]... [--trust KEYS]\n"
+	"                         [--format text|json]\n"
+	"       nhir audit checkpoint --key KEYFILE [-o FILE]\n"
 	"\n"
 	"The audit log holds every change and every refusal, each entry\n"
 	"chained to the one before by SHA-256.  'verify' recomputes the chain\n"
-	"and names the first entry that was edited, removed or reordered; it\n"
-	"prints the head hash, which you can keep elsewhere to compare later.\n"
+	"and names the first entry that was edited, removed or reordered.\n"
+	"'checkpoint' signs the newest entry's number and hash with an\n"
+	"Ed25519 key ('nhir report keygen'), records it, and writes it to\n"
+	"FILE (or stdout): keep that file away from the database.  'verify\n"
+	"--checkpoint FILE' then catches the log cut short, emptied, or\n"
+	"rewritten up to that entry, even with every hash recomputed; the\n"
+	"checkpoint's signer must be in KEYS (a KEYFILE.pub or a list of\n"
+	"public keys; default $NHIR_TRUST).  With KEYS, the checkpoints\n"
+	"recorded in the database are checked too.\n"
 	"\n"
 	"exit status: 0 ok (verify: intact), 1 error, 2 usage error,\n"
 	"             3 verify found the log broken, 5 not authorized\n";
@@ -183,24 +193,203 @@ static int print_entry(const struct nhir_audit_entry *e, void *data)
 	return 0;
 }
 
+#define CP_MAX 16
+
+struct cp_out {
+	int fmt;
+	size_t n, failed;
+	const char *source;
+};
+
+static int print_cp(const struct nhir_checkpoint_check *c, void *data)
+{
+	struct cp_out *o = data;
+
+	if (!c->holds)
+		o->failed++;
+	if (o->fmt == FMT_JSON) {
+		out_printf("%s{\"source\":", o->n ? "," : "");
+		cli_json_str(stdout, o->source);
+		out_printf(",\"seq\":%" PRId64 ",\"holds\":%s,\"signer\":\"%s\","
+		       "\"trusted\":%s", c->seq, c->holds ? "true" : "false",
+		       c->fingerprint, c->trusted ? "true" : "false");
+		if (!c->holds) {
+			out_fputs(",\"why\":", stdout);
+			cli_json_str(stdout, c->why);
+		}
+		out_putchar('}');
+	} else if (c->holds) {
+		out_printf("checkpoint %s holds: entry %" PRId64 " signed by %s"
+		       "%s%s%s\n", o->source, c->seq, c->fingerprint,
+		       c->label[0] ? " (" : "", c->label,
+		       c->label[0] ? ")" : "");
+	} else {
+		out_printf("checkpoint %s FAILS: %s\n", o->source, c->why);
+	}
+	o->n++;
+	return 0;
+}
+
+static char *read_small(const char *path, size_t *len)
+{
+	struct nhir_buf b = NHIR_BUF_INIT(1 << 20);
+	char chunk[4096];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		nhir_buf_add(&b, chunk, n);
+	fclose(f);
+	nhir_buf_addch(&b, 0);
+	if (b.err) {
+		nhir_buf_release(&b);
+		errno = EFBIG;
+		return NULL;
+	}
+	*len = b.len - 1;
+	return b.buf;
+}
+
+/* Checks each checkpoint file given and those recorded; exit code. */
+static int verify_checkpoints(struct nhir_ctx *ctx, const char *const *cps,
+			      size_t nr, const char *trust, struct cp_out *o)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+
+	for (size_t i = 0; i < nr; i++) {
+		struct nhir_checkpoint_check c;
+		size_t len = 0;
+		char *doc = read_small(cps[i], &len);
+		enum nhir_rc rc;
+
+		if (!doc) {
+			cli_error("cannot read '%s': %s", cps[i],
+				  strerror(errno));
+			return EXIT_ERROR;
+		}
+		rc = nhir_audit_check_checkpoint(ctx->st, doc, len, trust, &c,
+						 &err);
+		nhir_free(doc);
+		if (rc) {
+			cli_error("%s: %s", cps[i], err.msg);
+			return EXIT_ERROR;
+		}
+		o->source = cps[i];
+		print_cp(&c, o);
+	}
+	if (trust) {
+		o->source = "recorded";
+		if (nhir_audit_checkpoints(ctx->st, trust, print_cp, o, &err))
+			return cli_fail(&err);
+	}
+	return EXIT_OK;
+}
+
+static int audit_verify(struct nhir_ctx *ctx, int fmt,
+			const char *const *cps, size_t nr, const char *trust)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_audit_check chk;
+	struct cp_out o = { fmt, 0, 0, NULL };
+	int r;
+
+	if (nhir_audit_verify(ctx->st, &chk, &err))
+		return cli_fail(&err);
+	if (fmt == FMT_JSON) {
+		out_printf("{\"entries\":%" PRId64 ",\"intact\":%s,"
+		       "\"head\":\"%s\"", chk.entries,
+		       chk.broken ? "false" : "true", chk.head);
+		if (chk.broken) {
+			out_printf(",\"first_broken\":%" PRId64
+			       ",\"why\":", chk.broken);
+			cli_json_str(stdout, chk.why);
+		}
+		out_fputs(",\"checkpoints\":[", stdout);
+	} else if (chk.broken) {
+		out_printf("audit log BROKEN at entry %" PRId64 ": %s\n"
+		       "%" PRId64 " entries read; last intact head %s\n",
+		       chk.broken, chk.why, chk.entries,
+		       chk.head[0] ? chk.head : "(none)");
+	} else {
+		out_printf("audit log intact: %" PRId64 " entries, head %s\n",
+		       chk.entries, chk.head[0] ? chk.head : "(empty)");
+	}
+	r = verify_checkpoints(ctx, cps, nr, trust, &o);
+	if (fmt == FMT_JSON)
+		out_puts("]}");
+	if (r)
+		return r;
+	if (o.failed && fmt == FMT_TEXT)
+		out_printf("audit log does NOT match %zu checkpoint%s\n", o.failed,
+		       o.failed == 1 ? "" : "s");
+	return chk.broken || o.failed ? EXIT_FINDINGS : EXIT_OK;
+}
+
+static int audit_checkpoint(struct nhir_ctx *ctx, const char *key,
+			    const char *out)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	char *doc = NULL;
+	int rc;
+
+	if (!key) {
+		cli_error("'audit checkpoint' needs --key KEYFILE");
+		return EXIT_USAGE;
+	}
+	if (out && cli_exists(out))
+		return EXIT_ERROR;
+	if (nhir_audit_checkpoint(ctx->st, key, &doc, &err))
+		return cli_fail(&err);
+	rc = out ? cli_write_new(out, doc) : EXIT_OK;
+	if (!out)
+		out_printf("%s\n", doc);
+	else if (!rc)
+		out_fprintf(stderr, "audit checkpoint written to %s\n", out);
+	nhir_free(doc);
+	return rc;
+}
+
 int cmd_audit(int argc, char **argv, struct nhir_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "incident", required_argument, NULL, 'i' },
+		{ "checkpoint", required_argument, NULL, 'c' },
+		{ "trust", required_argument, NULL, 't' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct nhir_err err = NHIR_ERR_INIT;
+	const char *cps[CP_MAX], *trust = getenv("NHIR_TRUST");
+	const char *key = NULL, *out = NULL;
+	size_t cp_nr = 0;
 	int c, fmt = FMT_TEXT, r;
 	int64_t inc = 0;
 	const char *sub;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	if (trust && !*trust)
+		trust = NULL;
+	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
 		if (c == 'i') {
 			inc = cli_incident(optarg);
 			if (!inc)
 				return EXIT_USAGE;
+		} else if (c == 'c') {
+			if (cp_nr == CP_MAX) {
+				cli_error("at most %d checkpoints", CP_MAX);
+				return EXIT_USAGE;
+			}
+			cps[cp_nr++] = optarg;
+		} else if (c == 't') {
+			trust = optarg;
+		} else if (c == 'k') {
+			key = optarg;
+		} else if (c == 'o') {
+			out = optarg;
 		} else if ((r = common_opt(c, usage_audit, &fmt)) >= 0) {
 			return r;
 		}
@@ -208,6 +397,12 @@ int cmd_audit(int argc, char **argv, struct nhir_ctx *ctx)
 	if (optind + 1 != argc)
 		return cli_usage(usage_audit, false);
 	sub = argv[optind];
+	if (!strcmp(sub, "checkpoint")) {
+		/* any user may sign the head, with a key of their own */
+		if ((r = cli_authorize(ctx, NHIR_PERM_READ, "audit.checkpoint")))
+			return r;
+		return audit_checkpoint(ctx, key, out);
+	}
 	if ((r = cli_authorize(ctx, NHIR_PERM_READ, "audit")))
 		return r;
 	if (!strcmp(sub, "log")) {
@@ -222,30 +417,12 @@ int cmd_audit(int argc, char **argv, struct nhir_ctx *ctx)
 		return EXIT_OK;
 	}
 	if (!strcmp(sub, "verify")) {
-		struct nhir_audit_check chk;
-
-		if (nhir_audit_verify(ctx->st, &chk, &err))
-			return cli_fail(&err);
-		if (fmt == FMT_JSON) {
-			out_printf("{\"entries\":%" PRId64 ",\"intact\":%s,"
-				   "\"head\":\"%s\"", chk.entries,
-				   chk.broken ? "false" : "true", chk.head);
-			if (chk.broken) {
-				out_printf(",\"first_broken\":%" PRId64
-					   ",\"why\":", chk.broken);
-				cli_json_str(stdout, chk.why);
-			}
-			out_puts("}");
-		} else if (chk.broken) {
-			out_printf("audit log BROKEN at entry %" PRId64 ": %s\n"
-				   "%" PRId64 " entries read; last intact head %s\n",
-				   chk.broken, chk.why, chk.entries,
-				   chk.head[0] ? chk.head : "(none)");
-		} else {
-			out_printf("audit log intact: %" PRId64 " entries, head %s\n",
-				   chk.entries, chk.head[0] ? chk.head : "(empty)");
+		if (cp_nr && !trust) {
+			cli_error("--checkpoint needs --trust KEYS (or "
+				  "$NHIR_TRUST): whose signature counts");
+			return EXIT_USAGE;
 		}
-		return chk.broken ? EXIT_FINDINGS : EXIT_OK;
+		return audit_verify(ctx, fmt, cps, cp_nr, trust);
 	}
 	return cli_usage(usage_audit, false);
 }

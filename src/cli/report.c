@@ -50,6 +50,52 @@ static char *slurp(const char *path, size_t *len)
 	return b.buf;
 }
 
+/*
+ * Every report signs the audit log's head when a key is at hand (the
+ * report's --sign key, else $NHIR_CHECKPOINT_KEY): the checkpoint is
+ * recorded, and written beside the report as FILE.checkpoint.
+ */
+static int report_checkpoint(struct nhir_ctx *ctx, const char *sign,
+			     const char *outpath)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	const char *key = sign ? sign : getenv("NHIR_CHECKPOINT_KEY");
+	char *doc = NULL, *path;
+	size_t n;
+	int rc;
+
+	if (!key || !*key)
+		return EXIT_OK;
+	n = (outpath ? strlen(outpath) : 0) + sizeof(".checkpoint");
+	path = nhir_malloc(n);
+	if (!path) {
+		cli_error("out of memory");
+		return EXIT_ERROR;
+	}
+	snprintf(path, n, "%s.checkpoint", outpath ? outpath : "");
+	if (outpath && cli_exists(path)) {
+		nhir_free(path);
+		return EXIT_ERROR;
+	}
+	if (nhir_audit_checkpoint(ctx->st, key, &doc, &err)) {
+		nhir_free(path);
+		cli_error("audit checkpoint not written: %s", err.msg);
+		return EXIT_ERROR;
+	}
+	if (!outpath) {
+		fprintf(stderr, "audit checkpoint recorded in the database\n");
+		nhir_free(path);
+		nhir_free(doc);
+		return EXIT_OK;
+	}
+	rc = cli_write_new(path, doc);
+	if (!rc)
+		fprintf(stderr, "audit checkpoint written to %s\n", path);
+	nhir_free(path);
+	nhir_free(doc);
+	return rc;
+}
+
 int cmd_report(int argc, char **argv, struct nhir_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -185,7 +231,7 @@ int cmd_report(int argc, char **argv, struct nhir_ctx *ctx)
 		out_fprintf(stderr, "report written to %s\n", outpath);
 	}
 	nhir_buf_release(&b);
-	return EXIT_OK;
+	return report_checkpoint(ctx, sign, outpath);
 }
 
 static const char usage_metrics[] =

@@ -1,5 +1,8 @@
 /* Helpers shared by subcommands. */
 #include "compat.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "nhir/record.h"
 #include "cli/cli.h"
 
@@ -173,4 +176,36 @@ void cli_audit(struct nhir_ctx *ctx, const char *action, cJSON *detail)
 	cJSON_Delete(detail);
 	if (rc)
 		cli_warn("audit entry not written: %s", err.msg);
+}
+
+int cli_write_new(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		      O_CLOEXEC, 0644);
+	size_t n = strlen(text);
+	bool ok;
+
+	if (fd < 0) {
+		cli_error("cannot create '%s': %s", path, strerror(errno));
+		return EXIT_ERROR;
+	}
+	ok = write(fd, text, n) == (ssize_t)n && write(fd, "\n", 1) == 1;
+	if (close(fd))
+		ok = false;
+	if (!ok) {
+		cli_error("cannot write '%s': %s", path, strerror(errno));
+		unlink(path);
+		return EXIT_ERROR;
+	}
+	return EXIT_OK;
+}
+
+bool cli_exists(const char *path)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb))
+		return false;
+	cli_error("'%s' exists; not writing over it", path);
+	return true;
 }

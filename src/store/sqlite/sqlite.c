@@ -312,6 +312,13 @@ static const char *const migrations[] = {
 	"CREATE TABLE setting("
 	" key TEXT PRIMARY KEY, value TEXT NOT NULL, set_by TEXT NOT NULL,"
 	" set_at INTEGER NOT NULL) WITHOUT ROWID;",
+	/*
+	 * 11: signed checkpoints of the audit log (src/record/checkpoint.c):
+	 * the entry and hash signed, by which key, and the document.
+	 */
+	"CREATE TABLE audit_checkpoint("
+	" id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, head TEXT NOT NULL,"
+	" at INTEGER NOT NULL, public_key TEXT NOT NULL, doc TEXT NOT NULL);",
 };
 
 enum stmt {
