@@ -3,7 +3,7 @@
 . tests/cli/lib.sh
 
 check "init creates a database" sh -c '"$NHIR" init && test -f "$NHIR_DB"'
-check "init again is harmless" sh -c '"$NHIR" init | grep -q "schema 10"'
+check "init again is harmless" sh -c '"$NHIR" init | grep -q "schema [1-9][0-9]*)"'
 check "--db overrides NHIR_DB" sh -c \
 	'"$NHIR" --db "$0/other.db" init && test -f "$0/other.db"' "$T"
 check "--db after the command" sh -c \
