@@ -381,6 +381,35 @@ static enum nhir_rc run_probe(struct nhir_store *st, const char *actor,
 		      exec_detail(x, status, detail, 0), err);
 }
 
+/* The status named s (a step's as read), planned if none matches. */
+static enum nhir_step_status status_read(const char *s)
+{
+	for (int i = 0; i < NHIR_STEP_STATUS_NR; i++)
+		if (!strcmp(plan_status_name((enum nhir_step_status)i), s))
+			return (enum nhir_step_status)i;
+	return NHIR_STEP_PLANNED;
+}
+
+/*
+ * Marks step x running only if it still has the status it was read
+ * with: of two runs that picked the same step, one claims it and the
+ * other is refused before anything reaches a connector.
+ */
+static enum nhir_rc claim(struct nhir_store *st, const struct xstep *x,
+			  int64_t now, struct nhir_err *err)
+{
+	bool claimed = false;
+	enum nhir_rc rc;
+
+	rc = nhir_plan_store(st)->step_start(st, x->id, status_read(x->status),
+					     now, &claimed, err);
+	if (!rc && !claimed)
+		rc = nhir_err_set(err, NHIR_ECONFLICT, "step %" PRId64 " was "
+				  "claimed by another run: not sent again",
+				  x->seq);
+	return rc;
+}
+
 /*
  * Puts the start of step x on the record before anything is sent: the
  * step is running and its target's revocation requested.
@@ -396,7 +425,7 @@ static enum nhir_rc start_step(struct nhir_store *st, const char *actor,
 
 	rc = ir_begin(st, actor, NHIR_PERM_WORK, incident, "execute", err);
 	if (!rc)
-		rc = ops->step_start(st, x->id, now, err);
+		rc = claim(st, x, now, err);
 	if (!rc && x->target && revokes(x))
 		rc = ops->revocation_request(st, incident, x->target, x->id, now,
 					     err);

@@ -164,9 +164,15 @@ struct nhir_plan_store_ops {
 					enum nhir_step_status status,
 					const char *result,
 					struct nhir_err *err);
-	/* Step id is running since at. */
+	/*
+	 * Claims step id: marks it running since at only if its status is
+	 * still from (the one it was read with), in one statement, so of
+	 * two runs that picked the same step only one claims it.
+	 * *claimed says whether this call did.
+	 */
 	enum nhir_rc (*step_start)(struct nhir_store *st, int64_t id,
-				   int64_t at, struct nhir_err *err);
+				   enum nhir_step_status from, int64_t at,
+				   bool *claimed, struct nhir_err *err);
 	/*
 	 * Step id ended with status at finished, with result and the
 	 * evidence it kept (0: none); started not 0 sets when it began.

@@ -473,6 +473,7 @@ static void test_step_status_round_trip(void **state)
 	struct fx *f = *state;
 	int64_t a, b, v, n;
 	struct steps s;
+	bool claimed;
 
 	a = add_step(f, 1, "aws.delete-access-key", NHIR_PHASE_REVOKE, f->key);
 	b = add_step(f, 2, "aws.delete-access-key", NHIR_PHASE_REVOKE, f->user);
@@ -483,7 +484,20 @@ static void test_step_status_round_trip(void **state)
 						 "not needed", NULL), 0);
 	assert_int_equal(f->ops->steps_begun(f->st, f->inc, &n, NULL), 0);
 	assert_int_equal(n, 0);
-	assert_int_equal(f->ops->step_start(f->st, a, 500, NULL), 0);
+	/* a claim needs the status the step was read with */
+	assert_int_equal(f->ops->step_start(f->st, a, NHIR_STEP_FAILED, 500,
+					    &claimed, NULL), 0);
+	assert_false(claimed);
+	assert_int_equal(f->ops->step_start(f->st, a, NHIR_STEP_PLANNED, 500,
+					    &claimed, NULL), 0);
+	assert_true(claimed);
+	/* a second run that read it planned does not claim it again */
+	assert_int_equal(f->ops->step_start(f->st, a, NHIR_STEP_PLANNED, 501,
+					    &claimed, NULL), 0);
+	assert_false(claimed);
+	assert_int_equal(f->ops->step_start(f->st, a, NHIR_STEP_RUNNING, 502,
+					    &claimed, NULL), 0);
+	assert_false(claimed);
 	s = steps_of(f, 1);
 	assert_int_equal(s.v[0].status, NHIR_STEP_RUNNING);
 	assert_int_equal(s.v[0].started, 500);

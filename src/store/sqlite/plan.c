@@ -164,11 +164,16 @@ static enum nhir_rc step_set_status(struct nhir_store *st, int64_t id,
 		       " WHERE id = ?", "tti", status_name(status), result, id);
 }
 
-static enum nhir_rc step_start(struct nhir_store *st, int64_t id, int64_t at,
-			       struct nhir_err *err)
+static enum nhir_rc step_start(struct nhir_store *st, int64_t id,
+			       enum nhir_step_status from, int64_t at,
+			       bool *claimed, struct nhir_err *err)
 {
-	return sq_exec(st, err, "UPDATE plan_step SET status = 'running',"
-		       " started = ? WHERE id = ?", "ii", at, id);
+	int64_t got;
+
+	return sq_int(st, err, &got, claimed, "UPDATE plan_step SET status ="
+		      " 'running', started = ? WHERE id = ? AND status = ? AND"
+		      " status != 'running' RETURNING id", "iit", at, id,
+		      status_name(from));
 }
 
 static enum nhir_rc step_finish(struct nhir_store *st, int64_t id,

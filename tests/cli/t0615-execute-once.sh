@@ -1,0 +1,39 @@
+#!/bin/sh
+# Two runs of 'execute --next' at once: the step is claimed by one, and
+# its connector is called once.
+. tests/cli/lib.sh
+
+export NHIR_CATALOG="$ROOT/catalog/actions.yaml"
+cat >"$T/conn.yaml" <<YAML
+version: 1
+connectors:
+  - name: slow
+    type: exec
+    command: [/bin/sh, -c, "cat >/dev/null; echo call >>$T/calls; sleep 1; echo '{\"status\":\"done\"}'"]
+    timeout: 10
+    actions: ["*"]
+YAML
+export NHIR_CONNECTORS="$T/conn.yaml"
+"$NHIR" init >/dev/null
+"$NHIR" user add lena --role lead >/dev/null
+"$NHIR" user add rory --role responder >/dev/null
+"$NHIR" import nhir examples/inventory/estate.jsonl >/dev/null
+"$NHIR" --as rory incident declare --title "leak" --severity high \
+	--lead lena --seed AKIAEXAMPLEDEPLOY01 >/dev/null
+"$NHIR" --as lena plan INC-1 >/dev/null
+
+for round in 1 2 3; do
+	"$NHIR" --as rory execute INC-1 --next --confirm >"$T/a$round" 2>&1 &
+	a=$!
+	"$NHIR" --as rory execute INC-1 --next --confirm >"$T/b$round" 2>&1 &
+	b=$!
+	wait $a $b
+done
+check "each step went to its connector once" test "$(wc -l <"$T/calls")" -le 3
+check "the steps run are distinct" sh -c \
+	'test "$(sqlite3 "$NHIR_DB" "SELECT count(*) FROM audit WHERE action = '"'execute.start'"'")" = \
+	      "$(sqlite3 "$NHIR_DB" "SELECT count(DISTINCT json_extract(detail, '"'$.step'"')) FROM audit WHERE action = '"'execute.start'"'")"'
+check "no step was started twice" test \
+	"$(sqlite3 "$NHIR_DB" "SELECT count(*) FROM audit WHERE action = 'execute.start'")" = "$(wc -l <"$T/calls")"
+check "the loser says the step was claimed" sh -c 'cat "$0"/a? "$0"/b? | grep -q "claimed by another run"' "$T"
+done_testing
