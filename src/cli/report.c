@@ -2,6 +2,7 @@
 #include "compat.h"
 #include <getopt.h>
 #include <unistd.h>
+#include "nhir/keys.h"
 #include "nhir/record.h"
 #include "nhir/report.h"
 #include "cli/cli.h"
@@ -9,7 +10,7 @@
 static const char usage_report[] =
 	"usage: nhir report INC [--format md|html|json] [--sign KEYFILE]\n"
 	"                   [--at TIME] [-o FILE [--force]]\n"
-	"       nhir report verify FILE [--key PUBFILE]\n"
+	"       nhir report verify FILE [--key PUBFILE | --trust KEYS]\n"
 	"       nhir report keygen KEYFILE\n"
 	"\n"
 	"The after-action report of an incident: summary, timeline, scope with\n"
@@ -19,10 +20,13 @@ static const char usage_report[] =
 	"and the incident mapped to NIST CSF 2.0 (RS, RC) and OWASP NHI Top\n"
 	"10 (2025).  HTML is one self-contained file.  --sign signs the JSON\n"
 	"report with Ed25519 ('keygen' makes a key pair: KEYFILE and\n"
-	"KEYFILE.pub); 'verify' checks a signed report, and with --key that\n"
-	"it was signed with that key.  -o writes a new file only (--force\n"
-	"replaces an existing one), never through a symbolic link, and never\n"
-	"over the database, its side files or stored evidence.\n"
+	"KEYFILE.pub); 'verify' checks a signed report, says which key\n"
+	"signed it (fingerprint), and that the key is the one given (--key)\n"
+	"or in the trust list KEYS (--trust, default $NHIR_TRUST: public\n"
+	"keys one a line, a KEYFILE.pub is one); a key not trusted fails.\n"
+	"-o writes a new file only (--force replaces an existing one), never\n"
+	"through a symbolic link, and never over the database, its side files\n"
+	"or stored evidence.\n"
 	"\n"
 	"exit status: 0 ok, 1 error (or verify: tampered, another key),\n"
 	"             2 usage error, 5 not authorized\n";
@@ -48,6 +52,44 @@ static char *slurp(const char *path, size_t *len)
 	}
 	*len = b.len - 1;
 	return b.buf;
+}
+
+/*
+ * Who signed a report whose signature is valid, and whether that key
+ * is trusted: the key given (--key), else one in the trust list
+ * (--trust, $NHIR_TRUST).  Not trusted: exit 1.
+ */
+static int report_signer(const char *file, const char *signer,
+			 const char *key, const char *trust)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	char fp[NHIR_KEY_FP_LEN], label[128];
+	bool trusted = false;
+
+	nhir_key_fingerprint(signer, fp);
+	if (key) {
+		out_printf("%s: signature valid, signed by %s (the key given)\n",
+		       file, fp);
+		return EXIT_OK;
+	}
+	if (!trust || !*trust) {
+		out_printf("%s: signature valid, signed by %s, NOT trusted: no "
+		       "trust list (--trust or NHIR_TRUST) or --key given\n",
+		       file, fp);
+		return EXIT_ERROR;
+	}
+	if (nhir_key_trusted(trust, signer, &trusted, label, sizeof(label),
+			     &err))
+		return cli_fail(&err);
+	if (!trusted) {
+		out_printf("%s: signature valid, signed by %s, NOT trusted: not "
+		       "in %s\n", file, fp, trust);
+		return EXIT_ERROR;
+	}
+	out_printf("%s: signature valid, signed by %s%s%s%s, trusted (in %s)\n",
+	       file, fp, label[0] ? " (" : "", label, label[0] ? ")" : "",
+	       trust);
+	return EXIT_OK;
 }
 
 /*
@@ -83,14 +125,14 @@ static int report_checkpoint(struct nhir_ctx *ctx, const char *sign,
 		return EXIT_ERROR;
 	}
 	if (!outpath) {
-		fprintf(stderr, "audit checkpoint recorded in the database\n");
+		out_fprintf(stderr, "audit checkpoint recorded in the database\n");
 		nhir_free(path);
 		nhir_free(doc);
 		return EXIT_OK;
 	}
 	rc = cli_write_new(path, doc);
 	if (!rc)
-		fprintf(stderr, "audit checkpoint written to %s\n", path);
+		out_fprintf(stderr, "audit checkpoint written to %s\n", path);
 	nhir_free(path);
 	nhir_free(doc);
 	return rc;
@@ -103,6 +145,7 @@ int cmd_report(int argc, char **argv, struct nhir_ctx *ctx)
 		{ "format", required_argument, NULL, 'f' },
 		{ "sign", required_argument, NULL, 's' },
 		{ "key", required_argument, NULL, 'k' },
+		{ "trust", required_argument, NULL, 't' },
 		{ "at", required_argument, NULL, 'a' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "force", no_argument, NULL, 'F' },
@@ -111,6 +154,7 @@ int cmd_report(int argc, char **argv, struct nhir_ctx *ctx)
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct nhir_buf b = NHIR_BUF_INIT(256 << 20);
 	const char *sign = NULL, *key = NULL, *outpath = NULL;
+	const char *trust = getenv("NHIR_TRUST");
 	int64_t inc, at = nhir_time_now();
 	int c, fd, fmt = R_MD;
 	unsigned oflags = 0;
@@ -137,6 +181,7 @@ int cmd_report(int argc, char **argv, struct nhir_ctx *ctx)
 			break;
 		case 's': sign = optarg; break;
 		case 'k': key = optarg; break;
+		case 't': trust = optarg; break;
 		case 'o': outpath = optarg; break;
 		case 'F': oflags |= NHIR_OUT_FORCE; break;
 		case 'a':
@@ -170,9 +215,7 @@ int cmd_report(int argc, char **argv, struct nhir_ctx *ctx)
 			return EXIT_ERROR;
 		}
 		nhir_free(data);
-		out_printf("%s: signature valid, signed by %s%s\n", argv[optind + 1],
-			   signer, key ? " (the key given)" : "");
-		return EXIT_OK;
+		return report_signer(argv[optind + 1], signer, key, trust);
 	}
 	if (argc - optind != 1)
 		return cli_usage(usage_report, false);

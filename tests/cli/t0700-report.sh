@@ -32,15 +32,22 @@ check "reading the record is on the record" sh -c '"$NHIR" audit log --incident 
 check "keygen" "$NHIR" report keygen "$T/k"
 check "the secret key is private" test "$(stat -c %a "$T/k")" = 600
 check "signed json" sh -c '"$NHIR" report --format json --sign "$0/k" INC-1 >"$0/s.json"' "$T"
-check "verifies" sh -c '"$NHIR" report verify "$0/s.json" | grep -q "signature valid"' "$T"
+check "verifies" exits 0 "$NHIR" report verify "$T/s.json" --trust "$T/k.pub"
+check "saying which key signed and that it is trusted" has "$T/last.out" "signed by sha256:$(python3 -c 'import hashlib,sys; print(hashlib.sha256(bytes.fromhex(open(sys.argv[1]).read().strip())).hexdigest()[:32])' "$T/k.pub")"
+check "with no key nor trust list it is not trusted" exits 1 "$NHIR" report verify "$T/s.json"
+check "and says so, naming the signer" has "$T/last.out" "signature valid, signed by sha256:"
+check "not trusted" has "$T/last.out" "NOT trusted"
+check "the trust list from the environment" env NHIR_TRUST="$T/k.pub" "$NHIR" report verify "$T/s.json"
 check "verifies against its key" "$NHIR" report verify "$T/s.json" --key "$T/k.pub"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["report"]["incident"]["severity"]="low"; json.dump(d, open(sys.argv[2], "w"))' "$T/s.json" "$T/t.json"
 check "a tampered report fails" exits 1 "$NHIR" report verify "$T/t.json"
 check "saying it was changed" has "$T/last.err" "the report was changed after it was signed"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(json.dumps(d, indent=7))' "$T/s.json" >"$T/reformatted.json"
-check "reformatting is not tampering" "$NHIR" report verify "$T/reformatted.json"
+check "reformatting is not tampering" "$NHIR" report verify "$T/reformatted.json" --key "$T/k.pub"
 "$NHIR" report keygen "$T/other" >/dev/null
 check "another key is refused" exits 1 "$NHIR" report verify "$T/s.json" --key "$T/other.pub"
+check "a key not in the trust list is refused" exits 1 "$NHIR" report verify "$T/s.json" --trust "$T/other.pub"
+check "saying so" has "$T/last.out" "NOT trusted: not in $T/other.pub"
 check "a report for no incident" exits 1 "$NHIR" report INC-7
 check "names it" has "$T/last.err" "no incident INC-7"
 check "signing needs json" exits 2 "$NHIR" report --sign "$T/k" INC-1
