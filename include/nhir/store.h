@@ -44,6 +44,13 @@ int nhir_store_schema_version(struct nhir_store *st);
  * never fails; it does nothing when no transaction is open.
  */
 enum nhir_rc nhir_store_begin(struct nhir_store *st, struct nhir_err *err);
+/*
+ * How long nhir_store_begin() and statements wait for another writer
+ * before failing with a "database is busy" error naming the wait;
+ * NHIR_STORE_BUSY_DEFAULT unless set (the CLI: $NHIR_BUSY_TIMEOUT).
+ */
+#define NHIR_STORE_BUSY_DEFAULT 60000u	/* ms */
+void nhir_store_set_busy_timeout(struct nhir_store *st, unsigned ms);
 enum nhir_rc nhir_store_commit(struct nhir_store *st, struct nhir_err *err);
 void nhir_store_rollback(struct nhir_store *st);
 /*

@@ -82,10 +82,25 @@ int cli_open_store(struct nhir_ctx *ctx, unsigned flags)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
 
+	const char *env = getenv("NHIR_BUSY_TIMEOUT");
+	char *end = NULL;
+	long secs = 0;
+
+	if (env && *env) {
+		errno = 0;
+		secs = strtol(env, &end, 10);
+		if (errno || *end || secs < 0 || secs > 86400) {
+			cli_error("NHIR_BUSY_TIMEOUT is '%s': seconds to wait "
+				  "for the database, 0 to 86400", env);
+			return EXIT_USAGE;
+		}
+	}
 	if (nhir_store_open(&ctx->st, ctx->db, flags, &err)) {
 		cli_error("%s", err.msg);
 		return EXIT_ERROR;
 	}
+	if (env && *env)
+		nhir_store_set_busy_timeout(ctx->st, (unsigned)secs * 1000u);
 	return EXIT_OK;
 }
 

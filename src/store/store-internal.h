@@ -27,6 +27,8 @@ struct nhir_store_ops {
 	int (*schema_version)(struct nhir_store *st);
 
 	enum nhir_rc (*begin)(struct nhir_store *st, struct nhir_err *err);
+	/* how long begin waits for another writer (NULL: as it likes) */
+	void (*busy_timeout)(struct nhir_store *st, unsigned ms);
 	enum nhir_rc (*commit)(struct nhir_store *st, struct nhir_err *err);
 	void (*rollback)(struct nhir_store *st);
 	enum nhir_rc (*savepoint)(struct nhir_store *st, struct nhir_err *err);

@@ -85,6 +85,12 @@ enum nhir_rc nhir_store_begin(struct nhir_store *st, struct nhir_err *err)
 	return rc;
 }
 
+void nhir_store_set_busy_timeout(struct nhir_store *st, unsigned ms)
+{
+	if (st && st->ops->busy_timeout)
+		st->ops->busy_timeout(st, ms);
+}
+
 enum nhir_rc nhir_store_commit(struct nhir_store *st, struct nhir_err *err)
 {
 	enum nhir_rc rc;

@@ -6,6 +6,7 @@
 #include "compat.h"
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <time.h>
 #include "nhir/buf.h"
 #include "nhir/graph.h"
 #include "core/hash.h"
@@ -651,6 +652,7 @@ struct sqlite_store {
 	struct roll_item *roll;	/* scratch for one key's events */
 	size_t roll_alloc;
 	int64_t data_version;
+	unsigned busy_ms;	/* how long a writer waits for the lock */
 };
 
 /*
@@ -838,7 +840,8 @@ static enum nhir_rc sq_open(struct nhir_store **out, const char *path,
 		return rc;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, 10000);
+	s->busy_ms = NHIR_STORE_BUSY_DEFAULT;
+	sqlite3_busy_timeout(s->db, (int)s->busy_ms);
 	rc = exec(s, "PRAGMA foreign_keys = ON", err);
 	if (!rc && !ro)
 		rc = exec(s, "PRAGMA journal_mode = WAL;"
@@ -878,6 +881,47 @@ static void use_clear(struct use_cache *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/*
+ * BEGIN IMMEDIATE, waiting for another writer up to busy_ms: SQLite's
+ * busy handler waits on most locks, and the few it does not (a WAL
+ * being recovered) are retried here until the same deadline.
+ */
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static enum nhir_rc begin_write(struct sqlite_store *s, struct nhir_err *err)
+{
+	struct timespec nap = { 0, 50 * 1000 * 1000 };
+	int64_t until = mono_ms() + s->busy_ms;
+	int r;
+
+	for (;;) {
+		r = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		if (r == SQLITE_OK)
+			return NHIR_OK;
+		if ((r & 0xff) != SQLITE_BUSY && (r & 0xff) != SQLITE_LOCKED)
+			return db_err(s, err, "cannot begin a change");
+		if (mono_ms() >= until)
+			return nhir_err_set(err, NHIR_ESTORE, "the database is "
+					    "busy: another writer held it for "
+					    "%u s; try again (NHIR_BUSY_TIMEOUT "
+					    "sets how long to wait)",
+					    (s->busy_ms + 999) / 1000);
+		nanosleep(&nap, NULL);
+	}
+}
+
+static void sq_busy_timeout(struct nhir_store *st, unsigned ms)
+{
+	SQ(st)->busy_ms = ms;
+	sqlite3_busy_timeout(SQ(st)->db, (int)ms);
+}
+
 static enum nhir_rc sq_begin(struct nhir_store *st, struct nhir_err *err)
 {
 	struct sqlite_store *s = SQ(st);
@@ -886,7 +930,7 @@ static enum nhir_rc sq_begin(struct nhir_store *st, struct nhir_err *err)
 
 	s->dirty = false;
 	s->now = nhir_time_now();
-	rc = exec(s, "BEGIN IMMEDIATE", err);
+	rc = begin_write(s, err);
 	if (rc)
 		return rc;
 	/* what another connection committed makes the caches stale */
@@ -3093,6 +3137,7 @@ const struct nhir_store_ops nhir_sqlite_store_ops = {
 	.close = sq_close,
 	.schema_version = sq_schema_version,
 	.begin = sq_begin,
+	.busy_timeout = sq_busy_timeout,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
 	.savepoint = sq_savepoint,
