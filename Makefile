@@ -7,6 +7,7 @@
 #   make bench           build and run every benchmark (bench-blast, ...)
 #   make checksrc        the house style rules (tools/checksrc.sh)
 #   make check-clang     build everything with clang -Werror (what CI adds)
+#   make check-torture   kill -9 and concurrency campaign (TORTURE_ROUNDS)
 #   SANITIZE=address,undefined  DEVELOPER=1 (-Werror)  BUILD=dir
 
 -include config.mak
@@ -53,6 +54,7 @@ FUZZ_SRC = $(wildcard fuzz/fuzz_*.c)
 FUZZ_NAMES = $(FUZZ_SRC:fuzz/fuzz_%.c=%)
 REPLAY_BIN = $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
 
+.PHONY: check-torture
 .PHONY: all check check-run demo fuzz bench bench-blast bench-ingest bench-hunt deps check-clang fuzz-short \
 	checksrc clean test-bins
 .DELETE_ON_ERROR:
@@ -94,6 +96,13 @@ check: deps
 check-run: test-bins
 	@tools/checksrc.sh
 	@BUILD=$(BUILD) tests/run.sh
+
+# The long kill -9 and concurrency campaign (tests/torture/campaign.sh);
+# 'make check' runs two rounds of it (tests/cli/t0340-torture-short.sh).
+TORTURE_ROUNDS ?= 20
+check-torture: deps
+	@$(MAKE) --no-print-directory all
+	@NHIR=$(NHIR) sh tests/torture/campaign.sh $(TORTURE_ROUNDS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

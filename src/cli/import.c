@@ -113,16 +113,6 @@ int cmd_import(int argc, char **argv, struct nhir_ctx *ctx)
 			status = EXIT_ERROR;
 		else if (res.added || res.updated)
 			changed = true;
-		if (!rc && (res.added || res.updated)) {
-			cJSON *d = cJSON_CreateObject();
-
-			cJSON_AddStringToObject(d, "format", imp->name);
-			cJSON_AddStringToObject(d, "path", path);
-			cJSON_AddNumberToObject(d, "added", (double)res.added);
-			cJSON_AddNumberToObject(d, "updated", (double)res.updated);
-			cJSON_AddNumberToObject(d, "rejected", (double)res.rejected);
-			cli_audit(ctx, "import", d);
-		}
 		for (size_t d = 0; d < res.error_nr; d++)
 			print_diag(path, "error", &res.errors[d]);
 		if (res.rejected > res.error_nr)

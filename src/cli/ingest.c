@@ -225,19 +225,6 @@ int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx)
 			   "changes\n", res.malformed, res.lineage);
 	}
 	cJSON_Delete(probs.list);
-	if (res.events || res.lineage) {
-		cJSON *d = cJSON_CreateObject();
-		cJSON *paths = cJSON_AddArrayToObject(d, "paths");
-
-		cJSON_AddStringToObject(d, "format", nhir_tele_name(fmt));
-		for (int i = optind + 1; i < argc; i++)
-			cJSON_AddItemToArray(paths, cJSON_CreateString(argv[i]));
-		cJSON_AddNumberToObject(d, "files", (double)res.files);
-		cJSON_AddNumberToObject(d, "events", (double)res.events);
-		cJSON_AddNumberToObject(d, "lineage", (double)res.lineage);
-		cJSON_AddNumberToObject(d, "skipped", (double)res.malformed);
-		cli_audit(ctx, "ingest", d);
-	}
 	if (res.lineage) {
 		struct nhir_graph *g = NULL;
 

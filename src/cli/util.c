@@ -197,15 +197,21 @@ int cli_write_new(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 		      O_CLOEXEC, 0644);
-	size_t n = strlen(text);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
 	bool ok;
 
-	if (fd < 0) {
+	if (!f) {
 		cli_error("cannot create '%s': %s", path, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(path);
+		}
 		return EXIT_ERROR;
 	}
-	ok = write(fd, text, n) == (ssize_t)n && write(fd, "\n", 1) == 1;
-	if (close(fd))
+	out_raw(f, text, strlen(text));
+	out_raw(f, "\n", 1);
+	ok = !ferror(f);
+	if (fclose(f))
 		ok = false;
 	if (!ok) {
 		cli_error("cannot write '%s': %s", path, strerror(errno));

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <cjson/cJSON.h>
 #include "nhir/buf.h"
+#include "nhir/record.h"
 #include "core/hash.h"
 #include "ingest/ingest-internal.h"
 #include "ingest/json.h"
@@ -377,6 +378,28 @@ static void sha256_hex(const char *data, size_t len, char out[65])
 	nhir_hex32(d, out);
 }
 
+/* The import's audit entry, in the import's own transaction. */
+static enum nhir_rc audit_import(struct nhir_store *st,
+				 const struct nhir_importer *imp,
+				 const char *path, const char *actor,
+				 const struct nhir_import_result *res,
+				 struct nhir_err *err)
+{
+	cJSON *d = cJSON_CreateObject();
+	enum nhir_rc rc;
+
+	if (!d)
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	cJSON_AddStringToObject(d, "format", imp->name);
+	cJSON_AddStringToObject(d, "path", path);
+	cJSON_AddNumberToObject(d, "added", (double)res->added);
+	cJSON_AddNumberToObject(d, "updated", (double)res->updated);
+	cJSON_AddNumberToObject(d, "rejected", (double)res->rejected);
+	rc = nhir_audit_append(st, actor ? actor : "nhir", "import", 0, d, err);
+	cJSON_Delete(d);
+	return rc;
+}
+
 enum nhir_rc nhir_import_file(struct nhir_store *st,
 			      const struct nhir_importer *imp,
 			      const char *path, const char *actor,
@@ -403,6 +426,8 @@ enum nhir_rc nhir_import_file(struct nhir_store *st,
 		goto out;
 	rc = nhir_import_run(imp, data ? data : "", len, opts, &sink, res,
 			     err);
+	if (!rc && (res->added || res->updated))
+		rc = audit_import(st, imp, path, actor, res, err);
 	if (rc) {
 		nhir_store_rollback(st);
 	} else {

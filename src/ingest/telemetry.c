@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "nhir/buf.h"
+#include "nhir/record.h"
 #include "core/hash.h"
 #include "ingest/json.h"
 #include "ingest/litscan.h"
@@ -1424,7 +1425,35 @@ struct run {
 	uint64_t tx_bytes;
 	int64_t first_file;	/* the run's first file id, 0 before it */
 	struct nhir_ingest_result pending;	/* counted, not committed */
+	const char *format, *path, *actor;	/* for the audit entry */
 };
+
+/*
+ * The group's audit entry, in the group's transaction: what is
+ * committed is on the record, and what is on the record was committed.
+ */
+static enum nhir_rc audit_group(struct nhir_store *st, const struct run *run,
+				struct nhir_err *err)
+{
+	const struct nhir_ingest_result *p = &run->pending;
+	cJSON *d;
+	enum nhir_rc rc;
+
+	if (!p->files && !p->events && !p->lineage)
+		return NHIR_OK;
+	d = cJSON_CreateObject();
+	if (!d)
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	cJSON_AddStringToObject(d, "format", run->format);
+	cJSON_AddStringToObject(d, "path", run->path);
+	cJSON_AddNumberToObject(d, "files", (double)p->files);
+	cJSON_AddNumberToObject(d, "events", (double)p->events);
+	cJSON_AddNumberToObject(d, "lineage", (double)p->lineage);
+	cJSON_AddNumberToObject(d, "skipped", (double)p->malformed);
+	rc = nhir_audit_append(st, run->actor, "ingest", 0, d, err);
+	cJSON_Delete(d);
+	return rc;
+}
 
 /* Commits the open group; if that fails, its files are not counted. */
 static enum nhir_rc run_commit(struct nhir_store *st, struct run *run,
@@ -1436,7 +1465,11 @@ static enum nhir_rc run_commit(struct nhir_store *st, struct run *run,
 	if (!run->tx)
 		return NHIR_OK;
 	run->tx = false;
-	rc = nhir_store_commit(st, err);
+	rc = audit_group(st, run, err);
+	if (!rc)
+		rc = nhir_store_commit(st, err);
+	else
+		nhir_store_rollback(st);
 	if (rc) {
 		res->files -= run->pending.files;
 		res->events -= run->pending.events;
@@ -1679,6 +1712,9 @@ enum nhir_rc nhir_ingest_path(struct nhir_store *st,
 		err = &own;	/* the scan reads back what it set */
 	memset(&run, 0, sizeof(run));
 	run.first_file = res->run_first;
+	run.format = fmt->name;
+	run.path = path;
+	run.actor = actor ? actor : "nhir";
 	rc = ingest_path(st, fmt, path, actor, progress, pdata, false, &run,
 			 res, err);
 	res->run_first = run.first_file;
