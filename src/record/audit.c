@@ -103,6 +103,155 @@ static bool entry_hash(int64_t seq, int64_t at, const char *actor,
 	return ok;
 }
 
+/*
+ * The state tables in the chain: each row's content as a JSON array,
+ * by its key (k1, k2; '' when the key is one column).  An entry
+ * carries the SHA-256 of every row its transaction wrote, and verify
+ * checks every row against the newest entry that wrote it.
+ */
+static const struct row_table {
+	const char *name, *what;
+	const char *one;	/* the row's content by key */
+	const char *all;	/* k1, k2, content of every row */
+} row_tables[] = {
+	{ "approval", "approval",
+	  "SELECT json_array(id, step, actor, verdict, why, at, expires)"
+	  " FROM approval WHERE id = ?1",
+	  "SELECT CAST(id AS TEXT) AS k1, '' AS k2, json_array(id, step,"
+	  " actor, verdict, why, at, expires) AS c FROM approval" },
+	{ "decision", "decision",
+	  "SELECT json_array(id, incident, at, actor, kind, what, why)"
+	  " FROM decision WHERE id = ?1",
+	  "SELECT CAST(id AS TEXT) AS k1, '' AS k2, json_array(id, incident,"
+	  " at, actor, kind, what, why) AS c FROM decision" },
+	{ "nhir_user", "user",
+	  "SELECT json_array(name, role, active, created, created_by)"
+	  " FROM nhir_user WHERE name = ?1",
+	  "SELECT name AS k1, '' AS k2, json_array(name, role, active,"
+	  " created, created_by) AS c FROM nhir_user" },
+	{ "scope", "scope row",
+	  "SELECT json_array(incident, node, status, origin, updated, actor)"
+	  " FROM scope WHERE incident = ?1 AND node = ?2",
+	  "SELECT CAST(incident AS TEXT) AS k1, CAST(node AS TEXT) AS k2,"
+	  " json_array(incident, node, status, origin, updated, actor) AS c"
+	  " FROM scope" },
+};
+
+static const struct row_table *row_table(const char *name)
+{
+	for (size_t i = 0; i < NHIR_ARRAY_SIZE(row_tables); i++)
+		if (!strcmp(row_tables[i].name, name))
+			return &row_tables[i];
+	return NULL;
+}
+
+static bool text_sha(const char *text, char hex[65])
+{
+	struct nhir_sha256 h;
+	unsigned char md[32];
+
+	if (!nhir_sha256_init(&h))
+		return false;
+	nhir_sha256_once(&h, text, strlen(text), md);
+	nhir_sha256_release(&h);
+	nhir_hex32(md, hex);
+	return true;
+}
+
+/* The digest of one row (hex, or "" when it no longer exists). */
+static enum nhir_rc row_digest(struct nhir_store *st,
+			       const struct row_table *t, const char *k1,
+			       const char *k2, char hex[65],
+			       struct nhir_err *err)
+{
+	struct nhir_sql *q;
+	enum nhir_rc rc;
+	int r;
+
+	hex[0] = 0;
+	rc = ir_query(st, err, &q, t->one, *k2 ? "tt" : "t", k1, k2);
+	if (rc)
+		return rc;
+	r = nhir_sql_step(q, err);
+	if (r == 1 && !text_sha(nhir_sql_text(q, 0), hex))
+		r = -1;
+	nhir_sql_finish(q);
+	return ir_step_rc(r, err);
+}
+
+/* Adds "rows": [[table, k1, k2, digest or null], ...] to d. */
+static enum nhir_rc touched_rows(struct nhir_store *st, cJSON *d,
+				 struct nhir_err *err)
+{
+	struct nhir_sql *q;
+	cJSON *rows = NULL;
+	enum nhir_rc rc;
+	int r;
+
+	rc = ir_query(st, err, &q, "SELECT DISTINCT t, k1, k2 FROM"
+		      " temp.audit_rows ORDER BY t, k1, k2", "");
+	if (rc)
+		return rc;
+	while ((r = nhir_sql_step(q, err)) == 1) {
+		const struct row_table *t = row_table(nhir_sql_text(q, 0));
+		const char *k1 = nhir_sql_text(q, 1), *k2 = nhir_sql_text(q, 2);
+		char hex[65];
+		cJSON *row;
+
+		if (!t || !k1 || !k2)
+			continue;
+		rc = row_digest(st, t, k1, k2, hex, err);
+		if (rc)
+			break;
+		if (!rows)
+			rows = cJSON_AddArrayToObject(d, "rows");
+		row = cJSON_CreateArray();
+		cJSON_AddItemToArray(rows, row);
+		cJSON_AddItemToArray(row, cJSON_CreateString(t->name));
+		cJSON_AddItemToArray(row, cJSON_CreateString(k1));
+		cJSON_AddItemToArray(row, cJSON_CreateString(k2));
+		cJSON_AddItemToArray(row, hex[0] ? cJSON_CreateString(hex)
+						 : cJSON_CreateNull());
+	}
+	nhir_sql_finish(q);
+	if (!rc && r < 0)
+		rc = ir_step_rc(r, err);
+	if (!rc)
+		rc = ir_exec(st, err, "DELETE FROM temp.audit_rows", "");
+	return rc;
+}
+
+/*
+ * The detail to chain: detail (or {}) with the digests of the rows
+ * this transaction wrote, canonical.  No store connection that records
+ * them (a read-only one): detail as it is.
+ */
+static enum nhir_rc entry_detail(struct nhir_store *st, const cJSON *detail,
+				 char **out, struct nhir_err *err)
+{
+	cJSON *d = detail ? cJSON_Duplicate(detail, 1) : cJSON_CreateObject();
+	int64_t n = 0;
+	bool found;
+	enum nhir_rc rc;
+	struct nhir_err e2 = NHIR_ERR_INIT;
+
+	*out = NULL;
+	if (!d)
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	if (cJSON_IsObject(d) &&
+	    !ir_int(st, &e2, &n, &found, "SELECT count(*) FROM"
+		    " temp.audit_rows", "") && n) {
+		rc = touched_rows(st, d, err);
+		if (rc) {
+			cJSON_Delete(d);
+			return rc;
+		}
+	}
+	*out = nhir_json_canonical(d);
+	cJSON_Delete(d);
+	return *out ? NHIR_OK : nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+}
+
 enum nhir_rc nhir_audit_append(struct nhir_store *st, const char *actor,
 			       const char *action, int64_t incident,
 			       const cJSON *detail, struct nhir_err *err)
@@ -129,13 +278,9 @@ enum nhir_rc nhir_audit_append(struct nhir_store *st, const char *actor,
 	nhir_sql_finish(q);
 	if (r < 0)
 		return err && err->rc ? err->rc : NHIR_ESTORE;
-	if (detail) {
-		d = nhir_json_canonical(detail);
-	} else {
-		d = nhir_strdup("{}");
-	}
-	if (!d)
-		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	rc = entry_detail(st, detail, &d, err);
+	if (rc)
+		return rc;
 	if (!entry_hash(seq, at, actor, action, incident, d, prev, hash)) {
 		nhir_free(d);
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
@@ -231,6 +376,133 @@ static void broken(struct nhir_audit_check *c, int64_t seq, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(c->why, sizeof(c->why), fmt, ap);
 	va_end(ap);
+}
+
+static void broken(struct nhir_audit_check *c, int64_t seq, const char *fmt,
+		   ...) __attribute__((format(printf, 3, 4)));
+
+/* The newest digest the chain holds for each row it wrote. */
+static enum nhir_rc load_rowmap(struct nhir_store *st, int64_t *nr,
+				struct nhir_err *err)
+{
+	bool found;
+	enum nhir_rc rc;
+
+	rc = ir_exec(st, err, "CREATE TEMP TABLE IF NOT EXISTS audit_rowmap("
+		     "t TEXT, k1 TEXT, k2 TEXT, d TEXT, seq INTEGER,"
+		     " PRIMARY KEY(t, k1, k2))", "");
+	if (!rc)
+		rc = ir_exec(st, err, "DELETE FROM temp.audit_rowmap", "");
+	if (!rc)
+		rc = ir_exec(st, err, "INSERT OR REPLACE INTO temp.audit_rowmap"
+			     " SELECT json_extract(r.value, '$[0]'),"
+			     " json_extract(r.value, '$[1]'),"
+			     " json_extract(r.value, '$[2]'),"
+			     " json_extract(r.value, '$[3]'), a.seq"
+			     " FROM audit a, json_each(a.detail, '$.rows') r"
+			     " WHERE json_valid(a.detail) ORDER BY a.seq", "");
+	if (!rc)
+		rc = ir_int(st, err, nr, &found, "SELECT count(*) FROM"
+			    " temp.audit_rowmap", "");
+	return rc;
+}
+
+/* Every row of t against the entry that wrote it. */
+static enum nhir_rc check_table(struct nhir_store *st,
+				const struct row_table *t, int64_t last,
+				struct nhir_audit_check *c,
+				struct nhir_err *err)
+{
+	struct nhir_sql *q;
+	char sql[1024], hex[65];
+	enum nhir_rc rc;
+	int r;
+
+	snprintf(sql, sizeof(sql), "SELECT x.k1, x.k2, x.c, m.d, m.seq,"
+		 " m.seq IS NOT NULL, b.t IS NOT NULL FROM (%s) x"
+		 " LEFT JOIN temp.audit_rowmap m ON m.t = ?1 AND m.k1 = x.k1"
+		 " AND m.k2 = x.k2 LEFT JOIN audit_rows_before b ON b.t = ?1"
+		 " AND b.k1 = x.k1 AND b.k2 = x.k2 ORDER BY x.k1, x.k2", t->all);
+	rc = ir_query(st, err, &q, sql, "t", t->name);
+	if (rc)
+		return rc;
+	while (!c->broken && (r = nhir_sql_step(q, err)) == 1) {
+		const char *k1 = nhir_sql_text(q, 0), *k2 = nhir_sql_text(q, 1);
+		const char *d = nhir_sql_text(q, 3);
+		int64_t seq = nhir_sql_int(q, 4);
+		char key[160];
+
+		snprintf(key, sizeof(key), "%s%s%s", k1 ? k1 : "",
+			 k2 && *k2 ? ":" : "", k2 ? k2 : "");
+		if (!text_sha(nhir_sql_text(q, 2) ? nhir_sql_text(q, 2) : "",
+			      hex)) {
+			nhir_sql_finish(q);
+			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		}
+		if (!nhir_sql_int(q, 5) && !nhir_sql_int(q, 6))
+			broken(c, last, "%s %s is not on the audit log: it was "
+			       "written outside nhir", t->what, key);
+		else if (nhir_sql_int(q, 5) && !d)
+			broken(c, seq, "%s %s was deleted by entry %" PRId64
+			       " but is there again", t->what, key, seq);
+		else if (nhir_sql_int(q, 5) && strcmp(d, hex))
+			broken(c, seq, "%s %s was changed outside nhir: it "
+			       "differs from what entry %" PRId64 " recorded",
+			       t->what, key, seq);
+	}
+	nhir_sql_finish(q);
+	return c->broken ? NHIR_OK : ir_step_rc(r, err);
+}
+
+/* Rows the chain wrote that are gone without an entry saying so. */
+static enum nhir_rc check_deleted(struct nhir_store *st,
+				  struct nhir_audit_check *c,
+				  struct nhir_err *err)
+{
+	struct nhir_sql *q;
+	enum nhir_rc rc;
+	int r;
+
+	rc = ir_query(st, err, &q, "SELECT t, k1, k2, seq FROM"
+		      " temp.audit_rowmap WHERE d IS NOT NULL ORDER BY seq", "");
+	if (rc)
+		return rc;
+	while (!c->broken && (r = nhir_sql_step(q, err)) == 1) {
+		const struct row_table *t = row_table(nhir_sql_text(q, 0));
+		const char *k1 = nhir_sql_text(q, 1), *k2 = nhir_sql_text(q, 2);
+		char hex[65];
+
+		if (!t || !k1 || !k2)
+			continue;
+		rc = row_digest(st, t, k1, k2, hex, err);
+		if (rc)
+			break;
+		if (!hex[0])
+			broken(c, nhir_sql_int(q, 3), "%s %s%s%s, written by "
+			       "entry %" PRId64 ", was deleted outside nhir",
+			       t->what, k1, *k2 ? ":" : "", k2,
+			       nhir_sql_int(q, 3));
+	}
+	nhir_sql_finish(q);
+	return rc ? rc : c->broken ? NHIR_OK : ir_step_rc(r, err);
+}
+
+/* The state tables against the chain (once the chain holds rows). */
+static enum nhir_rc check_rows(struct nhir_store *st, int64_t last,
+			       struct nhir_audit_check *c,
+			       struct nhir_err *err)
+{
+	int64_t nr = 0;
+	enum nhir_rc rc = load_rowmap(st, &nr, err);
+
+	if (rc || !nr)
+		return rc;
+	for (size_t i = 0; !rc && !c->broken &&
+	     i < NHIR_ARRAY_SIZE(row_tables); i++)
+		rc = check_table(st, &row_tables[i], last, c, err);
+	if (!rc && !c->broken)
+		rc = check_deleted(st, c, err);
+	return rc;
 }
 
 enum nhir_rc nhir_audit_verify(struct nhir_store *st,
@@ -349,5 +621,7 @@ enum nhir_rc nhir_audit_verify(struct nhir_store *st,
 		}
 		nhir_free(v);
 	}
+	if (!c->broken)
+		return check_rows(st, head_seq ? head_seq : 1, c, err);
 	return NHIR_OK;
 }

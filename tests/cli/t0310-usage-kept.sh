@@ -104,7 +104,7 @@ sqlite3 "$T/c.db" "DROP TABLE key_use; DROP TABLE key_source;
 	ALTER TABLE approval DROP COLUMN entry; ALTER TABLE approval DROP COLUMN reversible;
 	ALTER TABLE approval DROP COLUMN withdrawn;
 	ALTER TABLE approval DROP COLUMN withdrawn_why;
-	DROP TABLE IF EXISTS audit_checkpoint;
+	DROP TABLE IF EXISTS audit_checkpoint; DROP TABLE IF EXISTS audit_rows_before;
 	PRAGMA user_version = 6"
 check "an older store is migrated" sh -c \
 	'"$NHIR" --db "$0/c.db" init | grep -q "schema $(sqlite3 "$0/a.db" "PRAGMA user_version")"' "$T"

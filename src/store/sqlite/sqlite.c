@@ -320,6 +320,21 @@ static const char *const migrations[] = {
 	"CREATE TABLE audit_checkpoint("
 	" id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, head TEXT NOT NULL,"
 	" at INTEGER NOT NULL, public_key TEXT NOT NULL, doc TEXT NOT NULL);",
+	/*
+	 * 12: the state tables in the chain (src/record/audit.c): rows that
+	 * were there before entries carried row digests, checked only
+	 * once a change puts them on the chain.
+	 */
+	"CREATE TABLE audit_rows_before(t TEXT NOT NULL, k1 TEXT NOT NULL,"
+	" k2 TEXT NOT NULL, PRIMARY KEY(t, k1, k2)) WITHOUT ROWID;"
+	"INSERT INTO audit_rows_before SELECT 'approval', CAST(id AS TEXT),"
+	" '' FROM approval;"
+	"INSERT INTO audit_rows_before SELECT 'decision', CAST(id AS TEXT),"
+	" '' FROM decision;"
+	"INSERT INTO audit_rows_before SELECT 'nhir_user', name, ''"
+	" FROM nhir_user;"
+	"INSERT INTO audit_rows_before SELECT 'scope', CAST(incident AS TEXT),"
+	" CAST(node AS TEXT) FROM scope;",
 };
 
 enum stmt {
@@ -774,6 +789,51 @@ static enum nhir_rc migrate(struct sqlite_store *s, bool readonly,
 	return NHIR_OK;
 }
 
+/*
+ * The rows of the state tables a transaction touched, for its audit
+ * entry to carry their digests (nhir_audit_append(), src/record/audit.c).
+ * Temporary: per connection, undone with the transaction.
+ */
+static const char row_triggers[] =
+	"CREATE TEMP TABLE IF NOT EXISTS audit_rows(t TEXT NOT NULL,"
+	" k1 TEXT NOT NULL, k2 TEXT NOT NULL);"
+	"CREATE TEMP TRIGGER IF NOT EXISTS audit_approval_insert AFTER INSERT"
+	" ON main.approval BEGIN INSERT INTO audit_rows VALUES('approval',"
+	" CAST(NEW.id AS TEXT), ''); END;"
+	"CREATE TEMP TRIGGER IF NOT EXISTS audit_approval_update AFTER UPDATE"
+	" ON main.approval BEGIN INSERT INTO audit_rows VALUES('approval',"
+	" CAST(NEW.id AS TEXT), ''); END;"
+	"CREATE TEMP TRIGGER IF NOT EXISTS audit_approval_delete AFTER DELETE"
+	" ON main.approval BEGIN INSERT INTO audit_rows VALUES('approval',"
+	" CAST(OLD.id AS TEXT), ''); END;"
+	"CREATE TEMP TRIGGER IF NOT EXISTS audit_decision_insert AFTER INSERT"
+	" ON main.decision BEGIN INSERT INTO audit_rows VALUES('decision',"
+	" CAST(NEW.id AS TEXT), ''); END;"
+	"CREATE TEMP TRIGGER IF NOT EXISTS audit_decision_update AFTER UPDATE"
+	" ON main.decision BEGIN INSERT INTO audit_rows VALUES('decision',"
+	" CAST(NEW.id AS TEXT), ''); END;"
+	"CREATE TEMP TRIGGER IF NOT EXISTS audit_decision_delete AFTER DELETE"
+	" ON main.decision BEGIN INSERT INTO audit_rows VALUES('decision',"
+	" CAST(OLD.id AS TEXT), ''); END;"
+	"CREATE TEMP TRIGGER IF NOT EXISTS audit_nhir_user_insert AFTER INSERT"
+	" ON main.nhir_user BEGIN INSERT INTO audit_rows VALUES('nhir_user',"
+	" NEW.name, ''); END;"
+	"CREATE TEMP TRIGGER IF NOT EXISTS audit_nhir_user_update AFTER UPDATE"
+	" ON main.nhir_user BEGIN INSERT INTO audit_rows VALUES('nhir_user',"
+	" NEW.name, ''); END;"
+	"CREATE TEMP TRIGGER IF NOT EXISTS audit_nhir_user_delete AFTER DELETE"
+	" ON main.nhir_user BEGIN INSERT INTO audit_rows VALUES('nhir_user',"
+	" OLD.name, ''); END;"
+	"CREATE TEMP TRIGGER IF NOT EXISTS audit_scope_insert AFTER INSERT"
+	" ON main.scope BEGIN INSERT INTO audit_rows VALUES('scope',"
+	" CAST(NEW.incident AS TEXT), CAST(NEW.node AS TEXT)); END;"
+	"CREATE TEMP TRIGGER IF NOT EXISTS audit_scope_update AFTER UPDATE"
+	" ON main.scope BEGIN INSERT INTO audit_rows VALUES('scope',"
+	" CAST(NEW.incident AS TEXT), CAST(NEW.node AS TEXT)); END;"
+	"CREATE TEMP TRIGGER IF NOT EXISTS audit_scope_delete AFTER DELETE"
+	" ON main.scope BEGIN INSERT INTO audit_rows VALUES('scope',"
+	" CAST(OLD.incident AS TEXT), CAST(OLD.node AS TEXT)); END;";
+
 static void sq_close(struct nhir_store *st)
 {
 	struct sqlite_store *s = SQ(st);
@@ -858,6 +918,8 @@ static enum nhir_rc sq_open(struct nhir_store **out, const char *path,
 		return rc;
 	}
 	rc = migrate(s, ro, err);
+	if (!rc && !ro)
+		rc = exec(s, row_triggers, err);
 	if (rc) {
 		nhir_err_prefix(err, "%s", path);
 		sq_close(&s->base);
