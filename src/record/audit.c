@@ -416,7 +416,7 @@ static enum nhir_rc check_table(struct nhir_store *st,
 	struct nhir_sql *q;
 	char sql[1024], hex[65];
 	enum nhir_rc rc;
-	int r;
+	int r = 0;
 
 	snprintf(sql, sizeof(sql), "SELECT x.k1, x.k2, x.c, m.d, m.seq,"
 		 " m.seq IS NOT NULL, b.t IS NOT NULL FROM (%s) x"
@@ -461,7 +461,7 @@ static enum nhir_rc check_deleted(struct nhir_store *st,
 {
 	struct nhir_sql *q;
 	enum nhir_rc rc;
-	int r;
+	int r = 0;
 
 	rc = ir_query(st, err, &q, "SELECT t, k1, k2, seq FROM"
 		      " temp.audit_rowmap WHERE d IS NOT NULL ORDER BY seq", "");
