@@ -157,7 +157,7 @@ enum nhir_rc nhir_audit_verify(struct nhir_store *st,
 			       struct nhir_audit_check *out,
 			       struct nhir_err *err);
 
-/* ---- signed checkpoints (src/ir/checkpoint.c) ---- */
+/* ---- signed checkpoints (src/record/checkpoint.c) ---- */
 
 /*
  * Signs the audit log's head (newest entry's seq and hash) with the

@@ -1,7 +1,7 @@
 /*
  * Ed25519 through libsodium: key files, signing and checking, for the
  * signed reports (src/report/sign.c) and audit checkpoints
- * (src/ir/checkpoint.c).
+ * (src/record/checkpoint.c).
  */
 #ifndef NHIR_CORE_SIGN_H
 #define NHIR_CORE_SIGN_H
