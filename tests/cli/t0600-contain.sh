@@ -7,7 +7,7 @@ export NHIR_NOW=2024-05-01T10:35:00Z
 export FAKE_STATE="$T/provider.json"
 export NHIR_CONNECTORS="$ROOT/examples/connectors/simulated.yaml"
 export NHIR_CATALOG="$ROOT/catalog/actions.yaml"
-"$NHIR" init >/dev/null
+"$NHIR" init --fixed-clock >/dev/null
 for u in "lena lead" "rory responder" "alex approver" "ben approver" "otto observer"; do
 	set -- $u
 	"$NHIR" user add "$1" --role "$2" >/dev/null
@@ -73,8 +73,9 @@ check "the failure blocks what comes after" exits 1 "$NHIR" --as rory execute IN
 check "naming the failed step" has "$T/last.err" "waits for step 1 (failed)"
 check "garbage from the connector fails the step" exits 1 env FAKE_MODE=garbage "$NHIR" --as rory execute INC-1 1 --confirm
 check "and says what was wrong" has "$T/last.out" "not {\"status\": ...}"
-check "a connector that hangs is stopped at its timeout" exits 1 env FAKE_MODE=timeout "$NHIR" --as rory execute INC-1 1 --confirm
-check "and says so" has "$T/last.out" "timed out after 3 s"
+sed 's/timeout: 15$/timeout: 2/' "$NHIR_CONNECTORS" >"$T/quick.yaml"
+check "a connector that hangs is stopped at its timeout" exits 1 env FAKE_MODE=timeout NHIR_CONNECTORS="$T/quick.yaml" "$NHIR" --as rory execute INC-1 1 --confirm
+check "and says so" has "$T/last.out" "timed out after 2 s"
 check "a provider refusal fails the step" exits 1 env FAKE_MODE=fail "$NHIR" --as rory execute INC-1 1 --confirm
 check "the step runs" "$NHIR" --as rory execute INC-1 1 --confirm
 check "its output is evidence" has "$T/last.out" "connector output kept as evidence"
