@@ -14,7 +14,9 @@ mkdir -p "$dir"
 export NHIR_DB="$dir/nhir.db"
 export NHIR_USER=ada	# creates the database: its first admin
 # The example estate's sessions were minted on 2024-05-01: look at it
-# as of that afternoon so the live tokens are live.
+# as of that afternoon so the live tokens are live.  The demo replays a
+# past incident, so its database keeps a fixed clock (init --fixed-clock;
+# a real one refuses NHIR_NOW) and its audit log marks that.
 export NHIR_NOW=2024-05-01T12:00:00Z
 
 run() {
@@ -28,7 +30,7 @@ run3() {
 	"$@" || test $? = 3
 }
 
-run "$NHIR" init
+run "$NHIR" init --fixed-clock
 run "$NHIR" user add lena --role lead
 run "$NHIR" user add rory --role responder
 run "$NHIR" user add otto --role observer

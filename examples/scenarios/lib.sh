@@ -69,7 +69,7 @@ run_plan() {
 # A fresh database and the team: ada (admin), lena (lead), rory
 # (responder), alex and ben (approvers).
 team() {
-	NHIR_USER=ada "$NHIR" init >/dev/null
+	NHIR_USER=ada "$NHIR" init --fixed-clock >/dev/null
 	for u in "lena lead" "rory responder" "alex approver" "ben approver"; do
 		set -- $u
 		NHIR_USER=ada "$NHIR" user add "$1" --role "$2" >/dev/null

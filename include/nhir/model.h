@@ -201,7 +201,14 @@ enum nhir_rc nhir_time_parse(const char *s, size_t len, int64_t *out,
 			     struct nhir_err *err);
 /* Formats t as "YYYY-MM-DDTHH:MM:SSZ" into out (at least 32 bytes). */
 void nhir_time_format(int64_t t, char *out, size_t outlen);
-/* The current time, or $NHIR_NOW when set (for reproducible runs). */
+/* The current time: the system clock, or the one fixed by nhir_clock_fix. */
 int64_t nhir_time_now(void);
+/*
+ * Fixes the clock for the rest of the process (NHIR_TIME_UNSET lets it
+ * run again).  A front end does this only where the record allows it:
+ * the CLI only for a database whose 'clock' setting is 'fixed'.
+ */
+void nhir_clock_fix(int64_t t);
+bool nhir_clock_is_fixed(void);
 
 #endif

@@ -29,6 +29,8 @@ struct nhir_ctx {
 	bool color;		/* stdout is a terminal and NO_COLOR unset */
 	bool progress;		/* stderr is a terminal */
 	struct nhir_store *st;	/* opened by dispatch for NEED_STORE */
+	int64_t now;		/* $NHIR_NOW, or NHIR_TIME_UNSET */
+	bool fixing_clock;	/* init --fixed-clock: the store may be new */
 };
 
 enum cmd_flags {
@@ -105,6 +107,7 @@ bool cli_format_arg(const char *s, int *fmt);
 bool cli_parse_time(const char *s, int64_t *out);
 /* Opens the store named by ctx->db. */
 int cli_open_store(struct nhir_ctx *ctx, unsigned flags);
+int cli_check_clock(struct nhir_ctx *ctx);
 /* ANSI SGR sequence when colour is on, else "" (out.c). */
 const char *cli_color(const struct nhir_ctx *ctx, const char *sgr);
 /* Prints a JSON string literal of s to f. */

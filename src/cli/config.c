@@ -16,6 +16,11 @@ static const char usage_config[] =
 	"   connectors         the connectors every step runs through\n"
 	"   approval-ttl-max   the longest an approval lasts, in seconds\n"
 	"                      (default 604800, 7 days)\n"
+	"   clock              'real' (default) or 'fixed': only a database\n"
+	"                      whose clock is fixed takes its time from\n"
+	"                      $NHIR_NOW (demos, tests, replaying a past\n"
+	"                      incident); 'nhir audit log' marks every entry\n"
+	"                      written while it was\n"
 	"A file is kept by its absolute path.  A plan records the catalog\n"
 	"and connectors it was made with; a lead may use others for one\n"
 	"incident (nhir plan --catalog, --connectors, with --why), a\n"
@@ -94,6 +99,7 @@ int cmd_config(int argc, char **argv, struct nhir_ctx *ctx)
 		value = argv[optind + 2];
 		/* files by absolute path: the plan records where */
 		if (strcmp(argv[optind + 1], "approval-ttl-max") &&
+		    strcmp(argv[optind + 1], "clock") &&
 		    nhir_setting_known(argv[optind + 1])) {
 			if (!realpath(value, abs)) {
 				cli_error("%s: %s", value, strerror(errno));

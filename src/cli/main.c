@@ -199,6 +199,17 @@ int main(int argc, char **argv)
 	ctx.db = env && *env ? env : "nhir.db";
 	env = getenv("NHIR_USER");
 	ctx.actor = env && *env ? env : NULL;
+	ctx.now = NHIR_TIME_UNSET;
+	env = getenv("NHIR_NOW");
+	if (env && *env) {
+		if (nhir_time_parse(env, (size_t)-1, &ctx.now, NULL)) {
+			cli_error("NHIR_NOW is '%s': a time in ISO 8601, e.g. "
+				  "2024-05-01T10:00:00Z", env);
+			return EXIT_USAGE;
+		}
+		/* checked against the database when one is opened */
+		nhir_clock_fix(ctx.now);
+	}
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		int r = global_opt(&i, argc, argv, "--db", &ctx.db);

@@ -101,7 +101,37 @@ int cli_open_store(struct nhir_ctx *ctx, unsigned flags)
 	}
 	if (env && *env)
 		nhir_store_set_busy_timeout(ctx->st, (unsigned)secs * 1000u);
-	return EXIT_OK;
+	return cli_check_clock(ctx);
+}
+
+/*
+ * $NHIR_NOW moves the clock only for a database kept on a fixed clock
+ * (setting 'clock', an admin's decision on the audit log): otherwise an
+ * environment variable could revive an expired approval or backdate an
+ * entry of the record.
+ */
+int cli_check_clock(struct nhir_ctx *ctx)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	char v[16];
+	bool found = false;
+
+	if (ctx->now == NHIR_TIME_UNSET || ctx->fixing_clock)
+		return EXIT_OK;
+	if (nhir_setting_get(ctx->st, "clock", v, sizeof(v), &found, &err)) {
+		nhir_store_close(ctx->st);
+		ctx->st = NULL;
+		return cli_fail(&err);
+	}
+	if (found && !strcmp(v, "fixed"))
+		return EXIT_OK;
+	nhir_store_close(ctx->st);
+	ctx->st = NULL;
+	cli_error("NHIR_NOW is set, but '%s' keeps the real clock: only a "
+		  "database made with 'nhir init --fixed-clock' (or 'nhir "
+		  "config set clock fixed') takes its time from NHIR_NOW",
+		  ctx->db);
+	return EXIT_USAGE;
 }
 
 void cli_json_str(FILE *f, const char *s)

@@ -220,12 +220,26 @@ void nhir_time_format(int64_t t, char *out, size_t outlen)
 		 tm.tm_min, tm.tm_sec);
 }
 
+/*
+ * The clock is the system's unless a front end fixes it for a whole run
+ * (a demo, a test, the replay of a past incident); the library never
+ * reads the environment for it.  Set before any thread starts.
+ */
+static int64_t fixed_now = NHIR_TIME_UNSET;
+
+void nhir_clock_fix(int64_t t)
+{
+	fixed_now = t;
+}
+
+bool nhir_clock_is_fixed(void)
+{
+	return fixed_now != NHIR_TIME_UNSET;
+}
+
 int64_t nhir_time_now(void)
 {
-	const char *env = getenv("NHIR_NOW");
-	int64_t t;
-
-	if (env && *env && !nhir_time_parse(env, (size_t)-1, &t, NULL))
-		return t;
+	if (fixed_now != NHIR_TIME_UNSET)
+		return fixed_now;
 	return (int64_t)time(NULL);
 }

@@ -1,6 +1,6 @@
 /*
  * Settings an admin controls: which catalog and connectors plans use,
- * how long an approval may last.  A responder's command line does not
+ * how long an approval may last, whether the clock may be fixed.  A responder's command line does not
  * choose them; changing one is on the audit log.
  */
 #include "compat.h"
@@ -8,7 +8,7 @@
 #include "store/record.h"
 
 static const char *const known[] = {
-	"catalog", "connectors", "approval-ttl-max",
+	"catalog", "connectors", "approval-ttl-max", "clock",
 };
 
 bool nhir_setting_known(const char *key)
@@ -73,6 +73,12 @@ static enum nhir_rc check_value(const char *key, const char *value,
 	if (strlen(value) >= NHIR_SETTING_MAX)
 		return nhir_err_set(err, NHIR_EINVAL, "a setting holds at most "
 				    "%d bytes", NHIR_SETTING_MAX - 1);
+	if (!strcmp(key, "clock")) {
+		if (strcmp(value, "fixed") && strcmp(value, "real"))
+			return nhir_err_set(err, NHIR_EINVAL, "clock is 'real' "
+					    "or 'fixed': not '%s'", value);
+		return NHIR_OK;
+	}
 	if (!strcmp(key, "approval-ttl-max")) {
 		errno = 0;
 		v = strtoll(value, &end, 10);
@@ -100,7 +106,8 @@ enum nhir_rc nhir_setting_set(struct nhir_store *st, const char *actor,
 
 	if (!nhir_setting_known(key))
 		return nhir_err_set(err, NHIR_EINVAL, "'%s' is not a setting "
-				    "(catalog, connectors, approval-ttl-max)",
+				    "(catalog, connectors, approval-ttl-max, "
+				    "clock)",
 				    key ? key : "");
 	if (value && (rc = check_value(key, value, err)))
 		return rc;

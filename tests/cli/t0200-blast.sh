@@ -2,7 +2,7 @@
 # nhir blast and nhir show on the example estate.
 . tests/cli/lib.sh
 
-"$NHIR" init >/dev/null
+"$NHIR" init --fixed-clock >/dev/null
 "$NHIR" import nhir examples/inventory/estate.jsonl >/dev/null
 export NHIR_NOW=2024-05-01T12:00:00Z
 

@@ -3,7 +3,7 @@
 # they minted and created, are in the radius.
 . tests/cli/lib.sh
 
-"$NHIR" init >/dev/null
+"$NHIR" init --fixed-clock >/dev/null
 "$NHIR" import nhir examples/inventory/estate.jsonl >/dev/null
 export NHIR_NOW=2024-05-01T12:00:00Z
 U=arn:aws:iam::111122223333:user/ci-deployer

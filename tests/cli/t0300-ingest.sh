@@ -2,7 +2,7 @@
 # nhir ingest, usage and timeline on the CloudTrail fixtures.
 . tests/cli/lib.sh
 
-"$NHIR" init >/dev/null
+"$NHIR" init --fixed-clock >/dev/null
 check "ingest a directory" sh -c \
 	'"$NHIR" ingest cloudtrail examples/telemetry/cloudtrail >"$0/i.txt"' "$T"
 check "summary counts files and events" has "$T/i.txt" "2 files ingested, 0 already ingested, 0 rejected; 12 events"

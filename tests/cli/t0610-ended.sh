@@ -20,7 +20,7 @@ skip() {
 	echo "ok $n # SKIP $*"
 }
 
-"$NHIR" init >/dev/null
+"$NHIR" init --fixed-clock >/dev/null
 check "ingest" "$NHIR" ingest cloudtrail "$F"
 
 # after the sessions expired (11:00)
@@ -171,7 +171,7 @@ check "report: residual access names what logged events ended" has "$T/r.md" \
 # the real Invictus data: the attacker deletes every key, user and role
 # it created
 if [ -d "$D/invictus-aws-stratus-cloudtrail/CloudTrail" ]; then
-	"$NHIR" --db "$T/i.db" init >/dev/null
+	"$NHIR" --db "$T/i.db" init --fixed-clock >/dev/null
 	"$NHIR" --db "$T/i.db" ingest cloudtrail \
 		"$D/invictus-aws-stratus-cloudtrail/CloudTrail" >/dev/null
 	"$NHIR" --db "$T/i.db" blast AKIATFQR7NSC8Q4X20BJ --limit 0 \

@@ -8,7 +8,7 @@ export NHIR_NOW=2024-05-01T10:35:00Z
 export FAKE_STATE="$T/provider.json"
 export NHIR_CONNECTORS="$ROOT/examples/connectors/simulated.yaml"
 export NHIR_CATALOG="$ROOT/catalog/actions.yaml"
-"$NHIR" init >/dev/null
+"$NHIR" init --fixed-clock >/dev/null
 for u in "lena lead" "rory responder" "alex approver" "ben approver" "cleo approver"; do
 	set -- $u
 	"$NHIR" user add "$1" --role "$2" >/dev/null

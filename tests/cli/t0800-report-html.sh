@@ -9,7 +9,7 @@ if ! command -v chromium >/dev/null 2>&1; then
 	exit 0
 fi
 export NHIR_NOW=2024-05-01T10:35:00Z
-"$NHIR" init >/dev/null
+"$NHIR" init --fixed-clock >/dev/null
 "$NHIR" user add lena --role lead >/dev/null
 "$NHIR" user add rory --role responder >/dev/null
 "$NHIR" import nhir examples/inventory/estate.jsonl >/dev/null

@@ -22,7 +22,7 @@ clean() {
 }
 
 export NHIR_NOW=2024-05-01T10:35:00Z
-"$NHIR" init >/dev/null
+"$NHIR" init --fixed-clock >/dev/null
 mkdir "$T/logs"
 log="$T/logs/ct${ESC}[2J.jsonl"
 printf '{"eventTime":"2024-05-01T09:30:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject%s[31mContained","userAgent":"%s","sourceIPAddress":"203.0.113.9","userIdentity":{"accessKeyId":"AKIAEXAMPLEHOSTILE1"},"eventID":"h1"}\n' \
