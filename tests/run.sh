@@ -53,10 +53,20 @@ for t in $(find "$BUILD/tests" -type f -name 'test_*' -perm -u+x | sort); do
 done
 group unit
 
+# The CLI scripts run TEST_JOBS at a time (default: the number of
+# processors), each into its own log; they are tallied in order.
+cli_out=$(mktemp -d)
+trap 'rm -f "$log"; rm -rf "$cli_out"' EXIT
+jobs=${TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
+ls tests/cli/t[0-9]*.sh 2>/dev/null |
+	xargs -P "$jobs" -I{} sh -c \
+		'o="$1/$(basename "$2")"; sh "$2" >"$o.log" 2>&1; echo $? >"$o.rc"' \
+		sh "$cli_out" {}
 for t in tests/cli/t[0-9]*.sh; do
 	[ -f "$t" ] || continue
-	sh "$t" >"$log" 2>&1
-	tally "$t" $?
+	o="$cli_out/$(basename "$t")"
+	cp "$o.log" "$log" 2>/dev/null || : >"$log"
+	tally "$t" "$(cat "$o.rc" 2>/dev/null || echo 1)"
 done
 group cli
 
