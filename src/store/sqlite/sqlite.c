@@ -348,12 +348,15 @@ enum stmt {
 	Q_MINT_NEW, Q_MINT_COUNT, Q_USE_GET, Q_USE_PUT, Q_USE_NEW,
 	Q_USE_SCAN, Q_SRC_PUT,
 	Q_ACT_PUT, Q_SRC_FILL, Q_ACT_FILL, Q_KEY_SOURCES, Q_KEY_ACTIONS,
-	Q_END_PUT, Q_END_GET, Q_END_LIST,
+	Q_END_PUT, Q_END_GET, Q_END_LIST, Q_NODE_BY_GLOB, Q_NODE_RENAME,
 	Q_NR
 };
 
 static const char *const stmt_sql[Q_NR] = {
 	[Q_NODE_BY_EXT] = "SELECT id, kind FROM node WHERE ext_id = ?1",
+	[Q_NODE_BY_GLOB] =
+		"SELECT id, kind FROM node WHERE ext_id GLOB ?1 LIMIT 2",
+	[Q_NODE_RENAME] = "UPDATE node SET ext_id = ?2 WHERE id = ?1",
 	[Q_END_PUT] =
 		"INSERT OR IGNORE INTO node_end(node, time, how, before, cause,"
 		" event_id, event_name, file, offset)"
@@ -1099,11 +1102,49 @@ static char *col_dup(sqlite3_stmt *q, int i, bool *oom)
 	return p;
 }
 
-/* Looks up a node by external id: 1 found, 0 not found, -1 error. */
-static int find_ext(struct sqlite_store *s, const char *ext, int64_t *id,
-		    enum nhir_node_kind *kind)
+/*
+ * An IAM user's or role's name is unique in its account whatever its
+ * path, and logs often give only the name: arn:aws:iam::A:role/NAME,
+ * built from a name, and arn:aws:iam::A:role/PATH/NAME, the ARN IAM
+ * gives, are one identity (so are their "#login-profile" nodes).  The
+ * other spelling of ext to look for, into out: a GLOB pattern for the
+ * ARN with any path when ext has none (*glob), else the ARN without its
+ * path.  false when ext is no IAM user or role ARN.
+ */
+static bool iam_alias(const char *ext, char *out, size_t n, bool *glob)
 {
-	sqlite3_stmt *q = stmt(s, Q_NODE_BY_EXT);
+	const char *p, *name, *last = NULL;
+	size_t len;
+	int w;
+
+	if (strncmp(ext, "arn:", 4) || strpbrk(ext, "*?[]"))
+		return false;
+	p = strchr(ext + 4, ':');
+	if (!p || strncmp(p, ":iam::", 6) || !(p = strchr(p + 6, ':')))
+		return false;
+	p++;
+	if (strncmp(p, "user/", 5) && strncmp(p, "role/", 5))
+		return false;
+	name = p + 5;
+	len = strcspn(name, "#");
+	for (size_t i = 0; i < len; i++)
+		if (name[i] == '/')
+			last = name + i;
+	if (!len || (last && last == name + len - 1))
+		return false;
+	*glob = !last;
+	if (!last)
+		w = snprintf(out, n, "%.*s*/%s", (int)(name - ext), ext, name);
+	else
+		w = snprintf(out, n, "%.*s%s", (int)(name - ext), ext, last + 1);
+	return w > 0 && (size_t)w < n;
+}
+
+/* One node by exact external id: 1 found, 0 not found, -1 error. */
+static int find_one(struct sqlite_store *s, enum stmt which, const char *ext,
+		    int64_t *id, enum nhir_node_kind *kind)
+{
+	sqlite3_stmt *q = stmt(s, which);
 	int rc;
 
 	if (!q)
@@ -1113,11 +1154,42 @@ static int find_ext(struct sqlite_store *s, const char *ext, int64_t *id,
 	if (rc == SQLITE_ROW) {
 		*id = sqlite3_column_int64(q, 0);
 		*kind = (enum nhir_node_kind)sqlite3_column_int(q, 1);
+		/* a pattern matching two nodes names neither */
+		rc = which == Q_NODE_BY_GLOB ? sqlite3_step(q) : SQLITE_DONE;
 		sqlite3_reset(q);
-		return 1;
+		return rc == SQLITE_DONE ? 1 : rc == SQLITE_ROW ? 0 : -1;
 	}
 	sqlite3_reset(q);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * Looks up a node by external id, an IAM user or role ARN also by its
+ * other spelling (iam_alias): 1 found, 0 not found, -1 error.  *renamed
+ * (if not NULL) says the node was found stored without the path ext has.
+ */
+static int find_node(struct sqlite_store *s, const char *ext, int64_t *id,
+		     enum nhir_node_kind *kind, bool *renamed)
+{
+	char alias[1024];
+	bool glob;
+	int rc = find_one(s, Q_NODE_BY_EXT, ext, id, kind);
+
+	if (renamed)
+		*renamed = false;
+	if (rc || !iam_alias(ext, alias, sizeof(alias), &glob))
+		return rc;
+	rc = find_one(s, glob ? Q_NODE_BY_GLOB : Q_NODE_BY_EXT, alias, id,
+		      kind);
+	if (rc == 1 && renamed)
+		*renamed = !glob;
+	return rc;
+}
+
+static int find_ext(struct sqlite_store *s, const char *ext, int64_t *id,
+		    enum nhir_node_kind *kind)
+{
+	return find_node(s, ext, id, kind, NULL);
 }
 
 /* Maps a failed write to an error; malformed JSON is the caller's fault. */
@@ -1139,10 +1211,22 @@ static enum nhir_rc sq_put_node(struct nhir_store *st,
 	enum nhir_node_kind kind;
 	sqlite3_stmt *q;
 	int64_t id;
-	int found = find_ext(s, r->ext_id, &id, &kind);
+	bool renamed;
+	int found = find_node(s, r->ext_id, &id, &kind, &renamed);
 
 	if (found < 0)
 		return db_err(s, err, "cannot look up node");
+	if (found && renamed && kind == r->kind) {
+		/* stored from a name alone: the full ARN is its id now */
+		q = stmt(s, Q_NODE_RENAME);
+		if (!q)
+			return db_err(s, err, "cannot update node");
+		sqlite3_bind_int64(q, 1, id);
+		bind_text(q, 2, r->ext_id);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			return write_err(s, err, "cannot update node");
+		s->dirty = true;
+	}
 	if (!found) {
 		q = stmt(s, Q_NODE_INSERT);
 		if (!q)
