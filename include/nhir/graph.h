@@ -90,6 +90,13 @@ bool nhir_graph_ended(const struct nhir_graph *g, uint32_t n, int64_t at,
 		      int64_t *since, int64_t *fact);
 
 /*
+ * How to name the node (store id) whose end fact ended another with it:
+ * "its identity " for an identity (a deleted user's keys), else "its
+ * issuer " (what a revoked token issued).
+ */
+const char *nhir_end_whose(const struct nhir_graph *g, int64_t node);
+
+/*
  * Building.  Add every node (in ascending id order), then every edge (any
  * order), then finish.  The builder borrows nothing; on error it must
  * still be released.

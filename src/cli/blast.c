@@ -254,7 +254,7 @@ static void ended_text(struct view *v, uint32_t item)
 	out_printf(" [ended %s: %s%s by %s", t,
 	       nhir_end_gone(e.how) && e.node &&
 			       e.node != v->g->node_id[it->node]
-		       ? "its issuer " : "",
+		       ? nhir_end_whose(v->g, e.node) : "",
 	       nhir_end_how_name(e.how),
 	       e.event_name ? e.event_name : "a logged event");
 	if (e.path)

@@ -190,6 +190,15 @@ bool nhir_graph_ended(const struct nhir_graph *g, uint32_t n, int64_t at,
 	return false;
 }
 
+const char *nhir_end_whose(const struct nhir_graph *g, int64_t node)
+{
+	uint32_t x = nhir_graph_find(g, node);
+
+	return x != UINT32_MAX && g->node_kind[x] == NHIR_NODE_IDENTITY
+		       ? "its identity "
+		       : "its issuer ";
+}
+
 /*
  * The builder keeps edges in flat arrays by store id until finish, which
  * maps ids to indexes and counting-sorts edges by source.

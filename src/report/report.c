@@ -176,7 +176,7 @@ static const char *end_text(struct nhir_store *st, const struct nhir_graph *g,
 	nhir_time_format(e.time, t, sizeof(t));
 	snprintf(out, n, "%s%s %s by logged event %s (%s@%" PRIu64 ")",
 		 nhir_end_gone(e.how) && e.node != g->node_id[it->node]
-			 ? "its issuer " : "",
+			 ? nhir_end_whose(g, e.node) : "",
 		 nhir_end_how_name(e.how), t,
 		 e.event_name ? e.event_name : "?", e.path ? e.path : "?",
 		 e.offset);

@@ -3178,11 +3178,23 @@ static enum nhir_rc scan_ends(struct sqlite_store *s,
 	 * and leases, a deploy key made with a GitHub token), down the
 	 * chain, if minted before.  A revocation that orphans the children
 	 * ends, of what the node issued, only what is not a token (a Vault
-	 * token's leases).  Its own facts still apply to each.
+	 * token's leases).  A deleted identity takes with it the
+	 * credentials that authenticate it, made before (an IAM user's
+	 * access keys, login profile and service-specific credentials): they
+	 * act as nothing any more.  Tokens are not among them: whether a
+	 * session of a deleted role still works is not known, so it lives
+	 * until it expires (and no new one can be had: the role is ended).
+	 * Its own facts still apply to each.
 	 */
 	static const char cascade[] =
 		"WITH RECURSIVE d(node, fact, t, alone) AS ("
 		" SELECT node, id, time, how = 6 FROM node_end WHERE how IN (1, 6)"
+		" UNION"
+		" SELECT e.src, f.id, f.time, 0 FROM node_end f"
+		"  JOIN node i ON i.id = f.node AND i.kind = 1"
+		"  JOIN edge e ON e.dst = f.node AND e.kind = 1"
+		"  JOIN node c ON c.id = e.src AND c.kind = 2"
+		"  WHERE f.how = 1 AND (c.created IS NULL OR c.created <= f.time)"
 		" UNION"
 		" SELECT e.dst, d.fact, d.t, 0 FROM d"
 		"  JOIN edge e ON e.src = d.node AND e.kind IN (2, 10)"
