@@ -15,6 +15,7 @@
  * breaks one can say which.  See doc/internals/plan.md.
  */
 #include "compat.h"
+#include "nhir/graph.h"
 #include "nhir/plan.h"
 #include "nhir/record.h"
 #include "record/record-internal.h"
@@ -66,6 +67,8 @@ struct planner {
 	struct nhir_err *err;
 	enum nhir_rc rc;
 	int64_t now;
+	struct nhir_graph *g;	/* for what logged events ended */
+	cJSON *gone;		/* in scope, ended for good: no step */
 };
 
 static bool has(const int64_t *v, size_t nr, int64_t x)
@@ -245,6 +248,47 @@ static bool ended(struct planner *p, const struct nhir_edge *e)
 	return !nhir_valid_at(NHIR_TIME_UNSET, x, p->now);
 }
 
+/*
+ * Has a logged event ended node for good by now (deleted, or ended with
+ * what it lived through)?  Then no step can change it: it is listed in
+ * p->gone, once, and only what it minted or created is planned.  A
+ * deactivation is not for good: the key can be activated again.
+ */
+static bool gone(struct planner *p, int64_t node, const char *ext_id)
+{
+	uint32_t x = p->g ? nhir_graph_find(p->g, node) : UINT32_MAX;
+	struct nhir_node_end e;
+	int64_t fact;
+	bool over, listed = false;
+	const cJSON *it;
+	cJSON *o;
+
+	if (x == UINT32_MAX || !nhir_graph_ended(p->g, x, p->now, NULL, &fact) ||
+	    nhir_store_get_end(p->st, fact, &e, NULL))
+		return false;
+	over = nhir_end_gone(e.how);
+	cJSON_ArrayForEach(it, p->gone) {
+		const char *n = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(it, "node"));
+
+		if (n && !strcmp(n, ext_id))
+			listed = true;
+	}
+	if (over && !listed && p->gone && (o = cJSON_CreateObject())) {
+		char t[32];
+
+		nhir_time_format(e.time, t, sizeof(t));
+		cJSON_AddStringToObject(o, "node", ext_id);
+		cJSON_AddStringToObject(o, "how", nhir_end_how_name(e.how));
+		cJSON_AddStringToObject(o, "at", t);
+		cJSON_AddStringToObject(o, "event", e.event_name ? e.event_name
+								 : "");
+		cJSON_AddItemToArray(p->gone, o);
+	}
+	nhir_node_end_release(&e);
+	return over;
+}
+
 /* Plans one credential, token or grant (and, through it, what follows). */
 static void plan_credential(struct planner *p, int preserve, int64_t n,
 			    const struct nhir_node *node, int64_t **queue,
@@ -252,7 +296,8 @@ static void plan_credential(struct planner *p, int preserve, int64_t n,
 {
 	const struct nhir_action *ca, *xa;
 	struct edges out, in;
-	int c = -1, x = -1, v, first, cut = -1;
+	int c = -1, x = -1, v, first = -1, cut = -1;
+	bool nothing = false;	/* it acts as a deleted identity only */
 	char lbl[300], lbl2[400];
 
 	ca = nhir_catalog_pick(p->cat, node->kind, node->subtype,
@@ -265,6 +310,8 @@ static void plan_credential(struct planner *p, int preserve, int64_t n,
 		nhir_free(out.v);
 		return;
 	}
+	if (gone(p, n, node->ext_id))
+		goto children;	/* nothing to do to it: only what it made */
 	if (ca)
 		c = step(p, ca, n, "contain %s (reversible) before anything "
 			 "irreversible", node->ext_id);
@@ -281,6 +328,16 @@ static void plan_credential(struct planner *p, int preserve, int64_t n,
 			if (out.v[i].kind != NHIR_EDGE_AUTHENTICATES ||
 			    nhir_store_get_node(p->st, out.v[i].dst, &id, NULL))
 				continue;
+			/*
+			 * A deleted role takes no policy: nothing to cut,
+			 * nothing to revoke; whether its sessions still work
+			 * is not known, so the verification stays.
+			 */
+			if (gone(p, id.id, id.ext_id)) {
+				nothing = true;
+				nhir_node_release(&id);
+				continue;
+			}
 			ka = pick_cut(p->cat, &id, NHIR_CUT_ISSUED_BEFORE);
 			if (ka) {
 				k = step(p, ka, id.id, "sessions of %s cannot be "
@@ -302,7 +359,7 @@ static void plan_credential(struct planner *p, int preserve, int64_t n,
 	if (xa)
 		x = step(p, xa, n, "revoke %s for good, once containment is "
 			 "verified", node->ext_id);
-	if (c < 0 && x < 0 && v >= 0 && p->v[v].dep_nr == 0) {
+	if (c < 0 && x < 0 && v >= 0 && p->v[v].dep_nr == 0 && !nothing) {
 		/* nothing specific: the generic revocation */
 		x = step(p, nhir_catalog_find(p->cat, "generic.revoke"), n,
 			 "revoke %s", node->ext_id);
@@ -380,6 +437,7 @@ static void plan_credential(struct planner *p, int preserve, int64_t n,
 		dep(p, v, f, "a cached copy still works until flushed");
 	}
 	/* children that do not die with it are planned on their own */
+children:
 	for (size_t i = 0; i < out.nr && !p->rc; i++) {
 		const struct nhir_edge *e = &out.v[i];
 
@@ -423,6 +481,8 @@ static void plan_identity(struct planner *p, int preserve, int64_t n,
 	const struct nhir_action *a;
 	int s;
 
+	if (gone(p, n, node->ext_id))
+		return;		/* deleted: nothing left to cut */
 	/* made with a credential in scope: take all its access away */
 	if (!has(p->made, p->made_nr, n)) {
 		struct edges in;
@@ -666,9 +726,20 @@ enum nhir_rc nhir_plan_build_from(struct nhir_store *st, const char *actor,
 	p.incident = incident;
 	p.err = err;
 	p.now = nhir_time_now();
-	rc = ir_begin(st, actor, NHIR_PERM_WORK, incident, "plan", err);
-	if (rc)
+	p.gone = cJSON_CreateArray();
+	if (!p.gone)
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	rc = nhir_store_load_graph(st, &p.g, err);
+	if (rc) {
+		cJSON_Delete(p.gone);
 		return rc;
+	}
+	rc = ir_begin(st, actor, NHIR_PERM_WORK, incident, "plan", err);
+	if (rc) {
+		cJSON_Delete(p.gone);
+		nhir_graph_free(p.g);
+		return rc;
+	}
 	if (!nhir_catalog_digest(cat, digest))
 		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	if (!rc)
@@ -680,6 +751,8 @@ enum nhir_rc nhir_plan_build_from(struct nhir_store *st, const char *actor,
 		nhir_store_rollback(st);
 		nhir_audit_denied(st, actor, "plan", incident, err ? err->msg
 								 : "denied");
+		cJSON_Delete(p.gone);
+		nhir_graph_free(p.g);
 		return rc;
 	}
 	if (!rc)
@@ -753,11 +826,17 @@ enum nhir_rc nhir_plan_build_from(struct nhir_store *st, const char *actor,
 							 : false);
 		if (o && o->why && !o->configured)
 			cJSON_AddStringToObject(d, "why", o->why);
+		if (cJSON_GetArraySize(p.gone)) {
+			cJSON_AddItemToObject(d, "not_planned_ended", p.gone);
+			p.gone = NULL;
+		}
 	}
 	rc = ir_end(st, rc, actor, "plan", incident, d, err);
 	if (!rc)
 		*steps = p.nr;
 	nhir_free(queue);
+	cJSON_Delete(p.gone);
+	nhir_graph_free(p.g);
 	release(&p);
 	return rc;
 }
