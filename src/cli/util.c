@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "nhir/record.h"
+#include "nhir/usage.h"
 #include "cli/cli.h"
 
 static void vmsg(const char *kind, const char *fmt, va_list ap)
@@ -159,8 +160,20 @@ int cli_unknown_ref(struct nhir_ctx *ctx, const char *ref,
 	char near[5][NHIR_SUGGEST_LEN];
 	size_t nr = 0;
 
+	struct nhir_ref_keys known;
+	struct nhir_err e2 = NHIR_ERR_INIT;
+
 	if (err->rc != NHIR_ENOTFOUND)
 		return cli_fail(err);
+	/* a key or an identity only events name: not unknown, no graph */
+	if (!nhir_usage_ref(ctx->st, ref, &known, &e2)) {
+		cli_error("'%s' is known only from events: nhir has no node "
+			  "for it, so nothing it reaches or is reached by is "
+			  "known; 'nhir usage %s' and 'nhir timeline %s' show "
+			  "its events", ref, ref, ref);
+		nhir_ref_keys_release(&known);
+		return EXIT_ERROR;
+	}
 	cli_error("unknown credential '%s': nhir has no node and no event "
 		  "for it", ref);
 	if (nhir_store_suggest(ctx->st, ref, near, NHIR_ARRAY_SIZE(near), &nr,

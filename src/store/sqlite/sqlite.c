@@ -349,6 +349,7 @@ enum stmt {
 	Q_USE_SCAN, Q_SRC_PUT,
 	Q_ACT_PUT, Q_SRC_FILL, Q_ACT_FILL, Q_KEY_SOURCES, Q_KEY_ACTIONS,
 	Q_END_PUT, Q_END_GET, Q_END_LIST, Q_NODE_BY_GLOB, Q_NODE_RENAME,
+	Q_SUGGEST_EV_CASE, Q_SUGGEST_EV_NEAR,
 	Q_NR
 };
 
@@ -525,6 +526,21 @@ static const char *const stmt_sql[Q_NR] = {
 		" ORDER BY ext_id DESC LIMIT 8) UNION ALL"
 		" SELECT ext_id FROM (SELECT ext_id FROM node WHERE ext_id > ?1"
 		" ORDER BY ext_id LIMIT 8)",
+	/* the same over the keys and identities that only events name */
+	[Q_SUGGEST_EV_CASE] =
+		"SELECT s FROM str WHERE s = ?1 COLLATE NOCASE AND s != ?1"
+		" AND (EXISTS (SELECT 1 FROM event WHERE identity = str.id)"
+		"  OR EXISTS (SELECT 1 FROM event WHERE actor_key = str.id))"
+		" ORDER BY s LIMIT 8",
+	[Q_SUGGEST_EV_NEAR] =
+		"SELECT s FROM (SELECT s FROM str WHERE s < ?1"
+		" AND (EXISTS (SELECT 1 FROM event WHERE identity = str.id)"
+		"  OR EXISTS (SELECT 1 FROM event WHERE actor_key = str.id))"
+		" ORDER BY s DESC LIMIT 8) UNION ALL"
+		" SELECT s FROM (SELECT s FROM str WHERE s > ?1"
+		" AND (EXISTS (SELECT 1 FROM event WHERE identity = str.id)"
+		"  OR EXISTS (SELECT 1 FROM event WHERE actor_key = str.id))"
+		" ORDER BY s LIMIT 8)",
 	[Q_EVENT_SAME] =
 		"SELECT 1 FROM event WHERE actor_key IS ?1 AND time = ?2"
 		" AND uid = ?3 AND file = ?4 LIMIT 1",
@@ -1490,40 +1506,56 @@ static bool suggested(char (*out)[NHIR_SUGGEST_LEN], size_t nr,
 	return false;
 }
 
+/*
+ * Ids that differ from str only in case (cased), or that sort next to it
+ * (near[], their common prefix in lcp[]): from nodes, then from the keys
+ * and identities only events name.
+ */
 static enum nhir_rc sq_suggest(struct nhir_store *st, const char *str,
 			       char (*out)[NHIR_SUGGEST_LEN], size_t max,
 			       size_t *nr, struct nhir_err *err)
 {
+	static const enum stmt cased[] = { Q_SUGGEST_CASE, Q_SUGGEST_EV_CASE };
+	static const enum stmt close[] = { Q_SUGGEST_NEAR, Q_SUGGEST_EV_NEAR };
 	struct sqlite_store *s = SQ(st);
-	sqlite3_stmt *q = stmt(s, Q_SUGGEST_CASE);
-	char near[16][NHIR_SUGGEST_LEN];
-	size_t lcp[16], near_nr = 0, best = 4;
+	char near[32][NHIR_SUGGEST_LEN];
+	size_t lcp[32], near_nr = 0, best = 4;
+	sqlite3_stmt *q;
 	int rc;
 
-	if (!q)
-		return db_err(s, err, "cannot look up node");
-	bind_text(q, 1, str);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW && *nr < max)
-		snprintf(out[(*nr)++], NHIR_SUGGEST_LEN, "%s",
-			 (const char *)sqlite3_column_text(q, 0));
-	sqlite3_reset(q);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_err(s, err, "cannot look up node");
-	q = stmt(s, Q_SUGGEST_NEAR);
-	if (!q)
-		return db_err(s, err, "cannot look up node");
-	bind_text(q, 1, str);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW && near_nr < 16) {
-		const char *id = (const char *)sqlite3_column_text(q, 0);
+	for (size_t k = 0; k < NHIR_ARRAY_SIZE(cased); k++) {
+		q = stmt(s, cased[k]);
+		if (!q)
+			return db_err(s, err, "cannot look up node");
+		bind_text(q, 1, str);
+		while ((rc = sqlite3_step(q)) == SQLITE_ROW && *nr < max) {
+			const char *id = (const char *)sqlite3_column_text(q, 0);
 
-		lcp[near_nr] = common_prefix(str, id);
-		if (lcp[near_nr] > best)
-			best = lcp[near_nr];
-		snprintf(near[near_nr++], NHIR_SUGGEST_LEN, "%s", id);
+			if (!suggested(out, *nr, id))
+				snprintf(out[(*nr)++], NHIR_SUGGEST_LEN, "%s",
+					 id);
+		}
+		sqlite3_reset(q);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return db_err(s, err, "cannot look up node");
 	}
-	sqlite3_reset(q);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_err(s, err, "cannot look up node");
+	for (size_t k = 0; k < NHIR_ARRAY_SIZE(close); k++) {
+		q = stmt(s, close[k]);
+		if (!q)
+			return db_err(s, err, "cannot look up node");
+		bind_text(q, 1, str);
+		while ((rc = sqlite3_step(q)) == SQLITE_ROW && near_nr < 32) {
+			const char *id = (const char *)sqlite3_column_text(q, 0);
+
+			lcp[near_nr] = common_prefix(str, id);
+			if (lcp[near_nr] > best)
+				best = lcp[near_nr];
+			snprintf(near[near_nr++], NHIR_SUGGEST_LEN, "%s", id);
+		}
+		sqlite3_reset(q);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return db_err(s, err, "cannot look up node");
+	}
 	/* those sharing the longest prefix, four characters at least */
 	for (size_t i = 0; i < near_nr && *nr < max; i++)
 		if (lcp[i] == best && !suggested(out, *nr, near[i]))
