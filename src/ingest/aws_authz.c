@@ -661,6 +661,74 @@ static bool action_is_assume(const cJSON *actions)
 	return false;
 }
 
+/*
+ * A role session named in a trust policy (arn:aws:sts::ACCT:
+ * assumed-role/ROLE/SESSION, how Identity Center users appear): it is a
+ * session of ROLE, so ROLE -assumes-> it, with whether a given session
+ * of ROLE has that name left as not evaluated.  ROLE is the role of
+ * that name in this file (whatever its path), else arn:aws:iam::ACCT:
+ * role/ROLE, which the store matches to the role with its path.
+ */
+static void session_of_role(struct authz *a, const char *v, size_t off)
+{
+	const char *p = strstr(v, ":assumed-role/"), *name, *slash, *role = NULL;
+	char acct[32];
+	struct nhir_edge_rec e = NHIR_EDGE_REC_INIT;
+	cJSON *attrs, *ne;
+	char *txt;
+	size_t len;
+
+	if (!p || !nhir_iam_arn_account(v, acct, sizeof(acct)))
+		return;
+	name = p + strlen(":assumed-role/");
+	slash = strchr(name, '/');
+	if (!slash || slash == name || !slash[1])
+		return;
+	len = (size_t)(slash - name);
+	for (size_t i = 0; i < a->pr_nr && !role; i++) {
+		const char *r = a->pr[i].arn, *last = strrchr(r, '/');
+
+		if (a->pr[i].is_role && last && strlen(last + 1) == len &&
+		    !strncmp(last + 1, name, len) && same_account(r, acct))
+			role = r;
+	}
+	if (!role) {
+		struct nhir_node_rec r = NHIR_NODE_REC_INIT;
+
+		role = label(a, "arn:aws:iam::%s:role/%.*s", acct, (int)len,
+			     name);
+		r.kind = NHIR_NODE_IDENTITY;
+		r.ext_id = role;
+		r.subtype = "aws-iam-role";
+		r.provider = "aws";
+		if (!nhir_import_node(a->imp, &r, off))
+			return;
+	}
+	attrs = cJSON_CreateObject();
+	ne = cJSON_AddArrayToObject(attrs, "not_evaluated");
+	if (!attrs || !ne || !cJSON_AddStringToObject(attrs, "via",
+						     "a session of the role") ||
+	    !cJSON_AddStringToObject(attrs, "session", slash + 1)) {
+		cJSON_Delete(attrs);
+		nhir_import_oom(a->imp);
+		return;
+	}
+	cJSON_AddItemToArray(ne, cJSON_CreateString(label(a,
+		"whether a session of %s is named %s", role, slash + 1)));
+	txt = cJSON_PrintUnformatted(attrs);
+	cJSON_Delete(attrs);
+	if (!txt) {
+		nhir_import_oom(a->imp);
+		return;
+	}
+	e.kind = NHIR_EDGE_ASSUMES;
+	e.src = role;
+	e.dst = v;
+	e.attrs = label(a, "%s", txt);
+	cJSON_free(txt);
+	nhir_import_edge(a->imp, &e, off);
+}
+
 /* A principal named in a trust policy that is not a user or role here. */
 static const char *external_principal(struct authz *a, const char *type,
 				      const char *v, size_t off)
@@ -700,6 +768,8 @@ static const char *external_principal(struct authz *a, const char *type,
 	}
 	if (!nhir_import_node(a->imp, &r, off))
 		return NULL;
+	if (r.subtype && !strcmp(r.subtype, "aws-role-session"))
+		session_of_role(a, r.ext_id, off);
 	return r.ext_id;
 }
 
