@@ -680,6 +680,11 @@ enum nhir_rc nhir_usage_ref(struct nhir_store *st, const char *ref,
 	q.identity = ref;
 	if (!rc && !w.oom && strcmp(ref, out->ref))
 		rc = nhir_store_events(st, &q, ref_event, &w, err);
+	/* the node's own name, when that is how the logs spell it */
+	q.identity = node ? n.name : NULL;
+	if (!rc && !w.oom && q.identity && strcmp(q.identity, ref) &&
+	    strcmp(q.identity, out->ref))
+		rc = nhir_store_events(st, &q, ref_event, &w, err);
 	if (!rc && w.oom)
 		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	if (rc || node || out->nr || w.named) {
