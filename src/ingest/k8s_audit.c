@@ -213,7 +213,7 @@ static bool token_secret(const struct krec *k, const char *actor,
 	return nhir_tele_edge(k->t, &e);
 }
 
-static int k8s_record(struct nhir_tele *t, const cJSON *r, bool first)
+static int k8s_event(struct nhir_tele *t, const cJSON *r)
 {
 	const char *kind = nhir_json_str(r, "kind");
 	const char *when = nhir_json_str(r, "stageTimestamp");
@@ -240,7 +240,6 @@ static int k8s_record(struct nhir_tele *t, const cJSON *r, bool first)
 	int64_t time = 0;
 	int status_code = cJSON_IsNumber(code) ? code->valueint : 0;
 
-	(void)first;
 	if (!kind || strcmp(kind, "Event") || !verb || !user) {
 		nhir_tele_malformed(t, "a Kubernetes audit event needs kind "
 				    "\"Event\", verb and user");
@@ -441,6 +440,168 @@ static int k8s_record(struct nhir_tele *t, const cJSON *r, bool first)
 	    !token_secret(&k, ev.actor_key, ns, name))
 		return -1;
 	return 1;
+}
+
+/* google.rpc.Code of a Cloud Audit Log entry as an HTTP status. */
+static int gke_http(const cJSON *status)
+{
+	static const int http[] = { 200, 499, 500, 400, 504, 404, 409, 403,
+				    429, 400, 409, 400, 501, 500, 503, 500,
+				    401 };
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(status, "code");
+
+	if (!cJSON_IsObject(status))
+		return 0;	/* not said: unknown, not success */
+	if (!c)
+		return 200;	/* proto3 leaves code 0 (OK) out */
+	if (!cJSON_IsNumber(c) || c->valuedouble < 0 ||
+	    c->valuedouble >= (double)NHIR_ARRAY_SIZE(http))
+		return 500;
+	return http[(int)c->valuedouble];
+}
+
+/*
+ * A GKE Cloud Audit Logs entry (protoPayload, serviceName "k8s.io") as
+ * the audit event it records: methodName io.k8s.GROUP.VERSION.RESOURCE
+ * [.SUBRESOURCE].VERB, resourceName GROUP/VERSION/namespaces/NS/
+ * RESOURCE/NAME[/SUBRESOURCE], principalEmail the user, callerIp and
+ * callerSuppliedUserAgent, the entry's timestamp, operation.id the
+ * audit id.  NULL (with why) when it is not one.
+ */
+static cJSON *gke_event(const cJSON *e, const char **why)
+{
+	const cJSON *pp = nhir_json_obj(e, "protoPayload");
+	const cJSON *md = nhir_json_obj(pp, "requestMetadata");
+	const char *svc = nhir_json_str(pp, "serviceName");
+	const char *method = nhir_json_str(pp, "methodName");
+	const char *rname = nhir_json_str(pp, "resourceName");
+	const char *who = nhir_json_str(nhir_json_obj(pp, "authenticationInfo"),
+					"principalEmail");
+	const char *when = nhir_json_str(e, "timestamp");
+	const char *id = nhir_json_str(nhir_json_obj(e, "operation"), "id");
+	const char *ip = nhir_json_str(md, "callerIp");
+	const char *seg[12], *p;
+	size_t len[12], nseg = 0;
+	cJSON *o, *ref, *user;
+	char buf[256];
+	int code;
+
+	*why = "a GKE audit entry needs protoPayload serviceName \"k8s.io\", "
+	       "methodName, authenticationInfo.principalEmail and timestamp";
+	if (!svc || strcmp(svc, "k8s.io") || !method || !who || !when ||
+	    strncmp(method, "io.k8s.", 7))
+		return NULL;
+	o = cJSON_CreateObject();
+	ref = cJSON_AddObjectToObject(o, "objectRef");
+	user = cJSON_AddObjectToObject(o, "user");
+	if (!o || !ref || !user)
+		goto oom;
+	/* the verb is the last part of the method name */
+	p = strrchr(method, '.');
+	if (!cJSON_AddStringToObject(o, "kind", "Event") ||
+	    !cJSON_AddStringToObject(o, "verb", p + 1) ||
+	    !cJSON_AddStringToObject(user, "username", who) ||
+	    !cJSON_AddStringToObject(o, "stageTimestamp", when) ||
+	    !cJSON_AddStringToObject(o, "auditID", id ? id
+				     : nhir_json_str(e, "insertId")
+				     ? nhir_json_str(e, "insertId") : "") ||
+	    !cJSON_AddStringToObject(o, "stage", "ResponseComplete"))
+		goto oom;
+	if (ip && !cJSON_AddItemToObject(o, "sourceIPs",
+			cJSON_CreateStringArray(&ip, 1)))
+		goto oom;
+	if (nhir_json_str(md, "callerSuppliedUserAgent") &&
+	    !cJSON_AddStringToObject(o, "userAgent", nhir_json_str(md,
+				     "callerSuppliedUserAgent")))
+		goto oom;
+	code = gke_http(cJSON_GetObjectItemCaseSensitive(pp, "status"));
+	if (code && !cJSON_AddNumberToObject(cJSON_AddObjectToObject(o,
+			"responseStatus"), "code", code))
+		goto oom;
+	/* resourceName: [GROUP/]VERSION/[namespaces/NS/]RES[/NAME[/SUB]] */
+	for (p = rname; p && *p && nseg < NHIR_ARRAY_SIZE(seg); ) {
+		size_t l = strcspn(p, "/");
+
+		seg[nseg] = p;
+		len[nseg++] = l;
+		p += l;
+		if (*p == '/')
+			p++;
+	}
+	{
+		/* after the version, and the namespace: RES[/NAME[/SUB]] */
+		const char *k[] = { "resource", "name", "subresource" };
+		size_t i = 0;
+
+		while (i < nseg && !(seg[i][0] == 'v' && len[i] > 1 &&
+				     seg[i][1] >= '0' && seg[i][1] <= '9'))
+			i++;
+		i++;
+		if (i + 2 < nseg && len[i] == 10 &&
+		    !strncmp(seg[i], "namespaces", 10)) {
+			snprintf(buf, sizeof(buf), "%.*s", (int)len[i + 1],
+				 seg[i + 1]);
+			if (!cJSON_AddStringToObject(ref, "namespace", buf))
+				goto oom;
+			i += 2;
+		}
+		for (size_t j = 0; j < 3 && i + j < nseg; j++) {
+			snprintf(buf, sizeof(buf), "%.*s", (int)len[i + j],
+				 seg[i + j]);
+			if (!cJSON_AddStringToObject(ref, k[j], buf))
+				goto oom;
+		}
+	}
+	return o;
+oom:
+	cJSON_Delete(o);
+	*why = NULL;
+	return NULL;
+}
+
+/*
+ * A record as the API server writes it, or wrapped: AKS diagnostic
+ * logs hold the event as a JSON string in properties.log (a record of
+ * {"records": [...]}, or one per line); GKE writes Cloud Audit Logs
+ * entries (protoPayload).  doc/formats/k8s-audit.md.
+ */
+static int k8s_record(struct nhir_tele *t, const cJSON *r, bool first)
+{
+	const cJSON *props = nhir_json_obj(r, "properties");
+	const cJSON *log = cJSON_GetObjectItemCaseSensitive(props, "log");
+	cJSON *o;
+	const char *why;
+	int rc;
+
+	(void)first;
+	if (cJSON_IsString(log)) {
+		size_t bad = 0;
+
+		o = nhir_json_parse(log->valuestring, strlen(log->valuestring),
+				    &bad, NULL);
+		if (!cJSON_IsObject(o)) {
+			cJSON_Delete(o);
+			nhir_tele_malformed(t, "properties.log is not a JSON "
+					    "object (at byte %zu of it)", bad);
+			return 0;
+		}
+		rc = k8s_event(t, o);
+		cJSON_Delete(o);
+		return rc;
+	}
+	if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(r,
+							     "protoPayload")))
+		return k8s_event(t, r);
+	o = gke_event(r, &why);
+	if (!o) {
+		if (!why)
+			return -1;
+		nhir_tele_malformed(t, "%s", why);
+		return 0;
+	}
+	rc = k8s_event(t, o);
+	cJSON_Delete(o);
+	return rc;
 }
 
 const struct nhir_tele_format nhir_tele_k8s_audit = {

@@ -1168,12 +1168,14 @@ static enum nhir_rc scan_records(struct nhir_tele *t, struct reader *r,
 		pos++;
 	} else if (r->buf[pos] == '{') {
 		/*
-		 * {"Records": [ ... ]} (CloudTrail's delivery files) or
-		 * {"Events": [ ... ]} (aws cloudtrail lookup-events): look
-		 * at the first member name.
+		 * {"Records": [ ... ]} (CloudTrail's delivery files),
+		 * {"Events": [ ... ]} (aws cloudtrail lookup-events) or
+		 * {"records": [ ... ]} (Azure diagnostic logs): look at the
+		 * first member name.
 		 */
 		size_t p = pos + 1, kl = 0;
-		static const char key[] = "\"Records\"", key2[] = "\"Events\"";
+		static const char key[] = "\"Records\"", key2[] = "\"Events\"",
+				  key3[] = "\"records\"";
 
 		while (r->len - pos < 64 && refill(r, &keep, err))
 			;
@@ -1185,6 +1187,9 @@ static enum nhir_rc scan_records(struct nhir_tele *t, struct reader *r,
 		else if (r->len - p >= sizeof(key2) - 1 &&
 			 !memcmp(r->buf + p, key2, sizeof(key2) - 1))
 			kl = sizeof(key2) - 1;
+		else if (r->len - p >= sizeof(key3) - 1 &&
+			 !memcmp(r->buf + p, key3, sizeof(key3) - 1))
+			kl = sizeof(key3) - 1;
 		if (kl) {
 			p += kl;
 			while (p < r->len && is_ws(r->buf[p]))
