@@ -17,7 +17,7 @@ E=$ROOT/tests/data/cloudtrail-paths-estate.jsonl
 K=AKIAEXAMPLEPATHS001
 A=arn:aws:iam::111122223333
 
-"$NHIR" init >/dev/null
+"$NHIR" init --fixed-clock >/dev/null
 "$NHIR" import nhir "$E" >/dev/null
 check "ingest" "$NHIR" ingest cloudtrail "$F"
 
