@@ -7,6 +7,8 @@
 #include <ctype.h>
 #include "nhir/blast.h"
 #include "record/record-internal.h"
+#include "store/findings.h"
+#include "store/record.h"
 
 static const char *const state_names[NHIR_INC_STATE_NR] = {
 	"declared", "investigating", "containing", "recovering", "closed",
@@ -51,46 +53,21 @@ int64_t nhir_incident_ref(const char *s)
 	return *end || errno || v <= 0 ? 0 : (int64_t)v;
 }
 
-static void fill_incident(struct nhir_sql *q, struct nhir_incident *i)
-{
-	memset(i, 0, sizeof(*i));
-	i->id = nhir_sql_int(q, 0);
-	ir_copy(i->title, sizeof(i->title), nhir_sql_text(q, 1));
-	ir_copy(i->severity, sizeof(i->severity), nhir_sql_text(q, 2));
-	i->state = (enum nhir_inc_state)nhir_inc_state_parse(nhir_sql_text(q, 3));
-	ir_copy(i->lead, sizeof(i->lead), nhir_sql_text(q, 4));
-	i->exposed_at = nhir_sql_is_null(q, 5) ? NHIR_TIME_UNSET
-					       : nhir_sql_int(q, 5);
-	i->declared = nhir_sql_int(q, 6);
-	ir_copy(i->declared_by, sizeof(i->declared_by), nhir_sql_text(q, 7));
-	i->updated = nhir_sql_int(q, 8);
-	i->closed = nhir_sql_is_null(q, 9) ? NHIR_TIME_UNSET : nhir_sql_int(q, 9);
-}
-
-#define INC_COLS "id, title, severity, state, lead, exposed_at, declared," \
-		 " declared_by, updated, closed"
-
 enum nhir_rc nhir_incident_get(struct nhir_store *st, int64_t id,
 			       struct nhir_incident *out,
 			       struct nhir_err *err)
 {
-	struct nhir_sql *q;
+	struct nhir_incident inc;
 	enum nhir_rc rc;
-	int r;
+	bool found;
 
-	rc = ir_query(st, err, &q, "SELECT " INC_COLS " FROM incident"
-		      " WHERE id = ?", "i", id);
+	rc = nhir_record_store(st)->incident_read(st, id, &inc, &found, err);
 	if (rc)
 		return rc;
-	r = nhir_sql_step(q, err);
-	if (r == 1)
-		fill_incident(q, out);
-	nhir_sql_finish(q);
-	if (r < 0)
-		return err && err->rc ? err->rc : NHIR_ESTORE;
-	if (!r)
+	if (!found)
 		return nhir_err_set(err, NHIR_ENOTFOUND, "no incident INC-%"
 				    PRId64, id);
+	*out = inc;
 	return NHIR_OK;
 }
 
@@ -98,30 +75,7 @@ enum nhir_rc nhir_incident_list(struct nhir_store *st, int state,
 				nhir_incident_cb cb, void *data,
 				struct nhir_err *err)
 {
-	struct nhir_sql *q;
-	enum nhir_rc rc;
-	int r;
-
-	if (state >= 0)
-		rc = ir_query(st, err, &q, "SELECT " INC_COLS " FROM incident"
-			      " WHERE state = ? ORDER BY id", "t",
-			      nhir_inc_state_name((enum nhir_inc_state)state));
-	else
-		rc = ir_query(st, err, &q, "SELECT " INC_COLS " FROM incident"
-			      " ORDER BY id", "");
-	if (rc)
-		return rc;
-	while ((r = nhir_sql_step(q, err)) == 1) {
-		struct nhir_incident i;
-
-		fill_incident(q, &i);
-		if (cb(&i, data)) {
-			r = 0;
-			break;
-		}
-	}
-	nhir_sql_finish(q);
-	return ir_step_rc(r, err);
+	return nhir_record_store(st)->incidents_read(st, state, cb, data, err);
 }
 
 /* The user must exist, be active, and hold one of the roles (mask). */
@@ -146,25 +100,16 @@ static enum nhir_rc need_user(struct nhir_store *st, const char *name,
 #define ROLE(r) (1u << (r))
 
 static enum nhir_rc scope_put(struct nhir_store *st, int64_t inc,
-			      int64_t node, const char *status,
-			      const char *origin, const char *actor,
+			      int64_t node, enum nhir_scope_status status,
+			      enum nhir_scope_origin origin, const char *actor,
 			      bool overwrite, struct nhir_err *err)
 {
-	if (overwrite)
-		return ir_exec(st, err,
-			       "INSERT INTO scope(incident, node, status, origin,"
-			       " updated, actor) VALUES(?, ?, ?, ?, ?, ?)"
-			       " ON CONFLICT(incident, node) DO UPDATE SET"
-			       " status = excluded.status, updated ="
-			       " excluded.updated, actor = excluded.actor",
-			       "iittit", inc, node, status, origin,
-			       nhir_time_now(), actor);
-	return ir_exec(st, err,
-		       "INSERT INTO scope(incident, node, status, origin,"
-		       " updated, actor) VALUES(?, ?, ?, ?, ?, ?)"
-		       " ON CONFLICT(incident, node) DO NOTHING",
-		       "iittit", inc, node, status, origin, nhir_time_now(),
-		       actor);
+	struct nhir_scope_row s = {
+		.incident = inc, .node = node, .status = status,
+		.origin = origin, .updated = nhir_time_now(), .actor = actor,
+	};
+
+	return nhir_record_store(st)->scope_put(st, &s, overwrite, err);
 }
 
 /* Blast radius of the seeds: node ids to propose (not the seeds). */
@@ -225,6 +170,7 @@ enum nhir_rc nhir_incident_declare(struct nhir_store *st, const char *actor,
 				   const struct nhir_declare *d, int64_t *id,
 				   struct nhir_err *err)
 {
+	const struct nhir_record_store_ops *rs = nhir_record_store(st);
 	int64_t *seeds = NULL, *prop = NULL;
 	size_t seed_nr = 0, prop_nr = 0;
 	cJSON *detail = NULL, *arr;
@@ -245,17 +191,16 @@ enum nhir_rc nhir_incident_declare(struct nhir_store *st, const char *actor,
 	for (size_t i = 0; !rc && i < d->seed_nr; i++)
 		rc = nhir_store_resolve(st, d->seeds[i], &seeds[seed_nr++], err);
 	for (size_t i = 0; !rc && i < d->finding_nr; i++) {
+		struct nhir_findings_route_in f;
 		bool found;
-		int64_t cred;
 
-		rc = ir_int(st, err, &cred, &found,
-			    "SELECT coalesce(credential, 0) FROM finding"
-			    " WHERE id = ?", "i", d->findings[i]);
+		rc = nhir_findings_store(st)->route_input(st, d->findings[i],
+							  &f, &found, err);
 		if (!rc && !found)
 			rc = nhir_err_set(err, NHIR_ENOTFOUND, "no finding %"
 					  PRId64, d->findings[i]);
-		if (!rc && cred)
-			seeds[seed_nr++] = cred;
+		if (!rc && f.credential)
+			seeds[seed_nr++] = f.credential;
 	}
 	if (!rc)
 		rc = propose(st, seeds, seed_nr, d->exposed_at,
@@ -267,28 +212,27 @@ enum nhir_rc nhir_incident_declare(struct nhir_store *st, const char *actor,
 	if (rc)
 		goto out;
 	rc = need_user(st, d->lead, ROLE(NHIR_ROLE_LEAD), "a lead", err);
-	if (!rc)
-		rc = ir_int(st, err, id, NULL,
-			    "INSERT INTO incident(title, severity, state, lead,"
-			    " exposed_at, declared, declared_by, updated)"
-			    " VALUES(?, ?, 'declared', ?, ?, ?, ?, ?)"
-			    " RETURNING id", "tttziti",
-			    d->title, d->severity, d->lead, d->exposed_at,
-			    now, actor, now);
+	if (!rc) {
+		struct nhir_incident_def inc = {
+			.title = d->title, .severity = d->severity,
+			.state = NHIR_INC_DECLARED, .lead = d->lead,
+			.exposed_at = d->exposed_at, .declared = now,
+			.declared_by = actor, .updated = now,
+		};
+
+		rc = rs->incident_insert(st, &inc, id, err);
+	}
 	for (size_t i = 0; !rc && i < seed_nr; i++)
-		rc = scope_put(st, *id, seeds[i], "confirmed", "seed", actor,
-			       true, err);
+		rc = scope_put(st, *id, seeds[i], NHIR_SCOPE_STATUS_CONFIRMED,
+			       NHIR_SCOPE_FROM_SEED, actor, true, err);
 	for (size_t i = 0; !rc && i < prop_nr; i++)
-		rc = scope_put(st, *id, prop[i], "proposed", "blast", actor,
-			       false, err);
+		rc = scope_put(st, *id, prop[i], NHIR_SCOPE_STATUS_PROPOSED,
+			       NHIR_SCOPE_FROM_BLAST, actor, false, err);
 	for (size_t i = 0; !rc && i < d->finding_nr; i++)
-		rc = ir_exec(st, err, "UPDATE finding SET incident = ?,"
-			     " status = 'incident' WHERE id = ?", "ii", *id,
-			     d->findings[i]);
+		rc = nhir_findings_store(st)->finding_bind(st, d->findings[i],
+							   *id, err);
 	if (!rc)
-		rc = ir_exec(st, err, "INSERT INTO incident_member(incident,"
-			     " name, added) VALUES(?, ?, ?)", "iti", *id,
-			     d->lead, now);
+		rc = rs->member_add(st, *id, d->lead, now, err);
 	detail = cJSON_CreateObject();
 	if (detail) {
 		cJSON_AddStringToObject(detail, "title", d->title);
@@ -314,6 +258,7 @@ enum nhir_rc nhir_incident_assign(struct nhir_store *st, const char *actor,
 				  const char *const *responders, size_t nr,
 				  struct nhir_err *err)
 {
+	const struct nhir_record_store_ops *rs = nhir_record_store(st);
 	struct nhir_incident inc;
 	cJSON *d = cJSON_CreateObject(), *arr = NULL;
 	int64_t now = nhir_time_now();
@@ -328,14 +273,9 @@ enum nhir_rc nhir_incident_assign(struct nhir_store *st, const char *actor,
 	if (!rc && lead) {
 		rc = need_user(st, lead, ROLE(NHIR_ROLE_LEAD), "a lead", err);
 		if (!rc)
-			rc = ir_exec(st, err, "UPDATE incident SET lead = ?,"
-				     " updated = ? WHERE id = ?", "tii", lead,
-				     now, id);
+			rc = rs->incident_set_lead(st, id, lead, now, err);
 		if (!rc)
-			rc = ir_exec(st, err, "INSERT INTO incident_member("
-				     "incident, name, added) VALUES(?, ?, ?)"
-				     " ON CONFLICT DO NOTHING", "iti", id, lead,
-				     now);
+			rc = rs->member_add(st, id, lead, now, err);
 		if (d) {
 			cJSON_AddStringToObject(d, "lead", lead);
 			cJSON_AddStringToObject(d, "was", inc.lead);
@@ -348,10 +288,7 @@ enum nhir_rc nhir_incident_assign(struct nhir_store *st, const char *actor,
 			       ROLE(NHIR_ROLE_RESPONDER) | ROLE(NHIR_ROLE_LEAD),
 			       "a responder", err);
 		if (!rc)
-			rc = ir_exec(st, err, "INSERT INTO incident_member("
-				     "incident, name, added) VALUES(?, ?, ?)"
-				     " ON CONFLICT DO NOTHING", "iti", id,
-				     responders[i], now);
+			rc = rs->member_add(st, id, responders[i], now, err);
 		if (arr)
 			cJSON_AddItemToArray(arr, cJSON_CreateString(responders[i]));
 	}
@@ -361,28 +298,43 @@ enum nhir_rc nhir_incident_assign(struct nhir_store *st, const char *actor,
 	return ir_end(st, rc, actor, "incident.assign", id, d, err);
 }
 
+/*
+ * Counts a task not done; follow-ups ("follow-up: ...", in any case)
+ * outlive the incident.
+ */
+static int count_open_task(const struct nhir_record_item *t, void *data)
+{
+	int64_t *n = data;
+
+	if ((!t->c || strcmp(t->c, "done")) &&
+	    (!t->a || strncasecmp(t->a, "follow-up:", 10)))
+		++*n;
+	return 0;
+}
+
 enum nhir_rc nhir_incident_close_check(struct nhir_store *st, int64_t id,
 				       char *buf, size_t len,
 				       struct nhir_err *err)
 {
+	const struct nhir_record_store_ops *rs = nhir_record_store(st);
+	struct nhir_incident inc;
 	int64_t open_tasks = 0, proposed = 0, accepted = 0;
 	enum nhir_rc rc;
+	bool found;
 
 	buf[0] = 0;
-	rc = ir_int(st, err, &accepted, NULL, "SELECT count(*) FROM decision"
-		    " d JOIN incident i ON i.id = d.incident WHERE d.incident = ?"
-		    " AND d.kind = 'risk-acceptance' AND d.actor = i.lead",
-		    "i", id);
+	/* a risk acceptance counts when the incident's lead recorded it */
+	rc = rs->incident_read(st, id, &inc, &found, err);
+	if (!rc && found)
+		rc = rs->decision_count(st, id, "risk-acceptance", inc.lead,
+					&accepted, err);
 	if (rc || accepted)
 		return rc;
-	/* follow-ups ("follow-up: ...") outlive the incident */
-	rc = ir_int(st, err, &open_tasks, NULL, "SELECT count(*) FROM task"
-		    " WHERE incident = ? AND status != 'done' AND title NOT LIKE"
-		    " 'follow-up:%'", "i", id);
+	rc = rs->records_read(st, id, NHIR_RECORD_TASK, count_open_task,
+			      &open_tasks, err);
 	if (!rc)
-		rc = ir_int(st, err, &proposed, NULL, "SELECT count(*) FROM"
-			    " scope WHERE incident = ? AND status = 'proposed'",
-			    "i", id);
+		rc = rs->scope_count(st, id, NHIR_SCOPE_STATUS_PROPOSED,
+				     &proposed, err);
 	if (rc)
 		return rc;
 	if (open_tasks || proposed)
@@ -419,9 +371,8 @@ enum nhir_rc nhir_incident_move(struct nhir_store *st, const char *actor,
 				  inc.state ? nhir_inc_state_name(inc.state - 1)
 					    : "");
 	if (!rc && to == NHIR_INC_CONTAINING) {
-		rc = ir_int(st, err, &confirmed, NULL, "SELECT count(*) FROM"
-			    " scope WHERE incident = ? AND status = 'confirmed'",
-			    "i", id);
+		rc = nhir_record_store(st)->scope_count(
+			st, id, NHIR_SCOPE_STATUS_CONFIRMED, &confirmed, err);
 		if (!rc && !confirmed)
 			rc = nhir_err_set(err, NHIR_ECONFLICT,
 					  "containment needs a confirmed scope "
@@ -435,10 +386,8 @@ enum nhir_rc nhir_incident_move(struct nhir_store *st, const char *actor,
 			rc = nhir_err_set(err, NHIR_ECONFLICT, "%s", guard);
 	}
 	if (!rc)
-		rc = ir_exec(st, err, "UPDATE incident SET state = ?, updated"
-			     " = ?, closed = ? WHERE id = ?", "tizi",
-			     nhir_inc_state_name(to), now,
-			     to == NHIR_INC_CLOSED ? now : 0, id);
+		rc = nhir_record_store(st)->incident_set_state(
+			st, id, to, now, to == NHIR_INC_CLOSED ? now : 0, err);
 	d = cJSON_CreateObject();
 	if (d) {
 		cJSON_AddStringToObject(d, "from", nhir_inc_state_name(inc.state));
@@ -469,13 +418,14 @@ enum nhir_rc nhir_scope_change(struct nhir_store *st, const char *actor,
 	if (rc)
 		return rc;
 	if (op == NHIR_SCOPE_ADD) {
-		rc = scope_put(st, id, node, "proposed", "manual", actor, false,
-			       err);
+		rc = scope_put(st, id, node, NHIR_SCOPE_STATUS_PROPOSED,
+			       NHIR_SCOPE_FROM_MANUAL, actor, false, err);
 	} else {
 		rc = scope_put(st, id, node,
-			       op == NHIR_SCOPE_CONFIRM ? "confirmed"
-							: "dismissed",
-			       "manual", actor, true, err);
+			       op == NHIR_SCOPE_CONFIRM
+				       ? NHIR_SCOPE_STATUS_CONFIRMED
+				       : NHIR_SCOPE_STATUS_DISMISSED,
+			       NHIR_SCOPE_FROM_MANUAL, actor, true, err);
 	}
 	d = cJSON_CreateObject();
 	if (d) {
@@ -487,41 +437,50 @@ enum nhir_rc nhir_scope_change(struct nhir_store *st, const char *actor,
 	return ir_end(st, rc, actor, ops[op], id, d, err);
 }
 
+static const char *const scope_status_names[] = {
+	[NHIR_SCOPE_STATUS_PROPOSED] = "proposed",
+	[NHIR_SCOPE_STATUS_CONFIRMED] = "confirmed",
+	[NHIR_SCOPE_STATUS_DISMISSED] = "dismissed",
+	[NHIR_SCOPE_STATUS_UNKNOWN] = "unknown",
+};
+
+static const char *const scope_origin_names[] = {
+	[NHIR_SCOPE_FROM_SEED] = "seed",
+	[NHIR_SCOPE_FROM_BLAST] = "blast",
+	[NHIR_SCOPE_FROM_MANUAL] = "manual",
+	[NHIR_SCOPE_FROM_UNKNOWN] = "unknown",
+};
+
+struct scope_walk {
+	nhir_scope_cb cb;
+	void *data;
+};
+
+static int scope_item(const struct nhir_scope_row *r, void *data)
+{
+	const struct scope_walk *w = data;
+	struct nhir_scope_item s;
+
+	s.node = r->node;
+	s.ext_id = r->ext_id;
+	s.name = r->name;
+	s.status = (unsigned)r->status < NHIR_ARRAY_SIZE(scope_status_names)
+			   ? scope_status_names[r->status] : "unknown";
+	s.origin = (unsigned)r->origin < NHIR_ARRAY_SIZE(scope_origin_names)
+			   ? scope_origin_names[r->origin] : "unknown";
+	s.actor = r->actor;
+	s.kind = r->kind;
+	s.updated = r->updated;
+	return w->cb(&s, w->data);
+}
+
 enum nhir_rc nhir_scope_each(struct nhir_store *st, int64_t id,
 			     nhir_scope_cb cb, void *data,
 			     struct nhir_err *err)
 {
-	struct nhir_sql *q;
-	enum nhir_rc rc;
-	int r;
+	struct scope_walk w = { cb, data };
 
-	rc = ir_query(st, err, &q,
-		      "SELECT s.node, n.ext_id, n.name, s.status, s.origin,"
-		      " s.actor, n.kind, s.updated FROM scope s JOIN node n"
-		      " ON n.id = s.node WHERE s.incident = ?"
-		      " ORDER BY CASE s.status WHEN 'confirmed' THEN 0"
-		      " WHEN 'proposed' THEN 1 ELSE 2 END, n.kind, n.ext_id",
-		      "i", id);
-	if (rc)
-		return rc;
-	while ((r = nhir_sql_step(q, err)) == 1) {
-		struct nhir_scope_item s;
-
-		s.node = nhir_sql_int(q, 0);
-		s.ext_id = nhir_sql_text(q, 1);
-		s.name = nhir_sql_text(q, 2);
-		s.status = nhir_sql_text(q, 3);
-		s.origin = nhir_sql_text(q, 4);
-		s.actor = nhir_sql_text(q, 5);
-		s.kind = (int)nhir_sql_int(q, 6);
-		s.updated = nhir_sql_int(q, 7);
-		if (cb(&s, data)) {
-			r = 0;
-			break;
-		}
-	}
-	nhir_sql_finish(q);
-	return ir_step_rc(r, err);
+	return nhir_record_store(st)->scope_read(st, id, scope_item, &w, err);
 }
 
 enum nhir_rc nhir_decide(struct nhir_store *st, const char *actor,
@@ -540,10 +499,9 @@ enum nhir_rc nhir_decide(struct nhir_store *st, const char *actor,
 	rc = ir_begin(st, actor, NHIR_PERM_LEAD, id, "decide", err);
 	if (rc)
 		return rc;
-	rc = ir_int(st, err, out_id, NULL, "INSERT INTO decision(incident, at,"
-		    " actor, kind, what, why) VALUES(?, ?, ?, ?, ?, ?)"
-		    " RETURNING id", "iitttt", id, nhir_time_now(), actor,
-		    kind, what, why);
+	rc = nhir_record_store(st)->decision_insert(st, id, nhir_time_now(),
+						    actor, kind, what, why,
+						    out_id, err);
 	d = cJSON_CreateObject();
 	if (d) {
 		cJSON_AddStringToObject(d, "kind", kind);
@@ -564,9 +522,8 @@ enum nhir_rc nhir_note_add(struct nhir_store *st, const char *actor,
 	rc = ir_begin(st, actor, NHIR_PERM_WORK, id, "note", err);
 	if (rc)
 		return rc;
-	rc = ir_exec(st, err, "INSERT INTO note(incident, at, actor, body)"
-		     " VALUES(?, ?, ?, ?)", "iitt", id, nhir_time_now(), actor,
-		     body);
+	rc = nhir_record_store(st)->note_insert(st, id, nhir_time_now(), actor,
+						body, err);
 	d = cJSON_CreateObject();
 	if (d)
 		cJSON_AddStringToObject(d, "body", body);
@@ -589,12 +546,14 @@ enum nhir_rc nhir_task_add(struct nhir_store *st, const char *actor,
 	rc = need_user(st, owner, ROLE(NHIR_ROLE_RESPONDER) |
 		       ROLE(NHIR_ROLE_LEAD) | ROLE(NHIR_ROLE_APPROVER) |
 		       ROLE(NHIR_ROLE_ADMIN), "someone who can act", err);
-	if (!rc)
-		rc = ir_int(st, err, task, NULL, "INSERT INTO task(incident,"
-			    " title, owner, due, status, created, actor)"
-			    " VALUES(?, ?, ?, ?, 'open', ?, ?) RETURNING id",
-			    "ittzit", id, title, owner, due, nhir_time_now(),
-			    actor);
+	if (!rc) {
+		struct nhir_task_def t = {
+			.incident = id, .title = title, .owner = owner,
+			.due = due, .created = nhir_time_now(), .actor = actor,
+		};
+
+		rc = nhir_record_store(st)->task_insert(st, &t, task, err);
+	}
 	d = cJSON_CreateObject();
 	if (d) {
 		cJSON_AddStringToObject(d, "title", title);
@@ -609,11 +568,11 @@ enum nhir_rc nhir_task_done(struct nhir_store *st, const char *actor,
 			    int64_t id, int64_t task, struct nhir_err *err)
 {
 	struct nhir_incident inc;
-	struct nhir_sql *q;
-	char owner[128] = "", status[16] = "";
+	char owner[128] = "";
+	enum nhir_task_status status = NHIR_TASK_STATUS_UNKNOWN;
 	cJSON *d;
 	enum nhir_rc rc;
-	int r;
+	bool found;
 
 	/* the owner or the lead: checked below, against the task */
 	rc = ir_begin(st, actor, NHIR_PERM_READ, id, "task.done", err);
@@ -621,21 +580,12 @@ enum nhir_rc nhir_task_done(struct nhir_store *st, const char *actor,
 		return rc;
 	rc = nhir_incident_get(st, id, &inc, err);
 	if (!rc)
-		rc = ir_query(st, err, &q, "SELECT owner, status FROM task"
-			      " WHERE id = ? AND incident = ?", "ii", task, id);
-	if (!rc) {
-		r = nhir_sql_step(q, err);
-		if (r == 1) {
-			ir_copy(owner, sizeof(owner), nhir_sql_text(q, 0));
-			ir_copy(status, sizeof(status), nhir_sql_text(q, 1));
-		}
-		nhir_sql_finish(q);
-		if (r < 0)
-			rc = err && err->rc ? err->rc : NHIR_ESTORE;
-		else if (!r)
-			rc = nhir_err_set(err, NHIR_ENOTFOUND, "INC-%" PRId64
-					  " has no task %" PRId64, id, task);
-	}
+		rc = nhir_record_store(st)->task_read(st, id, task, owner,
+						      sizeof(owner), &status,
+						      &found, err);
+	if (!rc && !found)
+		rc = nhir_err_set(err, NHIR_ENOTFOUND, "INC-%" PRId64
+				  " has no task %" PRId64, id, task);
 	if (!rc && strcmp(actor, owner) && strcmp(actor, inc.lead)) {
 		char why[400];
 
@@ -648,75 +598,57 @@ enum nhir_rc nhir_task_done(struct nhir_store *st, const char *actor,
 	if (!rc && inc.state == NHIR_INC_CLOSED)
 		rc = nhir_err_set(err, NHIR_ECONFLICT, "INC-%" PRId64
 				  " is closed", id);
-	if (!rc && !strcmp(status, "done"))
+	if (!rc && status == NHIR_TASK_DONE)
 		rc = nhir_err_set(err, NHIR_ECONFLICT, "task %" PRId64
 				  " is already done", task);
 	if (!rc)
-		rc = ir_exec(st, err, "UPDATE task SET status = 'done', done = ?,"
-			     " done_by = ? WHERE id = ?", "iti", nhir_time_now(),
-			     actor, task);
+		rc = nhir_record_store(st)->task_done(st, task, nhir_time_now(),
+						      actor, err);
 	d = cJSON_CreateObject();
 	if (d)
 		cJSON_AddNumberToObject(d, "task", (double)task);
 	return ir_end(st, rc, actor, "task.done", id, d, err);
 }
 
+static const char *const record_types[NHIR_RECORD_KIND_NR] = {
+	[NHIR_RECORD_DECISION] = "decision",
+	[NHIR_RECORD_NOTE] = "note",
+	[NHIR_RECORD_TASK] = "task",
+	[NHIR_RECORD_MEMBER] = "member",
+	[NHIR_RECORD_EVIDENCE] = "evidence",
+	[NHIR_RECORD_CUSTODY] = "custody",
+};
+
+struct record_walk {
+	const char *type;
+	nhir_record_cb cb;
+	void *data;
+};
+
+static int record_item(const struct nhir_record_item *r, void *data)
+{
+	const struct record_walk *w = data;
+	struct nhir_record_item it = *r;
+
+	it.type = w->type;
+	return w->cb(&it, w->data);
+}
+
 enum nhir_rc nhir_record_each(struct nhir_store *st, int64_t id,
 			      const char *type, nhir_record_cb cb, void *data,
 			      struct nhir_err *err)
 {
-	static const struct {
-		const char *type, *sql;
-	} qs[] = {
-		{ "decision", "SELECT id, at, actor, kind, what, why, 0, 0"
-			      " FROM decision WHERE incident = ? ORDER BY id" },
-		{ "note", "SELECT id, at, actor, body, NULL, NULL, 0, 0 FROM"
-			  " note WHERE incident = ? ORDER BY id" },
-		{ "task", "SELECT id, created, actor, title, owner, status,"
-			  " coalesce(due, 0), coalesce(done, 0) FROM task"
-			  " WHERE incident = ? ORDER BY id" },
-		{ "member", "SELECT 0, added, name, NULL, NULL, NULL, 0, 0"
-			    " FROM incident_member WHERE incident = ?"
-			    " ORDER BY added, name" },
-		{ "evidence", "SELECT id, collected, collected_by, name, sha256,"
-			      " source, size, 0 FROM evidence WHERE incident = ?"
-			      " ORDER BY id" },
-		{ "custody", "SELECT c.id, c.at, c.actor, c.action, c.detail,"
-			     " e.name, e.id, 0 FROM custody c JOIN evidence e"
-			     " ON e.id = c.evidence WHERE e.incident = ?"
-			     " ORDER BY c.id" },
-	};
-	struct nhir_sql *q;
-	enum nhir_rc rc;
-	size_t i;
-	int r;
+	struct record_walk w = { NULL, cb, data };
+	int k;
 
-	for (i = 0; i < NHIR_ARRAY_SIZE(qs); i++)
-		if (!strcmp(qs[i].type, type))
+	for (k = 0; k < NHIR_RECORD_KIND_NR; k++)
+		if (!strcmp(record_types[k], type))
 			break;
-	if (i == NHIR_ARRAY_SIZE(qs))
+	if (k == NHIR_RECORD_KIND_NR)
 		return nhir_err_set(err, NHIR_EINVAL, "no record type '%s'",
 				    type);
-	rc = ir_query(st, err, &q, qs[i].sql, "i", id);
-	if (rc)
-		return rc;
-	while ((r = nhir_sql_step(q, err)) == 1) {
-		struct nhir_record_item it;
-
-		it.type = qs[i].type;
-		it.id = nhir_sql_int(q, 0);
-		it.at = nhir_sql_int(q, 1);
-		it.actor = nhir_sql_text(q, 2);
-		it.a = nhir_sql_text(q, 3);
-		it.b = nhir_sql_text(q, 4);
-		it.c = nhir_sql_text(q, 5);
-		it.n1 = nhir_sql_int(q, 6);
-		it.n2 = nhir_sql_int(q, 7);
-		if (cb(&it, data)) {
-			r = 0;
-			break;
-		}
-	}
-	nhir_sql_finish(q);
-	return ir_step_rc(r, err);
+	w.type = record_types[k];
+	return nhir_record_store(st)->records_read(st, id,
+						   (enum nhir_record_kind)k,
+						   record_item, &w, err);
 }

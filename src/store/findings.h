@@ -123,6 +123,16 @@ struct nhir_findings_store_ops {
 	enum nhir_rc (*route_set)(struct nhir_store *st, int64_t id,
 				  const char *rule, const char *outcome,
 				  const char *to, struct nhir_err *err);
+
+	/* ---- incidents ---- */
+
+	/*
+	 * Finding id is now part of incident: its status becomes
+	 * NHIR_FINDING_INCIDENT.  NHIR_OK, changing nothing, when there is
+	 * no finding id.
+	 */
+	enum nhir_rc (*finding_bind)(struct nhir_store *st, int64_t id,
+				     int64_t incident, struct nhir_err *err);
 };
 
 /* The interface of st's backend. */

@@ -28,6 +28,84 @@ struct nhir_evidence_def {
 	int64_t collected;
 };
 
+/* A new incident (exposed_at NHIR_TIME_UNSET: unknown). */
+struct nhir_incident_def {
+	const char *title, *severity;
+	enum nhir_inc_state state;
+	const char *lead;
+	int64_t exposed_at, declared;
+	const char *declared_by;
+	int64_t updated;
+};
+
+/* Where a scope item stands; stored as "proposed", "confirmed", "dismissed". */
+enum nhir_scope_status {
+	NHIR_SCOPE_STATUS_PROPOSED = 0,
+	NHIR_SCOPE_STATUS_CONFIRMED,
+	NHIR_SCOPE_STATUS_DISMISSED,
+	NHIR_SCOPE_STATUS_UNKNOWN,	/* stored text this code does not know */
+};
+
+/* How a node came into scope; stored as "seed", "blast", "manual". */
+enum nhir_scope_origin {
+	NHIR_SCOPE_FROM_SEED = 0,
+	NHIR_SCOPE_FROM_BLAST,
+	NHIR_SCOPE_FROM_MANUAL,
+	NHIR_SCOPE_FROM_UNKNOWN,	/* stored text this code does not know */
+};
+
+/* A scope row; ext_id, name and kind are the node's, filled on reading. */
+struct nhir_scope_row {
+	int64_t incident, node;
+	enum nhir_scope_status status;
+	enum nhir_scope_origin origin;
+	int64_t updated;
+	const char *actor;
+	const char *ext_id, *name;
+	int kind;
+};
+typedef int (*nhir_scope_row_cb)(const struct nhir_scope_row *s,
+				 void *data);
+
+/* Where a task stands; stored as "open" and "done". */
+enum nhir_task_status {
+	NHIR_TASK_OPEN = 0,
+	NHIR_TASK_DONE,
+	NHIR_TASK_STATUS_UNKNOWN,	/* stored text this code does not know */
+};
+
+/* A new task (due NHIR_TIME_UNSET or 0: none). */
+struct nhir_task_def {
+	int64_t incident;
+	const char *title, *owner;
+	int64_t due, created;
+	const char *actor;
+};
+
+/*
+ * The kinds of row an incident's record lists (records_read), with the
+ * columns of struct nhir_record_item each fills:
+ *   decision  id, at, actor, a kind, b what, c why
+ *   note      id, at, actor, a body
+ *   task      id, at (created), actor, a title, b owner, c status,
+ *             n1 due (0: none), n2 done (0: not done)
+ *   member    at (added), actor (the member)
+ *   evidence  id, at (collected), actor (collector), a name, b sha256,
+ *             c source, n1 size
+ *   custody   id, at, actor, a action, b detail, c the evidence's name,
+ *             n1 the evidence's id
+ * Columns not named are 0 or NULL.
+ */
+enum nhir_record_kind {
+	NHIR_RECORD_DECISION = 0,
+	NHIR_RECORD_NOTE,
+	NHIR_RECORD_TASK,
+	NHIR_RECORD_MEMBER,
+	NHIR_RECORD_EVIDENCE,
+	NHIR_RECORD_CUSTODY,
+	NHIR_RECORD_KIND_NR
+};
+
 struct nhir_record_store_ops {
 	unsigned version;	/* methods added later are NULL-checked */
 
@@ -79,6 +157,94 @@ struct nhir_record_store_ops {
 	enum nhir_rc (*incident_read)(struct nhir_store *st, int64_t id,
 				      struct nhir_incident *out, bool *found,
 				      struct nhir_err *err);
+	/*
+	 * Calls cb once per incident in state (-1: every incident, a state
+	 * not stored: none), by ascending id.
+	 */
+	enum nhir_rc (*incidents_read)(struct nhir_store *st, int state,
+				       nhir_incident_cb cb, void *data,
+				       struct nhir_err *err);
+	/* Stores a new incident, not closed; *id is its id. */
+	enum nhir_rc (*incident_insert)(struct nhir_store *st,
+					const struct nhir_incident_def *i,
+					int64_t *id, struct nhir_err *err);
+	/* Sets incident id's lead and updated time; NHIR_OK if none. */
+	enum nhir_rc (*incident_set_lead)(struct nhir_store *st, int64_t id,
+					  const char *lead, int64_t updated,
+					  struct nhir_err *err);
+	/*
+	 * Sets incident id's state, updated time and closed time
+	 * (NHIR_TIME_UNSET or 0: not closed); NHIR_OK if none.
+	 */
+	enum nhir_rc (*incident_set_state)(struct nhir_store *st, int64_t id,
+					   enum nhir_inc_state state,
+					   int64_t updated, int64_t closed,
+					   struct nhir_err *err);
+
+	/* ---- members, scope, decisions, notes, tasks of an incident ---- */
+	/* Adds name to incident's members at added; NHIR_OK if it is one. */
+	enum nhir_rc (*member_add)(struct nhir_store *st, int64_t incident,
+				   const char *name, int64_t added,
+				   struct nhir_err *err);
+	/*
+	 * Puts node s->node in s->incident's scope (status, origin,
+	 * updated, actor).  Already there: overwrite sets its status,
+	 * updated and actor (its origin stays); else it stays as it was.
+	 */
+	enum nhir_rc (*scope_put)(struct nhir_store *st,
+				  const struct nhir_scope_row *s,
+				  bool overwrite, struct nhir_err *err);
+	/*
+	 * Calls cb once per scope row of incident, with its node: the
+	 * confirmed first, then the proposed, then the rest, each by the
+	 * node's kind and then external id (bytewise).
+	 */
+	enum nhir_rc (*scope_read)(struct nhir_store *st, int64_t incident,
+				   nhir_scope_row_cb cb, void *data,
+				   struct nhir_err *err);
+	/* How many of incident's scope rows have status. */
+	enum nhir_rc (*scope_count)(struct nhir_store *st, int64_t incident,
+				    enum nhir_scope_status status, int64_t *n,
+				    struct nhir_err *err);
+	/* Records a decision of kind on incident; *id is its id. */
+	enum nhir_rc (*decision_insert)(struct nhir_store *st,
+					int64_t incident, int64_t at,
+					const char *actor, const char *kind,
+					const char *what, const char *why,
+					int64_t *id, struct nhir_err *err);
+	/* How many decisions of kind actor recorded on incident. */
+	enum nhir_rc (*decision_count)(struct nhir_store *st, int64_t incident,
+				       const char *kind, const char *actor,
+				       int64_t *n, struct nhir_err *err);
+	/* Records a note on incident. */
+	enum nhir_rc (*note_insert)(struct nhir_store *st, int64_t incident,
+				    int64_t at, const char *actor,
+				    const char *body, struct nhir_err *err);
+	/* Records an open task; *id is its id. */
+	enum nhir_rc (*task_insert)(struct nhir_store *st,
+				    const struct nhir_task_def *t, int64_t *id,
+				    struct nhir_err *err);
+	/*
+	 * The owner (truncated to n bytes) and status of task id of
+	 * incident; *found false (owner "") when incident has no such task.
+	 */
+	enum nhir_rc (*task_read)(struct nhir_store *st, int64_t incident,
+				  int64_t id, char *owner, size_t n,
+				  enum nhir_task_status *status, bool *found,
+				  struct nhir_err *err);
+	/* Marks task id done, at by; NHIR_OK if there is none. */
+	enum nhir_rc (*task_done)(struct nhir_store *st, int64_t id,
+				  int64_t at, const char *by,
+				  struct nhir_err *err);
+	/*
+	 * Calls cb once per row of kind in incident's record (see enum
+	 * nhir_record_kind; type is NULL), by ascending id (members: by
+	 * the time added, then name).
+	 */
+	enum nhir_rc (*records_read)(struct nhir_store *st, int64_t incident,
+				     enum nhir_record_kind kind,
+				     nhir_record_cb cb, void *data,
+				     struct nhir_err *err);
 
 	/* ---- evidence and its custody (tables evidence, custody) ---- */
 	/* Records a collected file; *id is the new evidence's id. */

@@ -7,6 +7,7 @@
 #include "lib/testlib.h"
 #include "nhir/route.h"
 #include "store/findings.h"
+#include "store/record.h"
 
 struct fx {
 	struct nhir_store *st;
@@ -76,6 +77,7 @@ static int64_t add(struct fx *f, const char *fp, int verified, int64_t seen)
 struct rows {
 	int64_t id[8], first[8], last[8], sightings[8];
 	int verified[8];
+	int64_t incident[8];
 	enum nhir_finding_status status[8];
 	char cred[8][64], rule[8][32];
 	size_t nr, stop_at;
@@ -92,6 +94,7 @@ static int on_row(void *arg, const struct nhir_finding *f,
 	r->last[i] = f->last_seen;
 	r->sightings[i] = f->sightings;
 	r->verified[i] = f->verified;
+	r->incident[i] = f->incident;
 	r->status[i] = status;
 	snprintf(r->cred[i], sizeof(r->cred[i]), "%s",
 		 f->credential ? f->credential : "(none)");
@@ -260,6 +263,38 @@ static void test_open_filter_and_status(void **state)
 	assert_int_equal(r.nr, 1);
 }
 
+static void test_finding_bind(void **state)
+{
+	struct fx *f = *state;
+	int64_t a = add(f, "fp1", -1, 1), b = add(f, "fp2", -1, 2), inc = 0;
+	struct nhir_incident_def d = {
+		.title = "t", .severity = "high", .state = NHIR_INC_DECLARED,
+		.lead = "lee", .exposed_at = NHIR_TIME_UNSET, .declared = 1,
+		.declared_by = "lee", .updated = 1,
+	};
+	struct rows r;
+
+	assert_int_equal(nhir_record_store(f->st)->incident_insert(f->st, &d,
+								   &inc, NULL),
+			 0);
+	assert_int_equal(f->ops->finding_bind(f->st, b, inc, NULL), 0);
+	r = rows_of(f, 0, true);
+	assert_int_equal(r.nr, 2);
+	assert_int_equal(r.id[0], a);
+	assert_int_equal(r.status[0], NHIR_FINDING_OPEN);
+	assert_int_equal(r.status[1], NHIR_FINDING_INCIDENT);
+	assert_int_equal(r.incident[0], 0);
+	assert_int_equal(r.incident[1], inc);
+	/* only open findings are listed unless all: b is not */
+	r = rows_of(f, 0, false);
+	assert_int_equal(r.nr, 1);
+	assert_int_equal(r.id[0], a);
+	/* a finding that is not there: nothing changes, no error */
+	assert_int_equal(f->ops->finding_bind(f->st, b + 100, inc, NULL), 0);
+	r = rows_of(f, 0, true);
+	assert_int_equal(r.nr, 2);
+}
+
 static void test_routes(void **state)
 {
 	struct fx *f = *state;
@@ -357,6 +392,7 @@ int main(void)
 		T(test_seen_widens_and_verified_rises),
 		T(test_sightings),
 		T(test_open_filter_and_status),
+		T(test_finding_bind),
 		T(test_routes),
 		T(test_null_err),
 #undef T

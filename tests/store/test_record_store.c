@@ -305,6 +305,491 @@ static void test_evidence_insert_locate(void **state)
 						"exported", "/tmp/x", NULL), 0);
 }
 
+/* ---- incidents and their record ---- */
+
+static int64_t new_incident(struct fx *f, const char *title,
+			    enum nhir_inc_state state, int64_t exposed)
+{
+	struct nhir_incident_def d = {
+		.title = title, .severity = "high", .state = state,
+		.lead = "lee", .exposed_at = exposed, .declared = 100,
+		.declared_by = "ada", .updated = 101,
+	};
+	int64_t id = 0;
+
+	assert_int_equal(f->ops->incident_insert(f->st, &d, &id, NULL), 0);
+	assert_true(id > 0);
+	return id;
+}
+
+struct incs {
+	int64_t id[8];
+	enum nhir_inc_state state[8];
+	char title[8][300];
+	size_t nr, stop_at;
+};
+
+static int on_incident(const struct nhir_incident *i, void *data)
+{
+	struct incs *v = data;
+
+	if (v->nr < 8) {
+		v->id[v->nr] = i->id;
+		v->state[v->nr] = i->state;
+		snprintf(v->title[v->nr], 300, "%s", i->title);
+		v->nr++;
+	}
+	return v->stop_at && v->nr >= v->stop_at;
+}
+
+static struct incs incidents_of(struct fx *f, int state, size_t stop)
+{
+	struct incs v;
+
+	memset(&v, 0, sizeof(v));
+	v.stop_at = stop;
+	assert_int_equal(f->ops->incidents_read(f->st, state, on_incident, &v,
+						NULL), 0);
+	return v;
+}
+
+static void test_incident_insert_read_list(void **state)
+{
+	struct fx *f = *state;
+	struct nhir_incident i;
+	struct incs v;
+	bool found = false;
+	int64_t a, b, c;
+
+	v = incidents_of(f, -1, 0);
+	assert_int_equal(v.nr, 0);
+	a = new_incident(f, "first", NHIR_INC_DECLARED, NHIR_TIME_UNSET);
+	b = new_incident(f, "second", NHIR_INC_INVESTIGATING, 50);
+	c = new_incident(f, "third", NHIR_INC_DECLARED, 0);
+	assert_true(a < b && b < c);
+	assert_int_equal(f->ops->incident_read(f->st, b, &i, &found, NULL), 0);
+	assert_true(found);
+	assert_string_equal(i.title, "second");
+	assert_string_equal(i.severity, "high");
+	assert_int_equal(i.state, NHIR_INC_INVESTIGATING);
+	assert_string_equal(i.lead, "lee");
+	assert_int_equal(i.exposed_at, 50);
+	assert_int_equal(i.declared, 100);
+	assert_string_equal(i.declared_by, "ada");
+	assert_int_equal(i.updated, 101);
+	assert_int_equal(i.closed, NHIR_TIME_UNSET);
+	/* 0 and NHIR_TIME_UNSET are both "not known" */
+	assert_int_equal(f->ops->incident_read(f->st, c, &i, &found, NULL), 0);
+	assert_int_equal(i.exposed_at, NHIR_TIME_UNSET);
+	/* every incident by id; by state; a state not stored: none */
+	v = incidents_of(f, -1, 0);
+	assert_int_equal(v.nr, 3);
+	assert_int_equal(v.id[0], a);
+	assert_int_equal(v.id[2], c);
+	v = incidents_of(f, NHIR_INC_DECLARED, 0);
+	assert_int_equal(v.nr, 2);
+	assert_int_equal(v.id[0], a);
+	assert_int_equal(v.id[1], c);
+	v = incidents_of(f, NHIR_INC_CLOSED, 0);
+	assert_int_equal(v.nr, 0);
+	v = incidents_of(f, NHIR_INC_STATE_NR, 0);
+	assert_int_equal(v.nr, 0);
+	v = incidents_of(f, -1, 2);
+	assert_int_equal(v.nr, 2);
+}
+
+static void test_incident_long_title(void **state)
+{
+	struct fx *f = *state;
+	char title[300];
+	struct incs v;
+
+	memset(title, 'x', sizeof(title) - 1);
+	title[sizeof(title) - 1] = 0;
+	new_incident(f, title, NHIR_INC_DECLARED, NHIR_TIME_UNSET);
+	/* stored whole: the struct it is read into truncates */
+	v = incidents_of(f, -1, 0);
+	assert_int_equal(strlen(v.title[0]), sizeof(((struct nhir_incident *)0)->title) - 1);
+}
+
+static void test_incident_set_lead_state(void **state)
+{
+	struct fx *f = *state;
+	struct nhir_incident i;
+	bool found;
+	int64_t a = new_incident(f, "a", NHIR_INC_DECLARED, NHIR_TIME_UNSET);
+	int64_t b = new_incident(f, "b", NHIR_INC_DECLARED, NHIR_TIME_UNSET);
+
+	assert_int_equal(f->ops->incident_set_lead(f->st, a, "kim", 200, NULL),
+			 0);
+	assert_int_equal(f->ops->incident_read(f->st, a, &i, &found, NULL), 0);
+	assert_string_equal(i.lead, "kim");
+	assert_int_equal(i.updated, 200);
+	/* every state comes back as it went in */
+	for (int s = 0; s < NHIR_INC_STATE_NR; s++) {
+		assert_int_equal(f->ops->incident_set_state(
+			f->st, a, (enum nhir_inc_state)s, 300 + s,
+			s == NHIR_INC_CLOSED ? 400 : 0, NULL), 0);
+		assert_int_equal(f->ops->incident_read(f->st, a, &i, &found,
+						       NULL), 0);
+		assert_int_equal(i.state, s);
+		assert_int_equal(i.updated, 300 + s);
+		assert_int_equal(i.closed, s == NHIR_INC_CLOSED
+						   ? 400 : NHIR_TIME_UNSET);
+	}
+	/* reopened: closed is unset again */
+	assert_int_equal(f->ops->incident_set_state(f->st, a,
+						    NHIR_INC_RECOVERING, 500,
+						    NHIR_TIME_UNSET, NULL), 0);
+	assert_int_equal(f->ops->incident_read(f->st, a, &i, &found, NULL), 0);
+	assert_int_equal(i.closed, NHIR_TIME_UNSET);
+	/* the other incident is untouched */
+	assert_int_equal(f->ops->incident_read(f->st, b, &i, &found, NULL), 0);
+	assert_string_equal(i.lead, "lee");
+	assert_int_equal(i.state, NHIR_INC_DECLARED);
+	assert_int_equal(i.updated, 101);
+	/* none to change is not an error */
+	assert_int_equal(f->ops->incident_set_lead(f->st, b + 9, "kim", 1,
+						   NULL), 0);
+	assert_int_equal(f->ops->incident_set_state(f->st, b + 9,
+						    NHIR_INC_CLOSED, 1, 1,
+						    NULL), 0);
+}
+
+struct recs {
+	int64_t id[8], at[8], n1[8], n2[8];
+	char actor[8][32], a[8][32], b[8][80], c[8][32];
+	bool b_null[8];
+	size_t nr;
+};
+
+static int on_record(const struct nhir_record_item *r, void *data)
+{
+	struct recs *v = data;
+
+	assert_null(r->type);
+	if (v->nr < 8) {
+		size_t i = v->nr++;
+
+		v->id[i] = r->id;
+		v->at[i] = r->at;
+		v->n1[i] = r->n1;
+		v->n2[i] = r->n2;
+		snprintf(v->actor[i], 32, "%s", r->actor ? r->actor : "(null)");
+		snprintf(v->a[i], 32, "%s", r->a ? r->a : "(null)");
+		snprintf(v->b[i], 80, "%s", r->b ? r->b : "(null)");
+		snprintf(v->c[i], 32, "%s", r->c ? r->c : "(null)");
+		v->b_null[i] = !r->b;
+	}
+	return 0;
+}
+
+static struct recs records_of(struct fx *f, int64_t inc,
+			      enum nhir_record_kind k)
+{
+	struct recs v;
+
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(f->ops->records_read(f->st, inc, k, on_record, &v,
+					      NULL), 0);
+	return v;
+}
+
+static void test_members(void **state)
+{
+	struct fx *f = *state;
+	int64_t a = new_incident(f, "a", NHIR_INC_DECLARED, NHIR_TIME_UNSET);
+	int64_t b = new_incident(f, "b", NHIR_INC_DECLARED, NHIR_TIME_UNSET);
+	struct recs v;
+
+	assert_int_equal(f->ops->member_add(f->st, a, "zed", 5, NULL), 0);
+	assert_int_equal(f->ops->member_add(f->st, a, "lee", 6, NULL), 0);
+	assert_int_equal(f->ops->member_add(f->st, a, "kim", 5, NULL), 0);
+	/* a member already: no error, and added stays */
+	assert_int_equal(f->ops->member_add(f->st, a, "zed", 9, NULL), 0);
+	assert_int_equal(f->ops->member_add(f->st, b, "bo", 1, NULL), 0);
+	v = records_of(f, a, NHIR_RECORD_MEMBER);
+	assert_int_equal(v.nr, 3);
+	/* by the time added, then name */
+	assert_string_equal(v.actor[0], "kim");
+	assert_string_equal(v.actor[1], "zed");
+	assert_int_equal(v.at[1], 5);
+	assert_string_equal(v.actor[2], "lee");
+	assert_int_equal(v.id[0], 0);
+	assert_string_equal(v.a[0], "(null)");
+}
+
+struct scopes {
+	int64_t node[8], updated[8];
+	enum nhir_scope_status status[8];
+	enum nhir_scope_origin origin[8];
+	char ext[8][64], actor[8][32];
+	size_t nr;
+};
+
+static int on_scope(const struct nhir_scope_row *s, void *data)
+{
+	struct scopes *v = data;
+
+	if (v->nr < 8) {
+		size_t i = v->nr++;
+
+		v->node[i] = s->node;
+		v->updated[i] = s->updated;
+		v->status[i] = s->status;
+		v->origin[i] = s->origin;
+		snprintf(v->ext[i], 64, "%s", s->ext_id);
+		snprintf(v->actor[i], 32, "%s", s->actor);
+	}
+	return 0;
+}
+
+static struct scopes scope_of(struct fx *f, int64_t inc)
+{
+	struct scopes v;
+
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(f->ops->scope_read(f->st, inc, on_scope, &v, NULL), 0);
+	return v;
+}
+
+static void scope_put(struct fx *f, int64_t inc, int64_t node,
+		      enum nhir_scope_status s, enum nhir_scope_origin o,
+		      int64_t at, const char *actor, bool overwrite)
+{
+	struct nhir_scope_row r = {
+		.incident = inc, .node = node, .status = s, .origin = o,
+		.updated = at, .actor = actor,
+	};
+
+	assert_int_equal(f->ops->scope_put(f->st, &r, overwrite, NULL), 0);
+}
+
+static int64_t scope_n(struct fx *f, int64_t inc, enum nhir_scope_status s)
+{
+	int64_t n = -1;
+
+	assert_int_equal(f->ops->scope_count(f->st, inc, s, &n, NULL), 0);
+	return n;
+}
+
+static void test_scope(void **state)
+{
+	struct fx *f = *state;
+	struct nhir_import_result res;
+	int64_t a = new_incident(f, "a", NHIR_INC_DECLARED, NHIR_TIME_UNSET);
+	int64_t b = new_incident(f, "b", NHIR_INC_DECLARED, NHIR_TIME_UNSET);
+	int64_t k1, k2, u1, u2;
+	struct scopes v;
+
+	assert_int_equal(tl_import_text(f->st, "nhir",
+		"{\"type\":\"node\",\"kind\":\"credential\",\"id\":\"AKIATESTKEY000000002\",\"subtype\":\"aws-access-key\"}\n"
+		"{\"type\":\"node\",\"kind\":\"credential\",\"id\":\"AKIATESTKEY000000001\",\"subtype\":\"aws-access-key\"}\n"
+		"{\"type\":\"node\",\"kind\":\"identity\",\"id\":\"arn:aws:iam::1:user/b\"}\n"
+		"{\"type\":\"node\",\"kind\":\"identity\",\"id\":\"arn:aws:iam::1:user/a\"}\n",
+		&res), 0);
+	k1 = tl_node(f->st, "AKIATESTKEY000000001");
+	k2 = tl_node(f->st, "AKIATESTKEY000000002");
+	u1 = tl_node(f->st, "arn:aws:iam::1:user/a");
+	u2 = tl_node(f->st, "arn:aws:iam::1:user/b");
+	assert_int_equal(scope_n(f, a, NHIR_SCOPE_STATUS_PROPOSED), 0);
+	scope_put(f, a, u2, NHIR_SCOPE_STATUS_PROPOSED, NHIR_SCOPE_FROM_BLAST,
+		  10, "lee", false);
+	scope_put(f, a, k2, NHIR_SCOPE_STATUS_DISMISSED, NHIR_SCOPE_FROM_MANUAL,
+		  11, "lee", false);
+	scope_put(f, a, u1, NHIR_SCOPE_STATUS_PROPOSED, NHIR_SCOPE_FROM_BLAST,
+		  12, "lee", false);
+	scope_put(f, a, k1, NHIR_SCOPE_STATUS_CONFIRMED, NHIR_SCOPE_FROM_SEED,
+		  13, "lee", true);
+	scope_put(f, b, k1, NHIR_SCOPE_STATUS_PROPOSED, NHIR_SCOPE_FROM_BLAST,
+		  14, "kim", false);
+	/* without overwrite an item stays as it was */
+	scope_put(f, a, k1, NHIR_SCOPE_STATUS_PROPOSED, NHIR_SCOPE_FROM_BLAST,
+		  15, "kim", false);
+	v = scope_of(f, a);
+	assert_int_equal(v.nr, 4);
+	/* confirmed, proposed (by kind, then external id), the rest */
+	assert_int_equal(v.node[0], k1);
+	assert_int_equal(v.status[0], NHIR_SCOPE_STATUS_CONFIRMED);
+	assert_int_equal(v.origin[0], NHIR_SCOPE_FROM_SEED);
+	assert_int_equal(v.updated[0], 13);
+	assert_string_equal(v.actor[0], "lee");
+	assert_string_equal(v.ext[0], "AKIATESTKEY000000001");
+	assert_int_equal(v.node[1], u1);
+	assert_int_equal(v.node[2], u2);
+	assert_int_equal(v.status[2], NHIR_SCOPE_STATUS_PROPOSED);
+	assert_int_equal(v.origin[2], NHIR_SCOPE_FROM_BLAST);
+	assert_int_equal(v.node[3], k2);
+	assert_int_equal(v.status[3], NHIR_SCOPE_STATUS_DISMISSED);
+	assert_int_equal(v.origin[3], NHIR_SCOPE_FROM_MANUAL);
+	assert_int_equal(scope_n(f, a, NHIR_SCOPE_STATUS_PROPOSED), 2);
+	assert_int_equal(scope_n(f, a, NHIR_SCOPE_STATUS_CONFIRMED), 1);
+	assert_int_equal(scope_n(f, a, NHIR_SCOPE_STATUS_DISMISSED), 1);
+	assert_int_equal(scope_n(f, b, NHIR_SCOPE_STATUS_PROPOSED), 1);
+	/* overwrite: status, time and actor change, the origin stays */
+	scope_put(f, a, u2, NHIR_SCOPE_STATUS_DISMISSED,
+		  NHIR_SCOPE_FROM_MANUAL, 20, "kim", true);
+	v = scope_of(f, a);
+	assert_int_equal(v.node[2], u2);
+	assert_int_equal(v.status[2], NHIR_SCOPE_STATUS_DISMISSED);
+	assert_int_equal(v.origin[2], NHIR_SCOPE_FROM_BLAST);
+	assert_int_equal(v.updated[2], 20);
+	assert_string_equal(v.actor[2], "kim");
+	assert_int_equal(scope_n(f, a, NHIR_SCOPE_STATUS_PROPOSED), 1);
+	v = scope_of(f, b);
+	assert_int_equal(v.nr, 1);
+	assert_string_equal(v.actor[0], "kim");
+}
+
+static void test_decisions_notes(void **state)
+{
+	struct fx *f = *state;
+	int64_t a = new_incident(f, "a", NHIR_INC_DECLARED, NHIR_TIME_UNSET);
+	int64_t b = new_incident(f, "b", NHIR_INC_DECLARED, NHIR_TIME_UNSET);
+	int64_t d1 = 0, d2 = 0, d3 = 0, n = -1;
+	struct recs v;
+
+	assert_int_equal(f->ops->decision_insert(f->st, a, 7, "lee",
+						 "decision", "rotate", "leaked",
+						 &d1, NULL), 0);
+	assert_int_equal(f->ops->decision_insert(f->st, a, 8, "lee",
+						 "risk-acceptance", "keep",
+						 "low risk", &d2, NULL), 0);
+	assert_int_equal(f->ops->decision_insert(f->st, b, 9, "kim",
+						 "risk-acceptance", "x", "y",
+						 &d3, NULL), 0);
+	assert_true(d1 > 0 && d2 > d1 && d3 > d2);
+	assert_int_equal(f->ops->decision_count(f->st, a, "risk-acceptance",
+						"lee", &n, NULL), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(f->ops->decision_count(f->st, a, "risk-acceptance",
+						"kim", &n, NULL), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(f->ops->decision_count(f->st, a, "decision", "lee",
+						&n, NULL), 0);
+	assert_int_equal(n, 1);
+	v = records_of(f, a, NHIR_RECORD_DECISION);
+	assert_int_equal(v.nr, 2);
+	assert_int_equal(v.id[0], d1);
+	assert_int_equal(v.at[0], 7);
+	assert_string_equal(v.actor[0], "lee");
+	assert_string_equal(v.a[0], "decision");
+	assert_string_equal(v.b[0], "rotate");
+	assert_string_equal(v.c[0], "leaked");
+	assert_string_equal(v.a[1], "risk-acceptance");
+
+	assert_int_equal(f->ops->note_insert(f->st, a, 3, "rae", "seen", NULL),
+			 0);
+	assert_int_equal(f->ops->note_insert(f->st, b, 4, "rae", "other", NULL),
+			 0);
+	v = records_of(f, a, NHIR_RECORD_NOTE);
+	assert_int_equal(v.nr, 1);
+	assert_true(v.id[0] > 0);
+	assert_int_equal(v.at[0], 3);
+	assert_string_equal(v.actor[0], "rae");
+	assert_string_equal(v.a[0], "seen");
+	assert_true(v.b_null[0]);
+}
+
+static void test_tasks(void **state)
+{
+	struct fx *f = *state;
+	int64_t a = new_incident(f, "a", NHIR_INC_DECLARED, NHIR_TIME_UNSET);
+	int64_t b = new_incident(f, "b", NHIR_INC_DECLARED, NHIR_TIME_UNSET);
+	struct nhir_task_def t = {
+		.incident = a, .title = "rotate", .owner = "rae", .due = 90,
+		.created = 5, .actor = "lee",
+	};
+	enum nhir_task_status s;
+	char owner[8];
+	int64_t t1 = 0, t2 = 0;
+	bool found = true;
+	struct recs v;
+
+	assert_int_equal(f->ops->task_read(f->st, a, 1, owner, sizeof(owner),
+					   &s, &found, NULL), 0);
+	assert_false(found);
+	assert_string_equal(owner, "");
+	assert_int_equal(f->ops->task_insert(f->st, &t, &t1, NULL), 0);
+	t.title = "follow-up: review";
+	t.owner = "someone-long";
+	t.due = NHIR_TIME_UNSET;
+	assert_int_equal(f->ops->task_insert(f->st, &t, &t2, NULL), 0);
+	assert_true(t1 > 0 && t2 > t1);
+	assert_int_equal(f->ops->task_read(f->st, a, t1, owner, sizeof(owner),
+					   &s, &found, NULL), 0);
+	assert_true(found);
+	assert_string_equal(owner, "rae");
+	assert_int_equal(s, NHIR_TASK_OPEN);
+	/* the owner truncated to the buffer */
+	assert_int_equal(f->ops->task_read(f->st, a, t2, owner, sizeof(owner),
+					   &s, &found, NULL), 0);
+	assert_string_equal(owner, "someone");
+	/* a task of another incident is not found */
+	assert_int_equal(f->ops->task_read(f->st, b, t1, owner, sizeof(owner),
+					   &s, &found, NULL), 0);
+	assert_false(found);
+	assert_int_equal(f->ops->task_done(f->st, t1, 60, "rae", NULL), 0);
+	assert_int_equal(f->ops->task_read(f->st, a, t1, owner, sizeof(owner),
+					   &s, &found, NULL), 0);
+	assert_int_equal(s, NHIR_TASK_DONE);
+	assert_int_equal(f->ops->task_done(f->st, t2 + 9, 60, "rae", NULL), 0);
+	v = records_of(f, a, NHIR_RECORD_TASK);
+	assert_int_equal(v.nr, 2);
+	assert_int_equal(v.id[0], t1);
+	assert_int_equal(v.at[0], 5);
+	assert_string_equal(v.actor[0], "lee");
+	assert_string_equal(v.a[0], "rotate");
+	assert_string_equal(v.b[0], "rae");
+	assert_string_equal(v.c[0], "done");
+	assert_int_equal(v.n1[0], 90);
+	assert_int_equal(v.n2[0], 60);
+	assert_string_equal(v.c[1], "open");
+	assert_int_equal(v.n1[1], 0);	/* no due date */
+	assert_int_equal(v.n2[1], 0);	/* not done */
+	v = records_of(f, b, NHIR_RECORD_TASK);
+	assert_int_equal(v.nr, 0);
+}
+
+static void test_records_evidence_custody(void **state)
+{
+	struct fx *f = *state;
+	const char *hex = "00112233445566778899aabbccddeeff"
+			  "00112233445566778899aabbccddeeff";
+	int64_t a = new_incident(f, "a", NHIR_INC_DECLARED, NHIR_TIME_UNSET);
+	struct nhir_evidence_def e = {
+		.incident = a, .name = "log.json", .sha256 = hex, .size = 42,
+		.source = "s3://bucket", .collected_by = "lee", .collected = 7,
+	};
+	int64_t ev = 0;
+	struct recs v;
+
+	assert_int_equal(f->ops->evidence_insert(f->st, &e, &ev, NULL), 0);
+	assert_int_equal(f->ops->custody_insert(f->st, ev, 8, "rae",
+						"exported", "/tmp/x", NULL), 0);
+	v = records_of(f, a, NHIR_RECORD_EVIDENCE);
+	assert_int_equal(v.nr, 1);
+	assert_int_equal(v.id[0], ev);
+	assert_int_equal(v.at[0], 7);
+	assert_string_equal(v.actor[0], "lee");
+	assert_string_equal(v.a[0], "log.json");
+	assert_string_equal(v.b[0], hex);
+	assert_string_equal(v.c[0], "s3://bucket");
+	assert_int_equal(v.n1[0], 42);
+	v = records_of(f, a, NHIR_RECORD_CUSTODY);
+	assert_int_equal(v.nr, 1);
+	assert_true(v.id[0] > 0);
+	assert_int_equal(v.at[0], 8);
+	assert_string_equal(v.actor[0], "rae");
+	assert_string_equal(v.a[0], "exported");
+	assert_string_equal(v.b[0], "/tmp/x");
+	assert_string_equal(v.c[0], "log.json");
+	assert_int_equal(v.n1[0], ev);
+	assert_int_equal(f->ops->records_read(f->st, a, NHIR_RECORD_KIND_NR,
+					      on_record, &v, NULL),
+			 NHIR_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +800,14 @@ int main(void)
 		T(test_user_update),
 		T(test_incident_read),
 		T(test_evidence_insert_locate),
+		T(test_incident_insert_read_list),
+		T(test_incident_long_title),
+		T(test_incident_set_lead_state),
+		T(test_members),
+		T(test_scope),
+		T(test_decisions_notes),
+		T(test_tasks),
+		T(test_records_evidence_custody),
 #undef T
 	};
 

@@ -237,6 +237,14 @@ static enum nhir_rc route_set(struct nhir_store *st, int64_t id,
 		       rule, outcome, to, id);
 }
 
+static enum nhir_rc finding_bind(struct nhir_store *st, int64_t id,
+				 int64_t incident, struct nhir_err *err)
+{
+	return sq_exec(st, err, "UPDATE finding SET incident = ?, status = ?"
+		       " WHERE id = ?", "iti", incident,
+		       finding_statuses[NHIR_FINDING_INCIDENT], id);
+}
+
 const struct nhir_findings_store_ops nhir_sqlite_findings_ops = {
 	.version = 1,
 	.finding_by_fingerprint = finding_by_fingerprint,
@@ -248,4 +256,5 @@ const struct nhir_findings_store_ops nhir_sqlite_findings_ops = {
 	.route_input = route_input,
 	.route_of = route_of,
 	.route_set = route_set,
+	.finding_bind = finding_bind,
 };

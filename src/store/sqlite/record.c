@@ -219,6 +219,333 @@ static enum nhir_rc incident_read(struct nhir_store *st, int64_t id,
 	return sq_step_rc(r, err);
 }
 
+static enum nhir_rc incidents_read(struct nhir_store *st, int state,
+				   nhir_incident_cb cb, void *data,
+				   struct nhir_err *err)
+{
+	sqlite3_stmt *q;
+	enum nhir_rc rc;
+	int r;
+
+	if (state >= NHIR_INC_STATE_NR)
+		return NHIR_OK;
+	if (state >= 0)
+		rc = sq_query(st, err, &q, "SELECT " INC_COLS " FROM incident"
+			      " WHERE state = ? ORDER BY id", "t",
+			      inc_state_text[state]);
+	else
+		rc = sq_query(st, err, &q, "SELECT " INC_COLS " FROM incident"
+			      " ORDER BY id", "");
+	if (rc)
+		return rc;
+	while ((r = sq_step(st, q, err)) == 1) {
+		struct nhir_incident i;
+
+		fill_incident(q, &i);
+		if (cb(&i, data)) {
+			r = 0;
+			break;
+		}
+	}
+	sqlite3_finalize(q);
+	return sq_step_rc(r, err);
+}
+
+static const char *inc_state_store(enum nhir_inc_state s)
+{
+	return (unsigned)s < NHIR_INC_STATE_NR ? inc_state_text[s] : "?";
+}
+
+static enum nhir_rc incident_insert(struct nhir_store *st,
+				    const struct nhir_incident_def *i,
+				    int64_t *id, struct nhir_err *err)
+{
+	return sq_int(st, err, id, NULL, "INSERT INTO incident(title,"
+		      " severity, state, lead, exposed_at, declared,"
+		      " declared_by, updated) VALUES(?, ?, ?, ?, ?, ?, ?, ?)"
+		      " RETURNING id", "ttttziti", i->title, i->severity,
+		      inc_state_store(i->state), i->lead, i->exposed_at,
+		      i->declared, i->declared_by, i->updated);
+}
+
+static enum nhir_rc incident_set_lead(struct nhir_store *st, int64_t id,
+				      const char *lead, int64_t updated,
+				      struct nhir_err *err)
+{
+	return sq_exec(st, err, "UPDATE incident SET lead = ?, updated = ?"
+		       " WHERE id = ?", "tii", lead, updated, id);
+}
+
+static enum nhir_rc incident_set_state(struct nhir_store *st, int64_t id,
+				       enum nhir_inc_state state,
+				       int64_t updated, int64_t closed,
+				       struct nhir_err *err)
+{
+	return sq_exec(st, err, "UPDATE incident SET state = ?, updated = ?,"
+		       " closed = ? WHERE id = ?", "tizi",
+		       inc_state_store(state), updated, closed, id);
+}
+
+/* ---- members, scope, decisions, notes, tasks ---- */
+
+static enum nhir_rc member_add(struct nhir_store *st, int64_t incident,
+			       const char *name, int64_t added,
+			       struct nhir_err *err)
+{
+	return sq_exec(st, err, "INSERT INTO incident_member(incident, name,"
+		       " added) VALUES(?, ?, ?) ON CONFLICT DO NOTHING", "iti",
+		       incident, name, added);
+}
+
+static const char *const scope_status_text[] = {
+	[NHIR_SCOPE_STATUS_PROPOSED] = "proposed",
+	[NHIR_SCOPE_STATUS_CONFIRMED] = "confirmed",
+	[NHIR_SCOPE_STATUS_DISMISSED] = "dismissed",
+};
+
+static const char *const scope_origin_text[] = {
+	[NHIR_SCOPE_FROM_SEED] = "seed",
+	[NHIR_SCOPE_FROM_BLAST] = "blast",
+	[NHIR_SCOPE_FROM_MANUAL] = "manual",
+};
+
+/* The index of s in names[nr]; unknown when it is none of them. */
+static int text_index(const char *const *names, int nr, const char *s,
+		      int unknown)
+{
+	for (int i = 0; s && i < nr; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return unknown;
+}
+
+static enum nhir_rc scope_put(struct nhir_store *st,
+			      const struct nhir_scope_row *s, bool overwrite,
+			      struct nhir_err *err)
+{
+	if ((unsigned)s->status >= NHIR_ARRAY_SIZE(scope_status_text) ||
+	    (unsigned)s->origin >= NHIR_ARRAY_SIZE(scope_origin_text))
+		return nhir_err_set(err, NHIR_EINVAL, "no such scope status "
+				    "or origin");
+	if (overwrite)
+		return sq_exec(st, err, "INSERT INTO scope(incident, node,"
+			       " status, origin, updated, actor) VALUES(?, ?,"
+			       " ?, ?, ?, ?) ON CONFLICT(incident, node) DO"
+			       " UPDATE SET status = excluded.status, updated"
+			       " = excluded.updated, actor = excluded.actor",
+			       "iittit", s->incident, s->node,
+			       scope_status_text[s->status],
+			       scope_origin_text[s->origin], s->updated,
+			       s->actor);
+	return sq_exec(st, err, "INSERT INTO scope(incident, node, status,"
+		       " origin, updated, actor) VALUES(?, ?, ?, ?, ?, ?)"
+		       " ON CONFLICT(incident, node) DO NOTHING", "iittit",
+		       s->incident, s->node, scope_status_text[s->status],
+		       scope_origin_text[s->origin], s->updated, s->actor);
+}
+
+static enum nhir_rc scope_read(struct nhir_store *st, int64_t incident,
+			       nhir_scope_row_cb cb, void *data,
+			       struct nhir_err *err)
+{
+	sqlite3_stmt *q;
+	enum nhir_rc rc;
+	int r;
+
+	rc = sq_query(st, err, &q,
+		      "SELECT s.node, n.ext_id, n.name, s.status, s.origin,"
+		      " s.actor, n.kind, s.updated FROM scope s JOIN node n"
+		      " ON n.id = s.node WHERE s.incident = ?"
+		      " ORDER BY CASE s.status WHEN 'confirmed' THEN 0"
+		      " WHEN 'proposed' THEN 1 ELSE 2 END, n.kind, n.ext_id",
+		      "i", incident);
+	if (rc)
+		return rc;
+	while ((r = sq_step(st, q, err)) == 1) {
+		struct nhir_scope_row s;
+
+		s.incident = incident;
+		s.node = sq_col_int(q, 0);
+		s.ext_id = sq_text(q, 1);
+		s.name = sq_text(q, 2);
+		s.status = (enum nhir_scope_status)text_index(
+			scope_status_text,
+			(int)NHIR_ARRAY_SIZE(scope_status_text), sq_text(q, 3),
+			NHIR_SCOPE_STATUS_UNKNOWN);
+		s.origin = (enum nhir_scope_origin)text_index(
+			scope_origin_text,
+			(int)NHIR_ARRAY_SIZE(scope_origin_text), sq_text(q, 4),
+			NHIR_SCOPE_FROM_UNKNOWN);
+		s.actor = sq_text(q, 5);
+		s.kind = (int)sq_col_int(q, 6);
+		s.updated = sq_col_int(q, 7);
+		if (cb(&s, data)) {
+			r = 0;
+			break;
+		}
+	}
+	sqlite3_finalize(q);
+	return sq_step_rc(r, err);
+}
+
+static enum nhir_rc scope_count(struct nhir_store *st, int64_t incident,
+				enum nhir_scope_status status, int64_t *n,
+				struct nhir_err *err)
+{
+	*n = 0;
+	if ((unsigned)status >= NHIR_ARRAY_SIZE(scope_status_text))
+		return NHIR_OK;
+	return sq_int(st, err, n, NULL, "SELECT count(*) FROM scope WHERE"
+		      " incident = ? AND status = ?", "it", incident,
+		      scope_status_text[status]);
+}
+
+static enum nhir_rc decision_insert(struct nhir_store *st, int64_t incident,
+				    int64_t at, const char *actor,
+				    const char *kind, const char *what,
+				    const char *why, int64_t *id,
+				    struct nhir_err *err)
+{
+	return sq_int(st, err, id, NULL, "INSERT INTO decision(incident, at,"
+		      " actor, kind, what, why) VALUES(?, ?, ?, ?, ?, ?)"
+		      " RETURNING id", "iitttt", incident, at, actor, kind,
+		      what, why);
+}
+
+static enum nhir_rc decision_count(struct nhir_store *st, int64_t incident,
+				   const char *kind, const char *actor,
+				   int64_t *n, struct nhir_err *err)
+{
+	return sq_int(st, err, n, NULL, "SELECT count(*) FROM decision WHERE"
+		      " incident = ? AND kind = ? AND actor = ?", "itt",
+		      incident, kind, actor);
+}
+
+static enum nhir_rc note_insert(struct nhir_store *st, int64_t incident,
+				int64_t at, const char *actor,
+				const char *body, struct nhir_err *err)
+{
+	return sq_exec(st, err, "INSERT INTO note(incident, at, actor, body)"
+		       " VALUES(?, ?, ?, ?)", "iitt", incident, at, actor,
+		       body);
+}
+
+static const char *const task_status_text[] = {
+	[NHIR_TASK_OPEN] = "open",
+	[NHIR_TASK_DONE] = "done",
+};
+
+static enum nhir_rc task_insert(struct nhir_store *st,
+				const struct nhir_task_def *t, int64_t *id,
+				struct nhir_err *err)
+{
+	return sq_int(st, err, id, NULL, "INSERT INTO task(incident, title,"
+		      " owner, due, status, created, actor) VALUES(?, ?, ?, ?,"
+		      " ?, ?, ?) RETURNING id", "ittztit", t->incident,
+		      t->title, t->owner, t->due, task_status_text[NHIR_TASK_OPEN],
+		      t->created, t->actor);
+}
+
+static enum nhir_rc task_read(struct nhir_store *st, int64_t incident,
+			      int64_t id, char *owner, size_t n,
+			      enum nhir_task_status *status, bool *found,
+			      struct nhir_err *err)
+{
+	sqlite3_stmt *q;
+	enum nhir_rc rc;
+	int r;
+
+	if (n)
+		owner[0] = 0;
+	*status = NHIR_TASK_STATUS_UNKNOWN;
+	*found = false;
+	rc = sq_query(st, err, &q, "SELECT owner, status FROM task"
+		      " WHERE id = ? AND incident = ?", "ii", id, incident);
+	if (rc)
+		return rc;
+	r = sq_step(st, q, err);
+	if (r == 1) {
+		if (n)
+			copy(owner, n, sq_text(q, 0));
+		*status = (enum nhir_task_status)text_index(
+			task_status_text, (int)NHIR_ARRAY_SIZE(task_status_text),
+			sq_text(q, 1), NHIR_TASK_STATUS_UNKNOWN);
+		*found = true;
+	}
+	sqlite3_finalize(q);
+	return sq_step_rc(r, err);
+}
+
+static enum nhir_rc task_done(struct nhir_store *st, int64_t id, int64_t at,
+			      const char *by, struct nhir_err *err)
+{
+	return sq_exec(st, err, "UPDATE task SET status = ?, done = ?,"
+		       " done_by = ? WHERE id = ?", "titi",
+		       task_status_text[NHIR_TASK_DONE], at, by, id);
+}
+
+/* The statement of each kind of record row, by enum nhir_record_kind. */
+static const char *const record_sql[NHIR_RECORD_KIND_NR] = {
+	[NHIR_RECORD_DECISION] =
+		"SELECT id, at, actor, kind, what, why, 0, 0"
+		" FROM decision WHERE incident = ? ORDER BY id",
+	[NHIR_RECORD_NOTE] =
+		"SELECT id, at, actor, body, NULL, NULL, 0, 0 FROM"
+		" note WHERE incident = ? ORDER BY id",
+	[NHIR_RECORD_TASK] =
+		"SELECT id, created, actor, title, owner, status,"
+		" coalesce(due, 0), coalesce(done, 0) FROM task"
+		" WHERE incident = ? ORDER BY id",
+	[NHIR_RECORD_MEMBER] =
+		"SELECT 0, added, name, NULL, NULL, NULL, 0, 0"
+		" FROM incident_member WHERE incident = ?"
+		" ORDER BY added, name",
+	[NHIR_RECORD_EVIDENCE] =
+		"SELECT id, collected, collected_by, name, sha256,"
+		" source, size, 0 FROM evidence WHERE incident = ?"
+		" ORDER BY id",
+	[NHIR_RECORD_CUSTODY] =
+		"SELECT c.id, c.at, c.actor, c.action, c.detail,"
+		" e.name, e.id, 0 FROM custody c JOIN evidence e"
+		" ON e.id = c.evidence WHERE e.incident = ?"
+		" ORDER BY c.id",
+};
+
+static enum nhir_rc records_read(struct nhir_store *st, int64_t incident,
+				 enum nhir_record_kind kind,
+				 nhir_record_cb cb, void *data,
+				 struct nhir_err *err)
+{
+	sqlite3_stmt *q;
+	enum nhir_rc rc;
+	int r;
+
+	if ((unsigned)kind >= NHIR_RECORD_KIND_NR)
+		return nhir_err_set(err, NHIR_EINVAL, "no such record kind");
+	rc = sq_query(st, err, &q, record_sql[kind], "i", incident);
+	if (rc)
+		return rc;
+	while ((r = sq_step(st, q, err)) == 1) {
+		struct nhir_record_item it;
+
+		it.type = NULL;
+		it.id = sq_col_int(q, 0);
+		it.at = sq_col_int(q, 1);
+		it.actor = sq_text(q, 2);
+		it.a = sq_text(q, 3);
+		it.b = sq_text(q, 4);
+		it.c = sq_text(q, 5);
+		it.n1 = sq_col_int(q, 6);
+		it.n2 = sq_col_int(q, 7);
+		if (cb(&it, data)) {
+			r = 0;
+			break;
+		}
+	}
+	sqlite3_finalize(q);
+	return sq_step_rc(r, err);
+}
+
 /* ---- evidence ---- */
 
 static enum nhir_rc evidence_insert(struct nhir_store *st,
@@ -278,6 +605,21 @@ const struct nhir_record_store_ops nhir_sqlite_record_ops = {
 	.user_insert = user_insert,
 	.user_update = user_update,
 	.incident_read = incident_read,
+	.incidents_read = incidents_read,
+	.incident_insert = incident_insert,
+	.incident_set_lead = incident_set_lead,
+	.incident_set_state = incident_set_state,
+	.member_add = member_add,
+	.scope_put = scope_put,
+	.scope_read = scope_read,
+	.scope_count = scope_count,
+	.decision_insert = decision_insert,
+	.decision_count = decision_count,
+	.note_insert = note_insert,
+	.task_insert = task_insert,
+	.task_read = task_read,
+	.task_done = task_done,
+	.records_read = records_read,
 	.evidence_insert = evidence_insert,
 	.evidence_locate = evidence_locate,
 	.custody_insert = custody_insert,
