@@ -9,6 +9,7 @@
 #include "nhir/buf.h"
 #include "core/hash.h"
 #include "record/record-internal.h"
+#include "store/record.h"
 
 /* Sorts object members by key, recursively (a linked list, in place). */
 static int cmp_member(const void *a, const void *b)
@@ -104,42 +105,23 @@ static bool entry_hash(int64_t seq, int64_t at, const char *actor,
 }
 
 /*
- * The state tables in the chain: each row's content as a JSON array,
- * by its key (k1, k2; '' when the key is one column).  An entry
- * carries the SHA-256 of every row its transaction wrote, and verify
- * checks every row against the newest entry that wrote it.
+ * The state tables on the chain (struct nhir_chain_row in
+ * src/store/record.h): an entry carries the SHA-256 of the content of
+ * every row its transaction wrote, and verify checks every row against
+ * the newest entry that wrote it.
  */
 static const struct row_table {
 	const char *name, *what;
-	const char *one;	/* the row's content by key */
-	const char *all;	/* k1, k2, content of every row */
 } row_tables[] = {
-	{ "approval", "approval",
-	  "SELECT json_array(id, step, actor, verdict, why, at, expires)"
-	  " FROM approval WHERE id = ?1",
-	  "SELECT CAST(id AS TEXT) AS k1, '' AS k2, json_array(id, step,"
-	  " actor, verdict, why, at, expires) AS c FROM approval" },
-	{ "decision", "decision",
-	  "SELECT json_array(id, incident, at, actor, kind, what, why)"
-	  " FROM decision WHERE id = ?1",
-	  "SELECT CAST(id AS TEXT) AS k1, '' AS k2, json_array(id, incident,"
-	  " at, actor, kind, what, why) AS c FROM decision" },
-	{ "nhir_user", "user",
-	  "SELECT json_array(name, role, active, created, created_by)"
-	  " FROM nhir_user WHERE name = ?1",
-	  "SELECT name AS k1, '' AS k2, json_array(name, role, active,"
-	  " created, created_by) AS c FROM nhir_user" },
-	{ "scope", "scope row",
-	  "SELECT json_array(incident, node, status, origin, updated, actor)"
-	  " FROM scope WHERE incident = ?1 AND node = ?2",
-	  "SELECT CAST(incident AS TEXT) AS k1, CAST(node AS TEXT) AS k2,"
-	  " json_array(incident, node, status, origin, updated, actor) AS c"
-	  " FROM scope" },
+	{ "approval", "approval" },
+	{ "decision", "decision" },
+	{ "nhir_user", "user" },
+	{ "scope", "scope row" },
 };
 
 static const struct row_table *row_table(const char *name)
 {
-	for (size_t i = 0; i < NHIR_ARRAY_SIZE(row_tables); i++)
+	for (size_t i = 0; name && i < NHIR_ARRAY_SIZE(row_tables); i++)
 		if (!strcmp(row_tables[i].name, name))
 			return &row_tables[i];
 	return NULL;
@@ -158,67 +140,34 @@ static bool text_sha(const char *text, char hex[65])
 	return true;
 }
 
-/* The digest of one row (hex, or "" when it no longer exists). */
-static enum nhir_rc row_digest(struct nhir_store *st,
-			       const struct row_table *t, const char *k1,
-			       const char *k2, char hex[65],
-			       struct nhir_err *err)
+struct touched {
+	cJSON *d, *rows;
+	bool nomem;
+};
+
+/* Adds [table, k1, k2, digest or null] to the entry's "rows". */
+static int touched_row(const struct nhir_chain_row *r, void *data)
 {
-	struct nhir_sql *q;
-	enum nhir_rc rc;
-	int r;
+	struct touched *t = data;
+	char hex[65] = "";
+	cJSON *row;
 
-	hex[0] = 0;
-	rc = ir_query(st, err, &q, t->one, *k2 ? "tt" : "t", k1, k2);
-	if (rc)
-		return rc;
-	r = nhir_sql_step(q, err);
-	if (r == 1 && !text_sha(nhir_sql_text(q, 0), hex))
-		r = -1;
-	nhir_sql_finish(q);
-	return ir_step_rc(r, err);
-}
-
-/* Adds "rows": [[table, k1, k2, digest or null], ...] to d. */
-static enum nhir_rc touched_rows(struct nhir_store *st, cJSON *d,
-				 struct nhir_err *err)
-{
-	struct nhir_sql *q;
-	cJSON *rows = NULL;
-	enum nhir_rc rc;
-	int r;
-
-	rc = ir_query(st, err, &q, "SELECT DISTINCT t, k1, k2 FROM"
-		      " temp.audit_rows ORDER BY t, k1, k2", "");
-	if (rc)
-		return rc;
-	while ((r = nhir_sql_step(q, err)) == 1) {
-		const struct row_table *t = row_table(nhir_sql_text(q, 0));
-		const char *k1 = nhir_sql_text(q, 1), *k2 = nhir_sql_text(q, 2);
-		char hex[65];
-		cJSON *row;
-
-		if (!t || !k1 || !k2)
-			continue;
-		rc = row_digest(st, t, k1, k2, hex, err);
-		if (rc)
-			break;
-		if (!rows)
-			rows = cJSON_AddArrayToObject(d, "rows");
-		row = cJSON_CreateArray();
-		cJSON_AddItemToArray(rows, row);
-		cJSON_AddItemToArray(row, cJSON_CreateString(t->name));
-		cJSON_AddItemToArray(row, cJSON_CreateString(k1));
-		cJSON_AddItemToArray(row, cJSON_CreateString(k2));
-		cJSON_AddItemToArray(row, hex[0] ? cJSON_CreateString(hex)
-						 : cJSON_CreateNull());
+	if (!row_table(r->table))
+		return 0;
+	if (r->content && !text_sha(r->content, hex)) {
+		t->nomem = true;
+		return 1;
 	}
-	nhir_sql_finish(q);
-	if (!rc && r < 0)
-		rc = ir_step_rc(r, err);
-	if (!rc)
-		rc = ir_exec(st, err, "DELETE FROM temp.audit_rows", "");
-	return rc;
+	if (!t->rows)
+		t->rows = cJSON_AddArrayToObject(t->d, "rows");
+	row = cJSON_CreateArray();
+	cJSON_AddItemToArray(t->rows, row);
+	cJSON_AddItemToArray(row, cJSON_CreateString(r->table));
+	cJSON_AddItemToArray(row, cJSON_CreateString(r->k1));
+	cJSON_AddItemToArray(row, cJSON_CreateString(r->k2));
+	cJSON_AddItemToArray(row, hex[0] ? cJSON_CreateString(hex)
+					 : cJSON_CreateNull());
+	return 0;
 }
 
 /*
@@ -230,18 +179,17 @@ static enum nhir_rc entry_detail(struct nhir_store *st, const cJSON *detail,
 				 char **out, struct nhir_err *err)
 {
 	cJSON *d = detail ? cJSON_Duplicate(detail, 1) : cJSON_CreateObject();
-	int64_t n = 0;
-	bool found;
+	struct touched t = { d, NULL, false };
 	enum nhir_rc rc;
-	struct nhir_err e2 = NHIR_ERR_INIT;
 
 	*out = NULL;
 	if (!d)
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-	if (cJSON_IsObject(d) &&
-	    !ir_int(st, &e2, &n, &found, "SELECT count(*) FROM"
-		    " temp.audit_rows", "") && n) {
-		rc = touched_rows(st, d, err);
+	if (cJSON_IsObject(d)) {
+		rc = nhir_record_store(st)->chain_touched(st, touched_row, &t,
+							  err);
+		if (!rc && t.nomem)
+			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 		if (rc) {
 			cJSON_Delete(d);
 			return rc;
@@ -256,28 +204,20 @@ enum nhir_rc nhir_audit_append(struct nhir_store *st, const char *actor,
 			       const char *action, int64_t incident,
 			       const cJSON *detail, struct nhir_err *err)
 {
-	struct nhir_sql *q;
+	const struct nhir_record_store_ops *rs = nhir_record_store(st);
+	struct nhir_audit_entry e;
 	char prev[65], hash[65], headv[96];
 	char *d;
-	int64_t seq = 1, at = nhir_time_now();
+	int64_t seq = 0, at = nhir_time_now();
 	enum nhir_rc rc;
-	int r;
+	bool found;
 
-	rc = ir_query(st, err, &q,
-		      "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
-		      "");
+	rc = rs->audit_last(st, &seq, prev, &found, err);
 	if (rc)
 		return rc;
-	r = nhir_sql_step(q, err);
-	if (r == 1) {
-		seq = nhir_sql_int(q, 0) + 1;
-		ir_copy(prev, sizeof(prev), nhir_sql_text(q, 1));
-	} else {
+	if (!found)
 		ir_copy(prev, sizeof(prev), NHIR_AUDIT_GENESIS);
-	}
-	nhir_sql_finish(q);
-	if (r < 0)
-		return err && err->rc ? err->rc : NHIR_ESTORE;
+	seq++;
 	rc = entry_detail(st, detail, &d, err);
 	if (rc)
 		return rc;
@@ -285,19 +225,16 @@ enum nhir_rc nhir_audit_append(struct nhir_store *st, const char *actor,
 		nhir_free(d);
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	}
-	rc = ir_exec(st, err,
-		     "INSERT INTO audit(seq, at, actor, action, incident,"
-		     " detail, prev, hash) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
-		     "iittzttt", seq, at, actor, action, incident, d, prev,
-		     hash);
+	e = (struct nhir_audit_entry){
+		.seq = seq, .at = at, .actor = actor, .action = action,
+		.incident = incident, .detail = d, .prev = prev, .hash = hash,
+	};
+	rc = rs->audit_insert(st, &e, err);
 	nhir_free(d);
 	if (rc)
 		return rc;
 	snprintf(headv, sizeof(headv), "%" PRId64 ":%s", seq, hash);
-	return ir_exec(st, err,
-		       "INSERT INTO meta(key, value) VALUES('audit_head', ?)"
-		       " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-		       "t", headv);
+	return rs->audit_head_put(st, headv, err);
 }
 
 void nhir_audit_denied(struct nhir_store *st, const char *actor,
@@ -328,39 +265,7 @@ enum nhir_rc nhir_audit_each(struct nhir_store *st, int64_t incident,
 			     nhir_audit_cb cb, void *data,
 			     struct nhir_err *err)
 {
-	struct nhir_sql *q;
-	enum nhir_rc rc;
-	int r;
-
-	if (incident)
-		rc = ir_query(st, err, &q,
-			      "SELECT seq, at, actor, action, incident, detail,"
-			      " prev, hash FROM audit WHERE incident = ?"
-			      " ORDER BY seq", "i", incident);
-	else
-		rc = ir_query(st, err, &q,
-			      "SELECT seq, at, actor, action, incident, detail,"
-			      " prev, hash FROM audit ORDER BY seq", "");
-	if (rc)
-		return rc;
-	while ((r = nhir_sql_step(q, err)) == 1) {
-		struct nhir_audit_entry e;
-
-		e.seq = nhir_sql_int(q, 0);
-		e.at = nhir_sql_int(q, 1);
-		e.actor = nhir_sql_text(q, 2);
-		e.action = nhir_sql_text(q, 3);
-		e.incident = nhir_sql_is_null(q, 4) ? 0 : nhir_sql_int(q, 4);
-		e.detail = nhir_sql_text(q, 5);
-		e.prev = nhir_sql_text(q, 6);
-		e.hash = nhir_sql_text(q, 7);
-		if (cb(&e, data)) {
-			r = 0;
-			break;
-		}
-	}
-	nhir_sql_finish(q);
-	return ir_step_rc(r, err);
+	return nhir_record_store(st)->audit_read(st, incident, cb, data, err);
 }
 
 static void broken(struct nhir_audit_check *c, int64_t seq, const char *fmt,
@@ -378,250 +283,360 @@ static void broken(struct nhir_audit_check *c, int64_t seq, const char *fmt,
 	va_end(ap);
 }
 
-static void broken(struct nhir_audit_check *c, int64_t seq, const char *fmt,
-		   ...) __attribute__((format(printf, 3, 4)));
+/*
+ * The rows the chain vouches for: every [table, k1, k2, digest] the
+ * entries carry, the newest entry's for each row.
+ */
+struct rowrec {
+	char *t, *k1, *k2, *d;	/* d NULL: the entry deleted the row */
+	int64_t seq;
+	size_t ord;		/* in the order the entries carry them */
+};
 
-/* The newest digest the chain holds for each row it wrote. */
-static enum nhir_rc load_rowmap(struct nhir_store *st, int64_t *nr,
-				struct nhir_err *err)
+struct rowmap {
+	struct rowrec *v;
+	size_t nr, cap;
+	bool nomem;
+};
+
+static void rowmap_release(struct rowmap *m)
 {
-	bool found;
-	enum nhir_rc rc;
-
-	rc = ir_exec(st, err, "CREATE TEMP TABLE IF NOT EXISTS audit_rowmap("
-		     "t TEXT, k1 TEXT, k2 TEXT, d TEXT, seq INTEGER,"
-		     " PRIMARY KEY(t, k1, k2))", "");
-	if (!rc)
-		rc = ir_exec(st, err, "DELETE FROM temp.audit_rowmap", "");
-	if (!rc)
-		rc = ir_exec(st, err, "INSERT OR REPLACE INTO temp.audit_rowmap"
-			     " SELECT json_extract(r.value, '$[0]'),"
-			     " json_extract(r.value, '$[1]'),"
-			     " json_extract(r.value, '$[2]'),"
-			     " json_extract(r.value, '$[3]'), a.seq"
-			     " FROM audit a, json_each(a.detail, '$.rows') r"
-			     " WHERE json_valid(a.detail) ORDER BY a.seq", "");
-	if (!rc)
-		rc = ir_int(st, err, nr, &found, "SELECT count(*) FROM"
-			    " temp.audit_rowmap", "");
-	return rc;
+	for (size_t i = 0; i < m->nr; i++) {
+		nhir_free(m->v[i].t);
+		nhir_free(m->v[i].k1);
+		nhir_free(m->v[i].k2);
+		nhir_free(m->v[i].d);
+	}
+	nhir_free(m->v);
+	memset(m, 0, sizeof(*m));
 }
 
-/* Every row of t against the entry that wrote it. */
-static enum nhir_rc check_table(struct nhir_store *st,
-				const struct row_table *t, int64_t last,
-				struct nhir_audit_check *c,
-				struct nhir_err *err)
+/* Adds the rows of one entry's detail (parsed) to m. */
+static void rowmap_add(struct rowmap *m, const cJSON *detail, int64_t seq)
 {
-	struct nhir_sql *q;
-	char sql[1024], hex[65];
-	enum nhir_rc rc;
-	int r = 0;
+	const cJSON *r;
 
-	snprintf(sql, sizeof(sql), "SELECT x.k1, x.k2, x.c, m.d, m.seq,"
-		 " m.seq IS NOT NULL, b.t IS NOT NULL FROM (%s) x"
-		 " LEFT JOIN temp.audit_rowmap m ON m.t = ?1 AND m.k1 = x.k1"
-		 " AND m.k2 = x.k2 LEFT JOIN audit_rows_before b ON b.t = ?1"
-		 " AND b.k1 = x.k1 AND b.k2 = x.k2 ORDER BY x.k1, x.k2", t->all);
-	rc = ir_query(st, err, &q, sql, "t", t->name);
-	if (rc)
-		return rc;
-	while (!c->broken && (r = nhir_sql_step(q, err)) == 1) {
-		const char *k1 = nhir_sql_text(q, 0), *k2 = nhir_sql_text(q, 1);
-		const char *d = nhir_sql_text(q, 3);
-		int64_t seq = nhir_sql_int(q, 4);
-		char key[160];
+	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(detail, "rows")) {
+		const char *t = cJSON_GetStringValue(cJSON_GetArrayItem(r, 0));
+		const char *k1 = cJSON_GetStringValue(cJSON_GetArrayItem(r, 1));
+		const char *k2 = cJSON_GetStringValue(cJSON_GetArrayItem(r, 2));
+		const cJSON *d = cJSON_GetArrayItem(r, 3);
+		struct rowrec *x;
 
-		snprintf(key, sizeof(key), "%s%s%s", k1 ? k1 : "",
-			 k2 && *k2 ? ":" : "", k2 ? k2 : "");
-		if (!text_sha(nhir_sql_text(q, 2) ? nhir_sql_text(q, 2) : "",
-			      hex)) {
-			nhir_sql_finish(q);
-			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		/* a row without its key can match no row of a table */
+		if (!t || !k1 || !k2 || m->nomem)
+			continue;
+		if (m->nr == m->cap) {
+			size_t cap = m->cap ? 2 * m->cap : 64;
+			struct rowrec *v = nhir_realloc(m->v, cap * sizeof(*v));
+
+			if (!v) {
+				m->nomem = true;
+				return;
+			}
+			m->v = v;
+			m->cap = cap;
 		}
-		if (!nhir_sql_int(q, 5) && !nhir_sql_int(q, 6))
-			broken(c, last, "%s %s is not on the audit log: it was "
-			       "written outside nhir", t->what, key);
-		else if (nhir_sql_int(q, 5) && !d)
-			broken(c, seq, "%s %s was deleted by entry %" PRId64
-			       " but is there again", t->what, key, seq);
-		else if (nhir_sql_int(q, 5) && strcmp(d, hex))
-			broken(c, seq, "%s %s was changed outside nhir: it "
-			       "differs from what entry %" PRId64 " recorded",
-			       t->what, key, seq);
+		x = &m->v[m->nr];
+		x->t = nhir_strdup(t);
+		x->k1 = nhir_strdup(k1);
+		x->k2 = nhir_strdup(k2);
+		/* a digest that is not text matches no row's */
+		x->d = !d || cJSON_IsNull(d) ? NULL
+		       : nhir_strdup(cJSON_IsString(d) ? d->valuestring : "");
+		x->seq = seq;
+		x->ord = m->nr;
+		m->nr++;
+		if (!x->t || !x->k1 || !x->k2 || (d && !cJSON_IsNull(d) && !x->d))
+			m->nomem = true;
 	}
-	nhir_sql_finish(q);
-	return c->broken ? NHIR_OK : ir_step_rc(r, err);
+}
+
+static int cmp_key(const struct rowrec *a, const char *t, const char *k1,
+		   const char *k2)
+{
+	int c = strcmp(a->t, t);
+
+	if (!c)
+		c = strcmp(a->k1, k1);
+	return c ? c : strcmp(a->k2, k2);
+}
+
+static int cmp_rowrec(const void *x, const void *y)
+{
+	const struct rowrec *a = x, *b = y;
+	int c = cmp_key(a, b->t, b->k1, b->k2);
+
+	return c ? c : a->ord < b->ord ? -1 : a->ord > b->ord;
+}
+
+static int cmp_by_seq(const void *x, const void *y)
+{
+	const struct rowrec *a = *(const struct rowrec *const *)x;
+	const struct rowrec *b = *(const struct rowrec *const *)y;
+
+	return a->seq != b->seq ? (a->seq < b->seq ? -1 : 1)
+				: a->ord < b->ord ? -1 : a->ord > b->ord;
+}
+
+/* Keeps the newest record of each row, sorted by its key. */
+static void rowmap_finish(struct rowmap *m)
+{
+	size_t n = 0;
+
+	if (m->nr)
+		qsort(m->v, m->nr, sizeof(*m->v), cmp_rowrec);
+	for (size_t i = 0; i < m->nr; i++) {
+		if (i + 1 < m->nr && !cmp_key(&m->v[i + 1], m->v[i].t,
+					      m->v[i].k1, m->v[i].k2)) {
+			nhir_free(m->v[i].t);
+			nhir_free(m->v[i].k1);
+			nhir_free(m->v[i].k2);
+			nhir_free(m->v[i].d);
+			continue;
+		}
+		m->v[n++] = m->v[i];
+	}
+	m->nr = n;
+}
+
+static const struct rowrec *rowmap_find(const struct rowmap *m,
+					const char *t, const char *k1,
+					const char *k2)
+{
+	size_t lo = 0, hi = m->nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = cmp_key(&m->v[mid], t, k1, k2);
+
+		if (!c)
+			return &m->v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+struct table_check {
+	const struct row_table *t;
+	const struct rowmap *m;
+	int64_t last;
+	struct nhir_audit_check *c;
+	bool nomem;
+};
+
+/* One row of a table against the entry that wrote it. */
+static int check_row(const struct nhir_chain_row *r, void *data)
+{
+	struct table_check *x = data;
+	const char *k1 = r->k1 ? r->k1 : "", *k2 = r->k2 ? r->k2 : "";
+	const struct rowrec *m = rowmap_find(x->m, x->t->name, k1, k2);
+	char key[160], hex[65];
+
+	snprintf(key, sizeof(key), "%s%s%s", k1, *k2 ? ":" : "", k2);
+	if (!text_sha(r->content ? r->content : "", hex)) {
+		x->nomem = true;
+		return 1;
+	}
+	if (!m && !r->before)
+		broken(x->c, x->last, "%s %s is not on the audit log: it was "
+		       "written outside nhir", x->t->what, key);
+	else if (m && !m->d)
+		broken(x->c, m->seq, "%s %s was deleted by entry %" PRId64
+		       " but is there again", x->t->what, key, m->seq);
+	else if (m && strcmp(m->d, hex))
+		broken(x->c, m->seq, "%s %s was changed outside nhir: it "
+		       "differs from what entry %" PRId64 " recorded",
+		       x->t->what, key, m->seq);
+	return x->c->broken != 0;
 }
 
 /* Rows the chain wrote that are gone without an entry saying so. */
 static enum nhir_rc check_deleted(struct nhir_store *st,
+				  const struct rowmap *m,
 				  struct nhir_audit_check *c,
 				  struct nhir_err *err)
 {
-	struct nhir_sql *q;
-	enum nhir_rc rc;
-	int r = 0;
+	const struct rowrec **by_seq;
+	enum nhir_rc rc = NHIR_OK;
+	size_t n = 0;
 
-	rc = ir_query(st, err, &q, "SELECT t, k1, k2, seq FROM"
-		      " temp.audit_rowmap WHERE d IS NOT NULL ORDER BY seq", "");
-	if (rc)
-		return rc;
-	while (!c->broken && (r = nhir_sql_step(q, err)) == 1) {
-		const struct row_table *t = row_table(nhir_sql_text(q, 0));
-		const char *k1 = nhir_sql_text(q, 1), *k2 = nhir_sql_text(q, 2);
-		char hex[65];
+	by_seq = nhir_calloc(m->nr ? m->nr : 1, sizeof(*by_seq));
+	if (!by_seq)
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	for (size_t i = 0; i < m->nr; i++)
+		if (m->v[i].d)
+			by_seq[n++] = &m->v[i];
+	if (n)
+		qsort(by_seq, n, sizeof(*by_seq), cmp_by_seq);
+	for (size_t i = 0; !rc && !c->broken && i < n; i++) {
+		const struct rowrec *x = by_seq[i];
+		const struct row_table *t = row_table(x->t);
+		char *content = NULL;
 
-		if (!t || !k1 || !k2)
+		if (!t)
 			continue;
-		rc = row_digest(st, t, k1, k2, hex, err);
-		if (rc)
-			break;
-		if (!hex[0])
-			broken(c, nhir_sql_int(q, 3), "%s %s%s%s, written by "
-			       "entry %" PRId64 ", was deleted outside nhir",
-			       t->what, k1, *k2 ? ":" : "", k2,
-			       nhir_sql_int(q, 3));
+		rc = nhir_record_store(st)->chain_row(st, t->name, x->k1, x->k2,
+						      &content, err);
+		if (!rc && !content)
+			broken(c, x->seq, "%s %s%s%s, written by entry %" PRId64
+			       ", was deleted outside nhir", t->what, x->k1,
+			       *x->k2 ? ":" : "", x->k2, x->seq);
+		nhir_free(content);
 	}
-	nhir_sql_finish(q);
-	return rc ? rc : c->broken ? NHIR_OK : ir_step_rc(r, err);
+	nhir_free(by_seq);
+	return rc;
 }
 
 /* The state tables against the chain (once the chain holds rows). */
-static enum nhir_rc check_rows(struct nhir_store *st, int64_t last,
+static enum nhir_rc check_rows(struct nhir_store *st,
+			       const struct rowmap *m, int64_t last,
 			       struct nhir_audit_check *c,
 			       struct nhir_err *err)
 {
-	int64_t nr = 0;
-	enum nhir_rc rc = load_rowmap(st, &nr, err);
+	enum nhir_rc rc = NHIR_OK;
 
-	if (rc || !nr)
-		return rc;
+	if (!m->nr)
+		return NHIR_OK;
 	for (size_t i = 0; !rc && !c->broken &&
-	     i < NHIR_ARRAY_SIZE(row_tables); i++)
-		rc = check_table(st, &row_tables[i], last, c, err);
+	     i < NHIR_ARRAY_SIZE(row_tables); i++) {
+		struct table_check x = { &row_tables[i], m, last, c, false };
+
+		rc = nhir_record_store(st)->chain_rows(st, row_tables[i].name,
+						       check_row, &x, err);
+		if (!rc && x.nomem)
+			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
 	if (!rc && !c->broken)
-		rc = check_deleted(st, c, err);
+		rc = check_deleted(st, m, c, err);
 	return rc;
+}
+
+/* The walk over the entries: each against its predecessor. */
+struct chain_walk {
+	struct nhir_audit_check *c;
+	struct rowmap rows;
+	char last[65];
+	int64_t want, head_seq;
+	bool nomem;
+};
+
+static int check_entry(const struct nhir_audit_entry *e, void *data)
+{
+	struct chain_walk *w = data;
+	struct nhir_audit_check *c = w->c;
+	cJSON *parsed;
+	char *canon = NULL, hash[65];
+	int64_t seq = e->seq;
+
+	c->entries++;
+	if (c->broken)
+		return 0;
+	if (seq != w->want) {
+		broken(c, w->want, seq > w->want
+			   ? "entry %" PRId64 " is missing (the next is %" PRId64 ")"
+			   : "entry %" PRId64 " is out of order (found %" PRId64 ")",
+		       w->want, seq);
+		return 0;
+	}
+	w->want++;
+	if (!e->actor || !e->action || !e->detail || !e->prev || !e->hash) {
+		broken(c, seq, "entry %" PRId64 " has a field removed", seq);
+		return 0;
+	}
+	if (strcmp(e->prev, w->last)) {
+		broken(c, seq, "entry %" PRId64 " does not follow entry %"
+		       PRId64 " (previous hash differs)", seq, seq - 1);
+		return 0;
+	}
+	parsed = cJSON_Parse(e->detail);
+	canon = parsed ? nhir_json_canonical(parsed) : NULL;
+	if (!canon || strcmp(canon, e->detail)) {
+		nhir_free(canon);
+		cJSON_Delete(parsed);
+		broken(c, seq, "entry %" PRId64 " has a detail that is not "
+		       "canonical JSON", seq);
+		return 0;
+	}
+	nhir_free(canon);
+	if (!entry_hash(seq, e->at, e->actor, e->action, e->incident,
+			e->detail, e->prev, hash)) {
+		cJSON_Delete(parsed);
+		w->nomem = true;
+		return 1;
+	}
+	if (strcmp(hash, e->hash)) {
+		cJSON_Delete(parsed);
+		broken(c, seq, "entry %" PRId64 " was changed: its content "
+		       "does not match its hash", seq);
+		return 0;
+	}
+	rowmap_add(&w->rows, parsed, seq);
+	cJSON_Delete(parsed);
+	ir_copy(w->last, sizeof(w->last), e->hash);
+	ir_copy(c->head, sizeof(c->head), e->hash);
+	w->head_seq = seq;
+	return 0;
+}
+
+/* The recorded head against the last entry. */
+static enum nhir_rc check_head(struct nhir_store *st, int64_t head_seq,
+			       struct nhir_audit_check *c,
+			       struct nhir_err *err)
+{
+	char *v = NULL;
+	enum nhir_rc rc;
+
+	rc = nhir_record_store(st)->audit_head_read(st, &v, err);
+	if (rc)
+		return rc;
+	if (v || head_seq) {
+		char want_head[96];
+
+		snprintf(want_head, sizeof(want_head), "%" PRId64 ":%s",
+			 head_seq, c->head);
+		if (!v || strcmp(v, want_head)) {
+			int64_t hs = v ? strtoll(v, NULL, 10) : 0;
+
+			if (hs > head_seq)
+				broken(c, head_seq + 1, "entries %" PRId64
+				       " to %" PRId64 " were removed from the "
+				       "end", head_seq + 1, hs);
+			else
+				broken(c, head_seq ? head_seq : 1,
+				       "the recorded head (%s) does not match "
+				       "the last entry", v ? v : "none");
+		}
+	}
+	nhir_free(v);
+	return NHIR_OK;
 }
 
 enum nhir_rc nhir_audit_verify(struct nhir_store *st,
 			       struct nhir_audit_check *c,
 			       struct nhir_err *err)
 {
-	struct nhir_sql *q;
-	char last[65], hash[65];
-	int64_t want = 1, head_seq = 0;
+	struct chain_walk w;
 	enum nhir_rc rc;
-	int r;
 
 	memset(c, 0, sizeof(*c));
-	ir_copy(last, sizeof(last), NHIR_AUDIT_GENESIS);
-	rc = ir_query(st, err, &q,
-		      "SELECT seq, at, actor, action, incident, detail, prev,"
-		      " hash FROM audit ORDER BY seq", "");
-	if (rc)
-		return rc;
-	while ((r = nhir_sql_step(q, err)) == 1) {
-		int64_t seq = nhir_sql_int(q, 0);
-		const char *actor = nhir_sql_text(q, 2);
-		const char *action = nhir_sql_text(q, 3);
-		const char *detail = nhir_sql_text(q, 5);
-		const char *prev = nhir_sql_text(q, 6);
-		const char *stored = nhir_sql_text(q, 7);
-		int64_t inc = nhir_sql_is_null(q, 4) ? 0 : nhir_sql_int(q, 4);
-		cJSON *parsed;
-		char *canon = NULL;
-
-		c->entries++;
-		if (c->broken)
-			continue;
-		if (seq != want) {
-			broken(c, want, seq > want
-				   ? "entry %" PRId64 " is missing (the next is %" PRId64 ")"
-				   : "entry %" PRId64 " is out of order (found %" PRId64 ")",
-			       want, seq);
-			continue;
-		}
-		want++;
-		if (!actor || !action || !detail || !prev || !stored) {
-			broken(c, seq, "entry %" PRId64 " has a field removed",
-			       seq);
-			continue;
-		}
-		if (strcmp(prev, last)) {
-			broken(c, seq, "entry %" PRId64 " does not follow entry %"
-			       PRId64 " (previous hash differs)", seq, seq - 1);
-			continue;
-		}
-		parsed = cJSON_Parse(detail);
-		canon = parsed ? nhir_json_canonical(parsed) : NULL;
-		cJSON_Delete(parsed);
-		if (!canon || strcmp(canon, detail)) {
-			nhir_free(canon);
-			broken(c, seq, "entry %" PRId64 " has a detail that is not "
-			       "canonical JSON", seq);
-			continue;
-		}
-		nhir_free(canon);
-		if (!entry_hash(seq, nhir_sql_int(q, 1), actor, action, inc,
-				detail, prev, hash)) {
-			nhir_sql_finish(q);
-			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-		}
-		if (strcmp(hash, stored)) {
-			broken(c, seq, "entry %" PRId64 " was changed: its content "
-			       "does not match its hash", seq);
-			continue;
-		}
-		ir_copy(last, sizeof(last), stored);
-		ir_copy(c->head, sizeof(c->head), stored);
-		head_seq = seq;
+	memset(&w, 0, sizeof(w));
+	w.c = c;
+	w.want = 1;
+	ir_copy(w.last, sizeof(w.last), NHIR_AUDIT_GENESIS);
+	rc = nhir_record_store(st)->audit_read(st, 0, check_entry, &w, err);
+	if (!rc && (w.nomem || w.rows.nomem))
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	if (!rc && !c->broken)
+		rc = check_head(st, w.head_seq, c, err);
+	if (!rc && !c->broken) {
+		rowmap_finish(&w.rows);
+		rc = check_rows(st, &w.rows, w.head_seq ? w.head_seq : 1, c,
+				err);
 	}
-	nhir_sql_finish(q);
-	if (r < 0)
-		return err && err->rc ? err->rc : NHIR_ESTORE;
-	if (!c->broken) {
-		char *v = NULL;
-		bool found;
-
-		rc = ir_query(st, err, &q,
-			      "SELECT value FROM meta WHERE key = 'audit_head'",
-			      "");
-		if (rc)
-			return rc;
-		r = nhir_sql_step(q, err);
-		if (r == 1 && nhir_sql_text(q, 0))
-			v = nhir_strdup(nhir_sql_text(q, 0));
-		nhir_sql_finish(q);
-		found = v != NULL;
-		if (r < 0) {
-			nhir_free(v);
-			return err && err->rc ? err->rc : NHIR_ESTORE;
-		}
-		if (found || head_seq) {
-			char want_head[96];
-
-			snprintf(want_head, sizeof(want_head), "%" PRId64 ":%s",
-				 head_seq, c->head);
-			if (!v || strcmp(v, want_head)) {
-				int64_t hs = v ? strtoll(v, NULL, 10) : 0;
-
-				if (hs > head_seq)
-					broken(c, head_seq + 1,
-					       "entries %" PRId64 " to %" PRId64
-					       " were removed from the end",
-					       head_seq + 1, hs);
-				else
-					broken(c, head_seq ? head_seq : 1,
-					       "the recorded head (%s) does "
-					       "not match the last entry",
-					       v ? v : "none");
-			}
-		}
-		nhir_free(v);
-	}
-	if (!c->broken)
-		return check_rows(st, head_seq ? head_seq : 1, c, err);
-	return NHIR_OK;
+	rowmap_release(&w.rows);
+	return rc;
 }

@@ -11,6 +11,7 @@
 #include "nhir/keys.h"
 #include "core/sign.h"
 #include "record/record-internal.h"
+#include "store/record.h"
 
 #define CP_MEMBER "nhir_checkpoint"
 
@@ -75,9 +76,12 @@ enum nhir_rc nhir_audit_checkpoint(struct nhir_store *st, const char *keyfile,
 		rc = nhir_err_set(err, NHIR_ECONFLICT, "the audit log is broken "
 				  "at entry %" PRId64 " (%s): not signing it",
 				  chk.broken, chk.why);
-	if (!rc)
-		rc = ir_int(st, err, &seq, &found,
-			    "SELECT max(seq) FROM audit", "");
+	if (!rc) {
+		char last[65];
+
+		rc = nhir_record_store(st)->audit_last(st, &seq, last, &found,
+						       err);
+	}
 	if (!rc && !seq)
 		rc = nhir_err_set(err, NHIR_ECONFLICT, "the audit log is "
 				  "empty: nothing to sign");
@@ -88,9 +92,9 @@ enum nhir_rc nhir_audit_checkpoint(struct nhir_store *st, const char *keyfile,
 	}
 	sodium_memzero(sk, sizeof(sk));
 	if (!rc)
-		rc = ir_exec(st, err, "INSERT INTO audit_checkpoint(seq, head,"
-			     " at, public_key, doc) VALUES(?, ?, ?, ?, ?)",
-			     "ititt", seq, chk.head, at, pkh, *out);
+		rc = nhir_record_store(st)->checkpoint_insert(st, seq, chk.head,
+							      at, pkh, *out,
+							      err);
 	if (!rc)
 		rc = nhir_store_commit(st, err);
 	if (rc) {
@@ -120,26 +124,20 @@ static enum nhir_rc check_log(struct nhir_store *st,
 			      struct nhir_checkpoint_check *c,
 			      struct nhir_err *err)
 {
-	struct nhir_sql *q;
-	char *hash = NULL;
+	const struct nhir_record_store_ops *rs = nhir_record_store(st);
+	char *hash = NULL, last_hash[65];
 	int64_t last = 0;
 	bool found;
 	enum nhir_rc rc;
 	int r;
 
-	rc = ir_int(st, err, &last, &found, "SELECT max(seq) FROM audit", "");
+	rc = rs->audit_last(st, &last, last_hash, &found, err);
 	if (rc)
 		return rc;
-	rc = ir_query(st, err, &q, "SELECT hash FROM audit WHERE seq = ?",
-		      "i", c->seq);
+	rc = rs->audit_hash_at(st, c->seq, &hash, &found, err);
 	if (rc)
 		return rc;
-	r = nhir_sql_step(q, err);
-	if (r == 1 && nhir_sql_text(q, 0))
-		hash = nhir_strdup(nhir_sql_text(q, 0));
-	nhir_sql_finish(q);
-	if (r < 0)
-		return ir_step_rc(r, err);
+	r = found;
 	if (r == 0 && !last)
 		why(c, "entry %" PRId64 " is missing: the log is empty, but "
 		    "the checkpoint vouches for entries 1 to %" PRId64
@@ -233,34 +231,39 @@ enum nhir_rc nhir_audit_check_checkpoint(struct nhir_store *st,
 	return rc;
 }
 
+struct checkpoints_walk {
+	struct nhir_store *st;
+	const char *trust;
+	nhir_checkpoint_cb cb;
+	void *data;
+	struct nhir_err *err;
+	enum nhir_rc rc;
+};
+
+static int check_one(const char *doc, void *data)
+{
+	struct checkpoints_walk *w = data;
+	struct nhir_checkpoint_check c;
+
+	w->rc = nhir_audit_check_checkpoint(w->st, doc ? doc : "",
+					    doc ? strlen(doc) : 0, w->trust,
+					    &c, w->err);
+	if (w->rc == NHIR_EPARSE) {
+		memset(&c, 0, sizeof(c));
+		snprintf(c.why, sizeof(c.why), "a recorded checkpoint is "
+			 "damaged: %s", w->err ? w->err->msg : "");
+		w->rc = NHIR_OK;
+	}
+	return w->rc || w->cb(&c, w->data);
+}
+
 enum nhir_rc nhir_audit_checkpoints(struct nhir_store *st, const char *trust,
 				    nhir_checkpoint_cb cb, void *data,
 				    struct nhir_err *err)
 {
-	struct nhir_sql *q;
+	struct checkpoints_walk w = { st, trust, cb, data, err, NHIR_OK };
 	enum nhir_rc rc;
-	int r;
 
-	rc = ir_query(st, err, &q, "SELECT doc FROM audit_checkpoint"
-		      " ORDER BY id", "");
-	if (rc)
-		return rc;
-	while ((r = nhir_sql_step(q, err)) == 1) {
-		struct nhir_checkpoint_check c;
-		const char *doc = nhir_sql_text(q, 0);
-
-		rc = nhir_audit_check_checkpoint(st, doc ? doc : "",
-						 doc ? strlen(doc) : 0, trust,
-						 &c, err);
-		if (rc == NHIR_EPARSE) {
-			memset(&c, 0, sizeof(c));
-			snprintf(c.why, sizeof(c.why), "a recorded checkpoint "
-				 "is damaged: %s", err ? err->msg : "");
-			rc = NHIR_OK;
-		}
-		if (rc || cb(&c, data))
-			break;
-	}
-	nhir_sql_finish(q);
-	return rc ? rc : ir_step_rc(r, err);
+	rc = nhir_record_store(st)->checkpoints_read(st, check_one, &w, err);
+	return w.rc ? w.rc : rc;
 }

@@ -106,6 +106,22 @@ enum nhir_record_kind {
 	NHIR_RECORD_KIND_NR
 };
 
+/*
+ * A row on the audit chain: a row of a state table an audit entry
+ * vouches for (table "approval", "decision", "nhir_user" or "scope"),
+ * named by its key (k1, k2; k2 "" when the key is one column) and read
+ * as its content, a JSON array of its columns.  before: the row was
+ * there before entries carried row digests (chain_rows only).
+ */
+struct nhir_chain_row {
+	const char *table, *k1, *k2;
+	const char *content;	/* NULL: the row is not there */
+	bool before;
+};
+typedef int (*nhir_chain_row_cb)(const struct nhir_chain_row *r,
+				 void *data);
+typedef int (*nhir_checkpoint_doc_cb)(const char *doc, void *data);
+
 struct nhir_record_store_ops {
 	unsigned version;	/* methods added later are NULL-checked */
 
@@ -245,6 +261,70 @@ struct nhir_record_store_ops {
 				     enum nhir_record_kind kind,
 				     nhir_record_cb cb, void *data,
 				     struct nhir_err *err);
+
+	/* ---- the audit log (tables audit, audit_checkpoint; meta) ---- */
+	/*
+	 * The newest entry's seq and hash (truncated to 64 characters);
+	 * *found false (seq 0, hash "") when the log is empty.
+	 */
+	enum nhir_rc (*audit_last)(struct nhir_store *st, int64_t *seq,
+				   char hash[65], bool *found,
+				   struct nhir_err *err);
+	/* Appends entry e as it is (incident 0: none). */
+	enum nhir_rc (*audit_insert)(struct nhir_store *st,
+				     const struct nhir_audit_entry *e,
+				     struct nhir_err *err);
+	/*
+	 * Calls cb once per entry of incident (0: every entry), by seq;
+	 * a field missing from the row is NULL (incident 0, at 0).
+	 */
+	enum nhir_rc (*audit_read)(struct nhir_store *st, int64_t incident,
+				   nhir_audit_cb cb, void *data,
+				   struct nhir_err *err);
+	/*
+	 * The hash of entry seq into *hash (nhir_malloc'd; NULL when the
+	 * entry has none); *found false (and *hash NULL) when there is no
+	 * entry seq.
+	 */
+	enum nhir_rc (*audit_hash_at)(struct nhir_store *st, int64_t seq,
+				      char **hash, bool *found,
+				      struct nhir_err *err);
+	/* Records head as the log's head (kept apart from the entries). */
+	enum nhir_rc (*audit_head_put)(struct nhir_store *st, const char *head,
+				       struct nhir_err *err);
+	/* The recorded head into *head (nhir_malloc'd); NULL when none. */
+	enum nhir_rc (*audit_head_read)(struct nhir_store *st, char **head,
+					struct nhir_err *err);
+	/*
+	 * Calls cb once per chained row this transaction wrote, by table,
+	 * k1 and k2 (bytewise), with its content now, then forgets them.
+	 * A connection that does not track them (read-only) calls nothing
+	 * and returns NHIR_OK.
+	 */
+	enum nhir_rc (*chain_touched)(struct nhir_store *st,
+				      nhir_chain_row_cb cb, void *data,
+				      struct nhir_err *err);
+	/* Calls cb once per row of chained table now, by k1, k2 (bytewise). */
+	enum nhir_rc (*chain_rows)(struct nhir_store *st, const char *table,
+				   nhir_chain_row_cb cb, void *data,
+				   struct nhir_err *err);
+	/*
+	 * The content of one chained row into *content (nhir_malloc'd;
+	 * NULL when it is not there or the table is not chained).
+	 */
+	enum nhir_rc (*chain_row)(struct nhir_store *st, const char *table,
+				  const char *k1, const char *k2,
+				  char **content, struct nhir_err *err);
+	/* Records a signed checkpoint of the log (doc: the signed document). */
+	enum nhir_rc (*checkpoint_insert)(struct nhir_store *st, int64_t seq,
+					  const char *head, int64_t at,
+					  const char *public_key,
+					  const char *doc,
+					  struct nhir_err *err);
+	/* Calls cb once per recorded checkpoint's document, oldest first. */
+	enum nhir_rc (*checkpoints_read)(struct nhir_store *st,
+					 nhir_checkpoint_doc_cb cb, void *data,
+					 struct nhir_err *err);
 
 	/* ---- evidence and its custody (tables evidence, custody) ---- */
 	/* Records a collected file; *id is the new evidence's id. */

@@ -790,6 +790,234 @@ static void test_records_evidence_custody(void **state)
 			 NHIR_EINVAL);
 }
 
+/* ---- the audit log ---- */
+
+static void entry(struct fx *f, int64_t seq, int64_t inc, const char *hash)
+{
+	struct nhir_audit_entry e = {
+		.seq = seq, .at = 1000 + seq, .incident = inc, .actor = "ada",
+		.action = "note", .detail = "{}", .prev = "p", .hash = hash,
+	};
+
+	assert_int_equal(f->ops->audit_insert(f->st, &e, NULL), 0);
+}
+
+struct ents {
+	int64_t seq[8], at[8], inc[8];
+	char hash[8][80], action[8][16];
+	size_t nr, stop_at;
+};
+
+static int on_entry(const struct nhir_audit_entry *e, void *data)
+{
+	struct ents *v = data;
+
+	if (v->nr < 8) {
+		size_t i = v->nr++;
+
+		v->seq[i] = e->seq;
+		v->at[i] = e->at;
+		v->inc[i] = e->incident;
+		snprintf(v->hash[i], 80, "%s", e->hash);
+		snprintf(v->action[i], 16, "%s", e->action);
+	}
+	return v->stop_at && v->nr >= v->stop_at;
+}
+
+static struct ents entries_of(struct fx *f, int64_t inc, size_t stop)
+{
+	struct ents v;
+
+	memset(&v, 0, sizeof(v));
+	v.stop_at = stop;
+	assert_int_equal(f->ops->audit_read(f->st, inc, on_entry, &v, NULL), 0);
+	return v;
+}
+
+static void test_audit_entries(void **state)
+{
+	struct fx *f = *state;
+	char hash[65] = "x", *h = (char *)"x";
+	int64_t seq = -1;
+	bool found = true;
+	struct ents v;
+
+	assert_int_equal(f->ops->audit_last(f->st, &seq, hash, &found, NULL), 0);
+	assert_false(found);
+	assert_int_equal(seq, 0);
+	assert_string_equal(hash, "");
+	assert_int_equal(f->ops->audit_hash_at(f->st, 1, &h, &found, NULL), 0);
+	assert_false(found);
+	assert_null(h);
+	entry(f, 2, 0, "h2");
+	entry(f, 1, 7, "h1");
+	entry(f, 3, 7, "h3");
+	/* the same seq twice is a conflict */
+	{
+		struct nhir_audit_entry e = {
+			.seq = 3, .actor = "a", .action = "b", .detail = "{}",
+			.prev = "p", .hash = "h",
+		};
+		struct nhir_err err = NHIR_ERR_INIT;
+
+		assert_int_equal(f->ops->audit_insert(f->st, &e, &err),
+				 NHIR_ECONFLICT);
+	}
+	assert_int_equal(f->ops->audit_last(f->st, &seq, hash, &found, NULL), 0);
+	assert_true(found);
+	assert_int_equal(seq, 3);
+	assert_string_equal(hash, "h3");
+	v = entries_of(f, 0, 0);
+	assert_int_equal(v.nr, 3);
+	assert_int_equal(v.seq[0], 1);
+	assert_int_equal(v.seq[1], 2);
+	assert_int_equal(v.inc[1], 0);	/* none */
+	assert_int_equal(v.at[1], 1002);
+	assert_string_equal(v.action[1], "note");
+	assert_string_equal(v.hash[2], "h3");
+	v = entries_of(f, 7, 0);
+	assert_int_equal(v.nr, 2);
+	assert_int_equal(v.seq[0], 1);
+	assert_int_equal(v.seq[1], 3);
+	v = entries_of(f, 0, 1);
+	assert_int_equal(v.nr, 1);
+	assert_int_equal(f->ops->audit_hash_at(f->st, 2, &h, &found, NULL), 0);
+	assert_true(found);
+	assert_string_equal(h, "h2");
+	nhir_free(h);
+	assert_int_equal(f->ops->audit_hash_at(f->st, 4, &h, &found, NULL), 0);
+	assert_false(found);
+	assert_null(h);
+}
+
+static void test_audit_head(void **state)
+{
+	struct fx *f = *state;
+	char *h = (char *)"x";
+
+	assert_int_equal(f->ops->audit_head_read(f->st, &h, NULL), 0);
+	assert_null(h);
+	assert_int_equal(f->ops->audit_head_put(f->st, "1:aa", NULL), 0);
+	assert_int_equal(f->ops->audit_head_put(f->st, "2:bb", NULL), 0);
+	assert_int_equal(f->ops->audit_head_read(f->st, &h, NULL), 0);
+	assert_string_equal(h, "2:bb");
+	nhir_free(h);
+}
+
+struct chained {
+	char table[8][16], k1[8][32], k2[8][32], content[8][200];
+	bool gone[8], before[8];
+	size_t nr;
+};
+
+static int on_chained(const struct nhir_chain_row *r, void *data)
+{
+	struct chained *v = data;
+
+	if (v->nr < 8) {
+		size_t i = v->nr++;
+
+		snprintf(v->table[i], 16, "%s", r->table);
+		snprintf(v->k1[i], 32, "%s", r->k1);
+		snprintf(v->k2[i], 32, "%s", r->k2);
+		snprintf(v->content[i], 200, "%s", r->content ? r->content : "");
+		v->gone[i] = !r->content;
+		v->before[i] = r->before;
+	}
+	return 0;
+}
+
+static void test_chain_rows(void **state)
+{
+	struct fx *f = *state;
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct chained v;
+	char *content = (char *)"x";
+
+	assert_int_equal(nhir_store_begin(f->st, NULL), 0);
+	add(f, "zoe", NHIR_ROLE_OBSERVER, true, 5);
+	add(f, "ada", NHIR_ROLE_ADMIN, true, 4);
+	put(f, "catalog", "/a", "ada", 1);	/* not on the chain */
+	/* the rows this transaction wrote, by table and key, then forgotten */
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(f->ops->chain_touched(f->st, on_chained, &v, NULL), 0);
+	assert_int_equal(v.nr, 2);
+	assert_string_equal(v.table[0], "nhir_user");
+	assert_string_equal(v.k1[0], "ada");
+	assert_string_equal(v.k2[0], "");
+	assert_false(v.gone[0]);
+	assert_string_equal(v.k1[1], "zoe");
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(f->ops->chain_touched(f->st, on_chained, &v, NULL), 0);
+	assert_int_equal(v.nr, 0);
+	assert_int_equal(nhir_store_commit(f->st, NULL), 0);
+	/* every row of a table, by key, with the same content */
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(f->ops->chain_rows(f->st, "nhir_user", on_chained, &v,
+					    NULL), 0);
+	assert_int_equal(v.nr, 2);
+	assert_string_equal(v.k1[0], "ada");
+	assert_string_equal(v.k1[1], "zoe");
+	assert_false(v.before[0]);
+	assert_int_equal(f->ops->chain_row(f->st, "nhir_user", "zoe", "",
+					   &content, NULL), 0);
+	assert_non_null(content);
+	assert_string_equal(content, v.content[1]);
+	/* the content follows the row */
+	assert_int_equal(f->ops->user_update(f->st, "zoe", NHIR_ROLE_LEAD,
+					     true, NULL), 0);
+	nhir_free(content);
+	assert_int_equal(f->ops->chain_row(f->st, "nhir_user", "zoe", "",
+					   &content, NULL), 0);
+	assert_string_not_equal(content, v.content[1]);
+	nhir_free(content);
+	/* a row that is not there, a table not on the chain */
+	assert_int_equal(f->ops->chain_row(f->st, "nhir_user", "nobody", "",
+					   &content, NULL), 0);
+	assert_null(content);
+	assert_int_equal(f->ops->chain_row(f->st, "setting", "catalog", "",
+					   &content, NULL), 0);
+	assert_null(content);
+	assert_int_equal(f->ops->chain_rows(f->st, "setting", on_chained, &v,
+					    &err), NHIR_EINVAL);
+}
+
+struct docs {
+	char doc[4][16];
+	size_t nr, stop_at;
+};
+
+static int on_doc(const char *doc, void *data)
+{
+	struct docs *v = data;
+
+	snprintf(v->doc[v->nr++], 16, "%s", doc);
+	return v->stop_at && v->nr >= v->stop_at;
+}
+
+static void test_checkpoints(void **state)
+{
+	struct fx *f = *state;
+	struct docs v;
+
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(f->ops->checkpoints_read(f->st, on_doc, &v, NULL), 0);
+	assert_int_equal(v.nr, 0);
+	assert_int_equal(f->ops->checkpoint_insert(f->st, 5, "h5", 10, "pk",
+						   "doc-b", NULL), 0);
+	assert_int_equal(f->ops->checkpoint_insert(f->st, 3, "h3", 11, "pk",
+						   "doc-a", NULL), 0);
+	/* in the order recorded, not by seq */
+	assert_int_equal(f->ops->checkpoints_read(f->st, on_doc, &v, NULL), 0);
+	assert_int_equal(v.nr, 2);
+	assert_string_equal(v.doc[0], "doc-b");
+	assert_string_equal(v.doc[1], "doc-a");
+	memset(&v, 0, sizeof(v));
+	v.stop_at = 1;
+	assert_int_equal(f->ops->checkpoints_read(f->st, on_doc, &v, NULL), 0);
+	assert_int_equal(v.nr, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -808,6 +1036,10 @@ int main(void)
 		T(test_decisions_notes),
 		T(test_tasks),
 		T(test_records_evidence_custody),
+		T(test_audit_entries),
+		T(test_audit_head),
+		T(test_chain_rows),
+		T(test_checkpoints),
 #undef T
 	};
 

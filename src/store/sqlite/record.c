@@ -546,6 +546,316 @@ static enum nhir_rc records_read(struct nhir_store *st, int64_t incident,
 	return sq_step_rc(r, err);
 }
 
+/* ---- the audit log ---- */
+
+static enum nhir_rc audit_last(struct nhir_store *st, int64_t *seq,
+			       char hash[65], bool *found,
+			       struct nhir_err *err)
+{
+	sqlite3_stmt *q;
+	enum nhir_rc rc;
+	int r;
+
+	*seq = 0;
+	hash[0] = 0;
+	*found = false;
+	rc = sq_query(st, err, &q, "SELECT seq, hash FROM audit ORDER BY seq"
+		      " DESC LIMIT 1", "");
+	if (rc)
+		return rc;
+	r = sq_step(st, q, err);
+	if (r == 1) {
+		*seq = sq_col_int(q, 0);
+		copy(hash, 65, sq_text(q, 1));
+		*found = true;
+	}
+	sqlite3_finalize(q);
+	return sq_step_rc(r, err);
+}
+
+static enum nhir_rc audit_insert(struct nhir_store *st,
+				 const struct nhir_audit_entry *e,
+				 struct nhir_err *err)
+{
+	return sq_exec(st, err, "INSERT INTO audit(seq, at, actor, action,"
+		       " incident, detail, prev, hash) VALUES(?, ?, ?, ?, ?, ?,"
+		       " ?, ?)", "iittzttt", e->seq, e->at, e->actor, e->action,
+		       e->incident, e->detail, e->prev, e->hash);
+}
+
+static enum nhir_rc audit_read(struct nhir_store *st, int64_t incident,
+			       nhir_audit_cb cb, void *data,
+			       struct nhir_err *err)
+{
+	sqlite3_stmt *q;
+	enum nhir_rc rc;
+	int r;
+
+	if (incident)
+		rc = sq_query(st, err, &q, "SELECT seq, at, actor, action,"
+			      " incident, detail, prev, hash FROM audit WHERE"
+			      " incident = ? ORDER BY seq", "i", incident);
+	else
+		rc = sq_query(st, err, &q, "SELECT seq, at, actor, action,"
+			      " incident, detail, prev, hash FROM audit"
+			      " ORDER BY seq", "");
+	if (rc)
+		return rc;
+	while ((r = sq_step(st, q, err)) == 1) {
+		struct nhir_audit_entry e;
+
+		e.seq = sq_col_int(q, 0);
+		e.at = sq_col_int(q, 1);
+		e.actor = sq_text(q, 2);
+		e.action = sq_text(q, 3);
+		e.incident = sq_is_null(q, 4) ? 0 : sq_col_int(q, 4);
+		e.detail = sq_text(q, 5);
+		e.prev = sq_text(q, 6);
+		e.hash = sq_text(q, 7);
+		if (cb(&e, data)) {
+			r = 0;
+			break;
+		}
+	}
+	sqlite3_finalize(q);
+	return sq_step_rc(r, err);
+}
+
+/* The first column of the one-row query q as a new string (NULL: none). */
+static enum nhir_rc text_of(struct nhir_store *st, sqlite3_stmt *q,
+			    char **out, bool *found, struct nhir_err *err)
+{
+	int r = sq_step(st, q, err);
+
+	*out = NULL;
+	if (found)
+		*found = r == 1;
+	if (r == 1 && sq_text(q, 0)) {
+		*out = nhir_strdup(sq_text(q, 0));
+		if (!*out) {
+			sqlite3_finalize(q);
+			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		}
+	}
+	sqlite3_finalize(q);
+	return sq_step_rc(r, err);
+}
+
+static enum nhir_rc audit_hash_at(struct nhir_store *st, int64_t seq,
+				  char **hash, bool *found,
+				  struct nhir_err *err)
+{
+	sqlite3_stmt *q;
+	enum nhir_rc rc;
+
+	*hash = NULL;
+	*found = false;
+	rc = sq_query(st, err, &q, "SELECT hash FROM audit WHERE seq = ?", "i",
+		      seq);
+	return rc ? rc : text_of(st, q, hash, found, err);
+}
+
+static enum nhir_rc audit_head_put(struct nhir_store *st, const char *head,
+				   struct nhir_err *err)
+{
+	return sq_exec(st, err, "INSERT INTO meta(key, value)"
+		       " VALUES('audit_head', ?) ON CONFLICT(key) DO UPDATE"
+		       " SET value = excluded.value", "t", head);
+}
+
+static enum nhir_rc audit_head_read(struct nhir_store *st, char **head,
+				    struct nhir_err *err)
+{
+	sqlite3_stmt *q;
+	enum nhir_rc rc;
+
+	*head = NULL;
+	rc = sq_query(st, err, &q, "SELECT value FROM meta WHERE key ="
+		      " 'audit_head'", "");
+	return rc ? rc : text_of(st, q, head, NULL, err);
+}
+
+/*
+ * The chained tables: a row's content by its key, and every row with
+ * its key, content and whether it predates the chain (migration 12's
+ * audit_rows_before).  The temporary triggers in sqlite.c record which
+ * rows a transaction wrote in temp.audit_rows.
+ */
+#define CHAIN_ALL(keys, content, table, name) \
+	"SELECT x.k1, x.k2, x.c, b.t IS NOT NULL FROM (SELECT " keys ", " \
+	content " AS c FROM " table ") x LEFT JOIN audit_rows_before b" \
+	" ON b.t = '" name "' AND b.k1 = x.k1 AND b.k2 = x.k2" \
+	" ORDER BY x.k1, x.k2"
+#define KEY_ID "CAST(id AS TEXT) AS k1, '' AS k2"
+
+static const struct chain_table {
+	const char *name, *one, *all;
+} chain_tables[] = {
+	{ "approval",
+	  "SELECT json_array(id, step, actor, verdict, why, at, expires)"
+	  " FROM approval WHERE id = ?1",
+	  CHAIN_ALL(KEY_ID, "json_array(id, step, actor, verdict, why, at,"
+		    " expires)", "approval", "approval") },
+	{ "decision",
+	  "SELECT json_array(id, incident, at, actor, kind, what, why)"
+	  " FROM decision WHERE id = ?1",
+	  CHAIN_ALL(KEY_ID, "json_array(id, incident, at, actor, kind, what,"
+		    " why)", "decision", "decision") },
+	{ "nhir_user",
+	  "SELECT json_array(name, role, active, created, created_by)"
+	  " FROM nhir_user WHERE name = ?1",
+	  CHAIN_ALL("name AS k1, '' AS k2", "json_array(name, role, active,"
+		    " created, created_by)", "nhir_user", "nhir_user") },
+	{ "scope",
+	  "SELECT json_array(incident, node, status, origin, updated, actor)"
+	  " FROM scope WHERE incident = ?1 AND node = ?2",
+	  CHAIN_ALL("CAST(incident AS TEXT) AS k1, CAST(node AS TEXT) AS k2",
+		    "json_array(incident, node, status, origin, updated,"
+		    " actor)", "scope", "scope") },
+};
+
+static const struct chain_table *chain_table(const char *name)
+{
+	for (size_t i = 0; name && i < NHIR_ARRAY_SIZE(chain_tables); i++)
+		if (!strcmp(chain_tables[i].name, name))
+			return &chain_tables[i];
+	return NULL;
+}
+
+static enum nhir_rc row_content(struct nhir_store *st,
+				const struct chain_table *t, const char *k1,
+				const char *k2, char **content,
+				struct nhir_err *err)
+{
+	sqlite3_stmt *q;
+	enum nhir_rc rc;
+
+	*content = NULL;
+	rc = sq_query(st, err, &q, t->one, *k2 ? "tt" : "t", k1, k2);
+	return rc ? rc : text_of(st, q, content, NULL, err);
+}
+
+static enum nhir_rc chain_row(struct nhir_store *st, const char *table,
+			      const char *k1, const char *k2, char **content,
+			      struct nhir_err *err)
+{
+	const struct chain_table *t = chain_table(table);
+
+	*content = NULL;
+	return t && k1 && k2 ? row_content(st, t, k1, k2, content, err)
+			     : NHIR_OK;
+}
+
+static enum nhir_rc chain_touched(struct nhir_store *st,
+				  nhir_chain_row_cb cb, void *data,
+				  struct nhir_err *err)
+{
+	struct nhir_err e2 = NHIR_ERR_INIT;
+	sqlite3_stmt *q;
+	int64_t n = 0;
+	enum nhir_rc rc;
+	int r;
+
+	/* a read-only connection has no temp.audit_rows */
+	if (sq_int(st, &e2, &n, NULL, "SELECT count(*) FROM temp.audit_rows",
+		   "") || !n)
+		return NHIR_OK;
+	rc = sq_query(st, err, &q, "SELECT DISTINCT t, k1, k2 FROM"
+		      " temp.audit_rows ORDER BY t, k1, k2", "");
+	if (rc)
+		return rc;
+	while ((r = sq_step(st, q, err)) == 1) {
+		const struct chain_table *t = chain_table(sq_text(q, 0));
+		struct nhir_chain_row row = {
+			.k1 = sq_text(q, 1), .k2 = sq_text(q, 2),
+		};
+		char *content;
+
+		if (!t || !row.k1 || !row.k2)
+			continue;
+		row.table = t->name;
+		rc = row_content(st, t, row.k1, row.k2, &content, err);
+		if (rc)
+			break;
+		row.content = content;
+		r = cb(&row, data);
+		nhir_free(content);
+		if (r) {
+			r = 0;
+			break;
+		}
+	}
+	sqlite3_finalize(q);
+	if (!rc)
+		rc = sq_step_rc(r, err);
+	if (!rc)
+		rc = sq_exec(st, err, "DELETE FROM temp.audit_rows", "");
+	return rc;
+}
+
+static enum nhir_rc chain_rows(struct nhir_store *st, const char *table,
+			       nhir_chain_row_cb cb, void *data,
+			       struct nhir_err *err)
+{
+	const struct chain_table *t = chain_table(table);
+	sqlite3_stmt *q;
+	enum nhir_rc rc;
+	int r;
+
+	if (!t)
+		return nhir_err_set(err, NHIR_EINVAL, "'%s' is not on the audit"
+				    " chain", table ? table : "");
+	rc = sq_query(st, err, &q, t->all, "");
+	if (rc)
+		return rc;
+	while ((r = sq_step(st, q, err)) == 1) {
+		struct nhir_chain_row row = {
+			.table = t->name, .k1 = sq_text(q, 0),
+			.k2 = sq_text(q, 1), .content = sq_text(q, 2),
+			.before = sq_col_int(q, 3) != 0,
+		};
+
+		if (cb(&row, data)) {
+			r = 0;
+			break;
+		}
+	}
+	sqlite3_finalize(q);
+	return sq_step_rc(r, err);
+}
+
+static enum nhir_rc checkpoint_insert(struct nhir_store *st, int64_t seq,
+				      const char *head, int64_t at,
+				      const char *public_key, const char *doc,
+				      struct nhir_err *err)
+{
+	return sq_exec(st, err, "INSERT INTO audit_checkpoint(seq, head, at,"
+		       " public_key, doc) VALUES(?, ?, ?, ?, ?)", "ititt", seq,
+		       head, at, public_key, doc);
+}
+
+static enum nhir_rc checkpoints_read(struct nhir_store *st,
+				     nhir_checkpoint_doc_cb cb, void *data,
+				     struct nhir_err *err)
+{
+	sqlite3_stmt *q;
+	enum nhir_rc rc;
+	int r;
+
+	rc = sq_query(st, err, &q, "SELECT doc FROM audit_checkpoint"
+		      " ORDER BY id", "");
+	if (rc)
+		return rc;
+	while ((r = sq_step(st, q, err)) == 1) {
+		if (cb(sq_text(q, 0), data)) {
+			r = 0;
+			break;
+		}
+	}
+	sqlite3_finalize(q);
+	return sq_step_rc(r, err);
+}
+
 /* ---- evidence ---- */
 
 static enum nhir_rc evidence_insert(struct nhir_store *st,
@@ -620,6 +930,17 @@ const struct nhir_record_store_ops nhir_sqlite_record_ops = {
 	.task_read = task_read,
 	.task_done = task_done,
 	.records_read = records_read,
+	.audit_last = audit_last,
+	.audit_insert = audit_insert,
+	.audit_read = audit_read,
+	.audit_hash_at = audit_hash_at,
+	.audit_head_put = audit_head_put,
+	.audit_head_read = audit_head_read,
+	.chain_touched = chain_touched,
+	.chain_rows = chain_rows,
+	.chain_row = chain_row,
+	.checkpoint_insert = checkpoint_insert,
+	.checkpoints_read = checkpoints_read,
 	.evidence_insert = evidence_insert,
 	.evidence_locate = evidence_locate,
 	.custody_insert = custody_insert,
