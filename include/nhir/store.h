@@ -284,28 +284,6 @@ enum nhir_rc nhir_store_key_actions(struct nhir_store *st, const char *key,
 				    struct nhir_err *err);
 
 /*
- * The response record (users, incidents, findings, the audit log) is
- * plain rows, read and written through statements in portable SQL:
- * '?' placeholders numbered from 1, standard types, RETURNING for new
- * ids.  Writes go inside nhir_store_begin() / commit().
- */
-struct nhir_sql;
-enum nhir_rc nhir_sql_prepare(struct nhir_store *st, const char *sql,
-			      struct nhir_sql **q, struct nhir_err *err);
-/* Binds parameter i (from 1); a NULL s binds NULL. */
-void nhir_sql_bind_text(struct nhir_sql *q, int i, const char *s);
-void nhir_sql_bind_int(struct nhir_sql *q, int i, int64_t v);
-void nhir_sql_bind_null(struct nhir_sql *q, int i);
-/* 1: a row is ready; 0: done; -1: failed (err set). */
-int nhir_sql_step(struct nhir_sql *q, struct nhir_err *err);
-/* Column col (from 0) of the current row; NULL text for SQL NULL. */
-const char *nhir_sql_text(struct nhir_sql *q, int col);
-int64_t nhir_sql_int(struct nhir_sql *q, int col);
-bool nhir_sql_is_null(struct nhir_sql *q, int col);
-/* Ready to run again with new bindings. */
-void nhir_sql_reset(struct nhir_sql *q);
-void nhir_sql_finish(struct nhir_sql *q);
-/*
  * "<database>-suffix", a file kept beside the database (the fingerprint
  * key, evidence); NULL for an in-memory store or out of memory.
  */

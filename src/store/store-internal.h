@@ -104,17 +104,6 @@ struct nhir_store_ops {
 			       struct nhir_err *err);
 	char *(*file_path)(struct nhir_store *st, int64_t id);
 
-	/* statements, see nhir_sql_* in store.h; h is the backend's */
-	enum nhir_rc (*sql_prepare)(struct nhir_store *st, const char *sql,
-				    void **h, struct nhir_err *err);
-	void (*sql_bind_text)(void *h, int i, const char *s);
-	void (*sql_bind_int)(void *h, int i, int64_t v);
-	int (*sql_step)(struct nhir_store *st, void *h, struct nhir_err *err);
-	const char *(*sql_text)(void *h, int col);
-	int64_t (*sql_int)(void *h, int col);
-	bool (*sql_is_null)(void *h, int col);
-	void (*sql_reset)(void *h);
-	void (*sql_finish)(void *h);
 	const char *(*path)(struct nhir_store *st);
 
 	/* end facts, see store.h */

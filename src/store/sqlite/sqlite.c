@@ -1897,74 +1897,6 @@ static enum nhir_rc sq_key_actions(struct nhir_store *st, const char *key,
 	return NHIR_OK;
 }
 
-/* Statements for the response record (store.h, nhir_sql_*). */
-static enum nhir_rc sq_sql_prepare(struct nhir_store *st, const char *sql,
-				   void **h, struct nhir_err *err)
-{
-	struct sqlite_store *s = SQ(st);
-	sqlite3_stmt *q = NULL;
-
-	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
-		return db_err(s, err, "cannot prepare statement");
-	*h = q;
-	return NHIR_OK;
-}
-
-static void sq_sql_bind_text(void *h, int i, const char *str)
-{
-	if (str)
-		sqlite3_bind_text(h, i, str, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(h, i);
-}
-
-static void sq_sql_bind_int(void *h, int i, int64_t v)
-{
-	sqlite3_bind_int64(h, i, v);
-}
-
-static int sq_sql_step(struct nhir_store *st, void *h, struct nhir_err *err)
-{
-	int r = sqlite3_step(h);
-
-	if (r == SQLITE_ROW)
-		return 1;
-	if (r == SQLITE_DONE)
-		return 0;
-	if ((r & 0xff) == SQLITE_CONSTRAINT)
-		nhir_err_set(err, NHIR_ECONFLICT, "%s",
-			     sqlite3_errmsg(SQ(st)->db));
-	else
-		db_err(SQ(st), err, "statement failed");
-	return -1;
-}
-
-static const char *sq_sql_text(void *h, int col)
-{
-	return (const char *)sqlite3_column_text(h, col);
-}
-
-static int64_t sq_sql_int(void *h, int col)
-{
-	return sqlite3_column_int64(h, col);
-}
-
-static bool sq_sql_is_null(void *h, int col)
-{
-	return sqlite3_column_type(h, col) == SQLITE_NULL;
-}
-
-static void sq_sql_reset(void *h)
-{
-	sqlite3_reset(h);
-	sqlite3_clear_bindings(h);
-}
-
-static void sq_sql_finish(void *h)
-{
-	sqlite3_finalize(h);
-}
-
 static const char *sq_path(struct nhir_store *st)
 {
 	return SQ(st)->cache ? SQ(st)->path : NULL;
@@ -3341,15 +3273,6 @@ const struct nhir_store_ops nhir_sqlite_store_ops = {
 	.lineage = sq_lineage,
 	.key_sources = sq_key_sources,
 	.key_actions = sq_key_actions,
-	.sql_prepare = sq_sql_prepare,
-	.sql_bind_text = sq_sql_bind_text,
-	.sql_bind_int = sq_sql_bind_int,
-	.sql_step = sq_sql_step,
-	.sql_text = sq_sql_text,
-	.sql_int = sq_sql_int,
-	.sql_is_null = sq_sql_is_null,
-	.sql_reset = sq_sql_reset,
-	.sql_finish = sq_sql_finish,
 	.path = sq_path,
 	.count = sq_count,
 	.graph_tag = sq_graph_tag,
