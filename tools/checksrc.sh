@@ -1,7 +1,8 @@
 #!/bin/sh
 # What the compiler does not enforce (see STYLE): banned functions, raw
 # allocation outside src/core/alloc.c, C++ comments, typedef'd structs,
-# trailing whitespace, and front ends including internal headers.
+# trailing whitespace, front ends including internal headers, and SQL
+# or store headers where the layers (doc/internals/layers.md) forbid them.
 # Prints FILE:LINE: problem and exits 1 if there is any.
 set -u
 out=$(mktemp)
@@ -45,6 +46,15 @@ for f in src/core/*.c; do
 		grep -qE '(^|/)(nhir/store\.h|store/)' &&
 		echo "$f:1: core/ includes a store header" >>"$out"
 done
+# The same, said plainly: no core file includes a store header itself.
+grep -nE '#include "(nhir/store\.h|store/)' src/core/*.[ch] /dev/null |
+	report "core/ includes a store header"
+# SQL is the store's: no statement in a string literal of the library
+# or a front end outside src/store/ (tests and benchmarks may build or
+# tamper with a database file directly).
+grep -nE '"(SELECT|INSERT|UPDATE|DELETE|CREATE|WITH|DROP|ALTER|PRAGMA|REPLACE) ' \
+	$(echo "$lib" | grep -v '^src/store/') /dev/null |
+	report "SQL outside src/store/"
 grep -nE '#include ("store/(store-internal\.h|sqlite/)|<sqlite3\.h>)' \
 	$(echo "$lib" | grep -v '^src/store/') /dev/null |
 	report "the store's internals outside src/store/"
