@@ -288,9 +288,11 @@ static void broken(struct nhir_audit_check *c, int64_t seq, const char *fmt,
  * entries carry, the newest entry's for each row.
  */
 struct rowrec {
-	char *t, *k1, *k2, *d;	/* d NULL: the entry deleted the row */
+	char *t;		/* one block: table, k1, k2 and d */
+	const char *k1, *k2, *d;	/* d NULL: the entry deleted the row */
 	int64_t seq;
 	size_t ord;		/* in the order the entries carry them */
+	bool present;		/* the table has the row (check_row) */
 };
 
 struct rowmap {
@@ -301,12 +303,8 @@ struct rowmap {
 
 static void rowmap_release(struct rowmap *m)
 {
-	for (size_t i = 0; i < m->nr; i++) {
+	for (size_t i = 0; i < m->nr; i++)
 		nhir_free(m->v[i].t);
-		nhir_free(m->v[i].k1);
-		nhir_free(m->v[i].k2);
-		nhir_free(m->v[i].d);
-	}
 	nhir_free(m->v);
 	memset(m, 0, sizeof(*m));
 }
@@ -320,7 +318,11 @@ static void rowmap_add(struct rowmap *m, const cJSON *detail, int64_t seq)
 		const char *t = cJSON_GetStringValue(cJSON_GetArrayItem(r, 0));
 		const char *k1 = cJSON_GetStringValue(cJSON_GetArrayItem(r, 1));
 		const char *k2 = cJSON_GetStringValue(cJSON_GetArrayItem(r, 2));
-		const cJSON *d = cJSON_GetArrayItem(r, 3);
+		const cJSON *dj = cJSON_GetArrayItem(r, 3);
+		/* a digest that is not text matches no row's */
+		const char *d = !dj || cJSON_IsNull(dj) ? NULL
+				: cJSON_IsString(dj) ? dj->valuestring : "";
+		size_t lt, l1, l2, ld;
 		struct rowrec *x;
 
 		/* a row without its key can match no row of a table */
@@ -337,18 +339,24 @@ static void rowmap_add(struct rowmap *m, const cJSON *detail, int64_t seq)
 			m->v = v;
 			m->cap = cap;
 		}
+		lt = strlen(t) + 1;
+		l1 = strlen(k1) + 1;
+		l2 = strlen(k2) + 1;
+		ld = d ? strlen(d) + 1 : 0;
 		x = &m->v[m->nr];
-		x->t = nhir_strdup(t);
-		x->k1 = nhir_strdup(k1);
-		x->k2 = nhir_strdup(k2);
-		/* a digest that is not text matches no row's */
-		x->d = !d || cJSON_IsNull(d) ? NULL
-		       : nhir_strdup(cJSON_IsString(d) ? d->valuestring : "");
+		x->t = nhir_malloc(lt + l1 + l2 + ld);
+		if (!x->t) {
+			m->nomem = true;
+			return;
+		}
+		memcpy(x->t, t, lt);
+		x->k1 = memcpy(x->t + lt, k1, l1);
+		x->k2 = memcpy(x->t + lt + l1, k2, l2);
+		x->d = d ? memcpy(x->t + lt + l1 + l2, d, ld) : NULL;
 		x->seq = seq;
 		x->ord = m->nr;
+		x->present = false;
 		m->nr++;
-		if (!x->t || !x->k1 || !x->k2 || (d && !cJSON_IsNull(d) && !x->d))
-			m->nomem = true;
 	}
 }
 
@@ -390,9 +398,6 @@ static void rowmap_finish(struct rowmap *m)
 		if (i + 1 < m->nr && !cmp_key(&m->v[i + 1], m->v[i].t,
 					      m->v[i].k1, m->v[i].k2)) {
 			nhir_free(m->v[i].t);
-			nhir_free(m->v[i].k1);
-			nhir_free(m->v[i].k2);
-			nhir_free(m->v[i].d);
 			continue;
 		}
 		m->v[n++] = m->v[i];
@@ -400,7 +405,7 @@ static void rowmap_finish(struct rowmap *m)
 	m->nr = n;
 }
 
-static const struct rowrec *rowmap_find(const struct rowmap *m,
+static struct rowrec *rowmap_find(const struct rowmap *m,
 					const char *t, const char *k1,
 					const char *k2)
 {
@@ -422,7 +427,7 @@ static const struct rowrec *rowmap_find(const struct rowmap *m,
 
 struct table_check {
 	const struct row_table *t;
-	const struct rowmap *m;
+	struct rowmap *m;
 	int64_t last;
 	struct nhir_audit_check *c;
 	bool nomem;
@@ -433,9 +438,11 @@ static int check_row(const struct nhir_chain_row *r, void *data)
 {
 	struct table_check *x = data;
 	const char *k1 = r->k1 ? r->k1 : "", *k2 = r->k2 ? r->k2 : "";
-	const struct rowrec *m = rowmap_find(x->m, x->t->name, k1, k2);
+	struct rowrec *m = rowmap_find(x->m, x->t->name, k1, k2);
 	char key[160], hex[65];
 
+	if (m)
+		m->present = true;
 	snprintf(key, sizeof(key), "%s%s%s", k1, *k2 ? ":" : "", k2);
 	if (!text_sha(r->content ? r->content : "", hex)) {
 		x->nomem = true;
@@ -454,46 +461,39 @@ static int check_row(const struct nhir_chain_row *r, void *data)
 	return x->c->broken != 0;
 }
 
-/* Rows the chain wrote that are gone without an entry saying so. */
-static enum nhir_rc check_deleted(struct nhir_store *st,
-				  const struct rowmap *m,
+/*
+ * Rows the chain wrote that are gone without an entry saying so: after
+ * every table was read, the rows no table had.
+ */
+static enum nhir_rc check_deleted(const struct rowmap *m,
 				  struct nhir_audit_check *c,
 				  struct nhir_err *err)
 {
 	const struct rowrec **by_seq;
-	enum nhir_rc rc = NHIR_OK;
 	size_t n = 0;
 
 	by_seq = nhir_calloc(m->nr ? m->nr : 1, sizeof(*by_seq));
 	if (!by_seq)
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	for (size_t i = 0; i < m->nr; i++)
-		if (m->v[i].d)
+		if (m->v[i].d && !m->v[i].present && row_table(m->v[i].t))
 			by_seq[n++] = &m->v[i];
-	if (n)
-		qsort(by_seq, n, sizeof(*by_seq), cmp_by_seq);
-	for (size_t i = 0; !rc && !c->broken && i < n; i++) {
-		const struct rowrec *x = by_seq[i];
-		const struct row_table *t = row_table(x->t);
-		char *content = NULL;
+	if (n) {
+		const struct rowrec *x;
 
-		if (!t)
-			continue;
-		rc = nhir_record_store(st)->chain_row(st, t->name, x->k1, x->k2,
-						      &content, err);
-		if (!rc && !content)
-			broken(c, x->seq, "%s %s%s%s, written by entry %" PRId64
-			       ", was deleted outside nhir", t->what, x->k1,
-			       *x->k2 ? ":" : "", x->k2, x->seq);
-		nhir_free(content);
+		qsort(by_seq, n, sizeof(*by_seq), cmp_by_seq);
+		x = by_seq[0];
+		broken(c, x->seq, "%s %s%s%s, written by entry %" PRId64
+		       ", was deleted outside nhir", row_table(x->t)->what,
+		       x->k1, *x->k2 ? ":" : "", x->k2, x->seq);
 	}
 	nhir_free(by_seq);
-	return rc;
+	return NHIR_OK;
 }
 
 /* The state tables against the chain (once the chain holds rows). */
 static enum nhir_rc check_rows(struct nhir_store *st,
-			       const struct rowmap *m, int64_t last,
+			       struct rowmap *m, int64_t last,
 			       struct nhir_audit_check *c,
 			       struct nhir_err *err)
 {
@@ -511,7 +511,7 @@ static enum nhir_rc check_rows(struct nhir_store *st,
 			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	}
 	if (!rc && !c->broken)
-		rc = check_deleted(st, m, c, err);
+		rc = check_deleted(m, c, err);
 	return rc;
 }
 

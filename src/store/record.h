@@ -308,13 +308,6 @@ struct nhir_record_store_ops {
 	enum nhir_rc (*chain_rows)(struct nhir_store *st, const char *table,
 				   nhir_chain_row_cb cb, void *data,
 				   struct nhir_err *err);
-	/*
-	 * The content of one chained row into *content (nhir_malloc'd;
-	 * NULL when it is not there or the table is not chained).
-	 */
-	enum nhir_rc (*chain_row)(struct nhir_store *st, const char *table,
-				  const char *k1, const char *k2,
-				  char **content, struct nhir_err *err);
 	/* Records a signed checkpoint of the log (doc: the signed document). */
 	enum nhir_rc (*checkpoint_insert)(struct nhir_store *st, int64_t seq,
 					  const char *head, int64_t at,

@@ -1,5 +1,6 @@
 /* The response record through the library: audit chain, authority, lifecycle. */
 #include "lib/testlib.h"
+#include <inttypes.h>
 #include <sqlite3.h>
 
 static struct nhir_store *setup(char **path)
@@ -17,6 +18,16 @@ static struct nhir_store *setup(char **path)
 		"{\"type\":\"edge\",\"kind\":\"authenticates\",\"from\":\"AKIATESTKEY000000001\",\"to\":\"arn:aws:iam::1:user/ci\"}\n",
 		&res), 0);
 	return st;
+}
+
+/* Runs sql on the database file as someone outside nhir would. */
+static void tamper(const char *path, const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
 }
 
 static void test_canonical_json(void **state)
@@ -118,16 +129,60 @@ static void test_lifecycle_and_chain(void **state)
 	assert_int_equal(strlen(chk.head), 64);
 
 	/* an entry changed behind nhir's back */
-	{
-		sqlite3 *db;
-
-		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-		assert_int_equal(sqlite3_exec(db, "UPDATE audit SET at = at + 1 WHERE seq = 9", NULL, NULL, NULL), SQLITE_OK);
-		sqlite3_close(db);
-	}
+	tamper(path, "UPDATE audit SET at = at + 1 WHERE seq = 9");
 	assert_int_equal(nhir_audit_verify(st, &chk, NULL), 0);
 	assert_int_equal(chk.broken, 9);
 	assert_non_null(strstr(chk.why, "does not match its hash"));
+	nhir_store_close(st);
+	free(path);
+}
+
+static int last_seq(const struct nhir_audit_entry *e, void *data)
+{
+	*(int64_t *)data = e->seq;
+	return 0;
+}
+
+static void test_rows_deleted_behind_nhir(void **state)
+{
+	char *path = NULL;
+	struct nhir_store *st = setup(&path);
+	struct nhir_declare d;
+	struct nhir_audit_check chk;
+	const char *seeds[] = { "AKIATESTKEY000000001" };
+	int64_t id, declared = 0, added = 0, follow = 0;
+	char want[200];
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	d.title = "t";
+	d.severity = "high";
+	d.lead = "lee";
+	d.seeds = seeds;
+	d.seed_nr = 1;
+	d.exposed_at = NHIR_TIME_UNSET;
+	assert_int_equal(nhir_incident_declare(st, "rae", &d, &id, NULL), 0);
+	assert_int_equal(nhir_audit_each(st, 0, last_seq, &declared, NULL), 0);
+	assert_int_equal(nhir_task_add(st, "lee", id, "follow-up: rotate", "rae", NHIR_TIME_UNSET, &follow, NULL), 0);
+	assert_int_equal(nhir_scope_change(st, "lee", id, NHIR_SCOPE_CONFIRM, "arn:aws:iam::1:user/ci", "its user", NULL), 0);
+	assert_int_equal(nhir_audit_each(st, 0, last_seq, &added, NULL), 0);
+	assert_true(added > declared);
+	/* a follow-up task does not hold the incident open */
+	{
+		char guard[400];
+
+		assert_int_equal(nhir_incident_close_check(st, id, guard, sizeof(guard), NULL), 0);
+		assert_string_equal(guard, "");
+	}
+	assert_int_equal(nhir_audit_verify(st, &chk, NULL), 0);
+	assert_int_equal(chk.broken, 0);
+	/* two rows gone: the one the earlier entry wrote is named */
+	tamper(path, "DELETE FROM scope");
+	assert_int_equal(nhir_audit_verify(st, &chk, NULL), 0);
+	assert_int_equal(chk.broken, declared);
+	snprintf(want, sizeof(want), "scope row %" PRId64 ":%" PRId64 ", written by entry %" PRId64 ", was deleted outside nhir",
+		 id, tl_node(st, "AKIATESTKEY000000001"), declared);
+	assert_string_equal(chk.why, want);
 	nhir_store_close(st);
 	free(path);
 }
@@ -169,6 +224,7 @@ int main(void)
 		cmocka_unit_test(test_canonical_json),
 		cmocka_unit_test(test_first_user_and_authority),
 		cmocka_unit_test(test_lifecycle_and_chain),
+		cmocka_unit_test(test_rows_deleted_behind_nhir),
 		cmocka_unit_test(test_evidence),
 	};
 

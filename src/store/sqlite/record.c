@@ -735,17 +735,6 @@ static enum nhir_rc row_content(struct nhir_store *st,
 	return rc ? rc : text_of(st, q, content, NULL, err);
 }
 
-static enum nhir_rc chain_row(struct nhir_store *st, const char *table,
-			      const char *k1, const char *k2, char **content,
-			      struct nhir_err *err)
-{
-	const struct chain_table *t = chain_table(table);
-
-	*content = NULL;
-	return t && k1 && k2 ? row_content(st, t, k1, k2, content, err)
-			     : NHIR_OK;
-}
-
 static enum nhir_rc chain_touched(struct nhir_store *st,
 				  nhir_chain_row_cb cb, void *data,
 				  struct nhir_err *err)
@@ -938,7 +927,6 @@ const struct nhir_record_store_ops nhir_sqlite_record_ops = {
 	.audit_head_read = audit_head_read,
 	.chain_touched = chain_touched,
 	.chain_rows = chain_rows,
-	.chain_row = chain_row,
 	.checkpoint_insert = checkpoint_insert,
 	.checkpoints_read = checkpoints_read,
 	.evidence_insert = evidence_insert,
