@@ -133,6 +133,23 @@ enum nhir_rc nhir_audit_append(struct nhir_store *st, const char *actor,
 void nhir_audit_denied(struct nhir_store *st, const char *actor,
 		       const char *operation, int64_t incident,
 		       const char *why);
+/*
+ * nhir_authorize, and a refusal recorded on the audit log under
+ * operation: what every read and every operation outside a change's own
+ * transaction calls, so that no front end can forget either half.
+ */
+enum nhir_rc nhir_authorize_audited(struct nhir_store *st, const char *actor,
+				    enum nhir_perm perm, int64_t incident,
+				    const char *operation,
+				    struct nhir_err *err);
+/*
+ * May actor bring data in (import, ingest, routing)?  As
+ * nhir_authorize_audited with NHIR_PERM_DATA; a database that has no
+ * user yet (made by the library, before 'nhir init' names its first
+ * admin) has no one to check against, and is let through.
+ */
+enum nhir_rc nhir_authorize_data(struct nhir_store *st, const char *actor,
+				 const char *operation, struct nhir_err *err);
 
 struct nhir_audit_entry {
 	int64_t seq, at, incident;

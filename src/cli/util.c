@@ -193,12 +193,9 @@ int cli_authorize(struct nhir_ctx *ctx, int perm, const char *op)
 	struct nhir_err err = NHIR_ERR_INIT;
 	enum nhir_rc rc;
 
-	rc = nhir_authorize(ctx->st, ctx->actor, (enum nhir_perm)perm, 0, &err);
-	if (!rc)
-		return EXIT_OK;
-	if (rc == NHIR_EDENIED)
-		nhir_audit_denied(ctx->st, ctx->actor, op, 0, err.msg);
-	return cli_fail(&err);
+	rc = nhir_authorize_audited(ctx->st, ctx->actor, (enum nhir_perm)perm,
+				    0, op, &err);
+	return rc ? cli_fail(&err) : EXIT_OK;
 }
 
 int64_t cli_incident(const char *s)

@@ -857,6 +857,9 @@ enum nhir_rc nhir_route_apply(struct nhir_store *st, const char *actor,
 
 	*changed = 0;
 	memset(&all, 0, sizeof(all));
+	rc = nhir_authorize_audited(st, actor, NHIR_PERM_DATA, 0, "route", err);
+	if (rc)
+		return rc;
 	if (!nr) {
 		rc = nhir_finding_each(st, 0, false, collect_open, &all, err);
 		if (rc) {

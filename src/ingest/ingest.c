@@ -416,6 +416,9 @@ enum nhir_rc nhir_import_file(struct nhir_store *st,
 	enum nhir_rc rc;
 
 	memset(res, 0, sizeof(*res));
+	rc = nhir_authorize_data(st, actor, "import", err);
+	if (rc)
+		return rc;
 	rc = load_file(path, &data, &len, &mapped, err);
 	if (rc)
 		return rc;

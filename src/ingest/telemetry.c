@@ -1715,6 +1715,9 @@ enum nhir_rc nhir_ingest_path(struct nhir_store *st,
 
 	if (!err)
 		err = &own;	/* the scan reads back what it set */
+	rc = nhir_authorize_data(st, actor, "ingest", err);
+	if (rc)
+		return rc;
 	memset(&run, 0, sizeof(run));
 	run.first_file = res->run_first;
 	run.format = fmt->name;

@@ -183,3 +183,32 @@ enum nhir_rc ir_end(struct nhir_store *st, enum nhir_rc rc,
 		nhir_store_rollback(st);
 	return rc;
 }
+
+enum nhir_rc nhir_authorize_audited(struct nhir_store *st, const char *actor,
+				    enum nhir_perm perm, int64_t incident,
+				    const char *operation,
+				    struct nhir_err *err)
+{
+	struct nhir_err e = NHIR_ERR_INIT;
+	enum nhir_rc rc;
+
+	rc = nhir_authorize(st, actor, perm, incident, &e);
+	if (rc == NHIR_EDENIED)
+		nhir_audit_denied(st, actor, operation, incident, e.msg);
+	if (rc && err)
+		*err = e;
+	return rc;
+}
+
+enum nhir_rc nhir_authorize_data(struct nhir_store *st, const char *actor,
+				 const char *operation, struct nhir_err *err)
+{
+	int64_t users = 0;
+	enum nhir_rc rc;
+
+	rc = nhir_user_count(st, &users, err);
+	if (rc || !users)
+		return rc;
+	return nhir_authorize_audited(st, actor, NHIR_PERM_DATA, 0, operation,
+				      err);
+}

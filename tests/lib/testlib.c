@@ -88,9 +88,23 @@ char *tl_write_file(const char *name, const char *text)
 	return p;
 }
 
+/* The first active user who may import (admin, lead or responder). */
+static int importer_cb(const struct nhir_user *u, void *data)
+{
+	char *name = data;
+
+	if (!name[0] && u->active && (u->role == NHIR_ROLE_ADMIN ||
+				      u->role == NHIR_ROLE_LEAD ||
+				      u->role == NHIR_ROLE_RESPONDER))
+		snprintf(name, sizeof(((struct nhir_user *)0)->name), "%s",
+			 u->name);
+	return 0;
+}
+
 enum nhir_rc tl_import_text(struct nhir_store *st, const char *fmt,
 			    const char *text, struct nhir_import_result *res)
 {
+	char actor[sizeof(((struct nhir_user *)0)->name)] = "";
 	const struct nhir_importer *imp = nhir_importer_find(fmt);
 	struct nhir_err err = NHIR_ERR_INIT;
 	static int seq;
@@ -101,7 +115,10 @@ enum nhir_rc tl_import_text(struct nhir_store *st, const char *fmt,
 	assert_non_null(imp);
 	snprintf(name, sizeof(name), "input-%d", ++seq);
 	path = tl_write_file(name, text);
-	rc = nhir_import_file(st, imp, path, "tester", NULL, res, &err);
+	/* the library checks who imports, once a database has users */
+	assert_int_equal(nhir_user_list(st, importer_cb, actor, NULL), 0);
+	rc = nhir_import_file(st, imp, path, actor[0] ? actor : "tester", NULL,
+			      res, &err);
 	free(path);
 	return rc;
 }
