@@ -88,6 +88,7 @@ static int teardown(void **state)
 	nhir_catalog_free(w.cat);
 	nhir_route_free(w.pol);
 	nhir_store_close(w.st);
+	free(w.file);
 	return 0;
 }
 
