@@ -61,6 +61,15 @@ grep -nE '#include ("store/(store-internal\.h|sqlite/)|<sqlite3\.h>)' \
 grep -nE '#include "store/sqlite/' \
 	$(echo "$lib" | grep -v '^src/store/sqlite/') /dev/null |
 	report "the SQLite backend's header outside src/store/sqlite/"
+# The library takes its settings from its caller, never from the
+# environment or the working directory: the front end reads those.  A
+# connector's ${env:NAME} secret reference is read where it is used, and
+# execute.c's scratch directory is to be passed in as well.
+grep -nE '(^|[^_a-z])(getenv|secure_getenv|getcwd)\(' \
+	$(echo "$lib" | grep -v '^src/cli/') /dev/null |
+	grep -v -e '^src/plan/connector.c:.*(ref + 4)' \
+		-e '^src/plan/execute.c:.*"TMPDIR"' |
+	report "the library reads the environment (front ends pass it in)"
 if [ -s "$out" ]; then
 	cat "$out"
 	exit 1

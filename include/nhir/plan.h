@@ -75,8 +75,6 @@ struct nhir_catalog {
  */
 bool nhir_action_digest(const struct nhir_action *a, char out[65]);
 
-/* catalog/actions.yaml, or path, or $NHIR_CATALOG. */
-const char *nhir_catalog_default_path(const char *path);
 enum nhir_rc nhir_catalog_load(const char *path, struct nhir_catalog **out,
 			       struct nhir_err *err);
 enum nhir_rc nhir_catalog_parse(const char *data, size_t len,
@@ -206,7 +204,6 @@ enum nhir_rc nhir_approval_each(struct nhir_store *st, int64_t incident,
 
 struct nhir_connectors;
 
-const char *nhir_connectors_default_path(const char *path);
 enum nhir_rc nhir_connectors_load(const char *path,
 				  struct nhir_connectors **out,
 				  struct nhir_err *err);

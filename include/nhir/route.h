@@ -25,11 +25,6 @@ enum nhir_rc nhir_route_parse(const char *data, size_t len, const char *name,
 void nhir_route_free(struct nhir_route_policy *p);
 size_t nhir_route_rule_count(const struct nhir_route_policy *p);
 
-/*
- * The policy to use: path if given, else $NHIR_POLICY, else
- * policy/routing.yaml if it exists; NULL when there is none.
- */
-const char *nhir_route_default_path(const char *path);
 
 #define NHIR_ROUTE_MAX_IDS 16
 

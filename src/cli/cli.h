@@ -108,6 +108,12 @@ bool cli_parse_time(const char *s, int64_t *out);
 /* Opens the store named by ctx->db. */
 int cli_open_store(struct nhir_ctx *ctx, unsigned flags);
 int cli_check_clock(struct nhir_ctx *ctx);
+/* path if given, else $NHIR_CATALOG, else catalog/actions.yaml if any */
+const char *cli_catalog_path(const char *path);
+/* path if given, else $NHIR_CONNECTORS; NULL when neither */
+const char *cli_connectors_path(const char *path);
+/* path if given, else $NHIR_POLICY, else policy/routing.yaml if any */
+const char *cli_policy_path(const char *path);
 /* ANSI SGR sequence when colour is on, else "" (out.c). */
 const char *cli_color(const struct nhir_ctx *ctx, const char *sgr);
 /* Prints a JSON string literal of s to f. */

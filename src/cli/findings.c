@@ -52,7 +52,7 @@ static int load_policy(const char *path, struct nhir_route_policy **p,
 		       bool required)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
-	const char *use = nhir_route_default_path(path);
+	const char *use = cli_policy_path(path);
 
 	*p = NULL;
 	if (!use) {
@@ -486,7 +486,7 @@ int cmd_route(int argc, char **argv, struct nhir_ctx *ctx)
 		r = load_policy(policy, &pol, true);
 		if (!r)
 			out_printf("%s: %zu rules, valid\n",
-				   nhir_route_default_path(policy),
+				   cli_policy_path(policy),
 				   nhir_route_rule_count(pol));
 		nhir_route_free(pol);
 		return r;

@@ -118,7 +118,7 @@ static int load_catalog(struct nhir_ctx *ctx, const char *path,
 		return cli_fail(&err);
 	if (found && (!path || !strcmp(path, conf)))
 		path = conf;
-	use = found ? path : nhir_catalog_default_path(path);
+	use = found ? path : cli_catalog_path(path);
 	o->catalog = use;
 	o->configured = found && use == conf;
 	o->why = NULL;
@@ -135,7 +135,7 @@ static int load_catalog(struct nhir_ctx *ctx, const char *path,
 static int load_connectors(const char *path, struct nhir_connectors **c)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
-	const char *use = nhir_connectors_default_path(path);
+	const char *use = cli_connectors_path(path);
 
 	*c = NULL;
 	if (!use) {

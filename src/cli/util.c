@@ -270,3 +270,37 @@ bool cli_exists(const char *path)
 	cli_error("'%s' exists; not writing over it", path);
 	return true;
 }
+
+/*
+ * Which files a command uses when not told: the front end's business
+ * (flags, environment, working directory), never the library's.
+ */
+static const char *chosen(const char *path, const char *var,
+			  const char *here)
+{
+	const char *env = getenv(var);
+	struct stat sb;
+
+	if (path)
+		return path;
+	if (env && *env)
+		return env;
+	if (here && !stat(here, &sb))
+		return here;
+	return NULL;
+}
+
+const char *cli_catalog_path(const char *path)
+{
+	return chosen(path, "NHIR_CATALOG", "catalog/actions.yaml");
+}
+
+const char *cli_connectors_path(const char *path)
+{
+	return chosen(path, "NHIR_CONNECTORS", NULL);
+}
+
+const char *cli_policy_path(const char *path)
+{
+	return chosen(path, "NHIR_POLICY", "policy/routing.yaml");
+}

@@ -411,20 +411,6 @@ enum nhir_rc nhir_route_load(const char *path,
 	return rc;
 }
 
-const char *nhir_route_default_path(const char *path)
-{
-	const char *env = getenv("NHIR_POLICY");
-	struct stat sb;
-
-	if (path)
-		return path;
-	if (env && *env)
-		return env;
-	if (!stat("policy/routing.yaml", &sb))
-		return "policy/routing.yaml";
-	return NULL;
-}
-
 /* ---- facts ---- */
 
 static void attr_env(const char *attrs, char *out, size_t n)

@@ -36,20 +36,6 @@ const char *nhir_phase_name(enum nhir_phase p)
 	return (unsigned)p < NHIR_PHASE_NR ? phase_names[p] : "?";
 }
 
-const char *nhir_catalog_default_path(const char *path)
-{
-	const char *env = getenv("NHIR_CATALOG");
-	struct stat sb;
-
-	if (path)
-		return path;
-	if (env && *env)
-		return env;
-	if (!stat("catalog/actions.yaml", &sb))
-		return "catalog/actions.yaml";
-	return NULL;
-}
-
 /* One field of an entry's digest: its length, then its bytes. */
 static void digest_str(struct nhir_sha256 *h, const char *s)
 {

@@ -70,15 +70,6 @@ void nhir_connectors_free(struct nhir_connectors *c)
 	nhir_free(c);
 }
 
-const char *nhir_connectors_default_path(const char *path)
-{
-	const char *env = getenv("NHIR_CONNECTORS");
-
-	if (path)
-		return path;
-	return env && *env ? env : NULL;
-}
-
 static enum nhir_rc strs(struct nhir_yaml *y, const yaml_node_t *n,
 			 const char *what, char **out, size_t max, size_t *nr)
 {
