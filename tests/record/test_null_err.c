@@ -70,11 +70,24 @@ static void test_ingest_without_err(void **state)
 	nhir_store_close(st);
 }
 
+/* A caller without an error buffer still learns a conflict is one. */
+static void test_conflict_without_err(void **state)
+{
+	struct nhir_store *st = tl_new_store(NULL);
+
+	(void)state;
+	assert_int_equal(nhir_user_add(st, "a", "a", NHIR_ROLE_ADMIN, NULL), 0);
+	assert_int_equal(nhir_user_add(st, "a", "a", NHIR_ROLE_LEAD, NULL),
+			 NHIR_ECONFLICT);
+	nhir_store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_refusals_without_err),
 		cmocka_unit_test(test_ingest_without_err),
+		cmocka_unit_test(test_conflict_without_err),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

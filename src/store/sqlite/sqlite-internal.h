@@ -41,10 +41,19 @@ enum nhir_rc sq_int(struct nhir_store *st, struct nhir_err *err,
  * a constraint, NHIR_ESTORE otherwise).
  */
 int sq_step(struct nhir_store *st, sqlite3_stmt *q, struct nhir_err *err);
-/* The error of a statement whose last sq_step gave r, or NHIR_OK. */
+#define SQ_FAILED (-1)		/* sq_step: the statement failed */
+#define SQ_CONFLICT (-2)	/* sq_step: a constraint refused the row */
+/*
+ * The error of a statement whose last sq_step gave r, or NHIR_OK: from r
+ * itself, so that a caller without an error buffer still tells a
+ * conflict from a failed store.
+ */
 static inline enum nhir_rc sq_step_rc(int r, const struct nhir_err *err)
 {
-	return r < 0 ? (err && err->rc ? err->rc : NHIR_ESTORE) : NHIR_OK;
+	(void)err;
+	if (r == SQ_CONFLICT)
+		return NHIR_ECONFLICT;
+	return r < 0 ? NHIR_ESTORE : NHIR_OK;
 }
 /* Column readers: text (NULL for NULL), integer, is-NULL. */
 static inline const char *sq_text(sqlite3_stmt *q, int col)

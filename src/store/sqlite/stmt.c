@@ -70,13 +70,14 @@ int sq_step(struct nhir_store *st, sqlite3_stmt *q, struct nhir_err *err)
 		return 1;
 	if (r == SQLITE_DONE)
 		return 0;
-	if ((r & 0xff) == SQLITE_CONSTRAINT)
+	if ((r & 0xff) == SQLITE_CONSTRAINT) {
 		nhir_err_set(err, NHIR_ECONFLICT, "%s",
 			     sqlite3_errmsg(sq_db(st)));
-	else
-		nhir_err_set(err, NHIR_ESTORE, "statement failed: %s",
-			     sqlite3_errmsg(sq_db(st)));
-	return -1;
+		return SQ_CONFLICT;
+	}
+	nhir_err_set(err, NHIR_ESTORE, "statement failed: %s",
+		     sqlite3_errmsg(sq_db(st)));
+	return SQ_FAILED;
 }
 
 enum nhir_rc sq_exec(struct nhir_store *st, struct nhir_err *err,
