@@ -258,6 +258,59 @@ static int print_step(const struct nhir_step *s, void *data)
 	return 0;
 }
 
+static const char *field(const cJSON *o, const char *k)
+{
+	const char *v = cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(o, k));
+
+	return v && *v ? v : "?";
+}
+
+/* The detail of the incident's last plan build, from its audit entry. */
+static int last_build(const struct nhir_audit_entry *e, void *data)
+{
+	char **detail = data;
+
+	if (strcmp(e->action, "plan") || !e->detail)
+		return 0;
+	nhir_free(*detail);
+	*detail = nhir_strdup(e->detail);
+	return *detail ? 0 : 1;
+}
+
+/*
+ * What the planner left out because a logged event had ended it for
+ * good (the build's audit entry lists it): said, so that a missing
+ * step is not read as an oversight.
+ */
+static bool show_gone(struct nhir_ctx *ctx, int64_t inc, int fmt)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	char *detail = NULL;
+	cJSON *d, *g, *it;
+	bool ok = !nhir_audit_each(ctx->st, inc, last_build, &detail, &err);
+
+	d = detail ? cJSON_Parse(detail) : NULL;
+	nhir_free(detail);
+	g = cJSON_GetObjectItemCaseSensitive(d, "not_planned_ended");
+	if (fmt == FMT_JSON) {
+		char *txt = cJSON_IsArray(g) ? cJSON_PrintUnformatted(g) : NULL;
+
+		out_printf(",\"not_planned_ended\":%s", txt ? txt : "[]");
+		cJSON_free(txt);
+	} else if (cJSON_GetArraySize(g) > 0) {
+		out_printf("not planned, ended by logged events:\n");
+		cJSON_ArrayForEach(it, g)
+			out_printf("  %-36s %s %s by %s\n", field(it, "node"),
+				   field(it, "how"), field(it, "at"),
+				   field(it, "event"));
+	}
+	cJSON_Delete(d);
+	if (!ok)
+		cli_warn("%s", err.msg);
+	return ok;
+}
+
 static int show_plan(struct nhir_ctx *ctx, int64_t inc, int fmt)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
@@ -270,7 +323,10 @@ static int show_plan(struct nhir_ctx *ctx, int64_t inc, int fmt)
 	if (nhir_plan_each(ctx->st, inc, print_step, &x, &err))
 		return cli_fail(&err);
 	if (fmt == FMT_JSON)
-		out_puts("]}");
+		out_puts("]");
+	show_gone(ctx, inc, fmt);
+	if (fmt == FMT_JSON)
+		out_puts("}");
 	else if (x.void_nr)
 		out_printf("%zu approval%s or rejection%s no longer count%s (void)\n",
 		       x.void_nr, x.void_nr == 1 ? "" : "s",

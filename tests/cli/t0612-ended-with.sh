@@ -99,6 +99,16 @@ assert 'aws.delete-access-key' in [s['action'] for s in steps if s['target'] == 
 s = [s['action'] for s in steps if s['target'] == 'ASIAEXAMPLEETL00001']
 assert s == ['generic.verify-revoked'], s
 " "$T/plan.json"
+check "the plan says what it left out, when and by which event" sh -c \
+	'"$NHIR" plan INC-1 >"$0/plan.txt" &&
+	 sed -n "/^not planned, ended by logged events:/,\$p" "$0/plan.txt" |
+	 grep -q "^  AKIAEXAMPLEBACKUP001 *deleted 2024-06-01T10:30:00Z by DeleteUser"' "$T"
+check "plan json lists them" python3 -c "
+import json, sys
+g = json.load(open(sys.argv[1]))['not_planned_ended']
+assert {'node': '$A:role/app/etl-runner', 'how': 'deleted',
+	'at': '2024-06-01T10:40:00Z', 'event': 'DeleteRole'} in g, g
+" "$T/plan.json"
 check "the plan's audit entry lists what was not planned, and why" sh -c \
 	'"$NHIR" audit log | grep " plan " | grep -q "\"not_planned_ended\":\[{\"at\":\"2024-06-01T10:30:00Z\",\"event\":\"DeleteUser\",\"how\":\"deleted\",\"node\":\"'"$A"':user/ops/svc-backup\"}"'
 check "contain status shows them ended, when and by which event" sh -c \
