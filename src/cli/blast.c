@@ -126,6 +126,45 @@ static void add_note(cJSON *a, const char *s)
 static cJSON *not_evaluated(struct view *v, uint32_t item)
 {
 	cJSON *out = cJSON_CreateArray();
+	const struct nhir_blast_item *self = &v->b->items[item];
+	const struct nhir_graph *g = v->g;
+
+	/*
+	 * A live session acting as an identity a logged event deleted (a
+	 * deleted role): no new session can be had, but whether this one
+	 * still works is not something nhir knows.
+	 */
+	if (out && g->node_kind[self->node] == NHIR_NODE_TOKEN &&
+	    !(self->flags & NHIR_BI_ENDED))
+		for (uint64_t p = g->out_off[self->node];
+		     p < g->out_off[self->node + 1]; p++) {
+			uint32_t d = g->out_dst[p];
+			struct nhir_node_end e;
+			int64_t fact;
+
+			if (NHIR_EI_KIND(g->out_info[p]) !=
+				    NHIR_EDGE_AUTHENTICATES ||
+			    d >= g->node_nr ||
+			    !nhir_graph_ended(g, d, v->at, NULL, &fact) ||
+			    nhir_store_get_end(v->ctx->st, fact, &e, NULL))
+				continue;
+			if (nhir_end_gone(e.how) &&
+			    e.node == g->node_id[d]) {
+				char s[NHIR_MAX_ID_LEN + 96], t[32];
+				struct nhir_node n;
+
+				nhir_time_format(e.time, t, sizeof(t));
+				if (!nhir_store_get_node(v->ctx->st, e.node,
+							 &n, NULL)) {
+					snprintf(s, sizeof(s), "whether it still "
+						 "works: %s, which it acts as, "
+						 "was deleted %s", n.ext_id, t);
+					add_note(out, s);
+					nhir_node_release(&n);
+				}
+			}
+			nhir_node_end_release(&e);
+		}
 
 	for (uint32_t i = item, n = 0; out && i != NHIR_BLAST_NO_PARENT &&
 					n < 64;

@@ -54,6 +54,17 @@ check "the deleted role is ended" has "$T/after.txt" \
 # not ended, it lives until it expires
 check "its session is not claimed ended" sh -c \
 	'sed -n "/^Live derived/,/^$/p" "$0/after.txt" | grep -q "^  ASIAEXAMPLEETL00001 .*until 2024-06-01T11:10:00Z"' "$T"
+check "what is not known about it is said" sh -c \
+	'grep "^  ASIAEXAMPLEETL00001 " "$0/after.txt" | grep -q "\[not evaluated: whether it still works: '"$A"':role/app/etl-runner, which it acts as, was deleted 2024-06-01T10:40:00Z\]"' "$T"
+check "not before the deletion" sh -c \
+	'! grep "^  ASIAEXAMPLEETL00001 " "$0/before.txt" | grep -q "not evaluated"' "$T"
+check "json: in the session's not_evaluated" sh -c \
+	'"$NHIR" blast --format json '"$K"' --at 2024-06-01T10:45:00Z | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+s = [i for g in d[\"groups\"].values() for i in g if i[\"ref\"] == \"ASIAEXAMPLEETL00001\"][0]
+assert any(\"was deleted\" in x for x in s[\"not_evaluated\"]), s
+"'
 check "the inventory's key of old-bot ended with its user" sh -c \
 	'"$NHIR" blast AKIAEXAMPLEOLDBOT001 --at 2024-06-01T10:45:00Z |
 	 grep -q "AKIAEXAMPLEOLDBOT001 (credential, aws-access-key) \[ended 2024-06-01T10:31:00Z: its identity deleted by DeleteUser"'
