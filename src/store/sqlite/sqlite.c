@@ -767,6 +767,61 @@ static int query_int(struct sqlite_store *s, const char *sql, int64_t *out)
 	return rc;
 }
 
+/*
+ * PRAGMA application_id of an nhir database: "nhir".  Set when the
+ * database is created, so that --db naming some other SQLite file is
+ * refused instead of migrated (and its caller made admin).
+ */
+#define NHIR_APPLICATION_ID 0x6e686972
+
+/*
+ * Checks that the database is nhir's: its application id, or, for an
+ * older nhir database made before the id was set, the tables and row
+ * that the first migration made (the id is then set, unless read-only).
+ * An empty database is nhir's to make.  Called before anything could
+ * write to the file (journal mode included), so a refused file is left
+ * byte for byte as it was.
+ */
+static enum nhir_rc check_identity(struct sqlite_store *s, bool readonly,
+				   struct nhir_err *err)
+{
+	int64_t id, have, tables, ours = 0;
+	char set[64];
+
+	if (query_int(s, "PRAGMA application_id", &id) != SQLITE_OK ||
+	    query_int(s, "PRAGMA user_version", &have) != SQLITE_OK ||
+	    query_int(s, "SELECT count(*) FROM sqlite_schema", &tables) !=
+		    SQLITE_OK)
+		return db_err(s, err, "not an nhir database (not readable "
+			      "as SQLite)");
+	if (id == NHIR_APPLICATION_ID)
+		return NHIR_OK;
+	if (id)
+		return nhir_err_set(err, NHIR_ESCHEMA,
+				    "not an nhir database (it belongs to "
+				    "another application: SQLite application "
+				    "id 0x%08" PRIx64 ")", (uint64_t)id & 0xffffffffu);
+	if (tables && have > 0 &&
+	    query_int(s, "SELECT (SELECT count(*) FROM sqlite_schema"
+			 " WHERE type = 'table' AND name IN ('meta', 'node',"
+			 " 'edge', 'import_run')) = 4 AND EXISTS(SELECT 1"
+			 " FROM meta WHERE key = 'graph_gen')",
+		      &ours) != SQLITE_OK)
+		ours = 0;
+	if (!ours && (tables || have))
+		return nhir_err_set(err, NHIR_ESCHEMA,
+				    "not an nhir database (an SQLite database "
+				    "of another application: %" PRId64
+				    " schema objects, version %" PRId64 "); "
+				    "nhir neither opens nor changes it",
+				    tables, have);
+	if (readonly)
+		return NHIR_OK;
+	snprintf(set, sizeof(set), "PRAGMA application_id = %d",
+		 NHIR_APPLICATION_ID);
+	return exec(s, set, err);
+}
+
 static enum nhir_rc migrate(struct sqlite_store *s, bool readonly,
 			    struct nhir_err *err)
 {
@@ -921,6 +976,12 @@ static enum nhir_rc sq_open(struct nhir_store **out, const char *path,
 	sqlite3_extended_result_codes(s->db, 1);
 	s->busy_ms = NHIR_STORE_BUSY_DEFAULT;
 	sqlite3_busy_timeout(s->db, (int)s->busy_ms);
+	rc = check_identity(s, ro, err);
+	if (rc) {
+		nhir_err_prefix(err, "%s", path);
+		sq_close(&s->base);
+		return rc;
+	}
 	rc = exec(s, "PRAGMA foreign_keys = ON", err);
 	if (!rc && !ro)
 		rc = exec(s, "PRAGMA journal_mode = WAL;"
