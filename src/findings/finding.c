@@ -26,8 +26,9 @@ void nhir_secret_preview(const char *s, size_t len, char *out, size_t n)
 		snprintf(out, n, "%s", aws);
 		return;
 	}
+	/* at most 4 characters of a secret, whatever its length */
 	if (len >= 16)
-		snprintf(out, n, "%.4s...%.2s (%zu chars)", s, s + len - 2, len);
+		snprintf(out, n, "%.4s... (%zu chars)", s, len);
 	else if (len >= 8)
 		snprintf(out, n, "%.2s... (%zu chars)", s, len);
 	else

@@ -4,8 +4,10 @@
  * handle.
  */
 #include "compat.h"
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 #include "nhir/buf.h"
 #include "nhir/graph.h"
@@ -926,6 +928,32 @@ static void sq_close(struct nhir_store *st)
 	nhir_free(s);
 }
 
+/*
+ * Makes the database file, empty, mode 0600 (less if the umask says
+ * so), before SQLite opens it: SQLite gives the -wal, -shm and -journal
+ * files the mode of the database, so none of them is readable by
+ * others.  Losing a race to another nhir making it is no error; a
+ * dangling symbolic link is not followed.
+ */
+static enum nhir_rc create_private(const char *path, struct nhir_err *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			    O_CLOEXEC, 0600);
+	struct stat sb;
+
+	if (fd < 0 && errno == EEXIST && !lstat(path, &sb) &&
+	    S_ISLNK(sb.st_mode))
+		return nhir_err_set(err, NHIR_EIO, "cannot create '%s': it is "
+				    "a symbolic link to no file; nhir does not "
+				    "create a database through one", path);
+	if (fd < 0 && errno != EEXIST)
+		return nhir_err_set(err, NHIR_EIO, "cannot create '%s': %s",
+				    path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return NHIR_OK;
+}
+
 static enum nhir_rc sq_open(struct nhir_store **out, const char *path,
 			    unsigned flags, struct nhir_err *err)
 {
@@ -946,6 +974,9 @@ static enum nhir_rc sq_open(struct nhir_store **out, const char *path,
 					    "no database at '%s' (run 'nhir "
 					    "init' first)", path);
 		oflags |= SQLITE_OPEN_CREATE;
+		rc = create_private(path, err);
+		if (rc)
+			return rc;
 	}
 	s = nhir_calloc(1, sizeof(*s));
 	if (!s)

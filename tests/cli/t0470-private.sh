@@ -1,0 +1,51 @@
+#!/bin/sh
+# Incident records and secret previews are not readable by others: the
+# database and its -wal, -shm and -journal files are made 0600 whatever
+# the umask, and a preview shows at most 4 characters of a secret.
+. tests/cli/lib.sh
+
+umask 022
+check "init under umask 022" "$NHIR" init
+check "the database is 0600" test "$(stat -c %a "$NHIR_DB")" = 600
+"$NHIR" import nhir examples/inventory/estate.jsonl >/dev/null
+# while a connection is open (the last one to close removes them)
+check "its -wal and -shm files are 0600" sh -c \
+	'sqlite3 "$NHIR_DB" "BEGIN; SELECT count(*) FROM node;" \
+		".shell stat -c %a $NHIR_DB-wal $NHIR_DB-shm" "COMMIT" >"$0/wmode" &&
+	test "$(grep -cx 600 "$0/wmode")" = 2' "$T"
+check "--db makes a new database 0600 too" "$NHIR" --db "$T/j.db" init
+check "so is it" test "$(stat -c %a "$T/j.db")" = 600
+# a rollback journal, while a transaction is open
+sqlite3 "$T/j.db" 'PRAGMA journal_mode = DELETE' >/dev/null
+rm -f "$T/j.db-wal" "$T/j.db-shm"
+check "a rollback journal is 0600" sh -c \
+	'sqlite3 "$0/j.db" "BEGIN; CREATE TABLE held(x); INSERT INTO held VALUES(1);" \
+		".shell stat -c %a $0/j.db-journal" "ROLLBACK" >"$0/jmode" &&
+	grep -qx 600 "$0/jmode"' "$T"
+check "an existing database keeps the mode its owner gave it" sh -c \
+	'chmod 640 "$NHIR_DB" && "$NHIR" user list >/dev/null &&
+	test "$(stat -c %a "$NHIR_DB")" = 640'
+chmod 600 "$NHIR_DB"
+ln -s "$T/elsewhere.db" "$T/link.db"
+check "a dangling symbolic link is not followed to make one" \
+	exits 1 "$NHIR" --db "$T/link.db" init
+check "nothing was made behind it" test ! -e "$T/elsewhere.db"
+
+# previews: 4 characters of the secret at most
+cat >"$T/gl.json" <<'J'
+[
+ {"RuleID": "generic-api-key", "Secret": "sk_live_Zq8Lw2Xv9Rt4Yp6Nm3Kb", "File": "app/config.js", "StartLine": 3, "Commit": "abc"},
+ {"RuleID": "generic-api-key", "Secret": "Hq7Wz2Lk9Jd", "File": "app/short.js", "StartLine": 1, "Commit": "abc"}
+]
+J
+check "import a report with two secrets" "$NHIR" findings import gitleaks "$T/gl.json"
+"$NHIR" findings list >"$T/list.txt" 2>&1
+"$NHIR" findings list --format json >"$T/list.json" 2>&1
+sqlite3 "$NHIR_DB" .dump >"$T/dump.sql"
+check "the long one shows its first 4 characters" has "$T/list.txt" "sk_l... (28 chars)"
+check "the short one 2" has "$T/list.txt" "Hq... (11 chars)"
+for f in list.txt list.json dump.sql; do
+	check "$f holds no 5 characters of either secret" sh -c \
+		'! grep -qE "sk_li|_Kb|Kb |Zq8L|Hq7|Jd " "$0/$1"' "$T" "$f"
+done
+done_testing
