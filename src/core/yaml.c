@@ -1,7 +1,9 @@
 /* libyaml document helpers (src/core/yaml.h). */
 #include "compat.h"
 #include <ctype.h>
+#include <unistd.h>
 #include "nhir/buf.h"
+#include "core/input.h"
 #include "core/yaml.h"
 
 enum nhir_rc nhir_yaml_load(struct nhir_yaml *y, const char *data,
@@ -39,21 +41,25 @@ enum nhir_rc nhir_read_small_file(const char *path, struct nhir_buf *b,
 				  struct nhir_err *err)
 {
 	char chunk[8192];
-	FILE *f = fopen(path, "rb");
-	size_t n;
-	enum nhir_rc rc = NHIR_OK;
+	ssize_t n = 0;
+	int fd;
+	enum nhir_rc rc;
 
 	*b = (struct nhir_buf)NHIR_BUF_INIT(1 << 20);
-	if (!f)
-		return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s", path,
-				    strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		nhir_buf_add(b, chunk, n);
-	if (ferror(f))
-		rc = nhir_err_set(err, NHIR_EIO, "cannot read '%s'", path);
+	rc = nhir_input_open(path, &fd, err);
+	if (rc)
+		return rc;
+	/* stops at the limit: standard input may not end */
+	while (!b->err && ((n = read(fd, chunk, sizeof(chunk))) > 0 ||
+			   (n < 0 && errno == EINTR)))
+		if (n > 0)
+			nhir_buf_add(b, chunk, (size_t)n);
+	if (!b->err && n < 0)
+		rc = nhir_err_set(err, NHIR_EIO, "cannot read '%s': %s", path,
+				  strerror(errno));
 	else if (b->err)
 		rc = nhir_err_set(err, NHIR_ETOOBIG, "'%s' is over 1 MiB", path);
-	fclose(f);
+	close(fd);
 	if (rc)
 		nhir_buf_release(b);
 	return rc;

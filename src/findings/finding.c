@@ -11,6 +11,7 @@
 #include "nhir/buf.h"
 #include "nhir/finding.h"
 #include "core/hash.h"
+#include "core/input.h"
 #include "nhir/record.h"
 #include "record/record-internal.h"
 #include "store/findings.h"
@@ -122,16 +123,22 @@ static enum nhir_rc read_report(const char *path, char **data, size_t *len,
 {
 	struct nhir_buf b = NHIR_BUF_INIT(MAX_REPORT);
 	char chunk[65536];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	int fd;
+	ssize_t n = 0;
+	enum nhir_rc rc;
 
 	*data = NULL;
-	if (fd < 0)
-		return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s", path,
-				    strerror(errno));
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		nhir_buf_add(&b, chunk, (size_t)n);
+	rc = nhir_input_open(path, &fd, err);
+	if (rc)
+		return rc;
+	/* up to the limit: standard input may not end */
+	while (!b.err && ((n = read(fd, chunk, sizeof(chunk))) > 0 ||
+			  (n < 0 && errno == EINTR)))
+		if (n > 0)
+			nhir_buf_add(&b, chunk, (size_t)n);
 	close(fd);
+	if (b.err)
+		n = 0;
 	if (n < 0) {
 		nhir_buf_release(&b);
 		return nhir_err_set(err, NHIR_EIO, "cannot read '%s': %s", path,

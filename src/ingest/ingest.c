@@ -12,6 +12,7 @@
 #include "nhir/buf.h"
 #include "nhir/record.h"
 #include "core/hash.h"
+#include "core/input.h"
 #include "ingest/ingest-internal.h"
 #include "ingest/json.h"
 
@@ -298,25 +299,21 @@ static enum nhir_rc load_file(const char *path, char **data, size_t *len,
 			      bool *mapped, struct nhir_err *err)
 {
 	struct stat sb;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd;
 	struct nhir_buf b = NHIR_BUF_INIT(NHIR_MAX_INPUT_LEN);
 	char chunk[65536];
+	enum nhir_rc rc;
 
 	*data = NULL;
 	*len = 0;
 	*mapped = false;
-	if (fd < 0)
-		return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s",
-				    path, strerror(errno));
+	rc = nhir_input_open(path, &fd, err);
+	if (rc)
+		return rc;
 	if (fstat(fd, &sb)) {
 		close(fd);
 		return nhir_err_set(err, NHIR_EIO, "cannot read '%s': %s",
 				    path, strerror(errno));
-	}
-	if (S_ISDIR(sb.st_mode)) {
-		close(fd);
-		return nhir_err_set(err, NHIR_EINVAL, "'%s' is a directory",
-				    path);
 	}
 	if (S_ISREG(sb.st_mode) && sb.st_size > 0) {
 		void *p;
@@ -337,7 +334,9 @@ static enum nhir_rc load_file(const char *path, char **data, size_t *len,
 			return NHIR_OK;
 		}
 	}
-	for (;;) {
+	/* standard input, or a file that is empty by its size: read up to
+	 * the limit, which stops a stream that never ends */
+	while (!b.err) {
 		ssize_t n = read(fd, chunk, sizeof(chunk));
 
 		if (n < 0 && errno == EINTR)
@@ -354,9 +353,14 @@ static enum nhir_rc load_file(const char *path, char **data, size_t *len,
 		nhir_buf_add(&b, chunk, (size_t)n);
 	}
 	close(fd);
+	if (b.err == NHIR_ETOOBIG) {
+		nhir_buf_release(&b);
+		return nhir_err_set(err, NHIR_ETOOBIG,
+				    "'%s' is larger than %zu bytes", path,
+				    NHIR_MAX_INPUT_LEN);
+	}
 	if (b.err) {
-		enum nhir_rc rc = b.err;
-
+		rc = b.err;
 		nhir_buf_release(&b);
 		return nhir_err_set(err, rc, "cannot read '%s': %s", path,
 				    nhir_strerror(rc));
