@@ -208,7 +208,7 @@ int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx)
 			   "ingested, %" PRIu64 " rejected", res.files,
 			   res.files_seen, res.files_failed);
 		if (res.files_skipped)
-			out_printf(", %" PRIu64 " skipped (not logs)",
+			out_printf(", %" PRIu64 " skipped (not read)",
 				   res.files_skipped);
 		if (res.digests_skipped)
 			out_printf(", %" PRIu64 " digest files skipped",

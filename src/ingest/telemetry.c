@@ -17,6 +17,7 @@
 #include "nhir/buf.h"
 #include "nhir/record.h"
 #include "core/hash.h"
+#include "core/input.h"
 #include "ingest/json.h"
 #include "ingest/litscan.h"
 #include "ingest/telemetry-internal.h"
@@ -1431,6 +1432,11 @@ struct run {
 	int64_t first_file;	/* the run's first file id, 0 before it */
 	struct nhir_ingest_result pending;	/* counted, not committed */
 	const char *format, *path, *actor;	/* for the audit entry */
+	struct run_dir {
+		dev_t dev;
+		ino_t ino;
+	} *dirs;		/* the directories read, against link loops */
+	size_t dirs_nr, dirs_alloc;
 };
 
 /*
@@ -1649,16 +1655,55 @@ static enum nhir_rc ingest_path(struct nhir_store *st,
 	char **names = NULL;
 	size_t nr = 0, alloc = 0;
 	enum nhir_rc rc = NHIR_OK, worst = NHIR_OK;
+	int serr;
 
-	if (stat(path, &sb))
+	serr = stat(path, &sb) ? errno : 0;
+	if (serr && in_dir && serr == ELOOP) {
+		res->files_skipped++;
+		diag(res, path, 0, "skipped: a symbolic link loop, not read");
+		return NHIR_OK;
+	}
+	if (serr && in_dir) {
+		/* a dangling link, no permission: the rest is still read */
+		res->files_failed++;
+		diag(res, path, 0, "file rejected: cannot open it: %s",
+		     strerror(serr));
+		return NHIR_EPARSE;
+	}
+	if (serr)
 		return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s", path,
-				    strerror(errno));
+				    strerror(serr));
+	if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode)) {
+		/* a FIFO or /dev/zero would be read for ever */
+		if (!in_dir)
+			return nhir_err_set(err, NHIR_EINVAL, "'%s' is %s, not "
+					    "a regular file", path,
+					    nhir_file_kind(sb.st_mode));
+		res->files_skipped++;
+		diag(res, path, 0, "skipped: %s, not a regular file",
+		     nhir_file_kind(sb.st_mode));
+		return NHIR_OK;
+	}
 	if (!S_ISDIR(sb.st_mode)) {
 		rc = ingest_file(st, fmt, path, actor, in_dir, run, res, err);
 		if (progress)
 			progress(path, res, pdata);
 		return rc;
 	}
+	for (size_t i = 0; i < run->dirs_nr; i++)
+		if (run->dirs[i].dev == sb.st_dev &&
+		    run->dirs[i].ino == sb.st_ino) {
+			res->files_skipped++;
+			diag(res, path, 0, "skipped: a directory already read "
+			     "in this run (a symbolic link loop), not read "
+			     "again");
+			return NHIR_OK;
+		}
+	if (NHIR_ALLOC_GROW(run->dirs, run->dirs_nr + 1, run->dirs_alloc))
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	run->dirs[run->dirs_nr].dev = sb.st_dev;
+	run->dirs[run->dirs_nr].ino = sb.st_ino;
+	run->dirs_nr++;
 	d = opendir(path);
 	if (!d)
 		return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s", path,
@@ -1731,6 +1776,7 @@ enum nhir_rc nhir_ingest_path(struct nhir_store *st,
 	pipe_stop(run.pipe);
 	keyset_clear(&run.seen);
 	namemap_clear(&run.names);
+	nhir_free(run.dirs);
 	return rc ? rc : crc;
 }
 

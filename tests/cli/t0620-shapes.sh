@@ -76,7 +76,7 @@ printf '*.db\n' >"$T/logs/.gitignore"
 printf '{"awsAccountId":"111122223333","digestStartTime":"2024-05-01T00:00:00Z","digestEndTime":"2024-05-01T01:00:00Z","logFiles":[]}\n' | gzip >"$T/logs/111122223333_CloudTrail-Digest_us-east-1_trail_us-east-1_20240501T010000Z.json.gz"
 check "files that are not logs make the run partial (4), not an error" \
 	exits 4 "$NHIR" ingest cloudtrail "$T/logs"
-check "the logs are ingested" has "$T/last.out" "1 files ingested, 0 already ingested, 0 rejected, 2 skipped (not logs), 1 digest files skipped; 7 events"
+check "the logs are ingested" has "$T/last.out" "1 files ingested, 0 already ingested, 0 rejected, 2 skipped (not read), 1 digest files skipped; 7 events"
 check "the README is named" has "$T/last.err" "README.md: byte 0: file skipped: not cloudtrail: not JSON"
 check "the digest is not a problem" hasnt "$T/last.err" "Digest_us-east-1"
 check "the hidden file is named" has "$T/last.err" "logs/.gitignore: byte 0: skipped: hidden, not read"
