@@ -6,16 +6,60 @@
 #include "core/input.h"
 #include "core/yaml.h"
 
+/*
+ * Refuses a document nested deeper than NHIR_YAML_MAX_DEPTH, before
+ * libyaml builds it: its scanner takes time quadratic in the nesting
+ * (100,000 levels took half a minute), and nhir's files are a few
+ * levels deep.  A syntax error is left to the loader to report.
+ */
+static enum nhir_rc check_depth(const char *data, size_t len,
+				const char *name, struct nhir_err *err)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	yaml_event_type_t type;
+	int depth = 0;
+	enum nhir_rc rc = NHIR_OK;
+
+	if (!yaml_parser_initialize(&p))
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	yaml_parser_set_input_string(&p, (const unsigned char *)data, len);
+	while (!rc && yaml_parser_parse(&p, &ev)) {
+		type = ev.type;
+		if (type == YAML_SEQUENCE_START_EVENT ||
+		    type == YAML_MAPPING_START_EVENT) {
+			if (++depth > NHIR_YAML_MAX_DEPTH)
+				rc = nhir_err_set(err, NHIR_EPARSE,
+						  "%s:%d:%d: nested deeper than "
+						  "%d levels", name,
+						  (int)ev.start_mark.line + 1,
+						  (int)ev.start_mark.column + 1,
+						  NHIR_YAML_MAX_DEPTH);
+		} else if (type == YAML_SEQUENCE_END_EVENT ||
+			   type == YAML_MAPPING_END_EVENT) {
+			depth--;
+		}
+		yaml_event_delete(&ev);
+		if (type == YAML_STREAM_END_EVENT)
+			break;
+	}
+	yaml_parser_delete(&p);
+	return rc;
+}
+
 enum nhir_rc nhir_yaml_load(struct nhir_yaml *y, const char *data,
 			    size_t len, const char *name,
 			    struct nhir_err *err)
 {
 	yaml_parser_t p;
-	enum nhir_rc rc = NHIR_OK;
+	enum nhir_rc rc;
 
 	memset(y, 0, sizeof(*y));
 	y->name = name;
 	y->err = err;
+	rc = check_depth(data, len, name, err);
+	if (rc)
+		return rc;
 	if (!yaml_parser_initialize(&p))
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	yaml_parser_set_input_string(&p, (const unsigned char *)data, len);

@@ -19,9 +19,13 @@ struct nhir_yaml {
 	bool loaded;
 };
 
+/* Deepest nesting of sequences and mappings a file may have. */
+#define NHIR_YAML_MAX_DEPTH 64
+
 /*
- * Parses data; a syntax error is NHIR_EPARSE "name:line:col: what".
- * On failure nothing is left to free.
+ * Parses data; a syntax error is NHIR_EPARSE "name:line:col: what", as
+ * is nesting deeper than NHIR_YAML_MAX_DEPTH.  On failure nothing is
+ * left to free.
  */
 enum nhir_rc nhir_yaml_load(struct nhir_yaml *y, const char *data,
 			    size_t len, const char *name,

@@ -76,8 +76,8 @@ static int one(struct walk *w, size_t off, size_t len)
 	int r;
 
 	if (!v) {
-		nhir_scanner_problem(w->st, w->data, w->len, off + bad,
-				     "malformed JSON");
+		nhir_scanner_problem(w->st, w->data, w->len, off + bad, "%s",
+				     nhir_json_why(w->data + off, len, bad));
 		w->first = false;
 		return 0;
 	}
@@ -415,7 +415,8 @@ static enum nhir_rc sarif_parse(const char *data, size_t len,
 	/* the whole document must be JSON, and SARIF */
 	doc = nhir_json_parse(data, len, &bad, NULL);
 	if (!doc)
-		return parse_error(data, len, bad, err, "malformed JSON");
+		return parse_error(data, len, bad, err,
+				   nhir_json_why(data, len, bad));
 	if (!cJSON_IsObject(doc) || !nhir_json_arr(doc, "runs") ||
 	    !str(doc, "version")) {
 		cJSON_Delete(doc);

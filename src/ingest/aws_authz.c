@@ -71,7 +71,9 @@ static int collect_item(void *ctx, const struct nhir_json_span *sp)
 	o = nhir_json_parse(a->data + sp->off, sp->len, &bad,
 			    &a->imp->res->utf8_replaced);
 	if (!o) {
-		nhir_import_error(a->imp, sp->off + bad, "malformed JSON");
+		nhir_import_error(a->imp, sp->off + bad, "%s",
+				  nhir_json_why(a->data + sp->off, sp->len,
+						bad));
 		return 0;
 	}
 	if (!cJSON_IsObject(o)) {

@@ -315,7 +315,9 @@ static void report_run(struct nhir_import *imp, const char *data, size_t len)
 		size_t csv_len = 0, clen;
 
 		if (!o)
-			nhir_import_error(imp, i + bad, "malformed JSON");
+			nhir_import_error(imp, i + bad, "%s",
+					  nhir_json_why(data + i, len - i,
+							bad));
 		else if (!content || (fmt && strcmp(fmt, "text/csv")))
 			nhir_import_error(imp, i, "JSON input must be the "
 					  "output of 'aws iam "

@@ -444,6 +444,33 @@ size_t nhir_utf8_fix(const char *s, size_t len, struct nhir_buf *out)
 	return bad;
 }
 
+size_t nhir_json_nul(const char *p, size_t len)
+{
+	const char *z = memchr(p, 0, len);
+	size_t end = z ? (size_t)(z - p) : len, i = 0;
+
+	while (i < end) {
+		const char *b = memchr(p + i, '\\', end - i);
+
+		if (!b)
+			break;
+		i = (size_t)(b - p);
+		if (i + 6 <= len && p[i + 1] == 'u' &&
+		    !memcmp(p + i + 2, "0000", 4))
+			return i;
+		i += 2;	/* an escaped backslash escapes nothing after it */
+	}
+	return end;
+}
+
+const char *nhir_json_why(const char *p, size_t len, size_t bad)
+{
+	if (bad < len && (!p[bad] || (bad + 6 <= len &&
+				      !memcmp(p + bad, "\\u0000", 6))))
+		return "a NUL character (\\u0000) in a string";
+	return "malformed JSON";
+}
+
 cJSON *nhir_json_parse(const char *p, size_t len, size_t *bad_off,
 		       uint64_t *replaced)
 {
@@ -462,6 +489,11 @@ cJSON *nhir_json_parse(const char *p, size_t len, size_t *bad_off,
 			*replaced += n;
 		src = fixed.buf;
 		len = fixed.len;
+	}
+	*bad_off = nhir_json_nul(src, len);
+	if (*bad_off < len) {
+		nhir_buf_release(&fixed);
+		return NULL;
 	}
 	o = cJSON_ParseWithLengthOpts(src, len, &end, 0);
 	if (!o) {

@@ -74,10 +74,19 @@ void nhir_json_arena_free(void);
 /*
  * Parses one value with cJSON after replacing invalid UTF-8 (counted in
  * *replaced, which may be NULL).  On failure returns NULL with *bad_off
- * set.
+ * set.  A NUL character in a string (a \u0000 escape, or a raw zero
+ * byte) is a failure at its offset: a C string would end there and
+ * silently lose the rest.
  */
 cJSON *nhir_json_parse(const char *p, size_t len, size_t *bad_off,
 		       uint64_t *replaced);
+/* The offset of the first \u0000 escape or zero byte in p, or len. */
+size_t nhir_json_nul(const char *p, size_t len);
+/*
+ * Why nhir_json_parse(p, len) failed at bad: "a NUL character (\u0000)
+ * in a string" or "malformed JSON".
+ */
+const char *nhir_json_why(const char *p, size_t len, size_t bad);
 
 /*
  * A number of seconds (or milliseconds, scale 1000) since the epoch as

@@ -41,7 +41,9 @@ static int collect(void *ctx, const struct nhir_json_span *sp)
 				   &k->imp->res->utf8_replaced);
 
 	if (!o) {
-		nhir_import_error(k->imp, sp->off + bad, "malformed JSON");
+		nhir_import_error(k->imp, sp->off + bad, "%s",
+				  nhir_json_why(k->data + sp->off, sp->len,
+						bad));
 		return 0;
 	}
 	if (!cJSON_IsObject(o) || !nhir_json_str(o, "kind")) {

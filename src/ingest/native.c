@@ -262,7 +262,8 @@ static void do_record(struct native *n, size_t off, size_t len)
 	enum rec_type t = n->want;
 
 	if (!o) {
-		nhir_import_error(n->imp, off + bad, "malformed JSON");
+		nhir_import_error(n->imp, off + bad, "%s",
+				  nhir_json_why(n->data + off, len, bad));
 		return;
 	}
 	if (!cJSON_IsObject(o)) {

@@ -657,8 +657,14 @@ static int run_record(struct nhir_tele *t, const char *p, size_t len,
 	nhir_json_init();
 	nhir_json_arena_begin();
 	o = nhir_json_parse(p, len, &bad, &replaced);
-	if (!o)
+	if (!o && bad < len && nhir_json_nul(p, len) == bad) {
+		/* no silent truncation at a NUL: the record is skipped */
+		nhir_tele_malformed(t, "a NUL character (\\u0000) in a string, "
+				    "at byte %" PRIu64, off + bad);
+		rc = 0;
+	} else if (!o) {
 		rc = REC_BAD_JSON;
+	}
 	else if (!cJSON_IsObject(o))
 		rc = REC_NOT_OBJECT;
 	else
