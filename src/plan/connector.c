@@ -8,6 +8,7 @@
  * configuration (${env:NAME}, ${file:PATH}) and are never stored.
  */
 #include "compat.h"
+#include <ctype.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -26,12 +27,16 @@
 #define MAX_ARGS 32
 #define MAX_PATTERNS 32
 #define MAX_HEADERS 16
+#define MAX_ENV 32
 #define MAX_OUTPUT (1 << 20)
 
 struct connector {
 	char *name;
 	bool http;
+	char *exe;			/* exec: argv[0], an absolute path */
 	char *argv[MAX_ARGS + 1];	/* exec */
+	char *env[MAX_ENV];		/* exec: the variables it is given */
+	size_t env_nr;
 	char *url;			/* http */
 	char *headers[MAX_HEADERS];	/* "Name: value" with ${...} */
 	size_t header_nr;
@@ -49,6 +54,9 @@ static void conn_free(struct connector *c)
 {
 	for (size_t i = 0; c->argv[i]; i++)
 		nhir_free(c->argv[i]);
+	for (size_t i = 0; i < c->env_nr; i++)
+		nhir_free(c->env[i]);
+	nhir_free(c->exe);
 	for (size_t i = 0; i < c->header_nr; i++)
 		nhir_free(c->headers[i]);
 	for (size_t i = 0; i < c->pattern_nr; i++)
@@ -95,12 +103,84 @@ static enum nhir_rc strs(struct nhir_yaml *y, const yaml_node_t *n,
 	return NHIR_OK;
 }
 
+/* An environment variable's name: [A-Za-z_][A-Za-z0-9_]*. */
+static bool env_name(const char *s)
+{
+	if (!*s || isdigit((unsigned char)*s))
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return false;
+	return true;
+}
+
+static bool executable(const char *path)
+{
+	struct stat sb;
+
+	return !stat(path, &sb) && S_ISREG(sb.st_mode) && !access(path, X_OK);
+}
+
+/*
+ * The command's absolute path, fixed when the file is loaded: a bare
+ * name is looked up in nhir's own PATH now (absolute directories only),
+ * not in whatever PATH the connector would run with, and a relative
+ * path is taken from the current directory.  The program is then run
+ * by that path.
+ */
+static enum nhir_rc resolve(struct nhir_yaml *y, const yaml_node_t *v,
+			    struct connector *c)
+{
+	const char *cmd = c->argv[0], *path = getenv("PATH");
+	char cwd[PATH_MAX], *p = NULL;
+	size_t n;
+
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	if (cmd[0] == '/') {
+		p = nhir_strdup(cmd);
+	} else if (strchr(cmd, '/')) {
+		if (getcwd(cwd, sizeof(cwd))) {
+			n = strlen(cwd) + strlen(cmd) + 2;
+			p = nhir_malloc(n);
+			if (p)
+				snprintf(p, n, "%s/%s", cwd, cmd);
+		}
+	} else {
+		while (*path) {
+			const char *e = strchr(path, ':');
+			size_t dl = e ? (size_t)(e - path) : strlen(path);
+
+			if (dl && path[0] == '/') {
+				n = dl + strlen(cmd) + 2;
+				p = nhir_malloc(n);
+				if (!p)
+					break;
+				snprintf(p, n, "%.*s/%s", (int)dl, path, cmd);
+				if (executable(p))
+					break;
+				nhir_free(p);
+				p = NULL;
+			}
+			path += dl + (e ? 1 : 0);
+		}
+	}
+	if (p && executable(p)) {
+		c->exe = p;
+		return NHIR_OK;
+	}
+	nhir_free(p);
+	return nhir_yaml_error(y, v, "'%s': command '%s' is not an "
+			       "executable file%s", c->name, cmd,
+			       strchr(cmd, '/') ? "" : " in PATH");
+}
+
 static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,
 			       bool probe, struct connector *c)
 {
 	static const char *const keys[] = { "name", "type", "command", "url",
 					    "headers", "timeout", "actions",
-					    "subtypes", NULL };
+					    "subtypes", "env", NULL };
 	const char *name, *type;
 	yaml_node_t *v;
 	size_t nr;
@@ -164,7 +244,23 @@ static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,
 		rc = strs(y, v, "command", c->argv, MAX_ARGS, &nr);
 		if (rc)
 			return rc;
+		v = nhir_yaml_get(y, n, "env");
+		if (v) {
+			rc = strs(y, v, "env", c->env, MAX_ENV, &c->env_nr);
+			if (rc)
+				return rc;
+			for (size_t i = 0; i < c->env_nr; i++)
+				if (!env_name(c->env[i]))
+					return nhir_yaml_error(y, v, "'%s': env "
+							       "lists variable "
+							       "names, not '%s'",
+							       name, c->env[i]);
+		}
 	}
+	if (c->http && nhir_yaml_get(y, n, "env"))
+		return nhir_yaml_error(y, nhir_yaml_get(y, n, "env"), "'%s': env "
+				       "is for exec connectors (headers take "
+				       "${env:NAME})", name);
 	c->timeout = 30;
 	v = nhir_yaml_get(y, n, "timeout");
 	if (v && (!nhir_yaml_int(v, &c->timeout) || c->timeout <= 0 ||
@@ -175,8 +271,11 @@ static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,
 	if (!v)
 		return nhir_yaml_error(y, n, "'%s' needs %s", name,
 				       probe ? "subtypes" : "actions");
-	return strs(y, v, probe ? "subtypes" : "actions", c->patterns,
-		    MAX_PATTERNS, &c->pattern_nr);
+	rc = strs(y, v, probe ? "subtypes" : "actions", c->patterns,
+		  MAX_PATTERNS, &c->pattern_nr);
+	if (!rc && !c->http)
+		rc = resolve(y, nhir_yaml_get(y, n, "command"), c);
+	return rc;
 }
 
 static enum nhir_rc from_doc(struct nhir_yaml *y, struct nhir_connectors **out)
@@ -247,9 +346,19 @@ enum nhir_rc nhir_connectors_load(const char *path,
 				  struct nhir_err *err)
 {
 	struct nhir_yaml y;
-	enum nhir_rc rc = nhir_yaml_load_file(&y, path, err);
+	struct stat sb;
+	enum nhir_rc rc;
 
 	*out = NULL;
+	/* it names the programs nhir runs: nobody else may change it */
+	if (!stat(path, &sb) && (sb.st_mode & (S_IWGRP | S_IWOTH)))
+		return nhir_err_set(err, NHIR_EINVAL, "'%s' is writable by "
+				    "%s (mode %04o): a connectors file names "
+				    "the programs nhir runs; chmod go-w it",
+				    path, sb.st_mode & S_IWOTH ? "others"
+							       : "its group",
+				    (unsigned)(sb.st_mode & 07777));
+	rc = nhir_yaml_load_file(&y, path, err);
 	return rc ? rc : from_doc(&y, out);
 }
 
@@ -344,16 +453,40 @@ static enum nhir_rc run_exec(const struct connector *c, const char *in,
 			     struct nhir_buf *out, struct nhir_err *err)
 {
 	int pin[2], pout[2], status = 0;
-	size_t off = 0, len = strlen(in);
+	size_t off = 0, len = strlen(in), envn = 0;
 	int64_t deadline = now_ms() + c->timeout * 1000;
 	bool timed_out = false;
 	pid_t pid, parent = getpid();
+	/* only the variables it names, made before fork: no PATH, no
+	 * secrets of nhir's own environment */
+	char *envp[MAX_ENV + 1];
 
-	if (pipe(pin))
+	for (size_t i = 0; i < c->env_nr; i++) {
+		const char *v = getenv(c->env[i]);
+		size_t n;
+
+		if (!v)
+			continue;
+		n = strlen(c->env[i]) + strlen(v) + 2;
+		envp[envn] = nhir_malloc(n);
+		if (!envp[envn]) {
+			while (envn)
+				nhir_free(envp[--envn]);
+			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		}
+		snprintf(envp[envn++], n, "%s=%s", c->env[i], v);
+	}
+	envp[envn] = NULL;
+	if (pipe(pin)) {
+		while (envn)
+			nhir_free(envp[--envn]);
 		return nhir_err_set(err, NHIR_EIO, "pipe: %s", strerror(errno));
+	}
 	if (pipe(pout)) {
 		close(pin[0]);
 		close(pin[1]);
+		while (envn)
+			nhir_free(envp[--envn]);
 		return nhir_err_set(err, NHIR_EIO, "pipe: %s", strerror(errno));
 	}
 	pid = fork();
@@ -362,6 +495,8 @@ static enum nhir_rc run_exec(const struct connector *c, const char *in,
 		close(pin[1]);
 		close(pout[0]);
 		close(pout[1]);
+		while (envn)
+			nhir_free(envp[--envn]);
 		return nhir_err_set(err, NHIR_EIO, "fork: %s", strerror(errno));
 	}
 	if (!pid) {
@@ -376,9 +511,11 @@ static enum nhir_rc run_exec(const struct connector *c, const char *in,
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(127);
-		execvp(c->argv[0], c->argv);
+		execve(c->exe, c->argv, envp);
 		_exit(127);
 	}
+	while (envn)
+		nhir_free(envp[--envn]);
 	close(pin[0]);
 	close(pout[1]);
 	fcntl(pin[1], F_SETFL, O_NONBLOCK);

@@ -1,0 +1,69 @@
+#!/bin/sh
+# Exec connectors get only the environment variables their configuration
+# names (no PATH, none of nhir's secrets), run by the absolute path found
+# when the file is loaded; a connectors file others may write is refused.
+. tests/cli/lib.sh
+
+export NHIR_CATALOG="$ROOT/catalog/actions.yaml"
+mkdir "$T/bin"
+cat >"$T/bin/ir-act" <<'SH'
+#!/bin/sh
+cat >/dev/null
+env >"$OUT_DIR/env.$$"
+echo '{"status":"done"}'
+SH
+chmod 755 "$T/bin/ir-act"
+conf() {
+	cat >"$T/conn.yaml" <<YAML
+version: 1
+connectors:
+  - name: act
+    type: exec
+    command: [$1]
+    env: [OUT_DIR, ALLOWED_VAR, UNSET_VAR]
+    timeout: 10
+    actions: ["*"]
+YAML
+	chmod 644 "$T/conn.yaml"
+}
+conf ir-act
+export NHIR_CONNECTORS="$T/conn.yaml" OUT_DIR="$T" ALLOWED_VAR=yes
+export SOAR_TOKEN=not-for-connectors
+"$NHIR" init >/dev/null
+"$NHIR" user add lena --role lead >/dev/null
+"$NHIR" user add rory --role responder >/dev/null
+"$NHIR" import nhir examples/inventory/estate.jsonl >/dev/null
+"$NHIR" --as rory incident declare --title "leak" --severity high \
+	--lead lena --seed AKIAEXAMPLEDEPLOY01 >/dev/null
+"$NHIR" --as lena plan INC-1 >/dev/null
+
+check "a bare command not in PATH is refused at load" exits 1 \
+	"$NHIR" --as rory execute INC-1 --next --confirm
+check "naming file and line" has "$T/last.err" \
+	"$T/conn.yaml:5: 'act': command 'ir-act' is not an executable file in PATH"
+check "found in nhir's PATH, it runs" sh -c \
+	'PATH="$0/bin:$PATH" "$NHIR" --as rory execute INC-1 --next --confirm' "$T"
+env=$(ls "$T"/env.* | head -1)
+check "it got the variables named" has "$env" "ALLOWED_VAR=yes"
+check "and OUT_DIR" has "$env" "OUT_DIR=$T"
+check "not a secret of nhir's environment" hasnt "$env" "SOAR_TOKEN"
+check "nor PATH" sh -c '! grep -q "^PATH=" "$0"' "$env"
+check "nor NHIR_DB" hasnt "$env" "NHIR_DB"
+check "nor an unset one" hasnt "$env" "UNSET_VAR"
+
+conf "$T/bin/ir-act"
+chmod 664 "$T/conn.yaml"
+check "a file its group may write is refused" exits 1 \
+	"$NHIR" --as rory execute INC-1 --next --confirm
+check "and said so" has "$T/last.err" "'$T/conn.yaml' is writable by its group (mode 0664)"
+chmod 646 "$T/conn.yaml"
+check "one others may write too" exits 1 \
+	"$NHIR" --as rory execute INC-1 --next --confirm
+check "and said so" has "$T/last.err" "is writable by others"
+chmod 644 "$T/conn.yaml"
+printf 'version: 1\nconnectors:\n  - name: act\n    type: exec\n    command: [%s]\n    env: [PATH=/tmp]\n    actions: ["*"]\n' \
+	"$T/bin/ir-act" >"$T/conn.yaml"
+check "env takes names only" exits 1 \
+	"$NHIR" --as rory execute INC-1 --next --confirm
+check "and said so" has "$T/last.err" "$T/conn.yaml:6: 'act': env lists variable names, not 'PATH=/tmp'"
+done_testing
