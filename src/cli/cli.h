@@ -26,6 +26,7 @@ struct nhir_ctx {
 	const char *prog;
 	const char *db;		/* --db, $NHIR_DB, ./nhir.db */
 	const char *actor;	/* --as, $NHIR_USER, login name */
+	char actor_name[sizeof(((struct nhir_user *)0)->name)];	/* as added */
 	bool color;		/* stdout is a terminal and NO_COLOR unset */
 	bool progress;		/* stderr is a terminal */
 	struct nhir_store *st;	/* opened by dispatch for NEED_STORE */

@@ -82,7 +82,7 @@ bool cli_parse_time(const char *s, int64_t *out)
 int cli_open_store(struct nhir_ctx *ctx, unsigned flags)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
-
+	struct nhir_user u;
 	const char *env = getenv("NHIR_BUSY_TIMEOUT");
 	char *end = NULL;
 	long secs = 0;
@@ -102,6 +102,17 @@ int cli_open_store(struct nhir_ctx *ctx, unsigned flags)
 	}
 	if (env && *env)
 		nhir_store_set_busy_timeout(ctx->st, (unsigned)secs * 1000u);
+	/*
+	 * A user is one person whatever the case they type: the record
+	 * names them as they were added, so that 'Alex' and 'alex' are
+	 * never two approvers.
+	 */
+	if (ctx->actor && !nhir_user_get(ctx->st, ctx->actor, &u, NULL) &&
+	    strcmp(u.name, ctx->actor)) {
+		snprintf(ctx->actor_name, sizeof(ctx->actor_name), "%s",
+			 u.name);
+		ctx->actor = ctx->actor_name;
+	}
 	return cli_check_clock(ctx);
 }
 

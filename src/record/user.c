@@ -62,6 +62,8 @@ enum nhir_rc nhir_user_add(struct nhir_store *st, const char *actor,
 			   const char *name, enum nhir_role role,
 			   struct nhir_err *err)
 {
+	struct nhir_user was;
+	bool found = false;
 	cJSON *d;
 	int64_t users = 0;
 	enum nhir_rc rc;
@@ -91,8 +93,15 @@ enum nhir_rc nhir_user_add(struct nhir_store *st, const char *actor,
 		return nhir_err_set(err, NHIR_EINVAL,
 				    "the first user must be an admin");
 	}
-	rc = insert_user(st, actor, name, role, err);
-	if (rc == NHIR_ECONFLICT)
+	/* Alex and alex are one person */
+	rc = nhir_record_store(st)->user_read(st, name, &was, &found, err);
+	if (!rc && found)
+		rc = nhir_err_set(err, NHIR_ECONFLICT, "user '%s' exists%s", was.name,
+				  strcmp(was.name, name) ? " (a name is one person "
+				  "whatever its case)" : "");
+	if (!rc)
+		rc = insert_user(st, actor, name, role, err);
+	if (rc == NHIR_ECONFLICT && !found)
 		nhir_err_set(err, NHIR_ECONFLICT, "user '%s' exists", name);
 	d = cJSON_CreateObject();
 	if (d) {
@@ -116,6 +125,8 @@ enum nhir_rc nhir_user_set(struct nhir_store *st, const char *actor,
 	if (rc)
 		return rc;
 	rc = nhir_user_get(st, name, &u, err);
+	if (!rc)
+		name = u.name;	/* as it was added, whatever the case given */
 	if (!rc && !active && !strcmp(name, actor))
 		rc = nhir_err_set(err, NHIR_EINVAL,
 				  "you cannot deactivate yourself");

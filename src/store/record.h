@@ -145,6 +145,8 @@ struct nhir_record_store_ops {
 	/*
 	 * The user called name into *out; *found false (and *out zeroed)
 	 * when there is none.  Names longer than out->name are truncated.
+	 * Names compare whatever their ASCII case (one person), the exact
+	 * name first.
 	 */
 	enum nhir_rc (*user_read)(struct nhir_store *st, const char *name,
 				  struct nhir_user *out, bool *found,

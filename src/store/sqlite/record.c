@@ -102,8 +102,11 @@ static enum nhir_rc user_read(struct nhir_store *st, const char *name,
 
 	memset(out, 0, sizeof(*out));
 	*found = false;
+	/* one person whatever the case: the exact name first, where an
+	 * older database holds both */
 	rc = sq_query(st, err, &q, "SELECT " USER_COLS " FROM nhir_user"
-		      " WHERE name = ?", "t", name);
+		      " WHERE name = ?1 COLLATE NOCASE"
+		      " ORDER BY name = ?1 DESC LIMIT 1", "t", name);
 	if (rc)
 		return rc;
 	r = sq_step(st, q, err);
