@@ -221,7 +221,8 @@ struct nhir_exec_result {
 };
 
 /*
- * Runs a step (step 0: the next one ready).  Without confirm it only
+ * Runs a step (step 0: the next one ready, or an interrupted one
+ * before it).  Without confirm it only
  * says what would be sent.  Needs approvals, dependencies done and a
  * connector for the action.  A step already done does nothing.
  */
@@ -229,6 +230,17 @@ enum nhir_rc nhir_execute(struct nhir_store *st, const char *actor,
 			  int64_t incident, int64_t step, bool confirm,
 			  const struct nhir_connectors *conn,
 			  struct nhir_exec_result *res, struct nhir_err *err);
+
+/*
+ * A step left "running" by a run that died (killed, crashed) while its
+ * connector ran shows as "interrupted": whether the action was taken is
+ * unknown, nhir_execute() refuses it and step 0 stops at it rather than
+ * pass it over.  The lead decides, with why, on the record: done (taken
+ * as done, its revocation confirmed) or not (failed: run it again).
+ */
+enum nhir_rc nhir_step_resolve(struct nhir_store *st, const char *actor,
+			       int64_t incident, int64_t seq, bool done,
+			       const char *why, struct nhir_err *err);
 
 /* ---- revocation and verification ---- */
 

@@ -64,6 +64,7 @@ static const char usage_approve[] =
 static const char usage_execute[] =
 	"usage: nhir execute INC [STEP | --next] [--confirm]\n"
 	"                    [--connectors FILE] [--format text|json]\n"
+	"       nhir execute INC STEP --resolve done|retry --why TEXT\n"
 	"\n"
 	"Runs a plan step through its connector (--connectors or\n"
 	"$NHIR_CONNECTORS, doc/formats/connectors.md).  Without --confirm it\n"
@@ -71,6 +72,11 @@ static const char usage_execute[] =
 	"for are done and its approvals are valid; its connector's answer is\n"
 	"kept as evidence; a failed step blocks those after it; a step done\n"
 	"already does nothing.\n"
+	"\n"
+	"A step whose run died while its connector ran (killed, crashed) is\n"
+	"interrupted: whether it acted is unknown.  It is not run again and\n"
+	"--next stops at it until the lead decides, on the record: --resolve\n"
+	"done (it is taken as done) or --resolve retry (it runs again).\n"
 	"\n"
 	"exit status: 0 done (or dry run), 1 error or the step failed,\n"
 	"             2 usage error, 5 not authorized\n";
@@ -615,12 +621,14 @@ int cmd_execute(int argc, char **argv, struct nhir_ctx *ctx)
 		{ "confirm", no_argument, NULL, 'y' },
 		{ "connectors", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "resolve", required_argument, NULL, 'r' },
+		{ "why", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct nhir_connectors *conn;
 	struct nhir_exec_result res;
-	const char *path = NULL;
+	const char *path = NULL, *resolve = NULL, *why = NULL;
 	bool next = false, confirm = false;
 	int64_t inc, step = 0;
 	int c, r, fmt = FMT_TEXT;
@@ -631,6 +639,8 @@ int cmd_execute(int argc, char **argv, struct nhir_ctx *ctx)
 		case 'n': next = true; break;
 		case 'y': confirm = true; break;
 		case 'c': path = optarg; break;
+		case 'r': resolve = optarg; break;
+		case 'w': why = optarg; break;
 		case 'f':
 			if (!cli_format_arg(optarg, &fmt))
 				return EXIT_USAGE;
@@ -638,13 +648,25 @@ int cmd_execute(int argc, char **argv, struct nhir_ctx *ctx)
 		default: return cli_usage(usage_execute, false);
 		}
 	}
-	if (argc - optind != (next ? 1 : 2))
+	if (argc - optind != (next ? 1 : 2) ||
+	    (resolve && (next || confirm || (strcmp(resolve, "done") &&
+					      strcmp(resolve, "retry")))) ||
+	    (why && !resolve))
 		return cli_usage(usage_execute, false);
 	inc = cli_incident(argv[optind]);
 	if (!inc)
 		return EXIT_USAGE;
 	if (!next && !parse_step(argv[optind + 1], &step))
 		return EXIT_USAGE;
+	if (resolve) {
+		if (nhir_step_resolve(ctx->st, ctx->actor, inc, step,
+				      !strcmp(resolve, "done"), why, &err))
+			return cli_fail(&err);
+		out_printf("INC-%" PRId64 " step %" PRId64 ": %s, decided by "
+			   "%s\n", inc, step, !strcmp(resolve, "done")
+			   ? "taken as done" : "to be run again", ctx->actor);
+		return EXIT_OK;
+	}
 	r = load_connectors(path, &conn);
 	if (r)
 		return r;

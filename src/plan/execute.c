@@ -6,14 +6,84 @@
  * connector says done, verified when a probe shows the credential no
  * longer works.
  */
+#define _GNU_SOURCE 1	/* F_OFD_SETLK: a step's lock is its run's */
 #include "compat.h"
 #include <ctype.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include "nhir/plan.h"
 #include "nhir/record.h"
 #include "record/record-internal.h"
 #include "plan/plan-internal.h"
 #include "store/plan.h"
+
+/*
+ * A running step is held by its run: an open-file-description lock on
+ * byte id of "<database>-run", taken before the step is claimed and let
+ * go when it is finished.  The kernel drops it when the run dies, so a
+ * step "running" with no lock held was interrupted (the run was killed
+ * or crashed while the connector ran): whether the action was taken is
+ * unknown, and a lead decides (nhir_step_resolve()).
+ */
+static int step_lock(struct nhir_store *st, int64_t id, int64_t seq,
+		     struct nhir_err *err)
+{
+	char *path = nhir_store_side_path(st, "run");
+	struct flock l;
+	int fd;
+
+	if (!path)
+		return -2;	/* in memory: one process, nothing to hold */
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	nhir_free(path);
+	memset(&l, 0, sizeof(l));
+	l.l_type = F_WRLCK;
+	l.l_whence = SEEK_SET;
+	l.l_start = (off_t)id;
+	l.l_len = 1;
+	if (fd >= 0 && !fcntl(fd, F_OFD_SETLK, &l))
+		return fd;
+	if (fd >= 0)
+		nhir_err_set(err, NHIR_ECONFLICT, "step %" PRId64 " was claimed "
+			     "by another run: not sent again", seq);
+	else
+		nhir_err_set(err, NHIR_EIO, "cannot hold step %" PRId64 " for "
+			     "this run: %s", seq, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+static void step_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+bool plan_step_interrupted(struct nhir_store *st, int64_t id)
+{
+	char *path = nhir_store_side_path(st, "run");
+	struct flock l;
+	int fd;
+
+	if (!path)
+		return false;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	nhir_free(path);
+	if (fd < 0)
+		return true;	/* no run ever held a step */
+	memset(&l, 0, sizeof(l));
+	l.l_type = F_WRLCK;
+	l.l_whence = SEEK_SET;
+	l.l_start = (off_t)id;
+	l.l_len = 1;
+	if (fcntl(fd, F_OFD_GETLK, &l)) {
+		close(fd);
+		return false;	/* unknown: not called interrupted */
+	}
+	close(fd);
+	return l.l_type == F_UNLCK;
+}
 
 /* One step, as execution needs it. */
 struct xstep {
@@ -90,6 +160,12 @@ static int next_cb(const struct nhir_step *s, void *data)
 {
 	struct pick *p = data;
 
+	if (!strcmp(s->status, "interrupted")) {
+		/* not passed over: someone must decide what it did */
+		take_step(s, p->x);
+		p->found = true;
+		return 1;
+	}
 	if (strcmp(s->status, "planned") && strcmp(s->status, "failed"))
 		return 0;
 	take_step(s, p->x);
@@ -516,6 +592,7 @@ static enum nhir_rc run_connector(struct nhir_store *st, const char *actor,
 	struct answer a = { NULL, "failed", "", NHIR_ERR_INIT };
 	const char *cname = nhir_connector_for(conn, x->action, false);
 	char *req;
+	int lock;
 	enum nhir_rc rc;
 
 	if (!cname)
@@ -531,7 +608,9 @@ static enum nhir_rc run_connector(struct nhir_store *st, const char *actor,
 		nhir_free(req);
 		return NHIR_OK;
 	}
-	rc = start_step(st, actor, incident, x, cname, err);
+	lock = step_lock(st, x->id, x->seq, err);
+	rc = lock == -1 ? err->rc : start_step(st, actor, incident, x, cname,
+					       err);
 	if (!rc) {
 		if (!nhir_connector_call(conn, x->action, false, req, &reply,
 					 &a.cerr))
@@ -543,6 +622,7 @@ static enum nhir_rc run_connector(struct nhir_store *st, const char *actor,
 							    ? a.cerr.msg : NULL);
 		rc = finish_step(st, actor, incident, x, &a, res, err);
 	}
+	step_unlock(lock);
 	cJSON_Delete(a.json);
 	nhir_buf_release(&reply);
 	nhir_free(req);
@@ -569,6 +649,14 @@ enum nhir_rc nhir_execute(struct nhir_store *st, const char *actor,
 	res->step = x.seq;
 	if (already_over(&x, res))
 		return NHIR_OK;
+	if (!strcmp(x.status, "interrupted"))
+		return nhir_err_set(err, NHIR_ECONFLICT, "step %" PRId64 " (%s) "
+				    "was interrupted: its run ended while the "
+				    "connector ran, so whether it acted is "
+				    "unknown; a lead decides: nhir execute "
+				    "INC-%" PRId64 " %" PRId64 " --resolve "
+				    "done|retry --why TEXT", x.seq, x.action,
+				    incident, x.seq);
 	rc = runnable(st, &x, err);
 	if (rc)
 		return rc;
@@ -576,6 +664,55 @@ enum nhir_rc nhir_execute(struct nhir_store *st, const char *actor,
 		return run_probe(st, actor, incident, &x, confirm, conn, res,
 				 err);
 	return run_connector(st, actor, incident, &x, confirm, conn, res, err);
+}
+
+enum nhir_rc nhir_step_resolve(struct nhir_store *st, const char *actor,
+			       int64_t incident, int64_t seq, bool done,
+			       const char *why, struct nhir_err *err)
+{
+	const struct nhir_plan_store_ops *ops = nhir_plan_store(st);
+	struct xstep x;
+	char what[400], result[600];
+	int64_t now = nhir_time_now();
+	cJSON *d;
+	enum nhir_rc rc;
+
+	if (!why || !*why)
+		return nhir_err_set(err, NHIR_EINVAL, "a decision on an "
+				    "interrupted step needs its reason (--why)");
+	rc = ir_begin(st, actor, NHIR_PERM_LEAD, incident, "execute.resolve",
+		      err);
+	if (rc)
+		return rc;
+	memset(&x, 0, sizeof(x));
+	rc = nhir_step_get(st, incident, seq, take_step, &x, err);
+	if (!rc && strcmp(x.status, "interrupted"))
+		rc = nhir_err_set(err, NHIR_ECONFLICT, "step %" PRId64 " is %s, "
+				  "not interrupted: nothing to decide", seq,
+				  x.status);
+	snprintf(what, sizeof(what), "step %" PRId64 " (%s) was interrupted; "
+		 "%s", seq, x.action, done ? "it is taken as done"
+					   : "it is to be run again");
+	snprintf(result, sizeof(result), "interrupted; the lead decided: %s",
+		 done ? "done" : "run again");
+	if (!rc)
+		rc = ops->step_finish(st, x.id, done ? NHIR_STEP_DONE
+						     : NHIR_STEP_FAILED,
+				      0, now, result, 0, err);
+	if (!rc && done && x.target && revokes(&x))
+		rc = ops->revocation_confirm(st, incident, x.target, now,
+					     result, err);
+	if (!rc)
+		rc = ops->decision_insert(st, incident, now, actor, what, why,
+					  err);
+	d = cJSON_CreateObject();
+	if (d) {
+		cJSON_AddNumberToObject(d, "step", (double)seq);
+		cJSON_AddStringToObject(d, "action", x.action);
+		cJSON_AddStringToObject(d, "decided", done ? "done" : "retry");
+		cJSON_AddStringToObject(d, "why", why);
+	}
+	return ir_end(st, rc, actor, "execute.resolve", incident, d, err);
 }
 
 /* ---- revocation states and probes ---- */

@@ -933,6 +933,7 @@ static const struct tally *tally_of(const struct tallies *t, int64_t step)
 }
 
 struct step_read {
+	struct nhir_store *st;
 	struct tallies t;
 	nhir_step_cb cb;
 	void *data;
@@ -953,6 +954,10 @@ static int step_cb(void *arg, const struct nhir_plan_step_row *r)
 	s.action = r->def.action;
 	s.phase = nhir_phase_name(r->def.phase);
 	s.status = plan_status_name(r->status);
+	/* running, and its run is gone: shown for what it is */
+	if (r->status == NHIR_STEP_RUNNING && plan_step_interrupted(sr->st,
+								    r->id))
+		s.status = "interrupted";
 	s.why = r->def.why;
 	s.breaks = r->def.breaks;
 	s.survives = r->def.survives;
@@ -1003,6 +1008,7 @@ enum nhir_rc nhir_plan_each(struct nhir_store *st, int64_t incident,
 	struct step_read sr;
 
 	memset(&sr, 0, sizeof(sr));
+	sr.st = st;
 	sr.cb = cb;
 	sr.data = data;
 	return read_steps(st, incident, 0, &sr, err);
@@ -1016,6 +1022,7 @@ enum nhir_rc nhir_step_get(struct nhir_store *st, int64_t incident,
 	enum nhir_rc rc;
 
 	memset(&sr, 0, sizeof(sr));
+	sr.st = st;
 	sr.cb = cb;
 	sr.data = data;
 	rc = seq ? read_steps(st, incident, seq, &sr, err) : NHIR_OK;

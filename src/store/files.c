@@ -12,7 +12,7 @@
 
 /* "<database>-X" names that belong to the store. */
 static const char *const side_names[] = {
-	"wal", "shm", "journal", "graph", "evidence", "key",
+	"wal", "shm", "journal", "graph", "evidence", "key", "run",
 };
 
 /* The database's directory (stat) and file name, symlinks resolved. */
