@@ -5,7 +5,6 @@
 # kept short on the audit log.
 . tests/cli/lib.sh
 
-export NHIR_NOW=2024-05-01T10:35:00Z
 export NHIR_CATALOG="$ROOT/catalog/actions.yaml"
 "$NHIR" init >/dev/null
 for u in "lena lead" "rory responder" "Alex approver" "ben approver"; do
