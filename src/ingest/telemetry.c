@@ -1837,7 +1837,8 @@ fail:
 }
 
 /* The files under path (name order, hidden entries left out). */
-static enum nhir_rc hunt_list(const char *path, char ***v,
+static enum nhir_rc hunt_list(const char *path, bool in_dir, struct run *run,
+			      struct nhir_ingest_result *res, char ***v,
 			      size_t *nr, size_t *alloc, struct nhir_err *err)
 {
 	struct stat sb;
@@ -1847,9 +1848,42 @@ static enum nhir_rc hunt_list(const char *path, char ***v,
 	enum nhir_rc rc = NHIR_OK;
 	DIR *d;
 
+	/* as an ingest walks: link loops and FIFOs said and skipped */
+	if (stat(path, &sb) && in_dir && errno == ELOOP) {
+		res->files_skipped++;
+		diag(res, path, 0, "skipped: a symbolic link loop, not read");
+		return NHIR_OK;
+	}
 	if (stat(path, &sb))
 		return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s", path,
 				    strerror(errno));
+	if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode)) {
+		if (!in_dir)
+			return nhir_err_set(err, NHIR_EINVAL, "'%s' is %s, not "
+					    "a regular file", path,
+					    nhir_file_kind(sb.st_mode));
+		res->files_skipped++;
+		diag(res, path, 0, "skipped: %s, not a regular file",
+		     nhir_file_kind(sb.st_mode));
+		return NHIR_OK;
+	}
+	for (size_t i = 0; S_ISDIR(sb.st_mode) && i < run->dirs_nr; i++)
+		if (run->dirs[i].dev == sb.st_dev &&
+		    run->dirs[i].ino == sb.st_ino) {
+			res->files_skipped++;
+			diag(res, path, 0, "skipped: a directory already read "
+			     "in this run (a symbolic link loop), not read "
+			     "again");
+			return NHIR_OK;
+		}
+	if (S_ISDIR(sb.st_mode)) {
+		if (NHIR_ALLOC_GROW(run->dirs, run->dirs_nr + 1,
+				    run->dirs_alloc))
+			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		run->dirs[run->dirs_nr].dev = sb.st_dev;
+		run->dirs[run->dirs_nr].ino = sb.st_ino;
+		run->dirs_nr++;
+	}
 	if (!S_ISDIR(sb.st_mode)) {
 		if (NHIR_ALLOC_GROW(*v, *nr + 1, *alloc))
 			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
@@ -1879,7 +1913,7 @@ static enum nhir_rc hunt_list(const char *path, char ***v,
 	if (!rc && n)
 		qsort(names, n, sizeof(*names), cmp_names);
 	for (size_t i = 0; !rc && i < n; i++)
-		rc = hunt_list(names[i], v, nr, alloc, err);
+		rc = hunt_list(names[i], true, run, res, v, nr, alloc, err);
 	for (size_t i = 0; i < n; i++)
 		nhir_free(names[i]);
 	nhir_free(names);
@@ -2353,7 +2387,8 @@ enum nhir_rc nhir_hunt(struct nhir_store *st,
 	for (size_t i = 0; !rc && i < given; i++)
 		h.minted[i] = NHIR_TIME_UNSET;	/* the keys given: any time */
 	for (size_t i = 0; !rc && i < path_nr; i++)
-		rc = hunt_list(paths[i], &files, &nr, &alloc, err);
+		rc = hunt_list(paths[i], false, &h.run, &res->in, &files, &nr,
+			       &alloc, err);
 	if (!rc && nr && (!(had = nhir_calloc(nr, sizeof(*had))) ||
 			  !(named = nhir_calloc(nr, sizeof(*named)))))
 		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
@@ -2366,6 +2401,7 @@ enum nhir_rc nhir_hunt(struct nhir_store *st,
 	crc = run_commit(st, &h.run, &res->in, rc ? &cerr : err);
 	keyset_clear(&h.run.seen);
 	keyset_clear(&h.keynodes);
+	nhir_free(h.run.dirs);
 	for (size_t i = 0; i < nr; i++)
 		nhir_free(files[i]);
 	nhir_free(files);

@@ -61,6 +61,13 @@ check "the FIFO is reported" has "$T/last.err" \
 	"$T/logs/m.fifo: byte 0: skipped: a FIFO, not a regular file"
 check "the three events are stored" test \
 	"$(sqlite3 "$NHIR_DB" 'SELECT count(*) FROM event')" = 3
+check "a hunt walks it the same way (4)" exits 4 to "$NHIR" hunt cloudtrail \
+	AKIAEXAMPLELOOPS01 "$T/logs"
+check "the hunt reports the loop" has "$T/last.err" \
+	"$T/logs/b/up: byte 0: skipped: a directory already read in this run"
+check "and the FIFO" has "$T/last.err" \
+	"$T/logs/m.fifo: byte 0: skipped: a FIFO, not a regular file"
+check "and finds the key's three events" has "$T/last.out" "3 events"
 ln -s "$T/nowhere" "$T/logs/gone"
 check "a dangling link is a file not read: rejected (1)" exits 1 to \
 	"$NHIR" ingest cloudtrail "$T/logs"
