@@ -121,47 +121,47 @@ static bool executable(const char *path)
 	return !stat(path, &sb) && S_ISREG(sb.st_mode) && !access(path, X_OK);
 }
 
+/* Where a bare command name is looked for: not $PATH, which is not the
+ * configuration's to choose. */
+#define COMMAND_PATH "/usr/local/bin:/usr/bin:/bin"
+
 /*
  * The command's absolute path, fixed when the file is loaded: a bare
- * name is looked up in nhir's own PATH now (absolute directories only),
- * not in whatever PATH the connector would run with, and a relative
- * path is taken from the current directory.  The program is then run
- * by that path.
+ * name is looked up in COMMAND_PATH, a relative path is taken from the
+ * directory of the connectors file (y->name).  The program is then run
+ * by that path, whatever the environment or directory nhir runs in.
  */
 static enum nhir_rc resolve(struct nhir_yaml *y, const yaml_node_t *v,
 			    struct connector *c)
 {
-	const char *cmd = c->argv[0], *path = getenv("PATH");
-	char cwd[PATH_MAX], *p = NULL;
+	const char *cmd = c->argv[0], *path = COMMAND_PATH;
+	char dir[PATH_MAX], *p = NULL, *slash;
 	size_t n;
 
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
 	if (cmd[0] == '/') {
 		p = nhir_strdup(cmd);
 	} else if (strchr(cmd, '/')) {
-		if (getcwd(cwd, sizeof(cwd))) {
-			n = strlen(cwd) + strlen(cmd) + 2;
+		if (realpath(y->name, dir) && (slash = strrchr(dir, '/'))) {
+			*slash = 0;
+			n = strlen(dir) + strlen(cmd) + 2;
 			p = nhir_malloc(n);
 			if (p)
-				snprintf(p, n, "%s/%s", cwd, cmd);
+				snprintf(p, n, "%s/%s", dir, cmd);
 		}
 	} else {
 		while (*path) {
 			const char *e = strchr(path, ':');
 			size_t dl = e ? (size_t)(e - path) : strlen(path);
 
-			if (dl && path[0] == '/') {
-				n = dl + strlen(cmd) + 2;
-				p = nhir_malloc(n);
-				if (!p)
-					break;
-				snprintf(p, n, "%.*s/%s", (int)dl, path, cmd);
-				if (executable(p))
-					break;
-				nhir_free(p);
-				p = NULL;
-			}
+			n = dl + strlen(cmd) + 2;
+			p = nhir_malloc(n);
+			if (!p)
+				break;
+			snprintf(p, n, "%.*s/%s", (int)dl, path, cmd);
+			if (executable(p))
+				break;
+			nhir_free(p);
+			p = NULL;
 			path += dl + (e ? 1 : 0);
 		}
 	}
@@ -172,7 +172,9 @@ static enum nhir_rc resolve(struct nhir_yaml *y, const yaml_node_t *v,
 	nhir_free(p);
 	return nhir_yaml_error(y, v, "'%s': command '%s' is not an "
 			       "executable file%s", c->name, cmd,
-			       strchr(cmd, '/') ? "" : " in PATH");
+			       strchr(cmd, '/') ? " (a relative command is "
+			       "taken from the connectors file's directory)"
+			       : " in " COMMAND_PATH);
 }
 
 static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,

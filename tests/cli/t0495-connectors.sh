@@ -1,7 +1,8 @@
 #!/bin/sh
 # Exec connectors get only the environment variables their configuration
 # names (no PATH, none of nhir's secrets), run by the absolute path found
-# when the file is loaded; a connectors file others may write is refused.
+# when the file is loaded (not through $PATH or the working directory); a
+# connectors file others may write is refused.
 . tests/cli/lib.sh
 
 export NHIR_CATALOG="$ROOT/catalog/actions.yaml"
@@ -37,12 +38,13 @@ export SOAR_TOKEN=not-for-connectors
 	--lead lena --seed AKIAEXAMPLEDEPLOY01 >/dev/null
 "$NHIR" --as lena plan INC-1 >/dev/null
 
-check "a bare command not in PATH is refused at load" exits 1 \
-	"$NHIR" --as rory execute INC-1 --next --confirm
+check "a bare command is not looked for in \$PATH" exits 1 env \
+	PATH="$T/bin:$PATH" "$NHIR" --as rory execute INC-1 --next --confirm
 check "naming file and line" has "$T/last.err" \
-	"$T/conn.yaml:5: 'act': command 'ir-act' is not an executable file in PATH"
-check "found in nhir's PATH, it runs" sh -c \
-	'PATH="$0/bin:$PATH" "$NHIR" --as rory execute INC-1 --next --confirm' "$T"
+	"$T/conn.yaml:5: 'act': command 'ir-act' is not an executable file in /usr/local/bin:/usr/bin:/bin"
+conf bin/ir-act
+check "a relative command is taken from the file's directory" sh -c \
+	'cd / && "$NHIR" --as rory execute INC-1 --next --confirm'
 env=$(ls "$T"/env.* | head -1)
 check "it got the variables named" has "$env" "ALLOWED_VAR=yes"
 check "and OUT_DIR" has "$env" "OUT_DIR=$T"
