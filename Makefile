@@ -14,7 +14,7 @@
 
 CC ?= cc
 BUILD ?= build
-PKGS = sqlite3 libcjson libsodium zlib libcrypto yaml-0.1 libcurl
+PKGS = sqlite3 libcjson libsodium zlib libcrypto yaml-0.1 libcurl libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
@@ -40,8 +40,11 @@ LIBS = $(filter-out -lcurl,$(PKG_LIBS)) -lm -pthread
 
 LIB_SRC = $(wildcard src/core/*.c src/store/*.c src/store/sqlite/*.c src/ingest/*.c src/record/*.c src/findings/*.c src/plan/*.c src/report/*.c)
 CLI_SRC = $(wildcard src/cli/*.c)
+SERVER_SRC = $(wildcard src/server/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/%.o)
+SERVER_OBJ = $(SERVER_SRC:%.c=$(BUILD)/%.o)
+SERVER_LIB = $(BUILD)/libnhir-server.a
 LIB = $(BUILD)/libnhir.a
 NHIR = $(BUILD)/nhir
 
@@ -69,8 +72,12 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(NHIR): $(CLI_OBJ) $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LIBS)
+$(SERVER_LIB): $(SERVER_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(NHIR): $(CLI_OBJ) $(SERVER_LIB) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(SERVER_LIB) $(LIB) $(LIBS)
 
 $(BUILD)/tests/%: tests/%.c $(TEST_LIB_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
@@ -168,4 +175,4 @@ checksrc:
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_LIB_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(TEST_LIB_OBJ:.o=.d)

@@ -21,7 +21,7 @@ all=$(find src include tests fuzz bench -name '*.[ch]' | sort)
 grep -nE '\b(strcpy|strcat|strncpy|strncat|sprintf|vsprintf|strtok|atoi|atol|gets|gmtime|localtime|ctime|asctime)\(' \
 	$(echo "$lib" | grep -v banned.h) /dev/null | report "banned function"
 grep -nE '(^|[^_a-z])(malloc|calloc|realloc|free|strdup)\(' \
-	$(echo "$lib" | grep -v -e src/core/alloc.c -e src/cli/) /dev/null |
+	$(echo "$lib" | grep -v -e src/core/alloc.c -e src/cli/ -e src/server/) /dev/null |
 	grep -v -e 'cJSON_free' -e 'sqlite3_free' -e '^\S*:[0-9]*:\s*\*' -e '/\*' |
 	report "raw allocation outside src/core/alloc.c"
 grep -nE '^[^"]*//' $lib /dev/null | grep -v -e 'http://' -e 'https://' |
@@ -34,7 +34,8 @@ grep -nE '(^|[^_a-z])(printf|fprintf|vfprintf|puts|fputs|putchar|fputc|putc|fwri
 	$(ls src/cli/*.c | grep -v src/cli/out.c) /dev/null |
 	grep -v -e '^\S*:[0-9]*:\s*\*' -e '^\S*:[0-9]*:\s*/\*' |
 	report "output outside src/cli/out.c (use out_printf, out_raw)"
-grep -nE '#include "(store|ingest|core)/' src/cli/*.c /dev/null |
+grep -nE '#include "(store|ingest|core|record|plan|findings|report)/' \
+	src/cli/*.c src/server/*.[ch] /dev/null |
 	report "front end includes an internal header"
 # The layers (doc/internals/layers.md): core/ is pure computation and
 # never reaches the store, even through another header; nothing outside

@@ -58,5 +58,7 @@ void nhir_err_prefix(struct nhir_err *err, const char *fmt, ...)
 
 /* A short static description of rc ("out of memory", ...). */
 const char *nhir_strerror(enum nhir_rc rc);
+/* The code's name as in this header ("NHIR_EDENIED"), for documents. */
+const char *nhir_rc_name(enum nhir_rc rc);
 
 #endif

@@ -62,6 +62,7 @@ int cmd_user(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_import(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_init(int argc, char **argv, struct nhir_ctx *ctx);
+int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_show(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_timeline(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx);

@@ -43,6 +43,7 @@ static const char usage_nhir[] =
 	"   audit     the hash-chained audit log: log, verify\n"
 	"   user      users and their roles\n"
 	"   config    settings an admin controls (catalog, connectors, ...)\n"
+	"   serve     the record over HTTP, for holders of an API token\n"
 	"\n"
 	"options:\n"
 	"   --db PATH     database (default $NHIR_DB, else ./nhir.db)\n"
@@ -81,6 +82,7 @@ static const struct cmd commands[] = {
 	{ "reject", cmd_reject, CMD_NEED_STORE },
 	{ "report", cmd_report, CMD_NEED_STORE },
 	{ "route", cmd_route, CMD_NEED_STORE },
+	{ "serve", cmd_serve, 0 },
 	{ "show", cmd_show, CMD_NEED_STORE | CMD_READONLY },
 	{ "task", cmd_task, CMD_NEED_STORE },
 	{ "timeline", cmd_timeline, CMD_NEED_STORE | CMD_READONLY },

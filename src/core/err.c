@@ -57,6 +57,28 @@ const char *nhir_strerror(enum nhir_rc rc)
 	return text[rc];
 }
 
+const char *nhir_rc_name(enum nhir_rc rc)
+{
+	static const char *const name[] = {
+		[NHIR_OK] = "NHIR_OK",
+		[NHIR_ENOMEM] = "NHIR_ENOMEM",
+		[NHIR_EINVAL] = "NHIR_EINVAL",
+		[NHIR_EIO] = "NHIR_EIO",
+		[NHIR_EPARSE] = "NHIR_EPARSE",
+		[NHIR_ETOOBIG] = "NHIR_ETOOBIG",
+		[NHIR_ESTORE] = "NHIR_ESTORE",
+		[NHIR_ENOTFOUND] = "NHIR_ENOTFOUND",
+		[NHIR_EAMBIGUOUS] = "NHIR_EAMBIGUOUS",
+		[NHIR_ECONFLICT] = "NHIR_ECONFLICT",
+		[NHIR_ESCHEMA] = "NHIR_ESCHEMA",
+		[NHIR_EDENIED] = "NHIR_EDENIED",
+	};
+
+	if ((unsigned)rc >= NHIR_ARRAY_SIZE(name) || !name[rc])
+		return "NHIR_EUNKNOWN";
+	return name[rc];
+}
+
 void nhir_bug_fl(const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;

@@ -1,0 +1,90 @@
+/* nhir serve: the record over HTTP, to holders of an API token. */
+#include "compat.h"
+#include <getopt.h>
+#include "cli/cli.h"
+#include "server/server.h"
+
+static const char usage_serve[] =
+	"usage: nhir serve [--listen ADDR:PORT] [--threads N]\n"
+	"                  [--max-body BYTES] [--timeout SECONDS]\n"
+	"\n"
+	"Serves the database (--db, $NHIR_DB) over HTTP: GET /healthz, and\n"
+	"under /api/v1 the record to holders of an API token ('nhir token').\n"
+	"--listen defaults to " SRV_LISTEN_DEFAULT "; port 0 takes any free\n"
+	"port.  Once listening it prints 'listening on http://ADDR:PORT'.\n"
+	"N worker threads answer requests (default 4); a request body over\n"
+	"BYTES (default 65536) gets 413, and a connection idle for SECONDS\n"
+	"(default 30) is closed.  SIGTERM or SIGINT stops it: requests in\n"
+	"flight finish first.  The principal of every request is the token's\n"
+	"user; --as and any identity a client claims are ignored.  The server\n"
+	"speaks plain HTTP: put it behind a TLS proxy when it leaves the host.\n"
+	"\n"
+	"exit status: 0 stopped by a signal, 1 error, 2 usage error\n";
+
+static bool number(const char *s, unsigned long long lo,
+		   unsigned long long hi, unsigned long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return !errno && end != s && !*end && *s != '-' && *out >= lo &&
+	       *out <= hi;
+}
+
+int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "max-body", required_argument, NULL, 'b' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct srv_opts o = {
+		ctx->db, SRV_LISTEN_DEFAULT, SRV_THREADS_DEFAULT,
+		SRV_BODY_DEFAULT, SRV_TIMEOUT_DEFAULT,
+	};
+	unsigned long long v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			o.listen = optarg;
+			break;
+		case 't':
+			if (!number(optarg, 1, SRV_THREADS_MAX, &v)) {
+				cli_error("--threads is '%s': a number from 1 "
+					  "to %u", optarg, SRV_THREADS_MAX);
+				return EXIT_USAGE;
+			}
+			o.threads = (unsigned)v;
+			break;
+		case 'b':
+			if (!number(optarg, 1, SRV_BODY_MAX, &v)) {
+				cli_error("--max-body is '%s': bytes, 1 to %zu",
+					  optarg, SRV_BODY_MAX);
+				return EXIT_USAGE;
+			}
+			o.max_body = (size_t)v;
+			break;
+		case 'T':
+			if (!number(optarg, 1, 3600, &v)) {
+				cli_error("--timeout is '%s': seconds, 1 to 3600",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			o.timeout = (unsigned)v;
+			break;
+		case 'h':
+			return cli_usage(usage_serve, true);
+		default:
+			return cli_usage(usage_serve, false);
+		}
+	}
+	if (optind != argc)
+		return cli_usage(usage_serve, false);
+	return srv_run(&o) ? EXIT_ERROR : EXIT_OK;
+}

@@ -1,0 +1,83 @@
+/*
+ * What the server's files share: one request as the handlers see it,
+ * the responses they queue, and the routes counted by /metrics.
+ */
+#ifndef NHIR_SERVER_INTERNAL_H
+#define NHIR_SERVER_INTERNAL_H
+
+#include <microhttpd.h>
+#include <cjson/cJSON.h>
+#include "nhir/nhir.h"
+#include "nhir/record.h"
+#include "server/server.h"
+
+/* Routes by template, as /metrics labels them. */
+enum srv_route {
+	ROUTE_NONE,		/* no such route */
+	ROUTE_HEALTHZ,
+	ROUTE_METRICS,
+	ROUTE_INCIDENTS,
+	ROUTE_INCIDENT,
+	ROUTE_NOTES,
+	ROUTE_AUDIT,
+	ROUTE_NR
+};
+
+struct srv;
+
+/* One request; lives from its first callback to its completion. */
+struct srv_req {
+	struct srv *srv;
+	struct MHD_Connection *con;
+	enum srv_route route;
+	const char *method, *url;
+	int64_t incident;	/* the {id} of the path, 0 if none */
+	char *body;
+	size_t len, cap;
+	bool too_big;		/* the body passed the limit; rest dropped */
+	bool answered;
+	unsigned status;	/* of the response queued */
+	char user[NHIR_USER_NAME_MAX + 1];	/* authenticated, or "" */
+	int64_t token;		/* its token id */
+	struct nhir_store *st;	/* from the pool while a handler runs */
+};
+
+/*
+ * Queues body (copied) with status and content type, plus the security
+ * headers every response carries.
+ */
+enum MHD_Result srv_respond(struct srv_req *r, unsigned status,
+			    const char *type, const char *body, size_t len);
+/* A JSON document (deleted here). */
+enum MHD_Result srv_respond_doc(struct srv_req *r, unsigned status,
+				cJSON *doc);
+/*
+ * An RFC 9457 problem: type urn:nhir:problem:SLUG, title, status,
+ * detail, and the library's error code name as "code".
+ */
+enum MHD_Result srv_problem(struct srv_req *r, unsigned status,
+			    enum nhir_rc rc, const char *slug,
+			    const char *title, const char *detail);
+/* A failed library call: its status from err->rc, detail from err. */
+enum MHD_Result srv_fail(struct srv_req *r, const struct nhir_err *err);
+
+/* A store from the pool (opened when none is idle); NULL on failure. */
+struct nhir_store *srv_store(struct srv *s, struct nhir_err *err);
+void srv_store_put(struct srv *s, struct nhir_store *st);
+
+/* Writes one line to stderr, control characters escaped. */
+void srv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prometheus text of the counters (caller frees with srv_free). */
+char *srv_metrics_text(struct srv *s, size_t *len);
+
+/*
+ * The API (api.c): routes r (whose body is complete) and answers it.
+ * Matches the route first with api_route() so that a body can be
+ * refused before it is read.
+ */
+enum srv_route api_route(const char *method, const char *url,
+			 int64_t *incident, bool *method_ok);
+enum MHD_Result api_handle(struct srv_req *r);
+
+#endif

@@ -1,0 +1,564 @@
+/*
+ * nhir serve: libmicrohttpd with a bounded pool of worker threads, a
+ * pool of store handles beside it, limits on every request, security
+ * headers on every response, and a graceful stop on SIGTERM.
+ */
+#include "compat.h"
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include "nhir/visible.h"
+#include "server/server-internal.h"
+
+/* The statuses /metrics tells apart; anything else counts as "other". */
+static const unsigned statuses[] = {
+	200, 201, 400, 401, 403, 404, 405, 409, 413, 415, 500, 503,
+};
+#define STATUS_NR (NHIR_ARRAY_SIZE(statuses) + 1)
+
+static const char *const route_names[ROUTE_NR] = {
+	[ROUTE_NONE] = "none",
+	[ROUTE_HEALTHZ] = "/healthz",
+	[ROUTE_METRICS] = "/metrics",
+	[ROUTE_INCIDENTS] = "/api/v1/incidents",
+	[ROUTE_INCIDENT] = "/api/v1/incidents/{id}",
+	[ROUTE_NOTES] = "/api/v1/incidents/{id}/notes",
+	[ROUTE_AUDIT] = "/api/v1/audit",
+};
+
+struct srv {
+	const struct srv_opts *o;
+	struct MHD_Daemon *d;
+	pthread_mutex_t lock;		/* guards the store pool */
+	struct nhir_store **idle;
+	size_t idle_nr;
+	atomic_long inflight;
+	atomic_bool stopping;
+	atomic_ulong count[ROUTE_NR][STATUS_NR];
+	atomic_ulong micros[ROUTE_NR];	/* time spent, by route */
+};
+
+void srv_free(void *p)
+{
+	free(p);
+}
+
+void srv_log(const char *fmt, ...)
+{
+	struct nhir_buf b = NHIR_BUF_INIT(0);
+	char now[40];
+	va_list ap;
+
+	nhir_time_format((int64_t)time(NULL), now, sizeof(now));
+	nhir_buf_addf(&b, "%s nhir serve: ", now);
+	va_start(ap, fmt);
+	nhir_buf_vaddf_visible(&b, NULL, fmt, ap);
+	va_end(ap);
+	nhir_buf_addch(&b, '\n');
+	if (!b.err)
+		fwrite(b.buf, 1, b.len, stderr);
+	nhir_buf_release(&b);
+}
+
+/* ---- the store pool ---- */
+
+struct nhir_store *srv_store(struct srv *s, struct nhir_err *err)
+{
+	struct nhir_store *st = NULL;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->idle_nr)
+		st = s->idle[--s->idle_nr];
+	pthread_mutex_unlock(&s->lock);
+	if (st)
+		return st;
+	if (nhir_store_open(&st, s->o->db, 0, err))
+		return NULL;
+	return st;
+}
+
+void srv_store_put(struct srv *s, struct nhir_store *st)
+{
+	if (!st)
+		return;
+	pthread_mutex_lock(&s->lock);
+	if (s->idle_nr < s->o->threads) {
+		s->idle[s->idle_nr++] = st;
+		st = NULL;
+	}
+	pthread_mutex_unlock(&s->lock);
+	nhir_store_close(st);
+}
+
+/* ---- responses ---- */
+
+static void count(struct srv_req *r)
+{
+	size_t k = NHIR_ARRAY_SIZE(statuses);
+
+	for (size_t i = 0; i < NHIR_ARRAY_SIZE(statuses); i++)
+		if (statuses[i] == r->status)
+			k = i;
+	atomic_fetch_add(&r->srv->count[r->route][k], 1);
+}
+
+enum MHD_Result srv_respond(struct srv_req *r, unsigned status,
+			    const char *type, const char *body, size_t len)
+{
+	struct MHD_Response *res;
+	enum MHD_Result ok;
+
+	res = MHD_create_response_from_buffer(len, (void *)body,
+					      MHD_RESPMEM_MUST_COPY);
+	if (!res)
+		return MHD_NO;
+	MHD_add_response_header(res, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(res, "Content-Security-Policy",
+				"default-src 'none'; frame-ancestors 'none'");
+	MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(res, "X-Frame-Options", "DENY");
+	MHD_add_response_header(res, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(res, "Cache-Control", "no-store");
+	if (status == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(res, "WWW-Authenticate",
+					"Bearer realm=\"nhir\"");
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(res, "Allow",
+					r->route == ROUTE_NOTES ? "POST"
+								: "GET");
+	if (atomic_load(&r->srv->stopping) || r->too_big)
+		MHD_add_response_header(res, MHD_HTTP_HEADER_CONNECTION,
+					"close");
+	ok = MHD_queue_response(r->con, status, res);
+	MHD_destroy_response(res);
+	r->answered = true;
+	r->status = status;
+	return ok;
+}
+
+enum MHD_Result srv_respond_doc(struct srv_req *r, unsigned status,
+				cJSON *doc)
+{
+	char *s = doc ? cJSON_PrintUnformatted(doc) : NULL;
+	enum MHD_Result ok;
+
+	cJSON_Delete(doc);
+	if (!s)
+		return srv_problem(r, 500, NHIR_ENOMEM, "internal",
+				   "Internal error", "out of memory");
+	ok = srv_respond(r, status, "application/json", s, strlen(s));
+	cJSON_free(s);
+	return ok;
+}
+
+enum MHD_Result srv_problem(struct srv_req *r, unsigned status,
+			    enum nhir_rc rc, const char *slug,
+			    const char *title, const char *detail)
+{
+	cJSON *p = cJSON_CreateObject();
+	char type[80];
+	char *s;
+	enum MHD_Result ok;
+
+	snprintf(type, sizeof(type), "urn:nhir:problem:%s", slug);
+	if (p && (!cJSON_AddStringToObject(p, "type", type) ||
+		  !cJSON_AddStringToObject(p, "title", title) ||
+		  !cJSON_AddNumberToObject(p, "status", status) ||
+		  !cJSON_AddStringToObject(p, "detail", detail) ||
+		  !cJSON_AddStringToObject(p, "code", nhir_rc_name(rc)))) {
+		cJSON_Delete(p);
+		p = NULL;
+	}
+	s = p ? cJSON_PrintUnformatted(p) : NULL;
+	cJSON_Delete(p);
+	if (!s)
+		return MHD_NO;
+	ok = srv_respond(r, status, "application/problem+json", s, strlen(s));
+	cJSON_free(s);
+	return ok;
+}
+
+enum MHD_Result srv_fail(struct srv_req *r, const struct nhir_err *err)
+{
+	const char *msg = err->msg[0] ? err->msg : nhir_strerror(err->rc);
+
+	switch (err->rc) {
+	case NHIR_EINVAL:
+	case NHIR_EPARSE:
+	case NHIR_EAMBIGUOUS:
+		return srv_problem(r, 400, err->rc, "invalid", "Bad request",
+				   msg);
+	case NHIR_ETOOBIG:
+		return srv_problem(r, 413, err->rc, "too-big",
+				   "Content too large", msg);
+	case NHIR_ENOTFOUND:
+		return srv_problem(r, 404, err->rc, "not-found", "Not found",
+				   msg);
+	case NHIR_EDENIED:
+		return srv_problem(r, 403, err->rc, "forbidden",
+				   "Not authorized", msg);
+	case NHIR_ECONFLICT:
+		return srv_problem(r, 409, err->rc, "conflict", "Conflict",
+				   msg);
+	default:
+		/* the store's own words stay in the server's log */
+		srv_log("%s %s: %s", r->method, r->url, msg);
+		return srv_problem(r, 500, err->rc, "internal",
+				   "Internal error",
+				   "the server failed; its log says why");
+	}
+}
+
+/* ---- metrics ---- */
+
+char *srv_metrics_text(struct srv *s, size_t *len)
+{
+	struct nhir_buf b = NHIR_BUF_INIT(0);
+	char *out;
+
+	nhir_buf_addf(&b, "# HELP nhir_http_requests_total HTTP requests "
+		      "answered, by route and status.\n"
+		      "# TYPE nhir_http_requests_total counter\n");
+	for (int rt = 0; rt < ROUTE_NR; rt++)
+		for (size_t k = 0; k < STATUS_NR; k++) {
+			unsigned long n = atomic_load(&s->count[rt][k]);
+			char st[16];
+
+			if (!n)
+				continue;
+			if (k < NHIR_ARRAY_SIZE(statuses))
+				snprintf(st, sizeof(st), "%u", statuses[k]);
+			else
+				snprintf(st, sizeof(st), "other");
+			nhir_buf_addf(&b, "nhir_http_requests_total{route=\"%s\","
+				      "status=\"%s\"} %lu\n", route_names[rt],
+				      st, n);
+		}
+	nhir_buf_addf(&b, "# HELP nhir_http_request_seconds_total Time spent "
+		      "answering requests, by route.\n"
+		      "# TYPE nhir_http_request_seconds_total counter\n");
+	for (int rt = 0; rt < ROUTE_NR; rt++) {
+		unsigned long us = atomic_load(&s->micros[rt]);
+
+		nhir_buf_addf(&b, "nhir_http_request_seconds_total{route=\"%s\"}"
+			      " %lu.%06lu\n", route_names[rt], us / 1000000,
+			      us % 1000000);
+	}
+	nhir_buf_addf(&b, "# HELP nhir_http_requests_in_flight Requests being "
+		      "answered.\n# TYPE nhir_http_requests_in_flight gauge\n"
+		      "nhir_http_requests_in_flight %ld\n",
+		      atomic_load(&s->inflight));
+	if (b.err) {
+		nhir_buf_release(&b);
+		return NULL;
+	}
+	out = malloc(b.len + 1);
+	if (out) {
+		memcpy(out, b.buf, b.len);
+		out[b.len] = '\0';
+		*len = b.len;
+	}
+	nhir_buf_release(&b);
+	return out;
+}
+
+/* ---- requests ---- */
+
+static int64_t micros_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+struct req_slot {
+	struct srv_req r;
+	int64_t started;
+};
+
+static enum MHD_Result first_call(struct srv *s, struct MHD_Connection *c,
+				  struct srv_req *r)
+{
+	const char *cl;
+	bool method_ok = true;
+
+	if (atomic_load(&s->stopping))
+		return srv_problem(r, 503, NHIR_OK, "stopping",
+				   "Service unavailable",
+				   "the server is stopping");
+	/* a body too large is refused unread, whatever the route */
+	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					 MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl) {
+		char *end;
+		unsigned long long n;
+
+		errno = 0;
+		n = strtoull(cl, &end, 10);
+		if (errno || end == cl || *end || n > s->o->max_body) {
+			r->too_big = true;
+			return srv_problem(r, 413, NHIR_ETOOBIG, "too-big",
+					   "Content too large",
+					   "the request body is larger than "
+					   "the server takes");
+		}
+	}
+	r->route = api_route(r->method, r->url, &r->incident, &method_ok);
+	if (r->route == ROUTE_NONE)
+		return srv_problem(r, 404, NHIR_ENOTFOUND, "not-found",
+				   "Not found", "no such route");
+	if (!method_ok)
+		return srv_problem(r, 405, NHIR_EINVAL, "method",
+				   "Method not allowed",
+				   "this route does not take that method");
+	return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+				  const char *url, const char *method,
+				  const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	struct srv *s = cls;
+	struct req_slot *slot = *con_cls;
+	struct srv_req *r;
+	enum MHD_Result ok;
+
+	(void)version;
+	if (!slot) {
+		slot = calloc(1, sizeof(*slot));
+		if (!slot)
+			return MHD_NO;
+		*con_cls = slot;
+		slot->started = micros_now();
+		r = &slot->r;
+		r->srv = s;
+		r->con = c;
+		r->url = url;
+		r->method = method;
+		atomic_fetch_add(&s->inflight, 1);
+		return first_call(s, c, r);
+	}
+	r = &slot->r;
+	if (r->answered) {
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		size_t n = *upload_size;
+
+		*upload_size = 0;
+		if (r->too_big || n > s->o->max_body - r->len) {
+			r->too_big = true;
+			return MHD_YES;
+		}
+		if (r->len + n + 1 > r->cap) {
+			size_t cap = r->len + n + 1 > 4096 ? r->len + n + 1 : 4096;
+			char *b = realloc(r->body, cap);
+
+			if (!b)
+				return MHD_NO;
+			r->body = b;
+			r->cap = cap;
+		}
+		memcpy(r->body + r->len, upload, n);
+		r->len += n;
+		r->body[r->len] = '\0';
+		return MHD_YES;
+	}
+	if (r->too_big)
+		return srv_problem(r, 413, NHIR_ETOOBIG, "too-big",
+				   "Content too large",
+				   "the request body is larger than the "
+				   "server takes");
+	ok = api_handle(r);
+	if (r->st) {
+		srv_store_put(s, r->st);
+		r->st = NULL;
+	}
+	return ok;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c,
+			 void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct srv *s = cls;
+	struct req_slot *slot = *con_cls;
+
+	(void)c;
+	if (!slot)
+		return;
+	if (!slot->r.answered)
+		slot->r.status = 0;
+	count(&slot->r);
+	atomic_fetch_add(&s->micros[slot->r.route],
+			 (unsigned long)(micros_now() - slot->started));
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		srv_log("%s %s: connection ended early (%d)", slot->r.method,
+			slot->r.url, (int)toe);
+	free(slot->r.body);
+	free(slot);
+	*con_cls = NULL;
+	atomic_fetch_sub(&s->inflight, 1);
+}
+
+/* ---- listening ---- */
+
+/* "ADDR:PORT" or "[ADDR6]:PORT", numeric only, into *ss. */
+static bool parse_listen(const char *s, struct sockaddr_storage *ss,
+			 socklen_t *sl)
+{
+	char host[64];
+	const char *port;
+	struct addrinfo hints, *ai = NULL;
+	size_t n;
+
+	if (s[0] == '[') {
+		const char *e = strchr(s, ']');
+
+		if (!e || e[1] != ':')
+			return false;
+		n = (size_t)(e - s - 1);
+		port = e + 2;
+		s++;
+	} else {
+		port = strrchr(s, ':');
+		if (!port)
+			return false;
+		n = (size_t)(port - s);
+		port++;
+	}
+	if (!n || n >= sizeof(host) || !*port || strspn(port, "0123456789") !=
+	    strlen(port) || strlen(port) > 5 || strtol(port, NULL, 10) > 65535)
+		return false;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, port, &hints, &ai) || !ai)
+		return false;
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*sl = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return true;
+}
+
+static void print_listening(struct srv *s, const struct sockaddr_storage *ss)
+{
+	const union MHD_DaemonInfo *di;
+	char host[INET6_ADDRSTRLEN];
+	unsigned port = 0;
+
+	di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	if (di)
+		port = di->port;
+	if (ss->ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr,
+			  host, sizeof(host));
+		printf("listening on http://[%s]:%u\n", host, port);
+	} else {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
+			  host, sizeof(host));
+		printf("listening on http://%s:%u\n", host, port);
+	}
+	fflush(stdout);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	srv_log("%s", line);
+}
+
+int srv_run(const struct srv_opts *o)
+{
+	struct srv *s;
+	struct sockaddr_storage ss;
+	socklen_t sl = 0;
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_store *st;
+	sigset_t set;
+	int sig = 0, rc = 1;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
+			 MHD_USE_ITC | MHD_USE_ERROR_LOG;
+
+	memset(&ss, 0, sizeof(ss));
+	if (!parse_listen(o->listen, &ss, &sl)) {
+		srv_log("cannot listen on '%s': want ADDR:PORT or "
+			"[ADDR6]:PORT, numeric", o->listen);
+		return 1;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return 1;
+	s->o = o;
+	s->idle = calloc(o->threads, sizeof(*s->idle));
+	pthread_mutex_init(&s->lock, NULL);
+	/* the database must be there and readable before anyone connects */
+	st = s->idle ? srv_store(s, &err) : NULL;
+	if (!st) {
+		srv_log("%s", err.msg[0] ? err.msg : "out of memory");
+		goto out;
+	}
+	srv_store_put(s, st);
+
+	/* the workers never see the stop signals: this thread waits */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&ss,
+		MHD_OPTION_THREAD_POOL_SIZE, o->threads,
+		MHD_OPTION_CONNECTION_TIMEOUT, o->timeout,
+		MHD_OPTION_CONNECTION_LIMIT, 1024u,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, 256u,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 << 10),
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		MHD_OPTION_END);
+	if (!s->d) {
+		srv_log("cannot listen on %s: %s", o->listen,
+			strerror(errno ? errno : EADDRINUSE));
+		goto out;
+	}
+	print_listening(s, &ss);
+	srv_log("serving %s with %u threads", o->db, o->threads);
+	while (sigwait(&set, &sig))
+		;
+	srv_log("signal %d: stopping; requests in flight finish", sig);
+	atomic_store(&s->stopping, true);
+	MHD_quiesce_daemon(s->d);
+	for (int i = 0; i < SRV_DRAIN_SECONDS * 100 &&
+			atomic_load(&s->inflight) > 0; i++)
+		usleep(10000);
+	if (atomic_load(&s->inflight) > 0)
+		srv_log("%ld requests still in flight after %d s; closing them",
+			atomic_load(&s->inflight), SRV_DRAIN_SECONDS);
+	MHD_stop_daemon(s->d);
+	srv_log("stopped");
+	rc = 0;
+out:
+	for (size_t i = 0; i < s->idle_nr; i++)
+		nhir_store_close(s->idle[i]);
+	pthread_mutex_destroy(&s->lock);
+	free(s->idle);
+	free(s);
+	return rc;
+}
