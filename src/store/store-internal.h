@@ -16,6 +16,7 @@ struct nhir_record_store_ops;	/* store/record.h */
 struct nhir_plan_store_ops;	/* store/plan.h */
 struct nhir_findings_store_ops;	/* store/findings.h */
 struct nhir_report_store_ops;	/* store/report.h */
+struct nhir_token_store_ops;	/* store/token.h */
 
 struct nhir_store_ops {
 	const char *name;
@@ -126,6 +127,7 @@ struct nhir_store_ops {
 	const struct nhir_plan_store_ops *plan;
 	const struct nhir_findings_store_ops *findings;
 	const struct nhir_report_store_ops *report;
+	const struct nhir_token_store_ops *token;
 };
 
 struct nhir_store {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "nhir/graph.h"
 #include "store/store-internal.h"
+#include "store/token.h"
 #include "store/record.h"
 #include "store/plan.h"
 #include "store/findings.h"
@@ -628,4 +629,9 @@ const struct nhir_findings_store_ops *nhir_findings_store(struct nhir_store *st)
 const struct nhir_report_store_ops *nhir_report_store(struct nhir_store *st)
 {
 	return st->ops->report;
+}
+
+const struct nhir_token_store_ops *nhir_token_store(struct nhir_store *st)
+{
+	return st->ops->token;
 }

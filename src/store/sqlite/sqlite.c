@@ -337,6 +337,19 @@ static const char *const migrations[] = {
 	" FROM nhir_user;"
 	"INSERT INTO audit_rows_before SELECT 'scope', CAST(incident AS TEXT),"
 	" CAST(node AS TEXT) FROM scope;",
+	/*
+	 * 13: API tokens (src/record/token.c): each by the keyed hash of its
+	 * value, never the value; the hashing key, one per database.
+	 */
+	"CREATE TABLE api_token("
+	" id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE,"
+	" user TEXT NOT NULL, scope TEXT NOT NULL,"
+	" created INTEGER NOT NULL, created_by TEXT NOT NULL,"
+	" expires INTEGER, last_used INTEGER,"
+	" revoked INTEGER, revoked_by TEXT);"
+	"CREATE INDEX api_token_user ON api_token(user);"
+	"CREATE TABLE token_key(id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" key BLOB NOT NULL);",
 };
 
 enum stmt {
@@ -3385,4 +3398,5 @@ const struct nhir_store_ops nhir_sqlite_store_ops = {
 	.plan = &nhir_sqlite_plan_ops,
 	.findings = &nhir_sqlite_findings_ops,
 	.report = &nhir_sqlite_report_ops,
+	.token = &nhir_sqlite_token_ops,
 };

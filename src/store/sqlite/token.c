@@ -1,0 +1,181 @@
+/* SQLite storage for API tokens (src/record/token.c). */
+#include "compat.h"
+#include "nhir/model.h"
+#include "store/token.h"
+#include "store/sqlite/sqlite-internal.h"
+
+static enum nhir_rc key_read(struct nhir_store *st,
+			     unsigned char key[NHIR_TOKEN_KEY_LEN],
+			     bool *found, struct nhir_err *err)
+{
+	sqlite3_stmt *q;
+	enum nhir_rc rc;
+	int r;
+
+	*found = false;
+	rc = sq_query(st, err, &q, "SELECT key FROM token_key WHERE id = 1",
+		      "");
+	if (rc)
+		return rc;
+	r = sq_step(st, q, err);
+	if (r == 1 && sqlite3_column_bytes(q, 0) == NHIR_TOKEN_KEY_LEN) {
+		memcpy(key, sqlite3_column_blob(q, 0), NHIR_TOKEN_KEY_LEN);
+		*found = true;
+	} else if (r == 1) {
+		r = -1;
+		nhir_err_set(err, NHIR_ESTORE, "the token key is damaged");
+	}
+	sqlite3_finalize(q);
+	return sq_step_rc(r, err);
+}
+
+static enum nhir_rc key_insert(struct nhir_store *st,
+			       const unsigned char key[NHIR_TOKEN_KEY_LEN],
+			       struct nhir_err *err)
+{
+	sqlite3_stmt *q;
+	enum nhir_rc rc;
+	int r;
+
+	rc = sq_query(st, err, &q, "INSERT INTO token_key(id, key)"
+		      " VALUES(1, ?1)", "");
+	if (rc)
+		return rc;
+	sqlite3_bind_blob(q, 1, key, NHIR_TOKEN_KEY_LEN, SQLITE_TRANSIENT);
+	r = sq_step(st, q, err);
+	sqlite3_finalize(q);
+	return sq_step_rc(r, err);
+}
+
+static void copy(char *dst, size_t n, const char *s)
+{
+	snprintf(dst, n, "%s", s ? s : "");
+}
+
+static int64_t opt_time(sqlite3_stmt *q, int col)
+{
+	return sq_is_null(q, col) ? NHIR_TIME_UNSET : sq_col_int(q, col);
+}
+
+#define TOKEN_COLS "id, user, scope, created, created_by, expires," \
+	" last_used, revoked, revoked_by"
+
+static void fill(sqlite3_stmt *q, struct nhir_token *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->id = sq_col_int(q, 0);
+	copy(t->user, sizeof(t->user), sq_text(q, 1));
+	t->scope = nhir_token_scope_parse(sq_text(q, 2));
+	t->created = sq_col_int(q, 3);
+	copy(t->created_by, sizeof(t->created_by), sq_text(q, 4));
+	t->expires = opt_time(q, 5);
+	t->last_used = opt_time(q, 6);
+	t->revoked = opt_time(q, 7);
+	copy(t->revoked_by, sizeof(t->revoked_by), sq_text(q, 8));
+}
+
+static enum nhir_rc token_insert(struct nhir_store *st,
+				 const struct nhir_token *t, const char *hash,
+				 int64_t *id, struct nhir_err *err)
+{
+	return sq_int(st, err, id, NULL, "INSERT INTO api_token(hash, user,"
+		      " scope, created, created_by, expires) VALUES(?, ?, ?, ?,"
+		      " ?, ?) RETURNING id", "tttitz", hash, t->user,
+		      nhir_token_scope_name(t->scope), t->created,
+		      t->created_by, t->expires);
+}
+
+static enum nhir_rc read_one(struct nhir_store *st, const char *sql,
+			     const char *types, const char *s, int64_t i,
+			     struct nhir_token *out, bool *found,
+			     struct nhir_err *err)
+{
+	sqlite3_stmt *q;
+	enum nhir_rc rc;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	*found = false;
+	rc = types[0] == 't' ? sq_query(st, err, &q, sql, types, s)
+			     : sq_query(st, err, &q, sql, types, i);
+	if (rc)
+		return rc;
+	r = sq_step(st, q, err);
+	if (r == 1) {
+		fill(q, out);
+		*found = true;
+	}
+	sqlite3_finalize(q);
+	return sq_step_rc(r, err);
+}
+
+static enum nhir_rc token_by_hash(struct nhir_store *st, const char *hash,
+				  struct nhir_token *out, bool *found,
+				  struct nhir_err *err)
+{
+	return read_one(st, "SELECT " TOKEN_COLS " FROM api_token"
+			" WHERE hash = ?", "t", hash, 0, out, found, err);
+}
+
+static enum nhir_rc token_read(struct nhir_store *st, int64_t id,
+			       struct nhir_token *out, bool *found,
+			       struct nhir_err *err)
+{
+	return read_one(st, "SELECT " TOKEN_COLS " FROM api_token"
+			" WHERE id = ?", "i", NULL, id, out, found, err);
+}
+
+static enum nhir_rc tokens_read(struct nhir_store *st, const char *user,
+				nhir_token_cb cb, void *data,
+				struct nhir_err *err)
+{
+	sqlite3_stmt *q;
+	enum nhir_rc rc;
+	int r;
+
+	rc = sq_query(st, err, &q, "SELECT " TOKEN_COLS " FROM api_token"
+		      " WHERE ?1 IS NULL OR user = ?1 ORDER BY id", "t", user);
+	if (rc)
+		return rc;
+	while ((r = sq_step(st, q, err)) == 1) {
+		struct nhir_token t;
+
+		fill(q, &t);
+		if (cb(&t, data)) {
+			r = 0;
+			break;
+		}
+	}
+	sqlite3_finalize(q);
+	return sq_step_rc(r, err);
+}
+
+static enum nhir_rc token_revoke(struct nhir_store *st, int64_t id,
+				 int64_t at, const char *by,
+				 struct nhir_err *err)
+{
+	return sq_exec(st, err, "UPDATE api_token SET revoked = ?,"
+		       " revoked_by = ? WHERE id = ? AND revoked IS NULL",
+		       "iti", at, by, id);
+}
+
+static enum nhir_rc token_used(struct nhir_store *st, int64_t id, int64_t at,
+			       int64_t grain, struct nhir_err *err)
+{
+	return sq_exec(st, err, "UPDATE api_token SET last_used = ?1"
+		       " WHERE id = ?2 AND (last_used IS NULL"
+		       " OR ?1 - last_used >= ?3 OR ?1 < last_used)",
+		       "iii", at, id, grain);
+}
+
+const struct nhir_token_store_ops nhir_sqlite_token_ops = {
+	.version = 1,
+	.key_read = key_read,
+	.key_insert = key_insert,
+	.token_insert = token_insert,
+	.token_by_hash = token_by_hash,
+	.token_read = token_read,
+	.tokens_read = tokens_read,
+	.token_revoke = token_revoke,
+	.token_used = token_used,
+};
