@@ -1,0 +1,178 @@
+/*
+ * API tokens: the store interface (src/store/token.h) and the rules
+ * of src/record/token.c on top of it.
+ */
+#include "lib/testlib.h"
+#include "nhir/token.h"
+#include "store/token.h"
+
+struct fx {
+	struct nhir_store *st;
+	const struct nhir_token_store_ops *ops;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct nhir_err err = NHIR_ERR_INIT;
+
+	f->st = tl_new_store(NULL);
+	f->ops = nhir_token_store(f->st);
+	assert_int_equal(nhir_user_add(f->st, "root", "root", NHIR_ROLE_ADMIN,
+				       &err), NHIR_OK);
+	assert_int_equal(nhir_user_add(f->st, "root", "rory",
+				       NHIR_ROLE_RESPONDER, &err), NHIR_OK);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	nhir_store_close(f->st);
+	free(f);
+	return 0;
+}
+
+static void test_key_made_once(void **state)
+{
+	struct fx *f = *state;
+	struct nhir_err err = NHIR_ERR_INIT;
+	unsigned char k1[NHIR_TOKEN_KEY_LEN], k2[NHIR_TOKEN_KEY_LEN];
+	bool found = true;
+
+	assert_int_equal(f->ops->key_read(f->st, k1, &found, &err), NHIR_OK);
+	assert_false(found);
+	memset(k1, 7, sizeof(k1));
+	assert_int_equal(f->ops->key_insert(f->st, k1, &err), NHIR_OK);
+	assert_int_equal(f->ops->key_insert(f->st, k1, &err), NHIR_ECONFLICT);
+	assert_int_equal(f->ops->key_read(f->st, k2, &found, &err), NHIR_OK);
+	assert_true(found);
+	assert_memory_equal(k1, k2, sizeof(k1));
+}
+
+static void test_insert_find_revoke_use(void **state)
+{
+	struct fx *f = *state;
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_token t, got;
+	int64_t id = 0, other = 0;
+	bool found = false;
+
+	memset(&t, 0, sizeof(t));
+	snprintf(t.user, sizeof(t.user), "rory");
+	snprintf(t.created_by, sizeof(t.created_by), "root");
+	t.scope = NHIR_TOKEN_READ;
+	t.created = 1000;
+	t.expires = 5000;
+	assert_int_equal(f->ops->token_insert(f->st, &t, "aa", &id, &err),
+			 NHIR_OK);
+	assert_true(id > 0);
+	assert_int_equal(f->ops->token_insert(f->st, &t, "aa", &other, &err),
+			 NHIR_ECONFLICT);
+	assert_int_equal(f->ops->token_by_hash(f->st, "aa", &got, &found,
+					       &err), NHIR_OK);
+	assert_true(found);
+	assert_string_equal(got.user, "rory");
+	assert_int_equal(got.scope, NHIR_TOKEN_READ);
+	assert_int_equal(got.expires, 5000);
+	assert_int_equal(got.last_used, NHIR_TIME_UNSET);
+	assert_int_equal(got.revoked, NHIR_TIME_UNSET);
+	assert_int_equal(f->ops->token_by_hash(f->st, "bb", &got, &found,
+					       &err), NHIR_OK);
+	assert_false(found);
+
+	assert_int_equal(f->ops->token_used(f->st, id, 2000, 60, &err), NHIR_OK);
+	assert_int_equal(f->ops->token_used(f->st, id, 2030, 60, &err), NHIR_OK);
+	assert_int_equal(f->ops->token_read(f->st, id, &got, &found, &err),
+			 NHIR_OK);
+	assert_int_equal(got.last_used, 2000);	/* within the grain */
+	assert_int_equal(f->ops->token_used(f->st, id, 2060, 60, &err), NHIR_OK);
+	assert_int_equal(f->ops->token_read(f->st, id, &got, &found, &err),
+			 NHIR_OK);
+	assert_int_equal(got.last_used, 2060);
+
+	assert_int_equal(f->ops->token_revoke(f->st, id, 3000, "root", &err),
+			 NHIR_OK);
+	assert_int_equal(f->ops->token_read(f->st, id, &got, &found, &err),
+			 NHIR_OK);
+	assert_int_equal(got.revoked, 3000);
+	assert_string_equal(got.revoked_by, "root");
+}
+
+static void test_create_check_revoke(void **state)
+{
+	struct fx *f = *state;
+	struct nhir_err err = NHIR_ERR_INIT;
+	char value[NHIR_TOKEN_SIZE], was;
+	struct nhir_token t;
+	int64_t id = 0, now = nhir_time_now();
+
+	assert_int_equal(nhir_token_create(f->st, "rory", "rory",
+					   NHIR_TOKEN_WRITE, 3600, value, &id,
+					   &err), NHIR_EDENIED);
+	assert_int_equal(value[0], '\0');
+	assert_int_equal(nhir_token_create(f->st, "root", "rory",
+					   NHIR_TOKEN_WRITE, 3600, value, &id,
+					   &err), NHIR_OK);
+	assert_int_equal(strlen(value), NHIR_TOKEN_SIZE - 1);
+	assert_memory_equal(value, "nhir_", 5);
+	assert_int_equal(nhir_token_check(f->st, value, now, &t, &err),
+			 NHIR_OK);
+	assert_int_equal(t.id, id);
+	assert_string_equal(t.user, "rory");
+	assert_int_equal(t.last_used, now);
+	/* one character off is unknown, and the message quotes nothing */
+	was = value[10];
+	value[10] = was == 'A' ? 'B' : 'A';
+	assert_int_equal(nhir_token_check(f->st, value, now, &t, &err),
+			 NHIR_EDENIED);
+	assert_null(strstr(err.msg, value + 5));
+	assert_int_equal(t.id, 0);
+	value[10] = was;
+	assert_int_equal(nhir_token_check(f->st, value, now + 7200, &t, &err),
+			 NHIR_EDENIED);
+	assert_non_null(strstr(err.msg, "expired"));
+	assert_int_equal(t.id, id);
+	assert_int_equal(nhir_token_revoke(f->st, "rory", id, &err), NHIR_OK);
+	assert_int_equal(nhir_token_revoke(f->st, "rory", id, &err),
+			 NHIR_ECONFLICT);
+	assert_int_equal(nhir_token_check(f->st, value, now, &t, &err),
+			 NHIR_EDENIED);
+	assert_non_null(strstr(err.msg, "revoked"));
+	assert_int_equal(nhir_token_check(f->st, "nhir_short", now, &t, &err),
+			 NHIR_EDENIED);
+}
+
+static void test_durations(void **state)
+{
+	int64_t s = 0;
+
+	(void)state;
+	assert_true(nhir_duration_parse("90d", &s));
+	assert_int_equal(s, 90 * 86400);
+	assert_true(nhir_duration_parse("12h", &s));
+	assert_int_equal(s, 12 * 3600);
+	assert_true(nhir_duration_parse("3600", &s));
+	assert_int_equal(s, 3600);
+	assert_false(nhir_duration_parse("", &s));
+	assert_false(nhir_duration_parse("h", &s));
+	assert_false(nhir_duration_parse("1hh", &s));
+	assert_false(nhir_duration_parse("-1h", &s));
+	assert_false(nhir_duration_parse("99999999999999999999d", &s));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
+		T(test_key_made_once),
+		T(test_insert_find_revoke_use),
+		T(test_create_check_revoke),
+		cmocka_unit_test(test_durations),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
