@@ -64,6 +64,7 @@ int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_init(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_show(int argc, char **argv, struct nhir_ctx *ctx);
+int cmd_token(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_timeline(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_hunt(int argc, char **argv, struct nhir_ctx *ctx);
@@ -120,6 +121,9 @@ const char *cli_policy_path(const char *path);
 const char *cli_color(const struct nhir_ctx *ctx, const char *sgr);
 /* Prints a JSON string literal of s to f. */
 void cli_json_str(FILE *f, const char *s);
+/* Prints a library document (include/nhir/doc.h) and frees it; exit code. */
+struct cJSON;
+int cli_print_doc(struct cJSON *doc);
 /* Reports a failed library call; returns the exit code for its rc. */
 int cli_fail(const struct nhir_err *err);
 /*

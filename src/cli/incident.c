@@ -1,6 +1,7 @@
 /* nhir incident: declare, list, show, assign, state, scope. */
 #include "compat.h"
 #include <getopt.h>
+#include "nhir/doc.h"
 #include "nhir/record.h"
 #include "cli/cli.h"
 
@@ -31,40 +32,14 @@ struct show {
 	const char *sep;
 };
 
-static void print_incident_json(const struct nhir_incident *i)
-{
-	char d[40], u[40], c[40], e[40];
-
-	out_printf("{\"id\":\"INC-%" PRId64 "\",\"title\":", i->id);
-	cli_json_str(stdout, i->title);
-	out_printf(",\"severity\":\"%s\",\"state\":\"%s\",\"lead\":", i->severity,
-		   nhir_inc_state_name(i->state));
-	cli_json_str(stdout, i->lead);
-	out_printf(",\"declared\":\"%s\",\"declared_by\":",
-		   cli_time(i->declared, d, sizeof(d)));
-	cli_json_str(stdout, i->declared_by);
-	out_printf(",\"updated\":\"%s\"", cli_time(i->updated, u, sizeof(u)));
-	if (i->closed != NHIR_TIME_UNSET)
-		out_printf(",\"closed\":\"%s\"", cli_time(i->closed, c, sizeof(c)));
-	if (i->exposed_at != NHIR_TIME_UNSET)
-		out_printf(",\"exposed_at\":\"%s\"",
-			   cli_time(i->exposed_at, e, sizeof(e)));
-}
-
 static int list_cb(const struct nhir_incident *i, void *data)
 {
 	struct show *s = data;
 	char d[40];
 
-	if (s->fmt == FMT_JSON) {
-		out_fputs(s->n ? "," : "", stdout);
-		print_incident_json(i);
-		out_putchar('}');
-	} else {
-		out_printf("INC-%-4" PRId64 " %-8s %-13s %-16s %s  %s\n", i->id,
-			   i->severity, nhir_inc_state_name(i->state), i->lead,
-			   cli_time(i->declared, d, sizeof(d)), i->title);
-	}
+	out_printf("INC-%-4" PRId64 " %-8s %-13s %-16s %s  %s\n", i->id,
+		   i->severity, nhir_inc_state_name(i->state), i->lead,
+		   cli_time(i->declared, d, sizeof(d)), i->title);
 	s->n++;
 	return 0;
 }
@@ -73,23 +48,11 @@ static int scope_cb(const struct nhir_scope_item *it, void *data)
 {
 	struct show *s = data;
 
-	if (s->fmt == FMT_JSON) {
-		out_printf("%s{\"node\":", s->n ? "," : "");
-		cli_json_str(stdout, it->ext_id);
-		out_fputs(",\"name\":", stdout);
-		cli_json_str(stdout, it->name);
-		out_printf(",\"kind\":\"%s\",\"status\":\"%s\",\"origin\":\"%s\","
-			   "\"by\":", nhir_node_kind_name(it->kind), it->status,
-			   it->origin);
-		cli_json_str(stdout, it->actor);
-		out_putchar('}');
-	} else {
-		out_printf("  %-10s %-11s %-6s %s%s%s%s\n", it->status,
-			   nhir_node_kind_name(it->kind), it->origin, it->ext_id,
-			   it->name && strcmp(it->name, it->ext_id) ? " (" : "",
-			   it->name && strcmp(it->name, it->ext_id) ? it->name : "",
-			   it->name && strcmp(it->name, it->ext_id) ? ")" : "");
-	}
+	out_printf("  %-10s %-11s %-6s %s%s%s%s\n", it->status,
+		   nhir_node_kind_name(it->kind), it->origin, it->ext_id,
+		   it->name && strcmp(it->name, it->ext_id) ? " (" : "",
+		   it->name && strcmp(it->name, it->ext_id) ? it->name : "",
+		   it->name && strcmp(it->name, it->ext_id) ? ")" : "");
 	s->n++;
 	return 0;
 }
@@ -100,39 +63,7 @@ static int record_cb(const struct nhir_record_item *it, void *data)
 	char t[40], due[40];
 
 	cli_time(it->at, t, sizeof(t));
-	if (s->fmt == FMT_JSON) {
-		out_printf("%s{\"at\":\"%s\",\"by\":", s->n ? "," : "", t);
-		cli_json_str(stdout, it->actor);
-		if (!strcmp(it->type, "decision")) {
-			out_printf(",\"id\":%" PRId64 ",\"kind\":", it->id);
-			cli_json_str(stdout, it->a);
-			out_fputs(",\"what\":", stdout);
-			cli_json_str(stdout, it->b);
-			out_fputs(",\"why\":", stdout);
-			cli_json_str(stdout, it->c);
-		} else if (!strcmp(it->type, "note")) {
-			out_fputs(",\"text\":", stdout);
-			cli_json_str(stdout, it->a);
-		} else if (!strcmp(it->type, "task")) {
-			out_printf(",\"id\":%" PRId64 ",\"title\":", it->id);
-			cli_json_str(stdout, it->a);
-			out_fputs(",\"owner\":", stdout);
-			cli_json_str(stdout, it->b);
-			out_printf(",\"status\":\"%s\"", it->c);
-		} else if (!strcmp(it->type, "evidence")) {
-			out_printf(",\"id\":%" PRId64 ",\"name\":", it->id);
-			cli_json_str(stdout, it->a);
-			out_printf(",\"sha256\":\"%s\",\"size\":%" PRId64
-				   ",\"source\":", it->b, it->n1);
-			cli_json_str(stdout, it->c);
-		} else if (!strcmp(it->type, "custody")) {
-			out_printf(",\"evidence\":%" PRId64 ",\"action\":", it->n1);
-			cli_json_str(stdout, it->a);
-			out_fputs(",\"detail\":", stdout);
-			cli_json_str(stdout, it->b);
-		}
-		out_putchar('}');
-	} else if (!strcmp(it->type, "decision")) {
+	if (!strcmp(it->type, "decision")) {
 		out_printf("  %s  %s %s: %s\n      why: %s\n", t, it->actor, it->a,
 			   it->b, it->c);
 	} else if (!strcmp(it->type, "note")) {
@@ -170,47 +101,37 @@ static int show(struct nhir_ctx *ctx, int64_t id, int fmt)
 	struct nhir_incident i;
 	struct show s = { fmt, 0, "" };
 	char d[40], e[40], guard[400];
+	cJSON *doc;
 
+	if (fmt == FMT_JSON) {
+		if (nhir_doc_incident(ctx->st, id, &doc, &err))
+			return cli_fail(&err);
+		return cli_print_doc(doc);
+	}
 	if (nhir_incident_get(ctx->st, id, &i, &err) ||
 	    nhir_incident_close_check(ctx->st, id, guard, sizeof(guard), &err))
 		return cli_fail(&err);
-	if (fmt == FMT_JSON) {
-		print_incident_json(&i);
-		out_fputs(",\"can_close\":", stdout);
-		out_fputs(guard[0] ? "false" : "true", stdout);
-		out_fputs(",\"scope\":[", stdout);
-	} else {
-		out_printf("INC-%" PRId64 "  %s\n", i.id, i.title);
-		out_printf("severity %s, %s, lead %s; declared %s by %s\n",
-			   i.severity, nhir_inc_state_name(i.state), i.lead,
-			   cli_time(i.declared, d, sizeof(d)), i.declared_by);
-		if (i.exposed_at != NHIR_TIME_UNSET)
-			out_printf("exposed at %s\n",
-				   cli_time(i.exposed_at, e, sizeof(e)));
-		if (guard[0] && i.state != NHIR_INC_CLOSED)
-			out_printf("to close: %s\n", guard);
-		out_printf("\nScope\n");
-	}
+	out_printf("INC-%" PRId64 "  %s\n", i.id, i.title);
+	out_printf("severity %s, %s, lead %s; declared %s by %s\n",
+		   i.severity, nhir_inc_state_name(i.state), i.lead,
+		   cli_time(i.declared, d, sizeof(d)), i.declared_by);
+	if (i.exposed_at != NHIR_TIME_UNSET)
+		out_printf("exposed at %s\n",
+			   cli_time(i.exposed_at, e, sizeof(e)));
+	if (guard[0] && i.state != NHIR_INC_CLOSED)
+		out_printf("to close: %s\n", guard);
+	out_printf("\nScope\n");
 	if (nhir_scope_each(ctx->st, id, scope_cb, &s, &err))
 		return cli_fail(&err);
-	if (fmt == FMT_JSON)
-		out_putchar(']');
 	for (size_t k = 0; k < NHIR_ARRAY_SIZE(sections); k++) {
 		s.n = 0;
-		if (fmt == FMT_JSON)
-			out_printf(",\"%ss\":[", sections[k][0]);
-		else
-			out_printf("\n%s\n", sections[k][1]);
+		out_printf("\n%s\n", sections[k][1]);
 		if (nhir_record_each(ctx->st, id, sections[k][0], record_cb, &s,
 				     &err))
 			return cli_fail(&err);
-		if (fmt == FMT_JSON)
-			out_putchar(']');
-		else if (!s.n)
+		if (!s.n)
 			out_puts("  (none)");
 	}
-	if (fmt == FMT_JSON)
-		out_puts("}");
 	return EXIT_OK;
 }
 
@@ -250,12 +171,15 @@ static int inc_list(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
 
 	if ((r = cli_authorize(ctx, NHIR_PERM_READ, "incident.list")))
 		return r;
-	if (a->fmt == FMT_JSON)
-		out_fputs("{\"incidents\":[", stdout);
+	if (a->fmt == FMT_JSON) {
+		cJSON *doc;
+
+		if (nhir_doc_incidents(ctx->st, a->state, &doc, &err))
+			return cli_fail(&err);
+		return cli_print_doc(doc);
+	}
 	if (nhir_incident_list(ctx->st, a->state, list_cb, &s, &err))
 		return cli_fail(&err);
-	if (a->fmt == FMT_JSON)
-		out_puts("]}");
 	return EXIT_OK;
 }
 

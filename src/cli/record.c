@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <cjson/cJSON.h>
 #include "nhir/buf.h"
+#include "nhir/doc.h"
 #include "nhir/record.h"
 #include "cli/cli.h"
 
@@ -33,12 +34,10 @@ static const char usage_user[] =
 	"\n"
 	"exit status: 0 ok, 1 error, 2 usage error, 5 not authorized\n";
 
-struct clock_spans;
-
 struct list_ctx {
 	int fmt;
 	size_t n;
-	const struct clock_spans *clock;	/* audit log only */
+	const struct nhir_clock_spans *clock;	/* audit log only */
 };
 
 static int print_user(const struct nhir_user *u, void *data)
@@ -165,86 +164,18 @@ static const char usage_audit[] =
 	"exit status: 0 ok (verify: intact), 1 error, 2 usage error,\n"
 	"             3 verify found the log broken, 5 not authorized\n";
 
-/*
- * Which entries were written while the database kept a fixed clock:
- * those after a 'config' entry setting clock to fixed, up to and
- * including the one setting it back to real.  Found from the whole log,
- * so that a listing of one incident marks its entries too.
- */
-struct clock_spans {
-	int64_t from[64], to[64];	/* from exclusive, to inclusive */
-	size_t nr;
-	bool open, overflow;
-};
-
-static int find_spans(const struct nhir_audit_entry *e, void *data)
-{
-	struct clock_spans *c = data;
-	cJSON *d, *k, *v;
-	bool fixed;
-
-	if (strcmp(e->action, "config") || !(d = cJSON_Parse(e->detail)))
-		return 0;
-	k = cJSON_GetObjectItemCaseSensitive(d, "key");
-	v = cJSON_GetObjectItemCaseSensitive(d, "value");
-	if (cJSON_IsString(k) && !strcmp(k->valuestring, "clock")) {
-		fixed = cJSON_IsString(v) && !strcmp(v->valuestring, "fixed");
-		if (fixed && !c->open) {
-			if (c->nr == NHIR_ARRAY_SIZE(c->from)) {
-				c->overflow = true;	/* mark all after */
-				c->nr--;
-			}
-			c->from[c->nr] = e->seq;
-			c->to[c->nr++] = INT64_MAX;
-			c->open = true;
-		} else if (!fixed && c->open) {
-			c->to[c->nr - 1] = e->seq;
-			c->open = c->overflow;
-		}
-	}
-	cJSON_Delete(d);
-	return 0;
-}
-
-static bool on_fixed_clock(const struct clock_spans *c, int64_t seq)
-{
-	for (size_t i = 0; c && i < c->nr; i++)
-		if (seq > c->from[i] && seq <= c->to[i])
-			return true;
-	return false;
-}
-
 static int print_entry(const struct nhir_audit_entry *e, void *data)
 {
 	struct list_ctx *l = data;
-	bool fixed = on_fixed_clock(l->clock, e->seq);
-	char t[40];
+	bool fixed = nhir_audit_on_fixed_clock(l->clock, e->seq);
+	char t[40], inc[32] = "";
 
 	cli_time(e->at, t, sizeof(t));
-	if (l->fmt == FMT_JSON) {
-		out_printf("%s{\"seq\":%" PRId64 ",\"at\":\"%s\",\"actor\":",
-			   l->n ? "," : "", e->seq, t);
-		cli_json_str(stdout, e->actor);
-		out_fputs(",\"action\":", stdout);
-		cli_json_str(stdout, e->action);
-		if (e->incident)
-			out_printf(",\"incident\":\"INC-%" PRId64 "\"", e->incident);
-		else
-			out_fputs(",\"incident\":null", stdout);
-		out_printf(",\"detail\":");
-		/* the entry's JSON as stored, exact */
-		out_raw(stdout, e->detail, strlen(e->detail));
-		out_printf(",\"hash\":\"%s\"%s}", e->hash,
-			   fixed ? ",\"fixed_clock\":true" : "");
-	} else {
-		char inc[32] = "";
-
-		if (e->incident)
-			snprintf(inc, sizeof(inc), "INC-%" PRId64, e->incident);
-		out_printf("%6" PRId64 "  %s%s  %-16s %-18s %-7s %s\n", e->seq,
-			   t, fixed ? " [fixed clock]" : "", e->actor,
-			   e->action, inc, e->detail);
-	}
+	if (e->incident)
+		snprintf(inc, sizeof(inc), "INC-%" PRId64, e->incident);
+	out_printf("%6" PRId64 "  %s%s  %-16s %-18s %-7s %s\n", e->seq, t,
+		   fixed ? " [fixed clock]" : "", e->actor, e->action, inc,
+		   e->detail);
 	l->n++;
 	return 0;
 }
@@ -462,17 +393,19 @@ int cmd_audit(int argc, char **argv, struct nhir_ctx *ctx)
 	if ((r = cli_authorize(ctx, NHIR_PERM_READ, "audit")))
 		return r;
 	if (!strcmp(sub, "log")) {
-		struct clock_spans spans = { .nr = 0 };
+		struct nhir_clock_spans spans;
 		struct list_ctx l = { fmt, 0, &spans };
+		cJSON *doc;
 
-		if (nhir_audit_each(ctx->st, 0, find_spans, &spans, &err))
+		if (fmt == FMT_JSON) {
+			if (nhir_doc_audit(ctx->st, inc, &doc, &err))
+				return cli_fail(&err);
+			return cli_print_doc(doc);
+		}
+		if (nhir_audit_clock_spans(ctx->st, &spans, &err))
 			return cli_fail(&err);
-		if (fmt == FMT_JSON)
-			out_fputs("{\"entries\":[", stdout);
 		if (nhir_audit_each(ctx->st, inc, print_entry, &l, &err))
 			return cli_fail(&err);
-		if (fmt == FMT_JSON)
-			out_puts("]}");
 		return EXIT_OK;
 	}
 	if (!strcmp(sub, "verify")) {

@@ -159,6 +159,21 @@ void cli_json_str(FILE *f, const char *s)
 	nhir_buf_release(&b);
 }
 
+int cli_print_doc(cJSON *doc)
+{
+	char *s = cJSON_PrintUnformatted(doc);
+
+	cJSON_Delete(doc);
+	if (!s) {
+		cli_error("out of memory");
+		return EXIT_ERROR;
+	}
+	out_raw(stdout, s, strlen(s));
+	out_putchar('\n');
+	cJSON_free(s);
+	return EXIT_OK;
+}
+
 int cli_fail(const struct nhir_err *err)
 {
 	cli_error("%s", err->msg[0] ? err->msg : nhir_strerror(err->rc));

@@ -1,0 +1,63 @@
+/*
+ * Documents: the JSON of the library's results, built here once so
+ * that the command line (--format json) and nhir serve print the same
+ * bytes; no front end builds JSON of its own.  Every document is an
+ * object with "version" (NHIR_DOC_VERSION) first; a member is added in
+ * a later version but never renamed or dropped.  Times are ISO 8601
+ * UTC strings, null when not known.
+ *
+ * These read; they do not authorize: the front end checks that its
+ * principal may read (nhir_authorize) before it asks.  *out is the
+ * caller's to cJSON_Delete.
+ */
+#ifndef NHIR_DOC_H
+#define NHIR_DOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+#include "error.h"
+#include "store.h"
+
+#define NHIR_DOC_VERSION 1
+
+/* {"version", "incidents": [incident...]}; state -1: all. */
+enum nhir_rc nhir_doc_incidents(struct nhir_store *st, int state,
+				cJSON **out, struct nhir_err *err);
+/*
+ * One incident: its fields, "can_close", "scope" and the record
+ * ("members", "decisions", "tasks", "notes", "evidences",
+ * "custodys").  NHIR_ENOTFOUND when there is no such incident.
+ */
+enum nhir_rc nhir_doc_incident(struct nhir_store *st, int64_t id,
+			       cJSON **out, struct nhir_err *err);
+/*
+ * Which audit entries were written while the database kept a fixed
+ * clock: those after a "config" entry setting clock to fixed, up to and
+ * including the one setting it back to real.  Found from the whole log,
+ * so that a listing of one incident marks its entries too.
+ */
+struct nhir_clock_spans {
+	int64_t from[64], to[64];	/* from exclusive, to inclusive */
+	size_t nr;
+	bool open, overflow;
+};
+enum nhir_rc nhir_audit_clock_spans(struct nhir_store *st,
+				    struct nhir_clock_spans *out,
+				    struct nhir_err *err);
+bool nhir_audit_on_fixed_clock(const struct nhir_clock_spans *c,
+			       int64_t seq);
+
+/*
+ * {"version", "entries": [...]}: the audit log (of incident, 0: all),
+ * each entry's detail exactly as stored and chained, and "fixed_clock":
+ * true on an entry written on a fixed clock.
+ */
+enum nhir_rc nhir_doc_audit(struct nhir_store *st, int64_t incident,
+			    cJSON **out, struct nhir_err *err);
+/* {"version", "tokens": [...]}: the API tokens actor may see. */
+enum nhir_rc nhir_doc_tokens(struct nhir_store *st, const char *actor,
+			     cJSON **out, struct nhir_err *err);
+
+#endif
