@@ -44,6 +44,7 @@ static const char usage_nhir[] =
 	"   user      users and their roles\n"
 	"   config    settings an admin controls (catalog, connectors, ...)\n"
 	"   serve     the record over HTTP, for holders of an API token\n"
+	"   token     API tokens for the server: create, list, revoke\n"
 	"\n"
 	"options:\n"
 	"   --db PATH     database (default $NHIR_DB, else ./nhir.db)\n"
@@ -86,6 +87,7 @@ static const struct cmd commands[] = {
 	{ "show", cmd_show, CMD_NEED_STORE | CMD_READONLY },
 	{ "task", cmd_task, CMD_NEED_STORE },
 	{ "timeline", cmd_timeline, CMD_NEED_STORE | CMD_READONLY },
+	{ "token", cmd_token, CMD_NEED_STORE },
 	{ "triage", cmd_triage, CMD_NEED_STORE },
 	{ "usage", cmd_usage, CMD_NEED_STORE | CMD_READONLY },
 	{ "user", cmd_user, CMD_NEED_STORE },
