@@ -85,9 +85,10 @@ $(BUILD)/tests/%: tests/%.c $(TEST_LIB_OBJ) $(LIB)
 		$(ALL_LDFLAGS) $(LIBS) $(CMOCKA_LIBS)
 
 # Fuzz targets replayed over their committed corpus without libFuzzer.
-$(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(LIB)
+$(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(SERVER_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< fuzz/replay.c $(LIB) $(ALL_LDFLAGS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< fuzz/replay.c $(SERVER_LIB) $(LIB) \
+		$(ALL_LDFLAGS) $(LIBS)
 
 test-bins: $(NHIR) $(TEST_BIN) $(REPLAY_BIN)
 
@@ -120,11 +121,13 @@ FUZZ_MERGE ?= 1
 FUZZ_CC ?= clang
 fuzz: deps
 	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=$(FUZZ_CC) OPT=-O1 \
-		SANITIZE=address,undefined,fuzzer-no-link build/fuzz/libnhir.a
+		SANITIZE=address,undefined,fuzzer-no-link build/fuzz/libnhir.a \
+		build/fuzz/libnhir-server.a
 	@set -e; for f in $(FUZZ_NAMES); do \
 		$(FUZZ_CC) -std=c17 -g -O1 -Iinclude -Isrc $(PKG_CFLAGS) \
 		  -fsanitize=address,undefined,fuzzer -o build/fuzz/fuzz_$$f \
-		  fuzz/fuzz_$$f.c build/fuzz/libnhir.a $(LIBS); \
+		  fuzz/fuzz_$$f.c build/fuzz/libnhir-server.a \
+		  build/fuzz/libnhir.a $(LIBS); \
 		mkdir -p fuzz/corpus/$$f build/fuzz/work-$$f; \
 		echo "fuzz: $$f for $(FUZZ_TIME)s"; \
 		build/fuzz/fuzz_$$f -max_total_time=$(FUZZ_TIME) -max_len=8192 \

@@ -37,7 +37,7 @@ struct srv_req {
 	bool too_big;		/* the body passed the limit; rest dropped */
 	bool answered;
 	unsigned status;	/* of the response queued */
-	char user[NHIR_USER_NAME_MAX + 1];	/* authenticated, or "" */
+	char user[128];		/* authenticated (as struct nhir_token), or "" */
 	int64_t token;		/* its token id */
 	struct nhir_store *st;	/* from the pool while a handler runs */
 };

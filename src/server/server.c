@@ -294,6 +294,7 @@ static enum MHD_Result first_call(struct srv *s, struct MHD_Connection *c,
 		return srv_problem(r, 503, NHIR_OK, "stopping",
 				   "Service unavailable",
 				   "the server is stopping");
+	r->route = api_route(r->method, r->url, &r->incident, &method_ok);
 	/* a body too large is refused unread, whatever the route */
 	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					 MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -311,7 +312,6 @@ static enum MHD_Result first_call(struct srv *s, struct MHD_Connection *c,
 					   "the server takes");
 		}
 	}
-	r->route = api_route(r->method, r->url, &r->incident, &method_ok);
 	if (r->route == ROUTE_NONE)
 		return srv_problem(r, 404, NHIR_ENOTFOUND, "not-found",
 				   "Not found", "no such route");
