@@ -222,9 +222,29 @@ check "metrics" code metrics 200
 check "requests by route and status" has "$T/metrics.body" 'nhir_http_requests_total{route="/api/v1/incidents/{id}/notes",status="201"} 1'
 check "refusals too" has "$T/metrics.body" 'nhir_http_requests_total{route="/api/v1/incidents",status="401"} 5'
 
+# a note uploaded slowly is in flight when SIGTERM comes: it is answered
+python3 -c 'print("{\"text\":\"" + "s" * 900 + "\"}", end="")' >"$T/slow.json"
+curl -s -m 20 -o "$T/slow.body" -w '%{http_code}' --limit-rate 300 -X POST \
+	-H "Authorization: Bearer $RORY" -H 'Content-Type: application/json' \
+	--data-binary "@$T/slow.json" "$URL/api/v1/incidents/INC-1/notes" \
+	>"$T/slow.code" 2>/dev/null &
+SLOW=$!
+sleep 1
+# a server that does not stop is killed after 20 s, and the check fails
+(
+	sleep 20 &
+	s=$!
+	trap 'kill $s; exit 0' TERM
+	wait $s
+	kill -KILL "$SRV_PID"
+) >/dev/null 2>&1 &
+WATCH=$!
 check "SIGTERM stops it" kill -TERM "$SRV_PID"
 check "with exit status 0" wait "$SRV_PID"
+kill "$WATCH" 2>/dev/null
 SRV_PID=
+wait "$SLOW"
+check "the request in flight was answered" code slow 201
 check "and it said so" has "$T/srv.err" "stopped"
 
 done_testing
