@@ -107,3 +107,7 @@ run "$NHIR" metrics
 printf '\nThe after-action report: %s\n' "$dir/INC-1.html"
 printf '\nThe database is %s; try: NHIR_DB=%s %s blast --format json AKIAEXAMPLEDEPLOY01\n' \
 	"$NHIR_DB" "$NHIR_DB" "$NHIR"
+printf '\nTo share it with the team over HTTP (doc/guide/server.md):\n'
+printf '  TOKEN=$(NHIR_DB=%s %s --as ada token create --user lena)\n' "$NHIR_DB" "$NHIR"
+printf '  NHIR_DB=%s %s serve --listen 127.0.0.1:8470 &\n' "$NHIR_DB" "$NHIR"
+printf '  curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8470/api/v1/incidents/INC-1\n'
