@@ -76,7 +76,7 @@ RORY=$(cat "$T/rory.tok")
 check "it is shown once, recognizably" sh -c 'grep -qx "nhir_[A-Za-z0-9_-]\{43\}" "$0/rory.tok"' "$T"
 check "and a read token" sh -c '"$0" token create --user olga --scope read --expires 1h >"$1/olga.tok"' "$NHIR" "$T"
 OLGA=$(cat "$T/olga.tok")
-check "a token that expired" sh -c 'NHIR_NOW=2020-01-01T00:00:00Z "$0" token create --user rory --expires 1h >"$1/old.tok"' "$NHIR" "$T"
+check "a token that lives a second" sh -c '"$0" token create --user rory --expires 1s >"$1/old.tok"' "$NHIR" "$T"
 OLD=$(cat "$T/old.tok")
 check "a token soon revoked" sh -c '"$0" token create --user rory >"$1/gone.tok"' "$NHIR" "$T"
 GONE=$(cat "$T/gone.tok")
@@ -130,9 +130,10 @@ check "an unknown token: 401" code bad 401
 check "as problem+json" problem bad 401 NHIR_EDENIED
 req basic -u rory:x "$URL/api/v1/incidents"
 check "a password: 401" code basic 401
+sleep 1
 req old -H "Authorization: Bearer $OLD" "$URL/api/v1/incidents"
 check "an expired token: 401" code old 401
-check "saying it expired" has "$T/old.body" "token 3 expired at 2020-01-01T01:00:00Z"
+check "saying it expired" has "$T/old.body" "token 3 expired at 20"
 req gone -H "Authorization: Bearer $GONE" "$URL/api/v1/incidents"
 check "a revoked token: 401" code gone 401
 check "saying so" has "$T/gone.body" "token 4 was revoked"
