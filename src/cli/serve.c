@@ -86,5 +86,10 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 	}
 	if (optind != argc)
 		return cli_usage(usage_serve, false);
+	/* tokens expire and approvals lapse by the real clock only */
+	if (nhir_clock_is_fixed()) {
+		cli_error("nhir serve keeps the real clock: unset NHIR_NOW");
+		return EXIT_USAGE;
+	}
 	return srv_run(&o) ? EXIT_ERROR : EXIT_OK;
 }

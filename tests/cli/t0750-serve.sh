@@ -105,6 +105,8 @@ assert d[\"version\"] == 1 and [t[\"user\"] for t in d[\"tokens\"]] == [\"olga\"
 
 check "a --listen that is no address fails" exits 1 "$NHIR" serve --listen nowhere
 check "a bad --threads is a usage error" exits 2 "$NHIR" serve --threads 0
+check "the server never takes its time from NHIR_NOW" exits 2 \
+	env NHIR_NOW=2020-01-01T00:00:00Z "$NHIR" serve --listen 127.0.0.1:0
 check "the server starts on a free port" start_server --max-body 1024
 check "it says where" has "$T/srv.out" "listening on http://127.0.0.1:"
 
