@@ -6,6 +6,11 @@
 #include <cjson/cJSON.h>
 #include "server/server.h"
 
+void srv_free(void *p)
+{
+	free(p);
+}
+
 /* Valid UTF-8 (no overlongs, no surrogates), no NUL: offset of the first bad byte, or len. */
 static size_t utf8_bad(const unsigned char *s, size_t len)
 {

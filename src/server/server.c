@@ -45,11 +45,6 @@ struct srv {
 	atomic_ulong micros[ROUTE_NR];	/* time spent, by route */
 };
 
-void srv_free(void *p)
-{
-	free(p);
-}
-
 void srv_log(const char *fmt, ...)
 {
 	struct nhir_buf b = NHIR_BUF_INIT(0);
