@@ -468,6 +468,8 @@ static void print_listening(struct srv *s, const struct sockaddr_storage *ss)
 	fflush(stdout);
 }
 
+/* libmicrohttpd's own messages: its format, its arguments */
+__attribute__((format(printf, 2, 0)))
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char line[512];
