@@ -1647,6 +1647,51 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * What a walk (ingest or hunt) does with path once it is stat'ed as sb:
+ * NHIR_OK to read it (a directory is noted as read) or, with *skip set,
+ * not (a FIFO or device in a directory, a directory already read through
+ * a link loop: said); or the error for a non-regular file named on its
+ * own.
+ */
+static enum nhir_rc walk_admit(const char *path, const struct stat *sb,
+			       bool in_dir, struct run *run,
+			       struct nhir_ingest_result *res, bool *skip,
+			       struct nhir_err *err)
+{
+	*skip = false;
+	if (!S_ISDIR(sb->st_mode) && !S_ISREG(sb->st_mode)) {
+		/* a FIFO or /dev/zero would be read for ever */
+		if (!in_dir)
+			return nhir_err_set(err, NHIR_EINVAL, "'%s' is %s, not "
+					    "a regular file", path,
+					    nhir_file_kind(sb->st_mode));
+		res->files_skipped++;
+		diag(res, path, 0, "skipped: %s, not a regular file",
+		     nhir_file_kind(sb->st_mode));
+		*skip = true;
+		return NHIR_OK;
+	}
+	if (!S_ISDIR(sb->st_mode))
+		return NHIR_OK;
+	for (size_t i = 0; i < run->dirs_nr; i++)
+		if (run->dirs[i].dev == sb->st_dev &&
+		    run->dirs[i].ino == sb->st_ino) {
+			res->files_skipped++;
+			diag(res, path, 0, "skipped: a directory already read "
+			     "in this run (a symbolic link loop), not read "
+			     "again");
+			*skip = true;
+			return NHIR_OK;
+		}
+	if (NHIR_ALLOC_GROW(run->dirs, run->dirs_nr + 1, run->dirs_alloc))
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	run->dirs[run->dirs_nr].dev = sb->st_dev;
+	run->dirs[run->dirs_nr].ino = sb->st_ino;
+	run->dirs_nr++;
+	return NHIR_OK;
+}
+
 static enum nhir_rc ingest_path(struct nhir_store *st,
 				const struct nhir_tele_format *fmt,
 				const char *path, const char *actor,
@@ -1661,6 +1706,7 @@ static enum nhir_rc ingest_path(struct nhir_store *st,
 	char **names = NULL;
 	size_t nr = 0, alloc = 0;
 	enum nhir_rc rc = NHIR_OK, worst = NHIR_OK;
+	bool skip;
 	int serr;
 
 	serr = stat(path, &sb) ? errno : 0;
@@ -1679,37 +1725,15 @@ static enum nhir_rc ingest_path(struct nhir_store *st,
 	if (serr)
 		return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s", path,
 				    strerror(serr));
-	if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode)) {
-		/* a FIFO or /dev/zero would be read for ever */
-		if (!in_dir)
-			return nhir_err_set(err, NHIR_EINVAL, "'%s' is %s, not "
-					    "a regular file", path,
-					    nhir_file_kind(sb.st_mode));
-		res->files_skipped++;
-		diag(res, path, 0, "skipped: %s, not a regular file",
-		     nhir_file_kind(sb.st_mode));
-		return NHIR_OK;
-	}
+	rc = walk_admit(path, &sb, in_dir, run, res, &skip, err);
+	if (rc || skip)
+		return rc;
 	if (!S_ISDIR(sb.st_mode)) {
 		rc = ingest_file(st, fmt, path, actor, in_dir, run, res, err);
 		if (progress)
 			progress(path, res, pdata);
 		return rc;
 	}
-	for (size_t i = 0; i < run->dirs_nr; i++)
-		if (run->dirs[i].dev == sb.st_dev &&
-		    run->dirs[i].ino == sb.st_ino) {
-			res->files_skipped++;
-			diag(res, path, 0, "skipped: a directory already read "
-			     "in this run (a symbolic link loop), not read "
-			     "again");
-			return NHIR_OK;
-		}
-	if (NHIR_ALLOC_GROW(run->dirs, run->dirs_nr + 1, run->dirs_alloc))
-		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-	run->dirs[run->dirs_nr].dev = sb.st_dev;
-	run->dirs[run->dirs_nr].ino = sb.st_ino;
-	run->dirs_nr++;
 	d = opendir(path);
 	if (!d)
 		return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s", path,
@@ -1846,44 +1870,23 @@ static enum nhir_rc hunt_list(const char *path, bool in_dir, struct run *run,
 	char **names = NULL;
 	size_t n = 0, na = 0;
 	enum nhir_rc rc = NHIR_OK;
+	bool skip;
 	DIR *d;
 
 	/* as an ingest walks: link loops and FIFOs said and skipped */
-	if (stat(path, &sb) && in_dir && errno == ELOOP) {
-		res->files_skipped++;
-		diag(res, path, 0, "skipped: a symbolic link loop, not read");
-		return NHIR_OK;
-	}
-	if (stat(path, &sb))
-		return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s", path,
-				    strerror(errno));
-	if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode)) {
-		if (!in_dir)
-			return nhir_err_set(err, NHIR_EINVAL, "'%s' is %s, not "
-					    "a regular file", path,
-					    nhir_file_kind(sb.st_mode));
-		res->files_skipped++;
-		diag(res, path, 0, "skipped: %s, not a regular file",
-		     nhir_file_kind(sb.st_mode));
-		return NHIR_OK;
-	}
-	for (size_t i = 0; S_ISDIR(sb.st_mode) && i < run->dirs_nr; i++)
-		if (run->dirs[i].dev == sb.st_dev &&
-		    run->dirs[i].ino == sb.st_ino) {
+	if (stat(path, &sb)) {
+		if (in_dir && errno == ELOOP) {
 			res->files_skipped++;
-			diag(res, path, 0, "skipped: a directory already read "
-			     "in this run (a symbolic link loop), not read "
-			     "again");
+			diag(res, path, 0, "skipped: a symbolic link loop, "
+			     "not read");
 			return NHIR_OK;
 		}
-	if (S_ISDIR(sb.st_mode)) {
-		if (NHIR_ALLOC_GROW(run->dirs, run->dirs_nr + 1,
-				    run->dirs_alloc))
-			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-		run->dirs[run->dirs_nr].dev = sb.st_dev;
-		run->dirs[run->dirs_nr].ino = sb.st_ino;
-		run->dirs_nr++;
+		return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s", path,
+				    strerror(errno));
 	}
+	rc = walk_admit(path, &sb, in_dir, run, res, &skip, err);
+	if (rc || skip)
+		return rc;
 	if (!S_ISDIR(sb.st_mode)) {
 		if (NHIR_ALLOC_GROW(*v, *nr + 1, *alloc))
 			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
