@@ -131,8 +131,13 @@ fuzz: deps
 		mkdir -p fuzz/corpus/$$f build/fuzz/work-$$f; \
 		echo "fuzz: $$f for $(FUZZ_TIME)s"; \
 		build/fuzz/fuzz_$$f -max_total_time=$(FUZZ_TIME) -max_len=8192 \
+		  -artifact_prefix=build/fuzz/$$f- \
 		  build/fuzz/work-$$f fuzz/corpus/$$f >/dev/null \
-		  2>build/fuzz/$$f.log || { tail -40 build/fuzz/$$f.log; exit 1; }; \
+		  2>build/fuzz/$$f.log || { echo "fuzz: $$f FAILED"; \
+		  grep -m1 -A40 '^==[0-9]*==ERROR' build/fuzz/$$f.log || \
+		  tail -40 build/fuzz/$$f.log; \
+		  grep 'Test unit written' build/fuzz/$$f.log; \
+		  od -c build/fuzz/$$f-crash-* 2>/dev/null | head -40; exit 1; }; \
 		tail -1 build/fuzz/$$f.log; \
 		[ "$(FUZZ_MERGE)" = 1 ] || continue; \
 		build/fuzz/fuzz_$$f -merge=1 fuzz/corpus/$$f build/fuzz/work-$$f \

@@ -211,6 +211,7 @@ static int gh_record(struct nhir_tele *t, const cJSON *r, bool first)
 	const cJSON *tid = cJSON_GetObjectItemCaseSensitive(r, "token_id");
 	const char *target = nhir_json_str(r, "repo");
 	char key[300], who[300], action[200], tname[80], ended[300];
+	char kbuf[300];
 	const char *known = NULL;
 	bool ends;
 	struct nhir_event ev;
@@ -228,7 +229,15 @@ static int gh_record(struct nhir_tele *t, const cJSON *r, bool first)
 	if (cJSON_IsNumber(tid) && tid->valuedouble > 0) {
 		snprintf(tname, sizeof(tname), "gh-token-id:%.0f",
 			 tid->valuedouble);
+		/*
+		 * A copy: the name map's value is replaced (and freed) just
+		 * below when this record names the token's hash.
+		 */
 		known = nhir_tele_name_get(t, tname);
+		if (known) {
+			snprintf(kbuf, sizeof(kbuf), "%s", known);
+			known = kbuf;
+		}
 	}
 	if (hashed && *hashed)
 		snprintf(key, sizeof(key), "github:token:%s", hashed);
