@@ -38,7 +38,7 @@ endif
 # libcurl is loaded with dlopen when an http connector runs (connector.c)
 LIBS = $(filter-out -lcurl,$(PKG_LIBS)) -lm -pthread
 
-LIB_SRC = $(wildcard src/core/*.c src/store/*.c src/store/sqlite/*.c src/ingest/*.c src/record/*.c src/findings/*.c src/plan/*.c src/report/*.c)
+LIB_SRC = $(wildcard src/core/*.c src/store/*.c src/store/sqlite/*.c src/ingest/*.c src/record/*.c src/doc/*.c src/findings/*.c src/plan/*.c src/report/*.c)
 CLI_SRC = $(wildcard src/cli/*.c)
 SERVER_SRC = $(wildcard src/server/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)

@@ -34,9 +34,16 @@ grep -nE '(^|[^_a-z])(printf|fprintf|vfprintf|puts|fputs|putchar|fputc|putc|fwri
 	$(ls src/cli/*.c | grep -v src/cli/out.c) /dev/null |
 	grep -v -e '^\S*:[0-9]*:\s*\*' -e '^\S*:[0-9]*:\s*/\*' |
 	report "output outside src/cli/out.c (use out_printf, out_raw)"
-grep -nE '#include "(store|ingest|core|record|plan|findings|report)/' \
+grep -nE '#include "(store|ingest|core|record|plan|findings|report|doc)/' \
 	src/cli/*.c src/server/*.[ch] /dev/null |
 	report "front end includes an internal header"
+# Documents are the library's (include/nhir/doc.h, src/doc/): the front
+# end prints them and builds no JSON of its own, neither with printf nor
+# with cJSON.  The files still listed here have documents to move.
+json_pending='src/cli/(blast|config|findings|hunt|import|incident|ingest|plan|record|report|show|timeline|util)\.c'
+grep -nE '\\"[A-Za-z_]+\\"|\{\\"|cJSON_(Create|Add)[A-Za-z]*\(|cli_json_str\(' \
+	src/cli/*.c /dev/null | grep -vE "^$json_pending:" |
+	report "JSON built in the front end (a document of nhir/doc.h)"
 # The layers (doc/internals/layers.md): core/ is pure computation and
 # never reaches the store, even through another header; nothing outside
 # src/store/ sees the store's internals or SQLite itself.

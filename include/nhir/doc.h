@@ -60,4 +60,17 @@ enum nhir_rc nhir_doc_audit(struct nhir_store *st, int64_t incident,
 enum nhir_rc nhir_doc_tokens(struct nhir_store *st, const char *actor,
 			     cJSON **out, struct nhir_err *err);
 
+/*
+ * The use and lineage of what ref stands for (nhir_usage_ref): for a
+ * credential {"version", "keys": [...]}; for an identity {"version",
+ * "identity", "credentials": [{"keys": [...]}...]}, a credential
+ * already shown under one that minted it not again.
+ */
+struct nhir_ref_keys;
+struct nhir_usage_opts;
+enum nhir_rc nhir_doc_usage(struct nhir_store *st,
+			    const struct nhir_ref_keys *ref,
+			    const struct nhir_usage_opts *opts, cJSON **out,
+			    struct nhir_err *err);
+
 #endif

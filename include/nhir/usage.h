@@ -113,4 +113,17 @@ enum nhir_rc nhir_usage_ref(struct nhir_store *st, const char *ref,
 			    struct nhir_ref_keys *out, struct nhir_err *err);
 void nhir_ref_keys_release(struct nhir_ref_keys *r);
 
+/*
+ * The usage (nhir_usage_collect) of each credential ref stands for, in
+ * order, skipping one already shown because an earlier one minted it.
+ * cb returns nonzero to stop (NHIR_OK all the same).
+ */
+typedef int (*nhir_usage_cb)(const struct nhir_usage *u, void *data);
+enum nhir_rc nhir_usage_each(struct nhir_store *st,
+			     const struct nhir_ref_keys *ref,
+			     const struct nhir_usage_opts *opts,
+			     nhir_usage_cb cb, void *data, struct nhir_err *err);
+/* A notable call's kind: "persistence", "escalation", "minted", "failed". */
+const char *nhir_usage_note_kind(unsigned flags);
+
 #endif

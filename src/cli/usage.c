@@ -2,6 +2,7 @@
 #include "compat.h"
 #include <getopt.h>
 #include "cli/cli.h"
+#include "nhir/doc.h"
 
 static const char usage_usage[] =
 	"usage: nhir usage [--since TIME] [--until TIME] [--exposed-at TIME]\n"
@@ -30,16 +31,7 @@ static void fmt_time(int64_t t, char *out)
 	nhir_time_format(t, out, 32);
 }
 
-static const char *note_kind(unsigned f)
-{
-	if (f & NHIR_EV_PERSISTENCE)
-		return "persistence";
-	if (f & NHIR_EV_ESCALATION)
-		return "escalation";
-	if (f & NHIR_EV_MINT)
-		return "minted";
-	return "failed";
-}
+#define note_kind nhir_usage_note_kind
 
 /* The kinds of notable calls in flags, as "persistence, minted". */
 static void kinds(unsigned flags, char *out, size_t n)
@@ -204,188 +196,6 @@ static void text(struct nhir_ctx *ctx, const struct nhir_usage *u)
 }
 
 /*
- * JSON, built in one buffer and written at once: a busy key's lineage
- * is thousands of keys, and stdio's formatting was most of the time.
- */
-static void j_str(struct nhir_buf *o, const char *s)
-{
-	if (s)
-		nhir_buf_add_json_str(o, s, strlen(s));
-	else
-		nhir_buf_adds(o, "null");
-}
-
-static void j_u64(struct nhir_buf *o, uint64_t v)
-{
-	char b[24], *p = b + sizeof(b);
-
-	do
-		*--p = (char)('0' + v % 10);
-	while (v /= 10);
-	nhir_buf_add(o, p, (size_t)(b + sizeof(b) - p));
-}
-
-static void j_time(struct nhir_buf *o, int64_t t)
-{
-	char b[32];
-
-	if (t == NHIR_TIME_UNSET || t == NHIR_TIME_NEVER) {
-		nhir_buf_adds(o, "null");
-		return;
-	}
-	fmt_time(t, b);
-	nhir_buf_addch(o, '"');
-	nhir_buf_adds(o, b);
-	nhir_buf_addch(o, '"');
-}
-
-static bool json(const struct nhir_usage *u, bool nested)
-{
-	struct nhir_buf o = NHIR_BUF_INIT(1u << 30);
-	bool ok;
-
-	nhir_buf_adds(&o, "{\"keys\":[");
-	for (size_t i = 0; i < u->nr; i++) {
-		const struct nhir_usage_key *k = &u->keys[i];
-
-		nhir_buf_adds(&o, i ? ",{\"key\":" : "{\"key\":");
-		j_str(&o, k->key);
-		nhir_buf_adds(&o, ",\"minted_by\":");
-		j_str(&o, k->minted_by);
-		nhir_buf_adds(&o, ",\"via\":");
-		j_str(&o, k->via);
-		nhir_buf_adds(&o, ",\"minted_at\":");
-		j_time(&o, k->minted_at);
-		nhir_buf_adds(&o, ",\"depth\":");
-		j_u64(&o, k->depth);
-		nhir_buf_adds(&o, ",\"events\":");
-		j_u64(&o, k->use.events);
-		nhir_buf_adds(&o, ",\"failed\":");
-		j_u64(&o, k->use.failed);
-		nhir_buf_adds(&o, ",\"first\":");
-		j_time(&o, k->use.events ? k->use.first : NHIR_TIME_UNSET);
-		nhir_buf_adds(&o, ",\"last\":");
-		j_time(&o, k->use.events ? k->use.last : NHIR_TIME_UNSET);
-		nhir_buf_adds(&o, ",\"concurrent\":");
-		j_u64(&o, k->use.concurrent);
-		nhir_buf_adds(&o, ",\"concurrent_first\":");
-		j_time(&o, k->use.concurrent ? k->use.concurrent_first
-					 : NHIR_TIME_UNSET);
-		nhir_buf_adds(&o, ",\"notable_calls\":");
-		j_u64(&o, k->use.notable);
-		nhir_buf_adds(&o, ",\"notable_kinds\":[");
-		for (unsigned f = 1, c = 0; f <= NHIR_EV_FAILED; f <<= 1)
-			if (k->use.flags & f & NHIR_EV_NOTABLE) {
-				nhir_buf_adds(&o, c++ ? ",\"" : "\"");
-				nhir_buf_adds(&o, note_kind(f));
-				nhir_buf_addch(&o, '"');
-			}
-		nhir_buf_adds(&o, k->detail ? "],\"detail\":true"
-					    : "],\"detail\":false}");
-		if (!k->detail)
-			continue;
-		nhir_buf_adds(&o, ",\"sources\":[");
-		for (size_t s = 0; s < k->src_nr; s++) {
-			nhir_buf_adds(&o, s ? ",{\"ip\":" : "{\"ip\":");
-			j_str(&o, k->src[s].ip);
-			nhir_buf_adds(&o, ",\"user_agent\":");
-			j_str(&o, k->src[s].ua);
-			nhir_buf_adds(&o, ",\"first\":");
-			j_time(&o, k->src[s].first);
-			nhir_buf_adds(&o, ",\"last\":");
-			j_time(&o, k->src[s].last);
-			nhir_buf_adds(&o, ",\"count\":");
-			j_u64(&o, k->src[s].count);
-			nhir_buf_adds(&o, k->src[s].internal
-						  ? ",\"internal\":true"
-						  : ",\"internal\":false");
-			nhir_buf_adds(&o, k->src[s].after_exposure
-						  ? ",\"after_exposure\":true}"
-						  : ",\"after_exposure\":false}");
-		}
-		/* the same, grouped: one entry per address */
-		nhir_buf_adds(&o, "],\"addresses\":[");
-		for (size_t s = 0, e, n = 0; s < k->src_nr; s = e, n++) {
-			const struct nhir_usage_source *a = &k->src[s];
-			uint64_t calls = 0;
-			int64_t last = a->last;
-
-			for (e = s; e < k->src_nr &&
-			     k->src[e].addr_first == a->addr_first &&
-			     (k->src[e].ip == a->ip ||
-			      (k->src[e].ip && a->ip &&
-			       !strcmp(k->src[e].ip, a->ip))); e++) {
-				calls += k->src[e].count;
-				if (k->src[e].last > last)
-					last = k->src[e].last;
-			}
-			nhir_buf_adds(&o, n ? ",{\"ip\":" : "{\"ip\":");
-			j_str(&o, a->ip);
-			nhir_buf_adds(&o, ",\"first\":");
-			j_time(&o, a->addr_first);
-			nhir_buf_adds(&o, ",\"last\":");
-			j_time(&o, last);
-			nhir_buf_adds(&o, ",\"count\":");
-			j_u64(&o, calls);
-			nhir_buf_adds(&o, a->internal ? ",\"internal\":true"
-						      : ",\"internal\":false");
-			nhir_buf_adds(&o, a->after_exposure
-						  ? ",\"after_exposure\":true"
-						  : ",\"after_exposure\":false");
-			nhir_buf_adds(&o, ",\"user_agents\":[");
-			for (size_t g = s; g < e; g++) {
-				nhir_buf_adds(&o, g > s ? ",{\"user_agent\":"
-							: "{\"user_agent\":");
-				j_str(&o, k->src[g].ua);
-				nhir_buf_adds(&o, ",\"first\":");
-				j_time(&o, k->src[g].first);
-				nhir_buf_adds(&o, ",\"last\":");
-				j_time(&o, k->src[g].last);
-				nhir_buf_adds(&o, ",\"count\":");
-				j_u64(&o, k->src[g].count);
-				nhir_buf_addch(&o, '}');
-			}
-			nhir_buf_adds(&o, "]}");
-		}
-		nhir_buf_adds(&o, "],\"actions\":[");
-		for (size_t a = 0; a < k->act_nr; a++) {
-			nhir_buf_adds(&o, a ? ",{\"action\":" : "{\"action\":");
-			j_str(&o, k->act[a].action);
-			nhir_buf_adds(&o, ",\"count\":");
-			j_u64(&o, k->act[a].count);
-			nhir_buf_adds(&o, ",\"failed\":");
-			j_u64(&o, k->act[a].failed);
-			nhir_buf_addch(&o, '}');
-		}
-		nhir_buf_adds(&o, "],\"notable\":[");
-		for (size_t n = 0; n < k->note_nr; n++) {
-			nhir_buf_adds(&o, n ? ",{\"time\":" : "{\"time\":");
-			j_time(&o, k->note[n].time);
-			nhir_buf_adds(&o, ",\"kind\":\"");
-			nhir_buf_adds(&o, note_kind(k->note[n].flags));
-			nhir_buf_adds(&o, "\",\"action\":");
-			j_str(&o, k->note[n].action);
-			nhir_buf_adds(&o, ",\"target\":");
-			j_str(&o, k->note[n].target);
-			nhir_buf_adds(&o, ",\"outcome\":");
-			j_str(&o, k->note[n].outcome);
-			nhir_buf_adds(&o, ",\"ip\":");
-			j_str(&o, k->note[n].src_ip);
-			nhir_buf_addch(&o, '}');
-		}
-		nhir_buf_adds(&o, "]}");
-	}
-	nhir_buf_adds(&o, nested ? "]}" : "]}\n");
-	ok = !o.err;
-	if (ok)
-		out_raw(stdout, o.buf, o.len);
-	if (o.err)
-		cli_error("out of memory");
-	nhir_buf_release(&o);
-	return ok;
-}
-
-/*
  * Reads the options usage and hunt share into *o and *fmt.  Returns -1
  * when they were read (optind at the first operand), else the exit
  * code (help shown, or a usage error).
@@ -445,28 +255,37 @@ int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx)
 	return cli_usage_show(ctx, argv[optind], &o, fmt);
 }
 
-int cli_usage_show(struct nhir_ctx *ctx, const char *refname,
-		   const struct nhir_usage_opts *op, int fmt)
+struct shown {
+	struct nhir_ctx *ctx;
+	bool identity;
+};
+
+static int text_cb(const struct nhir_usage *u, void *data)
 {
-	struct nhir_usage_opts o = *op;
-	struct nhir_usage u;
+	struct shown *sh = data;
+
+	if (sh->identity)
+		out_putchar('\n');
+	text(sh->ctx, u);
+	return 0;
+}
+
+int cli_usage_show(struct nhir_ctx *ctx, const char *refname,
+		   const struct nhir_usage_opts *o, int fmt)
+{
 	struct nhir_ref_keys ref;
 	struct nhir_err err = NHIR_ERR_INIT;
+	struct shown sh = { ctx, false };
+	cJSON *doc = NULL;
 	int rc = EXIT_OK;
 
 	if (nhir_usage_ref(ctx->st, refname, &ref, &err))
 		return cli_unknown_ref(ctx, refname, &err);
-	if (!ref.identity) {
-		if (nhir_usage_collect(ctx->st, ref.keys[0], &o, &u, &err)) {
-			cli_error("%s", err.msg);
-			rc = EXIT_ERROR;
-		} else {
-			if (fmt == FMT_JSON)
-				rc = json(&u, false) ? EXIT_OK : EXIT_ERROR;
-			else
-				text(ctx, &u);
-			nhir_usage_release(&u);
-		}
+	if (fmt == FMT_JSON) {
+		if (nhir_doc_usage(ctx->st, &ref, o, &doc, &err))
+			rc = cli_fail(&err);
+		else
+			rc = cli_print_doc(doc);
 		nhir_ref_keys_release(&ref);
 		return rc;
 	}
@@ -475,47 +294,17 @@ int cli_usage_show(struct nhir_ctx *ctx, const char *refname,
 	 * session already shown under the key that minted it is not shown
 	 * again.
 	 */
-	if (fmt == FMT_JSON) {
-		out_printf("{\"identity\":");
-		cli_json_str(stdout, ref.ref);
-		out_printf(",\"credentials\":[");
-	} else if (!ref.nr) {
+	sh.identity = ref.identity;
+	if (ref.identity && !ref.nr)
 		out_printf("%s: an identity; no credential is known to act as it "
 			   "(none authenticates it, none signed its events)\n",
 			   ref.ref);
-	} else {
+	else if (ref.identity)
 		out_printf("%s: an identity; %zu credential%s act%s as it\n",
 			   ref.ref, ref.nr, ref.nr == 1 ? "" : "s",
 			   ref.nr == 1 ? "s" : "");
-	}
-	for (size_t i = 0, shown = 0; rc == EXIT_OK && i < ref.nr; i++) {
-		if (!ref.keys[i])
-			continue;
-		if (nhir_usage_collect(ctx->st, ref.keys[i], &o, &u, &err)) {
-			cli_error("%s", err.msg);
-			rc = EXIT_ERROR;
-			break;
-		}
-		for (size_t k = 1; k < u.nr; k++)
-			for (size_t j = i + 1; j < ref.nr; j++)
-				if (ref.keys[j] &&
-				    !strcmp(ref.keys[j], u.keys[k].key)) {
-					nhir_free(ref.keys[j]);
-					ref.keys[j] = NULL;
-				}
-		if (fmt == FMT_JSON) {
-			if (shown++)
-				out_putchar(',');
-			if (!json(&u, true))
-				rc = EXIT_ERROR;
-		} else {
-			out_putchar('\n');
-			text(ctx, &u);
-		}
-		nhir_usage_release(&u);
-	}
-	if (fmt == FMT_JSON)
-		out_printf("]}\n");
+	if (nhir_usage_each(ctx->st, &ref, o, text_cb, &sh, &err))
+		rc = cli_fail(&err);
 	nhir_ref_keys_release(&ref);
 	return rc;
 }

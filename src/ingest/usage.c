@@ -747,3 +747,45 @@ enum nhir_rc nhir_lineage_keys(struct nhir_store *st, const char *const *refs,
 	*nr = n;
 	return NHIR_OK;
 }
+
+const char *nhir_usage_note_kind(unsigned flags)
+{
+	if (flags & NHIR_EV_PERSISTENCE)
+		return "persistence";
+	if (flags & NHIR_EV_ESCALATION)
+		return "escalation";
+	if (flags & NHIR_EV_MINT)
+		return "minted";
+	return "failed";
+}
+
+enum nhir_rc nhir_usage_each(struct nhir_store *st,
+			     const struct nhir_ref_keys *ref,
+			     const struct nhir_usage_opts *opts,
+			     nhir_usage_cb cb, void *data, struct nhir_err *err)
+{
+	bool *shown = nhir_calloc(ref->nr + 1, sizeof(*shown));
+	struct nhir_usage u;
+	enum nhir_rc rc = NHIR_OK;
+	int stop = 0;
+
+	if (!shown)
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	for (size_t i = 0; !rc && !stop && i < ref->nr; i++) {
+		if (shown[i])
+			continue;
+		memset(&u, 0, sizeof(u));
+		rc = nhir_usage_collect(st, ref->keys[i], opts, &u, err);
+		if (rc)
+			break;
+		/* a later credential this one minted is shown under it */
+		for (size_t k = 1; k < u.nr; k++)
+			for (size_t j = i + 1; j < ref->nr; j++)
+				if (!strcmp(ref->keys[j], u.keys[k].key))
+					shown[j] = true;
+		stop = cb(&u, data);
+		nhir_usage_release(&u);
+	}
+	nhir_free(shown);
+	return rc;
+}

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Every --format json output is a library document (include/nhir/doc.h):
+# an object whose first member is "version": 1 (doc/formats/documents.md).
+. tests/cli/lib.sh
+
+"$NHIR" init --fixed-clock >/dev/null
+"$NHIR" import nhir examples/inventory/estate.jsonl >/dev/null
+"$NHIR" ingest cloudtrail examples/telemetry/cloudtrail >/dev/null
+export NHIR_NOW=2024-05-01T12:00:00Z
+
+# versioned NAME COMMAND...: COMMAND's stdout is one JSON object that
+# begins with "version": 1 and ends with a newline.
+versioned() {
+	name=$1
+	shift
+	"$@" >"$T/$name.json" || return 1
+	python3 - "$T/$name.json" <<'PY'
+import json, sys
+raw = open(sys.argv[1], "rb").read()
+assert raw.startswith(b'{"version":1,'), raw[:60]
+assert raw.endswith(b"}\n"), raw[-20:]
+d = json.loads(raw)
+assert list(d)[0] == "version" and d["version"] == 1, d
+PY
+}
+
+check "usage of a key" versioned usage "$NHIR" usage --format json AKIAEXAMPLEDEPLOY01
+check "usage of an identity" versioned usage-id \
+	"$NHIR" usage --format json arn:aws:iam::111122223333:user/ci-deployer
+check "the identity's credentials carry no version of their own" sh -c \
+	'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"credentials\"] and all(\"version\" not in c for c in d[\"credentials\"]), d" "$0/usage-id.json"' "$T"
+
+done_testing
