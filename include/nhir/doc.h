@@ -73,4 +73,26 @@ enum nhir_rc nhir_doc_usage(struct nhir_store *st,
 			    const struct nhir_usage_opts *opts, cJSON **out,
 			    struct nhir_err *err);
 
+/*
+ * One node of the graph ({"version", "id", "ref", "kind", "name",
+ * "subtype", "provider", "created", "expires", "disabled", "attrs",
+ * "edges", "ended"}): every edge into and out of it, by kind then id,
+ * and the logged events that ended it, in time order.  NHIR_ENOTFOUND
+ * when there is no node id.
+ */
+enum nhir_rc nhir_doc_node(struct nhir_store *st, int64_t id, cJSON **out,
+			   struct nhir_err *err);
+
+/*
+ * What is in scope if the seeds of a blast walk are compromised
+ * ({"version", "at", "exposed_at", "max_depth", "skipped_invalid",
+ * "counts", "groups", "truncated"}), at most limit items a group (0:
+ * all).  o is what the walk was run with; v its view (nhir/view.h).
+ */
+struct nhir_blast_view;
+struct nhir_blast_opts;
+enum nhir_rc nhir_doc_blast(struct nhir_blast_view *v,
+			    const struct nhir_blast_opts *o, size_t limit,
+			    cJSON **out, struct nhir_err *err);
+
 #endif

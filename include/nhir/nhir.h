@@ -19,5 +19,6 @@
 #include "nhir/route.h"
 #include "nhir/plan.h"
 #include "nhir/visible.h"
+#include "nhir/view.h"
 
 #endif

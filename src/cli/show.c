@@ -2,6 +2,7 @@
 #include "compat.h"
 #include <getopt.h>
 #include "cli/cli.h"
+#include "nhir/doc.h"
 
 static const char usage_show[] =
 	"usage: nhir show [--format text|json] REF\n"
@@ -13,7 +14,7 @@ struct show {
 	struct nhir_ctx *ctx;
 	int64_t self;
 	int fmt;
-	size_t nr;
+	size_t nr;	/* edges printed */
 	size_t ends;	/* end facts printed */
 };
 
@@ -30,44 +31,21 @@ static int print_edge(const struct nhir_edge *e, void *data)
 		return 0;
 	nhir_time_format(e->created, c, sizeof(c));
 	nhir_time_format(e->expires, x, sizeof(x));
-	if (s->fmt == FMT_JSON) {
-		out_printf("%s{\"direction\":\"%s\",\"kind\":\"%s\",\"node\":{"
-			   "\"id\":%" PRId64 ",\"ref\":", s->nr ? "," : "",
-			   out ? "out" : "in", nhir_edge_kind_name(e->kind),
-			   other.id);
-		cli_json_str(stdout, other.ext_id);
-		out_printf(",\"kind\":\"%s\"},\"cascade\":%s,\"privilege\":%s%s%s,"
-			   "\"created\":%s%s%s,\"expires\":%s%s%s,\"attrs\":%s}",
-			   nhir_node_kind_name(other.kind),
-			   e->cascade == NHIR_CASCADE_YES  ? "true"
-			   : e->cascade == NHIR_CASCADE_NO ? "false"
-							   : "null",
-			   e->priv ? "\"" : "", e->priv ? nhir_priv_name(e->priv)
-							: "null",
-			   e->priv ? "\"" : "",
-			   e->created == NHIR_TIME_UNSET ? "" : "\"",
-			   e->created == NHIR_TIME_UNSET ? "null" : c,
-			   e->created == NHIR_TIME_UNSET ? "" : "\"",
-			   e->expires == NHIR_TIME_NEVER ? "" : "\"",
-			   e->expires == NHIR_TIME_NEVER ? "null" : x,
-			   e->expires == NHIR_TIME_NEVER ? "" : "\"", e->attrs);
-	} else {
-		out_printf("  %s %-13s %s (%s)", out ? "->" : "<-",
-			   nhir_edge_kind_name(e->kind), other.ext_id,
-			   nhir_node_kind_name(other.kind));
-		if (e->priv)
-			out_printf(" privilege=%s", nhir_priv_name(e->priv));
-		if (e->cascade)
-			out_printf(" cascade=%s",
-				   e->cascade == NHIR_CASCADE_YES ? "yes" : "no");
-		if (e->created != NHIR_TIME_UNSET)
-			out_printf(" from %s", c);
-		if (e->expires != NHIR_TIME_NEVER)
-			out_printf(" until %s", x);
-		if (strcmp(e->attrs, "{}"))
-			out_printf("\n       %s", e->attrs);
-		out_putchar('\n');
-	}
+	out_printf("  %s %-13s %s (%s)", out ? "->" : "<-",
+		   nhir_edge_kind_name(e->kind), other.ext_id,
+		   nhir_node_kind_name(other.kind));
+	if (e->priv)
+		out_printf(" privilege=%s", nhir_priv_name(e->priv));
+	if (e->cascade)
+		out_printf(" cascade=%s",
+			   e->cascade == NHIR_CASCADE_YES ? "yes" : "no");
+	if (e->created != NHIR_TIME_UNSET)
+		out_printf(" from %s", c);
+	if (e->expires != NHIR_TIME_NEVER)
+		out_printf(" until %s", x);
+	if (strcmp(e->attrs, "{}"))
+		out_printf("\n       %s", e->attrs);
+	out_putchar('\n');
 	s->nr++;
 	nhir_node_release(&other);
 	return 0;
@@ -80,19 +58,6 @@ static int print_end(const struct nhir_node_end *e, void *data)
 	char t[32];
 
 	nhir_time_format(e->time, t, sizeof(t));
-	if (s->fmt == FMT_JSON) {
-		out_printf("%s{\"how\":\"%s\",\"at\":\"%s\",\"event\":",
-			   s->ends++ ? "," : "", nhir_end_how_name(e->how), t);
-		cli_json_str(stdout, e->event_name);
-		out_printf(",\"event_id\":");
-		cli_json_str(stdout, e->event_id);
-		out_printf(",\"cause\":");
-		cli_json_str(stdout, e->cause);
-		out_printf(",\"file\":");
-		cli_json_str(stdout, e->path);
-		out_printf(",\"offset\":%" PRIu64 "}", e->offset);
-		return 0;
-	}
 	out_printf("  %-9s %s %s by %s", s->ends++ ? "" : "ended:",
 		   nhir_end_how_name(e->how), t, e->event_name);
 	if (e->cause)
@@ -113,6 +78,7 @@ int cmd_show(int argc, char **argv, struct nhir_ctx *ctx)
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct nhir_node n;
 	struct show s = { ctx, 0, FMT_TEXT, 0, 0 };
+	cJSON *doc;
 	char c[32], x[32];
 	int ch;
 
@@ -132,70 +98,47 @@ int cmd_show(int argc, char **argv, struct nhir_ctx *ctx)
 		return cli_usage(usage_show, false);
 	if (nhir_store_resolve(ctx->st, argv[optind], &s.self, &err))
 		return cli_unknown_ref(ctx, argv[optind], &err);
+	if (s.fmt == FMT_JSON) {
+		if (nhir_doc_node(ctx->st, s.self, &doc, &err))
+			return cli_fail(&err);
+		return cli_print_doc(doc);
+	}
 	if (nhir_store_get_node(ctx->st, s.self, &n, &err)) {
 		cli_error("%s", err.msg);
 		return EXIT_ERROR;
 	}
 	nhir_time_format(n.created, c, sizeof(c));
 	nhir_time_format(n.expires, x, sizeof(x));
-	if (s.fmt == FMT_JSON) {
-		out_printf("{\"id\":%" PRId64 ",\"ref\":", n.id);
-		cli_json_str(stdout, n.ext_id);
-		out_printf(",\"kind\":\"%s\",\"name\":", nhir_node_kind_name(n.kind));
-		cli_json_str(stdout, n.name);
-		out_printf(",\"subtype\":");
-		cli_json_str(stdout, n.subtype);
-		out_printf(",\"provider\":");
-		cli_json_str(stdout, n.provider);
-		out_printf(",\"created\":%s%s%s,\"expires\":%s%s%s,\"disabled\":%s,"
-			   "\"attrs\":%s,\"edges\":[",
-			   n.created == NHIR_TIME_UNSET ? "" : "\"",
-			   n.created == NHIR_TIME_UNSET ? "null" : c,
-			   n.created == NHIR_TIME_UNSET ? "" : "\"",
-			   n.expires == NHIR_TIME_NEVER ? "" : "\"",
-			   n.expires == NHIR_TIME_NEVER ? "null" : x,
-			   n.expires == NHIR_TIME_NEVER ? "" : "\"",
-			   n.disabled ? "true" : "false", n.attrs);
-	} else {
-		out_printf("%s%s%s (%s) #%" PRId64 "\n",
-			   cli_color(ctx, C_BOLD), n.ext_id, cli_color(ctx, C_RESET),
-			   nhir_node_kind_name(n.kind), n.id);
-		if (n.name)
-			out_printf("  name:     %s\n", n.name);
-		if (n.subtype)
-			out_printf("  subtype:  %s\n", n.subtype);
-		if (n.provider)
-			out_printf("  provider: %s\n", n.provider);
-		if (n.created != NHIR_TIME_UNSET)
-			out_printf("  created:  %s\n", c);
-		if (n.expires != NHIR_TIME_NEVER)
-			out_printf("  expires:  %s\n", x);
-		if (n.disabled)
-			out_printf("  state:    disabled\n");
-		if (strcmp(n.attrs, "{}"))
-			out_printf("  attrs:    %s\n", n.attrs);
-		if (nhir_store_node_ends(ctx->st, s.self, print_end, &s, &err)) {
-			nhir_node_release(&n);
-			cli_error("%s", err.msg);
-			return EXIT_ERROR;
-		}
-		out_printf("edges:\n");
+	out_printf("%s%s%s (%s) #%" PRId64 "\n",
+		   cli_color(ctx, C_BOLD), n.ext_id, cli_color(ctx, C_RESET),
+		   nhir_node_kind_name(n.kind), n.id);
+	if (n.name)
+		out_printf("  name:     %s\n", n.name);
+	if (n.subtype)
+		out_printf("  subtype:  %s\n", n.subtype);
+	if (n.provider)
+		out_printf("  provider: %s\n", n.provider);
+	if (n.created != NHIR_TIME_UNSET)
+		out_printf("  created:  %s\n", c);
+	if (n.expires != NHIR_TIME_NEVER)
+		out_printf("  expires:  %s\n", x);
+	if (n.disabled)
+		out_printf("  state:    disabled\n");
+	if (strcmp(n.attrs, "{}"))
+		out_printf("  attrs:    %s\n", n.attrs);
+	if (nhir_store_node_ends(ctx->st, s.self, print_end, &s, &err)) {
+		nhir_node_release(&n);
+		cli_error("%s", err.msg);
+		return EXIT_ERROR;
 	}
+	out_printf("edges:\n");
 	if (nhir_store_node_edges(ctx->st, s.self, NHIR_DIR_OUT | NHIR_DIR_IN,
 				  print_edge, &s, &err)) {
 		nhir_node_release(&n);
 		cli_error("%s", err.msg);
 		return EXIT_ERROR;
 	}
-	if (s.fmt == FMT_JSON) {
-		out_printf("],\"ended\":[");
-		if (nhir_store_node_ends(ctx->st, s.self, print_end, &s, &err)) {
-			nhir_node_release(&n);
-			cli_error("%s", err.msg);
-			return EXIT_ERROR;
-		}
-		out_printf("]}\n");
-	} else if (!s.nr)
+	if (!s.nr)
 		out_printf("  (none)\n");
 	nhir_node_release(&n);
 	return EXIT_OK;

@@ -150,3 +150,12 @@ void doc_json(struct doc *d, cJSON *o, const char *name, const cJSON *v)
 		doc_add(d, o, name, v ? cJSON_Duplicate(v, true)
 				      : cJSON_CreateNull());
 }
+
+void doc_raw(struct doc *d, cJSON *o, const char *name, const char *json)
+{
+	if (!o)
+		d->oom = true;
+	else
+		doc_add(d, o, name, json ? cJSON_CreateRaw(json)
+					 : cJSON_CreateNull());
+}

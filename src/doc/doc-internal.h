@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cjson/cJSON.h>
 #include "nhir/doc.h"
+#include "nhir/view.h"
 
 struct doc {
 	cJSON *root;		/* {"version": NHIR_DOC_VERSION, ...} */
@@ -41,7 +42,29 @@ void doc_bool(struct doc *d, cJSON *o, const char *name, bool v);
 void doc_null(struct doc *d, cJSON *o, const char *name);
 /* An ISO 8601 time, or null when NHIR_TIME_UNSET or NHIR_TIME_NEVER. */
 void doc_time(struct doc *d, cJSON *o, const char *name, int64_t t);
+/*
+ * JSON text as it is (stored attributes, which the store keeps as
+ * valid JSON): printed byte for byte; NULL: null.
+ */
+void doc_raw(struct doc *d, cJSON *o, const char *name, const char *json);
 /* A copy of a parsed JSON value (NULL: null). */
 void doc_json(struct doc *d, cJSON *o, const char *name, const cJSON *v);
+
+/* A blast result read back (nhir/view.h). */
+struct view_label {
+	bool loaded;
+	struct nhir_node node;
+	bool edge_loaded;
+	cJSON *edge;		/* attributes of the edge that reached it */
+};
+
+struct nhir_blast_view {
+	struct nhir_store *st;
+	const struct nhir_graph *g;
+	const struct nhir_blast *b;
+	int64_t at;
+	struct view_label *labels;	/* by item index */
+	bool *parents;			/* items some item was reached from */
+};
 
 #endif

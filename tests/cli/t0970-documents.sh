@@ -30,4 +30,15 @@ check "usage of an identity" versioned usage-id \
 check "the identity's credentials carry no version of their own" sh -c \
 	'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"credentials\"] and all(\"version\" not in c for c in d[\"credentials\"]), d" "$0/usage-id.json"' "$T"
 
+check "blast" versioned blast "$NHIR" blast --format json AKIAEXAMPLEDEPLOY01
+check "blast with a limit" versioned blast1 \
+	"$NHIR" blast --format json --limit 1 AKIAEXAMPLEDEPLOY01
+check "which says what it left out" sh -c \
+	'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"truncated\"] and all(len(v)<=1 for v in d[\"groups\"].values()), d" "$0/blast1.json"' "$T"
+check "show" versioned show "$NHIR" show --format json AKIAEXAMPLEDEPLOY01
+check "attributes are printed as stored" sh -c \
+	'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert isinstance(d[\"attrs\"], dict) and all(isinstance(e[\"attrs\"], dict) for e in d[\"edges\"]), d" "$0/show.json"' "$T"
+check "show of an unknown node writes nothing" exits 1 "$NHIR" show --format json NOSUCHNODE
+check "stdout is empty" test ! -s "$T/last.out"
+
 done_testing
