@@ -681,7 +681,7 @@ static enum nhir_rc audit_head_read(struct nhir_store *st, char **head,
 /*
  * The chained tables: a row's content by its key, and every row with
  * its key, content and whether it predates the chain (migration 12's
- * audit_rows_before).  The temporary triggers in sqlite.c record which
+ * audit_rows_before).  The temporary triggers in schema.c record which
  * rows a transaction wrote in temp.audit_rows.
  */
 #define CHAIN_ALL(keys, content, table, name) \

@@ -1,0 +1,701 @@
+/*
+ * The SQLite store: one file, WAL, foreign keys, numbered migrations
+ * (schema.c) applied on open, prepared statements kept for the life of
+ * the handle, and transactions.
+ */
+#include "compat.h"
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <time.h>
+#include "nhir/graph.h"
+#include "store/store-internal.h"
+#include "store/sqlite/sqlite-internal.h"
+
+const char *const sq_stmt_sql[Q_NR] = {
+	[Q_NODE_BY_EXT] = "SELECT id, kind FROM node WHERE ext_id = ?1",
+	[Q_NODE_BY_GLOB] =
+		"SELECT id, kind FROM node WHERE ext_id GLOB ?1 LIMIT 2",
+	[Q_NODE_RENAME] = "UPDATE node SET ext_id = ?2 WHERE id = ?1",
+	[Q_END_PUT] =
+		"INSERT OR IGNORE INTO node_end(node, time, how, before, cause,"
+		" event_id, event_name, file, offset)"
+		" VALUES(?1, ?2, ?3, ?4, coalesce(?5, ''), coalesce(?6, ''),"
+		" ?7, ?8, ?9)",
+	[Q_END_GET] =
+		"SELECT e.id, e.node, e.time, e.how, e.before, e.cause,"
+		" e.event_id, e.event_name, e.file, e.offset, f.path"
+		" FROM node_end e LEFT JOIN source_file f ON f.id = e.file"
+		" WHERE e.id = ?1",
+	[Q_END_LIST] =
+		"SELECT e.id, e.node, e.time, e.how, e.before, e.cause,"
+		" e.event_id, e.event_name, e.file, e.offset, f.path"
+		" FROM node_end e LEFT JOIN source_file f ON f.id = e.file"
+		" WHERE e.node = ?1 ORDER BY e.time, e.id",
+	[Q_NODE_INSERT] =
+		"INSERT INTO node(kind, ext_id, name, subtype, provider, attrs,"
+		" created, expires, disabled, first_seen, updated)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, json_patch('{}', ?6), ?7, ?8,"
+		" coalesce(?9, 0), ?10, ?10)",
+	[Q_NODE_UPDATE] =
+		"UPDATE node SET name = coalesce(?2, name),"
+		" subtype = coalesce(?3, subtype),"
+		" provider = coalesce(?4, provider),"
+		" attrs = json_patch(attrs, ?5),"
+		" created = coalesce(?6, created),"
+		" expires = coalesce(?7, expires),"
+		" disabled = coalesce(?8, disabled), updated = ?9"
+		" WHERE id = ?1 AND (name IS NOT coalesce(?2, name)"
+		" OR subtype IS NOT coalesce(?3, subtype)"
+		" OR provider IS NOT coalesce(?4, provider)"
+		" OR attrs IS NOT json_patch(attrs, ?5)"
+		" OR created IS NOT coalesce(?6, created)"
+		" OR expires IS NOT coalesce(?7, expires)"
+		" OR disabled IS NOT coalesce(?8, disabled))",
+	[Q_EDGE_FIND] =
+		"SELECT id FROM edge WHERE src = ?1 AND kind = ?2 AND dst = ?3",
+	[Q_EDGE_INSERT] =
+		"INSERT INTO edge(src, dst, kind, cascade, privilege, attrs,"
+		" created, expires) VALUES(?1, ?2, ?3, coalesce(?4, 0),"
+		" coalesce(?5, 0), json_patch('{}', ?6), ?7, ?8)",
+	[Q_EDGE_UPDATE] =
+		"UPDATE edge SET cascade = coalesce(?2, cascade),"
+		" privilege = coalesce(?3, privilege),"
+		" attrs = json_patch(attrs, ?4),"
+		" created = coalesce(?5, created),"
+		" expires = coalesce(?6, expires)"
+		" WHERE id = ?1 AND (cascade IS NOT coalesce(?2, cascade)"
+		" OR privilege IS NOT coalesce(?3, privilege)"
+		" OR attrs IS NOT json_patch(attrs, ?4)"
+		" OR created IS NOT coalesce(?5, created)"
+		" OR expires IS NOT coalesce(?6, expires))",
+	[Q_NODE_GET] =
+		"SELECT id, kind, ext_id, name, subtype, provider, attrs,"
+		" created, expires, disabled FROM node WHERE id = ?1",
+	[Q_NODE_BY_NAME] =
+		"SELECT id FROM node WHERE name = ?1 ORDER BY id LIMIT ?2",
+	[Q_EDGES_OUT] =
+		"SELECT id, src, dst, kind, cascade, privilege, attrs, created,"
+		" expires FROM edge WHERE src = ?1 ORDER BY kind, id",
+	[Q_EDGES_IN] =
+		"SELECT id, src, dst, kind, cascade, privilege, attrs, created,"
+		" expires FROM edge WHERE dst = ?1 ORDER BY kind, id",
+	[Q_GEN_BUMP] =
+		"UPDATE meta SET value = value + 1 WHERE key = 'graph_gen'",
+	[Q_IMPORT] =
+		"INSERT INTO import_run(time, actor, format, path, sha256, size,"
+		" added, updated, unchanged, rejected, status)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[Q_STR_FIND] = "SELECT id FROM str WHERE s = ?1",
+	[Q_STR_INSERT] = "INSERT INTO str(s) VALUES(?1)",
+	[Q_FILE_FIND] = "SELECT id FROM source_file WHERE sha256 = ?1",
+	[Q_FILE_ADD] =
+		"INSERT INTO source_file(path, sha256, size, format, ingested,"
+		" actor) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	[Q_FILE_DONE] =
+		"UPDATE source_file SET events = ?2, skipped = ?3, first = ?4,"
+		" last = ?5, duplicates = ?6 WHERE id = ?1",
+	[Q_EVENT_INSERT] =
+		"INSERT INTO event(time, source, actor_key, identity, action,"
+		" target, src_ip, user_agent, region, outcome, flags, file,"
+		" offset, len, sha256, uid) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+		" ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+	[Q_FILE_PATH] = "SELECT path FROM source_file WHERE id = ?1",
+	[Q_STR_GET] = "SELECT s FROM str WHERE id = ?1",
+	[Q_FILE_SPANS] =
+		"SELECT first, last FROM source_file WHERE first IS NOT NULL"
+		" ORDER BY first",
+	/* key_use: a row per key and who minted it (sq_lineage) */
+	[Q_LINEAGE] =
+		"SELECT key, name, minted, created, via, events, failed, notable,"
+		" flags, first, last, concurrent, concurrent_first, rolled"
+		" FROM key_use WHERE key = ?1 LIMIT 1",
+	[Q_LINEAGE_KIDS] =
+		"SELECT key, name, minted, created, via, events, failed, notable,"
+		" flags, first, last, concurrent, concurrent_first, rolled"
+		" FROM key_use WHERE parent = ?1",
+	[Q_MINT_CREATED] =
+		"UPDATE key_use SET created = coalesce(?4, created)"
+		" WHERE parent = ?1 AND key = ?2 AND via = ?3",
+	/* a key first seen alone gets its parent */
+	[Q_MINT_ADOPT] =
+		"UPDATE key_use SET parent = ?1, via = ?3, created = ?4"
+		" WHERE parent = 0 AND key = ?2",
+	/* a key minted twice: the same totals under both parents */
+	[Q_MINT_COPY] =
+		"INSERT INTO key_use SELECT ?1, key, ?3, ?4, name, minted, events,"
+		" failed, notable, flags, first, last, concurrent,"
+		" concurrent_first, tail_time, tail_ip, rolled FROM key_use"
+		" WHERE key = ?2 LIMIT 1",
+	/* the usual case: a key first seen as minted */
+	[Q_MINT_NEW] =
+		"INSERT INTO key_use SELECT ?1, ?2, ?3, ?4, s, 0, 0, 0, 0, 0,"
+		" NULL, NULL, 0, NULL, NULL, NULL, 0 FROM str WHERE id = ?2"
+		" AND NOT EXISTS (SELECT 1 FROM key_use WHERE key = ?2)",
+	[Q_MINT_COUNT] =
+		"UPDATE key_use SET minted = minted + 1 WHERE key = ?1",
+	[Q_USE_GET] =
+		"SELECT events, failed, notable, flags, first, last, concurrent,"
+		" concurrent_first, tail_time, tail_ip, rolled FROM key_use"
+		" WHERE key = ?1 LIMIT 1",
+	[Q_USE_PUT] =
+		"UPDATE key_use SET events = ?2, failed = ?3, notable = ?4,"
+		" flags = ?5, first = ?6, last = ?7, concurrent = ?8,"
+		" concurrent_first = ?9, tail_time = ?10, tail_ip = ?11,"
+		" rolled = ?12 WHERE key = ?1",
+	[Q_USE_NEW] =
+		"INSERT INTO key_use SELECT 0, ?1, 0, NULL, s, ?13, ?2, ?3, ?4,"
+		" ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 FROM str WHERE id = ?1",
+	[Q_USE_SCAN] =
+		"SELECT time, src_ip FROM event WHERE actor_key = ?1"
+		" AND src_ip IS NOT NULL AND flags & 32 = 0 ORDER BY time, id",
+	[Q_SRC_PUT] =
+		"INSERT INTO key_source VALUES(?1, ?2, ?3, ?4, ?5, ?6)"
+		" ON CONFLICT DO UPDATE SET first = min(first, excluded.first),"
+		" last = max(last, excluded.last),"
+		" count = count + excluded.count",
+	[Q_ACT_PUT] =
+		"INSERT INTO key_action VALUES(?1, ?2, ?3, ?4)"
+		" ON CONFLICT DO UPDATE SET count = count + excluded.count,"
+		" failed = failed + excluded.failed",
+	[Q_SRC_FILL] =
+		"INSERT INTO key_source SELECT actor_key, coalesce(src_ip, 0),"
+		" coalesce(user_agent, 0), min(time), max(time), count(*)"
+		" FROM event WHERE actor_key = ?1 GROUP BY 2, 3",
+	[Q_ACT_FILL] =
+		"INSERT INTO key_action SELECT actor_key, coalesce(action, 0),"
+		" count(*), sum(flags & 16 != 0) FROM event WHERE actor_key = ?1"
+		" GROUP BY 2",
+	[Q_KEY_SOURCES] =
+		"SELECT i.s, a.s, k.first, k.last, k.count FROM key_source k"
+		" LEFT JOIN str i ON i.id = k.ip LEFT JOIN str a ON a.id = k.ua"
+		" WHERE k.key = ?1",
+	[Q_KEY_ACTIONS] =
+		"SELECT a.s, k.count, k.failed FROM key_action k"
+		" LEFT JOIN str a ON a.id = k.action WHERE k.key = ?1",
+	[Q_EVENT_DUP] =
+		"SELECT min(file) FROM event WHERE actor_key IS ?1 AND time = ?2"
+		" AND uid = ?3 AND file != ?4",
+	[Q_SUGGEST_CASE] =
+		"SELECT ext_id FROM node WHERE ext_id = ?1 COLLATE NOCASE"
+		" AND ext_id != ?1 ORDER BY ext_id LIMIT 8",
+	/* the ids next to ?1 in order share the longest prefixes with it */
+	[Q_SUGGEST_NEAR] =
+		"SELECT ext_id FROM (SELECT ext_id FROM node WHERE ext_id < ?1"
+		" ORDER BY ext_id DESC LIMIT 8) UNION ALL"
+		" SELECT ext_id FROM (SELECT ext_id FROM node WHERE ext_id > ?1"
+		" ORDER BY ext_id LIMIT 8)",
+	/* the same over the keys and identities that only events name */
+	[Q_SUGGEST_EV_CASE] =
+		"SELECT s FROM str WHERE s = ?1 COLLATE NOCASE AND s != ?1"
+		" AND (EXISTS (SELECT 1 FROM event WHERE identity = str.id)"
+		"  OR EXISTS (SELECT 1 FROM event WHERE actor_key = str.id))"
+		" ORDER BY s LIMIT 8",
+	[Q_SUGGEST_EV_NEAR] =
+		"SELECT s FROM (SELECT s FROM str WHERE s < ?1"
+		" AND (EXISTS (SELECT 1 FROM event WHERE identity = str.id)"
+		"  OR EXISTS (SELECT 1 FROM event WHERE actor_key = str.id))"
+		" ORDER BY s DESC LIMIT 8) UNION ALL"
+		" SELECT s FROM (SELECT s FROM str WHERE s > ?1"
+		" AND (EXISTS (SELECT 1 FROM event WHERE identity = str.id)"
+		"  OR EXISTS (SELECT 1 FROM event WHERE actor_key = str.id))"
+		" ORDER BY s LIMIT 8)",
+	[Q_EVENT_SAME] =
+		"SELECT 1 FROM event WHERE actor_key IS ?1 AND time = ?2"
+		" AND uid = ?3 AND file = ?4 LIMIT 1",
+};
+
+enum nhir_rc sq_db_err(struct sqlite_store *s, struct nhir_err *err,
+		       const char *what)
+{
+	return nhir_err_set(err, NHIR_ESTORE, "%s: %s", what,
+			    sqlite3_errmsg(s->db));
+}
+
+sqlite3 *sq_db(struct nhir_store *st)
+{
+	return SQ(st)->db;
+}
+
+enum nhir_rc sq_run_sql(struct sqlite_store *s, const char *sql,
+			struct nhir_err *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		nhir_err_set(err, NHIR_ESTORE, "%s",
+			     msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return NHIR_ESTORE;
+	}
+	return NHIR_OK;
+}
+
+/* Returns the prepared statement q, reset and with bindings cleared. */
+sqlite3_stmt *sq_stmt(struct sqlite_store *s, enum stmt q)
+{
+	if (!s->q[q] && sqlite3_prepare_v3(s->db, sq_stmt_sql[q], -1,
+					   SQLITE_PREPARE_PERSISTENT, &s->q[q],
+					   NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_reset(s->q[q]);
+	sqlite3_clear_bindings(s->q[q]);
+	return s->q[q];
+}
+
+int sq_query_int(struct sqlite_store *s, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*out = sqlite3_column_int64(st, 0);
+			rc = SQLITE_OK;
+		} else if (rc == SQLITE_DONE) {
+			*out = 0;
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * PRAGMA application_id of an nhir database: "nhir".  Set when the
+ * database is created, so that --db naming some other SQLite file is
+ * refused instead of migrated (and its caller made admin).
+ */
+#define NHIR_APPLICATION_ID 0x6e686972
+
+/*
+ * Checks that the database is nhir's: its application id, or, for an
+ * older nhir database made before the id was set, the tables and row
+ * that the first migration made (the id is then set, unless read-only).
+ * An empty database is nhir's to make.  Called before anything could
+ * write to the file (journal mode included), so a refused file is left
+ * byte for byte as it was.
+ */
+static enum nhir_rc check_identity(struct sqlite_store *s, bool readonly,
+				   struct nhir_err *err)
+{
+	int64_t id, have, tables, ours = 0;
+	char set[64];
+
+	if (sq_query_int(s, "PRAGMA application_id", &id) != SQLITE_OK ||
+	    sq_query_int(s, "PRAGMA user_version", &have) != SQLITE_OK ||
+	    sq_query_int(s, "SELECT count(*) FROM sqlite_schema", &tables) !=
+		    SQLITE_OK)
+		return sq_db_err(s, err, "not an nhir database (not readable "
+				 "as SQLite)");
+	if (id == NHIR_APPLICATION_ID)
+		return NHIR_OK;
+	if (id)
+		return nhir_err_set(err, NHIR_ESCHEMA,
+				    "not an nhir database (it belongs to "
+				    "another application: SQLite application "
+				    "id 0x%08" PRIx64 ")", (uint64_t)id & 0xffffffffu);
+	if (tables && have > 0 &&
+	    sq_query_int(s, "SELECT (SELECT count(*) FROM sqlite_schema"
+			 " WHERE type = 'table' AND name IN ('meta', 'node',"
+			 " 'edge', 'import_run')) = 4 AND EXISTS(SELECT 1"
+			 " FROM meta WHERE key = 'graph_gen')",
+		      &ours) != SQLITE_OK)
+		ours = 0;
+	if (!ours && (tables || have))
+		return nhir_err_set(err, NHIR_ESCHEMA,
+				    "not an nhir database (an SQLite database "
+				    "of another application: %" PRId64
+				    " schema objects, version %" PRId64 "); "
+				    "nhir neither opens nor changes it",
+				    tables, have);
+	if (readonly)
+		return NHIR_OK;
+	snprintf(set, sizeof(set), "PRAGMA application_id = %d",
+		 NHIR_APPLICATION_ID);
+	return sq_run_sql(s, set, err);
+}
+
+static enum nhir_rc migrate(struct sqlite_store *s, bool readonly,
+			    struct nhir_err *err)
+{
+	int64_t have;
+	int known = (int)sq_migrations_nr;
+	enum nhir_rc rc;
+
+	if (sq_query_int(s, "PRAGMA user_version", &have) != SQLITE_OK)
+		return sq_db_err(s, err, "cannot read schema version");
+	if (have > known)
+		return nhir_err_set(err, NHIR_ESCHEMA,
+				    "database schema %" PRId64 " is newer than "
+				    "this nhir (%d); upgrade nhir", have,
+				    known);
+	if (have == known)
+		return NHIR_OK;
+	if (readonly)
+		return nhir_err_set(err, NHIR_ESCHEMA,
+				    "database needs migrating; open it "
+				    "read-write once");
+	for (int v = (int)have; v < known; v++) {
+		char bump[64];
+
+		rc = sq_run_sql(s, "BEGIN IMMEDIATE", err);
+		if (rc)
+			return rc;
+		snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", v + 1);
+		rc = sq_run_sql(s, sq_migrations[v], err);
+		if (!rc)
+			rc = sq_run_sql(s, bump, err);
+		if (!rc)
+			rc = sq_run_sql(s, "COMMIT", err);
+		if (rc) {
+			sq_run_sql(s, "ROLLBACK", NULL);
+			nhir_err_prefix(err, "migration %d", v + 1);
+			return rc;
+		}
+	}
+	return NHIR_OK;
+}
+
+void sq_close(struct nhir_store *st)
+{
+	struct sqlite_store *s = SQ(st);
+
+	for (int i = 0; i < Q_NR; i++)
+		sqlite3_finalize(s->q[i]);
+	sq_intern_clear(&s->strs);
+	nhir_free(s->use.v);
+	nhir_free(s->roll);
+	nhir_free(s->batch);
+	nhir_free(s->spans.v);
+	nhir_free(s->infile.v);
+	sqlite3_close(s->db);
+	nhir_free(s->path);
+	nhir_free(s->cache);
+	nhir_free(s);
+}
+
+/*
+ * Makes the database file, empty, mode 0600 (less if the umask says
+ * so), before SQLite opens it: SQLite gives the -wal, -shm and -journal
+ * files the mode of the database, so none of them is readable by
+ * others.  Losing a race to another nhir making it is no error; a
+ * dangling symbolic link is not followed.
+ */
+static enum nhir_rc create_private(const char *path, struct nhir_err *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			    O_CLOEXEC, 0600);
+	struct stat sb;
+
+	if (fd < 0 && errno == EEXIST && !lstat(path, &sb) &&
+	    S_ISLNK(sb.st_mode))
+		return nhir_err_set(err, NHIR_EIO, "cannot create '%s': it is "
+				    "a symbolic link to no file; nhir does not "
+				    "create a database through one", path);
+	if (fd < 0 && errno != EEXIST)
+		return nhir_err_set(err, NHIR_EIO, "cannot create '%s': %s",
+				    path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return NHIR_OK;
+}
+
+enum nhir_rc sq_open(struct nhir_store **out, const char *path,
+		     unsigned flags, struct nhir_err *err)
+{
+	struct sqlite_store *s;
+	struct stat sb;
+	bool memory = !strcmp(path, ":memory:");
+	bool ro = flags & NHIR_STORE_READONLY;
+	int oflags = ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	enum nhir_rc rc;
+	size_t n;
+
+	if (!memory && stat(path, &sb)) {
+		if (errno != ENOENT)
+			return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s",
+					    path, strerror(errno));
+		if (!(flags & NHIR_STORE_CREATE) || ro)
+			return nhir_err_set(err, NHIR_ENOTFOUND,
+					    "no database at '%s' (run 'nhir "
+					    "init' first)", path);
+		oflags |= SQLITE_OPEN_CREATE;
+		rc = create_private(path, err);
+		if (rc)
+			return rc;
+	}
+	s = nhir_calloc(1, sizeof(*s));
+	if (!s)
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	s->path = nhir_strdup(path);
+	n = strlen(path) + sizeof("-graph");
+	s->cache = memory ? NULL : nhir_malloc(n);
+	if (!s->path || (!memory && !s->cache)) {
+		sq_close(&s->base);
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
+	if (s->cache)
+		snprintf(s->cache, n, "%s-graph", path);
+	/*
+	 * No memory statistics: they take a global mutex on every
+	 * allocation, a few percent of an ingest.  Only possible before
+	 * SQLite starts; later calls fail harmlessly.
+	 */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	if (sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		rc = nhir_err_set(err, NHIR_ESTORE, "cannot open '%s': %s",
+				  path, s->db ? sqlite3_errmsg(s->db)
+					      : "out of memory");
+		sq_close(&s->base);
+		return rc;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	s->busy_ms = NHIR_STORE_BUSY_DEFAULT;
+	sqlite3_busy_timeout(s->db, (int)s->busy_ms);
+	rc = check_identity(s, ro, err);
+	if (rc) {
+		nhir_err_prefix(err, "%s", path);
+		sq_close(&s->base);
+		return rc;
+	}
+	rc = sq_run_sql(s, "PRAGMA foreign_keys = ON", err);
+	if (!rc && !ro)
+		rc = sq_run_sql(s,
+				"PRAGMA journal_mode = WAL;"
+				"PRAGMA synchronous = NORMAL;"
+				/* index pages of a large ingest stay cached */
+				"PRAGMA cache_size = -65536;"
+				/* checkpoint less often during large ingests */
+				"PRAGMA wal_autocheckpoint = 16384", err);
+	if (!rc)
+		rc = sq_run_sql(s, "SELECT count(*) FROM sqlite_schema", err);
+	if (rc) {
+		nhir_err_prefix(err, "'%s' is not an nhir database", path);
+		sq_close(&s->base);
+		return rc;
+	}
+	rc = migrate(s, ro, err);
+	if (!rc && !ro)
+		rc = sq_run_sql(s, sq_row_triggers, err);
+	if (rc) {
+		nhir_err_prefix(err, "%s", path);
+		sq_close(&s->base);
+		return rc;
+	}
+	*out = &s->base;
+	return NHIR_OK;
+}
+
+int sq_schema_version(struct nhir_store *st)
+{
+	int64_t v = -1;
+
+	sq_query_int(SQ(st), "PRAGMA user_version", &v);
+	return (int)v;
+}
+
+/*
+ * BEGIN IMMEDIATE, waiting for another writer up to busy_ms: SQLite's
+ * busy handler waits on most locks, and the few it does not (a WAL
+ * being recovered) are retried here until the same deadline.
+ */
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static enum nhir_rc begin_write(struct sqlite_store *s, struct nhir_err *err)
+{
+	struct timespec nap = { 0, 50 * 1000 * 1000 };
+	int64_t until = mono_ms() + s->busy_ms;
+	int r;
+
+	for (;;) {
+		r = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		if (r == SQLITE_OK)
+			return NHIR_OK;
+		if ((r & 0xff) != SQLITE_BUSY && (r & 0xff) != SQLITE_LOCKED)
+			return sq_db_err(s, err, "cannot begin a change");
+		if (mono_ms() >= until)
+			return nhir_err_set(err, NHIR_ESTORE, "the database is "
+					    "busy: another writer held it for "
+					    "%u s; try again (NHIR_BUSY_TIMEOUT "
+					    "sets how long to wait)",
+					    (s->busy_ms + 999) / 1000);
+		nanosleep(&nap, NULL);
+	}
+}
+
+void sq_busy_timeout(struct nhir_store *st, unsigned ms)
+{
+	SQ(st)->busy_ms = ms;
+	sqlite3_busy_timeout(SQ(st)->db, (int)ms);
+}
+
+enum nhir_rc sq_begin(struct nhir_store *st, struct nhir_err *err)
+{
+	struct sqlite_store *s = SQ(st);
+	enum nhir_rc rc;
+	int64_t v;
+
+	s->dirty = false;
+	s->now = nhir_time_now();
+	rc = begin_write(s, err);
+	if (rc)
+		return rc;
+	/* what another connection committed makes the caches stale */
+	if (sq_query_int(s, "PRAGMA data_version", &v) != SQLITE_OK) {
+		rc = sq_db_err(s, err, "cannot read data version");
+		sq_run_sql(s, "ROLLBACK", NULL);
+		return rc;
+	}
+	if (v != s->data_version) {
+		sq_use_clear(&s->use);
+		s->spans.loaded = false;
+		s->data_version = v;
+	}
+	return NHIR_OK;
+}
+
+enum nhir_rc sq_commit(struct nhir_store *st, struct nhir_err *err)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q;
+	enum nhir_rc rc = sq_flush_events(s, err);
+
+	if (rc)
+		return rc;
+
+	if (s->dirty) {
+		q = sq_stmt(s, Q_GEN_BUMP);
+		if (!q || sqlite3_step(q) != SQLITE_DONE)
+			return sq_db_err(s, err, "cannot update graph generation");
+	}
+	return sq_run_sql(s, "COMMIT", err);
+}
+
+void sq_rollback(struct nhir_store *st)
+{
+	sq_run_sql(SQ(st), "ROLLBACK", NULL);
+	SQ(st)->dirty = false;
+	SQ(st)->batch_nr = 0;
+	SQ(st)->spans.loaded = false;	/* may hold the rolled-back file */
+	sq_intern_clear(&SQ(st)->strs);
+	sq_use_clear(&SQ(st)->use);
+}
+
+enum nhir_rc sq_savepoint(struct nhir_store *st, struct nhir_err *err)
+{
+	return sq_run_sql(SQ(st), "SAVEPOINT part", err);
+}
+
+enum nhir_rc sq_release(struct nhir_store *st, struct nhir_err *err)
+{
+	enum nhir_rc rc = sq_flush_events(SQ(st), err);
+
+	return rc ? rc : sq_run_sql(SQ(st), "RELEASE part", err);
+}
+
+/* Undoes the part; what was cached from it goes too. */
+void sq_rollback_to(struct nhir_store *st)
+{
+	struct sqlite_store *s = SQ(st);
+
+	sq_run_sql(s, "ROLLBACK TO part; RELEASE part", NULL);
+	s->batch_nr = 0;
+	s->spans.loaded = false;
+	sq_intern_clear(&s->strs);
+	sq_use_clear(&s->use);
+}
+
+void sq_bind_text(sqlite3_stmt *q, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+void sq_bind_time(sqlite3_stmt *q, int i, int64_t t)
+{
+	if (t == NHIR_TIME_UNSET || t == NHIR_TIME_NEVER)
+		sqlite3_bind_null(q, i);
+	else
+		sqlite3_bind_int64(q, i, t);
+}
+
+int64_t sq_col_time(sqlite3_stmt *q, int i, int64_t dflt)
+{
+	if (sqlite3_column_type(q, i) == SQLITE_NULL)
+		return dflt;
+	return sqlite3_column_int64(q, i);
+}
+
+char *sq_col_dup(sqlite3_stmt *q, int i, bool *oom)
+{
+	const unsigned char *t = sqlite3_column_text(q, i);
+	char *p;
+
+	if (!t)
+		return NULL;
+	p = nhir_strdup((const char *)t);
+	if (!p)
+		*oom = true;
+	return p;
+}
+
+const char *sq_path(struct nhir_store *st)
+{
+	return SQ(st)->cache ? SQ(st)->path : NULL;
+}
+
+const struct nhir_store_ops nhir_sqlite_store_ops = {
+	.name = "sqlite",
+	.version = 1,
+	.open = sq_open,
+	.close = sq_close,
+	.schema_version = sq_schema_version,
+	.begin = sq_begin,
+	.busy_timeout = sq_busy_timeout,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.savepoint = sq_savepoint,
+	.release = sq_release,
+	.rollback_to = sq_rollback_to,
+	.put_node = sq_put_node,
+	.put_edge = sq_put_edge,
+	.get_node = sq_get_node,
+	.lookup = sq_lookup,
+	.node_edges = sq_node_edges,
+	.lineage = sq_lineage,
+	.key_sources = sq_key_sources,
+	.key_actions = sq_key_actions,
+	.path = sq_path,
+	.count = sq_count,
+	.graph_tag = sq_graph_tag,
+	.scan_graph = sq_scan_graph,
+	.cache_path = sq_cache_path,
+	.record_import = sq_record_import,
+	.file_find = sq_file_find,
+	.suggest = sq_suggest,
+	.file_add = sq_file_add,
+	.file_done = sq_file_done,
+	.put_events = sq_put_events,
+	.events = sq_events,
+	.file_path = sq_file_path,
+	.put_end = sq_put_end,
+	.get_end = sq_get_end,
+	.node_ends = sq_node_ends,
+	.record = &nhir_sqlite_record_ops,
+	.plan = &nhir_sqlite_plan_ops,
+	.findings = &nhir_sqlite_findings_ops,
+	.report = &nhir_sqlite_report_ops,
+	.token = &nhir_sqlite_token_ops,
+};
