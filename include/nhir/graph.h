@@ -129,8 +129,9 @@ void nhir_graph_builder_free(struct nhir_graph_builder *b);
 
 /*
  * Attaches a graph to an image made by nhir_graph_builder_finish (for
- * example, mapped from a file).  Validates the header and every array
- * bound; returns NHIR_EPARSE on a damaged image.  release (may be NULL)
+ * example, mapped from a file).  Validates the header, the checksum of
+ * the whole image and every array bound; returns NHIR_EPARSE on a
+ * damaged image.  release (may be NULL)
  * is called on the image by nhir_graph_free.
  */
 enum nhir_rc nhir_graph_attach(void *image, size_t len,

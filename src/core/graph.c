@@ -4,13 +4,19 @@
  * The image is a header followed by arrays, each starting on an 8-byte
  * boundary, in the order of enum sect.  Offsets and lengths in the header
  * are checked by nhir_graph_attach() before any array is touched, so a
- * damaged cache file is an error, not a crash.
+ * damaged cache file is an error, not a crash.  The header ends with the
+ * SHA-256 of the whole image (taken with that field zeroed): a cache
+ * whose bytes changed in any way after it was written (a bad disk, a bit
+ * flip, an edit) is refused and the graph rebuilt from the database,
+ * where a changed array could otherwise pass every bound check and
+ * quietly change an answer.
  */
 #include "compat.h"
 #include "nhir/graph.h"
+#include "core/hash.h"
 
 #define IMG_MAGIC "NHIRGRF\001"
-#define IMG_VERSION 5u	/* 5: authenticates reverse-indexed */
+#define IMG_VERSION 6u	/* 6: checksummed */
 
 enum sect {
 	S_NODE_ID, S_NODE_KIND, S_NODE_FLAGS, S_NODE_CREATED, S_NODE_EXPIRES,
@@ -29,7 +35,26 @@ struct img_hdr {
 	uint64_t tag[4];
 	uint64_t off[S_NR];
 	uint64_t total;
+	unsigned char sum[32];	/* SHA-256 of the image, this zeroed */
 };
+
+/* The image's checksum: its bytes with the header's sum zeroed. */
+static bool image_sum(const void *image, size_t len, unsigned char out[32])
+{
+	struct nhir_sha256 h = { NULL };
+	struct img_hdr hdr;
+
+	if (!nhir_sha256_init(&h))
+		return false;
+	memcpy(&hdr, image, sizeof(hdr));
+	memset(hdr.sum, 0, sizeof(hdr.sum));
+	nhir_sha256_update(&h, &hdr, sizeof(hdr));
+	nhir_sha256_update(&h, (const char *)image + sizeof(hdr),
+			   len - sizeof(hdr));
+	nhir_sha256_final(&h, out);
+	nhir_sha256_release(&h);
+	return true;
+}
 
 /* Edge kinds indexed in reverse. */
 static bool reverse_kind(enum nhir_edge_kind k)
@@ -600,6 +625,9 @@ enum nhir_rc nhir_graph_builder_finish(struct nhir_graph_builder *b,
 		((uint32_t *)g->rev_fwd)[pos] = (uint32_t)slot[e];
 	}
 	fill_ends(g, b, &map);
+	if (!image_sum(g->image, g->image_len,
+		       ((struct img_hdr *)g->image)->sum))
+		goto oom;
 	*out = g;
 	g = NULL;
 	goto out;
@@ -633,6 +661,7 @@ enum nhir_rc nhir_graph_attach(void *image, size_t len,
 {
 	struct img_hdr h, want;
 	struct nhir_graph *g;
+	unsigned char sum[32];
 
 	if (len < sizeof(h) || ((uintptr_t)image & 7))
 		return nhir_err_set(err, NHIR_EPARSE, "graph image truncated");
@@ -643,6 +672,11 @@ enum nhir_rc nhir_graph_attach(void *image, size_t len,
 	if (!layout(&want) || memcmp(want.off, h.off, sizeof(h.off)) ||
 	    want.total != h.total || h.total != len)
 		return nhir_err_set(err, NHIR_EPARSE, "graph image damaged");
+	if (!image_sum(image, len, sum))
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	if (memcmp(sum, h.sum, sizeof(sum)))
+		return nhir_err_set(err, NHIR_EPARSE, "graph image does not "
+				    "match its checksum");
 	g = nhir_calloc(1, sizeof(*g));
 	if (!g)
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
@@ -653,8 +687,9 @@ enum nhir_rc nhir_graph_attach(void *image, size_t len,
 	    !offsets_ok(g->rev_off, g->node_nr, g->rev_nr))
 		goto bad;
 	/*
-	 * Edge targets are not checked here, which would touch every page
-	 * of a mapped image; readers check each index as they follow it.
+	 * Edge targets are not checked here: the checksum says the image
+	 * is as it was written, and readers check each index as they
+	 * follow it.
 	 */
 	for (uint64_t t = 0; t < g->timed_nr; t++)
 		if (g->timed_pos[t] >= g->edge_nr)

@@ -92,6 +92,22 @@ static void test_attach_roundtrip_and_damage(void **state)
 		off[1] = 99;
 		assert_int_equal(nhir_graph_attach(copy, len, NULL, &h, NULL),
 				 NHIR_EPARSE);
+		off[1] = g->out_off[1];
+		assert_int_equal(nhir_graph_attach(copy, len, NULL, &h, NULL),
+				 0);
+		h->image = NULL;
+		nhir_graph_free(h);
+		h = NULL;
+	}
+	/* an edge target changed within bounds: only the checksum sees it */
+	{
+		uint32_t *dst = (uint32_t *)((char *)copy +
+					     ((char *)g->out_dst -
+					      (char *)g->image));
+
+		dst[0] = (dst[0] + 1) % 3;
+		assert_int_equal(nhir_graph_attach(copy, len, NULL, &h, NULL),
+				 NHIR_EPARSE);
 	}
 	assert_null(h);
 	free(copy);
