@@ -21,6 +21,7 @@ enum nhir_rc {
 	NHIR_ECONFLICT = 9,	/* the input contradicts what is stored */
 	NHIR_ESCHEMA = 10,	/* database schema is newer than this build */
 	NHIR_EDENIED = 11,	/* the acting user may not do this */
+	NHIR_ESTALE = 12,	/* changed since the caller read it */
 	/* append only; never renumber */
 	NHIR_RC_LAST
 };

@@ -245,6 +245,24 @@ struct nhir_incident {
 	char declared_by[128];
 };
 
+/*
+ * An incident's entity tag: a quoted digest of its document
+ * (nhir_doc_incident), so it changes exactly when what a reader of the
+ * incident sees changes.  HTTP's ETag and If-Match.
+ */
+#define NHIR_ETAG_LEN 36	/* '"', 32 hex digits, '"', NUL (and spare) */
+enum nhir_rc nhir_incident_etag(struct nhir_store *st, int64_t id,
+				char tag[NHIR_ETAG_LEN],
+				struct nhir_err *err);
+/*
+ * The next change made through st to incident id proceeds only if the
+ * incident's tag is still tag; else it is refused with NHIR_ESTALE,
+ * checked in the change's own transaction.  tag NULL: no condition.
+ * The condition is used up by the next change, whichever incident.
+ */
+void nhir_incident_expect(struct nhir_store *st, int64_t id,
+			  const char *tag);
+
 /* "INC-12" or "12" to 12; 0 if neither. */
 int64_t nhir_incident_ref(const char *s);
 

@@ -50,6 +50,7 @@ const char *nhir_strerror(enum nhir_rc rc)
 		[NHIR_ECONFLICT] = "conflicts with stored data",
 		[NHIR_ESCHEMA] = "database schema too new",
 		[NHIR_EDENIED] = "not authorized",
+		[NHIR_ESTALE] = "changed since it was read",
 	};
 
 	if ((unsigned)rc >= NHIR_ARRAY_SIZE(text) || !text[rc])
@@ -72,6 +73,7 @@ const char *nhir_rc_name(enum nhir_rc rc)
 		[NHIR_ECONFLICT] = "NHIR_ECONFLICT",
 		[NHIR_ESCHEMA] = "NHIR_ESCHEMA",
 		[NHIR_EDENIED] = "NHIR_EDENIED",
+		[NHIR_ESTALE] = "NHIR_ESTALE",
 	};
 
 	if ((unsigned)rc >= NHIR_ARRAY_SIZE(name) || !name[rc])

@@ -151,17 +151,53 @@ enum nhir_rc nhir_authorize(struct nhir_store *st, const char *actor,
 	return NHIR_OK;
 }
 
+void nhir_incident_expect(struct nhir_store *st, int64_t id, const char *tag)
+{
+	nhir_store_cond_set(st, id, tag);
+}
+
+/* The caller's precondition (nhir_incident_expect), in the transaction. */
+static enum nhir_rc check_cond(struct nhir_store *st, int64_t incident,
+			       struct nhir_err *err)
+{
+	char want[NHIR_ETAG_LEN], now[NHIR_ETAG_LEN];
+	int64_t id;
+	enum nhir_rc rc;
+
+	if (!nhir_store_cond_take(st, &id, want))
+		return NHIR_OK;
+	if (id != incident)
+		return nhir_err_set(err, NHIR_ESTALE, "the condition names "
+				    "INC-%" PRId64 ", the change INC-%" PRId64,
+				    id, incident);
+	rc = nhir_incident_etag(st, id, now, err);
+	if (rc)
+		return rc;
+	if (strcmp(want, now))
+		return nhir_err_set(err, NHIR_ESTALE, "INC-%" PRId64 " changed "
+				    "since it was read (tag %s, now %s): read "
+				    "it again", id, want, now);
+	return NHIR_OK;
+}
+
 enum nhir_rc ir_begin(struct nhir_store *st, const char *actor,
 		      enum nhir_perm perm, int64_t incident, const char *op,
 		      struct nhir_err *err)
 {
 	enum nhir_rc rc = nhir_store_begin(st, err);
 
-	if (rc)
+	if (rc) {
+		nhir_store_cond_set(st, 0, NULL);
 		return rc;
+	}
 	rc = nhir_authorize(st, actor, perm, incident, err);
-	if (!rc)
-		return NHIR_OK;
+	if (!rc) {
+		rc = check_cond(st, incident, err);
+		if (rc)
+			nhir_store_rollback(st);
+		return rc;
+	}
+	nhir_store_cond_set(st, 0, NULL);
 	nhir_store_rollback(st);
 	if (rc == NHIR_EDENIED)
 		nhir_audit_denied(st, actor, op, incident,

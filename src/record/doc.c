@@ -7,6 +7,7 @@
 #include "nhir/model.h"
 #include "nhir/record.h"
 #include "nhir/token.h"
+#include "core/hash.h"
 
 /* Adds name: the time t, or null when it is not known. */
 static bool add_time(cJSON *o, const char *name, int64_t t)
@@ -357,4 +358,35 @@ enum nhir_rc nhir_doc_tokens(struct nhir_store *st, const char *actor,
 		return rc;
 	}
 	return finish(d, r.oom, out, err);
+}
+
+enum nhir_rc nhir_incident_etag(struct nhir_store *st, int64_t id,
+				char tag[NHIR_ETAG_LEN],
+				struct nhir_err *err)
+{
+	struct nhir_sha256 h;
+	unsigned char md[32];
+	cJSON *d;
+	char *text;
+	enum nhir_rc rc;
+
+	tag[0] = 0;
+	rc = nhir_doc_incident(st, id, &d, err);
+	if (rc)
+		return rc;
+	text = cJSON_PrintUnformatted(d);
+	cJSON_Delete(d);
+	if (!text || !nhir_sha256_init(&h)) {
+		cJSON_free(text);
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
+	nhir_sha256_once(&h, text, strlen(text), md);
+	nhir_sha256_release(&h);
+	cJSON_free(text);
+	tag[0] = '"';
+	for (int i = 0; i < 16; i++)
+		snprintf(tag + 1 + 2 * i, 3, "%02x", md[i]);
+	tag[33] = '"';
+	tag[34] = 0;
+	return NHIR_OK;
 }

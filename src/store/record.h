@@ -19,6 +19,16 @@
 #include "nhir/record.h"
 #include "nhir/store.h"
 
+/*
+ * The precondition of the next change made through st
+ * (nhir_incident_expect): incident id must still have ETag tag.  Set
+ * with tag NULL to clear; taken (and cleared) by the change, which
+ * checks it inside its transaction.
+ */
+void nhir_store_cond_set(struct nhir_store *st, int64_t id, const char *tag);
+bool nhir_store_cond_take(struct nhir_store *st, int64_t *id,
+			  char tag[NHIR_ETAG_LEN]);
+
 /* A piece of evidence as it is recorded (evidence_insert). */
 struct nhir_evidence_def {
 	int64_t incident;

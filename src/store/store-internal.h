@@ -9,6 +9,7 @@
 #define NHIR_STORE_INTERNAL_H
 
 #include "nhir/graph.h"
+#include "nhir/record.h"
 #include "nhir/store.h"
 
 struct nhir_graph_builder;
@@ -133,6 +134,9 @@ struct nhir_store_ops {
 struct nhir_store {
 	const struct nhir_store_ops *ops;
 	bool in_tx;
+	/* the next change's precondition: see nhir_store_cond_set() */
+	int64_t cond_id;
+	char cond_tag[NHIR_ETAG_LEN];
 };
 
 extern const struct nhir_store_ops nhir_sqlite_store_ops;

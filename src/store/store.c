@@ -50,8 +50,28 @@ enum nhir_rc nhir_store_open(struct nhir_store **out, const char *dsn,
 	if (!rc) {
 		(*out)->ops = ops;
 		(*out)->in_tx = false;
+		(*out)->cond_id = 0;
+		(*out)->cond_tag[0] = 0;
 	}
 	return rc;
+}
+
+void nhir_store_cond_set(struct nhir_store *st, int64_t id, const char *tag)
+{
+	st->cond_id = tag ? id : 0;
+	snprintf(st->cond_tag, sizeof(st->cond_tag), "%s", tag ? tag : "");
+}
+
+bool nhir_store_cond_take(struct nhir_store *st, int64_t *id,
+			  char tag[NHIR_ETAG_LEN])
+{
+	if (!st->cond_id)
+		return false;
+	*id = st->cond_id;
+	memcpy(tag, st->cond_tag, NHIR_ETAG_LEN);
+	st->cond_id = 0;
+	st->cond_tag[0] = 0;
+	return true;
 }
 
 void nhir_store_close(struct nhir_store *st)
