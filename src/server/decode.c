@@ -3,6 +3,7 @@
  * their bytes (fuzz/fuzz_note_request.c), strict about what they take.
  */
 #include "compat.h"
+#include <inttypes.h>
 #include <cjson/cJSON.h>
 #include "server/server.h"
 
@@ -54,18 +55,118 @@ static size_t utf8_bad(const unsigned char *s, size_t len)
 	return len;
 }
 
-enum nhir_rc srv_decode_note(const char *body, size_t len, char **text,
-			     struct nhir_err *err)
+static enum nhir_rc field_str(const cJSON *it, const struct srv_field *f,
+			      char **out, struct nhir_err *err)
+{
+	size_t n, bad;
+
+	if (!cJSON_IsString(it) || !it->valuestring)
+		return nhir_err_set(err, NHIR_EINVAL, "request body: field "
+				    "'%s' is not a string", f->name);
+	n = strlen(it->valuestring);
+	bad = utf8_bad((const unsigned char *)it->valuestring, n);
+	if (!n)
+		return nhir_err_set(err, NHIR_EINVAL, "request body: field "
+				    "'%s' is empty", f->name);
+	if (n > f->max)
+		return nhir_err_set(err, NHIR_ETOOBIG, "request body: field "
+				    "'%s' has %zu bytes, at most %zu",
+				    f->name, n, f->max);
+	if (bad < n)
+		return nhir_err_set(err, NHIR_EINVAL, "request body: field "
+				    "'%s' is not UTF-8 text (byte %zu)",
+				    f->name, bad);
+	*out = malloc(n + 1);
+	if (!*out)
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	memcpy(*out, it->valuestring, n + 1);
+	return NHIR_OK;
+}
+
+static enum nhir_rc field(const cJSON *it, const struct srv_field *f,
+			  struct srv_value *v, struct nhir_err *err)
+{
+	const cJSON *e;
+	size_t n = 0;
+	enum nhir_rc rc;
+
+	switch (f->type) {
+	case SRV_STR:
+		return field_str(it, f, &v->s, err);
+	case SRV_INT:
+		/* whole numbers in range; the range first, then the cast */
+		if (!cJSON_IsNumber(it) || !(it->valuedouble >= (double)f->min &&
+					     it->valuedouble <= (double)f->max) ||
+		    it->valuedouble != (double)(int64_t)it->valuedouble)
+			return nhir_err_set(err, NHIR_EINVAL, "request body: "
+					    "field '%s' is not a whole number "
+					    "from %" PRId64 " to %zu", f->name,
+					    f->min, f->max);
+		v->i = (int64_t)it->valuedouble;
+		return NHIR_OK;
+	case SRV_BOOL:
+		if (!cJSON_IsBool(it))
+			return nhir_err_set(err, NHIR_EINVAL, "request body: "
+					    "field '%s' is not true or false",
+					    f->name);
+		v->b = cJSON_IsTrue(it);
+		return NHIR_OK;
+	case SRV_STRS:
+		if (!cJSON_IsArray(it))
+			return nhir_err_set(err, NHIR_EINVAL, "request body: "
+					    "field '%s' is not a list of "
+					    "strings", f->name);
+		cJSON_ArrayForEach(e, it)
+			n++;
+		if (n > SRV_LIST_MAX)
+			return nhir_err_set(err, NHIR_ETOOBIG, "request body: "
+					    "field '%s' has %zu items, at most "
+					    "%zu", f->name, n, SRV_LIST_MAX);
+		v->v = calloc(n + 1, sizeof(*v->v));
+		if (!v->v)
+			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		cJSON_ArrayForEach(e, it) {
+			rc = field_str(e, f, &v->v[v->n], err);
+			if (rc)
+				return rc;
+			v->n++;
+		}
+		return NHIR_OK;
+	}
+	return nhir_err_set(err, NHIR_EINVAL, "request body: field '%s'",
+			    f->name);
+}
+
+void srv_values_free(struct srv_value *v, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++) {
+		free(v[i].s);
+		for (size_t k = 0; k < v[i].n; k++)
+			free(v[i].v[k]);
+		free(v[i].v);
+		memset(&v[i], 0, sizeof(v[i]));
+	}
+}
+
+enum nhir_rc srv_decode(const char *body, size_t len,
+			const struct srv_field *f, size_t nr,
+			struct srv_value *out, struct nhir_err *err)
 {
 	const char *end = NULL;
 	cJSON *doc, *it;
-	size_t bad, n;
+	size_t bad, i;
+	bool needed = false;
 	enum nhir_rc rc = NHIR_OK;
 
-	*text = NULL;
-	if (!body || !len)
+	memset(out, 0, nr * sizeof(*out));
+	for (i = 0; i < nr; i++)
+		needed |= f[i].required;
+	if (!body || !len) {
+		if (!needed)
+			return NHIR_OK;
 		return nhir_err_set(err, NHIR_EPARSE, "request body: empty; "
-				    "want {\"text\": \"...\"}");
+				    "want a JSON object with '%s'", f[0].name);
+	}
 	bad = utf8_bad((const unsigned char *)body, len);
 	if (bad < len)
 		return nhir_err_set(err, NHIR_EPARSE, "request body: byte %zu "
@@ -89,54 +190,54 @@ enum nhir_rc srv_decode_note(const char *body, size_t len, char **text,
 	if (!cJSON_IsObject(doc)) {
 		cJSON_Delete(doc);
 		return nhir_err_set(err, NHIR_EPARSE, "request body: want a "
-				    "JSON object {\"text\": \"...\"}");
+				    "JSON object");
 	}
 	cJSON_ArrayForEach(it, doc) {
-		if (!it->string || strcmp(it->string, "text")) {
+		for (i = 0; i < nr; i++)
+			if (it->string && !strcmp(it->string, f[i].name))
+				break;
+		if (i == nr) {
 			rc = nhir_err_set(err, NHIR_EINVAL, "request body: "
 					  "unknown field '%.40s'",
 					  it->string ? it->string : "");
 			break;
 		}
-		if (*text) {
+		if (out[i].set) {
 			rc = nhir_err_set(err, NHIR_EINVAL, "request body: "
-					  "field 'text' given twice");
+					  "field '%s' given twice", f[i].name);
 			break;
 		}
-		if (!cJSON_IsString(it) || !it->valuestring) {
-			rc = nhir_err_set(err, NHIR_EINVAL, "request body: "
-					  "field 'text' is not a string");
-			break;
-		}
-		n = strlen(it->valuestring);
-		bad = utf8_bad((const unsigned char *)it->valuestring, n);
-		if (!n)
-			rc = nhir_err_set(err, NHIR_EINVAL, "request body: "
-					  "field 'text' is empty");
-		else if (n > SRV_NOTE_MAX)
-			rc = nhir_err_set(err, NHIR_ETOOBIG, "request body: "
-					  "field 'text' has %zu bytes, at most "
-					  "%zu", n, SRV_NOTE_MAX);
-		else if (bad < n)
-			rc = nhir_err_set(err, NHIR_EINVAL, "request body: "
-					  "field 'text' is not UTF-8 text "
-					  "(byte %zu)", bad);
+		out[i].set = true;
+		if (cJSON_IsNull(it) && !f[i].required)
+			continue;
+		rc = field(it, &f[i], &out[i], err);
 		if (rc)
 			break;
-		*text = malloc(n + 1);
-		if (!*text) {
-			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-			break;
-		}
-		memcpy(*text, it->valuestring, n + 1);
 	}
 	cJSON_Delete(doc);
-	if (!rc && !*text)
-		rc = nhir_err_set(err, NHIR_EINVAL, "request body: field "
-				  "'text' is missing");
-	if (rc) {
-		free(*text);
-		*text = NULL;
+	for (i = 0; !rc && i < nr; i++)
+		if (f[i].required && !out[i].set)
+			rc = nhir_err_set(err, NHIR_EINVAL, "request body: "
+					  "field '%s' is missing", f[i].name);
+	if (rc)
+		srv_values_free(out, nr);
+	return rc;
+}
+
+enum nhir_rc srv_decode_note(const char *body, size_t len, char **text,
+			     struct nhir_err *err)
+{
+	static const struct srv_field f[] = {
+		{ "text", SRV_STR, true, 0, SRV_NOTE_MAX },
+	};
+	struct srv_value v[1];
+	enum nhir_rc rc;
+
+	*text = NULL;
+	rc = srv_decode(body, len, f, 1, v, err);
+	if (!rc) {
+		*text = v[0].s;
+		v[0].s = NULL;
 	}
 	return rc;
 }

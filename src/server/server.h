@@ -36,6 +36,15 @@ struct srv_opts {
  */
 int srv_run(const struct srv_opts *o);
 
+/*
+ * Calls cb for every route the server answers, in table order: its
+ * method, path template ({id} an incident, {n} a number), and whether
+ * it changes anything.
+ */
+typedef void (*srv_route_cb)(const char *method, const char *path,
+			     bool writes, bool public, void *data);
+void srv_routes(srv_route_cb cb, void *data);
+
 /* ---- request bodies (decode.c): pure functions, fuzzed ---- */
 
 /* The longest note a request may carry, in bytes. */
@@ -50,6 +59,40 @@ int srv_run(const struct srv_opts *o);
  */
 enum nhir_rc srv_decode_note(const char *body, size_t len, char **text,
 			     struct nhir_err *err);
+
+/*
+ * The fields a request body may carry: a JSON object with these
+ * members and no others, each once.  A string is non-empty valid
+ * UTF-8 without NUL of at most max bytes; a list holds at most
+ * SRV_LIST_MAX such strings; a whole number lies in [min, max].  null
+ * counts as absent for a field not required.  A body with no required
+ * field may be empty.
+ */
+enum srv_ftype { SRV_STR, SRV_INT, SRV_BOOL, SRV_STRS };
+#define SRV_LIST_MAX ((size_t)256)
+struct srv_field {
+	const char *name;
+	enum srv_ftype type;
+	bool required;
+	int64_t min;
+	size_t max;
+};
+struct srv_value {
+	bool set;	/* present in the body (perhaps null) */
+	char *s;	/* SRV_STR, or NULL */
+	int64_t i;
+	bool b;
+	char **v;	/* SRV_STRS: n strings */
+	size_t n;
+};
+/*
+ * Decodes body into out[nr] by the fields f[nr]; on failure nothing is
+ * left to free and err names the field or the byte offset.
+ */
+enum nhir_rc srv_decode(const char *body, size_t len,
+			const struct srv_field *f, size_t nr,
+			struct srv_value *out, struct nhir_err *err);
+void srv_values_free(struct srv_value *v, size_t nr);
 void srv_free(void *p);
 
 #endif
