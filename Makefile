@@ -43,7 +43,7 @@ CLI_SRC = $(wildcard src/cli/*.c)
 SERVER_SRC = $(wildcard src/server/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/%.o)
-SERVER_OBJ = $(SERVER_SRC:%.c=$(BUILD)/%.o)
+SERVER_OBJ = $(SERVER_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/openapi.o
 SERVER_LIB = $(BUILD)/libnhir-server.a
 LIB = $(BUILD)/libnhir.a
 NHIR = $(BUILD)/nhir
@@ -71,6 +71,14 @@ $(BUILD)/%.o: %.c
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
+
+# The API's description, served at /api/v1/openapi.json
+$(BUILD)/gen/openapi.c: doc/openapi.json tools/embed.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed.sh srv_openapi doc/openapi.json >$@
+
+$(BUILD)/gen/openapi.o: $(BUILD)/gen/openapi.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(SERVER_LIB): $(SERVER_OBJ)
 	@rm -f $@

@@ -7,6 +7,7 @@
 static const char usage_serve[] =
 	"usage: nhir serve [--listen ADDR:PORT] [--threads N]\n"
 	"                  [--max-body BYTES] [--timeout SECONDS]\n"
+	"       nhir serve --routes\n"
 	"\n"
 	"Serves the database (--db, $NHIR_DB) over HTTP: GET /healthz, and\n"
 	"under /api/v1 the record to holders of an API token ('nhir token').\n"
@@ -18,6 +19,9 @@ static const char usage_serve[] =
 	"flight finish first.  The principal of every request is the token's\n"
 	"user; --as and any identity a client claims are ignored.  The server\n"
 	"speaks plain HTTP: put it behind a TLS proxy when it leaves the host.\n"
+	"--routes lists what it answers, one 'METHOD PATH' a line, with\n"
+	"'write' after a route that changes the record and 'public' after one\n"
+	"that needs no token; the API is described at /api/v1/openapi.json.\n"
 	"\n"
 	"exit status: 0 stopped by a signal, 1 error, 2 usage error\n";
 
@@ -32,6 +36,14 @@ static bool number(const char *s, unsigned long long lo,
 	       *out <= hi;
 }
 
+static void route_line(const char *method, const char *path, bool writes,
+		       bool public, void *data)
+{
+	(void)data;
+	out_printf("%s %s%s%s\n", method, path, writes ? " write" : "",
+		   public ? " public" : "");
+}
+
 int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -39,6 +51,7 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 		{ "threads", required_argument, NULL, 't' },
 		{ "max-body", required_argument, NULL, 'b' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "routes", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -47,6 +60,7 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 		SRV_BODY_DEFAULT, SRV_TIMEOUT_DEFAULT,
 	};
 	unsigned long long v;
+	bool routes = false;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -78,6 +92,9 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 			}
 			o.timeout = (unsigned)v;
 			break;
+		case 'r':
+			routes = true;
+			break;
 		case 'h':
 			return cli_usage(usage_serve, true);
 		default:
@@ -86,6 +103,10 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 	}
 	if (optind != argc)
 		return cli_usage(usage_serve, false);
+	if (routes) {
+		srv_routes(route_line, NULL);
+		return EXIT_OK;
+	}
 	/* tokens expire and approvals lapse by the real clock only */
 	if (nhir_clock_is_fixed()) {
 		cli_error("nhir serve keeps the real clock: unset NHIR_NOW");

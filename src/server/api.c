@@ -1,11 +1,18 @@
 /*
  * The routes: which one a request is, who sent it, and the answer.
  *
- * Every route but /healthz needs "Authorization: Bearer TOKEN".  The
- * principal is the token's user and nothing else: no header, parameter
- * or --as changes it.  A read token may only GET.  Each refusal is in
- * the server's log (never with the token); one that names a known
- * token, and every refusal by role, is on the audit log too.
+ * One table says every route: its path template, and per method the
+ * handler, whether it changes anything and the name its refusals carry
+ * on the audit log.  Matching, the 405 "Allow" header, /metrics labels
+ * and /api/v1/openapi.json's coverage test all read the same table.
+ *
+ * Every route but /healthz and the API description needs
+ * "Authorization: Bearer TOKEN".  The principal is the token's user and
+ * nothing else: no header, parameter or --as changes it.  A read token
+ * may only read.  Each refusal is in the server's log (never with the
+ * token); one that names a known token, and every refusal by role, is
+ * on the audit log too.  Changes are authorized, made and audited by
+ * the library, in one transaction, as the token's user.
  */
 #include "compat.h"
 #include <strings.h>
@@ -13,45 +20,182 @@
 #include "nhir/token.h"
 #include "server/server-internal.h"
 
-#define API "/api/v1/incidents"
+enum { OP_PUBLIC = 1, OP_WRITE = 2 };
 
-enum srv_route api_route(const char *method, const char *url,
-			 int64_t *incident, bool *method_ok)
+struct api_op {
+	const char *method;	/* GET also answers HEAD */
+	unsigned flags;
+	const char *name;	/* as refusals are audited */
+	enum MHD_Result (*fn)(struct srv_req *r);
+};
+
+struct api_path {
+	const char *tmpl;	/* {id}: an incident, {n}: a number */
+	struct api_op ops[2];
+};
+
+static enum MHD_Result healthz(struct srv_req *r);
+static enum MHD_Result metrics(struct srv_req *r);
+static enum MHD_Result openapi(struct srv_req *r);
+static enum MHD_Result audit(struct srv_req *r);
+static enum MHD_Result tokens(struct srv_req *r);
+static enum MHD_Result incidents(struct srv_req *r);
+static enum MHD_Result declare(struct srv_req *r);
+static enum MHD_Result incident(struct srv_req *r);
+static enum MHD_Result state(struct srv_req *r);
+static enum MHD_Result assign(struct srv_req *r);
+static enum MHD_Result scope(struct srv_req *r);
+static enum MHD_Result decide(struct srv_req *r);
+static enum MHD_Result note(struct srv_req *r);
+static enum MHD_Result task(struct srv_req *r);
+static enum MHD_Result task_done(struct srv_req *r);
+
+#define INC "/api/v1/incidents/{id}"
+
+static const struct api_path paths[ROUTE_NR] = {
+	[ROUTE_NONE] = { "none", { { NULL, 0, NULL, NULL } } },
+	[ROUTE_HEALTHZ] = { "/healthz",
+		{ { "GET", OP_PUBLIC, "api.healthz", healthz } } },
+	[ROUTE_METRICS] = { "/metrics",
+		{ { "GET", 0, "api.metrics", metrics } } },
+	[ROUTE_OPENAPI] = { "/api/v1/openapi.json",
+		{ { "GET", OP_PUBLIC, "api.openapi", openapi } } },
+	[ROUTE_AUDIT] = { "/api/v1/audit",
+		{ { "GET", 0, "api.audit", audit } } },
+	[ROUTE_TOKENS] = { "/api/v1/tokens",
+		{ { "GET", 0, "api.token.list", tokens } } },
+	[ROUTE_INCIDENTS] = { "/api/v1/incidents",
+		{ { "GET", 0, "api.incident.list", incidents },
+		  { "POST", OP_WRITE, "api.incident.declare", declare } } },
+	[ROUTE_INCIDENT] = { INC,
+		{ { "GET", 0, "api.incident.show", incident } } },
+	[ROUTE_STATE] = { INC "/state",
+		{ { "POST", OP_WRITE, "api.incident.state", state } } },
+	[ROUTE_ASSIGN] = { INC "/assign",
+		{ { "POST", OP_WRITE, "api.incident.assign", assign } } },
+	[ROUTE_SCOPE] = { INC "/scope",
+		{ { "POST", OP_WRITE, "api.scope", scope } } },
+	[ROUTE_DECISIONS] = { INC "/decisions",
+		{ { "POST", OP_WRITE, "api.decide", decide } } },
+	[ROUTE_NOTES] = { INC "/notes",
+		{ { "POST", OP_WRITE, "api.note", note } } },
+	[ROUTE_TASKS] = { INC "/tasks",
+		{ { "POST", OP_WRITE, "api.task", task } } },
+	[ROUTE_TASK_DONE] = { INC "/tasks/{n}/done",
+		{ { "POST", OP_WRITE, "api.task.done", task_done } } },
+};
+
+const char *api_route_name(enum srv_route rt)
 {
-	bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
-	const char *rest, *slash;
-	char ref[32];
-	size_t n;
+	return (unsigned)rt < ROUTE_NR ? paths[rt].tmpl : "none";
+}
 
-	*incident = 0;
-	*method_ok = get;
-	if (!strcmp(url, "/healthz"))
-		return ROUTE_HEALTHZ;
-	if (!strcmp(url, "/metrics"))
-		return ROUTE_METRICS;
-	if (!strcmp(url, "/api/v1/audit"))
-		return ROUTE_AUDIT;
-	if (!strcmp(url, API))
-		return ROUTE_INCIDENTS;
-	if (strncmp(url, API "/", strlen(API "/")))
-		return ROUTE_NONE;
-	rest = url + strlen(API "/");
-	slash = strchr(rest, '/');
-	n = slash ? (size_t)(slash - rest) : strlen(rest);
-	if (!n || n >= sizeof(ref))
-		return ROUTE_NONE;
-	memcpy(ref, rest, n);
-	ref[n] = '\0';
-	*incident = nhir_incident_ref(ref);
-	if (!*incident)
-		return ROUTE_NONE;
-	if (!slash)
-		return ROUTE_INCIDENT;
-	if (!strcmp(slash, "/notes")) {
-		*method_ok = !strcmp(method, "POST");
-		return ROUTE_NOTES;
+const char *api_route_method(enum srv_route rt, size_t i)
+{
+	if ((unsigned)rt >= ROUTE_NR || i >= NHIR_ARRAY_SIZE(paths[rt].ops))
+		return NULL;
+	return paths[rt].ops[i].method;
+}
+
+void api_route_allow(enum srv_route rt, char *buf, size_t len)
+{
+	const char *m;
+
+	buf[0] = 0;
+	for (size_t i = 0; (m = api_route_method(rt, i)); i++) {
+		size_t n = strlen(buf);
+
+		snprintf(buf + n, len - n, "%s%s%s", n ? ", " : "", m,
+			 strcmp(m, "GET") ? "" : ", HEAD");
+	}
+}
+
+/* One segment of url (up to '/' or its end) against one of tmpl. */
+static bool segment(const char *t, size_t tn, const char *u, size_t un,
+		    struct srv_req *r)
+{
+	char ref[32];
+	char *end;
+	long long v;
+
+	if (!un || un >= sizeof(ref))
+		return false;
+	if (tn == 4 && !memcmp(t, "{id}", 4)) {
+		memcpy(ref, u, un);
+		ref[un] = 0;
+		r->incident = nhir_incident_ref(ref);
+		return r->incident > 0;
+	}
+	if (tn == 3 && !memcmp(t, "{n}", 3)) {
+		memcpy(ref, u, un);
+		ref[un] = 0;
+		if (strspn(ref, "0123456789") != un || ref[0] == '0')
+			return false;
+		errno = 0;
+		v = strtoll(ref, &end, 10);
+		if (errno || *end || v <= 0)
+			return false;
+		r->num = v;
+		return true;
+	}
+	return tn == un && !memcmp(t, u, un);
+}
+
+static bool match(const char *tmpl, const char *url, struct srv_req *r)
+{
+	r->incident = r->num = 0;
+	while (*tmpl == '/' && *url == '/') {
+		size_t tn = strcspn(++tmpl, "/"), un = strcspn(++url, "/");
+
+		if (!segment(tmpl, tn, url, un, r))
+			return false;
+		tmpl += tn;
+		url += un;
+	}
+	return !*tmpl && !*url;
+}
+
+void srv_routes(srv_route_cb cb, void *data)
+{
+	for (int rt = ROUTE_NONE + 1; rt < ROUTE_NR; rt++)
+		for (size_t i = 0; i < NHIR_ARRAY_SIZE(paths[rt].ops); i++) {
+			const struct api_op *o = &paths[rt].ops[i];
+
+			if (o->method)
+				cb(o->method, paths[rt].tmpl,
+				   o->flags & OP_WRITE, o->flags & OP_PUBLIC,
+				   data);
+		}
+}
+
+enum srv_route api_route(struct srv_req *r, bool *method_ok)
+{
+	bool head = !strcmp(r->method, "HEAD");
+
+	*method_ok = false;
+	r->op = NULL;
+	for (int rt = ROUTE_NONE + 1; rt < ROUTE_NR; rt++) {
+		const struct api_path *p = &paths[rt];
+
+		if (!match(p->tmpl, r->url, r))
+			continue;
+		for (size_t i = 0; i < NHIR_ARRAY_SIZE(p->ops); i++) {
+			const char *m = p->ops[i].method;
+
+			if (m && (!strcmp(m, r->method) ||
+				  (head && !strcmp(m, "GET")))) {
+				r->op = &p->ops[i];
+				*method_ok = true;
+			}
+		}
+		return (enum srv_route)rt;
 	}
 	return ROUTE_NONE;
+}
+
+bool api_route_writes(const struct srv_req *r)
+{
+	return r->op && (r->op->flags & OP_WRITE);
 }
 
 /* Up, and the database answers a read. */
@@ -74,18 +218,6 @@ static enum MHD_Result healthz(struct srv_req *r)
 		d = NULL;
 	}
 	return srv_respond_doc(r, 200, d);
-}
-
-static const char *route_op(const struct srv_req *r)
-{
-	switch (r->route) {
-	case ROUTE_METRICS: return "api.metrics";
-	case ROUTE_INCIDENTS: return "api.incident.list";
-	case ROUTE_INCIDENT: return "api.incident.show";
-	case ROUTE_NOTES: return "api.note";
-	case ROUTE_AUDIT: return "api.audit";
-	default: return "api";
-	}
 }
 
 static enum MHD_Result unauthenticated(struct srv_req *r, const char *why)
@@ -130,7 +262,7 @@ static bool authenticate(struct srv_req *r, bool write, enum MHD_Result *ok)
 	if (rc == NHIR_EDENIED) {
 		/* a known token is named on the audit log, by id */
 		if (t.id)
-			nhir_audit_denied(r->st, t.user, route_op(r), 0,
+			nhir_audit_denied(r->st, t.user, r->op->name, 0,
 					  err.msg);
 		*ok = unauthenticated(r, err.msg);
 		return false;
@@ -144,7 +276,7 @@ static bool authenticate(struct srv_req *r, bool write, enum MHD_Result *ok)
 	if (write && t.scope != NHIR_TOKEN_WRITE) {
 		snprintf(why, sizeof(why), "token %" PRId64 " of %s may only "
 			 "read", t.id, t.user);
-		nhir_audit_denied(r->st, r->user, route_op(r), r->incident,
+		nhir_audit_denied(r->st, r->user, r->op->name, r->incident,
 				  why);
 		srv_log("403 %s %s: %s", r->method, r->url, why);
 		*ok = srv_problem(r, 403, NHIR_EDENIED, "forbidden",
@@ -164,7 +296,7 @@ static bool may_read(struct srv_req *r, enum MHD_Result *ok)
 	if (!rc)
 		return true;
 	if (rc == NHIR_EDENIED)
-		nhir_audit_denied(r->st, r->user, route_op(r), 0, err.msg);
+		nhir_audit_denied(r->st, r->user, r->op->name, 0, err.msg);
 	*ok = srv_fail(r, &err);
 	return false;
 }
@@ -173,29 +305,67 @@ static enum MHD_Result incidents(struct srv_req *r)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
 	const char *q;
-	int state = -1;
+	int st = -1;
 	cJSON *doc;
 
 	q = MHD_lookup_connection_value(r->con, MHD_GET_ARGUMENT_KIND,
 					"state");
-	if (q && (state = nhir_inc_state_parse(q)) < 0)
+	if (q && (st = nhir_inc_state_parse(q)) < 0)
 		return srv_problem(r, 400, NHIR_EINVAL, "invalid",
 				   "Bad request", "parameter 'state' is not "
 				   "a state (declared, investigating, "
 				   "containing, recovering, closed)");
-	if (nhir_doc_incidents(r->st, state, &doc, &err))
+	if (nhir_doc_incidents(r->st, st, &doc, &err))
 		return srv_fail(r, &err);
 	return srv_respond_doc(r, 200, doc);
+}
+
+/* The incident as it is now, with its ETag: status 200 or 201. */
+static enum MHD_Result incident_doc(struct srv_req *r, unsigned status)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	cJSON *doc;
+
+	if (nhir_incident_etag(r->st, r->incident, r->etag, &err) ||
+	    nhir_doc_incident(r->st, r->incident, &doc, &err))
+		return srv_fail(r, &err);
+	return srv_respond_doc(r, status, doc);
+}
+
+/* If-None-Match: "*" or a list of tags, one of them the current one. */
+static bool none_match(const char *h, const char *tag)
+{
+	size_t n = strlen(tag);
+
+	for (; h && *h; h++) {
+		if (*h == '*')
+			return true;
+		if (!strncmp(h, "W/", 2))
+			h += 2;
+		if (!strncmp(h, tag, n) && (!h[n] || h[n] == ',' ||
+					    h[n] == ' '))
+			return true;
+		h = strchr(h, ',');
+		if (!h)
+			break;
+	}
+	return false;
 }
 
 static enum MHD_Result incident(struct srv_req *r)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
-	cJSON *doc;
+	const char *h;
 
-	if (nhir_doc_incident(r->st, r->incident, &doc, &err))
-		return srv_fail(r, &err);
-	return srv_respond_doc(r, 200, doc);
+	h = MHD_lookup_connection_value(r->con, MHD_HEADER_KIND,
+					MHD_HTTP_HEADER_IF_NONE_MATCH);
+	if (h) {
+		if (nhir_incident_etag(r->st, r->incident, r->etag, &err))
+			return srv_fail(r, &err);
+		if (none_match(h, r->etag))
+			return srv_respond(r, 304, "application/json", "", 0);
+	}
+	return incident_doc(r, 200);
 }
 
 static bool json_body(struct srv_req *r)
@@ -204,33 +374,309 @@ static bool json_body(struct srv_req *r)
 		r->con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	size_t n = strlen("application/json");
 
+	if (!r->len)
+		return true;
 	return t && !strncasecmp(t, "application/json", n) &&
 	       (!t[n] || t[n] == ';' || t[n] == ' ');
+}
+
+/*
+ * The body by fields f, into v; else answers (415, 400, 413) and
+ * returns false with *ok set.
+ */
+static bool body(struct srv_req *r, const struct srv_field *f, size_t nr,
+		 struct srv_value *v, enum MHD_Result *ok)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+
+	if (!json_body(r)) {
+		*ok = srv_problem(r, 415, NHIR_EINVAL, "media-type",
+				  "Unsupported media type",
+				  "the body must be application/json");
+		return false;
+	}
+	if (srv_decode(r->body, r->len, f, nr, v, &err)) {
+		*ok = srv_fail(r, &err);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * If-Match: the change goes ahead only if the incident is still as the
+ * client read it, checked by the library inside the change's
+ * transaction.  Only one strong tag (or "*", which any incident meets).
+ */
+static bool if_match(struct srv_req *r, enum MHD_Result *ok)
+{
+	const char *h = MHD_lookup_connection_value(r->con, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_IF_MATCH);
+
+	if (!h || !strcmp(h, "*"))
+		return true;
+	if (strlen(h) != NHIR_ETAG_LEN - 2 || h[0] != '"') {
+		*ok = srv_problem(r, 412, NHIR_ESTALE, "stale",
+				  "Precondition failed", "If-Match is not a "
+				  "tag this server gave (one strong tag)");
+		return false;
+	}
+	nhir_incident_expect(r->st, r->incident, h);
+	return true;
+}
+
+/* The end of every change to an incident: the library's verdict. */
+static enum MHD_Result changed(struct srv_req *r, enum nhir_rc rc,
+			       const struct nhir_err *err, const char *what)
+{
+	nhir_incident_expect(r->st, 0, NULL);
+	if (rc)
+		return srv_fail(r, err);
+	srv_log("%s %s: %s by %s (token %" PRId64 ")", r->method, r->url,
+		what, r->user, r->token);
+	return incident_doc(r, 200);
+}
+
+static enum MHD_Result declare(struct srv_req *r)
+{
+	static const struct srv_field f[] = {
+		{ "title", SRV_STR, true, 0, 255 },
+		{ "severity", SRV_STR, true, 0, 15 },
+		{ "lead", SRV_STR, true, 0, 127 },
+		{ "seeds", SRV_STRS, false, 0, 512 },
+		{ "exposed_at", SRV_STR, false, 0, 40 },
+	};
+	struct srv_value v[NHIR_ARRAY_SIZE(f)];
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_declare d;
+	char loc[64];
+	enum MHD_Result ok;
+	enum nhir_rc rc = NHIR_OK;
+
+	if (!body(r, f, NHIR_ARRAY_SIZE(f), v, &ok))
+		return ok;
+	memset(&d, 0, sizeof(d));
+	d.title = v[0].s;
+	d.severity = v[1].s;
+	d.lead = v[2].s;
+	d.seeds = (const char *const *)v[3].v;
+	d.seed_nr = v[3].n;
+	d.exposed_at = NHIR_TIME_UNSET;
+	if (v[4].s && nhir_time_parse(v[4].s, strlen(v[4].s), &d.exposed_at,
+				      &err)) {
+		nhir_err_prefix(&err, "request body: field 'exposed_at'");
+		rc = err.rc;
+	}
+	if (!rc)
+		rc = nhir_incident_declare(r->st, r->user, &d, &r->incident,
+					   &err);
+	srv_values_free(v, NHIR_ARRAY_SIZE(f));
+	if (rc)
+		return srv_fail(r, &err);
+	srv_log("201 %s %s: INC-%" PRId64 " declared by %s (token %" PRId64
+		")", r->method, r->url, r->incident, r->user, r->token);
+	snprintf(loc, sizeof(loc), "/api/v1/incidents/INC-%" PRId64,
+		 r->incident);
+	snprintf(r->location, sizeof(r->location), "%s", loc);
+	return incident_doc(r, 201);
+}
+
+static enum MHD_Result state(struct srv_req *r)
+{
+	static const struct srv_field f[] = {
+		{ "to", SRV_STR, true, 0, 32 },
+		{ "why", SRV_STR, false, 0, SRV_NOTE_MAX },
+	};
+	struct srv_value v[NHIR_ARRAY_SIZE(f)];
+	struct nhir_err err = NHIR_ERR_INIT;
+	enum MHD_Result ok;
+	enum nhir_rc rc;
+	int to;
+
+	if (!body(r, f, NHIR_ARRAY_SIZE(f), v, &ok))
+		return ok;
+	to = nhir_inc_state_parse(v[0].s);
+	if (to < 0)
+		rc = nhir_err_set(&err, NHIR_EINVAL, "request body: field 'to' "
+				  "is not a state (declared, investigating, "
+				  "containing, recovering, closed)");
+	else if (!if_match(r, &ok)) {
+		srv_values_free(v, NHIR_ARRAY_SIZE(f));
+		return ok;
+	} else
+		rc = nhir_incident_move(r->st, r->user, r->incident,
+					(enum nhir_inc_state)to, v[1].s, &err);
+	srv_values_free(v, NHIR_ARRAY_SIZE(f));
+	return changed(r, rc, &err, "state changed");
+}
+
+static enum MHD_Result assign(struct srv_req *r)
+{
+	static const struct srv_field f[] = {
+		{ "lead", SRV_STR, false, 0, 127 },
+		{ "responders", SRV_STRS, false, 0, 127 },
+	};
+	struct srv_value v[NHIR_ARRAY_SIZE(f)];
+	struct nhir_err err = NHIR_ERR_INIT;
+	enum MHD_Result ok;
+	enum nhir_rc rc;
+
+	if (!body(r, f, NHIR_ARRAY_SIZE(f), v, &ok))
+		return ok;
+	if (!v[0].s && !v[1].n)
+		rc = nhir_err_set(&err, NHIR_EINVAL, "request body: give "
+				  "'lead' or 'responders'");
+	else if (!if_match(r, &ok)) {
+		srv_values_free(v, NHIR_ARRAY_SIZE(f));
+		return ok;
+	} else
+		rc = nhir_incident_assign(r->st, r->user, r->incident, v[0].s,
+					  (const char *const *)v[1].v,
+					  v[1].n, &err);
+	srv_values_free(v, NHIR_ARRAY_SIZE(f));
+	return changed(r, rc, &err, "assigned");
+}
+
+static enum MHD_Result scope(struct srv_req *r)
+{
+	static const struct srv_field f[] = {
+		{ "op", SRV_STR, true, 0, 16 },
+		{ "ref", SRV_STR, true, 0, 1024 },
+		{ "why", SRV_STR, false, 0, SRV_NOTE_MAX },
+	};
+	static const char *const ops[] = { "add", "confirm", "dismiss" };
+	struct srv_value v[NHIR_ARRAY_SIZE(f)];
+	struct nhir_err err = NHIR_ERR_INIT;
+	enum MHD_Result ok;
+	enum nhir_rc rc;
+	size_t op;
+
+	if (!body(r, f, NHIR_ARRAY_SIZE(f), v, &ok))
+		return ok;
+	for (op = 0; op < NHIR_ARRAY_SIZE(ops); op++)
+		if (!strcmp(v[0].s, ops[op]))
+			break;
+	if (op == NHIR_ARRAY_SIZE(ops))
+		rc = nhir_err_set(&err, NHIR_EINVAL, "request body: field 'op' "
+				  "is not add, confirm or dismiss");
+	else if (!if_match(r, &ok)) {
+		srv_values_free(v, NHIR_ARRAY_SIZE(f));
+		return ok;
+	} else
+		rc = nhir_scope_change(r->st, r->user, r->incident,
+				       (enum nhir_scope_op)op, v[1].s, v[2].s,
+				       &err);
+	srv_values_free(v, NHIR_ARRAY_SIZE(f));
+	return changed(r, rc, &err, "scope changed");
+}
+
+static enum MHD_Result decide(struct srv_req *r)
+{
+	static const struct srv_field f[] = {
+		{ "kind", SRV_STR, false, 0, 32 },
+		{ "what", SRV_STR, true, 0, SRV_NOTE_MAX },
+		{ "why", SRV_STR, true, 0, SRV_NOTE_MAX },
+	};
+	struct srv_value v[NHIR_ARRAY_SIZE(f)];
+	struct nhir_err err = NHIR_ERR_INIT;
+	enum MHD_Result ok;
+	enum nhir_rc rc;
+	int64_t id = 0;
+
+	if (!body(r, f, NHIR_ARRAY_SIZE(f), v, &ok))
+		return ok;
+	if (!if_match(r, &ok)) {
+		srv_values_free(v, NHIR_ARRAY_SIZE(f));
+		return ok;
+	}
+	rc = nhir_decide(r->st, r->user, r->incident,
+			 v[0].s ? v[0].s : "decision", v[1].s, v[2].s, &id,
+			 &err);
+	srv_values_free(v, NHIR_ARRAY_SIZE(f));
+	return changed(r, rc, &err, "decision recorded");
 }
 
 static enum MHD_Result note(struct srv_req *r)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
 	char *text = NULL;
-	cJSON *doc;
+	enum MHD_Result ok;
 	enum nhir_rc rc;
 
-	if (!json_body(r))
+	if (!json_body(r) || !r->len)
 		return srv_problem(r, 415, NHIR_EINVAL, "media-type",
 				   "Unsupported media type",
 				   "the body must be application/json");
 	if (srv_decode_note(r->body, r->len, &text, &err))
 		return srv_fail(r, &err);
+	if (!if_match(r, &ok)) {
+		srv_free(text);
+		return ok;
+	}
 	/* the library authorizes, changes and audits, as the token's user */
 	rc = nhir_note_add(r->st, r->user, r->incident, text, &err);
 	srv_free(text);
+	nhir_incident_expect(r->st, 0, NULL);
 	if (rc)
 		return srv_fail(r, &err);
 	srv_log("201 %s %s: note by %s (token %" PRId64 ")", r->method,
 		r->url, r->user, r->token);
-	if (nhir_doc_incident(r->st, r->incident, &doc, &err))
+	return incident_doc(r, 201);
+}
+
+static enum MHD_Result task(struct srv_req *r)
+{
+	static const struct srv_field f[] = {
+		{ "title", SRV_STR, true, 0, 255 },
+		{ "owner", SRV_STR, false, 0, 127 },
+		{ "due", SRV_STR, false, 0, 40 },
+	};
+	struct srv_value v[NHIR_ARRAY_SIZE(f)];
+	struct nhir_err err = NHIR_ERR_INIT;
+	enum MHD_Result ok;
+	enum nhir_rc rc = NHIR_OK;
+	int64_t due = NHIR_TIME_UNSET, id = 0;
+
+	if (!body(r, f, NHIR_ARRAY_SIZE(f), v, &ok))
+		return ok;
+	if (v[2].s && nhir_time_parse(v[2].s, strlen(v[2].s), &due, &err)) {
+		nhir_err_prefix(&err, "request body: field 'due'");
+		rc = err.rc;
+	}
+	if (!rc && !if_match(r, &ok)) {
+		srv_values_free(v, NHIR_ARRAY_SIZE(f));
+		return ok;
+	}
+	if (!rc)
+		rc = nhir_task_add(r->st, r->user, r->incident, v[0].s, v[1].s,
+				   due, &id, &err);
+	srv_values_free(v, NHIR_ARRAY_SIZE(f));
+	if (rc) {
+		nhir_incident_expect(r->st, 0, NULL);
 		return srv_fail(r, &err);
-	return srv_respond_doc(r, 201, doc);
+	}
+	nhir_incident_expect(r->st, 0, NULL);
+	srv_log("201 %s %s: task %" PRId64 " by %s (token %" PRId64 ")",
+		r->method, r->url, id, r->user, r->token);
+	return incident_doc(r, 201);
+}
+
+static enum MHD_Result task_done(struct srv_req *r)
+{
+	static const struct srv_field f[] = {
+		{ "why", SRV_STR, false, 0, SRV_NOTE_MAX },
+	};
+	struct srv_value v[NHIR_ARRAY_SIZE(f)];
+	struct nhir_err err = NHIR_ERR_INIT;
+	enum MHD_Result ok;
+	enum nhir_rc rc;
+
+	if (!body(r, f, NHIR_ARRAY_SIZE(f), v, &ok))
+		return ok;
+	srv_values_free(v, NHIR_ARRAY_SIZE(f));
+	if (!if_match(r, &ok))
+		return ok;
+	rc = nhir_task_done(r->st, r->user, r->incident, r->num, &err);
+	return changed(r, rc, &err, "task done");
 }
 
 static enum MHD_Result audit(struct srv_req *r)
@@ -251,6 +697,16 @@ static enum MHD_Result audit(struct srv_req *r)
 	return srv_respond_doc(r, 200, doc);
 }
 
+static enum MHD_Result tokens(struct srv_req *r)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	cJSON *doc;
+
+	if (nhir_doc_tokens(r->st, r->user, &doc, &err))
+		return srv_fail(r, &err);
+	return srv_respond_doc(r, 200, doc);
+}
+
 static enum MHD_Result metrics(struct srv_req *r)
 {
 	size_t len = 0;
@@ -266,33 +722,23 @@ static enum MHD_Result metrics(struct srv_req *r)
 	return ok;
 }
 
+static enum MHD_Result openapi(struct srv_req *r)
+{
+	return srv_respond(r, 200, "application/json", srv_openapi,
+			   strlen(srv_openapi));
+}
+
 enum MHD_Result api_handle(struct srv_req *r)
 {
 	enum MHD_Result ok = MHD_NO;
+	bool write = r->op->flags & OP_WRITE;
 
-	if (r->route == ROUTE_HEALTHZ)
-		return healthz(r);
-	if (!authenticate(r, r->route == ROUTE_NOTES, &ok))
+	if (r->op->flags & OP_PUBLIC)
+		return r->op->fn(r);
+	if (!authenticate(r, write, &ok))
 		return ok;
-	switch (r->route) {
-	case ROUTE_METRICS:
-		return metrics(r);
-	case ROUTE_NOTES:
-		return note(r);
-	default:
-		break;
-	}
-	if (!may_read(r, &ok))
+	/* reads need the right to read; changes are the library's call */
+	if (!write && r->op->fn != metrics && !may_read(r, &ok))
 		return ok;
-	switch (r->route) {
-	case ROUTE_INCIDENTS:
-		return incidents(r);
-	case ROUTE_INCIDENT:
-		return incident(r);
-	case ROUTE_AUDIT:
-		return audit(r);
-	default:
-		return srv_problem(r, 404, NHIR_ENOTFOUND, "not-found",
-				   "Not found", "no such route");
-	}
+	return r->op->fn(r);
 }

@@ -11,17 +11,27 @@
 #include "nhir/record.h"
 #include "server/server.h"
 
-/* Routes by template, as /metrics labels them. */
+/* Routes by path template, as /metrics labels them (api.c: paths). */
 enum srv_route {
 	ROUTE_NONE,		/* no such route */
 	ROUTE_HEALTHZ,
 	ROUTE_METRICS,
+	ROUTE_OPENAPI,
+	ROUTE_AUDIT,
+	ROUTE_TOKENS,
 	ROUTE_INCIDENTS,
 	ROUTE_INCIDENT,
+	ROUTE_STATE,
+	ROUTE_ASSIGN,
+	ROUTE_SCOPE,
+	ROUTE_DECISIONS,
 	ROUTE_NOTES,
-	ROUTE_AUDIT,
+	ROUTE_TASKS,
+	ROUTE_TASK_DONE,
 	ROUTE_NR
 };
+
+struct api_op;
 
 struct srv;
 
@@ -31,7 +41,11 @@ struct srv_req {
 	struct MHD_Connection *con;
 	enum srv_route route;
 	const char *method, *url;
+	const struct api_op *op;	/* the route's handler for the method */
 	int64_t incident;	/* the {id} of the path, 0 if none */
+	int64_t num;		/* its {n}, 0 if none */
+	char etag[NHIR_ETAG_LEN];	/* sent as ETag when set */
+	char location[80];	/* sent as Location when set */
 	char *body;
 	size_t len, cap;
 	bool too_big;		/* the body passed the limit; rest dropped */
@@ -76,8 +90,17 @@ char *srv_metrics_text(struct srv *s, size_t *len);
  * Matches the route first with api_route() so that a body can be
  * refused before it is read.
  */
-enum srv_route api_route(const char *method, const char *url,
-			 int64_t *incident, bool *method_ok);
+enum srv_route api_route(struct srv_req *r, bool *method_ok);
 enum MHD_Result api_handle(struct srv_req *r);
+/* Does the request's route change anything? */
+bool api_route_writes(const struct srv_req *r);
+/* The route's path template; its i-th method (NULL past the last). */
+const char *api_route_name(enum srv_route rt);
+const char *api_route_method(enum srv_route rt, size_t i);
+/* "GET, HEAD, POST": the methods of the route, for Allow. */
+void api_route_allow(enum srv_route rt, char *buf, size_t len);
+
+/* The API's OpenAPI 3.1 description (doc/openapi.json, built in). */
+extern const char srv_openapi[];
 
 #endif

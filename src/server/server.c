@@ -19,19 +19,10 @@
 
 /* The statuses /metrics tells apart; anything else counts as "other". */
 static const unsigned statuses[] = {
-	200, 201, 400, 401, 403, 404, 405, 409, 413, 415, 500, 503,
+	200, 201, 304, 400, 401, 403, 404, 405, 409, 412, 413, 415, 429,
+	500, 503,
 };
 #define STATUS_NR (NHIR_ARRAY_SIZE(statuses) + 1)
-
-static const char *const route_names[ROUTE_NR] = {
-	[ROUTE_NONE] = "none",
-	[ROUTE_HEALTHZ] = "/healthz",
-	[ROUTE_METRICS] = "/metrics",
-	[ROUTE_INCIDENTS] = "/api/v1/incidents",
-	[ROUTE_INCIDENT] = "/api/v1/incidents/{id}",
-	[ROUTE_NOTES] = "/api/v1/incidents/{id}/notes",
-	[ROUTE_AUDIT] = "/api/v1/audit",
-};
 
 struct srv {
 	const struct srv_opts *o;
@@ -124,10 +115,17 @@ enum MHD_Result srv_respond(struct srv_req *r, unsigned status,
 	if (status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(res, "WWW-Authenticate",
 					"Bearer realm=\"nhir\"");
-	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(res, "Allow",
-					r->route == ROUTE_NOTES ? "POST"
-								: "GET");
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED) {
+		char allow[64];
+
+		api_route_allow(r->route, allow, sizeof(allow));
+		MHD_add_response_header(res, "Allow", allow);
+	}
+	if (r->etag[0])
+		MHD_add_response_header(res, MHD_HTTP_HEADER_ETAG, r->etag);
+	if (r->location[0] && status == MHD_HTTP_CREATED)
+		MHD_add_response_header(res, MHD_HTTP_HEADER_LOCATION,
+					r->location);
 	if (atomic_load(&r->srv->stopping) || r->too_big)
 		MHD_add_response_header(res, MHD_HTTP_HEADER_CONNECTION,
 					"close");
@@ -202,6 +200,9 @@ enum MHD_Result srv_fail(struct srv_req *r, const struct nhir_err *err)
 	case NHIR_ECONFLICT:
 		return srv_problem(r, 409, err->rc, "conflict", "Conflict",
 				   msg);
+	case NHIR_ESTALE:
+		return srv_problem(r, 412, err->rc, "stale",
+				   "Precondition failed", msg);
 	default:
 		/* the store's own words stay in the server's log */
 		srv_log("%s %s: %s", r->method, r->url, msg);
@@ -233,7 +234,7 @@ char *srv_metrics_text(struct srv *s, size_t *len)
 			else
 				snprintf(st, sizeof(st), "other");
 			nhir_buf_addf(&b, "nhir_http_requests_total{route=\"%s\","
-				      "status=\"%s\"} %lu\n", route_names[rt],
+				      "status=\"%s\"} %lu\n", api_route_name((enum srv_route)rt),
 				      st, n);
 		}
 	nhir_buf_addf(&b, "# HELP nhir_http_request_seconds_total Time spent "
@@ -243,7 +244,7 @@ char *srv_metrics_text(struct srv *s, size_t *len)
 		unsigned long us = atomic_load(&s->micros[rt]);
 
 		nhir_buf_addf(&b, "nhir_http_request_seconds_total{route=\"%s\"}"
-			      " %lu.%06lu\n", route_names[rt], us / 1000000,
+			      " %lu.%06lu\n", api_route_name((enum srv_route)rt), us / 1000000,
 			      us % 1000000);
 	}
 	nhir_buf_addf(&b, "# HELP nhir_http_requests_in_flight Requests being "
@@ -289,7 +290,7 @@ static enum MHD_Result first_call(struct srv *s, struct MHD_Connection *c,
 		return srv_problem(r, 503, NHIR_OK, "stopping",
 				   "Service unavailable",
 				   "the server is stopping");
-	r->route = api_route(r->method, r->url, &r->incident, &method_ok);
+	r->route = api_route(r, &method_ok);
 	/* a body too large is refused unread, whatever the route */
 	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					 MHD_HTTP_HEADER_CONTENT_LENGTH);

@@ -12,56 +12,7 @@ command -v curl >/dev/null 2>&1 || {
 "$NHIR" init >/dev/null
 cd "$ROOT" || exit 1
 
-SRV_PID=
-stop_server() {
-	[ -n "$SRV_PID" ] && kill -KILL "$SRV_PID" 2>/dev/null
-	rm -rf "$T"
-}
-trap stop_server EXIT
-
-# start_server ARGS...: starts nhir serve, sets URL from what it prints.
-start_server() {
-	"$NHIR" serve --listen 127.0.0.1:0 "$@" >"$T/srv.out" 2>"$T/srv.err" &
-	SRV_PID=$!
-	URL=
-	i=0
-	while [ $i -lt 100 ] && [ -z "$URL" ]; do
-		URL=$(sed -n 's/^listening on \(http:.*\)$/\1/p' "$T/srv.out")
-		[ -n "$URL" ] || sleep 0.1
-		i=$((i + 1))
-	done
-	[ -n "$URL" ]
-}
-
-# req NAME CURL-ARGS...: the body in $T/NAME.body, status in $T/NAME.code,
-# headers in $T/NAME.head.
-req() {
-	name=$1
-	shift
-	curl -s -m 10 -o "$T/$name.body" -D "$T/$name.head" \
-		-w '%{http_code}' "$@" >"$T/$name.code"
-}
-
-code() {
-	test "$(cat "$T/$1.code")" = "$2" || {
-		echo "status $(cat "$T/$1.code"), want $2" >&2
-		cat "$T/$1.body" >&2
-		return 1
-	}
-}
-
-# problem NAME STATUS CODE: an RFC 9457 document with the library's code.
-problem() {
-	grep -qi '^content-type: application/problem+json' "$T/$1.head" &&
-	python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-assert d["type"].startswith("urn:nhir:problem:"), d
-assert d["title"] and d["detail"], d
-assert d["status"] == int(sys.argv[2]), d
-assert d["code"] == sys.argv[3], d
-' "$T/$1.body" "$2" "$3"
-}
+. tests/cli/lib-serve.sh
 
 "$NHIR" import nhir examples/inventory/estate.jsonl >/dev/null
 "$NHIR" user add lena --role lead >/dev/null

@@ -1,0 +1,62 @@
+# Helpers for tests of nhir serve (source after lib.sh): a server on a
+# free loopback port, asked with curl.  Every request has a time limit
+# and the server is killed whatever happens.
+
+SRV_PID=
+stop_server() {
+	[ -n "$SRV_PID" ] && kill -KILL "$SRV_PID" 2>/dev/null
+	rm -rf "$T"
+}
+trap stop_server EXIT
+
+# start_server ARGS...: starts nhir serve, sets URL from what it prints.
+start_server() {
+	"$NHIR" serve --listen 127.0.0.1:0 "$@" >"$T/srv.out" 2>"$T/srv.err" &
+	SRV_PID=$!
+	URL=
+	i=0
+	while [ $i -lt 100 ] && [ -z "$URL" ]; do
+		URL=$(sed -n 's/^listening on \(http:.*\)$/\1/p' "$T/srv.out")
+		[ -n "$URL" ] || sleep 0.1
+		i=$((i + 1))
+	done
+	[ -n "$URL" ]
+}
+
+# req NAME CURL-ARGS...: the body in $T/NAME.body, status in $T/NAME.code,
+# headers in $T/NAME.head; $T/NAME.meta says status, method, URL and
+# content type, for checking the answer against the API description.
+req() {
+	name=$1
+	shift
+	curl -s -m 10 -o "$T/$name.body" -D "$T/$name.head" \
+		-w '%{http_code}\n%{method}\n%{url_effective}\n%{content_type}\n' \
+		"$@" >"$T/$name.meta"
+	head -1 "$T/$name.meta" >"$T/$name.code"
+}
+
+code() {
+	test "$(cat "$T/$1.code")" = "$2" || {
+		echo "status $(cat "$T/$1.code"), want $2" >&2
+		cat "$T/$1.body" >&2
+		return 1
+	}
+}
+
+# header NAME FIELD: prints the value of a response header.
+header() {
+	sed -n "s/^$2: *//Ip" "$T/$1.head" | tr -d '\r' | head -1
+}
+
+# problem NAME STATUS CODE: an RFC 9457 document with the library's code.
+problem() {
+	grep -qi '^content-type: application/problem+json' "$T/$1.head" &&
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["type"].startswith("urn:nhir:problem:"), d
+assert d["title"] and d["detail"], d
+assert d["status"] == int(sys.argv[2]), d
+assert d["code"] == sys.argv[3], d
+' "$T/$1.body" "$2" "$3"
+}
