@@ -7,6 +7,7 @@
 static const char usage_serve[] =
 	"usage: nhir serve [--listen ADDR:PORT] [--threads N]\n"
 	"                  [--max-body BYTES] [--timeout SECONDS]\n"
+	"                  [--tls-cert FILE --tls-key FILE]\n"
 	"       nhir serve --routes\n"
 	"\n"
 	"Serves the database (--db, $NHIR_DB) over HTTP: GET /healthz, and\n"
@@ -18,7 +19,10 @@ static const char usage_serve[] =
 	"(default 30) is closed.  SIGTERM or SIGINT stops it: requests in\n"
 	"flight finish first.  The principal of every request is the token's\n"
 	"user; --as and any identity a client claims are ignored.  The server\n"
-	"speaks plain HTTP: put it behind a TLS proxy when it leaves the host.\n"
+	"speaks plain HTTP unless given --tls-cert (a PEM certificate chain)\n"
+	"and --tls-key (its PEM private key, mode 0600 or stricter): then\n"
+	"HTTPS only, TLS 1.2 or 1.3, and every answer says Strict-Transport-\n"
+	"Security.  Without TLS, keep it on loopback or behind a TLS proxy.\n"
 	"--routes lists what it answers, one 'METHOD PATH' a line, with\n"
 	"'write' after a route that changes the record and 'public' after one\n"
 	"that needs no token; the API is described at /api/v1/openapi.json.\n"
@@ -52,12 +56,14 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 		{ "max-body", required_argument, NULL, 'b' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "routes", no_argument, NULL, 'r' },
+		{ "tls-cert", required_argument, NULL, 'C' },
+		{ "tls-key", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct srv_opts o = {
 		ctx->db, SRV_LISTEN_DEFAULT, SRV_THREADS_DEFAULT,
-		SRV_BODY_DEFAULT, SRV_TIMEOUT_DEFAULT,
+		SRV_BODY_DEFAULT, SRV_TIMEOUT_DEFAULT, NULL, NULL,
 	};
 	unsigned long long v;
 	bool routes = false;
@@ -95,6 +101,12 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 		case 'r':
 			routes = true;
 			break;
+		case 'C':
+			o.tls_cert = optarg;
+			break;
+		case 'K':
+			o.tls_key = optarg;
+			break;
 		case 'h':
 			return cli_usage(usage_serve, true);
 		default:
@@ -103,6 +115,10 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 	}
 	if (optind != argc)
 		return cli_usage(usage_serve, false);
+	if (!o.tls_cert != !o.tls_key) {
+		cli_error("--tls-cert and --tls-key go together");
+		return EXIT_USAGE;
+	}
 	if (routes) {
 		srv_routes(route_line, NULL);
 		return EXIT_OK;

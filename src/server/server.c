@@ -12,6 +12,8 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "nhir/visible.h"
@@ -26,6 +28,7 @@ static const unsigned statuses[] = {
 
 struct srv {
 	const struct srv_opts *o;
+	bool tls;
 	struct MHD_Daemon *d;
 	pthread_mutex_t lock;		/* guards the store pool */
 	struct nhir_store **idle;
@@ -126,6 +129,9 @@ enum MHD_Result srv_respond(struct srv_req *r, unsigned status,
 	if (r->location[0] && status == MHD_HTTP_CREATED)
 		MHD_add_response_header(res, MHD_HTTP_HEADER_LOCATION,
 					r->location);
+	if (r->srv->tls)
+		MHD_add_response_header(res, "Strict-Transport-Security",
+					"max-age=31536000");
 	if (atomic_load(&r->srv->stopping) || r->too_big)
 		MHD_add_response_header(res, MHD_HTTP_HEADER_CONNECTION,
 					"close");
@@ -460,13 +466,79 @@ static void print_listening(struct srv *s, const struct sockaddr_storage *ss)
 	if (ss->ss_family == AF_INET6) {
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr,
 			  host, sizeof(host));
-		printf("listening on http://[%s]:%u\n", host, port);
+		printf("listening on %s://[%s]:%u\n",
+		       s->tls ? "https" : "http", host, port);
 	} else {
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
 			  host, sizeof(host));
-		printf("listening on http://%s:%u\n", host, port);
+		printf("listening on %s://%s:%u\n", s->tls ? "https" : "http",
+		       host, port);
 	}
 	fflush(stdout);
+}
+
+/*
+ * A PEM file for TLS, whole, into *out (NUL-terminated; the caller
+ * wipes and frees it).  A private key must be kept from group and
+ * others: a key anyone on the host can read is no key.
+ */
+static bool read_pem(const char *path, bool secret, char **out)
+{
+	struct stat sb;
+	char *buf = NULL;
+	ssize_t n;
+	size_t len = 0;
+	int fd;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		srv_log("%s: %s", path, strerror(errno));
+		return false;
+	}
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) ||
+	    sb.st_size > SRV_PEM_MAX) {
+		srv_log("%s: not a regular file of at most %d bytes", path,
+			SRV_PEM_MAX);
+		goto fail;
+	}
+	if (secret && (sb.st_mode & 077)) {
+		srv_log("%s: the private key is readable by group or others "
+			"(mode %03o): chmod 600 it", path,
+			(unsigned)(sb.st_mode & 0777));
+		goto fail;
+	}
+	buf = malloc((size_t)sb.st_size + 1);
+	if (!buf)
+		goto fail;
+	while (len < (size_t)sb.st_size &&
+	       (n = read(fd, buf + len, (size_t)sb.st_size - len)) > 0)
+		len += (size_t)n;
+	buf[len] = 0;
+	if (!len || !strstr(buf, "-----BEGIN ")) {
+		srv_log("%s: not PEM (no -----BEGIN line)", path);
+		goto fail;
+	}
+	close(fd);
+	*out = buf;
+	return true;
+fail:
+	if (buf) {
+		memset(buf, 0, len);
+		free(buf);
+	}
+	close(fd);
+	return false;
+}
+
+static void wipe(char *p)
+{
+	if (!p)
+		return;
+	/* a volatile pointer: the wipe of a buffer about to be freed stays */
+	for (volatile char *v = p; *v; v++)
+		*v = 0;
+	free(p);
 }
 
 /* libmicrohttpd's own messages: its format, its arguments */
@@ -488,6 +560,11 @@ int srv_run(const struct srv_opts *o)
 	socklen_t sl = 0;
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct nhir_store *st;
+	char *cert = NULL, *key = NULL;
+	struct MHD_OptionItem tls[4] = {
+		{ MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL },
+		{ MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL },
+	};
 	sigset_t set;
 	int sig = 0, rc = 1;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
@@ -499,10 +576,19 @@ int srv_run(const struct srv_opts *o)
 			"[ADDR6]:PORT, numeric", o->listen);
 		return 1;
 	}
-	s = calloc(1, sizeof(*s));
-	if (!s)
+	if (o->tls_cert && (!read_pem(o->tls_cert, false, &cert) ||
+			    !read_pem(o->tls_key, true, &key))) {
+		wipe(cert);
 		return 1;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		wipe(cert);
+		wipe(key);
+		return 1;
+	}
 	s->o = o;
+	s->tls = cert != NULL;
 	s->idle = calloc(o->threads, sizeof(*s->idle));
 	pthread_mutex_init(&s->lock, NULL);
 	/* the database must be there and readable before anyone connects */
@@ -521,7 +607,20 @@ int srv_run(const struct srv_opts *o)
 	signal(SIGPIPE, SIG_IGN);
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	if (s->tls)
+		flags |= MHD_USE_TLS;
+	if (s->tls) {
+		/* TLS 1.2 and 1.3 only */
+		tls[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
+						  cert };
+		tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
+						  key };
+		tls[2] = (struct MHD_OptionItem){
+			MHD_OPTION_HTTPS_PRIORITIES, 0,
+			(void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2" };
+	}
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+		MHD_OPTION_ARRAY, tls,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, o->threads,
@@ -558,5 +657,7 @@ out:
 	pthread_mutex_destroy(&s->lock);
 	free(s->idle);
 	free(s);
+	wipe(cert);
+	wipe(key);
 	return rc;
 }

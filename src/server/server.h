@@ -19,6 +19,7 @@
 #define SRV_BODY_MAX ((size_t)16 << 20)
 #define SRV_TIMEOUT_DEFAULT 30u			/* seconds a connection idles */
 #define SRV_DRAIN_SECONDS 10			/* in-flight requests, at stop */
+#define SRV_PEM_MAX (1 << 20)			/* bytes of a TLS PEM file */
 
 struct srv_opts {
 	const char *db;		/* database path */
@@ -26,13 +27,15 @@ struct srv_opts {
 	unsigned threads;	/* the worker pool */
 	size_t max_body;	/* larger request bodies get 413 */
 	unsigned timeout;	/* idle connection timeout, seconds */
+	const char *tls_cert;	/* PEM certificate chain, or NULL: plain HTTP */
+	const char *tls_key;	/* its PEM private key, 0600 or stricter */
 };
 
 /*
  * Serves until SIGTERM or SIGINT, then lets requests in flight finish
  * (SRV_DRAIN_SECONDS at most) and returns 0; 1 when it cannot start
- * (the reason on stderr).  Prints "listening on http://ADDR:PORT" on
- * stdout once it accepts connections.
+ * (the reason on stderr).  Prints "listening on http://ADDR:PORT" (or
+ * https:// with TLS) on stdout once it accepts connections.
  */
 int srv_run(const struct srv_opts *o);
 

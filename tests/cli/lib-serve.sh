@@ -16,7 +16,7 @@ start_server() {
 	URL=
 	i=0
 	while [ $i -lt 100 ] && [ -z "$URL" ]; do
-		URL=$(sed -n 's/^listening on \(http:.*\)$/\1/p' "$T/srv.out")
+		URL=$(sed -n 's/^listening on \(https\{0,1\}:.*\)$/\1/p' "$T/srv.out")
 		[ -n "$URL" ] || sleep 0.1
 		i=$((i + 1))
 	done
