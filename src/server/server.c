@@ -26,6 +26,13 @@ static const unsigned statuses[] = {
 };
 #define STATUS_NR (NHIR_ARRAY_SIZE(statuses) + 1)
 
+/* The latency histogram's upper bounds, microseconds (then +Inf). */
+static const unsigned long buckets[] = {
+	1000, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000,
+	2500000, 5000000, 10000000,
+};
+#define BUCKET_NR NHIR_ARRAY_SIZE(buckets)
+
 struct srv {
 	const struct srv_opts *o;
 	bool tls;
@@ -37,6 +44,8 @@ struct srv {
 	atomic_bool stopping;
 	atomic_ulong count[ROUTE_NR][STATUS_NR];
 	atomic_ulong micros[ROUTE_NR];	/* time spent, by route */
+	atomic_ulong le[ROUTE_NR][BUCKET_NR];	/* answered within bucket */
+	atomic_ulong answered[ROUTE_NR];
 };
 
 void srv_log(const char *fmt, ...)
@@ -223,6 +232,7 @@ enum MHD_Result srv_fail(struct srv_req *r, const struct nhir_err *err)
 char *srv_metrics_text(struct srv *s, size_t *len)
 {
 	struct nhir_buf b = NHIR_BUF_INIT(0);
+	struct stat sb;
 	char *out;
 
 	nhir_buf_addf(&b, "# HELP nhir_http_requests_total HTTP requests "
@@ -243,16 +253,33 @@ char *srv_metrics_text(struct srv *s, size_t *len)
 				      "status=\"%s\"} %lu\n", api_route_name((enum srv_route)rt),
 				      st, n);
 		}
-	nhir_buf_addf(&b, "# HELP nhir_http_request_seconds_total Time spent "
-		      "answering requests, by route.\n"
-		      "# TYPE nhir_http_request_seconds_total counter\n");
+	nhir_buf_addf(&b, "# HELP nhir_http_request_duration_seconds Time "
+		      "from a request's first byte to its answer, by route.\n"
+		      "# TYPE nhir_http_request_duration_seconds histogram\n");
 	for (int rt = 0; rt < ROUTE_NR; rt++) {
+		const char *name = api_route_name((enum srv_route)rt);
 		unsigned long us = atomic_load(&s->micros[rt]);
+		unsigned long all = atomic_load(&s->answered[rt]);
 
-		nhir_buf_addf(&b, "nhir_http_request_seconds_total{route=\"%s\"}"
-			      " %lu.%06lu\n", api_route_name((enum srv_route)rt), us / 1000000,
-			      us % 1000000);
+		if (!all)
+			continue;
+		for (size_t k = 0; k < BUCKET_NR; k++)
+			nhir_buf_addf(&b, "nhir_http_request_duration_seconds_"
+				      "bucket{route=\"%s\",le=\"%g\"} %lu\n",
+				      name, (double)buckets[k] / 1e6,
+				      atomic_load(&s->le[rt][k]));
+		nhir_buf_addf(&b, "nhir_http_request_duration_seconds_bucket{"
+			      "route=\"%s\",le=\"+Inf\"} %lu\n"
+			      "nhir_http_request_duration_seconds_sum{route="
+			      "\"%s\"} %lu.%06lu\n"
+			      "nhir_http_request_duration_seconds_count{route="
+			      "\"%s\"} %lu\n", name, all, name, us / 1000000,
+			      us % 1000000, name, all);
 	}
+	if (s->o->db && !stat(s->o->db, &sb))
+		nhir_buf_addf(&b, "# HELP nhir_store_bytes Size of the database "
+			      "file.\n# TYPE nhir_store_bytes gauge\n"
+			      "nhir_store_bytes %lld\n", (long long)sb.st_size);
 	nhir_buf_addf(&b, "# HELP nhir_http_requests_in_flight Requests being "
 		      "answered.\n# TYPE nhir_http_requests_in_flight gauge\n"
 		      "nhir_http_requests_in_flight %ld\n",
@@ -394,6 +421,7 @@ static void on_completed(void *cls, struct MHD_Connection *c,
 {
 	struct srv *s = cls;
 	struct req_slot *slot = *con_cls;
+	unsigned long took;
 
 	(void)c;
 	if (!slot)
@@ -401,8 +429,13 @@ static void on_completed(void *cls, struct MHD_Connection *c,
 	if (!slot->r.answered)
 		slot->r.status = 0;
 	count(&slot->r);
-	atomic_fetch_add(&s->micros[slot->r.route],
-			 (unsigned long)(micros_now() - slot->started));
+	took = (unsigned long)(micros_now() - slot->started);
+	atomic_fetch_add(&s->micros[slot->r.route], took);
+	atomic_fetch_add(&s->answered[slot->r.route], 1);
+	/* cumulative, as Prometheus has it: every bucket it fits in */
+	for (size_t k = 0; k < BUCKET_NR; k++)
+		if (took <= buckets[k])
+			atomic_fetch_add(&s->le[slot->r.route][k], 1);
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		srv_log("%s %s: connection ended early (%d)", slot->r.method,
 			slot->r.url, (int)toe);

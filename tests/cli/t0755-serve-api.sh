@@ -175,6 +175,11 @@ check "the incident's audit log" code audit 200
 api metrics "$OLGA" GET /metrics
 check "metrics by route template" has "$T/metrics.body" 'route="/api/v1/incidents/{id}/tasks/{n}/done",status="200"} 1'
 check "a 412 counted" has "$T/metrics.body" 'route="/api/v1/incidents/{id}/decisions",status="412"} 2'
+check "latency as a histogram by route" has "$T/metrics.body" '# TYPE nhir_http_request_duration_seconds histogram'
+check "every answer in the +Inf bucket" has "$T/metrics.body" 'nhir_http_request_duration_seconds_bucket{route="/api/v1/incidents/{id}/decisions",le="+Inf"} 7'
+check "counted" has "$T/metrics.body" 'nhir_http_request_duration_seconds_count{route="/api/v1/incidents/{id}/decisions"} 7'
+check "buckets grow with their bound" sh -c 'grep "duration_seconds_bucket{route=\"/api/v1/incidents/{id}/decisions\"" "$0/metrics.body" | sed "s/.* //" | sort -n -c' "$T"
+check "the database's size" grep -q '^nhir_store_bytes [1-9][0-9]*$' "$T/metrics.body"
 
 # the record: every change by the token's user, the chain intact
 check "changes are the tokens' users'" sh -c '"$0" audit log --incident INC-1 --format json | python3 -c "
