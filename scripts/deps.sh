@@ -8,6 +8,8 @@ set -eu
 pkgs="build-essential pkg-config clang libclang-rt-14-dev sqlite3
 libsqlite3-dev libcjson-dev libsodium-dev libcmocka-dev zlib1g-dev libssl-dev
 libyaml-dev libcurl4-openssl-dev libmicrohttpd-dev curl python3 chromium"
+# tests/cli/t0765 runs the shipped reverse-proxy example
+pkgs="$pkgs nginx"
 # tests/cli/t0345 stops nhir between a change and its audit entry
 pkgs="$pkgs gdb"
 if [ "${1:-}" = bench ]; then

@@ -333,13 +333,20 @@ static enum MHD_Result first_call(struct srv *s, struct MHD_Connection *c,
 
 		errno = 0;
 		n = strtoull(cl, &end, 10);
-		if (errno || end == cl || *end || n > s->o->max_body) {
+		if (errno || end == cl || *end || n > SRV_DRAIN_MAX) {
 			r->too_big = true;
 			return srv_problem(r, 413, NHIR_ETOOBIG, "too-big",
 					   "Content too large",
 					   "the request body is larger than "
 					   "the server takes");
 		}
+		/*
+		 * Over the limit but not by much: read it (and drop it)
+		 * before answering 413, so that a proxy which sends the
+		 * whole body first gets the answer, not a reset.
+		 */
+		if (n > s->o->max_body)
+			r->too_big = true;
 	}
 	if (r->route == ROUTE_NONE)
 		return srv_problem(r, 404, NHIR_ENOTFOUND, "not-found",

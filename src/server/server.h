@@ -20,6 +20,9 @@
 #define SRV_TIMEOUT_DEFAULT 30u			/* seconds a connection idles */
 #define SRV_DRAIN_SECONDS 10			/* in-flight requests, at stop */
 #define SRV_PEM_MAX (1 << 20)			/* bytes of a TLS PEM file */
+/* A body declared larger than --max-body is read and dropped before
+ * the 413 up to this size; a larger one is refused unread. */
+#define SRV_DRAIN_MAX ((unsigned long long)16 << 20)
 
 struct srv_opts {
 	const char *db;		/* database path */

@@ -154,6 +154,9 @@ check "as problem+json" problem big 413 NHIR_ETOOBIG
 req bigchunk -X POST -H "Authorization: Bearer $RORY" -H 'Content-Type: application/json' \
 	-H 'Transfer-Encoding: chunked' --data-binary "@$T/big" "$URL/api/v1/incidents/INC-1/notes"
 check "so is a chunked one" code bigchunk 413
+req huge -X POST -H "Authorization: Bearer $RORY" -H 'Content-Type: application/json' \
+	-H 'Content-Length: 99999999999' --data-binary x "$URL/api/v1/incidents/INC-1/notes"
+check "one declared far too large is refused unread" code huge 413
 check "the role still rules: an observer's write token" sh -c \
 	'"$0" token create --user olga --scope write >"$1/olgaw.tok"' "$NHIR" "$T"
 post obs "$(cat "$T/olgaw.tok")" '{"text":"observer note"}'
