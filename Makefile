@@ -58,7 +58,7 @@ FUZZ_NAMES = $(FUZZ_SRC:fuzz/fuzz_%.c=%)
 REPLAY_BIN = $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
 
 .PHONY: check-torture
-.PHONY: all check check-run demo fuzz bench bench-blast bench-ingest bench-hunt deps check-clang fuzz-short \
+.PHONY: all check check-run demo fuzz bench bench-blast bench-ingest bench-hunt bench-serve deps check-clang fuzz-short \
 	checksrc clean test-bins
 .DELETE_ON_ERROR:
 
@@ -162,7 +162,7 @@ check-clang: deps
 	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang DEVELOPER=1 \
 		all test-bins
 
-bench: bench-blast bench-ingest bench-hunt
+bench: bench-blast bench-ingest bench-hunt bench-serve
 
 bench-blast: deps
 	@scripts/deps.sh bench
@@ -180,6 +180,13 @@ bench-hunt: deps
 	@bench/bench_hunt.sh $(NHIR) $(BENCH_MB) $(BENCH_KEY)
 
 BENCH_MB ?= 1000
+
+# nhir serve against nginx serving the same bytes (wrk, loopback)
+BENCH_SECONDS ?= 10
+bench-serve: deps
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@bench/bench_serve.sh $(NHIR) $(BENCH_SECONDS)
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)

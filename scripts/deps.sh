@@ -13,7 +13,7 @@ pkgs="$pkgs nginx"
 # tests/cli/t0345 stops nhir between a change and its audit entry
 pkgs="$pkgs gdb"
 if [ "${1:-}" = bench ]; then
-	pkgs="$pkgs python3 python3-networkx jq ripgrep bc"
+	pkgs="$pkgs python3 python3-networkx jq ripgrep bc wrk"
 fi
 
 missing=

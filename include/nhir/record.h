@@ -254,6 +254,9 @@ struct nhir_incident {
 enum nhir_rc nhir_incident_etag(struct nhir_store *st, int64_t id,
 				char tag[NHIR_ETAG_LEN],
 				struct nhir_err *err);
+/* The tag of a document's compact JSON text (as cJSON_PrintUnformatted
+ * writes it): what a front end that has the text already sends. */
+void nhir_etag_of(const char *text, size_t len, char tag[NHIR_ETAG_LEN]);
 /*
  * The next change made through st to incident id proceeds only if the
  * incident's tag is still tag; else it is refused with NHIR_ESTALE,

@@ -360,12 +360,27 @@ enum nhir_rc nhir_doc_tokens(struct nhir_store *st, const char *actor,
 	return finish(d, r.oom, out, err);
 }
 
+void nhir_etag_of(const char *text, size_t len, char tag[NHIR_ETAG_LEN])
+{
+	struct nhir_sha256 h;
+	unsigned char md[32];
+
+	tag[0] = 0;
+	if (!nhir_sha256_init(&h))
+		return;
+	nhir_sha256_once(&h, text, len, md);
+	nhir_sha256_release(&h);
+	tag[0] = '"';
+	for (int i = 0; i < 16; i++)
+		snprintf(tag + 1 + 2 * i, 3, "%02x", md[i]);
+	tag[33] = '"';
+	tag[34] = 0;
+}
+
 enum nhir_rc nhir_incident_etag(struct nhir_store *st, int64_t id,
 				char tag[NHIR_ETAG_LEN],
 				struct nhir_err *err)
 {
-	struct nhir_sha256 h;
-	unsigned char md[32];
 	cJSON *d;
 	char *text;
 	enum nhir_rc rc;
@@ -376,17 +391,10 @@ enum nhir_rc nhir_incident_etag(struct nhir_store *st, int64_t id,
 		return rc;
 	text = cJSON_PrintUnformatted(d);
 	cJSON_Delete(d);
-	if (!text || !nhir_sha256_init(&h)) {
-		cJSON_free(text);
-		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-	}
-	nhir_sha256_once(&h, text, strlen(text), md);
-	nhir_sha256_release(&h);
+	if (text)
+		nhir_etag_of(text, strlen(text), tag);
 	cJSON_free(text);
-	tag[0] = '"';
-	for (int i = 0; i < 16; i++)
-		snprintf(tag + 1 + 2 * i, 3, "%02x", md[i]);
-	tag[33] = '"';
-	tag[34] = 0;
+	if (!tag[0])
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	return NHIR_OK;
 }

@@ -324,12 +324,25 @@ static enum MHD_Result incidents(struct srv_req *r)
 static enum MHD_Result incident_doc(struct srv_req *r, unsigned status)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
+	enum MHD_Result ok;
 	cJSON *doc;
+	char *text;
 
-	if (nhir_incident_etag(r->st, r->incident, r->etag, &err) ||
-	    nhir_doc_incident(r->st, r->incident, &doc, &err))
+	if (nhir_doc_incident(r->st, r->incident, &doc, &err))
 		return srv_fail(r, &err);
-	return srv_respond_doc(r, status, doc);
+	/* built once: the tag is the digest of the very bytes sent */
+	text = cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	if (text)
+		nhir_etag_of(text, strlen(text), r->etag);
+	if (!text || !r->etag[0]) {
+		cJSON_free(text);
+		return srv_problem(r, 500, NHIR_ENOMEM, "internal",
+				   "Internal error", "out of memory");
+	}
+	ok = srv_respond(r, status, "application/json", text, strlen(text));
+	cJSON_free(text);
+	return ok;
 }
 
 /* If-None-Match: "*" or a list of tags, one of them the current one. */
