@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include "nhir/record.h"
+#include "store/token.h"
 
 /*
  * A change: begins a transaction and checks authority.  On refusal the
@@ -24,6 +25,17 @@ enum nhir_rc ir_begin(struct nhir_store *st, const char *actor,
 enum nhir_rc ir_end(struct nhir_store *st, enum nhir_rc rc,
 		    const char *actor, const char *action, int64_t incident,
 		    cJSON *detail, struct nhir_err *err);
+
+/*
+ * The database's hashing key of tokens and sessions; made (in the
+ * caller's transaction) when make is true and there is none yet.
+ */
+enum nhir_rc ir_token_key(struct nhir_store *st,
+			  unsigned char key[NHIR_TOKEN_KEY_LEN], bool make,
+			  bool *found, struct nhir_err *err);
+/* The keyed BLAKE2b hash of value, in hex. */
+void ir_token_hash(const unsigned char key[NHIR_TOKEN_KEY_LEN],
+		   const char *value, char hex[NHIR_TOKEN_HASH_HEX]);
 
 /* Copies s into a fixed buffer (truncating), "" for NULL. */
 static inline void ir_copy(char *dst, size_t n, const char *s)

@@ -8,7 +8,7 @@
 #include "store/record.h"
 
 static const char *const known[] = {
-	"catalog", "connectors", "approval-ttl-max", "clock",
+	"catalog", "connectors", "approval-ttl-max", "clock", "passwords",
 };
 
 bool nhir_setting_known(const char *key)
@@ -79,6 +79,12 @@ static enum nhir_rc check_value(const char *key, const char *value,
 					    "or 'fixed': not '%s'", value);
 		return NHIR_OK;
 	}
+	if (!strcmp(key, "passwords")) {
+		if (strcmp(value, "on") && strcmp(value, "off"))
+			return nhir_err_set(err, NHIR_EINVAL, "passwords is "
+					    "'on' or 'off': not '%s'", value);
+		return NHIR_OK;
+	}
 	if (!strcmp(key, "approval-ttl-max")) {
 		errno = 0;
 		v = strtoll(value, &end, 10);
@@ -107,7 +113,7 @@ enum nhir_rc nhir_setting_set(struct nhir_store *st, const char *actor,
 	if (!nhir_setting_known(key))
 		return nhir_err_set(err, NHIR_EINVAL, "'%s' is not a setting "
 				    "(catalog, connectors, approval-ttl-max, "
-				    "clock)",
+				    "clock, passwords)",
 				    key ? key : "");
 	if (value && (rc = check_value(key, value, err)))
 		return rc;

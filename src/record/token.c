@@ -60,8 +60,7 @@ bool nhir_duration_parse(const char *s, int64_t *seconds)
 	return false;
 }
 
-/* The database's hashing key; made (in the caller's transaction) if asked. */
-static enum nhir_rc token_key(struct nhir_store *st,
+enum nhir_rc ir_token_key(struct nhir_store *st,
 			      unsigned char key[NHIR_TOKEN_KEY_LEN], bool make,
 			      bool *found, struct nhir_err *err)
 {
@@ -76,7 +75,7 @@ static enum nhir_rc token_key(struct nhir_store *st,
 	return rc;
 }
 
-static void token_hash(const unsigned char key[NHIR_TOKEN_KEY_LEN],
+void ir_token_hash(const unsigned char key[NHIR_TOKEN_KEY_LEN],
 		       const char *value, char hex[NHIR_TOKEN_HASH_HEX])
 {
 	unsigned char h[32];
@@ -146,7 +145,7 @@ enum nhir_rc nhir_token_create(struct nhir_store *st, const char *actor,
 		rc = nhir_err_set(err, NHIR_EINVAL, "user '%s' is deactivated",
 				  user);
 	if (!rc)
-		rc = token_key(st, key, true, &found, err);
+		rc = ir_token_key(st, key, true, &found, err);
 	memset(&t, 0, sizeof(t));
 	if (!rc) {
 		randombytes_buf(raw, sizeof(raw));
@@ -156,7 +155,7 @@ enum nhir_rc nhir_token_create(struct nhir_store *st, const char *actor,
 				  raw, sizeof(raw),
 				  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 		sodium_memzero(raw, sizeof(raw));
-		token_hash(key, value, hash);
+		ir_token_hash(key, value, hash);
 		ir_copy(t.user, sizeof(t.user), user);
 		t.scope = scope;
 		t.created = nhir_time_now();
@@ -256,9 +255,9 @@ enum nhir_rc nhir_token_check(struct nhir_store *st, const char *value,
 		return nhir_err_set(err, NHIR_EDENIED, "not an nhir API token");
 	if (sodium_init() < 0)
 		return nhir_err_set(err, NHIR_EIO, "libsodium failed to start");
-	rc = token_key(st, key, false, &found, err);
+	rc = ir_token_key(st, key, false, &found, err);
 	if (!rc && found) {
-		token_hash(key, value, hash);
+		ir_token_hash(key, value, hash);
 		rc = nhir_token_store(st)->token_by_hash(st, hash, out, &found,
 							 err);
 	}

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "nhir/store.h"
+#include "nhir/session.h"
 #include "nhir/token.h"
 
 #define NHIR_TOKEN_KEY_LEN 32	/* bytes of the hashing key */
@@ -61,6 +62,36 @@ struct nhir_token_store_ops {
 	enum nhir_rc (*token_used)(struct nhir_store *st, int64_t id,
 				   int64_t at, int64_t grain,
 				   struct nhir_err *err);
+
+	/* ---- local passwords and sessions (src/record/session.c) ---- */
+
+	/* user's Argon2id string into hash; *found false when none. */
+	enum nhir_rc (*password_read)(struct nhir_store *st, const char *user,
+				      char hash[NHIR_PWHASH_MAX], bool *found,
+				      struct nhir_err *err);
+	/* Sets user's (hash non-NULL) or removes it (NULL). */
+	enum nhir_rc (*password_write)(struct nhir_store *st, const char *user,
+				       const char *hash, int64_t at,
+				       const char *by, struct nhir_err *err);
+	/*
+	 * Adds s (all but id and ended) with the keyed hash of its cookie
+	 * (hex); *id is the new session's id.
+	 */
+	enum nhir_rc (*session_insert)(struct nhir_store *st,
+				       const struct nhir_session *s,
+				       const char *hash, int64_t *id,
+				       struct nhir_err *err);
+	/* The session whose hash is hash; *found false when none. */
+	enum nhir_rc (*session_by_hash)(struct nhir_store *st,
+					const char *hash,
+					struct nhir_session *out, bool *found,
+					struct nhir_err *err);
+	/* Ends session id at at (once: a second time changes nothing). */
+	enum nhir_rc (*session_end)(struct nhir_store *st, int64_t id,
+				    int64_t at, struct nhir_err *err);
+	/* Forgets the sessions that expired or ended before before. */
+	enum nhir_rc (*sessions_purge)(struct nhir_store *st, int64_t before,
+				       struct nhir_err *err);
 };
 
 /* The interface of st's backend. */

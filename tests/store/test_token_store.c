@@ -1,8 +1,10 @@
 /*
- * API tokens: the store interface (src/store/token.h) and the rules
- * of src/record/token.c on top of it.
+ * API tokens, passwords and sessions: the store interface
+ * (src/store/token.h) and the rules of src/record/token.c and
+ * src/record/session.c on top of it.
  */
 #include "lib/testlib.h"
+#include "nhir/session.h"
 #include "nhir/token.h"
 #include "store/token.h"
 
@@ -163,6 +165,133 @@ static void test_durations(void **state)
 	assert_false(nhir_duration_parse("99999999999999999999d", &s));
 }
 
+static void test_password_rows(void **state)
+{
+	struct fx *f = *state;
+	struct nhir_err err = NHIR_ERR_INIT;
+	char hash[NHIR_PWHASH_MAX];
+	bool found = true;
+
+	assert_int_equal(f->ops->password_read(f->st, "rory", hash, &found,
+					       &err), NHIR_OK);
+	assert_false(found);
+	assert_int_equal(f->ops->password_write(f->st, "rory", "h1", 1, "root",
+						&err), NHIR_OK);
+	assert_int_equal(f->ops->password_write(f->st, "rory", "h2", 2, "root",
+						&err), NHIR_OK);
+	assert_int_equal(f->ops->password_read(f->st, "rory", hash, &found,
+					       &err), NHIR_OK);
+	assert_true(found);
+	assert_string_equal(hash, "h2");
+	assert_int_equal(f->ops->password_write(f->st, "rory", NULL, 3, "root",
+						&err), NHIR_OK);
+	assert_int_equal(f->ops->password_read(f->st, "rory", hash, &found,
+					       &err), NHIR_OK);
+	assert_false(found);
+}
+
+static void test_session_rows(void **state)
+{
+	struct fx *f = *state;
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_session s = { 0, "rory", "password", "127.0.0.1", 100,
+				  200, NHIR_TIME_UNSET }, got;
+	int64_t id = 0;
+	bool found = false;
+
+	assert_int_equal(f->ops->session_insert(f->st, &s, "aa", &id, &err),
+			 NHIR_OK);
+	assert_true(id > 0);
+	assert_int_equal(f->ops->session_insert(f->st, &s, "aa", &id, &err),
+			 NHIR_ECONFLICT);
+	assert_int_equal(f->ops->session_by_hash(f->st, "aa", &got, &found,
+						 &err), NHIR_OK);
+	assert_true(found);
+	assert_string_equal(got.user, "rory");
+	assert_string_equal(got.address, "127.0.0.1");
+	assert_int_equal(got.expires, 200);
+	assert_int_equal(got.ended, NHIR_TIME_UNSET);
+	assert_int_equal(f->ops->session_end(f->st, got.id, 150, &err),
+			 NHIR_OK);
+	assert_int_equal(f->ops->session_end(f->st, got.id, 160, &err),
+			 NHIR_OK);
+	assert_int_equal(f->ops->session_by_hash(f->st, "aa", &got, &found,
+						 &err), NHIR_OK);
+	assert_int_equal(got.ended, 150);
+	assert_int_equal(f->ops->sessions_purge(f->st, 150, &err), NHIR_OK);
+	assert_int_equal(f->ops->session_by_hash(f->st, "aa", &got, &found,
+						 &err), NHIR_OK);
+	assert_true(found);
+	assert_int_equal(f->ops->sessions_purge(f->st, 151, &err), NHIR_OK);
+	assert_int_equal(f->ops->session_by_hash(f->st, "aa", &got, &found,
+						 &err), NHIR_OK);
+	assert_false(found);
+}
+
+static void test_login_session_logout(void **state)
+{
+	struct fx *f = *state;
+	struct nhir_err err = NHIR_ERR_INIT;
+	char value[NHIR_SESSION_SIZE], csrf[NHIR_CSRF_SIZE];
+	struct nhir_session s, c;
+
+	assert_int_equal(nhir_password_set(f->st, "root", "rory", "short",
+					   &err), NHIR_EINVAL);
+	assert_int_equal(nhir_password_set(f->st, "rory", "root",
+					   "correct horse battery", &err),
+			 NHIR_EDENIED);
+	assert_int_equal(nhir_password_set(f->st, "rory", "RORY",
+					   "correct horse battery", &err),
+			 NHIR_OK);
+	/* a wrong password, an unknown user: one answer */
+	assert_int_equal(nhir_login_password(f->st, "rory", "wrong horse "
+					     "battery", "::1", 0, value, &s,
+					     &err), NHIR_EDENIED);
+	assert_string_equal(err.msg, "wrong user name or password");
+	assert_string_equal(value, "");
+	assert_int_equal(nhir_login_password(f->st, "nobody", "correct horse "
+					     "battery", "::1", 0, value, &s,
+					     &err), NHIR_EDENIED);
+	assert_string_equal(err.msg, "wrong user name or password");
+	assert_int_equal(nhir_login_password(f->st, "Rory", "correct horse "
+					     "battery", "::1", 0, value, &s,
+					     &err), NHIR_OK);
+	assert_string_equal(s.user, "rory");
+	assert_int_equal(strlen(value), NHIR_SESSION_SIZE - 1);
+	assert_int_equal(nhir_session_check(f->st, value, s.created, &c, &err),
+			 NHIR_OK);
+	assert_int_equal(c.id, s.id);
+	assert_int_equal(nhir_session_check(f->st, value, s.expires, &c, &err),
+			 NHIR_EDENIED);
+	assert_non_null(strstr(err.msg, "expired"));
+	assert_int_equal(nhir_session_csrf(f->st, value, csrf, &err), NHIR_OK);
+	assert_int_equal(strlen(csrf), NHIR_CSRF_SIZE - 1);
+	assert_true(nhir_session_csrf_ok(f->st, value, csrf));
+	csrf[3] = csrf[3] == 'A' ? 'B' : 'A';
+	assert_false(nhir_session_csrf_ok(f->st, value, csrf));
+	assert_false(nhir_session_csrf_ok(f->st, value, NULL));
+	assert_false(nhir_session_csrf_ok(f->st, value, ""));
+	assert_int_equal(nhir_logout(f->st, value, &err), NHIR_OK);
+	assert_int_equal(nhir_logout(f->st, value, &err), NHIR_EDENIED);
+	assert_int_equal(nhir_session_check(f->st, value, s.created, &c, &err),
+			 NHIR_EDENIED);
+	assert_non_null(strstr(err.msg, "ended"));
+	/* turned off by an admin */
+	assert_int_equal(nhir_setting_set(f->st, "root", "passwords", "off",
+					  &err), NHIR_OK);
+	assert_int_equal(nhir_login_password(f->st, "rory", "correct horse "
+					     "battery", "::1", 0, value, &s,
+					     &err), NHIR_EDENIED);
+	assert_non_null(strstr(err.msg, "turned off"));
+	/* a session for a user an identity provider vouched for */
+	assert_int_equal(nhir_session_open(f->st, "nobody", "oidc", "::1", 0,
+					   value, &s, &err), NHIR_EDENIED);
+	assert_int_equal(nhir_session_open(f->st, "rory", "oidc", "::1", 60,
+					   value, &s, &err), NHIR_OK);
+	assert_string_equal(s.method, "oidc");
+	assert_int_equal(s.expires - s.created, 60);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,6 +299,9 @@ int main(void)
 		T(test_key_made_once),
 		T(test_insert_find_revoke_use),
 		T(test_create_check_revoke),
+		T(test_password_rows),
+		T(test_session_rows),
+		T(test_login_session_logout),
 		cmocka_unit_test(test_durations),
 #undef T
 	};

@@ -340,6 +340,19 @@ const char *const sq_migrations[] = {
 	"CREATE INDEX api_token_user ON api_token(user);"
 	"CREATE TABLE token_key(id INTEGER PRIMARY KEY CHECK (id = 1),"
 	" key BLOB NOT NULL);",
+	/*
+	 * 14: local passwords and browser sessions (src/record/session.c):
+	 * a password as its Argon2id string, a session by the keyed hash
+	 * of its cookie, never the cookie.
+	 */
+	"CREATE TABLE user_password("
+	" user TEXT PRIMARY KEY, hash TEXT NOT NULL,"
+	" set_at INTEGER NOT NULL, set_by TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE session("
+	" id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE,"
+	" user TEXT NOT NULL, method TEXT NOT NULL, address TEXT NOT NULL,"
+	" created INTEGER NOT NULL, expires INTEGER NOT NULL, ended INTEGER);"
+	"CREATE INDEX session_user ON session(user);",
 };
 
 const size_t sq_migrations_nr = NHIR_ARRAY_SIZE(sq_migrations);

@@ -1,4 +1,7 @@
-/* SQLite storage for API tokens (src/record/token.c). */
+/*
+ * SQLite storage for API tokens (src/record/token.c), local passwords
+ * and sessions (src/record/session.c).
+ */
 #include "compat.h"
 #include "nhir/model.h"
 #include "store/token.h"
@@ -168,6 +171,101 @@ static enum nhir_rc token_used(struct nhir_store *st, int64_t id, int64_t at,
 		       "iii", at, id, grain);
 }
 
+static enum nhir_rc password_read(struct nhir_store *st, const char *user,
+				  char hash[NHIR_PWHASH_MAX], bool *found,
+				  struct nhir_err *err)
+{
+	sqlite3_stmt *q;
+	enum nhir_rc rc;
+	int r;
+
+	hash[0] = '\0';
+	*found = false;
+	rc = sq_query(st, err, &q, "SELECT hash FROM user_password"
+		      " WHERE user = ?", "t", user);
+	if (rc)
+		return rc;
+	r = sq_step(st, q, err);
+	if (r == 1 && strlen(sq_text(q, 0)) < NHIR_PWHASH_MAX) {
+		copy(hash, NHIR_PWHASH_MAX, sq_text(q, 0));
+		*found = true;
+	} else if (r == 1) {
+		r = -1;
+		nhir_err_set(err, NHIR_ESTORE, "the password of '%s' is "
+			     "damaged", user);
+	}
+	sqlite3_finalize(q);
+	return sq_step_rc(r, err);
+}
+
+static enum nhir_rc password_write(struct nhir_store *st, const char *user,
+				   const char *hash, int64_t at,
+				   const char *by, struct nhir_err *err)
+{
+	if (!hash)
+		return sq_exec(st, err, "DELETE FROM user_password"
+			       " WHERE user = ?", "t", user);
+	return sq_exec(st, err, "INSERT INTO user_password(user, hash, set_at,"
+		       " set_by) VALUES(?1, ?2, ?3, ?4) ON CONFLICT(user) DO"
+		       " UPDATE SET hash = ?2, set_at = ?3, set_by = ?4",
+		       "ttit", user, hash, at, by);
+}
+
+static enum nhir_rc session_insert(struct nhir_store *st,
+				   const struct nhir_session *s,
+				   const char *hash, int64_t *id,
+				   struct nhir_err *err)
+{
+	return sq_int(st, err, id, NULL, "INSERT INTO session(hash, user,"
+		      " method, address, created, expires) VALUES(?, ?, ?, ?,"
+		      " ?, ?) RETURNING id", "ttttii", hash, s->user,
+		      s->method, s->address, s->created, s->expires);
+}
+
+static enum nhir_rc session_by_hash(struct nhir_store *st, const char *hash,
+				    struct nhir_session *out, bool *found,
+				    struct nhir_err *err)
+{
+	sqlite3_stmt *q;
+	enum nhir_rc rc;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	*found = false;
+	rc = sq_query(st, err, &q, "SELECT id, user, method, address,"
+		      " created, expires, ended FROM session WHERE hash = ?",
+		      "t", hash);
+	if (rc)
+		return rc;
+	r = sq_step(st, q, err);
+	if (r == 1) {
+		out->id = sq_col_int(q, 0);
+		copy(out->user, sizeof(out->user), sq_text(q, 1));
+		copy(out->method, sizeof(out->method), sq_text(q, 2));
+		copy(out->address, sizeof(out->address), sq_text(q, 3));
+		out->created = sq_col_int(q, 4);
+		out->expires = sq_col_int(q, 5);
+		out->ended = opt_time(q, 6);
+		*found = true;
+	}
+	sqlite3_finalize(q);
+	return sq_step_rc(r, err);
+}
+
+static enum nhir_rc session_end(struct nhir_store *st, int64_t id, int64_t at,
+				struct nhir_err *err)
+{
+	return sq_exec(st, err, "UPDATE session SET ended = ? WHERE id = ?"
+		       " AND ended IS NULL", "ii", at, id);
+}
+
+static enum nhir_rc sessions_purge(struct nhir_store *st, int64_t before,
+				   struct nhir_err *err)
+{
+	return sq_exec(st, err, "DELETE FROM session WHERE expires < ?1"
+		       " OR ended < ?1", "i", before);
+}
+
 const struct nhir_token_store_ops nhir_sqlite_token_ops = {
 	.version = 1,
 	.key_read = key_read,
@@ -178,4 +276,10 @@ const struct nhir_token_store_ops nhir_sqlite_token_ops = {
 	.tokens_read = tokens_read,
 	.token_revoke = token_revoke,
 	.token_used = token_used,
+	.password_read = password_read,
+	.password_write = password_write,
+	.session_insert = session_insert,
+	.session_by_hash = session_by_hash,
+	.session_end = session_end,
+	.sessions_purge = sessions_purge,
 };
