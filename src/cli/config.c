@@ -21,6 +21,8 @@ static const char usage_config[] =
 	"                      $NHIR_NOW (demos, tests, replaying a past\n"
 	"                      incident); 'nhir audit log' marks every entry\n"
 	"                      written while it was\n"
+	"   passwords          'on' (default) or 'off': whether users may\n"
+	"                      sign in to nhir serve with a local password\n"
 	"A file is kept by its absolute path.  A plan records the catalog\n"
 	"and connectors it was made with; a lead may use others for one\n"
 	"incident (nhir plan --catalog, --connectors, with --why), a\n"
@@ -100,6 +102,7 @@ int cmd_config(int argc, char **argv, struct nhir_ctx *ctx)
 		/* files by absolute path: the plan records where */
 		if (strcmp(argv[optind + 1], "approval-ttl-max") &&
 		    strcmp(argv[optind + 1], "clock") &&
+		    strcmp(argv[optind + 1], "passwords") &&
 		    nhir_setting_known(argv[optind + 1])) {
 			if (!realpath(value, abs)) {
 				cli_error("%s: %s", value, strerror(errno));

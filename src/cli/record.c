@@ -4,10 +4,14 @@
  */
 #include "compat.h"
 #include <getopt.h>
+#include <sodium.h>
+#include <termios.h>
+#include <unistd.h>
 #include <cjson/cJSON.h>
 #include "nhir/buf.h"
 #include "nhir/doc.h"
 #include "nhir/record.h"
+#include "nhir/session.h"
 #include "cli/cli.h"
 
 /* Parses --format and --help shared by the record commands. */
@@ -26,11 +30,17 @@ static const char usage_user[] =
 	"usage: nhir user add NAME --role ROLE\n"
 	"       nhir user set NAME [--role ROLE] [--deactivate | --activate]\n"
 	"       nhir user list [--format text|json]\n"
+	"       nhir user passwd NAME [--remove]\n"
 	"\n"
 	"Local users and their roles: observer, responder, approver, lead,\n"
 	"admin.  Adding and changing users needs an admin; the first user of\n"
 	"a database ('nhir init' registers whoever creates it) is an admin.\n"
 	"Deactivated users keep their history but can no longer act.\n"
+	"'user passwd' sets NAME's password for signing in to nhir serve\n"
+	"(an admin for anyone, anyone for themselves): it is read from the\n"
+	"terminal, twice, or else the first line of stdin; never from the\n"
+	"command line.  12 to 1024 bytes, kept only as an Argon2id hash.\n"
+	"--remove takes the password away.\n"
 	"\n"
 	"exit status: 0 ok, 1 error, 2 usage error, 5 not authorized\n";
 
@@ -63,6 +73,67 @@ static int print_user(const struct nhir_user *u, void *data)
 	return 0;
 }
 
+/*
+ * One line of at most NHIR_PASSWORD_MAX bytes from f into buf (the
+ * newline dropped); false at end of file or when the line is longer.
+ */
+static bool read_secret_line(FILE *f, char *buf, size_t n)
+{
+	size_t len;
+
+	if (!fgets(buf, (int)n, f))
+		return false;
+	len = strlen(buf);
+	if (len && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	else if (!feof(f))
+		return false;	/* longer than the buffer */
+	if (len && buf[len - 1] == '\r')
+		buf[--len] = '\0';
+	return true;
+}
+
+/* From the terminal, without echo, twice; else stdin's first line. */
+static int read_password(const char *user, char *pw, size_t n)
+{
+	char again[NHIR_PASSWORD_MAX + 2];
+	struct termios old, quiet;
+	bool ok, same;
+
+	if (!isatty(STDIN_FILENO)) {
+		if (!read_secret_line(stdin, pw, n)) {
+			sodium_memzero(pw, n);
+			cli_error("no password on stdin (one line, at most %d "
+				  "bytes)", NHIR_PASSWORD_MAX);
+			return EXIT_USAGE;
+		}
+		return EXIT_OK;
+	}
+	if (tcgetattr(STDIN_FILENO, &old)) {
+		cli_error("cannot read the terminal: %s", strerror(errno));
+		return EXIT_ERROR;
+	}
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	quiet.c_lflag |= ECHONL;
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	out_fprintf(stderr, "new password for %s: ", user);
+	ok = read_secret_line(stdin, pw, n);
+	if (ok) {
+		out_fprintf(stderr, "again: ");
+		ok = read_secret_line(stdin, again, sizeof(again));
+	}
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	same = ok && !strcmp(pw, again);
+	sodium_memzero(again, sizeof(again));
+	if (!same) {
+		sodium_memzero(pw, n);
+		cli_error("%s", ok ? "the passwords differ" : "no password read");
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
 int cmd_user(int argc, char **argv, struct nhir_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -71,11 +142,13 @@ int cmd_user(int argc, char **argv, struct nhir_ctx *ctx)
 		{ "role", required_argument, NULL, 'r' },
 		{ "deactivate", no_argument, NULL, 'D' },
 		{ "activate", no_argument, NULL, 'A' },
+		{ "remove", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct nhir_err err = NHIR_ERR_INIT;
 	enum nhir_role role = NHIR_ROLE_NONE;
 	int c, fmt = FMT_TEXT, active = -1, r;
+	bool drop = false;
 	const char *sub;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -89,6 +162,8 @@ int cmd_user(int argc, char **argv, struct nhir_ctx *ctx)
 			}
 		} else if (c == 'D' || c == 'A') {
 			active = c == 'A';
+		} else if (c == 'R') {
+			drop = true;
 		} else if ((r = common_opt(c, usage_user, &fmt)) >= 0) {
 			return r;
 		}
@@ -136,6 +211,22 @@ int cmd_user(int argc, char **argv, struct nhir_ctx *ctx)
 				  active != 0, &err))
 			return cli_fail(&err);
 		out_printf("updated %s\n", argv[optind]);
+		return EXIT_OK;
+	}
+	if (!strcmp(sub, "passwd") && optind + 1 == argc) {
+		char pw[NHIR_PASSWORD_MAX + 2];
+		enum nhir_rc rc;
+
+		if (!drop && (r = read_password(argv[optind], pw,
+						   sizeof(pw))))
+			return r;
+		rc = nhir_password_set(ctx->st, ctx->actor, argv[optind],
+				       drop ? NULL : pw, &err);
+		sodium_memzero(pw, sizeof(pw));
+		if (rc)
+			return cli_fail(&err);
+		out_printf("%s the password of %s\n",
+			   drop ? "removed" : "set", argv[optind]);
 		return EXIT_OK;
 	}
 	return cli_usage(usage_user, false);
