@@ -1,4 +1,4 @@
-/* nhir serve: the record over HTTP, to holders of an API token. */
+/* nhir serve: the record over HTTP, to holders of a token or session. */
 #include "compat.h"
 #include <getopt.h>
 #include "cli/cli.h"
@@ -8,10 +8,17 @@ static const char usage_serve[] =
 	"usage: nhir serve [--listen ADDR:PORT] [--threads N]\n"
 	"                  [--max-body BYTES] [--timeout SECONDS]\n"
 	"                  [--tls-cert FILE --tls-key FILE]\n"
+	"                  [--login-limit USER/ADDRESS]\n"
 	"       nhir serve --routes\n"
 	"\n"
 	"Serves the database (--db, $NHIR_DB) over HTTP: GET /healthz, and\n"
-	"under /api/v1 the record to holders of an API token ('nhir token').\n"
+	"under /api/v1 the record to holders of an API token ('nhir token')\n"
+	"or of a session: POST /api/v1/login with a local password ('nhir\n"
+	"user passwd'; 'nhir config set passwords off' turns them off) sets\n"
+	"a session cookie, and every change made with it needs the session's\n"
+	"CSRF token in X-CSRF-Token.  Failed logins are limited per user and\n"
+	"per client address in 5 minutes (--login-limit, default 5/20); past\n"
+	"that, 429 with Retry-After.\n"
 	"--listen defaults to " SRV_LISTEN_DEFAULT "; port 0 takes any free\n"
 	"port.  Once listening it prints 'listening on http://ADDR:PORT'.\n"
 	"N worker threads answer requests (default 4); a request body over\n"
@@ -48,6 +55,24 @@ static void route_line(const char *method, const char *path, bool writes,
 		   public ? " public" : "");
 }
 
+/* "U/A": the failed logins allowed per user and per address. */
+static bool login_limit(const char *s, struct srv_opts *o)
+{
+	const char *slash = strchr(s, '/');
+	unsigned long long u, a;
+	char left[24];
+
+	if (!slash || (size_t)(slash - s) >= sizeof(left))
+		return false;
+	memcpy(left, s, (size_t)(slash - s));
+	left[slash - s] = '\0';
+	if (!number(left, 1, 1000, &u) || !number(slash + 1, 1, 1000, &a))
+		return false;
+	o->login_user = (unsigned)u;
+	o->login_addr = (unsigned)a;
+	return true;
+}
+
 int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -58,12 +83,14 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 		{ "routes", no_argument, NULL, 'r' },
 		{ "tls-cert", required_argument, NULL, 'C' },
 		{ "tls-key", required_argument, NULL, 'K' },
+		{ "login-limit", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct srv_opts o = {
 		ctx->db, SRV_LISTEN_DEFAULT, SRV_THREADS_DEFAULT,
 		SRV_BODY_DEFAULT, SRV_TIMEOUT_DEFAULT, NULL, NULL,
+		SRV_LOGIN_FAILS_USER, SRV_LOGIN_FAILS_ADDR,
 	};
 	unsigned long long v;
 	bool routes = false;
@@ -106,6 +133,13 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 			break;
 		case 'K':
 			o.tls_key = optarg;
+			break;
+		case 'L':
+			if (!login_limit(optarg, &o)) {
+				cli_error("--login-limit is '%s': USER/ADDRESS, "
+					  "failed logins from 1 to 1000", optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'h':
 			return cli_usage(usage_serve, true);

@@ -6,10 +6,11 @@
  * on the audit log.  Matching, the 405 "Allow" header, /metrics labels
  * and /api/v1/openapi.json's coverage test all read the same table.
  *
- * Every route but /healthz and the API description needs
- * "Authorization: Bearer TOKEN".  The principal is the token's user and
- * nothing else: no header, parameter or --as changes it.  A read token
- * may only read.  Each refusal is in the server's log (never with the
+ * Every route but /healthz, the API description and the sign-in routes
+ * needs "Authorization: Bearer TOKEN" or a session cookie (auth.c).
+ * The principal is the token's or the session's user and nothing else:
+ * no header, parameter or --as changes it.  A read token may only read;
+ * a session's changes need its CSRF token.  Each refusal is in the server's log (never with the
  * token); one that names a known token, and every refusal by role, is
  * on the audit log too.  Changes are authorized, made and audited by
  * the library, in one transaction, as the token's user.
@@ -17,6 +18,7 @@
 #include "compat.h"
 #include <strings.h>
 #include "nhir/doc.h"
+#include "nhir/session.h"
 #include "nhir/token.h"
 #include "server/server-internal.h"
 
@@ -83,6 +85,12 @@ static const struct api_path paths[ROUTE_NR] = {
 		{ { "POST", OP_WRITE, "api.task", task } } },
 	[ROUTE_TASK_DONE] = { INC "/tasks/{n}/done",
 		{ { "POST", OP_WRITE, "api.task.done", task_done } } },
+	[ROUTE_LOGIN] = { "/api/v1/login",
+		{ { "POST", OP_PUBLIC | OP_WRITE, "api.login", auth_login } } },
+	[ROUTE_LOGOUT] = { "/api/v1/logout",
+		{ { "POST", OP_WRITE, "api.logout", auth_logout } } },
+	[ROUTE_SESSION] = { "/api/v1/session",
+		{ { "GET", 0, "api.session", auth_session } } },
 };
 
 const char *api_route_name(enum srv_route rt)
@@ -228,6 +236,58 @@ static enum MHD_Result unauthenticated(struct srv_req *r, const char *why)
 }
 
 /*
+ * Sets r->user from a session cookie, or answers 401; a change (any
+ * method but GET and HEAD) also needs the session's CSRF token in
+ * X-CSRF-Token, else 403.  Refusals naming a known session are on the
+ * audit log.
+ */
+static bool session_auth(struct srv_req *r, const char *cookie,
+			 enum MHD_Result *ok)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_session s;
+	const char *csrf;
+	char why[NHIR_ERR_MSG_MAX + 64];
+	enum nhir_rc rc;
+
+	r->st = srv_store(r->srv, &err);
+	if (!r->st) {
+		*ok = srv_fail(r, &err);
+		return false;
+	}
+	rc = nhir_session_check(r->st, cookie, nhir_time_now(), &s, &err);
+	if (rc == NHIR_EDENIED) {
+		if (s.id)
+			nhir_audit_denied(r->st, s.user, r->op->name, 0,
+					  err.msg);
+		*ok = unauthenticated(r, err.msg);
+		return false;
+	}
+	if (rc) {
+		*ok = srv_fail(r, &err);
+		return false;
+	}
+	snprintf(r->user, sizeof(r->user), "%s", s.user);
+	r->session = s.id;
+	r->cookie = cookie;
+	if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD"))
+		return true;
+	csrf = MHD_lookup_connection_value(r->con, MHD_HEADER_KIND,
+					   SRV_CSRF_HEADER);
+	if (nhir_session_csrf_ok(r->st, cookie, csrf))
+		return true;
+	snprintf(why, sizeof(why), "session %" PRId64 " of %s: a change "
+		 "needs the session's CSRF token in " SRV_CSRF_HEADER ", %s",
+		 s.id, s.user, csrf ? "and this one is not it" : "and there "
+		 "is none");
+	nhir_audit_denied(r->st, r->user, r->op->name, r->incident, why);
+	srv_log("403 %s %s: %s", r->method, r->url, why);
+	*ok = srv_problem(r, 403, NHIR_EDENIED, "csrf", "CSRF token missing "
+			  "or wrong", why);
+	return false;
+}
+
+/*
  * Sets r->user from the bearer token, or answers 401 (or 403 for a
  * read token on a write route) and returns false with *ok set.
  */
@@ -242,8 +302,14 @@ static bool authenticate(struct srv_req *r, bool write, enum MHD_Result *ok)
 	h = MHD_lookup_connection_value(r->con, MHD_HEADER_KIND,
 					MHD_HTTP_HEADER_AUTHORIZATION);
 	if (!h) {
+		const char *cookie = MHD_lookup_connection_value(
+			r->con, MHD_COOKIE_KIND, SRV_SESSION_COOKIE);
+
+		if (cookie)
+			return session_auth(r, cookie, ok);
 		*ok = unauthenticated(r, "this needs an API token: "
-				      "Authorization: Bearer TOKEN");
+				      "Authorization: Bearer TOKEN, or a "
+				      "session (POST /api/v1/login)");
 		return false;
 	}
 	if (strncasecmp(h, "Bearer ", 7)) {

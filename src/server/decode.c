@@ -241,3 +241,225 @@ enum nhir_rc srv_decode_note(const char *body, size_t len, char **text,
 	}
 	return rc;
 }
+
+void srv_free_secret(char *s)
+{
+	if (s) {
+		volatile char *p = s;
+
+		while (*p)
+			*p++ = '\0';
+	}
+	free(s);
+}
+
+/* The checks both login fields pass; "" when fine, else why. */
+static const char *login_field_bad(const char *name, const char *v, size_t n)
+{
+	size_t max = !strcmp(name, "user") ? SRV_LOGIN_USER_MAX
+					   : SRV_LOGIN_PASSWORD_MAX;
+
+	if (!n)
+		return "is empty";
+	if (n > max)
+		return "is too long";
+	if (utf8_bad((const unsigned char *)v, n) < n)
+		return "is not UTF-8 text";
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return "holds a control character";
+	return "";
+}
+
+/* Takes field name's value v (n bytes) into the right slot. */
+static enum nhir_rc login_take(const char *name, const char *v, size_t n,
+			       char **user, char **password,
+			       struct nhir_err *err)
+{
+	char **slot = !strcmp(name, "user") ? user : password;
+	const char *why = login_field_bad(name, v, n);
+
+	if (*slot)
+		return nhir_err_set(err, NHIR_EINVAL, "request body: field "
+				    "'%s' given twice", name);
+	if (*why)
+		return nhir_err_set(err, NHIR_EINVAL, "request body: field "
+				    "'%s' %s", name, why);
+	*slot = malloc(n + 1);
+	if (!*slot)
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	memcpy(*slot, v, n);
+	(*slot)[n] = '\0';
+	return NHIR_OK;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Percent-decodes body[at..at+n) into out (n + 1 bytes); *outn its
+ * length.  The offset of a bad escape into *bad, else false.
+ */
+static bool form_unescape(const char *body, size_t at, size_t n, char *out,
+			  size_t *outn, size_t *bad)
+{
+	size_t k = 0;
+
+	for (size_t i = at; i < at + n; i++) {
+		char c = body[i];
+
+		if (c == '+') {
+			c = ' ';
+		} else if (c == '%') {
+			int hi = i + 2 < at + n ? hexval(body[i + 1]) : -1;
+			int lo = hi >= 0 ? hexval(body[i + 2]) : -1;
+
+			if (lo < 0) {
+				*bad = i;
+				return false;
+			}
+			c = (char)(hi << 4 | lo);
+			i += 2;
+		}
+		out[k++] = c;
+	}
+	out[k] = '\0';
+	*outn = k;
+	return true;
+}
+
+static enum nhir_rc decode_login_form(const char *body, size_t len,
+				      char **user, char **password,
+				      struct nhir_err *err)
+{
+	size_t at = 0;
+	enum nhir_rc rc = NHIR_OK;
+
+	while (!rc && at <= len) {
+		const char *amp = memchr(body + at, '&', len - at);
+		size_t end = amp ? (size_t)(amp - body) : len;
+		const char *eq = memchr(body + at, '=', end - at);
+		size_t nlen, vlen, bad = 0;
+		char name[16], *v;
+
+		if (!eq) {
+			return nhir_err_set(err, NHIR_EPARSE, "request body: "
+					    "no '=' in the field at byte %zu",
+					    at);
+		}
+		nlen = (size_t)(eq - body) - at;
+		if (!nlen || nlen >= sizeof(name) ||
+		    !form_unescape(body, at, nlen, name, &nlen, &bad) ||
+		    strlen(name) != nlen ||
+		    (strcmp(name, "user") && strcmp(name, "password")))
+			return nhir_err_set(err, NHIR_EINVAL, "request body: "
+					    "unknown field at byte %zu (want "
+					    "user and password)", at);
+		vlen = end - (size_t)(eq - body) - 1;
+		v = calloc(1, vlen + 1);
+		if (!v)
+			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		if (!form_unescape(body, (size_t)(eq - body) + 1, vlen, v,
+				   &vlen, &bad))
+			rc = nhir_err_set(err, NHIR_EPARSE, "request body: bad "
+					  "%%-escape at byte %zu", bad);
+		else if (strlen(v) != vlen)
+			rc = nhir_err_set(err, NHIR_EINVAL, "request body: field "
+					  "'%s' holds a NUL", name);
+		else
+			rc = login_take(name, v, vlen, user, password, err);
+		srv_free_secret(v);
+		at = end + 1;
+	}
+	return rc;
+}
+
+static enum nhir_rc decode_login_json(const char *body, size_t len,
+				      char **user, char **password,
+				      struct nhir_err *err)
+{
+	const char *end = NULL;
+	cJSON *doc, *it;
+	size_t bad;
+	enum nhir_rc rc = NHIR_OK;
+
+	bad = utf8_bad((const unsigned char *)body, len);
+	if (bad < len)
+		return nhir_err_set(err, NHIR_EPARSE, "request body: byte %zu "
+				    "is not UTF-8 text", bad);
+	doc = cJSON_ParseWithLengthOpts(body, len, &end, false);
+	if (!doc) {
+		size_t at = end && end >= body && end <= body + len
+				    ? (size_t)(end - body) : 0;
+
+		return nhir_err_set(err, NHIR_EPARSE, "request body: not JSON "
+				    "(at byte %zu)", at);
+	}
+	for (end = end ? end : body + len; end < body + len; end++)
+		if (!strchr(" \t\r\n", *end)) {
+			rc = nhir_err_set(err, NHIR_EPARSE, "request body: more "
+					  "after the JSON value (at byte %zu)",
+					  (size_t)(end - body));
+			break;
+		}
+	if (!rc && !cJSON_IsObject(doc))
+		rc = nhir_err_set(err, NHIR_EPARSE, "request body: want a JSON "
+				  "object {\"user\": \"...\", \"password\": "
+				  "\"...\"}");
+	cJSON_ArrayForEach(it, doc) {
+		if (rc)
+			break;
+		if (!it->string || (strcmp(it->string, "user") &&
+				    strcmp(it->string, "password")))
+			rc = nhir_err_set(err, NHIR_EINVAL, "request body: "
+					  "unknown field '%.40s'",
+					  it->string ? it->string : "");
+		else if (!cJSON_IsString(it) || !it->valuestring)
+			rc = nhir_err_set(err, NHIR_EINVAL, "request body: field "
+					  "'%s' is not a string", it->string);
+		else
+			rc = login_take(it->string, it->valuestring,
+					strlen(it->valuestring), user,
+					password, err);
+	}
+	/* the password's copy in the parsed document is wiped too */
+	cJSON_ArrayForEach(it, doc)
+		if (cJSON_IsString(it) && it->valuestring)
+			memset(it->valuestring, 0, strlen(it->valuestring));
+	cJSON_Delete(doc);
+	return rc;
+}
+
+enum nhir_rc srv_decode_login(const char *body, size_t len, bool form,
+			      char **user, char **password,
+			      struct nhir_err *err)
+{
+	enum nhir_rc rc;
+
+	*user = *password = NULL;
+	if (!body || !len)
+		return nhir_err_set(err, NHIR_EPARSE, "request body: empty; "
+				    "want user and password");
+	rc = form ? decode_login_form(body, len, user, password, err)
+		  : decode_login_json(body, len, user, password, err);
+	if (!rc && !*user)
+		rc = nhir_err_set(err, NHIR_EINVAL, "request body: field "
+				  "'user' is missing");
+	if (!rc && !*password)
+		rc = nhir_err_set(err, NHIR_EINVAL, "request body: field "
+				  "'password' is missing");
+	if (rc) {
+		srv_free_secret(*user);
+		srv_free_secret(*password);
+		*user = *password = NULL;
+	}
+	return rc;
+}

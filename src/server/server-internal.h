@@ -11,6 +11,9 @@
 #include "nhir/record.h"
 #include "server/server.h"
 
+#define SRV_SESSION_COOKIE "nhir_session"
+#define SRV_CSRF_HEADER "X-CSRF-Token"
+
 /* Routes by path template, as /metrics labels them (api.c: paths). */
 enum srv_route {
 	ROUTE_NONE,		/* no such route */
@@ -28,6 +31,9 @@ enum srv_route {
 	ROUTE_NOTES,
 	ROUTE_TASKS,
 	ROUTE_TASK_DONE,
+	ROUTE_LOGIN,
+	ROUTE_LOGOUT,
+	ROUTE_SESSION,
 	ROUTE_NR
 };
 
@@ -53,6 +59,10 @@ struct srv_req {
 	unsigned status;	/* of the response queued */
 	char user[128];		/* authenticated (as struct nhir_token), or "" */
 	int64_t token;		/* its token id */
+	int64_t session;	/* or its session id (cookie) */
+	const char *cookie;	/* that session's cookie value */
+	char set_cookie[160];	/* a Set-Cookie header to send, or "" */
+	unsigned retry_after;	/* seconds, for a 429 */
 	struct nhir_store *st;	/* from the pool while a handler runs */
 };
 
@@ -102,5 +112,25 @@ void api_route_allow(enum srv_route rt, char *buf, size_t len);
 
 /* The API's OpenAPI 3.1 description (doc/openapi.json, built in). */
 extern const char srv_openapi[];
+
+/* Does the request's Content-Type name type (parameters aside)? */
+bool srv_content_type(struct srv_req *r, const char *type);
+/* The client's address, numeric, into buf. */
+void srv_client_address(struct srv_req *r, char *buf, size_t n);
+/* Should cookies carry Secure (the server is reachable off the host)? */
+bool srv_cookie_secure(const struct srv *s);
+
+/* ---- signing in (auth.c) ---- */
+
+/* Failed logins: at most user per user, addr per client address. */
+struct srv_limits;
+struct srv_limits *srv_limits_new(unsigned user, unsigned addr);
+void srv_limits_free(struct srv_limits *l);
+struct srv_limits *srv_limits(struct srv *s);
+
+/* POST /api/v1/login, POST /api/v1/logout, GET /api/v1/session. */
+enum MHD_Result auth_login(struct srv_req *r);
+enum MHD_Result auth_logout(struct srv_req *r);
+enum MHD_Result auth_session(struct srv_req *r);
 
 #endif

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <strings.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
@@ -21,7 +22,7 @@
 
 /* The statuses /metrics tells apart; anything else counts as "other". */
 static const unsigned statuses[] = {
-	200, 201, 304, 400, 401, 403, 404, 405, 409, 412, 413, 415, 429,
+	200, 201, 302, 304, 400, 401, 403, 404, 405, 409, 412, 413, 415, 429,
 	500, 503,
 };
 #define STATUS_NR (NHIR_ARRAY_SIZE(statuses) + 1)
@@ -46,7 +47,46 @@ struct srv {
 	atomic_ulong micros[ROUTE_NR];	/* time spent, by route */
 	atomic_ulong le[ROUTE_NR][BUCKET_NR];	/* answered within bucket */
 	atomic_ulong answered[ROUTE_NR];
+	struct srv_limits *limits;	/* failed logins */
+	bool cookie_secure;
 };
+
+struct srv_limits *srv_limits(struct srv *s)
+{
+	return s->limits;
+}
+
+bool srv_cookie_secure(const struct srv *s)
+{
+	return s->cookie_secure;
+}
+
+void srv_client_address(struct srv_req *r, char *buf, size_t n)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	snprintf(buf, n, "unknown");
+	ci = MHD_get_connection_info(r->con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!ci || !(sa = ci->client_addr))
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+			  buf, (socklen_t)n);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+			  buf, (socklen_t)n);
+}
+
+bool srv_content_type(struct srv_req *r, const char *type)
+{
+	const char *t = MHD_lookup_connection_value(
+		r->con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	size_t n = strlen(type);
+
+	return t && !strncasecmp(t, type, n) &&
+	       (!t[n] || t[n] == ';' || t[n] == ' ');
+}
 
 void srv_log(const char *fmt, ...)
 {
@@ -141,6 +181,15 @@ enum MHD_Result srv_respond(struct srv_req *r, unsigned status,
 	if (r->srv->tls)
 		MHD_add_response_header(res, "Strict-Transport-Security",
 					"max-age=31536000");
+	if (r->set_cookie[0])
+		MHD_add_response_header(res, MHD_HTTP_HEADER_SET_COOKIE,
+					r->set_cookie);
+	if (status == 429 && r->retry_after) {
+		char ra[24];
+
+		snprintf(ra, sizeof(ra), "%u", r->retry_after);
+		MHD_add_response_header(res, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
 	if (atomic_load(&r->srv->stopping) || r->too_big)
 		MHD_add_response_header(res, MHD_HTTP_HEADER_CONNECTION,
 					"close");
@@ -494,6 +543,22 @@ static bool parse_listen(const char *s, struct sockaddr_storage *ss,
 	return true;
 }
 
+/*
+ * Listening on a loopback address, the server is reached from this
+ * host only, over plain HTTP: its cookies cannot ask for TLS.  Any other
+ * address is reached through a TLS proxy, and they do.
+ */
+static bool loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)(const void *)ss)
+				      ->sin_addr.s_addr) >> 24) == 127;
+	if (ss->ss_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(
+			&((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr);
+	return false;
+}
+
 static void print_listening(struct srv *s, const struct sockaddr_storage *ss)
 {
 	const union MHD_DaemonInfo *di;
@@ -630,9 +695,11 @@ int srv_run(const struct srv_opts *o)
 	s->o = o;
 	s->tls = cert != NULL;
 	s->idle = calloc(o->threads, sizeof(*s->idle));
+	s->limits = srv_limits_new(o->login_user, o->login_addr);
+	s->cookie_secure = s->tls || !loopback(&ss);
 	pthread_mutex_init(&s->lock, NULL);
 	/* the database must be there and readable before anyone connects */
-	st = s->idle ? srv_store(s, &err) : NULL;
+	st = s->idle && s->limits ? srv_store(s, &err) : NULL;
 	if (!st) {
 		srv_log("%s", err.msg[0] ? err.msg : "out of memory");
 		goto out;
@@ -695,6 +762,7 @@ out:
 	for (size_t i = 0; i < s->idle_nr; i++)
 		nhir_store_close(s->idle[i]);
 	pthread_mutex_destroy(&s->lock);
+	srv_limits_free(s->limits);
 	free(s->idle);
 	free(s);
 	wipe(cert);

@@ -32,7 +32,14 @@ struct srv_opts {
 	unsigned timeout;	/* idle connection timeout, seconds */
 	const char *tls_cert;	/* PEM certificate chain, or NULL: plain HTTP */
 	const char *tls_key;	/* its PEM private key, 0600 or stricter */
+	unsigned login_user;	/* failed logins per user in a window */
+	unsigned login_addr;	/* and per client address */
 };
+
+/* Failed logins allowed in SRV_LOGIN_WINDOW seconds, by default. */
+#define SRV_LOGIN_FAILS_USER 5u
+#define SRV_LOGIN_FAILS_ADDR 20u
+#define SRV_LOGIN_WINDOW 300
 
 /*
  * Serves until SIGTERM or SIGINT, then lets requests in flight finish
@@ -100,5 +107,27 @@ enum nhir_rc srv_decode(const char *body, size_t len,
 			struct srv_value *out, struct nhir_err *err);
 void srv_values_free(struct srv_value *v, size_t nr);
 void srv_free(void *p);
+
+/* The longest user name a login request may carry, in bytes. */
+#define SRV_LOGIN_USER_MAX 256
+/* The longest password it may carry, in bytes (NHIR_PASSWORD_MAX). */
+#define SRV_LOGIN_PASSWORD_MAX 1024
+
+/*
+ * Decodes the body of POST /api/v1/login: with form true
+ * application/x-www-form-urlencoded "user=U&password=P" (percent and
+ * '+' decoded), else a JSON object {"user": "U", "password": "P"}; the
+ * two fields exactly once each, nothing else, both non-empty valid
+ * UTF-8 without NUL or other control characters, at most
+ * SRV_LOGIN_USER_MAX and SRV_LOGIN_PASSWORD_MAX bytes.  *user and
+ * *password are the caller's to free with srv_free_secret() (which
+ * wipes them).  NHIR_EPARSE or NHIR_EINVAL with a message naming the
+ * field or the byte offset, never quoting the password.
+ */
+enum nhir_rc srv_decode_login(const char *body, size_t len, bool form,
+			      char **user, char **password,
+			      struct nhir_err *err);
+/* Wipes and frees a NUL-terminated secret (NULL is fine). */
+void srv_free_secret(char *s);
 
 #endif
