@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <curl/curl.h>
 #include "nhir/buf.h"
+#include "nhir/oidc.h"
 #include "nhir/plan.h"
 #include "core/yaml.h"
 #include "plan/plan-internal.h"
@@ -697,6 +698,51 @@ out:
 	if (h.buf)
 		memset(h.buf, 0, h.alloc);
 	nhir_buf_release(&h);
+	lc.slist_free_all(hdrs);
+	lc.easy_cleanup(curl);
+	return rc;
+}
+
+enum nhir_rc nhir_http_request(const char *url, const char *form,
+			       const char *user, const char *password,
+			       long timeout, struct nhir_buf *out,
+			       long *status, struct nhir_err *err)
+{
+	struct curl_slist *hdrs = NULL;
+	CURL *curl;
+	CURLcode cc;
+	enum nhir_rc rc;
+
+	*status = 0;
+	rc = load_curl(err);
+	if (rc)
+		return rc;
+	curl = lc.easy_init();
+	if (!curl)
+		return nhir_err_set(err, NHIR_ENOMEM, "libcurl failed to start");
+	hdrs = lc.slist_append(hdrs, "Accept: application/json");
+	lc.easy_setopt(curl, CURLOPT_URL, url);
+	lc.easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+	if (form)
+		lc.easy_setopt(curl, CURLOPT_POSTFIELDS, form);
+	if (user) {
+		lc.easy_setopt(curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		lc.easy_setopt(curl, CURLOPT_USERNAME, user);
+		lc.easy_setopt(curl, CURLOPT_PASSWORD, password);
+	}
+	lc.easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
+	lc.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	lc.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+	lc.easy_setopt(curl, CURLOPT_WRITEDATA, out);
+	lc.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	cc = lc.easy_perform(curl);
+	lc.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+	if (cc == CURLE_WRITE_ERROR && out->err)
+		rc = nhir_err_set(err, NHIR_ETOOBIG, "%s: the answer is over "
+				  "1 MiB", url);
+	else if (cc != CURLE_OK)
+		rc = nhir_err_set(err, NHIR_EIO, "%s: %s", url,
+				  lc.easy_strerror(cc));
 	lc.slist_free_all(hdrs);
 	lc.easy_cleanup(curl);
 	return rc;

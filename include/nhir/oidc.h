@@ -1,0 +1,84 @@
+/*
+ * Sign-in by OpenID Connect (authorization code flow with PKCE): the
+ * server's configuration, the checks of an ID token, and the HTTP
+ * requests the server makes to the identity provider.  The flow itself
+ * (state, nonce, redirects) is nhir serve's (src/server/oidc.c); the
+ * session it ends in is include/nhir/session.h's.
+ */
+#ifndef NHIR_OIDC_H
+#define NHIR_OIDC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "buf.h"
+#include "error.h"
+
+/* A random state, nonce or PKCE verifier: 43 characters + NUL. */
+#define NHIR_OIDC_RANDOM_SIZE 44
+/* Seconds of clock difference allowed with the provider. */
+#define NHIR_OIDC_LEEWAY 60
+
+struct nhir_oidc_config {
+	char issuer[512];	/* exactly as the provider names itself */
+	char client_id[256];
+	char secret_file[1024];	/* the client secret: in this file, */
+	char secret_env[128];	/* or in this environment variable */
+	char redirect_uri[512];	/* .../api/v1/oidc/callback of this server */
+	char user_claim[64];	/* the claim naming the nhir user */
+	char scopes[256];	/* asked for; "openid" at least */
+};
+
+/*
+ * Reads the "oidc:" section of the server's configuration file (YAML):
+ * issuer, client_id, client_secret_file or client_secret_env (never the
+ * secret itself), redirect_uri, user_claim, and scopes (default
+ * "openid profile").  *found false when the file has no such section.
+ * Errors are NHIR_EPARSE "FILE:LINE: ...".
+ */
+enum nhir_rc nhir_oidc_config_load(const char *path,
+				   struct nhir_oidc_config *c, bool *found,
+				   struct nhir_err *err);
+
+/* 32 random bytes as URL-safe base64 (state, nonce, PKCE verifier). */
+void nhir_oidc_random(char out[NHIR_OIDC_RANDOM_SIZE]);
+/* The PKCE S256 challenge of verifier: BASE64URL(SHA-256(verifier)). */
+void nhir_oidc_challenge(const char *verifier,
+			 char out[NHIR_OIDC_RANDOM_SIZE]);
+
+struct nhir_oidc_expect {
+	const char *issuer;	/* iss, exactly */
+	const char *client_id;	/* in aud (and azp when aud has several) */
+	const char *nonce;	/* the nonce of this sign-in */
+	const char *user_claim;
+	int64_t now;
+};
+
+/*
+ * Checks an ID token (a compact JWS, len bytes) against the provider's
+ * keys (jwks, a JWK set): signed RS256 by the RSA key (2048 bits at
+ * least) its "kid" names, iss, aud, exp and iat (NHIR_OIDC_LEEWAY
+ * seconds either way) and nonce as x expects; then the user claim's
+ * value (a non-empty string) into user.  NHIR_EPARSE for a token that
+ * is not one, NHIR_ENOTFOUND when no key has its kid (fetch the keys
+ * again), NHIR_EDENIED for one that does not hold; the message says
+ * which check failed and never quotes the token.
+ */
+enum nhir_rc nhir_oidc_verify(const char *jwt, size_t len, const char *jwks,
+			      size_t jwks_len,
+			      const struct nhir_oidc_expect *x, char *user,
+			      size_t user_size, struct nhir_err *err);
+
+/*
+ * An HTTP request by libcurl (loaded when first needed): GET url, or
+ * POST form (application/x-www-form-urlencoded) when form is not NULL,
+ * with HTTP Basic authentication when user is not NULL.  The body
+ * (at most 1 MiB) into out, the status into *status.  NHIR_EIO when it
+ * cannot be made.
+ */
+enum nhir_rc nhir_http_request(const char *url, const char *form,
+			       const char *user, const char *password,
+			       long timeout, struct nhir_buf *out,
+			       long *status, struct nhir_err *err);
+
+#endif

@@ -1,0 +1,255 @@
+/*
+ * ID tokens (src/record/oidc.c): signed here by a key made for the
+ * test, each check of nhir_oidc_verify is made to fail once, and the
+ * PKCE challenge matches RFC 7636's example.
+ */
+#include "lib/testlib.h"
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <sodium.h>
+#include "nhir/oidc.h"
+
+#define ISS "https://idp.example"
+#define NOW 1800000000
+
+static EVP_PKEY *key, *other;
+static char jwks[2048];
+
+static void b64(const unsigned char *p, size_t n, char *out, size_t size)
+{
+	sodium_bin2base64(out, size, p, n,
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+static void bn64(EVP_PKEY *k, const char *name, char *out, size_t size)
+{
+	BIGNUM *bn = NULL;
+	unsigned char buf[512];
+	int n;
+
+	assert_int_equal(EVP_PKEY_get_bn_param(k, name, &bn), 1);
+	n = BN_bn2bin(bn, buf);
+	b64(buf, (size_t)n, out, size);
+	BN_free(bn);
+}
+
+static int setup(void **state)
+{
+	char n[400], e[16];
+
+	(void)state;
+	assert_true(sodium_init() >= 0);
+	key = EVP_RSA_gen(2048);
+	other = EVP_RSA_gen(2048);
+	assert_non_null(key);
+	assert_non_null(other);
+	bn64(key, OSSL_PKEY_PARAM_RSA_N, n, sizeof(n));
+	bn64(key, OSSL_PKEY_PARAM_RSA_E, e, sizeof(e));
+	snprintf(jwks, sizeof(jwks), "{\"keys\":[{\"kty\":\"EC\",\"kid\":\"k1\"},"
+		 "{\"kty\":\"RSA\",\"kid\":\"k1\",\"use\":\"sig\",\"alg\":"
+		 "\"RS256\",\"n\":\"%s\",\"e\":\"%s\"}]}", n, e);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(other);
+	return 0;
+}
+
+/* header.claims.signature, signed by k (NULL: an empty signature). */
+static char *jwt(const char *header, const char *claims, EVP_PKEY *k)
+{
+	char h[512], c[2048], sig64[700];
+	unsigned char sig[512];
+	size_t siglen = sizeof(sig);
+	char *out = malloc(4096);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+	b64((const unsigned char *)header, strlen(header), h, sizeof(h));
+	b64((const unsigned char *)claims, strlen(claims), c, sizeof(c));
+	snprintf(out, 4096, "%s.%s", h, c);
+	sig64[0] = '\0';
+	if (k) {
+		assert_int_equal(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL,
+						    k), 1);
+		assert_int_equal(EVP_DigestSign(md, sig, &siglen,
+						(unsigned char *)out,
+						strlen(out)), 1);
+		b64(sig, siglen, sig64, sizeof(sig64));
+	}
+	EVP_MD_CTX_free(md);
+	snprintf(out + strlen(out), 4096 - strlen(out), ".%s", sig64);
+	return out;
+}
+
+static enum nhir_rc check(const char *header, const char *claims,
+			  EVP_PKEY *k, char *user, struct nhir_err *err)
+{
+	struct nhir_oidc_expect x = { ISS, "nhir", "n0nce", "email", NOW };
+	char *t = jwt(header, claims, k);
+	enum nhir_rc rc;
+
+	rc = nhir_oidc_verify(t, strlen(t), jwks, strlen(jwks), &x, user, 65,
+			      err);
+	free(t);
+	return rc;
+}
+
+#define HDR "{\"alg\":\"RS256\",\"kid\":\"k1\"}"
+#define GOOD "{\"iss\":\"" ISS "\",\"aud\":\"nhir\",\"exp\":1800000300," \
+	"\"iat\":1800000000,\"nonce\":\"n0nce\",\"email\":\"rory@example\"}"
+
+static void test_good(void **state)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	char user[65];
+
+	(void)state;
+	assert_int_equal(check(HDR, GOOD, key, user, &err), NHIR_OK);
+	assert_string_equal(user, "rory@example");
+	/* aud as a list with azp */
+	assert_int_equal(check(HDR, "{\"iss\":\"" ISS "\",\"aud\":[\"nhir\","
+			       "\"x\"],\"azp\":\"nhir\",\"exp\":1800000300,"
+			       "\"iat\":1800000000,\"nonce\":\"n0nce\","
+			       "\"email\":\"r\"}", key, user, &err), NHIR_OK);
+}
+
+/* Each check, failing alone. */
+static void test_refused(void **state)
+{
+	static const struct { const char *hdr, *claims, *why; } bad[] = {
+		{ HDR, "{\"iss\":\"https://evil\",\"aud\":\"nhir\",\"exp\":"
+		  "1800000300,\"iat\":1800000000,\"nonce\":\"n0nce\","
+		  "\"email\":\"r\"}", "issuer" },
+		{ HDR, "{\"iss\":\"" ISS "\",\"aud\":\"other\",\"exp\":"
+		  "1800000300,\"iat\":1800000000,\"nonce\":\"n0nce\","
+		  "\"email\":\"r\"}", "not meant for client nhir" },
+		{ HDR, "{\"iss\":\"" ISS "\",\"aud\":[\"nhir\",\"other\"],"
+		  "\"azp\":\"other\",\"exp\":1800000300,\"iat\":1800000000,"
+		  "\"nonce\":\"n0nce\",\"email\":\"r\"}", "azp" },
+		{ HDR, "{\"iss\":\"" ISS "\",\"aud\":\"nhir\",\"exp\":"
+		  "1799999000,\"iat\":1799990000,\"nonce\":\"n0nce\","
+		  "\"email\":\"r\"}", "expired" },
+		{ HDR, "{\"iss\":\"" ISS "\",\"aud\":\"nhir\",\"exp\":"
+		  "1800009000,\"iat\":1800005000,\"nonce\":\"n0nce\","
+		  "\"email\":\"r\"}", "future" },
+		{ HDR, "{\"iss\":\"" ISS "\",\"aud\":\"nhir\",\"exp\":"
+		  "1800000300,\"iat\":1800000000,\"nonce\":\"other\","
+		  "\"email\":\"r\"}", "nonce" },
+		{ HDR, "{\"iss\":\"" ISS "\",\"aud\":\"nhir\",\"exp\":"
+		  "1800000300,\"iat\":1800000000,\"email\":\"r\"}", "nonce" },
+		{ HDR, "{\"iss\":\"" ISS "\",\"aud\":\"nhir\",\"exp\":"
+		  "1800000300,\"iat\":1800000000,\"nonce\":\"n0nce\"}",
+		  "'email'" },
+		{ "{\"alg\":\"none\",\"kid\":\"k1\"}", GOOD, "none" },
+		{ "{\"alg\":\"HS256\",\"kid\":\"k1\"}", GOOD, "HS256" },
+	};
+	struct nhir_err err = NHIR_ERR_INIT;
+	char user[65];
+
+	(void)state;
+	for (size_t i = 0; i < NHIR_ARRAY_SIZE(bad); i++) {
+		err.msg[0] = '\0';
+		assert_int_equal(check(bad[i].hdr, bad[i].claims, key, user,
+				       &err), NHIR_EDENIED);
+		if (!strstr(err.msg, bad[i].why))
+			fail_msg("case %zu: '%s' lacks '%s'", i, err.msg,
+				 bad[i].why);
+		assert_string_equal(user, "");
+	}
+	/* signed by another key, or not signed */
+	assert_int_equal(check(HDR, GOOD, other, user, &err), NHIR_EDENIED);
+	assert_non_null(strstr(err.msg, "signature"));
+	assert_int_equal(check(HDR, GOOD, NULL, user, &err), NHIR_EDENIED);
+	/* a key the provider does not have */
+	assert_int_equal(check("{\"alg\":\"RS256\",\"kid\":\"k9\"}", GOOD, key,
+			       user, &err), NHIR_ENOTFOUND);
+}
+
+static void test_malformed(void **state)
+{
+	static const char *const bad[] = {
+		"", "a", "a.b", "a.b.c.d", "e30.e30.", "!!.e30.e30",
+		"eyJhbGciOiJSUzI1NiJ9.bm90IGpzb24.AAAA",
+	};
+	struct nhir_oidc_expect x = { ISS, "nhir", "n0nce", "email", NOW };
+	struct nhir_err err = NHIR_ERR_INIT;
+	char user[65];
+
+	(void)state;
+	for (size_t i = 0; i < NHIR_ARRAY_SIZE(bad); i++)
+		assert_int_not_equal(nhir_oidc_verify(bad[i], strlen(bad[i]),
+						      jwks, strlen(jwks), &x,
+						      user, sizeof(user), &err),
+				     NHIR_OK);
+}
+
+static void test_pkce(void **state)
+{
+	char out[NHIR_OIDC_RANDOM_SIZE], a[NHIR_OIDC_RANDOM_SIZE],
+	     b[NHIR_OIDC_RANDOM_SIZE];
+
+	(void)state;
+	/* RFC 7636, appendix B */
+	nhir_oidc_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", out);
+	assert_string_equal(out, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+	nhir_oidc_random(a);
+	nhir_oidc_random(b);
+	assert_int_equal(strlen(a), 43);
+	assert_string_not_equal(a, b);
+}
+
+static void test_config(void **state)
+{
+	struct nhir_oidc_config c;
+	struct nhir_err err = NHIR_ERR_INIT;
+	bool found = true;
+	char *p;
+
+	(void)state;
+	p = tl_write_file("none.yaml", "{}\n");
+	assert_int_equal(nhir_oidc_config_load(p, &c, &found, &err), NHIR_OK);
+	assert_false(found);
+	free(p);
+	p = tl_write_file("ok.yaml", "oidc:\n  issuer: " ISS "\n"
+			  "  client_id: nhir\n  client_secret_env: S\n"
+			  "  redirect_uri: https://nhir.example/api/v1/oidc/"
+			  "callback\n  user_claim: email\n");
+	assert_int_equal(nhir_oidc_config_load(p, &c, &found, &err), NHIR_OK);
+	assert_true(found);
+	assert_string_equal(c.scopes, "openid profile");
+	assert_string_equal(c.secret_env, "S");
+	free(p);
+	p = tl_write_file("secret.yaml", "oidc:\n  issuer: " ISS "\n"
+			  "  client_id: nhir\n  client_secret: hunter2\n"
+			  "  redirect_uri: https://x/\n  user_claim: email\n");
+	assert_int_equal(nhir_oidc_config_load(p, &c, &found, &err),
+			 NHIR_EPARSE);
+	assert_non_null(strstr(err.msg, ":4:"));
+	assert_non_null(strstr(err.msg, "client_secret"));
+	free(p);
+	p = tl_write_file("plain.yaml", "oidc:\n  issuer: http://idp.example\n"
+			  "  client_id: nhir\n  client_secret_env: S\n"
+			  "  redirect_uri: https://x/\n  user_claim: email\n");
+	assert_int_equal(nhir_oidc_config_load(p, &c, &found, &err),
+			 NHIR_EPARSE);
+	assert_non_null(strstr(err.msg, "https"));
+	free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_pkce),
+		cmocka_unit_test(test_config),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
