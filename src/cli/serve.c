@@ -1,6 +1,8 @@
 /* nhir serve: the record over HTTP, to holders of a token or session. */
 #include "compat.h"
 #include <getopt.h>
+#include <sys/stat.h>
+#include "nhir/oidc.h"
 #include "cli/cli.h"
 #include "server/server.h"
 
@@ -8,7 +10,7 @@ static const char usage_serve[] =
 	"usage: nhir serve [--listen ADDR:PORT] [--threads N]\n"
 	"                  [--max-body BYTES] [--timeout SECONDS]\n"
 	"                  [--tls-cert FILE --tls-key FILE]\n"
-	"                  [--login-limit USER/ADDRESS]\n"
+	"                  [--login-limit USER/ADDRESS] [--config FILE]\n"
 	"       nhir serve --routes\n"
 	"\n"
 	"Serves the database (--db, $NHIR_DB) over HTTP: GET /healthz, and\n"
@@ -19,6 +21,11 @@ static const char usage_serve[] =
 	"CSRF token in X-CSRF-Token.  Failed logins are limited per user and\n"
 	"per client address in 5 minutes (--login-limit, default 5/20); past\n"
 	"that, 429 with Retry-After.\n"
+	"--config FILE (YAML) may configure sign-in by OpenID Connect: its\n"
+	"'oidc:' names issuer, client_id, client_secret_file or\n"
+	"client_secret_env, redirect_uri and user_claim; GET\n"
+	"/api/v1/oidc/login starts it (authorization code with PKCE), and\n"
+	"the user the claim names must exist in nhir.\n"
 	"--listen defaults to " SRV_LISTEN_DEFAULT "; port 0 takes any free\n"
 	"port.  Once listening it prints 'listening on http://ADDR:PORT'.\n"
 	"N worker threads answer requests (default 4); a request body over\n"
@@ -73,6 +80,58 @@ static bool login_limit(const char *s, struct srv_opts *o)
 	return true;
 }
 
+/*
+ * The OIDC client secret: from the file the configuration names (its
+ * first line; a file others may read is refused), or the environment
+ * variable it names.  Never from the command line.
+ */
+static int client_secret(const struct nhir_oidc_config *c, char *out,
+			 size_t n)
+{
+	const char *v;
+
+	out[0] = '\0';
+	if (c->secret_env[0]) {
+		v = getenv(c->secret_env);
+		if (!v || !*v || strlen(v) >= n) {
+			cli_error("oidc: $%s holds no client secret (1 to %zu "
+				  "bytes)", c->secret_env, n - 1);
+			return EXIT_USAGE;
+		}
+		snprintf(out, n, "%s", v);
+		return EXIT_OK;
+	}
+	{
+		struct stat sb;
+		FILE *f = fopen(c->secret_file, "r");
+		bool ok;
+
+		if (!f || fstat(fileno(f), &sb)) {
+			cli_error("oidc: %s: %s", c->secret_file,
+				  strerror(errno));
+			if (f)
+				fclose(f);
+			return EXIT_ERROR;
+		}
+		if (sb.st_mode & 077) {
+			fclose(f);
+			cli_error("oidc: %s may be read by others (mode %04o): "
+				  "chmod 600 it", c->secret_file,
+				  (unsigned)(sb.st_mode & 07777));
+			return EXIT_ERROR;
+		}
+		ok = fgets(out, (int)n, f) != NULL;
+		fclose(f);
+		out[strcspn(out, "\r\n")] = '\0';
+		if (!ok || !out[0]) {
+			cli_error("oidc: %s holds no client secret",
+				  c->secret_file);
+			return EXIT_ERROR;
+		}
+	}
+	return EXIT_OK;
+}
+
 int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -84,14 +143,19 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 		{ "tls-cert", required_argument, NULL, 'C' },
 		{ "tls-key", required_argument, NULL, 'K' },
 		{ "login-limit", required_argument, NULL, 'L' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct srv_opts o = {
 		ctx->db, SRV_LISTEN_DEFAULT, SRV_THREADS_DEFAULT,
 		SRV_BODY_DEFAULT, SRV_TIMEOUT_DEFAULT, NULL, NULL,
-		SRV_LOGIN_FAILS_USER, SRV_LOGIN_FAILS_ADDR,
+		SRV_LOGIN_FAILS_USER, SRV_LOGIN_FAILS_ADDR, NULL, NULL,
 	};
+	struct nhir_oidc_config oidc;
+	const char *config = NULL;
+	char secret[1024];
+	int rc;
 	unsigned long long v;
 	bool routes = false;
 	int c;
@@ -141,6 +205,9 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 				return EXIT_USAGE;
 			}
 			break;
+		case 'c':
+			config = optarg;
+			break;
 		case 'h':
 			return cli_usage(usage_serve, true);
 		default:
@@ -162,5 +229,20 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 		cli_error("nhir serve keeps the real clock: unset NHIR_NOW");
 		return EXIT_USAGE;
 	}
-	return srv_run(&o) ? EXIT_ERROR : EXIT_OK;
+	if (config) {
+		struct nhir_err err = NHIR_ERR_INIT;
+		bool found = false;
+
+		if (nhir_oidc_config_load(config, &oidc, &found, &err))
+			return cli_fail(&err);
+		if (found) {
+			if ((rc = client_secret(&oidc, secret, sizeof(secret))))
+				return rc;
+			o.oidc = &oidc;
+			o.oidc_secret = secret;
+		}
+	}
+	rc = srv_run(&o) ? EXIT_ERROR : EXIT_OK;
+	memset(secret, 0, sizeof(secret));
+	return rc;
 }

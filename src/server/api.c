@@ -91,6 +91,10 @@ static const struct api_path paths[ROUTE_NR] = {
 		{ { "POST", OP_WRITE, "api.logout", auth_logout } } },
 	[ROUTE_SESSION] = { "/api/v1/session",
 		{ { "GET", 0, "api.session", auth_session } } },
+	[ROUTE_OIDC_LOGIN] = { "/api/v1/oidc/login",
+		{ { "GET", OP_PUBLIC, "api.oidc.login", oidc_login } } },
+	[ROUTE_OIDC_CALLBACK] = { "/api/v1/oidc/callback",
+		{ { "GET", OP_PUBLIC, "api.oidc.callback", oidc_callback } } },
 };
 
 const char *api_route_name(enum srv_route rt)

@@ -149,7 +149,7 @@ static void wipe(void *p, size_t n)
 		*v++ = 0;
 }
 
-static void set_cookie(struct srv_req *r, const char *value, int64_t max_age)
+void auth_set_cookie(struct srv_req *r, const char *value, int64_t max_age)
 {
 	snprintf(r->set_cookie, sizeof(r->set_cookie),
 		 SRV_SESSION_COOKIE "=%s; Path=/; Max-Age=%" PRId64
@@ -158,9 +158,9 @@ static void set_cookie(struct srv_req *r, const char *value, int64_t max_age)
 }
 
 /* {"user", "session", "method", "expires", "csrf"} of session s. */
-static enum MHD_Result session_doc(struct srv_req *r, unsigned status,
-				   const struct nhir_session *s,
-				   const char *cookie)
+enum MHD_Result auth_session_doc(struct srv_req *r, unsigned status,
+				 const struct nhir_session *s,
+				 const char *cookie)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
 	char csrf[NHIR_CSRF_SIZE], when[40];
@@ -238,8 +238,8 @@ enum MHD_Result auth_login(struct srv_req *r)
 	lim_clear(srv_limits(r->srv), ukey, now);
 	srv_log("200 %s %s: session %" PRId64 " of %s, from %s", r->method,
 		r->url, s.id, s.user, addr);
-	set_cookie(r, value, s.expires - s.created);
-	ok = session_doc(r, 200, &s, value);
+	auth_set_cookie(r, value, s.expires - s.created);
+	ok = auth_session_doc(r, 200, &s, value);
 	wipe(value, sizeof(value));
 	wipe(r->set_cookie, sizeof(r->set_cookie));
 	return ok;
@@ -259,7 +259,7 @@ enum MHD_Result auth_logout(struct srv_req *r)
 		return srv_fail(r, &err);
 	srv_log("200 %s %s: session %" PRId64 " of %s ended", r->method,
 		r->url, r->session, r->user);
-	set_cookie(r, "", 0);
+	auth_set_cookie(r, "", 0);
 	d = cJSON_CreateObject();
 	if (d && (!cJSON_AddStringToObject(d, "user", r->user) ||
 		  !cJSON_AddNumberToObject(d, "session", (double)r->session) ||
@@ -280,7 +280,7 @@ enum MHD_Result auth_session(struct srv_req *r)
 		if (nhir_session_check(r->st, r->cookie, nhir_time_now(), &s,
 				       &err))
 			return srv_fail(r, &err);
-		return session_doc(r, 200, &s, r->cookie);
+		return auth_session_doc(r, 200, &s, r->cookie);
 	}
 	d = cJSON_CreateObject();
 	if (d && (!cJSON_AddStringToObject(d, "user", r->user) ||

@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 #include "nhir/nhir.h"
 #include "nhir/record.h"
+#include "nhir/session.h"
 #include "server/server.h"
 
 #define SRV_SESSION_COOKIE "nhir_session"
@@ -34,6 +35,8 @@ enum srv_route {
 	ROUTE_LOGIN,
 	ROUTE_LOGOUT,
 	ROUTE_SESSION,
+	ROUTE_OIDC_LOGIN,
+	ROUTE_OIDC_CALLBACK,
 	ROUTE_NR
 };
 
@@ -62,6 +65,8 @@ struct srv_req {
 	int64_t session;	/* or its session id (cookie) */
 	const char *cookie;	/* that session's cookie value */
 	char set_cookie[160];	/* a Set-Cookie header to send, or "" */
+	char set_cookie2[160];	/* and another */
+	const char *redirect;	/* a 302's Location, or NULL */
 	unsigned retry_after;	/* seconds, for a 429 */
 	struct nhir_store *st;	/* from the pool while a handler runs */
 };
@@ -132,5 +137,26 @@ struct srv_limits *srv_limits(struct srv *s);
 enum MHD_Result auth_login(struct srv_req *r);
 enum MHD_Result auth_logout(struct srv_req *r);
 enum MHD_Result auth_session(struct srv_req *r);
+/* Sets the session cookie (value "" and max_age 0: clears it). */
+void auth_set_cookie(struct srv_req *r, const char *value, int64_t max_age);
+/* Answers {"user", "session", "method", "expires", "csrf"} of s. */
+enum MHD_Result auth_session_doc(struct srv_req *r, unsigned status,
+				 const struct nhir_session *s,
+				 const char *cookie);
+
+/* ---- OpenID Connect (oidc.c) ---- */
+
+struct srv_oidc;
+struct nhir_oidc_config;
+/* Asks the provider for its endpoints and keys; NULL-safe free. */
+enum nhir_rc srv_oidc_start(struct srv_oidc **out,
+			    const struct nhir_oidc_config *c,
+			    const char *secret, struct nhir_err *err);
+void srv_oidc_free(struct srv_oidc *o);
+/* The server's, or NULL when not configured. */
+struct srv_oidc *srv_oidc(struct srv *s);
+/* GET /api/v1/oidc/login, GET /api/v1/oidc/callback. */
+enum MHD_Result oidc_login(struct srv_req *r);
+enum MHD_Result oidc_callback(struct srv_req *r);
 
 #endif

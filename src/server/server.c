@@ -48,12 +48,18 @@ struct srv {
 	atomic_ulong le[ROUTE_NR][BUCKET_NR];	/* answered within bucket */
 	atomic_ulong answered[ROUTE_NR];
 	struct srv_limits *limits;	/* failed logins */
+	struct srv_oidc *oidc;		/* NULL: not configured */
 	bool cookie_secure;
 };
 
 struct srv_limits *srv_limits(struct srv *s)
 {
 	return s->limits;
+}
+
+struct srv_oidc *srv_oidc(struct srv *s)
+{
+	return s->oidc;
 }
 
 bool srv_cookie_secure(const struct srv *s)
@@ -184,6 +190,12 @@ enum MHD_Result srv_respond(struct srv_req *r, unsigned status,
 	if (r->set_cookie[0])
 		MHD_add_response_header(res, MHD_HTTP_HEADER_SET_COOKIE,
 					r->set_cookie);
+	if (r->set_cookie2[0])
+		MHD_add_response_header(res, MHD_HTTP_HEADER_SET_COOKIE,
+					r->set_cookie2);
+	if (r->redirect)
+		MHD_add_response_header(res, MHD_HTTP_HEADER_LOCATION,
+					r->redirect);
 	if (status == 429 && r->retry_after) {
 		char ra[24];
 
@@ -705,6 +717,11 @@ int srv_run(const struct srv_opts *o)
 		goto out;
 	}
 	srv_store_put(s, st);
+	if (o->oidc && srv_oidc_start(&s->oidc, o->oidc, o->oidc_secret,
+				      &err)) {
+		srv_log("OpenID Connect: %s", err.msg);
+		goto out;
+	}
 
 	/* the workers never see the stop signals: this thread waits */
 	sigemptyset(&set);
@@ -763,6 +780,7 @@ out:
 		nhir_store_close(s->idle[i]);
 	pthread_mutex_destroy(&s->lock);
 	srv_limits_free(s->limits);
+	srv_oidc_free(s->oidc);
 	free(s->idle);
 	free(s);
 	wipe(cert);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "nhir/nhir.h"
+#include "nhir/oidc.h"
 
 #define SRV_LISTEN_DEFAULT "127.0.0.1:8470"
 #define SRV_THREADS_DEFAULT 4u
@@ -34,6 +35,8 @@ struct srv_opts {
 	const char *tls_key;	/* its PEM private key, 0600 or stricter */
 	unsigned login_user;	/* failed logins per user in a window */
 	unsigned login_addr;	/* and per client address */
+	const struct nhir_oidc_config *oidc;	/* sign-in by OIDC, or NULL */
+	const char *oidc_secret;		/* its client secret */
 };
 
 /* Failed logins allowed in SRV_LOGIN_WINDOW seconds, by default. */

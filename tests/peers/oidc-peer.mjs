@@ -1,0 +1,48 @@
+// An OpenID provider for the tests (npm oidc-provider, pinned in
+// tests/peers/package.json): one confidential client "nhir" whose
+// secret is $OIDC_CLIENT_SECRET and whose redirect URI is argv[3];
+// accounts are whatever name is typed at its development login form,
+// with that name as preferred_username.  Listens on a free loopback
+// port and prints "issuer URL".
+//   node oidc-peer.mjs PEERS-DIR REDIRECT-URI
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+
+const [peers, redirect] = process.argv.slice(2);
+const secret = process.env.OIDC_CLIENT_SECRET;
+if (!peers || !redirect || !secret) {
+  console.error('usage: OIDC_CLIENT_SECRET=S node oidc-peer.mjs PEERS-DIR REDIRECT-URI');
+  process.exit(2);
+}
+const require = createRequire(`${peers}/package.json`);
+const { default: Provider } = await import(pathToFileURL(require.resolve('oidc-provider')).href);
+
+const server = http.createServer();
+server.listen(0, '127.0.0.1', () => {
+  const issuer = `http://127.0.0.1:${server.address().port}`;
+  const provider = new Provider(issuer, {
+    clients: [{
+      client_id: 'nhir',
+      client_secret: secret,
+      redirect_uris: [redirect],
+      response_types: ['code'],
+      grant_types: ['authorization_code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    }],
+    pkce: { required: () => true },
+    claims: { openid: ['sub'], profile: ['preferred_username'] },
+    findAccount: (ctx, id) => ({
+      accountId: id,
+      claims: () => ({ sub: id, preferred_username: id }),
+    }),
+    // the claims of the profile scope in the ID token itself, which is
+    // all nhir reads
+    conformIdTokenClaims: false,
+    features: { devInteractions: { enabled: true } },
+    cookies: { keys: ['nhir-test-peer-cookie-key'] },
+  });
+  server.on('request', provider.callback());
+  console.log(`issuer ${issuer}`);
+});
+process.on('SIGTERM', () => process.exit(0));
