@@ -56,6 +56,10 @@ bool nhir_audit_on_fixed_clock(const struct nhir_clock_spans *c,
  */
 enum nhir_rc nhir_doc_audit(struct nhir_store *st, int64_t incident,
 			    cJSON **out, struct nhir_err *err);
+/* As nhir_doc_audit, only the entries after seq after, at most limit. */
+enum nhir_rc nhir_doc_audit_since(struct nhir_store *st, int64_t incident,
+				  int64_t after, size_t limit, cJSON **out,
+				  struct nhir_err *err);
 /* {"version", "tokens": [...]}: the API tokens actor may see. */
 enum nhir_rc nhir_doc_tokens(struct nhir_store *st, const char *actor,
 			     cJSON **out, struct nhir_err *err);

@@ -161,6 +161,13 @@ typedef int (*nhir_audit_cb)(const struct nhir_audit_entry *e, void *data);
 enum nhir_rc nhir_audit_each(struct nhir_store *st, int64_t incident,
 			     nhir_audit_cb cb, void *data,
 			     struct nhir_err *err);
+/* Entries after seq after, at most limit (0: all), in order. */
+enum nhir_rc nhir_audit_since(struct nhir_store *st, int64_t incident,
+			      int64_t after, size_t limit, nhir_audit_cb cb,
+			      void *data, struct nhir_err *err);
+/* The newest entry's seq; 0 when the log is empty. */
+enum nhir_rc nhir_audit_newest(struct nhir_store *st, int64_t *seq,
+			       struct nhir_err *err);
 
 struct nhir_audit_check {
 	int64_t entries;	/* read */

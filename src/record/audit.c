@@ -268,6 +268,47 @@ enum nhir_rc nhir_audit_each(struct nhir_store *st, int64_t incident,
 	return nhir_record_store(st)->audit_read(st, incident, cb, data, err);
 }
 
+/* For a backend without audit_read_after: the filter over them all. */
+struct since {
+	int64_t after;
+	size_t limit, n;
+	nhir_audit_cb cb;
+	void *data;
+};
+
+static int since_cb(const struct nhir_audit_entry *e, void *data)
+{
+	struct since *s = data;
+
+	if (e->seq <= s->after)
+		return 0;
+	if (s->limit && s->n++ >= s->limit)
+		return 1;
+	return s->cb(e, s->data);
+}
+
+enum nhir_rc nhir_audit_since(struct nhir_store *st, int64_t incident,
+			      int64_t after, size_t limit, nhir_audit_cb cb,
+			      void *data, struct nhir_err *err)
+{
+	const struct nhir_record_store_ops *o = nhir_record_store(st);
+	struct since s = { after, limit, 0, cb, data };
+
+	if (o->audit_read_after)
+		return o->audit_read_after(st, incident, after, limit, cb, data,
+					   err);
+	return o->audit_read(st, incident, since_cb, &s, err);
+}
+
+enum nhir_rc nhir_audit_newest(struct nhir_store *st, int64_t *seq,
+			       struct nhir_err *err)
+{
+	char hash[65];
+	bool found;
+
+	return nhir_record_store(st)->audit_last(st, seq, hash, &found, err);
+}
+
 static void broken(struct nhir_audit_check *c, int64_t seq, const char *fmt,
 		   ...) __attribute__((format(printf, 3, 4)));
 static void broken(struct nhir_audit_check *c, int64_t seq, const char *fmt,

@@ -301,8 +301,9 @@ static int audit_cb(const struct nhir_audit_entry *e, void *data)
 	return r->oom;
 }
 
-enum nhir_rc nhir_doc_audit(struct nhir_store *st, int64_t incident,
-			    cJSON **out, struct nhir_err *err)
+enum nhir_rc nhir_doc_audit_since(struct nhir_store *st, int64_t incident,
+				  int64_t after, size_t limit, cJSON **out,
+				  struct nhir_err *err)
 {
 	cJSON *d = doc_new();
 	struct audit_rows a;
@@ -315,12 +316,19 @@ enum nhir_rc nhir_doc_audit(struct nhir_store *st, int64_t incident,
 		return finish(d, true, out, err);
 	rc = nhir_audit_clock_spans(st, &a.spans, err);
 	if (!rc)
-		rc = nhir_audit_each(st, incident, audit_cb, &a, err);
+		rc = nhir_audit_since(st, incident, after, limit, audit_cb, &a,
+				      err);
 	if (rc) {
 		cJSON_Delete(d);
 		return rc;
 	}
 	return finish(d, a.rows.oom, out, err);
+}
+
+enum nhir_rc nhir_doc_audit(struct nhir_store *st, int64_t incident,
+			    cJSON **out, struct nhir_err *err)
+{
+	return nhir_doc_audit_since(st, incident, 0, 0, out, err);
 }
 
 static int token_cb(const struct nhir_token *t, void *data)

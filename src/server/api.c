@@ -66,6 +66,8 @@ static const struct api_path paths[ROUTE_NR] = {
 		{ { "GET", 0, "api.audit", audit } } },
 	[ROUTE_TOKENS] = { "/api/v1/tokens",
 		{ { "GET", 0, "api.token.list", tokens } } },
+	[ROUTE_EVENTS] = { "/api/v1/events",
+		{ { "GET", 0, "api.events", srv_events } } },
 	[ROUTE_INCIDENTS] = { "/api/v1/incidents",
 		{ { "GET", 0, "api.incident.list", incidents },
 		  { "POST", OP_WRITE, "api.incident.declare", declare } } },

@@ -23,6 +23,7 @@ enum srv_route {
 	ROUTE_OPENAPI,
 	ROUTE_AUDIT,
 	ROUTE_TOKENS,
+	ROUTE_EVENTS,
 	ROUTE_INCIDENTS,
 	ROUTE_INCIDENT,
 	ROUTE_STATE,
@@ -77,6 +78,9 @@ struct srv_req {
  */
 enum MHD_Result srv_respond(struct srv_req *r, unsigned status,
 			    const char *type, const char *body, size_t len);
+/* The same for a response made otherwise (destroyed here). */
+enum MHD_Result srv_queue(struct srv_req *r, unsigned status,
+			  const char *type, struct MHD_Response *res);
 /* A JSON document (deleted here). */
 enum MHD_Result srv_respond_doc(struct srv_req *r, unsigned status,
 				cJSON *doc);
@@ -114,6 +118,19 @@ const char *api_route_name(enum srv_route rt);
 const char *api_route_method(enum srv_route rt, size_t i);
 /* "GET, HEAD, POST": the methods of the route, for Allow. */
 void api_route_allow(enum srv_route rt, char *buf, size_t len);
+
+/* ---- live feeds (events.c) ---- */
+struct srv_feeds;
+/* The watcher thread; NULL when it cannot start (feeds are then 503). */
+struct srv_feeds *srv_feeds_start(struct srv *s);
+/* Stops the watcher and wakes every feed (they end: the server stops). */
+void srv_feeds_stop(struct srv_feeds *fs);
+/* Once the daemon is stopped: no feed is left. */
+void srv_feeds_free(struct srv_feeds *fs);
+struct srv_feeds *srv_feeds(struct srv *s);
+bool srv_stopping(struct srv *s);
+/* GET /api/v1/events[?incident=INC][&after=SEQ]: the feed. */
+enum MHD_Result srv_events(struct srv_req *r);
 
 /* The API's OpenAPI 3.1 description (doc/openapi.json, built in). */
 extern const char srv_openapi[];

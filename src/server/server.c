@@ -37,6 +37,7 @@ static const unsigned long buckets[] = {
 struct srv {
 	const struct srv_opts *o;
 	bool tls;
+	struct srv_feeds *feeds;
 	struct MHD_Daemon *d;
 	pthread_mutex_t lock;		/* guards the store pool */
 	struct nhir_store **idle;
@@ -111,6 +112,16 @@ void srv_log(const char *fmt, ...)
 	nhir_buf_release(&b);
 }
 
+struct srv_feeds *srv_feeds(struct srv *s)
+{
+	return s->feeds;
+}
+
+bool srv_stopping(struct srv *s)
+{
+	return atomic_load(&s->stopping);
+}
+
 /* ---- the store pool ---- */
 
 struct nhir_store *srv_store(struct srv *s, struct nhir_err *err)
@@ -157,12 +168,19 @@ enum MHD_Result srv_respond(struct srv_req *r, unsigned status,
 			    const char *type, const char *body, size_t len)
 {
 	struct MHD_Response *res;
-	enum MHD_Result ok;
 
 	res = MHD_create_response_from_buffer(len, (void *)body,
 					      MHD_RESPMEM_MUST_COPY);
 	if (!res)
 		return MHD_NO;
+	return srv_queue(r, status, type, res);
+}
+
+enum MHD_Result srv_queue(struct srv_req *r, unsigned status,
+			  const char *type, struct MHD_Response *res)
+{
+	enum MHD_Result ok;
+
 	MHD_add_response_header(res, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(res, "Content-Security-Policy",
 				"default-src 'none'; frame-ancestors 'none'");
@@ -685,7 +703,8 @@ int srv_run(const struct srv_opts *o)
 	sigset_t set;
 	int sig = 0, rc = 1;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
-			 MHD_USE_ITC | MHD_USE_ERROR_LOG;
+			 MHD_USE_ITC | MHD_USE_ERROR_LOG |
+			 MHD_ALLOW_SUSPEND_RESUME;
 
 	memset(&ss, 0, sizeof(ss));
 	if (!parse_listen(o->listen, &ss, &sl)) {
@@ -733,6 +752,9 @@ int srv_run(const struct srv_opts *o)
 		flags |= MHD_USE_IPv6;
 	if (s->tls)
 		flags |= MHD_USE_TLS;
+	s->feeds = srv_feeds_start(s);
+	if (!s->feeds)
+		srv_log("live feeds are off: the watcher did not start");
 	if (s->tls) {
 		/* TLS 1.2 and 1.3 only */
 		tls[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
@@ -766,6 +788,7 @@ int srv_run(const struct srv_opts *o)
 	srv_log("signal %d: stopping; requests in flight finish", sig);
 	atomic_store(&s->stopping, true);
 	MHD_quiesce_daemon(s->d);
+	srv_feeds_stop(s->feeds);
 	for (int i = 0; i < SRV_DRAIN_SECONDS * 100 &&
 			atomic_load(&s->inflight) > 0; i++)
 		usleep(10000);
@@ -776,6 +799,8 @@ int srv_run(const struct srv_opts *o)
 	srv_log("stopped");
 	rc = 0;
 out:
+	srv_feeds_stop(s->feeds);
+	srv_feeds_free(s->feeds);
 	for (size_t i = 0; i < s->idle_nr; i++)
 		nhir_store_close(s->idle[i]);
 	pthread_mutex_destroy(&s->lock);

@@ -294,6 +294,15 @@ struct nhir_record_store_ops {
 				   nhir_audit_cb cb, void *data,
 				   struct nhir_err *err);
 	/*
+	 * As audit_read, only entries after seq after and at most limit of
+	 * them (0: no limit): what a live feed reads on each change.  NULL:
+	 * the library filters audit_read.
+	 */
+	enum nhir_rc (*audit_read_after)(struct nhir_store *st,
+					 int64_t incident, int64_t after,
+					 size_t limit, nhir_audit_cb cb,
+					 void *data, struct nhir_err *err);
+	/*
 	 * The hash of entry seq into *hash (nhir_malloc'd; NULL when the
 	 * entry has none); *found false (and *hash NULL) when there is no
 	 * entry seq.

@@ -586,10 +586,12 @@ static enum nhir_rc audit_insert(struct nhir_store *st,
 		       e->incident, e->detail, e->prev, e->hash);
 }
 
-static enum nhir_rc audit_read(struct nhir_store *st, int64_t incident,
-			       nhir_audit_cb cb, void *data,
-			       struct nhir_err *err)
+static enum nhir_rc audit_read_after(struct nhir_store *st, int64_t incident,
+				     int64_t after, size_t limit,
+				     nhir_audit_cb cb, void *data,
+				     struct nhir_err *err)
 {
+	int64_t lim = limit ? (int64_t)limit : -1;
 	sqlite3_stmt *q;
 	enum nhir_rc rc;
 	int r;
@@ -597,11 +599,12 @@ static enum nhir_rc audit_read(struct nhir_store *st, int64_t incident,
 	if (incident)
 		rc = sq_query(st, err, &q, "SELECT seq, at, actor, action,"
 			      " incident, detail, prev, hash FROM audit WHERE"
-			      " incident = ? ORDER BY seq", "i", incident);
+			      " incident = ? AND seq > ? ORDER BY seq LIMIT ?",
+			      "iii", incident, after, lim);
 	else
 		rc = sq_query(st, err, &q, "SELECT seq, at, actor, action,"
-			      " incident, detail, prev, hash FROM audit"
-			      " ORDER BY seq", "");
+			      " incident, detail, prev, hash FROM audit WHERE"
+			      " seq > ? ORDER BY seq LIMIT ?", "ii", after, lim);
 	if (rc)
 		return rc;
 	while ((r = sq_step(st, q, err)) == 1) {
@@ -622,6 +625,13 @@ static enum nhir_rc audit_read(struct nhir_store *st, int64_t incident,
 	}
 	sqlite3_finalize(q);
 	return sq_step_rc(r, err);
+}
+
+static enum nhir_rc audit_read(struct nhir_store *st, int64_t incident,
+			       nhir_audit_cb cb, void *data,
+			       struct nhir_err *err)
+{
+	return audit_read_after(st, incident, 0, 0, cb, data, err);
 }
 
 /* The first column of the one-row query q as a new string (NULL: none). */
@@ -925,6 +935,7 @@ const struct nhir_record_store_ops nhir_sqlite_record_ops = {
 	.audit_last = audit_last,
 	.audit_insert = audit_insert,
 	.audit_read = audit_read,
+	.audit_read_after = audit_read_after,
 	.audit_hash_at = audit_hash_at,
 	.audit_head_put = audit_head_put,
 	.audit_head_read = audit_head_read,
