@@ -72,13 +72,11 @@ grep -nE '#include "store/sqlite/' \
 # The library takes its settings from its caller, never from the
 # environment or the working directory: the front end reads those.  A
 # connector's ${env:NAME} secret reference and the variables its 'env'
-# names are read where they are used, and execute.c's scratch directory
-# is to be passed in as well.
+# names are read where they are used.
 grep -nE '(^|[^_a-z])(getenv|secure_getenv|getcwd)\(' \
 	$(echo "$lib" | grep -v '^src/cli/') /dev/null |
 	grep -v -e '^src/plan/connector.c:.*(ref + 4)' \
-		-e '^src/plan/connector.c:.*getenv(c->env\[i\])' \
-		-e '^src/plan/execute.c:.*"TMPDIR"' |
+		-e '^src/plan/connector.c:.*getenv(c->env\[i\])' |
 	report "the library reads the environment (front ends pass it in)"
 if [ -s "$out" ]; then
 	cat "$out"

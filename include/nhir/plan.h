@@ -225,11 +225,15 @@ struct nhir_exec_result {
  * before it).  Without confirm it only
  * says what would be sent.  Needs approvals, dependencies done and a
  * connector for the action.  A step already done does nothing.
+ * tmpdir is where the connector's answer is written before it is kept
+ * as evidence (NULL: /tmp); the front end says which, nhir_execute()
+ * does not read the environment.
  */
 enum nhir_rc nhir_execute(struct nhir_store *st, const char *actor,
 			  int64_t incident, int64_t step, bool confirm,
 			  const struct nhir_connectors *conn,
-			  struct nhir_exec_result *res, struct nhir_err *err);
+			  const char *tmpdir, struct nhir_exec_result *res,
+			  struct nhir_err *err);
 
 /*
  * A step left "running" by a run that died (killed, crashed) while its

@@ -31,6 +31,7 @@ struct nhir_ctx {
 	bool progress;		/* stderr is a terminal */
 	struct nhir_store *st;	/* opened by dispatch for NEED_STORE */
 	int64_t now;		/* $NHIR_NOW, or NHIR_TIME_UNSET */
+	const char *tmpdir;	/* $TMPDIR, or /tmp: the library's scratch */
 	bool fixing_clock;	/* init --fixed-clock: the store may be new */
 };
 

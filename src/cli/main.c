@@ -203,6 +203,8 @@ int main(int argc, char **argv)
 	ctx.db = env && *env ? env : "nhir.db";
 	env = getenv("NHIR_USER");
 	ctx.actor = env && *env ? env : NULL;
+	env = getenv("TMPDIR");
+	ctx.tmpdir = env ? env : "/tmp";
 	ctx.now = NHIR_TIME_UNSET;
 	env = getenv("NHIR_NOW");
 	if (env && *env) {

@@ -670,8 +670,8 @@ int cmd_execute(int argc, char **argv, struct nhir_ctx *ctx)
 	r = load_connectors(path, &conn);
 	if (r)
 		return r;
-	if (nhir_execute(ctx->st, ctx->actor, inc, step, confirm, conn, &res,
-			 &err)) {
+	if (nhir_execute(ctx->st, ctx->actor, inc, step, confirm, conn,
+			 ctx->tmpdir, &res, &err)) {
 		nhir_connectors_free(conn);
 		return cli_fail(&err);
 	}

@@ -247,8 +247,9 @@ static bool revokes(const struct xstep *x)
 /* Keeps the connector's answer as evidence of the incident. */
 static int64_t keep_output(struct nhir_store *st, const char *actor,
 			   int64_t incident, const struct xstep *x,
-			   const char *conn, const char *req,
-			   const struct nhir_buf *reply, const char *error)
+			   const char *tmpdir, const char *conn,
+			   const char *req, const struct nhir_buf *reply,
+			   const char *error)
 {
 	char dir[256], path[512], source[300], sha[65];
 	int64_t ev = 0;
@@ -256,7 +257,7 @@ static int64_t keep_output(struct nhir_store *st, const char *actor,
 
 	/* named for what it is: the evidence keeps the file's name */
 	snprintf(dir, sizeof(dir), "%s/nhir-step-XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+		 tmpdir ? tmpdir : "/tmp");
 	if (!mkdtemp(dir))
 		return 0;
 	snprintf(path, sizeof(path), "%s/step-%" PRId64 "-%s.log", dir, x->seq,
@@ -585,6 +586,7 @@ static enum nhir_rc run_connector(struct nhir_store *st, const char *actor,
 				  int64_t incident, const struct xstep *x,
 				  bool confirm,
 				  const struct nhir_connectors *conn,
+				  const char *tmpdir,
 				  struct nhir_exec_result *res,
 				  struct nhir_err *err)
 {
@@ -617,9 +619,10 @@ static enum nhir_rc run_connector(struct nhir_store *st, const char *actor,
 			read_answer(cname, &reply, &a);
 		set_result(res, a.status, strcmp(a.status, "done") ? a.cerr.msg
 								   : a.detail);
-		res->evidence = keep_output(st, actor, incident, x, cname, req,
-					    &reply, strcmp(a.status, "done")
-							    ? a.cerr.msg : NULL);
+		res->evidence = keep_output(st, actor, incident, x, tmpdir,
+					    cname, req, &reply,
+					    strcmp(a.status, "done") ? a.cerr.msg
+								     : NULL);
 		rc = finish_step(st, actor, incident, x, &a, res, err);
 	}
 	step_unlock(lock);
@@ -632,7 +635,8 @@ static enum nhir_rc run_connector(struct nhir_store *st, const char *actor,
 enum nhir_rc nhir_execute(struct nhir_store *st, const char *actor,
 			  int64_t incident, int64_t seq, bool confirm,
 			  const struct nhir_connectors *conn,
-			  struct nhir_exec_result *res, struct nhir_err *err)
+			  const char *tmpdir, struct nhir_exec_result *res,
+			  struct nhir_err *err)
 {
 	struct nhir_err own = NHIR_ERR_INIT;
 	struct xstep x;
@@ -663,7 +667,8 @@ enum nhir_rc nhir_execute(struct nhir_store *st, const char *actor,
 	if (!strcmp(x.phase, "verify") && x.target)
 		return run_probe(st, actor, incident, &x, confirm, conn, res,
 				 err);
-	return run_connector(st, actor, incident, &x, confirm, conn, res, err);
+	return run_connector(st, actor, incident, &x, confirm, conn, tmpdir, res,
+			     err);
 }
 
 enum nhir_rc nhir_step_resolve(struct nhir_store *st, const char *actor,
