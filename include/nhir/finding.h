@@ -110,6 +110,18 @@ enum nhir_rc nhir_findings_import(struct nhir_store *st, const char *actor,
 				  struct nhir_findings_result *res,
 				  struct nhir_err *err);
 
+/*
+ * Where a finding stands, kept as its name; a name this nhir does not
+ * know (a newer one wrote it) is UNKNOWN, named "unknown".
+ */
+enum nhir_finding_status {
+	NHIR_FINDING_OPEN = 0,		/* "open" */
+	NHIR_FINDING_INCIDENT,		/* "incident": bound to an incident */
+	NHIR_FINDING_STATUS_UNKNOWN,
+};
+const char *nhir_finding_status_name(enum nhir_finding_status s);
+enum nhir_finding_status nhir_finding_status_parse(const char *s);
+
 struct nhir_finding {
 	int64_t id;
 	const char *fingerprint, *preview, *kind, *detector, *status;

@@ -96,6 +96,43 @@ const struct nhir_action *nhir_catalog_pick(const struct nhir_catalog *c,
 /* ---- the plan ---- */
 
 /*
+ * How a step, an approval and a revocation stand.  A store keeps each
+ * as its name (below); a name this nhir does not know, written by a
+ * newer one, reads as the value each parse function says.
+ */
+enum nhir_step_status {
+	NHIR_STEP_PLANNED,		/* "planned" */
+	NHIR_STEP_RUNNING,		/* "running" */
+	NHIR_STEP_DONE,			/* "done" */
+	NHIR_STEP_FAILED,		/* "failed" */
+	NHIR_STEP_SKIPPED,		/* "skipped" */
+	NHIR_STEP_STATUS_NR
+};
+
+const char *nhir_step_status_name(enum nhir_step_status s);	/* "?" */
+/* An unknown name is failed: the step is not known to have worked. */
+enum nhir_step_status nhir_step_status_parse(const char *s);
+
+enum nhir_verdict {
+	NHIR_VERDICT_APPROVE,		/* "approve" */
+	NHIR_VERDICT_REJECT,		/* "reject" */
+};
+
+const char *nhir_verdict_name(enum nhir_verdict v);
+/* Only "reject" is a rejection. */
+enum nhir_verdict nhir_verdict_parse(const char *s);
+
+enum nhir_revocation_state {
+	NHIR_REVOCATION_REQUESTED,	/* "requested" */
+	NHIR_REVOCATION_CONFIRMED,	/* "confirmed" */
+	NHIR_REVOCATION_VERIFIED,	/* "verified" */
+};
+
+const char *nhir_revocation_state_name(enum nhir_revocation_state s);
+/* An unknown name is requested: not known to be confirmed. */
+enum nhir_revocation_state nhir_revocation_state_parse(const char *s);
+
+/*
  * Builds the plan of an incident from its confirmed scope (replacing a
  * plan nothing of which has run yet).  Needs the incident's lead or a
  * responder.  *steps is how many.

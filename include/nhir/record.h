@@ -320,6 +320,29 @@ enum nhir_rc nhir_incident_close_check(struct nhir_store *st, int64_t id,
 				       char *buf, size_t len,
 				       struct nhir_err *err);
 
+/*
+ * Where a node of the scope stands and how it came in; a store keeps
+ * each as its name.  A name this nhir does not know (a newer one wrote
+ * it) is UNKNOWN, named "unknown", and never written.
+ */
+enum nhir_scope_status {
+	NHIR_SCOPE_STATUS_PROPOSED = 0,	/* "proposed" */
+	NHIR_SCOPE_STATUS_CONFIRMED,	/* "confirmed" */
+	NHIR_SCOPE_STATUS_DISMISSED,	/* "dismissed" */
+	NHIR_SCOPE_STATUS_UNKNOWN,
+};
+const char *nhir_scope_status_name(enum nhir_scope_status s);
+enum nhir_scope_status nhir_scope_status_parse(const char *s);
+
+enum nhir_scope_origin {
+	NHIR_SCOPE_FROM_SEED = 0,	/* "seed" */
+	NHIR_SCOPE_FROM_BLAST,		/* "blast" */
+	NHIR_SCOPE_FROM_MANUAL,		/* "manual" */
+	NHIR_SCOPE_FROM_UNKNOWN,
+};
+const char *nhir_scope_origin_name(enum nhir_scope_origin o);
+enum nhir_scope_origin nhir_scope_origin_parse(const char *s);
+
 /* Scope: add (proposed, by a worker), confirm and dismiss (the lead). */
 enum nhir_scope_op { NHIR_SCOPE_ADD, NHIR_SCOPE_CONFIRM, NHIR_SCOPE_DISMISS };
 enum nhir_rc nhir_scope_change(struct nhir_store *st, const char *actor,
@@ -350,6 +373,15 @@ enum nhir_rc nhir_task_add(struct nhir_store *st, const char *actor,
 /* Marks a task done: its owner or the lead. */
 enum nhir_rc nhir_task_done(struct nhir_store *st, const char *actor,
 			    int64_t id, int64_t task, struct nhir_err *err);
+
+/* Where a task stands, kept as its name; as scope statuses for unknown. */
+enum nhir_task_status {
+	NHIR_TASK_OPEN = 0,		/* "open" */
+	NHIR_TASK_DONE,			/* "done" */
+	NHIR_TASK_STATUS_UNKNOWN,
+};
+const char *nhir_task_status_name(enum nhir_task_status s);
+enum nhir_task_status nhir_task_status_parse(const char *s);
 
 /* One row of an incident's record, for show and reports. */
 struct nhir_record_item {

@@ -439,7 +439,7 @@ enum nhir_rc nhir_findings_import(struct nhir_store *st, const char *actor,
 	return rc;
 }
 
-static const char *status_name(enum nhir_finding_status s)
+const char *nhir_finding_status_name(enum nhir_finding_status s)
 {
 	switch (s) {
 	case NHIR_FINDING_OPEN:
@@ -449,6 +449,16 @@ static const char *status_name(enum nhir_finding_status s)
 	default:
 		return "unknown";
 	}
+}
+
+enum nhir_finding_status nhir_finding_status_parse(const char *s)
+{
+	for (int i = NHIR_FINDING_OPEN; s && i < NHIR_FINDING_STATUS_UNKNOWN;
+	     i++)
+		if (!strcmp(s, nhir_finding_status_name(
+				       (enum nhir_finding_status)i)))
+			return (enum nhir_finding_status)i;
+	return NHIR_FINDING_STATUS_UNKNOWN;
 }
 
 struct each {
@@ -462,7 +472,7 @@ static int each_row(void *arg, const struct nhir_finding *row,
 	struct each *e = arg;
 	struct nhir_finding f = *row;
 
-	f.status = status_name(status);
+	f.status = nhir_finding_status_name(status);
 	return e->cb(&f, e->data);
 }
 

@@ -254,7 +254,7 @@ enum nhir_rc nhir_approve(struct nhir_store *st, const char *actor,
 	}
 	if (!rc && r.status != NHIR_STEP_PLANNED && r.status != NHIR_STEP_FAILED)
 		rc = nhir_err_set(err, NHIR_ECONFLICT, "step %" PRId64 " is %s",
-				  seq, plan_status_name(r.status));
+				  seq, nhir_step_status_name(r.status));
 	/* steps planned before digests were kept get theirs now */
 	if (!rc && !r.digest[0]) {
 		rc = plan_digests(st, incident, err);
@@ -379,8 +379,7 @@ static int approval_cb(void *arg, const struct nhir_plan_approval_row *row)
 	a.id = row->id;
 	a.seq = row->step_seq;
 	a.actor = row->def.actor;
-	a.verdict = row->def.verdict == NHIR_VERDICT_REJECT ? "reject"
-							    : "approve";
+	a.verdict = nhir_verdict_name(row->def.verdict);
 	a.why = row->def.why;
 	a.at = row->def.at;
 	a.expires = row->def.expires;
@@ -505,7 +504,7 @@ enum nhir_rc nhir_plan_skip(struct nhir_store *st, const char *actor,
 	rc = get_row(st, incident, seq, &r, err);
 	if (!rc && r.status != NHIR_STEP_PLANNED)
 		rc = nhir_err_set(err, NHIR_ECONFLICT, "step %" PRId64 " is %s",
-				  seq, plan_status_name(r.status));
+				  seq, nhir_step_status_name(r.status));
 	if (!rc)
 		rc = mem_load(st, incident, &m, err);
 	for (size_t i = 0; !rc && i < m.dep_nr; i++) {

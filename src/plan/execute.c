@@ -126,7 +126,7 @@ static int wait_cb(void *arg, int64_t seq, enum nhir_step_status status,
 	if (status == NHIR_STEP_DONE || status == NHIR_STEP_SKIPPED)
 		return 0;
 	snprintf(w->buf, w->n, "step %" PRId64 " waits for step %" PRId64
-		 " (%s): %s", w->x->seq, seq, plan_status_name(status), why);
+		 " (%s): %s", w->x->seq, seq, nhir_step_status_name(status), why);
 	return 1;
 }
 
@@ -462,7 +462,7 @@ static enum nhir_rc run_probe(struct nhir_store *st, const char *actor,
 static enum nhir_step_status status_read(const char *s)
 {
 	for (int i = 0; i < NHIR_STEP_STATUS_NR; i++)
-		if (!strcmp(plan_status_name((enum nhir_step_status)i), s))
+		if (!strcmp(nhir_step_status_name((enum nhir_step_status)i), s))
 			return (enum nhir_step_status)i;
 	return NHIR_STEP_PLANNED;
 }
@@ -722,19 +722,6 @@ enum nhir_rc nhir_step_resolve(struct nhir_store *st, const char *actor,
 
 /* ---- revocation states and probes ---- */
 
-static const char *revocation_state_name(enum nhir_revocation_state s)
-{
-	switch (s) {
-	case NHIR_REVOCATION_CONFIRMED:
-		return "confirmed";
-	case NHIR_REVOCATION_VERIFIED:
-		return "verified";
-	case NHIR_REVOCATION_REQUESTED:
-		break;
-	}
-	return "requested";
-}
-
 struct each_revocation {
 	nhir_revocation_cb cb;
 	void *data;
@@ -747,7 +734,7 @@ static int revocation_cb(void *arg, const struct nhir_plan_revocation *r)
 
 	v.node = r->node;
 	v.ext_id = r->ext_id;
-	v.state = revocation_state_name(r->state);
+	v.state = nhir_revocation_state_name(r->state);
 	v.detail = r->detail;
 	v.requested = r->requested;
 	v.confirmed = r->confirmed;

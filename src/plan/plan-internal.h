@@ -28,7 +28,6 @@ enum nhir_rc plan_digests(struct nhir_store *st, int64_t incident,
 			  struct nhir_err *err);
 
 /* The name of a step status, as front ends print it. */
-const char *plan_status_name(enum nhir_step_status s);
 /* Step id is marked running but no run holds it (src/plan/execute.c). */
 bool plan_step_interrupted(struct nhir_store *st, int64_t id);
 

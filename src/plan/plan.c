@@ -21,17 +21,57 @@
 #include "record/record-internal.h"
 #include "plan/plan-internal.h"
 
-const char *plan_status_name(enum nhir_step_status s)
-{
-	static const char *const name[] = {
-		[NHIR_STEP_PLANNED] = "planned",
-		[NHIR_STEP_RUNNING] = "running",
-		[NHIR_STEP_DONE] = "done",
-		[NHIR_STEP_FAILED] = "failed",
-		[NHIR_STEP_SKIPPED] = "skipped",
-	};
+static const char *const step_statuses[] = {
+	[NHIR_STEP_PLANNED] = "planned",
+	[NHIR_STEP_RUNNING] = "running",
+	[NHIR_STEP_DONE] = "done",
+	[NHIR_STEP_FAILED] = "failed",
+	[NHIR_STEP_SKIPPED] = "skipped",
+};
 
-	return (unsigned)s < NHIR_ARRAY_SIZE(name) ? name[s] : "?";
+const char *nhir_step_status_name(enum nhir_step_status s)
+{
+	return (unsigned)s < NHIR_ARRAY_SIZE(step_statuses) ? step_statuses[s]
+							     : "?";
+}
+
+enum nhir_step_status nhir_step_status_parse(const char *s)
+{
+	for (size_t i = 0; s && i < NHIR_ARRAY_SIZE(step_statuses); i++)
+		if (!strcmp(s, step_statuses[i]))
+			return (enum nhir_step_status)i;
+	return NHIR_STEP_FAILED;
+}
+
+const char *nhir_verdict_name(enum nhir_verdict v)
+{
+	return v == NHIR_VERDICT_REJECT ? "reject" : "approve";
+}
+
+enum nhir_verdict nhir_verdict_parse(const char *s)
+{
+	return s && !strcmp(s, "reject") ? NHIR_VERDICT_REJECT
+					 : NHIR_VERDICT_APPROVE;
+}
+
+static const char *const revocation_states[] = {
+	[NHIR_REVOCATION_REQUESTED] = "requested",
+	[NHIR_REVOCATION_CONFIRMED] = "confirmed",
+	[NHIR_REVOCATION_VERIFIED] = "verified",
+};
+
+const char *nhir_revocation_state_name(enum nhir_revocation_state s)
+{
+	return (unsigned)s < NHIR_ARRAY_SIZE(revocation_states)
+		       ? revocation_states[s] : "requested";
+}
+
+enum nhir_revocation_state nhir_revocation_state_parse(const char *s)
+{
+	for (size_t i = 0; s && i < NHIR_ARRAY_SIZE(revocation_states); i++)
+		if (!strcmp(s, revocation_states[i]))
+			return (enum nhir_revocation_state)i;
+	return NHIR_REVOCATION_REQUESTED;
 }
 
 #define MAX_DEPS 64
@@ -953,7 +993,7 @@ static int step_cb(void *arg, const struct nhir_plan_step_row *r)
 	s.target = r->def.target;
 	s.action = r->def.action;
 	s.phase = nhir_phase_name(r->def.phase);
-	s.status = plan_status_name(r->status);
+	s.status = nhir_step_status_name(r->status);
 	/* running, and its run is gone: shown for what it is */
 	if (r->status == NHIR_STEP_RUNNING && plan_step_interrupted(sr->st,
 								    r->id))

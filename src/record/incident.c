@@ -437,6 +437,15 @@ enum nhir_rc nhir_scope_change(struct nhir_store *st, const char *actor,
 	return ir_end(st, rc, actor, ops[op], id, d, err);
 }
 
+/* The index of s in names[nr] but its last ("unknown"); else the last. */
+static int name_index(const char *const *names, int nr, const char *s)
+{
+	for (int i = 0; s && i < nr - 1; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return nr - 1;
+}
+
 static const char *const scope_status_names[] = {
 	[NHIR_SCOPE_STATUS_PROPOSED] = "proposed",
 	[NHIR_SCOPE_STATUS_CONFIRMED] = "confirmed",
@@ -444,12 +453,54 @@ static const char *const scope_status_names[] = {
 	[NHIR_SCOPE_STATUS_UNKNOWN] = "unknown",
 };
 
+const char *nhir_scope_status_name(enum nhir_scope_status s)
+{
+	return (unsigned)s < NHIR_ARRAY_SIZE(scope_status_names)
+		       ? scope_status_names[s] : "unknown";
+}
+
+enum nhir_scope_status nhir_scope_status_parse(const char *s)
+{
+	return (enum nhir_scope_status)name_index(
+		scope_status_names, (int)NHIR_ARRAY_SIZE(scope_status_names), s);
+}
+
 static const char *const scope_origin_names[] = {
 	[NHIR_SCOPE_FROM_SEED] = "seed",
 	[NHIR_SCOPE_FROM_BLAST] = "blast",
 	[NHIR_SCOPE_FROM_MANUAL] = "manual",
 	[NHIR_SCOPE_FROM_UNKNOWN] = "unknown",
 };
+
+const char *nhir_scope_origin_name(enum nhir_scope_origin o)
+{
+	return (unsigned)o < NHIR_ARRAY_SIZE(scope_origin_names)
+		       ? scope_origin_names[o] : "unknown";
+}
+
+enum nhir_scope_origin nhir_scope_origin_parse(const char *s)
+{
+	return (enum nhir_scope_origin)name_index(
+		scope_origin_names, (int)NHIR_ARRAY_SIZE(scope_origin_names), s);
+}
+
+static const char *const task_status_names[] = {
+	[NHIR_TASK_OPEN] = "open",
+	[NHIR_TASK_DONE] = "done",
+	[NHIR_TASK_STATUS_UNKNOWN] = "unknown",
+};
+
+const char *nhir_task_status_name(enum nhir_task_status s)
+{
+	return (unsigned)s < NHIR_ARRAY_SIZE(task_status_names)
+		       ? task_status_names[s] : "unknown";
+}
+
+enum nhir_task_status nhir_task_status_parse(const char *s)
+{
+	return (enum nhir_task_status)name_index(
+		task_status_names, (int)NHIR_ARRAY_SIZE(task_status_names), s);
+}
 
 struct scope_walk {
 	nhir_scope_cb cb;
@@ -464,10 +515,8 @@ static int scope_item(const struct nhir_scope_row *r, void *data)
 	s.node = r->node;
 	s.ext_id = r->ext_id;
 	s.name = r->name;
-	s.status = (unsigned)r->status < NHIR_ARRAY_SIZE(scope_status_names)
-			   ? scope_status_names[r->status] : "unknown";
-	s.origin = (unsigned)r->origin < NHIR_ARRAY_SIZE(scope_origin_names)
-			   ? scope_origin_names[r->origin] : "unknown";
+	s.status = nhir_scope_status_name(r->status);
+	s.origin = nhir_scope_origin_name(r->origin);
 	s.actor = r->actor;
 	s.kind = r->kind;
 	s.updated = r->updated;

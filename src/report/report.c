@@ -279,8 +279,7 @@ static int add_approval(void *arg, const struct nhir_report_approval *v)
 	cJSON *a = cJSON_CreateObject();
 
 	add_str(a, "by", v->actor);
-	add_str(a, "verdict", v->verdict == NHIR_VERDICT_REJECT ? "reject"
-								 : "approve");
+	add_str(a, "verdict", nhir_verdict_name(v->verdict));
 	add_str(a, "why", v->why);
 	add_time(a, "at", v->at);
 	add_time(a, "expires", v->expires);

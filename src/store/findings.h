@@ -15,13 +15,6 @@
 #include "nhir/finding.h"
 #include "nhir/store.h"
 
-/* Where a finding stands; stored as "open" and "incident". */
-enum nhir_finding_status {
-	NHIR_FINDING_OPEN = 0,
-	NHIR_FINDING_INCIDENT,		/* bound to an incident */
-	NHIR_FINDING_STATUS_UNKNOWN,	/* stored text this code does not know */
-};
-
 /* A new finding: one per secret, named by its fingerprint. */
 struct nhir_findings_new {
 	const char *fingerprint, *preview, *kind, *detector;

@@ -20,22 +20,6 @@
 #include "nhir/record.h"
 #include "nhir/store.h"
 
-/* The status of a plan step, stored as its name. */
-enum nhir_step_status {
-	NHIR_STEP_PLANNED,		/* "planned" */
-	NHIR_STEP_RUNNING,		/* "running" */
-	NHIR_STEP_DONE,			/* "done" */
-	NHIR_STEP_FAILED,		/* "failed" */
-	NHIR_STEP_SKIPPED,		/* "skipped" */
-	NHIR_STEP_STATUS_NR
-};
-
-/* An approval's verdict, stored as "approve" or "reject". */
-enum nhir_verdict {
-	NHIR_VERDICT_APPROVE,
-	NHIR_VERDICT_REJECT,
-};
-
 /* A step as it is written (step_insert); every step starts planned. */
 struct nhir_plan_step_def {
 	int64_t incident, seq;
@@ -115,13 +99,6 @@ typedef int (*nhir_plan_approval_cb)(void *arg,
 
 /* A node of the incident's scope that is settled: confirmed or dismissed. */
 typedef int (*nhir_plan_scope_cb)(void *arg, int64_t node, bool confirmed);
-
-/* The state of a revocation, stored as its name. */
-enum nhir_revocation_state {
-	NHIR_REVOCATION_REQUESTED,	/* "requested" */
-	NHIR_REVOCATION_CONFIRMED,	/* "confirmed" */
-	NHIR_REVOCATION_VERIFIED,	/* "verified" */
-};
 
 /* A revocation as stored; times 0 when unset. */
 struct nhir_plan_revocation {

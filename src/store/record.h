@@ -48,22 +48,6 @@ struct nhir_incident_def {
 	int64_t updated;
 };
 
-/* Where a scope item stands; stored as "proposed", "confirmed", "dismissed". */
-enum nhir_scope_status {
-	NHIR_SCOPE_STATUS_PROPOSED = 0,
-	NHIR_SCOPE_STATUS_CONFIRMED,
-	NHIR_SCOPE_STATUS_DISMISSED,
-	NHIR_SCOPE_STATUS_UNKNOWN,	/* stored text this code does not know */
-};
-
-/* How a node came into scope; stored as "seed", "blast", "manual". */
-enum nhir_scope_origin {
-	NHIR_SCOPE_FROM_SEED = 0,
-	NHIR_SCOPE_FROM_BLAST,
-	NHIR_SCOPE_FROM_MANUAL,
-	NHIR_SCOPE_FROM_UNKNOWN,	/* stored text this code does not know */
-};
-
 /* A scope row; ext_id, name and kind are the node's, filled on reading. */
 struct nhir_scope_row {
 	int64_t incident, node;
@@ -76,13 +60,6 @@ struct nhir_scope_row {
 };
 typedef int (*nhir_scope_row_cb)(const struct nhir_scope_row *s,
 				 void *data);
-
-/* Where a task stands; stored as "open" and "done". */
-enum nhir_task_status {
-	NHIR_TASK_OPEN = 0,
-	NHIR_TASK_DONE,
-	NHIR_TASK_STATUS_UNKNOWN,	/* stored text this code does not know */
-};
 
 /* A new task (due NHIR_TIME_UNSET or 0: none). */
 struct nhir_task_def {

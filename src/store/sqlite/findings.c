@@ -3,19 +3,6 @@
 #include "store/findings.h"
 #include "store/sqlite/sqlite-internal.h"
 
-static const char *const finding_statuses[] = {
-	[NHIR_FINDING_OPEN] = "open",
-	[NHIR_FINDING_INCIDENT] = "incident",
-};
-
-static enum nhir_finding_status status_of(const char *s)
-{
-	for (size_t i = 0; i < NHIR_ARRAY_SIZE(finding_statuses); i++)
-		if (s && !strcmp(s, finding_statuses[i]))
-			return (enum nhir_finding_status)i;
-	return NHIR_FINDING_STATUS_UNKNOWN;
-}
-
 static void copy(char *dst, size_t n, const char *src)
 {
 	snprintf(dst, n, "%s", src ? src : "");
@@ -48,7 +35,7 @@ static enum nhir_rc finding_insert(struct nhir_store *st,
 		      " first_seen, last_seen) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)"
 		      " RETURNING id", "ttttzztii", f->fingerprint, f->preview,
 		      f->kind, f->detector, f->credential, (int64_t)0,
-		      finding_statuses[NHIR_FINDING_OPEN], f->seen, f->seen);
+		      nhir_finding_status_name(NHIR_FINDING_OPEN), f->seen, f->seen);
 	if (rc)
 		return rc;
 	/* verified: -1 unknown (NULL), 0, 1 */
@@ -108,7 +95,7 @@ static enum nhir_rc findings_each(struct nhir_store *st, int64_t id,
 		      " FROM finding f LEFT JOIN node n ON n.id = f.credential"
 		      " WHERE (? = 0 OR f.id = ?) AND (? OR f.status = ?)"
 		      " ORDER BY f.id", "iiit", id, id, (int64_t)all,
-		      finding_statuses[NHIR_FINDING_OPEN]);
+		      nhir_finding_status_name(NHIR_FINDING_OPEN));
 	if (rc)
 		return rc;
 	while ((r = sq_step(st, q, err)) == 1) {
@@ -129,7 +116,7 @@ static enum nhir_rc findings_each(struct nhir_store *st, int64_t id,
 			.sightings = sq_col_int(q, 14),
 		};
 
-		if (cb(arg, &f, status_of(sq_text(q, 5)))) {
+		if (cb(arg, &f, nhir_finding_status_parse(sq_text(q, 5)))) {
 			r = 0;
 			break;
 		}
@@ -242,7 +229,7 @@ static enum nhir_rc finding_bind(struct nhir_store *st, int64_t id,
 {
 	return sq_exec(st, err, "UPDATE finding SET incident = ?, status = ?"
 		       " WHERE id = ?", "iti", incident,
-		       finding_statuses[NHIR_FINDING_INCIDENT], id);
+		       nhir_finding_status_name(NHIR_FINDING_INCIDENT), id);
 }
 
 const struct nhir_findings_store_ops nhir_sqlite_findings_ops = {

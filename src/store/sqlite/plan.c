@@ -21,39 +21,12 @@ static enum nhir_rc each_node(struct nhir_store *st, sqlite3_stmt *q,
 
 /* ---- names of what is stored as text ---- */
 
-static const char *const step_statuses[] = {
-	[NHIR_STEP_PLANNED] = "planned",
-	[NHIR_STEP_RUNNING] = "running",
-	[NHIR_STEP_DONE] = "done",
-	[NHIR_STEP_FAILED] = "failed",
-	[NHIR_STEP_SKIPPED] = "skipped",
-};
-
-static const char *status_name(enum nhir_step_status s)
-{
-	return (unsigned)s < NHIR_ARRAY_SIZE(step_statuses)
-		       ? step_statuses[s] : "failed";
-}
-
-static enum nhir_step_status status_of(const char *s)
-{
-	for (size_t i = 0; i < NHIR_ARRAY_SIZE(step_statuses); i++)
-		if (s && !strcmp(s, step_statuses[i]))
-			return (enum nhir_step_status)i;
-	return NHIR_STEP_FAILED;
-}
-
 static enum nhir_phase phase_of(const char *s)
 {
 	for (int p = 0; p < NHIR_PHASE_NR; p++)
 		if (s && !strcmp(s, nhir_phase_name((enum nhir_phase)p)))
 			return (enum nhir_phase)p;
 	return NHIR_PHASE_NR;
-}
-
-static const char *verdict_name(enum nhir_verdict v)
-{
-	return v == NHIR_VERDICT_REJECT ? "reject" : "approve";
 }
 
 /* ---- steps ---- */
@@ -88,7 +61,7 @@ static void step_row(sqlite3_stmt *q, struct nhir_plan_step_row *s)
 	s->def.target = sq_col_int(q, 3);
 	s->def.action = sq_text(q, 4);
 	s->def.phase = phase_of(sq_text(q, 5));
-	s->status = status_of(sq_text(q, 6));
+	s->status = nhir_step_status_parse(sq_text(q, 6));
 	s->def.why = sq_text(q, 7);
 	s->def.breaks = sq_text(q, 8);
 	s->def.survives = sq_text(q, 9);
@@ -161,7 +134,8 @@ static enum nhir_rc step_set_status(struct nhir_store *st, int64_t id,
 				    const char *result, struct nhir_err *err)
 {
 	return sq_exec(st, err, "UPDATE plan_step SET status = ?, result = ?"
-		       " WHERE id = ?", "tti", status_name(status), result, id);
+		       " WHERE id = ?", "tti", nhir_step_status_name(status),
+		       result, id);
 }
 
 static enum nhir_rc step_start(struct nhir_store *st, int64_t id,
@@ -173,7 +147,7 @@ static enum nhir_rc step_start(struct nhir_store *st, int64_t id,
 	return sq_int(st, err, &got, claimed, "UPDATE plan_step SET status ="
 		      " 'running', started = ? WHERE id = ? AND status = ? AND"
 		      " status != 'running' RETURNING id", "iit", at, id,
-		      status_name(from));
+		      nhir_step_status_name(from));
 }
 
 static enum nhir_rc step_finish(struct nhir_store *st, int64_t id,
@@ -184,7 +158,7 @@ static enum nhir_rc step_finish(struct nhir_store *st, int64_t id,
 	return sq_exec(st, err, "UPDATE plan_step SET status = ?, started ="
 		       " coalesce(?, started), finished = ?, result = ?,"
 		       " evidence = ? WHERE id = ?", "tzitzi",
-		       status_name(status), started, finished, result,
+		       nhir_step_status_name(status), started, finished, result,
 		       evidence, id);
 }
 
@@ -346,7 +320,7 @@ static enum nhir_rc waits_of(struct nhir_store *st, int64_t step,
 	if (rc)
 		return rc;
 	while ((r = sq_step(st, q, err)) == 1)
-		if (cb(arg, sq_col_int(q, 0), status_of(sq_text(q, 1)),
+		if (cb(arg, sq_col_int(q, 0), nhir_step_status_parse(sq_text(q, 1)),
 		       sq_text(q, 2))) {
 			r = 0;
 			break;
@@ -378,7 +352,7 @@ static enum nhir_rc approval_insert(struct nhir_store *st,
 	return sq_exec(st, err, "INSERT INTO approval(step, actor, verdict, why,"
 		       " at, expires, digest, seq, entry, reversible) VALUES(?,"
 		       " ?, ?, ?, ?, ?, ?, ?, ?, ?)", "itttiititi", a->step,
-		       a->actor, verdict_name(a->verdict), a->why, a->at,
+		       a->actor, nhir_verdict_name(a->verdict), a->why, a->at,
 		       a->expires, a->digest, a->seq, a->entry,
 		       (int64_t)a->reversible);
 }
@@ -389,8 +363,7 @@ static void approval_row(sqlite3_stmt *q, struct nhir_plan_approval_row *a)
 	a->id = sq_col_int(q, 0);
 	a->step_seq = sq_col_int(q, 1);
 	a->def.actor = sq_text(q, 2);
-	a->def.verdict = strcmp(sq_text(q, 3), "reject") ? NHIR_VERDICT_APPROVE
-							 : NHIR_VERDICT_REJECT;
+	a->def.verdict = nhir_verdict_parse(sq_text(q, 3));
 	a->def.why = sq_text(q, 4);
 	a->def.at = sq_col_int(q, 5);
 	a->def.expires = sq_col_int(q, 6);
@@ -559,20 +532,6 @@ static enum nhir_rc revocation_verify(struct nhir_store *st, int64_t incident,
 		       detail);
 }
 
-static const char *const revocation_states[] = {
-	[NHIR_REVOCATION_REQUESTED] = "requested",
-	[NHIR_REVOCATION_CONFIRMED] = "confirmed",
-	[NHIR_REVOCATION_VERIFIED] = "verified",
-};
-
-static enum nhir_revocation_state revocation_state(const char *s)
-{
-	for (size_t i = 0; i < NHIR_ARRAY_SIZE(revocation_states); i++)
-		if (s && !strcmp(s, revocation_states[i]))
-			return (enum nhir_revocation_state)i;
-	return NHIR_REVOCATION_REQUESTED;
-}
-
 static enum nhir_rc revocations_of(struct nhir_store *st, int64_t incident,
 				   nhir_plan_revocation_cb cb, void *arg,
 				   struct nhir_err *err)
@@ -593,7 +552,7 @@ static enum nhir_rc revocations_of(struct nhir_store *st, int64_t incident,
 
 		v.node = sq_col_int(q, 0);
 		v.ext_id = sq_text(q, 1);
-		v.state = revocation_state(sq_text(q, 2));
+		v.state = nhir_revocation_state_parse(sq_text(q, 2));
 		v.detail = sq_text(q, 3);
 		v.requested = sq_col_int(q, 4);
 		v.confirmed = sq_col_int(q, 5);

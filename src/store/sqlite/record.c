@@ -53,28 +53,6 @@ static enum nhir_rc setting_delete(struct nhir_store *st, const char *key,
 
 /* ---- users ---- */
 
-static const char *const role_text[NHIR_ROLE_NR] = {
-	[NHIR_ROLE_NONE] = "none",
-	[NHIR_ROLE_OBSERVER] = "observer",
-	[NHIR_ROLE_RESPONDER] = "responder",
-	[NHIR_ROLE_APPROVER] = "approver",
-	[NHIR_ROLE_LEAD] = "lead",
-	[NHIR_ROLE_ADMIN] = "admin",
-};
-
-static const char *role_store(enum nhir_role r)
-{
-	return (unsigned)r < NHIR_ROLE_NR ? role_text[r] : "none";
-}
-
-static enum nhir_role role_load(const char *s)
-{
-	for (int r = NHIR_ROLE_OBSERVER; s && r < NHIR_ROLE_NR; r++)
-		if (!strcmp(s, role_text[r]))
-			return (enum nhir_role)r;
-	return NHIR_ROLE_NONE;
-}
-
 static void copy(char *dst, size_t n, const char *s)
 {
 	snprintf(dst, n, "%s", s ? s : "");
@@ -86,7 +64,7 @@ static void fill_user(sqlite3_stmt *q, struct nhir_user *u)
 {
 	memset(u, 0, sizeof(*u));
 	copy(u->name, sizeof(u->name), sq_text(q, 0));
-	u->role = role_load(sq_text(q, 1));
+	u->role = nhir_role_parse(sq_text(q, 1));
 	u->active = sq_col_int(q, 2) != 0;
 	u->created = sq_col_int(q, 3);
 	copy(u->created_by, sizeof(u->created_by), sq_text(q, 4));
@@ -154,7 +132,7 @@ static enum nhir_rc user_insert(struct nhir_store *st,
 {
 	return sq_exec(st, err, "INSERT INTO nhir_user(" USER_COLS ")"
 		       " VALUES(?, ?, ?, ?, ?)", "ttiit", u->name,
-		       role_store(u->role), (int64_t)u->active, u->created,
+		       nhir_role_name(u->role), (int64_t)u->active, u->created,
 		       u->created_by);
 }
 
@@ -163,23 +141,11 @@ static enum nhir_rc user_update(struct nhir_store *st, const char *name,
 				struct nhir_err *err)
 {
 	return sq_exec(st, err, "UPDATE nhir_user SET role = ?, active = ?"
-		       " WHERE name = ?", "tit", role_store(role),
+		       " WHERE name = ?", "tit", nhir_role_name(role),
 		       (int64_t)active, name);
 }
 
 /* ---- incidents ---- */
-
-static const char *const inc_state_text[NHIR_INC_STATE_NR] = {
-	"declared", "investigating", "containing", "recovering", "closed",
-};
-
-static enum nhir_inc_state inc_state_load(const char *s)
-{
-	for (int i = 0; s && i < NHIR_INC_STATE_NR; i++)
-		if (!strcmp(s, inc_state_text[i]))
-			return (enum nhir_inc_state)i;
-	return (enum nhir_inc_state)-1;
-}
 
 #define INC_COLS "id, title, severity, state, lead, exposed_at, declared," \
 		 " declared_by, updated, closed"
@@ -190,7 +156,7 @@ static void fill_incident(sqlite3_stmt *q, struct nhir_incident *i)
 	i->id = sq_col_int(q, 0);
 	copy(i->title, sizeof(i->title), sq_text(q, 1));
 	copy(i->severity, sizeof(i->severity), sq_text(q, 2));
-	i->state = inc_state_load(sq_text(q, 3));
+	i->state = (enum nhir_inc_state)nhir_inc_state_parse(sq_text(q, 3));
 	copy(i->lead, sizeof(i->lead), sq_text(q, 4));
 	i->exposed_at = sq_is_null(q, 5) ? NHIR_TIME_UNSET : sq_col_int(q, 5);
 	i->declared = sq_col_int(q, 6);
@@ -235,7 +201,7 @@ static enum nhir_rc incidents_read(struct nhir_store *st, int state,
 	if (state >= 0)
 		rc = sq_query(st, err, &q, "SELECT " INC_COLS " FROM incident"
 			      " WHERE state = ? ORDER BY id", "t",
-			      inc_state_text[state]);
+			      nhir_inc_state_name(state));
 	else
 		rc = sq_query(st, err, &q, "SELECT " INC_COLS " FROM incident"
 			      " ORDER BY id", "");
@@ -254,11 +220,6 @@ static enum nhir_rc incidents_read(struct nhir_store *st, int state,
 	return sq_step_rc(r, err);
 }
 
-static const char *inc_state_store(enum nhir_inc_state s)
-{
-	return (unsigned)s < NHIR_INC_STATE_NR ? inc_state_text[s] : "?";
-}
-
 static enum nhir_rc incident_insert(struct nhir_store *st,
 				    const struct nhir_incident_def *i,
 				    int64_t *id, struct nhir_err *err)
@@ -267,7 +228,7 @@ static enum nhir_rc incident_insert(struct nhir_store *st,
 		      " severity, state, lead, exposed_at, declared,"
 		      " declared_by, updated) VALUES(?, ?, ?, ?, ?, ?, ?, ?)"
 		      " RETURNING id", "ttttziti", i->title, i->severity,
-		      inc_state_store(i->state), i->lead, i->exposed_at,
+		      nhir_inc_state_name(i->state), i->lead, i->exposed_at,
 		      i->declared, i->declared_by, i->updated);
 }
 
@@ -286,7 +247,7 @@ static enum nhir_rc incident_set_state(struct nhir_store *st, int64_t id,
 {
 	return sq_exec(st, err, "UPDATE incident SET state = ?, updated = ?,"
 		       " closed = ? WHERE id = ?", "tizi",
-		       inc_state_store(state), updated, closed, id);
+		       nhir_inc_state_name(state), updated, closed, id);
 }
 
 /* ---- members, scope, decisions, notes, tasks ---- */
@@ -300,34 +261,12 @@ static enum nhir_rc member_add(struct nhir_store *st, int64_t incident,
 		       incident, name, added);
 }
 
-static const char *const scope_status_text[] = {
-	[NHIR_SCOPE_STATUS_PROPOSED] = "proposed",
-	[NHIR_SCOPE_STATUS_CONFIRMED] = "confirmed",
-	[NHIR_SCOPE_STATUS_DISMISSED] = "dismissed",
-};
-
-static const char *const scope_origin_text[] = {
-	[NHIR_SCOPE_FROM_SEED] = "seed",
-	[NHIR_SCOPE_FROM_BLAST] = "blast",
-	[NHIR_SCOPE_FROM_MANUAL] = "manual",
-};
-
-/* The index of s in names[nr]; unknown when it is none of them. */
-static int text_index(const char *const *names, int nr, const char *s,
-		      int unknown)
-{
-	for (int i = 0; s && i < nr; i++)
-		if (!strcmp(s, names[i]))
-			return i;
-	return unknown;
-}
-
 static enum nhir_rc scope_put(struct nhir_store *st,
 			      const struct nhir_scope_row *s, bool overwrite,
 			      struct nhir_err *err)
 {
-	if ((unsigned)s->status >= NHIR_ARRAY_SIZE(scope_status_text) ||
-	    (unsigned)s->origin >= NHIR_ARRAY_SIZE(scope_origin_text))
+	if ((unsigned)s->status >= NHIR_SCOPE_STATUS_UNKNOWN ||
+	    (unsigned)s->origin >= NHIR_SCOPE_FROM_UNKNOWN)
 		return nhir_err_set(err, NHIR_EINVAL, "no such scope status "
 				    "or origin");
 	if (overwrite)
@@ -337,14 +276,14 @@ static enum nhir_rc scope_put(struct nhir_store *st,
 			       " UPDATE SET status = excluded.status, updated"
 			       " = excluded.updated, actor = excluded.actor",
 			       "iittit", s->incident, s->node,
-			       scope_status_text[s->status],
-			       scope_origin_text[s->origin], s->updated,
+			       nhir_scope_status_name(s->status),
+			       nhir_scope_origin_name(s->origin), s->updated,
 			       s->actor);
 	return sq_exec(st, err, "INSERT INTO scope(incident, node, status,"
 		       " origin, updated, actor) VALUES(?, ?, ?, ?, ?, ?)"
 		       " ON CONFLICT(incident, node) DO NOTHING", "iittit",
-		       s->incident, s->node, scope_status_text[s->status],
-		       scope_origin_text[s->origin], s->updated, s->actor);
+		       s->incident, s->node, nhir_scope_status_name(s->status),
+		       nhir_scope_origin_name(s->origin), s->updated, s->actor);
 }
 
 static enum nhir_rc scope_read(struct nhir_store *st, int64_t incident,
@@ -371,14 +310,8 @@ static enum nhir_rc scope_read(struct nhir_store *st, int64_t incident,
 		s.node = sq_col_int(q, 0);
 		s.ext_id = sq_text(q, 1);
 		s.name = sq_text(q, 2);
-		s.status = (enum nhir_scope_status)text_index(
-			scope_status_text,
-			(int)NHIR_ARRAY_SIZE(scope_status_text), sq_text(q, 3),
-			NHIR_SCOPE_STATUS_UNKNOWN);
-		s.origin = (enum nhir_scope_origin)text_index(
-			scope_origin_text,
-			(int)NHIR_ARRAY_SIZE(scope_origin_text), sq_text(q, 4),
-			NHIR_SCOPE_FROM_UNKNOWN);
+		s.status = nhir_scope_status_parse(sq_text(q, 3));
+		s.origin = nhir_scope_origin_parse(sq_text(q, 4));
 		s.actor = sq_text(q, 5);
 		s.kind = (int)sq_col_int(q, 6);
 		s.updated = sq_col_int(q, 7);
@@ -396,11 +329,11 @@ static enum nhir_rc scope_count(struct nhir_store *st, int64_t incident,
 				struct nhir_err *err)
 {
 	*n = 0;
-	if ((unsigned)status >= NHIR_ARRAY_SIZE(scope_status_text))
+	if ((unsigned)status >= NHIR_SCOPE_STATUS_UNKNOWN)
 		return NHIR_OK;
 	return sq_int(st, err, n, NULL, "SELECT count(*) FROM scope WHERE"
 		      " incident = ? AND status = ?", "it", incident,
-		      scope_status_text[status]);
+		      nhir_scope_status_name(status));
 }
 
 static enum nhir_rc decision_insert(struct nhir_store *st, int64_t incident,
@@ -433,11 +366,6 @@ static enum nhir_rc note_insert(struct nhir_store *st, int64_t incident,
 		       body);
 }
 
-static const char *const task_status_text[] = {
-	[NHIR_TASK_OPEN] = "open",
-	[NHIR_TASK_DONE] = "done",
-};
-
 static enum nhir_rc task_insert(struct nhir_store *st,
 				const struct nhir_task_def *t, int64_t *id,
 				struct nhir_err *err)
@@ -445,8 +373,9 @@ static enum nhir_rc task_insert(struct nhir_store *st,
 	return sq_int(st, err, id, NULL, "INSERT INTO task(incident, title,"
 		      " owner, due, status, created, actor) VALUES(?, ?, ?, ?,"
 		      " ?, ?, ?) RETURNING id", "ittztit", t->incident,
-		      t->title, t->owner, t->due, task_status_text[NHIR_TASK_OPEN],
-		      t->created, t->actor);
+		      t->title, t->owner, t->due,
+		      nhir_task_status_name(NHIR_TASK_OPEN), t->created,
+		      t->actor);
 }
 
 static enum nhir_rc task_read(struct nhir_store *st, int64_t incident,
@@ -470,9 +399,7 @@ static enum nhir_rc task_read(struct nhir_store *st, int64_t incident,
 	if (r == 1) {
 		if (n)
 			copy(owner, n, sq_text(q, 0));
-		*status = (enum nhir_task_status)text_index(
-			task_status_text, (int)NHIR_ARRAY_SIZE(task_status_text),
-			sq_text(q, 1), NHIR_TASK_STATUS_UNKNOWN);
+		*status = nhir_task_status_parse(sq_text(q, 1));
 		*found = true;
 	}
 	sqlite3_finalize(q);
@@ -484,7 +411,7 @@ static enum nhir_rc task_done(struct nhir_store *st, int64_t id, int64_t at,
 {
 	return sq_exec(st, err, "UPDATE task SET status = ?, done = ?,"
 		       " done_by = ? WHERE id = ?", "titi",
-		       task_status_text[NHIR_TASK_DONE], at, by, id);
+		       nhir_task_status_name(NHIR_TASK_DONE), at, by, id);
 }
 
 /* The statement of each kind of record row, by enum nhir_record_kind. */

@@ -161,12 +161,9 @@ static enum nhir_rc approvals_of_step(struct nhir_store *st, int64_t step,
 	if (rc)
 		return rc;
 	while ((r = sq_step(st, q, err)) == 1) {
-		const char *v = sq_text(q, 1);
 		struct nhir_report_approval a = {
 			.actor = sq_text(q, 0),
-			.verdict = v && !strcmp(v, "reject")
-					   ? NHIR_VERDICT_REJECT
-					   : NHIR_VERDICT_APPROVE,
+			.verdict = nhir_verdict_parse(sq_text(q, 1)),
 			.why = sq_text(q, 2),
 			.at = sq_col_int(q, 3),
 			.expires = sq_col_int(q, 4),
