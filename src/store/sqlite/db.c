@@ -13,199 +13,6 @@
 #include "store/store-internal.h"
 #include "store/sqlite/sqlite-internal.h"
 
-const char *const sq_stmt_sql[Q_NR] = {
-	[Q_NODE_BY_EXT] = "SELECT id, kind FROM node WHERE ext_id = ?1",
-	[Q_NODE_BY_GLOB] =
-		"SELECT id, kind FROM node WHERE ext_id GLOB ?1 LIMIT 2",
-	[Q_NODE_RENAME] = "UPDATE node SET ext_id = ?2 WHERE id = ?1",
-	[Q_END_PUT] =
-		"INSERT OR IGNORE INTO node_end(node, time, how, before, cause,"
-		" event_id, event_name, file, offset)"
-		" VALUES(?1, ?2, ?3, ?4, coalesce(?5, ''), coalesce(?6, ''),"
-		" ?7, ?8, ?9)",
-	[Q_END_GET] =
-		"SELECT e.id, e.node, e.time, e.how, e.before, e.cause,"
-		" e.event_id, e.event_name, e.file, e.offset, f.path"
-		" FROM node_end e LEFT JOIN source_file f ON f.id = e.file"
-		" WHERE e.id = ?1",
-	[Q_END_LIST] =
-		"SELECT e.id, e.node, e.time, e.how, e.before, e.cause,"
-		" e.event_id, e.event_name, e.file, e.offset, f.path"
-		" FROM node_end e LEFT JOIN source_file f ON f.id = e.file"
-		" WHERE e.node = ?1 ORDER BY e.time, e.id",
-	[Q_NODE_INSERT] =
-		"INSERT INTO node(kind, ext_id, name, subtype, provider, attrs,"
-		" created, expires, disabled, first_seen, updated)"
-		" VALUES(?1, ?2, ?3, ?4, ?5, json_patch('{}', ?6), ?7, ?8,"
-		" coalesce(?9, 0), ?10, ?10)",
-	[Q_NODE_UPDATE] =
-		"UPDATE node SET name = coalesce(?2, name),"
-		" subtype = coalesce(?3, subtype),"
-		" provider = coalesce(?4, provider),"
-		" attrs = json_patch(attrs, ?5),"
-		" created = coalesce(?6, created),"
-		" expires = coalesce(?7, expires),"
-		" disabled = coalesce(?8, disabled), updated = ?9"
-		" WHERE id = ?1 AND (name IS NOT coalesce(?2, name)"
-		" OR subtype IS NOT coalesce(?3, subtype)"
-		" OR provider IS NOT coalesce(?4, provider)"
-		" OR attrs IS NOT json_patch(attrs, ?5)"
-		" OR created IS NOT coalesce(?6, created)"
-		" OR expires IS NOT coalesce(?7, expires)"
-		" OR disabled IS NOT coalesce(?8, disabled))",
-	[Q_EDGE_FIND] =
-		"SELECT id FROM edge WHERE src = ?1 AND kind = ?2 AND dst = ?3",
-	[Q_EDGE_INSERT] =
-		"INSERT INTO edge(src, dst, kind, cascade, privilege, attrs,"
-		" created, expires) VALUES(?1, ?2, ?3, coalesce(?4, 0),"
-		" coalesce(?5, 0), json_patch('{}', ?6), ?7, ?8)",
-	[Q_EDGE_UPDATE] =
-		"UPDATE edge SET cascade = coalesce(?2, cascade),"
-		" privilege = coalesce(?3, privilege),"
-		" attrs = json_patch(attrs, ?4),"
-		" created = coalesce(?5, created),"
-		" expires = coalesce(?6, expires)"
-		" WHERE id = ?1 AND (cascade IS NOT coalesce(?2, cascade)"
-		" OR privilege IS NOT coalesce(?3, privilege)"
-		" OR attrs IS NOT json_patch(attrs, ?4)"
-		" OR created IS NOT coalesce(?5, created)"
-		" OR expires IS NOT coalesce(?6, expires))",
-	[Q_NODE_GET] =
-		"SELECT id, kind, ext_id, name, subtype, provider, attrs,"
-		" created, expires, disabled FROM node WHERE id = ?1",
-	[Q_NODE_BY_NAME] =
-		"SELECT id FROM node WHERE name = ?1 ORDER BY id LIMIT ?2",
-	[Q_EDGES_OUT] =
-		"SELECT id, src, dst, kind, cascade, privilege, attrs, created,"
-		" expires FROM edge WHERE src = ?1 ORDER BY kind, id",
-	[Q_EDGES_IN] =
-		"SELECT id, src, dst, kind, cascade, privilege, attrs, created,"
-		" expires FROM edge WHERE dst = ?1 ORDER BY kind, id",
-	[Q_GEN_BUMP] =
-		"UPDATE meta SET value = value + 1 WHERE key = 'graph_gen'",
-	[Q_IMPORT] =
-		"INSERT INTO import_run(time, actor, format, path, sha256, size,"
-		" added, updated, unchanged, rejected, status)"
-		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-	[Q_STR_FIND] = "SELECT id FROM str WHERE s = ?1",
-	[Q_STR_INSERT] = "INSERT INTO str(s) VALUES(?1)",
-	[Q_FILE_FIND] = "SELECT id FROM source_file WHERE sha256 = ?1",
-	[Q_FILE_ADD] =
-		"INSERT INTO source_file(path, sha256, size, format, ingested,"
-		" actor) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-	[Q_FILE_DONE] =
-		"UPDATE source_file SET events = ?2, skipped = ?3, first = ?4,"
-		" last = ?5, duplicates = ?6 WHERE id = ?1",
-	[Q_EVENT_INSERT] =
-		"INSERT INTO event(time, source, actor_key, identity, action,"
-		" target, src_ip, user_agent, region, outcome, flags, file,"
-		" offset, len, sha256, uid) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-		" ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-	[Q_FILE_PATH] = "SELECT path FROM source_file WHERE id = ?1",
-	[Q_STR_GET] = "SELECT s FROM str WHERE id = ?1",
-	[Q_FILE_SPANS] =
-		"SELECT first, last FROM source_file WHERE first IS NOT NULL"
-		" ORDER BY first",
-	/* key_use: a row per key and who minted it (sq_lineage) */
-	[Q_LINEAGE] =
-		"SELECT key, name, minted, created, via, events, failed, notable,"
-		" flags, first, last, concurrent, concurrent_first, rolled"
-		" FROM key_use WHERE key = ?1 LIMIT 1",
-	[Q_LINEAGE_KIDS] =
-		"SELECT key, name, minted, created, via, events, failed, notable,"
-		" flags, first, last, concurrent, concurrent_first, rolled"
-		" FROM key_use WHERE parent = ?1",
-	[Q_MINT_CREATED] =
-		"UPDATE key_use SET created = coalesce(?4, created)"
-		" WHERE parent = ?1 AND key = ?2 AND via = ?3",
-	/* a key first seen alone gets its parent */
-	[Q_MINT_ADOPT] =
-		"UPDATE key_use SET parent = ?1, via = ?3, created = ?4"
-		" WHERE parent = 0 AND key = ?2",
-	/* a key minted twice: the same totals under both parents */
-	[Q_MINT_COPY] =
-		"INSERT INTO key_use SELECT ?1, key, ?3, ?4, name, minted, events,"
-		" failed, notable, flags, first, last, concurrent,"
-		" concurrent_first, tail_time, tail_ip, rolled FROM key_use"
-		" WHERE key = ?2 LIMIT 1",
-	/* the usual case: a key first seen as minted */
-	[Q_MINT_NEW] =
-		"INSERT INTO key_use SELECT ?1, ?2, ?3, ?4, s, 0, 0, 0, 0, 0,"
-		" NULL, NULL, 0, NULL, NULL, NULL, 0 FROM str WHERE id = ?2"
-		" AND NOT EXISTS (SELECT 1 FROM key_use WHERE key = ?2)",
-	[Q_MINT_COUNT] =
-		"UPDATE key_use SET minted = minted + 1 WHERE key = ?1",
-	[Q_USE_GET] =
-		"SELECT events, failed, notable, flags, first, last, concurrent,"
-		" concurrent_first, tail_time, tail_ip, rolled FROM key_use"
-		" WHERE key = ?1 LIMIT 1",
-	[Q_USE_PUT] =
-		"UPDATE key_use SET events = ?2, failed = ?3, notable = ?4,"
-		" flags = ?5, first = ?6, last = ?7, concurrent = ?8,"
-		" concurrent_first = ?9, tail_time = ?10, tail_ip = ?11,"
-		" rolled = ?12 WHERE key = ?1",
-	[Q_USE_NEW] =
-		"INSERT INTO key_use SELECT 0, ?1, 0, NULL, s, ?13, ?2, ?3, ?4,"
-		" ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 FROM str WHERE id = ?1",
-	[Q_USE_SCAN] =
-		"SELECT time, src_ip FROM event WHERE actor_key = ?1"
-		" AND src_ip IS NOT NULL AND flags & 32 = 0 ORDER BY time, id",
-	[Q_SRC_PUT] =
-		"INSERT INTO key_source VALUES(?1, ?2, ?3, ?4, ?5, ?6)"
-		" ON CONFLICT DO UPDATE SET first = min(first, excluded.first),"
-		" last = max(last, excluded.last),"
-		" count = count + excluded.count",
-	[Q_ACT_PUT] =
-		"INSERT INTO key_action VALUES(?1, ?2, ?3, ?4)"
-		" ON CONFLICT DO UPDATE SET count = count + excluded.count,"
-		" failed = failed + excluded.failed",
-	[Q_SRC_FILL] =
-		"INSERT INTO key_source SELECT actor_key, coalesce(src_ip, 0),"
-		" coalesce(user_agent, 0), min(time), max(time), count(*)"
-		" FROM event WHERE actor_key = ?1 GROUP BY 2, 3",
-	[Q_ACT_FILL] =
-		"INSERT INTO key_action SELECT actor_key, coalesce(action, 0),"
-		" count(*), sum(flags & 16 != 0) FROM event WHERE actor_key = ?1"
-		" GROUP BY 2",
-	[Q_KEY_SOURCES] =
-		"SELECT i.s, a.s, k.first, k.last, k.count FROM key_source k"
-		" LEFT JOIN str i ON i.id = k.ip LEFT JOIN str a ON a.id = k.ua"
-		" WHERE k.key = ?1",
-	[Q_KEY_ACTIONS] =
-		"SELECT a.s, k.count, k.failed FROM key_action k"
-		" LEFT JOIN str a ON a.id = k.action WHERE k.key = ?1",
-	[Q_EVENT_DUP] =
-		"SELECT min(file) FROM event WHERE actor_key IS ?1 AND time = ?2"
-		" AND uid = ?3 AND file != ?4",
-	[Q_SUGGEST_CASE] =
-		"SELECT ext_id FROM node WHERE ext_id = ?1 COLLATE NOCASE"
-		" AND ext_id != ?1 ORDER BY ext_id LIMIT 8",
-	/* the ids next to ?1 in order share the longest prefixes with it */
-	[Q_SUGGEST_NEAR] =
-		"SELECT ext_id FROM (SELECT ext_id FROM node WHERE ext_id < ?1"
-		" ORDER BY ext_id DESC LIMIT 8) UNION ALL"
-		" SELECT ext_id FROM (SELECT ext_id FROM node WHERE ext_id > ?1"
-		" ORDER BY ext_id LIMIT 8)",
-	/* the same over the keys and identities that only events name */
-	[Q_SUGGEST_EV_CASE] =
-		"SELECT s FROM str WHERE s = ?1 COLLATE NOCASE AND s != ?1"
-		" AND (EXISTS (SELECT 1 FROM event WHERE identity = str.id)"
-		"  OR EXISTS (SELECT 1 FROM event WHERE actor_key = str.id))"
-		" ORDER BY s LIMIT 8",
-	[Q_SUGGEST_EV_NEAR] =
-		"SELECT s FROM (SELECT s FROM str WHERE s < ?1"
-		" AND (EXISTS (SELECT 1 FROM event WHERE identity = str.id)"
-		"  OR EXISTS (SELECT 1 FROM event WHERE actor_key = str.id))"
-		" ORDER BY s DESC LIMIT 8) UNION ALL"
-		" SELECT s FROM (SELECT s FROM str WHERE s > ?1"
-		" AND (EXISTS (SELECT 1 FROM event WHERE identity = str.id)"
-		"  OR EXISTS (SELECT 1 FROM event WHERE actor_key = str.id))"
-		" ORDER BY s LIMIT 8)",
-	[Q_EVENT_SAME] =
-		"SELECT 1 FROM event WHERE actor_key IS ?1 AND time = ?2"
-		" AND uid = ?3 AND file = ?4 LIMIT 1",
-};
-
 enum nhir_rc sq_db_err(struct sqlite_store *s, struct nhir_err *err,
 		       const char *what)
 {
@@ -232,16 +39,16 @@ enum nhir_rc sq_run_sql(struct sqlite_store *s, const char *sql,
 	return NHIR_OK;
 }
 
-/* Returns the prepared statement q, reset and with bindings cleared. */
-sqlite3_stmt *sq_stmt(struct sqlite_store *s, enum stmt q)
+sqlite3_stmt *sq_kept(struct sqlite_store *s, sqlite3_stmt **q,
+		      const char *sql)
 {
-	if (!s->q[q] && sqlite3_prepare_v3(s->db, sq_stmt_sql[q], -1,
-					   SQLITE_PREPARE_PERSISTENT, &s->q[q],
-					   NULL) != SQLITE_OK)
+	if (!*q && sqlite3_prepare_v3(s->db, sql, -1,
+				      SQLITE_PREPARE_PERSISTENT, q,
+				      NULL) != SQLITE_OK)
 		return NULL;
-	sqlite3_reset(s->q[q]);
-	sqlite3_clear_bindings(s->q[q]);
-	return s->q[q];
+	sqlite3_reset(*q);
+	sqlite3_clear_bindings(*q);
+	return *q;
 }
 
 int sq_query_int(struct sqlite_store *s, const char *sql, int64_t *out)
@@ -363,8 +170,12 @@ void sq_close(struct nhir_store *st)
 {
 	struct sqlite_store *s = SQ(st);
 
-	for (int i = 0; i < Q_NR; i++)
-		sqlite3_finalize(s->q[i]);
+	for (int i = 0; i < Q_GRAPH_NR; i++)
+		sqlite3_finalize(s->graph_q[i]);
+	for (int i = 0; i < Q_EVENTS_NR; i++)
+		sqlite3_finalize(s->events_q[i]);
+	for (int i = 0; i < Q_USAGE_NR; i++)
+		sqlite3_finalize(s->usage_q[i]);
 	sq_intern_clear(&s->strs);
 	nhir_free(s->use.v);
 	nhir_free(s->roll);
@@ -567,18 +378,11 @@ enum nhir_rc sq_begin(struct nhir_store *st, struct nhir_err *err)
 enum nhir_rc sq_commit(struct nhir_store *st, struct nhir_err *err)
 {
 	struct sqlite_store *s = SQ(st);
-	sqlite3_stmt *q;
 	enum nhir_rc rc = sq_flush_events(s, err);
 
-	if (rc)
-		return rc;
-
-	if (s->dirty) {
-		q = sq_stmt(s, Q_GEN_BUMP);
-		if (!q || sqlite3_step(q) != SQLITE_DONE)
-			return sq_db_err(s, err, "cannot update graph generation");
-	}
-	return sq_run_sql(s, "COMMIT", err);
+	if (!rc)
+		rc = sq_graph_changed(s, err);
+	return rc ? rc : sq_run_sql(s, "COMMIT", err);
 }
 
 void sq_rollback(struct nhir_store *st)

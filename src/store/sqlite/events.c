@@ -10,6 +10,43 @@
 #include "store/store-internal.h"
 #include "store/sqlite/sqlite-internal.h"
 
+#define INTERN_MAX (1u << 18)	/* strings cached, about 30 MB */
+#define INFILE_MAX (1u << 21)	/* hashes kept; the table takes 32 MB */
+#define EV_BATCH_MAX 65536	/* events inserted at once */
+
+static const char *const events_sql[Q_EVENTS_NR] = {
+	[Q_STR_FIND] = "SELECT id FROM str WHERE s = ?1",
+	[Q_STR_INSERT] = "INSERT INTO str(s) VALUES(?1)",
+	[Q_STR_GET] = "SELECT s FROM str WHERE id = ?1",
+	[Q_FILE_FIND] = "SELECT id FROM source_file WHERE sha256 = ?1",
+	[Q_FILE_ADD] =
+		"INSERT INTO source_file(path, sha256, size, format, ingested,"
+		" actor) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	[Q_FILE_DONE] =
+		"UPDATE source_file SET events = ?2, skipped = ?3, first = ?4,"
+		" last = ?5, duplicates = ?6 WHERE id = ?1",
+	[Q_FILE_PATH] = "SELECT path FROM source_file WHERE id = ?1",
+	[Q_FILE_SPANS] =
+		"SELECT first, last FROM source_file WHERE first IS NOT NULL"
+		" ORDER BY first",
+	[Q_EVENT_INSERT] =
+		"INSERT INTO event(time, source, actor_key, identity, action,"
+		" target, src_ip, user_agent, region, outcome, flags, file,"
+		" offset, len, sha256, uid) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+		" ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+	[Q_EVENT_DUP] =
+		"SELECT min(file) FROM event WHERE actor_key IS ?1 AND time = ?2"
+		" AND uid = ?3 AND file != ?4",
+	[Q_EVENT_SAME] =
+		"SELECT 1 FROM event WHERE actor_key IS ?1 AND time = ?2"
+		" AND uid = ?3 AND file = ?4 LIMIT 1",
+};
+
+static sqlite3_stmt *stmt(struct sqlite_store *s, enum events_stmt q)
+{
+	return sq_kept(s, &s->events_q[q], events_sql[q]);
+}
+
 static bool spans_add(struct spans *sp, int64_t first, int64_t last);
 
 void sq_intern_clear(struct intern *t)
@@ -75,14 +112,14 @@ int64_t sq_intern(struct sqlite_store *s, const char *str)
 	slot = intern_slot(&s->strs, str, h);
 	if (slot->hash)
 		return slot->id;
-	q = sq_stmt(s, Q_STR_FIND);
+	q = stmt(s, Q_STR_FIND);
 	if (!q)
 		return -1;
 	sq_bind_text(q, 1, str);
 	if (sqlite3_step(q) == SQLITE_ROW) {
 		id = sqlite3_column_int64(q, 0);
 	} else {
-		q = sq_stmt(s, Q_STR_INSERT);
+		q = stmt(s, Q_STR_INSERT);
 		if (!q)
 			return -1;
 		sq_bind_text(q, 1, str);
@@ -103,7 +140,7 @@ int64_t sq_intern(struct sqlite_store *s, const char *str)
 /* The id of an existing string, 0 if it was never stored. */
 int64_t sq_str_id(struct sqlite_store *s, const char *str)
 {
-	sqlite3_stmt *q = sq_stmt(s, Q_STR_FIND);
+	sqlite3_stmt *q = stmt(s, Q_STR_FIND);
 	int64_t id = 0;
 
 	if (!q)
@@ -119,7 +156,7 @@ enum nhir_rc sq_file_find(struct nhir_store *st, const char *sha,
 			  int64_t *id, struct nhir_err *err)
 {
 	struct sqlite_store *s = SQ(st);
-	sqlite3_stmt *q = sq_stmt(s, Q_FILE_FIND);
+	sqlite3_stmt *q = stmt(s, Q_FILE_FIND);
 	int rc;
 
 	if (!q)
@@ -140,7 +177,7 @@ enum nhir_rc sq_file_add(struct nhir_store *st, const char *path,
 			 struct nhir_err *err)
 {
 	struct sqlite_store *s = SQ(st);
-	sqlite3_stmt *q = sq_stmt(s, Q_FILE_ADD);
+	sqlite3_stmt *q = stmt(s, Q_FILE_ADD);
 
 	if (!q)
 		return sq_db_err(s, err, "cannot record file");
@@ -179,7 +216,7 @@ enum nhir_rc sq_file_done(struct nhir_store *st, int64_t id,
 
 	if (rc)
 		return rc;
-	q = sq_stmt(s, Q_FILE_DONE);
+	q = stmt(s, Q_FILE_DONE);
 	if (!q)
 		return sq_db_err(s, err, "cannot record file");
 	sqlite3_bind_int64(q, 1, id);
@@ -260,7 +297,7 @@ static bool spans_cover(const struct spans *sp, int64_t t)
 
 static enum nhir_rc spans_load(struct sqlite_store *s, struct nhir_err *err)
 {
-	sqlite3_stmt *q = sq_stmt(s, Q_FILE_SPANS);
+	sqlite3_stmt *q = stmt(s, Q_FILE_SPANS);
 	int rc;
 
 	if (!q)
@@ -334,7 +371,7 @@ static int is_dup(struct sqlite_store *s, const struct ev_batch *e)
 	int rc;
 
 	if (spans_cover(&s->spans, e->time)) {
-		q = sq_stmt(s, Q_EVENT_DUP);
+		q = stmt(s, Q_EVENT_DUP);
 		if (!q)
 			return -1;
 		bind_dup(q, e);
@@ -352,7 +389,7 @@ static int is_dup(struct sqlite_store *s, const struct ev_batch *e)
 	h |= 1;
 	if (s->infile.nr < INFILE_MAX && !infile_seen(&s->infile, h))
 		return 0;
-	q = sq_stmt(s, Q_EVENT_SAME);
+	q = stmt(s, Q_EVENT_SAME);
 	if (!q)
 		return -1;
 	bind_dup(q, e);
@@ -390,7 +427,7 @@ enum nhir_rc sq_flush_events(struct sqlite_store *s, struct nhir_err *err)
 			s->dups.repeated++;
 		if (dup)
 			continue;
-		q = sq_stmt(s, Q_EVENT_INSERT);
+		q = stmt(s, Q_EVENT_INSERT);
 		if (!q)
 			return sq_db_err(s, err, "cannot store event");
 		sqlite3_bind_int64(q, 1, e->time);
@@ -528,7 +565,7 @@ static const char *id_string(struct sqlite_store *s, struct id_cache *c,
 	     j = (j + 1) & (c->alloc - 1))
 		if (c->ids[j] == id)
 			return c->s[j];
-	q = sq_stmt(s, Q_STR_GET);
+	q = stmt(s, Q_STR_GET);
 	if (!q) {
 		*oom = true;
 		return NULL;
@@ -660,7 +697,7 @@ out:
 char *sq_file_path(struct nhir_store *st, int64_t id)
 {
 	struct sqlite_store *s = SQ(st);
-	sqlite3_stmt *q = sq_stmt(s, Q_FILE_PATH);
+	sqlite3_stmt *q = stmt(s, Q_FILE_PATH);
 	char *p = NULL;
 	bool oom = false;
 

@@ -9,6 +9,140 @@
 #include "store/store-internal.h"
 #include "store/sqlite/sqlite-internal.h"
 
+static const char *const graph_sql[Q_GRAPH_NR] = {
+	[Q_NODE_BY_EXT] = "SELECT id, kind FROM node WHERE ext_id = ?1",
+	[Q_NODE_BY_GLOB] =
+		"SELECT id, kind FROM node WHERE ext_id GLOB ?1 LIMIT 2",
+	[Q_NODE_RENAME] = "UPDATE node SET ext_id = ?2 WHERE id = ?1",
+	[Q_NODE_INSERT] =
+		"INSERT INTO node(kind, ext_id, name, subtype, provider, attrs,"
+		" created, expires, disabled, first_seen, updated)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, json_patch('{}', ?6), ?7, ?8,"
+		" coalesce(?9, 0), ?10, ?10)",
+	[Q_NODE_UPDATE] =
+		"UPDATE node SET name = coalesce(?2, name),"
+		" subtype = coalesce(?3, subtype),"
+		" provider = coalesce(?4, provider),"
+		" attrs = json_patch(attrs, ?5),"
+		" created = coalesce(?6, created),"
+		" expires = coalesce(?7, expires),"
+		" disabled = coalesce(?8, disabled), updated = ?9"
+		" WHERE id = ?1 AND (name IS NOT coalesce(?2, name)"
+		" OR subtype IS NOT coalesce(?3, subtype)"
+		" OR provider IS NOT coalesce(?4, provider)"
+		" OR attrs IS NOT json_patch(attrs, ?5)"
+		" OR created IS NOT coalesce(?6, created)"
+		" OR expires IS NOT coalesce(?7, expires)"
+		" OR disabled IS NOT coalesce(?8, disabled))",
+	[Q_NODE_GET] =
+		"SELECT id, kind, ext_id, name, subtype, provider, attrs,"
+		" created, expires, disabled FROM node WHERE id = ?1",
+	[Q_NODE_BY_NAME] =
+		"SELECT id FROM node WHERE name = ?1 ORDER BY id LIMIT ?2",
+	[Q_EDGE_FIND] =
+		"SELECT id FROM edge WHERE src = ?1 AND kind = ?2 AND dst = ?3",
+	[Q_EDGE_INSERT] =
+		"INSERT INTO edge(src, dst, kind, cascade, privilege, attrs,"
+		" created, expires) VALUES(?1, ?2, ?3, coalesce(?4, 0),"
+		" coalesce(?5, 0), json_patch('{}', ?6), ?7, ?8)",
+	[Q_EDGE_UPDATE] =
+		"UPDATE edge SET cascade = coalesce(?2, cascade),"
+		" privilege = coalesce(?3, privilege),"
+		" attrs = json_patch(attrs, ?4),"
+		" created = coalesce(?5, created),"
+		" expires = coalesce(?6, expires)"
+		" WHERE id = ?1 AND (cascade IS NOT coalesce(?2, cascade)"
+		" OR privilege IS NOT coalesce(?3, privilege)"
+		" OR attrs IS NOT json_patch(attrs, ?4)"
+		" OR created IS NOT coalesce(?5, created)"
+		" OR expires IS NOT coalesce(?6, expires))",
+	[Q_EDGES_OUT] =
+		"SELECT id, src, dst, kind, cascade, privilege, attrs, created,"
+		" expires FROM edge WHERE src = ?1 ORDER BY kind, id",
+	[Q_EDGES_IN] =
+		"SELECT id, src, dst, kind, cascade, privilege, attrs, created,"
+		" expires FROM edge WHERE dst = ?1 ORDER BY kind, id",
+	[Q_GEN_BUMP] =
+		"UPDATE meta SET value = value + 1 WHERE key = 'graph_gen'",
+	[Q_IMPORT] =
+		"INSERT INTO import_run(time, actor, format, path, sha256, size,"
+		" added, updated, unchanged, rejected, status)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[Q_SUGGEST_CASE] =
+		"SELECT ext_id FROM node WHERE ext_id = ?1 COLLATE NOCASE"
+		" AND ext_id != ?1 ORDER BY ext_id LIMIT 8",
+	/* the ids next to ?1 in order share the longest prefixes with it */
+	[Q_SUGGEST_NEAR] =
+		"SELECT ext_id FROM (SELECT ext_id FROM node WHERE ext_id < ?1"
+		" ORDER BY ext_id DESC LIMIT 8) UNION ALL"
+		" SELECT ext_id FROM (SELECT ext_id FROM node WHERE ext_id > ?1"
+		" ORDER BY ext_id LIMIT 8)",
+	/* the same over the keys and identities that only events name */
+	[Q_SUGGEST_EV_CASE] =
+		"SELECT s FROM str WHERE s = ?1 COLLATE NOCASE AND s != ?1"
+		" AND (EXISTS (SELECT 1 FROM event WHERE identity = str.id)"
+		"  OR EXISTS (SELECT 1 FROM event WHERE actor_key = str.id))"
+		" ORDER BY s LIMIT 8",
+	[Q_SUGGEST_EV_NEAR] =
+		"SELECT s FROM (SELECT s FROM str WHERE s < ?1"
+		" AND (EXISTS (SELECT 1 FROM event WHERE identity = str.id)"
+		"  OR EXISTS (SELECT 1 FROM event WHERE actor_key = str.id))"
+		" ORDER BY s DESC LIMIT 8) UNION ALL"
+		" SELECT s FROM (SELECT s FROM str WHERE s > ?1"
+		" AND (EXISTS (SELECT 1 FROM event WHERE identity = str.id)"
+		"  OR EXISTS (SELECT 1 FROM event WHERE actor_key = str.id))"
+		" ORDER BY s LIMIT 8)",
+	/* key_use: a row per key and who minted it (sq_lineage) */
+	[Q_LINEAGE] =
+		"SELECT key, name, minted, created, via, events, failed, notable,"
+		" flags, first, last, concurrent, concurrent_first, rolled"
+		" FROM key_use WHERE key = ?1 LIMIT 1",
+	[Q_LINEAGE_KIDS] =
+		"SELECT key, name, minted, created, via, events, failed, notable,"
+		" flags, first, last, concurrent, concurrent_first, rolled"
+		" FROM key_use WHERE parent = ?1",
+	[Q_MINT_CREATED] =
+		"UPDATE key_use SET created = coalesce(?4, created)"
+		" WHERE parent = ?1 AND key = ?2 AND via = ?3",
+	/* a key first seen alone gets its parent */
+	[Q_MINT_ADOPT] =
+		"UPDATE key_use SET parent = ?1, via = ?3, created = ?4"
+		" WHERE parent = 0 AND key = ?2",
+	/* a key minted twice: the same totals under both parents */
+	[Q_MINT_COPY] =
+		"INSERT INTO key_use SELECT ?1, key, ?3, ?4, name, minted, events,"
+		" failed, notable, flags, first, last, concurrent,"
+		" concurrent_first, tail_time, tail_ip, rolled FROM key_use"
+		" WHERE key = ?2 LIMIT 1",
+	/* the usual case: a key first seen as minted */
+	[Q_MINT_NEW] =
+		"INSERT INTO key_use SELECT ?1, ?2, ?3, ?4, s, 0, 0, 0, 0, 0,"
+		" NULL, NULL, 0, NULL, NULL, NULL, 0 FROM str WHERE id = ?2"
+		" AND NOT EXISTS (SELECT 1 FROM key_use WHERE key = ?2)",
+	[Q_MINT_COUNT] =
+		"UPDATE key_use SET minted = minted + 1 WHERE key = ?1",
+	[Q_END_PUT] =
+		"INSERT OR IGNORE INTO node_end(node, time, how, before, cause,"
+		" event_id, event_name, file, offset)"
+		" VALUES(?1, ?2, ?3, ?4, coalesce(?5, ''), coalesce(?6, ''),"
+		" ?7, ?8, ?9)",
+	[Q_END_GET] =
+		"SELECT e.id, e.node, e.time, e.how, e.before, e.cause,"
+		" e.event_id, e.event_name, e.file, e.offset, f.path"
+		" FROM node_end e LEFT JOIN source_file f ON f.id = e.file"
+		" WHERE e.id = ?1",
+	[Q_END_LIST] =
+		"SELECT e.id, e.node, e.time, e.how, e.before, e.cause,"
+		" e.event_id, e.event_name, e.file, e.offset, f.path"
+		" FROM node_end e LEFT JOIN source_file f ON f.id = e.file"
+		" WHERE e.node = ?1 ORDER BY e.time, e.id",
+};
+
+static sqlite3_stmt *stmt(struct sqlite_store *s, enum graph_stmt q)
+{
+	return sq_kept(s, &s->graph_q[q], graph_sql[q]);
+}
+
 /*
  * An IAM user's or role's name is unique in its account whatever its
  * path, and logs often give only the name: arn:aws:iam::A:role/NAME,
@@ -48,10 +182,10 @@ static bool iam_alias(const char *ext, char *out, size_t n, bool *glob)
 }
 
 /* One node by exact external id: 1 found, 0 not found, -1 error. */
-static int find_one(struct sqlite_store *s, enum stmt which, const char *ext,
+static int find_one(struct sqlite_store *s, enum graph_stmt which, const char *ext,
 		    int64_t *id, enum nhir_node_kind *kind)
 {
-	sqlite3_stmt *q = sq_stmt(s, which);
+	sqlite3_stmt *q = stmt(s, which);
 	int rc;
 
 	if (!q)
@@ -125,7 +259,7 @@ enum nhir_rc sq_put_node(struct nhir_store *st,
 		return sq_db_err(s, err, "cannot look up node");
 	if (found && renamed && kind == r->kind) {
 		/* stored from a name alone: the full ARN is its id now */
-		q = sq_stmt(s, Q_NODE_RENAME);
+		q = stmt(s, Q_NODE_RENAME);
 		if (!q)
 			return sq_db_err(s, err, "cannot update node");
 		sqlite3_bind_int64(q, 1, id);
@@ -135,7 +269,7 @@ enum nhir_rc sq_put_node(struct nhir_store *st,
 		s->dirty = true;
 	}
 	if (!found) {
-		q = sq_stmt(s, Q_NODE_INSERT);
+		q = stmt(s, Q_NODE_INSERT);
 		if (!q)
 			return sq_db_err(s, err, "cannot insert node");
 		sqlite3_bind_int(q, 1, r->kind);
@@ -160,7 +294,7 @@ enum nhir_rc sq_put_node(struct nhir_store *st,
 				    "node '%s' is already stored as a %s, not "
 				    "a %s", r->ext_id, nhir_node_kind_name(kind),
 				    nhir_node_kind_name(r->kind));
-	q = sq_stmt(s, Q_NODE_UPDATE);
+	q = stmt(s, Q_NODE_UPDATE);
 	if (!q)
 		return sq_db_err(s, err, "cannot update node");
 	sqlite3_bind_int64(q, 1, id);
@@ -195,7 +329,7 @@ static enum nhir_rc mint_put(struct sqlite_store *s,
 	 * (its time may be new); a key seen alone, which gets its parent;
 	 * a key minted a second time, whose totals are copied.
 	 */
-	static const enum stmt add[] = { Q_MINT_NEW, Q_MINT_CREATED,
+	static const enum graph_stmt add[] = { Q_MINT_NEW, Q_MINT_CREATED,
 					 Q_MINT_ADOPT, Q_MINT_COPY };
 	sqlite3_stmt *q;
 	int64_t src, dst;
@@ -209,7 +343,7 @@ static enum nhir_rc mint_put(struct sqlite_store *s,
 	if (src <= 0 || dst <= 0)
 		return sq_db_err(s, err, "cannot store lineage");
 	for (i = 0; i < NHIR_ARRAY_SIZE(add); i++) {
-		q = sq_stmt(s, add[i]);
+		q = stmt(s, add[i]);
 		if (!q)
 			return sq_db_err(s, err, "cannot store lineage");
 		sqlite3_bind_int64(q, 1, src);
@@ -224,7 +358,7 @@ static enum nhir_rc mint_put(struct sqlite_store *s,
 	if (i == 1 || i == NHIR_ARRAY_SIZE(add))
 		return NHIR_OK;	/* no new row */
 	/* the parent has minted one more: walks descend from it */
-	q = sq_stmt(s, Q_MINT_COUNT);
+	q = stmt(s, Q_MINT_COUNT);
 	if (!q)
 		return sq_db_err(s, err, "cannot store lineage");
 	sqlite3_bind_int64(q, 1, src);
@@ -261,7 +395,7 @@ enum nhir_rc sq_put_edge(struct nhir_store *st,
 	if (nhir_edge_check_kinds(r->kind, skind, dkind, err))
 		return NHIR_EINVAL;
 
-	q = sq_stmt(s, Q_EDGE_FIND);
+	q = stmt(s, Q_EDGE_FIND);
 	if (!q)
 		return sq_db_err(s, err, "cannot look up edge");
 	sqlite3_bind_int64(q, 1, src);
@@ -271,7 +405,7 @@ enum nhir_rc sq_put_edge(struct nhir_store *st,
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return sq_db_err(s, err, "cannot look up edge");
 	if (rc == SQLITE_DONE) {
-		q = sq_stmt(s, Q_EDGE_INSERT);
+		q = stmt(s, Q_EDGE_INSERT);
 		if (!q)
 			return sq_db_err(s, err, "cannot insert edge");
 		sqlite3_bind_int64(q, 1, src);
@@ -291,7 +425,7 @@ enum nhir_rc sq_put_edge(struct nhir_store *st,
 		return mint_put(s, r, dkind, err);
 	}
 	id = sqlite3_column_int64(q, 0);
-	q = sq_stmt(s, Q_EDGE_UPDATE);
+	q = stmt(s, Q_EDGE_UPDATE);
 	if (!q)
 		return sq_db_err(s, err, "cannot update edge");
 	sqlite3_bind_int64(q, 1, id);
@@ -314,7 +448,7 @@ enum nhir_rc sq_get_node(struct nhir_store *st, int64_t id,
 			 struct nhir_node *n, struct nhir_err *err)
 {
 	struct sqlite_store *s = SQ(st);
-	sqlite3_stmt *q = sq_stmt(s, Q_NODE_GET);
+	sqlite3_stmt *q = stmt(s, Q_NODE_GET);
 	bool oom = false;
 	int rc;
 
@@ -362,7 +496,7 @@ enum nhir_rc sq_lookup(struct nhir_store *st, const char *str,
 		*nr = (size_t)rc;
 		return NHIR_OK;
 	}
-	q = sq_stmt(s, Q_NODE_BY_NAME);
+	q = stmt(s, Q_NODE_BY_NAME);
 	if (!q)
 		return sq_db_err(s, err, "cannot look up node");
 	sq_bind_text(q, 1, str);
@@ -402,8 +536,8 @@ enum nhir_rc sq_suggest(struct nhir_store *st, const char *str,
 			char (*out)[NHIR_SUGGEST_LEN], size_t max,
 			size_t *nr, struct nhir_err *err)
 {
-	static const enum stmt cased[] = { Q_SUGGEST_CASE, Q_SUGGEST_EV_CASE };
-	static const enum stmt close[] = { Q_SUGGEST_NEAR, Q_SUGGEST_EV_NEAR };
+	static const enum graph_stmt cased[] = { Q_SUGGEST_CASE, Q_SUGGEST_EV_CASE };
+	static const enum graph_stmt close[] = { Q_SUGGEST_NEAR, Q_SUGGEST_EV_NEAR };
 	struct sqlite_store *s = SQ(st);
 	char near[32][NHIR_SUGGEST_LEN];
 	size_t lcp[32], near_nr = 0, best = 4;
@@ -411,7 +545,7 @@ enum nhir_rc sq_suggest(struct nhir_store *st, const char *str,
 	int rc;
 
 	for (size_t k = 0; k < NHIR_ARRAY_SIZE(cased); k++) {
-		q = sq_stmt(s, cased[k]);
+		q = stmt(s, cased[k]);
 		if (!q)
 			return sq_db_err(s, err, "cannot look up node");
 		sq_bind_text(q, 1, str);
@@ -427,7 +561,7 @@ enum nhir_rc sq_suggest(struct nhir_store *st, const char *str,
 			return sq_db_err(s, err, "cannot look up node");
 	}
 	for (size_t k = 0; k < NHIR_ARRAY_SIZE(close); k++) {
-		q = sq_stmt(s, close[k]);
+		q = stmt(s, close[k]);
 		if (!q)
 			return sq_db_err(s, err, "cannot look up node");
 		sq_bind_text(q, 1, str);
@@ -450,7 +584,7 @@ enum nhir_rc sq_suggest(struct nhir_store *st, const char *str,
 	return NHIR_OK;
 }
 
-static enum nhir_rc edges_of(struct sqlite_store *s, enum stmt which,
+static enum nhir_rc edges_of(struct sqlite_store *s, enum graph_stmt which,
 			     int64_t node, nhir_edge_cb cb, void *data,
 			     struct nhir_err *err)
 {
@@ -462,14 +596,14 @@ static enum nhir_rc edges_of(struct sqlite_store *s, enum stmt which,
 	 * stepping it (a callback may call back into the store): then a
 	 * fresh one.
 	 */
-	bool fresh = s->q[which] && sqlite3_stmt_busy(s->q[which]);
+	bool fresh = s->graph_q[which] && sqlite3_stmt_busy(s->graph_q[which]);
 
 	if (fresh) {
-		if (sqlite3_prepare_v2(s->db, sq_stmt_sql[which], -1, &q, NULL) !=
+		if (sqlite3_prepare_v2(s->db, graph_sql[which], -1, &q, NULL) !=
 		    SQLITE_OK)
 			return sq_db_err(s, err, "cannot read edges");
 	} else {
-		q = sq_stmt(s, which);
+		q = stmt(s, which);
 		if (!q)
 			return sq_db_err(s, err, "cannot read edges");
 	}
@@ -620,7 +754,7 @@ static enum nhir_rc lin_children(struct sqlite_store *s, struct lin_queue *lq,
 				 nhir_lineage_cb cb, void *data, bool *stop,
 				 struct nhir_err *err)
 {
-	sqlite3_stmt *q = sq_stmt(s, Q_LINEAGE_KIDS);
+	sqlite3_stmt *q = stmt(s, Q_LINEAGE_KIDS);
 	struct lin_row *kids = NULL;
 	size_t nr = 0, alloc = 0;
 	enum nhir_rc rc = NHIR_OK;
@@ -683,7 +817,7 @@ enum nhir_rc sq_lineage(struct nhir_store *st, const char *root,
 
 	if (id < 0)
 		return sq_db_err(s, err, "cannot read lineage");
-	q = id ? sq_stmt(s, Q_LINEAGE) : NULL;
+	q = id ? stmt(s, Q_LINEAGE) : NULL;
 	if (id && !q)
 		return sq_db_err(s, err, "cannot read lineage");
 	if (!id) {
@@ -752,6 +886,18 @@ enum nhir_rc sq_count(struct nhir_store *st,
 		if (rc != SQLITE_DONE)
 			return sq_db_err(s, err, "cannot count");
 	}
+	return NHIR_OK;
+}
+
+enum nhir_rc sq_graph_changed(struct sqlite_store *s, struct nhir_err *err)
+{
+	sqlite3_stmt *q;
+
+	if (!s->dirty)
+		return NHIR_OK;
+	q = stmt(s, Q_GEN_BUMP);
+	if (!q || sqlite3_step(q) != SQLITE_DONE)
+		return sq_db_err(s, err, "cannot update graph generation");
 	return NHIR_OK;
 }
 
@@ -840,7 +986,7 @@ enum nhir_rc sq_record_import(struct nhir_store *st,
 			      struct nhir_err *err)
 {
 	struct sqlite_store *s = SQ(st);
-	sqlite3_stmt *q = sq_stmt(s, Q_IMPORT);
+	sqlite3_stmt *q = stmt(s, Q_IMPORT);
 
 	if (!q)
 		return sq_db_err(s, err, "cannot record import");
@@ -895,7 +1041,7 @@ enum nhir_rc sq_put_end(struct nhir_store *st,
 		if (find_ext(s, r->node, &id, &kind) != 1)
 			return sq_db_err(s, err, "cannot look up node");
 	}
-	q = sq_stmt(s, Q_END_PUT);
+	q = stmt(s, Q_END_PUT);
 	if (!q)
 		return sq_db_err(s, err, "cannot store end fact");
 	sqlite3_bind_int64(q, 1, id);
@@ -952,7 +1098,7 @@ enum nhir_rc sq_get_end(struct nhir_store *st, int64_t id,
 			struct nhir_err *err)
 {
 	struct sqlite_store *s = SQ(st);
-	sqlite3_stmt *q = sq_stmt(s, Q_END_GET);
+	sqlite3_stmt *q = stmt(s, Q_END_GET);
 	int rc;
 	bool ok;
 
@@ -982,7 +1128,7 @@ enum nhir_rc sq_node_ends(struct nhir_store *st, int64_t node,
 	int r;
 
 	/* not the cached statement: cb may read other end facts */
-	if (sqlite3_prepare_v2(s->db, sq_stmt_sql[Q_END_LIST], -1, &q, NULL) !=
+	if (sqlite3_prepare_v2(s->db, graph_sql[Q_END_LIST], -1, &q, NULL) !=
 	    SQLITE_OK)
 		return sq_db_err(s, err, "cannot read end facts");
 	sqlite3_bind_int64(q, 1, node);

@@ -79,20 +79,28 @@ static inline bool sq_is_null(sqlite3_stmt *q, int col)
  * The handle and what db.c, graph.c, events.c and usage.c share.
  */
 
-enum stmt {
-	Q_NODE_BY_EXT, Q_NODE_INSERT, Q_NODE_UPDATE, Q_EDGE_FIND,
-	Q_EDGE_INSERT, Q_EDGE_UPDATE, Q_NODE_GET, Q_NODE_BY_NAME,
-	Q_EDGES_OUT, Q_EDGES_IN, Q_GEN_BUMP, Q_IMPORT,
-	Q_STR_FIND, Q_STR_INSERT, Q_FILE_FIND, Q_FILE_ADD, Q_FILE_DONE,
-	Q_EVENT_INSERT, Q_FILE_PATH, Q_STR_GET, Q_FILE_SPANS, Q_EVENT_DUP,
-	Q_EVENT_SAME, Q_SUGGEST_CASE, Q_SUGGEST_NEAR,
-	Q_LINEAGE, Q_LINEAGE_KIDS, Q_MINT_CREATED, Q_MINT_ADOPT, Q_MINT_COPY,
-	Q_MINT_NEW, Q_MINT_COUNT, Q_USE_GET, Q_USE_PUT, Q_USE_NEW,
-	Q_USE_SCAN, Q_SRC_PUT,
+/*
+ * The statements each file keeps prepared for the life of the handle,
+ * by its own enum and table of SQL (graph_sql[] in graph.c, and so on).
+ */
+enum graph_stmt {
+	Q_NODE_BY_EXT, Q_NODE_BY_GLOB, Q_NODE_RENAME, Q_NODE_INSERT,
+	Q_NODE_UPDATE, Q_NODE_GET, Q_NODE_BY_NAME, Q_EDGE_FIND,
+	Q_EDGE_INSERT, Q_EDGE_UPDATE, Q_EDGES_OUT, Q_EDGES_IN,
+	Q_GEN_BUMP, Q_IMPORT, Q_SUGGEST_CASE, Q_SUGGEST_NEAR,
+	Q_SUGGEST_EV_CASE, Q_SUGGEST_EV_NEAR, Q_LINEAGE, Q_LINEAGE_KIDS,
+	Q_MINT_CREATED, Q_MINT_ADOPT, Q_MINT_COPY, Q_MINT_NEW,
+	Q_MINT_COUNT, Q_END_PUT, Q_END_GET, Q_END_LIST, Q_GRAPH_NR
+};
+enum events_stmt {
+	Q_STR_FIND, Q_STR_INSERT, Q_STR_GET, Q_FILE_FIND, Q_FILE_ADD,
+	Q_FILE_DONE, Q_FILE_PATH, Q_FILE_SPANS, Q_EVENT_INSERT,
+	Q_EVENT_DUP, Q_EVENT_SAME, Q_EVENTS_NR
+};
+enum usage_stmt {
+	Q_USE_GET, Q_USE_PUT, Q_USE_NEW, Q_USE_SCAN, Q_SRC_PUT,
 	Q_ACT_PUT, Q_SRC_FILL, Q_ACT_FILL, Q_KEY_SOURCES, Q_KEY_ACTIONS,
-	Q_END_PUT, Q_END_GET, Q_END_LIST, Q_NODE_BY_GLOB, Q_NODE_RENAME,
-	Q_SUGGEST_EV_CASE, Q_SUGGEST_EV_NEAR,
-	Q_NR
+	Q_USAGE_NR
 };
 
 /*
@@ -112,8 +120,6 @@ struct intern {
 	struct intern_slot *v;
 	size_t nr, alloc;	/* alloc is 0 or a power of two */
 };
-
-#define INTERN_MAX (1u << 18)	/* strings cached, about 30 MB */
 
 /*
  * The time spans of stored files, merged and sorted: an event whose
@@ -142,8 +148,6 @@ struct infile {
 	size_t nr, alloc;	/* alloc is 0 or a power of two */
 };
 
-#define INFILE_MAX (1u << 21)	/* hashes kept; the table takes 32 MB */
-
 /*
  * Each key's running use (the key_use row) for the keys ingested
  * lately, so that a key seen in many files is read once.  Valid while
@@ -162,11 +166,6 @@ struct use_cache {
 	size_t nr, alloc;	/* alloc is 0 or a power of two */
 };
 
-#define USE_MAX (1u << 16)	/* keys cached; the table takes about 12 MB */
-
-/* Keys with this many events keep their sources and actions rolled up. */
-#define ROLLUP_MIN 256	/* also in migration 7 */
-
 /* One event's part in a key's sources or actions, to be summed. */
 struct roll_item {
 	int64_t a, b;		/* ip and agent, or action and 0 */
@@ -179,7 +178,9 @@ struct sqlite_store {
 	sqlite3 *db;
 	char *path;
 	char *cache;
-	sqlite3_stmt *q[Q_NR];
+	sqlite3_stmt *graph_q[Q_GRAPH_NR];	/* kept statements, by file */
+	sqlite3_stmt *events_q[Q_EVENTS_NR];
+	sqlite3_stmt *usage_q[Q_USAGE_NR];
 	bool dirty;		/* the graph changed in this transaction */
 	int64_t now;
 	struct intern strs;
@@ -203,8 +204,6 @@ struct sqlite_store {
  * are inserted in batches sorted by (key, time), so that the index on
  * key and time is written page by page instead of at random.
  */
-#define EV_BATCH_MAX 65536
-
 struct ev_batch {
 	int64_t time;
 	int64_t ids[9];		/* source ... outcome, as in Q_EVENT_INSERT */
@@ -220,14 +219,17 @@ struct ev_batch {
 #define SQ(st) ((struct sqlite_store *)(st))
 
 /* db.c */
-extern const char *const sq_stmt_sql[Q_NR];
 enum nhir_rc sq_db_err(struct sqlite_store *s, struct nhir_err *err,
 		       const char *what);
 /* Runs statements without parameters (a script). */
 enum nhir_rc sq_run_sql(struct sqlite_store *s, const char *sql,
 			struct nhir_err *err);
-/* Returns the prepared statement q, reset and with bindings cleared. */
-sqlite3_stmt *sq_stmt(struct sqlite_store *s, enum stmt q);
+/*
+ * The statement kept in *q, prepared from sql the first time, reset and
+ * with its bindings cleared; NULL if it cannot be prepared.
+ */
+sqlite3_stmt *sq_kept(struct sqlite_store *s, sqlite3_stmt **q,
+		      const char *sql);
 int sq_query_int(struct sqlite_store *s, const char *sql, int64_t *out);
 void sq_bind_text(sqlite3_stmt *q, int i, const char *s);
 void sq_bind_time(sqlite3_stmt *q, int i, int64_t t);
@@ -252,6 +254,8 @@ extern const size_t sq_migrations_nr;
 extern const char sq_row_triggers[];
 
 /* graph.c */
+/* Counts a commit that changed the graph (s->dirty) in graph_tag. */
+enum nhir_rc sq_graph_changed(struct sqlite_store *s, struct nhir_err *err);
 enum nhir_rc sq_put_node(struct nhir_store *st,
 			 const struct nhir_node_rec *r,
 			 enum nhir_put *res, struct nhir_err *err);

@@ -9,6 +9,57 @@
 #include "store/store-internal.h"
 #include "store/sqlite/sqlite-internal.h"
 
+#define USE_MAX (1u << 16)	/* keys cached; the table takes about 12 MB */
+/* Keys with this many events keep their sources and actions rolled up. */
+#define ROLLUP_MIN 256	/* also in migration 7 */
+
+static const char *const usage_sql[Q_USAGE_NR] = {
+	[Q_USE_GET] =
+		"SELECT events, failed, notable, flags, first, last, concurrent,"
+		" concurrent_first, tail_time, tail_ip, rolled FROM key_use"
+		" WHERE key = ?1 LIMIT 1",
+	[Q_USE_PUT] =
+		"UPDATE key_use SET events = ?2, failed = ?3, notable = ?4,"
+		" flags = ?5, first = ?6, last = ?7, concurrent = ?8,"
+		" concurrent_first = ?9, tail_time = ?10, tail_ip = ?11,"
+		" rolled = ?12 WHERE key = ?1",
+	[Q_USE_NEW] =
+		"INSERT INTO key_use SELECT 0, ?1, 0, NULL, s, ?13, ?2, ?3, ?4,"
+		" ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 FROM str WHERE id = ?1",
+	[Q_USE_SCAN] =
+		"SELECT time, src_ip FROM event WHERE actor_key = ?1"
+		" AND src_ip IS NOT NULL AND flags & 32 = 0 ORDER BY time, id",
+	[Q_SRC_PUT] =
+		"INSERT INTO key_source VALUES(?1, ?2, ?3, ?4, ?5, ?6)"
+		" ON CONFLICT DO UPDATE SET first = min(first, excluded.first),"
+		" last = max(last, excluded.last),"
+		" count = count + excluded.count",
+	[Q_ACT_PUT] =
+		"INSERT INTO key_action VALUES(?1, ?2, ?3, ?4)"
+		" ON CONFLICT DO UPDATE SET count = count + excluded.count,"
+		" failed = failed + excluded.failed",
+	[Q_SRC_FILL] =
+		"INSERT INTO key_source SELECT actor_key, coalesce(src_ip, 0),"
+		" coalesce(user_agent, 0), min(time), max(time), count(*)"
+		" FROM event WHERE actor_key = ?1 GROUP BY 2, 3",
+	[Q_ACT_FILL] =
+		"INSERT INTO key_action SELECT actor_key, coalesce(action, 0),"
+		" count(*), sum(flags & 16 != 0) FROM event WHERE actor_key = ?1"
+		" GROUP BY 2",
+	[Q_KEY_SOURCES] =
+		"SELECT i.s, a.s, k.first, k.last, k.count FROM key_source k"
+		" LEFT JOIN str i ON i.id = k.ip LEFT JOIN str a ON a.id = k.ua"
+		" WHERE k.key = ?1",
+	[Q_KEY_ACTIONS] =
+		"SELECT a.s, k.count, k.failed FROM key_action k"
+		" LEFT JOIN str a ON a.id = k.action WHERE k.key = ?1",
+};
+
+static sqlite3_stmt *stmt(struct sqlite_store *s, enum usage_stmt q)
+{
+	return sq_kept(s, &s->usage_q[q], usage_sql[q]);
+}
+
 void sq_use_clear(struct use_cache *c)
 {
 	nhir_free(c->v);
@@ -21,7 +72,7 @@ enum nhir_rc sq_key_sources(struct nhir_store *st, const char *key,
 {
 	struct sqlite_store *s = SQ(st);
 	int64_t id = sq_str_id(s, key);
-	sqlite3_stmt *q = id > 0 ? sq_stmt(s, Q_KEY_SOURCES) : NULL;
+	sqlite3_stmt *q = id > 0 ? stmt(s, Q_KEY_SOURCES) : NULL;
 	int r;
 
 	if (!id)
@@ -54,7 +105,7 @@ enum nhir_rc sq_key_actions(struct nhir_store *st, const char *key,
 {
 	struct sqlite_store *s = SQ(st);
 	int64_t id = sq_str_id(s, key);
-	sqlite3_stmt *q = id > 0 ? sq_stmt(s, Q_KEY_ACTIONS) : NULL;
+	sqlite3_stmt *q = id > 0 ? stmt(s, Q_KEY_ACTIONS) : NULL;
 	int r;
 
 	if (!id)
@@ -132,7 +183,7 @@ static struct key_state *use_get(struct sqlite_store *s, int64_t key,
 	u = use_slot(&s->use, key);
 	if (u->key)
 		return u;
-	q = sq_stmt(s, Q_USE_GET);
+	q = stmt(s, Q_USE_GET);
 	if (!q) {
 		sq_db_err(s, err, "cannot read key use");
 		return NULL;
@@ -194,7 +245,7 @@ static void bind_use(sqlite3_stmt *q, const struct key_state *u)
 enum nhir_rc sq_use_new(struct sqlite_store *s, const struct key_state *u,
 			int64_t minted, struct nhir_err *err)
 {
-	sqlite3_stmt *q = sq_stmt(s, Q_USE_NEW);
+	sqlite3_stmt *q = stmt(s, Q_USE_NEW);
 
 	if (!q)
 		return sq_db_err(s, err, "cannot store key use");
@@ -209,7 +260,7 @@ enum nhir_rc sq_use_new(struct sqlite_store *s, const struct key_state *u,
 static enum nhir_rc use_put(struct sqlite_store *s, const struct key_state *u,
 			    struct nhir_err *err)
 {
-	sqlite3_stmt *q = sq_stmt(s, Q_USE_PUT);
+	sqlite3_stmt *q = stmt(s, Q_USE_PUT);
 
 	if (!q)
 		return sq_db_err(s, err, "cannot store key use");
@@ -235,7 +286,7 @@ _Static_assert(NHIR_EV_INTERNAL == 32, "Q_USE_SCAN's condition");
 static enum nhir_rc use_recount(struct sqlite_store *s, struct key_state *u,
 				struct nhir_err *err)
 {
-	sqlite3_stmt *q = sq_stmt(s, Q_USE_SCAN);
+	sqlite3_stmt *q = stmt(s, Q_USE_SCAN);
 	int rc;
 
 	if (!q)
@@ -284,7 +335,7 @@ static enum nhir_rc roll_add(struct sqlite_store *s, int64_t key,
 				last = v[j].time;
 			failed += v[j].failed;
 		}
-		q = sq_stmt(s, sources ? Q_SRC_PUT : Q_ACT_PUT);
+		q = stmt(s, sources ? Q_SRC_PUT : Q_ACT_PUT);
 		if (!q)
 			return sq_db_err(s, err, "cannot store key use");
 		sqlite3_bind_int64(q, 1, key);
@@ -308,10 +359,10 @@ static enum nhir_rc roll_add(struct sqlite_store *s, int64_t key,
 static enum nhir_rc roll_fill(struct sqlite_store *s, int64_t key,
 			      struct nhir_err *err)
 {
-	enum stmt fill[] = { Q_SRC_FILL, Q_ACT_FILL };
+	enum usage_stmt fill[] = { Q_SRC_FILL, Q_ACT_FILL };
 
 	for (size_t i = 0; i < NHIR_ARRAY_SIZE(fill); i++) {
-		sqlite3_stmt *q = sq_stmt(s, fill[i]);
+		sqlite3_stmt *q = stmt(s, fill[i]);
 
 		if (!q)
 			return sq_db_err(s, err, "cannot store key use");
