@@ -96,6 +96,7 @@ struct nhir_tele {
 	uint64_t lineage;	/* nodes and edges put, this file */
 	bool not_log;		/* rejected: not a log of the format */
 	bool digest;		/* ... but a digest of such logs */
+	bool sniff;		/* stop after the first record */
 	struct keyset *seen;	/* lineage already stored in this run */
 	struct keyset own_seen;
 	struct namemap *names;	/* what the run's records named (below) */
@@ -1280,6 +1281,8 @@ static enum nhir_rc scan_records(struct nhir_tele *t, struct reader *r,
 			*err_off = t->off;
 			return err->rc ? err->rc : NHIR_EPARSE;
 		}
+		if (t->sniff)
+			return NHIR_OK;	/* the format is recognised */
 		first = false;
 		pos = end;
 		if (layout == L_LINES)
@@ -1375,6 +1378,49 @@ enum nhir_rc nhir_tele_parse_buffer(const struct nhir_tele_format *fmt,
 	rc = scan(&t, &r, &off, err);
 	*events = t.events;
 	*malformed = t.malformed;
+	reader_release(&r);
+	tele_release(&t);
+	return rc;
+}
+
+/*
+ * Reads path up to its first record and asks the format whether it is
+ * one of its logs, storing nothing: a file that is not (a 10 GB dump
+ * named as CloudTrail) is rejected after its first bytes, before the
+ * whole of it is hashed.  Returns what the full read would return for
+ * that first record, with *not_log, *digest and *off set as it would
+ * set them; or NHIR_EIO with *opened false when path cannot be opened.
+ */
+static enum nhir_rc sniff(const struct nhir_tele_format *fmt,
+			  const char *path, bool *opened, bool *not_log,
+			  bool *digest, uint64_t *off, struct nhir_err *err)
+{
+	struct nhir_tele t;
+	struct reader r;
+	enum nhir_rc rc;
+
+	memset(&t, 0, sizeof(t));
+	memset(&r, 0, sizeof(r));
+	t.fmt = fmt;
+	t.path = path;
+	t.seen = &t.own_seen;
+	t.names = &t.own_names;
+	t.sniff = true;
+	*opened = *not_log = *digest = false;
+	*off = 0;
+	if (!nhir_sha256_init(&t.hash))
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	r.gz = gzopen(path, "rb");
+	if (!r.gz) {
+		tele_release(&t);
+		return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s",
+				    path, strerror(errno));
+	}
+	*opened = true;
+	rc = scan_records(&t, &r, off, err);
+	*not_log = t.not_log;
+	*digest = t.digest;
+	gzclose(r.gz);
 	reader_release(&r);
 	tele_release(&t);
 	return rc;
@@ -1518,7 +1564,31 @@ static enum nhir_rc ingest_file(struct nhir_store *st,
 	struct nhir_dups dups;
 	int64_t id = 0;
 	enum nhir_rc rc;
+	bool opened, not_log, digest;
 
+	rc = sniff(fmt, path, &opened, &not_log, &digest, &off, &ferr);
+	if (rc && (!opened || rc == NHIR_ENOMEM)) {
+		*err = ferr;
+		return rc;
+	}
+	if (rc && in_dir && not_log) {
+		/* a README beside the logs: said, not held against the run */
+		if (digest) {
+			res->digests_skipped++;
+		} else {
+			res->files_skipped++;
+			diag(res, path, off, "file skipped: %s", ferr.msg);
+		}
+		return NHIR_OK;
+	}
+	if (rc) {
+		/* the file is rejected whole; the run goes on */
+		res->files_failed++;
+		diag(res, path, off, "file rejected: %s", ferr.msg);
+		return NHIR_EPARSE;
+	}
+	off = 0;
+	ferr = (struct nhir_err)NHIR_ERR_INIT;
 	rc = file_sha(path, hex, &size, err);
 	if (rc)
 		return rc;
