@@ -22,9 +22,25 @@ check "a rollback journal is 0600" sh -c \
 	'sqlite3 "$0/j.db" "BEGIN; CREATE TABLE held(x); INSERT INTO held VALUES(1);" \
 		".shell stat -c %a $0/j.db-journal" "ROLLBACK" >"$0/jmode" &&
 	grep -qx 600 "$0/jmode"' "$T"
-check "an existing database keeps the mode its owner gave it" sh -c \
-	'chmod 640 "$NHIR_DB" && "$NHIR" user list >/dev/null &&
-	test "$(stat -c %a "$NHIR_DB")" = 640'
+# an existing database with looser modes (an older nhir made them 0644)
+# is made private when nhir opens it to write
+check "a database left 0644 is made 0600 by a write" sh -c \
+	'chmod 644 "$NHIR_DB" && "$NHIR" user add ann --role observer &&
+	test "$(stat -c %a "$NHIR_DB")" = 600'
+check "so are its -wal and -shm files" sh -c \
+	'sqlite3 "$NHIR_DB" "BEGIN; SELECT count(*) FROM node;" \
+		".shell chmod 644 $NHIR_DB $NHIR_DB-wal $NHIR_DB-shm && $NHIR user add bo --role observer && stat -c %a $NHIR_DB $NHIR_DB-wal $NHIR_DB-shm" \
+		"COMMIT" >"$0/omode" &&
+	test "$(grep -cx 600 "$0/omode")" = 3' "$T"
+check "one its group may only read is made 0600" sh -c \
+	'chmod 640 "$NHIR_DB" && "$NHIR" user add cy --role observer &&
+	test "$(stat -c %a "$NHIR_DB")" = 600'
+check "one shared through a group that writes it keeps its mode" sh -c \
+	'chmod 660 "$NHIR_DB" && "$NHIR" user add di --role observer &&
+	test "$(stat -c %a "$NHIR_DB")" = 660'
+check "less for others in any case" sh -c \
+	'chmod 666 "$NHIR_DB" && "$NHIR" user add ed --role observer &&
+	test "$(stat -c %a "$NHIR_DB")" = 660'
 chmod 600 "$NHIR_DB"
 ln -s "$T/elsewhere.db" "$T/link.db"
 check "a dangling symbolic link is not followed to make one" \

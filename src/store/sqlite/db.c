@@ -214,6 +214,44 @@ static enum nhir_rc create_private(const char *path, struct nhir_err *err)
 	return NHIR_OK;
 }
 
+/*
+ * The mode an existing database (or side file) of mode m is kept at:
+ * nothing for others; for its group only when the group may write it
+ * (a team sharing the database through a group, which needs write
+ * access even to read a WAL database), else nothing either.  An older
+ * nhir made databases 0644 under the usual umask.
+ */
+static mode_t private_mode(mode_t m)
+{
+	m &= 07777 & ~(mode_t)S_IRWXO;
+	if (!(m & S_IWGRP))
+		m &= ~(mode_t)S_IRWXG;
+	return m;
+}
+
+/*
+ * Opened for writing, an existing nhir database and its side files are
+ * made private (private_mode): incident records and secret previews
+ * are not left readable by others.  Only files of the caller's are
+ * changed; what cannot be is left as it is.
+ */
+static void tighten_modes(const char *path)
+{
+	static const char *const side[] = { "", "-wal", "-shm", "-journal" };
+	char p[4096];
+	struct stat sb;
+
+	for (size_t i = 0; i < sizeof(side) / sizeof(side[0]); i++) {
+		int n = snprintf(p, sizeof(p), "%s%s", path, side[i]);
+
+		if (n < 0 || (size_t)n >= sizeof(p) || stat(p, &sb) ||
+		    !S_ISREG(sb.st_mode) || sb.st_uid != geteuid())
+			continue;
+		if (private_mode(sb.st_mode) != (sb.st_mode & 07777))
+			(void)chmod(p, private_mode(sb.st_mode));
+	}
+}
+
 enum nhir_rc sq_open(struct nhir_store **out, const char *path,
 		     unsigned flags, struct nhir_err *err)
 {
@@ -273,6 +311,8 @@ enum nhir_rc sq_open(struct nhir_store **out, const char *path,
 		sq_close(&s->base);
 		return rc;
 	}
+	if (!ro && !memory)
+		tighten_modes(path);
 	rc = sq_run_sql(s, "PRAGMA foreign_keys = ON", err);
 	if (!rc && !ro)
 		rc = sq_run_sql(s,
