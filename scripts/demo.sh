@@ -12,9 +12,9 @@ dir=build/demo
 rm -rf "$dir"
 mkdir -p "$dir"
 export NHIR_DB="$dir/nhir.db"
-# nhir refuses a connectors file that group or others may write
+# nhir refuses a connectors file that group or others may write or replace
 umask 022
-chmod go-w examples/connectors/*.yaml
+chmod go-w examples/connectors examples/connectors/*.yaml
 export NHIR_USER=ada	# creates the database: its first admin
 # The example estate's sessions were minted on 2024-05-01: look at it
 # as of that afternoon so the live tokens are live.  The demo replays a

@@ -9,11 +9,12 @@ export CMOCKA_MESSAGE_OUTPUT=TAP
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 unset NHIR_DB NHIR_USER NHIR_NOW
-# nhir refuses a connectors file that group or others may write: the
-# files the tests write, and the example they use from the checkout,
-# are kept to their owner whatever the caller's umask.
+# nhir refuses a connectors file that group or others may write, or
+# replace in its directory: the files the tests write, and the examples
+# they use from the checkout (and their directory), are kept to their
+# owner whatever the caller's umask.
 umask 022
-chmod go-w examples/connectors/*.yaml
+chmod go-w examples/connectors examples/connectors/*.yaml
 
 pass=0 fail=0 skip=0
 log=$(mktemp)

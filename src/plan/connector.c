@@ -344,23 +344,94 @@ enum nhir_rc nhir_connectors_parse(const char *data, size_t len,
 	return rc ? rc : from_doc(&y, out);
 }
 
-enum nhir_rc nhir_connectors_load(const char *path,
-				  struct nhir_connectors **out,
-				  struct nhir_err *err)
+/* Is uid the caller's or root's: someone the caller trusts anyway? */
+static bool trusted_owner(uid_t uid)
 {
-	struct nhir_yaml y;
+	return uid == geteuid() || uid == 0;
+}
+
+/*
+ * The directory holding file (as named, or where a link leads): its
+ * owner may replace the file, and so may anyone allowed to write it,
+ * unless it is sticky (as /tmp: only a file's owner removes it).
+ */
+static enum nhir_rc check_dir(const char *path, const char *file,
+			      struct nhir_err *err)
+{
+	const char *slash = strrchr(file, '/');
+	char *dir = !slash ? nhir_strdup(".")
+		    : nhir_strndup(file, slash == file ? 1
+						       : (size_t)(slash - file));
 	struct stat sb;
+	enum nhir_rc rc = NHIR_OK;
+
+	if (!dir)
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	if (stat(dir, &sb))
+		rc = nhir_err_set(err, NHIR_EIO, "cannot read '%s': %s", dir,
+				  strerror(errno));
+	else if (!trusted_owner(sb.st_uid))
+		rc = nhir_err_set(err, NHIR_EINVAL, "'%s': its directory "
+				  "'%s' belongs to user %u, who may replace "
+				  "it: a connectors file names the programs "
+				  "nhir runs", path, dir, (unsigned)sb.st_uid);
+	else if ((sb.st_mode & (S_IWGRP | S_IWOTH)) &&
+		 !(sb.st_mode & S_ISVTX))
+		rc = nhir_err_set(err, NHIR_EINVAL, "'%s': its directory "
+				  "'%s' is writable by %s (mode %04o), who "
+				  "may replace it: a connectors file names "
+				  "the programs nhir runs; chmod go-w it",
+				  path, dir,
+				  sb.st_mode & S_IWOTH ? "others" : "its group",
+				  (unsigned)(sb.st_mode & 07777));
+	nhir_free(dir);
+	return rc;
+}
+
+/*
+ * A connectors file names the programs nhir runs: nobody but the caller
+ * (or root) may change it, nor replace it in its directory.
+ */
+static enum nhir_rc check_trusted(const char *path, struct nhir_err *err)
+{
+	struct stat sb;
+	char real[PATH_MAX];
 	enum nhir_rc rc;
 
-	*out = NULL;
-	/* it names the programs nhir runs: nobody else may change it */
-	if (!stat(path, &sb) && (sb.st_mode & (S_IWGRP | S_IWOTH)))
+	if (stat(path, &sb))
+		return NHIR_OK;	/* reading it says why */
+	if (!trusted_owner(sb.st_uid))
+		return nhir_err_set(err, NHIR_EINVAL, "'%s' belongs to user "
+				    "%u, not to you or root: a connectors file "
+				    "names the programs nhir runs", path,
+				    (unsigned)sb.st_uid);
+	if (sb.st_mode & (S_IWGRP | S_IWOTH))
 		return nhir_err_set(err, NHIR_EINVAL, "'%s' is writable by "
 				    "%s (mode %04o): a connectors file names "
 				    "the programs nhir runs; chmod go-w it",
 				    path, sb.st_mode & S_IWOTH ? "others"
 							       : "its group",
 				    (unsigned)(sb.st_mode & 07777));
+	rc = check_dir(path, path, err);
+	if (rc)
+		return rc;
+	if (!realpath(path, real))
+		return nhir_err_set(err, NHIR_EIO, "cannot read '%s': %s",
+				    path, strerror(errno));
+	return check_dir(path, real, err);
+}
+
+enum nhir_rc nhir_connectors_load(const char *path,
+				  struct nhir_connectors **out,
+				  struct nhir_err *err)
+{
+	struct nhir_yaml y;
+	enum nhir_rc rc;
+
+	*out = NULL;
+	rc = check_trusted(path, err);
+	if (rc)
+		return rc;
 	rc = nhir_yaml_load_file(&y, path, err);
 	return rc ? rc : from_doc(&y, out);
 }

@@ -2,7 +2,7 @@
 # Exec connectors get only the environment variables their configuration
 # names (no PATH, none of nhir's secrets), run by the absolute path found
 # when the file is loaded (not through $PATH or the working directory); a
-# connectors file others may write is refused.
+# connectors file others may write or replace is refused.
 . tests/cli/lib.sh
 
 export NHIR_CATALOG="$ROOT/catalog/actions.yaml"
@@ -63,6 +63,43 @@ check "one others may write too" exits 1 \
 	"$NHIR" --as rory execute INC-1 --next --confirm
 check "and said so" has "$T/last.err" "is writable by others"
 chmod 644 "$T/conn.yaml"
+# its directory: whoever may write it may replace the file
+chmod 775 "$T"
+check "one in a directory its group may write is refused" exits 1 \
+	"$NHIR" --as rory execute INC-1 --next --confirm
+check "and said so" has "$T/last.err" \
+	"'$T/conn.yaml': its directory '$T' is writable by its group (mode 0775)"
+mkdir "$T/shared"
+cp "$T/conn.yaml" "$T/shared/conn.yaml"
+chmod 777 "$T/shared"
+ln -s "$T/shared/conn.yaml" "$T/link.yaml"
+chmod 700 "$T"
+check "one reached through a link into such a directory too" exits 1 \
+	env NHIR_CONNECTORS="$T/link.yaml" "$NHIR" --as rory execute INC-1 \
+	--next --confirm
+check "naming the directory the link leads to" has "$T/last.err" \
+	"its directory '$T/shared' is writable by others (mode 0777)"
+chmod 1777 "$T/shared"
+check "a sticky directory (as /tmp) is no such risk (a dry run)" exits 0 \
+	env NHIR_CONNECTORS="$T/shared/conn.yaml" "$NHIR" --as rory \
+	execute INC-1 --next
+if [ "$(id -u)" = 0 ]; then
+	chown nobody "$T/shared/conn.yaml"
+	check "a file of another user is refused" exits 1 \
+		env NHIR_CONNECTORS="$T/shared/conn.yaml" "$NHIR" --as rory \
+		execute INC-1 --next --confirm
+	check "and said so" has "$T/last.err" "'$T/shared/conn.yaml' belongs to user $(id -u nobody), not to you or root"
+	chown 0 "$T/shared/conn.yaml"
+	chown nobody "$T/shared"
+	chmod 755 "$T/shared"
+	check "so is one in a directory of another user" exits 1 \
+		env NHIR_CONNECTORS="$T/shared/conn.yaml" "$NHIR" --as rory \
+		execute INC-1 --next --confirm
+	check "and said so" has "$T/last.err" "its directory '$T/shared' belongs to user $(id -u nobody)"
+else
+	n=$((n + 1))
+	echo "ok $n - # SKIP giving a file to another user needs root"
+fi
 printf 'version: 1\nconnectors:\n  - name: act\n    type: exec\n    command: [%s]\n    env: [PATH=/tmp]\n    actions: ["*"]\n' \
 	"$T/bin/ir-act" >"$T/conn.yaml"
 check "env takes names only" exits 1 \
