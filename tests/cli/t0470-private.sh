@@ -64,4 +64,30 @@ for f in list.txt list.json dump.sql; do
 	check "$f holds no 5 characters of either secret" sh -c \
 		'! grep -qE "sk_li|_Kb|Kb |Zq8L|Hq7|Jd " "$0/$1"' "$T" "$f"
 done
+
+# previews stored by an older version showed 6 characters (the first 4
+# and the last 2): made as that version left them
+sqlite3 "$NHIR_DB" "UPDATE finding SET preview = 'sk_l...Kb (28 chars)'
+	WHERE preview = 'sk_l... (28 chars)';
+	UPDATE node SET name = replace(name, 'sk_l... (28', 'sk_l...Kb (28')
+	WHERE id IN (SELECT credential FROM finding);
+	DELETE FROM meta WHERE key = 'previews_4'"
+ext=$(sqlite3 "$NHIR_DB" "SELECT n.ext_id FROM node n JOIN finding f
+	ON f.credential = n.id WHERE f.preview LIKE 'sk_l%'")
+check "an older database holds a 6-character preview" sh -c \
+	'sqlite3 "$NHIR_DB" .dump | grep -q "sk_l...Kb"'
+check "read-only, its credential shows 4 of them" sh -c \
+	'"$NHIR" show "$1" >"$0/show.txt" && grep -q "name: *api-key sk_l... (28 chars)" "$0/show.txt" &&
+	! grep -q "Kb" "$0/show.txt"' "$T" "$ext"
+check "so does its blast radius" sh -c \
+	'"$NHIR" blast --format json "$1" >"$0/blast.json" && ! grep -q "Kb" "$0/blast.json"' "$T" "$ext"
+check "the first command that writes shortens what is stored" sh -c \
+	'"$NHIR" findings list >"$0/list2.txt" && ! grep -q "Kb" "$0/list2.txt" &&
+	! sqlite3 "$NHIR_DB" .dump | grep -q "sk_l...Kb"' "$T"
+check "the finding's preview" test "$(sqlite3 "$NHIR_DB" \
+	"SELECT preview FROM finding WHERE preview LIKE 'sk_l%'")" = "sk_l... (28 chars)"
+check "and its credential's name" test "$(sqlite3 "$NHIR_DB" \
+	"SELECT name FROM node WHERE ext_id = '$ext'")" = "api-key sk_l... (28 chars)"
+check "once: the database is marked" test "$(sqlite3 "$NHIR_DB" \
+	"SELECT value FROM meta WHERE key = 'previews_4'")" = 1
 done_testing

@@ -4,6 +4,7 @@
  * the handle, and transactions.
  */
 #include "compat.h"
+#include <ctype.h>
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -214,6 +215,124 @@ static enum nhir_rc create_private(const char *path, struct nhir_err *err)
 	return NHIR_OK;
 }
 
+static enum nhir_rc begin_write(struct sqlite_store *s,
+				struct nhir_err *err);
+
+/*
+ * Secret previews stored by versions before 4 characters were the rule
+ * read "ABCD...YZ (N chars)": 6 characters of the secret.  Shortens
+ * every such preview in s, in place, to "ABCD... (N chars)"; true when
+ * s changed.
+ */
+bool sq_shorten_preview(char *s)
+{
+	bool changed = false;
+
+	for (char *p = strstr(s, "..."); p; p = strstr(p + 3, "...")) {
+		const char *q = p + 5;
+
+		if (p - s < 4 || !p[3] || !p[4] || strncmp(q, " (", 2))
+			continue;
+		q += 2;
+		if (!isdigit((unsigned char)*q))
+			continue;
+		while (isdigit((unsigned char)*q))
+			q++;
+		if (strncmp(q, " chars)", 7))
+			continue;
+		memmove(p + 3, p + 5, strlen(p + 5) + 1);
+		changed = true;
+	}
+	return changed;
+}
+
+/* Shortens the previews of one column of rows matching where. */
+static enum nhir_rc shorten_column(struct sqlite_store *s, const char *sel,
+				   const char *upd, struct nhir_err *err)
+{
+	sqlite3_stmt *q = NULL, *u = NULL;
+	enum nhir_rc rc = NHIR_OK;
+	int r;
+
+	if (sqlite3_prepare_v2(s->db, sel, -1, &q, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, upd, -1, &u, NULL) != SQLITE_OK) {
+		rc = sq_db_err(s, err, "cannot shorten previews");
+		goto out;
+	}
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		char *v = nhir_strdup((const char *)sqlite3_column_text(q, 1));
+
+		if (!v) {
+			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+			goto out;
+		}
+		if (sq_shorten_preview(v)) {
+			sqlite3_reset(u);
+			sqlite3_bind_text(u, 1, v, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(u, 2, sqlite3_column_int64(q, 0));
+			r = sqlite3_step(u);
+		} else {
+			r = SQLITE_DONE;
+		}
+		nhir_free(v);
+		if (r != SQLITE_DONE) {
+			rc = sq_db_err(s, err, "cannot shorten previews");
+			goto out;
+		}
+	}
+	if (r != SQLITE_DONE)
+		rc = sq_db_err(s, err, "cannot shorten previews");
+out:
+	sqlite3_finalize(q);
+	sqlite3_finalize(u);
+	return rc;
+}
+
+/*
+ * Once per database, on its first opening to write: previews stored by
+ * older versions (findings, and the names of the credentials they made)
+ * are shortened to what a preview shows now, and the database marked
+ * so (meta previews_4).  Opened read-only before that, the previews
+ * are shortened as they are read (sq_get_node, graph.c).
+ */
+static enum nhir_rc fix_previews(struct sqlite_store *s, bool ro,
+				 struct nhir_err *err)
+{
+	int64_t done = 0;
+	enum nhir_rc rc;
+
+	if (sq_query_int(s, "SELECT count(*) FROM meta WHERE key = "
+			 "'previews_4'", &done) != SQLITE_OK)
+		return sq_db_err(s, err, "cannot read the database");
+	if (done)
+		return NHIR_OK;
+	if (ro) {
+		s->old_previews = true;
+		return NHIR_OK;
+	}
+	rc = begin_write(s, err);
+	if (rc)
+		return rc;
+	rc = shorten_column(s, "SELECT id, preview FROM finding WHERE "
+			       "preview GLOB '*...?? (*chars)'",
+			    "UPDATE finding SET preview = ?1 WHERE id = ?2",
+			    err);
+	if (!rc)
+		rc = shorten_column(s, "SELECT id, name FROM node WHERE id IN "
+				       "(SELECT credential FROM finding) AND "
+				       "name GLOB '*...?? (*chars)'",
+				    "UPDATE node SET name = ?1 WHERE id = ?2",
+				    err);
+	if (!rc)
+		rc = sq_run_sql(s, "INSERT OR IGNORE INTO meta VALUES"
+			     "('previews_4', 1)", err);
+	if (!rc)
+		rc = sq_run_sql(s, "COMMIT", err);
+	if (rc)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
 /*
  * The mode an existing database (or side file) of mode m is kept at:
  * nothing for others; for its group only when the group may write it
@@ -330,6 +449,8 @@ enum nhir_rc sq_open(struct nhir_store **out, const char *path,
 		return rc;
 	}
 	rc = migrate(s, ro, err);
+	if (!rc)
+		rc = fix_previews(s, ro, err);
 	if (!rc && !ro)
 		rc = sq_run_sql(s, sq_row_triggers, err);
 	if (rc) {

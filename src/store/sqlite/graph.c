@@ -465,6 +465,8 @@ enum nhir_rc sq_get_node(struct nhir_store *st, int64_t id,
 	n->kind = (enum nhir_node_kind)sqlite3_column_int(q, 1);
 	n->ext_id = sq_col_dup(q, 2, &oom);
 	n->name = sq_col_dup(q, 3, &oom);
+	if (s->old_previews && n->name && n->kind == NHIR_NODE_CREDENTIAL)
+		sq_shorten_preview(n->name);
 	n->subtype = sq_col_dup(q, 4, &oom);
 	n->provider = sq_col_dup(q, 5, &oom);
 	n->attrs = sq_col_dup(q, 6, &oom);

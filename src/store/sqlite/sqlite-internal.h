@@ -197,6 +197,7 @@ struct sqlite_store {
 	size_t roll_alloc;
 	int64_t data_version;
 	unsigned busy_ms;	/* how long a writer waits for the lock */
+	bool old_previews;	/* read-only, previews not yet shortened */
 };
 
 /*
@@ -231,6 +232,11 @@ enum nhir_rc sq_run_sql(struct sqlite_store *s, const char *sql,
 sqlite3_stmt *sq_kept(struct sqlite_store *s, sqlite3_stmt **q,
 		      const char *sql);
 int sq_query_int(struct sqlite_store *s, const char *sql, int64_t *out);
+/*
+ * Shortens secret previews an older version stored with 6 characters
+ * ("ABCD...YZ (N chars)") in s, in place; true when s changed.
+ */
+bool sq_shorten_preview(char *s);
 void sq_bind_text(sqlite3_stmt *q, int i, const char *s);
 void sq_bind_time(sqlite3_stmt *q, int i, int64_t t);
 int64_t sq_col_time(sqlite3_stmt *q, int i, int64_t dflt);
