@@ -6,8 +6,11 @@
  * (the format and the store, on this thread), a worker thread hashes
  * and parses the next batch of them.
  */
+/* memfd_create: standard input is kept in an anonymous file */
+#define _GNU_SOURCE 1
 #include "compat.h"
 #include <dirent.h>
+#include <sys/mman.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
@@ -1549,8 +1552,9 @@ static enum nhir_rc run_commit(struct nhir_store *st, struct run *run,
 
 static enum nhir_rc ingest_file(struct nhir_store *st,
 				const struct nhir_tele_format *fmt,
-				const char *path, const char *actor,
-				bool in_dir, struct run *run,
+				const char *path, const char *name,
+				const char *actor, bool in_dir,
+				struct run *run,
 				struct nhir_ingest_result *res,
 				struct nhir_err *err)
 {
@@ -1577,14 +1581,14 @@ static enum nhir_rc ingest_file(struct nhir_store *st,
 			res->digests_skipped++;
 		} else {
 			res->files_skipped++;
-			diag(res, path, off, "file skipped: %s", ferr.msg);
+			diag(res, name, off, "file skipped: %s", ferr.msg);
 		}
 		return NHIR_OK;
 	}
 	if (rc) {
 		/* the file is rejected whole; the run goes on */
 		res->files_failed++;
-		diag(res, path, off, "file rejected: %s", ferr.msg);
+		diag(res, name, off, "file rejected: %s", ferr.msg);
 		return NHIR_EPARSE;
 	}
 	off = 0;
@@ -1604,7 +1608,7 @@ static enum nhir_rc ingest_file(struct nhir_store *st,
 	t.fmt = fmt;
 	t.st = st;
 	t.res = res;
-	t.path = path;
+	t.path = name;
 	t.seen = seen;
 	t.names = &run->names;
 	if (!nhir_sha256_init(&t.hash))
@@ -1625,7 +1629,7 @@ static enum nhir_rc ingest_file(struct nhir_store *st,
 	}
 	rc = nhir_store_savepoint(st, err);
 	if (!rc) {
-		rc = nhir_store_file_add(st, path, hex, size, fmt->name, actor,
+		rc = nhir_store_file_add(st, name, hex, size, fmt->name, actor,
 					 run->first_file, &t.file, err);
 		if (rc)
 			nhir_store_rollback_to(st);
@@ -1663,7 +1667,7 @@ static enum nhir_rc ingest_file(struct nhir_store *st,
 			res->digests_skipped++;
 		} else {
 			res->files_skipped++;
-			diag(res, path, off, "file skipped: %s", ferr.msg);
+			diag(res, name, off, "file skipped: %s", ferr.msg);
 		}
 		rc = NHIR_OK;
 		goto out;
@@ -1673,7 +1677,7 @@ static enum nhir_rc ingest_file(struct nhir_store *st,
 		nhir_store_rollback_to(st);
 		keyset_clear(seen);	/* its lineage is gone with it */
 		res->files_failed++;
-		diag(res, path, off, "file rejected: %s", ferr.msg);
+		diag(res, name, off, "file rejected: %s", ferr.msg);
 		rc = NHIR_EPARSE;
 		goto out;
 	}
@@ -1762,6 +1766,97 @@ static enum nhir_rc walk_admit(const char *path, const struct stat *sb,
 	return NHIR_OK;
 }
 
+/*
+ * Standard input, read whole into an anonymous file (no name, gone with
+ * the process however it ends) before anything is written: a slow
+ * writer holds no lock, and the input is then read like a file: sniffed,
+ * hashed and scanned.  At most NHIR_MAX_INPUT_LEN bytes: a stream that
+ * never ends is stopped there.
+ */
+static enum nhir_rc spool_stdin(int *out, struct nhir_err *err)
+{
+	char *chunk = nhir_malloc(CHUNK);
+	uint64_t total = 0;
+	int in = -1, fd = -1;
+	enum nhir_rc rc;
+	ssize_t n;
+
+	*out = -1;
+	if (!chunk)
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	rc = nhir_input_open("-", &in, err);
+	if (rc)
+		goto out;
+	fd = memfd_create("nhir-stdin", MFD_CLOEXEC);
+	if (fd < 0) {
+		rc = nhir_err_set(err, NHIR_EIO, "cannot keep standard input: "
+				  "%s", strerror(errno));
+		goto out;
+	}
+	while ((n = read(in, chunk, CHUNK)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = nhir_err_set(err, NHIR_EIO, "cannot read standard "
+					  "input: %s", strerror(errno));
+			goto out;
+		}
+		total += (uint64_t)n;
+		if (total > NHIR_MAX_INPUT_LEN) {
+			rc = nhir_err_set(err, NHIR_ETOOBIG, "standard input is "
+					  "larger than %zu bytes (give a file)",
+					  NHIR_MAX_INPUT_LEN);
+			goto out;
+		}
+		for (ssize_t w, done = 0; done < n; done += w) {
+			w = write(fd, chunk + done, (size_t)(n - done));
+			if (w < 0 && errno == EINTR) {
+				w = 0;
+				continue;
+			}
+			if (w < 0) {
+				rc = nhir_err_set(err, NHIR_EIO, "cannot keep "
+						  "standard input: %s",
+						  strerror(errno));
+				goto out;
+			}
+		}
+	}
+	*out = fd;
+	fd = -1;
+out:
+	if (in >= 0)
+		close(in);
+	if (fd >= 0)
+		close(fd);
+	nhir_free(chunk);
+	return rc;
+}
+
+/* "-": standard input, one file named "stdin" in what is stored. */
+static enum nhir_rc ingest_stdin(struct nhir_store *st,
+				 const struct nhir_tele_format *fmt,
+				 const char *actor,
+				 nhir_ingest_progress_cb progress, void *pdata,
+				 struct run *run,
+				 struct nhir_ingest_result *res,
+				 struct nhir_err *err)
+{
+	char fdpath[64];
+	int fd;
+	enum nhir_rc rc = spool_stdin(&fd, err);
+
+	if (rc)
+		return rc;
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	rc = ingest_file(st, fmt, fdpath, "stdin", actor, false, run, res,
+			 err);
+	close(fd);
+	if (progress)
+		progress("stdin", res, pdata);
+	return rc;
+}
+
 static enum nhir_rc ingest_path(struct nhir_store *st,
 				const struct nhir_tele_format *fmt,
 				const char *path, const char *actor,
@@ -1779,6 +1874,9 @@ static enum nhir_rc ingest_path(struct nhir_store *st,
 	bool skip;
 	int serr;
 
+	if (!in_dir && !strcmp(path, "-"))
+		return ingest_stdin(st, fmt, actor, progress, pdata, run, res,
+				    err);
 	serr = stat(path, &sb) ? errno : 0;
 	if (serr && in_dir && serr == ELOOP) {
 		res->files_skipped++;
@@ -1799,7 +1897,8 @@ static enum nhir_rc ingest_path(struct nhir_store *st,
 	if (rc || skip)
 		return rc;
 	if (!S_ISDIR(sb.st_mode)) {
-		rc = ingest_file(st, fmt, path, actor, in_dir, run, res, err);
+		rc = ingest_file(st, fmt, path, path, actor, in_dir, run, res,
+				 err);
 		if (progress)
 			progress(path, res, pdata);
 		return rc;
