@@ -57,6 +57,17 @@ struct nhir_user {
 
 typedef int (*nhir_user_cb)(const struct nhir_user *u, void *data);
 
+/*
+ * User names are one person whatever their ASCII case.  Who owns what:
+ * the library keeps names unique that way (adding 'alex' beside 'Alex'
+ * is refused), finds a user named in any case (nhir_user_get), and
+ * stores a user it is told of (a lead, a responder, a task's owner, a
+ * token's user) as added.  An actor it acts as must be spelled as added:
+ * 'alex' for 'Alex' is refused (NHIR_EDENIED), never silently taken, so
+ * the record never names one person two ways.  Finding the actor from
+ * what a person typed is the front end's: the CLI does it for --as and
+ * NHIR_USER, the server's tokens carry the name as added.
+ */
 /* NHIR_ENOTFOUND when there is no such user. */
 enum nhir_rc nhir_user_get(struct nhir_store *st, const char *name,
 			   struct nhir_user *out, struct nhir_err *err);

@@ -69,6 +69,18 @@ static enum nhir_rc actor_user(struct nhir_store *st, const char *actor,
 		return nhir_err_set(err, NHIR_EDENIED,
 				    "'%s' is not a user of this database "
 				    "(see 'nhir user add')", actor ? actor : "");
+	/*
+	 * One person is one name on the record: the library acts only as
+	 * a user spelled as added.  Finding 'Alex' from 'alex' is the
+	 * front end's to do (the CLI does it for --as), never silently
+	 * here, where 'alex' would be written beside 'Alex'.
+	 */
+	if (strcmp(u->name, actor))
+		return nhir_err_set(err, NHIR_EDENIED,
+				    "'%s' is the user '%s', named otherwise: "
+				    "act as '%s' (a name is one person "
+				    "whatever its case)", actor, u->name,
+				    u->name);
 	if (!u->active)
 		return nhir_err_set(err, NHIR_EDENIED,
 				    "user '%s' is deactivated", u->name);

@@ -78,9 +78,17 @@ enum nhir_rc nhir_incident_list(struct nhir_store *st, int state,
 	return nhir_record_store(st)->incidents_read(st, state, cb, data, err);
 }
 
-/* The user must exist, be active, and hold one of the roles (mask). */
+/* A user's name as stored (struct nhir_user's) */
+#define USER_BUF sizeof(((struct nhir_user *)0)->name)
+
+/*
+ * The user must exist, be active, and hold one of the roles (mask).
+ * Found whatever the case name is given in, and named as added in
+ * canon (what is stored): one person is never two names.
+ */
 static enum nhir_rc need_user(struct nhir_store *st, const char *name,
 			      unsigned roles, const char *as,
+			      char canon[USER_BUF],
 			      struct nhir_err *err)
 {
 	struct nhir_user u;
@@ -88,6 +96,7 @@ static enum nhir_rc need_user(struct nhir_store *st, const char *name,
 
 	if (rc)
 		return rc;
+	ir_copy(canon, USER_BUF, u.name);
 	if (!u.active)
 		return nhir_err_set(err, NHIR_EINVAL, "user '%s' is "
 				    "deactivated", name);
@@ -176,6 +185,7 @@ enum nhir_rc nhir_incident_declare(struct nhir_store *st, const char *actor,
 	cJSON *detail = NULL, *arr;
 	enum nhir_rc rc = NHIR_OK;
 	int64_t now = nhir_time_now();
+	char lead[USER_BUF] = "";
 
 	*id = 0;
 	if (!d->title || !*d->title)
@@ -211,11 +221,12 @@ enum nhir_rc nhir_incident_declare(struct nhir_store *st, const char *actor,
 	rc = ir_begin(st, actor, NHIR_PERM_DECLARE, 0, "incident.declare", err);
 	if (rc)
 		goto out;
-	rc = need_user(st, d->lead, ROLE(NHIR_ROLE_LEAD), "a lead", err);
+	rc = need_user(st, d->lead, ROLE(NHIR_ROLE_LEAD), "a lead", lead,
+		       err);
 	if (!rc) {
 		struct nhir_incident_def inc = {
 			.title = d->title, .severity = d->severity,
-			.state = NHIR_INC_DECLARED, .lead = d->lead,
+			.state = NHIR_INC_DECLARED, .lead = lead,
 			.exposed_at = d->exposed_at, .declared = now,
 			.declared_by = actor, .updated = now,
 		};
@@ -232,12 +243,12 @@ enum nhir_rc nhir_incident_declare(struct nhir_store *st, const char *actor,
 		rc = nhir_findings_store(st)->finding_bind(st, d->findings[i],
 							   *id, err);
 	if (!rc)
-		rc = rs->member_add(st, *id, d->lead, now, err);
+		rc = rs->member_add(st, *id, lead, now, err);
 	detail = cJSON_CreateObject();
 	if (detail) {
 		cJSON_AddStringToObject(detail, "title", d->title);
 		cJSON_AddStringToObject(detail, "severity", d->severity);
-		cJSON_AddStringToObject(detail, "lead", d->lead);
+		cJSON_AddStringToObject(detail, "lead", *lead ? lead : d->lead);
 		arr = cJSON_AddArrayToObject(detail, "seeds");
 		for (size_t i = 0; arr && i < seed_nr; i++)
 			cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)seeds[i]));
@@ -262,6 +273,7 @@ enum nhir_rc nhir_incident_assign(struct nhir_store *st, const char *actor,
 	struct nhir_incident inc;
 	cJSON *d = cJSON_CreateObject(), *arr = NULL;
 	int64_t now = nhir_time_now();
+	char name[USER_BUF] = "";
 	enum nhir_rc rc;
 
 	rc = ir_begin(st, actor, NHIR_PERM_ASSIGN, id, "incident.assign", err);
@@ -271,26 +283,29 @@ enum nhir_rc nhir_incident_assign(struct nhir_store *st, const char *actor,
 	}
 	rc = nhir_incident_get(st, id, &inc, err);
 	if (!rc && lead) {
-		rc = need_user(st, lead, ROLE(NHIR_ROLE_LEAD), "a lead", err);
+		rc = need_user(st, lead, ROLE(NHIR_ROLE_LEAD), "a lead", name,
+			       err);
 		if (!rc)
-			rc = rs->incident_set_lead(st, id, lead, now, err);
+			rc = rs->incident_set_lead(st, id, name, now, err);
 		if (!rc)
-			rc = rs->member_add(st, id, lead, now, err);
+			rc = rs->member_add(st, id, name, now, err);
 		if (d) {
-			cJSON_AddStringToObject(d, "lead", lead);
+			cJSON_AddStringToObject(d, "lead", *name ? name : lead);
 			cJSON_AddStringToObject(d, "was", inc.lead);
 		}
 	}
 	if (d && nr)
 		arr = cJSON_AddArrayToObject(d, "responders");
 	for (size_t i = 0; !rc && i < nr; i++) {
+		*name = '\0';
 		rc = need_user(st, responders[i],
 			       ROLE(NHIR_ROLE_RESPONDER) | ROLE(NHIR_ROLE_LEAD),
-			       "a responder", err);
+			       "a responder", name, err);
 		if (!rc)
-			rc = rs->member_add(st, id, responders[i], now, err);
+			rc = rs->member_add(st, id, name, now, err);
 		if (arr)
-			cJSON_AddItemToArray(arr, cJSON_CreateString(responders[i]));
+			cJSON_AddItemToArray(arr, cJSON_CreateString(
+				*name ? name : responders[i]));
 	}
 	if (!rc && !lead && !nr)
 		rc = nhir_err_set(err, NHIR_EINVAL, "nothing to assign: give "
@@ -584,6 +599,7 @@ enum nhir_rc nhir_task_add(struct nhir_store *st, const char *actor,
 			   int64_t due, int64_t *task, struct nhir_err *err)
 {
 	cJSON *d;
+	char name[USER_BUF] = "";
 	enum nhir_rc rc;
 
 	if (!title || !*title || !owner)
@@ -594,10 +610,10 @@ enum nhir_rc nhir_task_add(struct nhir_store *st, const char *actor,
 		return rc;
 	rc = need_user(st, owner, ROLE(NHIR_ROLE_RESPONDER) |
 		       ROLE(NHIR_ROLE_LEAD) | ROLE(NHIR_ROLE_APPROVER) |
-		       ROLE(NHIR_ROLE_ADMIN), "someone who can act", err);
+		       ROLE(NHIR_ROLE_ADMIN), "someone who can act", name, err);
 	if (!rc) {
 		struct nhir_task_def t = {
-			.incident = id, .title = title, .owner = owner,
+			.incident = id, .title = title, .owner = name,
 			.due = due, .created = nhir_time_now(), .actor = actor,
 		};
 
@@ -606,7 +622,7 @@ enum nhir_rc nhir_task_add(struct nhir_store *st, const char *actor,
 	d = cJSON_CreateObject();
 	if (d) {
 		cJSON_AddStringToObject(d, "title", title);
-		cJSON_AddStringToObject(d, "owner", owner);
+		cJSON_AddStringToObject(d, "owner", *name ? name : owner);
 		if (due != NHIR_TIME_UNSET)
 			cJSON_AddNumberToObject(d, "due", (double)due);
 	}

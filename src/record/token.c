@@ -156,7 +156,7 @@ enum nhir_rc nhir_token_create(struct nhir_store *st, const char *actor,
 				  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 		sodium_memzero(raw, sizeof(raw));
 		ir_token_hash(key, value, hash);
-		ir_copy(t.user, sizeof(t.user), user);
+		ir_copy(t.user, sizeof(t.user), u.name);	/* as added */
 		t.scope = scope;
 		t.created = nhir_time_now();
 		ir_copy(t.created_by, sizeof(t.created_by), actor);
@@ -167,7 +167,7 @@ enum nhir_rc nhir_token_create(struct nhir_store *st, const char *actor,
 	d = cJSON_CreateObject();
 	if (d) {
 		cJSON_AddNumberToObject(d, "token", (double)*id);
-		cJSON_AddStringToObject(d, "user", user);
+		cJSON_AddStringToObject(d, "user", rc ? user : t.user);
 		cJSON_AddStringToObject(d, "scope",
 					nhir_token_scope_name(scope));
 		time_member(d, "expires", rc ? NHIR_TIME_UNSET : t.expires);
@@ -283,6 +283,9 @@ enum nhir_rc nhir_token_check(struct nhir_store *st, const char *value,
 				    rc ? "is no user" : "is deactivated");
 	if (rc)
 		return rc;
+	/* the token acts as its user as added (older tokens kept the
+	 * name as typed): the library acts only as names spelled so */
+	ir_copy(out->user, sizeof(out->user), u.name);
 	if (out->last_used != NHIR_TIME_UNSET &&
 	    now - out->last_used < NHIR_TOKEN_USE_GRAIN &&
 	    now >= out->last_used)

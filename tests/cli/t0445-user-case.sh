@@ -44,6 +44,25 @@ for s in json.load(sys.stdin)["steps"]:
     if s["step"] == int(sys.argv[1]):
         print(s["approvals"])' "$DEL")" = 1
 
+# a user named in another case is stored as added: the lead, the
+# responders, a task's owner, a token's user
+"$NHIR" user add Mara --role lead >/dev/null
+check "an incident declared with --lead mara" sh -c \
+	'"$NHIR" --as rory incident declare --title "second" --severity low \
+		--lead mara --seed AKIAEXAMPLEDEPLOY01 | grep -q "INC-2"'
+check "has Mara as its lead" sh -c \
+	'"$NHIR" incident show --format json INC-2 | grep -q "\"lead\":\"Mara\""'
+check "who leads it" "$NHIR" --as Mara plan INC-2
+check "as does --as mara" "$NHIR" --as mara plan --rebuild INC-2
+check "reassigned as MARA, still Mara" sh -c \
+	'"$NHIR" incident assign INC-2 --lead MARA --responder RORY >/dev/null &&
+	test "$(sqlite3 "$NHIR_DB" "SELECT lead FROM incident WHERE id = 2")" = Mara &&
+	test "$(sqlite3 "$NHIR_DB" "SELECT count(*) FROM incident_member WHERE incident = 2 AND name = '"'rory'"'")" = 1 &&
+	test "$(sqlite3 "$NHIR_DB" "SELECT count(*) FROM incident_member WHERE name = '"'RORY'"' OR name = '"'MARA'"'")" = 0'
+check "a token for ALEX is Alex's" sh -c \
+	'"$NHIR" token create --user ALEX >/dev/null &&
+	"$NHIR" token list | grep -q " Alex "'
+
 # a refusal by a non-user with a huge name
 big=$(python3 -c 'print("x" * 100000)')
 check "a non-user with a 100 KB name is refused" exits 5 "$NHIR" --as "$big" \

@@ -62,6 +62,43 @@ static void test_first_user_and_authority(void **state)
 	nhir_store_close(st);
 }
 
+/*
+ * A name is one person whatever its case: the library acts only as a
+ * user spelled as added (the front end finds 'Alex' from 'alex'), and
+ * stores the users it is told of as added.
+ */
+static void test_user_case(void **state)
+{
+	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_declare d;
+	struct nhir_incident inc;
+	int64_t id = 0;
+
+	(void)state;
+	assert_int_equal(nhir_user_add(st, "root", "root", NHIR_ROLE_ADMIN, NULL), 0);
+	assert_int_equal(nhir_user_add(st, "root", "Alex", NHIR_ROLE_APPROVER, NULL), 0);
+	assert_int_equal(nhir_user_add(st, "root", "Lena", NHIR_ROLE_LEAD, NULL), 0);
+	assert_int_equal(nhir_user_add(st, "root", "Rae", NHIR_ROLE_RESPONDER, NULL), 0);
+	assert_int_equal(nhir_authorize(st, "Alex", NHIR_PERM_READ, 0, NULL), 0);
+	assert_int_equal(nhir_authorize(st, "alex", NHIR_PERM_READ, 0, &err), NHIR_EDENIED);
+	assert_non_null(strstr(err.msg, "act as 'Alex'"));
+	assert_int_equal(nhir_user_add(st, "ROOT", "obi", NHIR_ROLE_OBSERVER, &err), NHIR_EDENIED);
+	memset(&d, 0, sizeof(d));
+	d.title = "leak";
+	d.severity = "high";
+	d.lead = "lena";
+	d.exposed_at = NHIR_TIME_UNSET;
+	assert_int_equal(nhir_incident_declare(st, "Rae", &d, &id, &err), 0);
+	assert_int_equal(nhir_incident_get(st, id, &inc, NULL), 0);
+	assert_string_equal(inc.lead, "Lena");
+	assert_int_equal(nhir_authorize(st, "Lena", NHIR_PERM_LEAD, id, &err), 0);
+	assert_int_equal(nhir_incident_assign(st, "root", id, "LENA", NULL, 0, &err), 0);
+	assert_int_equal(nhir_incident_get(st, id, &inc, NULL), 0);
+	assert_string_equal(inc.lead, "Lena");
+	nhir_store_close(st);
+}
+
 struct count {
 	int entries, denied;
 };
@@ -223,6 +260,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_canonical_json),
 		cmocka_unit_test(test_first_user_and_authority),
+		cmocka_unit_test(test_user_case),
 		cmocka_unit_test(test_lifecycle_and_chain),
 		cmocka_unit_test(test_rows_deleted_behind_nhir),
 		cmocka_unit_test(test_evidence),
