@@ -96,6 +96,16 @@ mv "$T/elsewhere" "$NHIR_DB-evidence"
 check "stdin is evidence" sh -c \
 	'printf "from a pipe\n" | "$NHIR" --as rory evidence add INC-1 - --source tty'
 check "named stdin" sh -c '"$NHIR" evidence list INC-1 | grep -q " stdin "'
+# a sender slow to write holds no lock while nhir reads it
+# (the same bytes as above: one stored file still)
+(sleep 4; printf "from a pipe\n") | "$NHIR" --as rory evidence add INC-1 - \
+	--source slow >"$T/slow.out" 2>&1 &
+slow=$!
+sleep 1
+check "while evidence waits on a pipe, another writer goes through" \
+	env NHIR_BUSY_TIMEOUT=1 "$NHIR" --as rory note INC-1 "meanwhile"
+wait $slow
+check "and the slow evidence is then kept" test $? = 0
 check "a bad size is a usage error" exits 2 "$NHIR" --as rory evidence add \
 	INC-1 "$T/ct.txt" --source s3 --max-size 12Q
 head -c 5000 /dev/zero >"$T/big"
