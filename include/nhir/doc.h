@@ -88,6 +88,16 @@ enum nhir_rc nhir_doc_node(struct nhir_store *st, int64_t id, cJSON **out,
 			   struct nhir_err *err);
 
 /*
+ * The events of the keys q names (q->keys, q->key_nr; since, until), in
+ * order: {"version", "keys": how many keys, "events": [...]}, each with
+ * the path of the file it came from ("file #N" when the store lost it).
+ */
+struct nhir_event_query;
+enum nhir_rc nhir_doc_timeline(struct nhir_store *st,
+			       const struct nhir_event_query *q, cJSON **out,
+			       struct nhir_err *err);
+
+/*
  * What is in scope if the seeds of a blast walk are compromised
  * ({"version", "at", "exposed_at", "max_depth", "skipped_invalid",
  * "counts", "groups", "truncated"}), at most limit items a group (0:

@@ -2,6 +2,7 @@
 #include "compat.h"
 #include <getopt.h>
 #include "cli/cli.h"
+#include "nhir/doc.h"
 
 static const char usage_timeline[] =
 	"usage: nhir timeline [--since TIME] [--until TIME]\n"
@@ -51,33 +52,12 @@ static int line(const struct nhir_event *e, void *data)
 	char when[32];
 
 	nhir_time_format(e->time, when, sizeof(when));
-	if (t->fmt == FMT_JSON) {
-		out_printf("%s{\"time\":\"%s\",\"key\":", t->nr ? "," : "", when);
-		cli_json_str(stdout, e->actor_key);
-		out_printf(",\"identity\":");
-		cli_json_str(stdout, e->identity);
-		out_printf(",\"action\":");
-		cli_json_str(stdout, e->action);
-		out_printf(",\"target\":");
-		cli_json_str(stdout, e->target);
-		out_printf(",\"outcome\":");
-		cli_json_str(stdout, e->outcome);
-		out_printf(",\"ip\":");
-		cli_json_str(stdout, e->src_ip);
-		out_printf(",\"user_agent\":");
-		cli_json_str(stdout, e->user_agent);
-		out_printf(",\"flags\":%u,\"file\":%" PRId64 ",\"path\":",
-			   e->flags, e->file);
-		cli_json_str(stdout, path_of(t, e->file));
-		out_printf(",\"offset\":%" PRIu64 "}", e->offset);
-	} else {
-		out_printf("%s  %-20s %-40s %-10s %-15s %s  (%s, byte %" PRIu64
-			   ")\n", when, e->actor_key ? e->actor_key : "-",
-			   e->action ? e->action : "-",
-			   e->outcome ? e->outcome : "-",
-			   e->src_ip ? e->src_ip : "-", e->target ? e->target : "-",
-			   path_of(t, e->file), e->offset);
-	}
+	out_printf("%s  %-20s %-40s %-10s %-15s %s  (%s, byte %" PRIu64
+		   ")\n", when, e->actor_key ? e->actor_key : "-",
+		   e->action ? e->action : "-",
+		   e->outcome ? e->outcome : "-",
+		   e->src_ip ? e->src_ip : "-", e->target ? e->target : "-",
+		   path_of(t, e->file), e->offset);
 	t->nr++;
 	return 0;
 }
@@ -97,6 +77,7 @@ int cmd_timeline(int argc, char **argv, struct nhir_ctx *ctx)
 	struct tl t = { ctx, FMT_TEXT, 0, 0, NULL };
 	struct nhir_ref_keys refs = { NULL, false, NULL, 0, 0 };
 	char **keys = NULL, **roots = NULL;
+	cJSON *doc;
 	size_t nr = 0, root_nr = 0, root_alloc = 0;
 	int c, rc;
 
@@ -151,11 +132,12 @@ int cmd_timeline(int argc, char **argv, struct nhir_ctx *ctx)
 	}
 	q.keys = (const char *const *)keys;
 	q.key_nr = nr;
-	if (t.fmt == FMT_JSON)
-		out_printf("{\"keys\":%zu,\"events\":[", nr);
+	if (t.fmt == FMT_JSON) {
+		rc = nhir_doc_timeline(ctx->st, &q, &doc, &err);
+		nhir_keys_free(keys, nr);
+		return rc ? cli_fail(&err) : cli_print_doc(doc);
+	}
 	rc = nr ? nhir_store_events(ctx->st, &q, line, &t, &err) : NHIR_OK;
-	if (t.fmt == FMT_JSON)
-		out_printf("]}\n");
 	nhir_keys_free(keys, nr);
 	nhir_free(t.path);
 	if (rc) {

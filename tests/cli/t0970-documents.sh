@@ -40,5 +40,8 @@ check "attributes are printed as stored" sh -c \
 	'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert isinstance(d[\"attrs\"], dict) and all(isinstance(e[\"attrs\"], dict) for e in d[\"edges\"]), d" "$0/show.json"' "$T"
 check "show of an unknown node writes nothing" exits 1 "$NHIR" show --format json NOSUCHNODE
 check "stdout is empty" test ! -s "$T/last.out"
+check "timeline" versioned timeline "$NHIR" timeline --format json AKIAEXAMPLEDEPLOY01
+check "with the file of each event" sh -c \
+	'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"keys\"] >= 1 and d[\"events\"] and all(e[\"path\"].startswith(\"examples/telemetry/cloudtrail/\") for e in d[\"events\"]), d" "$0/timeline.json"' "$T"
 
 done_testing
