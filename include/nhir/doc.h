@@ -98,6 +98,42 @@ enum nhir_rc nhir_doc_timeline(struct nhir_store *st,
 			       struct nhir_err *err);
 
 /*
+ * Findings with their routing ({"version", "findings": [...]}); all:
+ * dismissed and incident-bound ones too.  *dedicated (when not NULL)
+ * counts the open ones routed to dedicated response.
+ */
+enum nhir_rc nhir_doc_findings(struct nhir_store *st, bool all,
+			       size_t *dedicated, cJSON **out,
+			       struct nhir_err *err);
+/*
+ * One finding and where it was seen ({"version", "finding",
+ * "sightings"}); NHIR_ENOTFOUND when there is no finding id.
+ */
+enum nhir_rc nhir_doc_finding(struct nhir_store *st, int64_t id, cJSON **out,
+			      struct nhir_err *err);
+/* One scanner report given to nhir findings import, and what it did. */
+struct nhir_findings_file {
+	const char *path;
+	bool rejected;		/* the counts are then not given */
+	uint64_t entries, findings_new, sightings_new, matched, skipped;
+};
+/* {"version", "format", "reports": [...]}: an import of files. */
+enum nhir_rc nhir_doc_findings_import(const char *format,
+				      const struct nhir_findings_file *files,
+				      size_t nr, cJSON **out,
+				      struct nhir_err *err);
+/*
+ * How policy p decides finding id ({"version", "finding", "facts",
+ * "unknown", "rules", "decision"}): its facts, those not known, each
+ * rule in order until one matched, and the decision.
+ */
+struct nhir_route_policy;
+enum nhir_rc nhir_doc_route_explain(struct nhir_store *st,
+				    const struct nhir_route_policy *p,
+				    int64_t id, cJSON **out,
+				    struct nhir_err *err);
+
+/*
  * What is in scope if the seeds of a blast walk are compromised
  * ({"version", "at", "exposed_at", "max_depth", "skipped_invalid",
  * "counts", "groups", "truncated"}), at most limit items a group (0:

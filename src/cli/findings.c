@@ -5,6 +5,7 @@
 #include "nhir/record.h"
 #include "nhir/route.h"
 #include "cli/cli.h"
+#include "nhir/doc.h"
 
 static const char usage_findings[] =
 	"usage: nhir findings import FORMAT FILE... [--policy FILE]\n"
@@ -67,21 +68,12 @@ static int load_policy(const char *path, struct nhir_route_policy **p,
 	return EXIT_OK;
 }
 
-static void json_opt(const char *s)
-{
-	if (s)
-		cli_json_str(stdout, s);
-	else
-		out_fputs("null", stdout);
-}
-
 static const char *verified_text(int v)
 {
 	return v > 0 ? "live" : v == 0 ? "not live" : "unverified";
 }
 
 struct list {
-	int fmt;
 	size_t n, dedicated;
 	bool detail;
 };
@@ -95,54 +87,30 @@ static int print_finding(const struct nhir_finding *f, void *data)
 	if (f->route_outcome && !strcmp(f->route_outcome, "dedicated") &&
 	    !strcmp(f->status, "open"))
 		l->dedicated++;
-	if (l->fmt == FMT_JSON) {
-		out_printf("%s{\"id\":%" PRId64 ",\"kind\":", l->n ? "," : "", f->id);
-		cli_json_str(stdout, f->kind);
-		out_fputs(",\"detector\":", stdout);
-		cli_json_str(stdout, f->detector);
-		out_fputs(",\"preview\":", stdout);
-		cli_json_str(stdout, f->preview);
-		out_printf(",\"fingerprint\":\"%s\",\"credential\":", f->fingerprint);
-		json_opt(f->credential);
-		out_printf(",\"verified\":\"%s\",\"sightings\":%" PRId64
-			   ",\"last_seen\":\"%s\",\"status\":\"%s\"",
-			   verified_text(f->verified), f->sightings, seen,
-			   f->status);
-		if (f->incident)
-			out_printf(",\"incident\":\"INC-%" PRId64 "\"", f->incident);
-		out_fputs(",\"route\":{\"outcome\":", stdout);
-		json_opt(f->route_outcome);
-		out_fputs(",\"to\":", stdout);
-		json_opt(f->route_to);
-		out_fputs(",\"rule\":", stdout);
-		json_opt(f->route_rule);
-		out_fputs("}}", stdout);
-	} else {
-		char inc[32] = "";
+	char inc[32] = "";
 
-		if (f->incident)
-			snprintf(inc, sizeof(inc), " INC-%" PRId64, f->incident);
-		out_printf("%4" PRId64 "  %-22s %-28s %-10s %2" PRId64 " place%s  "
-			   "%s %s%s%s%s\n", f->id, f->kind, f->preview,
-			   verified_text(f->verified), f->sightings,
-			   f->sightings == 1 ? " " : "s",
-			   f->route_outcome ? f->route_outcome : "unrouted",
-			   f->route_to ? f->route_to : "",
-			   f->route_rule ? " (" : "",
-			   f->route_rule ? f->route_rule : "",
-			   f->route_rule ? ")" : "");
-		if (inc[0])
-			out_printf("      in%s\n", inc);
-		if (l->detail) {
-			char first[40];
+	if (f->incident)
+		snprintf(inc, sizeof(inc), " INC-%" PRId64, f->incident);
+	out_printf("%4" PRId64 "  %-22s %-28s %-10s %2" PRId64 " place%s  "
+		   "%s %s%s%s%s\n", f->id, f->kind, f->preview,
+		   verified_text(f->verified), f->sightings,
+		   f->sightings == 1 ? " " : "s",
+		   f->route_outcome ? f->route_outcome : "unrouted",
+		   f->route_to ? f->route_to : "",
+		   f->route_rule ? " (" : "",
+		   f->route_rule ? f->route_rule : "",
+		   f->route_rule ? ")" : "");
+	if (inc[0])
+		out_printf("      in%s\n", inc);
+	if (l->detail) {
+		char first[40];
 
-			out_printf("      credential %s\n      fingerprint %s\n"
-				   "      detector %s; first seen %s, last seen %s\n",
-				   f->credential ? f->credential : "-",
-				   f->fingerprint, f->detector,
-				   cli_time(f->first_seen, first, sizeof(first)),
-				   seen);
-		}
+		out_printf("      credential %s\n      fingerprint %s\n"
+			   "      detector %s; first seen %s, last seen %s\n",
+			   f->credential ? f->credential : "-",
+			   f->fingerprint, f->detector,
+			   cli_time(f->first_seen, first, sizeof(first)),
+			   seen);
 	}
 	l->n++;
 	return 0;
@@ -154,29 +122,10 @@ static int print_sighting(const struct nhir_sighting_row *s, void *data)
 	char t[40];
 
 	cli_time(s->at, t, sizeof(t));
-	if (l->fmt == FMT_JSON) {
-		out_printf("%s{\"format\":\"%s\",\"repository\":", l->n ? "," : "",
-			   s->format);
-		cli_json_str(stdout, s->repo);
-		out_fputs(",\"commit\":", stdout);
-		cli_json_str(stdout, s->commit);
-		out_fputs(",\"file\":", stdout);
-		cli_json_str(stdout, s->file);
-		out_printf(",\"line\":%" PRId64 ",\"time\":%s%s%s,\"author\":",
-			   s->line, s->at ? "\"" : "", s->at ? t : "null",
-			   s->at ? "\"" : "");
-		json_opt(s->author);
-		out_fputs(",\"link\":", stdout);
-		json_opt(s->link);
-		out_fputs(",\"report\":", stdout);
-		json_opt(s->report);
-		out_putchar('}');
-	} else {
-		out_printf("  %s  %s%s%s:%" PRId64 "%s%.12s  (%s, %s)\n", t,
-			   s->repo[0] ? s->repo : "", s->repo[0] ? " " : "",
-			   s->file, s->line, s->commit[0] ? " @" : "", s->commit,
-			   s->format, s->report ? s->report : "");
-	}
+	out_printf("  %s  %s%s%s:%" PRId64 "%s%.12s  (%s, %s)\n", t,
+		   s->repo[0] ? s->repo : "", s->repo[0] ? " " : "",
+		   s->file, s->line, s->commit[0] ? " @" : "", s->commit,
+		   s->format, s->report ? s->report : "");
 	l->n++;
 	return 0;
 }
@@ -199,6 +148,8 @@ static int findings_import(struct nhir_ctx *ctx, int argc, char **argv,
 {
 	const struct nhir_scanner_format *rf = nhir_scanner_find(argv[0]);
 	struct nhir_route_policy *pol = NULL;
+	struct nhir_findings_file *files = NULL;
+	size_t file_nr = 0;
 	int status = EXIT_OK, r;
 
 	if (!rf) {
@@ -211,8 +162,12 @@ static int findings_import(struct nhir_ctx *ctx, int argc, char **argv,
 		return r;
 	if (!pol)
 		cli_warn("no routing policy found: findings are not routed");
-	if (fmt == FMT_JSON)
-		out_printf("{\"format\":\"%s\",\"reports\":[", rf->name);
+	files = nhir_calloc((size_t)argc, sizeof(*files));
+	if (!files) {
+		nhir_route_free(pol);
+		cli_error("out of memory");
+		return EXIT_ERROR;
+	}
 	for (int i = 1; i < argc; i++) {
 		struct nhir_findings_result res;
 		struct nhir_err err = NHIR_ERR_INIT;
@@ -221,11 +176,8 @@ static int findings_import(struct nhir_ctx *ctx, int argc, char **argv,
 		rc = nhir_findings_import(ctx->st, ctx->actor, rf, argv[i], &res,
 					  &err);
 		if (rc == NHIR_EDENIED) {
-			r = cli_fail(&err);
-			nhir_route_free(pol);
-			if (fmt == FMT_JSON)
-				out_puts("]}");
-			return r;
+			status = cli_fail(&err);
+			break;
 		}
 		if (rc) {
 			cli_error("%s", err.msg);
@@ -246,16 +198,18 @@ static int findings_import(struct nhir_ctx *ctx, int argc, char **argv,
 			if (r)
 				status = r;
 		}
+		files[file_nr].path = argv[i];
+		files[file_nr].rejected = rc != NHIR_OK;
+		if (!rc) {
+			files[file_nr].entries = res.entries;
+			files[file_nr].findings_new = res.findings_new;
+			files[file_nr].sightings_new = res.sightings_new;
+			files[file_nr].matched = res.matched;
+			files[file_nr].skipped = res.scanner.bad;
+		}
+		file_nr++;
 		if (fmt == FMT_JSON) {
-			out_printf("%s{\"path\":", i > 1 ? "," : "");
-			cli_json_str(stdout, argv[i]);
-			out_printf(",\"status\":\"%s\",\"entries\":%" PRIu64
-				   ",\"new_findings\":%" PRIu64 ",\"new_sightings\":%"
-				   PRIu64 ",\"matched\":%" PRIu64 ",\"skipped\":%"
-				   PRIu64 "}", rc ? "rejected" : "ok",
-				   rc ? 0 : res.entries, rc ? 0 : res.findings_new,
-				   rc ? 0 : res.sightings_new, rc ? 0 : res.matched,
-				   rc ? 0 : res.scanner.bad);
+			/* the document follows */
 		} else if (!rc) {
 			out_printf("%s: %" PRIu64 " entries, %" PRIu64 " new "
 				   "findings, %" PRIu64 " new sightings, %" PRIu64
@@ -267,8 +221,17 @@ static int findings_import(struct nhir_ctx *ctx, int argc, char **argv,
 		if (!rc)
 			nhir_findings_result_release(&res);
 	}
-	if (fmt == FMT_JSON)
-		out_puts("]}");
+	if (fmt == FMT_JSON) {
+		struct nhir_err err = NHIR_ERR_INIT;
+		cJSON *doc;
+
+		r = nhir_doc_findings_import(rf->name, files, file_nr, &doc,
+					     &err) ? cli_fail(&err)
+						   : cli_print_doc(doc);
+		if (r && status == EXIT_OK)
+			status = r;
+	}
+	nhir_free(files);
 	nhir_route_free(pol);
 	return status;
 }
@@ -317,20 +280,23 @@ int cmd_findings(int argc, char **argv, struct nhir_ctx *ctx)
 		return findings_import(ctx, argc - optind, argv + optind, fmt,
 				       policy);
 	if (!strcmp(sub, "list") && optind == argc) {
-		struct list l = { fmt, 0, 0, false };
+		struct list l = { 0, 0, false };
+		cJSON *doc;
 
 		if ((r = cli_authorize(ctx, NHIR_PERM_READ, "findings.list")))
 			return r;
-		if (fmt == FMT_JSON)
-			out_fputs("{\"findings\":[", stdout);
+		if (fmt == FMT_JSON) {
+			if (nhir_doc_findings(ctx->st, all, NULL, &doc, &err))
+				return cli_fail(&err);
+			return cli_print_doc(doc);
+		}
 		if (nhir_finding_each(ctx->st, 0, all, print_finding, &l, &err))
 			return cli_fail(&err);
-		if (fmt == FMT_JSON)
-			out_puts("]}");
 		return EXIT_OK;
 	}
 	if (!strcmp(sub, "show") && optind + 1 == argc) {
-		struct list l = { fmt, 0, 0, true };
+		struct list l = { 0, 0, true };
+		cJSON *doc;
 		char *end;
 		int64_t id = strtoll(argv[optind], &end, 10);
 
@@ -340,22 +306,20 @@ int cmd_findings(int argc, char **argv, struct nhir_ctx *ctx)
 		}
 		if ((r = cli_authorize(ctx, NHIR_PERM_READ, "findings.show")))
 			return r;
-		if (fmt == FMT_JSON)
-			out_fputs("{\"finding\":", stdout);
+		if (fmt == FMT_JSON) {
+			if (nhir_doc_finding(ctx->st, id, &doc, &err))
+				return cli_fail(&err);
+			return cli_print_doc(doc);
+		}
 		if (nhir_finding_each(ctx->st, id, true, print_finding, &l, &err))
 			return cli_fail(&err);
 		if (!l.n) {
-			if (fmt == FMT_JSON)
-				out_puts("null}");
 			cli_error("no finding %" PRId64, id);
 			return EXIT_ERROR;
 		}
-		l.n = 0;
-		out_printf(fmt == FMT_JSON ? ",\"sightings\":[" : "sightings:\n");
+		out_printf("sightings:\n");
 		if (nhir_sighting_each(ctx->st, id, print_sighting, &l, &err))
 			return cli_fail(&err);
-		if (fmt == FMT_JSON)
-			out_puts("]}");
 		return EXIT_OK;
 	}
 	return cli_usage(usage_findings, false);
@@ -372,17 +336,18 @@ int cmd_triage(int argc, char **argv, struct nhir_ctx *ctx)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct nhir_err err = NHIR_ERR_INIT;
-	struct list l = { FMT_TEXT, 0, 0, false };
+	struct list l = { 0, 0, false };
 	const char *policy = NULL;
 	bool all = false, reroute = false;
-	int c, r;
+	cJSON *doc;
+	int c, r, fmt = FMT_TEXT;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			return cli_usage(usage_triage, true);
 		case 'f':
-			if (!cli_format_arg(optarg, &l.fmt))
+			if (!cli_format_arg(optarg, &fmt))
 				return EXIT_USAGE;
 			break;
 		case 'p': policy = optarg; break;
@@ -407,45 +372,32 @@ int cmd_triage(int argc, char **argv, struct nhir_ctx *ctx)
 			return cli_fail(&err);
 		}
 		nhir_route_free(pol);
-		if (l.fmt == FMT_TEXT)
+		if (fmt == FMT_TEXT)
 			out_printf("%zu decision%s changed\n", changed,
 				   changed == 1 ? "" : "s");
 	} else if ((r = cli_authorize(ctx, NHIR_PERM_READ, "triage"))) {
 		return r;
 	}
-	if (l.fmt == FMT_JSON)
-		out_fputs("{\"findings\":[", stdout);
+	if (fmt == FMT_JSON) {
+		if (nhir_doc_findings(ctx->st, all, &l.dedicated, &doc, &err))
+			return cli_fail(&err);
+		r = cli_print_doc(doc);
+		if (r)
+			return r;
+		return l.dedicated ? EXIT_FINDINGS : EXIT_OK;
+	}
 	if (nhir_finding_each(ctx->st, 0, all, print_finding, &l, &err))
 		return cli_fail(&err);
-	if (l.fmt == FMT_JSON)
-		out_puts("]}");
-	else if (!l.n)
+	if (!l.n)
 		out_puts("no open findings");
 	return l.dedicated ? EXIT_FINDINGS : EXIT_OK;
 }
 
-struct explain {
-	int fmt;
-	size_t n;
-};
-
 static void explain_cb(const char *rule, int line, bool matched,
 		       const char *why, void *data)
 {
-	struct explain *x = data;
-
-	if (x->fmt == FMT_JSON) {
-		out_printf("%s{\"rule\":", x->n ? "," : "");
-		cli_json_str(stdout, rule);
-		out_printf(",\"line\":%d,\"matched\":%s,\"because\":", line,
-			   matched ? "true" : "false");
-		cli_json_str(stdout, why);
-		out_putchar('}');
-	} else {
-		out_printf("  %-3s %-24s line %-4d %s\n", matched ? "=>" : "no",
-			   rule, line, why);
-	}
-	x->n++;
+	out_printf("  %-3s %-24s line %-4d %s\n", matched ? "=>" : "no", rule,
+		   line, why);
 }
 
 int cmd_route(int argc, char **argv, struct nhir_ctx *ctx)
@@ -460,20 +412,19 @@ int cmd_route(int argc, char **argv, struct nhir_ctx *ctx)
 	struct nhir_route_policy *pol = NULL;
 	struct nhir_route_facts f;
 	struct nhir_route_decision d;
-	struct explain x = { FMT_TEXT, 0 };
 	const char *policy = NULL, *unknown[8];
 	size_t unknown_nr;
-	cJSON *facts;
+	cJSON *facts, *doc;
 	char *s, *end;
 	int64_t id;
-	int c, r;
+	int c, r, fmt = FMT_TEXT;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			return cli_usage(usage_route, true);
 		case 'f':
-			if (!cli_format_arg(optarg, &x.fmt))
+			if (!cli_format_arg(optarg, &fmt))
 				return EXIT_USAGE;
 			break;
 		case 'p': policy = optarg; break;
@@ -505,6 +456,12 @@ int cmd_route(int argc, char **argv, struct nhir_ctx *ctx)
 		nhir_route_free(pol);
 		return r;
 	}
+	if (fmt == FMT_JSON) {
+		r = nhir_doc_route_explain(ctx->st, pol, id, &doc, &err)
+			    ? cli_fail(&err) : cli_print_doc(doc);
+		nhir_route_free(pol);
+		return r;
+	}
 	if (nhir_route_facts(ctx->st, id, &f, &err)) {
 		nhir_route_free(pol);
 		return cli_fail(&err);
@@ -512,41 +469,23 @@ int cmd_route(int argc, char **argv, struct nhir_ctx *ctx)
 	facts = nhir_route_facts_json(&f);
 	s = facts ? cJSON_PrintUnformatted(facts) : NULL;
 	unknown_nr = nhir_route_unknown(&f, unknown, NHIR_ARRAY_SIZE(unknown));
-	if (x.fmt == FMT_JSON) {
-		out_printf("{\"finding\":%" PRId64 ",\"facts\":", id);
-		/* JSON as cJSON wrote it */
-		out_raw(stdout, s ? s : "null", strlen(s ? s : "null"));
-		out_printf(",\"unknown\":[");
-		for (size_t k = 0; k < unknown_nr; k++)
-			out_printf("%s\"%s\"", k ? "," : "", unknown[k]);
-		out_printf("],\"rules\":[");
-	} else {
-		out_printf("finding %" PRId64 "\nfacts: %s\nunknown facts:", id,
-			   s ? s : "?");
-		for (size_t k = 0; k < unknown_nr; k++)
-			out_printf("%s %s", k ? "," : "", unknown[k]);
-		if (!unknown_nr)
-			out_printf(" none");
-		if (f.privilege_unknown)
-			out_printf(" (privilege: %s)", f.unknown_identities
-				   ? "an identity it reaches has no policy imported"
-				   : "it reaches no identity known");
-		out_printf("\nrules, in order:\n");
-	}
+	out_printf("finding %" PRId64 "\nfacts: %s\nunknown facts:", id,
+		   s ? s : "?");
+	for (size_t k = 0; k < unknown_nr; k++)
+		out_printf("%s %s", k ? "," : "", unknown[k]);
+	if (!unknown_nr)
+		out_printf(" none");
+	if (f.privilege_unknown)
+		out_printf(" (privilege: %s)", f.unknown_identities
+			   ? "an identity it reaches has no policy imported"
+			   : "it reaches no identity known");
+	out_printf("\nrules, in order:\n");
 	cJSON_free(s);
 	cJSON_Delete(facts);
-	nhir_route_decide(pol, &f, &d, explain_cb, &x);
-	if (x.fmt == FMT_JSON) {
-		out_printf("],\"decision\":{\"outcome\":\"%s\",\"to\":", d.outcome);
-		cli_json_str(stdout, d.to);
-		out_fputs(",\"rule\":", stdout);
-		json_opt(d.rule);
-		out_puts("}}");
-	} else {
-		out_printf("decision: %s %s%s%s%s\n", d.outcome, d.to,
-			   d.rule ? " (rule " : " (no rule matched)",
-			   d.rule ? d.rule : "", d.rule ? ")" : "");
-	}
+	nhir_route_decide(pol, &f, &d, explain_cb, NULL);
+	out_printf("decision: %s %s%s%s%s\n", d.outcome, d.to,
+		   d.rule ? " (rule " : " (no rule matched)",
+		   d.rule ? d.rule : "", d.rule ? ")" : "");
 	nhir_route_free(pol);
 	return EXIT_OK;
 }

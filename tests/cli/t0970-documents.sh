@@ -44,4 +44,21 @@ check "timeline" versioned timeline "$NHIR" timeline --format json AKIAEXAMPLEDE
 check "with the file of each event" sh -c \
 	'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"keys\"] >= 1 and d[\"events\"] and all(e[\"path\"].startswith(\"examples/telemetry/cloudtrail/\") for e in d[\"events\"]), d" "$0/timeline.json"' "$T"
 
+# findings: import, list, show, triage, route explain
+export NHIR_POLICY="$ROOT/policy/routing.yaml"
+check "findings import" versioned fimport \
+	"$NHIR" findings import --format json generic tests/data/findings/generic.jsonl
+check "which lists each report" sh -c \
+	'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); r=d[\"reports\"]; assert d[\"format\"]==\"generic\" and len(r)==1 and r[0][\"status\"]==\"ok\" and r[0][\"new_findings\"]==2, d" "$0/fimport.json"' "$T"
+check "findings list" versioned flist "$NHIR" findings list --format json
+check "findings show" versioned fshow "$NHIR" findings show --format json 1
+check "an unknown finding is an error and no document" \
+	exits 1 "$NHIR" findings show --format json 99
+check "stdout is empty" test ! -s "$T/last.out"
+check "triage still exits 3 with dedicated findings open" \
+	exits 3 "$NHIR" triage --format json
+check "and prints the findings document" sh -c \
+	'head -c 30 "$0/last.out" | grep -q "^{\"version\":1,\"findings\""' "$T"
+check "route explain" versioned explain "$NHIR" route explain --format json 1
+
 done_testing
