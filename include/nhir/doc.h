@@ -33,6 +33,13 @@ enum nhir_rc nhir_doc_incidents(struct nhir_store *st, int state,
 enum nhir_rc nhir_doc_incident(struct nhir_store *st, int64_t id,
 			       cJSON **out, struct nhir_err *err);
 /*
+ * {"version", "scope": [...]}: the scope of an incident, each item as
+ * in nhir_doc_incident's "scope".  NHIR_ENOTFOUND when there is no
+ * such incident.
+ */
+enum nhir_rc nhir_doc_scope(struct nhir_store *st, int64_t id, cJSON **out,
+			    struct nhir_err *err);
+/*
  * Which audit entries were written while the database kept a fixed
  * clock: those after a "config" entry setting clock to fixed, up to and
  * including the one setting it back to real.  Found from the whole log,

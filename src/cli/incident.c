@@ -23,8 +23,55 @@ static const char usage_incident[] =
 	"seeds (and the credentials of the findings) are its confirmed scope;\n"
 	"their blast radius is proposed, for the lead to confirm or dismiss.\n"
 	"\n"
+	"'nhir incident VERB --help' describes one verb.\n"
+	"\n"
 	"exit status: 0 ok, 1 error (or a lifecycle guard refused),\n"
 	"             2 usage error, 5 not authorized\n";
+
+static const char usage_declare[] =
+	"usage: nhir incident declare --title T --severity S --lead USER\n"
+	"                             [--seed REF]... [--finding ID]...\n"
+	"                             [--exposed-at TIME]\n"
+	"\n"
+	"Declares an incident with one accountable lead and a severity\n"
+	"(critical, high, medium, low).  The seeds, and the credentials of\n"
+	"the findings, are its confirmed scope; their blast radius is\n"
+	"proposed, for the lead to confirm or dismiss.  --exposed-at is when\n"
+	"the secret was exposed, if known.\n";
+
+static const char usage_list[] =
+	"usage: nhir incident list [--state STATE] [--format text|json]\n"
+	"\n"
+	"Lists the incidents, by number; --state only those in STATE\n"
+	"(declared, investigating, containing, recovering, closed).\n";
+
+static const char usage_show[] =
+	"usage: nhir incident show INC [--format text|json]\n"
+	"\n"
+	"Shows incident INC (INC-12 or 12): its lead, severity and state,\n"
+	"what keeps it from closing, its scope, people, decisions, tasks,\n"
+	"notes, evidence and custody.\n";
+
+static const char usage_assign[] =
+	"usage: nhir incident assign INC [--lead USER] [--responder USER]...\n"
+	"\n"
+	"Gives incident INC a new lead, and adds responders.\n";
+
+static const char usage_state[] =
+	"usage: nhir incident state INC STATE [--why TEXT]\n"
+	"\n"
+	"Moves incident INC to STATE, one step at a time (or one back):\n"
+	"declared, investigating, containing, recovering, closed.\n"
+	"containing needs a confirmed scope, and closing needs every task\n"
+	"done and no scope left proposed, or a risk acceptance by the lead.\n";
+
+static const char usage_scope[] =
+	"usage: nhir incident scope INC [--format text|json]\n"
+	"       nhir incident scope INC add|confirm|dismiss REF... [--why T]\n"
+	"\n"
+	"Lists the scope of incident INC, or changes it: add proposes REF\n"
+	"(anyone working the incident), confirm and dismiss decide on it\n"
+	"(the lead).\n";
 
 struct show {
 	int fmt;
@@ -144,6 +191,7 @@ struct inc_args {
 	int64_t findings[MAX_LIST];
 	size_t resp_nr;
 	int fmt, state;
+	bool help;
 	char given[16];		/* the short names of the options seen */
 };
 
@@ -248,21 +296,24 @@ static int inc_scope(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
 	if (!argv[1]) {
 		if ((r = cli_authorize(ctx, NHIR_PERM_READ, "incident.scope")))
 			return r;
+		if (a->fmt == FMT_JSON) {
+			cJSON *doc;
+
+			if (nhir_doc_scope(ctx->st, id, &doc, &err))
+				return cli_fail(&err);
+			return cli_print_doc(doc);
+		}
 		if (nhir_incident_get(ctx->st, id, &i, &err))
 			return cli_fail(&err);
-		if (a->fmt == FMT_JSON)
-			out_fputs("{\"scope\":[", stdout);
 		if (nhir_scope_each(ctx->st, id, scope_cb, &s, &err))
 			return cli_fail(&err);
-		if (a->fmt == FMT_JSON)
-			out_puts("]}");
 		return EXIT_OK;
 	}
 	for (k = 0; k < NHIR_ARRAY_SIZE(ops); k++)
 		if (!strcmp(argv[1], ops[k]))
 			break;
 	if (k == NHIR_ARRAY_SIZE(ops) || !argv[2])
-		return cli_usage(usage_incident, false);
+		return cli_usage(usage_scope, false);
 	for (char **ref = argv + 2; *ref; ref++) {
 		if (nhir_scope_change(ctx->st, ctx->actor, id,
 				      (enum nhir_scope_op)k, *ref, a->why,
@@ -282,13 +333,14 @@ static const struct inc_verb {
 	const char *name, *opts;
 	int min, max;		/* operands; max -1: any number */
 	int (*run)(struct nhir_ctx *ctx, struct inc_args *a, char **argv);
+	const char *usage;
 } inc_verbs[] = {
-	{ "declare", "tslSFe", 0, 0, inc_declare },
-	{ "list", "fx", 0, 0, inc_list },
-	{ "show", "f", 1, 1, inc_show },
-	{ "assign", "lr", 1, 1, inc_assign },
-	{ "state", "w", 2, 2, inc_state },
-	{ "scope", "fw", 1, -1, inc_scope },
+	{ "declare", "tslSFe", 0, 0, inc_declare, usage_declare },
+	{ "list", "fx", 0, 0, inc_list, usage_list },
+	{ "show", "f", 1, 1, inc_show, usage_show },
+	{ "assign", "lr", 1, 1, inc_assign, usage_assign },
+	{ "state", "w", 2, 2, inc_state, usage_state },
+	{ "scope", "fw", 1, -1, inc_scope, usage_scope },
 };
 
 static const struct option inc_opts[] = {
@@ -337,12 +389,14 @@ static int inc_parse(int argc, char **argv, struct inc_args *a)
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "h", inc_opts, NULL)) != -1) {
-		if (c != 'h' && c != '?' && !strchr(a->given, c) &&
+		if (c != 'h' && c != '?' && c != ':' && !strchr(a->given, c) &&
 		    strlen(a->given) + 1 < sizeof(a->given))
 			a->given[strlen(a->given)] = (char)c;
 		switch (c) {
 		case 'h':
-			return cli_usage(usage_incident, true);
+			/* the verb's own, once the verb is known */
+			a->help = true;
+			break;
 		case 'f':
 			if (!cli_format_arg(optarg, &a->fmt))
 				return EXIT_USAGE;
@@ -400,19 +454,28 @@ int cmd_incident(int argc, char **argv, struct nhir_ctx *ctx)
 	a->fmt = FMT_TEXT;
 	a->state = -1;
 	r = inc_parse(argc, argv, a);
+	for (size_t k = 0; optind < argc && k < NHIR_ARRAY_SIZE(inc_verbs) &&
+			   !v; k++)
+		if (!strcmp(argv[optind], inc_verbs[k].name))
+			v = &inc_verbs[k];
+	if (a->help) {
+		r = cli_usage(v ? v->usage : usage_incident, true);
+		goto out;
+	}
 	if (r >= 0)
 		goto out;
 	r = EXIT_USAGE;
-	if (optind >= argc) {
+	if (!v) {
+		if (optind < argc)
+			cli_error("unknown verb '%s'", argv[optind]);
 		cli_usage(usage_incident, false);
 		goto out;
 	}
-	for (size_t k = 0; k < NHIR_ARRAY_SIZE(inc_verbs) && !v; k++)
-		if (!strcmp(argv[optind], inc_verbs[k].name))
-			v = &inc_verbs[k];
 	n = argc - optind - 1;
-	if (!v || n < v->min || (v->max >= 0 && n > v->max)) {
-		cli_usage(usage_incident, false);
+	if (n < v->min || (v->max >= 0 && n > v->max)) {
+		cli_error("incident %s: %s operands", v->name,
+			  n < v->min ? "too few" : "too many");
+		cli_usage(v->usage, false);
 		goto out;
 	}
 	for (const char *g = a->given; *g; g++) {

@@ -146,6 +146,30 @@ static int scope_cb(const struct nhir_scope_item *it, void *data)
 	return r->oom;
 }
 
+enum nhir_rc nhir_doc_scope(struct nhir_store *st, int64_t id, cJSON **out,
+			    struct nhir_err *err)
+{
+	struct nhir_incident i;
+	cJSON *d;
+	struct rows r = { NULL, false };
+	enum nhir_rc rc;
+
+	*out = NULL;
+	rc = nhir_incident_get(st, id, &i, err);
+	if (rc)
+		return rc;
+	d = doc_new();
+	r.arr = d ? cJSON_AddArrayToObject(d, "scope") : NULL;
+	if (!r.arr)
+		return finish(d, true, out, err);
+	rc = nhir_scope_each(st, id, scope_cb, &r, err);
+	if (rc) {
+		cJSON_Delete(d);
+		return rc;
+	}
+	return finish(d, r.oom, out, err);
+}
+
 static bool record_fields(cJSON *o, const struct nhir_record_item *it)
 {
 	if (!strcmp(it->type, "decision"))

@@ -59,7 +59,21 @@ check "an option the verb does not take is refused" exits 2 "$NHIR" \
 	incident list --title x
 check "and named" has "$T/last.err" "incident list does not take --title"
 check "so is a missing operand" exits 2 "$NHIR" incident state INC-1
+check "said so" has "$T/last.err" "incident state: too few operands"
+check "with the verb's usage" has "$T/last.err" "usage: nhir incident state INC STATE"
 check "and an extra one" exits 2 "$NHIR" incident show INC-1 INC-2
+check "an unknown verb is named" exits 2 "$NHIR" incident close INC-1
+check "as unknown" has "$T/last.err" "unknown verb 'close'"
+check "VERB --help describes that verb" sh -c \
+	'"$NHIR" incident list --help >"$0/h.txt"' "$T"
+check "its usage" has "$T/h.txt" "usage: nhir incident list [--state STATE]"
+check "only its" hasnt "$T/h.txt" "incident declare"
+check "--help before the verb too" sh -c \
+	'"$NHIR" incident --help state | grep -q "^usage: nhir incident state INC STATE"'
+check "--help alone gives every verb" sh -c \
+	'"$NHIR" incident --help | grep -q "nhir incident VERB --help"'
+check "scope as json" sh -c \
+	'"$NHIR" incident scope --format json INC-1 | python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"version\"]==1 and any(x[\"node\"]==\"AKIAEXAMPLEDEPLOY01\" and x[\"status\"]==\"confirmed\" for x in d[\"scope\"]), d"'
 
 # lifecycle and its guards
 check "only the lead moves the state" exits 5 "$NHIR" --as rory incident state INC-1 investigating
