@@ -141,6 +141,36 @@ enum nhir_rc nhir_doc_route_explain(struct nhir_store *st,
 				    struct nhir_err *err);
 
 /*
+ * The plan of incident inc ({"version", "incident", "steps",
+ * "not_planned_ended"}): each step with its approvals that no longer
+ * count, and what the last build left out because a logged event had
+ * ended it.
+ */
+enum nhir_rc nhir_doc_plan(struct nhir_store *st, int64_t inc, cJSON **out,
+			   struct nhir_err *err);
+/*
+ * What the last build of inc's plan left out because a logged event
+ * had ended it (its audit entry lists them): a new array, or NULL when
+ * there is no build or it lists none.
+ */
+enum nhir_rc nhir_plan_not_planned(struct nhir_store *st, int64_t inc,
+				   cJSON **out, struct nhir_err *err);
+/* What running a step did ({"version", "incident", "step", ...}). */
+struct nhir_exec_result;
+enum nhir_rc nhir_doc_execute(int64_t inc, const struct nhir_exec_result *r,
+			      cJSON **out, struct nhir_err *err);
+/* The probes' counts r and every revocation of inc with its state. */
+struct nhir_verify_result;
+enum nhir_rc nhir_doc_verify(struct nhir_store *st, int64_t inc,
+			     const struct nhir_verify_result *r, cJSON **out,
+			     struct nhir_err *err);
+/* Residual access r of inc at time at (nhir_residual). */
+struct nhir_residual;
+enum nhir_rc nhir_doc_residual(int64_t inc, int64_t at,
+			       const struct nhir_residual *r, cJSON **out,
+			       struct nhir_err *err);
+
+/*
  * What is in scope if the seeds of a blast walk are compromised
  * ({"version", "at", "exposed_at", "max_depth", "skipped_invalid",
  * "counts", "groups", "truncated"}), at most limit items a group (0:

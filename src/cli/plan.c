@@ -4,6 +4,7 @@
 #include "nhir/plan.h"
 #include "nhir/record.h"
 #include "cli/cli.h"
+#include "nhir/doc.h"
 
 static const char usage_plan[] =
 	"usage: nhir plan INC [--rebuild] [--catalog FILE --why TEXT]\n"
@@ -187,15 +188,7 @@ static int print_void(const struct nhir_approval *a, void *data)
 
 	if (!strcmp(a->state, "valid"))
 		return 0;
-	if (v->fmt == FMT_JSON) {
-		out_printf("%s{\"actor\":", v->n ? "," : "");
-		cli_json_str(stdout, a->actor);
-		out_printf(",\"verdict\":\"%s\",\"state\":\"%s\",\"at\":\"%s\","
-		       "\"reason\":", a->verdict, a->state,
-		       cli_time(a->at, t, sizeof(t)));
-		cli_json_str(stdout, a->reason);
-		out_putchar('}');
-	} else if (strcmp(a->state, "expired")) {
+	if (strcmp(a->state, "expired")) {
 		out_printf("       %s: %s by %s at %s (%s)\n", a->state,
 		       strcmp(a->verdict, "reject") ? "approval" : "rejection",
 		       a->actor, cli_time(a->at, t, sizeof(t)), a->reason);
@@ -211,54 +204,24 @@ static int print_step(const struct nhir_step *s, void *data)
 	char tgt[300];
 
 	snprintf(tgt, sizeof(tgt), "%s", s->target_ext ? s->target_ext : "-");
-	if (x->fmt == FMT_JSON) {
-		out_printf("%s{\"step\":%" PRId64 ",\"action\":", x->n ? "," : "",
-			   s->seq);
-		cli_json_str(stdout, s->action);
-		out_printf(",\"phase\":\"%s\",\"target\":", s->phase);
-		cli_json_str(stdout, s->target_ext);
-		out_printf(",\"status\":\"%s\",\"why\":", s->status);
-		cli_json_str(stdout, s->why);
-		out_fputs(",\"breaks\":", stdout);
-		cli_json_str(stdout, s->breaks);
-		out_fputs(",\"survives\":", stdout);
-		cli_json_str(stdout, s->survives);
-		out_printf(",\"reversible\":%s,\"destroys_evidence\":%s,"
-		       "\"privileged\":%s,\"delay\":%" PRId64
-		       ",\"approvals_needed\":%d,\"approvals\":%d,"
-		       "\"void_approvals\":%d,"
-		       "\"rejected\":%s,\"after\":[%s],\"result\":",
-		       s->reversible ? "true" : "false",
-		       s->destroys_evidence ? "true" : "false",
-		       s->privileged ? "true" : "false", s->delay,
-		       s->approvals_needed, s->approvals, s->void_approvals,
-		       s->rejected ? "true" : "false", s->after ? s->after : "");
-		cli_json_str(stdout, s->result);
-		out_fputs(",\"not_counted\":[", stdout);
-		if (x->st)
-			nhir_approval_each(x->st, x->inc, s->id, print_void,
-					   &v, NULL);
-		out_fputs("]}", stdout);
-	} else {
-		out_printf("%3" PRId64 "  %-8s %-32s %s\n", s->seq, s->status,
-			   s->action, tgt);
-		out_printf("       %s\n", s->why);
-		if (s->breaks && *s->breaks)
-			out_printf("       breaks: %s\n", s->breaks);
-		if (s->survives && *s->survives)
-			out_printf("       survives: %s\n", s->survives);
-		out_printf("       %s%s, delay %" PRId64 " s, approvals %d/%d%s%s%s\n",
-			   s->reversible ? "reversible" : "IRREVERSIBLE",
-			   s->destroys_evidence ? ", destroys evidence" : "",
-			   s->delay, s->approvals, s->approvals_needed,
-			   s->rejected ? ", REJECTED" : "",
-			   s->after ? ", after " : "", s->after ? s->after : "");
-		if (s->result && *s->result)
-			out_printf("       result: %s\n", s->result);
-		if (s->void_approvals && x->st)
-			nhir_approval_each(x->st, x->inc, s->id, print_void,
-					   &v, NULL);
-	}
+	out_printf("%3" PRId64 "  %-8s %-32s %s\n", s->seq, s->status,
+		   s->action, tgt);
+	out_printf("       %s\n", s->why);
+	if (s->breaks && *s->breaks)
+		out_printf("       breaks: %s\n", s->breaks);
+	if (s->survives && *s->survives)
+		out_printf("       survives: %s\n", s->survives);
+	out_printf("       %s%s, delay %" PRId64 " s, approvals %d/%d%s%s%s\n",
+		   s->reversible ? "reversible" : "IRREVERSIBLE",
+		   s->destroys_evidence ? ", destroys evidence" : "",
+		   s->delay, s->approvals, s->approvals_needed,
+		   s->rejected ? ", REJECTED" : "",
+		   s->after ? ", after " : "", s->after ? s->after : "");
+	if (s->result && *s->result)
+		out_printf("       result: %s\n", s->result);
+	if (s->void_approvals && x->st)
+		nhir_approval_each(x->st, x->inc, s->id, print_void,
+				   &v, NULL);
 	x->void_nr += (size_t)s->void_approvals;
 	x->n++;
 	return 0;
@@ -272,46 +235,25 @@ static const char *field(const cJSON *o, const char *k)
 	return v && *v ? v : "?";
 }
 
-/* The detail of the incident's last plan build, from its audit entry. */
-static int last_build(const struct nhir_audit_entry *e, void *data)
-{
-	char **detail = data;
-
-	if (strcmp(e->action, "plan") || !e->detail)
-		return 0;
-	nhir_free(*detail);
-	*detail = nhir_strdup(e->detail);
-	return *detail ? 0 : 1;
-}
-
 /*
  * What the planner left out because a logged event had ended it for
  * good (the build's audit entry lists it): said, so that a missing
  * step is not read as an oversight.
  */
-static bool show_gone(struct nhir_ctx *ctx, int64_t inc, int fmt)
+static bool show_gone(struct nhir_ctx *ctx, int64_t inc)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
-	char *detail = NULL;
-	cJSON *d, *g, *it;
-	bool ok = !nhir_audit_each(ctx->st, inc, last_build, &detail, &err);
+	cJSON *g, *it;
+	bool ok = !nhir_plan_not_planned(ctx->st, inc, &g, &err);
 
-	d = detail ? cJSON_Parse(detail) : NULL;
-	nhir_free(detail);
-	g = cJSON_GetObjectItemCaseSensitive(d, "not_planned_ended");
-	if (fmt == FMT_JSON) {
-		char *txt = cJSON_IsArray(g) ? cJSON_PrintUnformatted(g) : NULL;
-
-		out_printf(",\"not_planned_ended\":%s", txt ? txt : "[]");
-		cJSON_free(txt);
-	} else if (cJSON_GetArraySize(g) > 0) {
+	if (cJSON_GetArraySize(g) > 0) {
 		out_printf("not planned, ended by logged events:\n");
 		cJSON_ArrayForEach(it, g)
 			out_printf("  %-36s %s %s by %s\n", field(it, "node"),
 				   field(it, "how"), field(it, "at"),
 				   field(it, "event"));
 	}
-	cJSON_Delete(d);
+	cJSON_Delete(g);
 	if (!ok)
 		cli_warn("%s", err.msg);
 	return ok;
@@ -321,19 +263,18 @@ static int show_plan(struct nhir_ctx *ctx, int64_t inc, int fmt)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct show x = { fmt, 0, ctx->st, inc, 0 };
+	cJSON *doc;
 
-	if (fmt == FMT_JSON)
-		out_printf("{\"incident\":\"INC-%" PRId64 "\",\"steps\":[", inc);
-	else
-		out_printf("plan of INC-%" PRId64 "\n", inc);
+	if (fmt == FMT_JSON) {
+		if (nhir_doc_plan(ctx->st, inc, &doc, &err))
+			return cli_fail(&err);
+		return cli_print_doc(doc);
+	}
+	out_printf("plan of INC-%" PRId64 "\n", inc);
 	if (nhir_plan_each(ctx->st, inc, print_step, &x, &err))
 		return cli_fail(&err);
-	if (fmt == FMT_JSON)
-		out_puts("]");
-	show_gone(ctx, inc, fmt);
-	if (fmt == FMT_JSON)
-		out_puts("}");
-	else if (x.void_nr)
+	show_gone(ctx, inc);
+	if (x.void_nr)
 		out_printf("%zu approval%s or rejection%s no longer count%s (void)\n",
 		       x.void_nr, x.void_nr == 1 ? "" : "s",
 		       x.void_nr == 1 ? "" : "s", x.void_nr == 1 ? "s" : "");
@@ -677,13 +618,13 @@ int cmd_execute(int argc, char **argv, struct nhir_ctx *ctx)
 	}
 	nhir_connectors_free(conn);
 	if (fmt == FMT_JSON) {
-		out_printf("{\"incident\":\"INC-%" PRId64 "\",\"step\":%" PRId64
-			   ",\"status\":\"%s\",\"detail\":", inc, res.step,
-			   res.status);
-		cli_json_str(stdout, res.detail);
-		if (res.evidence)
-			out_printf(",\"evidence\":%" PRId64, res.evidence);
-		out_puts("}");
+		cJSON *doc;
+
+		if (nhir_doc_execute(inc, &res, &doc, &err))
+			return cli_fail(&err);
+		r = cli_print_doc(doc);
+		if (r)
+			return r;
 		return strcmp(res.status, "failed") ? EXIT_OK : EXIT_ERROR;
 	}
 	out_printf("INC-%" PRId64 " step %" PRId64 ": %s: %s\n", inc, res.step,
@@ -699,20 +640,7 @@ int cmd_execute(int argc, char **argv, struct nhir_ctx *ctx)
 static int print_rev(const struct nhir_revocation *v, void *data)
 {
 	char a[40], b[40], c[40];
-	int *n = data;
 
-	if (n) {
-		out_printf("%s{\"node\":", (*n)++ ? "," : "");
-		cli_json_str(stdout, v->ext_id);
-		out_printf(",\"state\":\"%s\",\"requested\":\"%s\",\"confirmed\":"
-			   "\"%s\",\"verified\":\"%s\",\"detail\":", v->state,
-			   cli_time(v->requested, a, sizeof(a)),
-			   cli_time(v->confirmed, b, sizeof(b)),
-			   cli_time(v->verified, c, sizeof(c)));
-		cli_json_str(stdout, v->detail);
-		out_putchar('}');
-		return 0;
-	}
 	out_printf("  %-10s %-28s requested %s, confirmed %s, verified %s\n",
 		   v->state, v->ext_id, cli_time(v->requested, a, sizeof(a)),
 		   cli_time(v->confirmed, b, sizeof(b)),
@@ -735,7 +663,8 @@ int cmd_verify(int argc, char **argv, struct nhir_ctx *ctx)
 	struct nhir_verify_result res;
 	const char *path = NULL;
 	int64_t inc;
-	int c, r, fmt = FMT_TEXT, n = 0;
+	cJSON *doc;
+	int c, r, fmt = FMT_TEXT;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'h')
@@ -761,21 +690,20 @@ int cmd_verify(int argc, char **argv, struct nhir_ctx *ctx)
 		return cli_fail(&err);
 	}
 	nhir_connectors_free(conn);
-	if (fmt == FMT_JSON)
-		out_printf("{\"incident\":\"INC-%" PRId64 "\",\"probed\":%zu,"
-			   "\"verified\":%zu,\"still_working\":%zu,\"refused\":%zu,"
-			   "\"no_probe\":%zu,\"revocations\":[", inc, res.probed,
-			   res.verified, res.still_working, res.refused, res.no_probe);
-	else
+	if (fmt == FMT_JSON) {
+		if (nhir_doc_verify(ctx->st, inc, &res, &doc, &err))
+			return cli_fail(&err);
+		r = cli_print_doc(doc);
+		if (r)
+			return r;
+	} else {
 		out_printf("INC-%" PRId64 ": %zu probed, %zu verified, %zu still work, "
 			   "%zu refused as proof, %zu without a probe\n", inc,
 			   res.probed, res.verified, res.still_working, res.refused,
 			   res.no_probe);
-	if (nhir_revocation_each(ctx->st, inc, print_rev,
-				 fmt == FMT_JSON ? &n : NULL, &err))
-		return cli_fail(&err);
-	if (fmt == FMT_JSON)
-		out_puts("]}");
+		if (nhir_revocation_each(ctx->st, inc, print_rev, NULL, &err))
+			return cli_fail(&err);
+	}
 	return res.verified == res.probed && !res.no_probe ? EXIT_OK
 							   : EXIT_FINDINGS;
 }
@@ -843,80 +771,49 @@ int cmd_contain(int argc, char **argv, struct nhir_ctx *ctx)
 		return cli_fail(&err);
 	cli_time(at, t, sizeof(t));
 	if (fmt == FMT_JSON) {
-		out_printf("{\"incident\":\"INC-%" PRId64 "\",\"at\":\"%s\","
-			   "\"contained\":%s,\"contained_at\":", inc, t,
-			   !res.nr ? "true" : "false");
-		if (res.contained_at == NHIR_TIME_UNSET)
-			out_fputs("null", stdout);
-		else
-			out_printf("\"%s\"", cli_time(res.contained_at, e, sizeof(e)));
-		out_fputs(",\"residual\":[", stdout);
-		for (size_t i = 0; i < res.nr; i++) {
-			out_printf("%s{\"node\":", i ? "," : "");
-			cli_json_str(stdout, res.items[i].ext_id);
-			out_printf(",\"kind\":\"%s\",\"path\":",
-				   nhir_node_kind_name(res.items[i].kind));
-			cli_json_str(stdout, res.items[i].path);
-			if (res.items[i].expires == NHIR_TIME_NEVER)
-				out_fputs(",\"expires\":null}", stdout);
-			else
-				out_printf(",\"expires\":\"%s\"}",
-					   cli_time(res.items[i].expires, e, sizeof(e)));
-		}
-		out_fputs("],\"ended\":[", stdout);
-		for (size_t i = 0; i < res.ended_nr; i++) {
-			const struct nhir_residual_end *x = &res.ended[i];
+		cJSON *doc;
 
-			out_printf("%s{\"node\":", i ? "," : "");
-			cli_json_str(stdout, x->ext_id);
-			out_printf(",\"path\":");
-			cli_json_str(stdout, x->path);
-			out_printf(",\"at\":\"%s\",\"how\":\"%s\",\"event\":",
-				   cli_time(x->at, e, sizeof(e)),
-				   nhir_end_how_name(x->how));
-			cli_json_str(stdout, x->event);
-			out_printf(",\"file\":");
-			cli_json_str(stdout, x->file);
-			out_printf(",\"offset\":%" PRIu64 "}", x->offset);
-		}
-		out_puts("]}");
-	} else {
-		out_printf("INC-%" PRId64 " at %s: ", inc, t);
-		if (!res.nr)
-			out_puts("contained: no residual access");
-		else if (res.contained_at != NHIR_TIME_UNSET)
-			out_printf("NOT contained yet: %zu paths remain; all end by "
-				   "themselves by %s\n", res.nr,
-				   cli_time(res.contained_at, e, sizeof(e)));
-		else
-			out_printf("NOT contained: %zu paths remain, some do not "
-				   "end by themselves\n", res.nr);
-		for (size_t i = 0; i < res.nr; i++)
-			out_printf("  %-11s %-36s until %s\n      %s\n",
-				   nhir_node_kind_name(res.items[i].kind),
-				   res.items[i].ext_id,
-				   res.items[i].expires == NHIR_TIME_NEVER
-					   ? "it is revoked"
-					   : cli_time(res.items[i].expires, e,
-						      sizeof(e)),
-				   res.items[i].path ? res.items[i].path : "");
-		if (res.ended_nr)
-			out_printf("ended by logged events (%zu):\n", res.ended_nr);
-		for (size_t i = 0; i < res.ended_nr; i++) {
-			const struct nhir_residual_end *x = &res.ended[i];
-
-			out_printf("  %-36s ended by logged event %s (%s) at %s",
-				   x->ext_id ? x->ext_id : "?",
-				   x->event ? x->event : "?",
-				   nhir_end_how_name(x->how),
-				   cli_time(x->at, e, sizeof(e)));
-			if (x->file)
-				out_printf(", %s@%" PRIu64, x->file, x->offset);
-			out_printf("\n      %s\n", x->path ? x->path : "");
-		}
+		r = nhir_doc_residual(inc, at, &res, &doc, &err)
+			    ? cli_fail(&err) : cli_print_doc(doc);
+		if (!r && res.nr)
+			r = EXIT_FINDINGS;
+		nhir_residual_release(&res);
+		return r;
 	}
-	if (fmt != FMT_JSON)
-		plan_void_note(ctx, inc);
+	out_printf("INC-%" PRId64 " at %s: ", inc, t);
+	if (!res.nr)
+		out_puts("contained: no residual access");
+	else if (res.contained_at != NHIR_TIME_UNSET)
+		out_printf("NOT contained yet: %zu paths remain; all end by "
+			   "themselves by %s\n", res.nr,
+			   cli_time(res.contained_at, e, sizeof(e)));
+	else
+		out_printf("NOT contained: %zu paths remain, some do not "
+			   "end by themselves\n", res.nr);
+	for (size_t i = 0; i < res.nr; i++)
+		out_printf("  %-11s %-36s until %s\n      %s\n",
+			   nhir_node_kind_name(res.items[i].kind),
+			   res.items[i].ext_id,
+			   res.items[i].expires == NHIR_TIME_NEVER
+				   ? "it is revoked"
+				   : cli_time(res.items[i].expires, e,
+					      sizeof(e)),
+			   res.items[i].path ? res.items[i].path : "");
+	if (res.ended_nr)
+		out_printf("ended by logged events (%zu):\n", res.ended_nr);
+	for (size_t i = 0; i < res.ended_nr; i++) {
+		const struct nhir_residual_end *x = &res.ended[i];
+
+		out_printf("  %-36s ended by logged event %s (%s) at %s",
+			   x->ext_id ? x->ext_id : "?",
+			   x->event ? x->event : "?",
+			   nhir_end_how_name(x->how),
+			   cli_time(x->at, e, sizeof(e)));
+		if (x->file)
+			out_printf(", %s@%" PRIu64, x->file, x->offset);
+		out_printf("\n      %s\n", x->path ? x->path : "");
+	}
+	plan_void_note(ctx, inc);
 	r = res.nr ? EXIT_FINDINGS : EXIT_OK;
 	nhir_residual_release(&res);
 	return r;

@@ -129,6 +129,13 @@ check "but not an hour ago" exits 3 "$NHIR" contain status INC-1 --at 2024-05-01
 check "every revocation verified" sh -c '"$NHIR" --as rory verify INC-1 | grep -q "verified   AKIAEXAMPLEBACKDOOR"'
 check "verify as json" sh -c '"$NHIR" --as rory verify --format json INC-1 | python3 -c "import json,sys; d=json.load(sys.stdin); assert all(r[\"state\"]==\"verified\" for r in d[\"revocations\"]) and d[\"revocations\"], d"'
 check "execute as json" sh -c '"$NHIR" --as rory execute --format json INC-1 1 | python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"status\"]==\"done\" and d[\"step\"]==1, d"'
+# the containment documents (doc/formats/documents.md): "version" first,
+# one JSON object on one line
+for cmd in "plan INC-1" "verify INC-1" "execute INC-1 1" "contain status INC-1"; do
+	check "$cmd: a versioned document" sh -c \
+		'"$NHIR" --as rory $0 --format json >"$1/doc.json"; [ $? -le 3 ] && python3 -c "import json,sys; raw=open(sys.argv[1]).read(); d=json.loads(raw); assert list(d)[0]==\"version\" and d[\"version\"]==1 and raw.count(chr(10))==1, raw[:80]" "$1/doc.json"' \
+		"$cmd" "$T"
+done
 check "the record is intact" sh -c '"$NHIR" audit verify | grep -q intact'
 check "executions are on it" sh -c '"$NHIR" audit log --incident INC-1 | grep -c "execute " | grep -qv "^0$"'
 
