@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <cjson/cJSON.h>
 #include "error.h"
+#include "record.h"
 #include "store.h"
 
 #define NHIR_DOC_VERSION 1
@@ -39,6 +40,29 @@ enum nhir_rc nhir_doc_incident(struct nhir_store *st, int64_t id,
  */
 enum nhir_rc nhir_doc_scope(struct nhir_store *st, int64_t id, cJSON **out,
 			    struct nhir_err *err);
+/* {"version", "users": [...]}: every user with role and state. */
+enum nhir_rc nhir_doc_users(struct nhir_store *st, cJSON **out,
+			    struct nhir_err *err);
+/* {"version", "tasks": [...]} of incident inc; NHIR_ENOTFOUND if none. */
+enum nhir_rc nhir_doc_tasks(struct nhir_store *st, int64_t inc, cJSON **out,
+			    struct nhir_err *err);
+/* {"version", "evidence": [...]} of incident inc. */
+enum nhir_rc nhir_doc_evidence(struct nhir_store *st, int64_t inc,
+			       cJSON **out, struct nhir_err *err);
+/*
+ * The audit chain's verification chk and each checkpoint checked
+ * ({"version", "entries", "intact", "head", ["first_broken", "why"],
+ * "checkpoints"}); source names where a checkpoint came from (its file,
+ * or "recorded").
+ */
+struct nhir_doc_checkpoint {
+	const char *source;
+	struct nhir_checkpoint_check check;
+};
+enum nhir_rc nhir_doc_audit_verify(const struct nhir_audit_check *chk,
+				   const struct nhir_doc_checkpoint *cps,
+				   size_t nr, cJSON **out,
+				   struct nhir_err *err);
 /*
  * Which audit entries were written while the database kept a fixed
  * clock: those after a "config" entry setting clock to fixed, up to and

@@ -56,19 +56,9 @@ static int print_user(const struct nhir_user *u, void *data)
 	char t[40];
 
 	cli_time(u->created, t, sizeof(t));
-	if (l->fmt == FMT_JSON) {
-		out_printf("%s{\"name\":", l->n ? "," : "");
-		cli_json_str(stdout, u->name);
-		out_printf(",\"role\":\"%s\",\"active\":%s,\"created\":\"%s\","
-			   "\"created_by\":", nhir_role_name(u->role),
-			   u->active ? "true" : "false", t);
-		cli_json_str(stdout, u->created_by);
-		out_putchar('}');
-	} else {
-		out_printf("%-24s %-10s %-8s added %s by %s\n", u->name,
-			   nhir_role_name(u->role), u->active ? "active" : "inactive",
-			   t, u->created_by);
-	}
+	out_printf("%-24s %-10s %-8s added %s by %s\n", u->name,
+		   nhir_role_name(u->role), u->active ? "active" : "inactive", t,
+		   u->created_by);
 	l->n++;
 	return 0;
 }
@@ -173,15 +163,15 @@ int cmd_user(int argc, char **argv, struct nhir_ctx *ctx)
 	sub = argv[optind++];
 	if (!strcmp(sub, "list") && optind == argc) {
 		struct list_ctx l = { fmt, 0, NULL };
+		cJSON *doc;
 
 		if ((r = cli_authorize(ctx, NHIR_PERM_READ, "user.list")))
 			return r;
 		if (fmt == FMT_JSON)
-			out_fputs("{\"users\":[", stdout);
+			return nhir_doc_users(ctx->st, &doc, &err)
+				       ? cli_fail(&err) : cli_print_doc(doc);
 		if (nhir_user_list(ctx->st, print_user, &l, &err))
 			return cli_fail(&err);
-		if (fmt == FMT_JSON)
-			out_puts("]}");
 		return EXIT_OK;
 	}
 	if (!strcmp(sub, "add") && optind + 1 == argc) {
@@ -277,6 +267,10 @@ struct cp_out {
 	int fmt;
 	size_t n, failed;
 	const char *source;
+	/* for the document: every check, kept */
+	struct nhir_doc_checkpoint *cps;
+	size_t cp_alloc;
+	bool oom;
 };
 
 static int print_cp(const struct nhir_checkpoint_check *c, void *data)
@@ -286,16 +280,12 @@ static int print_cp(const struct nhir_checkpoint_check *c, void *data)
 	if (!c->holds)
 		o->failed++;
 	if (o->fmt == FMT_JSON) {
-		out_printf("%s{\"source\":", o->n ? "," : "");
-		cli_json_str(stdout, o->source);
-		out_printf(",\"seq\":%" PRId64 ",\"holds\":%s,\"signer\":\"%s\","
-		       "\"trusted\":%s", c->seq, c->holds ? "true" : "false",
-		       c->fingerprint, c->trusted ? "true" : "false");
-		if (!c->holds) {
-			out_fputs(",\"why\":", stdout);
-			cli_json_str(stdout, c->why);
+		if (NHIR_ALLOC_GROW(o->cps, o->n + 1, o->cp_alloc)) {
+			o->oom = true;
+			return 1;
 		}
-		out_putchar('}');
+		o->cps[o->n].source = o->source;
+		o->cps[o->n].check = *c;
 	} else if (c->holds) {
 		out_printf("checkpoint %s holds: entry %" PRId64 " signed by %s"
 		       "%s%s%s\n", o->source, c->seq, c->fingerprint,
@@ -370,21 +360,14 @@ static int audit_verify(struct nhir_ctx *ctx, int fmt,
 {
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct nhir_audit_check chk;
-	struct cp_out o = { fmt, 0, 0, NULL };
+	struct cp_out o = { fmt, 0, 0, NULL, NULL, 0, false };
+	cJSON *doc;
 	int r;
 
 	if (nhir_audit_verify(ctx->st, &chk, &err))
 		return cli_fail(&err);
 	if (fmt == FMT_JSON) {
-		out_printf("{\"entries\":%" PRId64 ",\"intact\":%s,"
-		       "\"head\":\"%s\"", chk.entries,
-		       chk.broken ? "false" : "true", chk.head);
-		if (chk.broken) {
-			out_printf(",\"first_broken\":%" PRId64
-			       ",\"why\":", chk.broken);
-			cli_json_str(stdout, chk.why);
-		}
-		out_fputs(",\"checkpoints\":[", stdout);
+		/* the document follows the checks */
 	} else if (chk.broken) {
 		out_printf("audit log BROKEN at entry %" PRId64 ": %s\n"
 		       "%" PRId64 " entries read; last intact head %s\n",
@@ -395,8 +378,14 @@ static int audit_verify(struct nhir_ctx *ctx, int fmt,
 		       chk.entries, chk.head[0] ? chk.head : "(empty)");
 	}
 	r = verify_checkpoints(ctx, cps, nr, trust, &o);
-	if (fmt == FMT_JSON)
-		out_puts("]}");
+	if (!r && o.oom) {
+		cli_error("out of memory");
+		r = EXIT_ERROR;
+	}
+	if (!r && fmt == FMT_JSON)
+		r = nhir_doc_audit_verify(&chk, o.cps, o.n, &doc, &err)
+			    ? cli_fail(&err) : cli_print_doc(doc);
+	nhir_free(o.cps);
 	if (r)
 		return r;
 	if (o.failed && fmt == FMT_TEXT)
@@ -609,20 +598,8 @@ static int print_task(const struct nhir_record_item *it, void *data)
 
 	cli_time(it->n1, due, sizeof(due));
 	cli_time(it->n2, done, sizeof(done));
-	if (l->fmt == FMT_JSON) {
-		out_printf("%s{\"id\":%" PRId64 ",\"title\":", l->n ? "," : "",
-			   it->id);
-		cli_json_str(stdout, it->a);
-		out_fputs(",\"owner\":", stdout);
-		cli_json_str(stdout, it->b);
-		out_printf(",\"status\":\"%s\",\"due\":%s%s%s,\"done\":%s%s%s}",
-			   it->c, it->n1 ? "\"" : "", it->n1 ? due : "null",
-			   it->n1 ? "\"" : "", it->n2 ? "\"" : "",
-			   it->n2 ? done : "null", it->n2 ? "\"" : "");
-	} else {
-		out_printf("%4" PRId64 "  %-5s %-16s due %-20s %s\n", it->id, it->c,
-			   it->b, due, it->a);
-	}
+	out_printf("%4" PRId64 "  %-5s %-16s due %-20s %s\n", it->id, it->c,
+		   it->b, due, it->a);
 	l->n++;
 	return 0;
 }
@@ -659,6 +636,7 @@ int cmd_task(int argc, char **argv, struct nhir_ctx *ctx)
 	sub = optind < argc ? argv[optind++] : "list";
 	if (!strcmp(sub, "list") && optind == argc) {
 		struct list_ctx l = { fmt, 0, NULL };
+		cJSON *doc;
 		struct nhir_incident i;
 
 		if ((r = cli_authorize(ctx, NHIR_PERM_READ, "task.list")))
@@ -666,11 +644,10 @@ int cmd_task(int argc, char **argv, struct nhir_ctx *ctx)
 		if (nhir_incident_get(ctx->st, inc, &i, &err))
 			return cli_fail(&err);
 		if (fmt == FMT_JSON)
-			out_fputs("{\"tasks\":[", stdout);
+			return nhir_doc_tasks(ctx->st, inc, &doc, &err)
+				       ? cli_fail(&err) : cli_print_doc(doc);
 		if (nhir_record_each(ctx->st, inc, "task", print_task, &l, &err))
 			return cli_fail(&err);
-		if (fmt == FMT_JSON)
-			out_puts("]}");
 		return EXIT_OK;
 	}
 	if (!strcmp(sub, "add") && optind + 1 == argc) {
@@ -752,21 +729,8 @@ static int print_evidence(const struct nhir_record_item *it, void *data)
 	char t[40];
 
 	cli_time(it->at, t, sizeof(t));
-	if (l->fmt == FMT_JSON) {
-		out_printf("%s{\"id\":%" PRId64 ",\"name\":", l->n ? "," : "",
-			   it->id);
-		cli_json_str(stdout, it->a);
-		out_printf(",\"sha256\":\"%s\",\"size\":%" PRId64 ",\"source\":",
-			   it->b, it->n1);
-		cli_json_str(stdout, it->c);
-		out_printf(",\"collected\":\"%s\",\"collected_by\":", t);
-		cli_json_str(stdout, it->actor);
-		out_putchar('}');
-	} else {
-		out_printf("%4" PRId64 "  %s  %s  %" PRId64 " bytes  %s by %s  "
-			   "from %s\n", it->id, it->b, it->a, it->n1, t, it->actor,
-			   it->c);
-	}
+	out_printf("%4" PRId64 "  %s  %s  %" PRId64 " bytes  %s by %s  from %s\n",
+		   it->id, it->b, it->a, it->n1, t, it->actor, it->c);
 	l->n++;
 	return 0;
 }
@@ -828,6 +792,7 @@ int cmd_evidence(int argc, char **argv, struct nhir_ctx *ctx)
 	}
 	if (!strcmp(sub, "list") && optind + 1 == argc) {
 		struct list_ctx l = { fmt, 0, NULL };
+		cJSON *doc;
 		struct nhir_incident i;
 
 		inc = cli_incident(argv[optind]);
@@ -838,12 +803,11 @@ int cmd_evidence(int argc, char **argv, struct nhir_ctx *ctx)
 		if (nhir_incident_get(ctx->st, inc, &i, &err))
 			return cli_fail(&err);
 		if (fmt == FMT_JSON)
-			out_fputs("{\"evidence\":[", stdout);
+			return nhir_doc_evidence(ctx->st, inc, &doc, &err)
+				       ? cli_fail(&err) : cli_print_doc(doc);
 		if (nhir_record_each(ctx->st, inc, "evidence", print_evidence,
 				     &l, &err))
 			return cli_fail(&err);
-		if (fmt == FMT_JSON)
-			out_puts("]}");
 		return EXIT_OK;
 	}
 	if ((!strcmp(sub, "export") || !strcmp(sub, "verify")) &&

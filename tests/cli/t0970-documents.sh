@@ -61,4 +61,22 @@ check "and prints the findings document" sh -c \
 	'head -c 30 "$0/last.out" | grep -q "^{\"version\":1,\"findings\""' "$T"
 check "route explain" versioned explain "$NHIR" route explain --format json 1
 
+# the record: users, tasks, evidence, the audit chain
+"$NHIR" user add lena --role lead >/dev/null
+"$NHIR" user add rory --role responder >/dev/null
+"$NHIR" --as rory incident declare --title t --severity high --lead lena \
+	--seed AKIAEXAMPLEDEPLOY01 >/dev/null
+"$NHIR" --as lena task INC-1 add rotate --owner lena >/dev/null
+echo kept >"$T/ev.txt"
+"$NHIR" --as lena evidence add INC-1 "$T/ev.txt" --source test >/dev/null
+check "users" versioned users "$NHIR" user list --format json
+check "tasks" versioned tasks "$NHIR" task INC-1 --format json
+check "a task not yet due says null" sh -c \
+	'python3 -c "import json,sys; t=json.load(open(sys.argv[1]))[\"tasks\"][0]; assert t[\"due\"] is None and t[\"done\"] is None, t" "$0/tasks.json"' "$T"
+check "evidence" versioned evidence "$NHIR" evidence list INC-1 --format json
+check "audit verify" versioned averify "$NHIR" audit verify --format json
+check "intact, no checkpoints" sh -c \
+	'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"intact\"] and d[\"checkpoints\"]==[], d" "$0/averify.json"' "$T"
+check "incident scope" versioned scope "$NHIR" incident scope --format json INC-1
+
 done_testing
