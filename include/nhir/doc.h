@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <cjson/cJSON.h>
 #include "error.h"
+#include "ingest.h"
 #include "record.h"
 #include "store.h"
 
@@ -109,6 +110,15 @@ enum nhir_rc nhir_doc_usage(struct nhir_store *st,
 			    struct nhir_err *err);
 
 /*
+ * What nhir hunt found for keys ({"version", "keys": [...]}): for each,
+ * its usage as nhir_doc_usage gives it (without a version of its own),
+ * or {"key", "found": false} when the logs searched did not have it.
+ */
+enum nhir_rc nhir_doc_hunt(struct nhir_store *st, const char *const *keys,
+			   size_t nr, const struct nhir_usage_opts *opts,
+			   cJSON **out, struct nhir_err *err);
+
+/*
  * One node of the graph ({"version", "id", "ref", "kind", "name",
  * "subtype", "provider", "created", "expires", "disabled", "attrs",
  * "edges", "ended"}): every edge into and out of it, by kind then id,
@@ -192,6 +202,32 @@ enum nhir_rc nhir_doc_verify(struct nhir_store *st, int64_t inc,
 struct nhir_residual;
 enum nhir_rc nhir_doc_residual(int64_t inc, int64_t at,
 			       const struct nhir_residual *r, cJSON **out,
+			       struct nhir_err *err);
+
+/*
+ * What an ingest of logs did (res; {"version", "files", ...,
+ * "problems", "complete"}).  The problems are diags (nr of them) when
+ * given, those res kept otherwise; complete: nothing was rejected or
+ * skipped.
+ */
+struct nhir_ingest_result;
+struct nhir_ingest_diag;
+enum nhir_rc nhir_doc_ingest(const struct nhir_ingest_result *res,
+			     const struct nhir_ingest_diag *diags, size_t nr,
+			     bool complete, cJSON **out, struct nhir_err *err);
+/* One file given to nhir import, and what importing it did. */
+struct nhir_import_file {
+	const char *path;
+	enum nhir_rc rc;	/* NHIR_EPARSE: rejected with errors */
+	struct nhir_import_result res;
+	char error[sizeof(((struct nhir_err *)0)->msg)];	/* other rc */
+};
+/* {"version", "format", "files": [...]}: an import of files. */
+enum nhir_rc nhir_doc_import(const char *format,
+			     const struct nhir_import_file *files, size_t nr,
+			     cJSON **out, struct nhir_err *err);
+/* {"version", "settings": [{key, value, set_by, set_at}]}. */
+enum nhir_rc nhir_doc_settings(struct nhir_store *st, cJSON **out,
 			       struct nhir_err *err);
 
 /*

@@ -120,8 +120,6 @@ const char *cli_connectors_path(const char *path);
 const char *cli_policy_path(const char *path);
 /* ANSI SGR sequence when colour is on, else "" (out.c). */
 const char *cli_color(const struct nhir_ctx *ctx, const char *sgr);
-/* Prints a JSON string literal of s to f. */
-void cli_json_str(FILE *f, const char *s);
 /* Prints a library document (include/nhir/doc.h) and frees it; exit code. */
 struct cJSON;
 int cli_print_doc(struct cJSON *doc);

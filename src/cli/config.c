@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include "nhir/record.h"
 #include "cli/cli.h"
+#include "nhir/doc.h"
 
 static const char usage_config[] =
 	"usage: nhir config [show] [--format text|json]\n"
@@ -41,18 +42,8 @@ static int print_setting(const struct nhir_setting *s, void *data)
 	char t[40];
 
 	cli_time(s->set_at, t, sizeof(t));
-	if (x->fmt == FMT_JSON) {
-		out_printf("%s{\"key\":", x->n ? "," : "");
-		cli_json_str(stdout, s->key);
-		out_fputs(",\"value\":", stdout);
-		cli_json_str(stdout, s->value);
-		out_fputs(",\"set_by\":", stdout);
-		cli_json_str(stdout, s->set_by);
-		out_printf(",\"set_at\":\"%s\"}", t);
-	} else {
-		out_printf("%-18s %s\n%-18s (set by %s at %s)\n", s->key, s->value,
-		       "", s->set_by, t);
-	}
+	out_printf("%-18s %s\n%-18s (set by %s at %s)\n", s->key, s->value, "",
+		   s->set_by, t);
 	x->n++;
 	return 0;
 }
@@ -65,13 +56,16 @@ static int config_show(struct nhir_ctx *ctx, int fmt)
 
 	if ((r = cli_authorize(ctx, NHIR_PERM_READ, "config")))
 		return r;
-	if (fmt == FMT_JSON)
-		out_fputs("{\"settings\":[", stdout);
+	if (fmt == FMT_JSON) {
+		cJSON *doc;
+
+		if (nhir_doc_settings(ctx->st, &doc, &err))
+			return cli_fail(&err);
+		return cli_print_doc(doc);
+	}
 	if (nhir_setting_each(ctx->st, print_setting, &x, &err))
 		return cli_fail(&err);
-	if (fmt == FMT_JSON)
-		out_puts("]}");
-	else if (!x.n)
+	if (!x.n)
 		out_puts("no settings: defaults apply");
 	return EXIT_OK;
 }

@@ -5,6 +5,7 @@
 #include <time.h>
 #include "nhir/record.h"
 #include "cli/cli.h"
+#include "nhir/doc.h"
 
 static const char usage_hunt[] =
 	"usage: nhir hunt [--since TIME] [--until TIME] [--exposed-at TIME]\n"
@@ -37,39 +38,34 @@ static double now_s(void)
 static int show(struct nhir_ctx *ctx, char **keys, int nk,
 		const struct nhir_usage_opts *o, int fmt)
 {
+	struct nhir_err err = NHIR_ERR_INIT;
 	int status = EXIT_OK;
+	cJSON *doc;
 
-	if (fmt == FMT_JSON)
-		out_printf("{\"keys\":[");
+	if (fmt == FMT_JSON) {
+		if (nhir_doc_hunt(ctx->st, (const char *const *)keys,
+				  (size_t)nk, o, &doc, &err))
+			return cli_fail(&err);
+		return cli_print_doc(doc);
+	}
 	for (int i = 0; i < nk; i++) {
 		struct nhir_ref_keys ref;
-		struct nhir_err err = NHIR_ERR_INIT;
 		bool known = !nhir_usage_ref(ctx->st, keys[i], &ref, &err);
 
 		if (known)
 			nhir_ref_keys_release(&ref);
-		if (fmt == FMT_JSON && i)
-			out_putchar(',');
 		if (!known) {
-			if (fmt == FMT_JSON) {
-				out_printf("{\"key\":");
-				cli_json_str(stdout, keys[i]);
-				out_printf(",\"found\":false}");
-			} else {
-				out_printf("%s%s\n  not in the logs searched\n",
-				       i ? "\n" : "", keys[i]);
-			}
+			out_printf("%s%s\n  not in the logs searched\n",
+				   i ? "\n" : "", keys[i]);
 			continue;
 		}
-		if (fmt == FMT_TEXT && i)
+		if (i)
 			out_putchar('\n');
 		fflush(stdout);
 		if (cli_usage_show(ctx, keys[i], o, fmt))
 			status = EXIT_ERROR;
 		fflush(stdout);
 	}
-	if (fmt == FMT_JSON)
-		out_printf("]}\n");
 	return status;
 }
 

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include "nhir/record.h"
 #include "cli/cli.h"
+#include "nhir/doc.h"
 
 static const char usage_import[] =
 	"usage: nhir import [--format text|json] [--cluster NAME] FORMAT "
@@ -34,17 +35,6 @@ static void print_diag(const char *path, const char *kind,
 		    d->msg);
 }
 
-static void json_diags(const struct nhir_import_diag *d, size_t nr)
-{
-	for (size_t i = 0; i < nr; i++) {
-		out_printf("%s{\"offset\":%zu,\"line\":%u,\"column\":%u,"
-			   "\"message\":", i ? "," : "", d[i].off, d[i].line,
-			   d[i].col);
-		cli_json_str(stdout, d[i].msg);
-		out_putchar('}');
-	}
-}
-
 int cmd_import(int argc, char **argv, struct nhir_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -56,6 +46,8 @@ int cmd_import(int argc, char **argv, struct nhir_ctx *ctx)
 	};
 	struct nhir_import_opts iopts = { NULL, NULL };
 	const struct nhir_importer *imp;
+	struct nhir_import_file *files = NULL;
+	size_t file_nr = 0;
 	int c, fmt = FMT_TEXT, status = EXIT_OK;
 	bool list = false, changed = false;
 
@@ -95,8 +87,13 @@ int cmd_import(int argc, char **argv, struct nhir_ctx *ctx)
 	status = cli_authorize(ctx, NHIR_PERM_DATA, "import");
 	if (status)
 		return status;
-	if (fmt == FMT_JSON)
-		out_printf("{\"format\":\"%s\",\"files\":[", imp->name);
+	if (fmt == FMT_JSON) {
+		files = nhir_calloc((size_t)(argc - optind), sizeof(*files));
+		if (!files) {
+			cli_error("out of memory");
+			return EXIT_ERROR;
+		}
+	}
 	for (int i = optind + 1; i < argc; i++) {
 		struct nhir_import_result res;
 		struct nhir_err err = NHIR_ERR_INIT;
@@ -126,24 +123,12 @@ int cmd_import(int argc, char **argv, struct nhir_ctx *ctx)
 		if (rc && rc != NHIR_EPARSE)
 			cli_error("%s: %s", path, err.msg);
 		if (fmt == FMT_JSON) {
-			out_printf("%s{\"path\":", i > optind + 1 ? "," : "");
-			cli_json_str(stdout, path);
-			out_printf(",\"status\":\"%s\",\"added\":%" PRIu64
-				   ",\"updated\":%" PRIu64 ",\"unchanged\":%" PRIu64
-				   ",\"rejected\":%" PRIu64 ",\"warnings\":%" PRIu64
-				   ",\"utf8_replaced\":%" PRIu64 ",\"errors\":[",
-				   rc ? "rejected" : "ok", rc ? 0 : res.added,
-				   rc ? 0 : res.updated, rc ? 0 : res.unchanged,
-				   res.rejected, res.warnings, res.utf8_replaced);
-			json_diags(res.errors, res.error_nr);
-			out_printf("],\"warnings_list\":[");
-			json_diags(res.warns, res.warn_nr);
-			out_printf("]");
-			if (rc && rc != NHIR_EPARSE) {
-				out_printf(",\"error\":");
-				cli_json_str(stdout, err.msg);
-			}
-			out_printf("}");
+			files[file_nr].path = path;
+			files[file_nr].rc = rc;
+			files[file_nr].res = res;
+			snprintf(files[file_nr].error,
+				 sizeof(files[file_nr].error), "%s", err.msg);
+			file_nr++;
 			continue;
 		}
 		if (rc == NHIR_EPARSE)
@@ -158,8 +143,16 @@ int cmd_import(int argc, char **argv, struct nhir_ctx *ctx)
 				   res.added, res.updated, res.unchanged,
 				   res.warnings ? " (with warnings)" : "");
 	}
-	if (fmt == FMT_JSON)
-		out_printf("]}\n");
+	if (fmt == FMT_JSON) {
+		struct nhir_err err = NHIR_ERR_INIT;
+		cJSON *doc;
+		int r = nhir_doc_import(imp->name, files, file_nr, &doc, &err)
+				? cli_fail(&err) : cli_print_doc(doc);
+
+		if (r && status == EXIT_OK)
+			status = r;
+		nhir_free(files);
+	}
 	/*
 	 * Rebuild the graph cache now, so that the first blast after an
 	 * import does not pay for it.  Failing here loses nothing.

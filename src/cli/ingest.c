@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include "nhir/record.h"
 #include "cli/cli.h"
+#include "nhir/doc.h"
 
 static const char usage_ingest[] =
 	"usage: nhir ingest [--format text|json] [--all-problems] FORMAT PATH...\n"
@@ -41,7 +42,9 @@ struct progress {
 /* Every problem as it is found (--all-problems). */
 struct problems {
 	bool json;
-	cJSON *list;		/* JSON: collected */
+	struct nhir_ingest_diag *list;	/* JSON: collected */
+	size_t nr, alloc;
+	bool oom;
 	struct progress *prog;
 };
 
@@ -53,7 +56,6 @@ static void print_problem(const struct nhir_ingest_diag *d)
 static void on_problem(const struct nhir_ingest_diag *d, void *data)
 {
 	struct problems *p = data;
-	cJSON *o;
 
 	if (!p->json) {
 		if (p->prog->shown)
@@ -61,11 +63,11 @@ static void on_problem(const struct nhir_ingest_diag *d, void *data)
 		print_problem(d);
 		return;
 	}
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "path", d->path);
-	cJSON_AddNumberToObject(o, "offset", (double)d->off);
-	cJSON_AddStringToObject(o, "message", d->msg);
-	cJSON_AddItemToArray(p->list, o);
+	if (NHIR_ALLOC_GROW(p->list, p->nr + 1, p->alloc)) {
+		p->oom = true;
+		return;
+	}
+	p->list[p->nr++] = *d;
 }
 
 static void on_progress(const char *path, const struct nhir_ingest_result *r,
@@ -91,7 +93,7 @@ int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx)
 		{ "all-problems", no_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct problems probs = { false, NULL, NULL };
+	struct problems probs = { false, NULL, 0, 0, false, NULL };
 	const struct nhir_tele_format *fmt;
 	struct nhir_ingest_result res;
 	struct nhir_err err = NHIR_ERR_INIT;
@@ -141,7 +143,6 @@ int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx)
 	if (every) {
 		probs.json = out == FMT_JSON;
 		probs.prog = &prog;
-		probs.list = probs.json ? cJSON_CreateArray() : NULL;
 		res.on_diag = on_problem;
 		res.diag_data = &probs;
 	}
@@ -172,38 +173,15 @@ int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx)
 	if (status == EXIT_OK && (res.malformed || res.files_skipped))
 		status = EXIT_PARTIAL;
 	if (out == FMT_JSON) {
-		out_printf("{\"files\":%" PRIu64 ",\"files_already_ingested\":%"
-			   PRIu64 ",\"files_rejected\":%" PRIu64
-			   ",\"files_skipped\":%" PRIu64 ",\"digests_skipped\":%"
-			   PRIu64 ",\"records\":%"
-			   PRIu64 ",\"events\":%" PRIu64 ",\"duplicates\":%" PRIu64
-			   ",\"duplicates_in_run\":%" PRIu64 ",\"repeated\":%"
-			   PRIu64 ",\"skipped\":%" PRIu64 ",\"lineage_changes\":%"
-			   PRIu64 ",\"bytes\":%" PRIu64 ",\"problems_total\":%"
-			   PRIu64 ",\"problems\":", res.files, res.files_seen,
-			   res.files_failed, res.files_skipped,
-			   res.digests_skipped, res.records,
-			   res.events, res.duplicates, res.dup_run, res.repeated,
-			   res.malformed, res.lineage, res.bytes, res.diag_total);
-		if (probs.list) {
-			char *s = cJSON_PrintUnformatted(probs.list);
+		cJSON *doc;
 
-			out_raw(stdout, s ? s : "[]", strlen(s ? s : "[]"));
-			cJSON_free(s);
-		} else {
-			out_putchar('[');
-			for (size_t d = 0; d < res.diag_nr; d++) {
-				out_printf("%s{\"path\":", d ? "," : "");
-				cli_json_str(stdout, res.diags[d].path);
-				out_printf(",\"offset\":%" PRIu64 ",\"message\":",
-					   res.diags[d].off);
-				cli_json_str(stdout, res.diags[d].msg);
-				out_putchar('}');
-			}
-			out_putchar(']');
-		}
-		out_printf(",\"complete\":%s}\n",
-			   status == EXIT_OK ? "true" : "false");
+		if (probs.oom)
+			cli_error("out of memory: not every problem is listed");
+		if (nhir_doc_ingest(&res, probs.json ? probs.list : NULL,
+				    probs.nr, status == EXIT_OK, &doc, &err))
+			status = cli_fail(&err);
+		else if (cli_print_doc(doc))
+			status = EXIT_ERROR;
 	} else {
 		out_printf("%" PRIu64 " files ingested, %" PRIu64 " already "
 			   "ingested, %" PRIu64 " rejected", res.files,
@@ -225,7 +203,7 @@ int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx)
 		out_printf("), %" PRIu64 " records skipped, %" PRIu64 " lineage "
 			   "changes\n", res.malformed, res.lineage);
 	}
-	cJSON_Delete(probs.list);
+	nhir_free(probs.list);
 	if (res.lineage) {
 		struct nhir_graph *g = NULL;
 

@@ -146,19 +146,6 @@ int cli_check_clock(struct nhir_ctx *ctx)
 	return EXIT_USAGE;
 }
 
-void cli_json_str(FILE *f, const char *s)
-{
-	struct nhir_buf b = NHIR_BUF_INIT(0);
-
-	if (!s) {
-		out_fputs("null", f);
-		return;
-	}
-	nhir_buf_add_json_str(&b, s, strlen(s));
-	out_raw(f, b.buf, b.len);
-	nhir_buf_release(&b);
-}
-
 int cli_print_doc(cJSON *doc)
 {
 	char *s = cJSON_PrintUnformatted(doc);

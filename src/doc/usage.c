@@ -138,23 +138,33 @@ static void keys(struct doc *d, cJSON *o, const struct nhir_usage *u)
 
 struct creds {
 	struct doc *d;
-	cJSON *arr;
+	cJSON *arr;	/* credentials, or NULL: the keys go in o */
+	cJSON *o;
 };
 
 static int cred_cb(const struct nhir_usage *u, void *data)
 {
 	struct creds *c = data;
 
-	keys(c->d, doc_obj(c->d, c->arr, NULL), u);
+	keys(c->d, c->arr ? doc_obj(c->d, c->arr, NULL) : c->o, u);
 	return c->d->oom;
 }
 
-static int single_cb(const struct nhir_usage *u, void *data)
+/* The usage of what ref stands for, as members of o. */
+static enum nhir_rc usage_into(struct doc *d, cJSON *o, struct nhir_store *st,
+			       const struct nhir_ref_keys *ref,
+			       const struct nhir_usage_opts *opts,
+			       struct nhir_err *err)
 {
-	struct doc *d = data;
+	struct creds c = { d, NULL, o };
 
-	keys(d, d->root, u);
-	return d->oom;
+	if (ref->identity) {
+		doc_str(d, o, "identity", ref->ref);
+		c.arr = doc_arr(d, o, "credentials");
+	}
+	if (d->oom)
+		return NHIR_OK;
+	return nhir_usage_each(st, ref, opts, cred_cb, &c, err);
 }
 
 enum nhir_rc nhir_doc_usage(struct nhir_store *st,
@@ -163,18 +173,45 @@ enum nhir_rc nhir_doc_usage(struct nhir_store *st,
 			    struct nhir_err *err)
 {
 	struct doc d;
-	struct creds c = { &d, NULL };
 	enum nhir_rc rc;
 
 	*out = NULL;
 	if (!doc_init(&d))
 		return doc_finish(&d, out, err);
-	if (ref->identity) {
-		doc_str(&d, d.root, "identity", ref->ref);
-		c.arr = doc_arr(&d, d.root, "credentials");
-		rc = nhir_usage_each(st, ref, opts, cred_cb, &c, err);
-	} else {
-		rc = nhir_usage_each(st, ref, opts, single_cb, &d, err);
+	rc = usage_into(&d, d.root, st, ref, opts, err);
+	if (rc && !d.oom)
+		return doc_fail(&d, rc);
+	return doc_finish(&d, out, err);
+}
+
+enum nhir_rc nhir_doc_hunt(struct nhir_store *st, const char *const *keys,
+			   size_t nr, const struct nhir_usage_opts *opts,
+			   cJSON **out, struct nhir_err *err)
+{
+	struct doc d;
+	cJSON *arr;
+	enum nhir_rc rc = NHIR_OK;
+
+	*out = NULL;
+	if (!doc_init(&d))
+		return doc_finish(&d, out, err);
+	arr = doc_arr(&d, d.root, "keys");
+	for (size_t i = 0; !rc && !d.oom && i < nr; i++) {
+		struct nhir_ref_keys ref;
+		cJSON *o = doc_obj(&d, arr, NULL);
+
+		rc = nhir_usage_ref(st, keys[i], &ref, err);
+		if (rc == NHIR_ENOTFOUND) {
+			/* a key the logs searched did not have */
+			doc_str(&d, o, "key", keys[i]);
+			doc_bool(&d, o, "found", false);
+			rc = NHIR_OK;
+			continue;
+		}
+		if (rc)
+			break;
+		rc = usage_into(&d, o, st, &ref, opts, err);
+		nhir_ref_keys_release(&ref);
 	}
 	if (rc && !d.oom)
 		return doc_fail(&d, rc);

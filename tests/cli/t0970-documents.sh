@@ -79,4 +79,15 @@ check "intact, no checkpoints" sh -c \
 	'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"intact\"] and d[\"checkpoints\"]==[], d" "$0/averify.json"' "$T"
 check "incident scope" versioned scope "$NHIR" incident scope --format json INC-1
 
+# loading data: import, ingest, hunt; the settings
+check "import" versioned import "$NHIR" import --format json nhir examples/inventory/estate.jsonl
+check "ingest" versioned ingest "$NHIR" ingest --format json cloudtrail examples/telemetry/cloudtrail
+check "ingest, every problem" versioned ingest-all \
+	"$NHIR" ingest --all-problems --format json cloudtrail examples/telemetry/cloudtrail
+check "hunt" versioned hunt "$NHIR" hunt --format json cloudtrail \
+	AKIAEXAMPLEDEPLOY01 AKIANOTINTHELOGS examples/telemetry/cloudtrail
+check "hunt: one document, a key not found said so" sh -c \
+	'python3 -c "import json,sys; raw=open(sys.argv[1]).read(); d=json.loads(raw); k=d[\"keys\"]; assert raw.count(chr(10))==1 and \"version\" not in k[0] and k[0][\"keys\"][0][\"key\"]==\"AKIAEXAMPLEDEPLOY01\" and k[1]=={\"key\":\"AKIANOTINTHELOGS\",\"found\":False}, raw[:200]" "$0/hunt.json"' "$T"
+check "config" versioned config "$NHIR" config show --format json
+
 done_testing
