@@ -4,6 +4,7 @@
  * from the exposure (or, when unknown, from the declaration).
  */
 #include "compat.h"
+#include "nhir/doc.h"
 #include "nhir/record.h"
 #include "nhir/report.h"
 #include "record/record-internal.h"
@@ -171,6 +172,7 @@ enum nhir_rc nhir_metrics(struct nhir_store *st, const char *actor,
 	if (rc)
 		return rc;
 	doc = cJSON_CreateObject();
+	cJSON_AddNumberToObject(doc, "version", NHIR_DOC_VERSION);
 	cJSON_AddNumberToObject(doc, "incidents", (double)nr);
 	cJSON_AddNumberToObject(doc, "days_after_notice", (double)days);
 	arr = cJSON_AddArrayToObject(doc, "per_incident");

@@ -55,7 +55,7 @@ check "not a signed report" exits 1 "$NHIR" report verify "$T/r.md"
 check "a bad key file" exits 1 "$NHIR" report --format json --sign "$T/r.md" INC-1
 check "a stranger may not read it" exits 5 "$NHIR" --as mallory report INC-1
 check "metrics" sh -c '"$NHIR" metrics | grep -q "^INC-1 high  *0m  *1h35m"'
-check "metrics as json" sh -c '"$NHIR" metrics --format json | python3 -c "import json,sys; d=json.load(sys.stdin); i=d[\"per_incident\"][0]; assert i[\"detection\"]==0 and i[\"declaration\"]==5700 and i[\"containment\"] is None and d[\"median_by_severity\"][\"high\"][\"declaration\"]==5700, d"'
+check "metrics as json" sh -c '"$NHIR" metrics --format json | python3 -c "import json,sys; d=json.load(sys.stdin); i=d[\"per_incident\"][0]; assert list(d)[0]==\"version\" and d[\"version\"]==1; assert i[\"detection\"]==0 and i[\"declaration\"]==5700 and i[\"containment\"] is None and d[\"median_by_severity\"][\"high\"][\"declaration\"]==5700, d"'
 check "metrics over an empty database" sh -c 'NHIR_DB="$0/empty.db" "$NHIR" init --fixed-clock >/dev/null && NHIR_DB="$0/empty.db" "$NHIR" metrics | grep -q "^0 incident"' "$T"
 check "metrics since after everything" sh -c '"$NHIR" metrics --since 2030-01-01T00:00:00Z --format json | grep -q "\"incidents\":	0"'
 done_testing
