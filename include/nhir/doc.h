@@ -4,7 +4,9 @@
  * bytes; no front end builds JSON of its own.  Every document is an
  * object with "version" (NHIR_DOC_VERSION) first; a member is added in
  * a later version but never renamed or dropped.  Times are ISO 8601
- * UTC strings, null when not known.
+ * UTC strings, null when not known (the plan, verify, contain, users,
+ * evidence and settings documents give "-", as they always have).
+ * Schemas: doc/formats/documents.md.
  *
  * These read; they do not authorize: the front end checks that its
  * principal may read (nhir_authorize) before it asks.  *out is the
