@@ -1,8 +1,9 @@
 #!/bin/sh
 # examples/deploy/nginx-nhir.conf, as shipped, in front of a real nhir
 # serve: TLS at the proxy, HSTS, tokens and problems passed through, the
-# change made as the token's user.  nginx runs in the foreground from a
-# scratch directory and is killed whatever happens.
+# change made as the token's user.  nginx runs in the foreground as one
+# process (no workers that could outlive it) from a scratch directory,
+# and is killed whatever happens.
 . tests/cli/lib.sh
 
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
@@ -51,7 +52,7 @@ start_proxy() {
 		    examples/deploy/nginx-nhir.conf >"$T/ngx/site.conf"
 		cat >"$T/ngx/nginx.conf" <<CONF
 daemon off;
-worker_processes 1;
+master_process off;
 pid $T/ngx/nginx.pid;
 error_log $T/ngx/error.log;
 $( [ "$(id -u)" = 0 ] && echo "user root;" )
