@@ -51,6 +51,10 @@ static enum MHD_Result decide(struct srv_req *r);
 static enum MHD_Result note(struct srv_req *r);
 static enum MHD_Result task(struct srv_req *r);
 static enum MHD_Result task_done(struct srv_req *r);
+static enum MHD_Result plan(struct srv_req *r);
+static enum MHD_Result plan_build(struct srv_req *r);
+static enum MHD_Result approve(struct srv_req *r);
+static enum MHD_Result reject(struct srv_req *r);
 
 #define INC "/api/v1/incidents/{id}"
 
@@ -97,6 +101,13 @@ static const struct api_path paths[ROUTE_NR] = {
 		{ { "GET", OP_PUBLIC, "api.oidc.login", oidc_login } } },
 	[ROUTE_OIDC_CALLBACK] = { "/api/v1/oidc/callback",
 		{ { "GET", OP_PUBLIC, "api.oidc.callback", oidc_callback } } },
+	[ROUTE_PLAN] = { INC "/plan",
+		{ { "GET", 0, "api.plan", plan },
+		  { "POST", OP_WRITE, "api.plan.build", plan_build } } },
+	[ROUTE_APPROVE] = { INC "/steps/{n}/approve",
+		{ { "POST", OP_WRITE, "api.approve", approve } } },
+	[ROUTE_REJECT] = { INC "/steps/{n}/reject",
+		{ { "POST", OP_WRITE, "api.reject", reject } } },
 };
 
 const char *api_route_name(enum srv_route rt)
@@ -762,6 +773,114 @@ static enum MHD_Result task_done(struct srv_req *r)
 		return ok;
 	rc = nhir_task_done(r->st, r->user, r->incident, r->num, &err);
 	return changed(r, rc, &err, "task done");
+}
+
+/* The plan as it is now: status 200 or 201. */
+static enum MHD_Result plan_doc(struct srv_req *r, unsigned status)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	cJSON *doc;
+
+	if (nhir_doc_plan(r->st, r->incident, &doc, &err))
+		return srv_fail(r, &err);
+	return srv_respond_doc(r, status, doc);
+}
+
+static enum MHD_Result plan(struct srv_req *r)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_incident i;
+
+	/* an incident that is not there is 404, not an empty plan */
+	if (nhir_incident_get(r->st, r->incident, &i, &err))
+		return srv_fail(r, &err);
+	return plan_doc(r, 200);
+}
+
+/*
+ * Builds the plan from the catalog an admin configured, else the
+ * server's; a plan part of which ran is not replaced (the library's
+ * rule).
+ */
+static enum MHD_Result plan_build(struct srv_req *r)
+{
+	static const struct srv_field f[] = {
+		{ "why", SRV_STR, false, 0, SRV_NOTE_MAX },
+	};
+	struct srv_value v[NHIR_ARRAY_SIZE(f)];
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_plan_origin o = { NULL, false, NULL };
+	struct nhir_catalog *cat = NULL;
+	char *conf;
+	bool found = false;
+	size_t steps = 0;
+	enum MHD_Result ok;
+	enum nhir_rc rc;
+
+	if (!body(r, f, NHIR_ARRAY_SIZE(f), v, &ok))
+		return ok;
+	conf = malloc(NHIR_SETTING_MAX);
+	rc = conf ? nhir_setting_get(r->st, "catalog", conf, NHIR_SETTING_MAX,
+				     &found, &err)
+		  : nhir_err_set(&err, NHIR_ENOMEM, "out of memory");
+	if (!rc) {
+		o.catalog = found ? conf : srv_opts(r->srv)->catalog;
+		o.configured = found;
+		o.why = v[0].s;
+		rc = o.catalog ? nhir_catalog_load(o.catalog, &cat, &err)
+			       : nhir_err_set(&err, NHIR_ECONFLICT, "this "
+					      "server has no action catalog");
+	}
+	if (!rc)
+		rc = nhir_plan_build_from(r->st, r->user, r->incident, cat, &o,
+					  &steps, &err);
+	nhir_catalog_free(cat);
+	free(conf);
+	srv_values_free(v, NHIR_ARRAY_SIZE(f));
+	if (rc)
+		return srv_fail(r, &err);
+	srv_log("201 %s %s: plan of %zu steps by %s (token %" PRId64 ")",
+		r->method, r->url, steps, r->user, r->token);
+	return plan_doc(r, 201);
+}
+
+/* Four eyes: the library counts distinct approvers, never the proposer. */
+static enum MHD_Result verdict(struct srv_req *r, bool yes)
+{
+	static const struct srv_field f[] = {
+		{ "why", SRV_STR, true, 0, SRV_NOTE_MAX },
+		{ "ttl", SRV_INT, false, 1, (size_t)366 * 86400 },
+	};
+	struct srv_value v[NHIR_ARRAY_SIZE(f)];
+	struct nhir_err err = NHIR_ERR_INIT;
+	enum MHD_Result ok;
+	enum nhir_rc rc;
+
+	if (!body(r, f, NHIR_ARRAY_SIZE(f), v, &ok))
+		return ok;
+	if (!yes && v[1].set)
+		rc = nhir_err_set(&err, NHIR_EINVAL, "request body: a "
+				  "rejection has no 'ttl'");
+	else
+		rc = nhir_approve(r->st, r->user, r->incident, r->num, yes,
+				  v[0].s, v[1].set ? v[1].i : 0, &err);
+	srv_values_free(v, NHIR_ARRAY_SIZE(f));
+	if (rc)
+		return srv_fail(r, &err);
+	srv_log("%s %s: step %" PRId64 " %s by %s (token %" PRId64 ")",
+		r->method, r->url, r->num, yes ? "approved" : "rejected",
+		r->user, r->token);
+	return plan_doc(r, 200);
+}
+
+static enum MHD_Result approve(struct srv_req *r)
+{
+	return verdict(r, true);
+}
+
+static enum MHD_Result reject(struct srv_req *r)
+{
+	return verdict(r, false);
 }
 
 static enum MHD_Result audit(struct srv_req *r)

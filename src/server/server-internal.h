@@ -38,6 +38,9 @@ enum srv_route {
 	ROUTE_SESSION,
 	ROUTE_OIDC_LOGIN,
 	ROUTE_OIDC_CALLBACK,
+	ROUTE_PLAN,
+	ROUTE_APPROVE,
+	ROUTE_REJECT,
 	ROUTE_NR
 };
 
@@ -118,6 +121,9 @@ const char *api_route_name(enum srv_route rt);
 const char *api_route_method(enum srv_route rt, size_t i);
 /* "GET, HEAD, POST": the methods of the route, for Allow. */
 void api_route_allow(enum srv_route rt, char *buf, size_t len);
+
+/* The server's options (the catalog for plans). */
+const struct srv_opts *srv_opts(struct srv *s);
 
 /* ---- live feeds (events.c) ---- */
 struct srv_feeds;

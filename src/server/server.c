@@ -112,6 +112,11 @@ void srv_log(const char *fmt, ...)
 	nhir_buf_release(&b);
 }
 
+const struct srv_opts *srv_opts(struct srv *s)
+{
+	return s->o;
+}
+
 struct srv_feeds *srv_feeds(struct srv *s)
 {
 	return s->feeds;

@@ -37,6 +37,8 @@ struct srv_opts {
 	unsigned login_addr;	/* and per client address */
 	const struct nhir_oidc_config *oidc;	/* sign-in by OIDC, or NULL */
 	const char *oidc_secret;		/* its client secret */
+	/* the action catalog plans are built from when an admin set none */
+	const char *catalog;
 };
 
 /* Failed logins allowed in SRV_LOGIN_WINDOW seconds, by default. */
