@@ -253,6 +253,30 @@ static enum MHD_Result unauthenticated(struct srv_req *r, const char *why)
 }
 
 /*
+ * The verdict of a credential check (a token's or a session's): a
+ * refusal is 401, and names a known credential's user on the audit
+ * log; any other failure is the library's.  Else sets r->user.
+ */
+static bool checked(struct srv_req *r, enum nhir_rc rc, int64_t id,
+		    const char *user, const struct nhir_err *err,
+		    enum MHD_Result *ok)
+{
+	if (rc == NHIR_EDENIED) {
+		if (id)
+			nhir_audit_denied(r->st, user, r->op->name, 0,
+					  err->msg);
+		*ok = unauthenticated(r, err->msg);
+		return false;
+	}
+	if (rc) {
+		*ok = srv_fail(r, err);
+		return false;
+	}
+	snprintf(r->user, sizeof(r->user), "%s", user);
+	return true;
+}
+
+/*
  * Sets r->user from a session cookie, or answers 401; a change (any
  * method but GET and HEAD) also needs the session's CSRF token in
  * X-CSRF-Token, else 403.  Refusals naming a known session are on the
@@ -262,29 +286,16 @@ static bool session_auth(struct srv_req *r, const char *cookie,
 			 enum MHD_Result *ok)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
-	struct nhir_session s;
+	struct nhir_session s = { 0 };
 	const char *csrf;
 	char why[NHIR_ERR_MSG_MAX + 64];
 	enum nhir_rc rc;
 
 	r->st = srv_store(r->srv, &err);
-	if (!r->st) {
-		*ok = srv_fail(r, &err);
+	rc = r->st ? nhir_session_check(r->st, cookie, nhir_time_now(), &s,
+					&err) : err.rc;
+	if (!checked(r, rc, s.id, s.user, &err, ok))
 		return false;
-	}
-	rc = nhir_session_check(r->st, cookie, nhir_time_now(), &s, &err);
-	if (rc == NHIR_EDENIED) {
-		if (s.id)
-			nhir_audit_denied(r->st, s.user, r->op->name, 0,
-					  err.msg);
-		*ok = unauthenticated(r, err.msg);
-		return false;
-	}
-	if (rc) {
-		*ok = srv_fail(r, &err);
-		return false;
-	}
-	snprintf(r->user, sizeof(r->user), "%s", s.user);
 	r->session = s.id;
 	r->cookie = cookie;
 	if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD"))
@@ -311,7 +322,7 @@ static bool session_auth(struct srv_req *r, const char *cookie,
 static bool authenticate(struct srv_req *r, bool write, enum MHD_Result *ok)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
-	struct nhir_token t;
+	struct nhir_token t = { 0 };
 	const char *h;
 	char why[NHIR_ERR_MSG_MAX + 64];
 	enum nhir_rc rc;
@@ -337,24 +348,10 @@ static bool authenticate(struct srv_req *r, bool write, enum MHD_Result *ok)
 	for (h += 7; *h == ' '; h++)
 		;
 	r->st = srv_store(r->srv, &err);
-	if (!r->st) {
-		*ok = srv_fail(r, &err);
+	rc = r->st ? nhir_token_check(r->st, h, nhir_time_now(), &t, &err)
+		   : err.rc;
+	if (!checked(r, rc, t.id, t.user, &err, ok))
 		return false;
-	}
-	rc = nhir_token_check(r->st, h, nhir_time_now(), &t, &err);
-	if (rc == NHIR_EDENIED) {
-		/* a known token is named on the audit log, by id */
-		if (t.id)
-			nhir_audit_denied(r->st, t.user, r->op->name, 0,
-					  err.msg);
-		*ok = unauthenticated(r, err.msg);
-		return false;
-	}
-	if (rc) {
-		*ok = srv_fail(r, &err);
-		return false;
-	}
-	snprintf(r->user, sizeof(r->user), "%s", t.user);
 	r->token = t.id;
 	if (write && t.scope != NHIR_TOKEN_WRITE) {
 		snprintf(why, sizeof(why), "token %" PRId64 " of %s may only "

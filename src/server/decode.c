@@ -137,6 +137,60 @@ static enum nhir_rc field(const cJSON *it, const struct srv_field *f,
 			    f->name);
 }
 
+/* Zeroes the strings a parsed body holds (a password's copies). */
+static void wipe_strings(cJSON *doc)
+{
+	cJSON *it;
+
+	cJSON_ArrayForEach(it, doc)
+		if (cJSON_IsString(it) && it->valuestring)
+			memset(it->valuestring, 0, strlen(it->valuestring));
+}
+
+/*
+ * A request body that must be one JSON object, valid UTF-8, nothing
+ * after it; *doc is the caller's to delete.  want names what the
+ * object should hold, for the message; with wipe, a document refused
+ * after parsing has its strings zeroed before it is freed.
+ */
+static enum nhir_rc parse_object(const char *body, size_t len,
+				 const char *want, bool wipe, cJSON **doc,
+				 struct nhir_err *err)
+{
+	const char *end = NULL;
+	size_t bad;
+	enum nhir_rc rc = NHIR_OK;
+
+	*doc = NULL;
+	bad = utf8_bad((const unsigned char *)body, len);
+	if (bad < len)
+		return nhir_err_set(err, NHIR_EPARSE, "request body: byte %zu "
+				    "is not UTF-8 text", bad);
+	*doc = cJSON_ParseWithLengthOpts(body, len, &end, false);
+	if (!*doc) {
+		size_t at = end && end >= body && end <= body + len
+				    ? (size_t)(end - body) : 0;
+
+		return nhir_err_set(err, NHIR_EPARSE, "request body: not JSON "
+				    "(at byte %zu)", at);
+	}
+	for (end = end ? end : body + len; !rc && end < body + len; end++)
+		if (!strchr(" \t\r\n", *end))
+			rc = nhir_err_set(err, NHIR_EPARSE, "request body: more "
+					  "after the JSON value (at byte %zu)",
+					  (size_t)(end - body));
+	if (!rc && !cJSON_IsObject(*doc))
+		rc = nhir_err_set(err, NHIR_EPARSE, "request body: want a "
+				  "JSON object%s", want);
+	if (rc) {
+		if (wipe)
+			wipe_strings(*doc);
+		cJSON_Delete(*doc);
+		*doc = NULL;
+	}
+	return rc;
+}
+
 void srv_values_free(struct srv_value *v, size_t nr)
 {
 	for (size_t i = 0; i < nr; i++) {
@@ -152,9 +206,8 @@ enum nhir_rc srv_decode(const char *body, size_t len,
 			const struct srv_field *f, size_t nr,
 			struct srv_value *out, struct nhir_err *err)
 {
-	const char *end = NULL;
 	cJSON *doc, *it;
-	size_t bad, i;
+	size_t i;
 	bool needed = false;
 	enum nhir_rc rc = NHIR_OK;
 
@@ -167,31 +220,9 @@ enum nhir_rc srv_decode(const char *body, size_t len,
 		return nhir_err_set(err, NHIR_EPARSE, "request body: empty; "
 				    "want a JSON object with '%s'", f[0].name);
 	}
-	bad = utf8_bad((const unsigned char *)body, len);
-	if (bad < len)
-		return nhir_err_set(err, NHIR_EPARSE, "request body: byte %zu "
-				    "is not UTF-8 text", bad);
-	doc = cJSON_ParseWithLengthOpts(body, len, &end, false);
-	if (!doc) {
-		size_t at = end && end >= body && end <= body + len
-				    ? (size_t)(end - body) : 0;
-
-		return nhir_err_set(err, NHIR_EPARSE, "request body: not JSON "
-				    "(at byte %zu)", at);
-	}
-	for (end = end ? end : body + len; end < body + len; end++)
-		if (!strchr(" \t\r\n", *end)) {
-			cJSON_Delete(doc);
-			return nhir_err_set(err, NHIR_EPARSE, "request body: "
-					    "more after the JSON value (at "
-					    "byte %zu)",
-					    (size_t)(end - body));
-		}
-	if (!cJSON_IsObject(doc)) {
-		cJSON_Delete(doc);
-		return nhir_err_set(err, NHIR_EPARSE, "request body: want a "
-				    "JSON object");
-	}
+	rc = parse_object(body, len, "", false, &doc, err);
+	if (rc)
+		return rc;
 	cJSON_ArrayForEach(it, doc) {
 		for (i = 0; i < nr; i++)
 			if (it->string && !strcmp(it->string, f[i].name))
@@ -386,34 +417,13 @@ static enum nhir_rc decode_login_json(const char *body, size_t len,
 				      char **user, char **password,
 				      struct nhir_err *err)
 {
-	const char *end = NULL;
 	cJSON *doc, *it;
-	size_t bad;
-	enum nhir_rc rc = NHIR_OK;
+	enum nhir_rc rc;
 
-	bad = utf8_bad((const unsigned char *)body, len);
-	if (bad < len)
-		return nhir_err_set(err, NHIR_EPARSE, "request body: byte %zu "
-				    "is not UTF-8 text", bad);
-	doc = cJSON_ParseWithLengthOpts(body, len, &end, false);
-	if (!doc) {
-		size_t at = end && end >= body && end <= body + len
-				    ? (size_t)(end - body) : 0;
-
-		return nhir_err_set(err, NHIR_EPARSE, "request body: not JSON "
-				    "(at byte %zu)", at);
-	}
-	for (end = end ? end : body + len; end < body + len; end++)
-		if (!strchr(" \t\r\n", *end)) {
-			rc = nhir_err_set(err, NHIR_EPARSE, "request body: more "
-					  "after the JSON value (at byte %zu)",
-					  (size_t)(end - body));
-			break;
-		}
-	if (!rc && !cJSON_IsObject(doc))
-		rc = nhir_err_set(err, NHIR_EPARSE, "request body: want a JSON "
-				  "object {\"user\": \"...\", \"password\": "
-				  "\"...\"}");
+	rc = parse_object(body, len, " {\"user\": \"...\", \"password\": "
+			  "\"...\"}", true, &doc, err);
+	if (rc)
+		return rc;
 	cJSON_ArrayForEach(it, doc) {
 		if (rc)
 			break;
@@ -431,9 +441,7 @@ static enum nhir_rc decode_login_json(const char *body, size_t len,
 					password, err);
 	}
 	/* the password's copy in the parsed document is wiped too */
-	cJSON_ArrayForEach(it, doc)
-		if (cJSON_IsString(it) && it->valuestring)
-			memset(it->valuestring, 0, strlen(it->valuestring));
+	wipe_strings(doc);
 	cJSON_Delete(doc);
 	return rc;
 }

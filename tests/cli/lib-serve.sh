@@ -9,27 +9,34 @@ stop_server() {
 }
 trap stop_server EXIT
 
-# start_server ARGS...: starts nhir serve, sets URL from what it prints.
+# start_server ARGS...: (re)starts nhir serve (a free loopback port
+# unless ARGS give --listen), sets URL from what it prints; fails at
+# once if the server exits.  Its log accumulates in $T/srv.err.
 start_server() {
-	"$NHIR" serve --listen 127.0.0.1:0 "$@" >"$T/srv.out" 2>"$T/srv.err" &
+	[ -n "$SRV_PID" ] && kill -TERM "$SRV_PID" 2>/dev/null && wait "$SRV_PID"
+	: >"$T/srv.out"
+	"$NHIR" serve --listen 127.0.0.1:0 "$@" >"$T/srv.out" 2>>"$T/srv.err" &
 	SRV_PID=$!
 	URL=
 	i=0
 	while [ $i -lt 100 ] && [ -z "$URL" ]; do
 		URL=$(sed -n 's/^listening on \(https\{0,1\}:.*\)$/\1/p' "$T/srv.out")
-		[ -n "$URL" ] || sleep 0.1
+		[ -n "$URL" ] && break
+		kill -0 "$SRV_PID" 2>/dev/null || return 1
+		sleep 0.1
 		i=$((i + 1))
 	done
 	[ -n "$URL" ]
 }
 
-# req NAME CURL-ARGS...: the body in $T/NAME.body, status in $T/NAME.code,
+# req NAME CURL-ARGS...: the body in $T/NAME.body (REQ_TIMEOUT seconds
+# at most, default 10), status in $T/NAME.code,
 # headers in $T/NAME.head; $T/NAME.meta says status, method, URL and
 # content type, for checking the answer against the API description.
 req() {
 	name=$1
 	shift
-	curl -s -m 10 -o "$T/$name.body" -D "$T/$name.head" \
+	curl -s -m "${REQ_TIMEOUT:-10}" -o "$T/$name.body" -D "$T/$name.head" \
 		-w '%{http_code}\n%{method}\n%{url_effective}\n%{content_type}\n' \
 		"$@" >"$T/$name.meta"
 	head -1 "$T/$name.meta" >"$T/$name.code"

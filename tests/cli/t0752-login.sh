@@ -14,44 +14,11 @@ command -v curl >/dev/null 2>&1 || {
 "$NHIR" init >/dev/null
 cd "$ROOT" || exit 1
 
-SRV_PID=
-stop_server() {
-	[ -n "$SRV_PID" ] && kill -KILL "$SRV_PID" 2>/dev/null
-	rm -rf "$T"
-}
-trap stop_server EXIT
+. tests/cli/lib-serve.sh
+# a password check takes its time: Argon2id on a busy machine
+REQ_TIMEOUT=20
 
-# start_server ARGS...: (re)starts nhir serve, sets URL from what it prints.
-start_server() {
-	[ -n "$SRV_PID" ] && kill -TERM "$SRV_PID" 2>/dev/null && wait "$SRV_PID"
-	: >"$T/srv.out"
-	"$NHIR" serve "$@" >"$T/srv.out" 2>>"$T/srv.err" &
-	SRV_PID=$!
-	URL=
-	i=0
-	while [ $i -lt 100 ] && [ -z "$URL" ]; do
-		URL=$(sed -n 's/^listening on \(http:.*\)$/\1/p' "$T/srv.out")
-		[ -n "$URL" ] || sleep 0.1
-		i=$((i + 1))
-	done
-	[ -n "$URL" ]
-}
-
-req() {
-	name=$1
-	shift
-	curl -s -m 20 -o "$T/$name.body" -D "$T/$name.head" \
-		-w '%{http_code}' "$@" >"$T/$name.code"
-}
-
-code() {
-	test "$(cat "$T/$1.code")" = "$2" || {
-		echo "status $(cat "$T/$1.code"), want $2" >&2
-		cat "$T/$1.body" >&2
-		return 1
-	}
-}
-
+# problem NAME STATUS CODE SLUG: as lib-serve's, and of this type
 problem() {
 	grep -qi '^content-type: application/problem+json' "$T/$1.head" &&
 	python3 -c '

@@ -18,11 +18,11 @@ fi
 "$NHIR" init >/dev/null
 "$NHIR" user add rory --role responder >/dev/null
 
-SRV_PID= IDP_PID=
+. tests/cli/lib-serve.sh
+IDP_PID=
 stop_all() {
-	[ -n "$SRV_PID" ] && kill -KILL "$SRV_PID" 2>/dev/null
 	[ -n "$IDP_PID" ] && kill -KILL "$IDP_PID" 2>/dev/null
-	rm -rf "$T"
+	stop_server
 }
 trap stop_all EXIT
 
@@ -55,20 +55,6 @@ oidc:
   user_claim: preferred_username
 EOF2
 
-start_server() {
-	[ -n "$SRV_PID" ] && kill -TERM "$SRV_PID" 2>/dev/null && wait "$SRV_PID"
-	: >"$T/srv.out"
-	"$NHIR" serve --listen "127.0.0.1:$PORT" "$@" >"$T/srv.out" 2>>"$T/srv.err" &
-	SRV_PID=$!
-	i=0
-	while [ $i -lt 100 ] && ! grep -q '^listening on' "$T/srv.out"; do
-		kill -0 "$SRV_PID" 2>/dev/null || return 1
-		sleep 0.1
-		i=$((i + 1))
-	done
-	grep -q '^listening on' "$T/srv.out"
-}
-
 # signin NAME USER [--nonce N]: the provider's forms as a browser, up
 # to the redirect back; the login cookie and callback URL in $T/NAME.*
 signin() {
@@ -87,14 +73,6 @@ callback() {
 	cookie=${3:-$(cat "$T/$name.cookie")}
 	curl -s -m 20 -o "$T/$name.body" -D "$T/$name.head" -w '%{http_code}' \
 		-b "$cookie" "$url" >"$T/$name.code"
-}
-
-code() {
-	test "$(cat "$T/$1.code")" = "$2" || {
-		echo "status $(cat "$T/$1.code"), want $2" >&2
-		cat "$T/$1.body" >&2
-		return 1
-	}
 }
 
 problem() {
@@ -117,7 +95,7 @@ check "naming the line" grep -q "bad.yaml:4:.*client_secret" "$T/last.err"
 sed "s|issuer: .*|issuer: $ISSUER/elsewhere|" "$T/nhir.yaml" >"$T/iss.yaml"
 check "a provider naming another issuer stops the start" exits 1 "$NHIR" serve --listen 127.0.0.1:0 --config "$T/iss.yaml"
 
-check "nhir starts with the provider" start_server --config "$T/nhir.yaml"
+check "nhir starts with the provider" start_server --listen "127.0.0.1:$PORT" --config "$T/nhir.yaml"
 
 check "signing in at the provider" signin ok rory
 check "nhir asked for a code with PKCE S256, a state and a nonce" python3 -c '
