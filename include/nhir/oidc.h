@@ -13,9 +13,12 @@
 #include <stdint.h>
 #include "buf.h"
 #include "error.h"
+#include "record.h"
 
 /* A random state, nonce or PKCE verifier: 43 characters + NUL. */
 #define NHIR_OIDC_RANDOM_SIZE 44
+/* Groups a configuration may map to roles. */
+#define NHIR_OIDC_GROUPS_MAX 32
 /* Seconds of clock difference allowed with the provider. */
 #define NHIR_OIDC_LEEWAY 60
 
@@ -27,13 +30,27 @@ struct nhir_oidc_config {
 	char redirect_uri[512];	/* .../api/v1/oidc/callback of this server */
 	char user_claim[64];	/* the claim naming the nhir user */
 	char scopes[256];	/* asked for; "openid" at least */
+	/*
+	 * Roles from the provider's groups ("roles:"), when roles_claim is
+	 * set: the claim listing the person's groups, which group gives
+	 * which role, and whether a person the provider vouches for is made
+	 * a user at their first sign-in.
+	 */
+	char roles_claim[64];
+	struct nhir_oidc_group {
+		char name[128];
+		enum nhir_role role;
+	} groups[NHIR_OIDC_GROUPS_MAX];
+	size_t groups_nr;
+	bool provision;
 };
 
 /*
  * Reads the "oidc:" section of the server's configuration file (YAML):
  * issuer, client_id, client_secret_file or client_secret_env (never the
  * secret itself), redirect_uri, user_claim, and scopes (default
- * "openid profile").  *found false when the file has no such section.
+ * "openid profile"), and "roles:" (claim, groups mapping a group's name
+ * to a role, provision).  *found false when the file has no such section.
  * Errors are NHIR_EPARSE "FILE:LINE: ...".
  */
 enum nhir_rc nhir_oidc_config_load(const char *path,
@@ -68,6 +85,20 @@ enum nhir_rc nhir_oidc_verify(const char *jwt, size_t len, const char *jwks,
 			      size_t jwks_len,
 			      const struct nhir_oidc_expect *x, char *user,
 			      size_t user_size, struct nhir_err *err);
+
+/*
+ * The role an ID token's groups give, by c's "roles:" mapping: the
+ * highest (observer < responder < approver < lead < admin) of those its
+ * roles_claim lists (an array of strings, or one string), and the group
+ * that gave it into group.  Call only on a token nhir_oidc_verify
+ * accepted.  NHIR_EDENIED when the claim is absent or not such a list
+ * (the groups are unknown: no role is assumed) or when none of them
+ * maps to a role; the message names the claim, never the token.
+ */
+enum nhir_rc nhir_oidc_role(const char *jwt, size_t len,
+			    const struct nhir_oidc_config *c,
+			    enum nhir_role *role, char *group,
+			    size_t group_size, struct nhir_err *err);
 
 /*
  * An HTTP request by libcurl (loaded when first needed): GET url, or

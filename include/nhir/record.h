@@ -82,6 +82,22 @@ enum nhir_rc nhir_user_add(struct nhir_store *st, const char *actor,
 enum nhir_rc nhir_user_set(struct nhir_store *st, const char *actor,
 			   const char *name, enum nhir_role role, bool active,
 			   struct nhir_err *err);
+/*
+ * A person the identity provider issuer vouched for, with the role its
+ * groups give (group, by the server's configuration): a user who exists
+ * and is active gets that role if they had another; one who does not
+ * exist is added with it when provision is set.  Each change is one
+ * transaction with its audit entry "user.idp", whose actor is the
+ * person and whose detail names the issuer and the group.  Nothing
+ * happens (NHIR_OK) for a deactivated user, one already of that role,
+ * or one not provisioned: signing in then decides as without roles.
+ * NHIR_EDENIED before anyone is a user: the first admin is added by
+ * 'nhir user add', never by a provider.
+ */
+enum nhir_rc nhir_user_idp(struct nhir_store *st, const char *issuer,
+			   const char *name, enum nhir_role role,
+			   const char *group, bool provision,
+			   struct nhir_err *err);
 enum nhir_rc nhir_user_list(struct nhir_store *st, nhir_user_cb cb,
 			    void *data, struct nhir_err *err);
 /* How many users exist. */

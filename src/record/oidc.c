@@ -38,6 +38,65 @@ static enum nhir_rc take(struct nhir_yaml *y, const yaml_node_t *m,
 	return NHIR_OK;
 }
 
+/*
+ * "roles:" under "oidc:": claim (the ID token's list of groups), groups
+ * (a mapping from a group's name to a role) and provision (a boolean).
+ */
+static enum nhir_rc take_roles(struct nhir_yaml *y, const yaml_node_t *m,
+			       struct nhir_oidc_config *c)
+{
+	static const char *const keys[] = { "claim", "groups", "provision",
+					    NULL };
+	const yaml_node_t *g, *p;
+	enum nhir_rc rc;
+
+	if (!nhir_yaml_is_map(m))
+		return nhir_yaml_error(y, m, "oidc: roles: want a mapping "
+				       "(claim, groups, provision)");
+	if ((rc = nhir_yaml_keys(y, m, "oidc: roles", keys)) ||
+	    (rc = take(y, m, "claim", c->roles_claim, sizeof(c->roles_claim),
+		       true)))
+		return rc;
+	p = nhir_yaml_get(y, m, "provision");
+	if (p && !nhir_yaml_bool(p, &c->provision))
+		return nhir_yaml_error(y, p, "oidc: roles: provision is true "
+				       "or false");
+	g = nhir_yaml_get(y, m, "groups");
+	if (!g || !nhir_yaml_is_map(g) ||
+	    g->data.mapping.pairs.start == g->data.mapping.pairs.top)
+		return nhir_yaml_error(y, g ? g : m, "oidc: roles: groups "
+				       "maps each group's name to a role");
+	for (yaml_node_pair_t *q = g->data.mapping.pairs.start;
+	     q < g->data.mapping.pairs.top; q++) {
+		const yaml_node_t *k = nhir_yaml_node(y, q->key);
+		const yaml_node_t *v = nhir_yaml_node(y, q->value);
+		const char *name = nhir_yaml_str(k), *role = nhir_yaml_str(v);
+		struct nhir_oidc_group *e;
+
+		if (c->groups_nr == NHIR_OIDC_GROUPS_MAX)
+			return nhir_yaml_error(y, k, "oidc: roles: more than "
+					       "%d groups", NHIR_OIDC_GROUPS_MAX);
+		e = &c->groups[c->groups_nr];
+		if (!name || !*name || strlen(name) >= sizeof(e->name))
+			return nhir_yaml_error(y, k, "oidc: roles: a group's "
+					       "name is 1 to %zu bytes",
+					       sizeof(e->name) - 1);
+		for (size_t i = 0; i < c->groups_nr; i++)
+			if (!strcmp(c->groups[i].name, name))
+				return nhir_yaml_error(y, k, "oidc: roles: "
+						       "group '%s' twice", name);
+		e->role = role ? nhir_role_parse(role) : NHIR_ROLE_NONE;
+		if (e->role == NHIR_ROLE_NONE)
+			return nhir_yaml_error(y, v, "oidc: roles: group '%s': "
+					       "want a role (observer, "
+					       "responder, approver, lead, "
+					       "admin)", name);
+		snprintf(e->name, sizeof(e->name), "%s", name);
+		c->groups_nr++;
+	}
+	return NHIR_OK;
+}
+
 enum nhir_rc nhir_oidc_config_load(const char *path,
 				   struct nhir_oidc_config *c, bool *found,
 				   struct nhir_err *err)
@@ -46,7 +105,7 @@ enum nhir_rc nhir_oidc_config_load(const char *path,
 	static const char *const keys[] = {
 		"issuer", "client_id", "client_secret_file",
 		"client_secret_env", "redirect_uri", "user_claim", "scopes",
-		NULL,
+		"roles", NULL,
 	};
 	struct nhir_yaml y;
 	yaml_node_t *root, *o;
@@ -107,6 +166,9 @@ enum nhir_rc nhir_oidc_config_load(const char *path,
 				     "oidc: scopes start with 'openid'");
 		goto out;
 	}
+	if (nhir_yaml_get(&y, o, "roles") &&
+	    (rc = take_roles(&y, nhir_yaml_get(&y, o, "roles"), c)))
+		goto out;
 	*found = true;
 out:
 	nhir_yaml_free(&y);
@@ -383,5 +445,71 @@ out:
 	cJSON_Delete(head);
 	cJSON_Delete(claims);
 	cJSON_Delete(keys);
+	return rc;
+}
+
+/* ---- roles from the provider's groups ---- */
+
+enum nhir_rc nhir_oidc_role(const char *jwt, size_t len,
+			    const struct nhir_oidc_config *c,
+			    enum nhir_role *role, char *group,
+			    size_t group_size, struct nhir_err *err)
+{
+	const char *d1 = memchr(jwt, '.', len), *d2;
+	const cJSON *v, *e;
+	cJSON *claims;
+	enum nhir_rc rc = NHIR_OK;
+
+	*role = NHIR_ROLE_NONE;
+	if (group_size)
+		group[0] = '\0';
+	d2 = d1 ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - jwt)) : NULL;
+	claims = d2 ? b64_json(d1 + 1, (size_t)(d2 - d1 - 1)) : NULL;
+	if (!claims)
+		return nhir_err_set(err, NHIR_EPARSE, "the ID token is not a "
+				    "JWS with a JSON payload");
+	v = cJSON_GetObjectItemCaseSensitive(claims, c->roles_claim);
+	if (cJSON_IsString(v) || cJSON_IsArray(v)) {
+		cJSON_ArrayForEach(e, v) {
+			if (!cJSON_IsString(e))
+				break;
+		}
+		if (cJSON_IsArray(v) && e)
+			v = NULL;	/* a list of other things: unknown */
+	} else {
+		v = NULL;
+	}
+	if (!v) {
+		rc = nhir_err_set(err, NHIR_EDENIED, "the ID token's '%s' "
+				  "claim is %s: its groups, and so the "
+				  "role, are unknown", c->roles_claim,
+				  cJSON_GetObjectItemCaseSensitive(claims,
+						c->roles_claim) ? "not a list of "
+				  "names" : "absent");
+		goto out;
+	}
+	for (size_t i = 0; i < c->groups_nr; i++) {
+		const struct nhir_oidc_group *g = &c->groups[i];
+		bool has = false;
+
+		if (cJSON_IsString(v)) {
+			has = !strcmp(v->valuestring, g->name);
+		} else {
+			cJSON_ArrayForEach(e, v)
+				if (!strcmp(e->valuestring, g->name))
+					has = true;
+		}
+		if (has && g->role > *role) {
+			*role = g->role;
+			if (group_size)
+				snprintf(group, group_size, "%s", g->name);
+		}
+	}
+	if (*role == NHIR_ROLE_NONE)
+		rc = nhir_err_set(err, NHIR_EDENIED, "no group in the ID "
+				  "token's '%s' claim is given a role",
+				  c->roles_claim);
+out:
+	cJSON_Delete(claims);
 	return rc;
 }

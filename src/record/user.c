@@ -145,3 +145,52 @@ enum nhir_rc nhir_user_set(struct nhir_store *st, const char *actor,
 	}
 	return ir_end(st, rc, actor, "user.set", 0, d, err);
 }
+
+enum nhir_rc nhir_user_idp(struct nhir_store *st, const char *issuer,
+			   const char *name, enum nhir_role role,
+			   const char *group, bool provision,
+			   struct nhir_err *err)
+{
+	struct nhir_user u;
+	bool found = false;
+	int64_t users = 0;
+	cJSON *d = NULL;
+	enum nhir_rc rc;
+
+	if (role == NHIR_ROLE_NONE || !valid_name(name))
+		return nhir_err_set(err, NHIR_EINVAL, "the provider's user "
+				    "name or role is not one nhir takes");
+	rc = nhir_store_begin(st, err);
+	if (!rc)
+		rc = nhir_user_count(st, &users, err);
+	if (!rc && !users)
+		rc = nhir_err_set(err, NHIR_EDENIED, "the database has no "
+				  "users yet: its first admin is added with "
+				  "'nhir user add'");
+	if (!rc)
+		rc = nhir_record_store(st)->user_read(st, name, &u, &found,
+						      err);
+	if (rc || (found && (!u.active || u.role == role)) ||
+	    (!found && !provision)) {
+		nhir_store_rollback(st);
+		return rc;
+	}
+	if (found) {
+		name = u.name;	/* as it was added */
+		rc = nhir_record_store(st)->user_update(st, name, role, true,
+							err);
+	} else {
+		rc = insert_user(st, name, name, role, err);
+	}
+	if (!rc && !(d = cJSON_CreateObject()))
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	if (d) {
+		cJSON_AddStringToObject(d, "name", name);
+		cJSON_AddStringToObject(d, "role", nhir_role_name(role));
+		cJSON_AddStringToObject(d, "was", found ?
+					nhir_role_name(u.role) : "(none)");
+		cJSON_AddStringToObject(d, "issuer", issuer);
+		cJSON_AddStringToObject(d, "group", group ? group : "");
+	}
+	return ir_end(st, rc, name, "user.idp", 0, d, err);
+}

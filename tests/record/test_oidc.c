@@ -241,6 +241,117 @@ static void test_config(void **state)
 	free(p);
 }
 
+#define CONF "oidc:\n  issuer: " ISS "\n  client_id: nhir\n" \
+	"  client_secret_env: S\n  redirect_uri: https://x/\n" \
+	"  user_claim: email\n"
+
+/* "roles:": each mistake at its line, and a mapping that loads. */
+static void test_config_roles(void **state)
+{
+	static const struct { const char *roles, *why; } bad[] = {
+		{ "  roles: admin\n", ":7:" },
+		{ "  roles:\n    groups:\n      a: admin\n", "'claim' is "
+		  "missing" },
+		{ "  roles:\n    claim: groups\n", "groups maps" },
+		{ "  roles:\n    claim: groups\n    groups:\n      a: root\n",
+		  ":10:" },
+		{ "  roles:\n    claim: groups\n    groups:\n      a: lead\n"
+		  "      a: admin\n", "group 'a' twice" },
+		{ "  roles:\n    claim: groups\n    provision: maybe\n"
+		  "    groups:\n      a: lead\n", "provision is true or "
+		  "false" },
+		{ "  roles:\n    claim: groups\n    default: admin\n"
+		  "    groups:\n      a: lead\n", "default" },
+	};
+	struct nhir_oidc_config c;
+	struct nhir_err err = NHIR_ERR_INIT;
+	char text[512];
+	bool found;
+	char *p;
+
+	(void)state;
+	for (size_t i = 0; i < NHIR_ARRAY_SIZE(bad); i++) {
+		snprintf(text, sizeof(text), CONF "%s", bad[i].roles);
+		p = tl_write_file("roles.yaml", text);
+		assert_int_equal(nhir_oidc_config_load(p, &c, &found, &err),
+				 NHIR_EPARSE);
+		if (!strstr(err.msg, bad[i].why))
+			fail_msg("case %zu: '%s' lacks '%s'", i, err.msg,
+				 bad[i].why);
+		free(p);
+	}
+	p = tl_write_file("roles.yaml", CONF "  roles:\n    claim: groups\n"
+			  "    provision: true\n    groups:\n"
+			  "      ops: responder\n      sec-leads: lead\n");
+	assert_int_equal(nhir_oidc_config_load(p, &c, &found, &err), NHIR_OK);
+	assert_true(found && c.provision);
+	assert_string_equal(c.roles_claim, "groups");
+	assert_int_equal(c.groups_nr, 2);
+	assert_string_equal(c.groups[1].name, "sec-leads");
+	assert_int_equal(c.groups[1].role, NHIR_ROLE_LEAD);
+	free(p);
+	p = tl_write_file("roles.yaml", CONF);
+	assert_int_equal(nhir_oidc_config_load(p, &c, &found, &err), NHIR_OK);
+	assert_int_equal(c.groups_nr, 0);
+	assert_string_equal(c.roles_claim, "");
+	free(p);
+}
+
+/* The highest role of the groups listed; unknown groups give none. */
+static void test_role(void **state)
+{
+	static const struct {
+		const char *groups;
+		enum nhir_rc rc;
+		enum nhir_role role;
+		const char *group;
+	} cases[] = {
+		{ "[\"ops\"]", NHIR_OK, NHIR_ROLE_RESPONDER, "ops" },
+		{ "[\"ops\",\"x\",\"leads\"]", NHIR_OK, NHIR_ROLE_LEAD,
+		  "leads" },
+		{ "[\"leads\",\"ops\"]", NHIR_OK, NHIR_ROLE_LEAD, "leads" },
+		{ "\"audit\"", NHIR_OK, NHIR_ROLE_OBSERVER, "audit" },
+		{ "[\"x\"]", NHIR_EDENIED, NHIR_ROLE_NONE, "" },
+		{ "[]", NHIR_EDENIED, NHIR_ROLE_NONE, "" },
+		{ "[\"ops\",1]", NHIR_EDENIED, NHIR_ROLE_NONE, "" },
+		{ "{\"ops\":1}", NHIR_EDENIED, NHIR_ROLE_NONE, "" },
+		{ NULL, NHIR_EDENIED, NHIR_ROLE_NONE, "" },
+	};
+	struct nhir_oidc_config c;
+	struct nhir_err err = NHIR_ERR_INIT;
+	char claims[256], group[128];
+	enum nhir_role role;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	snprintf(c.roles_claim, sizeof(c.roles_claim), "groups");
+	snprintf(c.groups[0].name, sizeof(c.groups[0].name), "ops");
+	c.groups[0].role = NHIR_ROLE_RESPONDER;
+	snprintf(c.groups[1].name, sizeof(c.groups[1].name), "leads");
+	c.groups[1].role = NHIR_ROLE_LEAD;
+	snprintf(c.groups[2].name, sizeof(c.groups[2].name), "audit");
+	c.groups[2].role = NHIR_ROLE_OBSERVER;
+	c.groups_nr = 3;
+	for (size_t i = 0; i < NHIR_ARRAY_SIZE(cases); i++) {
+		char *t;
+
+		if (cases[i].groups)
+			snprintf(claims, sizeof(claims), "{\"email\":\"r\","
+				 "\"groups\":%s}", cases[i].groups);
+		else
+			snprintf(claims, sizeof(claims), "{\"email\":\"r\"}");
+		t = jwt(HDR, claims, key);
+		assert_int_equal(nhir_oidc_role(t, strlen(t), &c, &role, group,
+						sizeof(group), &err),
+				 cases[i].rc);
+		assert_int_equal(role, cases[i].role);
+		assert_string_equal(group, cases[i].group);
+		free(t);
+	}
+	assert_int_equal(nhir_oidc_role("x.y", 3, &c, &role, group,
+					sizeof(group), &err), NHIR_EPARSE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -249,6 +360,8 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_pkce),
 		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_config_roles),
+		cmocka_unit_test(test_role),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
