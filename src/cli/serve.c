@@ -26,7 +26,11 @@ static const char usage_serve[] =
 	"'oidc:' names issuer, client_id, client_secret_file or\n"
 	"client_secret_env, redirect_uri and user_claim; GET\n"
 	"/api/v1/oidc/login starts it (authorization code with PKCE), and\n"
-	"the user the claim names must exist in nhir.\n"
+	"the user the claim names must exist in nhir, unless 'roles:' maps\n"
+	"the provider's groups to nhir roles (then they decide the role at\n"
+	"each sign-in, and 'provision: true' makes a new person a user).\n"
+	"SIGHUP reads FILE again; if it does not load, the running\n"
+	"configuration stays (the server's log says why).\n"
 	"--listen defaults to " SRV_LISTEN_DEFAULT "; port 0 takes any free\n"
 	"port.  Once listening it prints 'listening on http://ADDR:PORT'.\n"
 	"N worker threads answer requests (default 4); a request body over\n"
@@ -88,51 +92,58 @@ static bool login_limit(const char *s, struct srv_opts *o)
  * first line; a file others may read is refused), or the environment
  * variable it names.  Never from the command line.
  */
-static int client_secret(const struct nhir_oidc_config *c, char *out,
-			 size_t n)
+static enum nhir_rc client_secret(const struct nhir_oidc_config *c,
+				  char *out, size_t n, struct nhir_err *err)
 {
+	struct stat sb;
 	const char *v;
+	FILE *f;
+	bool ok;
 
 	out[0] = '\0';
 	if (c->secret_env[0]) {
 		v = getenv(c->secret_env);
-		if (!v || !*v || strlen(v) >= n) {
-			cli_error("oidc: $%s holds no client secret (1 to %zu "
-				  "bytes)", c->secret_env, n - 1);
-			return EXIT_USAGE;
-		}
+		if (!v || !*v || strlen(v) >= n)
+			return nhir_err_set(err, NHIR_EINVAL, "oidc: $%s holds "
+					    "no client secret (1 to %zu bytes)",
+					    c->secret_env, n - 1);
 		snprintf(out, n, "%s", v);
-		return EXIT_OK;
+		return NHIR_OK;
 	}
-	{
-		struct stat sb;
-		FILE *f = fopen(c->secret_file, "r");
-		bool ok;
-
-		if (!f || fstat(fileno(f), &sb)) {
-			cli_error("oidc: %s: %s", c->secret_file,
-				  strerror(errno));
-			if (f)
-				fclose(f);
-			return EXIT_ERROR;
-		}
-		if (sb.st_mode & 077) {
+	f = fopen(c->secret_file, "r");
+	if (!f || fstat(fileno(f), &sb)) {
+		nhir_err_set(err, NHIR_EIO, "oidc: %s: %s", c->secret_file,
+			     strerror(errno));
+		if (f)
 			fclose(f);
-			cli_error("oidc: %s may be read by others (mode %04o): "
-				  "chmod 600 it", c->secret_file,
-				  (unsigned)(sb.st_mode & 07777));
-			return EXIT_ERROR;
-		}
-		ok = fgets(out, (int)n, f) != NULL;
-		fclose(f);
-		out[strcspn(out, "\r\n")] = '\0';
-		if (!ok || !out[0]) {
-			cli_error("oidc: %s holds no client secret",
-				  c->secret_file);
-			return EXIT_ERROR;
-		}
+		return NHIR_EIO;
 	}
-	return EXIT_OK;
+	if (sb.st_mode & 077) {
+		fclose(f);
+		return nhir_err_set(err, NHIR_EIO, "oidc: %s may be read by "
+				    "others (mode %04o): chmod 600 it",
+				    c->secret_file,
+				    (unsigned)(sb.st_mode & 07777));
+	}
+	ok = fgets(out, (int)n, f) != NULL;
+	fclose(f);
+	out[strcspn(out, "\r\n")] = '\0';
+	if (!ok || !out[0])
+		return nhir_err_set(err, NHIR_EIO, "oidc: %s holds no client "
+				    "secret", c->secret_file);
+	return NHIR_OK;
+}
+
+/* srv_config_fn: --config FILE, at the start and on every SIGHUP. */
+static enum nhir_rc load_config(const char *path, struct nhir_oidc_config *c,
+				bool *found, char *secret, size_t n,
+				struct nhir_err *err)
+{
+	enum nhir_rc rc = nhir_oidc_config_load(path, c, found, err);
+
+	if (!rc && *found)
+		rc = client_secret(c, secret, n, err);
+	return rc;
 }
 
 int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
@@ -155,6 +166,7 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 		ctx->db, SRV_LISTEN_DEFAULT, SRV_THREADS_DEFAULT,
 		SRV_BODY_DEFAULT, SRV_TIMEOUT_DEFAULT, NULL, NULL,
 		SRV_LOGIN_FAILS_USER, SRV_LOGIN_FAILS_ADDR, NULL, NULL, NULL,
+		NULL, NULL,
 	};
 	struct nhir_oidc_config oidc;
 	const char *config = NULL;
@@ -241,14 +253,15 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 		struct nhir_err err = NHIR_ERR_INIT;
 		bool found = false;
 
-		if (nhir_oidc_config_load(config, &oidc, &found, &err))
+		if (load_config(config, &oidc, &found, secret, sizeof(secret),
+				&err))
 			return cli_fail(&err);
 		if (found) {
-			if ((rc = client_secret(&oidc, secret, sizeof(secret))))
-				return rc;
 			o.oidc = &oidc;
 			o.oidc_secret = secret;
 		}
+		o.config = config;
+		o.config_load = load_config;
 	}
 	rc = srv_run(&o) ? EXIT_ERROR : EXIT_OK;
 	memset(secret, 0, sizeof(secret));

@@ -4,11 +4,15 @@
  * browser by a cookie, a nonce); GET /api/v1/oidc/callback takes the
  * code back once, exchanges it with the verifier, checks the ID token
  * (include/nhir/oidc.h) and opens a session for the nhir user its
- * claim names, who must exist: nobody is made a user, or an admin, by
- * signing in.  Every failure is a 401 problem, logged and audited.
+ * claim names, who must exist, unless the configuration maps the
+ * provider's groups to roles ("roles:"): then the groups decide the
+ * role, and a person may be made a user at first sign-in when
+ * "provision" says so.  Every failure is a 401 problem, logged and
+ * audited.
  */
 #include "compat.h"
 #include <pthread.h>
+#include <stdatomic.h>
 #include <time.h>
 #include "nhir/oidc.h"
 #include "nhir/session.h"
@@ -35,6 +39,7 @@ struct srv_oidc {
 	char *jwks;
 	size_t jwks_len;
 	int64_t jwks_at;
+	atomic_long refs;	/* the server's, and each request's */
 };
 
 static void wipe(void *p, size_t n)
@@ -111,6 +116,7 @@ enum nhir_rc srv_oidc_start(struct srv_oidc **out,
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	}
 	o->c = *c;
+	atomic_init(&o->refs, 1);
 	pthread_mutex_init(&o->lock, NULL);
 	snprintf(url, sizeof(url), "%s%s.well-known/openid-configuration",
 		 c->issuer, c->issuer[strlen(c->issuer) - 1] == '/' ? "" : "/");
@@ -139,16 +145,34 @@ enum nhir_rc srv_oidc_start(struct srv_oidc **out,
 	if (!rc)
 		rc = fetch_jwks(o, err);
 	if (rc) {
-		srv_oidc_free(o);
+		srv_oidc_put(o);
 		return rc;
 	}
 	*out = o;
 	return NHIR_OK;
 }
 
-void srv_oidc_free(struct srv_oidc *o)
+void srv_oidc_hold(struct srv_oidc *o)
 {
-	if (!o)
+	if (o)
+		atomic_fetch_add(&o->refs, 1);
+}
+
+void srv_oidc_carry(struct srv_oidc *to, struct srv_oidc *from)
+{
+	if (!to || !from || strcmp(to->c.issuer, from->c.issuer) ||
+	    strcmp(to->c.client_id, from->c.client_id))
+		return;
+	pthread_mutex_lock(&from->lock);
+	pthread_mutex_lock(&to->lock);
+	memcpy(to->p, from->p, sizeof(to->p));
+	pthread_mutex_unlock(&to->lock);
+	pthread_mutex_unlock(&from->lock);
+}
+
+void srv_oidc_put(struct srv_oidc *o)
+{
+	if (!o || atomic_fetch_sub(&o->refs, 1) != 1)
 		return;
 	wipe(o->secret, strlen(o->secret));
 	free(o->secret);
@@ -179,9 +203,8 @@ static enum MHD_Result not_configured(struct srv_req *r)
 			   "(nhir serve --config)");
 }
 
-enum MHD_Result oidc_login(struct srv_req *r)
+static enum MHD_Result login(struct srv_req *r, struct srv_oidc *o)
 {
-	struct srv_oidc *o = srv_oidc(r->srv);
 	struct nhir_buf u = NHIR_BUF_INIT(0);
 	struct pending *p = NULL, *oldest = NULL;
 	char challenge[NHIR_OIDC_RANDOM_SIZE], state[NHIR_OIDC_RANDOM_SIZE];
@@ -234,6 +257,15 @@ enum MHD_Result oidc_login(struct srv_req *r)
 			 "sign in at the identity provider\n", 33);
 	r->redirect = NULL;
 	nhir_buf_release(&u);
+	return ok;
+}
+
+enum MHD_Result oidc_login(struct srv_req *r)
+{
+	struct srv_oidc *o = srv_oidc(r->srv);
+	enum MHD_Result ok = login(r, o);
+
+	srv_oidc_put(o);
 	return ok;
 }
 
@@ -334,15 +366,15 @@ static enum nhir_rc verify(struct srv_oidc *o, const char *jwt,
 	return rc;
 }
 
-enum MHD_Result oidc_callback(struct srv_req *r)
+static enum MHD_Result callback(struct srv_req *r, struct srv_oidc *o)
 {
-	struct srv_oidc *o = srv_oidc(r->srv);
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct nhir_session s;
 	struct pending p;
 	const char *code, *state, *bound, *perr;
 	char addr[64], user[NHIR_USER_NAME_MAX + 1], value[NHIR_SESSION_SIZE];
-	char why[NHIR_ERR_MSG_MAX + 64];
+	char why[NHIR_ERR_MSG_MAX + 64], group[128];
+	enum nhir_role role = NHIR_ROLE_NONE;
 	char *jwt = NULL;
 	enum MHD_Result ok;
 	enum nhir_rc rc;
@@ -375,16 +407,29 @@ enum MHD_Result oidc_callback(struct srv_req *r)
 			 perr ? perr : "no error given");
 		return refused(r, NULL, addr, why);
 	}
+	user[0] = '\0';
 	rc = exchange(o, code, &p, &jwt, &err);
 	if (!rc)
 		rc = verify(o, jwt, &p, user, sizeof(user), &err);
+	if (!rc && o->c.roles_claim[0])
+		rc = nhir_oidc_role(jwt, strlen(jwt), &o->c, &role, group,
+				    sizeof(group), &err);
 	wipe(&p, sizeof(p));
 	if (jwt)
 		wipe(jwt, strlen(jwt));
 	free(jwt);
 	if (rc)
-		return refused(r, NULL, addr, err.msg);
-	/* the user must exist and be active: nobody is made one here */
+		return refused(r, user[0] ? user : NULL, addr, err.msg);
+	/* the provider's groups decide the role, and may make a user */
+	if (o->c.roles_claim[0]) {
+		rc = nhir_user_idp(r->st, o->c.issuer, user, role, group,
+				   o->c.provision, &err);
+		if (rc == NHIR_EDENIED || rc == NHIR_EINVAL)
+			return refused(r, user, addr, err.msg);
+		if (rc)
+			return srv_fail(r, &err);
+	}
+	/* the user must exist and be active */
 	rc = nhir_session_open(r->st, user, "oidc", addr, 0, value, &s, &err);
 	if (rc == NHIR_EDENIED) {
 		srv_log("401 %s /api/v1/oidc/callback: %s (from %s)", r->method,
@@ -403,5 +448,14 @@ enum MHD_Result oidc_callback(struct srv_req *r)
 	ok = auth_session_doc(r, 200, &s, value);
 	wipe(value, sizeof(value));
 	wipe(r->set_cookie, sizeof(r->set_cookie));
+	return ok;
+}
+
+enum MHD_Result oidc_callback(struct srv_req *r)
+{
+	struct srv_oidc *o = srv_oidc(r->srv);
+	enum MHD_Result ok = callback(r, o);
+
+	srv_oidc_put(o);
 	return ok;
 }

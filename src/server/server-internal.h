@@ -171,12 +171,20 @@ enum MHD_Result auth_session_doc(struct srv_req *r, unsigned status,
 
 struct srv_oidc;
 struct nhir_oidc_config;
-/* Asks the provider for its endpoints and keys; NULL-safe free. */
+/*
+ * Asks the provider for its endpoints and keys: *out holds one
+ * reference.  A configuration is shared by the requests using it and
+ * freed with its last reference (srv_oidc_put, NULL-safe), so that a
+ * reload never frees one a request still reads.
+ */
 enum nhir_rc srv_oidc_start(struct srv_oidc **out,
 			    const struct nhir_oidc_config *c,
 			    const char *secret, struct nhir_err *err);
-void srv_oidc_free(struct srv_oidc *o);
-/* The server's, or NULL when not configured. */
+void srv_oidc_hold(struct srv_oidc *o);
+void srv_oidc_put(struct srv_oidc *o);
+/* Sign-ins under way in from go on in to when both name one client. */
+void srv_oidc_carry(struct srv_oidc *to, struct srv_oidc *from);
+/* The server's, held for the caller (srv_oidc_put), or NULL. */
 struct srv_oidc *srv_oidc(struct srv *s);
 /* GET /api/v1/oidc/login, GET /api/v1/oidc/callback. */
 enum MHD_Result oidc_login(struct srv_req *r);

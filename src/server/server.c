@@ -50,6 +50,7 @@ struct srv {
 	atomic_ulong answered[ROUTE_NR];
 	struct srv_limits *limits;	/* failed logins */
 	struct srv_oidc *oidc;		/* NULL: not configured */
+	atomic_ulong reloads[2];	/* of the configuration: done, failed */
 	bool cookie_secure;
 };
 
@@ -60,7 +61,56 @@ struct srv_limits *srv_limits(struct srv *s)
 
 struct srv_oidc *srv_oidc(struct srv *s)
 {
-	return s->oidc;
+	struct srv_oidc *o;
+
+	pthread_mutex_lock(&s->lock);
+	o = s->oidc;
+	srv_oidc_hold(o);
+	pthread_mutex_unlock(&s->lock);
+	return o;
+}
+
+/*
+ * SIGHUP: the configuration file read again.  A file that does not
+ * load, or a provider that does not answer, leaves the running
+ * configuration in place; sign-ins under way go on when the client
+ * stays the same.
+ */
+static void reload(struct srv *s, const struct srv_opts *o)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_oidc_config *c = calloc(1, sizeof(*c));
+	struct srv_oidc *fresh = NULL, *old;
+	char secret[1024];
+	bool found = false;
+
+	if (!o->config || !o->config_load) {
+		srv_log("SIGHUP: no --config to read again");
+		free(c);
+		return;
+	}
+	if (!c)
+		nhir_err_set(&err, NHIR_ENOMEM, "out of memory");
+	else if (!o->config_load(o->config, c, &found, secret,
+				 sizeof(secret), &err) && found)
+		srv_oidc_start(&fresh, c, secret, &err);
+	memset(secret, 0, sizeof(secret));
+	free(c);
+	if (err.rc) {
+		atomic_fetch_add(&s->reloads[1], 1);
+		srv_log("SIGHUP: %s: %s; the running configuration stays",
+			o->config, err.msg);
+		return;
+	}
+	pthread_mutex_lock(&s->lock);
+	old = s->oidc;
+	srv_oidc_carry(fresh, old);
+	s->oidc = fresh;
+	pthread_mutex_unlock(&s->lock);
+	srv_oidc_put(old);
+	atomic_fetch_add(&s->reloads[0], 1);
+	srv_log("SIGHUP: %s read again; sign-in by OpenID Connect %s",
+		o->config, fresh ? "on" : "off");
 }
 
 bool srv_cookie_secure(const struct srv *s)
@@ -368,6 +418,12 @@ char *srv_metrics_text(struct srv *s, size_t *len)
 		      "answered.\n# TYPE nhir_http_requests_in_flight gauge\n"
 		      "nhir_http_requests_in_flight %ld\n",
 		      atomic_load(&s->inflight));
+	nhir_buf_addf(&b, "# HELP nhir_config_reloads_total Readings of the "
+		      "configuration file on SIGHUP.\n# TYPE "
+		      "nhir_config_reloads_total counter\n"
+		      "nhir_config_reloads_total{result=\"ok\"} %lu\n"
+		      "nhir_config_reloads_total{result=\"failed\"} %lu\n",
+		      atomic_load(&s->reloads[0]), atomic_load(&s->reloads[1]));
 	if (b.err) {
 		nhir_buf_release(&b);
 		return NULL;
@@ -751,6 +807,7 @@ int srv_run(const struct srv_opts *o)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (ss.ss_family == AF_INET6)
@@ -788,8 +845,13 @@ int srv_run(const struct srv_opts *o)
 	}
 	print_listening(s, &ss);
 	srv_log("serving %s with %u threads", o->db, o->threads);
-	while (sigwait(&set, &sig))
-		;
+	for (;;) {
+		if (sigwait(&set, &sig))
+			continue;
+		if (sig != SIGHUP)
+			break;
+		reload(s, o);
+	}
 	srv_log("signal %d: stopping; requests in flight finish", sig);
 	atomic_store(&s->stopping, true);
 	MHD_quiesce_daemon(s->d);
@@ -810,7 +872,7 @@ out:
 		nhir_store_close(s->idle[i]);
 	pthread_mutex_destroy(&s->lock);
 	srv_limits_free(s->limits);
-	srv_oidc_free(s->oidc);
+	srv_oidc_put(s->oidc);
 	free(s->idle);
 	free(s);
 	wipe(cert);

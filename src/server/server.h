@@ -25,6 +25,17 @@
  * the 413 up to this size; a larger one is refused unread. */
 #define SRV_DRAIN_MAX ((unsigned long long)16 << 20)
 
+/*
+ * Reads the configuration file path: its "oidc:" section into c
+ * (*found false when it has none) and the client secret that names
+ * into secret.  The front end's, which reads the files and environment
+ * the configuration names.
+ */
+typedef enum nhir_rc (*srv_config_fn)(const char *path,
+				      struct nhir_oidc_config *c, bool *found,
+				      char *secret, size_t secret_size,
+				      struct nhir_err *err);
+
 struct srv_opts {
 	const char *db;		/* database path */
 	const char *listen;	/* ADDR:PORT, [ADDR6]:PORT; port 0: any */
@@ -39,6 +50,9 @@ struct srv_opts {
 	const char *oidc_secret;		/* its client secret */
 	/* the action catalog plans are built from when an admin set none */
 	const char *catalog;
+	/* the configuration file, read again by config_load on SIGHUP */
+	const char *config;
+	srv_config_fn config_load;
 };
 
 /* Failed logins allowed in SRV_LOGIN_WINDOW seconds, by default. */
@@ -50,7 +64,9 @@ struct srv_opts {
  * Serves until SIGTERM or SIGINT, then lets requests in flight finish
  * (SRV_DRAIN_SECONDS at most) and returns 0; 1 when it cannot start
  * (the reason on stderr).  Prints "listening on http://ADDR:PORT" (or
- * https:// with TLS) on stdout once it accepts connections.
+ * https:// with TLS) on stdout once it accepts connections.  SIGHUP
+ * reads o->config again (srv_config_fn): a file that does not load, or
+ * a provider that does not answer, leaves the running configuration.
  */
 int srv_run(const struct srv_opts *o);
 

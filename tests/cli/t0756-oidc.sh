@@ -7,9 +7,9 @@
 # are killed whatever happens.
 . tests/cli/lib.sh
 
-PEERS=$ROOT/build/peers
-if ! command -v node >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1 ||
-   [ ! -d "$PEERS/node_modules/oidc-provider" ]; then
+. tests/cli/lib-serve.sh
+. tests/cli/lib-oidc.sh
+if oidc_absent; then
 	echo "ok 1 - # SKIP node, curl or $PEERS/node_modules/oidc-provider is absent (scripts/deps.sh)"
 	echo "1..1"
 	exit 0
@@ -18,72 +18,9 @@ fi
 "$NHIR" init >/dev/null
 "$NHIR" user add rory --role responder >/dev/null
 
-. tests/cli/lib-serve.sh
-IDP_PID=
-stop_all() {
-	[ -n "$IDP_PID" ] && kill -KILL "$IDP_PID" 2>/dev/null
-	stop_server
-}
-trap stop_all EXIT
-
-# a free port for nhir, known before the provider registers its redirect
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-NHIR_URL=http://127.0.0.1:$PORT
-REDIRECT=$NHIR_URL/api/v1/oidc/callback
-SECRET=$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')
-printf '%s\n' "$SECRET" >"$T/client.secret"
-chmod 600 "$T/client.secret"
-
-OIDC_CLIENT_SECRET=$SECRET node tests/peers/oidc-peer.mjs "$PEERS" "$REDIRECT" \
-	>"$T/idp.out" 2>"$T/idp.err" &
-IDP_PID=$!
-ISSUER=
-i=0
-while [ $i -lt 150 ] && [ -z "$ISSUER" ]; do
-	ISSUER=$(sed -n 's/^issuer //p' "$T/idp.out")
-	[ -n "$ISSUER" ] || sleep 0.1
-	i=$((i + 1))
-done
-check "the provider starts" test -n "$ISSUER"
-
-cat >"$T/nhir.yaml" <<EOF2
-oidc:
-  issuer: $ISSUER
-  client_id: nhir
-  client_secret_file: $T/client.secret
-  redirect_uri: $REDIRECT
-  user_claim: preferred_username
-EOF2
-
-# signin NAME USER [--nonce N]: the provider's forms as a browser, up
-# to the redirect back; the login cookie and callback URL in $T/NAME.*
-signin() {
-	name=$1
-	shift
-	node tests/peers/oidc-login.mjs "$NHIR_URL" "$@" >"$T/$name.drive" 2>"$T/$name.err" || return 1
-	sed -n 's/^cookie //p' "$T/$name.drive" >"$T/$name.cookie"
-	sed -n 's/^callback //p' "$T/$name.drive" >"$T/$name.url"
-	test -s "$T/$name.url"
-}
-
-# callback NAME [URL [COOKIE]]: nhir's answer to the redirect back
-callback() {
-	name=$1
-	url=${2:-$(cat "$T/$name.url")}
-	cookie=${3:-$(cat "$T/$name.cookie")}
-	curl -s -m 20 -o "$T/$name.body" -D "$T/$name.head" -w '%{http_code}' \
-		-b "$cookie" "$url" >"$T/$name.code"
-}
-
-problem() {
-	grep -qi '^content-type: application/problem+json' "$T/$1.head" &&
-	python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-assert d["status"] == 401 and d["code"] == "NHIR_EDENIED", d
-assert sys.argv[2] in d["detail"], d
-' "$T/$1.body" "$2"
-}
+check "the provider starts" start_idp
+oidc_config "$T/nhir.yaml"
+problem() { oidc_problem "$@"; }
 
 check "a client secret on the command line is no option" exits 2 "$NHIR" serve --client-secret x
 chmod 644 "$T/client.secret"

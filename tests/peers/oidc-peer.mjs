@@ -2,8 +2,10 @@
 // tests/peers/package.json): one confidential client "nhir" whose
 // secret is $OIDC_CLIENT_SECRET and whose redirect URI is argv[3];
 // accounts are whatever name is typed at its development login form,
-// with that name as preferred_username.  Listens on a free loopback
-// port and prints "issuer URL".
+// with that name as preferred_username, and the groups
+// $OIDC_GROUPS (a JSON object: name -> claim value) gives them as the
+// "groups" claim (absent for a name it does not list).  Listens on a
+// free loopback port and prints "issuer URL".
 //   node oidc-peer.mjs PEERS-DIR REDIRECT-URI
 import http from 'node:http';
 import { createRequire } from 'node:module';
@@ -11,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 
 const [peers, redirect] = process.argv.slice(2);
 const secret = process.env.OIDC_CLIENT_SECRET;
+const groups = JSON.parse(process.env.OIDC_GROUPS || '{}');
 if (!peers || !redirect || !secret) {
   console.error('usage: OIDC_CLIENT_SECRET=S node oidc-peer.mjs PEERS-DIR REDIRECT-URI');
   process.exit(2);
@@ -31,10 +34,12 @@ server.listen(0, '127.0.0.1', () => {
       token_endpoint_auth_method: 'client_secret_basic',
     }],
     pkce: { required: () => true },
-    claims: { openid: ['sub'], profile: ['preferred_username'] },
+    claims: { openid: ['sub'], profile: ['preferred_username', 'groups'] },
     findAccount: (ctx, id) => ({
       accountId: id,
-      claims: () => ({ sub: id, preferred_username: id }),
+      claims: () => (Object.hasOwn(groups, id)
+        ? { sub: id, preferred_username: id, groups: groups[id] }
+        : { sub: id, preferred_username: id }),
     }),
     // the claims of the profile scope in the ID token itself, which is
     // all nhir reads
