@@ -17,6 +17,9 @@ BUILD ?= build
 PKGS = sqlite3 libcjson libsodium zlib libcrypto yaml-0.1 libcurl libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libpq: the PostgreSQL store (src/store/pg/); Debian's has no .pc on every release
+PQ_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I$$(pg_config --includedir 2>/dev/null))
+PQ_LIBS := $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 OPT ?= -O2
@@ -28,7 +31,7 @@ ifeq ($(DEVELOPER),1)
 WARN += -Werror -pedantic -Wno-overlength-strings
 endif
 ALL_CFLAGS = -std=c17 -pthread $(WARN) $(CFLAGS) -Iinclude -Isrc -Itests $(PKG_CFLAGS) \
-	     -MMD -MP
+	     $(PQ_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS)
 ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
@@ -36,9 +39,9 @@ ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
 ALL_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 # libcurl is loaded with dlopen when an http connector runs (connector.c)
-LIBS = $(filter-out -lcurl,$(PKG_LIBS)) -lm -pthread
+LIBS = $(filter-out -lcurl,$(PKG_LIBS)) $(PQ_LIBS) -lm -pthread
 
-LIB_SRC = $(wildcard src/core/*.c src/store/*.c src/store/sqlite/*.c src/ingest/*.c src/record/*.c src/doc/*.c src/findings/*.c src/plan/*.c src/report/*.c)
+LIB_SRC = $(wildcard src/core/*.c src/store/*.c src/store/sqlite/*.c src/store/pg/*.c src/ingest/*.c src/record/*.c src/doc/*.c src/findings/*.c src/plan/*.c src/report/*.c)
 CLI_SRC = $(wildcard src/cli/*.c)
 SERVER_SRC = $(wildcard src/server/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)

@@ -12,6 +12,8 @@ libyaml-dev libcurl4-openssl-dev libmicrohttpd-dev curl python3 chromium"
 pkgs="$pkgs nginx"
 # tests/cli/t0345 stops nhir between a change and its audit entry
 pkgs="$pkgs gdb"
+# the PostgreSQL store (libpq) and the server its tests run (tests/lib-pg.sh)
+pkgs="$pkgs libpq-dev postgresql"
 if [ "${1:-}" = bench ]; then
 	pkgs="$pkgs python3 python3-networkx jq ripgrep bc wrk"
 fi

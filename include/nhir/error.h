@@ -22,6 +22,7 @@ enum nhir_rc {
 	NHIR_ESCHEMA = 10,	/* database schema is newer than this build */
 	NHIR_EDENIED = 11,	/* the acting user may not do this */
 	NHIR_ESTALE = 12,	/* changed since the caller read it */
+	NHIR_EUNSUPPORTED = 13,	/* this store backend does not do it yet */
 	/* append only; never renumber */
 	NHIR_RC_LAST
 };

@@ -23,7 +23,10 @@ enum nhir_store_flags {
 };
 
 /*
- * Opens the store named by dsn: "sqlite:PATH", or a plain PATH (SQLite).
+ * Opens the store named by dsn: "sqlite:PATH", or a plain PATH (SQLite);
+ * "postgresql://..." or "postgres://..." (PostgreSQL, a libpq URI; with
+ * NHIR_STORE_CREATE the database is made when the server has none of
+ * that name).  A "scheme://" nhir does not know is NHIR_EINVAL.
  * Applies pending schema migrations.  Returns NHIR_ENOTFOUND when the
  * database does not exist and NHIR_STORE_CREATE is not given,
  * NHIR_ESCHEMA when it was written by a newer nhir, NHIR_ESTORE otherwise.
@@ -33,8 +36,16 @@ enum nhir_rc nhir_store_open(struct nhir_store **out, const char *dsn,
 			     unsigned flags, struct nhir_err *err);
 /* Closes st, rolling back an open transaction.  Accepts NULL. */
 void nhir_store_close(struct nhir_store *st);
-/* The backend's name ("sqlite"). */
+/* The backend's name ("sqlite", "postgresql"). */
 const char *nhir_store_backend(const struct nhir_store *st);
+/*
+ * Whether st's backend stores part: "graph", "events", "usage",
+ * "record", "plan", "findings", "report", "token", or "files" (the
+ * evidence store and keys kept beside a database file).  When it does
+ * not, the methods of that part answer NHIR_EUNSUPPORTED (files: the
+ * store has no side path, nhir_store_side_path() is NULL).
+ */
+bool nhir_store_implements(struct nhir_store *st, const char *part);
 /* The schema version now in force. */
 int nhir_store_schema_version(struct nhir_store *st);
 

@@ -51,6 +51,7 @@ const char *nhir_strerror(enum nhir_rc rc)
 		[NHIR_ESCHEMA] = "database schema too new",
 		[NHIR_EDENIED] = "not authorized",
 		[NHIR_ESTALE] = "changed since it was read",
+		[NHIR_EUNSUPPORTED] = "not supported by this database",
 	};
 
 	if ((unsigned)rc >= NHIR_ARRAY_SIZE(text) || !text[rc])
@@ -74,6 +75,7 @@ const char *nhir_rc_name(enum nhir_rc rc)
 		[NHIR_ESCHEMA] = "NHIR_ESCHEMA",
 		[NHIR_EDENIED] = "NHIR_EDENIED",
 		[NHIR_ESTALE] = "NHIR_ESTALE",
+		[NHIR_EUNSUPPORTED] = "NHIR_EUNSUPPORTED",
 	};
 
 	if ((unsigned)rc >= NHIR_ARRAY_SIZE(name) || !name[rc])

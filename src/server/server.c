@@ -352,6 +352,9 @@ enum MHD_Result srv_fail(struct srv_req *r, const struct nhir_err *err)
 	case NHIR_ESTALE:
 		return srv_problem(r, 412, err->rc, "stale",
 				   "Precondition failed", msg);
+	case NHIR_EUNSUPPORTED:
+		return srv_problem(r, 501, err->rc, "not-implemented",
+				   "Not implemented", msg);
 	default:
 		/* the store's own words stay in the server's log */
 		srv_log("%s %s: %s", r->method, r->url, msg);

@@ -22,7 +22,10 @@ struct nhir_token_store_ops;	/* store/token.h */
 struct nhir_store_ops {
 	const char *name;
 	unsigned version;	/* methods added later are NULL-checked */
-	/* dsn has had its "name:" scheme removed */
+	/*
+	 * dsn has had its "name:" scheme removed ("postgresql:" too, of
+	 * "postgresql://..."; "postgres://" opens postgresql)
+	 */
 	enum nhir_rc (*open)(struct nhir_store **out, const char *dsn,
 			     unsigned flags, struct nhir_err *err);
 	void (*close)(struct nhir_store *st);
@@ -139,6 +142,14 @@ struct nhir_store {
 	char cond_tag[NHIR_ETAG_LEN];
 };
 
+/*
+ * An IAM user's or role's other spelling (alias.c): a GLOB pattern
+ * ('*' the only wildcard) when *glob, else an external id; false when
+ * ext is no IAM user or role ARN.
+ */
+bool nhir_store_iam_alias(const char *ext, char *out, size_t n, bool *glob);
+
 extern const struct nhir_store_ops nhir_sqlite_store_ops;
+extern const struct nhir_store_ops nhir_pg_store_ops;
 
 #endif

@@ -17,21 +17,41 @@
 
 static const struct nhir_store_ops *const backends[] = {
 	&nhir_sqlite_store_ops,
+	&nhir_pg_store_ops,
 };
 
-/* Splits "name:rest" when name is a known backend; else SQLite. */
+/*
+ * Splits "name:rest" when name is a known backend ("postgres://" is
+ * PostgreSQL's too); a plain path is SQLite's.  A "scheme://" of no
+ * backend is an error, not a file name.
+ */
 static const struct nhir_store_ops *find_backend(const char *dsn,
-						 const char **rest)
+						 const char **rest,
+						 struct nhir_err *err)
 {
-	for (size_t i = 0; i < NHIR_ARRAY_SIZE(backends); i++) {
-		size_t n = strlen(backends[i]->name);
+	size_t n;
 
+	for (size_t i = 0; i < NHIR_ARRAY_SIZE(backends); i++) {
+		n = strlen(backends[i]->name);
 		if (!strncmp(dsn, backends[i]->name, n) && dsn[n] == ':') {
 			*rest = dsn + n + 1;
 			return backends[i];
 		}
 	}
+	if (!strncmp(dsn, "postgres://", 11)) {
+		*rest = dsn + 9;
+		return &nhir_pg_store_ops;
+	}
 	*rest = dsn;
+	n = strspn(dsn, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		   "0123456789+.-");
+	if (n && !strncmp(dsn + n, "://", 3)) {
+		nhir_err_set(err, NHIR_EINVAL, "unknown database scheme "
+			     "'%.*s://' (nhir knows postgresql://, "
+			     "postgres://, sqlite:PATH and a file path)",
+			     (int)NHIR_MIN(n, 40), dsn);
+		return NULL;
+	}
 	return &nhir_sqlite_store_ops;
 }
 
@@ -45,7 +65,9 @@ enum nhir_rc nhir_store_open(struct nhir_store **out, const char *dsn,
 	*out = NULL;
 	if (!dsn || !*dsn)
 		return nhir_err_set(err, NHIR_EINVAL, "no database given");
-	ops = find_backend(dsn, &rest);
+	ops = find_backend(dsn, &rest, err);
+	if (!ops)
+		return NHIR_EINVAL;
 	rc = ops->open(out, rest, flags, err);
 	if (!rc) {
 		(*out)->ops = ops;
@@ -54,6 +76,18 @@ enum nhir_rc nhir_store_open(struct nhir_store **out, const char *dsn,
 		(*out)->cond_tag[0] = 0;
 	}
 	return rc;
+}
+
+bool nhir_store_implements(struct nhir_store *st, const char *part)
+{
+	const struct nhir_store_ops *o = st->ops;
+
+	if (o == &nhir_pg_store_ops)
+		return !strcmp(part, "graph") || !strcmp(part, "record") ||
+		       !strcmp(part, "token") ||
+		       !strcmp(part, "findings") || !strcmp(part, "plan") ||
+		       !strcmp(part, "report");
+	return true;
 }
 
 void nhir_store_cond_set(struct nhir_store *st, int64_t id, const char *tag)

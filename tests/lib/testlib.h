@@ -30,8 +30,22 @@
 const char *tl_tmpdir(void);
 /* A new database path in tl_tmpdir() (the file does not exist yet). */
 char *tl_db_path(void);
-/* Creates a database at a new path; returns the open store. */
+/*
+ * Creates a database at a new path, or a new database on the server
+ * $NHIR_TEST_DSN names when it is a "scheme://" DSN template ("%s": the
+ * database's name); returns the open store (*path_out: its path or DSN).
+ */
 struct nhir_store *tl_new_store(char **path_out);
+/*
+ * Whether st's backend stores part (nhir_store_implements); when not,
+ * prints "# not yet implemented on BACKEND: PART (test)" for the harness
+ * to list, and the caller skips: TL_NEED.
+ */
+bool tl_need(struct nhir_store *st, const char *part, const char *test);
+#define TL_NEED(st, part) do { \
+	if (!tl_need((st), (part), __func__)) \
+		skip(); \
+} while (0)
 /*
  * Path of a file under $NHIR_DATA (default ../shared/data), or NULL when
  * it is absent; the caller then skips with a message.

@@ -22,7 +22,7 @@ static struct nhir_store *open_store(void)
 	struct nhir_err err = NHIR_ERR_INIT;
 	char *path;
 
-	if (!dsn || !*dsn)
+	if (!dsn || !*dsn || strstr(dsn, "://"))
 		return tl_new_store(NULL);
 	/* one store per test: a fresh file beside the one named */
 	path = tl_db_path();
@@ -350,9 +350,12 @@ static void test_null_err(void **state)
 	const struct nhir_scanner_format *fmt = nhir_scanner_find("gitleaks");
 	struct nhir_findings_result res;
 	struct nhir_route_facts facts;
-	int64_t id = add(f, "fp1", -1, 1);
+	int64_t id;
 	int n = 0;
 
+	/* the fingerprint key is a file beside the database */
+	TL_NEED(f->st, "files");
+	id = add(f, "fp1", -1, 1);
 	assert_int_equal(nhir_finding_each(f->st, 0, true, count, &n, NULL), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(nhir_sighting_each(f->st, id, count_s, &n, NULL), 0);

@@ -19,7 +19,7 @@ static struct nhir_store *open_store(void)
 	struct nhir_err err = NHIR_ERR_INIT;
 	char *path;
 
-	if (!dsn || !*dsn)
+	if (!dsn || !*dsn || strstr(dsn, "://"))
 		return tl_new_store(NULL);
 	/* one store per test: a fresh file beside the one named */
 	path = tl_db_path();

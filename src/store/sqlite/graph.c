@@ -143,44 +143,6 @@ static sqlite3_stmt *stmt(struct sqlite_store *s, enum graph_stmt q)
 	return sq_kept(s, &s->graph_q[q], graph_sql[q]);
 }
 
-/*
- * An IAM user's or role's name is unique in its account whatever its
- * path, and logs often give only the name: arn:aws:iam::A:role/NAME,
- * built from a name, and arn:aws:iam::A:role/PATH/NAME, the ARN IAM
- * gives, are one identity (so are their "#login-profile" nodes).  The
- * other spelling of ext to look for, into out: a GLOB pattern for the
- * ARN with any path when ext has none (*glob), else the ARN without its
- * path.  false when ext is no IAM user or role ARN.
- */
-static bool iam_alias(const char *ext, char *out, size_t n, bool *glob)
-{
-	const char *p, *name, *last = NULL;
-	size_t len;
-	int w;
-
-	if (strncmp(ext, "arn:", 4) || strpbrk(ext, "*?[]"))
-		return false;
-	p = strchr(ext + 4, ':');
-	if (!p || strncmp(p, ":iam::", 6) || !(p = strchr(p + 6, ':')))
-		return false;
-	p++;
-	if (strncmp(p, "user/", 5) && strncmp(p, "role/", 5))
-		return false;
-	name = p + 5;
-	len = strcspn(name, "#");
-	for (size_t i = 0; i < len; i++)
-		if (name[i] == '/')
-			last = name + i;
-	if (!len || (last && last == name + len - 1))
-		return false;
-	*glob = !last;
-	if (!last)
-		w = snprintf(out, n, "%.*s*/%s", (int)(name - ext), ext, name);
-	else
-		w = snprintf(out, n, "%.*s%s", (int)(name - ext), ext, last + 1);
-	return w > 0 && (size_t)w < n;
-}
-
 /* One node by exact external id: 1 found, 0 not found, -1 error. */
 static int find_one(struct sqlite_store *s, enum graph_stmt which, const char *ext,
 		    int64_t *id, enum nhir_node_kind *kind)
@@ -206,7 +168,7 @@ static int find_one(struct sqlite_store *s, enum graph_stmt which, const char *e
 
 /*
  * Looks up a node by external id, an IAM user or role ARN also by its
- * other spelling (iam_alias): 1 found, 0 not found, -1 error.  *renamed
+ * other spelling (nhir_store_iam_alias): 1 found, 0 not found, -1 error.  *renamed
  * (if not NULL) says the node was found stored without the path ext has.
  */
 static int find_node(struct sqlite_store *s, const char *ext, int64_t *id,
@@ -218,7 +180,7 @@ static int find_node(struct sqlite_store *s, const char *ext, int64_t *id,
 
 	if (renamed)
 		*renamed = false;
-	if (rc || !iam_alias(ext, alias, sizeof(alias), &glob))
+	if (rc || !nhir_store_iam_alias(ext, alias, sizeof(alias), &glob))
 		return rc;
 	rc = find_one(s, glob ? Q_NODE_BY_GLOB : Q_NODE_BY_EXT, alias, id,
 		      kind);

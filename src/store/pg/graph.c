@@ -1,0 +1,628 @@
+/*
+ * The PostgreSQL store's graph: nodes and edges (merged as SQLite's
+ * are), their counts, the scan and tag behind the graph, and the import
+ * record.  Not yet: the graph cache file (there is no file beside which
+ * to keep it: the graph is scanned anew), suggestions, end facts, and
+ * what events feed: source files, events, lineage and usage.  Those
+ * answer NHIR_EUNSUPPORTED, naming themselves, so that a command that
+ * needs one fails clearly instead of answering from nothing
+ * (doc/internals/postgresql.md says what is implemented).
+ */
+#include "compat.h"
+#include <cjson/cJSON.h>
+#include "nhir/graph.h"
+#include "store/pg/pg-internal.h"
+
+/*
+ * target with patch merged into it as SQLite's json_patch() does
+ * (RFC 7396: a null removes a member, objects merge, anything else
+ * replaces), written without spaces; NULL when either is no JSON object.
+ */
+static void merge(cJSON *t, const cJSON *p)
+{
+	for (const cJSON *m = p->child; m; m = m->next) {
+		cJSON *cur = cJSON_GetObjectItemCaseSensitive(t, m->string);
+
+		if (cJSON_IsNull(m)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(t, m->string);
+		} else if (cJSON_IsObject(m) && cJSON_IsObject(cur)) {
+			merge(cur, m);
+		} else {
+			cJSON *c = cJSON_Duplicate(m, 1);
+
+			if (!c)
+				continue;
+			if (cur)
+				cJSON_ReplaceItemInObjectCaseSensitive(t,
+					m->string, c);
+			else
+				cJSON_AddItemToObject(t, m->string, c);
+		}
+	}
+}
+
+static char *json_patch(const char *target, const char *patch)
+{
+	cJSON *t = cJSON_Parse(target ? target : "{}");
+	cJSON *p = cJSON_Parse(patch ? patch : "{}");
+	char *out = NULL;
+
+	if (cJSON_IsObject(t) && cJSON_IsObject(p)) {
+		merge(t, p);
+		out = cJSON_PrintUnformatted(t);
+	}
+	cJSON_Delete(t);
+	cJSON_Delete(p);
+	return out;
+}
+
+static enum nhir_rc no(struct nhir_err *err, const char *what)
+{
+	return nhir_err_set(err, NHIR_EUNSUPPORTED, "the postgresql store "
+			    "does not implement %s yet; use an SQLite "
+			    "database for it", what);
+}
+
+
+
+
+
+enum nhir_rc pg_suggest(struct nhir_store *st, const char *s,
+			char (*out)[NHIR_SUGGEST_LEN], size_t max, size_t *nr,
+			struct nhir_err *err)
+{
+	*nr = 0;
+	return no(err, "the identity graph (suggesting names)");
+}
+
+
+enum nhir_rc pg_lineage(struct nhir_store *st, const char *root,
+			unsigned max_depth, nhir_lineage_cb cb, void *data,
+			struct nhir_err *err)
+{
+	return no(err, "usage (a key's lineage)");
+}
+
+enum nhir_rc pg_key_sources(struct nhir_store *st, const char *key,
+			    nhir_key_source_cb cb, void *data,
+			    struct nhir_err *err)
+{
+	return no(err, "usage (a key's sources)");
+}
+
+enum nhir_rc pg_key_actions(struct nhir_store *st, const char *key,
+			    nhir_key_action_cb cb, void *data,
+			    struct nhir_err *err)
+{
+	return no(err, "usage (a key's actions)");
+}
+
+
+
+
+
+enum nhir_rc pg_file_find(struct nhir_store *st, const char *sha256,
+			  int64_t *id, struct nhir_err *err)
+{
+	return no(err, "events (source files)");
+}
+
+enum nhir_rc pg_file_add(struct nhir_store *st, const char *path,
+			 const char *sha256, uint64_t size, const char *format,
+			 const char *actor, int64_t since, int64_t *id,
+			 struct nhir_err *err)
+{
+	return no(err, "events (source files)");
+}
+
+enum nhir_rc pg_file_done(struct nhir_store *st, int64_t id, uint64_t events,
+			  uint64_t skipped, struct nhir_dups *dups,
+			  struct nhir_err *err)
+{
+	return no(err, "events (source files)");
+}
+
+enum nhir_rc pg_put_events(struct nhir_store *st, int64_t file,
+			   const struct nhir_event *ev, size_t nr,
+			   struct nhir_err *err)
+{
+	return no(err, "events (storing them)");
+}
+
+enum nhir_rc pg_events(struct nhir_store *st, const struct nhir_event_query *q,
+		       nhir_event_cb cb, void *data, struct nhir_err *err)
+{
+	return no(err, "events (reading them)");
+}
+
+char *pg_file_path(struct nhir_store *st, int64_t id)
+{
+	return NULL;
+}
+
+enum nhir_rc pg_put_end(struct nhir_store *st, const struct nhir_end_rec *rec,
+			enum nhir_put *res, struct nhir_err *err)
+{
+	return no(err, "end facts");
+}
+
+enum nhir_rc pg_get_end(struct nhir_store *st, int64_t id,
+			struct nhir_node_end *out, struct nhir_err *err)
+{
+	return no(err, "end facts");
+}
+
+enum nhir_rc pg_node_ends(struct nhir_store *st, int64_t node, nhir_end_cb cb,
+			  void *data, struct nhir_err *err)
+{
+	return no(err, "end facts");
+}
+
+/* ---- nodes and edges ---- */
+
+/* A time as stored: NULL for unknown or never ('z' binds 0 as NULL too). */
+static int64_t t_or_0(int64_t t)
+{
+	return t == NHIR_TIME_UNSET || t == NHIR_TIME_NEVER ? 0 : t;
+}
+
+/*
+ * Node ext into *id and *kind: 1 found, 0 not, -1 error (in err).  An
+ * IAM user or role ARN is found by its other spelling too
+ * (nhir_store_iam_alias); *renamed says it was stored without the path
+ * ext has.
+ */
+static int find_node(struct nhir_store *st, const char *ext, int64_t *id,
+		     enum nhir_node_kind *kind, bool *renamed,
+		     struct nhir_err *err)
+{
+	char alias[1024], like[2100];
+	struct pgq *q;
+	bool glob;
+	size_t o = 0;
+	int r;
+
+	if (renamed)
+		*renamed = false;
+	if (pq_query(st, err, &q, "SELECT id, kind FROM node WHERE ext_id = ?",
+		     "t", ext))
+		return -1;
+	r = pq_step(st, q, err);
+	if (r == 1) {
+		*id = pq_col_int(q, 0);
+		*kind = (enum nhir_node_kind)pq_col_int(q, 1);
+	}
+	pq_done(q);
+	if (r || !nhir_store_iam_alias(ext, alias, sizeof(alias), &glob))
+		return r;
+	if (glob) {
+		/* the GLOB pattern as LIKE's: '*' its only wildcard */
+		for (const char *c = alias; *c && o + 3 < sizeof(like); c++) {
+			if (*c == '%' || *c == '_' || *c == '\\')
+				like[o++] = '\\';
+			like[o++] = *c == '*' ? '%' : *c;
+		}
+		like[o] = 0;
+	}
+	if (pq_query(st, err, &q, glob ? "SELECT id, kind FROM node WHERE"
+		     " ext_id LIKE ? LIMIT 2" : "SELECT id, kind FROM node"
+		     " WHERE ext_id = ?", "t", glob ? like : alias))
+		return -1;
+	/* a pattern matching two nodes names neither */
+	r = q->nr == 1;
+	if (r) {
+		pq_step(st, q, err);
+		*id = pq_col_int(q, 0);
+		*kind = (enum nhir_node_kind)pq_col_int(q, 1);
+		if (renamed)
+			*renamed = !glob;
+	}
+	pq_done(q);
+	return r;
+}
+
+enum nhir_rc pg_put_node(struct nhir_store *st, const struct nhir_node_rec *r,
+			 enum nhir_put *res, struct nhir_err *err)
+{
+	struct pg_store *s = PG(st);
+	enum nhir_node_kind kind;
+	struct pgq *q;
+	char *attrs;
+	int64_t id, n;
+	bool renamed;
+	int found = find_node(st, r->ext_id, &id, &kind, &renamed, err);
+	enum nhir_rc rc;
+
+	if (found < 0)
+		return NHIR_ESTORE;
+	if (found && kind != r->kind)
+		return nhir_err_set(err, NHIR_ECONFLICT,
+				    "node '%s' is already stored as a %s, not "
+				    "a %s", r->ext_id, nhir_node_kind_name(kind),
+				    nhir_node_kind_name(r->kind));
+	if (!found) {
+		attrs = json_patch("{}", r->attrs);
+		if (!attrs)
+			return nhir_err_set(err, NHIR_EPARSE, "attributes are "
+					    "not a JSON object");
+		rc = pq_exec(st, err, "INSERT INTO node(kind, ext_id, name,"
+			     " subtype, provider, attrs, created, expires,"
+			     " disabled, first_seen, updated) VALUES(?1, ?2, ?3,"
+			     " ?4, ?5, ?6, ?7, ?8, CASE WHEN ?9 < 0 THEN 0 ELSE"
+			     " ?9 END, ?10, ?10)", "itttttzziii",
+			     (int64_t)r->kind, r->ext_id, r->name, r->subtype,
+			     r->provider, attrs, t_or_0(r->created),
+			     t_or_0(r->expires),
+			     (int64_t)(r->disabled < 0 ? -1 : r->disabled != 0),
+			     s->now);
+		cJSON_free(attrs);
+		if (rc)
+			return rc;
+		*res = NHIR_PUT_ADDED;
+		s->dirty = true;
+		return NHIR_OK;
+	}
+	if (renamed) {
+		/* stored from a name alone: the full ARN is its id now */
+		rc = pq_exec(st, err, "UPDATE node SET ext_id = ? WHERE id = ?",
+			     "ti", r->ext_id, id);
+		if (rc)
+			return rc;
+		s->dirty = true;
+	}
+	rc = pq_query(st, err, &q, "SELECT attrs FROM node WHERE id = ?", "i",
+		      id);
+	if (rc)
+		return rc;
+	pq_step(st, q, err);
+	attrs = json_patch(pq_text(q, 0), r->attrs);
+	pq_done(q);
+	if (!attrs)
+		return nhir_err_set(err, NHIR_EPARSE, "attributes are not a "
+				    "JSON object");
+	rc = pq_int(st, err, &n, NULL, "WITH u AS (UPDATE node SET"
+		    " name = coalesce(?2, name), subtype = coalesce(?3, subtype),"
+		    " provider = coalesce(?4, provider), attrs = ?5,"
+		    " created = coalesce(?6, created),"
+		    " expires = coalesce(?7, expires),"
+		    " disabled = CASE WHEN ?8 < 0 THEN disabled ELSE ?8 END,"
+		    " updated = ?9"
+		    " WHERE id = ?1 AND (name IS DISTINCT FROM coalesce(?2, name)"
+		    " OR subtype IS DISTINCT FROM coalesce(?3, subtype)"
+		    " OR provider IS DISTINCT FROM coalesce(?4, provider)"
+		    " OR attrs IS DISTINCT FROM ?5"
+		    " OR created IS DISTINCT FROM coalesce(?6, created)"
+		    " OR expires IS DISTINCT FROM coalesce(?7, expires)"
+		    " OR (?8 >= 0 AND disabled != ?8)) RETURNING 1)"
+		    " SELECT count(*) FROM u", "ittttzzii", id, r->name,
+		    r->subtype, r->provider, attrs, t_or_0(r->created),
+		    t_or_0(r->expires),
+		    (int64_t)(r->disabled < 0 ? -1 : r->disabled != 0), s->now);
+	cJSON_free(attrs);
+	if (rc)
+		return rc;
+	*res = n ? NHIR_PUT_UPDATED : NHIR_PUT_UNCHANGED;
+	if (n)
+		s->dirty = true;
+	return NHIR_OK;
+}
+
+enum nhir_rc pg_put_edge(struct nhir_store *st, const struct nhir_edge_rec *r,
+			 enum nhir_put *res, struct nhir_err *err)
+{
+	struct pg_store *s = PG(st);
+	enum nhir_node_kind skind, dkind;
+	int64_t src, dst, id, n;
+	char *attrs;
+	bool found;
+	int f;
+	enum nhir_rc rc;
+
+	f = find_node(st, r->src, &src, &skind, NULL, err);
+	if (f <= 0)
+		return f < 0 ? NHIR_ESTORE
+			     : nhir_err_set(err, NHIR_ENOTFOUND,
+					    "edge source '%s' is not a known "
+					    "node", r->src);
+	f = find_node(st, r->dst, &dst, &dkind, NULL, err);
+	if (f <= 0)
+		return f < 0 ? NHIR_ESTORE
+			     : nhir_err_set(err, NHIR_ENOTFOUND,
+					    "edge target '%s' is not a known "
+					    "node", r->dst);
+	if (nhir_edge_check_kinds(r->kind, skind, dkind, err))
+		return NHIR_EINVAL;
+	rc = pq_int(st, err, &id, &found, "SELECT id FROM edge WHERE src = ?"
+		    " AND kind = ? AND dst = ?", "iii", src, (int64_t)r->kind,
+		    dst);
+	if (rc)
+		return rc;
+	if (!found) {
+		attrs = json_patch("{}", r->attrs);
+		if (!attrs)
+			return nhir_err_set(err, NHIR_EPARSE, "attributes are "
+					    "not a JSON object");
+		rc = pq_exec(st, err, "INSERT INTO edge(src, dst, kind, cascade,"
+			     " privilege, attrs, created, expires) VALUES(?, ?,"
+			     " ?, ?, ?, ?, ?, ?)", "iiiiitzz", src, dst,
+			     (int64_t)r->kind, (int64_t)r->cascade,
+			     (int64_t)r->priv, attrs, t_or_0(r->created),
+			     t_or_0(r->expires));
+		cJSON_free(attrs);
+		if (rc)
+			return rc;
+		*res = NHIR_PUT_ADDED;
+		s->dirty = true;
+		return NHIR_OK;
+	}
+	{
+		struct pgq *q;
+
+		rc = pq_query(st, err, &q, "SELECT attrs FROM edge WHERE id = ?",
+			      "i", id);
+		if (rc)
+			return rc;
+		pq_step(st, q, err);
+		attrs = json_patch(pq_text(q, 0), r->attrs);
+		pq_done(q);
+	}
+	if (!attrs)
+		return nhir_err_set(err, NHIR_EPARSE, "attributes are not a "
+				    "JSON object");
+	rc = pq_int(st, err, &n, NULL, "WITH u AS (UPDATE edge SET"
+		    " cascade = coalesce(?2, cascade),"
+		    " privilege = coalesce(?3, privilege), attrs = ?4,"
+		    " created = coalesce(?5, created),"
+		    " expires = coalesce(?6, expires)"
+		    " WHERE id = ?1 AND (cascade IS DISTINCT FROM"
+		    " coalesce(?2, cascade)"
+		    " OR privilege IS DISTINCT FROM coalesce(?3, privilege)"
+		    " OR attrs IS DISTINCT FROM ?4"
+		    " OR created IS DISTINCT FROM coalesce(?5, created)"
+		    " OR expires IS DISTINCT FROM coalesce(?6, expires))"
+		    " RETURNING 1) SELECT count(*) FROM u", "izztzz", id,
+		    (int64_t)r->cascade, (int64_t)r->priv, attrs,
+		    t_or_0(r->created), t_or_0(r->expires));
+	cJSON_free(attrs);
+	if (rc)
+		return rc;
+	*res = n ? NHIR_PUT_UPDATED : NHIR_PUT_UNCHANGED;
+	if (n)
+		s->dirty = true;
+	return NHIR_OK;
+}
+
+static char *dup_col(struct pgq *q, int col, bool *oom)
+{
+	const char *t = pq_text(q, col);
+	char *p;
+
+	if (!t)
+		return NULL;
+	p = nhir_strdup(t);
+	if (!p)
+		*oom = true;
+	return p;
+}
+
+enum nhir_rc pg_get_node(struct nhir_store *st, int64_t id,
+			 struct nhir_node *n, struct nhir_err *err)
+{
+	struct pgq *q;
+	bool oom = false;
+	enum nhir_rc rc;
+
+	rc = pq_query(st, err, &q, "SELECT id, kind, ext_id, name, subtype,"
+		      " provider, attrs, created, expires, disabled FROM node"
+		      " WHERE id = ?", "i", id);
+	if (rc)
+		return rc;
+	if (!pq_step(st, q, err)) {
+		pq_done(q);
+		return nhir_err_set(err, NHIR_ENOTFOUND, "no node #%" PRId64,
+				    id);
+	}
+	n->id = pq_col_int(q, 0);
+	n->kind = (enum nhir_node_kind)pq_col_int(q, 1);
+	n->ext_id = dup_col(q, 2, &oom);
+	n->name = dup_col(q, 3, &oom);
+	n->subtype = dup_col(q, 4, &oom);
+	n->provider = dup_col(q, 5, &oom);
+	n->attrs = dup_col(q, 6, &oom);
+	n->created = pq_is_null(q, 7) ? NHIR_TIME_UNSET : pq_col_int(q, 7);
+	n->expires = pq_is_null(q, 8) ? NHIR_TIME_NEVER : pq_col_int(q, 8);
+	n->disabled = pq_col_int(q, 9) != 0;
+	pq_done(q);
+	if (oom || !n->ext_id || !n->attrs) {
+		nhir_node_release(n);
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
+	return NHIR_OK;
+}
+
+enum nhir_rc pg_lookup(struct nhir_store *st, const char *str, bool by_name,
+		       int64_t *ids, size_t max, size_t *nr,
+		       struct nhir_err *err)
+{
+	enum nhir_node_kind kind;
+	struct pgq *q;
+	enum nhir_rc rc;
+	int f;
+
+	*nr = 0;
+	if (!by_name) {
+		f = find_node(st, str, &ids[0], &kind, NULL, err);
+		if (f < 0)
+			return NHIR_ESTORE;
+		*nr = (size_t)f;
+		return NHIR_OK;
+	}
+	rc = pq_query(st, err, &q, "SELECT id FROM node WHERE name = ?"
+		      " ORDER BY id LIMIT ?", "ti", str, (int64_t)max);
+	if (rc)
+		return rc;
+	while (pq_step(st, q, err) == 1 && *nr < max)
+		ids[(*nr)++] = pq_col_int(q, 0);
+	pq_done(q);
+	return NHIR_OK;
+}
+
+enum nhir_rc pg_node_edges(struct nhir_store *st, int64_t node, unsigned dirs,
+			   nhir_edge_cb cb, void *data, struct nhir_err *err)
+{
+	static const char *const sql[2] = {
+		"SELECT id, src, dst, kind, cascade, privilege, attrs, created,"
+		" expires FROM edge WHERE src = ? ORDER BY kind, id",
+		"SELECT id, src, dst, kind, cascade, privilege, attrs, created,"
+		" expires FROM edge WHERE dst = ? ORDER BY kind, id",
+	};
+	enum nhir_rc rc = NHIR_OK;
+
+	for (int d = 0; d < 2 && !rc; d++) {
+		struct pgq *q;
+
+		if (!(dirs & (d ? NHIR_DIR_IN : NHIR_DIR_OUT)))
+			continue;
+		rc = pq_query(st, err, &q, sql[d], "i", node);
+		if (rc)
+			return rc;
+		/* the whole result is read: a callback may use the store */
+		while (pq_step(st, q, err) == 1) {
+			struct nhir_edge e;
+
+			e.id = pq_col_int(q, 0);
+			e.src = pq_col_int(q, 1);
+			e.dst = pq_col_int(q, 2);
+			e.kind = (enum nhir_edge_kind)pq_col_int(q, 3);
+			e.cascade = (enum nhir_cascade)pq_col_int(q, 4);
+			e.priv = (enum nhir_priv)pq_col_int(q, 5);
+			e.attrs = pq_text(q, 6) ? pq_text(q, 6) : "{}";
+			e.created = pq_is_null(q, 7) ? NHIR_TIME_UNSET
+						     : pq_col_int(q, 7);
+			e.expires = pq_is_null(q, 8) ? NHIR_TIME_NEVER
+						     : pq_col_int(q, 8);
+			if (cb(&e, data)) {
+				pq_done(q);
+				return NHIR_OK;
+			}
+		}
+		pq_done(q);
+	}
+	return rc;
+}
+
+enum nhir_rc pg_count(struct nhir_store *st, struct nhir_store_counts *out,
+		      struct nhir_err *err)
+{
+	static const char *const sql[2] = {
+		"SELECT kind, count(*) FROM node GROUP BY kind",
+		"SELECT kind, count(*) FROM edge GROUP BY kind",
+	};
+
+	for (int t = 0; t < 2; t++) {
+		struct pgq *q;
+		enum nhir_rc rc = pq_query(st, err, &q, sql[t], "");
+
+		if (rc)
+			return rc;
+		while (pq_step(st, q, err) == 1) {
+			int64_t k = pq_col_int(q, 0);
+			uint64_t c = (uint64_t)pq_col_int(q, 1);
+
+			if (t == 0) {
+				out->nodes += c;
+				if (k > 0 && k < NHIR_NODE_KIND_NR)
+					out->node_kind[k] = c;
+			} else {
+				out->edges += c;
+				if (k > 0 && k < NHIR_EDGE_KIND_NR)
+					out->edge_kind[k] = c;
+			}
+		}
+		pq_done(q);
+	}
+	return NHIR_OK;
+}
+
+/* At commit: the graph changed, its generation moves (graph_tag). */
+enum nhir_rc pg_graph_changed(struct nhir_store *st, struct nhir_err *err)
+{
+	if (!PG(st)->dirty)
+		return NHIR_OK;
+	return pq_exec(st, err, "UPDATE meta SET value ="
+		       " (CAST(value AS BIGINT) + 1)::text"
+		       " WHERE key = 'graph_gen'", "");
+}
+
+enum nhir_rc pg_graph_tag(struct nhir_store *st, uint64_t tag[4],
+			  struct nhir_err *err)
+{
+	struct pgq *q;
+	enum nhir_rc rc;
+
+	rc = pq_query(st, err, &q, "SELECT (SELECT CAST(value AS BIGINT) FROM"
+		      " meta WHERE key = 'graph_gen'), (SELECT coalesce(max(id),"
+		      " 0) FROM node), (SELECT coalesce(max(id), 0) FROM edge)",
+		      "");
+	if (rc)
+		return rc;
+	pq_step(st, q, err);
+	tag[0] = (uint64_t)pq_col_int(q, 0);
+	tag[1] = (uint64_t)pq_col_int(q, 1);
+	tag[2] = (uint64_t)pq_col_int(q, 2);
+	tag[3] = 0x6e68697200000000ULL | 0x100 | pg_migrations_nr;
+	pq_done(q);
+	return NHIR_OK;
+}
+
+enum nhir_rc pg_scan_graph(struct nhir_store *st, struct nhir_graph_builder *b,
+			   struct nhir_err *err)
+{
+	struct pgq *q;
+	enum nhir_rc rc;
+
+	rc = pq_query(st, err, &q, "SELECT id, kind, disabled, created,"
+		      " expires FROM node ORDER BY id", "");
+	while (!rc && pq_step(st, q, err) == 1)
+		rc = nhir_graph_builder_node(
+			b, pq_col_int(q, 0),
+			(enum nhir_node_kind)pq_col_int(q, 1),
+			pq_col_int(q, 2) ? NHIR_NF_DISABLED : 0,
+			pq_is_null(q, 3) ? NHIR_TIME_UNSET : pq_col_int(q, 3),
+			pq_is_null(q, 4) ? NHIR_TIME_NEVER : pq_col_int(q, 4),
+			err);
+	pq_done(q);
+	if (rc)
+		return rc;
+	rc = pq_query(st, err, &q, "SELECT src, dst, kind, cascade, privilege,"
+		      " created, expires FROM edge", "");
+	while (!rc && pq_step(st, q, err) == 1) {
+		int64_t kind = pq_col_int(q, 2);
+
+		if (kind <= 0 || kind >= NHIR_EDGE_KIND_NR)
+			continue;
+		rc = nhir_graph_builder_edge(
+			b, pq_col_int(q, 0), pq_col_int(q, 1),
+			NHIR_EI_MAKE((int)kind, (int)pq_col_int(q, 4) & 3,
+				     (int)pq_col_int(q, 3) & 3),
+			pq_is_null(q, 5) ? NHIR_TIME_UNSET : pq_col_int(q, 5),
+			pq_is_null(q, 6) ? NHIR_TIME_NEVER : pq_col_int(q, 6),
+			err);
+	}
+	pq_done(q);
+	/* end facts are not stored here yet (pg_put_end): none to scan */
+	return rc;
+}
+
+enum nhir_rc pg_record_import(struct nhir_store *st,
+			      const struct nhir_import_run *r,
+			      struct nhir_err *err)
+{
+	return pq_exec(st, err, "INSERT INTO import_run(time, actor, format,"
+		       " path, sha256, size, added, updated, unchanged,"
+		       " rejected, status) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+		       " ?)", "ittttiiiiit", nhir_time_now(), r->actor,
+		       r->format, r->path, r->sha256, (int64_t)r->size,
+		       (int64_t)r->added, (int64_t)r->updated,
+		       (int64_t)r->unchanged, (int64_t)r->rejected, r->status);
+}

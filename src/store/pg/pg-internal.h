@@ -1,0 +1,180 @@
+/*
+ * What the PostgreSQL backend's files share (src/store/pg/).  Nothing
+ * outside src/store/pg/ includes this header.
+ *
+ * db.c connects (libpq), makes the database when asked to create it,
+ * runs the numbered migrations of schema.c and keeps the transactions;
+ * stmt.c runs statements; graph.c stores nodes and edges; record.c,
+ * token.c, findings.c, plan.c and report.c store the domains.  What is
+ * not implemented yet (end facts, events, usage) answers
+ * NHIR_EUNSUPPORTED: see graph.c and doc/internals/postgresql.md.
+ *
+ * Statements are written with SQLite's placeholders, "?" and "?N",
+ * which pq_query() numbers as PostgreSQL's "$N" (a "?" inside a quoted
+ * string is left alone).  Parameters are bound by a string of types, one
+ * letter each, as in the SQLite backend:
+ *   't'  const char *, NULL binds NULL (sent as text)
+ *   'i'  int64_t (sent as bigint)
+ *   'z'  int64_t bound as NULL when it is 0 or NHIR_TIME_UNSET
+ *   'b'  const unsigned char *, size_t: bytes (sent as bytea)
+ * A result is read whole; pq_step() moves to its next row.
+ */
+#ifndef NHIR_STORE_PG_INTERNAL_H
+#define NHIR_STORE_PG_INTERNAL_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "nhir/error.h"
+#include "store/store-internal.h"
+
+struct pg_store {
+	struct nhir_store base;
+	PGconn *conn;
+	char *shown;		/* the DSN as messages show it: no password */
+	bool ro;
+	unsigned busy_ms;
+	int version;		/* schema version */
+	bool dirty;		/* the graph changed in this transaction */
+	int64_t now;		/* when the transaction began */
+};
+#define PG(st) ((struct pg_store *)(st))
+
+/* The rows of one statement's result, and the one pq_step() is on. */
+struct pgq {
+	PGresult *res;
+	int row, nr;
+};
+
+enum nhir_rc pq_query(struct nhir_store *st, struct nhir_err *err,
+		      struct pgq **q, const char *sql, const char *types, ...);
+/* 1: on the next row, 0: no more rows (never fails: the result is whole). */
+int pq_step(struct nhir_store *st, struct pgq *q, struct nhir_err *err);
+void pq_done(struct pgq *q);
+enum nhir_rc pq_exec(struct nhir_store *st, struct nhir_err *err,
+		     const char *sql, const char *types, ...);
+/* The first column of the first row (0 when none); *found may be NULL. */
+enum nhir_rc pq_int(struct nhir_store *st, struct nhir_err *err,
+		    int64_t *out, bool *found, const char *sql,
+		    const char *types, ...);
+static inline enum nhir_rc pq_step_rc(int r, const struct nhir_err *err)
+{
+	(void)err;
+	return r < 0 ? NHIR_ESTORE : NHIR_OK;
+}
+/* Column readers of the current row: text (NULL for NULL), integer
+ * (a boolean reads 1 or 0), is-NULL. */
+const char *pq_text(struct pgq *q, int col);
+int64_t pq_col_int(struct pgq *q, int col);
+bool pq_is_null(struct pgq *q, int col);
+/* The bytes of a bytea column, decoded into out (at most n); -1: not bytes. */
+long pq_col_bytes(struct pgq *q, int col, unsigned char *out, size_t n);
+
+/*
+ * Runs sql (no parameters, several statements allowed); a failure is
+ * mapped by pq_fail().
+ */
+enum nhir_rc pq_run(struct pg_store *s, const char *sql, struct nhir_err *err);
+/*
+ * The nhir error of a failed result (res NULL: the connection's):
+ * SQLSTATE class 23 (a constraint) NHIR_ECONFLICT, 22001 and 54000
+ * NHIR_ETOOBIG, 55P03 (lock wait timed out) the busy error, anything
+ * else NHIR_ESTORE; the message names what failed and the SQLSTATE.
+ */
+enum nhir_rc pq_fail(struct pg_store *s, PGresult *res, const char *what,
+		     struct nhir_err *err);
+
+/* The DSN with any password replaced by "***", nhir_malloc'd. */
+char *pq_redact(const char *dsn);
+
+extern const char *const pg_migrations[];
+extern const size_t pg_migrations_nr;
+extern const char pg_row_setup[];
+
+extern const struct nhir_record_store_ops nhir_pg_record_ops;
+extern const struct nhir_token_store_ops nhir_pg_token_ops;
+extern const struct nhir_findings_store_ops nhir_pg_findings_ops;
+extern const struct nhir_plan_store_ops nhir_pg_plan_ops;
+extern const struct nhir_report_store_ops nhir_pg_report_ops;
+
+/* graph.c: the graph's generation moves at commit when it changed */
+enum nhir_rc pg_graph_changed(struct nhir_store *st, struct nhir_err *err);
+/* graph.c: the store's methods outside the domains */
+enum nhir_rc pg_put_node(struct nhir_store *st, const struct nhir_node_rec *rec,
+			 enum nhir_put *res, struct nhir_err *err);
+enum nhir_rc pg_put_edge(struct nhir_store *st, const struct nhir_edge_rec *rec,
+			 enum nhir_put *res, struct nhir_err *err);
+enum nhir_rc pg_get_node(struct nhir_store *st, int64_t id,
+			 struct nhir_node *out, struct nhir_err *err);
+enum nhir_rc pg_lookup(struct nhir_store *st, const char *s, bool by_name,
+		       int64_t *ids, size_t max, size_t *nr,
+		       struct nhir_err *err);
+enum nhir_rc pg_suggest(struct nhir_store *st, const char *s,
+			char (*out)[NHIR_SUGGEST_LEN], size_t max, size_t *nr,
+			struct nhir_err *err);
+enum nhir_rc pg_node_edges(struct nhir_store *st, int64_t node, unsigned dirs,
+			   nhir_edge_cb cb, void *data, struct nhir_err *err);
+enum nhir_rc pg_lineage(struct nhir_store *st, const char *root,
+			unsigned max_depth, nhir_lineage_cb cb, void *data,
+			struct nhir_err *err);
+enum nhir_rc pg_key_sources(struct nhir_store *st, const char *key,
+			    nhir_key_source_cb cb, void *data,
+			    struct nhir_err *err);
+enum nhir_rc pg_key_actions(struct nhir_store *st, const char *key,
+			    nhir_key_action_cb cb, void *data,
+			    struct nhir_err *err);
+enum nhir_rc pg_count(struct nhir_store *st, struct nhir_store_counts *out,
+		      struct nhir_err *err);
+enum nhir_rc pg_graph_tag(struct nhir_store *st, uint64_t tag[4],
+			  struct nhir_err *err);
+enum nhir_rc pg_scan_graph(struct nhir_store *st, struct nhir_graph_builder *b,
+			   struct nhir_err *err);
+enum nhir_rc pg_record_import(struct nhir_store *st,
+			      const struct nhir_import_run *run,
+			      struct nhir_err *err);
+enum nhir_rc pg_file_find(struct nhir_store *st, const char *sha256,
+			  int64_t *id, struct nhir_err *err);
+enum nhir_rc pg_file_add(struct nhir_store *st, const char *path,
+			 const char *sha256, uint64_t size, const char *format,
+			 const char *actor, int64_t since, int64_t *id,
+			 struct nhir_err *err);
+enum nhir_rc pg_file_done(struct nhir_store *st, int64_t id, uint64_t events,
+			  uint64_t skipped, struct nhir_dups *dups,
+			  struct nhir_err *err);
+enum nhir_rc pg_put_events(struct nhir_store *st, int64_t file,
+			   const struct nhir_event *ev, size_t nr,
+			   struct nhir_err *err);
+enum nhir_rc pg_events(struct nhir_store *st, const struct nhir_event_query *q,
+		       nhir_event_cb cb, void *data, struct nhir_err *err);
+char *pg_file_path(struct nhir_store *st, int64_t id);
+enum nhir_rc pg_put_end(struct nhir_store *st, const struct nhir_end_rec *rec,
+			enum nhir_put *res, struct nhir_err *err);
+enum nhir_rc pg_get_end(struct nhir_store *st, int64_t id,
+			struct nhir_node_end *out, struct nhir_err *err);
+enum nhir_rc pg_node_ends(struct nhir_store *st, int64_t node, nhir_end_cb cb,
+			  void *data, struct nhir_err *err);
+#define PG_UNSUPPORTED_OPS \
+	.put_node = pg_put_node, \
+	.put_edge = pg_put_edge, \
+	.get_node = pg_get_node, \
+	.lookup = pg_lookup, \
+	.suggest = pg_suggest, \
+	.node_edges = pg_node_edges, \
+	.lineage = pg_lineage, \
+	.key_sources = pg_key_sources, \
+	.key_actions = pg_key_actions, \
+	.count = pg_count, \
+	.graph_tag = pg_graph_tag, \
+	.scan_graph = pg_scan_graph, \
+	.record_import = pg_record_import, \
+	.file_find = pg_file_find, \
+	.file_add = pg_file_add, \
+	.file_done = pg_file_done, \
+	.put_events = pg_put_events, \
+	.events = pg_events, \
+	.file_path = pg_file_path, \
+	.put_end = pg_put_end, \
+	.get_end = pg_get_end, \
+	.node_ends = pg_node_ends,
+
+#endif

@@ -1,0 +1,300 @@
+/* Typed statements for the PostgreSQL backend's domain files. */
+#include "compat.h"
+#include <stdarg.h>
+#include <strings.h>
+#include "nhir/model.h"
+#include "store/pg/pg-internal.h"
+
+#define OID_BYTEA 17
+#define OID_INT8 20
+#define OID_TEXT 25
+#define MAX_PARAMS 32
+
+/*
+ * sql with "?" and "?N" numbered "$N" (nhir_malloc'd); quoted strings
+ * and identifiers are copied as they are.
+ */
+static char *number_params(const char *sql)
+{
+	size_t n = strlen(sql) * 4 + 1;
+	char *out = nhir_malloc(n), *o = out;
+	int next = 1;
+	char quote = 0;
+
+	if (!out)
+		return NULL;
+	for (const char *p = sql; *p; p++) {
+		if (quote) {
+			if (*p == quote)
+				quote = 0;
+			*o++ = *p;
+		} else if (*p == '\'' || *p == '"') {
+			quote = *p;
+			*o++ = *p;
+		} else if (*p != '?') {
+			*o++ = *p;
+		} else if (p[1] >= '0' && p[1] <= '9') {
+			*o++ = '$';
+		} else {
+			o += snprintf(o, n - (size_t)(o - out), "$%d",
+				      next++);
+		}
+	}
+	*o = 0;
+	return out;
+}
+
+struct params {
+	const char *v[MAX_PARAMS];
+	int len[MAX_PARAMS], fmt[MAX_PARAMS];
+	unsigned oid[MAX_PARAMS];
+	char num[MAX_PARAMS][24];
+	int nr;
+};
+
+static enum nhir_rc bind_args(struct params *p, const char *types,
+			      va_list ap, struct nhir_err *err)
+{
+	p->nr = (int)strlen(types);
+	if (p->nr > MAX_PARAMS)
+		return nhir_err_set(err, NHIR_EINVAL, "too many parameters");
+	for (int i = 0; types[i]; i++) {
+		const unsigned char *b;
+		int64_t v;
+
+		p->len[i] = 0;
+		p->fmt[i] = 0;
+		switch (types[i]) {
+		case 't':
+			p->v[i] = va_arg(ap, const char *);
+			p->oid[i] = OID_TEXT;
+			break;
+		case 'i':
+		case 'z':
+			v = va_arg(ap, int64_t);
+			p->oid[i] = OID_INT8;
+			if (types[i] == 'z' && (v == 0 || v == NHIR_TIME_UNSET)) {
+				p->v[i] = NULL;
+				break;
+			}
+			snprintf(p->num[i], sizeof(p->num[i]), "%" PRId64, v);
+			p->v[i] = p->num[i];
+			break;
+		case 'b':
+			b = va_arg(ap, const unsigned char *);
+			p->len[i] = (int)va_arg(ap, size_t);
+			p->v[i] = (const char *)b;
+			p->fmt[i] = 1;
+			p->oid[i] = OID_BYTEA;
+			break;
+		default:
+			return nhir_err_set(err, NHIR_EINVAL, "bad parameter "
+					    "type '%c'", types[i]);
+		}
+	}
+	return NHIR_OK;
+}
+
+static bool is_write(const char *sql)
+{
+	while (*sql == ' ')
+		sql++;
+	return !strncasecmp(sql, "INSERT", 6) || !strncasecmp(sql, "UPDATE", 6) ||
+	       !strncasecmp(sql, "DELETE", 6);
+}
+
+/*
+ * Runs one statement.  Inside a transaction a write runs in a savepoint
+ * of its own, so that a refused row (a conflict the caller handles)
+ * leaves the transaction usable, as a failed statement does in SQLite.
+ */
+static enum nhir_rc vrun(struct nhir_store *st, struct nhir_err *err,
+			 PGresult **out, const char *sql, const char *types,
+			 va_list ap)
+{
+	struct pg_store *s = PG(st);
+	struct params p;
+	bool part = st->in_tx && is_write(sql);
+	char *text;
+	PGresult *res;
+	enum nhir_rc rc;
+	ExecStatusType t;
+
+	*out = NULL;
+	rc = bind_args(&p, types, ap, err);
+	if (rc)
+		return rc;
+	text = number_params(sql);
+	if (!text)
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	if (part) {
+		rc = pq_run(s, "SAVEPOINT nhir_stmt", err);
+		if (rc) {
+			nhir_free(text);
+			return rc;
+		}
+	}
+	res = PQexecParams(s->conn, text, p.nr, p.oid, p.v, p.len, p.fmt, 0);
+	nhir_free(text);
+	t = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (t != PGRES_TUPLES_OK && t != PGRES_COMMAND_OK) {
+		rc = pq_fail(s, res, "statement failed", err);
+		PQclear(res);
+		if (part)
+			pq_run(s, "ROLLBACK TO nhir_stmt; RELEASE nhir_stmt",
+			       NULL);
+		return rc;
+	}
+	if (part)
+		rc = pq_run(s, "RELEASE nhir_stmt", err);
+	if (rc) {
+		PQclear(res);
+		return rc;
+	}
+	*out = res;
+	return NHIR_OK;
+}
+
+enum nhir_rc pq_query(struct nhir_store *st, struct nhir_err *err,
+		      struct pgq **q, const char *sql, const char *types, ...)
+{
+	PGresult *res;
+	va_list ap;
+	enum nhir_rc rc;
+
+	*q = NULL;
+	va_start(ap, types);
+	rc = vrun(st, err, &res, sql, types, ap);
+	va_end(ap);
+	if (rc)
+		return rc;
+	*q = nhir_calloc(1, sizeof(**q));
+	if (!*q) {
+		PQclear(res);
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
+	(*q)->res = res;
+	(*q)->nr = PQntuples(res);
+	(*q)->row = -1;
+	return NHIR_OK;
+}
+
+int pq_step(struct nhir_store *st, struct pgq *q, struct nhir_err *err)
+{
+	(void)st;
+	(void)err;
+	if (q->row + 1 >= q->nr)
+		return 0;
+	q->row++;
+	return 1;
+}
+
+void pq_done(struct pgq *q)
+{
+	if (!q)
+		return;
+	PQclear(q->res);
+	nhir_free(q);
+}
+
+enum nhir_rc pq_exec(struct nhir_store *st, struct nhir_err *err,
+		     const char *sql, const char *types, ...)
+{
+	PGresult *res;
+	va_list ap;
+	enum nhir_rc rc;
+
+	va_start(ap, types);
+	rc = vrun(st, err, &res, sql, types, ap);
+	va_end(ap);
+	PQclear(res);
+	return rc;
+}
+
+static int64_t to_int(const char *v)
+{
+	if (!v)
+		return 0;
+	if (!strcmp(v, "t"))
+		return 1;
+	if (!strcmp(v, "f"))
+		return 0;
+	return strtoll(v, NULL, 10);
+}
+
+enum nhir_rc pq_int(struct nhir_store *st, struct nhir_err *err,
+		    int64_t *out, bool *found, const char *sql,
+		    const char *types, ...)
+{
+	PGresult *res;
+	va_list ap;
+	enum nhir_rc rc;
+	bool any;
+
+	*out = 0;
+	if (found)
+		*found = false;
+	va_start(ap, types);
+	rc = vrun(st, err, &res, sql, types, ap);
+	va_end(ap);
+	if (rc)
+		return rc;
+	any = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0;
+	if (any && !PQgetisnull(res, 0, 0))
+		*out = to_int(PQgetvalue(res, 0, 0));
+	if (found)
+		*found = any;
+	PQclear(res);
+	return NHIR_OK;
+}
+
+const char *pq_text(struct pgq *q, int col)
+{
+	if (q->row < 0 || q->row >= q->nr || col >= PQnfields(q->res) ||
+	    PQgetisnull(q->res, q->row, col))
+		return NULL;
+	return PQgetvalue(q->res, q->row, col);
+}
+
+int64_t pq_col_int(struct pgq *q, int col)
+{
+	return to_int(pq_text(q, col));
+}
+
+bool pq_is_null(struct pgq *q, int col)
+{
+	return !pq_text(q, col);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+long pq_col_bytes(struct pgq *q, int col, unsigned char *out, size_t n)
+{
+	const char *t = pq_text(q, col);
+	size_t len;
+
+	/* bytea's text form: "\x" and two hex digits a byte */
+	if (!t || t[0] != '\\' || t[1] != 'x')
+		return -1;
+	t += 2;
+	len = strlen(t);
+	if (len % 2 || len / 2 > n)
+		return -1;
+	for (size_t i = 0; i < len / 2; i++) {
+		int hi = hexval(t[2 * i]), lo = hexval(t[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return (long)(len / 2);
+}
