@@ -114,6 +114,19 @@ enum nhir_rc nhir_usage_ref(struct nhir_store *st, const char *ref,
 void nhir_ref_keys_release(struct nhir_ref_keys *r);
 
 /*
+ * Why ref is not known, once nhir_store_resolve or nhir_usage_ref said
+ * NHIR_ENOTFOUND, in the words every front end gives: a key or identity
+ * only events name (*events_only: no node, so nothing it reaches is
+ * known), else "unknown credential 'REF'" with the known ids nearest to
+ * it in near (max of them, *nr; nhir_store_suggest).  Returns
+ * NHIR_ENOTFOUND with err so worded, or the store's failure.
+ */
+enum nhir_rc nhir_ref_unknown(struct nhir_store *st, const char *ref,
+			      char (*near)[NHIR_SUGGEST_LEN], size_t max,
+			      size_t *nr, bool *events_only,
+			      struct nhir_err *err);
+
+/*
  * The usage (nhir_usage_collect) of each credential ref stands for, in
  * order, skipping one already shown because an earlier one minted it.
  * cb returns nonzero to stop (NHIR_OK all the same).

@@ -11,7 +11,7 @@ static const char usage_serve[] =
 	"                  [--max-body BYTES] [--timeout SECONDS]\n"
 	"                  [--tls-cert FILE --tls-key FILE]\n"
 	"                  [--login-limit USER/ADDRESS] [--config FILE]\n"
-	"                  [--catalog FILE]\n"
+	"                  [--catalog FILE] [--policy FILE]\n"
 	"       nhir serve --routes\n"
 	"\n"
 	"Serves the database (--db, $NHIR_DB) over HTTP: GET /healthz, and\n"
@@ -43,7 +43,9 @@ static const char usage_serve[] =
 	"HTTPS only, TLS 1.2 or 1.3, and every answer says Strict-Transport-\n"
 	"Security.  Without TLS, keep it on loopback or behind a TLS proxy.\n"
 	"Plans are built from the catalog an admin configured (nhir config),\n"
-	"else --catalog FILE, $NHIR_CATALOG or catalog/actions.yaml.\n"
+	"else --catalog FILE, $NHIR_CATALOG or catalog/actions.yaml;\n"
+	"findings are explained by --policy FILE, $NHIR_POLICY or\n"
+	"policy/routing.yaml.\n"
 	"--routes lists what it answers, one 'METHOD PATH' a line, with\n"
 	"'write' after a route that changes the record and 'public' after one\n"
 	"that needs no token; the API is described at /api/v1/openapi.json.\n"
@@ -159,6 +161,7 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 		{ "login-limit", required_argument, NULL, 'L' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "catalog", required_argument, NULL, 'A' },
+		{ "policy", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -166,7 +169,7 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 		ctx->db, SRV_LISTEN_DEFAULT, SRV_THREADS_DEFAULT,
 		SRV_BODY_DEFAULT, SRV_TIMEOUT_DEFAULT, NULL, NULL,
 		SRV_LOGIN_FAILS_USER, SRV_LOGIN_FAILS_ADDR, NULL, NULL, NULL,
-		NULL, NULL,
+		NULL, NULL, NULL,
 	};
 	struct nhir_oidc_config oidc;
 	const char *config = NULL;
@@ -227,6 +230,9 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 		case 'A':
 			o.catalog = optarg;
 			break;
+		case 'P':
+			o.policy = optarg;
+			break;
 		case 'h':
 			return cli_usage(usage_serve, true);
 		default:
@@ -236,6 +242,7 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 	if (optind != argc)
 		return cli_usage(usage_serve, false);
 	o.catalog = cli_catalog_path(o.catalog);
+	o.policy = cli_policy_path(o.policy);
 	if (!o.tls_cert != !o.tls_key) {
 		cli_error("--tls-cert and --tls-key go together");
 		return EXIT_USAGE;

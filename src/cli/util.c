@@ -171,26 +171,19 @@ int cli_unknown_ref(struct nhir_ctx *ctx, const char *ref,
 		    const struct nhir_err *err)
 {
 	char near[5][NHIR_SUGGEST_LEN];
+	struct nhir_err why = NHIR_ERR_INIT;
 	size_t nr = 0;
-
-	struct nhir_ref_keys known;
-	struct nhir_err e2 = NHIR_ERR_INIT;
+	bool events_only = false;
 
 	if (err->rc != NHIR_ENOTFOUND)
 		return cli_fail(err);
-	/* a key or an identity only events name: not unknown, no graph */
-	if (!nhir_usage_ref(ctx->st, ref, &known, &e2)) {
-		cli_error("'%s' is known only from events: nhir has no node "
-			  "for it, so nothing it reaches or is reached by is "
-			  "known; 'nhir usage %s' and 'nhir timeline %s' show "
-			  "its events", ref, ref, ref);
-		nhir_ref_keys_release(&known);
+	if (nhir_ref_unknown(ctx->st, ref, near, NHIR_ARRAY_SIZE(near), &nr,
+			     &events_only, &why) != NHIR_ENOTFOUND)
+		return cli_fail(&why);
+	cli_error("%s", why.msg);
+	if (events_only)
 		return EXIT_ERROR;
-	}
-	cli_error("unknown credential '%s': nhir has no node and no event "
-		  "for it", ref);
-	if (nhir_store_suggest(ctx->st, ref, near, NHIR_ARRAY_SIZE(near), &nr,
-			       NULL) || !nr) {
+	if (!nr) {
 		out_fprintf(stderr, "no known id is near it; a reference is "
 			    "a key id, an identity (ARN, user name) or #ID\n");
 		return EXIT_ERROR;

@@ -789,3 +789,33 @@ enum nhir_rc nhir_usage_each(struct nhir_store *st,
 	nhir_free(shown);
 	return rc;
 }
+
+enum nhir_rc nhir_ref_unknown(struct nhir_store *st, const char *ref,
+			      char (*near)[NHIR_SUGGEST_LEN], size_t max,
+			      size_t *nr, bool *events_only,
+			      struct nhir_err *err)
+{
+	struct nhir_ref_keys known;
+	enum nhir_rc rc;
+
+	*nr = 0;
+	*events_only = false;
+	/* a key or an identity only events name: not unknown, no graph */
+	rc = nhir_usage_ref(st, ref, &known, err);
+	if (!rc) {
+		nhir_ref_keys_release(&known);
+		*events_only = true;
+		return nhir_err_set(err, NHIR_ENOTFOUND, "'%s' is known only "
+				    "from events: nhir has no node for it, so "
+				    "nothing it reaches or is reached by is "
+				    "known; 'nhir usage %s' and 'nhir timeline "
+				    "%s' show its events", ref, ref, ref);
+	}
+	if (rc != NHIR_ENOTFOUND)
+		return rc;
+	rc = nhir_store_suggest(st, ref, near, max, nr, err);
+	if (rc)
+		return rc;
+	return nhir_err_set(err, NHIR_ENOTFOUND, "unknown credential '%s': "
+			    "nhir has no node and no event for it", ref);
+}

@@ -41,6 +41,18 @@ enum srv_route {
 	ROUTE_PLAN,
 	ROUTE_APPROVE,
 	ROUTE_REJECT,
+	ROUTE_BLAST,
+	ROUTE_USAGE,
+	ROUTE_TIMELINE,
+	ROUTE_NODE,
+	ROUTE_FINDINGS,
+	ROUTE_FINDING,
+	ROUTE_ROUTE_EXPLAIN,
+	ROUTE_TRIAGE,
+	ROUTE_AUDIT_VERIFY,
+	ROUTE_CONTAIN,
+	ROUTE_USERS,
+	ROUTE_REPORT,
 	ROUTE_NR
 };
 
@@ -94,6 +106,11 @@ enum MHD_Result srv_respond_doc(struct srv_req *r, unsigned status,
 enum MHD_Result srv_problem(struct srv_req *r, unsigned status,
 			    enum nhir_rc rc, const char *slug,
 			    const char *title, const char *detail);
+/* The same with the members of ext added (deleted here; may be NULL). */
+enum MHD_Result srv_problem_ext(struct srv_req *r, unsigned status,
+				enum nhir_rc rc, const char *slug,
+				const char *title, const char *detail,
+				cJSON *ext);
 /* A failed library call: its status from err->rc, detail from err. */
 enum MHD_Result srv_fail(struct srv_req *r, const struct nhir_err *err);
 
@@ -147,6 +164,20 @@ bool srv_content_type(struct srv_req *r, const char *type);
 void srv_client_address(struct srv_req *r, char *buf, size_t n);
 /* Should cookies carry Secure (the server is reachable off the host)? */
 bool srv_cookie_secure(const struct srv *s);
+
+/* ---- the command line's other reads (reads.c) ---- */
+
+enum MHD_Result rd_blast(struct srv_req *r);
+enum MHD_Result rd_usage(struct srv_req *r);
+enum MHD_Result rd_timeline(struct srv_req *r);
+enum MHD_Result rd_node(struct srv_req *r);
+enum MHD_Result rd_findings(struct srv_req *r);
+enum MHD_Result rd_finding(struct srv_req *r);
+enum MHD_Result rd_route_explain(struct srv_req *r);
+enum MHD_Result rd_audit_verify(struct srv_req *r);
+enum MHD_Result rd_contain(struct srv_req *r);
+enum MHD_Result rd_users(struct srv_req *r);
+enum MHD_Result rd_report(struct srv_req *r);
 
 /* ---- signing in (auth.c) ---- */
 

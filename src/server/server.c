@@ -304,6 +304,14 @@ enum MHD_Result srv_problem(struct srv_req *r, unsigned status,
 			    enum nhir_rc rc, const char *slug,
 			    const char *title, const char *detail)
 {
+	return srv_problem_ext(r, status, rc, slug, title, detail, NULL);
+}
+
+enum MHD_Result srv_problem_ext(struct srv_req *r, unsigned status,
+				enum nhir_rc rc, const char *slug,
+				const char *title, const char *detail,
+				cJSON *ext)
+{
 	cJSON *p = cJSON_CreateObject();
 	char type[80];
 	char *s;
@@ -318,6 +326,15 @@ enum MHD_Result srv_problem(struct srv_req *r, unsigned status,
 		cJSON_Delete(p);
 		p = NULL;
 	}
+	while (ext && ext->child) {
+		cJSON *m = cJSON_DetachItemViaPointer(ext, ext->child);
+
+		if (p)
+			cJSON_AddItemToObject(p, m->string, m);
+		else
+			cJSON_Delete(m);
+	}
+	cJSON_Delete(ext);
 	s = p ? cJSON_PrintUnformatted(p) : NULL;
 	cJSON_Delete(p);
 	if (!s)

@@ -53,6 +53,8 @@ struct srv_opts {
 	/* the configuration file, read again by config_load on SIGHUP */
 	const char *config;
 	srv_config_fn config_load;
+	/* the routing policy findings are explained by, or NULL */
+	const char *policy;
 };
 
 /* Failed logins allowed in SRV_LOGIN_WINDOW seconds, by default. */
