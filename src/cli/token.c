@@ -8,9 +8,9 @@
 
 static const char usage_token[] =
 	"usage: nhir token create --user USER [--scope read|write]\n"
-	"                         [--expires DURATION]\n"
+	"                         [--expires DURATION] [--format text|json]\n"
 	"       nhir token list [--format text|json]\n"
-	"       nhir token revoke ID\n"
+	"       nhir token revoke ID [--format text|json]\n"
 	"\n"
 	"API tokens prove who calls nhir serve.  'create' (an admin) makes a\n"
 	"token for USER and prints it once, alone on standard output: nhir\n"
@@ -20,7 +20,10 @@ static const char usage_token[] =
 	"d, w): default 90d, at most 365d.  'list' shows the tokens you may\n"
 	"see (an admin: all; anyone else: their own), never their values.\n"
 	"'revoke' ends a token at once: an admin, or the token's own user.\n"
-	"Creating and revoking are on the audit log, by token id.\n"
+	"Creating and revoking are on the audit log, by token id.  With\n"
+	"--format json, 'create' and 'revoke' print the token's document\n"
+	"(POST and DELETE /api/v1/tokens answer the same); only create's\n"
+	"holds the value.\n"
 	"\n"
 	"exit status: 0 ok, 1 error, 2 usage error, 5 not authorized\n";
 
@@ -125,6 +128,14 @@ int cmd_token(int argc, char **argv, struct nhir_ctx *ctx)
 		if (nhir_token_create(ctx->st, ctx->actor, user, scope, ttl,
 				      value, &id, &err))
 			return cli_fail(&err);
+		if (fmt == FMT_JSON) {
+			cJSON *doc;
+			enum nhir_rc rc = nhir_doc_token(ctx->st, ctx->actor, id,
+							 value, &doc, &err);
+
+			memset(value, 0, sizeof(value));
+			return rc ? cli_fail(&err) : cli_print_doc(doc);
+		}
 		out_fprintf(stderr, "token %" PRId64 " for %s (%s), expires "
 			    "%s; shown this once\n", id, user,
 			    nhir_token_scope_name(scope),
@@ -145,6 +156,13 @@ int cmd_token(int argc, char **argv, struct nhir_ctx *ctx)
 		}
 		if (nhir_token_revoke(ctx->st, ctx->actor, id, &err))
 			return cli_fail(&err);
+		if (fmt == FMT_JSON) {
+			cJSON *doc;
+
+			return nhir_doc_token(ctx->st, ctx->actor, id, NULL,
+					      &doc, &err)
+				       ? cli_fail(&err) : cli_print_doc(doc);
+		}
 		out_printf("token %" PRId64 " revoked\n", id);
 		return EXIT_OK;
 	}

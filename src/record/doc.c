@@ -392,6 +392,56 @@ enum nhir_rc nhir_doc_tokens(struct nhir_store *st, const char *actor,
 	return finish(d, r.oom, out, err);
 }
 
+struct one_token {
+	int64_t id;
+	struct rows r;
+	bool found;
+};
+
+static int one_token_cb(const struct nhir_token *t, void *data)
+{
+	struct one_token *o = data;
+
+	if (t->id != o->id)
+		return 0;
+	o->found = true;
+	token_cb(t, &o->r);
+	return 1;
+}
+
+enum nhir_rc nhir_doc_token(struct nhir_store *st, const char *actor,
+			    int64_t id, const char *value, cJSON **out,
+			    struct nhir_err *err)
+{
+	cJSON *d = doc_new(), *t;
+	struct one_token o = { id, { cJSON_CreateArray(), false }, false };
+	enum nhir_rc rc;
+
+	*out = NULL;
+	if (!d || !o.r.arr) {
+		cJSON_Delete(o.r.arr);
+		return finish(d, true, out, err);
+	}
+	rc = nhir_token_list(st, actor, one_token_cb, &o, err);
+	if (!rc && !o.found)
+		rc = nhir_err_set(err, NHIR_ENOTFOUND, "no token %" PRId64
+				  " that %s may see", id, actor);
+	if (rc) {
+		cJSON_Delete(o.r.arr);
+		cJSON_Delete(d);
+		return rc;
+	}
+	t = o.r.oom ? NULL : cJSON_DetachItemFromArray(o.r.arr, 0);
+	cJSON_Delete(o.r.arr);
+	if (!t || !cJSON_AddItemToObject(d, "token", t)) {
+		cJSON_Delete(t);
+		return finish(d, true, out, err);
+	}
+	if (value && !cJSON_AddStringToObject(d, "value", value))
+		return finish(d, true, out, err);
+	return finish(d, false, out, err);
+}
+
 void nhir_etag_of(const char *text, size_t len, char tag[NHIR_ETAG_LEN])
 {
 	struct nhir_sha256 h;

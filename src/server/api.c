@@ -41,6 +41,8 @@ static enum MHD_Result metrics(struct srv_req *r);
 static enum MHD_Result openapi(struct srv_req *r);
 static enum MHD_Result audit(struct srv_req *r);
 static enum MHD_Result tokens(struct srv_req *r);
+static enum MHD_Result token_create(struct srv_req *r);
+static enum MHD_Result token_revoke(struct srv_req *r);
 static enum MHD_Result incidents(struct srv_req *r);
 static enum MHD_Result declare(struct srv_req *r);
 static enum MHD_Result incident(struct srv_req *r);
@@ -69,7 +71,10 @@ static const struct api_path paths[ROUTE_NR] = {
 	[ROUTE_AUDIT] = { "/api/v1/audit",
 		{ { "GET", 0, "api.audit", audit } } },
 	[ROUTE_TOKENS] = { "/api/v1/tokens",
-		{ { "GET", 0, "api.token.list", tokens } } },
+		{ { "GET", 0, "api.token.list", tokens },
+		  { "POST", OP_WRITE, "api.token.create", token_create } } },
+	[ROUTE_TOKEN] = { "/api/v1/tokens/{n}",
+		{ { "DELETE", OP_WRITE, "api.token.revoke", token_revoke } } },
 	[ROUTE_EVENTS] = { "/api/v1/events",
 		{ { "GET", 0, "api.events", srv_events } } },
 	[ROUTE_INCIDENTS] = { "/api/v1/incidents",
@@ -929,6 +934,72 @@ static enum MHD_Result tokens(struct srv_req *r)
 
 	if (nhir_doc_tokens(r->st, r->user, &doc, &err))
 		return srv_fail(r, &err);
+	return srv_respond_doc(r, 200, doc);
+}
+
+/*
+ * An admin makes a token for a user: {"user", "scope", "expires"}.  The
+ * answer (201) is the only place its value ever appears: the library
+ * keeps a keyed hash, the audit entry and this server's log name it by
+ * id, and every answer is Cache-Control: no-store.
+ */
+static enum MHD_Result token_create(struct srv_req *r)
+{
+	static const struct srv_field f[] = {
+		{ "user", SRV_STR, true, 0, 127 },
+		{ "scope", SRV_STR, false, 0, 16 },
+		{ "expires", SRV_STR, false, 0, 16 },
+	};
+	struct srv_value v[NHIR_ARRAY_SIZE(f)];
+	struct nhir_err err = NHIR_ERR_INIT;
+	enum nhir_token_scope scope = NHIR_TOKEN_WRITE;
+	char value[NHIR_TOKEN_SIZE] = "";
+	int64_t ttl = 0, id = 0;
+	enum MHD_Result ok;
+	enum nhir_rc rc = NHIR_OK;
+	cJSON *doc = NULL;
+
+	if (!body(r, f, NHIR_ARRAY_SIZE(f), v, &ok))
+		return ok;
+	if (v[1].s && !(scope = nhir_token_scope_parse(v[1].s)))
+		rc = nhir_err_set(&err, NHIR_EINVAL, "request body: field "
+				  "'scope' is not read or write");
+	else if (v[2].s && (!nhir_duration_parse(v[2].s, &ttl) || ttl <= 0 ||
+			    ttl > NHIR_TOKEN_TTL_MAX))
+		rc = nhir_err_set(&err, NHIR_EINVAL, "request body: field "
+				  "'expires' is not a duration such as 12h or "
+				  "30d, at most 365d");
+	if (!rc)
+		rc = nhir_token_create(r->st, r->user, v[0].s, scope, ttl,
+				       value, &id, &err);
+	srv_values_free(v, NHIR_ARRAY_SIZE(f));
+	if (!rc)
+		rc = nhir_doc_token(r->st, r->user, id, value, &doc, &err);
+	for (volatile char *p = value; p < value + sizeof(value); p++)
+		*p = 0;
+	if (rc)
+		return srv_fail(r, &err);
+	srv_log("201 %s %s: token %" PRId64 " made by %s (token %" PRId64
+		")", r->method, r->url, id, r->user, r->token);
+	snprintf(r->location, sizeof(r->location), "/api/v1/tokens/%" PRId64,
+		 id);
+	return srv_respond_doc(r, 201, doc);
+}
+
+/* Revokes token {n}: an admin, or the token's own user (the library's). */
+static enum MHD_Result token_revoke(struct srv_req *r)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	cJSON *doc = NULL;
+
+	if (r->len)
+		return srv_problem(r, 400, NHIR_EINVAL, "invalid",
+				   "Bad request", "a revocation has no body");
+	if (nhir_token_revoke(r->st, r->user, r->num, &err) ||
+	    nhir_doc_token(r->st, r->user, r->num, NULL, &doc, &err))
+		return srv_fail(r, &err);
+	srv_log("%s %s: token %" PRId64 " revoked by %s (token %" PRId64 ")",
+		r->method, r->url, r->num, r->user, r->token);
 	return srv_respond_doc(r, 200, doc);
 }
 
