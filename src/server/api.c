@@ -87,13 +87,15 @@ static const struct api_path paths[ROUTE_NR] = {
 	[ROUTE_ASSIGN] = { INC "/assign",
 		{ { "POST", OP_WRITE, "api.incident.assign", assign } } },
 	[ROUTE_SCOPE] = { INC "/scope",
-		{ { "POST", OP_WRITE, "api.scope", scope } } },
+		{ { "GET", 0, "api.incident.scope", rd_scope },
+		  { "POST", OP_WRITE, "api.scope", scope } } },
 	[ROUTE_DECISIONS] = { INC "/decisions",
 		{ { "POST", OP_WRITE, "api.decide", decide } } },
 	[ROUTE_NOTES] = { INC "/notes",
 		{ { "POST", OP_WRITE, "api.note", note } } },
 	[ROUTE_TASKS] = { INC "/tasks",
-		{ { "POST", OP_WRITE, "api.task", task } } },
+		{ { "GET", 0, "api.task.list", rd_tasks },
+		  { "POST", OP_WRITE, "api.task", task } } },
 	[ROUTE_TASK_DONE] = { INC "/tasks/{n}/done",
 		{ { "POST", OP_WRITE, "api.task.done", task_done } } },
 	[ROUTE_LOGIN] = { "/api/v1/login",
@@ -137,6 +139,8 @@ static const struct api_path paths[ROUTE_NR] = {
 		{ { "GET", 0, "api.user.list", rd_users } } },
 	[ROUTE_REPORT] = { INC "/report",
 		{ { "GET", 0, "api.report", rd_report } } },
+	[ROUTE_EVIDENCE] = { INC "/evidence",
+		{ { "GET", 0, "api.evidence.list", rd_evidence } } },
 };
 
 const char *api_route_name(enum srv_route rt)

@@ -583,3 +583,51 @@ enum MHD_Result rd_report(struct srv_req *r)
 	nhir_buf_release(&b);
 	return ok;
 }
+
+/*
+ * GET /api/v1/incidents/{id}/{scope,tasks,evidence}: what 'nhir
+ * incident scope', 'nhir task' and 'nhir evidence list' print with
+ * --format json.
+ */
+enum MHD_Result rd_scope(struct srv_req *r)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	enum MHD_Result ok;
+	cJSON *doc = NULL;
+
+	if (!query_ok(r, NULL, 0, &ok))
+		return ok;
+	if (nhir_doc_scope(r->st, r->incident, &doc, &err))
+		return srv_fail(r, &err);
+	return srv_respond_doc(r, 200, doc);
+}
+
+enum MHD_Result rd_tasks(struct srv_req *r)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_incident i;
+	enum MHD_Result ok;
+	cJSON *doc = NULL;
+
+	if (!query_ok(r, NULL, 0, &ok))
+		return ok;
+	if (nhir_incident_get(r->st, r->incident, &i, &err) ||
+	    nhir_doc_tasks(r->st, r->incident, &doc, &err))
+		return srv_fail(r, &err);
+	return srv_respond_doc(r, 200, doc);
+}
+
+enum MHD_Result rd_evidence(struct srv_req *r)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_incident i;
+	enum MHD_Result ok;
+	cJSON *doc = NULL;
+
+	if (!query_ok(r, NULL, 0, &ok))
+		return ok;
+	if (nhir_incident_get(r->st, r->incident, &i, &err) ||
+	    nhir_doc_evidence(r->st, r->incident, &doc, &err))
+		return srv_fail(r, &err);
+	return srv_respond_doc(r, 200, doc);
+}

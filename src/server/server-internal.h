@@ -54,6 +54,7 @@ enum srv_route {
 	ROUTE_CONTAIN,
 	ROUTE_USERS,
 	ROUTE_REPORT,
+	ROUTE_EVIDENCE,
 	ROUTE_NR
 };
 
@@ -179,6 +180,9 @@ enum MHD_Result rd_audit_verify(struct srv_req *r);
 enum MHD_Result rd_contain(struct srv_req *r);
 enum MHD_Result rd_users(struct srv_req *r);
 enum MHD_Result rd_report(struct srv_req *r);
+enum MHD_Result rd_scope(struct srv_req *r);
+enum MHD_Result rd_tasks(struct srv_req *r);
+enum MHD_Result rd_evidence(struct srv_req *r);
 
 /* ---- signing in (auth.c) ---- */
 

@@ -30,6 +30,9 @@ DORA=$("$NHIR" token create --user dora --scope read 2>/dev/null)
 "$NHIR" user set dora --deactivate >/dev/null
 "$NHIR" --as rory incident declare --title "deploy key leaked" --severity high \
 	--lead lena --seed AKIAEXAMPLEDEPLOY01 >/dev/null
+"$NHIR" --as lena task INC-1 add "rotate the key" --owner rory >/dev/null
+printf 'gist snapshot\n' >"$T/gist.txt"
+"$NHIR" --as rory evidence add INC-1 "$T/gist.txt" --source "https://gist.example/1" >/dev/null
 "$NHIR" serve --routes >"$T/routes"
 KEY=AKIAEXAMPLEDEPLOY01
 WHO=arn:aws:iam::111122223333:user/ci-deployer
@@ -94,6 +97,18 @@ check "contain of no such incident: 404" code nocontain 404
 get users "/api/v1/users"
 check "users: the CLI's document" same users user list --format json
 check "the deactivated one listed as such" has "$T/users.body" '"name":"dora","role":"observer","active":false'
+
+get scope "/api/v1/incidents/INC-1/scope"
+check "scope: the CLI's document" same scope incident scope INC-1 --format json
+get tasks "/api/v1/incidents/INC-1/tasks"
+check "tasks: the CLI's document" same tasks task INC-1 --format json
+get evidence "/api/v1/incidents/INC-1/evidence"
+check "evidence: the CLI's document" same evidence evidence list INC-1 --format json
+check "with its hash" has "$T/evidence.body" '"sha256":"'
+get noevidence "/api/v1/incidents/INC-8/evidence"
+check "evidence of no such incident: 404" code noevidence 404
+get notasks "/api/v1/incidents/INC-8/tasks"
+check "tasks of no such incident: 404" code notasks 404
 
 # the report: JSON, Markdown and HTML, by ?format= or Accept
 get report "/api/v1/incidents/INC-1/report?at=$AT"
