@@ -432,6 +432,106 @@ static void rewrite(struct esc *e, size_t a, size_t p)
 					     e->in->groups[g].arn, false));
 }
 
+/*
+ * Tries role name pat (an ARN pattern of a's statements, or "*") for a
+ * role a may both create and write the policies of; see new_role.
+ */
+static bool try_new_role(struct esc *e, size_t a, const char *acct,
+			 const char *pat)
+{
+	static const char *const writes[] = { "iam:AttachRolePolicy",
+					      "iam:PutRolePolicy" };
+	static const char pre[] = "arn:aws:iam::";
+	const struct nhir_esc_principal *src = &e->in->pr[a];
+	char cand[NHIR_MAX_ID_LEN], field[32], method[NHIR_MAX_ID_LEN];
+	const char *colon, *rp;
+	size_t n;
+
+	if (!strcmp(pat, "*")) {
+		snprintf(cand, sizeof(cand), "%s%s:role/x", pre, acct);
+	} else {
+		/* the account field: a's own, or a pattern matching it */
+		if (strncmp(pat, pre, sizeof(pre) - 1))
+			return false;
+		colon = strchr(pat + sizeof(pre) - 1, ':');
+		n = colon ? (size_t)(colon - pat) - (sizeof(pre) - 1) : 0;
+		if (!colon || n >= sizeof(field))
+			return false;
+		memcpy(field, pat + sizeof(pre) - 1, n);
+		field[n] = '\0';
+		if (!nhir_iam_match(field, acct, false))
+			return false;
+		/* its wildcards filled in: one name the pattern admits */
+		rp = colon + 1;
+		n = (size_t)snprintf(cand, sizeof(cand), "%s%s:", pre, acct);
+		for (const char *c = rp; *c && n + 1 < sizeof(cand); c++)
+			cand[n++] = *c == '*' || *c == '?' ? 'x' : *c;
+		cand[n] = '\0';
+		if (strncmp(cand + strlen(pre) + strlen(acct) + 1, "role/", 5)) {
+			if (!nhir_iam_match(rp, "role/x", false))
+				return false;
+			snprintf(cand, sizeof(cand), "%s%s:role/x", pre, acct);
+		}
+	}
+	for (size_t i = 0; i < NHIR_ARRAY_SIZE(writes); i++) {
+		cJSON *notes = cJSON_CreateArray();
+		bool ok;
+
+		if (!notes) {
+			nhir_import_oom(e->imp);
+			return true;
+		}
+		ok = can(src, "iam:CreateRole", cand, notes) &&
+		     can(src, writes[i], cand, notes);
+		if (ok) {
+			if (!strcmp(pat, "*"))
+				snprintf(method, sizeof(method),
+					 "iam:CreateRole+%s", writes[i]);
+			else
+				snprintf(method, sizeof(method),
+					 "iam:CreateRole(%s)+%s", pat,
+					 writes[i]);
+			gain(e, a, e->in->nr, method, notes);
+		}
+		cJSON_Delete(notes);
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * a creates a role whose trust names a itself, then attaches or puts a
+ * policy on it: admin of the account.  The names tried are the role
+ * patterns of a's statements, each with its wildcards filled in; the
+ * first name a may both create and write gives the edge.
+ */
+static void new_role(struct esc *e, size_t a)
+{
+	const struct nhir_esc_principal *src = &e->in->pr[a];
+	const struct nhir_iam_stmts *s = src->stmts;
+	char acct[32];
+	const char *id = nhir_iam_arn_account(src->arn, acct, sizeof(acct));
+
+	if (!id || !can(src, "iam:CreateRole", NULL, NULL))
+		return;
+	for (size_t i = 0; i < s->nr; i++) {
+		const struct nhir_iam_stmt *st = &s->v[i];
+
+		if (!st->allow || st->not_resource)
+			continue;
+		if (!st->resources) {
+			if (try_new_role(e, a, id, "*"))
+				return;
+			continue;
+		}
+		NHIR_IAM_EACH(x, st->resources)
+			if (cJSON_IsString(x) &&
+			    try_new_role(e, a, id, x->valuestring))
+				return;
+	}
+}
+
 /* "aws:ACCOUNT:*", every resource in a's account, as a node. */
 static const char *admin_node(struct esc *e, size_t a)
 {
@@ -531,6 +631,8 @@ void nhir_esc_run(struct nhir_import *imp, const struct nhir_esc_input *in)
 			if (p == a || bit(e.reach, a * nr + p) ||
 			    bit(in->assumes, a * nr + p))
 				rewrite(&e, a, p);
+		if (!e.admin[a])
+			new_role(&e, a);
 		emit(&e, a);
 	}
 out:

@@ -297,6 +297,19 @@ static const char esc_doc[] =
 		   "\"" A "role/ops\"")) ","
 	USER("writer", "AIDA0000000000000009",
 	     ALLOW("\"iam:PutRolePolicy\"", "\"" A "role/ops\"")) ","
+	USER("rolemaker", "AIDA0000000000000011",
+	     ALLOW("[\"iam:CreateRole\",\"iam:AttachRolePolicy\"]",
+		   "\"arn:aws:iam::*:role/made-*\"")) ","
+	USER("starmaker", "AIDA0000000000000012",
+	     ALLOW("[\"iam:CreateRole\",\"iam:PutRolePolicy\"]", "\"*\"")) ","
+	USER("mismatch", "AIDA0000000000000013",
+	     ALLOW("\"iam:CreateRole\"", "\"" A "role/made-*\"") ","
+	     ALLOW("\"iam:AttachRolePolicy\"", "\"" A "role/other-*\"")) ","
+	USER("elsewhere", "AIDA0000000000000014",
+	     ALLOW("[\"iam:CreateRole\",\"iam:AttachRolePolicy\"]",
+		   "\"arn:aws:iam::999999999999:role/*\"")) ","
+	USER("createonly", "AIDA0000000000000015",
+	     ALLOW("\"iam:CreateRole\"", "\"*\"")) ","
 	"{\"Path\":\"/\",\"UserName\":\"versioner\",\"UserId\":"
 	" \"AIDA0000000000000010\",\"Arn\":\"" A "user/versioner\","
 	" \"CreateDate\":\"2024-01-02T10:00:00Z\",\"GroupList\":[],"
@@ -384,6 +397,21 @@ static void test_escalation(void **state)
 	assert_true(f.found);
 	assert_non_null(strstr(f.attrs, "iam:PutRolePolicy(" A "role/ops)"));
 	assert_false(esc(st, A "user/writer", "aws:111122223333:*").found);
+	/* a role it creates, naming itself in the trust, then writes */
+	f = esc(st, A "user/rolemaker", "aws:111122223333:*");
+	assert_true(f.found);
+	assert_int_equal(f.priv, NHIR_PRIV_ADMIN);
+	assert_non_null(strstr(f.attrs, "[\"iam:CreateRole(arn:aws:iam::*:"
+				"role/made-*)+iam:AttachRolePolicy\"]"));
+	f = esc(st, A "user/starmaker", "aws:111122223333:*");
+	assert_true(f.found);
+	assert_non_null(strstr(f.attrs,
+			       "[\"iam:CreateRole+iam:PutRolePolicy\"]"));
+	/* not when the names it may create and write differ, the role
+	 * would be another account's, or it may only create */
+	assert_false(esc(st, A "user/mismatch", "aws:111122223333:*").found);
+	assert_false(esc(st, A "user/elsewhere", "aws:111122223333:*").found);
+	assert_false(esc(st, A "user/createonly", "aws:111122223333:*").found);
 	/* who is admin already escalates nothing; nobody escalates to self */
 	assert_false(esc(st, A "role/fn-admin", "aws:111122223333:*").found);
 	assert_false(esc(st, A "user/target", A "user/target").found);
@@ -570,6 +598,7 @@ static void test_real_samples(void **state)
 	struct nhir_import_result res;
 	struct nhir_err err = NHIR_ERR_INIT;
 	char *dir;
+	struct find_edge f;
 
 	(void)state;
 	TL_SKIP_NO_DATA(dir, "cloudsplaining-iam-authz");
@@ -612,6 +641,17 @@ static void test_real_samples(void **state)
 	assert_non_null(strstr(esc(st,
 		"arn:aws:iam::200611803367:user/fp5-nonExploitableConditionConstraint-user",
 		"aws:200611803367:*").attrs, "not_evaluated"));
+	/* a service role that may create stacksets-exec-* roles and
+	 * attach AdministratorAccess to them (under a condition on the
+	 * policy's ARN, not evaluated) */
+	f = esc(st, "arn:aws:iam::200611803367:role/aws-service-role/"
+		"member.org.stacksets.cloudformation.amazonaws.com/"
+		"AWSServiceRoleForCloudFormationStackSetsOrgMember",
+		"aws:200611803367:*");
+	assert_true(f.found);
+	assert_non_null(strstr(f.attrs, "iam:CreateRole(arn:aws:iam::*:role/"
+				"stacksets-exec-*)+iam:AttachRolePolicy"));
+	assert_non_null(strstr(f.attrs, "condition on iam:AttachRolePolicy"));
 	/* partial file: the group names a policy that is not there */
 	snprintf(err.msg, sizeof(err.msg), "%s/example_authz_v2.json", dir);
 	assert_int_equal(nhir_import_file(st, nhir_importer_find("aws-authz"),
