@@ -99,6 +99,7 @@ static bool follows(enum nhir_node_kind from, enum nhir_edge_kind e,
 #define ST_REV 0x2
 #define ST_PRIV_SHIFT 2
 #define ST_PRIV(s) (((s) >> ST_PRIV_SHIFT) & 0x3)
+#define ST_KEEP 0x10	/* no escalation of equal strength replaces its path */
 
 /*
  * A sparse node -> uint64 map, for the nodes whose strongest grant came
@@ -212,6 +213,20 @@ static void follow_masks(unsigned m[2][NHIR_NODE_KIND_NR])
 }
 
 /*
+ * Was node first reached at depth?  Items are appended breadth first,
+ * so those of that depth are the last ones; rarely asked (an escalation
+ * to a resource already reached with the same privilege).
+ */
+static bool reached_at(const struct nhir_blast *b, uint32_t node,
+		       uint32_t depth)
+{
+	for (size_t k = b->nr; k-- > 0 && b->items[k].depth >= depth;)
+		if (b->items[k].node == node)
+			return b->items[k].depth == depth;
+	return false;
+}
+
+/*
  * Follows the forward edges of item i; returns -1 on out of memory.
  * This is the hot loop: an edge to a node already in scope costs one
  * read of state[]; validity and expiry are only looked up for edges and
@@ -251,21 +266,29 @@ static int expand(struct walk *w, uint32_t i)
 		if (st & ST_FWD) {
 			/*
 			 * A resource keeps the path of its strongest grant;
-			 * at equal strength an escalation, which says how.
+			 * at equal strength an escalation, which says how,
+			 * but not by a longer path than the one that reached
+			 * it first (a grant of its own policy is not made to
+			 * rest on another's).
 			 */
 			if ((ek != NHIR_EDGE_CAN && ek != NHIR_EDGE_ESCALATES) ||
 			    priv < ST_PRIV(st) ||
 			    (priv == ST_PRIV(st) &&
-			     (ek != NHIR_EDGE_ESCALATES ||
+			     (ek != NHIR_EDGE_ESCALATES || (st & ST_KEEP) ||
 			      sparse_get(&w->up, dst))) ||
 			    g->node_kind[dst] != NHIR_NODE_RESOURCE)
 				continue;
+			if (priv == ST_PRIV(st) &&
+			    !reached_at(w->b, dst, it.depth + 1)) {
+				w->state[dst] = (uint8_t)(st | ST_KEEP);
+				continue;
+			}
 			if (info & NHIR_EI_TIMED) {
 				nhir_graph_edge_window(g, p, &created, &expires);
 				if (!nhir_valid_at(created, expires, w->o->at))
 					continue;
 			}
-			w->state[dst] = (uint8_t)((st & ~(0x3 << ST_PRIV_SHIFT)) |
+			w->state[dst] = (uint8_t)((st & ~(0x3 << ST_PRIV_SHIFT) & ~ST_KEEP) |
 						  (priv << ST_PRIV_SHIFT));
 			if (sparse_set(&w->up, dst,
 				       ((uint64_t)(it.depth + 1) << 32) | (i + 1)))
