@@ -20,7 +20,10 @@ struct nhir_usage_source {
 	uint64_t count;
 	int64_t addr_first;	/* when its address was first seen */
 	bool internal;		/* the address is the provider's own */
-	/* its address was first seen at or after exposed_at, not internal */
+	/*
+	 * its address was first used by any key of the lineage at or after
+	 * exposed_at, and is not the provider's own
+	 */
 	bool after_exposure;
 };
 

@@ -485,12 +485,84 @@ static int cmp_ip_first(const void *a, const void *b)
 	return c ? c : cmp_source(a, b);
 }
 
+/* An address and when the lineage first used it. */
+struct addr_seen {
+	const char *ip;
+	int64_t first;
+};
+
+static int cmp_addr_seen(const void *a, const void *b)
+{
+	const struct addr_seen *x = a, *y = b;
+	int c = cmp_opt_str(x->ip, y->ip);
+
+	if (c)
+		return c;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/*
+ * Every address any key of the lineage used, each once with the
+ * earliest time: a session that calls from the address its parent key
+ * has used all along brings no new address.
+ */
+static enum nhir_rc lineage_addrs(const struct nhir_usage *u,
+				  struct addr_seen **out, size_t *nr,
+				  struct nhir_err *err)
+{
+	struct addr_seen *a;
+	size_t all = 0, k = 0;
+
+	*out = NULL;
+	*nr = 0;
+	for (size_t i = 0; i < u->nr; i++)
+		all += u->keys[i].src_nr;
+	if (!all)
+		return NHIR_OK;
+	a = nhir_calloc(all, sizeof(*a));
+	if (!a)
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	for (size_t i = 0; i < u->nr; i++)
+		for (size_t j = 0; j < u->keys[i].src_nr; j++) {
+			a[k].ip = u->keys[i].src[j].ip;
+			a[k++].first = u->keys[i].src[j].first;
+		}
+	qsort(a, all, sizeof(*a), cmp_addr_seen);
+	for (size_t i = 0; i < all; i++)
+		if (!*nr || cmp_opt_str(a[i].ip, a[*nr - 1].ip))
+			a[(*nr)++] = a[i];
+	*out = a;
+	return NHIR_OK;
+}
+
+/* When the lineage first used ip; fallback when it is not in seen. */
+static int64_t lineage_first(const struct addr_seen *seen, size_t nr,
+			     const char *ip, int64_t fallback)
+{
+	size_t lo = 0, hi = nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = cmp_opt_str(seen[mid].ip, ip);
+
+		if (!c)
+			return seen[mid].first < fallback ? seen[mid].first
+							  : fallback;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return fallback;
+}
+
 /*
  * Groups k's sources by address: each address is new after exposure
- * when it was first seen then (by any user agent), never when it is
- * the provider's own.
+ * when the lineage first used it then (any key, any user agent), never
+ * when it is the provider's own.
  */
-static void group_sources(struct nhir_usage_key *k, int64_t exposed_at)
+static void group_sources(struct nhir_usage_key *k, int64_t exposed_at,
+			  const struct addr_seen *seen, size_t seen_nr)
 {
 	if (k->src_nr > 1)
 		qsort(k->src, k->src_nr, sizeof(*k->src), cmp_ip_first);
@@ -503,10 +575,13 @@ static void group_sources(struct nhir_usage_key *k, int64_t exposed_at)
 		for (size_t m = i; m < j; m++) {
 			struct nhir_usage_source *s = &k->src[m];
 
+			int64_t lineage = lineage_first(seen, seen_nr, s->ip,
+							first);
+
 			s->addr_first = first;
 			s->internal = nhir_ev_internal_source(s->ip);
 			s->after_exposure = exposed_at != NHIR_TIME_UNSET &&
-					    !s->internal && first >= exposed_at;
+					    !s->internal && lineage >= exposed_at;
 		}
 	}
 	if (k->src_nr > 1)
@@ -532,6 +607,8 @@ enum nhir_rc nhir_usage_collect(struct nhir_store *st, const char *ref,
 	bool window = opts->since != NHIR_TIME_UNSET ||
 		      opts->until != NHIR_TIME_UNSET;
 	bool *scan = NULL;
+	struct addr_seen *seen = NULL;
+	size_t seen_nr = 0;
 	enum nhir_rc rc;
 
 	memset(out, 0, sizeof(*out));
@@ -564,14 +641,17 @@ enum nhir_rc nhir_usage_collect(struct nhir_store *st, const char *ref,
 			goto out;
 	}
 	rc = scan_events(st, out, &x, scan, opts, err);
+	if (!rc)
+		rc = lineage_addrs(out, &seen, &seen_nr, err);
 	for (size_t i = 0; !rc && i < out->nr; i++) {
 		struct nhir_usage_key *k = &out->keys[i];
 
-		group_sources(k, opts->exposed_at);
+		group_sources(k, opts->exposed_at, seen, seen_nr);
 		if (k->act_nr > 1)
 			qsort(k->act, k->act_nr, sizeof(*k->act), cmp_action);
 	}
 out:
+	nhir_free(seen);
 	nhir_free(scan);
 	nhir_free(x.slot);
 	if (rc)

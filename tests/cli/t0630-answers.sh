@@ -130,6 +130,41 @@ printf '%s\n' '{"eventID":"int-9","userIdentity":{"accessKeyId":"AKIAEXAMPLEINTE
 check "two addresses of the caller's within a minute are concurrent" sh -c \
 	'"$NHIR" --db "$0/int.db" usage AKIAEXAMPLEINTERNAL | grep -q "concurrent use from different addresses: 1 times"' "$T"
 
+# A session calling from the address its parent key has used all along
+# brings no new address; a session's own new address still counts
+python3 - "$T/lin.jsonl" <<'PY'
+import json, sys
+out = open(sys.argv[1], "w")
+def rec(i, t, key, ip, name, extra=None):
+    r = {"eventVersion": "1.08", "eventID": "lin-%d" % i,
+         "userIdentity": {"type": "IAMUser", "accessKeyId": key,
+                          "arn": "arn:aws:iam::111122223333:user/svc"},
+         "eventTime": t, "eventSource": "sts.amazonaws.com", "eventName": name,
+         "sourceIPAddress": ip, "userAgent": "aws-cli/2.15.0", "awsRegion": "us-east-1"}
+    if extra:
+        r.update(extra)
+    out.write(json.dumps(r) + "\n")
+rec(1, "2024-05-01T08:00:00Z", "AKIAEXAMPLELINEAGE1", "203.0.113.10", "GetCallerIdentity")
+rec(2, "2024-05-01T10:00:00Z", "AKIAEXAMPLELINEAGE1", "203.0.113.10", "GetSessionToken",
+    {"responseElements": {"credentials": {"accessKeyId": "ASIAEXAMPLELINEAGE1",
+        "expiration": "May 1, 2024, 10:00:00 PM", "sessionToken": "x"}}})
+rec(3, "2024-05-01T10:05:00Z", "ASIAEXAMPLELINEAGE1", "203.0.113.10", "GetCallerIdentity")
+rec(4, "2024-05-01T10:06:00Z", "ASIAEXAMPLELINEAGE1", "198.51.100.99", "GetCallerIdentity")
+PY
+"$NHIR" --db "$T/lin.db" init >/dev/null
+"$NHIR" --db "$T/lin.db" ingest cloudtrail "$T/lin.jsonl" >/dev/null
+check "usage over a lineage" exits 0 "$NHIR" --db "$T/lin.db" usage --all \
+	--format json --exposed-at 2024-05-01T09:00:00Z AKIAEXAMPLELINEAGE1
+check "the session is in the lineage" has "$T/last.out" '"ASIAEXAMPLELINEAGE1"'
+check "the parent key's old address is not new for its session" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = [k for k in d["keys"] if k["key"] == "ASIAEXAMPLELINEAGE1"][0]
+a = {x["ip"]: x for x in s["addresses"]}
+assert not a["203.0.113.10"]["after_exposure"], a
+assert a["198.51.100.99"]["after_exposure"], a
+' "$T/last.out"
+
 # The Invictus attacking key used one address: one new address, not 109
 inv=${NHIR_DATA:-../shared/data}/invictus-aws-stratus-cloudtrail/CloudTrail
 if [ -d "$inv" ]; then
@@ -139,6 +174,11 @@ if [ -d "$inv" ]; then
 		usage --format json --exposed-at 2023-07-10T11:50:00Z AKIATFQR7NSC8Q4X20BJ
 	check "invictus: one address, new after exposure, 130 agents beneath" \
 		python3 -c 'import json,sys; k=json.load(open(sys.argv[1]))["keys"][0]; a=k["addresses"]; assert len(a)==1 and a[0]["ip"]=="192.168.10.20" and a[0]["after_exposure"] and a[0]["count"]==2104 and len(a[0]["user_agents"])==130, [(x["ip"], x["count"]) for x in a]' "$T/last.out"
+	check "invictus: sessions use the key's address, not a new one" exits 0 \
+		"$NHIR" --db "$T/inv.db" usage --all --format json \
+		--exposed-at 2023-07-10T12:00:00Z AKIATFQR7NSC8Q4X20BJ
+	check "invictus: no session's address is new after the key's" \
+		python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); a=[(k["key"], x["ip"]) for k in d["keys"] for x in k["addresses"] if x["after_exposure"]]; n=sum(1 for k in d["keys"][1:] for x in k["addresses"] if x["ip"]=="192.168.10.20"); assert n >= 5 and not a, (n, a)' "$T/last.out"
 	check "invictus: the user ARN lists the key and its 2,104 events" exits 0 \
 		"$NHIR" --db "$T/inv.db" usage arn:aws:iam::123837392027:user/bert-jan
 	check "invictus: with the key's use" has "$T/last.out" "2104 events, 224 failed"
