@@ -134,10 +134,6 @@ int cli_unknown_ref(struct nhir_ctx *ctx, const char *ref,
 		    const struct nhir_err *err);
 /* Checks that ctx->actor may do perm (records a refusal); exit code. */
 int cli_authorize(struct nhir_ctx *ctx, int perm, const char *op);
-/* Appends an audit entry in its own transaction (frees detail). */
-struct cJSON;
-void cli_audit(struct nhir_ctx *ctx, const char *action,
-	       struct cJSON *detail);
 /*
  * Writes text and a newline to a new file at path (never over an
  * existing file or through a symlink); reports failure, exit code.

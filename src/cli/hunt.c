@@ -125,18 +125,6 @@ int cmd_hunt(int argc, char **argv, struct nhir_ctx *ctx)
 		res.records_matched, res.keys, res.keys_found,
 		res.files_matched, res.passes, res.in.events,
 		res.in.duplicates);
-	if (res.in.events || res.in.lineage) {
-		cJSON *d = cJSON_CreateObject();
-		cJSON *keys = cJSON_AddArrayToObject(d, "keys");
-
-		cJSON_AddStringToObject(d, "format", nhir_tele_name(fmt));
-		for (int i = optind + 1; i < first_path; i++)
-			cJSON_AddItemToArray(keys, cJSON_CreateString(argv[i]));
-		cJSON_AddNumberToObject(d, "files", (double)res.files_matched);
-		cJSON_AddNumberToObject(d, "events", (double)res.in.events);
-		cJSON_AddNumberToObject(d, "lineage", (double)res.in.lineage);
-		cli_audit(ctx, "hunt", d);
-	}
 	if (res.in.lineage) {
 		struct nhir_graph *g = NULL;
 

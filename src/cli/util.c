@@ -222,23 +222,6 @@ const char *cli_time(int64_t t, char *buf, size_t len)
 	return buf;
 }
 
-void cli_audit(struct nhir_ctx *ctx, const char *action, cJSON *detail)
-{
-	struct nhir_err err = NHIR_ERR_INIT;
-	enum nhir_rc rc = nhir_store_begin(ctx->st, &err);
-
-	if (!rc)
-		rc = nhir_audit_append(ctx->st, ctx->actor, action, 0, detail,
-				       &err);
-	if (!rc)
-		rc = nhir_store_commit(ctx->st, &err);
-	else
-		nhir_store_rollback(ctx->st);
-	cJSON_Delete(detail);
-	if (rc)
-		cli_warn("audit entry not written: %s", err.msg);
-}
-
 int cli_write_new(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |

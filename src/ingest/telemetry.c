@@ -1487,6 +1487,8 @@ struct run {
 	int64_t first_file;	/* the run's first file id, 0 before it */
 	struct nhir_ingest_result pending;	/* counted, not committed */
 	const char *format, *path, *actor;	/* for the audit entry */
+	const char *const *keys;	/* a hunt's keys, NULL: an ingest */
+	size_t key_nr;
 	struct run_dir {
 		dev_t dev;
 		ino_t ino;
@@ -1511,12 +1513,21 @@ static enum nhir_rc audit_group(struct nhir_store *st, const struct run *run,
 	if (!d)
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	cJSON_AddStringToObject(d, "format", run->format);
-	cJSON_AddStringToObject(d, "path", run->path);
+	if (run->keys) {
+		cJSON *keys = cJSON_AddArrayToObject(d, "keys");
+
+		for (size_t i = 0; keys && i < run->key_nr; i++)
+			cJSON_AddItemToArray(keys,
+					     cJSON_CreateString(run->keys[i]));
+	} else {
+		cJSON_AddStringToObject(d, "path", run->path);
+	}
 	cJSON_AddNumberToObject(d, "files", (double)p->files);
 	cJSON_AddNumberToObject(d, "events", (double)p->events);
 	cJSON_AddNumberToObject(d, "lineage", (double)p->lineage);
 	cJSON_AddNumberToObject(d, "skipped", (double)p->malformed);
-	rc = nhir_audit_append(st, run->actor, "ingest", 0, d, err);
+	rc = nhir_audit_append(st, run->actor, run->keys ? "hunt" : "ingest",
+			       0, d, err);
 	cJSON_Delete(d);
 	return rc;
 }
@@ -2388,6 +2399,15 @@ static enum nhir_rc hunt_file(struct hunt *h, const char *path,
 	res->repeated += dups.repeated;
 	res->malformed += t.malformed;
 	res->lineage += t.lineage;
+	/* what the group's audit entry says, and what a failed commit undoes */
+	run->pending.files++;
+	run->pending.events += t.events - (dups.before + dups.run +
+					   dups.repeated);
+	run->pending.duplicates += dups.before;
+	run->pending.dup_run += dups.run;
+	run->pending.repeated += dups.repeated;
+	run->pending.malformed += t.malformed;
+	run->pending.lineage += t.lineage;
 	run->tx_bytes += r.mem_len;
 	if (run->tx_bytes >= GROUP_BYTES)
 		rc = run_commit(h->st, run, res, err);
@@ -2548,6 +2568,10 @@ enum nhir_rc nhir_hunt(struct nhir_store *st,
 	h.fmt = fmt;
 	h.actor = actor;
 	h.res = res;
+	h.run.format = fmt->name;
+	h.run.actor = actor ? actor : "nhir";
+	h.run.keys = keys;
+	h.run.key_nr = key_nr;
 	h.all = nhir_litscan_new();
 	if (!h.all)
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");

@@ -63,6 +63,20 @@ check "an import killed before its entry leaves neither" \
 	killed import nhir examples/scenarios/02-oauth-app-consent/inventory.jsonl
 check "the same import, not killed, is stored" \
 	made import nhir examples/scenarios/02-oauth-app-consent/inventory.jsonl
+check "a hunt killed before its entry leaves neither" \
+	killed --as rory hunt cloudtrail AKIAEXAMPLEDEPLOY01 \
+	examples/scenarios/01-ci-key-public-repo/telemetry/
+check "the same hunt, not killed, is stored" \
+	made --as rory hunt cloudtrail AKIAEXAMPLEDEPLOY01 \
+	examples/scenarios/01-ci-key-public-repo/telemetry/
+check "the hunt is on the record, by its actor, with its keys" sh -c \
+	'"$NHIR" audit log --format json | python3 -c "
+import json, sys
+e = [x for x in json.load(sys.stdin)[\"entries\"] if x[\"action\"] == \"hunt\"]
+assert len(e) == 1 and e[0][\"actor\"] == \"rory\", e
+d = e[0][\"detail\"]
+assert d[\"keys\"] == [\"AKIAEXAMPLEDEPLOY01\"] and d[\"events\"] > 0, d
+"'
 check "an ingest killed before its entry leaves neither" \
 	killed --as rory ingest cloudtrail \
 	examples/scenarios/01-ci-key-public-repo/telemetry/
