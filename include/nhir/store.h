@@ -65,6 +65,18 @@ void nhir_store_set_busy_timeout(struct nhir_store *st, unsigned ms);
 enum nhir_rc nhir_store_commit(struct nhir_store *st, struct nhir_err *err);
 void nhir_store_rollback(struct nhir_store *st);
 /*
+ * A read snapshot: the reads until nhir_store_read_end() see one state
+ * of the database, and pay for its locks once rather than statement by
+ * statement (a server's answer to a GET).  Nothing is written by it;
+ * nhir_store_begin() ends it first, so a change made meanwhile is made
+ * as it would be without.  Does nothing in a transaction, in a
+ * snapshot already, or on a backend that reads statement by statement.
+ */
+enum nhir_rc nhir_store_read_begin(struct nhir_store *st,
+				   struct nhir_err *err);
+void nhir_store_read_end(struct nhir_store *st);
+
+/*
  * A part of the open transaction that can be undone alone (one file of
  * an ingest): nhir_store_release() keeps it, nhir_store_rollback_to()
  * undoes it.  Parts do not nest.

@@ -1037,8 +1037,18 @@ enum MHD_Result api_handle(struct srv_req *r)
 		return r->op->fn(r);
 	if (!authenticate(r, write, &ok))
 		return ok;
+	if (write)
+		return r->op->fn(r);
+	/*
+	 * A read sees one state of the database and takes its locks once
+	 * (a failure to begin only leaves each statement on its own); what
+	 * the answer sends later, an event feed's reads, is outside it.
+	 */
+	if (r->st)
+		nhir_store_read_begin(r->st, NULL);
 	/* reads need the right to read; changes are the library's call */
-	if (!write && r->op->fn != metrics && !may_read(r, &ok))
-		return ok;
-	return r->op->fn(r);
+	if (r->op->fn == metrics || may_read(r, &ok))
+		ok = r->op->fn(r);
+	nhir_store_read_end(r->st);
+	return ok;
 }

@@ -39,6 +39,14 @@ struct nhir_store_ops {
 	enum nhir_rc (*savepoint)(struct nhir_store *st, struct nhir_err *err);
 	enum nhir_rc (*release)(struct nhir_store *st, struct nhir_err *err);
 	void (*rollback_to)(struct nhir_store *st);
+	/*
+	 * A read snapshot (NULL: every statement reads on its own): the
+	 * reads until read_end see one state of the database and take
+	 * its locks once.
+	 */
+	enum nhir_rc (*read_begin)(struct nhir_store *st,
+				   struct nhir_err *err);
+	void (*read_end)(struct nhir_store *st);
 
 	enum nhir_rc (*put_node)(struct nhir_store *st,
 				 const struct nhir_node_rec *rec,
@@ -137,6 +145,7 @@ struct nhir_store_ops {
 struct nhir_store {
 	const struct nhir_store_ops *ops;
 	bool in_tx;
+	bool in_read;		/* in a read snapshot (nhir_store_read_begin) */
 	/* the next change's precondition: see nhir_store_cond_set() */
 	int64_t cond_id;
 	char cond_tag[NHIR_ETAG_LEN];

@@ -114,6 +114,7 @@ void nhir_store_close(struct nhir_store *st)
 		return;
 	if (st->in_tx)
 		st->ops->rollback(st);
+	nhir_store_read_end(st);
 	st->ops->close(st);
 }
 
@@ -127,6 +128,27 @@ int nhir_store_schema_version(struct nhir_store *st)
 	return st->ops->schema_version(st);
 }
 
+enum nhir_rc nhir_store_read_begin(struct nhir_store *st,
+				   struct nhir_err *err)
+{
+	enum nhir_rc rc;
+
+	if (st->in_tx || st->in_read || !st->ops->read_begin)
+		return NHIR_OK;
+	rc = st->ops->read_begin(st, err);
+	if (!rc)
+		st->in_read = true;
+	return rc;
+}
+
+void nhir_store_read_end(struct nhir_store *st)
+{
+	if (!st || !st->in_read)
+		return;
+	st->ops->read_end(st);
+	st->in_read = false;
+}
+
 enum nhir_rc nhir_store_begin(struct nhir_store *st, struct nhir_err *err)
 {
 	enum nhir_rc rc;
@@ -134,6 +156,7 @@ enum nhir_rc nhir_store_begin(struct nhir_store *st, struct nhir_err *err)
 	if (st->in_tx)
 		return nhir_err_set(err, NHIR_EINVAL,
 				    "a transaction is already open");
+	nhir_store_read_end(st);
 	rc = st->ops->begin(st, err);
 	if (!rc)
 		st->in_tx = true;

@@ -490,6 +490,110 @@ static void test_end_cascade(void **state)
 	nhir_store_close(st);
 }
 
+/*
+ * A read snapshot sees one state of the database: what another
+ * connection commits meanwhile shows only after it ends; a change
+ * begun inside it ends it first and is made as usual.
+ */
+static void test_read_snapshot(void **state)
+{
+	struct nhir_store *st, *other = NULL;
+	struct nhir_err err = NHIR_ERR_INIT;
+	int64_t n = -1;
+	char *path;
+
+	(void)state;
+	st = tl_new_store(&path);
+	assert_int_equal(nhir_store_open(&other, path, 0, &err), 0);
+	assert_int_equal(nhir_store_read_begin(st, &err), 0);
+	assert_int_equal(nhir_user_count(st, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(nhir_user_add(other, "ada", "ada", NHIR_ROLE_ADMIN,
+				       &err), 0);
+	assert_int_equal(nhir_user_count(st, &n, &err), 0);
+	assert_int_equal(n, 0);
+	nhir_store_read_end(st);
+	assert_int_equal(nhir_user_count(st, &n, &err), 0);
+	assert_int_equal(n, 1);
+
+	/* a change inside a snapshot */
+	assert_int_equal(nhir_store_read_begin(st, &err), 0);
+	assert_int_equal(nhir_user_count(st, &n, &err), 0);
+	assert_int_equal(nhir_user_add(st, "ada", "lee", NHIR_ROLE_LEAD, &err),
+			 0);
+	assert_int_equal(nhir_user_count(other, &n, &err), 0);
+	assert_int_equal(n, 2);
+	nhir_store_read_end(st);	/* ended already: nothing to do */
+	nhir_store_read_end(NULL);
+
+	/* a snapshot left open is ended by close */
+	assert_int_equal(nhir_store_read_begin(other, &err), 0);
+	assert_int_equal(nhir_user_count(other, &n, &err), 0);
+	nhir_store_close(other);
+	assert_int_equal(nhir_user_add(st, "ada", "kim", NHIR_ROLE_LEAD, &err),
+			 0);
+	nhir_store_close(st);
+	free(path);
+}
+
+/*
+ * The statements a connection keeps are handed out once at a time: a
+ * callback that runs the same query again gets its own, and both read
+ * every row.
+ */
+struct nest {
+	struct nhir_store *st;
+	int outer, inner;
+};
+
+static int inner_cb(const struct nhir_incident *i, void *data)
+{
+	(void)i;
+	((struct nest *)data)->inner++;
+	return 0;
+}
+
+static int outer_cb(const struct nhir_incident *i, void *data)
+{
+	struct nest *n = data;
+
+	(void)i;
+	n->outer++;
+	return nhir_incident_list(n->st, -1, inner_cb, n, NULL) != NHIR_OK;
+}
+
+static void test_same_query_nested(void **state)
+{
+	struct nhir_store *st = tl_new_store(NULL);
+	struct nest n = { st, 0, 0 };
+	struct nhir_declare d;
+
+	(void)state;
+	assert_int_equal(nhir_user_add(st, "ada", "ada", NHIR_ROLE_ADMIN,
+				       NULL), 0);
+	assert_int_equal(nhir_user_add(st, "ada", "lee", NHIR_ROLE_LEAD, NULL),
+			 0);
+	memset(&d, 0, sizeof(d));
+	d.severity = "high";
+	d.lead = "lee";
+	d.exposed_at = NHIR_TIME_UNSET;
+	for (int i = 0; i < 3; i++) {
+		int64_t id;
+
+		d.title = i == 0 ? "one" : i == 1 ? "two" : "three";
+		assert_int_equal(nhir_incident_declare(st, "lee", &d, &id,
+						       NULL), 0);
+	}
+	assert_int_equal(nhir_incident_list(st, -1, outer_cb, &n, NULL), 0);
+	assert_int_equal(n.outer, 3);
+	assert_int_equal(n.inner, 9);
+	/* and the kept statement is whole again afterwards */
+	n.outer = n.inner = 0;
+	assert_int_equal(nhir_incident_list(st, -1, inner_cb, &n, NULL), 0);
+	assert_int_equal(n.inner, 3);
+	nhir_store_close(st);
+}
+
 static void test_counts(void **state)
 {
 	struct nhir_store *st = tl_new_store(NULL);
@@ -520,6 +624,8 @@ int main(void)
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_graph_cache),
 		cmocka_unit_test(test_counts),
+		cmocka_unit_test(test_read_snapshot),
+		cmocka_unit_test(test_same_query_nested),
 		cmocka_unit_test(test_end_facts),
 		cmocka_unit_test(test_end_cascade),
 	};

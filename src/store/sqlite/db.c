@@ -177,6 +177,7 @@ void sq_close(struct nhir_store *st)
 		sqlite3_finalize(s->events_q[i]);
 	for (int i = 0; i < Q_USAGE_NR; i++)
 		sqlite3_finalize(s->usage_q[i]);
+	sq_keep_clear(s);
 	sq_intern_clear(&s->strs);
 	nhir_free(s->use.v);
 	nhir_free(s->roll);
@@ -576,6 +577,7 @@ void sq_rollback_to(struct nhir_store *st)
 	sq_run_sql(s, "ROLLBACK TO part; RELEASE part", NULL);
 	s->batch_nr = 0;
 	s->spans.loaded = false;
+	sq_keep_clear(s);
 	sq_intern_clear(&s->strs);
 	sq_use_clear(&s->use);
 }
@@ -621,6 +623,18 @@ const char *sq_path(struct nhir_store *st)
 	return SQ(st)->cache ? SQ(st)->path : NULL;
 }
 
+/* BEGIN DEFERRED: the first read takes the snapshot, no write lock. */
+static enum nhir_rc sq_read_begin(struct nhir_store *st, struct nhir_err *err)
+{
+	return sq_run_sql(SQ(st), "BEGIN", err);
+}
+
+static void sq_read_end(struct nhir_store *st)
+{
+	if (sq_run_sql(SQ(st), "COMMIT", NULL))
+		sq_run_sql(SQ(st), "ROLLBACK", NULL);
+}
+
 const struct nhir_store_ops nhir_sqlite_store_ops = {
 	.name = "sqlite",
 	.version = 1,
@@ -634,6 +648,8 @@ const struct nhir_store_ops nhir_sqlite_store_ops = {
 	.savepoint = sq_savepoint,
 	.release = sq_release,
 	.rollback_to = sq_rollback_to,
+	.read_begin = sq_read_begin,
+	.read_end = sq_read_end,
 	.put_node = sq_put_node,
 	.put_edge = sq_put_edge,
 	.get_node = sq_get_node,

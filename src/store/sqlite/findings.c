@@ -44,7 +44,7 @@ static enum nhir_rc finding_insert(struct nhir_store *st,
 	r = sq_step(st, q, err);
 	if (r == 1)
 		*id = sq_col_int(q, 0);
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -121,7 +121,7 @@ static enum nhir_rc findings_each(struct nhir_store *st, int64_t id,
 			break;
 		}
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -158,7 +158,7 @@ static enum nhir_rc sightings_of(struct nhir_store *st, int64_t finding,
 			break;
 		}
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -188,7 +188,7 @@ static enum nhir_rc route_input(struct nhir_store *st, int64_t id,
 		out->credential = sq_col_int(q, 3);
 		*found = true;
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -211,7 +211,7 @@ static enum nhir_rc route_of(struct nhir_store *st, int64_t id,
 		copy(out->outcome, sizeof(out->outcome), sq_text(q, 1));
 		copy(out->to, sizeof(out->to), sq_text(q, 2));
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 

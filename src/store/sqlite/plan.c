@@ -15,7 +15,7 @@ static enum nhir_rc each_node(struct nhir_store *st, sqlite3_stmt *q,
 			r = 0;
 			break;
 		}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -118,7 +118,7 @@ static enum nhir_rc steps_read(struct nhir_store *st, int64_t incident,
 			break;
 		}
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -302,7 +302,7 @@ static enum nhir_rc deps_of(struct nhir_store *st, int64_t incident,
 			r = 0;
 			break;
 		}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -325,7 +325,7 @@ static enum nhir_rc waits_of(struct nhir_store *st, int64_t step,
 			r = 0;
 			break;
 		}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -411,7 +411,7 @@ static enum nhir_rc approvals_of(struct nhir_store *st, int64_t incident,
 			break;
 		}
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -438,7 +438,7 @@ static enum nhir_rc rejection_standing(struct nhir_store *st, int64_t step,
 			snprintf(why, n, "%s", sq_text(q, 0) ? sq_text(q, 0)
 							     : "");
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -492,7 +492,7 @@ static enum nhir_rc scope_settled(struct nhir_store *st, int64_t incident,
 			r = 0;
 			break;
 		}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -562,7 +562,7 @@ static enum nhir_rc revocations_of(struct nhir_store *st, int64_t incident,
 			break;
 		}
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -621,7 +621,7 @@ static enum nhir_rc cuts_at(struct nhir_store *st, int64_t incident,
 			r = 0;
 			break;
 		}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 

@@ -30,7 +30,7 @@ static enum nhir_rc settings_read(struct nhir_store *st, const char *key,
 			break;
 		}
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -92,7 +92,7 @@ static enum nhir_rc user_read(struct nhir_store *st, const char *name,
 		fill_user(q, out);
 		*found = true;
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -116,7 +116,7 @@ static enum nhir_rc users_read(struct nhir_store *st, nhir_user_cb cb,
 			break;
 		}
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -184,7 +184,7 @@ static enum nhir_rc incident_read(struct nhir_store *st, int64_t id,
 		fill_incident(q, out);
 		*found = true;
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -216,7 +216,7 @@ static enum nhir_rc incidents_read(struct nhir_store *st, int state,
 			break;
 		}
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -320,7 +320,7 @@ static enum nhir_rc scope_read(struct nhir_store *st, int64_t incident,
 			break;
 		}
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -402,7 +402,7 @@ static enum nhir_rc task_read(struct nhir_store *st, int64_t incident,
 		*status = nhir_task_status_parse(sq_text(q, 1));
 		*found = true;
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -472,7 +472,7 @@ static enum nhir_rc records_read(struct nhir_store *st, int64_t incident,
 			break;
 		}
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -499,7 +499,7 @@ static enum nhir_rc audit_last(struct nhir_store *st, int64_t *seq,
 		copy(hash, 65, sq_text(q, 1));
 		*found = true;
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -550,7 +550,7 @@ static enum nhir_rc audit_read_after(struct nhir_store *st, int64_t incident,
 			break;
 		}
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -573,11 +573,11 @@ static enum nhir_rc text_of(struct nhir_store *st, sqlite3_stmt *q,
 	if (r == 1 && sq_text(q, 0)) {
 		*out = nhir_strdup(sq_text(q, 0));
 		if (!*out) {
-			sqlite3_finalize(q);
+			sq_done(st, q);
 			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 		}
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -714,7 +714,7 @@ static enum nhir_rc chain_touched(struct nhir_store *st,
 			break;
 		}
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	if (!rc)
 		rc = sq_step_rc(r, err);
 	if (!rc)
@@ -749,7 +749,7 @@ static enum nhir_rc chain_rows(struct nhir_store *st, const char *table,
 			break;
 		}
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -781,7 +781,7 @@ static enum nhir_rc checkpoints_read(struct nhir_store *st,
 			break;
 		}
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -819,7 +819,7 @@ static enum nhir_rc evidence_locate(struct nhir_store *st, int64_t id,
 		copy(sha, 65, sq_text(q, 1));
 		*found = true;
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 

@@ -35,7 +35,7 @@ static enum nhir_rc incidents_since(struct nhir_store *st, int64_t since,
 			break;
 		}
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -74,7 +74,7 @@ static enum nhir_rc revocation_summary(struct nhir_store *st,
 		out->unverified = sq_col_int(q, 3);
 		out->verified_last = sq_col_int(q, 4);
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -144,7 +144,7 @@ static enum nhir_rc each_id(struct nhir_store *st, sqlite3_stmt *q,
 			r = 0;
 			break;
 		}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -174,7 +174,7 @@ static enum nhir_rc approvals_of_step(struct nhir_store *st, int64_t step,
 			break;
 		}
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 

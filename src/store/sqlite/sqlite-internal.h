@@ -28,10 +28,17 @@
 /* The connection of an open SQLite store. */
 sqlite3 *sq_db(struct nhir_store *st);
 
-/* Prepares sql and binds its parameters; *q is finalized by the caller. */
+/*
+ * Prepares sql and binds its parameters; the caller gives *q back with
+ * sq_done.  The statements of a connection are kept once prepared
+ * (SQ_KEEP of them), so the same text is parsed once per connection: a
+ * server answers the same few queries over and over.
+ */
 enum nhir_rc sq_query(struct nhir_store *st, struct nhir_err *err,
 		      sqlite3_stmt **q, const char *sql,
 		      const char *types, ...);
+/* Gives back a statement of sq_query (reset and kept, or finalized). */
+void sq_done(struct nhir_store *st, sqlite3_stmt *q);
 /* Runs a statement to its end. */
 enum nhir_rc sq_exec(struct nhir_store *st, struct nhir_err *err,
 		     const char *sql, const char *types, ...);
@@ -173,9 +180,19 @@ struct roll_item {
 	bool failed;
 };
 
+/* A statement kept by its text for the next sq_query of it. */
+struct sq_kept_stmt {
+	char *sql;		/* owned */
+	sqlite3_stmt *q;
+	bool busy;		/* handed out and not given back yet */
+};
+#define SQ_KEEP 96
+
 struct sqlite_store {
 	struct nhir_store base;	/* always first */
 	sqlite3 *db;
+	struct sq_kept_stmt keep[SQ_KEEP];
+	size_t keep_nr;
 	char *path;
 	char *cache;
 	sqlite3_stmt *graph_q[Q_GRAPH_NR];	/* kept statements, by file */
@@ -229,6 +246,8 @@ enum nhir_rc sq_run_sql(struct sqlite_store *s, const char *sql,
  * The statement kept in *q, prepared from sql the first time, reset and
  * with its bindings cleared; NULL if it cannot be prepared.
  */
+/* Finalizes the statements sq_query kept (before the connection closes). */
+void sq_keep_clear(struct sqlite_store *s);
 sqlite3_stmt *sq_kept(struct sqlite_store *s, sqlite3_stmt **q,
 		      const char *sql);
 int sq_query_int(struct sqlite_store *s, const char *sql, int64_t *out);

@@ -33,13 +33,74 @@ static void bind_args(sqlite3_stmt *q, const char *types, va_list ap)
 	}
 }
 
+/*
+ * The kept statement for sql when it is free, else a new one, kept when
+ * there is room.  A statement in use (a callback querying the same text
+ * again) is never handed out twice: the second gets one of its own.
+ */
+static int prepare(struct sqlite_store *s, const char *sql,
+		   sqlite3_stmt **q)
+{
+	struct sq_kept_stmt *k;
+	char *copy;
+	int r;
+
+	for (size_t i = 0; i < s->keep_nr; i++) {
+		k = &s->keep[i];
+		if (!k->busy && (k->sql == sql || !strcmp(k->sql, sql))) {
+			k->busy = true;
+			*q = k->q;
+			return SQLITE_OK;
+		}
+	}
+	if (s->keep_nr == SQ_KEEP || !(copy = nhir_strdup(sql)))
+		return sqlite3_prepare_v2(s->db, sql, -1, q, NULL);
+	r = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, q,
+			       NULL);
+	if (r != SQLITE_OK) {
+		nhir_free(copy);
+		return r;
+	}
+	k = &s->keep[s->keep_nr++];
+	k->sql = copy;
+	k->q = *q;
+	k->busy = true;
+	return SQLITE_OK;
+}
+
+void sq_done(struct nhir_store *st, sqlite3_stmt *q)
+{
+	struct sqlite_store *s = SQ(st);
+
+	if (!q)
+		return;
+	for (size_t i = 0; i < s->keep_nr; i++) {
+		if (s->keep[i].q == q) {
+			sqlite3_reset(q);
+			sqlite3_clear_bindings(q);
+			s->keep[i].busy = false;
+			return;
+		}
+	}
+	sq_done(st, q);
+}
+
+void sq_keep_clear(struct sqlite_store *s)
+{
+	for (size_t i = 0; i < s->keep_nr; i++) {
+		sqlite3_finalize(s->keep[i].q);
+		nhir_free(s->keep[i].sql);
+	}
+	s->keep_nr = 0;
+}
+
 static enum nhir_rc vquery(struct nhir_store *st, struct nhir_err *err,
 			   sqlite3_stmt **q, const char *sql,
 			   const char *types, va_list ap)
 {
 	sqlite3 *db = sq_db(st);
 
-	if (sqlite3_prepare_v2(db, sql, -1, q, NULL) != SQLITE_OK) {
+	if (prepare(SQ(st), sql, q) != SQLITE_OK) {
 		*q = NULL;
 		return nhir_err_set(err, NHIR_ESTORE,
 				    "cannot prepare statement: %s",
@@ -95,7 +156,7 @@ enum nhir_rc sq_exec(struct nhir_store *st, struct nhir_err *err,
 		return rc;
 	while ((r = sq_step(st, q, err)) == 1)
 		;
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -117,6 +178,6 @@ enum nhir_rc sq_int(struct nhir_store *st, struct nhir_err *err,
 	*out = r == 1 ? sqlite3_column_int64(q, 0) : 0;
 	if (found)
 		*found = r == 1;
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }

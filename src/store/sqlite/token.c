@@ -28,7 +28,7 @@ static enum nhir_rc key_read(struct nhir_store *st,
 		r = -1;
 		nhir_err_set(err, NHIR_ESTORE, "the token key is damaged");
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -46,7 +46,7 @@ static enum nhir_rc key_insert(struct nhir_store *st,
 		return rc;
 	sqlite3_bind_blob(q, 1, key, NHIR_TOKEN_KEY_LEN, SQLITE_TRANSIENT);
 	r = sq_step(st, q, err);
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -108,7 +108,7 @@ static enum nhir_rc read_one(struct nhir_store *st, const char *sql,
 		fill(q, out);
 		*found = true;
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -149,7 +149,7 @@ static enum nhir_rc tokens_read(struct nhir_store *st, const char *user,
 			break;
 		}
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -194,7 +194,7 @@ static enum nhir_rc password_read(struct nhir_store *st, const char *user,
 		nhir_err_set(err, NHIR_ESTORE, "the password of '%s' is "
 			     "damaged", user);
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
@@ -248,7 +248,7 @@ static enum nhir_rc session_by_hash(struct nhir_store *st, const char *hash,
 		out->ended = opt_time(q, 6);
 		*found = true;
 	}
-	sqlite3_finalize(q);
+	sq_done(st, q);
 	return sq_step_rc(r, err);
 }
 
