@@ -109,6 +109,19 @@ typedef int (*nhir_chain_row_cb)(const struct nhir_chain_row *r,
 				 void *data);
 typedef int (*nhir_checkpoint_doc_cb)(const char *doc, void *data);
 
+/*
+ * A signed checkpoint of another log that this database, as a witness,
+ * holds (witness_insert, witness_read): the log's identity, the entry
+ * and hash signed, when, the signer's public key and signature (hex),
+ * when it arrived and from whom.
+ */
+struct nhir_witness_row {
+	const char *log, *head, *public_key, *signature, *by;
+	int64_t seq, at, received;
+};
+typedef int (*nhir_witness_row_cb)(const struct nhir_witness_row *w,
+				   void *data);
+
 struct nhir_record_store_ops {
 	unsigned version;	/* methods added later are NULL-checked */
 
@@ -316,6 +329,25 @@ struct nhir_record_store_ops {
 	enum nhir_rc (*checkpoints_read)(struct nhir_store *st,
 					 nhir_checkpoint_doc_cb cb, void *data,
 					 struct nhir_err *err);
+
+	/* ---- witnessing (meta log_id; table witness_checkpoint) ---- */
+	/*
+	 * This log's identity (32 hex digits) into id; *found false (id
+	 * "") when the database has none.
+	 */
+	enum nhir_rc (*log_id_read)(struct nhir_store *st, char id[33],
+				    bool *found, struct nhir_err *err);
+	/* Appends w; NHIR_ECONFLICT when its log and seq are held. */
+	enum nhir_rc (*witness_insert)(struct nhir_store *st,
+				       const struct nhir_witness_row *w,
+				       struct nhir_err *err);
+	/*
+	 * Calls cb once with log's checkpoint at seq (seq > 0), its newest
+	 * (seq 0) or its oldest (seq -1); not at all when there is none.
+	 */
+	enum nhir_rc (*witness_read)(struct nhir_store *st, const char *log,
+				     int64_t seq, nhir_witness_row_cb cb,
+				     void *data, struct nhir_err *err);
 
 	/* ---- evidence and its custody (tables evidence, custody) ---- */
 	/* Records a collected file; *id is the new evidence's id. */

@@ -785,6 +785,74 @@ static enum nhir_rc checkpoints_read(struct nhir_store *st,
 	return sq_step_rc(r, err);
 }
 
+/* ---- witnessing ---- */
+
+static enum nhir_rc log_id_read(struct nhir_store *st, char id[33],
+				bool *found, struct nhir_err *err)
+{
+	sqlite3_stmt *q;
+	char *v = NULL;
+	enum nhir_rc rc;
+
+	id[0] = '\0';
+	rc = sq_query(st, err, &q, "SELECT value FROM meta WHERE key ="
+		      " 'log_id'", "");
+	if (!rc)
+		rc = text_of(st, q, &v, found, err);
+	if (!rc && v && strlen(v) == 32)
+		memcpy(id, v, 33);
+	else
+		*found = false;
+	nhir_free(v);
+	return rc;
+}
+
+static enum nhir_rc witness_insert(struct nhir_store *st,
+				   const struct nhir_witness_row *w,
+				   struct nhir_err *err)
+{
+	return sq_exec(st, err, "INSERT INTO witness_checkpoint(log_id, seq,"
+		       " head, at, public_key, signature, received,"
+		       " submitted_by) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
+		       "titittit", w->log, w->seq, w->head, w->at,
+		       w->public_key, w->signature, w->received, w->by);
+}
+
+static enum nhir_rc witness_read(struct nhir_store *st, const char *log,
+				 int64_t seq, nhir_witness_row_cb cb,
+				 void *data, struct nhir_err *err)
+{
+	static const char cols[] = "SELECT log_id, seq, head, at, public_key,"
+		" signature, received, submitted_by FROM witness_checkpoint"
+		" WHERE log_id = ?";
+	char sql[320];
+	sqlite3_stmt *q;
+	enum nhir_rc rc;
+	int r;
+
+	snprintf(sql, sizeof(sql), "%s%s", cols,
+		 seq > 0 ? " AND seq = ?2"
+		 : seq == 0 ? " ORDER BY seq DESC LIMIT 1"
+			    : " ORDER BY id LIMIT 1");
+	rc = seq > 0 ? sq_query(st, err, &q, sql, "ti", log, seq)
+		     : sq_query(st, err, &q, sql, "t", log);
+	if (rc)
+		return rc;
+	r = sq_step(st, q, err);
+	if (r == 1) {
+		struct nhir_witness_row w = {
+			sq_text(q, 0), sq_text(q, 2), sq_text(q, 4),
+			sq_text(q, 5), sq_text(q, 7), sq_col_int(q, 1),
+			sq_col_int(q, 3), sq_col_int(q, 6),
+		};
+
+		cb(&w, data);
+		r = 0;
+	}
+	sq_done(st, q);
+	return sq_step_rc(r, err);
+}
+
 /* ---- evidence ---- */
 
 static enum nhir_rc evidence_insert(struct nhir_store *st,
@@ -870,6 +938,9 @@ const struct nhir_record_store_ops nhir_sqlite_record_ops = {
 	.chain_rows = chain_rows,
 	.checkpoint_insert = checkpoint_insert,
 	.checkpoints_read = checkpoints_read,
+	.log_id_read = log_id_read,
+	.witness_insert = witness_insert,
+	.witness_read = witness_read,
 	.evidence_insert = evidence_insert,
 	.evidence_locate = evidence_locate,
 	.custody_insert = custody_insert,

@@ -353,6 +353,23 @@ const char *const sq_migrations[] = {
 	" user TEXT NOT NULL, method TEXT NOT NULL, address TEXT NOT NULL,"
 	" created INTEGER NOT NULL, expires INTEGER NOT NULL, ended INTEGER);"
 	"CREATE INDEX session_user ON session(user);",
+	/*
+	 * 15: witnessing (src/record/witness.c): this log's identity, made
+	 * once, random; and, when this database is a witness, the signed
+	 * checkpoints of other logs it was given, append-only.
+	 */
+	"INSERT INTO meta VALUES('log_id', lower(hex(randomblob(16))));"
+	"CREATE TABLE witness_checkpoint("
+	" id INTEGER PRIMARY KEY, log_id TEXT NOT NULL, seq INTEGER NOT NULL,"
+	" head TEXT NOT NULL, at INTEGER NOT NULL, public_key TEXT NOT NULL,"
+	" signature TEXT NOT NULL, received INTEGER NOT NULL,"
+	" submitted_by TEXT NOT NULL, UNIQUE(log_id, seq));"
+	"CREATE TRIGGER witness_checkpoint_no_update BEFORE UPDATE"
+	" ON witness_checkpoint BEGIN"
+	" SELECT RAISE(ABORT, 'witness_checkpoint is append-only'); END;"
+	"CREATE TRIGGER witness_checkpoint_no_delete BEFORE DELETE"
+	" ON witness_checkpoint BEGIN"
+	" SELECT RAISE(ABORT, 'witness_checkpoint is append-only'); END;",
 };
 
 const size_t sq_migrations_nr = NHIR_ARRAY_SIZE(sq_migrations);
