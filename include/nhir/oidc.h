@@ -111,5 +111,14 @@ enum nhir_rc nhir_http_request(const char *url, const char *form,
 			       const char *user, const char *password,
 			       long timeout, struct nhir_buf *out,
 			       long *status, struct nhir_err *err);
+/*
+ * The same for a JSON API: GET url, or POST json (application/json)
+ * when json is not NULL, with "Authorization: Bearer" bearer when it
+ * is not NULL (wiped after).  TLS certificates are checked.
+ */
+enum nhir_rc nhir_http_json(const char *url, const char *json,
+			    const char *bearer, long timeout,
+			    struct nhir_buf *out, long *status,
+			    struct nhir_err *err);
 
 #endif

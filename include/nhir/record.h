@@ -226,6 +226,7 @@ struct nhir_checkpoint_check {
 	char fingerprint[48];	/* NHIR_KEY_FP_LEN */
 	bool trusted;		/* signer is in the trust list */
 	char label[64];		/* its label there */
+	char log[33];		/* the log it is of, or "" (signed without) */
 	bool holds;		/* signature valid, trusted, log matches */
 	char why[320];		/* why not, naming the entry */
 };

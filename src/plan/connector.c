@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <curl/curl.h>
+#include <pthread.h>
+#include <sodium.h>
 #include "nhir/buf.h"
 #include "nhir/oidc.h"
 #include "nhir/plan.h"
@@ -671,12 +673,17 @@ static struct {
 	char why[256];
 } lc;
 
+static pthread_mutex_t lc_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Loaded once, whichever thread (a server's requests, its witness
+ * sender) asks first. */
 static enum nhir_rc load_curl(struct nhir_err *err)
 {
 	static const char *const names[] = { "libcurl.so.4",
 					     "libcurl-gnutls.so.4" };
 	void *h = NULL;
 
+	pthread_mutex_lock(&lc_lock);
 	if (!lc.tried) {
 		lc.tried = true;
 		for (size_t i = 0; !h && i < NHIR_ARRAY_SIZE(names); i++)
@@ -707,6 +714,7 @@ static enum nhir_rc load_curl(struct nhir_err *err)
 		}
 	}
 out:
+	pthread_mutex_unlock(&lc_lock);
 	if (!lc.easy_init)
 		return nhir_err_set(err, NHIR_EIO,
 				    "http connectors need libcurl: %s", lc.why);
@@ -816,6 +824,62 @@ enum nhir_rc nhir_http_request(const char *url, const char *form,
 				  lc.easy_strerror(cc));
 	lc.slist_free_all(hdrs);
 	lc.easy_cleanup(curl);
+	return rc;
+}
+
+enum nhir_rc nhir_http_json(const char *url, const char *json,
+			    const char *bearer, long timeout,
+			    struct nhir_buf *out, long *status,
+			    struct nhir_err *err)
+{
+	struct curl_slist *hdrs = NULL;
+	struct nhir_buf auth = NHIR_BUF_INIT(4096);
+	CURL *curl;
+	CURLcode cc;
+	enum nhir_rc rc;
+
+	*status = 0;
+	rc = load_curl(err);
+	if (rc)
+		return rc;
+	curl = lc.easy_init();
+	if (!curl)
+		return nhir_err_set(err, NHIR_ENOMEM, "libcurl failed to start");
+	hdrs = lc.slist_append(hdrs, "Accept: application/json");
+	if (json)
+		hdrs = lc.slist_append(hdrs, "Content-Type: application/json");
+	if (bearer) {
+		nhir_buf_addf(&auth, "Authorization: Bearer %s", bearer);
+		nhir_buf_addch(&auth, 0);
+		if (!auth.err)
+			hdrs = lc.slist_append(hdrs, auth.buf);
+	}
+	lc.easy_setopt(curl, CURLOPT_URL, url);
+	lc.easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+	if (json)
+		lc.easy_setopt(curl, CURLOPT_POSTFIELDS, json);
+	/* certificates and host names are checked: libcurl's defaults */
+	lc.easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
+	lc.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	lc.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+	lc.easy_setopt(curl, CURLOPT_WRITEDATA, out);
+	lc.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	cc = lc.easy_perform(curl);
+	lc.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+	if (auth.err)
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	else if (cc == CURLE_WRITE_ERROR && out->err)
+		rc = nhir_err_set(err, NHIR_ETOOBIG, "%s: the answer is over "
+				  "1 MiB", url);
+	else if (cc != CURLE_OK)
+		rc = nhir_err_set(err, NHIR_EIO, "%s: %s", url,
+				  lc.easy_strerror(cc));
+	lc.slist_free_all(hdrs);
+	lc.easy_cleanup(curl);
+	/* the header held the token */
+	if (auth.buf)
+		sodium_memzero(auth.buf, auth.alloc);
+	nhir_buf_release(&auth);
 	return rc;
 }
 

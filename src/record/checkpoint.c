@@ -1,6 +1,7 @@
 /*
  * Signed checkpoints of the audit log: Ed25519 over the canonical JSON
- * of {at, head, seq}, the newest entry's sequence number and hash.  A
+ * of {at, head, log, seq}, the newest entry's sequence number and hash
+ * and the log's identity (a store without one leaves "log" out).  A
  * copy kept away from the database vouches for every entry up to seq:
  * the log cut short, emptied, or rewritten (even with every hash after
  * recomputed) no longer has that hash at that entry.  See
@@ -16,6 +17,7 @@
 #define CP_MEMBER "nhir_checkpoint"
 
 static char *checkpoint_doc(int64_t seq, const char *head, int64_t at,
+			    const char *log,
 			    const unsigned char sk[NHIR_ED_SK])
 {
 	unsigned char pk[NHIR_ED_PK], sig[NHIR_ED_SIG];
@@ -27,6 +29,8 @@ static char *checkpoint_doc(int64_t seq, const char *head, int64_t at,
 	cJSON_AddNumberToObject(cp, "seq", (double)seq);
 	cJSON_AddStringToObject(cp, "head", head);
 	cJSON_AddNumberToObject(cp, "at", (double)at);
+	if (log[0])
+		cJSON_AddStringToObject(cp, "log", log);
 	canon = nhir_json_canonical(cp);
 	if (!canon) {
 		cJSON_Delete(doc);
@@ -57,13 +61,15 @@ enum nhir_rc nhir_audit_checkpoint(struct nhir_store *st, const char *keyfile,
 	unsigned char sk[NHIR_ED_SK];
 	struct nhir_audit_check chk;
 	int64_t seq = 0, at = nhir_time_now();
-	char pkh[2 * NHIR_ED_PK + 1];
+	char pkh[2 * NHIR_ED_PK + 1], log[NHIR_LOG_ID_LEN];
 	unsigned char pk[NHIR_ED_PK];
 	enum nhir_rc rc;
 	bool found;
 
 	*out = NULL;
-	rc = nhir_ed_load_secret(keyfile, sk, err);
+	rc = ir_log_id(st, log, err);
+	if (!rc)
+		rc = nhir_ed_load_secret(keyfile, sk, err);
 	if (rc)
 		return rc;
 	nhir_ed_public(sk, pk);
@@ -86,7 +92,7 @@ enum nhir_rc nhir_audit_checkpoint(struct nhir_store *st, const char *keyfile,
 		rc = nhir_err_set(err, NHIR_ECONFLICT, "the audit log is "
 				  "empty: nothing to sign");
 	if (!rc) {
-		*out = checkpoint_doc(seq, chk.head, at, sk);
+		*out = checkpoint_doc(seq, chk.head, at, log, sk);
 		if (!*out)
 			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	}
@@ -170,6 +176,7 @@ static enum nhir_rc check_doc(const cJSON *doc, const char *trust,
 		cJSON_GetObjectItemCaseSensitive(s, "public_key"));
 	const char *sigh = cJSON_GetStringValue(
 		cJSON_GetObjectItemCaseSensitive(s, "signature"));
+	const cJSON *log = cJSON_GetObjectItemCaseSensitive(cp, "log");
 	unsigned char pk[NHIR_ED_PK], sig[NHIR_ED_SIG];
 	char *canon;
 	bool ok;
@@ -178,10 +185,13 @@ static enum nhir_rc check_doc(const cJSON *doc, const char *trust,
 	if (!cJSON_IsObject(cp) || !cJSON_IsNumber(seq) || seq->valuedouble < 1
 	    || !head || strlen(head) != 64 || !pkh || !sigh ||
 	    !nhir_ed_unhex(pkh, pk, sizeof(pk)) ||
-	    !nhir_ed_unhex(sigh, sig, sizeof(sig)))
+	    !nhir_ed_unhex(sigh, sig, sizeof(sig)) ||
+	    (log && (!cJSON_IsString(log) || !ir_log_id_valid(log->valuestring))))
 		return nhir_err_set(err, NHIR_EPARSE, "not an nhir audit "
 				    "checkpoint ('nhir audit checkpoint')");
 	c->seq = (int64_t)seq->valuedouble;
+	if (log)
+		ir_copy(c->log, sizeof(c->log), log->valuestring);
 	ir_copy(c->head, sizeof(c->head), head);
 	ir_copy(c->signer, sizeof(c->signer), pkh);
 	nhir_key_fingerprint(pkh, c->fingerprint);
@@ -226,6 +236,15 @@ enum nhir_rc nhir_audit_check_checkpoint(struct nhir_store *st,
 				    end && end >= doc ? (size_t)(end - doc) : 0);
 	rc = check_doc(d, trust, c, err);
 	cJSON_Delete(d);
+	if (!rc && c->log[0]) {
+		char ours[NHIR_LOG_ID_LEN];
+
+		/* a checkpoint of another log vouches for nothing here */
+		rc = ir_log_id(st, ours, err);
+		if (!rc && ours[0] && strcmp(ours, c->log))
+			why(c, "the checkpoint is of log %s, but this is log %s",
+			    c->log, ours);
+	}
 	if (!rc)
 		rc = check_log(st, c, err);
 	return rc;

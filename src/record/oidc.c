@@ -13,6 +13,7 @@
 #include "nhir/oidc.h"
 #include "core/alloc.h"
 #include "core/yaml.h"
+#include "record/record-internal.h"
 
 /* ---- the configuration file ---- */
 
@@ -101,7 +102,6 @@ enum nhir_rc nhir_oidc_config_load(const char *path,
 				   struct nhir_oidc_config *c, bool *found,
 				   struct nhir_err *err)
 {
-	static const char *const top[] = { "oidc", NULL };
 	static const char *const keys[] = {
 		"issuer", "client_id", "client_secret_file",
 		"client_secret_env", "redirect_uri", "user_claim", "scopes",
@@ -118,10 +118,12 @@ enum nhir_rc nhir_oidc_config_load(const char *path,
 		return rc;
 	root = nhir_yaml_root(&y);
 	if (!root || !nhir_yaml_is_map(root)) {
-		rc = nhir_yaml_error(&y, root, "want a mapping (oidc: ...)");
+		rc = nhir_yaml_error(&y, root, "want a mapping (oidc: ..., "
+				     "witness: ...)");
 		goto out;
 	}
-	if ((rc = nhir_yaml_keys(&y, root, "the configuration", top)))
+	if ((rc = nhir_yaml_keys(&y, root, "the configuration",
+				 ir_config_sections)))
 		goto out;
 	o = nhir_yaml_get(&y, root, "oidc");
 	if (!o)

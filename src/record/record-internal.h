@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include "nhir/record.h"
 #include "store/token.h"
+#include "nhir/witness.h"
 
 /*
  * A change: begins a transaction and checks authority.  On refusal the
@@ -36,6 +37,17 @@ enum nhir_rc ir_token_key(struct nhir_store *st,
 /* The keyed BLAKE2b hash of value, in hex. */
 void ir_token_hash(const unsigned char key[NHIR_TOKEN_KEY_LEN],
 		   const char *value, char hex[NHIR_TOKEN_HASH_HEX]);
+
+/*
+ * This database's log identity into id (NHIR_LOG_ID_LEN bytes); "" for
+ * a store that keeps none (NHIR_EUNSUPPORTED is not an error here).
+ */
+enum nhir_rc ir_log_id(struct nhir_store *st, char *id, struct nhir_err *err);
+/* Is s a log identity: 32 lowercase hex digits? */
+bool ir_log_id_valid(const char *s);
+
+/* The top-level sections of the server's configuration file. */
+extern const char *const ir_config_sections[];
 
 /* Copies s into a fixed buffer (truncating), "" for NULL. */
 static inline void ir_copy(char *dst, size_t n, const char *s)
