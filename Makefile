@@ -95,6 +95,12 @@ $(BUILD)/tests/%: tests/%.c $(TEST_LIB_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(TEST_LIB_OBJ) $(LIB) \
 		$(ALL_LDFLAGS) $(LIBS) $(CMOCKA_LIBS)
 
+# The server's pure functions (request decoders) are tested beside it.
+$(BUILD)/tests/server/%: tests/server/%.c $(TEST_LIB_OBJ) $(SERVER_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(TEST_LIB_OBJ) $(SERVER_LIB) \
+		$(LIB) $(ALL_LDFLAGS) $(LIBS) $(CMOCKA_LIBS)
+
 # Fuzz targets replayed over their committed corpus without libFuzzer.
 $(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(SERVER_LIB) $(LIB)
 	@mkdir -p $(dir $@)

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <sys/stat.h>
 #include "nhir/oidc.h"
+#include "nhir/witness.h"
 #include "cli/cli.h"
 #include "server/server.h"
 
@@ -29,8 +30,14 @@ static const char usage_serve[] =
 	"the user the claim names must exist in nhir, unless 'roles:' maps\n"
 	"the provider's groups to nhir roles (then they decide the role at\n"
 	"each sign-in, and 'provision: true' makes a new person a user).\n"
+	"Its 'witness:' (url, token_file, key, interval) sends signed\n"
+	"checkpoints of the audit log to another nhir server, the witness,\n"
+	"whenever the log has grown and interval seconds have passed; a\n"
+	"server takes others' checkpoints at POST\n"
+	"/api/v1/witness/checkpoints ('nhir audit verify --witness URL').\n"
 	"SIGHUP reads FILE again; if it does not load, the running\n"
-	"configuration stays (the server's log says why).\n"
+	"configuration stays (the server's log says why); 'witness:' is\n"
+	"read at the start only.\n"
 	"--listen defaults to " SRV_LISTEN_DEFAULT "; port 0 takes any free\n"
 	"port.  Once listening it prints 'listening on http://ADDR:PORT'.\n"
 	"N worker threads answer requests (default 4); a request body over\n"
@@ -148,6 +155,29 @@ static enum nhir_rc load_config(const char *path, struct nhir_oidc_config *c,
 	return rc;
 }
 
+/*
+ * The "witness:" section: its token (from a file kept from others) and
+ * a signing key kept the same way.  Read once, at the start.
+ */
+static enum nhir_rc load_witness(const char *path,
+				 struct nhir_witness_config *w, bool *found,
+				 char *token, size_t n, struct nhir_err *err)
+{
+	struct stat sb;
+	enum nhir_rc rc = nhir_witness_config_load(path, w, found, err);
+
+	if (rc || !*found)
+		return rc;
+	if (stat(w->key, &sb))
+		return nhir_err_set(err, NHIR_EIO, "witness: key %s: %s",
+				    w->key, strerror(errno));
+	if (sb.st_mode & 077)
+		return nhir_err_set(err, NHIR_EIO, "witness: key %s may be "
+				    "read by others (mode %04o): chmod 600 it",
+				    w->key, (unsigned)(sb.st_mode & 07777));
+	return nhir_witness_token_read(w->token_file, token, n, err);
+}
+
 int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -169,11 +199,12 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 		ctx->db, SRV_LISTEN_DEFAULT, SRV_THREADS_DEFAULT,
 		SRV_BODY_DEFAULT, SRV_TIMEOUT_DEFAULT, NULL, NULL,
 		SRV_LOGIN_FAILS_USER, SRV_LOGIN_FAILS_ADDR, NULL, NULL, NULL,
-		NULL, NULL, NULL,
+		NULL, NULL, NULL, NULL, NULL,
 	};
 	struct nhir_oidc_config oidc;
+	struct nhir_witness_config witness;
 	const char *config = NULL;
-	char secret[1024];
+	char secret[1024], wtoken[1024] = "";
 	int rc;
 	unsigned long long v;
 	bool routes = false;
@@ -269,8 +300,18 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 		}
 		o.config = config;
 		o.config_load = load_config;
+		if (load_witness(config, &witness, &found, wtoken,
+				 sizeof(wtoken), &err)) {
+			memset(secret, 0, sizeof(secret));
+			return cli_fail(&err);
+		}
+		if (found) {
+			o.witness = &witness;
+			o.witness_token = wtoken;
+		}
 	}
 	rc = srv_run(&o) ? EXIT_ERROR : EXIT_OK;
 	memset(secret, 0, sizeof(secret));
+	memset(wtoken, 0, sizeof(wtoken));
 	return rc;
 }

@@ -141,6 +141,10 @@ static const struct api_path paths[ROUTE_NR] = {
 		{ { "GET", 0, "api.report", rd_report } } },
 	[ROUTE_EVIDENCE] = { INC "/evidence",
 		{ { "GET", 0, "api.evidence.list", rd_evidence } } },
+	[ROUTE_WITNESS] = { "/api/v1/witness/checkpoints",
+		{ { "POST", OP_WRITE, "api.witness.checkpoint", wit_post } } },
+	[ROUTE_WITNESS_LOG] = { "/api/v1/witness/checkpoints/{log}",
+		{ { "GET", 0, "api.witness.get", wit_get } } },
 };
 
 const char *api_route_name(enum srv_route rt)
@@ -176,6 +180,14 @@ static bool segment(const char *t, size_t tn, const char *u, size_t un,
 	char *end;
 	long long v;
 
+	if (tn == 5 && !memcmp(t, "{log}", 5)) {
+		/* a log's identity: 32 lowercase hex digits */
+		if (un != 32 || strspn(u, "0123456789abcdef") < 32)
+			return false;
+		memcpy(r->log, u, 32);
+		r->log[32] = '\0';
+		return true;
+	}
 	if (!un || un >= sizeof(ref))
 		return false;
 	if (tn == 4 && !memcmp(t, "{id}", 4)) {
@@ -202,6 +214,7 @@ static bool segment(const char *t, size_t tn, const char *u, size_t un,
 static bool match(const char *tmpl, const char *url, struct srv_req *r)
 {
 	r->incident = r->num = 0;
+	r->log[0] = '\0';
 	while (*tmpl == '/' && *url == '/') {
 		size_t tn = strcspn(++tmpl, "/"), un = strcspn(++url, "/");
 

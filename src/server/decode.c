@@ -471,3 +471,77 @@ enum nhir_rc srv_decode_login(const char *body, size_t len, bool form,
 	}
 	return rc;
 }
+
+/* Copies the name of the field err's message names ("field 'x'") into field. */
+static void field_named(const struct nhir_err *err, char field[16])
+{
+	const char *p = strstr(err->msg, "field '");
+	size_t n;
+
+	field[0] = '\0';
+	if (!p)
+		return;
+	p += strlen("field '");
+	n = strcspn(p, "'");
+	if (n < 16 && p[n] == '\'') {
+		memcpy(field, p, n);
+		field[n] = '\0';
+	}
+}
+
+/* Exactly n lowercase hex digits? */
+static bool lower_hex(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return i == n;
+}
+
+enum nhir_rc srv_decode_witness(const char *body, size_t len,
+				struct nhir_witness_cp *cp, char field[16],
+				struct nhir_err *err)
+{
+	/* JSON numbers are exact up to 2^53 */
+	static const struct srv_field f[] = {
+		{ "log", SRV_STR, true, 0, 32 },
+		{ "seq", SRV_INT, true, 1, (size_t)1 << 53 },
+		{ "head", SRV_STR, true, 0, 64 },
+		{ "at", SRV_INT, true, 0, (size_t)1 << 53 },
+		{ "public_key", SRV_STR, true, 0, 64 },
+		{ "signature", SRV_STR, true, 0, 128 },
+	};
+	struct srv_value v[NHIR_ARRAY_SIZE(f)];
+	char *dst[NHIR_ARRAY_SIZE(f)] = { cp->log, NULL, cp->head, NULL,
+					  cp->public_key, cp->signature };
+	enum nhir_rc rc;
+
+	memset(cp, 0, sizeof(*cp));
+	field[0] = '\0';
+	rc = srv_decode(body, len, f, NHIR_ARRAY_SIZE(f), v, err);
+	if (rc) {
+		field_named(err, field);
+		return rc;
+	}
+	for (size_t i = 0; !rc && i < NHIR_ARRAY_SIZE(f); i++) {
+		if (f[i].type == SRV_INT)
+			continue;
+		if (!lower_hex(v[i].s, f[i].max)) {
+			snprintf(field, 16, "%s", f[i].name);
+			rc = nhir_err_set(err, NHIR_EINVAL, "request body: field "
+					  "'%s' is not %zu lowercase hex digits "
+					  "(it has %zu characters)", f[i].name,
+					  f[i].max, strlen(v[i].s));
+		} else {
+			memcpy(dst[i], v[i].s, f[i].max + 1);
+		}
+	}
+	cp->seq = v[1].i;
+	cp->at = v[3].i;
+	srv_values_free(v, NHIR_ARRAY_SIZE(f));
+	if (rc)
+		memset(cp, 0, sizeof(*cp));
+	return rc;
+}

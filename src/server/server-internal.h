@@ -55,6 +55,8 @@ enum srv_route {
 	ROUTE_USERS,
 	ROUTE_REPORT,
 	ROUTE_EVIDENCE,
+	ROUTE_WITNESS,
+	ROUTE_WITNESS_LOG,
 	ROUTE_NR
 };
 
@@ -71,8 +73,9 @@ struct srv_req {
 	const struct api_op *op;	/* the route's handler for the method */
 	int64_t incident;	/* the {id} of the path, 0 if none */
 	int64_t num;		/* its {n}, 0 if none */
+	char log[NHIR_LOG_ID_LEN];	/* its {log}, "" if none */
 	char etag[NHIR_ETAG_LEN];	/* sent as ETag when set */
-	char location[80];	/* sent as Location when set */
+	char location[128];	/* sent as Location when set */
 	char *body;
 	size_t len, cap;
 	bool too_big;		/* the body passed the limit; rest dropped */
@@ -183,6 +186,20 @@ enum MHD_Result rd_report(struct srv_req *r);
 enum MHD_Result rd_scope(struct srv_req *r);
 enum MHD_Result rd_tasks(struct srv_req *r);
 enum MHD_Result rd_evidence(struct srv_req *r);
+
+/* ---- witnessing (witness.c) ---- */
+
+/* POST /api/v1/witness/checkpoints, GET .../checkpoints/{log}. */
+enum MHD_Result wit_post(struct srv_req *r);
+enum MHD_Result wit_get(struct srv_req *r);
+/* The sender thread; NULL when o has no witness or it cannot start. */
+struct srv_witness;
+struct srv_witness *srv_witness_start(struct srv *s);
+/* Stops the sender (it finishes or abandons its request) and frees it. */
+void srv_witness_stop(struct srv_witness *w);
+/* Counts one attempt to send: WIT_OK, WIT_REFUSED or WIT_FAILED. */
+enum { WIT_OK, WIT_REFUSED, WIT_FAILED, WIT_NR };
+void srv_witness_count(struct srv *s, int result);
 
 /* ---- signing in (auth.c) ---- */
 

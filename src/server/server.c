@@ -52,7 +52,15 @@ struct srv {
 	struct srv_oidc *oidc;		/* NULL: not configured */
 	atomic_ulong reloads[2];	/* of the configuration: done, failed */
 	bool cookie_secure;
+	struct srv_witness *witness;	/* the sender, or NULL */
+	atomic_ulong wit[WIT_NR];	/* its attempts, by result */
 };
+
+void srv_witness_count(struct srv *s, int result)
+{
+	if (result >= 0 && result < WIT_NR)
+		atomic_fetch_add(&s->wit[result], 1);
+}
 
 struct srv_limits *srv_limits(struct srv *s)
 {
@@ -444,6 +452,17 @@ char *srv_metrics_text(struct srv *s, size_t *len)
 		      "nhir_config_reloads_total{result=\"ok\"} %lu\n"
 		      "nhir_config_reloads_total{result=\"failed\"} %lu\n",
 		      atomic_load(&s->reloads[0]), atomic_load(&s->reloads[1]));
+	if (s->o->witness)
+		nhir_buf_addf(&b, "# HELP nhir_witness_sends_total Checkpoints "
+			      "of this log sent to the witness, by result.\n"
+			      "# TYPE nhir_witness_sends_total counter\n"
+			      "nhir_witness_sends_total{result=\"ok\"} %lu\n"
+			      "nhir_witness_sends_total{result=\"refused\"} "
+			      "%lu\n"
+			      "nhir_witness_sends_total{result=\"failed\"} "
+			      "%lu\n", atomic_load(&s->wit[WIT_OK]),
+			      atomic_load(&s->wit[WIT_REFUSED]),
+			      atomic_load(&s->wit[WIT_FAILED]));
 	if (b.err) {
 		nhir_buf_release(&b);
 		return NULL;
@@ -863,6 +882,11 @@ int srv_run(const struct srv_opts *o)
 			strerror(errno ? errno : EADDRINUSE));
 		goto out;
 	}
+	if (o->witness && !(s->witness = srv_witness_start(s))) {
+		srv_log("witness: the sender did not start");
+		MHD_stop_daemon(s->d);
+		goto out;
+	}
 	print_listening(s, &ss);
 	srv_log("serving %s with %u threads", o->db, o->threads);
 	for (;;) {
@@ -876,6 +900,8 @@ int srv_run(const struct srv_opts *o)
 	atomic_store(&s->stopping, true);
 	MHD_quiesce_daemon(s->d);
 	srv_feeds_stop(s->feeds);
+	srv_witness_stop(s->witness);
+	s->witness = NULL;
 	for (int i = 0; i < SRV_DRAIN_SECONDS * 100 &&
 			atomic_load(&s->inflight) > 0; i++)
 		usleep(10000);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "nhir/nhir.h"
 #include "nhir/oidc.h"
+#include "nhir/witness.h"
 
 #define SRV_LISTEN_DEFAULT "127.0.0.1:8470"
 #define SRV_THREADS_DEFAULT 4u
@@ -55,6 +56,9 @@ struct srv_opts {
 	srv_config_fn config_load;
 	/* the routing policy findings are explained by, or NULL */
 	const char *policy;
+	/* where this log's checkpoints go ("witness:"), or NULL */
+	const struct nhir_witness_config *witness;
+	const char *witness_token;	/* its API token */
 };
 
 /* Failed logins allowed in SRV_LOGIN_WINDOW seconds, by default. */
@@ -152,5 +156,19 @@ enum nhir_rc srv_decode_login(const char *body, size_t len, bool form,
 			      struct nhir_err *err);
 /* Wipes and frees a NUL-terminated secret (NULL is fine). */
 void srv_free_secret(char *s);
+
+/*
+ * Decodes the body of POST /api/v1/witness/checkpoints: a JSON object
+ * with exactly "log" (32 lowercase hex digits), "seq" (a whole number,
+ * 1 or more), "head" (64), "at" (a whole number, 0 or more),
+ * "public_key" (64) and "signature" (128), each once, nothing else.
+ * NHIR_EPARSE, NHIR_EINVAL or NHIR_ETOOBIG with a message naming the
+ * field or the byte offset, and the field's name in field ("" when
+ * the body as a whole is wrong).  Whether the signature holds is the
+ * library's (nhir_witness_accept).
+ */
+enum nhir_rc srv_decode_witness(const char *body, size_t len,
+				struct nhir_witness_cp *cp, char field[16],
+				struct nhir_err *err);
 
 #endif
