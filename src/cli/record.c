@@ -12,6 +12,7 @@
 #include "nhir/doc.h"
 #include "nhir/record.h"
 #include "nhir/session.h"
+#include "nhir/witness.h"
 #include "cli/cli.h"
 
 /* Parses --format and --help shared by the record commands. */
@@ -227,8 +228,10 @@ int cmd_user(int argc, char **argv, struct nhir_ctx *ctx)
 static const char usage_audit[] =
 	"usage: nhir audit log [--incident INC] [--format text|json]\n"
 	"       nhir audit verify [--checkpoint FILE]... [--trust KEYS]\n"
+	"                         [--witness URL [--witness-token-file F]]\n"
 	"                         [--format text|json]\n"
 	"       nhir audit checkpoint --key KEYFILE [-o FILE]\n"
+	"                         [--witness URL [--witness-token-file F]]\n"
 	"\n"
 	"The audit log holds every change and every refusal, each entry\n"
 	"chained to the one before by SHA-256.  'verify' recomputes the chain\n"
@@ -241,6 +244,11 @@ static const char usage_audit[] =
 	"checkpoint's signer must be in KEYS (a KEYFILE.pub or a list of\n"
 	"public keys; default $NHIR_TRUST).  With KEYS, the checkpoints\n"
 	"recorded in the database are checked too.\n"
+	"--witness URL: 'checkpoint' also sends it to the witness, another\n"
+	"nhir server that keeps checkpoints append-only, and 'verify'\n"
+	"checks the log against the newest one the witness holds of it, as\n"
+	"with --checkpoint.  F holds the API token for the witness (mode\n"
+	"0600).\n"
 	"\n"
 	"exit status: 0 ok (verify: intact), 1 error, 2 usage error,\n"
 	"             3 verify found the log broken, 5 not authorized\n";
@@ -355,8 +363,96 @@ static int verify_checkpoints(struct nhir_ctx *ctx, const char *const *cps,
 	return EXIT_OK;
 }
 
+/* The witness's token from file (NULL: none) into token; exit code. */
+static int witness_token(const char *file, char *token, size_t n)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+
+	token[0] = '\0';
+	if (file && nhir_witness_token_read(file, token, n, &err))
+		return cli_fail(&err);
+	return EXIT_OK;
+}
+
+/* The problem detail of a witness's answer, or "". */
+static void answer_detail(const struct nhir_buf *b, char *out, size_t n)
+{
+	cJSON *d = b->len ? cJSON_ParseWithLength(b->buf, b->len) : NULL;
+	const char *s = cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(d, "detail"));
+
+	snprintf(out, n, "%s", s ? s : "");
+	cJSON_Delete(d);
+}
+
+/* Does a witness's 404 say it holds no checkpoint of the log? */
+static bool held_nothing(const struct nhir_buf *b)
+{
+	cJSON *d = b->len ? cJSON_ParseWithLength(b->buf, b->len) : NULL;
+	const char *t = cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(d, "type"));
+	bool yes = t && !strcmp(t, "urn:nhir:problem:no-checkpoint");
+
+	cJSON_Delete(d);
+	return yes;
+}
+
+/* Checks the log against the newest checkpoint the witness holds. */
+static int verify_witness(struct nhir_ctx *ctx, const char *url,
+			  const char *tokfile, const char *trust,
+			  struct cp_out *o)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_buf b = NHIR_BUF_INIT(1 << 20);
+	struct nhir_checkpoint_check c;
+	char log[NHIR_LOG_ID_LEN], token[1024], detail[NHIR_ERR_MSG_MAX];
+	long status = 0;
+	enum nhir_rc rc;
+	int r;
+
+	if (nhir_log_id(ctx->st, log, &err))
+		return cli_fail(&err);
+	if ((r = witness_token(tokfile, token, sizeof(token))))
+		return r;
+	rc = nhir_witness_fetch(url, token[0] ? token : NULL, log, &status,
+				&b, &err);
+	sodium_memzero(token, sizeof(token));
+	if (rc) {
+		nhir_buf_release(&b);
+		cli_error("witness: %s", err.msg);
+		return EXIT_ERROR;
+	}
+	memset(&c, 0, sizeof(c));
+	if (status == 404 && held_nothing(&b)) {
+		/* unknown is not intact: nothing vouches for this log */
+		snprintf(c.why, sizeof(c.why), "the witness holds no checkpoint "
+			 "of log %s", log);
+	} else if (status != 200) {
+		answer_detail(&b, detail, sizeof(detail));
+		nhir_buf_release(&b);
+		cli_error("witness %s answered HTTP %ld%s%s", url, status,
+			  detail[0] ? ": " : "", detail);
+		return EXIT_ERROR;
+	} else if (nhir_audit_check_checkpoint(ctx->st, b.buf, b.len, trust,
+					       &c, &err)) {
+		nhir_buf_release(&b);
+		cli_error("witness %s: %s", url, err.msg);
+		return EXIT_ERROR;
+	} else if (strcmp(c.log, log)) {
+		c.holds = false;
+		snprintf(c.why, sizeof(c.why), "the witness answered a "
+			 "checkpoint of log '%s', not of this log %s", c.log,
+			 log);
+	}
+	nhir_buf_release(&b);
+	o->source = url;
+	print_cp(&c, o);
+	return EXIT_OK;
+}
+
 static int audit_verify(struct nhir_ctx *ctx, int fmt,
-			const char *const *cps, size_t nr, const char *trust)
+			const char *const *cps, size_t nr, const char *trust,
+			const char *witness, const char *tokfile)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct nhir_audit_check chk;
@@ -378,6 +474,8 @@ static int audit_verify(struct nhir_ctx *ctx, int fmt,
 		       chk.entries, chk.head[0] ? chk.head : "(empty)");
 	}
 	r = verify_checkpoints(ctx, cps, nr, trust, &o);
+	if (!r && witness)
+		r = verify_witness(ctx, witness, tokfile, trust, &o);
 	if (!r && o.oom) {
 		cli_error("out of memory");
 		r = EXIT_ERROR;
@@ -394,8 +492,45 @@ static int audit_verify(struct nhir_ctx *ctx, int fmt,
 	return chk.broken || o.failed ? EXIT_FINDINGS : EXIT_OK;
 }
 
+/* Sends the checkpoint doc to the witness at url; exit code. */
+static int send_witness(const char *doc, const char *url, const char *tokfile)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_buf b = NHIR_BUF_INIT(1 << 20);
+	struct nhir_witness_cp cp;
+	char token[1024], detail[NHIR_ERR_MSG_MAX];
+	long status = 0;
+	enum nhir_rc rc;
+	int r;
+
+	if (nhir_witness_from_doc(doc, &cp, &err))
+		return cli_fail(&err);
+	if ((r = witness_token(tokfile, token, sizeof(token))))
+		return r;
+	rc = nhir_witness_send(url, token[0] ? token : NULL, &cp, &status, &b,
+			       &err);
+	sodium_memzero(token, sizeof(token));
+	answer_detail(&b, detail, sizeof(detail));
+	nhir_buf_release(&b);
+	if (rc) {
+		cli_error("witness: %s", err.msg);
+		return EXIT_ERROR;
+	}
+	if (status != 200 && status != 201) {
+		cli_error("witness %s refused the checkpoint of entry %" PRId64
+			  " (HTTP %ld)%s%s", url, cp.seq, status,
+			  detail[0] ? ": " : "", detail);
+		return EXIT_ERROR;
+	}
+	out_fprintf(stderr, "audit checkpoint of entry %" PRId64 " %s by the "
+		    "witness %s\n", cp.seq, status == 201 ? "taken" :
+		    "already held", url);
+	return EXIT_OK;
+}
+
 static int audit_checkpoint(struct nhir_ctx *ctx, const char *key,
-			    const char *out)
+			    const char *out, const char *witness,
+			    const char *tokfile)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
 	char *doc = NULL;
@@ -410,8 +545,13 @@ static int audit_checkpoint(struct nhir_ctx *ctx, const char *key,
 	if (nhir_audit_checkpoint(ctx->st, key, &doc, &err))
 		return cli_fail(&err);
 	rc = out ? cli_write_new(out, doc) : EXIT_OK;
-	if (!out)
-		out_printf("%s\n", doc);
+	if (!rc && witness)
+		rc = send_witness(doc, witness, tokfile);
+	if (!out) {
+		/* a JSON document, exact: its strings are hex and numbers */
+		out_raw(stdout, doc, strlen(doc));
+		out_putchar('\n');
+	}
 	else if (!rc)
 		out_fprintf(stderr, "audit checkpoint written to %s\n", out);
 	nhir_free(doc);
@@ -428,11 +568,13 @@ int cmd_audit(int argc, char **argv, struct nhir_ctx *ctx)
 		{ "trust", required_argument, NULL, 't' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "witness", required_argument, NULL, 'W' },
+		{ "witness-token-file", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct nhir_err err = NHIR_ERR_INIT;
 	const char *cps[CP_MAX], *trust = getenv("NHIR_TRUST");
-	const char *key = NULL, *out = NULL;
+	const char *key = NULL, *out = NULL, *witness = NULL, *tokfile = NULL;
 	size_t cp_nr = 0;
 	int c, fmt = FMT_TEXT, r;
 	int64_t inc = 0;
@@ -457,6 +599,10 @@ int cmd_audit(int argc, char **argv, struct nhir_ctx *ctx)
 			key = optarg;
 		} else if (c == 'o') {
 			out = optarg;
+		} else if (c == 'W') {
+			witness = optarg;
+		} else if (c == 'F') {
+			tokfile = optarg;
 		} else if ((r = common_opt(c, usage_audit, &fmt)) >= 0) {
 			return r;
 		}
@@ -464,11 +610,20 @@ int cmd_audit(int argc, char **argv, struct nhir_ctx *ctx)
 	if (optind + 1 != argc)
 		return cli_usage(usage_audit, false);
 	sub = argv[optind];
+	if (tokfile && !witness) {
+		cli_error("--witness-token-file goes with --witness URL");
+		return EXIT_USAGE;
+	}
+	if (witness && !nhir_witness_url_ok(witness)) {
+		cli_error("--witness '%s': want an https:// URL (plain http "
+			  "only on loopback)", witness);
+		return EXIT_USAGE;
+	}
 	if (!strcmp(sub, "checkpoint")) {
 		/* any user may sign the head, with a key of their own */
 		if ((r = cli_authorize(ctx, NHIR_PERM_READ, "audit.checkpoint")))
 			return r;
-		return audit_checkpoint(ctx, key, out);
+		return audit_checkpoint(ctx, key, out, witness, tokfile);
 	}
 	if ((r = cli_authorize(ctx, NHIR_PERM_READ, "audit")))
 		return r;
@@ -489,12 +644,14 @@ int cmd_audit(int argc, char **argv, struct nhir_ctx *ctx)
 		return EXIT_OK;
 	}
 	if (!strcmp(sub, "verify")) {
-		if (cp_nr && !trust) {
-			cli_error("--checkpoint needs --trust KEYS (or "
-				  "$NHIR_TRUST): whose signature counts");
+		if ((cp_nr || witness) && !trust) {
+			cli_error("--%s needs --trust KEYS (or $NHIR_TRUST): "
+				  "whose signature counts",
+				  cp_nr ? "checkpoint" : "witness");
 			return EXIT_USAGE;
 		}
-		return audit_verify(ctx, fmt, cps, cp_nr, trust);
+		return audit_verify(ctx, fmt, cps, cp_nr, trust, witness,
+				    tokfile);
 	}
 	return cli_usage(usage_audit, false);
 }
