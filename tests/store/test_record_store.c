@@ -1014,6 +1014,90 @@ static void test_checkpoints(void **state)
 	assert_int_equal(v.nr, 1);
 }
 
+/* ---- witnessing ---- */
+
+struct held {
+	int n;
+	int64_t seq, at, received;
+	char head[8], pk[8], sig[8], by[8];
+};
+
+static int on_held(const struct nhir_witness_row *w, void *data)
+{
+	struct held *h = data;
+
+	h->n++;
+	h->seq = w->seq;
+	h->at = w->at;
+	h->received = w->received;
+	snprintf(h->head, sizeof(h->head), "%s", w->head);
+	snprintf(h->pk, sizeof(h->pk), "%s", w->public_key);
+	snprintf(h->sig, sizeof(h->sig), "%s", w->signature);
+	snprintf(h->by, sizeof(h->by), "%s", w->by);
+	return 0;
+}
+
+static struct held held(struct fx *f, const char *log, int64_t seq)
+{
+	struct held h;
+
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(f->ops->witness_read(f->st, log, seq, on_held, &h,
+					      NULL), 0);
+	return h;
+}
+
+static void test_witness(void **state)
+{
+	struct fx *f = *state;
+	struct nhir_err err = NHIR_ERR_INIT;
+	char id[33];
+	bool found = false;
+	struct nhir_witness_row w = { "log-a", "h5", "pk1", "s5", "team", 5,
+				      100, 200 };
+	struct held h;
+
+	TL_NEED(f->st, "witness");
+	/* a database has its identity from the start */
+	assert_int_equal(f->ops->log_id_read(f->st, id, &found, NULL), 0);
+	assert_true(found);
+	assert_int_equal(strspn(id, "0123456789abcdef"), 32);
+	h = held(f, "log-a", 0);
+	assert_int_equal(h.n, 0);
+	assert_int_equal(f->ops->witness_insert(f->st, &w, NULL), 0);
+	w.seq = 9;
+	w.head = "h9";
+	w.public_key = "pk2";
+	assert_int_equal(f->ops->witness_insert(f->st, &w, NULL), 0);
+	w.seq = 7;
+	w.head = "h7";
+	assert_int_equal(f->ops->witness_insert(f->st, &w, NULL), 0);
+	/* one per log and entry */
+	assert_int_equal(f->ops->witness_insert(f->st, &w, &err),
+			 NHIR_ECONFLICT);
+	w.log = "log-b";
+	w.seq = 1;
+	assert_int_equal(f->ops->witness_insert(f->st, &w, NULL), 0);
+	/* by seq, the newest (by seq), the first (as recorded) */
+	h = held(f, "log-a", 5);
+	assert_int_equal(h.n, 1);
+	assert_string_equal(h.head, "h5");
+	assert_string_equal(h.sig, "s5");
+	assert_string_equal(h.by, "team");
+	assert_int_equal(h.at, 100);
+	assert_int_equal(h.received, 200);
+	h = held(f, "log-a", 0);
+	assert_int_equal(h.seq, 9);
+	assert_string_equal(h.head, "h9");
+	h = held(f, "log-a", -1);
+	assert_int_equal(h.seq, 5);
+	assert_string_equal(h.pk, "pk1");
+	h = held(f, "log-a", 6);
+	assert_int_equal(h.n, 0);
+	h = held(f, "log-b", 0);
+	assert_int_equal(h.seq, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1036,6 +1120,7 @@ int main(void)
 		T(test_audit_head),
 		T(test_chain_rows),
 		T(test_checkpoints),
+		T(test_witness),
 #undef T
 	};
 
