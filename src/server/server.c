@@ -835,6 +835,16 @@ int srv_run(const struct srv_opts *o)
 		srv_log("%s", err.msg[0] ? err.msg : "out of memory");
 		goto out;
 	}
+	if (o->witness) {
+		char log[NHIR_LOG_ID_LEN];
+
+		/* a checkpoint the witness can keep names its log */
+		if (nhir_log_id(st, log, &err)) {
+			srv_log("witness: %s", err.msg);
+			srv_store_put(s, st);
+			goto out;
+		}
+	}
 	srv_store_put(s, st);
 	if (o->oidc && srv_oidc_start(&s->oidc, o->oidc, o->oidc_secret,
 				      &err)) {
