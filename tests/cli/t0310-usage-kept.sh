@@ -107,6 +107,8 @@ sqlite3 "$T/c.db" "DROP TABLE key_use; DROP TABLE key_source;
 	DROP TABLE IF EXISTS audit_checkpoint; DROP TABLE IF EXISTS audit_rows_before;
 	DROP TABLE IF EXISTS api_token; DROP TABLE IF EXISTS token_key;
 	DROP TABLE IF EXISTS user_password; DROP TABLE IF EXISTS session;
+	DROP TABLE IF EXISTS witness_checkpoint;
+	DELETE FROM meta WHERE key = 'log_id';
 	PRAGMA user_version = 6"
 check "an older store is migrated" sh -c \
 	'"$NHIR" --db "$0/c.db" init | grep -q "schema $(sqlite3 "$0/a.db" "PRAGMA user_version")"' "$T"
