@@ -73,8 +73,10 @@ struct nhir_oidc_expect {
 
 /*
  * Checks an ID token (a compact JWS, len bytes) against the provider's
- * keys (jwks, a JWK set): signed RS256 by the RSA key (2048 bits at
- * least) its "kid" names, iss, aud, exp and iat (NHIR_OIDC_LEEWAY
+ * keys (jwks, a JWK set): signed RS256 or PS256 by an RSA key (2048
+ * bits at least), ES256 by a P-256 key or EdDSA (or "Ed25519") by an
+ * Ed25519 key, the one its "kid" names whose type, curve and "alg" fit
+ * the token's algorithm (never HS* or none), iss, aud, exp and iat (NHIR_OIDC_LEEWAY
  * seconds either way) and nonce as x expects; then the user claim's
  * value (a non-empty string) into user.  NHIR_EPARSE for a token that
  * is not one, NHIR_ENOTFOUND when no key has its kid (fetch the keys

@@ -1,13 +1,16 @@
 /*
  * OpenID Connect (include/nhir/oidc.h): the configuration file, the
  * PKCE challenge, and the checks of an ID token against the provider's
- * keys (RS256 by OpenSSL, base64url by libsodium).
+ * keys (RS256, PS256, ES256 and EdDSA by OpenSSL, base64url by
+ * libsodium).
  */
 #include "compat.h"
 #include <cjson/cJSON.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
 #include <openssl/param_build.h>
 #include <sodium.h>
 #include "nhir/oidc.h"
@@ -290,9 +293,106 @@ out:
 	return key;
 }
 
-/* The key of jwks for kid (NULL: the only RSA signing key). */
+/*
+ * The signature algorithms nhir takes (RFC 7518, RFC 8037): asymmetric
+ * only, so that a provider's public key can never be used as a shared
+ * secret ("HS256" signed with the public key) and "none" is refused.
+ */
+enum jws_kind { JWS_RSA, JWS_PSS, JWS_EC, JWS_ED };
+
+static const struct jws_alg {
+	const char *name;
+	enum jws_kind kind;
+	const char *kty, *crv;	/* the JWK it takes */
+} jws_algs[] = {
+	{ "RS256", JWS_RSA, "RSA", NULL },
+	{ "PS256", JWS_PSS, "RSA", NULL },
+	{ "ES256", JWS_EC, "EC", "P-256" },
+	{ "EdDSA", JWS_ED, "OKP", "Ed25519" },
+	{ "Ed25519", JWS_ED, "OKP", "Ed25519" },
+};
+
+static const struct jws_alg *jws_alg(const char *name)
+{
+	for (size_t i = 0; name && i < NHIR_ARRAY_SIZE(jws_algs); i++)
+		if (!strcmp(jws_algs[i].name, name))
+			return &jws_algs[i];
+	return NULL;
+}
+
+/* A base64url coordinate of exactly len bytes, or NULL. */
+static unsigned char *coord(const cJSON *jwk, const char *name, size_t len)
+{
+	const char *s = jstr(jwk, name);
+	size_t got = 0;
+	unsigned char *b = s ? b64url(s, strlen(s), &got) : NULL;
+
+	if (b && got != len) {
+		nhir_free(b);
+		b = NULL;
+	}
+	return b;
+}
+
+/* The P-256 public key of jwk (x, y), or NULL (why in err). */
+static EVP_PKEY *ec_key(const cJSON *jwk, struct nhir_err *err)
+{
+	unsigned char *x = coord(jwk, "x", 32), *y = coord(jwk, "y", 32);
+	unsigned char pt[65];
+	OSSL_PARAM params[3];
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *key = NULL;
+	char group[] = "prime256v1";
+
+	if (!x || !y) {
+		nhir_err_set(err, NHIR_EPARSE, "the provider's key has no "
+			     "usable x and y");
+		goto out;
+	}
+	pt[0] = 0x04;		/* uncompressed: x then y */
+	memcpy(pt + 1, x, 32);
+	memcpy(pt + 33, y, 32);
+	params[0] = OSSL_PARAM_construct_utf8_string(
+		OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
+	params[1] = OSSL_PARAM_construct_octet_string(
+		OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt));
+	params[2] = OSSL_PARAM_construct_end();
+	if (!(ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) ||
+	    EVP_PKEY_fromdata_init(ctx) <= 0 ||
+	    EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
+		nhir_err_set(err, NHIR_EPARSE, "the provider's key is not a "
+			     "point of P-256");
+		key = NULL;
+	}
+out:
+	EVP_PKEY_CTX_free(ctx);
+	nhir_free(x);
+	nhir_free(y);
+	return key;
+}
+
+/* The Ed25519 public key of jwk (x), or NULL (why in err). */
+static EVP_PKEY *ed_key(const cJSON *jwk, struct nhir_err *err)
+{
+	unsigned char *x = coord(jwk, "x", 32);
+	EVP_PKEY *key = x ? EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519,
+							NULL, x, 32)
+			  : NULL;
+
+	if (!key)
+		nhir_err_set(err, NHIR_EPARSE, "the provider's key has no "
+			     "usable Ed25519 x");
+	nhir_free(x);
+	return key;
+}
+
+/*
+ * The key of jwks for kid that signs with alg (no kid: the only such
+ * key).  A key that names another algorithm, another use or another
+ * curve is not that key.
+ */
 static const cJSON *find_key(const cJSON *jwks, const char *kid,
-			     struct nhir_err *err)
+			     const struct jws_alg *alg, struct nhir_err *err)
 {
 	const cJSON *keys = cJSON_GetObjectItemCaseSensitive(jwks, "keys");
 	const cJSON *k, *hit = NULL;
@@ -305,10 +405,15 @@ static const cJSON *find_key(const cJSON *jwks, const char *kid,
 	}
 	cJSON_ArrayForEach(k, keys) {
 		const char *kty = jstr(k, "kty"), *use = jstr(k, "use");
-		const char *alg = jstr(k, "alg"), *id = jstr(k, "kid");
+		const char *a = jstr(k, "alg"), *id = jstr(k, "kid");
+		const char *crv = jstr(k, "crv");
 
-		if (!kty || strcmp(kty, "RSA") || (use && strcmp(use, "sig")) ||
-		    (alg && strcmp(alg, "RS256")))
+		if (!kty || strcmp(kty, alg->kty) ||
+		    (use && strcmp(use, "sig")) ||
+		    (a && strcmp(a, alg->name) &&
+		     !(alg->kind == JWS_ED && jws_alg(a) &&
+		       jws_alg(a)->kind == JWS_ED)) ||
+		    (alg->crv && (!crv || strcmp(crv, alg->crv))))
 			continue;
 		if (kid ? id && !strcmp(id, kid) : true) {
 			hit = k;
@@ -322,6 +427,71 @@ static const cJSON *find_key(const cJSON *jwks, const char *kid,
 		return NULL;
 	}
 	return hit;
+}
+
+/*
+ * An ES256 signature is r and s, 32 bytes each (RFC 7518 3.4); OpenSSL
+ * verifies their DER form.  NULL when sig is not 64 bytes.
+ */
+static unsigned char *ecdsa_der(const unsigned char *sig, size_t len,
+				size_t *out_len)
+{
+	ECDSA_SIG *es = NULL;
+	BIGNUM *r = NULL, *s = NULL;
+	unsigned char *der = NULL, *p;
+	int n;
+
+	if (len != 64 || !(es = ECDSA_SIG_new()) ||
+	    !(r = BN_bin2bn(sig, 32, NULL)) ||
+	    !(s = BN_bin2bn(sig + 32, 32, NULL)) ||
+	    !ECDSA_SIG_set0(es, r, s)) {
+		BN_free(r);
+		BN_free(s);
+		ECDSA_SIG_free(es);
+		return NULL;
+	}
+	n = i2d_ECDSA_SIG(es, NULL);
+	if (n > 0 && (der = nhir_malloc((size_t)n))) {
+		p = der;
+		*out_len = (size_t)i2d_ECDSA_SIG(es, &p);
+	}
+	ECDSA_SIG_free(es);
+	return der;
+}
+
+/* Whether sig is alg's signature by key over the len bytes of data. */
+static bool jws_verify(const struct jws_alg *alg, EVP_PKEY *key,
+		       const unsigned char *sig, size_t siglen,
+		       const char *data, size_t len)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	unsigned char *der = NULL;
+	bool ok = false;
+
+	if (!md)
+		return false;
+	if (alg->kind == JWS_EC) {
+		der = ecdsa_der(sig, siglen, &siglen);
+		if (!der)
+			goto out;
+		sig = der;
+	}
+	if (EVP_DigestVerifyInit(md, &pctx,
+				 alg->kind == JWS_ED ? NULL : EVP_sha256(),
+				 NULL, key) != 1)
+		goto out;
+	if (alg->kind == JWS_PSS &&
+	    (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+	     EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) !=
+		     1))
+		goto out;
+	ok = EVP_DigestVerify(md, sig, siglen, (const unsigned char *)data,
+			      len) == 1;
+out:
+	nhir_free(der);
+	EVP_MD_CTX_free(md);
+	return ok;
 }
 
 static enum nhir_rc check_claims(const cJSON *c,
@@ -395,8 +565,7 @@ enum nhir_rc nhir_oidc_verify(const char *jwt, size_t len, const char *jwks,
 	unsigned char *sig = NULL;
 	size_t siglen = 0;
 	EVP_PKEY *key = NULL;
-	EVP_MD_CTX *md = NULL;
-	const char *alg;
+	const struct jws_alg *alg;
 	enum nhir_rc rc = NHIR_OK;
 
 	if (user_size)
@@ -413,11 +582,13 @@ enum nhir_rc nhir_oidc_verify(const char *jwt, size_t len, const char *jwks,
 				  "signed JWT");
 		goto out;
 	}
-	alg = jstr(head, "alg");
-	if (!alg || strcmp(alg, "RS256")) {
+	alg = jws_alg(jstr(head, "alg"));
+	if (!alg) {
 		rc = nhir_err_set(err, NHIR_EDENIED, "the ID token is signed "
-				  "with %.16s; nhir takes RS256",
-				  alg ? alg : "nothing");
+				  "with %.16s; nhir takes RS256, PS256, ES256 "
+				  "or EdDSA",
+				  jstr(head, "alg") ? jstr(head, "alg")
+						    : "nothing");
 		goto out;
 	}
 	keys = cJSON_ParseWithLength(jwks, jwks_len);
@@ -426,22 +597,22 @@ enum nhir_rc nhir_oidc_verify(const char *jwt, size_t len, const char *jwks,
 				  "not JSON");
 		goto out;
 	}
-	jwk = find_key(keys, jstr(head, "kid"), err);
-	if (!jwk || !(key = rsa_key(jwk, err))) {
+	jwk = find_key(keys, jstr(head, "kid"), alg, err);
+	if (jwk)
+		key = alg->kind == JWS_EC ? ec_key(jwk, err)
+		    : alg->kind == JWS_ED ? ed_key(jwk, err)
+					  : rsa_key(jwk, err);
+	if (!key) {
 		rc = err && err->rc ? err->rc : NHIR_EPARSE;
 		goto out;
 	}
-	md = EVP_MD_CTX_new();
-	if (!md || EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key) != 1 ||
-	    EVP_DigestVerify(md, sig, siglen, (const unsigned char *)jwt,
-			     (size_t)(d2 - jwt)) != 1) {
+	if (!jws_verify(alg, key, sig, siglen, jwt, (size_t)(d2 - jwt))) {
 		rc = nhir_err_set(err, NHIR_EDENIED, "the ID token's signature "
 				  "does not hold");
 		goto out;
 	}
 	rc = check_claims(claims, x, user, user_size, err);
 out:
-	EVP_MD_CTX_free(md);
 	EVP_PKEY_free(key);
 	nhir_free(sig);
 	cJSON_Delete(head);

@@ -4,9 +4,12 @@
 // accounts are whatever name is typed at its development login form,
 // with that name as preferred_username, and the groups
 // $OIDC_GROUPS (a JSON object: name -> claim value) gives them as the
-// "groups" claim (absent for a name it does not list).  Listens on a
-// free loopback port and prints "issuer URL".
+// "groups" claim (absent for a name it does not list).  With
+// $OIDC_ALG (PS256, ES256, EdDSA) the ID tokens are signed with that
+// algorithm by a key made at start.  Listens on a free loopback port
+// and prints "issuer URL".
 //   node oidc-peer.mjs PEERS-DIR REDIRECT-URI
+import crypto from 'node:crypto';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -14,6 +17,16 @@ import { pathToFileURL } from 'node:url';
 const [peers, redirect] = process.argv.slice(2);
 const secret = process.env.OIDC_CLIENT_SECRET;
 const groups = JSON.parse(process.env.OIDC_GROUPS || '{}');
+const alg = process.env.OIDC_ALG || 'RS256';
+// the provider signs what it must with RS256 always; the ID token with alg
+const jwk = (type, opts, props) => ({
+  ...crypto.generateKeyPairSync(type, opts).privateKey.export({ format: 'jwk' }),
+  use: 'sig', ...props,
+});
+const keys = [jwk('rsa', { modulusLength: 2048 }, { kid: 'rs', alg: 'RS256' })];
+if (alg === 'PS256') keys.push(jwk('rsa', { modulusLength: 2048 }, { kid: 'ps', alg }));
+if (alg === 'ES256') keys.push(jwk('ec', { namedCurve: 'P-256' }, { kid: 'es', alg }));
+if (alg === 'EdDSA') keys.push(jwk('ed25519', {}, { kid: 'ed', alg }));
 if (!peers || !redirect || !secret) {
   console.error('usage: OIDC_CLIENT_SECRET=S node oidc-peer.mjs PEERS-DIR REDIRECT-URI');
   process.exit(2);
@@ -32,7 +45,9 @@ server.listen(0, '127.0.0.1', () => {
       response_types: ['code'],
       grant_types: ['authorization_code'],
       token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: alg,
     }],
+    jwks: { keys },
     pkce: { required: () => true },
     claims: { openid: ['sub'], profile: ['preferred_username', 'groups'] },
     findAccount: (ctx, id) => ({

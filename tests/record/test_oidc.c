@@ -1,10 +1,11 @@
 /*
  * ID tokens (src/record/oidc.c): signed here by a key made for the
- * test, each check of nhir_oidc_verify is made to fail once, and the
- * PKCE challenge matches RFC 7636's example.
+ * test (RS256, PS256, ES256, EdDSA), each check of nhir_oidc_verify is
+ * made to fail once, and the PKCE challenge matches RFC 7636's example.
  */
 #include "lib/testlib.h"
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <sodium.h>
@@ -13,8 +14,8 @@
 #define ISS "https://idp.example"
 #define NOW 1800000000
 
-static EVP_PKEY *key, *other;
-static char jwks[2048];
+static EVP_PKEY *key, *other, *ec, *ec_other, *ed;
+static char jwks[4096];
 
 static void b64(const unsigned char *p, size_t n, char *out, size_t size)
 {
@@ -34,21 +35,53 @@ static void bn64(EVP_PKEY *k, const char *name, char *out, size_t size)
 	BN_free(bn);
 }
 
+/* The base64url x and y of a P-256 key, each 32 bytes. */
+static void ec64(EVP_PKEY *k, char *x, char *y, size_t size)
+{
+	unsigned char pt[65];
+	size_t len = 0;
+
+	assert_int_equal(EVP_PKEY_get_octet_string_param(
+		k, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt), &len), 1);
+	assert_int_equal(len, 65);
+	b64(pt + 1, 32, x, size);
+	b64(pt + 33, 32, y, size);
+}
+
 static int setup(void **state)
 {
-	char n[400], e[16];
+	char n[400], e[16], x[64], y[64], d[64];
+	unsigned char raw[32];
+	size_t rl = sizeof(raw);
 
 	(void)state;
 	assert_true(sodium_init() >= 0);
 	key = EVP_RSA_gen(2048);
 	other = EVP_RSA_gen(2048);
+	ec = EVP_EC_gen("P-256");
+	ec_other = EVP_EC_gen("P-256");
+	ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	assert_non_null(key);
 	assert_non_null(other);
+	assert_non_null(ec);
+	assert_non_null(ec_other);
+	assert_non_null(ed);
 	bn64(key, OSSL_PKEY_PARAM_RSA_N, n, sizeof(n));
 	bn64(key, OSSL_PKEY_PARAM_RSA_E, e, sizeof(e));
+	ec64(ec, x, y, sizeof(x));
+	assert_int_equal(EVP_PKEY_get_raw_public_key(ed, raw, &rl), 1);
+	b64(raw, rl, d, sizeof(d));
+	/* k1 is named by an EC key without coordinates too; p1 has no alg */
 	snprintf(jwks, sizeof(jwks), "{\"keys\":[{\"kty\":\"EC\",\"kid\":\"k1\"},"
 		 "{\"kty\":\"RSA\",\"kid\":\"k1\",\"use\":\"sig\",\"alg\":"
-		 "\"RS256\",\"n\":\"%s\",\"e\":\"%s\"}]}", n, e);
+		 "\"RS256\",\"n\":\"%s\",\"e\":\"%s\"},"
+		 "{\"kty\":\"RSA\",\"kid\":\"p1\",\"n\":\"%s\",\"e\":\"%s\"},"
+		 "{\"kty\":\"EC\",\"kid\":\"e1\",\"crv\":\"P-256\",\"alg\":"
+		 "\"ES256\",\"x\":\"%s\",\"y\":\"%s\"},"
+		 "{\"kty\":\"EC\",\"kid\":\"e2\",\"crv\":\"P-384\",\"x\":\"%s\","
+		 "\"y\":\"%s\"},"
+		 "{\"kty\":\"OKP\",\"kid\":\"d1\",\"crv\":\"Ed25519\",\"x\":"
+		 "\"%s\"}]}", n, e, n, e, x, y, x, y, d);
 	return 0;
 }
 
@@ -57,6 +90,9 @@ static int teardown(void **state)
 	(void)state;
 	EVP_PKEY_free(key);
 	EVP_PKEY_free(other);
+	EVP_PKEY_free(ec);
+	EVP_PKEY_free(ec_other);
+	EVP_PKEY_free(ed);
 	return 0;
 }
 
@@ -74,11 +110,34 @@ static char *jwt(const char *header, const char *claims, EVP_PKEY *k)
 	snprintf(out, 4096, "%s.%s", h, c);
 	sig64[0] = '\0';
 	if (k) {
-		assert_int_equal(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL,
-						    k), 1);
+		bool edk = EVP_PKEY_is_a(k, "ED25519");
+		bool pss = strstr(header, "PS256") != NULL;
+		EVP_PKEY_CTX *pctx = NULL;
+
+		assert_int_equal(EVP_DigestSignInit(md, &pctx,
+						    edk ? NULL : EVP_sha256(),
+						    NULL, k), 1);
+		if (pss) {
+			assert_int_equal(EVP_PKEY_CTX_set_rsa_padding(
+				pctx, RSA_PKCS1_PSS_PADDING), 1);
+			assert_int_equal(EVP_PKEY_CTX_set_rsa_pss_saltlen(
+				pctx, RSA_PSS_SALTLEN_DIGEST), 1);
+		}
 		assert_int_equal(EVP_DigestSign(md, sig, &siglen,
 						(unsigned char *)out,
 						strlen(out)), 1);
+		if (EVP_PKEY_is_a(k, "EC")) {
+			/* JWS wants r and s, 32 bytes each, not DER */
+			const unsigned char *p = sig;
+			ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)siglen);
+
+			assert_non_null(es);
+			memset(sig, 0, 64);
+			BN_bn2binpad(ECDSA_SIG_get0_r(es), sig, 32);
+			BN_bn2binpad(ECDSA_SIG_get0_s(es), sig + 32, 32);
+			ECDSA_SIG_free(es);
+			siglen = 64;
+		}
 		b64(sig, siglen, sig64, sizeof(sig64));
 	}
 	EVP_MD_CTX_free(md);
@@ -116,6 +175,54 @@ static void test_good(void **state)
 			       "\"x\"],\"azp\":\"nhir\",\"exp\":1800000300,"
 			       "\"iat\":1800000000,\"nonce\":\"n0nce\","
 			       "\"email\":\"r\"}", key, user, &err), NHIR_OK);
+}
+
+/*
+ * The other algorithms: each with its key, and refused with another's
+ * (a signature of the wrong form, a key of the wrong curve, a key that
+ * names another algorithm).
+ */
+static void test_algorithms(void **state)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	char user[65];
+
+	(void)state;
+	assert_int_equal(check("{\"alg\":\"ES256\",\"kid\":\"e1\"}", GOOD, ec,
+			       user, &err), NHIR_OK);
+	assert_string_equal(user, "rory@example");
+	assert_int_equal(check("{\"alg\":\"PS256\",\"kid\":\"p1\"}", GOOD, key,
+			       user, &err), NHIR_OK);
+	assert_int_equal(check("{\"alg\":\"EdDSA\",\"kid\":\"d1\"}", GOOD, ed,
+			       user, &err), NHIR_OK);
+	assert_int_equal(check("{\"alg\":\"Ed25519\",\"kid\":\"d1\"}", GOOD,
+			       ed, user, &err), NHIR_OK);
+	/* another P-256 key's signature */
+	assert_int_equal(check("{\"alg\":\"ES256\",\"kid\":\"e1\"}", GOOD,
+			       ec_other, user, &err), NHIR_EDENIED);
+	assert_non_null(strstr(err.msg, "signature"));
+	assert_string_equal(user, "");
+	/* an RSA signature where ES256 is claimed: not 64 bytes */
+	assert_int_equal(check("{\"alg\":\"ES256\",\"kid\":\"e1\"}", GOOD, key,
+			       user, &err), NHIR_EDENIED);
+	/* RS256 signed, PS256 claimed */
+	assert_int_equal(check("{\"alg\":\"PS256\",\"kid\":\"p1\"}", GOOD, NULL,
+			       user, &err), NHIR_EDENIED);
+	/* k1 is an RS256 key: not for PS256 */
+	assert_int_equal(check("{\"alg\":\"PS256\",\"kid\":\"k1\"}", GOOD, key,
+			       user, &err), NHIR_ENOTFOUND);
+	/* e2 is a P-384 key: not for ES256 */
+	assert_int_equal(check("{\"alg\":\"ES256\",\"kid\":\"e2\"}", GOOD, ec,
+			       user, &err), NHIR_ENOTFOUND);
+	/* an EdDSA token naming the EC key */
+	assert_int_equal(check("{\"alg\":\"EdDSA\",\"kid\":\"e1\"}", GOOD, ed,
+			       user, &err), NHIR_ENOTFOUND);
+	/* no kid: the one key of the kind */
+	assert_int_equal(check("{\"alg\":\"EdDSA\"}", GOOD, ed, user, &err),
+			 NHIR_OK);
+	assert_int_equal(check("{\"alg\":\"ES384\",\"kid\":\"e2\"}", GOOD, ec,
+			       user, &err), NHIR_EDENIED);
+	assert_non_null(strstr(err.msg, "ES384"));
 }
 
 /* Each check, failing alone. */
@@ -357,6 +464,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_algorithms),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_pkce),
 		cmocka_unit_test(test_config),
