@@ -23,6 +23,7 @@ enum nhir_rc {
 	NHIR_EDENIED = 11,	/* the acting user may not do this */
 	NHIR_ESTALE = 12,	/* changed since the caller read it */
 	NHIR_EUNSUPPORTED = 13,	/* this store backend does not do it yet */
+	NHIR_EUNAVAILABLE = 14,	/* the database cannot be reached now */
 	/* append only; never renumber */
 	NHIR_RC_LAST
 };

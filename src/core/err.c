@@ -52,6 +52,7 @@ const char *nhir_strerror(enum nhir_rc rc)
 		[NHIR_EDENIED] = "not authorized",
 		[NHIR_ESTALE] = "changed since it was read",
 		[NHIR_EUNSUPPORTED] = "not supported by this database",
+		[NHIR_EUNAVAILABLE] = "the database is unavailable",
 	};
 
 	if ((unsigned)rc >= NHIR_ARRAY_SIZE(text) || !text[rc])
@@ -76,6 +77,7 @@ const char *nhir_rc_name(enum nhir_rc rc)
 		[NHIR_EDENIED] = "NHIR_EDENIED",
 		[NHIR_ESTALE] = "NHIR_ESTALE",
 		[NHIR_EUNSUPPORTED] = "NHIR_EUNSUPPORTED",
+		[NHIR_EUNAVAILABLE] = "NHIR_EUNAVAILABLE",
 	};
 
 	if ((unsigned)rc >= NHIR_ARRAY_SIZE(name) || !name[rc])

@@ -380,6 +380,12 @@ enum MHD_Result srv_fail(struct srv_req *r, const struct nhir_err *err)
 	case NHIR_EUNSUPPORTED:
 		return srv_problem(r, 501, err->rc, "not-implemented",
 				   "Not implemented", msg);
+	case NHIR_EUNAVAILABLE:
+		/* the database went away: try again; the log has its words */
+		srv_log("%s %s: %s", r->method, r->url, msg);
+		return srv_problem(r, 503, err->rc, "unavailable",
+				   "Service unavailable", "the database cannot "
+				   "be reached now; try again");
 	default:
 		/* the store's own words stay in the server's log */
 		srv_log("%s %s: %s", r->method, r->url, msg);

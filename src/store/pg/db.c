@@ -102,10 +102,13 @@ enum nhir_rc pq_fail(struct pg_store *s, PGresult *res, const char *what,
 				    : PQerrorMessage(s->conn));
 	if (!msg[0])
 		clean(msg, sizeof(msg), PQerrorMessage(s->conn));
+	if (!state && PQstatus(s->conn) != CONNECTION_OK)
+		return nhir_err_set(err, NHIR_EUNAVAILABLE, "%s: the database "
+				    "is unavailable: %s (connection lost)",
+				    what, msg);
 	if (!state)
-		return nhir_err_set(err, NHIR_ESTORE, "%s: %s (%s)", what, msg,
-				    PQstatus(s->conn) == CONNECTION_OK ?
-				    "no SQLSTATE" : "connection lost");
+		return nhir_err_set(err, NHIR_ESTORE, "%s: %s (no SQLSTATE)",
+				    what, msg);
 	if (!strncmp(state, "23", 2))
 		rc = NHIR_ECONFLICT;
 	else if (!strcmp(state, "22001") || !strcmp(state, "54000"))
@@ -318,6 +321,16 @@ static void pg_close(struct nhir_store *st)
 	nhir_free(s);
 }
 
+/* What every connection sets up once it is in: see doc/internals. */
+static enum nhir_rc session_setup(struct pg_store *s, struct nhir_err *err)
+{
+	enum nhir_rc rc = pq_run(s, pg_row_setup, err);
+
+	if (!rc && s->ro)
+		rc = pq_run(s, "SET default_transaction_read_only = on", err);
+	return rc;
+}
+
 static enum nhir_rc pg_open(struct nhir_store **out, const char *rest,
 			    unsigned flags, struct nhir_err *err)
 {
@@ -368,9 +381,7 @@ static enum nhir_rc pg_open(struct nhir_store **out, const char *rest,
 	if (!rc)
 		rc = migrate(s, have, err);
 	if (!rc)
-		rc = pq_run(s, pg_row_setup, err);
-	if (!rc && s->ro)
-		rc = pq_run(s, "SET default_transaction_read_only = on", err);
+		rc = session_setup(s, err);
 	if (!rc)
 		rc = int_of(s, "SELECT coalesce(max(version), 0) FROM"
 			    " schema_version", &have, err);
@@ -395,6 +406,18 @@ static int pg_schema_version(struct nhir_store *st)
 
 /* ---- transactions ---- */
 
+bool pq_reconnect(struct pg_store *s)
+{
+	if (!s->conn || PQstatus(s->conn) == CONNECTION_OK || s->base.in_tx)
+		return false;
+	PQreset(s->conn);
+	if (PQstatus(s->conn) != CONNECTION_OK)
+		return false;
+	return pq_run(s, "SET client_min_messages = warning;"
+		      " SET TIME ZONE 'UTC'", NULL) == NHIR_OK &&
+	       session_setup(s, NULL) == NHIR_OK;
+}
+
 static void pg_busy_timeout(struct nhir_store *st, unsigned ms)
 {
 	PG(st)->busy_ms = ms;
@@ -408,12 +431,16 @@ static enum nhir_rc pg_begin(struct nhir_store *st, struct nhir_err *err)
 
 	s->dirty = false;
 	s->now = nhir_time_now();
+	pq_reconnect(s);
 	if (s->ro)
 		return pq_run(s, "BEGIN", err);
 	snprintf(sql, sizeof(sql), "BEGIN; SET LOCAL lock_timeout = %u;"
 		 " SELECT pg_advisory_xact_lock(" WRITE_LOCK ")",
 		 s->busy_ms ? s->busy_ms : 1);
 	rc = pq_run(s, sql, err);
+	/* lost since its last use: nothing was begun, so once more */
+	if (rc && pq_reconnect(s))
+		rc = pq_run(s, sql, err);
 	if (rc) {
 		pq_run(s, "ROLLBACK", NULL);
 		nhir_err_prefix(err, "cannot begin a change");
@@ -430,7 +457,14 @@ static enum nhir_rc pg_commit(struct nhir_store *st, struct nhir_err *err)
 	if (rc)
 		return rc;
 	res = PQexec(s->conn, "COMMIT");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQstatus(s->conn) != CONNECTION_OK)
+		/* unknown is not none: the server may have committed it */
+		rc = nhir_err_set(err, NHIR_EUNAVAILABLE, "cannot commit: the "
+				  "connection to the database was lost; "
+				  "whether the change was made is unknown, so "
+				  "look before doing it again");
+	else if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		rc = pq_fail(s, res, "cannot commit", err);
 	/* a transaction that failed earlier answers COMMIT by rolling back */
 	else if (strcmp(PQcmdStatus(res), "COMMIT"))

@@ -76,6 +76,12 @@ long pq_col_bytes(struct pgq *q, int col, unsigned char *out, size_t n);
  */
 enum nhir_rc pq_run(struct pg_store *s, const char *sql, struct nhir_err *err);
 /*
+ * Whether the connection was lost (the server restarted, a failover)
+ * and is back: libpq's reset, then the session's settings again.  Only
+ * between transactions: a transaction the server lost is lost.
+ */
+bool pq_reconnect(struct pg_store *s);
+/*
  * The nhir error of a failed result (res NULL: the connection's):
  * SQLSTATE class 23 (a constraint) NHIR_ECONFLICT, 22001 and 54000
  * NHIR_ETOOBIG, 55P03 (lock wait timed out) the busy error, anything

@@ -135,8 +135,20 @@ static enum nhir_rc vrun(struct nhir_store *st, struct nhir_err *err,
 		}
 	}
 	res = PQexecParams(s->conn, text, p.nr, p.oid, p.v, p.len, p.fmt, 0);
-	nhir_free(text);
 	t = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	/*
+	 * A read outside a transaction on a connection lost since its last
+	 * use (the server restarted): once more on the connection made
+	 * again.  Writes are always in a transaction, which is lost.
+	 */
+	if (t != PGRES_TUPLES_OK && t != PGRES_COMMAND_OK && !st->in_tx &&
+	    pq_reconnect(s)) {
+		PQclear(res);
+		res = PQexecParams(s->conn, text, p.nr, p.oid, p.v, p.len,
+				   p.fmt, 0);
+		t = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	}
+	nhir_free(text);
 	if (t != PGRES_TUPLES_OK && t != PGRES_COMMAND_OK) {
 		rc = pq_fail(s, res, "statement failed", err);
 		PQclear(res);
