@@ -73,6 +73,13 @@ grep -nE '#include ("store/(store-internal\.h|sqlite/)|<sqlite3\.h>)' \
 grep -nE '#include "store/sqlite/' \
 	$(echo "$lib" | grep -v '^src/store/sqlite/') /dev/null |
 	report "the SQLite backend's header outside src/store/sqlite/"
+# A statement of sq_query() may be one the connection keeps: it goes
+# back with sq_done(), which finalizes only what is not kept.  Only the
+# files that prepare their own statements finalize them.
+grep -nE 'sqlite3_finalize\(' \
+	$(ls src/store/sqlite/*.c | grep -v -e /db.c -e /graph.c -e /events.c \
+		-e /stmt.c) /dev/null |
+	report "sqlite3_finalize on what may be a kept statement (use sq_done)"
 # The library takes its settings from its caller, never from the
 # environment or the working directory: the front end reads those.  A
 # connector's ${env:NAME} secret reference and the variables its 'env'
