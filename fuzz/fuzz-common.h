@@ -45,7 +45,7 @@ static inline int fuzz_importer(const char *name, const uint8_t *data, size_t si
 	const struct nhir_importer *imp = nhir_importer_find(name);
 	struct nhir_import_sink sink = { fuzz_node, fuzz_edge, NULL };
 	struct nhir_import_result res;
-	struct nhir_import_opts opts = { "fuzz", NULL };
+	struct nhir_import_opts opts = { "fuzz", NULL, NULL };
 	struct nhir_err err = NHIR_ERR_INIT;
 	enum nhir_rc rc;
 

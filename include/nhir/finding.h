@@ -109,6 +109,12 @@ enum nhir_rc nhir_findings_import(struct nhir_store *st, const char *actor,
 				  const char *path,
 				  struct nhir_findings_result *res,
 				  struct nhir_err *err);
+/* The same, the report recorded as name (path may be a spool). */
+enum nhir_rc nhir_findings_import_as(struct nhir_store *st, const char *actor,
+				     const struct nhir_scanner_format *fmt,
+				     const char *path, const char *name,
+				     struct nhir_findings_result *res,
+				     struct nhir_err *err);
 
 /*
  * Where a finding stands, kept as its name; a name this nhir does not

@@ -43,6 +43,9 @@ struct nhir_import_result {
 struct nhir_import_opts {
 	const char *cluster;	/* k8s: cluster name for ids ("cluster") */
 	const char *account;	/* aws credential report: account, if no ARN */
+	/* nhir_import_file: what the file is recorded as, when its path is
+	 * a spool (an upload); NULL: its path */
+	const char *name;
 };
 
 /* Where records go.  Return NHIR_ENOTFOUND for an unknown edge endpoint. */
@@ -169,6 +172,18 @@ enum nhir_rc nhir_ingest_path(struct nhir_store *st,
 			      nhir_ingest_progress_cb progress, void *pdata,
 			      struct nhir_ingest_result *res,
 			      struct nhir_err *err);
+
+/*
+ * Ingests one regular file at path (a spool: an upload kept by the
+ * caller, perhaps /proc/self/fd/N) as nhir_ingest_path would, but stored,
+ * audited and reported as name.
+ */
+enum nhir_rc nhir_ingest_upload(struct nhir_store *st,
+				const struct nhir_tele_format *fmt,
+				const char *path, const char *name,
+				const char *actor,
+				struct nhir_ingest_result *res,
+				struct nhir_err *err);
 
 /*
  * A hunt: only the records of the given credentials, and of those they

@@ -444,6 +444,29 @@ enum nhir_rc nhir_evidence_add(struct nhir_store *st, const char *actor,
 			       int64_t *evidence, char sha_hex[65],
 			       struct nhir_err *err);
 /*
+ * As nhir_evidence_add, the evidence named name (a file name) whatever
+ * path is: path may be a spool, such as /proc/self/fd/N of an upload.
+ */
+enum nhir_rc nhir_evidence_add_as(struct nhir_store *st, const char *actor,
+				  int64_t id, const char *path,
+				  const char *name, const char *source,
+				  uint64_t max_size, int64_t *evidence,
+				  char sha_hex[65], struct nhir_err *err);
+/*
+ * Copies evidence of incident (0: any) to out, a descriptor open for
+ * writing, verifying its hash, as actor (any user may read evidence):
+ * the custody entry "downloaded" (detail: to, where it went) and the
+ * audit entry "evidence.download" record the access in one
+ * transaction.  With out -1 it is checked in place ("verified",
+ * "evidence.verify").  *size and sha (the hash recorded) are set.
+ * Evidence of another incident is NHIR_ENOTFOUND; a changed hash is
+ * NHIR_ECONFLICT, and what was written to out is not the evidence.
+ */
+enum nhir_rc nhir_evidence_download(struct nhir_store *st, const char *actor,
+				    int64_t incident, int64_t evidence,
+				    int out, const char *to, uint64_t *size,
+				    char sha[65], struct nhir_err *err);
+/*
  * Writes evidence to path (or checks it in place when path is NULL),
  * verifying its hash; either way a custody entry records the access.
  * path is opened by nhir_store_output_open() with flags (NHIR_OUT_*).

@@ -44,7 +44,7 @@ int cmd_import(int argc, char **argv, struct nhir_ctx *ctx)
 		{ "list", no_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct nhir_import_opts iopts = { NULL, NULL };
+	struct nhir_import_opts iopts = { NULL, NULL, NULL };
 	const struct nhir_importer *imp;
 	struct nhir_import_file *files = NULL;
 	size_t file_nr = 0;

@@ -385,6 +385,15 @@ enum nhir_rc nhir_findings_import(struct nhir_store *st, const char *actor,
 				  struct nhir_findings_result *res,
 				  struct nhir_err *err)
 {
+	return nhir_findings_import_as(st, actor, fmt, path, path, res, err);
+}
+
+enum nhir_rc nhir_findings_import_as(struct nhir_store *st, const char *actor,
+				     const struct nhir_scanner_format *fmt,
+				     const char *path, const char *name,
+				     struct nhir_findings_result *res,
+				     struct nhir_err *err)
+{
 	struct import x;
 	char *data = NULL;
 	size_t len = 0;
@@ -395,7 +404,7 @@ enum nhir_rc nhir_findings_import(struct nhir_store *st, const char *actor,
 	memset(&x, 0, sizeof(x));
 	x.st = st;
 	x.fmt = fmt;
-	x.path = path;
+	x.path = name;
 	x.res = res;
 	x.err = err;
 	rc = read_report(path, &data, &len, err);
@@ -416,11 +425,11 @@ enum nhir_rc nhir_findings_import(struct nhir_store *st, const char *actor,
 		rc = x.rc;
 	res->entries = res->scanner.entries;
 	if (rc == NHIR_EPARSE)
-		nhir_err_prefix(err, "%s", path);
+		nhir_err_prefix(err, "%s", name);
 	d = cJSON_CreateObject();
 	if (d) {
 		cJSON_AddStringToObject(d, "format", fmt->name);
-		cJSON_AddStringToObject(d, "path", path);
+		cJSON_AddStringToObject(d, "path", name);
 		cJSON_AddNumberToObject(d, "entries", (double)res->entries);
 		cJSON_AddNumberToObject(d, "new_findings",
 					(double)res->findings_new);

@@ -245,7 +245,7 @@ enum nhir_rc nhir_import_run(const struct nhir_importer *importer,
 			     struct nhir_import_result *res,
 			     struct nhir_err *err)
 {
-	static const struct nhir_import_opts no_opts = { NULL, NULL };
+	static const struct nhir_import_opts no_opts = { NULL, NULL, NULL };
 	struct nhir_import imp;
 
 	nhir_json_init();
@@ -426,6 +426,8 @@ enum nhir_rc nhir_import_file(struct nhir_store *st,
 	rc = load_file(path, &data, &len, &mapped, err);
 	if (rc)
 		return rc;
+	if (opts && opts->name)
+		path = opts->name;
 	sha256_hex(data ? data : "", len, hex);
 	nhir_import_store_sink(&sink, st);
 	rc = nhir_store_begin(st, err);

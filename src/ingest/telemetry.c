@@ -1957,6 +1957,57 @@ static enum nhir_rc ingest_path(struct nhir_store *st,
 	return rc ? rc : worst;
 }
 
+/* The end of a run: what it stored is committed with its audit entry. */
+static enum nhir_rc run_end(struct nhir_store *st, struct run *run,
+			    enum nhir_rc rc, struct nhir_ingest_result *res,
+			    struct nhir_err *err)
+{
+	struct nhir_err cerr = NHIR_ERR_INIT;
+	enum nhir_rc crc;
+
+	res->run_first = run->first_file;
+	/* the files stored before a failure are kept */
+	crc = run_commit(st, run, res, rc ? &cerr : err);
+	pipe_stop(run->pipe);
+	keyset_clear(&run->seen);
+	namemap_clear(&run->names);
+	nhir_free(run->dirs);
+	return rc ? rc : crc;
+}
+
+enum nhir_rc nhir_ingest_upload(struct nhir_store *st,
+				const struct nhir_tele_format *fmt,
+				const char *path, const char *name,
+				const char *actor,
+				struct nhir_ingest_result *res,
+				struct nhir_err *err)
+{
+	struct nhir_err own = NHIR_ERR_INIT;
+	struct stat sb;
+	struct run run;
+	enum nhir_rc rc;
+
+	if (!err)
+		err = &own;
+	rc = nhir_authorize_data(st, actor, "ingest", err);
+	if (rc)
+		return rc;
+	if (stat(path, &sb))
+		return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s", name,
+				    strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return nhir_err_set(err, NHIR_EINVAL, "'%s' is %s, not a "
+				    "regular file", name,
+				    nhir_file_kind(sb.st_mode));
+	memset(&run, 0, sizeof(run));
+	run.first_file = res->run_first;
+	run.format = fmt->name;
+	run.path = name;
+	run.actor = actor ? actor : "nhir";
+	rc = ingest_file(st, fmt, path, name, actor, false, &run, res, err);
+	return run_end(st, &run, rc, res, err);
+}
+
 enum nhir_rc nhir_ingest_path(struct nhir_store *st,
 			      const struct nhir_tele_format *fmt,
 			      const char *path, const char *actor,
@@ -1964,9 +2015,9 @@ enum nhir_rc nhir_ingest_path(struct nhir_store *st,
 			      struct nhir_ingest_result *res,
 			      struct nhir_err *err)
 {
-	struct nhir_err own = NHIR_ERR_INIT, cerr = NHIR_ERR_INIT;
+	struct nhir_err own = NHIR_ERR_INIT;
 	struct run run;
-	enum nhir_rc rc, crc;
+	enum nhir_rc rc;
 
 	if (!err)
 		err = &own;	/* the scan reads back what it set */
@@ -1980,14 +2031,7 @@ enum nhir_rc nhir_ingest_path(struct nhir_store *st,
 	run.actor = actor ? actor : "nhir";
 	rc = ingest_path(st, fmt, path, actor, progress, pdata, false, &run,
 			 res, err);
-	res->run_first = run.first_file;
-	/* the files stored before a failure are kept */
-	crc = run_commit(st, &run, res, rc ? &cerr : err);
-	pipe_stop(run.pipe);
-	keyset_clear(&run.seen);
-	namemap_clear(&run.names);
-	nhir_free(run.dirs);
-	return rc ? rc : crc;
+	return run_end(st, &run, rc, res, err);
 }
 
 /*

@@ -271,11 +271,23 @@ enum nhir_rc nhir_evidence_add(struct nhir_store *st, const char *actor,
 			       int64_t *evidence, char hex[65],
 			       struct nhir_err *err)
 {
+	const char *base = strcmp(path, "-") ? strrchr(path, '/') : NULL;
+
+	base = base ? base + 1 : strcmp(path, "-") ? path : "stdin";
+	return nhir_evidence_add_as(st, actor, id, path, base, source,
+				    max_size, evidence, hex, err);
+}
+
+enum nhir_rc nhir_evidence_add_as(struct nhir_store *st, const char *actor,
+				  int64_t id, const char *path,
+				  const char *base, const char *source,
+				  uint64_t max_size, int64_t *evidence,
+				  char hex[65], struct nhir_err *err)
+{
 	struct stored o = { -1, "" };
 	char *dir = NULL, *final = NULL;
 	unsigned char md[32];
 	uint64_t size = 0;
-	const char *base;
 	cJSON *d;
 	enum nhir_rc rc;
 	int in = -1;
@@ -317,8 +329,6 @@ enum nhir_rc nhir_evidence_add(struct nhir_store *st, const char *actor,
 	rc = final ? store_link(&o, final, err)
 		   : nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	store_drop(&o);
-	base = strcmp(path, "-") ? strrchr(path, '/') : NULL;
-	base = base ? base + 1 : strcmp(path, "-") ? path : "stdin";
 	if (!rc)
 		rc = record_evidence(st, id, base, hex, size, source, actor,
 				     evidence, err);
@@ -337,30 +347,39 @@ enum nhir_rc nhir_evidence_add(struct nhir_store *st, const char *actor,
 	return ir_end(st, rc, actor, "evidence.add", id, d, err);
 }
 
-enum nhir_rc nhir_evidence_export(struct nhir_store *st, const char *actor,
-				  int64_t evidence, const char *path,
-				  unsigned flags, struct nhir_err *err)
+/*
+ * The access of evidence as actor: copied to out (a descriptor, or -1
+ * for none), or to path opened with flags when path is given, its hash
+ * checked, and the custody entry saying so, with the audit entry of
+ * action, in one transaction.
+ */
+static enum nhir_rc evidence_read(struct nhir_store *st, const char *actor,
+				  int64_t evidence, int64_t incident, int out,
+				  const char *path, const char *to,
+				  unsigned flags, const char *action,
+				  const char *what, uint64_t *sizep,
+				  char sha_out[65], struct nhir_err *err)
 {
 	char sha[65] = "", hex[65];
 	unsigned char md[32];
-	uint64_t size;
+	uint64_t size = 0;
 	int64_t inc = 0;
 	char *src = NULL, *dir = NULL;
-	bool found;
+	bool found, own = false;
 	cJSON *d;
 	enum nhir_rc rc;
-	int in = -1, out = -1;
+	int in = -1;
 
 	rc = nhir_record_store(st)->evidence_locate(st, evidence, &inc, sha,
 						    &found, err);
 	if (rc)
 		return rc;
-	if (!found)
-		return nhir_err_set(err, NHIR_ENOTFOUND, "no evidence %" PRId64,
-				    evidence);
+	if (!found || (incident && inc != incident))
+		return nhir_err_set(err, NHIR_ENOTFOUND, "no evidence %" PRId64
+				    "%s", evidence, found ? " in this incident"
+				    : "");
 	/* reading evidence is open to all users; custody says who did */
-	rc = ir_begin(st, actor, NHIR_PERM_READ, inc,
-		      path ? "evidence.export" : "evidence.verify", err);
+	rc = ir_begin(st, actor, NHIR_PERM_READ, inc, action, err);
 	if (rc)
 		return rc;
 	rc = evidence_dir(st, false, &dir, err);
@@ -371,13 +390,15 @@ enum nhir_rc nhir_evidence_export(struct nhir_store *st, const char *actor,
 	}
 	if (!rc)
 		rc = open_stored(src, evidence, &in, err);
-	if (!rc && path)
+	if (!rc && path) {
 		rc = nhir_store_output_open(st, path, flags, 0600, &out, err);
+		own = !rc;
+	}
 	if (!rc)
-		rc = copy_hash(in, src, out, path, 0, md, &size, err);
+		rc = copy_hash(in, src, out, to, 0, md, &size, err);
 	if (in >= 0)
 		close(in);
-	if (out >= 0 && close(out) && !rc)
+	if (own && close(out) && !rc)
 		rc = nhir_err_set(err, NHIR_EIO, "cannot write '%s': %s", path,
 				  strerror(errno));
 	if (!rc) {
@@ -389,20 +410,42 @@ enum nhir_rc nhir_evidence_export(struct nhir_store *st, const char *actor,
 					  hex, sha);
 	}
 	/* what was written is not the evidence: it does not stay */
-	if (rc && out >= 0)
+	if (rc && own)
 		unlink(path);
 	if (!rc)
-		rc = custody(st, evidence, actor,
-			     path ? "exported" : "verified", path, err);
+		rc = custody(st, evidence, actor, what, to, err);
 	d = cJSON_CreateObject();
 	if (d) {
 		cJSON_AddNumberToObject(d, "evidence", (double)evidence);
 		cJSON_AddStringToObject(d, "sha256", sha);
-		if (path)
-			cJSON_AddStringToObject(d, "to", path);
+		if (to)
+			cJSON_AddStringToObject(d, "to", to);
 	}
 	nhir_free(src);
 	nhir_free(dir);
-	return ir_end(st, rc, actor, path ? "evidence.export"
-					  : "evidence.verify", inc, d, err);
+	if (sizep)
+		*sizep = size;
+	if (sha_out)
+		memcpy(sha_out, sha, 65);
+	return ir_end(st, rc, actor, action, inc, d, err);
+}
+
+enum nhir_rc nhir_evidence_export(struct nhir_store *st, const char *actor,
+				  int64_t evidence, const char *path,
+				  unsigned flags, struct nhir_err *err)
+{
+	return evidence_read(st, actor, evidence, 0, -1, path, path, flags,
+			     path ? "evidence.export" : "evidence.verify",
+			     path ? "exported" : "verified", NULL, NULL, err);
+}
+
+enum nhir_rc nhir_evidence_download(struct nhir_store *st, const char *actor,
+				    int64_t incident, int64_t evidence,
+				    int out, const char *to, uint64_t *size,
+				    char sha[65], struct nhir_err *err)
+{
+	return evidence_read(st, actor, evidence, incident, out, NULL, to, 0,
+			     out >= 0 ? "evidence.download" : "evidence.verify",
+			     out >= 0 ? "downloaded" : "verified", size, sha,
+			     err);
 }

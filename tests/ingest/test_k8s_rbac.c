@@ -14,7 +14,7 @@ static void test_fixture(void **state)
 	char *path = NULL, *dump;
 	struct nhir_store *st = tl_new_store(&path);
 	struct nhir_import_result res;
-	struct nhir_import_opts opts = { "prod", NULL };
+	struct nhir_import_opts opts = { "prod", NULL, NULL };
 	struct nhir_err err = NHIR_ERR_INIT;
 	const struct nhir_importer *imp = nhir_importer_find("k8s-rbac");
 	struct nhir_graph *g = NULL;
