@@ -13,6 +13,8 @@ static const char usage_serve[] =
 	"                  [--tls-cert FILE --tls-key FILE]\n"
 	"                  [--login-limit USER/ADDRESS] [--config FILE]\n"
 	"                  [--catalog FILE] [--policy FILE]\n"
+	"                  [--max-upload BYTES] [--upload-dir DIR]\n"
+	"                  [--upload-time SECONDS]\n"
 	"       nhir serve --routes\n"
 	"\n"
 	"Serves the database (--db, $NHIR_DB) over HTTP: GET /healthz, and\n"
@@ -49,6 +51,13 @@ static const char usage_serve[] =
 	"and --tls-key (its PEM private key, mode 0600 or stricter): then\n"
 	"HTTPS only, TLS 1.2 or 1.3, and every answer says Strict-Transport-\n"
 	"Security.  Without TLS, keep it on loopback or behind a TLS proxy.\n"
+	"Uploads (POST /api/v1/import, /api/v1/ingest, /api/v1/findings/\n"
+	"import and an incident's evidence) stream into an unnamed file\n"
+	"(mode 0600) in DIR (default $TMPDIR or /var/tmp), gzip inflated on\n"
+	"the way (Content-Encoding: gzip, or a body that starts as gzip\n"
+	"does, evidence aside); one over BYTES (default 268435456) once\n"
+	"inflated gets 413, and one still arriving after SECONDS (default\n"
+	"600; 0: no limit) is cut off.\n"
 	"Plans are built from the catalog an admin configured (nhir config),\n"
 	"else --catalog FILE, $NHIR_CATALOG or catalog/actions.yaml;\n"
 	"findings are explained by --policy FILE, $NHIR_POLICY or\n"
@@ -192,12 +201,16 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 		{ "config", required_argument, NULL, 'c' },
 		{ "catalog", required_argument, NULL, 'A' },
 		{ "policy", required_argument, NULL, 'P' },
+		{ "max-upload", required_argument, NULL, 'U' },
+		{ "upload-dir", required_argument, NULL, 'D' },
+		{ "upload-time", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct srv_opts o = {
 		ctx->db, SRV_LISTEN_DEFAULT, SRV_THREADS_DEFAULT,
-		SRV_BODY_DEFAULT, SRV_TIMEOUT_DEFAULT, NULL, NULL,
+		SRV_BODY_DEFAULT, SRV_TIMEOUT_DEFAULT, SRV_UPLOAD_DEFAULT, NULL,
+		SRV_UPLOAD_TIME_DEFAULT, NULL, NULL,
 		SRV_LOGIN_FAILS_USER, SRV_LOGIN_FAILS_ADDR, NULL, NULL, NULL,
 		NULL, NULL, NULL, NULL, NULL,
 	};
@@ -264,6 +277,25 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 		case 'P':
 			o.policy = optarg;
 			break;
+		case 'U':
+			if (!number(optarg, 1, SRV_UPLOAD_MAX, &v)) {
+				cli_error("--max-upload is '%s': bytes, 1 to %"
+					  PRIu64, optarg, SRV_UPLOAD_MAX);
+				return EXIT_USAGE;
+			}
+			o.max_upload = v;
+			break;
+		case 'D':
+			o.upload_dir = optarg;
+			break;
+		case 'W':
+			if (!number(optarg, 0, 86400, &v)) {
+				cli_error("--upload-time is '%s': seconds, 0 to "
+					  "86400", optarg);
+				return EXIT_USAGE;
+			}
+			o.upload_time = (unsigned)v;
+			break;
 		case 'h':
 			return cli_usage(usage_serve, true);
 		default:
@@ -272,6 +304,11 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 	}
 	if (optind != argc)
 		return cli_usage(usage_serve, false);
+	if (!o.upload_dir) {
+		const char *tmp = getenv("TMPDIR");
+
+		o.upload_dir = tmp && *tmp ? tmp : "/var/tmp";
+	}
 	o.catalog = cli_catalog_path(o.catalog);
 	o.policy = cli_policy_path(o.policy);
 	if (!o.tls_cert != !o.tls_key) {

@@ -22,7 +22,9 @@
 #include "nhir/token.h"
 #include "server/server-internal.h"
 
-enum { OP_PUBLIC = 1, OP_WRITE = 2 };
+/* OP_UPLOAD: the body is streamed to a spool, the principal checked
+ * before it is read */
+enum { OP_PUBLIC = 1, OP_WRITE = 2, OP_UPLOAD = 4 };
 
 struct api_op {
 	const char *method;	/* GET also answers HEAD */
@@ -98,6 +100,15 @@ static const struct api_path paths[ROUTE_NR] = {
 		  { "POST", OP_WRITE, "api.task", task } } },
 	[ROUTE_TASK_DONE] = { INC "/tasks/{n}/done",
 		{ { "POST", OP_WRITE, "api.task.done", task_done } } },
+	[ROUTE_EVIDENCE_ITEM] = { INC "/evidence/{n}",
+		{ { "GET", 0, "api.evidence.download", up_evidence_get } } },
+	[ROUTE_IMPORT] = { "/api/v1/import",
+		{ { "POST", OP_WRITE | OP_UPLOAD, "api.import", up_import } } },
+	[ROUTE_INGEST] = { "/api/v1/ingest",
+		{ { "POST", OP_WRITE | OP_UPLOAD, "api.ingest", up_ingest } } },
+	[ROUTE_FINDINGS_IMPORT] = { "/api/v1/findings/import",
+		{ { "POST", OP_WRITE | OP_UPLOAD, "api.findings.import",
+		    up_findings } } },
 	[ROUTE_LOGIN] = { "/api/v1/login",
 		{ { "POST", OP_PUBLIC | OP_WRITE, "api.login", auth_login } } },
 	[ROUTE_LOGOUT] = { "/api/v1/logout",
@@ -147,6 +158,56 @@ static const struct api_path paths[ROUTE_NR] = {
 		{ { "GET", 0, "api.witness.get", wit_get } } },
 };
 
+/*
+ * Operations on a path the table above has for another method: the
+ * upload of an incident's evidence (POST) beside its list (GET).
+ */
+static const struct {
+	enum srv_route rt;
+	struct api_op op;
+} more_ops[] = {
+	{ ROUTE_EVIDENCE, { "POST", OP_WRITE | OP_UPLOAD, "api.evidence.add",
+			    up_evidence } },
+};
+
+/* The i-th operation of route rt, or NULL past the last. */
+static const struct api_op *route_op(enum srv_route rt, size_t i)
+{
+	if ((unsigned)rt >= ROUTE_NR)
+		return NULL;
+	for (size_t k = 0; k < NHIR_ARRAY_SIZE(paths[rt].ops); k++) {
+		if (!paths[rt].ops[k].method)
+			break;
+		if (!i--)
+			return &paths[rt].ops[k];
+	}
+	for (size_t k = 0; k < NHIR_ARRAY_SIZE(more_ops); k++)
+		if (more_ops[k].rt == rt && !i--)
+			return &more_ops[k].op;
+	return NULL;
+}
+
+bool api_route_upload(const struct srv_req *r, enum srv_upload_kind *kind)
+{
+	if (!r->op || !(r->op->flags & OP_UPLOAD))
+		return false;
+	switch (r->route) {
+	case ROUTE_IMPORT:
+		*kind = SRV_UP_IMPORT;
+		break;
+	case ROUTE_INGEST:
+		*kind = SRV_UP_INGEST;
+		break;
+	case ROUTE_FINDINGS_IMPORT:
+		*kind = SRV_UP_FINDINGS;
+		break;
+	default:
+		*kind = SRV_UP_EVIDENCE;
+		break;
+	}
+	return true;
+}
+
 const char *api_route_name(enum srv_route rt)
 {
 	return (unsigned)rt < ROUTE_NR ? paths[rt].tmpl : "none";
@@ -154,9 +215,9 @@ const char *api_route_name(enum srv_route rt)
 
 const char *api_route_method(enum srv_route rt, size_t i)
 {
-	if ((unsigned)rt >= ROUTE_NR || i >= NHIR_ARRAY_SIZE(paths[rt].ops))
-		return NULL;
-	return paths[rt].ops[i].method;
+	const struct api_op *o = route_op(rt, i);
+
+	return o ? o->method : NULL;
 }
 
 void api_route_allow(enum srv_route rt, char *buf, size_t len)
@@ -228,20 +289,18 @@ static bool match(const char *tmpl, const char *url, struct srv_req *r)
 
 void srv_routes(srv_route_cb cb, void *data)
 {
-	for (int rt = ROUTE_NONE + 1; rt < ROUTE_NR; rt++)
-		for (size_t i = 0; i < NHIR_ARRAY_SIZE(paths[rt].ops); i++) {
-			const struct api_op *o = &paths[rt].ops[i];
+	const struct api_op *o;
 
-			if (o->method)
-				cb(o->method, paths[rt].tmpl,
-				   o->flags & OP_WRITE, o->flags & OP_PUBLIC,
-				   data);
-		}
+	for (int rt = ROUTE_NONE + 1; rt < ROUTE_NR; rt++)
+		for (size_t i = 0; (o = route_op((enum srv_route)rt, i)); i++)
+			cb(o->method, paths[rt].tmpl, o->flags & OP_WRITE,
+			   o->flags & OP_PUBLIC, data);
 }
 
 enum srv_route api_route(struct srv_req *r, bool *method_ok)
 {
 	bool head = !strcmp(r->method, "HEAD");
+	const struct api_op *o;
 
 	*method_ok = false;
 	r->op = NULL;
@@ -250,15 +309,12 @@ enum srv_route api_route(struct srv_req *r, bool *method_ok)
 
 		if (!match(p->tmpl, r->url, r))
 			continue;
-		for (size_t i = 0; i < NHIR_ARRAY_SIZE(p->ops); i++) {
-			const char *m = p->ops[i].method;
-
-			if (m && (!strcmp(m, r->method) ||
-				  (head && !strcmp(m, "GET")))) {
-				r->op = &p->ops[i];
+		for (size_t i = 0; (o = route_op((enum srv_route)rt, i)); i++)
+			if (!strcmp(o->method, r->method) ||
+			    (head && !strcmp(o->method, "GET"))) {
+				r->op = o;
 				*method_ok = true;
 			}
-		}
 		return (enum srv_route)rt;
 	}
 	return ROUTE_NONE;
@@ -365,7 +421,7 @@ static bool session_auth(struct srv_req *r, const char *cookie,
  * Sets r->user from the bearer token, or answers 401 (or 403 for a
  * read token on a write route) and returns false with *ok set.
  */
-static bool authenticate(struct srv_req *r, bool write, enum MHD_Result *ok)
+bool api_authenticate(struct srv_req *r, bool write, enum MHD_Result *ok)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct nhir_token t = { 0 };
@@ -1046,9 +1102,9 @@ enum MHD_Result api_handle(struct srv_req *r)
 	enum MHD_Result ok = MHD_NO;
 	bool write = r->op->flags & OP_WRITE;
 
-	if (r->op->flags & OP_PUBLIC)
+	if (r->op->flags & OP_PUBLIC || r->authed)
 		return r->op->fn(r);
-	if (!authenticate(r, write, &ok))
+	if (!api_authenticate(r, write, &ok))
 		return ok;
 	if (write)
 		return r->op->fn(r);

@@ -4,6 +4,7 @@
  */
 #include "compat.h"
 #include <inttypes.h>
+#include <strings.h>
 #include <cjson/cJSON.h>
 #include "server/server.h"
 
@@ -270,6 +271,140 @@ enum nhir_rc srv_decode_note(const char *body, size_t len, char **text,
 		*text = v[0].s;
 		v[0].s = NULL;
 	}
+	return rc;
+}
+
+/* ---- upload parameters ---- */
+
+struct up_param {
+	const char *name;
+	unsigned kinds;		/* 1 << kind: who takes it */
+	unsigned required;	/* and who needs it */
+	size_t max;
+};
+
+#define K(k) (1u << (k))
+
+static const struct up_param up_params[] = {
+	{ "format", K(SRV_UP_IMPORT) | K(SRV_UP_INGEST) | K(SRV_UP_FINDINGS),
+	  K(SRV_UP_IMPORT) | K(SRV_UP_INGEST) | K(SRV_UP_FINDINGS),
+	  SRV_UP_FORMAT_MAX },
+	{ "name", K(SRV_UP_IMPORT) | K(SRV_UP_INGEST) | K(SRV_UP_FINDINGS) |
+	  K(SRV_UP_EVIDENCE), K(SRV_UP_EVIDENCE), SRV_UP_NAME_MAX },
+	{ "source", K(SRV_UP_EVIDENCE), K(SRV_UP_EVIDENCE), SRV_UP_SOURCE_MAX },
+	{ "cluster", K(SRV_UP_IMPORT), 0, SRV_UP_CLUSTER_MAX },
+};
+
+/* Why value v of parameter pr is refused, or "" when it is fine. */
+static const char *up_value_bad(const struct up_param *pr, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (!n)
+		return "is empty";
+	if (n > pr->max)
+		return "is too long";
+	if (utf8_bad((const unsigned char *)v, n) < n)
+		return "is not UTF-8 text";
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return "holds a control character";
+	if (!strcmp(pr->name, "format") &&
+	    strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-") != n)
+		return "is not a format name (a-z, 0-9 and -)";
+	if (!strcmp(pr->name, "name") &&
+	    (strpbrk(v, "/\\") || !strcmp(v, ".") || !strcmp(v, "..")))
+		return "is not a file name (no '/', '\\', '.' or '..')";
+	return "";
+}
+
+static char *up_slot(struct srv_upload_params *p, size_t i)
+{
+	switch (i) {
+	case 0:
+		return p->format;
+	case 1:
+		return p->name;
+	case 2:
+		return p->source;
+	default:
+		return p->cluster;
+	}
+}
+
+/* The coding Content-Encoding names: one of gzip, x-gzip, identity. */
+static enum nhir_rc up_encoding(const char *h, enum srv_encoding *e,
+				struct nhir_err *err)
+{
+	size_t n;
+
+	while (*h == ' ' || *h == '\t')
+		h++;
+	n = strlen(h);
+	while (n && (h[n - 1] == ' ' || h[n - 1] == '\t'))
+		n--;
+	if ((n == 4 && !strncasecmp(h, "gzip", 4)) ||
+	    (n == 6 && !strncasecmp(h, "x-gzip", 6))) {
+		*e = SRV_ENC_GZIP;
+		return NHIR_OK;
+	}
+	if (n == 8 && !strncasecmp(h, "identity", 8)) {
+		*e = SRV_ENC_IDENTITY;
+		return NHIR_OK;
+	}
+	return nhir_err_set(err, NHIR_EUNSUPPORTED, "header Content-Encoding "
+			    "is not gzip or identity (one coding)");
+}
+
+enum nhir_rc srv_decode_upload(enum srv_upload_kind kind,
+			       const char *const *keys,
+			       const char *const *vals, size_t nr,
+			       const char *encoding,
+			       struct srv_upload_params *p,
+			       struct nhir_err *err)
+{
+	bool seen[NHIR_ARRAY_SIZE(up_params)] = { false };
+	enum nhir_rc rc = NHIR_OK;
+
+	memset(p, 0, sizeof(*p));
+	for (size_t k = 0; k < nr && !rc; k++) {
+		const char *why;
+		size_t i;
+
+		for (i = 0; i < NHIR_ARRAY_SIZE(up_params); i++)
+			if (!strcmp(keys[k], up_params[i].name) &&
+			    (up_params[i].kinds & K(kind)))
+				break;
+		if (i == NHIR_ARRAY_SIZE(up_params)) {
+			rc = nhir_err_set(err, NHIR_EINVAL, "parameter "
+					  "'%.60s' is not one this route "
+					  "takes", keys[k]);
+			break;
+		}
+		if (seen[i]) {
+			rc = nhir_err_set(err, NHIR_EINVAL, "parameter '%s' "
+					  "is given more than once",
+					  up_params[i].name);
+			break;
+		}
+		seen[i] = true;
+		why = up_value_bad(&up_params[i], vals[k] ? vals[k] : "");
+		if (*why)
+			rc = nhir_err_set(err, NHIR_EINVAL, "parameter '%s' "
+					  "%s", up_params[i].name, why);
+		else
+			memcpy(up_slot(p, i), vals[k], strlen(vals[k]) + 1);
+	}
+	for (size_t i = 0; !rc && i < NHIR_ARRAY_SIZE(up_params); i++)
+		if ((up_params[i].required & K(kind)) && !seen[i])
+			rc = nhir_err_set(err, NHIR_EINVAL, "parameter '%s' is "
+					  "required", up_params[i].name);
+	p->encoding = kind == SRV_UP_EVIDENCE ? SRV_ENC_IDENTITY
+					      : SRV_ENC_SNIFF;
+	if (!rc && encoding)
+		rc = up_encoding(encoding, &p->encoding, err);
+	if (rc)
+		memset(p, 0, sizeof(*p));
 	return rc;
 }
 

@@ -34,6 +34,10 @@ enum srv_route {
 	ROUTE_NOTES,
 	ROUTE_TASKS,
 	ROUTE_TASK_DONE,
+	ROUTE_EVIDENCE_ITEM,
+	ROUTE_IMPORT,
+	ROUTE_INGEST,
+	ROUTE_FINDINGS_IMPORT,
 	ROUTE_LOGIN,
 	ROUTE_LOGOUT,
 	ROUTE_SESSION,
@@ -63,6 +67,7 @@ enum srv_route {
 struct api_op;
 
 struct srv;
+struct srv_upload;
 
 /* One request; lives from its first callback to its completion. */
 struct srv_req {
@@ -90,6 +95,10 @@ struct srv_req {
 	const char *redirect;	/* a 302's Location, or NULL */
 	unsigned retry_after;	/* seconds, for a 429 */
 	struct nhir_store *st;	/* from the pool while a handler runs */
+	bool authed;		/* authenticated and authorized up front */
+	bool close;		/* answered before its body: close after */
+	struct srv_upload *up;	/* an upload's spool, or NULL */
+	struct srv_upload_params upp;	/* and its parameters */
 };
 
 /*
@@ -169,6 +178,49 @@ bool srv_content_type(struct srv_req *r, const char *type);
 void srv_client_address(struct srv_req *r, char *buf, size_t n);
 /* Should cookies carry Secure (the server is reachable off the host)? */
 bool srv_cookie_secure(const struct srv *s);
+
+/* ---- uploads (spool.c, uploads.c) ---- */
+
+/*
+ * A spool in dir for a body of at most limit bytes (after inflating):
+ * an unnamed file, mode 0600, read by the library as
+ * srv_upload_path().  With enc SRV_ENC_GZIP the body is inflated; with
+ * SRV_ENC_SNIFF, when it begins with gzip's magic.
+ */
+enum nhir_rc srv_upload_open(struct srv_upload **out, const char *dir,
+			     uint64_t limit, enum srv_encoding enc,
+			     struct nhir_err *err);
+/* The next n bytes of the body; after a failure they are dropped. */
+void srv_upload_feed(struct srv_upload *u, const char *data, size_t n);
+/* The body is complete: NHIR_OK, or why it is refused (byte offset). */
+enum nhir_rc srv_upload_finish(struct srv_upload *u, struct nhir_err *err);
+bool srv_upload_failed(const struct srv_upload *u);
+const char *srv_upload_path(const struct srv_upload *u);
+uint64_t srv_upload_size(const struct srv_upload *u);
+uint64_t srv_upload_received(const struct srv_upload *u);
+bool srv_upload_gzip(const struct srv_upload *u);
+/* The spool's descriptor, now the caller's to close. */
+int srv_upload_take_fd(struct srv_upload *u);
+void srv_upload_free(struct srv_upload *u);
+
+/* Is the request's route an upload?  Its kind into *kind. */
+bool api_route_upload(const struct srv_req *r, enum srv_upload_kind *kind);
+/*
+ * Before an upload's body is read: authenticates, checks the principal
+ * may do it (a refusal audited), decodes its parameters and opens its
+ * spool.  MHD_YES with r->up set to go on; else the answer is queued.
+ */
+enum MHD_Result up_begin(struct srv_req *r, enum srv_upload_kind kind);
+/* Authenticates r (write: a write token); false with *ok answered. */
+bool api_authenticate(struct srv_req *r, bool write, enum MHD_Result *ok);
+
+/* The handlers, once the body is spooled. */
+enum MHD_Result up_import(struct srv_req *r);
+enum MHD_Result up_ingest(struct srv_req *r);
+enum MHD_Result up_findings(struct srv_req *r);
+enum MHD_Result up_evidence(struct srv_req *r);
+/* GET /api/v1/incidents/{id}/evidence/{n}: the bytes, with custody. */
+enum MHD_Result up_evidence_get(struct srv_req *r);
 
 /* ---- the command line's other reads (reads.c) ---- */
 

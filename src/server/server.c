@@ -22,8 +22,8 @@
 
 /* The statuses /metrics tells apart; anything else counts as "other". */
 static const unsigned statuses[] = {
-	200, 201, 302, 304, 400, 401, 403, 404, 405, 409, 412, 413, 415, 429,
-	500, 503,
+	200, 201, 302, 304, 400, 401, 403, 404, 405, 409, 412, 413, 415, 422,
+	429, 500, 503,
 };
 #define STATUS_NR (NHIR_ARRAY_SIZE(statuses) + 1)
 
@@ -283,7 +283,7 @@ enum MHD_Result srv_queue(struct srv_req *r, unsigned status,
 		snprintf(ra, sizeof(ra), "%u", r->retry_after);
 		MHD_add_response_header(res, MHD_HTTP_HEADER_RETRY_AFTER, ra);
 	}
-	if (atomic_load(&r->srv->stopping) || r->too_big)
+	if (atomic_load(&r->srv->stopping) || r->too_big || r->close)
 		MHD_add_response_header(res, MHD_HTTP_HEADER_CONNECTION,
 					"close");
 	ok = MHD_queue_response(r->con, status, res);
@@ -502,13 +502,17 @@ static enum MHD_Result first_call(struct srv *s, struct MHD_Connection *c,
 				  struct srv_req *r)
 {
 	const char *cl;
-	bool method_ok = true;
+	bool method_ok = true, upload;
+	enum srv_upload_kind kind = SRV_UP_INGEST;
+	uint64_t limit;
 
 	if (atomic_load(&s->stopping))
 		return srv_problem(r, 503, NHIR_OK, "stopping",
 				   "Service unavailable",
 				   "the server is stopping");
 	r->route = api_route(r, &method_ok);
+	upload = method_ok && api_route_upload(r, &kind);
+	limit = upload ? s->o->max_upload : s->o->max_body;
 	/* a body too large is refused unread, whatever the route */
 	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					 MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -518,7 +522,8 @@ static enum MHD_Result first_call(struct srv *s, struct MHD_Connection *c,
 
 		errno = 0;
 		n = strtoull(cl, &end, 10);
-		if (errno || end == cl || *end || n > SRV_DRAIN_MAX) {
+		if (errno || end == cl || *end ||
+		    (n > SRV_DRAIN_MAX && n > limit)) {
 			r->too_big = true;
 			return srv_problem(r, 413, NHIR_ETOOBIG, "too-big",
 					   "Content too large",
@@ -530,7 +535,7 @@ static enum MHD_Result first_call(struct srv *s, struct MHD_Connection *c,
 		 * before answering 413, so that a proxy which sends the
 		 * whole body first gets the answer, not a reset.
 		 */
-		if (n > s->o->max_body)
+		if (n > limit)
 			r->too_big = true;
 	}
 	if (r->route == ROUTE_NONE)
@@ -540,7 +545,39 @@ static enum MHD_Result first_call(struct srv *s, struct MHD_Connection *c,
 		return srv_problem(r, 405, NHIR_EINVAL, "method",
 				   "Method not allowed",
 				   "this route does not take that method");
+	if (upload && !r->too_big) {
+		enum MHD_Result ok = up_begin(r, kind);
+
+		/* the store is back in the pool while the body streams in */
+		srv_store_put(s, r->st);
+		r->st = NULL;
+		if (r->answered)
+			r->close = true;
+		return ok;
+	}
 	return MHD_YES;
+}
+
+/* An upload that has taken too long, or kept sending after failing. */
+static bool upload_cut(struct srv *s, struct req_slot *slot)
+{
+	struct srv_req *r = &slot->r;
+	int64_t took = micros_now() - slot->started;
+
+	if (s->o->upload_time &&
+	    took > (int64_t)s->o->upload_time * 1000000) {
+		srv_log("%s %s: upload cut off after %u s (%" PRIu64
+			" bytes received)", r->method, r->url,
+			s->o->upload_time, srv_upload_received(r->up));
+		return true;
+	}
+	if (srv_upload_failed(r->up) &&
+	    srv_upload_received(r->up) > s->o->max_upload + SRV_DRAIN_MAX) {
+		srv_log("%s %s: upload refused, and still sending: closed",
+			r->method, r->url);
+		return true;
+	}
+	return false;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
@@ -572,6 +609,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	if (r->answered) {
 		*upload_size = 0;
 		return MHD_YES;
+	}
+	if (*upload_size && r->up) {
+		srv_upload_feed(r->up, upload, *upload_size);
+		*upload_size = 0;
+		return upload_cut(s, slot) ? MHD_NO : MHD_YES;
 	}
 	if (*upload_size) {
 		size_t n = *upload_size;
@@ -632,6 +674,7 @@ static void on_completed(void *cls, struct MHD_Connection *c,
 		srv_log("%s %s: connection ended early (%d)", slot->r.method,
 			slot->r.url, (int)toe);
 	free(slot->r.body);
+	srv_upload_free(slot->r.up);
 	free(slot);
 	*con_cls = NULL;
 	atomic_fetch_sub(&s->inflight, 1);
@@ -801,6 +844,7 @@ int srv_run(const struct srv_opts *o)
 	socklen_t sl = 0;
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct nhir_store *st;
+	struct stat sb;
 	char *cert = NULL, *key = NULL;
 	struct MHD_OptionItem tls[4] = {
 		{ MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL },
@@ -816,6 +860,14 @@ int srv_run(const struct srv_opts *o)
 	if (!parse_listen(o->listen, &ss, &sl)) {
 		srv_log("cannot listen on '%s': want ADDR:PORT or "
 			"[ADDR6]:PORT, numeric", o->listen);
+		return 1;
+	}
+	errno = 0;
+	if (!o->upload_dir || access(o->upload_dir, W_OK | X_OK) ||
+	    stat(o->upload_dir, &sb) || !S_ISDIR(sb.st_mode)) {
+		srv_log("cannot keep uploads in '%s': %s", o->upload_dir ?
+			o->upload_dir : "(none)", errno ? strerror(errno)
+			: "not a directory");
 		return 1;
 	}
 	if (o->tls_cert && (!read_pem(o->tls_cert, false, &cert) ||

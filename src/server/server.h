@@ -20,6 +20,9 @@
 #define SRV_BODY_DEFAULT ((size_t)64 << 10)	/* bytes of a request body */
 #define SRV_BODY_MAX ((size_t)16 << 20)
 #define SRV_TIMEOUT_DEFAULT 30u			/* seconds a connection idles */
+#define SRV_UPLOAD_DEFAULT ((uint64_t)256 << 20)	/* bytes of an upload */
+#define SRV_UPLOAD_MAX ((uint64_t)2 << 30)	/* as the library reads */
+#define SRV_UPLOAD_TIME_DEFAULT 600u		/* seconds an upload takes */
 #define SRV_DRAIN_SECONDS 10			/* in-flight requests, at stop */
 #define SRV_PEM_MAX (1 << 20)			/* bytes of a TLS PEM file */
 /* A body declared larger than --max-body is read and dropped before
@@ -43,6 +46,12 @@ struct srv_opts {
 	unsigned threads;	/* the worker pool */
 	size_t max_body;	/* larger request bodies get 413 */
 	unsigned timeout;	/* idle connection timeout, seconds */
+	/* uploads (import, ingest, findings, evidence): their limit in
+	 * bytes, after decompression; where they are spooled; and the
+	 * seconds one may take in all (0: no limit but --timeout) */
+	uint64_t max_upload;
+	const char *upload_dir;
+	unsigned upload_time;
 	const char *tls_cert;	/* PEM certificate chain, or NULL: plain HTTP */
 	const char *tls_key;	/* its PEM private key, 0600 or stricter */
 	unsigned login_user;	/* failed logins per user in a window */
@@ -134,6 +143,51 @@ enum nhir_rc srv_decode(const char *body, size_t len,
 			struct srv_value *out, struct nhir_err *err);
 void srv_values_free(struct srv_value *v, size_t nr);
 void srv_free(void *p);
+
+/* ---- uploads: their parameters (decode.c), pure and fuzzed ---- */
+
+enum srv_upload_kind {
+	SRV_UP_IMPORT,		/* POST /api/v1/import */
+	SRV_UP_INGEST,		/* POST /api/v1/ingest */
+	SRV_UP_FINDINGS,	/* POST /api/v1/findings/import */
+	SRV_UP_EVIDENCE,	/* POST /api/v1/incidents/{id}/evidence */
+};
+#define SRV_UP_FORMAT_MAX 31
+#define SRV_UP_NAME_MAX 255
+#define SRV_UP_SOURCE_MAX 1024
+#define SRV_UP_CLUSTER_MAX 127
+/* How the body is encoded: said by Content-Encoding, or by its bytes. */
+enum srv_encoding { SRV_ENC_SNIFF, SRV_ENC_IDENTITY, SRV_ENC_GZIP };
+
+struct srv_upload_params {
+	char format[SRV_UP_FORMAT_MAX + 1];	/* "" when not given */
+	char name[SRV_UP_NAME_MAX + 1];		/* "" when not given */
+	char source[SRV_UP_SOURCE_MAX + 1];
+	char cluster[SRV_UP_CLUSTER_MAX + 1];
+	enum srv_encoding encoding;
+};
+
+/*
+ * Decodes the parameters of an upload of kind: nr pairs keys[i] =
+ * vals[i] as the query string gives them (and the X-Nhir-Name and
+ * X-Nhir-Source headers, given as "name" and "source"), and the value
+ * of Content-Encoding (NULL when absent).  Each parameter the kind
+ * takes at most once, no other: import takes format (required), name
+ * and cluster; ingest and findings format (required) and name; evidence
+ * name and source (both required).  format is a lower-case name
+ * ([a-z0-9-]); name a file name (no '/', '\\', "." or ".."); every value
+ * non-empty UTF-8 without control characters, within its limit.
+ * Content-Encoding is gzip (x-gzip), identity, or absent: an evidence
+ * body is then taken as it is, any other may be gzip by its first
+ * bytes (SRV_ENC_SNIFF).  NHIR_EINVAL naming the parameter, or
+ * NHIR_EUNSUPPORTED for another content coding.
+ */
+enum nhir_rc srv_decode_upload(enum srv_upload_kind kind,
+			       const char *const *keys,
+			       const char *const *vals, size_t nr,
+			       const char *encoding,
+			       struct srv_upload_params *p,
+			       struct nhir_err *err);
 
 /* The longest user name a login request may carry, in bytes. */
 #define SRV_LOGIN_USER_MAX 256
