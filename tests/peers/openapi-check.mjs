@@ -74,7 +74,10 @@ const deref = (o) => (o && o.$ref ? deref(pointer(o.$ref)) : o);
 // the operation a URL and method are, by the templates of doc.paths
 function operation(method, url) {
 	const path = new URL(url).pathname;
-	for (const [tmpl, item] of Object.entries(doc.paths)) {
+	// a literal segment wins over a template: /findings/import is not /findings/{n}
+	const holes = (t) => (t.match(/\{/g) || []).length;
+	const tmpls = Object.entries(doc.paths).sort((a, b) => holes(a[0]) - holes(b[0]));
+	for (const [tmpl, item] of tmpls) {
 		const re = new RegExp('^' + tmpl.replace(/\{[^}]+\}/g, '[^/]+') + '$');
 		if (re.test(path))
 			return { tmpl, op: item[method.toLowerCase() === 'head' ? 'get' : method.toLowerCase()] };
@@ -131,6 +134,10 @@ for (const f of readdirSync(dir).filter((x) => x.endsWith('.meta')).sort()) {
 	}
 	if (mt.startsWith('text/')) {
 		ok(true, `${what} is text, as described`, '');
+		continue;
+	}
+	if (!mt.endsWith('json')) {
+		ok(true, `${what} is ${mt} (bytes), as described`, '');
 		continue;
 	}
 	let body;
