@@ -719,6 +719,10 @@ enum nhir_rc nhir_plan_add(struct nhir_store *st, const char *actor,
 	if (d) {
 		cJSON_AddNumberToObject(d, "step", (double)seq);
 		cJSON_AddStringToObject(d, "action", action);
+		cJSON_AddNumberToObject(d, "approvals_needed",
+					!changes_access(a) ? 0
+					: !a->reversible || a->privileged ? 2
+									  : 1);
 		if (target)
 			cJSON_AddStringToObject(d, "target", target);
 	}

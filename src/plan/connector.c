@@ -24,6 +24,7 @@
 #include "nhir/buf.h"
 #include "nhir/oidc.h"
 #include "nhir/plan.h"
+#include "nhir/webhook.h"
 #include "core/yaml.h"
 #include "plan/plan-internal.h"
 
@@ -880,6 +881,68 @@ enum nhir_rc nhir_http_json(const char *url, const char *json,
 	if (auth.buf)
 		sodium_memzero(auth.buf, auth.alloc);
 	nhir_buf_release(&auth);
+	return rc;
+}
+
+static size_t on_drop(char *p, size_t size, size_t n, void *data)
+{
+	(void)p;
+	(void)data;
+	return size * n;
+}
+
+enum nhir_rc nhir_http_post(const char *url, const char *const *headers,
+			    size_t header_nr, const char *body, size_t len,
+			    long timeout, long *status, struct nhir_err *err)
+{
+	struct curl_slist *hdrs = NULL, *more;
+	CURL *curl;
+	CURLcode cc;
+	enum nhir_rc rc;
+
+	*status = 0;
+	rc = load_curl(err);
+	if (rc)
+		return rc;
+	curl = lc.easy_init();
+	if (!curl)
+		return nhir_err_set(err, NHIR_ENOMEM, "libcurl failed to start");
+	hdrs = lc.slist_append(NULL, "Content-Type: application/json");
+	for (size_t i = 0; hdrs && i < header_nr; i++) {
+		more = lc.slist_append(hdrs, headers[i]);
+		if (!more) {
+			lc.slist_free_all(hdrs);
+			hdrs = NULL;
+		}
+		hdrs = more;
+	}
+	if (!hdrs) {
+		lc.easy_cleanup(curl);
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
+	/* no "Expect: 100-continue": one round trip, whatever the size */
+	more = lc.slist_append(hdrs, "Expect:");
+	if (more)
+		hdrs = more;
+	lc.easy_setopt(curl, CURLOPT_URL, url);
+	lc.easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+	lc.easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+	lc.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	lc.easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
+	lc.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout < 5 ? timeout : 5L);
+	lc.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	lc.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	lc.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	lc.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	lc.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_drop);
+	lc.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	cc = lc.easy_perform(curl);
+	lc.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+	/* curl's reason names no URL; a Slack address is a secret */
+	if (cc != CURLE_OK)
+		rc = nhir_err_set(err, NHIR_EIO, "%s", lc.easy_strerror(cc));
+	lc.slist_free_all(hdrs);
+	lc.easy_cleanup(curl);
 	return rc;
 }
 

@@ -855,7 +855,14 @@ enum nhir_rc nhir_plan_build_from(struct nhir_store *st, const char *actor,
 		rc = ops->steps_drop_upto(st, incident, old, err);
 	d = cJSON_CreateObject();
 	if (d) {
+		size_t awaiting = 0;
+
+		for (size_t i = 0; i < p.nr; i++)
+			awaiting += approvals_for(p.v[i].a) > 0;
 		cJSON_AddNumberToObject(d, "steps", (double)p.nr);
+		/* what a webhook tells approvers (src/record/webhook.c) */
+		cJSON_AddNumberToObject(d, "awaiting_approval",
+					(double)awaiting);
 		if (dropped)
 			cJSON_AddNumberToObject(d, "approvals_dropped",
 						(double)dropped);

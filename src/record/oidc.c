@@ -122,7 +122,7 @@ enum nhir_rc nhir_oidc_config_load(const char *path,
 	root = nhir_yaml_root(&y);
 	if (!root || !nhir_yaml_is_map(root)) {
 		rc = nhir_yaml_error(&y, root, "want a mapping (oidc: ..., "
-				     "witness: ...)");
+				     "witness: ..., webhooks: ...)");
 		goto out;
 	}
 	if ((rc = nhir_yaml_keys(&y, root, "the configuration",

@@ -16,7 +16,8 @@
 #include "record/record-internal.h"
 #include "store/record.h"
 
-const char *const ir_config_sections[] = { "oidc", "witness", NULL };
+const char *const ir_config_sections[] = { "oidc", "witness", "webhooks",
+					     NULL };
 
 static bool hex_of(const char *s, size_t n)
 {
@@ -439,7 +440,7 @@ enum nhir_rc nhir_witness_config_load(const char *path,
 	root = nhir_yaml_root(&y);
 	if (!root || !nhir_yaml_is_map(root)) {
 		rc = nhir_yaml_error(&y, root, "want a mapping (oidc: ..., "
-				     "witness: ...)");
+				     "witness: ..., webhooks: ...)");
 		goto out;
 	}
 	if ((rc = nhir_yaml_keys(&y, root, "the configuration",

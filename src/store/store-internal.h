@@ -18,6 +18,7 @@ struct nhir_plan_store_ops;	/* store/plan.h */
 struct nhir_findings_store_ops;	/* store/findings.h */
 struct nhir_report_store_ops;	/* store/report.h */
 struct nhir_token_store_ops;	/* store/token.h */
+struct nhir_webhook_store_ops;	/* store/webhook.h */
 
 struct nhir_store_ops {
 	const char *name;
@@ -140,6 +141,8 @@ struct nhir_store_ops {
 	const struct nhir_findings_store_ops *findings;
 	const struct nhir_report_store_ops *report;
 	const struct nhir_token_store_ops *token;
+	/* NULL: every call NHIR_EUNSUPPORTED (store.c) */
+	const struct nhir_webhook_store_ops *webhook;
 };
 
 struct nhir_store {

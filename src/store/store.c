@@ -14,6 +14,7 @@
 #include "store/plan.h"
 #include "store/findings.h"
 #include "store/report.h"
+#include "store/webhook.h"
 
 static const struct nhir_store_ops *const backends[] = {
 	&nhir_sqlite_store_ops,
@@ -711,4 +712,97 @@ const struct nhir_report_store_ops *nhir_report_store(struct nhir_store *st)
 const struct nhir_token_store_ops *nhir_token_store(struct nhir_store *st)
 {
 	return st->ops->token;
+}
+
+/* ---- webhooks, on a backend that keeps none ---- */
+
+static enum nhir_rc no_webhooks(struct nhir_store *st, struct nhir_err *err)
+{
+	return nhir_err_set(err, NHIR_EUNSUPPORTED, "the %s store does not "
+			    "keep webhook deliveries yet; use an SQLite "
+			    "database for them", st->ops->name);
+}
+
+static enum nhir_rc no_cursor_read(struct nhir_store *st, const char *hook,
+				   int64_t *seq, bool *found,
+				   struct nhir_err *err)
+{
+	(void)hook;
+	*seq = 0;
+	*found = false;
+	return no_webhooks(st, err);
+}
+
+static enum nhir_rc no_cursor_write(struct nhir_store *st, const char *hook,
+				    int64_t seq, int64_t at,
+				    struct nhir_err *err)
+{
+	(void)hook;
+	(void)seq;
+	(void)at;
+	return no_webhooks(st, err);
+}
+
+static enum nhir_rc no_delivery_insert(struct nhir_store *st,
+				       const struct nhir_delivery *d,
+				       int64_t *id, struct nhir_err *err)
+{
+	(void)d;
+	*id = 0;
+	return no_webhooks(st, err);
+}
+
+static enum nhir_rc no_deliveries(struct nhir_store *st, int64_t now_ms,
+				  size_t limit, nhir_delivery_cb cb,
+				  void *data, struct nhir_err *err)
+{
+	(void)now_ms;
+	(void)limit;
+	(void)cb;
+	(void)data;
+	return no_webhooks(st, err);
+}
+
+static enum nhir_rc no_delivery_update(struct nhir_store *st, int64_t id,
+				       int attempts, int64_t next_ms,
+				       enum nhir_delivery_state state,
+				       int64_t at, long status,
+				       const char *error,
+				       struct nhir_err *err)
+{
+	(void)id;
+	(void)attempts;
+	(void)next_ms;
+	(void)state;
+	(void)at;
+	(void)status;
+	(void)error;
+	return no_webhooks(st, err);
+}
+
+static enum nhir_rc no_deliveries_read(struct nhir_store *st,
+				       const char *hook, size_t limit,
+				       nhir_delivery_cb cb, void *data,
+				       struct nhir_err *err)
+{
+	(void)hook;
+	(void)limit;
+	(void)cb;
+	(void)data;
+	return no_webhooks(st, err);
+}
+
+static const struct nhir_webhook_store_ops no_webhook_ops = {
+	.version = 1,
+	.cursor_read = no_cursor_read,
+	.cursor_write = no_cursor_write,
+	.delivery_insert = no_delivery_insert,
+	.deliveries_due = no_deliveries,
+	.delivery_update = no_delivery_update,
+	.deliveries_read = no_deliveries_read,
+};
+
+const struct nhir_webhook_store_ops *nhir_webhook_store(struct nhir_store *st)
+{
+	return st->ops->webhook ? st->ops->webhook : &no_webhook_ops;
 }

@@ -679,4 +679,5 @@ const struct nhir_store_ops nhir_sqlite_store_ops = {
 	.findings = &nhir_sqlite_findings_ops,
 	.report = &nhir_sqlite_report_ops,
 	.token = &nhir_sqlite_token_ops,
+	.webhook = &nhir_sqlite_webhook_ops,
 };

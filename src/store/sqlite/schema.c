@@ -370,6 +370,21 @@ const char *const sq_migrations[] = {
 	"CREATE TRIGGER witness_checkpoint_no_delete BEFORE DELETE"
 	" ON witness_checkpoint BEGIN"
 	" SELECT RAISE(ABORT, 'witness_checkpoint is append-only'); END;",
+	/*
+	 * 16: webhooks (src/record/webhook.c): each hook's cursor over the
+	 * audit log, and each delivery of an event to a hook with its
+	 * attempts (one per hook and entry).  The body holds no secret.
+	 */
+	"CREATE TABLE webhook_cursor("
+	" hook TEXT PRIMARY KEY, seq INTEGER NOT NULL,"
+	" set_at INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE webhook_delivery("
+	" id INTEGER PRIMARY KEY, hook TEXT NOT NULL, event TEXT NOT NULL,"
+	" seq INTEGER NOT NULL, incident INTEGER, created INTEGER NOT NULL,"
+	" attempts INTEGER NOT NULL DEFAULT 0, next_ms INTEGER NOT NULL,"
+	" state TEXT NOT NULL, last_at INTEGER, last_status INTEGER,"
+	" last_error TEXT, body TEXT NOT NULL, UNIQUE(hook, seq));"
+	"CREATE INDEX webhook_delivery_due ON webhook_delivery(state, next_ms);",
 };
 
 const size_t sq_migrations_nr = NHIR_ARRAY_SIZE(sq_migrations);
