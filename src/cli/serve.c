@@ -37,6 +37,16 @@ static const char usage_serve[] =
 	"whenever the log has grown and interval seconds have passed; a\n"
 	"server takes others' checkpoints at POST\n"
 	"/api/v1/witness/checkpoints ('nhir audit verify --witness URL').\n"
+	"Its 'webhooks:' lists hooks told of events by an HTTP POST: each\n"
+	"has name, url or url_file (a file of mode 0600 holding it), format\n"
+	"(json or slack), events (incident.declared, approval.requested,\n"
+	"step.failed, incident.contained, incident.closed), secret_file (at\n"
+	"least 16 bytes, mode 0600) and optionally attempts (default 8).\n"
+	"Each request carries X-Nhir-Signature: t=TIME,v1=HMAC-SHA256 of\n"
+	"'TIME.BODY' under the secret; one not answered 2xx is tried again\n"
+	"after 2 s, doubling up to an hour ($NHIR_WEBHOOK_BACKOFF_MS, 10 to\n"
+	"2000, shortens the first wait for tests).  GET\n"
+	"/api/v1/webhooks/deliveries lists the deliveries to admins.\n"
 	"SIGHUP reads FILE again; if it does not load, the running\n"
 	"configuration stays (the server's log says why); 'witness:' is\n"
 	"read at the start only.\n"
@@ -155,12 +165,15 @@ static enum nhir_rc client_secret(const struct nhir_oidc_config *c,
 /* srv_config_fn: --config FILE, at the start and on every SIGHUP. */
 static enum nhir_rc load_config(const char *path, struct nhir_oidc_config *c,
 				bool *found, char *secret, size_t n,
+				struct nhir_webhooks *hooks,
 				struct nhir_err *err)
 {
 	enum nhir_rc rc = nhir_oidc_config_load(path, c, found, err);
 
 	if (!rc && *found)
 		rc = client_secret(c, secret, n, err);
+	if (!rc)
+		rc = nhir_webhooks_load(path, hooks, err);
 	return rc;
 }
 
@@ -185,6 +198,21 @@ static enum nhir_rc load_witness(const char *path,
 				    "read by others (mode %04o): chmod 600 it",
 				    w->key, (unsigned)(sb.st_mode & 07777));
 	return nhir_witness_token_read(w->token_file, token, n, err);
+}
+
+/*
+ * $NHIR_WEBHOOK_BACKOFF_MS: the first wait before a webhook is tried
+ * again, for tests that cannot wait seconds; 10 to 2000, else the
+ * default.
+ */
+static int64_t hook_backoff(void)
+{
+	const char *v = getenv("NHIR_WEBHOOK_BACKOFF_MS");
+	unsigned long long ms;
+
+	if (!v || !number(v, 10, NHIR_WEBHOOK_BACKOFF_MS, &ms))
+		return NHIR_WEBHOOK_BACKOFF_MS;
+	return (int64_t)ms;
 }
 
 int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
@@ -212,10 +240,11 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 		SRV_BODY_DEFAULT, SRV_TIMEOUT_DEFAULT, SRV_UPLOAD_DEFAULT, NULL,
 		SRV_UPLOAD_TIME_DEFAULT, NULL, NULL,
 		SRV_LOGIN_FAILS_USER, SRV_LOGIN_FAILS_ADDR, NULL, NULL, NULL,
-		NULL, NULL, NULL, NULL, NULL,
+		NULL, NULL, NULL, NULL, NULL, NULL, 0,
 	};
 	struct nhir_oidc_config oidc;
 	struct nhir_witness_config witness;
+	static struct nhir_webhooks hooks;
 	const char *config = NULL;
 	char secret[1024], wtoken[1024] = "";
 	int rc;
@@ -329,8 +358,9 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 		bool found = false;
 
 		if (load_config(config, &oidc, &found, secret, sizeof(secret),
-				&err))
+				&hooks, &err))
 			return cli_fail(&err);
+		o.hooks = &hooks;
 		if (found) {
 			o.oidc = &oidc;
 			o.oidc_secret = secret;
@@ -347,6 +377,7 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 			o.witness_token = wtoken;
 		}
 	}
+	o.hook_backoff_ms = hook_backoff();
 	rc = srv_run(&o) ? EXIT_ERROR : EXIT_OK;
 	memset(secret, 0, sizeof(secret));
 	memset(wtoken, 0, sizeof(wtoken));

@@ -156,6 +156,9 @@ static const struct api_path paths[ROUTE_NR] = {
 		{ { "POST", OP_WRITE, "api.witness.checkpoint", wit_post } } },
 	[ROUTE_WITNESS_LOG] = { "/api/v1/witness/checkpoints/{log}",
 		{ { "GET", 0, "api.witness.get", wit_get } } },
+	[ROUTE_WEBHOOK_DELIVERIES] = { "/api/v1/webhooks/deliveries",
+		{ { "GET", 0, "api.webhook.deliveries",
+		    rd_webhook_deliveries } } },
 };
 
 /*

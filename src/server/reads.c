@@ -631,3 +631,21 @@ enum MHD_Result rd_evidence(struct srv_req *r)
 		return srv_fail(r, &err);
 	return srv_respond_doc(r, 200, doc);
 }
+
+/* GET /api/v1/webhooks/deliveries[?hook=NAME][&limit=N]: to admins. */
+enum MHD_Result rd_webhook_deliveries(struct srv_req *r)
+{
+	static const struct qarg qa[] = { { "hook", false }, { "limit", false } };
+	struct nhir_err err = NHIR_ERR_INIT;
+	unsigned long limit = 100;
+	enum MHD_Result ok;
+	cJSON *doc = NULL;
+
+	if (!query_ok(r, qa, NHIR_ARRAY_SIZE(qa), &ok) ||
+	    !q_uint(r, "limit", 1, 1000, &limit, &ok))
+		return ok;
+	if (nhir_doc_webhook_deliveries(r->st, r->user, qget(r, "hook"),
+					(size_t)limit, &doc, &err))
+		return srv_fail(r, &err);
+	return srv_respond_doc(r, 200, doc);
+}

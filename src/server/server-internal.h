@@ -61,6 +61,7 @@ enum srv_route {
 	ROUTE_EVIDENCE,
 	ROUTE_WITNESS,
 	ROUTE_WITNESS_LOG,
+	ROUTE_WEBHOOK_DELIVERIES,
 	ROUTE_NR
 };
 
@@ -238,6 +239,32 @@ enum MHD_Result rd_report(struct srv_req *r);
 enum MHD_Result rd_scope(struct srv_req *r);
 enum MHD_Result rd_tasks(struct srv_req *r);
 enum MHD_Result rd_evidence(struct srv_req *r);
+enum MHD_Result rd_webhook_deliveries(struct srv_req *r);
+
+/* ---- webhooks (webhook.c) ---- */
+
+struct nhir_webhooks;
+struct srv_hookset;
+struct srv_hooks;
+/*
+ * The hooks of cfg (NULL: none) with their URLs and secrets read, and
+ * a cursor for each new one at the audit log's newest entry; NULL (why
+ * in err) when a file they name cannot be used.
+ */
+struct srv_hookset *srv_hookset_new(struct srv *s,
+				    const struct nhir_webhooks *cfg,
+				    struct nhir_err *err);
+void srv_hookset_free(struct srv_hookset *h);
+size_t srv_hookset_nr(const struct srv_hookset *h);
+/* The sending thread, with set (taken over); NULL if it cannot start. */
+struct srv_hooks *srv_hooks_start(struct srv *s, struct srv_hookset *set,
+				  int64_t base_ms);
+/* Hands the thread a reload's set (taken over). */
+void srv_hooks_swap(struct srv_hooks *hs, struct srv_hookset *set);
+/* Stops the thread (a send under way ends first) and frees it all. */
+void srv_hooks_stop(struct srv_hooks *hs);
+/* nhir_webhook_attempts_total, for /metrics. */
+void srv_hooks_metrics(struct srv_hooks *hs, struct nhir_buf *b);
 
 /* ---- witnessing (witness.c) ---- */
 

@@ -50,6 +50,7 @@ struct srv {
 	atomic_ulong answered[ROUTE_NR];
 	struct srv_limits *limits;	/* failed logins */
 	struct srv_oidc *oidc;		/* NULL: not configured */
+	struct srv_hooks *hooks;	/* the webhooks' sender */
 	atomic_ulong reloads[2];	/* of the configuration: done, failed */
 	bool cookie_secure;
 	struct srv_witness *witness;	/* the sender, or NULL */
@@ -80,34 +81,40 @@ struct srv_oidc *srv_oidc(struct srv *s)
 
 /*
  * SIGHUP: the configuration file read again.  A file that does not
- * load, or a provider that does not answer, leaves the running
- * configuration in place; sign-ins under way go on when the client
- * stays the same.
+ * load, a provider that does not answer, or a hook whose files cannot
+ * be used leaves the running configuration in place, all of it;
+ * sign-ins under way go on when the client stays the same.
  */
 static void reload(struct srv *s, const struct srv_opts *o)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct nhir_oidc_config *c = calloc(1, sizeof(*c));
+	struct nhir_webhooks *hooks = calloc(1, sizeof(*hooks));
 	struct srv_oidc *fresh = NULL, *old;
+	struct srv_hookset *set = NULL;
 	char secret[1024];
 	bool found = false;
 
 	if (!o->config || !o->config_load) {
 		srv_log("SIGHUP: no --config to read again");
 		free(c);
+		free(hooks);
 		return;
 	}
-	if (!c)
+	if (!c || !hooks)
 		nhir_err_set(&err, NHIR_ENOMEM, "out of memory");
 	else if (!o->config_load(o->config, c, &found, secret,
-				 sizeof(secret), &err) && found)
-		srv_oidc_start(&fresh, c, secret, &err);
+				 sizeof(secret), hooks, &err) &&
+		 (!found || !srv_oidc_start(&fresh, c, secret, &err)))
+		set = srv_hookset_new(s, hooks, &err);
 	memset(secret, 0, sizeof(secret));
 	free(c);
-	if (err.rc) {
+	free(hooks);
+	if (err.rc || !set) {
 		atomic_fetch_add(&s->reloads[1], 1);
 		srv_log("SIGHUP: %s: %s; the running configuration stays",
 			o->config, err.msg);
+		srv_oidc_put(fresh);
 		return;
 	}
 	pthread_mutex_lock(&s->lock);
@@ -116,9 +123,11 @@ static void reload(struct srv *s, const struct srv_opts *o)
 	s->oidc = fresh;
 	pthread_mutex_unlock(&s->lock);
 	srv_oidc_put(old);
+	srv_log("SIGHUP: %s read again; sign-in by OpenID Connect %s; %zu "
+		"webhook(s)", o->config, fresh ? "on" : "off",
+		srv_hookset_nr(set));
+	srv_hooks_swap(s->hooks, set);
 	atomic_fetch_add(&s->reloads[0], 1);
-	srv_log("SIGHUP: %s read again; sign-in by OpenID Connect %s",
-		o->config, fresh ? "on" : "off");
 }
 
 bool srv_cookie_secure(const struct srv *s)
@@ -469,6 +478,7 @@ char *srv_metrics_text(struct srv *s, size_t *len)
 			      "%lu\n", atomic_load(&s->wit[WIT_OK]),
 			      atomic_load(&s->wit[WIT_REFUSED]),
 			      atomic_load(&s->wit[WIT_FAILED]));
+	srv_hooks_metrics(s->hooks, &b);
 	if (b.err) {
 		nhir_buf_release(&b);
 		return NULL;
@@ -921,6 +931,19 @@ int srv_run(const struct srv_opts *o)
 		flags |= MHD_USE_IPv6;
 	if (s->tls)
 		flags |= MHD_USE_TLS;
+	{
+		struct srv_hookset *hs = srv_hookset_new(s, o->hooks, &err);
+
+		if (!hs) {
+			srv_log("%s", err.msg);
+			goto out;
+		}
+		s->hooks = srv_hooks_start(s, hs, o->hook_backoff_ms);
+		if (!s->hooks) {
+			srv_log("webhooks: the sending thread did not start");
+			goto out;
+		}
+	}
 	s->feeds = srv_feeds_start(s);
 	if (!s->feeds)
 		srv_log("live feeds are off: the watcher did not start");
@@ -970,6 +993,8 @@ int srv_run(const struct srv_opts *o)
 	srv_feeds_stop(s->feeds);
 	srv_witness_stop(s->witness);
 	s->witness = NULL;
+	srv_hooks_stop(s->hooks);
+	s->hooks = NULL;
 	for (int i = 0; i < SRV_DRAIN_SECONDS * 100 &&
 			atomic_load(&s->inflight) > 0; i++)
 		usleep(10000);
@@ -980,6 +1005,7 @@ int srv_run(const struct srv_opts *o)
 	srv_log("stopped");
 	rc = 0;
 out:
+	srv_hooks_stop(s->hooks);
 	srv_feeds_stop(s->feeds);
 	srv_feeds_free(s->feeds);
 	for (size_t i = 0; i < s->idle_nr; i++)

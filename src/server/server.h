@@ -13,6 +13,7 @@
 #include "nhir/nhir.h"
 #include "nhir/oidc.h"
 #include "nhir/witness.h"
+#include "nhir/webhook.h"
 
 #define SRV_LISTEN_DEFAULT "127.0.0.1:8470"
 #define SRV_THREADS_DEFAULT 4u
@@ -32,12 +33,14 @@
 /*
  * Reads the configuration file path: its "oidc:" section into c
  * (*found false when it has none) and the client secret that names
- * into secret.  The front end's, which reads the files and environment
+ * into secret, and its "webhooks:" list into hooks (hooks->nr 0 when it
+ * has none).  The front end's, which reads the files and environment
  * the configuration names.
  */
 typedef enum nhir_rc (*srv_config_fn)(const char *path,
 				      struct nhir_oidc_config *c, bool *found,
 				      char *secret, size_t secret_size,
+				      struct nhir_webhooks *hooks,
 				      struct nhir_err *err);
 
 struct srv_opts {
@@ -68,6 +71,9 @@ struct srv_opts {
 	/* where this log's checkpoints go ("witness:"), or NULL */
 	const struct nhir_witness_config *witness;
 	const char *witness_token;	/* its API token */
+	/* webhooks (NULL: none), and the first wait before a retry, ms */
+	const struct nhir_webhooks *hooks;
+	int64_t hook_backoff_ms;
 };
 
 /* Failed logins allowed in SRV_LOGIN_WINDOW seconds, by default. */
