@@ -100,6 +100,7 @@ sqlite3 "$T/c.db" "DROP TABLE key_use; DROP TABLE key_source;
 	ALTER TABLE plan_step DROP COLUMN entry;
 	ALTER TABLE plan_step DROP COLUMN digest;
 	DROP INDEX approval_step; DROP TABLE setting;
+	DROP TABLE IF EXISTS webhook_cursor; DROP TABLE IF EXISTS webhook_delivery;
 	ALTER TABLE approval DROP COLUMN digest; ALTER TABLE approval DROP COLUMN seq;
 	ALTER TABLE approval DROP COLUMN entry; ALTER TABLE approval DROP COLUMN reversible;
 	ALTER TABLE approval DROP COLUMN withdrawn;
