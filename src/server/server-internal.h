@@ -98,6 +98,12 @@ struct srv_req {
 	struct nhir_store *st;	/* from the pool while a handler runs */
 	bool authed;		/* authenticated and authorized up front */
 	bool close;		/* answered before its body: close after */
+	/* an upload refused before its body: the answer waits until the
+	 * body is read and dropped (a client still sending would miss it) */
+	bool hold;
+	struct MHD_Response *held;
+	unsigned held_status;
+	uint64_t dropped;	/* bytes of the body read and dropped */
 	struct srv_upload *up;	/* an upload's spool, or NULL */
 	struct srv_upload_params upp;	/* and its parameters */
 };

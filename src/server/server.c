@@ -295,6 +295,13 @@ enum MHD_Result srv_queue(struct srv_req *r, unsigned status,
 	if (atomic_load(&r->srv->stopping) || r->too_big || r->close)
 		MHD_add_response_header(res, MHD_HTTP_HEADER_CONNECTION,
 					"close");
+	if (r->hold && !r->held) {
+		r->held = res;
+		r->held_status = status;
+		r->answered = true;
+		r->status = status;
+		return MHD_YES;
+	}
 	ok = MHD_queue_response(r->con, status, res);
 	MHD_destroy_response(res);
 	r->answered = true;
@@ -556,13 +563,21 @@ static enum MHD_Result first_call(struct srv *s, struct MHD_Connection *c,
 				   "Method not allowed",
 				   "this route does not take that method");
 	if (upload && !r->too_big) {
-		enum MHD_Result ok = up_begin(r, kind);
+		enum MHD_Result ok;
 
+		/*
+		 * A refusal of a body small enough to drain is answered once
+		 * the body is read and dropped: a client still sending when
+		 * the server closes can miss the answer.  A larger one is
+		 * answered at once, and the connection closed.
+		 */
+		r->hold = !cl || strtoull(cl, NULL, 10) <= SRV_DRAIN_MAX;
+		r->close = !r->hold;
+		ok = up_begin(r, kind);
+		r->hold = false;
 		/* the store is back in the pool while the body streams in */
 		srv_store_put(s, r->st);
 		r->st = NULL;
-		if (r->answered)
-			r->close = true;
 		return ok;
 	}
 	return MHD_YES;
@@ -616,6 +631,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		return first_call(s, c, r);
 	}
 	r = &slot->r;
+	if (r->held) {
+		struct MHD_Response *res = r->held;
+
+		if (*upload_size) {
+			r->dropped += *upload_size;
+			*upload_size = 0;
+			return r->dropped > SRV_DRAIN_MAX ? MHD_NO : MHD_YES;
+		}
+		r->held = NULL;
+		ok = MHD_queue_response(c, r->held_status, res);
+		MHD_destroy_response(res);
+		return ok;
+	}
 	if (r->answered) {
 		*upload_size = 0;
 		return MHD_YES;
@@ -684,6 +712,8 @@ static void on_completed(void *cls, struct MHD_Connection *c,
 		srv_log("%s %s: connection ended early (%d)", slot->r.method,
 			slot->r.url, (int)toe);
 	free(slot->r.body);
+	if (slot->r.held)
+		MHD_destroy_response(slot->r.held);
 	srv_upload_free(slot->r.up);
 	free(slot);
 	*con_cls = NULL;
