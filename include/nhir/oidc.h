@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include "buf.h"
 #include "error.h"
@@ -122,5 +123,26 @@ enum nhir_rc nhir_http_json(const char *url, const char *json,
 			    const char *bearer, long timeout,
 			    struct nhir_buf *out, long *status,
 			    struct nhir_err *err);
+
+/*
+ * One request to an nhir server (the command line's remote mode):
+ * method to url with "Authorization: Bearer" bearer (wiped after), a
+ * body of body_len bytes, or one streamed from upload (upload_len
+ * bytes; -1: chunked), as content_type (default application/json).
+ * The answer's body into out (up to its max), its status into *status
+ * and its Content-Type into ctype.  NHIR_EIO when it cannot be made
+ * (the message is libcurl's, naming neither url nor token).
+ */
+struct nhir_http_req {
+	const char *method, *url, *bearer, *content_type;
+	const char *body;
+	size_t body_len;
+	FILE *upload;
+	int64_t upload_len;
+	long timeout;
+};
+enum nhir_rc nhir_http_call(const struct nhir_http_req *q,
+			    struct nhir_buf *out, long *status, char *ctype,
+			    size_t ctype_size, struct nhir_err *err);
 
 #endif

@@ -884,6 +884,95 @@ enum nhir_rc nhir_http_json(const char *url, const char *json,
 	return rc;
 }
 
+enum nhir_rc nhir_http_call(const struct nhir_http_req *q,
+			    struct nhir_buf *out, long *status, char *ctype,
+			    size_t ctype_size, struct nhir_err *err)
+{
+	struct curl_slist *hdrs = NULL, *more;
+	struct nhir_buf auth = NHIR_BUF_INIT(4096);
+	struct nhir_buf ct = NHIR_BUF_INIT(512);
+	const char *got = NULL;
+	CURL *curl;
+	CURLcode cc;
+	enum nhir_rc rc;
+
+	*status = 0;
+	if (ctype_size)
+		ctype[0] = 0;
+	rc = load_curl(err);
+	if (rc)
+		return rc;
+	curl = lc.easy_init();
+	if (!curl)
+		return nhir_err_set(err, NHIR_ENOMEM, "libcurl failed to start");
+	nhir_buf_addf(&auth, "Authorization: Bearer %s",
+		      q->bearer ? q->bearer : "");
+	nhir_buf_addch(&auth, 0);
+	nhir_buf_addf(&ct, "Content-Type: %s",
+		      q->content_type ? q->content_type : "application/json");
+	nhir_buf_addch(&ct, 0);
+	hdrs = lc.slist_append(NULL, "Accept: application/json, "
+			       "application/problem+json");
+	if (hdrs && q->bearer && !auth.err) {
+		more = lc.slist_append(hdrs, auth.buf);
+		hdrs = more ? more : hdrs;
+	}
+	if (hdrs && (q->body || q->upload) && !ct.err) {
+		more = lc.slist_append(hdrs, ct.buf);
+		hdrs = more ? more : hdrs;
+	}
+	/* one round trip: no "Expect: 100-continue" */
+	if (hdrs && (more = lc.slist_append(hdrs, "Expect:")))
+		hdrs = more;
+	lc.easy_setopt(curl, CURLOPT_URL, q->url);
+	lc.easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+	if (q->upload) {
+		/* streamed from the file as it is read (libcurl's fread) */
+		lc.easy_setopt(curl, CURLOPT_POST, 1L);
+		lc.easy_setopt(curl, CURLOPT_READDATA, q->upload);
+		lc.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+			       (curl_off_t)q->upload_len);
+	} else if (q->body) {
+		lc.easy_setopt(curl, CURLOPT_POSTFIELDS, q->body);
+		lc.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+			       (curl_off_t)q->body_len);
+	}
+	if (q->method && strcmp(q->method, "GET") && strcmp(q->method, "POST"))
+		lc.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, q->method);
+	else if (q->method && !strcmp(q->method, "POST") && !q->body &&
+		 !q->upload)
+		lc.easy_setopt(curl, CURLOPT_POSTFIELDS, "");
+	/* certificates and host names are checked: libcurl's defaults */
+	lc.easy_setopt(curl, CURLOPT_TIMEOUT, q->timeout);
+	lc.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	lc.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	lc.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	lc.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+	lc.easy_setopt(curl, CURLOPT_WRITEDATA, out);
+	lc.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	cc = lc.easy_perform(curl);
+	lc.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+	if (cc == CURLE_OK && ctype_size &&
+	    lc.easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &got) == CURLE_OK &&
+	    got)
+		snprintf(ctype, ctype_size, "%s", got);
+	if (auth.err || ct.err)
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	else if (cc == CURLE_WRITE_ERROR && out->err)
+		rc = nhir_err_set(err, NHIR_ETOOBIG, "the answer is over "
+				  "%zu bytes", out->max);
+	else if (cc != CURLE_OK)
+		rc = nhir_err_set(err, NHIR_EIO, "%s", lc.easy_strerror(cc));
+	lc.slist_free_all(hdrs);
+	lc.easy_cleanup(curl);
+	/* the header held the token */
+	if (auth.buf)
+		sodium_memzero(auth.buf, auth.alloc);
+	nhir_buf_release(&auth);
+	nhir_buf_release(&ct);
+	return rc;
+}
+
 static size_t on_drop(char *p, size_t size, size_t n, void *data)
 {
 	(void)p;
