@@ -252,4 +252,32 @@ enum nhir_rc nhir_doc_blast(struct nhir_blast_view *v,
 			    const struct nhir_blast_opts *o, size_t limit,
 			    cJSON **out, struct nhir_err *err);
 
+/*
+ * A request body for nhir serve's API: an object of the fields given,
+ * leaving out a string that is NULL, a number not set and an empty
+ * list.  NULL when out of memory; the caller's to cJSON_free.
+ */
+enum nhir_req_type { NHIR_REQ_STR, NHIR_REQ_NUM, NHIR_REQ_STRS,
+		     NHIR_REQ_NUMS };
+struct nhir_req_field {
+	const char *name;
+	enum nhir_req_type type;
+	const char *str;
+	int64_t num;
+	bool set;			/* NHIR_REQ_NUM: num is given */
+	const char *const *strs;	/* NHIR_REQ_STRS: nr of them */
+	const int64_t *nums;		/* NHIR_REQ_NUMS: nr of them */
+	size_t nr;
+};
+char *nhir_request_json(const struct nhir_req_field *f, size_t nr);
+
+/*
+ * Documents of one request each, as one (the command line sends a file
+ * per upload): the items of more's array member moved to sum's; the
+ * counts of ingest document more added to sum's, its problems appended
+ * and "complete" only if both are.
+ */
+void nhir_doc_append(cJSON *sum, cJSON *more, const char *member);
+void nhir_doc_ingest_sum(cJSON *sum, cJSON *more);
+
 #endif
