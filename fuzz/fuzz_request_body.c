@@ -17,6 +17,7 @@ static const struct srv_field f[] = {
 	{ "flag", SRV_BOOL, false, 0, 0 },
 	{ "seeds", SRV_STRS, false, 0, 32 },
 	{ "why", SRV_STR, false, 0, 4096 },
+	{ "findings", SRV_INTS, false, 1, 1000 },
 };
 #define NF (sizeof(f) / sizeof(f[0]))
 
@@ -32,9 +33,20 @@ static void check(const struct srv_value *v)
 			abort();
 		if (v[i].n > SRV_LIST_MAX)
 			abort();
-		for (size_t k = 0; k < v[i].n; k++)
-			if (!v[i].v[k] || strlen(v[i].v[k]) > f[i].max)
+		for (size_t k = 0; k < v[i].n; k++) {
+			long long x;
+
+			if (!v[i].v[k])
 				abort();
+			if (f[i].type != SRV_INTS) {
+				if (strlen(v[i].v[k]) > f[i].max)
+					abort();
+				continue;
+			}
+			x = strtoll(v[i].v[k], NULL, 10);
+			if (x < f[i].min || x > (long long)f[i].max)
+				abort();
+		}
 	}
 	if (!v[0].s)
 		abort();	/* required */

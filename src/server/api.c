@@ -642,10 +642,12 @@ static enum MHD_Result declare(struct srv_req *r)
 		{ "lead", SRV_STR, true, 0, 127 },
 		{ "seeds", SRV_STRS, false, 0, 512 },
 		{ "exposed_at", SRV_STR, false, 0, 40 },
+		{ "findings", SRV_INTS, false, 1, (size_t)1 << 53 },
 	};
 	struct srv_value v[NHIR_ARRAY_SIZE(f)];
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct nhir_declare d;
+	int64_t finding[SRV_LIST_MAX];
 	char loc[64];
 	enum MHD_Result ok;
 	enum nhir_rc rc = NHIR_OK;
@@ -659,6 +661,10 @@ static enum MHD_Result declare(struct srv_req *r)
 	d.seeds = (const char *const *)v[3].v;
 	d.seed_nr = v[3].n;
 	d.exposed_at = NHIR_TIME_UNSET;
+	for (size_t k = 0; k < v[5].n && k < SRV_LIST_MAX; k++)
+		finding[k] = strtoll(v[5].v[k], NULL, 10);
+	d.findings = finding;
+	d.finding_nr = v[5].n;
 	if (v[4].s && nhir_time_parse(v[4].s, strlen(v[4].s), &d.exposed_at,
 				      &err)) {
 		nhir_err_prefix(&err, "request body: field 'exposed_at'");

@@ -133,6 +133,42 @@ static enum nhir_rc field(const cJSON *it, const struct srv_field *f,
 			v->n++;
 		}
 		return NHIR_OK;
+	case SRV_INTS:
+		if (!cJSON_IsArray(it))
+			return nhir_err_set(err, NHIR_EINVAL, "request body: "
+					    "field '%s' is not a list of whole "
+					    "numbers", f->name);
+		cJSON_ArrayForEach(e, it)
+			n++;
+		if (n > SRV_LIST_MAX)
+			return nhir_err_set(err, NHIR_ETOOBIG, "request body: "
+					    "field '%s' has %zu items, at most "
+					    "%zu", f->name, n, SRV_LIST_MAX);
+		v->v = calloc(n + 1, sizeof(*v->v));
+		if (!v->v)
+			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		cJSON_ArrayForEach(e, it) {
+			char num[32];
+
+			if (!cJSON_IsNumber(e) ||
+			    !(e->valuedouble >= (double)f->min &&
+			      e->valuedouble <= (double)f->max) ||
+			    e->valuedouble != (double)(int64_t)e->valuedouble)
+				return nhir_err_set(err, NHIR_EINVAL, "request "
+						    "body: field '%s' item %zu "
+						    "is not a whole number from "
+						    "%" PRId64 " to %zu", f->name,
+						    v->n + 1, f->min, f->max);
+			snprintf(num, sizeof(num), "%" PRId64,
+				 (int64_t)e->valuedouble);
+			v->v[v->n] = malloc(strlen(num) + 1);
+			if (!v->v[v->n])
+				return nhir_err_set(err, NHIR_ENOMEM,
+						    "out of memory");
+			memcpy(v->v[v->n], num, strlen(num) + 1);
+			v->n++;
+		}
+		return NHIR_OK;
 	}
 	return nhir_err_set(err, NHIR_EINVAL, "request body: field '%s'",
 			    f->name);

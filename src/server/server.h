@@ -123,7 +123,8 @@ enum nhir_rc srv_decode_note(const char *body, size_t len, char **text,
  * counts as absent for a field not required.  A body with no required
  * field may be empty.
  */
-enum srv_ftype { SRV_STR, SRV_INT, SRV_BOOL, SRV_STRS };
+/* SRV_INTS: a list of whole numbers in [min, max], kept as strings in v */
+enum srv_ftype { SRV_STR, SRV_INT, SRV_BOOL, SRV_STRS, SRV_INTS };
 #define SRV_LIST_MAX ((size_t)256)
 struct srv_field {
 	const char *name;
