@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <cjson/cJSON.h>
 #include "cli/cli.h"
+#include "cli/remote.h"
 #include "nhir/doc.h"
 
 static const char usage_blast[] =
@@ -371,6 +372,7 @@ int cmd_blast(int argc, char **argv, struct nhir_ctx *ctx)
 	size_t seed_nr = 0;
 	unsigned long n;
 	int c, rc = EXIT_ERROR;
+	bool at_given = false;
 
 	memset(&v, 0, sizeof(v));
 	v.ctx = ctx;
@@ -386,6 +388,7 @@ int cmd_blast(int argc, char **argv, struct nhir_ctx *ctx)
 			if (!cli_parse_time(optarg, c == 'a' ? &o.at
 							     : &o.exposed_at))
 				return EXIT_USAGE;
+			at_given = at_given || c == 'a';
 			break;
 		case 'd':
 			if (!parse_uint(optarg, 1u << 20, &n) || !n) {
@@ -414,6 +417,10 @@ int cmd_blast(int argc, char **argv, struct nhir_ctx *ctx)
 	}
 	if (optind >= argc)
 		return cli_usage(usage_blast, false);
+	if (ctx->remote)
+		return r_blast(argv + optind, argc - optind,
+			       at_given ? o.at : NHIR_TIME_UNSET, o.exposed_at,
+			       o.max_depth, v.limit, v.fmt);
 	if (nhir_store_load_graph(ctx->st, &g, &err)) {
 		cli_error("%s", err.msg);
 		goto out;

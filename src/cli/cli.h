@@ -33,11 +33,14 @@ struct nhir_ctx {
 	int64_t now;		/* $NHIR_NOW, or NHIR_TIME_UNSET */
 	const char *tmpdir;	/* $TMPDIR, or /tmp: the library's scratch */
 	bool fixing_clock;	/* init --fixed-clock: the store may be new */
+	bool remote;		/* a server answers (remote.c), not ctx->st */
+	const char *server;	/* its address, when remote */
 };
 
 enum cmd_flags {
 	CMD_NEED_STORE = (1 << 0),
 	CMD_READONLY = (1 << 1),
+	CMD_REMOTE = (1 << 2),	/* also against a server (remote.c) */
 };
 
 int cmd_approve(int argc, char **argv, struct nhir_ctx *ctx);
@@ -62,6 +65,8 @@ int cmd_task(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_user(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_import(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx);
+int cmd_login(int argc, char **argv, struct nhir_ctx *ctx);
+int cmd_logout(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_init(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_show(int argc, char **argv, struct nhir_ctx *ctx);

@@ -5,6 +5,7 @@
 #include "nhir/record.h"
 #include "nhir/route.h"
 #include "cli/cli.h"
+#include "cli/remote.h"
 #include "nhir/doc.h"
 
 static const char usage_findings[] =
@@ -276,6 +277,17 @@ int cmd_findings(int argc, char **argv, struct nhir_ctx *ctx)
 	if (optind >= argc)
 		return cli_usage(usage_findings, false);
 	sub = argv[optind++];
+	if (ctx->remote && policy)
+		return rmt_unoffered("findings --policy");
+	if (ctx->remote && !strcmp(sub, "import") && argc - optind >= 2) {
+		if (!nhir_scanner_find(argv[optind])) {
+			cli_error("unknown report format '%s'; see 'nhir "
+				  "findings --list'", argv[optind]);
+			return EXIT_USAGE;
+		}
+		return r_upload("findings", argv[optind], NULL,
+				argv + optind + 1, argc - optind - 1, fmt);
+	}
 	if (!strcmp(sub, "import") && argc - optind >= 2)
 		return findings_import(ctx, argc - optind, argv + optind, fmt,
 				       policy);
@@ -283,6 +295,8 @@ int cmd_findings(int argc, char **argv, struct nhir_ctx *ctx)
 		struct list l = { 0, 0, false };
 		cJSON *doc;
 
+		if (ctx->remote)
+			return r_findings_list(all, false, fmt);
 		if ((r = cli_authorize(ctx, NHIR_PERM_READ, "findings.list")))
 			return r;
 		if (fmt == FMT_JSON) {
@@ -304,6 +318,8 @@ int cmd_findings(int argc, char **argv, struct nhir_ctx *ctx)
 			cli_error("'%s' is not a finding number", argv[optind]);
 			return EXIT_USAGE;
 		}
+		if (ctx->remote)
+			return r_findings_show(id, fmt);
 		if ((r = cli_authorize(ctx, NHIR_PERM_READ, "findings.show")))
 			return r;
 		if (fmt == FMT_JSON) {
@@ -359,6 +375,11 @@ int cmd_triage(int argc, char **argv, struct nhir_ctx *ctx)
 	}
 	if (optind != argc)
 		return cli_usage(usage_triage, false);
+	if (ctx->remote && (reroute || policy))
+		return rmt_unoffered(reroute ? "triage --reroute"
+					     : "triage --policy");
+	if (ctx->remote)
+		return r_findings_list(all, true, fmt);
 	if (reroute) {
 		struct nhir_route_policy *pol;
 		size_t changed;
@@ -432,6 +453,8 @@ int cmd_route(int argc, char **argv, struct nhir_ctx *ctx)
 			return cli_usage(usage_route, false);
 		}
 	}
+	if (ctx->remote && optind < argc && !strcmp(argv[optind], "check"))
+		return rmt_unoffered("route check");
 	if (optind < argc && !strcmp(argv[optind], "check") &&
 	    optind + 1 == argc) {
 		r = load_policy(policy, &pol, true);
@@ -449,6 +472,10 @@ int cmd_route(int argc, char **argv, struct nhir_ctx *ctx)
 		cli_error("'%s' is not a finding number", argv[optind + 1]);
 		return EXIT_USAGE;
 	}
+	if (ctx->remote && policy)
+		return rmt_unoffered("route explain --policy");
+	if (ctx->remote)
+		return r_route_explain(id, fmt);
 	r = load_policy(policy, &pol, true);
 	if (r)
 		return r;

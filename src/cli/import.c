@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include "nhir/record.h"
 #include "cli/cli.h"
+#include "cli/remote.h"
 #include "nhir/doc.h"
 
 static const char usage_import[] =
@@ -84,6 +85,9 @@ int cmd_import(int argc, char **argv, struct nhir_ctx *ctx)
 			  "--list'", argv[optind]);
 		return EXIT_USAGE;
 	}
+	if (ctx->remote)
+		return r_upload("import", argv[optind], iopts.cluster,
+				argv + optind + 1, argc - optind - 1, fmt);
 	status = cli_authorize(ctx, NHIR_PERM_DATA, "import");
 	if (status)
 		return status;

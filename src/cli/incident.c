@@ -4,6 +4,7 @@
 #include "nhir/doc.h"
 #include "nhir/record.h"
 #include "cli/cli.h"
+#include "cli/remote.h"
 
 static const char usage_incident[] =
 	"usage: nhir incident declare --title T --severity S --lead USER\n"
@@ -204,6 +205,8 @@ static int inc_declare(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
 		cli_error("declare needs --title, --severity and --lead");
 		return EXIT_USAGE;
 	}
+	if (ctx->remote)
+		return r_inc_declare(&a->d);
 	if (nhir_incident_declare(ctx->st, ctx->actor, &a->d, &id, &err))
 		return cli_fail(&err);
 	out_printf("INC-%" PRId64 " declared: %s (lead %s)\n", id, a->d.title,
@@ -217,6 +220,8 @@ static int inc_list(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
 	struct show s = { a->fmt, 0, "" };
 	int r;
 
+	if (ctx->remote)
+		return r_inc_list(a->state, a->fmt);
 	if ((r = cli_authorize(ctx, NHIR_PERM_READ, "incident.list")))
 		return r;
 	if (a->fmt == FMT_JSON) {
@@ -238,6 +243,8 @@ static int inc_show(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
 
 	if (!id)
 		return EXIT_USAGE;
+	if (ctx->remote)
+		return r_inc_show(id, a->fmt);
 	if ((r = cli_authorize(ctx, NHIR_PERM_READ, "incident.show")))
 		return r;
 	return show(ctx, id, a->fmt);
@@ -250,6 +257,8 @@ static int inc_assign(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
 
 	if (!id)
 		return EXIT_USAGE;
+	if (ctx->remote)
+		return r_inc_assign(id, a->d.lead, a->resp, a->resp_nr);
 	if (nhir_incident_assign(ctx->st, ctx->actor, id, a->d.lead, a->resp,
 				 a->resp_nr, &err))
 		return cli_fail(&err);
@@ -271,6 +280,8 @@ static int inc_state(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
 			  "containing, recovering or closed", argv[1]);
 		return EXIT_USAGE;
 	}
+	if (ctx->remote)
+		return r_inc_state(id, argv[1], a->why);
 	if (nhir_incident_move(ctx->st, ctx->actor, id, (enum nhir_inc_state)to,
 			       a->why, &err))
 		return cli_fail(&err);
@@ -294,6 +305,8 @@ static int inc_scope(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
 	if (!id)
 		return EXIT_USAGE;
 	if (!argv[1]) {
+		if (ctx->remote)
+			return r_inc_scope_list(id, a->fmt);
 		if ((r = cli_authorize(ctx, NHIR_PERM_READ, "incident.scope")))
 			return r;
 		if (a->fmt == FMT_JSON) {
@@ -314,6 +327,8 @@ static int inc_scope(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
 			break;
 	if (k == NHIR_ARRAY_SIZE(ops) || !argv[2])
 		return cli_usage(usage_scope, false);
+	if (ctx->remote)
+		return r_inc_scope_change(id, ops[k], done[k], argv + 2, a->why);
 	for (char **ref = argv + 2; *ref; ref++) {
 		if (nhir_scope_change(ctx->st, ctx->actor, id,
 				      (enum nhir_scope_op)k, *ref, a->why,

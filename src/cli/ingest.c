@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include "nhir/record.h"
 #include "cli/cli.h"
+#include "cli/remote.h"
 #include "nhir/doc.h"
 
 static const char usage_ingest[] =
@@ -135,6 +136,9 @@ int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx)
 			  argv[optind]);
 		return EXIT_USAGE;
 	}
+	if (ctx->remote)
+		return r_upload("ingest", argv[optind], NULL, argv + optind + 1,
+				argc - optind - 1, out);
 	status = cli_authorize(ctx, NHIR_PERM_DATA, "ingest");
 	if (status)
 		return status;

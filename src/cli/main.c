@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include "nhir/record.h"
 #include "cli/cli.h"
+#include "cli/remote.h"
 
 static const char usage_nhir[] =
 	"usage: nhir [--db PATH] [--as USER] <command> [<args>]\n"
@@ -45,10 +46,16 @@ static const char usage_nhir[] =
 	"   config    settings an admin controls (catalog, connectors, ...)\n"
 	"   serve     the record over HTTP, for holders of an API token\n"
 	"   token     API tokens for the server: create, list, revoke\n"
+	"   login     work against a server: keep its address and your token\n"
+	"   logout    forget them\n"
 	"\n"
 	"options:\n"
 	"   --db PATH     database (default $NHIR_DB, else ./nhir.db)\n"
 	"   --as USER     act as USER (default $NHIR_USER, else login name)\n"
+	"\n"
+	"After 'nhir login URL', or with $NHIR_SERVER and $NHIR_TOKEN set,\n"
+	"commands run against that server as the token's user (--as is\n"
+	"refused); --db PATH works on a database file instead.\n"
 	"   --version     print the version\n"
 	"   -h, --help    this text; 'nhir <command> --help' for a command\n"
 	"\n"
@@ -63,34 +70,40 @@ struct cmd {
 
 /* Sorted by name. */
 static const struct cmd commands[] = {
-	{ "approve", cmd_approve, CMD_NEED_STORE },
-	{ "audit", cmd_audit, CMD_NEED_STORE },
-	{ "blast", cmd_blast, CMD_NEED_STORE | CMD_READONLY },
+	{ "approve", cmd_approve, CMD_NEED_STORE | CMD_REMOTE },
+	{ "audit", cmd_audit, CMD_NEED_STORE | CMD_REMOTE },
+	{ "blast", cmd_blast, CMD_NEED_STORE | CMD_READONLY |
+				  CMD_REMOTE },
 	{ "config", cmd_config, CMD_NEED_STORE },
-	{ "contain", cmd_contain, CMD_NEED_STORE },
-	{ "decide", cmd_decide, CMD_NEED_STORE },
-	{ "evidence", cmd_evidence, CMD_NEED_STORE },
+	{ "contain", cmd_contain, CMD_NEED_STORE | CMD_REMOTE },
+	{ "decide", cmd_decide, CMD_NEED_STORE | CMD_REMOTE },
+	{ "evidence", cmd_evidence, CMD_NEED_STORE | CMD_REMOTE },
 	{ "execute", cmd_execute, CMD_NEED_STORE },
-	{ "findings", cmd_findings, CMD_NEED_STORE },
+	{ "findings", cmd_findings, CMD_NEED_STORE | CMD_REMOTE },
 	{ "hunt", cmd_hunt, CMD_NEED_STORE },
-	{ "import", cmd_import, CMD_NEED_STORE },
-	{ "incident", cmd_incident, CMD_NEED_STORE },
-	{ "ingest", cmd_ingest, CMD_NEED_STORE },
+	{ "import", cmd_import, CMD_NEED_STORE | CMD_REMOTE },
+	{ "incident", cmd_incident, CMD_NEED_STORE | CMD_REMOTE },
+	{ "ingest", cmd_ingest, CMD_NEED_STORE | CMD_REMOTE },
 	{ "init", cmd_init, 0 },
+	{ "login", cmd_login, 0 },
+	{ "logout", cmd_logout, 0 },
 	{ "metrics", cmd_metrics, CMD_NEED_STORE },
-	{ "note", cmd_note, CMD_NEED_STORE },
-	{ "plan", cmd_plan, CMD_NEED_STORE },
-	{ "reject", cmd_reject, CMD_NEED_STORE },
-	{ "report", cmd_report, CMD_NEED_STORE },
-	{ "route", cmd_route, CMD_NEED_STORE },
+	{ "note", cmd_note, CMD_NEED_STORE | CMD_REMOTE },
+	{ "plan", cmd_plan, CMD_NEED_STORE | CMD_REMOTE },
+	{ "reject", cmd_reject, CMD_NEED_STORE | CMD_REMOTE },
+	{ "report", cmd_report, CMD_NEED_STORE | CMD_REMOTE },
+	{ "route", cmd_route, CMD_NEED_STORE | CMD_REMOTE },
 	{ "serve", cmd_serve, 0 },
-	{ "show", cmd_show, CMD_NEED_STORE | CMD_READONLY },
-	{ "task", cmd_task, CMD_NEED_STORE },
-	{ "timeline", cmd_timeline, CMD_NEED_STORE | CMD_READONLY },
-	{ "token", cmd_token, CMD_NEED_STORE },
-	{ "triage", cmd_triage, CMD_NEED_STORE },
-	{ "usage", cmd_usage, CMD_NEED_STORE | CMD_READONLY },
-	{ "user", cmd_user, CMD_NEED_STORE },
+	{ "show", cmd_show, CMD_NEED_STORE | CMD_READONLY |
+				  CMD_REMOTE },
+	{ "task", cmd_task, CMD_NEED_STORE | CMD_REMOTE },
+	{ "timeline", cmd_timeline, CMD_NEED_STORE | CMD_READONLY |
+				  CMD_REMOTE },
+	{ "token", cmd_token, CMD_NEED_STORE | CMD_REMOTE },
+	{ "triage", cmd_triage, CMD_NEED_STORE | CMD_REMOTE },
+	{ "usage", cmd_usage, CMD_NEED_STORE | CMD_READONLY |
+				  CMD_REMOTE },
+	{ "user", cmd_user, CMD_NEED_STORE | CMD_REMOTE },
 	{ "verify", cmd_verify, CMD_NEED_STORE },
 };
 
@@ -161,6 +174,9 @@ static const char *login_name(void)
 	return pw && pw->pw_name ? pw->pw_name : "unknown";
 }
 
+/* Whether --db and --as were given on the command line. */
+static bool db_given, as_given;
+
 /* Pulls --db and --as out of a subcommand's arguments, anywhere. */
 static int take_common(int *argc, char **argv, struct nhir_ctx *ctx)
 {
@@ -175,8 +191,11 @@ static int take_common(int *argc, char **argv, struct nhir_ctx *ctx)
 			break;
 		}
 		r = global_opt(&i, *argc, argv, "--db", &ctx->db);
-		if (!r)
+		db_given = db_given || r > 0;
+		if (!r) {
 			r = global_opt(&i, *argc, argv, "--as", &ctx->actor);
+			as_given = as_given || r > 0;
+		}
 		if (r < 0)
 			return -1;
 		if (!r)
@@ -220,8 +239,11 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		int r = global_opt(&i, argc, argv, "--db", &ctx.db);
 
-		if (!r)
+		db_given = db_given || r > 0;
+		if (!r) {
 			r = global_opt(&i, argc, argv, "--as", &ctx.actor);
+			as_given = as_given || r > 0;
+		}
 		if (r < 0)
 			return EXIT_USAGE;
 		if (r)
@@ -261,6 +283,20 @@ int main(int argc, char **argv)
 		if (strcmp(argv[0], cmd->name))
 			continue;
 		if ((cmd->flags & CMD_NEED_STORE) && !wants_help(argc, argv)) {
+			rc = cli_remote_setup(&ctx, db_given);
+			if (rc)
+				return rc;
+		}
+		if (ctx.remote && !(cmd->flags & CMD_REMOTE))
+			return rmt_unoffered(cmd->name);
+		if (ctx.remote && as_given) {
+			cli_error("--as is refused against a server: you act "
+				  "as the user of your token (%s); --db PATH "
+				  "works on a database file", ctx.server);
+			return EXIT_USAGE;
+		}
+		if ((cmd->flags & CMD_NEED_STORE) && !wants_help(argc, argv) &&
+		    !ctx.remote) {
 			rc = cli_open_store(&ctx, cmd->flags & CMD_READONLY
 							  ? NHIR_STORE_READONLY
 							  : 0);

@@ -4,6 +4,7 @@
 #include "nhir/plan.h"
 #include "nhir/record.h"
 #include "cli/cli.h"
+#include "cli/remote.h"
 #include "nhir/doc.h"
 
 static const char usage_plan[] =
@@ -389,6 +390,10 @@ int cmd_plan(int argc, char **argv, struct nhir_ctx *ctx)
 			return cli_usage(usage_plan, false);
 		}
 	}
+	if (ctx->remote && optind < argc && !strcmp(argv[optind], "edit"))
+		return rmt_unoffered("plan edit");
+	if (ctx->remote && catalog)
+		return rmt_unoffered("plan --catalog");
 	if (optind < argc && !strcmp(argv[optind], "edit"))
 		return plan_edit(ctx, argc - optind - 1, argv + optind + 1,
 				 catalog, why, accept, after, before);
@@ -397,6 +402,8 @@ int cmd_plan(int argc, char **argv, struct nhir_ctx *ctx)
 	inc = cli_incident(argv[optind]);
 	if (!inc)
 		return EXIT_USAGE;
+	if (ctx->remote)
+		return r_plan(inc, rebuild, why, fmt);
 	if ((r = cli_authorize(ctx, NHIR_PERM_READ, "plan")))
 		return r;
 	if (nhir_plan_each(ctx->st, inc, count_step, &steps, &err))
@@ -488,6 +495,8 @@ static int approve_or_reject(int argc, char **argv, struct nhir_ctx *ctx,
 	inc = cli_incident(argv[optind]);
 	if (!inc)
 		return EXIT_USAGE;
+	if (ctx->remote && withdraw)
+		return rmt_unoffered("reject --withdraw");
 	if (withdraw) {
 		if (!parse_step(argv[optind + 1], &step))
 			return EXIT_USAGE;
@@ -506,6 +515,11 @@ static int approve_or_reject(int argc, char **argv, struct nhir_ctx *ctx,
 			return EXIT_USAGE;
 		}
 	}
+	for (int i = optind + 1; !all && i < argc; i++)
+		if (!parse_step(argv[i], &step))
+			return EXIT_USAGE;
+	if (ctx->remote)
+		return r_verdict(inc, approve, all, argv + optind + 1, why, ttl);
 	if (all) {
 		pend.actor = ctx->actor;
 		if (nhir_plan_each(ctx->st, inc, pending_cb, &pend, &err))
@@ -743,6 +757,7 @@ int cmd_contain(int argc, char **argv, struct nhir_ctx *ctx)
 	int64_t inc, at = nhir_time_now();
 	char t[40], e[40];
 	int c, fmt = FMT_TEXT, r;
+	bool at_given = false;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -751,6 +766,7 @@ int cmd_contain(int argc, char **argv, struct nhir_ctx *ctx)
 		case 'a':
 			if (!cli_parse_time(optarg, &at))
 				return EXIT_USAGE;
+			at_given = true;
 			break;
 		case 'f':
 			if (!cli_format_arg(optarg, &fmt))
@@ -765,6 +781,8 @@ int cmd_contain(int argc, char **argv, struct nhir_ctx *ctx)
 	inc = cli_incident(argv[optind + 1]);
 	if (!inc)
 		return EXIT_USAGE;
+	if (ctx->remote)
+		return r_contain(inc, at_given ? at : NHIR_TIME_UNSET, fmt);
 	if ((r = cli_authorize(ctx, NHIR_PERM_READ, "contain")))
 		return r;
 	if (nhir_residual(ctx->st, inc, at, &res, &err))

@@ -14,6 +14,7 @@
 #include "nhir/session.h"
 #include "nhir/witness.h"
 #include "cli/cli.h"
+#include "cli/remote.h"
 
 /* Parses --format and --help shared by the record commands. */
 static int common_opt(int c, const char *usage, int *fmt)
@@ -162,6 +163,14 @@ int cmd_user(int argc, char **argv, struct nhir_ctx *ctx)
 	if (optind >= argc)
 		return cli_usage(usage_user, false);
 	sub = argv[optind++];
+	if (ctx->remote && !strcmp(sub, "list") && optind == argc)
+		return r_user_list(fmt);
+	if (ctx->remote) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "user %s", sub);
+		return rmt_unoffered(what);
+	}
 	if (!strcmp(sub, "list") && optind == argc) {
 		struct list_ctx l = { fmt, 0, NULL };
 		cJSON *doc;
@@ -619,6 +628,15 @@ int cmd_audit(int argc, char **argv, struct nhir_ctx *ctx)
 			  "only on loopback)", witness);
 		return EXIT_USAGE;
 	}
+	if (ctx->remote) {
+		if (!strcmp(sub, "log"))
+			return r_audit_log(inc, fmt);
+		if (!strcmp(sub, "verify") && !cp_nr && !witness)
+			return r_audit_verify(fmt);
+		return rmt_unoffered(!strcmp(sub, "verify")
+				     ? "audit verify --checkpoint/--witness"
+				     : "audit checkpoint");
+	}
 	if (!strcmp(sub, "checkpoint")) {
 		/* any user may sign the head, with a key of their own */
 		if ((r = cli_authorize(ctx, NHIR_PERM_READ, "audit.checkpoint")))
@@ -697,6 +715,8 @@ int cmd_decide(int argc, char **argv, struct nhir_ctx *ctx)
 	inc = cli_incident(argv[optind]);
 	if (!inc)
 		return EXIT_USAGE;
+	if (ctx->remote)
+		return r_decide(inc, kind, argv[optind + 1], why);
 	if (nhir_decide(ctx->st, ctx->actor, inc, kind, argv[optind + 1], why,
 			&id, &err))
 		return cli_fail(&err);
@@ -729,6 +749,8 @@ int cmd_note(int argc, char **argv, struct nhir_ctx *ctx)
 	inc = cli_incident(argv[optind]);
 	if (!inc)
 		return EXIT_USAGE;
+	if (ctx->remote)
+		return r_note(inc, argv[optind + 1]);
 	if (nhir_note_add(ctx->st, ctx->actor, inc, argv[optind + 1], &err))
 		return cli_fail(&err);
 	out_printf("INC-%" PRId64 ": note added\n", inc);
@@ -796,6 +818,8 @@ int cmd_task(int argc, char **argv, struct nhir_ctx *ctx)
 		cJSON *doc;
 		struct nhir_incident i;
 
+		if (ctx->remote)
+			return r_task_list(inc, fmt);
 		if ((r = cli_authorize(ctx, NHIR_PERM_READ, "task.list")))
 			return r;
 		if (nhir_incident_get(ctx->st, inc, &i, &err))
@@ -812,6 +836,8 @@ int cmd_task(int argc, char **argv, struct nhir_ctx *ctx)
 			cli_error("a task needs --owner");
 			return EXIT_USAGE;
 		}
+		if (ctx->remote)
+			return r_task_add(inc, argv[optind], owner, due);
 		if (nhir_task_add(ctx->st, ctx->actor, inc, argv[optind], owner,
 				  due, &id, &err))
 			return cli_fail(&err);
@@ -827,6 +853,8 @@ int cmd_task(int argc, char **argv, struct nhir_ctx *ctx)
 			cli_error("'%s' is not a task number", argv[optind]);
 			return EXIT_USAGE;
 		}
+		if (ctx->remote)
+			return r_task_done(inc, id);
 		if (nhir_task_done(ctx->st, ctx->actor, inc, id, &err))
 			return cli_fail(&err);
 		out_printf("INC-%" PRId64 ": task %" PRId64 " done\n", inc, id);
@@ -939,6 +967,10 @@ int cmd_evidence(int argc, char **argv, struct nhir_ctx *ctx)
 		inc = cli_incident(argv[optind]);
 		if (!inc)
 			return EXIT_USAGE;
+		if (ctx->remote && max)
+			return rmt_unoffered("evidence add --max-size");
+		if (ctx->remote)
+			return r_evidence_add(inc, argv[optind + 1], source);
 		if (nhir_evidence_add(ctx->st, ctx->actor, inc,
 				      argv[optind + 1], source, max, &id, sha,
 				      &err))
@@ -955,6 +987,8 @@ int cmd_evidence(int argc, char **argv, struct nhir_ctx *ctx)
 		inc = cli_incident(argv[optind]);
 		if (!inc)
 			return EXIT_USAGE;
+		if (ctx->remote)
+			return r_evidence_list(inc, fmt);
 		if ((r = cli_authorize(ctx, NHIR_PERM_READ, "evidence.list")))
 			return r;
 		if (nhir_incident_get(ctx->st, inc, &i, &err))
@@ -979,6 +1013,10 @@ int cmd_evidence(int argc, char **argv, struct nhir_ctx *ctx)
 			cli_error("export needs --to PATH");
 			return EXIT_USAGE;
 		}
+		if (ctx->remote)
+			return rmt_unoffered(!strcmp(sub, "export")
+					     ? "evidence export"
+					     : "evidence verify");
 		if (nhir_evidence_export(ctx->st, ctx->actor, id,
 					 !strcmp(sub, "export") ? to : NULL,
 					 oflags, &err))

@@ -6,6 +6,7 @@
 #include "nhir/record.h"
 #include "nhir/report.h"
 #include "cli/cli.h"
+#include "cli/remote.h"
 
 static const char usage_report[] =
 	"usage: nhir report INC [--format md|html|json] [--sign KEYFILE]\n"
@@ -161,6 +162,7 @@ int cmd_report(int argc, char **argv, struct nhir_ctx *ctx)
 	cJSON *r = NULL;
 	char *text = NULL;
 	FILE *out = stdout;
+	bool at_given = false;
 
 	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
 		switch (c) {
@@ -187,6 +189,7 @@ int cmd_report(int argc, char **argv, struct nhir_ctx *ctx)
 		case 'a':
 			if (!cli_parse_time(optarg, &at))
 				return EXIT_USAGE;
+			at_given = true;
 			break;
 		default:
 			return cli_usage(usage_report, false);
@@ -226,6 +229,11 @@ int cmd_report(int argc, char **argv, struct nhir_ctx *ctx)
 		cli_error("--sign signs the JSON report: add --format json");
 		return EXIT_USAGE;
 	}
+	if (ctx->remote && (sign || outpath))
+		return rmt_unoffered(sign ? "report --sign" : "report --output");
+	if (ctx->remote)
+		return r_report(inc, fmt == R_JSON ? "json" : fmt == R_HTML
+				? "html" : "md", at_given ? at : NHIR_TIME_UNSET);
 	if (nhir_report_build(ctx->st, ctx->actor, inc, at, &r, &err))
 		return cli_fail(&err);
 	if (sign) {

@@ -2,6 +2,7 @@
 #include "compat.h"
 #include <getopt.h>
 #include "cli/cli.h"
+#include "cli/remote.h"
 #include "nhir/doc.h"
 
 static const char usage_show[] =
@@ -96,6 +97,8 @@ int cmd_show(int argc, char **argv, struct nhir_ctx *ctx)
 	}
 	if (argc - optind != 1)
 		return cli_usage(usage_show, false);
+	if (ctx->remote)
+		return r_show(argv[optind], s.fmt);
 	if (nhir_store_resolve(ctx->st, argv[optind], &s.self, &err))
 		return cli_unknown_ref(ctx, argv[optind], &err);
 	if (s.fmt == FMT_JSON) {

@@ -2,6 +2,7 @@
 #include "compat.h"
 #include <getopt.h>
 #include "cli/cli.h"
+#include "cli/remote.h"
 #include "nhir/doc.h"
 
 static const char usage_timeline[] =
@@ -101,6 +102,9 @@ int cmd_timeline(int argc, char **argv, struct nhir_ctx *ctx)
 	}
 	if (optind >= argc)
 		return cli_usage(usage_timeline, false);
+	if (ctx->remote)
+		return r_timeline(argv + optind, argc - optind, q.since,
+				  q.until, t.fmt);
 	/* each REF: a credential, or the credentials acting as an identity */
 	for (int i = optind; i < argc; i++) {
 		if (nhir_usage_ref(ctx->st, argv[i], &refs, &err)) {

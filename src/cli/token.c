@@ -5,6 +5,7 @@
 #include "nhir/record.h"
 #include "nhir/token.h"
 #include "cli/cli.h"
+#include "cli/remote.h"
 
 static const char usage_token[] =
 	"usage: nhir token create --user USER [--scope read|write]\n"
@@ -77,7 +78,7 @@ int cmd_token(int argc, char **argv, struct nhir_ctx *ctx)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct nhir_err err = NHIR_ERR_INIT;
-	const char *user = NULL, *sub;
+	const char *user = NULL, *sub, *scope_arg = NULL, *exp_arg = NULL;
 	enum nhir_token_scope scope = NHIR_TOKEN_WRITE;
 	char value[NHIR_TOKEN_SIZE], exp[40];
 	int64_t ttl = 0, id;
@@ -89,6 +90,7 @@ int cmd_token(int argc, char **argv, struct nhir_ctx *ctx)
 			user = optarg;
 			break;
 		case 's':
+			scope_arg = optarg;
 			scope = nhir_token_scope_parse(optarg);
 			if (!scope) {
 				cli_error("--scope is '%s': read or write",
@@ -97,6 +99,7 @@ int cmd_token(int argc, char **argv, struct nhir_ctx *ctx)
 			}
 			break;
 		case 'e':
+			exp_arg = optarg;
 			if (!nhir_duration_parse(optarg, &ttl) || ttl <= 0 ||
 			    ttl > NHIR_TOKEN_TTL_MAX) {
 				cli_error("--expires is '%s': a duration such "
@@ -119,12 +122,14 @@ int cmd_token(int argc, char **argv, struct nhir_ctx *ctx)
 		return cli_usage(usage_token, false);
 	sub = argv[optind++];
 	if (!strcmp(sub, "list") && optind == argc)
-		return token_list(ctx, fmt);
+		return ctx->remote ? r_token_list(fmt) : token_list(ctx, fmt);
 	if (!strcmp(sub, "create") && optind == argc) {
 		if (!user) {
 			cli_error("create needs --user");
 			return EXIT_USAGE;
 		}
+		if (ctx->remote)
+			return r_token_create(user, scope_arg, exp_arg, fmt);
 		if (nhir_token_create(ctx->st, ctx->actor, user, scope, ttl,
 				      value, &id, &err))
 			return cli_fail(&err);
@@ -154,6 +159,8 @@ int cmd_token(int argc, char **argv, struct nhir_ctx *ctx)
 			cli_error("'%s' is not a token id", argv[optind]);
 			return EXIT_USAGE;
 		}
+		if (ctx->remote)
+			return r_token_revoke(id, fmt);
 		if (nhir_token_revoke(ctx->st, ctx->actor, id, &err))
 			return cli_fail(&err);
 		if (fmt == FMT_JSON) {

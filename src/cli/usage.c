@@ -2,6 +2,7 @@
 #include "compat.h"
 #include <getopt.h>
 #include "cli/cli.h"
+#include "cli/remote.h"
 #include "nhir/doc.h"
 
 static const char usage_usage[] =
@@ -252,6 +253,8 @@ int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx)
 		return c;
 	if (argc - optind != 1)
 		return cli_usage(usage_usage, false);
+	if (ctx->remote)
+		return r_usage(argv[optind], &o, fmt);
 	return cli_usage_show(ctx, argv[optind], &o, fmt);
 }
 

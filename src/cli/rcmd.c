@@ -1,0 +1,1297 @@
+/*
+ * The commands against a server (remote.c): each sends the request of
+ * doc/guide/server.md's routes and prints what the server answers as
+ * the command prints it on a database: --format json the document as
+ * it came, text from the document's members, line for line.
+ */
+#include "compat.h"
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sodium.h>
+#include "nhir/usage.h"
+#include "nhir/model.h"
+#include "nhir/record.h"
+#include "cli/cli.h"
+#include "cli/remote.h"
+
+/* "/api/v1/incidents/INC-N" + rest into b. */
+static void inc_path(struct nhir_buf *b, int64_t inc, const char *rest)
+{
+	nhir_buf_addf(b, "/api/v1/incidents/INC-%" PRId64 "%s", inc, rest);
+	nhir_buf_addch(b, 0);
+}
+
+static int oom(void)
+{
+	cli_error("out of memory");
+	return EXIT_ERROR;
+}
+
+/* The number of "INC-12". */
+static int64_t inc_num(const char *ref)
+{
+	return ref ? nhir_incident_ref(ref) : 0;
+}
+
+/* ---- incident ---- */
+
+int r_inc_declare(const struct nhir_declare *d)
+{
+	char at[40];
+	struct nhir_req_field f[] = {
+		{ "title", NHIR_REQ_STR, d->title, 0, false, NULL, NULL, 0 },
+		{ "severity", NHIR_REQ_STR, d->severity, 0, false, NULL, NULL,
+		  0 },
+		{ "lead", NHIR_REQ_STR, d->lead, 0, false, NULL, NULL, 0 },
+		{ "seeds", NHIR_REQ_STRS, NULL, 0, false, d->seeds, NULL,
+		  d->seed_nr },
+		{ "findings", NHIR_REQ_NUMS, NULL, 0, false, NULL, d->findings,
+		  d->finding_nr },
+		{ "exposed_at", NHIR_REQ_STR, NULL, 0, false, NULL, NULL, 0 },
+	};
+	cJSON *doc;
+	int r;
+
+	if (d->exposed_at != NHIR_TIME_UNSET) {
+		nhir_time_format(d->exposed_at, at, sizeof(at));
+		f[5].str = at;
+	}
+	r = rmt_fields("POST", "/api/v1/incidents", f, NHIR_ARRAY_SIZE(f),
+		       &doc);
+	if (r)
+		return r;
+	out_printf("INC-%" PRId64 " declared: %s (lead %s)\n",
+		   inc_num(rmt_str(doc, "id")), d->title, d->lead);
+	cJSON_Delete(doc);
+	return EXIT_OK;
+}
+
+int r_inc_list(int state, int fmt)
+{
+	struct nhir_buf p = NHIR_BUF_INIT(4096);
+	const cJSON *it;
+	cJSON *doc;
+	int r;
+
+	nhir_buf_addf(&p, "/api/v1/incidents");
+	if (state >= 0)
+		nhir_buf_addf(&p, "?state=%s",
+			      nhir_inc_state_name((enum nhir_inc_state)state));
+	nhir_buf_addch(&p, 0);
+	if (p.err)
+		return oom();
+	r = rmt_get(p.buf, fmt, &doc);
+	nhir_buf_release(&p);
+	if (r || !doc)
+		return r;
+	cJSON_ArrayForEach(it, rmt_arr(doc, "incidents"))
+		out_printf("INC-%-4" PRId64 " %-8s %-13s %-16s %s  %s\n",
+			   inc_num(rmt_str(it, "id")), rmt_str(it, "severity"),
+			   rmt_str(it, "state"), rmt_str(it, "lead"),
+			   rmt_time(it, "declared"), rmt_str(it, "title"));
+	cJSON_Delete(doc);
+	return EXIT_OK;
+}
+
+static void scope_line(const cJSON *it)
+{
+	const char *ext = rmt_str(it, "node"), *name = rmt_str(it, "name");
+	bool both = name && ext && strcmp(name, ext);
+
+	out_printf("  %-10s %-11s %-6s %s%s%s%s\n", rmt_str(it, "status"),
+		   rmt_str(it, "kind"), rmt_str(it, "origin"), ext,
+		   both ? " (" : "", both ? name : "", both ? ")" : "");
+}
+
+int r_inc_show(int64_t inc, int fmt)
+{
+	struct nhir_buf p = NHIR_BUF_INIT(4096);
+	cJSON *doc;
+	int r;
+
+	if (fmt != FMT_JSON) {
+		cli_error("'nhir incident show' against a server prints "
+			  "--format json only, for now");
+		return EXIT_USAGE;
+	}
+	inc_path(&p, inc, "");
+	r = p.err ? oom() : rmt_get(p.buf, fmt, &doc);
+	nhir_buf_release(&p);
+	return r;
+}
+
+int r_inc_scope_list(int64_t inc, int fmt)
+{
+	struct nhir_buf p = NHIR_BUF_INIT(4096);
+	const cJSON *it;
+	cJSON *doc;
+	int r;
+
+	inc_path(&p, inc, "/scope");
+	r = p.err ? oom() : rmt_get(p.buf, fmt, &doc);
+	nhir_buf_release(&p);
+	if (r || !doc)
+		return r;
+	cJSON_ArrayForEach(it, rmt_arr(doc, "scope"))
+		scope_line(it);
+	cJSON_Delete(doc);
+	return EXIT_OK;
+}
+
+/* POST INC's rest with the fields f; the incident after into *doc. */
+static int inc_post(int64_t inc, const char *rest,
+		    const struct nhir_req_field *f, size_t nr, cJSON **doc)
+{
+	struct nhir_buf p = NHIR_BUF_INIT(4096);
+	int r;
+
+	inc_path(&p, inc, rest);
+	r = p.err ? oom() : rmt_fields("POST", p.buf, f, nr, doc);
+	nhir_buf_release(&p);
+	return r;
+}
+
+int r_inc_scope_change(int64_t inc, const char *op, const char *done,
+		       char **refs, const char *why)
+{
+	for (char **ref = refs; *ref; ref++) {
+		struct nhir_req_field f[] = {
+			{ "op", NHIR_REQ_STR, op, 0, false, NULL, NULL, 0 },
+			{ "ref", NHIR_REQ_STR, *ref, 0, false, NULL, NULL, 0 },
+			{ "why", NHIR_REQ_STR, why, 0, false, NULL, NULL, 0 },
+		};
+		cJSON *doc;
+		int r = inc_post(inc, "/scope", f, NHIR_ARRAY_SIZE(f), &doc);
+
+		if (r)
+			return r;
+		cJSON_Delete(doc);
+		out_printf("INC-%" PRId64 ": %s %s\n", inc, done, *ref);
+	}
+	return EXIT_OK;
+}
+
+int r_inc_assign(int64_t inc, const char *lead, const char *const *resp,
+		 size_t resp_nr)
+{
+	struct nhir_req_field f[] = {
+		{ "lead", NHIR_REQ_STR, lead, 0, false, NULL, NULL, 0 },
+		{ "responders", NHIR_REQ_STRS, NULL, 0, false, resp, NULL,
+		  resp_nr },
+	};
+	cJSON *doc;
+	int r = inc_post(inc, "/assign", f, NHIR_ARRAY_SIZE(f), &doc);
+
+	if (r)
+		return r;
+	cJSON_Delete(doc);
+	out_printf("INC-%" PRId64 " assigned\n", inc);
+	return EXIT_OK;
+}
+
+int r_inc_state(int64_t inc, const char *to, const char *why)
+{
+	struct nhir_req_field f[] = {
+		{ "to", NHIR_REQ_STR, to, 0, false, NULL, NULL, 0 },
+		{ "why", NHIR_REQ_STR, why, 0, false, NULL, NULL, 0 },
+	};
+	cJSON *doc;
+	int r = inc_post(inc, "/state", f, NHIR_ARRAY_SIZE(f), &doc);
+
+	if (r)
+		return r;
+	cJSON_Delete(doc);
+	out_printf("INC-%" PRId64 " is now %s\n", inc, to);
+	return EXIT_OK;
+}
+
+/* The largest "id" of the incident document's section. */
+static int64_t last_id(const cJSON *doc, const char *section)
+{
+	const cJSON *it;
+	int64_t id = 0;
+
+	cJSON_ArrayForEach(it, rmt_arr(doc, section))
+		if (rmt_num(it, "id") > id)
+			id = rmt_num(it, "id");
+	return id;
+}
+
+/* ---- decide, note, task, evidence ---- */
+
+int r_decide(int64_t inc, const char *kind, const char *what,
+	     const char *why)
+{
+	struct nhir_req_field f[] = {
+		{ "kind", NHIR_REQ_STR, kind, 0, false, NULL, NULL, 0 },
+		{ "what", NHIR_REQ_STR, what, 0, false, NULL, NULL, 0 },
+		{ "why", NHIR_REQ_STR, why, 0, false, NULL, NULL, 0 },
+	};
+	cJSON *doc;
+	int r = inc_post(inc, "/decisions", f, NHIR_ARRAY_SIZE(f), &doc);
+
+	if (r)
+		return r;
+	out_printf("INC-%" PRId64 ": %s %" PRId64 " recorded\n", inc, kind,
+		   last_id(doc, "decisions"));
+	cJSON_Delete(doc);
+	return EXIT_OK;
+}
+
+int r_note(int64_t inc, const char *text)
+{
+	struct nhir_req_field f[] = {
+		{ "text", NHIR_REQ_STR, text, 0, false, NULL, NULL, 0 },
+	};
+	cJSON *doc;
+	int r = inc_post(inc, "/notes", f, NHIR_ARRAY_SIZE(f), &doc);
+
+	if (r)
+		return r;
+	cJSON_Delete(doc);
+	out_printf("INC-%" PRId64 ": note added\n", inc);
+	return EXIT_OK;
+}
+
+int r_task_list(int64_t inc, int fmt)
+{
+	struct nhir_buf p = NHIR_BUF_INIT(4096);
+	const cJSON *it;
+	cJSON *doc;
+	int r;
+
+	inc_path(&p, inc, "/tasks");
+	r = p.err ? oom() : rmt_get(p.buf, fmt, &doc);
+	nhir_buf_release(&p);
+	if (r || !doc)
+		return r;
+	cJSON_ArrayForEach(it, rmt_arr(doc, "tasks"))
+		out_printf("%4" PRId64 "  %-5s %-16s due %-20s %s\n",
+			   rmt_num(it, "id"), rmt_str(it, "status"),
+			   rmt_str(it, "owner"), rmt_time(it, "due"),
+			   rmt_str(it, "title"));
+	cJSON_Delete(doc);
+	return EXIT_OK;
+}
+
+int r_task_add(int64_t inc, const char *title, const char *owner,
+	       int64_t due)
+{
+	char at[40];
+	struct nhir_req_field f[] = {
+		{ "title", NHIR_REQ_STR, title, 0, false, NULL, NULL, 0 },
+		{ "owner", NHIR_REQ_STR, owner, 0, false, NULL, NULL, 0 },
+		{ "due", NHIR_REQ_STR, NULL, 0, false, NULL, NULL, 0 },
+	};
+	cJSON *doc;
+	int r;
+
+	if (due != NHIR_TIME_UNSET) {
+		nhir_time_format(due, at, sizeof(at));
+		f[2].str = at;
+	}
+	r = inc_post(inc, "/tasks", f, NHIR_ARRAY_SIZE(f), &doc);
+	if (r)
+		return r;
+	out_printf("INC-%" PRId64 ": task %" PRId64 " for %s\n", inc,
+		   last_id(doc, "tasks"), owner);
+	cJSON_Delete(doc);
+	return EXIT_OK;
+}
+
+int r_task_done(int64_t inc, int64_t id)
+{
+	char rest[64];
+	cJSON *doc;
+	int r;
+
+	snprintf(rest, sizeof(rest), "/tasks/%" PRId64 "/done", id);
+	r = inc_post(inc, rest, NULL, 0, &doc);
+	if (r)
+		return r;
+	cJSON_Delete(doc);
+	out_printf("INC-%" PRId64 ": task %" PRId64 " done\n", inc, id);
+	return EXIT_OK;
+}
+
+int r_evidence_list(int64_t inc, int fmt)
+{
+	struct nhir_buf p = NHIR_BUF_INIT(4096);
+	const cJSON *it;
+	cJSON *doc;
+	int r;
+
+	inc_path(&p, inc, "/evidence");
+	r = p.err ? oom() : rmt_get(p.buf, fmt, &doc);
+	nhir_buf_release(&p);
+	if (r || !doc)
+		return r;
+	cJSON_ArrayForEach(it, rmt_arr(doc, "evidence"))
+		out_printf("%4" PRId64 "  %s  %s  %" PRId64 " bytes  %s by %s  "
+			   "from %s\n", rmt_num(it, "id"), rmt_str(it, "sha256"),
+			   rmt_str(it, "name"), rmt_num(it, "size"),
+			   rmt_time(it, "collected"),
+			   rmt_str(it, "collected_by"), rmt_str(it, "source"));
+	cJSON_Delete(doc);
+	return EXIT_OK;
+}
+
+/* The last path component of file, as the server records its name. */
+static const char *base_name(const char *file)
+{
+	const char *s = strrchr(file, '/');
+
+	return s && s[1] ? s + 1 : file;
+}
+
+int r_evidence_add(int64_t inc, const char *file, const char *source)
+{
+	struct nhir_buf p = NHIR_BUF_INIT(8192);
+	struct rmt_ans a;
+	const cJSON *it, *last = NULL;
+	cJSON *doc = NULL;
+	int r;
+
+	nhir_buf_addf(&p, "/api/v1/incidents/INC-%" PRId64 "/evidence?name=",
+		      inc);
+	rmt_esc(&p, strcmp(file, "-") ? base_name(file) : "stdin");
+	nhir_buf_addf(&p, "&source=");
+	rmt_esc(&p, source);
+	nhir_buf_addch(&p, 0);
+	if (p.err)
+		return oom();
+	r = rmt_request("POST", p.buf, NULL, file, &a);
+	if (!r) {
+		r = rmt_doc("POST", p.buf, &a, &doc);
+		rmt_ans_release(&a);
+	}
+	nhir_buf_release(&p);
+	if (r)
+		return r;
+	cJSON_ArrayForEach(it, rmt_arr(doc, "evidence"))
+		if (!last || rmt_num(it, "id") > rmt_num(last, "id"))
+			last = it;
+	out_printf("INC-%" PRId64 ": evidence %" PRId64 " sha256 %s\n", inc,
+		   rmt_num(last, "id"), rmt_str(last, "sha256"));
+	cJSON_Delete(doc);
+	return EXIT_OK;
+}
+
+/* ---- audit ---- */
+
+int r_audit_log(int64_t inc, int fmt)
+{
+	struct nhir_buf p = NHIR_BUF_INIT(4096);
+	const cJSON *it;
+	cJSON *doc;
+	int r;
+
+	nhir_buf_addf(&p, "/api/v1/audit");
+	if (inc)
+		nhir_buf_addf(&p, "?incident=INC-%" PRId64, inc);
+	nhir_buf_addch(&p, 0);
+	r = p.err ? oom() : rmt_get(p.buf, fmt, &doc);
+	nhir_buf_release(&p);
+	if (r || !doc)
+		return r;
+	cJSON_ArrayForEach(it, rmt_arr(doc, "entries")) {
+		const cJSON *d = cJSON_GetObjectItemCaseSensitive(it, "detail");
+		const char *ref = rmt_str(it, "incident");
+		char *detail = cJSON_IsNull(d) || !d ? NULL
+						     : cJSON_PrintUnformatted(d);
+
+		out_printf("%6" PRId64 "  %s%s  %-16s %-18s %-7s %s\n",
+			   rmt_num(it, "seq"), rmt_time(it, "at"),
+			   rmt_bool(it, "fixed_clock") ? " [fixed clock]" : "",
+			   rmt_str(it, "actor"), rmt_str(it, "action"),
+			   ref ? ref : "", detail ? detail : "(null)");
+		cJSON_free(detail);
+	}
+	cJSON_Delete(doc);
+	return EXIT_OK;
+}
+
+int r_audit_verify(int fmt)
+{
+	struct rmt_ans a;
+	cJSON *doc;
+	int r = rmt_request("GET", "/api/v1/audit/verify", NULL, NULL, &a);
+	bool intact;
+
+	if (r)
+		return r;
+	r = rmt_doc("GET", "/api/v1/audit/verify", &a, &doc);
+	if (r) {
+		rmt_ans_release(&a);
+		return r;
+	}
+	intact = rmt_bool(doc, "intact");
+	if (fmt == FMT_JSON) {
+		rmt_print(&a);
+	} else {
+		const char *head = rmt_str(doc, "head");
+
+		rmt_ans_release(&a);
+		if (!intact)
+			out_printf("audit log BROKEN at entry %" PRId64 ": %s\n"
+				   "%" PRId64 " entries read; last intact head "
+				   "%s\n", rmt_num(doc, "first_broken"),
+				   rmt_str(doc, "why"), rmt_num(doc, "entries"),
+				   head && *head ? head : "(none)");
+		else
+			out_printf("audit log intact: %" PRId64 " entries, "
+				   "head %s\n", rmt_num(doc, "entries"),
+				   head && *head ? head : "(empty)");
+	}
+	cJSON_Delete(doc);
+	return intact ? EXIT_OK : EXIT_FINDINGS;
+}
+
+/* ---- token list ---- */
+
+int r_token_list(int fmt)
+{
+	const cJSON *it;
+	cJSON *doc;
+	size_t n = 0;
+	int r = rmt_get("/api/v1/tokens", fmt, &doc);
+
+	if (r || !doc)
+		return r;
+	cJSON_ArrayForEach(it, rmt_arr(doc, "tokens")) {
+		const char *rev = rmt_str(it, "revoked");
+
+		out_printf("%4" PRId64 "  %-16s %-5s created %s by %s, expires "
+			   "%s, last used %s%s%s\n", rmt_num(it, "id"),
+			   rmt_str(it, "user"), rmt_str(it, "scope"),
+			   rmt_time(it, "created"), rmt_str(it, "created_by"),
+			   rmt_time(it, "expires"),
+			   rmt_str(it, "last_used") ? rmt_str(it, "last_used")
+						     : "never",
+			   rev ? ", revoked " : "", rev ? rev : "");
+		n++;
+	}
+	if (!n)
+		out_puts("no tokens");
+	cJSON_Delete(doc);
+	return EXIT_OK;
+}
+
+int r_token_create(const char *user, const char *scope, const char *expires,
+		   int fmt)
+{
+	struct nhir_req_field f[] = {
+		{ "user", NHIR_REQ_STR, user, 0, false, NULL, NULL, 0 },
+		{ "scope", NHIR_REQ_STR, scope, 0, false, NULL, NULL, 0 },
+		{ "expires", NHIR_REQ_STR, expires, 0, false, NULL, NULL, 0 },
+	};
+	char *json = nhir_request_json(f, NHIR_ARRAY_SIZE(f));
+	const cJSON *t;
+	struct rmt_ans a;
+	cJSON *doc;
+	int r;
+
+	if (!json)
+		return oom();
+	r = rmt_request("POST", "/api/v1/tokens", json, NULL, &a);
+	cJSON_free(json);
+	if (r)
+		return r;
+	if (fmt == FMT_JSON)
+		r = rmt_print(&a);
+	else if (!(r = rmt_doc("POST", "/api/v1/tokens", &a, &doc))) {
+		t = cJSON_GetObjectItemCaseSensitive(doc, "token");
+		out_fprintf(stderr, "token %" PRId64 " for %s (%s), expires "
+			    "%s; shown this once\n", rmt_num(t, "id"),
+			    rmt_str(t, "user"), rmt_str(t, "scope"),
+			    rmt_time(t, "expires"));
+		out_printf("%s\n", rmt_str(doc, "value"));
+		cJSON_Delete(doc);
+	}
+	if (a.body.buf)
+		sodium_memzero(a.body.buf, a.body.alloc);
+	rmt_ans_release(&a);
+	return r;
+}
+
+int r_token_revoke(int64_t id, int fmt)
+{
+	char path[64];
+	struct rmt_ans a;
+	int r;
+
+	snprintf(path, sizeof(path), "/api/v1/tokens/%" PRId64, id);
+	r = rmt_request("DELETE", path, NULL, NULL, &a);
+	if (r)
+		return r;
+	if (fmt == FMT_JSON)
+		return rmt_print(&a);
+	rmt_ans_release(&a);
+	out_printf("token %" PRId64 " revoked\n", id);
+	return EXIT_OK;
+}
+
+/* ---- plan, approve, reject, contain ---- */
+
+/* One step of a plan document, as nhir plan prints it. */
+static size_t plan_step(const cJSON *s)
+{
+	const char *tgt = rmt_str(s, "target"), *br = rmt_str(s, "breaks");
+	const char *sv = rmt_str(s, "survives"), *res = rmt_str(s, "result");
+	struct nhir_buf after = NHIR_BUF_INIT(4096);
+	const cJSON *it;
+	int64_t voids = rmt_num(s, "void_approvals");
+
+	cJSON_ArrayForEach(it, rmt_arr(s, "after"))
+		nhir_buf_addf(&after, "%s%" PRId64, after.len ? "," : "",
+			      (int64_t)it->valuedouble);
+	nhir_buf_addch(&after, 0);
+	out_printf("%3" PRId64 "  %-8s %-32s %s\n", rmt_num(s, "step"),
+		   rmt_str(s, "status"), rmt_str(s, "action"), tgt ? tgt : "-");
+	out_printf("       %s\n", rmt_str(s, "why"));
+	if (br && *br)
+		out_printf("       breaks: %s\n", br);
+	if (sv && *sv)
+		out_printf("       survives: %s\n", sv);
+	out_printf("       %s%s, delay %" PRId64 " s, approvals %d/%d%s%s%s\n",
+		   rmt_bool(s, "reversible") ? "reversible" : "IRREVERSIBLE",
+		   rmt_bool(s, "destroys_evidence") ? ", destroys evidence" : "",
+		   rmt_num(s, "delay"), (int)rmt_num(s, "approvals"),
+		   (int)rmt_num(s, "approvals_needed"),
+		   rmt_bool(s, "rejected") ? ", REJECTED" : "",
+		   after.len > 1 ? ", after " : "",
+		   after.len > 1 && after.buf ? after.buf : "");
+	nhir_buf_release(&after);
+	if (res && *res)
+		out_printf("       result: %s\n", res);
+	if (voids > 0) {
+		cJSON_ArrayForEach(it, rmt_arr(s, "not_counted")) {
+			const char *st = rmt_str(it, "state");
+			const char *v = rmt_str(it, "verdict");
+
+			if (!st || !strcmp(st, "expired"))
+				continue;
+			out_printf("       %s: %s by %s at %s (%s)\n", st,
+				   v && !strcmp(v, "reject") ? "rejection"
+							     : "approval",
+				   rmt_str(it, "actor"), rmt_time(it, "at"),
+				   rmt_str(it, "reason"));
+		}
+	}
+	return voids > 0 ? (size_t)voids : 0;
+}
+
+static const char *field(const cJSON *o, const char *k)
+{
+	const char *v = rmt_str(o, k);
+
+	return v && *v ? v : "?";
+}
+
+static void plan_text(int64_t inc, const cJSON *doc)
+{
+	const cJSON *it, *gone = rmt_arr(doc, "not_planned_ended");
+	size_t void_nr = 0;
+
+	out_printf("plan of INC-%" PRId64 "\n", inc);
+	cJSON_ArrayForEach(it, rmt_arr(doc, "steps"))
+		void_nr += plan_step(it);
+	if (cJSON_GetArraySize(gone) > 0) {
+		out_printf("not planned, ended by logged events:\n");
+		cJSON_ArrayForEach(it, gone)
+			out_printf("  %-36s %s %s by %s\n", field(it, "node"),
+				   field(it, "how"), field(it, "at"),
+				   field(it, "event"));
+	}
+	if (void_nr)
+		out_printf("%zu approval%s or rejection%s no longer count%s "
+			   "(void)\n", void_nr, void_nr == 1 ? "" : "s",
+			   void_nr == 1 ? "" : "s", void_nr == 1 ? "s" : "");
+}
+
+int r_plan(int64_t inc, bool rebuild, const char *why, int fmt)
+{
+	struct nhir_buf p = NHIR_BUF_INIT(4096);
+	struct rmt_ans a;
+	cJSON *doc = NULL;
+	int r;
+
+	inc_path(&p, inc, "/plan");
+	if (p.err)
+		return oom();
+	r = rmt_request("GET", p.buf, NULL, NULL, &a);
+	if (!r)
+		r = rmt_doc("GET", p.buf, &a, &doc);
+	if (!r && (rebuild || !cJSON_GetArraySize(rmt_arr(doc, "steps")))) {
+		struct nhir_req_field f[] = {
+			{ "why", NHIR_REQ_STR, why, 0, false, NULL, NULL, 0 },
+		};
+		char *json = nhir_request_json(f, NHIR_ARRAY_SIZE(f));
+
+		rmt_ans_release(&a);
+		cJSON_Delete(doc);
+		doc = NULL;
+		r = json ? rmt_request("POST", p.buf, json, NULL, &a) : oom();
+		cJSON_free(json);
+		if (!r)
+			r = rmt_doc("POST", p.buf, &a, &doc);
+	}
+	nhir_buf_release(&p);
+	if (!r && fmt == FMT_JSON)
+		r = rmt_print(&a);
+	else if (!r)
+		plan_text(inc, doc);
+	rmt_ans_release(&a);
+	cJSON_Delete(doc);
+	return r;
+}
+
+static bool pending(const cJSON *s)
+{
+	const char *st = rmt_str(s, "status");
+
+	if (!st || (strcmp(st, "planned") && strcmp(st, "failed")))
+		return false;
+	return rmt_num(s, "approvals") < rmt_num(s, "approvals_needed") ||
+	       rmt_bool(s, "rejected");
+}
+
+/* POST one verdict on step of inc; exit code. */
+static int verdict(int64_t inc, int64_t step, bool approve, const char *why,
+		   int64_t ttl)
+{
+	char rest[64];
+	struct nhir_req_field f[] = {
+		{ "why", NHIR_REQ_STR, why, 0, false, NULL, NULL, 0 },
+		{ "ttl", NHIR_REQ_NUM, NULL, ttl, ttl > 0, NULL, NULL, 0 },
+	};
+	cJSON *doc;
+	int r;
+
+	snprintf(rest, sizeof(rest), "/steps/%" PRId64 "/%s", step,
+		 approve ? "approve" : "reject");
+	r = inc_post(inc, rest, f, NHIR_ARRAY_SIZE(f), &doc);
+	cJSON_Delete(doc);
+	return r;
+}
+
+int r_verdict(int64_t inc, bool approve, bool all, char **steps,
+	      const char *why, int64_t ttl)
+{
+	const char *user = rmt_user();
+	char detail[1024];
+	int r;
+
+	if (all) {
+		struct nhir_buf p = NHIR_BUF_INIT(4096);
+		const cJSON *it;
+		cJSON *doc = NULL;
+		size_t n = 0;
+
+		inc_path(&p, inc, "/plan");
+		r = p.err ? oom() : rmt_get(p.buf, FMT_TEXT, &doc);
+		nhir_buf_release(&p);
+		if (r)
+			return r;
+		cJSON_ArrayForEach(it, rmt_arr(doc, "steps")) {
+			int64_t step = rmt_num(it, "step");
+
+			if (!pending(it))
+				continue;
+			n++;
+			rmt_quiet(true);
+			r = verdict(inc, step, true, why, ttl);
+			rmt_quiet(false);
+			if (r && !strcmp(rmt_problem(detail, sizeof(detail)),
+					 "NHIR_ECONFLICT")) {
+				out_printf("INC-%" PRId64 ": step %" PRId64
+					   " left: %s\n", inc, step, detail);
+				continue;
+			}
+			if (r) {
+				rmt_problem(detail, sizeof(detail));
+				cli_error("%s", detail);
+				cJSON_Delete(doc);
+				return r;
+			}
+			out_printf("INC-%" PRId64 ": step %" PRId64 " approved "
+				   "by %s\n", inc, step, user);
+		}
+		cJSON_Delete(doc);
+		if (!n)
+			out_printf("INC-%" PRId64 ": nothing waits for your "
+				   "approval\n", inc);
+		return EXIT_OK;
+	}
+	for (char **s = steps; *s; s++) {
+		char *end;
+		int64_t step = strtoll(*s, &end, 10);
+
+		r = verdict(inc, step, approve, why, ttl);
+		if (r)
+			return r;
+		out_printf("INC-%" PRId64 ": step %" PRId64 " %s by %s\n", inc,
+			   step, approve ? "approved" : "rejected", user);
+	}
+	return EXIT_OK;
+}
+
+int r_contain(int64_t inc, int64_t at, int fmt)
+{
+	struct nhir_buf p = NHIR_BUF_INIT(4096);
+	const cJSON *it, *res;
+	struct rmt_ans a;
+	cJSON *doc = NULL, *plan = NULL;
+	size_t n[2] = { 0, 0 }, nr;
+	char t[40];
+	int r;
+
+	nhir_buf_addf(&p, "/api/v1/incidents/INC-%" PRId64 "/contain", inc);
+	if (at != NHIR_TIME_UNSET) {
+		nhir_time_format(at, t, sizeof(t));
+		nhir_buf_addf(&p, "?at=");
+		rmt_esc(&p, t);
+	}
+	nhir_buf_addch(&p, 0);
+	if (p.err)
+		return oom();
+	r = rmt_request("GET", p.buf, NULL, NULL, &a);
+	if (!r)
+		r = rmt_doc("GET", p.buf, &a, &doc);
+	nhir_buf_release(&p);
+	if (r) {
+		rmt_ans_release(&a);
+		return r;
+	}
+	res = rmt_arr(doc, "residual");
+	nr = (size_t)cJSON_GetArraySize(res);
+	if (fmt == FMT_JSON) {
+		rmt_print(&a);
+		cJSON_Delete(doc);
+		return nr ? EXIT_FINDINGS : EXIT_OK;
+	}
+	rmt_ans_release(&a);
+	out_printf("INC-%" PRId64 " at %s: ", inc, rmt_time(doc, "at"));
+	if (!nr)
+		out_puts("contained: no residual access");
+	else if (rmt_str(doc, "contained_at"))
+		out_printf("NOT contained yet: %zu paths remain; all end by "
+			   "themselves by %s\n", nr, rmt_str(doc, "contained_at"));
+	else
+		out_printf("NOT contained: %zu paths remain, some do not "
+			   "end by themselves\n", nr);
+	cJSON_ArrayForEach(it, res) {
+		const char *path = rmt_str(it, "path");
+
+		out_printf("  %-11s %-36s until %s\n      %s\n",
+			   rmt_str(it, "kind"), rmt_str(it, "node"),
+			   rmt_str(it, "expires") ? rmt_str(it, "expires")
+						  : "it is revoked",
+			   path ? path : "");
+	}
+	nr = (size_t)cJSON_GetArraySize(rmt_arr(doc, "ended"));
+	if (nr)
+		out_printf("ended by logged events (%zu):\n", nr);
+	cJSON_ArrayForEach(it, rmt_arr(doc, "ended")) {
+		const char *node = rmt_str(it, "node"), *ev = rmt_str(it, "event");
+		const char *file = rmt_str(it, "file"), *path = rmt_str(it, "path");
+
+		out_printf("  %-36s ended by logged event %s (%s) at %s",
+			   node ? node : "?", ev ? ev : "?", rmt_str(it, "how"),
+			   rmt_time(it, "at"));
+		if (file)
+			out_printf(", %s@%" PRIu64, file,
+				   (uint64_t)rmt_num(it, "offset"));
+		out_printf("\n      %s\n", path ? path : "");
+	}
+	nr = (size_t)cJSON_GetArraySize(res);
+	cJSON_Delete(doc);
+	/* the plan's void approvals, in one line, as nhir contain says */
+	p = (struct nhir_buf)NHIR_BUF_INIT(4096);
+	inc_path(&p, inc, "/plan");
+	if (!p.err && !rmt_get(p.buf, FMT_TEXT, &plan)) {
+		cJSON_ArrayForEach(it, rmt_arr(plan, "steps"))
+			if (rmt_num(it, "void_approvals") > 0) {
+				n[0] += (size_t)rmt_num(it, "void_approvals");
+				n[1]++;
+			}
+		if (n[0])
+			out_printf("plan: %zu approval%s or rejection%s of %zu "
+				   "step%s void (changed since); see 'nhir "
+				   "plan INC-%" PRId64 "'\n", n[0],
+				   n[0] == 1 ? "" : "s", n[0] == 1 ? "" : "s",
+				   n[1], n[1] == 1 ? "" : "s", inc);
+	}
+	cJSON_Delete(plan);
+	nhir_buf_release(&p);
+	return nr ? EXIT_FINDINGS : EXIT_OK;
+}
+
+/* ---- reads of the graph, the findings, the report ---- */
+
+/* Appends "?k=v" or "&k=v" to the path in b (not yet terminated). */
+static void q_add(struct nhir_buf *b, const char *k, const char *v)
+{
+	bool first = !b->buf || !memchr(b->buf, '?', b->len);
+
+	nhir_buf_addf(b, "%c%s=", first ? '?' : '&', k);
+	rmt_esc(b, v);
+}
+
+static void q_time(struct nhir_buf *b, const char *k, int64_t t)
+{
+	char s[40];
+
+	if (t == NHIR_TIME_UNSET)
+		return;
+	nhir_time_format(t, s, sizeof(s));
+	q_add(b, k, s);
+}
+
+/*
+ * GET the path in b (terminated here): --format json prints it as it
+ * came; text is not printed from it yet (what says which command).
+ */
+static int read_json(struct nhir_buf *b, int fmt, const char *what)
+{
+	cJSON *doc = NULL;
+	int r;
+
+	nhir_buf_addch(b, 0);
+	if (b->err) {
+		nhir_buf_release(b);
+		return oom();
+	}
+	if (fmt != FMT_JSON) {
+		nhir_buf_release(b);
+		cli_error("'nhir %s' against a server prints --format json "
+			  "only, for now", what);
+		return EXIT_USAGE;
+	}
+	r = rmt_get(b->buf, fmt, &doc);
+	cJSON_Delete(doc);
+	nhir_buf_release(b);
+	return r;
+}
+
+int r_show(const char *ref, int fmt)
+{
+	struct nhir_buf b = NHIR_BUF_INIT(1 << 16);
+
+	nhir_buf_addf(&b, "/api/v1/node");
+	q_add(&b, "ref", ref);
+	return read_json(&b, fmt, "show");
+}
+
+int r_timeline(char **refs, int nr, int64_t since, int64_t until, int fmt)
+{
+	struct nhir_buf b = NHIR_BUF_INIT(1 << 20);
+
+	nhir_buf_addf(&b, "/api/v1/timeline");
+	for (int i = 0; i < nr; i++)
+		q_add(&b, "ref", refs[i]);
+	q_time(&b, "since", since);
+	q_time(&b, "until", until);
+	return read_json(&b, fmt, "timeline");
+}
+
+int r_usage(const char *ref, const struct nhir_usage_opts *o, int fmt)
+{
+	struct nhir_buf b = NHIR_BUF_INIT(1 << 16);
+
+	nhir_buf_addf(&b, "/api/v1/usage");
+	q_add(&b, "ref", ref);
+	q_time(&b, "since", o->since);
+	q_time(&b, "until", o->until);
+	q_time(&b, "exposed_at", o->exposed_at);
+	if (o->all)
+		q_add(&b, "all", "true");
+	return read_json(&b, fmt, "usage");
+}
+
+int r_blast(char **refs, int nr, int64_t at, int64_t exposed_at,
+	    uint32_t depth, size_t limit, int fmt)
+{
+	struct nhir_buf b = NHIR_BUF_INIT(1 << 20);
+	char n[32];
+
+	if (fmt == FMT_DOT)
+		return rmt_unoffered("blast --format dot");
+	nhir_buf_addf(&b, "/api/v1/blast");
+	for (int i = 0; i < nr; i++)
+		q_add(&b, "ref", refs[i]);
+	q_time(&b, "at", at);
+	q_time(&b, "exposed_at", exposed_at);
+	if (depth) {
+		snprintf(n, sizeof(n), "%u", depth);
+		q_add(&b, "depth", n);
+	}
+	snprintf(n, sizeof(n), "%zu", limit);
+	q_add(&b, "limit", n);
+	return read_json(&b, fmt, "blast");
+}
+
+/* One finding as nhir findings and nhir triage print it. */
+static void finding_line(const cJSON *f, bool detail)
+{
+	const cJSON *route = cJSON_GetObjectItemCaseSensitive(f, "route");
+	const char *out = rmt_str(route, "outcome"), *to = rmt_str(route, "to");
+	const char *rule = rmt_str(route, "rule"), *inc = rmt_str(f, "incident");
+	const char *cred = rmt_str(f, "credential");
+	int64_t n = rmt_num(f, "sightings");
+
+	out_printf("%4" PRId64 "  %-22s %-28s %-10s %2" PRId64 " place%s  "
+		   "%s %s%s%s%s\n", rmt_num(f, "id"), rmt_str(f, "kind"),
+		   rmt_str(f, "preview"), rmt_str(f, "verified"), n,
+		   n == 1 ? " " : "s", out ? out : "unrouted", to ? to : "",
+		   rule ? " (" : "", rule ? rule : "", rule ? ")" : "");
+	if (inc)
+		out_printf("      in %s\n", inc);
+	if (detail)
+		out_printf("      credential %s\n      fingerprint %s\n"
+			   "      detector %s; first seen %s, last seen %s\n",
+			   cred ? cred : "-", rmt_str(f, "fingerprint"),
+			   rmt_str(f, "detector"), rmt_time(f, "first_seen"),
+			   rmt_time(f, "last_seen"));
+}
+
+static bool dedicated(const cJSON *f)
+{
+	const char *out = rmt_str(cJSON_GetObjectItemCaseSensitive(f, "route"),
+				  "outcome");
+	const char *st = rmt_str(f, "status");
+
+	return out && st && !strcmp(out, "dedicated") && !strcmp(st, "open");
+}
+
+int r_findings_list(bool all, bool triage, int fmt)
+{
+	struct nhir_buf b = NHIR_BUF_INIT(4096);
+	const cJSON *it;
+	struct rmt_ans a;
+	cJSON *doc = NULL;
+	size_t n = 0, ded = 0;
+	int r;
+
+	nhir_buf_addf(&b, triage ? "/api/v1/triage" : "/api/v1/findings");
+	if (all)
+		q_add(&b, "all", "true");
+	nhir_buf_addch(&b, 0);
+	if (b.err)
+		return oom();
+	r = rmt_request("GET", b.buf, NULL, NULL, &a);
+	if (!r)
+		r = rmt_doc("GET", b.buf, &a, &doc);
+	nhir_buf_release(&b);
+	if (r) {
+		rmt_ans_release(&a);
+		return r;
+	}
+	cJSON_ArrayForEach(it, rmt_arr(doc, "findings"))
+		ded += dedicated(it);
+	if (fmt == FMT_JSON) {
+		rmt_print(&a);
+	} else {
+		rmt_ans_release(&a);
+		cJSON_ArrayForEach(it, rmt_arr(doc, "findings")) {
+			finding_line(it, false);
+			n++;
+		}
+		if (triage && !n)
+			out_puts("no open findings");
+	}
+	cJSON_Delete(doc);
+	return triage && ded ? EXIT_FINDINGS : EXIT_OK;
+}
+
+int r_findings_show(int64_t id, int fmt)
+{
+	char path[64];
+	const cJSON *it;
+	cJSON *doc = NULL;
+	int r;
+
+	snprintf(path, sizeof(path), "/api/v1/findings/%" PRId64, id);
+	r = rmt_get(path, fmt, &doc);
+	if (r || !doc)
+		return r;
+	finding_line(cJSON_GetObjectItemCaseSensitive(doc, "finding"), true);
+	out_printf("sightings:\n");
+	cJSON_ArrayForEach(it, rmt_arr(doc, "sightings")) {
+		const char *repo = rmt_str(it, "repository");
+		const char *commit = rmt_str(it, "commit");
+		const char *rep = rmt_str(it, "report");
+
+		repo = repo ? repo : "";
+		commit = commit ? commit : "";
+		out_printf("  %s  %s%s%s:%" PRId64 "%s%.12s  (%s, %s)\n",
+			   rmt_time(it, "at"), repo, repo[0] ? " " : "",
+			   rmt_str(it, "file"), rmt_num(it, "line"),
+			   commit[0] ? " @" : "", commit, rmt_str(it, "format"),
+			   rep ? rep : "");
+	}
+	cJSON_Delete(doc);
+	return EXIT_OK;
+}
+
+int r_route_explain(int64_t id, int fmt)
+{
+	struct nhir_buf b = NHIR_BUF_INIT(4096);
+
+	nhir_buf_addf(&b, "/api/v1/findings/%" PRId64 "/route", id);
+	return read_json(&b, fmt, "route explain");
+}
+
+int r_user_list(int fmt)
+{
+	const cJSON *it;
+	cJSON *doc = NULL;
+	int r = rmt_get("/api/v1/users", fmt, &doc);
+
+	if (r || !doc)
+		return r;
+	cJSON_ArrayForEach(it, rmt_arr(doc, "users"))
+		out_printf("%-24s %-10s %-8s added %s by %s\n",
+			   rmt_str(it, "name"), rmt_str(it, "role"),
+			   rmt_bool(it, "active") ? "active" : "inactive",
+			   rmt_time(it, "created"), rmt_str(it, "created_by"));
+	cJSON_Delete(doc);
+	return EXIT_OK;
+}
+
+int r_report(int64_t inc, const char *format, int64_t at)
+{
+	struct nhir_buf b = NHIR_BUF_INIT(4096);
+	struct rmt_ans a;
+	int r;
+
+	nhir_buf_addf(&b, "/api/v1/incidents/INC-%" PRId64 "/report", inc);
+	q_add(&b, "format", format);
+	q_time(&b, "at", at);
+	nhir_buf_addch(&b, 0);
+	if (b.err)
+		return oom();
+	r = rmt_request("GET", b.buf, NULL, NULL, &a);
+	nhir_buf_release(&b);
+	return r ? r : rmt_print(&a);
+}
+
+/* ---- uploads: import, ingest, findings import ---- */
+
+struct upl {
+	const char *kind, *format, *cluster;
+	int fmt;
+	cJSON *sum;		/* the documents so far, as one */
+	int status;
+};
+
+/* The text line of one file's upload, as the local command prints it. */
+static void upload_text(struct upl *u, const char *path, const cJSON *doc)
+{
+	const cJSON *f;
+
+	if (!strcmp(u->kind, "import")) {
+		f = cJSON_GetArrayItem(rmt_arr(doc, "files"), 0);
+		if (!strcmp(rmt_str(f, "status") ? rmt_str(f, "status") : "",
+			    "ok"))
+			out_printf("%s: %" PRId64 " added, %" PRId64 " updated, "
+				   "%" PRId64 " unchanged, 0 rejected%s\n", path,
+				   rmt_num(f, "added"), rmt_num(f, "updated"),
+				   rmt_num(f, "unchanged"),
+				   rmt_num(f, "warnings") ? " (with warnings)"
+							  : "");
+		else
+			out_printf("%s: rejected, nothing stored (%" PRId64
+				   " error%s)\n", path, rmt_num(f, "rejected"),
+				   rmt_num(f, "rejected") == 1 ? "" : "s");
+	} else if (!strcmp(u->kind, "findings")) {
+		f = cJSON_GetArrayItem(rmt_arr(doc, "reports"), 0);
+		if (f && !strcmp(rmt_str(f, "status") ? rmt_str(f, "status")
+						      : "", "ok"))
+			out_printf("%s: %" PRId64 " entries, %" PRId64 " new "
+				   "findings, %" PRId64 " new sightings, %" PRId64
+				   " matched known credentials, %" PRId64
+				   " skipped\n", path, rmt_num(f, "entries"),
+				   rmt_num(f, "new_findings"),
+				   rmt_num(f, "new_sightings"),
+				   rmt_num(f, "matched"), rmt_num(f, "skipped"));
+	}
+}
+
+/* Folds the document of one upload into u->sum. */
+static void upload_sum(struct upl *u, cJSON *doc)
+{
+	if (!u->sum) {
+		u->sum = doc;
+		return;
+	}
+	if (!strcmp(u->kind, "ingest"))
+		nhir_doc_ingest_sum(u->sum, doc);
+	else
+		nhir_doc_append(u->sum, doc, !strcmp(u->kind, "import")
+					     ? "files" : "reports");
+	cJSON_Delete(doc);
+}
+
+/* Uploads one file; its document into u; an exit code. */
+static int upload_one(struct upl *u, const char *path)
+{
+	struct nhir_buf b = NHIR_BUF_INIT(1 << 16);
+	struct rmt_ans a;
+	cJSON *doc = NULL;
+	int r;
+
+	nhir_buf_addf(&b, "/api/v1/%s", !strcmp(u->kind, "findings")
+					? "findings/import" : u->kind);
+	q_add(&b, "format", u->format);
+	q_add(&b, "name", strcmp(path, "-") ? base_name(path) : "stdin");
+	if (u->cluster)
+		q_add(&b, "cluster", u->cluster);
+	nhir_buf_addch(&b, 0);
+	if (b.err)
+		return oom();
+	r = rmt_request("POST", b.buf, NULL, path, &a);
+	if (!r)
+		r = rmt_doc("POST", b.buf, &a, &doc);
+	else
+		doc = rmt_problem_result();	/* a 422: what was rejected */
+	rmt_ans_release(&a);
+	nhir_buf_release(&b);
+	if (doc && u->fmt != FMT_JSON)
+		upload_text(u, path, doc);
+	if (doc && !strcmp(u->kind, "ingest") &&
+	    !rmt_bool(doc, "complete") && !r)
+		r = EXIT_PARTIAL;
+	if (doc && !strcmp(u->kind, "findings") && !r) {
+		const cJSON *f = cJSON_GetArrayItem(rmt_arr(doc, "reports"), 0);
+
+		if (rmt_num(f, "skipped"))
+			r = EXIT_PARTIAL;
+	}
+	if (doc)
+		upload_sum(u, doc);
+	return r;
+}
+
+/* The files of a directory, sorted, hidden ones left out, as ingest. */
+static int walk(struct upl *u, const char *dir, int depth);
+
+static int upload_path(struct upl *u, const char *path, int depth)
+{
+	struct stat sb;
+
+	if (strcmp(path, "-") && !stat(path, &sb) && S_ISDIR(sb.st_mode)) {
+		if (strcmp(u->kind, "ingest")) {
+			cli_error("'%s' is a directory", path);
+			return EXIT_ERROR;
+		}
+		return walk(u, path, depth + 1);
+	}
+	return upload_one(u, path);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int walk(struct upl *u, const char *dir, int depth)
+{
+	char **names = NULL;
+	size_t nr = 0, alloc = 0;
+	struct dirent *de;
+	DIR *d;
+	int r = EXIT_OK, s;
+
+	if (depth > 32) {
+		cli_error("'%s': directories nested too deep", dir);
+		return EXIT_ERROR;
+	}
+	d = opendir(dir);
+	if (!d) {
+		cli_error("cannot read '%s': %s", dir, strerror(errno));
+		return EXIT_ERROR;
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (NHIR_ALLOC_GROW(names, nr + 1, alloc)) {
+			r = oom();
+			break;
+		}
+		names[nr] = nhir_malloc(strlen(dir) + strlen(de->d_name) + 2);
+		if (!names[nr]) {
+			r = oom();
+			break;
+		}
+		snprintf(names[nr], strlen(dir) + strlen(de->d_name) + 2,
+			 "%s/%s", dir, de->d_name);
+		nr++;
+	}
+	closedir(d);
+	if (nr)
+		qsort(names, nr, sizeof(*names), cmp_names);
+	for (size_t i = 0; !r && i < nr; i++) {
+		s = upload_path(u, names[i], depth);
+		if (s == EXIT_DENIED)
+			r = s;
+		else if (s && (!u->status || u->status == EXIT_PARTIAL))
+			u->status = s;
+	}
+	for (size_t i = 0; i < nr; i++)
+		nhir_free(names[i]);
+	nhir_free(names);
+	return r;
+}
+
+int r_upload(const char *kind, const char *format, const char *cluster,
+	     char **files, int nr, int fmt)
+{
+	struct upl u = { kind, format, cluster, fmt, NULL, EXIT_OK };
+	int r;
+
+	for (int i = 0; i < nr; i++) {
+		r = upload_path(&u, files[i], 0);
+		if (r == EXIT_DENIED) {
+			u.status = r;
+			break;
+		}
+		if (r && (!u.status || u.status == EXIT_PARTIAL))
+			u.status = r;
+	}
+	if (u.sum && fmt == FMT_JSON) {
+		char *s = cJSON_PrintUnformatted(u.sum);
+
+		if (s) {
+			out_raw(stdout, s, strlen(s));
+			out_raw(stdout, "\n", 1);
+		}
+		cJSON_free(s);
+	} else if (u.sum && !strcmp(kind, "ingest")) {
+		const cJSON *d = u.sum;
+
+		out_printf("%" PRId64 " files ingested, %" PRId64 " already "
+			   "ingested, %" PRId64 " rejected", rmt_num(d, "files"),
+			   rmt_num(d, "files_already_ingested"),
+			   rmt_num(d, "files_rejected"));
+		if (rmt_num(d, "files_skipped"))
+			out_printf(", %" PRId64 " skipped (not read)",
+				   rmt_num(d, "files_skipped"));
+		if (rmt_num(d, "digests_skipped"))
+			out_printf(", %" PRId64 " digest files skipped",
+				   rmt_num(d, "digests_skipped"));
+		out_printf("; %" PRId64 " events (%" PRId64 " stored before",
+			   rmt_num(d, "events"), rmt_num(d, "duplicates"));
+		if (rmt_num(d, "duplicates_in_run"))
+			out_printf(", %" PRId64 " also in another file read now",
+				   rmt_num(d, "duplicates_in_run"));
+		if (rmt_num(d, "repeated"))
+			out_printf(", %" PRId64 " repeated in their file",
+				   rmt_num(d, "repeated"));
+		out_printf("), %" PRId64 " records skipped, %" PRId64 " lineage "
+			   "changes\n", rmt_num(d, "skipped"),
+			   rmt_num(d, "lineage_changes"));
+	}
+	cJSON_Delete(u.sum);
+	return u.status;
+}
