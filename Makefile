@@ -46,7 +46,10 @@ CLI_SRC = $(wildcard src/cli/*.c)
 SERVER_SRC = $(wildcard src/server/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/%.o)
-SERVER_OBJ = $(SERVER_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/openapi.o
+SERVER_OBJ = $(SERVER_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/openapi.o \
+	     $(BUILD)/gen/ui.o
+WEB_SRC = $(shell find web/src -type f 2>/dev/null) web/index.html web/icon.svg \
+	  web/build.mjs web/package.json web/package-lock.json
 SERVER_LIB = $(BUILD)/libnhir-server.a
 LIB = $(BUILD)/libnhir.a
 NHIR = $(BUILD)/nhir
@@ -81,6 +84,19 @@ $(BUILD)/gen/openapi.c: doc/openapi.json tools/embed.sh
 	sh tools/embed.sh srv_openapi doc/openapi.json >$@
 
 $(BUILD)/gen/openapi.o: $(BUILD)/gen/openapi.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The web workbench (web/): npm and esbuild build it into $(BUILD)/web
+# (tools/build-web.sh; without npm, nothing), built into the server.
+$(BUILD)/web/.built: $(WEB_SRC) tools/build-web.sh
+	@mkdir -p $(BUILD)
+	sh tools/build-web.sh $(BUILD)/web
+
+$(BUILD)/gen/ui.c: $(BUILD)/web/.built tools/embed-ui.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed-ui.sh $(BUILD)/web >$@
+
+$(BUILD)/gen/ui.o: $(BUILD)/gen/ui.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(SERVER_LIB): $(SERVER_OBJ)

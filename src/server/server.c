@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include "nhir/visible.h"
 #include "server/server-internal.h"
+#include "server/ui.h"
 
 /* The statuses /metrics tells apart; anything else counts as "other". */
 static const unsigned statuses[] = {
@@ -252,14 +253,16 @@ enum MHD_Result srv_queue(struct srv_req *r, unsigned status,
 			  const char *type, struct MHD_Response *res)
 {
 	enum MHD_Result ok;
+	const char *csp = "default-src 'none'; frame-ancestors 'none'";
+	const char *cache = "no-store";
 
+	srv_ui_policy(r, status, &csp, &cache);
 	MHD_add_response_header(res, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	MHD_add_response_header(res, "Content-Security-Policy",
-				"default-src 'none'; frame-ancestors 'none'");
+	MHD_add_response_header(res, "Content-Security-Policy", csp);
 	MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(res, "X-Frame-Options", "DENY");
 	MHD_add_response_header(res, "Referrer-Policy", "no-referrer");
-	MHD_add_response_header(res, "Cache-Control", "no-store");
+	MHD_add_response_header(res, "Cache-Control", cache);
 	if (status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(res, "WWW-Authenticate",
 					"Bearer realm=\"nhir\"");
@@ -555,9 +558,15 @@ static enum MHD_Result first_call(struct srv *s, struct MHD_Connection *c,
 		if (n > limit)
 			r->too_big = true;
 	}
-	if (r->route == ROUTE_NONE)
+	if (r->route == ROUTE_NONE) {
+		enum MHD_Result ok;
+
+		/* the web workbench's page and assets */
+		if (srv_ui(r, &ok))
+			return ok;
 		return srv_problem(r, 404, NHIR_ENOTFOUND, "not-found",
 				   "Not found", "no such route");
+	}
 	if (!method_ok)
 		return srv_problem(r, 405, NHIR_EINVAL, "method",
 				   "Method not allowed",

@@ -1,0 +1,548 @@
+// The nhir workbench: sign in, the triage queue, the incident board and
+// the incident page.  Everything from the record is rendered as text
+// (Preact sets text nodes; no HTML is ever built from record data).
+import { render } from 'preact';
+import { useState, useEffect, useRef, useCallback } from 'preact/hooks';
+import { get, post, api, setCsrf, feed } from './api.js';
+import './style.css';
+
+const STATES = ['declared', 'investigating', 'containing', 'recovering', 'closed'];
+const WRITERS = ['responder', 'approver', 'lead', 'admin'];
+const APPROVERS = ['approver', 'lead', 'admin'];
+
+// ---- small pieces ----
+
+function useRoute() {
+	const [hash, setHash] = useState(location.hash || '#/incidents');
+	useEffect(() => {
+		const on = () => setHash(location.hash || '#/incidents');
+		addEventListener('hashchange', on);
+		return () => removeEventListener('hashchange', on);
+	}, []);
+	return hash.slice(1);
+}
+
+// Calls fn at most once per wait ms (the last call wins).
+function useDebounced(fn, wait) {
+	const t = useRef(0);
+	const f = useRef(fn);
+	f.current = fn;
+	useEffect(() => () => clearTimeout(t.current), []);
+	return useCallback(() => {
+		clearTimeout(t.current);
+		t.current = setTimeout(() => f.current(), wait);
+	}, [wait]);
+}
+
+function Problem({ error, id }) {
+	if (!error)
+		return null;
+	return (
+		<p class="problem" role="alert" id={id}>
+			<strong>Refused{error.status ? ` (${error.status})` : ''}: </strong>
+			<span class="detail">{error.message}</span>
+		</p>
+	);
+}
+
+function When({ at }) {
+	if (!at)
+		return <span class="muted">unknown</span>;
+	return <time dateTime={at} title={at}>{at.replace('T', ' ').replace('Z', ' UTC')}</time>;
+}
+
+function Badge({ kind, value }) {
+	return <span class={`badge ${kind}-${String(value).replace(/[^a-z-]/g, '')}`}>{String(value)}</span>;
+}
+
+function Live({ on }) {
+	return <span class={on ? 'live on' : 'live'} role="status">{on ? 'live' : 'connecting…'}</span>;
+}
+
+// A region that scrolls sideways on a phone; focusable to scroll by keyboard.
+function Scroll({ label, children }) {
+	return <div class="scroll" tabIndex={0} role="region" aria-label={label}>{children}</div>;
+}
+
+// A text field and a button that sends it; the server's refusal shown.
+function Act({ label, button, onSend, multiline, required, idp }) {
+	const [text, setText] = useState('');
+	const [busy, setBusy] = useState(false);
+	const [error, setError] = useState(null);
+	const id = useRef(`f${Math.random().toString(36).slice(2)}`).current;
+	const send = async (ev) => {
+		ev.preventDefault();
+		setBusy(true);
+		setError(null);
+		try {
+			await onSend(text);
+			setText('');
+		} catch (e) {
+			setError(e);
+		}
+		setBusy(false);
+	};
+	return (
+		<form class="act" onSubmit={send} data-act={idp}>
+			<label for={id}>{label}</label>
+			{multiline
+				? <textarea id={id} value={text} required={required} rows={3}
+					onInput={(e) => setText(e.currentTarget.value)} />
+				: <input id={id} value={text} required={required}
+					onInput={(e) => setText(e.currentTarget.value)} />}
+			<button type="submit" disabled={busy}>{button}</button>
+			<Problem error={error} />
+		</form>
+	);
+}
+
+// ---- sign in ----
+
+function SignIn({ onSession }) {
+	const [user, setUser] = useState('');
+	const [password, setPassword] = useState('');
+	const [error, setError] = useState(null);
+	const [busy, setBusy] = useState(false);
+	useEffect(() => {
+		document.title = 'Sign in · nhir';
+	}, []);
+	const submit = async (ev) => {
+		ev.preventDefault();
+		setBusy(true);
+		setError(null);
+		try {
+			const s = await post('/api/v1/login', { user, password });
+			setPassword('');
+			onSession(s);
+		} catch (e) {
+			setError(e);
+		}
+		setBusy(false);
+	};
+	return (
+		<main id="main" class="signin">
+			<h1>nhir workbench</h1>
+			<p>Incident response for non-human identities. Sign in to work on the record.</p>
+			<form onSubmit={submit} class="card">
+				<h2>Sign in with a password</h2>
+				<label for="user">User</label>
+				<input id="user" name="user" autoComplete="username" required
+					value={user} onInput={(e) => setUser(e.currentTarget.value)} />
+				<label for="password">Password</label>
+				<input id="password" name="password" type="password" required
+					autoComplete="current-password" value={password}
+					onInput={(e) => setPassword(e.currentTarget.value)} />
+				<button type="submit" disabled={busy}>Sign in</button>
+				<Problem error={error} />
+			</form>
+			<p class="muted">With single sign-on configured, <a href="/api/v1/oidc/login">sign in with your identity provider</a>.</p>
+		</main>
+	);
+}
+
+// ---- triage ----
+
+function Triage() {
+	const [doc, setDoc] = useState(null);
+	const [error, setError] = useState(null);
+	useEffect(() => {
+		document.title = 'Triage · nhir';
+		get('/api/v1/triage').then(setDoc, setError);
+	}, []);
+	return (
+		<main id="main">
+			<h1>Triage queue</h1>
+			<p class="muted">Open findings, and where the routing policy sends each: the rule that matched.</p>
+			<Problem error={error} />
+			{doc && doc.findings.length === 0 && <p>No open finding.</p>}
+			{doc && doc.findings.length > 0 && (
+				<Scroll label="Open findings">
+					<table>
+						<thead><tr>
+							<th scope="col">#</th><th scope="col">Kind</th><th scope="col">Detector</th>
+							<th scope="col">Credential</th><th scope="col">Verified</th>
+							<th scope="col">Sightings</th><th scope="col">Last seen</th>
+							<th scope="col">Routed to</th><th scope="col">Rule</th>
+						</tr></thead>
+						<tbody>
+							{doc.findings.map((f) => (
+								<tr key={f.id}>
+									<td>{f.id}</td><td>{f.kind}</td><td>{f.detector}</td>
+									<td class="mono">{f.credential || f.preview}</td>
+									<td><Badge kind="verified" value={f.verified} /></td>
+									<td>{f.sightings}</td><td><When at={f.last_seen} /></td>
+									<td>{f.route ? `${f.route.to} (${f.route.outcome})` : 'unrouted'}</td>
+									<td>{f.route ? f.route.rule : ''}</td>
+								</tr>
+							))}
+						</tbody>
+					</table>
+				</Scroll>
+			)}
+		</main>
+	);
+}
+
+// ---- incident board ----
+
+function Board() {
+	const [state, setState] = useState('');
+	const [doc, setDoc] = useState(null);
+	const [error, setError] = useState(null);
+	const [live, setLive] = useState(false);
+	const load = useCallback(() => {
+		get('/api/v1/incidents' + (state ? `?state=${encodeURIComponent(state)}` : ''))
+			.then((d) => { setDoc(d); setError(null); }, setError);
+	}, [state]);
+	const reload = useDebounced(load, 200);
+	useEffect(() => {
+		document.title = 'Incidents · nhir';
+		load();
+	}, [load]);
+	useEffect(() => feed('/api/v1/events', (e) => { if (e.incident) reload(); }, setLive), [reload]);
+	return (
+		<main id="main">
+			<div class="title-row">
+				<h1>Incidents</h1>
+				<Live on={live} />
+			</div>
+			<div class="filters">
+				<label for="state-filter">State</label>
+				<select id="state-filter" value={state} onChange={(e) => setState(e.currentTarget.value)}>
+					<option value="">any</option>
+					{STATES.map((s) => <option key={s} value={s}>{s}</option>)}
+				</select>
+			</div>
+			<Problem error={error} />
+			{doc && doc.incidents.length === 0 && <p>No incident{state ? ` in state ${state}` : ''}.</p>}
+			{doc && doc.incidents.length > 0 && (
+				<Scroll label="Incidents">
+					<table class="board">
+						<thead><tr>
+							<th scope="col">Incident</th><th scope="col">Title</th><th scope="col">Severity</th>
+							<th scope="col">State</th><th scope="col">Lead</th><th scope="col">Updated</th>
+						</tr></thead>
+						<tbody>
+							{doc.incidents.map((i) => (
+								<tr key={i.id}>
+									<td><a href={`#/incidents/${encodeURIComponent(i.id)}`}>{i.id}</a></td>
+									<td class="incident-title">{i.title}</td>
+									<td><Badge kind="sev" value={i.severity} /></td>
+									<td><Badge kind="state" value={i.state} /></td>
+									<td>{i.lead}</td>
+									<td><When at={i.updated} /></td>
+								</tr>
+							))}
+						</tbody>
+					</table>
+				</Scroll>
+			)}
+		</main>
+	);
+}
+
+// ---- incident page ----
+
+function StateChange({ inc, onDone }) {
+	const i = STATES.indexOf(inc.state);
+	const next = [STATES[i + 1], STATES[i - 1]].filter(Boolean);
+	const [to, setTo] = useState(next[0] || '');
+	useEffect(() => setTo(next[0] || ''), [inc.state]);
+	if (!next.length)
+		return null;
+	return (
+		<div class="state-change">
+			<label for="state-to">Move to</label>
+			<select id="state-to" value={to} onChange={(e) => setTo(e.currentTarget.value)}>
+				{next.map((s) => <option key={s} value={s}>{s}</option>)}
+			</select>
+			<Act label="Why" button="Change state" idp="state"
+				onSend={(why) => post(`/api/v1/incidents/${inc.id}/state`, why ? { to, why } : { to }).then(onDone)} />
+		</div>
+	);
+}
+
+function Scope({ inc, canWrite, onDone }) {
+	const [error, setError] = useState(null);
+	const act = (op, ref) => {
+		setError(null);
+		post(`/api/v1/incidents/${inc.id}/scope`, { op, ref }).then(onDone, setError);
+	};
+	return (
+		<section aria-labelledby="scope-h">
+			<h2 id="scope-h">Scope</h2>
+			<Problem error={error} />
+			<Scroll label="Scope">
+				<table>
+					<thead><tr>
+						<th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Reference</th>
+						<th scope="col">Status</th><th scope="col">Came in by</th>
+						{canWrite && <th scope="col">Act</th>}
+					</tr></thead>
+					<tbody>
+						{inc.scope.map((s) => (
+							<tr key={s.node}>
+								<td class="node-name">{s.name}</td><td>{s.kind}</td>
+								<td class="mono">{s.node}</td>
+								<td><Badge kind="scope" value={s.status} /></td>
+								<td>{s.origin}{s.by ? `, ${s.by}` : ''}</td>
+								{canWrite && (
+									<td class="buttons">
+										{s.status !== 'confirmed' && <button type="button" onClick={() => act('confirm', s.node)}
+											aria-label={`Confirm ${s.name}`}>Confirm</button>}
+										{s.status !== 'dismissed' && s.origin !== 'seed' && <button type="button" class="secondary"
+											onClick={() => act('dismiss', s.node)} aria-label={`Dismiss ${s.name}`}>Dismiss</button>}
+									</td>
+								)}
+							</tr>
+						))}
+					</tbody>
+				</table>
+			</Scroll>
+		</section>
+	);
+}
+
+function Step({ inc, s, canApprove, onDone }) {
+	const [why, setWhy] = useState('');
+	const [error, setError] = useState(null);
+	const [busy, setBusy] = useState(false);
+	const verdict = async (kind) => {
+		setBusy(true);
+		setError(null);
+		try {
+			const plan = await post(`/api/v1/incidents/${inc.id}/steps/${s.step}/${kind}`, { why });
+			setWhy('');
+			onDone(plan);
+		} catch (e) {
+			setError(e);
+		}
+		setBusy(false);
+	};
+	const needs = s.approvals_needed > 0;
+	const wid = `why-${s.step}`;
+	return (
+		<li class="step" data-step={s.step} data-action={s.action}>
+			<div class="step-head">
+				<span class="step-n">{s.step}</span>
+				<span class="mono">{s.action}</span>
+				<Badge kind="status" value={s.status} />
+				{s.rejected && <Badge kind="status" value="rejected" />}
+			</div>
+			<dl class="facts">
+				<dt>Target</dt><dd class="mono">{s.target === null ? 'none' : s.target}</dd>
+				<dt>Why</dt><dd>{s.why}</dd>
+				{s.breaks && <><dt>Breaks</dt><dd>{s.breaks}</dd></>}
+				{s.survives && <><dt>Survives</dt><dd>{s.survives}</dd></>}
+				<dt>Undo</dt><dd>{s.reversible ? 'reversible' : 'irreversible'}{s.destroys_evidence ? ', destroys evidence' : ''}</dd>
+				<dt>After</dt><dd>{s.after.length ? s.after.map((n) => `step ${n}`).join(', ') : 'nothing'}</dd>
+				<dt>Approvals</dt>
+				<dd class="approvals">{needs ? `${s.approvals} of ${s.approvals_needed}` : 'none needed'}
+					{s.void_approvals ? ` (${s.void_approvals} void)` : ''}</dd>
+			</dl>
+			{canApprove && needs && (
+				<div class="verdict">
+					<label for={wid}>Why (step {s.step})</label>
+					<input id={wid} value={why} onInput={(e) => setWhy(e.currentTarget.value)} />
+					<button type="button" disabled={busy || !why} onClick={() => verdict('approve')}>Approve step {s.step}</button>
+					<button type="button" class="secondary" disabled={busy || !why} onClick={() => verdict('reject')}>Reject step {s.step}</button>
+				</div>
+			)}
+			<Problem error={error} />
+		</li>
+	);
+}
+
+function Plan({ inc, plan, canWrite, canApprove, onDone, setPlan }) {
+	const [error, setError] = useState(null);
+	const build = () => {
+		setError(null);
+		post(`/api/v1/incidents/${inc.id}/plan`, {}).then((p) => { setPlan(p); onDone(); }, setError);
+	};
+	return (
+		<section aria-labelledby="plan-h">
+			<h2 id="plan-h">Containment plan</h2>
+			<p class="muted">Two approvers who are not the plan's proposer must approve an irreversible step (four eyes); the server counts them.</p>
+			{plan && plan.steps.length === 0 && <p>No plan yet.</p>}
+			{canWrite && <button type="button" onClick={build}>{plan && plan.steps.length ? 'Build the plan again' : 'Build the plan'}</button>}
+			<Problem error={error} />
+			{plan && plan.steps.length > 0 && (
+				<ol class="steps">
+					{plan.steps.map((s) => <Step key={s.step} inc={inc} s={s} canApprove={canApprove} onDone={(p) => { setPlan(p); onDone(); }} />)}
+				</ol>
+			)}
+		</section>
+	);
+}
+
+function Residual({ contain }) {
+	if (!contain)
+		return null;
+	return (
+		<section aria-labelledby="res-h">
+			<h2 id="res-h">Residual access</h2>
+			<p>{contain.contained
+				? <>Contained{contain.contained_at ? <> since <When at={contain.contained_at} /></> : ''}.</>
+				: `Not contained: ${contain.residual.length} still reachable at ${contain.at}.`}</p>
+			{contain.residual.length > 0 && (
+				<ul class="residual">
+					{contain.residual.map((x) => (
+						<li key={x.node}>
+							<span class="mono node-name">{x.node}</span> <Badge kind="kind" value={x.kind} />{' '}
+							<span class="muted">{x.expires ? <>expires <When at={x.expires} /></> : 'valid until revoked'}</span>
+							<div class="path mono">{x.path}</div>
+						</li>
+					))}
+				</ul>
+			)}
+		</section>
+	);
+}
+
+function Timeline({ entries }) {
+	return (
+		<section aria-labelledby="tl-h">
+			<h2 id="tl-h">Timeline</h2>
+			<ol class="timeline" reversed>
+				{entries.slice().reverse().map((e) => (
+					<li key={e.seq} data-seq={e.seq} data-action={e.action}>
+						<When at={e.at} /> <strong>{e.actor}</strong> <span class="mono">{e.action}</span>
+						{e.detail && e.detail.step !== undefined && <span> step {String(e.detail.step)}</span>}
+						{e.detail && typeof e.detail.why === 'string' && <span class="muted">: {e.detail.why}</span>}
+					</li>
+				))}
+			</ol>
+		</section>
+	);
+}
+
+function Incident({ id, me }) {
+	const [inc, setInc] = useState(null);
+	const [plan, setPlan] = useState(null);
+	const [contain, setContain] = useState(null);
+	const [entries, setEntries] = useState([]);
+	const [error, setError] = useState(null);
+	const [live, setLive] = useState(false);
+	const base = `/api/v1/incidents/${encodeURIComponent(id)}`;
+	const load = useCallback(() => {
+		get(base).then((d) => { setInc(d); setError(null); document.title = `${d.id} ${d.title} · nhir`; }, setError);
+		get(base + '/plan').then(setPlan, () => {});
+		get(base + '/contain').then(setContain, () => {});
+	}, [base]);
+	const reload = useDebounced(load, 150);
+	useEffect(() => {
+		document.title = `${id} · nhir`;
+		setEntries([]);
+		load();
+	}, [load]);
+	useEffect(() => feed(`/api/v1/events?incident=${encodeURIComponent(id)}`, (e) => {
+		setEntries((xs) => (xs.some((x) => x.seq === e.seq) ? xs : xs.concat([e])));
+		reload();
+	}, setLive), [id, reload]);
+	if (error && !inc)
+		return <main id="main"><h1>{id}</h1><Problem error={error} /></main>;
+	if (!inc)
+		return <main id="main"><h1>{id}</h1><p>Loading…</p></main>;
+	const canWrite = WRITERS.includes(me.role);
+	const canApprove = APPROVERS.includes(me.role);
+	const isLead = me.role === 'admin' || me.user === inc.lead;
+	return (
+		<main id="main" class="incident">
+			<div class="title-row">
+				<h1><span class="mono">{inc.id}</span> <span class="incident-title">{inc.title}</span></h1>
+				<Live on={live} />
+			</div>
+			<dl class="summary">
+				<dt>Severity</dt><dd><Badge kind="sev" value={inc.severity} /></dd>
+				<dt>State</dt><dd><Badge kind="state" value={inc.state} /></dd>
+				<dt>Lead</dt><dd>{inc.lead}</dd>
+				<dt>Declared</dt><dd><When at={inc.declared} /> by {inc.declared_by}</dd>
+				<dt>Updated</dt><dd><When at={inc.updated} /></dd>
+			</dl>
+			{isLead && canWrite && <StateChange inc={inc} onDone={load} />}
+			<div class="grid">
+				<div>
+					<Scope inc={inc} canWrite={canWrite} onDone={load} />
+					<Plan inc={inc} plan={plan} canWrite={canWrite} canApprove={canApprove} onDone={load} setPlan={setPlan} />
+					<Residual contain={contain} />
+				</div>
+				<div>
+					<section aria-labelledby="notes-h">
+						<h2 id="notes-h">Notes</h2>
+						{inc.notes.length === 0 && <p class="muted">No note yet.</p>}
+						<ul class="notes">
+							{inc.notes.map((n, k) => (
+								<li key={k}><When at={n.at} /> <strong>{n.by}</strong><p class="note-text">{n.text}</p></li>
+							))}
+						</ul>
+						{canWrite && <Act label="New note" button="Add note" multiline required idp="note"
+							onSend={(text) => post(base + '/notes', { text }).then(load)} />}
+					</section>
+					<Timeline entries={entries} />
+				</div>
+			</div>
+		</main>
+	);
+}
+
+// ---- the frame ----
+
+function App() {
+	const [me, setMe] = useState(undefined);
+	const route = useRoute();
+	const take = async (s) => {
+		setCsrf(s.csrf);
+		let role = 'unknown';
+		try {
+			const users = await get('/api/v1/users');
+			const u = users.users.find((x) => x.name === s.user);
+			if (u)
+				role = u.role;
+		} catch (e) {
+			// the role stays unknown: no button that changes anything
+		}
+		setMe({ user: s.user, method: s.method, role });
+	};
+	useEffect(() => {
+		get('/api/v1/session').then(take, () => setMe(null));
+	}, []);
+	const signOut = async () => {
+		try {
+			await post('/api/v1/logout');
+		} catch (e) {
+			// the session is gone either way on this page
+		}
+		setCsrf('');
+		setMe(null);
+	};
+	if (me === undefined)
+		return <main id="main"><p>Loading…</p></main>;
+	if (me === null)
+		return <SignIn onSession={take} />;
+	let page;
+	const m = route.match(/^\/incidents\/([^/]+)$/);
+	if (m)
+		page = <Incident key={m[1]} id={decodeURIComponent(m[1])} me={me} />;
+	else if (route === '/triage')
+		page = <Triage />;
+	else
+		page = <Board />;
+	return (
+		<>
+			<header class="top">
+				<span class="brand">nhir</span>
+				<nav aria-label="Pages">
+					<a href="#/triage" aria-current={route === '/triage' ? 'page' : undefined}>Triage</a>
+					<a href="#/incidents" aria-current={route === '/incidents' ? 'page' : undefined}>Incidents</a>
+				</nav>
+				<span class="me">
+					<span class="muted">Signed in as </span><span class="who">{me.user}</span> <Badge kind="role" value={me.role} />
+				</span>
+				<button type="button" class="secondary" onClick={signOut}>Sign out</button>
+			</header>
+			{page}
+		</>
+	);
+}
+
+render(<App />, document.getElementById('app'));
