@@ -1,0 +1,329 @@
+// The web workbench in a real browser: Debian's Chromium driven by
+// playwright-core (tests/peers), against the nhir serve that
+// tests/cli/t0795-web.sh started with the record it made.  Prints one
+// line per check, "ok DESCRIPTION" or "not ok DESCRIPTION" with
+// "# ..." lines saying why; the shell numbers them as TAP.
+//   node workbench.mjs PEERS URL SHOTS
+// Environment: PASSWORD_<USER> (each user's password), HOSTILE (the
+// hostile string the record holds), OIDC_USER (signs in by OpenID
+// Connect when set), CHROMIUM (default /usr/bin/chromium).
+import { createRequire } from 'node:module';
+import { readFileSync, mkdirSync } from 'node:fs';
+
+const [peers, base, shots] = process.argv.slice(2);
+const require = createRequire(peers + '/node_modules/');
+const { chromium } = require('playwright-core');
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const HOSTILE = process.env.HOSTILE;
+const SIZES = { wide: { width: 1440, height: 900 }, phone: { width: 390, height: 844 } };
+const T0 = Date.now();
+mkdirSync(shots, { recursive: true });
+
+let failures = 0;
+function ok(desc, cond, ...why) {
+	console.log(`${cond ? 'ok' : 'not ok'} ${desc}`);
+	if (!cond) {
+		failures++;
+		for (const w of why)
+			for (const l of String(w).split('\n'))
+				console.log(`# ${l}`);
+	}
+	return cond;
+}
+async function check(desc, fn) {
+	const t = Date.now();
+	try {
+		const r = await fn();
+		if (Date.now() - t > 2000)
+			console.log(`# ${desc}: ${Date.now() - t} ms`);
+		return ok(desc, r !== false, r === false ? 'false' : '');
+	} catch (e) {
+		return ok(desc, false, (e && e.stack) || e);
+	}
+}
+
+const browser = await chromium.launch({
+	executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+	headless: true,
+	timeout: 30000,
+});
+
+// One person: a browser context of its own (cookies apart), whose
+// page's console errors, page errors and dialogs are kept.
+async function person(name, opts = {}) {
+	const context = await browser.newContext({ viewport: SIZES.wide, ...opts });
+	context.setDefaultTimeout(10000);
+	const page = await context.newPage();
+	const p = { name, context, page, errors: [], dialogs: [], allow: [] };
+	page.on('console', (m) => {
+		if (m.type() !== 'error')
+			return;
+		const t = m.text();
+		// a refusal the test asks for is logged by Chromium as a failed load
+		const st = /status of (\d{3})/.exec(t);
+		if (st && p.allow.includes(Number(st[1])))
+			return;
+		p.errors.push(`${page.url()}: ${t}`);
+	});
+	page.on('pageerror', (e) => p.errors.push(`${page.url()}: page error ${e.message}`));
+	page.on('dialog', (d) => {
+		p.dialogs.push(d.message());
+		d.dismiss().catch(() => {});
+	});
+	return p;
+}
+
+async function signIn(p, user) {
+	p.allow = [401];
+	await p.page.goto(base + '/');
+	await p.page.locator('#user').fill(user);
+	await p.page.locator('#password').fill(process.env[`PASSWORD_${user.toUpperCase()}`]);
+	await p.page.getByRole('button', { name: 'Sign in' }).click();
+	await p.page.locator('header .who').filter({ hasText: user }).waitFor();
+	p.allow = [];
+}
+
+// axe-core, evaluated in the page (the page's CSP forbids inline
+// scripts; the evaluation is the browser's own).
+async function axe(p, what) {
+	await p.page.evaluate(axeSource);
+	const r = await p.page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+	const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+	return ok(`axe: no serious or critical violation on ${what}`, bad.length === 0,
+		...bad.map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`));
+}
+
+// Screenshots at both sizes, light (the whole page) and dark (what
+// shows first), and axe on each but the phone's dark one.
+async function pages(p, what, ready) {
+	const t = Date.now();
+	for (const scheme of ['light', 'dark']) {
+		await p.page.emulateMedia({ colorScheme: scheme });
+		for (const [size, vp] of Object.entries(SIZES)) {
+			await p.page.setViewportSize(vp);
+			await ready();
+			await p.page.screenshot({ path: `${shots}/${what}-${size}-${scheme}.png`,
+				fullPage: scheme === 'light' });
+			if (size === 'wide' || scheme === 'light')
+				await axe(p, `${what} (${size}, ${scheme})`);
+		}
+	}
+	await p.page.emulateMedia({ colorScheme: 'light' });
+	await p.page.setViewportSize(SIZES.wide);
+	console.log(`# ${what}: screenshots and axe in ${Date.now() - t} ms`);
+}
+
+// Nothing hostile ran: no dialog, no flag set, no element made from it.
+async function harmless(p, where) {
+	const r = await p.page.evaluate(() => ({
+		pwned: window.__pwned === undefined ? null : String(window.__pwned),
+		img: document.querySelectorAll('img[src="x"], img[onerror]').length,
+		script: [...document.querySelectorAll('script')].filter((s) => !s.src).length,
+	}));
+	return ok(`hostile strings on ${where} show as text and run nothing`,
+		r.pwned === null && r.img === 0 && r.script === 0 && p.dialogs.length === 0,
+		JSON.stringify(r), p.dialogs.join('\n'));
+}
+
+const INC = `${base}/#/incidents/INC-1`;
+const stepOf = (page, action) => page.locator(`li.step[data-action="${action}"]`);
+
+// ---- the sign-in page, and signing in ----
+const lena = await person('lena');
+await check('the sign-in page is served', async () => {
+	lena.allow = [401];
+	await lena.page.goto(base + '/');
+	await lena.page.locator('#user').waitFor();
+	const csp = (await lena.page.request.get(base + '/')).headers()['content-security-policy'];
+	return ok('the page has a strict CSP', /script-src 'self'/.test(csp) && !/unsafe/.test(csp), csp);
+});
+await pages(lena, 'signin', () => lena.page.locator('#user').waitFor());
+await check('a wrong password is refused, and the page says so', async () => {
+	await lena.page.locator('#user').fill('lena');
+	await lena.page.locator('#password').fill('not the password');
+	await lena.page.getByRole('button', { name: 'Sign in' }).click();
+	await lena.page.locator('.problem').waitFor();
+	return /401/.test(await lena.page.locator('.problem').textContent());
+});
+await check('lena signs in with her password; her name and role are shown', async () => {
+	await signIn(lena, 'lena');
+	return (await lena.page.locator('header .me').textContent()).includes('lead');
+});
+
+// ---- the board, with its hostile title ----
+await check('the incident board lists INC-1, its title as text', async () => {
+	await lena.page.goto(base + '/#/incidents');
+	const title = lena.page.locator('td.incident-title').first();
+	await title.waitFor();
+	return ok('the title is exactly the hostile string', (await title.textContent()) === HOSTILE,
+		await title.textContent());
+});
+await harmless(lena, 'the board');
+await pages(lena, 'board', () => lena.page.locator('td.incident-title').first().waitFor());
+await check('the board filters by state', async () => {
+	await lena.page.locator('#state-filter').selectOption('closed');
+	await lena.page.getByText('No incident in state closed').waitFor();
+	await lena.page.locator('#state-filter').selectOption('');
+	await lena.page.locator('td.incident-title').first().waitFor();
+});
+
+// ---- the triage queue ----
+await check('the triage queue shows the findings and their routes', async () => {
+	await lena.page.goto(base + '/#/triage');
+	await lena.page.getByText('nhi-response').first().waitFor();
+	return (await lena.page.locator('main').textContent()).includes(HOSTILE);
+});
+await harmless(lena, 'the triage queue');
+await pages(lena, 'triage', () => lena.page.getByText('nhi-response').first().waitFor());
+
+// ---- the incident page: the lead builds the plan ----
+let rendered = 0;
+await check('the incident page renders', async () => {
+	const t = Date.now();
+	await lena.page.goto(INC);
+	await lena.page.locator('#scope-h').waitFor();
+	await lena.page.locator('td.node-name').first().waitFor();
+	rendered = Date.now() - t;
+	console.log(`# incident page rendered in ${rendered} ms`);
+	return ok('in under 1 s', rendered < 1000, `${rendered} ms`);
+});
+await check('a hostile node name in the scope shows as text', async () =>
+	(await lena.page.locator('td.node-name').allTextContents()).includes(HOSTILE));
+await check('a hostile note shows as text', async () =>
+	(await lena.page.locator('.note-text').allTextContents()).includes(HOSTILE));
+await check('lena adds a note (hostile too) from the page', async () => {
+	await lena.page.getByLabel('New note').fill(HOSTILE + ' (from the page)');
+	await lena.page.getByRole('button', { name: 'Add note' }).click();
+	await lena.page.locator('.note-text').filter({ hasText: '(from the page)' }).waitFor();
+});
+await check('the timeline is live: the note is on it', async () =>
+	lena.page.locator('ol.timeline li[data-action="note"]').first().waitFor().then(() => true));
+await check('lena confirms a proposed scope item', async () => {
+	const row = lena.page.locator('tr').filter({ hasText: 'payments-ledger bucket' });
+	await row.getByRole('button', { name: /^Confirm/ }).click();
+	await row.locator('.badge').filter({ hasText: 'confirmed' }).waitFor();
+});
+await check('lena builds the containment plan', async () => {
+	await lena.page.getByRole('button', { name: 'Build the plan' }).click();
+	await stepOf(lena.page, 'aws.delete-access-key').waitFor();
+	return (await stepOf(lena.page, 'aws.delete-access-key').locator('.approvals').textContent()).includes('0 of 2');
+});
+await harmless(lena, 'the incident page');
+
+// ---- a second person approves; the first sees it live ----
+let alex;
+if (process.env.OIDC_USER) {
+	alex = await person(process.env.OIDC_USER);
+	await check(`${alex.name} signs in by OpenID Connect`, async () => {
+		await alex.page.goto(base + '/api/v1/oidc/login');
+		await alex.page.locator('input[name="login"]').fill(alex.name);
+		await alex.page.locator('input[name="password"]').fill('any');
+		await alex.page.locator('button[type="submit"]').first().click();
+		// the provider's consent, then the redirect back to nhir
+		await alex.page.waitForURL((u) => u.href.startsWith(base) || /consent|interaction/.test(u.href));
+		if (!alex.page.url().startsWith(base))
+			await alex.page.locator('button[type="submit"]').first().click();
+		await alex.page.waitForURL((u) => u.href.startsWith(base + '/api/v1/oidc/callback'));
+		alex.errors.length = 0;	/* the provider's pages are not ours */
+		await alex.page.goto(base + '/');
+		await alex.page.locator('header .who').filter({ hasText: alex.name }).waitFor();
+		return (await alex.page.locator('header .me').textContent()).includes('approver');
+	});
+} else {
+	alex = await person('alex');
+	await check('alex signs in', () => signIn(alex, 'alex'));
+}
+await check('alex approves the irreversible step; lena sees it without reloading', async () => {
+	const url = lena.page.url();
+	await alex.page.goto(INC);
+	const step = stepOf(alex.page, 'aws.delete-access-key');
+	await step.getByRole('textbox').fill('the key is burned');
+	await step.getByRole('button', { name: /^Approve/ }).click();
+	await step.locator('.approvals').filter({ hasText: '1 of 2' }).waitFor();
+	await stepOf(lena.page, 'aws.delete-access-key').locator('.approvals').filter({ hasText: '1 of 2' }).waitFor();
+	return ok('on the same page, not reloaded', lena.page.url() === url, lena.page.url());
+});
+await check('the approval is on lena\'s live timeline', async () =>
+	lena.page.locator('ol.timeline li[data-action="approve"]').first().waitFor().then(() => true));
+await check('alex approving again is still one approval', async () => {
+	const step = stepOf(alex.page, 'aws.delete-access-key');
+	await step.getByRole('textbox').fill('again');
+	await step.getByRole('button', { name: /^Approve/ }).click();
+	await alex.page.locator('ol.timeline li[data-action="approve"]').nth(1).waitFor();
+	return (await step.locator('.approvals').textContent()).includes('1 of 2');
+});
+await check('the proposer cannot give the second approval, and the page says why', async () => {
+	lena.allow = [403];
+	const step = stepOf(lena.page, 'aws.delete-access-key');
+	await step.getByRole('textbox').fill('I need this done');
+	await step.getByRole('button', { name: /^Approve/ }).click();
+	const why = await step.locator('.problem').textContent();
+	lena.allow = [];
+	return ok('the server\'s reason: four eyes', /403/.test(why) && /proposed the plan.*four eyes/.test(why), why) &&
+		(await step.locator('.approvals').textContent()).includes('1 of 2');
+});
+await pages(lena, 'incident', () => stepOf(lena.page, 'aws.delete-access-key').waitFor());
+
+// ---- an observer changes nothing; a forged request is refused ----
+const olga = await person('olga');
+await check('olga (observer) sees no button that changes anything', async () => {
+	await signIn(olga, 'olga');
+	await olga.page.goto(INC);
+	await stepOf(olga.page, 'aws.delete-access-key').waitFor();
+	await olga.page.locator('.note-text').first().waitFor();
+	const buttons = await olga.page.locator('main button, main form, main input, main textarea').count();
+	const header = await olga.page.locator('header button').allTextContents();
+	return ok('only sign out', buttons === 0 && header.join() === 'Sign out', `${buttons} controls in main`, header.join());
+});
+await pages(olga, 'incident-observer', () => stepOf(olga.page, 'aws.delete-access-key').waitFor());
+await check('a request without the CSRF token is refused (403), even for lena', async () => {
+	lena.allow = [403];
+	const r = await lena.page.evaluate(async () => {
+		const res = await fetch('/api/v1/incidents/INC-1/notes', {
+			method: 'POST', headers: { 'Content-Type': 'application/json' },
+			body: JSON.stringify({ text: 'forged' }),
+		});
+		return { status: res.status, body: await res.text() };
+	});
+	lena.allow = [];
+	return ok('403 problem+json', r.status === 403 && /CSRF|csrf/.test(r.body), JSON.stringify(r));
+});
+await check('an observer\'s request is refused (403) with the token too', async () => {
+	olga.allow = [403];
+	const r = await olga.page.evaluate(async () => {
+		const s = await (await fetch('/api/v1/session')).json();
+		const res = await fetch('/api/v1/incidents/INC-1/notes', {
+			method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf },
+			body: JSON.stringify({ text: 'observer was here' }),
+		});
+		return { status: res.status, body: await res.text() };
+	});
+	olga.allow = [];
+	return ok('403', r.status === 403, JSON.stringify(r));
+});
+await check('neither forged note is on the record', async () => {
+	await lena.page.reload();
+	await lena.page.locator('.note-text').first().waitFor();
+	const notes = await lena.page.locator('.note-text').allTextContents();
+	return ok('no forged note', !notes.includes('forged') && !notes.includes('observer was here'), notes.join('\n'));
+});
+await check('residual access is shown', async () => {
+	await lena.page.locator('#res-h').waitFor();
+	return (await lena.page.locator('ul.residual li').count()) > 0;
+});
+
+// ---- sign out ----
+await check('lena signs out; the page is the sign-in form again', async () => {
+	lena.allow = [401];
+	await lena.page.getByRole('button', { name: 'Sign out' }).click();
+	await lena.page.locator('#user').waitFor();
+	await lena.page.reload();
+	await lena.page.locator('#user').waitFor();
+});
+
+for (const p of [lena, alex, olga])
+	ok(`no console error on ${p.name}'s pages, no dialog`, p.errors.length === 0 && p.dialogs.length === 0,
+		...p.errors, ...p.dialogs);
+await browser.close();
+console.log(`# browser suite took ${Date.now() - T0} ms`);
+process.exit(failures ? 1 : 0);
