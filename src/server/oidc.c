@@ -17,6 +17,7 @@
 #include "nhir/oidc.h"
 #include "nhir/session.h"
 #include "server/server-internal.h"
+#include "server/ui.h"
 
 #define PENDING 256		/* sign-ins under way at once */
 #define PENDING_TTL 600		/* seconds one may take */
@@ -445,7 +446,9 @@ static enum MHD_Result callback(struct srv_req *r, struct srv_oidc *o)
 	snprintf(r->set_cookie2, sizeof(r->set_cookie2),
 		 LOGIN_COOKIE "=; Path=/api/v1/oidc; Max-Age=0; HttpOnly; "
 		 "SameSite=Lax%s", srv_cookie_secure(r->srv) ? "; Secure" : "");
-	ok = auth_session_doc(r, 200, &s, value);
+	/* a browser goes on to the workbench; a client reads the session */
+	ok = srv_ui_wanted(r) ? srv_ui_signed_in(r) :
+	     auth_session_doc(r, 200, &s, value);
 	wipe(value, sizeof(value));
 	wipe(r->set_cookie, sizeof(r->set_cookie));
 	return ok;

@@ -67,3 +67,29 @@ void srv_ui_policy(const struct srv_req *r, unsigned status,
 	}
 	*csp = PAGE_CSP;
 }
+
+bool srv_ui_wanted(struct srv_req *r)
+{
+	const char *accept = MHD_lookup_connection_value(r->con,
+		MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+
+	return srv_assets[0].path && accept && strstr(accept, "text/html");
+}
+
+/*
+ * The session cookie is SameSite=Strict, so a redirect from the
+ * provider's site to / would arrive without it; a page of this server
+ * that moves on to / is a navigation from this site, which has it.
+ */
+enum MHD_Result srv_ui_signed_in(struct srv_req *r)
+{
+	static const char page[] =
+		"<!doctype html>\n<html lang=\"en\"><head>"
+		"<meta charset=\"utf-8\">"
+		"<meta http-equiv=\"refresh\" content=\"0; url=/\">"
+		"<title>Signed in</title></head>\n<body><p>Signed in. "
+		"<a href=\"/\">Open the workbench</a>.</p></body></html>\n";
+
+	return srv_respond(r, 200, "text/html; charset=utf-8", page,
+			   sizeof(page) - 1);
+}

@@ -38,4 +38,9 @@ bool srv_ui(struct srv_req *r, enum MHD_Result *ok);
 void srv_ui_policy(const struct srv_req *r, unsigned status,
 		   const char **csp, const char **cache);
 
+/* Does a browser ask (Accept: text/html), with the workbench built in? */
+bool srv_ui_wanted(struct srv_req *r);
+/* The page a browser gets once signed in by its identity provider. */
+enum MHD_Result srv_ui_signed_in(struct srv_req *r);
+
 #endif
