@@ -18,6 +18,8 @@ const r = await esbuild.build({
 	target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
 	outdir: out + '/assets',
 	entryNames: '[name].[hash]',
+	chunkNames: '[name].[hash]',
+	splitting: true,
 	assetNames: '[name].[hash]',
 	jsx: 'automatic',
 	jsxImportSource: 'preact',
@@ -28,7 +30,7 @@ const r = await esbuild.build({
 });
 let js, css;
 for (const [file, o] of Object.entries(r.metafile.outputs)) {
-	if (o.entryPoint && file.endsWith('.js')) js = basename(file);
+	if (o.entryPoint === 'web/src/main.jsx' && file.endsWith('.js')) js = basename(file);
 	if (file.endsWith('.css')) css = basename(file);
 }
 // the icon, hashed as esbuild names the rest
@@ -41,4 +43,4 @@ const page = readFileSync('web/index.html', 'utf8')
 	.replace('@JS@', '/assets/' + js);
 writeFileSync(out + '/index.html', page);
 const gz = gzipSync(readFileSync(out + '/assets/' + js), { level: 9 }).length;
-console.log(`web: ${js} ${statSync(out + '/assets/' + js).size} bytes, ${gz} gzipped; ${css}`);
+console.log(`web: first load ${js} ${statSync(out + '/assets/' + js).size} bytes, ${gz} gzipped; ${css}`);

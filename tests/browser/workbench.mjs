@@ -95,18 +95,19 @@ async function axe(p, what) {
 
 // Screenshots at both sizes, light (the whole page) and dark (what
 // shows first), and axe on each but the phone's dark one.
-async function pages(p, what, ready) {
+async function pages(p, what, ready, axeToo = true) {
 	const t = Date.now();
 	for (const scheme of ['light', 'dark']) {
 		await p.page.emulateMedia({ colorScheme: scheme });
 		for (const [size, vp] of Object.entries(SIZES)) {
 			await p.page.setViewportSize(vp);
 			await ready();
+			await p.page.evaluate(() => scrollTo(0, 0));
 			const t1 = Date.now();
 			await p.page.screenshot({ path: `${shots}/${what}-${size}-${scheme}.png`,
 				fullPage: scheme === 'light' });
 			const t2 = Date.now();
-			if (size === 'wide' || scheme === 'light')
+			if (axeToo && (size === 'wide' || scheme === 'light'))
 				await axe(p, `${what} (${size}, ${scheme})`);
 			if (process.env.TIMES)
 				console.log(`# ${what} ${size} ${scheme}: screenshot ${t2 - t1} ms, axe ${Date.now() - t2} ms`);
@@ -207,9 +208,10 @@ await check('lena confirms a proposed scope item', async () => {
 	await row.getByRole('button', { name: /^Confirm/ }).click();
 	await row.locator('.badge').filter({ hasText: 'confirmed' }).waitFor();
 });
-await check('lena builds the containment plan', async () => {
+await check('lena builds the containment plan; it is drawn as a graph', async () => {
 	await lena.page.getByRole('button', { name: 'Build the plan' }).click();
 	await stepOf(lena.page, 'aws.delete-access-key').waitFor();
+	await lena.page.locator('.graph canvas').first().waitFor();
 	return (await stepOf(lena.page, 'aws.delete-access-key').locator('.approvals').textContent()).includes('0 of 2');
 });
 await harmless(lena, 'the incident page');
@@ -279,7 +281,8 @@ await check('olga (observer) sees no button that changes anything', async () => 
 	const header = await olga.page.locator('header button').allTextContents();
 	return ok('only sign out', buttons === 0 && header.join() === 'Sign out', `${buttons} controls in main`, header.join());
 });
-await pages(olga, 'incident-observer', () => stepOf(olga.page, 'aws.delete-access-key').waitFor());
+// the same page with fewer controls: axe has seen it
+await pages(olga, 'incident-observer', () => stepOf(olga.page, 'aws.delete-access-key').waitFor(), false);
 await check('a request without the CSRF token is refused (403), even for lena', async () => {
 	lena.allow = [403];
 	const r = await lena.page.evaluate(async () => {
@@ -315,6 +318,36 @@ await check('residual access is shown', async () => {
 	await lena.page.locator('#res-h').waitFor();
 	return (await lena.page.locator('ul.residual li').count()) > 0;
 });
+
+// ---- the blast-radius explorer ----
+await check('the blast explorer draws the seed\'s radius and lists it as text', async () => {
+	await lena.page.goto(INC);
+	await lena.page.getByRole('link', { name: 'Blast radius of the seeds' }).click();
+	await lena.page.locator('.graph canvas').first().waitFor();
+	await lena.page.locator('td.node-name').filter({ hasText: 'payments-ledger bucket' }).waitFor();
+	return ok('a hostile node name is text there too',
+		(await lena.page.locator('td.node-name').allTextContents()).includes(HOSTILE));
+});
+await check('a row\'s path button shows the path that brought it in', async () => {
+	await lena.page.getByRole('button', { name: 'Path to payments-ledger bucket' }).click();
+	const path = await lena.page.locator('.path-text').textContent();
+	return ok('from the seed, edge by edge', path.startsWith('AKIAEXAMPLEDEPLOY01 -authenticates->') &&
+		path.endsWith('-can-> arn:aws:s3:::payments-ledger'), path);
+});
+await check('the explorer filters by group', async () => {
+	await lena.page.getByLabel(/^ resources/).uncheck();
+	await lena.page.locator('td.node-name').filter({ hasText: 'payments-ledger bucket' }).waitFor({ state: 'detached' });
+	await lena.page.getByLabel(/^ resources/).check();
+	await lena.page.locator('td.node-name').filter({ hasText: 'payments-ledger bucket' }).waitFor();
+});
+await check('the time slider asks for the radius at an earlier time', async () => {
+	await lena.page.locator('#blast-at').fill('30');
+	await lena.page.getByRole('button', { name: 'Show' }).click();
+	await lena.page.waitForURL(/at=/);
+	await lena.page.locator('td.node-name').first().waitFor();
+});
+await harmless(lena, 'the blast explorer');
+await pages(lena, 'blast', () => lena.page.locator('.graph canvas').first().waitFor());
 
 // ---- sign out ----
 await check('lena signs out; the page is the sign-in form again', async () => {

@@ -115,7 +115,7 @@ done <"$T/browser.out"
 check "the browser suite ran to its end" test "$rc" = 0
 [ "$rc" = 0 ] || sed 's/^/#   /' "$T/browser.err" | tail -30
 check "a screenshot of every page at both sizes" sh -c '
-	for p in signin board triage incident incident-observer; do
+	for p in signin board triage incident incident-observer blast; do
 		for s in wide phone; do
 			test -s "$1/$p-$s-light.png" && test -s "$1/$p-$s-dark.png" || exit 1
 		done

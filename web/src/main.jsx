@@ -4,6 +4,8 @@
 import { render } from 'preact';
 import { useState, useEffect, useRef, useCallback } from 'preact/hooks';
 import { get, post, api, setCsrf, feed } from './api.js';
+import { Graph, KIND_COLORS } from './graph.jsx';
+import { Blast } from './blast.jsx';
 import './style.css';
 
 const STATES = ['declared', 'investigating', 'containing', 'recovering', 'closed'];
@@ -282,7 +284,7 @@ function Scope({ inc, canWrite, onDone }) {
 					<tbody>
 						{inc.scope.map((s) => (
 							<tr key={s.node}>
-								<td class="node-name">{s.name}</td><td>{s.kind}</td>
+								<td class="node-name">{s.name}</td><td class="kind">{s.kind}</td>
 								<td class="mono">{s.node}</td>
 								<td><Badge kind="scope" value={s.status} /></td>
 								<td>{s.origin}{s.by ? `, ${s.by}` : ''}</td>
@@ -353,6 +355,23 @@ function Step({ inc, s, canApprove, onDone }) {
 	);
 }
 
+// The plan as a graph: each step after the steps it waits for.
+function PlanGraph({ plan }) {
+	const [els, setEls] = useState([]);
+	useEffect(() => {
+		const e = [];
+		for (const s of plan.steps) {
+			const st = s.rejected ? 'rejected' : s.status;
+			e.push({ data: { id: `s${s.step}`, label: `${s.step}. ${s.action}`, color: KIND_COLORS[st] || '#888' } });
+			for (const a of s.after)
+				e.push({ data: { id: `a${a}-${s.step}`, source: `s${a}`, target: `s${s.step}`, label: '' } });
+		}
+		setEls(e);
+	}, [plan]);
+	return <Graph elements={els} label="The plan's steps as a graph: each after the steps it waits for (listed below)"
+		layout={{ name: 'breadthfirst', directed: true, spacingFactor: 1.2 }} />;
+}
+
 function Plan({ inc, plan, canWrite, canApprove, onDone, setPlan }) {
 	const [error, setError] = useState(null);
 	const build = () => {
@@ -366,6 +385,7 @@ function Plan({ inc, plan, canWrite, canApprove, onDone, setPlan }) {
 			{plan && plan.steps.length === 0 && <p>No plan yet.</p>}
 			{canWrite && <button type="button" onClick={build}>{plan && plan.steps.length ? 'Build the plan again' : 'Build the plan'}</button>}
 			<Problem error={error} />
+			{plan && plan.steps.length > 0 && <PlanGraph plan={plan} />}
 			{plan && plan.steps.length > 0 && (
 				<ol class="steps">
 					{plan.steps.map((s) => <Step key={s.step} inc={inc} s={s} canApprove={canApprove} onDone={(p) => { setPlan(p); onDone(); }} />)}
@@ -459,6 +479,8 @@ function Incident({ id, me }) {
 				<dt>Declared</dt><dd><When at={inc.declared} /> by {inc.declared_by}</dd>
 				<dt>Updated</dt><dd><When at={inc.updated} /></dd>
 			</dl>
+			<p><a href={`#/blast?${inc.scope.filter((x) => x.origin === 'seed').map((x) => `ref=${encodeURIComponent(x.node)}`).join('&')}`}>
+				Blast radius of the seeds</a></p>
 			{isLead && canWrite && <StateChange inc={inc} onDone={load} />}
 			<div class="grid">
 				<div>
@@ -520,8 +542,11 @@ function App() {
 	if (me === null)
 		return <SignIn onSession={take} />;
 	let page;
-	const m = route.match(/^\/incidents\/([^/]+)$/);
-	if (m)
+	const [path, query] = route.split('?');
+	const m = path.match(/^\/incidents\/([^/]+)$/);
+	if (path === '/blast')
+		page = <Blast query={query || ''} />;
+	else if (m)
 		page = <Incident key={m[1]} id={decodeURIComponent(m[1])} me={me} />;
 	else if (route === '/triage')
 		page = <Triage />;
@@ -534,6 +559,7 @@ function App() {
 				<nav aria-label="Pages">
 					<a href="#/triage" aria-current={route === '/triage' ? 'page' : undefined}>Triage</a>
 					<a href="#/incidents" aria-current={route === '/incidents' ? 'page' : undefined}>Incidents</a>
+					<a href="#/blast" aria-current={path === '/blast' ? 'page' : undefined}>Blast radius</a>
 				</nav>
 				<span class="me">
 					<span class="muted">Signed in as </span><span class="who">{me.user}</span> <Badge kind="role" value={me.role} />

@@ -1,0 +1,199 @@
+// The blast-radius explorer: the radius of one or more references at a
+// chosen time (GET /api/v1/blast), drawn as a graph and listed as a
+// table; a row's "Path" (or a click on its node) highlights the path
+// that brought it in.  Past AGGREGATE items, each group is drawn as one
+// node (the table still lists them all, to its limit).
+import { useState, useEffect, useRef } from 'preact/hooks';
+import { get } from './api.js';
+import { Graph, KIND_COLORS } from './graph.jsx';
+
+const AGGREGATE = 300;
+const ROWS = 500;
+const DAY = 86400000;
+
+function flatten(doc) {
+	const out = [];
+	for (const [group, items] of Object.entries(doc.groups))
+		for (const it of items)
+			out.push({ ...it, group });
+	return out;
+}
+
+function pathText(it) {
+	return it.path.map((p, i) => (i === 0 ? p.ref : `${p.reverse ? '<-' : '-'}${p.edge}${p.reverse ? '-' : '->'} ${p.ref}`)).join(' ');
+}
+
+function elementsOf(items, shown) {
+	const vis = items.filter((it) => it.group === 'seeds' || shown[it.group] !== false);
+	const els = [];
+	if (vis.length > AGGREGATE) {
+		const seeds = vis.filter((it) => it.group === 'seeds');
+		const by = {};
+		for (const it of vis)
+			if (it.group !== 'seeds')
+				by[it.group] = (by[it.group] || 0) + 1;
+		for (const s of seeds)
+			els.push({ data: { id: `n${s.id}`, label: s.name || s.ref, color: KIND_COLORS[s.kind] || '#888' } });
+		for (const [g, n] of Object.entries(by)) {
+			els.push({ data: { id: `g-${g}`, label: `${n} ${g}`, color: KIND_COLORS.group, size: 18 + Math.min(60, Math.sqrt(n) * 3) } });
+			for (const s of seeds)
+				els.push({ data: { id: `e-${s.id}-${g}`, source: `n${s.id}`, target: `g-${g}`, label: '' } });
+		}
+		return { els, aggregated: true };
+	}
+	const ids = new Set(vis.map((it) => it.id));
+	for (const it of vis)
+		els.push({ data: { id: `n${it.id}`, label: it.name || it.ref, color: KIND_COLORS[it.kind] || '#888' } });
+	for (const it of vis) {
+		if (it.path.length < 2)
+			continue;
+		const a = it.path[it.path.length - 2], b = it.path[it.path.length - 1];
+		if (!ids.has(a.id))
+			continue;
+		const [from, to] = b.reverse ? [b.id, a.id] : [a.id, b.id];
+		const id = `e${from}-${to}`;
+		if (!els.some((e) => e.data.id === id))
+			els.push({ data: { id, source: `n${from}`, target: `n${to}`, label: b.edge } });
+	}
+	return { els, aggregated: false };
+}
+
+export function Blast({ query }) {
+	const params = new URLSearchParams(query);
+	const refs = params.getAll('ref');
+	const at = params.get('at') || '';
+	const [text, setText] = useState(refs.join(' '));
+	const [days, setDays] = useState(at ? Math.max(0, Math.round((Date.now() - Date.parse(at)) / DAY)) : 0);
+	const [doc, setDoc] = useState(null);
+	const [error, setError] = useState(null);
+	const [shown, setShown] = useState({});
+	const [sel, setSel] = useState(null);
+	const [graph, setGraph] = useState({ els: [], aggregated: false });
+	const cy = useRef(null);
+	const items = doc ? flatten(doc) : [];
+
+	useEffect(() => {
+		document.title = 'Blast radius · nhir';
+		setDoc(null);
+		setSel(null);
+		if (!refs.length)
+			return;
+		const q = refs.map((r) => `ref=${encodeURIComponent(r)}`).join('&') + (at ? `&at=${encodeURIComponent(at)}` : '');
+		get(`/api/v1/blast?${q}`).then((d) => { setDoc(d); setError(null); }, setError);
+	}, [query]);
+	useEffect(() => {
+		setGraph(doc ? elementsOf(items, shown) : { els: [], aggregated: false });
+	}, [doc, shown]);
+	useEffect(() => {
+		const c = cy.current;
+		if (!c)
+			return;
+		c.elements().removeClass('hi faded');
+		if (!sel)
+			return;
+		c.elements().addClass('faded');
+		sel.path.forEach((p, i) => {
+			c.getElementById(`n${p.id}`).removeClass('faded').addClass('hi');
+			if (i > 0) {
+				const a = sel.path[i - 1].id;
+				const [from, to] = p.reverse ? [p.id, a] : [a, p.id];
+				c.getElementById(`e${from}-${to}`).removeClass('faded').addClass('hi');
+			}
+		});
+	}, [sel, graph]);
+
+	const submit = (ev) => {
+		ev.preventDefault();
+		const rs = text.split(/[\s,]+/).filter(Boolean);
+		const q = new URLSearchParams();
+		rs.forEach((r) => q.append('ref', r));
+		if (days > 0)
+			q.set('at', new Date(Date.now() - days * DAY).toISOString().replace(/\.\d+Z$/, 'Z'));
+		location.hash = `#/blast?${q}`;
+	};
+	const exportPng = async () => {
+		if (!cy.current)
+			return;
+		const blob = cy.current.png({ output: 'blob', full: true, scale: 2,
+			bg: getComputedStyle(document.body).backgroundColor });
+		const a = document.createElement('a');
+		a.href = URL.createObjectURL(blob);
+		a.download = `blast-${refs.join('-').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80)}.png`;
+		a.click();
+		setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+	};
+	const groups = doc ? Object.keys(doc.groups).filter((g) => g !== 'seeds' && doc.groups[g].length) : [];
+	return (
+		<main id="main">
+			<h1>Blast radius</h1>
+			<form class="blast-form" onSubmit={submit}>
+				<div>
+					<label for="blast-ref">References (a key id, an ARN, a name…)</label>
+					<input id="blast-ref" value={text} required onInput={(e) => setText(e.currentTarget.value)} />
+				</div>
+				<div>
+					<label for="blast-at">At: {days === 0 ? 'now' : `${days} days ago`}</label>
+					<input id="blast-at" type="range" min="0" max="365" value={days}
+						onInput={(e) => setDays(Number(e.currentTarget.value))} />
+				</div>
+				<button type="submit">Show</button>
+			</form>
+			{error && <p class="problem" role="alert">{error.message}</p>}
+			{doc && (
+				<>
+					<p>
+						At <span class="mono">{doc.at}</span>: {items.length - doc.groups.seeds.length} reachable from{' '}
+						{doc.groups.seeds.length} seed{doc.groups.seeds.length === 1 ? '' : 's'}
+						{graph.aggregated ? ` (more than ${AGGREGATE}: drawn by group)` : ''}.
+					</p>
+					<fieldset class="kinds">
+						<legend>Show</legend>
+						{groups.map((g) => (
+							<label key={g} class="check">
+								<input type="checkbox" checked={shown[g] !== false}
+									onChange={(e) => setShown({ ...shown, [g]: e.currentTarget.checked })} />
+								{` ${g} (${doc.groups[g].length})`}
+							</label>
+						))}
+					</fieldset>
+					<Graph elements={graph.els} tall label={`Graph of the blast radius of ${refs.join(', ')}`}
+						onReady={(c) => {
+							cy.current = c;
+							c.on('tap', 'node', (ev) => {
+								const id = Number(ev.target.id().slice(1));
+								setSel(items.find((it) => it.id === id) || null);
+							});
+							setSel((s) => (s ? { ...s } : s));
+						}} />
+					<button type="button" class="secondary" onClick={exportPng}>Export PNG</button>
+					{sel && (
+						<p class="selected" role="status">
+							<strong class="node-name">{sel.name || sel.ref}</strong>: <span class="mono path-text">{pathText(sel)}</span>
+						</p>
+					)}
+					<div class="scroll" tabIndex={0} role="region" aria-label="Reachable items">
+						<table>
+							<thead><tr>
+								<th scope="col">Name</th><th scope="col">Group</th><th scope="col">Reference</th>
+								<th scope="col">Depth</th><th scope="col">Privilege</th><th scope="col">State</th>
+								<th scope="col">Expires</th><th scope="col">Path</th>
+							</tr></thead>
+							<tbody>
+								{items.filter((it) => it.group === 'seeds' || shown[it.group] !== false).slice(0, ROWS).map((it) => (
+									<tr key={`${it.group}-${it.id}`}>
+										<td class="node-name">{it.name || ''}</td><td>{it.group}</td>
+										<td class="mono">{it.ref}</td><td>{it.depth}</td>
+										<td>{it.privilege || ''}</td><td>{it.state}</td>
+										<td>{it.expires || 'until revoked'}</td>
+										<td><button type="button" class="secondary" aria-pressed={sel && sel.id === it.id ? 'true' : 'false'}
+											aria-label={`Path to ${it.name || it.ref}`} onClick={() => setSel(it)}>Path</button></td>
+									</tr>
+								))}
+							</tbody>
+						</table>
+					</div>
+				</>
+			)}
+		</main>
+	);
+}
