@@ -96,6 +96,13 @@ async function axe(p, what) {
 // Screenshots at both sizes, light (the whole page) and dark (what
 // shows first), and axe on each but the phone's dark one.
 async function pages(p, what, ready, axeToo = true) {
+	try {
+		await shoot(p, what, ready, axeToo);
+	} catch (e) {
+		ok(`screenshots of ${what}`, false, (e && e.stack) || e);
+	}
+}
+async function shoot(p, what, ready, axeToo) {
 	const t = Date.now();
 	for (const scheme of ['light', 'dark']) {
 		await p.page.emulateMedia({ colorScheme: scheme });
@@ -131,7 +138,9 @@ async function harmless(p, where) {
 }
 
 const INC = `${base}/#/incidents/INC-1`;
-const stepOf = (page, action) => page.locator(`li.step[data-action="${action}"]`);
+// the step of the plan that does action to the leaked key
+const stepOf = (page, action) =>
+	page.locator(`li.step[data-action="${action}"][data-target="AKIAEXAMPLEDEPLOY01"]`);
 
 // ---- the sign-in page, and signing in ----
 const lena = await person('lena');
@@ -318,6 +327,30 @@ await check('residual access is shown', async () => {
 	await lena.page.locator('#res-h').waitFor();
 	return (await lena.page.locator('ul.residual li').count()) > 0;
 });
+
+// ---- a credential: use over time, lineage, timeline ----
+await check('the credential page draws its use over time and its lineage', async () => {
+	await lena.page.goto(INC);
+	await lena.page.getByRole('link', { name: 'ci-deployer key 1' }).click();
+	await lena.page.locator('.chart canvas').first().waitFor();
+	await lena.page.locator('.graph canvas').first().waitFor();
+	return ok('what it minted is in the lineage',
+		(await lena.page.locator('ul.lineage').textContent()).includes('ASIAEXAMPLESESSION1'));
+});
+await check('its timeline filters by outcome and action', async () => {
+	const rows = lena.page.locator('table.timeline-table tbody tr');
+	const all = await rows.count();
+	await lena.page.locator('#tl-outcome').selectOption('failure');
+	const failed = await rows.count();
+	await lena.page.locator('#tl-outcome').selectOption('');
+	await lena.page.getByLabel('Action contains').fill('AssumeRole');
+	const assume = await rows.allTextContents();
+	await lena.page.getByLabel('Action contains').fill('');
+	return ok('fewer rows, the right ones', all > 0 && failed > 0 && failed < all &&
+		assume.length > 0 && assume.every((r) => r.includes('AssumeRole')), `${all} ${failed} ${assume.length}`);
+});
+await harmless(lena, 'the credential page');
+await pages(lena, 'credential', () => lena.page.locator('.chart canvas').first().waitFor());
 
 // ---- the blast-radius explorer ----
 await check('the blast explorer draws the seed\'s radius and lists it as text', async () => {

@@ -48,6 +48,7 @@ print(json.dumps({"type": "edge", "kind": "can", "to": "arn:aws:s3:::hostile",
                   "from": "arn:aws:iam::111122223333:user/ci-deployer", "privilege": "read"}))
 EOF
 "$NHIR" import nhir "$T/nodes.jsonl" >/dev/null
+"$NHIR" --as rory ingest cloudtrail examples/telemetry/cloudtrail/* >/dev/null
 {
 	cat examples/findings/ci-log-alerts.jsonl
 	python3 -c 'import json, sys; print(json.dumps({"detector": sys.argv[1], "secret": "xoxb-0000-hostile-finding-0000", "kind": "slack-token", "time": "2024-05-02T09:00:00Z", "location": {"repository": "acme/web", "file": sys.argv[1], "line": 1}}))' "$HOSTILE"
@@ -115,7 +116,7 @@ done <"$T/browser.out"
 check "the browser suite ran to its end" test "$rc" = 0
 [ "$rc" = 0 ] || sed 's/^/#   /' "$T/browser.err" | tail -30
 check "a screenshot of every page at both sizes" sh -c '
-	for p in signin board triage incident incident-observer blast; do
+	for p in signin board triage incident incident-observer credential blast; do
 		for s in wide phone; do
 			test -s "$1/$p-$s-light.png" && test -s "$1/$p-$s-dark.png" || exit 1
 		done

@@ -181,7 +181,9 @@ export function Blast({ query }) {
 							<tbody>
 								{items.filter((it) => it.group === 'seeds' || shown[it.group] !== false).slice(0, ROWS).map((it) => (
 									<tr key={`${it.group}-${it.id}`}>
-										<td class="node-name">{it.name || ''}</td><td>{it.group}</td>
+										<td class="node-name">{it.kind === 'credential' || it.kind === 'token'
+											? <a href={`#/credential?ref=${encodeURIComponent(it.ref)}`}>{it.name || it.ref}</a>
+											: it.name || ''}</td><td>{it.group}</td>
 										<td class="mono">{it.ref}</td><td>{it.depth}</td>
 										<td>{it.privilege || ''}</td><td>{it.state}</td>
 										<td>{it.expires || 'until revoked'}</td>

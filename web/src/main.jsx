@@ -6,6 +6,8 @@ import { useState, useEffect, useRef, useCallback } from 'preact/hooks';
 import { get, post, api, setCsrf, feed } from './api.js';
 import { Graph, KIND_COLORS } from './graph.jsx';
 import { Blast } from './blast.jsx';
+import { Credential } from './credential.jsx';
+import 'uplot/dist/uPlot.min.css';
 import './style.css';
 
 const STATES = ['declared', 'investigating', 'containing', 'recovering', 'closed'];
@@ -284,7 +286,9 @@ function Scope({ inc, canWrite, onDone }) {
 					<tbody>
 						{inc.scope.map((s) => (
 							<tr key={s.node}>
-								<td class="node-name">{s.name}</td><td class="kind">{s.kind}</td>
+								<td class="node-name">{s.kind === 'credential' || s.kind === 'token'
+									? <a href={`#/credential?ref=${encodeURIComponent(s.node)}${inc.exposed_at ? `&exposed_at=${encodeURIComponent(inc.exposed_at)}` : ''}`}>{s.name || s.node}</a>
+									: s.name}</td><td class="kind">{s.kind}</td>
 								<td class="mono">{s.node}</td>
 								<td><Badge kind="scope" value={s.status} /></td>
 								<td>{s.origin}{s.by ? `, ${s.by}` : ''}</td>
@@ -324,7 +328,7 @@ function Step({ inc, s, canApprove, onDone }) {
 	const needs = s.approvals_needed > 0;
 	const wid = `why-${s.step}`;
 	return (
-		<li class="step" data-step={s.step} data-action={s.action}>
+		<li class="step" data-step={s.step} data-action={s.action} data-target={s.target === null ? '' : s.target}>
 			<div class="step-head">
 				<span class="step-n">{s.step}</span>
 				<span class="mono">{s.action}</span>
@@ -546,6 +550,8 @@ function App() {
 	const m = path.match(/^\/incidents\/([^/]+)$/);
 	if (path === '/blast')
 		page = <Blast query={query || ''} />;
+	else if (path === '/credential')
+		page = <Credential query={query || ''} />;
 	else if (m)
 		page = <Incident key={m[1]} id={decodeURIComponent(m[1])} me={me} />;
 	else if (route === '/triage')
