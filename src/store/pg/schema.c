@@ -233,6 +233,12 @@ const char *const pg_migrations[] = {
 	" ON nhir_user FOR EACH ROW EXECUTE FUNCTION nhir_audit_row();"
 	"CREATE TRIGGER audit_scope AFTER INSERT OR UPDATE OR DELETE"
 	" ON scope FOR EACH ROW EXECUTE FUNCTION nhir_audit_row();",
+	/* 7: an incident's record rows by its id (SQLite's migration 17) */
+	"CREATE INDEX note_incident ON note(incident, id);"
+	"CREATE INDEX decision_incident ON decision(incident, id);"
+	"CREATE INDEX task_incident ON task(incident, id);"
+	"CREATE INDEX evidence_incident ON evidence(incident, id);"
+	"CREATE INDEX custody_evidence ON custody(evidence, id);",
 };
 
 const size_t pg_migrations_nr = NHIR_ARRAY_SIZE(pg_migrations);

@@ -385,6 +385,16 @@ const char *const sq_migrations[] = {
 	" state TEXT NOT NULL, last_at INTEGER, last_status INTEGER,"
 	" last_error TEXT, body TEXT NOT NULL, UNIQUE(hook, seq));"
 	"CREATE INDEX webhook_delivery_due ON webhook_delivery(state, next_ms);",
+	/*
+	 * 17: an incident's record rows found by its id, not by reading
+	 * every incident's: the incident's document (built for each read
+	 * and each change's answer and tag) read them all.
+	 */
+	"CREATE INDEX note_incident ON note(incident, id);"
+	"CREATE INDEX decision_incident ON decision(incident, id);"
+	"CREATE INDEX task_incident ON task(incident, id);"
+	"CREATE INDEX evidence_incident ON evidence(incident, id);"
+	"CREATE INDEX custody_evidence ON custody(evidence, id);",
 };
 
 const size_t sq_migrations_nr = NHIR_ARRAY_SIZE(sq_migrations);
