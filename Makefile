@@ -208,10 +208,11 @@ BENCH_MB ?= 1000
 
 # nhir serve against nginx serving the same bytes (wrk, loopback)
 BENCH_SECONDS ?= 10
+BENCH_SOAK ?= 0
 bench-serve: deps
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all
-	@bench/bench_serve.sh $(NHIR) $(BENCH_SECONDS)
+	@bench/bench_serve.sh $(NHIR) $(BENCH_SECONDS) 64 $(BENCH_SOAK)
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
