@@ -109,6 +109,9 @@ sqlite3 "$T/c.db" "DROP TABLE key_use; DROP TABLE key_source;
 	DROP TABLE IF EXISTS api_token; DROP TABLE IF EXISTS token_key;
 	DROP TABLE IF EXISTS user_password; DROP TABLE IF EXISTS session;
 	DROP TABLE IF EXISTS witness_checkpoint;
+	DROP INDEX IF EXISTS note_incident; DROP INDEX IF EXISTS decision_incident;
+	DROP INDEX IF EXISTS task_incident; DROP INDEX IF EXISTS evidence_incident;
+	DROP INDEX IF EXISTS custody_evidence;
 	DELETE FROM meta WHERE key = 'log_id';
 	PRAGMA user_version = 6"
 check "an older store is migrated" sh -c \
