@@ -3,7 +3,9 @@
  * file; later backends are added to the fixture list.
  */
 #include "lib/testlib.h"
+#include <pthread.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <sqlite3.h>
 
@@ -537,6 +539,95 @@ static void test_read_snapshot(void **state)
 }
 
 /*
+ * Writers of one file in one process, each on its own handle as the
+ * server's threads are: every change goes in, none is refused as busy,
+ * and a writer still gives up after its busy timeout when another
+ * handle keeps the file's change open.
+ */
+#define WRITERS 4
+#define WRITES 50
+
+struct writer {
+	const char *path;
+	int done;
+	char msg[512];
+};
+
+static void *write_users(void *arg)
+{
+	struct writer *w = arg;
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_store *st = NULL;
+	char name[32];
+
+	if (nhir_store_open(&st, w->path, 0, &err)) {
+		snprintf(w->msg, sizeof(w->msg), "open: %s", err.msg);
+		return NULL;
+	}
+	for (int i = 0; i < WRITES; i++) {
+		snprintf(name, sizeof(name), "u%p-%d", (void *)w, i);
+		if (nhir_user_add(st, "ada", name, NHIR_ROLE_RESPONDER, &err)) {
+			snprintf(w->msg, sizeof(w->msg), "%s: %s", name,
+				 err.msg);
+			break;
+		}
+		w->done++;
+	}
+	nhir_store_close(st);
+	return NULL;
+}
+
+static void test_writers_in_one_process(void **state)
+{
+	struct writer w[WRITERS];
+	pthread_t t[WRITERS];
+	struct nhir_store *st, *other = NULL;
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct timespec a, b;
+	int64_t n = -1;
+	long ms;
+	char *path;
+
+	(void)state;
+	st = tl_new_store(&path);
+	assert_int_equal(nhir_user_add(st, "ada", "ada", NHIR_ROLE_ADMIN, &err),
+			 0);
+	for (int i = 0; i < WRITERS; i++) {
+		w[i] = (struct writer){ path, 0, "" };
+		assert_int_equal(pthread_create(&t[i], NULL, write_users, &w[i]),
+				 0);
+	}
+	for (int i = 0; i < WRITERS; i++) {
+		pthread_join(t[i], NULL);
+		if (w[i].msg[0])
+			fail_msg("writer %d: %s", i, w[i].msg);
+		assert_int_equal(w[i].done, WRITES);
+	}
+	assert_int_equal(nhir_user_count(st, &n, &err), 0);
+	assert_int_equal(n, 1 + WRITERS * WRITES);
+
+	/* a change left open keeps the next writer out until its timeout */
+	assert_int_equal(nhir_store_open(&other, path, 0, &err), 0);
+	nhir_store_set_busy_timeout(other, 300);
+	assert_int_equal(nhir_store_begin(st, &err), 0);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_not_equal(nhir_user_add(other, "ada", "late",
+					   NHIR_ROLE_RESPONDER, &err), 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+	assert_non_null(strstr(err.msg, "busy"));
+	assert_true(ms >= 250 && ms < 5000);
+	nhir_store_rollback(st);
+	/* and once it ends, the next writer goes in */
+	err = (struct nhir_err)NHIR_ERR_INIT;
+	assert_int_equal(nhir_user_add(other, "ada", "late",
+				       NHIR_ROLE_RESPONDER, &err), 0);
+	nhir_store_close(other);
+	nhir_store_close(st);
+	free(path);
+}
+
+/*
  * The statements a connection keeps are handed out once at a time: a
  * callback that runs the same query again gets its own, and both read
  * every row.
@@ -625,6 +716,7 @@ int main(void)
 		cmocka_unit_test(test_graph_cache),
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_read_snapshot),
+		cmocka_unit_test(test_writers_in_one_process),
 		cmocka_unit_test(test_same_query_nested),
 		cmocka_unit_test(test_end_facts),
 		cmocka_unit_test(test_end_cascade),

@@ -6,6 +6,7 @@
 #include "compat.h"
 #include <ctype.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -167,9 +168,85 @@ static enum nhir_rc migrate(struct sqlite_store *s, bool readonly,
 	return NHIR_OK;
 }
 
+/*
+ * Writers of one database file in this process queue on a mutex before
+ * they ask SQLite for the write lock.  SQLite's busy handler makes a
+ * waiting writer sleep and poll (1 ms, then 2, 5, 10 ... up to 100 ms a
+ * nap), so under many writers of one server a change waited far longer
+ * than the change before it took; a mutex hands the lock on at once.
+ * Writers in other processes still meet at SQLite's lock, as before.
+ * One entry per file (device and inode), shared by its handles.
+ */
+struct sq_writers {
+	dev_t dev;
+	ino_t ino;
+	unsigned refs;
+	pthread_mutex_t lock;
+	struct sq_writers *next;
+};
+
+static pthread_mutex_t writers_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sq_writers *writers_all;
+
+static struct sq_writers *writers_get(const char *path)
+{
+	struct sq_writers *w;
+	struct stat sb;
+
+	if (stat(path, &sb))
+		return NULL;
+	pthread_mutex_lock(&writers_lock);
+	for (w = writers_all; w; w = w->next)
+		if (w->dev == sb.st_dev && w->ino == sb.st_ino)
+			break;
+	if (!w && (w = nhir_calloc(1, sizeof(*w)))) {
+		w->dev = sb.st_dev;
+		w->ino = sb.st_ino;
+		pthread_mutex_init(&w->lock, NULL);
+		w->next = writers_all;
+		writers_all = w;
+	}
+	if (w)
+		w->refs++;
+	pthread_mutex_unlock(&writers_lock);
+	return w;
+}
+
+static void writers_put(struct sq_writers *w)
+{
+	struct sq_writers **p;
+
+	if (!w)
+		return;
+	pthread_mutex_lock(&writers_lock);
+	if (!--w->refs) {
+		for (p = &writers_all; *p != w; p = &(*p)->next)
+			;
+		*p = w->next;
+		pthread_mutex_destroy(&w->lock);
+		nhir_free(w);
+	}
+	pthread_mutex_unlock(&writers_lock);
+}
+
+/* Lets the next writer in once the transaction is over. */
+static void writer_done(struct sqlite_store *s)
+{
+	if (s->writing && sqlite3_get_autocommit(s->db)) {
+		s->writing = false;
+		pthread_mutex_unlock(&s->writers->lock);
+	}
+}
+
 void sq_close(struct nhir_store *st)
 {
 	struct sqlite_store *s = SQ(st);
+
+	if (s->writing) {
+		s->writing = false;
+		pthread_mutex_unlock(&s->writers->lock);
+	}
+	writers_put(s->writers);
 
 	for (int i = 0; i < Q_GRAPH_NR; i++)
 		sqlite3_finalize(s->graph_q[i]);
@@ -331,6 +408,7 @@ static enum nhir_rc fix_previews(struct sqlite_store *s, bool ro,
 		rc = sq_run_sql(s, "COMMIT", err);
 	if (rc)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	writer_done(s);
 	return rc;
 }
 
@@ -431,8 +509,10 @@ enum nhir_rc sq_open(struct nhir_store **out, const char *path,
 		sq_close(&s->base);
 		return rc;
 	}
-	if (!ro && !memory)
+	if (!ro && !memory) {
 		tighten_modes(path);
+		s->writers = writers_get(path);
+	}
 	rc = sq_run_sql(s, "PRAGMA foreign_keys = ON", err);
 	if (!rc && !ro)
 		rc = sq_run_sql(s,
@@ -484,24 +564,55 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static enum nhir_rc busy(struct sqlite_store *s, struct nhir_err *err)
+{
+	return nhir_err_set(err, NHIR_ESTORE, "the database is busy: another "
+			    "writer held it for %u s; try again "
+			    "(NHIR_BUSY_TIMEOUT sets how long to wait)",
+			    (s->busy_ms + 999) / 1000);
+}
+
+/* This process's other writers of the file first, up to busy_ms. */
+static enum nhir_rc writer_wait(struct sqlite_store *s, struct nhir_err *err)
+{
+	struct timespec until;
+
+	if (!s->writers || s->writing)
+		return NHIR_OK;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += s->busy_ms / 1000;
+	until.tv_nsec += (long)(s->busy_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	if (pthread_mutex_timedlock(&s->writers->lock, &until))
+		return busy(s, err);
+	s->writing = true;
+	return NHIR_OK;
+}
+
 static enum nhir_rc begin_write(struct sqlite_store *s, struct nhir_err *err)
 {
 	struct timespec nap = { 0, 50 * 1000 * 1000 };
 	int64_t until = mono_ms() + s->busy_ms;
+	enum nhir_rc rc = writer_wait(s, err);
 	int r;
 
+	if (rc)
+		return rc;
 	for (;;) {
 		r = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 		if (r == SQLITE_OK)
 			return NHIR_OK;
 		if ((r & 0xff) != SQLITE_BUSY && (r & 0xff) != SQLITE_LOCKED)
-			return sq_db_err(s, err, "cannot begin a change");
-		if (mono_ms() >= until)
-			return nhir_err_set(err, NHIR_ESTORE, "the database is "
-					    "busy: another writer held it for "
-					    "%u s; try again (NHIR_BUSY_TIMEOUT "
-					    "sets how long to wait)",
-					    (s->busy_ms + 999) / 1000);
+			rc = sq_db_err(s, err, "cannot begin a change");
+		else if (mono_ms() >= until)
+			rc = busy(s, err);
+		if (rc) {
+			writer_done(s);
+			return rc;
+		}
 		nanosleep(&nap, NULL);
 	}
 }
@@ -527,6 +638,7 @@ enum nhir_rc sq_begin(struct nhir_store *st, struct nhir_err *err)
 	if (sq_query_int(s, "PRAGMA data_version", &v) != SQLITE_OK) {
 		rc = sq_db_err(s, err, "cannot read data version");
 		sq_run_sql(s, "ROLLBACK", NULL);
+		writer_done(s);
 		return rc;
 	}
 	if (v != s->data_version) {
@@ -544,12 +656,16 @@ enum nhir_rc sq_commit(struct nhir_store *st, struct nhir_err *err)
 
 	if (!rc)
 		rc = sq_graph_changed(s, err);
-	return rc ? rc : sq_run_sql(s, "COMMIT", err);
+	if (!rc)
+		rc = sq_run_sql(s, "COMMIT", err);
+	writer_done(s);
+	return rc;
 }
 
 void sq_rollback(struct nhir_store *st)
 {
 	sq_run_sql(SQ(st), "ROLLBACK", NULL);
+	writer_done(SQ(st));
 	SQ(st)->dirty = false;
 	SQ(st)->batch_nr = 0;
 	SQ(st)->spans.loaded = false;	/* may hold the rolled-back file */

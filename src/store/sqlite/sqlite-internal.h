@@ -214,6 +214,8 @@ struct sqlite_store {
 	size_t roll_alloc;
 	int64_t data_version;
 	unsigned busy_ms;	/* how long a writer waits for the lock */
+	struct sq_writers *writers;	/* this file's, in this process */
+	bool writing;		/* holds writers' mutex */
 	bool old_previews;	/* read-only, previews not yet shortened */
 };
 
