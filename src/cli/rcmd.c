@@ -895,9 +895,196 @@ int r_timeline(char **refs, int nr, int64_t since, int64_t until, int fmt)
 	return read_json(&b, fmt, "timeline");
 }
 
-int r_usage(const char *ref, const struct nhir_usage_opts *o, int fmt)
+/* A u64 member as the text prints it. */
+static uint64_t u64(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(v) && v->valuedouble > 0 ? (uint64_t)v->valuedouble
+						       : 0;
+}
+
+static const char *str_or(const cJSON *o, const char *k, const char *dflt)
+{
+	const char *s = rmt_str(o, k);
+
+	return s ? s : dflt;
+}
+
+/*
+ * The keys of one usage (breadth first, each after the key that minted
+ * it) in depth-first order, as nhir usage prints them: each key's
+ * parent is the nearest earlier key it was minted by, one level up.
+ */
+static size_t *usage_order(const cJSON **k, size_t nr)
+{
+	size_t *parent = nhir_calloc(nr + 1, sizeof(*parent));
+	size_t *order = nhir_calloc(nr + 1, sizeof(*order));
+	size_t *stack = nhir_calloc(nr + 1, sizeof(*stack));
+	size_t n = 0, top = 0;
+
+	if (!parent || !order || !stack) {
+		nhir_free(order);
+		order = NULL;
+		goto out;
+	}
+	for (size_t j = 1; j < nr; j++) {
+		const char *by = rmt_str(k[j], "minted_by");
+
+		for (size_t i = j; by && i-- > 0;)
+			if (rmt_num(k[i], "depth") + 1 == rmt_num(k[j], "depth") &&
+			    rmt_str(k[i], "key") &&
+			    !strcmp(rmt_str(k[i], "key"), by)) {
+				parent[j] = i;
+				break;
+			}
+	}
+	if (nr)
+		stack[top++] = 0;
+	while (top) {
+		size_t i = stack[--top];
+
+		order[n++] = i;
+		/* children in key order: pushed last first */
+		for (size_t c = nr; c-- > i + 1;)
+			if (parent[c] == i && c)
+				stack[top++] = c;
+	}
+out:
+	nhir_free(parent);
+	nhir_free(stack);
+	return order;
+}
+
+static void usage_key(const struct nhir_ctx *ctx, const cJSON *k)
+{
+	const char *b = cli_color(ctx, C_BOLD), *z = cli_color(ctx, C_RESET);
+	const char *r = cli_color(ctx, C_RED);
+	int in = (int)rmt_num(k, "depth") * 2;
+	const cJSON *it, *ua;
+	char kd[64];
+	size_t len = 0;
+
+	out_printf("%*s%s%s", in, "", b, rmt_str(k, "key"));
+	if (rmt_str(k, "minted_by")) {
+		out_printf("%s  (%s by %s", z, str_or(k, "via", "(null)"),
+			   rmt_str(k, "minted_by"));
+		if (rmt_str(k, "minted_at"))
+			out_printf(" at %s", rmt_str(k, "minted_at"));
+		out_printf(")");
+	}
+	out_printf("%s\n", z);
+	if (!u64(k, "events")) {
+		out_printf("%*s  no events\n", in, "");
+		return;
+	}
+	if (!rmt_bool(k, "detail")) {
+		kd[0] = 0;
+		cJSON_ArrayForEach(it, rmt_arr(k, "notable_kinds"))
+			if (cJSON_IsString(it) && len < sizeof(kd))
+				len += (size_t)snprintf(kd + len, sizeof(kd) - len,
+							"%s%s", len ? ", " : "",
+							it->valuestring);
+		out_printf("%*s  %" PRIu64 " events, %" PRIu64 " failed, "
+			   "first %s, last %s", in, "", u64(k, "events"),
+			   u64(k, "failed"), rmt_time(k, "first"),
+			   rmt_time(k, "last"));
+		if (u64(k, "notable_calls"))
+			out_printf("; %" PRIu64 " notable (%s)",
+				   u64(k, "notable_calls"), kd);
+		if (u64(k, "concurrent"))
+			out_printf("; %sconcurrent use %" PRIu64 " times%s", r,
+				   u64(k, "concurrent"), z);
+		out_printf("\n");
+		return;
+	}
+	out_printf("%*s  %" PRIu64 " events, %" PRIu64 " failed, first %s, "
+		   "last %s\n", in, "", u64(k, "events"), u64(k, "failed"),
+		   rmt_time(k, "first"), rmt_time(k, "last"));
+	if (u64(k, "concurrent"))
+		out_printf("%*s  %sconcurrent use from different addresses: "
+			   "%" PRIu64 " times, first at %s%s\n", in, "", r,
+			   u64(k, "concurrent"), rmt_time(k, "concurrent_first"),
+			   z);
+	out_printf("%*s  sources, by address:\n", in, "");
+	cJSON_ArrayForEach(it, rmt_arr(k, "addresses")) {
+		bool after = rmt_bool(it, "after_exposure");
+
+		out_printf("%*s    %s%-15s first %s  %6" PRIu64 " calls%s%s\n",
+			   in, "", after ? r : "", str_or(it, "ip", "-"),
+			   rmt_time(it, "first"), u64(it, "count"),
+			   after ? "  [new after exposure]"
+			   : rmt_bool(it, "internal") ? "  (the provider's own: "
+							"not the caller's "
+							"address)" : "",
+			   after ? z : "");
+		cJSON_ArrayForEach(ua, rmt_arr(it, "user_agents"))
+			out_printf("%*s      first %s  %6" PRIu64 " calls  %s\n",
+				   in, "", rmt_time(ua, "first"),
+				   u64(ua, "count"),
+				   str_or(ua, "user_agent", "-"));
+	}
+	out_printf("%*s  actions:\n", in, "");
+	cJSON_ArrayForEach(it, rmt_arr(k, "actions"))
+		out_printf("%*s    %6" PRIu64 "  %s%s\n", in, "",
+			   u64(it, "count"), rmt_str(it, "action"),
+			   u64(it, "failed") ? " (some failed)" : "");
+	len = (size_t)cJSON_GetArraySize(rmt_arr(k, "notable"));
+	if (len < u64(k, "notable_calls"))
+		out_printf("%*s  notable (the first %zu of %" PRIu64 "):\n", in,
+			   "", len, u64(k, "notable_calls"));
+	else if (len)
+		out_printf("%*s  notable:\n", in, "");
+	cJSON_ArrayForEach(it, rmt_arr(k, "notable"))
+		out_printf("%*s    %s  %-11s %s %s -> %s\n", in, "",
+			   rmt_time(it, "time"), rmt_str(it, "kind"),
+			   rmt_str(it, "action"), str_or(it, "target", ""),
+			   str_or(it, "outcome", ""));
+}
+
+/* One credential's keys, as nhir usage prints them. */
+static int usage_keys(const struct nhir_ctx *ctx, const cJSON *keys)
+{
+	size_t nr = (size_t)cJSON_GetArraySize(keys), i = 0, brief = 0;
+	const cJSON **k = nhir_calloc(nr + 1, sizeof(*k));
+	const cJSON *it;
+	size_t *order;
+
+	if (!k)
+		return oom();
+	cJSON_ArrayForEach(it, keys)
+		k[i++] = it;
+	order = usage_order(k, nr);
+	if (!order) {
+		nhir_free(k);
+		return oom();
+	}
+	for (size_t o = 0; o < nr; o++) {
+		const cJSON *key = k[order[o]];
+
+		if (o && (rmt_bool(key, "detail") ||
+			  rmt_bool(k[order[o - 1]], "detail")))
+			out_printf("\n");
+		brief += !rmt_bool(key, "detail");
+		usage_key(ctx, key);
+	}
+	if (brief)
+		out_printf("\n%zu minted keys in summary; --all shows each one's "
+			   "sources, actions and notable calls\n", brief);
+	nhir_free(order);
+	nhir_free(k);
+	return EXIT_OK;
+}
+
+int r_usage(const struct nhir_ctx *ctx, const char *ref,
+	    const struct nhir_usage_opts *o, int fmt)
 {
 	struct nhir_buf b = NHIR_BUF_INIT(1 << 16);
+	const cJSON *it, *creds;
+	cJSON *doc = NULL;
+	const char *id;
+	int r;
+	size_t n;
 
 	nhir_buf_addf(&b, "/api/v1/usage");
 	q_add(&b, "ref", ref);
@@ -906,7 +1093,33 @@ int r_usage(const char *ref, const struct nhir_usage_opts *o, int fmt)
 	q_time(&b, "exposed_at", o->exposed_at);
 	if (o->all)
 		q_add(&b, "all", "true");
-	return read_json(&b, fmt, "usage");
+	nhir_buf_addch(&b, 0);
+	r = b.err ? oom() : rmt_get(b.buf, fmt, &doc);
+	nhir_buf_release(&b);
+	if (r || !doc)
+		return r;
+	id = rmt_str(doc, "identity");
+	creds = rmt_arr(doc, "credentials");
+	n = (size_t)cJSON_GetArraySize(creds);
+	if (!id) {
+		r = usage_keys(ctx, rmt_arr(doc, "keys"));
+	} else {
+		if (!n)
+			out_printf("%s: an identity; no credential is known to "
+				   "act as it (none authenticates it, none "
+				   "signed its events)\n", id);
+		else
+			out_printf("%s: an identity; %zu credential%s act%s as "
+				   "it\n", id, n, n == 1 ? "" : "s",
+				   n == 1 ? "s" : "");
+		cJSON_ArrayForEach(it, creds) {
+			out_putchar('\n');
+			if ((r = usage_keys(ctx, rmt_arr(it, "keys"))))
+				break;
+		}
+	}
+	cJSON_Delete(doc);
+	return r;
 }
 
 int r_blast(char **refs, int nr, int64_t at, int64_t exposed_at,

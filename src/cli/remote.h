@@ -101,7 +101,8 @@ int r_contain(int64_t inc, int64_t at, int fmt);
 int r_show(const char *ref, int fmt);
 int r_timeline(char **refs, int nr, int64_t since, int64_t until, int fmt);
 struct nhir_usage_opts;
-int r_usage(const char *ref, const struct nhir_usage_opts *o, int fmt);
+int r_usage(const struct nhir_ctx *ctx, const char *ref,
+	    const struct nhir_usage_opts *o, int fmt);
 int r_blast(char **refs, int nr, int64_t at, int64_t exposed_at,
 	    uint32_t depth, size_t limit, int fmt);
 int r_findings_list(bool all, bool triage, int fmt);

@@ -254,7 +254,7 @@ int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx)
 	if (argc - optind != 1)
 		return cli_usage(usage_usage, false);
 	if (ctx->remote)
-		return r_usage(argv[optind], &o, fmt);
+		return r_usage(ctx, argv[optind], &o, fmt);
 	return cli_usage_show(ctx, argv[optind], &o, fmt);
 }
 

@@ -132,6 +132,13 @@ check "usage: the foreign address" has "$T/usage-key.rem" "45.155.205.9"
 check "usage of the token: the same document" \
 	same usage-pat ada usage --format json $PAT --exposed-at 2024-09-12T03:00:00Z
 check "usage: the push" has "$T/usage-pat.rem" "github:git.push"
+check "usage of the key: the same text" \
+	same usage-key-text ada usage $KEY --exposed-at 2024-09-12T03:00:00Z
+check "usage text: new after exposure" has "$T/usage-key-text.rem" "[new after exposure]"
+check "usage of the token: the same text" \
+	same usage-pat-text ada usage $PAT --exposed-at 2024-09-12T03:00:00Z
+check "usage of the identity: the same text" \
+	same usage-id-text ada usage arn:aws:iam::777788889999:user/ci-deploy
 check "blast: the same document" same blast ada blast --format json $KEY
 for env in dev staging prod; do
 	check "blast: deploy-$env depends on the key" has "$T/blast.rem" \
