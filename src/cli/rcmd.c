@@ -829,6 +829,9 @@ int r_contain(int64_t inc, int64_t at, int fmt)
 
 /* ---- reads of the graph, the findings, the report ---- */
 
+static uint64_t u64(const cJSON *o, const char *k);
+static const char *str_or(const cJSON *o, const char *k, const char *dflt);
+
 /* Appends "?k=v" or "&k=v" to the path in b (not yet terminated). */
 static void q_add(struct nhir_buf *b, const char *k, const char *v)
 {
@@ -874,25 +877,122 @@ static int read_json(struct nhir_buf *b, int fmt, const char *what)
 	return r;
 }
 
-int r_show(const char *ref, int fmt)
+/* GET the path in b (terminated here, released): a document or JSON. */
+static int read_doc(struct nhir_buf *b, int fmt, cJSON **doc)
+{
+	int r;
+
+	*doc = NULL;
+	nhir_buf_addch(b, 0);
+	r = b->err ? oom() : rmt_get(b->buf, fmt, doc);
+	nhir_buf_release(b);
+	return r;
+}
+
+/* A JSON member printed compactly, as the store keeps it. */
+static void raw(bool edge, const cJSON *v)
+{
+	char *s = v ? cJSON_PrintUnformatted(v) : NULL;
+
+	if (s && strcmp(s, "{}") && edge)
+		out_printf("\n       %s", s);
+	else if (s && strcmp(s, "{}"))
+		out_printf("  attrs:    %s\n", s);
+	cJSON_free(s);
+}
+
+int r_show(const struct nhir_ctx *ctx, const char *ref, int fmt)
 {
 	struct nhir_buf b = NHIR_BUF_INIT(1 << 16);
+	const cJSON *it, *o;
+	cJSON *doc;
+	size_t n = 0;
+	int r;
 
 	nhir_buf_addf(&b, "/api/v1/node");
 	q_add(&b, "ref", ref);
-	return read_json(&b, fmt, "show");
+	r = read_doc(&b, fmt, &doc);
+	if (r || !doc)
+		return r;
+	out_printf("%s%s%s (%s) #%" PRId64 "\n", cli_color(ctx, C_BOLD),
+		   rmt_str(doc, "ref"), cli_color(ctx, C_RESET),
+		   rmt_str(doc, "kind"), rmt_num(doc, "id"));
+	if (rmt_str(doc, "name"))
+		out_printf("  name:     %s\n", rmt_str(doc, "name"));
+	if (rmt_str(doc, "subtype"))
+		out_printf("  subtype:  %s\n", rmt_str(doc, "subtype"));
+	if (rmt_str(doc, "provider"))
+		out_printf("  provider: %s\n", rmt_str(doc, "provider"));
+	if (rmt_str(doc, "created"))
+		out_printf("  created:  %s\n", rmt_str(doc, "created"));
+	if (rmt_str(doc, "expires"))
+		out_printf("  expires:  %s\n", rmt_str(doc, "expires"));
+	if (rmt_bool(doc, "disabled"))
+		out_printf("  state:    disabled\n");
+	raw(false, cJSON_GetObjectItemCaseSensitive(doc, "attrs"));
+	cJSON_ArrayForEach(it, rmt_arr(doc, "ended")) {
+		out_printf("  %-9s %s %s by %s", n++ ? "" : "ended:",
+			   rmt_str(it, "how"), rmt_str(it, "at"),
+			   str_or(it, "event", "(null)"));
+		if (rmt_str(it, "cause"))
+			out_printf(" (%s)", rmt_str(it, "cause"));
+		if (rmt_str(it, "file"))
+			out_printf(", %s@%" PRIu64, rmt_str(it, "file"),
+				   u64(it, "offset"));
+		out_putchar('\n');
+	}
+	out_printf("edges:\n");
+	n = 0;
+	cJSON_ArrayForEach(it, rmt_arr(doc, "edges")) {
+		const cJSON *c = cJSON_GetObjectItemCaseSensitive(it, "cascade");
+
+		o = cJSON_GetObjectItemCaseSensitive(it, "node");
+		out_printf("  %s %-13s %s (%s)",
+			   strcmp(str_or(it, "direction", ""), "out") ? "<-"
+								       : "->",
+			   rmt_str(it, "kind"), rmt_str(o, "ref"),
+			   rmt_str(o, "kind"));
+		if (rmt_str(it, "privilege"))
+			out_printf(" privilege=%s", rmt_str(it, "privilege"));
+		if (cJSON_IsBool(c))
+			out_printf(" cascade=%s", cJSON_IsTrue(c) ? "yes" : "no");
+		if (rmt_str(it, "created"))
+			out_printf(" from %s", rmt_str(it, "created"));
+		if (rmt_str(it, "expires"))
+			out_printf(" until %s", rmt_str(it, "expires"));
+		raw(true, cJSON_GetObjectItemCaseSensitive(it, "attrs"));
+		out_putchar('\n');
+		n++;
+	}
+	if (!n)
+		out_printf("  (none)\n");
+	cJSON_Delete(doc);
+	return EXIT_OK;
 }
 
 int r_timeline(char **refs, int nr, int64_t since, int64_t until, int fmt)
 {
 	struct nhir_buf b = NHIR_BUF_INIT(1 << 20);
+	const cJSON *e;
+	cJSON *doc;
+	int r;
 
 	nhir_buf_addf(&b, "/api/v1/timeline");
 	for (int i = 0; i < nr; i++)
 		q_add(&b, "ref", refs[i]);
 	q_time(&b, "since", since);
 	q_time(&b, "until", until);
-	return read_json(&b, fmt, "timeline");
+	r = read_doc(&b, fmt, &doc);
+	if (r || !doc)
+		return r;
+	cJSON_ArrayForEach(e, rmt_arr(doc, "events"))
+		out_printf("%s  %-20s %-40s %-10s %-15s %s  (%s, byte %" PRIu64
+			   ")\n", rmt_str(e, "time"), str_or(e, "key", "-"),
+			   str_or(e, "action", "-"), str_or(e, "outcome", "-"),
+			   str_or(e, "ip", "-"), str_or(e, "target", "-"),
+			   str_or(e, "path", "?"), u64(e, "offset"));
+	cJSON_Delete(doc);
+	return EXIT_OK;
 }
 
 /* A u64 member as the text prints it. */

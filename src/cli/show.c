@@ -98,7 +98,7 @@ int cmd_show(int argc, char **argv, struct nhir_ctx *ctx)
 	if (argc - optind != 1)
 		return cli_usage(usage_show, false);
 	if (ctx->remote)
-		return r_show(argv[optind], s.fmt);
+		return r_show(ctx, argv[optind], s.fmt);
 	if (nhir_store_resolve(ctx->st, argv[optind], &s.self, &err))
 		return cli_unknown_ref(ctx, argv[optind], &err);
 	if (s.fmt == FMT_JSON) {

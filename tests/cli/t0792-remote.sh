@@ -52,10 +52,13 @@ rem() {
 		"$NHIR" "$@"
 }
 # Times of today (the server keeps the real clock) as TIME: the
-# scenario's own times stay as they are.
+# scenario's own times stay as they are.  A file uploaded is recorded
+# by its name (the server never sees the client's directories): the
+# local record's paths are cut to their names.
 Y=$(date -u +%Y)
 norm() {
-	sed "s/$Y-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z/TIME/g" "$1"
+	sed -e "s/$Y-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z/TIME/g" \
+	    -e "s#$S/##g" "$1"
 }
 # same NAME USER ARGS: the command on both; the same exit code, the
 # same standard output and the same first line of standard error.
@@ -145,6 +148,11 @@ for env in dev staging prod; do
 		"github:acme/platform:deploy-$env"
 done
 check "show: the same document" same show ada show --format json $KEY
+check "show: the same text" same show-text ada show $KEY
+check "show of the identity: the same text" \
+	same show-id ada show arn:aws:iam::777788889999:user/ci-deploy
+check "timeline: the same document" same timeline ada timeline --format json $KEY
+check "timeline: the same text" same timeline-text ada timeline $KEY $PAT
 check "an unknown reference: the same words, exit 1" \
 	same unknown ada usage --format json AKIANOSUCHKEY0000000
 check "an unknown reference: the nearest named" has "$T/unknown.rem.err" "nearest"
