@@ -1350,9 +1350,42 @@ int r_findings_show(int64_t id, int fmt)
 int r_route_explain(int64_t id, int fmt)
 {
 	struct nhir_buf b = NHIR_BUF_INIT(4096);
+	const cJSON *facts, *it, *dec;
+	cJSON *doc;
+	char *s;
+	int r, k = 0;
 
 	nhir_buf_addf(&b, "/api/v1/findings/%" PRId64 "/route", id);
-	return read_json(&b, fmt, "route explain");
+	r = read_doc(&b, fmt, &doc);
+	if (r || !doc)
+		return r;
+	facts = cJSON_GetObjectItemCaseSensitive(doc, "facts");
+	s = facts ? cJSON_PrintUnformatted(facts) : NULL;
+	out_printf("finding %" PRId64 "\nfacts: %s\nunknown facts:", id,
+		   s ? s : "?");
+	cJSON_free(s);
+	cJSON_ArrayForEach(it, rmt_arr(doc, "unknown"))
+		if (cJSON_IsString(it))
+			out_printf("%s %s", k++ ? "," : "", it->valuestring);
+	if (!k)
+		out_printf(" none");
+	if (!strcmp(str_or(facts, "privilege", ""), "unknown"))
+		out_printf(" (privilege: %s)", rmt_num(facts, "unknown_identities")
+			   ? "an identity it reaches has no policy imported"
+			   : "it reaches no identity known");
+	out_printf("\nrules, in order:\n");
+	cJSON_ArrayForEach(it, rmt_arr(doc, "rules"))
+		out_printf("  %-3s %-24s line %-4d %s\n",
+			   rmt_bool(it, "matched") ? "=>" : "no",
+			   str_or(it, "rule", "(null)"), (int)rmt_num(it, "line"),
+			   str_or(it, "because", "(null)"));
+	dec = cJSON_GetObjectItemCaseSensitive(doc, "decision");
+	out_printf("decision: %s %s%s%s%s\n", str_or(dec, "outcome", "(null)"),
+		   str_or(dec, "to", "(null)"),
+		   rmt_str(dec, "rule") ? " (rule " : " (no rule matched)",
+		   str_or(dec, "rule", ""), rmt_str(dec, "rule") ? ")" : "");
+	cJSON_Delete(doc);
+	return EXIT_OK;
 }
 
 int r_user_list(int fmt)

@@ -123,6 +123,9 @@ def strip(p):
 assert strip(sys.argv[1]) == strip(sys.argv[2])
 ' "$T/triage-json.loc" "$T/triage-json.rem"
 
+check "route explain: the same text" same route ada route explain 1
+check "route explain: the decision" has "$T/route.rem" "decision: dedicated nhi-response"
+check "route explain --format json" same route-json ada route explain 1 --format json
 check "ingest cloudtrail, uploaded" same ingest-ct rory ingest cloudtrail $S/cloudtrail.jsonl
 check "ingest github-audit, uploaded" same ingest-gh rory ingest github-audit $S/github-audit.jsonl
 check "ingest: the events counted" has "$T/ingest-ct.rem" "files ingested"
