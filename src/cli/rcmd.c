@@ -21,6 +21,8 @@ static void inc_path(struct nhir_buf *b, int64_t inc, const char *rest)
 	nhir_buf_addch(b, 0);
 }
 
+static const char *str_or(const cJSON *o, const char *k, const char *dflt);
+
 static int oom(void)
 {
 	cli_error("out of memory");
@@ -103,21 +105,83 @@ static void scope_line(const cJSON *it)
 		   both ? " (" : "", both ? name : "", both ? ")" : "");
 }
 
+/* One item of a section of the incident document, as show prints it. */
+static void record_line(const char *type, const cJSON *it)
+{
+	const char *t = rmt_time(it, "at"), *by = rmt_str(it, "by");
+	const char *detail = rmt_str(it, "detail");
+
+	if (!strcmp(type, "decisions"))
+		out_printf("  %s  %s %s: %s\n      why: %s\n", t, by,
+			   rmt_str(it, "kind"), rmt_str(it, "what"),
+			   rmt_str(it, "why"));
+	else if (!strcmp(type, "notes"))
+		out_printf("  %s  %s: %s\n", t, by, rmt_str(it, "text"));
+	else if (!strcmp(type, "tasks"))
+		out_printf("  %3" PRId64 "  %-5s %-16s due %-20s %s\n",
+			   rmt_num(it, "id"), rmt_str(it, "status"),
+			   rmt_str(it, "owner"), rmt_time(it, "due"),
+			   rmt_str(it, "title"));
+	else if (!strcmp(type, "members"))
+		out_printf("  %s (since %s)\n", by, t);
+	else if (!strcmp(type, "evidences"))
+		out_printf("  %3" PRId64 "  %s  %s  %" PRId64 " bytes, from %s, "
+			   "collected by %s at %s\n", rmt_num(it, "id"),
+			   rmt_str(it, "sha256"), rmt_str(it, "name"),
+			   rmt_num(it, "size"), rmt_str(it, "source"), by, t);
+	else if (!strcmp(type, "custodys"))
+		out_printf("  %s  %-9s evidence %" PRId64 " (%s) by %s%s%s\n", t,
+			   rmt_str(it, "action"), rmt_num(it, "evidence"),
+			   rmt_str(it, "name"), by, detail ? ": " : "",
+			   detail ? detail : "");
+}
+
 int r_inc_show(int64_t inc, int fmt)
 {
+	static const char *const sections[][2] = {
+		{ "members", "People" },
+		{ "decisions", "Decisions" },
+		{ "tasks", "Tasks" },
+		{ "notes", "Notes" },
+		{ "evidences", "Evidence" },
+		{ "custodys", "Custody" },
+	};
 	struct nhir_buf p = NHIR_BUF_INIT(4096);
+	const cJSON *it;
 	cJSON *doc;
 	int r;
 
-	if (fmt != FMT_JSON) {
-		cli_error("'nhir incident show' against a server prints "
-			  "--format json only, for now");
-		return EXIT_USAGE;
-	}
 	inc_path(&p, inc, "");
 	r = p.err ? oom() : rmt_get(p.buf, fmt, &doc);
 	nhir_buf_release(&p);
-	return r;
+	if (r || !doc)
+		return r;
+	out_printf("INC-%" PRId64 "  %s\n", inc, rmt_str(doc, "title"));
+	out_printf("severity %s, %s, lead %s; declared %s by %s\n",
+		   rmt_str(doc, "severity"), rmt_str(doc, "state"),
+		   rmt_str(doc, "lead"), rmt_time(doc, "declared"),
+		   rmt_str(doc, "declared_by"));
+	if (rmt_str(doc, "exposed_at"))
+		out_printf("exposed at %s\n", rmt_str(doc, "exposed_at"));
+	if (rmt_str(doc, "to_close") &&
+	    strcmp(str_or(doc, "state", ""), "closed"))
+		out_printf("to close: %s\n", rmt_str(doc, "to_close"));
+	out_printf("\nScope\n");
+	cJSON_ArrayForEach(it, rmt_arr(doc, "scope"))
+		scope_line(it);
+	for (size_t k = 0; k < NHIR_ARRAY_SIZE(sections); k++) {
+		size_t n = 0;
+
+		out_printf("\n%s\n", sections[k][1]);
+		cJSON_ArrayForEach(it, rmt_arr(doc, sections[k][0])) {
+			record_line(sections[k][0], it);
+			n++;
+		}
+		if (!n)
+			out_puts("  (none)");
+	}
+	cJSON_Delete(doc);
+	return EXIT_OK;
 }
 
 int r_inc_scope_list(int64_t inc, int fmt)

@@ -179,7 +179,8 @@ static bool record_fields(cJSON *o, const struct nhir_record_item *it)
 		return add_str(o, "text", it->a);
 	if (!strcmp(it->type, "task"))
 		return add_num(o, "id", it->id) && add_str(o, "title", it->a) &&
-		       add_str(o, "owner", it->b) && add_str(o, "status", it->c);
+		       add_str(o, "owner", it->b) && add_str(o, "status", it->c) &&
+		       add_time(o, "due", it->n1);
 	if (!strcmp(it->type, "evidence"))
 		return add_num(o, "id", it->id) && add_str(o, "name", it->a) &&
 		       add_str(o, "sha256", it->b) && add_num(o, "size", it->n1) &&
@@ -187,7 +188,8 @@ static bool record_fields(cJSON *o, const struct nhir_record_item *it)
 	if (!strcmp(it->type, "custody"))
 		return add_num(o, "evidence", it->n1) &&
 		       add_str(o, "action", it->a) &&
-		       add_str(o, "detail", it->b);
+		       add_str(o, "detail", it->b) &&
+		       add_str(o, "name", it->c);
 	return true;
 }
 
@@ -226,6 +228,7 @@ enum nhir_rc nhir_doc_incident(struct nhir_store *st, int64_t id,
 	d = doc_new();
 	if (!d || !incident_fields(d, &i) ||
 	    !cJSON_AddBoolToObject(d, "can_close", !guard[0]) ||
+	    (guard[0] && !add_str(d, "to_close", guard)) ||
 	    !(r.arr = cJSON_AddArrayToObject(d, "scope")))
 		return finish(d, true, out, err);
 	rc = nhir_scope_each(st, id, scope_cb, &r, err);

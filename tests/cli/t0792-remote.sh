@@ -166,6 +166,7 @@ check "declare, with the finding and the token" \
 check "declare: INC-1" has "$T/declare.rem" "INC-1 declared"
 check "incident list" same list ada incident list
 check "incident show --format json" same show-inc ada incident show INC-1 --format json
+check "incident show: the same text" same show-inc-text ada incident show INC-1
 check "scope" same scope ada incident scope INC-1
 check "a responder may not move the incident: exit 5" \
 	same refused rory incident state INC-1 investigating
@@ -175,6 +176,10 @@ check "the lead moves it" same state lena incident state INC-1 investigating
 check "a note" same note rory note INC-1 "the workflow ran on a fork's pull request"
 check "a task" same task lena task INC-1 add "disable pull_request_target" --owner rory
 check "the tasks" same tasks ada task INC-1
+check "evidence, uploaded" same evidence rory evidence add INC-1 $S/trufflehog.jsonl --source "the scanner"
+check "evidence list" same evidence-list ada evidence list INC-1
+check "incident show, with its record" same show-inc-record ada incident show INC-1
+check "incident show: what keeps it open" has "$T/show-inc-record.rem" "to close: "
 check "the task done" same task-done rory task INC-1 done 1
 
 check "the plan, built by the lead" same plan lena plan INC-1
