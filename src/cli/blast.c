@@ -418,7 +418,7 @@ int cmd_blast(int argc, char **argv, struct nhir_ctx *ctx)
 	if (optind >= argc)
 		return cli_usage(usage_blast, false);
 	if (ctx->remote)
-		return r_blast(argv + optind, argc - optind,
+		return r_blast(ctx, argv + optind, argc - optind,
 			       at_given ? o.at : NHIR_TIME_UNSET, o.exposed_at,
 			       o.max_depth, v.limit, v.fmt);
 	if (nhir_store_load_graph(ctx->st, &g, &err)) {

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sodium.h>
 #include "nhir/usage.h"
+#include "nhir/blast.h"
 #include "nhir/model.h"
 #include "nhir/record.h"
 #include "cli/cli.h"
@@ -915,32 +916,6 @@ static void q_time(struct nhir_buf *b, const char *k, int64_t t)
 	q_add(b, k, s);
 }
 
-/*
- * GET the path in b (terminated here): --format json prints it as it
- * came; text is not printed from it yet (what says which command).
- */
-static int read_json(struct nhir_buf *b, int fmt, const char *what)
-{
-	cJSON *doc = NULL;
-	int r;
-
-	nhir_buf_addch(b, 0);
-	if (b->err) {
-		nhir_buf_release(b);
-		return oom();
-	}
-	if (fmt != FMT_JSON) {
-		nhir_buf_release(b);
-		cli_error("'nhir %s' against a server prints --format json "
-			  "only, for now", what);
-		return EXIT_USAGE;
-	}
-	r = rmt_get(b->buf, fmt, &doc);
-	cJSON_Delete(doc);
-	nhir_buf_release(b);
-	return r;
-}
-
 /* GET the path in b (terminated here, released): a document or JSON. */
 static int read_doc(struct nhir_buf *b, int fmt, cJSON **doc)
 {
@@ -1286,11 +1261,193 @@ int r_usage(const struct nhir_ctx *ctx, const char *ref,
 	return r;
 }
 
-int r_blast(char **refs, int nr, int64_t at, int64_t exposed_at,
-	    uint32_t depth, size_t limit, int fmt)
+static bool has_flag(const cJSON *it, const char *flag)
+{
+	const cJSON *f;
+
+	cJSON_ArrayForEach(f, rmt_arr(it, "flags"))
+		if (cJSON_IsString(f) && !strcmp(f->valuestring, flag))
+			return true;
+	return false;
+}
+
+/* The path that put an item in scope, as nhir blast prints it. */
+static void blast_path(const struct nhir_ctx *ctx, const cJSON *it)
+{
+	const char *d = cli_color(ctx, C_DIM), *z = cli_color(ctx, C_RESET);
+	const cJSON *path = rmt_arr(it, "path"), *x, *e;
+	size_t k = 0;
+
+	out_printf("      %spath:%s ", d, z);
+	if (cJSON_GetArraySize(path) >= 64)
+		out_printf("... ");
+	cJSON_ArrayForEach(x, path) {
+		const char *edge = rmt_str(x, "edge");
+
+		if (k++ && edge) {
+			if (rmt_bool(x, "reverse")) {
+				out_printf(" %s<-%s-%s ", d, edge, z);
+			} else if (!strcmp(edge, "can")) {
+				out_printf(" %s-can(%s)->%s ", d,
+					   str_or(x, "privilege", "?"), z);
+			} else if (!strcmp(edge, "escalates")) {
+				const cJSON *m = rmt_arr(x, "escalation");
+				int n = 0, total = cJSON_GetArraySize(m);
+
+				out_printf(" %s-escalates", d);
+				out_putchar('(');
+				cJSON_ArrayForEach(e, m) {
+					if (n == 2) {
+						out_printf(", +%d more", total - n);
+						break;
+					}
+					if (cJSON_IsString(e))
+						out_printf("%s%s", n++ ? ", " : "",
+							   e->valuestring);
+				}
+				if (!total)
+					out_printf("?");
+				out_putchar(')');
+				out_printf("->%s ", z);
+			} else {
+				out_printf(" %s-%s->%s ", d, edge, z);
+			}
+		}
+		out_printf("%s", rmt_str(x, "ref"));
+		if (rmt_str(x, "state"))
+			out_printf(" (%s)", rmt_str(x, "state"));
+	}
+	out_putchar('\n');
+}
+
+static void blast_item(const struct nhir_ctx *ctx, int g, const cJSON *it)
+{
+	const char *y = cli_color(ctx, C_YELLOW), *r = cli_color(ctx, C_RED);
+	const char *z = cli_color(ctx, C_RESET);
+	const char *ref = rmt_str(it, "ref"), *name = rmt_str(it, "name");
+	const char *sub = rmt_str(it, "subtype"), *st = rmt_str(it, "state");
+	const cJSON *end = cJSON_GetObjectItemCaseSensitive(it, "ended"), *x;
+	const cJSON *ne = rmt_arr(it, "not_evaluated");
+	int n = 0;
+
+	out_printf("  ");
+	if (g == NHIR_BG_RESOURCE)
+		out_printf("%-5s ", str_or(it, "privilege",
+					   nhir_priv_name(NHIR_PRIV_NONE)));
+	out_printf("%s", ref);
+	if (name && strcmp(name, ref))
+		out_printf(" \"%s\"", name);
+	out_printf(" (%s%s%s)", rmt_str(it, "kind"), sub ? ", " : "",
+		   sub ? sub : "");
+	if (rmt_str(it, "expires") && !has_flag(it, "not_live"))
+		out_printf(" until %s", rmt_str(it, "expires"));
+	if (st && !strcmp(st, "expired")) {
+		out_printf(" [expired %s]", rmt_time(it, "expires"));
+	} else if (st && !strcmp(st, "ended")) {
+		const char *ev = rmt_str(end, "event");
+
+		out_printf(" [ended %s: %s%s by %s", rmt_time(end, "at"),
+			   str_or(end, "whose", ""), rmt_str(end, "how"),
+			   ev && *ev ? ev : "a logged event");
+		if (rmt_str(end, "file"))
+			out_printf(", %s@%" PRIu64, rmt_str(end, "file"),
+				   u64(end, "offset"));
+		out_printf("]");
+	}
+	if (has_flag(it, "survives_parent_revocation"))
+		out_printf(" %s[survives revocation of its parent]%s", y, z);
+	if (has_flag(it, "cascade_unknown"))
+		out_printf(" [unknown whether revoking its parent kills it]");
+	if (has_flag(it, "minted_after_exposure"))
+		out_printf(" %s[minted after exposure]%s", r, z);
+	if (has_flag(it, "inactive"))
+		out_printf(" [inactive]");
+	if (has_flag(it, "not_valid_at_time"))
+		out_printf(" [not valid at this time]");
+	if (has_flag(it, "depth_limit"))
+		out_printf(" [depth limit]");
+	if (cJSON_GetArraySize(ne) > 0) {
+		out_printf(" %s[not evaluated: ", y);
+		cJSON_ArrayForEach(x, ne) {
+			if (n == 3) {
+				out_printf("; and %d more",
+					   cJSON_GetArraySize(ne) - n);
+				break;
+			}
+			out_printf("%s%s", n++ ? "; " : "", x->valuestring);
+		}
+		out_printf("]%s", z);
+	}
+	out_putchar('\n');
+	if (g != NHIR_BG_SEED)
+		blast_path(ctx, it);
+}
+
+static void blast_text(const struct nhir_ctx *ctx, const cJSON *doc,
+		       size_t limit)
+{
+	const char *bold = cli_color(ctx, C_BOLD), *z = cli_color(ctx, C_RESET);
+	const cJSON *counts = cJSON_GetObjectItemCaseSensitive(doc, "counts");
+	const cJSON *groups = cJSON_GetObjectItemCaseSensitive(doc, "groups");
+	const cJSON *it;
+	uint64_t seeds = u64(counts, nhir_blast_group_name(NHIR_BG_SEED));
+	uint64_t total = 0;
+
+	cJSON_ArrayForEach(it, counts)
+		total += cJSON_IsNumber(it) ? (uint64_t)it->valuedouble : 0;
+	out_printf("%sBlast radius%s of %" PRIu64 " seed%s at %s", bold, z,
+		   seeds, seeds == 1 ? "" : "s", rmt_time(doc, "at"));
+	if (rmt_str(doc, "exposed_at"))
+		out_printf(", exposed at %s", rmt_str(doc, "exposed_at"));
+	if (u64(doc, "max_depth"))
+		out_printf(", depth %u", (unsigned)u64(doc, "max_depth"));
+	out_printf("\n  %" PRIu64 " in scope:", total - seeds);
+	for (int g = 1; g < NHIR_BG_NR; g++)
+		if (u64(counts, nhir_blast_group_name(g)))
+			out_printf(" %" PRIu64 " %s",
+				   u64(counts, nhir_blast_group_name(g)),
+				   nhir_blast_group_name(g));
+	if (u64(doc, "skipped_invalid"))
+		out_printf("; %" PRIu64 " expired or not yet valid, left out",
+			   u64(doc, "skipped_invalid"));
+	out_putchar('\n');
+	for (int g = 0; g < NHIR_BG_NR; g++) {
+		const char *name = nhir_blast_group_name(g);
+		uint64_t nr = u64(counts, name);
+		size_t shown = 0, gates = 0;
+
+		if (!nr)
+			continue;
+		out_printf("\n%s%s (%" PRIu64 ")%s\n", bold,
+			   nhir_blast_group_title(g), nr, z);
+		cJSON_ArrayForEach(it, rmt_arr(groups, name)) {
+			if (has_flag(it, "dead_gate")) {
+				gates++;
+				continue;
+			}
+			if (limit && shown >= limit)
+				continue;
+			shown++;
+			blast_item(ctx, g, it);
+		}
+		if (shown + gates < nr)
+			out_printf("  ... and %" PRIu64 " more (--limit 0 shows "
+				   "all)\n", nr - shown - gates);
+		if (gates)
+			out_printf("  (%zu trust gates leading nowhere, not "
+				   "shown: roles of other accounts not "
+				   "imported, or whose trust does not admit it; "
+				   "--format json lists them)\n", gates);
+	}
+}
+
+int r_blast(const struct nhir_ctx *ctx, char **refs, int nr, int64_t at,
+	    int64_t exposed_at, uint32_t depth, size_t limit, int fmt)
 {
 	struct nhir_buf b = NHIR_BUF_INIT(1 << 20);
+	cJSON *doc;
 	char n[32];
+	int r;
 
 	if (fmt == FMT_DOT)
 		return rmt_unoffered("blast --format dot");
@@ -1303,9 +1460,15 @@ int r_blast(char **refs, int nr, int64_t at, int64_t exposed_at,
 		snprintf(n, sizeof(n), "%u", depth);
 		q_add(&b, "depth", n);
 	}
-	snprintf(n, sizeof(n), "%zu", limit);
+	/* the text counts the trust gates it leaves out: it takes all */
+	snprintf(n, sizeof(n), "%zu", fmt == FMT_JSON ? limit : 0);
 	q_add(&b, "limit", n);
-	return read_json(&b, fmt, "blast");
+	r = read_doc(&b, fmt, &doc);
+	if (r || !doc)
+		return r;
+	blast_text(ctx, doc, limit);
+	cJSON_Delete(doc);
+	return EXIT_OK;
 }
 
 /* One finding as nhir findings and nhir triage print it. */

@@ -103,8 +103,8 @@ int r_timeline(char **refs, int nr, int64_t since, int64_t until, int fmt);
 struct nhir_usage_opts;
 int r_usage(const struct nhir_ctx *ctx, const char *ref,
 	    const struct nhir_usage_opts *o, int fmt);
-int r_blast(char **refs, int nr, int64_t at, int64_t exposed_at,
-	    uint32_t depth, size_t limit, int fmt);
+int r_blast(const struct nhir_ctx *ctx, char **refs, int nr, int64_t at,
+	    int64_t exposed_at, uint32_t depth, size_t limit, int fmt);
 int r_findings_list(bool all, bool triage, int fmt);
 int r_findings_show(int64_t id, int fmt);
 int r_route_explain(int64_t id, int fmt);

@@ -43,6 +43,10 @@ static void ended(struct doc *d, cJSON *o, struct nhir_blast_view *v,
 	x = doc_obj(d, o, "ended");
 	time_as_is(d, x, "at", e.time);
 	doc_str(d, x, "how", nhir_end_how_name(e.how));
+	/* whose end it was, when it was another node's (its identity) */
+	doc_str(d, x, "whose", nhir_end_gone(e.how) && e.node &&
+				       e.node != v->g->node_id[v->b->items[i].node]
+			       ? nhir_end_whose(v->g, e.node) : "");
 	doc_str(d, x, "event", e.event_name ? e.event_name : "");
 	doc_str(d, x, "event_id", e.event_id);
 	doc_str(d, x, "file", e.path);
@@ -69,6 +73,9 @@ static void path(struct doc *d, cJSON *o, struct nhir_blast_view *v,
 		if (s->parent != NHIR_BLAST_NO_PARENT) {
 			doc_str(d, x, "edge", nhir_edge_kind_name(s->via));
 			doc_bool(d, x, "reverse", s->flags & NHIR_BI_REVERSE);
+			if (s->via == NHIR_EDGE_CAN)
+				doc_str(d, x, "privilege",
+					nhir_priv_name(s->priv));
 			if (s->via == NHIR_EDGE_ESCALATES) {
 				a = nhir_blast_view_edge(v, chain[k]);
 				strings(d, x, "escalation",
@@ -78,6 +85,10 @@ static void path(struct doc *d, cJSON *o, struct nhir_blast_view *v,
 		}
 		doc_num(d, x, "id", nhir_blast_view_node(v, chain[k])->id);
 		doc_str(d, x, "ref", nhir_blast_view_ref(v, chain[k]));
+		if (s->flags & NHIR_BI_ENDED)
+			doc_str(d, x, "state",
+				nhir_graph_ended(v->g, s->node, v->at, NULL, NULL)
+					? "ended" : "expired");
 	}
 }
 
@@ -114,6 +125,8 @@ static void item(struct doc *d, cJSON *arr, struct nhir_blast_view *v,
 	for (size_t k = 0; k < NHIR_ARRAY_SIZE(flags); k++)
 		if (it->flags & flags[k].bit)
 			doc_str(d, f, NULL, flags[k].name);
+	if (nhir_blast_view_dead_gate(v, i))
+		doc_str(d, f, NULL, "dead_gate");
 	ne = nhir_blast_view_not_evaluated(v, i);
 	strings(d, o, "not_evaluated", ne);
 	cJSON_Delete(ne);

@@ -10,6 +10,7 @@
 . tests/cli/lib.sh
 
 S=examples/scenarios/04-cicd-secrets-harvested
+E=tests/data/cloudtrail-ended
 KEY=AKIACICDSHARED000001
 PAT=github:token:dGhpcyBpcyBhIGhhc2ggb2YgdGhlIHJlbGVhc2UgYm90
 SRV_DB=$T/test.db
@@ -58,7 +59,7 @@ rem() {
 Y=$(date -u +%Y)
 norm() {
 	sed -e "s/$Y-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z/TIME/g" \
-	    -e "s#$S/##g" "$1"
+	    -e "s#$S/##g" -e "s#$E/##g" "$1"
 }
 # same NAME USER ARGS: the command on both; the same exit code, the
 # same standard output and the same first line of standard error.
@@ -150,6 +151,13 @@ for env in dev staging prod; do
 	check "blast: deploy-$env depends on the key" has "$T/blast.rem" \
 		"github:acme/platform:deploy-$env"
 done
+check "blast: the same text" same blast-text ada blast $KEY
+check "blast of the token: the same text" same blast-pat ada blast $PAT --exposed-at 2024-09-12T03:00:00Z
+check "blast --limit 1: the same text" same blast-limit ada blast --limit 1 $KEY $PAT
+check "blast of the identity: the same text" \
+	same blast-id ada blast arn:aws:iam::777788889999:user/ci-deploy
+check "blast --limit 1 --format json: the same document" \
+	same blast-limit-json ada blast --limit 1 --format json $KEY
 check "show: the same document" same show ada show --format json $KEY
 check "show: the same text" same show-text ada show $KEY
 check "show of the identity: the same text" \
@@ -234,6 +242,18 @@ check "report: NHI8 named" json "$T/report.json" \
 	"any(t['id'] == 'NHI8:2025' for t in d['framework']['owasp_nhi_2025'])"
 check "report: recovery met" json "$T/report.json" \
 	"[c for c in d['framework']['nist_csf_2'] if c['id'] == 'RC.RP-01'][0]['status'] == 'met'"
+
+# -- blast text with what ended and expired: the logs of t0610
+check "ingest a directory of logs" same ingest-dir rory ingest cloudtrail $E
+for at in 2024-05-01T10:22:00Z 2024-05-01T10:57:00Z 2024-05-01T11:30:00Z; do
+	check "blast at $at: the same text, ended and expired marked" \
+		same "blast-ended-$at" ada blast AKIAEXAMPLELEAKED001 --at $at
+	check "blast at $at: the same document" \
+		same "blast-ended-json-$at" ada blast --format json AKIAEXAMPLELEAKED001 --at $at
+done
+check "blast: the ended key named" has "$T/blast-ended-2024-05-01T11:30:00Z.rem" "[ended "
+check "contain status at a time: the same" \
+	same contain-at ada contain status INC-1 --at 2024-05-01T10:57:00Z
 
 # -- who did what: the server's audit log names the token's user
 rem ada audit log --format json >"$T/audit.json"
