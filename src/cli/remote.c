@@ -336,7 +336,13 @@ int rmt_request(const char *method, const char *path, const char *json,
 		}
 		q.upload = f;
 		/* a pipe or a terminal is sent chunked, as it comes */
-		q.upload_len = S_ISREG(sb.st_mode) ? (int64_t)sb.st_size : -1;
+		q.upload_len = -1;
+		if (S_ISREG(sb.st_mode)) {
+			/* stdin may have been read from already */
+			off_t at = lseek(fileno(f), 0, SEEK_CUR);
+
+			q.upload_len = (int64_t)sb.st_size - (at > 0 ? at : 0);
+		}
 		q.content_type = "application/octet-stream";
 	}
 	q.method = method;

@@ -185,6 +185,13 @@ check "a note" same note rory note INC-1 "the workflow ran on a fork's pull requ
 check "a task" same task lena task INC-1 add "disable pull_request_target" --owner rory
 check "the tasks" same tasks ada task INC-1
 check "evidence, uploaded" same evidence rory evidence add INC-1 $S/trufflehog.jsonl --source "the scanner"
+# evidence from a pipe: sent chunked, as it comes
+loc rory evidence add INC-1 - --source "a pipe" <$S/inventory.jsonl >"$T/evp.loc"
+check "evidence from a pipe, sent chunked" \
+	exits 0 env NHIR_SERVER="$URL" NHIR_TOKEN="$(cat "$T/tok.rory")" sh -c \
+	'cat "$0" | "$1" evidence add INC-1 - --source "a pipe"' \
+	$S/inventory.jsonl "$NHIR"
+check "evidence from a pipe: the same answer" cmp "$T/evp.loc" "$T/last.out"
 check "evidence list" same evidence-list ada evidence list INC-1
 check "incident show, with its record" same show-inc-record ada incident show INC-1
 check "incident show: what keeps it open" has "$T/show-inc-record.rem" "to close: "
