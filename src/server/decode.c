@@ -276,8 +276,10 @@ enum nhir_rc srv_decode(const char *body, size_t len,
 			break;
 		}
 		out[i].set = true;
-		if (cJSON_IsNull(it) && !f[i].required)
+		if (cJSON_IsNull(it) && !f[i].required) {
+			out[i].null = true;
 			continue;
+		}
 		rc = field(it, &f[i], &out[i], err);
 		if (rc)
 			break;

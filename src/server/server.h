@@ -74,6 +74,11 @@ struct srv_opts {
 	/* webhooks (NULL: none), and the first wait before a retry, ms */
 	const struct nhir_webhooks *hooks;
 	int64_t hook_backoff_ms;
+	/* the connectors steps run and probes verify by (read at each
+	 * request), or NULL: execute and verify are refused */
+	const char *connectors;
+	/* the Ed25519 key reports are signed with, or NULL: none */
+	const char *report_key;
 };
 
 /* Failed logins allowed in SRV_LOGIN_WINDOW seconds, by default. */
@@ -135,6 +140,7 @@ struct srv_field {
 };
 struct srv_value {
 	bool set;	/* present in the body (perhaps null) */
+	bool null;	/* present as null */
 	char *s;	/* SRV_STR, or NULL */
 	int64_t i;
 	bool b;
