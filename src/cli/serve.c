@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <sys/stat.h>
 #include "nhir/oidc.h"
+#include "nhir/plan.h"
 #include "nhir/witness.h"
 #include "cli/cli.h"
 #include "server/server.h"
@@ -14,7 +15,8 @@ static const char usage_serve[] =
 	"                  [--login-limit USER/ADDRESS] [--config FILE]\n"
 	"                  [--catalog FILE] [--policy FILE]\n"
 	"                  [--max-upload BYTES] [--upload-dir DIR]\n"
-	"                  [--upload-time SECONDS]\n"
+	"                  [--upload-time SECONDS] [--connectors FILE]\n"
+	"                  [--report-key KEYFILE]\n"
 	"       nhir serve --routes\n"
 	"\n"
 	"Serves the database (--db, $NHIR_DB) over HTTP: GET /healthz, and\n"
@@ -72,6 +74,12 @@ static const char usage_serve[] =
 	"else --catalog FILE, $NHIR_CATALOG or catalog/actions.yaml;\n"
 	"findings are explained by --policy FILE, $NHIR_POLICY or\n"
 	"policy/routing.yaml.\n"
+	"Plan steps run (and revocations are verified) through the\n"
+	"connectors of --connectors FILE or $NHIR_CONNECTORS, read at each\n"
+	"request; without them, execute and verify are refused.  Reports are\n"
+	"signed with --report-key KEYFILE or $NHIR_REPORT_KEY ('nhir report\n"
+	"keygen'; mode 0600 or stricter), which also signs a checkpoint of\n"
+	"the audit log at each signing.\n"
 	"--routes lists what it answers, one 'METHOD PATH' a line, with\n"
 	"'write' after a route that changes the record and 'public' after one\n"
 	"that needs no token; the API is described at /api/v1/openapi.json.\n"
@@ -215,6 +223,41 @@ static int64_t hook_backoff(void)
 	return (int64_t)ms;
 }
 
+/* Connectors that do not load keep the server from starting. */
+static int check_connectors(const char *path)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_connectors *c = NULL;
+
+	if (!path)
+		return EXIT_OK;
+	if (nhir_connectors_load(path, &c, &err))
+		return cli_fail(&err);
+	nhir_connectors_free(c);
+	return EXIT_OK;
+}
+
+/* A signing key others may read keeps the server from starting. */
+static int check_report_key(const char *path)
+{
+	struct stat sb;
+
+	if (!path)
+		return EXIT_OK;
+	errno = 0;
+	if (stat(path, &sb) || !S_ISREG(sb.st_mode)) {
+		cli_error("--report-key %s: %s", path, errno ? strerror(errno)
+				: "not a regular file");
+		return EXIT_ERROR;
+	}
+	if (sb.st_mode & 077) {
+		cli_error("--report-key %s: others may read it (mode %03o): "
+			  "chmod 600 it", path, (unsigned)(sb.st_mode & 0777));
+		return EXIT_ERROR;
+	}
+	return EXIT_OK;
+}
+
 int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -232,6 +275,8 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 		{ "max-upload", required_argument, NULL, 'U' },
 		{ "upload-dir", required_argument, NULL, 'D' },
 		{ "upload-time", required_argument, NULL, 'W' },
+		{ "connectors", required_argument, NULL, 'X' },
+		{ "report-key", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -240,7 +285,7 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 		SRV_BODY_DEFAULT, SRV_TIMEOUT_DEFAULT, SRV_UPLOAD_DEFAULT, NULL,
 		SRV_UPLOAD_TIME_DEFAULT, NULL, NULL,
 		SRV_LOGIN_FAILS_USER, SRV_LOGIN_FAILS_ADDR, NULL, NULL, NULL,
-		NULL, NULL, NULL, NULL, NULL, NULL, 0,
+		NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL,
 	};
 	struct nhir_oidc_config oidc;
 	struct nhir_witness_config witness;
@@ -325,6 +370,12 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 			}
 			o.upload_time = (unsigned)v;
 			break;
+		case 'X':
+			o.connectors = optarg;
+			break;
+		case 'S':
+			o.report_key = optarg;
+			break;
 		case 'h':
 			return cli_usage(usage_serve, true);
 		default:
@@ -340,6 +391,10 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 	}
 	o.catalog = cli_catalog_path(o.catalog);
 	o.policy = cli_policy_path(o.policy);
+	o.connectors = cli_connectors_path(o.connectors);
+	if (!o.report_key && getenv("NHIR_REPORT_KEY") &&
+	    *getenv("NHIR_REPORT_KEY"))
+		o.report_key = getenv("NHIR_REPORT_KEY");
 	if (!o.tls_cert != !o.tls_key) {
 		cli_error("--tls-cert and --tls-key go together");
 		return EXIT_USAGE;
@@ -377,6 +432,9 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 			o.witness_token = wtoken;
 		}
 	}
+	if ((rc = check_connectors(o.connectors)) ||
+	    (rc = check_report_key(o.report_key)))
+		return rc;
 	o.hook_backoff_ms = hook_backoff();
 	rc = srv_run(&o) ? EXIT_ERROR : EXIT_OK;
 	memset(secret, 0, sizeof(secret));

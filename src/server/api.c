@@ -151,7 +151,9 @@ static const struct api_path paths[ROUTE_NR] = {
 	[ROUTE_REPORT] = { INC "/report",
 		{ { "GET", 0, "api.report", rd_report } } },
 	[ROUTE_EVIDENCE] = { INC "/evidence",
-		{ { "GET", 0, "api.evidence.list", rd_evidence } } },
+		{ { "GET", 0, "api.evidence.list", rd_evidence },
+		  { "POST", OP_WRITE | OP_UPLOAD, "api.evidence.add",
+		    up_evidence } } },
 	[ROUTE_WITNESS] = { "/api/v1/witness/checkpoints",
 		{ { "POST", OP_WRITE, "api.witness.checkpoint", wit_post } } },
 	[ROUTE_WITNESS_LOG] = { "/api/v1/witness/checkpoints/{log}",
@@ -159,35 +161,23 @@ static const struct api_path paths[ROUTE_NR] = {
 	[ROUTE_WEBHOOK_DELIVERIES] = { "/api/v1/webhooks/deliveries",
 		{ { "GET", 0, "api.webhook.deliveries",
 		    rd_webhook_deliveries } } },
-};
-
-/*
- * Operations on a path the table above has for another method: the
- * upload of an incident's evidence (POST) beside its list (GET).
- */
-static const struct {
-	enum srv_route rt;
-	struct api_op op;
-} more_ops[] = {
-	{ ROUTE_EVIDENCE, { "POST", OP_WRITE | OP_UPLOAD, "api.evidence.add",
-			    up_evidence } },
+	[ROUTE_STREAM] = { "/api/v1/stream",
+		{ { "GET", 0, "api.stream", srv_events } } },
+	[ROUTE_EXECUTE] = { INC "/steps/{n}/execute",
+		{ { "POST", OP_WRITE, "api.execute", ct_execute } } },
+	[ROUTE_VERIFY] = { INC "/verify",
+		{ { "POST", OP_WRITE, "api.verify", ct_verify } } },
+	[ROUTE_PLAN_EDIT] = { INC "/plan/edit",
+		{ { "POST", OP_WRITE, "api.plan.edit", ct_plan_edit } } },
 };
 
 /* The i-th operation of route rt, or NULL past the last. */
 static const struct api_op *route_op(enum srv_route rt, size_t i)
 {
-	if ((unsigned)rt >= ROUTE_NR)
+	if ((unsigned)rt >= ROUTE_NR || i >= NHIR_ARRAY_SIZE(paths[rt].ops) ||
+	    !paths[rt].ops[i].method)
 		return NULL;
-	for (size_t k = 0; k < NHIR_ARRAY_SIZE(paths[rt].ops); k++) {
-		if (!paths[rt].ops[k].method)
-			break;
-		if (!i--)
-			return &paths[rt].ops[k];
-	}
-	for (size_t k = 0; k < NHIR_ARRAY_SIZE(more_ops); k++)
-		if (more_ops[k].rt == rt && !i--)
-			return &more_ops[k].op;
-	return NULL;
+	return &paths[rt].ops[i];
 }
 
 bool api_route_upload(const struct srv_req *r, enum srv_upload_kind *kind)
@@ -958,17 +948,26 @@ static enum MHD_Result verdict(struct srv_req *r, bool yes)
 	static const struct srv_field f[] = {
 		{ "why", SRV_STR, true, 0, SRV_NOTE_MAX },
 		{ "ttl", SRV_INT, false, 1, (size_t)366 * 86400 },
+		{ "withdraw", SRV_BOOL, false, 0, 0 },
 	};
 	struct srv_value v[NHIR_ARRAY_SIZE(f)];
 	struct nhir_err err = NHIR_ERR_INIT;
 	enum MHD_Result ok;
 	enum nhir_rc rc;
+	bool withdraw = false;
 
 	if (!body(r, f, NHIR_ARRAY_SIZE(f), v, &ok))
 		return ok;
 	if (!yes && v[1].set)
 		rc = nhir_err_set(&err, NHIR_EINVAL, "request body: a "
 				  "rejection has no 'ttl'");
+	else if (yes && v[2].set && !v[2].null)
+		rc = nhir_err_set(&err, NHIR_EINVAL, "request body: field "
+				  "'withdraw' goes with a rejection only");
+	else if ((withdraw = v[2].b))
+		/* the author takes back their own rejection */
+		rc = nhir_reject_withdraw(r->st, r->user, r->incident, r->num,
+					  v[0].s, &err);
 	else
 		rc = nhir_approve(r->st, r->user, r->incident, r->num, yes,
 				  v[0].s, v[1].set ? v[1].i : 0, &err);
@@ -976,8 +975,8 @@ static enum MHD_Result verdict(struct srv_req *r, bool yes)
 	if (rc)
 		return srv_fail(r, &err);
 	srv_log("%s %s: step %" PRId64 " %s by %s (token %" PRId64 ")",
-		r->method, r->url, r->num, yes ? "approved" : "rejected",
-		r->user, r->token);
+		r->method, r->url, r->num, yes ? "approved" : withdraw ?
+		"rejection withdrawn" : "rejected", r->user, r->token);
 	return plan_doc(r, 200);
 }
 

@@ -62,6 +62,10 @@ enum srv_route {
 	ROUTE_WITNESS,
 	ROUTE_WITNESS_LOG,
 	ROUTE_WEBHOOK_DELIVERIES,
+	ROUTE_STREAM,
+	ROUTE_EXECUTE,
+	ROUTE_VERIFY,
+	ROUTE_PLAN_EDIT,
 	ROUTE_NR
 };
 
@@ -246,6 +250,13 @@ enum MHD_Result rd_scope(struct srv_req *r);
 enum MHD_Result rd_tasks(struct srv_req *r);
 enum MHD_Result rd_evidence(struct srv_req *r);
 enum MHD_Result rd_webhook_deliveries(struct srv_req *r);
+
+/* ---- containment (contain.c) ---- */
+
+/* POST .../steps/{n}/execute, .../verify, .../plan/edit. */
+enum MHD_Result ct_execute(struct srv_req *r);
+enum MHD_Result ct_verify(struct srv_req *r);
+enum MHD_Result ct_plan_edit(struct srv_req *r);
 
 /* ---- webhooks (webhook.c) ---- */
 

@@ -1,0 +1,213 @@
+/*
+ * Containment over HTTP: running a plan step through its connector
+ * (or its dry run), a lead's decision on an interrupted step, verifying
+ * revocations by their probes, and the lead's edits of the plan.  The
+ * same library calls as nhir execute, nhir verify and nhir plan edit,
+ * as the request's user: the library checks role, four eyes and
+ * approvals, and audits each change in its transaction.  The
+ * connectors are the server's (--connectors, read at each request);
+ * nothing a client sends names one.
+ */
+#include "compat.h"
+#include "nhir/doc.h"
+#include "nhir/plan.h"
+#include "server/decode-ops.h"
+#include "server/server-internal.h"
+
+/* An empty body, or one that says it is JSON; else 415. */
+static bool json_ok(struct srv_req *r, enum MHD_Result *ok)
+{
+	if (!r->len || srv_content_type(r, "application/json"))
+		return true;
+	*ok = srv_problem(r, 415, NHIR_EINVAL, "media-type",
+			  "Unsupported media type",
+			  "the body must be application/json");
+	return false;
+}
+
+/* The server's connectors, loaded now; NULL with the reason in err. */
+static struct nhir_connectors *connectors(struct srv_req *r,
+					  struct nhir_err *err)
+{
+	const char *path = srv_opts(r->srv)->connectors;
+	struct nhir_connectors *c = NULL;
+
+	if (!path) {
+		nhir_err_set(err, NHIR_ECONFLICT, "this server has no "
+			     "connectors (nhir serve --connectors FILE, or "
+			     "$NHIR_CONNECTORS)");
+		return NULL;
+	}
+	if (nhir_connectors_load(path, &c, err)) {
+		/* the file's words stay in the log: they name the server's
+		 * paths */
+		srv_log("connectors: %s", err->msg);
+		nhir_err_set(err, NHIR_EIO, "the server's connectors do not "
+			     "load (its log says why)");
+		return NULL;
+	}
+	return c;
+}
+
+/* The plan as it is now. */
+static enum MHD_Result plan_now(struct srv_req *r, unsigned status)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	cJSON *doc;
+
+	if (nhir_doc_plan(r->st, r->incident, &doc, &err))
+		return srv_fail(r, &err);
+	return srv_respond_doc(r, status, doc);
+}
+
+/*
+ * POST /api/v1/incidents/{id}/steps/{n}/execute: {"confirm": true}
+ * runs step n (as nhir execute INC N --confirm), else its dry run says
+ * what would be sent (the library's request, which carries no secret);
+ * {"resolve", "why"} is the lead's decision on an interrupted step.
+ * A step the connector failed is on the record and answered 200 with
+ * status "failed", as the command line prints it.
+ */
+enum MHD_Result ct_execute(struct srv_req *r)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_connectors *conn;
+	struct nhir_exec_result res;
+	struct srv_exec_req x;
+	enum MHD_Result ok;
+	enum nhir_rc rc;
+	cJSON *doc;
+
+	if (!json_ok(r, &ok))
+		return ok;
+	if (srv_decode_execute(r->body, r->len, &x, &err))
+		return srv_fail(r, &err);
+	if (x.resolve != SRV_RESOLVE_NONE) {
+		rc = nhir_step_resolve(r->st, r->user, r->incident, r->num,
+				       x.resolve == SRV_RESOLVE_DONE, x.why,
+				       &err);
+		srv_exec_req_free(&x);
+		if (rc)
+			return srv_fail(r, &err);
+		srv_log("%s %s: step %" PRId64 " resolved by %s (token %"
+			PRId64 ")", r->method, r->url, r->num, r->user,
+			r->token);
+		return plan_now(r, 200);
+	}
+	conn = connectors(r, &err);
+	if (!conn)
+		return srv_fail(r, &err);
+	rc = nhir_execute(r->st, r->user, r->incident, r->num, x.confirm, conn,
+			  srv_opts(r->srv)->upload_dir, &res, &err);
+	nhir_connectors_free(conn);
+	if (!rc)
+		rc = nhir_doc_execute(r->incident, &res, &doc, &err);
+	if (rc)
+		return srv_fail(r, &err);
+	srv_log("%s %s: step %" PRId64 " %s by %s (token %" PRId64 ")",
+		r->method, r->url, res.step, res.status, r->user, r->token);
+	return srv_respond_doc(r, 200, doc);
+}
+
+/*
+ * POST /api/v1/incidents/{id}/verify: every confirmed revocation's
+ * probe, as nhir verify; the counts and each revocation's state.
+ */
+enum MHD_Result ct_verify(struct srv_req *r)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_connectors *conn;
+	struct nhir_verify_result res;
+	struct srv_value v[1];
+	enum MHD_Result ok;
+	enum nhir_rc rc;
+	cJSON *doc;
+
+	if (!json_ok(r, &ok))
+		return ok;
+	/* no field: {} or nothing */
+	if (srv_decode(r->body, r->len, NULL, 0, v, &err))
+		return srv_fail(r, &err);
+	conn = connectors(r, &err);
+	if (!conn)
+		return srv_fail(r, &err);
+	rc = nhir_verify(r->st, r->user, r->incident, conn, &res, &err);
+	nhir_connectors_free(conn);
+	if (!rc)
+		rc = nhir_doc_verify(r->st, r->incident, &res, &doc, &err);
+	if (rc)
+		return srv_fail(r, &err);
+	srv_log("%s %s: %zu probed, %zu verified, by %s (token %" PRId64 ")",
+		r->method, r->url, res.probed, res.verified, r->user,
+		r->token);
+	return srv_respond_doc(r, 200, doc);
+}
+
+/* The catalog plans are built from: an admin's, else the server's. */
+static enum nhir_rc catalog(struct srv_req *r, struct nhir_catalog **cat,
+			    struct nhir_err *err)
+{
+	char *conf = malloc(NHIR_SETTING_MAX);
+	const char *path;
+	bool found = false;
+	enum nhir_rc rc;
+
+	*cat = NULL;
+	if (!conf)
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	rc = nhir_setting_get(r->st, "catalog", conf, NHIR_SETTING_MAX,
+			      &found, err);
+	path = found ? conf : srv_opts(r->srv)->catalog;
+	if (!rc)
+		rc = path ? nhir_catalog_load(path, cat, err)
+			  : nhir_err_set(err, NHIR_ECONFLICT, "this server "
+					 "has no action catalog");
+	free(conf);
+	return rc;
+}
+
+/*
+ * POST /api/v1/incidents/{id}/plan/edit: add, skip or move a step, as
+ * nhir plan edit; the lead's, and a broken ordering constraint is 409
+ * unless accept_risk says why (then the lead's decision is recorded).
+ */
+enum MHD_Result ct_plan_edit(struct srv_req *r)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_catalog *cat = NULL;
+	struct srv_plan_edit e;
+	int64_t step = 0;
+	enum MHD_Result ok;
+	enum nhir_rc rc;
+
+	if (!json_ok(r, &ok))
+		return ok;
+	if (srv_decode_plan_edit(r->body, r->len, &e, &err))
+		return srv_fail(r, &err);
+	switch (e.op) {
+	case SRV_EDIT_ADD:
+		rc = catalog(r, &cat, &err);
+		if (!rc)
+			rc = nhir_plan_add(r->st, r->user, r->incident, cat,
+					   e.action, e.target, e.after, &step,
+					   &err);
+		nhir_catalog_free(cat);
+		break;
+	case SRV_EDIT_SKIP:
+		step = e.step;
+		rc = nhir_plan_skip(r->st, r->user, r->incident, e.step, e.why,
+				    e.accept, &err);
+		break;
+	default:
+		step = e.step;
+		rc = nhir_plan_move(r->st, r->user, r->incident, e.step,
+				    e.before, e.accept, &err);
+		break;
+	}
+	srv_plan_edit_free(&e);
+	if (rc)
+		return srv_fail(r, &err);
+	srv_log("%s %s: step %" PRId64 " edited by %s (token %" PRId64 ")",
+		r->method, r->url, step, r->user, r->token);
+	return plan_now(r, 200);
+}
