@@ -74,6 +74,18 @@ check "a bad 'after' is 400" code badafter 400
 check "as problem+json" problem badafter 400 NHIR_EINVAL
 req badinc -H "Authorization: Bearer $OLGA" "$URL/api/v1/events?incident=nope"
 check "a bad incident is 400" code badinc 400
+# the same feed under the name /api/v1/stream
+req stream -m 2 -H "Authorization: Bearer $OLGA" -H "Last-Event-ID: $DECLARED" \
+	"$URL/api/v1/stream?incident=INC-1"
+check "/api/v1/stream is the feed too" has "$T/stream.body" "seen live"
+check "resumed after Last-Event-ID" sh -c '! grep -q "^id: $1\$" "$0/stream.body"' "$T" "$DECLARED"
+check "as an event stream" has "$T/stream.head" "text/event-stream"
+"$NHIR" --as lena incident declare --title other --severity low --lead lena >/dev/null
+req stream2 -m 2 -H "Authorization: Bearer $OLGA" "$URL/api/v1/stream?after=0&incident=INC-2"
+check "another incident's feed: its own record" has "$T/stream2.body" '"title":"other"'
+check "filtered by incident: none of another's" hasnt "$T/stream2.body" "seen live"
+req badstream -H "Authorization: Bearer $OLGA" "$URL/api/v1/stream?after=x"
+check "a bad 'after' on /api/v1/stream is 400" code badstream 400
 req anon "$URL/api/v1/events"
 check "no token: 401" code anon 401
 
