@@ -252,7 +252,7 @@ void nhir_connectors_free(struct nhir_connectors *c);
 
 struct nhir_exec_result {
 	char status[16];	/* "done", "failed", "dry-run", "skipped" */
-	char detail[512];
+	char detail[4096];	/* a built-in connector's dry run: requests */
 	int64_t step;
 	int64_t evidence;	/* where the connector's output is kept */
 };

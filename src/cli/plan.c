@@ -641,8 +641,21 @@ int cmd_execute(int argc, char **argv, struct nhir_ctx *ctx)
 			return r;
 		return strcmp(res.status, "failed") ? EXIT_OK : EXIT_ERROR;
 	}
-	out_printf("INC-%" PRId64 " step %" PRId64 ": %s: %s\n", inc, res.step,
-		   res.status, res.detail);
+	/* a detail of several lines (a built-in connector's requests):
+	 * each line shown as such, its other control characters escaped */
+	{
+		const char *d = res.detail, *nl = strchr(d, '\n');
+
+		out_printf("INC-%" PRId64 " step %" PRId64 ": %s: %.*s\n", inc,
+			   res.step, res.status,
+			   (int)(nl ? (size_t)(nl - d) : strlen(d)), d);
+		while (nl) {
+			d = nl + 1;
+			nl = strchr(d, '\n');
+			out_printf("  %.*s\n",
+				   (int)(nl ? (size_t)(nl - d) : strlen(d)), d);
+		}
+	}
 	if (res.evidence)
 		out_printf("connector output kept as evidence %" PRId64 "\n",
 			   res.evidence);

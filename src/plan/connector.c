@@ -26,6 +26,7 @@
 #include "nhir/plan.h"
 #include "nhir/webhook.h"
 #include "core/yaml.h"
+#include "plan/aws.h"
 #include "plan/plan-internal.h"
 
 #define MAX_ARGS 32
@@ -47,6 +48,7 @@ struct connector {
 	int64_t timeout;
 	char *patterns[MAX_PATTERNS];	/* actions, or subtypes for probes */
 	size_t pattern_nr;
+	struct nhir_aws *aws;		/* built in: type aws (aws.c) */
 };
 
 struct nhir_connectors {
@@ -67,6 +69,7 @@ static void conn_free(struct connector *c)
 		nhir_free(c->patterns[i]);
 	nhir_free(c->name);
 	nhir_free(c->url);
+	nhir_aws_free(c->aws);
 }
 
 void nhir_connectors_free(struct nhir_connectors *c)
@@ -186,7 +189,8 @@ static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,
 {
 	static const char *const keys[] = { "name", "type", "command", "url",
 					    "headers", "timeout", "actions",
-					    "subtypes", "env", NULL };
+					    "subtypes", "env", NHIR_AWS_KEYS,
+					    NULL };
 	const char *name, *type;
 	yaml_node_t *v;
 	size_t nr;
@@ -203,10 +207,37 @@ static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,
 	c->name = nhir_strdup(name);
 	if (!c->name)
 		return nhir_err_set(y->err, NHIR_ENOMEM, "out of memory");
-	if (!type || (strcmp(type, "exec") && strcmp(type, "http")))
-		return nhir_yaml_error(y, n, "'%s': type is exec or http", name);
+	if (!type || (strcmp(type, "exec") && strcmp(type, "http") &&
+		      strcmp(type, "aws")))
+		return nhir_yaml_error(y, n, "'%s': type is exec, http or aws",
+				       name);
 	c->http = !strcmp(type, "http");
-	if (c->http) {
+	if (strcmp(type, "aws")) {
+		static const char *const aws_keys[] = { NHIR_AWS_KEYS };
+
+		for (size_t i = 0; i < NHIR_ARRAY_SIZE(aws_keys); i++)
+			if (nhir_yaml_get(y, n, aws_keys[i]))
+				return nhir_yaml_error(y, nhir_yaml_get(y, n,
+						       aws_keys[i]), "'%s': %s "
+						       "is for connectors of "
+						       "type aws", name,
+						       aws_keys[i]);
+	}
+	if (!strcmp(type, "aws")) {
+		static const char *const not_aws[] = { "command", "url",
+						       "headers", "env" };
+
+		for (size_t i = 0; i < NHIR_ARRAY_SIZE(not_aws); i++)
+			if (nhir_yaml_get(y, n, not_aws[i]))
+				return nhir_yaml_error(y, nhir_yaml_get(y, n,
+						       not_aws[i]), "'%s': a "
+						       "connector of type aws "
+						       "takes no %s", name,
+						       not_aws[i]);
+		rc = nhir_aws_config(y, n, name, &c->aws);
+		if (rc)
+			return rc;
+	} else if (c->http) {
 		const char *url = nhir_yaml_str(nhir_yaml_get(y, n, "url"));
 
 		if (!url || (strncmp(url, "http://", 7) &&
@@ -279,7 +310,7 @@ static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,
 				       probe ? "subtypes" : "actions");
 	rc = strs(y, v, probe ? "subtypes" : "actions", c->patterns,
 		  MAX_PATTERNS, &c->pattern_nr);
-	if (!rc && !c->http)
+	if (!rc && !c->http && !c->aws)
 		rc = resolve(y, nhir_yaml_get(y, n, "command"), c);
 	return rc;
 }
@@ -467,6 +498,16 @@ const char *nhir_connector_for(const struct nhir_connectors *c,
 					 : find(c->conn, c->conn_nr, action);
 
 	return x ? x->name : NULL;
+}
+
+bool nhir_connector_builtin(const struct nhir_connectors *c,
+			    const char *action, bool probe)
+{
+	const struct connector *x = !c ? NULL
+				 : probe ? find(c->probe, c->probe_nr, action)
+					 : find(c->conn, c->conn_nr, action);
+
+	return x && x->aws;
 }
 
 /* ${env:NAME} and ${file:PATH} in s, expanded into b. */
@@ -973,6 +1014,60 @@ enum nhir_rc nhir_http_call(const struct nhir_http_req *q,
 	return rc;
 }
 
+enum nhir_rc plan_http_form(const char *url, const char *const *headers,
+			    size_t header_nr, const char *body, long timeout,
+			    struct nhir_buf *out, long *status,
+			    struct nhir_err *err)
+{
+	struct curl_slist *hdrs = NULL, *more;
+	CURL *curl;
+	CURLcode cc;
+	enum nhir_rc rc;
+
+	*status = 0;
+	rc = load_curl(err);
+	if (rc)
+		return rc;
+	curl = lc.easy_init();
+	if (!curl)
+		return nhir_err_set(err, NHIR_ENOMEM, "libcurl failed to start");
+	for (size_t i = 0; i <= header_nr; i++) {
+		/* and "Expect:": one round trip, whatever the size */
+		more = lc.slist_append(hdrs, i < header_nr ? headers[i]
+							  : "Expect:");
+		if (!more) {
+			lc.slist_free_all(hdrs);
+			lc.easy_cleanup(curl);
+			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		}
+		hdrs = more;
+	}
+	lc.easy_setopt(curl, CURLOPT_URL, url);
+	lc.easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+	lc.easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+	lc.easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
+	lc.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout < 10 ? timeout : 10L);
+	lc.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	lc.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	lc.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	lc.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	lc.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+	lc.easy_setopt(curl, CURLOPT_WRITEDATA, out);
+	lc.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	cc = lc.easy_perform(curl);
+	lc.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+	/* curl's reasons name no header: the signature stays out */
+	if (cc == CURLE_WRITE_ERROR && out->err)
+		rc = nhir_err_set(err, NHIR_ETOOBIG, "%s: the answer is over "
+				  "1 MiB", url);
+	else if (cc != CURLE_OK)
+		rc = nhir_err_set(err, NHIR_EIO, "%s: %s", url,
+				  lc.easy_strerror(cc));
+	lc.slist_free_all(hdrs);
+	lc.easy_cleanup(curl);
+	return rc;
+}
+
 static size_t on_drop(char *p, size_t size, size_t n, void *data)
 {
 	(void)p;
@@ -1047,6 +1142,9 @@ enum nhir_rc nhir_connector_call(const struct nhir_connectors *cs,
 	if (!c)
 		return nhir_err_set(err, NHIR_ENOTFOUND, "no %s configured for "
 				    "'%s'", probe ? "probe" : "connector", what);
+	if (c->aws)
+		return nhir_aws_call(c->aws, c->name, (long)c->timeout, request,
+				     probe, reply, err);
 	return c->http ? run_http(c, request, reply, err)
 		       : run_exec(c, request, reply, err);
 }

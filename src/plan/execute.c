@@ -298,7 +298,7 @@ static const char *probe_target(struct nhir_store *st, int64_t incident,
 	struct xstep x;
 	const char *out = "failed", *call = "";
 	char *req;
-	cJSON *a = NULL;
+	cJSON *a = NULL, *said = NULL;
 
 	if (nhir_store_get_node(st, target, &node, NULL)) {
 		snprintf(detail, n, "no such node");
@@ -316,19 +316,32 @@ static const char *probe_target(struct nhir_store *st, int64_t incident,
 		a = cJSON_Parse(reply.buf);
 		if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(a, "call")))
 			call = cJSON_GetObjectItemCaseSensitive(a, "call")->valuestring;
-		if (!cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(a, "works")))
+		said = cJSON_GetObjectItemCaseSensitive(a, "detail");
+		if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(a, "status")) &&
+		    cJSON_IsString(said))
+			/* a built-in probe that could not tell */
+			snprintf(detail, n, "%s", said->valuestring);
+		else if (!cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(a, "works")))
 			snprintf(detail, n, "the probe answered something that "
 				 "is not {\"works\": ...}");
 		else if (proves_nothing(call))
 			snprintf(detail, n, "%s succeeds whatever the "
 				 "permissions: refused as proof", call);
 		else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "works")))
-			snprintf(detail, n, "%s still succeeds with %s",
-				 call[0] ? call : "the probe", node.ext_id);
+			if (cJSON_IsString(said))
+				snprintf(detail, n, "still works: %s",
+					 said->valuestring);
+			else
+				snprintf(detail, n, "%s still succeeds with %s",
+					 call[0] ? call : "the probe",
+					 node.ext_id);
 		else {
-			snprintf(detail, n, "%s is refused for %s",
-				 call[0] ? call : "the probe's call",
-				 node.ext_id);
+			if (cJSON_IsString(said))
+				snprintf(detail, n, "%s", said->valuestring);
+			else
+				snprintf(detail, n, "%s is refused for %s",
+					 call[0] ? call : "the probe's call",
+					 node.ext_id);
 			out = "done";
 		}
 	}
@@ -538,6 +551,9 @@ static void read_answer(const char *cname, struct nhir_buf *reply,
 			     "that is not {\"status\": ...}", cname);
 	else if (!strcmp(status->valuestring, "done"))
 		a->status = "done";
+	else if (cJSON_IsString(detail) && detail->valuestring[0])
+		nhir_err_set(&a->cerr, NHIR_EIO, "%s says: %s: %s", cname,
+			     status->valuestring, detail->valuestring);
 	else
 		nhir_err_set(&a->cerr, NHIR_EIO, "%s says: %s", cname,
 			     status->valuestring);
@@ -603,6 +619,22 @@ static enum nhir_rc run_connector(struct nhir_store *st, const char *actor,
 	req = request_json(st, incident, x, !confirm);
 	if (!req)
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	if (!confirm && nhir_connector_builtin(conn, x->action, false)) {
+		/* a built-in connector shows the requests it would send */
+		rc = nhir_connector_call(conn, x->action, false, req, &reply,
+					 err);
+		if (!rc) {
+			read_answer(cname, &reply, &a);
+			snprintf(res->status, sizeof(res->status), "dry-run");
+			snprintf(res->detail, sizeof(res->detail), "would send "
+				 "(%s):\n%s", cname, a.detail ? a.detail
+							      : a.cerr.msg);
+		}
+		cJSON_Delete(a.json);
+		nhir_buf_release(&reply);
+		nhir_free(req);
+		return rc;
+	}
 	if (!confirm) {
 		snprintf(res->status, sizeof(res->status), "dry-run");
 		snprintf(res->detail, sizeof(res->detail), "would send to %s: %s",

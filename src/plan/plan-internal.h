@@ -16,6 +16,17 @@ enum nhir_rc nhir_connector_call(const struct nhir_connectors *c,
 				 const char *what, bool probe,
 				 const char *request, struct nhir_buf *reply,
 				 struct nhir_err *err);
+/* Whether the connector for what is built in (answers dry runs itself). */
+bool nhir_connector_builtin(const struct nhir_connectors *c,
+			    const char *what, bool probe);
+/*
+ * POSTs body (a form) with headers ("Name: value") to url; the answer's
+ * body in out, its status in *status.  An error when no answer came.
+ */
+enum nhir_rc plan_http_form(const char *url, const char *const *headers,
+			    size_t header_nr, const char *body, long timeout,
+			    struct nhir_buf *out, long *status,
+			    struct nhir_err *err);
 /* The name of the connector (or probe) for what, or NULL. */
 const char *nhir_connector_for(const struct nhir_connectors *c,
 			       const char *what, bool probe);

@@ -1,5 +1,6 @@
 /* The action catalog and connectors files: the shipped ones, and bad ones. */
 #include "lib/testlib.h"
+#include "plan/plan-internal.h"
 
 static void test_shipped_catalog(void **state)
 {
@@ -86,7 +87,12 @@ static void test_connectors(void **state)
 	static const struct {
 		const char *text, *msg;
 	} bad[] = {
-		{ "version: 1\nconnectors:\n  - name: x\n    type: ftp\n", "k.yaml:3: 'x': type is exec or http" },
+		{ "version: 1\nconnectors:\n  - name: x\n    type: ftp\n", "k.yaml:3: 'x': type is exec, http or aws" },
+		{ "version: 1\nconnectors:\n  - name: x\n    type: exec\n    command: [c]\n    endpoint: http://h/\n    actions: [a]\n", "k.yaml:6: 'x': endpoint is for connectors of type aws" },
+		{ "version: 1\nconnectors:\n  - name: x\n    type: aws\n    command: [c]\n    actions: [a]\n", "k.yaml:5: 'x': a connector of type aws takes no command" },
+		{ "version: 1\nconnectors:\n  - name: x\n    type: aws\n    endpoint: iam.amazonaws.com\n    actions: [a]\n", "k.yaml:5: 'x': endpoint is an http(s) URL" },
+		{ "version: 1\nconnectors:\n  - name: x\n    type: aws\n    accounts: {\"1234\": \"arn:aws:iam::1234:role/r\"}\n    actions: [a]\n", "'x': accounts: '1234' is not a 12-digit account id" },
+		{ "version: 1\nconnectors:\n  - name: x\n    type: aws\n    accounts: {\"111122223333\": r}\n    actions: [a]\n", "'x': accounts: 111122223333: give the ARN of the role to assume" },
 		{ "version: 1\nconnectors:\n  - name: x\n    type: exec\n    actions: [a]\n", "'x': an exec connector needs a command" },
 		{ "version: 1\nconnectors:\n  - name: x\n    type: http\n    url: ftp://h\n    actions: [a]\n", "needs an http(s) url" },
 		{ "version: 1\nconnectors:\n  - name: x\n    type: exec\n    command: [c]\n    timeout: 0\n    actions: [a]\n", "k.yaml:6: 'x': timeout is 1 to 3600 seconds" },
@@ -100,6 +106,16 @@ static void test_connectors(void **state)
 	(void)state;
 	assert_int_equal(nhir_connectors_load("examples/connectors/simulated.yaml",
 					      &c, &err), 0);
+	nhir_connectors_free(c);
+	assert_int_equal(nhir_connectors_load("examples/connectors/aws.yaml",
+					      &c, &err), 0);
+	assert_true(nhir_connector_for(c, "aws.deactivate-access-key", false) &&
+		    !strcmp(nhir_connector_for(c, "aws.deactivate-access-key",
+					       false), "aws"));
+	assert_string_equal(nhir_connector_for(c, "generic.notify-owner",
+					       false), "simulated");
+	assert_string_equal(nhir_connector_for(c, "aws-access-key", true),
+			    "aws-probe");
 	nhir_connectors_free(c);
 	for (size_t i = 0; i < NHIR_ARRAY_SIZE(bad); i++) {
 		assert_int_equal(nhir_connectors_parse(bad[i].text, strlen(bad[i].text),
