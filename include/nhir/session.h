@@ -121,4 +121,27 @@ bool nhir_session_csrf_ok(struct nhir_store *st, const char *value,
 enum nhir_rc nhir_logout(struct nhir_store *st, const char *value,
 			 struct nhir_err *err);
 
+/*
+ * The live sessions (not ended, unexpired at now, of an active user:
+ * a deactivated user's sessions do not work) in id order: an
+ * admin's of user (NULL: everyone's), anyone else's own only (user
+ * NULL or themselves; another's is NHIR_EDENIED, on the audit log).
+ * Never a cookie or its hash.
+ */
+typedef int (*nhir_session_cb)(const struct nhir_session *s, void *data);
+enum nhir_rc nhir_session_list(struct nhir_store *st, const char *actor,
+			       const char *user, int64_t now,
+			       nhir_session_cb cb, void *data,
+			       struct nhir_err *err);
+
+/*
+ * Ends session id: an admin, or its own user.  A session not live
+ * (unknown, ended, expired) is NHIR_ENOTFOUND.  On the audit log as
+ * "session.end" by actor, naming the session and its user, in the
+ * same transaction; *out is the session as it was.
+ */
+enum nhir_rc nhir_session_end(struct nhir_store *st, const char *actor,
+			      int64_t id, struct nhir_session *out,
+			      struct nhir_err *err);
+
 #endif

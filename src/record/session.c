@@ -445,3 +445,94 @@ enum nhir_rc nhir_logout(struct nhir_store *st, const char *value,
 	}
 	return ir_end(st, rc, s.user, "logout", 0, d, err);
 }
+
+/* Passes on the sessions of active users only: the others are dormant. */
+struct live_filter {
+	struct nhir_store *st;
+	nhir_session_cb cb;
+	void *data;
+};
+
+static int live_only(const struct nhir_session *s, void *data)
+{
+	struct live_filter *lf = data;
+	struct nhir_user u;
+
+	if (nhir_user_get(lf->st, s->user, &u, NULL) || !u.active)
+		return 0;
+	return lf->cb(s, lf->data);
+}
+
+enum nhir_rc nhir_session_list(struct nhir_store *st, const char *actor,
+			       const char *user, int64_t now,
+			       nhir_session_cb cb, void *data,
+			       struct nhir_err *err)
+{
+	struct live_filter lf = { st, cb, data };
+	struct nhir_user a, u;
+	enum nhir_rc rc;
+
+	rc = nhir_authorize(st, actor, NHIR_PERM_READ, 0, err);
+	if (!rc)
+		rc = nhir_user_get(st, actor, &a, err);
+	if (!rc && user)
+		rc = nhir_user_get(st, user, &u, err);
+	if (rc)
+		return rc;
+	if (a.role != NHIR_ROLE_ADMIN && (!user || strcmp(u.name, a.name))) {
+		if (user) {
+			nhir_err_set(err, NHIR_EDENIED, "%s (%s) may list only "
+				     "their own sessions, not %s's", a.name,
+				     nhir_role_name(a.role), u.name);
+			nhir_audit_denied(st, actor, "session.list", 0,
+					  err->msg);
+			return NHIR_EDENIED;
+		}
+		return nhir_token_store(st)->sessions_read(st, a.name, now,
+							   live_only, &lf,
+							   err);
+	}
+	return nhir_token_store(st)->sessions_read(st, user ? u.name : NULL,
+						   now, live_only, &lf, err);
+}
+
+enum nhir_rc nhir_session_end(struct nhir_store *st, const char *actor,
+			      int64_t id, struct nhir_session *out,
+			      struct nhir_err *err)
+{
+	int64_t now = nhir_time_now();
+	struct nhir_user a;
+	bool found = false;
+	cJSON *d;
+	enum nhir_rc rc;
+
+	rc = ir_begin(st, actor, NHIR_PERM_READ, 0, "session.end", err);
+	if (rc)
+		return rc;
+	rc = nhir_user_get(st, actor, &a, err);
+	if (!rc)
+		rc = nhir_token_store(st)->session_read(st, id, out, &found,
+							err);
+	if (!rc && (!found || out->ended != NHIR_TIME_UNSET ||
+		    out->expires <= now))
+		rc = nhir_err_set(err, NHIR_ENOTFOUND, "no live session %"
+				  PRId64, id);
+	if (!rc && a.role != NHIR_ROLE_ADMIN && strcmp(a.name, out->user)) {
+		nhir_err_set(err, NHIR_EDENIED, "%s (%s) may end only their "
+			     "own sessions", a.name, nhir_role_name(a.role));
+		nhir_store_rollback(st);
+		nhir_audit_denied(st, actor, "session.end", 0, err->msg);
+		return NHIR_EDENIED;
+	}
+	if (!rc)
+		rc = nhir_token_store(st)->session_end(st, id, now, err);
+	d = cJSON_CreateObject();
+	if (d) {
+		cJSON_AddNumberToObject(d, "session", (double)id);
+		if (found)
+			cJSON_AddStringToObject(d, "user", out->user);
+	} else if (!rc) {
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
+	return ir_end(st, rc, actor, "session.end", 0, d, err);
+}

@@ -92,6 +92,17 @@ struct nhir_token_store_ops {
 	/* Forgets the sessions that expired or ended before before. */
 	enum nhir_rc (*sessions_purge)(struct nhir_store *st, int64_t before,
 				       struct nhir_err *err);
+	/*
+	 * Each session not ended and expiring after now (of user, or all
+	 * when NULL; user as stored) in id order.
+	 */
+	enum nhir_rc (*sessions_read)(struct nhir_store *st, const char *user,
+				      int64_t now, nhir_session_cb cb,
+				      void *data, struct nhir_err *err);
+	/* Session id; *found false when none. */
+	enum nhir_rc (*session_read)(struct nhir_store *st, int64_t id,
+				     struct nhir_session *out, bool *found,
+				     struct nhir_err *err);
 };
 
 /* The interface of st's backend. */

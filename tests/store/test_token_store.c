@@ -3,6 +3,7 @@
  * (src/store/token.h) and the rules of src/record/token.c and
  * src/record/session.c on top of it.
  */
+#include <inttypes.h>
 #include "lib/testlib.h"
 #include "nhir/session.h"
 #include "nhir/token.h"
@@ -228,6 +229,78 @@ static void test_session_rows(void **state)
 	assert_false(found);
 }
 
+static int count_session(const struct nhir_session *s, void *data)
+{
+	char *seen = data;
+	size_t n = strlen(seen);
+
+	snprintf(seen + n, 64 - n, "%s%" PRId64 ":%s", n ? "," : "", s->id,
+		 s->user);
+	return 0;
+}
+
+static void test_session_list_end(void **state)
+{
+	struct fx *f = *state;
+	struct nhir_err err = NHIR_ERR_INIT;
+	/* live for long: ending one checks the real clock */
+	struct nhir_session s = { 0, "rory", "password", "127.0.0.1", 100,
+				  4102444800, NHIR_TIME_UNSET }, got;
+	int64_t a, b, c;
+	char seen[64] = "";
+
+	assert_int_equal(f->ops->session_insert(f->st, &s, "h1", &a, &err),
+			 NHIR_OK);
+	snprintf(s.user, sizeof(s.user), "root");
+	assert_int_equal(f->ops->session_insert(f->st, &s, "h2", &b, &err),
+			 NHIR_OK);
+	s.expires = 50;		/* expired: never listed */
+	assert_int_equal(f->ops->session_insert(f->st, &s, "h3", &c, &err),
+			 NHIR_OK);
+	assert_int_equal(f->ops->sessions_read(f->st, NULL, 100,
+					       count_session, seen, &err),
+			 NHIR_OK);
+	{
+		char want[64];
+
+		snprintf(want, sizeof(want), "%" PRId64 ":rory,%" PRId64
+			 ":root", a, b);
+		assert_string_equal(seen, want);
+	}
+	seen[0] = 0;
+	assert_int_equal(f->ops->sessions_read(f->st, "rory", 100,
+					       count_session, seen, &err),
+			 NHIR_OK);
+	assert_non_null(strstr(seen, ":rory"));
+	assert_null(strstr(seen, ":root"));
+	/* a responder sees only their own, and may not ask for another's */
+	seen[0] = 0;
+	assert_int_equal(nhir_session_list(f->st, "rory", NULL, 100,
+					   count_session, seen, &err), NHIR_OK);
+	assert_null(strstr(seen, ":root"));
+	assert_int_equal(nhir_session_list(f->st, "rory", "root", 100,
+					   count_session, seen, &err),
+			 NHIR_EDENIED);
+	/* nor end it; its owner and an admin may */
+	assert_int_equal(nhir_session_end(f->st, "rory", b, &got, &err),
+			 NHIR_EDENIED);
+	assert_int_equal(nhir_session_end(f->st, "root", a, &got, &err),
+			 NHIR_OK);
+	assert_string_equal(got.user, "rory");
+	assert_int_equal(nhir_session_end(f->st, "root", a, &got, &err),
+			 NHIR_ENOTFOUND);
+	assert_int_equal(nhir_session_end(f->st, "root", c, &got, &err),
+			 NHIR_ENOTFOUND);
+	assert_int_equal(f->ops->session_read(f->st, a, &got, &(bool){ 0 },
+					      &err), NHIR_OK);
+	assert_int_not_equal(got.ended, NHIR_TIME_UNSET);
+	seen[0] = 0;
+	assert_int_equal(f->ops->sessions_read(f->st, NULL, 100,
+					       count_session, seen, &err),
+			 NHIR_OK);
+	assert_null(strstr(seen, ":rory"));
+}
+
 static void test_login_session_logout(void **state)
 {
 	struct fx *f = *state;
@@ -302,6 +375,7 @@ int main(void)
 		T(test_password_rows),
 		T(test_session_rows),
 		T(test_login_session_logout),
+		T(test_session_list_end),
 		cmocka_unit_test(test_durations),
 #undef T
 	};

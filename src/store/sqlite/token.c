@@ -266,6 +266,70 @@ static enum nhir_rc sessions_purge(struct nhir_store *st, int64_t before,
 		       " OR ended < ?1", "i", before);
 }
 
+/* One row of session (id, user, method, address, created, expires,
+ * ended) into out. */
+static void session_row(sqlite3_stmt *q, struct nhir_session *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = sq_col_int(q, 0);
+	copy(out->user, sizeof(out->user), sq_text(q, 1));
+	copy(out->method, sizeof(out->method), sq_text(q, 2));
+	copy(out->address, sizeof(out->address), sq_text(q, 3));
+	out->created = sq_col_int(q, 4);
+	out->expires = sq_col_int(q, 5);
+	out->ended = opt_time(q, 6);
+}
+
+static enum nhir_rc sessions_read(struct nhir_store *st, const char *user,
+				  int64_t now, nhir_session_cb cb, void *data,
+				  struct nhir_err *err)
+{
+	struct nhir_session s;
+	sqlite3_stmt *q;
+	enum nhir_rc rc;
+	int r;
+
+	rc = sq_query(st, err, &q, "SELECT id, user, method, address,"
+		      " created, expires, ended FROM session WHERE ended IS"
+		      " NULL AND expires > ?1 AND (?2 IS NULL OR user = ?2)"
+		      " ORDER BY id", "it", now, user);
+	if (rc)
+		return rc;
+	while ((r = sq_step(st, q, err)) == 1) {
+		session_row(q, &s);
+		if (cb(&s, data)) {
+			r = 0;
+			break;
+		}
+	}
+	sq_done(st, q);
+	return sq_step_rc(r, err);
+}
+
+static enum nhir_rc session_read(struct nhir_store *st, int64_t id,
+				 struct nhir_session *out, bool *found,
+				 struct nhir_err *err)
+{
+	sqlite3_stmt *q;
+	enum nhir_rc rc;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	*found = false;
+	rc = sq_query(st, err, &q, "SELECT id, user, method, address,"
+		      " created, expires, ended FROM session WHERE id = ?",
+		      "i", id);
+	if (rc)
+		return rc;
+	r = sq_step(st, q, err);
+	if (r == 1) {
+		session_row(q, out);
+		*found = true;
+	}
+	sq_done(st, q);
+	return sq_step_rc(r, err);
+}
+
 const struct nhir_token_store_ops nhir_sqlite_token_ops = {
 	.version = 1,
 	.key_read = key_read,
@@ -282,4 +346,6 @@ const struct nhir_token_store_ops nhir_sqlite_token_ops = {
 	.session_by_hash = session_by_hash,
 	.session_end = session_end,
 	.sessions_purge = sessions_purge,
+	.sessions_read = sessions_read,
+	.session_read = session_read,
 };
