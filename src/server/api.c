@@ -16,6 +16,7 @@
  * the library, in one transaction, as the token's user.
  */
 #include "compat.h"
+#include <ctype.h>
 #include <strings.h>
 #include "nhir/doc.h"
 #include "nhir/session.h"
@@ -147,7 +148,8 @@ static const struct api_path paths[ROUTE_NR] = {
 	[ROUTE_CONTAIN] = { INC "/contain",
 		{ { "GET", 0, "api.contain", rd_contain } } },
 	[ROUTE_USERS] = { "/api/v1/users",
-		{ { "GET", 0, "api.user.list", rd_users } } },
+		{ { "GET", 0, "api.user.list", rd_users },
+		  { "POST", OP_WRITE, "api.user.add", ad_user_add } } },
 	[ROUTE_REPORT] = { INC "/report",
 		{ { "GET", 0, "api.report", rd_report } } },
 	[ROUTE_EVIDENCE] = { INC "/evidence",
@@ -169,6 +171,14 @@ static const struct api_path paths[ROUTE_NR] = {
 		{ { "POST", OP_WRITE, "api.verify", ct_verify } } },
 	[ROUTE_PLAN_EDIT] = { INC "/plan/edit",
 		{ { "POST", OP_WRITE, "api.plan.edit", ct_plan_edit } } },
+	[ROUTE_USER] = { "/api/v1/users/{name}",
+		{ { "POST", OP_WRITE, "api.user.set", ad_user_set } } },
+	[ROUTE_SESSIONS] = { "/api/v1/sessions",
+		{ { "GET", 0, "api.session.list", ad_sessions } } },
+	[ROUTE_SESSION_ITEM] = { "/api/v1/sessions/{n}",
+		{ { "DELETE", OP_WRITE, "api.session.end", ad_session_end } } },
+	[ROUTE_REPORT_SIGN] = { INC "/report/sign",
+		{ { "POST", OP_WRITE, "api.report.sign", sg_report_sign } } },
 };
 
 /* The i-th operation of route rt, or NULL past the last. */
@@ -242,6 +252,18 @@ static bool segment(const char *t, size_t tn, const char *u, size_t un,
 		r->log[32] = '\0';
 		return true;
 	}
+	if (tn == 6 && !memcmp(t, "{name}", 6)) {
+		/* a user's name: letters, digits and ._@- */
+		if (!un || un >= sizeof(r->name))
+			return false;
+		for (size_t i = 0; i < un; i++)
+			if (!isalnum((unsigned char)u[i]) &&
+			    !strchr("._@-", u[i]))
+				return false;
+		memcpy(r->name, u, un);
+		r->name[un] = '\0';
+		return true;
+	}
 	if (!un || un >= sizeof(ref))
 		return false;
 	if (tn == 4 && !memcmp(t, "{id}", 4)) {
@@ -269,6 +291,7 @@ static bool match(const char *tmpl, const char *url, struct srv_req *r)
 {
 	r->incident = r->num = 0;
 	r->log[0] = '\0';
+	r->name[0] = '\0';
 	while (*tmpl == '/' && *url == '/') {
 		size_t tn = strcspn(++tmpl, "/"), un = strcspn(++url, "/");
 

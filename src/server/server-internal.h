@@ -66,6 +66,10 @@ enum srv_route {
 	ROUTE_EXECUTE,
 	ROUTE_VERIFY,
 	ROUTE_PLAN_EDIT,
+	ROUTE_USER,
+	ROUTE_SESSIONS,
+	ROUTE_SESSION_ITEM,
+	ROUTE_REPORT_SIGN,
 	ROUTE_NR
 };
 
@@ -84,6 +88,7 @@ struct srv_req {
 	int64_t incident;	/* the {id} of the path, 0 if none */
 	int64_t num;		/* its {n}, 0 if none */
 	char log[NHIR_LOG_ID_LEN];	/* its {log}, "" if none */
+	char name[NHIR_USER_NAME_MAX + 1];	/* its {name}, "" if none */
 	char etag[NHIR_ETAG_LEN];	/* sent as ETag when set */
 	char location[128];	/* sent as Location when set */
 	char *body;
@@ -257,6 +262,17 @@ enum MHD_Result rd_webhook_deliveries(struct srv_req *r);
 enum MHD_Result ct_execute(struct srv_req *r);
 enum MHD_Result ct_verify(struct srv_req *r);
 enum MHD_Result ct_plan_edit(struct srv_req *r);
+
+/* ---- administration (admin.c) and signed reports (sign.c) ---- */
+
+/* POST /api/v1/users, POST /api/v1/users/{name}. */
+enum MHD_Result ad_user_add(struct srv_req *r);
+enum MHD_Result ad_user_set(struct srv_req *r);
+/* GET /api/v1/sessions, DELETE /api/v1/sessions/{n}. */
+enum MHD_Result ad_sessions(struct srv_req *r);
+enum MHD_Result ad_session_end(struct srv_req *r);
+/* POST /api/v1/incidents/{id}/report/sign. */
+enum MHD_Result sg_report_sign(struct srv_req *r);
 
 /* ---- webhooks (webhook.c) ---- */
 
