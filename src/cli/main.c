@@ -78,7 +78,7 @@ static const struct cmd commands[] = {
 	{ "contain", cmd_contain, CMD_NEED_STORE | CMD_REMOTE },
 	{ "decide", cmd_decide, CMD_NEED_STORE | CMD_REMOTE },
 	{ "evidence", cmd_evidence, CMD_NEED_STORE | CMD_REMOTE },
-	{ "execute", cmd_execute, CMD_NEED_STORE },
+	{ "execute", cmd_execute, CMD_NEED_STORE | CMD_REMOTE },
 	{ "findings", cmd_findings, CMD_NEED_STORE | CMD_REMOTE },
 	{ "hunt", cmd_hunt, CMD_NEED_STORE },
 	{ "import", cmd_import, CMD_NEED_STORE | CMD_REMOTE },
@@ -104,7 +104,7 @@ static const struct cmd commands[] = {
 	{ "usage", cmd_usage, CMD_NEED_STORE | CMD_READONLY |
 				  CMD_REMOTE },
 	{ "user", cmd_user, CMD_NEED_STORE | CMD_REMOTE },
-	{ "verify", cmd_verify, CMD_NEED_STORE },
+	{ "verify", cmd_verify, CMD_NEED_STORE | CMD_REMOTE },
 };
 
 /*

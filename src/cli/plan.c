@@ -613,6 +613,13 @@ int cmd_execute(int argc, char **argv, struct nhir_ctx *ctx)
 		return EXIT_USAGE;
 	if (!next && !parse_step(argv[optind + 1], &step))
 		return EXIT_USAGE;
+	if (ctx->remote) {
+		/* the server runs its own connectors on the step named */
+		if (path || next)
+			return rmt_unoffered(path ? "execute --connectors"
+						  : "execute --next");
+		return r_execute(inc, step, confirm, resolve, why, fmt);
+	}
 	if (resolve) {
 		if (nhir_step_resolve(ctx->st, ctx->actor, inc, step,
 				      !strcmp(resolve, "done"), why, &err))
@@ -709,6 +716,9 @@ int cmd_verify(int argc, char **argv, struct nhir_ctx *ctx)
 	inc = cli_incident(argv[optind]);
 	if (!inc)
 		return EXIT_USAGE;
+	if (ctx->remote)
+		return path ? rmt_unoffered("verify --connectors")
+			    : r_verify(inc, fmt);
 	r = load_connectors(path, &conn);
 	if (r)
 		return r;

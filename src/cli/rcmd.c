@@ -1868,3 +1868,123 @@ int r_upload(const char *kind, const char *format, const char *cluster,
 	cJSON_Delete(u.sum);
 	return u.status;
 }
+
+/* A POST whose answer is printed as it came (FMT_JSON) or read. */
+static int post_doc(const char *path, const char *json, int fmt,
+		    cJSON **doc)
+{
+	struct rmt_ans a;
+	int r = rmt_request("POST", path, json, NULL, &a);
+
+	if (!r)
+		r = rmt_doc("POST", path, &a, doc);
+	if (r) {
+		rmt_ans_release(&a);
+		return r;
+	}
+	if (fmt == FMT_JSON)
+		return rmt_print(&a);
+	rmt_ans_release(&a);
+	return EXIT_OK;
+}
+
+int r_execute(int64_t inc, int64_t step, bool confirm, const char *resolve,
+	      const char *why, int fmt)
+{
+	struct nhir_buf p = NHIR_BUF_INIT(256);
+	struct nhir_req_field f[] = {
+		{ "confirm", NHIR_REQ_TRUE, NULL, 0, confirm && !resolve,
+		  NULL, NULL, 0 },
+		{ "resolve", NHIR_REQ_STR, resolve, 0, false, NULL, NULL, 0 },
+		{ "why", NHIR_REQ_STR, resolve ? why : NULL, 0, false, NULL,
+		  NULL, 0 },
+	};
+	char *json = nhir_request_json(f, NHIR_ARRAY_SIZE(f));
+	const char *status, *d, *nl;
+	cJSON *doc = NULL;
+	int r;
+
+	nhir_buf_addf(&p, "/api/v1/incidents/INC-%" PRId64 "/steps/%" PRId64
+		      "/execute", inc, step);
+	nhir_buf_addch(&p, 0);
+	if (p.err || !json) {
+		nhir_buf_release(&p);
+		cJSON_free(json);
+		return oom();
+	}
+	r = post_doc(p.buf, json, resolve ? FMT_TEXT : fmt, &doc);
+	nhir_buf_release(&p);
+	cJSON_free(json);
+	if (r)
+		return r;
+	if (resolve) {
+		cJSON_Delete(doc);
+		out_printf("INC-%" PRId64 " step %" PRId64 ": %s, decided by "
+			   "%s\n", inc, step, !strcmp(resolve, "done")
+			   ? "taken as done" : "to be run again", rmt_user());
+		return EXIT_OK;
+	}
+	status = rmt_str(doc, "status");
+	status = status ? status : "";
+	if (fmt != FMT_JSON) {
+		/* as the command line prints it (src/cli/plan.c) */
+		d = rmt_str(doc, "detail");
+		d = d ? d : "";
+		nl = strchr(d, '\n');
+		out_printf("INC-%" PRId64 " step %" PRId64 ": %s: %.*s\n", inc,
+			   rmt_num(doc, "step"), status,
+			   (int)(nl ? (size_t)(nl - d) : strlen(d)), d);
+		while (nl) {
+			d = nl + 1;
+			nl = strchr(d, '\n');
+			out_printf("  %.*s\n",
+				   (int)(nl ? (size_t)(nl - d) : strlen(d)), d);
+		}
+		if (rmt_num(doc, "evidence"))
+			out_printf("connector output kept as evidence %" PRId64
+				   "\n", rmt_num(doc, "evidence"));
+		if (!strcmp(status, "dry-run"))
+			out_puts("(dry run: add --confirm to carry it out)");
+	}
+	r = strcmp(status, "failed") ? EXIT_OK : EXIT_ERROR;
+	cJSON_Delete(doc);
+	return r;
+}
+
+int r_verify(int64_t inc, int fmt)
+{
+	char path[96];
+	const cJSON *it;
+	cJSON *doc = NULL;
+	int64_t probed, verified, no_probe;
+	int r;
+
+	snprintf(path, sizeof(path), "/api/v1/incidents/INC-%" PRId64
+		 "/verify", inc);
+	r = post_doc(path, "{}", fmt, &doc);
+	if (r)
+		return r;
+	probed = rmt_num(doc, "probed");
+	verified = rmt_num(doc, "verified");
+	no_probe = rmt_num(doc, "no_probe");
+	if (fmt != FMT_JSON) {
+		out_printf("INC-%" PRId64 ": %" PRId64 " probed, %" PRId64
+			   " verified, %" PRId64 " still work, %" PRId64
+			   " refused as proof, %" PRId64 " without a probe\n",
+			   inc, probed, verified, rmt_num(doc, "still_working"),
+			   rmt_num(doc, "refused"), no_probe);
+		cJSON_ArrayForEach(it, rmt_arr(doc, "revocations")) {
+			out_printf("  %-10s %-28s requested %s, confirmed %s, "
+				   "verified %s\n", rmt_str(it, "state"),
+				   rmt_str(it, "node"),
+				   rmt_time(it, "requested"),
+				   rmt_time(it, "confirmed"),
+				   rmt_time(it, "verified"));
+			if (rmt_str(it, "detail"))
+				out_printf("             %s\n",
+					   rmt_str(it, "detail"));
+		}
+	}
+	cJSON_Delete(doc);
+	return verified == probed && !no_probe ? EXIT_OK : EXIT_FINDINGS;
+}

@@ -98,6 +98,9 @@ int r_plan(int64_t inc, bool rebuild, const char *why, int fmt);
 int r_verdict(int64_t inc, bool approve, bool all, char **steps,
 	      const char *why, int64_t ttl);
 int r_contain(int64_t inc, int64_t at, int fmt);
+int r_execute(int64_t inc, int64_t step, bool confirm, const char *resolve,
+	      const char *why, int fmt);
+int r_verify(int64_t inc, int fmt);
 int r_show(const struct nhir_ctx *ctx, const char *ref, int fmt);
 int r_timeline(char **refs, int nr, int64_t since, int64_t until, int fmt);
 struct nhir_usage_opts;

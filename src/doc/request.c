@@ -24,6 +24,10 @@ char *nhir_request_json(const struct nhir_req_field *f, size_t nr)
 				ok = cJSON_AddNumberToObject(
 					o, f[i].name, (double)f[i].num) != NULL;
 			break;
+		case NHIR_REQ_TRUE:
+			if (f[i].set)
+				ok = cJSON_AddTrueToObject(o, f[i].name) != NULL;
+			break;
 		case NHIR_REQ_STRS:
 			if (!f[i].nr)
 				break;
