@@ -46,6 +46,15 @@ const char *nhir_store_backend(const struct nhir_store *st);
  * store has no side path, nhir_store_side_path() is NULL).
  */
 bool nhir_store_implements(struct nhir_store *st, const char *part);
+/*
+ * The folder for the side files of a store that has no database file
+ * to keep them beside (PostgreSQL): the evidence store, the fingerprint
+ * key and the run locks, named as beside a file ("nhir-evidence", ...).
+ * For the stores opened after; NULL or "" for none.  The front end
+ * reads it from $NHIR_FILES.
+ */
+enum nhir_rc nhir_store_set_files_dir(const char *dir, struct nhir_err *err);
+const char *nhir_store_files_dir(void);
 /* The schema version now in force. */
 int nhir_store_schema_version(struct nhir_store *st);
 

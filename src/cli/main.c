@@ -220,6 +220,11 @@ int main(int argc, char **argv)
 	ctx.progress = isatty(STDERR_FILENO);
 	env = getenv("NHIR_DB");
 	ctx.db = env && *env ? env : "nhir.db";
+	env = getenv("NHIR_FILES");
+	if (nhir_store_set_files_dir(env, NULL)) {
+		cli_error("out of memory");
+		return EXIT_ERROR;
+	}
 	env = getenv("NHIR_USER");
 	ctx.actor = env && *env ? env : NULL;
 	env = getenv("TMPDIR");

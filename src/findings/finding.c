@@ -81,7 +81,8 @@ enum nhir_rc nhir_fingerprint_key(struct nhir_store *st,
 
 	if (!path)
 		return nhir_err_set(err, NHIR_EINVAL, "fingerprints need a "
-				    "database file");
+				    "database file or, on a database server, "
+				    "NHIR_FILES (a folder for the key)");
 	if (sodium_init() < 0) {
 		nhir_free(path);
 		return nhir_err_set(err, NHIR_EIO, "libsodium failed to start");

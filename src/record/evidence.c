@@ -82,7 +82,8 @@ static enum nhir_rc evidence_dir(struct nhir_store *st, bool create,
 	*out = NULL;
 	if (!dir)
 		return nhir_err_set(err, NHIR_EINVAL, "evidence needs a "
-				    "database file");
+				    "database file or, on a database server, "
+				    "NHIR_FILES (a folder)");
 	if (create && mkdir(dir, 0700) && errno != EEXIST) {
 		nhir_err_set(err, NHIR_EIO, "cannot create '%s': %s", dir,
 			     strerror(errno));

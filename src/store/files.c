@@ -25,11 +25,27 @@ struct db_place {
 static bool db_place(struct nhir_store *st, struct db_place *p)
 {
 	const char *db = st->ops->path(st);
+	const char *side = st->ops->side_base ? st->ops->side_base(st) : NULL;
 	char *slash;
 	int r;
 
-	if (!db || !realpath(db, p->real))
+	if (!db && side) {
+		/* no database file: the side files' folder and their prefix */
+		char dir[PATH_MAX];
+		const char *s = strrchr(side, '/');
+		size_t n;
+
+		if (!s || snprintf(dir, sizeof(dir), "%.*s", (int)(s - side),
+				   side) >= (int)sizeof(dir) ||
+		    !realpath(*dir ? dir : "/", p->real))
+			return false;
+		n = strlen(p->real);
+		if (n + strlen(s) >= sizeof(p->real))
+			return false;
+		memcpy(p->real + n, s, strlen(s) + 1);
+	} else if (!db || !realpath(db, p->real)) {
 		return false;
+	}
 	slash = strrchr(p->real, '/');
 	if (!slash)
 		return false;

@@ -119,6 +119,11 @@ struct nhir_store_ops {
 	char *(*file_path)(struct nhir_store *st, int64_t id);
 
 	const char *(*path)(struct nhir_store *st);
+	/*
+	 * Where the side files go when there is no database file to sit
+	 * beside (NULL: beside path, or none): "<base>-key" and so on.
+	 */
+	const char *(*side_base)(struct nhir_store *st);
 
 	/* end facts, see store.h */
 	enum nhir_rc (*put_end)(struct nhir_store *st,

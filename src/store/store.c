@@ -83,12 +83,30 @@ bool nhir_store_implements(struct nhir_store *st, const char *part)
 {
 	const struct nhir_store_ops *o = st->ops;
 
-	if (o == &nhir_pg_store_ops)
-		return !strcmp(part, "graph") || !strcmp(part, "record") ||
-		       !strcmp(part, "token") ||
-		       !strcmp(part, "findings") || !strcmp(part, "plan") ||
-		       !strcmp(part, "report");
+	if (!strcmp(part, "files"))
+		return o->path(st) || (o->side_base && o->side_base(st));
 	return true;
+}
+
+static char *files_dir;
+
+enum nhir_rc nhir_store_set_files_dir(const char *dir, struct nhir_err *err)
+{
+	char *d = NULL;
+
+	if (dir && *dir) {
+		d = nhir_strdup(dir);
+		if (!d)
+			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
+	nhir_free(files_dir);
+	files_dir = d;
+	return NHIR_OK;
+}
+
+const char *nhir_store_files_dir(void)
+{
+	return files_dir;
 }
 
 void nhir_store_cond_set(struct nhir_store *st, int64_t id, const char *tag)
@@ -676,10 +694,12 @@ char *nhir_store_file_path(struct nhir_store *st, int64_t id)
 
 char *nhir_store_side_path(struct nhir_store *st, const char *suffix)
 {
-	const char *db = st->ops->path(st);
+	const char *db = st->ops->side_base ? st->ops->side_base(st) : NULL;
 	size_t n;
 	char *p;
 
+	if (!db)
+		db = st->ops->path(st);
 	if (!db)
 		return NULL;
 	n = strlen(db) + strlen(suffix) + 2;

@@ -78,6 +78,10 @@ struct nhir_store *tl_new_store(char **path_out)
 	struct nhir_err err = NHIR_ERR_INIT;
 	char *path = server_dsn();
 
+	/* a server's store keeps its side files in $NHIR_FILES */
+	if (nhir_store_set_files_dir(getenv("NHIR_FILES"), &err))
+		fail_msg("NHIR_FILES: %s", err.msg);
+
 	if (!path)
 		path = tl_db_path();
 	if (nhir_store_open(&st, path, NHIR_STORE_CREATE, &err))

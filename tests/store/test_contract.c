@@ -284,11 +284,6 @@ static void test_files_and_events(void **state)
 				    "000000000000000000000000";
 	struct nhir_store *st = open_store();
 	const char *key = "AKIACONTRACT00000002";
-
-	if (!tl_need(st, "events", __func__)) {
-		nhir_store_close(st);
-		skip();
-	}
 	const char *keys[] = { key };
 	struct nhir_event a[] = {
 		ev(300, key, "s3:GetObject", "198.51.100.1", 1, 0),
@@ -383,11 +378,6 @@ static void test_lineage_and_use(void **state)
 	const char *root = "AKIACONTRACT00000003";
 	const char *sess = "ASIACONTRACT00000003";
 	const char *made = "AKIACONTRACT00000004";
-
-	if (!tl_need(st, "usage", __func__)) {
-		nhir_store_close(st);
-		skip();
-	}
 	struct nhir_event e[] = {
 		ev(100, root, "sts:AssumeRole", "198.51.100.1", 11,
 		   NHIR_EV_MINT),

@@ -12,6 +12,7 @@
  */
 #include "compat.h"
 #include <strings.h>
+#include <sys/stat.h>
 #include "nhir/graph.h"
 #include "store/pg/pg-internal.h"
 
@@ -317,7 +318,9 @@ static void pg_close(struct nhir_store *st)
 	struct pg_store *s = PG(st);
 
 	PQfinish(s->conn);
+	pg_events_free(s);
 	nhir_free(s->shown);
+	nhir_free(s->files);
 	nhir_free(s);
 }
 
@@ -329,6 +332,39 @@ static enum nhir_rc session_setup(struct pg_store *s, struct nhir_err *err)
 	if (!rc && s->ro)
 		rc = pq_run(s, "SET default_transaction_read_only = on", err);
 	return rc;
+}
+
+/*
+ * The directory of the files a database file would have beside it (the
+ * evidence store, the fingerprint key, the run locks): the folder the
+ * front end set (nhir_store_set_files_dir(), $NHIR_FILES), made (0700)
+ * when missing; none when unset.  A symbolic link is
+ * refused, as the evidence store beside an SQLite file refuses one.
+ */
+static enum nhir_rc files_dir(struct pg_store *s, struct nhir_err *err)
+{
+	const char *dir = nhir_store_files_dir();
+	struct stat sb;
+	size_t n;
+
+	if (!dir || !*dir)
+		return NHIR_OK;
+	if (dir[0] != '/')
+		return nhir_err_set(err, NHIR_EINVAL, "NHIR_FILES '%s' is not "
+				    "an absolute path", dir);
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return nhir_err_set(err, NHIR_EIO, "cannot create NHIR_FILES "
+				    "'%s': %s", dir, strerror(errno));
+	if (lstat(dir, &sb) || !S_ISDIR(sb.st_mode))
+		return nhir_err_set(err, NHIR_EINVAL, "NHIR_FILES '%s' is not "
+				    "a directory%s", dir, S_ISLNK(sb.st_mode) ?
+				    " (a symbolic link)" : "");
+	n = strlen(dir) + sizeof("/nhir");
+	s->files = nhir_malloc(n);
+	if (!s->files)
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	snprintf(s->files, n, "%s/nhir", dir);
+	return NHIR_OK;
 }
 
 static enum nhir_rc pg_open(struct nhir_store **out, const char *rest,
@@ -355,6 +391,9 @@ static enum nhir_rc pg_open(struct nhir_store **out, const char *rest,
 		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 		goto fail;
 	}
+	rc = files_dir(s, err);
+	if (rc)
+		goto fail;
 	s->conn = connect_to(dsn, NULL);
 	if (s->conn && PQstatus(s->conn) != CONNECTION_OK &&
 	    (flags & NHIR_STORE_CREATE) && !s->ro) {
@@ -431,6 +470,8 @@ static enum nhir_rc pg_begin(struct nhir_store *st, struct nhir_err *err)
 
 	s->dirty = false;
 	s->now = nhir_time_now();
+	/* another server may have written since: cached use is stale */
+	pg_events_reset(s, false);
 	pq_reconnect(s);
 	if (s->ro)
 		return pq_run(s, "BEGIN", err);
@@ -452,8 +493,10 @@ static enum nhir_rc pg_commit(struct nhir_store *st, struct nhir_err *err)
 {
 	struct pg_store *s = PG(st);
 	PGresult *res;
-	enum nhir_rc rc = pg_graph_changed(st, err);
+	enum nhir_rc rc = pg_flush_events(s, err);
 
+	if (!rc)
+		rc = pg_graph_changed(st, err);
 	if (rc)
 		return rc;
 	res = PQexec(s->conn, "COMMIT");
@@ -478,6 +521,7 @@ static enum nhir_rc pg_commit(struct nhir_store *st, struct nhir_err *err)
 static void pg_rollback(struct nhir_store *st)
 {
 	PG(st)->dirty = false;
+	pg_events_reset(PG(st), true);
 	pq_run(PG(st), "ROLLBACK", NULL);
 }
 
@@ -488,11 +532,15 @@ static enum nhir_rc pg_savepoint(struct nhir_store *st, struct nhir_err *err)
 
 static enum nhir_rc pg_release(struct nhir_store *st, struct nhir_err *err)
 {
-	return pq_run(PG(st), "RELEASE part", err);
+	enum nhir_rc rc = pg_flush_events(PG(st), err);
+
+	return rc ? rc : pq_run(PG(st), "RELEASE part", err);
 }
 
+/* Undoes the part; what was cached from it goes too. */
 static void pg_rollback_to(struct nhir_store *st)
 {
+	pg_events_reset(PG(st), true);
 	pq_run(PG(st), "ROLLBACK TO part; RELEASE part", NULL);
 }
 
@@ -500,6 +548,11 @@ static const char *pg_path(struct nhir_store *st)
 {
 	(void)st;
 	return NULL;
+}
+
+static const char *pg_side_base(struct nhir_store *st)
+{
+	return PG(st)->files;
 }
 
 static const char *pg_cache_path(struct nhir_store *st)
@@ -523,10 +576,12 @@ const struct nhir_store_ops nhir_pg_store_ops = {
 	.rollback_to = pg_rollback_to,
 	.path = pg_path,
 	.cache_path = pg_cache_path,
-	PG_UNSUPPORTED_OPS
+	.side_base = pg_side_base,
+	PG_OPS
 	.record = &nhir_pg_record_ops,
 	.token = &nhir_pg_token_ops,
 	.findings = &nhir_pg_findings_ops,
 	.plan = &nhir_pg_plan_ops,
 	.report = &nhir_pg_report_ops,
+	.webhook = &nhir_pg_webhook_ops,
 };

@@ -1,12 +1,9 @@
 /*
  * The PostgreSQL store's graph: nodes and edges (merged as SQLite's
- * are), their counts, the scan and tag behind the graph, and the import
- * record.  Not yet: the graph cache file (there is no file beside which
- * to keep it: the graph is scanned anew), suggestions, end facts, and
- * what events feed: source files, events, lineage and usage.  Those
- * answer NHIR_EUNSUPPORTED, naming themselves, so that a command that
- * needs one fails clearly instead of answering from nothing
- * (doc/internals/postgresql.md says what is implemented).
+ * are), their counts, suggestions, end facts, the scan and tag behind
+ * the graph, and the import record.  There is no graph cache file (no
+ * file beside which to keep it): the graph is scanned anew.  Events,
+ * usage and lineage are in events.c and usage.c.
  */
 #include "compat.h"
 #include <cjson/cJSON.h>
@@ -54,108 +51,6 @@ static char *json_patch(const char *target, const char *patch)
 	cJSON_Delete(t);
 	cJSON_Delete(p);
 	return out;
-}
-
-static enum nhir_rc no(struct nhir_err *err, const char *what)
-{
-	return nhir_err_set(err, NHIR_EUNSUPPORTED, "the postgresql store "
-			    "does not implement %s yet; use an SQLite "
-			    "database for it", what);
-}
-
-
-
-
-
-enum nhir_rc pg_suggest(struct nhir_store *st, const char *s,
-			char (*out)[NHIR_SUGGEST_LEN], size_t max, size_t *nr,
-			struct nhir_err *err)
-{
-	*nr = 0;
-	return no(err, "the identity graph (suggesting names)");
-}
-
-
-enum nhir_rc pg_lineage(struct nhir_store *st, const char *root,
-			unsigned max_depth, nhir_lineage_cb cb, void *data,
-			struct nhir_err *err)
-{
-	return no(err, "usage (a key's lineage)");
-}
-
-enum nhir_rc pg_key_sources(struct nhir_store *st, const char *key,
-			    nhir_key_source_cb cb, void *data,
-			    struct nhir_err *err)
-{
-	return no(err, "usage (a key's sources)");
-}
-
-enum nhir_rc pg_key_actions(struct nhir_store *st, const char *key,
-			    nhir_key_action_cb cb, void *data,
-			    struct nhir_err *err)
-{
-	return no(err, "usage (a key's actions)");
-}
-
-
-
-
-
-enum nhir_rc pg_file_find(struct nhir_store *st, const char *sha256,
-			  int64_t *id, struct nhir_err *err)
-{
-	return no(err, "events (source files)");
-}
-
-enum nhir_rc pg_file_add(struct nhir_store *st, const char *path,
-			 const char *sha256, uint64_t size, const char *format,
-			 const char *actor, int64_t since, int64_t *id,
-			 struct nhir_err *err)
-{
-	return no(err, "events (source files)");
-}
-
-enum nhir_rc pg_file_done(struct nhir_store *st, int64_t id, uint64_t events,
-			  uint64_t skipped, struct nhir_dups *dups,
-			  struct nhir_err *err)
-{
-	return no(err, "events (source files)");
-}
-
-enum nhir_rc pg_put_events(struct nhir_store *st, int64_t file,
-			   const struct nhir_event *ev, size_t nr,
-			   struct nhir_err *err)
-{
-	return no(err, "events (storing them)");
-}
-
-enum nhir_rc pg_events(struct nhir_store *st, const struct nhir_event_query *q,
-		       nhir_event_cb cb, void *data, struct nhir_err *err)
-{
-	return no(err, "events (reading them)");
-}
-
-char *pg_file_path(struct nhir_store *st, int64_t id)
-{
-	return NULL;
-}
-
-enum nhir_rc pg_put_end(struct nhir_store *st, const struct nhir_end_rec *rec,
-			enum nhir_put *res, struct nhir_err *err)
-{
-	return no(err, "end facts");
-}
-
-enum nhir_rc pg_get_end(struct nhir_store *st, int64_t id,
-			struct nhir_node_end *out, struct nhir_err *err)
-{
-	return no(err, "end facts");
-}
-
-enum nhir_rc pg_node_ends(struct nhir_store *st, int64_t node, nhir_end_cb cb,
-			  void *data, struct nhir_err *err)
-{
-	return no(err, "end facts");
 }
 
 /* ---- nodes and edges ---- */
@@ -353,7 +248,7 @@ enum nhir_rc pg_put_edge(struct nhir_store *st, const struct nhir_edge_rec *r,
 			return rc;
 		*res = NHIR_PUT_ADDED;
 		s->dirty = true;
-		return NHIR_OK;
+		return pg_mint_put(s, r, dkind, err);
 	}
 	{
 		struct pgq *q;
@@ -389,7 +284,7 @@ enum nhir_rc pg_put_edge(struct nhir_store *st, const struct nhir_edge_rec *r,
 	*res = n ? NHIR_PUT_UPDATED : NHIR_PUT_UNCHANGED;
 	if (n)
 		s->dirty = true;
-	return NHIR_OK;
+	return n ? pg_mint_put(s, r, dkind, err) : NHIR_OK;
 }
 
 static char *dup_col(struct pgq *q, int col, bool *oom)
@@ -575,6 +470,10 @@ enum nhir_rc pg_graph_tag(struct nhir_store *st, uint64_t tag[4],
 	return NHIR_OK;
 }
 
+static enum nhir_rc scan_ends(struct nhir_store *st,
+			      struct nhir_graph_builder *b,
+			      struct nhir_err *err);
+
 enum nhir_rc pg_scan_graph(struct nhir_store *st, struct nhir_graph_builder *b,
 			   struct nhir_err *err)
 {
@@ -610,8 +509,7 @@ enum nhir_rc pg_scan_graph(struct nhir_store *st, struct nhir_graph_builder *b,
 			err);
 	}
 	pq_done(q);
-	/* end facts are not stored here yet (pg_put_end): none to scan */
-	return rc;
+	return rc ? rc : scan_ends(st, b, err);
 }
 
 enum nhir_rc pg_record_import(struct nhir_store *st,
@@ -625,4 +523,324 @@ enum nhir_rc pg_record_import(struct nhir_store *st,
 		       r->format, r->path, r->sha256, (int64_t)r->size,
 		       (int64_t)r->added, (int64_t)r->updated,
 		       (int64_t)r->unchanged, (int64_t)r->rejected, r->status);
+}
+
+/* ---- suggestions ---- */
+
+static size_t common_prefix(const char *a, const char *b)
+{
+	size_t n = 0;
+
+	while (a[n] && a[n] == b[n])
+		n++;
+	return n;
+}
+
+static bool suggested(char (*out)[NHIR_SUGGEST_LEN], size_t nr,
+		      const char *s)
+{
+	for (size_t i = 0; i < nr; i++)
+		if (!strncmp(out[i], s, NHIR_SUGGEST_LEN - 1))
+			return true;
+	return false;
+}
+
+/*
+ * Ids that differ from str only in case, or that sort next to it (those
+ * sharing the longest prefix, four characters at least): from nodes,
+ * then from the keys and identities only events name; as SQLite's.
+ */
+enum nhir_rc pg_suggest(struct nhir_store *st, const char *str,
+			char (*out)[NHIR_SUGGEST_LEN], size_t max, size_t *nr,
+			struct nhir_err *err)
+{
+#define EV_NAMED " AND (EXISTS (SELECT 1 FROM event WHERE identity = str.id)" \
+	" OR EXISTS (SELECT 1 FROM event WHERE actor_key = str.id))"
+	static const char *const cased[] = {
+		"SELECT ext_id FROM node WHERE lower(ext_id) = lower(?1)"
+		" AND ext_id != ?1 ORDER BY ext_id LIMIT 8",
+		"SELECT s FROM str WHERE lower(s) = lower(?1) AND s != ?1"
+		EV_NAMED " ORDER BY s LIMIT 8",
+	};
+	static const char *const close[] = {
+		"(SELECT ext_id FROM node WHERE ext_id < ?1"
+		" ORDER BY ext_id DESC LIMIT 8) UNION ALL"
+		" (SELECT ext_id FROM node WHERE ext_id > ?1"
+		" ORDER BY ext_id LIMIT 8)",
+		"(SELECT s FROM str WHERE s < ?1" EV_NAMED
+		" ORDER BY s DESC LIMIT 8) UNION ALL"
+		" (SELECT s FROM str WHERE s > ?1" EV_NAMED
+		" ORDER BY s LIMIT 8)",
+	};
+#undef EV_NAMED
+	char near[32][NHIR_SUGGEST_LEN];
+	size_t lcp[32], near_nr = 0, best = 4;
+	struct pgq *q;
+	enum nhir_rc rc;
+
+	*nr = 0;
+	for (size_t k = 0; k < NHIR_ARRAY_SIZE(cased); k++) {
+		rc = pq_query(st, err, &q, cased[k], "t", str);
+		if (rc)
+			return rc;
+		while (pq_step(st, q, err) == 1 && *nr < max) {
+			const char *id = pq_text(q, 0);
+
+			if (!suggested(out, *nr, id))
+				snprintf(out[(*nr)++], NHIR_SUGGEST_LEN, "%s",
+					 id);
+		}
+		pq_done(q);
+	}
+	for (size_t k = 0; k < NHIR_ARRAY_SIZE(close); k++) {
+		rc = pq_query(st, err, &q, close[k], "t", str);
+		if (rc)
+			return rc;
+		while (pq_step(st, q, err) == 1 && near_nr < 32) {
+			const char *id = pq_text(q, 0);
+
+			lcp[near_nr] = common_prefix(str, id);
+			if (lcp[near_nr] > best)
+				best = lcp[near_nr];
+			snprintf(near[near_nr++], NHIR_SUGGEST_LEN, "%s", id);
+		}
+		pq_done(q);
+	}
+	for (size_t i = 0; i < near_nr && *nr < max; i++)
+		if (lcp[i] == best && !suggested(out, *nr, near[i]))
+			memcpy(out[(*nr)++], near[i], NHIR_SUGGEST_LEN);
+	return NHIR_OK;
+}
+
+/* ---- end facts ---- */
+
+/*
+ * Stores an end fact once, adding its node first when the log ends what
+ * nothing has described yet (as SQLite's sq_put_end).
+ */
+enum nhir_rc pg_put_end(struct nhir_store *st, const struct nhir_end_rec *r,
+			enum nhir_put *res, struct nhir_err *err)
+{
+	struct pg_store *s = PG(st);
+	enum nhir_node_kind kind;
+	int64_t id, n;
+	int found = find_node(st, r->node, &id, &kind, NULL, err);
+	enum nhir_rc rc;
+
+	*res = NHIR_PUT_UNCHANGED;
+	if (found < 0)
+		return NHIR_ESTORE;
+	if (!found) {
+		struct nhir_node_rec nr = NHIR_NODE_REC_INIT;
+		enum nhir_put nres;
+
+		if (r->kind <= NHIR_NODE_NONE || r->kind >= NHIR_NODE_KIND_NR)
+			return nhir_err_set(err, NHIR_ENOTFOUND, "no node '%s'",
+					    r->node);
+		nr.kind = r->kind;
+		nr.ext_id = r->node;
+		nr.subtype = r->subtype;
+		nr.provider = r->provider;
+		rc = pg_put_node(st, &nr, &nres, err);
+		if (rc)
+			return rc;
+		if (find_node(st, r->node, &id, &kind, NULL, err) != 1)
+			return nhir_err_set(err, NHIR_ESTORE, "cannot look up "
+					    "node '%s'", r->node);
+	}
+	rc = pq_int(st, err, &n, NULL, "WITH i AS (INSERT INTO node_end(node,"
+		    " time, how, before, cause, event_id, event_name, file,"
+		    " \"offset\") VALUES(?, ?, ?, ?, coalesce(?, ''),"
+		    " coalesce(?, ''), ?, ?, ?) ON CONFLICT DO NOTHING"
+		    " RETURNING 1) SELECT count(*) FROM i", "iiizttttzi", id,
+		    r->time, (int64_t)r->how,
+		    r->before == NHIR_TIME_NEVER ? (int64_t)0 : r->before,
+		    r->cause, r->event_id, r->event_name, r->file,
+		    (int64_t)r->offset);
+	if (rc)
+		return rc;
+	if (n) {
+		*res = NHIR_PUT_ADDED;
+		s->dirty = true;
+	}
+	return NHIR_OK;
+}
+
+#define END_COLS "SELECT e.id, e.node, e.time, e.how, e.before, e.cause," \
+	" e.event_id, e.event_name, e.file, e.\"offset\", f.path" \
+	" FROM node_end e LEFT JOIN source_file f ON f.id = e.file"
+
+static bool end_row(struct pgq *q, struct nhir_node_end *e)
+{
+	bool oom = false;
+
+	memset(e, 0, sizeof(*e));
+	e->id = pq_col_int(q, 0);
+	e->node = pq_col_int(q, 1);
+	e->time = pq_col_int(q, 2);
+	e->how = (enum nhir_end_how)pq_col_int(q, 3);
+	e->before = pq_is_null(q, 4) ? NHIR_TIME_UNSET : pq_col_int(q, 4);
+	e->cause = pq_text(q, 5) && *pq_text(q, 5) ? dup_col(q, 5, &oom)
+						   : NULL;
+	e->event_id = pq_text(q, 6) && *pq_text(q, 6) ? dup_col(q, 6, &oom)
+						      : NULL;
+	e->event_name = dup_col(q, 7, &oom);
+	e->file = pq_is_null(q, 8) ? 0 : pq_col_int(q, 8);
+	e->offset = (uint64_t)pq_col_int(q, 9);
+	e->path = dup_col(q, 10, &oom);
+	if (oom) {
+		nhir_node_end_release(e);
+		return false;
+	}
+	return true;
+}
+
+enum nhir_rc pg_get_end(struct nhir_store *st, int64_t id,
+			struct nhir_node_end *out, struct nhir_err *err)
+{
+	struct pgq *q;
+	enum nhir_rc rc;
+	bool ok;
+
+	rc = pq_query(st, err, &q, END_COLS " WHERE e.id = ?", "i", id);
+	if (rc)
+		return rc;
+	if (pq_step(st, q, err) != 1) {
+		pq_done(q);
+		return nhir_err_set(err, NHIR_ENOTFOUND, "no end fact #%"
+				    PRId64, id);
+	}
+	ok = end_row(q, out);
+	pq_done(q);
+	return ok ? NHIR_OK : nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+}
+
+enum nhir_rc pg_node_ends(struct nhir_store *st, int64_t node, nhir_end_cb cb,
+			  void *data, struct nhir_err *err)
+{
+	struct pgq *q;
+	enum nhir_rc rc;
+
+	rc = pq_query(st, err, &q, END_COLS " WHERE e.node = ?"
+		      " ORDER BY e.time, e.id", "i", node);
+	if (rc)
+		return rc;
+	while (!rc && pq_step(st, q, err) == 1) {
+		struct nhir_node_end e;
+		int stop;
+
+		if (!end_row(q, &e)) {
+			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+			break;
+		}
+		stop = cb(&e, data);
+		nhir_node_end_release(&e);
+		if (stop)
+			break;
+	}
+	pq_done(q);
+	return rc;
+}
+
+/*
+ * The end intervals of the graph, from the end facts, as SQLite's
+ * scan_ends (src/store/sqlite/graph.c) computes them: a node's own
+ * facts in time order, the sessions a session revocation ends, and what
+ * a deletion ends with the deleted node.
+ */
+static enum nhir_rc scan_ends(struct nhir_store *st,
+			      struct nhir_graph_builder *b,
+			      struct nhir_err *err)
+{
+	static const char own[] =
+		"SELECT id, node, time, how FROM node_end"
+		" WHERE how IN (1, 2, 3, 6) ORDER BY node, time, id";
+	static const char sessions[] =
+		"SELECT f.id, e.src, f.time, (SELECT min(g.time) FROM node_end g"
+		"  WHERE g.node = f.node AND g.how IN (4, 5) AND"
+		"  g.cause = f.cause AND g.time > f.time)"
+		" FROM node_end f JOIN edge e ON e.dst = f.node AND e.kind = 1"
+		" JOIN node t ON t.id = e.src AND t.kind = 3"
+		" WHERE f.how = 4 AND t.created IS NOT NULL AND"
+		" f.before IS NOT NULL AND t.created < f.before";
+	static const char cascade[] =
+		"WITH RECURSIVE d(node, fact, t, alone) AS ("
+		" SELECT node, id, time, how = 6 FROM node_end WHERE how IN (1, 6)"
+		" UNION"
+		" SELECT e.src, f.id, f.time, false FROM node_end f"
+		"  JOIN node i ON i.id = f.node AND i.kind = 1"
+		"  JOIN edge e ON e.dst = f.node AND e.kind = 1"
+		"  JOIN node c ON c.id = e.src AND c.kind = 2"
+		"  WHERE f.how = 1 AND (c.created IS NULL OR c.created <= f.time)"
+		" UNION"
+		" SELECT e.dst, d.fact, d.t, false FROM d"
+		"  JOIN edge e ON e.src = d.node AND e.kind IN (2, 10)"
+		"   AND e.cascade = 2"
+		"  JOIN node c ON c.id = e.dst"
+		"  WHERE (c.created IS NULL OR c.created <= d.t)"
+		"   AND NOT (d.alone AND c.kind = 3))"
+		/* SQLite's bare column: the fact of the earliest end */
+		" SELECT DISTINCT ON (node) fact, node, t, NULL FROM d"
+		" WHERE fact NOT IN (SELECT id FROM node_end WHERE node = d.node)"
+		" ORDER BY node, t, fact";
+	struct pgq *q;
+	enum nhir_rc rc;
+	int64_t node = 0, from = 0, fact = 0;
+	bool open = false, gone = false;
+
+	rc = pq_query(st, err, &q, own, "");
+	if (rc)
+		return rc;
+	while (!rc && pq_step(st, q, err) == 1) {
+		int64_t id = pq_col_int(q, 0);
+		int64_t n = pq_col_int(q, 1);
+		int64_t t = pq_col_int(q, 2);
+		int how = (int)pq_col_int(q, 3);
+
+		if (n != node) {
+			if (open && !gone)
+				rc = nhir_graph_builder_end(b, node, from,
+							    NHIR_TIME_NEVER,
+							    fact, err);
+			node = n;
+			open = gone = false;
+		}
+		if (rc || gone)
+			continue;
+		if (nhir_end_gone((enum nhir_end_how)how)) {
+			if (open)
+				rc = nhir_graph_builder_end(b, n, from, t, fact,
+							    err);
+			if (!rc)
+				rc = nhir_graph_builder_end(b, n, t,
+							    NHIR_TIME_NEVER,
+							    id, err);
+			gone = true;
+		} else if (how == NHIR_END_DEACTIVATED && !open) {
+			open = true;
+			from = t;
+			fact = id;
+		} else if (how == NHIR_END_REACTIVATED && open) {
+			rc = nhir_graph_builder_end(b, n, from, t, fact, err);
+			open = false;
+		}
+	}
+	if (!rc && open && !gone)
+		rc = nhir_graph_builder_end(b, node, from, NHIR_TIME_NEVER, fact,
+					    err);
+	pq_done(q);
+	for (int pass = 0; !rc && pass < 2; pass++) {
+		rc = pq_query(st, err, &q, pass ? cascade : sessions, "");
+		if (rc)
+			return rc;
+		while (!rc && pq_step(st, q, err) == 1)
+			rc = nhir_graph_builder_end(b, pq_col_int(q, 1),
+						    pq_col_int(q, 2),
+						    pq_is_null(q, 3)
+						    ? NHIR_TIME_NEVER
+						    : pq_col_int(q, 3),
+						    pq_col_int(q, 0), err);
+		pq_done(q);
+	}
+	return rc;
 }

@@ -5,9 +5,8 @@
  * db.c connects (libpq), makes the database when asked to create it,
  * runs the numbered migrations of schema.c and keeps the transactions;
  * stmt.c runs statements; graph.c stores nodes and edges; record.c,
- * token.c, findings.c, plan.c and report.c store the domains.  What is
- * not implemented yet (end facts, events, usage) answers
- * NHIR_EUNSUPPORTED: see graph.c and doc/internals/postgresql.md.
+ * token.c, findings.c, plan.c, report.c, witness.c and webhook.c store
+ * the domains; events.c and usage.c the telemetry, usage and lineage.
  *
  * Statements are written with SQLite's placeholders, "?" and "?N",
  * which pq_query() numbers as PostgreSQL's "$N" (a "?" inside a quoted
@@ -16,6 +15,7 @@
  *   't'  const char *, NULL binds NULL (sent as text)
  *   'i'  int64_t (sent as bigint)
  *   'z'  int64_t bound as NULL when it is 0 or NHIR_TIME_UNSET
+ *   'n'  int64_t bound as NULL when it is INT64_MIN
  *   'b'  const unsigned char *, size_t: bytes (sent as bytea)
  * A result is read whole; pq_step() moves to its next row.
  */
@@ -26,7 +26,65 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "nhir/error.h"
+#include "store/record.h"
 #include "store/store-internal.h"
+
+/*
+ * Interned strings (str) by hash, as the SQLite store keeps them; id 0
+ * marks one seen in events not yet flushed, whose id the flush gets
+ * for all of them in one statement (events.c).
+ */
+struct pg_intern_slot {
+	char *s;
+	uint64_t hash;		/* 0 marks an empty slot */
+	int64_t id;
+};
+
+struct pg_intern {
+	struct pg_intern_slot *v;
+	size_t nr, alloc;	/* alloc is 0 or a power of two */
+	size_t pending;		/* slots with id 0 */
+};
+
+/* The stored files' time spans, merged and sorted (see events.c). */
+struct pg_spans {
+	struct { int64_t first, last; } *v;
+	size_t nr, alloc;
+	bool loaded;
+};
+
+/* An event waiting to be copied in: ids[k] -1 until its string's id is known. */
+struct pg_ev {
+	int64_t time;
+	int64_t ids[9];		/* source ... outcome */
+	const char *strs[9];	/* the interned strings (owned by the cache) */
+	int64_t file;
+	uint64_t offset, uid;
+	uint32_t len;
+	unsigned flags;
+	int dup;		/* 0, or 1..3 as nhir_dups counts it */
+	unsigned char sha256[32];
+};
+
+/* A key's running use (the key_use row), while one transaction lasts. */
+struct pg_key_state {
+	int64_t key;		/* str id; 0 marks an empty slot */
+	struct nhir_key_use total;
+	int64_t tail_time, tail_ip;
+	bool has_tail;
+};
+
+struct pg_events {
+	struct pg_intern strs;
+	struct pg_ev *batch;
+	size_t batch_nr, batch_alloc;
+	struct pg_spans spans;
+	int64_t first, last;	/* the file being ingested */
+	struct nhir_dups dups;
+	int64_t run_first;
+	struct { uint64_t *v; size_t nr, alloc; } infile;
+	struct { struct pg_key_state *v; size_t nr, alloc; } use;
+};
 
 struct pg_store {
 	struct nhir_store base;
@@ -37,6 +95,8 @@ struct pg_store {
 	int version;		/* schema version */
 	bool dirty;		/* the graph changed in this transaction */
 	int64_t now;		/* when the transaction began */
+	struct pg_events ev;	/* events.c, usage.c */
+	char *files;		/* $NHIR_FILES: where the side files are */
 };
 #define PG(st) ((struct pg_store *)(st))
 
@@ -97,6 +157,36 @@ extern const char *const pg_migrations[];
 extern const size_t pg_migrations_nr;
 extern const char pg_row_setup[];
 
+/*
+ * Runs one write with no savepoint of its own: for a statement whose
+ * failure fails the transaction anyway (bulk ingest), a round trip each
+ * instead of three.
+ */
+enum nhir_rc pq_exec_bulk(struct nhir_store *st, struct nhir_err *err,
+			  const char *sql, const char *types, ...);
+
+/* events.c: telemetry */
+int64_t pg_intern(struct pg_store *s, const char *str, struct nhir_err *err);
+int64_t pg_str_id(struct pg_store *s, const char *str, struct nhir_err *err);
+enum nhir_rc pg_flush_events(struct pg_store *s, struct nhir_err *err);
+/* what a transaction cached: forgotten when it rolls back (all true) */
+void pg_events_reset(struct pg_store *s, bool all);
+void pg_events_free(struct pg_store *s);
+/* usage.c */
+enum nhir_rc pg_roll_up(struct pg_store *s, struct nhir_err *err);
+enum nhir_rc pg_mint_put(struct pg_store *s, const struct nhir_edge_rec *r,
+			 enum nhir_node_kind dkind, struct nhir_err *err);
+/* witness.c */
+enum nhir_rc pg_log_id_read(struct nhir_store *st, char id[33], bool *found,
+			    struct nhir_err *err);
+enum nhir_rc pg_witness_insert(struct nhir_store *st,
+			       const struct nhir_witness_row *w,
+			       struct nhir_err *err);
+enum nhir_rc pg_witness_read(struct nhir_store *st, const char *log,
+			     int64_t seq, nhir_witness_row_cb cb, void *data,
+			     struct nhir_err *err);
+
+extern const struct nhir_webhook_store_ops nhir_pg_webhook_ops;
 extern const struct nhir_record_store_ops nhir_pg_record_ops;
 extern const struct nhir_token_store_ops nhir_pg_token_ops;
 extern const struct nhir_findings_store_ops nhir_pg_findings_ops;
@@ -159,7 +249,7 @@ enum nhir_rc pg_get_end(struct nhir_store *st, int64_t id,
 			struct nhir_node_end *out, struct nhir_err *err);
 enum nhir_rc pg_node_ends(struct nhir_store *st, int64_t node, nhir_end_cb cb,
 			  void *data, struct nhir_err *err);
-#define PG_UNSUPPORTED_OPS \
+#define PG_OPS \
 	.put_node = pg_put_node, \
 	.put_edge = pg_put_edge, \
 	.get_node = pg_get_node, \

@@ -796,45 +796,6 @@ static enum nhir_rc checkpoints_read(struct nhir_store *st,
 	return pq_step_rc(r, err);
 }
 
-/* ---- witnessing: not implemented yet (doc/internals/postgresql.md) ---- */
-
-static enum nhir_rc witness_no(struct nhir_err *err, const char *what)
-{
-	return nhir_err_set(err, NHIR_EUNSUPPORTED, "the postgresql store "
-			    "does not implement %s yet; use an SQLite "
-			    "database for it", what);
-}
-
-static enum nhir_rc log_id_read(struct nhir_store *st, char id[33],
-				bool *found, struct nhir_err *err)
-{
-	(void)st;
-	id[0] = '\0';
-	*found = false;
-	return witness_no(err, "the log's identity (witnessing)");
-}
-
-static enum nhir_rc witness_insert(struct nhir_store *st,
-				   const struct nhir_witness_row *w,
-				   struct nhir_err *err)
-{
-	(void)st;
-	(void)w;
-	return witness_no(err, "a witness's checkpoints");
-}
-
-static enum nhir_rc witness_read(struct nhir_store *st, const char *log,
-				 int64_t seq, nhir_witness_row_cb cb,
-				 void *data, struct nhir_err *err)
-{
-	(void)st;
-	(void)log;
-	(void)seq;
-	(void)cb;
-	(void)data;
-	return witness_no(err, "a witness's checkpoints");
-}
-
 /* ---- evidence ---- */
 
 static enum nhir_rc evidence_insert(struct nhir_store *st,
@@ -920,9 +881,9 @@ const struct nhir_record_store_ops nhir_pg_record_ops = {
 	.chain_rows = chain_rows,
 	.checkpoint_insert = checkpoint_insert,
 	.checkpoints_read = checkpoints_read,
-	.log_id_read = log_id_read,
-	.witness_insert = witness_insert,
-	.witness_read = witness_read,
+	.log_id_read = pg_log_id_read,
+	.witness_insert = pg_witness_insert,
+	.witness_read = pg_witness_read,
 	.evidence_insert = evidence_insert,
 	.evidence_locate = evidence_locate,
 	.custody_insert = custody_insert,

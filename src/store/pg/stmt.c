@@ -80,6 +80,16 @@ static enum nhir_rc bind_args(struct params *p, const char *types,
 			snprintf(p->num[i], sizeof(p->num[i]), "%" PRId64, v);
 			p->v[i] = p->num[i];
 			break;
+		case 'n':
+			v = va_arg(ap, int64_t);
+			p->oid[i] = OID_INT8;
+			if (v == INT64_MIN) {
+				p->v[i] = NULL;
+				break;
+			}
+			snprintf(p->num[i], sizeof(p->num[i]), "%" PRId64, v);
+			p->v[i] = p->num[i];
+			break;
 		case 'b':
 			b = va_arg(ap, const unsigned char *);
 			p->len[i] = (int)va_arg(ap, size_t);
@@ -110,11 +120,11 @@ static bool is_write(const char *sql)
  */
 static enum nhir_rc vrun(struct nhir_store *st, struct nhir_err *err,
 			 PGresult **out, const char *sql, const char *types,
-			 va_list ap)
+			 bool bulk, va_list ap)
 {
 	struct pg_store *s = PG(st);
 	struct params p;
-	bool part = st->in_tx && is_write(sql);
+	bool part = st->in_tx && !bulk && is_write(sql);
 	char *text;
 	PGresult *res;
 	enum nhir_rc rc;
@@ -176,7 +186,7 @@ enum nhir_rc pq_query(struct nhir_store *st, struct nhir_err *err,
 
 	*q = NULL;
 	va_start(ap, types);
-	rc = vrun(st, err, &res, sql, types, ap);
+	rc = vrun(st, err, &res, sql, types, false, ap);
 	va_end(ap);
 	if (rc)
 		return rc;
@@ -217,7 +227,21 @@ enum nhir_rc pq_exec(struct nhir_store *st, struct nhir_err *err,
 	enum nhir_rc rc;
 
 	va_start(ap, types);
-	rc = vrun(st, err, &res, sql, types, ap);
+	rc = vrun(st, err, &res, sql, types, false, ap);
+	va_end(ap);
+	PQclear(res);
+	return rc;
+}
+
+enum nhir_rc pq_exec_bulk(struct nhir_store *st, struct nhir_err *err,
+			  const char *sql, const char *types, ...)
+{
+	PGresult *res;
+	va_list ap;
+	enum nhir_rc rc;
+
+	va_start(ap, types);
+	rc = vrun(st, err, &res, sql, types, true, ap);
 	va_end(ap);
 	PQclear(res);
 	return rc;
@@ -247,7 +271,7 @@ enum nhir_rc pq_int(struct nhir_store *st, struct nhir_err *err,
 	if (found)
 		*found = false;
 	va_start(ap, types);
-	rc = vrun(st, err, &res, sql, types, ap);
+	rc = vrun(st, err, &res, sql, types, false, ap);
 	va_end(ap);
 	if (rc)
 		return rc;
