@@ -236,6 +236,16 @@ struct nhir_import_file {
 enum nhir_rc nhir_doc_import(const char *format,
 			     const struct nhir_import_file *files, size_t nr,
 			     cJSON **out, struct nhir_err *err);
+/*
+ * What nhir db copy copied and verified: {"version", "tables": {name:
+ * rows}, "rows", "evidence_files", "fingerprint_key", "audit_entries",
+ * "audit_head", "verified"}.
+ */
+struct nhir_copy_result;
+struct nhir_audit_check;
+enum nhir_rc nhir_doc_db_copy(const struct nhir_copy_result *res,
+			      const struct nhir_audit_check *chk, cJSON **out,
+			      struct nhir_err *err);
 /* {"version", "settings": [{key, value, set_by, set_at}]}. */
 enum nhir_rc nhir_doc_settings(struct nhir_store *st, cJSON **out,
 			       struct nhir_err *err);

@@ -55,6 +55,26 @@ bool nhir_store_implements(struct nhir_store *st, const char *part);
  */
 enum nhir_rc nhir_store_set_files_dir(const char *dir, struct nhir_err *err);
 const char *nhir_store_files_dir(void);
+/*
+ * Copies the whole of src into dst, a new database of any backend
+ * (SQLite to PostgreSQL and back): every table with its ids in one
+ * transaction, then counted again on both sides, then the evidence
+ * store (each file checked against its hash) and the fingerprint key.
+ * A dst with rows is refused (NHIR_ECONFLICT) and left as it was.  The
+ * caller verifies the audit chain on dst.
+ */
+#define NHIR_COPY_TABLES_MAX 96
+struct nhir_copy_result {
+	size_t tables;				/* how many were copied */
+	char name[NHIR_COPY_TABLES_MAX][64];	/* each, in the order copied */
+	uint64_t rows[NHIR_COPY_TABLES_MAX];	/* its rows */
+	uint64_t total;
+	uint64_t evidence;	/* evidence files copied */
+	bool key;		/* the fingerprint key copied */
+};
+enum nhir_rc nhir_store_copy(struct nhir_store *src, struct nhir_store *dst,
+			     struct nhir_copy_result *res,
+			     struct nhir_err *err);
 /* The schema version now in force. */
 int nhir_store_schema_version(struct nhir_store *st);
 

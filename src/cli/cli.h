@@ -52,6 +52,7 @@ int cmd_reject(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_report(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_verify(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_config(int argc, char **argv, struct nhir_ctx *ctx);
+int cmd_db(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_blast(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_decide(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_evidence(int argc, char **argv, struct nhir_ctx *ctx);

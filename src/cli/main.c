@@ -44,6 +44,7 @@ static const char usage_nhir[] =
 	"   audit     the hash-chained audit log: log, verify\n"
 	"   user      users and their roles\n"
 	"   config    settings an admin controls (catalog, connectors, ...)\n"
+	"   db        copy the database to another store (SQLite, PostgreSQL)\n"
 	"   serve     the record over HTTP, for holders of an API token\n"
 	"   token     API tokens for the server: create, list, revoke\n"
 	"   login     work against a server: keep its address and your token\n"
@@ -76,6 +77,7 @@ static const struct cmd commands[] = {
 				  CMD_REMOTE },
 	{ "config", cmd_config, CMD_NEED_STORE },
 	{ "contain", cmd_contain, CMD_NEED_STORE | CMD_REMOTE },
+	{ "db", cmd_db, 0 },
 	{ "decide", cmd_decide, CMD_NEED_STORE | CMD_REMOTE },
 	{ "evidence", cmd_evidence, CMD_NEED_STORE | CMD_REMOTE },
 	{ "execute", cmd_execute, CMD_NEED_STORE | CMD_REMOTE },

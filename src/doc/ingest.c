@@ -7,6 +7,7 @@
 #include "nhir/ingest.h"
 #include "nhir/model.h"
 #include "nhir/record.h"
+#include "nhir/store.h"
 
 enum nhir_rc nhir_doc_ingest(const struct nhir_ingest_result *res,
 			     const struct nhir_ingest_diag *diags, size_t nr,
@@ -136,5 +137,27 @@ enum nhir_rc nhir_doc_import(const char *format,
 		if (f->rc && f->rc != NHIR_EPARSE)
 			doc_str(&d, o, "error", f->error);
 	}
+	return doc_finish(&d, out, err);
+}
+
+enum nhir_rc nhir_doc_db_copy(const struct nhir_copy_result *res,
+			      const struct nhir_audit_check *chk, cJSON **out,
+			      struct nhir_err *err)
+{
+	struct doc d;
+	cJSON *t;
+
+	*out = NULL;
+	if (!doc_init(&d))
+		return doc_finish(&d, out, err);
+	t = doc_obj(&d, d.root, "tables");
+	for (size_t i = 0; i < res->tables; i++)
+		doc_num(&d, t, res->name[i], (int64_t)res->rows[i]);
+	doc_num(&d, d.root, "rows", (int64_t)res->total);
+	doc_num(&d, d.root, "evidence_files", (int64_t)res->evidence);
+	doc_bool(&d, d.root, "fingerprint_key", res->key);
+	doc_num(&d, d.root, "audit_entries", chk->entries);
+	doc_str(&d, d.root, "audit_head", chk->head);
+	doc_bool(&d, d.root, "verified", true);
 	return doc_finish(&d, out, err);
 }

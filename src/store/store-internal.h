@@ -20,6 +20,25 @@ struct nhir_report_store_ops;	/* store/report.h */
 struct nhir_token_store_ops;	/* store/token.h */
 struct nhir_webhook_store_ops;	/* store/webhook.h */
 
+/* A value of a row copied from one store to another (nhir_store_copy). */
+enum nhir_cell_type {
+	NHIR_CELL_NULL, NHIR_CELL_INT, NHIR_CELL_TEXT, NHIR_CELL_BLOB,
+};
+
+struct nhir_cell {
+	enum nhir_cell_type type;
+	int64_t i;
+	const void *p;		/* text (NUL-terminated) or bytes */
+	size_t n;		/* their length */
+};
+
+/* A row: its nr cells, in the order of the names given first. */
+typedef enum nhir_rc (*nhir_row_cb)(const struct nhir_cell *cells,
+				    void *data, struct nhir_err *err);
+/* The names of the columns, before any row. */
+typedef enum nhir_rc (*nhir_cols_cb)(size_t nr, const char *const *names,
+				     void *data, struct nhir_err *err);
+
 struct nhir_store_ops {
 	const char *name;
 	unsigned version;	/* methods added later are NULL-checked */
@@ -148,6 +167,29 @@ struct nhir_store_ops {
 	const struct nhir_token_store_ops *token;
 	/* NULL: every call NHIR_EUNSUPPORTED (store.c) */
 	const struct nhir_webhook_store_ops *webhook;
+
+	/*
+	 * Copying a whole database (nhir_store_copy, copy.c): its
+	 * tables; every row of table, streamed (cols first); and loading
+	 * rows into table, in
+	 * the open transaction, cells in the order of names.  load_end
+	 * finishes the table (a server moves its id sequence past the
+	 * ids loaded).
+	 */
+	/* the names of its tables, oldest first */
+	enum nhir_rc (*tables)(struct nhir_store *st,
+			       void (*cb)(const char *name, void *data),
+			       void *data, struct nhir_err *err);
+	enum nhir_rc (*rows)(struct nhir_store *st, const char *table,
+			     nhir_cols_cb cols, nhir_row_cb cb, void *data,
+			     struct nhir_err *err);
+	enum nhir_rc (*load_begin)(struct nhir_store *st, const char *table,
+				   size_t nr, const char *const *names,
+				   struct nhir_err *err);
+	enum nhir_rc (*load_row)(struct nhir_store *st,
+				 const struct nhir_cell *cells,
+				 struct nhir_err *err);
+	enum nhir_rc (*load_end)(struct nhir_store *st, struct nhir_err *err);
 };
 
 struct nhir_store {

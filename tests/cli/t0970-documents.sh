@@ -24,6 +24,8 @@ assert list(d)[0] == "version" and d["version"] == 1, d
 PY
 }
 
+check "a database copied" versioned dbcopy "$NHIR" db copy --from "$NHIR_DB" \
+	--to "$T/copy.db" --format json
 check "usage of a key" versioned usage "$NHIR" usage --format json AKIAEXAMPLEDEPLOY01
 check "usage of an identity" versioned usage-id \
 	"$NHIR" usage --format json arn:aws:iam::111122223333:user/ci-deployer

@@ -321,6 +321,7 @@ static void pg_close(struct nhir_store *st)
 	pg_events_free(s);
 	nhir_free(s->shown);
 	nhir_free(s->files);
+	nhir_free(s->load_table);
 	nhir_free(s);
 }
 

@@ -97,6 +97,9 @@ struct pg_store {
 	int64_t now;		/* when the transaction began */
 	struct pg_events ev;	/* events.c, usage.c */
 	char *files;		/* $NHIR_FILES: where the side files are */
+	char *load_table;	/* copy.c: the table being loaded */
+	size_t load_nr;
+	bool load_id;
 };
 #define PG(st) ((struct pg_store *)(st))
 
@@ -176,6 +179,19 @@ void pg_events_free(struct pg_store *s);
 enum nhir_rc pg_roll_up(struct pg_store *s, struct nhir_err *err);
 enum nhir_rc pg_mint_put(struct pg_store *s, const struct nhir_edge_rec *r,
 			 enum nhir_node_kind dkind, struct nhir_err *err);
+/* copy.c */
+enum nhir_rc pg_tables(struct nhir_store *st,
+		       void (*cb)(const char *name, void *data), void *data,
+		       struct nhir_err *err);
+enum nhir_rc pg_rows(struct nhir_store *st, const char *table,
+		     nhir_cols_cb cols, nhir_row_cb cb, void *data,
+		     struct nhir_err *err);
+enum nhir_rc pg_load_begin(struct nhir_store *st, const char *table,
+			   size_t nr, const char *const *names,
+			   struct nhir_err *err);
+enum nhir_rc pg_load_row(struct nhir_store *st, const struct nhir_cell *cells,
+			 struct nhir_err *err);
+enum nhir_rc pg_load_end(struct nhir_store *st, struct nhir_err *err);
 /* witness.c */
 enum nhir_rc pg_log_id_read(struct nhir_store *st, char id[33], bool *found,
 			    struct nhir_err *err);
@@ -271,6 +287,11 @@ enum nhir_rc pg_node_ends(struct nhir_store *st, int64_t node, nhir_end_cb cb,
 	.file_path = pg_file_path, \
 	.put_end = pg_put_end, \
 	.get_end = pg_get_end, \
-	.node_ends = pg_node_ends,
+	.node_ends = pg_node_ends, \
+	.tables = pg_tables, \
+	.rows = pg_rows, \
+	.load_begin = pg_load_begin, \
+	.load_row = pg_load_row, \
+	.load_end = pg_load_end,
 
 #endif

@@ -254,6 +254,7 @@ void sq_close(struct nhir_store *st)
 		sqlite3_finalize(s->events_q[i]);
 	for (int i = 0; i < Q_USAGE_NR; i++)
 		sqlite3_finalize(s->usage_q[i]);
+	sqlite3_finalize(s->load_q);
 	sq_keep_clear(s);
 	sq_intern_clear(&s->strs);
 	nhir_free(s->use.v);
@@ -775,6 +776,11 @@ const struct nhir_store_ops nhir_sqlite_store_ops = {
 	.key_sources = sq_key_sources,
 	.key_actions = sq_key_actions,
 	.path = sq_path,
+	.tables = sq_tables,
+	.rows = sq_rows,
+	.load_begin = sq_load_begin,
+	.load_row = sq_load_row,
+	.load_end = sq_load_end,
 	.count = sq_count,
 	.graph_tag = sq_graph_tag,
 	.scan_graph = sq_scan_graph,

@@ -210,6 +210,8 @@ struct sqlite_store {
 	int64_t run_first;	/* files from this id on are the run's */
 	struct infile infile;
 	struct use_cache use;
+	sqlite3_stmt *load_q;	/* copy.c: the insert of the table loading */
+	size_t load_nr;
 	struct roll_item *roll;	/* scratch for one key's events */
 	size_t roll_alloc;
 	int64_t data_version;
@@ -237,6 +239,20 @@ struct ev_batch {
 };
 
 #define SQ(st) ((struct sqlite_store *)(st))
+
+/* copy.c: copying a whole database (nhir_store_copy) */
+enum nhir_rc sq_tables(struct nhir_store *st,
+		       void (*cb)(const char *name, void *data), void *data,
+		       struct nhir_err *err);
+enum nhir_rc sq_rows(struct nhir_store *st, const char *table,
+		     nhir_cols_cb cols, nhir_row_cb cb, void *data,
+		     struct nhir_err *err);
+enum nhir_rc sq_load_begin(struct nhir_store *st, const char *table,
+			   size_t nr, const char *const *names,
+			   struct nhir_err *err);
+enum nhir_rc sq_load_row(struct nhir_store *st, const struct nhir_cell *cells,
+			 struct nhir_err *err);
+enum nhir_rc sq_load_end(struct nhir_store *st, struct nhir_err *err);
 
 /* db.c */
 enum nhir_rc sq_db_err(struct sqlite_store *s, struct nhir_err *err,
