@@ -80,6 +80,13 @@ static enum nhir_rc opt_str(struct nhir_yaml *y, const yaml_node_t *n,
 	    strncmp(s, "http://", 7))
 		return nhir_yaml_error(y, v, "'%s': %s is an http(s) URL",
 				       name, key);
+	/* a signed request read on the way can be replayed for minutes */
+	if (!strncmp(s, "http://", 7) && strncmp(s + 7, "127.", 4) &&
+	    strncmp(s + 7, "localhost", 9) && strncmp(s + 7, "[::1]", 5))
+		return nhir_yaml_error(y, v, "'%s': %s: plain http only to a "
+				       "loopback address (a signed request "
+				       "can be replayed by whoever reads "
+				       "it); use https", name, key);
 	*out = nhir_strdup(s);
 	return *out ? NHIR_OK : nhir_err_set(y->err, NHIR_ENOMEM,
 					      "out of memory");
@@ -139,6 +146,7 @@ enum nhir_rc nhir_aws_config(struct nhir_yaml *y, const yaml_node_t *n,
 
 struct creds {
 	char *id, *secret, *token;
+	char *role;		/* a profile's role_arn, assumed before use */
 	char from[800];		/* where they came from, for messages */
 };
 
@@ -156,6 +164,8 @@ static void creds_free(struct creds *c)
 	wipe_str(&c->id);
 	wipe_str(&c->secret);
 	wipe_str(&c->token);
+	nhir_free(c->role);
+	c->role = NULL;
 }
 
 /*
@@ -275,6 +285,44 @@ static bool profile_keys(const char *p, struct creds *c)
 }
 
 /*
+ * Profile p's credentials: its keys, or, when the config file gives it
+ * a role_arn, the keys of its source_profile and the role to assume
+ * with them (c->role).
+ */
+static bool profile_role(const char *p, struct creds *c)
+{
+	char conf[256], section[128];
+	bool found = false;
+	char *role, *source;
+
+	home_path(conf, sizeof(conf), "AWS_CONFIG_FILE", "config");
+	if (strcmp(p, "default"))
+		snprintf(section, sizeof(section), "profile %.100s", p);
+	else
+		snprintf(section, sizeof(section), "default");
+	role = ini_get(conf, section, "role_arn", &found);
+	if (!role)
+		return profile_keys(p, c);
+	source = ini_get(conf, section, "source_profile", &found);
+	if (!source || !strcmp(source, p)) {
+		snprintf(c->from, sizeof(c->from), "profile %.64s of %s has a "
+			 "role_arn but no other source_profile (credential_process,"
+			 " SSO and web identity are not read)", p, conf);
+		nhir_free(role);
+		nhir_free(source);
+		return false;
+	}
+	if (!profile_keys(source, c)) {
+		nhir_free(role);
+		nhir_free(source);
+		return false;
+	}
+	c->role = role;
+	nhir_free(source);
+	return true;
+}
+
+/*
  * The connector's own credentials: its profile if it names one, else
  * AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (with AWS_SESSION_TOKEN),
  * else the profile $AWS_PROFILE or "default" of the shared files.
@@ -298,7 +346,7 @@ static bool base_creds(const struct nhir_aws *a, struct creds *c)
 		snprintf(c->from, sizeof(c->from), "out of memory");
 		return false;
 	}
-	return profile_keys(p && *p ? p : "default", c);
+	return profile_role(p && *p ? p : "default", c);
 }
 
 /* ---- one IAM or STS request ---- */
@@ -316,6 +364,7 @@ struct ctx {
 	bool have_creds;
 	char cr_why[1000];		/* why there are none */
 	const char *via_role;		/* assumed for this account, or NULL */
+	char profile_role[300];		/* the profile's role_arn */
 	char url[300], host[256], path[256], region[32];
 	char sts_url[300], sts_host[256], sts_path[256];
 	struct nhir_buf sent;		/* the calls made, for the evidence */
@@ -717,12 +766,14 @@ static const char *sent_str(struct ctx *c)
 
 static enum nhir_rc answer_status(struct ctx *c, struct nhir_buf *reply,
 				  const char *status, const char *detail,
-				  struct nhir_err *err)
+				  const char *cut_at, struct nhir_err *err)
 {
 	cJSON *o = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(o, "status", status);
 	cJSON_AddStringToObject(o, "detail", detail);
+	if (cut_at)
+		cJSON_AddStringToObject(o, "cut_at", cut_at);
 	if (c->sent.len)
 		cJSON_AddStringToObject(o, "calls", sent_str(c));
 	if (c->via_role)
@@ -1262,6 +1313,24 @@ static bool setup(struct ctx *c, const struct target *t, const char *incident,
 			return false;
 		}
 	}
+	if (c->have_creds && c->cr.role) {
+		/* the profile's role first; an account's role from its session */
+		snprintf(c->profile_role, sizeof(c->profile_role), "%s",
+			 c->cr.role);
+		*rc = assume_role(c, c->profile_role, incident, step, why,
+				  whyn);
+		if (*rc == NHIR_EDENIED) {
+			*rc = NHIR_OK;
+			return false;
+		}
+		if (*rc)
+			return false;
+		if (c->dry) {
+			snprintf(c->cr_why, sizeof(c->cr_why), "the session of "
+				 "%s is made when it runs", c->profile_role);
+			c->have_creds = false;
+		}
+	}
 	for (size_t i = 0; i < c->a->acct_nr; i++)
 		if (!strcmp(c->a->acct[i].id, t->account))
 			role = c->a->acct[i].role_arn;
@@ -1293,6 +1362,7 @@ enum nhir_rc nhir_aws_call(const struct nhir_aws *a, const char *name,
 	const char *action, *key, *incident;
 	char detail[3000] = "", when[32], policy[400];
 	bool ok = false, lookup = false;
+	const char *cut_at = NULL;
 	int step;
 	enum nhir_rc rc = NHIR_OK;
 
@@ -1472,6 +1542,7 @@ enum nhir_rc nhir_aws_call(const struct nhir_aws *a, const char *name,
 				 REVOKE_POLICY, t.name, when,
 				 role ? "" : "; requests signed with the "
 				 "user's long-term keys are not affected");
+		cut_at = when;
 	} else if (!strcmp(action, "aws.detach-policies")) {
 		rc = detach_all(&c, &t, detail, sizeof(detail), &ok);
 	} else if (!strcmp(action, "aws.remove-trust") &&
@@ -1492,10 +1563,10 @@ answer:
 		rc = answer_status(&c, reply, "dry-run", c.dry_text.err
 				   ? "out of memory"
 				   : c.dry_text.len > 1 ? c.dry_text.buf : detail,
-				   err);
+				   NULL, err);
 	} else {
 		rc = answer_status(&c, reply, ok ? "done" : "failed", detail,
-				   err);
+				   ok ? cut_at : NULL, err);
 	}
 out:
 	if (rc == NHIR_ENOMEM && !err->rc)

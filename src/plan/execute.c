@@ -562,6 +562,22 @@ static void read_answer(const char *cname, struct nhir_buf *reply,
 }
 
 /*
+ * When sessions issued before are cut: the time the connector says its
+ * deny names ("cut_at"), if it says one no later than now; else now.
+ * A deny written before the step ends cuts nothing issued in between.
+ */
+static int64_t cut_time(const struct answer *a, int64_t now)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(a->json, "cut_at");
+	int64_t t;
+
+	if (cJSON_IsString(c) &&
+	    !nhir_time_parse(c->valuestring, (size_t)-1, &t, NULL) && t <= now)
+		return t;
+	return now;
+}
+
+/*
  * Puts how step x ended on the record: its status and result, the
  * revocation confirmed, and a cut that ends the sessions of its
  * identity issued before now, or everything it can do (one that only
@@ -590,7 +606,7 @@ static enum nhir_rc finish_step(struct nhir_store *st, const char *actor,
 	    (x->cuts == NHIR_CUT_ISSUED_BEFORE || x->cuts == NHIR_CUT_EVERYTHING))
 		rc = ops->cut_put(st, incident, x->target,
 				  x->cuts == NHIR_CUT_EVERYTHING ? NHIR_TIME_NEVER
-								 : now,
+								 : cut_time(a, now),
 				  x->id, err);
 	return ir_end(st, rc, actor, "execute", incident,
 		      exec_detail(x, a->status, res->detail, res->evidence),

@@ -91,6 +91,7 @@ static void test_connectors(void **state)
 		{ "version: 1\nconnectors:\n  - name: x\n    type: exec\n    command: [c]\n    endpoint: http://h/\n    actions: [a]\n", "k.yaml:6: 'x': endpoint is for connectors of type aws" },
 		{ "version: 1\nconnectors:\n  - name: x\n    type: aws\n    command: [c]\n    actions: [a]\n", "k.yaml:5: 'x': a connector of type aws takes no command" },
 		{ "version: 1\nconnectors:\n  - name: x\n    type: aws\n    endpoint: iam.amazonaws.com\n    actions: [a]\n", "k.yaml:5: 'x': endpoint is an http(s) URL" },
+		{ "version: 1\nconnectors:\n  - name: x\n    type: aws\n    endpoint: http://iam.example.com/\n    actions: [a]\n", "k.yaml:5: 'x': endpoint: plain http only to a loopback address" },
 		{ "version: 1\nconnectors:\n  - name: x\n    type: aws\n    accounts: {\"1234\": \"arn:aws:iam::1234:role/r\"}\n    actions: [a]\n", "'x': accounts: '1234' is not a 12-digit account id" },
 		{ "version: 1\nconnectors:\n  - name: x\n    type: aws\n    accounts: {\"111122223333\": r}\n    actions: [a]\n", "'x': accounts: 111122223333: give the ARN of the role to assume" },
 		{ "version: 1\nconnectors:\n  - name: x\n    type: exec\n    actions: [a]\n", "'x': an exec connector needs a command" },
