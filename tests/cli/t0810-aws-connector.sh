@@ -167,6 +167,19 @@ s = p[\"Statement\"][0]
 assert s[\"Effect\"] == \"Deny\" and s[\"Action\"] == [\"*\"] and s[\"Resource\"] == [\"*\"], s
 assert s[\"Condition\"] == {\"DateLessThan\": {\"aws:TokenIssueTime\": \"2024-05-01T10:35:00Z\"}}, s"'
 
+# no new assumption of the role: a deny added to its trust policy
+check "the lead adds the removal of the role's trust" "$NHIR" --as lena plan edit INC-1 add aws.remove-trust arn:aws:iam::111122223333:role/deploy
+TRUST=$(step aws.remove-trust arn:aws:iam::111122223333:role/deploy)
+check "which two approve" sh -c '"$NHIR" --as alex approve INC-1 '$TRUST' --why ok && "$NHIR" --as ben approve INC-1 '$TRUST' --why ok'
+check "its dry run reads the trust policy first" sh -c '"$NHIR" --as rory execute INC-1 '$TRUST' | grep -q "Action=GetRole&RoleName=deploy&Version=2010-05-08"'
+check "the trust is removed" sh -c '"$NHIR" --as rory execute INC-1 '$TRUST' --confirm >"$0/trust.out"' "$T"
+check "keeping the policy before in the evidence" has "$T/trust.out" 'the trust policy before: {"Version":"2012-10-17","Statement":[{"Effect":"Allow"'
+check "by UpdateAssumeRolePolicy, the old statements kept" sh -c 'curl -sf '$IAM'/_peer/state | python3 -c "
+import json,sys
+t = json.load(sys.stdin)[\"roles\"][\"deploy\"][\"trust\"][\"Statement\"]
+assert t[0][\"Effect\"] == \"Allow\" and t[1][\"Sid\"] == \"NhirIncidentDenyAssumeRole\", t
+assert t[1][\"Effect\"] == \"Deny\" and t[1][\"Principal\"] == \"*\" and \"sts:AssumeRole\" in t[1][\"Action\"], t"'
+
 # the identity the attacker made loses everything
 check "the attacker's user is stripped" "$NHIR" --as rory execute INC-1 $DETACH --confirm
 check "of its managed and inline policies and groups" sh -c 'curl -sf '$IAM'/_peer/state | python3 -c "
@@ -195,7 +208,23 @@ check "the key is gone at IAM" test "$(key_status ci-deployer AKIAEXAMPLEDEPLOY0
 # credentials from a profile of the shared files
 printf '[default]\naws_access_key_id = nobody\naws_secret_access_key = nothing\n\n[ir]\naws_access_key_id = AKIDNHIRRESPONDER01\naws_secret_access_key = %s\n' "$SECRET" >"$T/credentials"
 chmod 600 "$T/credentials"
-check "a profile of the credentials file signs too" env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_SHARED_CREDENTIALS_FILE="$T/credentials" AWS_PROFILE=ir "$NHIR" --as rory verify INC-1
+printf '[profile ir-role]\nrole_arn = arn:aws:iam::111122223333:role/nhir-responder\nsource_profile = ir\n' >"$T/config"
+CUT2=$(step aws.deny-sessions-issued-before arn:aws:iam::111122223333:role/payments-admin)
+CUT3=$(step aws.deny-sessions-issued-before arn:aws:iam::111122223333:user/ci-deployer)
+check "two more cuts are approved" "$NHIR" --as ben approve INC-1 $CUT2 $CUT3 --why "second pair of eyes"
+check "a profile of the credentials file signs" env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_SHARED_CREDENTIALS_FILE="$T/credentials" AWS_PROFILE=ir "$NHIR" --as rory execute INC-1 $CUT2 --confirm
+check "as the profile's key" sh -c 'curl -sf '$IAM'/_peer/log | python3 -c "
+import json,sys
+e = [e for e in json.load(sys.stdin) if e[\"action\"] == \"PutRolePolicy\"][-1]
+assert e[\"params\"][\"RoleName\"] == \"payments-admin\" and e[\"caller\"] == \"AKIDNHIRRESPONDER01\" and e[\"status\"] == 200, e"'
+check "a profile with a role_arn assumes it from its source_profile" env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_SHARED_CREDENTIALS_FILE="$T/credentials" AWS_CONFIG_FILE="$T/config" AWS_PROFILE=ir-role "$NHIR" --as rory execute INC-1 $CUT3 --confirm
+check "and signs with the session" sh -c 'curl -sf '$IAM'/_peer/log | python3 -c "
+import json,sys
+log = json.load(sys.stdin)
+e = [e for e in log if e[\"action\"] == \"PutUserPolicy\"][-1]
+a = [e for e in log if e[\"action\"] == \"AssumeRole\"][-1]
+assert a[\"caller\"] == \"AKIDNHIRRESPONDER01\" and a[\"params\"][\"RoleArn\"].endswith(\"role/nhir-responder\"), a
+assert e[\"params\"][\"UserName\"] == \"ci-deployer\" and e[\"caller\"].startswith(\"ASIA\") and e[\"status\"] == 200, e"'
 
 # nothing secret anywhere
 check "no secret in the database" sh -c '! grep -qaF "$0" "$NHIR_DB"' "$SECRET"
