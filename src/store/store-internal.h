@@ -19,6 +19,7 @@ struct nhir_findings_store_ops;	/* store/findings.h */
 struct nhir_report_store_ops;	/* store/report.h */
 struct nhir_token_store_ops;	/* store/token.h */
 struct nhir_webhook_store_ops;	/* store/webhook.h */
+struct nhir_ssf_store_ops;	/* store/ssf.h */
 
 /* A value of a row copied from one store to another (nhir_store_copy). */
 enum nhir_cell_type {
@@ -190,6 +191,8 @@ struct nhir_store_ops {
 				 const struct nhir_cell *cells,
 				 struct nhir_err *err);
 	enum nhir_rc (*load_end)(struct nhir_store *st, struct nhir_err *err);
+	/* NULL: none (store/ssf.h) */
+	const struct nhir_ssf_store_ops *ssf;
 };
 
 struct nhir_store {

@@ -802,4 +802,5 @@ const struct nhir_store_ops nhir_sqlite_store_ops = {
 	.report = &nhir_sqlite_report_ops,
 	.token = &nhir_sqlite_token_ops,
 	.webhook = &nhir_sqlite_webhook_ops,
+	.ssf = &nhir_sqlite_ssf_ops,
 };

@@ -395,6 +395,29 @@ const char *const sq_migrations[] = {
 	"CREATE INDEX task_incident ON task(incident, id);"
 	"CREATE INDEX evidence_incident ON evidence(incident, id);"
 	"CREATE INDEX custody_evidence ON custody(evidence, id);",
+	/*
+	 * 18: Shared Signals (src/record/ssf.c): the streams with their
+	 * cursors over the audit log, each SET made for one with its
+	 * delivery (a SET is signed and holds no secret), and the jtis of
+	 * SETs received from identity providers.
+	 */
+	"CREATE TABLE ssf_stream("
+	" id INTEGER PRIMARY KEY, aud TEXT NOT NULL, method TEXT NOT NULL,"
+	" endpoint TEXT, events INTEGER NOT NULL, description TEXT,"
+	" status TEXT NOT NULL, reason TEXT, cursor INTEGER NOT NULL,"
+	" created INTEGER NOT NULL, created_by TEXT NOT NULL,"
+	" updated INTEGER NOT NULL);"
+	"CREATE TABLE ssf_set("
+	" id INTEGER PRIMARY KEY, stream INTEGER NOT NULL, seq INTEGER NOT NULL,"
+	" jti TEXT NOT NULL UNIQUE, event TEXT NOT NULL, jws TEXT NOT NULL,"
+	" created INTEGER NOT NULL, state TEXT NOT NULL,"
+	" attempts INTEGER NOT NULL DEFAULT 0, next_ms INTEGER NOT NULL,"
+	" last_at INTEGER, last_status INTEGER, last_error TEXT);"
+	"CREATE INDEX ssf_set_due ON ssf_set(state, next_ms);"
+	"CREATE INDEX ssf_set_stream ON ssf_set(stream, state, id);"
+	"CREATE TABLE ssf_received("
+	" issuer TEXT NOT NULL, jti TEXT NOT NULL, finding INTEGER,"
+	" received INTEGER NOT NULL, PRIMARY KEY(issuer, jti)) WITHOUT ROWID;",
 };
 
 const size_t sq_migrations_nr = NHIR_ARRAY_SIZE(sq_migrations);

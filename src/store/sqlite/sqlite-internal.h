@@ -389,5 +389,6 @@ extern const struct nhir_findings_store_ops nhir_sqlite_findings_ops;
 extern const struct nhir_report_store_ops nhir_sqlite_report_ops;
 extern const struct nhir_token_store_ops nhir_sqlite_token_ops;
 extern const struct nhir_webhook_store_ops nhir_sqlite_webhook_ops;
+extern const struct nhir_ssf_store_ops nhir_sqlite_ssf_ops;
 
 #endif
