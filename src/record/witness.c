@@ -16,7 +16,7 @@
 #include "record/record-internal.h"
 #include "store/record.h"
 
-const char *const ir_config_sections[] = { "oidc", "witness", "webhooks",
+const char *const ir_config_sections[] = { "oidc", "witness", "webhooks", "ssf",
 					     NULL };
 
 static bool hex_of(const char *s, size_t n)
