@@ -209,7 +209,8 @@ enum nhir_rc nhir_doc_webhook_deliveries(struct nhir_store *st,
 					 struct nhir_err *err);
 
 /*
- * POSTs body (len bytes, JSON) to url by libcurl with the headers given
+ * POSTs body (len bytes, JSON unless the headers give a Content-Type)
+ * to url by libcurl with the headers given
  * ("Name: value" each), TLS verified, no redirects followed, within
  * timeout seconds; the answer's status into *status (0 when none came).
  * NHIR_EIO, with curl's reason and never the URL, when no answer came.

@@ -5,6 +5,7 @@
 #include "nhir/oidc.h"
 #include "nhir/plan.h"
 #include "nhir/witness.h"
+#include "nhir/ssf.h"
 #include "cli/cli.h"
 #include "server/server.h"
 
@@ -52,6 +53,11 @@ static const char usage_serve[] =
 	"SIGHUP reads FILE again; if it does not load, the running\n"
 	"configuration stays (the server's log says why); 'witness:' is\n"
 	"read at the start only.\n"
+	"Its 'ssf:' (issuer, key, and optionally receive: {audience,\n"
+	"providers}) makes the server an OpenID Shared Signals transmitter:\n"
+	"/.well-known/ssf-configuration, streams pushed or polled, SETs\n"
+	"signed EdDSA by the key (a file of 'nhir report keygen', mode 0600;\n"
+	"read at the start only).  See doc/guide/ssf.md.\n"
 	"--listen defaults to " SRV_LISTEN_DEFAULT "; port 0 takes any free\n"
 	"port.  Once listening it prints 'listening on http://ADDR:PORT'.\n"
 	"N worker threads answer requests (default 4); a request body over\n"
@@ -285,11 +291,12 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 		SRV_BODY_DEFAULT, SRV_TIMEOUT_DEFAULT, SRV_UPLOAD_DEFAULT, NULL,
 		SRV_UPLOAD_TIME_DEFAULT, NULL, NULL,
 		SRV_LOGIN_FAILS_USER, SRV_LOGIN_FAILS_ADDR, NULL, NULL, NULL,
-		NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL,
+		NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL,
 	};
 	struct nhir_oidc_config oidc;
 	struct nhir_witness_config witness;
 	static struct nhir_webhooks hooks;
+	static struct nhir_ssf_config ssf;
 	const char *config = NULL;
 	char secret[1024], wtoken[1024] = "";
 	int rc;
@@ -431,6 +438,13 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 			o.witness = &witness;
 			o.witness_token = wtoken;
 		}
+		if (nhir_ssf_config_load(config, &ssf, &found, &err)) {
+			memset(secret, 0, sizeof(secret));
+			memset(wtoken, 0, sizeof(wtoken));
+			return cli_fail(&err);
+		}
+		if (found)
+			o.ssf = &ssf;
 	}
 	if ((rc = check_connectors(o.connectors)) ||
 	    (rc = check_report_key(o.report_key)))

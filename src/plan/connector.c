@@ -8,6 +8,7 @@
  * configuration (${env:NAME}, ${file:PATH}) and are never stored.
  */
 #include "compat.h"
+#include <strings.h>
 #include <ctype.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -1083,6 +1084,7 @@ enum nhir_rc nhir_http_post(const char *url, const char *const *headers,
 	CURL *curl;
 	CURLcode cc;
 	enum nhir_rc rc;
+	bool typed = false;
 
 	*status = 0;
 	rc = load_curl(err);
@@ -1091,7 +1093,12 @@ enum nhir_rc nhir_http_post(const char *url, const char *const *headers,
 	curl = lc.easy_init();
 	if (!curl)
 		return nhir_err_set(err, NHIR_ENOMEM, "libcurl failed to start");
-	hdrs = lc.slist_append(NULL, "Content-Type: application/json");
+	/* JSON unless the caller says otherwise (a SET is secevent+jwt) */
+	for (size_t i = 0; i < header_nr; i++)
+		if (!strncasecmp(headers[i], "Content-Type:", 13))
+			typed = true;
+	hdrs = lc.slist_append(NULL, typed ? "Expect:"
+					   : "Content-Type: application/json");
 	for (size_t i = 0; hdrs && i < header_nr; i++) {
 		more = lc.slist_append(hdrs, headers[i]);
 		if (!more) {

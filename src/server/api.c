@@ -36,7 +36,7 @@ struct api_op {
 
 struct api_path {
 	const char *tmpl;	/* {id}: an incident, {n}: a number */
-	struct api_op ops[2];
+	struct api_op ops[5];	/* the streams of Shared Signals have 5 */
 };
 
 static enum MHD_Result healthz(struct srv_req *r);
@@ -179,6 +179,29 @@ static const struct api_path paths[ROUTE_NR] = {
 		{ { "DELETE", OP_WRITE, "api.session.end", ad_session_end } } },
 	[ROUTE_REPORT_SIGN] = { INC "/report/sign",
 		{ { "POST", OP_WRITE, "api.report.sign", sg_report_sign } } },
+	/* Shared Signals (ssf.c) */
+	[ROUTE_SSF_METADATA] = { "/.well-known/ssf-configuration",
+		{ { "GET", OP_PUBLIC, "api.ssf.metadata", ssf_metadata } } },
+	[ROUTE_SSF_JWKS] = { "/api/v1/ssf/jwks",
+		{ { "GET", OP_PUBLIC, "api.ssf.jwks", ssf_jwks } } },
+	[ROUTE_SSF_STREAMS] = { "/api/v1/ssf/streams",
+		{ { "GET", 0, "api.ssf.stream.read", ssf_streams },
+		  { "POST", OP_WRITE, "api.ssf.stream.create",
+		    ssf_stream_create },
+		  { "PUT", OP_WRITE, "api.ssf.stream.replace",
+		    ssf_stream_replace },
+		  { "PATCH", OP_WRITE, "api.ssf.stream.update",
+		    ssf_stream_update },
+		  { "DELETE", OP_WRITE, "api.ssf.stream.delete",
+		    ssf_stream_delete } } },
+	[ROUTE_SSF_STATUS] = { "/api/v1/ssf/status",
+		{ { "GET", 0, "api.ssf.status", ssf_status },
+		  { "POST", OP_WRITE, "api.ssf.status.set",
+		    ssf_status_set } } },
+	[ROUTE_SSF_VERIFY] = { "/api/v1/ssf/verify",
+		{ { "POST", OP_WRITE, "api.ssf.verify", ssf_verify } } },
+	[ROUTE_SSF_POLL] = { "/api/v1/ssf/poll/{n}",
+		{ { "POST", OP_WRITE, "api.ssf.poll", ssf_poll } } },
 };
 
 /* The i-th operation of route rt, or NULL past the last. */

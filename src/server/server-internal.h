@@ -70,6 +70,12 @@ enum srv_route {
 	ROUTE_SESSIONS,
 	ROUTE_SESSION_ITEM,
 	ROUTE_REPORT_SIGN,
+	ROUTE_SSF_METADATA,
+	ROUTE_SSF_JWKS,
+	ROUTE_SSF_STREAMS,
+	ROUTE_SSF_STATUS,
+	ROUTE_SSF_VERIFY,
+	ROUTE_SSF_POLL,
 	ROUTE_NR
 };
 
@@ -312,6 +318,37 @@ void srv_witness_stop(struct srv_witness *w);
 /* Counts one attempt to send: WIT_OK, WIT_REFUSED or WIT_FAILED. */
 enum { WIT_OK, WIT_REFUSED, WIT_FAILED, WIT_NR };
 void srv_witness_count(struct srv *s, int result);
+
+/* ---- Shared Signals (ssf.c) ---- */
+
+struct srv_ssf;
+struct nhir_ssf_config;
+/*
+ * Reads c's key and providers' keys and starts the thread that makes
+ * and pushes SETs; NULL (why in err) when it cannot.
+ */
+struct srv_ssf *srv_ssf_start(struct srv *s, const struct nhir_ssf_config *c,
+			      int64_t base_ms, struct nhir_err *err);
+/* Stops the thread (a push under way ends first) and frees it all. */
+void srv_ssf_stop(struct srv_ssf *x);
+void srv_ssf_metrics(struct srv_ssf *x, struct nhir_buf *b);
+/* The server's, or NULL when "ssf:" is not configured. */
+struct srv_ssf *srv_ssf(struct srv *s);
+/* GET /.well-known/ssf-configuration, GET /api/v1/ssf/jwks */
+enum MHD_Result ssf_metadata(struct srv_req *r);
+enum MHD_Result ssf_jwks(struct srv_req *r);
+/* /api/v1/ssf/streams: GET, POST, PUT, PATCH, DELETE */
+enum MHD_Result ssf_streams(struct srv_req *r);
+enum MHD_Result ssf_stream_create(struct srv_req *r);
+enum MHD_Result ssf_stream_replace(struct srv_req *r);
+enum MHD_Result ssf_stream_update(struct srv_req *r);
+enum MHD_Result ssf_stream_delete(struct srv_req *r);
+/* /api/v1/ssf/status: GET, POST; POST /api/v1/ssf/verify */
+enum MHD_Result ssf_status(struct srv_req *r);
+enum MHD_Result ssf_status_set(struct srv_req *r);
+enum MHD_Result ssf_verify(struct srv_req *r);
+/* POST /api/v1/ssf/poll/{n} */
+enum MHD_Result ssf_poll(struct srv_req *r);
 
 /* ---- signing in (auth.c) ---- */
 

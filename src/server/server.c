@@ -56,7 +56,13 @@ struct srv {
 	bool cookie_secure;
 	struct srv_witness *witness;	/* the sender, or NULL */
 	atomic_ulong wit[WIT_NR];	/* its attempts, by result */
+	struct srv_ssf *ssf;		/* Shared Signals, or NULL */
 };
+
+struct srv_ssf *srv_ssf(struct srv *s)
+{
+	return s->ssf;
+}
 
 void srv_witness_count(struct srv *s, int result)
 {
@@ -489,6 +495,7 @@ char *srv_metrics_text(struct srv *s, size_t *len)
 			      atomic_load(&s->wit[WIT_REFUSED]),
 			      atomic_load(&s->wit[WIT_FAILED]));
 	srv_hooks_metrics(s->hooks, &b);
+	srv_ssf_metrics(s->ssf, &b);
 	if (b.err) {
 		nhir_buf_release(&b);
 		return NULL;
@@ -983,6 +990,11 @@ int srv_run(const struct srv_opts *o)
 			goto out;
 		}
 	}
+	if (o->ssf && !(s->ssf = srv_ssf_start(s, o->ssf, o->hook_backoff_ms,
+					       &err))) {
+		srv_log("%s", err.msg);
+		goto out;
+	}
 	s->feeds = srv_feeds_start(s);
 	if (!s->feeds)
 		srv_log("live feeds are off: the watcher did not start");
@@ -1034,6 +1046,8 @@ int srv_run(const struct srv_opts *o)
 	s->witness = NULL;
 	srv_hooks_stop(s->hooks);
 	s->hooks = NULL;
+	srv_ssf_stop(s->ssf);
+	s->ssf = NULL;
 	for (int i = 0; i < SRV_DRAIN_SECONDS * 100 &&
 			atomic_load(&s->inflight) > 0; i++)
 		usleep(10000);
@@ -1045,6 +1059,7 @@ int srv_run(const struct srv_opts *o)
 	rc = 0;
 out:
 	srv_hooks_stop(s->hooks);
+	srv_ssf_stop(s->ssf);
 	srv_feeds_stop(s->feeds);
 	srv_feeds_free(s->feeds);
 	for (size_t i = 0; i < s->idle_nr; i++)

@@ -14,6 +14,7 @@
 #include "nhir/oidc.h"
 #include "nhir/witness.h"
 #include "nhir/webhook.h"
+#include "nhir/ssf.h"
 
 #define SRV_LISTEN_DEFAULT "127.0.0.1:8470"
 #define SRV_THREADS_DEFAULT 4u
@@ -79,6 +80,8 @@ struct srv_opts {
 	const char *connectors;
 	/* the Ed25519 key reports are signed with, or NULL: none */
 	const char *report_key;
+	/* Shared Signals ("ssf:"), or NULL */
+	const struct nhir_ssf_config *ssf;
 };
 
 /* Failed logins allowed in SRV_LOGIN_WINDOW seconds, by default. */
