@@ -116,6 +116,15 @@ enum nhir_rc nhir_findings_import_as(struct nhir_store *st, const char *actor,
 				     struct nhir_findings_result *res,
 				     struct nhir_err *err);
 
+/* The same from len bytes of data held in memory, recorded as name. */
+enum nhir_rc nhir_findings_import_data(struct nhir_store *st,
+				       const char *actor,
+				       const struct nhir_scanner_format *fmt,
+				       const char *data, size_t len,
+				       const char *name,
+				       struct nhir_findings_result *res,
+				       struct nhir_err *err);
+
 /*
  * Where a finding stands, kept as its name; a name this nhir does not
  * know (a newer one wrote it) is UNKNOWN, named "unknown".

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
+#include <cjson/cJSON.h>
 #include "buf.h"
 #include "error.h"
 #include "record.h"
@@ -88,6 +89,19 @@ enum nhir_rc nhir_oidc_verify(const char *jwt, size_t len, const char *jwks,
 			      size_t jwks_len,
 			      const struct nhir_oidc_expect *x, char *user,
 			      size_t user_size, struct nhir_err *err);
+
+/*
+ * Checks the signature of a compact JWS (len bytes) against a JWK set,
+ * as nhir_oidc_verify does (RS256, PS256, ES256 or EdDSA by the key its
+ * kid names, never HS* or none), and nothing else: its protected header
+ * and its payload (a JSON object) into *header and *claims, the
+ * caller's to delete.  what names the token in messages ("the SET").
+ * NHIR_EPARSE, NHIR_ENOTFOUND (no key) or NHIR_EDENIED.
+ */
+enum nhir_rc nhir_jws_verify(const char *jwt, size_t len, const char *jwks,
+			     size_t jwks_len, const char *what,
+			     cJSON **header, cJSON **claims,
+			     struct nhir_err *err);
 
 /*
  * The role an ID token's groups give, by c's "roles:" mapping: the

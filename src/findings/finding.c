@@ -395,9 +395,31 @@ enum nhir_rc nhir_findings_import_as(struct nhir_store *st, const char *actor,
 				     struct nhir_findings_result *res,
 				     struct nhir_err *err)
 {
-	struct import x;
 	char *data = NULL;
 	size_t len = 0;
+	enum nhir_rc rc;
+
+	memset(res, 0, sizeof(*res));
+	rc = read_report(path, &data, &len, err);
+	if (!rc)
+		rc = nhir_findings_import_data(st, actor, fmt, data, len, name,
+					       res, err);
+	/* the report may hold secrets: wipe the copy */
+	if (data)
+		sodium_memzero(data, len);
+	nhir_free(data);
+	return rc;
+}
+
+enum nhir_rc nhir_findings_import_data(struct nhir_store *st,
+				       const char *actor,
+				       const struct nhir_scanner_format *fmt,
+				       const char *data, size_t len,
+				       const char *name,
+				       struct nhir_findings_result *res,
+				       struct nhir_err *err)
+{
+	struct import x;
 	cJSON *d;
 	enum nhir_rc rc;
 
@@ -408,16 +430,11 @@ enum nhir_rc nhir_findings_import_as(struct nhir_store *st, const char *actor,
 	x.path = name;
 	x.res = res;
 	x.err = err;
-	rc = read_report(path, &data, &len, err);
-	if (!rc)
-		rc = nhir_fingerprint_key(st, x.key, err);
-	if (rc) {
-		nhir_free(data);
+	rc = nhir_fingerprint_key(st, x.key, err);
+	if (rc)
 		return rc;
-	}
 	rc = ir_begin(st, actor, NHIR_PERM_DATA, 0, "findings.import", err);
 	if (rc) {
-		nhir_free(data);
 		sodium_memzero(x.key, sizeof(x.key));
 		return rc;
 	}
@@ -439,10 +456,7 @@ enum nhir_rc nhir_findings_import_as(struct nhir_store *st, const char *actor,
 		cJSON_AddNumberToObject(d, "skipped", (double)res->scanner.bad);
 	}
 	rc = ir_end(st, rc, actor, "findings.import", 0, d, err);
-	/* the report may hold secrets: wipe the copy */
-	sodium_memzero(data, len);
 	sodium_memzero(x.key, sizeof(x.key));
-	nhir_free(data);
 	nhir_free(x.made);
 	if (rc)
 		nhir_findings_result_release(res);

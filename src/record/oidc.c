@@ -621,6 +621,73 @@ out:
 	return rc;
 }
 
+enum nhir_rc nhir_jws_verify(const char *jwt, size_t len, const char *jwks,
+			     size_t jwks_len, const char *what,
+			     cJSON **header, cJSON **claims,
+			     struct nhir_err *err)
+{
+	const char *d1, *d2;
+	cJSON *head = NULL, *body = NULL, *keys = NULL;
+	const cJSON *jwk;
+	unsigned char *sig = NULL;
+	size_t siglen = 0;
+	EVP_PKEY *key = NULL;
+	const struct jws_alg *alg;
+	enum nhir_rc rc = NHIR_OK;
+
+	*header = *claims = NULL;
+	if (sodium_init() < 0)
+		return nhir_err_set(err, NHIR_EIO, "libsodium failed to start");
+	d1 = jwt ? memchr(jwt, '.', len) : NULL;
+	d2 = d1 ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - jwt)) : NULL;
+	if (!d2 || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - jwt)) ||
+	    !(head = b64_json(jwt, (size_t)(d1 - jwt))) ||
+	    !(body = b64_json(d1 + 1, (size_t)(d2 - d1 - 1))) ||
+	    !(sig = b64url(d2 + 1, len - (size_t)(d2 + 1 - jwt), &siglen))) {
+		rc = nhir_err_set(err, NHIR_EPARSE, "%s is not a signed JWT",
+				  what);
+		goto out;
+	}
+	alg = jws_alg(jstr(head, "alg"));
+	if (!alg) {
+		rc = nhir_err_set(err, NHIR_EDENIED, "%s is signed with %.16s; "
+				  "nhir takes RS256, PS256, ES256 or EdDSA",
+				  what, jstr(head, "alg") ? jstr(head, "alg")
+							  : "nothing");
+		goto out;
+	}
+	keys = cJSON_ParseWithLength(jwks, jwks_len);
+	if (!keys) {
+		rc = nhir_err_set(err, NHIR_EPARSE, "the provider's keys are "
+				  "not JSON");
+		goto out;
+	}
+	jwk = find_key(keys, jstr(head, "kid"), alg, err);
+	if (jwk)
+		key = alg->kind == JWS_EC ? ec_key(jwk, err)
+		    : alg->kind == JWS_ED ? ed_key(jwk, err)
+					  : rsa_key(jwk, err);
+	if (!key) {
+		rc = err && err->rc ? err->rc : NHIR_EPARSE;
+		goto out;
+	}
+	if (!jws_verify(alg, key, sig, siglen, jwt, (size_t)(d2 - jwt))) {
+		rc = nhir_err_set(err, NHIR_EDENIED, "%s's signature does not "
+				  "hold", what);
+		goto out;
+	}
+	*header = head;
+	*claims = body;
+	head = body = NULL;
+out:
+	EVP_PKEY_free(key);
+	nhir_free(sig);
+	cJSON_Delete(head);
+	cJSON_Delete(body);
+	cJSON_Delete(keys);
+	return rc;
+}
+
 /* ---- roles from the provider's groups ---- */
 
 enum nhir_rc nhir_oidc_role(const char *jwt, size_t len,
