@@ -22,6 +22,7 @@
 #include "error.h"
 #include "record.h"
 #include "store.h"
+#include "finding.h"
 
 #define NHIR_SSF_ISSUER_MAX 512		/* bytes of the issuer, with NUL */
 #define NHIR_SSF_URL_MAX 2048		/* of a push endpoint, with NUL */
@@ -53,6 +54,7 @@ enum nhir_ssf_event nhir_ssf_event_parse(const char *s);
 struct nhir_ssf_idp {
 	char issuer[NHIR_SSF_ISSUER_MAX];	/* its iss, exactly */
 	char jwks_file[1024];			/* its JWK set, a file */
+	char user[128];		/* the nhir user its SETs are taken as */
 	char at[1100];				/* "FILE:LINE" of jwks_file */
 };
 
@@ -237,5 +239,48 @@ enum nhir_rc nhir_ssf_pushed(struct nhir_store *st,
 enum nhir_rc nhir_ssf_poll(struct nhir_store *st, const char *actor,
 			   int64_t id, const struct nhir_ssf_poll_req *p,
 			   cJSON **out, size_t *nr, struct nhir_err *err);
+
+/*
+ * Receiving: checks a SET (compact JWS, len bytes) from a provider
+ * whose keys are jwks (a JWK set): signed RS256, PS256, ES256 or EdDSA
+ * by the key its kid names, typ secevent+jwt, iss issuer, audience in
+ * aud, iat within a day before now (a minute after), a jti of text and
+ * at least one event, each an object.  Its claims into *claims (the
+ * caller's).  NHIR_EPARSE for what is no SET, NHIR_ENOTFOUND for no
+ * key, NHIR_EDENIED for a check that fails; code says which in RFC
+ * 8935's words (invalid_request, invalid_key, invalid_issuer,
+ * invalid_audience).  Pure: fuzzed.
+ */
+enum nhir_rc nhir_ssf_set_check(const char *jwt, size_t len, const char *jwks,
+				size_t jwks_len, const char *issuer,
+				const char *audience, int64_t now,
+				cJSON **claims, char code[24],
+				struct nhir_err *err);
+/* The issuer a SET names, unverified, into iss; false if none. */
+bool nhir_ssf_set_issuer(const char *jwt, size_t len, char *iss, size_t n);
+/*
+ * The SET from c's provider idp (its keys jwks) becomes a finding (one
+ * per issuer and subject; each SET a sighting) recorded by the
+ * provider's user, in one transaction with its audit entry
+ * (findings.import of "ssf:ISSUER#JTI").  *finding is its id; *fresh
+ * false when this jti was taken before.  Errors as nhir_ssf_set_check.
+ */
+enum nhir_rc nhir_ssf_receive(struct nhir_store *st,
+			      const struct nhir_ssf_config *c,
+			      const struct nhir_ssf_idp *idp,
+			      const char *jwks, const char *jwt, size_t len,
+			      int64_t *finding, bool *fresh, char code[24],
+			      struct nhir_err *err);
+/*
+ * The sightings of the events of a checked SET's claims (JSON text, len
+ * bytes), as a findings format: one an event, its secret
+ * "secevent:ISS:SUBJECT" (a finding per issuer and subject; the
+ * subject's sub_id, or the event's own "subject"), the credential an
+ * opaque subject's id.  Pure: fuzzed.
+ */
+enum nhir_rc nhir_ssf_sightings(const char *data, size_t len,
+				nhir_sighting_cb cb, void *cbdata,
+				struct nhir_scanner_stats *stats,
+				struct nhir_err *err);
 
 #endif

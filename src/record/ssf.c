@@ -6,10 +6,14 @@
  */
 #include "compat.h"
 #include <ctype.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <strings.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include "nhir/doc.h"
 #include "nhir/model.h"
+#include "nhir/oidc.h"
 #include "nhir/plan.h"
 #include "nhir/ssf.h"
 #include "nhir/webhook.h"
@@ -90,7 +94,8 @@ static enum nhir_rc take_receive(struct nhir_yaml *y, const yaml_node_t *m,
 				 struct nhir_ssf_config *c)
 {
 	static const char *const keys[] = { "audience", "providers", NULL };
-	static const char *const pkeys[] = { "issuer", "jwks_file", NULL };
+	static const char *const pkeys[] = { "issuer", "jwks_file", "user",
+					     NULL };
 	const yaml_node_t *p;
 	yaml_node_item_t *it;
 	size_t nr = 0;
@@ -106,7 +111,7 @@ static enum nhir_rc take_receive(struct nhir_yaml *y, const yaml_node_t *m,
 	p = nhir_yaml_get(y, m, "providers");
 	if (!p || !nhir_yaml_is_seq(p))
 		return nhir_yaml_error(y, p ? p : m, "ssf: receive: providers "
-				       "is a list of {issuer, jwks_file}");
+				       "is a list of {issuer, jwks_file, user}");
 	it = nhir_yaml_items(p, &nr);
 	for (size_t i = 0; i < nr; i++) {
 		const yaml_node_t *e = nhir_yaml_node(y, it[i]);
@@ -117,12 +122,14 @@ static enum nhir_rc take_receive(struct nhir_yaml *y, const yaml_node_t *m,
 					       "providers", NHIR_SSF_IDPS_MAX);
 		if (!nhir_yaml_is_map(e))
 			return nhir_yaml_error(y, e, "ssf: a provider is a "
-					       "mapping (issuer, jwks_file)");
+					       "mapping (issuer, jwks_file, "
+					       "user)");
 		if ((rc = nhir_yaml_keys(y, e, "ssf: provider", pkeys)) ||
 		    (rc = take(y, e, "issuer", d->issuer, sizeof(d->issuer),
 			       true)) ||
 		    (rc = take(y, e, "jwks_file", d->jwks_file,
-			       sizeof(d->jwks_file), true)))
+			       sizeof(d->jwks_file), true)) ||
+		    (rc = take(y, e, "user", d->user, sizeof(d->user), true)))
 			return rc;
 		for (size_t k = 0; k < c->idp_nr; k++)
 			if (!strcmp(c->idp[k].issuer, d->issuer))
@@ -1572,5 +1579,279 @@ enum nhir_rc nhir_ssf_poll(struct nhir_store *st, const char *actor,
 		*out = NULL;
 	}
 	*nr = pl.nr;
+	return rc;
+}
+
+/* ---- receiving ---- */
+
+bool nhir_ssf_set_issuer(const char *jwt, size_t len, char *iss, size_t n)
+{
+	const char *d1 = jwt ? memchr(jwt, '.', len) : NULL;
+	const char *d2 = d1 ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - jwt))
+			    : NULL;
+	unsigned char *raw;
+	size_t rlen = 0, cap;
+	cJSON *c = NULL;
+	const char *v;
+	bool ok = false;
+
+	iss[0] = '\0';
+	if (!d2 || d2 - d1 - 1 > (ptrdiff_t)NHIR_SSF_SET_MAX)
+		return false;
+	cap = (size_t)(d2 - d1) * 3 / 4 + 3;
+	raw = nhir_malloc(cap);
+	if (raw && !sodium_base642bin(raw, cap, d1 + 1, (size_t)(d2 - d1 - 1),
+				      NULL, &rlen, NULL,
+				      sodium_base64_VARIANT_URLSAFE_NO_PADDING))
+		c = cJSON_ParseWithLength((const char *)raw, rlen);
+	v = jstr(c, "iss");
+	if (v && *v && strlen(v) < n && utf8_ok(v)) {
+		snprintf(iss, n, "%s", v);
+		ok = true;
+	}
+	cJSON_Delete(c);
+	nhir_free(raw);
+	return ok;
+}
+
+static enum nhir_rc refuse(char code[24], const char *c, struct nhir_err *err,
+			   enum nhir_rc rc, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static enum nhir_rc refuse(char code[24], const char *c, struct nhir_err *err,
+			   enum nhir_rc rc, const char *fmt, ...)
+{
+	char msg[NHIR_ERR_MSG_MAX];
+	va_list ap;
+
+	snprintf(code, 24, "%s", c);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return nhir_err_set(err, rc, "%s", msg);
+}
+
+enum nhir_rc nhir_ssf_set_check(const char *jwt, size_t len, const char *jwks,
+				size_t jwks_len, const char *issuer,
+				const char *audience, int64_t now,
+				cJSON **claims, char code[24],
+				struct nhir_err *err)
+{
+	cJSON *h = NULL, *c = NULL;
+	const cJSON *aud, *a, *iat, *evs, *e;
+	const char *typ, *jti;
+	bool ours = false;
+	enum nhir_rc rc;
+
+	*claims = NULL;
+	snprintf(code, 24, "invalid_request");
+	if (len > NHIR_SSF_SET_MAX)
+		return nhir_err_set(err, NHIR_ETOOBIG, "the SET is larger than "
+				    "%zu bytes", NHIR_SSF_SET_MAX);
+	rc = nhir_jws_verify(jwt, len, jwks, jwks_len, "the SET", &h, &c, err);
+	if (rc) {
+		if (rc != NHIR_EPARSE)
+			snprintf(code, 24, "invalid_key");
+		return rc;
+	}
+	typ = jstr(h, "typ");
+	aud = member(c, "aud");
+	iat = member(c, "iat");
+	jti = jstr(c, "jti");
+	evs = member(c, "events");
+	if (!typ || (strcasecmp(typ, "secevent+jwt") &&
+		     strcasecmp(typ, "application/secevent+jwt")))
+		rc = refuse(code, "invalid_request", err, NHIR_EDENIED,
+			    "the SET's typ is not secevent+jwt");
+	else if (!jstr(c, "iss") || strcmp(jstr(c, "iss"), issuer))
+		rc = refuse(code, "invalid_issuer", err, NHIR_EDENIED,
+			    "the SET's issuer is not %s", issuer);
+	if (!rc) {
+		if (cJSON_IsString(aud))
+			ours = !strcmp(aud->valuestring, audience);
+		if (cJSON_IsArray(aud))
+			cJSON_ArrayForEach(a, aud)
+				ours |= cJSON_IsString(a) &&
+					!strcmp(a->valuestring, audience);
+		if (!ours)
+			rc = refuse(code, "invalid_audience", err,
+				    NHIR_EDENIED, "the SET is not meant for "
+				    "%s (aud)", audience);
+	}
+	if (!rc && (!cJSON_IsNumber(iat) ||
+		    iat->valuedouble > (double)(now + 60) ||
+		    iat->valuedouble < (double)(now - 86400)))
+		rc = refuse(code, "invalid_request", err, NHIR_EDENIED,
+			    "the SET %s", cJSON_IsNumber(iat)
+			    ? "was not issued within the last day" : "has no iat");
+	if (!rc && !jti_ok(jti))
+		rc = refuse(code, "invalid_request", err, NHIR_EDENIED,
+			    "the SET has no jti of text (128 bytes at most)%s",
+			    "");
+	if (!rc && (!cJSON_IsObject(evs) || !evs->child))
+		rc = refuse(code, "invalid_request", err, NHIR_EDENIED,
+			    "the SET has no events");
+	if (!rc)
+		cJSON_ArrayForEach(e, evs)
+			if (!cJSON_IsObject(e) || !utf8_ok(e->string)) {
+				rc = refuse(code, "invalid_request", err,
+					    NHIR_EDENIED, "the SET has an "
+					    "event that is not an object");
+				break;
+			}
+	cJSON_Delete(h);
+	if (rc)
+		cJSON_Delete(c);
+	else
+		*claims = c;
+	return rc;
+}
+
+/* "risc:credential-compromise" of a known URI, else the URI itself. */
+static void detector_of(const char *uri, char *out, size_t n)
+{
+	static const char *const pre[] = {
+		"https://schemas.openid.net/secevent/risc/event-type/",
+		"https://schemas.openid.net/secevent/caep/event-type/",
+		"https://schemas.openid.net/secevent/ssf/event-type/",
+	};
+	static const char *const names[] = { "risc", "caep", "ssf" };
+
+	for (size_t i = 0; i < NHIR_ARRAY_SIZE(pre); i++)
+		if (!strncmp(uri, pre[i], strlen(pre[i]))) {
+			snprintf(out, n, "%s:%s", names[i],
+				 uri + strlen(pre[i]));
+			return;
+		}
+	snprintf(out, n, "%s", uri);
+}
+
+enum nhir_rc nhir_ssf_sightings(const char *data, size_t len,
+				nhir_sighting_cb cb, void *cbdata,
+				struct nhir_scanner_stats *stats,
+				struct nhir_err *err)
+{
+	cJSON *c = cJSON_ParseWithLength(data, len);
+	const cJSON *evs = member(c, "events"), *e, *sub, *t;
+	const char *iss = jstr(c, "iss"), *jti = jstr(c, "jti");
+	enum nhir_rc rc = NHIR_OK;
+
+	memset(stats, 0, sizeof(*stats));
+	if (!cJSON_IsObject(c) || !iss || !jti || !cJSON_IsObject(evs)) {
+		cJSON_Delete(c);
+		return nhir_err_set(err, NHIR_EPARSE, "not the claims of a SET "
+				    "(iss, jti, events)");
+	}
+	cJSON_ArrayForEach(e, evs) {
+		struct nhir_sighting s;
+		char det[160], preview[96], *subj, *secret;
+		const char *id;
+		size_t n;
+
+		/* the SET's sub_id, or (CAEP before SSF 1.0) the event's */
+		sub = member(c, "sub_id");
+		if (!cJSON_IsObject(sub))
+			sub = member(e, "subject");
+		subj = cJSON_IsObject(sub) ? cJSON_PrintUnformatted(sub) : NULL;
+		if (!subj || !cJSON_IsObject(e) || !e->string) {
+			stats->bad++;
+			cJSON_free(subj);
+			continue;
+		}
+		n = strlen(iss) + strlen(subj) + 16;
+		secret = nhir_malloc(n);
+		if (!secret) {
+			cJSON_free(subj);
+			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+			break;
+		}
+		snprintf(secret, n, "secevent:%s:%s", iss, subj);
+		detector_of(e->string, det, sizeof(det));
+		id = jstr(sub, "format") && !strcmp(jstr(sub, "format"),
+						      "opaque")
+			     ? jstr(sub, "id") : NULL;
+		if (id && (!*id || strlen(id) > 256 || !utf8_ok(id)))
+			id = NULL;
+		snprintf(preview, sizeof(preview), "SET about %.80s",
+			 id ? id : jstr(sub, "format") ? jstr(sub, "format")
+						       : "a subject");
+		memset(&s, 0, sizeof(s));
+		s.secret = secret;
+		s.secret_len = strlen(secret);
+		s.detector = det;
+		s.kind = "security-event";
+		s.credential = id;
+		s.preview = preview;
+		s.file = iss;
+		s.link = iss;
+		t = member(e, "event_timestamp");
+		if (!cJSON_IsNumber(t))
+			t = member(c, "iat");
+		s.time = cJSON_IsNumber(t) && t->valuedouble >= 0 &&
+				 t->valuedouble < 1e11
+			 ? (int64_t)t->valuedouble : NHIR_TIME_UNSET;
+		s.verified = -1;
+		stats->entries++;
+		if (cb(&s, cbdata)) {
+			nhir_free(secret);
+			cJSON_free(subj);
+			break;
+		}
+		nhir_free(secret);
+		cJSON_free(subj);
+	}
+	cJSON_Delete(c);
+	return rc;
+}
+
+static const struct nhir_scanner_format secevent_format = {
+	"secevent", "a Security Event Token received by nhir serve "
+	"(doc/guide/ssf.md)", nhir_ssf_sightings,
+};
+
+enum nhir_rc nhir_ssf_receive(struct nhir_store *st,
+			      const struct nhir_ssf_config *c,
+			      const struct nhir_ssf_idp *idp,
+			      const char *jwks, const char *jwt, size_t len,
+			      int64_t *finding, bool *fresh, char code[24],
+			      struct nhir_err *err)
+{
+	struct nhir_findings_result res;
+	char name[NHIR_SSF_ISSUER_MAX + 160], *text;
+	cJSON *claims = NULL;
+	enum nhir_rc rc;
+
+	*finding = 0;
+	*fresh = false;
+	if (!nhir_ssf_store(st))
+		return no_store(st, err);
+	rc = nhir_ssf_set_check(jwt, len, jwks, strlen(jwks), idp->issuer,
+				c->audience, nhir_time_now(), &claims, code,
+				err);
+	if (rc)
+		return rc;
+	snprintf(name, sizeof(name), "ssf:%s#%s", idp->issuer,
+		 jstr(claims, "jti"));
+	text = cJSON_PrintUnformatted(claims);
+	if (!text) {
+		cJSON_Delete(claims);
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
+	rc = nhir_findings_import_data(st, idp->user, &secevent_format, text,
+				       strlen(text), name, &res, err);
+	if (!rc && !res.id_nr)
+		rc = refuse(code, "invalid_request", err, NHIR_EINVAL,
+			    "the SET names no subject nhir can take");
+	if (!rc) {
+		*finding = res.ids[0];
+		rc = nhir_ssf_store(st)->received_put(st, idp->issuer,
+						      jstr(claims, "jti"),
+						      *finding,
+						      nhir_time_now(), fresh,
+						      err);
+	}
+	nhir_findings_result_release(&res);
+	cJSON_free(text);
+	cJSON_Delete(claims);
 	return rc;
 }
