@@ -202,6 +202,9 @@ static const struct api_path paths[ROUTE_NR] = {
 		{ { "POST", OP_WRITE, "api.ssf.verify", ssf_verify } } },
 	[ROUTE_SSF_POLL] = { "/api/v1/ssf/poll/{n}",
 		{ { "POST", OP_WRITE, "api.ssf.poll", ssf_poll } } },
+	[ROUTE_SSF_RECEIVE] = { "/api/v1/ssf/receive",
+		{ { "POST", OP_PUBLIC | OP_WRITE, "api.ssf.receive",
+		    ssf_receive } } },
 };
 
 /* The i-th operation of route rt, or NULL past the last. */

@@ -76,6 +76,7 @@ enum srv_route {
 	ROUTE_SSF_STATUS,
 	ROUTE_SSF_VERIFY,
 	ROUTE_SSF_POLL,
+	ROUTE_SSF_RECEIVE,
 	ROUTE_NR
 };
 
@@ -349,6 +350,8 @@ enum MHD_Result ssf_status_set(struct srv_req *r);
 enum MHD_Result ssf_verify(struct srv_req *r);
 /* POST /api/v1/ssf/poll/{n} */
 enum MHD_Result ssf_poll(struct srv_req *r);
+/* POST /api/v1/ssf/receive: a SET from a configured provider (RFC 8935) */
+enum MHD_Result ssf_receive(struct srv_req *r);
 
 /* ---- signing in (auth.c) ---- */
 

@@ -224,10 +224,18 @@ static char *read_jwks(const struct nhir_ssf_idp *p, struct nhir_err *err)
 	return buf;
 }
 
+static int none_cb(const struct nhir_ssf_set *s, void *data)
+{
+	(void)s;
+	(void)data;
+	return 1;
+}
+
 struct srv_ssf *srv_ssf_start(struct srv *s, const struct nhir_ssf_config *c,
 			      int64_t base_ms, struct nhir_err *err)
 {
 	struct srv_ssf *x = calloc(1, sizeof(*x));
+	struct nhir_store *st;
 
 	if (!x) {
 		nhir_err_set(err, NHIR_ENOMEM, "out of memory");
@@ -238,6 +246,13 @@ struct srv_ssf *srv_ssf_start(struct srv *s, const struct nhir_ssf_config *c,
 	x->base_ms = base_ms > 0 ? base_ms : NHIR_WEBHOOK_BACKOFF_MS;
 	if (nhir_ssf_key_load(c->key, &x->key, err))
 		goto fail;
+	/* a store that keeps no streams: say so now, not at every look */
+	st = srv_store(s, err);
+	if (!st || nhir_ssf_due(st, 0, 1, none_cb, NULL, err)) {
+		srv_store_put(s, st);
+		goto fail;
+	}
+	srv_store_put(s, st);
 	for (size_t i = 0; i < c->idp_nr; i++)
 		if (!(x->jwks[i] = read_jwks(&c->idp[i], err)))
 			goto fail;
@@ -600,4 +615,73 @@ enum MHD_Result ssf_poll(struct srv_req *r)
 	if (rc)
 		return srv_fail(r, &err);
 	return srv_respond_doc(r, 200, d);
+}
+
+/* RFC 8935 2.3: a refusal is 400 {"err", "description"}. */
+static enum MHD_Result set_refused(struct srv_req *r, const char *code,
+				   const char *why)
+{
+	cJSON *d = cJSON_CreateObject();
+
+	srv_log("400 %s %s: SET refused (%s): %s", r->method, r->url, code,
+		why);
+	if (!d || !cJSON_AddStringToObject(d, "err", code) ||
+	    !cJSON_AddStringToObject(d, "description", why)) {
+		cJSON_Delete(d);
+		return MHD_NO;
+	}
+	return srv_respond_doc(r, 400, d);
+}
+
+enum MHD_Result ssf_receive(struct srv_req *r)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	enum MHD_Result ok;
+	struct srv_ssf *x = configured(r, &ok);
+	const struct nhir_ssf_idp *idp = NULL;
+	char iss[NHIR_SSF_ISSUER_MAX], code[24] = "invalid_request";
+	int64_t finding = 0;
+	bool fresh = false;
+	size_t k = 0;
+
+	if (!x)
+		return ok;
+	if (!x->cfg.idp_nr)
+		return srv_problem(r, 404, NHIR_ENOTFOUND, "not-found",
+				   "Not found", "this server takes no SETs "
+				   "(ssf: receive: in --config)");
+	if (!srv_content_type(r, "application/secevent+jwt"))
+		return set_refused(r, "invalid_request", "the body must be "
+				   "application/secevent+jwt");
+	if (r->len > NHIR_SSF_SET_MAX || !r->body ||
+	    !nhir_ssf_set_issuer(r->body, r->len, iss, sizeof(iss)))
+		return set_refused(r, "invalid_request", "the body is not a "
+				   "SET naming its issuer");
+	for (k = 0; k < x->cfg.idp_nr; k++)
+		if (!strcmp(x->cfg.idp[k].issuer, iss)) {
+			idp = &x->cfg.idp[k];
+			break;
+		}
+	if (!idp)
+		return set_refused(r, "invalid_issuer", "no provider of this "
+				   "server's configuration has that issuer");
+	r->st = srv_store(r->srv, &err);
+	if (!r->st)
+		return srv_fail(r, &err);
+	switch (nhir_ssf_receive(r->st, &x->cfg, idp, x->jwks[k], r->body,
+				 r->len, &finding, &fresh, code, &err)) {
+	case NHIR_OK:
+		break;
+	case NHIR_EPARSE:
+	case NHIR_EINVAL:
+	case NHIR_EDENIED:
+	case NHIR_ENOTFOUND:
+	case NHIR_ETOOBIG:
+		return set_refused(r, code, err.msg);
+	default:
+		return srv_fail(r, &err);
+	}
+	srv_log("202 %s %s: SET from %s: finding %" PRId64 "%s", r->method,
+		r->url, idp->issuer, finding, fresh ? "" : " (taken before)");
+	return srv_respond(r, 202, "application/json", "", 0);
 }
