@@ -34,7 +34,8 @@ trap stop_all EXIT
 export FAKE_STATE="$T/provider.json"
 export NHIR_CONNECTORS="$ROOT/examples/connectors/simulated.yaml"
 export NHIR_CATALOG="$ROOT/catalog/actions.yaml"
-for u in "lena lead" "rory responder" "alex approver" "ben approver" "ada admin"; do
+for u in "lena lead" "rory responder" "alex approver" "ben approver" "ada admin" \
+	"idp-acme responder"; do
 	set -- $u
 	"$NHIR" user add "$1" --role "$2" >/dev/null
 done
@@ -46,6 +47,11 @@ printf '%s\n' "$ADA" >"$T/ada.token"
 "$NHIR" report keygen "$T/ssf.key" >/dev/null 2>&1
 chmod 600 "$T/ssf.key"
 
+# an identity provider whose SETs nhir takes: its keys, made by jose
+node tests/peers/ssf-sender.mjs build/peers keygen "$T/idp.jwk" "$T/idp.jwks"
+node tests/peers/ssf-sender.mjs build/peers keygen "$T/other.jwk" "$T/other.jwks" EdDSA
+IDP=https://idp.example.org
+
 # the issuer names the endpoints: the server's own address
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 ISS="http://127.0.0.1:$PORT"
@@ -53,6 +59,12 @@ cat >"$T/srv.yaml" <<YAML
 ssf:
   issuer: $ISS/
   key: $T/ssf.key
+  receive:
+    audience: $ISS
+    providers:
+      - issuer: $IDP
+        jwks_file: $T/idp.jwks
+        user: idp-acme
 YAML
 
 chmod 644 "$T/ssf.key"
@@ -367,6 +379,68 @@ check "then it is gone" code gone 404
 check "each change on the audit log" sh -c '"$NHIR" audit log --format json >"$0/audit.json" &&
 	grep -q ssf.stream.update "$0/audit.json" && grep -q ssf.stream.delete "$0/audit.json" &&
 	grep -q ssf.stream.status "$0/audit.json"' "$T"
+
+# ---- receiving: a provider's SET becomes a finding ----
+NOW=$(date +%s)
+# send NAME KEY CLAIMS [TYP] [CONTENT-TYPE]: POSTs a SET signed by KEY
+send() {
+	node tests/peers/ssf-sender.mjs build/peers sign "$T/$2.jwk" "$3" "${4:-secevent+jwt}" >"$T/$1.jws"
+	req "$1" -H "Content-Type: ${5:-application/secevent+jwt}" --data-binary "@$T/$1.jws" \
+		"$URL/api/v1/ssf/receive"
+}
+GOOD="{\"iss\": \"$IDP\", \"aud\": \"$ISS\", \"jti\": \"idp-1\", \"iat\": $NOW,
+ \"sub_id\": {\"format\": \"opaque\", \"id\": \"okta-app:0oa1deploy\"},
+ \"events\": {\"$CC\": {\"credential_type\": \"api-key\", \"event_timestamp\": $NOW}}}"
+send rx_good idp "$GOOD"
+ans rx_good
+check "a SET from the provider is taken (RFC 8935: 202)" code rx_good 202
+check "it is a finding" sh -c '"$NHIR" findings list --format json >"$0/f.json" && python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = [x for x in d[\"findings\"] if x[\"detector\"] == \"risc:credential-compromise\"]
+assert len(f) == 1 and f[0][\"credential\"] == \"okta-app:0oa1deploy\", d
+" "$0/f.json"' "$T"
+check "recorded by the provider's user" sh -c '"$NHIR" audit log --format json | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+es = d[\"entries\"] if isinstance(d, dict) else d
+e = [e for e in es if e[\"action\"] == \"findings.import\"][-1]
+assert e[\"actor\"] == \"idp-acme\" and \"ssf:https://idp.example.org#idp-1\" in json.dumps(e), e"'
+send rx_again idp "$GOOD"
+check "the same SET again is taken" code rx_again 202
+check "and makes no second finding" sh -c '"$NHIR" findings list --format json | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+assert len([x for x in d[\"findings\"] if x[\"detector\"] == \"risc:credential-compromise\"]) == 1, d"'
+# refusals: each a 400 with RFC 8935's err
+# refused NAME ERR: the SET was refused with err ERR
+refused() {
+	code "$1" 400 && python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["err"] == sys.argv[2] and d["description"], d' "$T/$1.body" "$2"
+}
+send rx_aud idp "$(echo "$GOOD" | sed "s|\"aud\": \"$ISS\"|\"aud\": \"https://else.example\"|")"
+ans rx_aud
+check "a SET for another audience is refused" refused rx_aud invalid_audience
+send rx_key other "$GOOD"
+check "one signed by another key" refused rx_key invalid_key
+send rx_iss idp "$(echo "$GOOD" | sed "s|\"iss\": \"$IDP\"|\"iss\": \"https://evil.example\"|")"
+check "one from a provider not configured" refused rx_iss invalid_issuer
+send rx_typ idp "$GOOD" JWT
+check "one whose typ is not secevent+jwt" refused rx_typ invalid_request
+send rx_old idp "$(echo "$GOOD" | sed "s|\"iat\": $NOW|\"iat\": $((NOW - 200000))|")"
+check "one issued days ago" refused rx_old invalid_request
+send rx_noev idp "{\"iss\": \"$IDP\", \"aud\": \"$ISS\", \"jti\": \"idp-2\", \"events\": {}}"
+check "one without events" refused rx_noev invalid_request
+send rx_ctype idp "$GOOD" secevent+jwt application/json
+check "one not sent as application/secevent+jwt" refused rx_ctype invalid_request
+req rx_junk -H "Content-Type: application/secevent+jwt" --data-binary 'not.a.jwt' "$URL/api/v1/ssf/receive"
+check "and bytes that are no SET" refused rx_junk invalid_request
+cp "$T/rx_junk.meta" "$T/rx_junk.body" "$T/ans/"
+check "nothing refused became a finding" sh -c '"$NHIR" findings list --format json | python3 -c "
+import json, sys
+assert len(json.load(sys.stdin)[\"findings\"]) == 1"'
 
 # ---- no secret anywhere ----
 check "the key is in no answer" sh -c 'k=$(cut -c1-64 "$0/ssf.key"); ! grep -rqF "$k" "$0/ans" "$0/srv.err" "$0/push.log" "$0/poll.log"' "$T"
