@@ -305,6 +305,27 @@ const char *const pg_migrations[] = {
 	"CREATE INDEX event_identity ON event(identity, time);"
 	"CREATE INDEX event_notable ON event(actor_key, time)"
 	" WHERE flags & 30 != 0;",
+	/*
+	 * 9: SQLite's migration 18, Shared Signals (src/record/ssf.c): the
+	 * tables only, so that a database copies whole between the two
+	 * stores; this store does not keep streams yet (the library says
+	 * so) and a server on it with ssf: configured does not start.
+	 */
+	"CREATE TABLE ssf_stream(" ID ", aud " T " NOT NULL,"
+	" method " T " NOT NULL, endpoint " T ", events " I " NOT NULL,"
+	" description " T ", status " T " NOT NULL, reason " T ","
+	" cursor " I " NOT NULL, created " I " NOT NULL,"
+	" created_by " T " NOT NULL, updated " I " NOT NULL);"
+	"CREATE TABLE ssf_set(" ID ", stream " I " NOT NULL,"
+	" seq " I " NOT NULL, jti " T " NOT NULL UNIQUE,"
+	" event " T " NOT NULL, jws " T " NOT NULL, created " I " NOT NULL,"
+	" state " T " NOT NULL, attempts " I " NOT NULL DEFAULT 0,"
+	" next_ms " I " NOT NULL, last_at " I ", last_status " I ","
+	" last_error " T ");"
+	"CREATE INDEX ssf_set_due ON ssf_set(state, next_ms);"
+	"CREATE INDEX ssf_set_stream ON ssf_set(stream, state, id);"
+	"CREATE TABLE ssf_received(issuer " T " NOT NULL, jti " T " NOT NULL,"
+	" finding " I ", received " I " NOT NULL, PRIMARY KEY(issuer, jti));",
 };
 
 const size_t pg_migrations_nr = NHIR_ARRAY_SIZE(pg_migrations);
