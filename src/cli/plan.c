@@ -638,50 +638,73 @@ int cmd_execute(int argc, char **argv, struct nhir_ctx *ctx)
 		return cli_fail(&err);
 	}
 	nhir_connectors_free(conn);
-	if (fmt == FMT_JSON) {
+	{
 		cJSON *doc;
 
 		if (nhir_doc_execute(inc, &res, &doc, &err))
 			return cli_fail(&err);
-		r = cli_print_doc(doc);
-		if (r)
-			return r;
-		return strcmp(res.status, "failed") ? EXIT_OK : EXIT_ERROR;
-	}
-	/* a detail of several lines (a built-in connector's requests):
-	 * each line shown as such, its other control characters escaped */
-	{
-		const char *d = res.detail, *nl = strchr(d, '\n');
-
-		out_printf("INC-%" PRId64 " step %" PRId64 ": %s: %.*s\n", inc,
-			   res.step, res.status,
-			   (int)(nl ? (size_t)(nl - d) : strlen(d)), d);
-		while (nl) {
-			d = nl + 1;
-			nl = strchr(d, '\n');
-			out_printf("  %.*s\n",
-				   (int)(nl ? (size_t)(nl - d) : strlen(d)), d);
+		if (fmt == FMT_JSON) {
+			r = cli_print_doc(doc);
+			if (r)
+				return r;
+		} else {
+			cli_print_execute(inc, doc);
+			cJSON_Delete(doc);
 		}
 	}
-	if (res.evidence)
-		out_printf("connector output kept as evidence %" PRId64 "\n",
-			   res.evidence);
-	if (!strcmp(res.status, "dry-run"))
-		out_puts("(dry run: add --confirm to carry it out)");
 	return strcmp(res.status, "failed") ? EXIT_OK : EXIT_ERROR;
 }
 
-static int print_rev(const struct nhir_revocation *v, void *data)
+/* a detail of several lines (a built-in connector's requests): each
+ * line shown as such, its other control characters escaped */
+void cli_print_execute(int64_t inc, const cJSON *doc)
 {
-	char a[40], b[40], c[40];
+	const char *status = rmt_str(doc, "status");
+	const char *d = rmt_str(doc, "detail");
+	const char *nl;
 
-	out_printf("  %-10s %-28s requested %s, confirmed %s, verified %s\n",
-		   v->state, v->ext_id, cli_time(v->requested, a, sizeof(a)),
-		   cli_time(v->confirmed, b, sizeof(b)),
-		   cli_time(v->verified, c, sizeof(c)));
-	if (v->detail)
-		out_printf("             %s\n", v->detail);
-	return 0;
+	status = status ? status : "";
+	d = d ? d : "";
+	nl = strchr(d, '\n');
+	out_printf("INC-%" PRId64 " step %" PRId64 ": %s: %.*s\n", inc,
+		   rmt_num(doc, "step"), status,
+		   (int)(nl ? (size_t)(nl - d) : strlen(d)), d);
+	while (nl) {
+		d = nl + 1;
+		nl = strchr(d, '\n');
+		out_printf("  %.*s\n", (int)(nl ? (size_t)(nl - d) : strlen(d)),
+			   d);
+	}
+	if (rmt_num(doc, "evidence"))
+		out_printf("connector output kept as evidence %" PRId64 "\n",
+			   rmt_num(doc, "evidence"));
+	if (!strcmp(status, "dry-run"))
+		out_puts("(dry run: add --confirm to carry it out)");
+}
+
+void cli_print_verify(int64_t inc, const cJSON *doc)
+{
+	const cJSON *it;
+
+	out_printf("INC-%" PRId64 ": %" PRId64 " probed, %" PRId64 " verified, %"
+		   PRId64 " still work, %" PRId64 " refused as proof, %" PRId64
+		   " without a probe\n", inc, rmt_num(doc, "probed"),
+		   rmt_num(doc, "verified"), rmt_num(doc, "still_working"),
+		   rmt_num(doc, "refused"), rmt_num(doc, "no_probe"));
+	cJSON_ArrayForEach(it, rmt_arr(doc, "revocations")) {
+		out_printf("  %-10s %-28s requested %s, confirmed %s, verified "
+			   "%s\n", rmt_str(it, "state"), rmt_str(it, "node"),
+			   rmt_time(it, "requested"), rmt_time(it, "confirmed"),
+			   rmt_time(it, "verified"));
+		if (rmt_str(it, "detail"))
+			out_printf("             %s\n", rmt_str(it, "detail"));
+	}
+}
+
+int cli_verify_exit(const cJSON *doc)
+{
+	return rmt_num(doc, "verified") == rmt_num(doc, "probed") &&
+	       !rmt_num(doc, "no_probe") ? EXIT_OK : EXIT_FINDINGS;
 }
 
 int cmd_verify(int argc, char **argv, struct nhir_ctx *ctx)
@@ -727,22 +750,16 @@ int cmd_verify(int argc, char **argv, struct nhir_ctx *ctx)
 		return cli_fail(&err);
 	}
 	nhir_connectors_free(conn);
-	if (fmt == FMT_JSON) {
-		if (nhir_doc_verify(ctx->st, inc, &res, &doc, &err))
-			return cli_fail(&err);
-		r = cli_print_doc(doc);
-		if (r)
-			return r;
-	} else {
-		out_printf("INC-%" PRId64 ": %zu probed, %zu verified, %zu still work, "
-			   "%zu refused as proof, %zu without a probe\n", inc,
-			   res.probed, res.verified, res.still_working, res.refused,
-			   res.no_probe);
-		if (nhir_revocation_each(ctx->st, inc, print_rev, NULL, &err))
-			return cli_fail(&err);
+	if (nhir_doc_verify(ctx->st, inc, &res, &doc, &err))
+		return cli_fail(&err);
+	r = cli_verify_exit(doc);
+	if (fmt != FMT_JSON) {
+		cli_print_verify(inc, doc);
+		cJSON_Delete(doc);
+		return r;
 	}
-	return res.verified == res.probed && !res.no_probe ? EXIT_OK
-							   : EXIT_FINDINGS;
+	c = cli_print_doc(doc);
+	return c ? c : r;
 }
 
 static int void_cb(const struct nhir_step *s, void *data)

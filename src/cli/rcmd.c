@@ -1900,7 +1900,7 @@ int r_execute(int64_t inc, int64_t step, bool confirm, const char *resolve,
 		  NULL, 0 },
 	};
 	char *json = nhir_request_json(f, NHIR_ARRAY_SIZE(f));
-	const char *status, *d, *nl;
+	const char *status;
 	cJSON *doc = NULL;
 	int r;
 
@@ -1924,29 +1924,10 @@ int r_execute(int64_t inc, int64_t step, bool confirm, const char *resolve,
 			   ? "taken as done" : "to be run again", rmt_user());
 		return EXIT_OK;
 	}
+	if (fmt != FMT_JSON)
+		cli_print_execute(inc, doc);
 	status = rmt_str(doc, "status");
-	status = status ? status : "";
-	if (fmt != FMT_JSON) {
-		/* as the command line prints it (src/cli/plan.c) */
-		d = rmt_str(doc, "detail");
-		d = d ? d : "";
-		nl = strchr(d, '\n');
-		out_printf("INC-%" PRId64 " step %" PRId64 ": %s: %.*s\n", inc,
-			   rmt_num(doc, "step"), status,
-			   (int)(nl ? (size_t)(nl - d) : strlen(d)), d);
-		while (nl) {
-			d = nl + 1;
-			nl = strchr(d, '\n');
-			out_printf("  %.*s\n",
-				   (int)(nl ? (size_t)(nl - d) : strlen(d)), d);
-		}
-		if (rmt_num(doc, "evidence"))
-			out_printf("connector output kept as evidence %" PRId64
-				   "\n", rmt_num(doc, "evidence"));
-		if (!strcmp(status, "dry-run"))
-			out_puts("(dry run: add --confirm to carry it out)");
-	}
-	r = strcmp(status, "failed") ? EXIT_OK : EXIT_ERROR;
+	r = status && !strcmp(status, "failed") ? EXIT_ERROR : EXIT_OK;
 	cJSON_Delete(doc);
 	return r;
 }
@@ -1954,9 +1935,7 @@ int r_execute(int64_t inc, int64_t step, bool confirm, const char *resolve,
 int r_verify(int64_t inc, int fmt)
 {
 	char path[96];
-	const cJSON *it;
 	cJSON *doc = NULL;
-	int64_t probed, verified, no_probe;
 	int r;
 
 	snprintf(path, sizeof(path), "/api/v1/incidents/INC-%" PRId64
@@ -1964,27 +1943,9 @@ int r_verify(int64_t inc, int fmt)
 	r = post_doc(path, "{}", fmt, &doc);
 	if (r)
 		return r;
-	probed = rmt_num(doc, "probed");
-	verified = rmt_num(doc, "verified");
-	no_probe = rmt_num(doc, "no_probe");
-	if (fmt != FMT_JSON) {
-		out_printf("INC-%" PRId64 ": %" PRId64 " probed, %" PRId64
-			   " verified, %" PRId64 " still work, %" PRId64
-			   " refused as proof, %" PRId64 " without a probe\n",
-			   inc, probed, verified, rmt_num(doc, "still_working"),
-			   rmt_num(doc, "refused"), no_probe);
-		cJSON_ArrayForEach(it, rmt_arr(doc, "revocations")) {
-			out_printf("  %-10s %-28s requested %s, confirmed %s, "
-				   "verified %s\n", rmt_str(it, "state"),
-				   rmt_str(it, "node"),
-				   rmt_time(it, "requested"),
-				   rmt_time(it, "confirmed"),
-				   rmt_time(it, "verified"));
-			if (rmt_str(it, "detail"))
-				out_printf("             %s\n",
-					   rmt_str(it, "detail"));
-		}
-	}
+	if (fmt != FMT_JSON)
+		cli_print_verify(inc, doc);
+	r = cli_verify_exit(doc);
 	cJSON_Delete(doc);
-	return verified == probed && !no_probe ? EXIT_OK : EXIT_FINDINGS;
+	return r;
 }

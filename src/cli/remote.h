@@ -101,6 +101,10 @@ int r_contain(int64_t inc, int64_t at, int fmt);
 int r_execute(int64_t inc, int64_t step, bool confirm, const char *resolve,
 	      const char *why, int fmt);
 int r_verify(int64_t inc, int fmt);
+/* The text of nhir execute and nhir verify, from their documents. */
+void cli_print_execute(int64_t inc, const cJSON *doc);
+void cli_print_verify(int64_t inc, const cJSON *doc);
+int cli_verify_exit(const cJSON *doc);
 int r_show(const struct nhir_ctx *ctx, const char *ref, int fmt);
 int r_timeline(char **refs, int nr, int64_t since, int64_t until, int fmt);
 struct nhir_usage_opts;
