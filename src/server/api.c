@@ -167,6 +167,8 @@ static const struct api_path paths[ROUTE_NR] = {
 		{ { "GET", 0, "api.stream", srv_events } } },
 	[ROUTE_EXECUTE] = { INC "/steps/{n}/execute",
 		{ { "POST", OP_WRITE, "api.execute", ct_execute } } },
+	[ROUTE_EXECUTE_NEXT] = { INC "/execute",
+		{ { "POST", OP_WRITE, "api.execute", ct_execute } } },
 	[ROUTE_VERIFY] = { INC "/verify",
 		{ { "POST", OP_WRITE, "api.verify", ct_verify } } },
 	[ROUTE_PLAN_EDIT] = { INC "/plan/edit",

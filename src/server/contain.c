@@ -49,14 +49,20 @@ static struct nhir_connectors *connectors(struct srv_req *r,
 	return c;
 }
 
-/* The plan as it is now. */
-static enum MHD_Result plan_now(struct srv_req *r, unsigned status)
+/* The plan as it is now; with "step": the step edited, when given. */
+static enum MHD_Result plan_now(struct srv_req *r, unsigned status,
+				int64_t step)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
 	cJSON *doc;
 
 	if (nhir_doc_plan(r->st, r->incident, &doc, &err))
 		return srv_fail(r, &err);
+	if (step && !cJSON_AddNumberToObject(doc, "step", (double)step)) {
+		cJSON_Delete(doc);
+		return srv_problem(r, 500, NHIR_ENOMEM, "internal",
+				   "Internal error", "out of memory");
+	}
 	return srv_respond_doc(r, status, doc);
 }
 
@@ -67,6 +73,9 @@ static enum MHD_Result plan_now(struct srv_req *r, unsigned status)
  * {"resolve", "why"} is the lead's decision on an interrupted step.
  * A step the connector failed is on the record and answered 200 with
  * status "failed", as the command line prints it.
+ * POST /api/v1/incidents/{id}/execute is the same for the next step
+ * ready (nhir execute INC --next): the library chooses it, and stops
+ * at an interrupted one until the lead decides.
  */
 enum MHD_Result ct_execute(struct srv_req *r)
 {
@@ -82,6 +91,13 @@ enum MHD_Result ct_execute(struct srv_req *r)
 		return ok;
 	if (srv_decode_execute(r->body, r->len, &x, &err))
 		return srv_fail(r, &err);
+	if (x.resolve != SRV_RESOLVE_NONE && !r->num) {
+		srv_exec_req_free(&x);
+		return srv_problem(r, 400, NHIR_EINVAL, "invalid",
+				   "Bad request", "request body: field "
+				   "'resolve' names a step: POST it to "
+				   ".../steps/N/execute");
+	}
 	if (x.resolve != SRV_RESOLVE_NONE) {
 		rc = nhir_step_resolve(r->st, r->user, r->incident, r->num,
 				       x.resolve == SRV_RESOLVE_DONE, x.why,
@@ -92,7 +108,7 @@ enum MHD_Result ct_execute(struct srv_req *r)
 		srv_log("%s %s: step %" PRId64 " resolved by %s (token %"
 			PRId64 ")", r->method, r->url, r->num, r->user,
 			r->token);
-		return plan_now(r, 200);
+		return plan_now(r, 200, 0);
 	}
 	conn = connectors(r, &err);
 	if (!conn)
@@ -209,5 +225,5 @@ enum MHD_Result ct_plan_edit(struct srv_req *r)
 		return srv_fail(r, &err);
 	srv_log("%s %s: step %" PRId64 " edited by %s (token %" PRId64 ")",
 		r->method, r->url, step, r->user, r->token);
-	return plan_now(r, 200);
+	return plan_now(r, 200, step);
 }

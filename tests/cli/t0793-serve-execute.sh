@@ -211,6 +211,7 @@ check "a second plan" code build2 201
 N=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["steps"]))' "$T/build2.body")
 post add "$LENA" $J/plan/edit '{"op":"add","action":"generic.notify-owner","target":"team-payments","after":1}'
 check "the lead adds a step: 200" code add 200
+check "the answer names the step added" test "$(field add step)" = 2
 check "the plan has one more" test "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["steps"]))' "$T/add.body")" = $((N + 1))
 post addr "$RORY" $J/plan/edit '{"op":"add","action":"generic.notify-owner","target":"team-payments"}'
 check "a responder may not edit the plan: 403" code addr 403
@@ -232,6 +233,17 @@ check "a step below 1: 400" code stepx 400
 post mv "$LENA" $J/plan/edit "{\"op\":\"move\",\"step\":$N,\"before\":1}"
 check "a move that breaks an ordering constraint: 409" code mv 409
 check "as problem+json" problem mv 409 NHIR_ECONFLICT
+
+# the next step ready, as nhir execute INC --next
+post nx "$RORY" $J/execute '{}'
+check "the next step: its dry run, 200" code nx 200
+check "the next step: chosen by the library (step 1)" test "$(field nx step)" = 1
+check "the next step: a dry run" test "$(field nx status)" = dry-run
+post nxr "$LENA" $J/execute '{"resolve":"done","why":"x"}'
+check "a decision without a step: 400" code nxr 400
+check "naming the field" has "$T/nxr.body" "field 'resolve' names a step"
+post nxo "$OLGA" $J/execute '{}'
+check "an observer may not run the next step: 403" code nxo 403
 
 # a rejection withdrawn by its author
 post rej "$BEN" $J/steps/3/reject '{"why":"not yet"}'
