@@ -268,14 +268,15 @@ enum nhir_rc nhir_doc_blast(struct nhir_blast_view *v,
  * list.  NULL when out of memory; the caller's to cJSON_free.
  */
 enum nhir_req_type { NHIR_REQ_STR, NHIR_REQ_NUM, NHIR_REQ_STRS,
-		     NHIR_REQ_NUMS, NHIR_REQ_TRUE };
+		     NHIR_REQ_NUMS, NHIR_REQ_TRUE, NHIR_REQ_BOOL };
 struct nhir_req_field {
 	const char *name;
 	enum nhir_req_type type;
 	const char *str;
 	int64_t num;
 	bool set;			/* NHIR_REQ_NUM: num is given;
-					 * NHIR_REQ_TRUE: the member is true */
+					 * NHIR_REQ_TRUE: the member is true;
+					 * NHIR_REQ_BOOL: given, as num != 0 */
 	const char *const *strs;	/* NHIR_REQ_STRS: nr of them */
 	const int64_t *nums;		/* NHIR_REQ_NUMS: nr of them */
 	size_t nr;

@@ -306,6 +306,10 @@ static int plan_edit(struct nhir_ctx *ctx, int argc, char **argv,
 	if (!inc)
 		return EXIT_USAGE;
 	if (!strcmp(argv[1], "add") && (argc == 3 || argc == 4)) {
+		if (ctx->remote)
+			return r_plan_edit(inc, "add", argv[2], argc == 4
+					   ? argv[3] : NULL, 0, after, 0,
+					   NULL, NULL);
 		r = load_catalog(ctx, catalog, &cat, &o, conf);
 		if (r)
 			return r;
@@ -322,6 +326,9 @@ static int plan_edit(struct nhir_ctx *ctx, int argc, char **argv,
 	if (argc != 3 || !parse_step(argv[2], &step))
 		return cli_usage(usage_plan, false);
 	if (!strcmp(argv[1], "skip")) {
+		if (ctx->remote)
+			return r_plan_edit(inc, "skip", NULL, NULL, step, 0, 0,
+					   why, accept);
 		if (nhir_plan_skip(ctx->st, ctx->actor, inc, step, why, accept,
 				   &err))
 			return cli_fail(&err);
@@ -333,6 +340,9 @@ static int plan_edit(struct nhir_ctx *ctx, int argc, char **argv,
 			cli_error("move needs --before STEP");
 			return EXIT_USAGE;
 		}
+		if (ctx->remote)
+			return r_plan_edit(inc, "move", NULL, NULL, step, 0,
+					   before, NULL, accept);
 		if (nhir_plan_move(ctx->st, ctx->actor, inc, step, before,
 				   accept, &err))
 			return cli_fail(&err);
@@ -390,8 +400,6 @@ int cmd_plan(int argc, char **argv, struct nhir_ctx *ctx)
 			return cli_usage(usage_plan, false);
 		}
 	}
-	if (ctx->remote && optind < argc && !strcmp(argv[optind], "edit"))
-		return rmt_unoffered("plan edit");
 	if (ctx->remote && catalog)
 		return rmt_unoffered("plan --catalog");
 	if (optind < argc && !strcmp(argv[optind], "edit"))
@@ -495,11 +503,11 @@ static int approve_or_reject(int argc, char **argv, struct nhir_ctx *ctx,
 	inc = cli_incident(argv[optind]);
 	if (!inc)
 		return EXIT_USAGE;
-	if (ctx->remote && withdraw)
-		return rmt_unoffered("reject --withdraw");
 	if (withdraw) {
 		if (!parse_step(argv[optind + 1], &step))
 			return EXIT_USAGE;
+		if (ctx->remote)
+			return r_reject_withdraw(inc, step, why);
 		if (nhir_reject_withdraw(ctx->st, ctx->actor, inc, step, why,
 					 &err))
 			return cli_fail(&err);
@@ -615,10 +623,10 @@ int cmd_execute(int argc, char **argv, struct nhir_ctx *ctx)
 		return EXIT_USAGE;
 	if (ctx->remote) {
 		/* the server runs its own connectors on the step named */
-		if (path || next)
-			return rmt_unoffered(path ? "execute --connectors"
-						  : "execute --next");
-		return r_execute(inc, step, confirm, resolve, why, fmt);
+		if (path)
+			return rmt_unoffered("execute --connectors");
+		return r_execute(inc, next ? 0 : step, confirm, resolve, why,
+				 fmt);
 	}
 	if (resolve) {
 		if (nhir_step_resolve(ctx->st, ctx->actor, inc, step,

@@ -740,6 +740,59 @@ static int verdict(int64_t inc, int64_t step, bool approve, const char *why,
 	return r;
 }
 
+int r_reject_withdraw(int64_t inc, int64_t step, const char *why)
+{
+	struct nhir_req_field f[] = {
+		{ "why", NHIR_REQ_STR, why, 0, false, NULL, NULL, 0 },
+		{ "withdraw", NHIR_REQ_TRUE, NULL, 0, true, NULL, NULL, 0 },
+	};
+	char rest[64];
+	cJSON *doc = NULL;
+	int r;
+
+	snprintf(rest, sizeof(rest), "/steps/%" PRId64 "/reject", step);
+	r = inc_post(inc, rest, f, NHIR_ARRAY_SIZE(f), &doc);
+	cJSON_Delete(doc);
+	if (!r)
+		out_printf("INC-%" PRId64 ": %s withdrew the rejection of step %"
+			   PRId64 "\n", inc, rmt_user(), step);
+	return r;
+}
+
+int r_plan_edit(int64_t inc, const char *op, const char *action,
+		const char *target, int64_t step, int64_t after,
+		int64_t before, const char *why, const char *accept)
+{
+	struct nhir_req_field f[] = {
+		{ "op", NHIR_REQ_STR, op, 0, false, NULL, NULL, 0 },
+		{ "action", NHIR_REQ_STR, action, 0, false, NULL, NULL, 0 },
+		{ "target", NHIR_REQ_STR, target, 0, false, NULL, NULL, 0 },
+		{ "after", NHIR_REQ_NUM, NULL, after, after > 0, NULL, NULL, 0 },
+		{ "step", NHIR_REQ_NUM, NULL, step, step > 0, NULL, NULL, 0 },
+		{ "before", NHIR_REQ_NUM, NULL, before, before > 0, NULL, NULL,
+		  0 },
+		{ "why", NHIR_REQ_STR, why, 0, false, NULL, NULL, 0 },
+		{ "accept_risk", NHIR_REQ_STR, accept, 0, false, NULL, NULL, 0 },
+	};
+	cJSON *doc = NULL;
+	int r = inc_post(inc, "/plan/edit", f, NHIR_ARRAY_SIZE(f), &doc);
+
+	if (r)
+		return r;
+	step = rmt_num(doc, "step");
+	cJSON_Delete(doc);
+	if (!strcmp(op, "add"))
+		out_printf("INC-%" PRId64 ": step %" PRId64 " added\n", inc,
+			   step);
+	else if (!strcmp(op, "skip"))
+		out_printf("INC-%" PRId64 ": step %" PRId64 " skipped\n", inc,
+			   step);
+	else
+		out_printf("INC-%" PRId64 ": step %" PRId64 " moved before %"
+			   PRId64 "\n", inc, step, before);
+	return EXIT_OK;
+}
+
 int r_verdict(int64_t inc, bool approve, bool all, char **steps,
 	      const char *why, int64_t ttl)
 {
@@ -1632,7 +1685,8 @@ int r_user_list(int fmt)
 	return EXIT_OK;
 }
 
-int r_report(int64_t inc, const char *format, int64_t at)
+int r_report(int64_t inc, const char *format, int64_t at,
+	     struct nhir_buf *out)
 {
 	struct nhir_buf b = NHIR_BUF_INIT(4096);
 	struct rmt_ans a;
@@ -1646,7 +1700,58 @@ int r_report(int64_t inc, const char *format, int64_t at)
 		return oom();
 	r = rmt_request("GET", b.buf, NULL, NULL, &a);
 	nhir_buf_release(&b);
-	return r ? r : rmt_print(&a);
+	if (r)
+		return r;
+	nhir_buf_add(out, a.body.buf, a.body.len);
+	if (!a.body.len || a.body.buf[a.body.len - 1] != '\n')
+		nhir_buf_addch(out, '\n');
+	rmt_ans_release(&a);
+	return out->err ? oom() : EXIT_OK;
+}
+
+int r_user_add(const char *name, const char *role)
+{
+	struct nhir_req_field f[] = {
+		{ "name", NHIR_REQ_STR, name, 0, false, NULL, NULL, 0 },
+		{ "role", NHIR_REQ_STR, role, 0, false, NULL, NULL, 0 },
+	};
+	cJSON *doc = NULL;
+	int r = rmt_fields("POST", "/api/v1/users", f, NHIR_ARRAY_SIZE(f),
+			   &doc);
+
+	cJSON_Delete(doc);
+	if (!r)
+		out_printf("added %s (%s)\n", name, role);
+	return r;
+}
+
+int r_user_set(const char *name, const char *role, int active)
+{
+	struct nhir_buf p = NHIR_BUF_INIT(4096);
+	struct nhir_req_field f[] = {
+		{ "role", NHIR_REQ_STR, role, 0, false, NULL, NULL, 0 },
+		{ "active", NHIR_REQ_BOOL, NULL, active > 0, active >= 0, NULL,
+		  NULL, 0 },
+	};
+	char *json = nhir_request_json(f, NHIR_ARRAY_SIZE(f));
+	cJSON *doc = NULL;
+	int r;
+
+	nhir_buf_adds(&p, "/api/v1/users/");
+	rmt_esc(&p, name);
+	nhir_buf_addch(&p, 0);
+	if (p.err || !json) {
+		nhir_buf_release(&p);
+		cJSON_free(json);
+		return oom();
+	}
+	r = rmt_send("POST", p.buf, json, &doc);
+	nhir_buf_release(&p);
+	cJSON_free(json);
+	cJSON_Delete(doc);
+	if (!r)
+		out_printf("updated %s\n", name);
+	return r;
 }
 
 /* ---- uploads: import, ingest, findings import ---- */
@@ -1904,8 +2009,12 @@ int r_execute(int64_t inc, int64_t step, bool confirm, const char *resolve,
 	cJSON *doc = NULL;
 	int r;
 
-	nhir_buf_addf(&p, "/api/v1/incidents/INC-%" PRId64 "/steps/%" PRId64
-		      "/execute", inc, step);
+	if (step)
+		nhir_buf_addf(&p, "/api/v1/incidents/INC-%" PRId64 "/steps/%"
+			      PRId64 "/execute", inc, step);
+	else	/* the next step ready: the server's library chooses */
+		nhir_buf_addf(&p, "/api/v1/incidents/INC-%" PRId64 "/execute",
+			      inc);
 	nhir_buf_addch(&p, 0);
 	if (p.err || !json) {
 		nhir_buf_release(&p);

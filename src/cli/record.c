@@ -165,7 +165,7 @@ int cmd_user(int argc, char **argv, struct nhir_ctx *ctx)
 	sub = argv[optind++];
 	if (ctx->remote && !strcmp(sub, "list") && optind == argc)
 		return r_user_list(fmt);
-	if (ctx->remote) {
+	if (ctx->remote && strcmp(sub, "add") && strcmp(sub, "set")) {
 		char what[64];
 
 		snprintf(what, sizeof(what), "user %s", sub);
@@ -189,6 +189,8 @@ int cmd_user(int argc, char **argv, struct nhir_ctx *ctx)
 			cli_error("'user add' needs --role");
 			return EXIT_USAGE;
 		}
+		if (ctx->remote)
+			return r_user_add(argv[optind], nhir_role_name(role));
 		if (nhir_user_add(ctx->st, ctx->actor, argv[optind], role, &err))
 			return cli_fail(&err);
 		out_printf("added %s (%s)\n", argv[optind], nhir_role_name(role));
@@ -200,6 +202,9 @@ int cmd_user(int argc, char **argv, struct nhir_ctx *ctx)
 				  "--activate");
 			return EXIT_USAGE;
 		}
+		if (ctx->remote)
+			return r_user_set(argv[optind], role == NHIR_ROLE_NONE
+					  ? NULL : nhir_role_name(role), active);
 		if (active < 0) {
 			struct nhir_user u;
 

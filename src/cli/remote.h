@@ -115,8 +115,17 @@ int r_blast(const struct nhir_ctx *ctx, char **refs, int nr, int64_t at,
 int r_findings_list(bool all, bool triage, int fmt);
 int r_findings_show(int64_t id, int fmt);
 int r_route_explain(int64_t id, int fmt);
-int r_report(int64_t inc, const char *format, int64_t at);
+/* The server's report in format (json, html, md) appended to out. */
+int r_report(int64_t inc, const char *format, int64_t at,
+	     struct nhir_buf *out);
 int r_user_list(int fmt);
+int r_user_add(const char *name, const char *role);
+/* role NULL: kept; active -1: kept, else 0 or 1 */
+int r_user_set(const char *name, const char *role, int active);
+int r_plan_edit(int64_t inc, const char *op, const char *action,
+		const char *target, int64_t step, int64_t after,
+		int64_t before, const char *why, const char *accept);
+int r_reject_withdraw(int64_t inc, int64_t step, const char *why);
 int r_upload(const char *kind, const char *format, const char *cluster,
 	     char **files, int nr, int fmt);
 

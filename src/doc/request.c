@@ -28,6 +28,11 @@ char *nhir_request_json(const struct nhir_req_field *f, size_t nr)
 			if (f[i].set)
 				ok = cJSON_AddTrueToObject(o, f[i].name) != NULL;
 			break;
+		case NHIR_REQ_BOOL:
+			if (f[i].set)
+				ok = cJSON_AddBoolToObject(o, f[i].name,
+							   f[i].num != 0) != NULL;
+			break;
 		case NHIR_REQ_STRS:
 			if (!f[i].nr)
 				break;

@@ -211,6 +211,28 @@ check "plan: each deployment checked" json "$T/plan.json" \
 check "plan: the token revoked" json "$T/plan.json" \
 	"any(s['action'] == 'github.revoke-credential' and s['target'] == '$PAT' for s in d['steps'])"
 
+# the lead's edits of the plan, on the server's catalog
+check "plan edit add: the same" same plan-add lena plan edit INC-1 add \
+	generic.notify-owner arn:aws:iam::777788889999:user/ci-deploy
+check "plan edit add: the step named" has "$T/plan-add.rem" " added"
+added=$(sed -n 's/^INC-1: step \([0-9]*\) added$/\1/p' "$T/plan-add.rem")
+check "plan edit skip: the same" \
+	same plan-skip lena plan edit INC-1 skip "$added" --why "told by phone"
+check "plan edit skip: said so" has "$T/plan-skip.rem" "step $added skipped"
+check "plan edit move without --before: usage alike" \
+	same plan-move-usage lena plan edit INC-1 move 2
+check "plan edit move of an unknown step: refused alike" \
+	same plan-move-unknown lena plan edit INC-1 move 999 --before 1
+check "plan edit by a responder: refused alike" \
+	same plan-edit-rory rory plan edit INC-1 skip 1 --why no
+check "plan edit by a responder: exit 5" \
+	exits 5 rem rory plan edit INC-1 skip 1 --why no
+check "the plan after the edits: the same document" \
+	same plan-json2 ada plan --format json INC-1
+cp "$T/plan-json2.rem" "$T/plan.json"
+check "the plan after the edits: the step skipped" json "$T/plan.json" \
+	"[s for s in d['steps'] if s['step'] == $added][0]['status'] == 'skipped'"
+
 # four eyes: two approvers, two tokens
 check "the proposer may not approve her plan" \
 	same proposer lena approve INC-1 1 --why "mine"
@@ -222,14 +244,17 @@ steps=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['ste
 rem ada plan --format json INC-1 >"$T/one.json"
 check "one approval: every step short of the second" json "$T/one.json" \
 	"all(s['approvals'] == 1 for s in d['steps'] if s['approvals_needed'] == 2)"
+check "a rejection by ben" same reject-ben ben reject INC-1 1 --why "wait"
+check "ben withdraws it: the same" \
+	same withdraw-ben ben reject --withdraw INC-1 1 --why "answered"
+check "withdrawn, named by the token" has "$T/withdraw-ben.rem" \
+	"INC-1: ben withdrew the rejection of step 1"
+check "a withdrawal by another: refused alike" \
+	same withdraw-alex alex reject --withdraw INC-1 1 --why "not mine"
 check "approve --all by ben" same approve-ben ben approve INC-1 --all --why "second pair of eyes"
 rem ada plan --format json INC-1 >"$T/two.json"
 check "two approvals from two tokens" json "$T/two.json" \
 	"all(s['approvals'] >= s['approvals_needed'] for s in d['steps'])"
-check "execute --next is not offered by the server: named" \
-	exits 1 rem rory execute INC-1 --next --confirm
-check "execute --next: named in the refusal" has "$T/last.err" \
-	"'nhir execute --next' is not offered by the server"
 check "execute --connectors: refused, the server's are used" \
 	exits 1 rem rory execute INC-1 1 --connectors /dev/null
 check "execute: the dry run, the same" same dry-run rory execute INC-1 1
@@ -238,8 +263,14 @@ check "execute --format json: the dry run, the same" \
 	same dry-run-json rory execute INC-1 1 --format json
 check "an approver cannot execute: refused alike" same exec-alex alex execute INC-1 1 --confirm
 # the plan carried out step by step by rory, on the server through its
-# connectors and on the file through the same: the same text each time
-s=1
+# connectors and on the file through the same: the same text each time;
+# the first as the next step ready, chosen by each side's library
+check "execute --next: the dry run, the same" same next-dry rory execute INC-1 --next
+check "execute --next: step 1 is next" has "$T/next-dry.rem" "INC-1 step 1: dry-run"
+check "execute --next --confirm: the same" same exec-1 rory execute INC-1 --next --confirm
+check "execute --next --resolve: usage alike" \
+	same next-resolve lena execute INC-1 --next --resolve done --why x
+s=2
 while [ $s -le "$steps" ]; do
 	check "execute step $s: the same" same "exec-$s" rory execute INC-1 $s --confirm
 	s=$((s + 1))
@@ -248,6 +279,8 @@ check "a step run: its answer kept as evidence" has "$T/exec-1.rem" \
 	"connector output kept as evidence"
 check "execute --resolve on a step not interrupted: refused alike" \
 	same resolve lena execute INC-1 1 --resolve done --why "ran twice?"
+check "execute --next with nothing left: the same" \
+	same next-none rory execute INC-1 --next --confirm
 check "verify: the same" same verify rory verify INC-1
 check "verify: every revocation verified" has "$T/verify.rem" " verified, 0 still work"
 check "verify --format json: the same" same verify-json rory verify INC-1 --format json
@@ -260,6 +293,28 @@ check "report: NHI8 named" json "$T/report.json" \
 	"any(t['id'] == 'NHI8:2025' for t in d['framework']['owasp_nhi_2025'])"
 check "report: recovery met" json "$T/report.json" \
 	"[c for c in d['framework']['nist_csf_2'] if c['id'] == 'RC.RP-01'][0]['status'] == 'met'"
+# signed by the caller's key from the server's report; written with -o
+loc ada report keygen "$T/sign.key" >/dev/null
+check "report --sign against the server" \
+	exits 0 rem lena report INC-1 --format json --sign "$T/sign.key"
+cp "$T/last.out" "$T/signed.json"
+check "report --sign: the server's audit head is not checkpointed here" \
+	has "$T/last.err" "not checkpointed"
+check "report --sign: the signature verifies with the key" \
+	exits 0 "$NHIR" report verify "$T/signed.json" --key "$T/sign.key.pub"
+check "report --sign: the server's report, signed" json "$T/signed.json" \
+	"d['report']['incident']['id'] == 'INC-1' and d['signature']['algorithm'] == 'Ed25519'"
+check "report --sign without json: usage alike" \
+	same sign-md lena report INC-1 --sign "$T/sign.key"
+check "report -o against the server" \
+	exits 0 rem ada report INC-1 --format html -o "$T/report.html"
+check "report -o: the HTML written" has "$T/report.html" "INC-1"
+check "report -o: said where" has "$T/last.err" "report written to $T/report.html"
+check "report -o over an existing file: refused" \
+	exits 1 rem ada report INC-1 --format html -o "$T/report.html"
+check "report -o --force replaces it" \
+	exits 0 rem ada report INC-1 --format md -o "$T/report.html" --force
+check "report -o --force: markdown now" hasnt "$T/report.html" "<html"
 
 # -- blast text with what ended and expired: the logs of t0610
 check "ingest a directory of logs" same ingest-dir rory ingest cloudtrail $E
@@ -299,7 +354,16 @@ check "plain http off loopback is refused" \
 	exits 2 env -u NHIR_DB NHIR_SERVER=http://192.0.2.1:8470 NHIR_TOKEN=x "$NHIR" incident list
 check "a server that does not answer: exit 1, named" \
 	exits 1 env -u NHIR_DB NHIR_SERVER=http://127.0.0.1:9 NHIR_TOKEN=x "$NHIR" incident list
-check "user add is not offered: named" exits 1 rem ada user add zoe --role observer
+check "user add: the same" same user-add ada user add zoe --role observer
+check "user set --role: the same" same user-set ada user set zoe --role responder
+check "user set --deactivate: the same" same user-off ada user set zoe --deactivate
+check "user add by a lead: refused alike" same user-add-lena lena user add zed --role admin
+check "user add by a lead: exit 5" exits 5 rem lena user add zed --role admin
+check "user list --format json: the same" same user-list ada user list --format json
+check "user list: zoe a responder, inactive" json "$T/user-list.rem" \
+	"[(u['role'], u['active']) for u in d['users'] if u['name'] == 'zoe'] == [('responder', False)]"
+check "user passwd is not offered: named" exits 1 rem ada user passwd zoe
+check "user passwd: the refusal says so" has "$T/last.err" "not offered by the server"
 
 # -- nhir login, nhir logout
 check "login with a bad token: exit 5, nothing kept" \
