@@ -32,7 +32,7 @@ start_idp() {
 	IDP_PID=$!
 	ISSUER=
 	i=0
-	while [ $i -lt 150 ] && [ -z "$ISSUER" ]; do
+	while [ $i -lt 300 ] && [ -z "$ISSUER" ]; do
 		ISSUER=$(sed -n 's/^issuer //p' "$T/idp.out")
 		[ -n "$ISSUER" ] || sleep 0.1
 		i=$((i + 1))

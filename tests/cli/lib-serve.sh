@@ -19,7 +19,7 @@ start_server() {
 	SRV_PID=$!
 	URL=
 	i=0
-	while [ $i -lt 100 ] && [ -z "$URL" ]; do
+	while [ $i -lt 300 ] && [ -z "$URL" ]; do
 		URL=$(sed -n 's/^listening on \(https\{0,1\}:.*\)$/\1/p' "$T/srv.out")
 		[ -n "$URL" ] && break
 		kill -0 "$SRV_PID" 2>/dev/null || return 1
