@@ -539,6 +539,8 @@ static int github_entry(struct nhir_scanner_stats *st, const char *data,
 			 num(alert, "number"));
 		s.secret = id;
 		s.secret_len = strlen(id);
+		/* named so: the github connector reads the secret from it */
+		s.credential = id;
 		snprintf(pv, sizeof(pv), "(alert #%" PRId64 ", secret withheld)",
 			 num(alert, "number"));
 		s.preview = pv;
