@@ -8,6 +8,7 @@
  * configuration (${env:NAME}, ${file:PATH}) and are never stored.
  */
 #include "compat.h"
+#include <stddef.h>
 #include <strings.h>
 #include <ctype.h>
 #include <fcntl.h>
@@ -28,6 +29,7 @@
 #include "nhir/webhook.h"
 #include "core/yaml.h"
 #include "plan/aws.h"
+#include "plan/github.h"
 #include "plan/plan-internal.h"
 
 #define MAX_ARGS 32
@@ -50,6 +52,7 @@ struct connector {
 	char *patterns[MAX_PATTERNS];	/* actions, or subtypes for probes */
 	size_t pattern_nr;
 	struct nhir_aws *aws;		/* built in: type aws (aws.c) */
+	struct nhir_github *github;	/* built in: type github (github.c) */
 };
 
 struct nhir_connectors {
@@ -71,6 +74,7 @@ static void conn_free(struct connector *c)
 	nhir_free(c->name);
 	nhir_free(c->url);
 	nhir_aws_free(c->aws);
+	nhir_github_free(c->github);
 }
 
 void nhir_connectors_free(struct nhir_connectors *c)
@@ -185,16 +189,26 @@ static enum nhir_rc resolve(struct nhir_yaml *y, const yaml_node_t *v,
 			       : " in " COMMAND_PATH);
 }
 
+/* The keys of each built-in type: no other type takes them (none is shared). */
+static const struct {
+	const char *type;
+	const char *keys[6];
+} builtin_keys[] = {
+	{ "aws", { NHIR_AWS_KEYS, NULL } },
+	{ "github", { NHIR_GITHUB_KEYS, NULL } },
+};
+
 static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,
 			       bool probe, struct connector *c)
 {
 	static const char *const keys[] = { "name", "type", "command", "url",
 					    "headers", "timeout", "actions",
 					    "subtypes", "env", NHIR_AWS_KEYS,
-					    NULL };
+					    NHIR_GITHUB_KEYS, NULL };
 	const char *name, *type;
 	yaml_node_t *v;
 	size_t nr;
+	bool builtin;
 	enum nhir_rc rc = nhir_yaml_keys(y, n, probe ? "a probe" : "a connector",
 					 keys);
 
@@ -209,33 +223,38 @@ static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,
 	if (!c->name)
 		return nhir_err_set(y->err, NHIR_ENOMEM, "out of memory");
 	if (!type || (strcmp(type, "exec") && strcmp(type, "http") &&
-		      strcmp(type, "aws")))
-		return nhir_yaml_error(y, n, "'%s': type is exec, http or aws",
-				       name);
+		      strcmp(type, "aws") && strcmp(type, "github")))
+		return nhir_yaml_error(y, n, "'%s': type is exec, http, aws or "
+				       "github", name);
 	c->http = !strcmp(type, "http");
-	if (strcmp(type, "aws")) {
-		static const char *const aws_keys[] = { NHIR_AWS_KEYS };
+	builtin = !strcmp(type, "aws") || !strcmp(type, "github");
+	for (size_t t = 0; t < NHIR_ARRAY_SIZE(builtin_keys); t++) {
+		if (!strcmp(type, builtin_keys[t].type))
+			continue;
+		for (size_t i = 0; builtin_keys[t].keys[i]; i++) {
+			const char *k = builtin_keys[t].keys[i];
 
-		for (size_t i = 0; i < NHIR_ARRAY_SIZE(aws_keys); i++)
-			if (nhir_yaml_get(y, n, aws_keys[i]))
-				return nhir_yaml_error(y, nhir_yaml_get(y, n,
-						       aws_keys[i]), "'%s': %s "
-						       "is for connectors of "
-						       "type aws", name,
-						       aws_keys[i]);
+			if (nhir_yaml_get(y, n, k))
+				return nhir_yaml_error(y, nhir_yaml_get(y, n, k),
+						       "'%s': %s is for "
+						       "connectors of type %s",
+						       name, k,
+						       builtin_keys[t].type);
+		}
 	}
-	if (!strcmp(type, "aws")) {
-		static const char *const not_aws[] = { "command", "url",
-						       "headers", "env" };
+	if (builtin) {
+		static const char *const not_builtin[] = { "command", "url",
+							   "headers", "env" };
 
-		for (size_t i = 0; i < NHIR_ARRAY_SIZE(not_aws); i++)
-			if (nhir_yaml_get(y, n, not_aws[i]))
+		for (size_t i = 0; i < NHIR_ARRAY_SIZE(not_builtin); i++)
+			if (nhir_yaml_get(y, n, not_builtin[i]))
 				return nhir_yaml_error(y, nhir_yaml_get(y, n,
-						       not_aws[i]), "'%s': a "
-						       "connector of type aws "
-						       "takes no %s", name,
-						       not_aws[i]);
-		rc = nhir_aws_config(y, n, name, &c->aws);
+						       not_builtin[i]), "'%s': a "
+						       "connector of type %s "
+						       "takes no %s", name, type,
+						       not_builtin[i]);
+		rc = !strcmp(type, "aws") ? nhir_aws_config(y, n, name, &c->aws)
+		     : nhir_github_config(y, n, name, &c->github);
 		if (rc)
 			return rc;
 	} else if (c->http) {
@@ -311,7 +330,7 @@ static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,
 				       probe ? "subtypes" : "actions");
 	rc = strs(y, v, probe ? "subtypes" : "actions", c->patterns,
 		  MAX_PATTERNS, &c->pattern_nr);
-	if (!rc && !c->http && !c->aws)
+	if (!rc && !c->http && !c->aws && !c->github)
 		rc = resolve(y, nhir_yaml_get(y, n, "command"), c);
 	return rc;
 }
@@ -508,7 +527,7 @@ bool nhir_connector_builtin(const struct nhir_connectors *c,
 				 : probe ? find(c->probe, c->probe_nr, action)
 					 : find(c->conn, c->conn_nr, action);
 
-	return x && x->aws;
+	return x && (x->aws || x->github);
 }
 
 /* ${env:NAME} and ${file:PATH} in s, expanded into b. */
@@ -700,6 +719,11 @@ static enum nhir_rc run_exec(const struct connector *c, const char *in,
 				    WIFEXITED(status) ? WEXITSTATUS(status)
 						      : WTERMSIG(status));
 	return NHIR_OK;
+}
+
+bool plan_expand(const char *s, struct nhir_buf *b, struct nhir_err *err)
+{
+	return expand(s, b, err);
 }
 
 /* The libcurl functions used, looked up once. */
@@ -1015,27 +1039,64 @@ enum nhir_rc nhir_http_call(const struct nhir_http_req *q,
 	return rc;
 }
 
-enum nhir_rc plan_http_form(const char *url, const char *const *headers,
-			    size_t header_nr, const char *body, long timeout,
-			    struct nhir_buf *out, long *status,
-			    struct nhir_err *err)
+/* The answer's headers a caller may want: rate limits, paging. */
+static size_t on_header(char *p, size_t size, size_t n, void *data)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} keep[] = {
+		{ "retry-after:", offsetof(struct plan_http_answer, retry_after) },
+		{ "x-ratelimit-remaining:",
+		  offsetof(struct plan_http_answer, rl_remaining) },
+		{ "x-ratelimit-reset:",
+		  offsetof(struct plan_http_answer, rl_reset) },
+		{ "link:", offsetof(struct plan_http_answer, link) },
+	};
+	struct plan_http_answer *a = data;
+	size_t len = size * n;
+
+	for (size_t i = 0; i < NHIR_ARRAY_SIZE(keep); i++) {
+		size_t k = strlen(keep[i].name), z = len;
+		char *dst = (char *)a + keep[i].off;
+		size_t dn = keep[i].off == offsetof(struct plan_http_answer, link)
+			    ? sizeof(a->link) : sizeof(a->retry_after);
+
+		if (len <= k || strncasecmp(p, keep[i].name, k))
+			continue;
+		while (z > k && (p[z - 1] == '\r' || p[z - 1] == '\n' ||
+				 p[z - 1] == ' '))
+			z--;
+		while (k < z && p[k] == ' ')
+			k++;
+		/* too long to keep whole: kept as nothing, never cut */
+		if (z - k < dn)
+			snprintf(dst, dn, "%.*s", (int)(z - k), p + k);
+		else
+			dst[0] = 0;
+	}
+	return len;
+}
+
+enum nhir_rc plan_http_do(const struct plan_http *q,
+			  struct plan_http_answer *a, struct nhir_err *err)
 {
 	struct curl_slist *hdrs = NULL, *more;
 	CURL *curl;
 	CURLcode cc;
 	enum nhir_rc rc;
 
-	*status = 0;
+	memset(a, 0, offsetof(struct plan_http_answer, body));
 	rc = load_curl(err);
 	if (rc)
 		return rc;
 	curl = lc.easy_init();
 	if (!curl)
 		return nhir_err_set(err, NHIR_ENOMEM, "libcurl failed to start");
-	for (size_t i = 0; i <= header_nr; i++) {
+	for (size_t i = 0; i <= q->header_nr; i++) {
 		/* and "Expect:": one round trip, whatever the size */
-		more = lc.slist_append(hdrs, i < header_nr ? headers[i]
-							  : "Expect:");
+		more = lc.slist_append(hdrs, i < q->header_nr ? q->headers[i]
+							     : "Expect:");
 		if (!more) {
 			lc.slist_free_all(hdrs);
 			lc.easy_cleanup(curl);
@@ -1043,29 +1104,56 @@ enum nhir_rc plan_http_form(const char *url, const char *const *headers,
 		}
 		hdrs = more;
 	}
-	lc.easy_setopt(curl, CURLOPT_URL, url);
+	lc.easy_setopt(curl, CURLOPT_URL, q->url);
 	lc.easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
-	lc.easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-	lc.easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
-	lc.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout < 10 ? timeout : 10L);
+	if (q->body) {
+		lc.easy_setopt(curl, CURLOPT_POSTFIELDS, q->body);
+		lc.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+			       (curl_off_t)q->body_len);
+	}
+	if (q->method && strcmp(q->method, "GET") && strcmp(q->method, "POST"))
+		lc.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, q->method);
+	else if (q->method && !strcmp(q->method, "POST") && !q->body)
+		lc.easy_setopt(curl, CURLOPT_POSTFIELDS, "");
+	lc.easy_setopt(curl, CURLOPT_TIMEOUT, q->timeout);
+	lc.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
+		       q->timeout < 10 ? q->timeout : 10L);
 	lc.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	lc.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
 	lc.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
 	lc.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
 	lc.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-	lc.easy_setopt(curl, CURLOPT_WRITEDATA, out);
+	lc.easy_setopt(curl, CURLOPT_WRITEDATA, a->body);
+	lc.easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+	lc.easy_setopt(curl, CURLOPT_HEADERDATA, a);
 	lc.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	cc = lc.easy_perform(curl);
-	lc.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
-	/* curl's reasons name no header: the signature stays out */
-	if (cc == CURLE_WRITE_ERROR && out->err)
+	lc.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &a->status);
+	/* curl's reasons name no header: credentials stay out */
+	if (cc == CURLE_WRITE_ERROR && a->body->err)
 		rc = nhir_err_set(err, NHIR_ETOOBIG, "%s: the answer is over "
-				  "1 MiB", url);
+				  "%zu bytes", q->url, a->body->max);
 	else if (cc != CURLE_OK)
-		rc = nhir_err_set(err, NHIR_EIO, "%s: %s", url,
+		rc = nhir_err_set(err, NHIR_EIO, "%s: %s", q->url,
 				  lc.easy_strerror(cc));
 	lc.slist_free_all(hdrs);
 	lc.easy_cleanup(curl);
+	return rc;
+}
+
+enum nhir_rc plan_http_form(const char *url, const char *const *headers,
+			    size_t header_nr, const char *body, long timeout,
+			    struct nhir_buf *out, long *status,
+			    struct nhir_err *err)
+{
+	struct plan_http q = { "POST", url, headers, header_nr, body,
+			       strlen(body), timeout };
+	struct plan_http_answer a;
+	enum nhir_rc rc;
+
+	a.body = out;
+	rc = plan_http_do(&q, &a, err);
+	*status = a.status;
 	return rc;
 }
 
@@ -1152,6 +1240,9 @@ enum nhir_rc nhir_connector_call(const struct nhir_connectors *cs,
 	if (c->aws)
 		return nhir_aws_call(c->aws, c->name, (long)c->timeout, request,
 				     probe, reply, err);
+	if (c->github)
+		return nhir_github_call(c->github, c->name, (long)c->timeout,
+					request, probe, reply, err);
 	return c->http ? run_http(c, request, reply, err)
 		       : run_exec(c, request, reply, err);
 }

@@ -27,6 +27,40 @@ enum nhir_rc plan_http_form(const char *url, const char *const *headers,
 			    size_t header_nr, const char *body, long timeout,
 			    struct nhir_buf *out, long *status,
 			    struct nhir_err *err);
+/*
+ * One HTTP request of a built-in connector, through the one libcurl
+ * setup they share: method (GET, POST, PATCH, DELETE, ...), headers
+ * ("Name: value"), a body of body_len bytes or none, within timeout
+ * seconds; no redirect is followed, certificates are checked.
+ */
+struct plan_http {
+	const char *method;
+	const char *url;
+	const char *const *headers;
+	size_t header_nr;
+	const char *body;
+	size_t body_len;
+	long timeout;
+};
+
+/* Its answer: status, the headers rate limits and paging need, body. */
+struct plan_http_answer {
+	long status;
+	char retry_after[32];	/* Retry-After */
+	char rl_remaining[32];	/* X-RateLimit-Remaining */
+	char rl_reset[32];	/* X-RateLimit-Reset */
+	char link[1024];	/* Link (empty when longer) */
+	struct nhir_buf *body;	/* the caller's, bounded by its max */
+};
+
+/* Sends q; a->body must be set.  An error when no answer came. */
+enum nhir_rc plan_http_do(const struct plan_http *q,
+			  struct plan_http_answer *a, struct nhir_err *err);
+/*
+ * Expands ${env:NAME} and ${file:PATH} in s into b (a connector's
+ * secret); false with err set when one cannot be read.
+ */
+bool plan_expand(const char *s, struct nhir_buf *b, struct nhir_err *err);
 /* The name of the connector (or probe) for what, or NULL. */
 const char *nhir_connector_for(const struct nhir_connectors *c,
 			       const char *what, bool probe);
