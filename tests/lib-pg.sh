@@ -5,7 +5,14 @@
 #                       sets PG_DIR, PG_SOCK and PG_DSN (a DSN template:
 #                       "%s" stands for a database name, made on first
 #                       open with NHIR_STORE_CREATE)
-#   pg_stop             stops the server and removes the directory; also
+#   pg_standby_start    a streaming hot standby of that server:
+#                       pg_basebackup over its socket into
+#                       PG_DIR/standby, started on the same socket
+#                       directory under port 5433; sets PG_STANDBY_DSN
+#                       (a template as PG_DSN)
+#   pg_standby_caught_up [SECONDS]  waits (10 s by default) until the
+#                       standby has replayed all the primary has written
+#   pg_stop             stops the servers and removes the directory; also
 #                       run by the EXIT trap pg_start sets (after any
 #                       trap the caller had, which it keeps)
 #
@@ -78,8 +85,48 @@ pg_start() {
 	export PG_DIR PG_SOCK PG_DSN
 }
 
+pg_standby_start() {
+	if ! pg_as "$PG_BIN/pg_basebackup" -h "$PG_SOCK" -U nhir \
+		-D "$PG_DIR/standby" -X stream -R --no-sync \
+		>"$PG_DIR/basebackup.log" 2>&1; then
+		echo "lib-pg: pg_basebackup failed:" >&2
+		tail -20 "$PG_DIR/basebackup.log" >&2
+		return 1
+	fi
+	if ! pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/standby" \
+		-l "$PG_DIR/standby.log" -w -t 60 \
+		-o "-p 5433 -c listen_addresses='' -c unix_socket_directories='$PG_SOCK' -c fsync=off -c hot_standby=on" \
+		start >"$PG_DIR/pg_ctl-standby.log" 2>&1; then
+		echo "lib-pg: the standby did not start:" >&2
+		tail -20 "$PG_DIR/standby.log" >&2
+		return 1
+	fi
+	PG_STANDBY_DSN="postgresql:///%s?host=$PG_SOCK&port=5433&user=nhir"
+	export PG_STANDBY_DSN
+}
+
+# The primary's WAL position, then the standby's replay reaching it.
+pg_standby_caught_up() {
+	_lsn=$(pg_as "$PG_BIN/psql" -X -A -t -h "$PG_SOCK" -U nhir -d postgres \
+		-c 'SELECT pg_current_wal_lsn()') || return 1
+	_end=$(($(date +%s) + ${1:-10}))
+	while [ "$(date +%s)" -le "$_end" ]; do
+		_ok=$(pg_as "$PG_BIN/psql" -X -A -t -h "$PG_SOCK" -p 5433 \
+			-U nhir -d postgres -c \
+			"SELECT pg_last_wal_replay_lsn() >= '$_lsn'::pg_lsn")
+		[ "$_ok" = t ] && return 0
+		sleep 0.1
+	done
+	echo "lib-pg: the standby did not replay up to $_lsn" >&2
+	return 1
+}
+
 pg_stop() {
 	[ -n "${PG_DIR:-}" ] && [ -d "$PG_DIR" ] || return 0
+	if [ -f "$PG_DIR/standby/postmaster.pid" ]; then
+		pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/standby" -m immediate -w \
+			stop >/dev/null 2>&1
+	fi
 	if [ -f "$PG_DIR/data/postmaster.pid" ]; then
 		pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop \
 			>/dev/null 2>&1

@@ -24,6 +24,7 @@ enum nhir_rc {
 	NHIR_ESTALE = 12,	/* changed since the caller read it */
 	NHIR_EUNSUPPORTED = 13,	/* this store backend does not do it yet */
 	NHIR_EUNAVAILABLE = 14,	/* the database cannot be reached now */
+	NHIR_EREADONLY = 15,	/* the database or server takes no changes */
 	/* append only; never renumber */
 	NHIR_RC_LAST
 };

@@ -47,6 +47,13 @@ const char *nhir_store_backend(const struct nhir_store *st);
  */
 bool nhir_store_implements(struct nhir_store *st, const char *part);
 /*
+ * Whether st takes no changes: opened NHIR_STORE_READONLY, or a
+ * PostgreSQL server in recovery (a hot standby), which is then opened
+ * read-only whatever the flags.  A change tried on it fails with
+ * NHIR_EREADONLY (PostgreSQL) or the backend's error (SQLite).
+ */
+bool nhir_store_readonly(const struct nhir_store *st);
+/*
  * The folder for the side files of a store that has no database file
  * to keep them beside (PostgreSQL): the evidence store, the fingerprint
  * key and the run locks, named as beside a file ("nhir-evidence", ...).

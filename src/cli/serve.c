@@ -17,7 +17,7 @@ static const char usage_serve[] =
 	"                  [--catalog FILE] [--policy FILE]\n"
 	"                  [--max-upload BYTES] [--upload-dir DIR]\n"
 	"                  [--upload-time SECONDS] [--connectors FILE]\n"
-	"                  [--report-key KEYFILE]\n"
+	"                  [--report-key KEYFILE] [--read-only]\n"
 	"       nhir serve --routes\n"
 	"\n"
 	"Serves the database (--db, $NHIR_DB) over HTTP: GET /healthz, and\n"
@@ -87,6 +87,11 @@ static const char usage_serve[] =
 	"signed with --report-key KEYFILE or $NHIR_REPORT_KEY ('nhir report\n"
 	"keygen'; mode 0600 or stricter), which also signs a checkpoint of\n"
 	"the audit log at each signing.\n"
+	"--read-only serves reads only (a PostgreSQL hot standby, a copy):\n"
+	"the database is opened read-only and every route that changes the\n"
+	"record answers 503 problem+json 'read-only' (NHIR_EREADONLY)\n"
+	"unread; its configuration may have no webhooks, witness or ssf.\n"
+	"A standby is served read-only even without it.\n"
 	"--routes lists what it answers, one 'METHOD PATH' a line, with\n"
 	"'write' after a route that changes the record and 'public' after one\n"
 	"that needs no token; the API is described at /api/v1/openapi.json.\n"
@@ -177,6 +182,9 @@ static enum nhir_rc client_secret(const struct nhir_oidc_config *c,
 	return NHIR_OK;
 }
 
+/* --read-only: read by load_config, at the start and on SIGHUP */
+static bool read_only;
+
 /* srv_config_fn: --config FILE, at the start and on every SIGHUP. */
 static enum nhir_rc load_config(const char *path, struct nhir_oidc_config *c,
 				bool *found, char *secret, size_t n,
@@ -189,6 +197,11 @@ static enum nhir_rc load_config(const char *path, struct nhir_oidc_config *c,
 		rc = client_secret(c, secret, n, err);
 	if (!rc)
 		rc = nhir_webhooks_load(path, hooks, err);
+	/* their deliveries are written down: the primary's server sends */
+	if (!rc && read_only && hooks->nr)
+		rc = nhir_err_set(err, NHIR_EINVAL, "%s: 'webhooks:' on a "
+				  "server with --read-only (the primary's "
+				  "server sends them)", path);
 	return rc;
 }
 
@@ -284,6 +297,7 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 		{ "upload-time", required_argument, NULL, 'W' },
 		{ "connectors", required_argument, NULL, 'X' },
 		{ "report-key", required_argument, NULL, 'S' },
+		{ "read-only", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -293,6 +307,7 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 		SRV_UPLOAD_TIME_DEFAULT, NULL, NULL,
 		SRV_LOGIN_FAILS_USER, SRV_LOGIN_FAILS_ADDR, NULL, NULL, NULL,
 		NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL,
+		false,
 	};
 	struct nhir_oidc_config oidc;
 	struct nhir_witness_config witness;
@@ -384,6 +399,9 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 		case 'S':
 			o.report_key = optarg;
 			break;
+		case 'R':
+			read_only = o.read_only = true;
+			break;
 		case 'h':
 			return cli_usage(usage_serve, true);
 		default:
@@ -446,6 +464,14 @@ int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
 		}
 		if (found)
 			o.ssf = &ssf;
+		if (read_only && (o.witness || o.ssf)) {
+			memset(secret, 0, sizeof(secret));
+			memset(wtoken, 0, sizeof(wtoken));
+			cli_error("%s: '%s:' on a server with --read-only (the "
+				  "primary's server runs it)", config,
+				  o.witness ? "witness" : "ssf");
+			return EXIT_USAGE;
+		}
 	}
 	if ((rc = check_connectors(o.connectors)) ||
 	    (rc = check_report_key(o.report_key)))

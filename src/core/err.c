@@ -53,6 +53,7 @@ const char *nhir_strerror(enum nhir_rc rc)
 		[NHIR_ESTALE] = "changed since it was read",
 		[NHIR_EUNSUPPORTED] = "not supported by this database",
 		[NHIR_EUNAVAILABLE] = "the database is unavailable",
+		[NHIR_EREADONLY] = "the database is read-only",
 	};
 
 	if ((unsigned)rc >= NHIR_ARRAY_SIZE(text) || !text[rc])
@@ -78,6 +79,7 @@ const char *nhir_rc_name(enum nhir_rc rc)
 		[NHIR_ESTALE] = "NHIR_ESTALE",
 		[NHIR_EUNSUPPORTED] = "NHIR_EUNSUPPORTED",
 		[NHIR_EUNAVAILABLE] = "NHIR_EUNAVAILABLE",
+		[NHIR_EREADONLY] = "NHIR_EREADONLY",
 	};
 
 	if ((unsigned)rc >= NHIR_ARRAY_SIZE(name) || !name[rc])

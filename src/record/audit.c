@@ -245,8 +245,11 @@ void nhir_audit_denied(struct nhir_store *st, const char *actor,
 	struct nhir_err err = NHIR_ERR_INIT;
 	char who[NHIR_USER_NAME_MAX + 40];
 
-	if (!d)
+	/* a read-only store (a standby) cannot keep it: the caller logs */
+	if (!d || nhir_store_readonly(st)) {
+		cJSON_Delete(d);
 		return;
+	}
 	/* a name no user can have is kept short: its start and its size */
 	if (actor && strlen(actor) > NHIR_USER_NAME_MAX) {
 		snprintf(who, sizeof(who), "%.32s...(%zu bytes)", actor,

@@ -290,6 +290,9 @@ enum nhir_rc nhir_token_check(struct nhir_store *st, const char *value,
 	    now - out->last_used < NHIR_TOKEN_USE_GRAIN &&
 	    now >= out->last_used)
 		return NHIR_OK;
+	/* a read-only store (a standby) keeps the primary's last use */
+	if (nhir_store_readonly(st))
+		return NHIR_OK;
 	rc = nhir_store_begin(st, err);
 	if (!rc)
 		rc = nhir_token_store(st)->token_used(st, out->id, now,

@@ -213,7 +213,8 @@ struct nhir_store *srv_store(struct srv *s, struct nhir_err *err)
 	pthread_mutex_unlock(&s->lock);
 	if (st)
 		return st;
-	if (nhir_store_open(&st, s->o->db, 0, err))
+	if (nhir_store_open(&st, s->o->db, s->o->read_only ?
+			    NHIR_STORE_READONLY : 0, err))
 		return NULL;
 	return st;
 }
@@ -405,6 +406,13 @@ enum MHD_Result srv_fail(struct srv_req *r, const struct nhir_err *err)
 	case NHIR_EUNSUPPORTED:
 		return srv_problem(r, 501, err->rc, "not-implemented",
 				   "Not implemented", msg);
+	case NHIR_EREADONLY:
+		/* a standby met without --read-only */
+		srv_log("%s %s: %s", r->method, r->url, msg);
+		return srv_problem(r, 503, err->rc, "read-only",
+				   "Read-only database", "the database takes "
+				   "no changes (a standby?): send changes to "
+				   "the server of the primary database");
 	case NHIR_EUNAVAILABLE:
 		/* the database went away: try again; the log has its words */
 		srv_log("%s %s: %s", r->method, r->url, msg);
@@ -578,6 +586,13 @@ static enum MHD_Result first_call(struct srv *s, struct MHD_Connection *c,
 		return srv_problem(r, 405, NHIR_EINVAL, "method",
 				   "Method not allowed",
 				   "this route does not take that method");
+	/* nothing of a change is read on a server that takes none */
+	if (s->o->read_only && api_route_writes(r))
+		return srv_problem(r, 503, NHIR_EREADONLY, "read-only",
+				   "Read-only server", "this server only "
+				   "reads (nhir serve --read-only): send "
+				   "changes to the server of the primary "
+				   "database");
 	if (upload && !r->too_big) {
 		enum MHD_Result ok;
 

@@ -82,6 +82,10 @@ struct srv_opts {
 	const char *report_key;
 	/* Shared Signals ("ssf:"), or NULL */
 	const struct nhir_ssf_config *ssf;
+	/* serve reads only (--read-only): every route that changes the
+	 * record answers 503 read-only, and the database is opened
+	 * read-only (a PostgreSQL hot standby, a copy) */
+	bool read_only;
 };
 
 /* Failed logins allowed in SRV_LOGIN_WINDOW seconds, by default. */

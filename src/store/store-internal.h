@@ -199,6 +199,8 @@ struct nhir_store {
 	const struct nhir_store_ops *ops;
 	bool in_tx;
 	bool in_read;		/* in a read snapshot (nhir_store_read_begin) */
+	bool ro;		/* takes no changes: opened read-only, or a
+				 * PostgreSQL standby (set by its open) */
 	/* the next change's precondition: see nhir_store_cond_set() */
 	int64_t cond_id;
 	char cond_tag[NHIR_ETAG_LEN];

@@ -73,10 +73,16 @@ enum nhir_rc nhir_store_open(struct nhir_store **out, const char *dsn,
 	if (!rc) {
 		(*out)->ops = ops;
 		(*out)->in_tx = false;
+		(*out)->ro = (*out)->ro || (flags & NHIR_STORE_READONLY);
 		(*out)->cond_id = 0;
 		(*out)->cond_tag[0] = 0;
 	}
 	return rc;
+}
+
+bool nhir_store_readonly(const struct nhir_store *st)
+{
+	return st->ro;
 }
 
 bool nhir_store_implements(struct nhir_store *st, const char *part)

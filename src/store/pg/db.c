@@ -114,6 +114,11 @@ enum nhir_rc pq_fail(struct pg_store *s, PGresult *res, const char *what,
 		rc = NHIR_ECONFLICT;
 	else if (!strcmp(state, "22001") || !strcmp(state, "54000"))
 		rc = NHIR_ETOOBIG;
+	else if (!strcmp(state, "25006"))
+		return nhir_err_set(err, NHIR_EREADONLY, "%s: the database is "
+				    "read-only%s: %s (SQLSTATE 25006)", what,
+				    s->standby ? " (a hot standby: changes go "
+				    "to the primary)" : "", msg);
 	else if (!strcmp(state, "55P03"))
 		return nhir_err_set(err, NHIR_ESTORE, "the database is busy: "
 				    "another writer held it for %u s; try "
@@ -271,6 +276,25 @@ static enum nhir_rc check_identity(struct pg_store *s, int64_t *have,
 	return NHIR_OK;
 }
 
+/*
+ * A server in recovery (a hot standby of streaming replication) takes
+ * no changes: its store is read-only whatever the caller asked, so
+ * that reads work there and every change is refused as read-only.
+ */
+static enum nhir_rc standby(struct pg_store *s, struct nhir_err *err)
+{
+	int64_t v;
+	enum nhir_rc rc = int_of(s, "SELECT CASE WHEN pg_is_in_recovery()"
+				 " THEN 1 ELSE 0 END", &v, err);
+
+	if (!rc && v) {
+		s->standby = true;
+		s->ro = true;
+		s->base.ro = true;
+	}
+	return rc;
+}
+
 static enum nhir_rc migrate(struct pg_store *s, int64_t have,
 			    struct nhir_err *err)
 {
@@ -325,14 +349,16 @@ static void pg_close(struct nhir_store *st)
 	nhir_free(s);
 }
 
-/* What every connection sets up once it is in: see doc/internals. */
+/*
+ * What every connection sets up once it is in: see doc/internals.  A
+ * read-only one makes no temporary audit_rows (a hot standby could
+ * not: it writes nothing, not even temporary tables).
+ */
 static enum nhir_rc session_setup(struct pg_store *s, struct nhir_err *err)
 {
-	enum nhir_rc rc = pq_run(s, pg_row_setup, err);
-
-	if (!rc && s->ro)
-		rc = pq_run(s, "SET default_transaction_read_only = on", err);
-	return rc;
+	if (s->ro)
+		return pq_run(s, "SET default_transaction_read_only = on", err);
+	return pq_run(s, pg_row_setup, err);
 }
 
 /*
@@ -416,6 +442,8 @@ static enum nhir_rc pg_open(struct nhir_store **out, const char *rest,
 	}
 	rc = pq_run(s, "SET client_min_messages = warning;"
 		    " SET TIME ZONE 'UTC'", err);
+	if (!rc)
+		rc = standby(s, err);
 	if (!rc)
 		rc = check_identity(s, &have, err);
 	if (!rc)

@@ -91,6 +91,7 @@ struct pg_store {
 	PGconn *conn;
 	char *shown;		/* the DSN as messages show it: no password */
 	bool ro;
+	bool standby;		/* the server is in recovery (a hot standby) */
 	unsigned busy_ms;
 	int version;		/* schema version */
 	bool dirty;		/* the graph changed in this transaction */
