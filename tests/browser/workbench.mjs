@@ -277,6 +277,109 @@ await check('the proposer cannot give the second approval, and the page says why
 	return ok('the server\'s reason: four eyes', /403/.test(why) && /proposed the plan.*four eyes/.test(why), why) &&
 		(await step.locator('.approvals').textContent()).includes('1 of 2');
 });
+
+// ---- the plan carried out from the page: dry run, execute, verify ----
+const PRESERVE = 'li.step[data-action="generic.preserve-evidence"]';
+await check('the dry run of a step shows the exact request, and sends nothing', async () => {
+	const step = lena.page.locator(PRESERVE).first();
+	await step.getByRole('button', { name: /^Preview request/ }).click();
+	const req = await step.locator('pre.request').textContent();
+	return ok('the request names the action', req.includes('generic.preserve-evidence'), req);
+});
+await check('a step that needs no approval runs after a confirmation on the page', async () => {
+	const step = lena.page.locator(PRESERVE).first();
+	await step.getByRole('button', { name: /^Execute step/ }).click();
+	await step.locator('.confirm').waitFor();
+	await step.getByRole('button', { name: /^Run step/ }).click();
+	await step.locator('.exec-result .badge').filter({ hasText: 'done' }).waitFor();
+	await step.locator('.step-head .badge').filter({ hasText: 'done' }).waitFor();
+});
+await check('with one approval of two, the irreversible step does not run, and the page says why', async () => {
+	lena.allow = [409];
+	const step = stepOf(lena.page, 'aws.delete-access-key');
+	const eyes = await step.locator('.four-eyes').textContent();
+	await step.getByRole('button', { name: /^Execute step/ }).click();
+	await step.getByRole('button', { name: /^Run step/ }).click();
+	const why = await step.locator('.problem').textContent();
+	lena.allow = [];
+	return ok('four eyes explained before, the server\'s refusal after',
+		/four eyes/i.test(eyes) && /1 more needed/.test(eyes) && /409/.test(why) &&
+		(await step.locator('.step-head .badge').first().textContent()) === 'planned', eyes, why);
+});
+await check('verification runs every confirmed revocation\'s probe, its result shown', async () => {
+	await lena.page.getByRole('button', { name: 'Verify revocations' }).click();
+	return /probed/.test(await lena.page.locator('.verify-result').textContent());
+});
+await check('a session that cannot be revoked is counted down to its expiry', async () => {
+	const row = lena.page.locator('ul.residual li[data-node="ASIAEXAMPLELIVE"]');
+	const a = await row.locator('.countdown .left').textContent();
+	await lena.page.waitForTimeout(1100);
+	const b = await row.locator('.countdown .left').textContent();
+	return ok('about three hours, ticking', /^0?2:5\d:\d\d$/.test(a) && a !== b, a, b);
+});
+
+// ---- decisions, tasks, evidence ----
+await check('lena records a decision (hostile text shows as text)', async () => {
+	const f = lena.page.locator('form[data-act="decision"]');
+	await f.getByLabel('Decision').fill(HOSTILE);
+	await f.getByLabel('Why').fill('the key is public');
+	await f.getByRole('button', { name: 'Record decision' }).click();
+	await lena.page.locator('.decision-what').filter({ hasText: 'onerror' }).waitFor();
+	return (await lena.page.locator('.decision-what').allTextContents()).includes(HOSTILE);
+});
+await check('lena accepts a risk as the lead', async () => {
+	const f = lena.page.locator('form[data-act="decision"]');
+	await f.getByLabel('Decision').fill('leave the old sessions to expire');
+	await f.getByLabel('Why').fill('they cannot be revoked');
+	await f.getByLabel('The lead accepts this risk').check();
+	await f.getByRole('button', { name: 'Record decision' }).click();
+	await lena.page.locator('ul.decisions li[data-kind="risk-acceptance"]').waitFor();
+});
+await check('lena adds a task for rory and one for herself, and marks hers done', async () => {
+	const f = lena.page.locator('form[data-act="task"]');
+	await f.getByLabel('New task').fill('rotate the CI secret');
+	await f.getByLabel(/^Owner/).fill('rory');
+	await f.getByRole('button', { name: 'Add task' }).click();
+	await lena.page.locator('.task-title').filter({ hasText: 'rotate the CI secret' }).waitFor();
+	await f.getByLabel('New task').fill(HOSTILE);
+	await f.getByLabel(/^Owner/).fill('lena');
+	await f.getByRole('button', { name: 'Add task' }).click();
+	const mine = lena.page.locator('ul.tasks li').filter({ hasText: 'onerror' });
+	await mine.waitFor();
+	await mine.getByRole('button', { name: /^Mark task .* done$/ }).click();
+	await lena.page.locator('ul.tasks li[data-status="done"]').filter({ hasText: 'onerror' }).waitFor();
+	return ok('its title is text', (await lena.page.locator('.task-title').allTextContents()).includes(HOSTILE));
+});
+const EVNAME = '<img src=x onerror=alert(3)>.txt';
+let evHash = '';
+await check('lena uploads evidence; the hash the server kept is shown, and matches the browser\'s', async () => {
+	const f = lena.page.locator('form[data-act="evidence"]');
+	await f.getByLabel('Evidence file').setInputFiles({ name: EVNAME, mimeType: 'text/plain',
+		buffer: Buffer.from('evidence from the page\n') });
+	await f.getByLabel(/^Where it was collected/).fill('copied from the CI log');
+	await f.getByRole('button', { name: 'Upload evidence' }).click();
+	const up = await lena.page.locator('.uploaded').textContent();
+	evHash = (/[0-9a-f]{64}/.exec(up) || [''])[0];
+	const want = (await import('node:crypto')).createHash('sha256').update('evidence from the page\n').digest('hex');
+	return ok('the SHA-256 of the bytes, computed here too', evHash === want &&
+		up.includes('the hash this browser computed'), up);
+});
+await check('the evidence is listed with its hash and custody; its name is text', async () => {
+	const item = lena.page.locator('ul.evidence li').filter({ hasText: evHash });
+	await item.waitFor();
+	await item.locator('summary').click();
+	const custody = await item.locator('ol.custody').textContent();
+	return ok('collected by lena', custody.includes('collected') && custody.includes('lena') &&
+		(await item.locator('a').textContent()) === EVNAME, custody);
+});
+await check('the evidence downloads, its bytes unchanged; the download is on its custody', async () => {
+	const item = lena.page.locator('ul.evidence li').filter({ hasText: evHash });
+	const [dl] = await Promise.all([lena.page.waitForEvent('download'), item.locator('a').click()]);
+	const bytes = readFileSync(await dl.path());
+	await item.locator('ol.custody li').filter({ hasText: 'downloaded' }).waitFor();
+	return ok('the same bytes', bytes.toString() === 'evidence from the page\n', bytes.toString());
+});
+await harmless(lena, 'the incident page\'s record');
 await pages(lena, 'incident', () => stepOf(lena.page, 'aws.delete-access-key').waitFor());
 
 // ---- an observer changes nothing; a forged request is refused ----

@@ -63,3 +63,26 @@ export function feed(path, fn, onState) {
 	}
 	return () => es.close();
 }
+
+// Sends bytes as they are (evidence): the answer's document and the
+// Location of what was made.
+export async function upload(path, blob) {
+	let res;
+	try {
+		res = await fetch(path, {
+			method: 'POST',
+			headers: { Accept: 'application/json', 'X-CSRF-Token': csrf,
+				'Content-Type': 'application/octet-stream' },
+			body: blob,
+			credentials: 'same-origin',
+			cache: 'no-store',
+		});
+	} catch (e) {
+		throw new Problem(0, { detail: 'the server cannot be reached' });
+	}
+	const type = res.headers.get('Content-Type') || '';
+	const doc = type.includes('json') ? await res.json().catch(() => null) : null;
+	if (!res.ok)
+		throw new Problem(res.status, doc);
+	return { doc, location: res.headers.get('Location') };
+}

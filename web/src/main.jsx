@@ -4,6 +4,8 @@
 import { render } from 'preact';
 import { useState, useEffect, useRef, useCallback } from 'preact/hooks';
 import { get, post, api, setCsrf, feed } from './api.js';
+import { Problem, When, Badge } from './ui.jsx';
+import { Decisions, Tasks, Evidence } from './record.jsx';
 import { Graph, KIND_COLORS } from './graph.jsx';
 import { Blast } from './blast.jsx';
 import { Credential } from './credential.jsx';
@@ -36,27 +38,6 @@ function useDebounced(fn, wait) {
 		clearTimeout(t.current);
 		t.current = setTimeout(() => f.current(), wait);
 	}, [wait]);
-}
-
-function Problem({ error, id }) {
-	if (!error)
-		return null;
-	return (
-		<p class="problem" role="alert" id={id}>
-			<strong>Refused{error.status ? ` (${error.status})` : ''}: </strong>
-			<span class="detail">{error.message}</span>
-		</p>
-	);
-}
-
-function When({ at }) {
-	if (!at)
-		return <span class="muted">unknown</span>;
-	return <time dateTime={at} title={at}>{at.replace('T', ' ').replace('Z', ' UTC')}</time>;
-}
-
-function Badge({ kind, value }) {
-	return <span class={`badge ${kind}-${String(value).replace(/[^a-z-]/g, '')}`}>{String(value)}</span>;
 }
 
 function Live({ on }) {
@@ -309,24 +290,50 @@ function Scope({ inc, canWrite, onDone }) {
 	);
 }
 
-function Step({ inc, s, canApprove, onDone }) {
+// Why a step can or cannot run yet, in words: four eyes, rejections,
+// the steps it waits for.
+function fourEyes(s) {
+	if (s.approvals_needed === 0)
+		return 'Needs no approval: reversible, or the catalog asks for none.';
+	const left = Math.max(0, s.approvals_needed - s.approvals);
+	return `Four eyes: ${s.reversible ? 'this step' : 'this irreversible step'} needs ${s.approvals_needed} approvals ` +
+		'from approvers who are neither the plan\'s proposer nor each other; ' +
+		(left ? `${left} more needed before it can run.` : 'it has them.');
+}
+
+function Step({ inc, s, canWrite, canApprove, onDone, running }) {
 	const [why, setWhy] = useState('');
 	const [error, setError] = useState(null);
 	const [busy, setBusy] = useState(false);
-	const verdict = async (kind) => {
+	const [preview, setPreview] = useState(null);
+	const [asking, setAsking] = useState(false);
+	const [result, setResult] = useState(null);
+	const url = `/api/v1/incidents/${inc.id}/steps/${s.step}`;
+	const act = async (fn) => {
 		setBusy(true);
 		setError(null);
 		try {
-			const plan = await post(`/api/v1/incidents/${inc.id}/steps/${s.step}/${kind}`, { why });
-			setWhy('');
-			onDone(plan);
+			await fn();
 		} catch (e) {
 			setError(e);
 		}
 		setBusy(false);
 	};
+	const verdict = (kind) => act(async () => {
+		const plan = await post(`${url}/${kind}`, { why });
+		setWhy('');
+		onDone(plan);
+	});
+	const dry = () => act(async () => setPreview(await post(`${url}/execute`, {})));
+	const run = () => act(async () => {
+		setAsking(false);
+		const r = await post(`${url}/execute`, { confirm: true });
+		setResult(r);
+		onDone(null);
+	});
 	const needs = s.approvals_needed > 0;
 	const wid = `why-${s.step}`;
+	const open = s.status !== 'done' && s.status !== 'skipped';
 	return (
 		<li class="step" data-step={s.step} data-action={s.action} data-target={s.target === null ? '' : s.target}>
 			<div class="step-head">
@@ -345,14 +352,46 @@ function Step({ inc, s, canApprove, onDone }) {
 				<dt>Approvals</dt>
 				<dd class="approvals">{needs ? `${s.approvals} of ${s.approvals_needed}` : 'none needed'}
 					{s.void_approvals ? ` (${s.void_approvals} void)` : ''}</dd>
+				{s.result && <><dt>Result</dt><dd class="step-result">{s.result}</dd></>}
 			</dl>
-			{canApprove && needs && (
+			<p class="four-eyes muted">{fourEyes(s)}</p>
+			{s.not_counted && s.not_counted.length > 0 && (
+				<ul class="not-counted">
+					{s.not_counted.map((n, k) => <li key={k}>Not counted: {n.verdict} by {n.actor} ({n.state}{n.reason ? `: ${n.reason}` : ''})</li>)}
+				</ul>
+			)}
+			{canApprove && needs && open && (
 				<div class="verdict">
 					<label for={wid}>Why (step {s.step})</label>
 					<input id={wid} value={why} onInput={(e) => setWhy(e.currentTarget.value)} />
 					<button type="button" disabled={busy || !why} onClick={() => verdict('approve')}>Approve step {s.step}</button>
 					<button type="button" class="secondary" disabled={busy || !why} onClick={() => verdict('reject')}>Reject step {s.step}</button>
 				</div>
+			)}
+			{canWrite && open && (
+				<div class="run">
+					<button type="button" class="secondary" disabled={busy} onClick={dry}>Preview request of step {s.step}</button>
+					{!asking && <button type="button" disabled={busy || running} onClick={() => setAsking(true)}>Execute step {s.step}…</button>}
+					{asking && (
+						<div class="confirm" role="group" aria-label={`Confirm step ${s.step}`}>
+							<p><strong>Run step {s.step}</strong> ({s.action} on {s.target === null ? 'nothing named' : s.target}) through the
+								server's connector{s.reversible ? '' : '; it cannot be undone'}?</p>
+							<button type="button" disabled={busy} onClick={run}>Run step {s.step}</button>
+							<button type="button" class="secondary" onClick={() => setAsking(false)}>Cancel</button>
+						</div>
+					)}
+				</div>
+			)}
+			{preview && (
+				<div class="preview">
+					<p>Dry run: what the connector would be sent (nothing was sent)</p>
+					<pre class="request mono" tabIndex={0}>{preview.detail}</pre>
+				</div>
+			)}
+			{result && (
+				<p class="exec-result" role="status">Step {result.step}: <Badge kind="status" value={result.status} />{' '}
+					<span class="detail">{result.detail}</span>
+					{result.evidence !== undefined ? ` (the connector's answer is evidence ${result.evidence})` : ''}</p>
 			)}
 			<Problem error={error} />
 		</li>
@@ -392,28 +431,109 @@ function Plan({ inc, plan, canWrite, canApprove, onDone, setPlan }) {
 			{plan && plan.steps.length > 0 && <PlanGraph plan={plan} />}
 			{plan && plan.steps.length > 0 && (
 				<ol class="steps">
-					{plan.steps.map((s) => <Step key={s.step} inc={inc} s={s} canApprove={canApprove} onDone={(p) => { setPlan(p); onDone(); }} />)}
+					{plan.steps.map((s) => <Step key={s.step} inc={inc} s={s} canWrite={canWrite} canApprove={canApprove}
+						onDone={(p) => { if (p) setPlan(p); onDone(); }} />)}
 				</ol>
 			)}
+			{plan && plan.steps.length > 0 && <Verify inc={inc} canWrite={canWrite} />}
 		</section>
 	);
 }
 
+// Every revocation's probe run again, and each one's state.
+function Verify({ inc, canWrite }) {
+	const [doc, setDoc] = useState(null);
+	const [error, setError] = useState(null);
+	const [busy, setBusy] = useState(false);
+	if (!canWrite)
+		return null;
+	const run = async () => {
+		setBusy(true);
+		setError(null);
+		try {
+			setDoc(await post(`/api/v1/incidents/${inc.id}/verify`, {}));
+		} catch (e) {
+			setError(e);
+		}
+		setBusy(false);
+	};
+	return (
+		<div class="verify">
+			<h3>Verification</h3>
+			<p class="muted">Each confirmed revocation's probe, run through the server's connectors: is the credential really dead?</p>
+			<button type="button" disabled={busy} onClick={run}>Verify revocations</button>
+			<Problem error={error} />
+			{doc && (
+				<div class="verify-result" role="status">
+					<p>{doc.probed} probed: {doc.verified} verified dead, {doc.still_working} still working,
+						{' '}{doc.refused} refused, {doc.no_probe} without a probe.</p>
+					<ul>
+						{doc.revocations.map((v) => (
+							<li key={v.node}><span class="mono">{v.node}</span> <Badge kind="rev" value={v.state} />
+								{v.detail ? <span class="muted"> {v.detail}</span> : ''}</li>
+						))}
+					</ul>
+				</div>
+			)}
+		</div>
+	);
+}
+
+// The clock, once a second, for the countdowns.
+function useNow() {
+	const [now, setNow] = useState(Date.now());
+	useEffect(() => {
+		const t = setInterval(() => setNow(Date.now()), 1000);
+		return () => clearInterval(t);
+	}, []);
+	return now;
+}
+
+function left(ms) {
+	const s = Math.floor(ms / 1000);
+	const d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600);
+	const m = Math.floor(s % 3600 / 60), x = s % 60;
+	const two = (n) => String(n).padStart(2, '0');
+	return `${d ? `${d}d ` : ''}${two(h)}:${two(m)}:${two(x)}`;
+}
+
+// How long a token that cannot be revoked lives on: the time left, and
+// a bar beside the longest-lived of them (which dies first, at a glance).
+function Countdown({ node, expires, longest, now }) {
+	const ms = Date.parse(expires) - now;
+	if (ms <= 0)
+		return <span class="countdown dead">expired <When at={expires} /></span>;
+	const frac = longest > 0 ? Math.min(1, ms / longest) : 1;
+	return (
+		<span class="countdown" data-expires={expires}>
+			<progress max="1" value={frac} aria-label={`Life left of ${node}`} />{' '}
+			<span class="left">{left(ms)}</span> left, until <When at={expires} />
+		</span>
+	);
+}
+
 function Residual({ contain }) {
+	const now = useNow();
 	if (!contain)
 		return null;
+	const live = contain.residual.filter((x) => x.expires);
+	const longest = Math.max(0, ...live.map((x) => Date.parse(x.expires) - now));
 	return (
 		<section aria-labelledby="res-h">
 			<h2 id="res-h">Residual access</h2>
 			<p>{contain.contained
 				? <>Contained{contain.contained_at ? <> since <When at={contain.contained_at} /></> : ''}.</>
 				: `Not contained: ${contain.residual.length} still reachable at ${contain.at}.`}</p>
+			{live.length > 0 && <p class="muted">{live.length} token{live.length > 1 ? 's' : ''} cannot be revoked and
+				live{live.length > 1 ? '' : 's'} until expiry; the countdown says how long.</p>}
 			{contain.residual.length > 0 && (
 				<ul class="residual">
 					{contain.residual.map((x) => (
-						<li key={x.node}>
+						<li key={x.node} data-node={x.node}>
 							<span class="mono node-name">{x.node}</span> <Badge kind="kind" value={x.kind} />{' '}
-							<span class="muted">{x.expires ? <>expires <When at={x.expires} /></> : 'valid until revoked'}</span>
+							<span class="muted">{x.expires
+								? <Countdown node={x.node} expires={x.expires} longest={longest} now={now} />
+								: 'valid until revoked'}</span>
 							<div class="path mono">{x.path}</div>
 						</li>
 					))}
@@ -504,6 +624,9 @@ function Incident({ id, me }) {
 						{canWrite && <Act label="New note" button="Add note" multiline required idp="note"
 							onSend={(text) => post(base + '/notes', { text }).then(load)} />}
 					</section>
+					<Decisions inc={inc} base={base} canWrite={canWrite} isLead={isLead} onDone={load} />
+					<Tasks inc={inc} base={base} me={me} canWrite={canWrite} isLead={isLead} onDone={load} />
+					<Evidence inc={inc} base={base} canWrite={canWrite} onDone={load} />
 					<Timeline entries={entries} />
 				</div>
 			</div>
