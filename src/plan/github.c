@@ -23,17 +23,16 @@
  */
 #include "compat.h"
 #include <ctype.h>
-#include <time.h>
 #include <sodium.h>
 #include "core/alloc.h"
 #include "nhir/model.h"
 #include "plan/github.h"
 #include "plan/plan-internal.h"
+#include "plan/rest.h"
 
 #define API_VERSION "2022-11-28"
 #define DEFAULT_URL "https://api.github.com"
 #define DEFAULT_TOKEN "${env:GITHUB_TOKEN}"
-#define MAX_ATTEMPTS 4
 #define MAX_NAME 100
 
 struct nhir_github {
@@ -128,271 +127,37 @@ enum nhir_rc nhir_github_config(struct nhir_yaml *y, const yaml_node_t *n,
 	return rc;
 }
 
-/* ---- answers ---- */
-
-enum nhir_rc nhir_github_answer(const char *body, size_t len, long status,
-				const char *what, cJSON **doc,
-				const char **message, struct nhir_err *err)
-{
-	const char *end = NULL;
-	const cJSON *m;
-	size_t i = 0;
-
-	*doc = NULL;
-	*message = NULL;
-	while (i < len && isspace((unsigned char)body[i]))
-		i++;
-	if (i == len)
-		return NHIR_OK;
-	*doc = cJSON_ParseWithLengthOpts(body, len, &end, false);
-	if (!*doc) {
-		size_t off = end && end >= body && end <= body + len
-			     ? (size_t)(end - body) : 0;
-
-		return nhir_err_set(err, NHIR_EPARSE, "%s (HTTP %ld): byte %zu: "
-				    "not JSON", what, status, off);
-	}
-	m = cJSON_GetObjectItemCaseSensitive(*doc, "message");
-	if (cJSON_IsString(m))
-		*message = m->valuestring;
-	return NHIR_OK;
-}
-
-/* s as a number of seconds: only digits, at most nine. */
-static bool seconds(const char *s, int64_t *out)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (!n || n > 9)
-		return false;
-	*out = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return false;
-		*out = *out * 10 + (s[i] - '0');
-	}
-	return true;
-}
-
-int64_t nhir_github_wait(long status, const char *retry_after,
-			 const char *remaining, const char *reset, int64_t now)
-{
-	bool spent = remaining && !strcmp(remaining, "0");
-	size_t n = reset ? strlen(reset) : 0;
-	int64_t v = 0;
-
-	if (status != 403 && status != 429)
-		return -1;
-	/* the secondary limit names its wait; the primary its reset */
-	if (seconds(retry_after, &v))
-		return v;
-	if (spent && n && n <= 12) {
-		for (size_t i = 0; i < n; i++) {
-			if (!isdigit((unsigned char)reset[i]))
-				return 0;
-			v = v * 10 + (reset[i] - '0');
-		}
-		return v > now ? v - now : 0;
-	}
-	/* a 403 that is no rate limit is a refusal */
-	return status == 429 || spent ? 0 : -1;
-}
-
 /* ---- calls ---- */
 
 struct gctx {
 	const struct nhir_github *g;
 	const char *conn;
-	bool dry;
-	int64_t deadline_ms;
-	struct nhir_buf sent;		/* each call and its status */
-	struct nhir_buf dry_text;	/* the dry run's requests */
+	struct plan_rest r;
 	struct nhir_buf token;		/* the responder's; wiped */
 	bool have_token;
 	char token_why[300];
+	char token_shown[340];		/* the dry run's, without one */
 };
-
-struct gans {
-	long status;
-	cJSON *doc;
-	char message[300];
-	char limit[160];	/* a rate limit past the deadline, said */
-};
-
-static void gans_free(struct gans *an)
-{
-	cJSON_Delete(an->doc);
-	memset(an, 0, sizeof(*an));
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int64_t ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-static void wipe(struct nhir_buf *b)
-{
-	if (b->buf && b->alloc)
-		sodium_memzero(b->buf, b->alloc);
-	nhir_buf_release(b);
-}
 
 /* Who a request is sent as. */
 enum as { AS_NOBODY, AS_RESPONDER, AS_SECRET };
 
-static void show(struct gctx *c, const char *method, const char *url,
-		 enum as as, const char *shown_body)
-{
-	struct nhir_buf *d = &c->dry_text;
-
-	if (d->len)
-		nhir_buf_adds(d, "\n\n");
-	nhir_buf_addf(d, "%s %s\nAccept: application/vnd.github+json\n"
-		      "X-GitHub-Api-Version: " API_VERSION "\n"
-		      "User-Agent: nhir\n", method, url);
-	if (as == AS_RESPONDER)
-		nhir_buf_addf(d, "Authorization: Bearer %s%s%s\n",
-			      c->have_token ? "[redacted]" : "(not read now: ",
-			      c->have_token ? "" : c->token_why,
-			      c->have_token ? "" : ")");
-	else if (as == AS_SECRET)
-		nhir_buf_adds(d, "Authorization: Bearer [redacted: the "
-			      "alert's secret, read when it runs]\n");
-	if (shown_body)
-		nhir_buf_addf(d, "Content-Type: application/json\n\n%s",
-			      shown_body);
-}
-
-/*
- * One request, retried when rate limited, on a 5xx answer or when no
- * answer came, at most MAX_ATTEMPTS times within the deadline.  In the
- * dry run only shown (shown_body in place of body).  NHIR_OK when it
- * was answered (an->status says how); an error when it was not, or
- * the answer is not JSON.
- */
 static enum nhir_rc gh_send(struct gctx *c, const char *method,
 			    const char *path, const char *body,
 			    const char *shown_body, enum as as,
 			    const char *secret, const char *label,
-			    struct gans *an, struct nhir_err *err)
+			    struct plan_rest_answer *an, struct nhir_err *err)
 {
-	struct nhir_buf url = NHIR_BUF_INIT(4096);
-	int64_t pause = 300;
-	enum nhir_rc rc = NHIR_OK;
+	const char *cred = as == AS_RESPONDER ? c->token.buf
+			 : as == AS_SECRET ? secret : NULL;
+	const char *shown = as == AS_RESPONDER
+			    ? (c->have_token ? "[redacted]" : c->token_shown)
+			    : as == AS_SECRET ? "[redacted: the alert's secret, "
+						"read when it runs]"
+					      : NULL;
 
-	nhir_buf_addf(&url, "%s%s", c->g->api_url, path);
-	nhir_buf_addch(&url, 0);
-	if (url.err)
-		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-	if (c->dry) {
-		show(c, method, url.buf, as, shown_body ? shown_body : body);
-		nhir_buf_release(&url);
-		return NHIR_OK;
-	}
-	for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-		struct nhir_buf hv = NHIR_BUF_INIT(1 << 16);
-		struct nhir_buf out = NHIR_BUF_INIT(1 << 20);
-		struct plan_http_answer a;
-		const char *lines[6], *msg = NULL;
-		size_t nr = 0;
-		int64_t wait, left;
-		long timeout;
-		bool retry;
-		char what[64];
-
-		gans_free(an);
-		memset(err, 0, sizeof(*err));
-		nhir_buf_adds(&hv, "Accept: application/vnd.github+json");
-		nhir_buf_addch(&hv, 0);
-		nhir_buf_adds(&hv, "X-GitHub-Api-Version: " API_VERSION);
-		nhir_buf_addch(&hv, 0);
-		nhir_buf_adds(&hv, "User-Agent: nhir");
-		nhir_buf_addch(&hv, 0);
-		nr = 3;
-		if (body) {
-			nhir_buf_adds(&hv, "Content-Type: application/json");
-			nhir_buf_addch(&hv, 0);
-			nr++;
-		}
-		if (as != AS_NOBODY) {
-			nhir_buf_addf(&hv, "Authorization: Bearer %s",
-				      as == AS_SECRET ? secret : c->token.buf);
-			nhir_buf_addch(&hv, 0);
-			nr++;
-		}
-		if (hv.err) {
-			wipe(&hv);
-			nhir_buf_release(&url);
-			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-		}
-		for (size_t i = 0, off = 0; i < nr; i++) {
-			lines[i] = hv.buf + off;
-			off += strlen(hv.buf + off) + 1;
-		}
-		timeout = (long)((c->deadline_ms - mono_ms() + 999) / 1000);
-		{
-			struct plan_http q = { method, url.buf, lines, nr, body,
-					       body ? strlen(body) : 0,
-					       timeout < 1 ? 1 : timeout };
-
-			a.body = &out;
-			rc = plan_http_do(&q, &a, err);
-		}
-		wipe(&hv);
-		nhir_buf_addf(&c->sent, "%s%s: ", c->sent.len ? "; " : "",
-			      label);
-		if (rc) {
-			nhir_buf_addf(&c->sent, "no answer (%s)", err->msg);
-		} else {
-			nhir_buf_addf(&c->sent, "HTTP %ld", a.status);
-			an->status = a.status;
-			snprintf(what, sizeof(what), "GitHub's answer");
-			rc = nhir_github_answer(out.buf, out.len, a.status,
-						what, &an->doc, &msg, err);
-			if (msg)
-				snprintf(an->message, sizeof(an->message), "%s",
-					 msg);
-		}
-		/* an answer can hold a secret (an alert's) */
-		wipe(&out);
-		if (rc == NHIR_ENOMEM || rc == NHIR_EPARSE)
-			break;
-		wait = rc ? -1 : nhir_github_wait(a.status, a.retry_after,
-						  a.rl_remaining, a.rl_reset,
-						  (int64_t)time(NULL));
-		retry = rc == NHIR_EIO || (!rc && (a.status >= 500 || wait >= 0));
-		if (!retry || attempt == MAX_ATTEMPTS)
-			break;
-		if (wait > 0)
-			pause = wait * 1000;
-		left = c->deadline_ms - mono_ms();
-		if (pause >= left) {
-			if (wait > 0)
-				snprintf(an->limit, sizeof(an->limit),
-					 "rate limited for %" PRId64 " s more, "
-					 "past the step's timeout", wait);
-			break;
-		}
-		sleep_ms(pause + (wait > 0 ? 0
-			 : randombytes_uniform((uint32_t)pause / 2 + 1)));
-		if (wait <= 0)
-			pause *= 2;
-		else
-			pause = 300;
-	}
-	nhir_buf_release(&url);
-	return rc;
+	return plan_rest_send(&c->r, method, path, body, shown_body, cred,
+			      shown, label, an, err);
 }
 
 /* ---- targets ---- */
@@ -443,33 +208,6 @@ static bool parse_token_id(const char *id, long long *out)
 
 /* ---- steps ---- */
 
-static const char *sent_str(struct gctx *c)
-{
-	nhir_buf_addch(&c->sent, 0);
-	if (c->sent.err || !c->sent.buf)
-		return "";
-	c->sent.len--;
-	return c->sent.buf;
-}
-
-static void why(char *out, size_t n, const char *label, const struct gans *an,
-		const struct nhir_err *e, const char *done)
-{
-	struct nhir_buf b = NHIR_BUF_INIT(n);
-
-	if (e->rc)
-		nhir_buf_addf(&b, "%s: %s", label, e->msg);
-	else
-		nhir_buf_addf(&b, "%s refused: HTTP %ld%s%s", label, an->status,
-			      an->message[0] ? ": " : "", an->message);
-	if (!e->rc && an->limit[0])
-		nhir_buf_addf(&b, " (%s)", an->limit);
-	if (done[0])
-		nhir_buf_addf(&b, "; done before it: %s", done);
-	snprintf(out, n, "%.*s", (int)b.len, b.buf ? b.buf : "");
-	nhir_buf_release(&b);
-}
-
 /* The responder's token, read now; false (and why) when it cannot be. */
 static bool read_token(struct gctx *c)
 {
@@ -482,6 +220,8 @@ static bool read_token(struct gctx *c)
 	    c->token.err) {
 		snprintf(c->token_why, sizeof(c->token_why), "%s",
 			 e.rc ? e.msg : "the token is empty");
+		snprintf(c->token_shown, sizeof(c->token_shown), "(not read "
+			 "now: %s)", c->token_why);
 		return false;
 	}
 	nhir_buf_addch(&c->token, 0);
@@ -489,6 +229,8 @@ static bool read_token(struct gctx *c)
 	if (c->token.err || strpbrk(c->token.buf, "\r\n")) {
 		snprintf(c->token_why, sizeof(c->token_why), "the token is "
 			 "not one line");
+		snprintf(c->token_shown, sizeof(c->token_shown), "(not read "
+			 "now: %s)", c->token_why);
 		return false;
 	}
 	c->have_token = true;
@@ -504,7 +246,7 @@ static enum nhir_rc alert_secret(struct gctx *c, const struct alert *al,
 				 char *detail, size_t dn, bool *ok)
 {
 	struct nhir_err e = NHIR_ERR_INIT;
-	struct gans an;
+	struct plan_rest_answer an;
 	char label[300];
 	const cJSON *s;
 	enum nhir_rc rc;
@@ -516,13 +258,13 @@ static enum nhir_rc alert_secret(struct gctx *c, const struct alert *al,
 		     &an, &e);
 	if (rc == NHIR_ENOMEM)
 		return rc;
-	if (c->dry) {
+	if (c->r.dry) {
 		*ok = true;
 		return NHIR_OK;
 	}
 	if (rc || an.status != 200) {
-		why(detail, dn, label, &an, &e, "");
-		gans_free(&an);
+		plan_rest_why(detail, dn, label, &an, &e, "");
+		plan_rest_answer_free(&an);
 		return NHIR_OK;
 	}
 	s = cJSON_GetObjectItemCaseSensitive(an.doc, "secret");
@@ -538,7 +280,7 @@ static enum nhir_rc alert_secret(struct gctx *c, const struct alert *al,
 		*ok = !secret->err;
 		sodium_memzero(s->valuestring, strlen(s->valuestring));
 	}
-	gans_free(&an);
+	plan_rest_answer_free(&an);
 	return NHIR_OK;
 }
 
@@ -549,7 +291,7 @@ static enum nhir_rc revoke_alert(struct gctx *c, const struct alert *al,
 	struct nhir_buf secret = NHIR_BUF_INIT(1 << 16);
 	struct nhir_buf body = NHIR_BUF_INIT(1 << 16);
 	struct nhir_err e = NHIR_ERR_INIT;
-	struct gans an;
+	struct plan_rest_answer an;
 	char path[400], done[400];
 	enum nhir_rc rc;
 
@@ -561,7 +303,7 @@ static enum nhir_rc revoke_alert(struct gctx *c, const struct alert *al,
 		goto out;
 	*ok = false;
 	/* {"credentials":["..."]}: built plainly, the string escaped */
-	if (!c->dry) {
+	if (!c->r.dry) {
 		nhir_buf_adds(&body, "{\"credentials\":[");
 		nhir_buf_add_json_str(&body, secret.buf, strlen(secret.buf));
 		nhir_buf_adds(&body, "]}");
@@ -571,22 +313,22 @@ static enum nhir_rc revoke_alert(struct gctx *c, const struct alert *al,
 			goto out;
 		}
 	}
-	rc = gh_send(c, "POST", "/credentials/revoke", c->dry ? NULL : body.buf,
+	rc = gh_send(c, "POST", "/credentials/revoke", c->r.dry ? NULL : body.buf,
 		     "{\"credentials\":[\"[redacted: the alert's secret, read "
 		     "when it runs]\"]}", AS_NOBODY, NULL,
 		     "POST /credentials/revoke", &an, &e);
 	if (rc == NHIR_ENOMEM)
 		goto out;
-	if (!c->dry && (rc || an.status != 202)) {
-		why(detail, dn, "POST /credentials/revoke", &an, &e, "");
+	if (!c->r.dry && (rc || an.status != 202)) {
+		plan_rest_why(detail, dn, "POST /credentials/revoke", &an, &e, "");
 		rc = NHIR_OK;
 		goto out;
 	}
 	snprintf(done, sizeof(done), "the secret of alert %s/%s#%lld revoked "
 		 "by POST /credentials/revoke", al->owner, al->repo,
 		 al->number);
-	gans_free(&an);
-	wipe(&body);
+	plan_rest_answer_free(&an);
+	plan_rest_wipe(&body);
 	nhir_buf_init(&body, 1 << 16);
 	{
 		char note[120], label[450];
@@ -605,10 +347,10 @@ static enum nhir_rc revoke_alert(struct gctx *c, const struct alert *al,
 		snprintf(label, sizeof(label), "PATCH %s", path);
 		rc = gh_send(c, "PATCH", path, body.buf, NULL, AS_RESPONDER,
 			     NULL, label, &an, &e);
-		if (rc == NHIR_ENOMEM || c->dry)
+		if (rc == NHIR_ENOMEM || c->r.dry)
 			goto out;
 		if (rc || an.status != 200) {
-			why(detail, dn, label, &an, &e, done);
+			plan_rest_why(detail, dn, label, &an, &e, done);
 			rc = NHIR_OK;
 			goto out;
 		}
@@ -617,9 +359,9 @@ static enum nhir_rc revoke_alert(struct gctx *c, const struct alert *al,
 		 "cannot reactivate a revoked credential)", done);
 	*ok = true;
 out:
-	gans_free(&an);
-	wipe(&secret);
-	wipe(&body);
+	plan_rest_answer_free(&an);
+	plan_rest_wipe(&secret);
+	plan_rest_wipe(&body);
 	return rc;
 }
 
@@ -633,7 +375,7 @@ static enum nhir_rc find_grant(struct gctx *c, long long tid,
 			       size_t ln, char *detail, size_t dn, bool *ok)
 {
 	struct nhir_err e = NHIR_ERR_INIT;
-	struct gans an;
+	struct plan_rest_answer an;
 	char path[300];
 	const cJSON *it;
 	enum nhir_rc rc;
@@ -649,19 +391,19 @@ static enum nhir_rc find_grant(struct gctx *c, long long tid,
 		     &an, &e);
 	if (rc == NHIR_ENOMEM)
 		return rc;
-	if (c->dry) {
+	if (c->r.dry) {
 		*ok = true;
 		return NHIR_OK;
 	}
 	if (rc || an.status != 200) {
-		why(detail, dn, label, &an, &e, "");
-		gans_free(&an);
+		plan_rest_why(detail, dn, label, &an, &e, "");
+		plan_rest_answer_free(&an);
 		return NHIR_OK;
 	}
 	if (!cJSON_IsArray(an.doc)) {
 		snprintf(detail, dn, "%s answered something that is not a "
 			 "list of grants", label);
-		gans_free(&an);
+		plan_rest_answer_free(&an);
 		return NHIR_OK;
 	}
 	cJSON_ArrayForEach(it, an.doc) {
@@ -675,13 +417,13 @@ static enum nhir_rc find_grant(struct gctx *c, long long tid,
 		if (!cJSON_IsNumber(id) || id->valuedouble < 1) {
 			snprintf(detail, dn, "%s: a grant of token %lld has "
 				 "no id", label, tid);
-			gans_free(&an);
+			plan_rest_answer_free(&an);
 			return NHIR_OK;
 		}
 		*grant = (long long)id->valuedouble;
 		*expired = cJSON_IsTrue(x);
 	}
-	gans_free(&an);
+	plan_rest_answer_free(&an);
 	*ok = true;
 	return NHIR_OK;
 }
@@ -690,7 +432,7 @@ static enum nhir_rc revoke_grant(struct gctx *c, long long tid, char *detail,
 				 size_t dn, bool *ok)
 {
 	struct nhir_err e = NHIR_ERR_INIT;
-	struct gans an;
+	struct plan_rest_answer an;
 	char label[320], path[300], body[200];
 	long long grant;
 	bool expired;
@@ -702,7 +444,7 @@ static enum nhir_rc revoke_grant(struct gctx *c, long long tid, char *detail,
 	if (rc || !*ok)
 		return rc;
 	*ok = false;
-	if (!c->dry && !grant) {
+	if (!c->r.dry && !grant) {
 		/* gone already, or never granted here: unknown, not done */
 		snprintf(detail, dn, "%s: organisation %s lists no grant of "
 			 "token %lld: it was revoked already or is not "
@@ -719,10 +461,10 @@ static enum nhir_rc revoke_grant(struct gctx *c, long long tid, char *detail,
 		     "\"pat_ids\":[GRANT]}\n\n(GRANT: the id of the grant of "
 		     "the token the listing above answers)", AS_RESPONDER,
 		     NULL, label, &an, &e);
-	if (rc == NHIR_ENOMEM || c->dry)
+	if (rc == NHIR_ENOMEM || c->r.dry)
 		goto out;
 	if (rc || an.status != 202) {
-		why(detail, dn, label, &an, &e, "");
+		plan_rest_why(detail, dn, label, &an, &e, "");
 		rc = NHIR_OK;
 		goto out;
 	}
@@ -731,7 +473,7 @@ static enum nhir_rc revoke_grant(struct gctx *c, long long tid, char *detail,
 		 expired ? " (the token had expired)" : "");
 	*ok = true;
 out:
-	gans_free(&an);
+	plan_rest_answer_free(&an);
 	return rc;
 }
 
@@ -742,7 +484,7 @@ static enum nhir_rc probe_alert(struct gctx *c, const struct alert *al,
 {
 	struct nhir_buf secret = NHIR_BUF_INIT(1 << 16);
 	struct nhir_err e = NHIR_ERR_INIT;
-	struct gans an;
+	struct plan_rest_answer an;
 	char path[400];
 	enum nhir_rc rc;
 
@@ -755,7 +497,7 @@ static enum nhir_rc probe_alert(struct gctx *c, const struct alert *al,
 	*ok = false;
 	rc = gh_send(c, "GET", "/user", NULL, NULL, AS_SECRET,
 		     secret.buf, "GET /user", &an, &e);
-	if (rc == NHIR_ENOMEM || c->dry)
+	if (rc == NHIR_ENOMEM || c->r.dry)
 		goto out;
 	rc = NHIR_OK;
 	cJSON_AddStringToObject(o, "call", "GET /user");
@@ -778,11 +520,11 @@ static enum nhir_rc probe_alert(struct gctx *c, const struct alert *al,
 		*ok = true;
 	} else {
 		/* refused otherwise (rate limit, an outage): unknown */
-		why(detail, dn, "GET /user", &an, &e, "");
+		plan_rest_why(detail, dn, "GET /user", &an, &e, "");
 	}
 out:
-	gans_free(&an);
-	wipe(&secret);
+	plan_rest_answer_free(&an);
+	plan_rest_wipe(&secret);
 	return rc;
 }
 
@@ -795,7 +537,7 @@ static enum nhir_rc probe_grant(struct gctx *c, long long tid, cJSON *o,
 	enum nhir_rc rc = find_grant(c, tid, &grant, &expired, label,
 				     sizeof(label), detail, dn, ok);
 
-	if (rc || !*ok || c->dry)
+	if (rc || !*ok || c->r.dry)
 		return rc;
 	cJSON_AddStringToObject(o, "call", label);
 	cJSON_AddBoolToObject(o, "works", grant && !expired);
@@ -818,20 +560,6 @@ static const char *jstr(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static enum nhir_rc reply_json(struct nhir_buf *reply, cJSON *o,
-			       struct nhir_err *err)
-{
-	char *s = o ? cJSON_PrintUnformatted(o) : NULL;
-
-	cJSON_Delete(o);
-	if (!s)
-		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-	nhir_buf_adds(reply, s);
-	cJSON_free(s);
-	return reply->err ? nhir_err_set(err, NHIR_ETOOBIG, "answer too big")
-			  : NHIR_OK;
-}
-
 enum nhir_rc nhir_github_call(const struct nhir_github *g, const char *name,
 			      long timeout, const char *request, bool probe,
 			      struct nhir_buf *reply, struct nhir_err *err)
@@ -846,19 +574,27 @@ enum nhir_rc nhir_github_call(const struct nhir_github *g, const char *name,
 	int step;
 	enum nhir_rc rc = NHIR_OK;
 
+	static const char *const fixed[] = {
+		"Accept: application/vnd.github+json",
+		"X-GitHub-Api-Version: " API_VERSION, "User-Agent: nhir",
+	};
+
 	memset(&c, 0, sizeof(c));
-	nhir_buf_init(&c.sent, 1 << 16);
-	nhir_buf_init(&c.dry_text, 1 << 16);
 	nhir_buf_init(&c.token, 1 << 14);
 	c.g = g;
 	c.conn = name;
-	c.deadline_ms = mono_ms() + timeout * 1000;
+	plan_rest_init(&c.r, timeout, false);
+	c.r.base = g->api_url;
+	c.r.fixed = fixed;
+	c.r.fixed_nr = NHIR_ARRAY_SIZE(fixed);
+	c.r.auth = "Authorization: Bearer ";
+	c.r.what = "GitHub's answer";
 	tg = cJSON_GetObjectItemCaseSensitive(req, "target");
 	action = jstr(req, "action");
 	incident = jstr(req, "incident");
 	step = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(req, "step"))
 	       ? cJSON_GetObjectItemCaseSensitive(req, "step")->valueint : 0;
-	c.dry = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "dry_run"));
+	c.r.dry = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "dry_run"));
 	id = jstr(tg, "id");
 	if (!action || !cJSON_IsObject(tg)) {
 		rc = nhir_err_set(err, NHIR_EINVAL, "'%s': the request has no "
@@ -867,7 +603,7 @@ enum nhir_rc nhir_github_call(const struct nhir_github *g, const char *name,
 	}
 	is_alert = parse_alert(id, &al);
 	is_tid = parse_token_id(id, &tid);
-	if (!read_token(&c) && !c.dry) {
+	if (!read_token(&c) && !c.r.dry) {
 		snprintf(detail, sizeof(detail), "no GitHub token for '%s': "
 			 "%s", name, c.token_why);
 		goto answer;
@@ -896,16 +632,16 @@ enum nhir_rc nhir_github_call(const struct nhir_github *g, const char *name,
 				 "(github:token-id:N)", id ? id : "the target");
 		if (rc)
 			goto out;
-		if (c.dry || !ok) {
+		if (c.r.dry || !ok) {
 			/* unknown is not "revoked": the probe fails */
 			cJSON_Delete(o);
 			o = NULL;
 			goto answer;
 		}
 		cJSON_AddStringToObject(o, "detail", detail);
-		if (c.sent.len)
-			cJSON_AddStringToObject(o, "calls", sent_str(&c));
-		rc = reply_json(reply, o, err);
+		if (c.r.sent.len)
+			cJSON_AddStringToObject(o, "calls", plan_rest_sent(&c.r));
+		rc = plan_rest_reply(reply, o, err);
 		o = NULL;
 		goto out;
 	}
@@ -942,28 +678,27 @@ answer:
 		rc = NHIR_ENOMEM;
 		goto out;
 	}
-	if (c.dry) {
-		nhir_buf_addch(&c.dry_text, 0);
+	if (c.r.dry) {
+		nhir_buf_addch(&c.r.dry_text, 0);
 		cJSON_AddStringToObject(o, "status", "dry-run");
-		cJSON_AddStringToObject(o, "detail", c.dry_text.err
+		cJSON_AddStringToObject(o, "detail", c.r.dry_text.err
 					? "out of memory"
-					: c.dry_text.len > 1 ? c.dry_text.buf
+					: c.r.dry_text.len > 1 ? c.r.dry_text.buf
 							     : detail);
 	} else {
 		cJSON_AddStringToObject(o, "status", ok ? "done" : "failed");
 		cJSON_AddStringToObject(o, "detail", detail);
-		if (c.sent.len)
-			cJSON_AddStringToObject(o, "calls", sent_str(&c));
+		if (c.r.sent.len)
+			cJSON_AddStringToObject(o, "calls", plan_rest_sent(&c.r));
 	}
-	rc = reply_json(reply, o, err);
+	rc = plan_rest_reply(reply, o, err);
 	o = NULL;
 out:
 	if (rc == NHIR_ENOMEM && !err->rc)
 		nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	cJSON_Delete(o);
 	cJSON_Delete(req);
-	wipe(&c.token);
-	nhir_buf_release(&c.sent);
-	nhir_buf_release(&c.dry_text);
+	plan_rest_wipe(&c.token);
+	plan_rest_release(&c.r);
 	return rc;
 }

@@ -9,8 +9,6 @@
 #define NHIR_PLAN_GITHUB_H
 
 #include <stdbool.h>
-#include <stdint.h>
-#include <cjson/cJSON.h>
 #include "nhir/buf.h"
 #include "nhir/error.h"
 #include "core/yaml.h"
@@ -28,25 +26,5 @@ void nhir_github_free(struct nhir_github *g);
 enum nhir_rc nhir_github_call(const struct nhir_github *g, const char *name,
 			      long timeout, const char *request, bool probe,
 			      struct nhir_buf *reply, struct nhir_err *err);
-
-/*
- * GitHub's answer body (len bytes, HTTP status): a JSON document in
- * *doc, or none for an empty body; *message is its "message" when it
- * has one.  NHIR_EPARSE naming what and the byte offset when the body
- * is not JSON.
- */
-enum nhir_rc nhir_github_answer(const char *body, size_t len, long status,
-				const char *what, cJSON **doc,
-				const char **message, struct nhir_err *err);
-
-/*
- * How long to wait before a request GitHub refused for its rate limit
- * (status, Retry-After, X-RateLimit-Remaining and -Reset as sent) may
- * be sent again, in seconds from now (epoch seconds): -1 when the
- * answer is not a rate limit, 0 when it gives no time.
- */
-int64_t nhir_github_wait(long status, const char *retry_after,
-			 const char *remaining, const char *reset,
-			 int64_t now);
 
 #endif

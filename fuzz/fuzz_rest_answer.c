@@ -1,11 +1,13 @@
 /*
- * GitHub's answers as the github connector reads them (src/plan/github.c):
+ * The answers of JSON APIs as the github and vault connectors read them
+ * (src/plan/rest.c):
  * any body is a JSON document, nothing, or an error naming its byte
  * offset; the rate-limit headers (the input's first line, fields split
  * by '|') give a wait, no wait, or "not a rate limit", never garbage.
  */
+#include <stdio.h>
 #include "fuzz-common.h"
-#include "plan/github.h"
+#include "plan/rest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -16,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum nhir_rc rc;
 	int64_t w;
 
-	rc = nhir_github_answer((const char *)data, size, 200, "fuzz", &doc,
+	rc = nhir_rest_answer((const char *)data, size, 200, "fuzz", &doc,
 				&msg, &err);
 	if (rc == NHIR_OK) {
 		if (msg && (!doc || !cJSON_IsObject(doc)))
@@ -42,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < 4; i++) {
 		static const long st[] = { 200, 403, 429, 503 };
 
-		w = nhir_github_wait(st[i], f[0], f[1], f[2], 1714557300);
+		w = nhir_rest_wait(st[i], f[0], f[1], f[2], 1714557300);
 		if (w < -1 || w > 999999999999LL ||
 		    ((st[i] == 200 || st[i] == 503) && w != -1) ||
 		    (st[i] == 429 && w < 0))
