@@ -30,6 +30,7 @@
 #include "core/yaml.h"
 #include "plan/aws.h"
 #include "plan/github.h"
+#include "plan/vault.h"
 #include "plan/plan-internal.h"
 
 #define MAX_ARGS 32
@@ -53,6 +54,7 @@ struct connector {
 	size_t pattern_nr;
 	struct nhir_aws *aws;		/* built in: type aws (aws.c) */
 	struct nhir_github *github;	/* built in: type github (github.c) */
+	struct nhir_vault *vault;	/* built in: type vault (vault.c) */
 };
 
 struct nhir_connectors {
@@ -75,6 +77,7 @@ static void conn_free(struct connector *c)
 	nhir_free(c->url);
 	nhir_aws_free(c->aws);
 	nhir_github_free(c->github);
+	nhir_vault_free(c->vault);
 }
 
 void nhir_connectors_free(struct nhir_connectors *c)
@@ -189,14 +192,26 @@ static enum nhir_rc resolve(struct nhir_yaml *y, const yaml_node_t *v,
 			       : " in " COMMAND_PATH);
 }
 
-/* The keys of each built-in type: no other type takes them (none is shared). */
+/* The keys of each built-in type: a type that has none of them takes none. */
 static const struct {
 	const char *type;
 	const char *keys[6];
 } builtin_keys[] = {
 	{ "aws", { NHIR_AWS_KEYS, NULL } },
 	{ "github", { NHIR_GITHUB_KEYS, NULL } },
+	{ "vault", { NHIR_VAULT_KEYS, NULL } },
 };
+
+/* Whether type (built in or not) takes key of the built-in keys. */
+static bool takes(const char *type, const char *key)
+{
+	for (size_t t = 0; t < NHIR_ARRAY_SIZE(builtin_keys); t++)
+		for (size_t i = 0; !strcmp(type, builtin_keys[t].type) &&
+		     builtin_keys[t].keys[i]; i++)
+			if (!strcmp(key, builtin_keys[t].keys[i]))
+				return true;
+	return false;
+}
 
 static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,
 			       bool probe, struct connector *c)
@@ -204,7 +219,8 @@ static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,
 	static const char *const keys[] = { "name", "type", "command", "url",
 					    "headers", "timeout", "actions",
 					    "subtypes", "env", NHIR_AWS_KEYS,
-					    NHIR_GITHUB_KEYS, NULL };
+					    NHIR_GITHUB_KEYS, "address",
+					    "namespace", NULL };
 	const char *name, *type;
 	yaml_node_t *v;
 	size_t nr;
@@ -223,18 +239,20 @@ static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,
 	if (!c->name)
 		return nhir_err_set(y->err, NHIR_ENOMEM, "out of memory");
 	if (!type || (strcmp(type, "exec") && strcmp(type, "http") &&
-		      strcmp(type, "aws") && strcmp(type, "github")))
-		return nhir_yaml_error(y, n, "'%s': type is exec, http, aws or "
-				       "github", name);
+		      strcmp(type, "aws") && strcmp(type, "github") &&
+		      strcmp(type, "vault")))
+		return nhir_yaml_error(y, n, "'%s': type is exec, http, aws, "
+				       "github or vault", name);
 	c->http = !strcmp(type, "http");
-	builtin = !strcmp(type, "aws") || !strcmp(type, "github");
+	builtin = !strcmp(type, "aws") || !strcmp(type, "github") ||
+		  !strcmp(type, "vault");
 	for (size_t t = 0; t < NHIR_ARRAY_SIZE(builtin_keys); t++) {
 		if (!strcmp(type, builtin_keys[t].type))
 			continue;
 		for (size_t i = 0; builtin_keys[t].keys[i]; i++) {
 			const char *k = builtin_keys[t].keys[i];
 
-			if (nhir_yaml_get(y, n, k))
+			if (!takes(type, k) && nhir_yaml_get(y, n, k))
 				return nhir_yaml_error(y, nhir_yaml_get(y, n, k),
 						       "'%s': %s is for "
 						       "connectors of type %s",
@@ -254,7 +272,9 @@ static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,
 						       "takes no %s", name, type,
 						       not_builtin[i]);
 		rc = !strcmp(type, "aws") ? nhir_aws_config(y, n, name, &c->aws)
-		     : nhir_github_config(y, n, name, &c->github);
+		     : !strcmp(type, "github")
+		     ? nhir_github_config(y, n, name, &c->github)
+		     : nhir_vault_config(y, n, name, &c->vault);
 		if (rc)
 			return rc;
 	} else if (c->http) {
@@ -330,7 +350,7 @@ static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,
 				       probe ? "subtypes" : "actions");
 	rc = strs(y, v, probe ? "subtypes" : "actions", c->patterns,
 		  MAX_PATTERNS, &c->pattern_nr);
-	if (!rc && !c->http && !c->aws && !c->github)
+	if (!rc && !c->http && !c->aws && !c->github && !c->vault)
 		rc = resolve(y, nhir_yaml_get(y, n, "command"), c);
 	return rc;
 }
@@ -527,7 +547,7 @@ bool nhir_connector_builtin(const struct nhir_connectors *c,
 				 : probe ? find(c->probe, c->probe_nr, action)
 					 : find(c->conn, c->conn_nr, action);
 
-	return x && (x->aws || x->github);
+	return x && (x->aws || x->github || x->vault);
 }
 
 /* ${env:NAME} and ${file:PATH} in s, expanded into b. */
@@ -1243,6 +1263,9 @@ enum nhir_rc nhir_connector_call(const struct nhir_connectors *cs,
 	if (c->github)
 		return nhir_github_call(c->github, c->name, (long)c->timeout,
 					request, probe, reply, err);
+	if (c->vault)
+		return nhir_vault_call(c->vault, c->name, (long)c->timeout,
+				       request, probe, reply, err);
 	return c->http ? run_http(c, request, reply, err)
 		       : run_exec(c, request, reply, err);
 }

@@ -211,24 +211,10 @@ static bool parse_token_id(const char *id, long long *out)
 /* The responder's token, read now; false (and why) when it cannot be. */
 static bool read_token(struct gctx *c)
 {
-	struct nhir_err e = NHIR_ERR_INIT;
-
 	if (c->have_token)
 		return true;
-	nhir_buf_reset(&c->token);
-	if (!plan_expand(c->g->token, &c->token, &e) || !c->token.len ||
-	    c->token.err) {
-		snprintf(c->token_why, sizeof(c->token_why), "%s",
-			 e.rc ? e.msg : "the token is empty");
-		snprintf(c->token_shown, sizeof(c->token_shown), "(not read "
-			 "now: %s)", c->token_why);
-		return false;
-	}
-	nhir_buf_addch(&c->token, 0);
-	/* a header line is one line */
-	if (c->token.err || strpbrk(c->token.buf, "\r\n")) {
-		snprintf(c->token_why, sizeof(c->token_why), "the token is "
-			 "not one line");
+	if (!plan_rest_token(c->g->token, &c->token, c->token_why,
+			     sizeof(c->token_why))) {
 		snprintf(c->token_shown, sizeof(c->token_shown), "(not read "
 			 "now: %s)", c->token_why);
 		return false;

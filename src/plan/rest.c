@@ -248,6 +248,26 @@ enum nhir_rc plan_rest_send(struct plan_rest *r, const char *method,
 	return rc;
 }
 
+bool plan_rest_token(const char *ref, struct nhir_buf *b, char *why,
+		     size_t wn)
+{
+	struct nhir_err e = NHIR_ERR_INIT;
+
+	nhir_buf_reset(b);
+	if (!plan_expand(ref, b, &e) || !b->len || b->err) {
+		snprintf(why, wn, "%s", e.rc ? e.msg : b->err ? "the token is "
+			 "too long" : "the token is empty");
+		return false;
+	}
+	nhir_buf_addch(b, 0);
+	/* a header line is one line */
+	if (b->err || strpbrk(b->buf, "\r\n")) {
+		snprintf(why, wn, "the token is not one line");
+		return false;
+	}
+	return true;
+}
+
 const char *plan_rest_sent(struct plan_rest *r)
 {
 	nhir_buf_addch(&r->sent, 0);

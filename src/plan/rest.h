@@ -51,6 +51,13 @@ enum nhir_rc plan_rest_send(struct plan_rest *r, const char *method,
 			    const char *shown_cred, const char *label,
 			    struct plan_rest_answer *an, struct nhir_err *err);
 
+/*
+ * The credential ref names (${env:NAME} or ${file:PATH}) read into b,
+ * ended by a NUL; false and why when it cannot be read, is empty or is
+ * not one line.  b is the caller's to wipe.
+ */
+bool plan_rest_token(const char *ref, struct nhir_buf *b, char *why,
+		     size_t wn);
 /* The calls made so far, as one text. */
 const char *plan_rest_sent(struct plan_rest *r);
 /* A refusal or failure of label, as a step's detail; done: what was. */

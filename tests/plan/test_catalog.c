@@ -87,11 +87,15 @@ static void test_connectors(void **state)
 	static const struct {
 		const char *text, *msg;
 	} bad[] = {
-		{ "version: 1\nconnectors:\n  - name: x\n    type: ftp\n", "k.yaml:3: 'x': type is exec, http, aws or github" },
+		{ "version: 1\nconnectors:\n  - name: x\n    type: ftp\n", "k.yaml:3: 'x': type is exec, http, aws, github or vault" },
 		{ "version: 1\nconnectors:\n  - name: x\n    type: exec\n    command: [c]\n    endpoint: http://h/\n    actions: [a]\n", "k.yaml:6: 'x': endpoint is for connectors of type aws" },
 		{ "version: 1\nconnectors:\n  - name: x\n    type: aws\n    command: [c]\n    actions: [a]\n", "k.yaml:5: 'x': a connector of type aws takes no command" },
 		{ "version: 1\nconnectors:\n  - name: x\n    type: aws\n    org: acme\n    actions: [a]\n", "k.yaml:5: 'x': org is for connectors of type github" },
 		{ "version: 1\nconnectors:\n  - name: x\n    type: github\n    token: ghp_literal\n    actions: [a]\n", "k.yaml:5: 'x': token names where the token is read" },
+		{ "version: 1\nconnectors:\n  - name: x\n    type: vault\n    actions: [a]\n", "k.yaml:3: 'x': a connector of type vault needs the address of Vault" },
+		{ "version: 1\nconnectors:\n  - name: x\n    type: vault\n    address: https://v:8200\n    token: hvs.literal\n    actions: [a]\n", "k.yaml:6: 'x': token names where the token is read" },
+		{ "version: 1\nconnectors:\n  - name: x\n    type: github\n    namespace: ns\n    actions: [a]\n", "k.yaml:5: 'x': namespace is for connectors of type vault" },
+		{ "version: 1\nconnectors:\n  - name: x\n    type: exec\n    command: [c]\n    token: ${env:T}\n    actions: [a]\n", "k.yaml:6: 'x': token is for connectors of type github" },
 		{ "version: 1\nconnectors:\n  - name: x\n    type: github\n    api_url: http://api.example.com\n    actions: [a]\n", "k.yaml:5: 'x': api_url: plain http only to a loopback address" },
 		{ "version: 1\nconnectors:\n  - name: x\n    type: aws\n    endpoint: iam.amazonaws.com\n    actions: [a]\n", "k.yaml:5: 'x': endpoint is an http(s) URL" },
 		{ "version: 1\nconnectors:\n  - name: x\n    type: aws\n    endpoint: http://iam.example.com/\n    actions: [a]\n", "k.yaml:5: 'x': endpoint: plain http only to a loopback address" },
