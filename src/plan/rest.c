@@ -86,19 +86,20 @@ enum nhir_rc nhir_rest_answer(const char *body, size_t len, long status,
 	return NHIR_OK;
 }
 
-/* s as a number of seconds: only digits, at most nine. */
-static bool seconds(const char *s, int64_t *out)
+/* s as a number: only digits, at most max of them; *out untouched if not. */
+static bool digits(const char *s, size_t max, int64_t *out)
 {
 	size_t n = s ? strlen(s) : 0;
+	int64_t v = 0;
 
-	if (!n || n > 9)
+	if (!n || n > max)
 		return false;
-	*out = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!isdigit((unsigned char)s[i]))
 			return false;
-		*out = *out * 10 + (s[i] - '0');
+		v = v * 10 + (s[i] - '0');
 	}
+	*out = v;
 	return true;
 }
 
@@ -106,22 +107,15 @@ int64_t nhir_rest_wait(long status, const char *retry_after,
 		       const char *remaining, const char *reset, int64_t now)
 {
 	bool spent = remaining && !strcmp(remaining, "0");
-	size_t n = reset ? strlen(reset) : 0;
-	int64_t v = 0;
+	int64_t v;
 
 	if (status != 403 && status != 429)
 		return -1;
-	/* a secondary limit names its wait; a primary its reset */
-	if (seconds(retry_after, &v))
+	/* a secondary limit names its wait (seconds); a primary its reset */
+	if (digits(retry_after, 9, &v))
 		return v;
-	if (spent && n && n <= 12) {
-		for (size_t i = 0; i < n; i++) {
-			if (!isdigit((unsigned char)reset[i]))
-				return 0;
-			v = v * 10 + (reset[i] - '0');
-		}
-		return v > now ? v - now : 0;
-	}
+	if (spent && reset && *reset)
+		return digits(reset, 12, &v) && v > now ? v - now : 0;
 	/* a 403 that is no rate limit is a refusal */
 	return status == 429 || spent ? 0 : -1;
 }

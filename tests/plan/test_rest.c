@@ -73,6 +73,9 @@ static void test_wait(void **state)
 	assert_int_equal(nhir_rest_wait(429, "-5", "", "", now), 0);
 	assert_int_equal(nhir_rest_wait(429, "9999999999", "", "", now), 0);
 	assert_int_equal(nhir_rest_wait(403, "", "0", "99999999999999", now), 0);
+	/* a Retry-After that is no number leaves the reset read alone */
+	assert_int_equal(nhir_rest_wait(429, "44444\x8b", "0", "1714557360", now), 60);
+	assert_int_equal(nhir_rest_wait(403, "60s", "0", "1714557330", now), 30);
 }
 
 int main(void)
