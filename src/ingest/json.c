@@ -7,6 +7,9 @@
 #include "compat.h"
 #include "nhir/ingest.h"
 #include "ingest/json.h"
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 static bool is_ws(char c)
 {
@@ -156,6 +159,142 @@ static bool valid_scalar(const char *p, size_t n)
 	return i == n;
 }
 
+bool nhir_json_wide = true;
+
+#ifdef __SSE2__
+/*
+ * The fast way over an object or array that is plainly well formed, 64
+ * bytes at a time (the way simdjson finds structure): masks of quotes,
+ * backslashes, control characters, brackets and the other structural
+ * and blank bytes; a prefix XOR of the quotes says which bytes are in a
+ * string.  Only brackets and the starts of scalars outside strings are
+ * then looked at one by one.  It gives up (SIZE_MAX, and skip_value()
+ * goes the careful way from the start, with its messages) on anything
+ * else: a backslash, a control character in a string, a scalar that is
+ * not valid, nesting too deep, or the end of the data before the end
+ * of the value.  What it accepts the careful way accepts, with the same
+ * end.
+ */
+static uint64_t mask16(__m128i x, char c)
+{
+	return (uint64_t)(unsigned)_mm_movemask_epi8(
+		_mm_cmpeq_epi8(x, _mm_set1_epi8(c)));
+}
+
+struct block {
+	uint64_t quote, bslash, ctrl, open, close, other;
+};
+
+static void classify(const char *p, struct block *b)
+{
+	memset(b, 0, sizeof(*b));
+	for (int k = 0; k < 4; k++) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)
+					    (p + 16 * k));
+		int sh = 16 * k;
+		uint64_t ctrl = (uint64_t)(unsigned)_mm_movemask_epi8(
+			_mm_cmpeq_epi8(_mm_and_si128(x, _mm_set1_epi8(
+				(char)0xe0)), _mm_setzero_si128()));
+		uint64_t ws = mask16(x, ' ') | mask16(x, '\t') |
+			      mask16(x, '\n') | mask16(x, '\r');
+
+		b->quote |= mask16(x, '"') << sh;
+		b->bslash |= mask16(x, '\\') << sh;
+		b->ctrl |= ctrl << sh;
+		b->open |= (mask16(x, '{') | mask16(x, '[')) << sh;
+		b->close |= (mask16(x, '}') | mask16(x, ']')) << sh;
+		b->other |= (ws | mask16(x, ',') | mask16(x, ':')) << sh;
+	}
+}
+
+static uint64_t prefix_xor(uint64_t x)
+{
+	x ^= x << 1;
+	x ^= x << 2;
+	x ^= x << 4;
+	x ^= x << 8;
+	x ^= x << 16;
+	x ^= x << 32;
+	return x;
+}
+
+static size_t skip_fast(const char *d, size_t len, size_t i)
+{
+	unsigned char stack[NHIR_MAX_JSON_DEPTH / 8];
+	unsigned depth = 0;
+	uint64_t in_carry = 0, scal_carry = 0;
+	char pad[64];
+
+	if (i >= len || (d[i] != '{' && d[i] != '['))
+		return SIZE_MAX;
+	for (size_t at = i; at < len; at += 64) {
+		const char *p = d + at;
+		struct block b;
+		uint64_t in, scal, starts, tok;
+
+		if (len - at < 64) {
+			/* the last bytes, padded with blanks */
+			memset(pad, ' ', sizeof(pad));
+			memcpy(pad, p, len - at);
+			p = pad;
+		}
+		classify(p, &b);
+		if (b.bslash)
+			return SIZE_MAX;
+		/* in a string: from its opening quote up to its closing one */
+		in = prefix_xor(b.quote) ^ in_carry;
+		in_carry = 0 - (in >> 63);
+		/* a control character (a tab too) in a string, or one
+		 * outside that is not a blank */
+		if ((in & b.ctrl) || (~in & b.ctrl & ~b.other))
+			return SIZE_MAX;
+		scal = ~(in | b.quote | b.open | b.close | b.other);
+		starts = scal & ~(scal << 1 | scal_carry);
+		scal_carry = scal >> 63;
+		tok = ((b.open | b.close) & ~in) | starts;
+		while (tok) {
+			size_t o = (size_t)__builtin_ctzll(tok), e;
+			size_t pos = at + o;
+			char c = d[pos];
+
+			tok &= tok - 1;
+			if (c == '{' || c == '[') {
+				if (depth >= NHIR_MAX_JSON_DEPTH)
+					return SIZE_MAX;
+				if (c == '{')
+					stack[depth / 8] |= (unsigned char)
+						(1u << (depth % 8));
+				else
+					stack[depth / 8] &= (unsigned char)
+						~(1u << (depth % 8));
+				depth++;
+			} else if (c == '}' || c == ']') {
+				bool obj;
+
+				if (!depth)
+					return SIZE_MAX;
+				obj = stack[(depth - 1) / 8] &
+				      (1u << ((depth - 1) % 8));
+				if (obj != (c == '}'))
+					return SIZE_MAX;
+				if (!--depth)
+					return pos + 1;
+			} else {
+				/* a scalar: to the next structural or blank */
+				for (e = pos; e < len && !is_ws(d[e]) &&
+				     d[e] != ',' && d[e] != ':' && d[e] != ']' &&
+				     d[e] != '}' && d[e] != '[' && d[e] != '{' &&
+				     d[e] != '"'; e++)
+					;
+				if (e >= len || !valid_scalar(d + pos, e - pos))
+					return SIZE_MAX;
+			}
+		}
+	}
+	return SIZE_MAX;
+}
+#endif
+
 /*
  * Skips one value at d[i]; returns the offset after it, or SIZE_MAX with
  * *bad and a message on error.
@@ -168,6 +307,14 @@ static size_t skip_value(const char *d, size_t len, size_t i, size_t *bad,
 
 	*more = false;
 	i = skip_ws(d, len, i);
+#ifdef __SSE2__
+	if (nhir_json_wide) {
+		size_t e = skip_fast(d, len, i);
+
+		if (e != SIZE_MAX)
+			return e;
+	}
+#endif
 	if (i >= len) {
 		*bad = i;
 		*more = true;

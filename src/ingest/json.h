@@ -48,6 +48,13 @@ enum nhir_json_end {
 	NHIR_JSON_MORE,
 	NHIR_JSON_BAD,
 };
+/*
+ * True (the default): a well-formed object or array is crossed 64
+ * bytes at a time where the processor allows (json.c).  Tests set it
+ * false to compare with the careful byte-by-byte way.
+ */
+extern bool nhir_json_wide;
+
 enum nhir_json_end nhir_json_value_end(const char *data, size_t len,
 				       size_t off, size_t *end,
 				       size_t *bad_off, struct nhir_err *err);

@@ -220,6 +220,101 @@ static void test_deep_nesting_case(void **state)
 	free(p);
 }
 
+/* A random JSON value into b (at most about cap bytes). */
+static unsigned rnd_seed = 1;
+
+static unsigned rnd(unsigned n)
+{
+	rnd_seed = rnd_seed * 1103515245u + 12345u;
+	return (rnd_seed >> 16) % n;
+}
+
+static void gen_value(char *b, size_t *n, size_t cap, int depth)
+{
+	static const char *const scalars[] = { "true", "false", "null", "0",
+					       "-12.5e3", "1234567890" };
+	static const char chars[] = "abc{}[],: \"AKIA0";
+	unsigned k = depth > 4 || *n + 40 > cap ? rnd(2) : rnd(4);
+
+	if (k == 0) {
+		const char *sc = scalars[rnd(NHIR_ARRAY_SIZE(scalars))];
+
+		memcpy(b + *n, sc, strlen(sc));
+		*n += strlen(sc);
+	} else if (k == 1) {
+		size_t l = rnd(30);
+
+		b[(*n)++] = '"';
+		for (size_t i = 0; i < l; i++) {
+			char c = chars[rnd(sizeof(chars) - 1)];
+
+			b[(*n)++] = c == '"' ? 'q' : c;
+		}
+		b[(*n)++] = '"';
+	} else {
+		bool obj = k == 2;
+		unsigned m = rnd(6);
+
+		b[(*n)++] = obj ? '{' : '[';
+		for (unsigned i = 0; i < m && *n + 60 < cap; i++) {
+			if (i)
+				b[(*n)++] = rnd(3) ? ',' : ' ';
+			if (rnd(8) == 0)
+				b[(*n)++] = '\n';
+			if (obj) {
+				memcpy(b + *n, "\"k\":", 4);
+				*n += 4;
+			}
+			gen_value(b, n, cap, depth + 1);
+		}
+		b[(*n)++] = obj ? '}' : ']';
+	}
+}
+
+/*
+ * The 64-bytes-at-a-time way against the careful way: random values,
+ * some with a byte changed or cut short, must end at the same place or
+ * fail at the same offset with the same message.
+ */
+static void test_wide_same_as_careful(void **state)
+{
+	static const char nasty[] = "\t\\\"}]{[x\001 ,:\303\n1e";
+	char b[2048];
+	size_t agree = 0, complete = 0;
+
+	(void)state;
+	for (int round = 0; round < 20000; round++) {
+		size_t n = 0, end[2] = { 0, 0 }, bad[2] = { 0, 0 };
+		enum nhir_json_end r[2];
+		struct nhir_err err[2] = { NHIR_ERR_INIT, NHIR_ERR_INIT };
+
+		gen_value(b, &n, sizeof(b) - 80, 0);
+		for (unsigned m = rnd(3); m; m--)
+			if (n)
+				b[rnd((unsigned)n)] = nasty[rnd(sizeof(nasty) - 1)];
+		if (rnd(5) == 0 && n)
+			n = rnd((unsigned)n);
+		for (int w = 0; w < 2; w++) {
+			nhir_json_wide = w;
+			r[w] = nhir_json_value_end(b, n, 0, &end[w], &bad[w],
+						   &err[w]);
+		}
+		nhir_json_wide = true;
+		if (r[0] != r[1] ||
+		    (r[0] == NHIR_JSON_COMPLETE && end[0] != end[1]) ||
+		    (r[0] != NHIR_JSON_COMPLETE &&
+		     (bad[0] != bad[1] || strcmp(err[0].msg, err[1].msg))))
+			fail_msg("round %d: '%.*s': careful %d %zu %zu, wide "
+				 "%d %zu %zu", round, (int)n, b, r[0], end[0],
+				 bad[0], r[1], end[1], bad[1]);
+		agree++;
+		complete += r[0] == NHIR_JSON_COMPLETE && n > 64;
+	}
+	assert_int_equal(agree, 20000);
+	/* the wide way was tried on values longer than its 64 bytes */
+	assert_true(complete > 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_nul),
 		cmocka_unit_test(test_jsontestsuite),
 		cmocka_unit_test(test_deep_nesting_case),
+		cmocka_unit_test(test_wide_same_as_careful),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
