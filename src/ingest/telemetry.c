@@ -2158,10 +2158,11 @@ static bool has_suffix(const char *s, const char *suf)
  * A hunt reads each file whole into one buffer kept for the run (a .gz
  * decompressed, up to HUNT_WHOLE_MAX; larger or broken ones are read
  * as a stream, as an ingest reads them).  The literal search runs over
- * the buffer; only a file that holds a key is cut into records.
+ * each piece read while it is still in the processor's cache; only a
+ * file that holds a key is cut into records.
  */
 #define HUNT_WHOLE_MAX ((size_t)128 << 20)
-#define HUNT_READ ((size_t)4 << 20)
+#define HUNT_READ ((size_t)256 << 10)
 /*
  * A CloudTrail file named for its delivery minute holds records of
  * that minute and before; a key minted after it (allowing for clocks
@@ -2201,14 +2202,38 @@ static bool buf_room(struct hunt *h, size_t want, struct nhir_err *err)
 	return true;
 }
 
-static enum nhir_rc load_plain(struct hunt *h, const char *path, size_t *len,
-			       struct nhir_err *err)
+/*
+ * Searches buf[*done..n), what was read since the last search, for
+ * lits: *hit once one is found.  A literal cut by the end of what was
+ * read is searched for again when more is read.
+ */
+static void scan_read(const struct nhir_litscan *lits, const char *buf,
+		      size_t n, size_t *done, bool *hit)
 {
+	if (*hit || n <= *done)
+		return;
+	if (nhir_litscan_find(lits, buf + *done, n - *done, NULL) !=
+	    SIZE_MAX) {
+		*hit = true;
+		return;
+	}
+	/* no literal starts before this one: none is longer than the max */
+	if (n >= NHIR_LITSCAN_MAX_LEN)
+		*done = NHIR_MAX(*done, n - NHIR_LITSCAN_MAX_LEN + 1);
+}
+
+/* A plain file read whole; *hit: it holds one of lits. */
+static enum nhir_rc load_plain(struct hunt *h, const char *path,
+			       const struct nhir_litscan *lits, size_t *len,
+			       bool *hit, struct nhir_err *err)
+{
+	size_t done = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat sb;
 	ssize_t n;
 
 	*len = 0;
+	*hit = false;
 	if (fd < 0 || fstat(fd, &sb)) {
 		nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s", path,
 			     strerror(errno));
@@ -2222,7 +2247,8 @@ static enum nhir_rc load_plain(struct hunt *h, const char *path, size_t *len,
 	}
 	/* what the file holds now, up to the size it had when opened */
 	while (*len < (size_t)sb.st_size &&
-	       (n = read(fd, h->buf + *len, (size_t)sb.st_size - *len)) != 0) {
+	       (n = read(fd, h->buf + *len,
+			 NHIR_MIN(HUNT_READ, (size_t)sb.st_size - *len))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -2232,6 +2258,7 @@ static enum nhir_rc load_plain(struct hunt *h, const char *path, size_t *len,
 			return err->rc;
 		}
 		*len += (size_t)n;
+		scan_read(lits, h->buf, *len, &done, hit);
 	}
 	close(fd);
 	return NHIR_OK;
@@ -2241,14 +2268,17 @@ static enum nhir_rc load_plain(struct hunt *h, const char *path, size_t *len,
  * A .gz decompressed whole; *whole false when it is too large or does
  * not decompress cleanly (the stream reader then says why, where).
  */
-static enum nhir_rc load_gz(struct hunt *h, const char *path, size_t *len,
-			    bool *whole, struct nhir_err *err)
+static enum nhir_rc load_gz(struct hunt *h, const char *path,
+			    const struct nhir_litscan *lits, size_t *len,
+			    bool *whole, bool *hit, struct nhir_err *err)
 {
 	gzFile gz = gzopen(path, "rb");
 	int n, zerr = Z_OK;
+	size_t done = 0;
 
 	*len = 0;
 	*whole = false;
+	*hit = false;
 	if (!gz)
 		return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s",
 				    path, strerror(errno));
@@ -2262,6 +2292,7 @@ static enum nhir_rc load_gz(struct hunt *h, const char *path, size_t *len,
 		if (n <= 0)
 			break;
 		*len += (size_t)n;
+		scan_read(lits, h->buf, *len, &done, hit);
 		if (*len > HUNT_WHOLE_MAX)
 			break;
 	}
@@ -2333,20 +2364,20 @@ static enum nhir_rc hunt_file(struct hunt *h, const char *path,
 	struct nhir_dups dups;
 	enum nhir_rc rc;
 	struct timespec ts;
-	bool gz = has_suffix(path, ".gz"), whole = !gz;
+	bool gz = has_suffix(path, ".gz"), whole = !gz, hit = false;
 
 	memset(&t, 0, sizeof(t));
 	memset(&r, 0, sizeof(r));
 	*again = false;
 	h->finds.nr = 0;
 	hr->files_scanned++;
-	rc = gz ? load_gz(h, path, &len, &whole, err)
-		: load_plain(h, path, &len, err);
+	rc = gz ? load_gz(h, path, lits, &len, &whole, &hit, err)
+		: load_plain(h, path, lits, &len, &hit, err);
 	if (rc)
 		return rc;
 	if (whole) {
 		hr->bytes_scanned += len;
-		if (nhir_litscan_find(lits, h->buf, len, NULL) == SIZE_MAX)
+		if (!hit)
 			return NHIR_OK;
 		r.mem = h->buf;
 		r.mem_len = len;

@@ -97,6 +97,30 @@ check "a .gz cut short is rejected" exits 1 "$NHIR" --db "$B" hunt \
 	cloudtrail AKIAHUNTROOTKEY00001 "$T/gz"
 check "named, with why" grep -q "cut.jsonl.gz: byte .*truncated" "$T/last.err"
 
+# a key cut by the boundary of the pieces a file is read and searched
+# in (256 KiB), in a plain file and a .gz
+mkdir "$T/big"
+python3 - "$T/big/cut.jsonl" <<'EOF'
+import json, sys
+rec = lambda i, key: json.dumps({"eventTime": "2024-06-01T08:%02d:00Z" % (i % 60),
+    "eventSource": "s3.amazonaws.com", "eventName": "ListBuckets", "eventID": "b%d" % i,
+    "userIdentity": {"type": "IAMUser", "accessKeyId": key,
+    "arn": "arn:aws:iam::111122223333:user/u"}}, separators=(",", ":")) + "\n"
+out, i = "", 0
+key = rec(0, "AKIAHUNTBOUNDARY0001")
+while len(out) < 262144 - 2000:
+    out += rec(i, "AKIAOTHERKEY%08d" % i); i += 1
+# blank lines up to where the key's 8th byte is the first of a piece
+out += "\n" * (262144 - 7 - key.index("AKIAHUNTBOUNDARY0001") - len(out)) + key
+assert out.index("AKIAHUNTBOUNDARY0001") == 262144 - 7
+out += "".join(rec(i + 1 + j, "AKIAOTHERKEY%08d" % j) for j in range(300))
+open(sys.argv[1], "w").write(out)
+EOF
+gzip -c "$T/big/cut.jsonl" >"$T/big/copy.jsonl.gz"
+check "a key across the boundary of the pieces searched is found" \
+	same_answer big AKIAHUNTBOUNDARY0001 "$T/big"
+check "in both files" has "$T/big.err" "2 records of 1 keys (0 minted or created) in 2 files"
+
 # the same answer on real CloudTrail, for its busiest key
 if [ -d "$NHIR_DATA/invictus-aws-stratus-cloudtrail/CloudTrail" ]; then
 	D=$NHIR_DATA/invictus-aws-stratus-cloudtrail/CloudTrail
