@@ -493,8 +493,11 @@ enum nhir_rc pg_scan_graph(struct nhir_store *st, struct nhir_graph_builder *b,
 	pq_done(q);
 	if (rc)
 		return rc;
+	/* in the order they were made, as SQLite's rowid order has them
+	 * (an updated row moves in PostgreSQL's heap): walks that meet
+	 * edges in this order answer alike on both */
 	rc = pq_query(st, err, &q, "SELECT src, dst, kind, cascade, privilege,"
-		      " created, expires FROM edge", "");
+		      " created, expires FROM edge ORDER BY id", "");
 	while (!rc && pq_step(st, q, err) == 1) {
 		int64_t kind = pq_col_int(q, 2);
 
