@@ -64,7 +64,7 @@ FUZZ_NAMES = $(FUZZ_SRC:fuzz/fuzz_%.c=%)
 REPLAY_BIN = $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
 
 .PHONY: check-torture
-.PHONY: all check check-run demo fuzz bench bench-blast bench-ingest bench-hunt bench-serve deps check-clang fuzz-short \
+.PHONY: all check check-run demo fuzz bench bench-blast bench-ingest bench-hunt bench-serve bench-store deps check-clang fuzz-short \
 	checksrc clean test-bins
 .DELETE_ON_ERROR:
 
@@ -147,7 +147,7 @@ check-torture: deps
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@scripts/demo.sh $(NHIR)
+	@DB='$(DB)' scripts/demo.sh $(NHIR)
 
 FUZZ_TIME ?= 60
 FUZZ_MERGE ?= 1
@@ -187,7 +187,7 @@ check-clang: deps
 	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang DEVELOPER=1 \
 		all test-bins
 
-bench: bench-blast bench-ingest bench-hunt bench-serve
+bench: bench-blast bench-ingest bench-hunt bench-serve bench-store
 
 bench-blast: deps
 	@scripts/deps.sh bench
@@ -205,6 +205,12 @@ bench-hunt: deps
 	@bench/bench_hunt.sh $(NHIR) $(BENCH_MB) $(BENCH_KEY)
 
 BENCH_MB ?= 1000
+
+# the same work on SQLite and PostgreSQL (a throwaway cluster), side by side
+bench-store: deps
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@bench/bench_store.sh $(NHIR) $(BENCH_MB)
 
 # nhir serve against nginx serving the same bytes (wrk, loopback)
 BENCH_SECONDS ?= 10

@@ -6,12 +6,31 @@
 # what the logs revealed.  Then the response: the scanner's alert routed
 # to the dedicated team, an incident with one accountable lead, its
 # decisions, tasks and evidence, and the audit log verified.
+#
+# scripts/demo.sh [NHIR]: on a new SQLite file, build/demo/nhir.db.
+# With DB=postgresql://... (make demo DB=...) the same on PostgreSQL:
+# DB names a database that is new or missing (nhir init makes it when
+# the server lets it); the evidence and the keys go in build/demo/files
+# (NHIR_FILES).  NHIR_DEMO_DIR sets the folder (default build/demo).
 set -eu
 NHIR=${1:-build/nhir}
-dir=build/demo
+dir=${NHIR_DEMO_DIR:-build/demo}
 rm -rf "$dir"
 mkdir -p "$dir"
-export NHIR_DB="$dir/nhir.db"
+if [ -n "${DB:-}" ]; then
+	case $DB in
+	postgresql://* | postgres://*) ;;
+	*)
+		echo "demo: DB is '$DB', not a postgresql:// DSN" >&2
+		exit 2
+		;;
+	esac
+	export NHIR_DB="$DB"
+	case $dir in /*) NHIR_FILES=$dir/files ;; *) NHIR_FILES=$PWD/$dir/files ;; esac
+	export NHIR_FILES
+else
+	export NHIR_DB="$dir/nhir.db"
+fi
 # nhir refuses a connectors file that group or others may write or replace
 umask 022
 chmod go-w examples/connectors examples/connectors/*.yaml
@@ -108,9 +127,13 @@ run "$NHIR" report INC-1 --format json --sign "$dir/report-key" -o "$dir/INC-1.s
 run "$NHIR" report verify "$dir/INC-1.signed.json" --key "$dir/report-key.pub"
 run "$NHIR" metrics
 printf '\nThe after-action report: %s\n' "$dir/INC-1.html"
-printf '\nThe database is %s; try: NHIR_DB=%s %s blast --format json AKIAEXAMPLEDEPLOY01\n' \
-	"$NHIR_DB" "$NHIR_DB" "$NHIR"
+where="NHIR_DB='$NHIR_DB'"
+if [ -n "${NHIR_FILES:-}" ]; then
+	where="$where NHIR_FILES='$NHIR_FILES'"
+fi
+printf '\nThe database is %s; try: %s %s blast --format json AKIAEXAMPLEDEPLOY01\n' \
+	"$NHIR_DB" "$where" "$NHIR"
 printf '\nTo share it with the team over HTTP (doc/guide/server.md):\n'
-printf '  TOKEN=$(NHIR_DB=%s %s --as ada token create --user lena)\n' "$NHIR_DB" "$NHIR"
-printf '  NHIR_DB=%s %s serve --listen 127.0.0.1:8470 &\n' "$NHIR_DB" "$NHIR"
+printf '  TOKEN=$(%s %s --as ada token create --user lena)\n' "$where" "$NHIR"
+printf '  %s %s serve --listen 127.0.0.1:8470 &\n' "$where" "$NHIR"
 printf '  curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8470/api/v1/incidents/INC-1\n'
