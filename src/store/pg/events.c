@@ -673,6 +673,101 @@ static const char *id_string(struct pg_store *s, struct id_cache *c,
 	return c->s[j];
 }
 
+/* The slot of id in c: where it is, or the free one it would take. */
+static size_t id_slot(const struct id_cache *c, int64_t id)
+{
+	size_t j;
+
+	for (j = (size_t)id & (c->alloc - 1); c->ids[j] && c->ids[j] != id;
+	     j = (j + 1) & (c->alloc - 1))
+		;
+	return j;
+}
+
+/* Reads the strings of ids in one statement into c (ids are numbers). */
+static bool id_cache_read(struct pg_store *s, struct id_cache *c,
+			  const int64_t *ids, size_t n)
+{
+	struct nhir_buf sql = NHIR_BUF_INIT(1 << 20);
+	struct pgq *q;
+	bool ok = true;
+
+	nhir_buf_adds(&sql, "SELECT id, s FROM str WHERE id IN (");
+	for (size_t i = 0; i < n; i++)
+		nhir_buf_addf(&sql, "%s%" PRId64, i ? "," : "", ids[i]);
+	nhir_buf_adds(&sql, ")");
+	if (sql.err || pq_query(&s->base, NULL, &q, sql.buf, "")) {
+		nhir_buf_release(&sql);
+		return false;
+	}
+	nhir_buf_release(&sql);
+	while (ok && pq_step(&s->base, q, NULL) == 1) {
+		int64_t id = pq_col_int(q, 0);
+		size_t j;
+
+		if ((c->nr + 1) * 2 > c->alloc && !id_cache_grow(c)) {
+			ok = false;
+			break;
+		}
+		j = id_slot(c, id);
+		if (c->ids[j])
+			continue;
+		c->s[j] = nhir_strdup(pq_text(q, 1));
+		if (!c->s[j])
+			ok = false;
+		c->ids[j] = id;
+		c->nr++;
+	}
+	pq_done(q);
+	return ok;
+}
+
+/*
+ * The strings the rows of q name (columns 1 to 9), read into c before
+ * the rows are passed on: a statement per ID_READ_MAX of them, not one
+ * per string.  A string it misses is read alone by id_string().
+ */
+#define ID_READ_MAX 4096
+static bool id_cache_prefetch(struct pg_store *s, struct id_cache *c,
+			      struct pgq *q)
+{
+	struct id_cache want = { NULL, NULL, 0, 0 };
+	int64_t *ids = nhir_calloc(ID_READ_MAX, sizeof(*ids));
+	size_t n = 0;
+	int row = q->row;
+	bool ok = ids != NULL;
+
+	for (q->row = 0; ok && q->row < q->nr; q->row++)
+		for (int k = 1; ok && k <= 9; k++) {
+			int64_t id = pq_col_int(q, k);
+			size_t j;
+
+			if (id <= 0 || (c->alloc && c->ids[id_slot(c, id)]))
+				continue;
+			if ((want.nr + 1) * 2 > want.alloc &&
+			    !id_cache_grow(&want)) {
+				ok = false;
+				break;
+			}
+			j = id_slot(&want, id);
+			if (want.ids[j])
+				continue;
+			want.ids[j] = id;
+			want.nr++;
+			ids[n++] = id;
+			if (n == ID_READ_MAX) {
+				ok = id_cache_read(s, c, ids, n);
+				n = 0;
+			}
+		}
+	if (ok && n)
+		ok = id_cache_read(s, c, ids, n);
+	q->row = row;
+	id_cache_clear(&want);
+	nhir_free(ids);
+	return ok;
+}
+
 enum nhir_rc pg_events(struct nhir_store *st, const struct nhir_event_query *eq,
 		       nhir_event_cb cb, void *data, struct nhir_err *err)
 {
@@ -729,6 +824,10 @@ enum nhir_rc pg_events(struct nhir_store *st, const struct nhir_event_query *eq,
 	rc = pq_query(st, err, &q, sql.buf, "");
 	if (rc)
 		goto out;
+	if (!id_cache_prefetch(s, &cache, q)) {
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		goto out;
+	}
 	while (pq_step(st, q, err) == 1) {
 		struct nhir_event e;
 		const char **f[9];
