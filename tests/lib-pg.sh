@@ -18,7 +18,8 @@
 #
 # The server listens on a Unix socket in PG_DIR only (listen_addresses
 # empty: no TCP), trusts local connections (nothing but the socket's
-# directory, mode 0700, reaches it), and runs without fsync.  initdb
+# directory, mode 0700, reaches it), and runs without fsync (unless
+# PG_SETTINGS gives other "-c name=value" settings: the benchmarks').  initdb
 # refuses to run as root: as root the cluster belongs to "nobody" and
 # its commands run through runuser (or setpriv).  The PostgreSQL
 # programs come from Debian's postgresql package (scripts/deps.sh);
@@ -75,7 +76,7 @@ pg_start() {
 		return 1
 	fi
 	if ! pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" \
-		-w -t 60 -o "-c listen_addresses='' -c unix_socket_directories='$PG_SOCK' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60" \
+		-w -t 60 -o "-c listen_addresses='' -c unix_socket_directories='$PG_SOCK' ${PG_SETTINGS:--c fsync=off -c synchronous_commit=off -c full_page_writes=off} -c max_connections=60" \
 		start >"$PG_DIR/pg_ctl.log" 2>&1; then
 		echo "lib-pg: the server did not start:" >&2
 		tail -20 "$PG_DIR/server.log" >&2
