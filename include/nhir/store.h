@@ -111,6 +111,16 @@ void nhir_store_rollback(struct nhir_store *st);
 enum nhir_rc nhir_store_read_begin(struct nhir_store *st,
 				   struct nhir_err *err);
 void nhir_store_read_end(struct nhir_store *st);
+/*
+ * The data's version: a number that moves on with every change any
+ * connection or process commits to the database, read in the snapshot
+ * when there is one (read what it covers after it).  Two handles on one
+ * database reading the same number see the same data, so an answer
+ * built from the data may be kept under it.  NHIR_EUNSUPPORTED when the
+ * store keeps none (PostgreSQL): nothing may be kept then.
+ */
+enum nhir_rc nhir_store_data_version(struct nhir_store *st, uint64_t *v,
+				     struct nhir_err *err);
 
 /*
  * A part of the open transaction that can be undone alone (one file of
@@ -381,6 +391,13 @@ enum nhir_rc nhir_store_count(struct nhir_store *st,
 enum nhir_rc nhir_store_load_graph(struct nhir_store *st,
 				   struct nhir_graph **out,
 				   struct nhir_err *err);
+/*
+ * What identifies the stored graph's state, as the cached image is
+ * checked by: it moves with every change to a node, an edge or an end
+ * fact, whichever process commits it.  Read before what it covers.
+ */
+enum nhir_rc nhir_store_graph_tag(struct nhir_store *st, uint64_t tag[4],
+				  struct nhir_err *err);
 
 /* One run of an importer over one file, for the record. */
 struct nhir_import_run {

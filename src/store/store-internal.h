@@ -193,6 +193,9 @@ struct nhir_store_ops {
 	enum nhir_rc (*load_end)(struct nhir_store *st, struct nhir_err *err);
 	/* NULL: none (store/ssf.h) */
 	const struct nhir_ssf_store_ops *ssf;
+	/* see nhir_store_data_version(); NULL: the store keeps none */
+	enum nhir_rc (*data_version)(struct nhir_store *st, uint64_t *v,
+				     struct nhir_err *err);
 };
 
 struct nhir_store {

@@ -166,6 +166,16 @@ enum nhir_rc nhir_store_read_begin(struct nhir_store *st,
 	return rc;
 }
 
+enum nhir_rc nhir_store_data_version(struct nhir_store *st, uint64_t *v,
+				     struct nhir_err *err)
+{
+	*v = 0;
+	if (!st->ops->data_version)
+		return nhir_err_set(err, NHIR_EUNSUPPORTED, "the %s store "
+				    "keeps no data version", st->ops->name);
+	return st->ops->data_version(st, v, err);
+}
+
 void nhir_store_read_end(struct nhir_store *st)
 {
 	if (!st || !st->in_read)
@@ -605,6 +615,12 @@ static void write_cache(const char *path, const struct nhir_graph *g)
 	}
 	if (close(fd) || left || rename(tmp, path))
 		unlink(tmp);
+}
+
+enum nhir_rc nhir_store_graph_tag(struct nhir_store *st, uint64_t tag[4],
+				  struct nhir_err *err)
+{
+	return st->ops->graph_tag(st, tag, err);
 }
 
 enum nhir_rc nhir_store_load_graph(struct nhir_store *st,

@@ -255,6 +255,9 @@ void sq_close(struct nhir_store *st)
 	for (int i = 0; i < Q_USAGE_NR; i++)
 		sqlite3_finalize(s->usage_q[i]);
 	sqlite3_finalize(s->load_q);
+	sqlite3_finalize(s->gen_read);
+	sqlite3_finalize(s->gen_bump);
+	sqlite3_finalize(s->gen_tag);
 	sq_keep_clear(s);
 	sq_intern_clear(&s->strs);
 	nhir_free(s->use.v);
@@ -405,6 +408,10 @@ static enum nhir_rc fix_previews(struct sqlite_store *s, bool ro,
 	if (!rc)
 		rc = sq_run_sql(s, "INSERT OR IGNORE INTO meta VALUES"
 			     "('previews_4', 1)", err);
+	/* node names changed: the graph's and the data's versions move */
+	if (!rc)
+		rc = sq_run_sql(s, "UPDATE meta SET value = value + 1 WHERE"
+				" key IN ('graph_gen', 'data_gen')", err);
 	if (!rc)
 		rc = sq_run_sql(s, "COMMIT", err);
 	if (rc)
@@ -650,6 +657,44 @@ enum nhir_rc sq_begin(struct nhir_store *st, struct nhir_err *err)
 	return NHIR_OK;
 }
 
+/*
+ * Moves the data's version on, in the transaction that commits: every
+ * change made through nhir counts, whichever process makes it.
+ */
+static enum nhir_rc gen_bump(struct sqlite_store *s, struct nhir_err *err)
+{
+	sqlite3_stmt *q = sq_kept(s, &s->gen_bump, "UPDATE meta SET value ="
+				  " value + 1 WHERE key = 'data_gen'");
+
+	if (!q || sqlite3_step(q) != SQLITE_DONE) {
+		if (q)
+			sqlite3_reset(q);
+		return sq_db_err(s, err, "cannot move the data version");
+	}
+	sqlite3_reset(q);
+	return NHIR_OK;
+}
+
+static enum nhir_rc sq_data_version(struct nhir_store *st, uint64_t *v,
+				    struct nhir_err *err)
+{
+	struct sqlite_store *s = SQ(st);
+	sqlite3_stmt *q = sq_kept(s, &s->gen_read, "SELECT value FROM meta"
+				  " WHERE key = 'data_gen'");
+	int r = q ? sqlite3_step(q) : SQLITE_ERROR;
+
+	if (r == SQLITE_ROW)
+		*v = (uint64_t)sqlite3_column_int64(q, 0);
+	if (q)
+		sqlite3_reset(q);
+	if (r == SQLITE_ROW)
+		return NHIR_OK;
+	if (r == SQLITE_DONE)
+		return nhir_err_set(err, NHIR_ESTORE, "the database has no "
+				    "data version");
+	return sq_db_err(s, err, "cannot read the data version");
+}
+
 enum nhir_rc sq_commit(struct nhir_store *st, struct nhir_err *err)
 {
 	struct sqlite_store *s = SQ(st);
@@ -657,6 +702,8 @@ enum nhir_rc sq_commit(struct nhir_store *st, struct nhir_err *err)
 
 	if (!rc)
 		rc = sq_graph_changed(s, err);
+	if (!rc)
+		rc = gen_bump(s, err);
 	if (!rc)
 		rc = sq_run_sql(s, "COMMIT", err);
 	writer_done(s);
@@ -767,6 +814,7 @@ const struct nhir_store_ops nhir_sqlite_store_ops = {
 	.rollback_to = sq_rollback_to,
 	.read_begin = sq_read_begin,
 	.read_end = sq_read_end,
+	.data_version = sq_data_version,
 	.put_node = sq_put_node,
 	.put_edge = sq_put_edge,
 	.get_node = sq_get_node,

@@ -869,17 +869,22 @@ enum nhir_rc sq_graph_tag(struct nhir_store *st, uint64_t tag[4],
 			  struct nhir_err *err)
 {
 	struct sqlite_store *s = SQ(st);
-	int64_t gen, maxn, maxe;
+	/* one statement, kept: a server asks at every blast */
+	sqlite3_stmt *q = sq_kept(s, &s->gen_tag, "SELECT (SELECT value FROM"
+				  " meta WHERE key = 'graph_gen'), (SELECT"
+				  " max(id) FROM node), (SELECT max(id) FROM"
+				  " edge)");
 
-	if (sq_query_int(s, "SELECT value FROM meta WHERE key = 'graph_gen'",
-			 &gen) ||
-	    sq_query_int(s, "SELECT max(id) FROM node", &maxn) ||
-	    sq_query_int(s, "SELECT max(id) FROM edge", &maxe))
+	if (!q || sqlite3_step(q) != SQLITE_ROW) {
+		if (q)
+			sqlite3_reset(q);
 		return sq_db_err(s, err, "cannot read graph generation");
-	tag[0] = (uint64_t)gen;
-	tag[1] = (uint64_t)maxn;
-	tag[2] = (uint64_t)maxe;
+	}
+	tag[0] = (uint64_t)sqlite3_column_int64(q, 0);
+	tag[1] = (uint64_t)sqlite3_column_int64(q, 1);
+	tag[2] = (uint64_t)sqlite3_column_int64(q, 2);
 	tag[3] = 0x6e68697200000000ULL | sq_migrations_nr;
+	sqlite3_reset(q);
 	return NHIR_OK;
 }
 

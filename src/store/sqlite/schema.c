@@ -418,6 +418,15 @@ const char *const sq_migrations[] = {
 	"CREATE TABLE ssf_received("
 	" issuer TEXT NOT NULL, jti TEXT NOT NULL, finding INTEGER,"
 	" received INTEGER NOT NULL, PRIMARY KEY(issuer, jti)) WITHOUT ROWID;",
+	/*
+	 * 19: the data's version (nhir_store_data_version): every commit
+	 * moves it on by one, whichever process makes it.  It starts at a
+	 * random number, so that another database (one made again at the
+	 * same path) is not taken for this one; an nhir older than this
+	 * migration, which would not move it, does not open the database.
+	 */
+	"INSERT OR REPLACE INTO meta VALUES('data_gen',"
+	" abs(random() % 4611686018427387904));",
 };
 
 const size_t sq_migrations_nr = NHIR_ARRAY_SIZE(sq_migrations);

@@ -215,6 +215,9 @@ struct sqlite_store {
 	struct roll_item *roll;	/* scratch for one key's events */
 	size_t roll_alloc;
 	int64_t data_version;
+	/* the statements reading and moving meta's data_gen */
+	sqlite3_stmt *gen_read, *gen_bump;
+	sqlite3_stmt *gen_tag;	/* graph.c: the graph's tag */
 	unsigned busy_ms;	/* how long a writer waits for the lock */
 	struct sq_writers *writers;	/* this file's, in this process */
 	bool writing;		/* holds writers' mutex */
