@@ -546,8 +546,12 @@ static enum MHD_Result incidents(struct srv_req *r)
 	return srv_respond_doc(r, 200, doc);
 }
 
-/* The incident as it is now, with its ETag: status 200 or 201. */
-static enum MHD_Result incident_doc(struct srv_req *r, unsigned status)
+/*
+ * The incident as it is now, with its ETag: status 200 or 201; a 200
+ * kept under k when k names a key.
+ */
+static enum MHD_Result incident_kept(struct srv_req *r, unsigned status,
+				     const struct srv_cache_key *k)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
 	enum MHD_Result ok;
@@ -566,9 +570,19 @@ static enum MHD_Result incident_doc(struct srv_req *r, unsigned status)
 		return srv_problem(r, 500, NHIR_ENOMEM, "internal",
 				   "Internal error", "out of memory");
 	}
-	ok = srv_respond(r, status, "application/json", text, strlen(text));
+	if (k && k->len && status == 200)
+		ok = srv_cache_put(srv_cache(r->srv), r, k, text,
+				   strlen(text));
+	else
+		ok = srv_respond(r, status, "application/json", text,
+				 strlen(text));
 	cJSON_free(text);
 	return ok;
+}
+
+static enum MHD_Result incident_doc(struct srv_req *r, unsigned status)
+{
+	return incident_kept(r, status, NULL);
 }
 
 /* If-None-Match: "*" or a list of tags, one of them the current one. */
@@ -594,6 +608,9 @@ static bool none_match(const char *h, const char *tag)
 static enum MHD_Result incident(struct srv_req *r)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
+	struct srv_cache_key k;
+	char key[48];
+	enum MHD_Result ok;
 	const char *h;
 
 	h = MHD_lookup_connection_value(r->con, MHD_HEADER_KIND,
@@ -603,8 +620,22 @@ static enum MHD_Result incident(struct srv_req *r)
 			return srv_fail(r, &err);
 		if (none_match(h, r->etag))
 			return srv_respond(r, 304, "application/json", "", 0);
+		return incident_doc(r, 200);
 	}
-	return incident_doc(r, 200);
+	/*
+	 * The document is the database's: kept under the data's version,
+	 * read first in the request's snapshot (none on a store that keeps
+	 * no version: then it is built every time).
+	 */
+	memset(&k, 0, sizeof(k));
+	if (!nhir_store_data_version(r->st, &k.ver[0], NULL)) {
+		snprintf(key, sizeof(key), "incident %" PRId64, r->incident);
+		k.key = key;
+		k.len = strlen(key);
+		if (srv_cache_reply(srv_cache(r->srv), r, &k, &ok))
+			return ok;
+	}
+	return incident_kept(r, 200, &k);
 }
 
 static bool json_body(struct srv_req *r)

@@ -239,6 +239,41 @@ static enum MHD_Result unknown_ref(struct srv_req *r, const char *ref,
 			       why.msg, ext);
 }
 
+/* The longest key a blast's answer is kept under; longer: not kept. */
+#define RD_BLAST_KEY_MAX 4096
+
+/*
+ * What makes a blast's answer besides the graph and the time: its refs
+ * in order, exposure time, depth and limit, into buf as k's key; false
+ * when they do not fit (the answer is then built, not kept).
+ */
+static bool blast_key(struct srv_cache_key *k, const struct refs *f,
+		      const struct nhir_blast_opts *o, unsigned long limit,
+		      char *buf, size_t size)
+{
+	size_t n;
+	int w;
+
+	w = snprintf(buf, size, "blast %" PRId64 " %" PRIu32 " %lu", o->exposed_at,
+		     o->max_depth, limit);
+	if (w < 0 || (size_t)w >= size)
+		return false;
+	n = (size_t)w;
+	for (size_t i = 0; i < f->nr; i++) {
+		size_t len = strlen(f->v[i]);
+
+		/* each ref after a NUL, which no ref holds */
+		if (n + 1 + len >= size)
+			return false;
+		buf[n++] = '\0';
+		memcpy(buf + n, f->v[i], len);
+		n += len;
+	}
+	k->key = buf;
+	k->len = n;
+	return true;
+}
+
 /* GET /api/v1/blast?ref=R...&at=&exposed_at=&depth=&limit= */
 enum MHD_Result rd_blast(struct srv_req *r)
 {
@@ -253,10 +288,13 @@ enum MHD_Result rd_blast(struct srv_req *r)
 	struct nhir_err err = NHIR_ERR_INIT;
 	uint32_t seeds[RD_REFS_MAX];
 	unsigned long depth = 0, limit = 100;
+	struct srv_cache_key k;
+	char key[RD_BLAST_KEY_MAX];
 	struct refs f;
 	enum MHD_Result ok;
 	cJSON *doc = NULL;
 
+	memset(&k, 0, sizeof(k));
 	o.at = nhir_time_now();
 	if (!query_ok(r, qa, NHIR_ARRAY_SIZE(qa), &ok) ||
 	    !q_refs(r, &f, RD_REFS_MAX, &ok) || !q_time(r, "at", &o.at, &ok) ||
@@ -265,6 +303,16 @@ enum MHD_Result rd_blast(struct srv_req *r)
 	    !q_uint(r, "limit", 0, SIZE_MAX / 2, &limit, &ok))
 		return ok;
 	o.max_depth = (uint32_t)depth;
+	/*
+	 * The answer is the graph's at o.at: kept under the graph's tag
+	 * (read first, in the request's snapshot) and the second it is for.
+	 */
+	if (nhir_store_graph_tag(r->st, k.ver, &err))
+		return srv_fail(r, &err);
+	k.ver[4] = (uint64_t)o.at;
+	if (blast_key(&k, &f, &o, limit, key, sizeof(key)) &&
+	    srv_cache_reply(srv_cache(r->srv), r, &k, &ok))
+		return ok;
 	if (nhir_store_load_graph(r->st, &g, &err))
 		return srv_fail(r, &err);
 	for (size_t i = 0; i < f.nr; i++) {
@@ -286,8 +334,18 @@ enum MHD_Result rd_blast(struct srv_req *r)
 	    nhir_blast_view_new(r->st, g, &b, o.at, &bv, &err) ||
 	    nhir_doc_blast(bv, &o, limit, &doc, &err))
 		ok = srv_fail(r, &err);
-	else
+	else if (!k.len)
 		ok = srv_respond_doc(r, 200, doc);
+	else {
+		char *text = cJSON_PrintUnformatted(doc);
+
+		cJSON_Delete(doc);
+		ok = text ? srv_cache_put(srv_cache(r->srv), r, &k, text,
+					  strlen(text))
+			  : srv_problem(r, 500, NHIR_ENOMEM, "internal",
+					"Internal error", "out of memory");
+		cJSON_free(text);
+	}
 out:
 	nhir_blast_view_free(bv);
 	nhir_blast_release(&b);

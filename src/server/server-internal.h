@@ -134,6 +134,12 @@ enum MHD_Result srv_respond(struct srv_req *r, unsigned status,
 /* The same for a response made otherwise (destroyed here). */
 enum MHD_Result srv_queue(struct srv_req *r, unsigned status,
 			  const char *type, struct MHD_Response *res);
+/* Adds to res the headers srv_queue() adds for r. */
+void srv_headers(struct srv_req *r, unsigned status, const char *type,
+		 struct MHD_Response *res);
+/* Queues res, complete with its headers, and leaves it to the caller. */
+enum MHD_Result srv_queue_shared(struct srv_req *r, unsigned status,
+				 struct MHD_Response *res);
 /* A JSON document (deleted here). */
 enum MHD_Result srv_respond_doc(struct srv_req *r, unsigned status,
 				cJSON *doc);
@@ -179,6 +185,36 @@ void api_route_allow(enum srv_route rt, char *buf, size_t len);
 
 /* The server's options (the catalog for plans). */
 const struct srv_opts *srv_opts(struct srv *s);
+
+/* ---- answers kept (cache.c) ---- */
+
+/*
+ * What an answer is kept under: its key (the route and the parameters
+ * that make it) and the versions it was built at (unused words 0).
+ */
+#define SRV_CACHE_VER 6
+struct srv_cache_key {
+	const char *key;
+	size_t len;
+	uint64_t ver[SRV_CACHE_VER];
+};
+struct srv_cache;
+struct srv_cache *srv_cache_new(void);
+void srv_cache_free(struct srv_cache *c);
+/* The server's (NULL: none, every answer is built). */
+struct srv_cache *srv_cache(struct srv *s);
+/*
+ * The answer kept under k at its versions, queued for r (its tag in
+ * r->etag): true with *ok set; false when there is none, or r's answer
+ * carries headers of its own.
+ */
+bool srv_cache_reply(struct srv_cache *c, struct srv_req *r,
+		     const struct srv_cache_key *k, enum MHD_Result *ok);
+/* Answers r with body (200, JSON, r->etag when set) and keeps it. */
+enum MHD_Result srv_cache_put(struct srv_cache *c, struct srv_req *r,
+			      const struct srv_cache_key *k, const char *body,
+			      size_t len);
+void srv_cache_metrics(struct srv_cache *c, struct nhir_buf *b);
 
 /* ---- live feeds (events.c) ---- */
 struct srv_feeds;

@@ -57,7 +57,13 @@ struct srv {
 	struct srv_witness *witness;	/* the sender, or NULL */
 	atomic_ulong wit[WIT_NR];	/* its attempts, by result */
 	struct srv_ssf *ssf;		/* Shared Signals, or NULL */
+	struct srv_cache *cache;	/* answers kept (cache.c), or NULL */
 };
+
+struct srv_cache *srv_cache(struct srv *s)
+{
+	return s->cache;
+}
 
 struct srv_ssf *srv_ssf(struct srv *s)
 {
@@ -256,10 +262,9 @@ enum MHD_Result srv_respond(struct srv_req *r, unsigned status,
 	return srv_queue(r, status, type, res);
 }
 
-enum MHD_Result srv_queue(struct srv_req *r, unsigned status,
-			  const char *type, struct MHD_Response *res)
+void srv_headers(struct srv_req *r, unsigned status, const char *type,
+		 struct MHD_Response *res)
 {
-	enum MHD_Result ok;
 	const char *csp = "default-src 'none'; frame-ancestors 'none'";
 	const char *cache = "no-store";
 
@@ -305,6 +310,24 @@ enum MHD_Result srv_queue(struct srv_req *r, unsigned status,
 	if (atomic_load(&r->srv->stopping) || r->too_big || r->close)
 		MHD_add_response_header(res, MHD_HTTP_HEADER_CONNECTION,
 					"close");
+}
+
+enum MHD_Result srv_queue_shared(struct srv_req *r, unsigned status,
+				 struct MHD_Response *res)
+{
+	enum MHD_Result ok = MHD_queue_response(r->con, status, res);
+
+	r->answered = true;
+	r->status = status;
+	return ok;
+}
+
+enum MHD_Result srv_queue(struct srv_req *r, unsigned status,
+			  const char *type, struct MHD_Response *res)
+{
+	enum MHD_Result ok;
+
+	srv_headers(r, status, type, res);
 	if (r->hold && !r->held) {
 		r->held = res;
 		r->held_status = status;
@@ -502,6 +525,7 @@ char *srv_metrics_text(struct srv *s, size_t *len)
 			      "%lu\n", atomic_load(&s->wit[WIT_OK]),
 			      atomic_load(&s->wit[WIT_REFUSED]),
 			      atomic_load(&s->wit[WIT_FAILED]));
+	srv_cache_metrics(s->cache, &b);
 	srv_hooks_metrics(s->hooks, &b);
 	srv_ssf_metrics(s->ssf, &b);
 	if (b.err) {
@@ -956,6 +980,8 @@ int srv_run(const struct srv_opts *o)
 	s->tls = cert != NULL;
 	s->idle = calloc(o->threads, sizeof(*s->idle));
 	s->limits = srv_limits_new(o->login_user, o->login_addr);
+	/* without it every answer is built: slower, as right */
+	s->cache = srv_cache_new();
 	s->cookie_secure = s->tls || !loopback(&ss);
 	pthread_mutex_init(&s->lock, NULL);
 	/* the database must be there and readable before anyone connects */
@@ -1081,6 +1107,7 @@ out:
 		nhir_store_close(s->idle[i]);
 	pthread_mutex_destroy(&s->lock);
 	srv_limits_free(s->limits);
+	srv_cache_free(s->cache);
 	srv_oidc_put(s->oidc);
 	free(s->idle);
 	free(s);

@@ -26,6 +26,9 @@
 #define SRV_UPLOAD_MAX ((uint64_t)2 << 30)	/* as the library reads */
 #define SRV_UPLOAD_TIME_DEFAULT 600u		/* seconds an upload takes */
 #define SRV_DRAIN_SECONDS 10			/* in-flight requests, at stop */
+/* answers kept (cache.c): how many, and bytes of their bodies */
+#define SRV_CACHE_ENTRIES 256u
+#define SRV_CACHE_BYTES ((size_t)32 << 20)
 #define SRV_PEM_MAX (1 << 20)			/* bytes of a TLS PEM file */
 /* A body declared larger than --max-body is read and dropped before
  * the 413 up to this size; a larger one is refused unread. */
