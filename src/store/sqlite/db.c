@@ -258,6 +258,8 @@ void sq_close(struct nhir_store *st)
 	sqlite3_finalize(s->gen_read);
 	sqlite3_finalize(s->gen_bump);
 	sqlite3_finalize(s->gen_tag);
+	sqlite3_finalize(s->read_q[0]);
+	sqlite3_finalize(s->read_q[1]);
 	sq_keep_clear(s);
 	sq_intern_clear(&s->strs);
 	nhir_free(s->use.v);
@@ -788,14 +790,29 @@ const char *sq_path(struct nhir_store *st)
 }
 
 /* BEGIN DEFERRED: the first read takes the snapshot, no write lock. */
+/* A kept statement without parameters, run once. */
+static enum nhir_rc run_kept(struct sqlite_store *s, sqlite3_stmt **q,
+			     const char *sql, struct nhir_err *err)
+{
+	sqlite3_stmt *k = sq_kept(s, q, sql);
+	enum nhir_rc rc = NHIR_OK;
+
+	if (!k || sqlite3_step(k) != SQLITE_DONE)
+		rc = sq_db_err(s, err, sql);
+	if (k)
+		sqlite3_reset(k);
+	return rc;
+}
+
+/* Kept statements: a server's every read begins and ends one. */
 static enum nhir_rc sq_read_begin(struct nhir_store *st, struct nhir_err *err)
 {
-	return sq_run_sql(SQ(st), "BEGIN", err);
+	return run_kept(SQ(st), &SQ(st)->read_q[0], "BEGIN", err);
 }
 
 static void sq_read_end(struct nhir_store *st)
 {
-	if (sq_run_sql(SQ(st), "COMMIT", NULL))
+	if (run_kept(SQ(st), &SQ(st)->read_q[1], "COMMIT", NULL))
 		sq_run_sql(SQ(st), "ROLLBACK", NULL);
 }
 

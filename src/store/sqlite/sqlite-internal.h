@@ -218,6 +218,7 @@ struct sqlite_store {
 	/* the statements reading and moving meta's data_gen */
 	sqlite3_stmt *gen_read, *gen_bump;
 	sqlite3_stmt *gen_tag;	/* graph.c: the graph's tag */
+	sqlite3_stmt *read_q[2];	/* a read snapshot's BEGIN, COMMIT */
 	unsigned busy_ms;	/* how long a writer waits for the lock */
 	struct sq_writers *writers;	/* this file's, in this process */
 	bool writing;		/* holds writers' mutex */
