@@ -24,8 +24,11 @@
 #include "server/server-internal.h"
 
 /* OP_UPLOAD: the body is streamed to a spool, the principal checked
- * before it is read */
-enum { OP_PUBLIC = 1, OP_WRITE = 2, OP_UPLOAD = 4 };
+ * before it is read; OP_SERIAL: a change to the record and nothing
+ * else (no upload, no connector, no password hashing), made through
+ * the server's writer (srv_writer) in the order the requests came */
+enum { OP_PUBLIC = 1, OP_WRITE = 2, OP_UPLOAD = 4, OP_SERIAL = 8 };
+#define OP_CHANGE (OP_WRITE | OP_SERIAL)
 
 struct api_op {
 	const char *method;	/* GET also answers HEAD */
@@ -82,25 +85,25 @@ static const struct api_path paths[ROUTE_NR] = {
 		{ { "GET", 0, "api.events", srv_events } } },
 	[ROUTE_INCIDENTS] = { "/api/v1/incidents",
 		{ { "GET", 0, "api.incident.list", incidents },
-		  { "POST", OP_WRITE, "api.incident.declare", declare } } },
+		  { "POST", OP_CHANGE, "api.incident.declare", declare } } },
 	[ROUTE_INCIDENT] = { INC,
 		{ { "GET", 0, "api.incident.show", incident } } },
 	[ROUTE_STATE] = { INC "/state",
-		{ { "POST", OP_WRITE, "api.incident.state", state } } },
+		{ { "POST", OP_CHANGE, "api.incident.state", state } } },
 	[ROUTE_ASSIGN] = { INC "/assign",
-		{ { "POST", OP_WRITE, "api.incident.assign", assign } } },
+		{ { "POST", OP_CHANGE, "api.incident.assign", assign } } },
 	[ROUTE_SCOPE] = { INC "/scope",
 		{ { "GET", 0, "api.incident.scope", rd_scope },
-		  { "POST", OP_WRITE, "api.scope", scope } } },
+		  { "POST", OP_CHANGE, "api.scope", scope } } },
 	[ROUTE_DECISIONS] = { INC "/decisions",
-		{ { "POST", OP_WRITE, "api.decide", decide } } },
+		{ { "POST", OP_CHANGE, "api.decide", decide } } },
 	[ROUTE_NOTES] = { INC "/notes",
-		{ { "POST", OP_WRITE, "api.note", note } } },
+		{ { "POST", OP_CHANGE, "api.note", note } } },
 	[ROUTE_TASKS] = { INC "/tasks",
 		{ { "GET", 0, "api.task.list", rd_tasks },
-		  { "POST", OP_WRITE, "api.task", task } } },
+		  { "POST", OP_CHANGE, "api.task", task } } },
 	[ROUTE_TASK_DONE] = { INC "/tasks/{n}/done",
-		{ { "POST", OP_WRITE, "api.task.done", task_done } } },
+		{ { "POST", OP_CHANGE, "api.task.done", task_done } } },
 	[ROUTE_EVIDENCE_ITEM] = { INC "/evidence/{n}",
 		{ { "GET", 0, "api.evidence.download", up_evidence_get } } },
 	[ROUTE_IMPORT] = { "/api/v1/import",
@@ -122,11 +125,11 @@ static const struct api_path paths[ROUTE_NR] = {
 		{ { "GET", OP_PUBLIC, "api.oidc.callback", oidc_callback } } },
 	[ROUTE_PLAN] = { INC "/plan",
 		{ { "GET", 0, "api.plan", plan },
-		  { "POST", OP_WRITE, "api.plan.build", plan_build } } },
+		  { "POST", OP_CHANGE, "api.plan.build", plan_build } } },
 	[ROUTE_APPROVE] = { INC "/steps/{n}/approve",
-		{ { "POST", OP_WRITE, "api.approve", approve } } },
+		{ { "POST", OP_CHANGE, "api.approve", approve } } },
 	[ROUTE_REJECT] = { INC "/steps/{n}/reject",
-		{ { "POST", OP_WRITE, "api.reject", reject } } },
+		{ { "POST", OP_CHANGE, "api.reject", reject } } },
 	[ROUTE_BLAST] = { "/api/v1/blast",
 		{ { "GET", 0, "api.blast", rd_blast } } },
 	[ROUTE_USAGE] = { "/api/v1/usage",
@@ -437,7 +440,8 @@ static bool session_auth(struct srv_req *r, const char *cookie,
 	char why[NHIR_ERR_MSG_MAX + 64];
 	enum nhir_rc rc;
 
-	r->st = srv_store(r->srv, &err);
+	if (!r->st)
+		r->st = srv_store(r->srv, &err);
 	rc = r->st ? nhir_session_check(r->st, cookie, nhir_time_now(), &s,
 					&err) : err.rc;
 	if (!checked(r, rc, s.id, s.user, &err, ok))
@@ -465,10 +469,22 @@ static bool session_auth(struct srv_req *r, const char *cookie,
  * Sets r->user from the bearer token, or answers 401 (or 403 for a
  * read token on a write route) and returns false with *ok set.
  */
+static bool token_auth(struct srv_req *r, bool write, enum MHD_Result *ok,
+		       struct nhir_token *tok);
+
 bool api_authenticate(struct srv_req *r, bool write, enum MHD_Result *ok)
 {
+	struct nhir_token t;
+
+	return token_auth(r, write, ok, &t);
+}
+
+/* The same, with the token as checked into *tok (zeroed first). */
+static bool token_auth(struct srv_req *r, bool write, enum MHD_Result *ok,
+		       struct nhir_token *tok)
+{
 	struct nhir_err err = NHIR_ERR_INIT;
-	struct nhir_token t = { 0 };
+	struct nhir_token *t = tok;
 	const char *h;
 	char why[NHIR_ERR_MSG_MAX + 64];
 	enum nhir_rc rc;
@@ -493,15 +509,17 @@ bool api_authenticate(struct srv_req *r, bool write, enum MHD_Result *ok)
 	}
 	for (h += 7; *h == ' '; h++)
 		;
-	r->st = srv_store(r->srv, &err);
-	rc = r->st ? nhir_token_check(r->st, h, nhir_time_now(), &t, &err)
+	memset(t, 0, sizeof(*t));
+	if (!r->st)
+		r->st = srv_store(r->srv, &err);
+	rc = r->st ? nhir_token_check(r->st, h, nhir_time_now(), t, &err)
 		   : err.rc;
-	if (!checked(r, rc, t.id, t.user, &err, ok))
+	if (!checked(r, rc, t->id, t->user, &err, ok))
 		return false;
-	r->token = t.id;
-	if (write && t.scope != NHIR_TOKEN_WRITE) {
+	r->token = t->id;
+	if (write && t->scope != NHIR_TOKEN_WRITE) {
 		snprintf(why, sizeof(why), "token %" PRId64 " of %s may only "
-			 "read", t.id, t.user);
+			 "read", t->id, t->user);
 		nhir_audit_denied(r->st, r->user, r->op->name, r->incident,
 				  why);
 		srv_log("403 %s %s: %s", r->method, r->url, why);
@@ -1187,27 +1205,108 @@ static enum MHD_Result openapi(struct srv_req *r)
 			   strlen(srv_openapi));
 }
 
+/* The value of r's bearer token, or NULL. */
+static const char *bearer(struct srv_req *r)
+{
+	const char *h = MHD_lookup_connection_value(
+		r->con, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+
+	if (!h || strncasecmp(h, "Bearer ", 7))
+		return NULL;
+	for (h += 7; *h == ' '; h++)
+		;
+	return h;
+}
+
+/*
+ * Opens r's snapshot and reads the data version first (*have when it
+ * could): true, the snapshot left open, when r's bearer token was found
+ * good for reading at that version; else the snapshot is closed and
+ * the token is to be checked.
+ */
+static bool known_reader(struct srv_req *r, uint64_t *ver, bool *have)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	const char *value = bearer(r);
+
+	*have = false;
+	if (!value || !srv_cache(r->srv))
+		return false;
+	r->st = srv_store(r->srv, &err);
+	if (!r->st)
+		return false;
+	nhir_store_read_begin(r->st, NULL);
+	*have = !nhir_store_data_version(r->st, ver, NULL);
+	if (*have && srv_reader_known(srv_cache(r->srv), r, value, *ver,
+				      nhir_time_now()))
+		return true;
+	nhir_store_read_end(r->st);
+	return false;
+}
+
+/*
+ * Keeps r's token t, checked and found good for reading: only when the
+ * data version read before the check (ver) is still the snapshot's,
+ * so that all the check read was the data at ver.
+ */
+static void keep_reader(struct srv_req *r, uint64_t ver, bool have,
+			const struct nhir_token *t)
+{
+	const char *value = bearer(r);
+	uint64_t now;
+
+	if (have && value && t->id && !r->session &&
+	    !nhir_store_data_version(r->st, &now, NULL) && now == ver)
+		srv_reader_keep(srv_cache(r->srv), value, ver, t);
+}
+
+enum MHD_Result api_change(struct srv_req *r)
+{
+	enum MHD_Result ok = MHD_NO;
+
+	if (api_authenticate(r, true, &ok))
+		ok = r->op->fn(r);
+	return ok;
+}
+
 enum MHD_Result api_handle(struct srv_req *r)
 {
 	enum MHD_Result ok = MHD_NO;
 	bool write = r->op->flags & OP_WRITE;
+	struct nhir_token t = { 0 };
+	uint64_t ver = 0;
+	bool have = false;
 
 	if (r->op->flags & OP_PUBLIC || r->authed)
 		return r->op->fn(r);
-	if (!api_authenticate(r, write, &ok))
-		return ok;
-	if (write)
+	/* a change to the record: the writer makes it, in its turn */
+	if (write && (r->op->flags & OP_SERIAL) && srv_writer_queue(r))
+		return MHD_YES;
+	if (write) {
+		if (!api_authenticate(r, write, &ok))
+			return ok;
 		return r->op->fn(r);
+	}
 	/*
 	 * A read sees one state of the database and takes its locks once
 	 * (a failure to begin only leaves each statement on its own); what
-	 * the answer sends later, an event feed's reads, is outside it.
+	 * the answer sends later, an event feed's reads, is outside it.  A
+	 * bearer token found good for reading at the data version the
+	 * snapshot reads first needs no checking again (cache.c).
 	 */
-	if (r->st)
-		nhir_store_read_begin(r->st, NULL);
-	/* reads need the right to read; changes are the library's call */
-	if (r->op->fn == metrics || may_read(r, &ok))
+	if (known_reader(r, &ver, &have))
 		ok = r->op->fn(r);
+	else if (!token_auth(r, false, &ok, &t))
+		return ok;
+	else {
+		if (r->st)
+			nhir_store_read_begin(r->st, NULL);
+		/* reads need the right to read; changes are the library's */
+		if (r->op->fn == metrics || may_read(r, &ok)) {
+			keep_reader(r, ver, have, &t);
+			ok = r->op->fn(r);
+		}
+	}
 	nhir_store_read_end(r->st);
 	return ok;
 }

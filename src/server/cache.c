@@ -18,8 +18,26 @@
  */
 #include "compat.h"
 #include <pthread.h>
+#include <sodium.h>
 #include <stdatomic.h>
+#include "nhir/token.h"
 #include "server/server-internal.h"
+
+/*
+ * A token found good for reading at a data version: its keyed hash
+ * (the key made at start, in memory only: no token value is kept), and
+ * what the check gave.
+ */
+struct reader {
+	unsigned char hash[32];
+	bool set;
+	uint64_t ver;
+	int64_t id;
+	char user[128];
+	int64_t expires;	/* NHIR_TIME_UNSET: never */
+	int64_t last_used;
+	uint64_t used;
+};
 
 struct entry {
 	uint64_t hash;		/* of the key; 0: an empty slot */
@@ -38,6 +56,9 @@ struct srv_cache {
 	size_t bytes;
 	uint64_t clock;
 	atomic_ulong hits, misses;
+	unsigned char key[crypto_generichash_KEYBYTES];
+	struct reader readers[SRV_CACHE_READERS];
+	atomic_ulong reader_hits;
 };
 
 static uint64_t fnv(const char *p, size_t n)
@@ -53,8 +74,14 @@ struct srv_cache *srv_cache_new(void)
 {
 	struct srv_cache *c = calloc(1, sizeof(*c));
 
-	if (c)
-		pthread_mutex_init(&c->lock, NULL);
+	if (!c)
+		return NULL;
+	if (sodium_init() < 0) {
+		free(c);
+		return NULL;
+	}
+	pthread_mutex_init(&c->lock, NULL);
+	randombytes_buf(c->key, sizeof(c->key));
 	return c;
 }
 
@@ -75,7 +102,87 @@ void srv_cache_free(struct srv_cache *c)
 		if (c->v[i].hash)
 			drop(c, &c->v[i]);
 	pthread_mutex_destroy(&c->lock);
+	sodium_memzero(c, sizeof(*c));
 	free(c);
+}
+
+static void token_hash(const struct srv_cache *c, const char *value,
+		       unsigned char h[32])
+{
+	crypto_generichash(h, 32, (const unsigned char *)value, strlen(value),
+			   c->key, sizeof(c->key));
+}
+
+bool srv_reader_known(struct srv_cache *c, struct srv_req *r,
+		      const char *value, uint64_t ver, int64_t now)
+{
+	unsigned char h[32];
+	bool hit = false;
+
+	if (!c)
+		return false;
+	token_hash(c, value, h);
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < SRV_CACHE_READERS; i++) {
+		struct reader *e = &c->readers[i];
+
+		if (!e->set || sodium_memcmp(e->hash, h, sizeof(h)))
+			continue;
+		/*
+		 * The same data: the token, its user and their role as they
+		 * were.  Time alone ends it, and its last use is to be
+		 * recorded again: the library's check does both.
+		 */
+		hit = e->ver == ver &&
+		      (e->expires == NHIR_TIME_UNSET || now < e->expires) &&
+		      e->last_used != NHIR_TIME_UNSET && now >= e->last_used &&
+		      now - e->last_used < NHIR_TOKEN_USE_GRAIN;
+		if (hit) {
+			e->used = ++c->clock;
+			snprintf(r->user, sizeof(r->user), "%s", e->user);
+			r->token = e->id;
+		}
+		break;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (hit)
+		atomic_fetch_add(&c->reader_hits, 1);
+	return hit;
+}
+
+void srv_reader_keep(struct srv_cache *c, const char *value, uint64_t ver,
+		     const struct nhir_token *t)
+{
+	unsigned char h[32];
+	struct reader *e = NULL, *lru = NULL;
+
+	if (!c)
+		return;
+	token_hash(c, value, h);
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < SRV_CACHE_READERS; i++) {
+		struct reader *x = &c->readers[i];
+
+		if (x->set && !sodium_memcmp(x->hash, h, sizeof(h))) {
+			e = x;
+			break;
+		}
+		if (!x->set && !e)
+			e = x;
+		if (x->set && (!lru || x->used < lru->used))
+			lru = x;
+	}
+	if (!e)
+		e = lru;
+	memcpy(e->hash, h, sizeof(h));
+	e->set = true;
+	e->ver = ver;
+	e->id = t->id;
+	snprintf(e->user, sizeof(e->user), "%s", t->user);
+	e->expires = t->expires;
+	e->last_used = t->last_used;
+	e->used = ++c->clock;
+	pthread_mutex_unlock(&c->lock);
 }
 
 static struct entry *find(struct srv_cache *c, const struct srv_cache_key *k,
@@ -204,7 +311,11 @@ void srv_cache_metrics(struct srv_cache *c, struct nhir_buf *b)
 		      "nhir_answer_cache_entries %zu\n"
 		      "# HELP nhir_answer_cache_bytes Bytes of the answers "
 		      "kept.\n# TYPE nhir_answer_cache_bytes gauge\n"
-		      "nhir_answer_cache_bytes %zu\n",
+		      "nhir_answer_cache_bytes %zu\n"
+		      "# HELP nhir_token_checks_kept_total Reads whose token "
+		      "was known good for the data as it is.\n"
+		      "# TYPE nhir_token_checks_kept_total counter\n"
+		      "nhir_token_checks_kept_total %lu\n",
 		      atomic_load(&c->hits), atomic_load(&c->misses), nr,
-		      bytes);
+		      bytes, atomic_load(&c->reader_hits));
 }

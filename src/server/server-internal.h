@@ -122,6 +122,8 @@ struct srv_req {
 	unsigned held_status;
 	uint64_t dropped;	/* bytes of the body read and dropped */
 	struct srv_upload *up;	/* an upload's spool, or NULL */
+	bool queued;		/* handed to the writer (srv_writer_queue) */
+	struct srv_req *wnext;	/* next in the writer's queue */
 	struct srv_upload_params upp;	/* and its parameters */
 };
 
@@ -158,6 +160,15 @@ enum MHD_Result srv_problem_ext(struct srv_req *r, unsigned status,
 /* A failed library call: its status from err->rc, detail from err. */
 enum MHD_Result srv_fail(struct srv_req *r, const struct nhir_err *err);
 
+/*
+ * Hands r, a change to the record whose body is read, to the writer
+ * thread (server.c), which makes changes one at a time in the order
+ * they came, and suspends r's connection until its answer is held:
+ * true; false when there is no writer (the caller makes it).
+ */
+bool srv_writer_queue(struct srv_req *r);
+/* The writer's part: authenticates r and runs its route's handler. */
+enum MHD_Result api_change(struct srv_req *r);
 /* A store from the pool (opened when none is idle); NULL on failure. */
 struct nhir_store *srv_store(struct srv *s, struct nhir_err *err);
 void srv_store_put(struct srv *s, struct nhir_store *st);
@@ -215,6 +226,19 @@ enum MHD_Result srv_cache_put(struct srv_cache *c, struct srv_req *r,
 			      const struct srv_cache_key *k, const char *body,
 			      size_t len);
 void srv_cache_metrics(struct srv_cache *c, struct nhir_buf *b);
+/*
+ * A bearer token found good for reading (its user's right to read
+ * included) at data version ver: is value one, at ver, not expired at
+ * now, its last use recorded within NHIR_TOKEN_USE_GRAIN?  Then sets
+ * r->user and r->token and returns true.  Anything else is the
+ * library's to check again.
+ */
+struct nhir_token;
+bool srv_reader_known(struct srv_cache *c, struct srv_req *r,
+		      const char *value, uint64_t ver, int64_t now);
+/* Keeps t, checked by the library at ver (read before the check). */
+void srv_reader_keep(struct srv_cache *c, const char *value, uint64_t ver,
+		     const struct nhir_token *t);
 
 /* ---- live feeds (events.c) ---- */
 struct srv_feeds;

@@ -58,6 +58,14 @@ struct srv {
 	atomic_ulong wit[WIT_NR];	/* its attempts, by result */
 	struct srv_ssf *ssf;		/* Shared Signals, or NULL */
 	struct srv_cache *cache;	/* answers kept (cache.c), or NULL */
+	/* the writer (srv_writer_queue): its thread, queue and handle */
+	pthread_mutex_t wlock;
+	pthread_cond_t wcond;
+	pthread_t wthread;
+	bool wstarted, wstop;
+	struct srv_req *whead, *wtail;
+	struct nhir_store *writer;
+	atomic_ulong batches, batched;
 };
 
 struct srv_cache *srv_cache(struct srv *s)
@@ -208,6 +216,101 @@ bool srv_stopping(struct srv *s)
 }
 
 /* ---- the store pool ---- */
+
+/*
+ * The writer: one thread makes the record's changes, one request after
+ * the other in the order they came, on one store handle whose cache no
+ * other handle of this server makes stale.  A worker queues the request
+ * and suspends its connection; the writer runs the route's handler,
+ * whose answer is held (r->hold), and resumes the connection, whose
+ * next call queues the answer.  A worker never waits on another's
+ * change, and no request is passed by a later one.
+ */
+static void writer_run(struct srv *s, struct srv_req *r)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	enum MHD_Result ok;
+
+	if (!s->writer && nhir_store_open(&s->writer, s->o->db, 0, &err)) {
+		srv_log("the writer's database handle: %s", err.msg);
+		s->writer = NULL;
+	}
+	r->st = s->writer;
+	ok = api_change(r);
+	if (r->st && r->st != s->writer)
+		srv_store_put(s, r->st);
+	r->st = NULL;
+	/* no answer held: the connection is closed (on_request) */
+	if (ok == MHD_NO && !r->held)
+		srv_log("%s %s: the change gave no answer", r->method, r->url);
+}
+
+static void *writer_main(void *arg)
+{
+	struct srv *s = arg;
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	pthread_mutex_lock(&s->wlock);
+	for (;;) {
+		struct srv_req *batch, *r, *next;
+		unsigned long nr = 0;
+
+		while (!s->whead && !s->wstop)
+			pthread_cond_wait(&s->wcond, &s->wlock);
+		if (!s->whead)
+			break;
+		batch = s->whead;
+		s->whead = s->wtail = NULL;
+		pthread_mutex_unlock(&s->wlock);
+		for (r = batch; r; r = next) {
+			next = r->wnext;
+			writer_run(s, r);
+			nr++;
+			MHD_resume_connection(r->con);
+		}
+		atomic_fetch_add(&s->batches, 1);
+		atomic_fetch_add(&s->batched, nr);
+		pthread_mutex_lock(&s->wlock);
+	}
+	pthread_mutex_unlock(&s->wlock);
+	return NULL;
+}
+
+bool srv_writer_queue(struct srv_req *r)
+{
+	struct srv *s = r->srv;
+
+	if (!s->wstarted)
+		return false;
+	r->hold = true;
+	r->queued = true;
+	r->wnext = NULL;
+	/* suspended before the writer can see it, and so resume it */
+	MHD_suspend_connection(r->con);
+	pthread_mutex_lock(&s->wlock);
+	if (s->wtail)
+		s->wtail->wnext = r;
+	else
+		s->whead = r;
+	s->wtail = r;
+	pthread_cond_signal(&s->wcond);
+	pthread_mutex_unlock(&s->wlock);
+	return true;
+}
+
+static void writer_stop(struct srv *s)
+{
+	if (!s->wstarted)
+		return;
+	pthread_mutex_lock(&s->wlock);
+	s->wstop = true;
+	pthread_cond_signal(&s->wcond);
+	pthread_mutex_unlock(&s->wlock);
+	pthread_join(s->wthread, NULL);
+	s->wstarted = false;
+}
 
 struct nhir_store *srv_store(struct srv *s, struct nhir_err *err)
 {
@@ -526,6 +629,14 @@ char *srv_metrics_text(struct srv *s, size_t *len)
 			      atomic_load(&s->wit[WIT_REFUSED]),
 			      atomic_load(&s->wit[WIT_FAILED]));
 	srv_cache_metrics(s->cache, &b);
+	nhir_buf_addf(&b, "# HELP nhir_writer_runs_total Times the writer "
+		      "took what was queued.\n# TYPE nhir_writer_runs_total "
+		      "counter\nnhir_writer_runs_total %lu\n"
+		      "# HELP nhir_writer_changes_total Changes the writer "
+		      "made, in the order they came.\n# TYPE "
+		      "nhir_writer_changes_total counter\n"
+		      "nhir_writer_changes_total %lu\n",
+		      atomic_load(&s->batches), atomic_load(&s->batched));
 	srv_hooks_metrics(s->hooks, &b);
 	srv_ssf_metrics(s->ssf, &b);
 	if (b.err) {
@@ -686,6 +797,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		return first_call(s, c, r);
 	}
 	r = &slot->r;
+	/* back from the writer without an answer: closed */
+	if (r->queued && !r->held)
+		return MHD_NO;
 	if (r->held) {
 		struct MHD_Response *res = r->held;
 
@@ -736,7 +850,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 				   "the request body is larger than the "
 				   "server takes");
 	ok = api_handle(r);
-	if (r->st) {
+	/* a queued change's handle is the writer's to give back */
+	if (r->st && !r->queued) {
 		srv_store_put(s, r->st);
 		r->st = NULL;
 	}
@@ -984,6 +1099,8 @@ int srv_run(const struct srv_opts *o)
 	s->cache = srv_cache_new();
 	s->cookie_secure = s->tls || !loopback(&ss);
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->wlock, NULL);
+	pthread_cond_init(&s->wcond, NULL);
 	/* the database must be there and readable before anyone connects */
 	st = s->idle && s->limits ? srv_store(s, &err) : NULL;
 	if (!st) {
@@ -1036,6 +1153,10 @@ int srv_run(const struct srv_opts *o)
 		srv_log("%s", err.msg);
 		goto out;
 	}
+	s->wstarted = !pthread_create(&s->wthread, NULL, writer_main, s);
+	if (!s->wstarted)
+		srv_log("the writer thread did not start: changes are made "
+			"by the workers");
 	s->feeds = srv_feeds_start(s);
 	if (!s->feeds)
 		srv_log("live feeds are off: the watcher did not start");
@@ -1096,16 +1217,21 @@ int srv_run(const struct srv_opts *o)
 		srv_log("%ld requests still in flight after %d s; closing them",
 			atomic_load(&s->inflight), SRV_DRAIN_SECONDS);
 	MHD_stop_daemon(s->d);
+	writer_stop(s);
 	srv_log("stopped");
 	rc = 0;
 out:
+	writer_stop(s);
 	srv_hooks_stop(s->hooks);
 	srv_ssf_stop(s->ssf);
 	srv_feeds_stop(s->feeds);
 	srv_feeds_free(s->feeds);
 	for (size_t i = 0; i < s->idle_nr; i++)
 		nhir_store_close(s->idle[i]);
+	nhir_store_close(s->writer);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->wlock);
+	pthread_cond_destroy(&s->wcond);
 	srv_limits_free(s->limits);
 	srv_cache_free(s->cache);
 	srv_oidc_put(s->oidc);

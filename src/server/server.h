@@ -29,6 +29,8 @@
 /* answers kept (cache.c): how many, and bytes of their bodies */
 #define SRV_CACHE_ENTRIES 256u
 #define SRV_CACHE_BYTES ((size_t)32 << 20)
+/* and the tokens found good for reading */
+#define SRV_CACHE_READERS 64u
 #define SRV_PEM_MAX (1 << 20)			/* bytes of a TLS PEM file */
 /* A body declared larger than --max-body is read and dropped before
  * the 413 up to this size; a larger one is refused unread. */
