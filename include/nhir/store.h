@@ -121,6 +121,15 @@ void nhir_store_read_end(struct nhir_store *st);
  */
 enum nhir_rc nhir_store_data_version(struct nhir_store *st, uint64_t *v,
 				     struct nhir_err *err);
+/*
+ * Copies what it can of the write-ahead log back into the database
+ * (SQLite), without waiting for writers or holding them up, so that the
+ * commit that reaches the log's limit has little left to copy (a
+ * server's writer, whose changes should not wait for it).  Nothing on a
+ * store without such a log.
+ */
+enum nhir_rc nhir_store_checkpoint(struct nhir_store *st,
+				   struct nhir_err *err);
 
 /*
  * A part of the open transaction that can be undone alone (one file of

@@ -60,12 +60,17 @@ struct srv {
 	struct srv_cache *cache;	/* answers kept (cache.c), or NULL */
 	/* the writer (srv_writer_queue): its thread, queue and handle */
 	pthread_mutex_t wlock;
-	pthread_cond_t wcond;
+	pthread_cond_t wcond, ccond;
 	pthread_t wthread;
 	bool wstarted, wstop;
 	struct srv_req *whead, *wtail;
 	struct nhir_store *writer;
 	atomic_ulong batches, batched;
+	/* the checkpointer: copies the writer's log back (SQLite) */
+	pthread_t cthread;
+	bool cstarted;
+	struct nhir_store *cstore;
+	atomic_ulong checkpoints;
 };
 
 struct srv_cache *srv_cache(struct srv *s)
@@ -300,16 +305,63 @@ bool srv_writer_queue(struct srv_req *r)
 	return true;
 }
 
+/*
+ * The checkpointer: a few times a second, when the writer made
+ * changes, copies the log back into the database on a handle of its
+ * own, so that the commit that reaches the log's limit (and copies the
+ * rest itself) has little left to do and the changes queued behind it
+ * wait less (SQLite; nothing to do on PostgreSQL).
+ */
+static void *checkpointer_main(void *arg)
+{
+	struct srv *s = arg;
+	unsigned long done = 0;
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	pthread_mutex_lock(&s->wlock);
+	while (!s->wstop) {
+		struct timespec until;
+		unsigned long made = atomic_load(&s->batched);
+
+		if (made != done) {
+			struct nhir_err err = NHIR_ERR_INIT;
+
+			pthread_mutex_unlock(&s->wlock);
+			if (nhir_store_checkpoint(s->cstore, &err))
+				srv_log("checkpoint: %s", err.msg);
+			else
+				atomic_fetch_add(&s->checkpoints, 1);
+			done = made;
+			pthread_mutex_lock(&s->wlock);
+		}
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 200 * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		if (!s->wstop)
+			pthread_cond_timedwait(&s->ccond, &s->wlock, &until);
+	}
+	pthread_mutex_unlock(&s->wlock);
+	return NULL;
+}
+
 static void writer_stop(struct srv *s)
 {
-	if (!s->wstarted)
-		return;
 	pthread_mutex_lock(&s->wlock);
 	s->wstop = true;
 	pthread_cond_signal(&s->wcond);
+	pthread_cond_signal(&s->ccond);
 	pthread_mutex_unlock(&s->wlock);
-	pthread_join(s->wthread, NULL);
+	if (s->wstarted)
+		pthread_join(s->wthread, NULL);
 	s->wstarted = false;
+	if (s->cstarted)
+		pthread_join(s->cthread, NULL);
+	s->cstarted = false;
 }
 
 struct nhir_store *srv_store(struct srv *s, struct nhir_err *err)
@@ -637,6 +689,11 @@ char *srv_metrics_text(struct srv *s, size_t *len)
 		      "nhir_writer_changes_total counter\n"
 		      "nhir_writer_changes_total %lu\n",
 		      atomic_load(&s->batches), atomic_load(&s->batched));
+	nhir_buf_addf(&b, "# HELP nhir_checkpoints_total Copies of the "
+		      "write-ahead log back into the database, off the "
+		      "writer's path.\n# TYPE nhir_checkpoints_total counter\n"
+		      "nhir_checkpoints_total %lu\n",
+		      atomic_load(&s->checkpoints));
 	srv_hooks_metrics(s->hooks, &b);
 	srv_ssf_metrics(s->ssf, &b);
 	if (b.err) {
@@ -1101,6 +1158,7 @@ int srv_run(const struct srv_opts *o)
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->wlock, NULL);
 	pthread_cond_init(&s->wcond, NULL);
+	pthread_cond_init(&s->ccond, NULL);
 	/* the database must be there and readable before anyone connects */
 	st = s->idle && s->limits ? srv_store(s, &err) : NULL;
 	if (!st) {
@@ -1153,6 +1211,10 @@ int srv_run(const struct srv_opts *o)
 		srv_log("%s", err.msg);
 		goto out;
 	}
+	/* without a checkpointer, commits copy the whole log themselves */
+	if (!nhir_store_open(&s->cstore, o->db, 0, &err))
+		s->cstarted = !pthread_create(&s->cthread, NULL,
+					      checkpointer_main, s);
 	s->wstarted = !pthread_create(&s->wthread, NULL, writer_main, s);
 	if (!s->wstarted)
 		srv_log("the writer thread did not start: changes are made "
@@ -1229,9 +1291,11 @@ out:
 	for (size_t i = 0; i < s->idle_nr; i++)
 		nhir_store_close(s->idle[i]);
 	nhir_store_close(s->writer);
+	nhir_store_close(s->cstore);
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->wlock);
 	pthread_cond_destroy(&s->wcond);
+	pthread_cond_destroy(&s->ccond);
 	srv_limits_free(s->limits);
 	srv_cache_free(s->cache);
 	srv_oidc_put(s->oidc);

@@ -196,6 +196,9 @@ struct nhir_store_ops {
 	/* see nhir_store_data_version(); NULL: the store keeps none */
 	enum nhir_rc (*data_version)(struct nhir_store *st, uint64_t *v,
 				     struct nhir_err *err);
+	/* see nhir_store_checkpoint(); NULL: nothing to copy */
+	enum nhir_rc (*checkpoint)(struct nhir_store *st,
+				   struct nhir_err *err);
 };
 
 struct nhir_store {

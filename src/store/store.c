@@ -176,6 +176,14 @@ enum nhir_rc nhir_store_data_version(struct nhir_store *st, uint64_t *v,
 	return st->ops->data_version(st, v, err);
 }
 
+enum nhir_rc nhir_store_checkpoint(struct nhir_store *st,
+				   struct nhir_err *err)
+{
+	if (!st->ops->checkpoint)
+		return NHIR_OK;
+	return st->ops->checkpoint(st, err);
+}
+
 void nhir_store_read_end(struct nhir_store *st)
 {
 	if (!st || !st->in_read)

@@ -804,6 +804,18 @@ static enum nhir_rc run_kept(struct sqlite_store *s, sqlite3_stmt **q,
 	return rc;
 }
 
+/* PASSIVE: copies what no reader still needs, waits for no one. */
+static enum nhir_rc sq_checkpoint(struct nhir_store *st, struct nhir_err *err)
+{
+	struct sqlite_store *s = SQ(st);
+
+	if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+				      NULL, NULL) != SQLITE_OK)
+		return sq_db_err(s, err, "cannot copy the log into the "
+				 "database");
+	return NHIR_OK;
+}
+
 /* Kept statements: a server's every read begins and ends one. */
 static enum nhir_rc sq_read_begin(struct nhir_store *st, struct nhir_err *err)
 {
@@ -832,6 +844,7 @@ const struct nhir_store_ops nhir_sqlite_store_ops = {
 	.read_begin = sq_read_begin,
 	.read_end = sq_read_end,
 	.data_version = sq_data_version,
+	.checkpoint = sq_checkpoint,
 	.put_node = sq_put_node,
 	.put_edge = sq_put_edge,
 	.get_node = sq_get_node,
