@@ -485,6 +485,39 @@ await check('the time slider asks for the radius at an earlier time', async () =
 await harmless(lena, 'the blast explorer');
 await pages(lena, 'blast', () => lena.page.locator('.graph canvas').first().waitFor());
 
+// ---- the report: its HTML, JSON, downloads, signature ----
+await check('the report page shows the server\'s HTML in a frame where nothing runs', async () => {
+	await lena.page.goto(INC);
+	await lena.page.getByRole('link', { name: 'Report', exact: true }).click();
+	const frame = lena.page.frameLocator('iframe.report-view');
+	await frame.locator('h1').waitFor();
+	const h1 = await frame.locator('h1').textContent();
+	const sandbox = await lena.page.locator('iframe.report-view').getAttribute('sandbox');
+	return ok('its title as text; sandboxed', h1 === `INC-1: ${HOSTILE}` && sandbox === '', h1, sandbox);
+});
+await check('the report\'s JSON is on the page', async () => {
+	await lena.page.getByText('The report as JSON').click();
+	return JSON.parse(await lena.page.locator('pre.report-json').textContent()).incident.id === 'INC-1';
+});
+await check('the report downloads as HTML', async () => {
+	const [dl] = await Promise.all([lena.page.waitForEvent('download'),
+		lena.page.getByRole('link', { name: 'Download HTML' }).click()]);
+	return ok('an HTML document', /^<!DOCTYPE html>/.test(readFileSync(await dl.path(), 'utf8')));
+});
+await check('lena signs the report; the browser checks the signature and names the key', async () => {
+	await lena.page.getByRole('button', { name: 'Sign the report' }).click();
+	const st = await lena.page.locator('.sig-result .sig-status').textContent();
+	return ok('it holds', /signature holds/.test(st) && /sha256:[0-9a-f]{32}/.test(st), st);
+});
+await check('the signed report downloads', async () => {
+	const [dl] = await Promise.all([lena.page.waitForEvent('download'),
+		lena.page.getByRole('button', { name: 'Download the signed report' }).click()]);
+	await dl.saveAs(process.env.SIGNED_OUT);
+	return JSON.parse(readFileSync(process.env.SIGNED_OUT, 'utf8')).signature.algorithm === 'Ed25519';
+});
+await harmless(lena, 'the report page');
+await pages(lena, 'report', () => lena.page.frameLocator('iframe.report-view').locator('h1').waitFor());
+
 // ---- sign out ----
 await check('lena signs out; the page is the sign-in form again', async () => {
 	lena.allow = [401];

@@ -69,11 +69,12 @@ EOF
 	--lead lena --seed AKIAEXAMPLEDEPLOY01 >/dev/null
 "$NHIR" --as rory note INC-1 "$HOSTILE" >/dev/null
 
+"$NHIR" report keygen "$T/report.key" >/dev/null
 check "the provider starts" start_idp
 oidc_config "$T/nhir.yaml"
 check "nhir serve starts" start_server --listen "127.0.0.1:$PORT" \
 	--config "$T/nhir.yaml" --catalog catalog/actions.yaml --policy policy/routing.yaml \
-	--connectors examples/connectors/simulated.yaml
+	--connectors examples/connectors/simulated.yaml --report-key "$T/report.key"
 
 req page "$URL/"
 check "GET / is the workbench's page" code page 200
@@ -111,7 +112,7 @@ req head -I "$URL/"
 check "HEAD / answers" code head 200
 
 mkdir -p "$ROOT/build/screenshots"
-HOSTILE=$HOSTILE OIDC_USER=alex CHROMIUM=$CHROMIUM \
+HOSTILE=$HOSTILE OIDC_USER=alex CHROMIUM=$CHROMIUM SIGNED_OUT=$T/signed.json \
 	node tests/browser/workbench.mjs "$PEERS" "$URL" "$ROOT/build/screenshots" \
 	>"$T/browser.out" 2>"$T/browser.err" &
 BROWSER_PID=$!
@@ -128,7 +129,7 @@ done <"$T/browser.out"
 check "the browser suite ran to its end" test "$rc" = 0
 [ "$rc" = 0 ] || sed 's/^/#   /' "$T/browser.err" | tail -30
 check "a screenshot of every page at both sizes" sh -c '
-	for p in signin board triage incident incident-observer credential blast; do
+	for p in signin board triage incident incident-observer credential blast report; do
 		for s in wide phone; do
 			test -s "$1/$p-$s-light.png" && test -s "$1/$p-$s-dark.png" || exit 1
 		done
@@ -145,6 +146,8 @@ import hashlib, json, sys
 ev = json.load(open(sys.argv[1]))["evidence"]
 assert any(e["sha256"] == hashlib.sha256(b"evidence from the page\n").hexdigest() for e in ev), ev
 ' "$T/evidence.json"
+check "the report signed in the browser verifies with the server's key" \
+	"$NHIR" report verify "$T/signed.json" --key "$T/report.key.pub"
 check "the audit chain is intact" "$NHIR" audit verify
 
 done_testing

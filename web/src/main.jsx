@@ -6,6 +6,7 @@ import { useState, useEffect, useRef, useCallback } from 'preact/hooks';
 import { get, post, api, setCsrf, feed } from './api.js';
 import { Problem, When, Badge } from './ui.jsx';
 import { Decisions, Tasks, Evidence } from './record.jsx';
+import { Report } from './report.jsx';
 import { Graph, KIND_COLORS } from './graph.jsx';
 import { Blast } from './blast.jsx';
 import { Credential } from './credential.jsx';
@@ -604,7 +605,7 @@ function Incident({ id, me }) {
 				<dt>Updated</dt><dd><When at={inc.updated} /></dd>
 			</dl>
 			<p><a href={`#/blast?${inc.scope.filter((x) => x.origin === 'seed').map((x) => `ref=${encodeURIComponent(x.node)}`).join('&')}`}>
-				Blast radius of the seeds</a></p>
+				Blast radius of the seeds</a> · <a href={`#/incidents/${encodeURIComponent(inc.id)}/report`}>Report</a></p>
 			{isLead && canWrite && <StateChange inc={inc} onDone={load} />}
 			<div class="grid">
 				<div>
@@ -671,7 +672,10 @@ function App() {
 	let page;
 	const [path, query] = route.split('?');
 	const m = path.match(/^\/incidents\/([^/]+)$/);
-	if (path === '/blast')
+	const rep = path.match(/^\/incidents\/([^/]+)\/report$/);
+	if (rep)
+		page = <Report key={rep[1]} id={decodeURIComponent(rep[1])} me={me} />;
+	else if (path === '/blast')
 		page = <Blast query={query || ''} />;
 	else if (path === '/credential')
 		page = <Credential query={query || ''} />;
