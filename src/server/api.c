@@ -210,6 +210,8 @@ static const struct api_path paths[ROUTE_NR] = {
 	[ROUTE_SSF_RECEIVE] = { "/api/v1/ssf/receive",
 		{ { "POST", OP_PUBLIC | OP_WRITE, "api.ssf.receive",
 		    ssf_receive } } },
+	[ROUTE_RESPONSE_METRICS] = { "/api/v1/metrics",
+		{ { "GET", 0, "api.metrics", rd_metrics } } },
 };
 
 /* The i-th operation of route rt, or NULL past the last. */

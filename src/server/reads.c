@@ -643,6 +643,28 @@ enum MHD_Result rd_report(struct srv_req *r)
 }
 
 /*
+ * GET /api/v1/metrics?since=&days=: how fast the responses went, as
+ * 'nhir metrics --format json' prints it.
+ */
+enum MHD_Result rd_metrics(struct srv_req *r)
+{
+	static const struct qarg qa[] = { { "since", false }, { "days", false } };
+	struct nhir_err err = NHIR_ERR_INIT;
+	int64_t since = NHIR_TIME_UNSET;
+	unsigned long days = 7;
+	enum MHD_Result ok;
+	cJSON *doc = NULL;
+
+	if (!query_ok(r, qa, NHIR_ARRAY_SIZE(qa), &ok) ||
+	    !q_time(r, "since", &since, &ok) ||
+	    !q_uint(r, "days", 0, 36500, &days, &ok))
+		return ok;
+	if (nhir_metrics(r->st, r->user, since, (int64_t)days, &doc, &err))
+		return srv_fail(r, &err);
+	return srv_respond_doc(r, 200, doc);
+}
+
+/*
  * GET /api/v1/incidents/{id}/{scope,tasks,evidence}: what 'nhir
  * incident scope', 'nhir task' and 'nhir evidence list' print with
  * --format json.

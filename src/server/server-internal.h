@@ -78,6 +78,7 @@ enum srv_route {
 	ROUTE_SSF_VERIFY,
 	ROUTE_SSF_POLL,
 	ROUTE_SSF_RECEIVE,
+	ROUTE_RESPONSE_METRICS,
 	ROUTE_NR
 };
 
@@ -319,6 +320,7 @@ enum MHD_Result rd_audit_verify(struct srv_req *r);
 enum MHD_Result rd_contain(struct srv_req *r);
 enum MHD_Result rd_users(struct srv_req *r);
 enum MHD_Result rd_report(struct srv_req *r);
+enum MHD_Result rd_metrics(struct srv_req *r);
 enum MHD_Result rd_scope(struct srv_req *r);
 enum MHD_Result rd_tasks(struct srv_req *r);
 enum MHD_Result rd_evidence(struct srv_req *r);
