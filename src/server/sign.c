@@ -12,6 +12,30 @@
 #include "nhir/report.h"
 #include "server/server-internal.h"
 
+/*
+ * The incident's lead or an admin, whatever the incident's state: the
+ * report most often signed is a closed incident's, which takes no
+ * change (NHIR_PERM_ASSIGN would refuse it).
+ */
+static enum nhir_rc may_sign(struct srv_req *r, struct nhir_err *err)
+{
+	struct nhir_incident inc;
+	struct nhir_user u;
+	enum nhir_rc rc;
+
+	rc = nhir_authorize(r->st, r->user, NHIR_PERM_READ, r->incident, err);
+	if (!rc)
+		rc = nhir_user_get(r->st, r->user, &u, err);
+	if (!rc)
+		rc = nhir_incident_get(r->st, r->incident, &inc, err);
+	if (!rc && u.role != NHIR_ROLE_ADMIN && strcmp(inc.lead, u.name))
+		rc = nhir_err_set(err, NHIR_EDENIED, "only the lead of INC-%"
+				  PRId64 " (%s) or an admin has its report "
+				  "signed; %s is %s", r->incident, inc.lead,
+				  u.name, nhir_role_name(u.role));
+	return rc;
+}
+
 enum MHD_Result sg_report_sign(struct srv_req *r)
 {
 	static const struct srv_field f[] = {
@@ -39,8 +63,7 @@ enum MHD_Result sg_report_sign(struct srv_req *r)
 	srv_values_free(v, NHIR_ARRAY_SIZE(f));
 	if (rc)
 		return srv_fail(r, &err);
-	rc = nhir_authorize(r->st, r->user, NHIR_PERM_ASSIGN, r->incident,
-			    &err);
+	rc = may_sign(r, &err);
 	if (rc == NHIR_EDENIED)
 		nhir_audit_denied(r->st, r->user, "api.report.sign", r->incident,
 				  err.msg);

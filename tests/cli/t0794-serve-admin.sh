@@ -145,6 +145,22 @@ check "a bad time: 400" code signbad 400
 check "naming the field" has "$T/signbad.body" "field 'at'"
 post sign9 "$LENA" /api/v1/incidents/INC-9/report/sign ''
 check "no such incident: 404" code sign9 404
+# the report most often signed is a closed incident's
+for st in investigating containing recovering; do
+	"$NHIR" --as lena incident state INC-1 $st >/dev/null
+done
+"$NHIR" --as lena decide INC-1 "close as it stands" --why "what is left was reviewed" \
+	--risk-acceptance >/dev/null
+check "INC-1 closes" "$NHIR" --as lena incident state INC-1 closed
+post signc "$LENA" /api/v1/incidents/INC-1/report/sign '{}'
+check "the lead has a closed incident's report signed: 200" code signc 200
+check "it says closed" python3 -c '
+import json, sys
+assert json.load(open(sys.argv[1]))["report"]["incident"]["state"] == "closed"
+' "$T/signc.body"
+post signcr "$RORY" /api/v1/incidents/INC-1/report/sign '{}'
+check "a responder still may not: 403" code signcr 403
+check "saying who may" has "$T/signcr.body" "only the lead of INC-1 (lena) or an admin"
 
 check "the changes are on the record, by the token's user" sh -c '"$0" audit log --format json | python3 -c "
 import json, sys
