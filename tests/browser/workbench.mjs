@@ -7,135 +7,13 @@
 // Environment: PASSWORD_<USER> (each user's password), HOSTILE (the
 // hostile string the record holds), OIDC_USER (signs in by OpenID
 // Connect when set), CHROMIUM (default /usr/bin/chromium).
-import { createRequire } from 'node:module';
-import { readFileSync, mkdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { harness } from './lib.mjs';
 
 const [peers, base, shots] = process.argv.slice(2);
-const require = createRequire(peers + '/node_modules/');
-const { chromium } = require('playwright-core');
-const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const HOSTILE = process.env.HOSTILE;
-const SIZES = { wide: { width: 1440, height: 900 }, phone: { width: 390, height: 844 } };
-const T0 = Date.now();
-mkdirSync(shots, { recursive: true });
-
-let failures = 0;
-function ok(desc, cond, ...why) {
-	console.log(`${cond ? 'ok' : 'not ok'} ${desc}`);
-	if (!cond) {
-		failures++;
-		for (const w of why)
-			for (const l of String(w).split('\n'))
-				console.log(`# ${l}`);
-	}
-	return cond;
-}
-async function check(desc, fn) {
-	const t = Date.now();
-	try {
-		const r = await fn();
-		if (Date.now() - t > 2000)
-			console.log(`# ${desc}: ${Date.now() - t} ms`);
-		return ok(desc, r !== false, r === false ? 'false' : '');
-	} catch (e) {
-		return ok(desc, false, (e && e.stack) || e);
-	}
-}
-
-const browser = await chromium.launch({
-	executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-	headless: true,
-	timeout: 30000,
-});
-
-// One person: a browser context of its own (cookies apart), whose
-// page's console errors, page errors and dialogs are kept.
-async function person(name, opts = {}) {
-	const context = await browser.newContext({ viewport: SIZES.wide, ...opts });
-	context.setDefaultTimeout(20000);
-	const page = await context.newPage();
-	const p = { name, context, page, errors: [], dialogs: [], allow: [] };
-	page.on('console', (m) => {
-		if (m.type() !== 'error')
-			return;
-		const t = m.text();
-		// a refusal the test asks for is logged by Chromium as a failed load
-		const st = /status of (\d{3})/.exec(t);
-		if (st && p.allow.includes(Number(st[1])))
-			return;
-		p.errors.push(`${page.url()}: ${t}`);
-	});
-	page.on('pageerror', (e) => p.errors.push(`${page.url()}: page error ${e.message}`));
-	page.on('dialog', (d) => {
-		p.dialogs.push(d.message());
-		d.dismiss().catch(() => {});
-	});
-	return p;
-}
-
-async function signIn(p, user) {
-	p.allow = [401];
-	await p.page.goto(base + '/');
-	await p.page.locator('#user').fill(user);
-	await p.page.locator('#password').fill(process.env[`PASSWORD_${user.toUpperCase()}`]);
-	await p.page.getByRole('button', { name: 'Sign in' }).click();
-	await p.page.locator('header .who').filter({ hasText: user }).waitFor();
-	p.allow = [];
-}
-
-// axe-core, evaluated in the page (the page's CSP forbids inline
-// scripts; the evaluation is the browser's own).
-async function axe(p, what) {
-	await p.page.evaluate(axeSource);
-	const r = await p.page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-	const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-	return ok(`axe: no serious or critical violation on ${what}`, bad.length === 0,
-		...bad.map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`));
-}
-
-// Screenshots at both sizes, light (the whole page) and dark (what
-// shows first), and axe on each but the phone's dark one.
-async function pages(p, what, ready, axeToo = true) {
-	try {
-		await shoot(p, what, ready, axeToo);
-	} catch (e) {
-		ok(`screenshots of ${what}`, false, (e && e.stack) || e);
-	}
-}
-async function shoot(p, what, ready, axeToo) {
-	const t = Date.now();
-	for (const scheme of ['light', 'dark']) {
-		await p.page.emulateMedia({ colorScheme: scheme });
-		for (const [size, vp] of Object.entries(SIZES)) {
-			await p.page.setViewportSize(vp);
-			await ready();
-			await p.page.evaluate(() => scrollTo(0, 0));
-			const t1 = Date.now();
-			await p.page.screenshot({ path: `${shots}/${what}-${size}-${scheme}.png`,
-				fullPage: scheme === 'light' });
-			const t2 = Date.now();
-			if (axeToo && (size === 'wide' || scheme === 'light'))
-				await axe(p, `${what} (${size}, ${scheme})`);
-			if (process.env.TIMES)
-				console.log(`# ${what} ${size} ${scheme}: screenshot ${t2 - t1} ms, axe ${Date.now() - t2} ms`);
-		}
-	}
-	await p.page.emulateMedia({ colorScheme: 'light' });
-	await p.page.setViewportSize(SIZES.wide);
-	console.log(`# ${what}: screenshots and axe in ${Date.now() - t} ms`);
-}
-
-// Nothing hostile ran: no dialog, no flag set, no element made from it.
-async function harmless(p, where) {
-	const r = await p.page.evaluate(() => ({
-		pwned: window.__pwned === undefined ? null : String(window.__pwned),
-		img: document.querySelectorAll('img[src="x"], img[onerror]').length,
-		script: [...document.querySelectorAll('script')].filter((s) => !s.src).length,
-	}));
-	return ok(`hostile strings on ${where} show as text and run nothing`,
-		r.pwned === null && r.img === 0 && r.script === 0 && p.dialogs.length === 0,
-		JSON.stringify(r), p.dialogs.join('\n'));
-}
+const t = await harness(peers, base, shots);
+const { browser, T0, ok, check, person, signIn, pages, harmless } = t;
 
 const INC = `${base}/#/incidents/INC-1`;
 // the step of the plan that does action to the leaked key
@@ -476,6 +354,18 @@ await check('the explorer filters by group', async () => {
 	await lena.page.getByLabel(/^ resources/).check();
 	await lena.page.locator('td.node-name').filter({ hasText: 'payments-ledger bucket' }).waitFor();
 });
+await check('the drawing exports as PNG and as SVG; in the SVG a hostile name is text', async () => {
+	const [png] = await Promise.all([lena.page.waitForEvent('download'),
+		lena.page.getByRole('button', { name: 'Export PNG' }).click()]);
+	const pb = readFileSync(await png.path());
+	const [svg] = await Promise.all([lena.page.waitForEvent('download'),
+		lena.page.getByRole('button', { name: 'Export SVG' }).click()]);
+	const sb = readFileSync(await svg.path(), 'utf8');
+	return ok('a PNG, and an SVG with the labels, escaped', pb.subarray(1, 4).toString() === 'PNG' &&
+		png.suggestedFilename().endsWith('.png') && svg.suggestedFilename().endsWith('.svg') &&
+		/<svg[\s>]/.test(sb) && sb.includes('payments-ledger bucket') && sb.includes('&lt;img src=x') &&
+		!sb.includes('<img') && !sb.includes('<script'), png.suggestedFilename(), svg.suggestedFilename(), sb.slice(0, 300));
+});
 await check('the time slider asks for the radius at an earlier time', async () => {
 	await lena.page.locator('#blast-at').fill('30');
 	await lena.page.getByRole('button', { name: 'Show' }).click();
@@ -518,6 +408,25 @@ await check('the signed report downloads', async () => {
 await harmless(lena, 'the report page');
 await pages(lena, 'report', () => lena.page.frameLocator('iframe.report-view').locator('h1').waitFor());
 
+// ---- metrics ----
+await check('the metrics page draws the times to each stage and what is still valid, with tables', async () => {
+	await lena.page.getByRole('link', { name: 'Metrics' }).click();
+	await lena.page.locator('.chart canvas').nth(3).waitFor();
+	const row = lena.page.locator('table.per-incident tr[data-incident="INC-1"]');
+	const declared = await row.locator('td[data-stage="declaration"]').textContent();
+	const detected = await row.locator('td[data-stage="detection"]').textContent();
+	const sev = await lena.page.locator('table.medians tr[data-group="critical"] td[data-stage="declaration"]').first().textContent();
+	return ok('declared at once; detection unknown, not zero', declared === '0 min' && detected === 'unknown' &&
+		sev === '0 min', declared, detected, sev);
+});
+await check('the days after notice are asked of the server', async () => {
+	await lena.page.locator('#m-days').fill('30');
+	await lena.page.getByRole('button', { name: 'Show' }).click();
+	await lena.page.locator('.metrics-count').filter({ hasText: '30 days after notice' }).waitFor();
+	return (await lena.page.locator('table.still-valid td').first().textContent()) === 'unknown';
+});
+await pages(lena, 'metrics', () => lena.page.locator('.chart canvas').nth(3).waitFor());
+
 // ---- sign out ----
 await check('lena signs out; the page is the sign-in form again', async () => {
 	lena.allow = [401];
@@ -532,4 +441,4 @@ for (const p of [lena, alex, olga])
 		...p.errors, ...p.dialogs);
 await browser.close();
 console.log(`# browser suite took ${Date.now() - T0} ms`);
-process.exit(failures ? 1 : 0);
+process.exit(t.failures ? 1 : 0);

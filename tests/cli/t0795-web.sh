@@ -111,6 +111,27 @@ check "the page takes no POST: 404" code post 404
 req head -I "$URL/"
 check "HEAD / answers" code head 200
 
+# the metrics the workbench draws, as the API gives them
+OLGA=$("$NHIR" token create --user olga 2>/dev/null)
+mkdir -p "$T/api"
+T=$T/api req metrics -H "Authorization: Bearer $OLGA" "$URL/api/v1/metrics?days=3"
+check "GET /api/v1/metrics answers an observer" code api/metrics 200
+check "what nhir metrics prints, with days" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["incidents"] == 1 and d["days_after_notice"] == 3, d
+i = d["per_incident"][0]
+assert i["id"] == "INC-1" and i["declaration"] == 0 and i["detection"] is None, i
+' "$T/api/metrics.body"
+T=$T/api req baddays -H "Authorization: Bearer $OLGA" "$URL/api/v1/metrics?days=-1"
+check "days that is not a number: 400" code api/baddays 400
+check "naming the parameter" has "$T/api/baddays.body" days
+T=$T/api req badsince -H "Authorization: Bearer $OLGA" "$URL/api/v1/metrics?since=yesterday"
+check "since that is not a time: 400" code api/badsince 400
+"$NHIR" serve --routes >"$T/routes"
+check "the answers match the API description" node tests/peers/openapi-check.mjs \
+	"$PEERS" doc/openapi.json "$T/routes" "$T/api"
+
 mkdir -p "$ROOT/build/screenshots"
 HOSTILE=$HOSTILE OIDC_USER=alex CHROMIUM=$CHROMIUM SIGNED_OUT=$T/signed.json \
 	node tests/browser/workbench.mjs "$PEERS" "$URL" "$ROOT/build/screenshots" \
@@ -129,7 +150,7 @@ done <"$T/browser.out"
 check "the browser suite ran to its end" test "$rc" = 0
 [ "$rc" = 0 ] || sed 's/^/#   /' "$T/browser.err" | tail -30
 check "a screenshot of every page at both sizes" sh -c '
-	for p in signin board triage incident incident-observer credential blast report; do
+	for p in signin board triage incident incident-observer credential blast report metrics; do
 		for s in wide phone; do
 			test -s "$1/$p-$s-light.png" && test -s "$1/$p-$s-dark.png" || exit 1
 		done

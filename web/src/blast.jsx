@@ -8,6 +8,17 @@ import { get } from './api.js';
 import { Graph, KIND_COLORS } from './graph.jsx';
 
 const AGGREGATE = 300;
+
+// The SVG exporter registered with the Cytoscape instance's library.
+let svgExt = null;
+async function withSvg(cy) {
+	if (!cy.svg) {
+		svgExt = svgExt || import('cytoscape-svg').then((m) => m.default || m);
+		const ext = await svgExt;
+		const lib = (await import('cytoscape')).default;
+		lib.use(ext);
+	}
+}
 const ROWS = 500;
 const DAY = 86400000;
 
@@ -111,16 +122,28 @@ export function Blast({ query }) {
 			q.set('at', new Date(Date.now() - days * DAY).toISOString().replace(/\.\d+Z$/, 'Z'));
 		location.hash = `#/blast?${q}`;
 	};
-	const exportPng = async () => {
-		if (!cy.current)
-			return;
-		const blob = cy.current.png({ output: 'blob', full: true, scale: 2,
-			bg: getComputedStyle(document.body).backgroundColor });
+	const save = (blob, ext) => {
 		const a = document.createElement('a');
 		a.href = URL.createObjectURL(blob);
-		a.download = `blast-${refs.join('-').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80)}.png`;
+		a.download = `blast-${refs.join('-').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80)}.${ext}`;
 		a.click();
 		setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+	};
+	const exportPng = () => {
+		if (!cy.current)
+			return;
+		save(cy.current.png({ output: 'blob', full: true, scale: 2,
+			bg: getComputedStyle(document.body).backgroundColor }), 'png');
+	};
+	// cytoscape-svg draws the same view as SVG (its own chunk, loaded
+	// on the first export); labels are text nodes of the SVG document
+	const exportSvg = async () => {
+		if (!cy.current)
+			return;
+		await withSvg(cy.current);
+		const svg = cy.current.svg({ full: true, scale: 1,
+			bg: getComputedStyle(document.body).backgroundColor });
+		save(new Blob([svg], { type: 'image/svg+xml' }), 'svg');
 	};
 	const groups = doc ? Object.keys(doc.groups).filter((g) => g !== 'seeds' && doc.groups[g].length) : [];
 	return (
@@ -166,6 +189,7 @@ export function Blast({ query }) {
 							setSel((s) => (s ? { ...s } : s));
 						}} />
 					<button type="button" class="secondary" onClick={exportPng}>Export PNG</button>
+					<button type="button" class="secondary" onClick={exportSvg}>Export SVG</button>
 					{sel && (
 						<p class="selected" role="status">
 							<strong class="node-name">{sel.name || sel.ref}</strong>: <span class="mono path-text">{pathText(sel)}</span>

@@ -7,6 +7,7 @@ import { get, post, api, setCsrf, feed } from './api.js';
 import { Problem, When, Badge } from './ui.jsx';
 import { Decisions, Tasks, Evidence } from './record.jsx';
 import { Report } from './report.jsx';
+import { Metrics } from './metrics.jsx';
 import { Graph, KIND_COLORS } from './graph.jsx';
 import { Blast } from './blast.jsx';
 import { Credential } from './credential.jsx';
@@ -128,7 +129,70 @@ function SignIn({ onSession }) {
 
 // ---- triage ----
 
-function Triage() {
+// Declares an incident from one of the open findings (its credential
+// the seed), as nhir incident declare --finding N.
+function Declare({ findings }) {
+	const [finding, setFinding] = useState(String(findings[0].id));
+	const [title, setTitle] = useState('');
+	const [severity, setSeverity] = useState('high');
+	const [lead, setLead] = useState('');
+	const [exposed, setExposed] = useState('');
+	const [users, setUsers] = useState([]);
+	const [error, setError] = useState(null);
+	const [busy, setBusy] = useState(false);
+	useEffect(() => {
+		get('/api/v1/users').then((d) => {
+			// leads first; the server says whom it refuses
+			const rank = { lead: 0, admin: 1, responder: 2, approver: 3 };
+			const leads = d.users.filter((u) => u.active && u.role in rank)
+				.sort((a, b) => rank[a.role] - rank[b.role] || a.name.localeCompare(b.name));
+			setUsers(leads);
+			if (leads.length)
+				setLead(leads[0].name);
+		}, () => {});
+	}, []);
+	const send = async (ev) => {
+		ev.preventDefault();
+		setBusy(true);
+		setError(null);
+		try {
+			const body = { title, severity, lead, findings: [Number(finding)] };
+			if (exposed)
+				body.exposed_at = exposed;
+			const inc = await post('/api/v1/incidents', body);
+			location.hash = `#/incidents/${encodeURIComponent(inc.id)}`;
+		} catch (e) {
+			setError(e);
+		}
+		setBusy(false);
+	};
+	return (
+		<form class="card declare" onSubmit={send} data-act="declare">
+			<h2>Declare an incident</h2>
+			<p class="muted">The finding's credential becomes the seed; its blast radius is proposed as scope.</p>
+			<label for="d-finding">Finding</label>
+			<select id="d-finding" value={finding} onChange={(e) => setFinding(e.currentTarget.value)}>
+				{findings.map((f) => <option key={f.id} value={String(f.id)}>{`#${f.id} ${f.kind} (${f.detector})`}</option>)}
+			</select>
+			<label for="d-title">Title</label>
+			<input id="d-title" value={title} required maxLength={255} onInput={(e) => setTitle(e.currentTarget.value)} />
+			<label for="d-severity">Severity</label>
+			<select id="d-severity" value={severity} onChange={(e) => setSeverity(e.currentTarget.value)}>
+				{['critical', 'high', 'medium', 'low'].map((x) => <option key={x} value={x}>{x}</option>)}
+			</select>
+			<label for="d-lead">Lead</label>
+			<select id="d-lead" value={lead} required onChange={(e) => setLead(e.currentTarget.value)}>
+				{users.map((u) => <option key={u.name} value={u.name}>{u.name}</option>)}
+			</select>
+			<label for="d-exposed">Exposed at (ISO 8601, when known)</label>
+			<input id="d-exposed" value={exposed} placeholder="2024-05-01T09:00:00Z" onInput={(e) => setExposed(e.currentTarget.value)} />
+			<button type="submit" disabled={busy || !lead}>Declare</button>
+			<Problem error={error} />
+		</form>
+	);
+}
+
+function Triage({ me }) {
 	const [doc, setDoc] = useState(null);
 	const [error, setError] = useState(null);
 	useEffect(() => {
@@ -152,7 +216,7 @@ function Triage() {
 						</tr></thead>
 						<tbody>
 							{doc.findings.map((f) => (
-								<tr key={f.id}>
+								<tr key={f.id} data-finding={f.id}>
 									<td>{f.id}</td><td>{f.kind}</td><td>{f.detector}</td>
 									<td class="mono">{f.credential || f.preview}</td>
 									<td><Badge kind="verified" value={f.verified} /></td>
@@ -165,6 +229,7 @@ function Triage() {
 					</table>
 				</Scroll>
 			)}
+			{doc && doc.findings.length > 0 && WRITERS.includes(me.role) && <Declare findings={doc.findings} />}
 		</main>
 	);
 }
@@ -514,9 +579,12 @@ function Countdown({ node, expires, longest, now }) {
 }
 
 function Residual({ contain }) {
-	const now = useNow();
+	const tick = useNow();
 	if (!contain)
 		return null;
+	// the server's clock (a replayed incident's is fixed), moved on
+	// by this browser's since it answered
+	const now = Date.parse(contain.at) + (tick - contain.fetched);
 	const live = contain.residual.filter((x) => x.expires);
 	const longest = Math.max(0, ...live.map((x) => Date.parse(x.expires) - now));
 	return (
@@ -572,7 +640,7 @@ function Incident({ id, me }) {
 	const load = useCallback(() => {
 		get(base).then((d) => { setInc(d); setError(null); document.title = `${d.id} ${d.title} · nhir`; }, setError);
 		get(base + '/plan').then(setPlan, () => {});
-		get(base + '/contain').then(setContain, () => {});
+		get(base + '/contain').then((d) => setContain({ ...d, fetched: Date.now() }), () => {});
 	}, [base]);
 	const reload = useDebounced(load, 150);
 	useEffect(() => {
@@ -677,12 +745,14 @@ function App() {
 		page = <Report key={rep[1]} id={decodeURIComponent(rep[1])} me={me} />;
 	else if (path === '/blast')
 		page = <Blast query={query || ''} />;
+	else if (path === '/metrics')
+		page = <Metrics query={query || ''} />;
 	else if (path === '/credential')
 		page = <Credential query={query || ''} />;
 	else if (m)
 		page = <Incident key={m[1]} id={decodeURIComponent(m[1])} me={me} />;
 	else if (route === '/triage')
-		page = <Triage />;
+		page = <Triage me={me} />;
 	else
 		page = <Board />;
 	return (
@@ -693,6 +763,7 @@ function App() {
 					<a href="#/triage" aria-current={route === '/triage' ? 'page' : undefined}>Triage</a>
 					<a href="#/incidents" aria-current={route === '/incidents' ? 'page' : undefined}>Incidents</a>
 					<a href="#/blast" aria-current={path === '/blast' ? 'page' : undefined}>Blast radius</a>
+					<a href="#/metrics" aria-current={path === '/metrics' ? 'page' : undefined}>Metrics</a>
 				</nav>
 				<span class="me">
 					<span class="muted">Signed in as </span><span class="who">{me.user}</span> <Badge kind="role" value={me.role} />
