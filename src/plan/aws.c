@@ -29,6 +29,8 @@
 #define MAX_PARAMS 8
 #define MAX_ATTEMPTS 4
 #define MAX_LISTED 200
+#define MAX_PAGES 20
+#define MAX_MARKER 1024
 #define REVOKE_POLICY "AWSRevokeOlderSessions"
 #define TRUST_SID "NhirIncidentDenyAssumeRole"
 
@@ -1059,6 +1061,111 @@ out:
 }
 
 /*
+ * The next page's Marker of a listing answered in an (its result
+ * element named by the path's first part): true with mk set when
+ * IsTruncated says there is one, false with mk empty when not; false
+ * with *ok cleared and detail set when the answer is truncated without
+ * a usable Marker.
+ */
+static bool next_page(const struct answer *an, const char *list,
+		      const char *path, char *mk, size_t mn, char *detail,
+		      size_t dn, bool *ok)
+{
+	char at[160];
+	const char *tr, *m;
+	int prefix = (int)(strchr(path, '/') - path + 1);
+
+	mk[0] = 0;
+	snprintf(at, sizeof(at), "%.*sIsTruncated", prefix, path);
+	tr = nhir_xml_text(an->doc, at);
+	if (!tr || strcmp(tr, "true"))
+		return false;
+	snprintf(at, sizeof(at), "%.*sMarker", prefix, path);
+	m = nhir_xml_text(an->doc, at);
+	if (!m || !*m || strlen(m) >= mn) {
+		snprintf(detail, dn, "iam:%s answered IsTruncated without a "
+			 "Marker to go on from: not all was seen", list);
+		*ok = false;
+		return false;
+	}
+	snprintf(mk, mn, "%s", m);
+	return true;
+}
+
+/*
+ * Every item of listing list (action) of who=name, page after page
+ * (Marker, MaxItems 1000): the member field (or the member's text) of
+ * each entry at path, into items (*nr of them, owned).  *ok cleared and
+ * detail set when a page is refused, cannot be read, or the listing is
+ * longer than MAX_LISTED items or MAX_PAGES pages: not all was seen.
+ */
+static enum nhir_rc list_all(struct ctx *c, const char *list,
+			     const char *who, const char *name,
+			     const char *path, const char *field,
+			     char **items, size_t *nr, char *detail,
+			     size_t dn, const char *done, bool *ok)
+{
+	struct answer an;
+	char mk[MAX_MARKER];
+	enum nhir_rc rc = NHIR_OK;
+
+	memset(&an, 0, sizeof(an));
+	*nr = 0;
+	mk[0] = 0;
+	for (int pg = 0; !rc; pg++) {
+		struct params p = { { 0 }, { 0 }, 0 };
+		const struct nhir_xml *l;
+
+		if (pg == MAX_PAGES) {
+			snprintf(detail, dn, "iam:%s listed more than %d pages "
+				 "for %s: not all was seen", list, MAX_PAGES,
+				 name);
+			*ok = false;
+			break;
+		}
+		param(&p, who, name);
+		if (mk[0])
+			param(&p, "Marker", mk);
+		param(&p, "MaxItems", "1000");
+		answer_free(&an);
+		rc = iam(c, list, &p, &an, ok, detail, dn, done);
+		if (rc || !*ok || c->dry)
+			break;
+		l = nhir_xml_at(an.doc, path);
+		if (!l) {
+			snprintf(detail, dn, "iam:%s answered without %s", list,
+				 path);
+			*ok = false;
+			break;
+		}
+		for (const struct nhir_xml *m = l->child; m; m = m->next) {
+			const char *v = field ? nhir_xml_text(m, field) : m->text;
+
+			if (!v || !*v)
+				continue;
+			if (*nr == MAX_LISTED) {
+				snprintf(detail, dn, "iam:%s listed more than %d "
+					 "for %s: not all was acted on", list,
+					 MAX_LISTED, name);
+				*ok = false;
+				break;
+			}
+			items[*nr] = nhir_strdup(v);
+			if (!items[*nr]) {
+				rc = NHIR_ENOMEM;
+				break;
+			}
+			(*nr)++;
+		}
+		if (rc || !*ok || !next_page(&an, list, path, mk, sizeof(mk),
+					     detail, dn, ok))
+			break;
+	}
+	answer_free(&an);
+	return rc;
+}
+
+/*
  * Every policy of a role or user taken away: managed ones detached,
  * inline ones deleted (but the deny of older sessions), and a user
  * taken out of its groups.  One list call then one call per item; the
@@ -1094,65 +1201,23 @@ static enum nhir_rc detach_all(struct ctx *c, const struct target *t,
 		struct params p = { { 0 }, { 0 }, 0 };
 		char *items[MAX_LISTED];
 		size_t nr = 0;
-		const struct nhir_xml *list;
 
 		if (strcmp(steps[s].kind, t->kind))
 			continue;
-		param(&p, who, t->name);
-		param(&p, "MaxItems", "1000");
 		nhir_buf_addch(&done, 0);
 		done.len = done.len ? done.len - 1 : 0;
-		rc = iam(c, steps[s].list, &p, &an, ok, detail, dn,
-			 done.buf ? done.buf : "");
-		if (rc || !*ok)
-			break;
-		if (c->dry) {
+		rc = list_all(c, steps[s].list, who, t->name, steps[s].path,
+			      steps[s].field, items, &nr, detail, dn,
+			      done.buf ? done.buf : "", ok);
+		if (!rc && *ok && c->dry)
 			nhir_buf_addf(&c->dry_text, "\n\n(then iam:%s %s=%s "
-				      "%s=... for each one listed)",
-				      steps[s].act, who, t->name, steps[s].arg);
-			continue;
-		}
-		if (!nhir_xml_at(an.doc, steps[s].path)) {
-			snprintf(detail, dn, "iam:%s answered without %s",
-				 steps[s].list, steps[s].path);
-			*ok = false;
-			break;
-		}
-		list = nhir_xml_at(an.doc, steps[s].path);
-		for (const struct nhir_xml *m = list->child; m && nr < MAX_LISTED;
-		     m = m->next) {
-			const char *v = steps[s].field
-					? nhir_xml_text(m, steps[s].field)
-					: m->text;
-
-			if (!v || !*v)
-				continue;
-			if (!steps[s].field && !strcmp(v, REVOKE_POLICY))
-				continue;	/* the cut of older sessions stays */
-			items[nr] = nhir_strdup(v);
-			if (!items[nr]) {
-				rc = NHIR_ENOMEM;
-				break;
-			}
-			nr++;
-		}
-		{
-			const char *tr = NULL;
-			char path[160];
-
-			snprintf(path, sizeof(path), "%.*sIsTruncated",
-				 (int)(strchr(steps[s].path, '/') -
-				       steps[s].path + 1), steps[s].path);
-			tr = nhir_xml_text(an.doc, path);
-			if (!rc && tr && !strcmp(tr, "true")) {
-				snprintf(detail, dn, "iam:%s listed more than "
-					 "one page: not all of them were seen",
-					 steps[s].list);
-				*ok = false;
-			}
-		}
+				      "%s=... for each one listed, page after "
+				      "page)", steps[s].act, who, t->name,
+				      steps[s].arg);
 		for (size_t i = 0; i < nr; i++) {
-			if (!rc && *ok) {
+			/* the cut of older sessions stays */
+			if (!rc && *ok && !(!steps[s].field &&
+					    !strcmp(items[i], REVOKE_POLICY))) {
 				p.nr = 0;
 				param(&p, who, t->name);
 				param(&p, steps[s].arg, items[i]);
@@ -1187,40 +1252,51 @@ static enum nhir_rc probe_key(struct ctx *c, const struct target *t,
 	struct params p = { { 0 }, { 0 }, 0 };
 	struct answer an;
 	const char *status = NULL, *used;
-	char st[32];
-	enum nhir_rc rc;
+	char st[32], mk[MAX_MARKER];
+	enum nhir_rc rc = NHIR_OK;
 
 	memset(&an, 0, sizeof(an));
-	param(&p, "UserName", t->name);
-	param(&p, "MaxItems", "1000");
-	rc = iam(c, "ListAccessKeys", &p, &an, ok, detail, dn, "");
-	if (rc || !*ok || c->dry)
-		goto out;
-	if (!nhir_xml_at(an.doc, "ListAccessKeysResult/AccessKeyMetadata")) {
-		snprintf(detail, dn, "iam:ListAccessKeys answered without "
-			 "AccessKeyMetadata");
-		*ok = false;
-		goto out;
-	}
-	for (const struct nhir_xml *m = nhir_xml_at(an.doc,
-		"ListAccessKeysResult/AccessKeyMetadata")->child; m; m = m->next) {
-		const char *id = nhir_xml_text(m, "AccessKeyId");
-
-		if (id && !strcmp(id, key) && nhir_xml_text(m, "Status")) {
-			snprintf(st, sizeof(st), "%s", nhir_xml_text(m, "Status"));
-			status = st;
-		}
-	}
-	{
-		const char *tr = nhir_xml_text(an.doc, "ListAccessKeysResult/"
-					       "IsTruncated");
-
-		if (!status && tr && !strcmp(tr, "true")) {
-			snprintf(detail, dn, "iam:ListAccessKeys listed more "
-				 "than one page for %s: the key's status is "
-				 "unknown", t->name);
+	mk[0] = 0;
+	for (int pg = 0; !status; pg++) {
+		if (pg == MAX_PAGES) {
+			snprintf(detail, dn, "iam:ListAccessKeys listed more than "
+				 "%d pages for %s without %s: the key's status "
+				 "is unknown", MAX_PAGES, t->name, key);
 			*ok = false;
 			goto out;
+		}
+		p.nr = 0;
+		param(&p, "UserName", t->name);
+		if (mk[0])
+			param(&p, "Marker", mk);
+		param(&p, "MaxItems", "1000");
+		answer_free(&an);
+		rc = iam(c, "ListAccessKeys", &p, &an, ok, detail, dn, "");
+		if (rc || !*ok || c->dry)
+			goto out;
+		if (!nhir_xml_at(an.doc, "ListAccessKeysResult/AccessKeyMetadata")) {
+			snprintf(detail, dn, "iam:ListAccessKeys answered without "
+				 "AccessKeyMetadata");
+			*ok = false;
+			goto out;
+		}
+		for (const struct nhir_xml *m = nhir_xml_at(an.doc,
+			"ListAccessKeysResult/AccessKeyMetadata")->child; m;
+		     m = m->next) {
+			const char *id = nhir_xml_text(m, "AccessKeyId");
+
+			if (id && !strcmp(id, key) && nhir_xml_text(m, "Status")) {
+				snprintf(st, sizeof(st), "%s",
+					 nhir_xml_text(m, "Status"));
+				status = st;
+			}
+		}
+		if (!status && !next_page(&an, "ListAccessKeys",
+					  "ListAccessKeysResult/AccessKeyMetadata",
+					  mk, sizeof(mk), detail, dn, ok)) {
+			if (!*ok)
+				goto out;
+			break;
 		}
 	}
 	if (status && strcmp(status, "Active") && strcmp(status, "Inactive")) {

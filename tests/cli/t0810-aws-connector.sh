@@ -30,10 +30,12 @@ cat >"$T/iam.json" <<EOF
   "nhir-responder": {"keys": {"AKIDNHIRRESPONDER01": {"status": "Active"}}},
   "ci-deployer": {"keys": {"AKIAEXAMPLEDEPLOY01": {"status": "Active", "last_used": "2024-05-01T08:00:00Z"}},
                   "login_profile": true, "attached": ["arn:aws:iam::111122223333:policy/deploy-artifacts"]},
-  "backup-admin": {"keys": {"AKIAEXAMPLEBACKDOOR": {"status": "Active"}},
-                   "attached": ["arn:aws:iam::aws:policy/AdministratorAccess"],
+  "backup-admin": {"keys": {"AKIAEXAMPLEOLDKEY01": {"status": "Inactive"}, "AKIAEXAMPLEOLDKEY02": {"status": "Inactive"},
+                            "AKIAEXAMPLEBACKDOOR": {"status": "Active"}},
+                   "attached": ["arn:aws:iam::aws:policy/AdministratorAccess", "arn:aws:iam::111122223333:policy/backdoor-1",
+                                "arn:aws:iam::111122223333:policy/backdoor-2"],
                    "inline": {"backup": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}},
-                   "groups": ["admins"]}},
+                   "groups": ["admins", "ops"]}},
  "roles": {
   "deploy": {"trust": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:user/ci-deployer"}, "Action": "sts:AssumeRole"}]},
              "attached": ["arn:aws:iam::111122223333:policy/deploy"]},
@@ -52,6 +54,8 @@ while [ $i -lt 100 ] && [ -z "$PORT" ]; do
 done
 check "the IAM stand-in starts, its SigV4 checked against AWS's suite" test -n "$PORT"
 IAM=http://127.0.0.1:$PORT
+# every listing one item a page, as IAM may: nhir must follow the Markers
+curl -sf -X POST "$IAM/_peer/page_size" -d 1 >/dev/null
 
 # the demo's connectors with aws going to the stand-in: one line changed
 sed "s#https://iam.amazonaws.com/#$IAM/#" examples/connectors/aws.yaml >"$T/aws.yaml"
@@ -156,7 +160,15 @@ check "never by GetCallerIdentity" test "$(calls GetCallerIdentity)" = 0
 # an attacker's key whose user is not on record: IAM names it
 check "the backdoor key is deactivated" sh -c '"$NHIR" --as rory execute INC-1 '$BACK' --confirm >"$0/back.out"' "$T"
 check "its user found by GetAccessKeyLastUsed" has "$T/back.out" "AKIAEXAMPLEBACKDOOR of backup-admin is Inactive"
+curl -sf -X POST "$IAM/_peer/faults" -d '[{"action": "ListAccessKeys", "raw": "<ListAccessKeysResponse><ListAccessKeysResult><AccessKeyMetadata></AccessKeyMetadata><IsTruncated>true</IsTruncated></ListAccessKeysResult></ListAccessKeysResponse>", "count": 1}]' >/dev/null
+check "a truncated listing without a Marker verifies nothing" exits 1 "$NHIR" --as rory execute INC-1 $BACKVER --confirm
+check "saying so" has "$T/last.out" "iam:ListAccessKeys answered IsTruncated without a Marker to go on from: not all was seen"
 check "and verified" "$NHIR" --as rory execute INC-1 $BACKVER --confirm
+check "its key found on the third page of ListAccessKeys" sh -c 'curl -sf '$IAM'/_peer/log | python3 -c "
+import json,sys
+log = [e for e in json.load(sys.stdin) if e[\"action\"] == \"ListAccessKeys\" and e.get(\"params\", {}).get(\"UserName\") == \"backup-admin\"]
+assert [bool(e.get(\"params\", {}).get(\"Marker\")) for e in log[-3:]] == [False, True, True], log
+assert all(e[\"status\"] == 200 for e in log[-3:]), log"'
 
 # the cut of older sessions: the console's policy
 check "sessions issued before the cut are denied" "$NHIR" --as rory execute INC-1 $CUT --confirm
@@ -186,6 +198,11 @@ check "of its managed and inline policies and groups" sh -c 'curl -sf '$IAM'/_pe
 import json,sys
 u = json.load(sys.stdin)[\"users\"][\"backup-admin\"]
 assert u[\"attached\"] == [] and u[\"inline\"] == {} and u[\"groups\"] == [], u"'
+check "every page of them" sh -c 'curl -sf '$IAM'/_peer/log | python3 -c "
+import json,sys
+log = json.load(sys.stdin)
+n = lambda a: sum(1 for e in log if e[\"action\"] == a and e[\"status\"] == 200 and e.get(\"params\", {}).get(\"UserName\") == \"backup-admin\")
+assert (n(\"DetachUserPolicy\"), n(\"RemoveUserFromGroup\"), n(\"ListAttachedUserPolicies\"), n(\"ListGroupsForUser\")) == (3, 2, 3, 2), log"'
 
 # requests the stand-in refuses on its own
 check "an unsigned request is refused" sh -c 'curl -s -d "Action=ListUsers&Version=2010-05-08" -H "Content-Type: application/x-www-form-urlencoded" '$IAM'/ | grep -q "<Code>MissingAuthenticationToken</Code>"'

@@ -12,7 +12,8 @@
 // GET /_peer/state, GET /_peer/log, POST /_peer/faults with a JSON list of
 // {"action": A, "code": C, "status": S, "count": N} to fail the next N
 // calls of A (any action if absent) with IAM error C, or to answer them
-// with "raw" as the body instead.
+// with "raw" as the body instead; POST /_peer/page_size with a number
+// makes every listing's pages at most that long.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -164,18 +165,36 @@ function policyDoc(s) {
 			throw new IamError(400, 'MalformedPolicyDocument', 'Each statement needs an Effect and an Action.');
 	return d;
 }
-function page(items) {
-	return `<IsTruncated>false</IsTruncated>`;
+// A listing's page as IAM pages them: MaxItems (1 to 1000, default 100)
+// at most, fewer when the state's page_size says so (IAM "might return
+// fewer than the MaxItems number of results even when there are more"),
+// IsTruncated and an opaque Marker to go on from.
+function paged(p, items) {
+	const max = p.has('MaxItems') ? Number(p.get('MaxItems')) : 100;
+	if (!Number.isInteger(max) || max < 1 || max > 1000)
+		throw new IamError(400, 'ValidationError', "1 validation error detected: Value at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000");
+	const size = Math.min(max, state.page_size || max);
+	let from = 0;
+	if (p.has('Marker')) {
+		const m = /^nhir-peer-page-(\d+)$/.exec(Buffer.from(p.get('Marker'), 'base64').toString());
+		if (!m || Number(m[1]) > items.length)
+			throw new IamError(400, 'ValidationError', 'Invalid Marker');
+		from = Number(m[1]);
+	}
+	const more = from + size < items.length;
+	return [items.slice(from, from + size), more
+		? `<IsTruncated>true</IsTruncated><Marker>${Buffer.from(`nhir-peer-page-${from + size}`).toString('base64')}</Marker>`
+		: '<IsTruncated>false</IsTruncated>'];
 }
 
 const iam = {
 	ListAccessKeys(p, c) {
 		const [n, u] = user(p, c);
-		const keys = Object.entries(u.keys);
+		const [keys, more] = paged(p, Object.entries(u.keys));
 		return `<UserName>${xmlEsc(n)}</UserName><AccessKeyMetadata>` + members(keys, ([id, k]) =>
 			`<UserName>${xmlEsc(n)}</UserName><AccessKeyId>${id}</AccessKeyId>` +
 			`<Status>${k.status}</Status><CreateDate>${k.created || '2023-01-10T09:05:00Z'}</CreateDate>`) +
-			`</AccessKeyMetadata>${page(keys)}`;
+			`</AccessKeyMetadata>${more}`;
 	},
 	GetAccessKeyLastUsed(p) {
 		need(p, 'AccessKeyId');
@@ -246,29 +265,34 @@ const iam = {
 	},
 	ListAttachedRolePolicies(p) {
 		const [, r] = role(p);
-		return `<AttachedPolicies>${members(r.attached, (a) =>
-			`<PolicyName>${xmlEsc(a.split('/').pop())}</PolicyName><PolicyArn>${xmlEsc(a)}</PolicyArn>`)}</AttachedPolicies>${page()}`;
+		const [list, more] = paged(p, r.attached);
+		return `<AttachedPolicies>${members(list, (a) =>
+			`<PolicyName>${xmlEsc(a.split('/').pop())}</PolicyName><PolicyArn>${xmlEsc(a)}</PolicyArn>`)}</AttachedPolicies>${more}`;
 	},
 	ListAttachedUserPolicies(p, c) {
 		need(p, 'UserName');
 		const [, u] = user(p, c);
-		return `<AttachedPolicies>${members(u.attached, (a) =>
-			`<PolicyName>${xmlEsc(a.split('/').pop())}</PolicyName><PolicyArn>${xmlEsc(a)}</PolicyArn>`)}</AttachedPolicies>${page()}`;
+		const [list, more] = paged(p, u.attached);
+		return `<AttachedPolicies>${members(list, (a) =>
+			`<PolicyName>${xmlEsc(a.split('/').pop())}</PolicyName><PolicyArn>${xmlEsc(a)}</PolicyArn>`)}</AttachedPolicies>${more}`;
 	},
 	ListRolePolicies(p) {
 		const [, r] = role(p);
-		return `<PolicyNames>${members(Object.keys(r.inline), xmlEsc)}</PolicyNames>${page()}`;
+		const [list, more] = paged(p, Object.keys(r.inline));
+		return `<PolicyNames>${members(list, xmlEsc)}</PolicyNames>${more}`;
 	},
 	ListUserPolicies(p, c) {
 		need(p, 'UserName');
 		const [, u] = user(p, c);
-		return `<PolicyNames>${members(Object.keys(u.inline), xmlEsc)}</PolicyNames>${page()}`;
+		const [list, more] = paged(p, Object.keys(u.inline));
+		return `<PolicyNames>${members(list, xmlEsc)}</PolicyNames>${more}`;
 	},
 	ListGroupsForUser(p, c) {
 		need(p, 'UserName');
 		const [, u] = user(p, c);
-		return `<Groups>${members(u.groups, (g) =>
-			`<GroupName>${xmlEsc(g)}</GroupName><Arn>arn:aws:iam::${account}:group/${xmlEsc(g)}</Arn>`)}</Groups>${page()}`;
+		const [list, more] = paged(p, u.groups);
+		return `<Groups>${members(list, (g) =>
+			`<GroupName>${xmlEsc(g)}</GroupName><Arn>arn:aws:iam::${account}:group/${xmlEsc(g)}</Arn>`)}</Groups>${more}`;
 	},
 	DetachRolePolicy(p) {
 		need(p, 'RoleName', 'PolicyArn');
@@ -378,6 +402,10 @@ function handle(req, res, body) {
 			return res.end(JSON.stringify(log));
 		if (req.method === 'POST' && req.url === '/_peer/faults') {
 			faults = faults.concat(JSON.parse(body));
+			return res.end('{}');
+		}
+		if (req.method === 'POST' && req.url === '/_peer/page_size') {
+			state.page_size = Number(body) || undefined;
 			return res.end('{}');
 		}
 		res.statusCode = 404;
