@@ -814,251 +814,6 @@ static size_t on_body(char *p, size_t size, size_t n, void *data)
 	return ((struct nhir_buf *)data)->err ? 0 : size * n;
 }
 
-static enum nhir_rc run_http(const struct connector *c, const char *in,
-			     struct nhir_buf *out, struct nhir_err *err)
-{
-	struct curl_slist *hdrs = NULL;
-	struct nhir_buf h = NHIR_BUF_INIT(1 << 16);
-	CURL *curl;
-	CURLcode cc;
-	long code = 0;
-	enum nhir_rc rc = NHIR_OK;
-
-	rc = load_curl(err);
-	if (rc)
-		return rc;
-	curl = lc.easy_init();
-	if (!curl)
-		return nhir_err_set(err, NHIR_ENOMEM, "libcurl failed to start");
-	hdrs = lc.slist_append(hdrs, "Content-Type: application/json");
-	for (size_t i = 0; i < c->header_nr; i++) {
-		h.len = 0;
-		if (!expand(c->headers[i], &h, err)) {
-			rc = err && err->rc ? err->rc : NHIR_EINVAL;
-			goto out;
-		}
-		nhir_buf_addch(&h, 0);
-		hdrs = lc.slist_append(hdrs, h.buf);
-	}
-	lc.easy_setopt(curl, CURLOPT_URL, c->url);
-	lc.easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
-	lc.easy_setopt(curl, CURLOPT_POSTFIELDS, in);
-	lc.easy_setopt(curl, CURLOPT_TIMEOUT, (long)c->timeout);
-	lc.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	lc.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-	lc.easy_setopt(curl, CURLOPT_WRITEDATA, out);
-	lc.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	cc = lc.easy_perform(curl);
-	lc.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-	if (cc == CURLE_OPERATION_TIMEDOUT)
-		rc = nhir_err_set(err, NHIR_EIO, "'%s' timed out after %" PRId64
-				  " s", c->name, c->timeout);
-	else if (cc != CURLE_OK)
-		rc = nhir_err_set(err, NHIR_EIO, "'%s': %s", c->name,
-				  lc.easy_strerror(cc));
-	else if (code < 200 || code >= 300)
-		rc = nhir_err_set(err, NHIR_EIO, "'%s' answered HTTP %ld",
-				  c->name, code);
-out:
-	/* headers may hold secrets */
-	if (h.buf)
-		memset(h.buf, 0, h.alloc);
-	nhir_buf_release(&h);
-	lc.slist_free_all(hdrs);
-	lc.easy_cleanup(curl);
-	return rc;
-}
-
-enum nhir_rc nhir_http_request(const char *url, const char *form,
-			       const char *user, const char *password,
-			       long timeout, struct nhir_buf *out,
-			       long *status, struct nhir_err *err)
-{
-	struct curl_slist *hdrs = NULL;
-	CURL *curl;
-	CURLcode cc;
-	enum nhir_rc rc;
-
-	*status = 0;
-	rc = load_curl(err);
-	if (rc)
-		return rc;
-	curl = lc.easy_init();
-	if (!curl)
-		return nhir_err_set(err, NHIR_ENOMEM, "libcurl failed to start");
-	hdrs = lc.slist_append(hdrs, "Accept: application/json");
-	lc.easy_setopt(curl, CURLOPT_URL, url);
-	lc.easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
-	if (form)
-		lc.easy_setopt(curl, CURLOPT_POSTFIELDS, form);
-	if (user) {
-		lc.easy_setopt(curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		lc.easy_setopt(curl, CURLOPT_USERNAME, user);
-		lc.easy_setopt(curl, CURLOPT_PASSWORD, password);
-	}
-	lc.easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
-	lc.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	lc.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-	lc.easy_setopt(curl, CURLOPT_WRITEDATA, out);
-	lc.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	cc = lc.easy_perform(curl);
-	lc.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
-	if (cc == CURLE_WRITE_ERROR && out->err)
-		rc = nhir_err_set(err, NHIR_ETOOBIG, "%s: the answer is over "
-				  "1 MiB", url);
-	else if (cc != CURLE_OK)
-		rc = nhir_err_set(err, NHIR_EIO, "%s: %s", url,
-				  lc.easy_strerror(cc));
-	lc.slist_free_all(hdrs);
-	lc.easy_cleanup(curl);
-	return rc;
-}
-
-enum nhir_rc nhir_http_json(const char *url, const char *json,
-			    const char *bearer, long timeout,
-			    struct nhir_buf *out, long *status,
-			    struct nhir_err *err)
-{
-	struct curl_slist *hdrs = NULL;
-	struct nhir_buf auth = NHIR_BUF_INIT(4096);
-	CURL *curl;
-	CURLcode cc;
-	enum nhir_rc rc;
-
-	*status = 0;
-	rc = load_curl(err);
-	if (rc)
-		return rc;
-	curl = lc.easy_init();
-	if (!curl)
-		return nhir_err_set(err, NHIR_ENOMEM, "libcurl failed to start");
-	hdrs = lc.slist_append(hdrs, "Accept: application/json");
-	if (json)
-		hdrs = lc.slist_append(hdrs, "Content-Type: application/json");
-	if (bearer) {
-		nhir_buf_addf(&auth, "Authorization: Bearer %s", bearer);
-		nhir_buf_addch(&auth, 0);
-		if (!auth.err)
-			hdrs = lc.slist_append(hdrs, auth.buf);
-	}
-	lc.easy_setopt(curl, CURLOPT_URL, url);
-	lc.easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
-	if (json)
-		lc.easy_setopt(curl, CURLOPT_POSTFIELDS, json);
-	/* certificates and host names are checked: libcurl's defaults */
-	lc.easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
-	lc.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	lc.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-	lc.easy_setopt(curl, CURLOPT_WRITEDATA, out);
-	lc.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	cc = lc.easy_perform(curl);
-	lc.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
-	if (auth.err)
-		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-	else if (cc == CURLE_WRITE_ERROR && out->err)
-		rc = nhir_err_set(err, NHIR_ETOOBIG, "%s: the answer is over "
-				  "1 MiB", url);
-	else if (cc != CURLE_OK)
-		rc = nhir_err_set(err, NHIR_EIO, "%s: %s", url,
-				  lc.easy_strerror(cc));
-	lc.slist_free_all(hdrs);
-	lc.easy_cleanup(curl);
-	/* the header held the token */
-	if (auth.buf)
-		sodium_memzero(auth.buf, auth.alloc);
-	nhir_buf_release(&auth);
-	return rc;
-}
-
-enum nhir_rc nhir_http_call(const struct nhir_http_req *q,
-			    struct nhir_buf *out, long *status, char *ctype,
-			    size_t ctype_size, struct nhir_err *err)
-{
-	struct curl_slist *hdrs = NULL, *more;
-	struct nhir_buf auth = NHIR_BUF_INIT(4096);
-	struct nhir_buf ct = NHIR_BUF_INIT(512);
-	const char *got = NULL;
-	CURL *curl;
-	CURLcode cc;
-	enum nhir_rc rc;
-
-	*status = 0;
-	if (ctype_size)
-		ctype[0] = 0;
-	rc = load_curl(err);
-	if (rc)
-		return rc;
-	curl = lc.easy_init();
-	if (!curl)
-		return nhir_err_set(err, NHIR_ENOMEM, "libcurl failed to start");
-	nhir_buf_addf(&auth, "Authorization: Bearer %s",
-		      q->bearer ? q->bearer : "");
-	nhir_buf_addch(&auth, 0);
-	nhir_buf_addf(&ct, "Content-Type: %s",
-		      q->content_type ? q->content_type : "application/json");
-	nhir_buf_addch(&ct, 0);
-	hdrs = lc.slist_append(NULL, "Accept: application/json, "
-			       "application/problem+json");
-	if (hdrs && q->bearer && !auth.err) {
-		more = lc.slist_append(hdrs, auth.buf);
-		hdrs = more ? more : hdrs;
-	}
-	if (hdrs && (q->body || q->upload) && !ct.err) {
-		more = lc.slist_append(hdrs, ct.buf);
-		hdrs = more ? more : hdrs;
-	}
-	/* one round trip: no "Expect: 100-continue" */
-	if (hdrs && (more = lc.slist_append(hdrs, "Expect:")))
-		hdrs = more;
-	lc.easy_setopt(curl, CURLOPT_URL, q->url);
-	lc.easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
-	if (q->upload) {
-		/* streamed from the file as it is read (libcurl's fread) */
-		lc.easy_setopt(curl, CURLOPT_POST, 1L);
-		lc.easy_setopt(curl, CURLOPT_READDATA, q->upload);
-		lc.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-			       (curl_off_t)q->upload_len);
-	} else if (q->body) {
-		lc.easy_setopt(curl, CURLOPT_POSTFIELDS, q->body);
-		lc.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-			       (curl_off_t)q->body_len);
-	}
-	if (q->method && strcmp(q->method, "GET") && strcmp(q->method, "POST"))
-		lc.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, q->method);
-	else if (q->method && !strcmp(q->method, "POST") && !q->body &&
-		 !q->upload)
-		lc.easy_setopt(curl, CURLOPT_POSTFIELDS, "");
-	/* certificates and host names are checked: libcurl's defaults */
-	lc.easy_setopt(curl, CURLOPT_TIMEOUT, q->timeout);
-	lc.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-	lc.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	lc.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-	lc.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-	lc.easy_setopt(curl, CURLOPT_WRITEDATA, out);
-	lc.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	cc = lc.easy_perform(curl);
-	lc.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
-	if (cc == CURLE_OK && ctype_size &&
-	    lc.easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &got) == CURLE_OK &&
-	    got)
-		snprintf(ctype, ctype_size, "%s", got);
-	if (auth.err || ct.err)
-		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-	else if (cc == CURLE_WRITE_ERROR && out->err)
-		rc = nhir_err_set(err, NHIR_ETOOBIG, "the answer is over "
-				  "%zu bytes", out->max);
-	else if (cc != CURLE_OK)
-		rc = nhir_err_set(err, NHIR_EIO, "%s", lc.easy_strerror(cc));
-	lc.slist_free_all(hdrs);
-	lc.easy_cleanup(curl);
-	/* the header held the token */
-	if (auth.buf)
-		sodium_memzero(auth.buf, auth.alloc);
-	nhir_buf_release(&auth);
-	nhir_buf_release(&ct);
-	return rc;
-}
-
 /* The answer's headers a caller may want: rate limits, paging. */
 static size_t on_header(char *p, size_t size, size_t n, void *data)
 {
@@ -1098,10 +853,19 @@ static size_t on_header(char *p, size_t size, size_t n, void *data)
 	return len;
 }
 
+static size_t on_drop(char *p, size_t size, size_t n, void *data)
+{
+	(void)p;
+	(void)data;
+	return size * n;
+}
+
 enum nhir_rc plan_http_do(const struct plan_http *q,
 			  struct plan_http_answer *a, struct nhir_err *err)
 {
 	struct curl_slist *hdrs = NULL, *more;
+	const char *got = NULL;
+	long connect = q->connect_timeout ? q->connect_timeout : 10L;
 	CURL *curl;
 	CURLcode cc;
 	enum nhir_rc rc;
@@ -1126,38 +890,242 @@ enum nhir_rc plan_http_do(const struct plan_http *q,
 	}
 	lc.easy_setopt(curl, CURLOPT_URL, q->url);
 	lc.easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
-	if (q->body) {
+	if (q->upload) {
+		/* streamed from the file as it is read (libcurl's fread) */
+		lc.easy_setopt(curl, CURLOPT_POST, 1L);
+		lc.easy_setopt(curl, CURLOPT_READDATA, q->upload);
+		lc.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+			       (curl_off_t)q->upload_len);
+	} else if (q->body) {
 		lc.easy_setopt(curl, CURLOPT_POSTFIELDS, q->body);
 		lc.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
 			       (curl_off_t)q->body_len);
 	}
 	if (q->method && strcmp(q->method, "GET") && strcmp(q->method, "POST"))
 		lc.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, q->method);
-	else if (q->method && !strcmp(q->method, "POST") && !q->body)
+	else if (q->method && !strcmp(q->method, "POST") && !q->body &&
+		 !q->upload)
 		lc.easy_setopt(curl, CURLOPT_POSTFIELDS, "");
+	if (q->user) {
+		lc.easy_setopt(curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		lc.easy_setopt(curl, CURLOPT_USERNAME, q->user);
+		lc.easy_setopt(curl, CURLOPT_PASSWORD,
+			       q->password ? q->password : "");
+	}
 	lc.easy_setopt(curl, CURLOPT_TIMEOUT, q->timeout);
 	lc.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
-		       q->timeout < 10 ? q->timeout : 10L);
+		       q->timeout < connect ? q->timeout : connect);
 	lc.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	lc.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	/* certificates and host names are checked */
 	lc.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
 	lc.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	lc.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-	lc.easy_setopt(curl, CURLOPT_WRITEDATA, a->body);
+	if (a->body) {
+		lc.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+		lc.easy_setopt(curl, CURLOPT_WRITEDATA, a->body);
+	} else {
+		lc.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_drop);
+	}
 	lc.easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
 	lc.easy_setopt(curl, CURLOPT_HEADERDATA, a);
 	lc.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	cc = lc.easy_perform(curl);
 	lc.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &a->status);
-	/* curl's reasons name no header: credentials stay out */
-	if (cc == CURLE_WRITE_ERROR && a->body->err)
-		rc = nhir_err_set(err, NHIR_ETOOBIG, "%s: the answer is over "
-				  "%zu bytes", q->url, a->body->max);
+	if (cc == CURLE_OK &&
+	    lc.easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &got) == CURLE_OK &&
+	    got)
+		snprintf(a->ctype, sizeof(a->ctype), "%s", got);
+	/* curl's reasons name no header and no URL: both may be secrets */
+	a->timed_out = cc == CURLE_OPERATION_TIMEDOUT;
+	if (cc == CURLE_WRITE_ERROR && a->body && a->body->err)
+		rc = nhir_err_set(err, NHIR_ETOOBIG, "the answer is over %zu "
+				  "bytes", a->body->max);
 	else if (cc != CURLE_OK)
-		rc = nhir_err_set(err, NHIR_EIO, "%s: %s", q->url,
-				  lc.easy_strerror(cc));
+		rc = nhir_err_set(err, NHIR_EIO, "%s", lc.easy_strerror(cc));
 	lc.slist_free_all(hdrs);
 	lc.easy_cleanup(curl);
+	return rc;
+}
+
+static enum nhir_rc run_http(const struct connector *c, const char *in,
+			     struct nhir_buf *out, struct nhir_err *err)
+{
+	const char *lines[MAX_HEADERS + 1];
+	struct nhir_buf h = NHIR_BUF_INIT(1 << 16);
+	struct plan_http_answer a;
+	struct nhir_err e = NHIR_ERR_INIT;
+	enum nhir_rc rc = NHIR_OK;
+	size_t off = 0;
+
+	nhir_buf_adds(&h, "Content-Type: application/json");
+	nhir_buf_addch(&h, 0);
+	for (size_t i = 0; i < c->header_nr; i++) {
+		if (!expand(c->headers[i], &h, err)) {
+			rc = err && err->rc ? err->rc : NHIR_EINVAL;
+			goto out;
+		}
+		nhir_buf_addch(&h, 0);
+	}
+	if (h.err) {
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i <= c->header_nr; i++) {
+		lines[i] = h.buf + off;
+		off += strlen(h.buf + off) + 1;
+	}
+	{
+		struct plan_http q = { .method = "POST", .url = c->url,
+				       .headers = lines,
+				       .header_nr = c->header_nr + 1,
+				       .body = in, .body_len = strlen(in),
+				       .timeout = (long)c->timeout };
+
+		a.body = out;
+		rc = plan_http_do(&q, &a, &e);
+	}
+	if (rc == NHIR_ENOMEM)
+		nhir_err_set(err, rc, "%s", e.msg);
+	else if (rc && a.timed_out)
+		rc = nhir_err_set(err, NHIR_EIO, "'%s' timed out after %" PRId64
+				  " s", c->name, c->timeout);
+	else if (rc)
+		rc = nhir_err_set(err, rc == NHIR_ETOOBIG ? rc : NHIR_EIO,
+				  "'%s': %s", c->name, e.msg);
+	else if (a.status < 200 || a.status >= 300)
+		rc = nhir_err_set(err, NHIR_EIO, "'%s' answered HTTP %ld",
+				  c->name, a.status);
+out:
+	/* headers may hold secrets */
+	if (h.buf)
+		sodium_memzero(h.buf, h.alloc);
+	nhir_buf_release(&h);
+	return rc;
+}
+
+/* plan_http_do's error, named by url (not secret here) as callers had it. */
+static enum nhir_rc url_error(enum nhir_rc rc, const char *url,
+			      const struct nhir_err *e, struct nhir_err *err)
+{
+	if (rc == NHIR_ETOOBIG)
+		return nhir_err_set(err, rc, "%s: the answer is over 1 MiB", url);
+	if (rc == NHIR_ENOMEM)
+		return nhir_err_set(err, rc, "%s", e->msg);
+	return rc ? nhir_err_set(err, rc, "%s: %s", url, e->msg) : NHIR_OK;
+}
+
+enum nhir_rc nhir_http_request(const char *url, const char *form,
+			       const char *user, const char *password,
+			       long timeout, struct nhir_buf *out,
+			       long *status, struct nhir_err *err)
+{
+	static const char *const accept[] = { "Accept: application/json" };
+	struct plan_http q = { .method = form ? "POST" : "GET", .url = url,
+			       .headers = accept, .header_nr = 1, .body = form,
+			       .body_len = form ? strlen(form) : 0,
+			       .timeout = timeout, .user = user,
+			       .password = password };
+	struct plan_http_answer a;
+	struct nhir_err e = NHIR_ERR_INIT;
+	enum nhir_rc rc;
+
+	a.body = out;
+	rc = plan_http_do(&q, &a, &e);
+	*status = a.status;
+	return url_error(rc, url, &e, err);
+}
+
+enum nhir_rc nhir_http_json(const char *url, const char *json,
+			    const char *bearer, long timeout,
+			    struct nhir_buf *out, long *status,
+			    struct nhir_err *err)
+{
+	struct nhir_buf auth = NHIR_BUF_INIT(4096);
+	const char *lines[3] = { "Accept: application/json" };
+	struct plan_http_answer a;
+	struct nhir_err e = NHIR_ERR_INIT;
+	size_t nr = 1;
+	enum nhir_rc rc;
+
+	*status = 0;
+	if (json)
+		lines[nr++] = "Content-Type: application/json";
+	if (bearer) {
+		nhir_buf_addf(&auth, "Authorization: Bearer %s", bearer);
+		nhir_buf_addch(&auth, 0);
+		if (auth.err) {
+			nhir_buf_release(&auth);
+			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		}
+		lines[nr++] = auth.buf;
+	}
+	{
+		struct plan_http q = { .method = json ? "POST" : "GET",
+				       .url = url, .headers = lines,
+				       .header_nr = nr, .body = json,
+				       .body_len = json ? strlen(json) : 0,
+				       .timeout = timeout };
+
+		a.body = out;
+		rc = plan_http_do(&q, &a, &e);
+	}
+	*status = a.status;
+	/* the header held the token */
+	if (auth.buf)
+		sodium_memzero(auth.buf, auth.alloc);
+	nhir_buf_release(&auth);
+	return url_error(rc, url, &e, err);
+}
+
+enum nhir_rc nhir_http_call(const struct nhir_http_req *q,
+			    struct nhir_buf *out, long *status, char *ctype,
+			    size_t ctype_size, struct nhir_err *err)
+{
+	struct nhir_buf auth = NHIR_BUF_INIT(4096);
+	struct nhir_buf ct = NHIR_BUF_INIT(512);
+	const char *lines[3] = { "Accept: application/json, "
+				 "application/problem+json" };
+	struct plan_http_answer a;
+	size_t nr = 1;
+	enum nhir_rc rc;
+
+	*status = 0;
+	if (ctype_size)
+		ctype[0] = 0;
+	nhir_buf_addf(&auth, "Authorization: Bearer %s",
+		      q->bearer ? q->bearer : "");
+	nhir_buf_addch(&auth, 0);
+	nhir_buf_addf(&ct, "Content-Type: %s",
+		      q->content_type ? q->content_type : "application/json");
+	nhir_buf_addch(&ct, 0);
+	if (auth.err || ct.err) {
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (q->bearer)
+		lines[nr++] = auth.buf;
+	if (q->body || q->upload)
+		lines[nr++] = ct.buf;
+	{
+		struct plan_http r = { .method = q->method, .url = q->url,
+				       .headers = lines, .header_nr = nr,
+				       .body = q->body, .body_len = q->body_len,
+				       .timeout = q->timeout,
+				       .upload = q->upload,
+				       .upload_len = q->upload_len };
+
+		a.body = out;
+		rc = plan_http_do(&r, &a, err);
+	}
+	*status = a.status;
+	if (ctype_size && a.ctype[0])
+		snprintf(ctype, ctype_size, "%s", a.ctype);
+out:
+	/* the header held the token */
+	if (auth.buf)
+		sodium_memzero(auth.buf, auth.alloc);
+	nhir_buf_release(&auth);
+	nhir_buf_release(&ct);
 	return rc;
 }
 
@@ -1166,82 +1134,54 @@ enum nhir_rc plan_http_form(const char *url, const char *const *headers,
 			    struct nhir_buf *out, long *status,
 			    struct nhir_err *err)
 {
-	struct plan_http q = { "POST", url, headers, header_nr, body,
-			       strlen(body), timeout };
+	struct plan_http q = { .method = "POST", .url = url,
+			       .headers = headers, .header_nr = header_nr,
+			       .body = body, .body_len = strlen(body),
+			       .timeout = timeout };
 	struct plan_http_answer a;
+	struct nhir_err e = NHIR_ERR_INIT;
 	enum nhir_rc rc;
 
 	a.body = out;
-	rc = plan_http_do(&q, &a, err);
+	rc = plan_http_do(&q, &a, &e);
 	*status = a.status;
-	return rc;
-}
-
-static size_t on_drop(char *p, size_t size, size_t n, void *data)
-{
-	(void)p;
-	(void)data;
-	return size * n;
+	return url_error(rc, url, &e, err);
 }
 
 enum nhir_rc nhir_http_post(const char *url, const char *const *headers,
 			    size_t header_nr, const char *body, size_t len,
 			    long timeout, long *status, struct nhir_err *err)
 {
-	struct curl_slist *hdrs = NULL, *more;
-	CURL *curl;
-	CURLcode cc;
-	enum nhir_rc rc;
+	const char *lines[33];
+	struct plan_http_answer a;
+	size_t nr = 0;
 	bool typed = false;
+	enum nhir_rc rc;
 
 	*status = 0;
-	rc = load_curl(err);
-	if (rc)
-		return rc;
-	curl = lc.easy_init();
-	if (!curl)
-		return nhir_err_set(err, NHIR_ENOMEM, "libcurl failed to start");
+	if (header_nr > 32)
+		return nhir_err_set(err, NHIR_EINVAL, "too many headers");
 	/* JSON unless the caller says otherwise (a SET is secevent+jwt) */
 	for (size_t i = 0; i < header_nr; i++)
 		if (!strncasecmp(headers[i], "Content-Type:", 13))
 			typed = true;
-	hdrs = lc.slist_append(NULL, typed ? "Expect:"
-					   : "Content-Type: application/json");
-	for (size_t i = 0; hdrs && i < header_nr; i++) {
-		more = lc.slist_append(hdrs, headers[i]);
-		if (!more) {
-			lc.slist_free_all(hdrs);
-			hdrs = NULL;
-		}
-		hdrs = more;
+	if (!typed)
+		lines[nr++] = "Content-Type: application/json";
+	for (size_t i = 0; i < header_nr; i++)
+		lines[nr++] = headers[i];
+	{
+		struct plan_http q = { .method = "POST", .url = url,
+				       .headers = lines, .header_nr = nr,
+				       .body = body, .body_len = len,
+				       .timeout = timeout,
+				       .connect_timeout = 5 };
+
+		/* the answer is not read: a.body stays NULL */
+		memset(&a, 0, sizeof(a));
+		rc = plan_http_do(&q, &a, err);
 	}
-	if (!hdrs) {
-		lc.easy_cleanup(curl);
-		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-	}
-	/* no "Expect: 100-continue": one round trip, whatever the size */
-	more = lc.slist_append(hdrs, "Expect:");
-	if (more)
-		hdrs = more;
-	lc.easy_setopt(curl, CURLOPT_URL, url);
-	lc.easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
-	lc.easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-	lc.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	lc.easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
-	lc.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout < 5 ? timeout : 5L);
-	lc.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	lc.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-	lc.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	lc.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	lc.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_drop);
-	lc.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	cc = lc.easy_perform(curl);
-	lc.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
-	/* curl's reason names no URL; a Slack address is a secret */
-	if (cc != CURLE_OK)
-		rc = nhir_err_set(err, NHIR_EIO, "%s", lc.easy_strerror(cc));
-	lc.slist_free_all(hdrs);
-	lc.easy_cleanup(curl);
+	/* the reason names no URL; a Slack address is a secret */
+	*status = a.status;
 	return rc;
 }
 

@@ -2,6 +2,7 @@
 #ifndef NHIR_PLAN_INTERNAL_H
 #define NHIR_PLAN_INTERNAL_H
 
+#include <stdio.h>
 #include "nhir/buf.h"
 #include "nhir/plan.h"
 #include "store/plan.h"
@@ -41,6 +42,10 @@ struct plan_http {
 	const char *body;
 	size_t body_len;
 	long timeout;
+	long connect_timeout;		/* 0: 10 s (never past timeout) */
+	FILE *upload;			/* a body streamed from a file */
+	int64_t upload_len;
+	const char *user, *password;	/* HTTP Basic, when user is set */
 };
 
 /* Its answer: status, the headers rate limits and paging need, body. */
@@ -50,10 +55,17 @@ struct plan_http_answer {
 	char rl_remaining[32];	/* X-RateLimit-Remaining */
 	char rl_reset[32];	/* X-RateLimit-Reset */
 	char link[1024];	/* Link (empty when longer) */
-	struct nhir_buf *body;	/* the caller's, bounded by its max */
+	char ctype[256];	/* Content-Type */
+	bool timed_out;
+	struct nhir_buf *body;	/* the caller's, bounded by its max; NULL:
+				 * the answer's body is not kept */
 };
 
-/* Sends q; a->body must be set.  An error when no answer came. */
+/*
+ * Sends q.  An error when no answer came, saying why in curl's words
+ * (never the URL or a header: either may be a secret), or when the
+ * answer is larger than a->body's max.
+ */
 enum nhir_rc plan_http_do(const struct plan_http *q,
 			  struct plan_http_answer *a, struct nhir_err *err);
 /*

@@ -194,9 +194,13 @@ enum nhir_rc plan_rest_send(struct plan_rest *r, const char *method,
 		}
 		timeout = (long)((r->deadline_ms - plan_rest_ms() + 999) / 1000);
 		{
-			struct plan_http q = { method, url.buf, lines, nr, body,
-					       body ? strlen(body) : 0,
-					       timeout < 1 ? 1 : timeout };
+			struct plan_http q = { .method = method, .url = url.buf,
+					       .headers = lines,
+					       .header_nr = nr, .body = body,
+					       .body_len = body ? strlen(body)
+								: 0,
+					       .timeout = timeout < 1 ? 1
+								: timeout };
 
 			a.body = &out;
 			rc = plan_http_do(&q, &a, err);
