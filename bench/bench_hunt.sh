@@ -26,49 +26,60 @@ fresh() {	# an empty database for each hunt
 	"$NHIR" --db "$db" init >/dev/null
 }
 # best PREP CMD...: the shortest wall time of RUNS runs of CMD, each after
-# PREP (not timed); the last run's output is in $out
+# PREP (not timed), and the least processor time (user + system, every
+# thread) of those runs; the last run's output is in $out
 best() {
 	prep=$1
 	shift
-	b=
+	b= c=
 	for _ in $(seq "$RUNS"); do
 		$prep
 		t0=$(now)
-		"$@" >"$out" 2>&1 || true
+		/usr/bin/time -f '%U %S' -o "$out.cpu" "$@" >"$out" 2>&1 || true
 		t=$(echo "$(now) - $t0" | bc -l)
+		u=$(tail -n 1 "$out.cpu" | awk '{ print $1 + $2 }')
 		if [ -z "$b" ] || [ "$(echo "$t < $b" | bc -l)" = 1 ]; then
 			b=$t
 		fi
+		if [ -z "$c" ] || [ "$(echo "$u < $c" | bc -l)" = 1 ]; then
+			c=$u
+		fi
 	done
-	echo "$b"
+	echo "$b $c"
 }
 
 # the machine may be shared: how busy it was before the runs
 load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')
-t_none=$(best fresh "$NHIR" --db "$db" hunt cloudtrail "$ABSENT" "$dir")
-t_hunt=$(best fresh "$NHIR" --db "$db" hunt cloudtrail "$KEY" "$dir")
+set -- $(best fresh "$NHIR" --db "$db" hunt cloudtrail "$ABSENT" "$dir")
+t_none=$1 c_none=$2
+set -- $(best fresh "$NHIR" --db "$db" hunt cloudtrail "$KEY" "$dir")
+t_hunt=$1 c_hunt=$2
 summary=$(grep '^hunt:' "$out")
 n_hunt=$(sqlite3 "$db" "SELECT count(*) FROM event e JOIN str s ON s.id = e.actor_key
 	WHERE s.s = '$KEY'")
-t_grep=$(best : grep -c -F -r "$KEY" "$dir")
+set -- $(best : grep -c -F -r "$KEY" "$dir")
+t_grep=$1 c_grep=$2
 n_grep=$(awk -F: '{ n += $NF } END { print n }' "$out")
-t_rg=$(best : rg -c -F "$KEY" "$dir")
+set -- $(best : rg -c -F "$KEY" "$dir")
+t_rg=$1 c_rg=$2
 n_rg=$(awk -F: '{ n += $NF } END { print n }' "$out")
-t_duck=$(best : node bench/duckdb_hunt.js "$PEERS" "$dir/*" "$KEY" 2)
+set -- $(best : node bench/duckdb_hunt.js "$PEERS" "$dir/*" "$KEY" 2)
+t_duck=$1 c_duck=$2
 n_duck=$(cat "$out")
 
-line() {	# NAME SECONDS WHAT
-	printf '  %-34s %7.3f s %7.0f MB/s %7.2fx nhir   %s\n' "$1" "$2" \
-		"$(echo "$mb / $2" | bc -l)" "$(echo "$2 / $t_hunt" | bc -l)" "$3"
+line() {	# NAME SECONDS CPU-SECONDS WHAT
+	printf '  %-34s %7.3f s %7.0f MB/s %7.2fx nhir  cpu %6.3f s  %s\n' \
+		"$1" "$2" "$(echo "$mb / $2" | bc -l)" \
+		"$(echo "$2 / $t_hunt" | bc -l)" "$3" "$4"
 }
 printf 'bench-hunt: %.0f MB of CloudTrail in %s files (cached), best of %s, load %s on %s cores\n' \
 	"$mb" "$files" "$RUNS" "$load" "$(nproc 2>/dev/null || echo '?')"
 printf '  key %s\n' "$KEY"
-line "nhir hunt (records + lineage)" "$t_hunt" "$n_hunt events signed by the key"
-line "nhir hunt, a key in no file" "$t_none" "the literal scan alone"
-line "grep -c -F -r" "$t_grep" "$n_grep matching lines"
-line "rg -c -F" "$t_rg" "$n_rg matching lines"
-line "DuckDB read_json query (2 threads)" "$t_duck" "$n_duck records signed by the key"
+line "nhir hunt (records + lineage)" "$t_hunt" "$c_hunt" "$n_hunt events signed by the key"
+line "nhir hunt, a key in no file" "$t_none" "$c_none" "the literal scan alone"
+line "grep -c -F -r" "$t_grep" "$c_grep" "$n_grep matching lines"
+line "rg -c -F" "$t_rg" "$c_rg" "$n_rg matching lines"
+line "DuckDB read_json query (2 threads)" "$t_duck" "$c_duck" "$n_duck records signed by the key"
 echo "  ${summary#hunt: }"
 if [ "$n_duck" != "$n_hunt" ]; then
 	echo "bench-hunt: nhir and DuckDB disagree on the key's records" >&2
