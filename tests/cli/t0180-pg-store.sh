@@ -89,6 +89,20 @@ check "a near miss is suggested" sh -c \
 	"! '$NHIR' usage AKIAEXAMPLEDEPLOY0 >$T/near.out 2>$T/near.err;
 	 grep -q AKIAEXAMPLEDEPLOY01 $T/near.out $T/near.err"
 
+# end facts (deletions, deactivations) with the file and record that
+# told them: the blast at a time after them is SQLite's
+edb=$(printf '%s' "$PG_DSN" | sed 's/%s/nhir_ended/')
+"$NHIR" --db "$edb" init --fixed-clock >/dev/null
+"$NHIR" --db "$T/ended.db" init --fixed-clock >/dev/null
+check "ended things are ingested" sh -c \
+	"'$NHIR' --db '$edb' ingest cloudtrail tests/data/cloudtrail-ended >'$T/ended.pg' &&
+	 '$NHIR' --db '$T/ended.db' ingest cloudtrail tests/data/cloudtrail-ended >'$T/ended.sq' &&
+	 cmp '$T/ended.pg' '$T/ended.sq'"
+check "their end facts are SQLite's" sh -c \
+	"'$NHIR' --db '$edb' blast AKIAEXAMPLELEAKED001 --at 2024-05-01T11:30:00Z >'$T/eb.pg' &&
+	 '$NHIR' --db '$T/ended.db' blast AKIAEXAMPLELEAKED001 --at 2024-05-01T11:30:00Z >'$T/eb.sq' &&
+	 grep -q 'deleted by DeleteRole' '$T/eb.pg' && cmp '$T/eb.pg' '$T/eb.sq'"
+
 # the sums usage keeps, with 256 events and more, files read back in time
 python3 tests/cli/gen_kept.py "$T/kept"
 kdb=$(printf '%s' "$PG_DSN" | sed 's/%s/nhir_kept/')

@@ -144,7 +144,7 @@ enum nhir_rc pg_put_node(struct nhir_store *st, const struct nhir_node_rec *r,
 			     " subtype, provider, attrs, created, expires,"
 			     " disabled, first_seen, updated) VALUES(?1, ?2, ?3,"
 			     " ?4, ?5, ?6, ?7, ?8, CASE WHEN ?9 < 0 THEN 0 ELSE"
-			     " ?9 END, ?10, ?10)", "itttttzziii",
+			     " ?9 END, ?10, ?10)", "itttttzzii",
 			     (int64_t)r->kind, r->ext_id, r->name, r->subtype,
 			     r->provider, attrs, t_or_0(r->created),
 			     t_or_0(r->expires),
@@ -655,7 +655,7 @@ enum nhir_rc pg_put_end(struct nhir_store *st, const struct nhir_end_rec *r,
 		    " time, how, before, cause, event_id, event_name, file,"
 		    " \"offset\") VALUES(?, ?, ?, ?, coalesce(?, ''),"
 		    " coalesce(?, ''), ?, ?, ?) ON CONFLICT DO NOTHING"
-		    " RETURNING 1) SELECT count(*) FROM i", "iiizttttzi", id,
+		    " RETURNING 1) SELECT count(*) FROM i", "iiiztttzi", id,
 		    r->time, (int64_t)r->how,
 		    r->before == NHIR_TIME_NEVER ? (int64_t)0 : r->before,
 		    r->cause, r->event_id, r->event_name, r->file,
