@@ -343,6 +343,7 @@ static void pg_close(struct nhir_store *st)
 
 	PQfinish(s->conn);
 	pg_events_free(s);
+	pg_nodes_forget(s);
 	nhir_free(s->shown);
 	nhir_free(s->files);
 	nhir_free(s->load_table);
@@ -501,6 +502,7 @@ static enum nhir_rc pg_begin(struct nhir_store *st, struct nhir_err *err)
 	s->now = nhir_time_now();
 	/* another server may have written since: cached use is stale */
 	pg_events_reset(s, false);
+	pg_nodes_forget(s);
 	pq_reconnect(s);
 	if (s->ro)
 		return pq_run(s, "BEGIN", err);
@@ -544,6 +546,7 @@ static enum nhir_rc pg_commit(struct nhir_store *st, struct nhir_err *err)
 				  "transaction had failed and was rolled "
 				  "back");
 	PQclear(res);
+	pg_nodes_forget(s);
 	return rc;
 }
 
@@ -551,6 +554,7 @@ static void pg_rollback(struct nhir_store *st)
 {
 	PG(st)->dirty = false;
 	pg_events_reset(PG(st), true);
+	pg_nodes_forget(PG(st));
 	pq_run(PG(st), "ROLLBACK", NULL);
 }
 
@@ -570,6 +574,7 @@ static enum nhir_rc pg_release(struct nhir_store *st, struct nhir_err *err)
 static void pg_rollback_to(struct nhir_store *st)
 {
 	pg_events_reset(PG(st), true);
+	pg_nodes_forget(PG(st));
 	pq_run(PG(st), "ROLLBACK TO part; RELEASE part", NULL);
 }
 

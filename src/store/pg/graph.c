@@ -61,6 +61,111 @@ static int64_t t_or_0(int64_t t)
 	return t == NHIR_TIME_UNSET || t == NHIR_TIME_NEVER ? 0 : t;
 }
 
+/* ---- node ids learned in this write transaction (struct pg_nodes) ---- */
+
+#define NODES_MAX ((size_t)1 << 20)
+
+void pg_nodes_forget(struct pg_store *s)
+{
+	struct pg_nodes *c = &s->nodes;
+
+	for (size_t i = 0; i < c->alloc; i++)
+		nhir_free(c->ext[i]);
+	nhir_free(c->ext);
+	nhir_free(c->id);
+	nhir_free(c->kind);
+	memset(c, 0, sizeof(*c));
+}
+
+static size_t nodes_slot(const struct pg_nodes *c, const char *ext)
+{
+	uint64_t h = 1469598103934665603u;	/* FNV-1a */
+	size_t j;
+
+	for (const unsigned char *p = (const unsigned char *)ext; *p; p++)
+		h = (h ^ *p) * 1099511628211u;
+	for (j = (size_t)h & (c->alloc - 1);
+	     c->ext[j] && strcmp(c->ext[j], ext); j = (j + 1) & (c->alloc - 1))
+		;
+	return j;
+}
+
+/* Only a write transaction's own: no other writer is between. */
+static bool nodes_usable(const struct pg_store *s)
+{
+	return s->base.in_tx && !s->ro;
+}
+
+static bool nodes_find(struct pg_store *s, const char *ext, int64_t *id,
+		       enum nhir_node_kind *kind)
+{
+	struct pg_nodes *c = &s->nodes;
+	size_t j;
+
+	if (!c->nr || !nodes_usable(s))
+		return false;
+	j = nodes_slot(c, ext);
+	if (!c->ext[j])
+		return false;
+	*id = c->id[j];
+	*kind = (enum nhir_node_kind)c->kind[j];
+	return true;
+}
+
+static bool nodes_grow(struct pg_nodes *c)
+{
+	struct pg_nodes old = *c;
+	size_t n = c->alloc ? c->alloc * 2 : 1024;
+
+	c->ext = nhir_calloc(n, sizeof(*c->ext));
+	c->id = nhir_calloc(n, sizeof(*c->id));
+	c->kind = nhir_calloc(n, sizeof(*c->kind));
+	if (!c->ext || !c->id || !c->kind) {
+		nhir_free(c->ext);
+		nhir_free(c->id);
+		nhir_free(c->kind);
+		*c = old;
+		return false;
+	}
+	c->alloc = n;
+	for (size_t i = 0; i < old.alloc; i++) {
+		size_t j;
+
+		if (!old.ext[i])
+			continue;
+		j = nodes_slot(c, old.ext[i]);
+		c->ext[j] = old.ext[i];
+		c->id[j] = old.id[i];
+		c->kind[j] = old.kind[i];
+	}
+	nhir_free(old.ext);
+	nhir_free(old.id);
+	nhir_free(old.kind);
+	return true;
+}
+
+/* Learns ext's node; out of memory or past NODES_MAX, learns nothing. */
+static void nodes_keep(struct pg_store *s, const char *ext, int64_t id,
+		       enum nhir_node_kind kind)
+{
+	struct pg_nodes *c = &s->nodes;
+	size_t j;
+
+	if (!nodes_usable(s) || c->nr >= NODES_MAX)
+		return;
+	if ((c->nr + 1) * 2 > c->alloc && !nodes_grow(c))
+		return;
+	j = nodes_slot(c, ext);
+	if (!c->ext[j]) {
+		c->ext[j] = nhir_strdup(ext);
+		if (!c->ext[j])
+			return;
+		c->nr++;
+	}
+	c->id[j] = id;
+	c->kind[j] = (int)kind;
+}
+
 /*
  * Node ext into *id and *kind: 1 found, 0 not, -1 error (in err).  An
  * IAM user or role ARN is found by its other spelling too
@@ -79,6 +184,8 @@ static int find_node(struct nhir_store *st, const char *ext, int64_t *id,
 
 	if (renamed)
 		*renamed = false;
+	if (nodes_find(PG(st), ext, id, kind))
+		return 1;
 	if (pq_query(st, err, &q, "SELECT id, kind FROM node WHERE ext_id = ?",
 		     "t", ext))
 		return -1;
@@ -86,6 +193,7 @@ static int find_node(struct nhir_store *st, const char *ext, int64_t *id,
 	if (r == 1) {
 		*id = pq_col_int(q, 0);
 		*kind = (enum nhir_node_kind)pq_col_int(q, 1);
+		nodes_keep(PG(st), ext, *id, *kind);
 	}
 	pq_done(q);
 	if (r || !nhir_store_iam_alias(ext, alias, sizeof(alias), &glob))
@@ -140,11 +248,11 @@ enum nhir_rc pg_put_node(struct nhir_store *st, const struct nhir_node_rec *r,
 		if (!attrs)
 			return nhir_err_set(err, NHIR_EPARSE, "attributes are "
 					    "not a JSON object");
-		rc = pq_exec(st, err, "INSERT INTO node(kind, ext_id, name,"
-			     " subtype, provider, attrs, created, expires,"
+		rc = pq_int(st, err, &id, NULL, "INSERT INTO node(kind, ext_id,"
+			     " name, subtype, provider, attrs, created, expires,"
 			     " disabled, first_seen, updated) VALUES(?1, ?2, ?3,"
 			     " ?4, ?5, ?6, ?7, ?8, CASE WHEN ?9 < 0 THEN 0 ELSE"
-			     " ?9 END, ?10, ?10)", "itttttzzii",
+			     " ?9 END, ?10, ?10) RETURNING id", "itttttzzii",
 			     (int64_t)r->kind, r->ext_id, r->name, r->subtype,
 			     r->provider, attrs, t_or_0(r->created),
 			     t_or_0(r->expires),
@@ -153,12 +261,14 @@ enum nhir_rc pg_put_node(struct nhir_store *st, const struct nhir_node_rec *r,
 		cJSON_free(attrs);
 		if (rc)
 			return rc;
+		nodes_keep(s, r->ext_id, id, r->kind);
 		*res = NHIR_PUT_ADDED;
 		s->dirty = true;
 		return NHIR_OK;
 	}
 	if (renamed) {
 		/* stored from a name alone: the full ARN is its id now */
+		pg_nodes_forget(s);
 		rc = pq_exec(st, err, "UPDATE node SET ext_id = ? WHERE id = ?",
 			     "ti", r->ext_id, id);
 		if (rc)

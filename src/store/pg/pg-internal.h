@@ -86,6 +86,19 @@ struct pg_events {
 	struct { struct pg_key_state *v; size_t nr, alloc; } use;
 };
 
+/*
+ * Node ids by external id, learned in the current write transaction
+ * (graph.c): the write lock keeps every other writer out until it ends,
+ * so what was found or added holds until then.  Forgotten at every
+ * transaction's start and end and on a rollback to a savepoint.
+ */
+struct pg_nodes {
+	char **ext;
+	int64_t *id;
+	int *kind;
+	size_t nr, alloc;
+};
+
 struct pg_store {
 	struct nhir_store base;
 	PGconn *conn;
@@ -97,6 +110,7 @@ struct pg_store {
 	bool dirty;		/* the graph changed in this transaction */
 	int64_t now;		/* when the transaction began */
 	struct pg_events ev;	/* events.c, usage.c */
+	struct pg_nodes nodes;	/* graph.c */
 	char *files;		/* $NHIR_FILES: where the side files are */
 	char *load_table;	/* copy.c: the table being loaded */
 	size_t load_nr;
@@ -175,6 +189,7 @@ int64_t pg_str_id(struct pg_store *s, const char *str, struct nhir_err *err);
 enum nhir_rc pg_flush_events(struct pg_store *s, struct nhir_err *err);
 /* what a transaction cached: forgotten when it rolls back (all true) */
 void pg_events_reset(struct pg_store *s, bool all);
+void pg_nodes_forget(struct pg_store *s);
 void pg_events_free(struct pg_store *s);
 /* usage.c */
 enum nhir_rc pg_roll_up(struct pg_store *s, struct nhir_err *err);

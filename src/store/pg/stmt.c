@@ -114,9 +114,72 @@ static bool is_write(const char *sql)
 }
 
 /*
+ * SAVEPOINT, the write, RELEASE in one round trip (libpq's pipeline
+ * mode): the write's result, or NULL when the pipeline could not be
+ * sent (the connection is gone).  When the write fails the server skips
+ * the RELEASE; the caller rolls back to the savepoint.
+ */
+static PGresult *in_part(PGconn *c, const char *text, const struct params *p)
+{
+	PGresult *res, *out = NULL;
+	int n = 0;
+
+	if (!PQenterPipelineMode(c))
+		return NULL;
+	if (!PQsendQueryParams(c, "SAVEPOINT nhir_stmt", 0, NULL, NULL, NULL,
+			       NULL, 0) ||
+	    !PQsendQueryParams(c, text, p->nr, p->oid, p->v, p->len, p->fmt,
+			       0) ||
+	    !PQsendQueryParams(c, "RELEASE nhir_stmt", 0, NULL, NULL, NULL,
+			       NULL, 0) ||
+	    !PQpipelineSync(c)) {
+		PQexitPipelineMode(c);
+		return NULL;
+	}
+	/* three results, each ended by a NULL, then the sync's */
+	while (n < 3) {
+		res = PQgetResult(c);
+		if (!res) {
+			n++;
+			continue;
+		}
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			break;
+		}
+		if (n == 1 && !out) {
+			out = res;
+			continue;
+		}
+		/* a RELEASE that failed after the write ran: the error */
+		if (n == 2 && out && PQresultStatus(res) != PGRES_COMMAND_OK &&
+		    PQresultStatus(res) != PGRES_PIPELINE_ABORTED) {
+			PQclear(out);
+			out = res;
+			continue;
+		}
+		/* a SAVEPOINT that failed: the write did not run */
+		if (n == 0 && PQresultStatus(res) != PGRES_COMMAND_OK && !out)
+			out = res;
+		else
+			PQclear(res);
+	}
+	while ((res = PQgetResult(c))) {
+		ExecStatusType t = PQresultStatus(res);
+
+		PQclear(res);
+		if (t == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	PQexitPipelineMode(c);
+	return out;
+}
+
+/*
  * Runs one statement.  Inside a transaction a write runs in a savepoint
  * of its own, so that a refused row (a conflict the caller handles)
- * leaves the transaction usable, as a failed statement does in SQLite.
+ * leaves the transaction usable, as a failed statement does in SQLite;
+ * the three go to the server together (in_part).
  */
 static enum nhir_rc vrun(struct nhir_store *st, struct nhir_err *err,
 			 PGresult **out, const char *sql, const char *types,
@@ -137,14 +200,11 @@ static enum nhir_rc vrun(struct nhir_store *st, struct nhir_err *err,
 	text = number_params(sql);
 	if (!text)
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-	if (part) {
-		rc = pq_run(s, "SAVEPOINT nhir_stmt", err);
-		if (rc) {
-			nhir_free(text);
-			return rc;
-		}
-	}
-	res = PQexecParams(s->conn, text, p.nr, p.oid, p.v, p.len, p.fmt, 0);
+	if (part)
+		res = in_part(s->conn, text, &p);
+	else
+		res = PQexecParams(s->conn, text, p.nr, p.oid, p.v, p.len,
+				   p.fmt, 0);
 	t = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	/*
 	 * A read outside a transaction on a connection lost since its last
@@ -165,12 +225,6 @@ static enum nhir_rc vrun(struct nhir_store *st, struct nhir_err *err,
 		if (part)
 			pq_run(s, "ROLLBACK TO nhir_stmt; RELEASE nhir_stmt",
 			       NULL);
-		return rc;
-	}
-	if (part)
-		rc = pq_run(s, "RELEASE nhir_stmt", err);
-	if (rc) {
-		PQclear(res);
 		return rc;
 	}
 	*out = res;
