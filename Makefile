@@ -64,7 +64,7 @@ FUZZ_NAMES = $(FUZZ_SRC:fuzz/fuzz_%.c=%)
 REPLAY_BIN = $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
 
 .PHONY: check-torture
-.PHONY: all check check-run demo fuzz bench bench-blast bench-ingest bench-hunt bench-serve bench-store deps check-clang fuzz-short \
+.PHONY: all check check-pg check-run demo fuzz bench bench-blast bench-ingest bench-hunt bench-serve bench-store deps check-clang fuzz-short \
 	checksrc clean test-bins
 .DELETE_ON_ERROR:
 
@@ -137,6 +137,13 @@ check: deps
 check-run: test-bins
 	@tools/checksrc.sh
 	@BUILD=$(BUILD) tests/run.sh
+
+# The CLI scripts with each one's database on PostgreSQL (tests/pg-suite.sh):
+# how far the suite runs there; not part of check (its time budget)
+check-pg: deps
+	@$(MAKE) --no-print-directory BUILD=build/check OPT=-O1 \
+		SANITIZE=address,undefined DEVELOPER=1 test-bins
+	@NHIR=build/check/nhir tests/pg-suite.sh
 
 # The long kill -9 and concurrency campaign (tests/torture/campaign.sh);
 # 'make check' runs two rounds of it (tests/cli/t0340-torture-short.sh).

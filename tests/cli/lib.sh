@@ -7,6 +7,14 @@ ROOT=$PWD
 T=$(mktemp -d "${TMPDIR:-/tmp}/nhir-cli-XXXXXX")
 trap 'rm -rf "$T"' EXIT
 export NHIR_DB="$T/test.db" NO_COLOR=1 NHIR_USER=tester
+# NHIR_TEST_PG, a DSN template ("%s": a database name; tests/pg-suite.sh
+# sets it): the test's own database is a new one on that server, its
+# side files in $T/files.  Tests that name a database file still use it.
+if [ -n "${NHIR_TEST_PG:-}" ]; then
+	NHIR_DB=$(printf '%s' "$NHIR_TEST_PG" |
+		sed "s/%s/t_$(basename "$T" | tr -c 'a-zA-Z0-9\n' _ | tr 'A-Z' 'a-z')/")
+	export NHIR_DB NHIR_FILES="$T/files"
+fi
 n=0
 failed=0
 
