@@ -64,9 +64,12 @@ run "$NHIR" blast AKIAEXAMPLEDEPLOY01 --exposed-at 2024-05-01T09:00:00Z
 run "$NHIR" show ASIAEXAMPLESESSION1
 
 # The key leaked at 09:00.  What do the audit logs say it did since?
+# Hunt it in the raw logs first (the first answer at the speed of a
+# scan), then ingest them all for the questions that follow.
 export NHIR_NOW=2024-05-01T10:35:00Z
+run "$NHIR" hunt --exposed-at 2024-05-01T09:00:00Z cloudtrail \
+	AKIAEXAMPLEDEPLOY01 examples/scenarios/01-ci-key-public-repo/telemetry/
 run "$NHIR" ingest cloudtrail examples/scenarios/01-ci-key-public-repo/telemetry/
-run "$NHIR" usage AKIAEXAMPLEDEPLOY01 --exposed-at 2024-05-01T09:00:00Z
 run "$NHIR" timeline --since 2024-05-01T09:00:00Z AKIAEXAMPLEDEPLOY01
 run "$NHIR" blast --limit 5 AKIAEXAMPLEDEPLOY01 --exposed-at 2024-05-01T09:00:00Z
 
