@@ -13,6 +13,8 @@
 #include <sys/mman.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -2222,6 +2224,57 @@ static void scan_read(const struct nhir_litscan *lits, const char *buf,
 		*done = NHIR_MAX(*done, n - NHIR_LITSCAN_MAX_LEN + 1);
 }
 
+/*
+ * A plain file is searched through a mapping of it, without copying
+ * it; only one that holds a key is copied into the buffer.  A file
+ * shortened while it is mapped raises SIGBUS when a page past its new
+ * end is read: while a hunt reads a mapping, that jumps back here and
+ * the file is read the ordinary way.  (A hunt runs on one thread.)
+ */
+static sigjmp_buf map_jmp;
+static volatile sig_atomic_t map_armed;
+
+static void on_sigbus(int sig)
+{
+	if (map_armed)
+		siglongjmp(map_jmp, 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* False: the file could not be searched mapped (read it instead). */
+static bool load_mapped(struct hunt *h, int fd, size_t size,
+			const struct nhir_litscan *lits, bool *hit)
+{
+	struct sigaction sa, old;
+	volatile bool ok = false;
+	void *m;
+
+	if (!size)
+		return false;
+	m = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	if (m == MAP_FAILED)
+		return false;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigbus;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, &old)) {
+		munmap(m, size);
+		return false;
+	}
+	if (!sigsetjmp(map_jmp, 1)) {
+		map_armed = 1;
+		*hit = nhir_litscan_find(lits, m, size, NULL) != SIZE_MAX;
+		if (*hit)
+			memcpy(h->buf, m, size);
+		ok = true;
+	}
+	map_armed = 0;
+	sigaction(SIGBUS, &old, NULL);
+	munmap(m, size);
+	return ok;
+}
+
 /* A plain file read whole; *hit: it holds one of lits. */
 static enum nhir_rc load_plain(struct hunt *h, const char *path,
 			       const struct nhir_litscan *lits, size_t *len,
@@ -2245,6 +2298,13 @@ static enum nhir_rc load_plain(struct hunt *h, const char *path,
 		close(fd);
 		return err->rc;
 	}
+	if (S_ISREG(sb.st_mode) && (uint64_t)sb.st_size <= SIZE_MAX &&
+	    load_mapped(h, fd, (size_t)sb.st_size, lits, hit)) {
+		*len = (size_t)sb.st_size;
+		close(fd);
+		return NHIR_OK;
+	}
+	*hit = false;
 	/* what the file holds now, up to the size it had when opened */
 	while (*len < (size_t)sb.st_size &&
 	       (n = read(fd, h->buf + *len,

@@ -121,6 +121,28 @@ check "a key across the boundary of the pieces searched is found" \
 	same_answer big AKIAHUNTBOUNDARY0001 "$T/big"
 check "in both files" has "$T/big.err" "2 records of 1 keys (0 minted or created) in 2 files"
 
+# a file cut short while the hunt searches it (mapped): read again as it
+# is now, not a crash (gdb cuts it at the first search)
+mkdir "$T/bus"
+head -n 1 "$T/late/2-mint.jsonl" >"$T/bus/f.jsonl"
+first=$(wc -c <"$T/bus/f.jsonl")
+for i in $(seq 4000); do sed -n 2p "$T/late/2-mint.jsonl"; done >>"$T/bus/f.jsonl"
+"$NHIR" --db "$T/bus.db" init >/dev/null
+# (LeakSanitizer cannot run under gdb)
+ASAN_OPTIONS=detect_leaks=0 gdb -q -batch -nx -ex 'set breakpoint pending on' \
+	-ex 'handle SIGBUS nostop noprint pass' \
+	-ex 'break nhir_litscan_find' -ex run \
+	-ex "shell truncate -s $first $T/bus/f.jsonl" -ex 'delete' \
+	-ex continue --args "$NHIR" --db "$T/bus.db" hunt cloudtrail \
+	AKIAHUNTROOTKEY00001 "$T/bus" >"$T/bus.gdb" 2>&1 </dev/null
+check "gdb stopped the hunt at its first search" grep -q \
+	"Breakpoint 1, nhir_litscan_find" "$T/bus.gdb"
+check "the file cut short is read as it is now" has "$T/bus.gdb" \
+	"hunt: 1 files, 0.0 MB searched"
+check "with its key" has "$T/bus.gdb" \
+	"1 records of 2 keys (1 minted or created) in 1 files"
+check "and the hunt ends well" has "$T/bus.gdb" "exited normally"
+
 # the same answer on real CloudTrail, for its busiest key
 if [ -d "$NHIR_DATA/invictus-aws-stratus-cloudtrail/CloudTrail" ]; then
 	D=$NHIR_DATA/invictus-aws-stratus-cloudtrail/CloudTrail
