@@ -64,7 +64,7 @@ FUZZ_NAMES = $(FUZZ_SRC:fuzz/fuzz_%.c=%)
 REPLAY_BIN = $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
 
 .PHONY: check-torture
-.PHONY: all check check-pg check-run demo fuzz bench bench-blast bench-ingest bench-hunt bench-serve bench-store deps check-clang fuzz-short \
+.PHONY: all check check-pg check-run demo fuzz bench bench-blast bench-ingest bench-hunt bench-serve bench-store bench-web deps check-clang fuzz-short \
 	checksrc clean test-bins
 .DELETE_ON_ERROR:
 
@@ -194,7 +194,7 @@ check-clang: deps
 	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang DEVELOPER=1 \
 		all test-bins
 
-bench: bench-blast bench-ingest bench-hunt bench-serve bench-store
+bench: bench-blast bench-ingest bench-hunt bench-serve bench-store bench-web
 
 bench-blast: deps
 	@scripts/deps.sh bench
@@ -226,6 +226,13 @@ bench-serve: deps
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all
 	@bench/bench_serve.sh $(NHIR) $(BENCH_SECONDS) 64 $(BENCH_SOAK)
+
+# the web workbench in Chromium: a 5,000-node blast radius drawn, panned
+# and zoomed (bench/web/)
+BENCH_NODES ?= 5000
+bench-web: deps
+	@$(MAKE) --no-print-directory all
+	@bench/bench_web.sh $(NHIR) $(BENCH_NODES) 5
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)

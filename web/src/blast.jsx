@@ -7,7 +7,9 @@ import { useState, useEffect, useRef } from 'preact/hooks';
 import { get } from './api.js';
 import { Graph, KIND_COLORS } from './graph.jsx';
 
-const AGGREGATE = 300;
+// Drawn node by node up to this many (the benchmark, bench/web/, pans
+// and zooms 5,000 at 30 frames a second or more); by group beyond.
+const AGGREGATE = 5000;
 
 // The SVG exporter registered with the Cytoscape instance's library.
 let svgExt = null;
@@ -34,15 +36,19 @@ function pathText(it) {
 	return it.path.map((p, i) => (i === 0 ? p.ref : `${p.reverse ? '<-' : '-'}${p.edge}${p.reverse ? '-' : '->'} ${p.ref}`)).join(' ');
 }
 
-function elementsOf(items, shown) {
+// counts: the radius's size by group (the server sends at most
+// AGGREGATE items of a group; its counts are all of them).
+function elementsOf(items, shown, counts) {
 	const vis = items.filter((it) => it.group === 'seeds' || shown[it.group] !== false);
 	const els = [];
-	if (vis.length > AGGREGATE) {
+	const total = Object.entries(counts || {}).filter(([g]) => g === 'seeds' || shown[g] !== false)
+		.reduce((n, [, c]) => n + c, 0);
+	if (Math.max(total, vis.length) > AGGREGATE) {
 		const seeds = vis.filter((it) => it.group === 'seeds');
 		const by = {};
 		for (const it of vis)
 			if (it.group !== 'seeds')
-				by[it.group] = (by[it.group] || 0) + 1;
+				by[it.group] = counts && counts[it.group] ? counts[it.group] : (by[it.group] || 0) + 1;
 		for (const s of seeds)
 			els.push({ data: { id: `n${s.id}`, label: s.name || s.ref, color: KIND_COLORS[s.kind] || '#888' } });
 		for (const [g, n] of Object.entries(by)) {
@@ -53,8 +59,10 @@ function elementsOf(items, shown) {
 		return { els, aggregated: true };
 	}
 	const ids = new Set(vis.map((it) => it.id));
+	const seen = new Set();
 	for (const it of vis)
-		els.push({ data: { id: `n${it.id}`, label: it.name || it.ref, color: KIND_COLORS[it.kind] || '#888' } });
+		els.push({ data: { id: `n${it.id}`, label: it.name || it.ref, color: KIND_COLORS[it.kind] || '#888',
+			depth: it.path.length } });
 	for (const it of vis) {
 		if (it.path.length < 2)
 			continue;
@@ -63,7 +71,7 @@ function elementsOf(items, shown) {
 			continue;
 		const [from, to] = b.reverse ? [b.id, a.id] : [a.id, b.id];
 		const id = `e${from}-${to}`;
-		if (!els.some((e) => e.data.id === id))
+		if (!seen.has(id) && seen.add(id))
 			els.push({ data: { id, source: `n${from}`, target: `n${to}`, label: b.edge } });
 	}
 	return { els, aggregated: false };
@@ -89,15 +97,20 @@ export function Blast({ query }) {
 		setSel(null);
 		if (!refs.length)
 			return;
-		const q = refs.map((r) => `ref=${encodeURIComponent(r)}`).join('&') + (at ? `&at=${encodeURIComponent(at)}` : '');
+		const q = refs.map((r) => `ref=${encodeURIComponent(r)}`).join('&') + (at ? `&at=${encodeURIComponent(at)}` : '') +
+			`&limit=${AGGREGATE}`;
 		get(`/api/v1/blast?${q}`).then((d) => { setDoc(d); setError(null); }, setError);
 	}, [query]);
 	useEffect(() => {
-		setGraph(doc ? elementsOf(items, shown) : { els: [], aggregated: false });
+		setGraph(doc ? elementsOf(items, shown, doc.counts) : { els: [], aggregated: false });
 	}, [doc, shown]);
 	useEffect(() => {
 		const c = cy.current;
 		if (!c)
+			return;
+		// (classes on thousands of elements are restyled: only when
+		// something is or was highlighted)
+		if (!sel && !c.$('.hi, .faded').length)
 			return;
 		c.elements().removeClass('hi faded');
 		if (!sel)
@@ -165,7 +178,7 @@ export function Blast({ query }) {
 			{doc && (
 				<>
 					<p>
-						At <span class="mono">{doc.at}</span>: {items.length - doc.groups.seeds.length} reachable from{' '}
+						At <span class="mono">{doc.at}</span>: {Object.entries(doc.counts).reduce((n, [g, c]) => (g === 'seeds' ? n : n + c), 0)} reachable from{' '}
 						{doc.groups.seeds.length} seed{doc.groups.seeds.length === 1 ? '' : 's'}
 						{graph.aggregated ? ` (more than ${AGGREGATE}: drawn by group)` : ''}.
 					</p>

@@ -27,6 +27,21 @@ function colors() {
 		: { fg: '#1a1a1a', line: '#6b6b6b', bg: '#ffffff', hi: '#c26100' };
 }
 
+// More elements than this: drawn for speed rather than detail.
+const LARGE = 1500;
+
+// A large graph is drawn for speed: no labels (measuring thousands
+// costs seconds; its table names every item), edges straight and bare.
+function largeStyle(c) {
+	return [
+		{ selector: 'node', style: { 'background-color': 'data(color)', width: 14, height: 14 } },
+		{ selector: 'node[size]', style: { width: 'data(size)', height: 'data(size)' } },
+		{ selector: 'edge', style: { width: 1, 'line-color': c.line, 'curve-style': 'haystack' } },
+		{ selector: '.hi', style: { 'line-color': c.hi, width: 4, 'border-width': 3, 'border-color': c.hi } },
+		{ selector: '.faded', style: { opacity: 0.25 } },
+	];
+}
+
 export const KIND_COLORS = {
 	credential: '#d93025', token: '#e37400', identity: '#1a73e8', grant: '#9334e6',
 	workload: '#188038', resource: '#5f6368', store: '#b06000', owner: '#007b83',
@@ -61,7 +76,7 @@ export function Graph({ elements, layout, label, onReady, tall }) {
 				wheelSensitivity: 0.3,
 				minZoom: 0.05,
 				maxZoom: 4,
-				style: [
+				style: elements.length > LARGE ? largeStyle(c) : [
 					{ selector: 'node', style: {
 						'background-color': 'data(color)', label: 'data(label)', color: c.fg,
 						'font-size': 10, 'text-valign': 'bottom', 'text-margin-y': 3,
@@ -76,7 +91,25 @@ export function Graph({ elements, layout, label, onReady, tall }) {
 						'border-width': 3, 'border-color': c.hi } },
 					{ selector: '.faded', style: { opacity: 0.25 } },
 				],
-				layout: layout || { name: 'breadthfirst', directed: true, spacingFactor: 1.1 },
+				// a large graph: rings by distance from the roots
+				// (cytoscape's concentric layout, far cheaper than
+				// breadthfirst at thousands of nodes)
+				layout: elements.length > LARGE
+					? { name: 'concentric', concentric: (n) => -n.data('depth') || 0, levelWidth: () => 1,
+						minNodeSpacing: 4, animate: false }
+					: layout || { name: 'breadthfirst', directed: true, spacingFactor: 1.1 },
+				pixelRatio: elements.length > LARGE ? 1 : 'auto',
+				// a large graph pans and zooms as a picture of itself
+				// (drawn again when the view rests), labels too small to
+				// read left out
+				textureOnViewport: elements.length > LARGE,
+				hideEdgesOnViewport: elements.length > LARGE,
+			});
+
+			// drawn: for the tests and the benchmark
+			cy.one('render', () => {
+				if (box.current)
+					box.current.dataset.drawn = String(cy.nodes().length);
 			});
 			// a box that changes size (a phone turned, a window resized)
 			seen = new ResizeObserver(() => {
