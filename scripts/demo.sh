@@ -140,3 +140,14 @@ printf '\nTo share it with the team over HTTP (doc/guide/server.md):\n'
 printf '  TOKEN=$(%s %s --as ada token create --user lena)\n' "$where" "$NHIR"
 printf '  %s %s serve --listen 127.0.0.1:8470 &\n' "$where" "$NHIR"
 printf '  curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8470/api/v1/incidents/INC-1\n'
+
+# Last: the same record in the browser.  No password is set here (none
+# is printed): the reader chooses lena's, and alex's and ben's for the
+# two approvers.
+printf '\nThe web workbench on this database (doc/guide/server.md, "The web workbench"):\n'
+printf '  %s %s --as ada user passwd lena     # and alex, ben: two approvers\n' "$where" "$NHIR"
+printf '  %s FAKE_STATE=%s %s serve --listen 127.0.0.1:8470 \\\n' \
+	"$where" "$FAKE_STATE" "$NHIR"
+printf '    --catalog catalog/actions.yaml --connectors examples/connectors/simulated.yaml \\\n'
+printf '    --report-key %s/report-key\n' "$dir"
+printf '  then open http://127.0.0.1:8470/#/incidents/INC-1 and sign in as lena\n'
