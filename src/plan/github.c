@@ -562,7 +562,8 @@ enum nhir_rc nhir_github_call(const struct nhir_github *g, const char *name,
 
 	static const char *const fixed[] = {
 		"Accept: application/vnd.github+json",
-		"X-GitHub-Api-Version: " API_VERSION, "User-Agent: nhir",
+		("X-GitHub-Api-Version: " API_VERSION),
+		"User-Agent: nhir",
 	};
 
 	memset(&c, 0, sizeof(c));

@@ -425,8 +425,8 @@ const char *const sq_migrations[] = {
 	 * same path) is not taken for this one; an nhir older than this
 	 * migration, which would not move it, does not open the database.
 	 */
-	"INSERT OR REPLACE INTO meta VALUES('data_gen',"
-	" abs(random() % 4611686018427387904));",
+	("INSERT OR REPLACE INTO meta VALUES('data_gen',"
+	 " abs(random() % 4611686018427387904));"),
 };
 
 const size_t sq_migrations_nr = NHIR_ARRAY_SIZE(sq_migrations);
