@@ -327,7 +327,9 @@ static size_t find_wide(const struct nhir_litscan *ls, const char *data,
 			size_t at = c + (size_t)__builtin_ctz(bits);
 
 			bits &= bits - 1;
-			if (!prefix_ok(ls, data + at))
+			/* too near the end for any literal (and for the
+			 * prefix's 4 bytes when the anchors are early) */
+			if (len - at < ls->minlen || !prefix_ok(ls, data + at))
 				continue;
 			*k = lookup(ls, data + at, len - at, false);
 			if (*k != SIZE_MAX)
