@@ -658,28 +658,8 @@ enum nhir_rc nhir_github_call(const struct nhir_github *g, const char *name,
 			 : "");
 	}
 answer:
-	if (rc)
-		goto out;
-	o = cJSON_CreateObject();
-	if (!o) {
-		rc = NHIR_ENOMEM;
-		goto out;
-	}
-	if (c.r.dry) {
-		nhir_buf_addch(&c.r.dry_text, 0);
-		cJSON_AddStringToObject(o, "status", "dry-run");
-		cJSON_AddStringToObject(o, "detail", c.r.dry_text.err
-					? "out of memory"
-					: c.r.dry_text.len > 1 ? c.r.dry_text.buf
-							     : detail);
-	} else {
-		cJSON_AddStringToObject(o, "status", ok ? "done" : "failed");
-		cJSON_AddStringToObject(o, "detail", detail);
-		if (c.r.sent.len)
-			cJSON_AddStringToObject(o, "calls", plan_rest_sent(&c.r));
-	}
-	rc = plan_rest_reply(reply, o, err);
-	o = NULL;
+	if (!rc)
+		rc = plan_rest_step_reply(&c.r, ok, detail, reply, err);
 out:
 	if (rc == NHIR_ENOMEM && !err->rc)
 		nhir_err_set(err, NHIR_ENOMEM, "out of memory");

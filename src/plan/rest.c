@@ -307,3 +307,27 @@ enum nhir_rc plan_rest_reply(struct nhir_buf *reply, cJSON *o,
 	return reply->err ? nhir_err_set(err, NHIR_ETOOBIG, "answer too big")
 			  : NHIR_OK;
 }
+
+enum nhir_rc plan_rest_step_reply(struct plan_rest *r, bool ok,
+				  const char *detail, struct nhir_buf *reply,
+				  struct nhir_err *err)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o)
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	if (r->dry) {
+		nhir_buf_addch(&r->dry_text, 0);
+		cJSON_AddStringToObject(o, "status", "dry-run");
+		cJSON_AddStringToObject(o, "detail", r->dry_text.err
+					? "out of memory"
+					: r->dry_text.len > 1 ? r->dry_text.buf
+							      : detail);
+	} else {
+		cJSON_AddStringToObject(o, "status", ok ? "done" : "failed");
+		cJSON_AddStringToObject(o, "detail", detail);
+		if (r->sent.len)
+			cJSON_AddStringToObject(o, "calls", plan_rest_sent(r));
+	}
+	return plan_rest_reply(reply, o, err);
+}

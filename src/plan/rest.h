@@ -67,6 +67,14 @@ void plan_rest_why(char *out, size_t n, const char *label,
 /* The reply a connector gives: o printed into reply, then deleted. */
 enum nhir_rc plan_rest_reply(struct nhir_buf *reply, cJSON *o,
 			     struct nhir_err *err);
+/*
+ * The reply of a step's run: its dry run (the requests r would have
+ * sent, else detail), or "done"/"failed" as ok says with detail and the
+ * calls r made.
+ */
+enum nhir_rc plan_rest_step_reply(struct plan_rest *r, bool ok,
+				  const char *detail, struct nhir_buf *reply,
+				  struct nhir_err *err);
 /* Wipes and releases b. */
 void plan_rest_wipe(struct nhir_buf *b);
 int64_t plan_rest_ms(void);
