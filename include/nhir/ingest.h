@@ -38,6 +38,9 @@ struct nhir_import_result {
 	size_t error_nr;
 	struct nhir_import_diag warns[NHIR_IMPORT_DIAG_MAX];
 	size_t warn_nr;
+	/* why the graph cache was not made again after the change ("": it
+	   was, or nothing changed); the next read makes it */
+	char graph_error[NHIR_ERR_MSG_MAX];
 };
 
 struct nhir_import_opts {
@@ -90,7 +93,8 @@ void nhir_import_store_sink(struct nhir_import_sink *sink,
 /*
  * Imports one file into st in one transaction and records the run
  * (format, path, SHA-256, counts, actor).  On NHIR_EPARSE the
- * transaction is rolled back and nothing of the file is stored.
+ * transaction is rolled back and nothing of the file is stored.  A
+ * change makes the graph cache again (nhir_store_graph_refresh).
  */
 enum nhir_rc nhir_import_file(struct nhir_store *st,
 			      const struct nhir_importer *imp,
@@ -147,6 +151,8 @@ struct nhir_ingest_result {
 	uint64_t diag_total;
 	nhir_ingest_diag_cb on_diag;	/* set by the caller, or NULL */
 	void *diag_data;
+	/* as nhir_import_result's: the graph cache not made again */
+	char graph_error[NHIR_ERR_MSG_MAX];
 };
 
 /* Called after each file, for progress. */
@@ -164,7 +170,9 @@ typedef void (*nhir_ingest_progress_cb)(const char *path,
  * a hidden entry (name starting with '.'), which is not read.  Returns
  * NHIR_OK, NHIR_EPARSE when some file was rolled back (see res->diags),
  * or an error that stopped the run.  Calls that share res are one run:
- * its duplicates tell the run's own files from earlier ones.
+ * its duplicates tell the run's own files from earlier ones.  A call
+ * that changes lineage makes the graph cache again (see
+ * nhir_store_graph_refresh; res->graph_error says if it could not).
  */
 enum nhir_rc nhir_ingest_path(struct nhir_store *st,
 			      const struct nhir_tele_format *fmt,

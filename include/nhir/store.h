@@ -401,6 +401,14 @@ enum nhir_rc nhir_store_load_graph(struct nhir_store *st,
 				   struct nhir_graph **out,
 				   struct nhir_err *err);
 /*
+ * Makes the cached compact graph again now if the stored graph has
+ * changed since it was made, so that the next read does not pay for it.
+ * The operations that change the graph (import, ingest, hunt) call it
+ * after their commit; a failure loses nothing (the next read rebuilds).
+ */
+enum nhir_rc nhir_store_graph_refresh(struct nhir_store *st,
+				      struct nhir_err *err);
+/*
  * What identifies the stored graph's state, as the cached image is
  * checked by: it moves with every change to a node, an edge or an end
  * fact, whichever process commits it.  Read before what it covers.

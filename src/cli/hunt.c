@@ -125,13 +125,8 @@ int cmd_hunt(int argc, char **argv, struct nhir_ctx *ctx)
 		res.records_matched, res.keys, res.keys_found,
 		res.files_matched, res.passes, res.in.events,
 		res.in.duplicates);
-	if (res.in.lineage) {
-		struct nhir_graph *g = NULL;
-
-		if (nhir_store_load_graph(ctx->st, &g, &err))
-			cli_warn("graph cache not refreshed: %s", err.msg);
-		nhir_graph_free(g);
-	}
+	if (res.in.graph_error[0])
+		cli_warn("graph cache not refreshed: %s", res.in.graph_error);
 	status = show(ctx, argv + optind + 1, nk, &o, out);
 	if (status == EXIT_OK && (rc == NHIR_EPARSE || res.in.malformed ||
 				  res.in.files_skipped))

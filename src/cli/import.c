@@ -50,7 +50,7 @@ int cmd_import(int argc, char **argv, struct nhir_ctx *ctx)
 	struct nhir_import_file *files = NULL;
 	size_t file_nr = 0;
 	int c, fmt = FMT_TEXT, status = EXIT_OK;
-	bool list = false, changed = false;
+	bool list = false;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -112,8 +112,9 @@ int cmd_import(int argc, char **argv, struct nhir_ctx *ctx)
 			out_fprintf(stderr, "\033[K");
 		if (rc)
 			status = EXIT_ERROR;
-		else if (res.added || res.updated)
-			changed = true;
+		if (res.graph_error[0])
+			cli_warn("graph cache not refreshed: %s",
+				 res.graph_error);
 		for (size_t d = 0; d < res.error_nr; d++)
 			print_diag(path, "error", &res.errors[d]);
 		if (res.rejected > res.error_nr)
@@ -156,18 +157,6 @@ int cmd_import(int argc, char **argv, struct nhir_ctx *ctx)
 		if (r && status == EXIT_OK)
 			status = r;
 		nhir_free(files);
-	}
-	/*
-	 * Rebuild the graph cache now, so that the first blast after an
-	 * import does not pay for it.  Failing here loses nothing.
-	 */
-	if (changed) {
-		struct nhir_graph *g = NULL;
-		struct nhir_err err = NHIR_ERR_INIT;
-
-		if (nhir_store_load_graph(ctx->st, &g, &err))
-			cli_warn("graph cache not refreshed: %s", err.msg);
-		nhir_graph_free(g);
 	}
 	return status;
 }

@@ -208,13 +208,7 @@ int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx)
 			   "changes\n", res.malformed, res.lineage);
 	}
 	nhir_free(probs.list);
-	if (res.lineage) {
-		struct nhir_graph *g = NULL;
-
-		/* keep the graph cache fresh for blast, as import does */
-		if (nhir_store_load_graph(ctx->st, &g, &err))
-			cli_warn("graph cache not refreshed: %s", err.msg);
-		nhir_graph_free(g);
-	}
+	if (res.graph_error[0])
+		cli_warn("graph cache not refreshed: %s", res.graph_error);
 	return status;
 }

@@ -457,6 +457,10 @@ enum nhir_rc nhir_import_file(struct nhir_store *st,
 	if (rc != NHIR_ESTORE && rc != NHIR_ENOMEM &&
 	    nhir_store_record_import(st, &run, &e2) && !rc)
 		rc = nhir_err_set(err, e2.rc, "%s", e2.msg);
+	if (!rc && (res->added || res->updated) &&
+	    nhir_store_graph_refresh(st, &e2))
+		snprintf(res->graph_error, sizeof(res->graph_error), "%s",
+			 e2.msg);
 out:
 	if (mapped)
 		munmap(data, len);

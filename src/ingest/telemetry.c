@@ -1959,6 +1959,21 @@ static enum nhir_rc ingest_path(struct nhir_store *st,
 	return rc ? rc : worst;
 }
 
+/*
+ * After a run that changed lineage, the graph cache is made again so
+ * that the next blast does not pay for it; failing loses nothing.
+ */
+static void graph_fresh(struct nhir_store *st, struct nhir_ingest_result *res,
+			uint64_t lineage_before)
+{
+	struct nhir_err e = NHIR_ERR_INIT;
+
+	if (res->lineage != lineage_before &&
+	    nhir_store_graph_refresh(st, &e))
+		snprintf(res->graph_error, sizeof(res->graph_error), "%s",
+			 e.msg);
+}
+
 /* The end of a run: what it stored is committed with its audit entry. */
 static enum nhir_rc run_end(struct nhir_store *st, struct run *run,
 			    enum nhir_rc rc, struct nhir_ingest_result *res,
@@ -1987,6 +2002,7 @@ enum nhir_rc nhir_ingest_upload(struct nhir_store *st,
 	struct nhir_err own = NHIR_ERR_INIT;
 	struct stat sb;
 	struct run run;
+	uint64_t lineage;
 	enum nhir_rc rc;
 
 	if (!err)
@@ -2006,8 +2022,11 @@ enum nhir_rc nhir_ingest_upload(struct nhir_store *st,
 	run.format = fmt->name;
 	run.path = name;
 	run.actor = actor ? actor : "nhir";
+	lineage = res->lineage;
 	rc = ingest_file(st, fmt, path, name, actor, false, &run, res, err);
-	return run_end(st, &run, rc, res, err);
+	rc = run_end(st, &run, rc, res, err);
+	graph_fresh(st, res, lineage);
+	return rc;
 }
 
 enum nhir_rc nhir_ingest_path(struct nhir_store *st,
@@ -2019,6 +2038,7 @@ enum nhir_rc nhir_ingest_path(struct nhir_store *st,
 {
 	struct nhir_err own = NHIR_ERR_INIT;
 	struct run run;
+	uint64_t lineage;
 	enum nhir_rc rc;
 
 	if (!err)
@@ -2031,9 +2051,12 @@ enum nhir_rc nhir_ingest_path(struct nhir_store *st,
 	run.format = fmt->name;
 	run.path = path;
 	run.actor = actor ? actor : "nhir";
+	lineage = res->lineage;
 	rc = ingest_path(st, fmt, path, actor, progress, pdata, false, &run,
 			 res, err);
-	return run_end(st, &run, rc, res, err);
+	rc = run_end(st, &run, rc, res, err);
+	graph_fresh(st, res, lineage);
+	return rc;
 }
 
 /*
@@ -2695,6 +2718,7 @@ enum nhir_rc nhir_hunt(struct nhir_store *st,
 	int64_t *named = NULL;
 	size_t nr = 0, alloc = 0, *had = NULL, given;
 	enum nhir_rc rc = NHIR_OK, worst = NHIR_OK, crc;
+	uint64_t lineage = res->in.lineage;
 
 	if (!err)
 		err = &own;
@@ -2730,6 +2754,7 @@ enum nhir_rc nhir_hunt(struct nhir_store *st,
 	res->keys = nhir_litscan_count(h.all);
 	res->keys_found = res->keys - given;
 	crc = run_commit(st, &h.run, &res->in, rc ? &cerr : err);
+	graph_fresh(st, &res->in, lineage);
 	keyset_clear(&h.run.seen);
 	keyset_clear(&h.keynodes);
 	nhir_free(h.run.dirs);

@@ -224,15 +224,11 @@ static enum MHD_Result rejected(struct srv_req *r, const char *detail,
 			       "Unprocessable content", detail, ext);
 }
 
-/* As the command line does after a change: the graph cache made again. */
-static void graph_fresh(struct srv_req *r)
+/* The library made the graph cache again after a change, or says why not. */
+static void graph_note(const char *msg)
 {
-	struct nhir_err err = NHIR_ERR_INIT;
-	struct nhir_graph *g = NULL;
-
-	if (nhir_store_load_graph(r->st, &g, &err))
-		srv_log("graph cache not refreshed: %s", err.msg);
-	nhir_graph_free(g);
+	if (msg[0])
+		srv_log("graph cache not refreshed: %s", msg);
 }
 
 static bool store(struct srv_req *r, enum MHD_Result *ok)
@@ -265,8 +261,7 @@ enum MHD_Result up_ingest(struct srv_req *r)
 	if (nhir_doc_ingest(&res, NULL, 0, !rc && !res.malformed &&
 			    !res.files_skipped, &doc, &err))
 		return srv_fail(r, &err);
-	if (res.lineage)
-		graph_fresh(r);
+	graph_note(res.graph_error);
 	if (rc) {
 		if (res.diag_nr)
 			snprintf(detail, sizeof(detail), "%s: byte %" PRIu64
@@ -315,8 +310,7 @@ enum MHD_Result up_import(struct srv_req *r)
 		free(f);
 		return srv_fail(r, &err);
 	}
-	if (!rc && (f->res.added || f->res.updated))
-		graph_fresh(r);
+	graph_note(f->res.graph_error);
 	if (rc) {
 		const struct nhir_import_diag *d = f->res.errors;
 

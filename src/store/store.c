@@ -625,6 +625,16 @@ static void write_cache(const char *path, const struct nhir_graph *g)
 		unlink(tmp);
 }
 
+enum nhir_rc nhir_store_graph_refresh(struct nhir_store *st,
+				      struct nhir_err *err)
+{
+	struct nhir_graph *g = NULL;
+	enum nhir_rc rc = nhir_store_load_graph(st, &g, err);
+
+	nhir_graph_free(g);
+	return rc;
+}
+
 enum nhir_rc nhir_store_graph_tag(struct nhir_store *st, uint64_t tag[4],
 				  struct nhir_err *err)
 {

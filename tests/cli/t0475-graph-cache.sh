@@ -62,4 +62,26 @@ check "an edited edge in the cache is not believed" sh -c \
 	cmp "$0/want.json" "$0/got.json"' "$T"
 check "and the cache is rebuilt" cmp "$T/good" "$cache"
 
+# the operations that change the graph make the cache again themselves,
+# so the next read finds it fresh: an ingest that adds lineage ...
+rm -f "$cache"
+"$NHIR" ingest cloudtrail examples/telemetry/cloudtrail >/dev/null
+check "an ingest that adds lineage leaves a cache" test -s "$cache"
+cp "$cache" "$T/ingested"
+"$NHIR" blast --format json ASIAEXAMPLESESSION2 >/dev/null
+check "which the next blast finds fresh" cmp "$T/ingested" "$cache"
+
+# ... and a hunt
+export NHIR_DB="$T/hunt.db"
+cache=$NHIR_DB-graph
+"$NHIR" init --fixed-clock >/dev/null
+"$NHIR" import nhir examples/inventory/estate.jsonl >/dev/null
+rm -f "$cache"
+check "a hunt that finds lineage" sh -c '"$NHIR" hunt cloudtrail \
+	AKIAEXAMPLEDEPLOY01 examples/telemetry/cloudtrail >/dev/null 2>&1'
+check "leaves a cache" test -s "$cache"
+cp "$cache" "$T/hunted"
+"$NHIR" blast --format json ASIAEXAMPLESESSION2 >/dev/null
+check "which the next blast finds fresh" cmp "$T/hunted" "$cache"
+
 done_testing

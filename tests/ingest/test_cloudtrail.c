@@ -4,6 +4,7 @@
  * examples/telemetry/cloudtrail; the Invictus attack data when present.
  */
 #include "lib/testlib.h"
+#include <sys/stat.h>
 #include <sodium.h>
 #include <zlib.h>
 
@@ -241,6 +242,50 @@ static void test_gzip(void **state)
 	free(path);
 	free(data);
 	nhir_store_close(st);
+}
+
+/*
+ * An ingest or a hunt that changes lineage makes the graph cache again
+ * itself, whoever calls it (the command line, the server, watch): the
+ * cache beside a new SQLite file exists after the call alone.
+ */
+static bool cache_made(const char *db)
+{
+	char cache[4096];
+	struct stat sb;
+
+	snprintf(cache, sizeof(cache), "%s-graph", db);
+	return stat(cache, &sb) == 0 && sb.st_size > 0;
+}
+
+static void test_graph_cache(void **state)
+{
+	const char *keys[] = { "AKIAEXAMPLEDEPLOY01" };
+	const char *paths[] = { "examples/telemetry/cloudtrail" };
+	struct nhir_hunt_result hres;
+	struct nhir_err err = NHIR_ERR_INIT;
+	char *path;
+	struct nhir_store *st;
+
+	(void)state;
+	st = fixture_store(&path);
+	if (strncmp(path, "postgresql:", 11)) {
+		assert_true(cache_made(path));
+	}
+	nhir_store_close(st);
+	free(path);
+
+	st = tl_new_store(&path);
+	memset(&hres, 0, sizeof(hres));
+	assert_int_equal(nhir_hunt(st, ct(), keys, 1, paths, 1, "tester",
+				   &hres, &err), 0);
+	assert_true(hres.in.lineage > 0);
+	assert_string_equal(hres.in.graph_error, "");
+	if (strncmp(path, "postgresql:", 11)) {
+		assert_true(cache_made(path));
+	}
+	nhir_store_close(st);
+	free(path);
 }
 
 static void test_bad_files(void **state)
@@ -612,6 +657,7 @@ int main(void)
 		cmocka_unit_test(test_blast_sees_telemetry),
 		cmocka_unit_test(test_provenance),
 		cmocka_unit_test(test_gzip),
+		cmocka_unit_test(test_graph_cache),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_end_facts),
 		cmocka_unit_test(test_shapes),
