@@ -4,7 +4,10 @@
  */
 #include "compat.h"
 #include <ctype.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <sodium.h>
 #include "plan/plan-internal.h"
 #include "plan/rest.h"
@@ -60,7 +63,7 @@ enum nhir_rc nhir_rest_answer(const char *body, size_t len, long status,
 			      const char **message, struct nhir_err *err)
 {
 	const char *end = NULL;
-	const cJSON *m, *errs;
+	const cJSON *m, *errs, *e, *ed;
 	size_t i = 0;
 
 	*doc = NULL;
@@ -79,10 +82,17 @@ enum nhir_rc nhir_rest_answer(const char *body, size_t len, long status,
 	}
 	m = cJSON_GetObjectItemCaseSensitive(*doc, "message");
 	errs = cJSON_GetObjectItemCaseSensitive(*doc, "errors");
+	e = cJSON_GetObjectItemCaseSensitive(*doc, "error");
+	ed = cJSON_GetObjectItemCaseSensitive(*doc, "error_description");
 	if (cJSON_IsString(m))
 		*message = m->valuestring;
 	else if (cJSON_IsArray(errs) && cJSON_IsString(errs->child))
 		*message = errs->child->valuestring;
+	else if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "message")))
+		*message = cJSON_GetObjectItemCaseSensitive(e, "message")
+			   ->valuestring;
+	else if (cJSON_IsString(e))
+		*message = cJSON_IsString(ed) ? ed->valuestring : e->valuestring;
 	return NHIR_OK;
 }
 
@@ -133,7 +143,8 @@ static void show(struct plan_rest *r, const char *method, const char *url,
 	if (shown_cred)
 		nhir_buf_addf(d, "%s%s\n", r->auth, shown_cred);
 	if (shown_body)
-		nhir_buf_addf(d, "Content-Type: application/json\n\n%s",
+		nhir_buf_addf(d, "Content-Type: %s\n\n%s",
+			      r->ctype ? r->ctype : "application/json",
 			      shown_body);
 }
 
@@ -174,7 +185,8 @@ enum nhir_rc plan_rest_send(struct plan_rest *r, const char *method,
 			nr++;
 		}
 		if (body) {
-			nhir_buf_adds(&hv, "Content-Type: application/json");
+			nhir_buf_addf(&hv, "Content-Type: %s",
+				      r->ctype ? r->ctype : "application/json");
 			nhir_buf_addch(&hv, 0);
 			nr++;
 		}
@@ -261,6 +273,47 @@ bool plan_rest_token(const char *ref, struct nhir_buf *b, char *why,
 	/* a header line is one line */
 	if (b->err || strpbrk(b->buf, "\r\n")) {
 		snprintf(why, wn, "the token is not one line");
+		return false;
+	}
+	return true;
+}
+
+bool plan_rest_read_secret(const char *path, struct nhir_buf *b, char *why,
+			   size_t wn)
+{
+	struct stat sb;
+	char chunk[4096];
+	ssize_t n;
+	int fd;
+
+	nhir_buf_reset(b);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		snprintf(why, wn, "cannot read '%s': %s", path, strerror(errno));
+		return false;
+	}
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		snprintf(why, wn, "'%s' is not a regular file", path);
+		return false;
+	}
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0 && !b->err)
+		nhir_buf_add(b, chunk, (size_t)n);
+	sodium_memzero(chunk, sizeof(chunk));
+	close(fd);
+	if (n < 0) {
+		snprintf(why, wn, "cannot read '%s': %s", path, strerror(errno));
+		return false;
+	}
+	nhir_buf_addch(b, 0);
+	if (b->err) {
+		snprintf(why, wn, "'%s' is larger than %zu bytes", path,
+			 b->max ? b->max - 1 : (size_t)0);
+		return false;
+	}
+	b->len--;
+	if (!b->len) {
+		snprintf(why, wn, "'%s' is empty", path);
 		return false;
 	}
 	return true;

@@ -18,6 +18,7 @@ struct plan_rest {
 	const char *const *fixed;	/* header lines of every request */
 	size_t fixed_nr;
 	const char *auth;		/* the credential's header, "Name: " */
+	const char *ctype;		/* the body's type; NULL: JSON */
 	const char *what;		/* "GitHub's answer", for errors */
 	int64_t deadline_ms;		/* plan_rest_ms() clock */
 	bool dry;			/* show requests, send none */
@@ -58,6 +59,14 @@ enum nhir_rc plan_rest_send(struct plan_rest *r, const char *method,
  */
 bool plan_rest_token(const char *ref, struct nhir_buf *b, char *why,
 		     size_t wn);
+/*
+ * The secret file path (a key, at most b's max bytes) read into b,
+ * ended by a NUL not counted in b->len; false and why (naming the
+ * file, never a byte of it) when it cannot be read, is not a regular
+ * file, or is empty or too large.  b is the caller's to wipe.
+ */
+bool plan_rest_read_secret(const char *path, struct nhir_buf *b, char *why,
+			   size_t wn);
 /* The calls made so far, as one text. */
 const char *plan_rest_sent(struct plan_rest *r);
 /* A refusal or failure of label, as a step's detail; done: what was. */
@@ -82,7 +91,9 @@ int64_t plan_rest_ms(void);
 /*
  * An answer body (len bytes, HTTP status): a JSON document in *doc, or
  * none for an empty body; *message its "message", else the first text
- * of its "errors" (Vault's form).  NHIR_EPARSE naming what, the status
+ * of its "errors" (Vault's form), else the "message" of its "error"
+ * object (Google's form), else its "error_description" or "error"
+ * (OAuth's, RFC 6749 5.2).  NHIR_EPARSE naming what, the status
  * and the byte offset when the body is not JSON.
  */
 enum nhir_rc nhir_rest_answer(const char *body, size_t len, long status,
