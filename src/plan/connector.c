@@ -29,6 +29,7 @@
 #include "nhir/webhook.h"
 #include "core/yaml.h"
 #include "plan/aws.h"
+#include "plan/gcp.h"
 #include "plan/github.h"
 #include "plan/vault.h"
 #include "plan/plan-internal.h"
@@ -55,6 +56,7 @@ struct connector {
 	struct nhir_aws *aws;		/* built in: type aws (aws.c) */
 	struct nhir_github *github;	/* built in: type github (github.c) */
 	struct nhir_vault *vault;	/* built in: type vault (vault.c) */
+	struct nhir_gcp *gcp;		/* built in: type gcp (gcp.c) */
 };
 
 struct nhir_connectors {
@@ -78,6 +80,7 @@ static void conn_free(struct connector *c)
 	nhir_aws_free(c->aws);
 	nhir_github_free(c->github);
 	nhir_vault_free(c->vault);
+	nhir_gcp_free(c->gcp);
 }
 
 void nhir_connectors_free(struct nhir_connectors *c)
@@ -200,6 +203,7 @@ static const struct {
 	{ "aws", { NHIR_AWS_KEYS, NULL } },
 	{ "github", { NHIR_GITHUB_KEYS, NULL } },
 	{ "vault", { NHIR_VAULT_KEYS, NULL } },
+	{ "gcp", { NHIR_GCP_KEYS, NULL } },
 };
 
 /* Whether type (built in or not) takes key of the built-in keys. */
@@ -220,7 +224,7 @@ static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,
 					    "headers", "timeout", "actions",
 					    "subtypes", "env", NHIR_AWS_KEYS,
 					    NHIR_GITHUB_KEYS, "address",
-					    "namespace", NULL };
+					    "namespace", NHIR_GCP_KEYS, NULL };
 	const char *name, *type;
 	yaml_node_t *v;
 	size_t nr;
@@ -240,12 +244,12 @@ static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,
 		return nhir_err_set(y->err, NHIR_ENOMEM, "out of memory");
 	if (!type || (strcmp(type, "exec") && strcmp(type, "http") &&
 		      strcmp(type, "aws") && strcmp(type, "github") &&
-		      strcmp(type, "vault")))
+		      strcmp(type, "vault") && strcmp(type, "gcp")))
 		return nhir_yaml_error(y, n, "'%s': type is exec, http, aws, "
-				       "github or vault", name);
+				       "github, vault or gcp", name);
 	c->http = !strcmp(type, "http");
 	builtin = !strcmp(type, "aws") || !strcmp(type, "github") ||
-		  !strcmp(type, "vault");
+		  !strcmp(type, "vault") || !strcmp(type, "gcp");
 	for (size_t t = 0; t < NHIR_ARRAY_SIZE(builtin_keys); t++) {
 		if (!strcmp(type, builtin_keys[t].type))
 			continue;
@@ -274,7 +278,9 @@ static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,
 		rc = !strcmp(type, "aws") ? nhir_aws_config(y, n, name, &c->aws)
 		     : !strcmp(type, "github")
 		     ? nhir_github_config(y, n, name, &c->github)
-		     : nhir_vault_config(y, n, name, &c->vault);
+		     : !strcmp(type, "vault")
+		     ? nhir_vault_config(y, n, name, &c->vault)
+		     : nhir_gcp_config(y, n, name, &c->gcp);
 		if (rc)
 			return rc;
 	} else if (c->http) {
@@ -350,7 +356,7 @@ static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,
 				       probe ? "subtypes" : "actions");
 	rc = strs(y, v, probe ? "subtypes" : "actions", c->patterns,
 		  MAX_PATTERNS, &c->pattern_nr);
-	if (!rc && !c->http && !c->aws && !c->github && !c->vault)
+	if (!rc && !c->http && !c->aws && !c->github && !c->vault && !c->gcp)
 		rc = resolve(y, nhir_yaml_get(y, n, "command"), c);
 	return rc;
 }
@@ -547,7 +553,7 @@ bool nhir_connector_builtin(const struct nhir_connectors *c,
 				 : probe ? find(c->probe, c->probe_nr, action)
 					 : find(c->conn, c->conn_nr, action);
 
-	return x && (x->aws || x->github || x->vault);
+	return x && (x->aws || x->github || x->vault || x->gcp);
 }
 
 /* ${env:NAME} and ${file:PATH} in s, expanded into b. */
@@ -1206,6 +1212,9 @@ enum nhir_rc nhir_connector_call(const struct nhir_connectors *cs,
 	if (c->vault)
 		return nhir_vault_call(c->vault, c->name, (long)c->timeout,
 				       request, probe, reply, err);
+	if (c->gcp)
+		return nhir_gcp_call(c->gcp, c->name, (long)c->timeout,
+				     request, probe, reply, err);
 	return c->http ? run_http(c, request, reply, err)
 		       : run_exec(c, request, reply, err);
 }

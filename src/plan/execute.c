@@ -860,7 +860,7 @@ enum nhir_rc nhir_verify(struct nhir_store *st, const char *actor,
 		struct xstep x;
 		const char *outcome, *call = "";
 		char detail[400] = "", *req;
-		cJSON *a = NULL, *d;
+		cJSON *a = NULL, *d = NULL;
 		enum nhir_rc prc;
 
 		if (nhir_store_get_node(st, p.node[i], &n, err)) {
@@ -889,6 +889,7 @@ enum nhir_rc nhir_verify(struct nhir_store *st, const char *actor,
 						   "not {\"works\": ...}");
 			if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(a, "call")))
 				call = cJSON_GetObjectItemCaseSensitive(a, "call")->valuestring;
+			d = cJSON_GetObjectItemCaseSensitive(a, "detail");
 		}
 		res->probed++;
 		if (prc) {
@@ -902,13 +903,24 @@ enum nhir_rc nhir_verify(struct nhir_store *st, const char *actor,
 		} else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "works"))) {
 			outcome = "still-works";
 			res->still_working++;
-			snprintf(detail, sizeof(detail), "%s still succeeds with "
-				 "%s", call[0] ? call : "the probe", n.ext_id);
+			if (cJSON_IsString(d))
+				snprintf(detail, sizeof(detail), "still works: "
+					 "%s", d->valuestring);
+			else
+				snprintf(detail, sizeof(detail), "%s still "
+					 "succeeds with %s",
+					 call[0] ? call : "the probe", n.ext_id);
 		} else {
 			outcome = "verified";
 			res->verified++;
-			snprintf(detail, sizeof(detail), "%s is refused for %s",
-				 call[0] ? call : "the probe's call", n.ext_id);
+			/* a built-in probe says what it saw */
+			if (cJSON_IsString(d))
+				snprintf(detail, sizeof(detail), "%s",
+					 d->valuestring);
+			else
+				snprintf(detail, sizeof(detail), "%s is refused "
+					 "for %s", call[0] ? call
+					 : "the probe's call", n.ext_id);
 		}
 		rc = ir_begin(st, actor, NHIR_PERM_WORK, incident, "verify", err);
 		if (!rc && !strcmp(outcome, "verified")) {
