@@ -4,9 +4,9 @@
  * doc/internals/usage.md): each key's running use kept in key_use as
  * events are flushed, the sources and actions of keys with 256 events
  * or more rolled up, lineage edges kept again by interned key, and the
- * lineage walked breadth first over key_use.  A key's roll-up is one
- * statement per batch (arrays of the batch's distinct sources or
- * actions), not one per source.
+ * lineage walked breadth first over key_use.  A flush reads and writes
+ * the use of all the keys it names in one statement each, and their
+ * roll-ups in one statement each (arrays), not one per key or source.
  */
 #include "compat.h"
 #include "nhir/buf.h"
@@ -112,95 +112,8 @@ static bool use_grow(struct pg_events *ev)
 	return true;
 }
 
-static struct pg_key_state *use_get(struct pg_store *s, int64_t key,
-				    struct nhir_err *err)
-{
-	struct pg_events *ev = &s->ev;
-	struct pg_key_state *u;
-	struct pgq *q;
-
-	if (ev->use.nr >= USE_MAX) {
-		nhir_free(ev->use.v);
-		memset(&ev->use, 0, sizeof(ev->use));
-	}
-	if ((ev->use.nr + 1) * 2 > ev->use.alloc && !use_grow(ev)) {
-		nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-		return NULL;
-	}
-	u = use_slot(ev, key);
-	if (u->key)
-		return u;
-	if (pq_query(&s->base, err, &q, "SELECT " USE_COLS " FROM key_use"
-		     " WHERE key = ? LIMIT 1", "i", key))
-		return NULL;
-	memset(u, 0, sizeof(*u));
-	u->key = key;
-	u->total.concurrent_first = NHIR_TIME_UNSET;
-	if (pq_step(&s->base, q, err) == 1) {
-		struct nhir_key_use *t = &u->total;
-
-		t->events = (uint64_t)pq_col_int(q, 0);
-		t->failed = (uint64_t)pq_col_int(q, 1);
-		t->notable = (uint64_t)pq_col_int(q, 2);
-		t->flags = (unsigned)pq_col_int(q, 3);
-		t->first = pq_col_int(q, 4);
-		t->last = pq_col_int(q, 5);
-		t->concurrent = (uint64_t)pq_col_int(q, 6);
-		t->concurrent_first = col_time(q, 7, NHIR_TIME_UNSET);
-		t->rolled = pq_col_int(q, 10) != 0;
-		u->has_tail = !pq_is_null(q, 8);
-		u->tail_time = pq_col_int(q, 8);
-		u->tail_ip = pq_col_int(q, 9);
-	}
-	pq_done(q);
-	ev->use.nr++;
-	return u;
-}
-
 /* NULL, as SQLite binds none */
 #define NUL INT64_MIN
-
-/*
- * Writes u to each of its key's rows (unless only_new), or a first row
- * when there is none: a key minted by nobody known.
- */
-static enum nhir_rc use_put(struct pg_store *s, const struct pg_key_state *u,
-			    int64_t minted, bool only_new,
-			    struct nhir_err *err)
-{
-	const struct nhir_key_use *t = &u->total;
-	int64_t n = 0;
-	enum nhir_rc rc;
-	int64_t first = t->events ? t->first : NUL;
-	int64_t last = t->events ? t->last : NUL;
-	int64_t cfirst = t->concurrent ? t->concurrent_first : NUL;
-	int64_t tt = u->has_tail ? u->tail_time : NUL;
-	int64_t tip = u->has_tail ? u->tail_ip : NUL;
-
-	if (!only_new) {
-		rc = pq_int(&s->base, err, &n, NULL, "WITH u AS (UPDATE key_use"
-			    " SET events = ?2, failed = ?3, notable = ?4,"
-			    " flags = ?5, first = ?6, last = ?7,"
-			    " concurrent = ?8, concurrent_first = ?9,"
-			    " tail_time = ?10, tail_ip = ?11, rolled = ?12"
-			    " WHERE key = ?1 RETURNING 1) SELECT count(*)"
-			    " FROM u", "iiiiinninnni", u->key,
-			    (int64_t)t->events, (int64_t)t->failed,
-			    (int64_t)t->notable, (int64_t)t->flags, first,
-			    last, (int64_t)t->concurrent, cfirst, tt, tip,
-			    (int64_t)t->rolled);
-		if (rc || n)
-			return rc;
-	}
-	return pq_exec_bulk(&s->base, err, "INSERT INTO key_use SELECT 0, ?1,"
-			    " 0, NULL, s, ?13, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-			    " ?10, ?11, ?12 FROM str WHERE id = ?1",
-			    "iiiiinninnnii", u->key, (int64_t)t->events,
-			    (int64_t)t->failed, (int64_t)t->notable,
-			    (int64_t)t->flags, first, last,
-			    (int64_t)t->concurrent, cfirst, tt, tip,
-			    (int64_t)t->rolled, minted);
-}
 
 static void use_follow(struct pg_key_state *u, int64_t time, int64_t ip)
 {
@@ -233,130 +146,318 @@ static enum nhir_rc use_recount(struct pg_store *s, struct pg_key_state *u,
 	return NHIR_OK;
 }
 
+/*
+ * A flush's usage, written for all its keys at once: the kept use of
+ * every key the batch names is read with one statement, counted here,
+ * and written back with one; the sources and actions of rolled-up keys
+ * are one upsert each for the whole batch, and the keys that reach
+ * ROLLUP_MIN are filled from their events with one statement each.
+ * Only a key whose events arrived out of order reads its events alone.
+ */
 struct roll_item {
-	int64_t a, b, time;
+	int64_t key, a, b, time;
 	bool failed;
 };
+
+struct roll_batch {
+	struct roll_item *src, *act;	/* rolled-up keys' sources, actions */
+	size_t src_nr, act_nr;
+	int64_t *fill, *put;	/* keys to roll up now; keys to write */
+	size_t fill_nr, put_nr;
+};
+
+/* v (NUL for NULL) appended to an array's text form. */
+static void arr_add(struct nhir_buf *b, int64_t v)
+{
+	nhir_buf_addch(b, b->len ? ',' : '{');
+	if (v == NUL)
+		nhir_buf_adds(b, "NULL");
+	else
+		nhir_buf_addf(b, "%" PRId64, v);
+}
+
+/* Closes the nr arrays of col; false when out of memory. */
+static bool arr_end(struct nhir_buf *col, int nr)
+{
+	bool ok = true;
+
+	for (int c = 0; c < nr; c++) {
+		if (!col[c].len)
+			nhir_buf_addch(&col[c], '{');
+		nhir_buf_addch(&col[c], '}');
+		ok = ok && !col[c].err;
+	}
+	return ok;
+}
+
+static void arr_init(struct nhir_buf *col, int nr)
+{
+	for (int c = 0; c < nr; c++)
+		nhir_buf_init(&col[c], 1u << 30);
+}
+
+static void arr_release(struct nhir_buf *col, int nr)
+{
+	for (int c = 0; c < nr; c++)
+		nhir_buf_release(&col[c]);
+}
+
+/*
+ * Brings every key of the batch into the cache: those it lacks read
+ * with one statement (a key with no row yet starts at nothing).
+ */
+static enum nhir_rc use_load(struct pg_store *s, struct nhir_err *err)
+{
+	struct pg_events *ev = &s->ev;
+	struct nhir_buf keys = NHIR_BUF_INIT(1u << 30);
+	size_t distinct = 0;
+	struct pgq *q;
+	enum nhir_rc rc;
+
+	for (size_t i = 0; i < ev->batch_nr; i++)
+		distinct += ev->batch[i].ids[1] > 0 &&
+			    (!i || ev->batch[i].ids[1] != ev->batch[i - 1].ids[1]);
+	if (ev->use.nr + distinct > USE_MAX) {
+		nhir_free(ev->use.v);
+		memset(&ev->use, 0, sizeof(ev->use));
+	}
+	while ((ev->use.nr + distinct + 1) * 2 > ev->use.alloc)
+		if (!use_grow(ev))
+			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	for (size_t i = 0; i < ev->batch_nr; i++) {
+		int64_t key = ev->batch[i].ids[1];
+		struct pg_key_state *u;
+
+		if (key <= 0 || (i && key == ev->batch[i - 1].ids[1]))
+			continue;
+		u = use_slot(ev, key);
+		if (u->key)
+			continue;
+		memset(u, 0, sizeof(*u));
+		u->key = key;
+		u->total.concurrent_first = NHIR_TIME_UNSET;
+		ev->use.nr++;
+		arr_add(&keys, key);
+	}
+	if (!keys.len)
+		return NHIR_OK;
+	if (!arr_end(&keys, 1)) {
+		nhir_buf_release(&keys);
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
+	/* a key's rows (one per parent) carry the same use */
+	rc = pq_query(&s->base, err, &q, "SELECT DISTINCT ON (key) key, "
+		      USE_COLS " FROM key_use WHERE key = ANY(CAST(? AS"
+		      " bigint[]))", "t", keys.buf);
+	nhir_buf_release(&keys);
+	if (rc)
+		return rc;
+	while (pq_step(&s->base, q, err) == 1) {
+		struct pg_key_state *u = use_slot(ev, pq_col_int(q, 0));
+		struct nhir_key_use *t = &u->total;
+
+		if (!u->key)
+			continue;
+		t->events = (uint64_t)pq_col_int(q, 1);
+		t->failed = (uint64_t)pq_col_int(q, 2);
+		t->notable = (uint64_t)pq_col_int(q, 3);
+		t->flags = (unsigned)pq_col_int(q, 4);
+		t->first = pq_col_int(q, 5);
+		t->last = pq_col_int(q, 6);
+		t->concurrent = (uint64_t)pq_col_int(q, 7);
+		t->concurrent_first = col_time(q, 8, NHIR_TIME_UNSET);
+		t->rolled = pq_col_int(q, 11) != 0;
+		u->has_tail = !pq_is_null(q, 9);
+		u->tail_time = pq_col_int(q, 9);
+		u->tail_ip = pq_col_int(q, 10);
+	}
+	pq_done(q);
+	return NHIR_OK;
+}
 
 static int cmp_roll(const void *x, const void *y)
 {
 	const struct roll_item *p = x, *q = y;
 
+	if (p->key != q->key)
+		return p->key < q->key ? -1 : 1;
 	if (p->a != q->a)
 		return p->a < q->a ? -1 : 1;
 	return p->b < q->b ? -1 : p->b > q->b;
 }
 
 /*
- * Adds the nr items (one per event) to key's sources (sources true) or
- * actions: one statement, the distinct sources or actions as arrays.
+ * Adds the nr items (one per event) to their keys' sources (sources
+ * true) or actions: one statement, the distinct ones as arrays.
  */
-static enum nhir_rc roll_add(struct pg_store *s, int64_t key,
-			     struct roll_item *v, size_t nr, bool sources,
-			     struct nhir_err *err)
+static enum nhir_rc roll_add(struct pg_store *s, struct roll_item *v,
+			     size_t nr, bool sources, struct nhir_err *err)
 {
-	/* a; b (sources) or failed (actions); first; last; count */
-	struct nhir_buf col[5];
+	/* key; a; b (sources) or failed (actions); first; last; count */
+	struct nhir_buf col[6];
 	enum nhir_rc rc = NHIR_OK;
 
-	for (int c = 0; c < 5; c++) {
-		nhir_buf_init(&col[c], 1u << 30);
-		nhir_buf_addch(&col[c], '{');
-	}
+	if (!nr)
+		return NHIR_OK;
+	arr_init(col, 6);
 	qsort(v, nr, sizeof(*v), cmp_roll);
 	for (size_t i = 0, j; i < nr; i = j) {
 		int64_t first = v[i].time, last = v[i].time;
-		uint64_t failed = 0;
-		const char *sep = i ? "," : "";
+		int64_t failed = 0;
 
-		for (j = i; j < nr && v[j].a == v[i].a && v[j].b == v[i].b;
-		     j++) {
+		for (j = i; j < nr && v[j].key == v[i].key &&
+			    v[j].a == v[i].a && v[j].b == v[i].b; j++) {
 			if (v[j].time < first)
 				first = v[j].time;
 			if (v[j].time > last)
 				last = v[j].time;
 			failed += v[j].failed;
 		}
-		nhir_buf_addf(&col[0], "%s%" PRId64, sep, v[i].a);
-		if (sources)
-			nhir_buf_addf(&col[1], "%s%" PRId64, sep, v[i].b);
-		else
-			nhir_buf_addf(&col[1], "%s%" PRIu64, sep, failed);
-		nhir_buf_addf(&col[2], "%s%" PRId64, sep, first);
-		nhir_buf_addf(&col[3], "%s%" PRId64, sep, last);
-		nhir_buf_addf(&col[4], "%s%zu", sep, j - i);
+		arr_add(&col[0], v[i].key);
+		arr_add(&col[1], v[i].a);
+		arr_add(&col[2], sources ? v[i].b : failed);
+		arr_add(&col[3], first);
+		arr_add(&col[4], last);
+		arr_add(&col[5], (int64_t)(j - i));
 	}
-	for (int c = 0; c < 5; c++) {
-		nhir_buf_addch(&col[c], '}');
-		if (col[c].err && !rc)
-			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-	}
-	if (!rc && sources)
+	if (!arr_end(col, 6))
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	else if (sources)
 		rc = pq_exec_bulk(&s->base, err, "INSERT INTO key_source"
-				  " SELECT ?1, ip, ua, f, l, n FROM"
-				  " unnest(CAST(?2 AS bigint[]),"
-				  " CAST(?3 AS bigint[]), CAST(?4 AS bigint[]),"
-				  " CAST(?5 AS bigint[]), CAST(?6 AS bigint[]))"
-				  " AS v(ip, ua, f, l, n)"
+				  " SELECT k, ip, ua, f, l, n FROM"
+				  " unnest(CAST(?1 AS bigint[]),"
+				  " CAST(?2 AS bigint[]), CAST(?3 AS bigint[]),"
+				  " CAST(?4 AS bigint[]), CAST(?5 AS bigint[]),"
+				  " CAST(?6 AS bigint[]))"
+				  " AS v(k, ip, ua, f, l, n)"
 				  " ON CONFLICT (key, ip, ua) DO UPDATE SET"
 				  " first = least(key_source.first,"
 				  " excluded.first), last = greatest("
 				  "key_source.last, excluded.last),"
 				  " count = key_source.count + excluded.count",
-				  "ittttt", key, col[0].buf, col[1].buf,
-				  col[2].buf, col[3].buf, col[4].buf);
-	else if (!rc)
+				  "tttttt", col[0].buf, col[1].buf, col[2].buf,
+				  col[3].buf, col[4].buf, col[5].buf);
+	else
 		rc = pq_exec_bulk(&s->base, err, "INSERT INTO key_action"
-				  " SELECT ?1, a, n, f FROM"
-				  " unnest(CAST(?2 AS bigint[]),"
-				  " CAST(?3 AS bigint[]), CAST(?4 AS bigint[]))"
-				  " AS v(a, f, n) ON CONFLICT (key, action)"
+				  " SELECT k, a, n, f FROM"
+				  " unnest(CAST(?1 AS bigint[]),"
+				  " CAST(?2 AS bigint[]), CAST(?3 AS bigint[]),"
+				  " CAST(?4 AS bigint[]))"
+				  " AS v(k, a, f, n) ON CONFLICT (key, action)"
 				  " DO UPDATE SET count = key_action.count +"
 				  " excluded.count, failed = key_action.failed"
-				  " + excluded.failed", "ittt", key,
-				  col[0].buf, col[1].buf, col[4].buf);
-	for (int c = 0; c < 5; c++)
-		nhir_buf_release(&col[c]);
+				  " + excluded.failed", "tttt", col[0].buf,
+				  col[1].buf, col[2].buf, col[5].buf);
+	arr_release(col, 6);
 	return rc;
 }
 
-static enum nhir_rc roll_fill(struct pg_store *s, int64_t key,
-			      struct nhir_err *err)
+/* Rolls up the nr keys that just reached ROLLUP_MIN, from their events. */
+static enum nhir_rc roll_fill(struct pg_store *s, const int64_t *keys,
+			      size_t nr, struct nhir_err *err)
 {
+	struct nhir_buf arr = NHIR_BUF_INIT(1u << 30);
 	enum nhir_rc rc;
 
+	if (!nr)
+		return NHIR_OK;
+	for (size_t i = 0; i < nr; i++)
+		arr_add(&arr, keys[i]);
+	if (!arr_end(&arr, 1)) {
+		nhir_buf_release(&arr);
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
 	rc = pq_exec_bulk(&s->base, err, "INSERT INTO key_source SELECT"
 			  " actor_key, coalesce(src_ip, 0),"
 			  " coalesce(user_agent, 0), min(time), max(time),"
-			  " count(*) FROM event WHERE actor_key = ?"
-			  " GROUP BY 1, 2, 3", "i", key);
+			  " count(*) FROM event WHERE actor_key = ANY(CAST(?"
+			  " AS bigint[])) GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+			  "t", arr.buf);
 	if (!rc)
 		rc = pq_exec_bulk(&s->base, err, "INSERT INTO key_action SELECT"
 				  " actor_key, coalesce(action, 0), count(*),"
 				  " count(*) FILTER (WHERE flags & 16 != 0)"
-				  " FROM event WHERE actor_key = ?"
-				  " GROUP BY 1, 2", "i", key);
+				  " FROM event WHERE actor_key = ANY(CAST(? AS"
+				  " bigint[])) GROUP BY 1, 2 ORDER BY 1, 2",
+				  "t", arr.buf);
+	nhir_buf_release(&arr);
 	return rc;
 }
 
-static enum nhir_rc roll_key(struct pg_store *s, int64_t key,
-			     const struct pg_ev *v, size_t n,
-			     struct nhir_err *err)
+/*
+ * Writes the use of the nr keys: each of a key's rows, or a first row
+ * (a key minted by nobody known) for a key that has none.
+ */
+static enum nhir_rc use_write(struct pg_store *s, const int64_t *keys,
+			      size_t nr, struct nhir_err *err)
 {
-	struct pg_key_state *u = use_get(s, key, err);
-	struct roll_item *roll = NULL;
-	bool was_rolled, recount = false;
-	size_t added = 0;
+	struct nhir_buf col[12];
 	enum nhir_rc rc;
 
-	if (!u)
-		return err && err->rc ? err->rc : NHIR_ESTORE;
-	was_rolled = u->total.rolled;
-	if (was_rolled) {
-		roll = nhir_calloc(n, sizeof(*roll));
-		if (!roll)
-			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	if (!nr)
+		return NHIR_OK;
+	arr_init(col, 12);
+	for (size_t i = 0; i < nr; i++) {
+		const struct pg_key_state *u = use_slot(&s->ev, keys[i]);
+		const struct nhir_key_use *t = &u->total;
+
+		arr_add(&col[0], u->key);
+		arr_add(&col[1], (int64_t)t->events);
+		arr_add(&col[2], (int64_t)t->failed);
+		arr_add(&col[3], (int64_t)t->notable);
+		arr_add(&col[4], (int64_t)t->flags);
+		arr_add(&col[5], t->events ? t->first : NUL);
+		arr_add(&col[6], t->events ? t->last : NUL);
+		arr_add(&col[7], (int64_t)t->concurrent);
+		arr_add(&col[8], t->concurrent ? t->concurrent_first : NUL);
+		arr_add(&col[9], u->has_tail ? u->tail_time : NUL);
+		arr_add(&col[10], u->has_tail ? u->tail_ip : NUL);
+		arr_add(&col[11], (int64_t)t->rolled);
 	}
+	if (!arr_end(col, 12)) {
+		arr_release(col, 12);
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
+	rc = pq_exec_bulk(&s->base, err, "WITH v AS (SELECT * FROM"
+			  " unnest(CAST(?1 AS bigint[]), CAST(?2 AS bigint[]),"
+			  " CAST(?3 AS bigint[]), CAST(?4 AS bigint[]),"
+			  " CAST(?5 AS bigint[]), CAST(?6 AS bigint[]),"
+			  " CAST(?7 AS bigint[]), CAST(?8 AS bigint[]),"
+			  " CAST(?9 AS bigint[]), CAST(?10 AS bigint[]),"
+			  " CAST(?11 AS bigint[]), CAST(?12 AS bigint[]))"
+			  " WITH ORDINALITY AS v(key, events, failed, notable,"
+			  " flags, first, last, concurrent, cfirst, ttime,"
+			  " tip, rolled, ord)),"
+			  " u AS (UPDATE key_use k SET events = v.events,"
+			  " failed = v.failed, notable = v.notable,"
+			  " flags = v.flags, first = v.first, last = v.last,"
+			  " concurrent = v.concurrent,"
+			  " concurrent_first = v.cfirst, tail_time = v.ttime,"
+			  " tail_ip = v.tip, rolled = v.rolled FROM v"
+			  " WHERE k.key = v.key RETURNING k.key)"
+			  " INSERT INTO key_use SELECT 0, v.key, 0, NULL, t.s,"
+			  " 0, v.events, v.failed, v.notable, v.flags, v.first,"
+			  " v.last, v.concurrent, v.cfirst, v.ttime, v.tip,"
+			  " v.rolled FROM v JOIN str t ON t.id = v.key"
+			  " WHERE NOT EXISTS (SELECT 1 FROM u WHERE"
+			  " u.key = v.key) ORDER BY v.ord", "tttttttttttt",
+			  col[0].buf, col[1].buf, col[2].buf, col[3].buf,
+			  col[4].buf, col[5].buf, col[6].buf, col[7].buf,
+			  col[8].buf, col[9].buf, col[10].buf, col[11].buf);
+	arr_release(col, 12);
+	return rc;
+}
+
+/* Counts key's n events (of the batch) into its cached use, noting in
+ * rb what is to be written. */
+static enum nhir_rc roll_key(struct pg_store *s, int64_t key,
+			     const struct pg_ev *v, size_t n,
+			     struct roll_batch *rb, struct nhir_err *err)
+{
+	struct pg_key_state *u = use_slot(&s->ev, key);
+	bool was_rolled = u->total.rolled, recount = false;
+	size_t added = 0;
+
 	for (size_t i = 0; i < n; i++) {
 		const struct pg_ev *e = &v[i];
 
@@ -370,51 +471,66 @@ static enum nhir_rc roll_key(struct pg_store *s, int64_t key,
 				use_follow(u, e->time, e->ids[5]);
 		}
 		if (was_rolled) {
-			roll[added].a = e->ids[5];
-			roll[added].b = e->ids[6];
-			roll[added].time = e->time;
-			roll[added].failed = false;
+			rb->src[rb->src_nr++] = (struct roll_item){
+				key, e->ids[5], e->ids[6], e->time, false };
+			rb->act[rb->act_nr++] = (struct roll_item){
+				key, e->ids[3], 0, e->time,
+				(e->flags & NHIR_EV_FAILED) != 0 };
 		}
 		added++;
 	}
-	if (!added) {
-		nhir_free(roll);
+	if (!added)
 		return NHIR_OK;
+	if (recount) {
+		enum nhir_rc rc = use_recount(s, u, err);
+
+		if (rc)
+			return rc;
 	}
-	rc = recount ? use_recount(s, u, err) : NHIR_OK;
-	if (!rc && was_rolled) {
-		rc = roll_add(s, key, roll, added, true, err);
-		for (size_t i = 0, j = 0; !rc && i < n; i++) {
-			if (v[i].dup)
-				continue;
-			roll[j].a = v[i].ids[3];
-			roll[j].b = 0;
-			roll[j].time = v[i].time;
-			roll[j++].failed = v[i].flags & NHIR_EV_FAILED;
-		}
-		if (!rc)
-			rc = roll_add(s, key, roll, added, false, err);
-	} else if (!rc && u->total.events >= ROLLUP_MIN) {
-		rc = roll_fill(s, key, err);
-		u->total.rolled = !rc;
+	if (!was_rolled && u->total.events >= ROLLUP_MIN) {
+		rb->fill[rb->fill_nr++] = key;
+		u->total.rolled = true;
 	}
-	nhir_free(roll);
-	return rc ? rc : use_put(s, u, 0, false, err);
+	rb->put[rb->put_nr++] = key;
+	return NHIR_OK;
 }
 
 enum nhir_rc pg_roll_up(struct pg_store *s, struct nhir_err *err)
 {
 	struct pg_events *ev = &s->ev;
-	enum nhir_rc rc = NHIR_OK;
+	struct roll_batch rb;
+	size_t n = ev->batch_nr;
+	enum nhir_rc rc;
 
-	for (size_t i = 0, j; !rc && i < ev->batch_nr; i = j) {
+	memset(&rb, 0, sizeof(rb));
+	rb.src = nhir_calloc(n + 1, sizeof(*rb.src));
+	rb.act = nhir_calloc(n + 1, sizeof(*rb.act));
+	rb.fill = nhir_calloc(n + 1, sizeof(*rb.fill));
+	rb.put = nhir_calloc(n + 1, sizeof(*rb.put));
+	if (!rb.src || !rb.act || !rb.fill || !rb.put)
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	else
+		rc = use_load(s, err);
+	for (size_t i = 0, j; !rc && i < n; i = j) {
 		int64_t key = ev->batch[i].ids[1];
 
-		for (j = i; j < ev->batch_nr && ev->batch[j].ids[1] == key; j++)
+		for (j = i; j < n && ev->batch[j].ids[1] == key; j++)
 			;
 		if (key > 0)
-			rc = roll_key(s, key, &ev->batch[i], j - i, err);
+			rc = roll_key(s, key, &ev->batch[i], j - i, &rb, err);
 	}
+	if (!rc)
+		rc = roll_add(s, rb.src, rb.src_nr, true, err);
+	if (!rc)
+		rc = roll_add(s, rb.act, rb.act_nr, false, err);
+	if (!rc)
+		rc = roll_fill(s, rb.fill, rb.fill_nr, err);
+	if (!rc)
+		rc = use_write(s, rb.put, rb.put_nr, err);
+	nhir_free(rb.src);
+	nhir_free(rb.act);
+	nhir_free(rb.fill);
+	nhir_free(rb.put);
 	if (rc) {
 		nhir_free(ev->use.v);
 		memset(&ev->use, 0, sizeof(ev->use));
@@ -480,17 +596,13 @@ enum nhir_rc pg_mint_put(struct pg_store *s, const struct nhir_edge_rec *r,
 		    " FROM c", "i", src);
 	if (rc || n)
 		return rc;
-	{
-		struct pg_key_state u;
-
-		memset(&u, 0, sizeof(u));
-		u.key = src;
-		u.total.concurrent_first = NHIR_TIME_UNSET;
-		/* the cached use of src, if any, is stale now */
-		nhir_free(s->ev.use.v);
-		memset(&s->ev.use, 0, sizeof(s->ev.use));
-		return use_put(s, &u, 1, true, err);
-	}
+	/* the cached use of src, if any, is stale now */
+	nhir_free(s->ev.use.v);
+	memset(&s->ev.use, 0, sizeof(s->ev.use));
+	/* a first row for a key minted by nobody known */
+	return pq_exec_bulk(st, err, "INSERT INTO key_use SELECT 0, ?1, 0, NULL,"
+			    " s, 1, 0, 0, 0, 0, NULL, NULL, 0, NULL, NULL, NULL, 0"
+			    " FROM str WHERE id = ?1", "i", src);
 }
 
 /* ---- lineage ---- */
