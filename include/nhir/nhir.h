@@ -20,5 +20,6 @@
 #include "nhir/plan.h"
 #include "nhir/visible.h"
 #include "nhir/view.h"
+#include "nhir/watch.h"
 
 #endif

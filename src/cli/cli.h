@@ -75,6 +75,7 @@ int cmd_token(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_timeline(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx);
 int cmd_hunt(int argc, char **argv, struct nhir_ctx *ctx);
+int cmd_watch(int argc, char **argv, struct nhir_ctx *ctx);
 /* Prints what nhir usage prints for ref; returns the exit code. */
 struct nhir_usage_opts;
 int cli_usage_opts(int argc, char **argv, const char *usage,

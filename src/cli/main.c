@@ -38,6 +38,7 @@ static const char usage_nhir[] =
 	"   execute   run a plan step through its connector\n"
 	"   verify    probe revoked credentials: do they still work?\n"
 	"   contain   residual access: is the incident contained?\n"
+	"   watch     new logs after containment: any use after the cut?\n"
 	"   report    the after-action report (md, html, json), signed\n"
 	"   metrics   time to detect, declare, contain, revoke; by severity\n"
 	"\n"
@@ -107,6 +108,7 @@ static const struct cmd commands[] = {
 				  CMD_REMOTE },
 	{ "user", cmd_user, CMD_NEED_STORE | CMD_REMOTE },
 	{ "verify", cmd_verify, CMD_NEED_STORE | CMD_REMOTE },
+	{ "watch", cmd_watch, CMD_NEED_STORE },
 };
 
 /*

@@ -1,0 +1,177 @@
+/*
+ * Watching after containment: telemetry that arrives once an incident
+ * is contained is ingested as always, then checked for any use of a
+ * credential of the incident's scope, or of anything minted or created
+ * from it, after its cut time.  Each such use is an alert, recorded on
+ * the incident (a note and the audit entry "watch.alert", in one
+ * transaction), so that the server's live feed and webhooks carry it.
+ * What is found minted or created from the scope joins it as proposed,
+ * and the sweep repeats until nothing new turns up.  The watch ends
+ * with a verdict on the record (note and "watch.verdict"), clean or
+ * how many uses after their cut, signed when given a key.
+ *
+ * The cut time of a key is, in this order: its revocation confirmed or
+ * verified (the earlier of the two); for a token, the cut of the
+ * identity it acts as (sessions issued before the cut, or all of them)
+ * that has run; the cut of the nearest credential it was minted or
+ * created from.  None of these: its cut time is unknown, and every use
+ * the watch sees is an alert that says so.  A use in the same second
+ * as the cut counts as after it (the logs do not tell which came
+ * first).  See doc/guide/watch.md.
+ */
+#ifndef NHIR_WATCH_H
+#define NHIR_WATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+#include "error.h"
+#include "ingest.h"
+#include "store.h"
+
+/* How a key's cut time was found. */
+enum nhir_cut_basis {
+	NHIR_CUT_BASIS_UNKNOWN = 0,	/* "unknown": no cut known */
+	NHIR_CUT_BASIS_REVOKED,		/* "revoked": its revocation */
+	NHIR_CUT_BASIS_IDENTITY,	/* "identity-cut": its identity's cut */
+	NHIR_CUT_BASIS_INHERITED,	/* "inherited": what it came from */
+};
+const char *nhir_cut_basis_name(enum nhir_cut_basis b);
+
+/*
+ * One alert: uses of key after its cut in one file (one alert per key
+ * and file; uses counts them), the first of them described.  Strings
+ * live until the callback returns.
+ */
+struct nhir_watch_alert {
+	int64_t incident;
+	const char *key;	/* the credential or token used */
+	const char *from;	/* what it was minted or created from, when
+				 * that is watched; else NULL */
+	int64_t cut;		/* NHIR_TIME_UNSET: unknown */
+	enum nhir_cut_basis basis;
+	int64_t first;		/* the first use's time */
+	const char *action, *src_ip, *outcome;	/* the first use's; may be NULL */
+	const char *file;	/* the file it arrived in */
+	uint64_t offset;	/* the first use's byte offset there */
+	uint64_t uses;		/* in that file, at or after the cut */
+	int64_t seq;		/* the audit entry that records it */
+};
+typedef void (*nhir_watch_alert_cb)(const struct nhir_watch_alert *a,
+				    void *data);
+
+/* What a sweep found. */
+struct nhir_watch_sweep {
+	size_t keys;		/* keys watched: scope and descendants */
+	size_t unknown_cut;	/* of them, with no cut time known */
+	size_t alerts;		/* alerts raised now */
+	uint64_t uses;		/* uses after a cut, in those alerts */
+	size_t added;		/* descendants proposed into the scope now */
+	unsigned passes;
+};
+
+struct nhir_watch;
+
+/*
+ * Starts watching incident for period seconds (what the verdict says
+ * was asked for) as actor, who must be able to work on it (a responder
+ * or its lead, incident open): audited as "watch.start".  *out is the
+ * caller's to nhir_watch_free.
+ */
+enum nhir_rc nhir_watch_start(struct nhir_store *st, const char *actor,
+			      int64_t incident, int64_t period,
+			      struct nhir_watch **out, struct nhir_err *err);
+void nhir_watch_free(struct nhir_watch *w);
+
+/*
+ * Ingests one file (nhir_ingest_path) into the watch: its events are
+ * what the next sweep checks.  res is added to as nhir_ingest_path
+ * does; NHIR_EPARSE when the file was rejected (res->diags say where).
+ * A file ingested before (same content) brings nothing new.
+ */
+enum nhir_rc nhir_watch_file(struct nhir_watch *w,
+			     const struct nhir_tele_format *fmt,
+			     const char *path, struct nhir_ingest_result *res,
+			     struct nhir_err *err);
+/*
+ * The file stored as file id (an upload ingested by someone else)
+ * belongs to the watch.
+ */
+enum nhir_rc nhir_watch_add_file(struct nhir_watch *w, int64_t file,
+				 struct nhir_err *err);
+
+/*
+ * Checks the events of the watch's files: an alert (cb, may be NULL)
+ * for each key and file with uses at or after the key's cut, each
+ * recorded once; descendants not yet in the scope are proposed; again
+ * until a pass adds nothing.  *out (may be NULL) says what was found.
+ */
+enum nhir_rc nhir_watch_sweep(struct nhir_watch *w, nhir_watch_alert_cb cb,
+			      void *data, struct nhir_watch_sweep *out,
+			      struct nhir_err *err);
+
+/* How the watch ended, for the verdict. */
+struct nhir_watch_end {
+	const char *stopped;	/* "elapsed", "signal", ... */
+	uint64_t files, files_seen, files_failed;	/* read, again, rejected */
+	uint64_t records_skipped;
+	uint64_t files_unread;	/* still changing when the watch ended */
+	const char *keyfile;	/* Ed25519 secret key: sign; NULL: not */
+};
+
+/*
+ * Records the verdict on the incident (a note and the audit entry
+ * "watch.verdict" whose detail is the document): clean, or how many
+ * uses after their cut, with the keys watched, the period and the
+ * files read; signed with e->keyfile over the canonical JSON of
+ * "verdict", as reports are.  *doc (may be NULL) gets the document:
+ * {"verdict": {...}, "signature": {...} when signed}; the caller
+ * frees it with nhir_free.  *uses (may be NULL): uses after cut.
+ */
+enum nhir_rc nhir_watch_finish(struct nhir_watch *w,
+			       const struct nhir_watch_end *e, char **doc,
+			       uint64_t *uses, struct nhir_err *err);
+
+/* The document of an alert: {"version", "alert": {...}}. */
+enum nhir_rc nhir_doc_watch_alert(const struct nhir_watch_alert *a,
+				  cJSON **out, struct nhir_err *err);
+
+/* A verdict checked. */
+struct nhir_verdict_check {
+	int64_t incident, seq;	/* seq: its audit entry, 0 for a file */
+	char result[32];	/* "clean", "uses-after-cut" */
+	uint64_t uses;
+	bool signed_;		/* it carries a signature */
+	bool holds;		/* signed, signature valid, key matches */
+	char signer[65];	/* public key, hex, when signed */
+	char why[200];		/* why it does not hold */
+};
+
+/*
+ * Checks a verdict document (data, len): its signature, and with
+ * pubfile that it was made with that key.  NHIR_EPARSE when it is no
+ * verdict; a signature that fails is NHIR_OK with out->holds false.
+ */
+enum nhir_rc nhir_watch_verdict_check(const char *data, size_t len,
+				      const char *pubfile,
+				      struct nhir_verdict_check *out,
+				      struct nhir_err *err);
+typedef int (*nhir_verdict_cb)(const struct nhir_verdict_check *c,
+			       void *data);
+/*
+ * {"version", "verdicts": [{"incident", "seq", "result",
+ * "uses_after_cut", "signed", "signer", "holds", "why"}]}.
+ */
+enum nhir_rc nhir_doc_verdicts(const struct nhir_verdict_check *v, size_t nr,
+			       cJSON **out, struct nhir_err *err);
+/*
+ * Each verdict on incident's record, checked as above, oldest first;
+ * actor must be able to read the record.
+ */
+enum nhir_rc nhir_watch_verdicts(struct nhir_store *st, const char *actor,
+				 int64_t incident, const char *pubfile,
+				 nhir_verdict_cb cb, void *data,
+				 struct nhir_err *err);
+
+#endif

@@ -1,0 +1,1112 @@
+/*
+ * Watching after containment (include/nhir/watch.h): the keys of an
+ * incident's scope and their lineage, each with its cut time, checked
+ * against the events of the files the watch has taken in.
+ */
+#include "compat.h"
+#include <sodium.h>
+#include "nhir/buf.h"
+#include "nhir/graph.h"
+#include "nhir/plan.h"
+#include "nhir/record.h"
+#include "nhir/watch.h"
+#include "core/sign.h"
+#include "record/record-internal.h"
+#include "store/plan.h"
+#include "store/record.h"
+
+#define NO_PARENT SIZE_MAX
+
+/* A key watched: in the scope, or minted or created from what is. */
+struct wkey {
+	int64_t node;
+	uint32_t gi;		/* index in the graph */
+	char *ext;
+	enum nhir_node_kind kind;
+	size_t parent;		/* index in keys, NO_PARENT for the scope's */
+	const char *via;	/* "issued", "created" */
+	bool scoped;		/* in the scope (proposed or confirmed) */
+	int64_t cut;
+	enum nhir_cut_basis basis;
+	uint64_t uses;		/* after its cut, seen by this watch */
+};
+
+/* A (key, file) already alerted on. */
+struct alerted {
+	char *key;
+	int64_t file;
+};
+
+struct nhir_watch {
+	struct nhir_store *st;
+	char *actor;
+	int64_t incident;
+	int64_t period, started;
+	int64_t *files;		/* the watch's files, ascending */
+	size_t file_nr, file_alloc;
+	struct alerted *alerted;
+	size_t alerted_nr, alerted_alloc;
+	uint64_t uses, alerts;
+	size_t added;		/* descendants proposed, in all */
+	struct wkey *keys;	/* of the last sweep */
+	size_t key_nr, key_alloc;
+};
+
+static const char *const basis_names[] = {
+	[NHIR_CUT_BASIS_UNKNOWN] = "unknown",
+	[NHIR_CUT_BASIS_REVOKED] = "revoked",
+	[NHIR_CUT_BASIS_IDENTITY] = "identity-cut",
+	[NHIR_CUT_BASIS_INHERITED] = "inherited",
+};
+
+const char *nhir_cut_basis_name(enum nhir_cut_basis b)
+{
+	return (unsigned)b < NHIR_ARRAY_SIZE(basis_names) ? basis_names[b]
+							 : "unknown";
+}
+
+static void keys_clear(struct nhir_watch *w)
+{
+	for (size_t i = 0; i < w->key_nr; i++)
+		nhir_free(w->keys[i].ext);
+	w->key_nr = 0;
+}
+
+void nhir_watch_free(struct nhir_watch *w)
+{
+	if (!w)
+		return;
+	keys_clear(w);
+	nhir_free(w->keys);
+	for (size_t i = 0; i < w->alerted_nr; i++)
+		nhir_free(w->alerted[i].key);
+	nhir_free(w->alerted);
+	nhir_free(w->files);
+	nhir_free(w->actor);
+	nhir_free(w);
+}
+
+enum nhir_rc nhir_watch_start(struct nhir_store *st, const char *actor,
+			      int64_t incident, int64_t period,
+			      struct nhir_watch **out, struct nhir_err *err)
+{
+	struct nhir_watch *w;
+	cJSON *d;
+	enum nhir_rc rc;
+
+	*out = NULL;
+	if (period <= 0)
+		return nhir_err_set(err, NHIR_EINVAL, "a watch needs a period "
+				    "longer than 0 s");
+	w = nhir_calloc(1, sizeof(*w));
+	if (!w)
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	w->st = st;
+	w->incident = incident;
+	w->period = period;
+	w->actor = nhir_strdup(actor ? actor : "nhir");
+	if (!w->actor) {
+		nhir_watch_free(w);
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
+	rc = ir_begin(st, w->actor, NHIR_PERM_WORK, incident, "watch.start",
+		      err);
+	if (rc) {
+		nhir_watch_free(w);
+		return rc;
+	}
+	w->started = nhir_time_now();
+	d = cJSON_CreateObject();
+	if (d)
+		cJSON_AddNumberToObject(d, "for_seconds", (double)period);
+	rc = ir_end(st, NHIR_OK, w->actor, "watch.start", incident, d, err);
+	if (rc) {
+		nhir_watch_free(w);
+		return rc;
+	}
+	*out = w;
+	return NHIR_OK;
+}
+
+/* ---- the watch's files ---- */
+
+static bool has_file(const struct nhir_watch *w, int64_t file)
+{
+	size_t lo = 0, hi = w->file_nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (w->files[mid] == file)
+			return true;
+		if (w->files[mid] < file)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+enum nhir_rc nhir_watch_add_file(struct nhir_watch *w, int64_t file,
+				 struct nhir_err *err)
+{
+	size_t i;
+
+	if (file <= 0 || has_file(w, file))
+		return NHIR_OK;
+	if (NHIR_ALLOC_GROW(w->files, w->file_nr + 1, w->file_alloc))
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	for (i = w->file_nr; i > 0 && w->files[i - 1] > file; i--)
+		w->files[i] = w->files[i - 1];
+	w->files[i] = file;
+	w->file_nr++;
+	return NHIR_OK;
+}
+
+enum nhir_rc nhir_watch_file(struct nhir_watch *w,
+			     const struct nhir_tele_format *fmt,
+			     const char *path, struct nhir_ingest_result *res,
+			     struct nhir_err *err)
+{
+	struct nhir_ingest_result one;
+	enum nhir_rc rc;
+
+	/* a run of its own, so that its first file is this one */
+	memset(&one, 0, sizeof(one));
+	one.on_diag = res->on_diag;
+	one.diag_data = res->diag_data;
+	rc = nhir_ingest_path(w->st, fmt, path, w->actor, NULL, NULL, &one,
+			      err);
+	if (one.files == 1 && one.run_first > 0) {
+		enum nhir_rc arc = nhir_watch_add_file(w, one.run_first, err);
+
+		if (arc && !rc)
+			rc = arc;
+	}
+	res->files += one.files;
+	res->files_seen += one.files_seen;
+	res->files_failed += one.files_failed;
+	res->files_skipped += one.files_skipped;
+	res->digests_skipped += one.digests_skipped;
+	res->bytes += one.bytes;
+	res->records += one.records;
+	res->events += one.events;
+	res->malformed += one.malformed;
+	res->duplicates += one.duplicates;
+	res->repeated += one.repeated;
+	res->lineage += one.lineage;
+	for (size_t i = 0; i < one.diag_nr; i++)
+		if (res->diag_nr < NHIR_INGEST_DIAG_MAX)
+			res->diags[res->diag_nr++] = one.diags[i];
+	res->diag_total += one.diag_total;
+	return rc;
+}
+
+/* ---- the keys and their cut times ---- */
+
+/* Every scope row of the incident, with its status. */
+struct scope_row {
+	int64_t node;
+	enum nhir_scope_status status;
+};
+
+struct scope_set {
+	struct scope_row *v;
+	size_t nr, alloc;
+	bool oom;
+};
+
+static int on_scope(const struct nhir_scope_item *s, void *data)
+{
+	struct scope_set *ss = data;
+
+	if (NHIR_ALLOC_GROW(ss->v, ss->nr + 1, ss->alloc)) {
+		ss->oom = true;
+		return 1;
+	}
+	ss->v[ss->nr].node = s->node;
+	ss->v[ss->nr++].status = nhir_scope_status_parse(s->status);
+	return 0;
+}
+
+static const struct scope_row *scope_find(const struct scope_set *ss,
+					  int64_t node)
+{
+	for (size_t i = 0; i < ss->nr; i++)
+		if (ss->v[i].node == node)
+			return &ss->v[i];
+	return NULL;
+}
+
+static size_t key_find(const struct nhir_watch *w, uint32_t gi)
+{
+	for (size_t i = 0; i < w->key_nr; i++)
+		if (w->keys[i].gi == gi)
+			return i;
+	return NO_PARENT;
+}
+
+static enum nhir_rc key_push(struct nhir_watch *w, const struct nhir_graph *g,
+			     uint32_t gi, size_t parent, const char *via,
+			     bool scoped, struct nhir_err *err)
+{
+	struct nhir_node n;
+	struct wkey *k;
+	enum nhir_rc rc;
+
+	rc = nhir_store_get_node(w->st, g->node_id[gi], &n, err);
+	if (rc)
+		return rc;
+	if (NHIR_ALLOC_GROW(w->keys, w->key_nr + 1, w->key_alloc)) {
+		nhir_node_release(&n);
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
+	k = &w->keys[w->key_nr];
+	memset(k, 0, sizeof(*k));
+	k->node = g->node_id[gi];
+	k->gi = gi;
+	k->ext = n.ext_id;
+	n.ext_id = NULL;
+	nhir_node_release(&n);
+	k->kind = (enum nhir_node_kind)g->node_kind[gi];
+	k->parent = parent;
+	k->via = via;
+	k->scoped = scoped;
+	k->cut = NHIR_TIME_UNSET;
+	w->key_nr++;
+	return NHIR_OK;
+}
+
+/* Does key i descend from key j (or is it j)? */
+static bool descends(const struct nhir_watch *w, size_t i, size_t j)
+{
+	for (size_t n = 0; i != NO_PARENT && n <= w->key_nr; n++) {
+		if (i == j)
+			return true;
+		i = w->keys[i].parent;
+	}
+	return false;
+}
+
+/*
+ * The scope (not dismissed) and everything minted or created from it,
+ * breadth first; a node the lead dismissed is not watched, nor what
+ * comes from it.
+ */
+static enum nhir_rc collect_keys(struct nhir_watch *w,
+				 const struct nhir_graph *g,
+				 const struct scope_set *ss,
+				 struct nhir_err *err)
+{
+	enum nhir_rc rc = NHIR_OK;
+
+	keys_clear(w);
+	for (size_t i = 0; !rc && i < ss->nr; i++) {
+		uint32_t gi;
+
+		if (ss->v[i].status == NHIR_SCOPE_STATUS_DISMISSED)
+			continue;
+		gi = nhir_graph_find(g, ss->v[i].node);
+		if (gi == UINT32_MAX || key_find(w, gi) != NO_PARENT)
+			continue;
+		rc = key_push(w, g, gi, NO_PARENT, NULL, true, err);
+	}
+	for (size_t i = 0; !rc && i < w->key_nr; i++) {
+		uint32_t u = w->keys[i].gi;
+
+		for (uint64_t p = g->out_off[u]; !rc && p < g->out_off[u + 1];
+		     p++) {
+			enum nhir_edge_kind ek = NHIR_EI_KIND(g->out_info[p]);
+			uint32_t dst = g->out_dst[p];
+			const struct scope_row *s;
+
+			size_t j;
+
+			if ((ek != NHIR_EDGE_ISSUED && ek != NHIR_EDGE_CREATED) ||
+			    dst >= g->node_nr)
+				continue;
+			j = key_find(w, dst);
+			if (j != NO_PARENT) {
+				/* in the scope already: still minted from i */
+				if (w->keys[j].parent == NO_PARENT &&
+				    !descends(w, i, j)) {
+					w->keys[j].parent = i;
+					w->keys[j].via = nhir_edge_kind_name(ek);
+				}
+				continue;
+			}
+			s = scope_find(ss, g->node_id[dst]);
+			if (s && s->status == NHIR_SCOPE_STATUS_DISMISSED)
+				continue;
+			rc = key_push(w, g, dst, i, nhir_edge_kind_name(ek),
+				      s != NULL, err);
+		}
+	}
+	return rc;
+}
+
+struct cuts {
+	struct nhir_watch *w;
+	const struct nhir_graph *g;
+	bool oom;
+	/* identity cuts: node, sessions issued before, made at */
+	struct icut {
+		uint32_t gi;
+		int64_t before, at;
+	} *v;
+	size_t nr, alloc;
+};
+
+static int on_revocation(const struct nhir_revocation *r, void *data)
+{
+	struct cuts *c = data;
+	int64_t at = 0;
+
+	if (r->confirmed > 0)
+		at = r->confirmed;
+	if (r->verified > 0 && (!at || r->verified < at))
+		at = r->verified;
+	if (!at || (strcmp(r->state, "confirmed") &&
+		    strcmp(r->state, "verified")))
+		return 0;	/* asked for, not known to be done */
+	for (size_t i = 0; i < c->w->key_nr; i++) {
+		struct wkey *k = &c->w->keys[i];
+
+		if (k->node != r->node)
+			continue;
+		k->cut = at;
+		k->basis = NHIR_CUT_BASIS_REVOKED;
+	}
+	return 0;
+}
+
+static int on_cut(void *arg, int64_t node, int64_t before)
+{
+	struct cuts *c = arg;
+	uint32_t gi = nhir_graph_find(c->g, node);
+
+	if (gi == UINT32_MAX)
+		return 0;
+	if (NHIR_ALLOC_GROW(c->v, c->nr + 1, c->alloc)) {
+		c->oom = true;
+		return 1;
+	}
+	c->v[c->nr].gi = gi;
+	c->v[c->nr].before = before;
+	/* when the cut was made: its step's end, read below */
+	c->v[c->nr++].at = NHIR_TIME_UNSET;
+	return 0;
+}
+
+static int on_step(const struct nhir_step *s, void *data)
+{
+	struct cuts *c = data;
+	uint32_t gi;
+
+	if (s->cuts == NHIR_CUT_NONE || strcmp(s->status, "done") ||
+	    s->finished <= 0)
+		return 0;
+	gi = nhir_graph_find(c->g, s->target);
+	for (size_t i = 0; i < c->nr; i++)
+		if (c->v[i].gi == gi &&
+		    (c->v[i].at == NHIR_TIME_UNSET || s->finished < c->v[i].at))
+			c->v[i].at = s->finished;
+	return 0;
+}
+
+/* Does token gi act as an identity cut for it, and since when? */
+static int64_t identity_cut(const struct cuts *c, uint32_t gi)
+{
+	const struct nhir_graph *g = c->g;
+	int64_t best = NHIR_TIME_UNSET;
+
+	for (uint64_t p = g->out_off[gi]; p < g->out_off[gi + 1]; p++) {
+		if (NHIR_EI_KIND(g->out_info[p]) != NHIR_EDGE_AUTHENTICATES)
+			continue;
+		for (size_t i = 0; i < c->nr; i++) {
+			const struct icut *x = &c->v[i];
+			int64_t minted = g->node_created[gi];
+			int64_t at = x->at;
+
+			if (x->gi != g->out_dst[p])
+				continue;
+			if (at == NHIR_TIME_UNSET && x->before != NHIR_TIME_NEVER)
+				at = x->before;	/* made by no step */
+			if (at == NHIR_TIME_UNSET)
+				continue;
+			/* a session issued after the cut is not cut by it */
+			if (x->before != NHIR_TIME_NEVER &&
+			    minted != NHIR_TIME_UNSET && minted >= x->before)
+				continue;
+			if (best == NHIR_TIME_UNSET || at < best)
+				best = at;
+		}
+	}
+	return best;
+}
+
+static enum nhir_rc cut_times(struct nhir_watch *w, const struct nhir_graph *g,
+			      struct nhir_err *err)
+{
+	struct cuts c;
+	enum nhir_rc rc;
+
+	memset(&c, 0, sizeof(c));
+	c.w = w;
+	c.g = g;
+	rc = nhir_revocation_each(w->st, w->incident, on_revocation, &c, err);
+	if (!rc)
+		rc = nhir_plan_store(w->st)->cuts_at(w->st, w->incident,
+						     NHIR_TIME_NEVER, on_cut, &c,
+						     err);
+	if (!rc && !c.oom)
+		rc = nhir_plan_each(w->st, w->incident, on_step, &c, err);
+	if (!rc && c.oom)
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	for (size_t i = 0; !rc && i < w->key_nr; i++) {
+		struct wkey *k = &w->keys[i];
+		int64_t at;
+
+		if (k->basis != NHIR_CUT_BASIS_UNKNOWN ||
+		    k->kind != NHIR_NODE_TOKEN)
+			continue;
+		at = identity_cut(&c, k->gi);
+		if (at != NHIR_TIME_UNSET) {
+			k->cut = at;
+			k->basis = NHIR_CUT_BASIS_IDENTITY;
+		}
+	}
+	/* down the lineage, until nothing changes (a chain is that long) */
+	for (bool more = true; !rc && more;) {
+		more = false;
+		for (size_t i = 0; i < w->key_nr; i++) {
+			struct wkey *k = &w->keys[i];
+
+			if (k->basis != NHIR_CUT_BASIS_UNKNOWN ||
+			    k->parent == NO_PARENT ||
+			    w->keys[k->parent].cut == NHIR_TIME_UNSET)
+				continue;
+			k->cut = w->keys[k->parent].cut;
+			k->basis = NHIR_CUT_BASIS_INHERITED;
+			more = true;
+		}
+	}
+	nhir_free(c.v);
+	return rc;
+}
+
+/* ---- alerts ---- */
+
+static bool was_alerted(const struct nhir_watch *w, const char *key,
+			int64_t file)
+{
+	for (size_t i = 0; i < w->alerted_nr; i++)
+		if (w->alerted[i].file == file && !strcmp(w->alerted[i].key, key))
+			return true;
+	return false;
+}
+
+static cJSON *alert_detail(const struct nhir_watch_alert *a)
+{
+	cJSON *d = cJSON_CreateObject();
+	char t[40];
+
+	if (!d)
+		return NULL;
+	cJSON_AddStringToObject(d, "key", a->key);
+	if (a->from)
+		cJSON_AddStringToObject(d, "from", a->from);
+	else
+		cJSON_AddNullToObject(d, "from");
+	if (a->cut != NHIR_TIME_UNSET) {
+		nhir_time_format(a->cut, t, sizeof(t));
+		cJSON_AddStringToObject(d, "cut", t);
+	} else {
+		cJSON_AddStringToObject(d, "cut", "unknown");
+	}
+	cJSON_AddStringToObject(d, "cut_basis", nhir_cut_basis_name(a->basis));
+	nhir_time_format(a->first, t, sizeof(t));
+	cJSON_AddStringToObject(d, "first_use", t);
+	cJSON_AddNumberToObject(d, "uses", (double)a->uses);
+	cJSON_AddStringToObject(d, "action", a->action ? a->action : "");
+	cJSON_AddStringToObject(d, "source_ip", a->src_ip ? a->src_ip : "");
+	cJSON_AddStringToObject(d, "outcome", a->outcome ? a->outcome : "");
+	cJSON_AddStringToObject(d, "file", a->file ? a->file : "");
+	cJSON_AddNumberToObject(d, "offset", (double)a->offset);
+	return d;
+}
+
+static char *alert_note(const struct nhir_watch_alert *a)
+{
+	struct nhir_buf b = NHIR_BUF_INIT(1 << 16);
+	char t[40], c[40];
+
+	nhir_time_format(a->first, t, sizeof(t));
+	if (a->cut != NHIR_TIME_UNSET)
+		nhir_time_format(a->cut, c, sizeof(c));
+	else
+		snprintf(c, sizeof(c), "unknown");
+	nhir_buf_addf(&b, "watch alert: %s used %" PRIu64 " time%s after its "
+		      "cut (%s, %s), first at %s: %s from %s (%s)", a->key,
+		      a->uses, a->uses == 1 ? "" : "s", c,
+		      nhir_cut_basis_name(a->basis), t,
+		      a->action ? a->action : "?",
+		      a->src_ip ? a->src_ip : "?",
+		      a->outcome ? a->outcome : "?");
+	if (a->from)
+		nhir_buf_addf(&b, "; it comes from %s", a->from);
+	nhir_buf_addf(&b, "; %s byte %" PRIu64, a->file ? a->file : "?",
+		      a->offset);
+	nhir_buf_addch(&b, 0);
+	if (b.err) {
+		nhir_buf_release(&b);
+		return NULL;
+	}
+	return nhir_buf_detach(&b, NULL);
+}
+
+/* Records a (note and audit entry, one transaction); sets a->seq. */
+static enum nhir_rc record_alert(struct nhir_watch *w,
+				 struct nhir_watch_alert *a,
+				 struct nhir_err *err)
+{
+	char *note = alert_note(a);
+	cJSON *d = alert_detail(a);
+	enum nhir_rc rc;
+
+	if (!note || !d) {
+		nhir_free(note);
+		cJSON_Delete(d);
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
+	rc = ir_begin(w->st, w->actor, NHIR_PERM_WORK, w->incident,
+		      "watch.alert", err);
+	if (rc)
+		goto out;
+	rc = nhir_record_store(w->st)->note_insert(w->st, w->incident,
+						   nhir_time_now(), w->actor,
+						   note, err);
+	if (!rc)
+		rc = nhir_audit_append(w->st, w->actor, "watch.alert",
+				       w->incident, d, err);
+	/* the entry's seq, read in its own transaction */
+	if (!rc)
+		rc = nhir_audit_newest(w->st, &a->seq, err);
+	if (!rc)
+		rc = nhir_store_commit(w->st, err);
+	if (rc)
+		nhir_store_rollback(w->st);
+out:
+	nhir_free(note);
+	cJSON_Delete(d);
+	return rc;
+}
+
+/* The uses of one key in the watch's files, grouped by file. */
+struct use {
+	int64_t file, first;
+	uint64_t offset, uses;
+	char *action, *src_ip, *outcome;
+};
+
+struct uses {
+	const struct nhir_watch *w;
+	int64_t cut;
+	struct use *v;
+	size_t nr, alloc;
+	bool oom;
+};
+
+static int on_event(const struct nhir_event *ev, void *data)
+{
+	struct uses *u = data;
+	struct use *x = NULL;
+
+	if (!has_file(u->w, ev->file))
+		return 0;
+	if (u->cut != NHIR_TIME_UNSET && ev->time < u->cut)
+		return 0;
+	for (size_t i = 0; i < u->nr; i++)
+		if (u->v[i].file == ev->file)
+			x = &u->v[i];
+	if (!x) {
+		if (NHIR_ALLOC_GROW(u->v, u->nr + 1, u->alloc)) {
+			u->oom = true;
+			return 1;
+		}
+		x = &u->v[u->nr++];
+		memset(x, 0, sizeof(*x));
+		x->file = ev->file;
+		x->first = ev->time;
+		x->offset = ev->offset;
+		x->action = ev->action ? nhir_strdup(ev->action) : NULL;
+		x->src_ip = ev->src_ip ? nhir_strdup(ev->src_ip) : NULL;
+		x->outcome = ev->outcome ? nhir_strdup(ev->outcome) : NULL;
+	}
+	x->uses++;
+	return 0;
+}
+
+static void uses_release(struct uses *u)
+{
+	for (size_t i = 0; i < u->nr; i++) {
+		nhir_free(u->v[i].action);
+		nhir_free(u->v[i].src_ip);
+		nhir_free(u->v[i].outcome);
+	}
+	nhir_free(u->v);
+}
+
+static enum nhir_rc check_key(struct nhir_watch *w, size_t ki,
+			      nhir_watch_alert_cb cb, void *data,
+			      struct nhir_watch_sweep *out,
+			      struct nhir_err *err)
+{
+	struct wkey *k = &w->keys[ki];
+	const char *keys[1] = { k->ext };
+	struct nhir_event_query q;
+	struct uses u;
+	enum nhir_rc rc;
+
+	if (k->kind != NHIR_NODE_CREDENTIAL && k->kind != NHIR_NODE_TOKEN)
+		return NHIR_OK;
+	memset(&q, 0, sizeof(q));
+	q.keys = keys;
+	q.key_nr = 1;
+	q.since = k->cut;
+	q.until = NHIR_TIME_UNSET;
+	memset(&u, 0, sizeof(u));
+	u.w = w;
+	u.cut = k->cut;
+	rc = nhir_store_events(w->st, &q, on_event, &u, err);
+	if (!rc && u.oom)
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	for (size_t i = 0; !rc && i < u.nr; i++) {
+		struct nhir_watch_alert a;
+		char *path;
+
+		if (was_alerted(w, k->ext, u.v[i].file))
+			continue;
+		path = nhir_store_file_path(w->st, u.v[i].file);
+		memset(&a, 0, sizeof(a));
+		a.incident = w->incident;
+		a.key = k->ext;
+		a.from = k->parent == NO_PARENT ? NULL : w->keys[k->parent].ext;
+		a.cut = k->cut;
+		a.basis = k->basis;
+		a.first = u.v[i].first;
+		a.action = u.v[i].action;
+		a.src_ip = u.v[i].src_ip;
+		a.outcome = u.v[i].outcome;
+		a.file = path;
+		a.offset = u.v[i].offset;
+		a.uses = u.v[i].uses;
+		rc = record_alert(w, &a, err);
+		if (!rc && NHIR_ALLOC_GROW(w->alerted, w->alerted_nr + 1,
+					   w->alerted_alloc))
+			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		if (!rc) {
+			w->alerted[w->alerted_nr].key = nhir_strdup(k->ext);
+			w->alerted[w->alerted_nr++].file = u.v[i].file;
+			k->uses += a.uses;
+			w->uses += a.uses;
+			w->alerts++;
+			if (out) {
+				out->alerts++;
+				out->uses += a.uses;
+			}
+			if (cb)
+				cb(&a, data);
+		}
+		nhir_free(path);
+	}
+	uses_release(&u);
+	return rc;
+}
+
+/* Proposes key i, found minted or created from the scope. */
+static enum nhir_rc propose(struct nhir_watch *w, size_t i,
+			    struct nhir_err *err)
+{
+	const struct wkey *k = &w->keys[i];
+	char ref[32], why[600];
+
+	snprintf(ref, sizeof(ref), "#%" PRId64, k->node);
+	snprintf(why, sizeof(why), "watch: %s from %s", k->via ? k->via : "minted",
+		 w->keys[k->parent].ext);
+	return nhir_scope_change(w->st, w->actor, w->incident, NHIR_SCOPE_ADD,
+				 ref, why, err);
+}
+
+enum nhir_rc nhir_watch_sweep(struct nhir_watch *w, nhir_watch_alert_cb cb,
+			      void *data, struct nhir_watch_sweep *out,
+			      struct nhir_err *err)
+{
+	struct nhir_watch_sweep own;
+	enum nhir_rc rc = NHIR_OK;
+
+	if (!out)
+		out = &own;
+	memset(out, 0, sizeof(*out));
+	for (;;) {
+		struct scope_set ss;
+		struct nhir_graph *g = NULL;
+		size_t added = 0;
+
+		memset(&ss, 0, sizeof(ss));
+		out->passes++;
+		rc = nhir_store_load_graph(w->st, &g, err);
+		if (!rc)
+			rc = nhir_scope_each(w->st, w->incident, on_scope, &ss,
+					     err);
+		if (!rc && ss.oom)
+			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		if (!rc)
+			rc = collect_keys(w, g, &ss, err);
+		if (!rc)
+			rc = cut_times(w, g, err);
+		out->keys = w->key_nr;
+		out->unknown_cut = 0;
+		for (size_t i = 0; !rc && i < w->key_nr; i++) {
+			if ((w->keys[i].kind == NHIR_NODE_CREDENTIAL ||
+			     w->keys[i].kind == NHIR_NODE_TOKEN) &&
+			    w->keys[i].basis == NHIR_CUT_BASIS_UNKNOWN)
+				out->unknown_cut++;
+			rc = check_key(w, i, cb, data, out, err);
+		}
+		for (size_t i = 0; !rc && i < w->key_nr; i++) {
+			if (w->keys[i].scoped)
+				continue;
+			rc = propose(w, i, err);
+			if (!rc) {
+				w->keys[i].scoped = true;
+				added++;
+			}
+		}
+		nhir_free(ss.v);
+		nhir_graph_free(g);
+		out->added += added;
+		w->added += added;
+		/* what joined may lead further: until nothing new */
+		if (rc || !added || out->passes >= 16)
+			break;
+	}
+	return rc;
+}
+
+/* ---- the verdict ---- */
+
+static cJSON *verdict_body(struct nhir_watch *w, const struct nhir_watch_end *e)
+{
+	cJSON *v = cJSON_CreateObject(), *keys;
+	char t[40], ref[32];
+	int64_t ended = nhir_time_now();
+
+	if (!v)
+		return NULL;
+	snprintf(ref, sizeof(ref), "INC-%" PRId64, w->incident);
+	cJSON_AddStringToObject(v, "incident", ref);
+	cJSON_AddStringToObject(v, "result", w->uses ? "uses-after-cut"
+						     : "clean");
+	cJSON_AddNumberToObject(v, "uses_after_cut", (double)w->uses);
+	cJSON_AddNumberToObject(v, "alerts", (double)w->alerts);
+	nhir_time_format(w->started, t, sizeof(t));
+	cJSON_AddStringToObject(v, "started", t);
+	nhir_time_format(ended, t, sizeof(t));
+	cJSON_AddStringToObject(v, "ended", t);
+	cJSON_AddNumberToObject(v, "for_seconds", (double)w->period);
+	cJSON_AddStringToObject(v, "stopped", e && e->stopped ? e->stopped
+							     : "elapsed");
+	cJSON_AddNumberToObject(v, "files_read", e ? (double)e->files : 0);
+	cJSON_AddNumberToObject(v, "files_already_read",
+				e ? (double)e->files_seen : 0);
+	cJSON_AddNumberToObject(v, "files_rejected",
+				e ? (double)e->files_failed : 0);
+	cJSON_AddNumberToObject(v, "records_skipped",
+				e ? (double)e->records_skipped : 0);
+	cJSON_AddNumberToObject(v, "files_unread",
+				e ? (double)e->files_unread : 0);
+	cJSON_AddNumberToObject(v, "descendants_proposed", (double)w->added);
+	cJSON_AddStringToObject(v, "by", w->actor);
+	keys = cJSON_AddArrayToObject(v, "keys");
+	for (size_t i = 0; keys && i < w->key_nr; i++) {
+		const struct wkey *k = &w->keys[i];
+		cJSON *o;
+
+		if (k->kind != NHIR_NODE_CREDENTIAL && k->kind != NHIR_NODE_TOKEN)
+			continue;
+		o = cJSON_CreateObject();
+		if (!o || !cJSON_AddItemToArray(keys, o)) {
+			cJSON_Delete(o);
+			break;
+		}
+		cJSON_AddStringToObject(o, "key", k->ext);
+		if (k->parent != NO_PARENT)
+			cJSON_AddStringToObject(o, "from",
+						w->keys[k->parent].ext);
+		if (k->cut != NHIR_TIME_UNSET) {
+			nhir_time_format(k->cut, t, sizeof(t));
+			cJSON_AddStringToObject(o, "cut", t);
+		} else {
+			cJSON_AddStringToObject(o, "cut", "unknown");
+		}
+		cJSON_AddStringToObject(o, "cut_basis",
+					nhir_cut_basis_name(k->basis));
+		cJSON_AddNumberToObject(o, "uses_after_cut", (double)k->uses);
+	}
+	return v;
+}
+
+/* {"verdict": v, "signature": {...}} signed with keyfile; owns v. */
+static enum nhir_rc sign_verdict(cJSON *doc, const cJSON *v,
+				 const char *keyfile, struct nhir_err *err)
+{
+	unsigned char sk[NHIR_ED_SK], pk[NHIR_ED_PK], sig[NHIR_ED_SIG];
+	char sigh[2 * NHIR_ED_SIG + 1], pkh[2 * NHIR_ED_PK + 1];
+	char *canon;
+	cJSON *o;
+	enum nhir_rc rc;
+
+	rc = nhir_ed_load_secret(keyfile, sk, err);
+	if (rc)
+		return rc;
+	canon = nhir_json_canonical(v);
+	if (!canon) {
+		sodium_memzero(sk, sizeof(sk));
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
+	nhir_ed_sign(sk, canon, strlen(canon), sig);
+	nhir_ed_public(sk, pk);
+	sodium_memzero(sk, sizeof(sk));
+	nhir_free(canon);
+	nhir_ed_hex(sig, sizeof(sig), sigh);
+	nhir_ed_hex(pk, sizeof(pk), pkh);
+	o = cJSON_AddObjectToObject(doc, "signature");
+	if (!o || !cJSON_AddStringToObject(o, "algorithm", "Ed25519") ||
+	    !cJSON_AddStringToObject(o, "over", "canonical JSON of verdict") ||
+	    !cJSON_AddStringToObject(o, "public_key", pkh) ||
+	    !cJSON_AddStringToObject(o, "signature", sigh))
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	return NHIR_OK;
+}
+
+static char *verdict_note(const cJSON *v)
+{
+	struct nhir_buf b = NHIR_BUF_INIT(1 << 12);
+	const cJSON *x;
+	double uses, files;
+
+	x = cJSON_GetObjectItemCaseSensitive(v, "uses_after_cut");
+	uses = cJSON_IsNumber(x) ? x->valuedouble : 0;
+	x = cJSON_GetObjectItemCaseSensitive(v, "files_read");
+	files = cJSON_IsNumber(x) ? x->valuedouble : 0;
+	if (uses > 0)
+		nhir_buf_addf(&b, "watch verdict: %.0f use%s after cut", uses,
+			      uses == 1 ? "" : "s");
+	else
+		nhir_buf_adds(&b, "watch verdict: clean, no use after cut");
+	nhir_buf_addf(&b, "; %s to %s, %.0f file%s read",
+		      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "started")),
+		      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "ended")),
+		      files, files == 1 ? "" : "s");
+	nhir_buf_addch(&b, 0);
+	if (b.err) {
+		nhir_buf_release(&b);
+		return NULL;
+	}
+	return nhir_buf_detach(&b, NULL);
+}
+
+enum nhir_rc nhir_watch_finish(struct nhir_watch *w,
+			       const struct nhir_watch_end *e, char **doc,
+			       uint64_t *uses, struct nhir_err *err)
+{
+	cJSON *d = NULL, *v;
+	char *note = NULL, *s;
+	enum nhir_rc rc = NHIR_OK;
+
+	if (doc)
+		*doc = NULL;
+	if (uses)
+		*uses = w->uses;
+	v = verdict_body(w, e);
+	d = cJSON_CreateObject();
+	if (!v || !d || !cJSON_AddItemToObject(d, "verdict", v)) {
+		if (!cJSON_GetObjectItemCaseSensitive(d, "verdict"))
+			cJSON_Delete(v);
+		cJSON_Delete(d);
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
+	if (e && e->keyfile)
+		rc = sign_verdict(d, v, e->keyfile, err);
+	if (!rc) {
+		note = verdict_note(v);
+		if (!note)
+			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
+	if (!rc)
+		rc = ir_begin(w->st, w->actor, NHIR_PERM_WORK, w->incident,
+			      "watch.verdict", err);
+	if (!rc) {
+		rc = nhir_record_store(w->st)->note_insert(w->st, w->incident,
+							   nhir_time_now(),
+							   w->actor, note, err);
+		rc = ir_end(w->st, rc, w->actor, "watch.verdict", w->incident,
+			    cJSON_Duplicate(d, 1), err);
+	}
+	if (!rc && doc) {
+		s = cJSON_PrintUnformatted(d);
+		*doc = s ? nhir_strdup(s) : NULL;
+		cJSON_free(s);
+		if (!*doc)
+			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
+	nhir_free(note);
+	cJSON_Delete(d);
+	return rc;
+}
+
+/* ---- checking verdicts ---- */
+
+static enum nhir_rc check_doc(const cJSON *doc, const char *pubfile,
+			      struct nhir_verdict_check *out,
+			      struct nhir_err *err)
+{
+	unsigned char pk[NHIR_ED_PK], sig[NHIR_ED_SIG];
+	const cJSON *v, *s, *x;
+	const char *pkh, *sigh, *inc;
+	char *canon;
+
+	v = cJSON_GetObjectItemCaseSensitive(doc, "verdict");
+	if (!cJSON_IsObject(v))
+		return nhir_err_set(err, NHIR_EPARSE, "not an nhir watch "
+				    "verdict (no \"verdict\" object)");
+	x = cJSON_GetObjectItemCaseSensitive(v, "result");
+	snprintf(out->result, sizeof(out->result), "%s",
+		 cJSON_IsString(x) ? x->valuestring : "unknown");
+	x = cJSON_GetObjectItemCaseSensitive(v, "uses_after_cut");
+	out->uses = cJSON_IsNumber(x) && x->valuedouble > 0
+			    ? (uint64_t)x->valuedouble : 0;
+	inc = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v,
+								    "incident"));
+	if (!out->incident && inc)
+		out->incident = nhir_incident_ref(inc);
+	s = cJSON_GetObjectItemCaseSensitive(doc, "signature");
+	if (!s) {
+		snprintf(out->why, sizeof(out->why), "not signed");
+		return NHIR_OK;
+	}
+	out->signed_ = true;
+	pkh = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s,
+								    "public_key"));
+	sigh = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s,
+								     "signature"));
+	if (!pkh || !sigh || !nhir_ed_unhex(pkh, pk, sizeof(pk)) ||
+	    !nhir_ed_unhex(sigh, sig, sizeof(sig))) {
+		snprintf(out->why, sizeof(out->why), "its signature is not "
+			 "an Ed25519 public key and signature in hex");
+		return NHIR_OK;
+	}
+	snprintf(out->signer, sizeof(out->signer), "%s", pkh);
+	if (pubfile) {
+		unsigned char want[NHIR_ED_PK];
+		char line[512] = "";
+		FILE *f = fopen(pubfile, "r");
+
+		if (!f)
+			return nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s",
+					    pubfile, strerror(errno));
+		if (!fgets(line, (int)sizeof(line), f))
+			line[0] = 0;
+		fclose(f);
+		line[strcspn(line, "\r\n")] = 0;
+		if (!nhir_ed_unhex(line, want, sizeof(want)))
+			return nhir_err_set(err, NHIR_EPARSE, "'%s' is not a "
+					    "public key", pubfile);
+		if (sodium_memcmp(want, pk, sizeof(pk))) {
+			snprintf(out->why, sizeof(out->why), "signed with "
+				 "another key (%.16s...), not %s", pkh, pubfile);
+			return NHIR_OK;
+		}
+	}
+	canon = nhir_json_canonical(v);
+	if (!canon)
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	out->holds = nhir_ed_verify(pk, canon, strlen(canon), sig);
+	nhir_free(canon);
+	if (!out->holds)
+		snprintf(out->why, sizeof(out->why), "the signature does not "
+			 "match: the verdict was changed after it was signed");
+	return NHIR_OK;
+}
+
+enum nhir_rc nhir_watch_verdict_check(const char *data, size_t len,
+				      const char *pubfile,
+				      struct nhir_verdict_check *out,
+				      struct nhir_err *err)
+{
+	const char *end = NULL;
+	cJSON *doc;
+	enum nhir_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	if (sodium_init() < 0)
+		return nhir_err_set(err, NHIR_EIO, "libsodium failed to start");
+	doc = cJSON_ParseWithLengthOpts(data, len, &end, 0);
+	if (!doc)
+		return nhir_err_set(err, NHIR_EPARSE, "not JSON (byte %zu)",
+				    end && end >= data ? (size_t)(end - data)
+						       : 0);
+	rc = check_doc(doc, pubfile, out, err);
+	cJSON_Delete(doc);
+	return rc;
+}
+
+struct verdicts {
+	const char *pubfile;
+	nhir_verdict_cb cb;
+	void *data;
+	enum nhir_rc rc;
+	struct nhir_err *err;
+};
+
+static int on_entry(const struct nhir_audit_entry *e, void *data)
+{
+	struct verdicts *vs = data;
+	struct nhir_verdict_check c;
+	cJSON *doc;
+
+	if (!e->action || strcmp(e->action, "watch.verdict") || !e->detail)
+		return 0;
+	memset(&c, 0, sizeof(c));
+	c.incident = e->incident;
+	c.seq = e->seq;
+	doc = cJSON_Parse(e->detail);
+	if (!doc) {
+		vs->rc = nhir_err_set(vs->err, NHIR_EPARSE, "audit entry %"
+				      PRId64 ": its verdict is not JSON", e->seq);
+		return 1;
+	}
+	vs->rc = check_doc(doc, vs->pubfile, &c, vs->err);
+	cJSON_Delete(doc);
+	if (vs->rc)
+		return 1;
+	return vs->cb(&c, vs->data);
+}
+
+enum nhir_rc nhir_watch_verdicts(struct nhir_store *st, const char *actor,
+				 int64_t incident, const char *pubfile,
+				 nhir_verdict_cb cb, void *data,
+				 struct nhir_err *err)
+{
+	struct verdicts vs = { pubfile, cb, data, NHIR_OK, err };
+	enum nhir_rc rc;
+
+	if (sodium_init() < 0)
+		return nhir_err_set(err, NHIR_EIO, "libsodium failed to start");
+	rc = nhir_authorize_audited(st, actor, NHIR_PERM_READ, incident,
+				    "watch.verdicts", err);
+	if (!rc)
+		rc = nhir_audit_each(st, incident, on_entry, &vs, err);
+	return rc ? rc : vs.rc;
+}

@@ -1,0 +1,179 @@
+#!/bin/sh
+# Watching after containment: an incident contained through the
+# simulated provider, then nhir watch following a folder where
+# CloudTrail files land.  A use of the revoked key after its cut is an
+# alert, on stdout and on the incident's record; a use from before the
+# cut is not; a session minted from the revoked key is caught and joins
+# the scope as proposed; a malformed file is reported and the watch goes
+# on; the verdict is recorded, signed and verifiable.
+. tests/cli/lib.sh
+
+export NHIR_NOW=2024-05-01T10:35:00Z
+export FAKE_STATE="$T/provider.json"
+export NHIR_CONNECTORS="$ROOT/examples/connectors/simulated.yaml"
+export NHIR_CATALOG="$ROOT/catalog/actions.yaml"
+"$NHIR" init --fixed-clock >/dev/null
+for u in "lena lead" "rory responder" "alex approver" "ben approver" "otto observer"; do
+	set -- $u
+	"$NHIR" user add "$1" --role "$2" >/dev/null
+done
+"$NHIR" import nhir examples/inventory/estate.jsonl >/dev/null
+"$NHIR" ingest cloudtrail examples/telemetry/cloudtrail >/dev/null
+"$NHIR" --as rory incident declare --title "deploy key leaked" --severity critical \
+	--lead lena --seed AKIAEXAMPLEDEPLOY01 --exposed-at 2024-05-01T09:00:00Z >/dev/null
+"$NHIR" --as lena incident scope INC-1 confirm ASIAEXAMPLECHAINED AKIAEXAMPLEBACKDOOR >/dev/null
+"$NHIR" --as lena plan INC-1 >/dev/null
+for s in $("$NHIR" plan --format json INC-1 | python3 -c 'import json,sys; print(" ".join(str(s["step"]) for s in json.load(sys.stdin)["steps"]))'); do
+	"$NHIR" --as alex approve INC-1 $s --why ok >/dev/null
+	"$NHIR" --as ben approve INC-1 $s --why ok >/dev/null 2>&1
+done
+i=0
+while [ $i -lt 30 ] && "$NHIR" --as rory execute INC-1 --next --confirm >/dev/null 2>&1; do i=$((i + 1)); done
+check "contained through the simulated provider" "$NHIR" contain status INC-1
+check "the key's revocation is on the record" sh -c \
+	'"$NHIR" --as rory verify INC-1 | grep -q "verified   AKIAEXAMPLEDEPLOY01"'
+
+"$NHIR" report keygen "$T/key" >/dev/null
+"$NHIR" report keygen "$T/other" >/dev/null
+mkdir -p "$T/logs/AWSLogs"
+
+# rec TIME KEY EVENT IP [MINTED]: one CloudTrail record
+rec() {
+	python3 - "$@" <<'EOF'
+import json, sys
+t, key, ev, ip = sys.argv[1:5]
+r = {"eventVersion": "1.08", "eventTime": t, "eventName": ev,
+     "userIdentity": {"type": "IAMUser", "accountId": "111122223333",
+                      "arn": "arn:aws:iam::111122223333:user/ci-deployer",
+                      "accessKeyId": key, "userName": "ci-deployer"},
+     "eventSource": "sts.amazonaws.com" if ev == "GetSessionToken" else "s3.amazonaws.com",
+     "awsRegion": "us-east-1", "sourceIPAddress": ip, "userAgent": "curl/8",
+     "requestParameters": None, "responseElements": None,
+     "requestID": "w-" + t + ev, "eventID": "w-" + t + ev + key,
+     "readOnly": ev != "GetSessionToken", "eventType": "AwsApiCall",
+     "managementEvent": True, "recipientAccountId": "111122223333"}
+if len(sys.argv) > 5:
+    r["responseElements"] = {"credentials": {"accessKeyId": sys.argv[5],
+        "sessionToken": "x", "expiration": "May 1, 2024 11:59:00 PM"}}
+print(json.dumps(r))
+EOF
+}
+# drop NAME: standard input lands in the folder whole (hidden, renamed)
+drop() {
+	cat >"$T/logs/AWSLogs/.$1" && mv "$T/logs/AWSLogs/.$1" "$T/logs/AWSLogs/$1"
+}
+# wait_for FILE TEXT: until FILE holds TEXT, at most 15 s
+wait_for() {
+	i=0
+	while [ $i -lt 150 ] && ! grep -qF -- "$2" "$1" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	grep -qF -- "$2" "$1"
+}
+
+# a file there before the watch starts: a use from before the cut
+rec 2024-05-01T10:20:00Z AKIAEXAMPLEDEPLOY01 ListBuckets 198.51.100.7 | drop 01-before.jsonl
+
+check "an observer may not watch" exits 5 "$NHIR" --as otto watch INC-1 --for 5s --dir "$T/logs"
+check "a watch needs a folder" exits 2 "$NHIR" --as rory watch INC-1 --for 5s
+check "a duration is checked" exits 2 "$NHIR" --as rory watch INC-1 --for 5x --dir "$T/logs"
+
+wpid=
+trap '[ -n "$wpid" ] && kill $wpid 2>/dev/null; rm -rf "$T"' EXIT
+"$NHIR" --as rory watch INC-1 --for 20s --dir "$T/logs" --sign "$T/key" \
+	-o "$T/verdict.json" >"$T/watch.out" 2>"$T/watch.err" &
+wpid=$!
+check "the watch starts" wait_for "$T/watch.err" "watching INC-1 for 20 s"
+sleep 1.5
+check "a use from before the cut is no alert" sh -c '! grep -q ALERT "$0/watch.out"' "$T"
+
+# the revoked key used after its cut
+rec 2024-05-01T10:40:00Z AKIAEXAMPLEDEPLOY01 ListBuckets 203.0.113.66 | drop 02-after.jsonl
+check "a use after the cut is an alert" wait_for "$T/watch.out" "ALERT INC-1: AKIAEXAMPLEDEPLOY01 used after its cut (2024-05-01T10:35:00Z, revoked)"
+check "naming the call, the address and the file" has "$T/watch.out" \
+	"s3:ListBuckets from 203.0.113.66 (success); $T/logs/AWSLogs/02-after.jsonl byte 0"
+
+# a malformed file: said with its file and offset, the watch goes on
+printf '{"Records": [{"eventTime": "2024-05-01T10:45:00Z",' | drop 03-cut-short.json
+check "a malformed file is reported with its offset" wait_for "$T/watch.err" \
+	"$T/logs/AWSLogs/03-cut-short.json: byte"
+
+# a session minted from the revoked key, then used
+{
+	rec 2024-05-01T10:41:00Z AKIAEXAMPLEDEPLOY01 GetSessionToken 203.0.113.66 ASIAWATCHSESSION01
+	rec 2024-05-01T10:42:00Z ASIAWATCHSESSION01 ListBuckets 203.0.113.66
+} | drop 04-minted.jsonl
+check "the minted session's use is caught" wait_for "$T/watch.out" \
+	"ALERT INC-1: ASIAWATCHSESSION01 used after its cut (2024-05-01T10:35:00Z, inherited)"
+check "saying where it comes from" has "$T/watch.out" "it comes from AKIAEXAMPLEDEPLOY01"
+check "the watch went on after the malformed file" has "$T/watch.out" "04-minted.jsonl"
+check "the session joins the scope as proposed" sh -c \
+	'"$NHIR" incident show --format json INC-1 | python3 -c "
+import json, sys
+s = [x for x in json.load(sys.stdin)[\"scope\"] if x[\"node\"] == \"ASIAWATCHSESSION01\"]
+assert s and s[0][\"status\"] == \"proposed\", s"'
+
+kill -TERM $wpid
+i=0
+while [ $i -lt 100 ] && kill -0 $wpid 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+wait $wpid
+rc=$?
+wpid=
+check "the watch ends on SIGTERM, its exit code says uses after cut" test "$rc" = 3
+check "the verdict is printed" has "$T/watch.out" "verdict INC-1: uses after cut (3 in 3 alerts)"
+check "with the files read and the rejected one" has "$T/watch.out" "3 files read, 1 rejected"
+check "the alerts are on the incident's record" sh -c \
+	'"$NHIR" incident show INC-1 | grep -c "watch alert: " | grep -qx 3'
+check "and on the audit log" sh -c \
+	'"$NHIR" audit log --incident INC-1 | grep -c "watch.alert" | grep -qx 3'
+check "the verdict is on the record" sh -c \
+	'"$NHIR" incident show INC-1 | grep -q "watch verdict: 3 uses after cut"'
+check "the verdict file is signed and holds" exits 0 "$NHIR" watch verify "$T/verdict.json" --key "$T/key.pub"
+check "saying so" has "$T/last.out" "uses after cut (3), signature valid"
+check "another key is refused" exits 1 "$NHIR" watch verify "$T/verdict.json" --key "$T/other.pub"
+python3 - "$T/verdict.json" "$T/tampered.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["verdict"]["result"] == "uses-after-cut", d
+assert d["verdict"]["stopped"] == "signal", d
+assert d["verdict"]["files_read"] == 3 and d["verdict"]["files_rejected"] == 1, d
+d["verdict"]["result"] = "clean"
+d["verdict"]["uses_after_cut"] = 0
+json.dump(d, open(sys.argv[2], "w"))
+EOF
+check "a verdict changed after signing does not hold" exits 1 "$NHIR" watch verify "$T/tampered.json"
+check "and says why" has "$T/last.out" "was changed after it was signed"
+check "the recorded verdict holds" sh -c \
+	'"$NHIR" watch verdicts INC-1 --key "$0/key.pub" | grep -q "uses after cut (3), signature valid"' "$T"
+check "verdicts as a document" sh -c \
+	'"$NHIR" watch verdicts INC-1 --format json | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+assert d[\"version\"] == 1 and len(d[\"verdicts\"]) == 1 and d[\"verdicts\"][0][\"holds\"], d"'
+check "the audit chain is intact" sh -c '"$NHIR" audit verify | grep -q intact'
+
+# a second watch: nothing new arrives, the period elapses; the file cut
+# short is still rejected (exit 4), the others were read before
+check "a quiet watch: no alert, one file still rejected (exit 4)" exits 4 \
+	"$NHIR" --as rory watch INC-1 --for 2s --dir "$T/logs" --format json
+check "its verdict is a document, the last line" sh -c \
+	'tail -1 "$0/last.out" | python3 -c "
+import json, sys
+d = json.load(sys.stdin)[\"verdict\"]
+assert d[\"result\"] == \"clean\" and d[\"stopped\"] == \"elapsed\", d
+assert d[\"files_read\"] == 0 and d[\"files_already_read\"] == 3, d
+k = [x for x in d[\"keys\"] if x[\"key\"] == \"ASIAWATCHSESSION01\"][0]
+assert k[\"cut_basis\"] == \"inherited\" and k[\"from\"] == \"AKIAEXAMPLEDEPLOY01\", k"' "$T"
+check "the files read before are not alerted again" hasnt "$T/last.out" '"alert"'
+
+# an alert as JSON: one object a line
+mkdir -p "$T/logs2"
+rec 2024-05-01T11:00:00Z AKIAEXAMPLEDEPLOY01 GetObject 203.0.113.67 >"$T/logs2/05-json.jsonl"
+check "an alert in JSON" exits 3 "$NHIR" --as rory watch INC-1 --for 3s --dir "$T/logs2" --format json
+check "one object a line, the verdict last" sh -c \
+	'head -1 "$0/last.out" | python3 -c "
+import json, sys
+a = json.load(sys.stdin)[\"alert\"]
+assert a[\"key\"] == \"AKIAEXAMPLEDEPLOY01\" and a[\"cut_basis\"] == \"revoked\" and a[\"uses\"] == 1 and a[\"cut\"] == \"2024-05-01T10:35:00Z\", a"' "$T"
+done_testing
