@@ -126,7 +126,8 @@ struct nhir_watch_end {
  * uses after their cut, with the keys watched, the period and the
  * files read; signed with e->keyfile over the canonical JSON of
  * "verdict", as reports are.  *doc (may be NULL) gets the document:
- * {"verdict": {...}, "signature": {...} when signed}; the caller
+ * {"version": 1, "verdict": {...}, "signature": {...} when
+ * signed}; the caller
  * frees it with nhir_free.  *uses (may be NULL): uses after cut.
  */
 enum nhir_rc nhir_watch_finish(struct nhir_watch *w,

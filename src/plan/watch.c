@@ -931,6 +931,10 @@ enum nhir_rc nhir_watch_finish(struct nhir_watch *w,
 		*uses = w->uses;
 	v = verdict_body(w, e);
 	d = cJSON_CreateObject();
+	if (d && !cJSON_AddNumberToObject(d, "version", 1)) {
+		cJSON_Delete(d);
+		d = NULL;
+	}
 	if (!v || !d || !cJSON_AddItemToObject(d, "verdict", v)) {
 		if (!cJSON_GetObjectItemCaseSensitive(d, "verdict"))
 			cJSON_Delete(v);
