@@ -217,6 +217,29 @@ enum nhir_rc nhir_plan_move(struct nhir_store *st, const char *actor,
 enum nhir_rc nhir_approve(struct nhir_store *st, const char *actor,
 			  int64_t incident, int64_t step, bool approve,
 			  const char *why, int64_t ttl, struct nhir_err *err);
+/*
+ * Approves every step that awaits actor's approval: planned or failed,
+ * short of the approvals it needs, and not approved by actor already
+ * (a valid approval).  Each is nhir_approve, in its own transaction
+ * with its audit entry; a step the library refuses (four eyes: actor
+ * proposed it; actor's own rejection stands; it ran meanwhile) is
+ * refused alone, the others go on.  cb hears of every step tried, in
+ * plan order: approved, or refused and why.  An actor who may not
+ * approve at all (not an approver or lead) is NHIR_EDENIED, audited,
+ * and nothing is tried.
+ */
+struct nhir_approve_result {
+	int64_t step;
+	const char *action;
+	bool approved;
+	const char *reason;	/* why it was refused; "" when approved */
+};
+typedef int (*nhir_approve_cb)(const struct nhir_approve_result *r,
+			       void *data);
+enum nhir_rc nhir_approve_pending(struct nhir_store *st, const char *actor,
+				  int64_t incident, const char *why,
+				  int64_t ttl, nhir_approve_cb cb, void *data,
+				  struct nhir_err *err);
 /* Withdraws actor's own rejection of a step, with the reason. */
 enum nhir_rc nhir_reject_withdraw(struct nhir_store *st, const char *actor,
 				  int64_t incident, int64_t step,

@@ -282,6 +282,107 @@ enum nhir_rc nhir_approve(struct nhir_store *st, const char *actor,
 	return ir_end(st, rc, actor, op, incident, d, err);
 }
 
+/* The steps that await one approver's approval, in plan order. */
+struct awaiting {
+	struct nhir_store *st;
+	const char *actor;
+	int64_t incident;
+	struct { int64_t id, seq; char action[128]; } *v;
+	size_t nr, alloc;
+	bool oom, mine;
+};
+
+static int mine_cb(const struct nhir_approval *a, void *data)
+{
+	struct awaiting *w = data;
+
+	if (!strcmp(a->actor, w->actor) && !strcmp(a->verdict, "approve") &&
+	    !strcmp(a->state, "valid"))
+		w->mine = true;
+	return 0;
+}
+
+static int awaiting_cb(const struct nhir_step *s, void *data)
+{
+	struct awaiting *w = data;
+
+	if (strcmp(s->status, "planned") && strcmp(s->status, "failed"))
+		return 0;
+	if (s->approvals_needed <= 0 || s->approvals >= s->approvals_needed)
+		return 0;
+	if (NHIR_ALLOC_GROW(w->v, w->nr + 1, w->alloc)) {
+		w->oom = true;
+		return 1;
+	}
+	w->v[w->nr].id = s->id;
+	w->v[w->nr].seq = s->seq;
+	ir_copy(w->v[w->nr].action, sizeof(w->v[w->nr].action), s->action);
+	w->nr++;
+	return 0;
+}
+
+enum nhir_rc nhir_approve_pending(struct nhir_store *st, const char *actor,
+				  int64_t incident, const char *why,
+				  int64_t ttl, nhir_approve_cb cb, void *data,
+				  struct nhir_err *err)
+{
+	struct awaiting w;
+	struct nhir_incident inc;
+	struct nhir_user u;
+	char reason[300];
+	enum nhir_rc rc;
+
+	if (!why || !*why)
+		return nhir_err_set(err, NHIR_EINVAL, "an approval needs a "
+				    "reason (--why)");
+	rc = nhir_incident_get(st, incident, &inc, err);
+	if (!rc)
+		rc = nhir_user_get(st, actor, &u, err);
+	if (rc)
+		return rc;
+	if (u.role != NHIR_ROLE_APPROVER && u.role != NHIR_ROLE_LEAD) {
+		snprintf(reason, sizeof(reason), "%s (%s) may not approve: "
+			 "approvers and leads do", actor,
+			 nhir_role_name(u.role));
+		nhir_audit_denied(st, actor, "approve", incident, reason);
+		return nhir_err_set(err, NHIR_EDENIED, "%s", reason);
+	}
+	memset(&w, 0, sizeof(w));
+	w.st = st;
+	w.actor = actor;
+	w.incident = incident;
+	rc = nhir_plan_each(st, incident, awaiting_cb, &w, err);
+	if (!rc && w.oom)
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	for (size_t i = 0; !rc && i < w.nr; i++) {
+		struct nhir_approve_result res = { w.v[i].seq, w.v[i].action,
+						   true, "" };
+		struct nhir_err e = NHIR_ERR_INIT;
+
+		w.mine = false;
+		rc = nhir_approval_each(st, incident, w.v[i].id, mine_cb, &w,
+					err);
+		if (rc || w.mine)
+			continue;
+		if (nhir_approve(st, actor, incident, w.v[i].seq, true, why,
+				 ttl, &e)) {
+			/* refused for this step alone; anything else stops */
+			if (e.rc != NHIR_EDENIED && e.rc != NHIR_ECONFLICT) {
+				if (err)
+					*err = e;
+				rc = e.rc;
+				break;
+			}
+			res.approved = false;
+			res.reason = e.msg;
+		}
+		if (cb && cb(&res, data))
+			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
+	nhir_free(w.v);
+	return rc;
+}
+
 enum nhir_rc nhir_reject_withdraw(struct nhir_store *st, const char *actor,
 				  int64_t incident, int64_t seq,
 				  const char *why, struct nhir_err *err)
