@@ -156,6 +156,41 @@ await check('the proposer cannot give the second approval, and the page says why
 		(await step.locator('.approvals').textContent()).includes('1 of 2');
 });
 
+// ---- approve all: per step, what was approved and what was refused ----
+await check('the proposer\'s "approve all" is refused step by step, and the page says why', async () => {
+	const f = lena.page.locator('form[data-act="approve-all"]');
+	await f.getByLabel(/^Why/).fill('all of it, now');
+	await f.getByRole('button', { name: 'Approve all awaiting me' }).click();
+	const items = f.locator('.approve-all-result li');
+	await items.first().waitFor();
+	const texts = await items.allTextContents();
+	const refused = await f.locator('.approve-all-result li[data-approved="no"]').count();
+	return ok('every step refused: four eyes', texts.length >= 3 && refused === texts.length &&
+		texts.every((x) => /refused.*lena proposed the plan and may not approve its steps \(four eyes\)/.test(x)) &&
+		(await stepOf(lena.page, 'aws.delete-access-key').locator('.approvals').textContent()).includes('1 of 2'),
+	texts.join('\n'));
+});
+await check('alex approves all that awaits him; lena sees the approvals without reloading', async () => {
+	const url = lena.page.url();
+	const deact = stepOf(lena.page, 'aws.deactivate-access-key');
+	const before = await deact.locator('.approvals').textContent();
+	const f = alex.page.locator('form[data-act="approve-all"]');
+	await f.getByLabel(/^Why/).fill('reviewed the plan');
+	await f.getByRole('button', { name: 'Approve all awaiting me' }).click();
+	const items = f.locator('.approve-all-result li');
+	await items.first().waitFor();
+	const texts = await items.allTextContents();
+	const approved = await f.locator('.approve-all-result li[data-approved="yes"]').count();
+	await deact.locator('.approvals').filter({ hasText: '1 of 1' }).waitFor();
+	const del = await stepOf(lena.page, 'aws.delete-access-key').locator('.approvals').textContent();
+	const delN = await stepOf(lena.page, 'aws.delete-access-key').getAttribute('data-step');
+	const tried = await f.locator('.approve-all-result li').evaluateAll((xs) => xs.map((x) => x.dataset.step));
+	// the delete he approved already is not asked again; it still needs a second approver
+	return ok('approved, live on lena\'s page', before.includes('0 of 1') && approved === texts.length &&
+		texts.length >= 2 && !tried.includes(delN) &&
+		del.includes('1 of 2') && lena.page.url() === url, texts.join('\n'), before, del);
+});
+
 // ---- the plan carried out from the page: dry run, execute, verify ----
 const PRESERVE = 'li.step[data-action="generic.preserve-evidence"]';
 await check('the dry run of a step shows the exact request, and sends nothing', async () => {
@@ -183,6 +218,21 @@ await check('with one approval of two, the irreversible step does not run, and t
 	return ok('four eyes explained before, the server\'s refusal after',
 		/four eyes/i.test(eyes) && /1 more needed/.test(eyes) && /409/.test(why) &&
 		(await step.locator('.step-head .badge').first().textContent()) === 'planned', eyes, why);
+});
+await check('lena runs the next step the server chooses; alex sees it done without reloading', async () => {
+	const box = lena.page.locator('.next-step');
+	await box.getByRole('button', { name: 'Next step…' }).click();
+	const conf = box.locator('.confirm');
+	await conf.waitFor();
+	const head = await conf.locator('p').first().textContent();
+	const n = (/step (\d+)/.exec(head) || [])[1];
+	const req = await conf.locator('pre.request').textContent();
+	await box.getByRole('button', { name: `Run step ${n}` }).click();
+	await box.locator('.next-result .badge').filter({ hasText: 'done' }).waitFor();
+	const action = await lena.page.locator(`li.step[data-step="${n}"]`).getAttribute('data-action');
+	await alex.page.locator(`li.step[data-step="${n}"] .step-head .badge`).filter({ hasText: 'done' }).waitFor();
+	return ok('the step after the one done, not the irreversible one', n === '2' &&
+		action === 'generic.notify-owner' && req.includes(action), head, req, action);
 });
 await check('verification runs every confirmed revocation\'s probe, its result shown', async () => {
 	await lena.page.getByRole('button', { name: 'Verify revocations' }).click();
@@ -297,6 +347,23 @@ await check('an observer\'s request is refused (403) with the token too', async 
 	});
 	olga.allow = [];
 	return ok('403', r.status === 403, JSON.stringify(r));
+});
+await check('an observer\'s "approve all" is refused (403) and approves nothing', async () => {
+	olga.allow = [403];
+	const r = await olga.page.evaluate(async () => {
+		const s = await (await fetch('/api/v1/session')).json();
+		const res = await fetch('/api/v1/incidents/INC-1/approve', {
+			method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf },
+			body: JSON.stringify({ why: 'observer was here' }),
+		});
+		const plan = await (await fetch('/api/v1/incidents/INC-1/plan')).json();
+		return { status: res.status, body: await res.text(),
+			del: plan.steps.filter((x) => x.action === 'aws.delete-access-key' &&
+				x.target === 'AKIAEXAMPLEDEPLOY01').map((x) => x.approvals) };
+	});
+	olga.allow = [];
+	return ok('403, the delete still at one approval', r.status === 403 && /NHIR_EDENIED/.test(r.body) &&
+		r.del.length === 1 && r.del[0] === 1, JSON.stringify(r));
 });
 await check('neither forged note is on the record', async () => {
 	await lena.page.reload();

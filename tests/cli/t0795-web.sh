@@ -3,8 +3,9 @@
 # assets with their headers, then tests/browser/workbench.mjs in Debian's
 # Chromium (playwright-core and axe-core from tests/peers): signing in
 # by password and by OpenID Connect (a real provider, npm oidc-provider),
-# two people on one plan (the approval appears live), four eyes
-# explained, an observer with nothing to press, forged requests
+# two people on one plan (the approval appears live, one by one and
+# all at once), four eyes explained, the next step run, an observer
+# with nothing to press, forged requests
 # refused, hostile strings shown as text, no serious accessibility
 # violation, no console error; screenshots go to build/screenshots/.
 # The server, the provider and the browser are stopped whatever happens.
@@ -155,11 +156,11 @@ check "a screenshot of every page at both sizes" sh -c '
 			test -s "$1/$p-$s-light.png" && test -s "$1/$p-$s-dark.png" || exit 1
 		done
 	done' sh "$ROOT/build/screenshots"
-check "the step run from the page reached the provider, once" python3 -c '
+check "the steps run from the page reached the provider, once each" python3 -c '
 import json, sys
 calls = json.load(open(sys.argv[1]))["calls"]
-run = [c for c in calls if not c["dry_run"]]
-assert len(run) == 1 and run[0]["action"] == "generic.preserve-evidence", calls
+run = [c["action"] for c in calls if not c["dry_run"]]
+assert run == ["generic.preserve-evidence", "generic.notify-owner"], calls
 ' "$FAKE_STATE"
 "$NHIR" evidence list INC-1 --format json >"$T/evidence.json"
 check "the evidence uploaded from the page is on the record with its hash" python3 -c '

@@ -481,6 +481,104 @@ function PlanGraph({ plan }) {
 		layout={{ name: 'breadthfirst', directed: true, spacingFactor: 1.2 }} />;
 }
 
+// Approves every step that awaits this approver (one request; the
+// server tries each step and the library keeps four eyes): what was
+// approved, and what was refused and why, step by step.
+function ApproveAll({ inc, onDone }) {
+	const [why, setWhy] = useState('');
+	const [busy, setBusy] = useState(false);
+	const [error, setError] = useState(null);
+	const [done, setDone] = useState(null);
+	const send = async (ev) => {
+		ev.preventDefault();
+		setBusy(true);
+		setError(null);
+		setDone(null);
+		try {
+			const r = await post(`/api/v1/incidents/${inc.id}/approve`, { why });
+			setWhy('');
+			setDone(r);
+			onDone(r.plan);
+		} catch (e) {
+			setError(e);
+		}
+		setBusy(false);
+	};
+	return (
+		<form class="act approve-all" onSubmit={send} data-act="approve-all">
+			<label for="approve-all-why">Why (every step awaiting your approval)</label>
+			<input id="approve-all-why" value={why} required onInput={(e) => setWhy(e.currentTarget.value)} />
+			<button type="submit" disabled={busy || !why}>Approve all awaiting me</button>
+			<Problem error={error} />
+			{done && (
+				<div class="approve-all-result" role="status">
+					{done.steps.length === 0 && <p>Nothing awaits your approval.</p>}
+					{done.steps.length > 0 && (
+						<ul>
+							{done.steps.map((x) => (
+								<li key={x.step} data-step={x.step} data-approved={x.approved ? 'yes' : 'no'}>
+									Step {x.step} <span class="mono">{x.action}</span>:{' '}
+									{x.approved
+										? <Badge kind="status" value="approved" />
+										: <><Badge kind="status" value="refused" /> <span class="detail">{x.reason}</span></>}
+								</li>
+							))}
+						</ul>
+					)}
+				</div>
+			)}
+		</form>
+	);
+}
+
+// Runs the next step ready, chosen by the library: first its dry run
+// (which step, and what would be sent), then that step on confirmation.
+function NextStep({ inc, onDone }) {
+	const [busy, setBusy] = useState(false);
+	const [error, setError] = useState(null);
+	const [preview, setPreview] = useState(null);
+	const [result, setResult] = useState(null);
+	const act = async (fn) => {
+		setBusy(true);
+		setError(null);
+		try {
+			await fn();
+		} catch (e) {
+			setError(e);
+		}
+		setBusy(false);
+	};
+	const ask = () => act(async () => {
+		setResult(null);
+		setPreview(await post(`/api/v1/incidents/${inc.id}/execute`, {}));
+	});
+	const run = () => act(async () => {
+		const step = preview.step;
+		setPreview(null);
+		setResult(await post(`/api/v1/incidents/${inc.id}/steps/${step}/execute`, { confirm: true }));
+		onDone(null);
+	});
+	return (
+		<div class="next-step">
+			{!preview && <button type="button" disabled={busy} onClick={ask}>Next step…</button>}
+			{preview && (
+				<div class="confirm" role="group" aria-label="Confirm the next step">
+					<p><strong>The next step ready is step {preview.step}.</strong> Dry run: what the connector would be sent (nothing was sent yet)</p>
+					<pre class="request mono" tabIndex={0}>{preview.detail}</pre>
+					<button type="button" disabled={busy} onClick={run}>Run step {preview.step}</button>
+					<button type="button" class="secondary" onClick={() => setPreview(null)}>Cancel</button>
+				</div>
+			)}
+			{result && (
+				<p class="exec-result next-result" role="status">Step {result.step}: <Badge kind="status" value={result.status} />{' '}
+					<span class="detail">{result.detail}</span>
+					{result.evidence !== undefined ? ` (the connector's answer is evidence ${result.evidence})` : ''}</p>
+			)}
+			<Problem error={error} />
+		</div>
+	);
+}
+
 function Plan({ inc, plan, canWrite, canApprove, onDone, setPlan }) {
 	const [error, setError] = useState(null);
 	const build = () => {
@@ -494,6 +592,12 @@ function Plan({ inc, plan, canWrite, canApprove, onDone, setPlan }) {
 			{plan && plan.steps.length === 0 && <p>No plan yet.</p>}
 			{canWrite && <button type="button" onClick={build}>{plan && plan.steps.length ? 'Build the plan again' : 'Build the plan'}</button>}
 			<Problem error={error} />
+			{plan && plan.steps.length > 0 && (canApprove || canWrite) && (
+				<div class="plan-actions">
+					{canApprove && <ApproveAll inc={inc} onDone={(p) => { if (p) setPlan(p); onDone(); }} />}
+					{canWrite && <NextStep inc={inc} onDone={() => onDone()} />}
+				</div>
+			)}
 			{plan && plan.steps.length > 0 && <PlanGraph plan={plan} />}
 			{plan && plan.steps.length > 0 && (
 				<ol class="steps">
