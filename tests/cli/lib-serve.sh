@@ -67,3 +67,18 @@ assert d["status"] == int(sys.argv[2]), d
 assert d["code"] == sys.argv[3], d
 ' "$T/$1.body" "$2" "$3"
 }
+
+# check_answers DIR: every answer kept in DIR (the NAME.meta and
+# NAME.body that req writes) is one doc/openapi.json allows on its
+# route: status, content type and body schema.
+check_answers() {
+	"$NHIR" serve --routes >"$T/routes.api"
+	if command -v node >/dev/null 2>&1 && [ -d build/peers/node_modules/ajv ]; then
+		check "every answer matches the API description" \
+			node tests/peers/openapi-check.mjs build/peers \
+			doc/openapi.json "$T/routes.api" "$1"
+	else
+		n=$((n + 1))
+		echo "ok $n - # SKIP node or the test peers (build/peers) are not installed"
+	fi
+}

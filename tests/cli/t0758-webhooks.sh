@@ -279,14 +279,7 @@ mkdir -p "$T/ans"
 for a in list list_lead list_bad deliv; do
 	cp "$T/$a.meta" "$T/$a.body" "$T/ans/"
 done
-"$NHIR" serve --routes >"$T/routes"
-if command -v node >/dev/null 2>&1 && [ -d build/peers/node_modules/ajv ]; then
-	check "every answer matches the API description" node tests/peers/openapi-check.mjs \
-		build/peers doc/openapi.json "$T/routes" "$T/ans"
-else
-	n=$((n + 1))
-	echo "ok $n - # SKIP node or the test peers (build/peers) are not installed"
-fi
+check_answers "$T/ans"
 
 # ---- SIGHUP: a changed list of hooks ----
 sed -e '/name: flaky/,$d' "$T/hooks.yaml" >"$T/hooks2.yaml"

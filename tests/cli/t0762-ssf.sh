@@ -446,8 +446,6 @@ assert len(json.load(sys.stdin)[\"findings\"]) == 1"'
 check "the key is in no answer" sh -c 'k=$(cut -c1-64 "$0/ssf.key"); ! grep -rqF "$k" "$0/ans" "$0/srv.err" "$0/push.log" "$0/poll.log"' "$T"
 check "nor any token in the server's log" sh -c '! grep -qF "$1" "$0/srv.err" && ! grep -qF "$2" "$0/srv.err"' "$T" "$ADA" "$RORY"
 
-"$NHIR" serve --routes >"$T/routes"
-check "every answer matches the API description" node tests/peers/openapi-check.mjs \
-	build/peers doc/openapi.json "$T/routes" "$T/ans"
+check_answers "$T/ans"
 
 done_testing

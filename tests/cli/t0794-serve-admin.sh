@@ -182,13 +182,6 @@ chmod 644 "$T/report.key"
 check "a key others may read keeps the server from starting" exits 1 \
 	"$NHIR" serve --listen 127.0.0.1:0 --report-key "$T/report.key"
 
-"$NHIR" serve --routes >"$T/routes"
-if command -v node >/dev/null 2>&1 && [ -d build/peers/node_modules/ajv ]; then
-	check "every answer matches the API description" node tests/peers/openapi-check.mjs \
-		build/peers doc/openapi.json "$T/routes" "$T"
-else
-	n=$((n + 1))
-	echo "ok $n - # SKIP node or the test peers (build/peers) are not installed"
-fi
+check_answers "$T"
 
 done_testing
