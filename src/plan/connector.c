@@ -198,7 +198,7 @@ static enum nhir_rc resolve(struct nhir_yaml *y, const yaml_node_t *v,
 /* The keys of each built-in type: a type that has none of them takes none. */
 static const struct {
 	const char *type;
-	const char *keys[6];
+	const char *keys[8];
 } builtin_keys[] = {
 	{ "aws", { NHIR_AWS_KEYS, NULL } },
 	{ "github", { NHIR_GITHUB_KEYS, NULL } },

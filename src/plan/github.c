@@ -17,16 +17,26 @@
  * again after the time GitHub names, else a growing pause, within the
  * connector's timeout.
  *
- * Secrets: the responder's token and an alert's secret live in wiped
- * buffers only; the dry run shows them as [redacted], and no answer,
- * detail or error carries them.
+ * Credentials: the responder's token, or a GitHub App's installation
+ * token: with app_id, app_key_file and installation_id configured, a
+ * JWT (RS256, jwt.c; iat 60 s in the past, exp 9 minutes ahead, iss the
+ * App's id) signed with the App's private key is exchanged at POST
+ * /app/installations/{installation_id}/access_tokens for a token that
+ * every call made as the responder then carries.
+ *
+ * Secrets: the responder's token, the App's key, its JWT, the
+ * installation token and an alert's secret live in wiped buffers only;
+ * the dry run shows them as [redacted], and no answer, detail or error
+ * carries them.
  */
 #include "compat.h"
 #include <ctype.h>
+#include <time.h>
 #include <sodium.h>
 #include "core/alloc.h"
 #include "nhir/model.h"
 #include "plan/github.h"
+#include "plan/jwt.h"
 #include "plan/plan-internal.h"
 #include "plan/rest.h"
 
@@ -34,9 +44,14 @@
 #define DEFAULT_URL "https://api.github.com"
 #define DEFAULT_TOKEN "${env:GITHUB_TOKEN}"
 #define MAX_NAME 100
+#define MAX_APP_KEY (64 * 1024)
+#define MAX_TOKEN 8192		/* stateless installation tokens are long */
+#define JWT_SKEW 60		/* iat this far in the past, as GitHub asks */
+#define JWT_LIFE 540		/* exp: GitHub takes at most 600 s */
 
 struct nhir_github {
 	char *api_url, *token, *org;
+	char *app_id, *app_key, *installation;	/* a GitHub App's, or NULL */
 };
 
 void nhir_github_free(struct nhir_github *g)
@@ -46,6 +61,9 @@ void nhir_github_free(struct nhir_github *g)
 	nhir_free(g->api_url);
 	nhir_free(g->token);
 	nhir_free(g->org);
+	nhir_free(g->app_id);
+	nhir_free(g->app_key);
+	nhir_free(g->installation);
 	nhir_free(g);
 }
 
@@ -94,6 +112,40 @@ static enum nhir_rc opt(struct nhir_yaml *y, const yaml_node_t *n,
 	if (!strcmp(key, "org") && !gh_name(s, strlen(s)))
 		return nhir_yaml_error(y, v, "'%s': org '%s' is not an "
 				       "organisation's name", name, s);
+	if (!strcmp(key, "app_id") || !strcmp(key, "installation_id")) {
+		size_t l = strlen(s);
+
+		for (size_t i = 0; i < l; i++)
+			if (!isdigit((unsigned char)s[i]) || l > 18)
+				return nhir_yaml_error(y, v, "'%s': %s is a "
+						       "number", name, key);
+	}
+	if (!strcmp(key, "app_key_file")) {
+		char dir[PATH_MAX], *slash;
+		size_t l;
+
+		if (!strncmp(s, "${", 2) || strstr(s, "-----BEGIN"))
+			return nhir_yaml_error(y, v, "'%s': app_key_file is the "
+					       "path of the App's private key "
+					       "(PEM), not the key itself", name);
+		if (s[0] == '/') {
+			*out = nhir_strdup(s);
+		} else if (realpath(y->name, dir) && (slash = strrchr(dir, '/'))) {
+			/* relative to the connectors file, as commands are */
+			*slash = 0;
+			l = strlen(dir) + strlen(s) + 2;
+			*out = nhir_malloc(l);
+			if (*out)
+				snprintf(*out, l, "%s/%s", dir, s);
+		} else {
+			return nhir_yaml_error(y, v, "'%s': app_key_file '%s' is "
+					       "relative and the connectors "
+					       "file's directory is not known",
+					       name, s);
+		}
+		return *out ? NHIR_OK : nhir_err_set(y->err, NHIR_ENOMEM,
+						      "out of memory");
+	}
 	*out = nhir_strdup(s);
 	return *out ? NHIR_OK : nhir_err_set(y->err, NHIR_ENOMEM,
 					      "out of memory");
@@ -113,9 +165,25 @@ enum nhir_rc nhir_github_config(struct nhir_yaml *y, const yaml_node_t *n,
 		rc = opt(y, n, name, "token", &g->token);
 	if (!rc)
 		rc = opt(y, n, name, "org", &g->org);
+	if (!rc)
+		rc = opt(y, n, name, "app_id", &g->app_id);
+	if (!rc)
+		rc = opt(y, n, name, "app_key_file", &g->app_key);
+	if (!rc)
+		rc = opt(y, n, name, "installation_id", &g->installation);
+	if (!rc && (g->app_id || g->app_key || g->installation) &&
+	    (!g->app_id || !g->app_key || !g->installation))
+		rc = nhir_yaml_error(y, n, "'%s': a GitHub App needs app_id, "
+				     "app_key_file and installation_id together",
+				     name);
+	if (!rc && g->app_id && g->token)
+		rc = nhir_yaml_error(y, nhir_yaml_get(y, n, "token"), "'%s': "
+				     "token or a GitHub App (app_id), not both",
+				     name);
 	if (!rc && !g->api_url && !(g->api_url = nhir_strdup(DEFAULT_URL)))
 		rc = nhir_err_set(y->err, NHIR_ENOMEM, "out of memory");
-	if (!rc && !g->token && !(g->token = nhir_strdup(DEFAULT_TOKEN)))
+	if (!rc && !g->app_id && !g->token &&
+	    !(g->token = nhir_strdup(DEFAULT_TOKEN)))
 		rc = nhir_err_set(y->err, NHIR_ENOMEM, "out of memory");
 	/* no slash at the end: paths begin with one */
 	if (!rc) {
@@ -135,8 +203,8 @@ struct gctx {
 	struct plan_rest r;
 	struct nhir_buf token;		/* the responder's; wiped */
 	bool have_token;
-	char token_why[300];
-	char token_shown[340];		/* the dry run's, without one */
+	char token_why[400];
+	char token_shown[440];		/* the dry run's, without one */
 };
 
 /* Who a request is sent as. */
@@ -208,13 +276,103 @@ static bool parse_token_id(const char *id, long long *out)
 
 /* ---- steps ---- */
 
+/*
+ * A GitHub App's installation token into c->token: a JWT signed with the
+ * App's key exchanged for it; in the dry run, the exchange shown.  false
+ * (and why) when none was got.
+ */
+static bool app_token(struct gctx *c)
+{
+	const struct nhir_github *g = c->g;
+	struct nhir_buf pem = NHIR_BUF_INIT(MAX_APP_KEY);
+	struct nhir_buf jwt = NHIR_BUF_INIT(1 << 14);
+	struct nhir_err e = NHIR_ERR_INIT;
+	struct plan_rest_answer an;
+	char path[100], label[140], what[PATH_MAX + 40], claims[200], shown[200];
+	const cJSON *t;
+	int64_t now = (int64_t)time(NULL);
+	bool ok = false;
+	size_t n;
+
+	memset(&an, 0, sizeof(an));
+	snprintf(path, sizeof(path), "/app/installations/%s/access_tokens",
+		 g->installation);
+	snprintf(label, sizeof(label), "POST %s", path);
+	snprintf(shown, sizeof(shown), "[redacted: a JWT (RS256) signed with "
+		 "the private key of App %s]", g->app_id);
+	if (c->r.dry) {
+		plan_rest_send(&c->r, "POST", path, NULL, NULL, NULL, shown,
+			       label, &an, &e);
+		snprintf(c->token_why, sizeof(c->token_why), "a dry run");
+		snprintf(c->token_shown, sizeof(c->token_shown), "[redacted: "
+			 "the installation token %s answers]", label);
+		goto out;
+	}
+	if (!plan_rest_read_secret(g->app_key, &pem, c->token_why,
+				   sizeof(c->token_why)))
+		goto out;
+	snprintf(what, sizeof(what), "'%s' (app_key_file)", g->app_key);
+	/* iss a text: GitHub takes the App's id or its client id there */
+	snprintf(claims, sizeof(claims), "{\"iat\":%" PRId64 ",\"exp\":%"
+		 PRId64 ",\"iss\":\"%s\"}", now - JWT_SKEW, now + JWT_LIFE,
+		 g->app_id);
+	if (nhir_jwt_rs256(pem.buf, pem.len, what,
+			   "{\"alg\":\"RS256\",\"typ\":\"JWT\"}", claims,
+			   &jwt, &e)) {
+		snprintf(c->token_why, sizeof(c->token_why), "%s", e.msg);
+		goto out;
+	}
+	if (plan_rest_send(&c->r, "POST", path, NULL, NULL, jwt.buf, shown,
+			   label, &an, &e) || an.status != 201) {
+		plan_rest_why(c->token_why, sizeof(c->token_why), label, &an, &e,
+			      "");
+		goto out;
+	}
+	t = cJSON_GetObjectItemCaseSensitive(an.doc, "token");
+	n = cJSON_IsString(t) ? strlen(t->valuestring) : 0;
+	if (!n || n > MAX_TOKEN) {
+		snprintf(c->token_why, sizeof(c->token_why), "%s answered no "
+			 "token", label);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)t->valuestring[i] <= ' ' ||
+		    (unsigned char)t->valuestring[i] >= 0x7f) {
+			snprintf(c->token_why, sizeof(c->token_why), "%s "
+				 "answered a token that is not one printable "
+				 "word", label);
+			goto out;
+		}
+	nhir_buf_reset(&c->token);
+	nhir_buf_add(&c->token, t->valuestring, n);
+	nhir_buf_addch(&c->token, 0);
+	ok = !c->token.err;
+	if (!ok)
+		snprintf(c->token_why, sizeof(c->token_why), "out of memory");
+out:
+	t = cJSON_GetObjectItemCaseSensitive(an.doc, "token");
+	if (cJSON_IsString(t))
+		sodium_memzero(t->valuestring, strlen(t->valuestring));
+	plan_rest_answer_free(&an);
+	plan_rest_wipe(&pem);
+	plan_rest_wipe(&jwt);
+	return ok;
+}
+
 /* The responder's token, read now; false (and why) when it cannot be. */
 static bool read_token(struct gctx *c)
 {
 	if (c->have_token)
 		return true;
-	if (!plan_rest_token(c->g->token, &c->token, c->token_why,
-			     sizeof(c->token_why))) {
+	if (c->g->app_id) {
+		if (!app_token(c)) {
+			if (!c->r.dry)
+				snprintf(c->token_shown, sizeof(c->token_shown),
+					 "(not got: %s)", c->token_why);
+			return false;
+		}
+	} else if (!plan_rest_token(c->g->token, &c->token, c->token_why,
+				    sizeof(c->token_why))) {
 		snprintf(c->token_shown, sizeof(c->token_shown), "(not read "
 			 "now: %s)", c->token_why);
 		return false;
@@ -567,7 +725,7 @@ enum nhir_rc nhir_github_call(const struct nhir_github *g, const char *name,
 	};
 
 	memset(&c, 0, sizeof(c));
-	nhir_buf_init(&c.token, 1 << 14);
+	nhir_buf_init(&c.token, MAX_TOKEN + 1);
 	c.g = g;
 	c.conn = name;
 	plan_rest_init(&c.r, timeout, false);
@@ -591,8 +749,9 @@ enum nhir_rc nhir_github_call(const struct nhir_github *g, const char *name,
 	is_alert = parse_alert(id, &al);
 	is_tid = parse_token_id(id, &tid);
 	if (!read_token(&c) && !c.r.dry) {
-		snprintf(detail, sizeof(detail), "no GitHub token for '%s': "
-			 "%s", name, c.token_why);
+		snprintf(detail, sizeof(detail), "no GitHub %s for '%s': %s",
+			 g->app_id ? "installation token" : "token", name,
+			 c.token_why);
 		goto answer;
 	}
 	if (is_tid && !g->org) {

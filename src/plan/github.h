@@ -16,7 +16,8 @@
 struct nhir_github;
 
 /* The keys of a connector of type github besides name, type, timeout, actions. */
-#define NHIR_GITHUB_KEYS "api_url", "token", "org"
+#define NHIR_GITHUB_KEYS "api_url", "token", "org", "app_id", "app_key_file", \
+	"installation_id"
 
 enum nhir_rc nhir_github_config(struct nhir_yaml *y, const yaml_node_t *n,
 				const char *name, struct nhir_github **out);
