@@ -4,14 +4,17 @@
 # GitHub's own OpenAPI description (npm @octokit/openapi) and keeps
 # state: a token a secret scanning alert found is revoked through
 # POST /credentials/revoke and its alert resolved; a fine-grained token
-# loses its organisation's grant; the probes then see both dead.  Dry
-# run, rate limits, a 5xx, a missing token, requests the stand-in refuses.
+# loses its organisation's grant, as a GitHub App (a JWT signed with the
+# App's key, checked with its public key, for an installation token); the
+# probes then see both dead.  Dry run, rate limits, a 5xx, a missing
+# token, a forged App key, requests the stand-in refuses.
 . tests/cli/lib.sh
 
 PEERS=$ROOT/build/peers
 if ! command -v node >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1 ||
+   ! command -v openssl >/dev/null 2>&1 ||
    [ ! -d "$PEERS/node_modules/@octokit/openapi" ]; then
-	echo "ok 1 - # SKIP node, curl or GitHub's OpenAPI description is absent (scripts/deps.sh)"
+	echo "ok 1 - # SKIP node, curl, openssl or GitHub's OpenAPI description is absent (scripts/deps.sh)"
 	echo "1..1"
 	exit 0
 fi
@@ -26,12 +29,20 @@ trap stop_peer EXIT
 
 RESPONDER='ghp_nhirResponderToken000000000000000001'
 LEAKED='ghp_leakedTokenFromTheAlert0000000000007'
+# the App's key, in the PKCS#1 form GitHub hands out; made here, never real
+openssl genrsa -traditional -out "$T/app.pem" 2048 2>/dev/null
+openssl rsa -in "$T/app.pem" -pubout -out "$T/app.pub" 2>/dev/null
+openssl genrsa -traditional -out "$T/other.pem" 2048 2>/dev/null
+chmod 600 "$T/app.pem" "$T/other.pem"
+APP_PUB=$(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$T/app.pub")
 cat >"$T/gh.json" <<EOF
 {"tokens": {"$RESPONDER": {"login": "nhir-responder", "responder": true},
             "$LEAKED": {"login": "ci-bot"}},
  "alerts": {"acme/payments-api#7": {"secret": "$LEAKED"}},
  "orgs": {"acme": {"grants": [{"id": 42, "token_id": 6001, "owner": "octo-ci"},
-                              {"id": 43, "token_id": 6002, "owner": "someone-else"}]}}}
+                              {"id": 43, "token_id": 6002, "owner": "someone-else"}]}},
+ "apps": {"1024": {"slug": "nhir-responder", "public_key": $APP_PUB,
+                   "installations": {"77": {"account": "acme"}}}}}
 EOF
 node tests/peers/github-peer.mjs "$PEERS" "$T/gh.json" >"$T/peer.out" 2>"$T/peer.err" &
 PEER_PID=$!
@@ -142,17 +153,41 @@ check "the probe verifies it" sh -c '"$NHIR" --as rory execute INC-1 '$VER' --co
 check "by GET /user with the secret" has "$T/ver.out" "GET /user with the secret of alert acme/payments-api#7: HTTP 401 Bad credentials (revoked)"
 check "verified on the record" sh -c '"$NHIR" --as rory verify INC-1 | grep -q "verified   github-alert:acme/payments-api#7"'
 
-# the fine-grained token: its grant in the organisation
+# the fine-grained token: its grant in the organisation, which only a
+# GitHub App may list and revoke
+check "a personal token is refused there" exits 1 "$NHIR" --as rory execute INC-1 $REV2 --confirm
+check "as GitHub refuses it" has "$T/last.out" "GET /orgs/acme/personal-access-tokens refused: HTTP 403: Resource not accessible by personal access token"
+sed "s#    token: \${env:GITHUB_TOKEN}#    app_id: 1024\n    app_key_file: $T/app.pem\n    installation_id: 77#" \
+	"$T/github.yaml" >"$T/github-app.yaml"
+chmod 600 "$T/github-app.yaml"
+export NHIR_CONNECTORS="$T/github-app.yaml"
+check "the App's dry run" sh -c 'env -u GITHUB_TOKEN "$1" --as rory execute INC-1 '$REV2' >"$0/app-dry.out"' "$T" "$NHIR"
+check "asks for an installation token first" has "$T/app-dry.out" "POST $GH/app/installations/77/access_tokens"
+check "with the JWT redacted" has "$T/app-dry.out" "Authorization: Bearer [redacted: a JWT (RS256) signed with the private key of App 1024]"
+check "then lists the grants with it, redacted" has "$T/app-dry.out" "Authorization: Bearer [redacted: the installation token POST /app/installations/77/access_tokens answers]"
+check "a key that is not the App's" exits 1 env -u GITHUB_TOKEN sh -c 'sed "s#$0/app.pem#$0/other.pem#" "$0/github-app.yaml" >"$0/github-other.yaml"; chmod 600 "$0/github-other.yaml"; "$1" --as rory execute INC-1 '$REV2' --confirm --connectors "$0/github-other.yaml"' "$T" "$NHIR"
+check "is refused by GitHub" has "$T/last.out" "no GitHub installation token for 'github': POST /app/installations/77/access_tokens refused: HTTP 401: A JSON web token could not be decoded: the signature does not verify with the App's public key"
+check "a missing key file is named" exits 1 env -u GITHUB_TOKEN sh -c 'sed "s#$0/app.pem#$0/none.pem#" "$0/github-app.yaml" >"$0/github-none.yaml"; chmod 600 "$0/github-none.yaml"; "$1" --as rory execute INC-1 '$REV2' --confirm --connectors "$0/github-none.yaml"' "$T" "$NHIR"
+check "as unreadable" has "$T/last.out" "no GitHub installation token for 'github': cannot read '$T/none.pem': No such file or directory"
 curl -sf -X POST "$GH/_peer/faults" -d '[{"op": "GET /orgs/{org}/personal-access-tokens", "status": 429, "headers": {"Retry-After": "3600"}, "message": "You have exceeded a secondary rate limit", "count": 1}]' >/dev/null
 check "a rate limit past the timeout fails the step" exits 1 "$NHIR" --as rory execute INC-1 $REV2 --confirm
 check "saying how long" has "$T/last.out" "refused: HTTP 429: You have exceeded a secondary rate limit (rate limited for 3600 s more, past the step's timeout)"
-check "the grant is revoked" sh -c '"$NHIR" --as rory execute INC-1 '$REV2' --confirm >"$0/rev2.out"' "$T"
+check "the grant is revoked" sh -c 'env -u GITHUB_TOKEN "$1" --as rory execute INC-1 '$REV2' --confirm >"$0/rev2.out"' "$T" "$NHIR"
+check "as the App's installation" sh -c 'curl -sf "$0/_peer/log" | python3 -c "
+import json,sys
+log = json.load(sys.stdin)
+tok = [e for e in log if e[\"op\"] == \"POST /app/installations/{installation_id}/access_tokens\" and e[\"status\"] == 201]
+pat = [e for e in log if e[\"op\"] == \"POST /orgs/{org}/personal-access-tokens\" and e[\"status\"] == 202]
+assert tok and pat and all(e[\"auth\"] == \"installation\" for e in pat), (tok, pat)
+j = tok[-1][\"jwt\"]
+# signed with the App key, iat a minute back, exp within 10 minutes
+assert j[\"signature\"] and 58 <= j[\"iat\"] <= 65 and 0 < j[\"exp\"] <= 600, j"' "$GH"
 check "by its grant id" has "$T/rev2.out" "POST /orgs/acme/personal-access-tokens: the grant 42 of fine-grained token 6001 in acme revoked"
 check "gone at GitHub, the other kept" sh -c 'curl -sf "$0/_peer/state" | python3 -c "
 import json,sys
 g = json.load(sys.stdin)[\"orgs\"][\"acme\"][\"grants\"]
 assert [x[\"id\"] for x in g] == [43], g"' "$GH"
-check "and verified" sh -c '"$NHIR" --as rory execute INC-1 '$VER2' --confirm >"$0/ver2.out"' "$T"
+check "and verified" sh -c 'env -u GITHUB_TOKEN "$1" --as rory execute INC-1 '$VER2' --confirm >"$0/ver2.out"' "$T" "$NHIR"
 check "by the listing" has "$T/ver2.out" "no grant of fine-grained token 6001 left in acme"
 
 # every request nhir sent was one GitHub's description allows
@@ -174,5 +209,6 @@ check "an undeclared query parameter is refused" sh -c 'curl -s '"$H"' -H "Autho
 check "no token in the database" sh -c '! grep -qaF "$0" "$NHIR_DB" && ! grep -qaF "$1" "$NHIR_DB"' "$RESPONDER" "$LEAKED"
 check "no token in the record" sh -c '"$NHIR" audit log --format json >"$2/audit.json" 2>&1; ! grep -qF "$0" "$2/audit.json" && ! grep -qF "$1" "$2/audit.json"' "$RESPONDER" "$LEAKED" "$T"
 check "no token in any output" sh -c '! grep -qF "$0" "$2"/*.out && ! grep -qF "$1" "$2"/*.out' "$RESPONDER" "$LEAKED" "$T"
+check "no installation token or App key anywhere" sh -c '! grep -qaE "ghs_|eyJhbGciOiJSUzI1NiIs" "$NHIR_DB" "$0"/*.out "$0/audit.json" && ! grep -qaF "$(sed -n 2p "$0/app.pem")" "$NHIR_DB" "$0"/*.out' "$T"
 
 done_testing

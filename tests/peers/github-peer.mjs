@@ -18,11 +18,23 @@
 // revoked secret no longer signs in, a revoked grant is no longer listed,
 // a resolved alert stays resolved.
 //
+// GitHub Apps ("Generating a JSON Web Token (JWT) for a GitHub App",
+// docs.github.com/apps/creating-github-apps/authenticating-with-a-github-app):
+// a Bearer JWT is checked as GitHub documents it: RS256, its signature
+// verified with the App's public key, iss the App's id (or client id),
+// iat not in the future, exp after now and at most 10 minutes after it;
+// it is accepted only by POST /app/installations/{installation_id}/
+// access_tokens, for an installation of that App, which answers an
+// installation token ("ghs_", in the long stateless form) that then acts
+// as the responder.
+//
 //   node github-peer.mjs PEERS_DIR STATE.json
 //
 // STATE.json: {"tokens": {TOKEN: {"login": L, "responder": bool}},
 //   "alerts": {"OWNER/REPO#N": {"secret": TOKEN, "secret_type": T}},
-//   "orgs": {ORG: {"grants": [{"id": G, "token_id": T, "owner": L}]}}}
+//   "orgs": {ORG: {"grants": [{"id": G, "token_id": T, "owner": L}]}},
+//   "apps": {APP_ID: {"slug": S, "public_key": PEM,
+//                     "installations": {ID: {"account": ORG}}}}}
 // Prints "port N" once listening.  Test hooks (GitHub has none of them):
 // GET /_peer/state, GET /_peer/log, POST /_peer/faults with a JSON list of
 // {"op": "METHOD /template", "status": S, "headers": {...}, "count": N,
@@ -30,6 +42,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
+import { createPublicKey, createVerify, randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 
 const [peersArg, statePath] = process.argv.slice(2);
@@ -45,6 +58,7 @@ const state = JSON.parse(readFileSync(statePath, 'utf8'));
 state.tokens ||= {};
 state.alerts ||= {};
 state.orgs ||= {};
+state.apps ||= {};
 const log = [];
 let faults = [];
 
@@ -179,12 +193,41 @@ function violations(req, url, found, body) {
 	return bad;
 }
 
+// a GitHub App's JWT checked as GitHub documents it: {app, ...} or {bad}
+function appJwt(jwt) {
+	const parts = jwt.split('.');
+	let h, c;
+	try {
+		h = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
+		c = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+	} catch (e) {
+		return { bad: `the JWT's header or claims are not JSON: ${e.message}` };
+	}
+	if (h.alg !== 'RS256') return { bad: `alg is ${h.alg}, not RS256` };
+	if (!Number.isInteger(c.iat) || !Number.isInteger(c.exp)) return { bad: 'iat or exp is not an integer' };
+	const app = state.apps[String(c.iss)];
+	if (!app) return { bad: `iss ${c.iss} is no App's id` };
+	const now = Math.floor(Date.now() / 1000);
+	const v = createVerify('RSA-SHA256');
+	v.update(`${parts[0]}.${parts[1]}`);
+	const signature = v.verify(createPublicKey(app.public_key), Buffer.from(parts[2], 'base64url'));
+	if (!signature) return { bad: 'the signature does not verify with the App\'s public key', signature };
+	if (c.iat > now + 5) return { bad: 'iat is in the future', signature };
+	if (c.exp <= now) return { bad: 'the JWT has expired', signature };
+	if (c.exp - now > 600 || c.exp - c.iat > 660) return { bad: 'exp is more than 10 minutes ahead', signature };
+	return { app: String(c.iss), slug: app.slug, signature, iat: now - c.iat, exp: c.exp - now };
+}
+
 // who the request is from: null (none), a known token's entry, or false
 function caller(req) {
 	const a = req.headers.authorization;
 	if (!a) return null;
 	const m = a.match(/^(?:Bearer|token) (\S+)$/);
 	if (!m) return false;
+	if (/^eyJ[\w-]*\.[\w-]+\.[\w-]+$/.test(m[1])) {
+		const j = appJwt(m[1]);
+		return j.app ? { jwt: j } : { jwt: j, bad: true };
+	}
 	const t = state.tokens[m[1]];
 	return t && !t.revoked ? { token: m[1], ...t } : false;
 }
@@ -268,7 +311,24 @@ function serve(req, res, found, url, body, who) {
 		answer(res, found, 401, err('Requires authentication'));
 		return true;
 	};
+	if (who && who.jwt && key !== 'POST /app/installations/{installation_id}/access_tokens')
+		return answer(res, found, 401, err('A JSON web token is accepted only by the /app endpoints'));
 	switch (key) {
+	case 'POST /app/installations/{installation_id}/access_tokens': {
+		if (!who || !who.jwt || who.bad)
+			return answer(res, found, 401, err(who && who.jwt ? `A JSON web token could not be decoded: ${who.jwt.bad}`
+				: 'A JSON web token is required to access this endpoint'));
+		const inst = state.apps[who.jwt.app].installations?.[p.installation_id];
+		if (!inst) return answer(res, found, 404, err('Not Found'));
+		// the stateless form: ghs_APPID_ and a long signed part
+		const t = `ghs_${who.jwt.app}_${randomBytes(96).toString('base64url')}`;
+		state.tokens[t] = { login: `${who.jwt.slug}[bot]`, responder: true,
+			installation: Number(p.installation_id) };
+		return answer(res, found, 201, { token: t,
+			expires_at: new Date(Date.now() + 3600e3).toISOString().replace(/\.\d+Z$/, 'Z'),
+			permissions: { organization_personal_access_tokens: 'write', secret_scanning_alerts: 'write' },
+			repository_selection: 'all' });
+	}
 	case 'POST /credentials/revoke': {
 		const creds = JSON.parse(body).credentials;
 		for (const c of creds)
@@ -304,6 +364,9 @@ function serve(req, res, found, url, body, who) {
 	case 'GET /orgs/{org}/personal-access-tokens':
 	case 'POST /orgs/{org}/personal-access-tokens': {
 		if (needAuth()) return 401;
+		// "Only GitHub Apps can use this endpoint."
+		if (/Only GitHub Apps can use this endpoint/.test(found.op.description) && !who.installation)
+			return answer(res, found, 403, err('Resource not accessible by personal access token'));
 		const o = state.orgs[p.org];
 		if (!o || !who.responder) return answer(res, found, 404, err('Not Found'));
 		if (req.method === 'GET') {
@@ -355,7 +418,10 @@ const server = createServer((req, res) => {
 				return;
 			}
 		} else {
-			entry.auth = who ? (who.responder ? 'responder' : 'token') : who === false ? 'bad' : 'none';
+			entry.auth = who && who.jwt ? (who.bad ? 'bad-jwt' : 'app-jwt')
+				: who ? (who.responder ? (who.installation ? 'installation' : 'responder') : 'token')
+				: who === false ? 'bad' : 'none';
+			if (who && who.jwt) entry.jwt = who.jwt;
 		}
 		if (bad.length) {
 			entry.violations = bad;
