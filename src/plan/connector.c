@@ -31,6 +31,7 @@
 #include "plan/aws.h"
 #include "plan/gcp.h"
 #include "plan/github.h"
+#include "plan/k8s.h"
 #include "plan/vault.h"
 #include "plan/plan-internal.h"
 
@@ -57,6 +58,7 @@ struct connector {
 	struct nhir_github *github;	/* built in: type github (github.c) */
 	struct nhir_vault *vault;	/* built in: type vault (vault.c) */
 	struct nhir_gcp *gcp;		/* built in: type gcp (gcp.c) */
+	struct nhir_k8s *k8s;		/* built in: type kubernetes (k8s.c) */
 };
 
 struct nhir_connectors {
@@ -81,6 +83,7 @@ static void conn_free(struct connector *c)
 	nhir_github_free(c->github);
 	nhir_vault_free(c->vault);
 	nhir_gcp_free(c->gcp);
+	nhir_k8s_free(c->k8s);
 }
 
 void nhir_connectors_free(struct nhir_connectors *c)
@@ -204,6 +207,7 @@ static const struct {
 	{ "github", { NHIR_GITHUB_KEYS, NULL } },
 	{ "vault", { NHIR_VAULT_KEYS, NULL } },
 	{ "gcp", { NHIR_GCP_KEYS, NULL } },
+	{ "kubernetes", { NHIR_K8S_KEYS, NULL } },
 };
 
 /* Whether type (built in or not) takes key of the built-in keys. */
@@ -224,7 +228,8 @@ static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,
 					    "headers", "timeout", "actions",
 					    "subtypes", "env", NHIR_AWS_KEYS,
 					    NHIR_GITHUB_KEYS, "address",
-					    "namespace", NHIR_GCP_KEYS, NULL };
+					    "namespace", NHIR_GCP_KEYS,
+					    NHIR_K8S_KEYS, NULL };
 	const char *name, *type;
 	yaml_node_t *v;
 	size_t nr;
@@ -244,12 +249,14 @@ static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,
 		return nhir_err_set(y->err, NHIR_ENOMEM, "out of memory");
 	if (!type || (strcmp(type, "exec") && strcmp(type, "http") &&
 		      strcmp(type, "aws") && strcmp(type, "github") &&
-		      strcmp(type, "vault") && strcmp(type, "gcp")))
+		      strcmp(type, "vault") && strcmp(type, "gcp") &&
+		      strcmp(type, "kubernetes")))
 		return nhir_yaml_error(y, n, "'%s': type is exec, http, aws, "
-				       "github, vault or gcp", name);
+				       "github, vault, gcp or kubernetes", name);
 	c->http = !strcmp(type, "http");
 	builtin = !strcmp(type, "aws") || !strcmp(type, "github") ||
-		  !strcmp(type, "vault") || !strcmp(type, "gcp");
+		  !strcmp(type, "vault") || !strcmp(type, "gcp") ||
+		  !strcmp(type, "kubernetes");
 	for (size_t t = 0; t < NHIR_ARRAY_SIZE(builtin_keys); t++) {
 		if (!strcmp(type, builtin_keys[t].type))
 			continue;
@@ -280,7 +287,9 @@ static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,
 		     ? nhir_github_config(y, n, name, &c->github)
 		     : !strcmp(type, "vault")
 		     ? nhir_vault_config(y, n, name, &c->vault)
-		     : nhir_gcp_config(y, n, name, &c->gcp);
+		     : !strcmp(type, "gcp")
+		     ? nhir_gcp_config(y, n, name, &c->gcp)
+		     : nhir_k8s_config(y, n, name, &c->k8s);
 		if (rc)
 			return rc;
 	} else if (c->http) {
@@ -356,7 +365,8 @@ static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,
 				       probe ? "subtypes" : "actions");
 	rc = strs(y, v, probe ? "subtypes" : "actions", c->patterns,
 		  MAX_PATTERNS, &c->pattern_nr);
-	if (!rc && !c->http && !c->aws && !c->github && !c->vault && !c->gcp)
+	if (!rc && !c->http && !c->aws && !c->github && !c->vault && !c->gcp &&
+	    !c->k8s)
 		rc = resolve(y, nhir_yaml_get(y, n, "command"), c);
 	return rc;
 }
@@ -553,7 +563,7 @@ bool nhir_connector_builtin(const struct nhir_connectors *c,
 				 : probe ? find(c->probe, c->probe_nr, action)
 					 : find(c->conn, c->conn_nr, action);
 
-	return x && (x->aws || x->github || x->vault || x->gcp);
+	return x && (x->aws || x->github || x->vault || x->gcp || x->k8s);
 }
 
 /* ${env:NAME} and ${file:PATH} in s, expanded into b. */
@@ -926,6 +936,14 @@ enum nhir_rc plan_http_do(const struct plan_http *q,
 	/* certificates and host names are checked */
 	lc.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
 	lc.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (q->ca_pem) {
+		struct curl_blob ca = { (void *)(uintptr_t)q->ca_pem,
+					q->ca_pem_len, CURL_BLOB_COPY };
+
+		lc.easy_setopt(curl, CURLOPT_CAINFO_BLOB, &ca);
+	} else if (q->ca_file) {
+		lc.easy_setopt(curl, CURLOPT_CAINFO, q->ca_file);
+	}
 	if (a->body) {
 		lc.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
 		lc.easy_setopt(curl, CURLOPT_WRITEDATA, a->body);
@@ -1214,6 +1232,9 @@ enum nhir_rc nhir_connector_call(const struct nhir_connectors *cs,
 				       request, probe, reply, err);
 	if (c->gcp)
 		return nhir_gcp_call(c->gcp, c->name, (long)c->timeout,
+				     request, probe, reply, err);
+	if (c->k8s)
+		return nhir_k8s_call(c->k8s, c->name, (long)c->timeout,
 				     request, probe, reply, err);
 	return c->http ? run_http(c, request, reply, err)
 		       : run_exec(c, request, reply, err);

@@ -202,6 +202,20 @@ static void acts_as(struct nhir_store *st, int64_t node, cJSON *t)
 	}
 }
 
+/*
+ * The object a token is bound to ("Pod NS/NAME", as nhir ingest
+ * k8s-audit keeps it): deleting it ends the token.
+ */
+static void bound_object(const char *attrs, cJSON *t)
+{
+	cJSON *a = attrs ? cJSON_Parse(attrs) : NULL;
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(a, "bound_object");
+
+	if (cJSON_IsString(b))
+		cJSON_AddStringToObject(t, "bound_object", b->valuestring);
+	cJSON_Delete(a);
+}
+
 /* The request a connector receives. */
 static char *request_json(struct nhir_store *st, int64_t incident,
 			  const struct xstep *x, bool dry_run)
@@ -227,6 +241,7 @@ static char *request_json(struct nhir_store *st, int64_t incident,
 			cJSON_AddStringToObject(t, "subtype", n.subtype);
 		if (n.provider)
 			cJSON_AddStringToObject(t, "provider", n.provider);
+		bound_object(n.attrs, t);
 		nhir_node_release(&n);
 		acts_as(st, x->target, t);
 	}

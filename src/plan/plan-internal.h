@@ -46,6 +46,9 @@ struct plan_http {
 	FILE *upload;			/* a body streamed from a file */
 	int64_t upload_len;
 	const char *user, *password;	/* HTTP Basic, when user is set */
+	const char *ca_file;		/* the CAs trusted, else the system's */
+	const char *ca_pem;		/* or these (PEM), ca_pem_len bytes */
+	size_t ca_pem_len;
 };
 
 /* Its answer: status, the headers rate limits and paging need, body. */

@@ -212,7 +212,10 @@ enum nhir_rc plan_rest_send(struct plan_rest *r, const char *method,
 					       .body_len = body ? strlen(body)
 								: 0,
 					       .timeout = timeout < 1 ? 1
-								: timeout };
+								: timeout,
+					       .ca_file = r->ca_file,
+					       .ca_pem = r->ca_pem,
+					       .ca_pem_len = r->ca_pem_len };
 
 			a.body = &out;
 			rc = plan_http_do(&q, &a, err);

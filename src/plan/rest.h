@@ -20,6 +20,9 @@ struct plan_rest {
 	const char *auth;		/* the credential's header, "Name: " */
 	const char *ctype;		/* the body's type; NULL: JSON */
 	const char *what;		/* "GitHub's answer", for errors */
+	const char *ca_file;		/* CAs trusted (plan_http), or */
+	const char *ca_pem;		/* these, ca_pem_len bytes of PEM */
+	size_t ca_pem_len;
 	int64_t deadline_ms;		/* plan_rest_ms() clock */
 	bool dry;			/* show requests, send none */
 	struct nhir_buf sent;		/* "LABEL: HTTP 202; ..." */
