@@ -547,9 +547,9 @@ static bool parse_target(const struct nhir_k8s *k, const char *id,
 	size_t cl = strlen(k->cluster);
 
 	memset(o, 0, sizeof(*o));
-	if (id && !strncmp(id, "k8s:", 4) && (!strncmp(id + 4 + cl, ":secret:", 8) ||
-					      !strncmp(id + 4 + cl,
-						       ":serviceaccount:", 16))) {
+	if (id && strlen(id) > 4 + cl && !strncmp(id, "k8s:", 4) &&
+	    (!strncmp(id + 4 + cl, ":secret:", 8) ||
+	     !strncmp(id + 4 + cl, ":serviceaccount:", 16))) {
 		const char *rest = id + 4 + cl + 1;
 		bool secret = !strncmp(rest, "secret:", 7);
 
