@@ -344,6 +344,7 @@ static void pg_close(struct nhir_store *st)
 	PQfinish(s->conn);
 	pg_events_free(s);
 	pg_nodes_forget(s);
+	pg_preps_forget(s);
 	nhir_free(s->shown);
 	nhir_free(s->files);
 	nhir_free(s->load_table);
@@ -480,6 +481,7 @@ bool pq_reconnect(struct pg_store *s)
 	if (!s->conn || PQstatus(s->conn) == CONNECTION_OK || s->base.in_tx)
 		return false;
 	PQreset(s->conn);
+	pg_preps_forget(s);
 	if (PQstatus(s->conn) != CONNECTION_OK)
 		return false;
 	return pq_run(s, "SET client_min_messages = warning;"

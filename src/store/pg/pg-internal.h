@@ -99,6 +99,22 @@ struct pg_nodes {
 	size_t nr, alloc;
 };
 
+/*
+ * Statements prepared on the connection (stmt.c), by their text and
+ * parameter types; forgotten when the connection is made again.
+ */
+struct pg_prep {
+	char *key;		/* types '\n' sql; NULL marks an empty slot */
+	uint64_t hash;
+	unsigned uses;
+	char name[32];		/* "" until prepared */
+};
+
+struct pg_preps {
+	struct pg_prep *v;
+	size_t nr, alloc, next;
+};
+
 struct pg_store {
 	struct nhir_store base;
 	PGconn *conn;
@@ -111,6 +127,7 @@ struct pg_store {
 	int64_t now;		/* when the transaction began */
 	struct pg_events ev;	/* events.c, usage.c */
 	struct pg_nodes nodes;	/* graph.c */
+	struct pg_preps preps;	/* stmt.c */
 	char *files;		/* $NHIR_FILES: where the side files are */
 	char *load_table;	/* copy.c: the table being loaded */
 	size_t load_nr;
@@ -153,6 +170,8 @@ long pq_col_bytes(struct pgq *q, int col, unsigned char *out, size_t n);
  * mapped by pq_fail().
  */
 enum nhir_rc pq_run(struct pg_store *s, const char *sql, struct nhir_err *err);
+/* Forgets the statements prepared on the connection (stmt.c). */
+void pg_preps_forget(struct pg_store *s);
 /*
  * Whether the connection was lost (the server restarted, a failover)
  * and is back: libpq's reset, then the session's settings again.  Only

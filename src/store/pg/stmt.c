@@ -1,5 +1,6 @@
 /* Typed statements for the PostgreSQL backend's domain files. */
 #include "compat.h"
+#include <limits.h>
 #include <stdarg.h>
 #include <strings.h>
 #include "nhir/model.h"
@@ -119,7 +120,8 @@ static bool is_write(const char *sql)
  * sent (the connection is gone).  When the write fails the server skips
  * the RELEASE; the caller rolls back to the savepoint.
  */
-static PGresult *in_part(PGconn *c, const char *text, const struct params *p)
+static PGresult *in_part(PGconn *c, const char *name, const char *text,
+			 const struct params *p)
 {
 	PGresult *res, *out = NULL;
 	int n = 0;
@@ -128,8 +130,10 @@ static PGresult *in_part(PGconn *c, const char *text, const struct params *p)
 		return NULL;
 	if (!PQsendQueryParams(c, "SAVEPOINT nhir_stmt", 0, NULL, NULL, NULL,
 			       NULL, 0) ||
-	    !PQsendQueryParams(c, text, p->nr, p->oid, p->v, p->len, p->fmt,
-			       0) ||
+	    !(name ? PQsendQueryPrepared(c, name, p->nr, p->v, p->len, p->fmt,
+					 0)
+		   : PQsendQueryParams(c, text, p->nr, p->oid, p->v, p->len,
+				       p->fmt, 0)) ||
 	    !PQsendQueryParams(c, "RELEASE nhir_stmt", 0, NULL, NULL, NULL,
 			       NULL, 0) ||
 	    !PQpipelineSync(c)) {
@@ -175,6 +179,115 @@ static PGresult *in_part(PGconn *c, const char *text, const struct params *p)
 	return out;
 }
 
+/* ---- statements prepared on the connection (struct pg_preps) ---- */
+
+#define PREP_MAX 512
+
+void pg_preps_forget(struct pg_store *s)
+{
+	struct pg_preps *t = &s->preps;
+
+	for (size_t i = 0; i < t->alloc; i++)
+		nhir_free(t->v[i].key);
+	nhir_free(t->v);
+	memset(t, 0, sizeof(*t));
+}
+
+/* The slot of sql bound with types (an empty one when it has none). */
+static struct pg_prep *prep_slot(struct pg_preps *t, const char *sql,
+				 const char *types, uint64_t h)
+{
+	size_t tl = strlen(types);
+
+	for (size_t i = (size_t)h & (t->alloc - 1);;
+	     i = (i + 1) & (t->alloc - 1)) {
+		struct pg_prep *e = &t->v[i];
+
+		if (!e->key || (e->hash == h && !strncmp(e->key, types, tl) &&
+				e->key[tl] == '\n' &&
+				!strcmp(e->key + tl + 1, sql)))
+			return e;
+	}
+}
+
+static struct pg_prep *prep_get(struct pg_store *s, const char *sql,
+				const char *types)
+{
+	struct pg_preps *t = &s->preps;
+	uint64_t h = 1469598103934665603u;	/* FNV-1a of types, sql */
+	struct pg_prep *e;
+
+	for (const char *c = types; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211u;
+	for (const char *c = sql; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211u;
+	if ((t->nr + 1) * 2 > t->alloc) {
+		struct pg_preps old = *t;
+		size_t n = t->alloc ? t->alloc * 2 : 64;
+
+		if (t->nr >= PREP_MAX)
+			return NULL;
+		t->v = nhir_calloc(n, sizeof(*t->v));
+		if (!t->v) {
+			*t = old;
+			return NULL;
+		}
+		t->alloc = n;
+		for (size_t i = 0; i < old.alloc; i++)
+			if (old.v[i].key)
+				*prep_slot(t, old.v[i].key + strcspn(
+					old.v[i].key, "\n") + 1, "",
+					   old.v[i].hash) = old.v[i];
+		nhir_free(old.v);
+	}
+	e = prep_slot(t, sql, types, h);
+	if (!e->key) {
+		size_t tl = strlen(types), sl = strlen(sql);
+
+		e->key = nhir_malloc(tl + sl + 2);
+		if (!e->key)
+			return NULL;
+		memcpy(e->key, types, tl);
+		e->key[tl] = '\n';
+		memcpy(e->key + tl + 1, sql, sl + 1);
+		e->hash = h;
+		e->name[0] = 0;
+		e->uses = 0;
+		t->nr++;
+	}
+	return e;
+}
+
+/*
+ * A statement run a second time is prepared (PQprepare, named
+ * "nhir_N"), so that from then on the server neither parses it nor,
+ * once PostgreSQL finds a generic plan as good, plans it again.  Inside
+ * a transaction it is prepared in a savepoint of its own: a failure
+ * (the connection going away) must not fail the transaction.
+ */
+static void prep_make(struct pg_store *s, struct pg_prep *e, const char *text,
+		      const struct params *p)
+{
+	char name[32];
+	PGresult *res;
+	bool ok;
+
+	if (e->uses == UINT_MAX || ++e->uses < 2 || (s->base.in_tx &&
+			      pq_run(s, "SAVEPOINT nhir_prep", NULL)))
+		return;
+	snprintf(name, sizeof(name), "nhir_%zu", s->preps.next++);
+	res = PQprepare(s->conn, name, text, p->nr, p->oid);
+	ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	if (s->base.in_tx)
+		pq_run(s, ok ? "RELEASE nhir_prep" : "ROLLBACK TO nhir_prep;"
+		       " RELEASE nhir_prep", NULL);
+	if (ok)
+		snprintf(e->name, sizeof(e->name), "%s", name);
+	else
+		e->uses = UINT_MAX;	/* not again */
+}
+
 /*
  * Runs one statement.  Inside a transaction a write runs in a savepoint
  * of its own, so that a refused row (a conflict the caller handles)
@@ -188,6 +301,7 @@ static enum nhir_rc vrun(struct nhir_store *st, struct nhir_err *err,
 	struct pg_store *s = PG(st);
 	struct params p;
 	bool part = st->in_tx && !bulk && is_write(sql);
+	struct pg_prep *prep;
 	char *text;
 	PGresult *res;
 	enum nhir_rc rc;
@@ -197,11 +311,16 @@ static enum nhir_rc vrun(struct nhir_store *st, struct nhir_err *err,
 	rc = bind_args(&p, types, ap, err);
 	if (rc)
 		return rc;
+	prep = prep_get(s, sql, types);
 	text = number_params(sql);
 	if (!text)
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	if (part)
-		res = in_part(s->conn, text, &p);
+		res = in_part(s->conn, prep && prep->name[0] ? prep->name
+							     : NULL, text, &p);
+	else if (prep && prep->name[0])
+		res = PQexecPrepared(s->conn, prep->name, p.nr, p.v, p.len,
+				     p.fmt, 0);
 	else
 		res = PQexecParams(s->conn, text, p.nr, p.oid, p.v, p.len,
 				   p.fmt, 0);
@@ -213,11 +332,15 @@ static enum nhir_rc vrun(struct nhir_store *st, struct nhir_err *err,
 	 */
 	if (t != PGRES_TUPLES_OK && t != PGRES_COMMAND_OK && !st->in_tx &&
 	    pq_reconnect(s)) {
+		prep = NULL;	/* forgotten with the old connection */
 		PQclear(res);
 		res = PQexecParams(s->conn, text, p.nr, p.oid, p.v, p.len,
 				   p.fmt, 0);
 		t = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	}
+	if ((t == PGRES_TUPLES_OK || t == PGRES_COMMAND_OK) && prep &&
+	    !prep->name[0])
+		prep_make(s, prep, text, &p);
 	nhir_free(text);
 	if (t != PGRES_TUPLES_OK && t != PGRES_COMMAND_OK) {
 		rc = pq_fail(s, res, "statement failed", err);
