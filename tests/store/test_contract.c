@@ -436,6 +436,61 @@ static void test_counts_follow_puts(void **state)
 	nhir_store_close(st);
 }
 
+static enum nhir_put put_res(struct nhir_store *st, const char *id)
+{
+	struct nhir_node_rec r = NHIR_NODE_REC_INIT;
+	struct nhir_err err = NHIR_ERR_INIT;
+	enum nhir_put res = NHIR_PUT_UNCHANGED;
+
+	r.kind = NHIR_NODE_IDENTITY;
+	r.ext_id = id;
+	if (nhir_store_put_node(st, &r, &res, &err))
+		fail_msg("put %s: %s", id, err.msg);
+	return res;
+}
+
+/* An IAM user or role ARN with or without its path is one node. */
+static void test_iam_path_alias(void **state)
+{
+	struct nhir_store *st = open_store();
+	struct nhir_store_counts c;
+	int64_t id;
+
+#define A "arn:aws:iam::111122223333:"
+	(void)state;
+	assert_int_equal(nhir_store_begin(st, NULL), 0);
+	assert_int_equal(put_res(st, A "role/deploy/ci"), NHIR_PUT_ADDED);
+	assert_int_equal(put_res(st, A "user/p/axb"), NHIR_PUT_ADDED);
+	assert_int_equal(put_res(st, A "role/x/dup"), NHIR_PUT_ADDED);
+	assert_int_equal(put_res(st, A "role/y/dup"), NHIR_PUT_ADDED);
+	assert_int_equal(put_res(st, A "user/solo"), NHIR_PUT_ADDED);
+	assert_int_equal(put_res(st, A "role/ops/\xc3\xa9-ci"), NHIR_PUT_ADDED);
+	assert_int_equal(nhir_store_commit(st, NULL), 0);
+	id = id_of(st, A "role/deploy/ci");
+
+	assert_int_equal(nhir_store_begin(st, NULL), 0);
+	/* the name alone finds the node stored with a path */
+	assert_int_not_equal(put_res(st, A "role/ci"), NHIR_PUT_ADDED);
+	assert_int_not_equal(put_res(st, A "role/\xc3\xa9-ci"),
+			     NHIR_PUT_ADDED);
+	/* a name that only ends like one, or matches LIKE's wildcards */
+	assert_int_equal(put_res(st, A "role/other-ci"), NHIR_PUT_ADDED);
+	assert_int_equal(put_res(st, A "user/a_b"), NHIR_PUT_ADDED);
+	/* a name under two paths names neither */
+	assert_int_equal(put_res(st, A "role/dup"), NHIR_PUT_ADDED);
+	/* stored from a name alone, then seen with its path */
+	assert_int_not_equal(put_res(st, A "user/team/solo"), NHIR_PUT_ADDED);
+	assert_int_equal(nhir_store_commit(st, NULL), 0);
+
+	assert_int_equal(id_of(st, A "role/deploy/ci"), id);
+	id = id_of(st, A "user/team/solo");
+	assert_int_equal(id_of(st, A "user/solo"), id);
+	assert_int_equal(nhir_store_count(st, &c, NULL), 0);
+	assert_int_equal(c.nodes, 9);
+#undef A
+	nhir_store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -446,6 +501,7 @@ int main(void)
 		cmocka_unit_test(test_files_and_events),
 		cmocka_unit_test(test_lineage_and_use),
 		cmocka_unit_test(test_counts_follow_puts),
+		cmocka_unit_test(test_iam_path_alias),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -167,6 +167,27 @@ static void nodes_keep(struct pg_store *s, const char *ext, int64_t id,
 }
 
 /*
+ * What follows the '*' of glob (an IAM alias pattern: ".../" "*" "/NAME"),
+ * reversed by characters as PostgreSQL's reverse() does: "EMAN/".
+ */
+static void reverse_tail(const char *glob, char *out, size_t n)
+{
+	const char *t = strchr(glob, '*') + 1, *e = t + strlen(t);
+	size_t o = 0;
+
+	while (e > t && o + 5 < n) {
+		const char *c = e - 1;
+
+		while (c > t && ((unsigned char)*c & 0xc0) == 0x80)
+			c--;
+		memcpy(out + o, c, (size_t)(e - c));
+		o += (size_t)(e - c);
+		e = c;
+	}
+	out[o] = 0;
+}
+
+/*
  * Node ext into *id and *kind: 1 found, 0 not, -1 error (in err).  An
  * IAM user or role ARN is found by its other spelling too
  * (nhir_store_iam_alias); *renamed says it was stored without the path
@@ -176,7 +197,7 @@ static int find_node(struct nhir_store *st, const char *ext, int64_t *id,
 		     enum nhir_node_kind *kind, bool *renamed,
 		     struct nhir_err *err)
 {
-	char alias[1024], like[2100];
+	char alias[1024], like[2100], tail[1100];
 	struct pgq *q;
 	bool glob;
 	size_t o = 0;
@@ -206,10 +227,26 @@ static int find_node(struct nhir_store *st, const char *ext, int64_t *id,
 			like[o++] = *c == '*' ? '%' : *c;
 		}
 		like[o] = 0;
+		reverse_tail(alias, tail, sizeof(tail));
 	}
-	if (pq_query(st, err, &q, glob ? "SELECT id, kind FROM node WHERE"
-		     " ext_id LIKE ? LIMIT 2" : "SELECT id, kind FROM node"
-		     " WHERE ext_id = ?", "t", glob ? like : alias))
+	/*
+	 * The pattern ends in "/NAME": the ids ending so are a range of
+	 * node_ext_rev, from "EMAN/" to "EMAN0".
+	 */
+	if (glob) {
+		char upto[1100];
+
+		memcpy(upto, tail, sizeof(upto));
+		upto[strlen(upto) - 1] = '0';
+		r = pq_query(st, err, &q, "SELECT id, kind FROM node WHERE"
+			     " reverse(ext_id) >= ? AND reverse(ext_id) < ?"
+			     " AND ext_id LIKE ? LIMIT 2", "ttt", tail, upto,
+			     like) ? -1 : 0;
+	} else {
+		r = pq_query(st, err, &q, "SELECT id, kind FROM node"
+			     " WHERE ext_id = ?", "t", alias) ? -1 : 0;
+	}
+	if (r < 0)
 		return -1;
 	/* a pattern matching two nodes names neither */
 	r = q->nr == 1;

@@ -326,6 +326,13 @@ const char *const pg_migrations[] = {
 	"CREATE INDEX ssf_set_stream ON ssf_set(stream, state, id);"
 	"CREATE TABLE ssf_received(issuer " T " NOT NULL, jti " T " NOT NULL,"
 	" finding " I ", received " I " NOT NULL, PRIMARY KEY(issuer, jti));",
+	/*
+	 * 10: nodes by the end of their external id, so that an IAM ARN
+	 * given without its path finds the node stored with one
+	 * (nhir_store_iam_alias) by the few ids ending in its name, not
+	 * every user or role of the account (graph.c, find_node).
+	 */
+	"CREATE INDEX node_ext_rev ON node(reverse(ext_id));",
 };
 
 const size_t pg_migrations_nr = NHIR_ARRAY_SIZE(pg_migrations);
