@@ -11,16 +11,6 @@ import { Graph, KIND_COLORS } from './graph.jsx';
 // and zooms 5,000 at 30 frames a second or more); by group beyond.
 const AGGREGATE = 5000;
 
-// The SVG exporter registered with the Cytoscape instance's library.
-let svgExt = null;
-async function withSvg(cy) {
-	if (!cy.svg) {
-		svgExt = svgExt || import('cytoscape-svg').then((m) => m.default || m);
-		const ext = await svgExt;
-		const lib = (await import('cytoscape')).default;
-		lib.use(ext);
-	}
-}
 const ROWS = 500;
 const DAY = 86400000;
 
@@ -62,7 +52,7 @@ function elementsOf(items, shown, counts) {
 	const seen = new Set();
 	for (const it of vis)
 		els.push({ data: { id: `n${it.id}`, label: it.name || it.ref, color: KIND_COLORS[it.kind] || '#888',
-			depth: it.path.length } });
+			depth: it.path.length, group: it.group } });
 	for (const it of vis) {
 		if (it.path.length < 2)
 			continue;
@@ -88,7 +78,7 @@ export function Blast({ query }) {
 	const [shown, setShown] = useState({});
 	const [sel, setSel] = useState(null);
 	const [graph, setGraph] = useState({ els: [], aggregated: false });
-	const cy = useRef(null);
+	const view = useRef(null);
 	const items = doc ? flatten(doc) : [];
 
 	useEffect(() => {
@@ -105,25 +95,23 @@ export function Blast({ query }) {
 		setGraph(doc ? elementsOf(items, shown, doc.counts) : { els: [], aggregated: false });
 	}, [doc, shown]);
 	useEffect(() => {
-		const c = cy.current;
-		if (!c)
+		const v = view.current;
+		if (!v)
 			return;
-		// (classes on thousands of elements are restyled: only when
-		// something is or was highlighted)
-		if (!sel && !c.$('.hi, .faded').length)
+		if (!sel) {
+			v.highlight(null, null);
 			return;
-		c.elements().removeClass('hi faded');
-		if (!sel)
-			return;
-		c.elements().addClass('faded');
+		}
+		const nodes = new Set(), edges = new Set();
 		sel.path.forEach((p, i) => {
-			c.getElementById(`n${p.id}`).removeClass('faded').addClass('hi');
+			nodes.add(`n${p.id}`);
 			if (i > 0) {
 				const a = sel.path[i - 1].id;
 				const [from, to] = p.reverse ? [p.id, a] : [a, p.id];
-				c.getElementById(`e${from}-${to}`).removeClass('faded').addClass('hi');
+				edges.add(`e${from}-${to}`);
 			}
 		});
+		v.highlight(nodes, edges);
 	}, [sel, graph]);
 
 	const submit = (ev) => {
@@ -142,21 +130,16 @@ export function Blast({ query }) {
 		a.click();
 		setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 	};
-	const exportPng = () => {
-		if (!cy.current)
-			return;
-		save(cy.current.png({ output: 'blob', full: true, scale: 2,
-			bg: getComputedStyle(document.body).backgroundColor }), 'png');
+	const bg = () => getComputedStyle(document.body).backgroundColor;
+	const exportPng = async () => {
+		if (view.current)
+			save(await view.current.png(bg()), 'png');
 	};
 	// cytoscape-svg draws the same view as SVG (its own chunk, loaded
 	// on the first export); labels are text nodes of the SVG document
 	const exportSvg = async () => {
-		if (!cy.current)
-			return;
-		await withSvg(cy.current);
-		const svg = cy.current.svg({ full: true, scale: 1,
-			bg: getComputedStyle(document.body).backgroundColor });
-		save(new Blob([svg], { type: 'image/svg+xml' }), 'svg');
+		if (view.current)
+			save(new Blob([await view.current.svg(bg())], { type: 'image/svg+xml' }), 'svg');
 	};
 	const groups = doc ? Object.keys(doc.groups).filter((g) => g !== 'seeds' && doc.groups[g].length) : [];
 	return (
@@ -193,10 +176,10 @@ export function Blast({ query }) {
 						))}
 					</fieldset>
 					<Graph elements={graph.els} tall label={`Graph of the blast radius of ${refs.join(', ')}`}
-						onReady={(c) => {
-							cy.current = c;
-							c.on('tap', 'node', (ev) => {
-								const id = Number(ev.target.id().slice(1));
+						onReady={(v) => {
+							view.current = v;
+							v.onTap((nid) => {
+								const id = Number(nid.slice(1));
 								setSel(items.find((it) => it.id === id) || null);
 							});
 							setSel((s) => (s ? { ...s } : s));

@@ -848,7 +848,7 @@ function App() {
 	if (rep)
 		page = <Report key={rep[1]} id={decodeURIComponent(rep[1])} me={me} />;
 	else if (path === '/blast')
-		page = <Blast query={query || ''} />;
+		page = <Blast key={query || ''} query={query || ''} />;
 	else if (path === '/metrics')
 		page = <Metrics query={query || ''} />;
 	else if (path === '/credential')

@@ -1,0 +1,94 @@
+// Large graphs (thousands of nodes) drawn by sigma.js with WebGL, laid
+// out once by graphology-layout's circle packing: nodes packed by group,
+// then by distance from the seeds.  Loaded only when a page draws such a
+// graph (a chunk of its own).  Labels are drawn on a canvas as text
+// (fillText), never read as HTML; the drawing shows the label of the
+// node under the pointer, the page's table names every item.
+import Graph from 'graphology';
+import circlepack from 'graphology-layout/circlepack';
+import Sigma from 'sigma';
+import { toBlob } from '@sigma/export-image';
+
+// draw(box, elements, colors): elements as Cytoscape's ({data: {id,
+// label, color, size, group, depth, source, target}}); returns the view
+// the pages use (see graph.jsx).
+export function draw(box, elements, c) {
+	const g = new Graph({ multi: false, type: 'directed' });
+	for (const e of elements) {
+		const d = e.data;
+		if (d.source === undefined)
+			g.addNode(d.id, { label: d.label, color: d.color, size: d.size ? d.size / 6 : 2.5,
+				group: d.group || '', depth: d.depth || 0 });
+	}
+	for (const e of elements) {
+		const d = e.data;
+		if (d.source !== undefined && g.hasNode(d.source) && g.hasNode(d.target) && !g.hasEdge(d.id))
+			g.addEdgeWithKey(d.id, d.source, d.target, { size: 0.5, color: c.line });
+	}
+	// the layout is computed once, here, before the first frame
+	circlepack.assign(g, { hierarchyAttributes: ['group', 'depth'] });
+
+	let hiNodes = null, hiEdges = null;
+	const renderer = new Sigma(g, box, {
+		renderEdgeLabels: false,
+		renderLabels: false,
+		// while the view moves, thousands of edges are left out (drawn
+		// again when it rests)
+		hideEdgesOnMove: true,
+		// (sigma draws a label on a white box: dark text in either scheme)
+		labelColor: { color: '#1a1a1a' },
+		labelSize: 12,
+		labelFont: 'system-ui, sans-serif',
+		defaultEdgeColor: c.line,
+		zIndex: true,
+		minCameraRatio: 0.02,
+		maxCameraRatio: 4,
+		enableCameraRotation: false,
+		nodeReducer: (n, a) => {
+			if (!hiNodes)
+				return a;
+			return hiNodes.has(n)
+				? { ...a, highlighted: true, zIndex: 2, size: a.size * 2 }
+				: { ...a, color: c.faded, label: '', zIndex: 0 };
+		},
+		edgeReducer: (e, a) => {
+			if (!hiEdges)
+				return a;
+			return hiEdges.has(e)
+				? { ...a, color: c.hi, size: 3, zIndex: 2 }
+				: { ...a, color: c.faded, zIndex: 0 };
+		},
+	});
+	// which node is under the pointer is read back from the GPU, which
+	// waits for the frame being drawn: not for the wheel, nor while the
+	// view is dragged or zoomed (a click or a hover at rest still asks)
+	const captor = renderer.getMouseCaptor();
+	const camera = renderer.getCamera();
+	const pick = renderer.getNodeAtPosition.bind(renderer);
+	renderer.getNodeAtPosition = (p) => (captor.isMouseDown || camera.isAnimated() ||
+		(p.original && p.original.type === 'wheel') ? null : pick(p));
+	return {
+		kind: 'sigma',
+		renderer,
+		nodes: () => g.order,
+		onTap: (fn) => renderer.on('clickNode', ({ node }) => fn(node)),
+		highlight: (nodes, edges) => {
+			if (!hiNodes && !nodes)
+				return;
+			hiNodes = nodes;
+			hiEdges = edges;
+			renderer.refresh({ skipIndexation: true });
+		},
+		png: (bg) => toBlob(renderer, { format: 'png', backgroundColor: bg }),
+		// positions for an SVG drawing (graph.jsx draws it with Cytoscape)
+		positions: () => {
+			const p = {};
+			g.forEachNode((n, a) => { p[n] = { x: a.x * 20, y: -a.y * 20 }; });
+			return p;
+		},
+		// (a render resizes its canvases to the box first)
+		resize: () => renderer.scheduleRender(),
+		onDrawn: (fn) => renderer.once('afterRender', fn),
+		destroy: () => renderer.kill(),
+	};
+}
