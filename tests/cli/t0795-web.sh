@@ -60,6 +60,22 @@ print(json.dumps({"type": "edge", "kind": "can", "to": "arn:aws:s3:::hostile",
                   "from": "arn:aws:iam::111122223333:user/ci-deployer", "privilege": "read"}))
 EOF
 "$NHIR" import nhir "$T/nodes.jsonl" >/dev/null
+# a large radius (more than the explorer draws with Cytoscape): a key
+# whose user reads 800 buckets, one of them with the hostile name
+python3 - "$HOSTILE" >"$T/big.jsonl" <<'EOF'
+import json, sys
+out = lambda o: print(json.dumps(o))
+user = "arn:aws:iam::111122223333:user/big"
+out({"type": "node", "kind": "credential", "id": "AKIAEXAMPLEBIGRADIUS", "name": "big key",
+     "subtype": "aws-access-key", "provider": "aws"})
+out({"type": "node", "kind": "identity", "id": user, "name": "big", "subtype": "aws-iam-user", "provider": "aws"})
+out({"type": "edge", "kind": "authenticates", "from": "AKIAEXAMPLEBIGRADIUS", "to": user})
+for i in range(800):
+    out({"type": "node", "kind": "resource", "id": f"arn:aws:s3:::big-{i}",
+         "name": sys.argv[1] if i == 7 else f"big bucket {i}"})
+    out({"type": "edge", "kind": "can", "from": user, "to": f"arn:aws:s3:::big-{i}", "privilege": "read"})
+EOF
+"$NHIR" import nhir "$T/big.jsonl" >/dev/null
 "$NHIR" --as rory ingest cloudtrail examples/telemetry/cloudtrail/* >/dev/null
 {
 	cat examples/findings/ci-log-alerts.jsonl
@@ -151,7 +167,7 @@ done <"$T/browser.out"
 check "the browser suite ran to its end" test "$rc" = 0
 [ "$rc" = 0 ] || sed 's/^/#   /' "$T/browser.err" | tail -30
 check "a screenshot of every page at both sizes" sh -c '
-	for p in signin board triage incident incident-observer credential blast report metrics; do
+	for p in signin board triage incident incident-observer credential blast blast-large report metrics; do
 		for s in wide phone; do
 			test -s "$1/$p-$s-light.png" && test -s "$1/$p-$s-dark.png" || exit 1
 		done
