@@ -6,7 +6,9 @@
 # from asking for the radius to the graph drawn (target under 1 s), the
 # frames per second while panning by mouse drags and zooming by the
 # wheel for SECONDS each (target 30 or more), the incident page's
-# render, and the first-load script's size.  Not a test: figures only.
+# render (the demo's database, as make demo makes it; target under
+# 1 s), and the first-load script's size.  CHROMIUM_FLAGS: more flags
+# for Chromium.  Not a test: figures only.
 #   bench/bench_web.sh NHIR [NODES [SECONDS]]
 set -eu
 NHIR=$1
@@ -18,7 +20,8 @@ rm -rf "$dir"
 mkdir -p "$dir"
 SRV=
 stop() {
-	[ -n "$SRV" ] && kill -TERM "$SRV" 2>/dev/null
+	# shellcheck disable=SC2086
+	[ -n "$SRV" ] && kill -TERM $SRV 2>/dev/null
 	wait 2>/dev/null || true
 }
 trap stop EXIT INT TERM
@@ -67,6 +70,24 @@ for _ in $(seq 100); do
 done
 [ -n "$URL" ] || { echo "bench-web: the server did not start" >&2; exit 1; }
 
+# the demo's database (scripts/demo.sh, as make demo makes it), served
+# by a second server: its incident page is the one measured
+NHIR_DEMO_DIR=$dir/demo scripts/demo.sh "$NHIR" >"$dir/demo.out" 2>&1 ||
+	{ tail "$dir/demo.out" >&2; exit 1; }
+printf '%s\n' "$pw" | NHIR_DB=$dir/demo/nhir.db \
+	"$NHIR" user passwd lena >/dev/null
+NHIR_DB=$dir/demo/nhir.db \
+	"$NHIR" serve --listen 127.0.0.1:0 >"$dir/demo-srv.out" 2>"$dir/demo-srv.err" &
+SRV="$SRV $!"
+DEMO=
+for _ in $(seq 100); do
+	DEMO=$(sed -n 's/^listening on \(http:.*\)$/\1/p' "$dir/demo-srv.out")
+	[ -n "$DEMO" ] && break
+	sleep 0.1
+done
+[ -n "$DEMO" ] || { cat "$dir/demo-srv.err" >&2; exit 1; }
+
 echo "bench-web: $NODES nodes, $SECS s of panning and of zooming; load $(cut -d' ' -f1-3 /proc/loadavg)"
-PASSWORD=$pw CHROMIUM=$CHROMIUM node bench/web/blast.mjs "$PWD/build/peers" "$URL" \
+PASSWORD=$pw CHROMIUM=$CHROMIUM DEMO_URL=$DEMO node bench/web/blast.mjs "$PWD/build/peers" "$URL" \
 	AKIABENCHSEED000001 "$NODES" "$SECS"
+echo "bench-web: done; load $(cut -d' ' -f1-3 /proc/loadavg)"
