@@ -364,6 +364,9 @@ enum nhir_rc sq_put_edge(struct nhir_store *st,
 	sqlite3_bind_int(q, 2, r->kind);
 	sqlite3_bind_int64(q, 3, dst);
 	rc = sqlite3_step(q);
+	id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	/* a statement left on its row keeps a read open past the commit */
+	sqlite3_reset(q);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return sq_db_err(s, err, "cannot look up edge");
 	if (rc == SQLITE_DONE) {
@@ -386,7 +389,6 @@ enum nhir_rc sq_put_edge(struct nhir_store *st,
 		s->dirty = true;
 		return mint_put(s, r, dkind, err);
 	}
-	id = sqlite3_column_int64(q, 0);
 	q = stmt(s, Q_EDGE_UPDATE);
 	if (!q)
 		return sq_db_err(s, err, "cannot update edge");
