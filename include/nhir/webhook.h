@@ -5,7 +5,8 @@
  * The events are read off the audit log (nothing else can change an
  * incident, so nothing is missed): an incident declared, a plan with
  * steps awaiting approval, a step that failed, an incident contained
- * (moved to recovering) and closed.  Each hook has a cursor over the
+ * (moved to recovering) and closed, a watch's alert (a credential used
+ * after its cut) and its verdict.  Each hook has a cursor over the
  * log; each event it wants becomes a delivery, kept in the database
  * with its attempts, and sent until the receiver answers 2xx or the
  * attempts run out.  A body is either nhir's JSON document or a Slack
@@ -42,6 +43,8 @@ enum nhir_hook_event {
 	NHIR_HOOK_STEP_FAILED,	/* step.failed */
 	NHIR_HOOK_CONTAINED,	/* incident.contained */
 	NHIR_HOOK_CLOSED,	/* incident.closed */
+	NHIR_HOOK_WATCH_ALERT,	/* watch.alert: a use after cut */
+	NHIR_HOOK_WATCH_VERDICT,	/* watch.verdict */
 	NHIR_HOOK_EVENT_NR
 };
 const char *nhir_hook_event_name(enum nhir_hook_event e);
@@ -106,8 +109,9 @@ void nhir_webhook_keys_wipe(struct nhir_webhook_keys *k);
 /*
  * The event audit entry e is, into *ev; false when it is none:
  * incident.declare; plan (and plan.add) with steps awaiting approval;
- * execute with a status other than done, dry-run or skipped; and
- * incident.state to recovering or to closed.  A plan entry that does not
+ * execute with a status other than done, dry-run or skipped;
+ * incident.state to recovering or to closed; watch.alert and
+ * watch.verdict.  A plan entry that does not
  * say how many steps await approval counts as one that has some.
  */
 bool nhir_webhook_event_of(const struct nhir_audit_entry *e,
@@ -126,7 +130,10 @@ struct nhir_webhook_facts {
  * The body of a delivery of f in format fmt (the caller frees it with
  * nhir_free): for JSON {"version", "event", "seq", "at", "actor",
  * "incident": {"id", "title", "severity", "state", "link"}} and per
- * event "plan", "step" or "state"; for Slack {"text"} with &, < and >
+ * event "plan", "step", "state", "alert" (key, from, cut, cut_basis,
+ * first_use, uses, action, source_ip, outcome, file, offset) or
+ * "verdict" (result, uses_after_cut, alerts, started, ended,
+ * files_read, signed); for Slack {"text"} with &, < and >
  * escaped.  Only those fields of the entry's detail: nothing of a
  * connector's answer, a note or a secret.  NULL when out of memory.
  */

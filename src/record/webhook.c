@@ -20,7 +20,8 @@
 
 static const char *const event_names[NHIR_HOOK_EVENT_NR] = {
 	"incident.declared", "approval.requested", "step.failed",
-	"incident.contained", "incident.closed",
+	"incident.contained", "incident.closed", "watch.alert",
+	"watch.verdict",
 };
 
 const char *nhir_hook_event_name(enum nhir_hook_event e)
@@ -116,7 +117,8 @@ static enum nhir_rc take_events(struct nhir_yaml *y, const yaml_node_t *m,
 		return nhir_yaml_error(y, v ? v : m, "webhooks: '%s': events "
 				       "is a list of incident.declared, "
 				       "approval.requested, step.failed, "
-				       "incident.contained, incident.closed",
+				       "incident.contained, incident.closed, "
+				       "watch.alert, watch.verdict",
 				       h->name);
 	it = nhir_yaml_items(v, &nr);
 	if (!nr)
@@ -132,7 +134,8 @@ static enum nhir_rc take_events(struct nhir_yaml *y, const yaml_node_t *m,
 					       "'%.64s' (incident.declared, "
 					       "approval.requested, step.failed, "
 					       "incident.contained, "
-					       "incident.closed)", h->name,
+					       "incident.closed, watch.alert, "
+					       "watch.verdict)", h->name,
 					       s ? s : "");
 		if (h->events & (1u << ev))
 			return nhir_yaml_error(y, e, "webhooks: '%s': event "
@@ -406,6 +409,14 @@ bool nhir_webhook_event_of(const struct nhir_audit_entry *e,
 		*ev = NHIR_HOOK_DECLARED;
 		return true;
 	}
+	if (!strcmp(e->action, "watch.alert")) {
+		*ev = NHIR_HOOK_WATCH_ALERT;
+		return true;
+	}
+	if (!strcmp(e->action, "watch.verdict")) {
+		*ev = NHIR_HOOK_WATCH_VERDICT;
+		return true;
+	}
 	if (strcmp(e->action, "plan") && strcmp(e->action, "plan.add") &&
 	    strcmp(e->action, "execute") && strcmp(e->action, "incident.state"))
 		return false;
@@ -539,6 +550,38 @@ static char *slack_text(const struct nhir_webhook_facts *f, const cJSON *d)
 		nhir_buf_adds(&b, " closed by ");
 		slack_add(&b, f->actor);
 		break;
+	case NHIR_HOOK_WATCH_ALERT:
+		nhir_buf_adds(&b, ": ALERT ");
+		v = member(d, "key");
+		slack_add(&b, cJSON_IsString(v) ? v->valuestring : "a key");
+		nhir_buf_adds(&b, " used after its cut (");
+		v = member(d, "cut");
+		slack_add(&b, cJSON_IsString(v) ? v->valuestring : "unknown");
+		nhir_buf_adds(&b, ")");
+		v = member(d, "action");
+		if (cJSON_IsString(v) && *v->valuestring) {
+			nhir_buf_adds(&b, ": ");
+			slack_add(&b, v->valuestring);
+		}
+		v = member(d, "source_ip");
+		if (cJSON_IsString(v) && *v->valuestring) {
+			nhir_buf_adds(&b, " from ");
+			slack_add(&b, v->valuestring);
+		}
+		break;
+	case NHIR_HOOK_WATCH_VERDICT:
+		v = member(member(d, "verdict"), "uses_after_cut");
+		if (cJSON_IsNumber(v) && v->valuedouble > 0)
+			nhir_buf_addf(&b, ": watch verdict: %.0f use(s) after "
+				      "cut", v->valuedouble);
+		else if (cJSON_IsNumber(v))
+			nhir_buf_adds(&b, ": watch verdict: clean");
+		else
+			nhir_buf_adds(&b, ": watch verdict: unknown");
+		nhir_buf_adds(&b, " (");
+		slack_add(&b, f->actor);
+		nhir_buf_addch(&b, ')');
+		break;
 	case NHIR_HOOK_EVENT_NR:
 		break;
 	}
@@ -593,6 +636,40 @@ char *nhir_webhook_render(const struct nhir_webhook_facts *f,
 	else if (ok && (f->event == NHIR_HOOK_CONTAINED ||
 			f->event == NHIR_HOOK_CLOSED))
 		x = cJSON_AddObjectToObject(o, "state");
+	if (ok && f->event == NHIR_HOOK_WATCH_ALERT) {
+		static const char *const strs[] = {
+			"key", "from", "cut", "cut_basis", "first_use", "action",
+			"source_ip", "outcome", "file",
+		};
+
+		x = cJSON_AddObjectToObject(o, "alert");
+		for (size_t i = 0; x && i < NHIR_ARRAY_SIZE(strs); i++)
+			copy_str(x, d, strs[i]);
+		if (x) {
+			copy_num(x, d, "uses");
+			copy_num(x, d, "offset");
+		}
+		x = NULL;
+	} else if (ok && f->event == NHIR_HOOK_WATCH_VERDICT) {
+		const cJSON *v = member(d, "verdict");
+		static const char *const strs[] = {
+			"result", "started", "ended", "stopped",
+		};
+		static const char *const nums[] = {
+			"uses_after_cut", "alerts", "files_read",
+			"files_rejected", "files_unread",
+		};
+
+		x = cJSON_AddObjectToObject(o, "verdict");
+		for (size_t i = 0; x && i < NHIR_ARRAY_SIZE(strs); i++)
+			copy_str(x, v, strs[i]);
+		for (size_t i = 0; x && i < NHIR_ARRAY_SIZE(nums); i++)
+			copy_num(x, v, nums[i]);
+		if (x)
+			cJSON_AddBoolToObject(x, "signed",
+					      member(d, "signature") != NULL);
+		x = NULL;
+	}
 	if (x) {
 		/* named fields only: a detail may quote a connector's answer */
 		copy_num(x, d, "steps");

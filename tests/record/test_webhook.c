@@ -234,6 +234,11 @@ static void test_events(void **state)
 		  "\"containing\"}", false, 0 },
 		{ "note", "{}", false, 0 },
 		{ "denied", "{\"to\":\"closed\"}", false, 0 },
+		{ "watch.alert", "{\"key\":\"AKIA1\"}", true,
+		  NHIR_HOOK_WATCH_ALERT },
+		{ "watch.verdict", "{\"verdict\":{}}", true,
+		  NHIR_HOOK_WATCH_VERDICT },
+		{ "watch.start", "{\"for_seconds\":1800}", false, 0 },
 	};
 
 	(void)state;
@@ -312,6 +317,61 @@ static void test_render(void **state)
 	assert_non_null(j);
 	assert_non_null(strstr(j, "\"incident\":null"));
 	nhir_free(j);
+}
+
+/* A watch's alert and verdict: named fields, nothing else of the entry. */
+static void test_render_watch(void **state)
+{
+	struct nhir_webhook_facts f = {
+		NHIR_HOOK_WATCH_ALERT, 50, 1800000000, "rory", 1, "leak",
+		"critical", "recovering",
+		"{\"key\":\"AKIAEXAMPLE\",\"from\":null,\"cut\":"
+		"\"2024-05-01T10:35:00Z\",\"cut_basis\":\"revoked\","
+		"\"first_use\":\"2024-05-01T10:40:00Z\",\"uses\":2,"
+		"\"action\":\"s3:ListBuckets\",\"source_ip\":\"203.0.113.9\","
+		"\"outcome\":\"success\",\"file\":\"/logs/a.json\","
+		"\"offset\":120,\"extra\":\"not copied\"}",
+	};
+	char *j = nhir_webhook_render(&f, NHIR_HOOK_JSON);
+	char *s = nhir_webhook_render(&f, NHIR_HOOK_SLACK);
+	cJSON *d = cJSON_Parse(j), *a;
+
+	(void)state;
+	assert_non_null(d);
+	assert_string_equal(cJSON_GetObjectItem(d, "event")->valuestring,
+			    "watch.alert");
+	a = cJSON_GetObjectItem(d, "alert");
+	assert_string_equal(cJSON_GetObjectItem(a, "key")->valuestring,
+			    "AKIAEXAMPLE");
+	assert_string_equal(cJSON_GetObjectItem(a, "cut")->valuestring,
+			    "2024-05-01T10:35:00Z");
+	assert_int_equal(cJSON_GetObjectItem(a, "uses")->valuedouble, 2);
+	assert_int_equal(cJSON_GetObjectItem(a, "offset")->valuedouble, 120);
+	assert_null(cJSON_GetObjectItem(a, "extra"));
+	assert_non_null(strstr(s, "ALERT AKIAEXAMPLE used after its cut "
+			       "(2024-05-01T10:35:00Z): s3:ListBuckets from "
+			       "203.0.113.9"));
+	cJSON_Delete(d);
+	nhir_free(j);
+	nhir_free(s);
+
+	f.event = NHIR_HOOK_WATCH_VERDICT;
+	f.detail = "{\"version\":1,\"verdict\":{\"result\":\"clean\","
+		   "\"uses_after_cut\":0,\"files_read\":4,\"keys\":[]},"
+		   "\"signature\":{\"signature\":\"ab\"}}";
+	j = nhir_webhook_render(&f, NHIR_HOOK_JSON);
+	s = nhir_webhook_render(&f, NHIR_HOOK_SLACK);
+	d = cJSON_Parse(j);
+	a = cJSON_GetObjectItem(d, "verdict");
+	assert_string_equal(cJSON_GetObjectItem(a, "result")->valuestring,
+			    "clean");
+	assert_int_equal(cJSON_GetObjectItem(a, "files_read")->valuedouble, 4);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(a, "signed")));
+	assert_null(cJSON_GetObjectItem(a, "keys"));
+	assert_non_null(strstr(s, "watch verdict: clean (rory)"));
+	cJSON_Delete(d);
+	nhir_free(j);
+	nhir_free(s);
 }
 
 static void test_sign(void **state)
@@ -464,6 +524,7 @@ int main(void)
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_render),
+		cmocka_unit_test(test_render_watch),
 		cmocka_unit_test(test_sign),
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_deliveries),
