@@ -69,6 +69,7 @@ struct nhir_watch_sweep {
 	uint64_t uses;		/* uses after a cut, in those alerts */
 	size_t added;		/* descendants proposed into the scope now */
 	unsigned passes;
+	size_t watches;		/* nhir_watch_upload: open watches checked */
 };
 
 struct nhir_watch;
@@ -102,6 +103,20 @@ enum nhir_rc nhir_watch_add_file(struct nhir_watch *w, int64_t file,
 				 struct nhir_err *err);
 
 /*
+ * An upload ingested as file (nhir_ingest_upload: res.run_first when
+ * res.files is 1) checked for every incident under watch: one whose
+ * latest watch.start is not past its period and has no verdict.  The
+ * alerts are raised and recorded as by nhir_watch_sweep, in the name
+ * of the user who started the watch, naming actor (the uploader) in
+ * the entry, and count in the verdict of the watch they fall in.  *out
+ * sums the sweeps.
+ */
+enum nhir_rc nhir_watch_upload(struct nhir_store *st, const char *actor,
+			       int64_t file, nhir_watch_alert_cb cb,
+			       void *data, struct nhir_watch_sweep *out,
+			       struct nhir_err *err);
+
+/*
  * Checks the events of the watch's files: an alert (cb, may be NULL)
  * for each key and file with uses at or after the key's cut, each
  * recorded once; descendants not yet in the scope are proposed; again
@@ -128,11 +143,14 @@ struct nhir_watch_end {
  * "verdict", as reports are.  *doc (may be NULL) gets the document:
  * {"version": 1, "verdict": {...}, "signature": {...} when
  * signed}; the caller
- * frees it with nhir_free.  *uses (may be NULL): uses after cut.
+ * frees it with nhir_free.  *uses and *alerts (may be NULL): uses
+ * after cut and the alerts that told them, the watch's own and those
+ * recorded on the incident meanwhile by uploads checked for it.
  */
 enum nhir_rc nhir_watch_finish(struct nhir_watch *w,
 			       const struct nhir_watch_end *e, char **doc,
-			       uint64_t *uses, struct nhir_err *err);
+			       uint64_t *uses, uint64_t *alerts,
+			       struct nhir_err *err);
 
 /* The document of an alert: {"version", "alert": {...}}. */
 enum nhir_rc nhir_doc_watch_alert(const struct nhir_watch_alert *a,

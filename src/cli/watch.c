@@ -80,7 +80,6 @@ struct watcher {
 	struct seen *v;
 	size_t nr, alloc;
 	struct nhir_ingest_result res;
-	uint64_t alerts;
 	bool failed;		/* an error that is not the data's */
 };
 
@@ -135,7 +134,6 @@ static void on_alert(const struct nhir_watch_alert *a, void *data)
 	struct watcher *wt = data;
 	char cut[40], first[40];
 
-	wt->alerts++;
 	if (wt->out == FMT_JSON) {
 		struct nhir_err err = NHIR_ERR_INIT;
 		cJSON *doc;
@@ -470,7 +468,7 @@ int cmd_watch(int argc, char **argv, struct nhir_ctx *ctx)
 	size_t dir_nr = 0, dir_alloc = 0;
 	const char *log = "cloudtrail", *sign = NULL, *key = NULL, *outfile = NULL;
 	int64_t period = 30 * 60, inc, deadline, next_poll;
-	uint64_t uses = 0;
+	uint64_t uses = 0, alerts = 0;
 	int c, status = EXIT_OK;
 
 	memset(&wt, 0, sizeof(wt));
@@ -594,7 +592,7 @@ int cmd_watch(int argc, char **argv, struct nhir_ctx *ctx)
 	end.records_skipped = wt.res.malformed;
 	end.files_unread = unread(&wt);
 	end.keyfile = sign;
-	if (nhir_watch_finish(wt.w, &end, &doc, &uses, &err)) {
+	if (nhir_watch_finish(wt.w, &end, &doc, &uses, &alerts, &err)) {
 		status = cli_fail(&err);
 		goto out;
 	}
@@ -606,7 +604,7 @@ int cmd_watch(int argc, char **argv, struct nhir_ctx *ctx)
 			   uses ? "uses after cut" : "clean");
 		if (uses)
 			out_printf(" (%" PRIu64 " in %" PRIu64 " alert%s)", uses,
-				   wt.alerts, wt.alerts == 1 ? "" : "s");
+				   alerts, alerts == 1 ? "" : "s");
 		out_printf("; %" PRIu64 " file%s read, %" PRIu64 " rejected, "
 			   "%" PRIu64 " records skipped; ended: %s%s\n",
 			   wt.res.files, wt.res.files == 1 ? "" : "s",

@@ -42,11 +42,15 @@ struct nhir_watch {
 	char *actor;
 	int64_t incident;
 	int64_t period, started;
+	int64_t start_seq;	/* its watch.start entry */
+	bool upload;		/* an upload checked for the watch */
+	char *uploader;		/* who sent it */
 	int64_t *files;		/* the watch's files, ascending */
 	size_t file_nr, file_alloc;
 	struct alerted *alerted;
 	size_t alerted_nr, alerted_alloc;
 	uint64_t uses, alerts;
+	uint64_t alerts_elsewhere;	/* on the record meanwhile, not ours */
 	size_t added;		/* descendants proposed, in all */
 	struct wkey *keys;	/* of the last sweep */
 	size_t key_nr, key_alloc;
@@ -83,6 +87,7 @@ void nhir_watch_free(struct nhir_watch *w)
 	nhir_free(w->alerted);
 	nhir_free(w->files);
 	nhir_free(w->actor);
+	nhir_free(w->uploader);
 	nhir_free(w);
 }
 
@@ -117,15 +122,187 @@ enum nhir_rc nhir_watch_start(struct nhir_store *st, const char *actor,
 	}
 	w->started = nhir_time_now();
 	d = cJSON_CreateObject();
-	if (d)
-		cJSON_AddNumberToObject(d, "for_seconds", (double)period);
-	rc = ir_end(st, NHIR_OK, w->actor, "watch.start", incident, d, err);
+	if (!d || !cJSON_AddNumberToObject(d, "for_seconds", (double)period))
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	if (!rc)
+		rc = nhir_audit_append(st, w->actor, "watch.start", incident, d,
+				       err);
+	/* the entry's seq, read in its own transaction: the verdict's tie */
+	if (!rc)
+		rc = nhir_audit_newest(st, &w->start_seq, err);
+	if (!rc)
+		rc = nhir_store_commit(st, err);
+	if (rc)
+		nhir_store_rollback(st);
+	cJSON_Delete(d);
 	if (rc) {
 		nhir_watch_free(w);
 		return rc;
 	}
 	*out = w;
 	return NHIR_OK;
+}
+
+/* ---- watches on the record: what an upload is checked for ---- */
+
+struct open_watch {
+	int64_t seq, at, period;
+	bool ended;
+	char actor[NHIR_USER_NAME_MAX + 1];	/* who started it */
+};
+
+struct open_watches {
+	struct open_watch *v;
+	size_t nr, alloc;
+	bool oom;
+};
+
+static double detail_num(const cJSON *d, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(d, name);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+static int on_watch_entry(const struct nhir_audit_entry *e, void *data)
+{
+	struct open_watches *ow = data;
+	bool start = !strcmp(e->action ? e->action : "", "watch.start");
+	bool verdict = !strcmp(e->action ? e->action : "", "watch.verdict");
+	cJSON *d;
+	double x;
+
+	if (!start && !verdict)
+		return 0;
+	d = cJSON_Parse(e->detail ? e->detail : "");
+	if (start) {
+		x = detail_num(d, "for_seconds");
+		if (NHIR_ALLOC_GROW(ow->v, ow->nr + 1, ow->alloc)) {
+			ow->oom = true;
+			cJSON_Delete(d);
+			return 1;
+		}
+		ow->v[ow->nr].seq = e->seq;
+		ow->v[ow->nr].at = e->at;
+		snprintf(ow->v[ow->nr].actor, sizeof(ow->v[ow->nr].actor),
+			 "%s", e->actor ? e->actor : "");
+		/* a period not said: watched until its verdict */
+		ow->v[ow->nr].period = x > 0 ? (int64_t)x : INT32_MAX;
+		ow->v[ow->nr++].ended = false;
+	} else {
+		x = detail_num(cJSON_GetObjectItemCaseSensitive(d, "verdict"),
+			       "start_seq");
+		for (size_t i = 0; i < ow->nr; i++)
+			if ((double)ow->v[i].seq == x)
+				ow->v[i].ended = true;
+	}
+	cJSON_Delete(d);
+	return 0;
+}
+
+/*
+ * The watch of incident open at now (started, its period not over, no
+ * verdict for it), the latest one; *found false when there is none.
+ */
+static enum nhir_rc open_watch(struct nhir_store *st, int64_t incident,
+			       int64_t now, struct open_watch *out,
+			       bool *found, struct nhir_err *err)
+{
+	struct open_watches ow;
+	enum nhir_rc rc;
+
+	memset(&ow, 0, sizeof(ow));
+	*found = false;
+	rc = nhir_audit_each(st, incident, on_watch_entry, &ow, err);
+	if (!rc && ow.oom)
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	for (size_t i = 0; !rc && i < ow.nr; i++)
+		if (!ow.v[i].ended && now - ow.v[i].at < ow.v[i].period) {
+			*out = ow.v[i];
+			*found = true;
+		}
+	nhir_free(ow.v);
+	return rc;
+}
+
+struct incidents {
+	int64_t *v;
+	size_t nr, alloc;
+	bool oom;
+};
+
+static int on_incident(const struct nhir_incident *inc, void *data)
+{
+	struct incidents *l = data;
+
+	if (inc->state == NHIR_INC_CLOSED)
+		return 0;
+	if (NHIR_ALLOC_GROW(l->v, l->nr + 1, l->alloc)) {
+		l->oom = true;
+		return 1;
+	}
+	l->v[l->nr++] = inc->id;
+	return 0;
+}
+
+enum nhir_rc nhir_watch_upload(struct nhir_store *st, const char *actor,
+			       int64_t file, nhir_watch_alert_cb cb,
+			       void *data, struct nhir_watch_sweep *out,
+			       struct nhir_err *err)
+{
+	struct incidents l;
+	int64_t now = nhir_time_now();
+	enum nhir_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&l, 0, sizeof(l));
+	if (file <= 0)
+		return NHIR_OK;
+	rc = nhir_incident_list(st, -1, on_incident, &l, err);
+	if (!rc && l.oom)
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	for (size_t i = 0; !rc && i < l.nr; i++) {
+		struct nhir_watch_sweep one;
+		struct open_watch o;
+		struct nhir_watch *w;
+		bool found;
+
+		rc = open_watch(st, l.v[i], now, &o, &found, err);
+		if (rc || !found)
+			continue;
+		/* the watch raises it, on the record as its own */
+		w = nhir_calloc(1, sizeof(*w));
+		if (w) {
+			w->actor = nhir_strdup(o.actor);
+			w->uploader = nhir_strdup(actor ? actor : "nhir");
+		}
+		if (!w || !w->actor || !w->uploader) {
+			nhir_watch_free(w);
+			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+			break;
+		}
+		w->st = st;
+		w->incident = l.v[i];
+		w->period = o.period;
+		w->started = o.at;
+		w->start_seq = o.seq;
+		w->upload = true;
+		rc = nhir_watch_add_file(w, file, err);
+		if (!rc)
+			rc = nhir_watch_sweep(w, cb, data, &one, err);
+		nhir_watch_free(w);
+		if (rc)
+			break;
+		out->keys += one.keys;
+		out->unknown_cut += one.unknown_cut;
+		out->alerts += one.alerts;
+		out->uses += one.uses;
+		out->added += one.added;
+		out->passes += one.passes;
+		out->watches++;
+	}
+	nhir_free(l.v);
+	return rc;
 }
 
 /* ---- the watch's files ---- */
@@ -506,7 +683,8 @@ static bool was_alerted(const struct nhir_watch *w, const char *key,
 	return false;
 }
 
-static cJSON *alert_detail(const struct nhir_watch_alert *a)
+static cJSON *alert_detail(const struct nhir_watch_alert *a,
+			   int64_t start_seq, const char *uploader)
 {
 	cJSON *d = cJSON_CreateObject();
 	char t[40];
@@ -533,6 +711,10 @@ static cJSON *alert_detail(const struct nhir_watch_alert *a)
 	cJSON_AddStringToObject(d, "outcome", a->outcome ? a->outcome : "");
 	cJSON_AddStringToObject(d, "file", a->file ? a->file : "");
 	cJSON_AddNumberToObject(d, "offset", (double)a->offset);
+	cJSON_AddNumberToObject(d, "start_seq", (double)start_seq);
+	cJSON_AddStringToObject(d, "raised_by", uploader ? "upload" : "watch");
+	if (uploader)
+		cJSON_AddStringToObject(d, "uploaded_by", uploader);
 	return d;
 }
 
@@ -571,7 +753,8 @@ static enum nhir_rc record_alert(struct nhir_watch *w,
 				 struct nhir_err *err)
 {
 	char *note = alert_note(a);
-	cJSON *d = alert_detail(a);
+	cJSON *d = alert_detail(a, w->start_seq,
+				w->upload ? w->uploader : NULL);
 	enum nhir_rc rc;
 
 	if (!note || !d) {
@@ -765,13 +948,14 @@ enum nhir_rc nhir_watch_sweep(struct nhir_watch *w, nhir_watch_alert_cb cb,
 			rc = collect_keys(w, g, &ss, err);
 		if (!rc)
 			rc = cut_times(w, g, err);
-		out->keys = w->key_nr;
-		out->unknown_cut = 0;
+		out->keys = out->unknown_cut = 0;
 		for (size_t i = 0; !rc && i < w->key_nr; i++) {
-			if ((w->keys[i].kind == NHIR_NODE_CREDENTIAL ||
-			     w->keys[i].kind == NHIR_NODE_TOKEN) &&
-			    w->keys[i].basis == NHIR_CUT_BASIS_UNKNOWN)
-				out->unknown_cut++;
+			if (w->keys[i].kind == NHIR_NODE_CREDENTIAL ||
+			    w->keys[i].kind == NHIR_NODE_TOKEN) {
+				out->keys++;
+				if (w->keys[i].basis == NHIR_CUT_BASIS_UNKNOWN)
+					out->unknown_cut++;
+			}
 			rc = check_key(w, i, cb, data, out, err);
 		}
 		for (size_t i = 0; !rc && i < w->key_nr; i++) {
@@ -806,10 +990,13 @@ static cJSON *verdict_body(struct nhir_watch *w, const struct nhir_watch_end *e)
 		return NULL;
 	snprintf(ref, sizeof(ref), "INC-%" PRId64, w->incident);
 	cJSON_AddStringToObject(v, "incident", ref);
+	cJSON_AddNumberToObject(v, "start_seq", (double)w->start_seq);
 	cJSON_AddStringToObject(v, "result", w->uses ? "uses-after-cut"
 						     : "clean");
 	cJSON_AddNumberToObject(v, "uses_after_cut", (double)w->uses);
 	cJSON_AddNumberToObject(v, "alerts", (double)w->alerts);
+	cJSON_AddNumberToObject(v, "alerts_from_uploads",
+				(double)w->alerts_elsewhere);
 	nhir_time_format(w->started, t, sizeof(t));
 	cJSON_AddStringToObject(v, "started", t);
 	nhir_time_format(ended, t, sizeof(t));
@@ -917,9 +1104,51 @@ static char *verdict_note(const cJSON *v)
 	return nhir_buf_detach(&b, NULL);
 }
 
+/*
+ * The alerts recorded on the incident since the watch started that it
+ * did not raise itself (an upload to the server checked meanwhile):
+ * they count in its verdict.
+ */
+struct tally {
+	struct nhir_watch *w;
+	bool oom;
+};
+
+static int on_alert_entry(const struct nhir_audit_entry *e, void *data)
+{
+	struct tally *t = data;
+	struct nhir_watch *w = t->w;
+	const char *key, *by;
+	cJSON *d;
+	double uses;
+
+	if (e->seq <= w->start_seq || !e->action ||
+	    strcmp(e->action, "watch.alert"))
+		return 0;
+	d = cJSON_Parse(e->detail ? e->detail : "");
+	key = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "key"));
+	uses = detail_num(d, "uses");
+	by = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d,
+								   "raised_by"));
+	if (key && (detail_num(d, "start_seq") != (double)w->start_seq ||
+		    !by || strcmp(by, "watch"))) {
+		/* raised meanwhile by an upload, or by another watch */
+		w->alerts_elsewhere++;
+		w->alerts++;
+		/* unknown how many: at least one */
+		w->uses += uses > 0 ? (uint64_t)uses : 1;
+		for (size_t i = 0; i < w->key_nr; i++)
+			if (!strcmp(w->keys[i].ext, key))
+				w->keys[i].uses += uses > 0 ? (uint64_t)uses : 1;
+	}
+	cJSON_Delete(d);
+	return 0;
+}
+
 enum nhir_rc nhir_watch_finish(struct nhir_watch *w,
 			       const struct nhir_watch_end *e, char **doc,
-			       uint64_t *uses, struct nhir_err *err)
+			       uint64_t *uses, uint64_t *alerts,
+			       struct nhir_err *err)
 {
 	cJSON *d = NULL, *v;
 	char *note = NULL, *s;
@@ -927,8 +1156,18 @@ enum nhir_rc nhir_watch_finish(struct nhir_watch *w,
 
 	if (doc)
 		*doc = NULL;
+	if (w->start_seq) {
+		struct tally t = { w, false };
+
+		rc = nhir_audit_each(w->st, w->incident, on_alert_entry, &t,
+				     err);
+		if (rc)
+			return rc;
+	}
 	if (uses)
 		*uses = w->uses;
+	if (alerts)
+		*alerts = w->alerts;
 	v = verdict_body(w, e);
 	d = cJSON_CreateObject();
 	if (d && !cJSON_AddNumberToObject(d, "version", 1)) {

@@ -241,6 +241,41 @@ static bool store(struct srv_req *r, enum MHD_Result *ok)
 	return r->st != NULL;
 }
 
+/* An alert raised by an upload: on the record, so on the feed; logged. */
+static void on_watch_alert(const struct nhir_watch_alert *a, void *data)
+{
+	struct srv_req *r = data;
+
+	srv_log("%s %s: INC-%" PRId64 ": alert: %s used after its cut, in %s "
+		"(audit %" PRId64 ")", r->method, r->url, a->incident, a->key,
+		r->upp.name, a->seq);
+}
+
+/*
+ * The upload checked for every incident under watch; *alerts how many
+ * it raised.  A failure is logged and said in the answer: the file
+ * stays ingested, and a watch of the incident finds nothing of it.
+ */
+static void watch_check(struct srv_req *r, const struct nhir_ingest_result *res,
+			cJSON *doc)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_watch_sweep sw;
+
+	if (res->files != 1 || res->run_first <= 0)
+		return;
+	if (nhir_watch_upload(r->st, r->user, res->run_first, on_watch_alert,
+			      r, &sw, &err)) {
+		srv_log("%s %s: watch check of %s failed: %s", r->method,
+			r->url, r->upp.name, err.msg);
+		cJSON_AddStringToObject(doc, "watch_error", err.msg);
+		return;
+	}
+	/* the answer is the command line's unless a watch is open */
+	if (sw.watches)
+		cJSON_AddNumberToObject(doc, "watch_alerts", (double)sw.alerts);
+}
+
 enum MHD_Result up_ingest(struct srv_req *r)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
@@ -262,6 +297,8 @@ enum MHD_Result up_ingest(struct srv_req *r)
 			    !res.files_skipped, &doc, &err))
 		return srv_fail(r, &err);
 	graph_note(res.graph_error);
+	if (!rc)
+		watch_check(r, &res, doc);
 	if (rc) {
 		if (res.diag_nr)
 			snprintf(detail, sizeof(detail), "%s: byte %" PRIu64

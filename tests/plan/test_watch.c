@@ -1,0 +1,345 @@
+/*
+ * Watching after containment through the library: cut times and their
+ * basis, alerts on uses at or after the cut in the watch's own files
+ * only, lineage proposed into the scope, uploads checked for an open
+ * watch, and the signed verdict.
+ */
+#include "lib/testlib.h"
+#include <inttypes.h>
+#include "nhir/report.h"
+#include "store/plan.h"
+
+#define KEY "AKIAWATCHTEST0000001"
+#define OTHER "AKIAWATCHTEST0000002"
+#define SESSION "ASIAWATCHTEST0000001"
+#define CUT "2024-05-01T10:35:00Z"
+
+static int64_t t_of(const char *s)
+{
+	int64_t t = 0;
+
+	assert_int_equal(nhir_time_parse(s, (size_t)-1, &t, NULL), 0);
+	return t;
+}
+
+/* One CloudTrail record of key at time; minted: a session it issued. */
+static void rec(struct nhir_buf *b, const char *time, const char *key,
+		const char *ev, const char *minted)
+{
+	nhir_buf_addf(b, "{\"eventVersion\":\"1.08\",\"eventTime\":\"%s\","
+		      "\"eventName\":\"%s\",\"eventSource\":\"%s\","
+		      "\"userIdentity\":{\"type\":\"IAMUser\",\"accountId\":"
+		      "\"1\",\"arn\":\"arn:aws:iam::1:user/ci\",\"accessKeyId\":"
+		      "\"%s\",\"userName\":\"ci\"},\"awsRegion\":\"us-east-1\","
+		      "\"sourceIPAddress\":\"203.0.113.5\",\"userAgent\":\"t\","
+		      "\"requestParameters\":null,", time, ev,
+		      minted ? "sts.amazonaws.com" : "s3.amazonaws.com", key);
+	if (minted)
+		nhir_buf_addf(b, "\"responseElements\":{\"credentials\":{"
+			      "\"accessKeyId\":\"%s\",\"sessionToken\":\"x\","
+			      "\"expiration\":\"May 1, 2024 11:59:00 PM\"}},",
+			      minted);
+	else
+		nhir_buf_adds(b, "\"responseElements\":null,");
+	nhir_buf_addf(b, "\"eventID\":\"%s-%s-%s\",\"readOnly\":%s,"
+		      "\"eventType\":\"AwsApiCall\",\"recipientAccountId\":"
+		      "\"1\"}\n", key, time, ev, minted ? "false" : "true");
+}
+
+static char *file_of(const char *name, struct nhir_buf *b)
+{
+	char *p;
+
+	nhir_buf_addch(b, 0);
+	assert_int_equal(b->err, 0);
+	p = tl_write_file(name, b->buf);
+	nhir_buf_release(b);
+	return p;
+}
+
+/* A store with the key revoked at CUT on INC-1, the other key proposed. */
+static struct nhir_store *setup(int64_t *inc)
+{
+	struct nhir_store *st = tl_new_store(NULL);
+	const struct nhir_plan_store_ops *ops = nhir_plan_store(st);
+	struct nhir_import_result res;
+	struct nhir_declare d;
+	const char *seeds[] = { KEY };
+	int64_t key;
+
+	assert_int_equal(nhir_user_add(st, "ada", "ada", NHIR_ROLE_ADMIN, NULL), 0);
+	assert_int_equal(nhir_user_add(st, "ada", "lee", NHIR_ROLE_LEAD, NULL), 0);
+	assert_int_equal(nhir_user_add(st, "ada", "rae", NHIR_ROLE_RESPONDER, NULL), 0);
+	assert_int_equal(nhir_user_add(st, "ada", "obi", NHIR_ROLE_OBSERVER, NULL), 0);
+	assert_int_equal(tl_import_text(st, "nhir",
+		"{\"type\":\"node\",\"kind\":\"identity\",\"id\":\"arn:aws:iam::1:user/ci\"}\n"
+		"{\"type\":\"node\",\"kind\":\"credential\",\"id\":\"" KEY "\",\"subtype\":\"aws-access-key\"}\n"
+		"{\"type\":\"node\",\"kind\":\"credential\",\"id\":\"" OTHER "\",\"subtype\":\"aws-access-key\"}\n"
+		"{\"type\":\"edge\",\"kind\":\"authenticates\",\"from\":\"" KEY "\",\"to\":\"arn:aws:iam::1:user/ci\"}\n"
+		"{\"type\":\"edge\",\"kind\":\"authenticates\",\"from\":\"" OTHER "\",\"to\":\"arn:aws:iam::1:user/ci\"}\n",
+		&res), 0);
+	memset(&d, 0, sizeof(d));
+	d.title = "watch";
+	d.severity = "high";
+	d.lead = "lee";
+	d.seeds = seeds;
+	d.seed_nr = 1;
+	d.exposed_at = NHIR_TIME_UNSET;
+	assert_int_equal(nhir_incident_declare(st, "rae", &d, inc, NULL), 0);
+	assert_int_equal(nhir_scope_change(st, "rae", *inc, NHIR_SCOPE_ADD,
+					   OTHER, "same user", NULL), 0);
+	key = tl_node(st, KEY);
+	assert_int_equal(nhir_store_begin(st, NULL), 0);
+	assert_int_equal(ops->revocation_request(st, *inc, key, 0,
+						 t_of(CUT) - 60, NULL), 0);
+	assert_int_equal(ops->revocation_confirm(st, *inc, key, t_of(CUT),
+						 "deactivated", NULL), 0);
+	assert_int_equal(nhir_store_commit(st, NULL), 0);
+	return st;
+}
+
+struct seen {
+	char key[64], from[64], basis[32];
+	int64_t cut, first;
+	uint64_t uses;
+	int nr;
+};
+
+static void on_alert(const struct nhir_watch_alert *a, void *data)
+{
+	struct seen *s = data;
+	struct seen *x = &s[s->nr < 7 ? s->nr : 7];
+
+	snprintf(x->key, sizeof(x->key), "%s", a->key);
+	snprintf(x->from, sizeof(x->from), "%s", a->from ? a->from : "");
+	snprintf(x->basis, sizeof(x->basis), "%s",
+		 nhir_cut_basis_name(a->basis));
+	x->cut = a->cut;
+	x->first = a->first;
+	x->uses = a->uses;
+	assert_true(a->seq > 0);
+	s[0].nr++;
+}
+
+static int scope_status(const struct nhir_scope_item *s, void *data)
+{
+	char *out = data;
+
+	if (!strcmp(s->ext_id, SESSION))
+		snprintf(out, 32, "%s", s->status);
+	return 0;
+}
+
+static void test_cut_times_and_alerts(void **state)
+{
+	struct nhir_ingest_result res;
+	struct nhir_watch_sweep sw;
+	struct nhir_buf b = NHIR_BUF_INIT(1 << 20);
+	const struct nhir_tele_format *ct = nhir_tele_find("cloudtrail");
+	struct seen s[8];
+	struct nhir_watch *w = NULL;
+	struct nhir_err err = NHIR_ERR_INIT;
+	char status[32] = "";
+	char *before, *after, *minted, *earlier;
+	int64_t inc;
+	struct nhir_store *st = setup(&inc);
+
+	(void)state;
+	memset(s, 0, sizeof(s));
+	memset(&res, 0, sizeof(res));
+	/* stored before the watch: after the cut, but not its file */
+	rec(&b, "2024-05-01T10:50:00Z", KEY, "ListBuckets", NULL);
+	earlier = file_of("earlier.jsonl", &b);
+	assert_int_equal(nhir_ingest_path(st, ct, earlier, "rae", NULL, NULL,
+					  &res, NULL), 0);
+	assert_int_equal(nhir_watch_start(st, "obi", inc, 60, &w, &err),
+			 NHIR_EDENIED);
+	assert_int_equal(nhir_watch_start(st, "rae", inc, 0, &w, &err),
+			 NHIR_EINVAL);
+	assert_int_equal(nhir_watch_start(st, "rae", inc, 60, &w, &err), 0);
+	assert_int_equal(nhir_watch_sweep(w, on_alert, s, &sw, &err), 0);
+	assert_int_equal(s[0].nr, 0);
+	assert_int_equal(sw.keys, 2);
+	assert_int_equal(sw.unknown_cut, 1);	/* the other key */
+
+	rec(&b, "2024-05-01T10:34:59Z", KEY, "ListBuckets", NULL);
+	before = file_of("before.jsonl", &b);
+	assert_int_equal(nhir_watch_file(w, ct, before, &res, &err), 0);
+	assert_int_equal(nhir_watch_sweep(w, on_alert, s, &sw, &err), 0);
+	assert_int_equal(s[0].nr, 0);
+
+	/* at the cut's second and after: two uses, one alert */
+	rec(&b, CUT, KEY, "ListBuckets", NULL);
+	rec(&b, "2024-05-01T10:40:00Z", KEY, "GetObject", NULL);
+	rec(&b, "2024-05-01T09:00:00Z", OTHER, "GetObject", NULL);
+	after = file_of("after.jsonl", &b);
+	assert_int_equal(nhir_watch_file(w, ct, after, &res, &err), 0);
+	assert_int_equal(nhir_watch_sweep(w, on_alert, s, &sw, &err), 0);
+	assert_int_equal(s[0].nr, 2);
+	assert_int_equal(sw.alerts, 2);
+	assert_int_equal(sw.uses, 3);
+	for (int i = 0; i < 2; i++) {
+		if (!strcmp(s[i].key, KEY)) {
+			assert_string_equal(s[i].basis, "revoked");
+			assert_int_equal(s[i].cut, t_of(CUT));
+			assert_int_equal(s[i].first, t_of(CUT));
+			assert_int_equal(s[i].uses, 2);
+		} else {
+			/* no cut known: every use is an alert */
+			assert_string_equal(s[i].key, OTHER);
+			assert_string_equal(s[i].basis, "unknown");
+			assert_int_equal(s[i].cut, NHIR_TIME_UNSET);
+		}
+	}
+	/* swept again: nothing new */
+	assert_int_equal(nhir_watch_sweep(w, on_alert, s, &sw, &err), 0);
+	assert_int_equal(s[0].nr, 2);
+
+	/* a session minted from the revoked key, then used */
+	rec(&b, "2024-05-01T10:41:00Z", KEY, "GetSessionToken", SESSION);
+	rec(&b, "2024-05-01T10:42:00Z", SESSION, "ListBuckets", NULL);
+	minted = file_of("minted.jsonl", &b);
+	assert_int_equal(nhir_watch_file(w, ct, minted, &res, &err), 0);
+	assert_int_equal(nhir_watch_sweep(w, on_alert, s, &sw, &err), 0);
+	assert_int_equal(s[0].nr, 4);
+	assert_int_equal(sw.added, 1);
+	assert_true(sw.passes >= 2);
+	for (int i = 2; i < 4; i++)
+		if (!strcmp(s[i].key, SESSION)) {
+			assert_string_equal(s[i].basis, "inherited");
+			assert_string_equal(s[i].from, KEY);
+			assert_int_equal(s[i].cut, t_of(CUT));
+		}
+	assert_int_equal(nhir_scope_each(st, inc, scope_status, status, NULL), 0);
+	assert_string_equal(status, "proposed");
+	nhir_watch_free(w);
+	free(earlier);
+	free(before);
+	free(after);
+	free(minted);
+	nhir_store_close(st);
+}
+
+struct verdicts {
+	int nr, holding;
+	char result[32];
+};
+
+static int on_verdict(const struct nhir_verdict_check *c, void *data)
+{
+	struct verdicts *v = data;
+
+	v->nr++;
+	v->holding += c->holds;
+	snprintf(v->result, sizeof(v->result), "%s", c->result);
+	return 0;
+}
+
+static void test_upload_and_verdict(void **state)
+{
+	struct nhir_ingest_result res;
+	struct nhir_watch_sweep sw;
+	struct nhir_watch_end e;
+	struct nhir_verdict_check c;
+	struct nhir_buf b = NHIR_BUF_INIT(1 << 20);
+	const struct nhir_tele_format *ct = nhir_tele_find("cloudtrail");
+	struct seen s[8];
+	struct verdicts v;
+	struct nhir_watch *w = NULL;
+	struct nhir_err err = NHIR_ERR_INIT;
+	char key[4096], pub[4200], *doc = NULL, *up, *p;
+	uint64_t uses = 0, alerts = 0;
+	int64_t inc;
+	struct nhir_store *st = setup(&inc);
+
+	(void)state;
+	memset(s, 0, sizeof(s));
+	snprintf(key, sizeof(key), "%s/watch.key", tl_tmpdir());
+	snprintf(pub, sizeof(pub), "%s.pub", key);
+	assert_int_equal(nhir_report_keygen(key, NULL), 0);
+	rec(&b, "2024-05-01T11:00:00Z", KEY, "GetObject", NULL);
+	up = file_of("upload.jsonl", &b);
+
+	/* no watch open: an upload raises nothing */
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(nhir_ingest_upload(st, ct, up, "first.jsonl", "rae",
+					    &res, NULL), 0);
+	assert_int_equal(nhir_watch_upload(st, "rae", res.run_first, on_alert,
+					   s, &sw, &err), 0);
+	assert_int_equal(s[0].nr, 0);
+
+	assert_int_equal(nhir_watch_start(st, "rae", inc, 600, &w, &err), 0);
+	rec(&b, "2024-05-01T11:05:00Z", KEY, "PutObject", NULL);
+	p = file_of("upload2.jsonl", &b);
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(nhir_ingest_upload(st, ct, p, "second.jsonl", "ada",
+					    &res, NULL), 0);
+	assert_int_equal(res.files, 1);
+	assert_int_equal(nhir_watch_upload(st, "ada", res.run_first, on_alert,
+					   s, &sw, &err), 0);
+	assert_int_equal(s[0].nr, 1);
+	assert_int_equal(sw.alerts, 1);
+
+	memset(&e, 0, sizeof(e));
+	e.stopped = "elapsed";
+	e.keyfile = key;
+	assert_int_equal(nhir_watch_finish(w, &e, &doc, &uses, &alerts, &err), 0);
+	/* the upload's alert counts in the watch's verdict */
+	assert_int_equal(uses, 1);
+	assert_int_equal(alerts, 1);
+	assert_int_equal(nhir_watch_verdict_check(doc, strlen(doc), pub, &c,
+						  &err), 0);
+	assert_true(c.holds);
+	assert_string_equal(c.result, "uses-after-cut");
+	assert_int_equal(c.uses, 1);
+	/* a byte of the verdict changed: it no longer holds */
+	{
+		char *q = strstr(doc, "\"uses_after_cut\":1");
+
+		assert_non_null(q);
+		q[17] = '0';
+		assert_int_equal(nhir_watch_verdict_check(doc, strlen(doc), NULL,
+							  &c, &err), 0);
+		assert_false(c.holds);
+		assert_non_null(strstr(c.why, "changed after it was signed"));
+	}
+	assert_int_equal(nhir_watch_verdict_check("{\"x\":1}", 7, NULL, &c, &err),
+			 NHIR_EPARSE);
+	assert_int_equal(nhir_watch_verdict_check("{\"verdict\"", 10, NULL, &c,
+						  &err), NHIR_EPARSE);
+	assert_non_null(strstr(err.msg, "byte"));
+
+	/* on the record, checked */
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(nhir_watch_verdicts(st, "obi", inc, pub, on_verdict,
+					     &v, &err), 0);
+	assert_int_equal(v.nr, 1);
+	assert_int_equal(v.holding, 1);
+	assert_string_equal(v.result, "uses-after-cut");
+
+	/* the verdict closes the watch: uploads are not checked any more */
+	memset(&res, 0, sizeof(res));
+	rec(&b, "2024-05-01T11:10:00Z", KEY, "DeleteObject", NULL);
+	nhir_free(doc);
+	doc = file_of("upload3.jsonl", &b);
+	assert_int_equal(nhir_ingest_upload(st, ct, doc, "third.jsonl", "rae",
+					    &res, NULL), 0);
+	assert_int_equal(nhir_watch_upload(st, "rae", res.run_first, on_alert,
+					   s, &sw, &err), 0);
+	assert_int_equal(s[0].nr, 1);
+	free(doc);
+	free(up);
+	free(p);
+	nhir_watch_free(w);
+	nhir_store_close(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cut_times_and_alerts),
+		cmocka_unit_test(test_upload_and_verdict),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
