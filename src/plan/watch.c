@@ -376,6 +376,9 @@ enum nhir_rc nhir_watch_file(struct nhir_watch *w,
 		if (res->diag_nr < NHIR_INGEST_DIAG_MAX)
 			res->diags[res->diag_nr++] = one.diags[i];
 	res->diag_total += one.diag_total;
+	if (one.graph_error[0])
+		snprintf(res->graph_error, sizeof(res->graph_error), "%s",
+			 one.graph_error);
 	return rc;
 }
 
