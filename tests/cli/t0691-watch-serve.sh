@@ -39,11 +39,14 @@ webhooks:
     secret_file: $T/hook.key
 YAML
 
-# upload NAME FILE: FILE sent to POST /api/v1/ingest as rory
+# upload NAME FILE: FILE sent to POST /api/v1/ingest as rory, the
+# answer kept for the description check
+mkdir -p "$T/ans"
 upload() {
 	req "$1" -X POST -H "Authorization: Bearer $RORY" \
 		-H 'Content-Type: application/octet-stream' \
 		--data-binary "@$2" "$URL/api/v1/ingest?format=cloudtrail&name=$1.jsonl"
+	cp "$T/$1.meta" "$T/$1.body" "$T/ans/" 2>/dev/null
 }
 field() {
 	python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
@@ -106,4 +109,5 @@ rec "$later" AKIAEXAMPLEDEPLOY01 GetObject 203.0.113.79 >"$T/late.jsonl"
 upload late "$T/late.jsonl"
 check "after the verdict, an upload is not checked" test "$(field late 'd.get("watch_alerts")')" = None
 check "the audit chain is intact" sh -c '"$NHIR" audit verify | grep -q intact'
+check_answers "$T/ans"
 done_testing
