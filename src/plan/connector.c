@@ -30,6 +30,7 @@
 #include "core/yaml.h"
 #include "plan/aws.h"
 #include "plan/gcp.h"
+#include "plan/entra.h"
 #include "plan/github.h"
 #include "plan/k8s.h"
 #include "plan/vault.h"
@@ -59,6 +60,7 @@ struct connector {
 	struct nhir_vault *vault;	/* built in: type vault (vault.c) */
 	struct nhir_gcp *gcp;		/* built in: type gcp (gcp.c) */
 	struct nhir_k8s *k8s;		/* built in: type kubernetes (k8s.c) */
+	struct nhir_entra *entra;	/* built in: type entra (entra.c) */
 };
 
 struct nhir_connectors {
@@ -84,6 +86,7 @@ static void conn_free(struct connector *c)
 	nhir_vault_free(c->vault);
 	nhir_gcp_free(c->gcp);
 	nhir_k8s_free(c->k8s);
+	nhir_entra_free(c->entra);
 }
 
 void nhir_connectors_free(struct nhir_connectors *c)
@@ -208,6 +211,7 @@ static const struct {
 	{ "vault", { NHIR_VAULT_KEYS, NULL } },
 	{ "gcp", { NHIR_GCP_KEYS, NULL } },
 	{ "kubernetes", { NHIR_K8S_KEYS, NULL } },
+	{ "entra", { NHIR_ENTRA_KEYS, NULL } },
 };
 
 /* Whether type (built in or not) takes key of the built-in keys. */
@@ -229,7 +233,8 @@ static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,
 					    "subtypes", "env", NHIR_AWS_KEYS,
 					    NHIR_GITHUB_KEYS, "address",
 					    "namespace", NHIR_GCP_KEYS,
-					    NHIR_K8S_KEYS, NULL };
+					    NHIR_K8S_KEYS, NHIR_ENTRA_KEYS,
+					    NULL };
 	const char *name, *type;
 	yaml_node_t *v;
 	size_t nr;
@@ -250,13 +255,14 @@ static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,
 	if (!type || (strcmp(type, "exec") && strcmp(type, "http") &&
 		      strcmp(type, "aws") && strcmp(type, "github") &&
 		      strcmp(type, "vault") && strcmp(type, "gcp") &&
-		      strcmp(type, "kubernetes")))
+		      strcmp(type, "kubernetes") && strcmp(type, "entra")))
 		return nhir_yaml_error(y, n, "'%s': type is exec, http, aws, "
-				       "github, vault, gcp or kubernetes", name);
+				       "github, vault, gcp, kubernetes or entra",
+				       name);
 	c->http = !strcmp(type, "http");
 	builtin = !strcmp(type, "aws") || !strcmp(type, "github") ||
 		  !strcmp(type, "vault") || !strcmp(type, "gcp") ||
-		  !strcmp(type, "kubernetes");
+		  !strcmp(type, "kubernetes") || !strcmp(type, "entra");
 	for (size_t t = 0; t < NHIR_ARRAY_SIZE(builtin_keys); t++) {
 		if (!strcmp(type, builtin_keys[t].type))
 			continue;
@@ -289,7 +295,9 @@ static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,
 		     ? nhir_vault_config(y, n, name, &c->vault)
 		     : !strcmp(type, "gcp")
 		     ? nhir_gcp_config(y, n, name, &c->gcp)
-		     : nhir_k8s_config(y, n, name, &c->k8s);
+		     : !strcmp(type, "kubernetes")
+		     ? nhir_k8s_config(y, n, name, &c->k8s)
+		     : nhir_entra_config(y, n, name, &c->entra);
 		if (rc)
 			return rc;
 	} else if (c->http) {
@@ -366,7 +374,7 @@ static enum nhir_rc parse_conn(struct nhir_yaml *y, const yaml_node_t *n,
 	rc = strs(y, v, probe ? "subtypes" : "actions", c->patterns,
 		  MAX_PATTERNS, &c->pattern_nr);
 	if (!rc && !c->http && !c->aws && !c->github && !c->vault && !c->gcp &&
-	    !c->k8s)
+	    !c->k8s && !c->entra)
 		rc = resolve(y, nhir_yaml_get(y, n, "command"), c);
 	return rc;
 }
@@ -563,7 +571,8 @@ bool nhir_connector_builtin(const struct nhir_connectors *c,
 				 : probe ? find(c->probe, c->probe_nr, action)
 					 : find(c->conn, c->conn_nr, action);
 
-	return x && (x->aws || x->github || x->vault || x->gcp || x->k8s);
+	return x && (x->aws || x->github || x->vault || x->gcp || x->k8s ||
+		     x->entra);
 }
 
 /* ${env:NAME} and ${file:PATH} in s, expanded into b. */
@@ -1236,6 +1245,9 @@ enum nhir_rc nhir_connector_call(const struct nhir_connectors *cs,
 	if (c->k8s)
 		return nhir_k8s_call(c->k8s, c->name, (long)c->timeout,
 				     request, probe, reply, err);
+	if (c->entra)
+		return nhir_entra_call(c->entra, c->name, (long)c->timeout,
+				       request, probe, reply, err);
 	return c->http ? run_http(c, request, reply, err)
 		       : run_exec(c, request, reply, err);
 }

@@ -87,7 +87,7 @@ static void test_connectors(void **state)
 	static const struct {
 		const char *text, *msg;
 	} bad[] = {
-		{ "version: 1\nconnectors:\n  - name: x\n    type: ftp\n", "k.yaml:3: 'x': type is exec, http, aws, github, vault, gcp or kubernetes" },
+		{ "version: 1\nconnectors:\n  - name: x\n    type: ftp\n", "k.yaml:3: 'x': type is exec, http, aws, github, vault, gcp, kubernetes or entra" },
 		{ "version: 1\nconnectors:\n  - name: x\n    type: exec\n    command: [c]\n    endpoint: http://h/\n    actions: [a]\n", "k.yaml:6: 'x': endpoint is for connectors of type aws" },
 		{ "version: 1\nconnectors:\n  - name: x\n    type: aws\n    command: [c]\n    actions: [a]\n", "k.yaml:5: 'x': a connector of type aws takes no command" },
 		{ "version: 1\nconnectors:\n  - name: x\n    type: aws\n    org: acme\n    actions: [a]\n", "k.yaml:5: 'x': org is for connectors of type github" },
