@@ -192,6 +192,29 @@ enum nhir_rc nhir_doc_route_explain(struct nhir_store *st,
  */
 enum nhir_rc nhir_doc_plan(struct nhir_store *st, int64_t inc, cJSON **out,
 			   struct nhir_err *err);
+
+/*
+ * What approving every step awaiting one approver did (nhir approve
+ * INC --all, POST .../approve): {"version", "incident", "approver",
+ * "steps": [{"step", "action", "approved", "code" (when refused),
+ * "reason"}], "plan"}.  Built as the run goes: nhir_doc_approvals_new,
+ * nhir_doc_approved as nhir_approve_pending's callback (its data the
+ * document), then nhir_doc_approvals_end, which adds the plan as it is
+ * now when st is given and hands the document over (or frees it).
+ */
+struct nhir_approve_result;
+struct nhir_doc_approvals;
+enum nhir_rc nhir_doc_approvals_new(int64_t inc, const char *approver,
+				    struct nhir_doc_approvals **out,
+				    struct nhir_err *err);
+enum nhir_rc nhir_doc_approved(const struct nhir_approve_result *r,
+			       void *approvals);
+/* How many steps it holds. */
+size_t nhir_doc_approvals_count(const struct nhir_doc_approvals *a);
+enum nhir_rc nhir_doc_approvals_end(struct nhir_doc_approvals *a,
+				    struct nhir_store *st, cJSON **out,
+				    struct nhir_err *err);
+
 /*
  * What the last build of inc's plan left out because a logged event
  * had ended it (its audit entry lists them): a new array, or NULL when

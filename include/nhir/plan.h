@@ -224,18 +224,22 @@ enum nhir_rc nhir_approve(struct nhir_store *st, const char *actor,
  * with its audit entry; a step the library refuses (four eyes: actor
  * proposed it; actor's own rejection stands; it ran meanwhile) is
  * refused alone, the others go on.  cb hears of every step tried, in
- * plan order: approved, or refused and why.  An actor who may not
- * approve at all (not an approver or lead) is NHIR_EDENIED, audited,
- * and nothing is tried.
+ * plan order: approved, or refused with the code and why; it returns
+ * NHIR_OK to go on, or a code that ends the run and is returned (with
+ * err set).  An actor who may not read the incident, or may not approve
+ * at all (not an approver or lead), is NHIR_EDENIED, audited, and
+ * nothing is tried.  Any other error ends the run: the steps cb heard
+ * of before stay approved.
  */
 struct nhir_approve_result {
 	int64_t step;
 	const char *action;
 	bool approved;
-	const char *reason;	/* why it was refused; "" when approved */
+	enum nhir_rc rc;	/* NHIR_OK, or why it was refused: */
+	const char *reason;	/* the refusal's words; "" when approved */
 };
-typedef int (*nhir_approve_cb)(const struct nhir_approve_result *r,
-			       void *data);
+typedef enum nhir_rc (*nhir_approve_cb)(const struct nhir_approve_result *r,
+					void *data);
 enum nhir_rc nhir_approve_pending(struct nhir_store *st, const char *actor,
 				  int64_t incident, const char *why,
 				  int64_t ttl, nhir_approve_cb cb, void *data,

@@ -431,25 +431,60 @@ int cmd_plan(int argc, char **argv, struct nhir_ctx *ctx)
 	return show_plan(ctx, inc, fmt);
 }
 
-/* Steps short of approvals, not yet approved by actor. */
-struct pending {
-	int64_t *seq;
-	size_t nr, alloc;
-	const char *actor;
-};
-
-static int pending_cb(const struct nhir_step *s, void *data)
+int cli_approvals_text(int64_t inc, const cJSON *doc)
 {
-	struct pending *p = data;
+	const char *user = rmt_str(doc, "approver");
+	const cJSON *it;
+	int status = EXIT_OK;
+	size_t n = 0;
 
-	if (strcmp(s->status, "planned") && strcmp(s->status, "failed"))
-		return 0;
-	if (s->approvals >= s->approvals_needed && !s->rejected)
-		return 0;
-	if (NHIR_ALLOC_GROW(p->seq, p->nr + 1, p->alloc))
-		return 1;
-	p->seq[p->nr++] = s->seq;
-	return 0;
+	cJSON_ArrayForEach(it, rmt_arr(doc, "steps")) {
+		const char *code = rmt_str(it, "code");
+
+		n++;
+		if (rmt_bool(it, "approved")) {
+			out_printf("INC-%" PRId64 ": step %" PRId64 " approved "
+				   "by %s\n", inc, rmt_num(it, "step"),
+				   user ? user : "?");
+			continue;
+		}
+		out_printf("INC-%" PRId64 ": step %" PRId64 " left: %s\n", inc,
+			   rmt_num(it, "step"), rmt_str(it, "reason") ?
+			   rmt_str(it, "reason") : "?");
+		if (code && !strcmp(code, "NHIR_EDENIED"))
+			status = EXIT_DENIED;
+	}
+	if (!n)
+		out_printf("INC-%" PRId64 ": nothing waits for your approval\n",
+			   inc);
+	return status;
+}
+
+/* nhir approve INC --all on the database: the library's run, as text. */
+static int approve_all(struct nhir_ctx *ctx, int64_t inc, const char *why,
+		       int64_t ttl)
+{
+	struct nhir_err err = NHIR_ERR_INIT, e2 = NHIR_ERR_INIT;
+	struct nhir_doc_approvals *a;
+	cJSON *doc = NULL;
+	enum nhir_rc rc;
+	size_t n;
+	int status;
+
+	if (nhir_doc_approvals_new(inc, ctx->actor, &a, &err))
+		return cli_fail(&err);
+	rc = nhir_approve_pending(ctx->st, ctx->actor, inc, why, ttl,
+				  nhir_doc_approved, a, &err);
+	n = nhir_doc_approvals_count(a);
+	if (nhir_doc_approvals_end(a, NULL, &doc, rc ? &e2 : &err) && !rc)
+		return cli_fail(&err);
+	if (rc && !n) {
+		cJSON_Delete(doc);
+		return cli_fail(&err);
+	}
+	status = cli_approvals_text(inc, doc);
+	cJSON_Delete(doc);
+	return rc ? cli_fail(&err) : status;
 }
 
 static int approve_or_reject(int argc, char **argv, struct nhir_ctx *ctx,
@@ -464,7 +499,6 @@ static int approve_or_reject(int argc, char **argv, struct nhir_ctx *ctx,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct nhir_err err = NHIR_ERR_INIT;
-	struct pending pend = { NULL, 0, 0, NULL };
 	bool all = false, withdraw = false;
 	const char *why = NULL;
 	int64_t inc, step, ttl = 0;
@@ -528,32 +562,8 @@ static int approve_or_reject(int argc, char **argv, struct nhir_ctx *ctx,
 			return EXIT_USAGE;
 	if (ctx->remote)
 		return r_verdict(inc, approve, all, argv + optind + 1, why, ttl);
-	if (all) {
-		pend.actor = ctx->actor;
-		if (nhir_plan_each(ctx->st, inc, pending_cb, &pend, &err))
-			return cli_fail(&err);
-		for (size_t i = 0; i < pend.nr; i++) {
-			if (nhir_approve(ctx->st, ctx->actor, inc, pend.seq[i],
-					 true, why, ttl, &err)) {
-				if (err.rc == NHIR_ECONFLICT) {
-					out_printf("INC-%" PRId64 ": step %" PRId64
-					       " left: %s\n", inc, pend.seq[i],
-					       err.msg);
-					memset(&err, 0, sizeof(err));
-					continue;
-				}
-				nhir_free(pend.seq);
-				return cli_fail(&err);
-			}
-			out_printf("INC-%" PRId64 ": step %" PRId64 " approved by %s\n",
-				   inc, pend.seq[i], ctx->actor);
-		}
-		if (!pend.nr)
-			out_printf("INC-%" PRId64 ": nothing waits for your approval\n",
-				   inc);
-		nhir_free(pend.seq);
-		return EXIT_OK;
-	}
+	if (all)
+		return approve_all(ctx, inc, why, ttl);
 	for (int i = optind + 1; i < argc; i++) {
 		if (!parse_step(argv[i], &step))
 			return EXIT_USAGE;

@@ -711,16 +711,6 @@ int r_plan(int64_t inc, bool rebuild, const char *why, int fmt)
 	return r;
 }
 
-static bool pending(const cJSON *s)
-{
-	const char *st = rmt_str(s, "status");
-
-	if (!st || (strcmp(st, "planned") && strcmp(st, "failed")))
-		return false;
-	return rmt_num(s, "approvals") < rmt_num(s, "approvals_needed") ||
-	       rmt_bool(s, "rejected");
-}
-
 /* POST one verdict on step of inc; exit code. */
 static int verdict(int64_t inc, int64_t step, bool approve, const char *why,
 		   int64_t ttl)
@@ -796,51 +786,31 @@ int r_plan_edit(int64_t inc, const char *op, const char *action,
 int r_verdict(int64_t inc, bool approve, bool all, char **steps,
 	      const char *why, int64_t ttl)
 {
-	const char *user = rmt_user();
-	char detail[1024];
+	const char *user;
 	int r;
 
 	if (all) {
-		struct nhir_buf p = NHIR_BUF_INIT(4096);
-		const cJSON *it;
-		cJSON *doc = NULL;
-		size_t n = 0;
+		struct nhir_req_field f[] = {
+			{ "why", NHIR_REQ_STR, why, 0, false, NULL, NULL, 0 },
+			{ "ttl", NHIR_REQ_NUM, NULL, ttl, ttl > 0, NULL, NULL,
+			  0 },
+		};
+		cJSON *doc = NULL, *done;
 
-		inc_path(&p, inc, "/plan");
-		r = p.err ? oom() : rmt_get(p.buf, FMT_TEXT, &doc);
-		nhir_buf_release(&p);
-		if (r)
+		r = inc_post(inc, "/approve", f, NHIR_ARRAY_SIZE(f), &doc);
+		if (!r) {
+			r = cli_approvals_text(inc, doc);
+			cJSON_Delete(doc);
 			return r;
-		cJSON_ArrayForEach(it, rmt_arr(doc, "steps")) {
-			int64_t step = rmt_num(it, "step");
-
-			if (!pending(it))
-				continue;
-			n++;
-			rmt_quiet(true);
-			r = verdict(inc, step, true, why, ttl);
-			rmt_quiet(false);
-			if (r && !strcmp(rmt_problem(detail, sizeof(detail)),
-					 "NHIR_ECONFLICT")) {
-				out_printf("INC-%" PRId64 ": step %" PRId64
-					   " left: %s\n", inc, step, detail);
-				continue;
-			}
-			if (r) {
-				rmt_problem(detail, sizeof(detail));
-				cli_error("%s", detail);
-				cJSON_Delete(doc);
-				return r;
-			}
-			out_printf("INC-%" PRId64 ": step %" PRId64 " approved "
-				   "by %s\n", inc, step, user);
 		}
-		cJSON_Delete(doc);
-		if (!n)
-			out_printf("INC-%" PRId64 ": nothing waits for your "
-				   "approval\n", inc);
-		return EXIT_OK;
+		/* failed part way: what was approved before, then why */
+		done = rmt_problem_result();
+		if (done)
+			cli_approvals_text(inc, done);
+		cJSON_Delete(done);
+		return r;
 	}
+	user = rmt_user();
 	for (char **s = steps; *s; s++) {
 		char *end;
 		int64_t step = strtoll(*s, &end, 10);

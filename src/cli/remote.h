@@ -68,6 +68,13 @@ int64_t rmt_num(const cJSON *o, const char *k);
 bool rmt_bool(const cJSON *o, const char *k);
 const cJSON *rmt_arr(const cJSON *o, const char *k);
 
+/*
+ * approve --all's document (nhir_doc_approvals_*) as text, the same
+ * from a database or a server: the exit code, EXIT_DENIED when a step
+ * was refused as not the caller's to approve (four eyes).
+ */
+int cli_approvals_text(int64_t inc, const cJSON *doc);
+
 /* The commands against a server (rcmd.c); each returns the exit code. */
 struct nhir_declare;
 int r_inc_declare(const struct nhir_declare *d);

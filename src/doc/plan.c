@@ -158,6 +158,70 @@ enum nhir_rc nhir_doc_plan(struct nhir_store *st, int64_t inc, cJSON **out,
 	return doc_finish(&d, out, err);
 }
 
+struct nhir_doc_approvals {
+	struct doc d;
+	cJSON *steps;
+	int64_t inc;
+	size_t nr;
+};
+
+enum nhir_rc nhir_doc_approvals_new(int64_t inc, const char *approver,
+				    struct nhir_doc_approvals **out,
+				    struct nhir_err *err)
+{
+	struct nhir_doc_approvals *a = nhir_calloc(1, sizeof(*a));
+
+	*out = NULL;
+	if (!a || !doc_init(&a->d)) {
+		nhir_free(a);
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
+	a->inc = inc;
+	inc_ref(&a->d, inc);
+	doc_str(&a->d, a->d.root, "approver", approver);
+	a->steps = doc_arr(&a->d, a->d.root, "steps");
+	*out = a;
+	return NHIR_OK;
+}
+
+enum nhir_rc nhir_doc_approved(const struct nhir_approve_result *r,
+			       void *approvals)
+{
+	struct nhir_doc_approvals *a = approvals;
+	cJSON *o = doc_obj(&a->d, a->steps, NULL);
+
+	doc_num(&a->d, o, "step", r->step);
+	doc_str(&a->d, o, "action", r->action);
+	doc_bool(&a->d, o, "approved", r->approved);
+	if (!r->approved)
+		doc_str(&a->d, o, "code", nhir_rc_name(r->rc));
+	doc_str(&a->d, o, "reason", r->reason);
+	a->nr++;
+	return a->d.oom ? NHIR_ENOMEM : NHIR_OK;
+}
+
+size_t nhir_doc_approvals_count(const struct nhir_doc_approvals *a)
+{
+	return a->nr;
+}
+
+enum nhir_rc nhir_doc_approvals_end(struct nhir_doc_approvals *a,
+				    struct nhir_store *st, cJSON **out,
+				    struct nhir_err *err)
+{
+	cJSON *plan = NULL;
+	enum nhir_rc rc = NHIR_OK;
+
+	*out = NULL;
+	if (st)
+		rc = nhir_doc_plan(st, a->inc, &plan, err);
+	if (plan)
+		doc_add(&a->d, a->d.root, "plan", plan);
+	rc = rc ? doc_fail(&a->d, rc) : doc_finish(&a->d, out, err);
+	nhir_free(a);
+	return rc;
+}
+
 enum nhir_rc nhir_doc_execute(int64_t inc, const struct nhir_exec_result *r,
 			      cJSON **out, struct nhir_err *err)
 {

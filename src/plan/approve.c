@@ -212,6 +212,21 @@ static enum nhir_rc record_verdict(struct nhir_store *st, const char *actor,
 	return nhir_plan_store(st)->approval_insert(st, &a, err);
 }
 
+/*
+ * May u approve at all?  Approvers and leads do; otherwise reason says
+ * why not (four eyes, the other half, is the step's own rule).
+ */
+static bool may_approve(const struct nhir_user *u, const char *actor,
+			char *reason, size_t n)
+{
+	reason[0] = 0;
+	if (u->role == NHIR_ROLE_APPROVER || u->role == NHIR_ROLE_LEAD)
+		return true;
+	snprintf(reason, n, "%s (%s) may not approve: approvers and leads do",
+		 actor, nhir_role_name(u->role));
+	return false;
+}
+
 enum nhir_rc nhir_approve(struct nhir_store *st, const char *actor,
 			  int64_t incident, int64_t seq, bool approve,
 			  const char *why, int64_t ttl, struct nhir_err *err)
@@ -237,12 +252,8 @@ enum nhir_rc nhir_approve(struct nhir_store *st, const char *actor,
 	if (!rc)
 		rc = nhir_user_get(st, actor, &u, err);
 	if (!rc) {
-		reason[0] = 0;
-		if (u.role != NHIR_ROLE_APPROVER && u.role != NHIR_ROLE_LEAD)
-			snprintf(reason, sizeof(reason), "%s (%s) may not "
-				 "approve: approvers and leads do", actor,
-				 nhir_role_name(u.role));
-		else if (!strcmp(actor, r.proposer))
+		if (may_approve(&u, actor, reason, sizeof(reason)) &&
+		    !strcmp(actor, r.proposer))
 			snprintf(reason, sizeof(reason), "%s proposed the plan "
 				 "and may not approve its steps (four eyes)",
 				 actor);
@@ -284,9 +295,7 @@ enum nhir_rc nhir_approve(struct nhir_store *st, const char *actor,
 
 /* The steps that await one approver's approval, in plan order. */
 struct awaiting {
-	struct nhir_store *st;
 	const char *actor;
-	int64_t incident;
 	struct { int64_t id, seq; char action[128]; } *v;
 	size_t nr, alloc;
 	bool oom, mine;
@@ -335,28 +344,26 @@ enum nhir_rc nhir_approve_pending(struct nhir_store *st, const char *actor,
 	if (!why || !*why)
 		return nhir_err_set(err, NHIR_EINVAL, "an approval needs a "
 				    "reason (--why)");
-	rc = nhir_incident_get(st, incident, &inc, err);
+	rc = nhir_authorize_audited(st, actor, NHIR_PERM_READ, incident,
+				    "approve", err);
+	if (!rc)
+		rc = nhir_incident_get(st, incident, &inc, err);
 	if (!rc)
 		rc = nhir_user_get(st, actor, &u, err);
 	if (rc)
 		return rc;
-	if (u.role != NHIR_ROLE_APPROVER && u.role != NHIR_ROLE_LEAD) {
-		snprintf(reason, sizeof(reason), "%s (%s) may not approve: "
-			 "approvers and leads do", actor,
-			 nhir_role_name(u.role));
+	if (!may_approve(&u, actor, reason, sizeof(reason))) {
 		nhir_audit_denied(st, actor, "approve", incident, reason);
 		return nhir_err_set(err, NHIR_EDENIED, "%s", reason);
 	}
 	memset(&w, 0, sizeof(w));
-	w.st = st;
 	w.actor = actor;
-	w.incident = incident;
 	rc = nhir_plan_each(st, incident, awaiting_cb, &w, err);
 	if (!rc && w.oom)
 		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	for (size_t i = 0; !rc && i < w.nr; i++) {
 		struct nhir_approve_result res = { w.v[i].seq, w.v[i].action,
-						   true, "" };
+						   true, NHIR_OK, "" };
 		struct nhir_err e = NHIR_ERR_INIT;
 
 		w.mine = false;
@@ -364,20 +371,23 @@ enum nhir_rc nhir_approve_pending(struct nhir_store *st, const char *actor,
 					err);
 		if (rc || w.mine)
 			continue;
-		if (nhir_approve(st, actor, incident, w.v[i].seq, true, why,
-				 ttl, &e)) {
-			/* refused for this step alone; anything else stops */
-			if (e.rc != NHIR_EDENIED && e.rc != NHIR_ECONFLICT) {
-				if (err)
-					*err = e;
-				rc = e.rc;
-				break;
-			}
+		rc = nhir_approve(st, actor, incident, w.v[i].seq, true, why,
+				  ttl, &e);
+		/* refused for this step alone; anything else ends the run */
+		if (rc == NHIR_EDENIED || rc == NHIR_ECONFLICT) {
 			res.approved = false;
+			res.rc = rc;
 			res.reason = e.msg;
+			rc = NHIR_OK;
+		} else if (rc) {
+			if (err)
+				*err = e;
+			break;
 		}
-		if (cb && cb(&res, data))
-			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		if (cb)
+			rc = cb(&res, data);
+		if (rc)
+			nhir_err_set(err, rc, "%s", nhir_strerror(rc));
 	}
 	nhir_free(w.v);
 	return rc;

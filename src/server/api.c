@@ -214,7 +214,7 @@ static const struct api_path paths[ROUTE_NR] = {
 	[ROUTE_RESPONSE_METRICS] = { "/api/v1/metrics",
 		{ { "GET", 0, "api.metrics", rd_metrics } } },
 	[ROUTE_APPROVE_ALL] = { INC "/approve",
-		{ { "POST", OP_CHANGE, "api.approve", approve_all } } },
+		{ { "POST", OP_CHANGE, "api.approve.all", approve_all } } },
 };
 
 /* The i-th operation of route rt, or NULL past the last. */
@@ -1096,25 +1096,13 @@ static enum MHD_Result reject(struct srv_req *r)
 }
 
 /* Each step tried: {"step", "action", "approved", "reason"}. */
-static int approved_cb(const struct nhir_approve_result *a, void *data)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	if (!o || !cJSON_AddItemToArray(data, o) ||
-	    !cJSON_AddNumberToObject(o, "step", (double)a->step) ||
-	    !cJSON_AddStringToObject(o, "action", a->action) ||
-	    !cJSON_AddBoolToObject(o, "approved", a->approved) ||
-	    !cJSON_AddStringToObject(o, "reason", a->reason))
-		return 1;
-	return 0;
-}
-
 /*
  * POST /api/v1/incidents/{id}/approve: {"why", "ttl"} approves every
  * step that awaits the user's approval (nhir approve INC --all), each
  * in its own transaction; four eyes stays the library's.  The answer
  * says per step what was approved and what was refused and why, and
- * the plan after.
+ * the plan after.  A run that fails part way is a problem whose
+ * "result" is that document without the plan: what was approved before.
  */
 static enum MHD_Result approve_all(struct srv_req *r)
 {
@@ -1123,37 +1111,39 @@ static enum MHD_Result approve_all(struct srv_req *r)
 		{ "ttl", SRV_INT, false, 1, (size_t)366 * 86400 },
 	};
 	struct srv_value v[NHIR_ARRAY_SIZE(f)];
-	struct nhir_err err = NHIR_ERR_INIT;
-	cJSON *doc, *steps, *plan = NULL;
+	struct nhir_err err = NHIR_ERR_INIT, e2 = NHIR_ERR_INIT;
+	struct nhir_doc_approvals *a;
+	cJSON *doc = NULL, *ext;
 	enum MHD_Result ok;
 	enum nhir_rc rc;
-	char id[32];
+	size_t n;
 
 	if (!body(r, f, NHIR_ARRAY_SIZE(f), v, &ok))
 		return ok;
-	doc = cJSON_CreateObject();
-	snprintf(id, sizeof(id), "INC-%" PRId64, r->incident);
-	steps = doc && cJSON_AddStringToObject(doc, "incident", id) &&
-		cJSON_AddStringToObject(doc, "approver", r->user)
-		? cJSON_AddArrayToObject(doc, "steps") : NULL;
-	rc = steps ? nhir_approve_pending(r->st, r->user, r->incident, v[0].s,
-					  v[1].set ? v[1].i : 0, approved_cb,
-					  steps, &err)
-		   : nhir_err_set(&err, NHIR_ENOMEM, "out of memory");
-	srv_values_free(v, NHIR_ARRAY_SIZE(f));
+	rc = nhir_doc_approvals_new(r->incident, r->user, &a, &err);
 	if (!rc)
-		rc = nhir_doc_plan(r->st, r->incident, &plan, &err);
-	if (!rc && !cJSON_AddItemToObject(doc, "plan", plan)) {
-		cJSON_Delete(plan);
-		rc = nhir_err_set(&err, NHIR_ENOMEM, "out of memory");
+		rc = nhir_approve_pending(r->st, r->user, r->incident, v[0].s,
+					  v[1].set ? v[1].i : 0,
+					  nhir_doc_approved, a, &err);
+	srv_values_free(v, NHIR_ARRAY_SIZE(f));
+	if (!a)
+		return srv_fail(r, &err);
+	n = nhir_doc_approvals_count(a);
+	if (!rc) {
+		rc = nhir_doc_approvals_end(a, r->st, &doc, &err);
+	} else if (!nhir_doc_approvals_end(a, NULL, &doc, &e2) && n) {
+		/* the problem carries what was done as its "result" */
+		ext = cJSON_CreateObject();
+		if (!ext || !cJSON_AddItemToObject(ext, "result", doc))
+			cJSON_Delete(doc);
+		return srv_fail_ext(r, &err, ext);
 	}
 	if (rc) {
 		cJSON_Delete(doc);
 		return srv_fail(r, &err);
 	}
-	srv_log("%s %s: %d steps tried by %s (token %" PRId64 ")",
-		r->method, r->url, cJSON_GetArraySize(steps), r->user,
-		r->token);
+	srv_log("%s %s: %zu steps tried by %s (token %" PRId64 ")",
+		r->method, r->url, n, r->user, r->token);
 	return srv_respond_doc(r, 200, doc);
 }
 

@@ -161,6 +161,9 @@ enum MHD_Result srv_problem_ext(struct srv_req *r, unsigned status,
 				cJSON *ext);
 /* A failed library call: its status from err->rc, detail from err. */
 enum MHD_Result srv_fail(struct srv_req *r, const struct nhir_err *err);
+/* The same with the members of ext added (deleted here; may be NULL). */
+enum MHD_Result srv_fail_ext(struct srv_req *r, const struct nhir_err *err,
+			     cJSON *ext);
 
 /*
  * Hands r, a change to the record whose body is read, to the writer

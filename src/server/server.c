@@ -556,7 +556,8 @@ enum MHD_Result srv_problem_ext(struct srv_req *r, unsigned status,
 	return ok;
 }
 
-enum MHD_Result srv_fail(struct srv_req *r, const struct nhir_err *err)
+enum MHD_Result srv_fail_ext(struct srv_req *r, const struct nhir_err *err,
+			     cJSON *ext)
 {
 	const char *msg = err->msg[0] ? err->msg : nhir_strerror(err->rc);
 
@@ -564,46 +565,54 @@ enum MHD_Result srv_fail(struct srv_req *r, const struct nhir_err *err)
 	case NHIR_EINVAL:
 	case NHIR_EPARSE:
 	case NHIR_EAMBIGUOUS:
-		return srv_problem(r, 400, err->rc, "invalid", "Bad request",
-				   msg);
+		return srv_problem_ext(r, 400, err->rc, "invalid",
+				       "Bad request", msg, ext);
 	case NHIR_ETOOBIG:
-		return srv_problem(r, 413, err->rc, "too-big",
-				   "Content too large", msg);
+		return srv_problem_ext(r, 413, err->rc, "too-big",
+				       "Content too large", msg, ext);
 	case NHIR_ENOTFOUND:
-		return srv_problem(r, 404, err->rc, "not-found", "Not found",
-				   msg);
+		return srv_problem_ext(r, 404, err->rc, "not-found",
+				       "Not found", msg, ext);
 	case NHIR_EDENIED:
-		return srv_problem(r, 403, err->rc, "forbidden",
-				   "Not authorized", msg);
+		return srv_problem_ext(r, 403, err->rc, "forbidden",
+				       "Not authorized", msg, ext);
 	case NHIR_ECONFLICT:
-		return srv_problem(r, 409, err->rc, "conflict", "Conflict",
-				   msg);
+		return srv_problem_ext(r, 409, err->rc, "conflict", "Conflict",
+				       msg, ext);
 	case NHIR_ESTALE:
-		return srv_problem(r, 412, err->rc, "stale",
-				   "Precondition failed", msg);
+		return srv_problem_ext(r, 412, err->rc, "stale",
+				       "Precondition failed", msg, ext);
 	case NHIR_EUNSUPPORTED:
-		return srv_problem(r, 501, err->rc, "not-implemented",
-				   "Not implemented", msg);
+		return srv_problem_ext(r, 501, err->rc, "not-implemented",
+				       "Not implemented", msg, ext);
 	case NHIR_EREADONLY:
 		/* a standby met without --read-only */
 		srv_log("%s %s: %s", r->method, r->url, msg);
-		return srv_problem(r, 503, err->rc, "read-only",
-				   "Read-only database", "the database takes "
-				   "no changes (a standby?): send changes to "
-				   "the server of the primary database");
+		return srv_problem_ext(r, 503, err->rc, "read-only",
+				       "Read-only database", "the database "
+				       "takes no changes (a standby?): send "
+				       "changes to the server of the primary "
+				       "database", ext);
 	case NHIR_EUNAVAILABLE:
 		/* the database went away: try again; the log has its words */
 		srv_log("%s %s: %s", r->method, r->url, msg);
-		return srv_problem(r, 503, err->rc, "unavailable",
-				   "Service unavailable", "the database cannot "
-				   "be reached now; try again");
+		return srv_problem_ext(r, 503, err->rc, "unavailable",
+				       "Service unavailable", "the database "
+				       "cannot be reached now; try again",
+				       ext);
 	default:
 		/* the store's own words stay in the server's log */
 		srv_log("%s %s: %s", r->method, r->url, msg);
-		return srv_problem(r, 500, err->rc, "internal",
-				   "Internal error",
-				   "the server failed; its log says why");
+		return srv_problem_ext(r, 500, err->rc, "internal",
+				       "Internal error",
+				       "the server failed; its log says why",
+				       ext);
 	}
+}
+
+enum MHD_Result srv_fail(struct srv_req *r, const struct nhir_err *err)
+{
+	return srv_fail_ext(r, err, NULL);
 }
 
 /* ---- metrics ---- */
