@@ -86,9 +86,15 @@ export function draw(box, elements, c) {
 			g.forEachNode((n, a) => { p[n] = { x: a.x * 20, y: -a.y * 20 }; });
 			return p;
 		},
-		// (a render resizes its canvases to the box first)
-		resize: () => renderer.scheduleRender(),
-		onDrawn: (fn) => renderer.once('afterRender', fn),
+		// a render resizes its canvases to the box first; the box's
+		// first size is the one drawn already
+		resize: () => {
+			const d = renderer.getDimensions();
+			if (d.width !== box.offsetWidth || d.height !== box.offsetHeight)
+				renderer.scheduleRender();
+		},
+		// sigma draws its first frame as it is made
+		onDrawn: (fn) => fn(),
 		destroy: () => renderer.kill(),
 	};
 }

@@ -5,7 +5,7 @@
 // node (the table still lists them all, to its limit).
 import { useState, useEffect, useRef } from 'preact/hooks';
 import { get } from './api.js';
-import { Graph, KIND_COLORS } from './graph.jsx';
+import { Graph, KIND_COLORS, preloadBig } from './graph.jsx';
 
 // Drawn node by node up to this many (the benchmark, bench/web/, pans
 // and zooms 5,000 at 30 frames a second or more); by group beyond.
@@ -89,6 +89,8 @@ export function Blast({ query }) {
 			return;
 		const q = refs.map((r) => `ref=${encodeURIComponent(r)}`).join('&') + (at ? `&at=${encodeURIComponent(at)}` : '') +
 			`&limit=${AGGREGATE}`;
+		// a radius may be large: its drawing's library comes meanwhile
+		preloadBig().catch(() => {});
 		get(`/api/v1/blast?${q}`).then((d) => { setDoc(d); setError(null); }, setError);
 	}, [query]);
 	useEffect(() => {

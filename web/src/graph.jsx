@@ -118,6 +118,13 @@ async function bigSvg(elements, positions, c, bg) {
 const BIG = 1500;
 let bigLib = null;
 
+// Loads sigma.js and its company ahead (a page about to draw what may
+// be a large graph asks while its data is on the way).
+export function preloadBig() {
+	bigLib = bigLib || import('./big.js');
+	return bigLib;
+}
+
 // <Graph elements layout label onReady>: draws elements (Cytoscape's
 // {data: {id, label, color, source, target}}) in a box; onReady(view)
 // once drawn, a view being {nodes(), onTap(fn(id)), highlight(nodeIds,
@@ -142,7 +149,7 @@ export function Graph({ elements, layout, label, onReady, tall }) {
 		const c = colors();
 		const big = elements.length > BIG;
 		const made = big
-			? (bigLib = bigLib || import('./big.js')).then((m) => (gone || !box.current ? null : (() => {
+			? preloadBig().then((m) => (gone || !box.current ? null : (() => {
 				const v = m.draw(box.current, elements, c);
 				v.svg = (bg) => bigSvg(elements, v.positions(), c, bg);
 				return v;
