@@ -7,6 +7,7 @@
 import Graph from 'graphology';
 import circlepack from 'graphology-layout/circlepack';
 import Sigma from 'sigma';
+import { EdgeLineProgram, EdgeRectangleProgram } from 'sigma/rendering';
 import { toBlob } from '@sigma/export-image';
 
 // draw(box, elements, colors): elements as Cytoscape's ({data: {id,
@@ -40,6 +41,11 @@ export function draw(box, elements, c) {
 		labelSize: 12,
 		labelFont: 'system-ui, sans-serif',
 		defaultEdgeColor: c.line,
+		// thousands of edges as hairlines (GL lines: a pixel wide, the
+		// least a software renderer has to fill); a highlighted one as
+		// sigma's thick line, drawn after them (programs draw in turn)
+		edgeProgramClasses: { hair: EdgeLineProgram, thick: EdgeRectangleProgram },
+		defaultEdgeType: 'hair',
 		zIndex: true,
 		minCameraRatio: 0.02,
 		maxCameraRatio: 4,
@@ -55,7 +61,7 @@ export function draw(box, elements, c) {
 			if (!hiEdges)
 				return a;
 			return hiEdges.has(e)
-				? { ...a, color: c.hi, size: 3, zIndex: 2 }
+				? { ...a, type: 'thick', color: c.hi, size: 3, zIndex: 2 }
 				: { ...a, color: c.faded, zIndex: 0 };
 		},
 	});
