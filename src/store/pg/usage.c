@@ -247,8 +247,8 @@ static enum nhir_rc use_load(struct pg_store *s, struct nhir_err *err)
 	}
 	/* a key's rows (one per parent) carry the same use */
 	rc = pq_query(&s->base, err, &q, "SELECT DISTINCT ON (key) key, "
-		      USE_COLS " FROM key_use WHERE key = ANY(CAST(? AS"
-		      " bigint[]))", "t", keys.buf);
+		      USE_COLS " FROM unnest(CAST(? AS bigint[])) AS v(k)"
+		      " JOIN key_use ON key = v.k", "t", keys.buf);
 	nhir_buf_release(&keys);
 	if (rc)
 		return rc;
