@@ -219,6 +219,13 @@ struct nhir_store {
  */
 bool nhir_store_iam_alias(const char *ext, char *out, size_t n, bool *glob);
 
+/*
+ * A secret preview as versions before 4 characters were the rule stored
+ * it ("ABCD...YZ (N chars)") shortened in place to "ABCD... (N chars)";
+ * true when s changed (preview.c).
+ */
+bool nhir_store_shorten_preview(char *s);
+
 extern const struct nhir_store_ops nhir_sqlite_store_ops;
 extern const struct nhir_store_ops nhir_pg_store_ops;
 

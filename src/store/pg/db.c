@@ -396,6 +396,11 @@ static enum nhir_rc files_dir(struct pg_store *s, struct nhir_err *err)
 	return NHIR_OK;
 }
 
+static enum nhir_rc fix_previews(struct pg_store *s, struct nhir_err *err);
+static enum nhir_rc pg_begin(struct nhir_store *st, struct nhir_err *err);
+static enum nhir_rc pg_commit(struct nhir_store *st, struct nhir_err *err);
+static void pg_rollback(struct nhir_store *st);
+
 static enum nhir_rc pg_open(struct nhir_store **out, const char *rest,
 			    unsigned flags, struct nhir_err *err)
 {
@@ -460,12 +465,86 @@ static enum nhir_rc pg_open(struct nhir_store **out, const char *rest,
 		goto fail;
 	}
 	s->version = (int)have;
+	rc = fix_previews(s, err);
+	if (rc) {
+		nhir_err_prefix(err, "%s", s->shown);
+		goto fail;
+	}
 	nhir_free(dsn);
 	*out = &s->base;
 	return NHIR_OK;
 fail:
 	nhir_free(dsn);
 	pg_close(&s->base);
+	return rc;
+}
+
+/* Shortens the previews in one column of the rows sel reads (id, text). */
+static enum nhir_rc shorten_column(struct pg_store *s, const char *sel,
+				   const char *upd, struct nhir_err *err)
+{
+	struct pgq *q;
+	enum nhir_rc rc = pq_query(&s->base, err, &q, sel, "");
+
+	while (!rc && pq_step(&s->base, q, err) == 1) {
+		char *v = nhir_strdup(pq_text(q, 1) ? pq_text(q, 1) : "");
+
+		if (!v)
+			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		else if (nhir_store_shorten_preview(v))
+			rc = pq_exec(&s->base, err, upd, "ti", v,
+				     pq_col_int(q, 0));
+		nhir_free(v);
+	}
+	pq_done(q);
+	return rc;
+}
+
+/*
+ * As the SQLite store does (its fix_previews): once per database, on
+ * its first opening to write, previews stored by older versions are
+ * shortened to what a preview shows now and the database is marked so
+ * (meta previews_4); opened read-only before that (a hot standby), they
+ * are shortened as they are read (pg_get_node).  A database copied from
+ * an older SQLite file (nhir db copy) may hold such previews.
+ */
+static enum nhir_rc fix_previews(struct pg_store *s, struct nhir_err *err)
+{
+	int64_t done = 0;
+	enum nhir_rc rc;
+
+	rc = pq_int(&s->base, err, &done, NULL, "SELECT count(*) FROM meta"
+		    " WHERE key = 'previews_4'", "");
+	if (rc || done)
+		return rc;
+	if (s->ro) {
+		s->old_previews = true;
+		return NHIR_OK;
+	}
+	/* the store's methods are not set yet: its own, as they would */
+	rc = pg_begin(&s->base, err);
+	if (rc)
+		return rc;
+	s->base.in_tx = true;
+	rc = shorten_column(s, "SELECT id, preview FROM finding WHERE"
+			    " preview LIKE '%...__ (%chars)'",
+			    "UPDATE finding SET preview = ? WHERE id = ?", err);
+	if (!rc)
+		rc = shorten_column(s, "SELECT id, name FROM node WHERE id IN"
+				    " (SELECT credential FROM finding) AND"
+				    " name LIKE '%...__ (%chars)'",
+				    "UPDATE node SET name = ? WHERE id = ?",
+				    err);
+	if (!rc)
+		rc = pq_exec(&s->base, err, "INSERT INTO meta VALUES"
+			     "('previews_4', '1') ON CONFLICT DO NOTHING", "");
+	/* node names changed: the graph's version moves at commit */
+	s->dirty = true;
+	if (!rc)
+		rc = pg_commit(&s->base, err);
+	if (rc)
+		pg_rollback(&s->base);
+	s->base.in_tx = false;
 	return rc;
 }
 

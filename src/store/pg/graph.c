@@ -468,6 +468,8 @@ enum nhir_rc pg_get_node(struct nhir_store *st, int64_t id,
 	n->kind = (enum nhir_node_kind)pq_col_int(q, 1);
 	n->ext_id = dup_col(q, 2, &oom);
 	n->name = dup_col(q, 3, &oom);
+	if (PG(st)->old_previews && n->name && n->kind == NHIR_NODE_CREDENTIAL)
+		nhir_store_shorten_preview(n->name);
 	n->subtype = dup_col(q, 4, &oom);
 	n->provider = dup_col(q, 5, &oom);
 	n->attrs = dup_col(q, 6, &oom);

@@ -121,6 +121,7 @@ struct pg_store {
 	char *shown;		/* the DSN as messages show it: no password */
 	bool ro;
 	bool standby;		/* the server is in recovery (a hot standby) */
+	bool old_previews;	/* read-only, previews not yet shortened */
 	unsigned busy_ms;
 	int version;		/* schema version */
 	bool dirty;		/* the graph changed in this transaction */

@@ -302,34 +302,6 @@ static enum nhir_rc create_private(const char *path, struct nhir_err *err)
 static enum nhir_rc begin_write(struct sqlite_store *s,
 				struct nhir_err *err);
 
-/*
- * Secret previews stored by versions before 4 characters were the rule
- * read "ABCD...YZ (N chars)": 6 characters of the secret.  Shortens
- * every such preview in s, in place, to "ABCD... (N chars)"; true when
- * s changed.
- */
-bool sq_shorten_preview(char *s)
-{
-	bool changed = false;
-
-	for (char *p = strstr(s, "..."); p; p = strstr(p + 3, "...")) {
-		const char *q = p + 5;
-
-		if (p - s < 4 || !p[3] || !p[4] || strncmp(q, " (", 2))
-			continue;
-		q += 2;
-		if (!isdigit((unsigned char)*q))
-			continue;
-		while (isdigit((unsigned char)*q))
-			q++;
-		if (strncmp(q, " chars)", 7))
-			continue;
-		memmove(p + 3, p + 5, strlen(p + 5) + 1);
-		changed = true;
-	}
-	return changed;
-}
-
 /* Shortens the previews of one column of rows matching where. */
 static enum nhir_rc shorten_column(struct sqlite_store *s, const char *sel,
 				   const char *upd, struct nhir_err *err)
@@ -350,7 +322,7 @@ static enum nhir_rc shorten_column(struct sqlite_store *s, const char *sel,
 			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 			goto out;
 		}
-		if (sq_shorten_preview(v)) {
+		if (nhir_store_shorten_preview(v)) {
 			sqlite3_reset(u);
 			sqlite3_bind_text(u, 1, v, -1, SQLITE_TRANSIENT);
 			sqlite3_bind_int64(u, 2, sqlite3_column_int64(q, 0));

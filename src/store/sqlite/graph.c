@@ -430,7 +430,7 @@ enum nhir_rc sq_get_node(struct nhir_store *st, int64_t id,
 	n->ext_id = sq_col_dup(q, 2, &oom);
 	n->name = sq_col_dup(q, 3, &oom);
 	if (s->old_previews && n->name && n->kind == NHIR_NODE_CREDENTIAL)
-		sq_shorten_preview(n->name);
+		nhir_store_shorten_preview(n->name);
 	n->subtype = sq_col_dup(q, 4, &oom);
 	n->provider = sq_col_dup(q, 5, &oom);
 	n->attrs = sq_col_dup(q, 6, &oom);

@@ -277,7 +277,6 @@ int sq_query_int(struct sqlite_store *s, const char *sql, int64_t *out);
  * Shortens secret previews an older version stored with 6 characters
  * ("ABCD...YZ (N chars)") in s, in place; true when s changed.
  */
-bool sq_shorten_preview(char *s);
 void sq_bind_text(sqlite3_stmt *q, int i, const char *s);
 void sq_bind_time(sqlite3_stmt *q, int i, int64_t t);
 int64_t sq_col_time(sqlite3_stmt *q, int i, int64_t dflt);
