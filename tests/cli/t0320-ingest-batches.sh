@@ -37,7 +37,7 @@ check "the bad ones are named in file order, at their offsets" \
 	cmp "$T/want3.err" "$T/got.err"
 check "with the reason of each" has "$T/last.err" "not a JSON object"
 check "the events are those of the file" test \
-	"$(sqlite3 "$NHIR_DB" "SELECT count(*), count(DISTINCT offset) FROM event")" = "5996|5996"
+	"$(db_sql 'SELECT count(*), count(DISTINCT "offset") FROM event')" = "5996|5996"
 
 # a rejected file among good ones: the others are kept
 mkdir "$T/dir"

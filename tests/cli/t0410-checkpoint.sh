@@ -17,7 +17,7 @@ for i in 1 2 3; do "$NHIR" --as rory note INC-1 "note $i" >/dev/null; done
 check "the forger's tool reproduces the chain" python3 tests/cli/rechain.py "$NHIR_DB" --check
 check "a checkpoint on demand" "$NHIR" audit checkpoint --key "$T/team.key" -o "$T/cp.json"
 cp_seq=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['nhir_checkpoint']['seq'])" "$T/cp.json")
-check "it signs the newest entry" test "$cp_seq" = "$(sqlite3 "$NHIR_DB" "SELECT max(seq) FROM audit")"
+check "it signs the newest entry" test "$cp_seq" = "$(db_sql "SELECT max(seq) FROM audit")"
 check "never over an existing file" exits 1 "$NHIR" audit checkpoint --key "$T/team.key" -o "$T/cp.json"
 check "a checkpoint needs a key" exits 2 "$NHIR" audit checkpoint
 check "and a trust list to verify" exits 2 "$NHIR" audit verify --checkpoint "$T/cp.json"
@@ -39,12 +39,11 @@ printf 'zz\n' >"$T/bad-trust"
 check "a bad trust list names its line" exits 1 "$NHIR" audit verify --checkpoint "$T/cp.json" --trust "$T/bad-trust"
 check "by file and line" has "$T/last.err" "$T/bad-trust:1: not an Ed25519 public key"
 
-cp "$NHIR_DB" "$T/good.db"
+db_save good
 # attack: run SQL (and maybe recompute the chain), then verify
 attack() {
-	cp "$T/good.db" "$NHIR_DB"
-	rm -f "$NHIR_DB-wal" "$NHIR_DB-shm"
-	sqlite3 "$NHIR_DB" "$1" || return 1
+	db_restore good || return 1
+	db_sql "$1" >/dev/null || return 1
 	if [ "$2" = rechain ]; then
 		python3 tests/cli/rechain.py "$NHIR_DB" || return 1
 	fi
@@ -53,9 +52,11 @@ attack() {
 	grep -q "entry $3" "$T/v.out" || { cat "$T/v.out"; return 1; }
 }
 cut=$((cp_seq - 3))
-check "the attacks leave a chain that verifies alone" sh -c '
-	cp "$0/good.db" "$0/x.db" && sqlite3 "$0/x.db" "DELETE FROM audit WHERE seq > $1" &&
-	python3 tests/cli/rechain.py "$0/x.db" && "$2" --db "$0/x.db" audit verify' "$T" "$cut" "$NHIR"
+alone() {
+	db_restore good && db_sql "DELETE FROM audit WHERE seq > $cut" &&
+		python3 tests/cli/rechain.py "$NHIR_DB" && "$NHIR" audit verify
+}
+check "the attacks leave a chain that verifies alone" alone
 check "a cut with the head fixed is caught" attack \
 	"DELETE FROM audit WHERE seq > $cut" rechain "$cp_seq is missing: the log ends at entry $cut"
 check "every row deleted is caught" attack \
@@ -70,10 +71,11 @@ check "a rewrite of the checkpointed entry itself" attack \
 check "an entry dropped and the rest renumbered" attack \
 	"DELETE FROM audit WHERE seq = 2; UPDATE audit SET seq = seq - 1 WHERE seq > 2" rechain \
 	"$cp_seq"
-check "entries after the checkpoint may follow it" sh -c '
-	cp "$0/good.db" "$1" && rm -f "$1-wal" "$1-shm" &&
-	"$2" --as rory note INC-1 later >/dev/null &&
-	"$2" audit verify --checkpoint "$0/cp.json" --trust "$0/team.key.pub"' "$T" "$NHIR_DB" "$NHIR"
+later() {
+	db_restore good && "$NHIR" --as rory note INC-1 later >/dev/null &&
+		"$NHIR" audit verify --checkpoint "$T/cp.json" --trust "$T/team.key.pub"
+}
+check "entries after the checkpoint may follow it" later
 
 # the checkpoints the database keeps
 check "recorded checkpoints are checked with --trust" sh -c \
@@ -83,5 +85,5 @@ check "to FILE.checkpoint" "$NHIR" audit verify --checkpoint "$T/r.json.checkpoi
 check "an unsigned report with the checkpoint key too" env NHIR_CHECKPOINT_KEY="$T/team.key" \
 	"$NHIR" report INC-1 -o "$T/r.md"
 check "which holds" "$NHIR" audit verify --checkpoint "$T/r.md.checkpoint" --trust "$T/team.key.pub"
-check "and is in the database" test "$(sqlite3 "$NHIR_DB" "SELECT count(*) FROM audit_checkpoint")" = 3
+check "and is in the database" test "$(db_sql "SELECT count(*) FROM audit_checkpoint")" = 3
 done_testing

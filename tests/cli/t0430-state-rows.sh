@@ -20,11 +20,10 @@ done
 check "the record verifies" "$NHIR" audit verify
 check "entries carry the digests of the rows they wrote" sh -c \
 	'"$NHIR" audit log --format json | grep -q "\"rows\":\[\[\"approval\",\"1\",\"\",\"[0-9a-f]\{64\}\"\]\]"'
-cp "$NHIR_DB" "$T/good.db"
+db_save good
 attack() {
-	cp "$T/good.db" "$NHIR_DB"
-	rm -f "$NHIR_DB-wal" "$NHIR_DB-shm"
-	sqlite3 "$NHIR_DB" "$1" || return 1
+	db_restore good || return 1
+	db_sql "$1" >/dev/null || return 1
 	"$NHIR" audit verify >"$T/v.out" 2>&1
 	test $? = 3 || { cat "$T/v.out"; return 1; }
 	grep -qF "$2" "$T/v.out" || { cat "$T/v.out"; return 1; }
@@ -50,8 +49,7 @@ check "a deleted approval is caught" attack \
 check "a rejection turned into an approval is caught" attack \
 	"UPDATE approval SET verdict = 'reject'" \
 	"approval 1 was changed outside nhir"
-cp "$T/good.db" "$NHIR_DB"
-rm -f "$NHIR_DB-wal" "$NHIR_DB-shm"
+db_restore good
 check "changes made through nhir still verify" sh -c \
 	'"$NHIR" user set rory --deactivate >/dev/null && "$NHIR" --as lena decide INC-1 more --why more >/dev/null && "$NHIR" audit verify'
 done_testing
