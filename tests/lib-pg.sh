@@ -107,9 +107,12 @@ pg_standby_start() {
 }
 
 # The primary's WAL position, then the standby's replay reaching it.
+# The position inserted, not written: with synchronous_commit off a
+# commit's record may not be written yet, and a standby that replayed
+# what was written would not show it.
 pg_standby_caught_up() {
 	_lsn=$(pg_as "$PG_BIN/psql" -X -A -t -h "$PG_SOCK" -U nhir -d postgres \
-		-c 'SELECT pg_current_wal_lsn()') || return 1
+		-c 'SELECT pg_current_wal_insert_lsn()') || return 1
 	_end=$(($(date +%s) + ${1:-10}))
 	while [ "$(date +%s)" -le "$_end" ]; do
 		_ok=$(pg_as "$PG_BIN/psql" -X -A -t -h "$PG_SOCK" -p 5433 \
