@@ -10,9 +10,10 @@ export NHIR_DB="$T/test.db" NO_COLOR=1 NHIR_USER=tester
 # NHIR_TEST_PG, a DSN template ("%s": a database name; tests/pg-suite.sh
 # sets it): the test's own database is a new one on that server, its
 # side files in $T/files.  Tests that name a database file still use it.
+# (Its name holds no "nhir_", which tests look for in logs as a token's.)
 if [ -n "${NHIR_TEST_PG:-}" ]; then
-	NHIR_DB=$(printf '%s' "$NHIR_TEST_PG" |
-		sed "s/%s/t_$(basename "$T" | tr -c 'a-zA-Z0-9\n' _ | tr 'A-Z' 'a-z')/")
+	NHIR_DB=$(printf '%s' "$NHIR_TEST_PG" | sed "s/%s/t_$(basename "$T" |
+		sed 's/^nhir-//' | tr -c 'a-zA-Z0-9\n' _ | tr 'A-Z' 'a-z')/")
 	export NHIR_DB NHIR_FILES="$T/files"
 fi
 n=0
@@ -109,6 +110,35 @@ db_evidence() {
 		echo "$NHIR_FILES/nhir-evidence"
 	else
 		echo "$NHIR_DB-evidence"
+	fi
+}
+
+# The test's database's fingerprint key file.
+db_key() {
+	if on_pg; then
+		echo "$NHIR_FILES/nhir-key"
+	else
+		echo "$NHIR_DB-key"
+	fi
+}
+
+# db_drop: removes the test's database (the file, or the database on
+# PostgreSQL), so that the next "nhir init" makes a new one.
+db_drop() {
+	if on_pg; then
+		_pg_admin "DROP DATABASE IF EXISTS \"$(_pg_name)\"" >/dev/null
+	else
+		rm -f "$NHIR_DB"
+	fi
+}
+
+# db_copy FILE: the test's database copied into a new SQLite file (on
+# PostgreSQL by nhir db copy, with its evidence and key).
+db_copy() {
+	if on_pg; then
+		"$NHIR" db copy --from "$NHIR_DB" --to "$1" >/dev/null
+	else
+		cp "$NHIR_DB" "$1"
 	fi
 }
 

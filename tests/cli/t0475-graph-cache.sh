@@ -3,6 +3,8 @@
 # it was written, by a flipped bit or an edit, is never used; the graph
 # is rebuilt from the database and the answer stays the database's.
 . tests/cli/lib.sh
+sqlite_file "the graph cache file (PostgreSQL keeps none: t0189)" ||
+	done_testing
 
 "$NHIR" init --fixed-clock >/dev/null
 "$NHIR" import nhir examples/inventory/estate.jsonl >/dev/null

@@ -60,7 +60,7 @@ check "the link loop is reported" has "$T/last.err" \
 check "the FIFO is reported" has "$T/last.err" \
 	"$T/logs/m.fifo: byte 0: skipped: a FIFO, not a regular file"
 check "the three events are stored" test \
-	"$(sqlite3 "$NHIR_DB" 'SELECT count(*) FROM event')" = 3
+	"$(db_sql 'SELECT count(*) FROM event')" = 3
 check "a hunt walks it the same way (4)" exits 4 to "$NHIR" hunt cloudtrail \
 	AKIAEXAMPLELOOPS01 "$T/logs"
 check "the hunt reports the loop" has "$T/last.err" \

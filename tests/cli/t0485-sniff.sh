@@ -34,7 +34,7 @@ check "the logs beside it are read" has "$T/last.out" \
 	"1 files ingested, 0 already ingested, 0 rejected, 1 skipped"
 check "said" has "$T/last.err" "README: byte 0: file skipped: not cloudtrail: not JSON"
 check "nothing is on record of either file" test \
-	"$(sqlite3 "$NHIR_DB" "SELECT count(*) FROM source_file WHERE path LIKE '%big.log' OR path LIKE '%README' OR path LIKE '%k8s.log'")" = 0
+	"$(db_sql "SELECT count(*) FROM source_file WHERE path LIKE '%big.log' OR path LIKE '%README' OR path LIKE '%k8s.log'")" = 0
 
 # the wrong format first, then the right one: the second run reads it
 cp tests/data/k8s-audit/tokenrequest.jsonl "$T/audit.jsonl"
@@ -43,6 +43,6 @@ check "a Kubernetes audit log named as CloudTrail is rejected" \
 check "named as k8s-audit it is read" sh -c \
 	'"$NHIR" ingest k8s-audit "$0/audit.jsonl" >"$0/k.out" &&
 	grep -q "^1 files ingested, 0 already ingested" "$0/k.out"' "$T"
-check "once" test "$(sqlite3 "$NHIR_DB" \
+check "once" test "$(db_sql \
 	"SELECT count(*) FROM source_file WHERE path LIKE '%audit.jsonl'")" = 1
 done_testing

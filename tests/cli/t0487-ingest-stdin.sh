@@ -10,9 +10,9 @@ log=examples/telemetry/cloudtrail/delivery.json
 check "a log from standard input is ingested" sh -c \
 	'"$NHIR" ingest cloudtrail - <"$1" >"$0/s.out" &&
 	grep -q "^1 files ingested, 0 already ingested, 0 rejected; 5 events" "$0/s.out"' "$T" "$log"
-check "stored as stdin, with its hash" test "$(sqlite3 "$NHIR_DB" \
+check "stored as stdin, with its hash" test "$(db_sql \
 	"SELECT path || ' ' || sha256 FROM source_file")" = "stdin $(sha256sum <"$log" | cut -d' ' -f1)"
-check "its events point into it" test "$(sqlite3 "$NHIR_DB" \
+check "its events point into it" test "$(db_sql \
 	"SELECT count(*) FROM event e JOIN source_file f ON f.id = e.file WHERE f.path = 'stdin'")" = 5
 check "the same bytes again are already ingested" sh -c \
 	'"$NHIR" ingest cloudtrail - <"$1" | grep -q "^0 files ingested, 1 already ingested"' "$T" "$log"

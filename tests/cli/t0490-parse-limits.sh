@@ -14,12 +14,12 @@ check "import rejects a NUL in a string" exits 1 "$NHIR" import nhir "$T/n.jsonl
 check "naming file, line and column" has "$T/last.err" \
 	"$T/n.jsonl:2:54: error: a NUL character (\\u0000) in a string"
 check "nothing is stored" test \
-	"$(sqlite3 "$NHIR_DB" "SELECT count(*) FROM node WHERE ext_id LIKE 'team-%'")" = 0
+	"$(db_sql "SELECT count(*) FROM node WHERE ext_id LIKE 'team-%'")" = 0
 # an escaped backslash before u0000 is no NUL
 printf '%s\n' '{"type":"node","kind":"owner","id":"team-c","name":"C\\u0000"}' >"$T/ok.jsonl"
 check "a backslash followed by u0000 is text" "$NHIR" import nhir "$T/ok.jsonl"
 check "kept exact" test \
-	"$(sqlite3 "$NHIR_DB" "SELECT name FROM node WHERE ext_id = 'team-c'")" = 'C\u0000'
+	"$(db_sql "SELECT name FROM node WHERE ext_id = 'team-c'")" = 'C\u0000'
 
 # ingest: the record is skipped and located, the others stored
 ev() {
@@ -31,14 +31,14 @@ off=$(grep -bo 'PutObject\\u0000' "$T/ct.json" | cut -d: -f1)
 check "and says where" has "$T/last.err" \
 	"record skipped: a NUL character (\\u0000) in a string, at byte $((off + 9))"
 check "the other event is stored, no cut-short action" test \
-	"$(sqlite3 "$NHIR_DB" "SELECT group_concat(s) FROM event JOIN str ON str.id = event.action")" = s3:GetObject
+	"$(db_sql "SELECT s FROM event JOIN str ON str.id = event.action")" = s3:GetObject
 
 # findings: the entry is skipped and located
 printf '[{"RuleID":"k","Secret":"abcdefgh\\u0000ijklmnopqrs","File":"a.txt","StartLine":1}]\n' >"$T/gl.json"
 check "findings import skips it (4)" exits 4 "$NHIR" findings import gitleaks "$T/gl.json"
 check "and says where" has "$T/last.err" "$T/gl.json:1:34: a NUL character (\\u0000) in a string"
 check "no finding was made of half a secret" test \
-	"$(sqlite3 "$NHIR_DB" 'SELECT count(*) FROM finding')" = 0
+	"$(db_sql 'SELECT count(*) FROM finding')" = 0
 
 # YAML nesting
 python3 -c "print('[' * 100000 + ']' * 100000)" >"$T/deep.yaml"

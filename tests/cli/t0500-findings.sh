@@ -44,13 +44,13 @@ check "importing again adds nothing" sh -c \
 # bad input
 check "a finding without location is skipped and located" exits 4 "$NHIR" findings import gitleaks $F/no-location.json
 check "with its line" has "$T/last.err" "no-location.json:3:2: finding has no location (File)"
-cp "$NHIR_DB" "$T/before.db"
+before=$(db_sql "SELECT count(*) FROM finding")
 check "a truncated report is rejected" exits 1 "$NHIR" findings import gitleaks $F/truncated.json
 check "at its line" has "$T/last.err" "truncated.json: line 3, column 1: malformed JSON"
 check "a report of another format is rejected" exits 1 "$NHIR" findings import sarif $F/generic.jsonl
 check "saying so" has "$T/last.err" "not a SARIF log"
-check "rejected reports leave no finding" sh -c \
-	'test "$(sqlite3 "$NHIR_DB" "SELECT count(*) FROM finding")" = "$(sqlite3 "$0/before.db" "SELECT count(*) FROM finding")"' "$T"
+check "rejected reports leave no finding" test \
+	"$(db_sql "SELECT count(*) FROM finding")" = "$before"
 check "a missing report" exits 1 "$NHIR" findings import gitleaks $T/nope.json
 check "a bad policy names file, line and rule" exits 1 "$NHIR" route check --policy $F/bad-policy.yaml
 check "so" has "$T/last.err" "bad-policy.yaml:8: rule 'broken': privilege is none, read, write or admin"
@@ -61,14 +61,15 @@ check "the shipped policy is valid" sh -c '"$NHIR" route check | grep -q "12 rul
 check "no policy at all" exits 1 env NHIR_POLICY= sh -c 'cd "$0" && "$NHIR" route explain 1' "$T"
 
 # no secret reaches the database, and fingerprints are keyed per database
+db_dump >"$T/dump.sql"
 check "no secret in the database" sh -c \
-	'! sqlite3 "$NHIR_DB" .dump | grep -q -e "xoxb-000000000000-EXAMPLEONLYNOTREAL" -e "aaaabbbbccccddddeeeeffff00001111"'
-check "the key is private to its owner" sh -c \
-	'test "$(stat -c %a "$NHIR_DB-key")" = 600'
+	'! grep -q -e "xoxb-000000000000-EXAMPLEONLYNOTREAL" -e "aaaabbbbccccddddeeeeffff00001111" "$0"' "$T/dump.sql"
+check "the key is private to its owner" test "$(stat -c %a "$(db_key)")" = 600
 NHIR_DB="$T/other.db" "$NHIR" init >/dev/null
 NHIR_DB="$T/other.db" "$NHIR" findings import generic $F/generic.jsonl >/dev/null
-check "another database fingerprints differently" sh -c \
-	'test "$(sqlite3 "$NHIR_DB" "SELECT fingerprint FROM finding WHERE id = 2")" != "$(sqlite3 "$0/other.db" "SELECT fingerprint FROM finding WHERE id = 2")"' "$T"
+check "another database fingerprints differently" test \
+	"$(db_sql "SELECT fingerprint FROM finding WHERE id = 2")" != \
+	"$(db_sql "SELECT fingerprint FROM finding WHERE id = 2" "$T/other.db")"
 
 # real reports
 if [ -d "$D/secret-scanner-reports" ]; then
@@ -76,8 +77,9 @@ if [ -d "$D/secret-scanner-reports" ]; then
 	check "gitleaks SARIF with undeclared rules" sh -c '"$NHIR" findings import sarif '$D'/secret-scanner-reports/gitleaks/sample_secrets-gitleaks-report.sarif | grep -q "6 entries, 4 new findings, 6 new sightings"'
 	check "trufflehog, noisy and duplicated" sh -c '"$NHIR" findings import trufflehog '$D'/secret-scanner-reports/trufflehog/chaos-observatory-trufflehog-results.ndjson | grep -q "916 entries, 23 new findings, 105 new sightings"'
 	check "trufflehog verified AWS canary" sh -c '"$NHIR" findings import trufflehog '$D'/secret-scanner-reports/trufflehog/trufflehog-readme-example.ndjson >/dev/null && "$NHIR" triage | grep -q "AKIAYVP4CIPPERUVIFXG *live"'
+	db_dump >"$T/dump2.sql"
 	check "no scanned secret in the database" sh -c \
-		'! sqlite3 "$NHIR_DB" .dump | grep -q -e 5fVOTXh2HNahtvJFJNRSrKkwPAgPM9YCHlrCGprAxhAAKOUWMxqMnWm8BUomv0Yd -e sup3rstr0ngpass1ForGGs -e 8j962tkyb10kr7d3xwhjljo24hnzhws8'
+		'! grep -q -e 5fVOTXh2HNahtvJFJNRSrKkwPAgPM9YCHlrCGprAxhAAKOUWMxqMnWm8BUomv0Yd -e sup3rstr0ngpass1ForGGs -e 8j962tkyb10kr7d3xwhjljo24hnzhws8 "$0"' "$T/dump2.sql"
 else
 	echo "# skip: $D/secret-scanner-reports absent"
 fi

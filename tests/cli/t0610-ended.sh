@@ -97,8 +97,8 @@ check "timeline keeps the deletions as events" sh -c \
 cp "$F/1-attack.json" "$T/copy.json"
 echo >>"$T/copy.json"
 "$NHIR" ingest cloudtrail "$T/copy.json" >/dev/null
-check "an end fact is stored once" sh -c \
-	'test "$(sqlite3 "$NHIR_DB" "SELECT count(*) FROM node_end WHERE how = 1")" = 3'
+check "an end fact is stored once" test \
+	"$(db_sql "SELECT count(*) FROM node_end WHERE how = 1")" = 3
 
 # routing: the whole lineage, and never automated on an unknown fact
 cat >"$T/alerts.jsonl" <<'END'

@@ -22,7 +22,7 @@ A=arn:aws:iam::111122223333
 check "ingest" "$NHIR" ingest cloudtrail "$F"
 
 nodes() {
-	sqlite3 "$NHIR_DB" "SELECT ext_id FROM node WHERE ext_id LIKE '%$1%'
+	db_sql "SELECT ext_id FROM node WHERE ext_id LIKE '%$1%'
 		ORDER BY ext_id"
 }
 check "a user named without its path is the user with its path" \

@@ -40,7 +40,7 @@ for s in json.load(sys.stdin)["steps"]:
 
 check "a run killed mid-step" exits 137 "$NHIR" --as rory execute INC-1 \
 	--next --confirm --connectors "$T/crash.yaml"
-S=$(sqlite3 "$NHIR_DB" "SELECT seq FROM plan_step WHERE status = 'running'")
+S=$(db_sql "SELECT seq FROM plan_step WHERE status = 'running'")
 check "left one step marked running in the database" test -n "$S"
 check "which shows as interrupted" test "$(status "$S")" = interrupted
 check "in the text plan too" sh -c '"$NHIR" plan INC-1 | grep -qE "^ *'"$S"'  interrupted "'

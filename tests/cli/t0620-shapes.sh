@@ -25,7 +25,7 @@ check "a byte order mark before text that is not JSON is still rejected" \
 	exits 1 "$NHIR" ingest cloudtrail "$T/bom-bad.json"
 
 # One record twice in the same file counts once
-rm -f "$NHIR_DB"
+db_drop
 "$NHIR" init >/dev/null
 r='{"eventTime":"2024-06-01T08:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","userIdentity":{"accessKeyId":"AKIAEXAMPLEREPEAT01"},"sourceIPAddress":"198.51.100.9"'
 printf '%s\n' "$r,\"eventID\":\"e1\"}" "$r,\"eventID\":\"e2\"}" "$r,\"eventID\":\"e1\"}" "$r}" "$r}" "$r,\"eventID\":\"e3\"}" >"$T/rep.jsonl"
@@ -34,8 +34,8 @@ check "a record repeated in its file is stored once" sh -c \
 check "and said so" has "$T/rep.txt" "; 4 events (0 stored before, 2 repeated in their file)"
 check "usage counts it once" sh -c \
 	'"$NHIR" usage --format json AKIAEXAMPLEREPEAT01 | python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"keys\"][0][\"events\"]==4, d"'
-check "the event table holds it once" sh -c \
-	'test "$(sqlite3 "$NHIR_DB" "SELECT count(*) FROM event")" = 4'
+check "the event table holds it once" test \
+	"$(db_sql "SELECT count(*) FROM event")" = 4
 check "timeline lists it once" sh -c \
 	'test "$("$NHIR" timeline AKIAEXAMPLEREPEAT01 | grep -c GetObject)" = 4'
 # equal calls within one second, distinct records: all kept
@@ -44,7 +44,7 @@ check "distinct records are never folded" sh -c \
 	'"$NHIR" ingest cloudtrail "$0/distinct.jsonl" | grep -q "; 3 events (0 stored before)"' "$T"
 
 # Duplicates from this very run are not "stored before"
-rm -f "$NHIR_DB"
+db_drop
 "$NHIR" init >/dev/null
 mkdir "$T/twice"
 cp $ct/delivery.json "$T/twice/a.json"
@@ -58,16 +58,16 @@ check "a later run says stored before" sh -c \
 	'"$NHIR" ingest cloudtrail "$0/c.json" | grep -q "0 events (5 stored before)"' "$T"
 
 # A rolled-back file changes no lineage, and says none
-rm -f "$NHIR_DB"
+db_drop
 "$NHIR" init >/dev/null
 head -c 1500 $ct/delivery.json >"$T/cut.json"
 grep -q CreateAccessKey "$T/cut.json" || head -c 3000 $ct/delivery.json >"$T/cut.json"
 check "a file cut short is rejected" exits 1 "$NHIR" ingest cloudtrail "$T/cut.json"
 check "and its lineage is not counted" has "$T/last.out" "0 records skipped, 0 lineage changes"
-check "nor stored" sh -c 'test "$(sqlite3 "$NHIR_DB" "SELECT count(*) FROM edge")" = 0'
+check "nor stored" test "$(db_sql "SELECT count(*) FROM edge")" = 0
 
 # A README and a .gitignore among the logs: reported, skipped, partial
-rm -f "$NHIR_DB"
+db_drop
 "$NHIR" init >/dev/null
 mkdir "$T/logs"
 cp $ct/after-exposure.jsonl "$T/logs/"
@@ -86,7 +86,7 @@ check "a file named on the command line that is not a log is an error" \
 	exits 1 "$NHIR" ingest cloudtrail "$T/logs/README.md"
 
 # An AWSLogs tree holds digests beside the logs: expected, not partial
-rm -f "$NHIR_DB"
+db_drop
 "$NHIR" init >/dev/null
 mkdir -p "$T/awslogs/CloudTrail" "$T/awslogs/CloudTrail-Digest"
 cp $ct/after-exposure.jsonl "$T/awslogs/CloudTrail/"

@@ -13,7 +13,7 @@ fi
 "$NHIR" init >/dev/null
 "$NHIR" ingest k8s-audit "$D" >/dev/null 2>&1
 check "minikube-user signed events but is no node" test \
-	"$(sqlite3 "$NHIR_DB" "SELECT count(*) FROM node WHERE ext_id = 'minikube-user'")" = 0
+	"$(db_sql "SELECT count(*) FROM node WHERE ext_id = 'minikube-user'")" = 0
 check "usage lists it as an identity" sh -c \
 	'"$NHIR" usage minikube-user | grep -q "^minikube-user: an identity"'
 for c in show blast; do

@@ -56,7 +56,7 @@ check "the witness starts" test -n "$WURL"
 "$NHIR" report keygen "$T/team.key" >/dev/null
 "$NHIR" user add ada --role admin >/dev/null
 ADA=$("$NHIR" token create --user ada 2>/dev/null)
-LOG=$(sqlite3 "$NHIR_DB" "SELECT value FROM meta WHERE key = 'log_id'")
+LOG=$(db_sql "SELECT value FROM meta WHERE key = 'log_id'")
 check "the team's log has an identity" sh -c 'echo "$0" | grep -q "^[0-9a-f]\{32\}$"' "$LOG"
 check "another log has another" test "$LOG" != "$(sqlite3 "$W" "SELECT value FROM meta WHERE key = 'log_id'")"
 write_config() {
@@ -107,7 +107,7 @@ held_seq() {
 	held && python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["nhir_checkpoint"]["seq"])' "$T/held.body"
 }
 newest() {
-	sqlite3 "$NHIR_DB" "SELECT max(seq) FROM audit"
+	db_sql "SELECT max(seq) FROM audit"
 }
 at_newest() {
 	test "$(held_seq)" = "$(newest)"
@@ -168,7 +168,7 @@ check "a signer not trusted does not count" exits 3 "$NHIR" audit verify --witne
 # the team's log cut short, the chain recomputed, its own checkpoints
 # dropped: only the witness can tell
 N=$(held_seq)
-cp "$NHIR_DB" "$T/cut.db"
+db_copy "$T/cut.db"
 sqlite3 "$T/cut.db" "DELETE FROM audit WHERE seq > $((N - 2)); DELETE FROM audit_checkpoint"
 python3 tests/cli/rechain.py "$T/cut.db"
 check "the cut log's chain looks intact" "$NHIR" --db "$T/cut.db" audit verify
@@ -177,7 +177,7 @@ check "verify --witness catches the truncation" exits 3 "$NHIR" --db "$T/cut.db"
 check "naming the entries removed" has "$T/last.out" "entry $N is missing"
 
 # rewritten before the checkpoint, the chain recomputed
-cp "$NHIR_DB" "$T/edit.db"
+db_copy "$T/edit.db"
 sqlite3 "$T/edit.db" "UPDATE audit SET actor = 'nobody' WHERE seq = 2; DELETE FROM audit_checkpoint"
 python3 tests/cli/rechain.py "$T/edit.db"
 check "the rewritten log's chain looks intact" "$NHIR" --db "$T/edit.db" audit verify
@@ -189,7 +189,7 @@ check "as JSON, with a non-zero exit" exits 3 "$NHIR" --db "$T/edit.db" audit ve
 check "holds: false" has "$T/last.out" '"holds":false'
 
 # a log the witness never heard of (its identity changed)
-cp "$NHIR_DB" "$T/renamed.db"
+db_copy "$T/renamed.db"
 sqlite3 "$T/renamed.db" "UPDATE meta SET value = 'fedcba9876543210fedcba9876543210' WHERE key = 'log_id'"
 # shellcheck disable=SC2086
 check "a log the witness holds nothing of fails" exits 3 "$NHIR" --db "$T/renamed.db" audit verify $V
@@ -229,7 +229,7 @@ post rollback "$T/cut.db" "$T/team.key"
 check "a rollback to an earlier entry: 409" code rollback 409
 check "naming the field seq" test "$(field rollback)" = seq
 # (a copy: the team's own database keeps only its own key's checkpoints)
-cp "$NHIR_DB" "$T/copy.db"
+db_copy "$T/copy.db"
 post forged "$T/copy.db" "$T/other.key"
 check "signed by another key: 409" code forged 409
 check "naming the field public_key" test "$(field forged)" = public_key

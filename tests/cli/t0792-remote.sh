@@ -301,7 +301,8 @@ cp "$T/last.out" "$T/signed.json"
 check "report --sign: the server's audit head is not checkpointed here" \
 	has "$T/last.err" "not checkpointed"
 check "report --sign: the signature verifies with the key" \
-	exits 0 "$NHIR" report verify "$T/signed.json" --key "$T/sign.key.pub"
+	exits 0 env NHIR_DB="$SRV_DB" "$NHIR" report verify "$T/signed.json" \
+	--key "$T/sign.key.pub"
 check "report --sign: the server's report, signed" json "$T/signed.json" \
 	"d['report']['incident']['id'] == 'INC-1' and d['signature']['algorithm'] == 'Ed25519'"
 check "report --sign without json: usage alike" \

@@ -83,11 +83,11 @@ check "every note through the server answered 201" test \
 check "each answer holds its own note" test \
 	"$(cat "$T"/writer.* | grep -c ' own$')" = $total
 check "the command line's notes went in beside them" hasnt "$T/cli.out" fail
-check "every note is stored once" test "$(sqlite3 "$NHIR_DB" \
+check "every note is stored once" test "$(db_sql \
 	"SELECT count(*) FROM note WHERE body LIKE 'note % of writer %'")" = $total
-check "no note twice" test "$(sqlite3 "$NHIR_DB" \
-	"SELECT count(*) FROM (SELECT body FROM note GROUP BY body HAVING count(*) > 1)")" = 0
-check "the command line's too" test "$(sqlite3 "$NHIR_DB" \
+check "no note twice" test "$(db_sql \
+	"SELECT count(*) FROM (SELECT body FROM note GROUP BY body HAVING count(*) > 1) AS d")" = 0
+check "the command line's too" test "$(db_sql \
 	"SELECT count(*) FROM note WHERE body LIKE 'note % from the command line'")" = $CLI_NOTES
 check "one audit entry a note" test "$(entries)" = $((before + total + CLI_NOTES))
 check "the audit chain is intact" "$NHIR" audit verify
@@ -130,7 +130,7 @@ SRV_PID=
 wait $pids
 answered=$(cat "$T"/writer.1[1-4] | grep -c '^201 ')
 check "some changes were taken before the stop" test "$answered" -gt 0
-check "every one answered 201 is stored" test "$(sqlite3 "$NHIR_DB" \
+check "every one answered 201 is stored" test "$(db_sql \
 	"SELECT count(*) FROM note WHERE body LIKE 'note % of writer 1_'")" -ge "$answered"
 check "the audit chain is intact after the stop" "$NHIR" audit verify
 done_testing
