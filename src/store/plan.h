@@ -279,8 +279,10 @@ struct nhir_plan_store_ops {
 					   struct nhir_err *err);
 	/*
 	 * The connector confirmed node's revocation at at (detail: what it
-	 * said); a verified one keeps its state.  NHIR_OK, changing
-	 * nothing, when node has no revocation.
+	 * said); a verified one keeps its state, and a revocation confirmed
+	 * before keeps that first time (a second step on the same node,
+	 * a delete after a deactivation, does not move it later).  NHIR_OK,
+	 * changing nothing, when node has no revocation.
 	 */
 	enum nhir_rc (*revocation_confirm)(struct nhir_store *st,
 					   int64_t incident, int64_t node,

@@ -517,8 +517,9 @@ static enum nhir_rc revocation_confirm(struct nhir_store *st, int64_t incident,
 {
 	return pq_exec(st, err, "UPDATE revocation SET state = CASE WHEN state"
 		       " = 'verified' THEN state ELSE 'confirmed' END,"
-		       " confirmed = ?, detail = ? WHERE incident = ? AND node"
-		       " = ?", "itii", at, detail, incident, node);
+		       " confirmed = coalesce(confirmed, ?), detail = ? WHERE"
+		       " incident = ? AND node = ?", "itii", at, detail,
+		       incident, node);
 }
 
 static enum nhir_rc revocation_verify(struct nhir_store *st, int64_t incident,
