@@ -155,6 +155,15 @@ struct nhir_ingest_result {
 	char graph_error[NHIR_ERR_MSG_MAX];
 };
 
+/*
+ * Adds the counts of one run (from) to another (to): every counter, the
+ * problems kept while there is room (diag_total counts them all), the
+ * graph cache's error if from has one.  to's run_first and callbacks
+ * stay.
+ */
+void nhir_ingest_result_add(struct nhir_ingest_result *to,
+			    const struct nhir_ingest_result *from);
+
 /* Called after each file, for progress. */
 typedef void (*nhir_ingest_progress_cb)(const char *path,
 					const struct nhir_ingest_result *r,

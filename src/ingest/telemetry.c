@@ -2029,6 +2029,31 @@ enum nhir_rc nhir_ingest_upload(struct nhir_store *st,
 	return rc;
 }
 
+void nhir_ingest_result_add(struct nhir_ingest_result *to,
+			    const struct nhir_ingest_result *from)
+{
+	to->files += from->files;
+	to->files_seen += from->files_seen;
+	to->files_failed += from->files_failed;
+	to->files_skipped += from->files_skipped;
+	to->digests_skipped += from->digests_skipped;
+	to->bytes += from->bytes;
+	to->records += from->records;
+	to->events += from->events;
+	to->malformed += from->malformed;
+	to->duplicates += from->duplicates;
+	to->dup_run += from->dup_run;
+	to->repeated += from->repeated;
+	to->lineage += from->lineage;
+	for (size_t i = 0; i < from->diag_nr; i++)
+		if (to->diag_nr < NHIR_INGEST_DIAG_MAX)
+			to->diags[to->diag_nr++] = from->diags[i];
+	to->diag_total += from->diag_total;
+	if (from->graph_error[0])
+		snprintf(to->graph_error, sizeof(to->graph_error), "%s",
+			 from->graph_error);
+}
+
 enum nhir_rc nhir_ingest_path(struct nhir_store *st,
 			      const struct nhir_tele_format *fmt,
 			      const char *path, const char *actor,
