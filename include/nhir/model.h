@@ -210,5 +210,12 @@ int64_t nhir_time_now(void);
  */
 void nhir_clock_fix(int64_t t);
 bool nhir_clock_is_fixed(void);
+/*
+ * Milliseconds on the monotonic clock (not moved by nhir_clock_fix nor
+ * by changes of the system time), for how long something takes.
+ */
+int64_t nhir_mono_ms(void);
+/* Sleeps ms milliseconds, or less when a signal arrives. */
+void nhir_sleep_ms(int ms);
 
 #endif

@@ -237,6 +237,21 @@ bool nhir_clock_is_fixed(void)
 	return fixed_now != NHIR_TIME_UNSET;
 }
 
+int64_t nhir_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void nhir_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
 int64_t nhir_time_now(void)
 {
 	if (fixed_now != NHIR_TIME_UNSET)
