@@ -7,15 +7,22 @@
  * transaction), so that the server's live feed and webhooks carry it.
  * What is found minted or created from the scope joins it as proposed,
  * and the sweep repeats until nothing new turns up.  The watch ends
- * with a verdict on the record (note and "watch.verdict"), clean or
- * how many uses after their cut, signed when given a key.
+ * with a verdict on the record (note and "watch.verdict"): clean, how
+ * many uses after their cut, or incomplete; signed when given a key.
+ *
+ * The uses checked are every event stored for a key at or after its
+ * cut, whichever file brought it and whenever: a file ingested before
+ * the watch (same content), or by someone else, counts as much as one
+ * the watch read.  Each (key, file) is alerted once on the incident's
+ * record, whoever raised it; a later watch counts it in its verdict
+ * without alerting it again.
  *
  * The cut time of a key is, in this order: its revocation confirmed or
  * verified (the earlier of the two); for a token, the cut of the
  * identity it acts as (sessions issued before the cut, or all of them)
  * that has run; the cut of the nearest credential it was minted or
- * created from.  None of these: its cut time is unknown, and every use
- * the watch sees is an alert that says so.  A use in the same second
+ * created from.  None of these: its cut time is unknown, and every
+ * stored use is an alert that says so.  A use in the same second
  * as the cut counts as after it (the logs do not tell which came
  * first).  See doc/guide/watch.md.
  */
@@ -67,6 +74,8 @@ struct nhir_watch_sweep {
 	size_t unknown_cut;	/* of them, with no cut time known */
 	size_t alerts;		/* alerts raised now */
 	uint64_t uses;		/* uses after a cut, in those alerts */
+	size_t known;		/* (key, file) with uses after cut, alerted
+				 * on the record before */
 	size_t added;		/* descendants proposed into the scope now */
 	unsigned passes;
 	size_t watches;		/* nhir_watch_upload: open watches checked */
@@ -96,8 +105,8 @@ enum nhir_rc nhir_watch_file(struct nhir_watch *w,
 			     const char *path, struct nhir_ingest_result *res,
 			     struct nhir_err *err);
 /*
- * The file stored as file id (an upload ingested by someone else)
- * belongs to the watch.
+ * The file stored as file id (an upload ingested by someone else) is
+ * counted among the watch's files.
  */
 enum nhir_rc nhir_watch_add_file(struct nhir_watch *w, int64_t file,
 				 struct nhir_err *err);
@@ -117,9 +126,9 @@ enum nhir_rc nhir_watch_upload(struct nhir_store *st, const char *actor,
 			       struct nhir_err *err);
 
 /*
- * Checks the events of the watch's files: an alert (cb, may be NULL)
- * for each key and file with uses at or after the key's cut, each
- * recorded once; descendants not yet in the scope are proposed; again
+ * Checks the stored events of every key watched: an alert (cb, may be
+ * NULL) for each key and file with uses at or after the key's cut not
+ * yet alerted on the incident's record; descendants not yet in the scope are proposed; again
  * until a pass adds nothing.  *out (may be NULL) says what was found.
  */
 enum nhir_rc nhir_watch_sweep(struct nhir_watch *w, nhir_watch_alert_cb cb,
@@ -128,7 +137,8 @@ enum nhir_rc nhir_watch_sweep(struct nhir_watch *w, nhir_watch_alert_cb cb,
 
 /* How the watch ended, for the verdict. */
 struct nhir_watch_end {
-	const char *stopped;	/* "elapsed", "signal", ... */
+	const char *stopped;	/* "elapsed", "signal", "error" */
+	bool failed;		/* an error ended it */
 	uint64_t files, files_seen, files_failed;	/* read, again, rejected */
 	uint64_t records_skipped;
 	uint64_t files_unread;	/* still changing when the watch ended */
@@ -136,20 +146,33 @@ struct nhir_watch_end {
 };
 
 /*
+ * Whether keyfile holds a signing key ('nhir report keygen'): checked
+ * before a watch starts, so that a typo fails at once, not at the end.
+ */
+enum nhir_rc nhir_watch_key_check(const char *keyfile, struct nhir_err *err);
+
+/*
  * Records the verdict on the incident (a note and the audit entry
- * "watch.verdict" whose detail is the document): clean, or how many
- * uses after their cut, with the keys watched, the period and the
- * files read; signed with e->keyfile over the canonical JSON of
+ * "watch.verdict" whose detail is the document), after a last sweep
+ * of the store: "uses-after-cut" when any key of the scope or its
+ * lineage has a use stored at or after its cut (alerted by this watch,
+ * by an upload, or before), else "clean" only when the watch ran its
+ * whole period, nothing failed, no file was rejected or left unread
+ * and no record skipped, else "incomplete" with why; with the keys
+ * watched, the period and the files read; signed with e->keyfile over the canonical JSON of
  * "verdict", as reports are.  *doc (may be NULL) gets the document:
  * {"version": 1, "verdict": {...}, "signature": {...} when
  * signed}; the caller
- * frees it with nhir_free.  *uses and *alerts (may be NULL): uses
- * after cut and the alerts that told them, the watch's own and those
- * recorded on the incident meanwhile by uploads checked for it.
+ * frees it with nhir_free.  *t (may be NULL): the result, the uses
+ * after cut stored and the alerts this watch raised.
  */
+struct nhir_watch_totals {
+	const char *result;	/* "clean", "uses-after-cut", "incomplete" */
+	uint64_t uses, alerts;
+};
 enum nhir_rc nhir_watch_finish(struct nhir_watch *w,
 			       const struct nhir_watch_end *e, char **doc,
-			       uint64_t *uses, uint64_t *alerts,
+			       struct nhir_watch_totals *t,
 			       struct nhir_err *err);
 
 /* The document of an alert: {"version", "alert": {...}}. */
@@ -159,7 +182,9 @@ enum nhir_rc nhir_doc_watch_alert(const struct nhir_watch_alert *a,
 /* A verdict checked. */
 struct nhir_verdict_check {
 	int64_t incident, seq;	/* seq: its audit entry, 0 for a file */
-	char result[32];	/* "clean", "uses-after-cut" */
+	char result[32];	/* "clean", "uses-after-cut", "incomplete" */
+	char stopped[16];	/* "elapsed", "signal", "error" */
+	char incomplete[200];	/* why incomplete, "; "-joined */
 	uint64_t uses;
 	bool signed_;		/* it carries a signature */
 	bool holds;		/* signed, signature valid, key matches */

@@ -140,6 +140,13 @@ static int check_reader(struct nhir_ctx *ctx, const char *cmd)
 	return cli_fail(&err);
 }
 
+/* 'nhir watch verify FILE' checks a file: no database is opened. */
+static bool needs_no_store(int argc, char **argv)
+{
+	return argc >= 2 && !strcmp(argv[0], "watch") &&
+	       !strcmp(argv[1], "verify");
+}
+
 static bool wants_help(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
@@ -291,7 +298,8 @@ int main(int argc, char **argv)
 
 		if (strcmp(argv[0], cmd->name))
 			continue;
-		if ((cmd->flags & CMD_NEED_STORE) && !wants_help(argc, argv)) {
+		if ((cmd->flags & CMD_NEED_STORE) && !wants_help(argc, argv) &&
+		    !needs_no_store(argc, argv)) {
 			rc = cli_remote_setup(&ctx, db_given);
 			if (rc)
 				return rc;
@@ -305,7 +313,7 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		if ((cmd->flags & CMD_NEED_STORE) && !wants_help(argc, argv) &&
-		    !ctx.remote) {
+		    !needs_no_store(argc, argv) && !ctx.remote) {
 			rc = cli_open_store(&ctx, cmd->flags & CMD_READONLY
 							  ? NHIR_STORE_READONLY
 							  : 0);

@@ -24,12 +24,13 @@ static const char usage_watch[] =
 	"ingested as 'nhir ingest FORMAT' would (default cloudtrail), each\n"
 	"once, and after each batch every credential of the incident's\n"
 	"scope, and everything minted or created from it, is checked for a\n"
-	"use after its cut time: the time its revocation was confirmed or\n"
+	"use stored after its cut time (whichever file or run brought it):\n"
+	"the time its revocation was first confirmed or\n"
 	"verified, the cut of the identity a session acts as, or the cut of\n"
 	"what it came from.  A use at or after the cut is an alert, printed\n"
 	"and recorded on the incident (note and audit entry, seen by the\n"
-	"server's feed and webhooks).  A key whose cut time is unknown is\n"
-	"alerted on at every use.  What is found minted or created from the\n"
+	"server's feed and webhooks), once per key and file whoever raised\n"
+	"it.  A key whose cut time is unknown is alerted on at every use.  What is found minted or created from the\n"
 	"scope is proposed into it, until nothing new turns up.\n"
 	"\n"
 	"A file is read once its size and modification time have not changed\n"
@@ -39,8 +40,9 @@ static const char usage_watch[] =
 	"A malformed file is reported with its byte offset and the watch goes\n"
 	"on.  DURATION is a number with s, m or h (default 30m, AWS's\n"
 	"advice); SIGINT or SIGTERM ends the watch early.  At the end the\n"
-	"verdict is recorded on the incident: clean, or how many uses after\n"
-	"cut, the keys watched and the files read; --sign signs it with an\n"
+	"verdict is recorded on the incident: uses after cut (how many),\n"
+	"clean (the whole period, every file read whole), or incomplete\n"
+	"(why), the keys watched and the files read; --sign signs it with an\n"
 	"Ed25519 key ('nhir report keygen'), -o writes it to a new FILE.\n"
 	"'verdicts' lists the verdicts on the record and checks each\n"
 	"signature (and with --key, that key); 'verify' checks a FILE.\n"
@@ -48,9 +50,10 @@ static const char usage_watch[] =
 	"--format json prints each alert as a JSON object on its own line,\n"
 	"then the verdict.\n"
 	"\n"
-	"exit status: 0 clean, 3 a use after cut was seen, 4 clean but a\n"
-	"file was rejected or records skipped, 1 error (verify, verdicts: a\n"
-	"signature does not hold), 2 usage error, 5 not authorized\n";
+	"exit status: 0 clean, 3 a use after cut is stored, 4 incomplete: no\n"
+	"use seen, but stopped early or a file rejected, unread or with\n"
+	"records skipped, 1 error (verify, verdicts: a signature does not\n"
+	"hold), 2 usage error, 5 not authorized\n";
 
 #define POLL_MS 1000		/* how often the folders are looked at */
 #define TICK_MS 100		/* how often a signal or the end is noticed */
@@ -82,21 +85,6 @@ struct watcher {
 	struct nhir_ingest_result res;
 	bool failed;		/* an error that is not the data's */
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 /* "30m", "20s", "1h", "90" (seconds); -1 if not a duration. */
 static int64_t parse_duration(const char *s)
@@ -353,10 +341,13 @@ static void print_check(const char *what, const struct nhir_verdict_check *c)
 
 	if (c->signed_)
 		nhir_key_fingerprint(c->signer, fp);
-	out_printf("%s: %s", what, !strcmp(c->result, "clean") ? "clean"
-			: "uses after cut");
+	out_printf("%s: %s", what, !strcmp(c->result, "uses-after-cut")
+			? "uses after cut" : c->result);
 	if (c->uses)
 		out_printf(" (%" PRIu64 ")", c->uses);
+	out_printf(", stopped: %s", c->stopped);
+	if (c->incomplete[0])
+		out_printf(" (%s)", c->incomplete);
 	if (c->holds)
 		out_printf(", signature valid, signed by %s\n", fp);
 	else if (c->signed_)
@@ -468,7 +459,7 @@ int cmd_watch(int argc, char **argv, struct nhir_ctx *ctx)
 	size_t dir_nr = 0, dir_alloc = 0;
 	const char *log = "cloudtrail", *sign = NULL, *key = NULL, *outfile = NULL;
 	int64_t period = 30 * 60, inc, deadline, next_poll;
-	uint64_t uses = 0, alerts = 0;
+	struct nhir_watch_totals tot = { "incomplete", 0, 0 };
 	int c, status = EXIT_OK;
 
 	memset(&wt, 0, sizeof(wt));
@@ -552,12 +543,19 @@ int cmd_watch(int argc, char **argv, struct nhir_ctx *ctx)
 	}
 	wt.inc = inc;
 	wt.res.on_diag = on_diag;
+	/* a key that cannot sign fails now, not after the whole watch */
+	if (sign && nhir_watch_key_check(sign, &err)) {
+		nhir_free(dirs);
+		return cli_fail(&err);
+	}
 	if (nhir_watch_start(ctx->st, ctx->actor, inc, period, &wt.w, &err)) {
 		nhir_free(dirs);
 		return cli_fail(&err);
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
+	/* a read under way (gzread) goes on: the loop sees the flag */
+	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
@@ -565,10 +563,10 @@ int cmd_watch(int argc, char **argv, struct nhir_ctx *ctx)
 		    " s\n", inc, period);
 	/* what is known already: its keys, and descendants to propose */
 	sweep(&wt);
-	deadline = mono_ms() + period * 1000;
-	next_poll = mono_ms();
+	deadline = nhir_mono_ms() + period * 1000;
+	next_poll = nhir_mono_ms();
 	while (!wt.failed && !stop_signal) {
-		int64_t now = mono_ms();
+		int64_t now = nhir_mono_ms();
 
 		if (now >= deadline)
 			break;
@@ -577,7 +575,7 @@ int cmd_watch(int argc, char **argv, struct nhir_ctx *ctx)
 				sweep(&wt);
 			next_poll = now + POLL_MS;
 		}
-		sleep_ms(TICK_MS);
+		nhir_sleep_ms(TICK_MS);
 	}
 	/* the files that held still since the last look are read too */
 	if (!wt.failed && poll_dirs(&wt, dirs, dir_nr, true))
@@ -591,8 +589,9 @@ int cmd_watch(int argc, char **argv, struct nhir_ctx *ctx)
 	end.files_failed = wt.res.files_failed;
 	end.records_skipped = wt.res.malformed;
 	end.files_unread = unread(&wt);
+	end.failed = wt.failed;
 	end.keyfile = sign;
-	if (nhir_watch_finish(wt.w, &end, &doc, &uses, &alerts, &err)) {
+	if (nhir_watch_finish(wt.w, &end, &doc, &tot, &err)) {
 		status = cli_fail(&err);
 		goto out;
 	}
@@ -601,10 +600,11 @@ int cmd_watch(int argc, char **argv, struct nhir_ctx *ctx)
 		out_putchar('\n');
 	} else {
 		out_printf("verdict INC-%" PRId64 ": %s", inc,
-			   uses ? "uses after cut" : "clean");
-		if (uses)
-			out_printf(" (%" PRIu64 " in %" PRIu64 " alert%s)", uses,
-				   alerts, alerts == 1 ? "" : "s");
+			   tot.uses ? "uses after cut" : tot.result);
+		if (tot.uses)
+			out_printf(" (%" PRIu64 " stored, %" PRIu64 " new alert%s)",
+				   tot.uses, tot.alerts,
+				   tot.alerts == 1 ? "" : "s");
 		out_printf("; %" PRIu64 " file%s read, %" PRIu64 " rejected, "
 			   "%" PRIu64 " records skipped; ended: %s%s\n",
 			   wt.res.files, wt.res.files == 1 ? "" : "s",
@@ -613,11 +613,12 @@ int cmd_watch(int argc, char **argv, struct nhir_ctx *ctx)
 	}
 	if (outfile && cli_write_new(outfile, doc))
 		status = EXIT_ERROR;
-	if (wt.failed)
-		status = EXIT_ERROR;
-	else if (uses)
+	/* uses after cut first: the alarm is what matters */
+	if (tot.uses)
 		status = EXIT_FINDINGS;
-	else if (!status && (wt.res.files_failed || wt.res.malformed))
+	else if (wt.failed)
+		status = EXIT_ERROR;
+	else if (!status && strcmp(tot.result, "clean"))
 		status = EXIT_PARTIAL;
 out:
 	nhir_free(doc);

@@ -58,6 +58,9 @@ enum nhir_rc nhir_doc_verdicts(const struct nhir_verdict_check *v, size_t nr,
 		else
 			doc_null(&d, o, "seq");
 		doc_str(&d, o, "result", v[i].result);
+		doc_str(&d, o, "stopped", v[i].stopped);
+		doc_str(&d, o, "incomplete_because",
+			v[i].incomplete[0] ? v[i].incomplete : NULL);
 		doc_u64(&d, o, "uses_after_cut", v[i].uses);
 		doc_bool(&d, o, "signed", v[i].signed_);
 		doc_str(&d, o, "signer", v[i].signed_ ? v[i].signer : NULL);

@@ -28,13 +28,12 @@ struct wkey {
 	bool scoped;		/* in the scope (proposed or confirmed) */
 	int64_t cut;
 	enum nhir_cut_basis basis;
-	uint64_t uses;		/* after its cut, seen by this watch */
+	uint64_t uses;		/* after its cut, in the store */
 };
 
-/* A (key, file) already alerted on. */
+/* A (key node, file) already alerted on, by this watch or before. */
 struct alerted {
-	char *key;
-	int64_t file;
+	int64_t node, file;
 };
 
 struct nhir_watch {
@@ -49,7 +48,10 @@ struct nhir_watch {
 	size_t file_nr, file_alloc;
 	struct alerted *alerted;
 	size_t alerted_nr, alerted_alloc;
-	uint64_t uses, alerts;
+	int64_t audit_read;	/* the record's alerts read up to this seq */
+	uint64_t uses;		/* after their cut, at the last sweep */
+	uint64_t alerts;	/* raised by this watch */
+	uint64_t alerts_before;	/* uses already alerted on the record */
 	uint64_t alerts_elsewhere;	/* on the record meanwhile, not ours */
 	size_t added;		/* descendants proposed, in all */
 	struct wkey *keys;	/* of the last sweep */
@@ -82,8 +84,6 @@ void nhir_watch_free(struct nhir_watch *w)
 		return;
 	keys_clear(w);
 	nhir_free(w->keys);
-	for (size_t i = 0; i < w->alerted_nr; i++)
-		nhir_free(w->alerted[i].key);
 	nhir_free(w->alerted);
 	nhir_free(w->files);
 	nhir_free(w->actor);
@@ -360,25 +360,7 @@ enum nhir_rc nhir_watch_file(struct nhir_watch *w,
 		if (arc && !rc)
 			rc = arc;
 	}
-	res->files += one.files;
-	res->files_seen += one.files_seen;
-	res->files_failed += one.files_failed;
-	res->files_skipped += one.files_skipped;
-	res->digests_skipped += one.digests_skipped;
-	res->bytes += one.bytes;
-	res->records += one.records;
-	res->events += one.events;
-	res->malformed += one.malformed;
-	res->duplicates += one.duplicates;
-	res->repeated += one.repeated;
-	res->lineage += one.lineage;
-	for (size_t i = 0; i < one.diag_nr; i++)
-		if (res->diag_nr < NHIR_INGEST_DIAG_MAX)
-			res->diags[res->diag_nr++] = one.diags[i];
-	res->diag_total += one.diag_total;
-	if (one.graph_error[0])
-		snprintf(res->graph_error, sizeof(res->graph_error), "%s",
-			 one.graph_error);
+	nhir_ingest_result_add(res, &one);
 	return rc;
 }
 
@@ -677,47 +659,108 @@ static enum nhir_rc cut_times(struct nhir_watch *w, const struct nhir_graph *g,
 
 /* ---- alerts ---- */
 
-static bool was_alerted(const struct nhir_watch *w, const char *key,
+static bool was_alerted(const struct nhir_watch *w, int64_t node,
 			int64_t file)
 {
 	for (size_t i = 0; i < w->alerted_nr; i++)
-		if (w->alerted[i].file == file && !strcmp(w->alerted[i].key, key))
+		if (w->alerted[i].file == file && w->alerted[i].node == node)
 			return true;
 	return false;
 }
 
-static cJSON *alert_detail(const struct nhir_watch_alert *a,
-			   int64_t start_seq, const char *uploader)
+/* Room for one more (key, file): made before the alert is recorded. */
+static enum nhir_rc alerted_room(struct nhir_watch *w, struct nhir_err *err)
+{
+	if (NHIR_ALLOC_GROW(w->alerted, w->alerted_nr + 1, w->alerted_alloc))
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	return NHIR_OK;
+}
+
+struct record_read {
+	struct nhir_watch *w;
+	enum nhir_rc rc;
+	struct nhir_err *err;
+};
+
+/* A watch.alert on the record: its (key, file) is not alerted again. */
+static int on_record_alert(const struct nhir_audit_entry *e, void *data)
+{
+	struct record_read *rr = data;
+	struct nhir_watch *w = rr->w;
+	const cJSON *n, *f;
+	cJSON *d;
+
+	if (e->seq > w->audit_read)
+		w->audit_read = e->seq;
+	if (!e->action || strcmp(e->action, "watch.alert"))
+		return 0;
+	d = cJSON_Parse(e->detail ? e->detail : "");
+	n = cJSON_GetObjectItemCaseSensitive(d, "node");
+	f = cJSON_GetObjectItemCaseSensitive(d, "file_id");
+	if (cJSON_IsNumber(n) && cJSON_IsNumber(f) &&
+	    !was_alerted(w, (int64_t)n->valuedouble, (int64_t)f->valuedouble)) {
+		rr->rc = alerted_room(w, rr->err);
+		if (!rr->rc) {
+			w->alerted[w->alerted_nr].node = (int64_t)n->valuedouble;
+			w->alerted[w->alerted_nr++].file =
+				(int64_t)f->valuedouble;
+		}
+	}
+	cJSON_Delete(d);
+	return rr->rc ? 1 : 0;
+}
+
+/* The alerts recorded on the incident since the last read. */
+static enum nhir_rc read_record(struct nhir_watch *w, struct nhir_err *err)
+{
+	struct record_read rr = { w, NHIR_OK, err };
+	enum nhir_rc rc;
+
+	rc = nhir_audit_since(w->st, w->incident, w->audit_read, 0,
+			      on_record_alert, &rr, err);
+	return rc ? rc : rr.rc;
+}
+
+static cJSON *alert_detail(const struct nhir_watch_alert *a, int64_t node,
+			   int64_t file, int64_t start_seq,
+			   const char *uploader)
 {
 	cJSON *d = cJSON_CreateObject();
-	char t[40];
+	char t[40], c[40];
+	bool ok;
 
 	if (!d)
 		return NULL;
-	cJSON_AddStringToObject(d, "key", a->key);
-	if (a->from)
-		cJSON_AddStringToObject(d, "from", a->from);
+	if (a->cut != NHIR_TIME_UNSET)
+		nhir_time_format(a->cut, c, sizeof(c));
 	else
-		cJSON_AddNullToObject(d, "from");
-	if (a->cut != NHIR_TIME_UNSET) {
-		nhir_time_format(a->cut, t, sizeof(t));
-		cJSON_AddStringToObject(d, "cut", t);
-	} else {
-		cJSON_AddStringToObject(d, "cut", "unknown");
-	}
-	cJSON_AddStringToObject(d, "cut_basis", nhir_cut_basis_name(a->basis));
+		snprintf(c, sizeof(c), "unknown");
 	nhir_time_format(a->first, t, sizeof(t));
-	cJSON_AddStringToObject(d, "first_use", t);
-	cJSON_AddNumberToObject(d, "uses", (double)a->uses);
-	cJSON_AddStringToObject(d, "action", a->action ? a->action : "");
-	cJSON_AddStringToObject(d, "source_ip", a->src_ip ? a->src_ip : "");
-	cJSON_AddStringToObject(d, "outcome", a->outcome ? a->outcome : "");
-	cJSON_AddStringToObject(d, "file", a->file ? a->file : "");
-	cJSON_AddNumberToObject(d, "offset", (double)a->offset);
-	cJSON_AddNumberToObject(d, "start_seq", (double)start_seq);
-	cJSON_AddStringToObject(d, "raised_by", uploader ? "upload" : "watch");
-	if (uploader)
-		cJSON_AddStringToObject(d, "uploaded_by", uploader);
+	ok = cJSON_AddStringToObject(d, "key", a->key) &&
+	     cJSON_AddNumberToObject(d, "node", (double)node) &&
+	     (a->from ? cJSON_AddStringToObject(d, "from", a->from)
+		      : cJSON_AddNullToObject(d, "from")) &&
+	     cJSON_AddStringToObject(d, "cut", c) &&
+	     cJSON_AddStringToObject(d, "cut_basis",
+				     nhir_cut_basis_name(a->basis)) &&
+	     cJSON_AddStringToObject(d, "first_use", t) &&
+	     cJSON_AddNumberToObject(d, "uses", (double)a->uses) &&
+	     cJSON_AddStringToObject(d, "action", a->action ? a->action : "") &&
+	     cJSON_AddStringToObject(d, "source_ip",
+				     a->src_ip ? a->src_ip : "") &&
+	     cJSON_AddStringToObject(d, "outcome",
+				     a->outcome ? a->outcome : "") &&
+	     cJSON_AddStringToObject(d, "file", a->file ? a->file : "") &&
+	     cJSON_AddNumberToObject(d, "file_id", (double)file) &&
+	     cJSON_AddNumberToObject(d, "offset", (double)a->offset) &&
+	     cJSON_AddNumberToObject(d, "start_seq", (double)start_seq) &&
+	     cJSON_AddStringToObject(d, "raised_by",
+				     uploader ? "upload" : "watch") &&
+	     (!uploader || cJSON_AddStringToObject(d, "uploaded_by", uploader));
+	if (!ok) {
+		cJSON_Delete(d);
+		return NULL;
+	}
 	return d;
 }
 
@@ -752,11 +795,11 @@ static char *alert_note(const struct nhir_watch_alert *a)
 
 /* Records a (note and audit entry, one transaction); sets a->seq. */
 static enum nhir_rc record_alert(struct nhir_watch *w,
-				 struct nhir_watch_alert *a,
-				 struct nhir_err *err)
+				 struct nhir_watch_alert *a, int64_t node,
+				 int64_t file, struct nhir_err *err)
 {
 	char *note = alert_note(a);
-	cJSON *d = alert_detail(a, w->start_seq,
+	cJSON *d = alert_detail(a, node, file, w->start_seq,
 				w->upload ? w->uploader : NULL);
 	enum nhir_rc rc;
 
@@ -808,8 +851,6 @@ static int on_event(const struct nhir_event *ev, void *data)
 	struct uses *u = data;
 	struct use *x = NULL;
 
-	if (!has_file(u->w, ev->file))
-		return 0;
 	if (u->cut != NHIR_TIME_UNSET && ev->time < u->cut)
 		return 0;
 	for (size_t i = 0; i < u->nr; i++)
@@ -828,6 +869,11 @@ static int on_event(const struct nhir_event *ev, void *data)
 		x->action = ev->action ? nhir_strdup(ev->action) : NULL;
 		x->src_ip = ev->src_ip ? nhir_strdup(ev->src_ip) : NULL;
 		x->outcome = ev->outcome ? nhir_strdup(ev->outcome) : NULL;
+		if ((ev->action && !x->action) || (ev->src_ip && !x->src_ip) ||
+		    (ev->outcome && !x->outcome)) {
+			u->oom = true;
+			return 1;
+		}
 	}
 	x->uses++;
 	return 0;
@@ -871,8 +917,16 @@ static enum nhir_rc check_key(struct nhir_watch *w, size_t ki,
 		struct nhir_watch_alert a;
 		char *path;
 
-		if (was_alerted(w, k->ext, u.v[i].file))
+		k->uses += u.v[i].uses;
+		if (was_alerted(w, k->node, u.v[i].file)) {
+			if (out)
+				out->known++;
 			continue;
+		}
+		/* room first: an alert recorded is never recorded again */
+		rc = alerted_room(w, err);
+		if (rc)
+			break;
 		path = nhir_store_file_path(w->st, u.v[i].file);
 		memset(&a, 0, sizeof(a));
 		a.incident = w->incident;
@@ -887,15 +941,10 @@ static enum nhir_rc check_key(struct nhir_watch *w, size_t ki,
 		a.file = path;
 		a.offset = u.v[i].offset;
 		a.uses = u.v[i].uses;
-		rc = record_alert(w, &a, err);
-		if (!rc && NHIR_ALLOC_GROW(w->alerted, w->alerted_nr + 1,
-					   w->alerted_alloc))
-			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		rc = record_alert(w, &a, k->node, u.v[i].file, err);
 		if (!rc) {
-			w->alerted[w->alerted_nr].key = nhir_strdup(k->ext);
+			w->alerted[w->alerted_nr].node = k->node;
 			w->alerted[w->alerted_nr++].file = u.v[i].file;
-			k->uses += a.uses;
-			w->uses += a.uses;
 			w->alerts++;
 			if (out) {
 				out->alerts++;
@@ -941,7 +990,11 @@ enum nhir_rc nhir_watch_sweep(struct nhir_watch *w, nhir_watch_alert_cb cb,
 
 		memset(&ss, 0, sizeof(ss));
 		out->passes++;
-		rc = nhir_store_load_graph(w->st, &g, err);
+		out->known = 0;
+		/* what is on the record already, whoever raised it */
+		rc = read_record(w, err);
+		if (!rc)
+			rc = nhir_store_load_graph(w->st, &g, err);
 		if (!rc)
 			rc = nhir_scope_each(w->st, w->incident, on_scope, &ss,
 					     err);
@@ -961,6 +1014,11 @@ enum nhir_rc nhir_watch_sweep(struct nhir_watch *w, nhir_watch_alert_cb cb,
 			}
 			rc = check_key(w, i, cb, data, out, err);
 		}
+		/* every use after its cut now stored, alerted now or before */
+		w->uses = 0;
+		for (size_t i = 0; !rc && i < w->key_nr; i++)
+			w->uses += w->keys[i].uses;
+		w->alerts_before = out->known;
 		for (size_t i = 0; !rc && i < w->key_nr; i++) {
 			if (w->keys[i].scoped)
 				continue;
@@ -983,66 +1041,139 @@ enum nhir_rc nhir_watch_sweep(struct nhir_watch *w, nhir_watch_alert_cb cb,
 
 /* ---- the verdict ---- */
 
-static cJSON *verdict_body(struct nhir_watch *w, const struct nhir_watch_end *e)
+/* A verdict's result, and why it is not clean when it is incomplete. */
+struct outcome {
+	const char *result;	/* "clean", "uses-after-cut", "incomplete" */
+	const char *why[5];	/* why incomplete, NULL-ended */
+	char buf[5][64];
+};
+
+/*
+ * Clean only when the watch ran its whole period, nothing failed, and
+ * every file was read whole: else what it did not see is unknown.
+ */
+static void decide(const struct nhir_watch *w, const struct nhir_watch_end *e,
+		   struct outcome *o)
 {
-	cJSON *v = cJSON_CreateObject(), *keys;
-	char t[40], ref[32];
-	int64_t ended = nhir_time_now();
+	size_t n = 0;
+
+	memset(o, 0, sizeof(*o));
+	if (!e || !e->stopped || strcmp(e->stopped, "elapsed")) {
+		snprintf(o->buf[n], sizeof(o->buf[n]), "stopped before its "
+			 "period (%s)", e && e->stopped ? e->stopped : "?");
+		o->why[n] = o->buf[n];
+		n++;
+	}
+	if (e && e->failed) {
+		o->why[n] = "an error ended it";
+		n++;
+	}
+	if (e && e->files_failed) {
+		snprintf(o->buf[n], sizeof(o->buf[n]), "%" PRIu64 " file%s "
+			 "rejected", e->files_failed,
+			 e->files_failed == 1 ? "" : "s");
+		o->why[n] = o->buf[n];
+		n++;
+	}
+	if (e && e->files_unread) {
+		snprintf(o->buf[n], sizeof(o->buf[n]), "%" PRIu64 " file%s "
+			 "not read", e->files_unread,
+			 e->files_unread == 1 ? "" : "s");
+		o->why[n] = o->buf[n];
+		n++;
+	}
+	if (e && e->records_skipped && n < 5) {
+		snprintf(o->buf[n], sizeof(o->buf[n]), "%" PRIu64 " record%s "
+			 "skipped", e->records_skipped,
+			 e->records_skipped == 1 ? "" : "s");
+		o->why[n] = o->buf[n];
+		n++;
+	}
+	o->result = w->uses ? "uses-after-cut" : n ? "incomplete" : "clean";
+}
+
+static bool add_time(cJSON *o, const char *name, int64_t t)
+{
+	char buf[40];
+
+	if (t == NHIR_TIME_UNSET)
+		return cJSON_AddStringToObject(o, name, "unknown") != NULL;
+	nhir_time_format(t, buf, sizeof(buf));
+	return cJSON_AddStringToObject(o, name, buf) != NULL;
+}
+
+static cJSON *verdict_body(struct nhir_watch *w, const struct nhir_watch_end *e,
+			   const struct outcome *oc)
+{
+	cJSON *v = cJSON_CreateObject(), *keys, *why;
+	char ref[32];
+	bool ok;
 
 	if (!v)
 		return NULL;
 	snprintf(ref, sizeof(ref), "INC-%" PRId64, w->incident);
-	cJSON_AddStringToObject(v, "incident", ref);
-	cJSON_AddNumberToObject(v, "start_seq", (double)w->start_seq);
-	cJSON_AddStringToObject(v, "result", w->uses ? "uses-after-cut"
-						     : "clean");
-	cJSON_AddNumberToObject(v, "uses_after_cut", (double)w->uses);
-	cJSON_AddNumberToObject(v, "alerts", (double)w->alerts);
-	cJSON_AddNumberToObject(v, "alerts_from_uploads",
-				(double)w->alerts_elsewhere);
-	nhir_time_format(w->started, t, sizeof(t));
-	cJSON_AddStringToObject(v, "started", t);
-	nhir_time_format(ended, t, sizeof(t));
-	cJSON_AddStringToObject(v, "ended", t);
-	cJSON_AddNumberToObject(v, "for_seconds", (double)w->period);
-	cJSON_AddStringToObject(v, "stopped", e && e->stopped ? e->stopped
-							     : "elapsed");
-	cJSON_AddNumberToObject(v, "files_read", e ? (double)e->files : 0);
-	cJSON_AddNumberToObject(v, "files_already_read",
-				e ? (double)e->files_seen : 0);
-	cJSON_AddNumberToObject(v, "files_rejected",
-				e ? (double)e->files_failed : 0);
-	cJSON_AddNumberToObject(v, "records_skipped",
-				e ? (double)e->records_skipped : 0);
-	cJSON_AddNumberToObject(v, "files_unread",
-				e ? (double)e->files_unread : 0);
-	cJSON_AddNumberToObject(v, "descendants_proposed", (double)w->added);
-	cJSON_AddStringToObject(v, "by", w->actor);
-	keys = cJSON_AddArrayToObject(v, "keys");
-	for (size_t i = 0; keys && i < w->key_nr; i++) {
+	ok = cJSON_AddStringToObject(v, "incident", ref) &&
+	     cJSON_AddNumberToObject(v, "start_seq", (double)w->start_seq) &&
+	     cJSON_AddStringToObject(v, "result", oc->result) &&
+	     (why = cJSON_AddArrayToObject(v, "incomplete_because")) != NULL;
+	for (size_t i = 0; ok && i < 5 && oc->why[i]; i++) {
+		cJSON *x = cJSON_CreateString(oc->why[i]);
+
+		ok = x && cJSON_AddItemToArray(why, x);
+		if (!ok)
+			cJSON_Delete(x);
+	}
+	ok = ok &&
+	     cJSON_AddNumberToObject(v, "uses_after_cut", (double)w->uses) &&
+	     cJSON_AddNumberToObject(v, "alerts", (double)w->alerts) &&
+	     cJSON_AddNumberToObject(v, "alerts_before",
+				     (double)w->alerts_before) &&
+	     cJSON_AddNumberToObject(v, "alerts_from_uploads",
+				     (double)w->alerts_elsewhere) &&
+	     add_time(v, "started", w->started) &&
+	     add_time(v, "ended", nhir_time_now()) &&
+	     cJSON_AddNumberToObject(v, "for_seconds", (double)w->period) &&
+	     cJSON_AddStringToObject(v, "stopped", e && e->stopped ? e->stopped
+								   : "unknown") &&
+	     cJSON_AddNumberToObject(v, "files_read",
+				     e ? (double)e->files : 0) &&
+	     cJSON_AddNumberToObject(v, "files_already_read",
+				     e ? (double)e->files_seen : 0) &&
+	     cJSON_AddNumberToObject(v, "files_rejected",
+				     e ? (double)e->files_failed : 0) &&
+	     cJSON_AddNumberToObject(v, "records_skipped",
+				     e ? (double)e->records_skipped : 0) &&
+	     cJSON_AddNumberToObject(v, "files_unread",
+				     e ? (double)e->files_unread : 0) &&
+	     cJSON_AddNumberToObject(v, "descendants_proposed",
+				     (double)w->added) &&
+	     cJSON_AddStringToObject(v, "by", w->actor) &&
+	     (keys = cJSON_AddArrayToObject(v, "keys")) != NULL;
+	for (size_t i = 0; ok && i < w->key_nr; i++) {
 		const struct wkey *k = &w->keys[i];
 		cJSON *o;
 
 		if (k->kind != NHIR_NODE_CREDENTIAL && k->kind != NHIR_NODE_TOKEN)
 			continue;
 		o = cJSON_CreateObject();
-		if (!o || !cJSON_AddItemToArray(keys, o)) {
+		ok = o && cJSON_AddItemToArray(keys, o);
+		if (!ok) {
 			cJSON_Delete(o);
 			break;
 		}
-		cJSON_AddStringToObject(o, "key", k->ext);
-		if (k->parent != NO_PARENT)
-			cJSON_AddStringToObject(o, "from",
-						w->keys[k->parent].ext);
-		if (k->cut != NHIR_TIME_UNSET) {
-			nhir_time_format(k->cut, t, sizeof(t));
-			cJSON_AddStringToObject(o, "cut", t);
-		} else {
-			cJSON_AddStringToObject(o, "cut", "unknown");
-		}
-		cJSON_AddStringToObject(o, "cut_basis",
-					nhir_cut_basis_name(k->basis));
-		cJSON_AddNumberToObject(o, "uses_after_cut", (double)k->uses);
+		ok = cJSON_AddStringToObject(o, "key", k->ext) &&
+		     (k->parent == NO_PARENT ||
+		      cJSON_AddStringToObject(o, "from",
+					      w->keys[k->parent].ext)) &&
+		     add_time(o, "cut", k->cut) &&
+		     cJSON_AddStringToObject(o, "cut_basis",
+					     nhir_cut_basis_name(k->basis)) &&
+		     cJSON_AddNumberToObject(o, "uses_after_cut",
+					     (double)k->uses);
+	}
+	if (!ok) {
+		cJSON_Delete(v);
+		return NULL;
 	}
 	return v;
 }
@@ -1080,25 +1211,24 @@ static enum nhir_rc sign_verdict(cJSON *doc, const cJSON *v,
 	return NHIR_OK;
 }
 
-static char *verdict_note(const cJSON *v)
+static char *verdict_note(const struct nhir_watch *w, const struct outcome *oc,
+			  const struct nhir_watch_end *e)
 {
 	struct nhir_buf b = NHIR_BUF_INIT(1 << 12);
-	const cJSON *x;
-	double uses, files;
+	uint64_t files = e ? e->files : 0;
 
-	x = cJSON_GetObjectItemCaseSensitive(v, "uses_after_cut");
-	uses = cJSON_IsNumber(x) ? x->valuedouble : 0;
-	x = cJSON_GetObjectItemCaseSensitive(v, "files_read");
-	files = cJSON_IsNumber(x) ? x->valuedouble : 0;
-	if (uses > 0)
-		nhir_buf_addf(&b, "watch verdict: %.0f use%s after cut", uses,
-			      uses == 1 ? "" : "s");
+	if (w->uses)
+		nhir_buf_addf(&b, "watch verdict: %" PRIu64 " use%s after cut",
+			      w->uses, w->uses == 1 ? "" : "s");
+	else if (oc->why[0])
+		nhir_buf_adds(&b, "watch verdict: incomplete, no use after cut "
+			      "seen");
 	else
 		nhir_buf_adds(&b, "watch verdict: clean, no use after cut");
-	nhir_buf_addf(&b, "; %s to %s, %.0f file%s read",
-		      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "started")),
-		      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "ended")),
-		      files, files == 1 ? "" : "s");
+	for (size_t i = 0; i < 5 && oc->why[i]; i++)
+		nhir_buf_addf(&b, "%s%s", i ? ", " : "; ", oc->why[i]);
+	nhir_buf_addf(&b, "; %" PRIu64 " file%s read, for %" PRId64 " s",
+		      files, files == 1 ? "" : "s", w->period);
 	nhir_buf_addch(&b, 0);
 	if (b.err) {
 		nhir_buf_release(&b);
@@ -1107,71 +1237,61 @@ static char *verdict_note(const cJSON *v)
 	return nhir_buf_detach(&b, NULL);
 }
 
-/*
- * The alerts recorded on the incident since the watch started that it
- * did not raise itself (an upload to the server checked meanwhile):
- * they count in its verdict.
- */
-struct tally {
-	struct nhir_watch *w;
-	bool oom;
-};
-
+/* How many alerts uploads raised on the incident during the watch. */
 static int on_alert_entry(const struct nhir_audit_entry *e, void *data)
 {
-	struct tally *t = data;
-	struct nhir_watch *w = t->w;
-	const char *key, *by;
+	struct nhir_watch *w = data;
+	const char *by;
 	cJSON *d;
-	double uses;
 
 	if (e->seq <= w->start_seq || !e->action ||
 	    strcmp(e->action, "watch.alert"))
 		return 0;
 	d = cJSON_Parse(e->detail ? e->detail : "");
-	key = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "key"));
-	uses = detail_num(d, "uses");
 	by = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d,
 								   "raised_by"));
-	if (key && (detail_num(d, "start_seq") != (double)w->start_seq ||
-		    !by || strcmp(by, "watch"))) {
-		/* raised meanwhile by an upload, or by another watch */
+	if (by && !strcmp(by, "upload") &&
+	    detail_num(d, "start_seq") == (double)w->start_seq)
 		w->alerts_elsewhere++;
-		w->alerts++;
-		/* unknown how many: at least one */
-		w->uses += uses > 0 ? (uint64_t)uses : 1;
-		for (size_t i = 0; i < w->key_nr; i++)
-			if (!strcmp(w->keys[i].ext, key))
-				w->keys[i].uses += uses > 0 ? (uint64_t)uses : 1;
-	}
 	cJSON_Delete(d);
 	return 0;
 }
 
+enum nhir_rc nhir_watch_key_check(const char *keyfile, struct nhir_err *err)
+{
+	unsigned char sk[NHIR_ED_SK];
+	enum nhir_rc rc = nhir_ed_load_secret(keyfile, sk, err);
+
+	sodium_memzero(sk, sizeof(sk));
+	return rc;
+}
+
 enum nhir_rc nhir_watch_finish(struct nhir_watch *w,
 			       const struct nhir_watch_end *e, char **doc,
-			       uint64_t *uses, uint64_t *alerts,
+			       struct nhir_watch_totals *t,
 			       struct nhir_err *err)
 {
+	struct outcome oc;
 	cJSON *d = NULL, *v;
 	char *note = NULL, *s;
-	enum nhir_rc rc = NHIR_OK;
+	enum nhir_rc rc;
 
 	if (doc)
 		*doc = NULL;
-	if (w->start_seq) {
-		struct tally t = { w, false };
-
-		rc = nhir_audit_each(w->st, w->incident, on_alert_entry, &t,
-				     err);
-		if (rc)
-			return rc;
+	/* the store as it is at the end: what uploads brought counts too */
+	rc = nhir_watch_sweep(w, NULL, NULL, NULL, err);
+	w->alerts_elsewhere = 0;
+	if (!rc)
+		rc = nhir_audit_each(w->st, w->incident, on_alert_entry, w, err);
+	if (rc)
+		return rc;
+	decide(w, e, &oc);
+	if (t) {
+		t->result = oc.result;
+		t->uses = w->uses;
+		t->alerts = w->alerts;
 	}
-	if (uses)
-		*uses = w->uses;
-	if (alerts)
-		*alerts = w->alerts;
-	v = verdict_body(w, e);
+	v = verdict_body(w, e, &oc);
 	d = cJSON_CreateObject();
 	if (d && !cJSON_AddNumberToObject(d, "version", 1)) {
 		cJSON_Delete(d);
@@ -1186,7 +1306,7 @@ enum nhir_rc nhir_watch_finish(struct nhir_watch *w,
 	if (e && e->keyfile)
 		rc = sign_verdict(d, v, e->keyfile, err);
 	if (!rc) {
-		note = verdict_note(v);
+		note = verdict_note(w, &oc, e);
 		if (!note)
 			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	}
@@ -1231,8 +1351,24 @@ static enum nhir_rc check_doc(const cJSON *doc, const char *pubfile,
 	snprintf(out->result, sizeof(out->result), "%s",
 		 cJSON_IsString(x) ? x->valuestring : "unknown");
 	x = cJSON_GetObjectItemCaseSensitive(v, "uses_after_cut");
-	out->uses = cJSON_IsNumber(x) && x->valuedouble > 0
-			    ? (uint64_t)x->valuedouble : 0;
+	/* a count from a file: bounded before it is converted */
+	out->uses = cJSON_IsNumber(x) && x->valuedouble >= 1
+			    ? x->valuedouble < 9007199254740992.0
+				      ? (uint64_t)x->valuedouble
+				      : UINT64_C(9007199254740992)
+			    : 0;
+	x = cJSON_GetObjectItemCaseSensitive(v, "stopped");
+	snprintf(out->stopped, sizeof(out->stopped), "%s",
+		 cJSON_IsString(x) ? x->valuestring : "unknown");
+	x = cJSON_GetObjectItemCaseSensitive(v, "incomplete_because");
+	for (const cJSON *r = cJSON_IsArray(x) ? x->child : NULL; r;
+	     r = r->next) {
+		size_t n = strlen(out->incomplete);
+
+		if (cJSON_IsString(r))
+			snprintf(out->incomplete + n, sizeof(out->incomplete) - n,
+				 "%s%s", n ? "; " : "", r->valuestring);
+	}
 	inc = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v,
 								    "incident"));
 	if (!out->incident && inc)

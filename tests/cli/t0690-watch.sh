@@ -30,7 +30,11 @@ trap '[ -n "$wpid" ] && kill $wpid 2>/dev/null; rm -rf "$T"' EXIT
 wpid=$!
 check "the watch starts" wait_for "$T/watch.err" "watching INC-1 for 20 s"
 sleep 1.5
-check "a use from before the cut is no alert" sh -c '! grep -q ALERT "$0/watch.out"' "$T"
+check "a use from before the cut is no alert" hasnt "$T/watch.out" "01-before.jsonl"
+# the sample logs ingested before the watch hold a use of the backdoor
+# key after its cut: stored before, a use all the same
+check "a use stored before the watch is alerted too" has "$T/watch.out" \
+	"ALERT INC-1: AKIAEXAMPLEBACKDOOR used after its cut (2024-05-01T10:35:00Z, revoked)"
 
 # the revoked key used after its cut
 rec 2024-05-01T10:40:00Z AKIAEXAMPLEDEPLOY01 ListBuckets 203.0.113.66 | drop 02-after.jsonl
@@ -65,16 +69,17 @@ wait $wpid
 rc=$?
 wpid=
 check "the watch ends on SIGTERM, its exit code says uses after cut" test "$rc" = 3
-check "the verdict is printed" has "$T/watch.out" "verdict INC-1: uses after cut (3 in 3 alerts)"
+check "the verdict is printed" has "$T/watch.out" "verdict INC-1: uses after cut (4 stored, 4 new alerts)"
 check "with the files read and the rejected one" has "$T/watch.out" "3 files read, 1 rejected"
 check "the alerts are on the incident's record" sh -c \
-	'"$NHIR" incident show INC-1 | grep -c "watch alert: " | grep -qx 3'
+	'"$NHIR" incident show INC-1 | grep -c "watch alert: " | grep -qx 4'
 check "and on the audit log" sh -c \
-	'"$NHIR" audit log --incident INC-1 | grep -c "watch.alert" | grep -qx 3'
+	'"$NHIR" audit log --incident INC-1 | grep -c "watch.alert" | grep -qx 4'
 check "the verdict is on the record" sh -c \
-	'"$NHIR" incident show INC-1 | grep -q "watch verdict: 3 uses after cut"'
+	'"$NHIR" incident show INC-1 | grep -q "watch verdict: 4 uses after cut; stopped before its period (signal), 1 file rejected"'
 check "the verdict file is signed and holds" exits 0 "$NHIR" watch verify "$T/verdict.json" --key "$T/key.pub"
-check "saying so" has "$T/last.out" "uses after cut (3), signature valid"
+check "saying so, and how it stopped" has "$T/last.out" \
+	"uses after cut (4), stopped: signal (stopped before its period (signal); 1 file rejected), signature valid"
 check "another key is refused" exits 1 "$NHIR" watch verify "$T/verdict.json" --key "$T/other.pub"
 python3 - "$T/verdict.json" "$T/tampered.json" <<'EOF'
 import json, sys
@@ -89,7 +94,7 @@ EOF
 check "a verdict changed after signing does not hold" exits 1 "$NHIR" watch verify "$T/tampered.json"
 check "and says why" has "$T/last.out" "was changed after it was signed"
 check "the recorded verdict holds" sh -c \
-	'"$NHIR" watch verdicts INC-1 --key "$0/key.pub" | grep -q "uses after cut (3), signature valid"' "$T"
+	'"$NHIR" watch verdicts INC-1 --key "$0/key.pub" | grep -q "uses after cut (4), stopped: signal"' "$T"
 check "verdicts as a document" sh -c \
 	'"$NHIR" watch verdicts INC-1 --format json | python3 -c "
 import json, sys
@@ -97,19 +102,33 @@ d = json.load(sys.stdin)
 assert d[\"version\"] == 1 and len(d[\"verdicts\"]) == 1 and d[\"verdicts\"][0][\"holds\"], d"'
 check "the audit chain is intact" sh -c '"$NHIR" audit verify | grep -q intact'
 
-# a second watch: nothing new arrives, the period elapses; the file cut
-# short is still rejected (exit 4), the others were read before
-check "a quiet watch: no alert, one file still rejected (exit 4)" exits 4 \
+# a second watch: nothing new arrives, the period elapses.  The uses
+# after cut are stored: the verdict counts them (exit 3) without
+# alerting them again; the file cut short is still rejected
+check "a second watch: the stored uses, no new alert (exit 3)" exits 3 \
 	"$NHIR" --as rory watch INC-1 --for 2s --dir "$T/logs" --format json
 check "its verdict is a document, the last line" sh -c \
 	'tail -1 "$0/last.out" | python3 -c "
 import json, sys
 d = json.load(sys.stdin)[\"verdict\"]
-assert d[\"result\"] == \"clean\" and d[\"stopped\"] == \"elapsed\", d
+assert d[\"result\"] == \"uses-after-cut\" and d[\"stopped\"] == \"elapsed\", d
+assert d[\"uses_after_cut\"] == 4 and d[\"alerts\"] == 0 and d[\"alerts_before\"] == 4, d
 assert d[\"files_read\"] == 0 and d[\"files_already_read\"] == 3, d
+assert d[\"incomplete_because\"] == [\"1 file rejected\"], d
 k = [x for x in d[\"keys\"] if x[\"key\"] == \"ASIAWATCHSESSION01\"][0]
 assert k[\"cut_basis\"] == \"inherited\" and k[\"from\"] == \"AKIAEXAMPLEDEPLOY01\", k"' "$T"
-check "the files read before are not alerted again" hasnt "$T/last.out" '"alert"'
+check "the uses alerted before are not alerted again" hasnt "$T/last.out" '"alert"'
+check "a verdict file needs no database" exits 0 env NHIR_DB="$T/none.db" \
+	"$NHIR" watch verify "$T/verdict.json"
+check "and makes none" test ! -e "$T/none.db"
+printf '{"verdict": {"result": "clean"}, "signature": {"public_key": "zz", "signature": "00"}}' >"$T/badhex.json"
+check "a signature that is not hex does not hold" exits 1 "$NHIR" watch verify "$T/badhex.json"
+check "and says why" has "$T/last.out" "not an Ed25519 public key and signature in hex"
+printf '{"verdict": ' >"$T/short.json"
+check "a verdict cut short is refused, with its offset" exits 1 "$NHIR" watch verify "$T/short.json"
+check "naming the file" has "$T/last.err" "$T/short.json: not JSON (byte"
+check "a misspelt signing key fails at once" exits 1 "$NHIR" --as rory watch INC-1 --for 1h --dir "$T/logs" --sign "$T/nokey"
+check "before a watch starts" sh -c '"$NHIR" audit log --incident INC-1 | grep -c " watch.start " | grep -qx 2'
 
 # an alert as JSON: one object a line
 mkdir -p "$T/logs2"

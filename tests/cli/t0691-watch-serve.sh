@@ -100,7 +100,7 @@ wait $WATCH_PID
 rc=$?
 WATCH_PID=
 check "the watch's verdict counts the upload's alert (exit 3)" test "$rc" = 3
-check "saying so" has "$T/watch.out" "verdict INC-1: uses after cut (1 in 1 alert)"
+check "saying so" has "$T/watch.out" "verdict INC-1: uses after cut (2 stored, 1 new alert)"
 check "the verdict reaches the webhook" wait_recv_event watch.verdict
 check "as its own event" sh -c \
 	'grep "watch.verdict" "$0/recv.log" | grep -q "uses_after_cut"' "$T"

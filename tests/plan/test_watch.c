@@ -94,6 +94,12 @@ static struct nhir_store *setup(int64_t *inc)
 						 t_of(CUT) - 60, NULL), 0);
 	assert_int_equal(ops->revocation_confirm(st, *inc, key, t_of(CUT),
 						 "deactivated", NULL), 0);
+	/* deleted by a second step ten minutes later: the cut stays */
+	assert_int_equal(ops->revocation_request(st, *inc, key, 0,
+						 t_of(CUT) + 540, NULL), 0);
+	assert_int_equal(ops->revocation_confirm(st, *inc, key,
+						 t_of(CUT) + 600, "deleted",
+						 NULL), 0);
 	assert_int_equal(nhir_store_commit(st, NULL), 0);
 	return st;
 }
@@ -147,7 +153,7 @@ static void test_cut_times_and_alerts(void **state)
 	(void)state;
 	memset(s, 0, sizeof(s));
 	memset(&res, 0, sizeof(res));
-	/* stored before the watch: after the cut, but not its file */
+	/* stored before the watch, after the cut: a use all the same */
 	rec(&b, "2024-05-01T10:50:00Z", KEY, "ListBuckets", NULL);
 	earlier = file_of("earlier.jsonl", &b);
 	assert_int_equal(nhir_ingest_path(st, ct, earlier, "rae", NULL, NULL,
@@ -158,7 +164,9 @@ static void test_cut_times_and_alerts(void **state)
 			 NHIR_EINVAL);
 	assert_int_equal(nhir_watch_start(st, "rae", inc, 60, &w, &err), 0);
 	assert_int_equal(nhir_watch_sweep(w, on_alert, s, &sw, &err), 0);
-	assert_int_equal(s[0].nr, 0);
+	assert_int_equal(s[0].nr, 1);
+	assert_string_equal(s[0].key, KEY);
+	assert_int_equal(s[0].first, t_of("2024-05-01T10:50:00Z"));
 	assert_int_equal(sw.keys, 2);
 	assert_int_equal(sw.unknown_cut, 1);	/* the other key */
 
@@ -166,7 +174,8 @@ static void test_cut_times_and_alerts(void **state)
 	before = file_of("before.jsonl", &b);
 	assert_int_equal(nhir_watch_file(w, ct, before, &res, &err), 0);
 	assert_int_equal(nhir_watch_sweep(w, on_alert, s, &sw, &err), 0);
-	assert_int_equal(s[0].nr, 0);
+	assert_int_equal(s[0].nr, 1);
+	assert_int_equal(sw.known, 1);
 
 	/* at the cut's second and after: two uses, one alert */
 	rec(&b, CUT, KEY, "ListBuckets", NULL);
@@ -175,10 +184,10 @@ static void test_cut_times_and_alerts(void **state)
 	after = file_of("after.jsonl", &b);
 	assert_int_equal(nhir_watch_file(w, ct, after, &res, &err), 0);
 	assert_int_equal(nhir_watch_sweep(w, on_alert, s, &sw, &err), 0);
-	assert_int_equal(s[0].nr, 2);
+	assert_int_equal(s[0].nr, 3);
 	assert_int_equal(sw.alerts, 2);
 	assert_int_equal(sw.uses, 3);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 1; i < 3; i++) {
 		if (!strcmp(s[i].key, KEY)) {
 			assert_string_equal(s[i].basis, "revoked");
 			assert_int_equal(s[i].cut, t_of(CUT));
@@ -193,7 +202,8 @@ static void test_cut_times_and_alerts(void **state)
 	}
 	/* swept again: nothing new */
 	assert_int_equal(nhir_watch_sweep(w, on_alert, s, &sw, &err), 0);
-	assert_int_equal(s[0].nr, 2);
+	assert_int_equal(s[0].nr, 3);
+	assert_int_equal(sw.known, 3);
 
 	/* a session minted from the revoked key, then used */
 	rec(&b, "2024-05-01T10:41:00Z", KEY, "GetSessionToken", SESSION);
@@ -201,10 +211,10 @@ static void test_cut_times_and_alerts(void **state)
 	minted = file_of("minted.jsonl", &b);
 	assert_int_equal(nhir_watch_file(w, ct, minted, &res, &err), 0);
 	assert_int_equal(nhir_watch_sweep(w, on_alert, s, &sw, &err), 0);
-	assert_int_equal(s[0].nr, 4);
+	assert_int_equal(s[0].nr, 5);
 	assert_int_equal(sw.added, 1);
 	assert_true(sw.passes >= 2);
-	for (int i = 2; i < 4; i++)
+	for (int i = 3; i < 5; i++)
 		if (!strcmp(s[i].key, SESSION)) {
 			assert_string_equal(s[i].basis, "inherited");
 			assert_string_equal(s[i].from, KEY);
@@ -212,6 +222,12 @@ static void test_cut_times_and_alerts(void **state)
 		}
 	assert_int_equal(nhir_scope_each(st, inc, scope_status, status, NULL), 0);
 	assert_string_equal(status, "proposed");
+	nhir_watch_free(w);
+	/* a second watch alerts nothing again, and counts it all */
+	assert_int_equal(nhir_watch_start(st, "rae", inc, 60, &w, &err), 0);
+	assert_int_equal(nhir_watch_sweep(w, on_alert, s, &sw, &err), 0);
+	assert_int_equal(s[0].nr, 5);
+	assert_int_equal(sw.known, 5);
 	nhir_watch_free(w);
 	free(earlier);
 	free(before);
@@ -248,7 +264,7 @@ static void test_upload_and_verdict(void **state)
 	struct nhir_watch *w = NULL;
 	struct nhir_err err = NHIR_ERR_INIT;
 	char key[4096], pub[4200], *doc = NULL, *up, *p;
-	uint64_t uses = 0, alerts = 0;
+	struct nhir_watch_totals tot;
 	int64_t inc;
 	struct nhir_store *st = setup(&inc);
 
@@ -277,24 +293,28 @@ static void test_upload_and_verdict(void **state)
 	assert_int_equal(res.files, 1);
 	assert_int_equal(nhir_watch_upload(st, "ada", res.run_first, on_alert,
 					   s, &sw, &err), 0);
-	assert_int_equal(s[0].nr, 1);
-	assert_int_equal(sw.alerts, 1);
+	/* both stored uses: the one before the watch, the upload's */
+	assert_int_equal(s[0].nr, 2);
+	assert_int_equal(sw.alerts, 2);
+	assert_int_equal(sw.watches, 1);
 
 	memset(&e, 0, sizeof(e));
 	e.stopped = "elapsed";
 	e.keyfile = key;
-	assert_int_equal(nhir_watch_finish(w, &e, &doc, &uses, &alerts, &err), 0);
-	/* the upload's alert counts in the watch's verdict */
-	assert_int_equal(uses, 1);
-	assert_int_equal(alerts, 1);
+	assert_int_equal(nhir_watch_finish(w, &e, &doc, &tot, &err), 0);
+	/* the uploads' uses count in the watch's verdict */
+	assert_string_equal(tot.result, "uses-after-cut");
+	assert_int_equal(tot.uses, 2);
+	assert_int_equal(tot.alerts, 0);
 	assert_int_equal(nhir_watch_verdict_check(doc, strlen(doc), pub, &c,
 						  &err), 0);
 	assert_true(c.holds);
 	assert_string_equal(c.result, "uses-after-cut");
-	assert_int_equal(c.uses, 1);
+	assert_int_equal(c.uses, 2);
+	assert_string_equal(c.stopped, "elapsed");
 	/* a byte of the verdict changed: it no longer holds */
 	{
-		char *q = strstr(doc, "\"uses_after_cut\":1");
+		char *q = strstr(doc, "\"uses_after_cut\":2");
 
 		assert_non_null(q);
 		q[17] = '0';
@@ -326,7 +346,8 @@ static void test_upload_and_verdict(void **state)
 					    &res, NULL), 0);
 	assert_int_equal(nhir_watch_upload(st, "rae", res.run_first, on_alert,
 					   s, &sw, &err), 0);
-	assert_int_equal(s[0].nr, 1);
+	assert_int_equal(s[0].nr, 2);
+	assert_int_equal(sw.watches, 0);
 	free(doc);
 	free(up);
 	free(p);
@@ -334,11 +355,176 @@ static void test_upload_and_verdict(void **state)
 	nhir_store_close(st);
 }
 
+/*
+ * A cut on an identity (sessions issued before a time denied): a session
+ * minted before it is cut then; one minted after is not, and with
+ * nothing else known its cut is unknown, so its every use is an alert.
+ */
+static void test_identity_cut(void **state)
+{
+	struct nhir_store *st = tl_new_store(NULL);
+	const struct nhir_plan_store_ops *ops = nhir_plan_store(st);
+	const struct nhir_tele_format *ct = nhir_tele_find("cloudtrail");
+	struct nhir_buf b = NHIR_BUF_INIT(1 << 20);
+	struct nhir_import_result ires;
+	struct nhir_ingest_result res;
+	struct nhir_watch_sweep sw;
+	struct nhir_declare d;
+	struct nhir_watch *w = NULL;
+	struct nhir_err err = NHIR_ERR_INIT;
+	const char *seeds[] = { "ASIAOLDSESSION000001", "ASIANEWSESSION000001" };
+	struct seen s[8];
+	char *f;
+	int64_t inc;
+
+	(void)state;
+	memset(s, 0, sizeof(s));
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(nhir_user_add(st, "ada", "ada", NHIR_ROLE_ADMIN, NULL), 0);
+	assert_int_equal(nhir_user_add(st, "ada", "lee", NHIR_ROLE_LEAD, NULL), 0);
+	assert_int_equal(nhir_user_add(st, "ada", "rae", NHIR_ROLE_RESPONDER, NULL), 0);
+	assert_int_equal(tl_import_text(st, "nhir",
+		"{\"type\":\"node\",\"kind\":\"identity\",\"id\":\"arn:aws:iam::1:role/deploy\"}\n"
+		"{\"type\":\"node\",\"kind\":\"token\",\"id\":\"ASIAOLDSESSION000001\",\"subtype\":\"aws-sts-session\",\"created\":\"2024-05-01T10:00:00Z\"}\n"
+		"{\"type\":\"node\",\"kind\":\"token\",\"id\":\"ASIANEWSESSION000001\",\"subtype\":\"aws-sts-session\",\"created\":\"2024-05-01T11:00:00Z\"}\n"
+		"{\"type\":\"edge\",\"kind\":\"authenticates\",\"from\":\"ASIAOLDSESSION000001\",\"to\":\"arn:aws:iam::1:role/deploy\"}\n"
+		"{\"type\":\"edge\",\"kind\":\"authenticates\",\"from\":\"ASIANEWSESSION000001\",\"to\":\"arn:aws:iam::1:role/deploy\"}\n",
+		&ires), 0);
+	memset(&d, 0, sizeof(d));
+	d.title = "sessions";
+	d.severity = "high";
+	d.lead = "lee";
+	d.seeds = seeds;
+	d.seed_nr = 2;
+	d.exposed_at = NHIR_TIME_UNSET;
+	assert_int_equal(nhir_incident_declare(st, "rae", &d, &inc, NULL), 0);
+	/* sessions of the role issued before 10:30 denied (by no step) */
+	assert_int_equal(nhir_store_begin(st, NULL), 0);
+	assert_int_equal(ops->cut_put(st, inc,
+				      tl_node(st, "arn:aws:iam::1:role/deploy"),
+				      t_of("2024-05-01T10:30:00Z"), 0, NULL), 0);
+	assert_int_equal(nhir_store_commit(st, NULL), 0);
+	rec(&b, "2024-05-01T10:20:00Z", "ASIAOLDSESSION000001", "ListBuckets",
+	    NULL);
+	rec(&b, "2024-05-01T10:40:00Z", "ASIAOLDSESSION000001", "GetObject",
+	    NULL);
+	rec(&b, "2024-05-01T11:30:00Z", "ASIANEWSESSION000001", "GetObject",
+	    NULL);
+	f = file_of("sessions.jsonl", &b);
+	assert_int_equal(nhir_watch_start(st, "rae", inc, 60, &w, &err), 0);
+	assert_int_equal(nhir_watch_file(w, ct, f, &res, &err), 0);
+	assert_int_equal(nhir_watch_sweep(w, on_alert, s, &sw, &err), 0);
+	assert_int_equal(s[0].nr, 2);
+	assert_int_equal(sw.unknown_cut, 1);
+	for (int i = 0; i < 2; i++) {
+		if (!strcmp(s[i].key, "ASIAOLDSESSION000001")) {
+			assert_string_equal(s[i].basis, "identity-cut");
+			assert_int_equal(s[i].cut, t_of("2024-05-01T10:30:00Z"));
+			assert_int_equal(s[i].uses, 1);	/* not 10:20 */
+		} else {
+			assert_string_equal(s[i].key, "ASIANEWSESSION000001");
+			assert_string_equal(s[i].basis, "unknown");
+			assert_int_equal(s[i].cut, NHIR_TIME_UNSET);
+		}
+	}
+	nhir_watch_free(w);
+	free(f);
+	nhir_store_close(st);
+}
+
+/* Nothing seen is clean only after the whole period with every file read. */
+static void test_incomplete(void **state)
+{
+	struct nhir_watch_totals tot;
+	struct nhir_verdict_check c;
+	struct nhir_watch_end e;
+	struct nhir_watch *w = NULL;
+	struct nhir_err err = NHIR_ERR_INIT;
+	char *doc = NULL;
+	int64_t inc;
+	struct nhir_store *st = setup(&inc);
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	e.stopped = "signal";
+	assert_int_equal(nhir_watch_start(st, "rae", inc, 60, &w, &err), 0);
+	assert_int_equal(nhir_watch_finish(w, &e, &doc, &tot, &err), 0);
+	assert_string_equal(tot.result, "incomplete");
+	assert_int_equal(nhir_watch_verdict_check(doc, strlen(doc), NULL, &c,
+						  &err), 0);
+	assert_string_equal(c.result, "incomplete");
+	assert_string_equal(c.stopped, "signal");
+	assert_non_null(strstr(c.incomplete, "stopped before its period"));
+	assert_false(c.signed_);
+	assert_false(c.holds);
+	nhir_watch_free(w);
+	nhir_free(doc);
+
+	e.stopped = "elapsed";
+	e.files_failed = 1;
+	assert_int_equal(nhir_watch_start(st, "rae", inc, 60, &w, &err), 0);
+	assert_int_equal(nhir_watch_finish(w, &e, &doc, &tot, &err), 0);
+	assert_string_equal(tot.result, "incomplete");
+	assert_non_null(strstr(doc, "1 file rejected"));
+	nhir_watch_free(w);
+	nhir_free(doc);
+
+	e.files_failed = 0;
+	e.failed = true;
+	assert_int_equal(nhir_watch_start(st, "rae", inc, 60, &w, &err), 0);
+	assert_int_equal(nhir_watch_finish(w, &e, NULL, &tot, &err), 0);
+	assert_string_equal(tot.result, "incomplete");
+	nhir_watch_free(w);
+
+	e.failed = false;
+	assert_int_equal(nhir_watch_start(st, "rae", inc, 60, &w, &err), 0);
+	assert_int_equal(nhir_watch_finish(w, &e, NULL, &tot, &err), 0);
+	assert_string_equal(tot.result, "clean");
+	nhir_watch_free(w);
+	nhir_store_close(st);
+}
+
+/* What a verdict file may hold: never trusted, never a crash. */
+static void test_bad_verdicts(void **state)
+{
+	static const char *const bad[] = {
+		"", "null", "[1]", "{\"verdict\":1}", "{\"verdict\":{",
+		"{\"report\":{}}",
+	};
+	struct nhir_verdict_check c;
+	struct nhir_err err = NHIR_ERR_INIT;
+	const char *s;
+
+	(void)state;
+	for (size_t i = 0; i < NHIR_ARRAY_SIZE(bad); i++) {
+		assert_int_equal(nhir_watch_verdict_check(bad[i], strlen(bad[i]),
+							  NULL, &c, &err),
+				 NHIR_EPARSE);
+		assert_true(err.msg[0] != 0);
+	}
+	s = "{\"verdict\":{\"result\":\"clean\",\"uses_after_cut\":1e300},"
+	    "\"signature\":{\"public_key\":\"zz\",\"signature\":\"00\"}}";
+	assert_int_equal(nhir_watch_verdict_check(s, strlen(s), NULL, &c, &err),
+			 0);
+	assert_true(c.signed_);
+	assert_false(c.holds);
+	assert_non_null(strstr(c.why, "not an Ed25519"));
+	assert_int_equal(c.uses, UINT64_C(9007199254740992));
+	s = "{\"verdict\":{\"uses_after_cut\":-5}}";
+	assert_int_equal(nhir_watch_verdict_check(s, strlen(s), NULL, &c, &err),
+			 0);
+	assert_int_equal(c.uses, 0);
+	assert_string_equal(c.why, "not signed");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cut_times_and_alerts),
 		cmocka_unit_test(test_upload_and_verdict),
+		cmocka_unit_test(test_identity_cut),
+		cmocka_unit_test(test_incomplete),
+		cmocka_unit_test(test_bad_verdicts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
