@@ -7,7 +7,8 @@
  *
  * The events are read off the audit log, as webhooks are: each stream
  * has a cursor over the log; each event it asked for becomes a SET,
- * signed (EdDSA, Ed25519) by the server's key, kept in the database
+ * signed (EdDSA with Ed25519, or ES256 with P-256, as configured) by the
+ * server's key, kept in the database
  * with its delivery: pushed (RFC 8935) with retries, or polled (RFC
  * 8936) and acknowledged.  A stream is made, changed and deleted by an
  * admin, each change on the audit log.  See doc/guide/ssf.md.
@@ -61,7 +62,8 @@ struct nhir_ssf_idp {
 /* The "ssf:" section of the server's configuration. */
 struct nhir_ssf_config {
 	char issuer[NHIR_SSF_ISSUER_MAX];	/* iss of nhir's SETs */
-	char key[1024];		/* Ed25519 secret key file, 0600 */
+	char key[1024];		/* the secret key file, 0600 */
+	char alg[8];		/* "EdDSA" (an Ed25519 key) or "ES256" (P-256) */
 	/* the audience nhir's own SETs are taken for (receiving) */
 	char audience[NHIR_SSF_AUD_MAX];
 	struct nhir_ssf_idp idp[NHIR_SSF_IDPS_MAX];
@@ -71,8 +73,9 @@ struct nhir_ssf_config {
 /*
  * Reads the "ssf:" section of the configuration file at path: issuer
  * (https://, or http:// on loopback; the base of the endpoints in the
- * metadata), key (a file of 'nhir report keygen'), and optionally
- * receive: {audience, providers: [{issuer, jwks_file}]}.  *found false
+ * metadata), key (a file of 'nhir report keygen', or with alg ES256 a
+ * P-256 private key in PEM), alg (EdDSA, the default, or ES256), and
+ * optionally receive: {audience, providers: [{issuer, jwks_file}]}.  *found false
  * when there is none.  Errors are NHIR_EPARSE "FILE:LINE: ...".
  */
 enum nhir_rc nhir_ssf_config_load(const char *path, struct nhir_ssf_config *c,
@@ -80,23 +83,32 @@ enum nhir_rc nhir_ssf_config_load(const char *path, struct nhir_ssf_config *c,
 
 /* The signing key, as the server holds it (never printed). */
 struct nhir_ssf_key {
-	unsigned char sk[64];
+	bool es256;			/* ES256 (P-256), else EdDSA */
+	unsigned char sk[64];		/* EdDSA */
 	unsigned char pk[32];
+	void *ec;			/* ES256: OpenSSL's EVP_PKEY */
+	unsigned char x[32], y[32];	/* ES256: the public point */
 	char kid[NHIR_SSF_KID_SIZE];
 };
 /*
- * Reads the key file (refused when group or others may read it); the
- * kid is the base64url of the first 16 bytes of SHA-256 of the public
- * key.  Wipe with nhir_ssf_key_wipe.
+ * Reads the key file (refused when group or others may read it) for
+ * alg ("EdDSA" or NULL: a file of 'nhir report keygen'; "ES256": a P-256
+ * private key in PEM); the kid is the base64url of the first 16 bytes
+ * of SHA-256 of the public key (Ed25519's 32 bytes; P-256's point,
+ * uncompressed).  Wipe with nhir_ssf_key_wipe.
  */
-enum nhir_rc nhir_ssf_key_load(const char *path, struct nhir_ssf_key *k,
-			       struct nhir_err *err);
+enum nhir_rc nhir_ssf_key_load(const char *path, const char *alg,
+			       struct nhir_ssf_key *k, struct nhir_err *err);
 void nhir_ssf_key_wipe(struct nhir_ssf_key *k);
-/* {"keys": [{"kty": "OKP", "crv": "Ed25519", "x", "kid", "use", "alg"}]} */
+/*
+ * {"keys": [{"kty": "OKP", "crv": "Ed25519", "x", "kid", "use", "alg"}]},
+ * or for ES256 {"kty": "EC", "crv": "P-256", "x", "y", ...}
+ */
 cJSON *nhir_ssf_jwks(const struct nhir_ssf_key *k);
 /*
- * The compact JWS of claims: header {"alg": "EdDSA", "typ":
- * "secevent+jwt", "kid"}.  NULL when out of memory; free with nhir_free.
+ * The compact JWS of claims: header {"alg": "EdDSA" or "ES256", "typ":
+ * "secevent+jwt", "kid"}; an ES256 signature is R || S, 32 bytes each
+ * (RFC 7518 3.4).  NULL when out of memory; free with nhir_free.
  */
 char *nhir_ssf_sign(const struct nhir_ssf_key *k, const cJSON *claims);
 

@@ -11,6 +11,13 @@
 #include <strings.h>
 #include <sodium.h>
 #include <sys/stat.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include "nhir/doc.h"
 #include "nhir/model.h"
 #include "nhir/oidc.h"
@@ -145,7 +152,7 @@ static enum nhir_rc take_receive(struct nhir_yaml *y, const yaml_node_t *m,
 enum nhir_rc nhir_ssf_config_load(const char *path, struct nhir_ssf_config *c,
 				  bool *found, struct nhir_err *err)
 {
-	static const char *const keys[] = { "issuer", "key", "receive",
+	static const char *const keys[] = { "issuer", "key", "alg", "receive",
 					    NULL };
 	struct nhir_yaml y;
 	yaml_node_t *root, *o;
@@ -178,6 +185,16 @@ enum nhir_rc nhir_ssf_config_load(const char *path, struct nhir_ssf_config *c,
 	    (rc = take(&y, o, "issuer", c->issuer, sizeof(c->issuer), true)) ||
 	    (rc = take(&y, o, "key", c->key, sizeof(c->key), true)))
 		goto out;
+	if ((rc = take(&y, o, "alg", c->alg, sizeof(c->alg), false)))
+		goto out;
+	if (!c->alg[0])
+		snprintf(c->alg, sizeof(c->alg), "EdDSA");
+	if (strcmp(c->alg, "EdDSA") && strcmp(c->alg, "ES256")) {
+		rc = nhir_yaml_error(&y, nhir_yaml_get(&y, o, "alg"), "ssf: alg "
+				     "is EdDSA (an Ed25519 key) or ES256 (a "
+				     "P-256 key), not '%s'", c->alg);
+		goto out;
+	}
 	if (!url_ok(c->issuer) || strchr(c->issuer, '?')) {
 		rc = nhir_yaml_error(&y, nhir_yaml_get(&y, o, "issuer"),
 				     "ssf: the issuer is https:// (plain http "
@@ -206,8 +223,60 @@ static void b64url(const unsigned char *p, size_t n, char *out, size_t size)
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
-enum nhir_rc nhir_ssf_key_load(const char *path, struct nhir_ssf_key *k,
-			       struct nhir_err *err)
+/* A P-256 private key in PEM at path into k (ES256). */
+static enum nhir_rc ec_load(const char *path, struct nhir_ssf_key *k,
+			    struct nhir_err *err)
+{
+	unsigned char pt[65], h[crypto_hash_sha256_BYTES];
+	char group[32] = "";
+	BIGNUM *x = NULL, *y = NULL;
+	EVP_PKEY *key = NULL;
+	BIO *bio = BIO_new_file(path, "r");
+	enum nhir_rc rc = NHIR_OK;
+
+	if (bio)
+		key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	/* OpenSSL's queue may quote the key's bytes: dropped */
+	ERR_clear_error();
+	if (!key)
+		return nhir_err_set(err, NHIR_EPARSE, "ssf: key %s is not a "
+				    "private key in PEM (alg ES256: openssl "
+				    "genpkey -algorithm EC -pkeyopt "
+				    "ec_paramgen_curve:P-256)", path);
+	if (!EVP_PKEY_is_a(key, "EC") ||
+	    !EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME,
+					    group, sizeof(group), NULL) ||
+	    (strcmp(group, "prime256v1") && strcmp(group, "P-256"))) {
+		rc = nhir_err_set(err, NHIR_EPARSE, "ssf: key %s is not a P-256 "
+				  "key (alg ES256 signs with P-256)", path);
+		goto out;
+	}
+	if (!EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_X, &x) ||
+	    !EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_Y, &y) ||
+	    BN_bn2binpad(x, k->x, 32) != 32 || BN_bn2binpad(y, k->y, 32) != 32) {
+		rc = nhir_err_set(err, NHIR_EPARSE, "ssf: key %s: its public "
+				  "point cannot be read", path);
+		goto out;
+	}
+	pt[0] = 4;
+	memcpy(pt + 1, k->x, 32);
+	memcpy(pt + 33, k->y, 32);
+	crypto_hash_sha256(h, pt, sizeof(pt));
+	b64url(h, 16, k->kid, sizeof(k->kid));
+	k->ec = key;
+	k->es256 = true;
+	key = NULL;
+out:
+	ERR_clear_error();
+	BN_free(x);
+	BN_free(y);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+enum nhir_rc nhir_ssf_key_load(const char *path, const char *alg,
+			       struct nhir_ssf_key *k, struct nhir_err *err)
 {
 	unsigned char h[crypto_hash_sha256_BYTES];
 	struct stat sb;
@@ -221,6 +290,8 @@ enum nhir_rc nhir_ssf_key_load(const char *path, struct nhir_ssf_key *k,
 		return nhir_err_set(err, NHIR_EDENIED, "ssf: key %s may be read "
 				    "by others (mode %04o): chmod 600 it", path,
 				    (unsigned)(sb.st_mode & 07777));
+	if (alg && !strcmp(alg, "ES256"))
+		return ec_load(path, k, err);
 	rc = nhir_ed_load_secret(path, k->sk, err);
 	if (rc)
 		return rc;
@@ -232,24 +303,28 @@ enum nhir_rc nhir_ssf_key_load(const char *path, struct nhir_ssf_key *k,
 
 void nhir_ssf_key_wipe(struct nhir_ssf_key *k)
 {
+	/* OpenSSL clears a private key's numbers when it frees them */
+	EVP_PKEY_free(k->ec);
 	sodium_memzero(k, sizeof(*k));
 }
 
 cJSON *nhir_ssf_jwks(const struct nhir_ssf_key *k)
 {
 	cJSON *d = cJSON_CreateObject(), *keys, *j;
-	char x[64];
+	char x[64], y[64];
 
-	b64url(k->pk, sizeof(k->pk), x, sizeof(x));
+	b64url(k->es256 ? k->x : k->pk, 32, x, sizeof(x));
+	b64url(k->y, sizeof(k->y), y, sizeof(y));
 	keys = d ? cJSON_AddArrayToObject(d, "keys") : NULL;
 	j = keys ? cJSON_CreateObject() : NULL;
 	if (!j || !cJSON_AddItemToArray(keys, j) ||
-	    !cJSON_AddStringToObject(j, "kty", "OKP") ||
-	    !cJSON_AddStringToObject(j, "crv", "Ed25519") ||
+	    !cJSON_AddStringToObject(j, "kty", k->es256 ? "EC" : "OKP") ||
+	    !cJSON_AddStringToObject(j, "crv", k->es256 ? "P-256" : "Ed25519") ||
 	    !cJSON_AddStringToObject(j, "x", x) ||
+	    (k->es256 && !cJSON_AddStringToObject(j, "y", y)) ||
 	    !cJSON_AddStringToObject(j, "kid", k->kid) ||
 	    !cJSON_AddStringToObject(j, "use", "sig") ||
-	    !cJSON_AddStringToObject(j, "alg", "EdDSA")) {
+	    !cJSON_AddStringToObject(j, "alg", k->es256 ? "ES256" : "EdDSA")) {
 		cJSON_Delete(d);
 		return NULL;
 	}
@@ -274,13 +349,43 @@ static void add_b64_json(struct nhir_buf *b, const cJSON *o, bool *ok)
 	cJSON_free(s);
 }
 
+/*
+ * ES256 of msg[0..len) with k: R || S, each 32 bytes big-endian (RFC
+ * 7518 3.4), from the DER signature OpenSSL makes.
+ */
+static bool es256_sign(const struct nhir_ssf_key *k, const char *msg,
+		       size_t len, unsigned char out[64])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char der[80];
+	const unsigned char *p = der;
+	size_t n = sizeof(der);
+	ECDSA_SIG *sig = NULL;
+	const BIGNUM *r, *s;
+	bool ok;
+
+	ok = md && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k->ec) == 1 &&
+	     EVP_DigestSign(md, der, &n, (const unsigned char *)msg, len) == 1 &&
+	     (sig = d2i_ECDSA_SIG(NULL, &p, (long)n));
+	if (ok) {
+		ECDSA_SIG_get0(sig, &r, &s);
+		ok = BN_bn2binpad(r, out, 32) == 32 &&
+		     BN_bn2binpad(s, out + 32, 32) == 32;
+	}
+	ECDSA_SIG_free(sig);
+	EVP_MD_CTX_free(md);
+	ERR_clear_error();
+	return ok;
+}
+
 char *nhir_ssf_sign(const struct nhir_ssf_key *k, const cJSON *claims)
 {
 	struct nhir_buf b = NHIR_BUF_INIT(NHIR_SSF_SET_MAX * 2);
 	unsigned char sig[NHIR_ED_SIG];
 	char s64[128];
 	cJSON *h = cJSON_CreateObject();
-	bool ok = h && cJSON_AddStringToObject(h, "alg", "EdDSA") &&
+	bool ok = h && cJSON_AddStringToObject(h, "alg", k->es256 ? "ES256"
+								 : "EdDSA") &&
 		  cJSON_AddStringToObject(h, "typ", "secevent+jwt") &&
 		  cJSON_AddStringToObject(h, "kid", k->kid);
 
@@ -294,8 +399,15 @@ char *nhir_ssf_sign(const struct nhir_ssf_key *k, const cJSON *claims)
 		nhir_buf_release(&b);
 		return NULL;
 	}
-	nhir_ed_sign(k->sk, b.buf, b.len, sig);
-	b64url(sig, sizeof(sig), s64, sizeof(s64));
+	if (k->es256) {
+		if (!es256_sign(k, b.buf, b.len, sig)) {
+			nhir_buf_release(&b);
+			return NULL;
+		}
+	} else {
+		nhir_ed_sign(k->sk, b.buf, b.len, sig);
+	}
+	b64url(sig, k->es256 ? 64 : sizeof(sig), s64, sizeof(s64));
 	nhir_buf_addch(&b, '.');
 	nhir_buf_adds(&b, s64);
 	nhir_buf_addch(&b, 0);

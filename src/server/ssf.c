@@ -244,7 +244,7 @@ struct srv_ssf *srv_ssf_start(struct srv *s, const struct nhir_ssf_config *c,
 	x->srv = s;
 	x->cfg = *c;
 	x->base_ms = base_ms > 0 ? base_ms : NHIR_WEBHOOK_BACKOFF_MS;
-	if (nhir_ssf_key_load(c->key, &x->key, err))
+	if (nhir_ssf_key_load(c->key, c->alg, &x->key, err))
 		goto fail;
 	/* a store that keeps no streams: say so now, not at every look */
 	st = srv_store(s, err);
