@@ -446,6 +446,68 @@ assert len(json.load(sys.stdin)[\"findings\"]) == 1"'
 check "the key is in no answer" sh -c 'k=$(cut -c1-64 "$0/ssf.key"); ! grep -rqF "$k" "$0/ans" "$0/srv.err" "$0/push.log" "$0/poll.log"' "$T"
 check "nor any token in the server's log" sh -c '! grep -qF "$1" "$0/srv.err" && ! grep -qF "$2" "$0/srv.err"' "$T" "$ADA" "$RORY"
 
+# ---- ES256: a P-256 key, chosen by configuration ----
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/ssf-es.pem" 2>/dev/null
+chmod 600 "$T/ssf-es.pem"
+PORT2=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+ISS2="http://127.0.0.1:$PORT2"
+printf 'ssf:\n  issuer: %s\n  alg: ES256\n  key: %s\n' "$ISS2" "$T/ssf.key" >"$T/es-bad.yaml"
+check "an Ed25519 key file for ES256 stops the server" exits 1 "$NHIR" serve \
+	--listen "127.0.0.1:$PORT2" --config "$T/es-bad.yaml"
+check "saying what it wants" has "$T/last.err" "ssf: key $T/ssf.key is not a private key in PEM (alg ES256"
+printf 'ssf:\n  issuer: %s\n  alg: RS256\n  key: %s\n' "$ISS2" "$T/ssf-es.pem" >"$T/es-alg.yaml"
+check "an algorithm nhir does not sign with is refused" exits 1 "$NHIR" serve \
+	--listen "127.0.0.1:$PORT2" --config "$T/es-alg.yaml"
+check "naming the file and line" has "$T/last.err" "es-alg.yaml:3: ssf: alg is EdDSA (an Ed25519 key) or ES256 (a P-256 key), not 'RS256'"
+printf 'ssf:\n  issuer: %s\n  alg: ES256\n  key: %s\n' "$ISS2" "$T/ssf-es.pem" >"$T/es.yaml"
+check "the server starts with ES256" start_server --listen "127.0.0.1:$PORT2" --config "$T/es.yaml"
+req jwks_es "$URL/api/v1/ssf/jwks"
+ans jwks_es
+check "its JWK set has the P-256 key, no private part" python3 -c '
+import json, sys
+k, = json.load(open(sys.argv[1]))["keys"]
+assert k["kty"] == "EC" and k["crv"] == "P-256" and k["alg"] == "ES256", k
+assert set(k) == {"kty", "crv", "x", "y", "kid", "use", "alg"}, k
+assert len(k["x"]) == 43 and len(k["y"]) == 43, k' "$T/jwks_es.body"
+check "the same point as the key file" sh -c 'openssl pkey -in "$0/ssf-es.pem" -pubout -outform DER 2>/dev/null | tail -c 64 | python3 -c "
+import base64, json, sys
+raw = sys.stdin.buffer.read()
+k, = json.load(open(sys.argv[1]))[\"keys\"]
+b = lambda s: base64.urlsafe_b64decode(s + \"=\" * (-len(s) % 4))
+assert b(k[\"x\"]) + b(k[\"y\"]) == raw, k" "$0/jwks_es.body"' "$T"
+req mk_es -H "Authorization: Bearer $ADA" -H "$J" -d '{"delivery":
+	{"method": "urn:ietf:rfc:8936"}, "aud": "https://rp.example/es"}' "$URL/api/v1/ssf/streams"
+ES_ID=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["stream_id"])' "$T/mk_es.body")
+req verify_es -H "Authorization: Bearer $ADA" -H "$J" -d "{\"stream_id\": \"$ES_ID\", \"state\": \"es-1\"}" \
+	"$URL/api/v1/ssf/verify"
+"$NHIR" --as rory incident declare --title "session leaked" --severity high \
+	--lead lena --seed ASIAEXAMPLESESSION2 --exposed-at 2024-05-01T09:00:00Z >/dev/null
+"$NHIR" --as lena incident scope INC-2 confirm ASIAEXAMPLESESSION2 >/dev/null
+req poll_es -H "Authorization: Bearer $ADA" -H "$J" \
+	-d '{"maxEvents": 2, "returnImmediately": true}' "$URL/api/v1/ssf/poll/$ES_ID"
+ans poll_es
+node tests/peers/ssf-receiver.mjs build/peers poll \
+	--metadata "$URL/.well-known/ssf-configuration" --issuer "$ISS2" \
+	--aud https://rp.example/es --log "$T/es.log" --url "$ISS2/api/v1/ssf/poll/$ES_ID" \
+	--token-file "$T/ada.token" --want 2 2>"$T/es.err" &
+POLL_PID=$!
+check "jose takes the ES256 SETs" wait "$POLL_PID"
+POLL_PID=
+check "signed ES256, verified against the JWK set" python3 -c '
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+assert len(rs) == 2 and all(r["ok"] and r["alg"] == "ES256" for r in rs), rs
+ev = sorted(r["event"].rsplit("/", 1)[1] for r in rs)
+assert ev == ["credential-compromise", "verification"], ev' "$T/es.log"
+check "a signature of R and S, 64 bytes (RFC 7518 3.4)" python3 -c '
+import base64, json, sys
+d = json.load(open(sys.argv[1]))
+for jws in d["sets"].values():
+    s = jws.split(".")[2]
+    assert len(base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))) == 64, jws
+assert len(d["sets"]) == 2, d' "$T/poll_es.body"
+check "the P-256 key is in no answer" sh -c 'k=$(sed -n 2p "$0/ssf-es.pem"); ! grep -rqF "$k" "$0/ans" "$0/srv.err" "$0/es.log"' "$T"
+
 check_answers "$T/ans"
 
 done_testing
