@@ -66,6 +66,18 @@ struct nhir_ssf_store_ops {
 				const char *jti, const char *state,
 				int64_t at, const char *error,
 				struct nhir_err *err);
+	/*
+	 * subject key of stream: added (included) or removed, by whom and
+	 * when; verified -1 when not said
+	 */
+	enum nhir_rc (*subject_put)(struct nhir_store *st, int64_t stream,
+				    const char *key, bool included,
+				    int verified, int64_t at, const char *by,
+				    struct nhir_err *err);
+	/* *state: 0 never named, 1 added, 2 removed */
+	enum nhir_rc (*subject_get)(struct nhir_store *st, int64_t stream,
+				    const char *key, int *state,
+				    struct nhir_err *err);
 	/* a received SET: its issuer and jti, once (*fresh false: seen) */
 	enum nhir_rc (*received_put)(struct nhir_store *st, const char *issuer,
 				     const char *jti, int64_t finding,

@@ -427,6 +427,16 @@ const char *const sq_migrations[] = {
 	 */
 	("INSERT OR REPLACE INTO meta VALUES('data_gen',"
 	 " abs(random() % 4611686018427387904));"),
+	/*
+	 * 20: the subjects added to or removed from a Shared Signals
+	 * stream (SSF 1.0 section 8.1.3), by their key: format and
+	 * members as src/record/ssf.c writes them.
+	 */
+	"CREATE TABLE ssf_subject("
+	" stream INTEGER NOT NULL, subject TEXT NOT NULL,"
+	" included INTEGER NOT NULL, verified INTEGER,"
+	" updated INTEGER NOT NULL, updated_by TEXT NOT NULL,"
+	" PRIMARY KEY(stream, subject)) WITHOUT ROWID;",
 };
 
 const size_t sq_migrations_nr = NHIR_ARRAY_SIZE(sq_migrations);

@@ -44,6 +44,9 @@ static enum nhir_rc stream_delete(struct nhir_store *st, int64_t id,
 
 	rc = sq_exec(st, err, "DELETE FROM ssf_set WHERE stream = ?", "i", id);
 	if (!rc)
+		rc = sq_exec(st, err, "DELETE FROM ssf_subject WHERE stream = ?",
+			     "i", id);
+	if (!rc)
 		rc = sq_int(st, err, &got, found, "DELETE FROM ssf_stream"
 			    " WHERE id = ? RETURNING id", "i", id);
 	return rc;
@@ -202,6 +205,36 @@ static enum nhir_rc received_put(struct nhir_store *st, const char *issuer,
 		      jti, finding, at);
 }
 
+static enum nhir_rc subject_put(struct nhir_store *st, int64_t stream,
+				const char *key, bool included, int verified,
+				int64_t at, const char *by,
+				struct nhir_err *err)
+{
+	/* verified: NULL when not said (-1), else 0 or 1 */
+	return sq_exec(st, err, "INSERT INTO ssf_subject(stream, subject,"
+		       " included, verified, updated, updated_by)"
+		       " VALUES(?1, ?2, ?3, CASE WHEN ?4 < 0 THEN NULL ELSE ?4"
+		       " END, ?5, ?6) ON CONFLICT(stream, subject) DO UPDATE"
+		       " SET included = ?3, verified = CASE WHEN ?4 < 0 THEN"
+		       " verified ELSE ?4 END, updated = ?5, updated_by = ?6",
+		       "itiiit", stream, key, (int64_t)included,
+		       (int64_t)verified, at, by);
+}
+
+static enum nhir_rc subject_get(struct nhir_store *st, int64_t stream,
+				const char *key, int *state,
+				struct nhir_err *err)
+{
+	int64_t inc = 0;
+	bool found = false;
+	enum nhir_rc rc;
+
+	rc = sq_int(st, err, &inc, &found, "SELECT included FROM ssf_subject"
+		    " WHERE stream = ? AND subject = ?", "it", stream, key);
+	*state = rc || !found ? 0 : inc ? 1 : 2;
+	return rc;
+}
+
 const struct nhir_ssf_store_ops nhir_sqlite_ssf_ops = {
 	.version = 1,
 	.stream_insert = stream_insert,
@@ -215,4 +248,6 @@ const struct nhir_ssf_store_ops nhir_sqlite_ssf_ops = {
 	.sets_pending = sets_pending,
 	.set_ack = set_ack,
 	.received_put = received_put,
+	.subject_put = subject_put,
+	.subject_get = subject_get,
 };
