@@ -167,6 +167,37 @@ enum nhir_rc nhir_ssf_decode_poll(const char *body, size_t len,
 				  struct nhir_err *err);
 void nhir_ssf_poll_req_free(struct nhir_ssf_poll_req *p);
 
+/* A subject added to or removed from a stream (SSF 1.0 section 8.1.3). */
+#define NHIR_SSF_SUBJECT_MAX 1100	/* its key, with NUL */
+struct nhir_ssf_subject_req {
+	int64_t id;				/* stream_id */
+	/* "FORMAT\nMEMBER..." in RFC 9493's order: what events match */
+	char key[NHIR_SSF_SUBJECT_MAX];
+	bool has_verified, verified;		/* add only */
+};
+
+/*
+ * Decodes a subjects:add (add) or subjects:remove body: a JSON object
+ * of stream_id, subject (an RFC 9493 subject identifier of format
+ * account, email, iss_sub, opaque, phone_number, did or uri, with
+ * exactly its members, each a non-empty text) and, to add, verified
+ * (a boolean); nothing else.  NHIR_EPARSE or NHIR_EINVAL naming the
+ * field ("request body: ...").  Pure: fuzzed.
+ */
+enum nhir_rc nhir_ssf_decode_subject(const char *body, size_t len, bool add,
+				     struct nhir_ssf_subject_req *r,
+				     struct nhir_err *err);
+/*
+ * Adds (add) or removes subject r->key of stream r->id, on the audit
+ * log in its transaction (ssf.subject.add, .remove); an admin's.  A
+ * stream gets the events of every subject (default_subjects ALL) but
+ * those removed; adding one removed gives it its events again.
+ * NHIR_ENOTFOUND when there is no such stream.
+ */
+enum nhir_rc nhir_ssf_subject_set(struct nhir_store *st, const char *actor,
+				  const struct nhir_ssf_subject_req *r,
+				  bool add, struct nhir_err *err);
+
 /*
  * Streams.  Every call is an admin's; a refusal is on the audit log.
  * A change is on the audit log in its transaction (ssf.stream.create,

@@ -447,6 +447,8 @@ cJSON *nhir_ssf_metadata(const char *issuer)
 		{ "configuration_endpoint", "/api/v1/ssf/streams" },
 		{ "status_endpoint", "/api/v1/ssf/status" },
 		{ "verification_endpoint", "/api/v1/ssf/verify" },
+		{ "add_subject_endpoint", "/api/v1/ssf/subjects:add" },
+		{ "remove_subject_endpoint", "/api/v1/ssf/subjects:remove" },
 	};
 	bool ok = d && cJSON_AddStringToObject(d, "spec_version", "1_0") &&
 		  cJSON_AddStringToObject(d, "issuer", issuer);
@@ -609,6 +611,124 @@ static bool stream_id_of(const cJSON *v, int64_t *id, struct nhir_err *err)
 	}
 	*id = n;
 	return true;
+}
+
+/* RFC 9493 section 3: the formats taken, each with its members, in order */
+static const struct {
+	const char *format;
+	const char *members[3];
+} subject_formats[] = {
+	{ "account", { "uri", NULL } },
+	{ "email", { "email", NULL } },
+	{ "iss_sub", { "iss", "sub", NULL } },
+	{ "opaque", { "id", NULL } },
+	{ "phone_number", { "phone_number", NULL } },
+	{ "did", { "url", NULL } },
+	{ "uri", { "uri", NULL } },
+};
+
+/*
+ * The key of subject s (RFC 9493), "FORMAT\nMEMBER...", into key; false
+ * with err set when s is none nhir takes.
+ */
+static bool subject_key(const cJSON *s, char *key, size_t n,
+			struct nhir_err *err)
+{
+	const char *names[5] = { "format", NULL, NULL, NULL, NULL };
+	const char *f = jstr(s, "format");
+	struct nhir_buf b = NHIR_BUF_INIT(n);
+	size_t i;
+	bool ok = true;
+
+	if (!cJSON_IsObject(s)) {
+		nhir_err_set(err, NHIR_EINVAL, "request body: field 'subject' "
+			     "is not an object (RFC 9493)");
+		return false;
+	}
+	for (i = 0; i < NHIR_ARRAY_SIZE(subject_formats); i++)
+		if (f && !strcmp(f, subject_formats[i].format))
+			break;
+	if (i == NHIR_ARRAY_SIZE(subject_formats)) {
+		nhir_err_set(err, NHIR_EINVAL, "request body: subject.format "
+			     "is not account, email, iss_sub, opaque, "
+			     "phone_number, did or uri");
+		return false;
+	}
+	for (size_t k = 0; subject_formats[i].members[k]; k++)
+		names[k + 1] = subject_formats[i].members[k];
+	if (!members_ok(s, "subject", names, err))
+		return false;
+	nhir_buf_adds(&b, f);
+	for (size_t k = 1; ok && names[k]; k++) {
+		const char *v = jstr(s, names[k]);
+
+		if (!v || !*v || !utf8_ok(v) || strpbrk(v, "\r\n")) {
+			nhir_err_set(err, NHIR_EINVAL, "request body: subject.%s "
+				     "is not a non-empty line of text (format "
+				     "%s has it)", names[k], f);
+			ok = false;
+		}
+		nhir_buf_addch(&b, '\n');
+		nhir_buf_adds(&b, v ? v : "");
+	}
+	nhir_buf_addch(&b, 0);
+	if (ok && b.err) {
+		nhir_err_set(err, NHIR_EINVAL, "request body: field 'subject' "
+			     "is longer than %zu bytes", n - 1);
+		ok = false;
+	}
+	if (ok)
+		snprintf(key, n, "%s", b.buf);
+	nhir_buf_release(&b);
+	return ok;
+}
+
+enum nhir_rc nhir_ssf_decode_subject(const char *body, size_t len, bool add,
+				     struct nhir_ssf_subject_req *r,
+				     struct nhir_err *err)
+{
+	static const char *const add_names[] = { "stream_id", "subject",
+						 "verified", NULL };
+	static const char *const rm_names[] = { "stream_id", "subject", NULL };
+	cJSON *o;
+	const cJSON *v;
+	enum nhir_rc rc = NHIR_EINVAL;
+
+	memset(r, 0, sizeof(*r));
+	o = parse_object(body, len, false, err);
+	if (!o)
+		return err && err->rc ? err->rc : NHIR_EPARSE;
+	if (!members_ok(o, add ? "subjects:add" : "subjects:remove",
+			add ? add_names : rm_names, err))
+		goto out;
+	v = member(o, "stream_id");
+	if (!v) {
+		nhir_err_set(err, NHIR_EINVAL, "request body: field 'stream_id' "
+			     "is missing");
+		goto out;
+	}
+	if (!stream_id_of(v, &r->id, err))
+		goto out;
+	v = member(o, "subject");
+	if (!v) {
+		nhir_err_set(err, NHIR_EINVAL, "request body: field 'subject' "
+			     "is missing");
+		goto out;
+	}
+	if (!subject_key(v, r->key, sizeof(r->key), err))
+		goto out;
+	v = member(o, "verified");
+	if (v && !cJSON_IsBool(v)) {
+		nhir_err_set(err, NHIR_EINVAL, "request body: field 'verified' "
+			     "is not a boolean");
+		goto out;
+	}
+	r->has_verified = v != NULL;
+	r->verified = cJSON_IsTrue(v);
+	rc = NHIR_OK;
+out:
+	cJSON_Delete(o);
+	return rc;
 }
 
 static bool delivery_of(const cJSON *d, struct nhir_ssf_stream_req *r,
@@ -1184,6 +1304,34 @@ enum nhir_rc nhir_ssf_status_set(struct nhir_store *st, const char *actor,
 	return ir_end(st, rc, actor, "ssf.stream.status", 0, d, err);
 }
 
+enum nhir_rc nhir_ssf_subject_set(struct nhir_store *st, const char *actor,
+				  const struct nhir_ssf_subject_req *r,
+				  bool add, struct nhir_err *err)
+{
+	const struct nhir_ssf_store_ops *ops = nhir_ssf_store(st);
+	const char *action = add ? "ssf.subject.add" : "ssf.subject.remove";
+	struct one_stream o;
+	cJSON *d = NULL;
+	enum nhir_rc rc;
+
+	if (!ops || !ops->subject_put)
+		return no_store(st, err);
+	rc = ir_begin(st, actor, NHIR_PERM_ADMIN, 0, action, err);
+	if (!rc)
+		rc = stream_get(st, r->id, &o, err);
+	if (!rc)
+		rc = ops->subject_put(st, r->id, r->key, add,
+				      add && r->has_verified ? r->verified : -1,
+				      nhir_time_now(), actor, err);
+	if (!rc && (d = cJSON_CreateObject())) {
+		cJSON_AddNumberToObject(d, "stream", (double)r->id);
+		cJSON_AddStringToObject(d, "subject", r->key);
+		if (add && r->has_verified)
+			cJSON_AddBoolToObject(d, "verified", r->verified);
+	}
+	return ir_end(st, rc, actor, action, 0, d, err);
+}
+
 /* ---- SETs ---- */
 
 static void new_jti(char out[33])
@@ -1475,6 +1623,22 @@ struct scan {
 	struct nhir_err *err;
 };
 
+/* Whether the stream of s had subject sub removed (its events not sent). */
+static bool removed(struct scan *s, const cJSON *sub)
+{
+	const struct nhir_ssf_store_ops *ops = nhir_ssf_store(s->st);
+	char key[NHIR_SSF_SUBJECT_MAX];
+	int state = 0;
+
+	snprintf(key, sizeof(key), "opaque\n%s",
+		 jstr(sub, "id") ? jstr(sub, "id") : "");
+	if (!ops->subject_get)
+		return false;
+	/* not known whether removed: the scan stops, to run again */
+	s->rc = ops->subject_get(s->st, s->r->id, key, &state, s->err);
+	return s->rc || state == 2;
+}
+
 static int scan_cb(const struct nhir_audit_entry *e, void *data)
 {
 	struct scan *s = data;
@@ -1485,10 +1649,10 @@ static int scan_cb(const struct nhir_audit_entry *e, void *data)
 	if (strcmp(s->r->status, "disabled") == 0 ||
 	    !raised_by(s->st, e, &x))
 		return 0;
-	if (!(s->r->events & (1u << x.ev))) {
+	if (!(s->r->events & (1u << x.ev)) || removed(s, x.sub)) {
 		cJSON_Delete(x.sub);
 		cJSON_Delete(x.body);
-		return 0;
+		return s->rc ? 1 : 0;
 	}
 	/* one transaction of the log: the same txn on every stream */
 	snprintf(txn, sizeof(txn), "urn:nhir:audit:%s:%" PRId64,
