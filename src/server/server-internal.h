@@ -78,6 +78,8 @@ enum srv_route {
 	ROUTE_SSF_VERIFY,
 	ROUTE_SSF_POLL,
 	ROUTE_SSF_RECEIVE,
+	ROUTE_SSF_SUBJECT_ADD,
+	ROUTE_SSF_SUBJECT_REMOVE,
 	ROUTE_RESPONSE_METRICS,
 	ROUTE_APPROVE_ALL,
 	ROUTE_NR
@@ -419,6 +421,9 @@ enum MHD_Result ssf_verify(struct srv_req *r);
 enum MHD_Result ssf_poll(struct srv_req *r);
 /* POST /api/v1/ssf/receive: a SET from a configured provider (RFC 8935) */
 enum MHD_Result ssf_receive(struct srv_req *r);
+/* POST /api/v1/ssf/subjects:add and :remove (SSF 1.0 section 8.1.3) */
+enum MHD_Result ssf_subject_add(struct srv_req *r);
+enum MHD_Result ssf_subject_remove(struct srv_req *r);
 
 /* ---- signing in (auth.c) ---- */
 

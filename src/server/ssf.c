@@ -584,6 +584,33 @@ enum MHD_Result ssf_verify(struct srv_req *r)
 	return srv_respond(r, 204, "application/json", "", 0);
 }
 
+static enum MHD_Result subject(struct srv_req *r, bool add)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_ssf_subject_req q;
+	enum MHD_Result ok;
+	struct srv_ssf *x = configured(r, &ok);
+
+	if (!x || !json_in(r, &ok))
+		return ok;
+	if (nhir_ssf_decode_subject(r->body ? r->body : "", r->len, add, &q,
+				    &err) ||
+	    nhir_ssf_subject_set(r->st, r->user, &q, add, &err))
+		return srv_fail(r, &err);
+	/* SSF 1.0 8.1.3: 200 to an add, 204 to a removal, no body */
+	return srv_respond(r, add ? 200 : 204, "application/json", "", 0);
+}
+
+enum MHD_Result ssf_subject_add(struct srv_req *r)
+{
+	return subject(r, true);
+}
+
+enum MHD_Result ssf_subject_remove(struct srv_req *r)
+{
+	return subject(r, false);
+}
+
 enum MHD_Result ssf_poll(struct srv_req *r)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
