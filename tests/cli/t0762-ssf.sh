@@ -506,6 +506,79 @@ for jws in d["sets"].values():
     s = jws.split(".")[2]
     assert len(base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))) == 64, jws
 assert len(d["sets"]) == 2, d' "$T/poll_es.body"
+# ---- subjects: removed from a stream, added back (SSF 1.0 8.1.3) ----
+# subs NAME: the opaque subjects of the SETs a poll answered, sorted
+subs() {
+	python3 -c '
+import base64, json, sys
+d = json.load(open(sys.argv[1]))
+ids = []
+for jws in d["sets"].values():
+    p = jws.split(".")[1]
+    c = json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
+    ids.append(c["sub_id"].get("id", "?"))
+print(" ".join(sorted(ids)))' "$T/$1.body"
+}
+req meta_es "$URL/.well-known/ssf-configuration"
+check "the metadata names the subject endpoints" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["add_subject_endpoint"] == sys.argv[2] + "/api/v1/ssf/subjects:add", d
+assert d["remove_subject_endpoint"] == sys.argv[2] + "/api/v1/ssf/subjects:remove", d
+assert d["default_subjects"] == "ALL", d' "$T/meta_es.body" "$ISS2"
+ans meta_es
+req sub_rm -H "Authorization: Bearer $ADA" -H "$J" -d "{\"stream_id\": \"$ES_ID\",
+	\"subject\": {\"format\": \"opaque\", \"id\": \"ASIAEXAMPLESESSION1\"}}" \
+	"$URL/api/v1/ssf/subjects:remove"
+ans sub_rm
+check "a subject is removed from a stream: 204" code sub_rm 204
+req sub_add -H "Authorization: Bearer $ADA" -H "$J" -d "{\"stream_id\": \"$ES_ID\",
+	\"subject\": {\"format\": \"iss_sub\", \"iss\": \"https://idp.example.org\", \"sub\": \"0oa1deploy\"},
+	\"verified\": true}" "$URL/api/v1/ssf/subjects:add"
+ans sub_add
+check "a subject is added: 200" code sub_add 200
+req sub_alias -H "Authorization: Bearer $ADA" -H "$J" -d "{\"stream_id\": \"$ES_ID\",
+	\"subject\": {\"format\": \"aliases\", \"identifiers\": []}}" "$URL/api/v1/ssf/subjects:add"
+ans sub_alias
+check "a format nhir does not match is refused: 400" code sub_alias 400
+check "naming the field" has "$T/sub_alias.body" "subject.format is not account, email, iss_sub, opaque"
+req sub_extra -H "Authorization: Bearer $ADA" -H "$J" -d "{\"stream_id\": \"$ES_ID\",
+	\"subject\": {\"format\": \"opaque\", \"id\": \"x\", \"email\": \"a@b\"}}" "$URL/api/v1/ssf/subjects:remove"
+check "a member the format has not is refused" has "$T/sub_extra.body" "subject: unknown field 'email'"
+req sub_ver -H "Authorization: Bearer $ADA" -H "$J" -d "{\"stream_id\": \"$ES_ID\",
+	\"subject\": {\"format\": \"opaque\", \"id\": \"x\"}, \"verified\": true}" "$URL/api/v1/ssf/subjects:remove"
+check "verified is for adding only" has "$T/sub_ver.body" "unknown field 'verified'"
+req sub_none -H "Authorization: Bearer $ADA" -H "$J" -d '{"stream_id": "99",
+	"subject": {"format": "opaque", "id": "x"}}' "$URL/api/v1/ssf/subjects:remove"
+ans sub_none
+check "no such stream: 404" code sub_none 404
+req sub_rory -H "Authorization: Bearer $RORY" -H "$J" -d "{\"stream_id\": \"$ES_ID\",
+	\"subject\": {\"format\": \"opaque\", \"id\": \"x\"}}" "$URL/api/v1/ssf/subjects:add"
+check "a responder may not: 403" code sub_rory 403
+"$NHIR" --as rory incident declare --title "old sessions" --severity high \
+	--lead lena --seed ASIAEXAMPLESESSION1 --exposed-at 2024-05-01T09:00:00Z >/dev/null
+"$NHIR" --as lena incident scope INC-3 confirm ASIAEXAMPLESESSION1 ASIAEXAMPLEOLD >/dev/null
+req poll_sub -H "Authorization: Bearer $ADA" -H "$J" -d '{"returnImmediately": true}' \
+	"$URL/api/v1/ssf/poll/$ES_ID"
+ans poll_sub
+check "the removed subject's event is not sent, the other's is" test "$(subs poll_sub)" = "ASIAEXAMPLEOLD"
+ACK=$(python3 -c 'import json, sys; print(json.dumps(list(json.load(open(sys.argv[1]))["sets"])))' "$T/poll_sub.body")
+req sub_add2 -H "Authorization: Bearer $ADA" -H "$J" -d "{\"stream_id\": \"$ES_ID\",
+	\"subject\": {\"format\": \"opaque\", \"id\": \"ASIAEXAMPLESESSION1\"}}" "$URL/api/v1/ssf/subjects:add"
+check "added back" code sub_add2 200
+"$NHIR" --as rory incident declare --title "old sessions again" --severity high \
+	--lead lena --seed ASIAEXAMPLESESSION1 --exposed-at 2024-05-01T09:00:00Z >/dev/null
+"$NHIR" --as lena incident scope INC-4 confirm ASIAEXAMPLESESSION1 >/dev/null
+req poll_sub2 -H "Authorization: Bearer $ADA" -H "$J" -d "{\"ack\": $ACK, \"returnImmediately\": true}" \
+	"$URL/api/v1/ssf/poll/$ES_ID"
+check "its events come again" test "$(subs poll_sub2)" = "ASIAEXAMPLESESSION1"
+check "each change of subjects on the audit log" sh -c '"$NHIR" audit log --format json | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+es = d[\"entries\"] if isinstance(d, dict) else d
+a = [e[\"action\"] for e in es if e[\"action\"].startswith(\"ssf.subject.\")]
+assert a.count(\"ssf.subject.add\") >= 2 and a.count(\"ssf.subject.remove\") >= 1, a"'
+
 check "the P-256 key is in no answer" sh -c 'k=$(sed -n 2p "$0/ssf-es.pem"); ! grep -rqF "$k" "$0/ans" "$0/srv.err" "$0/es.log"' "$T"
 
 check_answers "$T/ans"
