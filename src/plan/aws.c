@@ -21,6 +21,7 @@
 #include "plan/aws.h"
 #include "plan/iamxml.h"
 #include "plan/plan-internal.h"
+#include "plan/rest.h"
 #include "plan/sigv4.h"
 
 #define IAM_VERSION "2010-05-08"
@@ -83,8 +84,7 @@ static enum nhir_rc opt_str(struct nhir_yaml *y, const yaml_node_t *n,
 		return nhir_yaml_error(y, v, "'%s': %s is an http(s) URL",
 				       name, key);
 	/* a signed request read on the way can be replayed for minutes */
-	if (!strncmp(s, "http://", 7) && strncmp(s + 7, "127.", 4) &&
-	    strncmp(s + 7, "localhost", 9) && strncmp(s + 7, "[::1]", 5))
+	if (!strncmp(s, "http://", 7) && !plan_url_plain_ok(s))
 		return nhir_yaml_error(y, v, "'%s': %s: plain http only to a "
 				       "loopback address (a signed request "
 				       "can be replayed by whoever reads "

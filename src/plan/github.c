@@ -25,7 +25,8 @@
  * every call made as the responder then carries.
  *
  * Secrets: the responder's token, the App's key, its JWT, the
- * installation token and an alert's secret live in wiped buffers only;
+ * installation token and an alert's secret are held in memory only, in
+ * buffers wiped when released;
  * the dry run shows them as [redacted], and no answer, detail or error
  * carries them.
  */
@@ -93,8 +94,7 @@ static enum nhir_rc opt(struct nhir_yaml *y, const yaml_node_t *n,
 			return nhir_yaml_error(y, v, "'%s': api_url is an "
 					       "http(s) URL", name);
 		/* a bearer token read on the way is a token stolen */
-		if (!strncmp(s, "http://", 7) && strncmp(s + 7, "127.", 4) &&
-		    strncmp(s + 7, "localhost", 9) && strncmp(s + 7, "[::1]", 5))
+		if (!strncmp(s, "http://", 7) && !plan_url_plain_ok(s))
 			return nhir_yaml_error(y, v, "'%s': api_url: plain http "
 					       "only to a loopback address (it "
 					       "carries a token); use https",
@@ -820,7 +820,7 @@ answer:
 	if (!rc)
 		rc = plan_rest_step_reply(&c.r, ok, detail, reply, err);
 out:
-	if (rc == NHIR_ENOMEM && !err->rc)
+	if (rc == NHIR_ENOMEM && err && !err->rc)
 		nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	cJSON_Delete(o);
 	cJSON_Delete(req);

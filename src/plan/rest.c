@@ -30,6 +30,43 @@ static void sleep_ms(int64_t ms)
 		;
 }
 
+bool plan_url_plain_ok(const char *url)
+{
+	const char *h, *e;
+	size_t n;
+	int parts = 0;
+
+	if (!url || strncmp(url, "http://", 7))
+		return false;
+	h = url + 7;
+	e = h + strcspn(h, "/?#");
+	/* no user: what precedes @ is not the host */
+	if (memchr(h, '@', (size_t)(e - h)))
+		return false;
+	if (*h == '[')
+		return !strncmp(h, "[::1]", 5) && (h[5] == ':' || h + 5 == e);
+	n = strcspn(h, ":/?#");
+	if (n == 9 && !strncmp(h, "localhost", 9))
+		return true;
+	if (n < 7 || strncmp(h, "127.", 4))
+		return false;
+	/* 127.N.N.N, each N 0 to 255 */
+	for (const char *p = h; p < h + n; parts++) {
+		size_t d = strspn(p, "0123456789");
+		long v;
+
+		if (!d || d > 3 || (p + d < h + n && p[d] != '.'))
+			return false;
+		v = strtol(p, NULL, 10);
+		if (v > 255)
+			return false;
+		p += d + (p + d < h + n ? 1 : 0);
+		if (p == h + n && p[-1] == '.')
+			return false;
+	}
+	return parts == 4;
+}
+
 void plan_rest_wipe(struct nhir_buf *b)
 {
 	if (b->buf && b->alloc)

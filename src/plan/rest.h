@@ -87,6 +87,14 @@ enum nhir_rc plan_rest_reply(struct nhir_buf *reply, cJSON *o,
 enum nhir_rc plan_rest_step_reply(struct plan_rest *r, bool ok,
 				  const char *detail, struct nhir_buf *reply,
 				  struct nhir_err *err);
+/*
+ * Whether url is plain http to the loopback: its host, exactly (up to
+ * ':', '/', '?', '#' or the end), is localhost, [::1] or a dotted quad
+ * 127.N.N.N; never a name that merely begins so (127.evil.example,
+ * localhost.evil.example) and never with a user (@).  A credential may
+ * go in plain http only there.  Pure.
+ */
+bool plan_url_plain_ok(const char *url);
 /* Wipes and releases b. */
 void plan_rest_wipe(struct nhir_buf *b);
 int64_t plan_rest_ms(void);

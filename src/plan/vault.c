@@ -56,8 +56,7 @@ static enum nhir_rc opt(struct nhir_yaml *y, const yaml_node_t *n,
 			return nhir_yaml_error(y, v, "'%s': address is an "
 					       "http(s) URL", name);
 		/* a token read on the way is a token stolen */
-		if (!strncmp(s, "http://", 7) && strncmp(s + 7, "127.", 4) &&
-		    strncmp(s + 7, "localhost", 9) && strncmp(s + 7, "[::1]", 5))
+		if (!strncmp(s, "http://", 7) && !plan_url_plain_ok(s))
 			return nhir_yaml_error(y, v, "'%s': address: plain "
 					       "http only to a loopback address "
 					       "(it carries a token); use "
@@ -400,7 +399,7 @@ answer:
 	if (!rc)
 		rc = plan_rest_step_reply(&c.r, ok, detail, reply, err);
 out:
-	if (rc == NHIR_ENOMEM && !err->rc)
+	if (rc == NHIR_ENOMEM && err && !err->rc)
 		nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	cJSON_Delete(o);
 	cJSON_Delete(req);

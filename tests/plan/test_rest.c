@@ -78,9 +78,37 @@ static void test_wait(void **state)
 	assert_int_equal(nhir_rest_wait(403, "60s", "0", "1714557330", now), 30);
 }
 
+static void test_plain_url(void **state)
+{
+	static const char *const ok[] = {
+		"http://127.0.0.1", "http://127.0.0.1:8200", "http://127.1.2.3/v1",
+		"http://localhost:9", "http://localhost/x", "http://[::1]:80/",
+		"http://[::1]", "http://127.0.0.1?x", "http://127.255.255.255",
+	};
+	static const char *const bad[] = {
+		"http://127.attacker.example/", "http://localhost.evil.example/",
+		"http://127.0.0.1.evil.example", "http://127.0.0.1@evil.example/",
+		"http://evil.example@127.0.0.1/", "http://[::1].evil/",
+		"http://[::2]/", "http://127.0.0/", "http://127.0.0.1./",
+		"http://127.0.0.256/", "http://128.0.0.1/", "http://localhostx/",
+		"https://127.0.0.1/", "http://", "http://1270.0.0.1/",
+		"http://127.0.0.1:80@evil.example/", "http://127.00001.0.1/",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(*ok); i++)
+		if (!plan_url_plain_ok(ok[i]))
+			fail_msg("refused %s", ok[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		if (plan_url_plain_ok(bad[i]))
+			fail_msg("took %s", bad[i]);
+	assert_false(plan_url_plain_ok(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plain_url),
 		cmocka_unit_test(test_answers),
 		cmocka_unit_test(test_wait),
 	};
