@@ -12,6 +12,27 @@
 
 #define MIN_BITS 2048
 
+/* Whether s[0..n) holds the text w. */
+static bool has(const char *s, size_t n, const char *w)
+{
+	size_t wl = strlen(w);
+
+	for (size_t i = 0; i + wl <= n; i++)
+		if (!memcmp(s + i, w, wl))
+			return true;
+	return false;
+}
+
+/* No passphrase: OpenSSL's default would ask the terminal and wait. */
+static int no_pass(char *buf, int size, int rw, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rw;
+	(void)u;
+	return -1;
+}
+
 void nhir_jwt_b64url(struct nhir_buf *out, const void *s, size_t len)
 {
 	size_t n = sodium_base64_encoded_len(len,
@@ -25,6 +46,8 @@ void nhir_jwt_b64url(struct nhir_buf *out, const void *s, size_t len)
 	sodium_bin2base64(tmp, n, s, len,
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	nhir_buf_adds(out, tmp);
+	/* the signature of a token is as secret as the token */
+	sodium_memzero(tmp, n);
 	nhir_free(tmp);
 }
 
@@ -42,9 +65,13 @@ enum nhir_rc nhir_jwt_rs256(const char *pem, size_t pem_len, const char *what,
 	if (!pem_len || pem_len > INT_MAX)
 		return nhir_err_set(err, NHIR_EINVAL, "%s: no PEM private key",
 				    what);
+	if (has(pem, pem_len, "ENCRYPTED"))
+		return nhir_err_set(err, NHIR_EINVAL, "%s: an encrypted private "
+				    "key; nhir reads it unencrypted, in a file "
+				    "only its account may read", what);
 	bio = BIO_new_mem_buf(pem, (int)pem_len);
 	if (bio)
-		key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+		key = PEM_read_bio_PrivateKey(bio, NULL, no_pass, NULL);
 	/* OpenSSL's queue may quote the key's bytes: dropped, never shown */
 	ERR_clear_error();
 	if (!bio) {

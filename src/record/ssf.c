@@ -223,6 +223,16 @@ static void b64url(const unsigned char *p, size_t n, char *out, size_t size)
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
+/* No passphrase: OpenSSL's default would ask the terminal and wait. */
+static int no_pass(char *buf, int size, int rw, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rw;
+	(void)u;
+	return -1;
+}
+
 /* A P-256 private key in PEM at path into k (ES256). */
 static enum nhir_rc ec_load(const char *path, struct nhir_ssf_key *k,
 			    struct nhir_err *err)
@@ -235,7 +245,7 @@ static enum nhir_rc ec_load(const char *path, struct nhir_ssf_key *k,
 	enum nhir_rc rc = NHIR_OK;
 
 	if (bio)
-		key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+		key = PEM_read_bio_PrivateKey(bio, NULL, no_pass, NULL);
 	BIO_free(bio);
 	/* OpenSSL's queue may quote the key's bytes: dropped */
 	ERR_clear_error();

@@ -144,6 +144,14 @@ static void test_vector(void **state)
 
 static void test_refused(void **state)
 {
+	static const char enc_pem[] = "-----BEGIN ENCRYPTED PRIVATE KEY-----\n"
+				      "MIIFHDBOBgkqhkiG9w0BBQ0wQTApBgkqhkiG\n"
+				      "-----END ENCRYPTED PRIVATE KEY-----\n";
+	static const char enc_rsa[] = "-----BEGIN RSA PRIVATE KEY-----\n"
+				      "Proc-Type: 4,ENCRYPTED\n"
+				      "DEK-Info: AES-256-CBC,0011223344556677\n\n"
+				      "MIIEpAIBAAKCAQEA\n"
+				      "-----END RSA PRIVATE KEY-----\n";
 	static const char junk[] = "-----BEGIN PRIVATE KEY-----\nAAAA\n"
 				   "-----END PRIVATE KEY-----\n";
 	struct nhir_buf out = NHIR_BUF_INIT(1 << 14);
@@ -167,6 +175,14 @@ static void test_refused(void **state)
 	assert_null(strstr(err.msg, "AAAA"));
 	assert_int_equal(nhir_jwt_rs256("", 0, "k", HEADER, CLAIMS, &out, &err),
 			 NHIR_EINVAL);
+	/* encrypted, in both PEM forms: refused, never a passphrase asked */
+	assert_int_equal(nhir_jwt_rs256(enc_pem, strlen(enc_pem), "'app.pem'",
+					HEADER, CLAIMS, &out, &err), NHIR_EINVAL);
+	assert_string_equal(err.msg, "'app.pem': an encrypted private key; nhir "
+			    "reads it unencrypted, in a file only its account "
+			    "may read");
+	assert_int_equal(nhir_jwt_rs256(enc_rsa, strlen(enc_rsa), "k", HEADER,
+					CLAIMS, &out, &err), NHIR_EINVAL);
 	/* half a key is no key */
 	assert_int_equal(nhir_jwt_rs256(rsa_pem, strlen(rsa_pem) / 2, "k", HEADER,
 					CLAIMS, &out, &err), NHIR_EINVAL);
