@@ -82,14 +82,13 @@ grep -nE 'sqlite3_finalize\(' \
 # environment or the working directory: the front end reads those.  A
 # connector's ${env:NAME} secret reference and the variables its 'env'
 # names are read where they are used, and so are the AWS credential
-# variables of the built-in aws connector, the key file variable of the
-# gcp connector and the kubeconfig's of the kubernetes connector.
+# variables of the built-in aws connector and the kubeconfig's of the
+# kubernetes connector.
 grep -nE '(^|[^_a-z])(getenv|secure_getenv|getcwd)\(' \
 	$(echo "$lib" | grep -v '^src/cli/') /dev/null |
 	grep -v -e '^src/plan/connector.c:.*(ref + 4)' \
 		-e '^src/plan/connector.c:.*getenv(c->env\[i\])' \
 		-e '^src/plan/aws.c:.*return getenv(name);' \
-		-e '^src/plan/gcp.c:.*getenv(ENV_KEY)' \
 		-e '^src/plan/k8s.c:.*return getenv(name);' |
 	report "the library reads the environment (front ends pass it in)"
 if [ -s "$out" ]; then

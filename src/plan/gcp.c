@@ -18,7 +18,9 @@
  * with the key file's private key (RFC 7523, Google's "OAuth 2.0 for
  * Server to Server Applications").  Calls go through rest.c: retried
  * on a 5xx, no answer, or 429 (Retry-After).  The key file's private
- * key, the assertion and the access token live in wiped buffers only;
+ * key, the assertion and the access token are held in memory only, in
+ * buffers wiped when released (a buffer that grew may have left an
+ * earlier, smaller copy to the allocator);
  * the dry run shows them redacted.
  */
 #include "compat.h"
@@ -35,7 +37,7 @@
 #include "plan/rest.h"
 
 #define DEFAULT_IAM "https://iam.googleapis.com"
-#define ENV_KEY "GOOGLE_APPLICATION_CREDENTIALS"
+#define DEFAULT_KEY_FILE "${env:GOOGLE_APPLICATION_CREDENTIALS}"
 #define SCOPE "https://www.googleapis.com/auth/iam"
 #define GRANT "urn:ietf:params:oauth:grant-type:jwt-bearer"
 #define MAX_KEY_FILE (64 * 1024)
@@ -60,8 +62,7 @@ static const char *url_problem(const char *s)
 {
 	if (strncmp(s, "https://", 8) && strncmp(s, "http://", 7))
 		return "is not an http(s) URL";
-	if (!strncmp(s, "http://", 7) && strncmp(s + 7, "127.", 4) &&
-	    strncmp(s + 7, "localhost", 9) && strncmp(s + 7, "[::1]", 5))
+	if (!strncmp(s, "http://", 7) && !plan_url_plain_ok(s))
 		return "is plain http to an address not loopback (it would "
 		       "carry a credential); use https";
 	if (strpbrk(s + 7, "#@ \t\r\n"))
@@ -96,16 +97,16 @@ enum nhir_rc nhir_gcp_config(struct nhir_yaml *y, const yaml_node_t *n,
 	while (l > 8 && g->iam_url[l - 1] == '/')
 		g->iam_url[--l] = 0;
 	v = nhir_yaml_get(y, n, "key_file");
-	s = nhir_yaml_str(v);
-	if (!v)
-		return NHIR_OK;
+	s = v ? nhir_yaml_str(v) : DEFAULT_KEY_FILE;
 	if (!s || !*s)
 		return nhir_yaml_error(y, v, "'%s': key_file is a path", name);
-	if (!strncmp(s, "${", 2) || strstr(s, "private_key"))
+	if (strstr(s, "private_key") || (strstr(s, "${") &&
+	    (strncmp(s, "${env:", 6) || strchr(s, '}') != s + strlen(s) - 1)))
 		return nhir_yaml_error(y, v, "'%s': key_file is the path of a "
-				       "service-account key file (JSON), not "
-				       "the key itself", name);
-	if (s[0] == '/') {
+				       "service-account key file (JSON), or "
+				       "${env:NAME} for the variable that "
+				       "holds it; not the key itself", name);
+	if (s[0] == '/' || s[0] == '$') {
 		g->key_file = nhir_strdup(s);
 	} else if (realpath(y->name, dir) && (slash = strrchr(dir, '/'))) {
 		/* relative to the connectors file, as commands are */
@@ -228,6 +229,12 @@ enum nhir_rc nhir_gcp_key_parse(const char *text, size_t len,
 				  "missing", file);
 		goto out;
 	}
+	if (cJSON_IsString(pk) && strstr(pk->valuestring, "ENCRYPTED")) {
+		rc = nhir_err_set(err, NHIR_EPARSE, "'%s': field private_key is "
+				  "encrypted; Google's key files hold it "
+				  "unencrypted", file);
+		goto out;
+	}
 	if (!cJSON_IsString(pk) || strncmp(pk->valuestring, "-----BEGIN ", 11)) {
 		rc = nhir_err_set(err, NHIR_EPARSE, "'%s': field private_key is "
 				  "not a PEM text (-----BEGIN PRIVATE KEY-----)",
@@ -322,6 +329,12 @@ static bool chars_ok(const char *s, size_t n, const char *extra)
 	return true;
 }
 
+/* A path segment curl would not normalise away: not "." or "..". */
+static bool segment_ok(const char *s)
+{
+	return strcmp(s, ".") && strcmp(s, "..");
+}
+
 /* gcp:projects/P/serviceAccounts/A[/keys/K] */
 static bool parse_target(const char *id, struct target *t)
 {
@@ -343,6 +356,8 @@ static bool parse_target(const char *id, struct target *t)
 	    !chars_ok(a, (size_t)(e - a), "@.-_"))
 		return false;
 	snprintf(t->account, sizeof(t->account), "%.*s", (int)(e - a), a);
+	if (!segment_ok(t->project) || !segment_ok(t->account))
+		return false;
 	if (!k)
 		return true;
 	k += 6;
@@ -372,16 +387,27 @@ static enum nhir_rc read_key(struct cctx *c)
 {
 	struct nhir_err e = NHIR_ERR_INIT;
 	struct nhir_buf text = NHIR_BUF_INIT(MAX_KEY_FILE);
-	const char *path = c->g->key_file ? c->g->key_file : getenv(ENV_KEY);
+	struct nhir_buf pb = NHIR_BUF_INIT(PATH_MAX);
+	const char *path;
 	char why[300];
 	enum nhir_rc rc;
 
-	if (!path || !*path) {
-		snprintf(c->key_why, sizeof(c->key_why), "no key_file, and $%s "
-			 "is not set", ENV_KEY);
+	/* ${env:NAME} read where it is used, as any connector secret */
+	if (!plan_expand(c->g->key_file, &pb, &e) || !pb.len) {
+		snprintf(c->key_why, sizeof(c->key_why), "%s", e.rc ? e.msg
+			 : "key_file names no file");
+		nhir_buf_release(&pb);
 		return NHIR_OK;
 	}
-	snprintf(c->file, sizeof(c->file), "%s", path);
+	nhir_buf_addch(&pb, 0);
+	if (pb.err) {
+		snprintf(c->key_why, sizeof(c->key_why), "key_file is too long");
+		nhir_buf_release(&pb);
+		return NHIR_OK;
+	}
+	snprintf(c->file, sizeof(c->file), "%s", pb.buf);
+	nhir_buf_release(&pb);
+	path = c->file;
 	if (!plan_rest_read_secret(path, &text, why, sizeof(why))) {
 		snprintf(c->key_why, sizeof(c->key_why), "%s", why);
 		plan_rest_wipe(&text);
@@ -560,6 +586,14 @@ static enum nhir_rc delete_key(struct cctx *c, const struct target *t,
 	rc = send(c, "POST", url, "{}", label, &an, &e);
 	if (rc == NHIR_ENOMEM)
 		goto out;
+	if (!c->r.dry && !rc && an.status == 404) {
+		/* deleted by an earlier run whose answer was lost: done */
+		snprintf(detail, dn, "%s: HTTP 404: key %s of %s does not "
+			 "exist: it was deleted already", label, t->key,
+			 t->account);
+		*ok = true;
+		goto out;
+	}
 	if (!c->r.dry && (rc || an.status != 200)) {
 		refused(detail, dn, label, &an, &e, "");
 		rc = NHIR_OK;
@@ -767,7 +801,7 @@ answer:
 	if (!rc)
 		rc = plan_rest_step_reply(&c.r, ok, detail, reply, err);
 out:
-	if (rc == NHIR_ENOMEM && !err->rc)
+	if (rc == NHIR_ENOMEM && err && !err->rc)
 		nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	cJSON_Delete(o);
 	cJSON_Delete(req);

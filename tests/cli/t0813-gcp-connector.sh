@@ -30,6 +30,7 @@ WEAK=weak@$PROJ.iam.gserviceaccount.com
 RKEY=0a1b2c3d4e5f60718293a4b5c6d7e8f901234567
 LKEY=9f8e7d6c5b4a39281706f5e4d3c2b1a098765432
 WKEY=1111111111111111111111111111111111111111
+GONE=2222222222222222222222222222222222222222
 for k in resp leak weak; do
 	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
 		-out "$T/$k.pem" 2>/dev/null
@@ -62,11 +63,12 @@ print(json.dumps({"accounts": {
   sys.argv[2]: {"project": "demo-proj", "uniqueId": "104729000000000000001",
                 "permissions": key_perms, "keys": {sys.argv[5]: {"public_key": pub("resp")}}},
   sys.argv[3]: {"project": "demo-proj", "uniqueId": "104729000000000000002",
-                "permissions": [], "keys": {sys.argv[6]: {"public_key": pub("leak")}}},
+                "permissions": [], "keys": {sys.argv[6]: {"public_key": pub("leak")},
+                                            sys.argv[8]: {"public_key": pub("leak"), "deleted": True}}},
   sys.argv[4]: {"project": "demo-proj", "uniqueId": "104729000000000000003",
                 "permissions": ["iam.serviceAccountKeys.get"],
                 "keys": {sys.argv[7]: {"public_key": pub("weak")}}}}}))' \
-	"$T" "$RESP" "$LEAK" "$WEAK" "$RKEY" "$LKEY" "$WKEY" >"$T/gcp.json"
+	"$T" "$RESP" "$LEAK" "$WEAK" "$RKEY" "$LKEY" "$WKEY" "$GONE" >"$T/gcp.json"
 node tests/peers/gcp-peer.mjs "$T/gcp.json" >"$T/peer.out" 2>"$T/peer.err" &
 PEER_PID=$!
 PORT=
@@ -83,7 +85,8 @@ keyfile "$T/weak.pem" "$WEAK" "$WKEY" "$G/token" >"$T/weak.json"
 # the leaked key signs nothing here: the peer would accept it until disabled
 keyfile "$T/leak.pem" "$LEAK" "$LKEY" "$G/token" >"$T/leaked.json"
 chmod 600 "$T"/*.json
-SECRET=$(sed -n 2p "$T/resp.pem")
+# a line from the private half (line 2 is the header and the modulus)
+SECRET=$(sed -n 15p "$T/resp.pem")
 
 sed "s#https://iam.googleapis.com#$G#" examples/connectors/gcp.yaml >"$T/gcp.yaml"
 sed -i "s#examples/connectors/simulated-provider.py#$ROOT/examples/connectors/simulated-provider.py#" "$T/gcp.yaml"
@@ -100,16 +103,20 @@ for u in "lena lead" "rory responder" "alex approver" "ben approver"; do
 done
 SA="gcp:projects/$PROJ/serviceAccounts/$LEAK"
 KEY="$SA/keys/$LKEY"
+KEY2="$SA/keys/$GONE"
 cat >"$T/estate.jsonl" <<EOF
 {"type":"node","kind":"credential","id":"$KEY","name":"leaked key","subtype":"gcp-service-account-key","provider":"gcp","created":"2024-06-03T08:59:00Z"}
 {"type":"node","kind":"identity","id":"$SA","name":"leaked","subtype":"gcp-service-account","provider":"gcp","created":"2024-06-03T08:59:00Z"}
 {"type":"edge","kind":"authenticates","from":"$KEY","to":"$SA"}
+{"type":"node","kind":"credential","id":"$KEY2","name":"a key deleted already","subtype":"gcp-service-account-key","provider":"gcp","created":"2024-06-03T08:59:00Z"}
 EOF
 "$NHIR" import nhir "$T/estate.jsonl" >/dev/null
 "$NHIR" --as rory incident declare --title "GCP key leaked" --severity high \
 	--lead lena --seed "$KEY" --exposed-at 2024-06-03T09:00:00Z >/dev/null
 "$NHIR" --as lena incident scope INC-1 add "$SA" >/dev/null 2>&1
 "$NHIR" --as lena incident scope INC-1 confirm "$SA" >/dev/null 2>&1
+"$NHIR" --as lena incident scope INC-1 add "$KEY2" >/dev/null 2>&1
+"$NHIR" --as lena incident scope INC-1 confirm "$KEY2" >/dev/null 2>&1
 
 step() {
 	"$NHIR" plan --format json INC-1 | python3 -c '
@@ -154,12 +161,12 @@ check "the access token redacted" has "$T/dry.out" "Authorization: Bearer [redac
 check "no key in it" hasnt "$T/dry.out" "$SECRET"
 check "nothing was sent" test "$(curl -sf "$G/_peer/log" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 0
 check "without a key file the dry run still shows the calls" sh -c 'env -u GOOGLE_APPLICATION_CREDENTIALS "$0" --as rory execute INC-1 '$DIS' >"$1/dry2.out"' "$NHIR" "$T"
-check "saying the key file is not read" has "$T/dry2.out" "the key file is not read now: no key_file, and \$GOOGLE_APPLICATION_CREDENTIALS is not set"
+check "saying the key file is not read" has "$T/dry2.out" "the key file is not read now: connector secret \$GOOGLE_APPLICATION_CREDENTIALS is not set"
 check "and the account's disable" has "$T/dry2.out" "POST $G/v1/projects/$PROJ/serviceAccounts/$LEAK:disable"
 
 # key files that are not one: the file and the field named
 check "no key file fails the step" exits 1 env -u GOOGLE_APPLICATION_CREDENTIALS "$NHIR" --as rory execute INC-1 $DEL --confirm
-check "saying where it is looked for" has "$T/last.out" "no Google credentials for 'gcp': no key_file, and \$GOOGLE_APPLICATION_CREDENTIALS is not set"
+check "saying where it is looked for" has "$T/last.out" "no Google credentials for 'gcp': connector secret \$GOOGLE_APPLICATION_CREDENTIALS is not set"
 check "a missing file is named" exits 1 env GOOGLE_APPLICATION_CREDENTIALS="$T/nope.json" "$NHIR" --as rory execute INC-1 $DEL --confirm
 check "as unreadable" has "$T/last.out" "cannot read '$T/nope.json': No such file or directory"
 printf '{"type": "service_account", "client_email": "%s",\n "private_key_id": 7}\n' "$RESP" >"$T/bad1.json"
@@ -216,6 +223,11 @@ check "saying tokens issued are refused" has "$T/dis.out" "service account $LEAK
 check "nhir verify probes the account" sh -c '"$NHIR" --as rory verify INC-1 >"$0/vsa.out"' "$T"
 check "and finds it disabled" has "$T/vsa.out" "the service account is disabled"
 
+DEL2=$(step gcp.delete-service-account-key "$KEY2")
+check "a key deleted already (an answer lost): its step" test -n "$DEL2"
+check "is done, not failed for ever" sh -c '"$NHIR" --as rory execute INC-1 '$DEL2' --confirm >"$0/del2.out"' "$T"
+check "saying the key was gone" has "$T/del2.out" "HTTP 404: key $GONE of $LEAK does not exist: it was deleted already"
+
 check "no request broke Google's documented API" sh -c 'curl -sf "$0/_peer/log" | python3 -c "
 import json,sys
 log = json.load(sys.stdin)
@@ -227,5 +239,6 @@ check "and an IAM call without a token" sh -c 'curl -s -X POST -H "Content-Type:
 check "no key in the database" sh -c '! grep -qaF "$0" "$NHIR_DB"' "$SECRET"
 check "no key in the record" sh -c '"$NHIR" audit log --format json >"$1/audit.json" 2>&1; ! grep -qF "$0" "$1/audit.json"' "$SECRET" "$T"
 check "no key or token in any output" sh -c '! grep -qE "$0|ya29\\." "$1"/*.out' "$SECRET" "$T"
+check "no access token or assertion in the database or the record" sh -c '! grep -qaE "ya29\\.|eyJhbGciOiJSUzI1NiIs" "$NHIR_DB" "$0/audit.json"' "$T"
 
 done_testing

@@ -120,7 +120,7 @@ static void test_connectors(void **state)
 		{ "version: 1\nconnectors:\n  - name: x\n    type: github\n    app_id: 1\n    app_key_file: /k.pem\n    installation_id: 2\n    token: ${env:T}\n    actions: [a]\n", "k.yaml:8: 'x': token or a GitHub App (app_id), not both" },
 		{ "version: 1\nconnectors:\n  - name: x\n    type: github\n    app_key_file: \"-----BEGIN RSA PRIVATE KEY-----\"\n    actions: [a]\n", "k.yaml:5: 'x': app_key_file is the path of the App's private key (PEM), not the key itself" },
 		{ "version: 1\nconnectors:\n  - name: x\n    type: vault\n    address: https://v:8200\n    app_id: 1\n    actions: [a]\n", "k.yaml:6: 'x': app_id is for connectors of type github" },
-		{ "version: 1\nconnectors:\n  - name: x\n    type: gcp\n    key_file: ${env:K}\n    actions: [a]\n", "k.yaml:5: 'x': key_file is the path of a service-account key file (JSON), not the key itself" },
+		{ "version: 1\nconnectors:\n  - name: x\n    type: gcp\n    key_file: ${file:/k}\n    actions: [a]\n", "k.yaml:5: 'x': key_file is the path of a service-account key file (JSON), or ${env:NAME}" },
 		{ "version: 1\nconnectors:\n  - name: x\n    type: gcp\n    iam_url: http://iam.example.com\n    actions: [a]\n", "k.yaml:5: 'x': iam_url is plain http to an address not loopback" },
 		{ "version: 1\nconnectors:\n  - name: x\n    type: github\n    key_file: /k.json\n    actions: [a]\n", "k.yaml:5: 'x': key_file is for connectors of type gcp" },
 	};
