@@ -25,10 +25,7 @@
  */
 #include "compat.h"
 #include <ctype.h>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 #include <sodium.h>
 #include "core/alloc.h"
 #include "plan/gcp.h"
@@ -86,7 +83,8 @@ enum nhir_rc nhir_gcp_config(struct nhir_yaml *y, const yaml_node_t *n,
 	s = nhir_yaml_str(v);
 	if (v && (!s || !*s))
 		return nhir_yaml_error(y, v, "'%s': iam_url is a text", name);
-	if (s && (why = url_problem(s)))
+	why = s ? url_problem(s) : NULL;
+	if (why)
 		return nhir_yaml_error(y, v, "'%s': iam_url %s", name, why);
 	if (s && strchr(s, '?'))
 		return nhir_yaml_error(y, v, "'%s': iam_url has no query", name);
@@ -371,7 +369,6 @@ static bool parse_target(const char *id, struct target *t)
 
 struct cctx {
 	const struct nhir_gcp *g;
-	const char *conn;
 	struct plan_rest r;
 	char file[PATH_MAX];		/* the key file, "" when none */
 	struct nhir_gcp_key key;
@@ -379,7 +376,6 @@ struct cctx {
 	char key_why[400];
 	struct nhir_buf token;		/* the access token; wiped */
 	bool have_token;
-	char shown[600];		/* the credential, as the dry run shows it */
 };
 
 /* The key file read and parsed into c->key; false with c->key_why if not. */
@@ -480,9 +476,13 @@ static enum nhir_rc get_token(struct cctx *c, char *detail, size_t dn,
 	    !cJSON_AddStringToObject(cl, "scope", SCOPE) ||
 	    !cJSON_AddStringToObject(cl, "aud", c->key.token_uri) ||
 	    !cJSON_AddNumberToObject(cl, "iat", (double)now) ||
-	    !cJSON_AddNumberToObject(cl, "exp", (double)(now + ASSERTION_LIFE)) ||
-	    !(hs = cJSON_PrintUnformatted(h)) ||
-	    !(cs = cJSON_PrintUnformatted(cl))) {
+	    !cJSON_AddNumberToObject(cl, "exp", (double)(now + ASSERTION_LIFE))) {
+		rc = NHIR_ENOMEM;
+		goto out;
+	}
+	hs = cJSON_PrintUnformatted(h);
+	cs = cJSON_PrintUnformatted(cl);
+	if (!hs || !cs) {
 		rc = NHIR_ENOMEM;
 		goto out;
 	}
@@ -727,7 +727,6 @@ enum nhir_rc nhir_gcp_call(const struct nhir_gcp *g, const char *name,
 	nhir_buf_init(&c.token, MAX_TOKEN + 1);
 	nhir_buf_init(&c.key.private_key, MAX_KEY_FILE);
 	c.g = g;
-	c.conn = name;
 	plan_rest_init(&c.r, timeout, false);
 	c.r.base = g->iam_url;
 	c.r.fixed = fixed;

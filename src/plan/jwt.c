@@ -59,7 +59,7 @@ enum nhir_rc nhir_jwt_rs256(const char *pem, size_t pem_len, const char *what,
 	EVP_PKEY *key = NULL;
 	EVP_MD_CTX *md = NULL;
 	unsigned char *sig = NULL;
-	size_t sig_len = 0, start = out->len;
+	size_t sig_len = 0, sig_alloc = 0, start = out->len;
 	enum nhir_rc rc = NHIR_OK;
 
 	if (!pem_len || pem_len > INT_MAX)
@@ -105,10 +105,13 @@ enum nhir_rc nhir_jwt_rs256(const char *pem, size_t pem_len, const char *what,
 		goto out;
 	}
 	md = EVP_MD_CTX_new();
-	if (!md || EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) != 1 ||
+	if (md && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) == 1 &&
 	    EVP_DigestSign(md, NULL, &sig_len, (const unsigned char *)out->buf +
-			   start, out->len - start) != 1 ||
-	    !(sig = OPENSSL_malloc(sig_len)) ||
+			   start, out->len - start) == 1) {
+		sig_alloc = sig_len;
+		sig = OPENSSL_malloc(sig_alloc);
+	}
+	if (!sig ||
 	    EVP_DigestSign(md, sig, &sig_len, (const unsigned char *)out->buf +
 			   start, out->len - start) != 1) {
 		ERR_clear_error();
@@ -125,7 +128,7 @@ enum nhir_rc nhir_jwt_rs256(const char *pem, size_t pem_len, const char *what,
 	else
 		out->len--;
 out:
-	OPENSSL_free(sig);
+	OPENSSL_clear_free(sig, sig_alloc);
 	EVP_MD_CTX_free(md);
 	EVP_PKEY_free(key);
 	BIO_free(bio);
