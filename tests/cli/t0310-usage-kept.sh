@@ -102,7 +102,7 @@ sqlite3 "$T/c.db" "DROP TABLE key_use; DROP TABLE key_source;
 	DROP INDEX approval_step; DROP TABLE setting;
 	DROP TABLE IF EXISTS webhook_cursor; DROP TABLE IF EXISTS webhook_delivery;
 	DROP TABLE IF EXISTS ssf_stream; DROP TABLE IF EXISTS ssf_set;
-	DROP TABLE IF EXISTS ssf_received;
+	DROP TABLE IF EXISTS ssf_received; DROP TABLE IF EXISTS ssf_subject;
 	ALTER TABLE approval DROP COLUMN digest; ALTER TABLE approval DROP COLUMN seq;
 	ALTER TABLE approval DROP COLUMN entry; ALTER TABLE approval DROP COLUMN reversible;
 	ALTER TABLE approval DROP COLUMN withdrawn;

@@ -333,6 +333,14 @@ const char *const pg_migrations[] = {
 	 * every user or role of the account (graph.c, find_node).
 	 */
 	"CREATE INDEX node_ext_rev ON node(reverse(ext_id));",
+	/*
+	 * 11: SQLite's migration 20, the subjects added to or removed from
+	 * a Shared Signals stream: the table only, as for 9.
+	 */
+	"CREATE TABLE ssf_subject(stream " I " NOT NULL, subject " T
+	" NOT NULL, included " I " NOT NULL, verified " I ","
+	" updated " I " NOT NULL, updated_by " T " NOT NULL,"
+	" PRIMARY KEY(stream, subject));",
 };
 
 const size_t pg_migrations_nr = NHIR_ARRAY_SIZE(pg_migrations);
