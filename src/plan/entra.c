@@ -80,12 +80,6 @@ static bool guid(const char *s, size_t n)
 	return true;
 }
 
-static bool loopback(const char *host)
-{
-	return !strncmp(host, "127.", 4) || !strncmp(host, "localhost", 9) ||
-	       !strncmp(host, "[::1]", 5);
-}
-
 static enum nhir_rc opt(struct nhir_yaml *y, const yaml_node_t *n,
 			const char *name, const char *key, char **out)
 {
@@ -103,7 +97,7 @@ static enum nhir_rc opt(struct nhir_yaml *y, const yaml_node_t *n,
 			return nhir_yaml_error(y, v, "'%s': %s is an http(s) "
 					       "URL", name, key);
 		/* a secret or a token read on the way is one stolen */
-		if (!strncmp(s, "http://", 7) && !loopback(s + 7))
+		if (!strncmp(s, "http://", 7) && !plan_url_plain_ok(s))
 			return nhir_yaml_error(y, v, "'%s': %s: plain http only "
 					       "to a loopback address (it carries "
 					       "a secret); use https", name, key);

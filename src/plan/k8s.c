@@ -163,12 +163,6 @@ static char *rel_path(const char *kubeconfig, const char *p)
 	return out;
 }
 
-static bool loopback(const char *host)
-{
-	return !strncmp(host, "127.", 4) || !strncmp(host, "localhost", 9) ||
-	       !strncmp(host, "[::1]", 5);
-}
-
 static enum nhir_rc read_cluster(struct nhir_yaml *y, const yaml_node_t *c,
 				 const char *path, struct nhir_kubeconfig *k)
 {
@@ -186,7 +180,7 @@ static enum nhir_rc read_cluster(struct nhir_yaml *y, const yaml_node_t *c,
 		return nhir_yaml_error(y, v, "cluster '%s': server is an "
 				       "http(s) URL", k->cluster);
 	/* a bearer token read on the way is a token stolen */
-	if (!strncmp(s, "http://", 7) && !loopback(s + 7))
+	if (!strncmp(s, "http://", 7) && !plan_url_plain_ok(s))
 		return nhir_yaml_error(y, v, "cluster '%s': server: plain http "
 				       "only to a loopback address (it carries "
 				       "a token)", k->cluster);

@@ -113,6 +113,7 @@ static void test_connectors(void **state)
 		{ "version: 1\nconnectors:\n  - name: x\n    type: entra\n    tenant: t.example\n    client_id: app\n    actions: [a]\n", "k.yaml:6: 'x': client_id 'app' is not an application (client) id, a GUID" },
 		{ "version: 1\nconnectors:\n  - name: x\n    type: entra\n    tenant: t.example\n    client_id: 5b1f3e1c-8d7a-4b8e-9a44-0c1d2e3f4a5b\n    client_secret: abc~def\n    actions: [a]\n", "k.yaml:7: 'x': client_secret names where the secret is read" },
 		{ "version: 1\nconnectors:\n  - name: x\n    type: entra\n    tenant: t.example\n    client_id: 5b1f3e1c-8d7a-4b8e-9a44-0c1d2e3f4a5b\n    graph_url: http://graph.example.com\n    actions: [a]\n", "k.yaml:7: 'x': graph_url: plain http only to a loopback address" },
+		{ "version: 1\nconnectors:\n  - name: x\n    type: entra\n    tenant: t.example\n    client_id: 5b1f3e1c-8d7a-4b8e-9a44-0c1d2e3f4a5b\n    login_url: http://127.0.0.1.evil.example\n    actions: [a]\n", "k.yaml:7: 'x': login_url: plain http only to a loopback address" },
 		{ "version: 1\nconnectors:\n  - name: x\n    type: entra\n    tenant: 'a/b'\n    client_id: 5b1f3e1c-8d7a-4b8e-9a44-0c1d2e3f4a5b\n    actions: [a]\n", "k.yaml:5: 'x': tenant 'a/b' is not a tenant id or domain name" },
 		{ "version: 1\nhooks: []\n", "unknown key 'hooks'" },
 		{ "version: 1\nconnectors:\n  - name: x\n    type: github\n    app_id: 1024\n    actions: [a]\n", "k.yaml:3: 'x': a GitHub App needs app_id, app_key_file and installation_id together" },

@@ -98,6 +98,11 @@ static void test_refused(void **state)
 		"kc:5: cluster 'k': insecure-skip-tls-verify");
 	refused(HEAD "- {name: k, cluster: {server: 'http://kube.example.com'}}\n",
 		NULL, "kc:5: cluster 'k': server: plain http only to a loopback");
+	/* a name that only begins like the loopback is not it */
+	refused(HEAD "- {name: k, cluster: {server: 'http://127.evil.example'}}\n",
+		NULL, "kc:5: cluster 'k': server: plain http only to a loopback");
+	refused(HEAD "- {name: k, cluster: {server: 'http://localhost.evil.example:80'}}\n",
+		NULL, "kc:5: cluster 'k': server: plain http only to a loopback");
 	refused(HEAD "- {name: k, cluster: {server: 'ftp://h'}}\n", NULL,
 		"kc:5: cluster 'k': server is an http(s) URL");
 	refused(HEAD "- {name: k, cluster: {server: 'https://u@h'}}\n", NULL,
