@@ -58,6 +58,13 @@ struct view_label {
 	cJSON *edge;		/* attributes of the edge that reached it */
 };
 
+/* An edge leaving the node whose edges were read last. */
+struct view_edge {
+	int64_t dst;
+	enum nhir_edge_kind kind;
+	char *attrs;		/* as stored; NULL: none */
+};
+
 struct nhir_blast_view {
 	struct nhir_store *st;
 	const struct nhir_graph *g;
@@ -65,6 +72,13 @@ struct nhir_blast_view {
 	int64_t at;
 	struct view_label *labels;	/* by item index */
 	bool *parents;			/* items some item was reached from */
+	/*
+	 * The edges leaving one node, read once for all the items reached
+	 * from it (a walk lists a node's children one after another).
+	 */
+	int64_t out_of;			/* 0: none read */
+	struct view_edge *out;
+	size_t out_nr, out_alloc;
 };
 
 #endif

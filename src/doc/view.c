@@ -35,10 +35,20 @@ enum nhir_rc nhir_blast_view_new(struct nhir_store *st,
 	return NHIR_OK;
 }
 
+static void out_clear(struct nhir_blast_view *v)
+{
+	for (size_t i = 0; i < v->out_nr; i++)
+		nhir_free(v->out[i].attrs);
+	v->out_nr = 0;
+	v->out_of = 0;
+}
+
 void nhir_blast_view_free(struct nhir_blast_view *v)
 {
 	if (!v)
 		return;
+	out_clear(v);
+	nhir_free(v->out);
 	for (size_t i = 0; v->labels && i < v->b->nr; i++) {
 		if (v->labels[i].loaded)
 			nhir_node_release(&v->labels[i].node);
@@ -73,28 +83,56 @@ const char *nhir_blast_view_ref(struct nhir_blast_view *v, uint32_t item)
 	return n->ext_id ? n->ext_id : "?";
 }
 
-struct edge_find {
-	int64_t dst;
-	enum nhir_edge_kind kind;
-	cJSON *attrs;
+struct edge_read {
+	struct nhir_blast_view *v;
+	bool oom;
 };
 
-static int edge_find_cb(const struct nhir_edge *e, void *data)
+static int edge_read_cb(const struct nhir_edge *e, void *data)
 {
-	struct edge_find *f = data;
+	struct edge_read *r = data;
+	struct nhir_blast_view *v = r->v;
+	struct view_edge *o;
 
-	if (e->dst != f->dst || e->kind != f->kind)
-		return 0;
-	f->attrs = e->attrs ? cJSON_Parse(e->attrs) : NULL;
-	return 1;
+	if (NHIR_ALLOC_GROW(v->out, v->out_nr + 1, v->out_alloc)) {
+		r->oom = true;
+		return 1;
+	}
+	o = &v->out[v->out_nr];
+	o->dst = e->dst;
+	o->kind = e->kind;
+	o->attrs = e->attrs ? nhir_strdup(e->attrs) : NULL;
+	if (e->attrs && !o->attrs) {
+		r->oom = true;
+		return 1;
+	}
+	v->out_nr++;
+	return 0;
+}
+
+/* The edges leaving from, read once while its children are asked for. */
+static bool out_edges(struct nhir_blast_view *v, int64_t from)
+{
+	struct edge_read r = { v, false };
+
+	if (v->out_of == from)
+		return true;
+	out_clear(v);
+	if (nhir_store_node_edges(v->st, from, NHIR_DIR_OUT, edge_read_cb, &r,
+				  NULL) || r.oom) {
+		out_clear(v);
+		return false;
+	}
+	v->out_of = from;
+	return true;
 }
 
 const cJSON *nhir_blast_view_edge(struct nhir_blast_view *v, uint32_t item)
 {
 	const struct nhir_blast_item *it = &v->b->items[item];
 	struct view_label *l = &v->labels[item];
-	struct edge_find f = { 0, (enum nhir_edge_kind)it->via, NULL };
-	int64_t from;
+	enum nhir_edge_kind kind = (enum nhir_edge_kind)it->via;
+	int64_t from, dst;
 
 	if (l->edge_loaded)
 		return l->edge;
@@ -102,14 +140,20 @@ const cJSON *nhir_blast_view_edge(struct nhir_blast_view *v, uint32_t item)
 	if (it->parent == NHIR_BLAST_NO_PARENT)
 		return NULL;
 	from = v->g->node_id[v->b->items[it->parent].node];
-	f.dst = v->g->node_id[it->node];
+	dst = v->g->node_id[it->node];
 	if (it->flags & NHIR_BI_REVERSE) {
-		f.dst = from;
+		dst = from;
 		from = v->g->node_id[it->node];
 	}
-	nhir_store_node_edges(v->st, from, NHIR_DIR_OUT, edge_find_cb, &f,
-			      NULL);
-	l->edge = f.attrs;
+	if (!out_edges(v, from))
+		return NULL;
+	/* the first of its kind to dst, as the store orders them */
+	for (size_t i = 0; i < v->out_nr; i++) {
+		if (v->out[i].dst != dst || v->out[i].kind != kind)
+			continue;
+		l->edge = v->out[i].attrs ? cJSON_Parse(v->out[i].attrs) : NULL;
+		break;
+	}
 	return l->edge;
 }
 
