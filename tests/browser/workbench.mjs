@@ -219,19 +219,41 @@ await check('with one approval of two, the irreversible step does not run, and t
 		/four eyes/i.test(eyes) && /1 more needed/.test(eyes) && /409/.test(why) &&
 		(await step.locator('.step-head .badge').first().textContent()) === 'planned', eyes, why);
 });
-await check('lena runs the next step the server chooses; alex sees it done without reloading', async () => {
+await check('a plan changed between the preview and the confirmation runs nothing; the page shows the new next step', async () => {
 	const box = lena.page.locator('.next-step');
 	await box.getByRole('button', { name: 'Next step…' }).click();
 	const conf = box.locator('.confirm');
 	await conf.waitFor();
-	const head = await conf.locator('p').first().textContent();
+	const before = await conf.locator('p').first().textContent();
+	// the lead skips that step from elsewhere (the API, her session)
+	const r = await lena.page.evaluate(async () => {
+		const s = await (await fetch('/api/v1/session')).json();
+		const res = await fetch('/api/v1/incidents/INC-1/plan/edit', {
+			method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf },
+			body: JSON.stringify({ op: 'skip', step: 2, why: 'the owner was told by phone',
+				accept_risk: 'the steps after it wait for no one' }),
+		});
+		return `${res.status} ${await res.text()}`;
+	});
+	if (!r.startsWith('200 '))
+		return ok('the lead skips step 2', false, r);
+	await box.getByRole('button', { name: 'Run step 2' }).click();
+	await box.locator('.problem').filter({ hasText: 'The plan changed' }).waitFor();
+	const after = await conf.locator('p').nth(1).textContent();
+	return ok('step 2 previewed, skipped, not run; step 3 shown', /step 2\./.test(before) &&
+		/step 3\./.test(after) && (await box.locator('.next-result').count()) === 0, before, r, after);
+});
+await check('lena runs the next step the server chooses; alex sees it done without reloading', async () => {
+	const box = lena.page.locator('.next-step');
+	const conf = box.locator('.confirm');
+	const head = await conf.locator('p').filter({ hasText: 'The next step ready' }).textContent();
 	const n = (/step (\d+)/.exec(head) || [])[1];
 	const req = await conf.locator('pre.request').textContent();
 	await box.getByRole('button', { name: `Run step ${n}` }).click();
 	await box.locator('.next-result .badge').filter({ hasText: 'done' }).waitFor();
 	const action = await lena.page.locator(`li.step[data-step="${n}"]`).getAttribute('data-action');
 	await alex.page.locator(`li.step[data-step="${n}"] .step-head .badge`).filter({ hasText: 'done' }).waitFor();
-	return ok('the step after the one done, not the irreversible one', n === '2' &&
+	return ok('the next step ready, not the irreversible one', n === '3' &&
 		action === 'generic.notify-owner' && req.includes(action), head, req, action);
 });
 await check('verification runs every confirmed revocation\'s probe, its result shown', async () => {

@@ -532,7 +532,9 @@ function ApproveAll({ inc, onDone }) {
 }
 
 // Runs the next step ready, chosen by the library: first its dry run
-// (which step, and what would be sent), then that step on confirmation.
+// (which step, and what would be sent), then on confirmation that step,
+// only if its dry run is still the one previewed: a plan rebuilt, edited
+// or moved meanwhile shows the new request instead of running it.
 function NextStep({ inc, onDone }) {
 	const [busy, setBusy] = useState(false);
 	const [error, setError] = useState(null);
@@ -553,9 +555,20 @@ function NextStep({ inc, onDone }) {
 		setPreview(await post(`/api/v1/incidents/${inc.id}/execute`, {}));
 	});
 	const run = () => act(async () => {
-		const step = preview.step;
+		// the next step's dry run again: the same step, the same request?
+		let next;
+		try {
+			next = await post(`/api/v1/incidents/${inc.id}/execute`, {});
+		} catch (e) {
+			setPreview(null);
+			throw e;
+		}
+		if (next.step !== preview.step || next.detail !== preview.detail) {
+			setPreview({ ...next, changed: true });
+			return;
+		}
 		setPreview(null);
-		setResult(await post(`/api/v1/incidents/${inc.id}/steps/${step}/execute`, { confirm: true }));
+		setResult(await post(`/api/v1/incidents/${inc.id}/steps/${next.step}/execute`, { confirm: true }));
 		onDone(null);
 	});
 	return (
@@ -563,6 +576,8 @@ function NextStep({ inc, onDone }) {
 			{!preview && <button type="button" disabled={busy} onClick={ask}>Next step…</button>}
 			{preview && (
 				<div class="confirm" role="group" aria-label="Confirm the next step">
+					{preview.changed && <p class="problem" role="alert">The plan changed since the preview: nothing was run.
+						Here is the next step now; run it only if this is what you mean.</p>}
 					<p><strong>The next step ready is step {preview.step}.</strong> Dry run: what the connector would be sent (nothing was sent yet)</p>
 					<pre class="request mono" tabIndex={0}>{preview.detail}</pre>
 					<button type="button" disabled={busy} onClick={run}>Run step {preview.step}</button>
