@@ -157,6 +157,13 @@ struct open_watches {
 	bool oom;
 };
 
+/* A row id read back from a JSON detail: 0 to 2^53, so the cast holds. */
+static bool is_id(const cJSON *v)
+{
+	return cJSON_IsNumber(v) && v->valuedouble >= 0 &&
+	       v->valuedouble <= 9007199254740992.0;
+}
+
 static double detail_num(const cJSON *d, const char *name)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(d, name);
@@ -187,7 +194,8 @@ static int on_watch_entry(const struct nhir_audit_entry *e, void *data)
 		snprintf(ow->v[ow->nr].actor, sizeof(ow->v[ow->nr].actor),
 			 "%s", e->actor ? e->actor : "");
 		/* a period not said: watched until its verdict */
-		ow->v[ow->nr].period = x > 0 ? (int64_t)x : INT32_MAX;
+		ow->v[ow->nr].period = x > 0 && x < INT32_MAX ? (int64_t)x
+							      : INT32_MAX;
 		ow->v[ow->nr++].ended = false;
 	} else {
 		x = detail_num(cJSON_GetObjectItemCaseSensitive(d, "verdict"),
@@ -697,7 +705,8 @@ static int on_record_alert(const struct nhir_audit_entry *e, void *data)
 	d = cJSON_Parse(e->detail ? e->detail : "");
 	n = cJSON_GetObjectItemCaseSensitive(d, "node");
 	f = cJSON_GetObjectItemCaseSensitive(d, "file_id");
-	if (cJSON_IsNumber(n) && cJSON_IsNumber(f) &&
+	/* ids as stored: whole numbers a double holds exactly, or no alert */
+	if (is_id(n) && is_id(f) &&
 	    !was_alerted(w, (int64_t)n->valuedouble, (int64_t)f->valuedouble)) {
 		rr->rc = alerted_room(w, rr->err);
 		if (!rr->rc) {
