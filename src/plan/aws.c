@@ -386,22 +386,6 @@ static void err_clear(struct nhir_err *e)
 	memset(e, 0, sizeof(*e));
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int64_t ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 static bool unreserved(unsigned char c)
 {
 	return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
@@ -559,7 +543,7 @@ static enum nhir_rc send_once(struct ctx *c, bool sts, const struct creds *cr,
 			off += strlen(hv.buf + off) + 1;
 		}
 	}
-	timeout = (long)((c->deadline_ms - mono_ms() + 999) / 1000);
+	timeout = (long)((c->deadline_ms - nhir_mono_ms() + 999) / 1000);
 	rc = plan_http_form(url, lines, nr + 1, body, timeout < 1 ? 1 : timeout,
 			    &out, &an->status, err);
 	sodium_memzero(hv.buf, hv.alloc);
@@ -641,7 +625,7 @@ static enum nhir_rc send_call(struct ctx *c, bool sts, const struct creds *cr,
 		retry = rc == NHIR_EIO ||
 			(!rc && (an->status >= 500 || throttled(an->code)));
 		if (!retry || attempt == MAX_ATTEMPTS ||
-		    mono_ms() + pause >= c->deadline_ms)
+		    nhir_mono_ms() + pause >= c->deadline_ms)
 			break;
 		/* a 5xx or a lost connection may have acted; throttling not */
 		if (rc || an->status >= 500)
@@ -649,7 +633,7 @@ static enum nhir_rc send_call(struct ctx *c, bool sts, const struct creds *cr,
 		{
 			uint32_t jitter = randombytes_uniform((uint32_t)pause / 2 + 1);
 
-			sleep_ms(pause + jitter);
+			plan_rest_sleep(pause + jitter);
 		}
 		pause *= 2;
 	}
@@ -1448,7 +1432,7 @@ enum nhir_rc nhir_aws_call(const struct nhir_aws *a, const char *name,
 	nhir_buf_init(&c.dry_text, 1 << 16);
 	c.a = a;
 	c.conn = name;
-	c.deadline_ms = mono_ms() + timeout * 1000;
+	c.deadline_ms = nhir_mono_ms() + timeout * 1000;
 	tg = cJSON_GetObjectItemCaseSensitive(req, "target");
 	action = jstr(req, "action");
 	incident = jstr(req, "incident");

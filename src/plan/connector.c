@@ -623,21 +623,13 @@ static bool expand(const char *s, struct nhir_buf *b, struct nhir_err *err)
 	return true;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Runs argv with in on stdin, collecting stdout into out. */
 static enum nhir_rc run_exec(const struct connector *c, const char *in,
 			     struct nhir_buf *out, struct nhir_err *err)
 {
 	int pin[2], pout[2], status = 0;
 	size_t off = 0, len = strlen(in), envn = 0;
-	int64_t deadline = now_ms() + c->timeout * 1000;
+	int64_t deadline = nhir_mono_ms() + c->timeout * 1000;
 	bool timed_out = false;
 	pid_t pid, parent = getpid();
 	/* only the variables it names, made before fork: no PATH, no
@@ -706,7 +698,7 @@ static enum nhir_rc run_exec(const struct connector *c, const char *in,
 	for (;;) {
 		struct pollfd fds[2];
 		int nfds = 0, wait_ms;
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - nhir_mono_ms();
 
 		if (left <= 0) {
 			timed_out = true;

@@ -254,14 +254,6 @@ static void form_add(struct nhir_buf *b, const char *s)
 			nhir_buf_addf(b, "%%%02X", (unsigned char)*s);
 }
 
-static void sleep_ms(int64_t ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 /*
  * The client credentials grant: c->token, or c->why.  The dry run shows
  * the request, the secret redacted, and sends nothing.
@@ -319,8 +311,8 @@ static enum nhir_rc get_token(struct ectx *c)
 		struct nhir_err e = NHIR_ERR_INIT;
 		struct plan_http_answer a;
 		int64_t expires, wait = -1, left;
-		long timeout = (long)((c->r.deadline_ms - plan_rest_ms() + 999) /
-				      1000);
+		long timeout = (long)((c->r.deadline_ms - nhir_mono_ms() +
+				       999) / 1000);
 		struct plan_http q = { .method = "POST", .url = url.buf,
 				       .headers = hdrs,
 				       .header_nr = NHIR_ARRAY_SIZE(hdrs),
@@ -353,10 +345,10 @@ static enum nhir_rc get_token(struct ectx *c)
 			break;
 		if (wait > 0)
 			pause = wait * 1000;
-		left = c->r.deadline_ms - plan_rest_ms();
+		left = c->r.deadline_ms - nhir_mono_ms();
 		if (attempt == 4 || pause >= left)
 			break;
-		sleep_ms(pause);
+		plan_rest_sleep(pause);
 		pause = wait > 0 ? 300 : pause * 2;
 	}
 	plan_rest_wipe(&form);

@@ -14,15 +14,7 @@
 
 #define MAX_ATTEMPTS 4
 
-int64_t plan_rest_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int64_t ms)
+void plan_rest_sleep(int64_t ms)
 {
 	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
 
@@ -79,7 +71,7 @@ void plan_rest_init(struct plan_rest *r, long timeout, bool dry)
 	memset(r, 0, sizeof(*r));
 	nhir_buf_init(&r->sent, 1 << 16);
 	nhir_buf_init(&r->dry_text, 1 << 16);
-	r->deadline_ms = plan_rest_ms() + (int64_t)timeout * 1000;
+	r->deadline_ms = nhir_mono_ms() + (int64_t)timeout * 1000;
 	r->dry = dry;
 }
 
@@ -241,7 +233,8 @@ enum nhir_rc plan_rest_send(struct plan_rest *r, const char *method,
 			lines[i] = hv.buf + off;
 			off += strlen(hv.buf + off) + 1;
 		}
-		timeout = (long)((r->deadline_ms - plan_rest_ms() + 999) / 1000);
+		timeout = (long)((r->deadline_ms - nhir_mono_ms() + 999) /
+				 1000);
 		{
 			struct plan_http q = { .method = method, .url = url.buf,
 					       .headers = lines,
@@ -281,7 +274,7 @@ enum nhir_rc plan_rest_send(struct plan_rest *r, const char *method,
 			break;
 		if (wait > 0)
 			pause = wait * 1000;
-		left = r->deadline_ms - plan_rest_ms();
+		left = r->deadline_ms - nhir_mono_ms();
 		if (pause >= left) {
 			if (wait > 0)
 				snprintf(an->limit, sizeof(an->limit),
@@ -290,7 +283,7 @@ enum nhir_rc plan_rest_send(struct plan_rest *r, const char *method,
 			break;
 		}
 		/* jitter on a pause of our own, none on the one asked for */
-		sleep_ms(pause + (wait > 0 ? 0
+		plan_rest_sleep(pause + (wait > 0 ? 0
 			 : randombytes_uniform((uint32_t)pause / 2 + 1)));
 		pause = wait > 0 ? 300 : pause * 2;
 	}

@@ -23,7 +23,7 @@ struct plan_rest {
 	const char *ca_file;		/* CAs trusted (plan_http), or */
 	const char *ca_pem;		/* these, ca_pem_len bytes of PEM */
 	size_t ca_pem_len;
-	int64_t deadline_ms;		/* plan_rest_ms() clock */
+	int64_t deadline_ms;		/* nhir_mono_ms() clock */
 	bool dry;			/* show requests, send none */
 	struct nhir_buf sent;		/* "LABEL: HTTP 202; ..." */
 	struct nhir_buf dry_text;	/* the requests shown */
@@ -97,7 +97,8 @@ enum nhir_rc plan_rest_step_reply(struct plan_rest *r, bool ok,
 bool plan_url_plain_ok(const char *url);
 /* Wipes and releases b. */
 void plan_rest_wipe(struct nhir_buf *b);
-int64_t plan_rest_ms(void);
+/* Sleeps ms milliseconds, all of them even when a signal comes. */
+void plan_rest_sleep(int64_t ms);
 
 /*
  * An answer body (len bytes, HTTP status): a JSON document in *doc, or
