@@ -2,9 +2,10 @@
  * The store's typed interface for Shared Signals (src/record/ssf.c):
  * the streams with their cursors over the audit log, the SETs made for
  * them with their deliveries, and the jtis of SETs received.  The rules
- * are in src/record/ssf.c; this only stores and fetches.  The SQLite
- * one is src/store/sqlite/ssf.c; a backend without one has none
- * (nhir_ssf_store() NULL).  Conventions as in store/record.h.
+ * are in src/record/ssf.c; this only stores and fetches.  SQLite's is
+ * src/store/sqlite/ssf.c, PostgreSQL's src/store/pg/ssf.c; a backend
+ * without one has none (nhir_ssf_store() NULL).  Conventions as in
+ * store/record.h.
  */
 #ifndef NHIR_STORE_SSF_H
 #define NHIR_STORE_SSF_H

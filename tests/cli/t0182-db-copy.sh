@@ -26,6 +26,19 @@ printf 'CloudTrail export\n\twith a tab\\and a backslash\n' >"$T/ev.txt"
 	>/dev/null
 "$NHIR" --db "$a" ingest cloudtrail examples/telemetry/cloudtrail >/dev/null
 "$NHIR" --db "$a" token create --user lena --scope read >/dev/null 2>&1
+# a Shared Signals stream with a SET pending, a subject and a SET
+# received, as src/record/ssf.c stores them (t0762 makes them through
+# a server, on both backends)
+sqlite3 "$a" "INSERT INTO ssf_stream VALUES(1, 'https://rp.example/push',
+	'urn:ietf:rfc:8935', 'http://127.0.0.1:9/push', 7, 'the payments RP',
+	'enabled', NULL, 12, 1764000000, 'ada', 1764000001);
+	INSERT INTO ssf_set(id, stream, seq, jti, event, jws, created, state,
+	next_ms) VALUES(1, 1, 12, 'j-1', 'urn:example:ev', 'e.y.j', 1764000002,
+	'pending', 1764000002000);
+	INSERT INTO ssf_subject VALUES(1, 'opaque:AKIA', 1, NULL, 1764000003,
+	'ada');
+	INSERT INTO ssf_received VALUES('https://idp.example.org', 'r-1', NULL,
+	1764000004)"
 check "the source is made" test -f "$a-key"
 
 export NHIR_FILES="$T/pgfiles"
@@ -42,6 +55,11 @@ check "every table of the schema is copied" sh -c \
 	 python3 -c \"import json; print('\\n'.join(sorted(json.load(open('$T/to.json'))['tables'])))\" >$T/tables.copied &&
 	 diff $T/tables.db $T/tables.copied"
 check "the audit chain verifies on PostgreSQL" "$NHIR" --db "$pgdb" audit verify
+check "the Shared Signals stream came along" sh -c \
+	"test \"\$('$PG_BIN/psql' -X -At -d '$pgdb' -c \"SELECT s.aud, t.jti,
+	 u.subject, r.jti FROM ssf_stream s JOIN ssf_set t ON t.stream = s.id
+	 JOIN ssf_subject u ON u.stream = s.id, ssf_received r\")\" = \
+	 'https://rp.example/push|j-1|opaque:AKIA|r-1'"
 check "the evidence is there and verifies" "$NHIR" --db "$pgdb" evidence verify 1
 check "the fingerprint key came along" cmp "$a-key" "$T/pgfiles/nhir-key"
 check "usage answers as on SQLite" sh -c \
@@ -90,6 +108,11 @@ check "every row of the source is in the round trip" sh -c \
 	"LC_ALL=C comm -23 $T/rows.a $T/rows.b >$T/rows.lost; test ! -s $T/rows.lost || { cat $T/rows.lost; LC_ALL=C comm -13 $T/rows.a $T/rows.b; false; }"
 check "with the token and the evidence's custody" sh -c \
 	"grep -q '^api_token|1|' $T/rows.b && grep -q '^custody|' $T/rows.b"
+check "and the Shared Signals stream, SET, subject and jti" sh -c \
+	"grep -q '^ssf_stream|1|https://rp.example/push|' $T/rows.b &&
+	 grep -q '^ssf_set|1|1|12|j-1|' $T/rows.b &&
+	 grep -q '^ssf_subject|1|opaque:AKIA|1||' $T/rows.b &&
+	 grep -q '^ssf_received|https://idp.example.org|r-1|' $T/rows.b"
 check "usage answers as before" sh -c \
 	"'$NHIR' --db '$b' usage AKIAEXAMPLEDEPLOY01 | cmp - $T/u.a"
 check "the same database twice is a usage error" exits 2 "$NHIR" db copy \

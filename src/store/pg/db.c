@@ -699,4 +699,5 @@ const struct nhir_store_ops nhir_pg_store_ops = {
 	.plan = &nhir_pg_plan_ops,
 	.report = &nhir_pg_report_ops,
 	.webhook = &nhir_pg_webhook_ops,
+	.ssf = &nhir_pg_ssf_ops,
 };

@@ -5,8 +5,8 @@
  * db.c connects (libpq), makes the database when asked to create it,
  * runs the numbered migrations of schema.c and keeps the transactions;
  * stmt.c runs statements; graph.c stores nodes and edges; record.c,
- * token.c, findings.c, plan.c, report.c, witness.c and webhook.c store
- * the domains; events.c and usage.c the telemetry, usage and lineage.
+ * token.c, findings.c, plan.c, report.c, witness.c, webhook.c and ssf.c
+ * store the domains; events.c and usage.c the telemetry, usage and lineage.
  *
  * Statements are written with SQLite's placeholders, "?" and "?N",
  * which pq_query() numbers as PostgreSQL's "$N" (a "?" inside a quoted
@@ -239,6 +239,7 @@ enum nhir_rc pg_witness_read(struct nhir_store *st, const char *log,
 			     struct nhir_err *err);
 
 extern const struct nhir_webhook_store_ops nhir_pg_webhook_ops;
+extern const struct nhir_ssf_store_ops nhir_pg_ssf_ops;
 extern const struct nhir_record_store_ops nhir_pg_record_ops;
 extern const struct nhir_token_store_ops nhir_pg_token_ops;
 extern const struct nhir_findings_store_ops nhir_pg_findings_ops;
