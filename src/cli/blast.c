@@ -28,7 +28,7 @@ static const char usage_blast[] =
 	"   --format FMT        text (default), json or dot\n";
 
 struct view {
-	struct nhir_ctx *ctx;
+	struct cli_ctx *ctx;
 	struct nhir_blast_view *bv;
 	const struct nhir_graph *g;
 	const struct nhir_blast *b;
@@ -351,7 +351,7 @@ static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return true;
 }
 
-int cmd_blast(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_blast(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },

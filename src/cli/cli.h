@@ -22,7 +22,7 @@ enum cli_exit {
 
 enum out_format { FMT_TEXT, FMT_JSON, FMT_DOT };
 
-struct nhir_ctx {
+struct cli_ctx {
 	const char *prog;
 	const char *db;		/* --db, $NHIR_DB, ./nhir.db */
 	const char *actor;	/* --as, $NHIR_USER, login name */
@@ -43,44 +43,44 @@ enum cmd_flags {
 	CMD_REMOTE = (1 << 2),	/* also against a server (remote.c) */
 };
 
-int cmd_approve(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_audit(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_contain(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_execute(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_plan(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_reject(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_report(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_verify(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_config(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_db(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_blast(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_decide(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_evidence(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_findings(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_incident(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_route(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_triage(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_metrics(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_note(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_task(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_user(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_import(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_login(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_logout(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_init(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_show(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_token(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_timeline(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_hunt(int argc, char **argv, struct nhir_ctx *ctx);
-int cmd_watch(int argc, char **argv, struct nhir_ctx *ctx);
+int cmd_approve(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_audit(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_contain(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_execute(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_plan(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_reject(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_report(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_verify(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_config(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_db(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_blast(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_decide(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_evidence(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_findings(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_incident(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_route(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_triage(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_metrics(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_note(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_task(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_user(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_import(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_ingest(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_login(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_logout(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_init(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_serve(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_show(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_token(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_timeline(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_usage(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_hunt(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_watch(int argc, char **argv, struct cli_ctx *ctx);
 /* Prints what nhir usage prints for ref; returns the exit code. */
 struct nhir_usage_opts;
 int cli_usage_opts(int argc, char **argv, const char *usage,
 		   struct nhir_usage_opts *o, int *fmt);
-int cli_usage_show(struct nhir_ctx *ctx, const char *ref,
+int cli_usage_show(struct cli_ctx *ctx, const char *ref,
 		   const struct nhir_usage_opts *o, int fmt);
 
 /*
@@ -117,8 +117,8 @@ bool cli_format_arg(const char *s, int *fmt);
  */
 bool cli_parse_time(const char *s, int64_t *out);
 /* Opens the store named by ctx->db. */
-int cli_open_store(struct nhir_ctx *ctx, unsigned flags);
-int cli_check_clock(struct nhir_ctx *ctx);
+int cli_open_store(struct cli_ctx *ctx, unsigned flags);
+int cli_check_clock(struct cli_ctx *ctx);
 /* path if given, else $NHIR_CATALOG, else catalog/actions.yaml if any */
 const char *cli_catalog_path(const char *path);
 /* path if given, else $NHIR_CONNECTORS; NULL when neither */
@@ -126,7 +126,7 @@ const char *cli_connectors_path(const char *path);
 /* path if given, else $NHIR_POLICY, else policy/routing.yaml if any */
 const char *cli_policy_path(const char *path);
 /* ANSI SGR sequence when colour is on, else "" (out.c). */
-const char *cli_color(const struct nhir_ctx *ctx, const char *sgr);
+const char *cli_color(const struct cli_ctx *ctx, const char *sgr);
 /* Prints a library document (include/nhir/doc.h) and frees it; exit code. */
 struct cJSON;
 int cli_print_doc(struct cJSON *doc);
@@ -137,10 +137,10 @@ int cli_fail(const struct nhir_err *err);
  * never seen, "unknown credential" and the nearest known ids.  Returns
  * the exit code (1).
  */
-int cli_unknown_ref(struct nhir_ctx *ctx, const char *ref,
+int cli_unknown_ref(struct cli_ctx *ctx, const char *ref,
 		    const struct nhir_err *err);
 /* Checks that ctx->actor may do perm (records a refusal); exit code. */
-int cli_authorize(struct nhir_ctx *ctx, int perm, const char *op);
+int cli_authorize(struct cli_ctx *ctx, int perm, const char *op);
 /*
  * Writes text and a newline to a new file at path (never over an
  * existing file or through a symlink); reports failure, exit code.

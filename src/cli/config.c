@@ -48,7 +48,7 @@ static int print_setting(const struct nhir_setting *s, void *data)
 	return 0;
 }
 
-static int config_show(struct nhir_ctx *ctx, int fmt)
+static int config_show(struct cli_ctx *ctx, int fmt)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct shown x = { fmt, 0 };
@@ -70,7 +70,7 @@ static int config_show(struct nhir_ctx *ctx, int fmt)
 	return EXIT_OK;
 }
 
-int cmd_config(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_config(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },

@@ -95,7 +95,7 @@ out:
 	return rc;
 }
 
-int cmd_db(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_db(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },

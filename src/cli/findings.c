@@ -131,7 +131,7 @@ static int print_sighting(const struct nhir_sighting_row *s, void *data)
 	return 0;
 }
 
-static int route_new(struct nhir_ctx *ctx, const struct nhir_route_policy *p,
+static int route_new(struct cli_ctx *ctx, const struct nhir_route_policy *p,
 		     const int64_t *ids, size_t nr)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
@@ -144,7 +144,7 @@ static int route_new(struct nhir_ctx *ctx, const struct nhir_route_policy *p,
 	return EXIT_OK;
 }
 
-static int findings_import(struct nhir_ctx *ctx, int argc, char **argv,
+static int findings_import(struct cli_ctx *ctx, int argc, char **argv,
 			   int fmt, const char *policy)
 {
 	const struct nhir_scanner_format *rf = nhir_scanner_find(argv[0]);
@@ -237,7 +237,7 @@ static int findings_import(struct nhir_ctx *ctx, int argc, char **argv,
 	return status;
 }
 
-int cmd_findings(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_findings(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -341,7 +341,7 @@ int cmd_findings(int argc, char **argv, struct nhir_ctx *ctx)
 	return cli_usage(usage_findings, false);
 }
 
-int cmd_triage(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_triage(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -421,7 +421,7 @@ static void explain_cb(const char *rule, int line, bool matched,
 		   line, why);
 }
 
-int cmd_route(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_route(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },

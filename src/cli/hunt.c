@@ -35,7 +35,7 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int show(struct nhir_ctx *ctx, char **keys, int nk,
+static int show(struct cli_ctx *ctx, char **keys, int nk,
 		const struct nhir_usage_opts *o, int fmt)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
@@ -69,7 +69,7 @@ static int show(struct nhir_ctx *ctx, char **keys, int nk,
 	return status;
 }
 
-int cmd_hunt(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_hunt(int argc, char **argv, struct cli_ctx *ctx)
 {
 	struct nhir_usage_opts o = { NHIR_TIME_UNSET, NHIR_TIME_UNSET,
 				     NHIR_TIME_UNSET, 0, false };

@@ -36,7 +36,7 @@ static void print_diag(const char *path, const char *kind,
 		    d->msg);
 }
 
-int cmd_import(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_import(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },

@@ -143,7 +143,7 @@ static const char *const sections[][2] = {
 	{ "custody", "Custody" },
 };
 
-static int show(struct nhir_ctx *ctx, int64_t id, int fmt)
+static int show(struct cli_ctx *ctx, int64_t id, int fmt)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct nhir_incident i;
@@ -196,7 +196,7 @@ struct inc_args {
 	char given[16];		/* the short names of the options seen */
 };
 
-static int inc_declare(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
+static int inc_declare(struct cli_ctx *ctx, struct inc_args *a, char **argv)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
 	int64_t id;
@@ -214,7 +214,7 @@ static int inc_declare(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
 	return EXIT_OK;
 }
 
-static int inc_list(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
+static int inc_list(struct cli_ctx *ctx, struct inc_args *a, char **argv)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct show s = { a->fmt, 0, "" };
@@ -236,7 +236,7 @@ static int inc_list(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
 	return EXIT_OK;
 }
 
-static int inc_show(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
+static int inc_show(struct cli_ctx *ctx, struct inc_args *a, char **argv)
 {
 	int64_t id = cli_incident(argv[0]);
 	int r;
@@ -250,7 +250,7 @@ static int inc_show(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
 	return show(ctx, id, a->fmt);
 }
 
-static int inc_assign(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
+static int inc_assign(struct cli_ctx *ctx, struct inc_args *a, char **argv)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
 	int64_t id = cli_incident(argv[0]);
@@ -266,7 +266,7 @@ static int inc_assign(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
 	return EXIT_OK;
 }
 
-static int inc_state(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
+static int inc_state(struct cli_ctx *ctx, struct inc_args *a, char **argv)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
 	int64_t id = cli_incident(argv[0]);
@@ -290,7 +290,7 @@ static int inc_state(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
 }
 
 /* "scope INC" lists; "scope INC add|confirm|dismiss REF..." changes. */
-static int inc_scope(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
+static int inc_scope(struct cli_ctx *ctx, struct inc_args *a, char **argv)
 {
 	static const char *const ops[] = { "add", "confirm", "dismiss" };
 	static const char *const done[] = { "proposed", "confirmed",
@@ -347,7 +347,7 @@ static int inc_scope(struct nhir_ctx *ctx, struct inc_args *a, char **argv)
 static const struct inc_verb {
 	const char *name, *opts;
 	int min, max;		/* operands; max -1: any number */
-	int (*run)(struct nhir_ctx *ctx, struct inc_args *a, char **argv);
+	int (*run)(struct cli_ctx *ctx, struct inc_args *a, char **argv);
 	const char *usage;
 } inc_verbs[] = {
 	{ "declare", "tslSFe", 0, 0, inc_declare, usage_declare },
@@ -452,7 +452,7 @@ static const char *inc_opt_name(char c)
 	return "?";
 }
 
-int cmd_incident(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_incident(int argc, char **argv, struct cli_ctx *ctx)
 {
 	struct inc_args *a;
 	const struct inc_verb *v = NULL;

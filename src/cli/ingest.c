@@ -85,7 +85,7 @@ static void on_progress(const char *path, const struct nhir_ingest_result *r,
 	p->shown++;
 }
 
-int cmd_ingest(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_ingest(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },

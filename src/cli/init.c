@@ -20,7 +20,7 @@ static const char usage_init[] =
 	"                 on the fixed clock is marked.  Without it, NHIR_NOW\n"
 	"                 is refused.\n";
 
-int cmd_init(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_init(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },

@@ -66,7 +66,7 @@ static const char usage_nhir[] =
 
 struct cmd {
 	const char *name;
-	int (*fn)(int argc, char **argv, struct nhir_ctx *ctx);
+	int (*fn)(int argc, char **argv, struct cli_ctx *ctx);
 	unsigned flags;
 };
 
@@ -117,7 +117,7 @@ static const struct cmd commands[] = {
  * is open to reads).  A refusal is recorded through a second, writable
  * handle.
  */
-static int check_reader(struct nhir_ctx *ctx, const char *cmd)
+static int check_reader(struct cli_ctx *ctx, const char *cmd)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct nhir_store *rw = NULL;
@@ -189,7 +189,7 @@ static const char *login_name(void)
 static bool db_given, as_given;
 
 /* Pulls --db and --as out of a subcommand's arguments, anywhere. */
-static int take_common(int *argc, char **argv, struct nhir_ctx *ctx)
+static int take_common(int *argc, char **argv, struct cli_ctx *ctx)
 {
 	int w = 1;
 
@@ -219,7 +219,7 @@ static int take_common(int *argc, char **argv, struct nhir_ctx *ctx)
 
 int main(int argc, char **argv)
 {
-	struct nhir_ctx ctx;
+	struct cli_ctx ctx;
 	const char *env;
 	char *help_argv[3] = { NULL, (char *)"--help", NULL };
 	int i, rc, sub_argc;

@@ -25,7 +25,7 @@ static const struct {
 	{ C_YELLOW, "\033[33m" },
 };
 
-const char *cli_color(const struct nhir_ctx *ctx, const char *sgr)
+const char *cli_color(const struct cli_ctx *ctx, const char *sgr)
 {
 	if (!ctx->color)
 		return "";

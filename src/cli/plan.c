@@ -112,7 +112,7 @@ static const char usage_contain[] =
  * path is another one, which only the lead may choose (the library
  * checks).  conf (NHIR_SETTING_MAX bytes) keeps the configured path.
  */
-static int load_catalog(struct nhir_ctx *ctx, const char *path,
+static int load_catalog(struct cli_ctx *ctx, const char *path,
 			struct nhir_catalog **c, struct nhir_plan_origin *o,
 			char *conf)
 {
@@ -241,7 +241,7 @@ static const char *field(const cJSON *o, const char *k)
  * good (the build's audit entry lists it): said, so that a missing
  * step is not read as an oversight.
  */
-static bool show_gone(struct nhir_ctx *ctx, int64_t inc)
+static bool show_gone(struct cli_ctx *ctx, int64_t inc)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
 	cJSON *g, *it;
@@ -260,7 +260,7 @@ static bool show_gone(struct nhir_ctx *ctx, int64_t inc)
 	return ok;
 }
 
-static int show_plan(struct nhir_ctx *ctx, int64_t inc, int fmt)
+static int show_plan(struct cli_ctx *ctx, int64_t inc, int fmt)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct show x = { fmt, 0, ctx->st, inc, 0 };
@@ -289,7 +289,7 @@ static int count_step(const struct nhir_step *s, void *data)
 	return 0;
 }
 
-static int plan_edit(struct nhir_ctx *ctx, int argc, char **argv,
+static int plan_edit(struct cli_ctx *ctx, int argc, char **argv,
 		     const char *catalog, const char *why, const char *accept,
 		     int64_t after, int64_t before)
 {
@@ -353,7 +353,7 @@ static int plan_edit(struct nhir_ctx *ctx, int argc, char **argv,
 	return cli_usage(usage_plan, false);
 }
 
-int cmd_plan(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_plan(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -461,7 +461,7 @@ int cli_approvals_text(int64_t inc, const cJSON *doc)
 }
 
 /* nhir approve INC --all on the database: the library's run, as text. */
-static int approve_all(struct nhir_ctx *ctx, int64_t inc, const char *why,
+static int approve_all(struct cli_ctx *ctx, int64_t inc, const char *why,
 		       int64_t ttl)
 {
 	struct nhir_err err = NHIR_ERR_INIT, e2 = NHIR_ERR_INIT;
@@ -487,7 +487,7 @@ static int approve_all(struct nhir_ctx *ctx, int64_t inc, const char *why,
 	return rc ? cli_fail(&err) : status;
 }
 
-static int approve_or_reject(int argc, char **argv, struct nhir_ctx *ctx,
+static int approve_or_reject(int argc, char **argv, struct cli_ctx *ctx,
 			     bool approve)
 {
 	static const struct option opts[] = {
@@ -576,17 +576,17 @@ static int approve_or_reject(int argc, char **argv, struct nhir_ctx *ctx,
 	return EXIT_OK;
 }
 
-int cmd_approve(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_approve(int argc, char **argv, struct cli_ctx *ctx)
 {
 	return approve_or_reject(argc, argv, ctx, true);
 }
 
-int cmd_reject(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_reject(int argc, char **argv, struct cli_ctx *ctx)
 {
 	return approve_or_reject(argc, argv, ctx, false);
 }
 
-int cmd_execute(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_execute(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -725,7 +725,7 @@ int cli_verify_exit(const cJSON *doc)
 	       !rmt_num(doc, "no_probe") ? EXIT_OK : EXIT_FINDINGS;
 }
 
-int cmd_verify(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_verify(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -790,7 +790,7 @@ static int void_cb(const struct nhir_step *s, void *data)
 }
 
 /* Approvals of the plan that no longer count, in one line. */
-static void plan_void_note(struct nhir_ctx *ctx, int64_t inc)
+static void plan_void_note(struct cli_ctx *ctx, int64_t inc)
 {
 	size_t n[2] = { 0, 0 };
 
@@ -802,7 +802,7 @@ static void plan_void_note(struct nhir_ctx *ctx, int64_t inc)
 	       n[1] == 1 ? "" : "s", inc);
 }
 
-int cmd_contain(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_contain(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },

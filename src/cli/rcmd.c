@@ -963,7 +963,7 @@ static void raw(bool edge, const cJSON *v)
 	cJSON_free(s);
 }
 
-int r_show(const struct nhir_ctx *ctx, const char *ref, int fmt)
+int r_show(const struct cli_ctx *ctx, const char *ref, int fmt)
 {
 	struct nhir_buf b = NHIR_BUF_INIT(1 << 16);
 	const cJSON *it, *o;
@@ -1118,7 +1118,7 @@ out:
 	return order;
 }
 
-static void usage_key(const struct nhir_ctx *ctx, const cJSON *k)
+static void usage_key(const struct cli_ctx *ctx, const cJSON *k)
 {
 	const char *b = cli_color(ctx, C_BOLD), *z = cli_color(ctx, C_RESET);
 	const char *r = cli_color(ctx, C_RED);
@@ -1205,7 +1205,7 @@ static void usage_key(const struct nhir_ctx *ctx, const cJSON *k)
 }
 
 /* One credential's keys, as nhir usage prints them. */
-static int usage_keys(const struct nhir_ctx *ctx, const cJSON *keys)
+static int usage_keys(const struct cli_ctx *ctx, const cJSON *keys)
 {
 	size_t nr = (size_t)cJSON_GetArraySize(keys), i = 0, brief = 0;
 	const cJSON **k = nhir_calloc(nr + 1, sizeof(*k));
@@ -1238,7 +1238,7 @@ static int usage_keys(const struct nhir_ctx *ctx, const cJSON *keys)
 	return EXIT_OK;
 }
 
-int r_usage(const struct nhir_ctx *ctx, const char *ref,
+int r_usage(const struct cli_ctx *ctx, const char *ref,
 	    const struct nhir_usage_opts *o, int fmt)
 {
 	struct nhir_buf b = NHIR_BUF_INIT(1 << 16);
@@ -1295,7 +1295,7 @@ static bool has_flag(const cJSON *it, const char *flag)
 }
 
 /* The path that put an item in scope, as nhir blast prints it. */
-static void blast_path(const struct nhir_ctx *ctx, const cJSON *it)
+static void blast_path(const struct cli_ctx *ctx, const cJSON *it)
 {
 	const char *d = cli_color(ctx, C_DIM), *z = cli_color(ctx, C_RESET);
 	const cJSON *path = rmt_arr(it, "path"), *x, *e;
@@ -1343,7 +1343,7 @@ static void blast_path(const struct nhir_ctx *ctx, const cJSON *it)
 	out_putchar('\n');
 }
 
-static void blast_item(const struct nhir_ctx *ctx, int g, const cJSON *it)
+static void blast_item(const struct cli_ctx *ctx, int g, const cJSON *it)
 {
 	const char *y = cli_color(ctx, C_YELLOW), *r = cli_color(ctx, C_RED);
 	const char *z = cli_color(ctx, C_RESET);
@@ -1406,7 +1406,7 @@ static void blast_item(const struct nhir_ctx *ctx, int g, const cJSON *it)
 		blast_path(ctx, it);
 }
 
-static void blast_text(const struct nhir_ctx *ctx, const cJSON *doc,
+static void blast_text(const struct cli_ctx *ctx, const cJSON *doc,
 		       size_t limit)
 {
 	const char *bold = cli_color(ctx, C_BOLD), *z = cli_color(ctx, C_RESET);
@@ -1464,7 +1464,7 @@ static void blast_text(const struct nhir_ctx *ctx, const cJSON *doc,
 	}
 }
 
-int r_blast(const struct nhir_ctx *ctx, char **refs, int nr, int64_t at,
+int r_blast(const struct cli_ctx *ctx, char **refs, int nr, int64_t at,
 	    int64_t exposed_at, uint32_t depth, size_t limit, int fmt)
 {
 	struct nhir_buf b = NHIR_BUF_INIT(1 << 20);

@@ -126,7 +126,7 @@ static int read_password(const char *user, char *pw, size_t n)
 	return EXIT_OK;
 }
 
-int cmd_user(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_user(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -343,7 +343,7 @@ static char *read_small(const char *path, size_t *len)
 }
 
 /* Checks each checkpoint file given and those recorded; exit code. */
-static int verify_checkpoints(struct nhir_ctx *ctx, const char *const *cps,
+static int verify_checkpoints(struct cli_ctx *ctx, const char *const *cps,
 			      size_t nr, const char *trust, struct cp_out *o)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
@@ -412,7 +412,7 @@ static bool held_nothing(const struct nhir_buf *b)
 }
 
 /* Checks the log against the newest checkpoint the witness holds. */
-static int verify_witness(struct nhir_ctx *ctx, const char *url,
+static int verify_witness(struct cli_ctx *ctx, const char *url,
 			  const char *tokfile, const char *trust,
 			  struct cp_out *o)
 {
@@ -464,7 +464,7 @@ static int verify_witness(struct nhir_ctx *ctx, const char *url,
 	return EXIT_OK;
 }
 
-static int audit_verify(struct nhir_ctx *ctx, int fmt,
+static int audit_verify(struct cli_ctx *ctx, int fmt,
 			const char *const *cps, size_t nr, const char *trust,
 			const char *witness, const char *tokfile)
 {
@@ -542,7 +542,7 @@ static int send_witness(const char *doc, const char *url, const char *tokfile)
 	return EXIT_OK;
 }
 
-static int audit_checkpoint(struct nhir_ctx *ctx, const char *key,
+static int audit_checkpoint(struct cli_ctx *ctx, const char *key,
 			    const char *out, const char *witness,
 			    const char *tokfile)
 {
@@ -572,7 +572,7 @@ static int audit_checkpoint(struct nhir_ctx *ctx, const char *key,
 	return rc;
 }
 
-int cmd_audit(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_audit(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -690,7 +690,7 @@ static const char usage_decide[] =
 	"\n"
 	"exit status: 0 ok, 1 error, 2 usage error, 5 not authorized\n";
 
-int cmd_decide(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_decide(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -736,7 +736,7 @@ static const char usage_note[] =
 	"\n"
 	"exit status: 0 ok, 1 error, 2 usage error, 5 not authorized\n";
 
-int cmd_note(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_note(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -788,7 +788,7 @@ static int print_task(const struct nhir_record_item *it, void *data)
 	return 0;
 }
 
-int cmd_task(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_task(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -925,7 +925,7 @@ static int print_evidence(const struct nhir_record_item *it, void *data)
 	return 0;
 }
 
-int cmd_evidence(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_evidence(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },

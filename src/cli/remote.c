@@ -148,7 +148,7 @@ static bool take_url(const char *url, const char *what)
 	return true;
 }
 
-int cli_remote_setup(struct nhir_ctx *ctx, bool db_given)
+int cli_remote_setup(struct cli_ctx *ctx, bool db_given)
 {
 	const char *env = getenv("NHIR_SERVER");
 	const char *tok = getenv("NHIR_TOKEN");
@@ -611,7 +611,7 @@ static int login_write(const char *who)
 	return r;
 }
 
-int cmd_login(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_login(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -656,7 +656,7 @@ int cmd_login(int argc, char **argv, struct nhir_ctx *ctx)
 	return r;
 }
 
-int cmd_logout(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_logout(int argc, char **argv, struct cli_ctx *ctx)
 {
 	char path[PATH_MAX], url[sizeof(server)];
 	int r;

@@ -23,7 +23,7 @@ struct rmt_ans {
  * for it); else $NHIR_DB; else nhir login's file; else ./nhir.db.
  * Sets ctx->remote; an exit code.
  */
-int cli_remote_setup(struct nhir_ctx *ctx, bool db_given);
+int cli_remote_setup(struct cli_ctx *ctx, bool db_given);
 /* "'nhir WHAT' is not offered by the server yet"; the exit code. */
 int rmt_unoffered(const char *what);
 /* Appends s to b, percent-encoded for a path or a query. */
@@ -112,12 +112,12 @@ int r_verify(int64_t inc, int fmt);
 void cli_print_execute(int64_t inc, const cJSON *doc);
 void cli_print_verify(int64_t inc, const cJSON *doc);
 int cli_verify_exit(const cJSON *doc);
-int r_show(const struct nhir_ctx *ctx, const char *ref, int fmt);
+int r_show(const struct cli_ctx *ctx, const char *ref, int fmt);
 int r_timeline(char **refs, int nr, int64_t since, int64_t until, int fmt);
 struct nhir_usage_opts;
-int r_usage(const struct nhir_ctx *ctx, const char *ref,
+int r_usage(const struct cli_ctx *ctx, const char *ref,
 	    const struct nhir_usage_opts *o, int fmt);
-int r_blast(const struct nhir_ctx *ctx, char **refs, int nr, int64_t at,
+int r_blast(const struct cli_ctx *ctx, char **refs, int nr, int64_t at,
 	    int64_t exposed_at, uint32_t depth, size_t limit, int fmt);
 int r_findings_list(bool all, bool triage, int fmt);
 int r_findings_show(int64_t id, int fmt);

@@ -98,7 +98,7 @@ static int report_signer(const char *file, const char *signer,
  * report's --sign key, else $NHIR_CHECKPOINT_KEY): the checkpoint is
  * recorded, and written beside the report as FILE.checkpoint.
  */
-static int report_checkpoint(struct nhir_ctx *ctx, const char *sign,
+static int report_checkpoint(struct cli_ctx *ctx, const char *sign,
 			     const char *outpath)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
@@ -139,7 +139,7 @@ static int report_checkpoint(struct nhir_ctx *ctx, const char *sign,
 	return rc;
 }
 
-int cmd_report(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_report(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -355,7 +355,7 @@ static void metric_row(const char *label, const cJSON *o)
 	}
 }
 
-int cmd_metrics(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_metrics(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },

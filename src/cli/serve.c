@@ -279,7 +279,7 @@ static int check_report_key(const char *path)
 	return EXIT_OK;
 }
 
-int cmd_serve(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, 'l' },

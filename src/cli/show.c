@@ -12,7 +12,7 @@ static const char usage_show[] =
 	"attributes and every edge into and out of it.\n";
 
 struct show {
-	struct nhir_ctx *ctx;
+	struct cli_ctx *ctx;
 	int64_t self;
 	int fmt;
 	size_t nr;	/* edges printed */
@@ -69,7 +69,7 @@ static int print_end(const struct nhir_node_end *e, void *data)
 	return 0;
 }
 
-int cmd_show(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_show(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },

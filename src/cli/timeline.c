@@ -18,7 +18,7 @@ static const char usage_timeline[] =
 	"names the nearest known ids.\n";
 
 struct tl {
-	struct nhir_ctx *ctx;
+	struct cli_ctx *ctx;
 	int fmt;
 	size_t nr;
 	/* the path of the last file looked up */
@@ -63,7 +63,7 @@ static int line(const struct nhir_event *e, void *data)
 	return 0;
 }
 
-int cmd_timeline(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_timeline(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },

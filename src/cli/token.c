@@ -49,7 +49,7 @@ static int print_token(const struct nhir_token *t, void *data)
 	return 0;
 }
 
-static int token_list(struct nhir_ctx *ctx, int fmt)
+static int token_list(struct cli_ctx *ctx, int fmt)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
 	size_t n = 0;
@@ -67,7 +67,7 @@ static int token_list(struct nhir_ctx *ctx, int fmt)
 	return EXIT_OK;
 }
 
-int cmd_token(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_token(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "user", required_argument, NULL, 'u' },

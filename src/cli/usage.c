@@ -90,7 +90,7 @@ out:
 	return order;
 }
 
-static void text(struct nhir_ctx *ctx, const struct nhir_usage *u)
+static void text(struct cli_ctx *ctx, const struct nhir_usage *u)
 {
 	const char *b = cli_color(ctx, C_BOLD), *z = cli_color(ctx, C_RESET);
 	const char *r = cli_color(ctx, C_RED);
@@ -242,7 +242,7 @@ int cli_usage_opts(int argc, char **argv, const char *usage,
 	return -1;
 }
 
-int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_usage(int argc, char **argv, struct cli_ctx *ctx)
 {
 	struct nhir_usage_opts o = { NHIR_TIME_UNSET, NHIR_TIME_UNSET,
 				     NHIR_TIME_UNSET, 0, false };
@@ -259,7 +259,7 @@ int cmd_usage(int argc, char **argv, struct nhir_ctx *ctx)
 }
 
 struct shown {
-	struct nhir_ctx *ctx;
+	struct cli_ctx *ctx;
 	bool identity;
 };
 
@@ -273,7 +273,7 @@ static int text_cb(const struct nhir_usage *u, void *data)
 	return 0;
 }
 
-int cli_usage_show(struct nhir_ctx *ctx, const char *refname,
+int cli_usage_show(struct cli_ctx *ctx, const char *refname,
 		   const struct nhir_usage_opts *o, int fmt)
 {
 	struct nhir_ref_keys ref;

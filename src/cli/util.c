@@ -79,7 +79,7 @@ bool cli_parse_time(const char *s, int64_t *out)
 	return true;
 }
 
-int cli_open_store(struct nhir_ctx *ctx, unsigned flags)
+int cli_open_store(struct cli_ctx *ctx, unsigned flags)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct nhir_user u;
@@ -122,7 +122,7 @@ int cli_open_store(struct nhir_ctx *ctx, unsigned flags)
  * environment variable could revive an expired approval or backdate an
  * entry of the record.
  */
-int cli_check_clock(struct nhir_ctx *ctx)
+int cli_check_clock(struct cli_ctx *ctx)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
 	char v[16];
@@ -167,7 +167,7 @@ int cli_fail(const struct nhir_err *err)
 	return err->rc == NHIR_EDENIED ? EXIT_DENIED : EXIT_ERROR;
 }
 
-int cli_unknown_ref(struct nhir_ctx *ctx, const char *ref,
+int cli_unknown_ref(struct cli_ctx *ctx, const char *ref,
 		    const struct nhir_err *err)
 {
 	char near[5][NHIR_SUGGEST_LEN];
@@ -194,7 +194,7 @@ int cli_unknown_ref(struct nhir_ctx *ctx, const char *ref,
 	return EXIT_ERROR;
 }
 
-int cli_authorize(struct nhir_ctx *ctx, int perm, const char *op)
+int cli_authorize(struct cli_ctx *ctx, int perm, const char *op)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
 	enum nhir_rc rc;

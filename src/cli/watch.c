@@ -356,7 +356,7 @@ static void print_check(const char *what, const struct nhir_verdict_check *c)
 		out_printf(", not signed\n");
 }
 
-static int list_verdicts(struct nhir_ctx *ctx, const char *ref,
+static int list_verdicts(struct cli_ctx *ctx, const char *ref,
 			const char *key, int out)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
@@ -438,7 +438,7 @@ static int verify_file(const char *path, const char *key)
 	return c.holds ? EXIT_OK : EXIT_ERROR;
 }
 
-int cmd_watch(int argc, char **argv, struct nhir_ctx *ctx)
+int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
