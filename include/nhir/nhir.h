@@ -6,6 +6,7 @@
 
 #include "nhir/error.h"
 #include "nhir/buf.h"
+#include "nhir/ctx.h"
 #include "nhir/model.h"
 #include "nhir/store.h"
 #include "nhir/graph.h"

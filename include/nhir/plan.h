@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "ctx.h"
 #include "error.h"
 #include "model.h"
 #include "store.h"
@@ -286,18 +287,18 @@ struct nhir_exec_result {
 
 /*
  * Runs a step (step 0: the next one ready, or an interrupted one
- * before it).  Without confirm it only
+ * before it) as ctx->actor.  Without confirm it only
  * says what would be sent.  Needs approvals, dependencies done and a
  * connector for the action.  A step already done does nothing.
- * tmpdir is where the connector's answer is written before it is kept
- * as evidence (NULL: /tmp); the front end says which, nhir_execute()
- * does not read the environment.
+ * ctx->tmpdir is where the connector's answer is written before it is
+ * kept as evidence (NULL: /tmp); the connector reads the environment
+ * (its secrets, AWS_*, KUBECONFIG, ...) only through ctx->env: the
+ * front end says which, nhir_execute() reads nothing of the process.
  */
-enum nhir_rc nhir_execute(struct nhir_store *st, const char *actor,
-			  int64_t incident, int64_t step, bool confirm,
+enum nhir_rc nhir_execute(const struct nhir_ctx *ctx, int64_t incident,
+			  int64_t step, bool confirm,
 			  const struct nhir_connectors *conn,
-			  const char *tmpdir, struct nhir_exec_result *res,
-			  struct nhir_err *err);
+			  struct nhir_exec_result *res, struct nhir_err *err);
 
 /*
  * A step left "running" by a run that died (killed, crashed) while its
@@ -327,9 +328,12 @@ struct nhir_verify_result {
 	size_t probed, verified, still_working, refused, no_probe;
 };
 
-/* Runs the probes of every confirmed revocation of the incident. */
-enum nhir_rc nhir_verify(struct nhir_store *st, const char *actor,
-			 int64_t incident, const struct nhir_connectors *conn,
+/*
+ * Runs the probes of every confirmed revocation of the incident, as
+ * ctx->actor; the probes read the environment through ctx->env.
+ */
+enum nhir_rc nhir_verify(const struct nhir_ctx *ctx, int64_t incident,
+			 const struct nhir_connectors *conn,
 			 struct nhir_verify_result *res, struct nhir_err *err);
 
 /* ---- residual access ---- */

@@ -35,6 +35,8 @@ struct cli_ctx {
 	bool fixing_clock;	/* init --fixed-clock: the store may be new */
 	bool remote;		/* a server answers (remote.c), not ctx->st */
 	const char *server;	/* its address, when remote */
+	bool clock_fixed;	/* the database keeps time from $NHIR_NOW */
+	struct nhir_ctx lib;	/* the library's context: cli_lib() */
 };
 
 enum cmd_flags {
@@ -116,6 +118,15 @@ bool cli_format_arg(const char *s, int *fmt);
  * says why not (false).
  */
 bool cli_parse_time(const char *s, int64_t *out);
+/*
+ * The library's context of an operation, made from ctx: its store and
+ * acting user, the clock ($NHIR_NOW only for a database on a fixed
+ * clock), $TMPDIR, the configured files' paths, and the process
+ * environment as the connectors' lookup.
+ */
+const struct nhir_ctx *cli_lib(struct cli_ctx *ctx);
+/* The process environment (getenv), as a library context's lookup. */
+const char *cli_getenv(void *data, const char *name);
 /* Opens the store named by ctx->db. */
 int cli_open_store(struct cli_ctx *ctx, unsigned flags);
 int cli_check_clock(struct cli_ctx *ctx);

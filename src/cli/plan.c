@@ -650,8 +650,7 @@ int cmd_execute(int argc, char **argv, struct cli_ctx *ctx)
 	r = load_connectors(path, &conn);
 	if (r)
 		return r;
-	if (nhir_execute(ctx->st, ctx->actor, inc, step, confirm, conn,
-			 ctx->tmpdir, &res, &err)) {
+	if (nhir_execute(cli_lib(ctx), inc, step, confirm, conn, &res, &err)) {
 		nhir_connectors_free(conn);
 		return cli_fail(&err);
 	}
@@ -763,7 +762,7 @@ int cmd_verify(int argc, char **argv, struct cli_ctx *ctx)
 	r = load_connectors(path, &conn);
 	if (r)
 		return r;
-	if (nhir_verify(ctx->st, ctx->actor, inc, conn, &res, &err)) {
+	if (nhir_verify(cli_lib(ctx), inc, conn, &res, &err)) {
 		nhir_connectors_free(conn);
 		return cli_fail(&err);
 	}

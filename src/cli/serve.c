@@ -308,7 +308,7 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 		SRV_UPLOAD_TIME_DEFAULT, NULL, NULL,
 		SRV_LOGIN_FAILS_USER, SRV_LOGIN_FAILS_ADDR, NULL, NULL, NULL,
 		NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL,
-		false,
+		false, cli_getenv, NULL,
 	};
 	struct nhir_oidc_config oidc;
 	struct nhir_witness_config witness;

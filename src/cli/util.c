@@ -116,6 +116,27 @@ int cli_open_store(struct cli_ctx *ctx, unsigned flags)
 	return cli_check_clock(ctx);
 }
 
+const char *cli_getenv(void *data, const char *name)
+{
+	(void)data;
+	return getenv(name);
+}
+
+const struct nhir_ctx *cli_lib(struct cli_ctx *ctx)
+{
+	ctx->lib = (struct nhir_ctx){
+		.st = ctx->st,
+		.actor = ctx->actor,
+		.now = ctx->clock_fixed ? ctx->now : NHIR_TIME_UNSET,
+		.catalog = cli_catalog_path(NULL),
+		.policy = cli_policy_path(NULL),
+		.connectors = cli_connectors_path(NULL),
+		.tmpdir = ctx->tmpdir,
+		.env = cli_getenv,
+	};
+	return &ctx->lib;
+}
+
 /*
  * $NHIR_NOW moves the clock only for a database kept on a fixed clock
  * (setting 'clock', an admin's decision on the audit log): otherwise an
@@ -135,8 +156,10 @@ int cli_check_clock(struct cli_ctx *ctx)
 		ctx->st = NULL;
 		return cli_fail(&err);
 	}
-	if (found && !strcmp(v, "fixed"))
+	if (found && !strcmp(v, "fixed")) {
+		ctx->clock_fixed = true;
 		return EXIT_OK;
+	}
 	nhir_store_close(ctx->st);
 	ctx->st = NULL;
 	cli_error("NHIR_NOW is set, but '%s' keeps the real clock: only a "

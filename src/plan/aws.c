@@ -236,17 +236,19 @@ static char *ini_get(const char *path, const char *section, const char *key,
 
 /*
  * The AWS credential variables (AWS_ACCESS_KEY_ID, AWS_PROFILE, ...),
- * read where they are used, as a connector's ${env:NAME} secret is:
- * what signs the request never passes through the front end.
+ * read where they are used through the operation's environment lookup,
+ * as a connector's ${env:NAME} secret is: what signs the request is not
+ * copied into anything of the front end's.
  */
-static const char *aws_env(const char *name)
+static const char *aws_env(const struct nhir_ctx *op, const char *name)
 {
-	return getenv(name);
+	return nhir_ctx_env(op, name);
 }
 
-static void home_path(char *out, size_t n, const char *env, const char *rel)
+static void home_path(const struct nhir_ctx *op, char *out, size_t n,
+		      const char *env, const char *rel)
 {
-	const char *v = aws_env(env), *home = aws_env("HOME");
+	const char *v = aws_env(op, env), *home = aws_env(op, "HOME");
 
 	if (v && *v)
 		snprintf(out, n, "%s", v);
@@ -255,14 +257,15 @@ static void home_path(char *out, size_t n, const char *env, const char *rel)
 }
 
 /* Static keys of profile p from the credentials file, then the config file. */
-static bool profile_keys(const char *p, struct creds *c)
+static bool profile_keys(const struct nhir_ctx *op, const char *p,
+			 struct creds *c)
 {
 	char cred[256], conf[256], section[128];
 	bool found = false;
 
-	home_path(cred, sizeof(cred), "AWS_SHARED_CREDENTIALS_FILE",
+	home_path(op, cred, sizeof(cred), "AWS_SHARED_CREDENTIALS_FILE",
 		  "credentials");
-	home_path(conf, sizeof(conf), "AWS_CONFIG_FILE", "config");
+	home_path(op, conf, sizeof(conf), "AWS_CONFIG_FILE", "config");
 	c->id = ini_get(cred, p, "aws_access_key_id", &found);
 	c->secret = ini_get(cred, p, "aws_secret_access_key", &found);
 	c->token = ini_get(cred, p, "aws_session_token", &found);
@@ -291,20 +294,21 @@ static bool profile_keys(const char *p, struct creds *c)
  * a role_arn, the keys of its source_profile and the role to assume
  * with them (c->role).
  */
-static bool profile_role(const char *p, struct creds *c)
+static bool profile_role(const struct nhir_ctx *op, const char *p,
+			 struct creds *c)
 {
 	char conf[256], section[128];
 	bool found = false;
 	char *role, *source;
 
-	home_path(conf, sizeof(conf), "AWS_CONFIG_FILE", "config");
+	home_path(op, conf, sizeof(conf), "AWS_CONFIG_FILE", "config");
 	if (strcmp(p, "default"))
 		snprintf(section, sizeof(section), "profile %.100s", p);
 	else
 		snprintf(section, sizeof(section), "default");
 	role = ini_get(conf, section, "role_arn", &found);
 	if (!role)
-		return profile_keys(p, c);
+		return profile_keys(op, p, c);
 	source = ini_get(conf, section, "source_profile", &found);
 	if (!source || !strcmp(source, p)) {
 		snprintf(c->from, sizeof(c->from), "profile %.64s of %s has a "
@@ -314,7 +318,7 @@ static bool profile_role(const char *p, struct creds *c)
 		nhir_free(source);
 		return false;
 	}
-	if (!profile_keys(source, c)) {
+	if (!profile_keys(op, source, c)) {
 		nhir_free(role);
 		nhir_free(source);
 		return false;
@@ -329,12 +333,13 @@ static bool profile_role(const char *p, struct creds *c)
  * AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (with AWS_SESSION_TOKEN),
  * else the profile $AWS_PROFILE or "default" of the shared files.
  */
-static bool base_creds(const struct nhir_aws *a, struct creds *c)
+static bool base_creds(const struct nhir_ctx *op, const struct nhir_aws *a,
+		       struct creds *c)
 {
-	const char *id = aws_env("AWS_ACCESS_KEY_ID");
-	const char *secret = aws_env("AWS_SECRET_ACCESS_KEY");
-	const char *token = aws_env("AWS_SESSION_TOKEN");
-	const char *p = a->profile ? a->profile : aws_env("AWS_PROFILE");
+	const char *id = aws_env(op, "AWS_ACCESS_KEY_ID");
+	const char *secret = aws_env(op, "AWS_SECRET_ACCESS_KEY");
+	const char *token = aws_env(op, "AWS_SESSION_TOKEN");
+	const char *p = a->profile ? a->profile : aws_env(op, "AWS_PROFILE");
 
 	memset(c, 0, sizeof(*c));
 	if (!a->profile && id && *id && secret && *secret) {
@@ -348,7 +353,7 @@ static bool base_creds(const struct nhir_aws *a, struct creds *c)
 		snprintf(c->from, sizeof(c->from), "out of memory");
 		return false;
 	}
-	return profile_role(p && *p ? p : "default", c);
+	return profile_role(op, p && *p ? p : "default", c);
 }
 
 /* ---- one IAM or STS request ---- */
@@ -358,6 +363,7 @@ struct target {
 };
 
 struct ctx {
+	const struct nhir_ctx *op;	/* the operation's: its environment */
 	const struct nhir_aws *a;
 	const char *conn;
 	int64_t deadline_ms;
@@ -1363,7 +1369,7 @@ static bool setup(struct ctx *c, const struct target *t, const char *incident,
 		snprintf(why, whyn, "'%s': an endpoint is not a URL", c->conn);
 		return false;
 	}
-	c->have_creds = base_creds(c->a, &c->cr);
+	c->have_creds = base_creds(c->op, c->a, &c->cr);
 	if (!c->have_creds) {
 		snprintf(c->cr_why, sizeof(c->cr_why), "no AWS credentials: "
 			 "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not "
@@ -1410,9 +1416,10 @@ static bool setup(struct ctx *c, const struct target *t, const char *incident,
 	return true;
 }
 
-enum nhir_rc nhir_aws_call(const struct nhir_aws *a, const char *name,
-			   long timeout, const char *request, bool probe,
-			   struct nhir_buf *reply, struct nhir_err *err)
+enum nhir_rc nhir_aws_call(const struct nhir_ctx *op, const struct nhir_aws *a,
+			   const char *name, long timeout, const char *request,
+			   bool probe, struct nhir_buf *reply,
+			   struct nhir_err *err)
 {
 	struct ctx c;
 	struct target t;
@@ -1430,6 +1437,7 @@ enum nhir_rc nhir_aws_call(const struct nhir_aws *a, const char *name,
 	memset(&an, 0, sizeof(an));
 	nhir_buf_init(&c.sent, 1 << 16);
 	nhir_buf_init(&c.dry_text, 1 << 16);
+	c.op = op;
 	c.a = a;
 	c.conn = name;
 	c.deadline_ms = nhir_mono_ms() + timeout * 1000;

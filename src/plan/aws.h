@@ -9,6 +9,7 @@
 #ifndef NHIR_PLAN_AWS_H
 #define NHIR_PLAN_AWS_H
 
+#include "nhir/ctx.h"
 #include <stdbool.h>
 #include "nhir/buf.h"
 #include "nhir/error.h"
@@ -30,8 +31,9 @@ void nhir_aws_free(struct nhir_aws *a);
  * or, for a probe, {"works": ..., "call": ..., "detail": ...}.  An
  * error only when it could not answer at all.
  */
-enum nhir_rc nhir_aws_call(const struct nhir_aws *a, const char *name,
-			   long timeout, const char *request, bool probe,
-			   struct nhir_buf *reply, struct nhir_err *err);
+enum nhir_rc nhir_aws_call(const struct nhir_ctx *op, const struct nhir_aws *a,
+			   const char *name, long timeout, const char *request,
+			   bool probe, struct nhir_buf *reply,
+			   struct nhir_err *err);
 
 #endif

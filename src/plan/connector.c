@@ -575,8 +575,12 @@ bool nhir_connector_builtin(const struct nhir_connectors *c,
 		     x->entra);
 }
 
-/* ${env:NAME} and ${file:PATH} in s, expanded into b. */
-static bool expand(const char *s, struct nhir_buf *b, struct nhir_err *err)
+/*
+ * ${env:NAME} (through the operation's environment lookup) and
+ * ${file:PATH} in s, expanded into b.
+ */
+static bool expand(const struct nhir_ctx *op, const char *s,
+		   struct nhir_buf *b, struct nhir_err *err)
 {
 	while (*s) {
 		const char *e;
@@ -588,7 +592,7 @@ static bool expand(const char *s, struct nhir_buf *b, struct nhir_err *err)
 		}
 		snprintf(ref, sizeof(ref), "%.*s", (int)(e - s - 2), s + 2);
 		if (!strncmp(ref, "env:", 4)) {
-			const char *v = getenv(ref + 4);
+			const char *v = nhir_ctx_env(op, ref + 4);
 
 			if (!v) {
 				nhir_err_set(err, NHIR_EINVAL, "connector secret "
@@ -624,7 +628,8 @@ static bool expand(const char *s, struct nhir_buf *b, struct nhir_err *err)
 }
 
 /* Runs argv with in on stdin, collecting stdout into out. */
-static enum nhir_rc run_exec(const struct connector *c, const char *in,
+static enum nhir_rc run_exec(const struct nhir_ctx *op,
+			     const struct connector *c, const char *in,
 			     struct nhir_buf *out, struct nhir_err *err)
 {
 	int pin[2], pout[2], status = 0;
@@ -637,7 +642,7 @@ static enum nhir_rc run_exec(const struct connector *c, const char *in,
 	char *envp[MAX_ENV + 1];
 
 	for (size_t i = 0; i < c->env_nr; i++) {
-		const char *v = getenv(c->env[i]);
+		const char *v = nhir_ctx_env(op, c->env[i]);
 		size_t n;
 
 		if (!v)
@@ -758,9 +763,10 @@ static enum nhir_rc run_exec(const struct connector *c, const char *in,
 	return NHIR_OK;
 }
 
-bool plan_expand(const char *s, struct nhir_buf *b, struct nhir_err *err)
+bool plan_expand(const struct nhir_ctx *op, const char *s, struct nhir_buf *b,
+		 struct nhir_err *err)
 {
-	return expand(s, b, err);
+	return expand(op, s, b, err);
 }
 
 /* The libcurl functions used, looked up once. */
@@ -972,7 +978,8 @@ enum nhir_rc plan_http_do(const struct plan_http *q,
 	return rc;
 }
 
-static enum nhir_rc run_http(const struct connector *c, const char *in,
+static enum nhir_rc run_http(const struct nhir_ctx *op,
+			     const struct connector *c, const char *in,
 			     struct nhir_buf *out, struct nhir_err *err)
 {
 	const char *lines[MAX_HEADERS + 1];
@@ -985,7 +992,7 @@ static enum nhir_rc run_http(const struct connector *c, const char *in,
 	nhir_buf_adds(&h, "Content-Type: application/json");
 	nhir_buf_addch(&h, 0);
 	for (size_t i = 0; i < c->header_nr; i++) {
-		if (!expand(c->headers[i], &h, err)) {
+		if (!expand(op, c->headers[i], &h, err)) {
 			rc = err && err->rc ? err->rc : NHIR_EINVAL;
 			goto out;
 		}
@@ -1210,7 +1217,8 @@ enum nhir_rc nhir_http_post(const char *url, const char *const *headers,
 	return rc;
 }
 
-enum nhir_rc nhir_connector_call(const struct nhir_connectors *cs,
+enum nhir_rc nhir_connector_call(const struct nhir_ctx *op,
+				 const struct nhir_connectors *cs,
 				 const char *what, bool probe,
 				 const char *request, struct nhir_buf *reply,
 				 struct nhir_err *err)
@@ -1218,28 +1226,29 @@ enum nhir_rc nhir_connector_call(const struct nhir_connectors *cs,
 	const struct connector *c = !cs ? NULL
 				 : probe ? find(cs->probe, cs->probe_nr, what)
 					 : find(cs->conn, cs->conn_nr, what);
+	long t = c ? (long)c->timeout : 0;
 
 	if (!c)
 		return nhir_err_set(err, NHIR_ENOTFOUND, "no %s configured for "
 				    "'%s'", probe ? "probe" : "connector", what);
 	if (c->aws)
-		return nhir_aws_call(c->aws, c->name, (long)c->timeout, request,
-				     probe, reply, err);
+		return nhir_aws_call(op, c->aws, c->name, t, request, probe,
+				     reply, err);
 	if (c->github)
-		return nhir_github_call(c->github, c->name, (long)c->timeout,
-					request, probe, reply, err);
+		return nhir_github_call(op, c->github, c->name, t, request,
+					probe, reply, err);
 	if (c->vault)
-		return nhir_vault_call(c->vault, c->name, (long)c->timeout,
-				       request, probe, reply, err);
+		return nhir_vault_call(op, c->vault, c->name, t, request, probe,
+				       reply, err);
 	if (c->gcp)
-		return nhir_gcp_call(c->gcp, c->name, (long)c->timeout,
-				     request, probe, reply, err);
+		return nhir_gcp_call(op, c->gcp, c->name, t, request, probe,
+				     reply, err);
 	if (c->k8s)
-		return nhir_k8s_call(c->k8s, c->name, (long)c->timeout,
-				     request, probe, reply, err);
+		return nhir_k8s_call(op, c->k8s, c->name, t, request, probe,
+				     reply, err);
 	if (c->entra)
-		return nhir_entra_call(c->entra, c->name, (long)c->timeout,
-				       request, probe, reply, err);
-	return c->http ? run_http(c, request, reply, err)
-		       : run_exec(c, request, reply, err);
+		return nhir_entra_call(op, c->entra, c->name, t, request, probe,
+				       reply, err);
+	return c->http ? run_http(op, c, request, reply, err)
+		       : run_exec(op, c, request, reply, err);
 }

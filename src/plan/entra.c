@@ -287,8 +287,8 @@ static enum nhir_rc get_token(struct ectx *c)
 		nhir_buf_release(&url);
 		return c->r.dry_text.err ? NHIR_ENOMEM : NHIR_OK;
 	}
-	if (!plan_rest_token(c->e->client_secret, &c->secret, c->why,
-			     sizeof(c->why))) {
+	if (!plan_rest_token(c->r.op, c->e->client_secret, &c->secret,
+			     c->why, sizeof(c->why))) {
 		char w[sizeof(c->why)];
 
 		memcpy(w, c->why, sizeof(w));
@@ -803,7 +803,8 @@ static enum nhir_rc probe_assignment(struct ectx *c, const struct target *t,
 
 /* ---- the request ---- */
 
-enum nhir_rc nhir_entra_call(const struct nhir_entra *en, const char *name,
+enum nhir_rc nhir_entra_call(const struct nhir_ctx *op,
+			     const struct nhir_entra *en, const char *name,
 			     long timeout, const char *request, bool probe,
 			     struct nhir_buf *reply, struct nhir_err *err)
 {
@@ -821,7 +822,7 @@ enum nhir_rc nhir_entra_call(const struct nhir_entra *en, const char *name,
 	nhir_buf_init(&c.secret, 1 << 14);
 	nhir_buf_init(&c.token, 1 << 16);
 	c.e = en;
-	plan_rest_init(&c.r, timeout, false);
+	plan_rest_init(&c.r, op, timeout, false);
 	c.r.base = en->graph_url;
 	c.r.fixed = fixed;
 	c.r.fixed_nr = NHIR_ARRAY_SIZE(fixed);

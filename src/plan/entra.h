@@ -9,6 +9,7 @@
 #ifndef NHIR_PLAN_ENTRA_H
 #define NHIR_PLAN_ENTRA_H
 
+#include "nhir/ctx.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include "nhir/buf.h"
@@ -26,7 +27,8 @@ enum nhir_rc nhir_entra_config(struct nhir_yaml *y, const yaml_node_t *n,
 void nhir_entra_free(struct nhir_entra *e);
 
 /* As nhir_aws_call (aws.h), for Entra. */
-enum nhir_rc nhir_entra_call(const struct nhir_entra *e, const char *name,
+enum nhir_rc nhir_entra_call(const struct nhir_ctx *op,
+			     const struct nhir_entra *e, const char *name,
 			     long timeout, const char *request, bool probe,
 			     struct nhir_buf *reply, struct nhir_err *err);
 

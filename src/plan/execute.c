@@ -303,7 +303,8 @@ static bool proves_nothing(const char *call);
  * probe's call is refused, failed when it still works or proves
  * nothing; detail says which.
  */
-static const char *probe_target(struct nhir_store *st, int64_t incident,
+static const char *probe_target(const struct nhir_ctx *op,
+				struct nhir_store *st, int64_t incident,
 				const struct nhir_connectors *conn,
 				int64_t target, char *detail, size_t n)
 {
@@ -323,8 +324,9 @@ static const char *probe_target(struct nhir_store *st, int64_t incident,
 	x.target = target;
 	snprintf(x.action, sizeof(x.action), "probe");
 	req = request_json(st, incident, &x, false);
-	if (!req || nhir_connector_call(conn, node.subtype ? node.subtype : "",
-					true, req, &reply, &perr)) {
+	if (!req || nhir_connector_call(op, conn,
+					node.subtype ? node.subtype : "", true,
+					req, &reply, &perr)) {
 		snprintf(detail, n, "%s", req ? perr.msg : "out of memory");
 	} else {
 		nhir_buf_addch(&reply, 0);
@@ -450,9 +452,10 @@ static enum nhir_rc runnable(struct nhir_store *st, const struct xstep *x,
  * A verify step: its target's probe, and the outcome on the record.  A
  * token cut where it acts is verified without a revocation.
  */
-static enum nhir_rc run_probe(struct nhir_store *st, const char *actor,
-			      int64_t incident, const struct xstep *x,
-			      bool confirm, const struct nhir_connectors *conn,
+static enum nhir_rc run_probe(const struct nhir_ctx *op, struct nhir_store *st,
+			      const char *actor, int64_t incident,
+			      const struct xstep *x, bool confirm,
+			      const struct nhir_connectors *conn,
 			      struct nhir_exec_result *res,
 			      struct nhir_err *err)
 {
@@ -469,7 +472,7 @@ static enum nhir_rc run_probe(struct nhir_store *st, const char *actor,
 		set_result(res, "dry-run", detail);
 		return NHIR_OK;
 	}
-	status = probe_target(st, incident, conn, x->target, detail,
+	status = probe_target(op, st, incident, conn, x->target, detail,
 			      sizeof(detail));
 	done = !strcmp(status, "done");
 	set_result(res, status, detail);
@@ -629,11 +632,11 @@ static enum nhir_rc finish_step(struct nhir_store *st, const char *actor,
 }
 
 /* Step x through its connector: started, sent, kept, finished. */
-static enum nhir_rc run_connector(struct nhir_store *st, const char *actor,
+static enum nhir_rc run_connector(const struct nhir_ctx *op,
+				  struct nhir_store *st, const char *actor,
 				  int64_t incident, const struct xstep *x,
 				  bool confirm,
 				  const struct nhir_connectors *conn,
-				  const char *tmpdir,
 				  struct nhir_exec_result *res,
 				  struct nhir_err *err)
 {
@@ -652,8 +655,8 @@ static enum nhir_rc run_connector(struct nhir_store *st, const char *actor,
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	if (!confirm && nhir_connector_builtin(conn, x->action, false)) {
 		/* a built-in connector shows the requests it would send */
-		rc = nhir_connector_call(conn, x->action, false, req, &reply,
-					 err);
+		rc = nhir_connector_call(op, conn, x->action, false, req,
+					 &reply, err);
 		if (!rc) {
 			read_answer(cname, &reply, &a);
 			snprintf(res->status, sizeof(res->status), "dry-run");
@@ -677,12 +680,13 @@ static enum nhir_rc run_connector(struct nhir_store *st, const char *actor,
 	rc = lock == -1 ? err->rc : start_step(st, actor, incident, x, cname,
 					       err);
 	if (!rc) {
-		if (!nhir_connector_call(conn, x->action, false, req, &reply,
-					 &a.cerr))
+		if (!nhir_connector_call(op, conn, x->action, false, req,
+					 &reply, &a.cerr))
 			read_answer(cname, &reply, &a);
 		set_result(res, a.status, strcmp(a.status, "done") ? a.cerr.msg
 								   : a.detail);
-		res->evidence = keep_output(st, actor, incident, x, tmpdir,
+		res->evidence = keep_output(st, actor, incident, x,
+					    nhir_ctx_tmpdir(op),
 					    cname, req, &reply,
 					    strcmp(a.status, "done") ? a.cerr.msg
 								     : NULL);
@@ -695,12 +699,13 @@ static enum nhir_rc run_connector(struct nhir_store *st, const char *actor,
 	return rc;
 }
 
-enum nhir_rc nhir_execute(struct nhir_store *st, const char *actor,
-			  int64_t incident, int64_t seq, bool confirm,
+enum nhir_rc nhir_execute(const struct nhir_ctx *ctx, int64_t incident,
+			  int64_t seq, bool confirm,
 			  const struct nhir_connectors *conn,
-			  const char *tmpdir, struct nhir_exec_result *res,
-			  struct nhir_err *err)
+			  struct nhir_exec_result *res, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	struct nhir_err own = NHIR_ERR_INIT;
 	struct xstep x;
 	enum nhir_rc rc;
@@ -728,9 +733,9 @@ enum nhir_rc nhir_execute(struct nhir_store *st, const char *actor,
 	if (rc)
 		return rc;
 	if (!strcmp(x.phase, "verify") && x.target)
-		return run_probe(st, actor, incident, &x, confirm, conn, res,
-				 err);
-	return run_connector(st, actor, incident, &x, confirm, conn, tmpdir, res,
+		return run_probe(ctx, st, actor, incident, &x, confirm, conn,
+				 res, err);
+	return run_connector(ctx, st, actor, incident, &x, confirm, conn, res,
 			     err);
 }
 
@@ -847,10 +852,12 @@ static bool proves_nothing(const char *call)
 	return strstr(low, "getcalleridentity") != NULL;
 }
 
-enum nhir_rc nhir_verify(struct nhir_store *st, const char *actor,
-			 int64_t incident, const struct nhir_connectors *conn,
+enum nhir_rc nhir_verify(const struct nhir_ctx *ctx, int64_t incident,
+			 const struct nhir_connectors *conn,
 			 struct nhir_verify_result *res, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	const struct nhir_plan_store_ops *ops = nhir_plan_store(st);
 	struct pending p = { NULL, 0, 0, false };
 	struct nhir_err own = NHIR_ERR_INIT;
@@ -891,8 +898,8 @@ enum nhir_rc nhir_verify(struct nhir_store *st, const char *actor,
 		x.target = p.node[i];
 		snprintf(x.action, sizeof(x.action), "probe");
 		req = request_json(st, incident, &x, false);
-		prc = req ? nhir_connector_call(conn, n.subtype, true, req, &reply,
-						&perr)
+		prc = req ? nhir_connector_call(ctx, conn, n.subtype, true, req,
+						&reply, &perr)
 			  : nhir_err_set(&perr, NHIR_ENOMEM, "out of memory");
 		nhir_free(req);
 		if (!prc) {

@@ -389,7 +389,7 @@ static enum nhir_rc read_key(struct cctx *c)
 	enum nhir_rc rc;
 
 	/* ${env:NAME} read where it is used, as any connector secret */
-	if (!plan_expand(c->g->key_file, &pb, &e) || !pb.len) {
+	if (!plan_expand(c->r.op, c->g->key_file, &pb, &e) || !pb.len) {
 		snprintf(c->key_why, sizeof(c->key_why), "%s", e.rc ? e.msg
 			 : "key_file names no file");
 		nhir_buf_release(&pb);
@@ -710,9 +710,10 @@ static const char *jstr(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-enum nhir_rc nhir_gcp_call(const struct nhir_gcp *g, const char *name,
-			   long timeout, const char *request, bool probe,
-			   struct nhir_buf *reply, struct nhir_err *err)
+enum nhir_rc nhir_gcp_call(const struct nhir_ctx *op, const struct nhir_gcp *g,
+			   const char *name, long timeout, const char *request,
+			   bool probe, struct nhir_buf *reply,
+			   struct nhir_err *err)
 {
 	static const char *const fixed[] = { "User-Agent: nhir" };
 	struct cctx c;
@@ -727,7 +728,7 @@ enum nhir_rc nhir_gcp_call(const struct nhir_gcp *g, const char *name,
 	nhir_buf_init(&c.token, MAX_TOKEN + 1);
 	nhir_buf_init(&c.key.private_key, MAX_KEY_FILE);
 	c.g = g;
-	plan_rest_init(&c.r, timeout, false);
+	plan_rest_init(&c.r, op, timeout, false);
 	c.r.base = g->iam_url;
 	c.r.fixed = fixed;
 	c.r.fixed_nr = NHIR_ARRAY_SIZE(fixed);

@@ -9,6 +9,7 @@
 #ifndef NHIR_PLAN_GCP_H
 #define NHIR_PLAN_GCP_H
 
+#include "nhir/ctx.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <cjson/cJSON.h>
@@ -26,9 +27,10 @@ enum nhir_rc nhir_gcp_config(struct nhir_yaml *y, const yaml_node_t *n,
 void nhir_gcp_free(struct nhir_gcp *g);
 
 /* As nhir_aws_call (aws.h), for Google Cloud. */
-enum nhir_rc nhir_gcp_call(const struct nhir_gcp *g, const char *name,
-			   long timeout, const char *request, bool probe,
-			   struct nhir_buf *reply, struct nhir_err *err);
+enum nhir_rc nhir_gcp_call(const struct nhir_ctx *op, const struct nhir_gcp *g,
+			   const char *name, long timeout, const char *request,
+			   bool probe, struct nhir_buf *reply,
+			   struct nhir_err *err);
 
 /* What nhir reads of a service-account key file. */
 struct nhir_gcp_key {

@@ -371,8 +371,8 @@ static bool read_token(struct gctx *c)
 					 "(not got: %s)", c->token_why);
 			return false;
 		}
-	} else if (!plan_rest_token(c->g->token, &c->token, c->token_why,
-				    sizeof(c->token_why))) {
+	} else if (!plan_rest_token(c->r.op, c->g->token, &c->token,
+				    c->token_why, sizeof(c->token_why))) {
 		snprintf(c->token_shown, sizeof(c->token_shown), "(not read "
 			 "now: %s)", c->token_why);
 		return false;
@@ -704,7 +704,8 @@ static const char *jstr(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-enum nhir_rc nhir_github_call(const struct nhir_github *g, const char *name,
+enum nhir_rc nhir_github_call(const struct nhir_ctx *op,
+			      const struct nhir_github *g, const char *name,
 			      long timeout, const char *request, bool probe,
 			      struct nhir_buf *reply, struct nhir_err *err)
 {
@@ -728,7 +729,7 @@ enum nhir_rc nhir_github_call(const struct nhir_github *g, const char *name,
 	nhir_buf_init(&c.token, MAX_TOKEN + 1);
 	c.g = g;
 	c.conn = name;
-	plan_rest_init(&c.r, timeout, false);
+	plan_rest_init(&c.r, op, timeout, false);
 	c.r.base = g->api_url;
 	c.r.fixed = fixed;
 	c.r.fixed_nr = NHIR_ARRAY_SIZE(fixed);

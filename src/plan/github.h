@@ -8,6 +8,7 @@
 #ifndef NHIR_PLAN_GITHUB_H
 #define NHIR_PLAN_GITHUB_H
 
+#include "nhir/ctx.h"
 #include <stdbool.h>
 #include "nhir/buf.h"
 #include "nhir/error.h"
@@ -24,7 +25,8 @@ enum nhir_rc nhir_github_config(struct nhir_yaml *y, const yaml_node_t *n,
 void nhir_github_free(struct nhir_github *g);
 
 /* As nhir_aws_call (aws.h), for GitHub. */
-enum nhir_rc nhir_github_call(const struct nhir_github *g, const char *name,
+enum nhir_rc nhir_github_call(const struct nhir_ctx *op,
+			      const struct nhir_github *g, const char *name,
 			      long timeout, const char *request, bool probe,
 			      struct nhir_buf *reply, struct nhir_err *err);
 

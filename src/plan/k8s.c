@@ -404,17 +404,21 @@ struct kctx {
 	char token_shown[700];		/* the dry run's, without one */
 };
 
-/* $KUBECONFIG and $HOME, read when a step runs, as kubectl reads them */
-static const char *k8s_env(const char *name)
+/*
+ * $KUBECONFIG and $HOME, read when a step runs, as kubectl reads them,
+ * through the operation's environment lookup
+ */
+static const char *k8s_env(const struct nhir_ctx *op, const char *name)
 {
-	return getenv(name);
+	return nhir_ctx_env(op, name);
 }
 
 /* The kubeconfig file the connector reads, now. */
-static const char *kubeconfig_path(const struct nhir_k8s *k, char *buf,
+static const char *kubeconfig_path(const struct nhir_ctx *op,
+				   const struct nhir_k8s *k, char *buf,
 				   size_t n, char *why, size_t wn)
 {
-	const char *e = k8s_env("KUBECONFIG"), *home = k8s_env("HOME");
+	const char *e = k8s_env(op, "KUBECONFIG"), *home = k8s_env(op, "HOME");
 
 	if (k->kubeconfig)
 		return k->kubeconfig;
@@ -442,8 +446,8 @@ static enum nhir_rc load(struct kctx *c)
 	struct nhir_buf b = NHIR_BUF_INIT(1 << 20);
 	struct nhir_err e = NHIR_ERR_INIT;
 	char pbuf[PATH_MAX + 20];
-	const char *path = kubeconfig_path(c->k, pbuf, sizeof(pbuf), c->kc_why,
-					   sizeof(c->kc_why));
+	const char *path = kubeconfig_path(c->r.op, c->k, pbuf, sizeof(pbuf),
+					   c->kc_why, sizeof(c->kc_why));
 	enum nhir_rc rc;
 
 	if (!path)
@@ -467,7 +471,7 @@ static enum nhir_rc load(struct kctx *c)
 		char ref[PATH_MAX + 20], why[300];
 
 		snprintf(ref, sizeof(ref), "${file:%s}", c->kc.token_file);
-		c->have_token = plan_rest_token(ref, &c->token, why,
+		c->have_token = plan_rest_token(c->r.op, ref, &c->token, why,
 						sizeof(why));
 		if (!c->have_token)
 			snprintf(c->token_shown, sizeof(c->token_shown),
@@ -882,9 +886,10 @@ static enum nhir_rc probe_get(struct kctx *c, const struct kobj *o, cJSON *jo,
 
 /* ---- the request ---- */
 
-enum nhir_rc nhir_k8s_call(const struct nhir_k8s *k, const char *name,
-			   long timeout, const char *request, bool probe,
-			   struct nhir_buf *reply, struct nhir_err *err)
+enum nhir_rc nhir_k8s_call(const struct nhir_ctx *op, const struct nhir_k8s *k,
+			   const char *name, long timeout, const char *request,
+			   bool probe, struct nhir_buf *reply,
+			   struct nhir_err *err)
 {
 	static const char *const fixed[] = { "Accept: application/json",
 					     "User-Agent: nhir" };
@@ -900,7 +905,7 @@ enum nhir_rc nhir_k8s_call(const struct nhir_k8s *k, const char *name,
 	memset(&c, 0, sizeof(c));
 	nhir_buf_init(&c.token, 1 << 16);
 	c.k = k;
-	plan_rest_init(&c.r, timeout, false);
+	plan_rest_init(&c.r, op, timeout, false);
 	c.r.fixed = fixed;
 	c.r.fixed_nr = NHIR_ARRAY_SIZE(fixed);
 	c.r.auth = "Authorization: Bearer ";
@@ -953,8 +958,8 @@ enum nhir_rc nhir_k8s_call(const struct nhir_k8s *k, const char *name,
 			goto out;
 		}
 		if (k->leaked_token)
-			have_leaked = plan_rest_token(k->leaked_token, &leaked,
-						      leaked_why,
+			have_leaked = plan_rest_token(op, k->leaked_token,
+						      &leaked, leaked_why,
 						      sizeof(leaked_why));
 		if (!strcmp(ob.kind, "ServiceAccount"))
 			snprintf(want, sizeof(want),

@@ -9,6 +9,7 @@
 #ifndef NHIR_PLAN_K8S_H
 #define NHIR_PLAN_K8S_H
 
+#include "nhir/ctx.h"
 #include <stdbool.h>
 #include "nhir/buf.h"
 #include "nhir/error.h"
@@ -24,9 +25,10 @@ enum nhir_rc nhir_k8s_config(struct nhir_yaml *y, const yaml_node_t *n,
 void nhir_k8s_free(struct nhir_k8s *k);
 
 /* As nhir_aws_call (aws.h), for Kubernetes. */
-enum nhir_rc nhir_k8s_call(const struct nhir_k8s *k, const char *name,
-			   long timeout, const char *request, bool probe,
-			   struct nhir_buf *reply, struct nhir_err *err);
+enum nhir_rc nhir_k8s_call(const struct nhir_ctx *op, const struct nhir_k8s *k,
+			   const char *name, long timeout, const char *request,
+			   bool probe, struct nhir_buf *reply,
+			   struct nhir_err *err);
 
 /* What a kubeconfig context gives the connector. */
 struct nhir_kubeconfig {

@@ -4,16 +4,19 @@
 
 #include <stdio.h>
 #include "nhir/buf.h"
+#include "nhir/ctx.h"
 #include "nhir/plan.h"
 #include "store/plan.h"
 
 /*
  * Sends request (JSON) to the connector configured for action (or, for
  * probe, the probe configured for a node subtype); its answer in reply.
+ * The connector reads the environment only through op's lookup.
  * NHIR_ENOTFOUND when none is configured; NHIR_EIO when it failed,
  * timed out or answered an HTTP error.
  */
-enum nhir_rc nhir_connector_call(const struct nhir_connectors *c,
+enum nhir_rc nhir_connector_call(const struct nhir_ctx *op,
+				 const struct nhir_connectors *c,
 				 const char *what, bool probe,
 				 const char *request, struct nhir_buf *reply,
 				 struct nhir_err *err);
@@ -72,10 +75,11 @@ struct plan_http_answer {
 enum nhir_rc plan_http_do(const struct plan_http *q,
 			  struct plan_http_answer *a, struct nhir_err *err);
 /*
- * Expands ${env:NAME} and ${file:PATH} in s into b (a connector's
- * secret); false with err set when one cannot be read.
+ * Expands ${env:NAME} (through op's lookup) and ${file:PATH} in s into
+ * b (a connector's secret); false with err set when one cannot be read.
  */
-bool plan_expand(const char *s, struct nhir_buf *b, struct nhir_err *err);
+bool plan_expand(const struct nhir_ctx *op, const char *s, struct nhir_buf *b,
+		 struct nhir_err *err);
 /* The name of the connector (or probe) for what, or NULL. */
 const char *nhir_connector_for(const struct nhir_connectors *c,
 			       const char *what, bool probe);

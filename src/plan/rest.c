@@ -66,9 +66,11 @@ void plan_rest_wipe(struct nhir_buf *b)
 	nhir_buf_release(b);
 }
 
-void plan_rest_init(struct plan_rest *r, long timeout, bool dry)
+void plan_rest_init(struct plan_rest *r, const struct nhir_ctx *op,
+		    long timeout, bool dry)
 {
 	memset(r, 0, sizeof(*r));
+	r->op = op;
 	nhir_buf_init(&r->sent, 1 << 16);
 	nhir_buf_init(&r->dry_text, 1 << 16);
 	r->deadline_ms = nhir_mono_ms() + (int64_t)timeout * 1000;
@@ -291,13 +293,13 @@ enum nhir_rc plan_rest_send(struct plan_rest *r, const char *method,
 	return rc;
 }
 
-bool plan_rest_token(const char *ref, struct nhir_buf *b, char *why,
-		     size_t wn)
+bool plan_rest_token(const struct nhir_ctx *op, const char *ref,
+		     struct nhir_buf *b, char *why, size_t wn)
 {
 	struct nhir_err e = NHIR_ERR_INIT;
 
 	nhir_buf_reset(b);
-	if (!plan_expand(ref, b, &e) || !b->len || b->err) {
+	if (!plan_expand(op, ref, b, &e) || !b->len || b->err) {
 		snprintf(why, wn, "%s", e.rc ? e.msg : b->err ? "the token is "
 			 "too long" : "the token is empty");
 		return false;

@@ -11,9 +11,11 @@
 #include <stdint.h>
 #include <cjson/cJSON.h>
 #include "nhir/buf.h"
+#include "nhir/ctx.h"
 #include "nhir/error.h"
 
 struct plan_rest {
+	const struct nhir_ctx *op;	/* the operation: its environment */
 	const char *base;		/* the API's URL, no slash at its end */
 	const char *const *fixed;	/* header lines of every request */
 	size_t fixed_nr;
@@ -36,7 +38,8 @@ struct plan_rest_answer {
 	char limit[160];	/* a wait asked for past the deadline, said */
 };
 
-void plan_rest_init(struct plan_rest *r, long timeout, bool dry);
+void plan_rest_init(struct plan_rest *r, const struct nhir_ctx *op,
+		    long timeout, bool dry);
 void plan_rest_release(struct plan_rest *r);
 void plan_rest_answer_free(struct plan_rest_answer *an);
 
@@ -56,12 +59,13 @@ enum nhir_rc plan_rest_send(struct plan_rest *r, const char *method,
 			    struct plan_rest_answer *an, struct nhir_err *err);
 
 /*
- * The credential ref names (${env:NAME} or ${file:PATH}) read into b,
+ * The credential ref names (${env:NAME}, looked up through op, or
+ * ${file:PATH}) read into b,
  * ended by a NUL; false and why when it cannot be read, is empty or is
  * not one line.  b is the caller's to wipe.
  */
-bool plan_rest_token(const char *ref, struct nhir_buf *b, char *why,
-		     size_t wn);
+bool plan_rest_token(const struct nhir_ctx *op, const char *ref,
+		     struct nhir_buf *b, char *why, size_t wn);
 /*
  * The secret file path (a key, at most b's max bytes) read into b,
  * ended by a NUL not counted in b->len; false and why (naming the

@@ -318,7 +318,8 @@ static const char *jstr(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-enum nhir_rc nhir_vault_call(const struct nhir_vault *v, const char *name,
+enum nhir_rc nhir_vault_call(const struct nhir_ctx *op,
+			     const struct nhir_vault *v, const char *name,
 			     long timeout, const char *request, bool probe,
 			     struct nhir_buf *reply, struct nhir_err *err)
 {
@@ -333,7 +334,7 @@ enum nhir_rc nhir_vault_call(const struct nhir_vault *v, const char *name,
 	memset(&c, 0, sizeof(c));
 	nhir_buf_init(&c.token, 1 << 14);
 	c.v = v;
-	plan_rest_init(&c.r, timeout, false);
+	plan_rest_init(&c.r, op, timeout, false);
 	c.r.base = v->address;
 	c.r.fixed = fixed;
 	c.r.fixed_nr = v->namespace_hdr ? 2 : 1;
@@ -348,7 +349,7 @@ enum nhir_rc nhir_vault_call(const struct nhir_vault *v, const char *name,
 				  "action or target", name);
 		goto out;
 	}
-	c.have_token = plan_rest_token(v->token, &c.token, c.token_why,
+	c.have_token = plan_rest_token(op, v->token, &c.token, c.token_why,
 				       sizeof(c.token_why));
 	if (!c.have_token)
 		snprintf(c.token_shown, sizeof(c.token_shown), "(not read now: "

@@ -8,6 +8,7 @@
 #ifndef NHIR_PLAN_VAULT_H
 #define NHIR_PLAN_VAULT_H
 
+#include "nhir/ctx.h"
 #include <stdbool.h>
 #include "nhir/buf.h"
 #include "nhir/error.h"
@@ -23,7 +24,8 @@ enum nhir_rc nhir_vault_config(struct nhir_yaml *y, const yaml_node_t *n,
 void nhir_vault_free(struct nhir_vault *v);
 
 /* As nhir_aws_call (aws.h), for Vault. */
-enum nhir_rc nhir_vault_call(const struct nhir_vault *v, const char *name,
+enum nhir_rc nhir_vault_call(const struct nhir_ctx *op,
+			     const struct nhir_vault *v, const char *name,
 			     long timeout, const char *request, bool probe,
 			     struct nhir_buf *reply, struct nhir_err *err);
 

@@ -113,8 +113,8 @@ enum MHD_Result ct_execute(struct srv_req *r)
 	conn = connectors(r, &err);
 	if (!conn)
 		return srv_fail(r, &err);
-	rc = nhir_execute(r->st, r->user, r->incident, r->num, x.confirm, conn,
-			  srv_opts(r->srv)->upload_dir, &res, &err);
+	rc = nhir_execute(srv_lib(r), r->incident, r->num, x.confirm, conn,
+			  &res, &err);
 	nhir_connectors_free(conn);
 	if (!rc)
 		rc = nhir_doc_execute(r->incident, &res, &doc, &err);
@@ -147,7 +147,7 @@ enum MHD_Result ct_verify(struct srv_req *r)
 	conn = connectors(r, &err);
 	if (!conn)
 		return srv_fail(r, &err);
-	rc = nhir_verify(r->st, r->user, r->incident, conn, &res, &err);
+	rc = nhir_verify(srv_lib(r), r->incident, conn, &res, &err);
 	nhir_connectors_free(conn);
 	if (!rc)
 		rc = nhir_doc_verify(r->st, r->incident, &res, &doc, &err);

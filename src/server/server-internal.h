@@ -129,7 +129,15 @@ struct srv_req {
 	bool queued;		/* handed to the writer (srv_writer_queue) */
 	struct srv_req *wnext;	/* next in the writer's queue */
 	struct srv_upload_params upp;	/* and its parameters */
+	struct nhir_ctx lib;	/* the library's context: srv_lib() */
 };
+
+/*
+ * The library's context of r's operation: its store, the principal it
+ * proved, the real clock, the configured files, the upload directory
+ * for scratch files and the front end's environment lookup.
+ */
+const struct nhir_ctx *srv_lib(struct srv_req *r);
 
 /*
  * Queues body (copied) with status and content type, plus the security

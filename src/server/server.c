@@ -210,6 +210,24 @@ const struct srv_opts *srv_opts(struct srv *s)
 	return s->o;
 }
 
+const struct nhir_ctx *srv_lib(struct srv_req *r)
+{
+	const struct srv_opts *o = r->srv->o;
+
+	r->lib = (struct nhir_ctx){
+		.st = r->st,
+		.actor = r->user,
+		.now = NHIR_TIME_UNSET,
+		.catalog = o->catalog,
+		.policy = o->policy,
+		.connectors = o->connectors,
+		.tmpdir = o->upload_dir,
+		.env = o->env,
+		.env_data = o->env_data,
+	};
+	return &r->lib;
+}
+
 struct srv_feeds *srv_feeds(struct srv *s)
 {
 	return s->feeds;

@@ -91,6 +91,11 @@ struct srv_opts {
 	 * record answers 503 read-only, and the database is opened
 	 * read-only (a PostgreSQL hot standby, a copy) */
 	bool read_only;
+	/* the environment as the front end sees it: what connectors read
+	 * their secrets (${env:NAME}, AWS_*, KUBECONFIG) through; NULL:
+	 * nothing is set */
+	nhir_env_fn env;
+	void *env_data;
 };
 
 /* Failed logins allowed in SRV_LOGIN_WINDOW seconds, by default. */

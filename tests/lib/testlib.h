@@ -26,6 +26,15 @@
 
 #define NHIR_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * The context of an operation on st by actor, on the real clock, with
+ * no environment (a test that needs one sets its own): an expression
+ * living until the end of the enclosing block.
+ */
+#define TL_CTX(store, user)                                               \
+	(&(struct nhir_ctx){ .st = (store), .actor = (user),              \
+			     .now = NHIR_TIME_UNSET })
+
 /* A fresh directory under $TMPDIR, removed at exit.  Returns its path. */
 const char *tl_tmpdir(void);
 /* A new database path in tl_tmpdir() (the file does not exist yet). */

@@ -170,24 +170,25 @@ static void test_executing_without_err(void **state)
 	size_t steps = 0;
 	static const char conf[] = "connectors: {}\n";
 
-	assert_int_equal(nhir_execute(f->st, "lee", f->inc, 0, true, NULL, NULL,
-				      &xr, NULL), NHIR_ENOTFOUND);
-	assert_int_equal(nhir_execute(f->st, "lee", f->inc + 1, 1, true, NULL,
+	assert_int_equal(nhir_execute(TL_CTX(f->st, "lee"), f->inc, 0, true,
+				      NULL, &xr, NULL), NHIR_ENOTFOUND);
+	assert_int_equal(nhir_execute(TL_CTX(f->st, "lee"), f->inc + 1, 1, true,
 				      NULL, &xr, NULL), NHIR_ENOTFOUND);
 	assert_int_equal(nhir_plan_build(f->st, "lee", f->inc, f->cat, &steps,
 					 NULL), 0);
-	assert_int_equal(nhir_execute(f->st, "lee", f->inc, 999, true, NULL,
+	assert_int_equal(nhir_execute(TL_CTX(f->st, "lee"), f->inc, 999, true,
 				      NULL, &xr, NULL), NHIR_ENOTFOUND);
 	/* a step that waits for the first one, and no approval */
-	assert_int_equal(nhir_execute(f->st, "lee", f->inc, (int64_t)steps,
-				      true, NULL, NULL, &xr, NULL),
+	assert_int_equal(nhir_execute(TL_CTX(f->st, "lee"), f->inc,
+				      (int64_t)steps, true, NULL, &xr, NULL),
 			 NHIR_ECONFLICT);
 	/* the first one has no connector */
 	if (nhir_connectors_parse(conf, sizeof(conf) - 1, "c.yaml", &k, NULL))
 		k = NULL;
-	assert_int_equal(nhir_execute(f->st, "lee", f->inc, 1, true, k, NULL,
+	assert_int_equal(nhir_execute(TL_CTX(f->st, "lee"), f->inc, 1, true, k,
 				      &xr, NULL), NHIR_ENOTFOUND);
-	assert_int_equal(nhir_verify(f->st, "lee", f->inc, k, &vr, NULL), 0);
+	assert_int_equal(nhir_verify(TL_CTX(f->st, "lee"), f->inc, k, &vr,
+				     NULL), 0);
 	assert_int_equal(nhir_revocation_each(f->st, f->inc + 1, NULL, NULL,
 					      NULL), 0);
 	assert_int_equal(nhir_residual(f->st, f->inc + 1, 0, &r, NULL),

@@ -85,12 +85,14 @@ static void test_scratch_is_the_callers(void **state)
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct nhir_exec_result res;
 	char dir[512];
+	struct nhir_ctx ctx = { .st = f->st, .actor = "lee",
+				.now = NHIR_TIME_UNSET, .tmpdir = dir };
 
 	snprintf(dir, sizeof(dir), "%s/scratch", tl_tmpdir());
 	assert_int_equal(mkdir(dir, 0700), 0);
 	assert_int_equal(setenv("TMPDIR", "/nonexistent/nhir-scratch", 1), 0);
-	assert_int_equal(nhir_execute(f->st, "lee", f->inc, 1, true, f->conn,
-				      dir, &res, &err), 0);
+	assert_int_equal(nhir_execute(&ctx, f->inc, 1, true, f->conn, &res,
+				      &err), 0);
 	assert_string_equal(res.status, "done");
 	assert_true(res.evidence > 0);
 	/* what was written there is gone once kept */
@@ -103,11 +105,13 @@ static void test_scratch_missing(void **state)
 	struct fx *f = *state;
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct nhir_exec_result res;
+	struct nhir_ctx ctx = { .st = f->st, .actor = "lee",
+				.now = NHIR_TIME_UNSET,
+				.tmpdir = "/nonexistent/nhir-scratch" };
 
 	assert_int_equal(setenv("TMPDIR", tl_tmpdir(), 1), 0);
-	assert_int_equal(nhir_execute(f->st, "lee", f->inc, 1, true, f->conn,
-				      "/nonexistent/nhir-scratch", &res, &err),
-			 0);
+	assert_int_equal(nhir_execute(&ctx, f->inc, 1, true, f->conn, &res,
+				      &err), 0);
 	assert_string_equal(res.status, "done");
 	assert_int_equal(res.evidence, 0);
 }

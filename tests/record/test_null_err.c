@@ -39,10 +39,10 @@ static void test_refusals_without_err(void **state)
 	assert_int_equal(nhir_metrics(st, "gone", 0, 0, &doc, NULL),
 			 NHIR_EDENIED);
 	assert_null(doc);
-	assert_int_equal(nhir_execute(st, "obi", 0, 0, true, NULL, NULL, &xr,
+	assert_int_equal(nhir_execute(TL_CTX(st, "obi"), 0, 0, true, NULL, &xr,
 				      NULL),
 			 NHIR_EDENIED);
-	assert_int_equal(nhir_verify(st, "obi", 0, NULL, &vr, NULL),
+	assert_int_equal(nhir_verify(TL_CTX(st, "obi"), 0, NULL, &vr, NULL),
 			 NHIR_EDENIED);
 	assert_int_equal(nhir_audit_each(st, 0, denied_cb, &d, NULL), 0);
 	assert_true(d.nr >= 2);

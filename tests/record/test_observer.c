@@ -220,7 +220,8 @@ static enum nhir_rc op_execute(struct nhir_err *e)
 	struct nhir_exec_result r;
 
 	memset(&r, 0, sizeof(r));
-	return nhir_execute(w.st, "obi", w.inc, w.step, true, NULL, NULL, &r, e);
+	return nhir_execute(TL_CTX(w.st, "obi"), w.inc, w.step, true, NULL, &r,
+			    e);
 }
 
 static enum nhir_rc op_verify(struct nhir_err *e)
@@ -228,7 +229,7 @@ static enum nhir_rc op_verify(struct nhir_err *e)
 	struct nhir_verify_result r;
 
 	memset(&r, 0, sizeof(r));
-	return nhir_verify(w.st, "obi", w.inc, NULL, &r, e);
+	return nhir_verify(TL_CTX(w.st, "obi"), w.inc, NULL, &r, e);
 }
 
 static enum nhir_rc op_findings(struct nhir_err *e)
