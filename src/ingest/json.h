@@ -54,6 +54,11 @@ enum nhir_json_end {
  * false to compare with the careful byte-by-byte way.
  */
 extern bool nhir_json_wide;
+/*
+ * True (the default): that way goes 32 bytes a step where the
+ * processor has AVX2; tests set it false to try the 16-byte way too.
+ */
+extern bool nhir_json_avx2;
 
 enum nhir_json_end nhir_json_value_end(const char *data, size_t len,
 				       size_t off, size_t *end,

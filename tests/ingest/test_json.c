@@ -284,9 +284,10 @@ static void test_wide_same_as_careful(void **state)
 
 	(void)state;
 	for (int round = 0; round < 20000; round++) {
-		size_t n = 0, end[2] = { 0, 0 }, bad[2] = { 0, 0 };
-		enum nhir_json_end r[2];
-		struct nhir_err err[2] = { NHIR_ERR_INIT, NHIR_ERR_INIT };
+		size_t n = 0, end[3] = { 0, 0, 0 }, bad[3] = { 0, 0, 0 };
+		enum nhir_json_end r[3];
+		struct nhir_err err[3] = { NHIR_ERR_INIT, NHIR_ERR_INIT,
+					   NHIR_ERR_INIT };
 
 		gen_value(b, &n, sizeof(b) - 80, 0);
 		for (unsigned m = rnd(3); m; m--)
@@ -294,23 +295,34 @@ static void test_wide_same_as_careful(void **state)
 				b[rnd((unsigned)n)] = nasty[rnd(sizeof(nasty) - 1)];
 		if (rnd(5) == 0 && n)
 			n = rnd((unsigned)n);
-		for (int w = 0; w < 2; w++) {
-			nhir_json_wide = w;
+		/* careful; 16 bytes a step; 32 where the processor can */
+		for (int w = 0; w < 3; w++) {
+			nhir_json_wide = w > 0;
+			nhir_json_avx2 = w > 1;
 			r[w] = nhir_json_value_end(b, n, 0, &end[w], &bad[w],
 						   &err[w]);
 		}
 		nhir_json_wide = true;
-		if (r[0] != r[1] ||
-		    (r[0] == NHIR_JSON_COMPLETE && end[0] != end[1]) ||
-		    (r[0] != NHIR_JSON_COMPLETE &&
-		     (bad[0] != bad[1] || strcmp(err[0].msg, err[1].msg))))
-			fail_msg("round %d: '%.*s': careful %d %zu %zu, wide "
-				 "%d %zu %zu", round, (int)n, b, r[0], end[0],
-				 bad[0], r[1], end[1], bad[1]);
+		nhir_json_avx2 = true;
+		for (int w = 1; w < 3; w++)
+			if (r[0] != r[w] ||
+			    (r[0] == NHIR_JSON_COMPLETE && end[0] != end[w]) ||
+			    (r[0] != NHIR_JSON_COMPLETE &&
+			     (bad[0] != bad[w] ||
+			      strcmp(err[0].msg, err[w].msg))))
+				fail_msg("round %d: '%.*s': careful %d %zu "
+					 "%zu, wide (%d) %d %zu %zu", round,
+					 (int)n, b, r[0], end[0], bad[0], w,
+					 r[w], end[w], bad[w]);
 		agree++;
 		complete += r[0] == NHIR_JSON_COMPLETE && n > 64;
 	}
 	assert_int_equal(agree, 20000);
+#if defined(__x86_64__) && defined(__GNUC__)
+	print_message("wide ways compared: 16 bytes a step%s\n",
+		      __builtin_cpu_supports("avx2") ? " and 32 (AVX2)" :
+		      " (no AVX2 here)");
+#endif
 	/* the wide way was tried on values longer than its 64 bytes */
 	assert_true(complete > 1000);
 }
