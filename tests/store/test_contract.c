@@ -491,6 +491,92 @@ static void test_iam_path_alias(void **state)
 	nhir_store_close(st);
 }
 
+/*
+ * What a transaction put, it reads before it ends, by either spelling
+ * of an IAM ARN; ids follow the puts; a rollback to a savepoint undoes
+ * what followed it; a change after a read is kept too.
+ */
+static void test_one_transaction_reads_its_puts(void **state)
+{
+	struct nhir_store *st = open_store();
+	struct nhir_node_rec r = NHIR_NODE_REC_INIT;
+	struct nhir_store_counts c;
+	struct seen s = { .nr = 0 };
+	struct nhir_node n;
+	enum nhir_put res;
+	char longid[1500];
+	int64_t a, id;
+
+#define A "arn:aws:iam::111122223333:"
+	(void)state;
+	assert_int_equal(nhir_store_begin(st, NULL), 0);
+	assert_int_equal(put_res(st, A "role/deploy/ci"), NHIR_PUT_ADDED);
+	assert_int_equal(put_res(st, A "role/x/dup"), NHIR_PUT_ADDED);
+	assert_int_equal(put_res(st, A "role/y/dup"), NHIR_PUT_ADDED);
+	assert_int_equal(put_res(st, A "user/solo"), NHIR_PUT_ADDED);
+	assert_int_not_equal(put_res(st, A "role/ci"), NHIR_PUT_ADDED);
+	assert_int_equal(put_res(st, A "role/dup"), NHIR_PUT_ADDED);
+	assert_int_not_equal(put_res(st, A "user/team/solo"), NHIR_PUT_ADDED);
+	a = id_of(st, A "role/deploy/ci");
+	assert_int_equal(id_of(st, A "role/x/dup"), a + 1);
+	assert_int_equal(id_of(st, A "role/y/dup"), a + 2);
+	assert_int_equal(id_of(st, A "user/solo"), a + 3);
+	assert_int_equal(id_of(st, A "user/team/solo"), a + 3);
+	put(st, NHIR_NODE_CREDENTIAL, "AKIAONETRANSACTION01");
+	join(st, NHIR_EDGE_AUTHENTICATES, "AKIAONETRANSACTION01", A "role/ci",
+	     NHIR_TIME_UNSET);
+	assert_int_equal(nhir_store_node_edges(st, a, NHIR_DIR_IN, edge_cb, &s,
+					       NULL), 0);
+	assert_int_equal(s.nr, 1);
+	assert_int_equal(nhir_store_count(st, &c, NULL), 0);
+	assert_int_equal(c.nodes, 6);
+	assert_int_equal(c.edges, 1);
+
+	/* attributes changed, read, changed again */
+	r.kind = NHIR_NODE_IDENTITY;
+	r.ext_id = A "role/ci";
+	r.attrs = "{\"a\":1}";
+	assert_int_equal(nhir_store_put_node(st, &r, &res, NULL), 0);
+	assert_int_equal(res, NHIR_PUT_UPDATED);
+	assert_int_equal(nhir_store_get_node(st, a, &n, NULL), 0);
+	assert_string_equal(n.attrs, "{\"a\":1}");
+	nhir_node_release(&n);
+	r.attrs = "{\"b\":2}";
+	r.name = "ci";
+	assert_int_equal(nhir_store_put_node(st, &r, &res, NULL), 0);
+	assert_int_equal(res, NHIR_PUT_UPDATED);
+
+	assert_int_equal(nhir_store_savepoint(st, NULL), 0);
+	put(st, NHIR_NODE_IDENTITY, "undone");
+	join(st, NHIR_EDGE_AUTHENTICATES, "AKIAONETRANSACTION01", "undone",
+	     NHIR_TIME_UNSET);
+	nhir_store_rollback_to(st);
+	assert_int_equal(nhir_store_find_ext(st, "undone", &id, NULL),
+			 NHIR_ENOTFOUND);
+	assert_int_equal(put_res(st, "undone"), NHIR_PUT_ADDED);
+
+	/* an external id too long to go with the others */
+	memset(longid, 'x', sizeof(longid) - 1);
+	longid[sizeof(longid) - 1] = 0;
+	assert_int_equal(put_res(st, longid), NHIR_PUT_ADDED);
+	assert_int_equal(put_res(st, longid), NHIR_PUT_UNCHANGED);
+	assert_int_equal(put_res(st, "after-long"), NHIR_PUT_ADDED);
+	assert_int_equal(nhir_store_commit(st, NULL), 0);
+
+	assert_int_equal(nhir_store_count(st, &c, NULL), 0);
+	assert_int_equal(c.nodes, 9);
+	assert_int_equal(c.edges, 1);
+	assert_int_equal(nhir_store_get_node(st, a, &n, NULL), 0);
+	assert_string_equal(n.name, "ci");
+	assert_non_null(strstr(n.attrs, "\"a\":1"));
+	assert_non_null(strstr(n.attrs, "\"b\":2"));
+	nhir_node_release(&n);
+	assert_true(id_of(st, "after-long") > id_of(st, longid));
+	assert_true(id_of(st, longid) > id_of(st, "undone"));
+#undef A
+	nhir_store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -502,6 +588,7 @@ int main(void)
 		cmocka_unit_test(test_lineage_and_use),
 		cmocka_unit_test(test_counts_follow_puts),
 		cmocka_unit_test(test_iam_path_alias),
+		cmocka_unit_test(test_one_transaction_reads_its_puts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -60,6 +60,9 @@ enum nhir_rc pg_rows(struct nhir_store *st, const char *table,
 	char sql[200];
 
 	snprintf(sql, sizeof(sql), "SELECT * FROM \"%s\"", table);
+	rc = pg_graph_ready(s, err);
+	if (rc)
+		return rc;
 	pq_reconnect(s);
 	if (!PQsendQuery(s->conn, sql) || !PQsetSingleRowMode(s->conn))
 		return pq_fail(s, NULL, "cannot read the rows to copy", err);
@@ -150,6 +153,8 @@ enum nhir_rc pg_load_begin(struct nhir_store *st, const char *table,
 		nhir_buf_release(&sql);
 		return rc;
 	}
+	/* rows come with their ids: the graph's ids are stale */
+	pg_graph_forget(s);
 	nhir_buf_reset(&sql);
 	nhir_buf_addf(&sql, "COPY \"%s\"(", table);
 	for (size_t i = 0; i < nr; i++)

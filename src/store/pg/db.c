@@ -130,9 +130,14 @@ enum nhir_rc pq_fail(struct pg_store *s, PGresult *res, const char *what,
 
 enum nhir_rc pq_run(struct pg_store *s, const char *sql, struct nhir_err *err)
 {
-	PGresult *res = PQexec(s->conn, sql);
-	ExecStatusType t = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-	enum nhir_rc rc = NHIR_OK;
+	PGresult *res;
+	ExecStatusType t;
+	enum nhir_rc rc = pg_graph_ready(s, err);
+
+	if (rc)
+		return rc;
+	res = PQexec(s->conn, sql);
+	t = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 
 	if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK)
 		rc = pq_fail(s, res, "statement failed", err);
@@ -343,7 +348,7 @@ static void pg_close(struct nhir_store *st)
 
 	PQfinish(s->conn);
 	pg_events_free(s);
-	pg_nodes_forget(s);
+	pg_graph_forget(s);
 	pg_preps_forget(s);
 	nhir_free(s->shown);
 	nhir_free(s->files);
@@ -583,7 +588,7 @@ static enum nhir_rc pg_begin(struct nhir_store *st, struct nhir_err *err)
 	s->now = nhir_time_now();
 	/* another server may have written since: cached use is stale */
 	pg_events_reset(s, false);
-	pg_nodes_forget(s);
+	pg_graph_forget(s);
 	pq_reconnect(s);
 	if (s->ro)
 		return pq_run(s, "BEGIN", err);
@@ -605,8 +610,10 @@ static enum nhir_rc pg_commit(struct nhir_store *st, struct nhir_err *err)
 {
 	struct pg_store *s = PG(st);
 	PGresult *res;
-	enum nhir_rc rc = pg_flush_events(s, err);
+	enum nhir_rc rc = pg_graph_drain(s, err);
 
+	if (!rc)
+		rc = pg_flush_events(s, err);
 	if (!rc)
 		rc = pg_graph_changed(st, err);
 	if (rc)
@@ -627,7 +634,7 @@ static enum nhir_rc pg_commit(struct nhir_store *st, struct nhir_err *err)
 				  "transaction had failed and was rolled "
 				  "back");
 	PQclear(res);
-	pg_nodes_forget(s);
+	pg_graph_forget(s);
 	return rc;
 }
 
@@ -635,7 +642,7 @@ static void pg_rollback(struct nhir_store *st)
 {
 	PG(st)->dirty = false;
 	pg_events_reset(PG(st), true);
-	pg_nodes_forget(PG(st));
+	pg_graph_forget(PG(st));
 	pq_run(PG(st), "ROLLBACK", NULL);
 }
 
@@ -655,7 +662,7 @@ static enum nhir_rc pg_release(struct nhir_store *st, struct nhir_err *err)
 static void pg_rollback_to(struct nhir_store *st)
 {
 	pg_events_reset(PG(st), true);
-	pg_nodes_forget(PG(st));
+	pg_graph_forget(PG(st));
 	pq_run(PG(st), "ROLLBACK TO part; RELEASE part", NULL);
 }
 

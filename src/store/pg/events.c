@@ -194,6 +194,24 @@ static enum nhir_rc intern_pending(struct pg_store *s, struct nhir_err *err)
 	return NHIR_OK;
 }
 
+enum nhir_rc pg_intern_many(struct pg_store *s, const char *const *strs,
+			    size_t nr, int64_t *ids, struct nhir_err *err)
+{
+	enum nhir_rc rc;
+
+	if (s->ev.strs.nr + nr >= INTERN_MAX && !s->ev.strs.pending)
+		intern_clear(&s->ev.strs);
+	for (size_t i = 0; i < nr; i++)
+		if (!intern_get(&s->ev.strs, strs[i]))
+			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	rc = intern_pending(s, err);
+	/* each is cached now (or, past INTERN_MAX, read alone) */
+	for (size_t i = 0; !rc && i < nr; i++)
+		if ((ids[i] = pg_intern(s, strs[i], err)) <= 0)
+			rc = err && err->rc ? err->rc : NHIR_ESTORE;
+	return rc;
+}
+
 enum nhir_rc pg_file_find(struct nhir_store *st, const char *sha256,
 			  int64_t *id, struct nhir_err *err)
 {
@@ -488,10 +506,10 @@ static enum nhir_rc copy_events(struct pg_store *s, struct nhir_err *err)
 enum nhir_rc pg_flush_events(struct pg_store *s, struct nhir_err *err)
 {
 	struct pg_events *ev = &s->ev;
-	enum nhir_rc rc;
+	enum nhir_rc rc = pg_graph_ready(s, err);
 
-	if (!ev->batch_nr)
-		return NHIR_OK;
+	if (rc || !ev->batch_nr)
+		return rc;
 	rc = intern_pending(s, err);
 	if (rc)
 		return rc;

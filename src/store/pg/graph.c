@@ -7,6 +7,7 @@
  */
 #include "compat.h"
 #include <cjson/cJSON.h>
+#include "nhir/buf.h"
 #include "nhir/graph.h"
 #include "store/pg/pg-internal.h"
 
@@ -61,109 +62,275 @@ static int64_t t_or_0(int64_t t)
 	return t == NHIR_TIME_UNSET || t == NHIR_TIME_NEVER ? 0 : t;
 }
 
-/* ---- node ids learned in this write transaction (struct pg_nodes) ---- */
+/* ---- the graph of a write transaction (struct pg_graph) ---- */
 
-#define NODES_MAX ((size_t)1 << 20)
+#define NUL_I INT64_MIN		/* NULL, in a row of the graph */
+/* rows kept at most: past that the graph is written and forgotten */
+#define GRAPH_ROWS ((size_t)1 << 18)
+/* rows waiting at most before they are written */
+#define GRAPH_PENDING ((size_t)8192)
+/*
+ * An external id or name longer than this goes to the server alone, as
+ * it comes: an index entry has a size limit, and a row refused must not
+ * fail the others written with it.
+ */
+#define GRAPH_TEXT 1000
 
-void pg_nodes_forget(struct pg_store *s)
+#define NODE_COLS "id, kind, ext_id, name, subtype, provider, attrs," \
+	" created, expires, disabled"
+#define EDGE_COLS "id, src, dst, kind, cascade, privilege, attrs, created," \
+	" expires"
+
+static char *dup_col(struct pgq *q, int col, bool *oom);
+
+static void gnode_free(struct pg_gnode *n)
 {
-	struct pg_nodes *c = &s->nodes;
-
-	for (size_t i = 0; i < c->alloc; i++)
-		nhir_free(c->ext[i]);
-	nhir_free(c->ext);
-	nhir_free(c->id);
-	nhir_free(c->kind);
-	memset(c, 0, sizeof(*c));
+	nhir_free(n->ext);
+	nhir_free(n->name);
+	nhir_free(n->subtype);
+	nhir_free(n->provider);
+	nhir_free(n->attrs);
 }
 
-static size_t nodes_slot(const struct pg_nodes *c, const char *ext)
+static void mints_clear(struct pg_graph *g)
 {
-	uint64_t h = 1469598103934665603u;	/* FNV-1a */
-	size_t j;
+	for (size_t i = 0; i < g->m_nr; i++) {
+		nhir_free(g->m[i].src);
+		nhir_free(g->m[i].dst);
+	}
+	g->m_nr = 0;
+}
 
-	for (const unsigned char *p = (const unsigned char *)ext; *p; p++)
-		h = (h ^ *p) * 1099511628211u;
-	for (j = (size_t)h & (c->alloc - 1);
-	     c->ext[j] && strcmp(c->ext[j], ext); j = (j + 1) & (c->alloc - 1))
-		;
-	return j;
+void pg_graph_forget(struct pg_store *s)
+{
+	struct pg_graph *g = &s->graph;
+	unsigned hold = g->hold;
+	bool draining = g->draining;
+
+	for (size_t i = 0; i < g->n_nr; i++)
+		gnode_free(&g->n[i]);
+	for (size_t i = 0; i < g->e_nr; i++)
+		nhir_free(g->e[i].attrs);
+	mints_clear(g);
+	nhir_free(g->m);
+	nhir_free(g->n);
+	nhir_free(g->e);
+	nhir_free(g->n_slot);
+	nhir_free(g->e_slot);
+	memset(g, 0, sizeof(*g));
+	g->hold = hold;
+	g->draining = draining;
 }
 
 /* Only a write transaction's own: no other writer is between. */
-static bool nodes_usable(const struct pg_store *s)
+static bool graph_usable(const struct pg_store *s)
 {
 	return s->base.in_tx && !s->ro;
 }
 
-static bool nodes_find(struct pg_store *s, const char *ext, int64_t *id,
-		       enum nhir_node_kind *kind)
+static uint64_t hash_ext(const char *ext)
 {
-	struct pg_nodes *c = &s->nodes;
-	size_t j;
+	uint64_t h = 1469598103934665603u;	/* FNV-1a */
 
-	if (!c->nr || !nodes_usable(s))
+	for (const unsigned char *p = (const unsigned char *)ext; *p; p++)
+		h = (h ^ *p) * 1099511628211u;
+	return h;
+}
+
+static uint64_t hash_edge(int64_t src, int kind, int64_t dst)
+{
+	uint64_t h = (uint64_t)src * 0x9e3779b97f4a7c15u;
+
+	h ^= (uint64_t)dst * 0xc2b2ae3d27d4eb4fu + (uint64_t)kind;
+	return h ^ h >> 29;
+}
+
+/* ext's slot: its row's, or the empty one it would take. */
+static uint32_t *gnode_slot(struct pg_graph *g, const char *ext)
+{
+	size_t j = (size_t)hash_ext(ext) & (g->n_slots - 1);
+
+	while (g->n_slot[j] && strcmp(g->n[g->n_slot[j] - 1].ext, ext))
+		j = (j + 1) & (g->n_slots - 1);
+	return &g->n_slot[j];
+}
+
+static uint32_t *gedge_slot(struct pg_graph *g, int64_t src, int kind,
+			    int64_t dst)
+{
+	size_t j = (size_t)hash_edge(src, kind, dst) & (g->e_slots - 1);
+
+	for (;; j = (j + 1) & (g->e_slots - 1)) {
+		const struct pg_gedge *e;
+
+		if (!g->e_slot[j])
+			return &g->e_slot[j];
+		e = &g->e[g->e_slot[j] - 1];
+		if (e->src == src && e->kind == kind && e->dst == dst)
+			return &g->e_slot[j];
+	}
+}
+
+/* ext's row in the graph, or -1. */
+static long gnode_find(struct pg_store *s, const char *ext)
+{
+	uint32_t v;
+
+	if (!s->graph.n_nr || !graph_usable(s))
+		return -1;
+	v = *gnode_slot(&s->graph, ext);
+	return v ? (long)v - 1 : -1;
+}
+
+static long gedge_find(struct pg_store *s, int64_t src, int kind,
+		       int64_t dst)
+{
+	uint32_t v;
+
+	if (!s->graph.e_nr)
+		return -1;
+	v = *gedge_slot(&s->graph, src, kind, dst);
+	return v ? (long)v - 1 : -1;
+}
+
+static bool slots_grow(struct pg_graph *g, bool edges)
+{
+	size_t *slots = edges ? &g->e_slots : &g->n_slots;
+	uint32_t **slot = edges ? &g->e_slot : &g->n_slot;
+	size_t n = *slots ? *slots * 2 : 1024;
+	uint32_t *v = nhir_calloc(n, sizeof(*v));
+
+	if (!v)
 		return false;
-	j = nodes_slot(c, ext);
-	if (!c->ext[j])
-		return false;
-	*id = c->id[j];
-	*kind = (enum nhir_node_kind)c->kind[j];
+	nhir_free(*slot);
+	*slot = v;
+	*slots = n;
+	if (edges)
+		for (size_t i = 0; i < g->e_nr; i++)
+			*gedge_slot(g, g->e[i].src, g->e[i].kind,
+				    g->e[i].dst) = (uint32_t)i + 1;
+	else
+		for (size_t i = 0; i < g->n_nr; i++)
+			*gnode_slot(g, g->n[i].ext) = (uint32_t)i + 1;
 	return true;
 }
 
-static bool nodes_grow(struct pg_nodes *c)
+/* Adds row, whose strings become the graph's: its index, -1 out of memory. */
+static long gnode_add(struct pg_store *s, struct pg_gnode *row)
 {
-	struct pg_nodes old = *c;
-	size_t n = c->alloc ? c->alloc * 2 : 1024;
+	struct pg_graph *g = &s->graph;
 
-	c->ext = nhir_calloc(n, sizeof(*c->ext));
-	c->id = nhir_calloc(n, sizeof(*c->id));
-	c->kind = nhir_calloc(n, sizeof(*c->kind));
-	if (!c->ext || !c->id || !c->kind) {
-		nhir_free(c->ext);
-		nhir_free(c->id);
-		nhir_free(c->kind);
-		*c = old;
-		return false;
+	if (((g->n_nr + 1) * 2 > g->n_slots && !slots_grow(g, false)) ||
+	    NHIR_ALLOC_GROW(g->n, g->n_nr + 1, g->n_alloc)) {
+		gnode_free(row);
+		return -1;
 	}
-	c->alloc = n;
-	for (size_t i = 0; i < old.alloc; i++) {
-		size_t j;
+	g->n[g->n_nr] = *row;
+	*gnode_slot(g, row->ext) = (uint32_t)++g->n_nr;
+	return (long)g->n_nr - 1;
+}
 
-		if (!old.ext[i])
+static long gedge_add(struct pg_store *s, struct pg_gedge *row)
+{
+	struct pg_graph *g = &s->graph;
+
+	if (((g->e_nr + 1) * 2 > g->e_slots && !slots_grow(g, true)) ||
+	    NHIR_ALLOC_GROW(g->e, g->e_nr + 1, g->e_alloc)) {
+		nhir_free(row->attrs);
+		return -1;
+	}
+	g->e[g->e_nr] = *row;
+	*gedge_slot(g, row->src, row->kind, row->dst) = (uint32_t)++g->e_nr;
+	return (long)g->e_nr - 1;
+}
+
+static int64_t col_or_nul(struct pgq *q, int col)
+{
+	return pq_is_null(q, col) ? NUL_I : pq_col_int(q, col);
+}
+
+/* The node row q is on (NODE_COLS) in the graph: its index, -1 out of memory. */
+static long gnode_keep(struct pg_store *s, struct pgq *q)
+{
+	struct pg_gnode r;
+	bool oom = false;
+	long i = gnode_find(s, pq_text(q, 2));
+
+	if (i >= 0)
+		return i;	/* the graph's is the newer */
+	memset(&r, 0, sizeof(r));
+	r.id = pq_col_int(q, 0);
+	r.kind = (int)pq_col_int(q, 1);
+	r.ext = dup_col(q, 2, &oom);
+	r.name = dup_col(q, 3, &oom);
+	r.subtype = dup_col(q, 4, &oom);
+	r.provider = dup_col(q, 5, &oom);
+	r.attrs = dup_col(q, 6, &oom);
+	r.created = col_or_nul(q, 7);
+	r.expires = col_or_nul(q, 8);
+	r.disabled = pq_col_int(q, 9) != 0;
+	if (oom || !r.ext || !r.attrs) {
+		gnode_free(&r);
+		return -1;
+	}
+	return gnode_add(s, &r);
+}
+
+/* The edge row q is on (EDGE_COLS) in the graph: its index, -1 out of memory. */
+static long gedge_keep(struct pg_store *s, struct pgq *q)
+{
+	struct pg_gedge r;
+	bool oom = false;
+
+	memset(&r, 0, sizeof(r));
+	r.id = pq_col_int(q, 0);
+	r.src = pq_col_int(q, 1);
+	r.dst = pq_col_int(q, 2);
+	r.kind = (int)pq_col_int(q, 3);
+	r.cascade = pq_col_int(q, 4);
+	r.priv = pq_col_int(q, 5);
+	r.attrs = dup_col(q, 6, &oom);
+	r.created = col_or_nul(q, 7);
+	r.expires = col_or_nul(q, 8);
+	if (oom || !r.attrs) {
+		nhir_free(r.attrs);
+		return -1;
+	}
+	return gedge_add(s, &r);
+}
+
+/*
+ * How many new nodes not yet written match glob ("PREFIX*TAIL", as LIKE
+ * 'PREFIX%TAIL' matches), two at most; *at is the first.
+ */
+static int glob_pending(const struct pg_graph *g, const char *glob, long *at)
+{
+	const char *star = strchr(glob, '*');
+	size_t pl = (size_t)(star - glob), tl = strlen(star + 1);
+	int n = 0;
+
+	for (size_t i = 0; i < g->n_nr && n < 2; i++) {
+		const char *x = g->n[i].ext;
+		size_t xl;
+
+		if (g->n[i].state != PG_ROW_NEW || strncmp(x, glob, pl))
 			continue;
-		j = nodes_slot(c, old.ext[i]);
-		c->ext[j] = old.ext[i];
-		c->id[j] = old.id[i];
-		c->kind[j] = old.kind[i];
+		xl = strlen(x);
+		if (xl < pl + tl || memcmp(x + xl - tl, star + 1, tl))
+			continue;
+		if (!n)
+			*at = (long)i;
+		n++;
 	}
-	nhir_free(old.ext);
-	nhir_free(old.id);
-	nhir_free(old.kind);
-	return true;
+	return n;
 }
 
-/* Learns ext's node; out of memory or past NODES_MAX, learns nothing. */
-static void nodes_keep(struct pg_store *s, const char *ext, int64_t id,
-		       enum nhir_node_kind kind)
+/* Could ext match an IAM alias pattern (".../" "*" "/NAME")? */
+static bool has_path(const char *ext)
 {
-	struct pg_nodes *c = &s->nodes;
-	size_t j;
+	const char *p = strchr(ext, '/');
 
-	if (!nodes_usable(s) || c->nr >= NODES_MAX)
-		return;
-	if ((c->nr + 1) * 2 > c->alloc && !nodes_grow(c))
-		return;
-	j = nodes_slot(c, ext);
-	if (!c->ext[j]) {
-		c->ext[j] = nhir_strdup(ext);
-		if (!c->ext[j])
-			return;
-		c->nr++;
-	}
-	c->id[j] = id;
-	c->kind[j] = (int)kind;
+	return !strncmp(ext, "arn:", 4) && p && strchr(p + 1, '/');
 }
 
 /*
@@ -188,38 +355,54 @@ static void reverse_tail(const char *glob, char *out, size_t n)
 }
 
 /*
- * Node ext into *id and *kind: 1 found, 0 not, -1 error (in err).  An
- * IAM user or role ARN is found by its other spelling too
- * (nhir_store_iam_alias); *renamed says it was stored without the path
- * ext has.
+ * Node ext into *id and *kind: 1 found, 0 not, -1 error (in err).  In a
+ * write transaction the node is kept in the graph, *at (when not NULL)
+ * its row there, else -1.  An IAM user or role ARN is found by its
+ * other spelling too (nhir_store_iam_alias); *renamed says it was
+ * stored without the path ext has.  What the transaction added and has
+ * not written yet is found in the graph, never on the server.
  */
-static int find_node(struct nhir_store *st, const char *ext, int64_t *id,
-		     enum nhir_node_kind *kind, bool *renamed,
+static int find_node(struct pg_store *s, const char *ext, int64_t *id,
+		     enum nhir_node_kind *kind, long *at, bool *renamed,
 		     struct nhir_err *err)
 {
+	struct nhir_store *st = &s->base;
+	bool keep = graph_usable(s);
 	char alias[1024], like[2100], tail[1100];
 	struct pgq *q;
 	bool glob;
 	size_t o = 0;
-	int r;
+	long i;
+	int r, mem = 0;
 
 	if (renamed)
 		*renamed = false;
-	if (nodes_find(PG(st), ext, id, kind))
-		return 1;
-	if (pq_query(st, err, &q, "SELECT id, kind FROM node WHERE ext_id = ?",
-		     "t", ext))
+	if (at)
+		*at = -1;
+	i = gnode_find(s, ext);
+	if (i >= 0)
+		goto found;
+	if (pq_query(st, err, &q, "SELECT " NODE_COLS " FROM node WHERE"
+		     " ext_id = ?", "t", ext))
 		return -1;
 	r = pq_step(st, q, err);
-	if (r == 1) {
-		*id = pq_col_int(q, 0);
-		*kind = (enum nhir_node_kind)pq_col_int(q, 1);
-		nodes_keep(PG(st), ext, *id, *kind);
-	}
+	if (r == 1)
+		goto row;
 	pq_done(q);
-	if (r || !nhir_store_iam_alias(ext, alias, sizeof(alias), &glob))
-		return r;
-	if (glob) {
+	if (!nhir_store_iam_alias(ext, alias, sizeof(alias), &glob))
+		return 0;
+	if (!glob) {
+		if (renamed)
+			*renamed = true;
+		i = gnode_find(s, alias);
+		if (i >= 0)
+			goto found;
+		if (pq_query(st, err, &q, "SELECT " NODE_COLS " FROM node"
+			     " WHERE ext_id = ?", "t", alias))
+			return -1;
+	} else {
+		char upto[1100];
+
 		/* the GLOB pattern as LIKE's: '*' its only wildcard */
 		for (const char *c = alias; *c && o + 3 < sizeof(like); c++) {
 			if (*c == '%' || *c == '_' || *c == '\\')
@@ -228,53 +411,125 @@ static int find_node(struct nhir_store *st, const char *ext, int64_t *id,
 		}
 		like[o] = 0;
 		reverse_tail(alias, tail, sizeof(tail));
-	}
-	/*
-	 * The pattern ends in "/NAME": the ids ending so are a range of
-	 * node_ext_rev, from "EMAN/" to "EMAN0".
-	 */
-	if (glob) {
-		char upto[1100];
-
+		/*
+		 * The pattern ends in "/NAME": the ids ending so are a range
+		 * of node_ext_rev, from "EMAN/" to "EMAN0".
+		 */
 		memcpy(upto, tail, sizeof(upto));
 		upto[strlen(upto) - 1] = '0';
-		r = pq_query(st, err, &q, "SELECT id, kind FROM node WHERE"
-			     " reverse(ext_id) >= ? AND reverse(ext_id) < ?"
-			     " AND ext_id LIKE ? LIMIT 2", "ttt", tail, upto,
-			     like) ? -1 : 0;
-	} else {
-		r = pq_query(st, err, &q, "SELECT id, kind FROM node"
-			     " WHERE ext_id = ?", "t", alias) ? -1 : 0;
+		if (pq_query(st, err, &q, "SELECT " NODE_COLS " FROM node"
+			     " WHERE reverse(ext_id) >= ? AND reverse(ext_id)"
+			     " < ? AND ext_id LIKE ? LIMIT 2", "ttt", tail,
+			     upto, like))
+			return -1;
+		if (keep && s->graph.paths)
+			mem = glob_pending(&s->graph, alias, &i);
 	}
-	if (r < 0)
-		return -1;
 	/* a pattern matching two nodes names neither */
-	r = q->nr == 1;
-	if (r) {
-		pq_step(st, q, err);
-		*id = pq_col_int(q, 0);
-		*kind = (enum nhir_node_kind)pq_col_int(q, 1);
-		if (renamed)
-			*renamed = !glob;
+	if (q->nr + mem != 1) {
+		pq_done(q);
+		return 0;
 	}
+	if (mem) {
+		pq_done(q);
+		goto found;
+	}
+	pq_step(st, q, err);
+row:
+	if (keep) {
+		i = gnode_keep(s, q);
+		pq_done(q);
+		if (i < 0) {
+			nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+			return -1;
+		}
+		goto found;
+	}
+	*id = pq_col_int(q, 0);
+	*kind = (enum nhir_node_kind)pq_col_int(q, 1);
 	pq_done(q);
-	return r;
+	return 1;
+found:
+	*id = s->graph.n[i].id;
+	*kind = (enum nhir_node_kind)s->graph.n[i].kind;
+	if (at)
+		*at = i;
+	return 1;
 }
 
-enum nhir_rc pg_put_node(struct nhir_store *st, const struct nhir_node_rec *r,
-			 enum nhir_put *res, struct nhir_err *err)
+/* The id a new row of table ("node" or "edge") gets: one more than the largest. */
+static enum nhir_rc next_id(struct pg_store *s, bool edge, int64_t *id,
+			    struct nhir_err *err)
 {
-	struct pg_store *s = PG(st);
+	int64_t *next = edge ? &s->graph.next_edge : &s->graph.next_node;
+
+	if (!*next) {
+		int64_t max;
+		enum nhir_rc rc = pq_int(&s->base, err, &max, NULL, edge
+				? "SELECT coalesce(max(id), 0) FROM edge"
+				: "SELECT coalesce(max(id), 0) FROM node", "");
+
+		if (rc)
+			return rc;
+		*next = max + 1;
+	}
+	*id = (*next)++;
+	return NHIR_OK;
+}
+
+/* A row of the graph changed: it waits to be written. */
+static void row_changed(struct pg_store *s, unsigned char *state)
+{
+	if (*state == PG_ROW_CLEAN) {
+		*state = PG_ROW_CHANGED;
+		s->graph.pending++;
+	}
+	s->dirty = true;
+}
+
+/* *cur = coalesce(v, *cur); whether it changed (*oom when it could not). */
+static bool set_text(char **cur, const char *v, bool *oom)
+{
+	char *d;
+
+	if (!v || (*cur && !strcmp(*cur, v)))
+		return false;
+	d = nhir_strdup(v);
+	if (!d) {
+		*oom = true;
+		return false;
+	}
+	nhir_free(*cur);
+	*cur = d;
+	return true;
+}
+
+/* *cur = coalesce(v, *cur) for a number bound as 'z' (0: NULL). */
+static bool set_num(int64_t *cur, int64_t v)
+{
+	if (!v || *cur == v)
+		return false;
+	*cur = v;
+	return true;
+}
+
+/* ---- nodes and edges, one statement each (outside the graph) ---- */
+
+static enum nhir_rc put_node_now(struct pg_store *s,
+				 const struct nhir_node_rec *r,
+				 enum nhir_put *res, struct nhir_err *err)
+{
+	struct nhir_store *st = &s->base;
 	enum nhir_node_kind kind;
 	struct pgq *q;
 	char *attrs;
 	int64_t id, n;
 	bool renamed;
-	int found = find_node(st, r->ext_id, &id, &kind, &renamed, err);
+	int found = find_node(s, r->ext_id, &id, &kind, NULL, &renamed, err);
 	enum nhir_rc rc;
 
 	if (found < 0)
-		return NHIR_ESTORE;
+		return err && err->rc ? err->rc : NHIR_ESTORE;
 	if (found && kind != r->kind)
 		return nhir_err_set(err, NHIR_ECONFLICT,
 				    "node '%s' is already stored as a %s, not "
@@ -298,14 +553,12 @@ enum nhir_rc pg_put_node(struct nhir_store *st, const struct nhir_node_rec *r,
 		cJSON_free(attrs);
 		if (rc)
 			return rc;
-		nodes_keep(s, r->ext_id, id, r->kind);
 		*res = NHIR_PUT_ADDED;
 		s->dirty = true;
 		return NHIR_OK;
 	}
 	if (renamed) {
 		/* stored from a name alone: the full ARN is its id now */
-		pg_nodes_forget(s);
 		rc = pq_exec(st, err, "UPDATE node SET ext_id = ? WHERE id = ?",
 			     "ti", r->ext_id, id);
 		if (rc)
@@ -349,10 +602,11 @@ enum nhir_rc pg_put_node(struct nhir_store *st, const struct nhir_node_rec *r,
 	return NHIR_OK;
 }
 
-enum nhir_rc pg_put_edge(struct nhir_store *st, const struct nhir_edge_rec *r,
-			 enum nhir_put *res, struct nhir_err *err)
+static enum nhir_rc put_edge_now(struct pg_store *s,
+				 const struct nhir_edge_rec *r,
+				 enum nhir_put *res, struct nhir_err *err)
 {
-	struct pg_store *s = PG(st);
+	struct nhir_store *st = &s->base;
 	enum nhir_node_kind skind, dkind;
 	int64_t src, dst, id, n;
 	char *attrs;
@@ -360,13 +614,13 @@ enum nhir_rc pg_put_edge(struct nhir_store *st, const struct nhir_edge_rec *r,
 	int f;
 	enum nhir_rc rc;
 
-	f = find_node(st, r->src, &src, &skind, NULL, err);
+	f = find_node(s, r->src, &src, &skind, NULL, NULL, err);
 	if (f <= 0)
 		return f < 0 ? NHIR_ESTORE
 			     : nhir_err_set(err, NHIR_ENOTFOUND,
 					    "edge source '%s' is not a known "
 					    "node", r->src);
-	f = find_node(st, r->dst, &dst, &dkind, NULL, err);
+	f = find_node(s, r->dst, &dst, &dkind, NULL, NULL, err);
 	if (f <= 0)
 		return f < 0 ? NHIR_ESTORE
 			     : nhir_err_set(err, NHIR_ENOTFOUND,
@@ -434,6 +688,510 @@ enum nhir_rc pg_put_edge(struct nhir_store *st, const struct nhir_edge_rec *r,
 	return n ? pg_mint_put(s, r, dkind, err) : NHIR_OK;
 }
 
+/* ---- nodes and edges in the graph of a write transaction ---- */
+
+static bool too_long(const char *s)
+{
+	return s && strlen(s) > GRAPH_TEXT;
+}
+
+static enum nhir_rc node_new(struct pg_store *s, const struct nhir_node_rec *r,
+			     enum nhir_put *res, struct nhir_err *err)
+{
+	struct pg_gnode n;
+	char *attrs = json_patch("{}", r->attrs);
+	bool oom = false;
+	enum nhir_rc rc;
+
+	if (!attrs)
+		return nhir_err_set(err, NHIR_EPARSE, "attributes are not a "
+				    "JSON object");
+	memset(&n, 0, sizeof(n));
+	rc = next_id(s, false, &n.id, err);
+	if (rc) {
+		cJSON_free(attrs);
+		return rc;
+	}
+	n.kind = (int)r->kind;
+	n.ext = nhir_strdup(r->ext_id);
+	n.attrs = nhir_strdup(attrs);
+	cJSON_free(attrs);
+	(void)set_text(&n.name, r->name, &oom);
+	(void)set_text(&n.subtype, r->subtype, &oom);
+	(void)set_text(&n.provider, r->provider, &oom);
+	n.created = t_or_0(r->created) ? t_or_0(r->created) : NUL_I;
+	n.expires = t_or_0(r->expires) ? t_or_0(r->expires) : NUL_I;
+	n.disabled = r->disabled > 0;
+	n.state = PG_ROW_NEW;
+	n.fresh = true;
+	if (oom || !n.ext || !n.attrs) {
+		gnode_free(&n);
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
+	if (gnode_add(s, &n) < 0)
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	s->graph.pending++;
+	if (has_path(r->ext_id))
+		s->graph.paths++;
+	s->dirty = true;
+	*res = NHIR_PUT_ADDED;
+	return NHIR_OK;
+}
+
+/* r merged into row i as put_node_now's UPDATE merges it. */
+static enum nhir_rc node_merge(struct pg_store *s, long i,
+			       const struct nhir_node_rec *r,
+			       enum nhir_put *res, struct nhir_err *err)
+{
+	struct pg_gnode *n = &s->graph.n[i];
+	char *attrs = json_patch(n->attrs, r->attrs);
+	bool oom = false, changed = false;
+	int disabled = r->disabled < 0 ? -1 : r->disabled != 0;
+
+	if (!attrs)
+		return nhir_err_set(err, NHIR_EPARSE, "attributes are not a "
+				    "JSON object");
+	changed |= set_text(&n->name, r->name, &oom);
+	changed |= set_text(&n->subtype, r->subtype, &oom);
+	changed |= set_text(&n->provider, r->provider, &oom);
+	changed |= set_text(&n->attrs, attrs, &oom);
+	cJSON_free(attrs);
+	changed |= set_num(&n->created, t_or_0(r->created));
+	changed |= set_num(&n->expires, t_or_0(r->expires));
+	if (disabled >= 0 && n->disabled != disabled) {
+		n->disabled = disabled;
+		changed = true;
+	}
+	if (changed)
+		row_changed(s, &n->state);
+	if (oom)
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	*res = changed ? NHIR_PUT_UPDATED : NHIR_PUT_UNCHANGED;
+	return NHIR_OK;
+}
+
+static enum nhir_rc put_node_held(struct pg_store *s,
+				  const struct nhir_node_rec *r,
+				  enum nhir_put *res, struct nhir_err *err)
+{
+	enum nhir_node_kind kind;
+	int64_t id;
+	long i;
+	bool renamed;
+	int found = find_node(s, r->ext_id, &id, &kind, &i, &renamed, err);
+	enum nhir_rc rc;
+
+	if (found < 0)
+		return err && err->rc ? err->rc : NHIR_ESTORE;
+	if (found && kind != r->kind)
+		return nhir_err_set(err, NHIR_ECONFLICT,
+				    "node '%s' is already stored as a %s, not "
+				    "a %s", r->ext_id, nhir_node_kind_name(kind),
+				    nhir_node_kind_name(r->kind));
+	if (!found)
+		return node_new(s, r, res, err);
+	if (renamed) {
+		/* stored from a name alone: the full ARN is its id now */
+		rc = pg_graph_drain(s, err);
+		if (rc)
+			return rc;
+		pg_graph_forget(s);
+		rc = pq_exec(&s->base, err, "UPDATE node SET ext_id = ? WHERE"
+			     " id = ?", "ti", r->ext_id, id);
+		if (rc)
+			return rc;
+		s->dirty = true;
+		if (find_node(s, r->ext_id, &id, &kind, &i, NULL, err) != 1)
+			return err && err->rc ? err->rc
+				: nhir_err_set(err, NHIR_ESTORE, "cannot look "
+					       "up node '%s'", r->ext_id);
+	}
+	return node_merge(s, i, r, res, err);
+}
+
+static enum nhir_rc put_edge_held(struct pg_store *s,
+				  const struct nhir_edge_rec *r,
+				  enum nhir_put *res, struct nhir_err *err)
+{
+	struct pg_graph *g = &s->graph;
+	enum nhir_node_kind skind, dkind;
+	int64_t src, dst;
+	long si, di, i;
+	struct pg_gedge *e;
+	char *attrs;
+	bool oom = false, changed = false;
+	int f;
+	enum nhir_rc rc;
+
+	f = find_node(s, r->src, &src, &skind, &si, NULL, err);
+	if (f <= 0)
+		return f < 0 ? (err && err->rc ? err->rc : NHIR_ESTORE)
+			     : nhir_err_set(err, NHIR_ENOTFOUND,
+					    "edge source '%s' is not a known "
+					    "node", r->src);
+	f = find_node(s, r->dst, &dst, &dkind, &di, NULL, err);
+	if (f <= 0)
+		return f < 0 ? (err && err->rc ? err->rc : NHIR_ESTORE)
+			     : nhir_err_set(err, NHIR_ENOTFOUND,
+					    "edge target '%s' is not a known "
+					    "node", r->dst);
+	if (nhir_edge_check_kinds(r->kind, skind, dkind, err))
+		return NHIR_EINVAL;
+	i = gedge_find(s, src, (int)r->kind, dst);
+	/* a node added in this transaction has only the edges here */
+	if (i < 0 && !g->n[si].fresh && !g->n[di].fresh) {
+		struct pgq *q;
+
+		rc = pq_query(&s->base, err, &q, "SELECT " EDGE_COLS " FROM edge"
+			      " WHERE src = ? AND kind = ? AND dst = ?", "iii",
+			      src, (int64_t)r->kind, dst);
+		if (rc)
+			return rc;
+		if (pq_step(&s->base, q, err) == 1 &&
+		    (i = gedge_keep(s, q)) < 0) {
+			pq_done(q);
+			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		}
+		pq_done(q);
+	}
+	if (i < 0) {
+		struct pg_gedge n;
+
+		attrs = json_patch("{}", r->attrs);
+		if (!attrs)
+			return nhir_err_set(err, NHIR_EPARSE, "attributes are "
+					    "not a JSON object");
+		memset(&n, 0, sizeof(n));
+		rc = next_id(s, true, &n.id, err);
+		if (rc) {
+			cJSON_free(attrs);
+			return rc;
+		}
+		n.src = src;
+		n.dst = dst;
+		n.kind = (int)r->kind;
+		n.cascade = (int64_t)r->cascade;
+		n.priv = (int64_t)r->priv;
+		n.attrs = nhir_strdup(attrs);
+		cJSON_free(attrs);
+		n.created = t_or_0(r->created) ? t_or_0(r->created) : NUL_I;
+		n.expires = t_or_0(r->expires) ? t_or_0(r->expires) : NUL_I;
+		n.state = PG_ROW_NEW;
+		if (!n.attrs || gedge_add(s, &n) < 0)
+			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		g->pending++;
+		s->dirty = true;
+		*res = NHIR_PUT_ADDED;
+		return pg_mint_put(s, r, dkind, err);
+	}
+	e = &g->e[i];
+	attrs = json_patch(e->attrs, r->attrs);
+	if (!attrs)
+		return nhir_err_set(err, NHIR_EPARSE, "attributes are not a "
+				    "JSON object");
+	changed |= set_num(&e->cascade, (int64_t)r->cascade);
+	changed |= set_num(&e->priv, (int64_t)r->priv);
+	changed |= set_text(&e->attrs, attrs, &oom);
+	cJSON_free(attrs);
+	changed |= set_num(&e->created, t_or_0(r->created));
+	changed |= set_num(&e->expires, t_or_0(r->expires));
+	if (changed)
+		row_changed(s, &e->state);
+	if (oom)
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	*res = changed ? NHIR_PUT_UPDATED : NHIR_PUT_UNCHANGED;
+	return changed ? pg_mint_put(s, r, dkind, err) : NHIR_OK;
+}
+
+/* Before a put in the graph: room for it. */
+static enum nhir_rc graph_room(struct pg_store *s, struct nhir_err *err)
+{
+	enum nhir_rc rc;
+
+	if (s->graph.n_nr < GRAPH_ROWS && s->graph.e_nr < GRAPH_ROWS)
+		return NHIR_OK;
+	rc = pg_graph_drain(s, err);
+	if (!rc)
+		pg_graph_forget(s);
+	return rc;
+}
+
+/* After a put in the graph: what waits is written once it is many rows. */
+static enum nhir_rc graph_put_done(struct pg_store *s, enum nhir_rc rc,
+				   struct nhir_err *err)
+{
+	s->graph.hold--;
+	if (!rc && s->graph.pending >= GRAPH_PENDING)
+		rc = pg_graph_drain(s, err);
+	return rc;
+}
+
+enum nhir_rc pg_put_node(struct nhir_store *st, const struct nhir_node_rec *r,
+			 enum nhir_put *res, struct nhir_err *err)
+{
+	struct pg_store *s = PG(st);
+	enum nhir_rc rc;
+
+	if (graph_usable(s) && (too_long(r->ext_id) || too_long(r->name))) {
+		rc = pg_graph_drain(s, err);
+		if (rc)
+			return rc;
+		pg_graph_forget(s);
+		rc = put_node_now(s, r, res, err);
+		pg_graph_forget(s);
+		return rc;
+	}
+	if (!graph_usable(s))
+		return put_node_now(s, r, res, err);
+	rc = graph_room(s, err);
+	if (rc)
+		return rc;
+	s->graph.hold++;
+	return graph_put_done(s, put_node_held(s, r, res, err), err);
+}
+
+enum nhir_rc pg_put_edge(struct nhir_store *st, const struct nhir_edge_rec *r,
+			 enum nhir_put *res, struct nhir_err *err)
+{
+	struct pg_store *s = PG(st);
+	enum nhir_rc rc;
+
+	if (!graph_usable(s))
+		return put_edge_now(s, r, res, err);
+	rc = graph_room(s, err);
+	if (rc)
+		return rc;
+	s->graph.hold++;
+	return graph_put_done(s, put_edge_held(s, r, res, err), err);
+}
+
+/* ---- writing the graph of a write transaction ---- */
+
+static void arr_num(struct nhir_buf *b, int64_t v)
+{
+	nhir_buf_addch(b, b->len ? ',' : '{');
+	if (v == NUL_I)
+		nhir_buf_adds(b, "NULL");
+	else
+		nhir_buf_addf(b, "%" PRId64, v);
+}
+
+/* s (NULL: NULL) as an element of an array literal. */
+static void arr_text(struct nhir_buf *b, const char *s)
+{
+	nhir_buf_addch(b, b->len ? ',' : '{');
+	if (!s) {
+		nhir_buf_adds(b, "NULL");
+		return;
+	}
+	nhir_buf_addch(b, '"');
+	for (const char *c = s; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			nhir_buf_addch(b, '\\');
+		nhir_buf_addch(b, *c);
+	}
+	nhir_buf_addch(b, '"');
+}
+
+#define DRAIN_COLS 10
+
+/* Closes the arrays of c; false when out of memory. */
+static bool arr_close(struct nhir_buf *c)
+{
+	bool ok = true;
+
+	for (int k = 0; k < DRAIN_COLS; k++) {
+		if (!c[k].len)
+			nhir_buf_addch(&c[k], '{');
+		nhir_buf_addch(&c[k], '}');
+		ok = ok && !c[k].err;
+	}
+	return ok;
+}
+
+static void arr_reset(struct nhir_buf *c)
+{
+	for (int k = 0; k < DRAIN_COLS; k++)
+		nhir_buf_reset(&c[k]);
+}
+
+/*
+ * The graph's new and changed rows written, one statement each for the
+ * new nodes, the changed nodes, the new edges and the changed edges, in
+ * that order (an edge's nodes are there before it), then the keys
+ * minted, in the order they were.  The ids given here
+ * move the tables' identity on to the largest.  No savepoint: a failure
+ * fails the transaction, so nothing put before it is kept as written.
+ */
+static enum nhir_rc drain(struct pg_store *s, struct nhir_buf *c,
+			  struct nhir_err *err)
+{
+	struct nhir_store *st = &s->base;
+	struct pg_graph *g = &s->graph;
+	size_t nr = 0;
+	enum nhir_rc rc;
+
+	for (size_t i = 0; i < g->n_nr; i++) {
+		const struct pg_gnode *n = &g->n[i];
+
+		if (n->state != PG_ROW_NEW)
+			continue;
+		arr_num(&c[0], n->id);
+		arr_num(&c[1], n->kind);
+		arr_text(&c[2], n->ext);
+		arr_text(&c[3], n->name);
+		arr_text(&c[4], n->subtype);
+		arr_text(&c[5], n->provider);
+		arr_text(&c[6], n->attrs);
+		arr_num(&c[7], n->created);
+		arr_num(&c[8], n->expires);
+		arr_num(&c[9], n->disabled);
+		nr++;
+	}
+	if (nr && !arr_close(c))
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	if (nr && (rc = pq_exec_bulk(st, err, "WITH i AS (INSERT INTO node(id,"
+			" kind, ext_id, name, subtype, provider, attrs,"
+			" created, expires, disabled, first_seen, updated)"
+			" SELECT *, ?11, ?11 FROM unnest(CAST(?1 AS bigint[]),"
+			" CAST(?2 AS bigint[]), CAST(?3 AS text[]),"
+			" CAST(?4 AS text[]), CAST(?5 AS text[]),"
+			" CAST(?6 AS text[]), CAST(?7 AS text[]),"
+			" CAST(?8 AS bigint[]), CAST(?9 AS bigint[]),"
+			" CAST(?10 AS bigint[])) RETURNING id)"
+			" SELECT setval(pg_get_serial_sequence('node', 'id'),"
+			" max(id)) FROM i", "tttttttttti", c[0].buf, c[1].buf,
+			c[2].buf, c[3].buf, c[4].buf, c[5].buf, c[6].buf,
+			c[7].buf, c[8].buf, c[9].buf, s->now)))
+		return rc;
+	arr_reset(c);
+	nr = 0;
+	for (size_t i = 0; i < g->n_nr; i++) {
+		const struct pg_gnode *n = &g->n[i];
+
+		if (n->state != PG_ROW_CHANGED)
+			continue;
+		arr_num(&c[0], n->id);
+		arr_text(&c[1], n->name);
+		arr_text(&c[2], n->subtype);
+		arr_text(&c[3], n->provider);
+		arr_text(&c[4], n->attrs);
+		arr_num(&c[5], n->created);
+		arr_num(&c[6], n->expires);
+		arr_num(&c[7], n->disabled);
+		nr++;
+	}
+	if (nr && !arr_close(c))
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	if (nr && (rc = pq_exec_bulk(st, err, "UPDATE node SET name = u.name,"
+			" subtype = u.subtype, provider = u.provider,"
+			" attrs = u.attrs, created = u.created,"
+			" expires = u.expires, disabled = u.disabled,"
+			" updated = ?9 FROM unnest(CAST(?1 AS bigint[]),"
+			" CAST(?2 AS text[]), CAST(?3 AS text[]),"
+			" CAST(?4 AS text[]), CAST(?5 AS text[]),"
+			" CAST(?6 AS bigint[]), CAST(?7 AS bigint[]),"
+			" CAST(?8 AS bigint[])) AS u(id, name, subtype,"
+			" provider, attrs, created, expires, disabled)"
+			" WHERE node.id = u.id", "tttttttti", c[0].buf,
+			c[1].buf, c[2].buf, c[3].buf, c[4].buf, c[5].buf,
+			c[6].buf, c[7].buf, s->now)))
+		return rc;
+	arr_reset(c);
+	nr = 0;
+	for (size_t i = 0; i < g->e_nr; i++) {
+		const struct pg_gedge *e = &g->e[i];
+
+		if (e->state != PG_ROW_NEW)
+			continue;
+		arr_num(&c[0], e->id);
+		arr_num(&c[1], e->src);
+		arr_num(&c[2], e->dst);
+		arr_num(&c[3], e->kind);
+		arr_num(&c[4], e->cascade);
+		arr_num(&c[5], e->priv);
+		arr_text(&c[6], e->attrs);
+		arr_num(&c[7], e->created);
+		arr_num(&c[8], e->expires);
+		nr++;
+	}
+	if (nr && !arr_close(c))
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	if (nr && (rc = pq_exec_bulk(st, err, "WITH i AS (INSERT INTO edge(id,"
+			" src, dst, kind, cascade, privilege, attrs, created,"
+			" expires) SELECT * FROM unnest(CAST(?1 AS bigint[]),"
+			" CAST(?2 AS bigint[]), CAST(?3 AS bigint[]),"
+			" CAST(?4 AS bigint[]), CAST(?5 AS bigint[]),"
+			" CAST(?6 AS bigint[]), CAST(?7 AS text[]),"
+			" CAST(?8 AS bigint[]), CAST(?9 AS bigint[]))"
+			" RETURNING id)"
+			" SELECT setval(pg_get_serial_sequence('edge', 'id'),"
+			" max(id)) FROM i", "ttttttttt", c[0].buf, c[1].buf,
+			c[2].buf, c[3].buf, c[4].buf, c[5].buf, c[6].buf,
+			c[7].buf, c[8].buf)))
+		return rc;
+	arr_reset(c);
+	nr = 0;
+	for (size_t i = 0; i < g->e_nr; i++) {
+		const struct pg_gedge *e = &g->e[i];
+
+		if (e->state != PG_ROW_CHANGED)
+			continue;
+		arr_num(&c[0], e->id);
+		arr_num(&c[1], e->cascade);
+		arr_num(&c[2], e->priv);
+		arr_text(&c[3], e->attrs);
+		arr_num(&c[4], e->created);
+		arr_num(&c[5], e->expires);
+		nr++;
+	}
+	if (nr && !arr_close(c))
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	if (nr && (rc = pq_exec_bulk(st, err, "UPDATE edge SET"
+			" cascade = u.cascade, privilege = u.privilege,"
+			" attrs = u.attrs, created = u.created,"
+			" expires = u.expires FROM unnest(CAST(?1 AS bigint[]),"
+			" CAST(?2 AS bigint[]), CAST(?3 AS bigint[]),"
+			" CAST(?4 AS text[]), CAST(?5 AS bigint[]),"
+			" CAST(?6 AS bigint[])) AS u(id, cascade, privilege,"
+			" attrs, created, expires) WHERE edge.id = u.id",
+			"tttttt", c[0].buf, c[1].buf, c[2].buf, c[3].buf,
+			c[4].buf, c[5].buf)))
+		return rc;
+	return g->m_nr ? pg_mints_write(s, err) : NHIR_OK;
+}
+
+enum nhir_rc pg_graph_drain(struct pg_store *s, struct nhir_err *err)
+{
+	struct pg_graph *g = &s->graph;
+	struct nhir_buf c[DRAIN_COLS];
+	enum nhir_rc rc;
+
+	if (!g->pending || g->draining)
+		return NHIR_OK;
+	g->draining = true;
+	for (int k = 0; k < DRAIN_COLS; k++)
+		nhir_buf_init(&c[k], (size_t)1 << 30);
+	rc = drain(s, c, err);
+	for (int k = 0; k < DRAIN_COLS; k++)
+		nhir_buf_release(&c[k]);
+	g->draining = false;
+	if (rc) {
+		/* the transaction failed with it: nothing here holds */
+		nhir_err_prefix(err, "cannot write the graph");
+		pg_graph_forget(s);
+		return rc;
+	}
+	for (size_t i = 0; i < g->n_nr; i++)
+		g->n[i].state = PG_ROW_CLEAN;
+	for (size_t i = 0; i < g->e_nr; i++)
+		g->e[i].state = PG_ROW_CLEAN;
+	mints_clear(g);
+	g->pending = 0;
+	g->paths = 0;
+	return NHIR_OK;
+}
+
 static char *dup_col(struct pgq *q, int col, bool *oom)
 {
 	const char *t = pq_text(q, col);
@@ -495,7 +1253,7 @@ enum nhir_rc pg_lookup(struct nhir_store *st, const char *str, bool by_name,
 
 	*nr = 0;
 	if (!by_name) {
-		f = find_node(st, str, &ids[0], &kind, NULL, err);
+		f = find_node(PG(st), str, &ids[0], &kind, NULL, NULL, err);
 		if (f < 0)
 			return NHIR_ESTORE;
 		*nr = (size_t)f;
@@ -776,7 +1534,7 @@ enum nhir_rc pg_put_end(struct nhir_store *st, const struct nhir_end_rec *r,
 	struct pg_store *s = PG(st);
 	enum nhir_node_kind kind;
 	int64_t id, n;
-	int found = find_node(st, r->node, &id, &kind, NULL, err);
+	int found = find_node(s, r->node, &id, &kind, NULL, NULL, err);
 	enum nhir_rc rc;
 
 	*res = NHIR_PUT_UNCHANGED;
@@ -796,7 +1554,7 @@ enum nhir_rc pg_put_end(struct nhir_store *st, const struct nhir_end_rec *r,
 		rc = pg_put_node(st, &nr, &nres, err);
 		if (rc)
 			return rc;
-		if (find_node(st, r->node, &id, &kind, NULL, err) != 1)
+		if (find_node(s, r->node, &id, &kind, NULL, NULL, err) != 1)
 			return nhir_err_set(err, NHIR_ESTORE, "cannot look up "
 					    "node '%s'", r->node);
 	}

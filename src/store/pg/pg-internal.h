@@ -87,16 +87,53 @@ struct pg_events {
 };
 
 /*
- * Node ids by external id, learned in the current write transaction
- * (graph.c): the write lock keeps every other writer out until it ends,
- * so what was found or added holds until then.  Forgotten at every
- * transaction's start and end and on a rollback to a savepoint.
+ * The graph a write transaction reads and writes (graph.c).  The write
+ * lock keeps every other writer out until it ends, so a node or edge
+ * read or written holds until then: a put compares and changes the row
+ * here, and the rows added or changed go to the server together, one
+ * statement a table (pg_graph_drain), before any other statement runs
+ * (stmt.c, db.c) and at the latest at commit.  New rows get their ids
+ * here, as SQLite gives rowids: one more than the largest.  Forgotten at
+ * every transaction's start and end and on a rollback to a savepoint.
  */
-struct pg_nodes {
-	char **ext;
-	int64_t *id;
-	int *kind;
-	size_t nr, alloc;
+enum { PG_ROW_CLEAN, PG_ROW_NEW, PG_ROW_CHANGED };
+
+struct pg_gnode {
+	char *ext, *name, *subtype, *provider, *attrs;
+	int64_t id, created, expires;	/* INT64_MIN: NULL */
+	int kind, disabled;
+	unsigned char state;	/* PG_ROW_* */
+	bool fresh;		/* added in this transaction */
+};
+
+struct pg_gedge {
+	int64_t id, src, dst, created, expires;	/* INT64_MIN: NULL */
+	char *attrs;
+	int64_t cascade, priv;
+	int kind;
+	unsigned char state;
+};
+
+/* A key minted (an issued or created edge to a key), to write (usage.c). */
+struct pg_gmint {
+	char *src, *dst;
+	int64_t via, created;	/* created 0: NULL */
+};
+
+struct pg_graph {
+	struct pg_gmint *m;
+	size_t m_nr, m_alloc;
+	struct pg_gnode *n;
+	size_t n_nr, n_alloc;
+	struct pg_gedge *e;
+	size_t e_nr, e_alloc;
+	uint32_t *n_slot, *e_slot;	/* row + 1, 0 when empty */
+	size_t n_slots, e_slots;	/* 0 or a power of two */
+	size_t pending;		/* rows new or changed, not yet written */
+	size_t paths;		/* of them new ARNs with two '/' or more */
+	int64_t next_node, next_edge;	/* 0: not yet read */
+	unsigned hold;		/* a put runs: its reads need no drain */
+	bool draining;
 };
 
 /*
@@ -127,7 +164,7 @@ struct pg_store {
 	bool dirty;		/* the graph changed in this transaction */
 	int64_t now;		/* when the transaction began */
 	struct pg_events ev;	/* events.c, usage.c */
-	struct pg_nodes nodes;	/* graph.c */
+	struct pg_graph graph;	/* graph.c */
 	struct pg_preps preps;	/* stmt.c */
 	char *files;		/* $NHIR_FILES: where the side files are */
 	char *load_table;	/* copy.c: the table being loaded */
@@ -203,18 +240,45 @@ extern const char pg_row_setup[];
 enum nhir_rc pq_exec_bulk(struct nhir_store *st, struct nhir_err *err,
 			  const char *sql, const char *types, ...);
 
+/*
+ * Runs sql nr times, row k's parameters (types: 'i' bigint, 't' text)
+ * in args[k * strlen(types) ...] as text (NULL: NULL), sent together
+ * (libpq's pipeline mode) a few hundred to a round trip.  No savepoint:
+ * a failure fails the transaction.  *sum (may be NULL) adds up the
+ * first column of every result's first row.
+ */
+enum nhir_rc pq_exec_rows(struct nhir_store *st, struct nhir_err *err,
+			  const char *sql, const char *types, size_t nr,
+			  const char *const *args, int64_t *sum);
+
 /* events.c: telemetry */
 int64_t pg_intern(struct pg_store *s, const char *str, struct nhir_err *err);
 int64_t pg_str_id(struct pg_store *s, const char *str, struct nhir_err *err);
 enum nhir_rc pg_flush_events(struct pg_store *s, struct nhir_err *err);
+/* The ids of nr strings, interned with one statement for all new ones. */
+enum nhir_rc pg_intern_many(struct pg_store *s, const char *const *strs,
+			    size_t nr, int64_t *ids, struct nhir_err *err);
 /* what a transaction cached: forgotten when it rolls back (all true) */
 void pg_events_reset(struct pg_store *s, bool all);
-void pg_nodes_forget(struct pg_store *s);
+/* graph.c: forgets the transaction's graph, and what it had not written */
+void pg_graph_forget(struct pg_store *s);
+/* graph.c: writes what the transaction's graph holds not yet written */
+enum nhir_rc pg_graph_drain(struct pg_store *s, struct nhir_err *err);
+/* Before a statement: the graph written, unless a put is running. */
+static inline enum nhir_rc pg_graph_ready(struct pg_store *s,
+					  struct nhir_err *err)
+{
+	if (!s->graph.pending || s->graph.hold || s->graph.draining)
+		return NHIR_OK;
+	return pg_graph_drain(s, err);
+}
 void pg_events_free(struct pg_store *s);
 /* usage.c */
 enum nhir_rc pg_roll_up(struct pg_store *s, struct nhir_err *err);
 enum nhir_rc pg_mint_put(struct pg_store *s, const struct nhir_edge_rec *r,
 			 enum nhir_node_kind dkind, struct nhir_err *err);
+/* The keys the graph minted (s->graph.m), written in order. */
+enum nhir_rc pg_mints_write(struct pg_store *s, struct nhir_err *err);
 /* copy.c */
 enum nhir_rc pg_tables(struct nhir_store *st,
 		       void (*cb)(const char *name, void *data), void *data,

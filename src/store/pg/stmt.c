@@ -308,6 +308,9 @@ static enum nhir_rc vrun(struct nhir_store *st, struct nhir_err *err,
 	ExecStatusType t;
 
 	*out = NULL;
+	rc = pg_graph_ready(s, err);
+	if (rc)
+		return rc;
 	rc = bind_args(&p, types, ap, err);
 	if (rc)
 		return rc;
@@ -510,4 +513,92 @@ long pq_col_bytes(struct pgq *q, int col, unsigned char *out, size_t n)
 		out[i] = (unsigned char)(hi << 4 | lo);
 	}
 	return (long)(len / 2);
+}
+
+#define ROWS_AT_ONCE 256	/* statements sent before their results are read */
+
+/* Reads the results of a pipeline up to its sync; the first error is rc. */
+static enum nhir_rc rows_results(struct pg_store *s, int64_t *sum,
+				 struct nhir_err *err)
+{
+	enum nhir_rc rc = NHIR_OK;
+	PGresult *res;
+	int idle = 0;
+
+	for (;;) {
+		ExecStatusType t;
+
+		res = PQgetResult(s->conn);
+		if (!res) {
+			/* one statement's end; twice running: nothing comes
+			 * (the connection is gone) */
+			if (++idle > 1)
+				return rc ? rc : pq_fail(s, NULL, "statement "
+							 "failed", err);
+			continue;
+		}
+		idle = 0;
+		t = PQresultStatus(res);
+		if (t == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			return rc;
+		}
+		if (t == PGRES_TUPLES_OK && sum && PQntuples(res) > 0 &&
+		    !PQgetisnull(res, 0, 0))
+			*sum += strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		else if (t != PGRES_TUPLES_OK && t != PGRES_COMMAND_OK &&
+			 t != PGRES_PIPELINE_ABORTED && !rc)
+			rc = pq_fail(s, res, "statement failed", err);
+		PQclear(res);
+	}
+}
+
+enum nhir_rc pq_exec_rows(struct nhir_store *st, struct nhir_err *err,
+			  const char *sql, const char *types, size_t nr,
+			  const char *const *args, int64_t *sum)
+{
+	struct pg_store *s = PG(st);
+	int np = (int)strlen(types);
+	struct params p;
+	struct pg_prep *prep;
+	char *text;
+	enum nhir_rc rc = pg_graph_ready(s, err);
+
+	if (rc || !nr)
+		return rc;
+	if (np > MAX_PARAMS)
+		return nhir_err_set(err, NHIR_EINVAL, "too many parameters");
+	memset(&p, 0, sizeof(p));
+	p.nr = np;
+	for (int i = 0; i < np; i++)
+		p.oid[i] = types[i] == 'i' ? OID_INT8 : OID_TEXT;
+	text = number_params(sql);
+	if (!text)
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	/* run many times: prepared before the first */
+	prep = prep_get(s, sql, types);
+	if (prep && !prep->name[0] && prep->uses != UINT_MAX) {
+		prep->uses = 1;
+		prep_make(s, prep, text, &p);
+	}
+	for (size_t at = 0; !rc && at < nr; at += ROWS_AT_ONCE) {
+		size_t end = NHIR_MIN(nr, at + ROWS_AT_ONCE);
+		bool sent = PQenterPipelineMode(s->conn);
+
+		for (size_t k = at; sent && k < end; k++)
+			sent = prep && prep->name[0]
+				? PQsendQueryPrepared(s->conn, prep->name, np,
+						      args + k * (size_t)np,
+						      NULL, NULL, 0)
+				: PQsendQueryParams(s->conn, text, np, p.oid,
+						    args + k * (size_t)np,
+						    NULL, NULL, 0);
+		if (sent && PQpipelineSync(s->conn))
+			rc = rows_results(s, sum, err);
+		else
+			rc = pq_fail(s, NULL, "statement failed", err);
+		PQexitPipelineMode(s->conn);
+	}
+	nhir_free(text);
+	return rc;
 }

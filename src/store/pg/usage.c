@@ -540,6 +540,112 @@ enum nhir_rc pg_roll_up(struct pg_store *s, struct nhir_err *err)
 
 /* ---- lineage edges, by interned key ---- */
 
+/* A key minted, kept to be written with the graph (pg_mints_write). */
+static enum nhir_rc mint_keep(struct pg_store *s, const struct nhir_edge_rec *r,
+			      int64_t created, struct nhir_err *err)
+{
+	struct pg_graph *g = &s->graph;
+	struct pg_gmint *m;
+
+	if (NHIR_ALLOC_GROW(g->m, g->m_nr + 1, g->m_alloc))
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	m = &g->m[g->m_nr];
+	m->src = nhir_strdup(r->src);
+	m->dst = nhir_strdup(r->dst);
+	m->via = (int64_t)r->kind;
+	m->created = created;
+	if (!m->src || !m->dst) {
+		nhir_free(m->src);
+		nhir_free(m->dst);
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
+	g->m_nr++;
+	g->pending++;
+	return NHIR_OK;
+}
+
+/*
+ * What pg_mint_put's statements do one after the other, as one (its
+ * parts see the rows as they were before it): the first that changes a
+ * row of the key ($2) of a new key; an edge known already; a key seen
+ * alone, which gets its parent; a key minted a second time, whose
+ * totals are copied.  Then, when that made a row, the parent ($1) has
+ * minted one more, or gets a first row.  The answer: whether it did.
+ * $1 and $2 differ (the same row is never changed twice).
+ */
+#define MINT_SQL \
+	"WITH k AS (SELECT count(*) AS n, count(*) FILTER (WHERE parent = ?1" \
+	" AND via = ?3) AS same, count(*) FILTER (WHERE parent = 0) AS alone" \
+	" FROM key_use WHERE key = ?2)," \
+	" s0 AS (INSERT INTO key_use SELECT ?1, ?2, ?3, ?4, s, 0, 0, 0, 0, 0," \
+	" NULL, NULL, 0, NULL, NULL, NULL, 0 FROM str, k WHERE id = ?2" \
+	" AND k.n = 0 RETURNING 1)," \
+	" s1 AS (UPDATE key_use SET created = coalesce(?4, created)" \
+	" WHERE parent = ?1 AND key = ?2 AND via = ?3 RETURNING 1)," \
+	" s2 AS (UPDATE key_use SET parent = ?1, via = ?3, created = ?4" \
+	" FROM k WHERE parent = 0 AND key = ?2 AND k.same = 0 RETURNING 1)," \
+	" s3 AS (INSERT INTO key_use SELECT ?1, key, ?3, ?4, name, minted," \
+	" events, failed, notable, flags, first, last, concurrent," \
+	" concurrent_first, tail_time, tail_ip, rolled FROM key_use, k" \
+	" WHERE key = ?2 AND k.same = 0 AND k.alone = 0 LIMIT 1" \
+	" ON CONFLICT DO NOTHING RETURNING 1)," \
+	" made AS (SELECT (SELECT count(*) FROM s0) + (SELECT count(*) FROM s2)" \
+	" + (SELECT count(*) FROM s3) AS n)," \
+	" m AS (UPDATE key_use SET minted = minted + 1 FROM made" \
+	" WHERE key = ?1 AND made.n > 0 RETURNING 1)," \
+	" f AS (INSERT INTO key_use SELECT 0, ?1, 0, NULL, s, 1, 0, 0, 0, 0," \
+	" NULL, NULL, 0, NULL, NULL, NULL, 0 FROM str, made WHERE id = ?1" \
+	" AND made.n > 0 AND NOT EXISTS (SELECT 1 FROM key_use" \
+	" WHERE key = ?1) RETURNING 1)" \
+	" SELECT count(*) FROM f"
+
+enum nhir_rc pg_mints_write(struct pg_store *s, struct nhir_err *err)
+{
+	struct pg_graph *g = &s->graph;
+	size_t nr = g->m_nr;
+	const char **strs = nhir_calloc(2 * nr + 1, sizeof(*strs));
+	int64_t *ids = nhir_calloc(2 * nr + 1, sizeof(*ids));
+	const char **args = nhir_calloc(4 * nr + 1, sizeof(*args));
+	char (*num)[24] = nhir_calloc(4 * nr + 1, sizeof(*num));
+	int64_t firsts = 0;
+	enum nhir_rc rc = NHIR_OK;
+
+	if (!strs || !ids || !args || !num) {
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < nr; i++) {
+		strs[2 * i] = g->m[i].src;
+		strs[2 * i + 1] = g->m[i].dst;
+	}
+	rc = pg_intern_many(s, strs, 2 * nr, ids, err);
+	if (rc)
+		goto out;
+	for (size_t i = 0; i < nr; i++) {
+		int64_t v[4] = { ids[2 * i], ids[2 * i + 1], g->m[i].via,
+				 g->m[i].created };
+
+		for (int c = 0; c < 4; c++) {
+			snprintf(num[4 * i + c], sizeof(num[0]), "%" PRId64,
+				 v[c]);
+			args[4 * i + c] = c == 3 && !v[c] ? NULL
+							  : num[4 * i + c];
+		}
+	}
+	rc = pq_exec_rows(&s->base, err, MINT_SQL, "iiii", nr, args, &firsts);
+	/* a parent's first row: the cached use of it, if any, is stale */
+	if (!rc && firsts) {
+		nhir_free(s->ev.use.v);
+		memset(&s->ev.use, 0, sizeof(s->ev.use));
+	}
+out:
+	nhir_free(strs);
+	nhir_free(ids);
+	nhir_free(args);
+	nhir_free(num);
+	return rc;
+}
+
 enum nhir_rc pg_mint_put(struct pg_store *s, const struct nhir_edge_rec *r,
 			 enum nhir_node_kind dkind, struct nhir_err *err)
 {
@@ -551,12 +657,19 @@ enum nhir_rc pg_mint_put(struct pg_store *s, const struct nhir_edge_rec *r,
 	if ((r->kind != NHIR_EDGE_ISSUED && r->kind != NHIR_EDGE_CREATED) ||
 	    (dkind != NHIR_NODE_CREDENTIAL && dkind != NHIR_NODE_TOKEN))
 		return NHIR_OK;
+	created = r->created == NHIR_TIME_UNSET || r->created == NHIR_TIME_NEVER
+			  ? 0 : r->created;
+	/* in a put of the write transaction's graph: written with it */
+	if (s->graph.hold && strcmp(r->src, r->dst))
+		return mint_keep(s, r, created, err);
+	/* what waits goes first: the order is kept */
+	rc = pg_graph_drain(s, err);
+	if (rc)
+		return rc;
 	src = pg_intern(s, r->src, err);
 	dst = pg_intern(s, r->dst, err);
 	if (src <= 0 || dst <= 0)
 		return err && err->rc ? err->rc : NHIR_ESTORE;
-	created = r->created == NHIR_TIME_UNSET || r->created == NHIR_TIME_NEVER
-			  ? 0 : r->created;
 	/*
 	 * The first that changes a row: a new key; an edge known already
 	 * (its time may be new); a key seen alone, which gets its parent;
