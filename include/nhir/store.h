@@ -130,6 +130,14 @@ enum nhir_rc nhir_store_data_version(struct nhir_store *st, uint64_t *v,
  */
 enum nhir_rc nhir_store_checkpoint(struct nhir_store *st,
 				   struct nhir_err *err);
+/*
+ * The space the database takes on disk, in bytes: an SQLite file's size
+ * (the file, not its write-ahead log), a PostgreSQL database's
+ * (pg_database_size: its tables, indexes and catalogs).  NHIR_EIO when
+ * the file cannot be read.
+ */
+enum nhir_rc nhir_store_bytes(struct nhir_store *st, uint64_t *bytes,
+			      struct nhir_err *err);
 
 /*
  * A part of the open transaction that can be undone alone (one file of

@@ -1250,7 +1250,7 @@ static enum MHD_Result token_revoke(struct srv_req *r)
 static enum MHD_Result metrics(struct srv_req *r)
 {
 	size_t len = 0;
-	char *text = srv_metrics_text(r->srv, &len);
+	char *text = srv_metrics_text(r->srv, r->st, &len);
 	enum MHD_Result ok;
 
 	if (!text)

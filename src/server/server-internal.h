@@ -191,8 +191,11 @@ void srv_store_put(struct srv *s, struct nhir_store *st);
 /* Writes one line to stderr, control characters escaped. */
 void srv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Prometheus text of the counters (caller frees with srv_free). */
-char *srv_metrics_text(struct srv *s, size_t *len);
+/*
+ * Prometheus text of the counters, and of db's size when db is not NULL
+ * (caller frees with srv_free).
+ */
+char *srv_metrics_text(struct srv *s, struct nhir_store *db, size_t *len);
 
 /*
  * The API (api.c): routes r (whose body is complete) and answers it.

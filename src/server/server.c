@@ -635,10 +635,10 @@ enum MHD_Result srv_fail(struct srv_req *r, const struct nhir_err *err)
 
 /* ---- metrics ---- */
 
-char *srv_metrics_text(struct srv *s, size_t *len)
+char *srv_metrics_text(struct srv *s, struct nhir_store *db, size_t *len)
 {
 	struct nhir_buf b = NHIR_BUF_INIT(0);
-	struct stat sb;
+	uint64_t bytes = 0;
 	char *out;
 
 	nhir_buf_addf(&b, "# HELP nhir_http_requests_total HTTP requests "
@@ -682,10 +682,11 @@ char *srv_metrics_text(struct srv *s, size_t *len)
 			      "\"%s\"} %lu\n", name, all, name, us / 1000000,
 			      us % 1000000, name, all);
 	}
-	if (s->o->db && !stat(s->o->db, &sb))
-		nhir_buf_addf(&b, "# HELP nhir_store_bytes Size of the database "
-			      "file.\n# TYPE nhir_store_bytes gauge\n"
-			      "nhir_store_bytes %lld\n", (long long)sb.st_size);
+	if (db && !nhir_store_bytes(db, &bytes, NULL))
+		nhir_buf_addf(&b, "# HELP nhir_store_bytes Space the database "
+			      "takes on disk (the SQLite file, or the "
+			      "PostgreSQL database).\n# TYPE nhir_store_bytes "
+			      "gauge\nnhir_store_bytes %" PRIu64 "\n", bytes);
 	nhir_buf_addf(&b, "# HELP nhir_http_requests_in_flight Requests being "
 		      "answered.\n# TYPE nhir_http_requests_in_flight gauge\n"
 		      "nhir_http_requests_in_flight %ld\n",

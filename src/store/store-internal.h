@@ -199,6 +199,9 @@ struct nhir_store_ops {
 	/* see nhir_store_checkpoint(); NULL: nothing to copy */
 	enum nhir_rc (*checkpoint)(struct nhir_store *st,
 				   struct nhir_err *err);
+	/* see nhir_store_bytes(); NULL: the size of the file path names */
+	enum nhir_rc (*bytes)(struct nhir_store *st, uint64_t *bytes,
+			      struct nhir_err *err);
 };
 
 struct nhir_store {

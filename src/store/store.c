@@ -184,6 +184,26 @@ enum nhir_rc nhir_store_checkpoint(struct nhir_store *st,
 	return st->ops->checkpoint(st, err);
 }
 
+enum nhir_rc nhir_store_bytes(struct nhir_store *st, uint64_t *bytes,
+			      struct nhir_err *err)
+{
+	const char *path;
+	struct stat sb;
+
+	*bytes = 0;
+	if (st->ops->bytes)
+		return st->ops->bytes(st, bytes, err);
+	path = st->ops->path(st);
+	if (!path)
+		return nhir_err_set(err, NHIR_EUNSUPPORTED, "the %s store "
+				    "has no size", st->ops->name);
+	if (stat(path, &sb))
+		return nhir_err_set(err, NHIR_EIO, "%s: %s", path,
+				    strerror(errno));
+	*bytes = (uint64_t)sb.st_size;
+	return NHIR_OK;
+}
+
 void nhir_store_read_end(struct nhir_store *st)
 {
 	if (!st || !st->in_read)

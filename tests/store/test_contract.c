@@ -436,6 +436,36 @@ static void test_counts_follow_puts(void **state)
 	nhir_store_close(st);
 }
 
+/*
+ * The space the database takes: more than nothing, and more once many
+ * nodes are stored (on SQLite once they are copied from the log into
+ * the file).
+ */
+static void test_bytes_grow(void **state)
+{
+	struct nhir_store *st = open_store();
+	uint64_t before = 0, after = 0;
+	char id[96];
+
+	(void)state;
+	assert_int_equal(nhir_store_checkpoint(st, NULL), 0);
+	assert_int_equal(nhir_store_bytes(st, &before, NULL), 0);
+	assert_true(before > 0);
+	assert_int_equal(nhir_store_begin(st, NULL), 0);
+	for (int i = 0; i < 3000; i++) {
+		snprintf(id, sizeof(id), "arn:aws:iam::123456789012:user/"
+			 "grow-%04d-padding-padding-padding", i);
+		put(st, NHIR_NODE_IDENTITY, id);
+	}
+	assert_int_equal(nhir_store_commit(st, NULL), 0);
+	assert_int_equal(nhir_store_checkpoint(st, NULL), 0);
+	assert_int_equal(nhir_store_bytes(st, &after, NULL), 0);
+	if (after <= before)
+		fail_msg("%" PRIu64 " bytes before 3000 nodes, %" PRIu64
+			 " after", before, after);
+	nhir_store_close(st);
+}
+
 static enum nhir_put put_res(struct nhir_store *st, const char *id)
 {
 	struct nhir_node_rec r = NHIR_NODE_REC_INIT;
@@ -587,6 +617,7 @@ int main(void)
 		cmocka_unit_test(test_files_and_events),
 		cmocka_unit_test(test_lineage_and_use),
 		cmocka_unit_test(test_counts_follow_puts),
+		cmocka_unit_test(test_bytes_grow),
 		cmocka_unit_test(test_iam_path_alias),
 		cmocka_unit_test(test_one_transaction_reads_its_puts),
 	};

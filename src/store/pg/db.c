@@ -672,6 +672,19 @@ static const char *pg_path(struct nhir_store *st)
 	return NULL;
 }
 
+/* The database's space on disk: its tables, indexes and catalogs. */
+static enum nhir_rc pg_bytes(struct nhir_store *st, uint64_t *bytes,
+			     struct nhir_err *err)
+{
+	int64_t n = 0;
+	enum nhir_rc rc;
+
+	rc = pq_int(st, err, &n, NULL, "SELECT"
+		    " pg_database_size(current_database())", "");
+	*bytes = rc || n < 0 ? 0 : (uint64_t)n;
+	return rc;
+}
+
 static const char *pg_side_base(struct nhir_store *st)
 {
 	return PG(st)->files;
@@ -707,4 +720,5 @@ const struct nhir_store_ops nhir_pg_store_ops = {
 	.report = &nhir_pg_report_ops,
 	.webhook = &nhir_pg_webhook_ops,
 	.ssf = &nhir_pg_ssf_ops,
+	.bytes = pg_bytes,
 };
