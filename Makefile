@@ -138,8 +138,8 @@ check-run: test-bins
 	@tools/checksrc.sh
 	@BUILD=$(BUILD) tests/run.sh
 
-# The CLI scripts with each one's database on PostgreSQL (tests/pg-suite.sh):
-# how far the suite runs there; not part of check (its time budget)
+# The CLI scripts with each one's database on PostgreSQL (tests/pg-suite.sh),
+# a verdict per script: the leg of check that runs them so, alone
 check-pg: deps
 	@$(MAKE) --no-print-directory BUILD=build/check OPT=-O1 \
 		SANITIZE=address,undefined DEVELOPER=1 test-bins

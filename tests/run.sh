@@ -1,6 +1,7 @@
 #!/bin/sh
-# Runs every test: cmocka unit tests (TAP), CLI scripts, and fuzz corpus
-# replays.  Prints each failure, then "N passed, N failed, N skipped".
+# Runs every test: cmocka unit tests (TAP), CLI scripts (on SQLite, then
+# on PostgreSQL), and fuzz corpus replays.  Prints each failure, then
+# "N passed, N failed, N skipped".
 set -u
 BUILD=${BUILD:-build}
 export NHIR="$BUILD/nhir"
@@ -46,12 +47,14 @@ tally() {
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 }
 
-# Prints what the group since the last call added to the counts.
+# Prints what the group since the last call added to the counts, and
+# the seconds it took.
 group() {
-	echo "$1: $((pass - gp)) passed, $((fail - gf)) failed, $((skip - gs)) skipped"
-	gp=$pass gf=$fail gs=$skip
+	gt1=$(date +%s)
+	echo "$1: $((pass - gp)) passed, $((fail - gf)) failed, $((skip - gs)) skipped ($((gt1 - gt)) s)"
+	gp=$pass gf=$fail gs=$skip gt=$gt1
 }
-gp=0 gf=0 gs=0
+gp=0 gf=0 gs=0 gt=$(date +%s)
 
 # A program is run only while its source is there: one left in $BUILD
 # by a test since renamed or removed is not counted.
@@ -78,6 +81,34 @@ for t in tests/cli/t[0-9]*.sh; do
 	tally "$t" "$(cat "$o.rc" 2>/dev/null || echo 1)"
 done
 group cli
+
+# The same scripts again, each one's database a new one on one
+# throwaway PostgreSQL cluster (tests/lib-pg.sh starts it here and
+# stops it when they are done, or on any exit): NHIR_TEST_PG makes
+# tests/cli/lib.sh put the database there instead of $T/test.db.
+# Scripts marked "pg-leg: own cluster" make their own cluster for every
+# database they use and ran on PostgreSQL above; they are not run twice.
+# Without the PostgreSQL programs (scripts/deps.sh installs them) the
+# leg fails, never skips.
+. tests/lib-pg.sh
+if pg_start; then
+	ls tests/cli/t[0-9]*.sh | while read -r t; do
+		grep -q '^# pg-leg: own cluster' "$t" || echo "$t"
+	done >"$cli_out/pg.list"
+	NHIR_TEST_PG=$PG_DSN xargs -P "$jobs" -I{} sh -c \
+		'o="$1/pg-$(basename "$2")"; timeout 600 sh "$2" >"$o.log" 2>&1; echo $? >"$o.rc"' \
+		sh "$cli_out" {} <"$cli_out/pg.list"
+	pg_stop
+	while read -r t; do
+		o="$cli_out/pg-$(basename "$t")"
+		cp "$o.log" "$log" 2>/dev/null || : >"$log"
+		tally "$t on postgresql" "$(cat "$o.rc" 2>/dev/null || echo 1)"
+	done <"$cli_out/pg.list"
+else
+	echo "FAIL cli on postgresql: the cluster did not start"
+	fail=$((fail + 1))
+fi
+group "cli on postgresql"
 
 for r in "$BUILD"/fuzz/replay_*; do
 	[ -x "$r" ] || continue

@@ -4,6 +4,7 @@
 # the backend, an unknown scheme is an error, no message shows the
 # DSN's password; telemetry, usage and lineage answer as on SQLite.
 # Nothing is skipped: a contract skipped as not implemented fails.
+# pg-leg: own cluster (each database is on the cluster it starts)
 . tests/cli/lib.sh
 . tests/lib-pg.sh
 

@@ -3,6 +3,7 @@
 # throwaway cluster).  Rows, ids, the audit chain, evidence and the
 # fingerprint key travel; the copy answers as the source; a database
 # with rows is never copied into; every table of the schema is copied.
+# pg-leg: own cluster (each database is on the cluster it starts)
 . tests/cli/lib.sh
 . tests/lib-pg.sh
 

@@ -4,6 +4,7 @@
 # audit chain stays one chain (no fork, no gap) that audit verify
 # accepts.  Writers are serialized by the store's write lock
 # (doc/internals/postgresql.md), whichever server they come through.
+# pg-leg: own cluster (each database is on the cluster it starts)
 . tests/cli/lib.sh
 . tests/lib-pg.sh
 

@@ -4,6 +4,7 @@
 # is half-written; the command line says the same and exits 1; once the
 # database is back, the next request connects anew and succeeds, and
 # the audit chain verifies.
+# pg-leg: own cluster (each database is on the cluster it starts)
 . tests/cli/lib.sh
 . tests/lib-pg.sh
 

@@ -6,6 +6,7 @@
 # unread, with 503 problem+json read-only (NHIR_EREADONLY); a server
 # started on the standby without the flag and the command line refuse
 # changes the same way (the database is read-only) and still read.
+# pg-leg: own cluster (each database is on the cluster it starts)
 . tests/cli/lib.sh
 . tests/lib-pg.sh
 . tests/cli/lib-serve.sh

@@ -6,6 +6,7 @@
 # evidence verifies against its hash, the audit chain verifies, a token
 # still works and findings imported again are known by their
 # fingerprints.  An altered evidence file and a lost key are caught.
+# pg-leg: own cluster (each database is on the cluster it starts)
 . tests/cli/lib.sh
 . tests/lib-pg.sh
 

@@ -5,6 +5,7 @@
 # an edge imported through server A at once, and one imported by the
 # command line beside both; so does a read-only server on the same
 # database.
+# pg-leg: own cluster (each database is on the cluster it starts)
 . tests/cli/lib.sh
 . tests/lib-pg.sh
 

@@ -4,6 +4,7 @@
 # prints what it prints on a database file, line for line, but for the
 # database's name, the folder, the audit head (the log identity is made
 # at random) and the fingerprint of the report key made at random.
+# pg-leg: own cluster (each database is on the cluster it starts)
 . tests/cli/lib.sh
 . tests/lib-pg.sh
 
