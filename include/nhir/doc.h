@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cjson/cJSON.h>
+#include "ctx.h"
 #include "error.h"
 #include "ingest.h"
 #include "record.h"

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "ctx.h"
 #include "error.h"
 #include "store.h"
 

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "ctx.h"
 #include "error.h"
 #include "model.h"
 #include "store.h"

@@ -4,6 +4,10 @@
  * execution through connectors, revocation states, probes, and residual
  * access.  See doc/formats/catalog.md, doc/formats/connectors.md and
  * doc/internals/plan.md.
+ *
+ * The operations take the context of nhir/ctx.h: store, ctx->actor (the
+ * "actor" below), the clock approvals and steps are timed by, and the
+ * environment connectors read.
  */
 #ifndef NHIR_PLAN_H
 #define NHIR_PLAN_H
@@ -138,9 +142,9 @@ enum nhir_revocation_state nhir_revocation_state_parse(const char *s);
  * plan nothing of which has run yet).  Needs the incident's lead or a
  * responder.  *steps is how many.
  */
-enum nhir_rc nhir_plan_build(struct nhir_store *st, const char *actor,
-			     int64_t incident, const struct nhir_catalog *cat,
-			     size_t *steps, struct nhir_err *err);
+enum nhir_rc nhir_plan_build(const struct nhir_ctx *ctx, int64_t incident,
+			     const struct nhir_catalog *cat, size_t *steps,
+			     struct nhir_err *err);
 
 /* Where a plan's catalog came from. */
 struct nhir_plan_origin {
@@ -154,8 +158,7 @@ struct nhir_plan_origin {
  * catalog is configured) is the lead's decision, with why, recorded as
  * one; anyone else is refused (NHIR_EDENIED, on the audit log).
  */
-enum nhir_rc nhir_plan_build_from(struct nhir_store *st, const char *actor,
-				  int64_t incident,
+enum nhir_rc nhir_plan_build_from(const struct nhir_ctx *ctx, int64_t incident,
 				  const struct nhir_catalog *cat,
 				  const struct nhir_plan_origin *o,
 				  size_t *steps, struct nhir_err *err);
@@ -189,16 +192,16 @@ enum nhir_rc nhir_step_get(struct nhir_store *st, int64_t incident,
  * unless accept is given: then the lead's decision (accept as why) is
  * recorded and the constraint dropped.
  */
-enum nhir_rc nhir_plan_add(struct nhir_store *st, const char *actor,
-			   int64_t incident, const struct nhir_catalog *cat,
-			   const char *action, const char *target,
-			   int64_t after, int64_t *step, struct nhir_err *err);
-enum nhir_rc nhir_plan_skip(struct nhir_store *st, const char *actor,
-			    int64_t incident, int64_t step, const char *why,
-			    const char *accept, struct nhir_err *err);
-enum nhir_rc nhir_plan_move(struct nhir_store *st, const char *actor,
-			    int64_t incident, int64_t step, int64_t before,
-			    const char *accept, struct nhir_err *err);
+enum nhir_rc nhir_plan_add(const struct nhir_ctx *ctx, int64_t incident,
+			   const struct nhir_catalog *cat, const char *action,
+			   const char *target, int64_t after, int64_t *step,
+			   struct nhir_err *err);
+enum nhir_rc nhir_plan_skip(const struct nhir_ctx *ctx, int64_t incident,
+			    int64_t step, const char *why, const char *accept,
+			    struct nhir_err *err);
+enum nhir_rc nhir_plan_move(const struct nhir_ctx *ctx, int64_t incident,
+			    int64_t step, int64_t before, const char *accept,
+			    struct nhir_err *err);
 
 /* ---- approval ---- */
 
@@ -215,9 +218,9 @@ enum nhir_rc nhir_plan_move(struct nhir_store *st, const char *actor,
  * Approvals count only while their author is an active approver or
  * lead and not the step's proposer.
  */
-enum nhir_rc nhir_approve(struct nhir_store *st, const char *actor,
-			  int64_t incident, int64_t step, bool approve,
-			  const char *why, int64_t ttl, struct nhir_err *err);
+enum nhir_rc nhir_approve(const struct nhir_ctx *ctx, int64_t incident,
+			  int64_t step, bool approve, const char *why,
+			  int64_t ttl, struct nhir_err *err);
 /*
  * Approves every step that awaits actor's approval: planned or failed,
  * short of the approvals it needs, and not approved by actor already
@@ -241,14 +244,14 @@ struct nhir_approve_result {
 };
 typedef enum nhir_rc (*nhir_approve_cb)(const struct nhir_approve_result *r,
 					void *data);
-enum nhir_rc nhir_approve_pending(struct nhir_store *st, const char *actor,
-				  int64_t incident, const char *why,
-				  int64_t ttl, nhir_approve_cb cb, void *data,
+enum nhir_rc nhir_approve_pending(const struct nhir_ctx *ctx, int64_t incident,
+				  const char *why, int64_t ttl,
+				  nhir_approve_cb cb, void *data,
 				  struct nhir_err *err);
 /* Withdraws actor's own rejection of a step, with the reason. */
-enum nhir_rc nhir_reject_withdraw(struct nhir_store *st, const char *actor,
-				  int64_t incident, int64_t step,
-				  const char *why, struct nhir_err *err);
+enum nhir_rc nhir_reject_withdraw(const struct nhir_ctx *ctx, int64_t incident,
+				  int64_t step, const char *why,
+				  struct nhir_err *err);
 
 struct nhir_approval {
 	int64_t id, step, seq;		/* step id and its position now */
@@ -307,9 +310,9 @@ enum nhir_rc nhir_execute(const struct nhir_ctx *ctx, int64_t incident,
  * pass it over.  The lead decides, with why, on the record: done (taken
  * as done, its revocation confirmed) or not (failed: run it again).
  */
-enum nhir_rc nhir_step_resolve(struct nhir_store *st, const char *actor,
-			       int64_t incident, int64_t seq, bool done,
-			       const char *why, struct nhir_err *err);
+enum nhir_rc nhir_step_resolve(const struct nhir_ctx *ctx, int64_t incident,
+			       int64_t seq, bool done, const char *why,
+			       struct nhir_err *err);
 
 /* ---- revocation and verification ---- */
 

@@ -4,6 +4,11 @@
  * and evidence.  Every change is made by a named user, checked against
  * that user's authority, and appended to the audit log in the same
  * transaction; a refusal is appended too.
+ *
+ * An operation takes the context of nhir/ctx.h: it works on ctx->st as
+ * ctx->actor (the "actor" of the comments below), and its changes and
+ * audit entries are stamped with ctx's clock (nhir_ctx_now()).  Reads
+ * and checks still take the store and, where they need one, the actor.
  */
 #ifndef NHIR_RECORD_H
 #define NHIR_RECORD_H
@@ -11,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <cjson/cJSON.h>
+#include "ctx.h"
 #include "error.h"
 #include "store.h"
 
@@ -75,12 +81,11 @@ enum nhir_rc nhir_user_get(struct nhir_store *st, const char *name,
  * Adds a user.  Needs an admin, except for the very first user, who
  * must be an admin (a database starts with whoever creates it).
  */
-enum nhir_rc nhir_user_add(struct nhir_store *st, const char *actor,
-			   const char *name, enum nhir_role role,
-			   struct nhir_err *err);
+enum nhir_rc nhir_user_add(const struct nhir_ctx *ctx, const char *name,
+			   enum nhir_role role, struct nhir_err *err);
 /* Changes a user's role, or deactivates (active false) them. */
-enum nhir_rc nhir_user_set(struct nhir_store *st, const char *actor,
-			   const char *name, enum nhir_role role, bool active,
+enum nhir_rc nhir_user_set(const struct nhir_ctx *ctx, const char *name,
+			   enum nhir_role role, bool active,
 			   struct nhir_err *err);
 /*
  * A person the identity provider issuer vouched for, with the role its
@@ -129,9 +134,8 @@ enum nhir_rc nhir_setting_get(struct nhir_store *st, const char *key,
 			      char *value, size_t n, bool *found,
 			      struct nhir_err *err);
 /* value NULL: unset. */
-enum nhir_rc nhir_setting_set(struct nhir_store *st, const char *actor,
-			      const char *key, const char *value,
-			      struct nhir_err *err);
+enum nhir_rc nhir_setting_set(const struct nhir_ctx *ctx, const char *key,
+			      const char *value, struct nhir_err *err);
 struct nhir_setting {
 	const char *key, *value, *set_by;
 	int64_t set_at;
@@ -316,7 +320,7 @@ struct nhir_declare {
 
 /* Declares an incident; its scope is the seeds (and the findings'
  * credentials), confirmed, and their blast radius, proposed. */
-enum nhir_rc nhir_incident_declare(struct nhir_store *st, const char *actor,
+enum nhir_rc nhir_incident_declare(const struct nhir_ctx *ctx,
 				   const struct nhir_declare *d, int64_t *id,
 				   struct nhir_err *err);
 enum nhir_rc nhir_incident_get(struct nhir_store *st, int64_t id,
@@ -329,8 +333,8 @@ enum nhir_rc nhir_incident_list(struct nhir_store *st, int state,
 				nhir_incident_cb cb, void *data,
 				struct nhir_err *err);
 /* New lead (or NULL) and responders to add. */
-enum nhir_rc nhir_incident_assign(struct nhir_store *st, const char *actor,
-				  int64_t id, const char *lead,
+enum nhir_rc nhir_incident_assign(const struct nhir_ctx *ctx, int64_t id,
+				  const char *lead,
 				  const char *const *responders, size_t nr,
 				  struct nhir_err *err);
 /*
@@ -340,9 +344,9 @@ enum nhir_rc nhir_incident_assign(struct nhir_store *st, const char *actor,
  * acceptance recorded by the lead.  NHIR_ECONFLICT with the unmet
  * guard in err.
  */
-enum nhir_rc nhir_incident_move(struct nhir_store *st, const char *actor,
-				int64_t id, enum nhir_inc_state to,
-				const char *why, struct nhir_err *err);
+enum nhir_rc nhir_incident_move(const struct nhir_ctx *ctx, int64_t id,
+				enum nhir_inc_state to, const char *why,
+				struct nhir_err *err);
 /* Why the incident may not close yet ("" if it may), into buf. */
 enum nhir_rc nhir_incident_close_check(struct nhir_store *st, int64_t id,
 				       char *buf, size_t len,
@@ -373,10 +377,9 @@ enum nhir_scope_origin nhir_scope_origin_parse(const char *s);
 
 /* Scope: add (proposed, by a worker), confirm and dismiss (the lead). */
 enum nhir_scope_op { NHIR_SCOPE_ADD, NHIR_SCOPE_CONFIRM, NHIR_SCOPE_DISMISS };
-enum nhir_rc nhir_scope_change(struct nhir_store *st, const char *actor,
-			       int64_t id, enum nhir_scope_op op,
-			       const char *ref, const char *why,
-			       struct nhir_err *err);
+enum nhir_rc nhir_scope_change(const struct nhir_ctx *ctx, int64_t id,
+			       enum nhir_scope_op op, const char *ref,
+			       const char *why, struct nhir_err *err);
 struct nhir_scope_item {
 	int64_t node;
 	const char *ext_id, *name, *status, *origin, *actor;
@@ -389,18 +392,17 @@ enum nhir_rc nhir_scope_each(struct nhir_store *st, int64_t id,
 			     struct nhir_err *err);
 
 /* kind: "decision" or "risk-acceptance" (the lead's, to close). */
-enum nhir_rc nhir_decide(struct nhir_store *st, const char *actor,
-			 int64_t id, const char *kind, const char *what,
-			 const char *why, int64_t *out_id,
-			 struct nhir_err *err);
-enum nhir_rc nhir_note_add(struct nhir_store *st, const char *actor,
-			   int64_t id, const char *body, struct nhir_err *err);
-enum nhir_rc nhir_task_add(struct nhir_store *st, const char *actor,
-			   int64_t id, const char *title, const char *owner,
-			   int64_t due, int64_t *task, struct nhir_err *err);
+enum nhir_rc nhir_decide(const struct nhir_ctx *ctx, int64_t id,
+			 const char *kind, const char *what, const char *why,
+			 int64_t *out_id, struct nhir_err *err);
+enum nhir_rc nhir_note_add(const struct nhir_ctx *ctx, int64_t id,
+			   const char *body, struct nhir_err *err);
+enum nhir_rc nhir_task_add(const struct nhir_ctx *ctx, int64_t id,
+			   const char *title, const char *owner, int64_t due,
+			   int64_t *task, struct nhir_err *err);
 /* Marks a task done: its owner or the lead. */
-enum nhir_rc nhir_task_done(struct nhir_store *st, const char *actor,
-			    int64_t id, int64_t task, struct nhir_err *err);
+enum nhir_rc nhir_task_done(const struct nhir_ctx *ctx, int64_t id,
+			    int64_t task, struct nhir_err *err);
 
 /* Where a task stands, kept as its name; as scope statuses for unknown. */
 enum nhir_task_status {
@@ -438,20 +440,19 @@ enum nhir_rc nhir_record_each(struct nhir_store *st, int64_t id,
  * a failure or a kill leaves nothing behind.  The input is read before
  * the write transaction begins.
  */
-enum nhir_rc nhir_evidence_add(struct nhir_store *st, const char *actor,
-			       int64_t id, const char *path,
-			       const char *source, uint64_t max_size,
-			       int64_t *evidence, char sha_hex[65],
-			       struct nhir_err *err);
+enum nhir_rc nhir_evidence_add(const struct nhir_ctx *ctx, int64_t id,
+			       const char *path, const char *source,
+			       uint64_t max_size, int64_t *evidence,
+			       char sha_hex[65], struct nhir_err *err);
 /*
  * As nhir_evidence_add, the evidence named name (a file name) whatever
  * path is: path may be a spool, such as /proc/self/fd/N of an upload.
  */
-enum nhir_rc nhir_evidence_add_as(struct nhir_store *st, const char *actor,
-				  int64_t id, const char *path,
-				  const char *name, const char *source,
-				  uint64_t max_size, int64_t *evidence,
-				  char sha_hex[65], struct nhir_err *err);
+enum nhir_rc nhir_evidence_add_as(const struct nhir_ctx *ctx, int64_t id,
+				  const char *path, const char *name,
+				  const char *source, uint64_t max_size,
+				  int64_t *evidence, char sha_hex[65],
+				  struct nhir_err *err);
 /*
  * Copies evidence of incident (0: any) to out, a descriptor open for
  * writing, verifying its hash, as actor (any user may read evidence):
@@ -462,9 +463,9 @@ enum nhir_rc nhir_evidence_add_as(struct nhir_store *st, const char *actor,
  * Evidence of another incident is NHIR_ENOTFOUND; a changed hash is
  * NHIR_ECONFLICT, and what was written to out is not the evidence.
  */
-enum nhir_rc nhir_evidence_download(struct nhir_store *st, const char *actor,
-				    int64_t incident, int64_t evidence,
-				    int out, const char *to, uint64_t *size,
+enum nhir_rc nhir_evidence_download(const struct nhir_ctx *ctx,
+				    int64_t incident, int64_t evidence, int out,
+				    const char *to, uint64_t *size,
 				    char sha[65], struct nhir_err *err);
 /*
  * Writes evidence to path (or checks it in place when path is NULL),
@@ -474,8 +475,8 @@ enum nhir_rc nhir_evidence_download(struct nhir_store *st, const char *actor,
  * NHIR_ECONFLICT, as is a changed hash; so is a symbolic link in place
  * of the evidence folder (NHIR_EINVAL).
  */
-enum nhir_rc nhir_evidence_export(struct nhir_store *st, const char *actor,
-				  int64_t evidence, const char *path,
-				  unsigned flags, struct nhir_err *err);
+enum nhir_rc nhir_evidence_export(const struct nhir_ctx *ctx, int64_t evidence,
+				  const char *path, unsigned flags,
+				  struct nhir_err *err);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include <cjson/cJSON.h>
+#include "ctx.h"
 #include "error.h"
 #include "nhir/buf.h"
 #include "store.h"

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "ctx.h"
 #include "error.h"
 #include "model.h"
 #include "store.h"

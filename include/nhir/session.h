@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "ctx.h"
 #include "error.h"
 #include "store.h"
 

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cjson/cJSON.h>
+#include "ctx.h"
 #include "error.h"
 #include "record.h"
 #include "store.h"

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "ctx.h"
 #include "error.h"
 #include "model.h"
 #include "event.h"

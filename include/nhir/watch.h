@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cjson/cJSON.h>
+#include "ctx.h"
 #include "error.h"
 #include "ingest.h"
 #include "store.h"
@@ -85,13 +86,14 @@ struct nhir_watch;
 
 /*
  * Starts watching incident for period seconds (what the verdict says
- * was asked for) as actor, who must be able to work on it (a responder
- * or its lead, incident open): audited as "watch.start".  *out is the
- * caller's to nhir_watch_free.
+ * was asked for) as ctx->actor, who must be able to work on it (a
+ * responder or its lead, incident open): audited as "watch.start".  The
+ * watch keeps a copy of ctx (not what its strings point to: they must
+ * outlive it).  *out is the caller's to nhir_watch_free.
  */
-enum nhir_rc nhir_watch_start(struct nhir_store *st, const char *actor,
-			      int64_t incident, int64_t period,
-			      struct nhir_watch **out, struct nhir_err *err);
+enum nhir_rc nhir_watch_start(const struct nhir_ctx *ctx, int64_t incident,
+			      int64_t period, struct nhir_watch **out,
+			      struct nhir_err *err);
 void nhir_watch_free(struct nhir_watch *w);
 
 /*
@@ -116,13 +118,13 @@ enum nhir_rc nhir_watch_add_file(struct nhir_watch *w, int64_t file,
  * res.files is 1) checked for every incident under watch: one whose
  * latest watch.start is not past its period and has no verdict.  The
  * alerts are raised and recorded as by nhir_watch_sweep, in the name
- * of the user who started the watch, naming actor (the uploader) in
- * the entry, and count in the verdict of the watch they fall in.  *out
- * sums the sweeps.
+ * of the user who started the watch, naming ctx->actor (the uploader)
+ * in the entry, and count in the verdict of the watch they fall in.
+ * *out sums the sweeps.
  */
-enum nhir_rc nhir_watch_upload(struct nhir_store *st, const char *actor,
-			       int64_t file, nhir_watch_alert_cb cb,
-			       void *data, struct nhir_watch_sweep *out,
+enum nhir_rc nhir_watch_upload(const struct nhir_ctx *ctx, int64_t file,
+			       nhir_watch_alert_cb cb, void *data,
+			       struct nhir_watch_sweep *out,
 			       struct nhir_err *err);
 
 /*
@@ -211,11 +213,10 @@ enum nhir_rc nhir_doc_verdicts(const struct nhir_verdict_check *v, size_t nr,
 			       cJSON **out, struct nhir_err *err);
 /*
  * Each verdict on incident's record, checked as above, oldest first;
- * actor must be able to read the record.
+ * ctx->actor must be able to read the record.
  */
-enum nhir_rc nhir_watch_verdicts(struct nhir_store *st, const char *actor,
-				 int64_t incident, const char *pubfile,
-				 nhir_verdict_cb cb, void *data,
-				 struct nhir_err *err);
+enum nhir_rc nhir_watch_verdicts(const struct nhir_ctx *ctx, int64_t incident,
+				 const char *pubfile, nhir_verdict_cb cb,
+				 void *data, struct nhir_err *err);
 
 #endif

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "ctx.h"
 #include "error.h"
 #include "record.h"
 #include "store.h"

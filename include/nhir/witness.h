@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "buf.h"
+#include "ctx.h"
 #include "error.h"
 #include "store.h"
 

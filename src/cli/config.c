@@ -104,15 +104,15 @@ int cmd_config(int argc, char **argv, struct cli_ctx *ctx)
 			}
 			value = abs;
 		}
-		if (nhir_setting_set(ctx->st, ctx->actor, argv[optind + 1],
-				     value, &err))
+		if (nhir_setting_set(cli_lib(ctx), argv[optind + 1], value,
+				     &err))
 			return cli_fail(&err);
 		out_printf("%s = %s\n", argv[optind + 1], value);
 		return EXIT_OK;
 	}
 	if (n == 2 && !strcmp(argv[optind], "unset")) {
-		if (nhir_setting_set(ctx->st, ctx->actor, argv[optind + 1],
-				     NULL, &err))
+		if (nhir_setting_set(cli_lib(ctx), argv[optind + 1], NULL,
+				     &err))
 			return cli_fail(&err);
 		out_printf("%s unset\n", argv[optind + 1]);
 		return EXIT_OK;

@@ -207,7 +207,7 @@ static int inc_declare(struct cli_ctx *ctx, struct inc_args *a, char **argv)
 	}
 	if (ctx->remote)
 		return r_inc_declare(&a->d);
-	if (nhir_incident_declare(ctx->st, ctx->actor, &a->d, &id, &err))
+	if (nhir_incident_declare(cli_lib(ctx), &a->d, &id, &err))
 		return cli_fail(&err);
 	out_printf("INC-%" PRId64 " declared: %s (lead %s)\n", id, a->d.title,
 		   a->d.lead);
@@ -259,7 +259,7 @@ static int inc_assign(struct cli_ctx *ctx, struct inc_args *a, char **argv)
 		return EXIT_USAGE;
 	if (ctx->remote)
 		return r_inc_assign(id, a->d.lead, a->resp, a->resp_nr);
-	if (nhir_incident_assign(ctx->st, ctx->actor, id, a->d.lead, a->resp,
+	if (nhir_incident_assign(cli_lib(ctx), id, a->d.lead, a->resp,
 				 a->resp_nr, &err))
 		return cli_fail(&err);
 	out_printf("INC-%" PRId64 " assigned\n", id);
@@ -282,7 +282,7 @@ static int inc_state(struct cli_ctx *ctx, struct inc_args *a, char **argv)
 	}
 	if (ctx->remote)
 		return r_inc_state(id, argv[1], a->why);
-	if (nhir_incident_move(ctx->st, ctx->actor, id, (enum nhir_inc_state)to,
+	if (nhir_incident_move(cli_lib(ctx), id, (enum nhir_inc_state)to,
 			       a->why, &err))
 		return cli_fail(&err);
 	out_printf("INC-%" PRId64 " is now %s\n", id, argv[1]);
@@ -330,9 +330,8 @@ static int inc_scope(struct cli_ctx *ctx, struct inc_args *a, char **argv)
 	if (ctx->remote)
 		return r_inc_scope_change(id, ops[k], done[k], argv + 2, a->why);
 	for (char **ref = argv + 2; *ref; ref++) {
-		if (nhir_scope_change(ctx->st, ctx->actor, id,
-				      (enum nhir_scope_op)k, *ref, a->why,
-				      &err))
+		if (nhir_scope_change(cli_lib(ctx), id, (enum nhir_scope_op)k,
+				      *ref, a->why, &err))
 			return cli_fail(&err);
 		out_printf("INC-%" PRId64 ": %s %s\n", id, done[k], *ref);
 	}

@@ -58,14 +58,13 @@ int cmd_init(int argc, char **argv, struct cli_ctx *ctx)
 	if (nhir_user_count(ctx->st, &users, &err))
 		return cli_fail(&err);
 	if (!users) {
-		if (nhir_user_add(ctx->st, ctx->actor, ctx->actor,
-				  NHIR_ROLE_ADMIN, &err))
+		if (nhir_user_add(cli_lib(ctx), ctx->actor, NHIR_ROLE_ADMIN,
+				  &err))
 			return cli_fail(&err);
 		out_printf("%s is the first user (admin)\n", ctx->actor);
 	}
 	if (fixed) {
-		if (nhir_setting_set(ctx->st, ctx->actor, "clock", "fixed",
-				     &err))
+		if (nhir_setting_set(cli_lib(ctx), "clock", "fixed", &err))
 			return cli_fail(&err);
 		nhir_clock_fix(ctx->now);
 		out_printf("the clock is fixed: times come from NHIR_NOW\n");

@@ -313,7 +313,7 @@ static int plan_edit(struct cli_ctx *ctx, int argc, char **argv,
 		r = load_catalog(ctx, catalog, &cat, &o, conf);
 		if (r)
 			return r;
-		if (nhir_plan_add(ctx->st, ctx->actor, inc, cat, argv[2],
+		if (nhir_plan_add(cli_lib(ctx), inc, cat, argv[2],
 				  argc == 4 ? argv[3] : NULL, after, &step,
 				  &err)) {
 			nhir_catalog_free(cat);
@@ -329,8 +329,7 @@ static int plan_edit(struct cli_ctx *ctx, int argc, char **argv,
 		if (ctx->remote)
 			return r_plan_edit(inc, "skip", NULL, NULL, step, 0, 0,
 					   why, accept);
-		if (nhir_plan_skip(ctx->st, ctx->actor, inc, step, why, accept,
-				   &err))
+		if (nhir_plan_skip(cli_lib(ctx), inc, step, why, accept, &err))
 			return cli_fail(&err);
 		out_printf("INC-%" PRId64 ": step %" PRId64 " skipped\n", inc, step);
 		return EXIT_OK;
@@ -343,8 +342,8 @@ static int plan_edit(struct cli_ctx *ctx, int argc, char **argv,
 		if (ctx->remote)
 			return r_plan_edit(inc, "move", NULL, NULL, step, 0,
 					   before, NULL, accept);
-		if (nhir_plan_move(ctx->st, ctx->actor, inc, step, before,
-				   accept, &err))
+		if (nhir_plan_move(cli_lib(ctx), inc, step, before, accept,
+				   &err))
 			return cli_fail(&err);
 		out_printf("INC-%" PRId64 ": step %" PRId64 " moved before %" PRId64
 			   "\n", inc, step, before);
@@ -421,8 +420,8 @@ int cmd_plan(int argc, char **argv, struct cli_ctx *ctx)
 		if (r)
 			return r;
 		o.why = why;
-		if (nhir_plan_build_from(ctx->st, ctx->actor, inc, cat, &o,
-					 &steps, &err)) {
+		if (nhir_plan_build_from(cli_lib(ctx), inc, cat, &o, &steps,
+					 &err)) {
 			nhir_catalog_free(cat);
 			return cli_fail(&err);
 		}
@@ -473,7 +472,7 @@ static int approve_all(struct cli_ctx *ctx, int64_t inc, const char *why,
 
 	if (nhir_doc_approvals_new(inc, ctx->actor, &a, &err))
 		return cli_fail(&err);
-	rc = nhir_approve_pending(ctx->st, ctx->actor, inc, why, ttl,
+	rc = nhir_approve_pending(cli_lib(ctx), inc, why, ttl,
 				  nhir_doc_approved, a, &err);
 	n = nhir_doc_approvals_count(a);
 	if (nhir_doc_approvals_end(a, NULL, &doc, rc ? &e2 : &err) && !rc)
@@ -542,8 +541,7 @@ static int approve_or_reject(int argc, char **argv, struct cli_ctx *ctx,
 			return EXIT_USAGE;
 		if (ctx->remote)
 			return r_reject_withdraw(inc, step, why);
-		if (nhir_reject_withdraw(ctx->st, ctx->actor, inc, step, why,
-					 &err))
+		if (nhir_reject_withdraw(cli_lib(ctx), inc, step, why, &err))
 			return cli_fail(&err);
 		out_printf("INC-%" PRId64 ": %s withdrew the rejection of step %"
 		       PRId64 "\n", inc, ctx->actor, step);
@@ -567,8 +565,8 @@ static int approve_or_reject(int argc, char **argv, struct cli_ctx *ctx,
 	for (int i = optind + 1; i < argc; i++) {
 		if (!parse_step(argv[i], &step))
 			return EXIT_USAGE;
-		if (nhir_approve(ctx->st, ctx->actor, inc, step, approve, why,
-				 ttl, &err))
+		if (nhir_approve(cli_lib(ctx), inc, step, approve, why, ttl,
+				 &err))
 			return cli_fail(&err);
 		out_printf("INC-%" PRId64 ": step %" PRId64 " %s by %s\n", inc, step,
 			   approve ? "approved" : "rejected", ctx->actor);
@@ -639,7 +637,7 @@ int cmd_execute(int argc, char **argv, struct cli_ctx *ctx)
 				 fmt);
 	}
 	if (resolve) {
-		if (nhir_step_resolve(ctx->st, ctx->actor, inc, step,
+		if (nhir_step_resolve(cli_lib(ctx), inc, step,
 				      !strcmp(resolve, "done"), why, &err))
 			return cli_fail(&err);
 		out_printf("INC-%" PRId64 " step %" PRId64 ": %s, decided by "

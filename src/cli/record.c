@@ -191,7 +191,7 @@ int cmd_user(int argc, char **argv, struct cli_ctx *ctx)
 		}
 		if (ctx->remote)
 			return r_user_add(argv[optind], nhir_role_name(role));
-		if (nhir_user_add(ctx->st, ctx->actor, argv[optind], role, &err))
+		if (nhir_user_add(cli_lib(ctx), argv[optind], role, &err))
 			return cli_fail(&err);
 		out_printf("added %s (%s)\n", argv[optind], nhir_role_name(role));
 		return EXIT_OK;
@@ -212,8 +212,8 @@ int cmd_user(int argc, char **argv, struct cli_ctx *ctx)
 				return cli_fail(&err);
 			active = u.active;
 		}
-		if (nhir_user_set(ctx->st, ctx->actor, argv[optind], role,
-				  active != 0, &err))
+		if (nhir_user_set(cli_lib(ctx), argv[optind], role, active != 0,
+				  &err))
 			return cli_fail(&err);
 		out_printf("updated %s\n", argv[optind]);
 		return EXIT_OK;
@@ -722,8 +722,8 @@ int cmd_decide(int argc, char **argv, struct cli_ctx *ctx)
 		return EXIT_USAGE;
 	if (ctx->remote)
 		return r_decide(inc, kind, argv[optind + 1], why);
-	if (nhir_decide(ctx->st, ctx->actor, inc, kind, argv[optind + 1], why,
-			&id, &err))
+	if (nhir_decide(cli_lib(ctx), inc, kind, argv[optind + 1], why, &id,
+			&err))
 		return cli_fail(&err);
 	out_printf("INC-%" PRId64 ": %s %" PRId64 " recorded\n", inc, kind, id);
 	return EXIT_OK;
@@ -756,7 +756,7 @@ int cmd_note(int argc, char **argv, struct cli_ctx *ctx)
 		return EXIT_USAGE;
 	if (ctx->remote)
 		return r_note(inc, argv[optind + 1]);
-	if (nhir_note_add(ctx->st, ctx->actor, inc, argv[optind + 1], &err))
+	if (nhir_note_add(cli_lib(ctx), inc, argv[optind + 1], &err))
 		return cli_fail(&err);
 	out_printf("INC-%" PRId64 ": note added\n", inc);
 	return EXIT_OK;
@@ -843,8 +843,8 @@ int cmd_task(int argc, char **argv, struct cli_ctx *ctx)
 		}
 		if (ctx->remote)
 			return r_task_add(inc, argv[optind], owner, due);
-		if (nhir_task_add(ctx->st, ctx->actor, inc, argv[optind], owner,
-				  due, &id, &err))
+		if (nhir_task_add(cli_lib(ctx), inc, argv[optind], owner, due,
+				  &id, &err))
 			return cli_fail(&err);
 		out_printf("INC-%" PRId64 ": task %" PRId64 " for %s\n", inc, id,
 			   owner);
@@ -860,7 +860,7 @@ int cmd_task(int argc, char **argv, struct cli_ctx *ctx)
 		}
 		if (ctx->remote)
 			return r_task_done(inc, id);
-		if (nhir_task_done(ctx->st, ctx->actor, inc, id, &err))
+		if (nhir_task_done(cli_lib(ctx), inc, id, &err))
 			return cli_fail(&err);
 		out_printf("INC-%" PRId64 ": task %" PRId64 " done\n", inc, id);
 		return EXIT_OK;
@@ -976,9 +976,8 @@ int cmd_evidence(int argc, char **argv, struct cli_ctx *ctx)
 			return rmt_unoffered("evidence add --max-size");
 		if (ctx->remote)
 			return r_evidence_add(inc, argv[optind + 1], source);
-		if (nhir_evidence_add(ctx->st, ctx->actor, inc,
-				      argv[optind + 1], source, max, &id, sha,
-				      &err))
+		if (nhir_evidence_add(cli_lib(ctx), inc, argv[optind + 1],
+				      source, max, &id, sha, &err))
 			return cli_fail(&err);
 		out_printf("INC-%" PRId64 ": evidence %" PRId64 " sha256 %s\n", inc,
 			   id, sha);
@@ -1022,7 +1021,7 @@ int cmd_evidence(int argc, char **argv, struct cli_ctx *ctx)
 			return rmt_unoffered(!strcmp(sub, "export")
 					     ? "evidence export"
 					     : "evidence verify");
-		if (nhir_evidence_export(ctx->st, ctx->actor, id,
+		if (nhir_evidence_export(cli_lib(ctx), id,
 					 !strcmp(sub, "export") ? to : NULL,
 					 oflags, &err))
 			return cli_fail(&err);

@@ -366,8 +366,7 @@ static int list_verdicts(struct cli_ctx *ctx, const char *ref,
 
 	if (!inc)
 		return EXIT_USAGE;
-	if (nhir_watch_verdicts(ctx->st, ctx->actor, inc, key, on_verdict, &l,
-				&err)) {
+	if (nhir_watch_verdicts(cli_lib(ctx), inc, key, on_verdict, &l, &err)) {
 		nhir_free(l.v);
 		return cli_fail(&err);
 	}
@@ -548,7 +547,7 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 		nhir_free(dirs);
 		return cli_fail(&err);
 	}
-	if (nhir_watch_start(ctx->st, ctx->actor, inc, period, &wt.w, &err)) {
+	if (nhir_watch_start(cli_lib(ctx), inc, period, &wt.w, &err)) {
 		nhir_free(dirs);
 		return cli_fail(&err);
 	}

@@ -227,16 +227,18 @@ static bool may_approve(const struct nhir_user *u, const char *actor,
 	return false;
 }
 
-enum nhir_rc nhir_approve(struct nhir_store *st, const char *actor,
-			  int64_t incident, int64_t seq, bool approve,
-			  const char *why, int64_t ttl, struct nhir_err *err)
+enum nhir_rc nhir_approve(const struct nhir_ctx *ctx, int64_t incident,
+			  int64_t seq, bool approve, const char *why,
+			  int64_t ttl, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	const char *op = approve ? "approve" : "reject";
 	struct nhir_user u;
 	struct step_row r;
 	char reason[300], prior[200];
 	bool rejected = false;
-	int64_t now = nhir_time_now();
+	int64_t now = nhir_ctx_now(ctx);
 	cJSON *d;
 	enum nhir_rc rc;
 
@@ -330,11 +332,13 @@ static int awaiting_cb(const struct nhir_step *s, void *data)
 	return 0;
 }
 
-enum nhir_rc nhir_approve_pending(struct nhir_store *st, const char *actor,
-				  int64_t incident, const char *why,
-				  int64_t ttl, nhir_approve_cb cb, void *data,
+enum nhir_rc nhir_approve_pending(const struct nhir_ctx *ctx, int64_t incident,
+				  const char *why, int64_t ttl,
+				  nhir_approve_cb cb, void *data,
 				  struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	struct awaiting w;
 	struct nhir_incident inc;
 	struct nhir_user u;
@@ -371,8 +375,8 @@ enum nhir_rc nhir_approve_pending(struct nhir_store *st, const char *actor,
 					err);
 		if (rc || w.mine)
 			continue;
-		rc = nhir_approve(st, actor, incident, w.v[i].seq, true, why,
-				  ttl, &e);
+		rc = nhir_approve(ctx, incident, w.v[i].seq, true, why, ttl,
+				  &e);
 		/* refused for this step alone; anything else ends the run */
 		if (rc == NHIR_EDENIED || rc == NHIR_ECONFLICT) {
 			res.approved = false;
@@ -393,10 +397,12 @@ enum nhir_rc nhir_approve_pending(struct nhir_store *st, const char *actor,
 	return rc;
 }
 
-enum nhir_rc nhir_reject_withdraw(struct nhir_store *st, const char *actor,
-				  int64_t incident, int64_t seq,
-				  const char *why, struct nhir_err *err)
+enum nhir_rc nhir_reject_withdraw(const struct nhir_ctx *ctx, int64_t incident,
+				  int64_t seq, const char *why,
+				  struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	struct step_row r;
 	int64_t n = 0;
 	cJSON *d;
@@ -419,7 +425,7 @@ enum nhir_rc nhir_reject_withdraw(struct nhir_store *st, const char *actor,
 				  "may withdraw one)", actor, seq);
 	if (!rc)
 		rc = nhir_plan_store(st)->rejections_withdraw(st, r.id, actor,
-							      nhir_time_now(),
+							      nhir_ctx_now(ctx),
 							      why, err);
 	d = cJSON_CreateObject();
 	if (d) {
@@ -594,10 +600,12 @@ static enum nhir_rc accept_risk(struct nhir_store *st, const char *actor,
 						    what, why, err);
 }
 
-enum nhir_rc nhir_plan_skip(struct nhir_store *st, const char *actor,
-			    int64_t incident, int64_t seq, const char *why,
-			    const char *accept, struct nhir_err *err)
+enum nhir_rc nhir_plan_skip(const struct nhir_ctx *ctx, int64_t incident,
+			    int64_t seq, const char *why, const char *accept,
+			    struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	const struct nhir_plan_store_ops *ops = nhir_plan_store(st);
 	struct step_row r;
 	struct plan_mem m;
@@ -657,10 +665,12 @@ enum nhir_rc nhir_plan_skip(struct nhir_store *st, const char *actor,
 	return ir_end(st, rc, actor, "plan.skip", incident, d, err);
 }
 
-enum nhir_rc nhir_plan_move(struct nhir_store *st, const char *actor,
-			    int64_t incident, int64_t seq, int64_t before,
-			    const char *accept, struct nhir_err *err)
+enum nhir_rc nhir_plan_move(const struct nhir_ctx *ctx, int64_t incident,
+			    int64_t seq, int64_t before, const char *accept,
+			    struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	const struct nhir_plan_store_ops *ops = nhir_plan_store(st);
 	struct step_row r, b;
 	struct plan_mem m;
@@ -776,11 +786,13 @@ static enum nhir_rc add_step(struct nhir_store *st, const char *actor,
 	return nhir_plan_store(st)->step_insert(st, &d, id, err);
 }
 
-enum nhir_rc nhir_plan_add(struct nhir_store *st, const char *actor,
-			   int64_t incident, const struct nhir_catalog *cat,
-			   const char *action, const char *target,
-			   int64_t after, int64_t *seq_out, struct nhir_err *err)
+enum nhir_rc nhir_plan_add(const struct nhir_ctx *ctx, int64_t incident,
+			   const struct nhir_catalog *cat, const char *action,
+			   const char *target, int64_t after, int64_t *seq_out,
+			   struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	const struct nhir_plan_store_ops *ops = nhir_plan_store(st);
 	const struct nhir_action *a = nhir_catalog_find(cat, action);
 	struct step_row aft;

@@ -1594,7 +1594,7 @@ enum nhir_rc nhir_aws_call(const struct nhir_ctx *op, const struct nhir_aws *a,
 	} else if (!strcmp(action, "aws.deny-sessions-issued-before")) {
 		bool role = !strcmp(t.kind, "role");
 
-		nhir_time_format(nhir_time_now(), when, sizeof(when));
+		nhir_time_format(nhir_ctx_now(op), when, sizeof(when));
 		policy_deny_before(policy, sizeof(policy), when);
 		param(&p, role ? "RoleName" : "UserName", t.name);
 		param(&p, "PolicyName", REVOKE_POLICY);

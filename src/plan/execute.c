@@ -260,9 +260,8 @@ static bool revokes(const struct xstep *x)
 }
 
 /* Keeps the connector's answer as evidence of the incident. */
-static int64_t keep_output(struct nhir_store *st, const char *actor,
-			   int64_t incident, const struct xstep *x,
-			   const char *tmpdir, const char *conn,
+static int64_t keep_output(const struct nhir_ctx *ctx, int64_t incident,
+			   const struct xstep *x, const char *conn,
 			   const char *req, const struct nhir_buf *reply,
 			   const char *error)
 {
@@ -272,7 +271,7 @@ static int64_t keep_output(struct nhir_store *st, const char *actor,
 
 	/* named for what it is: the evidence keeps the file's name */
 	snprintf(dir, sizeof(dir), "%s/nhir-step-XXXXXX",
-		 tmpdir ? tmpdir : "/tmp");
+		 nhir_ctx_tmpdir(ctx));
 	if (!mkdtemp(dir))
 		return 0;
 	snprintf(path, sizeof(path), "%s/step-%" PRId64 "-%s.log", dir, x->seq,
@@ -289,7 +288,7 @@ static int64_t keep_output(struct nhir_store *st, const char *actor,
 	fclose(f);
 	snprintf(source, sizeof(source), "connector %s, step %" PRId64 " (%s)",
 		 conn, x->seq, x->action);
-	if (nhir_evidence_add(st, actor, incident, path, source, 0, &ev, sha, NULL))
+	if (nhir_evidence_add(ctx, incident, path, source, 0, &ev, sha, NULL))
 		ev = 0;
 	unlink(path);
 	rmdir(dir);
@@ -476,7 +475,7 @@ static enum nhir_rc run_probe(const struct nhir_ctx *op, struct nhir_store *st,
 			      sizeof(detail));
 	done = !strcmp(status, "done");
 	set_result(res, status, detail);
-	now = nhir_time_now();
+	now = nhir_ctx_now(op);
 	rc = ir_begin(st, actor, NHIR_PERM_WORK, incident, "execute", err);
 	if (!rc)
 		rc = ops->step_finish(st, x->id, done ? NHIR_STEP_DONE
@@ -685,11 +684,9 @@ static enum nhir_rc run_connector(const struct nhir_ctx *op,
 			read_answer(cname, &reply, &a);
 		set_result(res, a.status, strcmp(a.status, "done") ? a.cerr.msg
 								   : a.detail);
-		res->evidence = keep_output(st, actor, incident, x,
-					    nhir_ctx_tmpdir(op),
-					    cname, req, &reply,
-					    strcmp(a.status, "done") ? a.cerr.msg
-								     : NULL);
+		res->evidence = keep_output(op, incident, x, cname, req,
+					    &reply, strcmp(a.status, "done")
+						    ? a.cerr.msg : NULL);
 		rc = finish_step(st, actor, incident, x, &a, res, err);
 	}
 	step_unlock(lock);
@@ -739,14 +736,16 @@ enum nhir_rc nhir_execute(const struct nhir_ctx *ctx, int64_t incident,
 			     err);
 }
 
-enum nhir_rc nhir_step_resolve(struct nhir_store *st, const char *actor,
-			       int64_t incident, int64_t seq, bool done,
-			       const char *why, struct nhir_err *err)
+enum nhir_rc nhir_step_resolve(const struct nhir_ctx *ctx, int64_t incident,
+			       int64_t seq, bool done, const char *why,
+			       struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	const struct nhir_plan_store_ops *ops = nhir_plan_store(st);
 	struct xstep x;
 	char what[400], result[600];
-	int64_t now = nhir_time_now();
+	int64_t now = nhir_ctx_now(ctx);
 	cJSON *d;
 	enum nhir_rc rc;
 
@@ -947,12 +946,12 @@ enum nhir_rc nhir_verify(const struct nhir_ctx *ctx, int64_t incident,
 		rc = ir_begin(st, actor, NHIR_PERM_WORK, incident, "verify", err);
 		if (!rc && !strcmp(outcome, "verified")) {
 			rc = ops->revocation_verify(st, incident, p.node[i], 0,
-						    nhir_time_now(), detail,
+						    nhir_ctx_now(ctx), detail,
 						    err);
 			if (!rc)
 				rc = ops->verify_steps_done(st, incident,
 							    p.node[i],
-							    nhir_time_now(),
+							    nhir_ctx_now(ctx),
 							    detail, err);
 		} else if (!rc) {
 			rc = ops->revocation_note(st, incident, p.node[i],

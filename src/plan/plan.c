@@ -711,12 +711,11 @@ static enum nhir_rc load_scope(struct planner *p, int64_t **conf,
 	return rc;
 }
 
-enum nhir_rc nhir_plan_build(struct nhir_store *st, const char *actor,
-			     int64_t incident, const struct nhir_catalog *cat,
-			     size_t *steps, struct nhir_err *err)
+enum nhir_rc nhir_plan_build(const struct nhir_ctx *ctx, int64_t incident,
+			     const struct nhir_catalog *cat, size_t *steps,
+			     struct nhir_err *err)
 {
-	return nhir_plan_build_from(st, actor, incident, cat, NULL, steps,
-				    err);
+	return nhir_plan_build_from(ctx, incident, cat, NULL, steps, err);
 }
 
 /* Another catalog than the configured one: the lead's decision. */
@@ -743,12 +742,13 @@ static enum nhir_rc other_catalog(struct nhir_store *st, const char *actor,
 						    what, o->why, err);
 }
 
-enum nhir_rc nhir_plan_build_from(struct nhir_store *st, const char *actor,
-				  int64_t incident,
+enum nhir_rc nhir_plan_build_from(const struct nhir_ctx *ctx, int64_t incident,
 				  const struct nhir_catalog *cat,
 				  const struct nhir_plan_origin *o,
 				  size_t *steps, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	const struct nhir_plan_store_ops *ops = nhir_plan_store(st);
 	char digest[65] = "", conf[NHIR_SETTING_MAX];
 	bool configured = false;
@@ -765,7 +765,7 @@ enum nhir_rc nhir_plan_build_from(struct nhir_store *st, const char *actor,
 	p.cat = cat;
 	p.incident = incident;
 	p.err = err;
-	p.now = nhir_time_now();
+	p.now = nhir_ctx_now(ctx);
 	p.gone = cJSON_CreateArray();
 	if (!p.gone)
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");

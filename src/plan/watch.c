@@ -39,6 +39,7 @@ struct alerted {
 struct nhir_watch {
 	struct nhir_store *st;
 	char *actor;
+	struct nhir_ctx ctx;	/* the caller's, acting as actor */
 	int64_t incident;
 	int64_t period, started;
 	int64_t start_seq;	/* its watch.start entry */
@@ -91,10 +92,12 @@ void nhir_watch_free(struct nhir_watch *w)
 	nhir_free(w);
 }
 
-enum nhir_rc nhir_watch_start(struct nhir_store *st, const char *actor,
-			      int64_t incident, int64_t period,
-			      struct nhir_watch **out, struct nhir_err *err)
+enum nhir_rc nhir_watch_start(const struct nhir_ctx *ctx, int64_t incident,
+			      int64_t period, struct nhir_watch **out,
+			      struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	struct nhir_watch *w;
 	cJSON *d;
 	enum nhir_rc rc;
@@ -114,13 +117,15 @@ enum nhir_rc nhir_watch_start(struct nhir_store *st, const char *actor,
 		nhir_watch_free(w);
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	}
+	w->ctx = *ctx;
+	w->ctx.actor = w->actor;
 	rc = ir_begin(st, w->actor, NHIR_PERM_WORK, incident, "watch.start",
 		      err);
 	if (rc) {
 		nhir_watch_free(w);
 		return rc;
 	}
-	w->started = nhir_time_now();
+	w->started = nhir_ctx_now(ctx);
 	d = cJSON_CreateObject();
 	if (!d || !cJSON_AddNumberToObject(d, "for_seconds", (double)period))
 		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
@@ -253,13 +258,15 @@ static int on_incident(const struct nhir_incident *inc, void *data)
 	return 0;
 }
 
-enum nhir_rc nhir_watch_upload(struct nhir_store *st, const char *actor,
-			       int64_t file, nhir_watch_alert_cb cb,
-			       void *data, struct nhir_watch_sweep *out,
+enum nhir_rc nhir_watch_upload(const struct nhir_ctx *ctx, int64_t file,
+			       nhir_watch_alert_cb cb, void *data,
+			       struct nhir_watch_sweep *out,
 			       struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	struct incidents l;
-	int64_t now = nhir_time_now();
+	int64_t now = nhir_ctx_now(ctx);
 	enum nhir_rc rc;
 
 	memset(out, 0, sizeof(*out));
@@ -290,6 +297,8 @@ enum nhir_rc nhir_watch_upload(struct nhir_store *st, const char *actor,
 			break;
 		}
 		w->st = st;
+		w->ctx = *ctx;
+		w->ctx.actor = w->actor;
 		w->incident = l.v[i];
 		w->period = o.period;
 		w->started = o.at;
@@ -978,8 +987,8 @@ static enum nhir_rc propose(struct nhir_watch *w, size_t i,
 	snprintf(ref, sizeof(ref), "#%" PRId64, k->node);
 	snprintf(why, sizeof(why), "watch: %s from %s", k->via ? k->via : "minted",
 		 w->keys[k->parent].ext);
-	return nhir_scope_change(w->st, w->actor, w->incident, NHIR_SCOPE_ADD,
-				 ref, why, err);
+	return nhir_scope_change(&w->ctx, w->incident, NHIR_SCOPE_ADD, ref,
+				 why, err);
 }
 
 enum nhir_rc nhir_watch_sweep(struct nhir_watch *w, nhir_watch_alert_cb cb,
@@ -1485,11 +1494,12 @@ static int on_entry(const struct nhir_audit_entry *e, void *data)
 	return vs->cb(&c, vs->data);
 }
 
-enum nhir_rc nhir_watch_verdicts(struct nhir_store *st, const char *actor,
-				 int64_t incident, const char *pubfile,
-				 nhir_verdict_cb cb, void *data,
-				 struct nhir_err *err)
+enum nhir_rc nhir_watch_verdicts(const struct nhir_ctx *ctx, int64_t incident,
+				 const char *pubfile, nhir_verdict_cb cb,
+				 void *data, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	struct verdicts vs = { pubfile, cb, data, NHIR_OK, err };
 	enum nhir_rc rc;
 

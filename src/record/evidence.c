@@ -266,25 +266,26 @@ static enum nhir_rc record_evidence(struct nhir_store *st, int64_t incident,
 	return nhir_record_store(st)->evidence_insert(st, &e, evidence, err);
 }
 
-enum nhir_rc nhir_evidence_add(struct nhir_store *st, const char *actor,
-			       int64_t id, const char *path,
-			       const char *source, uint64_t max_size,
-			       int64_t *evidence, char hex[65],
-			       struct nhir_err *err)
+enum nhir_rc nhir_evidence_add(const struct nhir_ctx *ctx, int64_t id,
+			       const char *path, const char *source,
+			       uint64_t max_size, int64_t *evidence,
+			       char hex[65], struct nhir_err *err)
 {
 	const char *base = strcmp(path, "-") ? strrchr(path, '/') : NULL;
 
 	base = base ? base + 1 : strcmp(path, "-") ? path : "stdin";
-	return nhir_evidence_add_as(st, actor, id, path, base, source,
-				    max_size, evidence, hex, err);
+	return nhir_evidence_add_as(ctx, id, path, base, source, max_size,
+				    evidence, hex, err);
 }
 
-enum nhir_rc nhir_evidence_add_as(struct nhir_store *st, const char *actor,
-				  int64_t id, const char *path,
-				  const char *base, const char *source,
-				  uint64_t max_size, int64_t *evidence,
-				  char hex[65], struct nhir_err *err)
+enum nhir_rc nhir_evidence_add_as(const struct nhir_ctx *ctx, int64_t id,
+				  const char *path, const char *base,
+				  const char *source, uint64_t max_size,
+				  int64_t *evidence, char hex[65],
+				  struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	struct stored o = { -1, "" };
 	char *dir = NULL, *final = NULL;
 	unsigned char md[32];
@@ -431,20 +432,26 @@ static enum nhir_rc evidence_read(struct nhir_store *st, const char *actor,
 	return ir_end(st, rc, actor, action, inc, d, err);
 }
 
-enum nhir_rc nhir_evidence_export(struct nhir_store *st, const char *actor,
-				  int64_t evidence, const char *path,
-				  unsigned flags, struct nhir_err *err)
+enum nhir_rc nhir_evidence_export(const struct nhir_ctx *ctx, int64_t evidence,
+				  const char *path, unsigned flags,
+				  struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
+
 	return evidence_read(st, actor, evidence, 0, -1, path, path, flags,
 			     path ? "evidence.export" : "evidence.verify",
 			     path ? "exported" : "verified", NULL, NULL, err);
 }
 
-enum nhir_rc nhir_evidence_download(struct nhir_store *st, const char *actor,
-				    int64_t incident, int64_t evidence,
-				    int out, const char *to, uint64_t *size,
+enum nhir_rc nhir_evidence_download(const struct nhir_ctx *ctx,
+				    int64_t incident, int64_t evidence, int out,
+				    const char *to, uint64_t *size,
 				    char sha[65], struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
+
 	return evidence_read(st, actor, evidence, incident, out, NULL, to, 0,
 			     out >= 0 ? "evidence.download" : "evidence.verify",
 			     out >= 0 ? "downloaded" : "verified", size, sha,

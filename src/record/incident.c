@@ -175,16 +175,18 @@ out:
 	return rc;
 }
 
-enum nhir_rc nhir_incident_declare(struct nhir_store *st, const char *actor,
+enum nhir_rc nhir_incident_declare(const struct nhir_ctx *ctx,
 				   const struct nhir_declare *d, int64_t *id,
 				   struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	const struct nhir_record_store_ops *rs = nhir_record_store(st);
 	int64_t *seeds = NULL, *prop = NULL;
 	size_t seed_nr = 0, prop_nr = 0;
 	cJSON *detail = NULL, *arr;
 	enum nhir_rc rc = NHIR_OK;
-	int64_t now = nhir_time_now();
+	int64_t now = nhir_ctx_now(ctx);
 	char lead[USER_BUF] = "";
 
 	*id = 0;
@@ -264,15 +266,17 @@ out:
 	return rc;
 }
 
-enum nhir_rc nhir_incident_assign(struct nhir_store *st, const char *actor,
-				  int64_t id, const char *lead,
+enum nhir_rc nhir_incident_assign(const struct nhir_ctx *ctx, int64_t id,
+				  const char *lead,
 				  const char *const *responders, size_t nr,
 				  struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	const struct nhir_record_store_ops *rs = nhir_record_store(st);
 	struct nhir_incident inc;
 	cJSON *d = cJSON_CreateObject(), *arr = NULL;
-	int64_t now = nhir_time_now();
+	int64_t now = nhir_ctx_now(ctx);
 	char name[USER_BUF] = "";
 	enum nhir_rc rc;
 
@@ -361,14 +365,16 @@ enum nhir_rc nhir_incident_close_check(struct nhir_store *st, int64_t id,
 	return NHIR_OK;
 }
 
-enum nhir_rc nhir_incident_move(struct nhir_store *st, const char *actor,
-				int64_t id, enum nhir_inc_state to,
-				const char *why, struct nhir_err *err)
+enum nhir_rc nhir_incident_move(const struct nhir_ctx *ctx, int64_t id,
+				enum nhir_inc_state to, const char *why,
+				struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	struct nhir_incident inc;
 	char guard[400];
 	cJSON *d = NULL;
-	int64_t confirmed = 0, now = nhir_time_now();
+	int64_t confirmed = 0, now = nhir_ctx_now(ctx);
 	enum nhir_rc rc;
 
 	if ((unsigned)to >= NHIR_INC_STATE_NR)
@@ -413,11 +419,13 @@ enum nhir_rc nhir_incident_move(struct nhir_store *st, const char *actor,
 	return ir_end(st, rc, actor, "incident.state", id, d, err);
 }
 
-enum nhir_rc nhir_scope_change(struct nhir_store *st, const char *actor,
-			       int64_t id, enum nhir_scope_op op,
-			       const char *ref, const char *why,
-			       struct nhir_err *err)
+enum nhir_rc nhir_scope_change(const struct nhir_ctx *ctx, int64_t id,
+			       enum nhir_scope_op op, const char *ref,
+			       const char *why, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
+
 	static const char *const ops[] = { "scope.add", "scope.confirm",
 					   "scope.dismiss" };
 	cJSON *d = NULL;
@@ -547,11 +555,12 @@ enum nhir_rc nhir_scope_each(struct nhir_store *st, int64_t id,
 	return nhir_record_store(st)->scope_read(st, id, scope_item, &w, err);
 }
 
-enum nhir_rc nhir_decide(struct nhir_store *st, const char *actor,
-			 int64_t id, const char *kind, const char *what,
-			 const char *why, int64_t *out_id,
-			 struct nhir_err *err)
+enum nhir_rc nhir_decide(const struct nhir_ctx *ctx, int64_t id,
+			 const char *kind, const char *what, const char *why,
+			 int64_t *out_id, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	cJSON *d;
 	enum nhir_rc rc;
 
@@ -563,7 +572,7 @@ enum nhir_rc nhir_decide(struct nhir_store *st, const char *actor,
 	rc = ir_begin(st, actor, NHIR_PERM_LEAD, id, "decide", err);
 	if (rc)
 		return rc;
-	rc = nhir_record_store(st)->decision_insert(st, id, nhir_time_now(),
+	rc = nhir_record_store(st)->decision_insert(st, id, nhir_ctx_now(ctx),
 						    actor, kind, what, why,
 						    out_id, err);
 	d = cJSON_CreateObject();
@@ -575,9 +584,11 @@ enum nhir_rc nhir_decide(struct nhir_store *st, const char *actor,
 	return ir_end(st, rc, actor, "decide", id, d, err);
 }
 
-enum nhir_rc nhir_note_add(struct nhir_store *st, const char *actor,
-			   int64_t id, const char *body, struct nhir_err *err)
+enum nhir_rc nhir_note_add(const struct nhir_ctx *ctx, int64_t id,
+			   const char *body, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	cJSON *d;
 	enum nhir_rc rc;
 
@@ -586,7 +597,7 @@ enum nhir_rc nhir_note_add(struct nhir_store *st, const char *actor,
 	rc = ir_begin(st, actor, NHIR_PERM_WORK, id, "note", err);
 	if (rc)
 		return rc;
-	rc = nhir_record_store(st)->note_insert(st, id, nhir_time_now(), actor,
+	rc = nhir_record_store(st)->note_insert(st, id, nhir_ctx_now(ctx), actor,
 						body, err);
 	d = cJSON_CreateObject();
 	if (d)
@@ -594,10 +605,12 @@ enum nhir_rc nhir_note_add(struct nhir_store *st, const char *actor,
 	return ir_end(st, rc, actor, "note", id, d, err);
 }
 
-enum nhir_rc nhir_task_add(struct nhir_store *st, const char *actor,
-			   int64_t id, const char *title, const char *owner,
-			   int64_t due, int64_t *task, struct nhir_err *err)
+enum nhir_rc nhir_task_add(const struct nhir_ctx *ctx, int64_t id,
+			   const char *title, const char *owner, int64_t due,
+			   int64_t *task, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	cJSON *d;
 	char name[USER_BUF] = "";
 	enum nhir_rc rc;
@@ -614,7 +627,7 @@ enum nhir_rc nhir_task_add(struct nhir_store *st, const char *actor,
 	if (!rc) {
 		struct nhir_task_def t = {
 			.incident = id, .title = title, .owner = name,
-			.due = due, .created = nhir_time_now(), .actor = actor,
+			.due = due, .created = nhir_ctx_now(ctx), .actor = actor,
 		};
 
 		rc = nhir_record_store(st)->task_insert(st, &t, task, err);
@@ -629,9 +642,11 @@ enum nhir_rc nhir_task_add(struct nhir_store *st, const char *actor,
 	return ir_end(st, rc, actor, "task.add", id, d, err);
 }
 
-enum nhir_rc nhir_task_done(struct nhir_store *st, const char *actor,
-			    int64_t id, int64_t task, struct nhir_err *err)
+enum nhir_rc nhir_task_done(const struct nhir_ctx *ctx, int64_t id,
+			    int64_t task, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	struct nhir_incident inc;
 	char owner[128] = "";
 	enum nhir_task_status status = NHIR_TASK_STATUS_UNKNOWN;
@@ -667,7 +682,7 @@ enum nhir_rc nhir_task_done(struct nhir_store *st, const char *actor,
 		rc = nhir_err_set(err, NHIR_ECONFLICT, "task %" PRId64
 				  " is already done", task);
 	if (!rc)
-		rc = nhir_record_store(st)->task_done(st, task, nhir_time_now(),
+		rc = nhir_record_store(st)->task_done(st, task, nhir_ctx_now(ctx),
 						      actor, err);
 	d = cJSON_CreateObject();
 	if (d)

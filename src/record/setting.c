@@ -101,10 +101,11 @@ static enum nhir_rc check_value(const char *key, const char *value,
 	return NHIR_OK;
 }
 
-enum nhir_rc nhir_setting_set(struct nhir_store *st, const char *actor,
-			      const char *key, const char *value,
-			      struct nhir_err *err)
+enum nhir_rc nhir_setting_set(const struct nhir_ctx *ctx, const char *key,
+			      const char *value, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	char old[NHIR_SETTING_MAX];
 	bool had = false;
 	cJSON *d;
@@ -122,7 +123,7 @@ enum nhir_rc nhir_setting_set(struct nhir_store *st, const char *actor,
 		return rc;
 	rc = nhir_setting_get(st, key, old, sizeof(old), &had, err);
 	if (!rc && value) {
-		struct nhir_setting set = { key, value, actor, nhir_time_now() };
+		struct nhir_setting set = { key, value, actor, nhir_ctx_now(ctx) };
 
 		rc = nhir_record_store(st)->setting_put(st, &set, err);
 	} else if (!rc) {

@@ -58,10 +58,11 @@ static enum nhir_rc insert_user(struct nhir_store *st, const char *actor,
 	return nhir_record_store(st)->user_insert(st, &u, err);
 }
 
-enum nhir_rc nhir_user_add(struct nhir_store *st, const char *actor,
-			   const char *name, enum nhir_role role,
-			   struct nhir_err *err)
+enum nhir_rc nhir_user_add(const struct nhir_ctx *ctx, const char *name,
+			   enum nhir_role role, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	struct nhir_user was;
 	bool found = false;
 	cJSON *d;
@@ -113,10 +114,12 @@ enum nhir_rc nhir_user_add(struct nhir_store *st, const char *actor,
 	return ir_end(st, rc, actor, "user.add", 0, d, err);
 }
 
-enum nhir_rc nhir_user_set(struct nhir_store *st, const char *actor,
-			   const char *name, enum nhir_role role, bool active,
+enum nhir_rc nhir_user_set(const struct nhir_ctx *ctx, const char *name,
+			   enum nhir_role role, bool active,
 			   struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	struct nhir_user u;
 	cJSON *d;
 	enum nhir_rc rc;

@@ -44,7 +44,7 @@ enum MHD_Result ad_user_add(struct srv_req *r)
 		return ok;
 	if (srv_decode_user(r->body, r->len, true, &u, &err))
 		return srv_fail(r, &err);
-	rc = nhir_user_add(r->st, r->user, u.name, u.role, &err);
+	rc = nhir_user_add(srv_lib(r), u.name, u.role, &err);
 	if (!rc) {
 		snprintf(r->location, sizeof(r->location), "/api/v1/users/%s",
 			 u.name);
@@ -74,7 +74,7 @@ enum MHD_Result ad_user_set(struct srv_req *r)
 	/* what is not given stays as it is (the library wants both) */
 	rc = nhir_user_get(r->st, r->name, &cur, &err);
 	if (!rc)
-		rc = nhir_user_set(r->st, r->user, cur.name,
+		rc = nhir_user_set(srv_lib(r), cur.name,
 				   u.role != NHIR_ROLE_NONE ? u.role : cur.role,
 				   u.active >= 0 ? u.active != 0 : cur.active,
 				   &err);

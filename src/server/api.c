@@ -772,8 +772,7 @@ static enum MHD_Result declare(struct srv_req *r)
 		rc = err.rc;
 	}
 	if (!rc)
-		rc = nhir_incident_declare(r->st, r->user, &d, &r->incident,
-					   &err);
+		rc = nhir_incident_declare(srv_lib(r), &d, &r->incident, &err);
 	srv_values_free(v, NHIR_ARRAY_SIZE(f));
 	if (rc)
 		return srv_fail(r, &err);
@@ -808,7 +807,7 @@ static enum MHD_Result state(struct srv_req *r)
 		srv_values_free(v, NHIR_ARRAY_SIZE(f));
 		return ok;
 	} else
-		rc = nhir_incident_move(r->st, r->user, r->incident,
+		rc = nhir_incident_move(srv_lib(r), r->incident,
 					(enum nhir_inc_state)to, v[1].s, &err);
 	srv_values_free(v, NHIR_ARRAY_SIZE(f));
 	return changed(r, rc, &err, "state changed");
@@ -834,9 +833,9 @@ static enum MHD_Result assign(struct srv_req *r)
 		srv_values_free(v, NHIR_ARRAY_SIZE(f));
 		return ok;
 	} else
-		rc = nhir_incident_assign(r->st, r->user, r->incident, v[0].s,
-					  (const char *const *)v[1].v,
-					  v[1].n, &err);
+		rc = nhir_incident_assign(srv_lib(r), r->incident, v[0].s,
+					  (const char *const *)v[1].v, v[1].n,
+					  &err);
 	srv_values_free(v, NHIR_ARRAY_SIZE(f));
 	return changed(r, rc, &err, "assigned");
 }
@@ -867,7 +866,7 @@ static enum MHD_Result scope(struct srv_req *r)
 		srv_values_free(v, NHIR_ARRAY_SIZE(f));
 		return ok;
 	} else
-		rc = nhir_scope_change(r->st, r->user, r->incident,
+		rc = nhir_scope_change(srv_lib(r), r->incident,
 				       (enum nhir_scope_op)op, v[1].s, v[2].s,
 				       &err);
 	srv_values_free(v, NHIR_ARRAY_SIZE(f));
@@ -893,9 +892,8 @@ static enum MHD_Result decide(struct srv_req *r)
 		srv_values_free(v, NHIR_ARRAY_SIZE(f));
 		return ok;
 	}
-	rc = nhir_decide(r->st, r->user, r->incident,
-			 v[0].s ? v[0].s : "decision", v[1].s, v[2].s, &id,
-			 &err);
+	rc = nhir_decide(srv_lib(r), r->incident, v[0].s ? v[0].s : "decision",
+			 v[1].s, v[2].s, &id, &err);
 	srv_values_free(v, NHIR_ARRAY_SIZE(f));
 	return changed(r, rc, &err, "decision recorded");
 }
@@ -918,7 +916,7 @@ static enum MHD_Result note(struct srv_req *r)
 		return ok;
 	}
 	/* the library authorizes, changes and audits, as the token's user */
-	rc = nhir_note_add(r->st, r->user, r->incident, text, &err);
+	rc = nhir_note_add(srv_lib(r), r->incident, text, &err);
 	srv_free(text);
 	nhir_incident_expect(r->st, 0, NULL);
 	if (rc)
@@ -952,8 +950,8 @@ static enum MHD_Result task(struct srv_req *r)
 		return ok;
 	}
 	if (!rc)
-		rc = nhir_task_add(r->st, r->user, r->incident, v[0].s, v[1].s,
-				   due, &id, &err);
+		rc = nhir_task_add(srv_lib(r), r->incident, v[0].s, v[1].s, due,
+				   &id, &err);
 	srv_values_free(v, NHIR_ARRAY_SIZE(f));
 	if (rc) {
 		nhir_incident_expect(r->st, 0, NULL);
@@ -980,7 +978,7 @@ static enum MHD_Result task_done(struct srv_req *r)
 	srv_values_free(v, NHIR_ARRAY_SIZE(f));
 	if (!if_match(r, &ok))
 		return ok;
-	rc = nhir_task_done(r->st, r->user, r->incident, r->num, &err);
+	rc = nhir_task_done(srv_lib(r), r->incident, r->num, &err);
 	return changed(r, rc, &err, "task done");
 }
 
@@ -1041,7 +1039,7 @@ static enum MHD_Result plan_build(struct srv_req *r)
 					      "server has no action catalog");
 	}
 	if (!rc)
-		rc = nhir_plan_build_from(r->st, r->user, r->incident, cat, &o,
+		rc = nhir_plan_build_from(srv_lib(r), r->incident, cat, &o,
 					  &steps, &err);
 	nhir_catalog_free(cat);
 	free(conf);
@@ -1077,11 +1075,11 @@ static enum MHD_Result verdict(struct srv_req *r, bool yes)
 				  "'withdraw' goes with a rejection only");
 	else if ((withdraw = v[2].b))
 		/* the author takes back their own rejection */
-		rc = nhir_reject_withdraw(r->st, r->user, r->incident, r->num,
+		rc = nhir_reject_withdraw(srv_lib(r), r->incident, r->num,
 					  v[0].s, &err);
 	else
-		rc = nhir_approve(r->st, r->user, r->incident, r->num, yes,
-				  v[0].s, v[1].set ? v[1].i : 0, &err);
+		rc = nhir_approve(srv_lib(r), r->incident, r->num, yes, v[0].s,
+				  v[1].set ? v[1].i : 0, &err);
 	srv_values_free(v, NHIR_ARRAY_SIZE(f));
 	if (rc)
 		return srv_fail(r, &err);
@@ -1128,7 +1126,7 @@ static enum MHD_Result approve_all(struct srv_req *r)
 		return ok;
 	rc = nhir_doc_approvals_new(r->incident, r->user, &a, &err);
 	if (!rc)
-		rc = nhir_approve_pending(r->st, r->user, r->incident, v[0].s,
+		rc = nhir_approve_pending(srv_lib(r), r->incident, v[0].s,
 					  v[1].set ? v[1].i : 0,
 					  nhir_doc_approved, a, &err);
 	srv_values_free(v, NHIR_ARRAY_SIZE(f));

@@ -99,7 +99,7 @@ enum MHD_Result ct_execute(struct srv_req *r)
 				   ".../steps/N/execute");
 	}
 	if (x.resolve != SRV_RESOLVE_NONE) {
-		rc = nhir_step_resolve(r->st, r->user, r->incident, r->num,
+		rc = nhir_step_resolve(srv_lib(r), r->incident, r->num,
 				       x.resolve == SRV_RESOLVE_DONE, x.why,
 				       &err);
 		srv_exec_req_free(&x);
@@ -204,20 +204,20 @@ enum MHD_Result ct_plan_edit(struct srv_req *r)
 	case SRV_EDIT_ADD:
 		rc = catalog(r, &cat, &err);
 		if (!rc)
-			rc = nhir_plan_add(r->st, r->user, r->incident, cat,
+			rc = nhir_plan_add(srv_lib(r), r->incident, cat,
 					   e.action, e.target, e.after, &step,
 					   &err);
 		nhir_catalog_free(cat);
 		break;
 	case SRV_EDIT_SKIP:
 		step = e.step;
-		rc = nhir_plan_skip(r->st, r->user, r->incident, e.step, e.why,
+		rc = nhir_plan_skip(srv_lib(r), r->incident, e.step, e.why,
 				    e.accept, &err);
 		break;
 	default:
 		step = e.step;
-		rc = nhir_plan_move(r->st, r->user, r->incident, e.step,
-				    e.before, e.accept, &err);
+		rc = nhir_plan_move(srv_lib(r), r->incident, e.step, e.before,
+				    e.accept, &err);
 		break;
 	}
 	srv_plan_edit_free(&e);

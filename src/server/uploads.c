@@ -264,8 +264,8 @@ static void watch_check(struct srv_req *r, const struct nhir_ingest_result *res,
 
 	if (res->files != 1 || res->run_first <= 0)
 		return;
-	if (nhir_watch_upload(r->st, r->user, res->run_first, on_watch_alert,
-			      r, &sw, &err)) {
+	if (nhir_watch_upload(srv_lib(r), res->run_first, on_watch_alert, r,
+			      &sw, &err)) {
 		srv_log("%s %s: watch check of %s failed: %s", r->method,
 			r->url, r->upp.name, err.msg);
 		cJSON_AddStringToObject(doc, "watch_error", err.msg);
@@ -433,7 +433,7 @@ enum MHD_Result up_evidence(struct srv_req *r)
 		return ok;
 	/* the library copies it beside the database, hashed, and records
 	 * its first custody entry with the audit entry */
-	if (nhir_evidence_add_as(r->st, r->user, r->incident,
+	if (nhir_evidence_add_as(srv_lib(r), r->incident,
 				 srv_upload_path(r->up), r->upp.name,
 				 r->upp.source, srv_opts(r->srv)->max_upload,
 				 &id, hex, &err) ||
@@ -548,7 +548,7 @@ enum MHD_Result up_evidence_get(struct srv_req *r)
 		fd = srv_upload_take_fd(sp);
 		srv_upload_free(sp);
 	}
-	if (nhir_evidence_download(r->st, r->user, r->incident, r->num, fd,
+	if (nhir_evidence_download(srv_lib(r), r->incident, r->num, fd,
 				   head ? NULL : to, &size, sha, &err)) {
 		if (fd >= 0)
 			close(fd);

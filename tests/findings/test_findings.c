@@ -223,7 +223,8 @@ static void test_import_and_route(void **state)
 	char *report;
 
 	(void)state;
-	assert_int_equal(nhir_user_add(st, "ada", "ada", NHIR_ROLE_ADMIN, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "ada"), "ada",
+				       NHIR_ROLE_ADMIN, NULL), 0);
 	assert_int_equal(tl_import_text(st, "nhir",
 		"{\"type\":\"node\",\"kind\":\"credential\",\"id\":\"AKIAIOSFODNN7EXAMPLE\",\"subtype\":\"aws-access-key\"}\n"
 		"{\"type\":\"node\",\"kind\":\"identity\",\"id\":\"arn:aws:iam::1:role/admin\"}\n"

@@ -19,10 +19,14 @@ static int setup(void **state)
 	const char *seeds[] = { "AKIATESTKEY000000001" };
 
 	f->st = tl_new_store(NULL);
-	assert_int_equal(nhir_user_add(f->st, "ada", "ada", NHIR_ROLE_ADMIN, NULL), 0);
-	assert_int_equal(nhir_user_add(f->st, "ada", "lee", NHIR_ROLE_LEAD, NULL), 0);
-	assert_int_equal(nhir_user_add(f->st, "ada", "alex", NHIR_ROLE_APPROVER, NULL), 0);
-	assert_int_equal(nhir_user_add(f->st, "ada", "obi", NHIR_ROLE_OBSERVER, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(f->st, "ada"), "ada",
+				       NHIR_ROLE_ADMIN, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(f->st, "ada"), "lee",
+				       NHIR_ROLE_LEAD, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(f->st, "ada"), "alex",
+				       NHIR_ROLE_APPROVER, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(f->st, "ada"), "obi",
+				       NHIR_ROLE_OBSERVER, NULL), 0);
 	assert_int_equal(tl_import_text(f->st, "nhir",
 		"{\"type\":\"node\",\"kind\":\"credential\",\"id\":\"AKIATESTKEY000000001\",\"subtype\":\"aws-access-key\"}\n"
 		"{\"type\":\"node\",\"kind\":\"identity\",\"id\":\"arn:aws:iam::1:user/ci\"}\n"
@@ -35,7 +39,8 @@ static int setup(void **state)
 	d.seeds = seeds;
 	d.seed_nr = 1;
 	d.exposed_at = NHIR_TIME_UNSET;
-	assert_int_equal(nhir_incident_declare(f->st, "lee", &d, &f->inc, NULL), 0);
+	assert_int_equal(nhir_incident_declare(TL_CTX(f->st, "lee"), &d,
+					       &f->inc, NULL), 0);
 	assert_int_equal(nhir_catalog_load("catalog/actions.yaml", &f->cat,
 					   NULL), 0);
 	*state = f;
@@ -91,40 +96,42 @@ static void test_planning_without_err(void **state)
 	int64_t seq = 0;
 	int before = denials(f);
 
-	assert_int_equal(nhir_plan_build(f->st, "obi", f->inc, f->cat, &steps,
-					 NULL), NHIR_EDENIED);
+	assert_int_equal(nhir_plan_build(TL_CTX(f->st, "obi"), f->inc, f->cat,
+					 &steps, NULL), NHIR_EDENIED);
 	assert_int_equal(denials(f), before + 1);
-	assert_int_equal(nhir_plan_build(f->st, "lee", f->inc + 1, f->cat,
-					 &steps, NULL), NHIR_ENOTFOUND);
-	assert_int_equal(nhir_plan_build(f->st, "lee", f->inc, f->cat, &steps,
-					 NULL), 0);
+	assert_int_equal(nhir_plan_build(TL_CTX(f->st, "lee"), f->inc + 1,
+					 f->cat, &steps, NULL), NHIR_ENOTFOUND);
+	assert_int_equal(nhir_plan_build(TL_CTX(f->st, "lee"), f->inc, f->cat,
+					 &steps, NULL), 0);
 	assert_true(steps > 0);
 	assert_int_equal(nhir_step_get(f->st, f->inc, 999, NULL, NULL, NULL),
 			 NHIR_ENOTFOUND);
-	assert_int_equal(nhir_plan_add(f->st, "lee", f->inc, f->cat,
+	assert_int_equal(nhir_plan_add(TL_CTX(f->st, "lee"), f->inc, f->cat,
 				       "no.such-action", NULL, 0, &seq, NULL),
 			 NHIR_ENOTFOUND);
-	assert_int_equal(nhir_plan_add(f->st, "lee", f->inc, f->cat,
+	assert_int_equal(nhir_plan_add(TL_CTX(f->st, "lee"), f->inc, f->cat,
 				       "generic.notify-owner", "nobody", 0,
 				       &seq, NULL), NHIR_ENOTFOUND);
-	assert_int_equal(nhir_plan_add(f->st, "lee", f->inc, f->cat,
+	assert_int_equal(nhir_plan_add(TL_CTX(f->st, "lee"), f->inc, f->cat,
 				       "generic.notify-owner", NULL, 999, &seq,
 				       NULL), NHIR_ENOTFOUND);
-	assert_int_equal(nhir_plan_skip(f->st, "lee", f->inc, 1, NULL, NULL,
-					NULL), NHIR_EINVAL);
-	assert_int_equal(nhir_plan_skip(f->st, "lee", f->inc, 999, "why", NULL,
-					NULL), NHIR_ENOTFOUND);
-	assert_int_equal(nhir_plan_skip(f->st, "obi", f->inc, 1, "why", NULL,
-					NULL), NHIR_EDENIED);
+	assert_int_equal(nhir_plan_skip(TL_CTX(f->st, "lee"), f->inc, 1, NULL,
+					NULL, NULL), NHIR_EINVAL);
+	assert_int_equal(nhir_plan_skip(TL_CTX(f->st, "lee"), f->inc, 999,
+					"why", NULL, NULL), NHIR_ENOTFOUND);
+	assert_int_equal(nhir_plan_skip(TL_CTX(f->st, "obi"), f->inc, 1, "why",
+					NULL, NULL), NHIR_EDENIED);
 	/* evidence is preserved first: skipping it breaks a constraint */
-	assert_int_equal(nhir_plan_skip(f->st, "lee", f->inc, 1, "why", NULL,
-					NULL), NHIR_ECONFLICT);
-	assert_int_equal(nhir_plan_move(f->st, "lee", f->inc, 1, 1, NULL, NULL),
-			 NHIR_EINVAL);
-	assert_int_equal(nhir_plan_move(f->st, "lee", f->inc, 1, 999, NULL,
-					NULL), NHIR_ENOTFOUND);
-	assert_int_equal(nhir_plan_move(f->st, "lee", f->inc, (int64_t)steps, 1,
+	assert_int_equal(nhir_plan_skip(TL_CTX(f->st, "lee"), f->inc, 1, "why",
 					NULL, NULL), NHIR_ECONFLICT);
+	assert_int_equal(nhir_plan_move(TL_CTX(f->st, "lee"), f->inc, 1, 1,
+					NULL, NULL),
+			 NHIR_EINVAL);
+	assert_int_equal(nhir_plan_move(TL_CTX(f->st, "lee"), f->inc, 1, 999,
+					NULL, NULL), NHIR_ENOTFOUND);
+	assert_int_equal(nhir_plan_move(TL_CTX(f->st, "lee"), f->inc,
+					(int64_t)steps, 1, NULL,
+					NULL), NHIR_ECONFLICT);
 }
 
 static void test_approving_without_err(void **state)
@@ -133,29 +140,29 @@ static void test_approving_without_err(void **state)
 	size_t steps = 0;
 	int before;
 
-	assert_int_equal(nhir_plan_build(f->st, "lee", f->inc, f->cat, &steps,
-					 NULL), 0);
+	assert_int_equal(nhir_plan_build(TL_CTX(f->st, "lee"), f->inc, f->cat,
+					 &steps, NULL), 0);
 	before = denials(f);
-	assert_int_equal(nhir_approve(f->st, "alex", f->inc, 2, true, NULL, 0,
-				      NULL), NHIR_EINVAL);
-	assert_int_equal(nhir_approve(f->st, "alex", f->inc, 2, true, "ok", -1,
-				      NULL), NHIR_EINVAL);
-	assert_int_equal(nhir_approve(f->st, "alex", f->inc, 999, true, "ok", 0,
-				      NULL), NHIR_ENOTFOUND);
+	assert_int_equal(nhir_approve(TL_CTX(f->st, "alex"), f->inc, 2, true,
+				      NULL, 0, NULL), NHIR_EINVAL);
+	assert_int_equal(nhir_approve(TL_CTX(f->st, "alex"), f->inc, 2, true,
+				      "ok", -1, NULL), NHIR_EINVAL);
+	assert_int_equal(nhir_approve(TL_CTX(f->st, "alex"), f->inc, 999, true,
+				      "ok", 0, NULL), NHIR_ENOTFOUND);
 	/* the proposer may not approve: four eyes, on the record */
-	assert_int_equal(nhir_approve(f->st, "lee", f->inc, 2, true, "ok", 0,
-				      NULL), NHIR_EDENIED);
-	assert_int_equal(nhir_approve(f->st, "obi", f->inc, 2, true, "ok", 0,
-				      NULL), NHIR_EDENIED);
+	assert_int_equal(nhir_approve(TL_CTX(f->st, "lee"), f->inc, 2, true,
+				      "ok", 0, NULL), NHIR_EDENIED);
+	assert_int_equal(nhir_approve(TL_CTX(f->st, "obi"), f->inc, 2, true,
+				      "ok", 0, NULL), NHIR_EDENIED);
 	assert_int_equal(denials(f), before + 2);
-	assert_int_equal(nhir_approve(f->st, "alex", f->inc, 2, false, "no", 0,
-				      NULL), 0);
-	assert_int_equal(nhir_approve(f->st, "alex", f->inc, 2, true, "ok", 0,
-				      NULL), NHIR_ECONFLICT);
-	assert_int_equal(nhir_reject_withdraw(f->st, "alex", f->inc, 2, NULL,
-					      NULL), NHIR_EINVAL);
-	assert_int_equal(nhir_reject_withdraw(f->st, "lee", f->inc, 2, "why",
-					      NULL), NHIR_ENOTFOUND);
+	assert_int_equal(nhir_approve(TL_CTX(f->st, "alex"), f->inc, 2, false,
+				      "no", 0, NULL), 0);
+	assert_int_equal(nhir_approve(TL_CTX(f->st, "alex"), f->inc, 2, true,
+				      "ok", 0, NULL), NHIR_ECONFLICT);
+	assert_int_equal(nhir_reject_withdraw(TL_CTX(f->st, "alex"), f->inc, 2,
+					      NULL, NULL), NHIR_EINVAL);
+	assert_int_equal(nhir_reject_withdraw(TL_CTX(f->st, "lee"), f->inc, 2,
+					      "why", NULL), NHIR_ENOTFOUND);
 	assert_int_equal(nhir_approval_each(f->st, f->inc + 1, 0, NULL, NULL,
 					    NULL), 0);
 }
@@ -174,8 +181,8 @@ static void test_executing_without_err(void **state)
 				      NULL, &xr, NULL), NHIR_ENOTFOUND);
 	assert_int_equal(nhir_execute(TL_CTX(f->st, "lee"), f->inc + 1, 1, true,
 				      NULL, &xr, NULL), NHIR_ENOTFOUND);
-	assert_int_equal(nhir_plan_build(f->st, "lee", f->inc, f->cat, &steps,
-					 NULL), 0);
+	assert_int_equal(nhir_plan_build(TL_CTX(f->st, "lee"), f->inc, f->cat,
+					 &steps, NULL), 0);
 	assert_int_equal(nhir_execute(TL_CTX(f->st, "lee"), f->inc, 999, true,
 				      NULL, &xr, NULL), NHIR_ENOTFOUND);
 	/* a step that waits for the first one, and no approval */

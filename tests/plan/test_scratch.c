@@ -33,11 +33,11 @@ static int setup(void **state)
 	size_t steps = 0;
 
 	f->st = tl_new_store(NULL);
-	assert_int_equal(nhir_user_add(f->st, "ada", "ada", NHIR_ROLE_ADMIN,
-				       NULL), 0);
-	assert_int_equal(nhir_user_add(f->st, "ada", "lee", NHIR_ROLE_LEAD,
-				       NULL), 0);
-	assert_int_equal(nhir_user_add(f->st, "ada", "alex",
+	assert_int_equal(nhir_user_add(TL_CTX(f->st, "ada"), "ada",
+				       NHIR_ROLE_ADMIN, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(f->st, "ada"), "lee",
+				       NHIR_ROLE_LEAD, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(f->st, "ada"), "alex",
 				       NHIR_ROLE_APPROVER, NULL), 0);
 	assert_int_equal(tl_import_text(f->st, "nhir",
 		"{\"type\":\"node\",\"kind\":\"credential\",\"id\":\"AKIATESTKEY000000001\",\"subtype\":\"aws-access-key\"}\n"
@@ -51,14 +51,14 @@ static int setup(void **state)
 	d.seeds = seeds;
 	d.seed_nr = 1;
 	d.exposed_at = NHIR_TIME_UNSET;
-	assert_int_equal(nhir_incident_declare(f->st, "lee", &d, &f->inc,
-					       NULL), 0);
+	assert_int_equal(nhir_incident_declare(TL_CTX(f->st, "lee"), &d,
+					       &f->inc, NULL), 0);
 	assert_int_equal(nhir_catalog_load("catalog/actions.yaml", &f->cat,
 					   NULL), 0);
-	assert_int_equal(nhir_plan_build(f->st, "lee", f->inc, f->cat, &steps,
-					 NULL), 0);
+	assert_int_equal(nhir_plan_build(TL_CTX(f->st, "lee"), f->inc, f->cat,
+					 &steps, NULL), 0);
 	assert_true(steps > 0);
-	assert_int_equal(nhir_approve(f->st, "alex", f->inc, 1, true,
+	assert_int_equal(nhir_approve(TL_CTX(f->st, "alex"), f->inc, 1, true,
 				      "reviewed", 0, NULL), 0);
 	assert_int_equal(nhir_connectors_parse(connectors,
 					       sizeof(connectors) - 1,

@@ -67,10 +67,14 @@ static struct nhir_store *setup(int64_t *inc)
 	const char *seeds[] = { KEY };
 	int64_t key;
 
-	assert_int_equal(nhir_user_add(st, "ada", "ada", NHIR_ROLE_ADMIN, NULL), 0);
-	assert_int_equal(nhir_user_add(st, "ada", "lee", NHIR_ROLE_LEAD, NULL), 0);
-	assert_int_equal(nhir_user_add(st, "ada", "rae", NHIR_ROLE_RESPONDER, NULL), 0);
-	assert_int_equal(nhir_user_add(st, "ada", "obi", NHIR_ROLE_OBSERVER, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "ada"), "ada",
+				       NHIR_ROLE_ADMIN, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "ada"), "lee", NHIR_ROLE_LEAD,
+				       NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "ada"), "rae",
+				       NHIR_ROLE_RESPONDER, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "ada"), "obi",
+				       NHIR_ROLE_OBSERVER, NULL), 0);
 	assert_int_equal(tl_import_text(st, "nhir",
 		"{\"type\":\"node\",\"kind\":\"identity\",\"id\":\"arn:aws:iam::1:user/ci\"}\n"
 		"{\"type\":\"node\",\"kind\":\"credential\",\"id\":\"" KEY "\",\"subtype\":\"aws-access-key\"}\n"
@@ -85,9 +89,11 @@ static struct nhir_store *setup(int64_t *inc)
 	d.seeds = seeds;
 	d.seed_nr = 1;
 	d.exposed_at = NHIR_TIME_UNSET;
-	assert_int_equal(nhir_incident_declare(st, "rae", &d, inc, NULL), 0);
-	assert_int_equal(nhir_scope_change(st, "rae", *inc, NHIR_SCOPE_ADD,
-					   OTHER, "same user", NULL), 0);
+	assert_int_equal(nhir_incident_declare(TL_CTX(st, "rae"), &d, inc,
+					       NULL), 0);
+	assert_int_equal(nhir_scope_change(TL_CTX(st, "rae"), *inc,
+					   NHIR_SCOPE_ADD, OTHER, "same user",
+					   NULL), 0);
 	key = tl_node(st, KEY);
 	assert_int_equal(nhir_store_begin(st, NULL), 0);
 	assert_int_equal(ops->revocation_request(st, *inc, key, 0,
@@ -158,11 +164,12 @@ static void test_cut_times_and_alerts(void **state)
 	earlier = file_of("earlier.jsonl", &b);
 	assert_int_equal(nhir_ingest_path(st, ct, earlier, "rae", NULL, NULL,
 					  &res, NULL), 0);
-	assert_int_equal(nhir_watch_start(st, "obi", inc, 60, &w, &err),
+	assert_int_equal(nhir_watch_start(TL_CTX(st, "obi"), inc, 60, &w, &err),
 			 NHIR_EDENIED);
-	assert_int_equal(nhir_watch_start(st, "rae", inc, 0, &w, &err),
+	assert_int_equal(nhir_watch_start(TL_CTX(st, "rae"), inc, 0, &w, &err),
 			 NHIR_EINVAL);
-	assert_int_equal(nhir_watch_start(st, "rae", inc, 60, &w, &err), 0);
+	assert_int_equal(nhir_watch_start(TL_CTX(st, "rae"), inc, 60, &w,
+					  &err), 0);
 	assert_int_equal(nhir_watch_sweep(w, on_alert, s, &sw, &err), 0);
 	assert_int_equal(s[0].nr, 1);
 	assert_string_equal(s[0].key, KEY);
@@ -224,7 +231,8 @@ static void test_cut_times_and_alerts(void **state)
 	assert_string_equal(status, "proposed");
 	nhir_watch_free(w);
 	/* a second watch alerts nothing again, and counts it all */
-	assert_int_equal(nhir_watch_start(st, "rae", inc, 60, &w, &err), 0);
+	assert_int_equal(nhir_watch_start(TL_CTX(st, "rae"), inc, 60, &w,
+					  &err), 0);
 	assert_int_equal(nhir_watch_sweep(w, on_alert, s, &sw, &err), 0);
 	assert_int_equal(s[0].nr, 5);
 	assert_int_equal(sw.known, 5);
@@ -280,19 +288,20 @@ static void test_upload_and_verdict(void **state)
 	memset(&res, 0, sizeof(res));
 	assert_int_equal(nhir_ingest_upload(st, ct, up, "first.jsonl", "rae",
 					    &res, NULL), 0);
-	assert_int_equal(nhir_watch_upload(st, "rae", res.run_first, on_alert,
-					   s, &sw, &err), 0);
+	assert_int_equal(nhir_watch_upload(TL_CTX(st, "rae"), res.run_first,
+					   on_alert, s, &sw, &err), 0);
 	assert_int_equal(s[0].nr, 0);
 
-	assert_int_equal(nhir_watch_start(st, "rae", inc, 600, &w, &err), 0);
+	assert_int_equal(nhir_watch_start(TL_CTX(st, "rae"), inc, 600, &w,
+					  &err), 0);
 	rec(&b, "2024-05-01T11:05:00Z", KEY, "PutObject", NULL);
 	p = file_of("upload2.jsonl", &b);
 	memset(&res, 0, sizeof(res));
 	assert_int_equal(nhir_ingest_upload(st, ct, p, "second.jsonl", "ada",
 					    &res, NULL), 0);
 	assert_int_equal(res.files, 1);
-	assert_int_equal(nhir_watch_upload(st, "ada", res.run_first, on_alert,
-					   s, &sw, &err), 0);
+	assert_int_equal(nhir_watch_upload(TL_CTX(st, "ada"), res.run_first,
+					   on_alert, s, &sw, &err), 0);
 	/* both stored uses: the one before the watch, the upload's */
 	assert_int_equal(s[0].nr, 2);
 	assert_int_equal(sw.alerts, 2);
@@ -331,8 +340,8 @@ static void test_upload_and_verdict(void **state)
 
 	/* on the record, checked */
 	memset(&v, 0, sizeof(v));
-	assert_int_equal(nhir_watch_verdicts(st, "obi", inc, pub, on_verdict,
-					     &v, &err), 0);
+	assert_int_equal(nhir_watch_verdicts(TL_CTX(st, "obi"), inc, pub,
+					     on_verdict, &v, &err), 0);
 	assert_int_equal(v.nr, 1);
 	assert_int_equal(v.holding, 1);
 	assert_string_equal(v.result, "uses-after-cut");
@@ -344,8 +353,8 @@ static void test_upload_and_verdict(void **state)
 	doc = file_of("upload3.jsonl", &b);
 	assert_int_equal(nhir_ingest_upload(st, ct, doc, "third.jsonl", "rae",
 					    &res, NULL), 0);
-	assert_int_equal(nhir_watch_upload(st, "rae", res.run_first, on_alert,
-					   s, &sw, &err), 0);
+	assert_int_equal(nhir_watch_upload(TL_CTX(st, "rae"), res.run_first,
+					   on_alert, s, &sw, &err), 0);
 	assert_int_equal(s[0].nr, 2);
 	assert_int_equal(sw.watches, 0);
 	free(doc);
@@ -380,9 +389,12 @@ static void test_identity_cut(void **state)
 	(void)state;
 	memset(s, 0, sizeof(s));
 	memset(&res, 0, sizeof(res));
-	assert_int_equal(nhir_user_add(st, "ada", "ada", NHIR_ROLE_ADMIN, NULL), 0);
-	assert_int_equal(nhir_user_add(st, "ada", "lee", NHIR_ROLE_LEAD, NULL), 0);
-	assert_int_equal(nhir_user_add(st, "ada", "rae", NHIR_ROLE_RESPONDER, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "ada"), "ada",
+				       NHIR_ROLE_ADMIN, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "ada"), "lee", NHIR_ROLE_LEAD,
+				       NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "ada"), "rae",
+				       NHIR_ROLE_RESPONDER, NULL), 0);
 	assert_int_equal(tl_import_text(st, "nhir",
 		"{\"type\":\"node\",\"kind\":\"identity\",\"id\":\"arn:aws:iam::1:role/deploy\"}\n"
 		"{\"type\":\"node\",\"kind\":\"token\",\"id\":\"ASIAOLDSESSION000001\",\"subtype\":\"aws-sts-session\",\"created\":\"2024-05-01T10:00:00Z\"}\n"
@@ -397,7 +409,8 @@ static void test_identity_cut(void **state)
 	d.seeds = seeds;
 	d.seed_nr = 2;
 	d.exposed_at = NHIR_TIME_UNSET;
-	assert_int_equal(nhir_incident_declare(st, "rae", &d, &inc, NULL), 0);
+	assert_int_equal(nhir_incident_declare(TL_CTX(st, "rae"), &d, &inc,
+					       NULL), 0);
 	/* sessions of the role issued before 10:30 denied (by no step) */
 	assert_int_equal(nhir_store_begin(st, NULL), 0);
 	assert_int_equal(ops->cut_put(st, inc,
@@ -411,7 +424,8 @@ static void test_identity_cut(void **state)
 	rec(&b, "2024-05-01T11:30:00Z", "ASIANEWSESSION000001", "GetObject",
 	    NULL);
 	f = file_of("sessions.jsonl", &b);
-	assert_int_equal(nhir_watch_start(st, "rae", inc, 60, &w, &err), 0);
+	assert_int_equal(nhir_watch_start(TL_CTX(st, "rae"), inc, 60, &w,
+					  &err), 0);
 	assert_int_equal(nhir_watch_file(w, ct, f, &res, &err), 0);
 	assert_int_equal(nhir_watch_sweep(w, on_alert, s, &sw, &err), 0);
 	assert_int_equal(s[0].nr, 2);
@@ -447,7 +461,8 @@ static void test_incomplete(void **state)
 	(void)state;
 	memset(&e, 0, sizeof(e));
 	e.stopped = "signal";
-	assert_int_equal(nhir_watch_start(st, "rae", inc, 60, &w, &err), 0);
+	assert_int_equal(nhir_watch_start(TL_CTX(st, "rae"), inc, 60, &w,
+					  &err), 0);
 	assert_int_equal(nhir_watch_finish(w, &e, &doc, &tot, &err), 0);
 	assert_string_equal(tot.result, "incomplete");
 	assert_int_equal(nhir_watch_verdict_check(doc, strlen(doc), NULL, &c,
@@ -462,7 +477,8 @@ static void test_incomplete(void **state)
 
 	e.stopped = "elapsed";
 	e.files_failed = 1;
-	assert_int_equal(nhir_watch_start(st, "rae", inc, 60, &w, &err), 0);
+	assert_int_equal(nhir_watch_start(TL_CTX(st, "rae"), inc, 60, &w,
+					  &err), 0);
 	assert_int_equal(nhir_watch_finish(w, &e, &doc, &tot, &err), 0);
 	assert_string_equal(tot.result, "incomplete");
 	assert_non_null(strstr(doc, "1 file rejected"));
@@ -471,13 +487,15 @@ static void test_incomplete(void **state)
 
 	e.files_failed = 0;
 	e.failed = true;
-	assert_int_equal(nhir_watch_start(st, "rae", inc, 60, &w, &err), 0);
+	assert_int_equal(nhir_watch_start(TL_CTX(st, "rae"), inc, 60, &w,
+					  &err), 0);
 	assert_int_equal(nhir_watch_finish(w, &e, NULL, &tot, &err), 0);
 	assert_string_equal(tot.result, "incomplete");
 	nhir_watch_free(w);
 
 	e.failed = false;
-	assert_int_equal(nhir_watch_start(st, "rae", inc, 60, &w, &err), 0);
+	assert_int_equal(nhir_watch_start(TL_CTX(st, "rae"), inc, 60, &w,
+					  &err), 0);
 	assert_int_equal(nhir_watch_finish(w, &e, NULL, &tot, &err), 0);
 	assert_string_equal(tot.result, "clean");
 	nhir_watch_free(w);

@@ -31,11 +31,14 @@ static void test_refusals_without_err(void **state)
 	cJSON *doc = NULL;
 
 	(void)state;
-	assert_int_equal(nhir_user_add(st, "ada", "ada", NHIR_ROLE_ADMIN, NULL), 0);
-	assert_int_equal(nhir_user_add(st, "ada", "obi", NHIR_ROLE_OBSERVER, NULL), 0);
-	assert_int_equal(nhir_user_add(st, "ada", "gone", NHIR_ROLE_LEAD, NULL), 0);
-	assert_int_equal(nhir_user_set(st, "ada", "gone", NHIR_ROLE_NONE, false,
-				       NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "ada"), "ada",
+				       NHIR_ROLE_ADMIN, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "ada"), "obi",
+				       NHIR_ROLE_OBSERVER, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "ada"), "gone",
+				       NHIR_ROLE_LEAD, NULL), 0);
+	assert_int_equal(nhir_user_set(TL_CTX(st, "ada"), "gone",
+				       NHIR_ROLE_NONE, false, NULL), 0);
 	assert_int_equal(nhir_metrics(st, "gone", 0, 0, &doc, NULL),
 			 NHIR_EDENIED);
 	assert_null(doc);
@@ -60,7 +63,8 @@ static void test_ingest_without_err(void **state)
 
 	(void)state;
 	assert_non_null(ct);
-	assert_int_equal(nhir_user_add(st, "ada", "ada", NHIR_ROLE_ADMIN, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "ada"), "ada",
+				       NHIR_ROLE_ADMIN, NULL), 0);
 	bad = tl_write_file("bad.json", "{\"Records\": [ {\"eventTime\": ");
 	memset(&res, 0, sizeof(res));
 	(void)nhir_ingest_path(st, ct, bad, "ada", NULL, NULL, &res, NULL);
@@ -77,8 +81,10 @@ static void test_conflict_without_err(void **state)
 	struct nhir_store *st = tl_new_store(NULL);
 
 	(void)state;
-	assert_int_equal(nhir_user_add(st, "a", "a", NHIR_ROLE_ADMIN, NULL), 0);
-	assert_int_equal(nhir_user_add(st, "a", "a", NHIR_ROLE_LEAD, NULL),
+	assert_int_equal(nhir_user_add(TL_CTX(st, "a"), "a", NHIR_ROLE_ADMIN,
+				       NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "a"), "a", NHIR_ROLE_LEAD,
+				       NULL),
 			 NHIR_ECONFLICT);
 	nhir_store_close(st);
 }

@@ -49,10 +49,14 @@ static int setup(void **state)
 	(void)state;
 	memset(&w, 0, sizeof(w));
 	w.st = tl_new_store(NULL);
-	assert_int_equal(nhir_user_add(w.st, "ada", "ada", NHIR_ROLE_ADMIN, NULL), 0);
-	assert_int_equal(nhir_user_add(w.st, "ada", "lee", NHIR_ROLE_LEAD, NULL), 0);
-	assert_int_equal(nhir_user_add(w.st, "ada", "rae", NHIR_ROLE_RESPONDER, NULL), 0);
-	assert_int_equal(nhir_user_add(w.st, "ada", "obi", NHIR_ROLE_OBSERVER, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(w.st, "ada"), "ada",
+				       NHIR_ROLE_ADMIN, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(w.st, "ada"), "lee",
+				       NHIR_ROLE_LEAD, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(w.st, "ada"), "rae",
+				       NHIR_ROLE_RESPONDER, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(w.st, "ada"), "obi",
+				       NHIR_ROLE_OBSERVER, NULL), 0);
 	assert_int_equal(tl_import_text(w.st, "nhir",
 		"{\"type\":\"node\",\"kind\":\"credential\",\"id\":\"AKIATESTKEY000000001\",\"subtype\":\"aws-access-key\"}\n"
 		"{\"type\":\"node\",\"kind\":\"identity\",\"id\":\"arn:aws:iam::1:user/ci\"}\n"
@@ -65,17 +69,18 @@ static int setup(void **state)
 	d.seeds = seeds;
 	d.seed_nr = 1;
 	d.exposed_at = NHIR_TIME_UNSET;
-	if (nhir_incident_declare(w.st, "rae", &d, &w.inc, &err))
+	if (nhir_incident_declare(TL_CTX(w.st, "rae"), &d, &w.inc, &err))
 		fail_msg("declare: %s", err.msg);
 	assert_int_equal(nhir_catalog_load("catalog/actions.yaml", &w.cat, &err), 0);
-	if (nhir_plan_build(w.st, "lee", w.inc, w.cat, &steps, &err))
+	if (nhir_plan_build(TL_CTX(w.st, "lee"), w.inc, w.cat, &steps, &err))
 		fail_msg("plan: %s", err.msg);
 	assert_true(steps > 1);
 	w.step = 1;
-	assert_int_equal(nhir_task_add(w.st, "lee", w.inc, "rotate", "rae",
-				       NHIR_TIME_UNSET, &w.task, NULL), 0);
+	assert_int_equal(nhir_task_add(TL_CTX(w.st, "lee"), w.inc, "rotate",
+				       "rae", NHIR_TIME_UNSET, &w.task,
+				       NULL), 0);
 	w.file = tl_write_file("evidence.txt", "a note kept as evidence\n");
-	if (nhir_evidence_add(w.st, "rae", w.inc, w.file, "test", 0,
+	if (nhir_evidence_add(TL_CTX(w.st, "rae"), w.inc, w.file, "test", 0,
 			      &w.evidence, sha, &err))
 		fail_msg("evidence: %s", err.msg);
 	assert_int_equal(nhir_route_load("policy/routing.yaml", &w.pol, &err), 0);
@@ -97,17 +102,19 @@ typedef enum nhir_rc (*op_fn)(struct nhir_err *err);
 
 static enum nhir_rc op_user_add(struct nhir_err *e)
 {
-	return nhir_user_add(w.st, "obi", "eve", NHIR_ROLE_ADMIN, e);
+	return nhir_user_add(TL_CTX(w.st, "obi"), "eve", NHIR_ROLE_ADMIN, e);
 }
 
 static enum nhir_rc op_user_set(struct nhir_err *e)
 {
-	return nhir_user_set(w.st, "obi", "obi", NHIR_ROLE_ADMIN, true, e);
+	return nhir_user_set(TL_CTX(w.st, "obi"), "obi", NHIR_ROLE_ADMIN, true,
+			     e);
 }
 
 static enum nhir_rc op_setting(struct nhir_err *e)
 {
-	return nhir_setting_set(w.st, "obi", "approval-ttl-max", "60", e);
+	return nhir_setting_set(TL_CTX(w.st, "obi"), "approval-ttl-max", "60",
+				e);
 }
 
 static enum nhir_rc op_declare(struct nhir_err *e)
@@ -120,23 +127,24 @@ static enum nhir_rc op_declare(struct nhir_err *e)
 	d.severity = "low";
 	d.lead = "lee";
 	d.exposed_at = NHIR_TIME_UNSET;
-	return nhir_incident_declare(w.st, "obi", &d, &id, e);
+	return nhir_incident_declare(TL_CTX(w.st, "obi"), &d, &id, e);
 }
 
 static enum nhir_rc op_assign(struct nhir_err *e)
 {
-	return nhir_incident_assign(w.st, "obi", w.inc, "obi", NULL, 0, e);
+	return nhir_incident_assign(TL_CTX(w.st, "obi"), w.inc, "obi", NULL, 0,
+				    e);
 }
 
 static enum nhir_rc op_move(struct nhir_err *e)
 {
-	return nhir_incident_move(w.st, "obi", w.inc, NHIR_INC_CLOSED, "done",
-				  e);
+	return nhir_incident_move(TL_CTX(w.st, "obi"), w.inc, NHIR_INC_CLOSED,
+				  "done", e);
 }
 
 static enum nhir_rc op_scope(struct nhir_err *e)
 {
-	return nhir_scope_change(w.st, "obi", w.inc, NHIR_SCOPE_DISMISS,
+	return nhir_scope_change(TL_CTX(w.st, "obi"), w.inc, NHIR_SCOPE_DISMISS,
 				 "AKIATESTKEY000000001", "not ours", e);
 }
 
@@ -144,26 +152,26 @@ static enum nhir_rc op_decide(struct nhir_err *e)
 {
 	int64_t id = 0;
 
-	return nhir_decide(w.st, "obi", w.inc, "risk-acceptance", "all of it",
-			   "why not", &id, e);
+	return nhir_decide(TL_CTX(w.st, "obi"), w.inc, "risk-acceptance",
+			   "all of it", "why not", &id, e);
 }
 
 static enum nhir_rc op_note(struct nhir_err *e)
 {
-	return nhir_note_add(w.st, "obi", w.inc, "a note", e);
+	return nhir_note_add(TL_CTX(w.st, "obi"), w.inc, "a note", e);
 }
 
 static enum nhir_rc op_task_add(struct nhir_err *e)
 {
 	int64_t t = 0;
 
-	return nhir_task_add(w.st, "obi", w.inc, "x", "obi", NHIR_TIME_UNSET,
-			     &t, e);
+	return nhir_task_add(TL_CTX(w.st, "obi"), w.inc, "x", "obi",
+			     NHIR_TIME_UNSET, &t, e);
 }
 
 static enum nhir_rc op_task_done(struct nhir_err *e)
 {
-	return nhir_task_done(w.st, "obi", w.inc, w.task, e);
+	return nhir_task_done(TL_CTX(w.st, "obi"), w.inc, w.task, e);
 }
 
 static enum nhir_rc op_evidence_add(struct nhir_err *e)
@@ -171,48 +179,53 @@ static enum nhir_rc op_evidence_add(struct nhir_err *e)
 	int64_t id = 0;
 	char sha[65];
 
-	return nhir_evidence_add(w.st, "obi", w.inc, w.file, "test", 0, &id,
-				 sha, e);
+	return nhir_evidence_add(TL_CTX(w.st, "obi"), w.inc, w.file, "test", 0,
+				 &id, sha, e);
 }
 
 static enum nhir_rc op_plan_build(struct nhir_err *e)
 {
 	size_t n = 0;
 
-	return nhir_plan_build(w.st, "obi", w.inc, w.cat, &n, e);
+	return nhir_plan_build(TL_CTX(w.st, "obi"), w.inc, w.cat, &n, e);
 }
 
 static enum nhir_rc op_plan_add(struct nhir_err *e)
 {
 	int64_t s = 0;
 
-	return nhir_plan_add(w.st, "obi", w.inc, w.cat, "generic.notify-owner",
-			     "AKIATESTKEY000000001", 0, &s, e);
+	return nhir_plan_add(TL_CTX(w.st, "obi"), w.inc, w.cat,
+			     "generic.notify-owner", "AKIATESTKEY000000001", 0,
+			     &s, e);
 }
 
 static enum nhir_rc op_plan_skip(struct nhir_err *e)
 {
-	return nhir_plan_skip(w.st, "obi", w.inc, w.step, "no", "the risk", e);
+	return nhir_plan_skip(TL_CTX(w.st, "obi"), w.inc, w.step, "no",
+			      "the risk", e);
 }
 
 static enum nhir_rc op_plan_move(struct nhir_err *e)
 {
-	return nhir_plan_move(w.st, "obi", w.inc, 2, 1, "the risk", e);
+	return nhir_plan_move(TL_CTX(w.st, "obi"), w.inc, 2, 1, "the risk", e);
 }
 
 static enum nhir_rc op_approve(struct nhir_err *e)
 {
-	return nhir_approve(w.st, "obi", w.inc, w.step, true, "fine", 0, e);
+	return nhir_approve(TL_CTX(w.st, "obi"), w.inc, w.step, true, "fine", 0,
+			    e);
 }
 
 static enum nhir_rc op_reject(struct nhir_err *e)
 {
-	return nhir_approve(w.st, "obi", w.inc, w.step, false, "no", 0, e);
+	return nhir_approve(TL_CTX(w.st, "obi"), w.inc, w.step, false, "no", 0,
+			    e);
 }
 
 static enum nhir_rc op_withdraw(struct nhir_err *e)
 {
-	return nhir_reject_withdraw(w.st, "obi", w.inc, w.step, "changed", e);
+	return nhir_reject_withdraw(TL_CTX(w.st, "obi"), w.inc, w.step,
+				    "changed", e);
 }
 
 static enum nhir_rc op_execute(struct nhir_err *e)

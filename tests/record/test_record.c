@@ -8,10 +8,14 @@ static struct nhir_store *setup(char **path)
 	struct nhir_store *st = tl_new_store(path);
 	struct nhir_import_result res;
 
-	assert_int_equal(nhir_user_add(st, "ada", "ada", NHIR_ROLE_ADMIN, NULL), 0);
-	assert_int_equal(nhir_user_add(st, "ada", "lee", NHIR_ROLE_LEAD, NULL), 0);
-	assert_int_equal(nhir_user_add(st, "ada", "rae", NHIR_ROLE_RESPONDER, NULL), 0);
-	assert_int_equal(nhir_user_add(st, "ada", "obi", NHIR_ROLE_OBSERVER, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "ada"), "ada",
+				       NHIR_ROLE_ADMIN, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "ada"), "lee", NHIR_ROLE_LEAD,
+				       NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "ada"), "rae",
+				       NHIR_ROLE_RESPONDER, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "ada"), "obi",
+				       NHIR_ROLE_OBSERVER, NULL), 0);
 	assert_int_equal(tl_import_text(st, "nhir",
 		"{\"type\":\"node\",\"kind\":\"credential\",\"id\":\"AKIATESTKEY000000001\",\"subtype\":\"aws-access-key\"}\n"
 		"{\"type\":\"node\",\"kind\":\"identity\",\"id\":\"arn:aws:iam::1:user/ci\"}\n"
@@ -48,17 +52,24 @@ static void test_first_user_and_authority(void **state)
 	struct nhir_err err = NHIR_ERR_INIT;
 
 	(void)state;
-	assert_int_equal(nhir_user_add(st, "x", "x", NHIR_ROLE_LEAD, &err), NHIR_EINVAL);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "x"), "x", NHIR_ROLE_LEAD,
+				       &err), NHIR_EINVAL);
 	assert_non_null(strstr(err.msg, "first user must be an admin"));
-	assert_int_equal(nhir_user_add(st, "root", "root", NHIR_ROLE_ADMIN, NULL), 0);
-	assert_int_equal(nhir_user_add(st, "mallory", "m2", NHIR_ROLE_ADMIN, &err), NHIR_EDENIED);
-	assert_int_equal(nhir_user_add(st, "root", "rae", NHIR_ROLE_RESPONDER, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "root"), "root",
+				       NHIR_ROLE_ADMIN, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "mallory"), "m2",
+				       NHIR_ROLE_ADMIN, &err), NHIR_EDENIED);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "root"), "rae",
+				       NHIR_ROLE_RESPONDER, NULL), 0);
 	assert_int_equal(nhir_authorize(st, "rae", NHIR_PERM_DATA, 0, NULL), 0);
 	assert_int_equal(nhir_authorize(st, "rae", NHIR_PERM_ADMIN, 0, &err), NHIR_EDENIED);
-	assert_int_equal(nhir_user_set(st, "root", "rae", NHIR_ROLE_NONE, false, NULL), 0);
+	assert_int_equal(nhir_user_set(TL_CTX(st, "root"), "rae",
+				       NHIR_ROLE_NONE, false, NULL), 0);
 	assert_int_equal(nhir_authorize(st, "rae", NHIR_PERM_READ, 0, &err), NHIR_EDENIED);
 	assert_non_null(strstr(err.msg, "deactivated"));
-	assert_int_equal(nhir_user_set(st, "root", "root", NHIR_ROLE_NONE, false, &err), NHIR_EINVAL);
+	assert_int_equal(nhir_user_set(TL_CTX(st, "root"), "root",
+				       NHIR_ROLE_NONE, false,
+				       &err), NHIR_EINVAL);
 	nhir_store_close(st);
 }
 
@@ -76,24 +87,31 @@ static void test_user_case(void **state)
 	int64_t id = 0;
 
 	(void)state;
-	assert_int_equal(nhir_user_add(st, "root", "root", NHIR_ROLE_ADMIN, NULL), 0);
-	assert_int_equal(nhir_user_add(st, "root", "Alex", NHIR_ROLE_APPROVER, NULL), 0);
-	assert_int_equal(nhir_user_add(st, "root", "Lena", NHIR_ROLE_LEAD, NULL), 0);
-	assert_int_equal(nhir_user_add(st, "root", "Rae", NHIR_ROLE_RESPONDER, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "root"), "root",
+				       NHIR_ROLE_ADMIN, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "root"), "Alex",
+				       NHIR_ROLE_APPROVER, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "root"), "Lena",
+				       NHIR_ROLE_LEAD, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "root"), "Rae",
+				       NHIR_ROLE_RESPONDER, NULL), 0);
 	assert_int_equal(nhir_authorize(st, "Alex", NHIR_PERM_READ, 0, NULL), 0);
 	assert_int_equal(nhir_authorize(st, "alex", NHIR_PERM_READ, 0, &err), NHIR_EDENIED);
 	assert_non_null(strstr(err.msg, "act as 'Alex'"));
-	assert_int_equal(nhir_user_add(st, "ROOT", "obi", NHIR_ROLE_OBSERVER, &err), NHIR_EDENIED);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "ROOT"), "obi",
+				       NHIR_ROLE_OBSERVER, &err), NHIR_EDENIED);
 	memset(&d, 0, sizeof(d));
 	d.title = "leak";
 	d.severity = "high";
 	d.lead = "lena";
 	d.exposed_at = NHIR_TIME_UNSET;
-	assert_int_equal(nhir_incident_declare(st, "Rae", &d, &id, &err), 0);
+	assert_int_equal(nhir_incident_declare(TL_CTX(st, "Rae"), &d, &id,
+					       &err), 0);
 	assert_int_equal(nhir_incident_get(st, id, &inc, NULL), 0);
 	assert_string_equal(inc.lead, "Lena");
 	assert_int_equal(nhir_authorize(st, "Lena", NHIR_PERM_LEAD, id, &err), 0);
-	assert_int_equal(nhir_incident_assign(st, "root", id, "LENA", NULL, 0, &err), 0);
+	assert_int_equal(nhir_incident_assign(TL_CTX(st, "root"), id, "LENA",
+					      NULL, 0, &err), 0);
 	assert_int_equal(nhir_incident_get(st, id, &inc, NULL), 0);
 	assert_string_equal(inc.lead, "Lena");
 	nhir_store_close(st);
@@ -133,29 +151,52 @@ static void test_lifecycle_and_chain(void **state)
 	d.seeds = seeds;
 	d.seed_nr = 1;
 	d.exposed_at = NHIR_TIME_UNSET;
-	assert_int_equal(nhir_incident_declare(st, "obi", &d, &id, &err), NHIR_EDENIED);
-	assert_int_equal(nhir_incident_declare(st, "rae", &d, &id, &err), 0);
+	assert_int_equal(nhir_incident_declare(TL_CTX(st, "obi"), &d, &id,
+					       &err), NHIR_EDENIED);
+	assert_int_equal(nhir_incident_declare(TL_CTX(st, "rae"), &d, &id,
+					       &err), 0);
 	assert_int_equal(id, 1);
-	assert_int_equal(nhir_incident_move(st, "lee", id, NHIR_INC_CONTAINING, NULL, &err), NHIR_ECONFLICT);
-	assert_int_equal(nhir_incident_move(st, "lee", id, NHIR_INC_INVESTIGATING, NULL, &err), 0);
-	assert_int_equal(nhir_incident_move(st, "lee", id, NHIR_INC_DECLARED, "back", &err), 0);
-	assert_int_equal(nhir_incident_move(st, "lee", id, NHIR_INC_INVESTIGATING, NULL, &err), 0);
-	assert_int_equal(nhir_incident_move(st, "lee", id, NHIR_INC_CONTAINING, NULL, &err), 0);
-	assert_int_equal(nhir_incident_move(st, "lee", id, NHIR_INC_RECOVERING, NULL, &err), 0);
-	assert_int_equal(nhir_task_add(st, "lee", id, "rotate", "rae", NHIR_TIME_UNSET, &task, &err), 0);
+	assert_int_equal(nhir_incident_move(TL_CTX(st, "lee"), id,
+					    NHIR_INC_CONTAINING, NULL,
+					    &err), NHIR_ECONFLICT);
+	assert_int_equal(nhir_incident_move(TL_CTX(st, "lee"), id,
+					    NHIR_INC_INVESTIGATING, NULL,
+					    &err), 0);
+	assert_int_equal(nhir_incident_move(TL_CTX(st, "lee"), id,
+					    NHIR_INC_DECLARED, "back",
+					    &err), 0);
+	assert_int_equal(nhir_incident_move(TL_CTX(st, "lee"), id,
+					    NHIR_INC_INVESTIGATING, NULL,
+					    &err), 0);
+	assert_int_equal(nhir_incident_move(TL_CTX(st, "lee"), id,
+					    NHIR_INC_CONTAINING, NULL,
+					    &err), 0);
+	assert_int_equal(nhir_incident_move(TL_CTX(st, "lee"), id,
+					    NHIR_INC_RECOVERING, NULL,
+					    &err), 0);
+	assert_int_equal(nhir_task_add(TL_CTX(st, "lee"), id, "rotate", "rae",
+				       NHIR_TIME_UNSET, &task, &err), 0);
 	assert_int_equal(nhir_incident_close_check(st, id, guard, sizeof(guard), NULL), 0);
 	assert_non_null(strstr(guard, "1 task(s) open, 1 scope item(s) still proposed"));
-	assert_int_equal(nhir_incident_move(st, "lee", id, NHIR_INC_CLOSED, NULL, &err), NHIR_ECONFLICT);
-	assert_int_equal(nhir_task_done(st, "rae", id, task, &err), 0);
-	assert_int_equal(nhir_scope_change(st, "lee", id, NHIR_SCOPE_CONFIRM, "arn:aws:iam::1:user/ci", "its user", &err), 0);
+	assert_int_equal(nhir_incident_move(TL_CTX(st, "lee"), id,
+					    NHIR_INC_CLOSED, NULL,
+					    &err), NHIR_ECONFLICT);
+	assert_int_equal(nhir_task_done(TL_CTX(st, "rae"), id, task, &err), 0);
+	assert_int_equal(nhir_scope_change(TL_CTX(st, "lee"), id,
+					   NHIR_SCOPE_CONFIRM,
+					   "arn:aws:iam::1:user/ci", "its user",
+					   &err), 0);
 	assert_int_equal(nhir_incident_close_check(st, id, guard, sizeof(guard), NULL), 0);
 	assert_string_equal(guard, "");
-	assert_int_equal(nhir_decide(st, "rae", id, "decision", "x", "y", &dec, &err), NHIR_EDENIED);
-	assert_int_equal(nhir_incident_move(st, "lee", id, NHIR_INC_CLOSED, "done", &err), 0);
+	assert_int_equal(nhir_decide(TL_CTX(st, "rae"), id, "decision", "x",
+				     "y", &dec, &err), NHIR_EDENIED);
+	assert_int_equal(nhir_incident_move(TL_CTX(st, "lee"), id,
+					    NHIR_INC_CLOSED, "done", &err), 0);
 	assert_int_equal(nhir_incident_get(st, id, &inc, NULL), 0);
 	assert_int_equal(inc.state, NHIR_INC_CLOSED);
 	assert_true(inc.closed != NHIR_TIME_UNSET);
-	assert_int_equal(nhir_note_add(st, "lee", id, "late", &err), NHIR_EDENIED);
+	assert_int_equal(nhir_note_add(TL_CTX(st, "lee"), id, "late",
+				       &err), NHIR_EDENIED);
 	assert_int_equal(nhir_incident_get(st, 7, &inc, &err), NHIR_ENOTFOUND);
 
 	assert_int_equal(nhir_audit_each(st, 0, count_cb, &c, NULL), 0);
@@ -198,10 +239,16 @@ static void test_rows_deleted_behind_nhir(void **state)
 	d.seeds = seeds;
 	d.seed_nr = 1;
 	d.exposed_at = NHIR_TIME_UNSET;
-	assert_int_equal(nhir_incident_declare(st, "rae", &d, &id, NULL), 0);
+	assert_int_equal(nhir_incident_declare(TL_CTX(st, "rae"), &d, &id,
+					       NULL), 0);
 	assert_int_equal(nhir_audit_each(st, 0, last_seq, &declared, NULL), 0);
-	assert_int_equal(nhir_task_add(st, "lee", id, "follow-up: rotate", "rae", NHIR_TIME_UNSET, &follow, NULL), 0);
-	assert_int_equal(nhir_scope_change(st, "lee", id, NHIR_SCOPE_CONFIRM, "arn:aws:iam::1:user/ci", "its user", NULL), 0);
+	assert_int_equal(nhir_task_add(TL_CTX(st, "lee"), id,
+				       "follow-up: rotate", "rae",
+				       NHIR_TIME_UNSET, &follow, NULL), 0);
+	assert_int_equal(nhir_scope_change(TL_CTX(st, "lee"), id,
+					   NHIR_SCOPE_CONFIRM,
+					   "arn:aws:iam::1:user/ci", "its user",
+					   NULL), 0);
 	assert_int_equal(nhir_audit_each(st, 0, last_seq, &added, NULL), 0);
 	assert_true(added > declared);
 	/* a follow-up task does not hold the incident open */
@@ -240,16 +287,24 @@ static void test_evidence(void **state)
 	d.severity = "low";
 	d.lead = "lee";
 	d.exposed_at = NHIR_TIME_UNSET;
-	assert_int_equal(nhir_incident_declare(st, "lee", &d, &id, NULL), 0);
-	assert_int_equal(nhir_evidence_add(st, "rae", id, file, "", 0, &ev, sha, &err), NHIR_EINVAL);
-	assert_int_equal(nhir_evidence_add(st, "obi", id, file, "s", 0, &ev, sha, &err), NHIR_EDENIED);
-	assert_int_equal(nhir_evidence_add(st, "rae", id, file, "host:/var/log", 0, &ev, sha, &err), 0);
+	assert_int_equal(nhir_incident_declare(TL_CTX(st, "lee"), &d, &id,
+					       NULL), 0);
+	assert_int_equal(nhir_evidence_add(TL_CTX(st, "rae"), id, file, "", 0,
+					   &ev, sha, &err), NHIR_EINVAL);
+	assert_int_equal(nhir_evidence_add(TL_CTX(st, "obi"), id, file, "s", 0,
+					   &ev, sha, &err), NHIR_EDENIED);
+	assert_int_equal(nhir_evidence_add(TL_CTX(st, "rae"), id, file,
+					   "host:/var/log", 0, &ev, sha,
+					   &err), 0);
 	/* sha256sum of the file's text */
 	assert_string_equal(sha, "e9024f1a07d29d52ad3aa5e1a18e94db1f3a9fd32b89e39d47c472cd99071e13");
 	snprintf(out, sizeof(out), "%s/out.log", tl_tmpdir());
-	assert_int_equal(nhir_evidence_export(st, "obi", ev, out, 0, &err), 0);
-	assert_int_equal(nhir_evidence_export(st, "obi", ev, NULL, 0, &err), 0);
-	assert_int_equal(nhir_evidence_export(st, "obi", 99, NULL, 0, &err), NHIR_ENOTFOUND);
+	assert_int_equal(nhir_evidence_export(TL_CTX(st, "obi"), ev, out, 0,
+					      &err), 0);
+	assert_int_equal(nhir_evidence_export(TL_CTX(st, "obi"), ev, NULL, 0,
+					      &err), 0);
+	assert_int_equal(nhir_evidence_export(TL_CTX(st, "obi"), 99, NULL, 0,
+					      &err), NHIR_ENOTFOUND);
 	nhir_store_close(st);
 	free(file);
 	free(path);

@@ -450,9 +450,9 @@ static void test_deliveries(void **state)
 
 	(void)state;
 	TL_NEED(st, "webhook");
-	assert_int_equal(nhir_user_add(st, "ada", "ada", NHIR_ROLE_ADMIN,
-				       NULL), 0);
-	assert_int_equal(nhir_user_add(st, "ada", "lee", NHIR_ROLE_LEAD,
+	assert_int_equal(nhir_user_add(TL_CTX(st, "ada"), "ada",
+				       NHIR_ROLE_ADMIN, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "ada"), "lee", NHIR_ROLE_LEAD,
 				       NULL), 0);
 	assert_int_equal(nhir_webhooks_parse(y, strlen(y), "c.yaml", &hooks,
 					     &err), 0);

@@ -49,9 +49,12 @@ static struct nhir_store *witness(char **path)
 {
 	struct nhir_store *st = tl_new_store(path);
 
-	assert_int_equal(nhir_user_add(st, "ada", "ada", NHIR_ROLE_ADMIN, NULL), 0);
-	assert_int_equal(nhir_user_add(st, "ada", "team", NHIR_ROLE_RESPONDER, NULL), 0);
-	assert_int_equal(nhir_user_add(st, "ada", "obi", NHIR_ROLE_OBSERVER, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "ada"), "ada",
+				       NHIR_ROLE_ADMIN, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "ada"), "team",
+				       NHIR_ROLE_RESPONDER, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "ada"), "obi",
+				       NHIR_ROLE_OBSERVER, NULL), 0);
 	return st;
 }
 
@@ -230,7 +233,8 @@ static void test_signed_checkpoint_travels(void **state)
 	keyfile = tl_write_file("team.key", skh);
 	team = tl_new_store(NULL);
 	TL_NEED(team, "witness");
-	assert_int_equal(nhir_user_add(team, "ada", "ada", NHIR_ROLE_ADMIN, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(team, "ada"), "ada",
+				       NHIR_ROLE_ADMIN, NULL), 0);
 	assert_int_equal(nhir_audit_checkpoint(team, keyfile, &doc, &err), 0);
 	assert_int_equal(nhir_log_id(team, log, &err), 0);
 	assert_non_null(strstr(doc, log));
@@ -257,7 +261,8 @@ static void test_signed_checkpoint_travels(void **state)
 		/* and not against another log */
 		nhir_store_close(w);
 		w = tl_new_store(NULL);
-		assert_int_equal(nhir_user_add(w, "ada", "ada", NHIR_ROLE_ADMIN, NULL), 0);
+		assert_int_equal(nhir_user_add(TL_CTX(w, "ada"), "ada",
+					       NHIR_ROLE_ADMIN, NULL), 0);
 		assert_int_equal(nhir_audit_check_checkpoint(w, doc, strlen(doc),
 							     trust, &c, &err), 0);
 		assert_false(c.holds);

@@ -39,8 +39,10 @@ static int setup(void **state)
 
 	f->st = open_store();
 	f->ops = nhir_findings_store(f->st);
-	assert_int_equal(nhir_user_add(f->st, "ada", "ada", NHIR_ROLE_ADMIN, NULL), 0);
-	assert_int_equal(nhir_user_add(f->st, "ada", "lee", NHIR_ROLE_LEAD, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(f->st, "ada"), "ada",
+				       NHIR_ROLE_ADMIN, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(f->st, "ada"), "lee",
+				       NHIR_ROLE_LEAD, NULL), 0);
 	assert_int_equal(tl_import_text(f->st, "nhir",
 		"{\"type\":\"node\",\"kind\":\"credential\",\"id\":\"AKIATESTKEY000000001\",\"subtype\":\"aws-access-key\"}\n",
 		&res), 0);
@@ -246,7 +248,8 @@ static void test_open_filter_and_status(void **state)
 	d.findings = &a;
 	d.finding_nr = 1;
 	d.exposed_at = NHIR_TIME_UNSET;
-	assert_int_equal(nhir_incident_declare(f->st, "lee", &d, &inc, NULL), 0);
+	assert_int_equal(nhir_incident_declare(TL_CTX(f->st, "lee"), &d, &inc,
+					       NULL), 0);
 	r = rows_of(f, 0, false);
 	assert_int_equal(r.nr, 1);
 	assert_int_equal(r.id[0], b);

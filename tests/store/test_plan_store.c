@@ -39,8 +39,10 @@ static int setup(void **state)
 
 	f->st = open_store();
 	f->ops = nhir_plan_store(f->st);
-	assert_int_equal(nhir_user_add(f->st, "ada", "ada", NHIR_ROLE_ADMIN, NULL), 0);
-	assert_int_equal(nhir_user_add(f->st, "ada", "lee", NHIR_ROLE_LEAD, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(f->st, "ada"), "ada",
+				       NHIR_ROLE_ADMIN, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(f->st, "ada"), "lee",
+				       NHIR_ROLE_LEAD, NULL), 0);
 	assert_int_equal(tl_import_text(f->st, "nhir",
 		"{\"type\":\"node\",\"kind\":\"credential\",\"id\":\"AKIATESTKEY000000001\",\"subtype\":\"aws-access-key\"}\n"
 		"{\"type\":\"node\",\"kind\":\"identity\",\"id\":\"arn:aws:iam::1:user/ci\"}\n"
@@ -54,7 +56,8 @@ static int setup(void **state)
 	d.seeds = seeds;
 	d.seed_nr = 1;
 	d.exposed_at = NHIR_TIME_UNSET;
-	assert_int_equal(nhir_incident_declare(f->st, "lee", &d, &f->inc, NULL), 0);
+	assert_int_equal(nhir_incident_declare(TL_CTX(f->st, "lee"), &d,
+					       &f->inc, NULL), 0);
 	f->key = tl_node(f->st, "AKIATESTKEY000000001");
 	f->user = tl_node(f->st, "arn:aws:iam::1:user/ci");
 	f->role = tl_node(f->st, "arn:aws:iam::1:role/app");
@@ -707,8 +710,8 @@ static void test_approvals(void **state)
 	bool found;
 	int64_t a, b, n;
 
-	assert_int_equal(nhir_user_add(f->st, "ada", "alex", NHIR_ROLE_APPROVER,
-				       NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(f->st, "ada"), "alex",
+				       NHIR_ROLE_APPROVER, NULL), 0);
 	a = add_step(f, 1, "a", NHIR_PHASE_REVOKE, f->key);
 	b = add_step(f, 2, "b", NHIR_PHASE_REVOKE, f->user);
 	assert_int_equal(f->ops->step_set_digest(f->st, b, "db", NULL), 0);
@@ -814,7 +817,8 @@ static void test_scope_and_decisions(void **state)
 	struct fx *f = *state;
 	struct nodes n;
 
-	assert_int_equal(nhir_scope_change(f->st, "lee", f->inc, NHIR_SCOPE_ADD,
+	assert_int_equal(nhir_scope_change(TL_CTX(f->st, "lee"), f->inc,
+					   NHIR_SCOPE_ADD,
 					   "arn:aws:iam::1:role/app", "why",
 					   NULL), 0);
 	memset(&n, 0, sizeof(n));

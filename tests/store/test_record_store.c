@@ -234,16 +234,17 @@ static int64_t declare(struct fx *f)
 	struct nhir_declare d;
 	int64_t inc = 0;
 
-	assert_int_equal(nhir_user_add(f->st, "ada", "ada", NHIR_ROLE_ADMIN,
-				       NULL), 0);
-	assert_int_equal(nhir_user_add(f->st, "ada", "lee", NHIR_ROLE_LEAD,
-				       NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(f->st, "ada"), "ada",
+				       NHIR_ROLE_ADMIN, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(f->st, "ada"), "lee",
+				       NHIR_ROLE_LEAD, NULL), 0);
 	memset(&d, 0, sizeof(d));
 	d.title = "key leaked";
 	d.severity = "high";
 	d.lead = "lee";
 	d.exposed_at = NHIR_TIME_UNSET;
-	assert_int_equal(nhir_incident_declare(f->st, "lee", &d, &inc, NULL),
+	assert_int_equal(nhir_incident_declare(TL_CTX(f->st, "lee"), &d, &inc,
+					       NULL),
 			 0);
 	return inc;
 }

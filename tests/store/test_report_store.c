@@ -43,8 +43,10 @@ static int setup(void **state)
 	f->st = open_store();
 	f->ops = nhir_report_store(f->st);
 	f->plan = nhir_plan_store(f->st);
-	assert_int_equal(nhir_user_add(f->st, "ada", "ada", NHIR_ROLE_ADMIN, NULL), 0);
-	assert_int_equal(nhir_user_add(f->st, "ada", "lee", NHIR_ROLE_LEAD, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(f->st, "ada"), "ada",
+				       NHIR_ROLE_ADMIN, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(f->st, "ada"), "lee",
+				       NHIR_ROLE_LEAD, NULL), 0);
 	assert_int_equal(tl_import_text(f->st, "nhir",
 		"{\"type\":\"node\",\"kind\":\"credential\",\"id\":\"AKIATESTKEY000000001\",\"subtype\":\"aws-access-key\"}\n"
 		"{\"type\":\"node\",\"kind\":\"identity\",\"id\":\"arn:aws:iam::1:user/ci\"}\n"
@@ -58,7 +60,8 @@ static int setup(void **state)
 	d.seeds = seeds;
 	d.seed_nr = 1;
 	d.exposed_at = NHIR_TIME_UNSET;
-	assert_int_equal(nhir_incident_declare(f->st, "lee", &d, &f->inc, NULL), 0);
+	assert_int_equal(nhir_incident_declare(TL_CTX(f->st, "lee"), &d,
+					       &f->inc, NULL), 0);
 	f->key = tl_node(f->st, "AKIATESTKEY000000001");
 	f->user = tl_node(f->st, "arn:aws:iam::1:user/ci");
 	f->role = tl_node(f->st, "arn:aws:iam::1:role/app");
@@ -105,7 +108,8 @@ static int64_t declare_plain(struct fx *f, const char *sev)
 	d.severity = sev;
 	d.lead = "lee";
 	d.exposed_at = NHIR_TIME_UNSET;
-	assert_int_equal(nhir_incident_declare(f->st, "lee", &d, &id, NULL), 0);
+	assert_int_equal(nhir_incident_declare(TL_CTX(f->st, "lee"), &d, &id,
+					       NULL), 0);
 	return id;
 }
 

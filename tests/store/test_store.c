@@ -510,8 +510,8 @@ static void test_read_snapshot(void **state)
 	assert_int_equal(nhir_store_read_begin(st, &err), 0);
 	assert_int_equal(nhir_user_count(st, &n, &err), 0);
 	assert_int_equal(n, 0);
-	assert_int_equal(nhir_user_add(other, "ada", "ada", NHIR_ROLE_ADMIN,
-				       &err), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(other, "ada"), "ada",
+				       NHIR_ROLE_ADMIN, &err), 0);
 	assert_int_equal(nhir_user_count(st, &n, &err), 0);
 	assert_int_equal(n, 0);
 	nhir_store_read_end(st);
@@ -521,7 +521,8 @@ static void test_read_snapshot(void **state)
 	/* a change inside a snapshot */
 	assert_int_equal(nhir_store_read_begin(st, &err), 0);
 	assert_int_equal(nhir_user_count(st, &n, &err), 0);
-	assert_int_equal(nhir_user_add(st, "ada", "lee", NHIR_ROLE_LEAD, &err),
+	assert_int_equal(nhir_user_add(TL_CTX(st, "ada"), "lee", NHIR_ROLE_LEAD,
+				       &err),
 			 0);
 	assert_int_equal(nhir_user_count(other, &n, &err), 0);
 	assert_int_equal(n, 2);
@@ -532,7 +533,8 @@ static void test_read_snapshot(void **state)
 	assert_int_equal(nhir_store_read_begin(other, &err), 0);
 	assert_int_equal(nhir_user_count(other, &n, &err), 0);
 	nhir_store_close(other);
-	assert_int_equal(nhir_user_add(st, "ada", "kim", NHIR_ROLE_LEAD, &err),
+	assert_int_equal(nhir_user_add(TL_CTX(st, "ada"), "kim", NHIR_ROLE_LEAD,
+				       &err),
 			 0);
 	nhir_store_close(st);
 	free(path);
@@ -566,7 +568,8 @@ static void *write_users(void *arg)
 	}
 	for (int i = 0; i < WRITES; i++) {
 		snprintf(name, sizeof(name), "u%p-%d", (void *)w, i);
-		if (nhir_user_add(st, "ada", name, NHIR_ROLE_RESPONDER, &err)) {
+		if (nhir_user_add(TL_CTX(st, "ada"), name, NHIR_ROLE_RESPONDER,
+				  &err)) {
 			snprintf(w->msg, sizeof(w->msg), "%s: %s", name,
 				 err.msg);
 			break;
@@ -590,7 +593,8 @@ static void test_writers_in_one_process(void **state)
 
 	(void)state;
 	st = tl_new_store(&path);
-	assert_int_equal(nhir_user_add(st, "ada", "ada", NHIR_ROLE_ADMIN, &err),
+	assert_int_equal(nhir_user_add(TL_CTX(st, "ada"), "ada",
+				       NHIR_ROLE_ADMIN, &err),
 			 0);
 	for (int i = 0; i < WRITERS; i++) {
 		w[i] = (struct writer){ path, 0, "" };
@@ -611,7 +615,7 @@ static void test_writers_in_one_process(void **state)
 	nhir_store_set_busy_timeout(other, 300);
 	assert_int_equal(nhir_store_begin(st, &err), 0);
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	assert_int_not_equal(nhir_user_add(other, "ada", "late",
+	assert_int_not_equal(nhir_user_add(TL_CTX(other, "ada"), "late",
 					   NHIR_ROLE_RESPONDER, &err), 0);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
@@ -620,7 +624,7 @@ static void test_writers_in_one_process(void **state)
 	nhir_store_rollback(st);
 	/* and once it ends, the next writer goes in */
 	err = (struct nhir_err)NHIR_ERR_INIT;
-	assert_int_equal(nhir_user_add(other, "ada", "late",
+	assert_int_equal(nhir_user_add(TL_CTX(other, "ada"), "late",
 				       NHIR_ROLE_RESPONDER, &err), 0);
 	nhir_store_close(other);
 	nhir_store_close(st);
@@ -660,9 +664,10 @@ static void test_same_query_nested(void **state)
 	struct nhir_declare d;
 
 	(void)state;
-	assert_int_equal(nhir_user_add(st, "ada", "ada", NHIR_ROLE_ADMIN,
-				       NULL), 0);
-	assert_int_equal(nhir_user_add(st, "ada", "lee", NHIR_ROLE_LEAD, NULL),
+	assert_int_equal(nhir_user_add(TL_CTX(st, "ada"), "ada",
+				       NHIR_ROLE_ADMIN, NULL), 0);
+	assert_int_equal(nhir_user_add(TL_CTX(st, "ada"), "lee", NHIR_ROLE_LEAD,
+				       NULL),
 			 0);
 	memset(&d, 0, sizeof(d));
 	d.severity = "high";
@@ -672,8 +677,8 @@ static void test_same_query_nested(void **state)
 		int64_t id;
 
 		d.title = i == 0 ? "one" : i == 1 ? "two" : "three";
-		assert_int_equal(nhir_incident_declare(st, "lee", &d, &id,
-						       NULL), 0);
+		assert_int_equal(nhir_incident_declare(TL_CTX(st, "lee"), &d,
+						       &id, NULL), 0);
 	}
 	assert_int_equal(nhir_incident_list(st, -1, outer_cb, &n, NULL), 0);
 	assert_int_equal(n.outer, 3);

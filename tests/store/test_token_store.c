@@ -21,9 +21,9 @@ static int setup(void **state)
 
 	f->st = tl_new_store(NULL);
 	f->ops = nhir_token_store(f->st);
-	assert_int_equal(nhir_user_add(f->st, "root", "root", NHIR_ROLE_ADMIN,
-				       &err), NHIR_OK);
-	assert_int_equal(nhir_user_add(f->st, "root", "rory",
+	assert_int_equal(nhir_user_add(TL_CTX(f->st, "root"), "root",
+				       NHIR_ROLE_ADMIN, &err), NHIR_OK);
+	assert_int_equal(nhir_user_add(TL_CTX(f->st, "root"), "rory",
 				       NHIR_ROLE_RESPONDER, &err), NHIR_OK);
 	*state = f;
 	return 0;
@@ -350,8 +350,8 @@ static void test_login_session_logout(void **state)
 			 NHIR_EDENIED);
 	assert_non_null(strstr(err.msg, "ended"));
 	/* turned off by an admin */
-	assert_int_equal(nhir_setting_set(f->st, "root", "passwords", "off",
-					  &err), NHIR_OK);
+	assert_int_equal(nhir_setting_set(TL_CTX(f->st, "root"), "passwords",
+					  "off", &err), NHIR_OK);
 	assert_int_equal(nhir_login_password(f->st, "rory", "correct horse "
 					     "battery", "::1", 0, value, &s,
 					     &err), NHIR_EDENIED);
