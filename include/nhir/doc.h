@@ -96,15 +96,15 @@ enum nhir_rc nhir_doc_audit_since(struct nhir_store *st, int64_t incident,
 				  int64_t after, size_t limit, cJSON **out,
 				  struct nhir_err *err);
 /* {"version", "tokens": [...]}: the API tokens actor may see. */
-enum nhir_rc nhir_doc_tokens(struct nhir_store *st, const char *actor,
-			     cJSON **out, struct nhir_err *err);
+enum nhir_rc nhir_doc_tokens(const struct nhir_ctx *ctx, cJSON **out,
+			     struct nhir_err *err);
 /*
  * {"version", "token": {...as in nhir_doc_tokens}, ["value"]}: token id
  * if actor may see it (NHIR_ENOTFOUND otherwise), with value, the token
  * itself, only when given (the answer to its making, shown that once).
  */
-enum nhir_rc nhir_doc_token(struct nhir_store *st, const char *actor,
-			    int64_t id, const char *value, cJSON **out,
+enum nhir_rc nhir_doc_token(const struct nhir_ctx *ctx, int64_t id,
+			    const char *value, cJSON **out,
 			    struct nhir_err *err);
 
 /*

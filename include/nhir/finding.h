@@ -105,21 +105,20 @@ void nhir_findings_result_release(struct nhir_findings_result *r);
  * reported in res->scanner; a report that cannot be read or parsed is
  * rejected whole.
  */
-enum nhir_rc nhir_findings_import(struct nhir_store *st, const char *actor,
+enum nhir_rc nhir_findings_import(const struct nhir_ctx *ctx,
 				  const struct nhir_scanner_format *fmt,
 				  const char *path,
 				  struct nhir_findings_result *res,
 				  struct nhir_err *err);
 /* The same, the report recorded as name (path may be a spool). */
-enum nhir_rc nhir_findings_import_as(struct nhir_store *st, const char *actor,
+enum nhir_rc nhir_findings_import_as(const struct nhir_ctx *ctx,
 				     const struct nhir_scanner_format *fmt,
 				     const char *path, const char *name,
 				     struct nhir_findings_result *res,
 				     struct nhir_err *err);
 
 /* The same from len bytes of data held in memory, recorded as name. */
-enum nhir_rc nhir_findings_import_data(struct nhir_store *st,
-				       const char *actor,
+enum nhir_rc nhir_findings_import_data(const struct nhir_ctx *ctx,
 				       const struct nhir_scanner_format *fmt,
 				       const char *data, size_t len,
 				       const char *name,

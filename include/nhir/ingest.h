@@ -97,9 +97,8 @@ void nhir_import_store_sink(struct nhir_import_sink *sink,
  * transaction is rolled back and nothing of the file is stored.  A
  * change makes the graph cache again (nhir_store_graph_refresh).
  */
-enum nhir_rc nhir_import_file(struct nhir_store *st,
-			      const struct nhir_importer *imp,
-			      const char *path, const char *actor,
+enum nhir_rc nhir_import_file(const struct nhir_ctx *ctx,
+			      const struct nhir_importer *imp, const char *path,
 			      const struct nhir_import_opts *opts,
 			      struct nhir_import_result *res,
 			      struct nhir_err *err);
@@ -184,9 +183,9 @@ typedef void (*nhir_ingest_progress_cb)(const char *path,
  * that changes lineage makes the graph cache again (see
  * nhir_store_graph_refresh; res->graph_error says if it could not).
  */
-enum nhir_rc nhir_ingest_path(struct nhir_store *st,
+enum nhir_rc nhir_ingest_path(const struct nhir_ctx *ctx,
 			      const struct nhir_tele_format *fmt,
-			      const char *path, const char *actor,
+			      const char *path,
 			      nhir_ingest_progress_cb progress, void *pdata,
 			      struct nhir_ingest_result *res,
 			      struct nhir_err *err);
@@ -196,10 +195,9 @@ enum nhir_rc nhir_ingest_path(struct nhir_store *st,
  * caller, perhaps /proc/self/fd/N) as nhir_ingest_path would, but stored,
  * audited and reported as name.
  */
-enum nhir_rc nhir_ingest_upload(struct nhir_store *st,
+enum nhir_rc nhir_ingest_upload(const struct nhir_ctx *ctx,
 				const struct nhir_tele_format *fmt,
 				const char *path, const char *name,
-				const char *actor,
 				struct nhir_ingest_result *res,
 				struct nhir_err *err);
 
@@ -228,12 +226,11 @@ struct nhir_hunt_result {
 };
 
 /* paths as for nhir_ingest_path; res zeroed by the caller. */
-enum nhir_rc nhir_hunt(struct nhir_store *st,
+enum nhir_rc nhir_hunt(const struct nhir_ctx *ctx,
 		       const struct nhir_tele_format *fmt,
 		       const char *const *keys, size_t key_nr,
 		       const char *const *paths, size_t path_nr,
-		       const char *actor, struct nhir_hunt_result *res,
-		       struct nhir_err *err);
+		       struct nhir_hunt_result *res, struct nhir_err *err);
 
 /*
  * Runs fmt over one in-memory input without a store (for fuzzing):

@@ -18,9 +18,8 @@
  * The report of an incident as of time at (every reader may; the
  * access is on the audit log).  Caller deletes *out.
  */
-enum nhir_rc nhir_report_build(struct nhir_store *st, const char *actor,
-			       int64_t incident, int64_t at, cJSON **out,
-			       struct nhir_err *err);
+enum nhir_rc nhir_report_build(const struct nhir_ctx *ctx, int64_t incident,
+			       int64_t at, cJSON **out, struct nhir_err *err);
 
 /* Markdown and HTML renderings of a built report, appended to b. */
 void nhir_report_markdown(const cJSON *r, struct nhir_buf *b);
@@ -33,9 +32,8 @@ void nhir_report_html(const cJSON *r, struct nhir_buf *b);
  * the credentials still valid days after their owners were notified;
  * medians by severity and by credential kind.  Caller deletes *out.
  */
-enum nhir_rc nhir_metrics(struct nhir_store *st, const char *actor,
-			  int64_t since, int64_t days, cJSON **out,
-			  struct nhir_err *err);
+enum nhir_rc nhir_metrics(const struct nhir_ctx *ctx, int64_t since,
+			  int64_t days, cJSON **out, struct nhir_err *err);
 
 /* Ed25519: a new key pair in path (secret, 0600) and path.pub. */
 enum nhir_rc nhir_report_keygen(const char *path, struct nhir_err *err);

@@ -106,7 +106,7 @@ bool nhir_route_decide(const struct nhir_route_policy *p,
  * decision that changed, with an audit entry naming rule and facts.
  * *changed counts them.
  */
-enum nhir_rc nhir_route_apply(struct nhir_store *st, const char *actor,
+enum nhir_rc nhir_route_apply(const struct nhir_ctx *ctx,
 			      const struct nhir_route_policy *p,
 			      const int64_t *ids, size_t nr, size_t *changed,
 			      struct nhir_err *err);

@@ -53,9 +53,8 @@ struct nhir_session {
  * characters.  On the audit log as "user.passwd" naming the user, never
  * the password or its hash.
  */
-enum nhir_rc nhir_password_set(struct nhir_store *st, const char *actor,
-			       const char *user, const char *password,
-			       struct nhir_err *err);
+enum nhir_rc nhir_password_set(const struct nhir_ctx *ctx, const char *user,
+			       const char *password, struct nhir_err *err);
 
 /* Are local passwords on (the setting "passwords", on by default)? */
 enum nhir_rc nhir_passwords_enabled(struct nhir_store *st, bool *on,
@@ -130,9 +129,8 @@ enum nhir_rc nhir_logout(struct nhir_store *st, const char *value,
  * Never a cookie or its hash.
  */
 typedef int (*nhir_session_cb)(const struct nhir_session *s, void *data);
-enum nhir_rc nhir_session_list(struct nhir_store *st, const char *actor,
-			       const char *user, int64_t now,
-			       nhir_session_cb cb, void *data,
+enum nhir_rc nhir_session_list(const struct nhir_ctx *ctx, const char *user,
+			       int64_t now, nhir_session_cb cb, void *data,
 			       struct nhir_err *err);
 
 /*
@@ -141,8 +139,7 @@ enum nhir_rc nhir_session_list(struct nhir_store *st, const char *actor,
  * "session.end" by actor, naming the session and its user, in the
  * same transaction; *out is the session as it was.
  */
-enum nhir_rc nhir_session_end(struct nhir_store *st, const char *actor,
-			      int64_t id, struct nhir_session *out,
-			      struct nhir_err *err);
+enum nhir_rc nhir_session_end(const struct nhir_ctx *ctx, int64_t id,
+			      struct nhir_session *out, struct nhir_err *err);
 
 #endif

@@ -195,7 +195,7 @@ enum nhir_rc nhir_ssf_decode_subject(const char *body, size_t len, bool add,
  * those removed; adding one removed gives it its events again.
  * NHIR_ENOTFOUND when there is no such stream.
  */
-enum nhir_rc nhir_ssf_subject_set(struct nhir_store *st, const char *actor,
+enum nhir_rc nhir_ssf_subject_set(const struct nhir_ctx *ctx,
 				  const struct nhir_ssf_subject_req *r,
 				  bool add, struct nhir_err *err);
 
@@ -205,38 +205,36 @@ enum nhir_rc nhir_ssf_subject_set(struct nhir_store *st, const char *actor,
  * .update, .delete, .status, .verify).  A new stream's cursor is the
  * audit log's newest entry: it is told what happens from now on.
  */
-enum nhir_rc nhir_ssf_stream_create(struct nhir_store *st, const char *actor,
+enum nhir_rc nhir_ssf_stream_create(const struct nhir_ctx *ctx,
 				    const struct nhir_ssf_stream_req *r,
 				    int64_t *id, struct nhir_err *err);
 /* PATCH (replace false: the members given) or PUT (all of them). */
-enum nhir_rc nhir_ssf_stream_update(struct nhir_store *st, const char *actor,
+enum nhir_rc nhir_ssf_stream_update(const struct nhir_ctx *ctx,
 				    const struct nhir_ssf_stream_req *r,
 				    bool replace, struct nhir_err *err);
-enum nhir_rc nhir_ssf_stream_delete(struct nhir_store *st, const char *actor,
-				    int64_t id, struct nhir_err *err);
+enum nhir_rc nhir_ssf_stream_delete(const struct nhir_ctx *ctx, int64_t id,
+				    struct nhir_err *err);
 /*
  * The stream configuration of id (SSF 1.0), or (id 0) the list of
  * them; issuer makes iss and the poll endpoint.  NHIR_ENOTFOUND.
  */
-enum nhir_rc nhir_ssf_stream_doc(struct nhir_store *st, const char *actor,
-				 int64_t id, const char *issuer, cJSON **out,
+enum nhir_rc nhir_ssf_stream_doc(const struct nhir_ctx *ctx, int64_t id,
+				 const char *issuer, cJSON **out,
 				 struct nhir_err *err);
 /* {"stream_id", "status", "reason"} */
-enum nhir_rc nhir_ssf_status_doc(struct nhir_store *st, const char *actor,
-				 int64_t id, cJSON **out,
-				 struct nhir_err *err);
+enum nhir_rc nhir_ssf_status_doc(const struct nhir_ctx *ctx, int64_t id,
+				 cJSON **out, struct nhir_err *err);
 /* Sets the status: enabled, paused or disabled (with a reason). */
-enum nhir_rc nhir_ssf_status_set(struct nhir_store *st, const char *actor,
-				 int64_t id, const char *status,
-				 const char *reason, struct nhir_err *err);
+enum nhir_rc nhir_ssf_status_set(const struct nhir_ctx *ctx, int64_t id,
+				 const char *status, const char *reason,
+				 struct nhir_err *err);
 /*
  * Queues a verification event on stream id with state (NULL: none),
  * signed now by k.
  */
-enum nhir_rc nhir_ssf_verify(struct nhir_store *st, const char *actor,
-			     int64_t id, const char *state,
-			     const struct nhir_ssf_key *k, const char *issuer,
-			     struct nhir_err *err);
+enum nhir_rc nhir_ssf_verify(const struct nhir_ctx *ctx, int64_t id,
+			     const char *state, const struct nhir_ssf_key *k,
+			     const char *issuer, struct nhir_err *err);
 
 /*
  * The SETs the audit log raises after each enabled stream's cursor
@@ -280,9 +278,9 @@ enum nhir_rc nhir_ssf_pushed(struct nhir_store *st,
  * "moreAvailable"} with at most p->max_events (default 10) pending
  * SETs.  *nr says how many the answer holds.
  */
-enum nhir_rc nhir_ssf_poll(struct nhir_store *st, const char *actor,
-			   int64_t id, const struct nhir_ssf_poll_req *p,
-			   cJSON **out, size_t *nr, struct nhir_err *err);
+enum nhir_rc nhir_ssf_poll(const struct nhir_ctx *ctx, int64_t id,
+			   const struct nhir_ssf_poll_req *p, cJSON **out,
+			   size_t *nr, struct nhir_err *err);
 
 /*
  * Receiving: checks a SET (compact JWS, len bytes) from a provider
@@ -305,11 +303,12 @@ bool nhir_ssf_set_issuer(const char *jwt, size_t len, char *iss, size_t n);
 /*
  * The SET from c's provider idp (its keys jwks) becomes a finding (one
  * per issuer and subject; each SET a sighting) recorded by the
- * provider's user, in one transaction with its audit entry
- * (findings.import of "ssf:ISSUER#JTI").  *finding is its id; *fresh
- * false when this jti was taken before.  Errors as nhir_ssf_set_check.
+ * provider's user (not ctx->actor), on ctx's clock, in one transaction
+ * with its audit entry (findings.import of "ssf:ISSUER#JTI").
+ * *finding is its id; *fresh false when this jti was taken before.
+ * Errors as nhir_ssf_set_check.
  */
-enum nhir_rc nhir_ssf_receive(struct nhir_store *st,
+enum nhir_rc nhir_ssf_receive(const struct nhir_ctx *ctx,
 			      const struct nhir_ssf_config *c,
 			      const struct nhir_ssf_idp *idp,
 			      const char *jwks, const char *jwt, size_t len,

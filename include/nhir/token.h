@@ -62,26 +62,25 @@ bool nhir_duration_parse(const char *s, int64_t *seconds);
  * written to value, once; *id is its id.  On the audit log as
  * "token.create" with the id, user, scope and expiry.
  */
-enum nhir_rc nhir_token_create(struct nhir_store *st, const char *actor,
-			       const char *user, enum nhir_token_scope scope,
-			       int64_t ttl, char value[NHIR_TOKEN_SIZE],
-			       int64_t *id, struct nhir_err *err);
+enum nhir_rc nhir_token_create(const struct nhir_ctx *ctx, const char *user,
+			       enum nhir_token_scope scope, int64_t ttl,
+			       char value[NHIR_TOKEN_SIZE], int64_t *id,
+			       struct nhir_err *err);
 
 /*
  * Revokes token id: an admin, or the token's own user.  Revoking a
  * revoked token is NHIR_ECONFLICT.  On the audit log as "token.revoke".
  */
-enum nhir_rc nhir_token_revoke(struct nhir_store *st, const char *actor,
-			       int64_t id, struct nhir_err *err);
+enum nhir_rc nhir_token_revoke(const struct nhir_ctx *ctx, int64_t id,
+			       struct nhir_err *err);
 
 typedef int (*nhir_token_cb)(const struct nhir_token *t, void *data);
 /*
  * The tokens actor may see, in id order: an admin sees all, anyone
  * else their own.  Needs an active user.
  */
-enum nhir_rc nhir_token_list(struct nhir_store *st, const char *actor,
-			     nhir_token_cb cb, void *data,
-			     struct nhir_err *err);
+enum nhir_rc nhir_token_list(const struct nhir_ctx *ctx, nhir_token_cb cb,
+			     void *data, struct nhir_err *err);
 
 /*
  * Who holds value?  NHIR_OK with the token in *out when it is known,

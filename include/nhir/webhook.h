@@ -211,10 +211,9 @@ enum nhir_rc nhir_webhook_attempted(struct nhir_store *st,
  * "last_status", "last_error", "state"}]}.  Others get NHIR_EDENIED (on
  * the audit log).
  */
-enum nhir_rc nhir_doc_webhook_deliveries(struct nhir_store *st,
-					 const char *actor, const char *hook,
-					 size_t limit, cJSON **out,
-					 struct nhir_err *err);
+enum nhir_rc nhir_doc_webhook_deliveries(const struct nhir_ctx *ctx,
+					 const char *hook, size_t limit,
+					 cJSON **out, struct nhir_err *err);
 
 /*
  * POSTs body (len bytes, JSON unless the headers give a Content-Type)

@@ -60,10 +60,9 @@ struct nhir_witness_cp {
  * whether two checkpoints of different seqs are of one history: only
  * the log's owner, holding the entries, can (nhir audit verify).
  */
-enum nhir_rc nhir_witness_accept(struct nhir_store *st, const char *actor,
-				 const struct nhir_witness_cp *cp,
-				 bool *fresh, char field[16],
-				 struct nhir_err *err);
+enum nhir_rc nhir_witness_accept(const struct nhir_ctx *ctx,
+				 const struct nhir_witness_cp *cp, bool *fresh,
+				 char field[16], struct nhir_err *err);
 
 /*
  * The checkpoint of log held at seq (0: the newest) as a checkpoint

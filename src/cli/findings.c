@@ -139,7 +139,7 @@ static int route_new(struct cli_ctx *ctx, const struct nhir_route_policy *p,
 
 	if (!p || !nr)
 		return EXIT_OK;
-	if (nhir_route_apply(ctx->st, ctx->actor, p, ids, nr, &changed, &err))
+	if (nhir_route_apply(cli_lib(ctx), p, ids, nr, &changed, &err))
 		return cli_fail(&err);
 	return EXIT_OK;
 }
@@ -174,7 +174,7 @@ static int findings_import(struct cli_ctx *ctx, int argc, char **argv,
 		struct nhir_err err = NHIR_ERR_INIT;
 		enum nhir_rc rc;
 
-		rc = nhir_findings_import(ctx->st, ctx->actor, rf, argv[i], &res,
+		rc = nhir_findings_import(cli_lib(ctx), rf, argv[i], &res,
 					  &err);
 		if (rc == NHIR_EDENIED) {
 			status = cli_fail(&err);
@@ -387,8 +387,8 @@ int cmd_triage(int argc, char **argv, struct cli_ctx *ctx)
 		r = load_policy(policy, &pol, true);
 		if (r)
 			return r;
-		if (nhir_route_apply(ctx->st, ctx->actor, pol, NULL, 0,
-				     &changed, &err)) {
+		if (nhir_route_apply(cli_lib(ctx), pol, NULL, 0, &changed,
+				     &err)) {
 			nhir_route_free(pol);
 			return cli_fail(&err);
 		}

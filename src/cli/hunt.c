@@ -106,9 +106,10 @@ int cmd_hunt(int argc, char **argv, struct cli_ctx *ctx)
 		return status;
 	memset(&res, 0, sizeof(res));
 	t0 = now_s();
-	rc = nhir_hunt(ctx->st, fmt, (const char *const *)argv + optind + 1,
-		       (size_t)nk, (const char *const *)argv + first_path,
-		       (size_t)(argc - first_path), ctx->actor, &res, &err);
+	rc = nhir_hunt(cli_lib(ctx), fmt,
+		       (const char *const *)argv + optind + 1, (size_t)nk,
+		       (const char *const *)argv + first_path,
+		       (size_t)(argc - first_path), &res, &err);
 	for (size_t d = 0; d < res.in.diag_nr; d++)
 		out_fprintf(stderr, "%s: byte %" PRIu64 ": %s\n",
 			res.in.diags[d].path, res.in.diags[d].off,

@@ -106,8 +106,8 @@ int cmd_import(int argc, char **argv, struct cli_ctx *ctx)
 
 		if (ctx->progress && fmt == FMT_TEXT)
 			out_fprintf(stderr, "importing %s...\r", path);
-		rc = nhir_import_file(ctx->st, imp, path, ctx->actor, &iopts,
-				      &res, &err);
+		rc = nhir_import_file(cli_lib(ctx), imp, path, &iopts, &res,
+				      &err);
 		if (ctx->progress && fmt == FMT_TEXT)
 			out_fprintf(stderr, "\033[K");
 		if (rc)

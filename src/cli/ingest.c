@@ -151,9 +151,9 @@ int cmd_ingest(int argc, char **argv, struct cli_ctx *ctx)
 		res.diag_data = &probs;
 	}
 	for (int i = optind + 1; i < argc; i++) {
-		enum nhir_rc rc = nhir_ingest_path(ctx->st, fmt, argv[i],
-						   ctx->actor, on_progress,
-						   &prog, &res, &err);
+		enum nhir_rc rc = nhir_ingest_path(cli_lib(ctx), fmt, argv[i],
+						   on_progress, &prog, &res,
+						   &err);
 
 		if (rc == NHIR_EPARSE) {
 			status = EXIT_ERROR;

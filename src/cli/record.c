@@ -225,7 +225,7 @@ int cmd_user(int argc, char **argv, struct cli_ctx *ctx)
 		if (!drop && (r = read_password(argv[optind], pw,
 						   sizeof(pw))))
 			return r;
-		rc = nhir_password_set(ctx->st, ctx->actor, argv[optind],
+		rc = nhir_password_set(cli_lib(ctx), argv[optind],
 				       drop ? NULL : pw, &err);
 		sodium_memzero(pw, sizeof(pw));
 		if (rc)

@@ -250,8 +250,7 @@ int cmd_report(int argc, char **argv, struct cli_ctx *ctx)
 				return EXIT_ERROR;
 			}
 		}
-	} else if (nhir_report_build(ctx->st, ctx->actor, inc, at, &r,
-				     &err)) {
+	} else if (nhir_report_build(cli_lib(ctx), inc, at, &r, &err)) {
 		return cli_fail(&err);
 	}
 	if (ctx->remote && !sign) {
@@ -396,7 +395,7 @@ int cmd_metrics(int argc, char **argv, struct cli_ctx *ctx)
 	}
 	if (optind != argc)
 		return cli_usage(usage_metrics, false);
-	if (nhir_metrics(ctx->st, ctx->actor, since, days, &m, &err))
+	if (nhir_metrics(cli_lib(ctx), since, days, &m, &err))
 		return cli_fail(&err);
 	if (fmt == FMT_JSON) {
 		char *s = cJSON_Print(m);

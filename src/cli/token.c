@@ -56,11 +56,11 @@ static int token_list(struct cli_ctx *ctx, int fmt)
 	cJSON *doc;
 
 	if (fmt == FMT_JSON) {
-		if (nhir_doc_tokens(ctx->st, ctx->actor, &doc, &err))
+		if (nhir_doc_tokens(cli_lib(ctx), &doc, &err))
 			return cli_fail(&err);
 		return cli_print_doc(doc);
 	}
-	if (nhir_token_list(ctx->st, ctx->actor, print_token, &n, &err))
+	if (nhir_token_list(cli_lib(ctx), print_token, &n, &err))
 		return cli_fail(&err);
 	if (!n)
 		out_puts("no tokens");
@@ -130,12 +130,12 @@ int cmd_token(int argc, char **argv, struct cli_ctx *ctx)
 		}
 		if (ctx->remote)
 			return r_token_create(user, scope_arg, exp_arg, fmt);
-		if (nhir_token_create(ctx->st, ctx->actor, user, scope, ttl,
-				      value, &id, &err))
+		if (nhir_token_create(cli_lib(ctx), user, scope, ttl, value,
+				      &id, &err))
 			return cli_fail(&err);
 		if (fmt == FMT_JSON) {
 			cJSON *doc;
-			enum nhir_rc rc = nhir_doc_token(ctx->st, ctx->actor, id,
+			enum nhir_rc rc = nhir_doc_token(cli_lib(ctx), id,
 							 value, &doc, &err);
 
 			memset(value, 0, sizeof(value));
@@ -161,13 +161,13 @@ int cmd_token(int argc, char **argv, struct cli_ctx *ctx)
 		}
 		if (ctx->remote)
 			return r_token_revoke(id, fmt);
-		if (nhir_token_revoke(ctx->st, ctx->actor, id, &err))
+		if (nhir_token_revoke(cli_lib(ctx), id, &err))
 			return cli_fail(&err);
 		if (fmt == FMT_JSON) {
 			cJSON *doc;
 
-			return nhir_doc_token(ctx->st, ctx->actor, id, NULL,
-					      &doc, &err)
+			return nhir_doc_token(cli_lib(ctx), id, NULL, &doc,
+					      &err)
 				       ? cli_fail(&err) : cli_print_doc(doc);
 		}
 		out_printf("token %" PRId64 " revoked\n", id);

@@ -380,16 +380,16 @@ void nhir_findings_result_release(struct nhir_findings_result *r)
 	r->id_nr = r->id_alloc = 0;
 }
 
-enum nhir_rc nhir_findings_import(struct nhir_store *st, const char *actor,
+enum nhir_rc nhir_findings_import(const struct nhir_ctx *ctx,
 				  const struct nhir_scanner_format *fmt,
 				  const char *path,
 				  struct nhir_findings_result *res,
 				  struct nhir_err *err)
 {
-	return nhir_findings_import_as(st, actor, fmt, path, path, res, err);
+	return nhir_findings_import_as(ctx, fmt, path, path, res, err);
 }
 
-enum nhir_rc nhir_findings_import_as(struct nhir_store *st, const char *actor,
+enum nhir_rc nhir_findings_import_as(const struct nhir_ctx *ctx,
 				     const struct nhir_scanner_format *fmt,
 				     const char *path, const char *name,
 				     struct nhir_findings_result *res,
@@ -402,8 +402,8 @@ enum nhir_rc nhir_findings_import_as(struct nhir_store *st, const char *actor,
 	memset(res, 0, sizeof(*res));
 	rc = read_report(path, &data, &len, err);
 	if (!rc)
-		rc = nhir_findings_import_data(st, actor, fmt, data, len, name,
-					       res, err);
+		rc = nhir_findings_import_data(ctx, fmt, data, len, name, res,
+					       err);
 	/* the report may hold secrets: wipe the copy */
 	if (data)
 		sodium_memzero(data, len);
@@ -411,14 +411,15 @@ enum nhir_rc nhir_findings_import_as(struct nhir_store *st, const char *actor,
 	return rc;
 }
 
-enum nhir_rc nhir_findings_import_data(struct nhir_store *st,
-				       const char *actor,
+enum nhir_rc nhir_findings_import_data(const struct nhir_ctx *ctx,
 				       const struct nhir_scanner_format *fmt,
 				       const char *data, size_t len,
 				       const char *name,
 				       struct nhir_findings_result *res,
 				       struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	struct import x;
 	cJSON *d;
 	enum nhir_rc rc;

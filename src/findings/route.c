@@ -833,11 +833,13 @@ static int collect_open(const struct nhir_finding *fd, void *data)
 	return 0;
 }
 
-enum nhir_rc nhir_route_apply(struct nhir_store *st, const char *actor,
+enum nhir_rc nhir_route_apply(const struct nhir_ctx *ctx,
 			      const struct nhir_route_policy *p,
 			      const int64_t *ids, size_t nr, size_t *changed,
 			      struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	struct nhir_findings_result all;
 	enum nhir_rc rc = NHIR_OK;
 

@@ -404,13 +404,14 @@ static enum nhir_rc audit_import(struct nhir_store *st,
 	return rc;
 }
 
-enum nhir_rc nhir_import_file(struct nhir_store *st,
-			      const struct nhir_importer *imp,
-			      const char *path, const char *actor,
+enum nhir_rc nhir_import_file(const struct nhir_ctx *ctx,
+			      const struct nhir_importer *imp, const char *path,
 			      const struct nhir_import_opts *opts,
 			      struct nhir_import_result *res,
 			      struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	struct nhir_import_sink sink;
 	struct nhir_import_run run;
 	struct nhir_err e2 = NHIR_ERR_INIT;

@@ -1992,13 +1992,14 @@ static enum nhir_rc run_end(struct nhir_store *st, struct run *run,
 	return rc ? rc : crc;
 }
 
-enum nhir_rc nhir_ingest_upload(struct nhir_store *st,
+enum nhir_rc nhir_ingest_upload(const struct nhir_ctx *ctx,
 				const struct nhir_tele_format *fmt,
 				const char *path, const char *name,
-				const char *actor,
 				struct nhir_ingest_result *res,
 				struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	struct nhir_err own = NHIR_ERR_INIT;
 	struct stat sb;
 	struct run run;
@@ -2054,13 +2055,15 @@ void nhir_ingest_result_add(struct nhir_ingest_result *to,
 			 from->graph_error);
 }
 
-enum nhir_rc nhir_ingest_path(struct nhir_store *st,
+enum nhir_rc nhir_ingest_path(const struct nhir_ctx *ctx,
 			      const struct nhir_tele_format *fmt,
-			      const char *path, const char *actor,
+			      const char *path,
 			      nhir_ingest_progress_cb progress, void *pdata,
 			      struct nhir_ingest_result *res,
 			      struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	struct nhir_err own = NHIR_ERR_INIT;
 	struct run run;
 	uint64_t lineage;
@@ -2730,13 +2733,14 @@ static enum nhir_rc hunt_passes(struct hunt *h, char **files,
 	return rc;
 }
 
-enum nhir_rc nhir_hunt(struct nhir_store *st,
+enum nhir_rc nhir_hunt(const struct nhir_ctx *ctx,
 		       const struct nhir_tele_format *fmt,
 		       const char *const *keys, size_t key_nr,
 		       const char *const *paths, size_t path_nr,
-		       const char *actor, struct nhir_hunt_result *res,
-		       struct nhir_err *err)
+		       struct nhir_hunt_result *res, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	struct nhir_err own = NHIR_ERR_INIT, cerr = NHIR_ERR_INIT;
 	struct hunt h;
 	char **files = NULL;

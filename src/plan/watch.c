@@ -369,8 +369,7 @@ enum nhir_rc nhir_watch_file(struct nhir_watch *w,
 	memset(&one, 0, sizeof(one));
 	one.on_diag = res->on_diag;
 	one.diag_data = res->diag_data;
-	rc = nhir_ingest_path(w->st, fmt, path, w->actor, NULL, NULL, &one,
-			      err);
+	rc = nhir_ingest_path(&w->ctx, fmt, path, NULL, NULL, &one, err);
 	if (one.files == 1 && one.run_first > 0) {
 		enum nhir_rc arc = nhir_watch_add_file(w, one.run_first, err);
 

@@ -376,8 +376,8 @@ static int token_cb(const struct nhir_token *t, void *data)
 	return r->oom;
 }
 
-enum nhir_rc nhir_doc_tokens(struct nhir_store *st, const char *actor,
-			     cJSON **out, struct nhir_err *err)
+enum nhir_rc nhir_doc_tokens(const struct nhir_ctx *ctx, cJSON **out,
+			     struct nhir_err *err)
 {
 	cJSON *d = doc_new();
 	struct rows r = { d ? cJSON_AddArrayToObject(d, "tokens") : NULL,
@@ -387,7 +387,7 @@ enum nhir_rc nhir_doc_tokens(struct nhir_store *st, const char *actor,
 	*out = NULL;
 	if (!r.arr)
 		return finish(d, true, out, err);
-	rc = nhir_token_list(st, actor, token_cb, &r, err);
+	rc = nhir_token_list(ctx, token_cb, &r, err);
 	if (rc) {
 		cJSON_Delete(d);
 		return rc;
@@ -412,10 +412,11 @@ static int one_token_cb(const struct nhir_token *t, void *data)
 	return 1;
 }
 
-enum nhir_rc nhir_doc_token(struct nhir_store *st, const char *actor,
-			    int64_t id, const char *value, cJSON **out,
+enum nhir_rc nhir_doc_token(const struct nhir_ctx *ctx, int64_t id,
+			    const char *value, cJSON **out,
 			    struct nhir_err *err)
 {
+	const char *actor = ctx->actor;
 	cJSON *d = doc_new(), *t;
 	struct one_token o = { id, { cJSON_CreateArray(), false }, false };
 	enum nhir_rc rc;
@@ -425,7 +426,7 @@ enum nhir_rc nhir_doc_token(struct nhir_store *st, const char *actor,
 		cJSON_Delete(o.r.arr);
 		return finish(d, true, out, err);
 	}
-	rc = nhir_token_list(st, actor, one_token_cb, &o, err);
+	rc = nhir_token_list(ctx, one_token_cb, &o, err);
 	if (!rc && !o.found)
 		rc = nhir_err_set(err, NHIR_ENOTFOUND, "no token %" PRId64
 				  " that %s may see", id, actor);

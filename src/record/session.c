@@ -67,10 +67,11 @@ static void time_member(cJSON *d, const char *name, int64_t t)
 	cJSON_AddStringToObject(d, name, buf);
 }
 
-enum nhir_rc nhir_password_set(struct nhir_store *st, const char *actor,
-			       const char *user, const char *password,
-			       struct nhir_err *err)
+enum nhir_rc nhir_password_set(const struct nhir_ctx *ctx, const char *user,
+			       const char *password, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	char hash[NHIR_PWHASH_MAX];
 	struct nhir_user a, u;
 	cJSON *d;
@@ -100,7 +101,7 @@ enum nhir_rc nhir_password_set(struct nhir_store *st, const char *actor,
 	}
 	if (!rc)
 		rc = nhir_token_store(st)->password_write(
-			st, u.name, password ? hash : NULL, nhir_time_now(),
+			st, u.name, password ? hash : NULL, nhir_ctx_now(ctx),
 			a.name, err);
 	sodium_memzero(hash, sizeof(hash));
 	d = cJSON_CreateObject();
@@ -463,11 +464,12 @@ static int live_only(const struct nhir_session *s, void *data)
 	return lf->cb(s, lf->data);
 }
 
-enum nhir_rc nhir_session_list(struct nhir_store *st, const char *actor,
-			       const char *user, int64_t now,
-			       nhir_session_cb cb, void *data,
+enum nhir_rc nhir_session_list(const struct nhir_ctx *ctx, const char *user,
+			       int64_t now, nhir_session_cb cb, void *data,
 			       struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	struct live_filter lf = { st, cb, data };
 	struct nhir_user a, u;
 	enum nhir_rc rc;
@@ -496,11 +498,12 @@ enum nhir_rc nhir_session_list(struct nhir_store *st, const char *actor,
 						   now, live_only, &lf, err);
 }
 
-enum nhir_rc nhir_session_end(struct nhir_store *st, const char *actor,
-			      int64_t id, struct nhir_session *out,
-			      struct nhir_err *err)
+enum nhir_rc nhir_session_end(const struct nhir_ctx *ctx, int64_t id,
+			      struct nhir_session *out, struct nhir_err *err)
 {
-	int64_t now = nhir_time_now();
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
+	int64_t now = nhir_ctx_now(ctx);
 	struct nhir_user a;
 	bool found = false;
 	cJSON *d;

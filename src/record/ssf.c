@@ -1052,10 +1052,12 @@ static cJSON *stream_detail(const struct nhir_ssf_stream_row *r)
 	return d;
 }
 
-enum nhir_rc nhir_ssf_stream_create(struct nhir_store *st, const char *actor,
+enum nhir_rc nhir_ssf_stream_create(const struct nhir_ctx *ctx,
 				    const struct nhir_ssf_stream_req *q,
 				    int64_t *id, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	const struct nhir_ssf_store_ops *ops = nhir_ssf_store(st);
 	struct nhir_ssf_stream_row r;
 	char aud[64];
@@ -1081,7 +1083,7 @@ enum nhir_rc nhir_ssf_stream_create(struct nhir_store *st, const char *actor,
 	r.description = q->has_description ? q->description : NULL;
 	r.status = "enabled";
 	r.created_by = actor;
-	r.created = r.updated = nhir_time_now();
+	r.created = r.updated = nhir_ctx_now(ctx);
 	rc = nhir_audit_newest(st, &r.cursor, err);
 	if (!rc)
 		rc = ops->stream_insert(st, &r, id, err);
@@ -1095,10 +1097,12 @@ enum nhir_rc nhir_ssf_stream_create(struct nhir_store *st, const char *actor,
 		      rc ? NULL : stream_detail(&r), err);
 }
 
-enum nhir_rc nhir_ssf_stream_update(struct nhir_store *st, const char *actor,
+enum nhir_rc nhir_ssf_stream_update(const struct nhir_ctx *ctx,
 				    const struct nhir_ssf_stream_req *q,
 				    bool replace, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	const struct nhir_ssf_store_ops *ops = nhir_ssf_store(st);
 	struct one_stream o;
 	char aud[64];
@@ -1134,15 +1138,17 @@ enum nhir_rc nhir_ssf_stream_update(struct nhir_store *st, const char *actor,
 	}
 	if (q->has_description || replace)
 		o.r.description = q->has_description ? q->description : NULL;
-	o.r.updated = nhir_time_now();
+	o.r.updated = nhir_ctx_now(ctx);
 	rc = ops->stream_update(st, &o.r, &found, err);
 	return ir_end(st, rc, actor, "ssf.stream.update", 0,
 		      rc ? NULL : stream_detail(&o.r), err);
 }
 
-enum nhir_rc nhir_ssf_stream_delete(struct nhir_store *st, const char *actor,
-				    int64_t id, struct nhir_err *err)
+enum nhir_rc nhir_ssf_stream_delete(const struct nhir_ctx *ctx, int64_t id,
+				    struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	const struct nhir_ssf_store_ops *ops = nhir_ssf_store(st);
 	bool found = false;
 	cJSON *d = NULL;
@@ -1214,10 +1220,12 @@ static int list_cb(const struct nhir_ssf_stream_row *r, void *data)
 	return 0;
 }
 
-enum nhir_rc nhir_ssf_stream_doc(struct nhir_store *st, const char *actor,
-				 int64_t id, const char *issuer, cJSON **out,
+enum nhir_rc nhir_ssf_stream_doc(const struct nhir_ctx *ctx, int64_t id,
+				 const char *issuer, cJSON **out,
 				 struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	struct stream_list l = { NULL, issuer, false };
 	struct one_stream o;
 	enum nhir_rc rc;
@@ -1248,10 +1256,11 @@ enum nhir_rc nhir_ssf_stream_doc(struct nhir_store *st, const char *actor,
 	return rc;
 }
 
-enum nhir_rc nhir_ssf_status_doc(struct nhir_store *st, const char *actor,
-				 int64_t id, cJSON **out,
-				 struct nhir_err *err)
+enum nhir_rc nhir_ssf_status_doc(const struct nhir_ctx *ctx, int64_t id,
+				 cJSON **out, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	struct one_stream o;
 	char sid[24];
 	enum nhir_rc rc;
@@ -1278,10 +1287,12 @@ enum nhir_rc nhir_ssf_status_doc(struct nhir_store *st, const char *actor,
 	return NHIR_OK;
 }
 
-enum nhir_rc nhir_ssf_status_set(struct nhir_store *st, const char *actor,
-				 int64_t id, const char *status,
-				 const char *reason, struct nhir_err *err)
+enum nhir_rc nhir_ssf_status_set(const struct nhir_ctx *ctx, int64_t id,
+				 const char *status, const char *reason,
+				 struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	const struct nhir_ssf_store_ops *ops = nhir_ssf_store(st);
 	struct one_stream o;
 	bool found, known = false;
@@ -1302,7 +1313,7 @@ enum nhir_rc nhir_ssf_status_set(struct nhir_store *st, const char *actor,
 	if (!rc) {
 		o.r.status = status;
 		o.r.reason = reason;
-		o.r.updated = nhir_time_now();
+		o.r.updated = nhir_ctx_now(ctx);
 		rc = ops->stream_update(st, &o.r, &found, err);
 	}
 	if (!rc && (d = cJSON_CreateObject())) {
@@ -1314,10 +1325,12 @@ enum nhir_rc nhir_ssf_status_set(struct nhir_store *st, const char *actor,
 	return ir_end(st, rc, actor, "ssf.stream.status", 0, d, err);
 }
 
-enum nhir_rc nhir_ssf_subject_set(struct nhir_store *st, const char *actor,
+enum nhir_rc nhir_ssf_subject_set(const struct nhir_ctx *ctx,
 				  const struct nhir_ssf_subject_req *r,
 				  bool add, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	const struct nhir_ssf_store_ops *ops = nhir_ssf_store(st);
 	const char *action = add ? "ssf.subject.add" : "ssf.subject.remove";
 	struct one_stream o;
@@ -1332,7 +1345,7 @@ enum nhir_rc nhir_ssf_subject_set(struct nhir_store *st, const char *actor,
 	if (!rc)
 		rc = ops->subject_put(st, r->id, r->key, add,
 				      add && r->has_verified ? r->verified : -1,
-				      nhir_time_now(), actor, err);
+				      nhir_ctx_now(ctx), actor, err);
 	if (!rc && (d = cJSON_CreateObject())) {
 		cJSON_AddNumberToObject(d, "stream", (double)r->id);
 		cJSON_AddStringToObject(d, "subject", r->key);
@@ -1432,11 +1445,12 @@ static enum nhir_rc keep_set(struct nhir_store *st,
 	return rc;
 }
 
-enum nhir_rc nhir_ssf_verify(struct nhir_store *st, const char *actor,
-			     int64_t id, const char *state,
-			     const struct nhir_ssf_key *k, const char *issuer,
-			     struct nhir_err *err)
+enum nhir_rc nhir_ssf_verify(const struct nhir_ctx *ctx, int64_t id,
+			     const char *state, const struct nhir_ssf_key *k,
+			     const char *issuer, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	struct one_stream o;
 	char sid[24];
 	cJSON *body, *d = NULL;
@@ -1808,14 +1822,16 @@ static int poll_cb(const struct nhir_ssf_set *s, void *data)
 	return 0;
 }
 
-enum nhir_rc nhir_ssf_poll(struct nhir_store *st, const char *actor,
-			   int64_t id, const struct nhir_ssf_poll_req *p,
-			   cJSON **out, size_t *nr, struct nhir_err *err)
+enum nhir_rc nhir_ssf_poll(const struct nhir_ctx *ctx, int64_t id,
+			   const struct nhir_ssf_poll_req *p, cJSON **out,
+			   size_t *nr, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	const struct nhir_ssf_store_ops *ops = nhir_ssf_store(st);
 	struct polled pl = { NULL, 0, 10, false, false };
 	struct one_stream o;
-	int64_t now = nhir_time_now();
+	int64_t now = nhir_ctx_now(ctx);
 	enum nhir_rc rc;
 
 	*out = NULL;
@@ -2095,24 +2111,28 @@ static const struct nhir_scanner_format secevent_format = {
 	"(doc/guide/ssf.md)", nhir_ssf_sightings,
 };
 
-enum nhir_rc nhir_ssf_receive(struct nhir_store *st,
+enum nhir_rc nhir_ssf_receive(const struct nhir_ctx *ctx,
 			      const struct nhir_ssf_config *c,
 			      const struct nhir_ssf_idp *idp,
 			      const char *jwks, const char *jwt, size_t len,
 			      int64_t *finding, bool *fresh, char code[24],
 			      struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	/* the transmitter's findings are its user's, on the caller's clock */
+	struct nhir_ctx as = *ctx;
 	struct nhir_findings_result res;
 	char name[NHIR_SSF_ISSUER_MAX + 160], *text;
 	cJSON *claims = NULL;
 	enum nhir_rc rc;
 
+	as.actor = idp->user;
 	*finding = 0;
 	*fresh = false;
 	if (!nhir_ssf_store(st))
 		return no_store(st, err);
 	rc = nhir_ssf_set_check(jwt, len, jwks, strlen(jwks), idp->issuer,
-				c->audience, nhir_time_now(), &claims, code,
+				c->audience, nhir_ctx_now(ctx), &claims, code,
 				err);
 	if (rc)
 		return rc;
@@ -2123,7 +2143,7 @@ enum nhir_rc nhir_ssf_receive(struct nhir_store *st,
 		cJSON_Delete(claims);
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	}
-	rc = nhir_findings_import_data(st, idp->user, &secevent_format, text,
+	rc = nhir_findings_import_data(&as, &secevent_format, text,
 				       strlen(text), name, &res, err);
 	if (!rc && !res.id_nr)
 		rc = refuse(code, "invalid_request", err, NHIR_EINVAL,
@@ -2133,7 +2153,7 @@ enum nhir_rc nhir_ssf_receive(struct nhir_store *st,
 		rc = nhir_ssf_store(st)->received_put(st, idp->issuer,
 						      jstr(claims, "jti"),
 						      *finding,
-						      nhir_time_now(), fresh,
+						      nhir_ctx_now(ctx), fresh,
 						      err);
 	}
 	nhir_findings_result_release(&res);

@@ -111,11 +111,13 @@ static void time_member(cJSON *d, const char *name, int64_t t)
 	cJSON_AddStringToObject(d, name, buf);
 }
 
-enum nhir_rc nhir_token_create(struct nhir_store *st, const char *actor,
-			       const char *user, enum nhir_token_scope scope,
-			       int64_t ttl, char value[NHIR_TOKEN_SIZE],
-			       int64_t *id, struct nhir_err *err)
+enum nhir_rc nhir_token_create(const struct nhir_ctx *ctx, const char *user,
+			       enum nhir_token_scope scope, int64_t ttl,
+			       char value[NHIR_TOKEN_SIZE], int64_t *id,
+			       struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	unsigned char key[NHIR_TOKEN_KEY_LEN], raw[RAW_LEN];
 	char hash[NHIR_TOKEN_HASH_HEX];
 	struct nhir_token t;
@@ -158,7 +160,7 @@ enum nhir_rc nhir_token_create(struct nhir_store *st, const char *actor,
 		ir_token_hash(key, value, hash);
 		ir_copy(t.user, sizeof(t.user), u.name);	/* as added */
 		t.scope = scope;
-		t.created = nhir_time_now();
+		t.created = nhir_ctx_now(ctx);
 		ir_copy(t.created_by, sizeof(t.created_by), actor);
 		t.expires = t.created + ttl;
 		rc = nhir_token_store(st)->token_insert(st, &t, hash, id, err);
@@ -182,9 +184,11 @@ enum nhir_rc nhir_token_create(struct nhir_store *st, const char *actor,
 	return rc;
 }
 
-enum nhir_rc nhir_token_revoke(struct nhir_store *st, const char *actor,
-			       int64_t id, struct nhir_err *err)
+enum nhir_rc nhir_token_revoke(const struct nhir_ctx *ctx, int64_t id,
+			       struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	struct nhir_token t;
 	struct nhir_user u;
 	cJSON *d;
@@ -211,7 +215,7 @@ enum nhir_rc nhir_token_revoke(struct nhir_store *st, const char *actor,
 		rc = nhir_err_set(err, NHIR_ECONFLICT, "token %" PRId64
 				  " is revoked already", id);
 	if (!rc)
-		rc = nhir_token_store(st)->token_revoke(st, id, nhir_time_now(),
+		rc = nhir_token_store(st)->token_revoke(st, id, nhir_ctx_now(ctx),
 							actor, err);
 	d = cJSON_CreateObject();
 	if (d) {
@@ -224,10 +228,11 @@ enum nhir_rc nhir_token_revoke(struct nhir_store *st, const char *actor,
 	return ir_end(st, rc, actor, "token.revoke", 0, d, err);
 }
 
-enum nhir_rc nhir_token_list(struct nhir_store *st, const char *actor,
-			     nhir_token_cb cb, void *data,
-			     struct nhir_err *err)
+enum nhir_rc nhir_token_list(const struct nhir_ctx *ctx, nhir_token_cb cb,
+			     void *data, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	struct nhir_user u;
 	enum nhir_rc rc;
 

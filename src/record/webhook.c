@@ -937,11 +937,12 @@ static int delivery_cb(const struct nhir_delivery *d, void *data)
 	return 0;
 }
 
-enum nhir_rc nhir_doc_webhook_deliveries(struct nhir_store *st,
-					 const char *actor, const char *hook,
-					 size_t limit, cJSON **out,
-					 struct nhir_err *err)
+enum nhir_rc nhir_doc_webhook_deliveries(const struct nhir_ctx *ctx,
+					 const char *hook, size_t limit,
+					 cJSON **out, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	cJSON *d;
 	struct rows r = { NULL, false };
 	enum nhir_rc rc;

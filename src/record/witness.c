@@ -222,11 +222,12 @@ static enum nhir_rc contradicts(struct nhir_store *st,
 	return NHIR_OK;
 }
 
-enum nhir_rc nhir_witness_accept(struct nhir_store *st, const char *actor,
-				 const struct nhir_witness_cp *cp,
-				 bool *fresh, char field[16],
-				 struct nhir_err *err)
+enum nhir_rc nhir_witness_accept(const struct nhir_ctx *ctx,
+				 const struct nhir_witness_cp *cp, bool *fresh,
+				 char field[16], struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	const struct nhir_record_store_ops *rs = nhir_record_store(st);
 	struct nhir_witness_row w;
 	char fp[NHIR_KEY_FP_LEN];
@@ -257,7 +258,7 @@ enum nhir_rc nhir_witness_accept(struct nhir_store *st, const char *actor,
 	}
 	w = (struct nhir_witness_row){ cp->log, cp->head, cp->public_key,
 				       cp->signature, actor, cp->seq, cp->at,
-				       nhir_time_now() };
+				       nhir_ctx_now(ctx) };
 	rc = rs->witness_insert(st, &w, err);
 	nhir_key_fingerprint(cp->public_key, fp);
 	d = cJSON_CreateObject();

@@ -149,10 +149,11 @@ static enum nhir_rc collect(struct nhir_store *st, int64_t since,
 	return NHIR_OK;
 }
 
-enum nhir_rc nhir_metrics(struct nhir_store *st, const char *actor,
-			  int64_t since, int64_t days, cJSON **out,
-			  struct nhir_err *err)
+enum nhir_rc nhir_metrics(const struct nhir_ctx *ctx, int64_t since,
+			  int64_t days, cJSON **out, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	struct row *rows = NULL;
 	size_t nr = 0;
 	cJSON *doc, *arr, *g;

@@ -589,10 +589,11 @@ static void map_frameworks(struct nhir_store *st, cJSON *r, int64_t incident)
 		      "one credential in scope serves several environments");
 }
 
-enum nhir_rc nhir_report_build(struct nhir_store *st, const char *actor,
-			       int64_t incident, int64_t at, cJSON **out,
-			       struct nhir_err *err)
+enum nhir_rc nhir_report_build(const struct nhir_ctx *ctx, int64_t incident,
+			       int64_t at, cJSON **out, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	struct nhir_incident inc;
 	struct nhir_residual res;
 	struct scope_ctx sc;

@@ -159,8 +159,8 @@ enum MHD_Result ad_sessions(struct srv_req *r)
 		return srv_problem(r, 500, NHIR_ENOMEM, "internal",
 				   "Internal error", "out of memory");
 	}
-	if (nhir_session_list(r->st, r->user, user, nhir_time_now(),
-			      add_session, arr, &err)) {
+	if (nhir_session_list(srv_lib(r), user, nhir_time_now(), add_session,
+			      arr, &err)) {
 		cJSON_Delete(doc);
 		return srv_fail(r, &err);
 	}
@@ -178,7 +178,7 @@ enum MHD_Result ad_session_end(struct srv_req *r)
 		return srv_problem(r, 400, NHIR_EINVAL, "invalid",
 				   "Bad request", "ending a session has no "
 				   "body");
-	if (nhir_session_end(r->st, r->user, r->num, &s, &err))
+	if (nhir_session_end(srv_lib(r), r->num, &s, &err))
 		return srv_fail(r, &err);
 	srv_log("%s %s: session %" PRId64 " of %s ended by %s", r->method,
 		r->url, r->num, s.user, r->user);

@@ -1174,7 +1174,7 @@ static enum MHD_Result tokens(struct srv_req *r)
 	struct nhir_err err = NHIR_ERR_INIT;
 	cJSON *doc;
 
-	if (nhir_doc_tokens(r->st, r->user, &doc, &err))
+	if (nhir_doc_tokens(srv_lib(r), &doc, &err))
 		return srv_fail(r, &err);
 	return srv_respond_doc(r, 200, doc);
 }
@@ -1212,11 +1212,11 @@ static enum MHD_Result token_create(struct srv_req *r)
 				  "'expires' is not a duration such as 12h or "
 				  "30d, at most 365d");
 	if (!rc)
-		rc = nhir_token_create(r->st, r->user, v[0].s, scope, ttl,
-				       value, &id, &err);
+		rc = nhir_token_create(srv_lib(r), v[0].s, scope, ttl, value,
+				       &id, &err);
 	srv_values_free(v, NHIR_ARRAY_SIZE(f));
 	if (!rc)
-		rc = nhir_doc_token(r->st, r->user, id, value, &doc, &err);
+		rc = nhir_doc_token(srv_lib(r), id, value, &doc, &err);
 	for (volatile char *p = value; p < value + sizeof(value); p++)
 		*p = 0;
 	if (rc)
@@ -1237,8 +1237,8 @@ static enum MHD_Result token_revoke(struct srv_req *r)
 	if (r->len)
 		return srv_problem(r, 400, NHIR_EINVAL, "invalid",
 				   "Bad request", "a revocation has no body");
-	if (nhir_token_revoke(r->st, r->user, r->num, &err) ||
-	    nhir_doc_token(r->st, r->user, r->num, NULL, &doc, &err))
+	if (nhir_token_revoke(srv_lib(r), r->num, &err) ||
+	    nhir_doc_token(srv_lib(r), r->num, NULL, &doc, &err))
 		return srv_fail(r, &err);
 	srv_log("%s %s: token %" PRId64 " revoked by %s (token %" PRId64 ")",
 		r->method, r->url, r->num, r->user, r->token);

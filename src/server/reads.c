@@ -617,7 +617,7 @@ enum MHD_Result rd_report(struct srv_req *r)
 	fmt = report_format(r, qget(r, "format"));
 	if (fmt < 0)
 		return bad_param(r, "format", "is not json, md or html");
-	if (nhir_report_build(r->st, r->user, r->incident, at, &rep, &err))
+	if (nhir_report_build(srv_lib(r), r->incident, at, &rep, &err))
 		return srv_fail(r, &err);
 	if (fmt == REP_JSON) {
 		char *s = cJSON_Print(rep);
@@ -659,7 +659,7 @@ enum MHD_Result rd_metrics(struct srv_req *r)
 	    !q_time(r, "since", &since, &ok) ||
 	    !q_uint(r, "days", 0, 36500, &days, &ok))
 		return ok;
-	if (nhir_metrics(r->st, r->user, since, (int64_t)days, &doc, &err))
+	if (nhir_metrics(srv_lib(r), since, (int64_t)days, &doc, &err))
 		return srv_fail(r, &err);
 	return srv_respond_doc(r, 200, doc);
 }
@@ -724,7 +724,7 @@ enum MHD_Result rd_webhook_deliveries(struct srv_req *r)
 	if (!query_ok(r, qa, NHIR_ARRAY_SIZE(qa), &ok) ||
 	    !q_uint(r, "limit", 1, 1000, &limit, &ok))
 		return ok;
-	if (nhir_doc_webhook_deliveries(r->st, r->user, qget(r, "hook"),
+	if (nhir_doc_webhook_deliveries(srv_lib(r), qget(r, "hook"),
 					(size_t)limit, &doc, &err))
 		return srv_fail(r, &err);
 	return srv_respond_doc(r, 200, doc);

@@ -72,8 +72,7 @@ enum MHD_Result sg_report_sign(struct srv_req *r)
 				  "report signing key (nhir serve --report-key "
 				  "KEYFILE)");
 	if (!rc)
-		rc = nhir_report_build(r->st, r->user, r->incident, at, &rep,
-				       &err);
+		rc = nhir_report_build(srv_lib(r), r->incident, at, &rep, &err);
 	if (!rc)
 		rc = nhir_report_sign(rep, key, &text, &err);
 	cJSON_Delete(rep);

@@ -407,7 +407,7 @@ static enum MHD_Result stream_answer(struct srv_req *r, struct srv_ssf *x,
 	struct nhir_err err = NHIR_ERR_INIT;
 	cJSON *d = NULL;
 
-	if (nhir_ssf_stream_doc(r->st, r->user, id, x->cfg.issuer, &d, &err))
+	if (nhir_ssf_stream_doc(srv_lib(r), id, x->cfg.issuer, &d, &err))
 		return srv_fail(r, &err);
 	return srv_respond_doc(r, status, d);
 }
@@ -439,7 +439,7 @@ enum MHD_Result ssf_stream_create(struct srv_req *r)
 		return srv_problem(r, 400, NHIR_EINVAL, "invalid", "Bad request",
 				   "request body: field 'stream_id' is the "
 				   "transmitter's to give");
-	if (nhir_ssf_stream_create(r->st, r->user, &q, &id, &err))
+	if (nhir_ssf_stream_create(srv_lib(r), &q, &id, &err))
 		return srv_fail(r, &err);
 	srv_log("201 %s %s: stream %" PRId64 " made by %s", r->method, r->url,
 		id, r->user);
@@ -458,7 +458,7 @@ static enum MHD_Result update(struct srv_req *r, bool replace)
 	if (!x || !json_in(r, &ok))
 		return ok;
 	if (nhir_ssf_decode_stream(r->body ? r->body : "", r->len, &q, &err) ||
-	    nhir_ssf_stream_update(r->st, r->user, &q, replace, &err))
+	    nhir_ssf_stream_update(srv_lib(r), &q, replace, &err))
 		return srv_fail(r, &err);
 	return stream_answer(r, x, q.id, 200);
 }
@@ -482,7 +482,7 @@ enum MHD_Result ssf_stream_delete(struct srv_req *r)
 
 	if (!x || !stream_param(r, true, &id, &ok))
 		return ok;
-	if (nhir_ssf_stream_delete(r->st, r->user, id, &err))
+	if (nhir_ssf_stream_delete(srv_lib(r), id, &err))
 		return srv_fail(r, &err);
 	return srv_respond(r, 204, "application/json", "", 0);
 }
@@ -497,7 +497,7 @@ enum MHD_Result ssf_status(struct srv_req *r)
 
 	if (!x || !stream_param(r, true, &id, &ok))
 		return ok;
-	if (nhir_ssf_status_doc(r->st, r->user, id, &d, &err))
+	if (nhir_ssf_status_doc(srv_lib(r), id, &d, &err))
 		return srv_fail(r, &err);
 	return srv_respond_doc(r, 200, d);
 }
@@ -546,9 +546,9 @@ enum MHD_Result ssf_status_set(struct srv_req *r)
 		srv_values_free(v, NHIR_ARRAY_SIZE(f));
 		return ok;
 	}
-	rc = nhir_ssf_status_set(r->st, r->user, id, v[1].s, v[2].s, &err);
+	rc = nhir_ssf_status_set(srv_lib(r), id, v[1].s, v[2].s, &err);
 	srv_values_free(v, NHIR_ARRAY_SIZE(f));
-	if (rc || nhir_ssf_status_doc(r->st, r->user, id, &d, &err))
+	if (rc || nhir_ssf_status_doc(srv_lib(r), id, &d, &err))
 		return srv_fail(r, &err);
 	return srv_respond_doc(r, 200, d);
 }
@@ -575,8 +575,8 @@ enum MHD_Result ssf_verify(struct srv_req *r)
 		srv_values_free(v, NHIR_ARRAY_SIZE(f));
 		return ok;
 	}
-	rc = nhir_ssf_verify(r->st, r->user, id, v[1].s, &x->key,
-			     x->cfg.issuer, &err);
+	rc = nhir_ssf_verify(srv_lib(r), id, v[1].s, &x->key, x->cfg.issuer,
+			     &err);
 	srv_values_free(v, NHIR_ARRAY_SIZE(f));
 	if (rc)
 		return srv_fail(r, &err);
@@ -595,7 +595,7 @@ static enum MHD_Result subject(struct srv_req *r, bool add)
 		return ok;
 	if (nhir_ssf_decode_subject(r->body ? r->body : "", r->len, add, &q,
 				    &err) ||
-	    nhir_ssf_subject_set(r->st, r->user, &q, add, &err))
+	    nhir_ssf_subject_set(srv_lib(r), &q, add, &err))
 		return srv_fail(r, &err);
 	/* SSF 1.0 8.1.3: 200 to an add, 204 to a removal, no body */
 	return srv_respond(r, add ? 200 : 204, "application/json", "", 0);
@@ -625,7 +625,7 @@ enum MHD_Result ssf_poll(struct srv_req *r)
 		return ok;
 	if (nhir_ssf_decode_poll(r->body ? r->body : "", r->len, &p, &err))
 		return srv_fail(r, &err);
-	rc = nhir_ssf_poll(r->st, r->user, r->num, &p, &d, &nr, &err);
+	rc = nhir_ssf_poll(srv_lib(r), r->num, &p, &d, &nr, &err);
 	/* long polling: wait for a SET, the acknowledgements done once */
 	memset(&none, 0, sizeof(none));
 	none.max_events = p.max_events;
@@ -635,8 +635,7 @@ enum MHD_Result ssf_poll(struct srv_req *r)
 		usleep(250000);
 		cJSON_Delete(d);
 		d = NULL;
-		rc = nhir_ssf_poll(r->st, r->user, r->num, &none, &d, &nr,
-				   &err);
+		rc = nhir_ssf_poll(srv_lib(r), r->num, &none, &d, &nr, &err);
 	}
 	nhir_ssf_poll_req_free(&p);
 	if (rc)
@@ -695,7 +694,7 @@ enum MHD_Result ssf_receive(struct srv_req *r)
 	r->st = srv_store(r->srv, &err);
 	if (!r->st)
 		return srv_fail(r, &err);
-	switch (nhir_ssf_receive(r->st, &x->cfg, idp, x->jwks[k], r->body,
+	switch (nhir_ssf_receive(srv_lib(r), &x->cfg, idp, x->jwks[k], r->body,
 				 r->len, &finding, &fresh, code, &err)) {
 	case NHIR_OK:
 		break;

@@ -289,8 +289,8 @@ enum MHD_Result up_ingest(struct srv_req *r)
 	if (!spooled(r, &ok) || !store(r, &ok))
 		return ok;
 	memset(&res, 0, sizeof(res));
-	rc = nhir_ingest_upload(r->st, fmt, srv_upload_path(r->up),
-				r->upp.name, r->user, &res, &err);
+	rc = nhir_ingest_upload(srv_lib(r), fmt, srv_upload_path(r->up),
+				r->upp.name, &res, &err);
 	if (rc && rc != NHIR_EPARSE)
 		return srv_fail(r, &err);
 	if (nhir_doc_ingest(&res, NULL, 0, !rc && !res.malformed &&
@@ -335,8 +335,8 @@ enum MHD_Result up_import(struct srv_req *r)
 				   "Internal error", "out of memory");
 	o.cluster = r->upp.cluster[0] ? r->upp.cluster : NULL;
 	o.name = r->upp.name;
-	rc = nhir_import_file(r->st, imp, srv_upload_path(r->up), r->user,
-			      &o, &f->res, &err);
+	rc = nhir_import_file(srv_lib(r), imp, srv_upload_path(r->up), &o,
+			      &f->res, &err);
 	if (rc && rc != NHIR_EPARSE) {
 		free(f);
 		return srv_fail(r, &err);
@@ -387,9 +387,8 @@ enum MHD_Result up_findings(struct srv_req *r)
 	/* findings are routed by the server's policy, as 'findings import' */
 	if (policy && nhir_route_load(policy, &pol, &err))
 		return srv_fail(r, &err);
-	rc = nhir_findings_import_as(r->st, r->user, fmt,
-				     srv_upload_path(r->up), r->upp.name, &res,
-				     &err);
+	rc = nhir_findings_import_as(srv_lib(r), fmt, srv_upload_path(r->up),
+				     r->upp.name, &res, &err);
 	if (rc && rc != NHIR_EPARSE) {
 		nhir_route_free(pol);
 		return srv_fail(r, &err);
@@ -404,7 +403,7 @@ enum MHD_Result up_findings(struct srv_req *r)
 		f.matched = res.matched;
 		f.skipped = res.scanner.bad;
 		if (pol && res.id_nr &&
-		    nhir_route_apply(r->st, r->user, pol, res.ids, res.id_nr,
+		    nhir_route_apply(srv_lib(r), pol, res.ids, res.id_nr,
 				     &changed, &err))
 			srv_log("%s %s: findings not routed: %s", r->method,
 				r->url, err.msg);

@@ -70,7 +70,7 @@ enum MHD_Result wit_post(struct srv_req *r)
 				   "the body must be application/json");
 	if (srv_decode_witness(r->body, r->len, &cp, field, &err))
 		return refused(r, &err, field);
-	if (nhir_witness_accept(r->st, r->user, &cp, &fresh, field, &err)) {
+	if (nhir_witness_accept(srv_lib(r), &cp, &fresh, field, &err)) {
 		srv_log("%s %s: checkpoint of log %s at entry %" PRId64
 			" from %s refused: %s", r->method, r->url, cp.log,
 			cp.seq, r->user, err.msg);

@@ -235,8 +235,13 @@ static void test_import_and_route(void **state)
 	report = tl_write_file("r.json",
 		"[{\"RuleID\":\"aws-access-token\",\"Secret\":\"aws_key=AKIAIOSFODNN7EXAMPLE\",\"File\":\"a.env\",\"StartLine\":1},"
 		" {\"RuleID\":\"aws-access-token\",\"Secret\":\"AKIAIOSFODNN7EXAMPLE\",\"File\":\"b.env\",\"StartLine\":7}]");
-	assert_int_equal(nhir_findings_import(st, "nobody", nhir_scanner_find("gitleaks"), report, &res, &err), NHIR_EDENIED);
-	assert_int_equal(nhir_findings_import(st, "ada", nhir_scanner_find("gitleaks"), report, &res, &err), 0);
+	assert_int_equal(nhir_findings_import(TL_CTX(st, "nobody"),
+					      nhir_scanner_find("gitleaks"),
+					      report, &res,
+					      &err), NHIR_EDENIED);
+	assert_int_equal(nhir_findings_import(TL_CTX(st, "ada"),
+					      nhir_scanner_find("gitleaks"),
+					      report, &res, &err), 0);
 	/* two secrets (different text), one credential, two places */
 	assert_int_equal(res.findings_new, 2);
 	assert_int_equal(res.sightings_new, 2);
@@ -245,9 +250,11 @@ static void test_import_and_route(void **state)
 	assert_int_equal(f.privilege, NHIR_PRIV_ADMIN);
 	assert_true(f.has_credential);
 	assert_int_equal(nhir_route_parse(policy, strlen(policy), "p", &p, NULL), 0);
-	assert_int_equal(nhir_route_apply(st, "ada", p, res.ids, res.id_nr, &changed, NULL), 0);
+	assert_int_equal(nhir_route_apply(TL_CTX(st, "ada"), p, res.ids,
+					  res.id_nr, &changed, NULL), 0);
 	assert_int_equal(changed, 2);
-	assert_int_equal(nhir_route_apply(st, "ada", p, NULL, 0, &changed, NULL), 0);
+	assert_int_equal(nhir_route_apply(TL_CTX(st, "ada"), p, NULL, 0,
+					  &changed, NULL), 0);
 	assert_int_equal(changed, 0);
 	nhir_route_free(p);
 	nhir_findings_result_release(&res);

@@ -607,14 +607,15 @@ static void test_real_samples(void **state)
 		char path[1024];
 
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		if (nhir_import_file(st, nhir_importer_find("aws-authz"), path,
-				     "t", NULL, &res, &err))
+		if (nhir_import_file(TL_CTX(st, "t"),
+				     nhir_importer_find("aws-authz"), path,
+				     NULL, &res, &err))
 			fail_msg("%s: %s (%s)", files[i], err.msg,
 				 res.error_nr ? res.errors[0].msg : "");
 		/* a second import changes nothing */
-		assert_int_equal(nhir_import_file(st,
-					nhir_importer_find("aws-authz"), path,
-					"t", NULL, &res, &err), 0);
+		assert_int_equal(nhir_import_file(TL_CTX(st, "t"),
+						  nhir_importer_find("aws-authz"),
+						  path, NULL, &res, &err), 0);
 		assert_int_equal(res.added + res.updated, 0);
 	}
 	/* the privilege-escalation principals of example.json */
@@ -654,8 +655,9 @@ static void test_real_samples(void **state)
 	assert_non_null(strstr(f.attrs, "condition on iam:AttachRolePolicy"));
 	/* partial file: the group names a policy that is not there */
 	snprintf(err.msg, sizeof(err.msg), "%s/example_authz_v2.json", dir);
-	assert_int_equal(nhir_import_file(st, nhir_importer_find("aws-authz"),
-					  err.msg, "t", NULL, &res, &err), 0);
+	assert_int_equal(nhir_import_file(TL_CTX(st, "t"),
+					  nhir_importer_find("aws-authz"),
+					  err.msg, NULL, &res, &err), 0);
 	assert_true(res.warnings > 0);
 	assert_non_null(strstr(res.warns[0].msg, "is not in this file"));
 	free(dir);

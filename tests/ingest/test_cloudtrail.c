@@ -23,7 +23,8 @@ static enum nhir_rc ingest(struct nhir_store *st, const char *path,
 	enum nhir_rc rc;
 
 	memset(res, 0, sizeof(*res));
-	rc = nhir_ingest_path(st, ct(), path, "tester", NULL, NULL, res, &err);
+	rc = nhir_ingest_path(TL_CTX(st, "tester"), ct(), path, NULL, NULL, res,
+			      &err);
 	if (rc && rc != NHIR_EPARSE)
 		print_message("ingest %s: %s\n", path, err.msg);
 	return rc;
@@ -277,8 +278,8 @@ static void test_graph_cache(void **state)
 
 	st = tl_new_store(&path);
 	memset(&hres, 0, sizeof(hres));
-	assert_int_equal(nhir_hunt(st, ct(), keys, 1, paths, 1, "tester",
-				   &hres, &err), 0);
+	assert_int_equal(nhir_hunt(TL_CTX(st, "tester"), ct(), keys, 1, paths,
+				   1, &hres, &err), 0);
 	assert_true(hres.in.lineage > 0);
 	assert_string_equal(hres.in.graph_error, "");
 	if (strncmp(path, "postgresql:", 11)) {
@@ -568,13 +569,13 @@ static void test_shapes(void **state)
 	memset(&res, 0, sizeof(res));
 	snprintf(buf, sizeof(buf), "%s,\"eventID\":\"c\"}\n", r);
 	p = tl_write_file("one.jsonl", buf);
-	assert_int_equal(nhir_ingest_path(st, ct(), p, "tester", NULL, NULL,
-					  &res, &err), 0);
+	assert_int_equal(nhir_ingest_path(TL_CTX(st, "tester"), ct(), p, NULL,
+					  NULL, &res, &err), 0);
 	free(p);
 	snprintf(buf, sizeof(buf), "%s,\"eventID\":\"c\"} \n", r);
 	p = tl_write_file("two.jsonl", buf);
-	assert_int_equal(nhir_ingest_path(st, ct(), p, "tester", NULL, NULL,
-					  &res, &err), 0);
+	assert_int_equal(nhir_ingest_path(TL_CTX(st, "tester"), ct(), p, NULL,
+					  NULL, &res, &err), 0);
 	free(p);
 	assert_int_equal(res.events, 1);
 	assert_int_equal(res.dup_run, 1);
@@ -588,8 +589,8 @@ static void test_shapes(void **state)
 	memset(&res, 0, sizeof(res));
 	res.on_diag = count_diag;
 	res.diag_data = &seen;
-	assert_int_equal(nhir_ingest_path(st, ct(), p, "tester", NULL, NULL,
-					  &res, &err), 0);
+	assert_int_equal(nhir_ingest_path(TL_CTX(st, "tester"), ct(), p, NULL,
+					  NULL, &res, &err), 0);
 	free(p);
 	assert_int_equal(res.malformed, 12);
 	assert_int_equal(res.diag_nr, NHIR_INGEST_DIAG_MAX);

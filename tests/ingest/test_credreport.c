@@ -12,8 +12,8 @@ static void test_report(void **state)
 	const struct nhir_importer *imp = nhir_importer_find("aws-credential-report");
 
 	(void)state;
-	assert_int_equal(nhir_import_file(st, imp, fixture, "t", NULL, &res,
-					  &err), 0);
+	assert_int_equal(nhir_import_file(TL_CTX(st, "t"), imp, fixture, NULL,
+					  &res, &err), 0);
 	/* 3 identities; keys: ci-deployer 2, alice 2 + 1 cert; 5 edges */
 	assert_int_equal(res.added, 13);
 	assert_int_equal(nhir_store_get_node(st,
@@ -38,8 +38,8 @@ static void test_report(void **state)
 		tl_node(st, "arn:aws:iam::111122223333:user/alice"), &n, NULL), 0);
 	assert_string_equal(n.name, "alice, the analyst");
 	nhir_node_release(&n);
-	assert_int_equal(nhir_import_file(st, imp, fixture, "t", NULL, &res,
-					  &err), 0);
+	assert_int_equal(nhir_import_file(TL_CTX(st, "t"), imp, fixture, NULL,
+					  &res, &err), 0);
 	assert_int_equal(res.added + res.updated, 0);
 	nhir_store_close(st);
 	free(path);

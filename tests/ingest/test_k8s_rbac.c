@@ -25,8 +25,8 @@ static void test_fixture(void **state)
 	bool admin = false;
 
 	(void)state;
-	assert_int_equal(nhir_import_file(st, imp, fixture, "t", &opts, &res,
-					  &err), 0);
+	assert_int_equal(nhir_import_file(TL_CTX(st, "t"), imp, fixture, &opts,
+					  &res, &err), 0);
 	assert_true(res.warnings >= 1);	/* the binding to a missing role */
 	dump = tl_dump(path);
 	assert_false(has_secret_value(dump));
@@ -57,8 +57,8 @@ static void test_fixture(void **state)
 	nhir_blast_release(&b);
 	nhir_graph_free(g);
 
-	assert_int_equal(nhir_import_file(st, imp, fixture, "t", &opts, &res,
-					  &err), 0);
+	assert_int_equal(nhir_import_file(TL_CTX(st, "t"), imp, fixture, &opts,
+					  &res, &err), 0);
 	assert_int_equal(res.added + res.updated, 0);
 	nhir_store_close(st);
 	free(path);

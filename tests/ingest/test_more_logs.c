@@ -5,8 +5,8 @@ static enum nhir_rc ingest(struct nhir_store *st, const char *fmt,
 			   const char *path, struct nhir_ingest_result *res)
 {
 	memset(res, 0, sizeof(*res));
-	return nhir_ingest_path(st, nhir_tele_find(fmt), path, "t", NULL, NULL,
-				res, NULL);
+	return nhir_ingest_path(TL_CTX(st, "t"), nhir_tele_find(fmt), path,
+				NULL, NULL, res, NULL);
 }
 
 static void test_github_fixture(void **state)

@@ -208,9 +208,10 @@ static void test_empty_and_missing(void **state)
 	(void)state;
 	assert_int_equal(tl_import_text(st, "nhir", "", &res), 0);
 	assert_int_equal(res.added, 0);
-	assert_int_equal(nhir_import_file(st, nhir_importer_find("nhir"),
-					  "/nonexistent/file.json", "t", NULL,
-					  &res, &err), NHIR_EIO);
+	assert_int_equal(nhir_import_file(TL_CTX(st, "t"),
+					  nhir_importer_find("nhir"),
+					  "/nonexistent/file.json", NULL, &res,
+					  &err), NHIR_EIO);
 	assert_non_null(strstr(err.msg, "/nonexistent/file.json"));
 	nhir_store_close(st);
 }
@@ -222,9 +223,10 @@ static void test_example_inventory(void **state)
 	struct nhir_err err = NHIR_ERR_INIT;
 
 	(void)state;
-	assert_int_equal(nhir_import_file(st, nhir_importer_find("nhir"),
+	assert_int_equal(nhir_import_file(TL_CTX(st, "t"),
+					  nhir_importer_find("nhir"),
 					  "examples/inventory/estate.jsonl",
-					  "t", NULL, &res, &err), 0);
+					  NULL, &res, &err), 0);
 	assert_true(res.added > 30);
 	assert_int_equal(res.rejected, 0);
 	nhir_store_close(st);

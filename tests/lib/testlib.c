@@ -161,8 +161,8 @@ enum nhir_rc tl_import_text(struct nhir_store *st, const char *fmt,
 	path = tl_write_file(name, text);
 	/* the library checks who imports, once a database has users */
 	assert_int_equal(nhir_user_list(st, importer_cb, actor, NULL), 0);
-	rc = nhir_import_file(st, imp, path, actor[0] ? actor : "tester", NULL,
-			      res, &err);
+	rc = nhir_import_file(TL_CTX(st, actor[0] ? actor : "tester"), imp,
+			      path, NULL, res, &err);
 	if (rc)
 		print_message("import %s: %s\n", name, err.msg);
 	free(path);

@@ -162,8 +162,8 @@ static void test_cut_times_and_alerts(void **state)
 	/* stored before the watch, after the cut: a use all the same */
 	rec(&b, "2024-05-01T10:50:00Z", KEY, "ListBuckets", NULL);
 	earlier = file_of("earlier.jsonl", &b);
-	assert_int_equal(nhir_ingest_path(st, ct, earlier, "rae", NULL, NULL,
-					  &res, NULL), 0);
+	assert_int_equal(nhir_ingest_path(TL_CTX(st, "rae"), ct, earlier, NULL,
+					  NULL, &res, NULL), 0);
 	assert_int_equal(nhir_watch_start(TL_CTX(st, "obi"), inc, 60, &w, &err),
 			 NHIR_EDENIED);
 	assert_int_equal(nhir_watch_start(TL_CTX(st, "rae"), inc, 0, &w, &err),
@@ -286,8 +286,8 @@ static void test_upload_and_verdict(void **state)
 
 	/* no watch open: an upload raises nothing */
 	memset(&res, 0, sizeof(res));
-	assert_int_equal(nhir_ingest_upload(st, ct, up, "first.jsonl", "rae",
-					    &res, NULL), 0);
+	assert_int_equal(nhir_ingest_upload(TL_CTX(st, "rae"), ct, up,
+					    "first.jsonl", &res, NULL), 0);
 	assert_int_equal(nhir_watch_upload(TL_CTX(st, "rae"), res.run_first,
 					   on_alert, s, &sw, &err), 0);
 	assert_int_equal(s[0].nr, 0);
@@ -297,8 +297,8 @@ static void test_upload_and_verdict(void **state)
 	rec(&b, "2024-05-01T11:05:00Z", KEY, "PutObject", NULL);
 	p = file_of("upload2.jsonl", &b);
 	memset(&res, 0, sizeof(res));
-	assert_int_equal(nhir_ingest_upload(st, ct, p, "second.jsonl", "ada",
-					    &res, NULL), 0);
+	assert_int_equal(nhir_ingest_upload(TL_CTX(st, "ada"), ct, p,
+					    "second.jsonl", &res, NULL), 0);
 	assert_int_equal(res.files, 1);
 	assert_int_equal(nhir_watch_upload(TL_CTX(st, "ada"), res.run_first,
 					   on_alert, s, &sw, &err), 0);
@@ -351,8 +351,8 @@ static void test_upload_and_verdict(void **state)
 	rec(&b, "2024-05-01T11:10:00Z", KEY, "DeleteObject", NULL);
 	nhir_free(doc);
 	doc = file_of("upload3.jsonl", &b);
-	assert_int_equal(nhir_ingest_upload(st, ct, doc, "third.jsonl", "rae",
-					    &res, NULL), 0);
+	assert_int_equal(nhir_ingest_upload(TL_CTX(st, "rae"), ct, doc,
+					    "third.jsonl", &res, NULL), 0);
 	assert_int_equal(nhir_watch_upload(TL_CTX(st, "rae"), res.run_first,
 					   on_alert, s, &sw, &err), 0);
 	assert_int_equal(s[0].nr, 2);

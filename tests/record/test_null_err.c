@@ -39,7 +39,7 @@ static void test_refusals_without_err(void **state)
 				       NHIR_ROLE_LEAD, NULL), 0);
 	assert_int_equal(nhir_user_set(TL_CTX(st, "ada"), "gone",
 				       NHIR_ROLE_NONE, false, NULL), 0);
-	assert_int_equal(nhir_metrics(st, "gone", 0, 0, &doc, NULL),
+	assert_int_equal(nhir_metrics(TL_CTX(st, "gone"), 0, 0, &doc, NULL),
 			 NHIR_EDENIED);
 	assert_null(doc);
 	assert_int_equal(nhir_execute(TL_CTX(st, "obi"), 0, 0, true, NULL, &xr,
@@ -67,7 +67,8 @@ static void test_ingest_without_err(void **state)
 				       NHIR_ROLE_ADMIN, NULL), 0);
 	bad = tl_write_file("bad.json", "{\"Records\": [ {\"eventTime\": ");
 	memset(&res, 0, sizeof(res));
-	(void)nhir_ingest_path(st, ct, bad, "ada", NULL, NULL, &res, NULL);
+	(void)nhir_ingest_path(TL_CTX(st, "ada"), ct, bad, NULL, NULL, &res,
+			       NULL);
 	assert_int_not_equal(nhir_tele_parse_buffer(ct, "{\"Records\": [ 7",
 						    15, &events, &malformed,
 						    NULL), NHIR_OK);

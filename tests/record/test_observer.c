@@ -254,8 +254,8 @@ static enum nhir_rc op_findings(struct nhir_err *e)
 	enum nhir_rc rc;
 
 	memset(&r, 0, sizeof(r));
-	rc = nhir_findings_import(w.st, "obi", nhir_scanner_find("generic"), f,
-				  &r, e);
+	rc = nhir_findings_import(TL_CTX(w.st, "obi"),
+				  nhir_scanner_find("generic"), f, &r, e);
 	nhir_findings_result_release(&r);
 	free(f);
 	return rc;
@@ -265,7 +265,8 @@ static enum nhir_rc op_route(struct nhir_err *e)
 {
 	size_t changed = 0;
 
-	return nhir_route_apply(w.st, "obi", w.pol, NULL, 0, &changed, e);
+	return nhir_route_apply(TL_CTX(w.st, "obi"), w.pol, NULL, 0, &changed,
+				e);
 }
 
 static enum nhir_rc op_import(struct nhir_err *e)
@@ -276,8 +277,8 @@ static enum nhir_rc op_import(struct nhir_err *e)
 	enum nhir_rc rc;
 
 	memset(&r, 0, sizeof(r));
-	rc = nhir_import_file(w.st, nhir_importer_find("nhir"), f, "obi", NULL,
-			      &r, e);
+	rc = nhir_import_file(TL_CTX(w.st, "obi"), nhir_importer_find("nhir"),
+			      f, NULL, &r, e);
 	free(f);
 	return rc;
 }
@@ -296,8 +297,8 @@ static enum nhir_rc op_ingest(struct nhir_err *e)
 	enum nhir_rc rc;
 
 	memset(&r, 0, sizeof(r));
-	rc = nhir_ingest_path(w.st, nhir_tele_find("cloudtrail"), f, "obi",
-			      NULL, NULL, &r, e);
+	rc = nhir_ingest_path(TL_CTX(w.st, "obi"), nhir_tele_find("cloudtrail"),
+			      f, NULL, NULL, &r, e);
 	free(f);
 	return rc;
 }

@@ -492,10 +492,11 @@ static void test_deliveries(void **state)
 					  &err), 0);
 	assert_int_equal(d.id, 0);
 
-	assert_int_equal(nhir_doc_webhook_deliveries(st, "lee", NULL, 10, &doc,
+	assert_int_equal(nhir_doc_webhook_deliveries(TL_CTX(st, "lee"), NULL,
+						     10, &doc,
 						     &err), NHIR_EDENIED);
-	assert_int_equal(nhir_doc_webhook_deliveries(st, "ada", NULL, 10, &doc,
-						     &err), 0);
+	assert_int_equal(nhir_doc_webhook_deliveries(TL_CTX(st, "ada"), NULL,
+						     10, &doc, &err), 0);
 	d.id = 0;
 	{
 		cJSON *a = cJSON_GetObjectItem(doc, "deliveries");

@@ -124,57 +124,68 @@ static void test_accept_and_refuse(void **state)
 	assert_int_equal(nhir_witness_get(st, LOG, 0, &doc, &err), NHIR_ENOTFOUND);
 
 	make_cp(&cp, &k, LOG, 5, 'a');
-	assert_int_equal(nhir_witness_accept(st, "team", &cp, &fresh, field, &err), 0);
+	assert_int_equal(nhir_witness_accept(TL_CTX(st, "team"), &cp, &fresh,
+					     field, &err), 0);
 	assert_true(fresh);
 	assert_string_equal(field, "");
 	/* the same again: held, nothing new */
-	assert_int_equal(nhir_witness_accept(st, "team", &cp, &fresh, field, &err), 0);
+	assert_int_equal(nhir_witness_accept(TL_CTX(st, "team"), &cp, &fresh,
+					     field, &err), 0);
 	assert_false(fresh);
 	/* a later one */
 	make_cp(&cp, &k, LOG, 9, 'b');
-	assert_int_equal(nhir_witness_accept(st, "team", &cp, &fresh, field, &err), 0);
+	assert_int_equal(nhir_witness_accept(TL_CTX(st, "team"), &cp, &fresh,
+					     field, &err), 0);
 	assert_true(fresh);
 
 	/* another head at a seq held: the log was rewritten */
 	make_cp(&cp, &k, LOG, 5, 'c');
-	assert_int_equal(nhir_witness_accept(st, "team", &cp, &fresh, field, &err),
+	assert_int_equal(nhir_witness_accept(TL_CTX(st, "team"), &cp, &fresh,
+					     field, &err),
 			 NHIR_ECONFLICT);
 	assert_string_equal(field, "head");
 	assert_non_null(strstr(err.msg, "field 'head'"));
 	/* a rollback: below the newest held */
 	make_cp(&cp, &k, LOG, 7, 'd');
-	assert_int_equal(nhir_witness_accept(st, "team", &cp, &fresh, field, &err),
+	assert_int_equal(nhir_witness_accept(TL_CTX(st, "team"), &cp, &fresh,
+					     field, &err),
 			 NHIR_ECONFLICT);
 	assert_string_equal(field, "seq");
 	/* even one held, older than the newest: a rollback */
 	make_cp(&cp, &k, LOG, 5, 'a');
-	assert_int_equal(nhir_witness_accept(st, "team", &cp, &fresh, field, &err),
+	assert_int_equal(nhir_witness_accept(TL_CTX(st, "team"), &cp, &fresh,
+					     field, &err),
 			 NHIR_ECONFLICT);
 	assert_string_equal(field, "seq");
 	/* another signer for this log */
 	make_cp(&cp, &other, LOG, 12, 'e');
-	assert_int_equal(nhir_witness_accept(st, "team", &cp, &fresh, field, &err),
+	assert_int_equal(nhir_witness_accept(TL_CTX(st, "team"), &cp, &fresh,
+					     field, &err),
 			 NHIR_ECONFLICT);
 	assert_string_equal(field, "public_key");
 	/* a signature that does not hold */
 	make_cp(&cp, &k, LOG, 12, 'e');
 	cp.at++;
-	assert_int_equal(nhir_witness_accept(st, "team", &cp, &fresh, field, &err),
+	assert_int_equal(nhir_witness_accept(TL_CTX(st, "team"), &cp, &fresh,
+					     field, &err),
 			 NHIR_EINVAL);
 	assert_string_equal(field, "signature");
 	/* a field out of shape */
 	make_cp(&cp, &k, LOG, 12, 'e');
 	cp.head[3] = 'X';
-	assert_int_equal(nhir_witness_accept(st, "team", &cp, &fresh, field, &err),
+	assert_int_equal(nhir_witness_accept(TL_CTX(st, "team"), &cp, &fresh,
+					     field, &err),
 			 NHIR_EINVAL);
 	assert_string_equal(field, "head");
 	/* an observer may not bring data in */
 	make_cp(&cp, &k, LOG, 12, 'e');
-	assert_int_equal(nhir_witness_accept(st, "obi", &cp, &fresh, field, &err),
+	assert_int_equal(nhir_witness_accept(TL_CTX(st, "obi"), &cp, &fresh,
+					     field, &err),
 			 NHIR_EDENIED);
 	/* another log is another story, under its own first key */
 	make_cp(&cp, &other, "fedcba9876543210fedcba9876543210", 1, 'f');
-	assert_int_equal(nhir_witness_accept(st, "team", &cp, &fresh, field, &err), 0);
+	assert_int_equal(nhir_witness_accept(TL_CTX(st, "team"), &cp, &fresh,
+					     field, &err), 0);
 
 	/* what is held: the newest, or one by seq */
 	assert_int_equal(nhir_witness_get(st, LOG, 0, &doc, &err), 0);
@@ -243,7 +254,8 @@ static void test_signed_checkpoint_travels(void **state)
 	assert_int_equal(cp.seq, 1);
 	nhir_free(doc);
 	w = witness(NULL);
-	assert_int_equal(nhir_witness_accept(w, "team", &cp, &fresh, field, &err), 0);
+	assert_int_equal(nhir_witness_accept(TL_CTX(w, "team"), &cp, &fresh,
+					     field, &err), 0);
 	assert_true(fresh);
 	/* what the witness answers checks out against the team's log */
 	assert_int_equal(nhir_witness_get(w, log, 0, &doc, &err), 0);

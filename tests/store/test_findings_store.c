@@ -376,15 +376,15 @@ static void test_null_err(void **state)
 	assert_int_not_equal(nhir_route_parse("rules: [", 8, "x", &p, NULL), 0);
 	assert_int_equal(nhir_route_parse(pol, sizeof(pol) - 1, "p", &p, NULL),
 			 0);
-	assert_int_equal(nhir_route_apply(f->st, "nobody", p, &id, 1, &changed,
-					  NULL), NHIR_EDENIED);
-	assert_int_equal(nhir_route_apply(f->st, "ada", p, &id, 1, &changed,
-					  NULL), 0);
+	assert_int_equal(nhir_route_apply(TL_CTX(f->st, "nobody"), p, &id, 1,
+					  &changed, NULL), NHIR_EDENIED);
+	assert_int_equal(nhir_route_apply(TL_CTX(f->st, "ada"), p, &id, 1,
+					  &changed, NULL), 0);
 	assert_int_equal(changed, 1);
 	nhir_route_free(p);
 	assert_int_equal(nhir_fingerprint_key(f->st, key, NULL), 0);
 	assert_non_null(fmt);
-	assert_int_not_equal(nhir_findings_import(f->st, "ada", fmt,
+	assert_int_not_equal(nhir_findings_import(TL_CTX(f->st, "ada"), fmt,
 						  "/nonexistent/x.json", &res,
 						  NULL), 0);
 }

@@ -351,20 +351,20 @@ static void test_metrics_null_err(void **state)
 	cJSON *doc = NULL;
 	char signer[65];
 
-	assert_int_equal(nhir_metrics(f->st, "ada", NHIR_TIME_UNSET, 30, &doc,
-				      NULL), 0);
+	assert_int_equal(nhir_metrics(TL_CTX(f->st, "ada"), NHIR_TIME_UNSET, 30,
+				      &doc, NULL), 0);
 	assert_non_null(doc);
 	assert_int_equal(cJSON_GetObjectItem(doc, "incidents")->valueint, 1);
 	cJSON_Delete(doc);
-	assert_int_equal(nhir_metrics(f->st, "nobody", NHIR_TIME_UNSET, 30,
-				      &doc, NULL), NHIR_EDENIED);
+	assert_int_equal(nhir_metrics(TL_CTX(f->st, "nobody"), NHIR_TIME_UNSET,
+				      30, &doc, NULL), NHIR_EDENIED);
 	assert_null(doc);
-	assert_int_equal(nhir_report_build(f->st, "ada", f->inc,
+	assert_int_equal(nhir_report_build(TL_CTX(f->st, "ada"), f->inc,
 					   NHIR_TIME_UNSET, &doc, NULL), 0);
 	assert_non_null(doc);
 	cJSON_Delete(doc);
 	doc = NULL;
-	assert_int_not_equal(nhir_report_build(f->st, "ada", f->inc + 9,
+	assert_int_not_equal(nhir_report_build(TL_CTX(f->st, "ada"), f->inc + 9,
 					       NHIR_TIME_UNSET, &doc, NULL), 0);
 	assert_null(doc);
 	assert_int_not_equal(nhir_report_keygen("/nonexistent/dir/k", NULL), 0);

@@ -112,11 +112,11 @@ static void test_create_check_revoke(void **state)
 	struct nhir_token t;
 	int64_t id = 0, now = nhir_time_now();
 
-	assert_int_equal(nhir_token_create(f->st, "rory", "rory",
+	assert_int_equal(nhir_token_create(TL_CTX(f->st, "rory"), "rory",
 					   NHIR_TOKEN_WRITE, 3600, value, &id,
 					   &err), NHIR_EDENIED);
 	assert_int_equal(value[0], '\0');
-	assert_int_equal(nhir_token_create(f->st, "root", "rory",
+	assert_int_equal(nhir_token_create(TL_CTX(f->st, "root"), "rory",
 					   NHIR_TOKEN_WRITE, 3600, value, &id,
 					   &err), NHIR_OK);
 	assert_int_equal(strlen(value), NHIR_TOKEN_SIZE - 1);
@@ -138,8 +138,9 @@ static void test_create_check_revoke(void **state)
 			 NHIR_EDENIED);
 	assert_non_null(strstr(err.msg, "expired"));
 	assert_int_equal(t.id, id);
-	assert_int_equal(nhir_token_revoke(f->st, "rory", id, &err), NHIR_OK);
-	assert_int_equal(nhir_token_revoke(f->st, "rory", id, &err),
+	assert_int_equal(nhir_token_revoke(TL_CTX(f->st, "rory"), id,
+					   &err), NHIR_OK);
+	assert_int_equal(nhir_token_revoke(TL_CTX(f->st, "rory"), id, &err),
 			 NHIR_ECONFLICT);
 	assert_int_equal(nhir_token_check(f->st, value, now, &t, &err),
 			 NHIR_EDENIED);
@@ -275,21 +276,21 @@ static void test_session_list_end(void **state)
 	assert_null(strstr(seen, ":root"));
 	/* a responder sees only their own, and may not ask for another's */
 	seen[0] = 0;
-	assert_int_equal(nhir_session_list(f->st, "rory", NULL, 100,
+	assert_int_equal(nhir_session_list(TL_CTX(f->st, "rory"), NULL, 100,
 					   count_session, seen, &err), NHIR_OK);
 	assert_null(strstr(seen, ":root"));
-	assert_int_equal(nhir_session_list(f->st, "rory", "root", 100,
+	assert_int_equal(nhir_session_list(TL_CTX(f->st, "rory"), "root", 100,
 					   count_session, seen, &err),
 			 NHIR_EDENIED);
 	/* nor end it; its owner and an admin may */
-	assert_int_equal(nhir_session_end(f->st, "rory", b, &got, &err),
+	assert_int_equal(nhir_session_end(TL_CTX(f->st, "rory"), b, &got, &err),
 			 NHIR_EDENIED);
-	assert_int_equal(nhir_session_end(f->st, "root", a, &got, &err),
+	assert_int_equal(nhir_session_end(TL_CTX(f->st, "root"), a, &got, &err),
 			 NHIR_OK);
 	assert_string_equal(got.user, "rory");
-	assert_int_equal(nhir_session_end(f->st, "root", a, &got, &err),
+	assert_int_equal(nhir_session_end(TL_CTX(f->st, "root"), a, &got, &err),
 			 NHIR_ENOTFOUND);
-	assert_int_equal(nhir_session_end(f->st, "root", c, &got, &err),
+	assert_int_equal(nhir_session_end(TL_CTX(f->st, "root"), c, &got, &err),
 			 NHIR_ENOTFOUND);
 	assert_int_equal(f->ops->session_read(f->st, a, &got, &(bool){ 0 },
 					      &err), NHIR_OK);
@@ -308,12 +309,12 @@ static void test_login_session_logout(void **state)
 	char value[NHIR_SESSION_SIZE], csrf[NHIR_CSRF_SIZE];
 	struct nhir_session s, c;
 
-	assert_int_equal(nhir_password_set(f->st, "root", "rory", "short",
-					   &err), NHIR_EINVAL);
-	assert_int_equal(nhir_password_set(f->st, "rory", "root",
+	assert_int_equal(nhir_password_set(TL_CTX(f->st, "root"), "rory",
+					   "short", &err), NHIR_EINVAL);
+	assert_int_equal(nhir_password_set(TL_CTX(f->st, "rory"), "root",
 					   "correct horse battery", &err),
 			 NHIR_EDENIED);
-	assert_int_equal(nhir_password_set(f->st, "rory", "RORY",
+	assert_int_equal(nhir_password_set(TL_CTX(f->st, "rory"), "RORY",
 					   "correct horse battery", &err),
 			 NHIR_OK);
 	/* a wrong password, an unknown user: one answer */
