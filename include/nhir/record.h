@@ -157,19 +157,18 @@ enum nhir_rc nhir_approval_ttl_max(struct nhir_store *st, int64_t *out,
  * the previous entry's hash, a newline, and the canonical JSON of
  * {action, actor, at, detail, incident, seq}.  detail may be NULL.
  */
-enum nhir_rc nhir_audit_append(struct nhir_store *st, const char *actor,
-			       const char *action, int64_t incident,
-			       const cJSON *detail, struct nhir_err *err);
+enum nhir_rc nhir_audit_append(const struct nhir_ctx *ctx, const char *action,
+			       int64_t incident, const cJSON *detail,
+			       struct nhir_err *err);
 /* Records a refusal in its own transaction (why: the refusal text). */
-void nhir_audit_denied(struct nhir_store *st, const char *actor,
-		       const char *operation, int64_t incident,
-		       const char *why);
+void nhir_audit_denied(const struct nhir_ctx *ctx, const char *operation,
+		       int64_t incident, const char *why);
 /*
  * nhir_authorize, and a refusal recorded on the audit log under
  * operation: what every read and every operation outside a change's own
  * transaction calls, so that no front end can forget either half.
  */
-enum nhir_rc nhir_authorize_audited(struct nhir_store *st, const char *actor,
+enum nhir_rc nhir_authorize_audited(const struct nhir_ctx *ctx,
 				    enum nhir_perm perm, int64_t incident,
 				    const char *operation,
 				    struct nhir_err *err);
@@ -179,7 +178,7 @@ enum nhir_rc nhir_authorize_audited(struct nhir_store *st, const char *actor,
  * user yet (made by the library, before 'nhir init' names its first
  * admin) has no one to check against, and is let through.
  */
-enum nhir_rc nhir_authorize_data(struct nhir_store *st, const char *actor,
+enum nhir_rc nhir_authorize_data(const struct nhir_ctx *ctx,
 				 const char *operation, struct nhir_err *err);
 
 struct nhir_audit_entry {

@@ -134,7 +134,10 @@ static int check_reader(struct cli_ctx *ctx, const char *cmd)
 		return rc ? cli_fail(&err) : EXIT_OK;
 	snprintf(op, sizeof(op), "%s", cmd);
 	if (!nhir_store_open(&rw, ctx->db, 0, NULL)) {
-		nhir_audit_denied(rw, ctx->actor, op, 0, err.msg);
+		struct nhir_ctx c = *cli_lib(ctx);
+
+		c.st = rw;
+		nhir_audit_denied(&c, op, 0, err.msg);
 		nhir_store_close(rw);
 	}
 	return cli_fail(&err);

@@ -222,8 +222,8 @@ int cli_authorize(struct cli_ctx *ctx, int perm, const char *op)
 	struct nhir_err err = NHIR_ERR_INIT;
 	enum nhir_rc rc;
 
-	rc = nhir_authorize_audited(ctx->st, ctx->actor, (enum nhir_perm)perm,
-				    0, op, &err);
+	rc = nhir_authorize_audited(cli_lib(ctx), (enum nhir_perm)perm, 0, op,
+				    &err);
 	return rc ? cli_fail(&err) : EXIT_OK;
 }
 

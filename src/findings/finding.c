@@ -419,7 +419,6 @@ enum nhir_rc nhir_findings_import_data(const struct nhir_ctx *ctx,
 				       struct nhir_err *err)
 {
 	struct nhir_store *st = ctx->st;
-	const char *actor = ctx->actor;
 	struct import x;
 	cJSON *d;
 	enum nhir_rc rc;
@@ -434,7 +433,7 @@ enum nhir_rc nhir_findings_import_data(const struct nhir_ctx *ctx,
 	rc = nhir_fingerprint_key(st, x.key, err);
 	if (rc)
 		return rc;
-	rc = ir_begin(st, actor, NHIR_PERM_DATA, 0, "findings.import", err);
+	rc = ir_begin(ctx, NHIR_PERM_DATA, 0, "findings.import", err);
 	if (rc) {
 		sodium_memzero(x.key, sizeof(x.key));
 		return rc;
@@ -456,7 +455,7 @@ enum nhir_rc nhir_findings_import_data(const struct nhir_ctx *ctx,
 					(double)res->sightings_new);
 		cJSON_AddNumberToObject(d, "skipped", (double)res->scanner.bad);
 	}
-	rc = ir_end(st, rc, actor, "findings.import", 0, d, err);
+	rc = ir_end(ctx, rc, "findings.import", 0, d, err);
 	sodium_memzero(x.key, sizeof(x.key));
 	nhir_free(x.made);
 	if (rc)

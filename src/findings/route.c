@@ -839,13 +839,12 @@ enum nhir_rc nhir_route_apply(const struct nhir_ctx *ctx,
 			      struct nhir_err *err)
 {
 	struct nhir_store *st = ctx->st;
-	const char *actor = ctx->actor;
 	struct nhir_findings_result all;
 	enum nhir_rc rc = NHIR_OK;
 
 	*changed = 0;
 	memset(&all, 0, sizeof(all));
-	rc = nhir_authorize_audited(st, actor, NHIR_PERM_DATA, 0, "route", err);
+	rc = nhir_authorize_audited(ctx, NHIR_PERM_DATA, 0, "route", err);
 	if (rc)
 		return rc;
 	if (!nr) {
@@ -867,7 +866,7 @@ enum nhir_rc nhir_route_apply(const struct nhir_ctx *ctx,
 		if (rc)
 			break;
 		nhir_route_decide(p, &f, &d, NULL, NULL);
-		rc = ir_begin(st, actor, NHIR_PERM_DATA, 0, "route", err);
+		rc = ir_begin(ctx, NHIR_PERM_DATA, 0, "route", err);
 		if (rc)
 			break;
 		rc = nhir_findings_store(st)->route_of(st, ids[i], &old, err);
@@ -890,7 +889,7 @@ enum nhir_rc nhir_route_apply(const struct nhir_ctx *ctx,
 			cJSON_AddItemToObject(detail, "facts",
 					      nhir_route_facts_json(&f));
 		}
-		rc = ir_end(st, rc, actor, "route", 0, detail, err);
+		rc = ir_end(ctx, rc, "route", 0, detail, err);
 		if (!rc)
 			(*changed)++;
 	}

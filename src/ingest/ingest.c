@@ -383,15 +383,18 @@ static void sha256_hex(const char *data, size_t len, char out[65])
 }
 
 /* The import's audit entry, in the import's own transaction. */
-static enum nhir_rc audit_import(struct nhir_store *st,
+static enum nhir_rc audit_import(const struct nhir_ctx *ctx,
 				 const struct nhir_importer *imp,
-				 const char *path, const char *actor,
+				 const char *path,
 				 const struct nhir_import_result *res,
 				 struct nhir_err *err)
 {
+	struct nhir_ctx as = *ctx;
 	cJSON *d = cJSON_CreateObject();
 	enum nhir_rc rc;
 
+	if (!as.actor)
+		as.actor = "nhir";
 	if (!d)
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	cJSON_AddStringToObject(d, "format", imp->name);
@@ -399,7 +402,7 @@ static enum nhir_rc audit_import(struct nhir_store *st,
 	cJSON_AddNumberToObject(d, "added", (double)res->added);
 	cJSON_AddNumberToObject(d, "updated", (double)res->updated);
 	cJSON_AddNumberToObject(d, "rejected", (double)res->rejected);
-	rc = nhir_audit_append(st, actor ? actor : "nhir", "import", 0, d, err);
+	rc = nhir_audit_append(&as, "import", 0, d, err);
 	cJSON_Delete(d);
 	return rc;
 }
@@ -421,7 +424,7 @@ enum nhir_rc nhir_import_file(const struct nhir_ctx *ctx,
 	enum nhir_rc rc;
 
 	memset(res, 0, sizeof(*res));
-	rc = nhir_authorize_data(st, actor, "import", err);
+	rc = nhir_authorize_data(ctx, "import", err);
 	if (rc)
 		return rc;
 	rc = load_file(path, &data, &len, &mapped, err);
@@ -437,7 +440,7 @@ enum nhir_rc nhir_import_file(const struct nhir_ctx *ctx,
 	rc = nhir_import_run(imp, data ? data : "", len, opts, &sink, res,
 			     err);
 	if (!rc && (res->added || res->updated))
-		rc = audit_import(st, imp, path, actor, res, err);
+		rc = audit_import(ctx, imp, path, res, err);
 	if (rc) {
 		nhir_store_rollback(st);
 	} else {

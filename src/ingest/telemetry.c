@@ -1489,6 +1489,7 @@ struct run {
 	int64_t first_file;	/* the run's first file id, 0 before it */
 	struct nhir_ingest_result pending;	/* counted, not committed */
 	const char *format, *path, *actor;	/* for the audit entry */
+	struct nhir_ctx ctx;	/* the caller's, acting as actor */
 	const char *const *keys;	/* a hunt's keys, NULL: an ingest */
 	size_t key_nr;
 	struct run_dir {
@@ -1528,8 +1529,8 @@ static enum nhir_rc audit_group(struct nhir_store *st, const struct run *run,
 	cJSON_AddNumberToObject(d, "events", (double)p->events);
 	cJSON_AddNumberToObject(d, "lineage", (double)p->lineage);
 	cJSON_AddNumberToObject(d, "skipped", (double)p->malformed);
-	rc = nhir_audit_append(st, run->actor, run->keys ? "hunt" : "ingest",
-			       0, d, err);
+	rc = nhir_audit_append(&run->ctx, run->keys ? "hunt" : "ingest", 0, d,
+			       err);
 	cJSON_Delete(d);
 	return rc;
 }
@@ -2008,7 +2009,7 @@ enum nhir_rc nhir_ingest_upload(const struct nhir_ctx *ctx,
 
 	if (!err)
 		err = &own;
-	rc = nhir_authorize_data(st, actor, "ingest", err);
+	rc = nhir_authorize_data(ctx, "ingest", err);
 	if (rc)
 		return rc;
 	if (stat(path, &sb))
@@ -2023,6 +2024,8 @@ enum nhir_rc nhir_ingest_upload(const struct nhir_ctx *ctx,
 	run.format = fmt->name;
 	run.path = name;
 	run.actor = actor ? actor : "nhir";
+	run.ctx = *ctx;
+	run.ctx.actor = run.actor;
 	lineage = res->lineage;
 	rc = ingest_file(st, fmt, path, name, actor, false, &run, res, err);
 	rc = run_end(st, &run, rc, res, err);
@@ -2071,7 +2074,7 @@ enum nhir_rc nhir_ingest_path(const struct nhir_ctx *ctx,
 
 	if (!err)
 		err = &own;	/* the scan reads back what it set */
-	rc = nhir_authorize_data(st, actor, "ingest", err);
+	rc = nhir_authorize_data(ctx, "ingest", err);
 	if (rc)
 		return rc;
 	memset(&run, 0, sizeof(run));
@@ -2079,6 +2082,8 @@ enum nhir_rc nhir_ingest_path(const struct nhir_ctx *ctx,
 	run.format = fmt->name;
 	run.path = path;
 	run.actor = actor ? actor : "nhir";
+	run.ctx = *ctx;
+	run.ctx.actor = run.actor;
 	lineage = res->lineage;
 	rc = ingest_path(st, fmt, path, actor, progress, pdata, false, &run,
 			 res, err);
@@ -2758,6 +2763,8 @@ enum nhir_rc nhir_hunt(const struct nhir_ctx *ctx,
 	h.res = res;
 	h.run.format = fmt->name;
 	h.run.actor = actor ? actor : "nhir";
+	h.run.ctx = *ctx;
+	h.run.ctx.actor = h.run.actor;
 	h.run.keys = keys;
 	h.run.key_nr = key_nr;
 	h.all = nhir_litscan_new();

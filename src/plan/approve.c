@@ -245,7 +245,7 @@ enum nhir_rc nhir_approve(const struct nhir_ctx *ctx, int64_t incident,
 	if (!why || !*why)
 		return nhir_err_set(err, NHIR_EINVAL, "an %s needs a reason "
 				    "(--why)", approve ? "approval" : "rejection");
-	rc = ir_begin(st, actor, NHIR_PERM_READ, incident, op, err);
+	rc = ir_begin(ctx, NHIR_PERM_READ, incident, op, err);
 	if (rc)
 		return rc;
 	rc = bound_ttl(st, &ttl, err);
@@ -261,7 +261,7 @@ enum nhir_rc nhir_approve(const struct nhir_ctx *ctx, int64_t incident,
 				 actor);
 		if (reason[0]) {
 			nhir_store_rollback(st);
-			nhir_audit_denied(st, actor, op, incident, reason);
+			nhir_audit_denied(ctx, op, incident, reason);
 			return nhir_err_set(err, NHIR_EDENIED, "%s", reason);
 		}
 	}
@@ -292,7 +292,7 @@ enum nhir_rc nhir_approve(const struct nhir_ctx *ctx, int64_t incident,
 		cJSON_AddNumberToObject(d, "ttl", (double)ttl);
 		cJSON_AddStringToObject(d, "digest", r.digest);
 	}
-	return ir_end(st, rc, actor, op, incident, d, err);
+	return ir_end(ctx, rc, op, incident, d, err);
 }
 
 /* The steps that await one approver's approval, in plan order. */
@@ -348,8 +348,8 @@ enum nhir_rc nhir_approve_pending(const struct nhir_ctx *ctx, int64_t incident,
 	if (!why || !*why)
 		return nhir_err_set(err, NHIR_EINVAL, "an approval needs a "
 				    "reason (--why)");
-	rc = nhir_authorize_audited(st, actor, NHIR_PERM_READ, incident,
-				    "approve", err);
+	rc = nhir_authorize_audited(ctx, NHIR_PERM_READ, incident, "approve",
+				    err);
 	if (!rc)
 		rc = nhir_incident_get(st, incident, &inc, err);
 	if (!rc)
@@ -357,7 +357,7 @@ enum nhir_rc nhir_approve_pending(const struct nhir_ctx *ctx, int64_t incident,
 	if (rc)
 		return rc;
 	if (!may_approve(&u, actor, reason, sizeof(reason))) {
-		nhir_audit_denied(st, actor, "approve", incident, reason);
+		nhir_audit_denied(ctx, "approve", incident, reason);
 		return nhir_err_set(err, NHIR_EDENIED, "%s", reason);
 	}
 	memset(&w, 0, sizeof(w));
@@ -411,8 +411,7 @@ enum nhir_rc nhir_reject_withdraw(const struct nhir_ctx *ctx, int64_t incident,
 	if (!why || !*why)
 		return nhir_err_set(err, NHIR_EINVAL, "withdrawing a rejection "
 				    "needs a reason (--why)");
-	rc = ir_begin(st, actor, NHIR_PERM_READ, incident, "reject.withdraw",
-		      err);
+	rc = ir_begin(ctx, NHIR_PERM_READ, incident, "reject.withdraw", err);
 	if (rc)
 		return rc;
 	rc = get_row(st, incident, seq, &r, err);
@@ -434,7 +433,7 @@ enum nhir_rc nhir_reject_withdraw(const struct nhir_ctx *ctx, int64_t incident,
 		cJSON_AddStringToObject(d, "why", why);
 		cJSON_AddNumberToObject(d, "withdrawn", (double)n);
 	}
-	return ir_end(st, rc, actor, "reject.withdraw", incident, d, err);
+	return ir_end(ctx, rc, "reject.withdraw", incident, d, err);
 }
 
 /* ---- reading approvals ---- */
@@ -617,7 +616,7 @@ enum nhir_rc nhir_plan_skip(const struct nhir_ctx *ctx, int64_t incident,
 	memset(&m, 0, sizeof(m));
 	if (!why || !*why)
 		return nhir_err_set(err, NHIR_EINVAL, "skipping needs --why");
-	rc = ir_begin(st, actor, NHIR_PERM_LEAD, incident, "plan.skip", err);
+	rc = ir_begin(ctx, NHIR_PERM_LEAD, incident, "plan.skip", err);
 	if (rc)
 		return rc;
 	rc = get_row(st, incident, seq, &r, err);
@@ -662,7 +661,7 @@ enum nhir_rc nhir_plan_skip(const struct nhir_ctx *ctx, int64_t incident,
 			cJSON_AddStringToObject(d, "accepted", accept);
 	}
 	mem_free(&m);
-	return ir_end(st, rc, actor, "plan.skip", incident, d, err);
+	return ir_end(ctx, rc, "plan.skip", incident, d, err);
 }
 
 enum nhir_rc nhir_plan_move(const struct nhir_ctx *ctx, int64_t incident,
@@ -681,7 +680,7 @@ enum nhir_rc nhir_plan_move(const struct nhir_ctx *ctx, int64_t incident,
 	size_t k = 0, broken = 0;
 
 	memset(&m, 0, sizeof(m));
-	rc = ir_begin(st, actor, NHIR_PERM_LEAD, incident, "plan.move", err);
+	rc = ir_begin(ctx, NHIR_PERM_LEAD, incident, "plan.move", err);
 	if (rc)
 		return rc;
 	rc = get_row(st, incident, seq, &r, err);
@@ -744,7 +743,7 @@ enum nhir_rc nhir_plan_move(const struct nhir_ctx *ctx, int64_t incident,
 	}
 	nhir_free(order);
 	mem_free(&m);
-	return ir_end(st, rc, actor, "plan.move", incident, d, err);
+	return ir_end(ctx, rc, "plan.move", incident, d, err);
 }
 
 static bool changes_access(const struct nhir_action *a)
@@ -812,7 +811,7 @@ enum nhir_rc nhir_plan_add(const struct nhir_ctx *ctx, int64_t incident,
 		if (rc)
 			return rc;
 	}
-	rc = ir_begin(st, actor, NHIR_PERM_LEAD, incident, "plan.add", err);
+	rc = ir_begin(ctx, NHIR_PERM_LEAD, incident, "plan.add", err);
 	if (rc)
 		return rc;
 	if (after) {
@@ -849,7 +848,7 @@ enum nhir_rc nhir_plan_add(const struct nhir_ctx *ctx, int64_t incident,
 		if (target)
 			cJSON_AddStringToObject(d, "target", target);
 	}
-	rc = ir_end(st, rc, actor, "plan.add", incident, d, err);
+	rc = ir_end(ctx, rc, "plan.add", incident, d, err);
 	if (!rc)
 		*seq_out = seq;
 	return rc;

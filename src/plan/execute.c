@@ -302,7 +302,7 @@ static bool proves_nothing(const char *call);
  * probe's call is refused, failed when it still works or proves
  * nothing; detail says which.
  */
-static const char *probe_target(const struct nhir_ctx *op,
+static const char *probe_target(const struct nhir_ctx *ctx,
 				struct nhir_store *st, int64_t incident,
 				const struct nhir_connectors *conn,
 				int64_t target, char *detail, size_t n)
@@ -323,7 +323,7 @@ static const char *probe_target(const struct nhir_ctx *op,
 	x.target = target;
 	snprintf(x.action, sizeof(x.action), "probe");
 	req = request_json(st, incident, &x, false);
-	if (!req || nhir_connector_call(op, conn,
+	if (!req || nhir_connector_call(ctx, conn,
 					node.subtype ? node.subtype : "", true,
 					req, &reply, &perr)) {
 		snprintf(detail, n, "%s", req ? perr.msg : "out of memory");
@@ -393,14 +393,16 @@ static void set_result(struct nhir_exec_result *res, const char *status,
 }
 
 /* May actor execute steps of incident?  A refusal goes on the record. */
-static enum nhir_rc may_execute(struct nhir_store *st, const char *actor,
-				int64_t incident, struct nhir_err *err)
+static enum nhir_rc may_execute(const struct nhir_ctx *ctx, int64_t incident,
+				struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	enum nhir_rc rc = nhir_authorize(st, actor, NHIR_PERM_WORK, incident,
 					 err);
 
 	if (rc == NHIR_EDENIED)
-		nhir_audit_denied(st, actor, "execute", incident, err->msg);
+		nhir_audit_denied(ctx, "execute", incident, err->msg);
 	return rc;
 }
 
@@ -451,13 +453,13 @@ static enum nhir_rc runnable(struct nhir_store *st, const struct xstep *x,
  * A verify step: its target's probe, and the outcome on the record.  A
  * token cut where it acts is verified without a revocation.
  */
-static enum nhir_rc run_probe(const struct nhir_ctx *op, struct nhir_store *st,
-			      const char *actor, int64_t incident,
+static enum nhir_rc run_probe(const struct nhir_ctx *ctx, int64_t incident,
 			      const struct xstep *x, bool confirm,
 			      const struct nhir_connectors *conn,
 			      struct nhir_exec_result *res,
 			      struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
 	const struct nhir_plan_store_ops *ops = nhir_plan_store(st);
 	char detail[400];
 	const char *status;
@@ -471,12 +473,12 @@ static enum nhir_rc run_probe(const struct nhir_ctx *op, struct nhir_store *st,
 		set_result(res, "dry-run", detail);
 		return NHIR_OK;
 	}
-	status = probe_target(op, st, incident, conn, x->target, detail,
+	status = probe_target(ctx, st, incident, conn, x->target, detail,
 			      sizeof(detail));
 	done = !strcmp(status, "done");
 	set_result(res, status, detail);
-	now = nhir_ctx_now(op);
-	rc = ir_begin(st, actor, NHIR_PERM_WORK, incident, "execute", err);
+	now = nhir_ctx_now(ctx);
+	rc = ir_begin(ctx, NHIR_PERM_WORK, incident, "execute", err);
 	if (!rc)
 		rc = ops->step_finish(st, x->id, done ? NHIR_STEP_DONE
 						      : NHIR_STEP_FAILED,
@@ -484,7 +486,7 @@ static enum nhir_rc run_probe(const struct nhir_ctx *op, struct nhir_store *st,
 	if (!rc && done)
 		rc = ops->revocation_verify(st, incident, x->target, x->id, now,
 					    detail, err);
-	return ir_end(st, rc, actor, "execute", incident,
+	return ir_end(ctx, rc, "execute", incident,
 		      exec_detail(x, status, detail, 0), err);
 }
 
@@ -521,16 +523,17 @@ static enum nhir_rc claim(struct nhir_store *st, const struct xstep *x,
  * Puts the start of step x on the record before anything is sent: the
  * step is running and its target's revocation requested.
  */
-static enum nhir_rc start_step(struct nhir_store *st, const char *actor,
-			       int64_t incident, const struct xstep *x,
-			       const char *cname, struct nhir_err *err)
+static enum nhir_rc start_step(const struct nhir_ctx *ctx, int64_t incident,
+			       const struct xstep *x, const char *cname,
+			       struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
 	const struct nhir_plan_store_ops *ops = nhir_plan_store(st);
-	int64_t now = nhir_time_now();
+	int64_t now = nhir_ctx_now(ctx);
 	cJSON *d;
 	enum nhir_rc rc;
 
-	rc = ir_begin(st, actor, NHIR_PERM_WORK, incident, "execute", err);
+	rc = ir_begin(ctx, NHIR_PERM_WORK, incident, "execute", err);
 	if (!rc)
 		rc = claim(st, x, now, err);
 	if (!rc && x->target && revokes(x))
@@ -542,7 +545,7 @@ static enum nhir_rc start_step(struct nhir_store *st, const char *actor,
 		cJSON_AddStringToObject(d, "action", x->action);
 		cJSON_AddStringToObject(d, "connector", cname);
 	}
-	return ir_end(st, rc, actor, "execute.start", incident, d, err);
+	return ir_end(ctx, rc, "execute.start", incident, d, err);
 }
 
 /* What the connector's answer says: done, or why not in cerr. */
@@ -600,15 +603,15 @@ static int64_t cut_time(const struct answer *a, int64_t now)
  * identity issued before now, or everything it can do (one that only
  * stops new sessions leaves every access there is).
  */
-static enum nhir_rc finish_step(struct nhir_store *st, const char *actor,
-				int64_t incident, const struct xstep *x,
-				const struct answer *a,
+static enum nhir_rc finish_step(const struct nhir_ctx *ctx, int64_t incident,
+				const struct xstep *x, const struct answer *a,
 				const struct nhir_exec_result *res,
 				struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
 	const struct nhir_plan_store_ops *ops = nhir_plan_store(st);
 	bool done = !strcmp(a->status, "done");
-	int64_t now = nhir_time_now();
+	int64_t now = nhir_ctx_now(ctx);
 	enum nhir_rc rc;
 
 	rc = nhir_store_begin(st, err);
@@ -625,20 +628,19 @@ static enum nhir_rc finish_step(struct nhir_store *st, const char *actor,
 				  x->cuts == NHIR_CUT_EVERYTHING ? NHIR_TIME_NEVER
 								 : cut_time(a, now),
 				  x->id, err);
-	return ir_end(st, rc, actor, "execute", incident,
+	return ir_end(ctx, rc, "execute", incident,
 		      exec_detail(x, a->status, res->detail, res->evidence),
 		      err);
 }
 
 /* Step x through its connector: started, sent, kept, finished. */
-static enum nhir_rc run_connector(const struct nhir_ctx *op,
-				  struct nhir_store *st, const char *actor,
-				  int64_t incident, const struct xstep *x,
-				  bool confirm,
+static enum nhir_rc run_connector(const struct nhir_ctx *ctx, int64_t incident,
+				  const struct xstep *x, bool confirm,
 				  const struct nhir_connectors *conn,
 				  struct nhir_exec_result *res,
 				  struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
 	struct nhir_buf reply = NHIR_BUF_INIT(1 << 20);
 	struct answer a = { NULL, "failed", "", NHIR_ERR_INIT };
 	const char *cname = nhir_connector_for(conn, x->action, false);
@@ -654,7 +656,7 @@ static enum nhir_rc run_connector(const struct nhir_ctx *op,
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	if (!confirm && nhir_connector_builtin(conn, x->action, false)) {
 		/* a built-in connector shows the requests it would send */
-		rc = nhir_connector_call(op, conn, x->action, false, req,
+		rc = nhir_connector_call(ctx, conn, x->action, false, req,
 					 &reply, err);
 		if (!rc) {
 			read_answer(cname, &reply, &a);
@@ -676,18 +678,17 @@ static enum nhir_rc run_connector(const struct nhir_ctx *op,
 		return NHIR_OK;
 	}
 	lock = step_lock(st, x->id, x->seq, err);
-	rc = lock == -1 ? err->rc : start_step(st, actor, incident, x, cname,
-					       err);
+	rc = lock == -1 ? err->rc : start_step(ctx, incident, x, cname, err);
 	if (!rc) {
-		if (!nhir_connector_call(op, conn, x->action, false, req,
+		if (!nhir_connector_call(ctx, conn, x->action, false, req,
 					 &reply, &a.cerr))
 			read_answer(cname, &reply, &a);
 		set_result(res, a.status, strcmp(a.status, "done") ? a.cerr.msg
 								   : a.detail);
-		res->evidence = keep_output(op, incident, x, cname, req,
+		res->evidence = keep_output(ctx, incident, x, cname, req,
 					    &reply, strcmp(a.status, "done")
 						    ? a.cerr.msg : NULL);
-		rc = finish_step(st, actor, incident, x, &a, res, err);
+		rc = finish_step(ctx, incident, x, &a, res, err);
 	}
 	step_unlock(lock);
 	cJSON_Delete(a.json);
@@ -702,7 +703,6 @@ enum nhir_rc nhir_execute(const struct nhir_ctx *ctx, int64_t incident,
 			  struct nhir_exec_result *res, struct nhir_err *err)
 {
 	struct nhir_store *st = ctx->st;
-	const char *actor = ctx->actor;
 	struct nhir_err own = NHIR_ERR_INIT;
 	struct xstep x;
 	enum nhir_rc rc;
@@ -710,7 +710,7 @@ enum nhir_rc nhir_execute(const struct nhir_ctx *ctx, int64_t incident,
 	if (!err)
 		err = &own;	/* a refusal's reason goes on the record */
 	memset(res, 0, sizeof(*res));
-	rc = may_execute(st, actor, incident, err);
+	rc = may_execute(ctx, incident, err);
 	if (!rc)
 		rc = pick_step(st, incident, seq, &x, err);
 	if (rc)
@@ -730,10 +730,8 @@ enum nhir_rc nhir_execute(const struct nhir_ctx *ctx, int64_t incident,
 	if (rc)
 		return rc;
 	if (!strcmp(x.phase, "verify") && x.target)
-		return run_probe(ctx, st, actor, incident, &x, confirm, conn,
-				 res, err);
-	return run_connector(ctx, st, actor, incident, &x, confirm, conn, res,
-			     err);
+		return run_probe(ctx, incident, &x, confirm, conn, res, err);
+	return run_connector(ctx, incident, &x, confirm, conn, res, err);
 }
 
 enum nhir_rc nhir_step_resolve(const struct nhir_ctx *ctx, int64_t incident,
@@ -752,8 +750,7 @@ enum nhir_rc nhir_step_resolve(const struct nhir_ctx *ctx, int64_t incident,
 	if (!why || !*why)
 		return nhir_err_set(err, NHIR_EINVAL, "a decision on an "
 				    "interrupted step needs its reason (--why)");
-	rc = ir_begin(st, actor, NHIR_PERM_LEAD, incident, "execute.resolve",
-		      err);
+	rc = ir_begin(ctx, NHIR_PERM_LEAD, incident, "execute.resolve", err);
 	if (rc)
 		return rc;
 	memset(&x, 0, sizeof(x));
@@ -784,7 +781,7 @@ enum nhir_rc nhir_step_resolve(const struct nhir_ctx *ctx, int64_t incident,
 		cJSON_AddStringToObject(d, "decided", done ? "done" : "retry");
 		cJSON_AddStringToObject(d, "why", why);
 	}
-	return ir_end(st, rc, actor, "execute.resolve", incident, d, err);
+	return ir_end(ctx, rc, "execute.resolve", incident, d, err);
 }
 
 /* ---- revocation states and probes ---- */
@@ -868,7 +865,7 @@ enum nhir_rc nhir_verify(const struct nhir_ctx *ctx, int64_t incident,
 	rc = nhir_authorize(st, actor, NHIR_PERM_WORK, incident, err);
 	if (rc) {
 		if (rc == NHIR_EDENIED)
-			nhir_audit_denied(st, actor, "verify", incident, err->msg);
+			nhir_audit_denied(ctx, "verify", incident, err->msg);
 		return rc;
 	}
 	rc = nhir_revocation_each(st, incident, pending_cb, &p, err);
@@ -943,7 +940,7 @@ enum nhir_rc nhir_verify(const struct nhir_ctx *ctx, int64_t incident,
 					 "for %s", call[0] ? call
 					 : "the probe's call", n.ext_id);
 		}
-		rc = ir_begin(st, actor, NHIR_PERM_WORK, incident, "verify", err);
+		rc = ir_begin(ctx, NHIR_PERM_WORK, incident, "verify", err);
 		if (!rc && !strcmp(outcome, "verified")) {
 			rc = ops->revocation_verify(st, incident, p.node[i], 0,
 						    nhir_ctx_now(ctx), detail,
@@ -963,7 +960,7 @@ enum nhir_rc nhir_verify(const struct nhir_ctx *ctx, int64_t incident,
 			cJSON_AddStringToObject(d, "outcome", outcome);
 			cJSON_AddStringToObject(d, "detail", detail);
 		}
-		rc = ir_end(st, rc, actor, "verify", incident, d, err);
+		rc = ir_end(ctx, rc, "verify", incident, d, err);
 		cJSON_Delete(a);
 		nhir_buf_release(&reply);
 		nhir_node_release(&n);

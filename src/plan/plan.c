@@ -774,7 +774,7 @@ enum nhir_rc nhir_plan_build_from(const struct nhir_ctx *ctx, int64_t incident,
 		cJSON_Delete(p.gone);
 		return rc;
 	}
-	rc = ir_begin(st, actor, NHIR_PERM_WORK, incident, "plan", err);
+	rc = ir_begin(ctx, NHIR_PERM_WORK, incident, "plan", err);
 	if (rc) {
 		cJSON_Delete(p.gone);
 		nhir_graph_free(p.g);
@@ -789,8 +789,8 @@ enum nhir_rc nhir_plan_build_from(const struct nhir_ctx *ctx, int64_t incident,
 		rc = other_catalog(st, actor, incident, o, digest, err);
 	if (rc == NHIR_EDENIED) {
 		nhir_store_rollback(st);
-		nhir_audit_denied(st, actor, "plan", incident, err ? err->msg
-								 : "denied");
+		nhir_audit_denied(ctx, "plan", incident,
+				  err ? err->msg : "denied");
 		cJSON_Delete(p.gone);
 		nhir_graph_free(p.g);
 		return rc;
@@ -878,7 +878,7 @@ enum nhir_rc nhir_plan_build_from(const struct nhir_ctx *ctx, int64_t incident,
 			p.gone = NULL;
 		}
 	}
-	rc = ir_end(st, rc, actor, "plan", incident, d, err);
+	rc = ir_end(ctx, rc, "plan", incident, d, err);
 	if (!rc)
 		*steps = p.nr;
 	nhir_free(queue);

@@ -119,7 +119,7 @@ enum nhir_rc nhir_watch_start(const struct nhir_ctx *ctx, int64_t incident,
 	}
 	w->ctx = *ctx;
 	w->ctx.actor = w->actor;
-	rc = ir_begin(st, w->actor, NHIR_PERM_WORK, incident, "watch.start",
+	rc = ir_begin(&w->ctx, NHIR_PERM_WORK, incident, "watch.start",
 		      err);
 	if (rc) {
 		nhir_watch_free(w);
@@ -130,7 +130,7 @@ enum nhir_rc nhir_watch_start(const struct nhir_ctx *ctx, int64_t incident,
 	if (!d || !cJSON_AddNumberToObject(d, "for_seconds", (double)period))
 		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	if (!rc)
-		rc = nhir_audit_append(st, w->actor, "watch.start", incident, d,
+		rc = nhir_audit_append(&w->ctx, "watch.start", incident, d,
 				       err);
 	/* the entry's seq, read in its own transaction: the verdict's tie */
 	if (!rc)
@@ -825,7 +825,7 @@ static enum nhir_rc record_alert(struct nhir_watch *w,
 		cJSON_Delete(d);
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	}
-	rc = ir_begin(w->st, w->actor, NHIR_PERM_WORK, w->incident,
+	rc = ir_begin(&w->ctx, NHIR_PERM_WORK, w->incident,
 		      "watch.alert", err);
 	if (rc)
 		goto out;
@@ -833,7 +833,7 @@ static enum nhir_rc record_alert(struct nhir_watch *w,
 						   nhir_time_now(), w->actor,
 						   note, err);
 	if (!rc)
-		rc = nhir_audit_append(w->st, w->actor, "watch.alert",
+		rc = nhir_audit_append(&w->ctx, "watch.alert",
 				       w->incident, d, err);
 	/* the entry's seq, read in its own transaction */
 	if (!rc)
@@ -1328,13 +1328,13 @@ enum nhir_rc nhir_watch_finish(struct nhir_watch *w,
 			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	}
 	if (!rc)
-		rc = ir_begin(w->st, w->actor, NHIR_PERM_WORK, w->incident,
+		rc = ir_begin(&w->ctx, NHIR_PERM_WORK, w->incident,
 			      "watch.verdict", err);
 	if (!rc) {
 		rc = nhir_record_store(w->st)->note_insert(w->st, w->incident,
 							   nhir_time_now(),
 							   w->actor, note, err);
-		rc = ir_end(w->st, rc, w->actor, "watch.verdict", w->incident,
+		rc = ir_end(&w->ctx, rc, "watch.verdict", w->incident,
 			    cJSON_Duplicate(d, 1), err);
 	}
 	if (!rc && doc) {
@@ -1498,13 +1498,12 @@ enum nhir_rc nhir_watch_verdicts(const struct nhir_ctx *ctx, int64_t incident,
 				 void *data, struct nhir_err *err)
 {
 	struct nhir_store *st = ctx->st;
-	const char *actor = ctx->actor;
 	struct verdicts vs = { pubfile, cb, data, NHIR_OK, err };
 	enum nhir_rc rc;
 
 	if (sodium_init() < 0)
 		return nhir_err_set(err, NHIR_EIO, "libsodium failed to start");
-	rc = nhir_authorize_audited(st, actor, NHIR_PERM_READ, incident,
+	rc = nhir_authorize_audited(ctx, NHIR_PERM_READ, incident,
 				    "watch.verdicts", err);
 	if (!rc)
 		rc = nhir_audit_each(st, incident, on_entry, &vs, err);

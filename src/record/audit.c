@@ -200,15 +200,17 @@ static enum nhir_rc entry_detail(struct nhir_store *st, const cJSON *detail,
 	return *out ? NHIR_OK : nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 }
 
-enum nhir_rc nhir_audit_append(struct nhir_store *st, const char *actor,
-			       const char *action, int64_t incident,
-			       const cJSON *detail, struct nhir_err *err)
+enum nhir_rc nhir_audit_append(const struct nhir_ctx *ctx, const char *action,
+			       int64_t incident, const cJSON *detail,
+			       struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	const struct nhir_record_store_ops *rs = nhir_record_store(st);
 	struct nhir_audit_entry e;
 	char prev[65], hash[65], headv[96];
 	char *d;
-	int64_t seq = 0, at = nhir_time_now();
+	int64_t seq = 0, at = nhir_ctx_now(ctx);
 	enum nhir_rc rc;
 	bool found;
 
@@ -237,10 +239,12 @@ enum nhir_rc nhir_audit_append(struct nhir_store *st, const char *actor,
 	return rs->audit_head_put(st, headv, err);
 }
 
-void nhir_audit_denied(struct nhir_store *st, const char *actor,
-		       const char *operation, int64_t incident,
-		       const char *why)
+void nhir_audit_denied(const struct nhir_ctx *ctx, const char *operation,
+		       int64_t incident, const char *why)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
+	struct nhir_ctx as = *ctx;
 	cJSON *d = cJSON_CreateObject();
 	struct nhir_err err = NHIR_ERR_INIT;
 	char who[NHIR_USER_NAME_MAX + 40];
@@ -254,12 +258,12 @@ void nhir_audit_denied(struct nhir_store *st, const char *actor,
 	if (actor && strlen(actor) > NHIR_USER_NAME_MAX) {
 		snprintf(who, sizeof(who), "%.32s...(%zu bytes)", actor,
 			 strlen(actor));
-		actor = who;
+		as.actor = who;
 	}
 	cJSON_AddStringToObject(d, "operation", operation);
 	cJSON_AddStringToObject(d, "reason", why);
 	if (!nhir_store_begin(st, &err))
-		ir_end(st, NHIR_OK, actor, "denied", incident, d, &err);
+		ir_end(&as, NHIR_OK, "denied", incident, d, &err);
 	else
 		cJSON_Delete(d);
 }

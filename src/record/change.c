@@ -192,10 +192,11 @@ static enum nhir_rc check_cond(struct nhir_store *st, int64_t incident,
 	return NHIR_OK;
 }
 
-enum nhir_rc ir_begin(struct nhir_store *st, const char *actor,
-		      enum nhir_perm perm, int64_t incident, const char *op,
-		      struct nhir_err *err)
+enum nhir_rc ir_begin(const struct nhir_ctx *ctx, enum nhir_perm perm,
+		      int64_t incident, const char *op, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	enum nhir_rc rc = nhir_store_begin(st, err);
 
 	if (rc) {
@@ -212,18 +213,18 @@ enum nhir_rc ir_begin(struct nhir_store *st, const char *actor,
 	nhir_store_cond_set(st, 0, NULL);
 	nhir_store_rollback(st);
 	if (rc == NHIR_EDENIED)
-		nhir_audit_denied(st, actor, op, incident,
-				  err ? err->msg : "denied");
+		nhir_audit_denied(ctx, op, incident, err ? err->msg : "denied");
 	return rc;
 }
 
-enum nhir_rc ir_end(struct nhir_store *st, enum nhir_rc rc,
-		    const char *actor, const char *action, int64_t incident,
-		    cJSON *detail, struct nhir_err *err)
+enum nhir_rc ir_end(const struct nhir_ctx *ctx, enum nhir_rc rc,
+		    const char *action, int64_t incident, cJSON *detail,
+		    struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+
 	if (!rc)
-		rc = nhir_audit_append(st, actor, action, incident, detail,
-				       err);
+		rc = nhir_audit_append(ctx, action, incident, detail, err);
 	cJSON_Delete(detail);
 	if (!rc)
 		rc = nhir_store_commit(st, err);
@@ -232,31 +233,32 @@ enum nhir_rc ir_end(struct nhir_store *st, enum nhir_rc rc,
 	return rc;
 }
 
-enum nhir_rc nhir_authorize_audited(struct nhir_store *st, const char *actor,
+enum nhir_rc nhir_authorize_audited(const struct nhir_ctx *ctx,
 				    enum nhir_perm perm, int64_t incident,
-				    const char *operation,
-				    struct nhir_err *err)
+				    const char *operation, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	struct nhir_err e = NHIR_ERR_INIT;
 	enum nhir_rc rc;
 
 	rc = nhir_authorize(st, actor, perm, incident, &e);
 	if (rc == NHIR_EDENIED)
-		nhir_audit_denied(st, actor, operation, incident, e.msg);
+		nhir_audit_denied(ctx, operation, incident, e.msg);
 	if (rc && err)
 		*err = e;
 	return rc;
 }
 
-enum nhir_rc nhir_authorize_data(struct nhir_store *st, const char *actor,
+enum nhir_rc nhir_authorize_data(const struct nhir_ctx *ctx,
 				 const char *operation, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
 	int64_t users = 0;
 	enum nhir_rc rc;
 
 	rc = nhir_user_count(st, &users, err);
 	if (rc || !users)
 		return rc;
-	return nhir_authorize_audited(st, actor, NHIR_PERM_DATA, 0, operation,
-				      err);
+	return nhir_authorize_audited(ctx, NHIR_PERM_DATA, 0, operation, err);
 }

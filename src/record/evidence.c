@@ -303,7 +303,7 @@ enum nhir_rc nhir_evidence_add_as(const struct nhir_ctx *ctx, int64_t id,
 	/* refused before any reading; no write lock while reading */
 	rc = nhir_authorize(st, actor, NHIR_PERM_WORK, id, err);
 	if (rc == NHIR_EDENIED)
-		nhir_audit_denied(st, actor, "evidence.add", id,
+		nhir_audit_denied(ctx, "evidence.add", id,
 				  err ? err->msg : "denied");
 	if (!rc)
 		rc = evidence_dir(st, true, &dir, err);
@@ -321,7 +321,7 @@ enum nhir_rc nhir_evidence_add_as(const struct nhir_ctx *ctx, int64_t id,
 		return rc;
 	}
 	nhir_hex32(md, hex);
-	rc = ir_begin(st, actor, NHIR_PERM_WORK, id, "evidence.add", err);
+	rc = ir_begin(ctx, NHIR_PERM_WORK, id, "evidence.add", err);
 	if (rc) {
 		store_drop(&o);
 		nhir_free(dir);
@@ -346,7 +346,7 @@ enum nhir_rc nhir_evidence_add_as(const struct nhir_ctx *ctx, int64_t id,
 	}
 	nhir_free(dir);
 	nhir_free(final);
-	return ir_end(st, rc, actor, "evidence.add", id, d, err);
+	return ir_end(ctx, rc, "evidence.add", id, d, err);
 }
 
 /*
@@ -355,13 +355,15 @@ enum nhir_rc nhir_evidence_add_as(const struct nhir_ctx *ctx, int64_t id,
  * checked, and the custody entry saying so, with the audit entry of
  * action, in one transaction.
  */
-static enum nhir_rc evidence_read(struct nhir_store *st, const char *actor,
-				  int64_t evidence, int64_t incident, int out,
-				  const char *path, const char *to,
-				  unsigned flags, const char *action,
-				  const char *what, uint64_t *sizep,
-				  char sha_out[65], struct nhir_err *err)
+static enum nhir_rc evidence_read(const struct nhir_ctx *ctx, int64_t evidence,
+				  int64_t incident, int out, const char *path,
+				  const char *to, unsigned flags,
+				  const char *action, const char *what,
+				  uint64_t *sizep, char sha_out[65],
+				  struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	char sha[65] = "", hex[65];
 	unsigned char md[32];
 	uint64_t size = 0;
@@ -381,7 +383,7 @@ static enum nhir_rc evidence_read(struct nhir_store *st, const char *actor,
 				    "%s", evidence, found ? " in this incident"
 				    : "");
 	/* reading evidence is open to all users; custody says who did */
-	rc = ir_begin(st, actor, NHIR_PERM_READ, inc, action, err);
+	rc = ir_begin(ctx, NHIR_PERM_READ, inc, action, err);
 	if (rc)
 		return rc;
 	rc = evidence_dir(st, false, &dir, err);
@@ -429,17 +431,14 @@ static enum nhir_rc evidence_read(struct nhir_store *st, const char *actor,
 		*sizep = size;
 	if (sha_out)
 		memcpy(sha_out, sha, 65);
-	return ir_end(st, rc, actor, action, inc, d, err);
+	return ir_end(ctx, rc, action, inc, d, err);
 }
 
 enum nhir_rc nhir_evidence_export(const struct nhir_ctx *ctx, int64_t evidence,
 				  const char *path, unsigned flags,
 				  struct nhir_err *err)
 {
-	struct nhir_store *st = ctx->st;
-	const char *actor = ctx->actor;
-
-	return evidence_read(st, actor, evidence, 0, -1, path, path, flags,
+	return evidence_read(ctx, evidence, 0, -1, path, path, flags,
 			     path ? "evidence.export" : "evidence.verify",
 			     path ? "exported" : "verified", NULL, NULL, err);
 }
@@ -449,10 +448,7 @@ enum nhir_rc nhir_evidence_download(const struct nhir_ctx *ctx,
 				    const char *to, uint64_t *size,
 				    char sha[65], struct nhir_err *err)
 {
-	struct nhir_store *st = ctx->st;
-	const char *actor = ctx->actor;
-
-	return evidence_read(st, actor, evidence, incident, out, NULL, to, 0,
+	return evidence_read(ctx, evidence, incident, out, NULL, to, 0,
 			     out >= 0 ? "evidence.download" : "evidence.verify",
 			     out >= 0 ? "downloaded" : "verified", size, sha,
 			     err);

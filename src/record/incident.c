@@ -220,7 +220,7 @@ enum nhir_rc nhir_incident_declare(const struct nhir_ctx *ctx,
 			     &prop_nr, err);
 	if (rc)
 		goto out;
-	rc = ir_begin(st, actor, NHIR_PERM_DECLARE, 0, "incident.declare", err);
+	rc = ir_begin(ctx, NHIR_PERM_DECLARE, 0, "incident.declare", err);
 	if (rc)
 		goto out;
 	rc = need_user(st, d->lead, ROLE(NHIR_ROLE_LEAD), "a lead", lead,
@@ -259,7 +259,7 @@ enum nhir_rc nhir_incident_declare(const struct nhir_ctx *ctx,
 			cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)d->findings[i]));
 		cJSON_AddNumberToObject(detail, "proposed", (double)prop_nr);
 	}
-	rc = ir_end(st, rc, actor, "incident.declare", *id, detail, err);
+	rc = ir_end(ctx, rc, "incident.declare", *id, detail, err);
 out:
 	nhir_free(seeds);
 	nhir_free(prop);
@@ -272,7 +272,6 @@ enum nhir_rc nhir_incident_assign(const struct nhir_ctx *ctx, int64_t id,
 				  struct nhir_err *err)
 {
 	struct nhir_store *st = ctx->st;
-	const char *actor = ctx->actor;
 	const struct nhir_record_store_ops *rs = nhir_record_store(st);
 	struct nhir_incident inc;
 	cJSON *d = cJSON_CreateObject(), *arr = NULL;
@@ -280,7 +279,7 @@ enum nhir_rc nhir_incident_assign(const struct nhir_ctx *ctx, int64_t id,
 	char name[USER_BUF] = "";
 	enum nhir_rc rc;
 
-	rc = ir_begin(st, actor, NHIR_PERM_ASSIGN, id, "incident.assign", err);
+	rc = ir_begin(ctx, NHIR_PERM_ASSIGN, id, "incident.assign", err);
 	if (rc) {
 		cJSON_Delete(d);
 		return rc;
@@ -314,7 +313,7 @@ enum nhir_rc nhir_incident_assign(const struct nhir_ctx *ctx, int64_t id,
 	if (!rc && !lead && !nr)
 		rc = nhir_err_set(err, NHIR_EINVAL, "nothing to assign: give "
 				  "--lead or --responder");
-	return ir_end(st, rc, actor, "incident.assign", id, d, err);
+	return ir_end(ctx, rc, "incident.assign", id, d, err);
 }
 
 /*
@@ -370,7 +369,6 @@ enum nhir_rc nhir_incident_move(const struct nhir_ctx *ctx, int64_t id,
 				struct nhir_err *err)
 {
 	struct nhir_store *st = ctx->st;
-	const char *actor = ctx->actor;
 	struct nhir_incident inc;
 	char guard[400];
 	cJSON *d = NULL;
@@ -379,7 +377,7 @@ enum nhir_rc nhir_incident_move(const struct nhir_ctx *ctx, int64_t id,
 
 	if ((unsigned)to >= NHIR_INC_STATE_NR)
 		return nhir_err_set(err, NHIR_EINVAL, "no such state");
-	rc = ir_begin(st, actor, NHIR_PERM_LEAD, id, "incident.state", err);
+	rc = ir_begin(ctx, NHIR_PERM_LEAD, id, "incident.state", err);
 	if (rc)
 		return rc;
 	rc = nhir_incident_get(st, id, &inc, err);
@@ -416,7 +414,7 @@ enum nhir_rc nhir_incident_move(const struct nhir_ctx *ctx, int64_t id,
 		if (why)
 			cJSON_AddStringToObject(d, "why", why);
 	}
-	return ir_end(st, rc, actor, "incident.state", id, d, err);
+	return ir_end(ctx, rc, "incident.state", id, d, err);
 }
 
 enum nhir_rc nhir_scope_change(const struct nhir_ctx *ctx, int64_t id,
@@ -435,7 +433,7 @@ enum nhir_rc nhir_scope_change(const struct nhir_ctx *ctx, int64_t id,
 	rc = nhir_store_resolve(st, ref, &node, err);
 	if (rc)
 		return rc;
-	rc = ir_begin(st, actor,
+	rc = ir_begin(ctx,
 		      op == NHIR_SCOPE_ADD ? NHIR_PERM_WORK : NHIR_PERM_LEAD,
 		      id, ops[op], err);
 	if (rc)
@@ -457,7 +455,7 @@ enum nhir_rc nhir_scope_change(const struct nhir_ctx *ctx, int64_t id,
 		if (why)
 			cJSON_AddStringToObject(d, "why", why);
 	}
-	return ir_end(st, rc, actor, ops[op], id, d, err);
+	return ir_end(ctx, rc, ops[op], id, d, err);
 }
 
 /* The index of s in names[nr] but its last ("unknown"); else the last. */
@@ -569,7 +567,7 @@ enum nhir_rc nhir_decide(const struct nhir_ctx *ctx, int64_t id,
 				    "a decision needs what and why");
 	if (strcmp(kind, "decision") && strcmp(kind, "risk-acceptance"))
 		return nhir_err_set(err, NHIR_EINVAL, "unknown decision kind");
-	rc = ir_begin(st, actor, NHIR_PERM_LEAD, id, "decide", err);
+	rc = ir_begin(ctx, NHIR_PERM_LEAD, id, "decide", err);
 	if (rc)
 		return rc;
 	rc = nhir_record_store(st)->decision_insert(st, id, nhir_ctx_now(ctx),
@@ -581,7 +579,7 @@ enum nhir_rc nhir_decide(const struct nhir_ctx *ctx, int64_t id,
 		cJSON_AddStringToObject(d, "what", what);
 		cJSON_AddStringToObject(d, "why", why);
 	}
-	return ir_end(st, rc, actor, "decide", id, d, err);
+	return ir_end(ctx, rc, "decide", id, d, err);
 }
 
 enum nhir_rc nhir_note_add(const struct nhir_ctx *ctx, int64_t id,
@@ -594,7 +592,7 @@ enum nhir_rc nhir_note_add(const struct nhir_ctx *ctx, int64_t id,
 
 	if (!body || !*body)
 		return nhir_err_set(err, NHIR_EINVAL, "an empty note");
-	rc = ir_begin(st, actor, NHIR_PERM_WORK, id, "note", err);
+	rc = ir_begin(ctx, NHIR_PERM_WORK, id, "note", err);
 	if (rc)
 		return rc;
 	rc = nhir_record_store(st)->note_insert(st, id, nhir_ctx_now(ctx), actor,
@@ -602,7 +600,7 @@ enum nhir_rc nhir_note_add(const struct nhir_ctx *ctx, int64_t id,
 	d = cJSON_CreateObject();
 	if (d)
 		cJSON_AddStringToObject(d, "body", body);
-	return ir_end(st, rc, actor, "note", id, d, err);
+	return ir_end(ctx, rc, "note", id, d, err);
 }
 
 enum nhir_rc nhir_task_add(const struct nhir_ctx *ctx, int64_t id,
@@ -618,7 +616,7 @@ enum nhir_rc nhir_task_add(const struct nhir_ctx *ctx, int64_t id,
 	if (!title || !*title || !owner)
 		return nhir_err_set(err, NHIR_EINVAL, "a task needs a title "
 				    "and an owner");
-	rc = ir_begin(st, actor, NHIR_PERM_LEAD, id, "task.add", err);
+	rc = ir_begin(ctx, NHIR_PERM_LEAD, id, "task.add", err);
 	if (rc)
 		return rc;
 	rc = need_user(st, owner, ROLE(NHIR_ROLE_RESPONDER) |
@@ -639,7 +637,7 @@ enum nhir_rc nhir_task_add(const struct nhir_ctx *ctx, int64_t id,
 		if (due != NHIR_TIME_UNSET)
 			cJSON_AddNumberToObject(d, "due", (double)due);
 	}
-	return ir_end(st, rc, actor, "task.add", id, d, err);
+	return ir_end(ctx, rc, "task.add", id, d, err);
 }
 
 enum nhir_rc nhir_task_done(const struct nhir_ctx *ctx, int64_t id,
@@ -655,7 +653,7 @@ enum nhir_rc nhir_task_done(const struct nhir_ctx *ctx, int64_t id,
 	bool found;
 
 	/* the owner or the lead: checked below, against the task */
-	rc = ir_begin(st, actor, NHIR_PERM_READ, id, "task.done", err);
+	rc = ir_begin(ctx, NHIR_PERM_READ, id, "task.done", err);
 	if (rc)
 		return rc;
 	rc = nhir_incident_get(st, id, &inc, err);
@@ -672,7 +670,7 @@ enum nhir_rc nhir_task_done(const struct nhir_ctx *ctx, int64_t id,
 		snprintf(why, sizeof(why), "only the task's owner (%s) or the "
 			 "lead (%s) may mark it done", owner, inc.lead);
 		nhir_store_rollback(st);
-		nhir_audit_denied(st, actor, "task.done", id, why);
+		nhir_audit_denied(ctx, "task.done", id, why);
 		return nhir_err_set(err, NHIR_EDENIED, "%s", why);
 	}
 	if (!rc && inc.state == NHIR_INC_CLOSED)
@@ -687,7 +685,7 @@ enum nhir_rc nhir_task_done(const struct nhir_ctx *ctx, int64_t id,
 	d = cJSON_CreateObject();
 	if (d)
 		cJSON_AddNumberToObject(d, "task", (double)task);
-	return ir_end(st, rc, actor, "task.done", id, d, err);
+	return ir_end(ctx, rc, "task.done", id, d, err);
 }
 
 static const char *const record_types[NHIR_RECORD_KIND_NR] = {

@@ -16,16 +16,24 @@
  * transaction is rolled back, the refusal is appended to the audit log
  * and NHIR_EDENIED returned.  op names the operation in that entry.
  */
-enum nhir_rc ir_begin(struct nhir_store *st, const char *actor,
-		      enum nhir_perm perm, int64_t incident, const char *op,
-		      struct nhir_err *err);
+enum nhir_rc ir_begin(const struct nhir_ctx *ctx, enum nhir_perm perm,
+		      int64_t incident, const char *op, struct nhir_err *err);
+/*
+ * The context of a change a principal makes as itself, on the system
+ * clock, where no caller's context reaches yet (login, logout, a user
+ * an identity provider vouches for): an expression living until the
+ * end of the enclosing block.
+ */
+#define IR_AS(store, who)                                                 \
+	(&(struct nhir_ctx){ .st = (store), .actor = (who),               \
+			     .now = NHIR_TIME_UNSET })
 /*
  * Ends a change: appends the audit entry (action, detail, which it
  * frees) and commits when rc is NHIR_OK, else rolls back.
  */
-enum nhir_rc ir_end(struct nhir_store *st, enum nhir_rc rc,
-		    const char *actor, const char *action, int64_t incident,
-		    cJSON *detail, struct nhir_err *err);
+enum nhir_rc ir_end(const struct nhir_ctx *ctx, enum nhir_rc rc,
+		    const char *action, int64_t incident, cJSON *detail,
+		    struct nhir_err *err);
 
 /*
  * The database's hashing key of tokens and sessions; made (in the

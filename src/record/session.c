@@ -84,7 +84,7 @@ enum nhir_rc nhir_password_set(const struct nhir_ctx *ctx, const char *user,
 	/* hashed before the transaction: it takes a while */
 	if (password && (rc = pwhash(password, hash, err)))
 		return rc;
-	rc = ir_begin(st, actor, NHIR_PERM_READ, 0, "user.passwd", err);
+	rc = ir_begin(ctx, NHIR_PERM_READ, 0, "user.passwd", err);
 	if (rc)
 		return rc;
 	rc = nhir_user_get(st, actor, &a, err);
@@ -95,7 +95,7 @@ enum nhir_rc nhir_password_set(const struct nhir_ctx *ctx, const char *user,
 			     "own password, not %s's", a.name,
 			     nhir_role_name(a.role), u.name);
 		nhir_store_rollback(st);
-		nhir_audit_denied(st, actor, "user.passwd", 0, err->msg);
+		nhir_audit_denied(ctx, "user.passwd", 0, err->msg);
 		sodium_memzero(hash, sizeof(hash));
 		return NHIR_EDENIED;
 	}
@@ -111,7 +111,7 @@ enum nhir_rc nhir_password_set(const struct nhir_ctx *ctx, const char *user,
 	} else if (!rc) {
 		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	}
-	return ir_end(st, rc, actor, "user.passwd", 0, d, err);
+	return ir_end(ctx, rc, "user.passwd", 0, d, err);
 }
 
 enum nhir_rc nhir_passwords_enabled(struct nhir_store *st, bool *on,
@@ -152,7 +152,7 @@ void nhir_login_failed(struct nhir_store *st, const char *user,
 	cJSON_AddStringToObject(d, "address", address ? address : "");
 	cJSON_AddStringToObject(d, "reason", why);
 	if (!nhir_store_begin(st, &err))
-		ir_end(st, NHIR_OK, user, "login.failed", 0, d, &err);
+		ir_end(IR_AS(st, user), NHIR_OK, "login.failed", 0, d, &err);
 	else
 		cJSON_Delete(d);
 }
@@ -209,7 +209,7 @@ static enum nhir_rc open_session(struct nhir_store *st,
 	} else if (!rc) {
 		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	}
-	rc = ir_end(st, rc, u->name, "login", 0, d, err);
+	rc = ir_end(IR_AS(st, u->name), rc, "login", 0, d, err);
 	if (rc) {
 		sodium_memzero(value, NHIR_SESSION_SIZE);
 		value[0] = '\0';
@@ -444,7 +444,7 @@ enum nhir_rc nhir_logout(struct nhir_store *st, const char *value,
 	} else if (!rc) {
 		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	}
-	return ir_end(st, rc, s.user, "logout", 0, d, err);
+	return ir_end(IR_AS(st, s.user), rc, "logout", 0, d, err);
 }
 
 /* Passes on the sessions of active users only: the others are dormant. */
@@ -486,8 +486,7 @@ enum nhir_rc nhir_session_list(const struct nhir_ctx *ctx, const char *user,
 			nhir_err_set(err, NHIR_EDENIED, "%s (%s) may list only "
 				     "their own sessions, not %s's", a.name,
 				     nhir_role_name(a.role), u.name);
-			nhir_audit_denied(st, actor, "session.list", 0,
-					  err->msg);
+			nhir_audit_denied(ctx, "session.list", 0, err->msg);
 			return NHIR_EDENIED;
 		}
 		return nhir_token_store(st)->sessions_read(st, a.name, now,
@@ -509,7 +508,7 @@ enum nhir_rc nhir_session_end(const struct nhir_ctx *ctx, int64_t id,
 	cJSON *d;
 	enum nhir_rc rc;
 
-	rc = ir_begin(st, actor, NHIR_PERM_READ, 0, "session.end", err);
+	rc = ir_begin(ctx, NHIR_PERM_READ, 0, "session.end", err);
 	if (rc)
 		return rc;
 	rc = nhir_user_get(st, actor, &a, err);
@@ -524,7 +523,7 @@ enum nhir_rc nhir_session_end(const struct nhir_ctx *ctx, int64_t id,
 		nhir_err_set(err, NHIR_EDENIED, "%s (%s) may end only their "
 			     "own sessions", a.name, nhir_role_name(a.role));
 		nhir_store_rollback(st);
-		nhir_audit_denied(st, actor, "session.end", 0, err->msg);
+		nhir_audit_denied(ctx, "session.end", 0, err->msg);
 		return NHIR_EDENIED;
 	}
 	if (!rc)
@@ -537,5 +536,5 @@ enum nhir_rc nhir_session_end(const struct nhir_ctx *ctx, int64_t id,
 	} else if (!rc) {
 		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	}
-	return ir_end(st, rc, actor, "session.end", 0, d, err);
+	return ir_end(ctx, rc, "session.end", 0, d, err);
 }

@@ -118,7 +118,7 @@ enum nhir_rc nhir_setting_set(const struct nhir_ctx *ctx, const char *key,
 				    key ? key : "");
 	if (value && (rc = check_value(key, value, err)))
 		return rc;
-	rc = ir_begin(st, actor, NHIR_PERM_ADMIN, 0, "config", err);
+	rc = ir_begin(ctx, NHIR_PERM_ADMIN, 0, "config", err);
 	if (rc)
 		return rc;
 	rc = nhir_setting_get(st, key, old, sizeof(old), &had, err);
@@ -139,7 +139,7 @@ enum nhir_rc nhir_setting_set(const struct nhir_ctx *ctx, const char *key,
 		if (had)
 			cJSON_AddStringToObject(d, "was", old);
 	}
-	return ir_end(st, rc, actor, "config", 0, d, err);
+	return ir_end(ctx, rc, "config", 0, d, err);
 }
 
 enum nhir_rc nhir_setting_each(struct nhir_store *st, nhir_setting_cb cb,

@@ -1071,7 +1071,7 @@ enum nhir_rc nhir_ssf_stream_create(const struct nhir_ctx *ctx,
 		return nhir_err_set(err, NHIR_EINVAL, "request body: a stream "
 				    "needs 'delivery' (method and, to push, "
 				    "endpoint_url)");
-	rc = ir_begin(st, actor, NHIR_PERM_ADMIN, 0, "ssf.stream.create", err);
+	rc = ir_begin(ctx, NHIR_PERM_ADMIN, 0, "ssf.stream.create", err);
 	if (rc)
 		return rc;
 	memset(&r, 0, sizeof(r));
@@ -1093,7 +1093,7 @@ enum nhir_rc nhir_ssf_stream_create(const struct nhir_ctx *ctx,
 		r.aud = aud;
 		rc = ops->stream_update(st, &r, &found, err);
 	}
-	return ir_end(st, rc, actor, "ssf.stream.create", 0,
+	return ir_end(ctx, rc, "ssf.stream.create", 0,
 		      rc ? NULL : stream_detail(&r), err);
 }
 
@@ -1102,7 +1102,6 @@ enum nhir_rc nhir_ssf_stream_update(const struct nhir_ctx *ctx,
 				    bool replace, struct nhir_err *err)
 {
 	struct nhir_store *st = ctx->st;
-	const char *actor = ctx->actor;
 	const struct nhir_ssf_store_ops *ops = nhir_ssf_store(st);
 	struct one_stream o;
 	char aud[64];
@@ -1117,12 +1116,11 @@ enum nhir_rc nhir_ssf_stream_update(const struct nhir_ctx *ctx,
 	if (replace && !q->has_delivery)
 		return nhir_err_set(err, NHIR_EINVAL, "request body: a stream "
 				    "replaced needs 'delivery'");
-	rc = ir_begin(st, actor, NHIR_PERM_ADMIN, 0, "ssf.stream.update", err);
+	rc = ir_begin(ctx, NHIR_PERM_ADMIN, 0, "ssf.stream.update", err);
 	if (!rc)
 		rc = stream_get(st, q->id, &o, err);
 	if (rc)
-		return ir_end(st, rc, actor, "ssf.stream.update", 0, NULL,
-			      err);
+		return ir_end(ctx, rc, "ssf.stream.update", 0, NULL, err);
 	if (q->has_delivery || replace) {
 		o.r.method = q->poll ? NHIR_SSF_POLL : NHIR_SSF_PUSH;
 		o.r.endpoint = q->poll ? NULL : q->endpoint;
@@ -1140,7 +1138,7 @@ enum nhir_rc nhir_ssf_stream_update(const struct nhir_ctx *ctx,
 		o.r.description = q->has_description ? q->description : NULL;
 	o.r.updated = nhir_ctx_now(ctx);
 	rc = ops->stream_update(st, &o.r, &found, err);
-	return ir_end(st, rc, actor, "ssf.stream.update", 0,
+	return ir_end(ctx, rc, "ssf.stream.update", 0,
 		      rc ? NULL : stream_detail(&o.r), err);
 }
 
@@ -1148,7 +1146,6 @@ enum nhir_rc nhir_ssf_stream_delete(const struct nhir_ctx *ctx, int64_t id,
 				    struct nhir_err *err)
 {
 	struct nhir_store *st = ctx->st;
-	const char *actor = ctx->actor;
 	const struct nhir_ssf_store_ops *ops = nhir_ssf_store(st);
 	bool found = false;
 	cJSON *d = NULL;
@@ -1156,7 +1153,7 @@ enum nhir_rc nhir_ssf_stream_delete(const struct nhir_ctx *ctx, int64_t id,
 
 	if (!ops)
 		return no_store(st, err);
-	rc = ir_begin(st, actor, NHIR_PERM_ADMIN, 0, "ssf.stream.delete", err);
+	rc = ir_begin(ctx, NHIR_PERM_ADMIN, 0, "ssf.stream.delete", err);
 	if (rc)
 		return rc;
 	rc = ops->stream_delete(st, id, &found, err);
@@ -1164,7 +1161,7 @@ enum nhir_rc nhir_ssf_stream_delete(const struct nhir_ctx *ctx, int64_t id,
 		rc = nhir_err_set(err, NHIR_ENOTFOUND, "no stream %" PRId64, id);
 	if (!rc && (d = cJSON_CreateObject()))
 		cJSON_AddNumberToObject(d, "stream", (double)id);
-	return ir_end(st, rc, actor, "ssf.stream.delete", 0, d, err);
+	return ir_end(ctx, rc, "ssf.stream.delete", 0, d, err);
 }
 
 static cJSON *stream_json(const struct nhir_ssf_stream_row *r,
@@ -1225,7 +1222,6 @@ enum nhir_rc nhir_ssf_stream_doc(const struct nhir_ctx *ctx, int64_t id,
 				 struct nhir_err *err)
 {
 	struct nhir_store *st = ctx->st;
-	const char *actor = ctx->actor;
 	struct stream_list l = { NULL, issuer, false };
 	struct one_stream o;
 	enum nhir_rc rc;
@@ -1233,8 +1229,8 @@ enum nhir_rc nhir_ssf_stream_doc(const struct nhir_ctx *ctx, int64_t id,
 	*out = NULL;
 	if (!nhir_ssf_store(st))
 		return no_store(st, err);
-	rc = nhir_authorize_audited(st, actor, NHIR_PERM_ADMIN, 0,
-				    "ssf.stream.read", err);
+	rc = nhir_authorize_audited(ctx, NHIR_PERM_ADMIN, 0, "ssf.stream.read",
+				    err);
 	if (rc)
 		return rc;
 	if (id) {
@@ -1260,7 +1256,6 @@ enum nhir_rc nhir_ssf_status_doc(const struct nhir_ctx *ctx, int64_t id,
 				 cJSON **out, struct nhir_err *err)
 {
 	struct nhir_store *st = ctx->st;
-	const char *actor = ctx->actor;
 	struct one_stream o;
 	char sid[24];
 	enum nhir_rc rc;
@@ -1268,8 +1263,8 @@ enum nhir_rc nhir_ssf_status_doc(const struct nhir_ctx *ctx, int64_t id,
 	*out = NULL;
 	if (!nhir_ssf_store(st))
 		return no_store(st, err);
-	rc = nhir_authorize_audited(st, actor, NHIR_PERM_ADMIN, 0,
-				    "ssf.status.read", err);
+	rc = nhir_authorize_audited(ctx, NHIR_PERM_ADMIN, 0, "ssf.status.read",
+				    err);
 	if (!rc)
 		rc = stream_get(st, id, &o, err);
 	if (rc)
@@ -1292,7 +1287,6 @@ enum nhir_rc nhir_ssf_status_set(const struct nhir_ctx *ctx, int64_t id,
 				 struct nhir_err *err)
 {
 	struct nhir_store *st = ctx->st;
-	const char *actor = ctx->actor;
 	const struct nhir_ssf_store_ops *ops = nhir_ssf_store(st);
 	struct one_stream o;
 	bool found, known = false;
@@ -1307,7 +1301,7 @@ enum nhir_rc nhir_ssf_status_set(const struct nhir_ctx *ctx, int64_t id,
 		return nhir_err_set(err, NHIR_EINVAL, "request body: field "
 				    "'status' is not enabled, paused or "
 				    "disabled");
-	rc = ir_begin(st, actor, NHIR_PERM_ADMIN, 0, "ssf.stream.status", err);
+	rc = ir_begin(ctx, NHIR_PERM_ADMIN, 0, "ssf.stream.status", err);
 	if (!rc)
 		rc = stream_get(st, id, &o, err);
 	if (!rc) {
@@ -1322,7 +1316,7 @@ enum nhir_rc nhir_ssf_status_set(const struct nhir_ctx *ctx, int64_t id,
 		if (reason)
 			cJSON_AddStringToObject(d, "reason", reason);
 	}
-	return ir_end(st, rc, actor, "ssf.stream.status", 0, d, err);
+	return ir_end(ctx, rc, "ssf.stream.status", 0, d, err);
 }
 
 enum nhir_rc nhir_ssf_subject_set(const struct nhir_ctx *ctx,
@@ -1339,7 +1333,7 @@ enum nhir_rc nhir_ssf_subject_set(const struct nhir_ctx *ctx,
 
 	if (!ops || !ops->subject_put)
 		return no_store(st, err);
-	rc = ir_begin(st, actor, NHIR_PERM_ADMIN, 0, action, err);
+	rc = ir_begin(ctx, NHIR_PERM_ADMIN, 0, action, err);
 	if (!rc)
 		rc = stream_get(st, r->id, &o, err);
 	if (!rc)
@@ -1352,7 +1346,7 @@ enum nhir_rc nhir_ssf_subject_set(const struct nhir_ctx *ctx,
 		if (add && r->has_verified)
 			cJSON_AddBoolToObject(d, "verified", r->verified);
 	}
-	return ir_end(st, rc, actor, action, 0, d, err);
+	return ir_end(ctx, rc, action, 0, d, err);
 }
 
 /* ---- SETs ---- */
@@ -1450,7 +1444,6 @@ enum nhir_rc nhir_ssf_verify(const struct nhir_ctx *ctx, int64_t id,
 			     const char *issuer, struct nhir_err *err)
 {
 	struct nhir_store *st = ctx->st;
-	const char *actor = ctx->actor;
 	struct one_stream o;
 	char sid[24];
 	cJSON *body, *d = NULL;
@@ -1458,7 +1451,7 @@ enum nhir_rc nhir_ssf_verify(const struct nhir_ctx *ctx, int64_t id,
 
 	if (!nhir_ssf_store(st))
 		return no_store(st, err);
-	rc = ir_begin(st, actor, NHIR_PERM_ADMIN, 0, "ssf.stream.verify", err);
+	rc = ir_begin(ctx, NHIR_PERM_ADMIN, 0, "ssf.stream.verify", err);
 	if (!rc)
 		rc = stream_get(st, id, &o, err);
 	if (!rc) {
@@ -1471,7 +1464,7 @@ enum nhir_rc nhir_ssf_verify(const struct nhir_ctx *ctx, int64_t id,
 	}
 	if (!rc && (d = cJSON_CreateObject()))
 		cJSON_AddNumberToObject(d, "stream", (double)id);
-	return ir_end(st, rc, actor, "ssf.stream.verify", 0, d, err);
+	return ir_end(ctx, rc, "ssf.stream.verify", 0, d, err);
 }
 
 /* One event an audit entry raises. */
@@ -1827,7 +1820,6 @@ enum nhir_rc nhir_ssf_poll(const struct nhir_ctx *ctx, int64_t id,
 			   size_t *nr, struct nhir_err *err)
 {
 	struct nhir_store *st = ctx->st;
-	const char *actor = ctx->actor;
 	const struct nhir_ssf_store_ops *ops = nhir_ssf_store(st);
 	struct polled pl = { NULL, 0, 10, false, false };
 	struct one_stream o;
@@ -1838,8 +1830,7 @@ enum nhir_rc nhir_ssf_poll(const struct nhir_ctx *ctx, int64_t id,
 	*nr = 0;
 	if (!ops)
 		return no_store(st, err);
-	rc = nhir_authorize_audited(st, actor, NHIR_PERM_ADMIN, 0, "ssf.poll",
-				    err);
+	rc = nhir_authorize_audited(ctx, NHIR_PERM_ADMIN, 0, "ssf.poll", err);
 	if (rc)
 		return rc;
 	rc = nhir_store_begin(st, err);

@@ -139,7 +139,7 @@ enum nhir_rc nhir_token_create(const struct nhir_ctx *ctx, const char *user,
 				    NHIR_TOKEN_TTL_MAX / 86400);
 	if (sodium_init() < 0)
 		return nhir_err_set(err, NHIR_EIO, "libsodium failed to start");
-	rc = ir_begin(st, actor, NHIR_PERM_ADMIN, 0, "token.create", err);
+	rc = ir_begin(ctx, NHIR_PERM_ADMIN, 0, "token.create", err);
 	if (rc)
 		return rc;
 	rc = nhir_user_get(st, user, &u, err);
@@ -176,7 +176,7 @@ enum nhir_rc nhir_token_create(const struct nhir_ctx *ctx, const char *user,
 	} else if (!rc) {
 		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	}
-	rc = ir_end(st, rc, actor, "token.create", 0, d, err);
+	rc = ir_end(ctx, rc, "token.create", 0, d, err);
 	if (rc) {
 		sodium_memzero(value, NHIR_TOKEN_SIZE);
 		*id = 0;
@@ -195,7 +195,7 @@ enum nhir_rc nhir_token_revoke(const struct nhir_ctx *ctx, int64_t id,
 	enum nhir_rc rc;
 	bool found = false;
 
-	rc = ir_begin(st, actor, NHIR_PERM_READ, 0, "token.revoke", err);
+	rc = ir_begin(ctx, NHIR_PERM_READ, 0, "token.revoke", err);
 	if (rc)
 		return rc;
 	rc = nhir_user_get(st, actor, &u, err);
@@ -208,7 +208,7 @@ enum nhir_rc nhir_token_revoke(const struct nhir_ctx *ctx, int64_t id,
 			     "own tokens; token %" PRId64 " is %s's", u.name,
 			     nhir_role_name(u.role), id, t.user);
 		nhir_store_rollback(st);
-		nhir_audit_denied(st, actor, "token.revoke", 0, err->msg);
+		nhir_audit_denied(ctx, "token.revoke", 0, err->msg);
 		return NHIR_EDENIED;
 	}
 	if (!rc && t.revoked != NHIR_TIME_UNSET)
@@ -225,7 +225,7 @@ enum nhir_rc nhir_token_revoke(const struct nhir_ctx *ctx, int64_t id,
 	} else if (!rc) {
 		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	}
-	return ir_end(st, rc, actor, "token.revoke", 0, d, err);
+	return ir_end(ctx, rc, "token.revoke", 0, d, err);
 }
 
 enum nhir_rc nhir_token_list(const struct nhir_ctx *ctx, nhir_token_cb cb,

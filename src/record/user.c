@@ -86,7 +86,7 @@ enum nhir_rc nhir_user_add(const struct nhir_ctx *ctx, const char *name,
 	}
 	if (users) {
 		nhir_store_rollback(st);
-		rc = ir_begin(st, actor, NHIR_PERM_ADMIN, 0, "user.add", err);
+		rc = ir_begin(ctx, NHIR_PERM_ADMIN, 0, "user.add", err);
 		if (rc)
 			return rc;
 	} else if (role != NHIR_ROLE_ADMIN) {
@@ -111,7 +111,7 @@ enum nhir_rc nhir_user_add(const struct nhir_ctx *ctx, const char *name,
 	} else if (!rc) {
 		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	}
-	return ir_end(st, rc, actor, "user.add", 0, d, err);
+	return ir_end(ctx, rc, "user.add", 0, d, err);
 }
 
 enum nhir_rc nhir_user_set(const struct nhir_ctx *ctx, const char *name,
@@ -124,7 +124,7 @@ enum nhir_rc nhir_user_set(const struct nhir_ctx *ctx, const char *name,
 	cJSON *d;
 	enum nhir_rc rc;
 
-	rc = ir_begin(st, actor, NHIR_PERM_ADMIN, 0, "user.set", err);
+	rc = ir_begin(ctx, NHIR_PERM_ADMIN, 0, "user.set", err);
 	if (rc)
 		return rc;
 	rc = nhir_user_get(st, name, &u, err);
@@ -146,7 +146,7 @@ enum nhir_rc nhir_user_set(const struct nhir_ctx *ctx, const char *name,
 		if (!rc)
 			cJSON_AddStringToObject(d, "was", nhir_role_name(u.role));
 	}
-	return ir_end(st, rc, actor, "user.set", 0, d, err);
+	return ir_end(ctx, rc, "user.set", 0, d, err);
 }
 
 enum nhir_rc nhir_user_idp(struct nhir_store *st, const char *issuer,
@@ -195,5 +195,5 @@ enum nhir_rc nhir_user_idp(struct nhir_store *st, const char *issuer,
 		cJSON_AddStringToObject(d, "issuer", issuer);
 		cJSON_AddStringToObject(d, "group", group ? group : "");
 	}
-	return ir_end(st, rc, name, "user.idp", 0, d, err);
+	return ir_end(IR_AS(st, name), rc, "user.idp", 0, d, err);
 }

@@ -942,13 +942,12 @@ enum nhir_rc nhir_doc_webhook_deliveries(const struct nhir_ctx *ctx,
 					 cJSON **out, struct nhir_err *err)
 {
 	struct nhir_store *st = ctx->st;
-	const char *actor = ctx->actor;
 	cJSON *d;
 	struct rows r = { NULL, false };
 	enum nhir_rc rc;
 
 	*out = NULL;
-	rc = nhir_authorize_audited(st, actor, NHIR_PERM_ADMIN, 0,
+	rc = nhir_authorize_audited(ctx, NHIR_PERM_ADMIN, 0,
 				    "webhook.deliveries", err);
 	if (rc)
 		return rc;

@@ -244,7 +244,7 @@ enum nhir_rc nhir_witness_accept(const struct nhir_ctx *ctx,
 		return nhir_err_set(err, NHIR_EUNSUPPORTED, "the %s store "
 				    "keeps no witness checkpoints",
 				    nhir_store_backend(st));
-	rc = ir_begin(st, actor, NHIR_PERM_DATA, 0, "witness.checkpoint", err);
+	rc = ir_begin(ctx, NHIR_PERM_DATA, 0, "witness.checkpoint", err);
 	if (rc)
 		return rc;
 	rc = contradicts(st, cp, &dup, field, err);
@@ -252,7 +252,7 @@ enum nhir_rc nhir_witness_accept(const struct nhir_ctx *ctx,
 		nhir_store_rollback(st);
 		/* a contradiction is evidence: on the record, with why */
 		if (rc == NHIR_ECONFLICT)
-			nhir_audit_denied(st, actor, "witness.checkpoint", 0,
+			nhir_audit_denied(ctx, "witness.checkpoint", 0,
 					  err ? err->msg : "contradiction");
 		return rc;
 	}
@@ -267,7 +267,7 @@ enum nhir_rc nhir_witness_accept(const struct nhir_ctx *ctx,
 	    !cJSON_AddStringToObject(d, "head", cp->head) ||
 	    !cJSON_AddStringToObject(d, "signer", fp))
 		rc = rc ? rc : nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-	rc = ir_end(st, rc, actor, "witness.checkpoint", 0, d, err);
+	rc = ir_end(ctx, rc, "witness.checkpoint", 0, d, err);
 	*fresh = !rc;
 	return rc;
 }

@@ -166,7 +166,7 @@ enum nhir_rc nhir_metrics(const struct nhir_ctx *ctx, int64_t since,
 	rc = nhir_authorize(st, actor, NHIR_PERM_READ, 0, err);
 	if (rc) {
 		if (rc == NHIR_EDENIED)
-			nhir_audit_denied(st, actor, "metrics", 0, err->msg);
+			nhir_audit_denied(ctx, "metrics", 0, err->msg);
 		return rc;
 	}
 	rc = collect(st, since, days, &rows, &nr, err);

@@ -603,7 +603,7 @@ enum nhir_rc nhir_report_build(const struct nhir_ctx *ctx, int64_t incident,
 
 	*out = NULL;
 	memset(&sc, 0, sizeof(sc));
-	rc = ir_begin(st, actor, NHIR_PERM_READ, incident, "report", err);
+	rc = ir_begin(ctx, NHIR_PERM_READ, incident, "report", err);
 	if (rc)
 		return rc;
 	rc = nhir_incident_get(st, incident, &inc, err);
@@ -722,7 +722,7 @@ enum nhir_rc nhir_report_build(const struct nhir_ctx *ctx, int64_t incident,
 	}
 	nhir_free(sc.seeds);
 	/* reading the record is itself on the record */
-	rc = ir_end(st, rc, actor, "report", incident, NULL, err);
+	rc = ir_end(ctx, rc, "report", incident, NULL, err);
 	if (rc) {
 		cJSON_Delete(r);
 		return rc;

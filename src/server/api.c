@@ -422,9 +422,11 @@ static bool checked(struct srv_req *r, enum nhir_rc rc, int64_t id,
 		    enum MHD_Result *ok)
 {
 	if (rc == NHIR_EDENIED) {
+		struct nhir_ctx c = *srv_lib(r);
+
+		c.actor = user;
 		if (id)
-			nhir_audit_denied(r->st, user, r->op->name, 0,
-					  err->msg);
+			nhir_audit_denied(&c, r->op->name, 0, err->msg);
 		*ok = unauthenticated(r, err->msg);
 		return false;
 	}
@@ -469,7 +471,7 @@ static bool session_auth(struct srv_req *r, const char *cookie,
 		 "needs the session's CSRF token in " SRV_CSRF_HEADER ", %s",
 		 s.id, s.user, csrf ? "and this one is not it" : "and there "
 		 "is none");
-	nhir_audit_denied(r->st, r->user, r->op->name, r->incident, why);
+	nhir_audit_denied(srv_lib(r), r->op->name, r->incident, why);
 	srv_log("403 %s %s: %s", r->method, r->url, why);
 	*ok = srv_problem(r, 403, NHIR_EDENIED, "csrf", "CSRF token missing "
 			  "or wrong", why);
@@ -531,8 +533,7 @@ static bool token_auth(struct srv_req *r, bool write, enum MHD_Result *ok,
 	if (write && t->scope != NHIR_TOKEN_WRITE) {
 		snprintf(why, sizeof(why), "token %" PRId64 " of %s may only "
 			 "read", t->id, t->user);
-		nhir_audit_denied(r->st, r->user, r->op->name, r->incident,
-				  why);
+		nhir_audit_denied(srv_lib(r), r->op->name, r->incident, why);
 		srv_log("403 %s %s: %s", r->method, r->url, why);
 		*ok = srv_problem(r, 403, NHIR_EDENIED, "forbidden",
 				  "Not authorized", why);
@@ -551,7 +552,7 @@ static bool may_read(struct srv_req *r, enum MHD_Result *ok)
 	if (!rc)
 		return true;
 	if (rc == NHIR_EDENIED)
-		nhir_audit_denied(r->st, r->user, r->op->name, 0, err.msg);
+		nhir_audit_denied(srv_lib(r), r->op->name, 0, err.msg);
 	*ok = srv_fail(r, &err);
 	return false;
 }

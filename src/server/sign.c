@@ -65,7 +65,7 @@ enum MHD_Result sg_report_sign(struct srv_req *r)
 		return srv_fail(r, &err);
 	rc = may_sign(r, &err);
 	if (rc == NHIR_EDENIED)
-		nhir_audit_denied(r->st, r->user, "api.report.sign", r->incident,
+		nhir_audit_denied(srv_lib(r), "api.report.sign", r->incident,
 				  err.msg);
 	if (!rc && !key)
 		rc = nhir_err_set(&err, NHIR_ECONFLICT, "this server has no "

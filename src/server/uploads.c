@@ -171,13 +171,12 @@ enum MHD_Result up_begin(struct srv_req *r, enum srv_upload_kind kind)
 		snprintf(r->upp.name, sizeof(r->upp.name), "upload");
 	/* may the principal do it?  The library asks again, as it does */
 	if (kind == SRV_UP_EVIDENCE)
-		rc = nhir_authorize_audited(r->st, r->user, NHIR_PERM_WORK,
+		rc = nhir_authorize_audited(srv_lib(r), NHIR_PERM_WORK,
 					    r->incident, "evidence.add", &err);
 	else
-		rc = nhir_authorize_data(r->st, r->user,
-					 kind == SRV_UP_IMPORT ? "import"
-					 : kind == SRV_UP_INGEST ? "ingest"
-					 : "findings.import", &err);
+		rc = nhir_authorize_data(srv_lib(r),
+					 kind == SRV_UP_IMPORT ? "import" : kind == SRV_UP_INGEST ? "ingest" : "findings.import",
+					 &err);
 	if (rc)
 		return srv_fail(r, &err);
 	rc = srv_upload_open(&r->up, srv_opts(r->srv)->upload_dir, srv_opts(r->srv)->max_upload,

@@ -431,7 +431,8 @@ static void append(struct nhir_store *st, const char *action,
 	cJSON *d = cJSON_Parse(detail);
 
 	assert_int_equal(nhir_store_begin(st, NULL), 0);
-	assert_int_equal(nhir_audit_append(st, "lee", action, 0, d, NULL), 0);
+	assert_int_equal(nhir_audit_append(TL_CTX(st, "lee"), action, 0, d,
+					   NULL), 0);
 	assert_int_equal(nhir_store_commit(st, NULL), 0);
 	cJSON_Delete(d);
 }

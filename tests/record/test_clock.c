@@ -1,0 +1,82 @@
+/*
+ * The clock of an operation is its context's (struct nhir_ctx, field
+ * now): two contexts with different clocks in one process, on one
+ * store, stamp their changes' audit entries each with its own time,
+ * whatever the system clock says; a context on the system clock
+ * stamps the time it is now.
+ */
+#include "lib/testlib.h"
+#include <time.h>
+
+struct seen {
+	int64_t at[16];
+	char action[16][32];
+	char actor[16][32];
+	size_t nr;
+};
+
+static int on_entry(const struct nhir_audit_entry *e, void *data)
+{
+	struct seen *s = data;
+
+	if (s->nr < NHIR_ARRAY_SIZE(s->at)) {
+		s->at[s->nr] = e->at;
+		snprintf(s->action[s->nr], sizeof(s->action[0]), "%s",
+			 e->action);
+		snprintf(s->actor[s->nr], sizeof(s->actor[0]), "%s", e->actor);
+	}
+	s->nr++;
+	return 0;
+}
+
+static void test_two_clocks(void **state)
+{
+	struct nhir_store *st = tl_new_store(NULL);
+	/* 2024-05-01T10:00:00Z and 2031-01-02T03:04:05Z */
+	struct nhir_ctx past = { .st = st, .actor = "ada", .now = 1714557600 };
+	struct nhir_ctx future = { .st = st, .actor = "lee",
+				   .now = 1925089445 };
+	struct nhir_ctx real = { .st = st, .actor = "ada",
+				 .now = NHIR_TIME_UNSET };
+	struct seen s;
+	int64_t before, after;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(nhir_user_add(&past, "ada", NHIR_ROLE_ADMIN, NULL),
+			 0);
+	assert_int_equal(nhir_user_add(&past, "lee", NHIR_ROLE_LEAD, NULL),
+			 0);
+	/* interleaved: each keeps its own time */
+	assert_int_equal(nhir_setting_set(&future, "approval-ttl-max", "7200",
+					  NULL), NHIR_EDENIED);
+	assert_int_equal(nhir_setting_set(&past, "approval-ttl-max", "7200",
+					  NULL), 0);
+	before = (int64_t)time(NULL);
+	assert_int_equal(nhir_setting_set(&real, "approval-ttl-max", "3600",
+					  NULL), 0);
+	after = (int64_t)time(NULL);
+	assert_int_equal(nhir_audit_each(st, 0, on_entry, &s, NULL), 0);
+	assert_int_equal(s.nr, 5);
+	assert_string_equal(s.action[0], "user.add");
+	assert_int_equal(s.at[0], past.now);
+	assert_int_equal(s.at[1], past.now);
+	/* the refusal is on the record at the refused context's time */
+	assert_string_equal(s.actor[2], "lee");
+	assert_int_equal(s.at[2], future.now);
+	assert_int_equal(s.at[3], past.now);
+	assert_string_equal(s.action[3], s.action[4]);
+	assert_true(s.at[4] >= before && s.at[4] <= after);
+	assert_int_equal(nhir_ctx_now(&past), past.now);
+	assert_int_equal(nhir_ctx_now(&future), future.now);
+	nhir_store_close(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_two_clocks),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
