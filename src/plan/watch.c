@@ -830,8 +830,8 @@ static enum nhir_rc record_alert(struct nhir_watch *w,
 	if (rc)
 		goto out;
 	rc = nhir_record_store(w->st)->note_insert(w->st, w->incident,
-						   nhir_time_now(), w->actor,
-						   note, err);
+						   nhir_ctx_now(&w->ctx),
+						   w->actor, note, err);
 	if (!rc)
 		rc = nhir_audit_append(&w->ctx, "watch.alert",
 				       w->incident, d, err);
@@ -1148,7 +1148,7 @@ static cJSON *verdict_body(struct nhir_watch *w, const struct nhir_watch_end *e,
 	     cJSON_AddNumberToObject(v, "alerts_from_uploads",
 				     (double)w->alerts_elsewhere) &&
 	     add_time(v, "started", w->started) &&
-	     add_time(v, "ended", nhir_time_now()) &&
+	     add_time(v, "ended", nhir_ctx_now(&w->ctx)) &&
 	     cJSON_AddNumberToObject(v, "for_seconds", (double)w->period) &&
 	     cJSON_AddStringToObject(v, "stopped", e && e->stopped ? e->stopped
 								   : "unknown") &&
@@ -1331,9 +1331,11 @@ enum nhir_rc nhir_watch_finish(struct nhir_watch *w,
 		rc = ir_begin(&w->ctx, NHIR_PERM_WORK, w->incident,
 			      "watch.verdict", err);
 	if (!rc) {
+		int64_t now = nhir_ctx_now(&w->ctx);
+
 		rc = nhir_record_store(w->st)->note_insert(w->st, w->incident,
-							   nhir_time_now(),
-							   w->actor, note, err);
+							   now, w->actor, note,
+							   err);
 		rc = ir_end(&w->ctx, rc, "watch.verdict", w->incident,
 			    cJSON_Duplicate(d, 1), err);
 	}
