@@ -4,7 +4,8 @@
  * array, or a {"Records": [...]} delivery file, and hands each to the
  * format in one transaction per file.  While records are handed over
  * (the format and the store, on this thread), a worker thread hashes
- * and parses the next batch of them.
+ * and parses the next batch of them.  A hunt's first pass loads and
+ * searches the next file on a second thread (struct ahead).
  */
 /* memfd_create: standard input is kept in an anonymous file */
 #define _GNU_SOURCE 1
@@ -85,6 +86,11 @@ struct hunt_finds {
 	size_t nr, alloc;
 };
 
+/* Where a record found ahead of time ends (a hunt's second thread). */
+struct hunt_cut {
+	size_t pos, end;
+};
+
 struct nhir_tele {
 	const struct nhir_tele_format *fmt;
 	struct nhir_store *st;		/* NULL when only parsing */
@@ -118,6 +124,8 @@ struct nhir_tele {
 	uint64_t matched;		/* records that held a literal */
 	size_t hit, hit_keys;		/* where one occurs next, for how many */
 	struct hunt_finds *finds;	/* the keys it added */
+	const struct hunt_cut *cuts;	/* records cut ahead, in order */
+	size_t cut_nr, cut_i;
 };
 
 static bool keyset_seen(struct keyset *k, const char *key);
@@ -1231,7 +1239,16 @@ static enum nhir_rc scan_records(struct nhir_tele *t, struct reader *r,
 		if (layout != L_LINES && r->buf[pos] == ']')
 			return NHIR_OK;	/* what follows the array is ignored */
 		keep = pos;
-		je = nhir_json_value_end(r->buf, r->len, pos, &end, &bad, err);
+		/* a record the hunt's second thread cut where this one starts */
+		while (t->cut_i < t->cut_nr && t->cuts[t->cut_i].pos < pos)
+			t->cut_i++;
+		if (t->cut_i < t->cut_nr && t->cuts[t->cut_i].pos == pos) {
+			end = t->cuts[t->cut_i++].end;
+			je = NHIR_JSON_COMPLETE;
+		} else {
+			je = nhir_json_value_end(r->buf, r->len, pos, &end,
+						 &bad, err);
+		}
 		while (je == NHIR_JSON_MORE) {
 			size_t shift = pos;
 
@@ -2222,11 +2239,32 @@ static bool has_suffix(const char *s, const char *suf)
 #define HUNT_WHOLE_MAX ((size_t)128 << 20)
 #define HUNT_READ ((size_t)256 << 10)
 /*
+ * The first pass loads and searches the next files (up to
+ * HUNT_AHEAD_SLOTS - 1 ahead) on a second thread while this one handles
+ * a file (struct ahead), for files up to HUNT_AHEAD_MAX on disk, a .gz
+ * decompressed up to HUNT_AHEAD_GZ; larger ones are loaded when they
+ * are handled, so that the files loaded stay small together.  Being a
+ * few files ahead keeps either thread from waiting on the other on a
+ * busy machine, where each runs when it can.
+ */
+#define HUNT_AHEAD_SLOTS 4
+#define HUNT_AHEAD_MAX ((size_t)8 << 20)
+#define HUNT_AHEAD_GZ ((size_t)16 << 20)
+/*
  * A CloudTrail file named for its delivery minute holds records of
  * that minute and before; a key minted after it (allowing for clocks
  * this far apart) cannot be used in it.
  */
 #define HUNT_SKEW 300
+
+/* A buffer a file is loaded into. */
+struct hunt_buf {
+	char *buf;
+	size_t cap;
+	bool map;	/* the SIGBUS handler is set: files may be mapped */
+};
+
+struct ahead;
 
 struct hunt {
 	struct nhir_store *st;
@@ -2239,24 +2277,24 @@ struct hunt {
 	int64_t *minted;		/* per key of all, or NHIR_TIME_UNSET */
 	size_t minted_alloc;
 	struct hunt_finds finds;	/* keys found in the file being read */
-	char *buf;			/* the file being read */
-	size_t cap;
+	struct hunt_buf own;		/* a file loaded on this thread */
+	struct ahead *ahead;		/* NULL: no second thread */
 };
 
-static bool buf_room(struct hunt *h, size_t want, struct nhir_err *err)
+static bool buf_room(struct hunt_buf *b, size_t want, struct nhir_err *err)
 {
 	char *nb;
 
-	if (want <= h->cap)
+	if (want <= b->cap)
 		return true;
-	want = NHIR_MAX(want, h->cap * 2);
-	nb = nhir_realloc(h->buf, want);
+	want = NHIR_MAX(want, b->cap * 2);
+	nb = nhir_realloc(b->buf, want);
 	if (!nb) {
 		nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 		return false;
 	}
-	h->buf = nb;
-	h->cap = want;
+	b->buf = nb;
+	b->cap = want;
 	return true;
 }
 
@@ -2285,10 +2323,11 @@ static void scan_read(const struct nhir_litscan *lits, const char *buf,
  * it; only one that holds a key is copied into the buffer.  A file
  * shortened while it is mapped raises SIGBUS when a page past its new
  * end is read: while a hunt reads a mapping, that jumps back here and
- * the file is read the ordinary way.  (A hunt runs on one thread.)
+ * the file is read the ordinary way.  Each thread has its own place to
+ * jump to; the handler is set for the whole hunt (nhir_hunt()).
  */
-static sigjmp_buf map_jmp;
-static volatile sig_atomic_t map_armed;
+static _Thread_local sigjmp_buf map_jmp;
+static _Thread_local volatile sig_atomic_t map_armed;
 
 static void on_sigbus(int sig)
 {
@@ -2299,10 +2338,9 @@ static void on_sigbus(int sig)
 }
 
 /* False: the file could not be searched mapped (read it instead). */
-static bool load_mapped(struct hunt *h, int fd, size_t size,
+static bool load_mapped(struct hunt_buf *b, int fd, size_t size,
 			const struct nhir_litscan *lits, bool *hit)
 {
-	struct sigaction sa, old;
 	volatile bool ok = false;
 	void *m;
 
@@ -2311,28 +2349,20 @@ static bool load_mapped(struct hunt *h, int fd, size_t size,
 	m = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 	if (m == MAP_FAILED)
 		return false;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigbus;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGBUS, &sa, &old)) {
-		munmap(m, size);
-		return false;
-	}
 	if (!sigsetjmp(map_jmp, 1)) {
 		map_armed = 1;
 		*hit = nhir_litscan_find(lits, m, size, NULL) != SIZE_MAX;
 		if (*hit)
-			memcpy(h->buf, m, size);
+			memcpy(b->buf, m, size);
 		ok = true;
 	}
 	map_armed = 0;
-	sigaction(SIGBUS, &old, NULL);
 	munmap(m, size);
 	return ok;
 }
 
 /* A plain file read whole; *hit: it holds one of lits. */
-static enum nhir_rc load_plain(struct hunt *h, const char *path,
+static enum nhir_rc load_plain(struct hunt_buf *b, const char *path,
 			       const struct nhir_litscan *lits, size_t *len,
 			       bool *hit, struct nhir_err *err)
 {
@@ -2350,12 +2380,13 @@ static enum nhir_rc load_plain(struct hunt *h, const char *path,
 			close(fd);
 		return err->rc;
 	}
-	if (!buf_room(h, (size_t)sb.st_size + 1, err)) {
+	if (!buf_room(b, (size_t)sb.st_size + 1, err)) {
 		close(fd);
 		return err->rc;
 	}
-	if (S_ISREG(sb.st_mode) && (uint64_t)sb.st_size <= SIZE_MAX &&
-	    load_mapped(h, fd, (size_t)sb.st_size, lits, hit)) {
+	if (b->map && S_ISREG(sb.st_mode) &&
+	    (uint64_t)sb.st_size <= SIZE_MAX &&
+	    load_mapped(b, fd, (size_t)sb.st_size, lits, hit)) {
 		*len = (size_t)sb.st_size;
 		close(fd);
 		return NHIR_OK;
@@ -2363,7 +2394,7 @@ static enum nhir_rc load_plain(struct hunt *h, const char *path,
 	*hit = false;
 	/* what the file holds now, up to the size it had when opened */
 	while (*len < (size_t)sb.st_size &&
-	       (n = read(fd, h->buf + *len,
+	       (n = read(fd, b->buf + *len,
 			 NHIR_MIN(HUNT_READ, (size_t)sb.st_size - *len))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -2374,19 +2405,20 @@ static enum nhir_rc load_plain(struct hunt *h, const char *path,
 			return err->rc;
 		}
 		*len += (size_t)n;
-		scan_read(lits, h->buf, *len, &done, hit);
+		scan_read(lits, b->buf, *len, &done, hit);
 	}
 	close(fd);
 	return NHIR_OK;
 }
 
 /*
- * A .gz decompressed whole; *whole false when it is too large or does
- * not decompress cleanly (the stream reader then says why, where).
+ * A .gz decompressed whole; *whole false when it is larger than max or
+ * does not decompress cleanly (the stream reader then says why, where).
  */
-static enum nhir_rc load_gz(struct hunt *h, const char *path,
-			    const struct nhir_litscan *lits, size_t *len,
-			    bool *whole, bool *hit, struct nhir_err *err)
+static enum nhir_rc load_gz(struct hunt_buf *b, const char *path,
+			    const struct nhir_litscan *lits, size_t max,
+			    size_t *len, bool *whole, bool *hit,
+			    struct nhir_err *err)
 {
 	gzFile gz = gzopen(path, "rb");
 	int n, zerr = Z_OK;
@@ -2400,16 +2432,16 @@ static enum nhir_rc load_gz(struct hunt *h, const char *path,
 				    path, strerror(errno));
 	gzbuffer(gz, 256 * 1024);
 	for (;;) {
-		if (!buf_room(h, *len + HUNT_READ + 1, err)) {
+		if (!buf_room(b, *len + HUNT_READ + 1, err)) {
 			gzclose(gz);
 			return err->rc;
 		}
-		n = gzread(gz, h->buf + *len, (unsigned)HUNT_READ);
+		n = gzread(gz, b->buf + *len, (unsigned)HUNT_READ);
 		if (n <= 0)
 			break;
 		*len += (size_t)n;
-		scan_read(lits, h->buf, *len, &done, hit);
-		if (*len > HUNT_WHOLE_MAX)
+		scan_read(lits, b->buf, *len, &done, hit);
+		if (*len > max)
 			break;
 	}
 	if (n == 0) {
@@ -2421,11 +2453,295 @@ static enum nhir_rc load_gz(struct hunt *h, const char *path,
 }
 
 /*
+ * A file as loaded: whole in buf[0..len) when whole; hit: it holds a
+ * key; cuts: where records in it end, when found ahead.
+ */
+struct hunt_loaded {
+	const char *buf;
+	size_t len;
+	bool whole, hit;
+	const struct hunt_cut *cuts;
+	size_t cut_nr;
+};
+
+/* Loads path into b, searching it for lits; a .gz whole up to gz_max. */
+static enum nhir_rc hunt_load(struct hunt_buf *b, const char *path,
+			      const struct nhir_litscan *lits, size_t gz_max,
+			      struct hunt_loaded *l, struct nhir_err *err)
+{
+	enum nhir_rc rc;
+
+	memset(l, 0, sizeof(*l));
+	if (has_suffix(path, ".gz")) {
+		rc = load_gz(b, path, lits, gz_max, &l->len, &l->whole,
+			     &l->hit, err);
+	} else {
+		l->whole = true;
+		rc = load_plain(b, path, lits, &l->len, &l->hit, err);
+	}
+	l->buf = b->buf;
+	return rc;
+}
+
+/*
+ * The second thread of a hunt's first pass: it loads file i + 1 (and
+ * the next few) and searches it for the keys known when it starts on
+ * it, while file i is cut, parsed and stored here.  Keys join on this thread; it hands
+ * them over at each file's end (ahead_keys()), and the loader takes
+ * them in before its next file.  A file it found none of its keys in is
+ * searched again here when keys joined since (hunt_first()); one it
+ * could not load (too large, broken, gone, out of memory) is loaded
+ * here as if there were no second thread, with the same messages.
+ */
+struct ahead_slot {
+	struct hunt_buf b;
+	struct hunt_loaded l;
+	struct hunt_cut *cuts;
+	size_t cut_alloc;
+	size_t file;		/* the file loaded */
+	size_t keys;		/* how many of the hunt's keys were searched */
+	bool full;		/* loaded, not yet handled */
+	bool loaded;		/* false: load it when handling it */
+};
+
+struct ahead {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	char **files;
+	size_t nr;
+	struct ahead_slot slot[HUNT_AHEAD_SLOTS];	/* file i: i % SLOTS */
+	struct nhir_litscan *keys;	/* the loader's copy of the keys */
+	char **pub;			/* keys handed over, in order */
+	size_t pub_nr, pub_alloc, taken;
+	bool quit;
+};
+
+/*
+ * Cuts the records of a loaded file where scan_records() will look for
+ * them: after a byte order mark, in a top-level array, in a
+ * {"Records": [...]} (or "Events", "records") or one after another.
+ * Only a record that ends well is kept; the first one that does not
+ * stops it (scan_records() cuts the rest itself, saying what is wrong),
+ * and a record that starts elsewhere is cut there as if not found.
+ */
+/* The first byte from p on in d[0..len) that is not a blank. */
+static size_t past_ws(const char *d, size_t len, size_t p)
+{
+	while (p < len && is_ws(d[p]))
+		p++;
+	return p;
+}
+
+static void ahead_cut(struct ahead_slot *s)
+{
+	static const char *const keys[] = { "\"Records\"", "\"Events\"",
+					    "\"records\"" };
+	const char *d = s->l.buf;
+	size_t len = s->l.len, pos = 0, end, bad;
+	bool list = false;
+
+	s->l.cut_nr = 0;
+	if (len >= 3 && !memcmp(d, "\xef\xbb\xbf", 3))
+		pos = 3;
+	pos = past_ws(d, len, pos);
+	if (pos < len && d[pos] == '[') {
+		list = true;
+		pos++;
+	} else if (pos < len && d[pos] == '{') {
+		size_t p = pos + 1;
+
+		p = past_ws(d, len, p);
+		for (size_t k = 0; k < NHIR_ARRAY_SIZE(keys); k++) {
+			size_t kl = strlen(keys[k]), q = p + kl;
+
+			if (len - p < kl || memcmp(d + p, keys[k], kl))
+				continue;
+			q = past_ws(d, len, q);
+			if (q >= len || d[q] != ':')
+				break;
+			q++;
+			q = past_ws(d, len, q);
+			if (q < len && d[q] == '[') {
+				list = true;
+				pos = q + 1;
+			}
+			break;
+		}
+	}
+	for (;;) {
+		struct nhir_err err = NHIR_ERR_INIT;
+
+		pos = past_ws(d, len, pos);
+		if (pos >= len || (list && d[pos] == ']') ||
+		    nhir_json_value_end(d, len, pos, &end, &bad, &err) !=
+		    NHIR_JSON_COMPLETE ||
+		    NHIR_ALLOC_GROW(s->cuts, s->l.cut_nr + 1, s->cut_alloc))
+			break;
+		s->cuts[s->l.cut_nr].pos = pos;
+		s->cuts[s->l.cut_nr].end = end;
+		s->l.cut_nr++;
+		pos = end;
+		pos = past_ws(d, len, pos);
+		if (list && pos < len && d[pos] == ',')
+			pos++;
+		else if (list)
+			break;
+	}
+	s->l.cuts = s->cuts;
+}
+
+static void *ahead_main(void *arg)
+{
+	struct ahead *a = arg;
+
+	for (size_t j = 0; j < a->nr; j++) {
+		struct ahead_slot *s = &a->slot[j % HUNT_AHEAD_SLOTS];
+		struct nhir_err err = NHIR_ERR_INIT;
+		struct stat sb;
+		bool ok = true;
+
+		pthread_mutex_lock(&a->mu);
+		while (!a->quit && s->full)
+			pthread_cond_wait(&a->cv, &a->mu);
+		for (; ok && a->taken < a->pub_nr; a->taken++)
+			ok = !nhir_litscan_add(a->keys, a->pub[a->taken],
+					       strlen(a->pub[a->taken]), &err);
+		if (a->quit || !ok) {
+			pthread_mutex_unlock(&a->mu);
+			break;
+		}
+		s->keys = nhir_litscan_count(a->keys);
+		pthread_mutex_unlock(&a->mu);
+		s->loaded = !stat(a->files[j], &sb) && S_ISREG(sb.st_mode) &&
+			    (uint64_t)sb.st_size <= HUNT_AHEAD_MAX &&
+			    !hunt_load(&s->b, a->files[j], a->keys,
+				       HUNT_AHEAD_GZ, &s->l, &err) &&
+			    s->l.whole;
+		if (s->loaded && s->l.hit)
+			ahead_cut(s);
+		pthread_mutex_lock(&a->mu);
+		s->file = j;
+		s->full = true;
+		pthread_cond_broadcast(&a->cv);
+		pthread_mutex_unlock(&a->mu);
+	}
+	/* the rest (after a failure) is loaded by the hunt itself */
+	pthread_mutex_lock(&a->mu);
+	a->quit = true;
+	pthread_cond_broadcast(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+	return NULL;
+}
+
+/* Hands the keys of all the loader has not had yet over to it. */
+static enum nhir_rc ahead_keys(struct ahead *a, const struct nhir_litscan *all,
+			       struct nhir_err *err)
+{
+	enum nhir_rc rc = NHIR_OK;
+	size_t now = nhir_litscan_count(all);
+
+	pthread_mutex_lock(&a->mu);
+	if (NHIR_ALLOC_GROW(a->pub, now, a->pub_alloc))
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	for (; !rc && a->pub_nr < now; a->pub_nr++)
+		if (!(a->pub[a->pub_nr] = nhir_strdup(
+			      nhir_litscan_key(all, a->pub_nr))))
+			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	pthread_mutex_unlock(&a->mu);
+	return rc;
+}
+
+/*
+ * File i as the loader left it, or NULL when the loader stopped before
+ * it (the hunt then loads it itself).
+ */
+static struct ahead_slot *ahead_get(struct ahead *a, size_t i)
+{
+	struct ahead_slot *s = &a->slot[i % HUNT_AHEAD_SLOTS];
+
+	pthread_mutex_lock(&a->mu);
+	while (!(s->full && s->file == i) && !a->quit)
+		pthread_cond_wait(&a->cv, &a->mu);
+	if (!(s->full && s->file == i))
+		s = NULL;
+	pthread_mutex_unlock(&a->mu);
+	return s;
+}
+
+/* Slot s is free for the loader again. */
+static void ahead_put(struct ahead *a, struct ahead_slot *s)
+{
+	pthread_mutex_lock(&a->mu);
+	s->full = false;
+	pthread_cond_broadcast(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+}
+
+static void ahead_stop(struct ahead *a)
+{
+	if (!a)
+		return;
+	pthread_mutex_lock(&a->mu);
+	a->quit = true;
+	pthread_cond_broadcast(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+	pthread_join(a->th, NULL);
+	pthread_cond_destroy(&a->cv);
+	pthread_mutex_destroy(&a->mu);
+	for (int i = 0; i < HUNT_AHEAD_SLOTS; i++) {
+		nhir_free(a->slot[i].b.buf);
+		nhir_free(a->slot[i].cuts);
+	}
+	for (size_t i = 0; i < a->pub_nr; i++)
+		nhir_free(a->pub[i]);
+	nhir_free(a->pub);
+	nhir_litscan_free(a->keys);
+	nhir_free(a);
+}
+
+/*
+ * A loader for files[0..nr), searching for the keys of all and those
+ * handed over later; NULL: the hunt loads each file itself.
+ */
+static struct ahead *ahead_start(char **files, size_t nr,
+				 const struct nhir_litscan *all)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct ahead *a;
+	bool mu = false, cv = false;
+
+	if (nr < 2 || !(a = nhir_calloc(1, sizeof(*a))))
+		return NULL;
+	a->files = files;
+	a->nr = nr;
+	for (int i = 0; i < HUNT_AHEAD_SLOTS; i++)
+		a->slot[i].b.map = true;
+	if (!(a->keys = nhir_litscan_new()) ||
+	    !(mu = !pthread_mutex_init(&a->mu, NULL)) ||
+	    !(cv = !pthread_cond_init(&a->cv, NULL)) ||
+	    ahead_keys(a, all, &err) ||
+	    pthread_create(&a->th, NULL, ahead_main, a)) {
+		if (cv)
+			pthread_cond_destroy(&a->cv);
+		if (mu)
+			pthread_mutex_destroy(&a->mu);
+		for (size_t i = 0; i < a->pub_nr; i++)
+			nhir_free(a->pub[i]);
+		nhir_free(a->pub);
+		nhir_litscan_free(a->keys);
+		nhir_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+/*
  * Did a key found in the file at some record occur before that record
  * (records out of time order)?  Those records were not searched for it.
  */
 static bool hunt_early(const struct hunt *h, const struct nhir_litscan *use,
-		       size_t len, struct nhir_err *err)
+		       const char *buf, size_t len, struct nhir_err *err)
 {
 	struct nhir_litscan *again = nhir_litscan_new();
 	size_t lim = 0, pos = 0, m, which;
@@ -2445,7 +2761,7 @@ static bool hunt_early(const struct hunt *h, const struct nhir_litscan *use,
 	}
 	lim = NHIR_MIN(len, lim + NHIR_LITSCAN_MAX_LEN);
 	while (pos < lim &&
-	       (m = nhir_litscan_find(again, h->buf + pos, lim - pos,
+	       (m = nhir_litscan_find(again, buf + pos, lim - pos,
 				      &which)) != SIZE_MAX) {
 		if (pos + m < h->finds.v[which].off) {
 			early = true;
@@ -2464,9 +2780,11 @@ static bool hunt_early(const struct hunt *h, const struct nhir_litscan *use,
  * the file must be read again for the keys found in it.
  */
 static enum nhir_rc hunt_file(struct hunt *h, const char *path,
-			      struct nhir_litscan *lits, bool *again,
+			      struct nhir_litscan *lits,
+			      const struct hunt_loaded *pre, bool *again,
 			      struct nhir_err *err)
 {
+	struct hunt_loaded own;
 	static unsigned long serial;
 	struct nhir_hunt_result *hr = h->res;
 	struct nhir_ingest_result *res = &hr->in;
@@ -2480,22 +2798,25 @@ static enum nhir_rc hunt_file(struct hunt *h, const char *path,
 	struct nhir_dups dups;
 	enum nhir_rc rc;
 	struct timespec ts;
-	bool gz = has_suffix(path, ".gz"), whole = !gz, hit = false;
+	bool gz = has_suffix(path, ".gz");
 
 	memset(&t, 0, sizeof(t));
 	memset(&r, 0, sizeof(r));
 	*again = false;
 	h->finds.nr = 0;
 	hr->files_scanned++;
-	rc = gz ? load_gz(h, path, lits, &len, &whole, &hit, err)
-		: load_plain(h, path, lits, &len, &hit, err);
-	if (rc)
-		return rc;
-	if (whole) {
+	if (!pre) {
+		rc = hunt_load(&h->own, path, lits, HUNT_WHOLE_MAX, &own, err);
+		if (rc)
+			return rc;
+		pre = &own;
+	}
+	len = pre->len;
+	if (pre->whole) {
 		hr->bytes_scanned += len;
-		if (!hit)
+		if (!pre->hit)
 			return NHIR_OK;
-		r.mem = h->buf;
+		r.mem = pre->buf;
 		r.mem_len = len;
 	} else {
 		r.gz = gzopen(path, "rb");
@@ -2514,6 +2835,8 @@ static enum nhir_rc hunt_file(struct hunt *h, const char *path,
 	t.lits = lits;
 	t.keynodes = &h->keynodes;
 	t.finds = &h->finds;
+	t.cuts = pre->cuts;
+	t.cut_nr = pre->cut_nr;
 	if (!nhir_sha256_init(&t.hash)) {
 		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 		goto out;
@@ -2544,7 +2867,7 @@ static enum nhir_rc hunt_file(struct hunt *h, const char *path,
 	if (r.gz)
 		hr->bytes_scanned += r.base + r.len;
 	*again = h->finds.nr &&
-		 (!r.mem || hunt_early(h, lits, r.mem_len, &ferr));
+		 (!r.mem || hunt_early(h, lits, r.mem, r.mem_len, &ferr));
 	if (t.failed || rc == NHIR_ENOMEM) {
 		*err = t.failed ? t.err : ferr;
 		rc = err->rc ? err->rc : NHIR_ESTORE;
@@ -2692,6 +3015,27 @@ static enum nhir_rc hunt_late(struct hunt *h, size_t had, int64_t named,
 }
 
 /*
+ * File i in the first pass, searched for every key known now: as the
+ * loader left it when it found a key there or searched it for all of
+ * them, else loaded again here.
+ */
+static enum nhir_rc hunt_first(struct hunt *h, char **files, size_t i,
+			       bool *again, struct nhir_err *err)
+{
+	struct ahead_slot *s = h->ahead ? ahead_get(h->ahead, i) : NULL;
+	const struct hunt_loaded *pre = NULL;
+	enum nhir_rc rc;
+
+	if (s && s->loaded &&
+	    (s->l.hit || s->keys == nhir_litscan_count(h->all)))
+		pre = &s->l;
+	rc = hunt_file(h, files[i], h->all, pre, again, err);
+	if (s)
+		ahead_put(h->ahead, s);
+	return rc;
+}
+
+/*
  * Pass 1 reads every file with every key known; each later pass reads
  * a file again only for the keys that joined after it was read and
  * that it can hold.
@@ -2721,16 +3065,22 @@ static enum nhir_rc hunt_passes(struct hunt *h, char **files,
 				use = late;
 			}
 			any = true;
-			rc = hunt_file(h, files[i], use, &again, err);
+			rc = pass ? hunt_file(h, files[i], use, NULL, &again,
+					      err)
+				  : hunt_first(h, files, i, &again, err);
 			if (rc == NHIR_EPARSE) {
 				*worst = rc;
 				rc = NHIR_OK;
 			}
 			if (!rc)
 				rc = hunt_merge(h, use, err);
+			if (!rc && h->ahead)
+				rc = ahead_keys(h->ahead, h->all, err);
 			nhir_litscan_free(late);
 			had[i] = again ? now : nhir_litscan_count(h->all);
 		}
+		ahead_stop(h->ahead);	/* later passes: one thread */
+		h->ahead = NULL;
 		if (!any)
 			break;
 		h->res->passes = pass + 1;
@@ -2753,6 +3103,8 @@ enum nhir_rc nhir_hunt(const struct nhir_ctx *ctx,
 	size_t nr = 0, alloc = 0, *had = NULL, given;
 	enum nhir_rc rc = NHIR_OK, worst = NHIR_OK, crc;
 	uint64_t lineage = res->in.lineage;
+	struct sigaction sa, old_bus;
+	bool bus = false;
 
 	if (!err)
 		err = &own;
@@ -2785,8 +3137,20 @@ enum nhir_rc nhir_hunt(const struct nhir_ctx *ctx,
 		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	for (size_t i = 0; !rc && i < nr; i++)
 		named[i] = named_time(files[i]);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigbus;
+	sigemptyset(&sa.sa_mask);
+	bus = !rc && !sigaction(SIGBUS, &sa, &old_bus);
+	/* without the handler files are read, not mapped: one thread */
+	h.own.map = bus;
+	/* (the first pass then takes every file in turn from the loader) */
+	if (bus && given)
+		h.ahead = ahead_start(files, nr, h.all);
 	if (!rc)
 		rc = hunt_passes(&h, files, named, had, nr, &worst, err);
+	ahead_stop(h.ahead);
+	if (bus)
+		sigaction(SIGBUS, &old_bus, NULL);
 	res->keys = nhir_litscan_count(h.all);
 	res->keys_found = res->keys - given;
 	crc = run_commit(st, &h.run, &res->in, rc ? &cerr : err);
@@ -2801,7 +3165,7 @@ enum nhir_rc nhir_hunt(const struct nhir_ctx *ctx,
 	nhir_free(named);
 	nhir_free(h.minted);
 	nhir_free(h.finds.v);
-	nhir_free(h.buf);
+	nhir_free(h.own.buf);
 	nhir_litscan_free(h.all);
 	if (rc)
 		return rc;

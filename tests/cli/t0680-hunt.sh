@@ -143,6 +143,69 @@ check "with its key" has "$T/bus.gdb" \
 	"1 records of 2 keys (1 minted or created) in 1 files"
 check "and the hunt ends well" has "$T/bus.gdb" "exited normally"
 
+# two files or more: the next one is loaded and searched on a second
+# thread; a file cut short while that thread searches it is read again
+mkdir "$T/bus2"
+cp "$T/late/2-mint.jsonl" "$T/bus2/a.jsonl"
+for i in $(seq 4000); do sed -n 2p "$T/late/2-mint.jsonl"; done >>"$T/bus2/a.jsonl"
+sed -n 2p "$T/late/2-mint.jsonl" >"$T/bus2/b.jsonl"
+"$NHIR" --db "$T/bus2.db" init >/dev/null
+ASAN_OPTIONS=detect_leaks=0 gdb -q -batch -nx -ex 'set breakpoint pending on' \
+	-ex 'handle SIGBUS nostop noprint pass' \
+	-ex 'break nhir_litscan_find' -ex run \
+	-ex "shell truncate -s $first $T/bus2/a.jsonl" -ex 'delete' \
+	-ex continue --args "$NHIR" --db "$T/bus2.db" hunt cloudtrail \
+	AKIAHUNTROOTKEY00001 "$T/bus2" >"$T/bus2.gdb" 2>&1 </dev/null
+check "the first search is on the second thread" grep -q \
+	"Thread 2 .* hit Breakpoint 1, nhir_litscan_find" "$T/bus2.gdb"
+check "the file it was cut under is read as it is now" has "$T/bus2.gdb" \
+	"hunt: 2 files, 0.0 MB searched"
+check "with its key, the other file left alone" has "$T/bus2.gdb" \
+	"1 records of 2 keys (1 minted or created) in 1 files"
+check "and that hunt ends well" has "$T/bus2.gdb" "exited normally"
+
+# sessions minted each from the one before, in one file after another:
+# the next file is searched ahead before the session it holds joined
+mkdir "$T/chain"
+for k in 1 2 3 4 5 6; do
+	src=$(printf 'ASIAHUNTCHAINSESS%03d' "$k")
+	[ "$k" = 1 ] && src=AKIAHUNTCHAINROOT001
+	dst=$(printf 'ASIAHUNTCHAINSESS%03d' $((k + 1)))
+	printf '{"eventTime":"2024-06-01T0%s:00:00Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","eventID":"c%s","userIdentity":{"type":"AssumedRole","accessKeyId":"%s","arn":"arn:aws:sts::111122223333:assumed-role/r/s%s"},"requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/r","roleSessionName":"s%s"},"responseElements":{"credentials":{"accessKeyId":"%s","sessionToken":"t","expiration":"2024-06-01T20:00:00Z"},"assumedRoleUser":{"arn":"arn:aws:sts::111122223333:assumed-role/r/s%s"}}}\n' \
+		"$k" "$k" "$src" "$k" $((k + 1)) "$dst" $((k + 1)) >"$T/chain/$k.jsonl"
+done
+check "a chain of sessions file after file: hunt answers as ingest and usage do" \
+	same_answer chain AKIAHUNTCHAINROOT001 "$T/chain"
+check "every session of the chain is found" has "$T/chain.err" \
+	"6 records of 7 keys (6 minted or created) in 6 files"
+
+# the second thread also cuts the records of a file it found a key in;
+# every shape of file, and one broken after good records, as when the
+# hunt cuts them itself
+mkdir "$T/shapes"
+r1='{"eventTime":"2024-06-01T08:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","eventID":"ID","userIdentity":{"type":"IAMUser","accessKeyId":"AKIAHUNTSHAPES000001","arn":"arn:aws:iam::111122223333:user/u"}}'
+rec() { echo "$r1" | sed "s/\"ID\"/\"$1\"/"; }
+printf '\357\273\277 { "Records" : [ %s ,\n %s ] }' "$(rec s1)" "$(rec s2)" \
+	>"$T/shapes/a.json"
+printf '[\n  %s,\n  %s\n]\n' "$(rec s3)" "$(rec s4)" >"$T/shapes/b.json"
+printf '%s\n%s\n' "$(rec s5)" "$(rec s6)" >"$T/shapes/c.jsonl"
+printf '{"Events":[%s]}' "$(rec s7)" >"$T/shapes/d.json"
+check "records cut on the second thread: hunt answers as ingest and usage do" \
+	same_answer shapes AKIAHUNTSHAPES000001 "$T/shapes"
+check "in every shape" has "$T/shapes.err" "7 records of 1 keys"
+printf '{"Records":[%s,%s,{"eventTime":1,]}' "$(rec s8)" "$(rec s9)" \
+	>"$T/shapes/e.json"
+"$NHIR" --db "$T/e1.db" init >/dev/null
+"$NHIR" --db "$T/e1.db" hunt cloudtrail AKIAHUNTSHAPES000001 \
+	"$T/shapes/e.json" >/dev/null 2>"$T/e1.err"
+"$NHIR" --db "$T/e2.db" init >/dev/null
+"$NHIR" --db "$T/e2.db" hunt cloudtrail AKIAHUNTSHAPES000001 \
+	"$T/shapes" >/dev/null 2>"$T/e2.err"
+check "a file broken after good records is rejected at its byte" has \
+	"$T/e1.err" "e.json: byte 473: file rejected: mismatched ']'"
+check "the same when the second thread cut its good records" has \
+	"$T/e2.err" "e.json: byte 473: file rejected: mismatched ']'"
+
 # the same answer on real CloudTrail, for its busiest key
 if [ -d "$NHIR_DATA/invictus-aws-stratus-cloudtrail/CloudTrail" ]; then
 	D=$NHIR_DATA/invictus-aws-stratus-cloudtrail/CloudTrail
