@@ -18,6 +18,12 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define NHIR_LITSCAN_AVX2 1
+#endif
+
+bool nhir_litscan_avx2 = true;
 
 #define ANCHOR_SPAN 16	/* offsets considered for the memchr byte */
 
@@ -341,6 +347,68 @@ static size_t find_wide(const struct nhir_litscan *ls, const char *data,
 }
 #endif
 
+#ifdef NHIR_LITSCAN_AVX2
+/* The same, thirty-two candidates at a time. */
+__attribute__((target("avx2")))
+static size_t find_wide_avx2(const struct nhir_litscan *ls, const char *data,
+			     size_t len, size_t *from, size_t *k)
+{
+	size_t a0 = (size_t)ls->wide[0], a1 = (size_t)ls->wide[1],
+	       a2 = (size_t)ls->wide[2];
+	size_t amax = NHIR_MAX(a0, NHIR_MAX(a1, a2)), c;
+	const char *s = ls->v[0].s;
+	__m256i v0 = _mm256_set1_epi8(s[a0]), v1 = _mm256_set1_epi8(s[a1]),
+		v2 = _mm256_set1_epi8(s[a2]);
+
+	for (c = 0; c + 32 + amax <= len; c += 32) {
+		const char *p = data + c;
+		__m256i m = _mm256_cmpeq_epi8(_mm256_loadu_si256(
+			(const __m256i *)(const void *)(p + a0)), v0);
+		uint32_t bits;
+
+		m = _mm256_and_si256(m, _mm256_cmpeq_epi8(_mm256_loadu_si256(
+			(const __m256i *)(const void *)(p + a1)), v1));
+		m = _mm256_and_si256(m, _mm256_cmpeq_epi8(_mm256_loadu_si256(
+			(const __m256i *)(const void *)(p + a2)), v2));
+		bits = (uint32_t)_mm256_movemask_epi8(m);
+		while (bits) {
+			size_t at = c + (size_t)__builtin_ctz(bits);
+
+			bits &= bits - 1;
+			if (len - at < ls->minlen || !prefix_ok(ls, data + at))
+				continue;
+			*k = lookup(ls, data + at, len - at, false);
+			if (*k != SIZE_MAX)
+				return at;
+		}
+	}
+	*from = c;
+	return SIZE_MAX;
+}
+#endif
+
+#ifdef __SSE2__
+/* find_wide(), thirty-two at a time first where the processor can. */
+static size_t find_wider(const struct nhir_litscan *ls, const char *data,
+			 size_t len, size_t *from, size_t *k)
+{
+#ifdef NHIR_LITSCAN_AVX2
+	if (nhir_litscan_avx2 && __builtin_cpu_supports("avx2")) {
+		size_t c = 0, more = 0, at = find_wide_avx2(ls, data, len, &c,
+							    k);
+
+		if (at != SIZE_MAX)
+			return at;
+		/* the last bytes, sixteen at a time */
+		at = find_wide(ls, data + c, len - c, &more, k);
+		*from = c + more;
+		return at == SIZE_MAX ? SIZE_MAX : c + at;
+	}
+#endif
+	return find_wide(ls, data, len, from, k);
+}
+#endif
+
 size_t nhir_litscan_find(const struct nhir_litscan *ls, const char *data,
 			 size_t len, size_t *which)
 {
@@ -351,7 +419,7 @@ size_t nhir_litscan_find(const struct nhir_litscan *ls, const char *data,
 		return SIZE_MAX;
 #ifdef __SSE2__
 	if (ls->wide[0] >= 0) {
-		size_t at = find_wide(ls, data, len, &start, &k);
+		size_t at = find_wider(ls, data, len, &start, &k);
 
 		if (at != SIZE_MAX) {
 			p = data + at;

@@ -38,5 +38,10 @@ bool nhir_litscan_has(const struct nhir_litscan *ls, const char *lit,
  */
 size_t nhir_litscan_find(const struct nhir_litscan *ls, const char *data,
 			 size_t len, size_t *which);
+/*
+ * True (the default): candidates are tested thirty-two at a time where
+ * the processor has AVX2; tests set it false to try sixteen at a time.
+ */
+extern bool nhir_litscan_avx2;
 
 #endif

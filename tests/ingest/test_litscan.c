@@ -121,8 +121,13 @@ static void test_random(void **state)
 			seed = seed * 1103515245u + 12345u;
 			s[i] = "ABC"[(seed >> 16) % 3];
 		}
-		assert_int_equal(nhir_litscan_find(ls, s, n, NULL),
-				 naive(k, nr, s, n));
+		/* thirty-two at a time (where the processor can), sixteen */
+		for (int w = 1; w >= 0; w--) {
+			nhir_litscan_avx2 = w;
+			assert_int_equal(nhir_litscan_find(ls, s, n, NULL),
+					 naive(k, nr, s, n));
+		}
+		nhir_litscan_avx2 = true;
 		nhir_litscan_free(ls);
 	}
 }
@@ -164,12 +169,22 @@ static void test_many_shared_prefix(void **state)
 			seed = seed * 1103515245u + 12345u;
 			s[i] = "AKIQ"[(seed >> 16) % 4];
 		}
-		got = nhir_litscan_find(ls, s, n, &w);
 		want = naive(k, 300, s, n);
-		assert_int_equal(got, want);
-		if (got != SIZE_MAX)
-			assert_memory_equal(s + got, k[w], strlen(k[w]));
+		for (int a = 1; a >= 0; a--) {
+			nhir_litscan_avx2 = a;
+			got = nhir_litscan_find(ls, s, n, &w);
+			assert_int_equal(got, want);
+			if (got != SIZE_MAX)
+				assert_memory_equal(s + got, k[w],
+						    strlen(k[w]));
+		}
+		nhir_litscan_avx2 = true;
 	}
+#if defined(__x86_64__) && defined(__GNUC__)
+	print_message("compared: sixteen at a time%s\n",
+		      __builtin_cpu_supports("avx2") ? " and thirty-two (AVX2)"
+						     : " (no AVX2 here)");
+#endif
 	nhir_litscan_free(ls);
 }
 
