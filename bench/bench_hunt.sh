@@ -81,6 +81,10 @@ line "grep -c -F -r" "$t_grep" "$c_grep" "$n_grep matching lines"
 line "rg -c -F" "$t_rg" "$c_rg" "$n_rg matching lines"
 line "DuckDB read_json query (2 threads)" "$t_duck" "$c_duck" "$n_duck records signed by the key"
 echo "  ${summary#hunt: }"
+# 10 GB on paper: each is linear in the bytes searched (doc/guide/hunt.md)
+printf '  at 10 GB, this run scaled (not measured): nhir hunt %.1f s, a key in no file %.1f s, grep %.1f s, DuckDB %.0f s\n' \
+	"$(echo "$t_hunt * 10000 / $mb" | bc -l)" "$(echo "$t_none * 10000 / $mb" | bc -l)" \
+	"$(echo "$t_grep * 10000 / $mb" | bc -l)" "$(echo "$t_duck * 10000 / $mb" | bc -l)"
 if [ "$n_duck" != "$n_hunt" ]; then
 	echo "bench-hunt: nhir and DuckDB disagree on the key's records" >&2
 	exit 1

@@ -25,7 +25,7 @@ jq_s=$(echo "$(date +%s.%N) - $t0" | bc -l)
 # DuckDB: the records loaded into a table of a database file
 rm -f "$duck" "$duck".wal
 set -- $(node bench/duckdb_load.js "$PEERS" "$dir/*" "$duck" "$KEY" 2)
-duck_s=$1 duck_n=$2
+duck_s=$1 duck_n=$2 duck_q=$3
 duck_size=$(stat -c %s "$duck")
 
 rm -f "$db" "$db"-*
@@ -73,6 +73,8 @@ printf 'bench-ingest: %.0f MB, %s events in %s files, load %s on %s cores\n' \
 	"$mb" "$events" "$(ls "$dir" | wc -l)" "$load" "$(nproc 2>/dev/null || echo '?')"
 printf '  DuckDB read_json load  %7.2f s  %6.1f MB/s  (2 threads), %.1f MB on disk\n' \
 	"$duck_s" "$(echo "$mb / $duck_s" | bc -l)" "$(echo "$duck_size / 1000000" | bc -l)"
+printf '    DuckDB query after the load, %s records of %s  %.3f s\n' \
+	"$duck_n" "$KEY" "$duck_q"
 printf '  jq -c . (parse only)   %7.2f s  %6.1f MB/s\n' "$jq_s" \
 	"$(echo "$mb / $jq_s" | bc -l)"
 printf '  nhir ingest            %7.2f s  %6.1f MB/s  %.2fx jq, peak RSS %d MB\n' \
@@ -87,6 +89,10 @@ printf '    the same from its events (--since before them all)  %.3f s\n' \
 	"$w_busy"
 printf '  nhir usage, key with %s events  %.3f s\n' "$n_quiet" "$u_quiet"
 printf '  rg -c over the raw files        %.3f s\n' "$rg_busy"
+# 10 GB on paper: both loads are linear in the bytes (doc: bench/README.md)
+printf '  at 10 GB, this run scaled (not measured): DuckDB load %.0f s, nhir ingest %.0f s, %.2fx\n' \
+	"$(echo "$duck_s * 10000 / $mb" | bc -l)" \
+	"$(echo "$nhir_s * 10000 / $mb" | bc -l)" "$(echo "$duck_s / $nhir_s" | bc -l)"
 if [ "$duck_n" != "$n_nhir" ]; then
 	echo "bench-ingest: nhir and DuckDB disagree on $KEY's records ($n_nhir, $duck_n)" >&2
 	exit 1
