@@ -607,6 +607,58 @@ static void test_one_transaction_reads_its_puts(void **state)
 	nhir_store_close(st);
 }
 
+/*
+ * A transaction that meets few of a larger graph's nodes asks for each
+ * (the PostgreSQL store reads the graph whole only once it has asked
+ * for a 32nd of it): the answers are those of one read whole.
+ */
+static void test_few_of_a_larger_graph(void **state)
+{
+	struct nhir_store *st = open_store();
+	struct nhir_edge_rec e = NHIR_EDGE_REC_INIT;
+	struct nhir_store_counts c;
+	enum nhir_put res;
+	char id[32];
+
+#define A "arn:aws:iam::111122223333:"
+	(void)state;
+	assert_int_equal(nhir_store_begin(st, NULL), 0);
+	for (int i = 0; i < 200; i++) {
+		snprintf(id, sizeof(id), "user-%03d", i);
+		put(st, NHIR_NODE_IDENTITY, id);
+	}
+	put(st, NHIR_NODE_CREDENTIAL, "AKIALARGERGRAPH00001");
+	put(st, NHIR_NODE_IDENTITY, A "role/deploy/ci");
+	join(st, NHIR_EDGE_AUTHENTICATES, "AKIALARGERGRAPH00001", "user-001",
+	     NHIR_TIME_UNSET);
+	assert_int_equal(nhir_store_commit(st, NULL), 0);
+
+	assert_int_equal(nhir_store_begin(st, NULL), 0);
+	assert_int_equal(put_res(st, "user-007"), NHIR_PUT_UNCHANGED);
+	assert_int_not_equal(put_res(st, A "role/ci"), NHIR_PUT_ADDED);
+	assert_int_equal(put_res(st, "user-new"), NHIR_PUT_ADDED);
+	e.kind = NHIR_EDGE_AUTHENTICATES;
+	e.src = "AKIALARGERGRAPH00001";
+	e.dst = "user-001";
+	assert_int_equal(nhir_store_put_edge(st, &e, &res, NULL), 0);
+	assert_int_equal(res, NHIR_PUT_UNCHANGED);
+	e.dst = A "role/ci";
+	assert_int_equal(nhir_store_put_edge(st, &e, &res, NULL), 0);
+	assert_int_equal(res, NHIR_PUT_ADDED);
+	e.dst = "user-new";
+	assert_int_equal(nhir_store_put_edge(st, &e, &res, NULL), 0);
+	assert_int_equal(res, NHIR_PUT_ADDED);
+	assert_int_equal(nhir_store_put_edge(st, &e, &res, NULL), 0);
+	assert_int_equal(res, NHIR_PUT_UNCHANGED);
+	assert_int_equal(nhir_store_commit(st, NULL), 0);
+	assert_int_equal(nhir_store_count(st, &c, NULL), 0);
+	assert_int_equal(c.nodes, 203);
+	assert_int_equal(c.edges, 3);
+	assert_true(id_of(st, "user-new") > id_of(st, A "role/deploy/ci"));
+#undef A
+	nhir_store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -620,6 +672,7 @@ int main(void)
 		cmocka_unit_test(test_bytes_grow),
 		cmocka_unit_test(test_iam_path_alias),
 		cmocka_unit_test(test_one_transaction_reads_its_puts),
+		cmocka_unit_test(test_few_of_a_larger_graph),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

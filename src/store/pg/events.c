@@ -194,22 +194,69 @@ static enum nhir_rc intern_pending(struct pg_store *s, struct nhir_err *err)
 	return NHIR_OK;
 }
 
+/*
+ * Interns strs[0..nr) in their order (the first time each is named),
+ * as one statement: ids follow as pg_intern() one at a time gives them.
+ * The strings the events wait to intern are left to them.
+ */
 enum nhir_rc pg_intern_many(struct pg_store *s, const char *const *strs,
 			    size_t nr, int64_t *ids, struct nhir_err *err)
 {
+	struct pg_intern *t = &s->ev.strs;
+	struct nhir_buf arr = NHIR_BUF_INIT(1u << 30);
+	struct pgq *q = NULL;
 	enum nhir_rc rc;
 
-	if (s->ev.strs.nr + nr >= INTERN_MAX && !s->ev.strs.pending)
-		intern_clear(&s->ev.strs);
-	for (size_t i = 0; i < nr; i++)
-		if (!intern_get(&s->ev.strs, strs[i]))
+	if (t->nr + nr >= INTERN_MAX && !t->pending)
+		intern_clear(t);
+	nhir_buf_addch(&arr, '{');
+	for (size_t i = 0; i < nr; i++) {
+		struct pg_intern_slot *slot = intern_get(t, strs[i]);
+
+		if (!slot) {
+			nhir_buf_release(&arr);
 			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-	rc = intern_pending(s, err);
-	/* each is cached now (or, past INTERN_MAX, read alone) */
-	for (size_t i = 0; !rc && i < nr; i++)
-		if ((ids[i] = pg_intern(s, strs[i], err)) <= 0)
-			rc = err && err->rc ? err->rc : NHIR_ESTORE;
-	return rc;
+		}
+		if (!slot->id)
+			array_add(&arr, strs[i]);
+	}
+	nhir_buf_addch(&arr, '}');
+	if (arr.err) {
+		nhir_buf_release(&arr);
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
+	rc = arr.len > 2 ? pq_query(&s->base, err, &q, "WITH v AS (SELECT s"
+		" COLLATE \"C\" AS s, min(o) AS o FROM unnest(CAST(?1 AS"
+		" text[])) WITH ORDINALITY AS u(s, o) GROUP BY 1),"
+		" i AS (INSERT INTO str(s) SELECT s FROM v ORDER BY o"
+		" ON CONFLICT (s) DO NOTHING RETURNING id, s)"
+		" SELECT id, s FROM i UNION ALL"
+		" SELECT str.id, str.s FROM str JOIN v ON v.s = str.s",
+		"t", arr.buf) : NHIR_OK;
+	nhir_buf_release(&arr);
+	if (rc)
+		return rc;
+	while (q && pq_step(&s->base, q, err) == 1) {
+		const char *str = pq_text(q, 1);
+		struct pg_intern_slot *slot =
+			intern_slot(t, str, nhir_hash_str(str) | 1);
+
+		if (slot->hash && !slot->id) {
+			slot->id = pq_col_int(q, 0);
+			t->pending--;
+		}
+	}
+	pq_done(q);
+	for (size_t i = 0; i < nr; i++) {
+		struct pg_intern_slot *slot =
+			intern_slot(t, strs[i], nhir_hash_str(strs[i]) | 1);
+
+		ids[i] = slot->hash ? slot->id : 0;
+		if (ids[i] <= 0)
+			return nhir_err_set(err, NHIR_ESTORE, "cannot intern "
+					    "'%s'", strs[i]);
+	}
+	return NHIR_OK;
 }
 
 enum nhir_rc pg_file_find(struct nhir_store *st, const char *sha256,

@@ -69,6 +69,8 @@ static int64_t t_or_0(int64_t t)
 #define GRAPH_ROWS ((size_t)1 << 18)
 /* rows waiting at most before they are written */
 #define GRAPH_PENDING ((size_t)8192)
+/* the texts of a table read whole, at most */
+#define GRAPH_BYTES ((int64_t)64 << 20)
 /*
  * An external id or name longer than this goes to the server alone, as
  * it comes: an index entry has a size limit, and a row refused must not
@@ -113,6 +115,7 @@ void pg_graph_forget(struct pg_store *s)
 		nhir_free(g->e[i].attrs);
 	mints_clear(g);
 	nhir_free(g->m);
+	nhir_free(g->paths);
 	nhir_free(g->n);
 	nhir_free(g->e);
 	nhir_free(g->n_slot);
@@ -215,6 +218,14 @@ static bool slots_grow(struct pg_graph *g, bool edges)
 	return true;
 }
 
+/* Could ext match an IAM alias pattern (".../" "*" "/NAME")? */
+static bool has_path(const char *ext)
+{
+	const char *p = strchr(ext, '/');
+
+	return !strncmp(ext, "arn:", 4) && p && strchr(p + 1, '/');
+}
+
 /* Adds row, whose strings become the graph's: its index, -1 out of memory. */
 static long gnode_add(struct pg_store *s, struct pg_gnode *row)
 {
@@ -224,6 +235,14 @@ static long gnode_add(struct pg_store *s, struct pg_gnode *row)
 	    NHIR_ALLOC_GROW(g->n, g->n_nr + 1, g->n_alloc)) {
 		gnode_free(row);
 		return -1;
+	}
+	if (has_path(row->ext)) {
+		if (NHIR_ALLOC_GROW(g->paths, g->paths_nr + 1,
+				    g->paths_alloc)) {
+			gnode_free(row);
+			return -1;
+		}
+		g->paths[g->paths_nr++] = (uint32_t)g->n_nr;
 	}
 	g->n[g->n_nr] = *row;
 	*gnode_slot(g, row->ext) = (uint32_t)++g->n_nr;
@@ -281,7 +300,11 @@ static long gedge_keep(struct pg_store *s, struct pgq *q)
 {
 	struct pg_gedge r;
 	bool oom = false;
+	long i = gedge_find(s, pq_col_int(q, 1), (int)pq_col_int(q, 3),
+			    pq_col_int(q, 2));
 
+	if (i >= 0)
+		return i;	/* the graph's is the newer */
 	memset(&r, 0, sizeof(r));
 	r.id = pq_col_int(q, 0);
 	r.src = pq_col_int(q, 1);
@@ -300,20 +323,24 @@ static long gedge_keep(struct pg_store *s, struct pgq *q)
 }
 
 /*
- * How many new nodes not yet written match glob ("PREFIX*TAIL", as LIKE
- * 'PREFIX%TAIL' matches), two at most; *at is the first.
+ * How many nodes of the graph match glob ("PREFIX*TAIL", as LIKE
+ * 'PREFIX%TAIL' matches), two at most, *at the first: of all when it
+ * holds every node, else of those added and not yet written (the
+ * server has the others).
  */
-static int glob_pending(const struct pg_graph *g, const char *glob, long *at)
+static int glob_here(const struct pg_graph *g, const char *glob, long *at)
 {
 	const char *star = strchr(glob, '*');
 	size_t pl = (size_t)(star - glob), tl = strlen(star + 1);
 	int n = 0;
 
-	for (size_t i = 0; i < g->n_nr && n < 2; i++) {
+	for (size_t k = 0; k < g->paths_nr && n < 2; k++) {
+		size_t i = g->paths[k];
 		const char *x = g->n[i].ext;
 		size_t xl;
 
-		if (g->n[i].state != PG_ROW_NEW || strncmp(x, glob, pl))
+		if ((!g->all_nodes && g->n[i].state != PG_ROW_NEW) ||
+		    strncmp(x, glob, pl))
 			continue;
 		xl = strlen(x);
 		if (xl < pl + tl || memcmp(x + xl - tl, star + 1, tl))
@@ -323,14 +350,6 @@ static int glob_pending(const struct pg_graph *g, const char *glob, long *at)
 		n++;
 	}
 	return n;
-}
-
-/* Could ext match an IAM alias pattern (".../" "*" "/NAME")? */
-static bool has_path(const char *ext)
-{
-	const char *p = strchr(ext, '/');
-
-	return !strncmp(ext, "arn:", 4) && p && strchr(p + 1, '/');
 }
 
 /*
@@ -355,20 +374,109 @@ static void reverse_tail(const char *glob, char *out, size_t n)
 }
 
 /*
+ * How many rows table has, counted up to max (max + 1: more), -1 on an
+ * error or when their texts come to more than GRAPH_BYTES.
+ */
+static int64_t table_rows(struct pg_store *s, bool edges, int64_t max)
+{
+	struct pgq *q;
+	int64_t n = -1;
+
+	if (pq_query(&s->base, NULL, &q, edges
+		     ? "SELECT count(*), coalesce(sum(octet_length(attrs)), 0)"
+		       " FROM (SELECT attrs FROM edge LIMIT ?) x"
+		     : "SELECT count(*), coalesce(sum(octet_length(attrs) +"
+		       " octet_length(ext_id) + coalesce(octet_length(name),"
+		       " 0)), 0) FROM (SELECT attrs, ext_id, name FROM node"
+		       " LIMIT ?) x", "i", max + 1))
+		return -1;
+	if (pq_step(&s->base, q, NULL) == 1 &&
+	    pq_col_int(q, 1) <= GRAPH_BYTES)
+		n = pq_col_int(q, 0);
+	pq_done(q);
+	return n;
+}
+
+/* Every row of node (edges false) or edge into the graph. */
+static enum nhir_rc load_all(struct pg_store *s, bool edges,
+			     struct nhir_err *err)
+{
+	struct pgq *q;
+	enum nhir_rc rc;
+
+	rc = pq_query(&s->base, err, &q, edges ? "SELECT " EDGE_COLS
+		      " FROM edge" : "SELECT " NODE_COLS " FROM node", "");
+	if (rc)
+		return rc;
+	while (pq_step(&s->base, q, err) == 1)
+		if ((edges ? gedge_keep(s, q) : gnode_keep(s, q)) < 0) {
+			pq_done(q);
+			return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+		}
+	pq_done(q);
+	if (edges)
+		s->graph.all_edges = true;
+	else
+		s->graph.all_nodes = true;
+	return NHIR_OK;
+}
+
+/* graph tables read whole at most (GRAPH_ROWS holds them both) */
+#define LOAD_NODES ((int64_t)1 << 17)
+#define LOAD_EDGES ((int64_t)1 << 17)
+
+/*
+ * Before a node is looked for on the server: once a transaction has
+ * looked for as many as a 32nd of the table's nodes, the graph reads
+ * them all (and the edges), one statement each, so that from then on
+ * a node or edge not in the graph is known to be absent without
+ * asking.  A table read whole costs about what a 32nd of its rows
+ * looked for one at a time does; a small ingest into a large graph
+ * never reads it.
+ */
+static enum nhir_rc graph_miss(struct pg_store *s, struct nhir_err *err)
+{
+	struct pg_graph *g = &s->graph;
+	int64_t edges;
+	enum nhir_rc rc;
+
+	if (g->all_nodes || g->table_nodes == -2)
+		return NHIR_OK;
+	if (!g->misses++) {
+		g->table_nodes = table_rows(s, false, LOAD_NODES);
+		if (g->table_nodes < 0 || g->table_nodes > LOAD_NODES)
+			g->table_nodes = -2;	/* never */
+		if (g->table_nodes < 0)
+			return NHIR_OK;
+	}
+	if ((int64_t)g->misses * 32 < g->table_nodes)
+		return NHIR_OK;
+	rc = load_all(s, false, err);
+	if (rc)
+		return rc;
+	edges = table_rows(s, true, LOAD_EDGES);
+	if (edges >= 0 && edges <= LOAD_EDGES)
+		rc = load_all(s, true, err);
+	return rc;
+}
+
+/*
  * Node ext into *id and *kind: 1 found, 0 not, -1 error (in err).  In a
  * write transaction the node is kept in the graph, *at (when not NULL)
  * its row there, else -1.  An IAM user or role ARN is found by its
  * other spelling too (nhir_store_iam_alias); *renamed says it was
  * stored without the path ext has.  What the transaction added and has
- * not written yet is found in the graph, never on the server.
+ * not written yet is found in the graph, never on the server; once the
+ * graph holds every node, nothing is asked of the server.
  */
 static int find_node(struct pg_store *s, const char *ext, int64_t *id,
 		     enum nhir_node_kind *kind, long *at, bool *renamed,
 		     struct nhir_err *err)
 {
 	struct nhir_store *st = &s->base;
+	struct pg_graph *g = &s->graph;
 	bool keep = graph_usable(s);
-	char alias[1024], like[2100], tail[1100];
+	char alias[1024], like[2100], tail[1100], upto[1100];
 	struct pgq *q;
 	bool glob;
 	size_t o = 0;
@@ -382,27 +490,45 @@ static int find_node(struct pg_store *s, const char *ext, int64_t *id,
 	i = gnode_find(s, ext);
 	if (i >= 0)
 		goto found;
-	if (pq_query(st, err, &q, "SELECT " NODE_COLS " FROM node WHERE"
-		     " ext_id = ?", "t", ext))
+	if (keep && graph_miss(s, err))
 		return -1;
-	r = pq_step(st, q, err);
-	if (r == 1)
-		goto row;
-	pq_done(q);
+	/* read whole just now */
+	if (keep && g->all_nodes && (i = gnode_find(s, ext)) >= 0)
+		goto found;
+	if (!keep || !g->all_nodes) {
+		if (pq_query(st, err, &q, "SELECT " NODE_COLS " FROM node"
+			     " WHERE ext_id = ?", "t", ext))
+			return -1;
+		r = pq_step(st, q, err);
+		if (r == 1)
+			goto row;
+		pq_done(q);
+	}
 	if (!nhir_store_iam_alias(ext, alias, sizeof(alias), &glob))
 		return 0;
 	if (!glob) {
-		if (renamed)
-			*renamed = true;
 		i = gnode_find(s, alias);
-		if (i >= 0)
+		if (i >= 0 || (keep && g->all_nodes)) {
+			if (i < 0)
+				return 0;
+			if (renamed)
+				*renamed = true;
 			goto found;
+		}
 		if (pq_query(st, err, &q, "SELECT " NODE_COLS " FROM node"
 			     " WHERE ext_id = ?", "t", alias))
 			return -1;
+		if (q->nr == 1 && renamed)
+			*renamed = true;
 	} else {
-		char upto[1100];
-
+		if (keep)
+			mem = glob_here(g, alias, &i);
+		if (keep && g->all_nodes) {
+			/* a pattern matching two nodes names neither */
+			if (mem != 1)
+				return 0;
+			goto found;
+		}
 		/* the GLOB pattern as LIKE's: '*' its only wildcard */
 		for (const char *c = alias; *c && o + 3 < sizeof(like); c++) {
 			if (*c == '%' || *c == '_' || *c == '\\')
@@ -422,8 +548,6 @@ static int find_node(struct pg_store *s, const char *ext, int64_t *id,
 			     " < ? AND ext_id LIKE ? LIMIT 2", "ttt", tail,
 			     upto, like))
 			return -1;
-		if (keep && s->graph.paths)
-			mem = glob_pending(&s->graph, alias, &i);
 	}
 	/* a pattern matching two nodes names neither */
 	if (q->nr + mem != 1) {
@@ -450,8 +574,8 @@ row:
 	pq_done(q);
 	return 1;
 found:
-	*id = s->graph.n[i].id;
-	*kind = (enum nhir_node_kind)s->graph.n[i].kind;
+	*id = g->n[i].id;
+	*kind = (enum nhir_node_kind)g->n[i].kind;
 	if (at)
 		*at = i;
 	return 1;
@@ -731,8 +855,6 @@ static enum nhir_rc node_new(struct pg_store *s, const struct nhir_node_rec *r,
 	if (gnode_add(s, &n) < 0)
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	s->graph.pending++;
-	if (has_path(r->ext_id))
-		s->graph.paths++;
 	s->dirty = true;
 	*res = NHIR_PUT_ADDED;
 	return NHIR_OK;
@@ -839,7 +961,7 @@ static enum nhir_rc put_edge_held(struct pg_store *s,
 		return NHIR_EINVAL;
 	i = gedge_find(s, src, (int)r->kind, dst);
 	/* a node added in this transaction has only the edges here */
-	if (i < 0 && !g->n[si].fresh && !g->n[di].fresh) {
+	if (i < 0 && !g->all_edges && !g->n[si].fresh && !g->n[di].fresh) {
 		struct pgq *q;
 
 		rc = pq_query(&s->base, err, &q, "SELECT " EDGE_COLS " FROM edge"
@@ -1188,7 +1310,6 @@ enum nhir_rc pg_graph_drain(struct pg_store *s, struct nhir_err *err)
 		g->e[i].state = PG_ROW_CLEAN;
 	mints_clear(g);
 	g->pending = 0;
-	g->paths = 0;
 	return NHIR_OK;
 }
 

@@ -130,7 +130,12 @@ struct pg_graph {
 	uint32_t *n_slot, *e_slot;	/* row + 1, 0 when empty */
 	size_t n_slots, e_slots;	/* 0 or a power of two */
 	size_t pending;		/* rows new or changed, not yet written */
-	size_t paths;		/* of them new ARNs with two '/' or more */
+	uint32_t *paths;	/* rows of ARNs with two '/' or more */
+	size_t paths_nr, paths_alloc;
+	/* every node (edge) of the table is here: a miss is an absence */
+	bool all_nodes, all_edges;
+	size_t misses;		/* nodes looked for on the server */
+	int64_t table_nodes;	/* how many the table has (bounded), or -1 */
 	int64_t next_node, next_edge;	/* 0: not yet read */
 	unsigned hold;		/* a put runs: its reads need no drain */
 	bool draining;
