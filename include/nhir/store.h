@@ -141,6 +141,31 @@ enum nhir_rc nhir_store_bytes(struct nhir_store *st, uint64_t *bytes,
 			      struct nhir_err *err);
 
 /*
+ * Changes committed to the database by any process, as they are made
+ * (PostgreSQL: LISTEN/NOTIFY, on a connection of the watch's own; every
+ * write transaction notifies at its commit).  NHIR_EUNSUPPORTED on a
+ * store that cannot tell (SQLite, a PostgreSQL hot standby): look
+ * instead (nhir_audit_newest, nhir_store_graph_tag) now and then.
+ *
+ * nhir_store_watch_wait() waits at most ms and sets *what to the
+ * NHIR_WATCH_ bits of what came (0: nothing in time).  NHIR_WATCH_DOWN:
+ * the watch's connection is lost and was not made again yet, so changes
+ * go unheard (look instead until it is back); once it is back the wait
+ * answers NHIR_WATCH_DATA | NHIR_WATCH_GRAPH, as what was missed is
+ * unknown.  A watch is used by one thread at a time.
+ */
+struct nhir_store_watch;
+#define NHIR_WATCH_DATA 1u	/* a change was committed */
+#define NHIR_WATCH_GRAPH 2u	/* it changed the graph (nodes, edges) */
+#define NHIR_WATCH_DOWN 4u	/* nothing can be heard now */
+enum nhir_rc nhir_store_watch_new(struct nhir_store *st,
+				  struct nhir_store_watch **out,
+				  struct nhir_err *err);
+enum nhir_rc nhir_store_watch_wait(struct nhir_store_watch *w, unsigned ms,
+				   unsigned *what, struct nhir_err *err);
+void nhir_store_watch_free(struct nhir_store_watch *w);
+
+/*
  * A part of the open transaction that can be undone alone (one file of
  * an ingest): nhir_store_release() keeps it, nhir_store_rollback_to()
  * undoes it.  Parts do not nest.

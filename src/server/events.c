@@ -23,6 +23,7 @@
 #define FEED_MAX 256		/* feeds open at once */
 #define FEED_BEAT_US (15 * 1000000LL)	/* a comment line this often */
 #define WATCH_US 200000		/* how often the watcher looks */
+#define WATCH_WAIT_MS 500	/* longest wait for a change heard */
 
 struct feed {
 	struct srv *srv;
@@ -45,6 +46,9 @@ struct srv_feeds {
 	atomic_bool stop;
 	bool started;
 	pthread_t watcher;
+	int64_t newest;		/* the newest seq the watcher read */
+	atomic_bool heard;	/* it hears of changes (a watch, up) */
+	atomic_ulong notified, polls;
 };
 
 static int64_t now_us(void)
@@ -75,30 +79,118 @@ static void wake(struct srv_feeds *fs, int64_t newest, bool all)
 	pthread_mutex_unlock(&fs->lock);
 }
 
+/*
+ * The newest entry's seq: kept for feeds about to wait (reader), and
+ * the waiting ones that have not looked at it woken.
+ */
+static void look(struct srv_feeds *fs)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_store *st = srv_store(fs->srv, &err);
+	int64_t newest = 0;
+
+	if (!st || nhir_audit_newest(st, &newest, &err))
+		srv_log("events: %s", err.msg);
+	srv_store_put(fs->srv, st);
+	pthread_mutex_lock(&fs->lock);
+	if (newest > fs->newest)
+		fs->newest = newest;
+	pthread_mutex_unlock(&fs->lock);
+	wake(fs, newest, false);
+}
+
+/* The store's watch, when it keeps one (NULL: look every WATCH_US). */
+static struct nhir_store_watch *watch_open(struct srv_feeds *fs)
+{
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_store *st = srv_store(fs->srv, &err);
+	struct nhir_store_watch *w = NULL;
+
+	if (st && nhir_store_watch_new(st, &w, &err) &&
+	    err.rc != NHIR_EUNSUPPORTED)
+		srv_log("events: %s; looking for changes every %d ms instead",
+			err.msg, WATCH_US / 1000);
+	srv_store_put(fs->srv, st);
+	atomic_store(&fs->heard, w != NULL);
+	return w;
+}
+
+/*
+ * Told of every change as it is committed (a watch: PostgreSQL), the
+ * watcher reads the newest seq only then, and loads the graph anew
+ * when the change touched it; while the watch is down, and on a store
+ * without one, it reads the newest seq every WATCH_US while a feed
+ * waits.
+ */
 static void *watch(void *arg)
 {
 	struct srv_feeds *fs = arg;
+	struct nhir_store_watch *w = watch_open(fs);
+	bool down = false;
 
 	while (!atomic_load(&fs->stop)) {
 		struct nhir_err err = NHIR_ERR_INIT;
-		struct nhir_store *st;
-		int64_t newest = 0;
+		unsigned what = NHIR_WATCH_DATA;
 		bool any;
 
-		usleep(WATCH_US);
+		if (!w)
+			usleep(WATCH_US);
+		else if (nhir_store_watch_wait(w, down ? WATCH_US / 1000
+						       : WATCH_WAIT_MS,
+					       &what, &err))
+			what = NHIR_WATCH_DOWN;
+		if (w && (what & NHIR_WATCH_DOWN) != down) {
+			down = !down;
+			atomic_store(&fs->heard, !down);
+			srv_log("events: %s", down ? "the watch of changes "
+				"is lost; looking for them instead" :
+				"the watch of changes is back");
+		}
+		if (what & NHIR_WATCH_DOWN)
+			what = NHIR_WATCH_DATA;
+		else if (what)
+			atomic_fetch_add(&fs->notified, 1);
+		if (what & NHIR_WATCH_GRAPH) {
+			struct nhir_store *st = srv_store(fs->srv, &err);
+
+			if (st)
+				srv_graph_refresh(srv_graphs(fs->srv), st);
+			srv_store_put(fs->srv, st);
+		}
 		pthread_mutex_lock(&fs->lock);
 		any = fs->waiting != NULL;
 		pthread_mutex_unlock(&fs->lock);
-		if (!any)
-			continue;
-		st = srv_store(fs->srv, &err);
-		if (st && nhir_audit_newest(st, &newest, &err))
-			srv_log("events: %s", err.msg);
-		srv_store_put(fs->srv, st);
-		wake(fs, newest, false);
+		if ((what & NHIR_WATCH_DATA) && (any || w)) {
+			if (!w || down)
+				atomic_fetch_add(&fs->polls, 1);
+			look(fs);
+		} else if (any) {
+			wake(fs, 0, false);	/* keep-alives due */
+		}
 	}
+	nhir_store_watch_free(w);
 	wake(fs, 0, true);
 	return NULL;
+}
+
+void srv_feeds_metrics(struct srv_feeds *fs, struct nhir_buf *b)
+{
+	if (!fs)
+		return;
+	nhir_buf_addf(b, "# HELP nhir_changes_heard_total Changes the "
+		      "database told of as they were committed (PostgreSQL "
+		      "LISTEN/NOTIFY).\n# TYPE nhir_changes_heard_total "
+		      "counter\nnhir_changes_heard_total %lu\n"
+		      "# HELP nhir_changes_watched Whether the server hears "
+		      "of changes (1) or looks for them (0).\n"
+		      "# TYPE nhir_changes_watched gauge\n"
+		      "nhir_changes_watched %d\n"
+		      "# HELP nhir_changes_looks_total Times the server "
+		      "looked for changes, not told of them.\n"
+		      "# TYPE nhir_changes_looks_total counter\n"
+		      "nhir_changes_looks_total %lu\n",
+		      atomic_load(&fs->notified), atomic_load(&fs->heard),
+		      atomic_load(&fs->polls));
 }
 
 struct srv_feeds *srv_feeds_start(struct srv *s)
@@ -206,12 +298,20 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 	}
 	if (f->off == f->len) {
-		/* nothing to send: wait, off the worker, for the watcher */
+		/*
+		 * nothing to send: wait, off the worker, for the watcher;
+		 * unless it read a newer entry than this feed did before it
+		 * began to wait (a change heard once is not heard again)
+		 */
 		pthread_mutex_lock(&f->all->lock);
-		f->suspended = true;
-		f->next = f->all->waiting;
-		f->all->waiting = f;
 		MHD_suspend_connection(f->con);
+		if (f->all->newest > f->scanned) {
+			MHD_resume_connection(f->con);
+		} else {
+			f->suspended = true;
+			f->next = f->all->waiting;
+			f->all->waiting = f;
+		}
 		pthread_mutex_unlock(&f->all->lock);
 		return 0;
 	}

@@ -284,7 +284,8 @@ enum MHD_Result rd_blast(struct srv_req *r)
 	struct nhir_blast_opts o = { 0, NHIR_TIME_UNSET, 0 };
 	struct nhir_blast b = NHIR_BLAST_INIT;
 	struct nhir_blast_view *bv = NULL;
-	struct nhir_graph *g = NULL;
+	struct srv_graph *gh = NULL;
+	const struct nhir_graph *g;
 	struct nhir_err err = NHIR_ERR_INIT;
 	uint32_t seeds[RD_REFS_MAX];
 	unsigned long depth = 0, limit = 100;
@@ -313,8 +314,9 @@ enum MHD_Result rd_blast(struct srv_req *r)
 	if (blast_key(&k, &f, &o, limit, key, sizeof(key)) &&
 	    srv_cache_reply(srv_cache(r->srv), r, &k, &ok))
 		return ok;
-	if (nhir_store_load_graph(r->st, &g, &err))
+	if (srv_graph_get(srv_graphs(r->srv), r->st, k.ver, &gh, &err))
 		return srv_fail(r, &err);
+	g = srv_graph_of(gh);
 	for (size_t i = 0; i < f.nr; i++) {
 		int64_t id;
 
@@ -349,7 +351,7 @@ enum MHD_Result rd_blast(struct srv_req *r)
 out:
 	nhir_blast_view_free(bv);
 	nhir_blast_release(&b);
-	nhir_graph_free(g);
+	srv_graph_put(srv_graphs(r->srv), gh);
 	return ok;
 }
 

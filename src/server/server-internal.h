@@ -258,6 +258,27 @@ bool srv_reader_known(struct srv_cache *c, struct srv_req *r,
 void srv_reader_keep(struct srv_cache *c, const char *value, uint64_t ver,
 		     const struct nhir_token *t);
 
+/* ---- the graph kept for blasts (graph.c) ---- */
+struct srv_graph;
+struct srv_graphs;
+struct srv_graphs *srv_graphs_new(void);
+void srv_graphs_free(struct srv_graphs *gs);
+/* The server's (NULL: none, every request loads its own). */
+struct srv_graphs *srv_graphs(struct srv *s);
+/*
+ * The graph at tag (read by the caller in its snapshot): the one kept
+ * when it has that tag, else loaded from st (and kept).  Held until
+ * srv_graph_put.
+ */
+enum nhir_rc srv_graph_get(struct srv_graphs *gs, struct nhir_store *st,
+			   const uint64_t tag[4], struct srv_graph **out,
+			   struct nhir_err *err);
+const struct nhir_graph *srv_graph_of(const struct srv_graph *h);
+void srv_graph_put(struct srv_graphs *gs, struct srv_graph *h);
+/* The graph changed somewhere: load it anew from st if one is kept. */
+void srv_graph_refresh(struct srv_graphs *gs, struct nhir_store *st);
+void srv_graphs_metrics(struct srv_graphs *gs, struct nhir_buf *b);
+
 /* ---- live feeds (events.c) ---- */
 struct srv_feeds;
 /* The watcher thread; NULL when it cannot start (feeds are then 503). */
@@ -267,6 +288,8 @@ void srv_feeds_stop(struct srv_feeds *fs);
 /* Once the daemon is stopped: no feed is left. */
 void srv_feeds_free(struct srv_feeds *fs);
 struct srv_feeds *srv_feeds(struct srv *s);
+/* nhir_changes_heard_total and the like, for /metrics. */
+void srv_feeds_metrics(struct srv_feeds *fs, struct nhir_buf *b);
 bool srv_stopping(struct srv *s);
 /* GET /api/v1/events[?incident=INC][&after=SEQ]: the feed. */
 enum MHD_Result srv_events(struct srv_req *r);

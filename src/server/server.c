@@ -58,6 +58,7 @@ struct srv {
 	atomic_ulong wit[WIT_NR];	/* its attempts, by result */
 	struct srv_ssf *ssf;		/* Shared Signals, or NULL */
 	struct srv_cache *cache;	/* answers kept (cache.c), or NULL */
+	struct srv_graphs *graphs;	/* the graph kept (graph.c), or NULL */
 	/* the writer (srv_writer_queue): its thread, queue and handle */
 	pthread_mutex_t wlock;
 	pthread_cond_t wcond, ccond;
@@ -76,6 +77,11 @@ struct srv {
 struct srv_cache *srv_cache(struct srv *s)
 {
 	return s->cache;
+}
+
+struct srv_graphs *srv_graphs(struct srv *s)
+{
+	return s->graphs;
 }
 
 struct srv_ssf *srv_ssf(struct srv *s)
@@ -709,6 +715,8 @@ char *srv_metrics_text(struct srv *s, struct nhir_store *db, size_t *len)
 			      atomic_load(&s->wit[WIT_REFUSED]),
 			      atomic_load(&s->wit[WIT_FAILED]));
 	srv_cache_metrics(s->cache, &b);
+	srv_graphs_metrics(s->graphs, &b);
+	srv_feeds_metrics(s->feeds, &b);
 	nhir_buf_addf(&b, "# HELP nhir_writer_runs_total Times the writer "
 		      "took what was queued.\n# TYPE nhir_writer_runs_total "
 		      "counter\nnhir_writer_runs_total %lu\n"
@@ -1182,6 +1190,7 @@ int srv_run(const struct srv_opts *o)
 	s->limits = srv_limits_new(o->login_user, o->login_addr);
 	/* without it every answer is built: slower, as right */
 	s->cache = srv_cache_new();
+	s->graphs = srv_graphs_new();
 	s->cookie_secure = s->tls || !loopback(&ss);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->wlock, NULL);
@@ -1326,6 +1335,7 @@ out:
 	pthread_cond_destroy(&s->ccond);
 	srv_limits_free(s->limits);
 	srv_cache_free(s->cache);
+	srv_graphs_free(s->graphs);
 	srv_oidc_put(s->oidc);
 	free(s->idle);
 	free(s);

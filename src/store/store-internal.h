@@ -202,6 +202,20 @@ struct nhir_store_ops {
 	/* see nhir_store_bytes(); NULL: the size of the file path names */
 	enum nhir_rc (*bytes)(struct nhir_store *st, uint64_t *bytes,
 			      struct nhir_err *err);
+	/*
+	 * see nhir_store_watch_new(); NULL: none.  A backend's watch
+	 * embeds struct nhir_store_watch first.
+	 */
+	enum nhir_rc (*watch_new)(struct nhir_store *st,
+				  struct nhir_store_watch **out,
+				  struct nhir_err *err);
+	enum nhir_rc (*watch_wait)(struct nhir_store_watch *w, unsigned ms,
+				   unsigned *what, struct nhir_err *err);
+	void (*watch_free)(struct nhir_store_watch *w);
+};
+
+struct nhir_store_watch {
+	const struct nhir_store_ops *ops;
 };
 
 struct nhir_store {

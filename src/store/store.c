@@ -204,6 +204,36 @@ enum nhir_rc nhir_store_bytes(struct nhir_store *st, uint64_t *bytes,
 	return NHIR_OK;
 }
 
+enum nhir_rc nhir_store_watch_new(struct nhir_store *st,
+				  struct nhir_store_watch **out,
+				  struct nhir_err *err)
+{
+	enum nhir_rc rc;
+
+	*out = NULL;
+	if (!st->ops->watch_new)
+		return nhir_err_set(err, NHIR_EUNSUPPORTED, "the %s store "
+				    "cannot tell of changes as they are "
+				    "made", st->ops->name);
+	rc = st->ops->watch_new(st, out, err);
+	if (!rc)
+		(*out)->ops = st->ops;
+	return rc;
+}
+
+enum nhir_rc nhir_store_watch_wait(struct nhir_store_watch *w, unsigned ms,
+				   unsigned *what, struct nhir_err *err)
+{
+	*what = 0;
+	return w->ops->watch_wait(w, ms, what, err);
+}
+
+void nhir_store_watch_free(struct nhir_store_watch *w)
+{
+	if (w)
+		w->ops->watch_free(w);
+}
+
 void nhir_store_read_end(struct nhir_store *st)
 {
 	if (!st || !st->in_read)

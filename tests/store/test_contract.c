@@ -466,6 +466,73 @@ static void test_bytes_grow(void **state)
 	nhir_store_close(st);
 }
 
+/* What the watch w hears within about 5 s (stops at want). */
+static unsigned hear(struct nhir_store_watch *w, unsigned want)
+{
+	unsigned all = 0, what = 0;
+
+	for (int i = 0; i < 50 && (all & want) != want; i++) {
+		assert_int_equal(nhir_store_watch_wait(w, 100, &what, NULL), 0);
+		all |= what;
+	}
+	return all;
+}
+
+/*
+ * Changes committed through another handle are heard as they are made
+ * (PostgreSQL), a graph change as such; SQLite says it cannot tell.
+ */
+static void test_watch_hears_commits(void **state)
+{
+	static const char sha[] = "cc00000000000000000000000000000000000000"
+				  "000000000000000000000000";
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_store *st, *other = NULL;
+	struct nhir_store_watch *w = NULL;
+	unsigned what = 9;
+	int64_t file = 0;
+	char *path = NULL;
+	enum nhir_rc rc;
+
+	(void)state;
+	st = tl_new_store(&path);
+	rc = nhir_store_watch_new(st, &w, &err);
+	if (!strcmp(nhir_store_backend(st), "sqlite")) {
+		assert_int_equal(rc, NHIR_EUNSUPPORTED);
+		assert_null(w);
+		goto out;
+	}
+	if (rc)
+		fail_msg("watch: %s", err.msg);
+	assert_int_equal(nhir_store_watch_wait(w, 50, &what, NULL), 0);
+	assert_int_equal(what, 0);
+	if (nhir_store_open(&other, path, 0, &err))
+		fail_msg("open %s: %s", path, err.msg);
+	assert_int_equal(nhir_store_begin(other, NULL), 0);
+	put(other, NHIR_NODE_IDENTITY, "heard-user");
+	assert_int_equal(nhir_store_commit(other, NULL), 0);
+	assert_int_equal(hear(w, NHIR_WATCH_DATA | NHIR_WATCH_GRAPH),
+			 NHIR_WATCH_DATA | NHIR_WATCH_GRAPH);
+	/* a change outside the graph */
+	assert_int_equal(nhir_store_begin(other, NULL), 0);
+	if (nhir_store_file_add(other, "/logs/heard.json", sha, 1,
+				"cloudtrail", "tester", 0, &file, &err))
+		fail_msg("file: %s", err.msg);
+	assert_int_equal(nhir_store_commit(other, NULL), 0);
+	assert_int_equal(hear(w, NHIR_WATCH_DATA), NHIR_WATCH_DATA);
+	/* a transaction rolled back tells nobody */
+	assert_int_equal(nhir_store_begin(other, NULL), 0);
+	put(other, NHIR_NODE_IDENTITY, "unheard-user");
+	nhir_store_rollback(other);
+	assert_int_equal(nhir_store_watch_wait(w, 300, &what, NULL), 0);
+	assert_int_equal(what, 0);
+	nhir_store_close(other);
+out:
+	nhir_store_watch_free(w);
+	nhir_store_close(st);
+	free(path);
+}
+
 static enum nhir_put put_res(struct nhir_store *st, const char *id)
 {
 	struct nhir_node_rec r = NHIR_NODE_REC_INIT;
@@ -670,6 +737,7 @@ int main(void)
 		cmocka_unit_test(test_lineage_and_use),
 		cmocka_unit_test(test_counts_follow_puts),
 		cmocka_unit_test(test_bytes_grow),
+		cmocka_unit_test(test_watch_hears_commits),
 		cmocka_unit_test(test_iam_path_alias),
 		cmocka_unit_test(test_one_transaction_reads_its_puts),
 		cmocka_unit_test(test_few_of_a_larger_graph),

@@ -609,6 +609,7 @@ static enum nhir_rc pg_begin(struct nhir_store *st, struct nhir_err *err)
 static enum nhir_rc pg_commit(struct nhir_store *st, struct nhir_err *err)
 {
 	struct pg_store *s = PG(st);
+	const char *sql = "COMMIT";
 	PGresult *res;
 	enum nhir_rc rc = pg_graph_drain(s, err);
 
@@ -618,7 +619,15 @@ static enum nhir_rc pg_commit(struct nhir_store *st, struct nhir_err *err)
 		rc = pg_graph_changed(st, err);
 	if (rc)
 		return rc;
-	res = PQexec(s->conn, "COMMIT");
+	/*
+	 * Every server's watch hears of the change (watch.c), once it is
+	 * committed; a transaction that failed is rolled back by COMMIT
+	 * and notifies nobody.
+	 */
+	if (!s->ro && PQtransactionStatus(s->conn) == PQTRANS_INTRANS)
+		sql = s->dirty ? "NOTIFY nhir_change, 'graph'; COMMIT"
+			       : "NOTIFY nhir_change, 'data'; COMMIT";
+	res = PQexec(s->conn, sql);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
 	    PQstatus(s->conn) != CONNECTION_OK)
 		/* unknown is not none: the server may have committed it */
@@ -634,6 +643,9 @@ static enum nhir_rc pg_commit(struct nhir_store *st, struct nhir_err *err)
 				  "transaction had failed and was rolled "
 				  "back");
 	PQclear(res);
+	/* the NOTIFY failed, so COMMIT was not run: end the transaction */
+	if (PQtransactionStatus(s->conn) == PQTRANS_INERROR)
+		pq_run(s, "ROLLBACK", NULL);
 	pg_graph_forget(s);
 	return rc;
 }
@@ -721,4 +733,7 @@ const struct nhir_store_ops nhir_pg_store_ops = {
 	.webhook = &nhir_pg_webhook_ops,
 	.ssf = &nhir_pg_ssf_ops,
 	.bytes = pg_bytes,
+	.watch_new = pg_watch_new,
+	.watch_wait = pg_watch_wait,
+	.watch_free = pg_watch_free,
 };

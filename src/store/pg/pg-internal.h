@@ -6,7 +6,8 @@
  * runs the numbered migrations of schema.c and keeps the transactions;
  * stmt.c runs statements; graph.c stores nodes and edges; record.c,
  * token.c, findings.c, plan.c, report.c, witness.c, webhook.c and ssf.c
- * store the domains; events.c and usage.c the telemetry, usage and lineage.
+ * store the domains; events.c and usage.c the telemetry, usage and lineage;
+ * watch.c hears of changes as other connections commit them.
  *
  * Statements are written with SQLite's placeholders, "?" and "?N",
  * which pq_query() numbers as PostgreSQL's "$N" (a "?" inside a quoted
@@ -297,6 +298,12 @@ enum nhir_rc pg_load_begin(struct nhir_store *st, const char *table,
 enum nhir_rc pg_load_row(struct nhir_store *st, const struct nhir_cell *cells,
 			 struct nhir_err *err);
 enum nhir_rc pg_load_end(struct nhir_store *st, struct nhir_err *err);
+/* watch.c: changes as they are made (nhir_store_watch_new) */
+enum nhir_rc pg_watch_new(struct nhir_store *st, struct nhir_store_watch **out,
+			  struct nhir_err *err);
+enum nhir_rc pg_watch_wait(struct nhir_store_watch *w, unsigned ms,
+			   unsigned *what, struct nhir_err *err);
+void pg_watch_free(struct nhir_store_watch *w);
 /* witness.c */
 enum nhir_rc pg_log_id_read(struct nhir_store *st, char id[33], bool *found,
 			    struct nhir_err *err);
