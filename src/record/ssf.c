@@ -1717,6 +1717,12 @@ static int streams_cb(const struct nhir_ssf_stream_row *r, void *data)
 	return 0;
 }
 
+static int cursor_cb(const struct nhir_ssf_stream_row *r, void *data)
+{
+	*(int64_t *)data = r->cursor;
+	return 0;
+}
+
 enum nhir_rc nhir_ssf_scan(struct nhir_store *st, const struct nhir_ssf_key *k,
 			   const char *issuer, size_t limit, size_t *queued,
 			   struct nhir_err *err)
@@ -1735,16 +1741,27 @@ enum nhir_rc nhir_ssf_scan(struct nhir_store *st, const struct nhir_ssf_key *k,
 	if (!rc)
 		rc = ir_log_id(st, log, err);
 	for (size_t i = 0; !rc && i < l.nr; i++) {
-		struct scan s = { st, &l.v[i], k, issuer, log, l.v[i].cursor,
-				  0, NHIR_OK, err };
+		struct scan s = { st, &l.v[i], k, issuer, log, -1, 0, NHIR_OK,
+				  err };
+		int64_t from = -1;
 
+		/*
+		 * The cursor as it is once this holds the write lock: another
+		 * server (or process) may have moved it since the list was
+		 * read, and scanning from the old one would queue its SETs
+		 * again, under new jtis.  A stream deleted since is passed.
+		 */
 		rc = nhir_store_begin(st, err);
 		if (!rc)
-			rc = nhir_audit_since(st, 0, l.v[i].cursor, limit,
-					      scan_cb, &s, err);
+			rc = ops->streams_read(st, l.v[i].id, cursor_cb, &from,
+					       err);
+		s.last = from;
+		if (!rc && from >= 0)
+			rc = nhir_audit_since(st, 0, from, limit, scan_cb, &s,
+					      err);
 		if (!rc)
 			rc = s.rc;
-		if (!rc && s.last > l.v[i].cursor)
+		if (!rc && from >= 0 && s.last > from)
 			rc = ops->stream_cursor(st, l.v[i].id, s.last, err);
 		if (!rc)
 			rc = nhir_store_commit(st, err);

@@ -53,7 +53,7 @@ struct nhir_ssf_store_ops {
 	enum nhir_rc (*sets_due)(struct nhir_store *st, int64_t now_ms,
 				 size_t limit, nhir_ssf_set_cb cb, void *data,
 				 struct nhir_err *err);
-	/* a push of SET id: its outcome and the next attempt */
+	/* a push of SET id, still pending: its outcome and the next attempt */
 	enum nhir_rc (*set_update)(struct nhir_store *st, int64_t id,
 				   int attempts, int64_t next_ms,
 				   const char *state, int64_t at, long status,

@@ -307,9 +307,8 @@ const char *const pg_migrations[] = {
 	" WHERE flags & 30 != 0;",
 	/*
 	 * 9: SQLite's migration 18, Shared Signals (src/record/ssf.c): the
-	 * tables only, so that a database copies whole between the two
-	 * stores; this store does not keep streams yet (the library says
-	 * so) and a server on it with ssf: configured does not start.
+	 * tables, made at first so that a database copied whole between
+	 * the two stores; src/store/pg/ssf.c keeps the streams in them.
 	 */
 	"CREATE TABLE ssf_stream(" ID ", aud " T " NOT NULL,"
 	" method " T " NOT NULL, endpoint " T ", events " I " NOT NULL,"

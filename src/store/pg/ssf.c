@@ -157,7 +157,8 @@ static enum nhir_rc set_update(struct nhir_store *st, int64_t id,
 {
 	return pq_exec(st, err, "UPDATE ssf_set SET attempts = ?, next_ms = ?,"
 		       " state = ?, last_at = ?, last_status = ?,"
-		       " last_error = ? WHERE id = ?", "iitizti",
+		       " last_error = ? WHERE id = ? AND state = 'pending'",
+		       "iitizti",
 		       (int64_t)attempts, next_ms, state, at, (int64_t)status,
 		       error, id);
 }
