@@ -2485,11 +2485,13 @@ static enum nhir_rc hunt_load(struct hunt_buf *b, const char *path,
 
 /*
  * The second thread of a hunt's first pass: it loads file i + 1 (and
- * the next few) and searches it for the keys known when it starts on
- * it, while file i is cut, parsed and stored here.  Keys join on this thread; it hands
- * them over at each file's end (ahead_keys()), and the loader takes
- * them in before its next file.  A file it found none of its keys in is
- * searched again here when keys joined since (hunt_first()); one it
+ * the next few), searches it for the keys known when it starts on it
+ * and cuts its records when it holds one, while file i is parsed and
+ * stored here.  Keys join on this thread; it hands them over at each
+ * file's end (ahead_keys()), and the loader takes them in before its
+ * next file.  A file the loader has not started on when its turn comes
+ * is taken back and loaded here.  A file it found none of its keys in
+ * is searched again here when keys joined since (hunt_first()); one it
  * could not load (too large, broken, gone, out of memory) is loaded
  * here as if there were no second thread, with the same messages.
  */
@@ -2514,6 +2516,7 @@ struct ahead {
 	struct nhir_litscan *keys;	/* the loader's copy of the keys */
 	char **pub;			/* keys handed over, in order */
 	size_t pub_nr, pub_alloc, taken;
+	size_t next;			/* the next file nobody took */
 	bool quit;
 };
 
@@ -2595,19 +2598,27 @@ static void *ahead_main(void *arg)
 {
 	struct ahead *a = arg;
 
-	for (size_t j = 0; j < a->nr; j++) {
-		struct ahead_slot *s = &a->slot[j % HUNT_AHEAD_SLOTS];
+	for (;;) {
+		struct ahead_slot *s;
 		struct nhir_err err = NHIR_ERR_INIT;
 		struct stat sb;
 		bool ok = true;
+		size_t j;
 
 		pthread_mutex_lock(&a->mu);
-		while (!a->quit && s->full)
+		while (!a->quit && a->next < a->nr &&
+		       a->slot[a->next % HUNT_AHEAD_SLOTS].full)
 			pthread_cond_wait(&a->cv, &a->mu);
+		if (a->quit || a->next >= a->nr) {
+			pthread_mutex_unlock(&a->mu);
+			break;
+		}
+		j = a->next++;
+		s = &a->slot[j % HUNT_AHEAD_SLOTS];
 		for (; ok && a->taken < a->pub_nr; a->taken++)
 			ok = !nhir_litscan_add(a->keys, a->pub[a->taken],
 					       strlen(a->pub[a->taken]), &err);
-		if (a->quit || !ok) {
+		if (!ok) {
 			pthread_mutex_unlock(&a->mu);
 			break;
 		}
@@ -2653,18 +2664,27 @@ static enum nhir_rc ahead_keys(struct ahead *a, const struct nhir_litscan *all,
 }
 
 /*
- * File i as the loader left it, or NULL when the loader stopped before
- * it (the hunt then loads it itself).
+ * File i as the loader left it; NULL when the loader has not started
+ * on it (it is behind, on a busy machine, or stopped): the hunt takes
+ * it and loads it itself rather than wait.  Only a file the loader is
+ * loading now is waited for, and the first (there is nothing else to
+ * do until it is loaded).
  */
 static struct ahead_slot *ahead_get(struct ahead *a, size_t i)
 {
 	struct ahead_slot *s = &a->slot[i % HUNT_AHEAD_SLOTS];
 
 	pthread_mutex_lock(&a->mu);
-	while (!(s->full && s->file == i) && !a->quit)
+	while (!(s->full && s->file == i)) {
+		if ((a->next <= i && i) || a->quit) {
+			if (a->next <= i)
+				a->next = i + 1;
+			pthread_cond_broadcast(&a->cv);
+			s = NULL;
+			break;
+		}
 		pthread_cond_wait(&a->cv, &a->mu);
-	if (!(s->full && s->file == i))
-		s = NULL;
+	}
 	pthread_mutex_unlock(&a->mu);
 	return s;
 }
