@@ -114,9 +114,8 @@ enum nhir_rc nhir_user_count(struct nhir_store *st, int64_t *n,
  * NHIR_EDENIED with the reason in err.  Reads only: callers record a
  * refusal with nhir_audit_denied() once their transaction is gone.
  */
-enum nhir_rc nhir_authorize(struct nhir_store *st, const char *actor,
-			    enum nhir_perm perm, int64_t incident,
-			    struct nhir_err *err);
+enum nhir_rc nhir_authorize(const struct nhir_ctx *ctx, enum nhir_perm perm,
+			    int64_t incident, struct nhir_err *err);
 
 /* ---- settings an admin controls (nhir config) ---- */
 

@@ -129,7 +129,7 @@ static int check_reader(struct cli_ctx *ctx, const char *cmd)
 		return cli_fail(&err);
 	if (!users)
 		return EXIT_OK;
-	rc = nhir_authorize(ctx->st, ctx->actor, NHIR_PERM_READ, 0, &err);
+	rc = nhir_authorize(cli_lib(ctx), NHIR_PERM_READ, 0, &err);
 	if (rc != NHIR_EDENIED)
 		return rc ? cli_fail(&err) : EXIT_OK;
 	snprintf(op, sizeof(op), "%s", cmd);

@@ -396,10 +396,7 @@ static void set_result(struct nhir_exec_result *res, const char *status,
 static enum nhir_rc may_execute(const struct nhir_ctx *ctx, int64_t incident,
 				struct nhir_err *err)
 {
-	struct nhir_store *st = ctx->st;
-	const char *actor = ctx->actor;
-	enum nhir_rc rc = nhir_authorize(st, actor, NHIR_PERM_WORK, incident,
-					 err);
+	enum nhir_rc rc = nhir_authorize(ctx, NHIR_PERM_WORK, incident, err);
 
 	if (rc == NHIR_EDENIED)
 		nhir_audit_denied(ctx, "execute", incident, err->msg);
@@ -853,7 +850,6 @@ enum nhir_rc nhir_verify(const struct nhir_ctx *ctx, int64_t incident,
 			 struct nhir_verify_result *res, struct nhir_err *err)
 {
 	struct nhir_store *st = ctx->st;
-	const char *actor = ctx->actor;
 	const struct nhir_plan_store_ops *ops = nhir_plan_store(st);
 	struct pending p = { NULL, 0, 0, false };
 	struct nhir_err own = NHIR_ERR_INIT;
@@ -862,7 +858,7 @@ enum nhir_rc nhir_verify(const struct nhir_ctx *ctx, int64_t incident,
 	if (!err)
 		err = &own;	/* a refusal's reason goes on the record */
 	memset(res, 0, sizeof(*res));
-	rc = nhir_authorize(st, actor, NHIR_PERM_WORK, incident, err);
+	rc = nhir_authorize(ctx, NHIR_PERM_WORK, incident, err);
 	if (rc) {
 		if (rc == NHIR_EDENIED)
 			nhir_audit_denied(ctx, "verify", incident, err->msg);

@@ -719,15 +719,16 @@ enum nhir_rc nhir_plan_build(const struct nhir_ctx *ctx, int64_t incident,
 }
 
 /* Another catalog than the configured one: the lead's decision. */
-static enum nhir_rc other_catalog(struct nhir_store *st, const char *actor,
-				  int64_t incident,
+static enum nhir_rc other_catalog(const struct nhir_ctx *ctx, int64_t incident,
 				  const struct nhir_plan_origin *o,
 				  const char *digest, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	char what[600];
 	enum nhir_rc rc;
 
-	rc = nhir_authorize(st, actor, NHIR_PERM_LEAD, incident, err);
+	rc = nhir_authorize(ctx, NHIR_PERM_LEAD, incident, err);
 	if (rc)
 		return rc;
 	if (!o->why || !*o->why)
@@ -738,7 +739,7 @@ static enum nhir_rc other_catalog(struct nhir_store *st, const char *actor,
 		 " instead of the configured one", o->catalog ? o->catalog
 							      : "?", digest);
 	return nhir_plan_store(st)->decision_insert(st, incident,
-						    nhir_time_now(), actor,
+						    nhir_ctx_now(ctx), actor,
 						    what, o->why, err);
 }
 
@@ -786,7 +787,7 @@ enum nhir_rc nhir_plan_build_from(const struct nhir_ctx *ctx, int64_t incident,
 		rc = nhir_setting_get(st, "catalog", conf, sizeof(conf),
 				      &configured, err);
 	if (!rc && o && configured && !o->configured)
-		rc = other_catalog(st, actor, incident, o, digest, err);
+		rc = other_catalog(ctx, incident, o, digest, err);
 	if (rc == NHIR_EDENIED) {
 		nhir_store_rollback(st);
 		nhir_audit_denied(ctx, "plan", incident,

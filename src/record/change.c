@@ -108,10 +108,11 @@ static enum nhir_rc open_incident(struct nhir_store *st, int64_t id,
 	return NHIR_OK;
 }
 
-enum nhir_rc nhir_authorize(struct nhir_store *st, const char *actor,
-			    enum nhir_perm perm, int64_t incident,
-			    struct nhir_err *err)
+enum nhir_rc nhir_authorize(const struct nhir_ctx *ctx, enum nhir_perm perm,
+			    int64_t incident, struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
+	const char *actor = ctx->actor;
 	struct nhir_user u;
 	struct nhir_incident inc;
 	enum nhir_role r;
@@ -196,14 +197,13 @@ enum nhir_rc ir_begin(const struct nhir_ctx *ctx, enum nhir_perm perm,
 		      int64_t incident, const char *op, struct nhir_err *err)
 {
 	struct nhir_store *st = ctx->st;
-	const char *actor = ctx->actor;
 	enum nhir_rc rc = nhir_store_begin(st, err);
 
 	if (rc) {
 		nhir_store_cond_set(st, 0, NULL);
 		return rc;
 	}
-	rc = nhir_authorize(st, actor, perm, incident, err);
+	rc = nhir_authorize(ctx, perm, incident, err);
 	if (!rc) {
 		rc = check_cond(st, incident, err);
 		if (rc)
@@ -237,12 +237,10 @@ enum nhir_rc nhir_authorize_audited(const struct nhir_ctx *ctx,
 				    enum nhir_perm perm, int64_t incident,
 				    const char *operation, struct nhir_err *err)
 {
-	struct nhir_store *st = ctx->st;
-	const char *actor = ctx->actor;
 	struct nhir_err e = NHIR_ERR_INIT;
 	enum nhir_rc rc;
 
-	rc = nhir_authorize(st, actor, perm, incident, &e);
+	rc = nhir_authorize(ctx, perm, incident, &e);
 	if (rc == NHIR_EDENIED)
 		nhir_audit_denied(ctx, operation, incident, e.msg);
 	if (rc && err)

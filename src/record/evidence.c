@@ -301,7 +301,7 @@ enum nhir_rc nhir_evidence_add_as(const struct nhir_ctx *ctx, int64_t id,
 	if (!max_size)
 		max_size = NHIR_EVIDENCE_MAX_SIZE;
 	/* refused before any reading; no write lock while reading */
-	rc = nhir_authorize(st, actor, NHIR_PERM_WORK, id, err);
+	rc = nhir_authorize(ctx, NHIR_PERM_WORK, id, err);
 	if (rc == NHIR_EDENIED)
 		nhir_audit_denied(ctx, "evidence.add", id,
 				  err ? err->msg : "denied");

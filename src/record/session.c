@@ -474,7 +474,7 @@ enum nhir_rc nhir_session_list(const struct nhir_ctx *ctx, const char *user,
 	struct nhir_user a, u;
 	enum nhir_rc rc;
 
-	rc = nhir_authorize(st, actor, NHIR_PERM_READ, 0, err);
+	rc = nhir_authorize(ctx, NHIR_PERM_READ, 0, err);
 	if (!rc)
 		rc = nhir_user_get(st, actor, &a, err);
 	if (!rc && user)

@@ -236,7 +236,7 @@ enum nhir_rc nhir_token_list(const struct nhir_ctx *ctx, nhir_token_cb cb,
 	struct nhir_user u;
 	enum nhir_rc rc;
 
-	rc = nhir_authorize(st, actor, NHIR_PERM_READ, 0, err);
+	rc = nhir_authorize(ctx, NHIR_PERM_READ, 0, err);
 	if (!rc)
 		rc = nhir_user_get(st, actor, &u, err);
 	if (rc)

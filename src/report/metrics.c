@@ -153,7 +153,6 @@ enum nhir_rc nhir_metrics(const struct nhir_ctx *ctx, int64_t since,
 			  int64_t days, cJSON **out, struct nhir_err *err)
 {
 	struct nhir_store *st = ctx->st;
-	const char *actor = ctx->actor;
 	struct row *rows = NULL;
 	size_t nr = 0;
 	cJSON *doc, *arr, *g;
@@ -163,7 +162,7 @@ enum nhir_rc nhir_metrics(const struct nhir_ctx *ctx, int64_t since,
 	if (!err)
 		err = &own;	/* a refusal's reason goes on the record */
 	*out = NULL;
-	rc = nhir_authorize(st, actor, NHIR_PERM_READ, 0, err);
+	rc = nhir_authorize(ctx, NHIR_PERM_READ, 0, err);
 	if (rc) {
 		if (rc == NHIR_EDENIED)
 			nhir_audit_denied(ctx, "metrics", 0, err->msg);

@@ -548,7 +548,7 @@ static bool may_read(struct srv_req *r, enum MHD_Result *ok)
 	struct nhir_err err = NHIR_ERR_INIT;
 	enum nhir_rc rc;
 
-	rc = nhir_authorize(r->st, r->user, NHIR_PERM_READ, 0, &err);
+	rc = nhir_authorize(srv_lib(r), NHIR_PERM_READ, 0, &err);
 	if (!rc)
 		return true;
 	if (rc == NHIR_EDENIED)

@@ -23,7 +23,7 @@ static enum nhir_rc may_sign(struct srv_req *r, struct nhir_err *err)
 	struct nhir_user u;
 	enum nhir_rc rc;
 
-	rc = nhir_authorize(r->st, r->user, NHIR_PERM_READ, r->incident, err);
+	rc = nhir_authorize(srv_lib(r), NHIR_PERM_READ, r->incident, err);
 	if (!rc)
 		rc = nhir_user_get(r->st, r->user, &u, err);
 	if (!rc)

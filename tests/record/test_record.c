@@ -61,11 +61,14 @@ static void test_first_user_and_authority(void **state)
 				       NHIR_ROLE_ADMIN, &err), NHIR_EDENIED);
 	assert_int_equal(nhir_user_add(TL_CTX(st, "root"), "rae",
 				       NHIR_ROLE_RESPONDER, NULL), 0);
-	assert_int_equal(nhir_authorize(st, "rae", NHIR_PERM_DATA, 0, NULL), 0);
-	assert_int_equal(nhir_authorize(st, "rae", NHIR_PERM_ADMIN, 0, &err), NHIR_EDENIED);
+	assert_int_equal(nhir_authorize(TL_CTX(st, "rae"), NHIR_PERM_DATA, 0,
+					NULL), 0);
+	assert_int_equal(nhir_authorize(TL_CTX(st, "rae"), NHIR_PERM_ADMIN, 0,
+					&err), NHIR_EDENIED);
 	assert_int_equal(nhir_user_set(TL_CTX(st, "root"), "rae",
 				       NHIR_ROLE_NONE, false, NULL), 0);
-	assert_int_equal(nhir_authorize(st, "rae", NHIR_PERM_READ, 0, &err), NHIR_EDENIED);
+	assert_int_equal(nhir_authorize(TL_CTX(st, "rae"), NHIR_PERM_READ, 0,
+					&err), NHIR_EDENIED);
 	assert_non_null(strstr(err.msg, "deactivated"));
 	assert_int_equal(nhir_user_set(TL_CTX(st, "root"), "root",
 				       NHIR_ROLE_NONE, false,
@@ -95,8 +98,10 @@ static void test_user_case(void **state)
 				       NHIR_ROLE_LEAD, NULL), 0);
 	assert_int_equal(nhir_user_add(TL_CTX(st, "root"), "Rae",
 				       NHIR_ROLE_RESPONDER, NULL), 0);
-	assert_int_equal(nhir_authorize(st, "Alex", NHIR_PERM_READ, 0, NULL), 0);
-	assert_int_equal(nhir_authorize(st, "alex", NHIR_PERM_READ, 0, &err), NHIR_EDENIED);
+	assert_int_equal(nhir_authorize(TL_CTX(st, "Alex"), NHIR_PERM_READ, 0,
+					NULL), 0);
+	assert_int_equal(nhir_authorize(TL_CTX(st, "alex"), NHIR_PERM_READ, 0,
+					&err), NHIR_EDENIED);
 	assert_non_null(strstr(err.msg, "act as 'Alex'"));
 	assert_int_equal(nhir_user_add(TL_CTX(st, "ROOT"), "obi",
 				       NHIR_ROLE_OBSERVER, &err), NHIR_EDENIED);
@@ -109,7 +114,8 @@ static void test_user_case(void **state)
 					       &err), 0);
 	assert_int_equal(nhir_incident_get(st, id, &inc, NULL), 0);
 	assert_string_equal(inc.lead, "Lena");
-	assert_int_equal(nhir_authorize(st, "Lena", NHIR_PERM_LEAD, id, &err), 0);
+	assert_int_equal(nhir_authorize(TL_CTX(st, "Lena"), NHIR_PERM_LEAD, id,
+					&err), 0);
 	assert_int_equal(nhir_incident_assign(TL_CTX(st, "root"), id, "LENA",
 					      NULL, 0, &err), 0);
 	assert_int_equal(nhir_incident_get(st, id, &inc, NULL), 0);
