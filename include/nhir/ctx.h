@@ -24,8 +24,9 @@ struct nhir_ctx {
 	const char *actor;	/* the acting principal (a user's name) */
 	/*
 	 * The time of the operation's changes and checks (approvals'
-	 * expiry, audit entries); NHIR_TIME_UNSET: the system clock, read
-	 * when asked.  A front end sets it only where the record allows a
+	 * expiry, audit entries); NHIR_TIME_UNSET: the store's clock
+	 * (nhir_store_now(), the system's unless fixed), read when
+	 * asked.  A front end sets it only where the record allows a
 	 * fixed clock (the CLI: a database whose 'clock' setting is
 	 * 'fixed').
 	 */
@@ -43,7 +44,10 @@ struct nhir_ctx {
 	void *env_data;
 };
 
-/* ctx->now, or the system clock when it is NHIR_TIME_UNSET (or no ctx). */
+/*
+ * ctx->now; when it is NHIR_TIME_UNSET, the clock of ctx->st
+ * (nhir_store_set_clock()), else the system clock.
+ */
 int64_t nhir_ctx_now(const struct nhir_ctx *ctx);
 /* The variable name through ctx->env; NULL when unset or no lookup. */
 const char *nhir_ctx_env(const struct nhir_ctx *ctx, const char *name);

@@ -201,18 +201,15 @@ enum nhir_rc nhir_time_parse(const char *s, size_t len, int64_t *out,
 			     struct nhir_err *err);
 /* Formats t as "YYYY-MM-DDTHH:MM:SSZ" into out (at least 32 bytes). */
 void nhir_time_format(int64_t t, char *out, size_t outlen);
-/* The current time: the system clock, or the one fixed by nhir_clock_fix. */
+/*
+ * The system clock.  There is no process-wide fixed clock: an
+ * operation's time is its context's (nhir_ctx_now(), nhir/ctx.h), what
+ * a store stamps and reads as now is the store's (nhir_store_now()).
+ */
 int64_t nhir_time_now(void);
 /*
- * Fixes the clock for the rest of the process (NHIR_TIME_UNSET lets it
- * run again).  A front end does this only where the record allows it:
- * the CLI only for a database whose 'clock' setting is 'fixed'.
- */
-void nhir_clock_fix(int64_t t);
-bool nhir_clock_is_fixed(void);
-/*
- * Milliseconds on the monotonic clock (not moved by nhir_clock_fix nor
- * by changes of the system time), for how long something takes.
+ * Milliseconds on the monotonic clock (not moved by changes of the
+ * system time), for how long something takes.
  */
 int64_t nhir_mono_ms(void);
 /* Sleeps ms milliseconds, or less when a signal arrives. */

@@ -93,6 +93,17 @@ int nhir_store_schema_version(struct nhir_store *st);
  */
 enum nhir_rc nhir_store_begin(struct nhir_store *st, struct nhir_err *err);
 /*
+ * The clock of what st stamps by itself (a file's arrival, a node's
+ * update) and of the reads that say what holds now (an approval's
+ * state, what a blast walk reaches): t, or NHIR_TIME_UNSET for the
+ * system clock (the default).  A front end fixes it only where the
+ * record allows (the command line: a database whose 'clock' setting
+ * is 'fixed'); an operation's own clock is its context's
+ * (nhir_ctx_now(), nhir/ctx.h).
+ */
+void nhir_store_set_clock(struct nhir_store *st, int64_t t);
+int64_t nhir_store_now(const struct nhir_store *st);
+/*
  * How long nhir_store_begin() and statements wait for another writer
  * before failing with a "database is busy" error naming the wait;
  * NHIR_STORE_BUSY_DEFAULT unless set (the CLI: $NHIR_BUSY_TIMEOUT).

@@ -378,7 +378,7 @@ int cmd_blast(int argc, char **argv, struct cli_ctx *ctx)
 	v.ctx = ctx;
 	v.fmt = FMT_TEXT;
 	v.limit = 100;
-	o.at = nhir_time_now();
+	o.at = cli_now();
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':

@@ -119,6 +119,15 @@ bool cli_format_arg(const char *s, int *fmt);
  */
 bool cli_parse_time(const char *s, int64_t *out);
 /*
+ * The command line's clock: $NHIR_NOW (set by main() with
+ * cli_set_now(); cli_now_fixed() is it or NHIR_TIME_UNSET), else the
+ * system clock.  A database takes its time from it only when its
+ * 'clock' setting is 'fixed' (cli_check_clock()).
+ */
+void cli_set_now(int64_t t);
+int64_t cli_now_fixed(void);
+int64_t cli_now(void);
+/*
  * The library's context of an operation, made from ctx: its store and
  * acting user, the clock ($NHIR_NOW only for a database on a fixed
  * clock), $TMPDIR, the configured files' paths, and the process

@@ -36,6 +36,8 @@ static int open_one(const char *dsn, const char *files, unsigned flags,
 		cli_error("%s", err.msg);
 		return EXIT_ERROR;
 	}
+	/* as every store of the process was before the clock was a store's */
+	nhir_store_set_clock(*st, cli_now_fixed());
 	return EXIT_OK;
 }
 

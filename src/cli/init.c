@@ -48,10 +48,8 @@ int cmd_init(int argc, char **argv, struct cli_ctx *ctx)
 			  "it only with 'nhir init --fixed-clock'");
 		return EXIT_USAGE;
 	}
-	ctx->fixing_clock = fixed;
 	/* what comes before the setting is on the real clock */
-	if (fixed)
-		nhir_clock_fix(NHIR_TIME_UNSET);
+	ctx->fixing_clock = fixed;
 	rc = cli_open_store(ctx, NHIR_STORE_CREATE);
 	if (rc)
 		return rc;
@@ -66,7 +64,8 @@ int cmd_init(int argc, char **argv, struct cli_ctx *ctx)
 	if (fixed) {
 		if (nhir_setting_set(cli_lib(ctx), "clock", "fixed", &err))
 			return cli_fail(&err);
-		nhir_clock_fix(ctx->now);
+		nhir_store_set_clock(ctx->st, ctx->now);
+		ctx->clock_fixed = true;
 		out_printf("the clock is fixed: times come from NHIR_NOW\n");
 	}
 	out_printf("initialized %s database '%s' (schema %d)\n",

@@ -137,6 +137,8 @@ static int check_reader(struct cli_ctx *ctx, const char *cmd)
 		struct nhir_ctx c = *cli_lib(ctx);
 
 		c.st = rw;
+		if (ctx->clock_fixed)
+			nhir_store_set_clock(rw, ctx->now);
 		nhir_audit_denied(&c, op, 0, err.msg);
 		nhir_store_close(rw);
 	}
@@ -252,7 +254,7 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		/* checked against the database when one is opened */
-		nhir_clock_fix(ctx.now);
+		cli_set_now(ctx.now);
 	}
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {

@@ -809,7 +809,7 @@ int cmd_contain(int argc, char **argv, struct cli_ctx *ctx)
 	};
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct nhir_residual res;
-	int64_t inc, at = nhir_time_now();
+	int64_t inc, at = cli_now();
 	char t[40], e[40];
 	int c, fmt = FMT_TEXT, r;
 	bool at_given = false;

@@ -156,7 +156,7 @@ int cmd_report(int argc, char **argv, struct cli_ctx *ctx)
 	struct nhir_buf b = NHIR_BUF_INIT(256 << 20);
 	const char *sign = NULL, *key = NULL, *outpath = NULL;
 	const char *trust = getenv("NHIR_TRUST");
-	int64_t inc, at = nhir_time_now();
+	int64_t inc, at = cli_now();
 	int c, fd, fmt = R_MD;
 	unsigned oflags = 0;
 	cJSON *r = NULL;

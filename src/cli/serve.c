@@ -431,7 +431,7 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 		return EXIT_OK;
 	}
 	/* tokens expire and approvals lapse by the real clock only */
-	if (nhir_clock_is_fixed()) {
+	if (cli_now_fixed() != NHIR_TIME_UNSET) {
 		cli_error("nhir serve keeps the real clock: unset NHIR_NOW");
 		return EXIT_USAGE;
 	}

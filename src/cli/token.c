@@ -144,7 +144,7 @@ int cmd_token(int argc, char **argv, struct cli_ctx *ctx)
 		out_fprintf(stderr, "token %" PRId64 " for %s (%s), expires "
 			    "%s; shown this once\n", id, user,
 			    nhir_token_scope_name(scope),
-			    cli_time(nhir_time_now() + (ttl ? ttl :
+			    cli_time(cli_now() + (ttl ? ttl :
 				     NHIR_TOKEN_TTL_DEFAULT), exp, sizeof(exp)));
 		out_printf("%s\n", value);
 		memset(value, 0, sizeof(value));

@@ -65,10 +65,28 @@ bool cli_format_arg(const char *s, int *fmt)
 	return true;
 }
 
+/* $NHIR_NOW as main() read it, or NHIR_TIME_UNSET */
+static int64_t fixed_now = NHIR_TIME_UNSET;
+
+void cli_set_now(int64_t t)
+{
+	fixed_now = t;
+}
+
+int64_t cli_now_fixed(void)
+{
+	return fixed_now;
+}
+
+int64_t cli_now(void)
+{
+	return fixed_now != NHIR_TIME_UNSET ? fixed_now : nhir_time_now();
+}
+
 bool cli_parse_time(const char *s, int64_t *out)
 {
 	if (!strcmp(s, "now")) {
-		*out = nhir_time_now();
+		*out = cli_now();
 		return true;
 	}
 	if (nhir_time_parse(s, (size_t)-1, out, NULL)) {
@@ -100,6 +118,9 @@ int cli_open_store(struct cli_ctx *ctx, unsigned flags)
 		cli_error("%s", err.msg);
 		return EXIT_ERROR;
 	}
+	/* checked against the database's setting below (cli_check_clock) */
+	if (ctx->now != NHIR_TIME_UNSET && !ctx->fixing_clock)
+		nhir_store_set_clock(ctx->st, ctx->now);
 	if (env && *env)
 		nhir_store_set_busy_timeout(ctx->st, (unsigned)secs * 1000u);
 	/*

@@ -225,18 +225,6 @@ void nhir_time_format(int64_t t, char *out, size_t outlen)
  * (a demo, a test, the replay of a past incident); the library never
  * reads the environment for it.  Set before any thread starts.
  */
-static int64_t fixed_now = NHIR_TIME_UNSET;
-
-void nhir_clock_fix(int64_t t)
-{
-	fixed_now = t;
-}
-
-bool nhir_clock_is_fixed(void)
-{
-	return fixed_now != NHIR_TIME_UNSET;
-}
-
 int64_t nhir_mono_ms(void)
 {
 	struct timespec ts;
@@ -254,7 +242,5 @@ void nhir_sleep_ms(int ms)
 
 int64_t nhir_time_now(void)
 {
-	if (fixed_now != NHIR_TIME_UNSET)
-		return fixed_now;
 	return (int64_t)time(NULL);
 }

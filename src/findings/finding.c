@@ -245,7 +245,7 @@ static int import_sighting(const struct nhir_sighting *s, void *data)
 		.file = s->file, .line = s->line, .at = s->time,
 		.author = s->author, .link = s->link, .report = x->path,
 	};
-	int64_t node = 0, fid = 0, now = nhir_time_now();
+	int64_t node = 0, fid = 0, now = nhir_store_now(x->st);
 	int64_t seen = s->time != NHIR_TIME_UNSET ? s->time : now;
 	bool aws_key, known, added;
 

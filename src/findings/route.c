@@ -483,7 +483,7 @@ enum nhir_rc nhir_route_facts(struct nhir_store *st, int64_t finding,
 	struct nhir_findings_route_in in;
 	struct nhir_graph *g = NULL;
 	struct nhir_blast b = NHIR_BLAST_INIT;
-	struct nhir_blast_opts o = { nhir_time_now(), NHIR_TIME_UNSET, 0 };
+	struct nhir_blast_opts o = { nhir_store_now(st), NHIR_TIME_UNSET, 0 };
 	struct nhir_node n;
 	int64_t cred = 0;
 	uint32_t seed;

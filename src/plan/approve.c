@@ -509,7 +509,7 @@ enum nhir_rc nhir_approval_each(struct nhir_store *st, int64_t incident,
 				int64_t step, nhir_approval_cb cb, void *data,
 				struct nhir_err *err)
 {
-	struct each_approval e = { cb, data, nhir_time_now() };
+	struct each_approval e = { cb, data, nhir_store_now(st) };
 
 	return nhir_plan_store(st)->approvals_of(st, incident, step,
 						 approval_cb, &e, err);
@@ -595,7 +595,7 @@ static enum nhir_rc accept_risk(struct nhir_store *st, const char *actor,
 				const char *why, struct nhir_err *err)
 {
 	return nhir_plan_store(st)->decision_insert(st, incident,
-						    nhir_time_now(), actor,
+						    nhir_store_now(st), actor,
 						    what, why, err);
 }
 
@@ -780,7 +780,7 @@ static enum nhir_rc add_step(struct nhir_store *st, const char *actor,
 				    : 0;
 	d.delay = a->delay;
 	d.proposer = actor;
-	d.created = nhir_time_now();
+	d.created = nhir_store_now(st);
 	d.entry = entry;
 	return nhir_plan_store(st)->step_insert(st, &d, id, err);
 }

@@ -652,7 +652,7 @@ static enum nhir_rc store_step(struct planner *p, const char *actor,
 	d.approvals_needed = approvals_for(s->a);
 	d.delay = s->a->delay;
 	d.proposer = actor;
-	d.created = nhir_time_now();
+	d.created = nhir_store_now(p->st);
 	d.entry = entry;
 	return nhir_plan_store(p->st)->step_insert(p->st, &d, &s->id, p->err);
 }
@@ -1038,7 +1038,7 @@ static enum nhir_rc read_steps(struct nhir_store *st, int64_t incident,
 	const struct nhir_plan_store_ops *ops = nhir_plan_store(st);
 	enum nhir_rc rc;
 
-	sr->t.now = nhir_time_now();
+	sr->t.now = nhir_store_now(st);
 	rc = ops->approvals_of(st, incident, 0, tally_cb, &sr->t, err);
 	if (!rc && sr->t.oom)
 		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");

@@ -60,7 +60,7 @@ enum nhir_rc nhir_audit_checkpoint(struct nhir_store *st, const char *keyfile,
 {
 	unsigned char sk[NHIR_ED_SK];
 	struct nhir_audit_check chk;
-	int64_t seq = 0, at = nhir_time_now();
+	int64_t seq = 0, at = nhir_store_now(st);
 	char pkh[2 * NHIR_ED_PK + 1], log[NHIR_LOG_ID_LEN];
 	unsigned char pk[NHIR_ED_PK];
 	enum nhir_rc rc;

@@ -246,7 +246,7 @@ static enum nhir_rc custody(struct nhir_store *st, int64_t ev,
 			    const char *actor, const char *action,
 			    const char *detail, struct nhir_err *err)
 {
-	return nhir_record_store(st)->custody_insert(st, ev, nhir_time_now(),
+	return nhir_record_store(st)->custody_insert(st, ev, nhir_store_now(st),
 						     actor, action, detail,
 						     err);
 }
@@ -260,7 +260,7 @@ static enum nhir_rc record_evidence(struct nhir_store *st, int64_t incident,
 	struct nhir_evidence_def e = {
 		.incident = incident, .name = name, .sha256 = hex,
 		.size = (int64_t)size, .source = source,
-		.collected_by = actor, .collected = nhir_time_now(),
+		.collected_by = actor, .collected = nhir_store_now(st),
 	};
 
 	return nhir_record_store(st)->evidence_insert(st, &e, evidence, err);

@@ -115,7 +115,7 @@ static enum nhir_rc scope_put(struct nhir_store *st, int64_t inc,
 {
 	struct nhir_scope_row s = {
 		.incident = inc, .node = node, .status = status,
-		.origin = origin, .updated = nhir_time_now(), .actor = actor,
+		.origin = origin, .updated = nhir_store_now(st), .actor = actor,
 	};
 
 	return nhir_record_store(st)->scope_put(st, &s, overwrite, err);
@@ -129,7 +129,7 @@ static enum nhir_rc propose(struct nhir_store *st, const int64_t *seeds,
 {
 	struct nhir_graph *g = NULL;
 	struct nhir_blast b = NHIR_BLAST_INIT;
-	struct nhir_blast_opts o = { nhir_time_now(), exposed, 0 };
+	struct nhir_blast_opts o = { nhir_store_now(st), exposed, 0 };
 	uint32_t *ix = NULL;
 	size_t n = 0;
 	enum nhir_rc rc;

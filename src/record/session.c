@@ -177,7 +177,7 @@ static enum nhir_rc open_session(struct nhir_store *st,
 	ir_copy(s.user, sizeof(s.user), u->name);
 	ir_copy(s.method, sizeof(s.method), method);
 	ir_copy(s.address, sizeof(s.address), address);
-	s.created = nhir_time_now();
+	s.created = nhir_store_now(st);
 	s.expires = s.created + ttl;
 	s.ended = NHIR_TIME_UNSET;
 	rc = nhir_store_begin(st, err);
@@ -429,13 +429,13 @@ enum nhir_rc nhir_logout(struct nhir_store *st, const char *value,
 	cJSON *d;
 	enum nhir_rc rc;
 
-	rc = nhir_session_check(st, value, nhir_time_now(), &s, err);
+	rc = nhir_session_check(st, value, nhir_store_now(st), &s, err);
 	if (rc)
 		return rc;
 	rc = nhir_store_begin(st, err);
 	if (rc)
 		return rc;
-	rc = nhir_token_store(st)->session_end(st, s.id, nhir_time_now(),
+	rc = nhir_token_store(st)->session_end(st, s.id, nhir_store_now(st),
 					       err);
 	d = cJSON_CreateObject();
 	if (d) {

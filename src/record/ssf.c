@@ -1376,14 +1376,14 @@ static cJSON *opaque(const char *id)
  * The claims of a SET of event ev about sub (taken over) with body
  * (taken over), for aud, its transaction txn.
  */
-static cJSON *set_claims(const char *issuer, const char *aud, const char *jti,
-			 const char *txn, enum nhir_ssf_event ev, cJSON *sub,
-			 cJSON *body)
+static cJSON *set_claims(int64_t now, const char *issuer, const char *aud,
+			 const char *jti, const char *txn,
+			 enum nhir_ssf_event ev, cJSON *sub, cJSON *body)
 {
 	cJSON *c = cJSON_CreateObject(), *evs;
 	bool ok = c && sub && body &&
 		  cJSON_AddStringToObject(c, "iss", issuer) &&
-		  cJSON_AddNumberToObject(c, "iat", (double)nhir_time_now()) &&
+		  cJSON_AddNumberToObject(c, "iat", (double)now) &&
 		  cJSON_AddStringToObject(c, "jti", jti) &&
 		  cJSON_AddStringToObject(c, "aud", aud) &&
 		  (!txn || cJSON_AddStringToObject(c, "txn", txn));
@@ -1421,7 +1421,8 @@ static enum nhir_rc keep_set(struct nhir_store *st,
 	enum nhir_rc rc;
 
 	new_jti(jti);
-	c = set_claims(issuer, r->aud, jti, txn, ev, sub, body);
+	c = set_claims(nhir_store_now(st), issuer, r->aud, jti, txn, ev, sub,
+		       body);
 	jws = c ? nhir_ssf_sign(k, c) : NULL;
 	cJSON_Delete(c);
 	if (!jws)
@@ -1432,7 +1433,7 @@ static enum nhir_rc keep_set(struct nhir_store *st,
 	s.jti = jti;
 	s.event = event_uris[ev];
 	s.jws = jws;
-	s.created = nhir_time_now();
+	s.created = nhir_store_now(st);
 	s.next_ms = 0;		/* due at once */
 	rc = nhir_ssf_store(st)->set_insert(st, &s, err);
 	nhir_free(jws);

@@ -53,7 +53,7 @@ static enum nhir_rc insert_user(struct nhir_store *st, const char *actor,
 	ir_copy(u.name, sizeof(u.name), name);
 	u.role = role;
 	u.active = true;
-	u.created = nhir_time_now();
+	u.created = nhir_store_now(st);
 	ir_copy(u.created_by, sizeof(u.created_by), actor);
 	return nhir_record_store(st)->user_insert(st, &u, err);
 }

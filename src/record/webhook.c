@@ -739,7 +739,7 @@ enum nhir_rc nhir_webhook_cursors_init(struct nhir_store *st,
 		rc = ops->cursor_read(st, h->v[i].name, &seq, &found, err);
 		if (!rc && !found)
 			rc = ops->cursor_write(st, h->v[i].name, newest,
-					       nhir_time_now(), err);
+					       nhir_store_now(st), err);
 	}
 	if (!rc)
 		rc = nhir_store_commit(st, err);
@@ -799,7 +799,7 @@ static int scan_cb(const struct nhir_audit_entry *e, void *data)
 	d.seq = e->seq;
 	d.incident = e->incident;
 	d.body = body;
-	d.created = nhir_time_now();
+	d.created = nhir_store_now(s->st);
 	d.next_ms = 0;		/* due at once */
 	s->rc = nhir_webhook_store(s->st)->delivery_insert(s->st, &d, &id,
 							   s->err);
@@ -831,7 +831,7 @@ enum nhir_rc nhir_webhook_scan(struct nhir_store *st,
 			rc = nhir_audit_newest(st, &cur, err);
 			if (!rc)
 				rc = ops->cursor_write(st, h->v[i].name, cur,
-						       nhir_time_now(), err);
+						       nhir_store_now(st), err);
 		} else if (!rc) {
 			s.last = cur;
 			rc = nhir_audit_since(st, 0, cur, limit, scan_cb, &s,
@@ -840,7 +840,7 @@ enum nhir_rc nhir_webhook_scan(struct nhir_store *st,
 				rc = s.rc;
 			if (!rc && s.last > cur)
 				rc = ops->cursor_write(st, h->v[i].name, s.last,
-						       nhir_time_now(), err);
+						       nhir_store_now(st), err);
 		}
 		if (!rc)
 			rc = nhir_store_commit(st, err);

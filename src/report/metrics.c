@@ -120,7 +120,7 @@ static enum nhir_rc times(struct nhir_store *st, struct row *x, int64_t days,
 	if (!cs.open)
 		x->t[M_CONTAIN] = cs.finished_last;
 	x->still_valid = -1;	/* not notified, or not that long ago */
-	if (notified && notified + days * 86400 <= nhir_time_now())
+	if (notified && notified + days * 86400 <= nhir_store_now(st))
 		return ops->still_valid_at(st, x->id, notified + days * 86400,
 					   &x->still_valid, err);
 	return NHIR_OK;

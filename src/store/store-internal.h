@@ -227,6 +227,9 @@ struct nhir_store {
 	/* the next change's precondition: see nhir_store_cond_set() */
 	int64_t cond_id;
 	char cond_tag[NHIR_ETAG_LEN];
+	/* nhir_store_set_clock(): fixed at clock, else the system's */
+	bool clock_fixed;
+	int64_t clock;
 };
 
 /*

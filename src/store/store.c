@@ -80,6 +80,17 @@ enum nhir_rc nhir_store_open(struct nhir_store **out, const char *dsn,
 	return rc;
 }
 
+void nhir_store_set_clock(struct nhir_store *st, int64_t t)
+{
+	st->clock_fixed = t != NHIR_TIME_UNSET;
+	st->clock = t;
+}
+
+int64_t nhir_store_now(const struct nhir_store *st)
+{
+	return st && st->clock_fixed ? st->clock : nhir_time_now();
+}
+
 bool nhir_store_readonly(const struct nhir_store *st)
 {
 	return st->ro;

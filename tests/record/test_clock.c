@@ -72,10 +72,38 @@ static void test_two_clocks(void **state)
 	nhir_store_close(st);
 }
 
+/*
+ * A context without a clock of its own takes its store's: fixed by
+ * nhir_store_set_clock() (what the command line does for a database on
+ * a fixed clock), else the system's; the system clock is not moved.
+ */
+static void test_store_clock(void **state)
+{
+	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_ctx c = { .st = st, .actor = "ada",
+			      .now = NHIR_TIME_UNSET };
+	struct seen s;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	nhir_store_set_clock(st, 1714557600);
+	assert_int_equal(nhir_store_now(st), 1714557600);
+	assert_int_equal(nhir_ctx_now(&c), 1714557600);
+	assert_true(nhir_time_now() > 1714557600 + 86400);
+	assert_int_equal(nhir_user_add(&c, "ada", NHIR_ROLE_ADMIN, NULL), 0);
+	nhir_store_set_clock(st, NHIR_TIME_UNSET);
+	assert_true(nhir_ctx_now(&c) > 1714557600 + 86400);
+	assert_int_equal(nhir_audit_each(st, 0, on_entry, &s, NULL), 0);
+	assert_int_equal(s.nr, 1);
+	assert_int_equal(s.at[0], 1714557600);
+	nhir_store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_clocks),
+		cmocka_unit_test(test_store_clock),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -585,7 +585,7 @@ static enum nhir_rc pg_begin(struct nhir_store *st, struct nhir_err *err)
 	enum nhir_rc rc;
 
 	s->dirty = false;
-	s->now = nhir_time_now();
+	s->now = nhir_store_now(st);
 	/* another server may have written since: cached use is stale */
 	pg_events_reset(s, false);
 	pg_graph_forget(s);

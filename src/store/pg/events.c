@@ -277,7 +277,7 @@ enum nhir_rc pg_file_add(struct nhir_store *st, const char *path,
 	rc = pq_int(st, err, id, NULL, "INSERT INTO source_file(path, sha256,"
 		    " size, format, ingested, actor) VALUES(?, ?, ?, ?, ?, ?)"
 		    " RETURNING id", "ttitit", path, sha256, (int64_t)size,
-		    format, nhir_time_now(), actor);
+		    format, nhir_store_now(st), actor);
 	if (rc)
 		return rc;
 	e->first = INT64_MAX;

@@ -1550,7 +1550,7 @@ enum nhir_rc pg_record_import(struct nhir_store *st,
 	return pq_exec(st, err, "INSERT INTO import_run(time, actor, format,"
 		       " path, sha256, size, added, updated, unchanged,"
 		       " rejected, status) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-		       " ?)", "ittttiiiiit", nhir_time_now(), r->actor,
+		       " ?)", "ittttiiiiit", nhir_store_now(st), r->actor,
 		       r->format, r->path, r->sha256, (int64_t)r->size,
 		       (int64_t)r->added, (int64_t)r->updated,
 		       (int64_t)r->unchanged, (int64_t)r->rejected, r->status);

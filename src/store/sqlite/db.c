@@ -612,7 +612,7 @@ enum nhir_rc sq_begin(struct nhir_store *st, struct nhir_err *err)
 	int64_t v;
 
 	s->dirty = false;
-	s->now = nhir_time_now();
+	s->now = nhir_store_now(st);
 	rc = begin_write(s, err);
 	if (rc)
 		return rc;

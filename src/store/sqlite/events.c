@@ -185,7 +185,7 @@ enum nhir_rc sq_file_add(struct nhir_store *st, const char *path,
 	sq_bind_text(q, 2, sha);
 	sqlite3_bind_int64(q, 3, (int64_t)size);
 	sq_bind_text(q, 4, format);
-	sqlite3_bind_int64(q, 5, nhir_time_now());
+	sqlite3_bind_int64(q, 5, nhir_store_now(st));
 	sq_bind_text(q, 6, actor);
 	if (sqlite3_step(q) != SQLITE_DONE)
 		return sq_db_err(s, err, "cannot record file");

@@ -961,7 +961,7 @@ enum nhir_rc sq_record_import(struct nhir_store *st,
 
 	if (!q)
 		return sq_db_err(s, err, "cannot record import");
-	sqlite3_bind_int64(q, 1, nhir_time_now());
+	sqlite3_bind_int64(q, 1, nhir_store_now(st));
 	sq_bind_text(q, 2, r->actor);
 	sq_bind_text(q, 3, r->format);
 	sq_bind_text(q, 4, r->path);
