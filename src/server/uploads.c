@@ -175,8 +175,9 @@ enum MHD_Result up_begin(struct srv_req *r, enum srv_upload_kind kind)
 					    r->incident, "evidence.add", &err);
 	else
 		rc = nhir_authorize_data(srv_lib(r),
-					 kind == SRV_UP_IMPORT ? "import" : kind == SRV_UP_INGEST ? "ingest" : "findings.import",
-					 &err);
+					 kind == SRV_UP_IMPORT ? "import"
+					 : kind == SRV_UP_INGEST ? "ingest"
+					 : "findings.import", &err);
 	if (rc)
 		return srv_fail(r, &err);
 	rc = srv_upload_open(&r->up, srv_opts(r->srv)->upload_dir, srv_opts(r->srv)->max_upload,
