@@ -31,9 +31,14 @@ struct nhir_ctx {
 	 * 'fixed').
 	 */
 	int64_t now;
-	const char *catalog;	/* the action catalog's path; NULL: none */
-	const char *policy;	/* the routing policy's path; NULL: none */
-	const char *connectors;	/* the connectors file's path; NULL: none */
+	/*
+	 * The configured files' paths, for what names them (NULL: not
+	 * given).  No operation reads them yet: each takes the catalog,
+	 * policy or connectors its caller loaded.
+	 */
+	const char *catalog;	/* the action catalog */
+	const char *policy;	/* the routing policy */
+	const char *connectors;	/* the connectors file */
 	const char *tmpdir;	/* scratch files; NULL: /tmp */
 	/*
 	 * How connectors read the environment (their ${env:NAME} secrets,

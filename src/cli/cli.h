@@ -130,8 +130,10 @@ int64_t cli_now(void);
 /*
  * The library's context of an operation, made from ctx: its store and
  * acting user, the clock ($NHIR_NOW only for a database on a fixed
- * clock), $TMPDIR, the configured files' paths, and the process
- * environment as the connectors' lookup.
+ * clock), $TMPDIR, and the process environment as the connectors'
+ * lookup.  The files' paths are left NULL: a command resolves the
+ * catalog, policy or connectors it was given and passes what it
+ * loaded.
  */
 const struct nhir_ctx *cli_lib(struct cli_ctx *ctx);
 /* The process environment (getenv), as a library context's lookup. */

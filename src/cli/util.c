@@ -149,9 +149,6 @@ const struct nhir_ctx *cli_lib(struct cli_ctx *ctx)
 		.st = ctx->st,
 		.actor = ctx->actor,
 		.now = ctx->clock_fixed ? ctx->now : NHIR_TIME_UNSET,
-		.catalog = cli_catalog_path(NULL),
-		.policy = cli_policy_path(NULL),
-		.connectors = cli_connectors_path(NULL),
 		.tmpdir = ctx->tmpdir,
 		.env = cli_getenv,
 	};

@@ -245,16 +245,25 @@ static const char *aws_env(const struct nhir_ctx *op, const char *name)
 	return nhir_ctx_env(op, name);
 }
 
-static void home_path(const struct nhir_ctx *op, char *out, size_t n,
+/*
+ * The shared file $env names, else ~/.aws/rel; false (and out empty)
+ * when neither $env nor $HOME is set: no path is guessed.
+ */
+static bool home_path(const struct nhir_ctx *op, char *out, size_t n,
 		      const char *env, const char *rel)
 {
 	const char *v = aws_env(op, env), *home = aws_env(op, "HOME");
 
+	out[0] = '\0';
 	if (v && *v)
 		snprintf(out, n, "%s", v);
-	else
-		snprintf(out, n, "%s/.aws/%s", home ? home : "", rel);
+	else if (home && *home)
+		snprintf(out, n, "%s/.aws/%s", home, rel);
+	return out[0] != '\0';
 }
+
+#define NO_HOME "$HOME is not set, nor AWS_SHARED_CREDENTIALS_FILE and " \
+		"AWS_CONFIG_FILE: the shared files are not read"
 
 /* Static keys of profile p from the credentials file, then the config file. */
 static bool profile_keys(const struct nhir_ctx *op, const char *p,
@@ -262,30 +271,45 @@ static bool profile_keys(const struct nhir_ctx *op, const char *p,
 {
 	char cred[256], conf[256], section[128];
 	bool found = false;
+	bool have_cred = home_path(op, cred, sizeof(cred),
+				   "AWS_SHARED_CREDENTIALS_FILE",
+				   "credentials");
+	bool have_conf = home_path(op, conf, sizeof(conf), "AWS_CONFIG_FILE",
+				   "config");
 
-	home_path(op, cred, sizeof(cred), "AWS_SHARED_CREDENTIALS_FILE",
-		  "credentials");
-	home_path(op, conf, sizeof(conf), "AWS_CONFIG_FILE", "config");
-	c->id = ini_get(cred, p, "aws_access_key_id", &found);
-	c->secret = ini_get(cred, p, "aws_secret_access_key", &found);
-	c->token = ini_get(cred, p, "aws_session_token", &found);
-	snprintf(c->from, sizeof(c->from), "profile %.64s of %s", p, cred);
-	if (c->id && c->secret)
-		return true;
-	creds_free(c);
-	if (strcmp(p, "default"))
-		snprintf(section, sizeof(section), "profile %.100s", p);
-	else
-		snprintf(section, sizeof(section), "default");
-	c->id = ini_get(conf, section, "aws_access_key_id", &found);
-	c->secret = ini_get(conf, section, "aws_secret_access_key", &found);
-	c->token = ini_get(conf, section, "aws_session_token", &found);
-	snprintf(c->from, sizeof(c->from), "profile %.64s of %s", p, conf);
-	if (c->id && c->secret)
-		return true;
-	creds_free(c);
+	if (!have_cred && !have_conf) {
+		snprintf(c->from, sizeof(c->from), NO_HOME);
+		return false;
+	}
+	if (have_cred) {
+		c->id = ini_get(cred, p, "aws_access_key_id", &found);
+		c->secret = ini_get(cred, p, "aws_secret_access_key", &found);
+		c->token = ini_get(cred, p, "aws_session_token", &found);
+		snprintf(c->from, sizeof(c->from), "profile %.64s of %s", p,
+			 cred);
+		if (c->id && c->secret)
+			return true;
+		creds_free(c);
+	}
+	if (have_conf) {
+		if (strcmp(p, "default"))
+			snprintf(section, sizeof(section), "profile %.100s", p);
+		else
+			snprintf(section, sizeof(section), "default");
+		c->id = ini_get(conf, section, "aws_access_key_id", &found);
+		c->secret = ini_get(conf, section, "aws_secret_access_key",
+				    &found);
+		c->token = ini_get(conf, section, "aws_session_token", &found);
+		snprintf(c->from, sizeof(c->from), "profile %.64s of %s", p,
+			 conf);
+		if (c->id && c->secret)
+			return true;
+		creds_free(c);
+	}
 	snprintf(c->from, sizeof(c->from), "no keys for profile %.64s in %s%s "
-		 "or %s", p, cred, found ? "" : " (no such profile)", conf);
+		 "or %s", p, have_cred ? cred : "(no credentials file: $HOME "
+		 "is not set)", found ? "" : " (no such profile)",
+		 have_conf ? conf : "(no config file: $HOME is not set)");
 	return false;
 }
 
@@ -301,7 +325,8 @@ static bool profile_role(const struct nhir_ctx *op, const char *p,
 	bool found = false;
 	char *role, *source;
 
-	home_path(op, conf, sizeof(conf), "AWS_CONFIG_FILE", "config");
+	if (!home_path(op, conf, sizeof(conf), "AWS_CONFIG_FILE", "config"))
+		return profile_keys(op, p, c);	/* says why */
 	if (strcmp(p, "default"))
 		snprintf(section, sizeof(section), "profile %.100s", p);
 	else

@@ -134,7 +134,8 @@ struct srv_req {
 
 /*
  * The library's context of r's operation: its store, the principal it
- * proved, the real clock, the configured files, the upload directory
+ * proved, no clock of its own (its store's, which a server never
+ * fixes: the system clock), the configured files, the upload directory
  * for scratch files and the front end's environment lookup.
  */
 const struct nhir_ctx *srv_lib(struct srv_req *r);

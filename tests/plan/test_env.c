@@ -7,6 +7,7 @@
  */
 #include "lib/testlib.h"
 #include "plan/rest.h"
+#include "plan/plan-internal.h"
 
 #define NAME "NHIR_TEST_CONN_SECRET"
 
@@ -154,10 +155,55 @@ static void test_exec_env_unset(void **state)
 	assert_string_equal(res.detail, "[]");
 }
 
+/*
+ * The aws connector with nothing but AWS_PROFILE in the lookup: no
+ * keys and no $HOME, so no shared file's path is known and none is
+ * guessed (not /.aws/credentials): the dry run says why it is not
+ * signed.
+ */
+static const char *profile_only(void *data, const char *name)
+{
+	(void)data;
+	return !strcmp(name, "AWS_PROFILE") ? "responder" : NULL;
+}
+
+static void test_aws_without_home(void **state)
+{
+	static const char conf[] =
+		"version: 1\n"
+		"connectors:\n"
+		"  - name: aws\n"
+		"    type: aws\n"
+		"    endpoint: http://127.0.0.1:9/\n"
+		"    sts_endpoint: http://127.0.0.1:9/\n"
+		"    actions: [\"aws.*\"]\n";
+	static const char req[] =
+		"{\"action\":\"aws.delete-login-profile\",\"dry_run\":true,"
+		"\"incident\":\"INC-1\",\"step\":1,\"target\":{\"id\":"
+		"\"arn:aws:iam::123456789012:user/ci\",\"kind\":\"identity\"}}";
+	struct nhir_ctx ctx = { .now = NHIR_TIME_UNSET, .env = profile_only };
+	struct nhir_connectors *c = NULL;
+	struct nhir_buf reply = NHIR_BUF_INIT(1 << 20);
+	struct nhir_err err = NHIR_ERR_INIT;
+
+	(void)state;
+	assert_int_equal(setenv("HOME", tl_tmpdir(), 1), 0);
+	assert_int_equal(nhir_connectors_parse(conf, sizeof(conf) - 1,
+					       "aws.yaml", &c, &err), 0);
+	assert_int_equal(nhir_connector_call(&ctx, c, "aws.delete-login-profile",
+					     false, req, &reply, &err), 0);
+	nhir_buf_addch(&reply, 0);
+	assert_non_null(strstr(reply.buf, "$HOME is not set"));
+	assert_null(strstr(reply.buf, "/.aws/"));
+	nhir_buf_release(&reply);
+	nhir_connectors_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_secret_from_lookup),
+		cmocka_unit_test(test_aws_without_home),
 		cmocka_unit_test_setup_teardown(test_exec_env_from_lookup,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_env_unset, setup,
