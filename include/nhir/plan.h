@@ -284,8 +284,26 @@ void nhir_connectors_free(struct nhir_connectors *c);
 struct nhir_exec_result {
 	char status[16];	/* "done", "failed", "dry-run", "skipped" */
 	char detail[4096];	/* a built-in connector's dry run: requests */
+	/*
+	 * SHA-256 (hex) of the connector's name, a newline and the step's
+	 * request as it is sent when confirmed (dry_run false): a dry run
+	 * says it, a confirmation may name it; "" for a step over.
+	 */
+	char request_sha256[65];
+	/* with NHIR_ECONFLICT: the expectation not met ("step",
+	 * "request_sha256"), else "" */
+	char unexpected[16];
 	int64_t step;
 	int64_t evidence;	/* where the connector's output is kept */
+};
+
+/*
+ * What the person confirmed, as the dry run showed it: the step (0:
+ * any) and the digest of its request (NULL: any).
+ */
+struct nhir_exec_expect {
+	int64_t step;
+	const char *request_sha256;
 };
 
 /*
@@ -302,6 +320,18 @@ enum nhir_rc nhir_execute(const struct nhir_ctx *ctx, int64_t incident,
 			  int64_t step, bool confirm,
 			  const struct nhir_connectors *conn,
 			  struct nhir_exec_result *res, struct nhir_err *err);
+/*
+ * The same, bound to what was confirmed: if the step chosen is not
+ * expect->step, or its request's digest not expect->request_sha256,
+ * nothing is sent and the answer is NHIR_ECONFLICT with res->unexpected
+ * naming which, res->step and res->request_sha256 the step's now.
+ */
+enum nhir_rc nhir_execute_expect(const struct nhir_ctx *ctx, int64_t incident,
+				 int64_t step, bool confirm,
+				 const struct nhir_exec_expect *expect,
+				 const struct nhir_connectors *conn,
+				 struct nhir_exec_result *res,
+				 struct nhir_err *err);
 
 /*
  * A step left "running" by a run that died (killed, crashed) while its

@@ -234,6 +234,8 @@ enum nhir_rc nhir_doc_execute(int64_t inc, const struct nhir_exec_result *r,
 	doc_num(&d, d.root, "step", r->step);
 	doc_str(&d, d.root, "status", r->status);
 	doc_str(&d, d.root, "detail", r->detail);
+	if (r->request_sha256[0])
+		doc_str(&d, d.root, "request_sha256", r->request_sha256);
 	if (r->evidence)
 		doc_num(&d, d.root, "evidence", r->evidence);
 	return doc_finish(&d, out, err);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "nhir/plan.h"
 #include "nhir/record.h"
+#include "core/hash.h"
 #include "record/record-internal.h"
 #include "plan/plan-internal.h"
 #include "store/plan.h"
@@ -254,6 +255,56 @@ static char *request_json(struct nhir_store *st, int64_t incident,
 	return out;
 }
 
+/*
+ * Into res, the digest of what confirming step x sends: the name of
+ * its connector (cname; "probe" for a verify step's probe), a newline,
+ * and its request with dry_run false (req when given, else built).
+ */
+static enum nhir_rc request_digest(struct nhir_store *st, int64_t incident,
+				   const struct xstep *x, const char *cname,
+				   const char *req, struct nhir_exec_result *res,
+				   struct nhir_err *err)
+{
+	char *own = req ? NULL : request_json(st, incident, x, false);
+	struct nhir_sha256 h;
+	unsigned char md[32];
+
+	if (!req)
+		req = own;
+	if (!req || !nhir_sha256_init(&h)) {
+		nhir_free(own);
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
+	nhir_sha256_update(&h, cname, strlen(cname));
+	nhir_sha256_update(&h, "\n", 1);
+	nhir_sha256_update(&h, req, strlen(req));
+	nhir_sha256_final(&h, md);
+	nhir_sha256_release(&h);
+	nhir_hex32(md, res->request_sha256);
+	nhir_free(own);
+	return NHIR_OK;
+}
+
+/*
+ * Is what step x would send (res->request_sha256) what was confirmed?
+ * Else nothing is sent: a stale preview never runs another request.
+ */
+static enum nhir_rc as_confirmed(const struct nhir_exec_expect *e,
+				 const struct xstep *x,
+				 struct nhir_exec_result *res,
+				 struct nhir_err *err)
+{
+	if (!e || !e->request_sha256 ||
+	    !strcmp(e->request_sha256, res->request_sha256))
+		return NHIR_OK;
+	snprintf(res->unexpected, sizeof(res->unexpected), "request_sha256");
+	return nhir_err_set(err, NHIR_ECONFLICT, "step %" PRId64 " (%s) would "
+			    "now send a request other than the one confirmed "
+			    "(its digest is %.12s..., not %.12s...): nothing "
+			    "was sent; see its dry run again", x->seq,
+			    x->action, res->request_sha256, e->request_sha256);
+}
+
 static bool revokes(const struct xstep *x)
 {
 	return !strcmp(x->phase, "contain") || !strcmp(x->phase, "revoke");
@@ -452,6 +503,7 @@ static enum nhir_rc runnable(struct nhir_store *st, const struct xstep *x,
  */
 static enum nhir_rc run_probe(const struct nhir_ctx *ctx, int64_t incident,
 			      const struct xstep *x, bool confirm,
+			      const struct nhir_exec_expect *expect,
 			      const struct nhir_connectors *conn,
 			      struct nhir_exec_result *res,
 			      struct nhir_err *err)
@@ -464,6 +516,11 @@ static enum nhir_rc run_probe(const struct nhir_ctx *ctx, int64_t incident,
 	int64_t now;
 	enum nhir_rc rc;
 
+	rc = request_digest(st, incident, x, "probe", NULL, res, err);
+	if (!rc)
+		rc = as_confirmed(expect, x, res, err);
+	if (rc)
+		return rc;
 	if (!confirm) {
 		snprintf(detail, sizeof(detail), "would probe the target of "
 			 "step %" PRId64, x->seq);
@@ -633,6 +690,7 @@ static enum nhir_rc finish_step(const struct nhir_ctx *ctx, int64_t incident,
 /* Step x through its connector: started, sent, kept, finished. */
 static enum nhir_rc run_connector(const struct nhir_ctx *ctx, int64_t incident,
 				  const struct xstep *x, bool confirm,
+				  const struct nhir_exec_expect *expect,
 				  const struct nhir_connectors *conn,
 				  struct nhir_exec_result *res,
 				  struct nhir_err *err)
@@ -651,6 +709,14 @@ static enum nhir_rc run_connector(const struct nhir_ctx *ctx, int64_t incident,
 	req = request_json(st, incident, x, !confirm);
 	if (!req)
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	rc = request_digest(st, incident, x, cname, confirm ? req : NULL, res,
+			    err);
+	if (!rc)
+		rc = as_confirmed(expect, x, res, err);
+	if (rc) {
+		nhir_free(req);
+		return rc;
+	}
 	if (!confirm && nhir_connector_builtin(conn, x->action, false)) {
 		/* a built-in connector shows the requests it would send */
 		rc = nhir_connector_call(ctx, conn, x->action, false, req,
@@ -699,6 +765,17 @@ enum nhir_rc nhir_execute(const struct nhir_ctx *ctx, int64_t incident,
 			  const struct nhir_connectors *conn,
 			  struct nhir_exec_result *res, struct nhir_err *err)
 {
+	return nhir_execute_expect(ctx, incident, seq, confirm, NULL, conn,
+				   res, err);
+}
+
+enum nhir_rc nhir_execute_expect(const struct nhir_ctx *ctx, int64_t incident,
+				 int64_t seq, bool confirm,
+				 const struct nhir_exec_expect *expect,
+				 const struct nhir_connectors *conn,
+				 struct nhir_exec_result *res,
+				 struct nhir_err *err)
+{
 	struct nhir_store *st = ctx->st;
 	struct nhir_err own = NHIR_ERR_INIT;
 	struct xstep x;
@@ -713,6 +790,13 @@ enum nhir_rc nhir_execute(const struct nhir_ctx *ctx, int64_t incident,
 	if (rc)
 		return rc;
 	res->step = x.seq;
+	if (expect && expect->step && x.seq != expect->step) {
+		snprintf(res->unexpected, sizeof(res->unexpected), "step");
+		return nhir_err_set(err, NHIR_ECONFLICT, "the step to run is "
+				    "step %" PRId64 " (%s), not step %" PRId64
+				    " as confirmed: nothing was run; see its "
+				    "dry run", x.seq, x.action, expect->step);
+	}
 	if (already_over(&x, res))
 		return NHIR_OK;
 	if (!strcmp(x.status, "interrupted"))
@@ -727,8 +811,10 @@ enum nhir_rc nhir_execute(const struct nhir_ctx *ctx, int64_t incident,
 	if (rc)
 		return rc;
 	if (!strcmp(x.phase, "verify") && x.target)
-		return run_probe(ctx, incident, &x, confirm, conn, res, err);
-	return run_connector(ctx, incident, &x, confirm, conn, res, err);
+		return run_probe(ctx, incident, &x, confirm, expect, conn, res,
+				 err);
+	return run_connector(ctx, incident, &x, confirm, expect, conn, res,
+			     err);
 }
 
 enum nhir_rc nhir_step_resolve(const struct nhir_ctx *ctx, int64_t incident,

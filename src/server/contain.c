@@ -67,6 +67,29 @@ static enum MHD_Result plan_now(struct srv_req *r, unsigned status,
 }
 
 /*
+ * 409 for a confirmation whose step or request no longer holds: the
+ * field ("step", "request_sha256") and what the step is now.
+ */
+static enum MHD_Result unexpected(struct srv_req *r,
+				  const struct nhir_exec_result *res,
+				  const struct nhir_err *err)
+{
+	cJSON *ext = cJSON_CreateObject();
+
+	if (ext) {
+		cJSON_AddStringToObject(ext, "field", res->unexpected);
+		cJSON_AddNumberToObject(ext, "step", (double)res->step);
+		if (res->request_sha256[0])
+			cJSON_AddStringToObject(ext, "request_sha256",
+						res->request_sha256);
+	}
+	srv_log("%s %s: not run, %s changed since the preview (%s)",
+		r->method, r->url, res->unexpected, r->user);
+	return srv_problem_ext(r, 409, err->rc, "conflict", "Conflict",
+			       err->msg, ext);
+}
+
+/*
  * POST /api/v1/incidents/{id}/steps/{n}/execute: {"confirm": true}
  * runs step n (as nhir execute INC N --confirm), else its dry run says
  * what would be sent (the library's request, which carries no secret);
@@ -76,12 +99,18 @@ static enum MHD_Result plan_now(struct srv_req *r, unsigned status,
  * POST /api/v1/incidents/{id}/execute is the same for the next step
  * ready (nhir execute INC --next): the library chooses it, and stops
  * at an interrupted one until the lead decides.
+ * A dry run answers the digest of the request confirming would send
+ * ("request_sha256"); a confirmation carrying "step" and that digest
+ * runs only that step with that request, else 409 naming the field
+ * that no longer holds (with the step's "step" and "request_sha256"
+ * now): a page previewed before the plan changed runs nothing.
  */
 enum MHD_Result ct_execute(struct srv_req *r)
 {
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct nhir_connectors *conn;
 	struct nhir_exec_result res;
+	struct nhir_exec_expect expect;
 	struct srv_exec_req x;
 	enum MHD_Result ok;
 	enum nhir_rc rc;
@@ -111,11 +140,18 @@ enum MHD_Result ct_execute(struct srv_req *r)
 		return plan_now(r, 200, 0);
 	}
 	conn = connectors(r, &err);
-	if (!conn)
+	if (!conn) {
+		srv_exec_req_free(&x);
 		return srv_fail(r, &err);
-	rc = nhir_execute(srv_lib(r), r->incident, r->num, x.confirm, conn,
-			  &res, &err);
+	}
+	expect.step = x.step;
+	expect.request_sha256 = x.request_sha256;
+	rc = nhir_execute_expect(srv_lib(r), r->incident, r->num, x.confirm,
+				 &expect, conn, &res, &err);
 	nhir_connectors_free(conn);
+	srv_exec_req_free(&x);
+	if (rc == NHIR_ECONFLICT && res.unexpected[0])
+		return unexpected(r, &res, &err);
 	if (!rc)
 		rc = nhir_doc_execute(r->incident, &res, &doc, &err);
 	if (rc)

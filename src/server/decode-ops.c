@@ -17,6 +17,17 @@ static char *take(struct srv_value *v)
 	return s;
 }
 
+/* 64 lowercase hex digits? */
+static bool sha256_hex(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return i == 64;
+}
+
 static enum nhir_rc refuse(struct srv_value *v, size_t nr,
 			   struct nhir_err *err, const char *msg)
 {
@@ -32,6 +43,8 @@ enum nhir_rc srv_decode_execute(const char *body, size_t len,
 		{ "confirm", SRV_BOOL, false, 0, 0 },
 		{ "resolve", SRV_STR, false, 0, 16 },
 		{ "why", SRV_STR, false, 0, SRV_NOTE_MAX },
+		{ "step", SRV_INT, false, 1, STEP_MAX },
+		{ "request_sha256", SRV_STR, false, 0, 64 },
 	};
 	struct srv_value v[NHIR_ARRAY_SIZE(f)];
 	enum srv_resolve resolve = SRV_RESOLVE_NONE;
@@ -56,13 +69,25 @@ enum nhir_rc srv_decode_execute(const char *body, size_t len,
 		if (v[0].b)
 			return refuse(v, NHIR_ARRAY_SIZE(f), err, "field "
 				      "'confirm' does not go with 'resolve'");
+		if ((v[3].set && !v[3].null) || v[4].s)
+			return refuse(v, NHIR_ARRAY_SIZE(f), err, v[4].s
+				      ? "field 'request_sha256' does not go "
+					"with 'resolve'"
+				      : "field 'step' does not go with "
+					"'resolve'");
 	} else if (v[2].s) {
 		return refuse(v, NHIR_ARRAY_SIZE(f), err, "field 'why' goes "
 			      "with 'resolve' only");
 	}
+	if (v[4].s && !sha256_hex(v[4].s))
+		return refuse(v, NHIR_ARRAY_SIZE(f), err, "field "
+			      "'request_sha256' is not 64 lowercase hex "
+			      "digits (the dry run's request_sha256)");
 	out->resolve = resolve;
 	out->confirm = v[0].b;
 	out->why = take(&v[2]);
+	out->step = v[3].set && !v[3].null ? v[3].i : 0;
+	out->request_sha256 = take(&v[4]);
 	srv_values_free(v, NHIR_ARRAY_SIZE(f));
 	return NHIR_OK;
 }
@@ -71,6 +96,8 @@ void srv_exec_req_free(struct srv_exec_req *x)
 {
 	srv_free(x->why);
 	x->why = NULL;
+	srv_free(x->request_sha256);
+	x->request_sha256 = NULL;
 }
 
 enum nhir_rc srv_decode_plan_edit(const char *body, size_t len,

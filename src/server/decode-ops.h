@@ -22,13 +22,20 @@
  * runs the step; without it (or false) the dry run says what would be
  * sent.  {"resolve": "done"|"retry", "why": "..."} is the lead's
  * decision on an interrupted step instead (as nhir execute --resolve):
- * why is required with resolve and taken with nothing else.
+ * why is required with resolve and taken with nothing else.  "step"
+ * and "request_sha256", as a dry run answered them, bind the run to
+ * what was previewed.
  */
 enum srv_resolve { SRV_RESOLVE_NONE, SRV_RESOLVE_DONE, SRV_RESOLVE_RETRY };
 struct srv_exec_req {
 	bool confirm;
 	enum srv_resolve resolve;
 	char *why;		/* with resolve; else NULL */
+	/* what the dry run showed, to be run only if it still is: "step"
+	 * (0: not given) and "request_sha256" (64 lowercase hex digits, or
+	 * NULL); neither with resolve */
+	int64_t step;
+	char *request_sha256;
 };
 enum nhir_rc srv_decode_execute(const char *body, size_t len,
 				struct srv_exec_req *out,

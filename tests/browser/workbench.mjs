@@ -237,11 +237,23 @@ await check('a plan changed between the preview and the confirmation runs nothin
 	});
 	if (!r.startsWith('200 '))
 		return ok('the lead skips step 2', false, r);
+	// the confirmation names what was previewed; the server refuses it
+	const refused = lena.page.waitForResponse((res) => res.url().endsWith('/incidents/INC-1/execute') &&
+		(res.request().postData() || '').includes('"confirm":true'));
+	lena.allow = [409];
 	await box.getByRole('button', { name: 'Run step 2' }).click();
+	const res = await refused;
+	const sent = JSON.parse(res.request().postData());
+	const answer = await res.json().catch(() => null);
 	await box.locator('.problem').filter({ hasText: 'The plan changed' }).waitFor();
 	const after = await conf.locator('p').nth(1).textContent();
+	lena.allow = [];
 	return ok('step 2 previewed, skipped, not run; step 3 shown', /step 2\./.test(before) &&
-		/step 3\./.test(after) && (await box.locator('.next-result').count()) === 0, before, r, after);
+		/step 3\./.test(after) && (await box.locator('.next-result').count()) === 0, before, r, after) &&
+		ok('sent with step 2 and the preview\'s request digest; refused 409 naming "step"',
+			sent.step === 2 && /^[0-9a-f]{64}$/.test(sent.request_sha256) && res.status() === 409 &&
+			answer && answer.field === 'step' && answer.step === 3, JSON.stringify(sent), res.status(),
+			JSON.stringify(answer));
 });
 await check('lena runs the next step the server chooses; alex sees it done without reloading', async () => {
 	const box = lena.page.locator('.next-step');
@@ -249,12 +261,19 @@ await check('lena runs the next step the server chooses; alex sees it done witho
 	const head = await conf.locator('p').filter({ hasText: 'The next step ready' }).textContent();
 	const n = (/step (\d+)/.exec(head) || [])[1];
 	const req = await conf.locator('pre.request').textContent();
+	const ran = lena.page.waitForResponse((res) => res.url().endsWith('/incidents/INC-1/execute') &&
+		(res.request().postData() || '').includes('"confirm":true'));
 	await box.getByRole('button', { name: `Run step ${n}` }).click();
+	const res = await ran;
+	const sent = JSON.parse(res.request().postData());
 	await box.locator('.next-result .badge').filter({ hasText: 'done' }).waitFor();
 	const action = await lena.page.locator(`li.step[data-step="${n}"]`).getAttribute('data-action');
 	await alex.page.locator(`li.step[data-step="${n}"] .step-head .badge`).filter({ hasText: 'done' }).waitFor();
 	return ok('the next step ready, not the irreversible one', n === '3' &&
-		action === 'generic.notify-owner' && req.includes(action), head, req, action);
+		action === 'generic.notify-owner' && req.includes(action), head, req, action) &&
+		ok('bound to the step and request previewed', sent.step === 3 &&
+			/^[0-9a-f]{64}$/.test(sent.request_sha256) && res.status() === 200, JSON.stringify(sent),
+			res.status());
 });
 await check('verification runs every confirmed revocation\'s probe, its result shown', async () => {
 	await lena.page.getByRole('button', { name: 'Verify revocations' }).click();

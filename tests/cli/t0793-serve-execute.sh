@@ -245,6 +245,47 @@ check "naming the field" has "$T/nxr.body" "field 'resolve' names a step"
 post nxo "$OLGA" $J/execute '{}'
 check "an observer may not run the next step: 403" code nxo 403
 
+# a confirmation bound to what its dry run showed: the step and the
+# digest of its request; anything else is refused and nothing runs
+SHA=$(field nx request_sha256)
+check "the dry run names its request's digest" sh -c 'echo "$0" | grep -Eqx "[0-9a-f]{64}"' "$SHA"
+post nx2 "$RORY" $J/execute '{}'
+check "the same digest for the same request" test "$(field nx2 request_sha256)" = "$SHA"
+OTHER=$(printf 'another request' | sha256sum | cut -c1-64)
+post be1 "$RORY" $J/execute '{"confirm":true,"step":1,"request_sha256":"abc"}'
+check "a digest that is not 64 hex digits: 400" code be1 400
+check "naming the field" has "$T/be1.body" "field 'request_sha256'"
+post be2 "$RORY" $J/execute "{\"confirm\":true,\"request_sha256\":\"$(echo "$SHA" | tr a-f A-F)\"}"
+check "in capitals: 400" code be2 400
+post be3 "$RORY" $J/execute '{"confirm":true,"step":0}'
+check "step 0: 400" code be3 400
+post be4 "$LENA" $J/steps/1/execute '{"resolve":"done","why":"x","step":1}'
+check "step with resolve: 400" code be4 400
+check "naming it" has "$T/be4.body" "field 'step' does not go with 'resolve'"
+post be5 "$RORY" $J/execute '{"confirm":true,"step":"1"}'
+check "a step that is not a number: 400" code be5 400
+post st2 "$RORY" $J/execute "{\"confirm\":true,\"step\":3,\"request_sha256\":\"$OTHER\"}"
+check "the next step is not the one confirmed: 409" code st2 409
+check "as problem+json" problem st2 409 NHIR_ECONFLICT
+check "naming the field step" test "$(field st2 field)" = step
+check "and the step next now" test "$(field st2 step)" = 1
+check "saying nothing was run" has "$T/st2.body" "nothing was run"
+post rq2 "$RORY" $J/execute "{\"confirm\":true,\"step\":1,\"request_sha256\":\"$OTHER\"}"
+check "the same step with another request: 409" code rq2 409
+check "naming the field request_sha256" test "$(field rq2 field)" = request_sha256
+check "and the request's digest now" test "$(field rq2 request_sha256)" = "$SHA"
+post rq3 "$RORY" $J/steps/1/execute "{\"confirm\":true,\"request_sha256\":\"$OTHER\"}"
+check "by its number too: 409" code rq3 409
+check "naming request_sha256" test "$(field rq3 field)" = request_sha256
+req plan2 -H "Authorization: Bearer $OLGA" "$URL$J/plan"
+check "nothing ran" test "$(status plan2 1)" = planned
+check "the server's log says why" has "$T/srv.err" "not run, request_sha256 changed since the preview"
+post bound "$RORY" $J/execute "{\"confirm\":true,\"step\":1,\"request_sha256\":\"$SHA\"}"
+check "what was previewed runs: 200" code bound 200
+check "step 1" test "$(field bound step)" = 1
+check "done" test "$(field bound status)" = done
+check "the request sent is the one previewed" test "$(field bound request_sha256)" = "$SHA"
+
 # a rejection withdrawn by its author
 post rej "$BEN" $J/steps/3/reject '{"why":"not yet"}'
 check "ben rejects a step" code rej 200

@@ -393,7 +393,17 @@ function Step({ inc, s, canWrite, canApprove, onDone, running }) {
 	const dry = () => act(async () => setPreview(await post(`${url}/execute`, {})));
 	const run = () => act(async () => {
 		setAsking(false);
-		const r = await post(`${url}/execute`, { confirm: true });
+		// a request previewed binds the run: the server runs nothing else
+		const body = preview ? { confirm: true, step: s.step, request_sha256: preview.request_sha256 }
+			: { confirm: true };
+		let r;
+		try {
+			r = await post(`${url}/execute`, body);
+		} catch (e) {
+			if (e.status === 409 && e.doc && e.doc.field)
+				setPreview(null);
+			throw e;
+		}
 		setResult(r);
 		onDone(null);
 	});
@@ -533,8 +543,10 @@ function ApproveAll({ inc, onDone }) {
 
 // Runs the next step ready, chosen by the library: first its dry run
 // (which step, and what would be sent), then on confirmation that step,
-// only if its dry run is still the one previewed: a plan rebuilt, edited
-// or moved meanwhile shows the new request instead of running it.
+// bound to the step and the digest of the request previewed: the server
+// runs nothing else, and when the plan was rebuilt, edited or moved
+// meanwhile it refuses (409 naming the field), and the page shows the
+// new next step instead.
 function NextStep({ inc, onDone }) {
 	const [busy, setBusy] = useState(false);
 	const [error, setError] = useState(null);
@@ -555,20 +567,28 @@ function NextStep({ inc, onDone }) {
 		setPreview(await post(`/api/v1/incidents/${inc.id}/execute`, {}));
 	});
 	const run = () => act(async () => {
-		// the next step's dry run again: the same step, the same request?
-		let next;
+		const path = `/api/v1/incidents/${inc.id}/execute`;
+		let r;
 		try {
-			next = await post(`/api/v1/incidents/${inc.id}/execute`, {});
+			r = await post(path, { confirm: true, step: preview.step, request_sha256: preview.request_sha256 });
 		} catch (e) {
-			setPreview(null);
-			throw e;
-		}
-		if (next.step !== preview.step || next.detail !== preview.detail) {
-			setPreview({ ...next, changed: true });
+			if (e.status !== 409 || !e.doc || !e.doc.field) {
+				setPreview(null);
+				throw e;
+			}
+			// not what was previewed: nothing ran; the next step now
+			let next;
+			try {
+				next = await post(path, {});
+			} catch (e2) {
+				setPreview(null);
+				throw e2;
+			}
+			setPreview({ ...next, changed: e.doc.field });
 			return;
 		}
 		setPreview(null);
-		setResult(await post(`/api/v1/incidents/${inc.id}/steps/${next.step}/execute`, { confirm: true }));
+		setResult(r);
 		onDone(null);
 	});
 	return (
@@ -576,7 +596,8 @@ function NextStep({ inc, onDone }) {
 			{!preview && <button type="button" disabled={busy} onClick={ask}>Next step…</button>}
 			{preview && (
 				<div class="confirm" role="group" aria-label="Confirm the next step">
-					{preview.changed && <p class="problem" role="alert">The plan changed since the preview: nothing was run.
+					{preview.changed && <p class="problem" role="alert">The plan changed since the preview: nothing was run
+						(the server refused: {preview.changed === 'step' ? 'another step is next' : 'the request is not the one previewed'}).
 						Here is the next step now; run it only if this is what you mean.</p>}
 					<p><strong>The next step ready is step {preview.step}.</strong> Dry run: what the connector would be sent (nothing was sent yet)</p>
 					<pre class="request mono" tabIndex={0}>{preview.detail}</pre>
