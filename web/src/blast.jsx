@@ -3,7 +3,7 @@
 // table; a row's "Path" (or a click on its node) highlights the path
 // that brought it in.  Past AGGREGATE items, each group is drawn as one
 // node (the table still lists them all, to its limit).
-import { useState, useEffect, useRef } from 'preact/hooks';
+import { useState, useEffect, useRef, useMemo } from 'preact/hooks';
 import { get } from './api.js';
 import { Graph, KIND_COLORS, preloadBig } from './graph.jsx';
 
@@ -79,7 +79,10 @@ export function Blast({ query }) {
 	const [sel, setSel] = useState(null);
 	const [graph, setGraph] = useState({ els: [], aggregated: false });
 	const view = useRef(null);
-	const items = doc ? flatten(doc) : [];
+	// made once per answer: the page renders several times while it draws
+	const items = useMemo(() => (doc ? flatten(doc) : []), [doc]);
+	const rows = useMemo(() => items.filter((it) => it.group === 'seeds' || shown[it.group] !== false).slice(0, ROWS),
+		[items, shown]);
 
 	useEffect(() => {
 		document.title = 'Blast radius · nhir';
@@ -201,7 +204,7 @@ export function Blast({ query }) {
 								<th scope="col">Expires</th><th scope="col">Path</th>
 							</tr></thead>
 							<tbody>
-								{items.filter((it) => it.group === 'seeds' || shown[it.group] !== false).slice(0, ROWS).map((it) => (
+								{rows.map((it) => (
 									<tr key={`${it.group}-${it.id}`}>
 										<td class="node-name">{it.kind === 'credential' || it.kind === 'token'
 											? <a href={`#/credential?ref=${encodeURIComponent(it.ref)}`}>{it.name || it.ref}</a>
