@@ -5,7 +5,8 @@
 # Prints each script's verdict and "N passed, N failed" over scripts.
 # make check runs the same leg (tests/run.sh, "cli on postgresql"),
 # counting checks; make check-pg runs this, for the verdicts alone.
-# Scripts marked "pg-leg: own cluster" are left out unless named.
+# Scripts marked "pg-leg: ..." (own cluster, not run) are left out
+# unless named.
 #   NHIR=build/check/nhir tests/pg-suite.sh [tests/cli/tNNNN-name.sh...]
 set -u
 : "${NHIR:=build/check/nhir}"
@@ -19,7 +20,7 @@ pg_start || exit 1
 export NHIR_TEST_PG="$PG_DSN"
 out=$(mktemp -d)
 trap 'pg_stop; rm -rf "$out"' EXIT
-[ $# -gt 0 ] || set -- $(grep -L '^# pg-leg: own cluster' tests/cli/t[0-9]*.sh)
+[ $# -gt 0 ] || set -- $(grep -L '^# pg-leg: ' tests/cli/t[0-9]*.sh)
 jobs=${TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
 printf '%s\n' "$@" | xargs -P "$jobs" -I{} sh -c \
 	'o="$1/$(basename "$2")"; timeout 600 sh "$2" >"$o.log" 2>&1; echo $? >"$o.rc"' \

@@ -88,12 +88,14 @@ group cli
 # tests/cli/lib.sh put the database there instead of $T/test.db.
 # Scripts marked "pg-leg: own cluster" make their own cluster for every
 # database they use and ran on PostgreSQL above; they are not run twice.
+# Those marked "pg-leg: not run" check what only an SQLite file has (the
+# marker says why and which scripts check PostgreSQL's counterpart).
 # Without the PostgreSQL programs (scripts/deps.sh installs them) the
 # leg fails, never skips.
 . tests/lib-pg.sh
 if pg_start; then
 	ls tests/cli/t[0-9]*.sh | while read -r t; do
-		grep -q '^# pg-leg: own cluster' "$t" || echo "$t"
+		grep -q '^# pg-leg: ' "$t" || echo "$t"
 	done >"$cli_out/pg.list"
 	NHIR_TEST_PG=$PG_DSN xargs -P "$jobs" -I{} sh -c \
 		'o="$1/pg-$(basename "$2")"; timeout 600 sh "$2" >"$o.log" 2>&1; echo $? >"$o.rc"' \

@@ -5,9 +5,26 @@
 . tests/cli/lib.sh
 
 check "init" "$NHIR" init
-sqlite_file "the application id is a mark in the SQLite file" &&
+# nhir's mark: the SQLite file's application id, or on PostgreSQL its
+# schema_version table; a database of another application's is refused
+if on_pg; then
+	check "the new database carries nhir's schema_version" test \
+		"$(db_sql "SELECT count(*) FROM schema_version")" -gt 0
+	pgf=$(printf '%s' "$NHIR_DB" | sed 's#^\([a-z]*://[^/]*/\)\([^?]*\)#\1\2_other#')
+	db_sql "CREATE DATABASE \"$(_pg_name)_other\"" "$(printf '%s' \
+		"$NHIR_DB" | sed 's#^\([a-z]*://[^/]*/\)[^?]*#\1postgres#')" >/dev/null
+	db_sql "CREATE TABLE contacts(name text); INSERT INTO contacts
+		VALUES ('ann')" "$pgf"
+	check "another application's PostgreSQL database is refused" \
+		exits 1 "$NHIR" --db "$pgf" incident list
+	check "saying so" has "$T/last.err" "not an nhir database"
+	check "and holds no table of nhir's" test "$(db_sql "SELECT
+		string_agg(tablename, ',') FROM pg_tables WHERE
+		schemaname = 'public'" "$pgf")" = contacts
+else
 	check "the new database carries nhir's application id" test \
-	"$(sqlite3 "$NHIR_DB" 'PRAGMA application_id')" = 1852336498
+		"$(sqlite3 "$NHIR_DB" 'PRAGMA application_id')" = 1852336498
+fi
 
 foreign="$T/other.db"
 sqlite3 "$foreign" 'CREATE TABLE contacts(name TEXT); INSERT INTO contacts VALUES ("ann")'
@@ -34,8 +51,9 @@ check "a file that is not SQLite is refused" \
 	exits 1 "$NHIR" --db "$T/text.db" audit log
 check "naming it" has "$T/last.err" "$T/text.db"
 
-# an nhir database from before the application id
-if sqlite_file "an SQLite file made before the application id"; then
+# an nhir database from before the application id (an SQLite file's
+# mark: nothing of it on PostgreSQL)
+if ! on_pg; then
 	"$NHIR" user add lena --role lead >/dev/null
 	sqlite3 "$NHIR_DB" 'PRAGMA application_id = 0'
 	check "an older nhir database opens read-only" "$NHIR" user list

@@ -7,8 +7,10 @@
 umask 022
 check "init under umask 022" "$NHIR" init
 "$NHIR" import nhir examples/inventory/estate.jsonl >/dev/null
-# a server's database has no file, -wal, -shm or -journal of its own
-if sqlite_file "the modes of the database file and its companions"; then
+# a server's database has no file, -wal, -shm or -journal of its own:
+# on PostgreSQL the files nhir keeps in $NHIR_FILES are checked instead
+# (below)
+if ! on_pg; then
 	check "the database is 0600" test "$(stat -c %a "$NHIR_DB")" = 600
 	# while a connection is open (the last one to close removes them)
 	check "its -wal and -shm files are 0600" sh -c \
@@ -96,4 +98,22 @@ check "and its credential's name" test "$(db_sql \
 	"SELECT name FROM node WHERE ext_id = '$ext'")" = "api-key sk_l... (28 chars)"
 check "once: the database is marked" test "$(db_sql \
 	"SELECT value FROM meta WHERE key = 'previews_4'")" = 1
+# on PostgreSQL, what nhir keeps beside the database is as private: the
+# folder of $NHIR_FILES, the fingerprint key, the evidence and its folder
+if on_pg; then
+	"$NHIR" user add lena --role lead >/dev/null
+	"$NHIR" --as lena incident declare --title private --severity high \
+		--lead lena >/dev/null
+	echo "collected" >"$T/ev.txt"
+	check "evidence is added under umask 022" "$NHIR" --as lena evidence \
+		add INC-1 "$T/ev.txt" --source s3
+	check "the folder of NHIR_FILES is 0700" \
+		test "$(stat -c %a "$NHIR_FILES")" = 700
+	check "the fingerprint key is 0600" test "$(stat -c %a "$(db_key)")" = 600
+	check "the evidence folder is 0700" \
+		test "$(stat -c %a "$(db_evidence)")" = 700
+	check "the evidence is 0400" sh -c \
+		'test "$(stat -c %a "$0"/*)" = 400' "$(db_evidence)"
+fi
+
 done_testing

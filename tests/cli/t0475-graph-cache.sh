@@ -2,9 +2,8 @@
 # The graph cache (DB-graph) carries a checksum: a cache changed after
 # it was written, by a flipped bit or an edit, is never used; the graph
 # is rebuilt from the database and the answer stays the database's.
+# pg-leg: not run (PostgreSQL keeps no graph cache file: t0189, t0191)
 . tests/cli/lib.sh
-sqlite_file "the graph cache file (PostgreSQL keeps none: t0189)" ||
-	done_testing
 
 "$NHIR" init --fixed-clock >/dev/null
 "$NHIR" import nhir examples/inventory/estate.jsonl >/dev/null
