@@ -95,6 +95,8 @@ enum nhir_rc nhir_watch_start(const struct nhir_ctx *ctx, int64_t incident,
 			      int64_t period, struct nhir_watch **out,
 			      struct nhir_err *err);
 void nhir_watch_free(struct nhir_watch *w);
+/* The period it was started for, seconds. */
+int64_t nhir_watch_period(const struct nhir_watch *w);
 
 /*
  * Ingests one file (nhir_ingest_path) into the watch: its events are
@@ -139,7 +141,9 @@ enum nhir_rc nhir_watch_sweep(struct nhir_watch *w, nhir_watch_alert_cb cb,
 
 /* How the watch ended, for the verdict. */
 struct nhir_watch_end {
-	const char *stopped;	/* "elapsed", "signal", "error" */
+	const char *stopped;	/* "elapsed", "signal", "request", "error" */
+	const char *actor;	/* who ended it (the verdict is theirs, on
+				 * the record); NULL: who started it */
 	bool failed;		/* an error ended it */
 	uint64_t files, files_seen, files_failed;	/* read, again, rejected */
 	uint64_t records_skipped;
@@ -176,6 +180,71 @@ enum nhir_rc nhir_watch_finish(struct nhir_watch *w,
 			       const struct nhir_watch_end *e, char **doc,
 			       struct nhir_watch_totals *t,
 			       struct nhir_err *err);
+
+/* ---- a whole watch: what 'nhir watch' and 'nhir serve' both run ---- */
+
+#define NHIR_WATCH_FOR_MAX (7 * 24 * 3600)	/* seconds */
+
+/*
+ * A watch's period: "30m", "20s", "1h" or "90" (seconds), 1 s to 7
+ * days; -1 if s is none of these.
+ */
+int64_t nhir_watch_duration(const char *s);
+
+struct nhir_watch_run {
+	const struct nhir_tele_format *fmt;	/* of the folders' files */
+	const char *const *dirs;	/* walked recursively; may be none:
+					 * then only uploads are checked */
+	size_t dir_nr;
+	const char *keyfile;	/* the verdict signed with it, or NULL */
+	/*
+	 * Asked ten times a second: NULL to go on, else why the watch
+	 * stops before its period ("signal", "request"), *actor who
+	 * stops it (NULL: who started it).  NULL: only the period ends it.
+	 */
+	const char *(*stop)(void *data, const char **actor);
+	nhir_watch_alert_cb on_alert;	/* each alert as it is raised */
+	void (*on_diag)(const struct nhir_ingest_diag *d, void *data);
+	/* a folder not read, a file changed after it was read or still
+	 * changing at the end, an error that does not end the watch */
+	void (*on_warn)(const char *msg, void *data);
+	/* n found minted or created from the scope, proposed into it */
+	void (*on_added)(size_t n, void *data);
+	void *data;
+};
+
+/*
+ * Runs the watch w (nhir_watch_start) for its period: the files that
+ * land in run->dirs (those there at the start too) are read once each
+ * has held still for a second (its size and modification time the
+ * same; names beginning with '.' are never read; a file that changes
+ * after it was read is read again), swept after each batch, and at the
+ * end (the period over, or run->stop) the verdict is recorded
+ * (nhir_watch_finish).  *res sums what was read; *end says how the
+ * watch ended (its strings static); *doc and *t as nhir_watch_finish.
+ * An error that ends the watch early is recorded in the verdict
+ * ("error", incomplete) and end->failed set; the return is the
+ * verdict's recording.
+ */
+enum nhir_rc nhir_watch_run(struct nhir_watch *w,
+			    const struct nhir_watch_run *run,
+			    struct nhir_ingest_result *res,
+			    struct nhir_watch_end *end, char **doc,
+			    struct nhir_watch_totals *t, struct nhir_err *err);
+
+/*
+ * The watches of incident on its record, for a reader: {"version",
+ * "incident", "watch": the latest one or null: {"start_seq", "by",
+ * "started", "for_seconds", "ends", "open", "alerts", "verdict": the
+ * verdict document or null}}.  Open: started, not past its period, no
+ * verdict.  actor must be able to read the record.
+ */
+enum nhir_rc nhir_doc_watch_state(struct nhir_store *st, const char *actor,
+				  int64_t incident, cJSON **out,
+				  struct nhir_err *err);
+/* Whether a watch of incident is open now. */
+enum nhir_rc nhir_watch_is_open(struct nhir_store *st, int64_t incident,
+				bool *open, struct nhir_err *err);
 
 /* The document of an alert: {"version", "alert": {...}}. */
 enum nhir_rc nhir_doc_watch_alert(const struct nhir_watch_alert *a,

@@ -1,11 +1,8 @@
 /* nhir watch: telemetry after containment, checked as it arrives. */
 #include "compat.h"
-#include <ctype.h>
-#include <dirent.h>
 #include <getopt.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <time.h>
 #include "nhir/doc.h"
 #include "nhir/keys.h"
 #include "nhir/record.h"
@@ -55,10 +52,6 @@ static const char usage_watch[] =
 	"records skipped, 1 error (verify, verdicts: a signature does not\n"
 	"hold), 2 usage error, 5 not authorized\n";
 
-#define POLL_MS 1000		/* how often the folders are looked at */
-#define TICK_MS 100		/* how often a signal or the end is noticed */
-#define FOR_MAX (7 * 24 * 3600)
-
 static volatile sig_atomic_t stop_signal;
 
 static void on_signal(int sig)
@@ -66,48 +59,11 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
-/* A file seen in a folder: read once it holds still. */
-struct seen {
-	char *path;
-	off_t size;
-	int64_t mtime_ns;
-	bool read;		/* read in this state */
-	bool present;		/* in the latest look */
-};
-
-struct watcher {
-	int64_t inc;
-	struct nhir_watch *w;
-	const struct nhir_tele_format *fmt;
-	int out;
-	struct seen *v;
-	size_t nr, alloc;
-	struct nhir_ingest_result res;
-	bool failed;		/* an error that is not the data's */
-};
-
-/* "30m", "20s", "1h", "90" (seconds); -1 if not a duration. */
-static int64_t parse_duration(const char *s)
+static const char *stopped(void *data, const char **actor)
 {
-	char *end;
-	unsigned long long n;
-	int64_t mult = 1;
-
-	if (!s || !isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	n = strtoull(s, &end, 10);
-	if (errno || n > FOR_MAX)
-		return -1;
-	if (!strcmp(end, "h"))
-		mult = 3600;
-	else if (!strcmp(end, "m"))
-		mult = 60;
-	else if (*end && strcmp(end, "s"))
-		return -1;
-	if ((int64_t)n * mult > FOR_MAX || !n)
-		return -1;
-	return (int64_t)n * mult;
+	(void)data;
+	*actor = NULL;
+	return stop_signal ? "signal" : NULL;
 }
 
 static void on_diag(const struct nhir_ingest_diag *d, void *data)
@@ -115,6 +71,25 @@ static void on_diag(const struct nhir_ingest_diag *d, void *data)
 	(void)data;
 	out_fprintf(stderr, "nhir: %s: byte %" PRIu64 ": %s\n", d->path, d->off,
 		    d->msg);
+}
+
+static void on_warn(const char *msg, void *data)
+{
+	(void)data;
+	cli_warn("%s", msg);
+}
+
+struct watcher {
+	int64_t inc;
+	int out;
+};
+
+static void on_added(size_t n, void *data)
+{
+	const struct watcher *wt = data;
+
+	out_fprintf(stderr, "nhir: INC-%" PRId64 ": %zu minted or created "
+		    "from the scope, proposed into it\n", wt->inc, n);
 }
 
 static void on_alert(const struct nhir_watch_alert *a, void *data)
@@ -149,172 +124,6 @@ static void on_alert(const struct nhir_watch_alert *a, void *data)
 	out_printf("; %s byte %" PRIu64 " [audit %" PRId64 "]\n",
 		   a->file ? a->file : "?", a->offset, a->seq);
 	fflush(stdout);
-}
-
-static struct seen *find_seen(struct watcher *wt, const char *path)
-{
-	for (size_t i = 0; i < wt->nr; i++)
-		if (!strcmp(wt->v[i].path, path))
-			return &wt->v[i];
-	return NULL;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Every regular file under dir, hidden entries aside, into *names. */
-static bool walk(const char *dir, char ***names, size_t *nr, size_t *alloc,
-		 int depth)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
-	if (!d) {
-		if (depth == 0)
-			cli_warn("cannot read '%s': %s", dir, strerror(errno));
-		return true;
-	}
-	while ((e = readdir(d))) {
-		struct stat sb;
-		char *p;
-		size_t n;
-
-		if (e->d_name[0] == '.')
-			continue;
-		n = strlen(dir) + strlen(e->d_name) + 2;
-		p = nhir_malloc(n);
-		if (!p)
-			break;
-		snprintf(p, n, "%s/%s", dir, e->d_name);
-		if (lstat(p, &sb)) {
-			nhir_free(p);
-			continue;
-		}
-		if (S_ISDIR(sb.st_mode) && depth < 16) {
-			bool ok = walk(p, names, nr, alloc, depth + 1);
-
-			nhir_free(p);
-			if (!ok)
-				break;
-			continue;
-		}
-		if (!S_ISREG(sb.st_mode)) {
-			nhir_free(p);
-			continue;
-		}
-		if (NHIR_ALLOC_GROW(*names, *nr + 1, *alloc)) {
-			nhir_free(p);
-			break;
-		}
-		(*names)[(*nr)++] = p;
-	}
-	closedir(d);
-	return e == NULL;
-}
-
-/*
- * Looks at the folders; reads each file that held still since the look
- * before.  Returns how many files were read.
- */
-static size_t poll_dirs(struct watcher *wt, char **dirs, size_t dir_nr,
-			bool last)
-{
-	char **names = NULL;
-	size_t nr = 0, alloc = 0, batch = 0;
-
-	for (size_t i = 0; i < wt->nr; i++)
-		wt->v[i].present = false;
-	for (size_t i = 0; i < dir_nr; i++)
-		if (!walk(dirs[i], &names, &nr, &alloc, 0)) {
-			cli_error("out of memory");
-			wt->failed = true;
-		}
-	if (nr)
-		qsort(names, nr, sizeof(*names), cmp_str);
-	for (size_t i = 0; i < nr && !wt->failed; i++) {
-		struct nhir_err err = NHIR_ERR_INIT;
-		struct seen *s = find_seen(wt, names[i]);
-		struct stat sb;
-		int64_t mt;
-		enum nhir_rc rc;
-
-		if (stat(names[i], &sb))
-			continue;
-		mt = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
-		if (!s) {
-			if (NHIR_ALLOC_GROW(wt->v, wt->nr + 1, wt->alloc)) {
-				cli_error("out of memory");
-				wt->failed = true;
-				break;
-			}
-			s = &wt->v[wt->nr++];
-			memset(s, 0, sizeof(*s));
-			s->path = names[i];
-			names[i] = NULL;
-			s->size = sb.st_size;
-			s->mtime_ns = mt;
-			s->present = true;
-			continue;	/* read when it holds still */
-		}
-		s->present = true;
-		if (s->size != sb.st_size || s->mtime_ns != mt) {
-			if (s->read)
-				cli_warn("'%s' changed after it was read; it "
-					 "is read again", s->path);
-			s->size = sb.st_size;
-			s->mtime_ns = mt;
-			s->read = false;
-			continue;
-		}
-		if (s->read)
-			continue;
-		s->read = true;
-		batch++;
-		rc = nhir_watch_file(wt->w, wt->fmt, s->path, &wt->res, &err);
-		if (rc && rc != NHIR_EPARSE) {
-			cli_error("%s", err.msg);
-			if (rc == NHIR_ESTORE || rc == NHIR_ENOMEM ||
-			    rc == NHIR_EDENIED)
-				wt->failed = true;
-		}
-	}
-	if (last)
-		for (size_t i = 0; i < wt->nr; i++)
-			if (wt->v[i].present && !wt->v[i].read)
-				cli_warn("'%s' not read: it was still changing "
-					 "when the watch ended", wt->v[i].path);
-	for (size_t i = 0; i < nr; i++)
-		nhir_free(names[i]);
-	nhir_free(names);
-	return batch;
-}
-
-static int sweep(struct watcher *wt)
-{
-	struct nhir_err err = NHIR_ERR_INIT;
-	struct nhir_watch_sweep s;
-
-	if (nhir_watch_sweep(wt->w, on_alert, wt, &s, &err)) {
-		wt->failed = true;
-		return cli_fail(&err);
-	}
-	if (s.added)
-		out_fprintf(stderr, "nhir: INC-%" PRId64 ": %zu minted or "
-			    "created from the scope, proposed into it\n",
-			    wt->inc, s.added);
-	return EXIT_OK;
-}
-
-static size_t unread(const struct watcher *wt)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < wt->nr; i++)
-		if (wt->v[i].present && !wt->v[i].read)
-			n++;
-	return n;
 }
 
 struct vlist {
@@ -452,16 +261,22 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 	};
 	struct nhir_err err = NHIR_ERR_INIT;
 	struct watcher wt;
+	struct nhir_watch *w = NULL;
+	struct nhir_watch_run run;
 	struct nhir_watch_end end;
+	struct nhir_ingest_result res;
 	struct sigaction sa, old_int, old_term;
 	char **dirs = NULL, *doc = NULL;
 	size_t dir_nr = 0, dir_alloc = 0;
 	const char *log = "cloudtrail", *sign = NULL, *key = NULL, *outfile = NULL;
-	int64_t period = 30 * 60, inc, deadline, next_poll;
+	int64_t period = 30 * 60, inc;
 	struct nhir_watch_totals tot = { "incomplete", 0, 0 };
 	int c, status = EXIT_OK;
+	enum nhir_rc rc;
 
 	memset(&wt, 0, sizeof(wt));
+	memset(&run, 0, sizeof(run));
+	memset(&res, 0, sizeof(res));
 	wt.out = FMT_TEXT;
 	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
 		switch (c) {
@@ -469,7 +284,7 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 			nhir_free(dirs);
 			return cli_usage(usage_watch, true);
 		case 'F':
-			period = parse_duration(optarg);
+			period = nhir_watch_duration(optarg);
 			if (period < 0) {
 				cli_error("--for '%s': a duration such as 30m, "
 					  "20s or 1h, at most 7 days", optarg);
@@ -523,11 +338,11 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 		return cli_usage(usage_watch, false);
 	}
 	inc = cli_incident(argv[optind]);
-	wt.fmt = nhir_tele_find(log);
-	if (!wt.fmt)
+	run.fmt = nhir_tele_find(log);
+	if (!run.fmt)
 		cli_error("unknown log format '%s'; see 'nhir ingest --list'",
 			  log);
-	if (!inc || !wt.fmt || (outfile && cli_exists(outfile))) {
+	if (!inc || !run.fmt || (outfile && cli_exists(outfile))) {
 		nhir_free(dirs);
 		return EXIT_USAGE;
 	}
@@ -541,13 +356,12 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 		}
 	}
 	wt.inc = inc;
-	wt.res.on_diag = on_diag;
 	/* a key that cannot sign fails now, not after the whole watch */
 	if (sign && nhir_watch_key_check(sign, &err)) {
 		nhir_free(dirs);
 		return cli_fail(&err);
 	}
-	if (nhir_watch_start(cli_lib(ctx), inc, period, &wt.w, &err)) {
+	if (nhir_watch_start(cli_lib(ctx), inc, period, &w, &err)) {
 		nhir_free(dirs);
 		return cli_fail(&err);
 	}
@@ -560,37 +374,19 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 	sigaction(SIGTERM, &sa, &old_term);
 	out_fprintf(stderr, "nhir: watching INC-%" PRId64 " for %" PRId64
 		    " s\n", inc, period);
-	/* what is known already: its keys, and descendants to propose */
-	sweep(&wt);
-	deadline = nhir_mono_ms() + period * 1000;
-	next_poll = nhir_mono_ms();
-	while (!wt.failed && !stop_signal) {
-		int64_t now = nhir_mono_ms();
-
-		if (now >= deadline)
-			break;
-		if (now >= next_poll) {
-			if (poll_dirs(&wt, dirs, dir_nr, false))
-				sweep(&wt);
-			next_poll = now + POLL_MS;
-		}
-		nhir_sleep_ms(TICK_MS);
-	}
-	/* the files that held still since the last look are read too */
-	if (!wt.failed && poll_dirs(&wt, dirs, dir_nr, true))
-		sweep(&wt);
+	run.dirs = (const char *const *)dirs;
+	run.dir_nr = dir_nr;
+	run.keyfile = sign;
+	run.stop = stopped;
+	run.on_alert = on_alert;
+	run.on_diag = on_diag;
+	run.on_warn = on_warn;
+	run.on_added = on_added;
+	run.data = &wt;
+	rc = nhir_watch_run(w, &run, &res, &end, &doc, &tot, &err);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
-	memset(&end, 0, sizeof(end));
-	end.stopped = stop_signal ? "signal" : wt.failed ? "error" : "elapsed";
-	end.files = wt.res.files;
-	end.files_seen = wt.res.files_seen;
-	end.files_failed = wt.res.files_failed;
-	end.records_skipped = wt.res.malformed;
-	end.files_unread = unread(&wt);
-	end.failed = wt.failed;
-	end.keyfile = sign;
-	if (nhir_watch_finish(wt.w, &end, &doc, &tot, &err)) {
+	if (rc) {
 		status = cli_fail(&err);
 		goto out;
 	}
@@ -606,8 +402,8 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 				   tot.alerts == 1 ? "" : "s");
 		out_printf("; %" PRIu64 " file%s read, %" PRIu64 " rejected, "
 			   "%" PRIu64 " records skipped; ended: %s%s\n",
-			   wt.res.files, wt.res.files == 1 ? "" : "s",
-			   wt.res.files_failed, wt.res.malformed, end.stopped,
+			   res.files, res.files == 1 ? "" : "s",
+			   res.files_failed, res.malformed, end.stopped,
 			   sign ? "; signed" : "");
 	}
 	if (outfile && cli_write_new(outfile, doc))
@@ -615,16 +411,13 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 	/* uses after cut first: the alarm is what matters */
 	if (tot.uses)
 		status = EXIT_FINDINGS;
-	else if (wt.failed)
+	else if (end.failed)
 		status = EXIT_ERROR;
 	else if (!status && strcmp(tot.result, "clean"))
 		status = EXIT_PARTIAL;
 out:
 	nhir_free(doc);
-	nhir_watch_free(wt.w);
-	for (size_t i = 0; i < wt.nr; i++)
-		nhir_free(wt.v[i].path);
-	nhir_free(wt.v);
+	nhir_watch_free(w);
 	nhir_free(dirs);
 	return status;
 }

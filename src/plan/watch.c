@@ -59,6 +59,8 @@ struct nhir_watch {
 	size_t key_nr, key_alloc;
 };
 
+static bool add_time(cJSON *o, const char *name, int64_t t);
+
 static const char *const basis_names[] = {
 	[NHIR_CUT_BASIS_UNKNOWN] = "unknown",
 	[NHIR_CUT_BASIS_REVOKED] = "revoked",
@@ -90,6 +92,11 @@ void nhir_watch_free(struct nhir_watch *w)
 	nhir_free(w->actor);
 	nhir_free(w->uploader);
 	nhir_free(w);
+}
+
+int64_t nhir_watch_period(const struct nhir_watch *w)
+{
+	return w->period;
 }
 
 enum nhir_rc nhir_watch_start(const struct nhir_ctx *ctx, int64_t incident,
@@ -236,6 +243,117 @@ static enum nhir_rc open_watch(struct nhir_store *st, int64_t incident,
 		}
 	nhir_free(ow.v);
 	return rc;
+}
+
+enum nhir_rc nhir_watch_is_open(struct nhir_store *st, int64_t incident,
+				bool *open, struct nhir_err *err)
+{
+	struct open_watch o;
+
+	return open_watch(st, incident, nhir_time_now(), &o, open, err);
+}
+
+/* The latest watch of an incident, as its record tells it. */
+struct watch_state {
+	int64_t seq, at, period;
+	char by[NHIR_USER_NAME_MAX + 1];
+	uint64_t alerts;
+	cJSON *verdict;		/* its document, or NULL */
+	bool oom;
+};
+
+static int on_state_entry(const struct nhir_audit_entry *e, void *data)
+{
+	struct watch_state *ws = data;
+	const char *a = e->action ? e->action : "";
+	cJSON *d;
+	double x;
+
+	if (strcmp(a, "watch.start") && strcmp(a, "watch.alert") &&
+	    strcmp(a, "watch.verdict"))
+		return 0;
+	d = cJSON_Parse(e->detail ? e->detail : "");
+	if (!strcmp(a, "watch.start")) {
+		x = detail_num(d, "for_seconds");
+		ws->seq = e->seq;
+		ws->at = e->at;
+		ws->period = x > 0 && x < INT32_MAX ? (int64_t)x : INT32_MAX;
+		snprintf(ws->by, sizeof(ws->by), "%s",
+			 e->actor ? e->actor : "");
+		ws->alerts = 0;
+		cJSON_Delete(ws->verdict);
+		ws->verdict = NULL;
+		cJSON_Delete(d);
+	} else if (!strcmp(a, "watch.alert")) {
+		if (ws->seq && detail_num(d, "start_seq") == (double)ws->seq)
+			ws->alerts++;
+		cJSON_Delete(d);
+	} else if (ws->seq && detail_num(cJSON_GetObjectItemCaseSensitive(
+				d, "verdict"), "start_seq") == (double)ws->seq) {
+		cJSON_Delete(ws->verdict);
+		ws->verdict = d;
+	} else {
+		cJSON_Delete(d);
+	}
+	return 0;
+}
+
+enum nhir_rc nhir_doc_watch_state(struct nhir_store *st, const char *actor,
+				  int64_t incident, cJSON **out,
+				  struct nhir_err *err)
+{
+	struct watch_state ws;
+	struct nhir_incident inc;
+	cJSON *doc, *w;
+	char ref[32];
+	int64_t now = nhir_time_now();
+	enum nhir_rc rc;
+	bool ok;
+
+	*out = NULL;
+	memset(&ws, 0, sizeof(ws));
+	rc = nhir_authorize_audited(st, actor, NHIR_PERM_READ, incident,
+				    "watch.state", err);
+	if (!rc)
+		rc = nhir_incident_get(st, incident, &inc, err);
+	if (!rc)
+		rc = nhir_audit_each(st, incident, on_state_entry, &ws, err);
+	if (rc) {
+		cJSON_Delete(ws.verdict);
+		return rc;
+	}
+	snprintf(ref, sizeof(ref), "INC-%" PRId64, incident);
+	doc = cJSON_CreateObject();
+	ok = doc && cJSON_AddNumberToObject(doc, "version", 1) &&
+	     cJSON_AddStringToObject(doc, "incident", ref);
+	if (ok && !ws.seq) {
+		ok = cJSON_AddNullToObject(doc, "watch") != NULL;
+		cJSON_Delete(ws.verdict);
+	} else if (ok) {
+		w = cJSON_AddObjectToObject(doc, "watch");
+		ok = w && cJSON_AddNumberToObject(w, "start_seq",
+						  (double)ws.seq) &&
+		     cJSON_AddStringToObject(w, "by", ws.by) &&
+		     add_time(w, "started", ws.at) &&
+		     cJSON_AddNumberToObject(w, "for_seconds",
+					     (double)ws.period) &&
+		     add_time(w, "ends", ws.at + ws.period) &&
+		     cJSON_AddBoolToObject(w, "open", !ws.verdict &&
+					   now - ws.at < ws.period) &&
+		     cJSON_AddNumberToObject(w, "alerts", (double)ws.alerts);
+		if (ok && ws.verdict)
+			ok = cJSON_AddItemToObject(w, "verdict", ws.verdict);
+		else if (ok)
+			ok = cJSON_AddNullToObject(w, "verdict") != NULL;
+		if (!ok && !cJSON_GetObjectItemCaseSensitive(w, "verdict"))
+			cJSON_Delete(ws.verdict);
+	}
+	if (!ok) {
+		cJSON_Delete(doc);
+		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	}
+	*out = doc;
+	return NHIR_OK;
 }
 
 struct incidents {
@@ -1165,6 +1283,8 @@ static cJSON *verdict_body(struct nhir_watch *w, const struct nhir_watch_end *e,
 	     cJSON_AddNumberToObject(v, "descendants_proposed",
 				     (double)w->added) &&
 	     cJSON_AddStringToObject(v, "by", w->actor) &&
+	     (!e || !e->actor ||
+	      cJSON_AddStringToObject(v, "ended_by", e->actor)) &&
 	     (keys = cJSON_AddArrayToObject(v, "keys")) != NULL;
 	for (size_t i = 0; ok && i < w->key_nr; i++) {
 		const struct wkey *k = &w->keys[i];
@@ -1291,8 +1411,12 @@ enum nhir_rc nhir_watch_finish(struct nhir_watch *w,
 	struct outcome oc;
 	cJSON *d = NULL, *v;
 	char *note = NULL, *s;
+	/* the verdict is on the record in the name of who ended the watch */
+	const char *by = e && e->actor ? e->actor : w->actor;
+	struct nhir_ctx bc = w->ctx;
 	enum nhir_rc rc;
 
+	bc.actor = by;
 	if (doc)
 		*doc = NULL;
 	/* the store as it is at the end: what uploads brought counts too */
@@ -1328,15 +1452,14 @@ enum nhir_rc nhir_watch_finish(struct nhir_watch *w,
 			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	}
 	if (!rc)
-		rc = ir_begin(&w->ctx, NHIR_PERM_WORK, w->incident,
+		rc = ir_begin(&bc, NHIR_PERM_WORK, w->incident,
 			      "watch.verdict", err);
 	if (!rc) {
-		int64_t now = nhir_ctx_now(&w->ctx);
+		int64_t now = nhir_ctx_now(&bc);
 
 		rc = nhir_record_store(w->st)->note_insert(w->st, w->incident,
-							   now, w->actor, note,
-							   err);
-		rc = ir_end(&w->ctx, rc, "watch.verdict", w->incident,
+							   now, by, note, err);
+		rc = ir_end(&bc, rc, "watch.verdict", w->incident,
 			    cJSON_Duplicate(d, 1), err);
 	}
 	if (!rc && doc) {
