@@ -18,6 +18,7 @@ static const char usage_serve[] =
 	"                  [--max-upload BYTES] [--upload-dir DIR]\n"
 	"                  [--upload-time SECONDS] [--connectors FILE]\n"
 	"                  [--report-key KEYFILE] [--read-only]\n"
+	"                  [--watch-root DIR]\n"
 	"       nhir serve --routes\n"
 	"\n"
 	"Serves the database (--db, $NHIR_DB) over HTTP: GET /healthz, and\n"
@@ -88,6 +89,10 @@ static const char usage_serve[] =
 	"signed with --report-key KEYFILE or $NHIR_REPORT_KEY ('nhir report\n"
 	"keygen'; mode 0600 or stricter), which also signs a checkpoint of\n"
 	"the audit log at each signing.\n"
+	"A watch after containment started over HTTP (POST /api/v1/incidents/\n"
+	"INC/watch) checks uploads to /api/v1/ingest, and with \"dir\" the\n"
+	"files landing in that folder under --watch-root DIR (none without\n"
+	"it); its verdict is signed with the report key.\n"
 	"--read-only serves reads only (a PostgreSQL hot standby, a copy):\n"
 	"the database is opened read-only and every route that changes the\n"
 	"record answers 503 problem+json 'read-only' (NHIR_EREADONLY)\n"
@@ -299,6 +304,7 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 		{ "connectors", required_argument, NULL, 'X' },
 		{ "report-key", required_argument, NULL, 'S' },
 		{ "read-only", no_argument, NULL, 'R' },
+		{ "watch-root", required_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -308,7 +314,7 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 		SRV_UPLOAD_TIME_DEFAULT, NULL, NULL,
 		SRV_LOGIN_FAILS_USER, SRV_LOGIN_FAILS_ADDR, NULL, NULL, NULL,
 		NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL,
-		false, cli_getenv, NULL,
+		false, cli_getenv, NULL, NULL,
 	};
 	struct nhir_oidc_config oidc;
 	struct nhir_witness_config witness;
@@ -402,6 +408,9 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 			break;
 		case 'R':
 			read_only = o.read_only = true;
+			break;
+		case 'V':
+			o.watch_root = optarg;
 			break;
 		case 'h':
 			return cli_usage(usage_serve, true);

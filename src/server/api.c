@@ -221,6 +221,11 @@ static const struct api_path paths[ROUTE_NR] = {
 		{ { "GET", 0, "api.metrics", rd_metrics } } },
 	[ROUTE_APPROVE_ALL] = { INC "/approve",
 		{ { "POST", OP_CHANGE, "api.approve.all", approve_all } } },
+	/* watching after containment (watch.c) */
+	[ROUTE_WATCH] = { INC "/watch",
+		{ { "GET", 0, "api.watch.state", wt_state },
+		  { "POST", OP_WRITE, "api.watch.start", wt_start },
+		  { "DELETE", OP_WRITE, "api.watch.end", wt_end } } },
 };
 
 /* The i-th operation of route rt, or NULL past the last. */

@@ -3,6 +3,7 @@
  * (decode-ops.h): srv_decode's fields first, then how they go together.
  */
 #include "compat.h"
+#include "nhir/watch.h"
 #include "server/decode-ops.h"
 #include "server/server.h"
 
@@ -214,4 +215,42 @@ void srv_user_req_free(struct srv_user_req *u)
 {
 	srv_free(u->name);
 	u->name = NULL;
+}
+
+enum nhir_rc srv_decode_watch(const char *body, size_t len,
+			      struct srv_watch_req *out, struct nhir_err *err)
+{
+	static const struct srv_field f[] = {
+		{ "for", SRV_STR, false, 0, 16 },
+		{ "dir", SRV_STR, false, 0, 1024 },
+		{ "log", SRV_STR, false, 0, 64 },
+	};
+	struct srv_value v[NHIR_ARRAY_SIZE(f)];
+	int64_t period = 30 * 60;
+	const struct nhir_tele_format *fmt;
+	enum nhir_rc rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = srv_decode(body, len, f, NHIR_ARRAY_SIZE(f), v, err);
+	if (rc)
+		return rc;
+	if (v[0].s && (period = nhir_watch_duration(v[0].s)) < 0)
+		return refuse(v, NHIR_ARRAY_SIZE(f), err, "field 'for' is not "
+			      "a duration such as 30m, 20s or 1h, at most 7 "
+			      "days");
+	fmt = nhir_tele_find(v[2].s ? v[2].s : "cloudtrail");
+	if (!fmt)
+		return refuse(v, NHIR_ARRAY_SIZE(f), err, "field 'log' is no "
+			      "log format nhir reads ('nhir ingest --list')");
+	out->period = period;
+	out->dir = take(&v[1]);
+	out->fmt = fmt;
+	srv_values_free(v, NHIR_ARRAY_SIZE(f));
+	return NHIR_OK;
+}
+
+void srv_watch_req_free(struct srv_watch_req *w)
+{
+	srv_free(w->dir);
+	memset(w, 0, sizeof(*w));
 }

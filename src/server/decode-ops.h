@@ -77,4 +77,20 @@ enum nhir_rc srv_decode_user(const char *body, size_t len, bool create,
 			     struct srv_user_req *out, struct nhir_err *err);
 void srv_user_req_free(struct srv_user_req *u);
 
+/*
+ * POST /api/v1/incidents/{id}/watch: {"for": "30m"?, "dir": D?,
+ * "log": FORMAT?}, as nhir watch --for, --dir, --log: period in
+ * seconds (default 30 min), dir as sent (NULL: none; where it leads is
+ * the server's to check), the log format known (default cloudtrail).
+ */
+struct nhir_tele_format;
+struct srv_watch_req {
+	int64_t period;
+	char *dir;
+	const struct nhir_tele_format *fmt;
+};
+enum nhir_rc srv_decode_watch(const char *body, size_t len,
+			      struct srv_watch_req *out, struct nhir_err *err);
+void srv_watch_req_free(struct srv_watch_req *w);
+
 #endif

@@ -82,6 +82,7 @@ enum srv_route {
 	ROUTE_SSF_SUBJECT_REMOVE,
 	ROUTE_RESPONSE_METRICS,
 	ROUTE_APPROVE_ALL,
+	ROUTE_WATCH,
 	ROUTE_NR
 };
 
@@ -373,6 +374,19 @@ enum MHD_Result rd_webhook_deliveries(struct srv_req *r);
 enum MHD_Result ct_execute(struct srv_req *r);
 enum MHD_Result ct_verify(struct srv_req *r);
 enum MHD_Result ct_plan_edit(struct srv_req *r);
+
+/* ---- watching after containment (watch.c) ---- */
+
+struct srv_watches;
+/* The watches this server runs (none yet), or NULL. */
+struct srv_watches *srv_watches_new(struct srv *s);
+/* Ends each (verdict stopped by "signal"), waits, frees it all. */
+void srv_watches_stop(struct srv_watches *ws);
+struct srv_watches *srv_watches(struct srv *s);
+/* GET, POST, DELETE /api/v1/incidents/{id}/watch */
+enum MHD_Result wt_state(struct srv_req *r);
+enum MHD_Result wt_start(struct srv_req *r);
+enum MHD_Result wt_end(struct srv_req *r);
 
 /* ---- administration (admin.c) and signed reports (sign.c) ---- */
 

@@ -59,6 +59,7 @@ struct srv {
 	struct srv_ssf *ssf;		/* Shared Signals, or NULL */
 	struct srv_cache *cache;	/* answers kept (cache.c), or NULL */
 	struct srv_graphs *graphs;	/* the graph kept (graph.c), or NULL */
+	struct srv_watches *watches;	/* watches it runs (watch.c) */
 	/* the writer (srv_writer_queue): its thread, queue and handle */
 	pthread_mutex_t wlock;
 	pthread_cond_t wcond, ccond;
@@ -82,6 +83,11 @@ struct srv_cache *srv_cache(struct srv *s)
 struct srv_graphs *srv_graphs(struct srv *s)
 {
 	return s->graphs;
+}
+
+struct srv_watches *srv_watches(struct srv *s)
+{
+	return s->watches;
 }
 
 struct srv_ssf *srv_ssf(struct srv *s)
@@ -1256,6 +1262,7 @@ int srv_run(const struct srv_opts *o)
 	if (!s->wstarted)
 		srv_log("the writer thread did not start: changes are made "
 			"by the workers");
+	s->watches = srv_watches_new(s);
 	s->feeds = srv_feeds_start(s);
 	if (!s->feeds)
 		srv_log("live feeds are off: the watcher did not start");
@@ -1302,6 +1309,9 @@ int srv_run(const struct srv_opts *o)
 	srv_log("signal %d: stopping; requests in flight finish", sig);
 	atomic_store(&s->stopping, true);
 	MHD_quiesce_daemon(s->d);
+	/* their verdicts on the record before the feeds and hooks stop */
+	srv_watches_stop(s->watches);
+	s->watches = NULL;
 	srv_feeds_stop(s->feeds);
 	srv_witness_stop(s->witness);
 	s->witness = NULL;
@@ -1320,6 +1330,7 @@ int srv_run(const struct srv_opts *o)
 	srv_log("stopped");
 	rc = 0;
 out:
+	srv_watches_stop(s->watches);
 	writer_stop(s);
 	srv_hooks_stop(s->hooks);
 	srv_ssf_stop(s->ssf);

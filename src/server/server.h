@@ -96,6 +96,9 @@ struct srv_opts {
 	 * nothing is set */
 	nhir_env_fn env;
 	void *env_data;
+	/* the folder watches may read below (--watch-root), or NULL:
+	 * a watch started over HTTP checks uploads only */
+	const char *watch_root;
 };
 
 /* Failed logins allowed in SRV_LOGIN_WINDOW seconds, by default. */
