@@ -13,14 +13,27 @@
  *                                    {"accountEnabled": false};
  *   entra.remove-credential          GET the owner's passwordCredentials,
  *                                    then POST .../removePassword
- *                                    {"keyId"} when it is there;
+ *                                    {"keyId"} when it is there; for a
+ *                                    certificate its keyCredentials, then
+ *                                    POST .../removeKey {"keyId", "proof"},
+ *                                    the proof a JWT signed with the key
+ *                                    of one of the owner's certificates
+ *                                    (proof_keys; refused without one);
  *   entra.delete-permission-grant    DELETE /v1.0/oauth2PermissionGrants/ID;
  *   entra.delete-app-role-assignment DELETE /v1.0/servicePrincipals/
  *                                    RESOURCE/appRoleAssignedTo/ID.
  *
  * A 404 Request_ResourceNotFound is "already gone", said so.  Probes GET
  * the object again: accountEnabled false, the keyId no longer among the
- * passwordCredentials, 404 for a grant or an assignment deleted.
+ * passwordCredentials or keyCredentials, 404 for a grant or an
+ * assignment deleted.
+ *
+ * The proof of possession removeKey takes (Graph v1.0 reference,
+ * "application: removeKey", "servicePrincipal: removeKey"): a JWT
+ * signed RS256 with the private key of one of the object's valid
+ * certificates, aud 00000002-0000-0000-c000-000000000000, iss the
+ * object's id (not its appId), nbf now, exp nbf + 10 minutes; its
+ * header names the certificate by its SHA-1 thumbprint (x5t).
  * Access tokens already issued are not revoked by any of it: every
  * step says how long they live.  Each call first gets an access token
  * (POST LOGIN/TENANT/oauth2/v2.0/token, client credentials, scope
@@ -29,11 +42,17 @@
  */
 #include "compat.h"
 #include <ctype.h>
+#include <limits.h>
 #include <strings.h>
 #include <time.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <sodium.h>
 #include "core/alloc.h"
 #include "plan/entra.h"
+#include "plan/jwt.h"
 #include "plan/plan-internal.h"
 #include "plan/rest.h"
 
@@ -52,14 +71,33 @@
 	"at Microsoft Graph, which ends them when the service principal " \
 	"is disabled or deleted"
 
+/* removeKey's proof: its audience, and how long it may be good for */
+#define PROOF_AUD "00000002-0000-0000-c000-000000000000"
+#define PROOF_LIFE 600
+#define MAX_PROOF_KEYS 64
+#define MAX_PEM (64 << 10)
+
+/* A certificate of an object whose private key signs its proofs. */
+struct proof_key {
+	char object[37];	/* the application's or principal's id */
+	char *key_file, *cert_file;
+};
+
 struct nhir_entra {
 	char *tenant, *client_id, *client_secret, *login_url, *graph_url;
+	struct proof_key *proofs;
+	size_t proof_nr;
 };
 
 void nhir_entra_free(struct nhir_entra *e)
 {
 	if (!e)
 		return;
+	for (size_t i = 0; i < e->proof_nr; i++) {
+		nhir_free(e->proofs[i].key_file);
+		nhir_free(e->proofs[i].cert_file);
+	}
+	nhir_free(e->proofs);
 	nhir_free(e->tenant);
 	nhir_free(e->client_id);
 	nhir_free(e->client_secret);
@@ -135,6 +173,108 @@ static enum nhir_rc opt(struct nhir_yaml *y, const yaml_node_t *n,
 					      "out of memory");
 }
 
+/* A file path from the connectors file: relative to its directory. */
+static enum nhir_rc file_path(struct nhir_yaml *y, const yaml_node_t *v,
+			      const char *name, const char *key, char **out)
+{
+	const char *s = nhir_yaml_str(v);
+	char dir[PATH_MAX], *slash;
+	size_t l;
+
+	if (!s || !*s)
+		return nhir_yaml_error(y, v, "'%s': proof_keys: %s is a path",
+				       name, key);
+	if (!strncmp(s, "${", 2) || strstr(s, "-----BEGIN"))
+		return nhir_yaml_error(y, v, "'%s': proof_keys: %s is the path "
+				       "of a PEM file, not its content", name,
+				       key);
+	if (s[0] == '/') {
+		*out = nhir_strdup(s);
+	} else if (realpath(y->name, dir) && (slash = strrchr(dir, '/'))) {
+		*slash = 0;
+		l = strlen(dir) + strlen(s) + 2;
+		*out = nhir_malloc(l);
+		if (*out)
+			snprintf(*out, l, "%s/%s", dir, s);
+	} else {
+		return nhir_yaml_error(y, v, "'%s': proof_keys: %s '%s' is "
+				       "relative and the connectors file's "
+				       "directory is not known", name, key, s);
+	}
+	return *out ? NHIR_OK : nhir_err_set(y->err, NHIR_ENOMEM,
+					      "out of memory");
+}
+
+/*
+ * proof_keys: [{object: ID, key_file: PEM, cert_file: PEM}]: for each
+ * object, one of its certificates and that certificate's private key.
+ */
+static enum nhir_rc proof_keys(struct nhir_yaml *y, const yaml_node_t *n,
+			       const char *name, struct nhir_entra *e)
+{
+	static const char *const keys[] = { "object", "key_file", "cert_file",
+					    NULL };
+	yaml_node_t *v = nhir_yaml_get(y, n, "proof_keys");
+	yaml_node_item_t *it;
+	size_t nr;
+	enum nhir_rc rc;
+
+	if (!v)
+		return NHIR_OK;
+	if (!nhir_yaml_is_seq(v))
+		return nhir_yaml_error(y, v, "'%s': proof_keys is a list of "
+				       "{object, key_file, cert_file}", name);
+	it = nhir_yaml_items(v, &nr);
+	if (nr > MAX_PROOF_KEYS)
+		return nhir_yaml_error(y, v, "'%s': proof_keys: more than %d",
+				       name, MAX_PROOF_KEYS);
+	e->proofs = nhir_calloc(nr ? nr : 1, sizeof(*e->proofs));
+	if (!e->proofs)
+		return nhir_err_set(y->err, NHIR_ENOMEM, "out of memory");
+	for (size_t i = 0; i < nr; i++) {
+		yaml_node_t *m = nhir_yaml_node(y, it[i]);
+		struct proof_key *p = &e->proofs[e->proof_nr];
+		const char *obj;
+
+		if (!m || !nhir_yaml_is_map(m))
+			return nhir_yaml_error(y, m ? m : v, "'%s': proof_keys: "
+					       "each is {object, key_file, "
+					       "cert_file}", name);
+		rc = nhir_yaml_keys(y, m, "a proof key", keys);
+		if (rc)
+			return rc;
+		obj = nhir_yaml_str(nhir_yaml_get(y, m, "object"));
+		if (!obj || !guid(obj, strlen(obj)))
+			return nhir_yaml_error(y, m, "'%s': proof_keys: object "
+					       "is the object id (a GUID) of "
+					       "the application or service "
+					       "principal the certificate is "
+					       "of", name);
+		for (size_t k = 0; k < e->proof_nr; k++)
+			if (!strcasecmp(e->proofs[k].object, obj))
+				return nhir_yaml_error(y, m, "'%s': proof_keys: "
+						       "object %s twice", name,
+						       obj);
+		snprintf(p->object, sizeof(p->object), "%s", obj);
+		e->proof_nr++;
+		if (!nhir_yaml_get(y, m, "key_file") ||
+		    !nhir_yaml_get(y, m, "cert_file"))
+			return nhir_yaml_error(y, m, "'%s': proof_keys: %s needs "
+					       "key_file (the certificate's "
+					       "private key) and cert_file (the "
+					       "certificate), both PEM", name,
+					       obj);
+		rc = file_path(y, nhir_yaml_get(y, m, "key_file"), name,
+			       "key_file", &p->key_file);
+		if (!rc)
+			rc = file_path(y, nhir_yaml_get(y, m, "cert_file"), name,
+				       "cert_file", &p->cert_file);
+		if (rc)
+			return rc;
+	}
+	return NHIR_OK;
+}
+
 enum nhir_rc nhir_entra_config(struct nhir_yaml *y, const yaml_node_t *n,
 			       const char *name, struct nhir_entra **out)
 {
@@ -153,6 +293,8 @@ enum nhir_rc nhir_entra_config(struct nhir_yaml *y, const yaml_node_t *n,
 		rc = opt(y, n, name, "login_url", &e->login_url);
 	if (!rc)
 		rc = opt(y, n, name, "graph_url", &e->graph_url);
+	if (!rc)
+		rc = proof_keys(y, n, name, e);
 	if (!rc && (!e->tenant || !e->client_id))
 		rc = nhir_yaml_error(y, n, "'%s': a connector of type entra "
 				     "needs the tenant and the client_id of "
@@ -493,10 +635,16 @@ out:
 	return rc;
 }
 
+/* Where the credential t names is listed: secrets or certificates. */
+static const char *creds(const struct target *t)
+{
+	return t->kind == T_KEY ? "keyCredentials" : "passwordCredentials";
+}
+
 /*
- * The owner's passwordCredentials: *has when keyId t->id is among
- * them, *gone when the owner is; *ok false with detail when the answer
- * says neither.
+ * The owner's passwordCredentials (keyCredentials for a certificate):
+ * *has when keyId t->id is among them, *gone when the owner is; *ok
+ * false with detail when the answer says neither.
  */
 static enum nhir_rc read_passwords(struct ectx *c, const struct target *t,
 				   bool *has, bool *gone, char *detail,
@@ -510,8 +658,8 @@ static enum nhir_rc read_passwords(struct ectx *c, const struct target *t,
 
 	memset(&an, 0, sizeof(an));
 	*ok = *has = *gone = false;
-	snprintf(path, sizeof(path), "/v1.0/%s/%s?$select=id,"
-		 "passwordCredentials", coll(t), t->owner);
+	snprintf(path, sizeof(path), "/v1.0/%s/%s?$select=id,%s", coll(t),
+		 t->owner, creds(t));
 	snprintf(label, sizeof(label), "GET %s", path);
 	rc = g_send(c, "GET", path, NULL, label, &an, &e);
 	if (rc == NHIR_ENOMEM || c->r.dry) {
@@ -519,7 +667,7 @@ static enum nhir_rc read_passwords(struct ectx *c, const struct target *t,
 		goto out;
 	}
 	rc = NHIR_OK;
-	pc = cJSON_GetObjectItemCaseSensitive(an.doc, "passwordCredentials");
+	pc = cJSON_GetObjectItemCaseSensitive(an.doc, creds(t));
 	if (!e.rc && not_found(&an)) {
 		*ok = *gone = true;
 	} else if (!e.rc && an.status == 200 && cJSON_IsArray(pc) &&
@@ -533,8 +681,8 @@ static enum nhir_rc read_passwords(struct ectx *c, const struct target *t,
 		}
 		*ok = true;
 	} else if (!e.rc && an.status == 200) {
-		snprintf(detail, dn, "%s answered no passwordCredentials of %s",
-			 label, t->owner);
+		snprintf(detail, dn, "%s answered no %s of %s", label,
+			 creds(t), t->owner);
 	} else {
 		plan_rest_why(detail, dn, label, &an, &e, "");
 	}
@@ -584,6 +732,166 @@ static enum nhir_rc remove_password(struct ectx *c, const struct target *t,
 	}
 out:
 	plan_rest_answer_free(&an);
+	return rc;
+}
+
+/* The proof key configured for t's owner, or NULL. */
+static const struct proof_key *proof_for(const struct nhir_entra *en,
+					 const struct target *t)
+{
+	for (size_t i = 0; i < en->proof_nr; i++)
+		if (!strcasecmp(en->proofs[i].object, t->owner))
+			return &en->proofs[i];
+	return NULL;
+}
+
+/*
+ * The proof of possession for removeKey on p's object into jwt: a JWT
+ * signed with p's key, its certificate named by thumbprint (x5t); false
+ * and why when it cannot be made (a file unread, a key that is not the
+ * certificate's).
+ */
+static bool make_proof(const struct proof_key *p, struct nhir_buf *jwt,
+		       char *why, size_t wn)
+{
+	struct nhir_buf pem = NHIR_BUF_INIT(MAX_PEM);
+	struct nhir_buf cert = NHIR_BUF_INIT(MAX_PEM);
+	struct nhir_buf x5t = NHIR_BUF_INIT(64);
+	struct nhir_err e = NHIR_ERR_INIT;
+	unsigned char sha1[EVP_MAX_MD_SIZE];
+	unsigned int sn = 0;
+	char header[160], claims[300], what[PATH_MAX + 40];
+	int64_t now = (int64_t)time(NULL);
+	EVP_PKEY *pub = NULL;
+	X509 *x = NULL;
+	BIO *bio = NULL;
+	bool ok = false;
+
+	if (!plan_rest_read_secret(p->key_file, &pem, why, wn))
+		goto out;
+	if (nhir_read_small_file(p->cert_file, &cert, &e)) {
+		snprintf(why, wn, "proof_keys: cert_file: %s", e.msg);
+		goto out;
+	}
+	bio = BIO_new_mem_buf(cert.buf, (int)cert.len);
+	x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+	if (!x || !X509_digest(x, EVP_sha1(), sha1, &sn) || sn != 20) {
+		snprintf(why, wn, "proof_keys: '%s' is no PEM certificate",
+			 p->cert_file);
+		goto out;
+	}
+	nhir_jwt_b64url(&x5t, sha1, sn);
+	nhir_buf_addch(&x5t, 0);
+	snprintf(header, sizeof(header), "{\"alg\":\"RS256\",\"typ\":"
+		 "\"JWT\",\"x5t\":\"%s\"}", x5t.buf ? x5t.buf : "");
+	snprintf(claims, sizeof(claims), "{\"aud\":\"" PROOF_AUD "\","
+		 "\"iss\":\"%s\",\"nbf\":%" PRId64 ",\"exp\":%" PRId64 "}",
+		 p->object, now, now + PROOF_LIFE);
+	snprintf(what, sizeof(what), "'%s' (proof_keys: key_file)",
+		 p->key_file);
+	if (x5t.err || nhir_jwt_rs256(pem.buf, pem.len, what, header, claims,
+				      jwt, &e)) {
+		snprintf(why, wn, "%s", e.rc ? e.msg : "out of memory");
+		goto out;
+	}
+	/* a key that is not the certificate's makes a proof Graph refuses */
+	pub = X509_get_pubkey(x);
+	BIO_free(bio);
+	bio = BIO_new_mem_buf(pem.buf, (int)pem.len);
+	{
+		EVP_PKEY *priv = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL,
+							       NULL) : NULL;
+
+		ok = pub && priv && EVP_PKEY_eq(pub, priv) == 1;
+		EVP_PKEY_free(priv);
+	}
+	if (!ok)
+		snprintf(why, wn, "proof_keys: the key in '%s' is not the one "
+			 "of the certificate in '%s'", p->key_file,
+			 p->cert_file);
+out:
+	EVP_PKEY_free(pub);
+	X509_free(x);
+	BIO_free(bio);
+	plan_rest_wipe(&pem);
+	nhir_buf_release(&cert);
+	nhir_buf_release(&x5t);
+	return ok;
+}
+
+static enum nhir_rc remove_key(struct ectx *c, const struct target *t,
+			       const struct proof_key *p, char *detail,
+			       size_t dn, bool *ok)
+{
+	struct plan_rest_answer an;
+	struct nhir_err e = NHIR_ERR_INIT;
+	struct nhir_buf jwt = NHIR_BUF_INIT(1 << 14);
+	struct nhir_buf body = NHIR_BUF_INIT(1 << 15);
+	char path[200], label[220], shown[400], why[800] = "";
+	bool has, gone;
+	enum nhir_rc rc = read_passwords(c, t, &has, &gone, detail, dn, ok);
+
+	if (rc || !*ok)
+		return rc;
+	*ok = false;
+	if (!c->r.dry && (gone || !has)) {
+		snprintf(detail, dn, "GET /v1.0/%s/%s: %s: nothing to remove; "
+			 TOKENS_LIVE, coll(t), t->owner, gone
+			 ? "HTTP 404: it is already gone (deleted), its "
+			   "certificates with it"
+			 : "no key credential with that keyId is left: it was "
+			   "removed already");
+		*ok = true;
+		return NHIR_OK;
+	}
+	memset(&an, 0, sizeof(an));
+	snprintf(path, sizeof(path), "/v1.0/%s/%s/removeKey", coll(t),
+		 t->owner);
+	snprintf(label, sizeof(label), "POST %s", path);
+	snprintf(shown, sizeof(shown), "{\"keyId\":\"%s\",\"proof\":"
+		 "\"[redacted: a JWT (RS256) signed with the key of a "
+		 "certificate of %s]\"}", t->id, t->owner);
+	if (!c->r.dry && !make_proof(p, &jwt, why, sizeof(why))) {
+		snprintf(detail, dn, "%s: no proof of possession: %s", label,
+			 why);
+		goto out;
+	}
+	if (!c->r.dry)
+		nhir_buf_addf(&body, "{\"keyId\":\"%s\",\"proof\":\"%s\"}",
+			      t->id, jwt.buf);
+	nhir_buf_addch(&body, 0);
+	if (body.err) {
+		rc = NHIR_ENOMEM;
+		goto out;
+	}
+	rc = plan_rest_send(&c->r, "POST", path, c->r.dry ? shown : body.buf,
+			    shown, c->have_token ? c->token.buf : NULL,
+			    "[redacted: the access token the token endpoint "
+			    "answers]", label, &an, &e);
+	if (rc == NHIR_ENOMEM || c->r.dry)
+		goto out;
+	rc = NHIR_OK;
+	if (!e.rc && an.status == 204) {
+		snprintf(detail, dn, "%s: HTTP 204: certificate %s of %s "
+			 "removed: it signs nothing in any more; " TOKENS_LIVE,
+			 label, t->id, t->owner);
+		*ok = true;
+	} else {
+		const cJSON *ge = cJSON_GetObjectItemCaseSensitive(an.doc,
+								   "error");
+
+		if (!e.rc && cJSON_IsObject(ge))
+			snprintf(an.message, sizeof(an.message), "%s%s%s",
+				 jstr(ge, "code") ? jstr(ge, "code") : "",
+				 jstr(ge, "code") && jstr(ge, "message")
+				 ? ": " : "", jstr(ge, "message")
+				 ? jstr(ge, "message") : "");
+		plan_rest_why(detail, dn, label, &an, &e, "");
+	}
+out:
+	plan_rest_answer_free(&an);
+	plan_rest_wipe(&jwt);
+	plan_rest_wipe(&body);
 	return rc;
 }
 
@@ -682,15 +990,24 @@ static enum nhir_rc probe_password(struct ectx *c, const struct target *t,
 
 	if (rc || !*ok || c->r.dry)
 		return rc;
-	snprintf(label, sizeof(label), "GET /v1.0/%s/%s?$select=id,"
-		 "passwordCredentials", coll(t), t->owner);
+	snprintf(label, sizeof(label), "GET /v1.0/%s/%s?$select=id,%s",
+		 coll(t), t->owner, creds(t));
 	cJSON_AddStringToObject(o, "call", label);
 	cJSON_AddBoolToObject(o, "works", has);
-	snprintf(detail, dn, "%s: %s%s", label,
-		 gone ? "HTTP 404: the owner is gone, its secrets with it; "
-		 : has ? "client secret still listed: it still signs in"
-		 : "no password credential with that keyId: removed; ",
-		 has ? "" : TOKENS_LIVE);
+	if (t->kind == T_KEY)
+		snprintf(detail, dn, "%s: %s%s", label,
+			 gone ? "HTTP 404: the owner is gone, its "
+				"certificates with it; "
+			 : has ? "certificate still listed: it still signs in"
+			 : "no key credential with that keyId: removed; ",
+			 has ? "" : TOKENS_LIVE);
+	else
+		snprintf(detail, dn, "%s: %s%s", label,
+			 gone ? "HTTP 404: the owner is gone, its secrets "
+				"with it; "
+			 : has ? "client secret still listed: it still signs in"
+			 : "no password credential with that keyId: removed; ",
+			 has ? "" : TOKENS_LIVE);
 	return NHIR_OK;
 }
 
@@ -841,18 +1158,22 @@ enum nhir_rc nhir_entra_call(const struct nhir_ctx *op,
 		snprintf(detail, sizeof(detail), "%s: the entra connector acts "
 			 "on a service principal (entra:sp:ID), a client secret "
 			 "(entra:sp:ID:password:KEYID, entra:app:ID:password:"
-			 "KEYID), a delegated permission grant (entra:grant:ID) "
+			 "KEYID), a certificate (entra:sp:ID:key:KEYID, "
+			 "entra:app:ID:key:KEYID), a delegated permission grant "
+			 "(entra:grant:ID) "
 			 "or an app role assignment (entra:sp:RESOURCE:"
 			 "appRoleAssignedTo:ID), by their Graph ids",
 			 id ? id : "the target");
 		goto answer;
 	}
-	if (t.kind == T_KEY) {
-		snprintf(detail, sizeof(detail), "%s: Graph removes a "
-			 "certificate (removeKey) only with a proof signed by "
-			 "one of the %s's own certificates, which nhir does not "
-			 "hold: remove it in the Entra admin center, or disable "
-			 "the service principal", id,
+	if (t.kind == T_KEY && !probe && !proof_for(en, &t)) {
+		snprintf(detail, sizeof(detail), "no proof key for %s in "
+			 "'%s': Graph removes a certificate (removeKey) only "
+			 "with a proof signed by one of the %s's own "
+			 "certificates: name one under proof_keys ({object, "
+			 "key_file, cert_file}) in the connectors file, or "
+			 "remove it in the Entra admin center, or disable the "
+			 "service principal", t.owner, name,
 			 t.app ? "application" : "service principal");
 		goto answer;
 	}
@@ -872,7 +1193,7 @@ enum nhir_rc nhir_entra_call(const struct nhir_ctx *op,
 		}
 		rc = t.kind == T_SP
 		     ? probe_sp(&c, &t, o, detail, sizeof(detail), &ok)
-		     : t.kind == T_PASSWORD
+		     : t.kind == T_PASSWORD || t.kind == T_KEY
 		     ? probe_password(&c, &t, o, detail, sizeof(detail), &ok)
 		     : t.kind == T_GRANT
 		     ? probe_grant(&c, &t, o, detail, sizeof(detail), &ok)
@@ -897,6 +1218,9 @@ enum nhir_rc nhir_entra_call(const struct nhir_ctx *op,
 	else if (!strcmp(action, "entra.remove-credential") &&
 		 t.kind == T_PASSWORD)
 		rc = remove_password(&c, &t, detail, sizeof(detail), &ok);
+	else if (!strcmp(action, "entra.remove-credential") && t.kind == T_KEY)
+		rc = remove_key(&c, &t, proof_for(en, &t), detail,
+				sizeof(detail), &ok);
 	else if (!strcmp(action, "entra.delete-permission-grant") &&
 		 t.kind == T_GRANT)
 		rc = delete_obj(&c, &t, detail, sizeof(detail), &ok);

@@ -20,7 +20,7 @@ struct nhir_entra;
 
 /* The keys of a connector of type entra besides name, type, timeout, actions. */
 #define NHIR_ENTRA_KEYS "tenant", "client_id", "client_secret", "login_url", \
-			"graph_url"
+			"graph_url", "proof_keys"
 
 enum nhir_rc nhir_entra_config(struct nhir_yaml *y, const yaml_node_t *n,
 			       const char *name, struct nhir_entra **out);
