@@ -8,8 +8,11 @@
 # gone (an assignment through the listing's pages); an access token the
 # secret issued lives on as residual access until it expires.  Dry run, a 429 and a
 # 503 retried, no secret, a wrong secret, too few permissions, a grant
-# already gone, a certificate nhir cannot remove, requests the stand-in
-# refuses.
+# already gone, requests the stand-in refuses.  A certificate is removed
+# (removeKey) with a proof signed by another certificate of the same
+# application, which the stand-in verifies against the certificates it
+# holds; refused without a proof key, with a stranger's certificate, or
+# with a key that is not its certificate's; its probe fails once removed.
 . tests/cli/lib.sh
 
 if ! command -v node >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
@@ -53,6 +56,23 @@ cat >"$T/entra.json" <<EOF
                            "passwordCredentials": [{"keyId": "$KEY_APP", "displayName": "leaked"}, {"keyId": "$KEY_KEEP", "displayName": "other"}]}},
  "grants": {"$GRANT": {"clientId": "$SP", "resourceId": "$RES", "scope": "User.Read Mail.Read"}}}
 EOF
+# certificates: one to remove, one of the same application whose key
+# signs the proof, and a stranger's that no application holds
+for c in leaked proof stranger; do
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/$c.key" -out "$T/$c.pem" \
+		-subj "/CN=ci-deployer $c" -days 2 >/dev/null 2>&1
+	chmod 600 "$T/$c.key"
+done
+KEY_PROOF=77777777-8888-4999-8aaa-bbbbbbbbbbbb
+python3 - "$T" "$APP" "$KEY_KEEP" "$KEY_PROOF" <<'PY'
+import json, sys
+t, app, leaked, proof = sys.argv[1:5]
+s = json.load(open(t + "/entra.json"))
+s["applications"][app]["keyCredentials"] = [
+    {"keyId": leaked, "displayName": "leaked", "cert": open(t + "/leaked.pem").read()},
+    {"keyId": proof, "displayName": "rotation", "cert": open(t + "/proof.pem").read()}]
+json.dump(s, open(t + "/entra.json", "w"))
+PY
 node tests/peers/entra-peer.mjs "$T/entra.json" >"$T/peer.out" 2>"$T/peer.err" &
 PEER_PID=$!
 PORT=
@@ -184,8 +204,43 @@ check "as residual access until it expires" has "$T/contain.out" "token       en
 check "the keyId no longer listed" has "$T/vrma.out" "no password credential with that keyId: removed"
 check "the service principal's secret is removed" sh -c '"$NHIR" --as rory execute INC-1 '$RMS' --confirm >/dev/null'
 check "from the service principal" peer_state "assert s['servicePrincipals']['$SP']['passwordCredentials'] == []"
-check "a certificate is not removed" exits 1 "$NHIR" --as rory execute INC-1 $CERT --confirm
-check "saying why" has "$T/last.out" "Graph removes a certificate (removeKey) only with a proof signed by one of the application's own certificates"
+check "a certificate is not removed without a proof key" exits 1 "$NHIR" --as rory execute INC-1 $CERT --confirm
+check "saying why" has "$T/last.out" "no proof key for $APP in 'entra': Graph removes a certificate (removeKey) only with a proof signed by one"
+check "nothing was sent for it" test "$(calls 'POST removeKey')" = 0
+VCERT=$(step generic.verify-revoked "entra:app:$APP:key:$KEY_KEEP")
+# proof_keys: name key_file, cert_file of a certificate of the application
+proof_conf() {
+	python3 - "$T/good.yaml" "$APP" "$1" "$2" >"$T/entra.yaml" <<'PY'
+import sys
+path, app, key, cert = sys.argv[1:5]
+out = []
+for line in open(path):
+    out.append(line)
+    if line.strip() == 'actions: ["entra.*"]':
+        out.append("    proof_keys:\n      - object: %s\n        key_file: %s\n        cert_file: %s\n" % (app, key, cert))
+sys.stdout.write("".join(out))
+PY
+}
+proof_conf "$T/stranger.key" "$T/stranger.pem"
+check "a proof signed by a certificate the application does not hold" exits 1 "$NHIR" --as rory execute INC-1 $CERT --confirm
+check "is refused by Graph" has "$T/last.out" "POST /v1.0/applications/$APP/removeKey refused: HTTP 400: Request_BadRequest: Invalid proof of possession: the proof names (x5t) no certificate of the object"
+check "and the certificate stays" peer_state "assert len(s['applications']['$APP']['keyCredentials']) == 2"
+proof_conf "$T/stranger.key" "$T/proof.pem"
+check "a key that is not its certificate's" exits 1 "$NHIR" --as rory execute INC-1 $CERT --confirm
+check "is refused before anything is sent" has "$T/last.out" "proof_keys: the key in '$T/stranger.key' is not the one of the certificate in '$T/proof.pem'"
+check "so only the one proof was sent" test "$(calls 'POST removeKey')" = 1
+proof_conf "$T/proof.key" "$T/proof.pem"
+check "the dry run of removeKey" sh -c '"$NHIR" --as rory execute INC-1 '$CERT' >"$0/dry3.out"' "$T"
+check "shows the call" has "$T/dry3.out" "POST $E/v1.0/applications/$APP/removeKey"
+check "the proof redacted" has "$T/dry3.out" "{\"keyId\":\"$KEY_KEEP\",\"proof\":\"[redacted: a JWT (RS256) signed with the key of a certificate of $APP]\"}"
+check "with the application's proof key the certificate is removed" sh -c '"$NHIR" --as rory execute INC-1 '$CERT' --confirm >"$0/cert.out"' "$T"
+check "by removeKey" has "$T/cert.out" "POST /v1.0/applications/$APP/removeKey: HTTP 204: certificate $KEY_KEEP of $APP removed"
+check "the stand-in verified the proof's signature" test "$(curl -sf "$E/_peer/log" | python3 -c 'import json,sys; print([e.get("proof") for e in json.load(sys.stdin) if e["route"] == "POST removeKey"][-1])')" = verified
+check "that certificate only" peer_state "assert [k['keyId'] for k in s['applications']['$APP']['keyCredentials']] == ['$KEY_PROOF']"
+check "its probe now verifies it removed" sh -c '"$NHIR" --as rory execute INC-1 '$VCERT' --confirm >"$0/vcert.out"' "$T"
+check "the keyId no longer listed" has "$T/vcert.out" "no key credential with that keyId: removed"
+check "no private key in any output" sh -c '! grep -q "PRIVATE KEY" "$0"/*.out' "$T"
+cp "$T/good.yaml" "$T/entra.yaml"
 
 # throttled and unavailable: retried
 curl -sf -X POST "$E/_peer/faults" -d '[{"route": "PATCH servicePrincipal", "status": 429, "headers": {"Retry-After": "1"}, "count": 1}, {"route": "PATCH servicePrincipal", "status": 503, "count": 1}]' >/dev/null

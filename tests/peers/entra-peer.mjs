@@ -18,6 +18,12 @@
 // Retry-After) and the permissions each page names
 // (Application.ReadWrite.All, DelegatedPermissionGrant.ReadWrite.All,
 // AppRoleAssignment.ReadWrite.All), which a token carries as roles.
+// "application: removeKey" and "servicePrincipal: removeKey" (POST
+// {"keyId", "proof"}, 204): the proof is a JWT signed RS256 with the
+// private key of one of the object's certificates, checked here against
+// the certificates it holds (named by x5t, the SHA-1 thumbprint), with
+// aud 00000002-0000-0000-c000-000000000000, iss the object's id, and
+// nbf/exp no more than 10 minutes apart around now; else 400.
 //
 // It keeps state, so a disabled service principal then reads
 // accountEnabled false and a deleted grant 404.
@@ -26,7 +32,8 @@
 //
 // STATE.json: {"tenant": T, "clients": {CLIENT_ID: {"secret": S,
 // "roles": [...]}}, "servicePrincipals": {ID: {"accountEnabled": bool,
-// "passwordCredentials": [{"keyId", "displayName"}], "appRoleAssignedTo":
+// "passwordCredentials": [{"keyId", "displayName"}], "keyCredentials":
+// [{"keyId", "displayName", "cert": PEM}], "appRoleAssignedTo":
 // [{"id", "principalId", "appRoleId"}]}}, "applications": {ID: {...}},
 // "grants": {ID: {"clientId", "resourceId", "scope"}}}.  Prints "port N"
 // once listening.  Test hooks: GET /_peer/state, GET /_peer/log, POST
@@ -34,7 +41,7 @@
 // {...}, "count": N}.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { X509Certificate, createHash, randomBytes, randomUUID, verify } from 'node:crypto';
 
 const [statePath] = process.argv.slice(2);
 const state = JSON.parse(readFileSync(statePath, 'utf8'));
@@ -65,6 +72,46 @@ function credentials(list) {
 	return (list || []).map((p) => ({ customKeyIdentifier: null, displayName: p.displayName || null,
 		endDateTime: '2025-06-01T00:00:00Z', hint: p.hint || 'abc', keyId: p.keyId, secretText: null,
 		startDateTime: '2024-06-01T00:00:00Z' }));
+}
+
+function keyCredentials(list) {
+	return (list || []).map((k) => {
+		const x = new X509Certificate(k.cert);
+		return { customKeyIdentifier: createHash('sha1').update(x.raw).digest('hex').toUpperCase(),
+			displayName: k.displayName || null, endDateTime: new Date(x.validTo).toISOString(),
+			key: null, keyId: k.keyId, startDateTime: new Date(x.validFrom).toISOString(),
+			type: 'AsymmetricX509Cert', usage: 'Verify' };
+	});
+}
+
+// removeKey's proof of possession, checked against obj's certificates:
+// the reasons it is refused, none when it holds
+const PROOF_AUD = '00000002-0000-0000-c000-000000000000';
+function proofProblems(proof, id, obj) {
+	const parts = typeof proof === 'string' ? proof.split('.') : [];
+	if (parts.length !== 3) return ['the proof is not a JWS in compact form'];
+	let h, c;
+	try {
+		h = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
+		c = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+	} catch (e) { return [`the proof's header or claims are not JSON: ${e.message}`]; }
+	const bad = [];
+	if (h.alg !== 'RS256') bad.push(`the proof's alg is ${h.alg}, not RS256`);
+	const certs = (obj.keyCredentials || []).map((k) => new X509Certificate(k.cert));
+	const cert = certs.find((x) => createHash('sha1').update(x.raw).digest('base64url') === h.x5t);
+	if (!cert) bad.push('the proof names (x5t) no certificate of the object');
+	else if (!verify('RSA-SHA256', Buffer.from(`${parts[0]}.${parts[1]}`), cert.publicKey, Buffer.from(parts[2], 'base64url')))
+		bad.push("the proof's signature does not hold under the certificate it names");
+	else if (Date.now() > new Date(cert.validTo).getTime()) bad.push('the certificate that signs the proof has expired');
+	if (c.aud !== PROOF_AUD) bad.push(`the proof's aud is ${c.aud}, not ${PROOF_AUD}`);
+	if (typeof c.iss !== 'string' || c.iss.toLowerCase() !== id.toLowerCase()) bad.push(`the proof's iss is ${c.iss}, not the object's id`);
+	const now = Math.floor(Date.now() / 1000);
+	if (!Number.isInteger(c.nbf) || !Number.isInteger(c.exp)) bad.push('the proof has no nbf and exp');
+	else {
+		if (c.exp - c.nbf > 600 || c.exp <= c.nbf) bad.push('the proof is good for more than 10 minutes');
+		if (c.nbf > now + 300 || c.exp < now) bad.push('the proof is not good now');
+	}
+	return bad;
 }
 
 function select(url, props, obj, bad) {
@@ -113,6 +160,7 @@ const routes = [
 	{ name: 'servicePrincipal', re: /^\/v1\.0\/servicePrincipals\/([^/]+)$/, methods: { GET: 'Application.Read.All', PATCH: 'Application.ReadWrite.All' } },
 	{ name: 'application', re: /^\/v1\.0\/applications\/([^/]+)$/, methods: { GET: 'Application.Read.All' } },
 	{ name: 'removePassword', re: /^\/v1\.0\/(servicePrincipals|applications)\/([^/]+)\/removePassword$/, methods: { POST: 'Application.ReadWrite.All' } },
+	{ name: 'removeKey', re: /^\/v1\.0\/(servicePrincipals|applications)\/([^/]+)\/removeKey$/, methods: { POST: 'Application.ReadWrite.All' } },
 	{ name: 'grant', re: /^\/v1\.0\/oauth2PermissionGrants\/([^/]+)$/, methods: { GET: 'DelegatedPermissionGrant.Read.All', DELETE: 'DelegatedPermissionGrant.ReadWrite.All' } },
 	{ name: 'appRoleAssignedTo', re: /^\/v1\.0\/servicePrincipals\/([^/]+)\/appRoleAssignedTo$/, methods: { GET: 'Application.Read.All' } },
 	{ name: 'appRoleAssignment', re: /^\/v1\.0\/servicePrincipals\/([^/]+)\/appRoleAssignedTo\/([^/]+)$/, methods: { DELETE: 'AppRoleAssignment.ReadWrite.All' } },
@@ -184,6 +232,11 @@ const server = createServer((req, res) => {
 			for (const [k, v] of Object.entries(params))
 				if (k !== 'accountEnabled') bad.push(`nhir's step writes accountEnabled only, not ${k}`);
 				else if (typeof v !== 'boolean') bad.push('accountEnabled is a boolean');
+		if (params && route.name === 'removeKey') {
+			for (const k of Object.keys(params)) if (!['keyId', 'proof'].includes(k)) bad.push(`removeKey takes keyId and proof only, not ${k}`);
+			if (!GUID.test(params.keyId || '')) bad.push('keyId is not a GUID');
+			if (typeof params.proof !== 'string' || !params.proof) bad.push('removeKey takes a proof');
+		}
 		if (params && route.name === 'removePassword') {
 			for (const k of Object.keys(params)) if (k !== 'keyId') bad.push(`removePassword takes keyId only, not ${k}`);
 			if (!GUID.test(params.keyId || '')) bad.push('keyId is not a GUID');
@@ -215,7 +268,7 @@ const server = createServer((req, res) => {
 			}
 			const full = { id: m[1], appId: sp.appId || randomUUID(), displayName: sp.displayName || 'app',
 				       accountEnabled: sp.accountEnabled, passwordCredentials: credentials(sp.passwordCredentials),
-				       keyCredentials: [], servicePrincipalType: 'Application' };
+				       keyCredentials: keyCredentials(sp.keyCredentials), servicePrincipalType: 'Application' };
 			const out = select(url, SP_PROPS, full, bad);
 			if (bad.length) {
 				entry.violations = bad;
@@ -227,7 +280,7 @@ const server = createServer((req, res) => {
 			const app = state.applications[m[1]];
 			if (!app) return (entry.status = notFound(m[1]));
 			const full = { id: m[1], appId: app.appId || randomUUID(), displayName: app.displayName || 'app',
-				       passwordCredentials: credentials(app.passwordCredentials), keyCredentials: [] };
+				       passwordCredentials: credentials(app.passwordCredentials), keyCredentials: keyCredentials(app.keyCredentials) };
 			const out = select(url, APP_PROPS, full, bad);
 			if (bad.length) {
 				entry.violations = bad;
@@ -242,6 +295,21 @@ const server = createServer((req, res) => {
 			if (i < 0)
 				return (entry.status = send(res, 400, graphError('Request_BadRequest', `No password credential found with keyId '${params.keyId}'.`)));
 			o.passwordCredentials.splice(i, 1);
+			return (entry.status = send(res, 204));
+		}
+		case 'removeKey': {
+			const o = state[m[1]][m[2]];
+			if (!o) return (entry.status = notFound(m[2]));
+			const why = proofProblems(params.proof, m[2], o);
+			if (why.length) {
+				entry.proof = why;
+				return (entry.status = send(res, 400, graphError('Request_BadRequest', `Invalid proof of possession: ${why.join('; ')}`)));
+			}
+			entry.proof = 'verified';
+			const i = (o.keyCredentials || []).findIndex((k) => k.keyId.toLowerCase() === params.keyId.toLowerCase());
+			if (i < 0)
+				return (entry.status = send(res, 400, graphError('Request_BadRequest', `No key credential found with keyId '${params.keyId}'.`)));
+			o.keyCredentials.splice(i, 1);
 			return (entry.status = send(res, 204));
 		}
 		case 'grant': {
