@@ -329,6 +329,62 @@ static bool gone(struct planner *p, int64_t node, const char *ext_id)
 	return over;
 }
 
+/*
+ * The action that ends identity node for good when nothing contains or
+ * cuts it (a Kubernetes service account deleted: every token of it
+ * stops), or NULL.
+ */
+static const struct nhir_action *remove_identity(const struct planner *p,
+						 const struct nhir_node *node)
+{
+	const struct nhir_action *a = nhir_catalog_pick(p->cat, node->kind,
+							node->subtype,
+							NHIR_PHASE_REVOKE);
+
+	return a && a->kills_self ? a : NULL;
+}
+
+/*
+ * After a step s that acts on the identity itself (disabled, deleted),
+ * its proof: the identity's probe says it can no longer act.  A cut of
+ * what it may do (a deny policy) is proved by its tokens' probes.
+ */
+static void verify_identity(struct planner *p, int s, int64_t n,
+			    const struct nhir_node *node)
+{
+	const struct nhir_action *vr = nhir_catalog_find(p->cat,
+							 "generic.verify-revoked");
+	int v;
+
+	if (s < 0 || !vr || (p->v[s].a->phase != NHIR_PHASE_CONTAIN &&
+			     p->v[s].a->phase != NHIR_PHASE_REVOKE))
+		return;
+	v = step(p, vr, n, "prove %s can no longer act", node->ext_id);
+	dep(p, v, s, "verify what was done");
+}
+
+/*
+ * A Kubernetes service account token that no object's deletion ends: a
+ * bound token (TokenRequest) without its bound object, or a token seen
+ * only in use, not in a Secret, whose binding is not known.
+ */
+static bool unbound(const struct nhir_node *node)
+{
+	cJSON *a;
+	bool bound;
+
+	if (!node->subtype || (strcmp(node->subtype, "k8s-bound-token") &&
+			       strcmp(node->subtype, "k8s-sa-token")))
+		return false;
+	if (!strcmp(node->subtype, "k8s-sa-token"))
+		return !strstr(node->ext_id, ":secret:");
+	a = cJSON_Parse(node->attrs ? node->attrs : "{}");
+	bound = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(a,
+							      "bound_object"));
+	cJSON_Delete(a);
+	return !bound;
+}
+
 /* Plans one credential, token or grant (and, through it, what follows). */
 static void plan_credential(struct planner *p, int preserve, int64_t n,
 			    const struct nhir_node *node, int64_t **queue,
@@ -358,6 +414,40 @@ static void plan_credential(struct planner *p, int preserve, int64_t n,
 	v = step(p, nhir_catalog_pick(p->cat, node->kind, node->subtype,
 				      NHIR_PHASE_VERIFY), n,
 		 "prove %s no longer works", node->ext_id);
+	if (xa && unbound(node)) {
+		/*
+		 * A service account token bound to no object (kubectl create
+		 * token), or whose binding is not known: no deletion ends it
+		 * but its account's (DOMAIN-FACTS 4g)
+		 */
+		for (size_t i = 0; i < out.nr; i++) {
+			struct nhir_node id;
+			const struct nhir_action *ka;
+			int k;
+
+			if (out.v[i].kind != NHIR_EDGE_AUTHENTICATES ||
+			    nhir_store_get_node(p->st, out.v[i].dst, &id, NULL))
+				continue;
+			ka = gone(p, id.id, id.ext_id) ? NULL
+						       : remove_identity(p, &id);
+			if (ka) {
+				k = step(p, ka, id.id, "%s is bound to no "
+					 "object whose deletion ends it: delete "
+					 "%s, which ends every token of it",
+					 node->ext_id, id.ext_id);
+				dep(p, k, preserve, "evidence is preserved first");
+				dep(p, v, k, "verify after the account is "
+				    "deleted");
+				add_breaks(p, k, "every workload acting as "
+					   "this service account");
+				verify_identity(p, k, id.id, &id);
+				cut = k;
+			}
+			nhir_node_release(&id);
+		}
+		if (cut >= 0)
+			xa = NULL;
+	}
 	if (xa && !xa->kills_self) {
 		/* cannot be revoked (STS): cut what it acts as */
 		for (size_t i = 0; i < out.nr; i++) {
@@ -541,10 +631,13 @@ static void plan_identity(struct planner *p, int preserve, int64_t n,
 	}
 	if (has(p->made, p->made_nr, n)) {
 		a = pick_cut(p->cat, node, NHIR_CUT_EVERYTHING);
+		if (!a)
+			a = remove_identity(p, node);
 		s = step(p, a, n, "%s was created with the compromised "
 			 "credentials: remove what it can do", node->ext_id);
 		dep(p, s, preserve, "evidence is preserved first");
 		add_breaks(p, s, "anything acting as this identity");
+		verify_identity(p, s, n, node);
 		return;
 	}
 	a = nhir_catalog_pick(p->cat, node->kind, node->subtype,
@@ -552,11 +645,20 @@ static void plan_identity(struct planner *p, int preserve, int64_t n,
 	if (!a)
 		a = nhir_catalog_pick(p->cat, node->kind, node->subtype,
 				      NHIR_PHASE_CUT);
-	if (!a)
+	if (a) {
+		s = step(p, a, n, "%s is in scope: cut what it can do",
+			 node->ext_id);
+	} else if ((a = remove_identity(p, node))) {
+		/* nothing contains it: its tokens end only with it */
+		s = step(p, a, n, "%s is in scope and nothing contains it: "
+			 "delete it, and every token of it with it",
+			 node->ext_id);
+	} else {
 		return;
-	s = step(p, a, n, "%s is in scope: cut what it can do", node->ext_id);
+	}
 	dep(p, s, preserve, "evidence is preserved first");
 	add_breaks(p, s, "every workload acting as this identity");
+	verify_identity(p, s, n, node);
 }
 
 /* Owners of what the plan touches are told before access changes. */

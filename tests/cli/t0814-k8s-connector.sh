@@ -135,12 +135,15 @@ cat >"$T/estate.jsonl" <<EOF
 {"type":"node","kind":"token","id":"k8s:cluster:secret:payments/gone-token","name":"gone-token","subtype":"k8s-sa-token","provider":"k8s","created":"2024-06-01T08:00:00Z"}
 {"type":"edge","kind":"authenticates","from":"k8s:cluster:secret:payments/deployer-token","to":"$SA:payments/deployer"}
 {"type":"edge","kind":"authenticates","from":"k8s-cred:7c1e0f3a-web","to":"$SA:payments/web"}
+{"type":"node","kind":"identity","id":"$SA:payments/cron","name":"payments/cron","subtype":"k8s-service-account","provider":"k8s"}
+{"type":"node","kind":"token","id":"k8s-cred:9a2b-cron","name":"cron token (kubectl create token)","subtype":"k8s-bound-token","provider":"k8s","created":"2024-06-03T09:10:00Z","expires":"2024-06-04T09:10:00Z"}
+{"type":"edge","kind":"authenticates","from":"k8s-cred:9a2b-cron","to":"$SA:payments/cron"}
 EOF
 "$NHIR" import nhir "$T/estate.jsonl" >/dev/null
 "$NHIR" --as rory incident declare --title "Service account token leaked" --severity high \
 	--lead lena --seed k8s:cluster:secret:payments/deployer-token \
 	--exposed-at 2024-06-03T09:00:00Z >/dev/null
-for x in k8s-cred:7c1e0f3a-web "$SA:payments/batch" k8s:cluster:secret:payments/db-config \
+for x in k8s-cred:7c1e0f3a-web k8s-cred:9a2b-cron "$SA:payments/batch" k8s:cluster:secret:payments/db-config \
 	 k8s:cluster:secret:payments/gone-token; do
 	"$NHIR" --as lena incident scope INC-1 add "$x" >/dev/null
 	"$NHIR" --as lena incident scope INC-1 confirm "$x" >/dev/null
@@ -172,9 +175,26 @@ for x in sys.argv[1:]:
 }
 
 check "the plan, proposed by the lead" sh -c '"$NHIR" --as lena plan INC-1 >/dev/null'
-# deleting a service account is the lead's choice, not the planner's
-check "the lead adds the account's deletion" sh -c '"$NHIR" --as lena plan edit INC-1 add k8s.delete-service-account "$0" >/dev/null' "$SA:payments/batch"
-check "and its proof" sh -c '"$NHIR" --as lena plan edit INC-1 add generic.verify-revoked "$0" --after "$1" >/dev/null' "$SA:payments/batch" "$(step k8s.delete-service-account "$SA:payments/batch")"
+# an account in scope that nothing contains: the planner deletes it
+check "the planner proposes the account's deletion" test -n "$(step k8s.delete-service-account "$SA:payments/batch")"
+check "and its proof, after it" sh -c '"$NHIR" plan --format json INC-1 | python3 -c "
+import json, sys
+st = json.load(sys.stdin)[\"steps\"]
+d = [x[\"step\"] for x in st if x[\"action\"] == \"k8s.delete-service-account\" and x[\"target\"] == sys.argv[1]]
+v = [x for x in st if x[\"action\"] == \"generic.verify-revoked\" and x[\"target\"] == sys.argv[1]]
+assert len(d) == 1 and len(v) == 1 and d[0] in v[0][\"after\"], (d, v)" "$0"' "$SA:payments/batch"
+# a token bound to nothing (kubectl create token): only its account's
+# deletion ends it; a token bound to a Pod ends with the Pod
+check "an unbound token: the planner deletes its account" sh -c '"$NHIR" plan --format json INC-1 | python3 -c "
+import json, sys
+st = json.load(sys.stdin)[\"steps\"]
+d = [x for x in st if x[\"action\"] == \"k8s.delete-service-account\" and x[\"target\"] == sys.argv[1]]
+assert len(d) == 1 and \"bound to no object\" in d[0][\"why\"], d
+v = [x for x in st if x[\"action\"] == \"generic.verify-revoked\" and x[\"target\"] == \"k8s-cred:9a2b-cron\"]
+assert len(v) == 1 and d[0][\"step\"] in v[0][\"after\"], v
+assert not [x for x in st if x[\"action\"] == \"k8s.delete-bound-secret\" and x[\"target\"] == \"k8s-cred:9a2b-cron\"]
+assert not [x for x in st if x[\"action\"] == \"k8s.delete-service-account\" and x[\"target\"] in (sys.argv[2], sys.argv[3])]
+" "$0" "$1" "$2"' "$SA:payments/cron" "$SA:payments/web" "$SA:payments/deployer"
 SEC=$(step k8s.delete-bound-secret k8s:cluster:secret:payments/deployer-token)
 VSEC=$(step generic.verify-revoked k8s:cluster:secret:payments/deployer-token)
 POD=$(step k8s.delete-bound-secret k8s-cred:7c1e0f3a-web)

@@ -148,9 +148,13 @@ peer_state() {
 check "the plan, proposed by the lead" sh -c '"$NHIR" --as lena plan INC-1 >"$0/plan.out"' "$T"
 check "it says issued access tokens outlive the steps" has "$T/plan.out" "survives: access tokens already issued; 60 to 90 min (CAE tokens up to 24 h)"
 DIS=$(step entra.disable-service-principal "entra:sp:$SP")
-# the planner contains an identity; its proof is the lead's to add
-check "the lead adds the proof of the disabling" sh -c '"$NHIR" --as lena plan edit INC-1 add generic.verify-revoked "$0" --after "$1" >/dev/null' "entra:sp:$SP" "$DIS"
 VDIS=$(step generic.verify-revoked "entra:sp:$SP")
+# the planner proves what it did to an identity, as to a credential
+check "the planner proposes the proof of the disabling" test -n "$VDIS"
+check "after the disabling" sh -c '"$NHIR" plan --format json INC-1 | python3 -c "
+import json, sys
+s = [x for x in json.load(sys.stdin)[\"steps\"] if x[\"step\"] == int(sys.argv[1])][0]
+assert int(sys.argv[2]) in s[\"after\"], s" "$0" "$1"' "$VDIS" "$DIS"
 RMA=$(step entra.remove-credential "entra:app:$APP:password:$KEY_APP")
 VRMA=$(step generic.verify-revoked "entra:app:$APP:password:$KEY_APP")
 RMS=$(step entra.remove-credential "entra:sp:$SP:password:$KEY_SP")
