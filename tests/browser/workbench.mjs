@@ -291,6 +291,22 @@ await check('a session that cannot be revoked is counted down to its expiry', as
 	return ok('about three hours, ticking', /^0?2:5\d:\d\d$/.test(a) && a !== b, a, b);
 });
 
+// ---- the watch after containment ----
+await check('lena starts a watch from the incident page; it reads open', async () => {
+	const f = lena.page.locator('form[data-act="watch-start"]');
+	await f.getByLabel(/^Watch for/).fill('1h');
+	await f.getByRole('button', { name: 'Start watch' }).click();
+	await lena.page.locator('dl.watch[data-open="true"]').waitFor();
+	return ok('by lena, for an hour', (await lena.page.locator('dl.watch').textContent()).includes('by lena, for 3600 s'),
+		await lena.page.locator('dl.watch').textContent());
+});
+await check('lena ends it: its verdict is shown, incomplete (ended early)', async () => {
+	await lena.page.getByRole('button', { name: 'End watch now' }).click();
+	await lena.page.locator('dl.watch[data-open="false"] .watch-verdict').waitFor();
+	const v = await lena.page.locator('.watch-verdict').textContent();
+	return ok('stopped by request', /incomplete|uses-after-cut/.test(v) && v.includes('stopped: request'), v);
+});
+
 // ---- decisions, tasks, evidence ----
 await check('lena records a decision (hostile text shows as text)', async () => {
 	const f = lena.page.locator('form[data-act="decision"]');

@@ -7,6 +7,7 @@ import { get, post, api, setCsrf, feed } from './api.js';
 import { Problem, When, Badge } from './ui.jsx';
 import { Decisions, Tasks, Evidence } from './record.jsx';
 import { Report } from './report.jsx';
+import { Watch } from './watch.jsx';
 import { Metrics } from './metrics.jsx';
 import { Graph, KIND_COLORS } from './graph.jsx';
 import { Blast } from './blast.jsx';
@@ -820,6 +821,7 @@ function Incident({ id, me }) {
 					<Scope inc={inc} canWrite={canWrite} onDone={load} />
 					<Plan inc={inc} plan={plan} canWrite={canWrite} canApprove={canApprove} onDone={load} setPlan={setPlan} />
 					<Residual contain={contain} />
+					<Watch inc={inc} base={base} canWrite={canWrite} onDone={load} />
 				</div>
 				<div>
 					<section aria-labelledby="notes-h">
