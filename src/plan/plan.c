@@ -445,8 +445,18 @@ static void plan_credential(struct planner *p, int preserve, int64_t n,
 			}
 			nhir_node_release(&id);
 		}
-		if (cut >= 0)
-			xa = NULL;
+		if (cut < 0) {
+			/* no account known: no step of the plan ends it */
+			nothing = true;
+			if (v >= 0)
+				snprintf(p->v[v].why, sizeof(p->v[v].why),
+					 "prove %s no longer works; no step "
+					 "ends it: it is bound to no object, and "
+					 "no deletion of the account it acts as "
+					 "can be planned (none known, or gone "
+					 "already)", node->ext_id);
+		}
+		xa = NULL;
 	}
 	if (xa && !xa->kills_self) {
 		/* cannot be revoked (STS): cut what it acts as */

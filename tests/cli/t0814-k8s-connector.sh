@@ -138,12 +138,13 @@ cat >"$T/estate.jsonl" <<EOF
 {"type":"node","kind":"identity","id":"$SA:payments/cron","name":"payments/cron","subtype":"k8s-service-account","provider":"k8s"}
 {"type":"node","kind":"token","id":"k8s-cred:9a2b-cron","name":"cron token (kubectl create token)","subtype":"k8s-bound-token","provider":"k8s","created":"2024-06-03T09:10:00Z","expires":"2024-06-04T09:10:00Z"}
 {"type":"edge","kind":"authenticates","from":"k8s-cred:9a2b-cron","to":"$SA:payments/cron"}
+{"type":"node","kind":"token","id":"k8s-cred:5e6f-stray","name":"a token of no known account","subtype":"k8s-bound-token","provider":"k8s","created":"2024-06-03T09:20:00Z","expires":"2024-06-04T09:20:00Z"}
 EOF
 "$NHIR" import nhir "$T/estate.jsonl" >/dev/null
 "$NHIR" --as rory incident declare --title "Service account token leaked" --severity high \
 	--lead lena --seed k8s:cluster:secret:payments/deployer-token \
 	--exposed-at 2024-06-03T09:00:00Z >/dev/null
-for x in k8s-cred:7c1e0f3a-web k8s-cred:9a2b-cron "$SA:payments/batch" k8s:cluster:secret:payments/db-config \
+for x in k8s-cred:7c1e0f3a-web k8s-cred:9a2b-cron k8s-cred:5e6f-stray "$SA:payments/batch" k8s:cluster:secret:payments/db-config \
 	 k8s:cluster:secret:payments/gone-token; do
 	"$NHIR" --as lena incident scope INC-1 add "$x" >/dev/null
 	"$NHIR" --as lena incident scope INC-1 confirm "$x" >/dev/null
@@ -195,6 +196,12 @@ assert len(v) == 1 and d[0][\"step\"] in v[0][\"after\"], v
 assert not [x for x in st if x[\"action\"] == \"k8s.delete-bound-secret\" and x[\"target\"] == \"k8s-cred:9a2b-cron\"]
 assert not [x for x in st if x[\"action\"] == \"k8s.delete-service-account\" and x[\"target\"] in (sys.argv[2], sys.argv[3])]
 " "$0" "$1" "$2"' "$SA:payments/cron" "$SA:payments/web" "$SA:payments/deployer"
+check "an unbound token of no known account: no step that cannot end it" sh -c '"$NHIR" plan --format json INC-1 | python3 -c "
+import json, sys
+st = [x for x in json.load(sys.stdin)[\"steps\"] if x[\"target\"] == \"k8s-cred:5e6f-stray\"]
+assert [x[\"action\"] for x in st] == [\"generic.verify-revoked\"], st
+assert \"no step ends it\" in st[0][\"why\"], st
+"'
 SEC=$(step k8s.delete-bound-secret k8s:cluster:secret:payments/deployer-token)
 VSEC=$(step generic.verify-revoked k8s:cluster:secret:payments/deployer-token)
 POD=$(step k8s.delete-bound-secret k8s-cred:7c1e0f3a-web)
