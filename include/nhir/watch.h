@@ -87,9 +87,12 @@ struct nhir_watch;
 /*
  * Starts watching incident for period seconds (what the verdict says
  * was asked for) as ctx->actor, who must be able to work on it (a
- * responder or its lead, incident open): audited as "watch.start".  The
- * watch keeps a copy of ctx (not what its strings point to: they must
- * outlive it).  *out is the caller's to nhir_watch_free.
+ * responder or its lead, incident open): audited as "watch.start".  One
+ * watch of an incident at a time: NHIR_ECONFLICT while another is open
+ * (started, its period not over, no verdict), checked in the same
+ * transaction.  The watch keeps a copy of ctx (not what its strings
+ * point to: they must outlive it).  *out is the caller's to
+ * nhir_watch_free.
  */
 enum nhir_rc nhir_watch_start(const struct nhir_ctx *ctx, int64_t incident,
 			      int64_t period, struct nhir_watch **out,
@@ -148,6 +151,9 @@ struct nhir_watch_end {
 	uint64_t files, files_seen, files_failed;	/* read, again, rejected */
 	uint64_t records_skipped;
 	uint64_t files_unread;	/* still changing when the watch ended */
+	uint64_t dirs_unread;	/* folders it could not look into (one
+				 * missing, unreadable, or past 16 deep),
+				 * at any time during the watch */
 	const char *keyfile;	/* Ed25519 secret key: sign; NULL: not */
 };
 
@@ -220,7 +226,8 @@ struct nhir_watch_run {
  * same; names beginning with '.' are never read; a file that changes
  * after it was read is read again), swept after each batch, and at the
  * end (the period over, or run->stop) the verdict is recorded
- * (nhir_watch_finish).  *res sums what was read; *end says how the
+ * (nhir_watch_finish).  A folder it cannot look into at some time (gone,
+ * unreadable, or more than 16 deep) makes the verdict incomplete.  *res sums what was read; *end says how the
  * watch ended (its strings static); *doc and *t as nhir_watch_finish.
  * An error that ends the watch early is recorded in the verdict
  * ("error", incomplete) and end->failed set; the return is the
@@ -233,17 +240,17 @@ enum nhir_rc nhir_watch_run(struct nhir_watch *w,
 			    struct nhir_watch_totals *t, struct nhir_err *err);
 
 /*
- * The watches of incident on its record, for a reader: {"version",
- * "incident", "watch": the latest one or null: {"start_seq", "by",
- * "started", "for_seconds", "ends", "open", "alerts", "verdict": the
- * verdict document or null}}.  Open: started, not past its period, no
- * verdict.  actor must be able to read the record.
+ * The watches of incident on its record, for ctx's actor, who must be
+ * able to read it: {"version", "incident", "watch": the latest one or
+ * null: {"start_seq", "by", "started", "for_seconds", "ends", "open",
+ * "alerts", "verdict": the verdict document or null}}.  Open: started,
+ * not past its period at ctx's time, no verdict.
  */
-enum nhir_rc nhir_doc_watch_state(struct nhir_store *st, const char *actor,
+enum nhir_rc nhir_doc_watch_state(const struct nhir_ctx *ctx,
 				  int64_t incident, cJSON **out,
 				  struct nhir_err *err);
-/* Whether a watch of incident is open now. */
-enum nhir_rc nhir_watch_is_open(struct nhir_store *st, int64_t incident,
+/* Whether a watch of incident is open at ctx's time. */
+enum nhir_rc nhir_watch_is_open(const struct nhir_ctx *ctx, int64_t incident,
 				bool *open, struct nhir_err *err);
 
 /* The document of an alert: {"version", "alert": {...}}. */

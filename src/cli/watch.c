@@ -30,6 +30,8 @@ static const char usage_watch[] =
 	"it.  A key whose cut time is unknown is alerted on at every use.  What is found minted or created from the\n"
 	"scope is proposed into it, until nothing new turns up.\n"
 	"\n"
+	"A folder that cannot be read (gone, unreadable, more than 16 deep)\n"
+	"makes the verdict incomplete.\n"
 	"A file is read once its size and modification time have not changed\n"
 	"for a second; write a file under a hidden name (.name) and rename it\n"
 	"when complete, as hidden entries are not read.  A file that changes\n"
@@ -401,9 +403,14 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 				   tot.uses, tot.alerts,
 				   tot.alerts == 1 ? "" : "s");
 		out_printf("; %" PRIu64 " file%s read, %" PRIu64 " rejected, "
-			   "%" PRIu64 " records skipped; ended: %s%s\n",
-			   res.files, res.files == 1 ? "" : "s",
-			   res.files_failed, res.malformed, end.stopped,
+			   "%" PRIu64 " records skipped", res.files,
+			   res.files == 1 ? "" : "s", res.files_failed,
+			   res.malformed);
+		if (end.dirs_unread)
+			out_printf(", %" PRIu64 " folder%s not read",
+				   end.dirs_unread,
+				   end.dirs_unread == 1 ? "" : "s");
+		out_printf("; ended: %s%s\n", end.stopped,
 			   sign ? "; signed" : "");
 	}
 	if (outfile && cli_write_new(outfile, doc))

@@ -61,6 +61,16 @@ struct nhir_watch {
 
 static bool add_time(cJSON *o, const char *name, int64_t t);
 
+/* A watch on the record: its watch.start entry, and whether it ended. */
+struct open_watch {
+	int64_t seq, at, period;
+	bool ended;
+	char actor[NHIR_USER_NAME_MAX + 1];	/* who started it */
+};
+static enum nhir_rc open_watch(struct nhir_store *st, int64_t incident,
+			       int64_t now, struct open_watch *out,
+			       bool *found, struct nhir_err *err);
+
 static const char *const basis_names[] = {
 	[NHIR_CUT_BASIS_UNKNOWN] = "unknown",
 	[NHIR_CUT_BASIS_REVOKED] = "revoked",
@@ -133,8 +143,30 @@ enum nhir_rc nhir_watch_start(const struct nhir_ctx *ctx, int64_t incident,
 		return rc;
 	}
 	w->started = nhir_ctx_now(ctx);
-	d = cJSON_CreateObject();
-	if (!d || !cJSON_AddNumberToObject(d, "for_seconds", (double)period))
+	/*
+	 * one watch of an incident at a time, whoever started it: read in
+	 * the write transaction, so that two starts cannot both pass
+	 */
+	{
+		struct open_watch o;
+		bool found = false;
+
+		rc = open_watch(st, incident, w->started, &o, &found, err);
+		if (!rc && found) {
+			char at[40];
+
+			nhir_time_format(o.at, at, sizeof(at));
+			rc = nhir_err_set(err, NHIR_ECONFLICT, "INC-%" PRId64
+					  " is watched already: by %s since %s, "
+					  "for %" PRId64 " s; one watch of an "
+					  "incident at a time: end that one "
+					  "first", incident, o.actor, at,
+					  o.period);
+		}
+	}
+	d = rc ? NULL : cJSON_CreateObject();
+	if (!rc && (!d || !cJSON_AddNumberToObject(d, "for_seconds",
+						   (double)period)))
 		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	if (!rc)
 		rc = nhir_audit_append(&w->ctx, "watch.start", incident, d,
@@ -157,11 +189,6 @@ enum nhir_rc nhir_watch_start(const struct nhir_ctx *ctx, int64_t incident,
 
 /* ---- watches on the record: what an upload is checked for ---- */
 
-struct open_watch {
-	int64_t seq, at, period;
-	bool ended;
-	char actor[NHIR_USER_NAME_MAX + 1];	/* who started it */
-};
 
 struct open_watches {
 	struct open_watch *v;
@@ -245,12 +272,13 @@ static enum nhir_rc open_watch(struct nhir_store *st, int64_t incident,
 	return rc;
 }
 
-enum nhir_rc nhir_watch_is_open(struct nhir_store *st, int64_t incident,
+enum nhir_rc nhir_watch_is_open(const struct nhir_ctx *ctx, int64_t incident,
 				bool *open, struct nhir_err *err)
 {
 	struct open_watch o;
 
-	return open_watch(st, incident, nhir_time_now(), &o, open, err);
+	return open_watch(ctx->st, incident, nhir_ctx_now(ctx), &o, open,
+			  err);
 }
 
 /* The latest watch of an incident, as its record tells it. */
@@ -298,21 +326,22 @@ static int on_state_entry(const struct nhir_audit_entry *e, void *data)
 	return 0;
 }
 
-enum nhir_rc nhir_doc_watch_state(struct nhir_store *st, const char *actor,
+enum nhir_rc nhir_doc_watch_state(const struct nhir_ctx *ctx,
 				  int64_t incident, cJSON **out,
 				  struct nhir_err *err)
 {
+	struct nhir_store *st = ctx->st;
 	struct watch_state ws;
 	struct nhir_incident inc;
 	cJSON *doc, *w;
 	char ref[32];
-	int64_t now = nhir_time_now();
+	int64_t now = nhir_ctx_now(ctx);
 	enum nhir_rc rc;
 	bool ok;
 
 	*out = NULL;
 	memset(&ws, 0, sizeof(ws));
-	rc = nhir_authorize_audited(st, actor, NHIR_PERM_READ, incident,
+	rc = nhir_authorize_audited(st, ctx->actor, NHIR_PERM_READ, incident,
 				    "watch.state", err);
 	if (!rc)
 		rc = nhir_incident_get(st, incident, &inc, err);
@@ -1179,8 +1208,9 @@ enum nhir_rc nhir_watch_sweep(struct nhir_watch *w, nhir_watch_alert_cb cb,
 /* A verdict's result, and why it is not clean when it is incomplete. */
 struct outcome {
 	const char *result;	/* "clean", "uses-after-cut", "incomplete" */
-	const char *why[5];	/* why incomplete, NULL-ended */
-	char buf[5][64];
+#define WHY_MAX 6
+	const char *why[WHY_MAX];	/* why incomplete, NULL-ended */
+	char buf[WHY_MAX][64];
 };
 
 /*
@@ -1217,10 +1247,18 @@ static void decide(const struct nhir_watch *w, const struct nhir_watch_end *e,
 		o->why[n] = o->buf[n];
 		n++;
 	}
-	if (e && e->records_skipped && n < 5) {
+	if (e && e->records_skipped) {
 		snprintf(o->buf[n], sizeof(o->buf[n]), "%" PRIu64 " record%s "
 			 "skipped", e->records_skipped,
 			 e->records_skipped == 1 ? "" : "s");
+		o->why[n] = o->buf[n];
+		n++;
+	}
+	/* a folder not looked into hides what landed there */
+	if (e && e->dirs_unread) {
+		snprintf(o->buf[n], sizeof(o->buf[n]), "%" PRIu64 " folder%s "
+			 "not read", e->dirs_unread,
+			 e->dirs_unread == 1 ? "" : "s");
 		o->why[n] = o->buf[n];
 		n++;
 	}
@@ -1251,7 +1289,7 @@ static cJSON *verdict_body(struct nhir_watch *w, const struct nhir_watch_end *e,
 	     cJSON_AddNumberToObject(v, "start_seq", (double)w->start_seq) &&
 	     cJSON_AddStringToObject(v, "result", oc->result) &&
 	     (why = cJSON_AddArrayToObject(v, "incomplete_because")) != NULL;
-	for (size_t i = 0; ok && i < 5 && oc->why[i]; i++) {
+	for (size_t i = 0; ok && i < WHY_MAX && oc->why[i]; i++) {
 		cJSON *x = cJSON_CreateString(oc->why[i]);
 
 		ok = x && cJSON_AddItemToArray(why, x);
@@ -1280,6 +1318,8 @@ static cJSON *verdict_body(struct nhir_watch *w, const struct nhir_watch_end *e,
 				     e ? (double)e->records_skipped : 0) &&
 	     cJSON_AddNumberToObject(v, "files_unread",
 				     e ? (double)e->files_unread : 0) &&
+	     cJSON_AddNumberToObject(v, "folders_unread",
+				     e ? (double)e->dirs_unread : 0) &&
 	     cJSON_AddNumberToObject(v, "descendants_proposed",
 				     (double)w->added) &&
 	     cJSON_AddStringToObject(v, "by", w->actor) &&
@@ -1362,7 +1402,7 @@ static char *verdict_note(const struct nhir_watch *w, const struct outcome *oc,
 			      "seen");
 	else
 		nhir_buf_adds(&b, "watch verdict: clean, no use after cut");
-	for (size_t i = 0; i < 5 && oc->why[i]; i++)
+	for (size_t i = 0; i < WHY_MAX && oc->why[i]; i++)
 		nhir_buf_addf(&b, "%s%s", i ? ", " : "; ", oc->why[i]);
 	nhir_buf_addf(&b, "; %" PRIu64 " file%s read, for %" PRId64 " s",
 		      files, files == 1 ? "" : "s", w->period);

@@ -54,6 +54,8 @@ struct runner {
 	struct nhir_ingest_result *res;
 	struct seen *v;
 	size_t nr, alloc;
+	char **unread;		/* folders not looked into, each once */
+	size_t unread_nr, unread_alloc;
 	bool failed;		/* an error that is not the data's */
 };
 
@@ -86,6 +88,29 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * A folder the watch could not look into (why), counted once however
+ * often: what lands there is not seen, and the verdict says so.
+ */
+static void not_read(struct runner *rn, const char *dir, const char *why)
+{
+	char *p;
+
+	for (size_t i = 0; i < rn->unread_nr; i++)
+		if (!strcmp(rn->unread[i], dir))
+			return;
+	warn(rn, "'%s' not read: %s; what lands there is not seen", dir,
+	     why);
+	p = nhir_strdup(dir);
+	if (!p || NHIR_ALLOC_GROW(rn->unread, rn->unread_nr + 1,
+				  rn->unread_alloc)) {
+		nhir_free(p);
+		rn->failed = true;	/* not counted: the verdict is not clean */
+		return;
+	}
+	rn->unread[rn->unread_nr++] = p;
+}
+
 /* Every regular file under dir, hidden entries aside, into *names. */
 static bool walk(struct runner *rn, const char *dir, char ***names,
 		 size_t *nr, size_t *alloc, int depth)
@@ -94,8 +119,7 @@ static bool walk(struct runner *rn, const char *dir, char ***names,
 	struct dirent *e;
 
 	if (!d) {
-		if (depth == 0)
-			warn(rn, "cannot read '%s': %s", dir, strerror(errno));
+		not_read(rn, dir, strerror(errno));
 		return true;
 	}
 	while ((e = readdir(d))) {
@@ -114,7 +138,12 @@ static bool walk(struct runner *rn, const char *dir, char ***names,
 			nhir_free(p);
 			continue;
 		}
-		if (S_ISDIR(sb.st_mode) && depth < DEPTH_MAX) {
+		if (S_ISDIR(sb.st_mode) && depth >= DEPTH_MAX) {
+			not_read(rn, p, "more than 16 folders deep");
+			nhir_free(p);
+			continue;
+		}
+		if (S_ISDIR(sb.st_mode)) {
 			bool ok = walk(rn, p, names, nr, alloc, depth + 1);
 
 			nhir_free(p);
@@ -284,11 +313,15 @@ enum nhir_rc nhir_watch_run(struct nhir_watch *w,
 	end->files_failed = res->files_failed;
 	end->records_skipped = res->malformed;
 	end->files_unread = unread(&rn);
+	end->dirs_unread = rn.unread_nr;
 	end->failed = rn.failed;
 	end->keyfile = run->keyfile;
 	rc = nhir_watch_finish(w, end, doc, t, err);
 	for (size_t i = 0; i < rn.nr; i++)
 		nhir_free(rn.v[i].path);
 	nhir_free(rn.v);
+	for (size_t i = 0; i < rn.unread_nr; i++)
+		nhir_free(rn.unread[i]);
+	nhir_free(rn.unread);
 	return rc;
 }

@@ -32,6 +32,9 @@ struct srv_watch {
 	char stop_by[NHIR_USER_NAME_MAX + 1];
 	atomic_bool done;	/* the thread has recorded the verdict */
 	struct nhir_store *st;
+	/* the watch's context: its own handle, who started it */
+	struct nhir_ctx ctx;
+	char actor[NHIR_USER_NAME_MAX + 1];
 	struct nhir_watch *w;
 	const struct nhir_tele_format *fmt;
 	char dir[PATH_MAX];	/* "": none */
@@ -270,7 +273,7 @@ static enum MHD_Result state_doc(struct srv_req *r, unsigned status)
 	struct nhir_err err = NHIR_ERR_INIT;
 	cJSON *doc;
 
-	if (nhir_doc_watch_state(r->st, r->user, r->incident, &doc, &err))
+	if (nhir_doc_watch_state(srv_lib(r), r->incident, &doc, &err))
 		return srv_fail(r, &err);
 	return srv_respond_doc(r, status, doc);
 }
@@ -310,7 +313,7 @@ enum MHD_Result wt_start(struct srv_req *r)
 		reap(ws);
 	/* one watch of an incident at a time, whoever started it */
 	if (!rc)
-		rc = nhir_watch_is_open(r->st, r->incident, &open, &err);
+		rc = nhir_watch_is_open(srv_lib(r), r->incident, &open, &err);
 	if (!rc && open)
 		rc = nhir_err_set(&err, NHIR_ECONFLICT, "INC-%" PRId64 " is "
 				  "watched already; end that watch first "
@@ -318,9 +321,15 @@ enum MHD_Result wt_start(struct srv_req *r)
 				  r->incident);
 	if (!rc)
 		rc = nhir_store_open(&x->st, srv_opts(r->srv)->db, 0, &err);
-	if (!rc)
-		rc = nhir_watch_start(x->st, r->user, r->incident, period,
-				      &x->w, &err);
+	if (!rc) {
+		/* the request's context, on the watch's handle, kept with it */
+		x->ctx = *srv_lib(r);
+		x->ctx.st = x->st;
+		snprintf(x->actor, sizeof(x->actor), "%s", r->user);
+		x->ctx.actor = x->actor;
+		rc = nhir_watch_start(&x->ctx, r->incident, period, &x->w,
+				      &err);
+	}
 	if (rc) {
 		watch_free(x);
 		return srv_fail(r, &err);
@@ -372,7 +381,7 @@ enum MHD_Result wt_end(struct srv_req *r)
 		return srv_fail(r, &err);
 	x = ws ? take(ws, r->incident) : NULL;
 	if (!x) {
-		rc = nhir_watch_is_open(r->st, r->incident, &open, &err);
+		rc = nhir_watch_is_open(srv_lib(r), r->incident, &open, &err);
 		if (!rc)
 			rc = nhir_err_set(&err, open ? NHIR_ECONFLICT
 						     : NHIR_ENOTFOUND,

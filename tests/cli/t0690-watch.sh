@@ -139,4 +139,15 @@ check "one object a line, the verdict last" sh -c \
 import json, sys
 a = json.load(sys.stdin)[\"alert\"]
 assert a[\"key\"] == \"AKIAEXAMPLEDEPLOY01\" and a[\"cut_basis\"] == \"revoked\" and a[\"uses\"] == 1 and a[\"cut\"] == \"2024-05-01T10:35:00Z\", a"' "$T"
+# a folder more than 16 deep is not looked into: never "clean"
+deep=$T/deep
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17; do deep=$deep/d$i; done
+mkdir -p "$deep"
+check "a folder too deep to read" exits 3 "$NHIR" --as rory watch INC-1 --for 2s --dir "$T/deep" --format json
+check "is counted, and the verdict says it did not see all" sh -c \
+	'tail -1 "$0/last.out" | python3 -c "
+import json, sys
+d = json.load(sys.stdin)[\"verdict\"]
+assert d[\"folders_unread\"] == 1 and \"1 folder not read\" in d[\"incomplete_because\"], d"' "$T"
+check "and warns, naming it" has "$T/last.err" "d17' not read: more than 16 folders deep"
 done_testing

@@ -229,6 +229,12 @@ static void test_cut_times_and_alerts(void **state)
 		}
 	assert_int_equal(nhir_scope_each(st, inc, scope_status, status, NULL), 0);
 	assert_string_equal(status, "proposed");
+	{
+		struct nhir_watch_end e = { .stopped = "signal" };
+
+		/* its verdict in: the incident may be watched again */
+		assert_int_equal(nhir_watch_finish(w, &e, NULL, NULL, &err), 0);
+	}
 	nhir_watch_free(w);
 	/* a second watch alerts nothing again, and counts it all */
 	assert_int_equal(nhir_watch_start(TL_CTX(st, "rae"), inc, 60, &w,
@@ -493,11 +499,79 @@ static void test_incomplete(void **state)
 	assert_string_equal(tot.result, "incomplete");
 	nhir_watch_free(w);
 
+	/* a folder it could not look into hides what landed there */
 	e.failed = false;
+	e.dirs_unread = 1;
+	assert_int_equal(nhir_watch_start(TL_CTX(st, "rae"), inc, 60, &w,
+					  &err), 0);
+	assert_int_equal(nhir_watch_finish(w, &e, &doc, &tot, &err), 0);
+	assert_string_equal(tot.result, "incomplete");
+	assert_non_null(strstr(doc, "1 folder not read"));
+	nhir_watch_free(w);
+	nhir_free(doc);
+
+	e.dirs_unread = 0;
 	assert_int_equal(nhir_watch_start(TL_CTX(st, "rae"), inc, 60, &w,
 					  &err), 0);
 	assert_int_equal(nhir_watch_finish(w, &e, NULL, &tot, &err), 0);
 	assert_string_equal(tot.result, "clean");
+	nhir_watch_free(w);
+	nhir_store_close(st);
+}
+
+/* One watch of an incident at a time: the second start is refused. */
+static void test_one_at_a_time(void **state)
+{
+	struct nhir_watch_end e;
+	struct nhir_watch *w = NULL, *w2 = NULL;
+	struct nhir_err err = NHIR_ERR_INIT;
+	int64_t inc;
+	struct nhir_store *st = setup(&inc);
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	e.stopped = "signal";
+	assert_int_equal(nhir_watch_start(TL_CTX(st, "rae"), inc, 60, &w,
+					  &err), 0);
+	assert_int_equal(nhir_watch_start(TL_CTX(st, "rae"), inc, 60, &w2,
+					  &err),
+			 NHIR_ECONFLICT);
+	assert_null(w2);
+	assert_non_null(strstr(err.msg, "is watched already: by rae"));
+	assert_int_equal(nhir_watch_finish(w, &e, NULL, NULL, &err), 0);
+	nhir_watch_free(w);
+	/* its verdict in, another may start */
+	assert_int_equal(nhir_watch_start(TL_CTX(st, "rae"), inc, 60, &w2,
+					  &err), 0);
+	nhir_watch_free(w2);
+	nhir_store_close(st);
+}
+
+/* A watched folder that is not there is counted: never "clean". */
+static void test_folder_gone(void **state)
+{
+	static const char *const dirs[] = { "/nonexistent/nhir-watch-folder" };
+	struct nhir_watch_totals tot;
+	struct nhir_watch_run run;
+	struct nhir_watch_end e;
+	struct nhir_ingest_result res;
+	struct nhir_watch *w = NULL;
+	struct nhir_err err = NHIR_ERR_INIT;
+	int64_t inc;
+	struct nhir_store *st = setup(&inc);
+
+	(void)state;
+	memset(&run, 0, sizeof(run));
+	memset(&res, 0, sizeof(res));
+	run.fmt = nhir_tele_find("cloudtrail");
+	run.dirs = dirs;
+	run.dir_nr = 1;
+	assert_int_equal(nhir_watch_start(TL_CTX(st, "rae"), inc, 1, &w,
+					  &err), 0);
+	assert_int_equal(nhir_watch_run(w, &run, &res, &e, NULL, &tot, &err), 0);
+	assert_string_equal(e.stopped, "elapsed");
+	assert_int_equal(e.dirs_unread, 1);
+	assert_string_equal(tot.result, "incomplete");
 	nhir_watch_free(w);
 	nhir_store_close(st);
 }
@@ -542,6 +616,8 @@ int main(void)
 		cmocka_unit_test(test_upload_and_verdict),
 		cmocka_unit_test(test_identity_cut),
 		cmocka_unit_test(test_incomplete),
+		cmocka_unit_test(test_folder_gone),
+		cmocka_unit_test(test_one_at_a_time),
 		cmocka_unit_test(test_bad_verdicts),
 	};
 
