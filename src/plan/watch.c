@@ -341,7 +341,7 @@ enum nhir_rc nhir_doc_watch_state(const struct nhir_ctx *ctx,
 
 	*out = NULL;
 	memset(&ws, 0, sizeof(ws));
-	rc = nhir_authorize_audited(st, ctx->actor, NHIR_PERM_READ, incident,
+	rc = nhir_authorize_audited(ctx, NHIR_PERM_READ, incident,
 				    "watch.state", err);
 	if (!rc)
 		rc = nhir_incident_get(st, incident, &inc, err);

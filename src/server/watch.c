@@ -34,7 +34,7 @@ struct srv_watch {
 	struct nhir_store *st;
 	/* the watch's context: its own handle, who started it */
 	struct nhir_ctx ctx;
-	char actor[NHIR_USER_NAME_MAX + 1];
+	char actor[128];	/* as srv_req.user */
 	struct nhir_watch *w;
 	const struct nhir_tele_format *fmt;
 	char dir[PATH_MAX];	/* "": none */
@@ -223,8 +223,8 @@ static bool json_ok(struct srv_req *r, enum MHD_Result *ok)
 static enum nhir_rc may_work(struct srv_req *r, const char *op,
 			     struct nhir_err *err)
 {
-	return nhir_authorize_audited(r->st, r->user, NHIR_PERM_WORK,
-				      r->incident, op, err);
+	return nhir_authorize_audited(srv_lib(r), NHIR_PERM_WORK, r->incident,
+				      op, err);
 }
 
 /*
