@@ -28,7 +28,10 @@ struct nhir_ctx {
 	 * (nhir_store_now(), the system's unless fixed), read when
 	 * asked.  A front end sets it only where the record allows a
 	 * fixed clock (the CLI: a database whose 'clock' setting is
-	 * 'fixed').
+	 * 'fixed'); the library holds it there too: on any other
+	 * database an audit entry at a time other than the system's
+	 * (this one, or a store clock fixed by nhir_store_set_clock())
+	 * is refused with NHIR_EDENIED and its change rolled back.
 	 */
 	int64_t now;
 	/*

@@ -103,6 +103,8 @@ enum nhir_rc nhir_store_begin(struct nhir_store *st, struct nhir_err *err);
  */
 void nhir_store_set_clock(struct nhir_store *st, int64_t t);
 int64_t nhir_store_now(const struct nhir_store *st);
+/* Whether nhir_store_set_clock() fixed st's clock. */
+bool nhir_store_clock_fixed(const struct nhir_store *st);
 /*
  * How long nhir_store_begin() and statements wait for another writer
  * before failing with a "database is busy" error naming the wait;

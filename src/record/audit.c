@@ -200,6 +200,29 @@ static enum nhir_rc entry_detail(struct nhir_store *st, const cJSON *detail,
 	return *out ? NHIR_OK : nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 }
 
+/*
+ * A time other than the system's goes on the record only of a database
+ * whose 'clock' setting is 'fixed' (nhir init --fixed-clock): whatever
+ * a caller puts in its context or fixes on its store, the chain of a
+ * database that keeps real time is never backdated.
+ */
+enum nhir_rc ir_clock_allowed(struct nhir_store *st, bool set,
+			      struct nhir_err *err)
+{
+	char v[16];
+	bool found = false;
+	enum nhir_rc rc;
+
+	if (!set && !nhir_store_clock_fixed(st))
+		return NHIR_OK;
+	rc = nhir_setting_get(st, "clock", v, sizeof(v), &found, err);
+	if (rc || (found && !strcmp(v, "fixed")))
+		return rc;
+	return nhir_err_set(err, NHIR_EDENIED, "the database keeps real time "
+			    "(its 'clock' setting is not 'fixed'): an entry "
+			    "at a time given by the caller is refused");
+}
+
 enum nhir_rc nhir_audit_append(const struct nhir_ctx *ctx, const char *action,
 			       int64_t incident, const cJSON *detail,
 			       struct nhir_err *err)
@@ -214,6 +237,9 @@ enum nhir_rc nhir_audit_append(const struct nhir_ctx *ctx, const char *action,
 	enum nhir_rc rc;
 	bool found;
 
+	rc = ir_clock_allowed(st, ctx->now != NHIR_TIME_UNSET, err);
+	if (rc)
+		return rc;
 	rc = rs->audit_last(st, &seq, prev, &found, err);
 	if (rc)
 		return rc;

@@ -67,7 +67,9 @@ enum nhir_rc nhir_audit_checkpoint(struct nhir_store *st, const char *keyfile,
 	bool found;
 
 	*out = NULL;
-	rc = ir_log_id(st, log, err);
+	rc = ir_clock_allowed(st, false, err);
+	if (!rc)
+		rc = ir_log_id(st, log, err);
 	if (!rc)
 		rc = nhir_ed_load_secret(keyfile, sk, err);
 	if (rc)

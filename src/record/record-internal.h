@@ -51,6 +51,13 @@ void ir_token_hash(const unsigned char key[NHIR_TOKEN_KEY_LEN],
  * a store that keeps none (NHIR_EUNSUPPORTED is not an error here).
  */
 enum nhir_rc ir_log_id(struct nhir_store *st, char *id, struct nhir_err *err);
+/*
+ * NHIR_OK when an entry may be stamped at a time other than the system
+ * clock's (set: the context names one; or st's clock is fixed): only on
+ * a database whose 'clock' setting is 'fixed'.  NHIR_EDENIED otherwise.
+ */
+enum nhir_rc ir_clock_allowed(struct nhir_store *st, bool set,
+			      struct nhir_err *err);
 /* Is s a log identity: 32 lowercase hex digits? */
 bool ir_log_id_valid(const char *s);
 

@@ -91,6 +91,11 @@ int64_t nhir_store_now(const struct nhir_store *st)
 	return st && st->clock_fixed ? st->clock : nhir_time_now();
 }
 
+bool nhir_store_clock_fixed(const struct nhir_store *st)
+{
+	return st && st->clock_fixed;
+}
+
 bool nhir_store_readonly(const struct nhir_store *st)
 {
 	return st->ro;

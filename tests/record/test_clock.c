@@ -3,7 +3,8 @@
  * now): two contexts with different clocks in one process, on one
  * store, stamp their changes' audit entries each with its own time,
  * whatever the system clock says; a context on the system clock
- * stamps the time it is now.
+ * stamps the time it is now.  A time other than the system's goes on
+ * the record only of a database whose 'clock' setting is 'fixed'.
  */
 #include "lib/testlib.h"
 #include <time.h>
@@ -43,10 +44,13 @@ static void test_two_clocks(void **state)
 
 	(void)state;
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(nhir_user_add(&past, "ada", NHIR_ROLE_ADMIN, NULL),
+	assert_int_equal(nhir_user_add(&real, "ada", NHIR_ROLE_ADMIN, NULL),
 			 0);
+	assert_int_equal(nhir_setting_set(&real, "clock", "fixed", NULL), 0);
 	assert_int_equal(nhir_user_add(&past, "lee", NHIR_ROLE_LEAD, NULL),
 			 0);
+	assert_int_equal(nhir_setting_set(&past, "approval-ttl-max", "600",
+					  NULL), 0);
 	/* interleaved: each keeps its own time */
 	assert_int_equal(nhir_setting_set(&future, "approval-ttl-max", "7200",
 					  NULL), NHIR_EDENIED);
@@ -57,16 +61,16 @@ static void test_two_clocks(void **state)
 					  NULL), 0);
 	after = (int64_t)time(NULL);
 	assert_int_equal(nhir_audit_each(st, 0, on_entry, &s, NULL), 0);
-	assert_int_equal(s.nr, 5);
-	assert_string_equal(s.action[0], "user.add");
-	assert_int_equal(s.at[0], past.now);
-	assert_int_equal(s.at[1], past.now);
-	/* the refusal is on the record at the refused context's time */
-	assert_string_equal(s.actor[2], "lee");
-	assert_int_equal(s.at[2], future.now);
+	assert_int_equal(s.nr, 7);
+	assert_string_equal(s.action[2], "user.add");
+	assert_int_equal(s.at[2], past.now);
 	assert_int_equal(s.at[3], past.now);
-	assert_string_equal(s.action[3], s.action[4]);
-	assert_true(s.at[4] >= before && s.at[4] <= after);
+	/* the refusal is on the record at the refused context's time */
+	assert_string_equal(s.actor[4], "lee");
+	assert_int_equal(s.at[4], future.now);
+	assert_int_equal(s.at[5], past.now);
+	assert_string_equal(s.action[5], s.action[6]);
+	assert_true(s.at[6] >= before && s.at[6] <= after);
 	assert_int_equal(nhir_ctx_now(&past), past.now);
 	assert_int_equal(nhir_ctx_now(&future), future.now);
 	nhir_store_close(st);
@@ -86,16 +90,54 @@ static void test_store_clock(void **state)
 
 	(void)state;
 	memset(&s, 0, sizeof(s));
+	assert_int_equal(nhir_user_add(&c, "ada", NHIR_ROLE_ADMIN, NULL), 0);
+	assert_int_equal(nhir_setting_set(&c, "clock", "fixed", NULL), 0);
 	nhir_store_set_clock(st, 1714557600);
 	assert_int_equal(nhir_store_now(st), 1714557600);
 	assert_int_equal(nhir_ctx_now(&c), 1714557600);
 	assert_true(nhir_time_now() > 1714557600 + 86400);
-	assert_int_equal(nhir_user_add(&c, "ada", NHIR_ROLE_ADMIN, NULL), 0);
+	assert_int_equal(nhir_user_add(&c, "lee", NHIR_ROLE_LEAD, NULL), 0);
 	nhir_store_set_clock(st, NHIR_TIME_UNSET);
 	assert_true(nhir_ctx_now(&c) > 1714557600 + 86400);
 	assert_int_equal(nhir_audit_each(st, 0, on_entry, &s, NULL), 0);
+	assert_int_equal(s.nr, 3);
+	assert_int_equal(s.at[2], 1714557600);
+	nhir_store_close(st);
+}
+
+/*
+ * A database that keeps real time takes no entry at a time a caller
+ * gives, through its context or its store's clock: the change is
+ * refused and nothing of it is stored.
+ */
+static void test_real_time_kept(void **state)
+{
+	struct nhir_store *st = tl_new_store(NULL);
+	struct nhir_ctx real = { .st = st, .actor = "ada",
+				 .now = NHIR_TIME_UNSET };
+	struct nhir_ctx past = { .st = st, .actor = "ada", .now = 1714557600 };
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct seen s;
+	char v[16];
+	bool found = true;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(nhir_user_add(&real, "ada", NHIR_ROLE_ADMIN, NULL),
+			 0);
+	assert_int_equal(nhir_setting_set(&past, "approval-ttl-max", "600",
+					  &err), NHIR_EDENIED);
+	assert_non_null(strstr(err.msg, "keeps real time"));
+	nhir_store_set_clock(st, 1714557600);
+	assert_int_equal(nhir_user_add(&real, "lee", NHIR_ROLE_LEAD, NULL),
+			 NHIR_EDENIED);
+	nhir_store_set_clock(st, NHIR_TIME_UNSET);
+	assert_int_equal(nhir_setting_get(st, "approval-ttl-max", v, sizeof(v),
+					  &found, NULL), 0);
+	assert_false(found);
+	assert_int_equal(nhir_audit_each(st, 0, on_entry, &s, NULL), 0);
 	assert_int_equal(s.nr, 1);
-	assert_int_equal(s.at[0], 1714557600);
+	assert_true(s.at[0] > 1714557600 + 86400);
 	nhir_store_close(st);
 }
 
@@ -104,6 +146,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_clocks),
 		cmocka_unit_test(test_store_clock),
+		cmocka_unit_test(test_real_time_kept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
