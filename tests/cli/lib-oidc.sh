@@ -27,6 +27,10 @@ start_idp() {
 	SECRET=$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')
 	printf '%s\n' "$SECRET" >"$T/client.secret"
 	chmod 600 "$T/client.secret"
+	# emptied here, not by the redirection below: that one happens in
+	# the background child, after the loop may have read the issuer a
+	# provider started before this one wrote there
+	: >"$T/idp.out"
 	OIDC_CLIENT_SECRET=$SECRET node tests/peers/oidc-peer.mjs "$PEERS" "$REDIRECT" \
 		>"$T/idp.out" 2>"$T/idp.err" &
 	IDP_PID=$!
