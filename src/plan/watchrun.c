@@ -151,6 +151,13 @@ static bool walk(struct runner *rn, const char *dir, char ***names,
 				break;
 			continue;
 		}
+		if (S_ISLNK(sb.st_mode)) {
+			/* followed, it could lead anywhere; skipped, the
+			 * verdict must say what was not read */
+			not_read(rn, p, "a symbolic link, not followed");
+			nhir_free(p);
+			continue;
+		}
 		if (!S_ISREG(sb.st_mode)) {
 			nhir_free(p);
 			continue;

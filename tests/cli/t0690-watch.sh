@@ -150,4 +150,14 @@ import json, sys
 d = json.load(sys.stdin)[\"verdict\"]
 assert d[\"folders_unread\"] == 1 and \"1 folder not read\" in d[\"incomplete_because\"], d"' "$T"
 check "and warns, naming it" has "$T/last.err" "d17' not read: more than 16 folders deep"
+# a symbolic link is not followed, and not passed over in silence
+mkdir -p "$T/linked"
+ln -s "$T/logs2/05-json.jsonl" "$T/linked/06-link.jsonl"
+check "a folder holding a symbolic link" exits 3 "$NHIR" --as rory watch INC-1 --for 2s --dir "$T/linked" --format json
+check "is not clean: the link was not read" sh -c \
+	'tail -1 "$0/last.out" | python3 -c "
+import json, sys
+d = json.load(sys.stdin)[\"verdict\"]
+assert d[\"result\"] != \"clean\" and d[\"folders_unread\"] == 1 and \"1 folder not read\" in d[\"incomplete_because\"], d"' "$T"
+check "and warns, naming it" has "$T/last.err" "06-link.jsonl' not read: a symbolic link, not followed"
 done_testing
