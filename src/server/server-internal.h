@@ -380,8 +380,13 @@ enum MHD_Result ct_plan_edit(struct srv_req *r);
 struct srv_watches;
 /* The watches this server runs (none yet), or NULL. */
 struct srv_watches *srv_watches_new(struct srv *s);
-/* Ends each (verdict stopped by "signal"), waits, frees it all. */
+/*
+ * Ends each (verdict stopped by "signal") and waits; a watch asked for
+ * afterwards ends as it starts.  The list stays for requests still in
+ * flight until srv_watches_free(), once none is.
+ */
 void srv_watches_stop(struct srv_watches *ws);
+void srv_watches_free(struct srv_watches *ws);
 struct srv_watches *srv_watches(struct srv *s);
 /* GET, POST, DELETE /api/v1/incidents/{id}/watch */
 enum MHD_Result wt_state(struct srv_req *r);

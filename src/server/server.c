@@ -1311,7 +1311,6 @@ int srv_run(const struct srv_opts *o)
 	MHD_quiesce_daemon(s->d);
 	/* their verdicts on the record before the feeds and hooks stop */
 	srv_watches_stop(s->watches);
-	s->watches = NULL;
 	srv_feeds_stop(s->feeds);
 	srv_witness_stop(s->witness);
 	s->witness = NULL;
@@ -1330,7 +1329,8 @@ int srv_run(const struct srv_opts *o)
 	srv_log("stopped");
 	rc = 0;
 out:
-	srv_watches_stop(s->watches);
+	srv_watches_free(s->watches);
+	s->watches = NULL;
 	writer_stop(s);
 	srv_hooks_stop(s->hooks);
 	srv_ssf_stop(s->ssf);

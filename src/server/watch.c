@@ -48,6 +48,7 @@ struct srv_watches {
 	struct srv *srv;
 	pthread_mutex_t lock;
 	struct srv_watch *head;
+	bool closed;		/* stopping: no watch starts any more */
 };
 
 struct srv_watches *srv_watches_new(struct srv *s)
@@ -87,6 +88,7 @@ void srv_watches_stop(struct srv_watches *ws)
 	if (!ws)
 		return;
 	pthread_mutex_lock(&ws->lock);
+	ws->closed = true;
 	x = ws->head;
 	ws->head = NULL;
 	pthread_mutex_unlock(&ws->lock);
@@ -98,6 +100,13 @@ void srv_watches_stop(struct srv_watches *ws)
 				x->incident, x->err.msg);
 		watch_free(x);
 	}
+}
+
+void srv_watches_free(struct srv_watches *ws)
+{
+	if (!ws)
+		return;
+	srv_watches_stop(ws);
 	pthread_mutex_destroy(&ws->lock);
 	free(ws);
 }
@@ -260,7 +269,8 @@ static enum nhir_rc watch_dir(struct srv_req *r, const char *dir, char *out,
 				    "'dir': '%s' is not a folder under the "
 				    "server's watch root", dir);
 	n = strlen(rroot);
-	if (strncmp(out, rroot, n) || (out[n] && out[n] != '/'))
+	if (strcmp(rroot, "/") &&
+	    (strncmp(out, rroot, n) || (out[n] && out[n] != '/')))
 		return nhir_err_set(err, NHIR_EINVAL, "request body: field "
 				    "'dir': '%s' leads out of the server's "
 				    "watch root", dir);
@@ -337,20 +347,28 @@ enum MHD_Result wt_start(struct srv_req *r)
 	x->srv = r->srv;
 	x->incident = r->incident;
 	pthread_mutex_lock(&ws->lock);
-	if (pthread_create(&x->thread, NULL, watch_main, x)) {
+	if (ws->closed || pthread_create(&x->thread, NULL, watch_main, x)) {
 		struct nhir_watch_end e = { .stopped = "error", .failed = true };
 		struct nhir_err err2 = NHIR_ERR_INIT;
+		bool closing = ws->closed;
 
 		pthread_mutex_unlock(&ws->lock);
 		/* started on the record: its verdict says it never ran */
-		srv_log("watch of INC-%" PRId64 ": the thread did not start",
-			r->incident);
+		if (closing)
+			e.stopped = "signal";
+		srv_log("watch of INC-%" PRId64 ": %s", r->incident,
+			closing ? "the server stops; the watch ends as it "
+			"starts" : "the thread did not start");
 		if (nhir_watch_finish(x->w, &e, NULL, NULL, &err2))
 			srv_log("watch of INC-%" PRId64 ": no verdict: %s",
 				r->incident, err2.msg);
 		watch_free(x);
-		nhir_err_set(&err, NHIR_EIO, "the watch's thread did not "
-			     "start");
+		if (closing)
+			nhir_err_set(&err, NHIR_EUNAVAILABLE, "the server "
+				     "is stopping: no watch starts now");
+		else
+			nhir_err_set(&err, NHIR_EIO, "the watch's thread did "
+				     "not start");
 		return srv_fail(r, &err);
 	}
 	x->next = ws->head;
