@@ -46,6 +46,7 @@
 #include <strings.h>
 #include <time.h>
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -804,6 +805,7 @@ static bool make_proof(const struct proof_key *p, struct nhir_buf *jwt,
 
 		ok = pub && priv && EVP_PKEY_eq(pub, priv) == 1;
 		EVP_PKEY_free(priv);
+		ERR_clear_error();	/* as jwt.c: no key error left queued */
 	}
 	if (!ok)
 		snprintf(why, wn, "proof_keys: the key in '%s' is not the one "

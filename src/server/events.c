@@ -139,7 +139,7 @@ static void *watch(void *arg)
 						       : WATCH_WAIT_MS,
 					       &what, &err))
 			what = NHIR_WATCH_DOWN;
-		if (w && (what & NHIR_WATCH_DOWN) != down) {
+		if (w && !!(what & NHIR_WATCH_DOWN) != down) {
 			down = !down;
 			atomic_store(&fs->heard, !down);
 			srv_log("events: %s", down ? "the watch of changes "

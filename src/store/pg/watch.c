@@ -42,6 +42,14 @@ static bool listen_on(struct pg_watch *w)
 	return ok;
 }
 
+static bool has_key(const char *const *keys, size_t n, const char *k)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(keys[i], k))
+			return true;
+	return false;
+}
+
 enum nhir_rc pg_watch_new(struct nhir_store *st, struct nhir_store_watch **out,
 			  struct nhir_err *err)
 {
@@ -57,7 +65,7 @@ enum nhir_rc pg_watch_new(struct nhir_store *st, struct nhir_store_watch **out,
 	opts = PQconninfo(s->conn);
 	if (!opts)
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
-	for (PQconninfoOption *o = opts; o->keyword && n + 2 < 64; o++)
+	for (PQconninfoOption *o = opts; o->keyword && n + 3 < 64; o++)
 		if (o->val && *o->val &&
 		    strcmp(o->keyword, "application_name")) {
 			keys[n] = o->keyword;
@@ -65,6 +73,12 @@ enum nhir_rc pg_watch_new(struct nhir_store *st, struct nhir_store_watch **out,
 		}
 	keys[n] = "application_name";
 	vals[n++] = "nhir watch";
+	/* a reconnection (PQreset) to a host gone away blocks the watcher
+	 * no longer than this, unless the DSN says otherwise */
+	if (!has_key(keys, n, "connect_timeout")) {
+		keys[n] = "connect_timeout";
+		vals[n++] = "5";
+	}
 	keys[n] = vals[n] = NULL;
 	w = nhir_calloc(1, sizeof(*w));
 	if (!w) {
