@@ -6,28 +6,11 @@
 # (doc/internals/postgresql.md), whichever server they come through.
 # pg-leg: own cluster (each database is on the cluster it starts)
 . tests/cli/lib.sh
-. tests/lib-pg.sh
-
-command -v curl >/dev/null 2>&1 || {
-	echo "not ok 1 - curl is missing (scripts/deps.sh installs it)"
-	echo "1..1"
-	exit 1
-}
+. tests/cli/lib-servers.sh
 
 SERVERS=4
 WRITES=25	# per writer; two writers per server
-pids=
-stop_servers() {
-	for p in $pids; do
-		kill -KILL "$p" 2>/dev/null
-	done
-	rm -rf "$T"
-}
-trap stop_servers EXIT
-pg_start || exit 1
-
-db=$(printf '%s' "$PG_DSN" | sed 's/%s/nhir_multi/')
-export NHIR_DB="$db"
+servers_db nhir_multi
 "$NHIR" init >/dev/null
 "$NHIR" user add lena --role lead >/dev/null
 "$NHIR" user add rory --role responder >/dev/null
@@ -39,28 +22,15 @@ before=$("$NHIR" audit log --format json | python3 -c \
 	'import json, sys; print(len(json.load(sys.stdin)["entries"]))')
 
 # start SERVERS servers on free loopback ports; URLs in $T/url.N
+names=
 i=1
 while [ $i -le $SERVERS ]; do
-	"$NHIR" serve --db "$db" --listen 127.0.0.1:0 >"$T/srv.$i.out" \
-		2>"$T/srv.$i.err" &
-	pids="$pids $!"
+	serve_as $i --db "$db"
+	names="$names $i"
 	i=$((i + 1))
 done
-started() {
-	i=1
-	while [ $i -le $SERVERS ]; do
-		sed -n 's/^listening on \(http:.*\)$/\1/p' "$T/srv.$i.out" \
-			>"$T/url.$i"
-		[ -s "$T/url.$i" ] || return 1
-		i=$((i + 1))
-	done
-}
-tries=0
-until started || [ $tries -ge 150 ]; do
-	sleep 0.1
-	tries=$((tries + 1))
-done
-check "four servers start on one database" started
+# shellcheck disable=SC2086
+check "four servers start on one database" serving $names
 
 # writer SERVER TOKEN NAME: WRITES notes through one server, each
 # status on a line of $T/codes.NAME

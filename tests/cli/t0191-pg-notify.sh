@@ -9,25 +9,8 @@
 # meanwhile is missed.
 # pg-leg: own cluster (each database is on the cluster it starts)
 . tests/cli/lib.sh
-. tests/lib-pg.sh
-
-command -v curl >/dev/null 2>&1 || {
-	echo "not ok 1 - curl is missing (scripts/deps.sh installs it)"
-	echo "1..1"
-	exit 1
-}
-pids=
-stop_servers() {
-	for p in $pids; do
-		kill -KILL "$p" 2>/dev/null
-	done
-	rm -rf "$T"
-}
-trap stop_servers EXIT
-pg_start || exit 1
-
-db=$(printf '%s' "$PG_DSN" | sed 's/%s/nhir_notify/')
-export NHIR_DB="$db" NHIR_FILES="$T/files"
+. tests/cli/lib-servers.sh
+servers_db nhir_notify
 "$NHIR" init >/dev/null
 "$NHIR" import nhir examples/inventory/estate.jsonl >/dev/null
 "$NHIR" user add lena --role lead >/dev/null
@@ -35,23 +18,9 @@ TOK=$("$NHIR" token create --user lena 2>/dev/null)
 "$NHIR" --as lena incident declare --title 'heard' --severity high \
 	--lead lena >/dev/null
 
-for s in A B; do
-	"$NHIR" serve --listen 127.0.0.1:0 >"$T/srv.$s.out" 2>"$T/srv.$s.err" &
-	pids="$pids $!"
-done
-started() {
-	for s in A B; do
-		sed -n 's/^listening on \(http:.*\)$/\1/p' "$T/srv.$s.out" \
-			>"$T/url.$s"
-		[ -s "$T/url.$s" ] || return 1
-	done
-}
-tries=0
-until started || [ $tries -ge 300 ]; do
-	sleep 0.1
-	tries=$((tries + 1))
-done
-check "two servers start on one database" started
+serve_as A
+serve_as B
+check "two servers start on one database" serving A B
 
 # metric SERVER NAME: a value of the server's /metrics (empty: absent;
 # asked again while the answer is no 200: a connection the database

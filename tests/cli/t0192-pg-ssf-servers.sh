@@ -8,25 +8,8 @@
 # behind the change with the old cursor in hand.
 # pg-leg: own cluster (each database is on the cluster it starts)
 . tests/cli/lib.sh
-. tests/lib-pg.sh
-
-command -v curl >/dev/null 2>&1 || {
-	echo "not ok 1 - curl is missing (scripts/deps.sh installs it)"
-	echo "1..1"
-	exit 1
-}
-pids=
-stop_servers() {
-	for p in $pids; do
-		kill -KILL "$p" 2>/dev/null
-	done
-	rm -rf "$T"
-}
-trap stop_servers EXIT
-pg_start || exit 1
-
-db=$(printf '%s' "$PG_DSN" | sed 's/%s/nhir_ssf2/')
-export NHIR_DB="$db" NHIR_FILES="$T/files"
+. tests/cli/lib-servers.sh
+servers_db nhir_ssf2
 "$NHIR" init >/dev/null
 "$NHIR" import nhir examples/inventory/estate.jsonl >/dev/null
 "$NHIR" user add lena --role lead >/dev/null
@@ -38,24 +21,9 @@ ADA=$("$NHIR" token create --user ada 2>/dev/null)
 chmod 600 "$T/ssf.key"
 printf 'ssf:\n  issuer: http://127.0.0.1/\n  key: %s\n' "$T/ssf.key" >"$T/srv.yaml"
 
-for s in A B; do
-	"$NHIR" serve --listen 127.0.0.1:0 --config "$T/srv.yaml" \
-		>"$T/srv.$s.out" 2>"$T/srv.$s.err" &
-	pids="$pids $!"
-done
-started() {
-	for s in A B; do
-		sed -n 's/^listening on \(http:.*\)$/\1/p' "$T/srv.$s.out" \
-			>"$T/url.$s"
-		[ -s "$T/url.$s" ] || return 1
-	done
-}
-tries=0
-until started || [ $tries -ge 300 ]; do
-	sleep 0.1
-	tries=$((tries + 1))
-done
-check "two servers with Shared Signals start on one database" started
+serve_as A --config "$T/srv.yaml"
+serve_as B --config "$T/srv.yaml"
+check "two servers with Shared Signals start on one database" serving A B
 
 CC="https://schemas.openid.net/secevent/risc/event-type/credential-compromise"
 check "a poll stream is made through server A" sh -c '
