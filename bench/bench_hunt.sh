@@ -13,6 +13,7 @@ KEY=${3:-AKIAQQQQQQQQQQQQQQQ7}
 RUNS=${4:-3}
 ABSENT=AKIAQQQQQQQNOWHERE01
 PEERS=build/bench-peers
+. bench/first.sh
 dir=$(bench/corpus.sh "$MB")
 db=build/bench/hunt-$MB.db
 out=build/bench/hunt.out
@@ -85,6 +86,7 @@ echo "  ${summary#hunt: }"
 printf '  at 10 GB, this run scaled (not measured): nhir hunt %.1f s, a key in no file %.1f s, grep %.1f s, DuckDB %.0f s\n' \
 	"$(echo "$t_hunt * 10000 / $mb" | bc -l)" "$(echo "$t_none * 10000 / $mb" | bc -l)" \
 	"$(echo "$t_grep * 10000 / $mb" | bc -l)" "$(echo "$t_duck * 10000 / $mb" | bc -l)"
+first_answer
 if [ "$n_duck" != "$n_hunt" ]; then
 	echo "bench-hunt: nhir and DuckDB disagree on the key's records" >&2
 	exit 1

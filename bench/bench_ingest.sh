@@ -12,6 +12,7 @@ db=build/bench/ingest-$MB.db
 duck=build/bench/duck-$MB.duckdb
 PEERS=build/bench-peers
 KEY=AKIAQQQQQQQQQQQQQQQ7
+. bench/first.sh
 # the machine may be shared: how busy it was before the runs
 load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')
 bytes=$(cat "$dir"/*.json | wc -c)
@@ -93,6 +94,8 @@ printf '  rg -c over the raw files        %.3f s\n' "$rg_busy"
 printf '  at 10 GB, this run scaled (not measured): DuckDB load %.0f s, nhir ingest %.0f s, %.2fx\n' \
 	"$(echo "$duck_s * 10000 / $mb" | bc -l)" \
 	"$(echo "$nhir_s * 10000 / $mb" | bc -l)" "$(echo "$duck_s / $nhir_s" | bc -l)"
+u_key=$(usage_time "$KEY")
+first_answer
 if [ "$duck_n" != "$n_nhir" ]; then
 	echo "bench-ingest: nhir and DuckDB disagree on $KEY's records ($n_nhir, $duck_n)" >&2
 	exit 1
