@@ -54,15 +54,19 @@ struct nhir_event {
 	unsigned flags;		/* enum nhir_ev_flags */
 	/*
 	 * The record's identity in its log (CloudTrail eventID, audit id
-	 * and stage, ...) hashed; 0: the hash of the record's bytes.  The
+	 * and stage, ...) hashed, or for a record with none the first 8
+	 * bytes of the SHA-256 of its bytes (the ingest sets it).  The
 	 * same record read from two files is stored once.
 	 */
 	uint64_t uid;
-	/* provenance */
+	/*
+	 * Provenance: the record's bytes are len bytes at offset in the
+	 * file (after decompression), and the file is known by its own
+	 * SHA-256 (nhir_store_file_find()).
+	 */
 	int64_t file;		/* source file id (set by the store) */
 	uint64_t offset;
 	uint32_t len;
-	unsigned char sha256[32];
 };
 
 /* Return non-zero to stop early. */

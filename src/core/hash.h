@@ -2,7 +2,7 @@
  * SHA-256 for provenance and file identity.  Through OpenSSL's libcrypto,
  * which uses the CPU's SHA extensions where present (about 1 GB/s on the
  * project's machines, five times libsodium's portable code): ingest
- * hashes every byte it reads.
+ * hashes every file it reads.
  */
 #ifndef NHIR_CORE_HASH_H
 #define NHIR_CORE_HASH_H

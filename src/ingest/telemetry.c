@@ -100,7 +100,7 @@ struct nhir_tele {
 	/* the record being handled */
 	uint64_t off;
 	uint32_t len;
-	unsigned char sha[32];
+	const char *rec;	/* its bytes, while the format runs */
 	char why[160];
 	bool why_set;
 	uint64_t events, malformed;
@@ -194,12 +194,19 @@ bool nhir_tele_event(struct nhir_tele *t, struct nhir_event *ev)
 	 * The same id with another identity or action is not the same
 	 * record (hand-edited test logs reuse ids): both go in the uid.
 	 */
-	if (ev->uid)
+	if (ev->uid) {
 		ev->uid ^= nhir_hash_str(ev->identity ? ev->identity : "") * 31 +
 			   nhir_hash_str(ev->action ? ev->action : "");
+	} else {
+		/* none in its log: its bytes name it (rare, hashed here) */
+		unsigned char d[32];
+
+		nhir_sha256_once(&t->hash, t->rec, t->len, d);
+		for (int k = 0; k < 8; k++)
+			ev->uid = ev->uid << 8 | d[k];
+	}
 	ev->offset = t->off;
 	ev->len = t->len;
-	memcpy(ev->sha256, t->sha, 32);
 	return t->log ? keep_event(t, ev) : put_event(t, ev);
 }
 
@@ -652,7 +659,7 @@ static void skip_line(struct nhir_tele *t, uint64_t off, const char *why)
 }
 
 /*
- * Hashes, parses and hands one record at p to the format: its events
+ * Parses and hands one record at p to the format: its events
  * and lineage go to the store, or to t->log (the pipeline's worker).
  * Returns record()'s result or REC_*.
  */
@@ -666,8 +673,8 @@ static int run_record(struct nhir_tele *t, const char *p, size_t len,
 
 	t->off = off;
 	t->len = (uint32_t)len;
+	t->rec = p;
 	t->why_set = false;
-	nhir_sha256_once(&t->hash, p, len, t->sha);
 	nhir_json_init();
 	nhir_json_arena_begin();
 	o = nhir_json_parse(p, len, &bad, &replaced);
@@ -690,7 +697,7 @@ static int run_record(struct nhir_tele *t, const char *p, size_t len,
 
 /*
  * The pipeline.  The reading thread cuts records and copies them into
- * a batch; a full batch goes to the worker, which hashes and parses
+ * a batch; a full batch goes to the worker, which parses
  * each record and runs the format on it with the store out of reach:
  * the events, nodes and edges it emits are kept in the batch (copied),
  * with its result.  Meanwhile the reading thread stores those of the
@@ -721,7 +728,6 @@ struct pipe_rec {
 	char *skip;		/* a skipped line: why */
 	/* from the worker */
 	int rc;
-	unsigned char sha[32];
 	char *why;		/* when record() said why */
 	bool digest;		/* record() said: a digest file */
 	size_t op, op_nr;	/* in ops */
@@ -900,7 +906,6 @@ static void batch_run(struct pipe *p, struct pipe_batch *b)
 		r->rc = run_record(t, b->data + r->at, r->len, r->off,
 				   r->first);
 		r->op_nr = b->op_nr - r->op;
-		memcpy(r->sha, t->sha, 32);
 		r->digest = t->digest;
 		t->digest = false;
 		r->why = NULL;
@@ -1017,7 +1022,6 @@ static bool pipe_use(struct nhir_tele *t, int i, struct nhir_err *err)
 		}
 		t->off = r->off;
 		t->len = r->len;
-		memcpy(t->sha, r->sha, 32);
 		t->why_set = r->why != NULL;
 		t->digest = t->digest || r->digest;
 		if (r->why)

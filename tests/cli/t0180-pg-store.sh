@@ -132,6 +132,25 @@ check "every kept sum is SQLite's" cmp "$T/kept.pg" "$T/kept.sq"
 check "the events partition by year" sh -c \
 	"'$PG_BIN/psql' -X -At -h '$PG_SOCK' -U nhir -d nhir_kept -c \
 	 \"SELECT count(*) FROM event_2024\" | grep -qx '[1-9][0-9]*'"
+# a database from before migration 13, whose events kept their
+# records' SHA-256: the column goes, the events stay and answer the same
+kpsql() {
+	"$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$PG_SOCK" -U nhir \
+		-d nhir_kept -c "$1"
+}
+kpsql "SELECT count(*) FROM event" >"$T/kept.n"
+check "an older database is made" kpsql \
+	"ALTER TABLE event ADD COLUMN sha256 BYTEA;
+	 UPDATE event SET sha256 = sha256(int8send(id));
+	 DELETE FROM schema_version WHERE version >= 13"
+check "is migrated" sh -c "'$NHIR' --db '$kdb' init >/dev/null &&
+	'$NHIR' --db '$kdb' usage AKIAKEPTROOT0000001 >'$T/kept-usage.pg'"
+check "without the records' hashes" test \
+	"$(kpsql "SELECT count(*) FROM information_schema.columns
+		WHERE table_name = 'event' AND column_name = 'sha256'")" = 0
+check "with every event" test "$(kpsql "SELECT count(*) FROM event")" = "$(cat "$T/kept.n")"
+check "answering as SQLite" sh -c \
+	"'$NHIR' --db '$T/kept.db' usage AKIAKEPTROOT0000001 | cmp - '$T/kept-usage.pg'"
 
 # the side files of a server's database are in NHIR_FILES
 printf 'CloudTrail export\n' >"$T/ct.txt"

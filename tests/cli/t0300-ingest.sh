@@ -27,6 +27,21 @@ check "equal calls in one second are distinct events" sh -c \
 	'"$NHIR" ingest cloudtrail "$0/d1.jsonl" | grep -q "; 3 events (0 stored before)"' "$T"
 check "a record is known by its eventID, else by its bytes" sh -c \
 	'"$NHIR" ingest cloudtrail "$0/d2.jsonl" | grep -q "; 2 events (2 stored before)"' "$T"
+# by its bytes: the first 8 bytes of their SHA-256, as stores made
+# when each event kept its record's hash have it
+db_sql "SELECT e.offset, e.len, e.uid FROM event e JOIN source_file f
+	ON f.id = e.file WHERE f.path LIKE '%d1.jsonl' ORDER BY e.offset" >"$T/uids"
+check "the uid of a record without eventID is its bytes' hash" python3 -c '
+import hashlib, sys
+b = open(sys.argv[1], "rb").read()
+rows = [l.split("|") for l in open(sys.argv[2]).read().split()]
+assert len(rows) == 3, rows
+off, n, uid = map(int, rows[2])
+h = int.from_bytes(hashlib.sha256(b[off:off + n]).digest()[:8], "big", signed=True)
+assert b[off:off + n].endswith(b"}") and b"eventID" not in b[off:off + n]
+assert uid == h, (uid, h)
+assert all(int(r[2]) != h for r in rows[:2])
+' "$T/d1.jsonl" "$T/uids"
 check "list formats" sh -c '"$NHIR" ingest --list | grep -q "^cloudtrail"'
 check "unknown format is a usage error" exits 2 "$NHIR" ingest syslog x
 

@@ -115,12 +115,17 @@ sqlite3 "$T/c.db" "DROP TABLE key_use; DROP TABLE key_source;
 	DROP INDEX IF EXISTS task_incident; DROP INDEX IF EXISTS evidence_incident;
 	DROP INDEX IF EXISTS custody_evidence;
 	DELETE FROM meta WHERE key = 'log_id';
+	ALTER TABLE event ADD COLUMN sha256 BLOB;
+	UPDATE event SET sha256 = randomblob(32);
 	PRAGMA user_version = 6"
 check "an older store is migrated" sh -c \
 	'"$NHIR" --db "$0/c.db" init | grep -q "schema $(sqlite3 "$0/a.db" "PRAGMA user_version")"' "$T"
 kept "$T/c.db" >"$T/c.kept"
 check "and keeps what ingest would have kept" test "$?" = 0
 check "the same sums" cmp "$T/a.kept" "$T/c.kept"
+check "its events lose their records' hashes (migration 21), none else" test \
+	"$(sqlite3 "$T/c.db" "SELECT count(*) FROM pragma_table_info('event') WHERE name = 'sha256';
+		SELECT count(*) FROM event")" = "$(printf '0\n%s' "$(sqlite3 "$T/a.db" 'SELECT count(*) FROM event')")"
 check "and answers the same" every "$T/c.db"
 
 if [ -d "$D/invictus-aws-stratus-cloudtrail/CloudTrail" ]; then

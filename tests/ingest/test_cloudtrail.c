@@ -5,6 +5,7 @@
  */
 #include "lib/testlib.h"
 #include <sys/stat.h>
+#include <cjson/cJSON.h>
 #include <sodium.h>
 #include <zlib.h>
 
@@ -183,19 +184,39 @@ struct prov {
 	int checked;
 };
 
+/*
+ * An event's provenance pins its record: the file it names is the one
+ * with that SHA-256, and its offset and length hold the record.
+ */
 static int check_prov(const struct nhir_event *e, void *data)
 {
 	struct prov *p = data;
 	char *path = nhir_store_file_path(p->st, e->file);
 	unsigned char h[32];
+	char hex[65], name[96];
+	int64_t id = 0;
 	size_t len;
 	char *bytes = tl_read_file(path, &len);
+	cJSON *rec;
+	const char *ev;
 
 	assert_non_null(bytes);
+	crypto_hash_sha256(h, (unsigned char *)bytes, len);
+	for (int k = 0; k < 32; k++)
+		snprintf(hex + 2 * k, 3, "%02x", h[k]);
+	assert_int_equal(nhir_store_file_find(p->st, hex, &id, NULL), 0);
+	assert_int_equal(id, e->file);
 	assert_true(e->offset + e->len <= len);
-	crypto_hash_sha256(h, (unsigned char *)bytes + e->offset, e->len);
-	assert_memory_equal(h, e->sha256, 32);
 	assert_int_equal(bytes[e->offset], '{');
+	assert_int_equal(bytes[e->offset + e->len - 1], '}');
+	rec = cJSON_ParseWithLength(bytes + e->offset, e->len);
+	assert_non_null(rec);
+	ev = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "eventName"));
+	assert_non_null(ev);
+	snprintf(name, sizeof(name), ":%s", ev);
+	assert_non_null(e->action);
+	assert_non_null(strstr(e->action, name));
+	cJSON_Delete(rec);
 	nhir_free(path);
 	free(bytes);
 	p->checked++;

@@ -496,7 +496,6 @@ static enum nhir_rc copy_send(struct pg_store *s, struct nhir_buf *b,
 /* COPYs the batch's events that are not duplicates into event. */
 static enum nhir_rc copy_events(struct pg_store *s, struct nhir_err *err)
 {
-	static const char hex[] = "0123456789abcdef";
 	struct nhir_buf b = NHIR_BUF_INIT(1u << 30);
 	PGresult *res;
 	enum nhir_rc rc = NHIR_OK;
@@ -508,7 +507,7 @@ static enum nhir_rc copy_events(struct pg_store *s, struct nhir_err *err)
 		return NHIR_OK;
 	res = PQexec(s->conn, "COPY event(time, source, actor_key, identity,"
 		     " action, target, src_ip, user_agent, region, outcome,"
-		     " flags, file, \"offset\", len, sha256, uid) FROM STDIN");
+		     " flags, file, \"offset\", len, uid) FROM STDIN");
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
 		rc = pq_fail(s, res, "cannot store events", err);
 		PQclear(res);
@@ -527,12 +526,7 @@ static enum nhir_rc copy_events(struct pg_store *s, struct nhir_err *err)
 		copy_int(&b, e->file, false);
 		copy_int(&b, (int64_t)e->offset, false);
 		copy_int(&b, (int64_t)e->len, false);
-		nhir_buf_adds(&b, "\\\\x");
-		for (int k = 0; k < 32; k++) {
-			nhir_buf_addch(&b, hex[e->sha256[k] >> 4]);
-			nhir_buf_addch(&b, hex[e->sha256[k] & 15]);
-		}
-		nhir_buf_addf(&b, "\t%" PRId64 "\n", (int64_t)e->uid);
+		nhir_buf_addf(&b, "%" PRId64 "\n", (int64_t)e->uid);
 		if (b.len >= (1u << 20))
 			rc = copy_send(s, &b, err);
 	}
@@ -643,11 +637,7 @@ enum nhir_rc pg_put_events(struct nhir_store *st, int64_t file,
 		b->len = e->len;
 		b->flags = e->flags;
 		b->dup = 0;
-		memcpy(b->sha256, e->sha256, 32);
 		b->uid = e->uid;
-		if (!b->uid)
-			for (int k = 0; k < 8; k++)
-				b->uid = b->uid << 8 | e->sha256[k];
 		if (pe->first == INT64_MAX || e->time < pe->first)
 			pe->first = e->time;
 		if (pe->last == INT64_MIN || e->time > pe->last)
@@ -848,7 +838,7 @@ enum nhir_rc pg_events(struct nhir_store *st, const struct nhir_event_query *eq,
 		goto out;
 	nhir_buf_adds(&sql, "SELECT time, source, actor_key, identity, action,"
 		      " target, src_ip, user_agent, region, outcome, flags, file,"
-		      " \"offset\", len, sha256 FROM event WHERE ");
+		      " \"offset\", len FROM event WHERE ");
 	if (eq->key_nr) {
 		nhir_buf_adds(&sql, "actor_key IN (");
 		for (size_t i = 0; i < eq->key_nr; i++) {
@@ -923,7 +913,6 @@ enum nhir_rc pg_events(struct nhir_store *st, const struct nhir_event_query *eq,
 			e.file = pq_col_int(q, 11);
 			e.offset = (uint64_t)pq_col_int(q, 12);
 			e.len = (uint32_t)pq_col_int(q, 13);
-			pq_col_bytes(q, 14, e.sha256, 32);
 		}
 		if (cb(&e, data))
 			break;

@@ -64,7 +64,6 @@ struct pg_ev {
 	uint32_t len;
 	unsigned flags;
 	int dup;		/* 0, or 1..3 as nhir_dups counts it */
-	unsigned char sha256[32];
 };
 
 /* A key's running use (the key_use row), while one transaction lasts. */

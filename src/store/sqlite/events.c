@@ -32,8 +32,8 @@ static const char *const events_sql[Q_EVENTS_NR] = {
 	[Q_EVENT_INSERT] =
 		"INSERT INTO event(time, source, actor_key, identity, action,"
 		" target, src_ip, user_agent, region, outcome, flags, file,"
-		" offset, len, sha256, uid) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-		" ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+		" offset, len, uid) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+		" ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
 	[Q_EVENT_DUP] =
 		"SELECT min(file) FROM event WHERE actor_key IS ?1 AND time = ?2"
 		" AND uid = ?3 AND file != ?4",
@@ -438,8 +438,7 @@ enum nhir_rc sq_flush_events(struct sqlite_store *s, struct nhir_err *err)
 		sqlite3_bind_int64(q, 12, e->file);
 		sqlite3_bind_int64(q, 13, (int64_t)e->offset);
 		sqlite3_bind_int64(q, 14, e->len);
-		sqlite3_bind_blob(q, 15, e->sha256, 32, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 16, (int64_t)e->uid);
+		sqlite3_bind_int64(q, 15, (int64_t)e->uid);
 		if (sqlite3_step(q) != SQLITE_DONE)
 			return sq_db_err(s, err, "cannot store event");
 	}
@@ -482,11 +481,7 @@ enum nhir_rc sq_put_events(struct nhir_store *st, int64_t file,
 		b->offset = e->offset;
 		b->len = e->len;
 		b->flags = e->flags;
-		memcpy(b->sha256, e->sha256, 32);
 		b->uid = e->uid;
-		if (!b->uid)
-			for (int k = 0; k < 8; k++)
-				b->uid = b->uid << 8 | e->sha256[k];
 		if (s->first == INT64_MAX || e->time < s->first)
 			s->first = e->time;
 		if (s->last == INT64_MIN || e->time > s->last)
@@ -598,13 +593,13 @@ enum nhir_rc sq_events(struct nhir_store *st,
 	if (eq->lean && eq->key_nr && !eq->notable)
 		nhir_buf_adds(&sql,
 			"SELECT time, NULL, actor_key, NULL, action, target,"
-			" src_ip, user_agent, NULL, outcome, flags, 0, 0, 0, NULL"
+			" src_ip, user_agent, NULL, outcome, flags, 0, 0, 0"
 			" FROM event INDEXED BY event_key WHERE ");
 	else
 		nhir_buf_adds(&sql,
 			"SELECT time, source, actor_key, identity, action, target,"
 			" src_ip, user_agent, region, outcome, flags, file, offset,"
-			" len, sha256 FROM event WHERE ");
+			" len FROM event WHERE ");
 	if (eq->key_nr) {
 		nhir_buf_adds(&sql, "actor_key IN (");
 		for (size_t i = 0; i < eq->key_nr; i++) {
@@ -649,7 +644,6 @@ enum nhir_rc sq_events(struct nhir_store *st,
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		struct nhir_event e;
 		const char **f[9];
-		const void *h;
 
 		memset(&e, 0, sizeof(e));
 		f[0] = &e.source;
@@ -677,9 +671,6 @@ enum nhir_rc sq_events(struct nhir_store *st,
 		e.file = sqlite3_column_int64(q, 11);
 		e.offset = (uint64_t)sqlite3_column_int64(q, 12);
 		e.len = (uint32_t)sqlite3_column_int64(q, 13);
-		h = sqlite3_column_blob(q, 14);
-		if (h && sqlite3_column_bytes(q, 14) == 32)
-			memcpy(e.sha256, h, 32);
 		if (cb(&e, data)) {
 			r = SQLITE_DONE;
 			break;

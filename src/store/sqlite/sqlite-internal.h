@@ -239,7 +239,6 @@ struct ev_batch {
 	uint32_t len;
 	unsigned flags;
 	bool dup;		/* stored already, from another file */
-	unsigned char sha256[32];
 };
 
 #define SQ(st) ((struct sqlite_store *)(st))
