@@ -82,9 +82,9 @@ struct nhir_event_query {
 	 * Lean: only time, actor_key, action, src_ip, user_agent, outcome
 	 * and flags are filled, and target for events with a flag other
 	 * than read-only (no provenance, identity, region or source).  For
-	 * keys this is read from an index alone, which is what makes usage
-	 * over a window fast on a large store.  Lean events come key by
-	 * key, each key's in (time, id) order: the index's, ties sorted.
+	 * keys the rows are found by (key, time) and read without their
+	 * other columns' strings.  Lean events come key by key, each key's
+	 * in (time, id) order: the index's, ties sorted.
 	 */
 	bool lean;
 	/*

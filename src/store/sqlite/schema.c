@@ -444,6 +444,14 @@ const char *const sq_migrations[] = {
 	 * COLUMN rewrites the table; the rows keep their ids.
 	 */
 	"ALTER TABLE event DROP COLUMN sha256;",
+	/*
+	 * 22: a key's events by (key, time) alone.  Usage over all time
+	 * reads key_use, key_source and key_action; a window reads the
+	 * rows, which no longer need copying into the index, the largest
+	 * of the store's (doc/internals/events.md).
+	 */
+	"DROP INDEX event_key;"
+	"CREATE INDEX event_key ON event(actor_key, time);",
 };
 
 const size_t sq_migrations_nr = NHIR_ARRAY_SIZE(sq_migrations);
