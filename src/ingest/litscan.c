@@ -468,3 +468,223 @@ found:
 		*which = k;
 	return (size_t)(p - data);
 }
+
+/*
+ * The index of a buffer (litscan.h): the places with the three bytes
+ * find_wide() tests, all of them, kept while they are fewer than one
+ * in INDEX_SPARSE bytes (past that, searching the bytes is as quick).
+ */
+#define INDEX_SPARSE 8
+
+static bool index_put(struct nhir_litscan_index *ix, size_t at, size_t cap)
+{
+	if (ix->nr >= cap ||
+	    (ix->nr == ix->alloc &&
+	     NHIR_ALLOC_GROW(ix->at, ix->nr + 1, ix->alloc)))
+		return false;
+	ix->at[ix->nr++] = (uint32_t)at;
+	return true;
+}
+
+#ifdef NHIR_LITSCAN_AVX2
+/*
+ * The places, thirty-two tested at a time while the loads stay in
+ * data[0..len); where the rest is to be tested from, or SIZE_MAX when
+ * there are too many.
+ */
+__attribute__((target("avx2")))
+static size_t index_avx2(struct nhir_litscan_index *ix, const char *data,
+			 size_t len, size_t cap)
+{
+	size_t a0 = (size_t)ix->off[0], a1 = (size_t)ix->off[1],
+	       a2 = (size_t)ix->off[2];
+	size_t amax = NHIR_MAX(a0, NHIR_MAX(a1, a2)), c;
+	__m256i v0 = _mm256_set1_epi8((char)ix->byte[0]),
+		v1 = _mm256_set1_epi8((char)ix->byte[1]),
+		v2 = _mm256_set1_epi8((char)ix->byte[2]);
+
+	for (c = 0; c + 32 + amax <= len; c += 32) {
+		const char *p = data + c;
+		__m256i m = _mm256_cmpeq_epi8(_mm256_loadu_si256(
+			(const __m256i *)(const void *)(p + a0)), v0);
+		uint32_t bits;
+
+		m = _mm256_and_si256(m, _mm256_cmpeq_epi8(_mm256_loadu_si256(
+			(const __m256i *)(const void *)(p + a1)), v1));
+		m = _mm256_and_si256(m, _mm256_cmpeq_epi8(_mm256_loadu_si256(
+			(const __m256i *)(const void *)(p + a2)), v2));
+		bits = (uint32_t)_mm256_movemask_epi8(m);
+		while (bits) {
+			if (!index_put(ix, c + (size_t)__builtin_ctz(bits), cap))
+				return SIZE_MAX;
+			bits &= bits - 1;
+		}
+	}
+	return c;
+}
+#endif
+
+void nhir_litscan_index(const struct nhir_litscan *ls, const char *data,
+			size_t len, struct nhir_litscan_index *ix)
+{
+	size_t amax = 0, c = 0, cap = len / INDEX_SPARSE + 16;
+
+	ix->nr = 0;
+	ix->whole = false;
+	ix->off[0] = -1;
+	if (!ls->nr || ls->wide[0] < 0 || len > UINT32_MAX)
+		return;
+	for (int i = 0; i < 3; i++) {
+		ix->off[i] = ls->wide[i];
+		ix->byte[i] = (unsigned char)ls->v[0].s[ls->wide[i]];
+		amax = NHIR_MAX(amax, (size_t)ls->wide[i]);
+	}
+#ifdef NHIR_LITSCAN_AVX2
+	if (nhir_litscan_avx2 && __builtin_cpu_supports("avx2")) {
+		c = index_avx2(ix, data, len, cap);
+		if (c == SIZE_MAX)
+			return;
+	}
+#endif
+	for (; c + amax < len; c++)
+		if ((unsigned char)data[c + (size_t)ix->off[0]] == ix->byte[0] &&
+		    (unsigned char)data[c + (size_t)ix->off[1]] == ix->byte[1] &&
+		    (unsigned char)data[c + (size_t)ix->off[2]] == ix->byte[2] &&
+		    !index_put(ix, c, cap))
+			return;
+	ix->whole = true;
+}
+
+void nhir_litscan_index_release(struct nhir_litscan_index *ix)
+{
+	nhir_free(ix->at);
+	ix->at = NULL;
+	ix->nr = ix->alloc = 0;
+	ix->whole = false;
+}
+
+/* Does every literal of ls start where ix has a place? */
+static bool index_fits(const struct nhir_litscan *ls,
+		       const struct nhir_litscan_index *ix)
+{
+	if (!ix || !ix->whole || ix->off[0] < 0)
+		return false;
+	for (int i = 0; i < 3; i++)
+		if (ix->off[i] >= ANCHOR_SPAN ||
+		    !(ls->shared & (1u << ix->off[i])) ||
+		    (unsigned char)ls->v[0].s[ix->off[i]] != ix->byte[i])
+			return false;
+	return true;
+}
+
+size_t nhir_litscan_find_from(const struct nhir_litscan *ls,
+			      const struct nhir_litscan_index *ix,
+			      const char *data, size_t len, size_t from,
+			      size_t *which)
+{
+	size_t lo = 0, hi, m;
+
+	if (from > len || !ls->nr)
+		return SIZE_MAX;
+	if (!index_fits(ls, ix)) {
+		m = nhir_litscan_find(ls, data + from, len - from, which);
+		return m == SIZE_MAX ? SIZE_MAX : from + m;
+	}
+	hi = ix->nr;
+	while (lo < hi) {	/* the first place at or after from */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ix->at[mid] < from)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < ix->nr; lo++) {
+		size_t p = ix->at[lo], k;
+
+		if (p >= len || len - p < ls->minlen)
+			break;	/* and so are the places after it */
+		if (!prefix_ok(ls, data + p))
+			continue;
+		k = lookup(ls, data + p, len - p, false);
+		if (k != SIZE_MAX) {
+			if (which)
+				*which = k;
+			return p;
+		}
+	}
+	return SIZE_MAX;
+}
+
+/* The two bits of a print, from its hash. */
+static void print_bits(const struct nhir_litscan_prints *pr, uint64_t h,
+		       size_t *a, size_t *b)
+{
+	size_t mask = pr->words * 64 - 1;
+
+	*a = (size_t)h & mask;
+	*b = (size_t)(h >> 32 ^ h >> 13) & mask;
+}
+
+void nhir_litscan_prints_release(struct nhir_litscan_prints *pr)
+{
+	nhir_free(pr->bits);
+	memset(pr, 0, sizeof(*pr));
+}
+
+bool nhir_litscan_prints_make(const struct nhir_litscan_index *ix,
+			      const char *data, size_t len, size_t max,
+			      struct nhir_litscan_prints *pr)
+{
+	size_t words = 1;
+
+	nhir_litscan_prints_release(pr);
+	if (!ix->whole || ix->off[0] < 0)
+		return false;
+	/* sixteen bits a place: one print in a hundred or so is wrongly
+	 * said to be there (the buffer is then searched, as without) */
+	while (words * 64 < 16 * ix->nr)
+		words *= 2;
+	if (words * sizeof(uint64_t) > max)
+		return false;
+	pr->bits = nhir_calloc(words, sizeof(uint64_t));
+	if (!pr->bits)
+		return false;
+	pr->words = words;
+	pr->len = len;
+	memcpy(pr->off, ix->off, sizeof(pr->off));
+	memcpy(pr->byte, ix->byte, sizeof(pr->byte));
+	for (size_t i = 0; i < ix->nr; i++) {
+		size_t p = ix->at[i], a, b;
+
+		if (p > len || len - p < NHIR_LITSCAN_PRINT)
+			break;
+		print_bits(pr, hash_at(data + p, NHIR_LITSCAN_PRINT), &a, &b);
+		pr->bits[a / 64] |= (uint64_t)1 << (a % 64);
+		pr->bits[b / 64] |= (uint64_t)1 << (b % 64);
+	}
+	return true;
+}
+
+bool nhir_litscan_prints_may(const struct nhir_litscan_prints *pr,
+			     const struct nhir_litscan *ls)
+{
+	if (!pr->words)
+		return ls->nr > 0;
+	for (size_t k = 0; k < ls->nr; k++) {
+		const struct lit *l = &ls->v[k];
+		size_t a, b;
+
+		if (l->len < NHIR_LITSCAN_PRINT)
+			return true;
+		for (int i = 0; i < 3; i++)
+			if ((size_t)pr->off[i] >= l->len ||
+			    (unsigned char)l->s[pr->off[i]] != pr->byte[i])
+				return true;
+		print_bits(pr, hash_at(l->s, NHIR_LITSCAN_PRINT), &a, &b);
+		if ((pr->bits[a / 64] >> (a % 64) & 1) &&
+		    (pr->bits[b / 64] >> (b % 64) & 1))
+			return true;
+	}
+	return false;
+}

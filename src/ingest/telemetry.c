@@ -126,6 +126,8 @@ struct nhir_tele {
 	struct hunt_finds *finds;	/* the keys it added */
 	const struct hunt_cut *cuts;	/* records cut ahead, in order */
 	size_t cut_nr, cut_i;
+	/* where keys may start in the whole input, or NULL */
+	const struct nhir_litscan_index *ix;
 };
 
 static bool keyset_seen(struct keyset *k, const char *key);
@@ -1117,7 +1119,8 @@ static bool pipe_drain(struct nhir_tele *t, struct nhir_err *err)
  * the whole input in buf, the next place a key occurs is found once
  * and kept, so the records before it cost a comparison; it is found
  * again past it (keys join while a record is handled, so before the
- * next search), and whenever keys joined.
+ * next search), and whenever keys joined: from the places of the
+ * input's index that may start a key, when it has one.
  */
 static bool holds_key(struct nhir_tele *t, const struct reader *r,
 		      size_t pos, size_t end)
@@ -1128,8 +1131,9 @@ static bool holds_key(struct nhir_tele *t, const struct reader *r,
 		return nhir_litscan_find(t->lits, r->buf + pos, end - pos,
 					 NULL) != SIZE_MAX;
 	if (t->hit_keys != nhir_litscan_count(t->lits) || t->hit < pos) {
-		m = nhir_litscan_find(t->lits, r->buf + pos, r->len - pos, NULL);
-		t->hit = m == SIZE_MAX ? SIZE_MAX : pos + m;
+		m = nhir_litscan_find_from(t->lits, t->ix, r->buf, r->len, pos,
+					   NULL);
+		t->hit = m;
 		t->hit_keys = nhir_litscan_count(t->lits);
 	}
 	return t->hit < end;
@@ -2260,6 +2264,8 @@ static bool has_suffix(const char *s, const char *suf)
  * this far apart) cannot be used in it.
  */
 #define HUNT_SKEW 300
+/* The room for the prints of the files read (struct hunt). */
+#define HUNT_PRINTS_ROOM ((size_t)32 << 20)
 
 /* A buffer a file is loaded into. */
 struct hunt_buf {
@@ -2283,6 +2289,10 @@ struct hunt {
 	struct hunt_finds finds;	/* keys found in the file being read */
 	struct hunt_buf own;		/* a file loaded on this thread */
 	struct ahead *ahead;		/* NULL: no second thread */
+	struct nhir_litscan_index ix;	/* of the file being read */
+	struct nhir_litscan_prints *prints;	/* per file, once read */
+	size_t prints_room;		/* bytes they may still take */
+	size_t cur;			/* the file being read */
 };
 
 static bool buf_room(struct hunt_buf *b, size_t want, struct nhir_err *err)
@@ -2765,7 +2775,9 @@ static struct ahead *ahead_start(char **files, size_t nr,
  * (records out of time order)?  Those records were not searched for it.
  */
 static bool hunt_early(const struct hunt *h, const struct nhir_litscan *use,
-		       const char *buf, size_t len, struct nhir_err *err)
+		       const char *buf, size_t len,
+		       const struct nhir_litscan_index *ix,
+		       struct nhir_err *err)
 {
 	struct nhir_litscan *again = nhir_litscan_new();
 	size_t lim = 0, pos = 0, m, which;
@@ -2785,16 +2797,31 @@ static bool hunt_early(const struct hunt *h, const struct nhir_litscan *use,
 	}
 	lim = NHIR_MIN(len, lim + NHIR_LITSCAN_MAX_LEN);
 	while (pos < lim &&
-	       (m = nhir_litscan_find(again, buf + pos, lim - pos,
-				      &which)) != SIZE_MAX) {
-		if (pos + m < h->finds.v[which].off) {
+	       (m = nhir_litscan_find_from(again, ix, buf, lim, pos,
+					   &which)) != SIZE_MAX) {
+		if (m < h->finds.v[which].off) {
 			early = true;
 			break;
 		}
-		pos += m + 1;
+		pos = m + 1;
 	}
 	nhir_litscan_free(again);
 	return early;
+}
+
+/*
+ * Keeps the prints of file h->cur, loaded whole in buf[0..len) and
+ * indexed in h->ix: a later pass looks at them first, and reads the
+ * file again only when they say it may hold one of the keys that
+ * joined (hunt_passes()).  Up to HUNT_PRINTS_ROOM bytes for them all.
+ */
+static void hunt_prints(struct hunt *h, const char *buf, size_t len)
+{
+	struct nhir_litscan_prints *pr = &h->prints[h->cur];
+
+	h->prints_room += pr->words * sizeof(uint64_t);
+	if (nhir_litscan_prints_make(&h->ix, buf, len, h->prints_room, pr))
+		h->prints_room -= pr->words * sizeof(uint64_t);
 }
 
 /*
@@ -2842,6 +2869,10 @@ static enum nhir_rc hunt_file(struct hunt *h, const char *path,
 			return NHIR_OK;
 		r.mem = pre->buf;
 		r.mem_len = len;
+		/* where keys may start: each record is not searched */
+		nhir_litscan_index(lits, pre->buf, len, &h->ix);
+		t.ix = &h->ix;
+		hunt_prints(h, pre->buf, len);
 	} else {
 		r.gz = gzopen(path, "rb");
 		if (!r.gz)
@@ -2891,7 +2922,8 @@ static enum nhir_rc hunt_file(struct hunt *h, const char *path,
 	if (r.gz)
 		hr->bytes_scanned += r.base + r.len;
 	*again = h->finds.nr &&
-		 (!r.mem || hunt_early(h, lits, r.mem, r.mem_len, &ferr));
+		 (!r.mem || hunt_early(h, lits, r.mem, r.mem_len, &h->ix,
+				       &ferr));
 	if (t.failed || rc == NHIR_ENOMEM) {
 		*err = t.failed ? t.err : ferr;
 		rc = err->rc ? err->rc : NHIR_ESTORE;
@@ -3089,6 +3121,16 @@ static enum nhir_rc hunt_passes(struct hunt *h, char **files,
 				use = late;
 			}
 			any = true;
+			h->cur = i;
+			if (late && !nhir_litscan_prints_may(&h->prints[i],
+							     late)) {
+				/* searched: its prints hold none of them */
+				h->res->files_scanned++;
+				h->res->bytes_scanned += h->prints[i].len;
+				nhir_litscan_free(late);
+				had[i] = now;
+				continue;
+			}
 			rc = pass ? hunt_file(h, files[i], use, NULL, &again,
 					      err)
 				  : hunt_first(h, files, i, &again, err);
@@ -3143,6 +3185,7 @@ enum nhir_rc nhir_hunt(const struct nhir_ctx *ctx,
 	h.run.ctx.actor = h.run.actor;
 	h.run.keys = keys;
 	h.run.key_nr = key_nr;
+	h.prints_room = HUNT_PRINTS_ROOM;
 	h.all = nhir_litscan_new();
 	if (!h.all)
 		return nhir_err_set(err, NHIR_ENOMEM, "out of memory");
@@ -3157,7 +3200,8 @@ enum nhir_rc nhir_hunt(const struct nhir_ctx *ctx,
 		rc = hunt_list(paths[i], false, &h.run, &res->in, &files, &nr,
 			       &alloc, err);
 	if (!rc && nr && (!(had = nhir_calloc(nr, sizeof(*had))) ||
-			  !(named = nhir_calloc(nr, sizeof(*named)))))
+			  !(named = nhir_calloc(nr, sizeof(*named))) ||
+			  !(h.prints = nhir_calloc(nr, sizeof(*h.prints)))))
 		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
 	for (size_t i = 0; !rc && i < nr; i++)
 		named[i] = named_time(files[i]);
@@ -3190,6 +3234,10 @@ enum nhir_rc nhir_hunt(const struct nhir_ctx *ctx,
 	nhir_free(h.minted);
 	nhir_free(h.finds.v);
 	nhir_free(h.own.buf);
+	nhir_litscan_index_release(&h.ix);
+	for (size_t i = 0; h.prints && i < nr; i++)
+		nhir_litscan_prints_release(&h.prints[i]);
+	nhir_free(h.prints);
 	nhir_litscan_free(h.all);
 	if (rc)
 		return rc;

@@ -57,6 +57,26 @@ printf '{"Records":[{"eventTime":"2024-06-01T08:00:00Z","eventSource":"s3.amazon
 check "a file cut short is rejected, named" exits 1 "$NHIR" --db "$B" hunt cloudtrail AKIAHUNTCUT000000001 "$T/cut.json"
 check "with its offset" has "$T/last.err" "cut.json: byte"
 
+# a file read with a key in it is indexed, and a later pass looks at
+# its prints before reading it again for a session found late: read
+# when they may hold it (and it is there), not when they cannot (the
+# keys share the bytes the index tests, as AWS key ids do)
+mkdir "$T/prints"
+pr_use='{"eventTime":"2024-06-01T09:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":"p-use","userIdentity":{"type":"AssumedRole","accessKeyId":"ASIAHUNTLATESESSION1","arn":"arn:aws:sts::111122223333:assumed-role/r/s"}}'
+pr_root='{"eventTime":"2024-06-01T07:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","eventID":"ID","userIdentity":{"type":"AssumedRole","accessKeyId":"ASIAHUNTROOTSESSION1","arn":"arn:aws:sts::111122223333:assumed-role/r/s0"}}'
+printf '%s\n%s\n' "$(echo "$pr_root" | sed 's/"ID"/"p-r1"/')" "$pr_use" \
+	>"$T/prints/1-both.jsonl"
+echo "$pr_root" | sed 's/"ID"/"p-r2"/' >"$T/prints/1-root.jsonl"
+printf '%s\n' '{"eventTime":"2024-06-01T08:00:00Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","eventID":"p-mint","userIdentity":{"type":"AssumedRole","accessKeyId":"ASIAHUNTROOTSESSION1","arn":"arn:aws:sts::111122223333:assumed-role/r/s0"},"requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/r","roleSessionName":"s"},"responseElements":{"credentials":{"accessKeyId":"ASIAHUNTLATESESSION1","sessionToken":"t","expiration":"2024-06-01T20:00:00Z"},"assumedRoleUser":{"arn":"arn:aws:sts::111122223333:assumed-role/r/s"}}}' \
+	>"$T/prints/2-mint.jsonl"
+check "prints of files read: hunt answers as ingest and usage do" \
+	same_answer prints ASIAHUNTROOTSESSION1 "$T/prints"
+check "the use in a file indexed before is found" has "$T/prints.got" \
+	"ASIAHUNTLATESESSION1"
+check "both files read before are searched again" has "$T/prints.err" \
+	"hunt: 5 files,"
+check "in two passes" has "$T/prints.err" "2 passes"
+
 # files named for their delivery minute, as CloudTrail names them: one
 # delivered before a session was minted is not read again for it
 mkdir "$T/named"

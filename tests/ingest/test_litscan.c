@@ -188,6 +188,93 @@ static void test_many_shared_prefix(void **state)
 	nhir_litscan_free(ls);
 }
 
+/*
+ * The index of a text made for some keys finds them, and the keys
+ * that join them, as the plain search does, from every place and for
+ * every prefix of the text; a key without the bytes it tests (or an
+ * index of too many places) falls back to the plain search.
+ */
+static void index_agrees(const struct nhir_litscan *ls,
+			 const struct nhir_litscan_index *ix, const char *s,
+			 size_t n)
+{
+	for (size_t end = 0; end <= n; end += 1 + end / 3)
+		for (size_t from = 0; from <= end; from++) {
+			size_t w1 = 7, w2 = 7;
+			size_t want = nhir_litscan_find(ls, s + from,
+							end - from, &w1);
+
+			if (want != SIZE_MAX)
+				want += from;
+			assert_int_equal(nhir_litscan_find_from(ls, ix, s, end,
+								from, &w2),
+					 want);
+			if (want != SIZE_MAX)
+				assert_int_equal(w1, w2);
+		}
+}
+
+static void test_index(void **state)
+{
+	static const char *const k[] = { "AKIAQQQQQQQQQQQQQQQ7",
+					 "ASIAKKQQQQQQQQQQQQQ1",
+					 "ASIAQQQQQQQQQQQQQQQ2", "AKIAQQ" };
+	static const char *const absent[] = { "ASIAQQQQQQQKQQQQQQQ9",
+					      "ASIAZZZZZZZZZZZZZZZ9" };
+	struct nhir_litscan_prints pr = { 0 };
+	char s[700];
+	unsigned seed = 5;
+	struct nhir_litscan_index ix = { 0 };
+
+	(void)state;
+	for (int round = 0; round < 60; round++) {
+		size_t n = 200 + (size_t)round * 8;
+		struct nhir_litscan *ls = scanner(k, 2);
+		bool dense = round % 10 == 9;
+
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			s[i] = "AKSIQ7\\"[(seed >> 16) % 7];
+		}
+		if (dense)	/* a place every three bytes: not indexed */
+			for (size_t i = 0; i < n; i++)
+				s[i] = "IQQ"[i % 3];
+		/* keys in place, at both ends and across 32-byte steps */
+		for (size_t i = 0; i + 20 <= n;
+		     i += (dense ? 150 : 37) + (size_t)round)
+			memcpy(s + i, k[(i / 37) % 3], 20);
+		memcpy(s + n - 20, k[round % 3], 20);
+		nhir_litscan_avx2 = round % 2;
+		nhir_litscan_index(ls, s, n, &ix);
+		assert_int_equal(ix.whole, !dense);
+		assert_int_equal(nhir_litscan_prints_make(&ix, s, n, 1 << 20,
+							  &pr), !dense);
+		index_agrees(ls, &ix, s, n);
+		assert_true(nhir_litscan_prints_may(&pr, ls));
+		/* a key joins with the same bytes at the places tested */
+		assert_int_equal(nhir_litscan_add(ls, k[2], 20, NULL), NHIR_OK);
+		index_agrees(ls, &ix, s, n);
+		assert_true(nhir_litscan_prints_may(&pr, ls));
+		/* and one without them: the bytes are searched */
+		assert_int_equal(nhir_litscan_add(ls, k[3], 6, NULL), NHIR_OK);
+		index_agrees(ls, &ix, s, n);
+		nhir_litscan_free(ls);
+		/* prints: a key not there, with and without the bytes */
+		ls = scanner(absent, 1);
+		assert_int_equal(nhir_litscan_prints_may(&pr, ls), dense);
+		assert_int_equal(nhir_litscan_add(ls, absent[1], 20, NULL),
+				 NHIR_OK);
+		assert_true(nhir_litscan_prints_may(&pr, ls));
+		/* too large for the room given: none, so it may be there */
+		assert_false(nhir_litscan_prints_make(&ix, s, n, 8, &pr));
+		assert_true(nhir_litscan_prints_may(&pr, ls));
+		nhir_litscan_free(ls);
+	}
+	nhir_litscan_avx2 = true;
+	nhir_litscan_index_release(&ix);
+	nhir_litscan_prints_release(&pr);
+}
+
 static void test_out_of_memory(void **state)
 {
 	struct nhir_litscan *ls = nhir_litscan_new();
@@ -219,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_random),
 		cmocka_unit_test(test_many_shared_prefix),
+		cmocka_unit_test(test_index),
 		cmocka_unit_test(test_out_of_memory),
 	};
 
