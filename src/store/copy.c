@@ -25,7 +25,8 @@ static const char *const tables[] = {
 	"audit_rows_before", "setting", "incident", "incident_member",
 	"scope", "decision", "note", "task", "evidence", "custody", "finding",
 	"sighting", "plan_step", "plan_dep", "approval", "revocation", "cut",
-	"key_use", "key_source", "key_action", "api_token", "token_key",
+	"key_use", "key_source", "key_action", "key_identity", "api_token",
+	"token_key",
 	"user_password", "session", "witness_checkpoint", "webhook_cursor",
 	"webhook_delivery",
 };

@@ -246,6 +246,19 @@ bool nhir_store_iam_alias(const char *ext, char *out, size_t n, bool *glob);
  */
 bool nhir_store_shorten_preview(char *s);
 
+/*
+ * A set of pairs of ids (a > 0), exact (pairs.c): what a writer stored
+ * in its transaction, emptied with it (and past 65,536 pairs).
+ */
+struct nhir_store_pairs {
+	struct { int64_t a, b; } *v;	/* a == 0: an empty slot */
+	size_t nr, alloc;		/* alloc: 0 or a power of two */
+};
+
+/* Adds (a, b): 1 when new, 0 when there, -1 out of memory. */
+int nhir_store_pairs_add(struct nhir_store_pairs *p, int64_t a, int64_t b);
+void nhir_store_pairs_clear(struct nhir_store_pairs *p);
+
 extern const struct nhir_store_ops nhir_sqlite_store_ops;
 extern const struct nhir_store_ops nhir_pg_store_ops;
 

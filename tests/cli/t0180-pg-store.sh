@@ -133,15 +133,23 @@ check "the events partition by year" sh -c \
 	"'$PG_BIN/psql' -X -At -h '$PG_SOCK' -U nhir -d nhir_kept -c \
 	 \"SELECT count(*) FROM event_2024\" | grep -qx '[1-9][0-9]*'"
 # a database from before migration 13, whose events kept their
-# records' SHA-256: the column goes, the events stay and answer the same
+# records' SHA-256, and had no key_identity: the column goes, the
+# table is filled, the events stay and answer the same
 kpsql() {
 	"$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$PG_SOCK" -U nhir \
 		-d nhir_kept -c "$1"
 }
+ki_sql="SELECT i.s || ' ' || coalesce(k.s, '-') FROM key_identity
+	JOIN str i ON i.id = identity LEFT JOIN str k ON k.id = key ORDER BY 1"
+sqlite3 "$T/kept.db" "$ki_sql" >"$T/ki.sq"
+kpsql "$ki_sql" >"$T/ki0.pg"
+check "ingest keeps the keys of each identity as on SQLite" sh -c \
+	"test -s '$T/ki.sq' && cmp '$T/ki0.pg' '$T/ki.sq'"
 kpsql "SELECT count(*) FROM event" >"$T/kept.n"
 check "an older database is made" kpsql \
 	"ALTER TABLE event ADD COLUMN sha256 BYTEA;
 	 UPDATE event SET sha256 = sha256(int8send(id));
+	 DROP TABLE key_identity;
 	 DELETE FROM schema_version WHERE version >= 13"
 check "is migrated" sh -c "'$NHIR' --db '$kdb' init >/dev/null &&
 	'$NHIR' --db '$kdb' usage AKIAKEPTROOT0000001 >'$T/kept-usage.pg'"
@@ -149,6 +157,9 @@ check "without the records' hashes" test \
 	"$(kpsql "SELECT count(*) FROM information_schema.columns
 		WHERE table_name = 'event' AND column_name = 'sha256'")" = 0
 check "with every event" test "$(kpsql "SELECT count(*) FROM event")" = "$(cat "$T/kept.n")"
+kpsql "$ki_sql" >"$T/ki.pg"
+check "with the keys of each identity (migration 14), as SQLite's" sh -c \
+	"test -s '$T/ki.pg' && cmp '$T/ki.pg' '$T/ki.sq'"
 check "answering as SQLite" sh -c \
 	"'$NHIR' --db '$T/kept.db' usage AKIAKEPTROOT0000001 | cmp - '$T/kept-usage.pg'"
 

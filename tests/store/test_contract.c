@@ -350,6 +350,82 @@ static void test_files_and_events(void **state)
 	nhir_store_close(st);
 }
 
+/*
+ * Events by identity: every key that signed for it, and its events
+ * signed by none; an identity stored in a rolled-back file is not
+ * taken as stored.
+ */
+static void test_events_by_identity(void **state)
+{
+	static const char sha_a[] = "dd00000000000000000000000000000000000000"
+				    "000000000000000000000000";
+	static const char sha_b[] = "de00000000000000000000000000000000000000"
+				    "000000000000000000000000";
+	static const char *const x = "arn:aws:iam::111122223333:user/x";
+	static const char *const y = "arn:aws:iam::111122223333:user/y";
+	static const char *const w = "arn:aws:iam::111122223333:user/w";
+	struct nhir_store *st = open_store();
+	struct nhir_err err = NHIR_ERR_INIT;
+	struct nhir_event a[] = {
+		ev(100, "AKIACONTRACT00000011", "s3:GetObject", NULL, 11, 0),
+		ev(200, "AKIACONTRACT00000012", "s3:GetObject", NULL, 12, 0),
+		ev(300, NULL, "rds:AddRoleToDBInstance", NULL, 13, 0),
+		ev(250, "AKIACONTRACT00000011", "s3:PutObject", NULL, 14, 0),
+		ev(350, NULL, "rds:ModifyDBInstance", NULL, 15, 0),
+	};
+	struct nhir_event b = ev(400, "AKIACONTRACT00000013", "s3:ListBuckets",
+				 NULL, 16, 0);
+	struct nhir_event_query q;
+	struct evs got = { .nr = 0 };
+	struct nhir_dups d;
+	int64_t file = 0;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		a[i].identity = x;
+	a[3].identity = a[4].identity = y;
+	b.identity = w;
+	ingest(st, sha_a, a, 5);
+	memset(&q, 0, sizeof(q));
+	q.identity = x;
+	q.since = q.until = NHIR_TIME_UNSET;
+	assert_int_equal(nhir_store_events(st, &q, ev_cb, &got, NULL), 0);
+	assert_int_equal(got.nr, 3);
+	assert_int_equal(got.times[0], 100);
+	assert_int_equal(got.times[1], 200);
+	assert_int_equal(got.times[2], 300);
+	got.nr = 0;
+	q.identity = y;
+	assert_int_equal(nhir_store_events(st, &q, ev_cb, &got, NULL), 0);
+	assert_int_equal(got.nr, 2);
+	assert_int_equal(got.times[0], 250);
+	assert_int_equal(got.times[1], 350);
+	got.nr = 0;
+	q.identity = x;
+	q.since = 150;
+	assert_int_equal(nhir_store_events(st, &q, ev_cb, &got, NULL), 0);
+	assert_int_equal(got.nr, 2);
+	assert_int_equal(got.times[0], 200);
+	/* stored, rolled back, stored again */
+	assert_int_equal(nhir_store_begin(st, NULL), 0);
+	if (nhir_store_file_add(st, "/logs/w.json", sha_b, 100, "cloudtrail",
+				"tester", 0, &file, &err) ||
+	    nhir_store_put_events(st, file, &b, 1, &err) ||
+	    nhir_store_file_done(st, file, 1, 0, &d, &err))
+		fail_msg("ingest: %s", err.msg);
+	nhir_store_rollback(st);
+	got.nr = 0;
+	q.identity = w;
+	q.since = NHIR_TIME_UNSET;
+	assert_int_equal(nhir_store_events(st, &q, ev_cb, &got, NULL), 0);
+	assert_int_equal(got.nr, 0);
+	ingest(st, sha_b, &b, 1);
+	assert_int_equal(nhir_store_events(st, &q, ev_cb, &got, NULL), 0);
+	assert_int_equal(got.nr, 1);
+	assert_int_equal(got.times[0], 400);
+	nhir_store_close(st);
+}
+
 struct lin {
 	char keys[8][32];
 	unsigned depth[8];
@@ -735,6 +811,7 @@ int main(void)
 		cmocka_unit_test(test_node_edges_by_direction),
 		cmocka_unit_test(test_files_and_events),
 		cmocka_unit_test(test_lineage_and_use),
+		cmocka_unit_test(test_events_by_identity),
 		cmocka_unit_test(test_counts_follow_puts),
 		cmocka_unit_test(test_bytes_grow),
 		cmocka_unit_test(test_watch_hears_commits),

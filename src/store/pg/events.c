@@ -36,6 +36,7 @@ void pg_events_reset(struct pg_store *s, bool all)
 	if (all) {
 		e->batch_nr = 0;
 		intern_clear(&e->strs);
+		nhir_store_pairs_clear(&e->idpairs);
 	}
 }
 
@@ -45,6 +46,7 @@ void pg_events_free(struct pg_store *s)
 	nhir_free(s->ev.batch);
 	nhir_free(s->ev.spans.v);
 	nhir_free(s->ev.infile.v);
+	nhir_store_pairs_clear(&s->ev.idpairs);
 	memset(&s->ev, 0, sizeof(s->ev));
 }
 
@@ -544,6 +546,43 @@ static enum nhir_rc copy_events(struct pg_store *s, struct nhir_err *err)
 	return rc;
 }
 
+/*
+ * key_identity gets the identity and key (0 for none) of the events
+ * stored, each pair new to this writer once: one statement a batch.
+ */
+static enum nhir_rc key_identity(struct pg_store *s, struct nhir_err *err)
+{
+	struct pg_events *ev = &s->ev;
+	struct nhir_buf b = NHIR_BUF_INIT(1u << 30);
+	enum nhir_rc rc = NHIR_OK;
+	size_t n = 0;
+
+	nhir_buf_adds(&b, "INSERT INTO key_identity VALUES");
+	for (size_t i = 0; i < ev->batch_nr; i++) {
+		const struct pg_ev *e = &ev->batch[i];
+		int r;
+
+		if (e->dup || e->ids[2] <= 0)
+			continue;
+		r = nhir_store_pairs_add(&ev->idpairs, e->ids[2], e->ids[1]);
+		if (r < 0) {
+			rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+			goto out;
+		}
+		if (r)
+			nhir_buf_addf(&b, "%s(%" PRId64 ",%" PRId64 ")",
+				      n++ ? "," : "", e->ids[2], e->ids[1]);
+	}
+	nhir_buf_adds(&b, " ON CONFLICT DO NOTHING");
+	if (b.err)
+		rc = nhir_err_set(err, NHIR_ENOMEM, "out of memory");
+	else if (n)
+		rc = pq_run(s, b.buf, err);
+out:
+	nhir_buf_release(&b);
+	return rc;
+}
+
 enum nhir_rc pg_flush_events(struct pg_store *s, struct nhir_err *err)
 {
 	struct pg_events *ev = &s->ev;
@@ -582,6 +621,8 @@ enum nhir_rc pg_flush_events(struct pg_store *s, struct nhir_err *err)
 			ev->dups.repeated++;
 	}
 	rc = copy_events(s, err);
+	if (!rc)
+		rc = key_identity(s, err);
 	if (!rc)
 		rc = pg_roll_up(s, err);
 	if (rc)

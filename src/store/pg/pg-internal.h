@@ -84,6 +84,7 @@ struct pg_events {
 	int64_t run_first;
 	struct { uint64_t *v; size_t nr, alloc; } infile;
 	struct { struct pg_key_state *v; size_t nr, alloc; } use;
+	struct nhir_store_pairs idpairs;	/* in key_identity */
 };
 
 /*

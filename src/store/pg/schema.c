@@ -352,6 +352,16 @@ const char *const pg_migrations[] = {
 	 * catalog at once; its space is reused as rows are rewritten.
 	 */
 	"ALTER TABLE event DROP COLUMN sha256;",
+	/*
+	 * 14: SQLite's migration 23, the keys that signed for each
+	 * identity (0: an event without a key).  PostgreSQL keeps
+	 * event_identity for its queries; the table is filled here too so
+	 * that a database copied to SQLite answers by identity.
+	 */
+	"CREATE TABLE key_identity(identity " I " NOT NULL,"
+	" key " I " NOT NULL, PRIMARY KEY(identity, key));"
+	"INSERT INTO key_identity SELECT DISTINCT identity,"
+	" coalesce(actor_key, 0) FROM event WHERE identity IS NOT NULL;",
 };
 
 const size_t pg_migrations_nr = NHIR_ARRAY_SIZE(pg_migrations);

@@ -262,6 +262,7 @@ void sq_close(struct nhir_store *st)
 	sqlite3_finalize(s->read_q[1]);
 	sq_keep_clear(s);
 	sq_intern_clear(&s->strs);
+	nhir_store_pairs_clear(&s->idpairs);
 	nhir_free(s->use.v);
 	nhir_free(s->roll);
 	nhir_free(s->batch);
@@ -692,6 +693,7 @@ void sq_rollback(struct nhir_store *st)
 	SQ(st)->batch_nr = 0;
 	SQ(st)->spans.loaded = false;	/* may hold the rolled-back file */
 	sq_intern_clear(&SQ(st)->strs);
+	nhir_store_pairs_clear(&SQ(st)->idpairs);
 	sq_use_clear(&SQ(st)->use);
 }
 
@@ -717,6 +719,7 @@ void sq_rollback_to(struct nhir_store *st)
 	s->spans.loaded = false;
 	sq_keep_clear(s);
 	sq_intern_clear(&s->strs);
+	nhir_store_pairs_clear(&s->idpairs);
 	sq_use_clear(&s->use);
 }
 

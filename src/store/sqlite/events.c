@@ -40,6 +40,7 @@ static const char *const events_sql[Q_EVENTS_NR] = {
 	[Q_EVENT_SAME] =
 		"SELECT 1 FROM event WHERE actor_key IS ?1 AND time = ?2"
 		" AND uid = ?3 AND file = ?4 LIMIT 1",
+	[Q_KEY_IDENTITY] = "INSERT OR IGNORE INTO key_identity VALUES(?1, ?2)",
 };
 
 static sqlite3_stmt *stmt(struct sqlite_store *s, enum events_stmt q)
@@ -398,6 +399,27 @@ static int is_dup(struct sqlite_store *s, const struct ev_batch *e)
 	return rc == SQLITE_ROW ? 3 : rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* key_identity has e's identity and key (0 for none); false on error. */
+static bool key_identity(struct sqlite_store *s, const struct ev_batch *e)
+{
+	sqlite3_stmt *q;
+	int r;
+
+	if (!e->ids[2])
+		return true;
+	r = nhir_store_pairs_add(&s->idpairs, e->ids[2], e->ids[1]);
+	if (r <= 0)
+		return r == 0;
+	q = stmt(s, Q_KEY_IDENTITY);
+	if (!q)
+		return false;
+	sqlite3_bind_int64(q, 1, e->ids[2]);
+	sqlite3_bind_int64(q, 2, e->ids[1]);
+	r = sqlite3_step(q);
+	sqlite3_reset(q);
+	return r == SQLITE_DONE;
+}
+
 /* Inserts the batched events, sorted, but those stored already. */
 enum nhir_rc sq_flush_events(struct sqlite_store *s, struct nhir_err *err)
 {
@@ -439,7 +461,7 @@ enum nhir_rc sq_flush_events(struct sqlite_store *s, struct nhir_err *err)
 		sqlite3_bind_int64(q, 13, (int64_t)e->offset);
 		sqlite3_bind_int64(q, 14, e->len);
 		sqlite3_bind_int64(q, 15, (int64_t)e->uid);
-		if (sqlite3_step(q) != SQLITE_DONE)
+		if (sqlite3_step(q) != SQLITE_DONE || !key_identity(s, e))
 			return sq_db_err(s, err, "cannot store event");
 	}
 	rc = sq_roll_up(s, err);
@@ -613,13 +635,28 @@ enum nhir_rc sq_events(struct nhir_store *st,
 		}
 		nhir_buf_adds(&sql, ")");
 	} else {
-		int64_t id = sq_str_id(s, eq->identity);
+		int64_t id = sq_str_id(s, eq->identity), keyless = 0;
+		char one[128];
 
 		if (id < 0) {
 			rc = sq_db_err(s, err, "cannot read events");
 			goto out;
 		}
-		nhir_buf_addf(&sql, "identity = %" PRId64, id);
+		/*
+		 * No index by identity: the keys that signed for it, and
+		 * the events without a key only if it has any, which are
+		 * read all (key_identity).
+		 */
+		snprintf(one, sizeof(one), "SELECT count(*) FROM key_identity"
+			 " WHERE identity = %" PRId64 " AND key = 0", id);
+		if (sq_query_int(s, one, &keyless) != SQLITE_OK) {
+			rc = sq_db_err(s, err, "cannot read events");
+			goto out;
+		}
+		nhir_buf_addf(&sql, "(actor_key IN (SELECT key FROM"
+			      " key_identity WHERE identity = %" PRId64
+			      " AND key != 0)%s) AND identity = %" PRId64, id,
+			      keyless ? " OR actor_key IS NULL" : "", id);
 	}
 	if (eq->since != NHIR_TIME_UNSET)
 		nhir_buf_addf(&sql, " AND time >= %" PRId64, eq->since);

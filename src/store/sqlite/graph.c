@@ -80,16 +80,16 @@ static const char *const graph_sql[Q_GRAPH_NR] = {
 	/* the same over the keys and identities that only events name */
 	[Q_SUGGEST_EV_CASE] =
 		"SELECT s FROM str WHERE s = ?1 COLLATE NOCASE AND s != ?1"
-		" AND (EXISTS (SELECT 1 FROM event WHERE identity = str.id)"
+		" AND (EXISTS (SELECT 1 FROM key_identity WHERE identity = str.id)"
 		"  OR EXISTS (SELECT 1 FROM event WHERE actor_key = str.id))"
 		" ORDER BY s LIMIT 8",
 	[Q_SUGGEST_EV_NEAR] =
 		"SELECT s FROM (SELECT s FROM str WHERE s < ?1"
-		" AND (EXISTS (SELECT 1 FROM event WHERE identity = str.id)"
+		" AND (EXISTS (SELECT 1 FROM key_identity WHERE identity = str.id)"
 		"  OR EXISTS (SELECT 1 FROM event WHERE actor_key = str.id))"
 		" ORDER BY s DESC LIMIT 8) UNION ALL"
 		" SELECT s FROM (SELECT s FROM str WHERE s > ?1"
-		" AND (EXISTS (SELECT 1 FROM event WHERE identity = str.id)"
+		" AND (EXISTS (SELECT 1 FROM key_identity WHERE identity = str.id)"
 		"  OR EXISTS (SELECT 1 FROM event WHERE actor_key = str.id))"
 		" ORDER BY s LIMIT 8)",
 	/* key_use: a row per key and who minted it (sq_lineage) */

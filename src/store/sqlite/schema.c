@@ -452,6 +452,16 @@ const char *const sq_migrations[] = {
 	 */
 	"DROP INDEX event_key;"
 	"CREATE INDEX event_key ON event(actor_key, time);",
+	/*
+	 * 23: the keys that signed for each identity (0: an event without
+	 * a key), in place of an index of every event by identity: a
+	 * query by identity reads the events of those keys (events.md).
+	 */
+	"CREATE TABLE key_identity(identity INTEGER NOT NULL,"
+	" key INTEGER NOT NULL, PRIMARY KEY(identity, key)) WITHOUT ROWID;"
+	"INSERT INTO key_identity SELECT DISTINCT identity,"
+	" coalesce(actor_key, 0) FROM event WHERE identity IS NOT NULL;"
+	"DROP INDEX event_identity;",
 };
 
 const size_t sq_migrations_nr = NHIR_ARRAY_SIZE(sq_migrations);

@@ -102,7 +102,7 @@ enum graph_stmt {
 enum events_stmt {
 	Q_STR_FIND, Q_STR_INSERT, Q_STR_GET, Q_FILE_FIND, Q_FILE_ADD,
 	Q_FILE_DONE, Q_FILE_PATH, Q_FILE_SPANS, Q_EVENT_INSERT,
-	Q_EVENT_DUP, Q_EVENT_SAME, Q_EVENTS_NR
+	Q_EVENT_DUP, Q_EVENT_SAME, Q_KEY_IDENTITY, Q_EVENTS_NR
 };
 enum usage_stmt {
 	Q_USE_GET, Q_USE_PUT, Q_USE_NEW, Q_USE_SCAN, Q_SRC_PUT,
@@ -209,6 +209,7 @@ struct sqlite_store {
 	struct nhir_dups dups;
 	int64_t run_first;	/* files from this id on are the run's */
 	struct infile infile;
+	struct nhir_store_pairs idpairs;	/* in key_identity */
 	struct use_cache use;
 	sqlite3_stmt *load_q;	/* copy.c: the insert of the table loading */
 	size_t load_nr;
