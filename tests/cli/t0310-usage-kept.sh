@@ -116,6 +116,7 @@ sqlite3 "$T/c.db" "DROP TABLE key_use; DROP TABLE key_source;
 	DROP INDEX IF EXISTS custody_evidence;
 	DELETE FROM meta WHERE key = 'log_id';
 	DROP TABLE key_identity; CREATE INDEX event_identity ON event(identity, time);
+	DROP INDEX node_leaf;
 	ALTER TABLE event ADD COLUMN sha256 BLOB;
 	UPDATE event SET sha256 = randomblob(32);
 	PRAGMA user_version = 6"

@@ -52,11 +52,11 @@ static void test_open_missing_and_create(void **state)
 	assert_int_equal(nhir_store_open(&st, path, NHIR_STORE_CREATE, &err),
 			 0);
 	assert_string_equal(nhir_store_backend(st), "sqlite");
-	assert_int_equal(nhir_store_schema_version(st), 23);
+	assert_int_equal(nhir_store_schema_version(st), 24);
 	nhir_store_close(st);
 	/* reopening applies nothing new */
 	assert_int_equal(nhir_store_open(&st, path, 0, &err), 0);
-	assert_int_equal(nhir_store_schema_version(st), 23);
+	assert_int_equal(nhir_store_schema_version(st), 24);
 	nhir_store_close(st);
 	free(path);
 }

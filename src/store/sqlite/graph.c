@@ -11,8 +11,11 @@
 
 static const char *const graph_sql[Q_GRAPH_NR] = {
 	[Q_NODE_BY_EXT] = "SELECT id, kind FROM node WHERE ext_id = ?1",
+	/* by node_leaf (migration 24): ?2 is the pattern's last part */
 	[Q_NODE_BY_GLOB] =
-		"SELECT id, kind FROM node WHERE ext_id GLOB ?1 LIMIT 2",
+		"SELECT id, kind FROM node WHERE ext_id GLOB 'arn:*' AND"
+		" substr(ext_id, length(rtrim(ext_id, replace(ext_id, '/',"
+		" ''))) + 1) = ?2 AND ext_id GLOB ?1 LIMIT 2",
 	[Q_NODE_RENAME] = "UPDATE node SET ext_id = ?2 WHERE id = ?1",
 	[Q_NODE_INSERT] =
 		"INSERT INTO node(kind, ext_id, name, subtype, provider, attrs,"
@@ -153,6 +156,13 @@ static int find_one(struct sqlite_store *s, enum graph_stmt which, const char *e
 	if (!q)
 		return -1;
 	sq_bind_text(q, 1, ext);
+	/*
+	 * A pattern's '*' comes before its last '/', so what matches it
+	 * ends as it does: looked up by that, not scanned for.
+	 */
+	if (which == Q_NODE_BY_GLOB)
+		sq_bind_text(q, 2, strrchr(ext, '/') ? strrchr(ext, '/') + 1
+						     : ext);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
 		*id = sqlite3_column_int64(q, 0);

@@ -462,6 +462,15 @@ const char *const sq_migrations[] = {
 	"INSERT INTO key_identity SELECT DISTINCT identity,"
 	" coalesce(actor_key, 0) FROM event WHERE identity IS NOT NULL;"
 	"DROP INDEX event_identity;",
+	/*
+	 * 24: IAM ARNs by their last part (after the last '/'), so that an
+	 * ARN given without its path finds the node stored with one by
+	 * the few nodes of that name (graph.c, Q_NODE_BY_GLOB), not a scan
+	 * of every user or role of the account; PostgreSQL's migration 10.
+	 */
+	"CREATE INDEX node_leaf ON node(substr(ext_id,"
+	" length(rtrim(ext_id, replace(ext_id, '/', ''))) + 1))"
+	" WHERE ext_id GLOB 'arn:*';",
 };
 
 const size_t sq_migrations_nr = NHIR_ARRAY_SIZE(sq_migrations);
