@@ -26,6 +26,7 @@
 #include "core/input.h"
 #include "ingest/json.h"
 #include "ingest/litscan.h"
+#include "ingest/prehash.h"
 #include "ingest/telemetry-internal.h"
 
 #define CHUNK (1u << 20)
@@ -1456,45 +1457,6 @@ static enum nhir_rc sniff(const struct nhir_tele_format *fmt,
 	return rc;
 }
 
-/* SHA-256 of the file's bytes as stored (compressed or not). */
-static enum nhir_rc file_sha(const char *path, char hex[65], uint64_t *size,
-			     struct nhir_err *err)
-{
-	struct nhir_sha256 h = { NULL };
-	unsigned char out[32];
-	char *chunk = nhir_malloc(CHUNK);
-	FILE *f = fopen(path, "rb");
-	size_t n;
-
-	*size = 0;
-	if (!chunk || !f || !nhir_sha256_init(&h)) {
-		if (f)
-			fclose(f);
-		nhir_free(chunk);
-		nhir_sha256_release(&h);
-		return f ? nhir_err_set(err, NHIR_ENOMEM, "out of memory")
-			 : nhir_err_set(err, NHIR_EIO, "cannot open '%s': %s",
-					path, strerror(errno));
-	}
-	while ((n = fread(chunk, 1, CHUNK, f)) > 0) {
-		nhir_sha256_update(&h, chunk, n);
-		*size += n;
-	}
-	if (ferror(f)) {
-		fclose(f);
-		nhir_free(chunk);
-		nhir_sha256_release(&h);
-		return nhir_err_set(err, NHIR_EIO, "cannot read '%s': %s",
-				    path, strerror(errno));
-	}
-	fclose(f);
-	nhir_free(chunk);
-	nhir_sha256_final(&h, out);
-	nhir_sha256_release(&h);
-	nhir_hex32(out, hex);
-	return NHIR_OK;
-}
-
 /*
  * What a run keeps across its files.  Files are stored a group at a
  * time: one transaction for about GROUP_BYTES of input, each file in it
@@ -1509,6 +1471,8 @@ struct run {
 	struct keyset seen;	/* lineage stored in this run */
 	struct namemap names;	/* what its records named */
 	struct pipe *pipe;	/* the worker, started with the first file */
+	struct nhir_prehash *prehash;	/* the next file's hash, taken ahead */
+	const char *next;	/* the file after this one in its directory */
 	bool tx;		/* a group is open */
 	uint64_t tx_bytes;
 	int64_t first_file;	/* the run's first file id, 0 before it */
@@ -1632,9 +1596,11 @@ static enum nhir_rc ingest_file(struct nhir_store *st,
 	}
 	off = 0;
 	ferr = (struct nhir_err)NHIR_ERR_INIT;
-	rc = file_sha(path, hex, &size, err);
+	rc = nhir_prehash_take(run->prehash, path, hex, &size, err);
 	if (rc)
 		return rc;
+	if (run->next)
+		nhir_prehash_post(&run->prehash, run->next);
 	rc = nhir_store_file_find(st, hex, &id, err);
 	if (rc)
 		return rc;
@@ -1972,6 +1938,8 @@ static enum nhir_rc ingest_path(struct nhir_store *st,
 			diag(res, names[i], 0, "skipped: hidden, not read");
 			continue;
 		}
+		run->next = i + 1 < nr && names[i + 1][strlen(path) + 1] != '.'
+				    ? names[i + 1] : NULL;
 		rc = ingest_path(st, fmt, names[i], actor, progress, pdata,
 				 true, run, res, err);
 		if (rc == NHIR_EPARSE) {
@@ -1979,6 +1947,7 @@ static enum nhir_rc ingest_path(struct nhir_store *st,
 			rc = NHIR_OK;
 		}
 	}
+	run->next = NULL;
 	for (size_t i = 0; i < nr; i++)
 		nhir_free(names[i]);
 	nhir_free(names);
@@ -2012,6 +1981,7 @@ static enum nhir_rc run_end(struct nhir_store *st, struct run *run,
 	/* the files stored before a failure are kept */
 	crc = run_commit(st, run, res, rc ? &cerr : err);
 	pipe_stop(run->pipe);
+	nhir_prehash_free(run->prehash);
 	keyset_clear(&run->seen);
 	namemap_clear(&run->names);
 	nhir_free(run->dirs);
